@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# db.sh makes a PostGIS database reachable for gridmap and its tests.
+#
+#   - If DATABASE_URL is set and answers, it is used as it is (the postgis
+#     extension is created if missing) and nothing is installed.
+#   - Otherwise, on Debian/Ubuntu as root, PostgreSQL and PostGIS are
+#     installed from the distribution's packages, the local cluster is
+#     started, and the role "gridmap" with the databases "gridmap" and
+#     "gridmap_test" (each with postgis) are created.
+#
+# It is idempotent and prints nothing when everything is already in place.
+# When it cannot proceed it says exactly what to install or set.
+set -euo pipefail
+export PGOPTIONS="-c client_min_messages=warning"
+
+LOCAL_URL="postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable"
+
+say() { echo "db.sh: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+answers() { psql "$1" -Atqc 'select 1' >/dev/null 2>&1; }
+
+ensure_postgis_at() {
+  psql "$1" -Atqc 'CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist' >/dev/null 2>&1 ||
+    die "the database at DATABASE_URL has no postgis extension and this role may not create it; run 'CREATE EXTENSION postgis' as a superuser"
+}
+
+if [ -n "${DATABASE_URL:-}" ] && [ "${DATABASE_URL}" != "$LOCAL_URL" ]; then
+  command -v psql >/dev/null || die "psql is missing; install the PostgreSQL client (apt-get install postgresql-client)"
+  answers "$DATABASE_URL" || die "DATABASE_URL is set but does not answer: fix it, or unset it to use a local cluster"
+  ensure_postgis_at "$DATABASE_URL"
+  exit 0
+fi
+
+if command -v psql >/dev/null && answers "$LOCAL_URL" &&
+   answers "${LOCAL_URL/\/gridmap?/\/gridmap_test?}"; then
+  exit 0
+fi
+
+[ -r /etc/debian_version ] || die "no database answers and this is not Debian/Ubuntu: install PostgreSQL 13+ with PostGIS 3, then set DATABASE_URL (and TEST_DATABASE_URL for tests) to a database where the postgis extension exists"
+[ "$(id -u)" = 0 ] || die "no database answers; run this script as root to install and start PostgreSQL + PostGIS, or set DATABASE_URL"
+
+if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || ! command -v pg_lsclusters >/dev/null; then
+  say "installing PostgreSQL and PostGIS from the distribution (one time)…"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq postgresql postgis >/dev/null
+fi
+
+pgver=$(ls /usr/share/postgresql/*/extension/postgis.control | sed -E 's#.*/postgresql/([0-9]+)/.*#\1#' | sort -n | tail -1)
+if ! pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "main"' | grep -q .; then
+  say "creating the PostgreSQL $pgver cluster 'main'…"
+  pg_createcluster "$pgver" main >/dev/null
+fi
+if ! pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
+  pg_ctlcluster "$pgver" main start
+fi
+port=$(pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "main" {print $3}')
+[ "$port" = 5432 ] || die "the PostgreSQL $pgver cluster listens on port $port, not 5432; set DATABASE_URL and TEST_DATABASE_URL to it"
+
+as_postgres() { runuser -u postgres -- psql -p "$port" -Atq -v ON_ERROR_STOP=1 "$@"; }
+for i in $(seq 1 30); do as_postgres -c 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
+
+as_postgres -c "DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gridmap') THEN
+    CREATE ROLE gridmap LOGIN SUPERUSER PASSWORD 'gridmap';
+  END IF; END \$\$" >/dev/null
+for db in gridmap gridmap_test; do
+  if [ -z "$(as_postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    as_postgres -c "CREATE DATABASE $db OWNER gridmap" >/dev/null
+  fi
+  as_postgres -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist' >/dev/null
+done
+answers "$LOCAL_URL" || die "the local cluster is up but $LOCAL_URL does not answer; check pg_hba.conf allows password logins on 127.0.0.1"
