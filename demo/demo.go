@@ -72,6 +72,21 @@ type Summary struct {
 // Build replaces all boundaries in db with the demo city, in one
 // transaction. progress, if not nil, is told each step as it starts.
 func Build(ctx context.Context, db *postgres.DB, scale Scale, progress func(step string)) (Summary, error) {
+	sum, _, err := build(ctx, db, scale, progress, false)
+	return sum, err
+}
+
+// BuildIfEmpty builds the demo city only if db holds no unit at all. Service
+// replicas starting together take turns on an advisory lock, so only the
+// first builds.
+func BuildIfEmpty(ctx context.Context, db *postgres.DB, scale Scale, progress func(step string)) (Summary, bool, error) {
+	return build(ctx, db, scale, progress, true)
+}
+
+// demoLock is the advisory lock key serialising demo builds ("gridmap demo").
+const demoLock = 0x67726964_64656d6f
+
+func build(ctx context.Context, db *postgres.DB, scale Scale, progress func(string), onlyIfEmpty bool) (Summary, bool, error) {
 	if progress == nil {
 		progress = func(string) {}
 	}
@@ -79,24 +94,28 @@ func Build(ctx context.Context, db *postgres.DB, scale Scale, progress func(step
 	sum := Summary{Scale: scale, Counts: map[geo.Level]int{}}
 	codes, err := loadCodes()
 	if err != nil {
-		return sum, err
+		return sum, false, err
 	}
+	built := false
 	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(demoLock)); err != nil {
+			return err
+		}
+		if onlyIfEmpty {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM unit)`).Scan(&exists); err != nil || exists {
+				return err
+			}
+		}
+		built = true
 		b := &builder{ctx: ctx, tx: tx, codes: codes, scale: scale, progress: progress, sum: &sum}
 		return b.run()
 	})
 	if err != nil {
-		return sum, fmt.Errorf("build demo city: %w", err)
+		return sum, false, fmt.Errorf("build demo city: %w", err)
 	}
 	sum.Duration = time.Since(start)
-	return sum, nil
-}
-
-// IsEmpty reports whether db holds no unit at all (serve loads the demo then).
-func IsEmpty(ctx context.Context, db *postgres.DB) (bool, error) {
-	var any bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM unit)`).Scan(&any)
-	return !any, err
+	return sum, built, nil
 }
 
 // Planted names the grids involved in the planted defects.

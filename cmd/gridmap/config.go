@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
@@ -36,4 +37,13 @@ func newFlags(name string, databaseURL *string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(databaseURL, "database-url", envOr("DATABASE_URL", defaultDatabaseURL), "PostgreSQL URL (env DATABASE_URL)")
 	return fs
+}
+
+// timeFlag parses an RFC 3339 time given on the command line.
+func timeFlag(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, fmt.Errorf("--at %q: want an RFC 3339 time such as 2026-03-01T08:00:00+08:00", s)
+	}
+	return t, nil
 }

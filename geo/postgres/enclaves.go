@@ -17,7 +17,7 @@ const enclaveColumns = `code, name, managing_code, status, reason, geom, ST_Area
 const listEnclavesSQL = `SELECT ` + enclaveColumns + ` FROM enclave
 WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
   AND ($2::text IS NULL OR starts_with(managing_code, $2))
-  AND ($3::float8 IS NULL OR geom && ST_MakeEnvelope($3, $4, $5, $6, 4326))
+  AND ($3::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($3, $4, $5, $6, 4326)))
   AND code > $7
 ORDER BY code LIMIT $8`
 

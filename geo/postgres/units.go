@@ -19,7 +19,7 @@ const listUnitsSQL = `SELECT ` + unitColumns + ` FROM unit
 WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
   AND ($2::text IS NULL OR level = $2)
   AND ($3::text IS NULL OR parent_code = $3)
-  AND ($4::float8 IS NULL OR geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
+  AND ($4::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($4, $5, $6, $7, 4326)))
   AND code > $8
 ORDER BY code LIMIT $9`
 

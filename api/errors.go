@@ -1,0 +1,80 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gridmap/geo"
+)
+
+// statusOf is the one table that maps error codes to HTTP statuses.
+var statusOf = map[geo.ErrorCode]int{
+	geo.EINVALID:      http.StatusBadRequest,
+	geo.ENOTFOUND:     http.StatusNotFound,
+	geo.ECONFLICT:     http.StatusConflict,
+	geo.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	geo.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	geo.EUNAUTHORIZED: http.StatusUnauthorized,
+	geo.EFORBIDDEN:    http.StatusForbidden,
+	geo.EPRECONDITION: http.StatusPreconditionFailed,
+	geo.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// Problem is an RFC 9457 problem document. Field names the offending
+// parameter or JSON member.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Code     string `json:"code"`
+}
+
+// problemOf turns any error into the problem a client may see. Internal
+// details never leave: an unclassified error becomes "internal error".
+func problemOf(err error, instance string) Problem {
+	code := geo.ErrorCodeOf(err)
+	status := statusOf[code]
+	p := Problem{
+		Type:     "https://gridmap.dev/problems/" + string(code),
+		Title:    http.StatusText(status),
+		Status:   status,
+		Instance: instance,
+		Code:     string(code),
+	}
+	var ge *geo.Error
+	if errors.As(err, &ge) && code != geo.EINTERNAL {
+		p.Detail, p.Field = ge.Message, ge.Field
+	} else {
+		p.Detail = "internal error; it has been logged"
+	}
+	return p
+}
+
+// fail writes err as application/problem+json and aborts the request. A
+// client that went away is not an error: nothing is logged or written.
+func fail(c *gin.Context, err error) {
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		c.Abort()
+		return
+	}
+	p := problemOf(err, c.Request.URL.Path)
+	if p.Status >= 500 {
+		slog.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
+		if p.Status == http.StatusServiceUnavailable {
+			c.Header("Retry-After", "2")
+		}
+	}
+	writeProblem(c, p)
+}
+
+func writeProblem(c *gin.Context, p Problem) {
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(p.Status, p)
+}

@@ -1,0 +1,143 @@
+package api
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"gridmap/geo"
+)
+
+// The resolve endpoints write results by hand: a batch of 100,000 points is
+// ~50 MB of JSON, and reflection-based encoding would dominate the request.
+// The output is the same as encoding/json's for geo.Resolution (a test
+// checks that).
+
+func appendResolution(b []byte, r *geo.Resolution) []byte {
+	b = append(b, `{"status":`...)
+	b = appendString(b, string(r.Status))
+	b = append(b, `,"point":[`...)
+	b = appendFloat(b, r.Point[0])
+	b = append(b, ',')
+	b = appendFloat(b, r.Point[1])
+	b = append(b, `],"responsible":`...)
+	if r.Responsible == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendLevelRef(b, r.Responsible)
+	}
+	b = append(b, ',')
+	b = appendChainFields(b, &r.Chain)
+	b = append(b, `,"enclave":`...)
+	if r.Enclave == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"code":`...)
+		b = appendString(b, r.Enclave.Code)
+		b = append(b, `,"name":`...)
+		b = appendString(b, r.Enclave.Name)
+		b = append(b, `,"status":`...)
+		b = appendString(b, string(r.Enclave.Status))
+		b = append(b, '}')
+	}
+	b = append(b, `,"geographic":{`...)
+	b = appendChainFields(b, &r.Geographic)
+	b = append(b, `},"conflicts":[`...)
+	for i := range r.Conflicts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendLevelRef(b, &r.Conflicts[i])
+	}
+	b = append(b, `],"index_version":`...)
+	b = strconv.AppendInt(b, r.IndexVersion, 10)
+	return append(b, '}')
+}
+
+func appendChainFields(b []byte, c *geo.Chain) []byte {
+	if c.MicroGrid != nil {
+		b = append(b, `"microgrid":`...)
+		b = appendRef(b, c.MicroGrid)
+		b = append(b, ',')
+	}
+	b = append(b, `"grid":`...)
+	b = appendRef(b, c.Grid)
+	b = append(b, `,"community":`...)
+	b = appendRef(b, c.Community)
+	b = append(b, `,"street":`...)
+	b = appendRef(b, c.Street)
+	b = append(b, `,"district":`...)
+	return appendRef(b, c.District)
+}
+
+func appendRef(b []byte, r *geo.Ref) []byte {
+	if r == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, `{"code":`...)
+	b = appendString(b, r.Code)
+	b = append(b, `,"name":`...)
+	b = appendString(b, r.Name)
+	return append(b, '}')
+}
+
+func appendLevelRef(b []byte, r *geo.LevelRef) []byte {
+	b = append(b, `{"level":`...)
+	b = appendString(b, string(r.Level))
+	b = append(b, `,"code":`...)
+	b = appendString(b, r.Code)
+	b = append(b, `,"name":`...)
+	b = appendString(b, r.Name)
+	return append(b, '}')
+}
+
+// appendFloat formats like encoding/json: shortest exact decimal, exponent
+// form only for very small or very large magnitudes.
+func appendFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		return strconv.AppendFloat(b, f, 'e', -1, 64)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string, escaping as encoding/json does
+// (quotes, backslash, control characters, <, >, &, U+2028/9); invalid UTF-8
+// becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb/geojson"
+
+	"gridmap/geo"
+)
+
+// Page sizes for listings: geometry makes features large.
+const (
+	defaultPage = 100
+	maxPage     = 1000
+)
+
+func (h *handlers) listUnits(c *gin.Context) {
+	f, err := unitFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	units, next, err := h.deps.Units.ListUnits(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	fc := geojson.NewFeatureCollection()
+	for i := range units {
+		fc.Append(unitFeature(&units[i]))
+	}
+	writeCollection(c, fc, next)
+}
+
+func unitFilter(c *gin.Context) (geo.UnitFilter, error) {
+	var f geo.UnitFilter
+	var err error
+	if s := c.Query("level"); s != "" {
+		if f.Level, err = geo.ParseLevel(s); err != nil {
+			return f, err
+		}
+	}
+	if s := c.Query("parent"); s != "" {
+		if f.Parent, err = parseCode("parent", s); err != nil {
+			return f, err
+		}
+	}
+	if f.BBox, err = parseBBox("bbox", c.Query("bbox")); err != nil {
+		return f, err
+	}
+	if f.At, err = parseAt("at", c.Query("at")); err != nil {
+		return f, err
+	}
+	if f.Limit, err = parseLimit(c.Query("limit"), defaultPage, maxPage); err != nil {
+		return f, err
+	}
+	f.After = c.Query("cursor")
+	return f, nil
+}
+
+func (h *handlers) getUnit(c *gin.Context) {
+	code, err := parseCode("code", c.Param("code"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	at, err := parseAt("at", c.Query("at"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := h.deps.Units.GetUnit(c.Request.Context(), code, at)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeGeoJSON(c, unitFeature(&u))
+}
+
+func (h *handlers) unitHistory(c *gin.Context) {
+	code, err := parseCode("code", c.Param("code"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	versions, err := h.deps.Units.UnitHistory(c.Request.Context(), code)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	fc := geojson.NewFeatureCollection()
+	for i := range versions {
+		fc.Append(unitFeature(&versions[i]))
+	}
+	writeCollection(c, fc, "")
+}
+
+// unitFeature is a unit version as a GeoJSON Feature; the id is the code.
+// Coordinates are written in Go's shortest exact form: no precision is lost.
+func unitFeature(u *geo.Unit) *geojson.Feature {
+	f := geojson.NewFeature(u.Geom)
+	f.ID = u.Code
+	f.Properties = geojson.Properties{
+		"code":        u.Code,
+		"level":       u.Level,
+		"name":        u.Name,
+		"parent_code": nullable(u.ParentCode),
+		"version":     u.Version,
+		"valid_from":  u.ValidFrom,
+		"valid_to":    u.ValidTo,
+		"created_by":  u.CreatedBy,
+		"properties":  u.Properties,
+	}
+	return f
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// writeCollection writes a feature collection with the next page's cursor
+// in the body ("next") and as a Link header.
+func writeCollection(c *gin.Context, fc *geojson.FeatureCollection, next string) {
+	if next != "" {
+		q := c.Request.URL.Query()
+		q.Set("cursor", next)
+		link := (&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String()
+		fc.ExtraMembers = geojson.Properties{"next": link, "next_cursor": next}
+		c.Header("Link", "<"+link+`>; rel="next"`)
+	}
+	writeGeoJSON(c, fc)
+}
+
+func writeGeoJSON(c *gin.Context, v any) {
+	c.Header("Content-Type", "application/geo+json")
+	c.JSON(http.StatusOK, v) // keeps the Content-Type set above
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres"
+)
+
+// runResolve reads points from stdin (CSV lng,lat[,id] or GeoJSON) and
+// writes one result per point: CSV for CSV input, JSON lines for GeoJSON.
+func runResolve(ctx context.Context, args []string) error {
+	var url, crsName, atText string
+	fs := newFlags("resolve", &url)
+	fs.StringVar(&crsName, "crs", "wgs84", "coordinate system of the input: wgs84, cgcs2000, gcj02 or bd09")
+	fs.StringVar(&atText, "at", "", "resolve against the versions valid at this RFC 3339 time (default now)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	crs, err := geo.ParseCRS(crsName)
+	if err != nil {
+		return err
+	}
+	q := geo.ResolveQuery{CRS: crs}
+	if atText != "" {
+		if q.At, err = timeFlag(atText); err != nil {
+			return err
+		}
+	}
+	db, err := postgres.Open(ctx, url, 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(ctx); err != nil {
+		return err
+	}
+	in := bufio.NewReader(os.Stdin)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	if looksLikeJSON(in) {
+		return resolveGeoJSON(ctx, svc, q, in, out)
+	}
+	return resolveCSV(ctx, svc, q, in, out)
+}
+
+func looksLikeJSON(r *bufio.Reader) bool {
+	b, _ := r.Peek(64)
+	b = bytes.TrimLeft(b, " \t\r\n\xef\xbb\xbf")
+	return len(b) > 0 && b[0] == '{'
+}
+
+func resolveCSV(ctx context.Context, svc *geo.Service, q geo.ResolveQuery, in io.Reader, out io.Writer) error {
+	r := csv.NewReader(in)
+	r.FieldsPerRecord = -1
+	w := csv.NewWriter(out)
+	defer w.Flush()
+	_ = w.Write([]string{"id", "lng", "lat", "status", "responsible", "grid", "community", "street", "district", "enclave", "conflicts", "error"})
+	for line := 1; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read CSV line %d: %w", line, err)
+		}
+		id, p, perr := csvPoint(rec, line)
+		if perr != nil && line == 1 {
+			continue // a header line
+		}
+		row := []string{id, field(rec, 0), field(rec, 1)}
+		if perr == nil {
+			q.Point = p
+			res, err := svc.Resolve(ctx, q)
+			perr = err
+			row = append(row, resultColumns(&res)...)
+		}
+		if perr != nil {
+			row = append(row, "", "", "", "", "", "", "", "", perr.Error())
+		} else {
+			row = append(row, "")
+		}
+		if err := w.Write(row); err != nil {
+			return err
+		}
+	}
+}
+
+func csvPoint(rec []string, line int) (string, orb.Point, error) {
+	id := strconv.Itoa(line)
+	if len(rec) > 2 {
+		id = rec[2]
+	}
+	if len(rec) < 2 {
+		return id, orb.Point{}, fmt.Errorf("line %d: want lng,lat[,id]", line)
+	}
+	lng, err1 := strconv.ParseFloat(strings.TrimSpace(rec[0]), 64)
+	lat, err2 := strconv.ParseFloat(strings.TrimSpace(rec[1]), 64)
+	if err1 != nil || err2 != nil {
+		return id, orb.Point{}, fmt.Errorf("line %d: lng and lat must be numbers", line)
+	}
+	return id, orb.Point{lng, lat}, nil
+}
+
+func field(rec []string, i int) string {
+	if i < len(rec) {
+		return rec[i]
+	}
+	return ""
+}
+
+func resultColumns(r *geo.Resolution) []string {
+	code := func(ref *geo.Ref) string {
+		if ref == nil {
+			return ""
+		}
+		return ref.Code
+	}
+	var responsible, enclave string
+	if r.Responsible != nil {
+		responsible = r.Responsible.Code
+	}
+	if r.Enclave != nil {
+		enclave = r.Enclave.Code
+	}
+	var conflicts []string
+	for _, c := range r.Conflicts {
+		conflicts = append(conflicts, c.Code)
+	}
+	return []string{string(r.Status), responsible, code(r.Grid), code(r.Community), code(r.Street),
+		code(r.District), enclave, strings.Join(conflicts, " ")}
+}
+
+func resolveGeoJSON(ctx context.Context, svc *geo.Service, q geo.ResolveQuery, in io.Reader, out io.Writer) error {
+	data, err := io.ReadAll(io.LimitReader(in, 1<<30))
+	if err != nil {
+		return err
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	if err != nil {
+		return fmt.Errorf("read GeoJSON: %w", err)
+	}
+	enc := json.NewEncoder(out)
+	for i, f := range fc.Features {
+		line := map[string]any{"id": f.ID, "properties": f.Properties}
+		p, ok := f.Geometry.(orb.Point)
+		if !ok {
+			line["error"] = fmt.Sprintf("features[%d]: want a Point geometry", i)
+		} else {
+			q.Point = p
+			if res, err := svc.Resolve(ctx, q); err != nil {
+				line["error"] = err.Error()
+			} else {
+				line["result"] = res
+			}
+		}
+		if err := enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+// Package pgtest gives tests a fresh, migrated PostgreSQL + PostGIS database
+// of their own. There are no mocks of storage in gridmap: tests that touch it
+// run against the real thing.
+//
+// The server is the one TEST_DATABASE_URL names (default: the local cluster
+// that scripts/db.sh sets up). Each call creates a new database from that
+// database as a template (it has postgis) and drops it when the test ends.
+// When no server answers, the test is skipped — but it fails when CI is set.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridmap/demo"
+	"gridmap/geo/postgres"
+)
+
+// DefaultURL is the local test database made by scripts/db.sh.
+const DefaultURL = "postgres://gridmap:gridmap@127.0.0.1:5432/gridmap_test?sslmode=disable"
+
+var seq atomic.Int64
+
+// TemplateURL returns the URL of the template test database.
+func TemplateURL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// NewDatabase creates an empty database (postgis installed, no migrations)
+// and returns its URL.
+func NewDatabase(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tpl, err := pgx.ParseConfig(TemplateURL())
+	if err != nil {
+		tb.Fatalf("TEST_DATABASE_URL: %v", err)
+	}
+	admin := tpl.Copy()
+	admin.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		unavailable(tb, err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("gridmap_t%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1))
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{tpl.Database}.Sanitize()
+	for try := 0; ; try++ {
+		_, err = conn.Exec(ctx, create)
+		if err == nil || try == 20 || !strings.Contains(err.Error(), "being accessed by other users") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond) // another package is copying the template right now
+	}
+	if err != nil {
+		tb.Fatalf("create test database: %v", err)
+	}
+	tb.Cleanup(func() { dropDatabase(tb, admin, name) })
+	u := tpl.ConnString()
+	return strings.Replace(u, "/"+tpl.Database, "/"+name, 1)
+}
+
+func dropDatabase(tb testing.TB, admin *pgx.ConnConfig, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		tb.Logf("drop test database %s: %v", name, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		tb.Logf("drop test database %s: %v", name, err)
+	}
+}
+
+func unavailable(tb testing.TB, err error) {
+	tb.Helper()
+	if os.Getenv("CI") != "" {
+		tb.Fatalf("no PostgreSQL answers at TEST_DATABASE_URL (%v); in CI that is a failure: run scripts/db.sh first", err)
+	}
+	tb.Skipf("no PostgreSQL answers (%v); run scripts/db.sh or set TEST_DATABASE_URL", err)
+}
+
+// Open returns a pool on a fresh migrated database, closed at cleanup.
+func Open(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	url := NewDatabase(tb)
+	db, err := postgres.Open(context.Background(), url, 8)
+	if err != nil {
+		tb.Fatalf("open test database: %v", err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}
+
+// OpenDemo returns a pool on a fresh database holding the demo city.
+func OpenDemo(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	db := Open(tb)
+	if _, err := demo.Build(context.Background(), db, demo.ScaleDemo, nil); err != nil {
+		tb.Fatalf("build demo city: %v", err)
+	}
+	return db
+}
