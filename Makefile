@@ -29,6 +29,8 @@ bench: db build
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./geo/ -run '^$$' -fuzz FuzzToWGS84 -fuzztime $(FUZZTIME)
+	$(GO) test ./api/ -run '^$$' -fuzz FuzzQueryParams -fuzztime $(FUZZTIME)
+	$(GO) test ./api/ -run '^$$' -fuzz FuzzBatchPoint -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -19,9 +19,12 @@ type CurrentData struct {
 	Since    time.Time // the latest valid_from/valid_to in it: the data hold from then on
 }
 
-// SnapshotSource loads the current units and enclaves.
+// SnapshotSource loads the current units and enclaves. DataVersion is a
+// cheap probe of the version LoadCurrent would return, so that a change
+// notification about data the index already has costs no rebuild.
 type SnapshotSource interface {
 	LoadCurrent(ctx context.Context) (CurrentData, error)
+	DataVersion(ctx context.Context) (int64, error)
 }
 
 // PastResolver applies the resolution rules to the versions valid at a time
@@ -91,11 +94,24 @@ func (s *Service) Follow(ctx context.Context) {
 			return
 		case <-s.kick:
 		}
+		if s.upToDate(ctx) {
+			continue
+		}
 		if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
 			slog.ErrorContext(ctx, "resolver index rebuild failed; keeping the previous one", "err", err)
 			time.AfterFunc(2*time.Second, s.Changed)
 		}
 	}
+}
+
+// upToDate reports whether the index already reflects the stored data.
+func (s *Service) upToDate(ctx context.Context) bool {
+	cur := s.current.Load()
+	if cur == nil {
+		return false
+	}
+	v, err := s.Source.DataVersion(ctx)
+	return err == nil && v == cur.snap.Version()
 }
 
 // Snapshot returns the index in use, or nil before the first Reload.

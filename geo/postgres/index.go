@@ -62,6 +62,15 @@ func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 	return d, nil
 }
 
+// DataVersion returns the current data version (the largest data_version).
+func (db *DB) DataVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.Pool.QueryRow(ctx, dataVersionSQL).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read data version: %w", translate(err))
+	}
+	return v, nil
+}
+
 // ResolveAt applies the resolution rules in PostGIS to the versions valid at
 // at (gridmap_resolve in migration 002).
 func (db *DB) ResolveAt(ctx context.Context, p orb.Point, at time.Time) (geo.Resolution, error) {

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"errors"
+	"testing"
+
+	"gridmap/geo"
+)
+
+// FuzzQueryParams feeds hostile strings to the query parameter parsers:
+// they must never panic, and every rejection must be an EINVALID naming its field.
+func FuzzQueryParams(f *testing.F) {
+	for _, s := range []string{"", "1,2,3,4", "NaN,1,2,3", "1e309,0,0,0", "-180,-90,180,90", "2026-03-01",
+		"2026-03-01T08:00:00+08:00", "\xff\xfe", "1,,2,3", "120104", "12x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		check := func(field string, err error) {
+			var ge *geo.Error
+			if err != nil && (!errors.As(err, &ge) || ge.Code != geo.EINVALID || ge.Field != field) {
+				t.Fatalf("%s(%q): %v", field, s, err)
+			}
+		}
+		b, err := parseBBox("bbox", s)
+		check("bbox", err)
+		if err == nil && b != nil && (b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1]) {
+			t.Fatalf("bbox %q accepted inverted: %v", s, b)
+		}
+		_, err = parseAt("at", s)
+		check("at", err)
+		_, err = parseCode("code", s)
+		check("code", err)
+		_, err = parseLimit(s, 100, 1000)
+		check("limit", err)
+	})
+}
+
+// FuzzBatchPoint feeds hostile JSON to the per-point decoder of the batch API.
+func FuzzBatchPoint(f *testing.F) {
+	for _, s := range []string{`[117.1,39.1]`, `[1]`, `["a",1]`, `[1,2,3]`, `[1e400,1]`, `{}`, `null`, `[[1,2]]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		p, err := rawPoint("points[0]", raw)
+		if err != nil {
+			return
+		}
+		if err := geo.ValidatePoint("points[0]", p); err != nil && geo.ErrorCodeOf(err) != geo.EINVALID {
+			t.Fatalf("ValidatePoint(%v): %v", p, err)
+		}
+	})
+}

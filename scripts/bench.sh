@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# bench.sh prints gridmap's benchmarks beside the PostGIS baseline, in one run:
+# the resolver in process and over HTTP (batch and single GET with wrk), the
+# Go micro-benchmarks, then the tile, import and report benchmarks when present.
+# It builds the city-scale data set (~50,000 grids) in its own database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PGOPTIONS="-c client_min_messages=warning"
+
+base=${DATABASE_URL:-postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable}
+bench_url=${base/\/gridmap\?/\/gridmap_bench?}
+admin_url=${base/\/gridmap\?/\/postgres?}
+port=${BENCH_PORT:-18080}
+
+command -v wrk >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; }
+go build -o bin/gridmap ./cmd/gridmap
+go build -o bin/gridmap-bench ./cmd/gridmap-bench
+
+if [ -z "$(psql "$admin_url" -Atc "SELECT 1 FROM pg_database WHERE datname = 'gridmap_bench'")" ]; then
+  psql "$admin_url" -qc "CREATE DATABASE gridmap_bench TEMPLATE gridmap_test"
+fi
+echo "== building the city-scale data set (gridmap demo --scale city)"
+/usr/bin/time -f "   took %es, max RSS %MkB" ./bin/gridmap demo --scale city --database-url "$bench_url" 2>&1 | grep -E 'took|built|district|street|community|grid|enclave'
+
+./bin/gridmap serve --addr "127.0.0.1:$port" --demo=false --database-url "$bench_url" --log-level warn &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+echo "   server RSS after start: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$server/status)"
+
+./bin/gridmap-bench --database-url "$bench_url" --http "http://127.0.0.1:$port" --label "city (all of Tianjin)"
+
+echo "== single-point GET /v1/resolve over HTTP (wrk, 2 threads, 32 connections, 10 s)"
+wrk -t2 -c32 -d10s --latency -s scripts/wrk-resolve.lua "http://127.0.0.1:$port" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx' || true
+echo "   server RSS after load: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$server/status)"
+kill $server; wait $server 2>/dev/null || true
+trap - EXIT
+
+echo "== Go benchmarks (geo)"
+go test -run '^$' -bench . -benchmem ./geo/ | grep -E '^Benchmark|ok|FAIL'
+
+for extra in scripts/bench-tiles.sh scripts/bench-import.sh scripts/bench-reports.sh; do
+  if [ -x "$extra" ] || [ -f "$extra" ]; then bash "$extra"; fi
+done
