@@ -70,8 +70,8 @@ func (s *Service) Reload(ctx context.Context) error {
 	}
 	s.current.Store(&indexed{snap: snap, since: data.Since})
 	slog.InfoContext(ctx, "resolver index ready", "version", data.Version, "units", len(data.Units),
-		"enclaves", len(data.Enclaves), "load", loaded.Round(time.Millisecond),
-		"build", (time.Since(start) - loaded).Round(time.Millisecond))
+		"enclaves", len(data.Enclaves), "load", loaded.Round(time.Millisecond).String(),
+		"build", (time.Since(start) - loaded).Round(time.Millisecond).String())
 	return nil
 }
 
