@@ -57,6 +57,7 @@ func (h *handlers) getEnclave(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	c.Header("ETag", etag(e.Version)) // what an edit names in If-Match (edit.go)
 	writeGeoJSON(c, enclaveFeature(&e))
 }
 

@@ -22,6 +22,9 @@ var statusOf = map[geo.ErrorCode]int{
 	geo.EFORBIDDEN:    http.StatusForbidden,
 	geo.EPRECONDITION: http.StatusPreconditionFailed,
 	geo.EINTERNAL:     http.StatusInternalServerError,
+	// Access control and optimistic concurrency (geo/auth.go).
+	geo.EPRECONDITIONREQUIRED: http.StatusPreconditionRequired,
+	geo.ERATELIMITED:          http.StatusTooManyRequests,
 }
 
 // Problem is an RFC 9457 problem document. Field names the offending

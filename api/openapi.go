@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"strings"
 )
 
@@ -46,7 +47,9 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 		}
 		mergeInto(doc, "paths", part["paths"])
 		if comps, ok := part["components"].(map[string]any); ok {
-			mergeInto(doc["components"].(map[string]any), "schemas", comps["schemas"])
+			for kind, v := range comps { // schemas, securitySchemes, parameters, ...
+				mergeInto(doc["components"].(map[string]any), kind, v)
+			}
 		}
 	}
 	return json.Marshal(doc)
@@ -61,6 +64,14 @@ func mergeInto(dst map[string]any, key string, src any) {
 		dst[key] = map[string]any{}
 	}
 	for k, v := range m {
+		// Two files may describe different operations of one path (GET in
+		// units.json, PUT in auth.json): merge the path items' members.
+		if old, ok := dst[key].(map[string]any)[k].(map[string]any); ok {
+			if add, ok := v.(map[string]any); ok && key == "paths" {
+				maps.Copy(old, add)
+				continue
+			}
+		}
 		dst[key].(map[string]any)[k] = v
 	}
 }
@@ -68,7 +79,9 @@ func mergeInto(dst map[string]any, key string, src any) {
 // openAPIPath turns a gin route (/v1/units/:code, /files/*path) into an
 // OpenAPI path template (/v1/units/{code}).
 func openAPIPath(route string) string {
-	parts := strings.Split(route, "/")
+	// A literal colon (/v1/reports\:batch) is escaped in the route until
+	// gin's first request unescapes it.
+	parts := strings.Split(strings.ReplaceAll(route, `\:`, ":"), "/")
 	for i, p := range parts {
 		if len(p) > 1 && (p[0] == ':' || p[0] == '*') {
 			parts[i] = "{" + p[1:] + "}"

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/geo"
+	"gridmap/tiles"
 )
 
 // Deps is what the API needs from the rest of gridmap.
@@ -27,6 +28,39 @@ type Deps struct {
 	// CORSOrigins lists the origins allowed to call the API from a browser;
 	// "*" allows any.
 	CORSOrigins []string
+
+	// Tokens authenticates bearer tokens; nil refuses every write with 401.
+	Tokens geo.TokenStore
+	// Auth is the access policy; nil means DefaultAuthConfig (public reads).
+	Auth *AuthConfig
+	// Editor changes single boundaries (PUT/POST/DELETE of units and enclaves).
+	Editor geo.BoundaryEditor
+	// Versions serves the OGC API – Features collections at /ogc.
+	Versions geo.VersionStore
+	// PublicURL is the service's external base URL (https://host[/prefix]),
+	// used for the absolute links of /ogc; "" derives it from each request.
+	PublicURL string
+	// TrustedProxies lists the proxies whose X-Forwarded-For is believed
+	// for the client address (rate limits per address); nil trusts none.
+	TrustedProxies []string
+
+	// Reports keeps reports and their cases; Patrols keeps patrol tracks.
+	Reports geo.ReportStore
+	Patrols geo.PatrolStore
+	// Policy holds the case deadlines and escalation floors per severity.
+	Policy geo.Policy
+
+	// Tiles draws the vector tiles, their TileJSON, the style and the
+	// catalog; nil answers those routes with 503.
+	Tiles *tiles.Service
+	// TileMaxAge is the Cache-Control max-age of tiles; 0 sends no-cache
+	// (clients revalidate with the ETag, so an edit shows at once).
+	TileMaxAge time.Duration
+
+	// Imports runs uploaded boundary files (POST /v1/imports); Audit answers
+	// the coverage audit (GET /v1/audit). Nil disables them.
+	Imports geo.Importer
+	Audit   geo.Auditor
 }
 
 // MaxBodyBytes bounds every request body; bigger bodies get 413.
@@ -38,12 +72,17 @@ func New(d Deps) http.Handler {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
-	_ = r.SetTrustedProxies(nil)
+	_ = r.SetTrustedProxies(d.TrustedProxies) // validated by the caller (cmd/gridmap)
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
 	m := newMetrics(d.Registry)
-	r.Use(recovery(), accessLog(), m.middleware(), cors(d.CORSOrigins), limitBody(MaxBodyBytes))
+	auth := DefaultAuthConfig
+	if d.Auth != nil {
+		auth = *d.Auth
+	}
+	r.Use(recovery(), accessLog(), m.middleware(), cors(d.CORSOrigins), bodyLimit(),
+		newAuthenticator(auth, d.Tokens).middleware())
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, geo.Errorf(geo.ENOTFOUND, "path", "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -75,6 +114,11 @@ func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {
 	v1.GET("/enclaves/:code/history", h.enclaveHistory)
 	v1.GET("/resolve", h.resolveOne)
 	v1.POST("/resolve", h.resolveMany)
+	h.editRoutes(v1)
+	h.ogcRoutes(r)
+	h.reportRoutes(v1)
+	h.tileRoutes(r)
+	h.importRoutes(v1)
 }
 
 func (h *handlers) healthz(c *gin.Context) {

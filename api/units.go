@@ -76,6 +76,7 @@ func (h *handlers) getUnit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	c.Header("ETag", etag(u.Version)) // what an edit names in If-Match (edit.go)
 	writeGeoJSON(c, unitFeature(&u))
 }
 

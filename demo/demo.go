@@ -146,6 +146,7 @@ func (b *builder) run() error {
 		{"synthesise grids", b.grids},
 		{"plant two gaps and one overlap", b.plant},
 		{"place the enclave " + EnclaveName, b.enclave},
+		{"replace all reports with a demo week of reports and patrols", b.reports},
 		{"count", b.count},
 	}
 	for _, s := range steps {

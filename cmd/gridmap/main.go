@@ -19,6 +19,11 @@ Usage:
   gridmap migrate  [flags]   apply database migrations
   gridmap demo     [flags]   replace all boundaries with the demo city (--scale demo|city)
   gridmap resolve  [flags]   resolve CSV (lng,lat[,id]) or GeoJSON points from stdin
+  gridmap import   [flags]   import boundaries from files (GeoJSON, shapefile or .zip, GeoPackage); --dry-run to check only
+  gridmap audit    [flags]   coverage audit: gaps, overlaps, children outside parents (--unit CODE, --geojson FILE)
+  gridmap export   [flags]   write boundaries as GeoJSON, shapefile or GeoPackage (--level, --format, --at, -o FILE)
+  gridmap escalate [flags]   raise overdue and too-severe open cases one level up their chain
+  gridmap token    create|list|revoke   access tokens (create prints the token once)
 
 Every command takes --database-url (env DATABASE_URL). Run "gridmap CMD -h" for its flags.
 `
@@ -44,10 +49,15 @@ func run(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	commands := map[string]func(context.Context, []string) error{
-		"serve":   runServe,
-		"migrate": runMigrate,
-		"demo":    runDemo,
-		"resolve": runResolve,
+		"serve":    runServe,
+		"migrate":  runMigrate,
+		"demo":     runDemo,
+		"resolve":  runResolve,
+		"import":   runImport,
+		"audit":    runAudit,
+		"export":   runExport,
+		"escalate": runEscalate,
+		"token":    runToken,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

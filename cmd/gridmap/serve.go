@@ -15,9 +15,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gridmap/api"
+	"gridmap/audit"
 	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/geo/postgres"
+	"gridmap/importer"
 )
 
 type serveConfig struct {
@@ -26,6 +28,18 @@ type serveConfig struct {
 	loadDemo    bool
 	cors        string
 	logLevel    string
+	access      accessConfig
+	reports     reportConfig
+	tiles       tileConfig
+}
+
+// accessConfig is the access policy of serve (issue 7).
+type accessConfig struct {
+	publicReads    bool
+	writeRate      float64
+	addrWriteRate  float64
+	publicURL      string
+	trustedProxies string
 }
 
 func runServe(ctx context.Context, args []string) error {
@@ -35,8 +49,14 @@ func runServe(ctx context.Context, args []string) error {
 	fs.BoolVar(&cfg.loadDemo, "demo", envBool("GRIDMAP_DEMO", true), "load the demo city when the database has no units (env GRIDMAP_DEMO)")
 	fs.StringVar(&cfg.cors, "cors-origins", envOr("GRIDMAP_CORS_ORIGINS", "*"), "comma-separated origins allowed by CORS, * for any (env GRIDMAP_CORS_ORIGINS)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("GRIDMAP_LOG_LEVEL", "info"), "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
+	accessFlags(fs, &cfg.access)
+	reportFlags(fs, &cfg.reports)
+	tileFlags(fs, &cfg.tiles)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if err := cfg.reports.parse(); err != nil {
+		return err
 	}
 	setupLogging(cfg.logLevel)
 
@@ -68,16 +88,45 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go svc.Follow(bg)
-	go db.Listen(bg, func(postgres.Change) { svc.Changed() })
+	tileSvc, err := openTiles(ctx, cfg.tiles, db.Pool)
+	if err != nil {
+		return err
+	}
+	defer tileSvc.Close()
+	go tileSvc.Follow(bg)
+	go db.Listen(bg, func(ch postgres.Change) { svc.Changed(); tileSvc.Changed(ch.Layers) })
+	go runReportJobs(bg, db, cfg.reports)
+	// Uploaded imports run under bg: shutting down rolls them back, and
+	// serve returns only after their outcome is recorded.
+	imports := &importer.Jobs{Pool: db.Pool, Base: bg}
+	defer func() { stopBackground(); imports.Wait() }()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		postgres.NewPoolCollector(db.Pool))
+	reg.MustRegister(tileSvc.Collectors()...)
+	auth, proxies, err := cfg.access.policy()
+	if err != nil {
+		return err
+	}
 	handler := api.New(api.Deps{
-		Units:       db,
-		Resolver:    svc,
-		Registry:    reg,
-		CORSOrigins: strings.Split(cfg.cors, ","),
+		Units:          db,
+		Resolver:       svc,
+		Registry:       reg,
+		CORSOrigins:    strings.Split(cfg.cors, ","),
+		Tokens:         db,
+		Auth:           auth,
+		Editor:         db,
+		Versions:       db,
+		PublicURL:      cfg.access.publicURL,
+		TrustedProxies: proxies,
+		Reports:        db,
+		Patrols:        db,
+		Policy:         cfg.reports.policy,
+		Imports:        imports,
+		Audit:          &audit.Store{Pool: db.Pool},
+		Tiles:          tileSvc,
+		TileMaxAge:     cfg.tiles.maxAge,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return errors.New("database does not answer")

@@ -1,0 +1,285 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gridmap/geo"
+)
+
+// AuthConfig is the access policy. Writes always need a bearer token; reads
+// (the /v1 GETs, tiles, /ogc) need one only when PublicReads is false.
+type AuthConfig struct {
+	PublicReads bool
+	// WritesPerSecond and WriteBurst limit writes per token; AddrWritesPerSecond
+	// and AddrWriteBurst per client address (which also pays for every
+	// token lookup that misses the cache, so guessing tokens is throttled).
+	// Zero rates disable a limit.
+	WritesPerSecond     float64
+	WriteBurst          int
+	AddrWritesPerSecond float64
+	AddrWriteBurst      int
+	// CacheTTL is how long a looked-up token is trusted without asking the
+	// database again; a revocation takes effect on every replica within it.
+	// Expiry is checked on every request regardless.
+	CacheTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultAuthConfig is the policy of a fresh installation.
+var DefaultAuthConfig = AuthConfig{PublicReads: true, WritesPerSecond: 5, WriteBurst: 20,
+	AddrWritesPerSecond: 20, AddrWriteBurst: 60, CacheTTL: 10 * time.Second}
+
+// protectedPrefixes are the paths the policy applies to; everything else
+// (health, metrics, the OpenAPI document, the dashboard's files) is public.
+var protectedPrefixes = []string{"/v1/", "/tiles/", "/ogc/"}
+
+// readPOSTs are POST routes that only read, so they follow the read policy.
+// Every other non-GET route needs a token: a route added later is protected
+// unless it is listed here.
+var readPOSTs = map[string]bool{"/v1/resolve": true}
+
+const principalKey = "gridmap.principal"
+
+// authenticator applies AuthConfig to every request.
+type authenticator struct {
+	cfg    AuthConfig
+	tokens geo.TokenStore
+	perTok *limiters
+	perIP  *limiters
+
+	mu    sync.Mutex
+	cache map[[32]byte]cachedToken
+}
+
+type cachedToken struct {
+	tok geo.Token
+	at  time.Time
+}
+
+const maxCachedTokens = 10_000
+
+func newAuthenticator(cfg AuthConfig, tokens geo.TokenStore) *authenticator {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &authenticator{cfg: cfg, tokens: tokens,
+		perTok: newLimiters(cfg.WritesPerSecond, cfg.WriteBurst, 100_000),
+		perIP:  newLimiters(cfg.AddrWritesPerSecond, cfg.AddrWriteBurst, 100_000),
+		cache:  map[[32]byte]cachedToken{}}
+}
+
+func protected(path string) bool {
+	for _, p := range protectedPrefixes {
+		if strings.HasPrefix(path, p) || path == strings.TrimSuffix(p, "/") {
+			return true
+		}
+	}
+	return false
+}
+
+func isWrite(c *gin.Context) bool {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	case http.MethodPost:
+		return !readPOSTs[c.FullPath()]
+	}
+	return true
+}
+
+// middleware authenticates the caller, applies the read/write policy and the
+// write rate limits, and leaves the caller in the context (see callerOf).
+func (a *authenticator) middleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !protected(c.Request.URL.Path) {
+			c.Next()
+			return
+		}
+		now := a.cfg.Now()
+		write := isWrite(c)
+		if write {
+			if ok, wait := a.perIP.allow(c.ClientIP(), now); !ok {
+				tooMany(c, wait, "address")
+				return
+			}
+		}
+		secret, present, err := bearer(c.GetHeader("Authorization"))
+		if err != nil {
+			unauthorized(c, "invalid_request", err.Error())
+			return
+		}
+		if !present {
+			if write || !a.cfg.PublicReads {
+				unauthorized(c, "", "this request needs a bearer token (Authorization: Bearer …)")
+				return
+			}
+			c.Next()
+			return
+		}
+		p, err := a.principal(c, secret, now, !write)
+		if err != nil {
+			var ge *geo.Error
+			if errors.As(err, &ge) && ge.Code == geo.EUNAUTHORIZED {
+				unauthorized(c, "invalid_token", ge.Message)
+				return
+			}
+			if errors.As(err, &ge) && ge.Code == geo.ERATELIMITED {
+				tooMany(c, time.Second, "address")
+				return
+			}
+			fail(c, err)
+			return
+		}
+		c.Set(principalKey, p)
+		if write {
+			if ok, wait := a.perTok.allow(tokenKey(p), now); !ok {
+				tooMany(c, wait, "token")
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+func tokenKey(p geo.Principal) string { return strconv.FormatInt(p.TokenID, 10) }
+
+// bearer extracts the secret of an "Authorization: Bearer" header. The
+// secret is never put into an error message or a log.
+func bearer(h string) (secret string, present bool, err error) {
+	if h == "" {
+		return "", false, nil
+	}
+	scheme, rest, _ := strings.Cut(h, " ")
+	rest = strings.TrimSpace(rest)
+	if !strings.EqualFold(scheme, "Bearer") || rest == "" {
+		return "", true, errors.New("the Authorization header must be \"Bearer <token>\"")
+	}
+	return rest, true, nil
+}
+
+// principal looks the secret up (cache first) and checks that the token is
+// neither revoked nor expired. A lookup that misses the cache on a read is
+// charged to the client address like a write: guessing costs budget.
+func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, chargeMiss bool) (geo.Principal, error) {
+	hash := geo.HashToken(secret)
+	a.mu.Lock()
+	ct, ok := a.cache[hash]
+	a.mu.Unlock()
+	if !ok || now.Sub(ct.at) >= a.cfg.CacheTTL {
+		if chargeMiss {
+			if ok, _ := a.perIP.allow(c.ClientIP(), now); !ok {
+				return geo.Principal{}, geo.Errorf(geo.ERATELIMITED, "", "too many token lookups")
+			}
+		}
+		if a.tokens == nil {
+			return geo.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
+		}
+		tok, err := a.tokens.TokenByHash(c.Request.Context(), hash)
+		if geo.ErrorCodeOf(err) == geo.ENOTFOUND {
+			return geo.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
+		}
+		if err != nil {
+			return geo.Principal{}, err
+		}
+		ct = cachedToken{tok: tok, at: now}
+		a.remember(hash, ct)
+		a.touch(c.Request.Context(), tok.ID)
+	}
+	switch ct.tok.Status(now) {
+	case "revoked":
+		return geo.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "the token has been revoked")
+	case "expired":
+		return geo.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "the token expired at %s", ct.tok.ExpiresAt.Format(time.RFC3339))
+	}
+	return ct.tok.Principal(), nil
+}
+
+func (a *authenticator) remember(hash [32]byte, ct cachedToken) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.cache) >= maxCachedTokens {
+		clear(a.cache) // rare; the next requests refill it
+	}
+	a.cache[hash] = ct
+}
+
+// touch records the use off the request path; at most once per cache
+// period per token and replica, and the store throttles further.
+func (a *authenticator) touch(ctx context.Context, id int64) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := a.tokens.TouchToken(ctx, id); err != nil {
+			slog.WarnContext(ctx, "could not record token use", "token_id", id, "err", err)
+		}
+	}()
+}
+
+// unauthorized answers 401 with the RFC 6750 challenge.
+func unauthorized(c *gin.Context, code, detail string) {
+	challenge := `Bearer realm="gridmap"`
+	if code != "" {
+		challenge += `, error="` + code + `"`
+	}
+	c.Header("WWW-Authenticate", challenge)
+	fail(c, geo.Errorf(geo.EUNAUTHORIZED, "Authorization", "%s", detail))
+}
+
+// callerOf returns the authenticated caller; ok is false for an anonymous
+// (public) read.
+func callerOf(c *gin.Context) (geo.Principal, bool) {
+	v, ok := c.Get(principalKey)
+	if !ok {
+		return geo.Principal{}, false
+	}
+	p, ok := v.(geo.Principal)
+	return p, ok
+}
+
+// authorize returns nil when the caller may take perm on code ("" when the
+// action is not tied to a place). Otherwise it returns the error to pass to
+// fail — EUNAUTHORIZED for an anonymous caller, EFORBIDDEN for a role or
+// scope that does not allow it — and sets the matching WWW-Authenticate
+// challenge. Handlers of any resource (imports, reports) use it.
+func authorize(c *gin.Context, perm geo.Permission, code string) error {
+	p, ok := callerOf(c)
+	if !ok {
+		c.Header("WWW-Authenticate", `Bearer realm="gridmap"`)
+		return geo.Errorf(geo.EUNAUTHORIZED, "Authorization", "this request needs a bearer token (Authorization: Bearer …)")
+	}
+	if err := p.Authorize(perm, code); err != nil {
+		c.Header("WWW-Authenticate", `Bearer realm="gridmap", error="insufficient_scope"`)
+		return err
+	}
+	return nil
+}
+
+// requireScope is authorize for the scope alone: it returns nil when the
+// caller's scope covers code (an enclave's managing code, a report's
+// responsible unit).
+func requireScope(c *gin.Context, code string) error {
+	return authorize(c, geo.PermRead, code)
+}
+
+// permit is route middleware: it refuses, before any input is read, a
+// caller whose role lacks perm. The scope is checked by the handler once it
+// knows the code.
+func permit(perm geo.Permission) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := authorize(c, perm, ""); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Next()
+	}
+}

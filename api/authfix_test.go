@@ -1,0 +1,110 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres"
+	"gridmap/geo/postgres/pgtest"
+)
+
+// editServer is a service with everything issue 7 adds wired in: tokens,
+// editing, /ogc, and a resolver that follows NOTIFY like serve's does.
+type editServer struct {
+	db  *postgres.DB
+	svc *geo.Service
+	srv *httptest.Server
+
+	mu   sync.Mutex
+	uris []string // every request URI served, for tests of what clients asked
+}
+
+// requests returns the request URIs served so far.
+func (s *editServer) requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.uris)
+}
+
+// newEditServer serves a fresh demo database with the access policy cfg
+// (nil: the default).
+func newEditServer(t *testing.T, cfg *AuthConfig) *editServer {
+	t.Helper()
+	return serveDB(t, pgtest.OpenDemo(t), cfg)
+}
+
+func serveDB(t *testing.T, db *postgres.DB, cfg *AuthConfig) *editServer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go svc.Follow(ctx)
+	go db.Listen(ctx, func(postgres.Change) { svc.Changed() })
+	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Auth: cfg, Editor: db, Versions: db, CORSOrigins: []string{"*"}})
+	s := &editServer{db: db, svc: svc}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.uris = append(s.uris, r.URL.RequestURI())
+		s.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// token creates a token valid for a day and returns its secret.
+func (s *editServer) token(t *testing.T, role geo.Role, scope, name string) string {
+	t.Helper()
+	return s.tokenUntil(t, role, scope, name, time.Now().Add(24*time.Hour))
+}
+
+func (s *editServer) tokenUntil(t *testing.T, role geo.Role, scope, name string, exp time.Time) string {
+	t.Helper()
+	secret, hash := geo.NewTokenSecret()
+	if _, err := s.db.CreateToken(context.Background(), geo.Token{Name: name, Role: role, Scope: scope,
+		CreatedBy: "test", ExpiresAt: exp}, hash); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// req sends a request with an optional bearer token and extra headers
+// given as name, value pairs.
+func (s *editServer) req(t *testing.T, method, path, token string, body []byte, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/geo+json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}

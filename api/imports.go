@@ -1,0 +1,229 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"gridmap/geo"
+)
+
+// MaxImportBytes bounds an upload to POST /v1/imports (every other body is
+// bounded by MaxBodyBytes): a province's grids, zipped, fit.
+const MaxImportBytes = 1 << 30
+
+// maxImportFiles bounds the parts of one upload (a shapefile has five).
+const maxImportFiles = 10
+
+// importExts are the file types an upload may hold.
+var importExts = map[string]bool{
+	".geojson": true, ".json": true, ".zip": true, ".gpkg": true,
+	".shp": true, ".shx": true, ".dbf": true, ".prj": true, ".cpg": true,
+}
+
+func (h *handlers) importRoutes(v1 *gin.RouterGroup) {
+	v1.POST("/imports", permit(geo.PermEditBoundaries), h.startImport)
+	v1.GET("/imports/:id", h.getImport)
+	v1.GET("/audit", h.getAudit)
+}
+
+// bodyLimit caps request bodies: MaxImportBytes for uploads, MaxBodyBytes
+// for everything else.
+func bodyLimit() gin.HandlerFunc {
+	small, big := limitBody(MaxBodyBytes), limitBody(MaxImportBytes)
+	return func(c *gin.Context) {
+		if c.Request.Method == http.MethodPost && c.FullPath() == "/v1/imports" {
+			big(c)
+			return
+		}
+		small(c)
+	}
+}
+
+// startImport receives a multipart upload — the file(s) in parts named
+// "file", the options in form fields — and starts the import in the
+// background. It answers 202 with the job; poll GET /v1/imports/{id}.
+func (h *handlers) startImport(c *gin.Context) {
+	if h.deps.Imports == nil {
+		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "imports are not enabled on this server"))
+		return
+	}
+	caller, _ := callerOf(c)
+	dir, err := os.MkdirTemp("", "gridmap-upload-")
+	if err != nil {
+		fail(c, fmt.Errorf("upload directory: %w", err))
+		return
+	}
+	up, form, err := receiveUpload(c, dir)
+	if err == nil {
+		var opts geo.ImportOptions
+		if opts, err = importOptions(form); err == nil {
+			opts.Actor, opts.Within = caller.Name, caller.Scope
+			var job geo.ImportJob
+			if job, err = h.deps.Imports.Start(c.Request.Context(), up, opts); err == nil {
+				c.Header("Location", fmt.Sprintf("/v1/imports/%d", job.ID))
+				c.JSON(http.StatusAccepted, job)
+				return
+			}
+			fail(c, err) // Start removed the directory
+			return
+		}
+	}
+	os.RemoveAll(dir)
+	fail(c, err)
+}
+
+// receiveUpload streams the file parts to dir (never into memory) and
+// collects the other fields.
+func receiveUpload(c *gin.Context, dir string) (geo.ImportUpload, map[string]string, error) {
+	up := geo.ImportUpload{Dir: dir}
+	form := map[string]string{}
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		return up, nil, geo.Invalid("body", "send the file as multipart/form-data in a part named \"file\"")
+	}
+	seen := map[string]bool{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return up, nil, uploadError(err)
+		}
+		if part.FormName() != "file" {
+			v, err := io.ReadAll(io.LimitReader(part, 1024))
+			if err != nil {
+				return up, nil, uploadError(err)
+			}
+			form[part.FormName()] = strings.TrimSpace(string(v))
+			continue
+		}
+		name, err := saveFilePart(part, dir, seen, len(up.Files))
+		if err != nil {
+			return up, nil, err
+		}
+		up.Files = append(up.Files, name)
+	}
+	if len(up.Files) == 0 {
+		return up, nil, geo.Invalid("file", "no file uploaded: send it in a multipart part named \"file\"")
+	}
+	return up, form, nil
+}
+
+func saveFilePart(part *multipart.Part, dir string, seen map[string]bool, n int) (string, error) {
+	name := filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
+	ext := strings.ToLower(filepath.Ext(name))
+	switch {
+	case n >= maxImportFiles:
+		return "", geo.Invalid("file", "at most %d files per import", maxImportFiles)
+	case name == "." || name == "/" || strings.HasPrefix(name, ".") || !importExts[ext]:
+		return "", geo.Invalid("file", "%q is not a .geojson, .zip, .gpkg or shapefile part (.shp .shx .dbf .prj .cpg)", clip(name))
+	case seen[strings.ToLower(name)]:
+		return "", geo.Invalid("file", "%q is uploaded twice", clip(name))
+	}
+	seen[strings.ToLower(name)] = true
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("save upload: %w", err)
+	}
+	_, err = io.Copy(f, part)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", uploadError(err)
+	}
+	return name, nil
+}
+
+// uploadError classifies a failure while reading the body.
+func uploadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return geo.Errorf(geo.ETOOLARGE, "file", "the upload exceeds %d bytes", int64(MaxImportBytes))
+	}
+	return geo.Invalid("body", "the multipart upload is malformed or was cut off: %v", err)
+}
+
+// importOptions reads the form fields, named like the command's flags.
+func importOptions(form map[string]string) (geo.ImportOptions, error) {
+	o := geo.ImportOptions{
+		Level: geo.Level(form["level"]), SRS: form["srs"], Encoding: form["encoding"], Layer: form["layer"],
+		Scope: form["scope"],
+		Fields: geo.FieldMap{Code: form["code_field"], Name: form["name_field"], Parent: form["parent_field"],
+			Level: form["level_field"], Props: splitFields(form["props"])},
+		Tolerance: geo.DefaultTolerance,
+	}
+	var err error
+	bools := []struct {
+		key string
+		dst *bool
+	}{{"dry_run", &o.DryRun}, {"retire_missing", &o.RetireMissing}, {"strict", &o.Strict}}
+	for _, b := range bools {
+		if v := form[b.key]; v != "" {
+			if *b.dst, err = strconv.ParseBool(v); err != nil {
+				return o, geo.Invalid(b.key, "%q is not true or false", clip(v))
+			}
+		}
+	}
+	if o.Tolerance, err = toleranceParams(form["min_area"], form["min_width"]); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+func splitFields(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// toleranceParams reads min_area (m²) and min_width (m); empty means the default.
+func toleranceParams(area, width string) (geo.Tolerance, error) {
+	t := geo.DefaultTolerance
+	for _, p := range []struct {
+		name, val string
+		dst       *float64
+	}{{"min_area", area, &t.AreaM2}, {"min_width", width, &t.WidthM}} {
+		if p.val == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(p.val, 64)
+		if err != nil {
+			return t, geo.Invalid(p.name, "%q is not a number", clip(p.val))
+		}
+		*p.dst = v
+	}
+	return t, t.Validate()
+}
+
+func (h *handlers) getImport(c *gin.Context) {
+	if h.deps.Imports == nil {
+		fail(c, geo.Errorf(geo.ENOTFOUND, "id", "imports are not enabled on this server"))
+		return
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		fail(c, geo.Invalid("id", "%q is not an import job id", clip(c.Param("id"))))
+		return
+	}
+	job, err := h.deps.Imports.Job(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, job)
+}

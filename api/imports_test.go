@@ -1,0 +1,236 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"gridmap/audit"
+	"gridmap/demo"
+	"gridmap/geo"
+	"gridmap/geo/postgres/pgtest"
+	"gridmap/importer"
+)
+
+// importServer serves the demo city with imports and the audit enabled.
+func importServer(t *testing.T) *editServer {
+	t.Helper()
+	db := pgtest.OpenDemo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
+	t.Cleanup(func() { cancel(); jobs.Wait() })
+	h := New(Deps{Units: db, Tokens: db, Imports: jobs, Audit: &audit.Store{Pool: db.Pool}})
+	s := &editServer{db: db, srv: httptest.NewServer(h)}
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// upload posts files (name → content) and form fields as multipart.
+func (s *editServer) upload(t *testing.T, token string, files map[string][]byte, fields map[string]string) response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for name, content := range files {
+		w, _ := mw.CreateFormFile("file", name)
+		w.Write(content)
+	}
+	mw.Close()
+	return s.req(t, "POST", "/v1/imports", token, body.Bytes(), "Content-Type", mw.FormDataContentType())
+}
+
+// wait polls a job until it is final.
+func (s *editServer) wait(t *testing.T, location string) geo.ImportJob {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		r := s.req(t, "GET", location, "", nil)
+		var job geo.ImportJob
+		if r.status != 200 || json.Unmarshal(r.body, &job) != nil {
+			t.Fatalf("GET %s: %d %s", location, r.status, r.body)
+		}
+		if job.Status != geo.JobQueued && job.Status != geo.JobRunning {
+			return job
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job still %s", job.Status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func districtsFile(t *testing.T) []byte {
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "demo", "data", "tianjin-districts.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestImportUploads(t *testing.T) {
+	s := importServer(t)
+	editor := s.token(t, geo.RoleEditor, "", "gis-staff")
+	nankai := s.token(t, geo.RoleEditor, demo.NankaiCode, "nankai-staff")
+	src := districtsFile(t)
+	cases := []struct {
+		name   string
+		token  string
+		files  map[string][]byte
+		fields map[string]string
+		status geo.JobStatus
+		check  func(t *testing.T, r *geo.ImportReport)
+	}{
+		{"dry run of the districts the demo holds", editor, map[string][]byte{"区县.geojson": src}, map[string]string{"dry_run": "true"}, geo.JobDryRun,
+			func(t *testing.T, r *geo.ImportReport) {
+				if r.Counts.Features != 15 || r.Counts.Unchanged != 15 || r.Counts.Repaired != 4 {
+					t.Errorf("counts %+v", r.Counts)
+				}
+			}},
+		{"a scoped token may not import other districts", nankai, map[string][]byte{"d.geojson": src}, nil, geo.JobRejected,
+			func(t *testing.T, r *geo.ImportReport) {
+				if r.Errors != 14 || r.Committed {
+					t.Errorf("%d errors, committed %v", r.Errors, r.Committed)
+				}
+			}},
+		{"unreadable file", editor, map[string][]byte{"x.geojson": []byte(`{"type":`)}, nil, geo.JobRejected, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := s.upload(t, c.token, c.files, c.fields)
+			if r.status != http.StatusAccepted || r.header.Get("Location") == "" {
+				t.Fatalf("status %d: %s", r.status, r.body)
+			}
+			job := s.wait(t, r.header.Get("Location"))
+			if job.Status != c.status {
+				t.Fatalf("job %s (%s), want %s", job.Status, job.Error, c.status)
+			}
+			if c.check != nil {
+				if job.Report == nil {
+					t.Fatal("no report")
+				}
+				c.check(t, job.Report)
+			}
+		})
+	}
+}
+
+// TestImportShapefileParts uploads the parts of a GBK shapefile in a
+// projected CRS, as a desktop GIS saves it, and commits it.
+func TestImportShapefileParts(t *testing.T) {
+	if _, err := exec.LookPath("ogr2ogr"); err != nil {
+		t.Skip("ogr2ogr is needed (the importer's tests install it)")
+	}
+	s := importServer(t)
+	editor := s.token(t, geo.RoleEditor, "", "gis-staff")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.geojson")
+	os.WriteFile(src, districtsFile(t), 0o644)
+	shp := filepath.Join(dir, "区县.shp")
+	if out, err := exec.Command("ogr2ogr", "-f", "ESRI Shapefile", "-t_srs", "EPSG:4527", "-lco", "ENCODING=GBK", shp, src).CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v %s", err, out)
+	}
+	files := map[string][]byte{}
+	for _, ext := range []string{".shp", ".shx", ".dbf", ".prj"} {
+		b, _ := os.ReadFile(filepath.Join(dir, "区县"+ext))
+		files["区县"+ext] = b
+	}
+	r := s.upload(t, editor, files, nil)
+	if r.status != http.StatusAccepted {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	job := s.wait(t, r.header.Get("Location"))
+	if job.Status != geo.JobSucceeded || job.Report.Encoding != "GB18030 (detected)" || job.Actor != "gis-staff" {
+		t.Fatalf("job %+v", job)
+	}
+}
+
+func TestImportUploadRefusals(t *testing.T) {
+	s := importServer(t)
+	editor := s.token(t, geo.RoleEditor, "", "gis-staff")
+	viewer := s.token(t, geo.RoleViewer, "", "wall")
+	many := map[string][]byte{}
+	for i := range 11 {
+		many[fmt.Sprintf("f%d.geojson", i)] = []byte("{}")
+	}
+	cases := []struct {
+		name   string
+		send   func() response
+		status int
+		field  string
+	}{
+		{"anonymous", func() response { return s.upload(t, "", map[string][]byte{"a.geojson": {}}, nil) }, 401, ""},
+		{"viewer", func() response { return s.upload(t, viewer, map[string][]byte{"a.geojson": {}}, nil) }, 403, ""},
+		{"not multipart", func() response { return s.req(t, "POST", "/v1/imports", editor, []byte(`{}`)) }, 400, "body"},
+		{"an executable", func() response { return s.upload(t, editor, map[string][]byte{"a.exe": {1}}, nil) }, 400, "file"},
+		{"no file", func() response { return s.upload(t, editor, nil, map[string]string{"level": "grid"}) }, 400, "file"},
+		{"too many files", func() response { return s.upload(t, editor, many, nil) }, 400, "file"},
+		{"bad option", func() response {
+			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"dry_run": "perhaps"})
+		}, 400, "dry_run"},
+		{"bad level", func() response {
+			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"level": "county"})
+		}, 400, "level"},
+		{"unknown job", func() response { return s.req(t, "GET", "/v1/imports/99999", "", nil) }, 404, "id"},
+		{"job id not a number", func() response { return s.req(t, "GET", "/v1/imports/abc", "", nil) }, 400, "id"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.send()
+			if r.status != c.status {
+				t.Fatalf("status %d, want %d: %s", r.status, c.status, r.body)
+			}
+			if p := r.json(t); c.field != "" && p["field"] != c.field {
+				t.Errorf("field %v, want %s: %s", p["field"], c.field, r.body)
+			}
+		})
+	}
+}
+
+func TestAuditEndpoint(t *testing.T) {
+	s := importServer(t)
+	cases := []struct {
+		query          string
+		status         int
+		gaps, overlaps float64
+		features       int
+	}{
+		{"?unit=120104", 200, 2, 1, 3},
+		{"", 200, 2, 1, 3},
+		{"?unit=120104&min_area=20000", 200, 1, 0, 1},
+		{"?unit=12010", 400, 0, 0, 0},
+		{"?unit=120199", 404, 0, 0, 0},
+		{"?min_area=lots", 400, 0, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.query, func(t *testing.T) {
+			r := s.req(t, "GET", "/v1/audit"+c.query, "", nil)
+			if r.status != c.status {
+				t.Fatalf("status %d: %s", r.status, r.body)
+			}
+			if c.status != 200 {
+				return
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/geo+json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			m := r.json(t)
+			sum := m["summary"].(map[string]any)
+			if sum["gaps"] != c.gaps || sum["overlaps"] != c.overlaps || len(m["features"].([]any)) != c.features {
+				t.Errorf("summary %v, %d features", sum, len(m["features"].([]any)))
+			}
+		})
+	}
+}

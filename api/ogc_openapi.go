@@ -1,0 +1,75 @@
+package api
+
+// The API definition of /ogc (its service-desc), relative to /ogc as the
+// standard expects: GDAL looks up /collections/{id}/items in it to learn
+// which query parameters filter on the server, and sends `-where` clauses
+// on those properties as parameters instead of filtering on the client.
+// The same operations also appear, under /ogc, in /openapi.json.
+
+type jsonObj = map[string]any
+
+func ogcOpenAPI(server string) jsonObj {
+	paths := jsonObj{
+		"/":            ogcOp("Landing page", nil, mediaJSON),
+		"/conformance": ogcOp("Conformance classes implemented", nil, mediaJSON),
+		"/api":         ogcOp("This API definition", nil, mediaOpenAPI),
+		"/collections": ogcOp("The feature collections", nil, mediaJSON),
+		"/collections/{collectionId}": ogcOp("A collection's metadata",
+			[]jsonObj{pathParam("collectionId", "Collection id")}, mediaJSON),
+		"/collections/{collectionId}/items": ogcOp("Features of a collection",
+			append([]jsonObj{pathParam("collectionId", "Collection id")}, itemsParams(nil)...), mediaGeoJSON),
+		"/collections/{collectionId}/items/{featureId}": ogcOp("One feature: code, or code@version",
+			[]jsonObj{pathParam("collectionId", "Collection id"), pathParam("featureId", "code or code@version"),
+				queryParam("datetime", "The instant at which the version is taken (default now)", "string")}, mediaGeoJSON),
+	}
+	for _, col := range ogcCollections {
+		paths["/collections/"+col.ID+"/items"] = ogcOp(col.Title, itemsParams(col.queryables()), mediaGeoJSON)
+	}
+	return jsonObj{
+		"openapi": "3.0.3",
+		"info": jsonObj{"title": "gridmap OGC API – Features", "version": "1.0.0",
+			"description": "Versioned boundaries of grid-based community governance as OGC API – Features (Part 1: Core, GeoJSON)."},
+		"servers": []jsonObj{{"url": server}},
+		"paths":   paths,
+	}
+}
+
+func itemsParams(queryables []string) []jsonObj {
+	ps := []jsonObj{
+		{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Page size; larger values are lowered to the maximum",
+			"schema":      jsonObj{"type": "integer", "minimum": 1, "maximum": ogcMaxLimit, "default": ogcDefaultLimit}},
+		{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "minLon,minLat,maxLon,maxLat (CRS84)",
+			"schema":      jsonObj{"type": "array", "minItems": 4, "maxItems": 6, "items": jsonObj{"type": "number"}}},
+		queryParam("datetime", "An instant (versions valid then) or an interval a/b, ends open with .. (versions valid at some moment of it; ids become code@version). Default: now.", "string"),
+		queryParam("cursor", "Opaque position of the next page; follow the next link", "string"),
+	}
+	for _, q := range queryables {
+		ps = append(ps, queryParam(q, "Equal to", "string"))
+	}
+	return ps
+}
+
+func ogcOp(summary string, params []jsonObj, media string) jsonObj {
+	if params == nil {
+		params = []jsonObj{}
+	}
+	return jsonObj{"get": jsonObj{
+		"summary":    summary,
+		"parameters": params,
+		"responses": jsonObj{
+			"200": jsonObj{"description": summary, "content": jsonObj{media: jsonObj{}}},
+			"400": jsonObj{"description": "Problem (RFC 9457)", "content": jsonObj{"application/problem+json": jsonObj{}}},
+			"404": jsonObj{"description": "Problem (RFC 9457)", "content": jsonObj{"application/problem+json": jsonObj{}}},
+		},
+	}}
+}
+
+func pathParam(name, desc string) jsonObj {
+	return jsonObj{"name": name, "in": "path", "required": true, "description": desc, "schema": jsonObj{"type": "string"}}
+}
+
+func queryParam(name, desc, typ string) jsonObj {
+	return jsonObj{"name": name, "in": "query", "required": false, "description": desc, "schema": jsonObj{"type": typ}}
+}

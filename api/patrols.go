@@ -1,0 +1,262 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+)
+
+// patrolJSON is the wire form of POST /v1/patrols: either fixes, or a
+// GeoJSON LineString track with one time per vertex.
+type patrolJSON struct {
+	ID     string `json:"id"`
+	Worker string `json:"worker"`
+	Grid   string `json:"grid"`
+	CRS    string `json:"crs"`
+	Fixes  []struct {
+		Point     []float64 `json:"point"`
+		T         string    `json:"t"`
+		AccuracyM *float64  `json:"accuracy_m"`
+	} `json:"fixes"`
+	Track *struct {
+		Type        string      `json:"type"`
+		Coordinates [][]float64 `json:"coordinates"`
+	} `json:"track"`
+	Times []string `json:"times"`
+}
+
+func decodePatrol(body []byte) (geo.PatrolInput, error) {
+	var w patrolJSON
+	if err := decodeUTF8(body, &w); err != nil {
+		return geo.PatrolInput{}, err
+	}
+	in := geo.PatrolInput{ID: w.ID, Worker: w.Worker, Grid: w.Grid, CRS: geo.CRS(w.CRS)}
+	if w.ID == "" {
+		return in, geo.Invalid("id", "id is required: a UUID the client chooses, so that a retry is recognised")
+	}
+	fix := func(field string, xy []float64, t string, acc *float64) (geo.Fix, error) {
+		if len(xy) < 2 || len(xy) > 3 {
+			return geo.Fix{}, geo.Invalid(field, "want [longitude, latitude]")
+		}
+		at, err := time.Parse(time.RFC3339Nano, t)
+		if err != nil {
+			return geo.Fix{}, geo.Invalid(field+".t", "%q is not an RFC 3339 time", clip(t))
+		}
+		return geo.Fix{Point: orb.Point{xy[0], xy[1]}, At: at, AccuracyM: acc}, nil
+	}
+	switch {
+	case w.Track != nil && len(w.Fixes) > 0:
+		return in, geo.Invalid("track", "send either fixes or track with times, not both")
+	case w.Track != nil:
+		if w.Track.Type != "LineString" {
+			return in, geo.Invalid("track", "track must be a GeoJSON LineString")
+		}
+		if len(w.Times) != len(w.Track.Coordinates) {
+			return in, geo.Invalid("times", "times has %d entries for %d vertices; give one time per vertex", len(w.Times), len(w.Track.Coordinates))
+		}
+		for i, xy := range w.Track.Coordinates {
+			f, err := fix("track.coordinates["+strconv.Itoa(i)+"]", xy, w.Times[i], nil)
+			if err != nil {
+				return in, err
+			}
+			in.Fixes = append(in.Fixes, f)
+		}
+	default:
+		for i, x := range w.Fixes {
+			f, err := fix("fixes["+strconv.Itoa(i)+"]", x.Point, x.T, x.AccuracyM)
+			if err != nil {
+				return in, err
+			}
+			in.Fixes = append(in.Fixes, f)
+		}
+	}
+	return in, nil
+}
+
+// createPatrol answers POST /v1/patrols: it stores the track and answers
+// what it achieved for the worker's grid (given, or the grid where most of
+// the track lies) and the grid's coverage so far that day.
+func (h *handlers) createPatrol(c *gin.Context) {
+	body, err := readBody(c, maxPatrolBody)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	in, err := decodePatrol(body)
+	if err == nil {
+		err = h.claimWorker(c, &in)
+	}
+	if err == nil {
+		err = in.Validate(time.Now())
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := h.measurePatrol(c, in)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	outcome, stored, err := h.deps.Patrols.CreatePatrol(c.Request.Context(), p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	status := http.StatusCreated
+	switch outcome {
+	case geo.Existing:
+		status = http.StatusOK
+	case geo.Different:
+		fail(c, geo.Errorf(geo.ECONFLICT, "id", "patrol %s is already stored with different content; a new track needs a new id", p.ID))
+		return
+	}
+	out := gin.H{"id": stored.ID, "worker": stored.Worker, "grid": nil, "summary": summaryJSON(stored.Summary),
+		"received_at": stored.ReceivedAt, "res": geo.PatrolRes}
+	if stored.Grid != "" {
+		out["grid"] = gin.H{"code": stored.Grid, "name": stored.GridName}
+		day := geo.ChinaDay(stored.Summary.Start)
+		if d, err := h.deps.Patrols.PatrolDay(c.Request.Context(), stored.Grid, day); err == nil {
+			if cov := d.Coverage(gridCells); len(cov) == 1 {
+				out["day"] = gin.H{"date": day.Format(time.DateOnly), "coverage": cov[0]}
+			}
+		}
+	}
+	c.JSON(status, out)
+}
+
+// claimWorker ties a track to the caller as claimReporter does a report.
+func (h *handlers) claimWorker(c *gin.Context, in *geo.PatrolInput) error {
+	p, ok := callerOf(c)
+	switch {
+	case !ok || p.Role == geo.RoleAdmin || in.Worker == p.Name:
+	case in.Worker == "":
+		in.Worker = p.Name
+	default:
+		return geo.Errorf(geo.EFORBIDDEN, "worker", "this token reports as %q and may not upload for %q", p.Name, clip(in.Worker))
+	}
+	return nil
+}
+
+// maxGridSamples bounds the fixes resolved to find the worker's grid.
+const maxGridSamples = 256
+
+// measurePatrol finds the grid, measures the track against it, and tags
+// the visited cells with the unit holding their centre. Both use the
+// current boundaries: a patrol is measured when it is uploaded.
+func (h *handlers) measurePatrol(c *gin.Context, in geo.PatrolInput) (geo.Patrol, error) {
+	ctx := c.Request.Context()
+	p := geo.Patrol{PatrolInput: in, ReceivedAt: time.Now().UTC().Truncate(time.Microsecond), Hash: in.Fingerprint()}
+	fixes := in.WGS84Fixes()
+	if p.Grid == "" {
+		step := max(1, len(fixes)/maxGridSamples)
+		var qs []geo.ResolveQuery
+		for i := 0; i < len(fixes); i += step {
+			qs = append(qs, geo.ResolveQuery{Point: fixes[i].Point})
+		}
+		res, _ := h.deps.Resolver.ResolveMany(ctx, qs)
+		p.Grid = geo.MajorityGrid(res)
+	}
+	var gridGeom orb.MultiPolygon
+	if p.Grid != "" {
+		u, err := h.deps.Units.GetUnit(ctx, p.Grid, time.Time{})
+		if geo.ErrorCodeOf(err) == geo.ENOTFOUND {
+			return p, geo.Invalid("grid", "no current grid has code %s", p.Grid)
+		}
+		if err != nil {
+			return p, err
+		}
+		gridGeom, p.GridName = u.Geom, u.Name
+	}
+	summary, visits := geo.SummariseTrack(fixes, gridGeom)
+	qs := make([]geo.ResolveQuery, len(visits))
+	for i, v := range visits {
+		qs[i] = geo.ResolveQuery{Point: geo.CellCentre(v.Cell)}
+	}
+	res, errs := h.deps.Resolver.ResolveMany(ctx, qs)
+	for i := range visits {
+		if errs[i] == nil {
+			visits[i].Unit = geo.GeographicCode(&res[i])
+		}
+	}
+	p.Summary, p.Visits = summary, visits
+	return p, nil
+}
+
+func summaryJSON(s geo.TrackSummary) gin.H {
+	return gin.H{"start": s.Start, "end": s.End, "distance_m": s.DistanceM,
+		"inside_s": s.Inside.Seconds(), "outside_s": s.Outside.Seconds(), "untracked_s": s.Untracked.Seconds(),
+		"grid_cells": s.GridCells, "visited_cells": s.VisitedCells, "coverage": s.Coverage}
+}
+
+// patrolCoverage answers GET /v1/patrols/coverage?unit=&date=: for every
+// grid under the unit, the share of its cells visited that day (by anyone)
+// and the time patrols of the grid spent inside and outside it.
+func (h *handlers) patrolCoverage(c *gin.Context) {
+	unit, err := parseCode("unit", c.Query("unit"))
+	if err == nil {
+		err = scopeFilter(c, &unit)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	day, err := parseDay("date", c.Query("date"), geo.ChinaDay(time.Now()))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	d, err := h.deps.Patrols.PatrolDay(c.Request.Context(), unit, day)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	grids := d.Coverage(gridCells)
+	var cells, visited, patrolled, patrols int
+	var inside, outside float64
+	for _, g := range grids {
+		cells, visited, patrols = cells+g.Cells, visited+g.Visited, patrols+g.Patrols
+		inside, outside = inside+g.InsideS, outside+g.OutsideS
+		if g.Visited > 0 {
+			patrolled++
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"unit": unit, "date": day.Format(time.DateOnly), "res": geo.PatrolRes,
+		"totals": gin.H{"grids": len(grids), "grids_patrolled": patrolled, "cells": cells, "visited": visited,
+			"coverage": geo.Share(visited, cells), "patrols": patrols, "inside_s": inside, "outside_s": outside},
+		"grids": grids})
+}
+
+// gridCellCache keeps each grid version's cells: computing them is the
+// costly part of a coverage answer, and a version never changes.
+var gridCellCache = struct {
+	sync.Mutex
+	m map[string]map[uint64]bool
+}{m: map[string]map[uint64]bool{}}
+
+const maxCachedGrids = 200_000
+
+func gridCells(u *geo.Unit) map[uint64]bool {
+	key := fmt.Sprintf("%s/%d/%d", u.Code, u.Version, u.CreatedAt.UnixNano())
+	gridCellCache.Lock()
+	cells, ok := gridCellCache.m[key]
+	gridCellCache.Unlock()
+	if ok {
+		return cells
+	}
+	cells = geo.GridCells(u.Geom)
+	gridCellCache.Lock()
+	if len(gridCellCache.m) >= maxCachedGrids {
+		clear(gridCellCache.m)
+	}
+	gridCellCache.m[key] = cells
+	gridCellCache.Unlock()
+	return cells
+}

@@ -1,0 +1,187 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+)
+
+// Request bodies of the report and patrol endpoints are read whole (bounded)
+// before decoding: encoding/json silently turns invalid UTF-8 into U+FFFD,
+// and a report must never be stored with text other than what was sent.
+
+// Body limits of the report endpoints. A single report is small; the cap is
+// above any valid one (2,000 characters of description) so that an
+// oversized field is refused by name, not as a vague oversized body.
+const (
+	maxReportBody = 4 << 20
+	maxBatchBody  = 64 << 20
+	maxPatrolBody = 16 << 20
+	// MaxReportBatch bounds one POST /v1/reports:batch (an offline phone's queue).
+	MaxReportBatch = 1000
+)
+
+// readBody reads at most max bytes of the request body.
+func readBody(c *gin.Context, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(c.Request.Body, max+1))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, geo.Errorf(geo.ETOOLARGE, "body", "request body exceeds %d bytes", tooBig.Limit)
+	case err != nil:
+		return nil, geo.Invalid("body", "cannot read the request body: %v", err)
+	case int64(len(b)) > max:
+		return nil, geo.Errorf(geo.ETOOLARGE, "body", "request body exceeds %d bytes", max)
+	}
+	return b, nil
+}
+
+// reportJSON is the wire form of a report. Pointers tell a missing member
+// from a zero one.
+type reportJSON struct {
+	ID          string           `json:"id"`
+	Kind        string           `json:"kind"`
+	Category    string           `json:"category"`
+	Severity    *int             `json:"severity"`
+	Description string           `json:"description"`
+	Point       []float64        `json:"point"`
+	CRS         string           `json:"crs"`
+	AccuracyM   *float64         `json:"accuracy_m"`
+	ObservedAt  string           `json:"observed_at"`
+	Reporter    string           `json:"reporter"`
+	Attachments []geo.Attachment `json:"attachments"`
+}
+
+// decodeReport turns one JSON object into a report input. prefix names
+// the object in errors ("" for a single report, "reports[3]." in a batch).
+func decodeReport(raw []byte, prefix string) (geo.ReportInput, error) {
+	if !utf8.Valid(raw) {
+		return geo.ReportInput{}, geo.Invalid(prefix+invalidUTF8Member(raw), "not valid UTF-8; send text as UTF-8")
+	}
+	var w reportJSON
+	if err := strictJSON(raw, &w); err != nil {
+		return geo.ReportInput{}, prefixed(prefix, err)
+	}
+	in := geo.ReportInput{ID: w.ID, Kind: geo.ReportKind(w.Kind), Category: w.Category, Description: w.Description,
+		CRS: geo.CRS(w.CRS), AccuracyM: w.AccuracyM, Reporter: w.Reporter, Attachments: w.Attachments}
+	switch {
+	case w.ID == "":
+		return in, geo.Invalid(prefix+"id", "id is required: a UUID the client chooses, so that a retry is recognised")
+	case w.Severity == nil && in.Kind != geo.KindPatrolLog:
+		return in, geo.Invalid(prefix+"severity", "severity is required: 1 (简易), 2 (一般), 3 (突出) or 4 (重大)")
+	case len(w.Point) != 2:
+		return in, geo.Invalid(prefix+"point", "point is required as [longitude, latitude]")
+	}
+	if w.Severity != nil {
+		in.Severity = *w.Severity
+	}
+	in.Point = orb.Point{w.Point[0], w.Point[1]}
+	if w.ObservedAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, w.ObservedAt)
+		if err != nil {
+			return in, geo.Invalid(prefix+"observed_at", "%q is not an RFC 3339 time such as 2026-03-01T08:00:00+08:00", clip(w.ObservedAt))
+		}
+		in.ObservedAt = t
+	}
+	return in, nil
+}
+
+// strictJSON decodes one JSON value, mapping syntax and type errors to
+// problems naming the member. Unknown members are ignored: an older server
+// must not refuse (and so lose) reports from a newer app.
+func strictJSON(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	err := dec.Decode(v)
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		if dec.More() {
+			return geo.Invalid("body", "unexpected data after the JSON value")
+		}
+		return nil
+	case errors.As(err, &syntax):
+		return geo.Invalid("body", "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return geo.Invalid(field, "wrong JSON type: got %s, want %s", typ.Value, typ.Type)
+	case errors.Is(err, io.EOF):
+		return geo.Invalid("body", "the request body is empty")
+	default:
+		return geo.Invalid("body", "cannot read JSON: %v", err)
+	}
+}
+
+// invalidUTF8Member names the top-level member of a JSON object whose
+// value holds invalid UTF-8 (or "body" when it cannot tell).
+func invalidUTF8Member(raw []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return "body"
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if !utf8.Valid(m[k]) {
+			return k
+		}
+	}
+	return "body"
+}
+
+// prefixed puts a batch position in front of an error's field.
+func prefixed(prefix string, err error) error {
+	var ge *geo.Error
+	if prefix == "" || !errors.As(err, &ge) {
+		return err
+	}
+	out := *ge
+	if out.Field == "" || out.Field == "body" {
+		out.Field = prefix[:len(prefix)-1]
+	} else {
+		out.Field = prefix + out.Field
+	}
+	return &out
+}
+
+// batchJSON is the wire form of POST /v1/reports:batch.
+type batchJSON struct {
+	Reports []json.RawMessage `json:"reports"`
+}
+
+// decodeBatch splits a batch body into its reports, checking the count.
+// Invalid UTF-8 is reported per report (RawMessage keeps the bytes as sent).
+func decodeBatch(body []byte) ([]json.RawMessage, error) {
+	var b batchJSON
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, strictJSON(body, &b)
+	}
+	switch n := len(b.Reports); {
+	case b.Reports == nil:
+		return nil, geo.Invalid("reports", `send {"reports":[{...}, ...]} with 1 to %d reports`, MaxReportBatch)
+	case n == 0:
+		return nil, geo.Invalid("reports", "the batch is empty")
+	case n > MaxReportBatch:
+		return nil, geo.Errorf(geo.ETOOLARGE, "reports", "%d reports exceed the limit of %d per batch", n, MaxReportBatch)
+	}
+	return b.Reports, nil
+}
+
+func itemPrefix(i int) string { return "reports[" + strconv.Itoa(i) + "]." }

@@ -1,0 +1,183 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"gridmap/geo"
+)
+
+// listReports answers GET /v1/reports: filtered, newest observation first,
+// cursor-paged; JSON by default, GeoJSON with format=geojson or
+// Accept: application/geo+json.
+func (h *handlers) listReports(c *gin.Context) {
+	f, err := reportFilter(c)
+	if err == nil {
+		err = scopeFilter(c, &f.Unit)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	reports, next, err := h.deps.Reports.ListReports(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var link string
+	if next != "" {
+		q := c.Request.URL.Query()
+		q.Set("cursor", next)
+		link = (&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String()
+		c.Header("Link", "<"+link+`>; rel="next"`)
+	}
+	if wantGeoJSON(c) {
+		fc := geojson.NewFeatureCollection()
+		for i := range reports {
+			fc.Append(reportFeature(&reports[i]))
+		}
+		if next != "" {
+			fc.ExtraMembers = geojson.Properties{"next": link, "next_cursor": next}
+		}
+		writeGeoJSON(c, fc)
+		return
+	}
+	views := make([]reportView, len(reports))
+	for i := range reports {
+		views[i] = viewOf(&reports[i])
+	}
+	body := gin.H{"reports": views, "count": len(views)}
+	if next != "" {
+		body["next"], body["next_cursor"] = link, next
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+func wantGeoJSON(c *gin.Context) bool {
+	switch c.Query("format") {
+	case "geojson":
+		return true
+	case "json":
+		return false
+	}
+	return strings.Contains(c.GetHeader("Accept"), "application/geo+json")
+}
+
+// scopeFilter narrows a listing to a scoped caller's units.
+func scopeFilter(c *gin.Context, unit *string) error {
+	p, ok := callerOf(c)
+	if !ok || p.Scope == "" {
+		return nil
+	}
+	switch {
+	case *unit == "":
+		*unit = p.Scope
+	case !p.Covers(*unit):
+		return geo.Errorf(geo.EFORBIDDEN, "unit", "unit %s is outside this token's scope %s", *unit, p.Scope)
+	}
+	return nil
+}
+
+func reportFilter(c *gin.Context) (geo.ReportFilter, error) {
+	var f geo.ReportFilter
+	var err error
+	if s := c.Query("unit"); s != "" {
+		if f.Unit, err = parseCode("unit", s); err != nil {
+			return f, err
+		}
+	}
+	for _, s := range list(c, "state") {
+		st, err := geo.ParseState("state", s)
+		if err != nil {
+			return f, err
+		}
+		f.States = append(f.States, st)
+	}
+	for _, s := range list(c, "kind") {
+		k, err := geo.ParseReportKind("kind", s)
+		if err != nil {
+			return f, err
+		}
+		f.Kinds = append(f.Kinds, k)
+	}
+	for _, s := range list(c, "category") {
+		if _, ok := geo.Categories.Lookup(s); !ok && !isCategoryClass(s) {
+			return f, geo.Invalid("category", "unknown category or class %q (e.g. C0111 or C01)", clip(s))
+		}
+		f.Categories = append(f.Categories, s)
+	}
+	for _, s := range list(c, "severity") {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < geo.MinSeverity || n > geo.MaxSeverity {
+			return f, geo.Invalid("severity", "severity %q: want 1 to 4", clip(s))
+		}
+		f.Severities = append(f.Severities, n)
+	}
+	if f.Flag = c.Query("flag"); f.Flag != "" && f.Flag != geo.FlagUnmanaged && f.Flag != geo.FlagOverlap && f.Flag != geo.FlagEnclave {
+		return f, geo.Invalid("flag", "unknown flag %q; want unmanaged, overlap or enclave", clip(f.Flag))
+	}
+	if f.From, err = parseAt("from", c.Query("from")); err != nil {
+		return f, err
+	}
+	if f.To, err = parseAt("to", c.Query("to")); err != nil {
+		return f, err
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return f, geo.Invalid("to", "to must be after from")
+	}
+	if f.BBox, err = parseBBox("bbox", c.Query("bbox")); err != nil {
+		return f, err
+	}
+	if f.Reporter = c.Query("reporter"); len(f.Reporter) > 256 {
+		return f, geo.Invalid("reporter", "reporter is too long")
+	}
+	if f.Limit, err = parseLimit(c.Query("limit"), defaultPage, maxPage); err != nil {
+		return f, err
+	}
+	f.After = c.Query("cursor")
+	return f, nil
+}
+
+// list reads a comma-separated (or repeated) query parameter.
+func list(c *gin.Context, name string) []string {
+	var out []string
+	for _, v := range c.QueryArray(name) {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func isCategoryClass(s string) bool {
+	for _, cat := range geo.Categories.All() {
+		if cat.ClassCode == s {
+			return true
+		}
+	}
+	return false
+}
+
+// reportFeature is a report as a GeoJSON point at its WGS-84 position,
+// with the fields a map styles and filters on.
+func reportFeature(r *geo.Report) *geojson.Feature {
+	f := geojson.NewFeature(orb.Point(r.WGS84))
+	f.ID = r.ID
+	v := viewOf(r)
+	f.Properties = geojson.Properties{
+		"id": r.ID, "kind": r.Kind, "category": r.Category, "category_name": v.CategoryName,
+		"severity": r.Severity, "state": r.State, "status": r.Resolution.Status, "flags": r.Flags,
+		"unit_code": r.UnitCode, "level": r.Level, "assigned_code": r.AssignedCode,
+		"observed_at": r.ObservedAt, "due_at": r.DueAt, "escalations": r.Escalations,
+		"reporter": r.Reporter, "description": r.Description,
+	}
+	return f
+}

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"gridmap/demo"
+	"gridmap/geo"
+)
+
+func TestReportQueriesOverHTTP(t *testing.T) {
+	s := newReportServer(t)
+	cases := []struct {
+		name, path string
+		status     int
+		check      func(map[string]any) bool
+	}{
+		{"reports of 百合春天社区 as GeoJSON", "/v1/reports?unit=" + demo.BaihechuntianCode + "&format=geojson&limit=5", 200,
+			func(m map[string]any) bool {
+				f, _ := m["features"].([]any)
+				return m["type"] == "FeatureCollection" && len(f) == 5
+			}},
+		{"unmanaged reports of 南开区", "/v1/reports?unit=120104&flag=unmanaged", 200,
+			func(m map[string]any) bool { f, _ := m["reports"].([]any); return len(f) >= demo.ReportsInGaps }},
+		{"open cases by state and class", "/v1/reports?state=reported,accepted&category=E05,C01&severity=1,2", 200,
+			func(m map[string]any) bool { return m["count"].(float64) > 0 }},
+		{"stats of 南开区 by street", "/v1/stats?unit=120104", 200, func(m map[string]any) bool {
+			tot, _ := m["totals"].(map[string]any)
+			u, _ := m["units"].([]any)
+			return m["group_level"] == "street" && len(u) >= 12 && tot["count"].(float64) > 250 && tot["on_time_share"] != nil
+		}},
+		{"city-wide stats", "/v1/stats", 200, func(m map[string]any) bool { return m["group_level"] == "district" }},
+		{"categories", "/v1/categories", 200, func(m map[string]any) bool { c, _ := m["categories"].([]any); return len(c) > 80 }},
+		{"coverage of 南开区 yesterday", "/v1/patrols/coverage?unit=120104&date=" + geo.ChinaDay(time.Now()).AddDate(0, 0, -1).Format(time.DateOnly), 200,
+			func(m map[string]any) bool {
+				tot, _ := m["totals"].(map[string]any)
+				return tot["grids"].(float64) > 1000 && tot["grids_patrolled"].(float64) >= 5 && tot["coverage"].(float64) > 0
+			}},
+		{"bad state", "/v1/reports?state=done", 400, nil},
+		{"bad unit", "/v1/reports?unit=12x", 400, nil},
+		{"bad cursor", "/v1/reports?cursor=xyz", 400, nil},
+		{"stats period too long", "/v1/stats?from=2020-01-01&to=2026-01-01", 400, nil},
+		{"stats from after to", "/v1/stats?from=2026-03-02&to=2026-03-01", 400, nil},
+		{"coverage without unit", "/v1/patrols/coverage", 400, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := s.send(t, "GET", c.path, "", nil)
+			if r.status != c.status || (c.check != nil && !c.check(r.json(t))) {
+				t.Errorf("status %d: %.600s", r.status, r.body)
+			}
+		})
+	}
+	t.Run("a scoped token sees its own district only", func(t *testing.T) {
+		if r := s.send(t, "GET", "/v1/reports?unit=120104", s.outsider, nil); r.status != 403 {
+			t.Errorf("status %d", r.status)
+		}
+		r := s.send(t, "GET", "/v1/reports", s.outsider, nil)
+		for _, x := range r.json(t)["reports"].([]any) {
+			if code := x.(map[string]any)["unit_code"].(string); !strings.HasPrefix(code, demo.DongliCode) {
+				t.Errorf("saw a report of %s", code)
+			}
+		}
+	})
+}
+
+func TestPatrolsOverHTTP(t *testing.T) {
+	s := newReportServer(t)
+	c := s.point(t, "unit")
+	start := time.Now().Add(-time.Hour).UTC()
+	var fixes []string
+	for i := 0; i < 40; i++ { // a 40-minute stroll of ~400 m east and back
+		x := c[0] + 0.0002*float64(min(i, 40-i))
+		fixes = append(fixes, fmt.Sprintf(`{"point":[%.7f,%.7f],"t":"%s"}`, x, c[1], start.Add(time.Duration(i)*time.Minute/4).Format(time.RFC3339)))
+	}
+	id := uuid.NewString()
+	payload := []byte(`{"id":"` + id + `","fixes":[` + strings.Join(fixes, ",") + `]}`)
+	r := s.send(t, "POST", "/v1/patrols", s.reporter, payload)
+	m := r.json(t)
+	sum, _ := m["summary"].(map[string]any)
+	grid, _ := m["grid"].(map[string]any)
+	code, _ := grid["code"].(string)
+	if r.status != 201 || m["worker"] != "王伟" || !strings.HasPrefix(code, "120104001") || sum["visited_cells"].(float64) < 1 || m["day"] == nil {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	if r := s.send(t, "POST", "/v1/patrols", s.reporter, payload); r.status != 200 {
+		t.Errorf("retry: %d", r.status)
+	}
+	track := `{"id":"` + uuid.NewString() + `","grid":"120104001001001","track":{"type":"LineString","coordinates":[[117.1,39.1],[117.1001,39.1]]},"times":["2026-01-01T00:00:00Z"]}`
+	if r := s.send(t, "POST", "/v1/patrols", s.reporter, []byte(track)); r.status != 400 || r.json(t)["field"] != "times" {
+		t.Errorf("times that do not match the vertices: %d %s", r.status, r.body)
+	}
+}

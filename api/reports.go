@@ -1,0 +1,350 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"gridmap/geo"
+)
+
+// reportRoutes registers reports, their workflow, statistics and patrols.
+// Writes need the report permission; the scope is checked per report.
+func (h *handlers) reportRoutes(v1 *gin.RouterGroup) {
+	write := permit(geo.PermReport)
+	v1.GET("/categories", h.listCategories)
+	v1 = v1.Group("", h.reportsConfigured)
+	v1.POST("/reports", write, h.createReport)
+	v1.POST(`/reports\:batch`, write, h.createReportBatch) // gin's escape for a literal colon
+	v1.GET("/reports", h.listReports)
+	v1.GET("/reports/:id", h.getReport)
+	v1.POST("/reports/:id", write, h.reportAction) // custom methods: /v1/reports/{id}:reresolve
+	v1.POST("/reports/:id/transitions", write, h.transition)
+	v1.GET("/stats", h.stats)
+	v1.POST("/patrols", write, h.createPatrol)
+	v1.GET("/patrols/coverage", h.patrolCoverage)
+}
+
+// reportsConfigured answers 503 when the service was built without report
+// storage, rather than failing inside a handler.
+func (h *handlers) reportsConfigured(c *gin.Context) {
+	if h.deps.Reports == nil || h.deps.Patrols == nil {
+		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "this service has no report storage configured"))
+		return
+	}
+	c.Next()
+}
+
+// policy is the case policy; a zero one (a wiring slip) falls back to the
+// default rather than making every case overdue on arrival.
+func (h *handlers) policy() geo.Policy {
+	if h.deps.Policy.Deadlines[geo.MinSeverity] == 0 {
+		return geo.DefaultPolicy()
+	}
+	return h.deps.Policy
+}
+
+// reportView is a report as the API shows it: the stored report with the
+// category's readable name.
+type reportView struct {
+	*geo.Report
+	CategoryName string `json:"category_name"`
+}
+
+func viewOf(r *geo.Report) reportView {
+	v := reportView{Report: r}
+	if cat, ok := geo.Categories.Lookup(r.Category); ok {
+		v.CategoryName = cat.FullName()
+	}
+	return v
+}
+
+// createReport answers POST /v1/reports: 201 with the stored report when it
+// is new, 200 with the stored report for a retry, 409 when the id holds a
+// different report.
+func (h *handlers) createReport(c *gin.Context) {
+	body, err := readBody(c, maxReportBody)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	in, err := decodeReport(body, "")
+	if err == nil {
+		err = h.claimReporter(c, &in)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := h.newReport(c, in, "")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := h.deps.Reports.CreateReports(c.Request.Context(), []geo.Report{r})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeCreated(c, res[0])
+}
+
+// newReport validates an input and resolves it at its observed time.
+func (h *handlers) newReport(c *gin.Context, in geo.ReportInput, prefix string) (geo.Report, error) {
+	now := time.Now()
+	if err := in.Validate(now); err != nil {
+		return geo.Report{}, prefixed(prefix, err)
+	}
+	res, err := h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: in.Point, CRS: in.CRS, At: in.ObservedAt})
+	if err != nil {
+		return geo.Report{}, prefixed(prefix, err)
+	}
+	r, err := geo.NewReport(in, res, h.policy(), now)
+	return r, prefixed(prefix, err)
+}
+
+// claimReporter ties a report to the caller: a grid worker's token reports
+// as that worker; an admin may upload on behalf of anyone (a sync gateway).
+func (h *handlers) claimReporter(c *gin.Context, in *geo.ReportInput) error {
+	p, ok := callerOf(c)
+	switch {
+	case !ok || p.Role == geo.RoleAdmin || in.Reporter == p.Name:
+	case in.Reporter == "":
+		in.Reporter = p.Name
+	default:
+		return geo.Errorf(geo.EFORBIDDEN, "reporter", "this token reports as %q and may not report as %q", p.Name, clip(in.Reporter))
+	}
+	return nil
+}
+
+func writeCreated(c *gin.Context, res geo.CreateResult) {
+	switch res.Outcome {
+	case geo.Created:
+		c.Header("Location", "/v1/reports/"+res.Report.ID)
+		c.JSON(http.StatusCreated, viewOf(&res.Report))
+	case geo.Existing:
+		c.JSON(http.StatusOK, viewOf(&res.Report))
+	default:
+		fail(c, differentID(res.Report.ID, ""))
+	}
+}
+
+func differentID(id, prefix string) error {
+	return geo.Errorf(geo.ECONFLICT, prefix+"id", "report %s is already stored with different content; a new report needs a new id", id)
+}
+
+// batchResult is one slot of a batch answer.
+type batchResult struct {
+	Index  int         `json:"index"`
+	ID     string      `json:"id,omitempty"`
+	Status int         `json:"status"`
+	Report *reportView `json:"report,omitempty"`
+	Error  *Problem    `json:"error,omitempty"`
+}
+
+// createReportBatch answers POST /v1/reports:batch: up to MaxReportBatch
+// reports stored in one transaction. Each report gets its own slot with the
+// status it would have had alone; an invalid one does not stop the others.
+// A storage failure fails the whole batch (nothing is stored) with 503, and
+// the retry is safe.
+func (h *handlers) createReportBatch(c *gin.Context) {
+	body, err := readBody(c, maxBatchBody)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	raws, err := decodeBatch(body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]batchResult, len(raws))
+	var valid []geo.Report
+	var slots []int
+	for i, raw := range raws {
+		out[i].Index = i
+		in, err := decodeReport(raw, itemPrefix(i))
+		if err == nil {
+			err = prefixed(itemPrefix(i), h.claimReporter(c, &in))
+		}
+		var r geo.Report
+		if err == nil {
+			r, err = h.newReport(c, in, itemPrefix(i))
+		}
+		out[i].ID = in.ID
+		if err != nil {
+			if code := geo.ErrorCodeOf(err); code == geo.EUNAVAILABLE || code == geo.EINTERNAL {
+				fail(c, err) // not the report's fault: the client retries the batch
+				return
+			}
+			p := problemOf(err, "")
+			out[i].Status, out[i].Error = p.Status, &p
+			continue
+		}
+		valid = append(valid, r)
+		slots = append(slots, i)
+	}
+	created, existing, failed := 0, 0, len(raws)-len(valid)
+	if len(valid) > 0 {
+		res, err := h.deps.Reports.CreateReports(c.Request.Context(), valid)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		for k, i := range slots {
+			r := res[k]
+			switch r.Outcome {
+			case geo.Created:
+				v := viewOf(&r.Report)
+				out[i].Status, out[i].Report = http.StatusCreated, &v
+				created++
+			case geo.Existing:
+				v := viewOf(&r.Report)
+				out[i].Status, out[i].Report = http.StatusOK, &v
+				existing++
+			default:
+				p := problemOf(differentID(r.Report.ID, itemPrefix(i)), "")
+				out[i].Status, out[i].Error = p.Status, &p
+				failed++
+			}
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"count": len(raws), "created": created, "existing": existing, "failed": failed, "results": out})
+}
+
+func (h *handlers) getReport(c *gin.Context) {
+	r, err := h.deps.Reports.GetReport(c.Request.Context(), c.Param("id"))
+	if err == nil {
+		err = h.inScope(c, &r)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, viewOf(&r))
+}
+
+// inScope refuses a scoped caller a report outside its scope. A report
+// belongs to the units of its responsible chain, to whoever handles it, and
+// to its reporter.
+func (h *handlers) inScope(c *gin.Context, r *geo.Report) error {
+	p, ok := callerOf(c)
+	if !ok || p.Covers(r.UnitCode) || p.Covers(r.AssignedCode) || r.Reporter == p.Name {
+		return nil
+	}
+	return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is outside this token's scope %s", r.ID, p.Scope)
+}
+
+// transitionJSON is the wire form of a workflow step.
+type transitionJSON struct {
+	ClientID string `json:"client_id"`
+	Action   string `json:"action"`
+	Actor    string `json:"actor"`
+	Note     string `json:"note"`
+	Assignee string `json:"assignee"`
+	Expect   string `json:"expect"`
+}
+
+// transition answers POST /v1/reports/{id}/transitions.
+func (h *handlers) transition(c *gin.Context) {
+	var w transitionJSON
+	body, err := readBody(c, maxReportBody)
+	if err == nil {
+		err = decodeUTF8(body, &w)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	q := geo.TransitionRequest{ClientID: w.ClientID, Action: geo.Action(w.Action), Actor: w.Actor,
+		Note: w.Note, Assignee: w.Assignee, Expect: geo.State(w.Expect)}
+	id := c.Param("id")
+	if err := h.actAs(c, &q.Actor, id); err != nil {
+		fail(c, err)
+		return
+	}
+	r, replayed, err := h.deps.Reports.Transition(c.Request.Context(), id, q, h.policy())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	c.JSON(http.StatusOK, viewOf(&r))
+}
+
+// actAs fills the actor from the caller's token and checks that the report
+// is within the caller's scope (a scoped token acts on the cases its units
+// handle).
+func (h *handlers) actAs(c *gin.Context, actor *string, id string) error {
+	p, ok := callerOf(c)
+	if !ok {
+		return nil
+	}
+	if p.Role != geo.RoleAdmin || *actor == "" {
+		*actor = p.Name
+	}
+	if p.Scope == "" {
+		return nil
+	}
+	r, err := h.deps.Reports.GetReport(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !p.Covers(r.AssignedCode) {
+		return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is handled by %s, outside this token's scope %s", id, r.AssignedCode, p.Scope)
+	}
+	return nil
+}
+
+// reportAction answers POST /v1/reports/{id}:reresolve. Gin cannot route a
+// custom-method suffix inside a path segment, so the route takes the whole
+// segment and splits it here.
+func (h *handlers) reportAction(c *gin.Context) {
+	id, verb, ok := strings.Cut(c.Param("id"), ":")
+	if !ok || verb != "reresolve" {
+		fail(c, geo.Errorf(geo.ENOTFOUND, "path", "no route POST %s; did you mean POST /v1/reports/{id}:reresolve?", clip(c.Request.URL.Path)))
+		return
+	}
+	var w struct {
+		Actor string `json:"actor"`
+		Note  string `json:"note"`
+	}
+	body, err := readBody(c, maxReportBody)
+	if err == nil && len(strings.TrimSpace(string(body))) > 0 {
+		err = decodeUTF8(body, &w)
+	}
+	if err == nil {
+		err = h.actAs(c, &w.Actor, id)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := h.deps.Reports.Reresolve(c.Request.Context(), id, w.Actor, w.Note, func(r geo.Report) (geo.Resolution, error) {
+		return h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: r.Point, CRS: r.CRS})
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, viewOf(&r))
+}
+
+// decodeUTF8 decodes a small JSON body after checking its encoding.
+func decodeUTF8(body []byte, v any) error {
+	if !utf8.Valid(body) {
+		return geo.Invalid(invalidUTF8Member(body), "not valid UTF-8; send text as UTF-8")
+	}
+	return strictJSON(body, v)
+}
+
+// listCategories answers GET /v1/categories: the code list reports use.
+func (h *handlers) listCategories(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"categories": geo.Categories.All(), "severities": geo.SeverityNames[1:],
+		"states": geo.States, "actions": geo.UserActions})
+}

@@ -1,0 +1,216 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"gridmap/geo"
+	"gridmap/tiles"
+	"gridmap/web"
+)
+
+// Vector tiles, their TileJSON, the layer catalog, the MapLibre style and
+// the dashboard that draws them.
+
+// mediaMVT is the media type of Mapbox Vector Tiles.
+const mediaMVT = "application/vnd.mapbox-vector-tile"
+
+func (h *handlers) tileRoutes(r *gin.Engine) {
+	r.GET("/tiles/catalog", h.tileCatalog)
+	r.GET("/tiles/:layers", h.tileJSON)
+	r.GET("/tiles/:layers/:z/:x/:y", h.tile)
+	r.GET("/style.json", h.style)
+	r.GET("/", h.dashboard)
+	r.GET("/web/*file", h.webAsset)
+}
+
+// tileService returns the tile service, or fails the request when the
+// server runs without one.
+func (h *handlers) tileService(c *gin.Context) *tiles.Service {
+	if h.deps.Tiles == nil {
+		fail(c, geo.Errorf(geo.EUNAVAILABLE, "path", "this server does not serve tiles"))
+	}
+	return h.deps.Tiles
+}
+
+func (h *handlers) tile(c *gin.Context) {
+	svc := h.tileService(c)
+	if svc == nil {
+		return
+	}
+	req, err := svc.ParseRequest(c.Param("layers"), c.Param("z"), c.Param("x"), c.Param("y"), c.Request.URL.Query())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	t, hit, err := svc.Get(c.Request.Context(), req)
+	if err != nil {
+		fail(c, err) // a client that hung up is not an error: fail says nothing then
+		return
+	}
+	xcache := "miss"
+	if hit {
+		xcache = "hit"
+	}
+	c.Header("X-Cache", xcache)
+	c.Header("Cache-Control", h.tileCacheControl())
+	serveBytes(c, mediaMVT, t.Raw, t.ETag, func() []byte { return t.Gzip })
+}
+
+// tileCacheControl lets browsers keep tiles but, by default, revalidate
+// them on every use: an edit must never hide behind a browser cache, and
+// the revalidation is a cheap 304.
+func (h *handlers) tileCacheControl() string {
+	if h.deps.TileMaxAge > 0 {
+		return "public, max-age=" + strconv.Itoa(int(h.deps.TileMaxAge.Seconds()))
+	}
+	return "no-cache"
+}
+
+// tileJSON answers /tiles/{layers}.json.
+func (h *handlers) tileJSON(c *gin.Context) {
+	svc := h.tileService(c)
+	if svc == nil {
+		return
+	}
+	set, ok := strings.CutSuffix(c.Param("layers"), ".json")
+	if !ok {
+		fail(c, geo.Errorf(geo.ENOTFOUND, "path", "no route %s: TileJSON is at /tiles/{layers}.json", c.Request.URL.Path))
+		return
+	}
+	req, err := svc.ParseRequest(set, "0", "0", "0.mvt", c.Request.URL.Query())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	tj, err := svc.TileJSONFor(c.Request.Context(), req.Layers, req.Filter, h.baseURL(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	serveJSON(c, tj)
+}
+
+func (h *handlers) tileCatalog(c *gin.Context) {
+	svc := h.tileService(c)
+	if svc == nil {
+		return
+	}
+	cat, err := svc.CatalogFor(c.Request.Context(), h.baseURL(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	serveJSON(c, cat)
+}
+
+func (h *handlers) style(c *gin.Context) {
+	svc := h.tileService(c)
+	if svc == nil {
+		return
+	}
+	serveJSON(c, svc.Style(h.baseURL(c)))
+}
+
+func (h *handlers) dashboard(c *gin.Context) {
+	h.serveAsset(c, "index.html")
+}
+
+func (h *handlers) webAsset(c *gin.Context) {
+	h.serveAsset(c, strings.TrimPrefix(c.Param("file"), "/"))
+}
+
+func (h *handlers) serveAsset(c *gin.Context, name string) {
+	a, ok := web.Lookup(name)
+	if !ok {
+		fail(c, geo.Errorf(geo.ENOTFOUND, "path", "no file %s", c.Request.URL.Path))
+		return
+	}
+	// The assets change only with the binary; the ETag makes revalidation cheap.
+	c.Header("Cache-Control", "no-cache")
+	serveBytes(c, a.ContentType, a.Raw, a.ETag, a.Gzip)
+}
+
+// serveJSON writes v as JSON with a strong ETag, gzipped when the client
+// takes gzip, to be revalidated on every use (it follows the data).
+func serveJSON(c *gin.Context, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sum := sha256.Sum256(b)
+	c.Header("Cache-Control", "no-cache")
+	serveBytes(c, "application/json; charset=utf-8", b, `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`, func() []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		_, _ = w.Write(b) // writing to memory cannot fail
+		_ = w.Close()
+		return buf.Bytes()
+	})
+}
+
+// serveBytes writes a body with a strong ETag, answering 304 when the
+// client holds it already, gzipped when the client takes gzip. The gzip
+// representation has its own ETag ("…-gz"), as strong validators must differ
+// between encodings; If-None-Match accepts either, since both name the
+// same content.
+func serveBytes(c *gin.Context, mediaType string, raw []byte, etag string, gz func() []byte) {
+	hd := c.Writer.Header()
+	hd.Add("Vary", "Accept-Encoding")
+	useGzip := len(raw) > 0 && acceptsGzip(c.GetHeader("Accept-Encoding"))
+	if useGzip {
+		etag = strings.TrimSuffix(etag, `"`) + `-gz"`
+	}
+	hd.Set("ETag", etag)
+	if etagMatches(c.GetHeader("If-None-Match"), etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	body := raw
+	if useGzip {
+		body = gz()
+		hd.Set("Content-Encoding", "gzip")
+	}
+	c.Data(http.StatusOK, mediaType, body)
+}
+
+// acceptsGzip reads Accept-Encoding: gzip (or *) with a non-zero quality.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
+	}
+	return false
+}
+
+// etagMatches applies If-None-Match with the weak comparison RFC 9110
+// prescribes for it, treating the -gz variant as the same tag.
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	base := func(t string) string {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		return strings.TrimSuffix(strings.TrimSuffix(t, `"`), "-gz") + `"`
+	}
+	for _, t := range strings.Split(header, ",") {
+		if strings.TrimSpace(t) == "*" || base(t) == base(etag) {
+			return true
+		}
+	}
+	return false
+}

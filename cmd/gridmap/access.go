@@ -1,0 +1,62 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"gridmap/api"
+)
+
+// accessFlags adds serve's access-control flags (issue 7).
+func accessFlags(fs *flag.FlagSet, a *accessConfig) {
+	def := api.DefaultAuthConfig
+	fs.BoolVar(&a.publicReads, "public-reads", envBool("GRIDMAP_PUBLIC_READS", def.PublicReads),
+		"serve reads (/v1 GETs, tiles, /ogc) without a token; false requires a token of any role (env GRIDMAP_PUBLIC_READS)")
+	fs.Float64Var(&a.writeRate, "write-rate", envFloat("GRIDMAP_WRITE_RATE", def.WritesPerSecond),
+		"writes per second per token, bursts of 4× (env GRIDMAP_WRITE_RATE; 0 disables)")
+	fs.Float64Var(&a.addrWriteRate, "write-rate-addr", envFloat("GRIDMAP_WRITE_RATE_ADDR", def.AddrWritesPerSecond),
+		"writes per second per client address, bursts of 3× (env GRIDMAP_WRITE_RATE_ADDR; 0 disables)")
+	fs.StringVar(&a.publicURL, "public-url", envOr("GRIDMAP_PUBLIC_URL", ""),
+		"external base URL (https://maps.example.org) for the absolute links of /ogc; default: from each request (env GRIDMAP_PUBLIC_URL)")
+	fs.StringVar(&a.trustedProxies, "trusted-proxies", envOr("GRIDMAP_TRUSTED_PROXIES", ""),
+		"comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client address (env GRIDMAP_TRUSTED_PROXIES)")
+}
+
+// policy checks the flags and returns the API's access policy and proxies.
+func (a accessConfig) policy() (*api.AuthConfig, []string, error) {
+	if a.writeRate < 0 || a.addrWriteRate < 0 {
+		return nil, nil, fmt.Errorf("--write-rate and --write-rate-addr must not be negative")
+	}
+	if a.publicURL != "" {
+		u, err := url.Parse(a.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, nil, fmt.Errorf("--public-url %q: want an absolute http(s) URL", a.publicURL)
+		}
+	}
+	var proxies []string
+	for _, p := range strings.Split(a.trustedProxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, nil, fmt.Errorf("--trusted-proxies: %q is neither an IP address nor a CIDR", p)
+		}
+		proxies = append(proxies, p)
+	}
+	cfg := api.DefaultAuthConfig
+	cfg.PublicReads = a.publicReads
+	cfg.WritesPerSecond, cfg.WriteBurst = a.writeRate, max(1, int(4*a.writeRate))
+	cfg.AddrWritesPerSecond, cfg.AddrWriteBurst = a.addrWriteRate, max(1, int(3*a.addrWriteRate))
+	return &cfg, proxies, nil
+}
+
+func envFloat(key string, def float64) float64 {
+	if f, err := strconv.ParseFloat(envOr(key, ""), 64); err == nil {
+		return f
+	}
+	return def
+}

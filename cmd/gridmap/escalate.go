@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres"
+)
+
+// reportConfig is the case policy and the schedule of the report jobs.
+type reportConfig struct {
+	deadlines     string
+	floors        string
+	escalateEvery time.Duration
+	policy        geo.Policy
+}
+
+// reportFlags adds the case-policy flags shared by serve and escalate.
+func reportFlags(fs *flag.FlagSet, rc *reportConfig) {
+	fs.StringVar(&rc.deadlines, "deadlines", envOr("GRIDMAP_DEADLINES", ""),
+		"time a level has for a case, per severity, e.g. 1=120h,2=48h,3=8h,4=2h (the default) (env GRIDMAP_DEADLINES)")
+	fs.StringVar(&rc.floors, "floors", envOr("GRIDMAP_FLOORS", ""),
+		"the finest level that may handle a case, per severity, e.g. 3=community,4=street (the default) (env GRIDMAP_FLOORS)")
+	fs.DurationVar(&rc.escalateEvery, "escalate-every", envDuration("GRIDMAP_ESCALATE_EVERY", time.Minute),
+		"how often serve escalates overdue cases; 0 disables (env GRIDMAP_ESCALATE_EVERY)")
+}
+
+// parse checks the flags and fills policy.
+func (rc *reportConfig) parse() error {
+	p, err := geo.ParsePolicy(rc.deadlines, rc.floors)
+	if err != nil {
+		return fmt.Errorf("case policy: %w", err)
+	}
+	if rc.escalateEvery < 0 {
+		return fmt.Errorf("--escalate-every must not be negative")
+	}
+	rc.policy = p
+	return nil
+}
+
+// escalateBatch is how many cases one escalation transaction raises.
+const escalateBatch = 500
+
+// runEscalate is "gridmap escalate": raise every overdue or too-severe open
+// case one level up its chain, once, and say how many.
+func runEscalate(ctx context.Context, args []string) error {
+	var url string
+	var rc reportConfig
+	fs := newFlags("escalate", &url)
+	reportFlags(fs, &rc)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errUsage
+	}
+	if err := rc.parse(); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, url, 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := escalateAll(ctx, db, rc.policy, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "escalated %d case(s) (%s)\n", n, rc.policy)
+	return nil
+}
+
+// escalateAll raises every case due at now, batch by batch, each batch in
+// its own transaction.
+func escalateAll(ctx context.Context, db *postgres.DB, p geo.Policy, now time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := db.Escalate(ctx, p, now, escalateBatch)
+		total += n
+		if err != nil || n < escalateBatch {
+			return total, err
+		}
+	}
+}
+
+// runReportJobs runs serve's background report work until ctx ends: the
+// escalation sweep every rc.escalateEvery, and folding statistics deltas
+// every two seconds. Every replica may run them: escalation skips rows
+// another holds, and only one fold runs at a time.
+func runReportJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
+	fold := time.NewTicker(2 * time.Second)
+	defer fold.Stop()
+	var escalate <-chan time.Time
+	if rc.escalateEvery > 0 {
+		t := time.NewTicker(rc.escalateEvery)
+		defer t.Stop()
+		escalate = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-fold.C:
+			if _, err := db.FoldReportStats(ctx); err != nil && ctx.Err() == nil {
+				slog.WarnContext(ctx, "folding report statistics failed; retrying later", "err", err)
+			}
+		case now := <-escalate:
+			n, err := escalateAll(ctx, db, rc.policy, now)
+			if err != nil && ctx.Err() == nil {
+				slog.WarnContext(ctx, "escalation sweep failed; retrying at the next one", "err", err)
+			}
+			if n > 0 {
+				slog.InfoContext(ctx, "escalated overdue cases", "count", n)
+			}
+		}
+	}
+}

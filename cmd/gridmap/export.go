@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres"
+	"gridmap/importer"
+)
+
+const exportUsage = `Usage: gridmap export [flags] -o FILE
+
+Writes the unit versions valid now (or --at a time) as GeoJSON, a shapefile
+(FILE is the .shp; .shx, .dbf, .prj and .cpg go beside it) or a GeoPackage,
+for desktop GIS. Geometry leaves the database at full precision.
+
+Flags:
+`
+
+func runExport(ctx context.Context, args []string) error {
+	var url, level, format, atText, srs, out string
+	var o importer.ExportOptions
+	fs := newFlags("export", &url)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, exportUsage); fs.PrintDefaults() }
+	fs.StringVar(&level, "level", "", "only this level: district, street, community, grid, microgrid (default: all)")
+	fs.StringVar(&o.Under, "under", "", "only units whose code starts with this code")
+	fs.StringVar(&format, "format", "geojson", "geojson, shapefile or gpkg")
+	fs.StringVar(&atText, "at", "", "the versions valid at this RFC 3339 time (default now)")
+	fs.StringVar(&srs, "srs", "EPSG:4326", "output coordinate system, e.g. EPSG:4490 or the Gauss-Kruger zone EPSG:4527")
+	fs.StringVar(&o.Encoding, "encoding", "utf-8", "shapefile attribute encoding: utf-8 or gbk (for old ArcGIS)")
+	fs.StringVar(&out, "o", "", "output file (required)")
+	if err := fs.Parse(args); err != nil || out == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	o.Level, o.Format = geo.Level(level), strings.ToLower(format)
+	var err error
+	if atText != "" {
+		if o.At, err = timeFlag(atText); err != nil {
+			return err
+		}
+	}
+	if o.SRID, err = parseSRID(srs); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, url, 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := importer.Export(ctx, db.Pool, o, out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %d units to %s\n", n, out)
+	return nil
+}
+
+func parseSRID(s string) (int, error) {
+	var n int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(strings.ToUpper(s), "EPSG:"), "%d", &n); err != nil || n <= 0 {
+		return 0, geo.Invalid("srs", "%q is not an EPSG code such as EPSG:4547", s)
+	}
+	return n, nil
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"sort"
+	"strings"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres"
+	"gridmap/importer"
+)
+
+const importUsage = `Usage: gridmap import [flags] FILE...
+
+Imports boundaries from a GeoJSON file, a shapefile (its .shp, with the
+.dbf, .prj, .cpg beside it; or a .zip of them) or a GeoPackage, in one
+transaction: new codes are inserted, changed ones get a new version,
+unchanged ones are left alone. A file with errors changes nothing.
+
+Flags:
+`
+
+// importFlags holds the flags of "gridmap import".
+type importFlags struct {
+	url      string
+	opts     geo.ImportOptions
+	level    string
+	props    string
+	jsonOut  bool
+	minArea  float64
+	minWidth float64
+}
+
+func parseImportFlags(args []string) (*importFlags, []string, error) {
+	f := &importFlags{}
+	fs := newFlags("import", &f.url)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, importUsage); fs.PrintDefaults() }
+	o := &f.opts
+	fs.StringVar(&f.level, "level", "", "level of every feature: district, street, community, grid, microgrid (default: from the level field or the code length)")
+	fs.StringVar(&o.Fields.Code, "code-field", "", "attribute holding the unit code (default: guessed: code, 编码, wgbm, ...)")
+	fs.StringVar(&o.Fields.Name, "name-field", "", "attribute holding the name (default: guessed: name, 名称, wgmc, ...)")
+	fs.StringVar(&o.Fields.Parent, "parent-field", "", "attribute holding the parent code (default: guessed; else the code's prefix)")
+	fs.StringVar(&o.Fields.Level, "level-field", "", "attribute holding the level (default: guessed)")
+	fs.StringVar(&f.props, "props", "*", `attributes kept in properties: comma-separated names, "*" for all others, "none"`)
+	fs.StringVar(&o.SRS, "srs", "", "coordinate system of the file, overriding .prj/srs/crs: EPSG:4547, 4490, wgs84, cgcs2000, gcj02, bd09")
+	fs.StringVar(&o.Encoding, "encoding", "", "attribute encoding, overriding .cpg and detection: utf-8, gbk, gb18030")
+	fs.StringVar(&o.Layer, "layer", "", "GeoPackage layer (or shapefile in a zip) when there are several")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "check everything and report, change nothing")
+	fs.BoolVar(&o.RetireMissing, "retire-missing", false, "close current units of the imported levels that the file no longer has")
+	fs.StringVar(&o.Scope, "scope", "", "with --retire-missing: only retire units under this code")
+	fs.BoolVar(&o.Strict, "strict", false, "treat warnings as errors")
+	fs.Float64Var(&f.minArea, "min-area", geo.DefaultTolerance.AreaM2, "gaps and overlaps under this many m² are slivers")
+	fs.Float64Var(&f.minWidth, "min-width", geo.DefaultTolerance.WidthM, "gaps and overlaps thinner than this many metres (2·area/perimeter) are slivers")
+	fs.StringVar(&o.Actor, "actor", defaultActor(), "who imports, for the change log")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the report as JSON on stdout")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, errUsage
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return nil, nil, errUsage
+	}
+	o.Level = geo.Level(f.level)
+	o.Fields.Props = splitList(f.props)
+	o.Tolerance = geo.Tolerance{AreaM2: f.minArea, WidthM: f.minWidth}
+	return f, fs.Args(), nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func defaultActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "cli"
+}
+
+func runImport(ctx context.Context, args []string) error {
+	f, files, err := parseImportFlags(args)
+	if err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, f.url, 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
+	f.opts.Actor = fmt.Sprintf("%s (import)", f.opts.Actor)
+	id, err := jobs.Create(ctx, strings.Join(baseNamesOf(files), ", "), f.opts, geo.JobRunning)
+	if err != nil {
+		return err
+	}
+	b := newBar(os.Stderr)
+	rep, err := jobs.RunJob(ctx, id, files, f.opts, b)
+	b.Done()
+	if f.jsonOut {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if rep != nil {
+			_ = enc.Encode(rep)
+		}
+	} else if rep != nil {
+		printReport(rep, id)
+	}
+	if err != nil {
+		return fmt.Errorf("import %d: %w", id, err)
+	}
+	if !rep.Committed && !(rep.DryRun && rep.Errors == 0) {
+		return errors.New("import rejected: nothing was changed")
+	}
+	return nil
+}
+
+func baseNamesOf(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = p[strings.LastIndexByte(p, '/')+1:]
+	}
+	return out
+}
+
+// maxPrinted bounds the issues printed on a terminal; --json has them all.
+const maxPrinted = 200
+
+// printReport writes the human-readable report to stderr: the source,
+// then errors before warnings, then what changed.
+func printReport(r *geo.ImportReport, job int64) {
+	w := os.Stderr
+	fmt.Fprintf(w, "\n%s (%s", r.Source, r.Format)
+	if r.Layer != "" && r.Format != "Shapefile" {
+		fmt.Fprintf(w, ", layer %s", r.Layer)
+	}
+	fmt.Fprintf(w, "), %d features\n  CRS:      %s\n", r.Counts.Features, r.CRS)
+	if r.Encoding != "" {
+		fmt.Fprintf(w, "  encoding: %s\n", r.Encoding)
+	}
+	issues := append([]geo.ImportIssue(nil), r.Issues...)
+	sort.SliceStable(issues, func(i, j int) bool {
+		return issues[i].Severity == geo.SeverityError && issues[j].Severity != geo.SeverityError
+	})
+	for i, is := range issues {
+		if i == maxPrinted {
+			fmt.Fprintf(w, "  … and %d more (use --json for all)\n", len(issues)-maxPrinted)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", is)
+	}
+	c := r.Counts
+	fmt.Fprintf(w, "\n%d errors, %d warnings. ", r.Errors, r.Warnings)
+	switch {
+	case r.Committed:
+		fmt.Fprintf(w, "Imported (job %d): %d created, %d changed, %d unchanged, %d retired, %d repaired.\n", job, c.Created, c.Changed, c.Unchanged, c.Retired, c.Repaired)
+	case r.DryRun && r.Errors == 0:
+		fmt.Fprintf(w, "Dry run: would create %d, change %d, leave %d unchanged, retire %d. Nothing was changed.\n", c.Created, c.Changed, c.Unchanged, c.Retired)
+	default:
+		fmt.Fprintf(w, "Rejected: nothing was changed.\n")
+	}
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gridmap/api"
+	"gridmap/geo"
+	"gridmap/geo/postgres"
+)
+
+const tokenUsage = `Usage:
+  gridmap token create --role admin|editor|reporter|viewer [--scope CODE] --name NAME [--expires 90d]
+  gridmap token list
+  gridmap token revoke ID | --name NAME
+
+create prints the token once, on standard output; only its hash is stored.
+`
+
+func runToken(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, tokenUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "create":
+		return tokenCreate(ctx, args[1:], os.Stdout, os.Stderr)
+	case "list":
+		return tokenList(ctx, args[1:], os.Stdout)
+	case "revoke":
+		return tokenRevoke(ctx, args[1:], os.Stderr)
+	}
+	fmt.Fprintf(os.Stderr, "unknown token command %q\n\n%s", args[0], tokenUsage)
+	return errUsage
+}
+
+func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var url, role, scope, name, expires string
+	fs := newFlags("token create", &url)
+	fs.StringVar(&role, "role", "", "admin, editor, reporter or viewer")
+	fs.StringVar(&scope, "scope", "", "a unit code: the token acts only on it and its descendants (default: everywhere)")
+	fs.StringVar(&name, "name", "", "who holds the token; recorded in the change log for every edit made with it")
+	fs.StringVar(&expires, "expires", "90d", "lifetime (90d, 12h) or expiry date (2027-01-31, RFC 3339)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errUsage
+	}
+	now := time.Now()
+	exp, err := parseExpiry(expires, now)
+	if err != nil {
+		return err
+	}
+	t := geo.Token{Name: name, Role: geo.Role(role), Scope: scope, ExpiresAt: exp, CreatedBy: cliActor()}
+	if err := t.Validate(now); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, url, 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	secret, hash := geo.NewTokenSecret()
+	stored, err := db.CreateToken(ctx, t, hash)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "token %d for %q: role %s, scope %s, expires %s.\nIt is shown only now; store it safely:\n",
+		stored.ID, stored.Name, stored.Role, scopeText(stored.Scope), stored.ExpiresAt.Format(time.RFC3339))
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+// parseExpiry reads "90d", a Go duration ("12h") or a date/time.
+func parseExpiry(s string, now time.Time) (time.Time, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(d); err == nil && n > 0 {
+			return now.AddDate(0, 0, n), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("CST", 8*3600)); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--expires %q: want a lifetime such as 90d or 12h, or a date such as 2027-01-31", s)
+}
+
+func cliActor() string {
+	if u := os.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+}
+
+func scopeText(s string) string {
+	if s == "" {
+		return "everywhere"
+	}
+	return s
+}
+
+func tokenList(ctx context.Context, args []string, stdout io.Writer) error {
+	var url string
+	fs := newFlags("token list", &url)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errUsage
+	}
+	db, err := postgres.Open(ctx, url, 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ts, err := db.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tNAME\tROLE\tSCOPE\tSTATUS\tEXPIRES\tLAST USED\tCREATED BY")
+	for _, t := range ts {
+		last := "never"
+		if t.LastUsedAt != nil {
+			last = t.LastUsedAt.Local().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, scopeText(t.Scope), t.Status(now),
+			t.ExpiresAt.Local().Format("2006-01-02 15:04"), last, t.CreatedBy)
+	}
+	return w.Flush()
+}
+
+func tokenRevoke(ctx context.Context, args []string, stderr io.Writer) error {
+	var url, name string
+	fs := newFlags("token revoke", &url)
+	fs.StringVar(&name, "name", "", "revoke every active token of this name")
+	if err := fs.Parse(args); err != nil || (name == "") == (fs.NArg() != 1) {
+		fmt.Fprint(os.Stderr, tokenUsage)
+		return errUsage
+	}
+	db, err := postgres.Open(ctx, url, 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var ids []int64
+	if name == "" {
+		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		if err != nil {
+			return fmt.Errorf("token id %q is not a number; see gridmap token list", fs.Arg(0))
+		}
+		ids = append(ids, id)
+	} else {
+		ts, err := db.ListTokens(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.Name == name && t.Status(time.Now()) == "active" {
+				ids = append(ids, t.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return fmt.Errorf("no active token is named %q", name)
+		}
+	}
+	for _, id := range ids {
+		t, err := db.RevokeToken(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "revoked token %d (%s, %s); every server refuses it within %s\n", t.ID, t.Name, t.Role, revocationDelay)
+	}
+	return nil
+}
+
+// revocationDelay is how long a server may trust a token it looked up
+// before (the cache period serve runs with).
+var revocationDelay = api.DefaultAuthConfig.CacheTTL

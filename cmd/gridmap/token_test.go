@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres/pgtest"
+)
+
+func TestTokenCommands(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	url := "--database-url=" + db.URL()
+
+	var out, msg bytes.Buffer
+	if err := tokenCreate(ctx, []string{url, "--role", "editor", "--scope", "120104001", "--name", "王工", "--expires", "30d"}, &out, &msg); err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(secret, geo.TokenPrefix) || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("stdout %q: want the token alone on one line", out.String())
+	}
+	if strings.Contains(msg.String(), secret) {
+		t.Error("the token is repeated on stderr")
+	}
+	tok, err := db.TokenByHash(ctx, geo.HashToken(secret))
+	if err != nil || tok.Name != "王工" || tok.Role != geo.RoleEditor || tok.Scope != "120104001" ||
+		tok.ExpiresAt.Sub(time.Now()) < 29*24*time.Hour {
+		t.Fatalf("stored token %+v (%v)", tok, err)
+	}
+
+	var list bytes.Buffer
+	if err := tokenList(ctx, []string{url}, &list); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list.String(), "王工") || !strings.Contains(list.String(), "active") || strings.Contains(list.String(), secret) {
+		t.Errorf("list:\n%s", list.String())
+	}
+	if err := tokenRevoke(ctx, []string{url, "--name", "王工"}, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ = db.TokenByHash(ctx, geo.HashToken(secret)); tok.Status(time.Now()) != "revoked" {
+		t.Errorf("status after revoke: %s", tok.Status(time.Now()))
+	}
+
+	bad := [][]string{
+		{url, "--role", "boss", "--name", "x"},
+		{url, "--role", "viewer"},
+		{url, "--role", "viewer", "--name", "x", "--scope", "12"},
+		{url, "--role", "viewer", "--name", "x", "--expires", "yesterday"},
+	}
+	for _, args := range bad {
+		if err := tokenCreate(ctx, args, &out, &msg); err == nil {
+			t.Errorf("token create %v accepted", args[1:])
+		}
+	}
+}
+
+func TestParseExpiry(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"90d", now.AddDate(0, 0, 90), true},
+		{"12h", now.Add(12 * time.Hour), true},
+		{"2027-01-31", time.Date(2027, 1, 30, 16, 0, 0, 0, time.UTC), true},
+		{"2027-01-31T08:00:00+08:00", time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), true},
+		{"0d", time.Time{}, false},
+		{"-5h", time.Time{}, false},
+		{"soon", time.Time{}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			got, err := parseExpiry(c.in, now)
+			if (err == nil) != c.ok || (c.ok && !got.Equal(c.want)) {
+				t.Errorf("got %v %v, want %v", got, err, c.want)
+			}
+		})
+	}
+}

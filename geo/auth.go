@@ -1,0 +1,195 @@
+package geo
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Access control. Every caller that writes holds a token; the token names a
+// role (what kind of work) and optionally a scope (where). The rules are
+// here, in one place, so that every handler — boundary edits, imports,
+// reports — asks the same question the same way.
+
+// Error codes of access control and optimistic concurrency that the generic
+// set in errors.go does not cover.
+const (
+	ERATELIMITED          ErrorCode = "rate_limited"          // too many requests; retry after a pause
+	EPRECONDITIONREQUIRED ErrorCode = "precondition_required" // a conditional write came without its condition
+)
+
+// Role is the kind of work a token is for.
+type Role string
+
+// The roles, from the most to the least powerful.
+const (
+	RoleAdmin    Role = "admin"    // everything, including tokens
+	RoleEditor   Role = "editor"   // GIS staff: draw, import and retire boundaries
+	RoleReporter Role = "reporter" // grid workers: submit reports, see and move their cases
+	RoleViewer   Role = "viewer"   // dashboards: read only
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{RoleAdmin, RoleEditor, RoleReporter, RoleViewer}
+
+// ParseRole returns the role named s.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", Invalid("role", "unknown role %q; want admin, editor, reporter or viewer", s)
+}
+
+// Permission is one kind of action a caller may take.
+type Permission string
+
+// The permissions.
+const (
+	PermRead           Permission = "read"            // boundaries, tiles, resolution, audit results
+	PermEditBoundaries Permission = "edit_boundaries" // create, revise and retire units and enclaves; import files
+	PermReport         Permission = "report"          // submit reports and patrols; see and move cases
+	PermManageTokens   Permission = "manage_tokens"   // create, list and revoke tokens
+)
+
+// permissions says what each role may do. An editor does not report and a
+// reporter does not draw: a leaked grid worker's token cannot redraw a street.
+var permissions = map[Role][]Permission{
+	RoleAdmin:    {PermRead, PermEditBoundaries, PermReport, PermManageTokens},
+	RoleEditor:   {PermRead, PermEditBoundaries},
+	RoleReporter: {PermRead, PermReport},
+	RoleViewer:   {PermRead},
+}
+
+// Can reports whether the role grants p.
+func (r Role) Can(p Permission) bool {
+	for _, q := range permissions[r] {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Principal is an authenticated caller: who (Name, also the change-log
+// actor), what (Role) and where (Scope).
+type Principal struct {
+	TokenID   int64
+	Name      string
+	Role      Role
+	Scope     string // a unit code; "" means everywhere
+	ExpiresAt time.Time
+}
+
+// Covers reports whether code lies within the principal's scope: the scope
+// unit itself and its descendants, which share its code as a prefix. For an
+// enclave, pass its managing code: an enclave belongs to whoever manages it,
+// not to the unit whose land surrounds it.
+func (p Principal) Covers(code string) bool {
+	return p.Scope == "" || (code != "" && strings.HasPrefix(code, p.Scope))
+}
+
+// Authorize returns nil when the principal may take action perm on code
+// ("" for actions not tied to a place), or an EFORBIDDEN error that says
+// which rule refused.
+func (p Principal) Authorize(perm Permission, code string) error {
+	if !p.Role.Can(perm) {
+		return Errorf(EFORBIDDEN, "", "a %s token may not %s", p.Role, permissionVerb[perm])
+	}
+	if code != "" && !p.Covers(code) {
+		return Errorf(EFORBIDDEN, "code", "%q is outside this token's scope %s", code, p.Scope)
+	}
+	return nil
+}
+
+var permissionVerb = map[Permission]string{
+	PermRead:           "read",
+	PermEditBoundaries: "edit boundaries",
+	PermReport:         "submit or move reports",
+	PermManageTokens:   "manage tokens",
+}
+
+// Token is a stored access token. The secret itself is never stored or
+// kept: only its SHA-256 (see HashToken).
+type Token struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Role       Role       `json:"role"`
+	Scope      string     `json:"scope,omitempty"`
+	CreatedBy  string     `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// MaxTokenLifetime bounds expiry: a forgotten token must die eventually.
+const MaxTokenLifetime = 5 * 366 * 24 * time.Hour
+
+// Validate checks a token about to be created at now.
+func (t *Token) Validate(now time.Time) error {
+	if t.Name == "" || len(t.Name) > 100 || strings.IndexFunc(t.Name, unicode.IsControl) >= 0 {
+		return Invalid("name", "name must be 1 to 100 characters without control characters")
+	}
+	if _, err := ParseRole(string(t.Role)); err != nil {
+		return err
+	}
+	if t.Scope != "" {
+		if _, err := LevelOfCode(t.Scope); err != nil {
+			return Invalid("scope", "scope %q is not a unit code", t.Scope)
+		}
+	}
+	switch {
+	case !t.ExpiresAt.After(now):
+		return Invalid("expires", "the expiry must be in the future")
+	case t.ExpiresAt.Sub(now) > MaxTokenLifetime:
+		return Invalid("expires", "a token may live at most 5 years")
+	}
+	return nil
+}
+
+// Status is "active", "expired" or "revoked" at now.
+func (t *Token) Status(now time.Time) string {
+	switch {
+	case t.RevokedAt != nil:
+		return "revoked"
+	case !now.Before(t.ExpiresAt):
+		return "expired"
+	}
+	return "active"
+}
+
+// Principal is the caller the token stands for.
+func (t *Token) Principal() Principal {
+	return Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Scope: t.Scope, ExpiresAt: t.ExpiresAt}
+}
+
+// TokenPrefix starts every secret, so that secret scanners and people can
+// tell a gridmap token from other strings.
+const TokenPrefix = "gm_"
+
+// NewTokenSecret returns a new random secret (128 bits from crypto/rand)
+// and the hash to store for it.
+func NewTokenSecret() (secret string, hash [32]byte) {
+	secret = TokenPrefix + rand.Text()
+	return secret, HashToken(secret)
+}
+
+// HashToken is the stored form of a secret. A plain SHA-256 suffices (no
+// salt, no slow hash): the secret is 128 random bits, not a password.
+func HashToken(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
+
+// TokenStore keeps tokens. TokenByHash returns ENOTFOUND for an unknown
+// hash (whatever its status: callers check expiry and revocation);
+// RevokeToken returns ENOTFOUND for an unknown id.
+type TokenStore interface {
+	CreateToken(ctx context.Context, t Token, hash [32]byte) (Token, error)
+	TokenByHash(ctx context.Context, hash [32]byte) (Token, error)
+	TouchToken(ctx context.Context, id int64) error
+	ListTokens(ctx context.Context) ([]Token, error)
+	RevokeToken(ctx context.Context, id int64) (Token, error)
+}

@@ -1,0 +1,81 @@
+package geo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/paulmach/orb"
+)
+
+// Single-boundary editing: the interactive path beside the importer. An edit
+// names the version it revises (optimistic concurrency), so two people
+// editing the same grid cannot overwrite each other silently: the second
+// one's precondition fails and they are shown the first one's version.
+//
+// What is wrong with a drawing is reported in the importer's vocabulary
+// (ImportIssue): invalid geometry is an error that refuses the edit; a
+// boundary outside its parent, overlapping a sibling or leaving its children
+// outside is a warning returned with the accepted edit.
+
+// EditResult is an accepted edit: the stored version and what looks wrong
+// with it.
+type EditResult[T any] struct {
+	Version  T
+	Warnings []ImportIssue
+}
+
+// BoundaryEditor changes units and enclaves one at a time. Every method runs
+// in one transaction that records actor in the change log.
+//
+// Errors: EINVALID for a malformed or invalid boundary, an unknown parent or
+// managing unit; ECONFLICT when Create finds a current version, or Retire
+// finds current children or managed enclaves; ENOTFOUND when there is
+// nothing to revise; EPRECONDITION when ifVersion is not the current
+// version (also when the code has been retired meanwhile).
+type BoundaryEditor interface {
+	CreateUnit(ctx context.Context, actor string, u Unit) (EditResult[Unit], error)
+	EditUnit(ctx context.Context, actor string, u Unit, ifVersion int) (EditResult[Unit], error)
+	RetireUnit(ctx context.Context, actor, code string, ifVersion int) (Unit, error)
+	CreateEnclave(ctx context.Context, actor string, e Enclave) (EditResult[Enclave], error)
+	EditEnclave(ctx context.Context, actor string, e Enclave, ifVersion int) (EditResult[Enclave], error)
+	RetireEnclave(ctx context.Context, actor, code string, ifVersion int) (Enclave, error)
+}
+
+// MaxEditVertices bounds one drawn boundary; bigger ones go through the
+// importer, which streams and reports progress.
+const MaxEditVertices = 200_000
+
+// ValidateRings checks the shape of a drawn multipolygon before the database
+// sees it: finite coordinates in range, closed rings of at least four
+// points. Topology (self-intersection, holes outside shells) is PostGIS's
+// job (ST_IsValidReason), which names the spot.
+func ValidateRings(mp orb.MultiPolygon) error {
+	if len(mp) == 0 {
+		return Invalid("geometry", "geometry is empty")
+	}
+	n := 0
+	for i, poly := range mp {
+		if len(poly) == 0 {
+			return Invalid("geometry", "polygon %d has no rings", i)
+		}
+		for j, ring := range poly {
+			field := fmt.Sprintf("geometry.coordinates[%d][%d]", i, j)
+			if len(ring) < 4 {
+				return Invalid(field, "a ring needs at least 4 positions (the first repeated last), got %d", len(ring))
+			}
+			if ring[0] != ring[len(ring)-1] {
+				return Invalid(field, "the ring is not closed: its last position must repeat its first")
+			}
+			for k, p := range ring {
+				if err := ValidatePoint(fmt.Sprintf("%s[%d]", field, k), p); err != nil {
+					return err
+				}
+			}
+			n += len(ring)
+		}
+	}
+	if n > MaxEditVertices {
+		return Errorf(ETOOLARGE, "geometry", "%d positions exceed the %d an edit may have; use the importer", n, MaxEditVertices)
+	}
+	return nil
+}

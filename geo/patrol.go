@@ -1,0 +1,372 @@
+package geo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"github.com/uber/h3-go/v4"
+)
+
+// Patrol coverage (巡查覆盖率): a grid is covered with H3 cells; the share of
+// them a worker's track passes through is the grid's coverage.
+//
+// PatrolRes is H3 resolution 11: cells of about 2,150 m² with 25 m edges,
+// about one block face. A worker walking a street sees both sides of it, and
+// a demo grid (~28,000 m²) has a dozen or so cells, so one walk round the
+// block moves the figure visibly while GPS noise (5–15 m) rarely spills into
+// a neighbour cell. Resolution 12 (9 m edges) would mostly measure GPS noise.
+const PatrolRes = 11
+
+// Track limits. A gap longer than MaxFixGap (the phone was pocketed or lost
+// signal) or a jump faster than MaxPatrolSpeed (a GPS glitch, or a ride in a
+// car) is not counted as patrolling: neither its time nor the cells between.
+const (
+	MaxFixes       = 20_000
+	MaxFixGap      = 10 * time.Minute
+	MaxPatrolSpeed = 15.0 // metres per second
+)
+
+// Fix is one position of a patrol track.
+type Fix struct {
+	Point     orb.Point `json:"point"` // longitude, latitude in the patrol's CRS
+	At        time.Time `json:"t"`
+	AccuracyM *float64  `json:"accuracy_m,omitempty"`
+}
+
+// PatrolInput is a worker's uploaded track.
+type PatrolInput struct {
+	ID     string `json:"id"`
+	Worker string `json:"worker"`
+	Grid   string `json:"grid,omitempty"` // the worker's grid; "" lets gridmap find it
+	CRS    CRS    `json:"crs"`
+	Fixes  []Fix  `json:"fixes"`
+}
+
+// Validate checks and normalises the input: at least two fixes in time
+// order, none in the future or older than MaxReportAge.
+func (in *PatrolInput) Validate(now time.Time) error {
+	var err error
+	if in.ID, err = ParseID("id", in.ID); err != nil {
+		return err
+	}
+	if err := checkName("worker", in.Worker, true); err != nil {
+		return err
+	}
+	if in.Grid != "" {
+		if err := ValidateCode(in.Grid, Grid); err != nil {
+			return Invalid("grid", "%q is not a grid code (15 digits)", clipText(in.Grid, 20))
+		}
+	}
+	if in.CRS, err = ParseCRS(string(in.CRS)); err != nil {
+		return err
+	}
+	switch n := len(in.Fixes); {
+	case n < 2:
+		return Invalid("fixes", "a track needs at least 2 fixes, got %d", n)
+	case n > MaxFixes:
+		return Errorf(ETOOLARGE, "fixes", "%d fixes exceed the limit of %d per track; split the track", n, MaxFixes)
+	}
+	for i := range in.Fixes {
+		f := &in.Fixes[i]
+		field := fmt.Sprintf("fixes[%d]", i)
+		if err := ValidatePoint(field+".point", f.Point); err != nil {
+			return err
+		}
+		if f.At.IsZero() {
+			return Invalid(field+".t", "every fix needs its time")
+		}
+		if err := checkObserved(f.At, now); err != nil {
+			return Invalid(field+".t", "%s", err.(*Error).Message)
+		}
+		f.At = f.At.UTC().Truncate(time.Microsecond)
+		if i > 0 && f.At.Before(in.Fixes[i-1].At) {
+			return Invalid(field+".t", "fixes must be in time order; %s is before the previous fix", f.At.Format(time.RFC3339))
+		}
+		if a := f.AccuracyM; a != nil && (math.IsNaN(*a) || *a < 0 || *a > 100_000) {
+			return Invalid(field+".accuracy_m", "accuracy must be a number of metres from 0 to 100000")
+		}
+	}
+	return nil
+}
+
+// Fingerprint identifies the content of a validated input.
+func (in *PatrolInput) Fingerprint() [32]byte {
+	b, err := json.Marshal(in)
+	if err != nil {
+		panic(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// WGS84Fixes returns the fixes converted to WGS-84.
+func (in *PatrolInput) WGS84Fixes() []Fix {
+	out := make([]Fix, len(in.Fixes))
+	for i, f := range in.Fixes {
+		out[i] = Fix{Point: ToWGS84(f.Point, in.CRS), At: f.At, AccuracyM: f.AccuracyM}
+	}
+	return out
+}
+
+// Visit is an H3 cell a track passed through on a China day, first at At.
+// Unit is the finest unit holding the cell's centre ("" outside every unit).
+type Visit struct {
+	Day  time.Time
+	Cell uint64
+	At   time.Time
+	Unit string
+}
+
+// Patrol is a stored track with what it achieved.
+type Patrol struct {
+	PatrolInput
+	GridName   string       `json:"grid_name"`
+	ReceivedAt time.Time    `json:"received_at"`
+	Summary    TrackSummary `json:"summary"`
+	Visits     []Visit      `json:"-"`
+	Hash       [32]byte     `json:"-"`
+}
+
+// MajorityGrid returns the grid where most of the resolved points
+// physically lie (geographic chain, ties to the smaller code), or "".
+func MajorityGrid(rs []Resolution) string {
+	count := map[string]int{}
+	best := ""
+	for i := range rs {
+		g := rs[i].Geographic.Grid
+		if g == nil {
+			continue
+		}
+		count[g.Code]++
+		if n := count[g.Code]; best == "" || n > count[best] || (n == count[best] && g.Code < best) {
+			best = g.Code
+		}
+	}
+	return best
+}
+
+// GeographicCode is the finest code of a resolution's geographic chain.
+func GeographicCode(res *Resolution) string {
+	for i := NumLevels - 1; i >= 0; i-- {
+		if ref := *res.Geographic.At(Levels[i]); ref != nil {
+			return ref.Code
+		}
+	}
+	return ""
+}
+
+// GridCoverage is one grid's patrol coverage on one day.
+type GridCoverage struct {
+	Code     string   `json:"code"`
+	Name     string   `json:"name"`
+	Cells    int      `json:"cells"`
+	Visited  int      `json:"visited"`
+	Coverage float64  `json:"coverage"`
+	Patrols  int      `json:"patrols"`
+	InsideS  float64  `json:"inside_s"`
+	OutsideS float64  `json:"outside_s"`
+	Workers  []string `json:"workers"`
+}
+
+// PatrolDay is what the store knows about patrols under a unit on a day:
+// the grids (with geometry), the cells visited, and per-grid patrol totals.
+type PatrolDay struct {
+	Grids   []Unit
+	Visited map[uint64]bool
+	ByGrid  map[string]GridCoverage // Patrols, InsideS, OutsideS, Workers filled
+}
+
+// PatrolStore keeps patrol tracks. CreatePatrol is idempotent by id like
+// CreateReports; PatrolDay reads a day's patrols under a unit (any level).
+type PatrolStore interface {
+	CreatePatrol(ctx context.Context, p Patrol) (CreateOutcome, Patrol, error)
+	PatrolDay(ctx context.Context, unit string, day time.Time) (PatrolDay, error)
+}
+
+// Coverage computes each grid's coverage for a day. cells returns a grid's
+// cells (callers cache them by code and version).
+func (d *PatrolDay) Coverage(cells func(*Unit) map[uint64]bool) []GridCoverage {
+	out := make([]GridCoverage, 0, len(d.Grids))
+	for i := range d.Grids {
+		g := &d.Grids[i]
+		c := d.ByGrid[g.Code]
+		c.Code, c.Name = g.Code, g.Name
+		if c.Workers == nil {
+			c.Workers = []string{}
+		}
+		for cell := range cells(g) {
+			c.Cells++
+			if d.Visited[cell] {
+				c.Visited++
+			}
+		}
+		c.Coverage = Share(c.Visited, c.Cells)
+		out = append(out, c)
+	}
+	return out
+}
+
+// TrackSummary is what a track did relative to one grid.
+type TrackSummary struct {
+	Start, End   time.Time
+	DistanceM    float64
+	Inside       time.Duration // patrolling inside the grid
+	Outside      time.Duration // patrolling outside it
+	Untracked    time.Duration // gaps and jumps, not counted
+	GridCells    int           // the grid's cells at PatrolRes
+	VisitedCells int           // of those, passed through
+	Coverage     float64       // VisitedCells / GridCells
+}
+
+// SummariseTrack measures a WGS-84 track against a grid polygon and
+// returns every cell it visited (in any grid).
+func SummariseTrack(fixes []Fix, grid orb.MultiPolygon) (TrackSummary, []Visit) {
+	s := TrackSummary{Start: fixes[0].At, End: fixes[len(fixes)-1].At}
+	step := patrolEdgeM / 2
+	seen := map[[2]uint64]int{}
+	var visits []Visit
+	mark := func(p orb.Point, at time.Time) {
+		c := cellAt(p)
+		day := ChinaDay(at)
+		k := [2]uint64{uint64(day.Unix()), c}
+		if _, ok := seen[k]; !ok && c != 0 {
+			seen[k] = len(visits)
+			visits = append(visits, Visit{Day: day, Cell: c, At: at})
+		}
+	}
+	mark(fixes[0].Point, fixes[0].At)
+	for i := 1; i < len(fixes); i++ {
+		a, b := fixes[i-1], fixes[i]
+		dt := b.At.Sub(a.At)
+		d := haversineM(a.Point, b.Point)
+		mark(b.Point, b.At)
+		if dt > MaxFixGap || (dt > 0 && d/dt.Seconds() > MaxPatrolSpeed) || (dt == 0 && d > 2*step) {
+			s.Untracked += dt
+			continue
+		}
+		s.DistanceM += d
+		n := max(1, int(math.Ceil(d/step)))
+		in := 0
+		for k := 0; k <= n; k++ {
+			f := float64(k) / float64(n)
+			p := orb.Point{a.Point[0] + f*(b.Point[0]-a.Point[0]), a.Point[1] + f*(b.Point[1]-a.Point[1])}
+			mark(p, a.At.Add(time.Duration(f*float64(dt))))
+			if len(grid) > 0 && planar.MultiPolygonContains(grid, p) {
+				in++
+			}
+		}
+		inside := time.Duration(float64(dt) * float64(in) / float64(n+1))
+		s.Inside += inside
+		s.Outside += dt - inside
+	}
+	cells := GridCells(grid)
+	s.GridCells = len(cells)
+	for _, v := range visits {
+		if cells[v.Cell] {
+			cells[v.Cell] = false // count each cell once across days
+			s.VisitedCells++
+		}
+	}
+	s.Coverage = Share(s.VisitedCells, s.GridCells)
+	return s, visits
+}
+
+// GridCells returns the set of PatrolRes cells whose centres lie in mp. A
+// polygon smaller than a cell gets the cell of its first vertex, so that
+// every grid has at least one cell to visit.
+func GridCells(mp orb.MultiPolygon) map[uint64]bool {
+	out := map[uint64]bool{}
+	for _, poly := range mp {
+		if len(poly) == 0 {
+			continue
+		}
+		gp := h3.GeoPolygon{GeoLoop: toLoop(poly[0])}
+		for _, hole := range poly[1:] {
+			gp.Holes = append(gp.Holes, toLoop(hole))
+		}
+		cells, err := h3.PolygonToCells(gp, PatrolRes)
+		if err != nil {
+			continue // a degenerate polygon: falls back below
+		}
+		for _, c := range cells {
+			out[uint64(c)] = true
+		}
+	}
+	if len(out) == 0 && len(mp) > 0 && len(mp[0]) > 0 && len(mp[0][0]) > 0 {
+		if c := cellAt(mp[0][0][0]); c != 0 {
+			out[c] = true
+		}
+	}
+	return out
+}
+
+// CellCentre returns the centre of a PatrolRes cell.
+func CellCentre(c uint64) orb.Point {
+	ll, err := h3.CellToLatLng(h3.Cell(c))
+	if err != nil {
+		return orb.Point{}
+	}
+	return orb.Point{ll.Lng, ll.Lat}
+}
+
+// Share is part/whole, 0 when whole is 0, rounded to 4 decimals.
+func Share(part, whole int) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return math.Round(float64(part)/float64(whole)*1e4) / 1e4
+}
+
+// SortVisits orders visits by day and cell, the order they are stored in,
+// so concurrent uploads lock rows in the same order.
+func SortVisits(vs []Visit) {
+	sort.Slice(vs, func(i, j int) bool {
+		if !vs[i].Day.Equal(vs[j].Day) {
+			return vs[i].Day.Before(vs[j].Day)
+		}
+		return vs[i].Cell < vs[j].Cell
+	})
+}
+
+var patrolEdgeM = func() float64 {
+	m, err := h3.HexagonEdgeLengthAvgM(PatrolRes)
+	if err != nil {
+		return 25
+	}
+	return m
+}()
+
+func cellAt(p orb.Point) uint64 {
+	c, err := h3.LatLngToCell(h3.NewLatLng(p[1], p[0]), PatrolRes) // h3 takes latitude first
+	if err != nil {
+		return 0
+	}
+	return uint64(c)
+}
+
+func toLoop(r orb.Ring) h3.GeoLoop {
+	n := len(r)
+	if n > 1 && r[0] == r[n-1] {
+		n-- // h3 loops are implicitly closed
+	}
+	loop := make(h3.GeoLoop, n)
+	for i := 0; i < n; i++ {
+		loop[i] = h3.NewLatLng(r[i][1], r[i][0])
+	}
+	return loop
+}
+
+// haversineM is the great-circle distance in metres.
+func haversineM(a, b orb.Point) float64 {
+	const r = 6371008.8
+	la1, la2 := a[1]*math.Pi/180, b[1]*math.Pi/180
+	dla, dlo := la2-la1, (b[0]-a[0])*math.Pi/180
+	h := math.Sin(dla/2)*math.Sin(dla/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dlo/2)*math.Sin(dlo/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
+}

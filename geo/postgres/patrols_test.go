@@ -1,0 +1,75 @@
+package postgres_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+)
+
+func TestPatrolStore(t *testing.T) {
+	e := newReportEnv(t)
+	grid := "120104010001002"
+	u, err := e.db.GetUnit(e.ctx, grid, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Walk from the grid's centre to each of its first vertices and back.
+	c := e.pointIn(t, "unit", grid)
+	start := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Second)
+	in := geo.PatrolInput{ID: uuid.NewString(), Worker: "巡查员", Grid: grid, CRS: geo.WGS84}
+	at := start
+	for _, v := range u.Geom[0][0] {
+		for _, p := range []orb.Point{c, {c[0] + 0.8*(v[0]-c[0]), c[1] + 0.8*(v[1]-c[1])}} {
+			in.Fixes = append(in.Fixes, geo.Fix{Point: p, At: at})
+			at = at.Add(30 * time.Second)
+		}
+	}
+	if err := in.Validate(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	summary, visits := geo.SummariseTrack(in.WGS84Fixes(), u.Geom)
+	for i := range visits {
+		visits[i].Unit = grid
+	}
+	p := geo.Patrol{PatrolInput: in, ReceivedAt: time.Now().UTC().Truncate(time.Microsecond), Summary: summary,
+		Visits: visits, Hash: in.Fingerprint()}
+	t.Run("stored once", func(t *testing.T) {
+		for i, want := range []geo.CreateOutcome{geo.Created, geo.Existing} {
+			got, stored, err := e.db.CreatePatrol(e.ctx, p)
+			if err != nil || got != want {
+				t.Fatalf("post %d: outcome %d, %v", i+1, got, err)
+			}
+			if i == 1 && (len(stored.Fixes) != len(in.Fixes) || stored.Summary.VisitedCells != summary.VisitedCells || stored.GridName == "") {
+				t.Errorf("stored patrol %+v", stored)
+			}
+		}
+		other := p
+		other.Hash[0] ^= 1
+		if got, _, err := e.db.CreatePatrol(e.ctx, other); err != nil || got != geo.Different {
+			t.Errorf("other content under the same id: %d, %v", got, err)
+		}
+	})
+	t.Run("coverage of the day", func(t *testing.T) {
+		d, err := e.db.PatrolDay(e.ctx, grid[:12], geo.ChinaDay(start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cov := d.Coverage(func(u *geo.Unit) map[uint64]bool { return geo.GridCells(u.Geom) })
+		var found bool
+		for _, g := range cov {
+			if g.Code == grid {
+				found = true
+				if g.Visited == 0 || g.Coverage <= 0 || g.Patrols < 1 || g.InsideS <= 0 || len(g.Workers) == 0 {
+					t.Errorf("coverage %+v", g)
+				}
+			}
+		}
+		if !found || len(cov) < 2 {
+			t.Errorf("%d grids in the community, ours found: %v", len(cov), found)
+		}
+	})
+}

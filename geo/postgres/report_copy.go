@@ -1,0 +1,126 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/twpayne/go-geom"
+
+	"gridmap/geo"
+)
+
+// CopyReports bulk-loads reports that already have a history (the demo
+// city, benchmarks) inside the caller's transaction tx: the rows as they
+// stand, every history entry, and one statistics delta per report and key.
+// Unlike CreateReports it is not idempotent: ids must be new.
+func CopyReports(ctx context.Context, tx pgx.Tx, rs []geo.Report) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"report"}, copyReportColumns, pgx.CopyFromSlice(len(rs), func(i int) ([]any, error) {
+		return reportRow(&rs[i]), nil
+	}))
+	if err != nil {
+		return fmt.Errorf("copy reports: %w", reportErr(err))
+	}
+	var events [][]any
+	for i := range rs {
+		uid := pgUUID(rs[i].ID)
+		for _, t := range rs[i].History {
+			events = append(events, eventRow(uid, t))
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"report_event"}, copyEventColumns, pgx.CopyFromRows(events)); err != nil {
+		return fmt.Errorf("copy report history: %w", reportErr(err))
+	}
+	if err := insertDeltas(ctx, tx, sumDeltas(rs)); err != nil {
+		return fmt.Errorf("report statistics: %w", reportErr(err))
+	}
+	return nil
+}
+
+var copyReportColumns = []string{"id", "body_sha256", "kind", "category", "severity", "description", "geom",
+	"point_sent", "crs", "accuracy_m", "observed_at", "received_at", "reporter", "attachments", "resolution",
+	"res_status", "flags", "unit_code", "index_version", "state", "level", "assigned_code", "assignee", "due_at",
+	"level_due_at", "escalations", "closed_at", "closed_on_time", "updated_at", "events"}
+
+func reportRow(r *geo.Report) []any {
+	pt := geom.NewPointFlat(geom.XY, []float64{r.WGS84[0], r.WGS84[1]}).SetSRID(4326)
+	return []any{pgUUID(r.ID), r.Hash[:], string(r.Kind), r.Category, int16(r.Severity), r.Description, pt,
+		[]float64{r.Point[0], r.Point[1]}, string(r.CRS), r.AccuracyM, r.ObservedAt, r.ReceivedAt, r.Reporter,
+		orEmpty(r.Attachments), r.Resolution, string(r.Resolution.Status), orEmptyStrings(r.Flags), r.UnitCode,
+		r.Resolution.IndexVersion, string(r.State), string(r.Level), r.AssignedCode, r.Assignee, r.DueAt,
+		r.LevelDueAt, int32(r.Escalations), r.ClosedAt, r.ClosedOnTime, r.UpdatedAt, int32(r.Events)}
+}
+
+var copyEventColumns = []string{"report_id", "seq", "client_id", "action", "from_state", "to_state", "level",
+	"assigned_code", "assignee", "actor", "at", "note", "detail"}
+
+func eventRow(uid pgtype.UUID, t geo.Transition) []any {
+	var client pgtype.UUID
+	if t.ClientID != "" {
+		client = pgUUID(t.ClientID)
+	}
+	var from *string
+	if t.From != "" {
+		s := string(t.From)
+		from = &s
+	}
+	detail := t.Detail
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	return []any{uid, int32(t.Seq), client, string(t.Action), from, string(t.To), string(t.Level), t.Code,
+		t.Assignee, t.Actor, t.At, t.Note, detail}
+}
+
+func orEmptyStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// sumDeltas adds up the statistics of the reports as they stand, one delta
+// per key, sorted so that folding touches rows in a stable order.
+func sumDeltas(rs []geo.Report) []geo.StatDelta {
+	type key struct {
+		day             time.Time
+		unit, cat, stat string
+	}
+	sums := map[key]*geo.StatDelta{}
+	for i := range rs {
+		for _, d := range geo.StatDeltas(nil, &rs[i]) {
+			k := key{d.Day, d.Unit, d.Category, string(d.State)}
+			if s, ok := sums[k]; ok {
+				s.N += d.N
+				s.OnTime += d.OnTime
+			} else {
+				d := d
+				sums[k] = &d
+			}
+		}
+	}
+	out := make([]geo.StatDelta, 0, len(sums))
+	for _, d := range sums {
+		out = append(out, *d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.Day.Equal(b.Day) {
+			return a.Day.Before(b.Day)
+		}
+		if a.Unit != b.Unit {
+			return a.Unit < b.Unit
+		}
+		if a.Category != b.Category {
+			return a.Category < b.Category
+		}
+		return a.State < b.State
+	})
+	return out
+}

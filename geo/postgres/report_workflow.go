@@ -1,0 +1,226 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"gridmap/geo"
+)
+
+// The workflow writes: each locks the report row, lets the domain decide
+// (geo.Report.Apply, Reattribute, Policy.Escalate), and writes the new row,
+// its history entry and its statistics delta in the same transaction.
+
+const lockReportSQL = `SELECT ` + reportColumns + ` FROM report WHERE id = $1 FOR UPDATE`
+
+// updateReportSQL writes every mutable column of a report from the domain
+// value, so that all workflow writes share one statement.
+const updateReportSQL = `
+UPDATE report SET resolution = $2, res_status = $3, flags = $4, unit_code = $5, index_version = $6,
+  state = $7, level = $8, assigned_code = $9, assignee = $10, level_due_at = $11, escalations = $12,
+  closed_at = $13, closed_on_time = $14, updated_at = $15, events = $16
+WHERE id = $1`
+
+const insertEventSQL = `
+INSERT INTO report_event (report_id, seq, client_id, action, from_state, to_state, level, assigned_code,
+  assignee, actor, at, note, detail)
+VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, $10, $11, $12, $13)`
+
+const insertDeltaSQL = `
+INSERT INTO report_stat_delta (day, unit, category, state, n, on_time)
+SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[])`
+
+// Transition applies a person's request under the row lock. A request
+// carrying a client id already recorded for this report is a retry: the
+// report is returned as it is now, with replayed true.
+func (db *DB) Transition(ctx context.Context, id string, q geo.TransitionRequest, p geo.Policy) (geo.Report, bool, error) {
+	if err := q.Validate(); err != nil {
+		return geo.Report{}, false, err
+	}
+	var out geo.Report
+	replayed := false
+	err := db.withReport(ctx, id, func(tx pgx.Tx, r *geo.Report) error {
+		if q.ClientID != "" {
+			var seen bool
+			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM report_event WHERE report_id = $1 AND client_id = $2)`,
+				pgUUID(id), pgUUID(q.ClientID)).Scan(&seen)
+			if err != nil || seen {
+				replayed = seen
+				return err
+			}
+		}
+		before := *r
+		t, err := r.Apply(q, p, time.Now().UTC().Truncate(time.Microsecond))
+		if err != nil {
+			return err
+		}
+		return writeStep(ctx, tx, &before, r, t)
+	}, &out)
+	return out, replayed, err
+}
+
+// Reresolve re-runs resolve on the report's point under the row lock and
+// records the previous answer in the history.
+func (db *DB) Reresolve(ctx context.Context, id, actor, note string, resolve func(geo.Report) (geo.Resolution, error)) (geo.Report, error) {
+	var out geo.Report
+	err := db.withReport(ctx, id, func(tx pgx.Tx, r *geo.Report) error {
+		res, err := resolve(*r)
+		if err != nil {
+			return err
+		}
+		before := *r
+		t, err := r.Reattribute(res, actor, note, time.Now().UTC().Truncate(time.Microsecond))
+		if err != nil {
+			return err
+		}
+		return writeStep(ctx, tx, &before, r, t)
+	}, &out)
+	return out, err
+}
+
+// withReport locks report id in a transaction, runs fn on it, and reads the
+// report back with its history into out once fn succeeded.
+func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *geo.Report) error, out *geo.Report) error {
+	uid := pgUUID(id)
+	if !uid.Valid {
+		return geo.Invalid("id", "%q is not a UUID", id)
+	}
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, lockReportSQL, uid)
+		if err != nil {
+			return err
+		}
+		r, err := pgx.CollectExactlyOneRow(rows, scanReport)
+		if err == pgx.ErrNoRows {
+			return geo.Errorf(geo.ENOTFOUND, "id", "no report has id %s", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, &r); err != nil {
+			return err
+		}
+		reports := []geo.Report{r}
+		if err := attachHistory(ctx, tx, reports, []pgtype.UUID{uid}); err != nil {
+			return err
+		}
+		*out = reports[0]
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report %s: %w", id, reportErr(err))
+	}
+	return nil
+}
+
+// writeStep writes the report after a step, the step, and the statistics
+// change from before to after.
+func writeStep(ctx context.Context, tx pgx.Tx, before, after *geo.Report, t geo.Transition) error {
+	uid := pgUUID(after.ID)
+	if _, err := tx.Exec(ctx, updateReportSQL, uid, after.Resolution, string(after.Resolution.Status),
+		after.Flags, after.UnitCode, after.Resolution.IndexVersion, string(after.State), string(after.Level),
+		after.AssignedCode, after.Assignee, after.LevelDueAt, after.Escalations, after.ClosedAt,
+		after.ClosedOnTime, after.UpdatedAt, after.Events); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, tx, uid, t); err != nil {
+		return err
+	}
+	return insertDeltas(ctx, tx, geo.StatDeltas(before, after))
+}
+
+func insertEvent(ctx context.Context, tx pgx.Tx, uid pgtype.UUID, t geo.Transition) error {
+	var client pgtype.UUID
+	if t.ClientID != "" {
+		client = pgUUID(t.ClientID)
+	}
+	detail := t.Detail
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	_, err := tx.Exec(ctx, insertEventSQL, uid, t.Seq, client, string(t.Action), string(t.From), string(t.To),
+		string(t.Level), t.Code, t.Assignee, t.Actor, t.At, t.Note, detail)
+	return err
+}
+
+func insertDeltas(ctx context.Context, tx pgx.Tx, ds []geo.StatDelta) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	days := make([]time.Time, len(ds))
+	units, cats, states := make([]string, len(ds)), make([]string, len(ds)), make([]string, len(ds))
+	ns, onTime := make([]int32, len(ds)), make([]int32, len(ds))
+	for i, d := range ds {
+		days[i], units[i], cats[i], states[i], ns[i], onTime[i] = d.Day, d.Unit, d.Category, string(d.State), int32(d.N), int32(d.OnTime)
+	}
+	_, err := tx.Exec(ctx, insertDeltaSQL, days, units, cats, states, ns, onTime)
+	return err
+}
+
+// escalationCandidatesSQL picks open cases whose level clock ran out, and
+// those handled below the floor of their severity ($2, $3: the pairs of
+// severity and too-fine level; LATERAL so that each pair is an index
+// lookup, not a scan of every open case), each through its partial index, skipping
+// rows another replica's job or a person holds right now.
+const escalationCandidatesSQL = `SELECT ` + reportColumns + ` FROM report
+WHERE id IN (
+    (SELECT id FROM report WHERE state NOT IN ('closed', 'rejected') AND level_due_at IS NOT NULL
+        AND level_due_at <= $1 ORDER BY level_due_at LIMIT $4)
+    UNION
+    (SELECT x.id FROM unnest($2::int2[], $3::text[]) AS f(sev, lvl),
+       LATERAL (SELECT r.id FROM report r WHERE r.severity = f.sev AND r.level = f.lvl
+                  AND r.state NOT IN ('closed', 'rejected') AND r.kind <> 'patrol_log' LIMIT $4) x
+     LIMIT $4))
+  AND state NOT IN ('closed', 'rejected')
+ORDER BY level_due_at NULLS LAST, id
+LIMIT $4
+FOR UPDATE SKIP LOCKED`
+
+// EscalationActor is the actor recorded for automatic escalations.
+const EscalationActor = "gridmap:escalate"
+
+// Escalate raises, in one transaction, up to limit open cases that are due
+// at now, and returns how many it raised.
+func (db *DB) Escalate(ctx context.Context, p geo.Policy, now time.Time, limit int) (int, error) {
+	var sevs []int16
+	var levels []string
+	for sev := geo.MinSeverity; sev <= geo.MaxSeverity; sev++ {
+		for _, l := range geo.Levels {
+			if p.Floors[sev] != "" && l.Rank() > p.Floors[sev].Rank() {
+				sevs, levels = append(sevs, int16(sev)), append(levels, string(l))
+			}
+		}
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	raised := 0
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, escalationCandidatesSQL, now, sevs, levels, limit)
+		if err != nil {
+			return err
+		}
+		cases, err := pgx.CollectRows(rows, scanReport)
+		if err != nil {
+			return err
+		}
+		for i := range cases {
+			before := cases[i]
+			t, ok := p.Escalate(&cases[i], EscalationActor, now)
+			if !ok {
+				continue
+			}
+			if err := writeStep(ctx, tx, &before, &cases[i], t); err != nil {
+				return err
+			}
+			raised++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("escalate: %w", reportErr(err))
+	}
+	return raised, nil
+}

@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridmap/geo"
+)
+
+var _ geo.TokenStore = (*DB)(nil)
+
+const tokenColumns = `id, name, role, coalesce(scope_code, ''), created_by, created_at, expires_at, revoked_at, last_used_at`
+
+const createTokenSQL = `INSERT INTO api_token (hash, name, role, scope_code, created_by, expires_at)
+VALUES ($1, $2, $3, nullif($4, ''), $5, $6) RETURNING ` + tokenColumns
+
+// CreateToken stores a token under the hash of its secret.
+func (db *DB) CreateToken(ctx context.Context, t geo.Token, hash [32]byte) (geo.Token, error) {
+	rows, err := db.Pool.Query(ctx, createTokenSQL, hash[:], t.Name, t.Role, t.Scope, t.CreatedBy, t.ExpiresAt)
+	if err != nil {
+		return geo.Token{}, fmt.Errorf("create token: %w", translate(err))
+	}
+	out, err := pgx.CollectExactlyOneRow(rows, scanToken)
+	if err != nil {
+		return geo.Token{}, fmt.Errorf("create token: %w", translate(err))
+	}
+	return out, nil
+}
+
+const tokenByHashSQL = `SELECT ` + tokenColumns + ` FROM api_token WHERE hash = $1`
+
+// TokenByHash returns the token whose secret hashes to hash, whatever its
+// status, or ENOTFOUND.
+func (db *DB) TokenByHash(ctx context.Context, hash [32]byte) (geo.Token, error) {
+	rows, err := db.Pool.Query(ctx, tokenByHashSQL, hash[:])
+	if err != nil {
+		return geo.Token{}, fmt.Errorf("look up token: %w", translate(err))
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
+	if err == pgx.ErrNoRows {
+		return geo.Token{}, geo.Errorf(geo.ENOTFOUND, "", "unknown token")
+	}
+	if err != nil {
+		return geo.Token{}, fmt.Errorf("look up token: %w", translate(err))
+	}
+	return t, nil
+}
+
+// touchTokenSQL writes at most once a minute per token: authentication must
+// not turn every read into a write.
+const touchTokenSQL = `UPDATE api_token SET last_used_at = now()
+WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`
+
+// TouchToken records that the token was just used.
+func (db *DB) TouchToken(ctx context.Context, id int64) error {
+	if _, err := db.Pool.Exec(ctx, touchTokenSQL, id); err != nil {
+		return fmt.Errorf("touch token %d: %w", id, translate(err))
+	}
+	return nil
+}
+
+// ListTokens returns every token, newest first.
+func (db *DB) ListTokens(ctx context.Context) ([]geo.Token, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token ORDER BY id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", translate(err))
+	}
+	ts, err := pgx.CollectRows(rows, scanToken)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", translate(err))
+	}
+	return ts, nil
+}
+
+// revokeTokenSQL keeps the first revocation time when revoked twice.
+const revokeTokenSQL = `UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ` + tokenColumns
+
+// RevokeToken revokes the token with id, or returns ENOTFOUND.
+func (db *DB) RevokeToken(ctx context.Context, id int64) (geo.Token, error) {
+	rows, err := db.Pool.Query(ctx, revokeTokenSQL, id)
+	if err != nil {
+		return geo.Token{}, fmt.Errorf("revoke token %d: %w", id, translate(err))
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
+	if err == pgx.ErrNoRows {
+		return geo.Token{}, geo.Errorf(geo.ENOTFOUND, "id", "no token has id %d", id)
+	}
+	if err != nil {
+		return geo.Token{}, fmt.Errorf("revoke token %d: %w", id, translate(err))
+	}
+	return t, nil
+}
+
+func scanToken(row pgx.CollectableRow) (geo.Token, error) {
+	var t geo.Token
+	err := row.Scan(&t.ID, &t.Name, &t.Role, &t.Scope, &t.CreatedBy, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt)
+	return t, err
+}

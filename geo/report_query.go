@@ -1,0 +1,159 @@
+package geo
+
+import (
+	"context"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// ChinaTime is UTC+8, where the users are: days of statistics and patrol
+// coverage are China Standard Time days.
+var ChinaTime = time.FixedZone("CST", 8*3600)
+
+// ChinaDay returns the calendar day of t in China Standard Time, as
+// midnight UTC of that date (the form a SQL date takes).
+func ChinaDay(t time.Time) time.Time {
+	y, m, d := t.In(ChinaTime).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ReportFilter selects reports for listing. Zero fields do not filter.
+type ReportFilter struct {
+	Unit       string // a unit code of any level: reports whose responsible chain contains it
+	States     []State
+	Kinds      []ReportKind
+	Categories []string // full codes (C0111) or class codes (C01)
+	Severities []int
+	Flag       string    // only reports carrying this flag
+	From, To   time.Time // observed in [From, To)
+	BBox       *orb.Bound
+	Reporter   string
+	After      string // cursor from the previous page
+	Limit      int
+}
+
+// StatsQuery asks for counts in a unit over a period of China days.
+type StatsQuery struct {
+	Unit     string    // "" for every district
+	From, To time.Time // days (ChinaDay), From inclusive, To exclusive
+	Category string    // "" for every category; a class code (C01) or a full code
+}
+
+// GroupLevel is the level stats are broken down by: the level below the
+// unit's (districts for the whole city; a grid is broken down by itself).
+func (q StatsQuery) GroupLevel() Level {
+	if q.Unit == "" {
+		return District
+	}
+	l, err := LevelOfCode(q.Unit)
+	if err != nil {
+		return District
+	}
+	if r := l.Rank(); r+1 < NumLevels {
+		return Levels[r+1]
+	}
+	return l
+}
+
+// StatsCell is one count: reports in one unit, state and category.
+type StatsCell struct {
+	Unit     string `json:"unit"`
+	State    State  `json:"state"`
+	Category string `json:"category"`
+	Count    int64  `json:"count"`
+	OnTime   int64  `json:"closed_on_time,omitempty"`
+}
+
+// Stats is the answer to a StatsQuery. Cells are the counts; a cell's unit
+// is a unit of the group level, or the queried unit itself for reports that
+// no unit of the group level answers for (an unmanaged spot in a community
+// has no grid). OverdueOpen counts open cases past their deadline now, per
+// unit.
+type Stats struct {
+	Query       StatsQuery
+	GroupLevel  Level
+	Cells       []StatsCell
+	OverdueOpen map[string]int64
+	Names       map[string]string // unit names, for display
+}
+
+// StatDelta is a change of one statistics cell caused by one write.
+type StatDelta struct {
+	Day      time.Time
+	Unit     string
+	Category string
+	State    State
+	N        int
+	OnTime   int
+}
+
+func statKey(r *Report) StatDelta {
+	d := StatDelta{Day: ChinaDay(r.ObservedAt), Unit: r.UnitCode, Category: r.Category, State: r.State}
+	if r.State == StateClosed && r.ClosedOnTime != nil && *r.ClosedOnTime {
+		d.OnTime = 1
+	}
+	return d
+}
+
+// StatDeltas returns the statistics changes of a write that turned before
+// into after (before nil: a new report). Statistics are kept by the day the
+// report was observed, its responsible unit, category and state.
+func StatDeltas(before, after *Report) []StatDelta {
+	a := statKey(after)
+	a.N = 1
+	if before == nil {
+		return []StatDelta{a}
+	}
+	b := statKey(before)
+	if b.Day.Equal(a.Day) && b.Unit == a.Unit && b.Category == a.Category && b.State == a.State {
+		if b.OnTime == a.OnTime {
+			return nil
+		}
+		a.N, a.OnTime = 0, a.OnTime-b.OnTime
+		return []StatDelta{a}
+	}
+	b.N, b.OnTime = -1, -b.OnTime
+	return []StatDelta{b, a}
+}
+
+// CreateOutcome says what happened to one report of a create call.
+type CreateOutcome int
+
+// The outcomes.
+const (
+	Created   CreateOutcome = iota // stored now
+	Existing                       // the same report was stored before: the stored one is returned
+	Different                      // the id is taken by a report with other content
+)
+
+// CreateResult is the answer for one report of a create call.
+type CreateResult struct {
+	Outcome CreateOutcome
+	Report  Report // the stored report (for Different: the one holding the id)
+}
+
+// ReportStore keeps reports and their history. Every write is one
+// transaction; creating is idempotent by id. Storage failures are
+// EUNAVAILABLE, so clients retry, and a retry is safe.
+type ReportStore interface {
+	// CreateReports stores new reports in one transaction and answers for
+	// each in order.
+	CreateReports(ctx context.Context, rs []Report) ([]CreateResult, error)
+	// GetReport returns a report with its full history, or ENOTFOUND.
+	GetReport(ctx context.Context, id string) (Report, error)
+	// ListReports returns one page, newest observation first, and the next cursor.
+	ListReports(ctx context.Context, f ReportFilter) ([]Report, string, error)
+	// Transition applies a person's request to a report under a row lock.
+	// A retry carrying the ClientID of a recorded step returns the report
+	// as it is, with replayed true.
+	Transition(ctx context.Context, id string, q TransitionRequest, p Policy) (r Report, replayed bool, err error)
+	// Reresolve re-runs resolve on the report's point (at now) and records
+	// the old answer in the history.
+	Reresolve(ctx context.Context, id, actor, note string, resolve func(Report) (Resolution, error)) (Report, error)
+	// Escalate raises every overdue or under-floor open case, at most limit
+	// of them, and returns how many were raised.
+	Escalate(ctx context.Context, p Policy, now time.Time, limit int) (int, error)
+	// Stats counts reports by unit, state and category.
+	Stats(ctx context.Context, q StatsQuery) (Stats, error)
+}

@@ -1,0 +1,238 @@
+package geo
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The case workflow of digital city management (CJ/T 315 立案、处置与结案;
+// domain notes §2): a report is filed (立案) or rejected, dispatched (派遣)
+// to whoever must act, handled (处置), verified on the spot (核查) and
+// closed (结案). A department may return a case it cannot handle (回退); a
+// failed verification or a complaint after closing reopens it. Every move is
+// one Transition with who, when and a note, kept forever.
+
+// State is where a case stands.
+type State string
+
+// The states. Closed and rejected are final until reopened.
+const (
+	StateReported   State = "reported"   // 上报: received, not yet looked at
+	StateAccepted   State = "accepted"   // 立案: filed as a case
+	StateDispatched State = "dispatched" // 派遣: sent to whoever must act
+	StateHandled    State = "handled"    // 处置: the handler says it is fixed
+	StateVerified   State = "verified"   // 核查: a grid worker checked the fix on the spot
+	StateClosed     State = "closed"     // 结案
+	StateRejected   State = "rejected"   // 不予立案/作废: not a case (duplicate, not a problem)
+	StateReopened   State = "reopened"   // 重新办理: the fix did not hold, or a complaint after closing
+)
+
+// States lists every state in workflow order.
+var States = []State{StateReported, StateAccepted, StateDispatched, StateHandled,
+	StateVerified, StateClosed, StateRejected, StateReopened}
+
+// ParseState returns the state named s.
+func ParseState(field, s string) (State, error) {
+	if st := State(s); slices.Contains(States, st) {
+		return st, nil
+	}
+	return "", Invalid(field, "unknown state %q; want one of %s", clipText(s, 20), joinStates(States))
+}
+
+// Open reports whether the case still needs work: it has a deadline and may
+// be escalated.
+func (s State) Open() bool { return s != StateClosed && s != StateRejected }
+
+// Action is what a transition does.
+type Action string
+
+// The actions. Report, reresolve and (when automatic) escalate are done by
+// gridmap itself; the others come from people through the API.
+const (
+	ActionReport    Action = "report"    // the report arrived
+	ActionAccept    Action = "accept"    // 立案
+	ActionReject    Action = "reject"    // 不予立案 / 作废
+	ActionDispatch  Action = "dispatch"  // 派遣
+	ActionReturn    Action = "return"    // 回退: the handler cannot act on it
+	ActionHandle    Action = "handle"    // 处置完毕
+	ActionVerify    Action = "verify"    // 核查通过
+	ActionClose     Action = "close"     // 结案
+	ActionReopen    Action = "reopen"    // 核查不通过 / 重新办理
+	ActionEscalate  Action = "escalate"  // raised to the next level of the chain
+	ActionReresolve Action = "reresolve" // attribution re-run after boundaries changed
+)
+
+// workflow is the state machine: from a state, an action leads to a state.
+// Escalate is allowed in every open state and leaves the state as it is.
+var workflow = map[State]map[Action]State{
+	StateReported:   {ActionAccept: StateAccepted, ActionReject: StateRejected},
+	StateAccepted:   {ActionDispatch: StateDispatched, ActionReject: StateRejected},
+	StateDispatched: {ActionHandle: StateHandled, ActionReturn: StateAccepted},
+	StateHandled:    {ActionVerify: StateVerified, ActionReopen: StateReopened},
+	StateVerified:   {ActionClose: StateClosed, ActionReopen: StateReopened},
+	StateClosed:     {ActionReopen: StateReopened},
+	StateRejected:   {ActionReopen: StateReopened},
+	StateReopened:   {ActionDispatch: StateDispatched, ActionReject: StateRejected},
+}
+
+// UserActions are the actions a person may ask for through the API.
+var UserActions = []Action{ActionAccept, ActionReject, ActionDispatch, ActionReturn, ActionHandle,
+	ActionVerify, ActionClose, ActionReopen, ActionEscalate}
+
+// Allowed returns the user actions allowed in state s, in UserActions order.
+func Allowed(s State) []Action {
+	var out []Action
+	for _, a := range UserActions {
+		if _, ok := workflow[s][a]; ok || (a == ActionEscalate && s.Open()) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Next returns the state action a leads to from s, or ECONFLICT naming the
+// current state and what is allowed in it.
+func Next(s State, a Action) (State, error) {
+	if a == ActionEscalate && s.Open() {
+		return s, nil
+	}
+	if to, ok := workflow[s][a]; ok {
+		return to, nil
+	}
+	allowed := make([]string, 0, 4)
+	for _, x := range Allowed(s) {
+		allowed = append(allowed, string(x))
+	}
+	return "", &Error{Code: ECONFLICT, Field: "action", Message: fmt.Sprintf(
+		"cannot %s a report in state %s; allowed in state %s: %s", a, s, s, orNone(allowed))}
+}
+
+// Transition is one recorded step of a case's history.
+type Transition struct {
+	Seq      int            `json:"seq"`
+	ClientID string         `json:"client_id,omitempty"` // the client's id for an idempotent retry
+	Action   Action         `json:"action"`
+	From     State          `json:"from,omitempty"`
+	To       State          `json:"to"`
+	Level    Level          `json:"level"` // the handling level after the step
+	Code     string         `json:"code"`  // the handling unit after the step
+	Assignee string         `json:"assignee,omitempty"`
+	Actor    string         `json:"actor"`
+	At       time.Time      `json:"at"`
+	Note     string         `json:"note,omitempty"`
+	Detail   map[string]any `json:"detail,omitempty"`
+}
+
+// TransitionRequest is a person's request to move a case.
+type TransitionRequest struct {
+	ClientID string // optional UUID: a retry with the same id returns the recorded step
+	Action   Action
+	Actor    string
+	Note     string
+	Assignee string // for dispatch: the department or person sent to
+	Expect   State  // optional: refuse unless the case is in this state
+}
+
+// Validate checks the request's own fields.
+func (q *TransitionRequest) Validate() error {
+	if !slices.Contains(UserActions, q.Action) {
+		names := make([]string, len(UserActions))
+		for i, a := range UserActions {
+			names[i] = string(a)
+		}
+		return Invalid("action", "unknown action %q; want one of %s", clipText(string(q.Action), 20), strings.Join(names, ", "))
+	}
+	if q.ClientID != "" {
+		id, err := ParseID("client_id", q.ClientID)
+		if err != nil {
+			return err
+		}
+		q.ClientID = id
+	}
+	if err := checkName("actor", q.Actor, true); err != nil {
+		return err
+	}
+	if err := checkText("note", q.Note, MaxNote); err != nil {
+		return err
+	}
+	if (q.Action == ActionReject || q.Action == ActionReturn || q.Action == ActionReopen) && strings.TrimSpace(q.Note) == "" {
+		return Invalid("note", "a note giving the reason is required to %s a case", q.Action)
+	}
+	if err := checkName("assignee", q.Assignee, false); err != nil {
+		return err
+	}
+	if q.Expect != "" {
+		if _, err := ParseState("expect", string(q.Expect)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Apply moves r by a person's request at now and returns the step to
+// record. r is changed only when the move is legal.
+func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition, error) {
+	if err := q.Validate(); err != nil {
+		return Transition{}, err
+	}
+	if r.Kind == KindPatrolLog {
+		return Transition{}, Errorf(ECONFLICT, "action", "report %s is a patrol log; patrol logs are records, not cases, and have no workflow", r.ID)
+	}
+	if q.Expect != "" && q.Expect != r.State {
+		return Transition{}, Errorf(ECONFLICT, "expect", "the report is in state %s, not %s", r.State, q.Expect)
+	}
+	to, err := Next(r.State, q.Action)
+	if err != nil {
+		return Transition{}, err
+	}
+	if q.Action == ActionEscalate {
+		e, ok := p.escalation(r, now, true)
+		if !ok {
+			return Transition{}, Errorf(ECONFLICT, "action", "the report is already handled at the top of its chain (%s %s)", r.Level, r.AssignedCode)
+		}
+		t := r.escalate(e, q.Actor, now)
+		t.ClientID, t.Note = q.ClientID, strings.TrimSpace(q.Note+"\n"+t.Note)
+		return t, nil
+	}
+	from := r.State
+	r.State, r.UpdatedAt = to, now
+	switch {
+	case to == StateClosed:
+		r.ClosedAt = &now
+		onTime := r.DueAt == nil || !now.After(*r.DueAt)
+		r.ClosedOnTime = &onTime
+		r.LevelDueAt = nil
+	case to == StateRejected:
+		r.LevelDueAt = nil
+	case to == StateReopened:
+		// A reopened case gets a fresh clock at its current level; the
+		// original due date stays, so the SLA share stays honest.
+		r.ClosedAt, r.ClosedOnTime = nil, nil
+		r.LevelDueAt = timePtr(now.Add(p.Deadline(r.Severity)))
+	}
+	if q.Action == ActionDispatch {
+		r.Assignee = q.Assignee
+	}
+	r.Events++
+	return Transition{Seq: r.Events, ClientID: q.ClientID, Action: q.Action, From: from, To: to,
+		Level: r.Level, Code: r.AssignedCode, Assignee: r.Assignee, Actor: q.Actor, At: now, Note: q.Note}, nil
+}
+
+func joinStates(ss []State) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ", ")
+}
+
+func orNone(ss []string) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	return strings.Join(ss, ", ")
+}
+
+func timePtr(t time.Time) *time.Time { return &t }

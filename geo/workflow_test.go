@@ -1,0 +1,227 @@
+package geo
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// legal is the workflow written out independently of the implementation's
+// table: every (state, action) pair not listed here must be refused.
+var legal = map[State]map[Action]State{
+	StateReported:   {ActionAccept: StateAccepted, ActionReject: StateRejected, ActionEscalate: StateReported},
+	StateAccepted:   {ActionDispatch: StateDispatched, ActionReject: StateRejected, ActionEscalate: StateAccepted},
+	StateDispatched: {ActionHandle: StateHandled, ActionReturn: StateAccepted, ActionEscalate: StateDispatched},
+	StateHandled:    {ActionVerify: StateVerified, ActionReopen: StateReopened, ActionEscalate: StateHandled},
+	StateVerified:   {ActionClose: StateClosed, ActionReopen: StateReopened, ActionEscalate: StateVerified},
+	StateClosed:     {ActionReopen: StateReopened},
+	StateRejected:   {ActionReopen: StateReopened},
+	StateReopened:   {ActionDispatch: StateDispatched, ActionReject: StateRejected, ActionEscalate: StateReopened},
+}
+
+func TestEveryTransition(t *testing.T) {
+	for _, from := range States {
+		for _, a := range UserActions {
+			want, ok := legal[from][a]
+			t.Run(string(from)+"/"+string(a), func(t *testing.T) {
+				got, err := Next(from, a)
+				if ok {
+					if err != nil || got != want {
+						t.Fatalf("Next = %q, %v; want %q", got, err, want)
+					}
+					return
+				}
+				var ge *Error
+				if !errors.As(err, &ge) || ge.Code != ECONFLICT || ge.Field != "action" {
+					t.Fatalf("illegal step gave %v; want ECONFLICT on action", err)
+				}
+				if !strings.Contains(ge.Message, "in state "+string(from)) {
+					t.Errorf("message %q does not name the current state", ge.Message)
+				}
+			})
+		}
+	}
+}
+
+// caseFixture returns an open hazard at a grid of a full chain, due in 48 h.
+func caseFixture(now time.Time) *Report {
+	res := Resolution{Status: StatusManaged, Chain: Chain{
+		Grid: &Ref{Code: "120104001001001"}, Community: &Ref{Code: "120104001001"},
+		Street: &Ref{Code: "120104001"}, District: &Ref{Code: "120104"}}}
+	in := ReportInput{ID: "5b2e9b7e-8a55-4d2c-9a5e-1c3f5e0e0a01", Kind: KindHazard, Category: "E0506", Severity: 2,
+		Point: [2]float64{117.15, 39.11}, Reporter: "王伟", ObservedAt: now.Add(-time.Hour)}
+	r, err := NewReport(in, res, DefaultPolicy(), now)
+	if err != nil {
+		panic(err)
+	}
+	return &r
+}
+
+func TestApply(t *testing.T) {
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	p := DefaultPolicy()
+	walk := func(r *Report, at time.Time, actions ...Action) error {
+		for _, a := range actions {
+			q := TransitionRequest{Action: a, Actor: "监督中心", Note: "理由"}
+			if _, err := r.Apply(q, p, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	full := []Action{ActionAccept, ActionDispatch, ActionHandle, ActionVerify, ActionClose}
+	t.Run("closed within the deadline", func(t *testing.T) {
+		r := caseFixture(now)
+		if err := walk(r, now.Add(time.Hour), full...); err != nil {
+			t.Fatal(err)
+		}
+		if r.State != StateClosed || r.ClosedAt == nil || !*r.ClosedOnTime || r.LevelDueAt != nil || r.Events != 6 {
+			t.Errorf("closed report: %+v", r)
+		}
+	})
+	t.Run("closed late, then reopened", func(t *testing.T) {
+		r := caseFixture(now)
+		if err := walk(r, now.Add(72*time.Hour), full...); err != nil {
+			t.Fatal(err)
+		}
+		if *r.ClosedOnTime {
+			t.Error("closed 72 h after a 48 h deadline counts as on time")
+		}
+		if err := walk(r, now.Add(73*time.Hour), ActionReopen); err != nil {
+			t.Fatal(err)
+		}
+		if r.State != StateReopened || r.ClosedAt != nil || r.ClosedOnTime != nil || r.LevelDueAt == nil {
+			t.Errorf("reopened report: %+v", r)
+		}
+	})
+	cases := []struct {
+		name  string
+		q     TransitionRequest
+		field string
+	}{
+		{"reject without a reason", TransitionRequest{Action: ActionReject, Actor: "a"}, "note"},
+		{"no actor", TransitionRequest{Action: ActionAccept}, "actor"},
+		{"unknown action", TransitionRequest{Action: "approve", Actor: "a"}, "action"},
+		{"system action", TransitionRequest{Action: ActionReresolve, Actor: "a"}, "action"},
+		{"bad client id", TransitionRequest{Action: ActionAccept, Actor: "a", ClientID: "x"}, "client_id"},
+		{"stale expectation", TransitionRequest{Action: ActionAccept, Actor: "a", Expect: StateAccepted}, "expect"},
+		{"illegal step", TransitionRequest{Action: ActionClose, Actor: "a"}, "action"},
+		{"invalid UTF-8 note", TransitionRequest{Action: ActionAccept, Actor: "a", Note: "\xff"}, "note"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := caseFixture(now)
+			before := *r
+			_, err := r.Apply(c.q, p, now)
+			var ge *Error
+			if !errors.As(err, &ge) || ge.Field != c.field {
+				t.Fatalf("err %v; want one naming %q", err, c.field)
+			}
+			if r.State != before.State || r.Events != before.Events {
+				t.Error("a refused step changed the report")
+			}
+		})
+	}
+	t.Run("patrol logs have no workflow", func(t *testing.T) {
+		r := caseFixture(now)
+		r.Kind, r.State = KindPatrolLog, StateClosed
+		if _, err := r.Apply(TransitionRequest{Action: ActionReopen, Actor: "a", Note: "x"}, p, now); ErrorCodeOf(err) != ECONFLICT {
+			t.Errorf("err %v", err)
+		}
+	})
+}
+
+func TestEscalation(t *testing.T) {
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	p := DefaultPolicy()
+	late := now.Add(49 * time.Hour)
+	cases := []struct {
+		name      string
+		setup     func(r *Report)
+		at        time.Time
+		wantLevel Level
+		wantCode  string
+		want      bool
+	}{
+		{"not due yet", func(r *Report) {}, now.Add(time.Hour), Grid, "120104001001001", false},
+		{"overdue at the grid", func(r *Report) {}, late, Community, "120104001001", true},
+		{"overdue at the community", func(r *Report) { r.Level, r.AssignedCode = Community, "120104001001" }, late, Street, "120104001", true},
+		{"overdue at the street", func(r *Report) { r.Level, r.AssignedCode = Street, "120104001" }, late, District, "120104", true},
+		{"overdue at the top", func(r *Report) { r.Level, r.AssignedCode = District, "120104" }, late, District, "120104", true},
+		{"closed cases stay", func(r *Report) { r.State = StateClosed }, late, Grid, "120104001001001", false},
+		{"severe case below its floor", func(r *Report) { r.Severity = 4 }, now, Street, "120104001", true},
+		{"no grid in the chain (unmanaged)", func(r *Report) {
+			r.Resolution.Grid = nil
+			r.Level, r.AssignedCode = Community, "120104001001"
+		}, late, Street, "120104001", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := caseFixture(now)
+			c.setup(r)
+			tr, ok := p.Escalate(r, "gridmap:escalate", c.at)
+			if ok != c.want || r.Level != c.wantLevel || r.AssignedCode != c.wantCode {
+				t.Fatalf("ok %v, now at %s %s; want %v, %s %s", ok, r.Level, r.AssignedCode, c.want, c.wantLevel, c.wantCode)
+			}
+			if !ok {
+				return
+			}
+			if tr.Action != ActionEscalate || tr.From != r.State || tr.To != r.State || tr.Detail["reason"] == nil || r.Escalations != 1 {
+				t.Errorf("step %+v", tr)
+			}
+			if _, again := p.Escalate(r, "gridmap:escalate", c.at); again {
+				t.Error("escalated twice at the same moment")
+			}
+		})
+	}
+	t.Run("manual escalation (吹哨)", func(t *testing.T) {
+		r := caseFixture(now)
+		tr, err := r.Apply(TransitionRequest{Action: ActionEscalate, Actor: "街道"}, p, now)
+		if err != nil || r.Level != Community || tr.Detail["reason"] != "manual" {
+			t.Fatalf("%v, %+v", err, tr)
+		}
+	})
+}
+
+func TestInitialAssignment(t *testing.T) {
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	for sev, want := range map[int]Level{1: Grid, 2: Grid, 3: Community, 4: Street} {
+		r := caseFixture(now)
+		res := r.Resolution
+		in := r.ReportInput
+		in.Severity = sev
+		got, err := NewReport(in, res, DefaultPolicy(), now)
+		if err != nil || got.Level != want {
+			t.Errorf("severity %d starts at %s (%v); want %s", sev, got.Level, err, want)
+		}
+	}
+}
+
+func TestParsePolicy(t *testing.T) {
+	cases := []struct {
+		deadlines, floors, field string
+	}{
+		{"1=240h,4=30m", "4=district", ""},
+		{"", "", ""},
+		{"5=1h", "", "deadlines"},
+		{"1=soon", "", "deadlines"},
+		{"1=10s", "", "deadlines"},
+		{"", "2=province", "floors"},
+		{"1", "", "deadlines"},
+	}
+	for _, c := range cases {
+		t.Run(c.deadlines+"|"+c.floors, func(t *testing.T) {
+			p, err := ParsePolicy(c.deadlines, c.floors)
+			var ge *Error
+			switch {
+			case c.field == "" && err != nil:
+				t.Fatal(err)
+			case c.field != "" && (!errors.As(err, &ge) || ge.Field != c.field):
+				t.Fatalf("err %v; want one naming %s", err, c.field)
+			case c.deadlines == "1=240h,4=30m" && (p.Deadline(1) != 240*time.Hour || p.Deadline(4) != 30*time.Minute || p.Floors[4] != District || p.Deadline(2) != 48*time.Hour):
+				t.Errorf("policy %s", p)
+			}
+		})
+	}
+}

@@ -1,0 +1,190 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+)
+
+// apply writes the new versions in the import's transaction and audits the
+// result. Whether it is committed is decided by the caller.
+func (r *run) apply(ctx context.Context, job int64) error {
+	var now time.Time
+	var mark int64
+	if err := r.tx.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
+		return err
+	}
+	if err := r.tx.QueryRow(ctx, maxChangeSQL).Scan(&mark); err != nil {
+		return err
+	}
+	if err := r.classify(ctx); err != nil {
+		return err
+	}
+	if _, err := r.tx.Exec(ctx, closeChangedSQL, now); err != nil {
+		return fmt.Errorf("close changed versions: %w", err)
+	}
+	retired, err := r.retire(ctx, now)
+	if err != nil {
+		return err
+	}
+	if _, err := r.tx.Exec(ctx, insertSQL, now); err != nil {
+		return fmt.Errorf("insert new versions: %w", err)
+	}
+	if _, err := r.tx.Exec(ctx, repairLogSQL, r.report.Source); err != nil {
+		return fmt.Errorf("log repairs: %w", err)
+	}
+	detail, _ := json.Marshal(map[string]any{"import_job": job, "source": r.report.Source})
+	if _, err := r.tx.Exec(ctx, changeDetailSQL, mark, string(detail)); err != nil {
+		return fmt.Errorf("tag the change log: %w", err)
+	}
+	return r.auditAffected(ctx, retired)
+}
+
+// classify marks each feature create, keep or change and counts them.
+func (r *run) classify(ctx context.Context) error {
+	for _, q := range []string{createActionSQL, classifySQL} {
+		if _, err := r.tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("compare with stored versions: %w", err)
+		}
+	}
+	rows, _ := r.tx.Query(ctx, countActionsSQL)
+	var action string
+	var n int
+	_, err := pgx.ForEachRow(rows, []any{&action, &n}, func() error {
+		switch action {
+		case "create":
+			r.report.Counts.Created = n
+		case "change":
+			r.report.Counts.Changed = n
+		case "keep":
+			r.report.Counts.Unchanged = n
+		}
+		return nil
+	})
+	return err
+}
+
+// retire closes the units the file no longer has and warns about the
+// children they leave behind. It returns the retired codes and their parents.
+func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
+	if !r.opts.RetireMissing {
+		return nil, nil
+	}
+	rows, _ := r.tx.Query(ctx, retireSQL, append(r.retireArgs(), now)...)
+	var code, parent string
+	var codes, touched []string
+	_, err := pgx.ForEachRow(rows, []any{&code, &parent}, func() error {
+		codes = append(codes, code)
+		touched = append(touched, code, parent)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retire missing units: %w", err)
+	}
+	r.report.Counts.Retired = len(codes)
+	rows, _ = r.tx.Query(ctx, orphansSQL, codes)
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&code, &n}, func() error {
+		r.add(-1, code, geo.SeverityWarning, geo.IssueOrphaned, nil, "retired, but %d current units still name it as their parent", n)
+		return nil
+	})
+	return touched, err
+}
+
+// sliverSum gathers the slivers under one parent into one warning.
+type sliverSum struct {
+	n    int
+	area float64
+	max  float64
+	loc  orb.Point
+}
+
+// auditAffected audits the parents the import touched and reports gaps,
+// overlaps, children outside their parent and slivers.
+func (r *run) auditAffected(ctx context.Context, extra []string) error {
+	var affected []string
+	if err := r.tx.QueryRow(ctx, affectedSQL, extra).Scan(&affected); err != nil {
+		return fmt.Errorf("list the affected units: %w", err)
+	}
+	var stored geo.Tolerance
+	if err := r.tx.QueryRow(ctx, storedToleranceSQL).Scan(&stored.AreaM2, &stored.WidthM); err != nil {
+		return fmt.Errorf("read the audit tolerance: %w", err)
+	}
+	var rows pgx.Rows
+	if stored == r.opts.Tolerance {
+		rows, _ = r.tx.Query(ctx, storeAffectedSQL, affected)
+	} else { // the commit refreshes the stored findings with their own tolerance
+		rows, _ = r.tx.Query(ctx, auditAffectedSQL, affected, r.opts.Tolerance.AreaM2, r.opts.Tolerance.WidthM)
+	}
+	var kind, parent, level string
+	var codes []string
+	var a, x, y float64
+	slivers := map[string]*sliverSum{}
+	var order []string
+	_, err := pgx.ForEachRow(rows, []any{&kind, &parent, &level, &codes, &a, &x, &y}, func() error {
+		loc := orb.Point{x, y}
+		if kind == "sliver" {
+			s := slivers[parent]
+			if s == nil {
+				s = &sliverSum{}
+				slivers[parent] = s
+				order = append(order, parent)
+			}
+			s.n++
+			s.area += a
+			if a > s.max {
+				s.max, s.loc = a, loc
+			}
+			return nil
+		}
+		r.finding(geo.FindingKind(kind), parent, geo.Level(level), codes, a, loc)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("audit the affected units: %w", err)
+	}
+	for _, p := range order {
+		s := slivers[p]
+		r.report.Add(geo.ImportIssue{Index: r.indexOf(p), Code: p, Severity: geo.SeverityWarning, Kind: geo.IssueSliver,
+			Location: &s.loc, AreaM2: s.area, Message: fmt.Sprintf("%d slivers (hairline gaps or overlaps under %s or %g m wide) among its children, %s in all",
+				s.n, area(r.opts.Tolerance.AreaM2), r.opts.Tolerance.WidthM, area(s.area))})
+	}
+	return nil
+}
+
+// finding turns one audit finding into a warning on the feature concerned.
+func (r *run) finding(kind geo.FindingKind, parent string, level geo.Level, codes []string, a float64, loc orb.Point) {
+	is := geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Location: &loc, AreaM2: a}
+	switch kind {
+	case geo.FindingGap:
+		is.Index, is.Code, is.Kind = r.indexOf(parent), parent, geo.IssueGap
+		is.Message = fmt.Sprintf("%s of it is covered by none of its %s units (an unmanaged gap)", area(a), level)
+	case geo.FindingOverlap:
+		is.Code, is.Other = codes[0], codes[1]
+		if r.indexOf(codes[0]) < 0 {
+			is.Code, is.Other = codes[1], codes[0]
+		}
+		is.Index, is.Kind = r.indexOf(is.Code), geo.IssueOverlap
+		is.Message = fmt.Sprintf("overlaps its sibling %s by %s", is.Other, area(a))
+	case geo.FindingOutside:
+		is.Index, is.Code, is.Other, is.Kind = r.indexOf(codes[0]), codes[0], parent, geo.IssueOutsideParent
+		is.Message = fmt.Sprintf("sticks out of its parent %s by %s", parent, area(a))
+	default:
+		return
+	}
+	r.report.Add(is)
+}
+
+// indexOf is the position of a code in the file, or -1.
+func (r *run) indexOf(code string) int {
+	if i, ok := r.read.m.seen[code]; ok {
+		return i
+	}
+	return -1
+}

@@ -1,0 +1,95 @@
+package importer
+
+// The versioned commit, as static statements over the staging table. $1 is
+// the instant that closes old versions and starts new ones.
+
+// classifySQL marks each feature: create (no current version), keep
+// (nothing changed) or change. Geometry counts as unchanged when it is
+// bit-identical, or has the same vertices within 1e-9° (0.1 mm): a file
+// that went through a projected CRS and back must not make a new version
+// of every unit.
+const classifySQL = `
+UPDATE import_stage s SET action = CASE
+    WHEN u.name = s.name AND u.parent_code IS NOT DISTINCT FROM s.parent_code AND u.level = s.level
+     AND u.properties = s.props
+     AND (u.geom = s.fixed OR (ST_NPoints(u.geom) = ST_NPoints(s.fixed) AND ST_HausdorffDistance(u.geom, s.fixed) < 1e-9))
+    THEN 'keep' ELSE 'change' END
+FROM unit u WHERE u.code = s.code AND u.valid_to IS NULL AND s.ok`
+
+const createActionSQL = `UPDATE import_stage SET action = 'create' WHERE ok`
+
+const countActionsSQL = `SELECT action, count(*) FROM import_stage WHERE ok GROUP BY action`
+
+// closeChangedSQL closes the current version of every changed code.
+const closeChangedSQL = `
+UPDATE unit u SET valid_to = $1 FROM import_stage s
+WHERE s.ok AND s.action = 'change' AND u.code = s.code AND u.valid_to IS NULL`
+
+// retireSQL closes the current units the file no longer has.
+const retireSQL = `
+UPDATE unit u SET valid_to = $4 WHERE u.valid_to IS NULL AND ` + retiredSQL + `
+RETURNING u.code, coalesce(u.parent_code, '')`
+
+// insertSQL adds the next version of every created or changed code.
+const insertSQL = `
+INSERT INTO unit (code, level, name, parent_code, geom, properties, version, valid_from, created_by)
+SELECT s.code, s.level, s.name, s.parent_code, s.fixed, s.props,
+       coalesce((SELECT max(v.version) FROM unit v WHERE v.code = s.code), 0) + 1, $1, gridmap_actor()
+FROM import_stage s WHERE s.ok AND s.action IN ('create', 'change') ORDER BY s.code`
+
+// repairLogSQL records the repairs that were committed.
+const repairLogSQL = `
+INSERT INTO repair_log (source, code, reason, area_before_m2, area_after_m2)
+SELECT $1, code, reason, ST_Area(geom::geography), ST_Area(fixed::geography)
+FROM import_stage WHERE ok AND reason IS NOT NULL AND action IN ('create', 'change')`
+
+// maxChangeSQL is the change log's high-water mark before the commit.
+const maxChangeSQL = `SELECT coalesce(max(id), 0) FROM change_log`
+
+// changeDetailSQL tags this transaction's change log rows with the import.
+const changeDetailSQL = `
+UPDATE change_log SET detail = detail || $2::jsonb
+WHERE id > $1 AND xmin = pg_current_xact_id()::xid`
+
+// affectedSQL lists the parents the file touches: the parents of its
+// features, its features as parents, and the retired units and their
+// parents ($1).
+const affectedSQL = `
+SELECT coalesce(array_agg(DISTINCT c), '{}') FROM (
+  SELECT parent_code AS c FROM import_stage WHERE ok
+  UNION SELECT code FROM import_stage WHERE ok
+  UNION SELECT unnest($1::text[])) x
+WHERE c IS NOT NULL`
+
+// auditAffectedSQL computes the findings under the affected parents ($1)
+// with the import's tolerance ($2, $3), for the report only.
+const auditAffectedSQL = `
+SELECT f.kind, f.parent_code, f.level, f.codes, f.area_m2,
+       ST_X(ST_PointOnSurface(f.geom)), ST_Y(ST_PointOnSurface(f.geom))
+FROM gridmap_audit_compute($1::text[], $2, $3) f
+ORDER BY f.parent_code, f.kind, f.codes`
+
+// storeAffectedSQL refreshes the stored findings under the affected
+// parents and under every parent this transaction made dirty (consuming
+// them, so the commit does not compute them again) and returns them for
+// the report: one pass serves both, when the import uses the stored
+// tolerance.
+const storeAffectedSQL = `
+WITH gone AS (DELETE FROM audit_dirty WHERE xid = pg_current_xact_id() RETURNING codes),
+all_codes AS (
+  SELECT coalesce(array_agg(DISTINCT c), '{}') AS codes FROM ( -- never NULL: NULL would mean every parent
+    SELECT unnest($1::text[]) AS c UNION SELECT unnest(g.codes) FROM gone g) x
+  WHERE c IS NOT NULL
+)
+SELECT f.kind, f.parent_code, f.level, f.codes, f.area_m2,
+       ST_X(ST_PointOnSurface(f.geom)), ST_Y(ST_PointOnSurface(f.geom))
+FROM all_codes, gridmap_audit_store(all_codes.codes) f
+ORDER BY f.parent_code, f.kind, f.codes`
+
+// storedToleranceSQL is the tolerance the stored findings use.
+const storedToleranceSQL = `SELECT min_area_m2, min_width_m FROM audit_config`
+
+// orphansSQL counts the current children left under retired units.
+const orphansSQL = `
+SELECT parent_code, count(*) FROM unit
+WHERE valid_to IS NULL AND parent_code = ANY($1::text[]) GROUP BY parent_code ORDER BY parent_code`

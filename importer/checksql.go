@@ -1,0 +1,92 @@
+package importer
+
+// The checks that need PostGIS, as static statements over the staging
+// table. $-parameters carry every value; nothing is spliced in.
+
+// transformSQL reprojects to WGS-84 (SRID 4326) in one statement.
+// CGCS2000 (4490) was mapped to 4326 before: they differ by centimetres.
+const transformSQL = `
+UPDATE import_stage SET geom = CASE
+    WHEN $1::int = 4326 THEN ST_GeomFromWKB(wkb, 4326)
+    WHEN $1::int > 0 THEN ST_Transform(ST_GeomFromWKB(wkb, $1::int), 4326)
+    ELSE ST_Transform(ST_GeomFromWKB(wkb), $2::text, 4326) END
+WHERE ok`
+
+// safeTransformSQL is transformSQL feature by feature, for when PROJ
+// refused some feature: those get NULL, reported below, instead of
+// aborting the import. It is slower (a subtransaction per feature).
+const safeTransformSQL = `
+UPDATE import_stage SET geom = CASE
+    WHEN $1::int = 4326 THEN ST_GeomFromWKB(wkb, 4326)
+    WHEN $1::int > 0 THEN gridmap_try_transform(ST_GeomFromWKB(wkb, $1::int), 4326)
+    ELSE gridmap_try_transform_proj(ST_GeomFromWKB(wkb), $2::text, 4326) END
+WHERE ok`
+
+// misplacedSQL finds features PROJ could not transform, or that land
+// outside China (the GCJ-02 box of geo/crs.go): a wrong CRS.
+const misplacedSQL = `
+SELECT idx, code, geom IS NULL, coalesce(ST_XMin(geom), 0), coalesce(ST_YMin(geom), 0) FROM import_stage
+WHERE ok AND (geom IS NULL OR NOT (ST_XMin(geom) >= 72 AND ST_XMax(geom) <= 138 AND ST_YMin(geom) >= 0.8 AND ST_YMax(geom) <= 56))
+ORDER BY idx`
+
+// invalidSQL records why and where each invalid geometry is invalid.
+const invalidSQL = `
+UPDATE import_stage s SET reason = d.reason, loc = d.location
+FROM import_stage t CROSS JOIN LATERAL ST_IsValidDetail(t.geom) d
+WHERE t.ok AND s.idx = t.idx AND NOT d.valid`
+
+// repairSQL keeps valid geometry as it is and repairs the rest with
+// ST_MakeValid, keeping only the polygonal parts.
+const repairSQL = `
+UPDATE import_stage SET fixed = ST_Multi(CASE WHEN reason IS NULL THEN geom
+    ELSE ST_CollectionExtract(ST_MakeValid(geom), 3) END)
+WHERE ok`
+
+// repairsSQL lists the repairs with the areas before and after.
+const repairsSQL = `
+SELECT idx, code, reason, ST_X(loc), ST_Y(loc), ST_Area(geom::geography), coalesce(ST_Area(fixed::geography), 0),
+       fixed IS NULL OR ST_IsEmpty(fixed)
+FROM import_stage WHERE ok AND reason IS NOT NULL ORDER BY idx`
+
+// markBadSQL takes features with errors out of the later checks.
+const markBadSQL = `UPDATE import_stage SET ok = false WHERE idx = ANY($1)`
+
+// retiredSQL is the condition under which --retire-missing closes a
+// current unit u: its level is imported, it is under the scope, and the
+// file does not have it. $1 retire, $2 levels, $3 scope (” for all).
+const retiredSQL = `($1::boolean AND u.level = ANY($2::text[]) AND starts_with(u.code, $3::text)
+    AND NOT EXISTS (SELECT 1 FROM import_stage x WHERE x.code = u.code))`
+
+// unknownParentSQL finds features whose parent is neither in the file nor
+// a current unit that stays current.
+const unknownParentSQL = `
+SELECT s.idx, s.code, s.parent_code FROM import_stage s
+WHERE s.parent_code IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM import_stage p WHERE p.code = s.parent_code)
+  AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.code = s.parent_code AND u.valid_to IS NULL AND NOT ` + retiredSQL + `)
+ORDER BY s.idx`
+
+// districtOverlapSQL checks districts, which have no parent for the audit
+// to check them under, against each other: the file's and the stored ones
+// that stay. One row per overlapping pair with the non-sliver and sliver
+// areas and a point inside the largest piece. $4, $5 are the tolerance.
+const districtOverlapSQL = `
+WITH d AS (
+  SELECT idx, code, fixed AS g FROM import_stage WHERE ok AND level = 'district'
+  UNION ALL
+  SELECT NULL::int, u.code, u.geom FROM unit u
+  WHERE u.valid_to IS NULL AND u.level = 'district' AND NOT EXISTS (SELECT 1 FROM import_stage x WHERE x.code = u.code)
+    AND NOT ` + retiredSQL + `
+), pieces AS (
+  SELECT a.idx AS ai, a.code AS ac, b.idx AS bi, b.code AS bc,
+         (ST_Dump(ST_CollectionExtract(ST_Intersection(a.g, b.g), 3))).geom AS p
+  FROM d a JOIN d b ON a.code < b.code AND a.g && b.g
+  WHERE (a.idx IS NOT NULL OR b.idx IS NOT NULL) AND ST_Relate(a.g, b.g, '2********')
+), m AS (
+  SELECT pieces.*, ST_Area(p::geography) AS area, ST_Perimeter(p::geography) AS per FROM pieces
+), c AS (
+  SELECT m.*, (area < $4 OR (per > 0 AND 2 * area / per < $5)) AS sliver FROM m WHERE area >= 0.01
+)
+SELECT ai, ac, bi, bc, coalesce(sum(area) FILTER (WHERE NOT sliver), 0), coalesce(sum(area) FILTER (WHERE sliver), 0),
+       ST_X(ST_PointOnSurface((array_agg(p ORDER BY area DESC))[1])), ST_Y(ST_PointOnSurface((array_agg(p ORDER BY area DESC))[1]))
+FROM c GROUP BY ai, ac, bi, bc ORDER BY ac, bc`

@@ -1,0 +1,288 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"gridmap/geo"
+)
+
+// dbfField is one column of a .dbf table.
+type dbfField struct {
+	Name string
+	Type byte
+	Len  int
+	Dec  int
+	off  int // offset within a record, after the deletion flag
+}
+
+// dbfReader reads the records of a dBase III/IV (or FoxPro) table in order.
+type dbfReader struct {
+	r      *bufio.Reader
+	src    io.ReadSeeker
+	fields []dbfField
+	count  int // records
+	hdrLen int
+	recLen int
+	ldid   byte
+	cs     charset
+	i      int
+	rec    []byte
+	notes  []string
+}
+
+// openDBF reads and checks the header; size is the file's real length.
+func openDBF(src io.ReadSeeker, size int64) (*dbfReader, error) {
+	var h [32]byte
+	if _, err := io.ReadFull(src, h[:]); err != nil {
+		return nil, fileError("the .dbf is too short to be a dBase table (%d bytes)", size)
+	}
+	d := &dbfReader{src: src, count: int(binary.LittleEndian.Uint32(h[4:8])),
+		hdrLen: int(binary.LittleEndian.Uint16(h[8:10])), recLen: int(binary.LittleEndian.Uint16(h[10:12])), ldid: h[29]}
+	if d.hdrLen < 33 || d.recLen < 1 || int64(d.hdrLen) > size {
+		return nil, fileError("the .dbf header is corrupt (header %d bytes, records %d bytes, file %d bytes)", d.hdrLen, d.recLen, size)
+	}
+	if d.count > MaxFeatures {
+		return nil, tooLarge("the .dbf claims %d records; at most %d are accepted", d.count, MaxFeatures)
+	}
+	if avail := (size - int64(d.hdrLen)) / int64(d.recLen); int64(d.count) > avail {
+		return nil, fileError("the .dbf is truncated: its header promises %d records of %d bytes, but the file holds only %d", d.count, d.recLen, avail)
+	}
+	desc := make([]byte, d.hdrLen-32)
+	if _, err := io.ReadFull(src, desc); err != nil {
+		return nil, fileError("the .dbf field list is truncated")
+	}
+	if err := d.parseFields(desc); err != nil {
+		return nil, err
+	}
+	d.rec = make([]byte, d.recLen)
+	return d, nil
+}
+
+// parseFields reads the 32-byte field descriptors up to the 0x0D mark.
+func (d *dbfReader) parseFields(desc []byte) error {
+	off := 0
+	for len(desc) >= 32 && desc[0] != 0x0d {
+		raw := desc[:32]
+		desc = desc[32:]
+		name := raw[:11]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		f := dbfField{Name: string(bytes.TrimSpace(name)), Type: raw[11], Len: int(raw[16]), Dec: int(raw[17]), off: off}
+		off += f.Len
+		d.fields = append(d.fields, f)
+	}
+	if len(desc) == 0 || desc[0] != 0x0d {
+		return fileError("the .dbf field list has no terminator: the header is corrupt")
+	}
+	if off+1 > d.recLen {
+		return fileError("the .dbf fields add up to %d bytes, more than its %d-byte records", off+1, d.recLen)
+	}
+	return nil
+}
+
+// chooseCharset decides how text is decoded: the override, then the .cpg,
+// then the language driver id, then detection from the data itself.
+func (d *dbfReader) chooseCharset(override, cpg string) (string, error) {
+	if override != "" {
+		cs, ok := lookupCharset(override)
+		if !ok {
+			return "", geo.Invalid("encoding", "unknown encoding %q; use utf-8, gbk or gb18030", clipText(override, 30))
+		}
+		d.cs = cs
+		return cs.Name + " (from the encoding option)", d.decodeNames()
+	}
+	if cpg != "" {
+		if cs, ok := lookupCharset(cpg); ok {
+			d.cs = cs
+			return cs.Name + " (from .cpg)", d.decodeNames()
+		}
+		d.notes = append(d.notes, fmt.Sprintf("the .cpg names an unknown encoding %q; detecting it instead", clipText(cpg, 30)))
+	}
+	if cs, ok := ldidCharset(d.ldid); ok {
+		d.cs = cs
+		return cs.Name + " (from the .dbf language driver)", d.decodeNames()
+	}
+	samples, err := d.sample()
+	if err != nil {
+		return "", err
+	}
+	cs, ok := detectCharset(samples)
+	if !ok {
+		return "", geo.Invalid("encoding", "the .dbf text is neither UTF-8 nor GBK/GB18030; pass the encoding option")
+	}
+	d.cs = cs
+	return cs.Name + " (detected)", d.decodeNames()
+}
+
+// sample collects the non-ASCII text of field names and character fields,
+// then rewinds to the first record.
+func (d *dbfReader) sample() ([][]byte, error) {
+	var out [][]byte
+	total := 0
+	for _, f := range d.fields {
+		if !isASCII([]byte(f.Name)) {
+			out = append(out, []byte(f.Name))
+		}
+	}
+	r := bufio.NewReaderSize(d.src, 1<<16)
+	for i := 0; i < d.count && total < MaxAttributeBytes; i++ {
+		if _, err := io.ReadFull(r, d.rec); err != nil {
+			return nil, fileError("the .dbf is truncated at record %d", i)
+		}
+		for _, f := range d.fields {
+			if v := trimField(d.rec[1+f.off : 1+f.off+f.Len]); f.Type == 'C' && !isASCII(v) {
+				out = append(out, bytes.Clone(v))
+				total += len(v)
+			}
+		}
+	}
+	_, err := d.src.Seek(int64(d.hdrLen), io.SeekStart)
+	return out, err
+}
+
+// decodeNames decodes the field names and makes them unique.
+func (d *dbfReader) decodeNames() error {
+	seen := map[string]int{}
+	for i := range d.fields {
+		name, ok := d.cs.decode([]byte(d.fields[i].Name))
+		if !ok || name == "" {
+			name = fmt.Sprintf("FIELD%d", i+1)
+		}
+		if n := seen[name]; n > 0 {
+			seen[name]++
+			name = fmt.Sprintf("%s_%d", name, n+1)
+		} else {
+			seen[name] = 1
+		}
+		d.fields[i].Name = name
+	}
+	if _, err := d.src.Seek(int64(d.hdrLen), io.SeekStart); err != nil {
+		return fmt.Errorf("rewind .dbf: %w", err)
+	}
+	d.r = bufio.NewReaderSize(d.src, 1<<16)
+	return nil
+}
+
+// next reads the next record. deleted reports the dBase deletion mark; a
+// bad value comes back as a featureError with the record still usable.
+func (d *dbfReader) next() (attrs map[string]any, deleted bool, ferr *featureError, err error) {
+	if d.i >= d.count {
+		return nil, false, nil, io.EOF
+	}
+	if _, err := io.ReadFull(d.r, d.rec); err != nil {
+		return nil, false, nil, fileError("the .dbf is truncated at record %d", d.i)
+	}
+	d.i++
+	attrs = make(map[string]any, len(d.fields))
+	for _, f := range d.fields {
+		v, e := d.value(f, d.rec[1+f.off:1+f.off+f.Len])
+		if e != nil && ferr == nil {
+			ferr = e
+		}
+		attrs[f.Name] = v
+	}
+	return attrs, d.rec[0] == '*', ferr, nil
+}
+
+func (d *dbfReader) value(f dbfField, raw []byte) (any, *featureError) {
+	switch f.Type {
+	case 'C':
+		v := trimField(raw)
+		s, ok := d.cs.decode(v)
+		if !ok {
+			return nil, featErr(geo.IssueUnreadable, "attribute %s is not valid %s text; pass the encoding option (utf-8, gbk)", f.Name, d.cs.Name)
+		}
+		return s, nil
+	case 'N', 'F':
+		return dbfNumber(string(bytes.TrimSpace(trimField(raw))))
+	case 'L':
+		switch strings.ToUpper(string(bytes.TrimSpace(raw))) {
+		case "T", "Y":
+			return true, nil
+		case "F", "N":
+			return false, nil
+		}
+		return nil, nil
+	case 'D':
+		s := string(bytes.TrimSpace(trimField(raw)))
+		if len(s) == 8 && isDigits(s) {
+			return s[:4] + "-" + s[4:6] + "-" + s[6:], nil
+		}
+		return nullIfEmpty(s), nil
+	case 'I':
+		if len(raw) == 4 {
+			return json.Number(strconv.Itoa(int(int32(binary.LittleEndian.Uint32(raw))))), nil
+		}
+	case 'O':
+		if len(raw) == 8 {
+			if f := math.Float64frombits(binary.LittleEndian.Uint64(raw)); !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+			}
+		}
+	}
+	return nil, nil // memo, binary and unknown types carry no importable value
+}
+
+// dbfNumber keeps a numeric field exact: as a JSON number in canonical
+// form (no leading zeros or plus sign), never through float64 for integers,
+// so an 18-digit code survives.
+func dbfNumber(s string) (any, *featureError) {
+	s = strings.TrimPrefix(s, "+")
+	if s == "" || strings.Trim(s, "*") == "" { // dBase writes *** for overflow
+		return nil, nil
+	}
+	if isDigits(strings.TrimPrefix(s, "-")) {
+		n, ok := new(big.Int).SetString(s, 10)
+		if ok {
+			return json.Number(n.String()), nil
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, featErr(geo.IssueUnreadable, "numeric attribute value %q is not a number", clipText(s, 30))
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+}
+
+func trimField(b []byte) []byte {
+	b = bytes.TrimRight(b, " \x00")
+	return bytes.TrimLeft(b, " ")
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,167 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"gridmap/geo"
+)
+
+// ExportOptions choose what Export writes.
+type ExportOptions struct {
+	Level    geo.Level // "" for every level
+	Under    string    // only codes starting with this ("" for all)
+	At       time.Time // versions valid then; zero for now
+	Format   string    // "geojson", "shapefile" or "gpkg"
+	SRID     int       // output CRS; 0 or 4326 for WGS-84 (4490 labels the same coordinates CGCS2000)
+	Encoding string    // shapefile attribute encoding: "utf-8" (default) or "gbk"
+}
+
+// ExportFormats lists the formats Export writes.
+var ExportFormats = []string{"geojson", "shapefile", "gpkg"}
+
+// exportUnit is one unit version as written out.
+type exportUnit struct {
+	Code, Level, Name, Parent string
+	Props                     map[string]any
+	Geom                      orb.MultiPolygon
+}
+
+const exportSQL = `
+SELECT code, level, name, coalesce(parent_code, ''), properties,
+       ST_AsBinary(CASE WHEN $4::int IN (4326, 4490) THEN geom ELSE ST_Transform(geom, $4::int) END)
+FROM unit
+WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
+  AND ($2 = '' OR level = $2) AND starts_with(code, $3)
+ORDER BY code`
+
+const exportPropsSQL = `
+SELECT properties FROM unit
+WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
+  AND ($2 = '' OR level = $2) AND starts_with(code, $3)`
+
+// Export writes the unit versions valid at opts.At to path (for a
+// shapefile, path is the .shp; the .shx, .dbf, .prj and .cpg go beside
+// it). It returns how many units it wrote. Geometry leaves PostGIS as WKB
+// at full precision.
+func Export(ctx context.Context, pool *pgxpool.Pool, opts ExportOptions, path string) (int, error) {
+	if opts.SRID == 0 {
+		opts.SRID = 4326
+	}
+	if opts.Level != "" && !opts.Level.Valid() {
+		return 0, geo.Invalid("level", "unknown level %q", opts.Level)
+	}
+	srtext, err := srsText(ctx, pool, opts.SRID)
+	if err != nil {
+		return 0, err
+	}
+	switch opts.Format {
+	case "geojson":
+		return exportGeoJSON(ctx, pool, opts, path)
+	case "shapefile", "shp":
+		return exportShapefile(ctx, pool, opts, path, srtext)
+	case "gpkg", "geopackage":
+		return exportGeoPackage(ctx, pool, opts, path, srtext)
+	}
+	return 0, geo.Invalid("format", "unknown format %q; want %s", opts.Format, strings.Join(ExportFormats, ", "))
+}
+
+func srsText(ctx context.Context, pool *pgxpool.Pool, srid int) (string, error) {
+	var s string
+	err := pool.QueryRow(ctx, `SELECT srtext FROM spatial_ref_sys WHERE srid = $1`, srid).Scan(&s)
+	if err == pgx.ErrNoRows {
+		return "", geo.Invalid("srs", "EPSG:%d is not a coordinate system PostGIS knows", srid)
+	}
+	return s, err
+}
+
+func exportArgs(o ExportOptions) []any {
+	var at *time.Time
+	if !o.At.IsZero() {
+		at = &o.At
+	}
+	return []any{at, string(o.Level), o.Under, o.SRID}
+}
+
+// eachUnit streams the selected units to fn.
+func eachUnit(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, fn func(*exportUnit) error) (int, error) {
+	rows, _ := pool.Query(ctx, exportSQL, exportArgs(o)...)
+	var u exportUnit
+	var g []byte
+	n := 0
+	_, err := pgx.ForEachRow(rows, []any{&u.Code, &u.Level, &u.Name, &u.Parent, &u.Props, &g}, func() error {
+		geom, err := wkb.Unmarshal(g)
+		if err != nil {
+			return fmt.Errorf("unit %s: %w", u.Code, err)
+		}
+		switch t := geom.(type) {
+		case orb.MultiPolygon:
+			u.Geom = t
+		case orb.Polygon:
+			u.Geom = orb.MultiPolygon{t}
+		default:
+			return fmt.Errorf("unit %s: geometry is a %s", u.Code, geom.GeoJSONType())
+		}
+		n++
+		return fn(&u)
+	})
+	return n, err
+}
+
+// propertyKeys lists every property key of the selected units, sorted, so
+// that table formats get one column per key.
+func propertyKeys(ctx context.Context, pool *pgxpool.Pool, o ExportOptions) (map[string][]any, []string, error) {
+	rows, _ := pool.Query(ctx, exportPropsSQL, exportArgs(o)[:3]...)
+	values := map[string][]any{}
+	var props map[string]any
+	_, err := pgx.ForEachRow(rows, []any{&props}, func() error {
+		for k, v := range props {
+			if len(values[k]) < 100000 {
+				values[k] = append(values[k], v)
+			}
+		}
+		return nil
+	})
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return values, keys, err
+}
+
+// reserved are the unit fields every format writes; properties with these
+// names are written with a "p_" prefix.
+var reserved = map[string]bool{"code": true, "name": true, "level": true, "parent_code": true}
+
+func propColumn(k string) string {
+	if reserved[strings.ToLower(k)] {
+		return "p_" + k
+	}
+	return k
+}
+
+// createFile makes a new file, refusing to overwrite one.
+func createFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if os.IsExist(err) {
+		return nil, geo.Invalid("output", "%s exists; choose another name or remove it", path)
+	}
+	return f, err
+}
+
+// jsonText renders a nested property value for a text column.
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,231 @@
+package importer
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// dbfOutField is one column the exporter writes.
+type dbfOutField struct {
+	Key  string // property key, or a unit field
+	Name string // the ≤10-byte dBase name
+	Type byte   // 'C', 'N' or 'L'
+	Len  int
+	Dec  int
+}
+
+// The unit fields every export has.
+var unitFields = []dbfOutField{
+	{Key: "code", Name: "code", Type: 'C', Len: 18},
+	{Key: "name", Name: "name", Type: 'C', Len: 254},
+	{Key: "level", Name: "level", Type: 'C', Len: 10},
+	{Key: "parent_code", Name: "parent", Type: 'C', Len: 18},
+}
+
+// dbfSchema chooses a column per property key from the values it takes:
+// integers and decimals become N with the width and decimals they need,
+// booleans L, everything else C (nested values as JSON text). Names are
+// cut to the 10 bytes dBase allows and made unique.
+func dbfSchema(values map[string][]any, keys []string, cs charset) []dbfOutField {
+	fields := append([]dbfOutField(nil), unitFields...)
+	used := map[string]bool{"CODE": true, "NAME": true, "LEVEL": true, "PARENT": true}
+	for _, k := range keys {
+		f := dbfOutField{Key: k, Name: dbfName(k, cs, used)}
+		f.Type, f.Len, f.Dec = columnType(values[k], cs)
+		fields = append(fields, f)
+	}
+	return fields
+}
+
+func dbfName(k string, cs charset, used map[string]bool) string {
+	name := k
+	for {
+		b, ok := cs.encode(name)
+		if ok && len(b) <= 10 {
+			break
+		}
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	base := name
+	for i := 2; used[strings.ToUpper(name)] || name == ""; i++ {
+		suffix := strconv.Itoa(i)
+		name = base
+		for b, _ := cs.encode(name + suffix); len(b) > 10; b, _ = cs.encode(name + suffix) {
+			_, size := utf8.DecodeLastRuneInString(name)
+			name = name[:len(name)-size]
+		}
+		name += suffix
+	}
+	used[strings.ToUpper(name)] = true
+	return name
+}
+
+func columnType(vals []any, cs charset) (byte, int, int) {
+	isNum, isBool, width, dec := true, true, 1, 0
+	for _, v := range vals {
+		switch x := v.(type) {
+		case nil:
+		case bool:
+			isNum = false
+		case float64:
+			isBool = false
+			s := strconv.FormatFloat(x, 'f', -1, 64)
+			width = max(width, len(s))
+			if i := strings.IndexByte(s, '.'); i >= 0 {
+				dec = max(dec, len(s)-i-1)
+			}
+		default:
+			isNum, isBool = false, false
+			b, _ := cs.encode(textOf(v))
+			width = max(width, len(b))
+		}
+	}
+	switch {
+	case isBool && !isNum:
+		return 'L', 1, 0
+	case isNum && width <= 20 && dec <= 15:
+		return 'N', min(width+dec+2, 32), dec
+	}
+	return 'C', min(max(width, 1), 254), 0
+}
+
+func textOf(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return ""
+	}
+	return jsonText(v)
+}
+
+// dbfWriter writes a dBase III table.
+type dbfWriter struct {
+	f      *os.File
+	w      *bufio.Writer
+	cs     charset
+	fields []dbfOutField
+	recLen int
+	rec    []byte
+}
+
+func newDBFWriter(f *os.File, cs charset, fields []dbfOutField) *dbfWriter {
+	d := &dbfWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), cs: cs, fields: fields, recLen: 1}
+	for _, fl := range fields {
+		d.recLen += fl.Len
+	}
+	d.rec = make([]byte, d.recLen)
+	return d
+}
+
+// header writes the header for n records (rewritten by finish).
+func (d *dbfWriter) header(n int) error {
+	h := make([]byte, 32+32*len(d.fields)+1)
+	h[0] = 0x03
+	now := time.Now()
+	h[1], h[2], h[3] = byte(now.Year()-1900), byte(now.Month()), byte(now.Day())
+	binary.LittleEndian.PutUint32(h[4:], uint32(n))
+	binary.LittleEndian.PutUint16(h[8:], uint16(len(h)))
+	binary.LittleEndian.PutUint16(h[10:], uint16(d.recLen))
+	if d.cs.Name != "UTF-8" {
+		h[29] = 0x4d // language driver: code page 936
+	}
+	for i, fl := range d.fields {
+		fd := h[32+32*i:]
+		name, _ := d.cs.encode(fl.Name)
+		copy(fd[:10], name)
+		fd[11], fd[16], fd[17] = fl.Type, byte(fl.Len), byte(fl.Dec)
+	}
+	h[len(h)-1] = 0x0d
+	_, err := d.w.Write(h)
+	return err
+}
+
+func (d *dbfWriter) record(u *exportUnit) error {
+	for i := range d.rec {
+		d.rec[i] = ' '
+	}
+	off := 1
+	for _, fl := range d.fields {
+		var v any
+		switch fl.Key {
+		case "code":
+			v = u.Code
+		case "name":
+			v = u.Name
+		case "level":
+			v = u.Level
+		case "parent_code":
+			v = u.Parent
+		default:
+			v = u.Props[fl.Key]
+		}
+		d.put(d.rec[off:off+fl.Len], fl, v)
+		off += fl.Len
+	}
+	_, err := d.w.Write(d.rec)
+	return err
+}
+
+// put writes one value: text left-aligned (cut at a character boundary),
+// numbers right-aligned.
+func (d *dbfWriter) put(dst []byte, fl dbfOutField, v any) {
+	if v == nil {
+		return
+	}
+	switch fl.Type {
+	case 'L':
+		if b, _ := v.(bool); b {
+			dst[0] = 'T'
+		} else {
+			dst[0] = 'F'
+		}
+	case 'N':
+		f, _ := v.(float64)
+		s := strconv.FormatFloat(f, 'f', fl.Dec, 64)
+		if len(s) <= len(dst) {
+			copy(dst[len(dst)-len(s):], s)
+		}
+	default:
+		s := textOf(v)
+		b, _ := d.cs.encode(s)
+		for len(b) > len(dst) {
+			_, size := utf8.DecodeLastRuneInString(s)
+			s = s[:len(s)-size]
+			b, _ = d.cs.encode(s)
+		}
+		copy(dst, b)
+	}
+}
+
+// finish writes the end mark and the final record count.
+func (d *dbfWriter) finish(n int) error {
+	if err := d.w.WriteByte(0x1a); err != nil {
+		return err
+	}
+	if err := d.w.Flush(); err != nil {
+		return err
+	}
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], uint32(n))
+	if _, err := d.f.Seek(4, io.SeekStart); err != nil {
+		return fmt.Errorf("patch .dbf header: %w", err)
+	}
+	_, err := d.f.Write(b[:])
+	return err
+}

@@ -1,0 +1,180 @@
+package importer
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"gridmap/geo"
+)
+
+// The GeoPackage 1.3 core tables (OGC 12-128r18, §1.1), as GDAL creates them.
+var gpkgSchema = []string{
+	`PRAGMA application_id = 1196444487`, // "GPKG"
+	`PRAGMA user_version = 10300`,
+	`CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
+	  organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)`,
+	`INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+	  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system')`,
+	`CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+	  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+	  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+	  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))`,
+	`CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+	  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+	  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+	  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+	  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))`,
+}
+
+// exportGeoPackage writes one layer named after the level (or "units"),
+// with a column per property key, in one SQLite transaction.
+func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, path, srtext string) (n int, err error) {
+	if _, err := os.Stat(path); err == nil {
+		return 0, geo.Invalid("output", "%s exists; choose another name or remove it", path)
+	}
+	values, keys, err := propertyKeys(ctx, pool, o)
+	if err != nil {
+		return 0, err
+	}
+	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: path, RawQuery: "mode=rwc"}).String())
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	layer := "units"
+	if o.Level != "" {
+		layer = string(o.Level)
+	}
+	insert, err := createLayer(ctx, tx, layer, keys, values, o.SRID, srtext)
+	if err != nil {
+		return 0, fmt.Errorf("create GeoPackage: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, insert)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	bound := emptyBound()
+	n, err = eachUnit(ctx, pool, o, func(u *exportUnit) error {
+		g, err := wkb.Marshal(u.Geom)
+		if err != nil {
+			return err
+		}
+		bound = bound.Union(u.Geom.Bound())
+		args := []any{gpBlob(int32(o.SRID), g), u.Code, u.Name, u.Level, nullable(u.Parent)}
+		for _, k := range keys {
+			args = append(args, sqliteArg(u.Props[k]))
+		}
+		_, err = stmt.ExecContext(ctx, args...)
+		return err
+	})
+	if err != nil {
+		return n, err
+	}
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?`,
+			bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]); err != nil {
+			return n, err
+		}
+	}
+	return n, tx.Commit()
+}
+
+// createLayer makes the core tables and the feature table; it returns the
+// INSERT statement for a feature.
+func createLayer(ctx context.Context, tx *sql.Tx, layer string, keys []string, values map[string][]any, srid int, srtext string) (string, error) {
+	for _, s := range gpkgSchema {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return "", err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, 'EPSG', ?, ?, NULL)`,
+		"EPSG:"+strconv.Itoa(srid), srid, srid, srtext); err != nil {
+		return "", err
+	}
+	cols := []string{"fid INTEGER PRIMARY KEY AUTOINCREMENT", "geom MULTIPOLYGON", "code TEXT NOT NULL UNIQUE", "name TEXT", "level TEXT", "parent_code TEXT"}
+	marks := []string{"?", "?", "?", "?", "?"}
+	names := []string{"geom", "code", "name", "level", "parent_code"}
+	for _, k := range keys {
+		cols = append(cols, sqliteIdent(propColumn(k))+" "+sqliteType(values[k]))
+		names = append(names, sqliteIdent(propColumn(k)))
+		marks = append(marks, "?")
+	}
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{`CREATE TABLE ` + sqliteIdent(layer) + ` (` + strings.Join(cols, ", ") + `)`, nil},
+		{`INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, ?)`, []any{layer, layer, srid}},
+		{`INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'MULTIPOLYGON', ?, 0, 0)`, []any{layer, srid}},
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
+			return "", err
+		}
+	}
+	return `INSERT INTO ` + sqliteIdent(layer) + ` (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(marks, ", ") + `)`, nil
+}
+
+// sqliteType declares a property column by the values it holds, so that
+// desktop tools see integers, reals and booleans, not text.
+func sqliteType(vals []any) string {
+	integer, real, boolean := true, true, true
+	for _, v := range vals {
+		switch x := v.(type) {
+		case nil:
+		case float64:
+			boolean = false
+			integer = integer && x == math.Trunc(x) && math.Abs(x) < 1<<53
+		case bool:
+			integer, real = false, false
+		default:
+			integer, real, boolean = false, false, false
+		}
+	}
+	switch {
+	case integer && !boolean:
+		return "INTEGER"
+	case real && !boolean:
+		return "REAL"
+	case boolean && !real:
+		return "BOOLEAN"
+	}
+	return "TEXT"
+}
+
+// sqliteArg stores a property value in a SQLite column: scalars as they
+// are, nested values as JSON text.
+func sqliteArg(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x) // an integer property stays INTEGER, as desktop tools expect
+		}
+		return x
+	case nil, string, bool:
+		return x
+	}
+	return jsonText(v)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

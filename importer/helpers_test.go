@@ -1,0 +1,157 @@
+package importer
+
+import (
+	"archive/zip"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres"
+)
+
+// districtsGeoJSON is the real data the round trips start from (the same
+// file as ../shared/data/tianjin-districts.geojson).
+func districtsGeoJSON(t testing.TB) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "demo", "data", "tianjin-districts.geojson")
+}
+
+var ogrOnce sync.Once
+
+// requireOGR makes sure ogr2ogr (Debian gdal-bin) is there: the tests use
+// it to make the files GIS staff would. On a fresh Debian machine, as
+// root, it is installed; otherwise the test fails and says what to do.
+func requireOGR(t testing.TB) {
+	t.Helper()
+	ogrOnce.Do(func() {
+		if _, err := exec.LookPath("ogr2ogr"); err == nil {
+			return
+		}
+		if _, err := os.Stat("/etc/debian_version"); err == nil && os.Geteuid() == 0 {
+			t.Log("ogr2ogr is missing; installing gdal-bin (apt-get)…")
+			for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "gdal-bin"}} {
+				cmd := exec.Command("apt-get", args...)
+				cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Logf("apt-get %v: %v\n%s", args, err, out)
+				}
+			}
+		}
+	})
+	if _, err := exec.LookPath("ogr2ogr"); err != nil {
+		t.Fatal("ogr2ogr is required by the import tests and could not be installed: run 'apt-get update && apt-get install -y gdal-bin' as root")
+	}
+}
+
+// ogr runs ogr2ogr with args.
+func ogr(t testing.TB, args ...string) {
+	t.Helper()
+	cmd := exec.Command("ogr2ogr", args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr %v: %v\n%s", args, err, out)
+	}
+}
+
+// zipFiles writes the files into a new zip at dst, in a folder as
+// Windows users send them.
+func zipFiles(t testing.TB, dst string, files ...string) {
+	t.Helper()
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(out)
+	for _, f := range files {
+		w, err := zw.Create("边界/" + filepath.Base(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(w, in); err != nil {
+			t.Fatal(err)
+		}
+		in.Close()
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+}
+
+// opts are the import options tests start from.
+func opts() geo.ImportOptions { return geo.ImportOptions{Actor: "test"} }
+
+// mustImport runs an import that must not fail (it may be rejected).
+func mustImport(t testing.TB, db *postgres.DB, o geo.ImportOptions, paths ...string) *geo.ImportReport {
+	t.Helper()
+	rep, err := Run(context.Background(), db.Pool, paths, o, 0, nil)
+	if err != nil {
+		t.Fatalf("import %v: %v", paths, err)
+	}
+	return rep
+}
+
+// issuesOf returns the issues of a kind, by code.
+func issuesOf(rep *geo.ImportReport, kind geo.IssueKind) map[string][]geo.ImportIssue {
+	out := map[string][]geo.ImportIssue{}
+	for _, is := range rep.Issues {
+		if is.Kind == kind {
+			out[is.Code] = append(out[is.Code], is)
+		}
+	}
+	return out
+}
+
+// unitAreas returns name and geodesic area of every current unit.
+func unitAreas(t testing.TB, db *postgres.DB) map[string]struct {
+	name string
+	area float64
+} {
+	t.Helper()
+	rows, err := db.Pool.Query(context.Background(), `SELECT code, name, ST_Area(geom::geography) FROM unit WHERE valid_to IS NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]struct {
+		name string
+		area float64
+	}{}
+	for rows.Next() {
+		var code, name string
+		var a float64
+		if err := rows.Scan(&code, &name, &a); err != nil {
+			t.Fatal(err)
+		}
+		out[code] = struct {
+			name string
+			area float64
+		}{name, a}
+	}
+	return out
+}
+
+// fingerprint hashes every unit version, enclave, log and finding row, so a
+// test can tell whether anything at all changed.
+func fingerprint(t testing.TB, db *postgres.DB) string {
+	t.Helper()
+	var h string
+	err := db.Pool.QueryRow(context.Background(), `SELECT md5(
+		coalesce((SELECT string_agg(code || version || coalesce(valid_to::text, '') || md5(ST_AsBinary(geom)), ',' ORDER BY code, version) FROM unit), '') ||
+		coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM change_log), '') ||
+		coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM repair_log), '') ||
+		coalesce((SELECT string_agg(id::text || md5(ST_AsBinary(geom)), ',' ORDER BY id) FROM audit_finding), ''))`).Scan(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}

@@ -1,0 +1,173 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"gridmap/geo"
+)
+
+// importLock serialises imports ("gridmap import"): two imports of
+// overlapping data must not interleave their checks and commits.
+const importLock int64 = 0x67726964_696d7074
+
+// Run imports the files at paths in one transaction and returns the
+// report. A file with errors (or, if strict, warnings), and a dry run, end
+// in a rollback: the report says what was found and nothing changes; err is
+// nil. err is set when the import could not be carried out: a file that
+// cannot be read (geo EINVALID or ETOOLARGE), a database failure, or a
+// cancelled ctx. Whatever happens, the database is changed completely or
+// not at all.
+func Run(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.ImportOptions, job int64, p Progress) (*geo.ImportReport, error) {
+	start := time.Now()
+	if p == nil {
+		p = NoProgress{}
+	}
+	rep := &geo.ImportReport{DryRun: opts.DryRun, Issues: []geo.ImportIssue{}}
+	opts = withDefaults(opts)
+	if err := opts.Validate(); err != nil {
+		return rep, err
+	}
+	m := newMapper(opts, rep)
+	if opts.SRS != "" {
+		c, err := parseSRS(opts.SRS)
+		if err != nil {
+			return rep, err
+		}
+		m.offset = c.Offset
+	}
+	p.Phase("opening")
+	src, err := Open(ctx, paths, OpenOptions{Layer: opts.Layer, Encoding: opts.Encoding})
+	if err != nil {
+		return rep, err
+	}
+	defer src.Close()
+	describe(rep, src.Info())
+	r := &run{opts: opts, report: rep, read: &reading{r: src, m: m, progress: p}}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		r.tx = tx
+		return r.do(ctx, job, p)
+	})
+	rep.Duration = time.Since(start).Seconds()
+	if errors.Is(err, errRollback) {
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	rep.Committed = true
+	return rep, nil
+}
+
+// withDefaults fills the tolerance and limits retiring to the uploader's scope.
+func withDefaults(o geo.ImportOptions) geo.ImportOptions {
+	if o.Tolerance == (geo.Tolerance{}) {
+		o.Tolerance = geo.DefaultTolerance
+	}
+	if o.Within != "" && o.RetireMissing && o.Scope == "" {
+		o.Scope = o.Within
+	}
+	return o
+}
+
+// errRollback ends the transaction without an error for the caller.
+var errRollback = errors.New("rollback")
+
+// describe copies what the source says about itself into the report.
+func describe(rep *geo.ImportReport, info Info) {
+	rep.Source, rep.Format, rep.Layer, rep.Encoding = info.Name, info.Format, info.Layer, info.Encoding
+	for _, n := range info.Notes {
+		rep.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: geo.IssueUnreadable, Message: n})
+	}
+}
+
+// do runs every step inside the transaction.
+func (r *run) do(ctx context.Context, job int64, p Progress) error {
+	if err := r.begin(ctx, p); err != nil {
+		return err
+	}
+	p.Phase("reading")
+	if err := stage(ctx, r.tx, r.read); err != nil {
+		return err
+	}
+	r.report.Counts.Features = r.read.count
+	info := r.read.r.Info()
+	describeLate(r.report, info)
+	var notes []string
+	var err error
+	if r.crs, notes, err = resolveCRS(ctx, r.tx, r.opts.SRS, info.CRS); err != nil {
+		return err
+	}
+	r.report.CRS = r.crs.Label
+	for _, n := range notes {
+		r.report.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: geo.IssueOutOfRange, Message: n})
+	}
+	if err := r.check(ctx, p); err != nil {
+		return err
+	}
+	if r.report.Errors == 0 {
+		p.Phase("writing versions and auditing")
+		if err := r.apply(ctx, job); err != nil {
+			return err
+		}
+	}
+	if r.report.Errors > 0 || r.opts.DryRun || r.opts.Strict && r.report.Warnings > 0 {
+		return errRollback
+	}
+	p.Phase("committing")
+	return nil
+}
+
+// begin records the actor for the change log and waits for other imports.
+func (r *run) begin(ctx context.Context, p Progress) error {
+	if _, err := r.tx.Exec(ctx, `SELECT set_config('gridmap.actor', $1, true)`, r.opts.Actor); err != nil {
+		return err
+	}
+	var got bool
+	if err := r.tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, importLock).Scan(&got); err != nil || got {
+		return err
+	}
+	p.Phase("waiting for another import to finish")
+	_, err := r.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, importLock)
+	return err
+}
+
+// describeLate records what is known only after the last feature.
+func describeLate(rep *geo.ImportReport, info Info) {
+	if rep.Encoding == "" {
+		rep.Encoding = info.Encoding
+	}
+}
+
+// check runs the database checks in order; each takes the features it
+// finds bad out of the ones after it.
+func (r *run) check(ctx context.Context, p Progress) error {
+	if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT level ORDER BY level), '{}') FROM import_stage`).Scan(&r.levels); err != nil {
+		return fmt.Errorf("list levels: %w", err)
+	}
+	for _, l := range r.levels {
+		r.report.Levels = append(r.report.Levels, geo.Level(l))
+	}
+	steps := []struct {
+		phase string
+		fn    func(context.Context) error
+	}{
+		{"checking coordinate ranges", r.checkRanges},
+		{"reprojecting", r.transform},
+		{"validating geometry", r.validate},
+		{"checking parents", r.checkParents},
+		{"checking district overlaps", r.checkDistricts},
+	}
+	for _, s := range steps {
+		p.Phase(s.phase)
+		if err := s.fn(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

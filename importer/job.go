@@ -1,0 +1,207 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"gridmap/geo"
+)
+
+// Jobs runs imports as recorded jobs: the command line runs one in the
+// foreground, the HTTP API starts uploaded ones in the background.
+type Jobs struct {
+	Pool *pgxpool.Pool
+	// Base is the context background jobs run under: cancelling it (the
+	// server shutting down) rolls their imports back.
+	Base context.Context
+
+	wg sync.WaitGroup
+}
+
+var _ geo.Importer = (*Jobs)(nil)
+
+// Heartbeat is how often a running job touches its row; a row silent for a
+// minute belongs to a dead process.
+const Heartbeat = 10 * time.Second
+
+// Create records a new job and returns its id.
+func (j *Jobs) Create(ctx context.Context, source string, opts geo.ImportOptions, status geo.JobStatus) (int64, error) {
+	var id int64
+	err := j.Pool.QueryRow(ctx, createJobSQL, string(status), opts.Actor, source, opts).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create import job: %w", err)
+	}
+	return id, nil
+}
+
+// RunJob runs an import for a recorded job and records its outcome.
+func (j *Jobs) RunJob(ctx context.Context, id int64, paths []string, opts geo.ImportOptions, p Progress) (*geo.ImportReport, error) {
+	jp := &jobProgress{pool: j.Pool, id: id, inner: p, ctx: ctx}
+	stop := jp.beat()
+	rep, err := Run(ctx, j.Pool, paths, opts, id, jp)
+	stop()
+	status, msg := outcome(rep, err)
+	// The outcome is written even when ctx was cancelled: the job must not
+	// look as if it were still running.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, werr := j.Pool.Exec(wctx, finishJobSQL, id, string(status), rep, msg); werr != nil {
+		slog.ErrorContext(ctx, "record import outcome", "job", id, "err", werr)
+	}
+	return rep, err
+}
+
+// outcome maps a run's result to the job's final status and message.
+func outcome(rep *geo.ImportReport, err error) (geo.JobStatus, string) {
+	switch code := geo.ErrorCodeOf(err); {
+	case err == nil && rep.Committed:
+		return geo.JobSucceeded, ""
+	case err == nil && rep.Errors == 0 && rep.DryRun:
+		return geo.JobDryRun, ""
+	case err == nil:
+		return geo.JobRejected, fmt.Sprintf("%d errors, %d warnings: nothing was changed", rep.Errors, rep.Warnings)
+	case code == geo.EINVALID || code == geo.ETOOLARGE:
+		return geo.JobRejected, errMessage(err)
+	case errors.Is(err, context.Canceled):
+		return geo.JobFailed, "the import was cancelled; nothing was changed"
+	}
+	return geo.JobFailed, "the import failed (see the server log); nothing was changed"
+}
+
+// Start implements geo.Importer: it records the job and runs it in the
+// background under Base. The upload directory is removed when it ends.
+func (j *Jobs) Start(ctx context.Context, up geo.ImportUpload, opts geo.ImportOptions) (geo.ImportJob, error) {
+	opts = withDefaults(opts)
+	if err := opts.Validate(); err != nil {
+		os.RemoveAll(up.Dir)
+		return geo.ImportJob{}, err
+	}
+	paths := make([]string, len(up.Files))
+	for i, f := range up.Files {
+		paths[i] = filepath.Join(up.Dir, f)
+	}
+	id, err := j.Create(ctx, sourceName(up.Files), opts, geo.JobQueued)
+	if err != nil {
+		os.RemoveAll(up.Dir)
+		return geo.ImportJob{}, err
+	}
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		defer os.RemoveAll(up.Dir)
+		if _, err := j.RunJob(j.Base, id, paths, opts, nil); err != nil {
+			slog.Info("import job ended with an error", "job", id, "err", err)
+		}
+	}()
+	return j.Job(ctx, id)
+}
+
+// Wait blocks until the background jobs have ended.
+func (j *Jobs) Wait() { j.wg.Wait() }
+
+// sourceName names a job by its files: the .shp of a shapefile set.
+func sourceName(files []string) string {
+	if shp, ok := shapefileMain(files); ok {
+		return filepath.Base(shp)
+	}
+	if len(files) == 1 {
+		return files[0]
+	}
+	return fmt.Sprintf("%d files", len(files))
+}
+
+// Job implements geo.Importer.
+func (j *Jobs) Job(ctx context.Context, id int64) (geo.ImportJob, error) {
+	var job geo.ImportJob
+	var status string
+	err := j.Pool.QueryRow(ctx, getJobSQL, id).Scan(&job.ID, &status, &job.Actor, &job.Source, &job.Options,
+		&job.Phase, &job.Done, &job.Total, &job.Report, &job.Error, &job.CreatedAt, &job.UpdatedAt, &job.FinishedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return job, geo.Errorf(geo.ENOTFOUND, "id", "no import job %d", id)
+	}
+	if err != nil {
+		return job, &geo.Error{Code: geo.EUNAVAILABLE, Message: "cannot read the import job", Err: err}
+	}
+	job.Status = geo.JobStatus(status)
+	return job, nil
+}
+
+// jobProgress writes progress to the job row at most once a second and
+// keeps the heartbeat going, passing everything on to inner.
+type jobProgress struct {
+	ctx   context.Context
+	pool  *pgxpool.Pool
+	id    int64
+	inner Progress
+
+	mu          sync.Mutex
+	phase       string
+	done, total int64
+	written     time.Time
+}
+
+func (p *jobProgress) Phase(name string) {
+	if p.inner != nil {
+		p.inner.Phase(name)
+	}
+	p.mu.Lock()
+	p.phase, p.done, p.total = name, 0, 0
+	p.mu.Unlock()
+	p.write(true)
+}
+
+func (p *jobProgress) Set(done, total int64) {
+	if p.inner != nil {
+		p.inner.Set(done, total)
+	}
+	p.mu.Lock()
+	p.done, p.total = done, total
+	p.mu.Unlock()
+	p.write(false)
+}
+
+// write updates the row, throttled unless forced.
+func (p *jobProgress) write(force bool) {
+	p.mu.Lock()
+	if !force && time.Since(p.written) < time.Second {
+		p.mu.Unlock()
+		return
+	}
+	p.written = time.Now()
+	phase, done, total := p.phase, p.done, p.total
+	p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	if _, err := p.pool.Exec(ctx, progressJobSQL, p.id, phase, done, total); err != nil && p.ctx.Err() == nil {
+		slog.Warn("record import progress", "job", p.id, "err", err)
+	}
+}
+
+// beat writes the row every Heartbeat until the returned stop is called.
+func (p *jobProgress) beat() (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-p.ctx.Done():
+				return
+			case <-t.C:
+				p.write(true)
+			}
+		}
+	}()
+	return func() { close(done) }
+}

@@ -1,0 +1,198 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"gridmap/geo"
+)
+
+var sprintf = fmt.Sprintf
+
+// errMessage is the client-safe message of an error.
+func errMessage(err error) string {
+	var ge *geo.Error
+	if errors.As(err, &ge) && ge.Message != "" {
+		return ge.Message
+	}
+	return err.Error()
+}
+
+// guessList names the attributes tried for a role, for messages.
+func guessList(role string) string {
+	g := fieldGuesses[role]
+	if len(g) > 6 {
+		g = g[:6]
+	}
+	return strings.Join(g, ", ") + ", …"
+}
+
+// feature maps and checks one feature. It returns ok=false when the feature
+// cannot be staged at all (no usable code); its issues are in the report.
+// Features with a code but an unusable geometry are staged without one, so
+// that their children still find them and --retire-missing spares them.
+func (m *mapper) feature(f Feature) (row, bool) {
+	r := row{idx: f.Index}
+	var keys struct{ code, name, parent, level string }
+	if f.Attrs != nil {
+		keys.code = m.field(f.Attrs, "code", m.fields.Code)
+		keys.name = m.field(f.Attrs, "name", m.fields.Name)
+		keys.parent = m.field(f.Attrs, "parent", m.fields.Parent)
+		keys.level = m.field(f.Attrs, "level", m.fields.Level)
+	}
+	issue := func(kind geo.IssueKind, sev geo.Severity, format string, args ...any) {
+		m.report.Add(geo.ImportIssue{Index: f.Index, Code: r.code, Severity: sev, Kind: kind, Message: sprintf(format, args...)})
+	}
+	if f.Err != nil && f.Attrs == nil { // nothing could be read: say why, not that the code is missing
+		issue(f.Err.Kind, geo.SeverityError, "%s", f.Err.Msg)
+		return r, false
+	}
+	code, ok := scalar(f.Attrs[keys.code])
+	r.code = code
+	switch {
+	case keys.code == "":
+		issue(geo.IssueMissingField, geo.SeverityError, "no code attribute (tried %s); name it with the code field option", guessList("code"))
+		return r, false
+	case !ok || code == "":
+		issue(geo.IssueMissingField, geo.SeverityError, "the code (%s) is empty", keys.code)
+		return r, false
+	}
+	if !m.setLevel(&r, f.Attrs[keys.level], issue) {
+		return r, false
+	}
+	if m.within != "" && !strings.HasPrefix(r.code, m.within) {
+		issue(geo.IssueBadCode, geo.SeverityError, "code %s is outside %s, the scope this import may change", r.code, m.within)
+		return r, false
+	}
+	m.setName(&r, f.Attrs[keys.name], keys.name, issue)
+	if !m.setParent(&r, f.Attrs[keys.parent], issue) {
+		return r, false
+	}
+	if first, dup := m.seen[r.code]; dup {
+		m.report.Add(geo.ImportIssue{Index: f.Index, Code: r.code, Severity: geo.SeverityError, Kind: geo.IssueDuplicateCode,
+			Message: sprintf("code %s is also used by feature #%d", r.code, first)})
+		return r, false
+	}
+	m.seen[r.code] = f.Index
+	r.props = m.props(f.Attrs, keys.code, keys.name, keys.parent, keys.level)
+	m.geometry(&r, f)
+	return r, true
+}
+
+func (m *mapper) setLevel(r *row, v any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
+	level := m.level
+	if level == "" && v != nil {
+		s, _ := scalar(v)
+		if l, ok := levelWords[s]; ok {
+			level = l
+		} else if l, err := geo.ParseLevel(s); err == nil {
+			level = l
+		} else if s != "" {
+			issue(geo.IssueBadCode, geo.SeverityError, "level %q is not a level (district, street, community, grid, microgrid, 区, 街道, 社区, 网格)", clipText(s, 20))
+			return false
+		}
+	}
+	if level == "" {
+		l, err := geo.LevelOfCode(r.code)
+		if err != nil {
+			issue(geo.IssueBadCode, geo.SeverityError, "code %q is not a unit code: %s", clipText(r.code, 30), errMessage(err))
+			return false
+		}
+		level = l
+	}
+	if err := geo.ValidateCode(r.code, level); err != nil {
+		issue(geo.IssueBadCode, geo.SeverityError, "%s", errMessage(err))
+		return false
+	}
+	r.level = level
+	return true
+}
+
+func (m *mapper) setName(r *row, v any, key string, issue func(geo.IssueKind, geo.Severity, string, ...any)) {
+	name, _ := scalar(v)
+	r.name = name
+	if name == "" {
+		if key == "" {
+			issue(geo.IssueMissingField, geo.SeverityError, "no name attribute (tried %s); name it with the name field option", guessList("name"))
+		} else {
+			issue(geo.IssueMissingField, geo.SeverityError, "the name (%s) is empty", key)
+		}
+	}
+}
+
+// setParent takes the parent from the file or from the code's prefix; a
+// file parent that contradicts the prefix is an error (codes are the
+// identity and nest by prefix, DESIGN.md "Data model").
+func (m *mapper) setParent(r *row, v any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
+	prefix := geo.ParentCode(r.code)
+	given, _ := scalar(v)
+	switch {
+	case r.level == geo.District && given != "":
+		issue(geo.IssueParentMismatch, geo.SeverityError, "a district has no parent, but the file gives %q", clipText(given, 20))
+		return false
+	case given != "" && given != prefix:
+		issue(geo.IssueParentMismatch, geo.SeverityError, "the parent %q does not match the code's prefix %s", clipText(given, 20), prefix)
+		return false
+	}
+	r.parent = prefix
+	return true
+}
+
+// props keeps the attributes asked for: by default every one not mapped
+// to a unit field; ["none"] keeps nothing.
+func (m *mapper) props(attrs map[string]any, mapped ...string) map[string]any {
+	out := map[string]any{}
+	want := m.fields.Props
+	if len(want) == 1 && want[0] == "none" {
+		return out
+	}
+	if len(want) == 0 || len(want) == 1 && want[0] == "*" {
+		skip := map[string]bool{}
+		for _, k := range mapped {
+			skip[k] = true
+		}
+		for k, v := range attrs {
+			if !skip[k] {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	for _, name := range want {
+		if k, ok := lookupAttr(attrs, name); ok {
+			out[k] = attrs[k]
+		}
+	}
+	return out
+}
+
+// geometry reports the feature's read problems and encodes its geometry.
+func (m *mapper) geometry(r *row, f Feature) {
+	for _, n := range f.Notes {
+		m.report.Add(geo.ImportIssue{Index: f.Index, Code: r.code, Severity: geo.SeverityWarning, Kind: n.Kind, Message: n.Msg})
+	}
+	if f.Err != nil {
+		m.report.Add(geo.ImportIssue{Index: f.Index, Code: r.code, Severity: geo.SeverityError, Kind: f.Err.Kind, Message: f.Err.Msg})
+		return
+	}
+	if m.offset != "" {
+		// GCJ-02 and BD-09 are offsets of WGS-84 that PROJ does not know:
+		// undo them vertex by vertex (geo/crs.go) before PostGIS sees them.
+		for _, poly := range f.Geom {
+			for _, ring := range poly {
+				for i, p := range ring {
+					ring[i] = geo.ToWGS84(p, m.offset)
+				}
+			}
+		}
+	}
+	b, err := wkb.Marshal(f.Geom)
+	if err != nil {
+		m.report.Add(geo.ImportIssue{Index: f.Index, Code: r.code, Severity: geo.SeverityError, Kind: geo.IssueUnreadable, Message: "the geometry cannot be encoded: " + err.Error()})
+		return
+	}
+	r.wkb, r.bound = b, f.Bound
+}

@@ -1,0 +1,138 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+)
+
+// Field mapping turns a feature's attributes into a unit's code, name,
+// parent, level and properties, and checks everything that needs no
+// database: codes that are not codes or do not fit their level, missing
+// names, a parent that contradicts the code, duplicate codes.
+
+// fieldGuesses are the attribute names GIS staff use, tried in order when
+// no field is named; matching ignores case.
+var fieldGuesses = map[string][]string{
+	"code":   {"code", "unit_code", "grid_code", "gridcode", "wgbm", "wgdm", "wgbh", "bm", "dm", "adcode", "xzqdm", "编码", "代码", "网格编码", "网格代码", "区划代码", "行政区划代码"},
+	"name":   {"name", "unit_name", "grid_name", "wgmc", "mc", "xzqmc", "名称", "网格名称", "区划名称"},
+	"parent": {"parent_code", "parent", "pcode", "sjdm", "sjbm", "上级编码", "上级代码", "所属社区编码"},
+	"level":  {"level", "jb", "cj", "级别", "层级"},
+}
+
+// levelWords maps level values found in files to levels.
+var levelWords = map[string]geo.Level{
+	"district": geo.District, "区": geo.District, "县": geo.District, "区县": geo.District, "0": geo.District,
+	"street": geo.Street, "街道": geo.Street, "乡镇": geo.Street, "镇": geo.Street, "乡": geo.Street, "1": geo.Street,
+	"community": geo.Community, "社区": geo.Community, "村": geo.Community, "村居": geo.Community, "2": geo.Community,
+	"grid": geo.Grid, "网格": geo.Grid, "3": geo.Grid,
+	"microgrid": geo.MicroGrid, "微网格": geo.MicroGrid, "4": geo.MicroGrid,
+}
+
+// row is a feature ready for staging.
+type row struct {
+	idx    int
+	code   string
+	name   string
+	level  geo.Level
+	parent string // "" for districts
+	props  map[string]any
+	wkb    []byte    // nil when the geometry is unusable
+	bound  orb.Bound // of the geometry as read, for the range check
+}
+
+// mapper applies the field mapping and the database-free checks.
+type mapper struct {
+	fields geo.FieldMap
+	level  geo.Level
+	seen   map[string]int // code → index of its first feature
+	report *geo.ImportReport
+	named  map[string]bool // explicitly named fields, checked once
+	offset geo.CRS         // GCJ02 or BD09 to undo in Go, else ""
+	within string          // codes must start with this (the uploader's scope)
+}
+
+func newMapper(opts geo.ImportOptions, rep *geo.ImportReport) *mapper {
+	return &mapper{fields: opts.Fields, level: opts.Level, seen: map[string]int{}, report: rep, within: opts.Within}
+}
+
+// checkNamed makes sure explicitly named fields exist, on the first
+// feature that has attributes: a typo must not make every feature fail.
+func (m *mapper) checkNamed(attrs map[string]any) error {
+	if m.named != nil || attrs == nil {
+		return nil
+	}
+	m.named = map[string]bool{}
+	for _, name := range []string{m.fields.Code, m.fields.Name, m.fields.Parent, m.fields.Level} {
+		if name == "" {
+			continue
+		}
+		if _, ok := lookupAttr(attrs, name); !ok {
+			return geo.Invalid("fields", "the file has no attribute %q; it has %s", clipText(name, 40), attrNames(attrs))
+		}
+		m.named[name] = true
+	}
+	return nil
+}
+
+// lookupAttr finds an attribute by name, ignoring case.
+func lookupAttr(attrs map[string]any, name string) (string, bool) {
+	if _, ok := attrs[name]; ok {
+		return name, true
+	}
+	for k := range attrs {
+		if strings.EqualFold(k, name) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+func attrNames(attrs map[string]any) string {
+	names := make([]string, 0, len(attrs))
+	for k := range attrs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "no attributes"
+	}
+	return strings.Join(names, ", ")
+}
+
+// field returns the attribute key for a role: the named one or a guess.
+func (m *mapper) field(attrs map[string]any, role, named string) string {
+	if named != "" {
+		k, _ := lookupAttr(attrs, named)
+		return k
+	}
+	for _, g := range fieldGuesses[role] {
+		if k, ok := lookupAttr(attrs, g); ok {
+			return k
+		}
+	}
+	return ""
+}
+
+// scalar renders an attribute value as text: codes may be stored as
+// numbers (a .dbf N field, a JSON number).
+func scalar(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x), true
+	case json.Number:
+		s := x.String()
+		if i := strings.IndexByte(s, '.'); i >= 0 && strings.Trim(s[i+1:], "0") == "" {
+			s = s[:i] // 120104.0, as some tools store integer codes
+		}
+		return s, true
+	case nil:
+		return "", true
+	}
+	return fmt.Sprint(v), false
+}

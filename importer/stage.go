@@ -1,0 +1,108 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+)
+
+// The staging table lives in the import's transaction and disappears with
+// it (ON COMMIT DROP also applies to a rollback): a killed import leaves
+// nothing behind. Geometry arrives as WKB in the file's coordinates and is
+// reprojected and repaired in place.
+const createStageSQL = `CREATE TEMP TABLE import_stage (
+  idx         int PRIMARY KEY,
+  code        text NOT NULL,
+  name        text NOT NULL,
+  level       text NOT NULL,
+  parent_code text,
+  props       jsonb NOT NULL,
+  wkb         bytea,
+  ok          boolean NOT NULL,
+  geom        geometry,
+  fixed       geometry(MultiPolygon, 4326),
+  reason      text,
+  loc         geometry,
+  action      text
+) ON COMMIT DROP`
+
+var stageColumns = []string{"idx", "code", "name", "level", "parent_code", "props", "wkb", "ok"}
+
+// staged remembers, per staged feature with a geometry, what the range
+// check needs once the file's CRS is known.
+type staged struct {
+	idx   int
+	code  string
+	bound orb.Bound
+}
+
+// reading is the state of the copy from a reader into the staging table.
+type reading struct {
+	r        Reader
+	m        *mapper
+	progress Progress
+	rows     []staged
+	count    int
+	err      error // the reader's error, kept apart from COPY's
+}
+
+// next feeds pgx's COPY: the next stageable feature, mapped and checked.
+func (s *reading) next() ([]any, error) {
+	for {
+		f, err := s.r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, nil // pgx's end of rows
+		}
+		if err != nil {
+			s.err = err
+			return nil, err
+		}
+		s.count++
+		if s.count%512 == 0 {
+			s.progress.Set(s.r.Progress())
+		}
+		if err := s.m.checkNamed(f.Attrs); err != nil {
+			s.err = err
+			return nil, err
+		}
+		r, ok := s.m.feature(f)
+		if !ok {
+			continue
+		}
+		if r.wkb != nil {
+			s.rows = append(s.rows, staged{idx: r.idx, code: r.code, bound: r.bound})
+		}
+		var parent *string
+		if r.parent != "" {
+			parent = &r.parent
+		}
+		return []any{int32(r.idx), r.code, r.name, string(r.level), parent, r.props, r.wkb, r.wkb != nil}, nil
+	}
+}
+
+// stage creates the staging table and copies every feature into it.
+func stage(ctx context.Context, tx pgx.Tx, s *reading) error {
+	if _, err := tx.Exec(ctx, createStageSQL); err != nil {
+		return fmt.Errorf("create staging table: %w", err)
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_stage"}, stageColumns, pgx.CopyFromFunc(s.next))
+	if s.err != nil {
+		return s.err // the file's fault, reported as it is
+	}
+	if err != nil {
+		return fmt.Errorf("copy into staging: %w", err)
+	}
+	// Codes are unique among staged features (the mapper refuses
+	// duplicates); the checks look features up by code.
+	for _, q := range []string{`CREATE UNIQUE INDEX ON import_stage (code)`, `ANALYZE import_stage`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("index staging: %w", err)
+		}
+	}
+	s.progress.Set(s.r.Progress())
+	return nil
+}

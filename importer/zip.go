@@ -1,0 +1,147 @@
+package importer
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// openZip unpacks the recognised members of a zip into a private temporary
+// directory (removed on Close) and opens what it holds: one shapefile (or
+// the one named by opts.Layer), one GeoJSON or one GeoPackage. Zip bombs
+// are bounded by the bytes actually inflated, not by the sizes the archive
+// claims.
+func openZip(ctx context.Context, path string, opts OpenOptions) (Reader, error) {
+	dir, err := os.MkdirTemp(opts.TempDir, "gridmap-zip-")
+	if err != nil {
+		return nil, fmt.Errorf("unzip: %w", err)
+	}
+	files, err := unzip(path, dir)
+	if err == nil {
+		var r Reader
+		if r, err = openUnzipped(ctx, dir, files, opts); err == nil {
+			return &cleanupReader{Reader: r, dir: dir}, nil
+		}
+	}
+	os.RemoveAll(dir)
+	return nil, err
+}
+
+// cleanupReader removes the unpacked files when the reader is closed.
+type cleanupReader struct {
+	Reader
+	dir string
+}
+
+func (c *cleanupReader) Close() error {
+	err := c.Reader.Close()
+	os.RemoveAll(c.dir)
+	return err
+}
+
+// maxUnzipBytes bounds what a zip may expand to (a variable so that tests
+// can try a zip bomb without writing gigabytes).
+var maxUnzipBytes int64 = MaxFileBytes
+
+var zipMembers = map[string]bool{
+	".shp": true, ".shx": true, ".dbf": true, ".prj": true, ".cpg": true,
+	".geojson": true, ".json": true, ".gpkg": true,
+}
+
+// unzip extracts the members worth reading into dir, flattening folders,
+// and returns their base names.
+func unzip(path, dir string) ([]string, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, fileError("%s is not a readable zip archive: %v", filepath.Base(path), err)
+	}
+	defer zr.Close()
+	if len(zr.File) > MaxZipEntries {
+		return nil, tooLarge("the zip has %d members; at most %d are accepted", len(zr.File), MaxZipEntries)
+	}
+	var names []string
+	seen := map[string]bool{}
+	budget := maxUnzipBytes
+	for _, zf := range zr.File {
+		base := filepath.Base(filepath.FromSlash(strings.ReplaceAll(zf.Name, `\`, "/")))
+		if zf.FileInfo().IsDir() || strings.HasPrefix(zf.Name, "__MACOSX/") || strings.HasPrefix(base, ".") ||
+			!zipMembers[strings.ToLower(filepath.Ext(base))] {
+			continue
+		}
+		if seen[strings.ToLower(base)] {
+			return nil, fileError("the zip holds %s twice (in different folders); keep one", base)
+		}
+		seen[strings.ToLower(base)] = true
+		n, err := extract(zf, filepath.Join(dir, base), budget)
+		if err != nil {
+			return nil, err
+		}
+		budget -= n
+		names = append(names, base)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func extract(zf *zip.File, dst string, budget int64) (int64, error) {
+	rc, err := zf.Open()
+	if err != nil {
+		return 0, fileError("zip member %s cannot be read: %v", filepath.Base(dst), err)
+	}
+	defer rc.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("unzip %s: %w", filepath.Base(dst), err)
+	}
+	n, err := io.Copy(out, io.LimitReader(rc, budget+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case n > budget:
+		return n, tooLarge("the zip expands to more than %d bytes", maxUnzipBytes)
+	case errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrFormat), errors.Is(err, io.ErrUnexpectedEOF):
+		return n, fileError("zip member %s is corrupt: %v", filepath.Base(dst), err)
+	case err != nil:
+		return n, fmt.Errorf("unzip %s: %w", filepath.Base(dst), err)
+	}
+	return n, nil
+}
+
+// openUnzipped picks the dataset among the unpacked files.
+func openUnzipped(ctx context.Context, dir string, files []string, opts OpenOptions) (Reader, error) {
+	var shps, others []string
+	for _, f := range files {
+		switch strings.ToLower(filepath.Ext(f)) {
+		case ".shp":
+			shps = append(shps, f)
+		case ".geojson", ".json", ".gpkg":
+			others = append(others, f)
+		}
+	}
+	if opts.Layer != "" && len(shps) > 1 {
+		for _, s := range shps {
+			if strings.EqualFold(strings.TrimSuffix(s, filepath.Ext(s)), opts.Layer) {
+				shps = []string{s}
+				break
+			}
+		}
+	}
+	switch {
+	case len(shps) == 1:
+		return openShapefile(filepath.Join(dir, shps[0]), opts)
+	case len(shps) > 1:
+		return nil, fileError("the zip holds %d shapefiles (%s); choose one with the layer option", len(shps), strings.Join(shps, ", "))
+	case len(others) == 1:
+		return Open(ctx, []string{filepath.Join(dir, others[0])}, opts)
+	case len(others) > 1:
+		return nil, fileError("the zip holds several datasets (%s); zip one", strings.Join(others, ", "))
+	}
+	return nil, fileError("the zip holds no .shp, .geojson or .gpkg file")
+}

@@ -1,0 +1,34 @@
+package tiles
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestClientHangingUp: a request whose client goes away mid-tile returns
+// context.Canceled at once (which the API does not treat as an error), and
+// the drawing it started still completes and is cached for the next ask.
+func TestClientHangingUp(t *testing.T) {
+	s, db := newDemoService(t)
+	r := request(t, s, allBoundaries, coordAt(labelOf(t, db, "120104"), 11))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Millisecond, cancel)
+	_, _, err := s.Get(ctx, r)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("a request cancelled mid-tile got %v, want context.Canceled", err)
+	}
+	for i := 0; ; i++ { // without asking again: the abandoned drawing itself must land in the cache
+		if n, _, _ := s.cache.stats(); n == 1 {
+			break
+		}
+		if i == 100 {
+			t.Fatal("the drawing of the abandoned request was not kept")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, hit, err := s.Get(context.Background(), r); err != nil || !hit {
+		t.Errorf("the next request: hit %v, %v", hit, err)
+	}
+}

@@ -1,0 +1,347 @@
+package tiles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/singleflight"
+
+	"gridmap/geo"
+)
+
+// Config tunes the tile service. Zero values take the defaults.
+type Config struct {
+	// CacheBytes bounds the in-memory tile cache (default 256 MiB); a
+	// negative value disables caching.
+	CacheBytes int64
+	// RenderTimeout bounds the drawing of one tile (default 30 s).
+	RenderTimeout time.Duration
+	// Renders bounds the tiles drawn at once, so a dashboard zooming out
+	// cannot take every database connection (default 2 per CPU).
+	Renders int
+	// DatabaseURL, if set, is where tiles are read from instead of the
+	// main database: a read replica. Tiles then show an edit once the
+	// replica has replayed it (the versions are read there too).
+	DatabaseURL string
+}
+
+func (c Config) withDefaults() Config {
+	if c.CacheBytes == 0 {
+		c.CacheBytes = 256 << 20
+	}
+	if c.RenderTimeout == 0 {
+		c.RenderTimeout = 30 * time.Second
+	}
+	if c.Renders == 0 {
+		c.Renders = 2 * runtime.GOMAXPROCS(0)
+	}
+	return c
+}
+
+// Service draws, caches and describes tiles.
+type Service struct {
+	pool      *pgxpool.Pool
+	cfg       Config
+	available []*Layer
+	missing   map[string]string // layer → why it is not available
+	cache     *cache
+	clock     *clock
+	flight    singleflight.Group
+	renders   chan struct{}
+	sweeps    chan struct{}
+	m         *metrics
+}
+
+// Request is one validated tile request.
+type Request struct {
+	Layers []*Layer
+	Coord  Coord
+	Filter Filter
+}
+
+// Tile is a drawn tile: the MVT bytes, their gzip, and a strong validator.
+type Tile struct {
+	Raw     []byte
+	Gzip    []byte
+	ETag    string    // quoted strong entity tag of Raw
+	key     string    // the cache key: request and the versions drawn at
+	drawn   Versions  // the versions of the layers drawn
+	expires time.Time // when a version dated in the future begins; zero: never
+}
+
+// New returns the tile service reading the database of main (or
+// cfg.DatabaseURL). It fails when the database lacks migration 003's
+// tables, and serves only the layers whose data exist. Close releases it.
+func New(ctx context.Context, main *pgxpool.Pool, cfg Config) (*Service, error) {
+	cfg = cfg.withDefaults()
+	pool, err := openPool(ctx, main, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := build(ctx, pool, cfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openPool opens the tiles' own connections. Their statements run with
+// generic plans: each tile statement has the same shape for every tile, and
+// PostgreSQL would otherwise re-plan it at every execution (its custom plans
+// are no better here), which cost as much as drawing a street-level tile.
+// Own connections also keep a burst of tile requests from starving the API.
+func openPool(ctx context.Context, main *pgxpool.Pool, cfg Config) (*pgxpool.Pool, error) {
+	pcfg := main.Config()
+	if cfg.DatabaseURL != "" {
+		var err error
+		if pcfg, err = pgxpool.ParseConfig(cfg.DatabaseURL); err != nil {
+			return nil, fmt.Errorf("tile database url: %w", err)
+		}
+	}
+	pcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	pcfg.ConnConfig.RuntimeParams["application_name"] = "gridmap tiles"
+	pcfg.MaxConns = int32(cfg.Renders) + 2 // the version reads need one
+	pcfg.MinConns = 0
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("open tile pool: %w", err)
+	}
+	return pool, nil
+}
+
+func build(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Service, error) {
+	var ok bool
+	if err := pool.QueryRow(ctx, tileTablesSQL).Scan(&ok); err != nil {
+		return nil, fmt.Errorf("check tile tables: %w", err)
+	}
+	if !ok {
+		return nil, errors.New("the database lacks the tile tables of migration 003 (it was migrated while 003 " +
+			"was a placeholder); recreate it, or run migrations/003_tiles.sql by hand")
+	}
+	s := &Service{pool: pool, cfg: cfg, missing: map[string]string{}, cache: newCache(max(cfg.CacheBytes, 0)),
+		renders: make(chan struct{}, cfg.Renders), sweeps: make(chan struct{}, 1)}
+	for _, l := range registry {
+		if l.Requires != "" {
+			if err := pool.QueryRow(ctx, relationExistsSQL, l.Requires).Scan(&ok); err != nil {
+				return nil, fmt.Errorf("check layer %s: %w", l.Name, err)
+			}
+			if !ok {
+				s.missing[l.Name] = "its table " + l.Requires + " does not exist"
+				continue
+			}
+		}
+		s.available = append(s.available, l)
+	}
+	s.clock = newClock(s.readVersions, 5*time.Second)
+	s.m = newMetrics(s)
+	return s, nil
+}
+
+// Close closes the tile service's connections.
+func (s *Service) Close() { s.pool.Close() }
+
+// Layers returns the layers this server draws, in drawing order.
+func (s *Service) Layers() []*Layer { return s.available }
+
+// ParseRequest validates a tile request: the layer list, z/x/y (y may end
+// in .mvt) and the filter query parameters.
+func (s *Service) ParseRequest(layers, z, x, y string, q url.Values) (Request, error) {
+	var r Request
+	var err error
+	if r.Layers, err = parseLayers(layers, s.available); err != nil {
+		return r, err
+	}
+	if r.Coord, err = ParseCoord(z, x, y); err != nil {
+		return r, err
+	}
+	r.Filter, err = ParseFilter(q, r.Layers)
+	return r, err
+}
+
+// Get returns the tile for r and whether it came from the cache. The tile
+// reflects every edit committed before Get was called.
+func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
+	if !r.cacheable() {
+		s.m.misses.Inc()
+		t, err := s.renderNow(ctx, r)
+		return t, false, err
+	}
+	v, err := s.clock.Current(ctx)
+	if err != nil {
+		return nil, false, unavailable(err)
+	}
+	key := cacheKey(r, func(layer string) int64 { return v[layer] })
+	if t, ok := s.cache.get(key); ok {
+		s.m.hits.Inc()
+		return t, true, nil
+	}
+	s.m.misses.Inc()
+	ch := s.flight.DoChan(key, func() (any, error) { return s.renderAndKeep(ctx, key, r) })
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, false, res.Err
+		}
+		return res.Val.(*Tile), false, nil
+	case <-ctx.Done():
+		return nil, false, ctx.Err() // the drawing goes on for the others who asked, and is kept
+	}
+}
+
+// renderAndKeep draws the tile for one flight of identical requests. It
+// runs detached from the first requester, who may hang up while others wait.
+func (s *Service) renderAndKeep(ctx context.Context, key string, r Request) (*Tile, error) {
+	if t, ok := s.cache.get(key); ok { // drawn by the flight that just ended
+		return t, nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RenderTimeout)
+	defer cancel()
+	select {
+	case s.renders <- struct{}{}:
+		defer func() { <-s.renders }()
+	case <-ctx.Done():
+		return nil, unavailable(ctx.Err())
+	}
+	start := time.Now()
+	t, err := s.render(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	s.m.renderSeconds.WithLabelValues(zoomLabel(r.Coord.Z)).Observe(time.Since(start).Seconds())
+	s.cache.put(t)
+	return t, nil
+}
+
+// cacheable reports whether every layer drawn at the zoom has a data
+// version: a tile drawing an untracked layer is never cached.
+func (r Request) cacheable() bool {
+	for _, l := range r.Layers {
+		if l.drawnAt(r.Coord.Z) && len(l.Versions) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// renderNow draws an uncacheable tile for one request, under its context.
+func (s *Service) renderNow(ctx context.Context, r Request) (*Tile, error) {
+	select {
+	case s.renders <- struct{}{}:
+		defer func() { <-s.renders }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.render(ctx, r)
+}
+
+// cacheKey names a tile: its layers, coordinates and filter, and the
+// versions of the data each layer drawn at this zoom depends on. Layers
+// not drawn at the zoom contribute no version: an edit of grids leaves
+// the low-zoom tiles of "district,grid" cached.
+func cacheKey(r Request, version func(layer string) int64) string {
+	var b strings.Builder
+	for i, l := range r.Layers {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(l.Name)
+	}
+	b.WriteByte('/')
+	b.WriteString(r.Coord.String())
+	b.WriteByte('?')
+	b.WriteString(r.Filter.Key())
+	b.WriteByte('#')
+	for _, l := range r.Layers {
+		if !l.drawnAt(r.Coord.Z) {
+			continue
+		}
+		for _, d := range l.Versions {
+			b.WriteString(d)
+			b.WriteByte('=')
+			b.WriteString(strconv.FormatInt(version(d), 10))
+			b.WriteByte(';')
+		}
+	}
+	return b.String()
+}
+
+// Changed is told of every change notification (the layers changed; none
+// after the listener reconnected). Cached tiles can never be served stale
+// — every request reads the versions — so this only frees, in the
+// background, the memory of tiles the change made obsolete.
+func (s *Service) Changed(layers []string) {
+	select {
+	case s.sweeps <- struct{}{}:
+	default: // a sweep is already due; it will see this change too
+	}
+}
+
+// Follow runs the sweeps asked for by Changed until ctx ends.
+func (s *Service) Follow(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.sweeps:
+			s.sweep(ctx)
+		}
+	}
+}
+
+func (s *Service) sweep(ctx context.Context) {
+	v, err := s.clock.Current(ctx)
+	if err != nil {
+		return
+	}
+	n := s.cache.sweep(func(t *Tile) bool {
+		for layer, drawn := range t.drawn {
+			if v[layer] != drawn {
+				return true
+			}
+		}
+		return false
+	})
+	if n > 0 {
+		slog.DebugContext(ctx, "tile cache swept after a change", "dropped", n)
+	}
+}
+
+func (s *Service) readVersions(ctx context.Context) (Versions, error) {
+	rows, err := s.pool.Query(ctx, versionsSQL)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	v := Versions{}
+	for rows.Next() {
+		var layer string
+		var version int64
+		if err := rows.Scan(&layer, &version); err != nil {
+			return nil, err
+		}
+		v[layer] = version
+	}
+	return v, rows.Err()
+}
+
+// unavailable marks database failures so that clients are told to retry;
+// a cancelled request stays a cancellation (the client left: no error).
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var ge *geo.Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	return &geo.Error{Code: geo.EUNAVAILABLE, Message: "tiles cannot be drawn right now; retry", Err: err}
+}

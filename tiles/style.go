@@ -1,0 +1,205 @@
+package tiles
+
+// The MapLibre style (v8) of /style.json. It needs no base map: the
+// districts are the base. It sets no "glyphs": MapLibre GL JS (5.11 and
+// later) then draws labels with the browser's own fonts, which is also how
+// Chinese labels are best drawn, and nothing is fetched from the internet.
+// Every style layer carries metadata "gridmap:layer" naming its tile layer,
+// so a dashboard can toggle a tile layer's style layers together.
+
+// SourceName is the name of the one vector source of the style.
+const SourceName = "gridmap"
+
+// font is the text-font stack: names of local fonts, generic last.
+var font = []string{"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "sans-serif"}
+
+// Severity colours of hazards, 1 (minor) to 4 (severe).
+var severityColours = []any{"match", []any{"get", "severity"}, 1, "#43a047", 2, "#fbc02d", 3, "#f4511e", 4, "#b71c1c", "#757575"}
+
+type styleLayer = map[string]any
+
+// Style returns the style drawing every available layer from the tiles
+// under base (the service's absolute root URL).
+func (s *Service) Style(base string) map[string]any {
+	layers := []styleLayer{{"id": "background", "type": "background", "paint": map[string]any{"background-color": "#dfe6ec"}}}
+	has := map[string]bool{}
+	for _, l := range s.available {
+		has[l.Name] = true
+	}
+	// Fills first (bottom to top), then outlines, then points and labels.
+	for _, group := range [][]styleLayer{fills(has), lines(has), points(has), labels(has)} {
+		layers = append(layers, group...)
+	}
+	return map[string]any{
+		"version": 8,
+		"name":    "gridmap",
+		"metadata": map[string]any{
+			"gridmap:layers": names(s.available),
+		},
+		"center": []float64{117.17, 39.11}, // 南开区, where the demo city is fully subdivided
+		"zoom":   11.5,
+		"sources": map[string]any{
+			SourceName: map[string]any{"type": "vector", "url": base + "/tiles/" + LayerSet(s.available) + ".json",
+				"attribution": attribution},
+		},
+		"layers": layers,
+	}
+}
+
+func layer(tileLayer, id, typ, source string, extra map[string]any) styleLayer {
+	l := styleLayer{"id": id, "type": typ, "source": SourceName, "source-layer": source,
+		"metadata": map[string]any{"gridmap:layer": tileLayer}}
+	for k, v := range extra {
+		l[k] = v
+	}
+	return l
+}
+
+// highlight is the fill colour of a selected or hovered unit (feature-state
+// set by the dashboard), transparent otherwise so the fill still takes clicks.
+func highlight(selected, hover string) []any {
+	return []any{"case",
+		[]any{"boolean", []any{"feature-state", "selected"}, false}, selected,
+		[]any{"boolean", []any{"feature-state", "hover"}, false}, hover,
+		"rgba(0,0,0,0)"}
+}
+
+func fills(has map[string]bool) []styleLayer {
+	var out []styleLayer
+	if has["district"] {
+		out = append(out, layer("district", "district-fill", "fill", "district", map[string]any{
+			"paint": map[string]any{"fill-color": []any{"match", []any{"%", []any{"to-number", []any{"get", "code"}}, 5},
+				0, "#f6f1e3", 1, "#eef4e4", 2, "#e7f0f6", 3, "#f5ebef", "#f1efe6"}},
+		}))
+	}
+	for _, name := range []string{"street", "community"} {
+		if has[name] {
+			out = append(out, layer(name, name+"-fill", "fill", name, map[string]any{
+				"paint": map[string]any{"fill-color": highlight("rgba(255,213,79,0.45)", "rgba(255,243,196,0.45)")},
+			}))
+		}
+	}
+	if has["gap"] {
+		out = append(out, layer("gap", "gap-fill", "fill", "gap", map[string]any{
+			"paint": map[string]any{"fill-color": "#ff8f00", "fill-opacity": 0.55},
+		}))
+	}
+	if has["report_hex"] {
+		out = append(out, layer("report_hex", "report_hex-fill", "fill", "report_hex", map[string]any{
+			"paint": map[string]any{"fill-opacity": 0.6, "fill-color": []any{"interpolate", []any{"linear"}, []any{"get", "count"},
+				1, "#ffcc80", 5, "#ffa726", 20, "#f4511e", 100, "#b71c1c"}},
+		}))
+	}
+	if has["grid"] {
+		out = append(out, layer("grid", "grid-fill", "fill", "grid", map[string]any{
+			"paint": map[string]any{"fill-color": highlight("rgba(255,213,79,0.6)", "rgba(255,243,196,0.6)")},
+		}))
+	}
+	if has["enclave"] {
+		out = append(out, layer("enclave", "enclave-fill", "fill", "enclave", map[string]any{
+			"paint": map[string]any{"fill-color": "#d81b60", "fill-opacity": 0.35},
+		}))
+	}
+	return out
+}
+
+func line(tileLayer, colour string, width []any, dash []float64) styleLayer {
+	paint := map[string]any{"line-color": colour, "line-width": width}
+	if dash != nil {
+		paint["line-dasharray"] = dash
+	}
+	return layer(tileLayer, tileLayer+"-line", "line", tileLayer, map[string]any{
+		"paint": paint, "layout": map[string]any{"line-join": "round"}})
+}
+
+func zoomWidth(stops ...float64) []any {
+	expr := []any{"interpolate", []any{"linear"}, []any{"zoom"}}
+	for _, s := range stops {
+		expr = append(expr, s)
+	}
+	return expr
+}
+
+func lines(has map[string]bool) []styleLayer {
+	var out []styleLayer
+	if has["grid"] {
+		out = append(out, line("grid", "#7b8fa3", zoomWidth(13, 0.4, 16, 1.2), nil))
+	}
+	if has["community"] {
+		out = append(out, line("community", "#4f6f8f", zoomWidth(11, 0.6, 16, 2), []float64{3, 1.5}))
+	}
+	if has["street"] {
+		out = append(out, line("street", "#35506b", zoomWidth(9, 0.8, 16, 3), nil))
+	}
+	if has["district"] {
+		out = append(out, line("district", "#1f2d3a", zoomWidth(5, 1, 16, 4.5), nil))
+	}
+	if has["gap"] {
+		out = append(out, line("gap", "#e65100", zoomWidth(11, 1, 16, 2.5), []float64{2, 1}))
+	}
+	if has["enclave"] {
+		out = append(out, line("enclave", "#ad1457", zoomWidth(10, 1.5, 16, 3), []float64{2, 1}))
+	}
+	if has["patrol"] {
+		out = append(out, line("patrol", "#1e88e5", zoomWidth(12, 1, 17, 3), nil))
+	}
+	return out
+}
+
+func points(has map[string]bool) []styleLayer {
+	var out []styleLayer
+	if has["enclave"] {
+		// Enclaves are a few hundred metres wide: below z14 a marker shows where.
+		out = append(out, layer("enclave", "enclave-marker", "circle", "enclave_label", map[string]any{
+			"maxzoom": 14,
+			"paint": map[string]any{"circle-radius": 6, "circle-color": "#d81b60", "circle-stroke-color": "#ffffff",
+				"circle-stroke-width": 2},
+		}))
+	}
+	if has["report"] {
+		// Hazards and events by severity; closed and rejected cases faded.
+		out = append(out, layer("report", "report-circle", "circle", "report", map[string]any{
+			"filter": []any{"!=", []any{"get", "kind"}, "patrol_log"},
+			"paint": map[string]any{"circle-color": severityColours, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1,
+				"circle-radius":  zoomWidth(14, 4, 18, 9),
+				"circle-opacity": []any{"match", []any{"get", "state"}, []any{"closed", "rejected"}, 0.35, 1}},
+		}))
+	}
+	return out
+}
+
+func label(tileLayer string, minZoom, maxZoom float64, size []any, colour string) styleLayer {
+	l := layer(tileLayer, tileLayer+"-label", "symbol", tileLayer+"_label", map[string]any{
+		"minzoom": minZoom,
+		"layout": map[string]any{"text-field": []any{"get", "name"}, "text-font": font, "text-size": size,
+			"text-max-width": 8, "text-padding": 4},
+		"paint": map[string]any{"text-color": colour, "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.5},
+	})
+	if maxZoom > 0 {
+		l["maxzoom"] = maxZoom
+	}
+	return l
+}
+
+func labels(has map[string]bool) []styleLayer {
+	var out []styleLayer
+	if has["grid"] {
+		out = append(out, label("grid", 14.5, 0, zoomWidth(14.5, 10, 18, 14), "#51606e"))
+	}
+	if has["community"] {
+		out = append(out, label("community", 12.5, 16, zoomWidth(12.5, 11, 16, 14), "#2f4a66"))
+	}
+	if has["street"] {
+		out = append(out, label("street", 10.5, 14, zoomWidth(10.5, 12, 14, 15), "#243b53"))
+	}
+	if has["district"] {
+		out = append(out, label("district", 0, 12, zoomWidth(7, 12, 12, 18), "#102030"))
+	}
+	if has["enclave"] {
+		l := label("enclave", 12, 0, zoomWidth(12, 11, 17, 14), "#880e4f")
+		layout := l["layout"].(map[string]any)
+		layout["text-anchor"], layout["text-offset"] = "top", []float64{0, 0.9} // below its marker
+		out = append(out, l)
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+// gridmap dashboard (指挥大屏): the vector tiles of /style.json on MapLibre GL JS,
+// with layer toggles, a legend, the unit under a click (its chain, households,
+// grid worker, history), the resolver's answer for the clicked point, and the
+// open hazards per unit. Everything comes from this server; no base map.
+import { MapLibreMap, NavigationControl, ScaleControl } from './vendor/maplibre-gl/maplibre-gl.mjs';
+
+const root = new URL('.', document.baseURI);
+const api = (path) => new URL(path, root).href;
+const $ = (id) => document.getElementById(id);
+
+// Click priority: the finest unit under the pointer answers.
+const clickable = ['enclave-fill', 'grid-fill', 'community-fill', 'street-fill', 'district-fill'];
+const levelNames = { district: '区', street: '街道/乡镇', community: '社区/村', grid: '网格', microgrid: '微网格' };
+const statusNames = { managed: '有网格管理', unmanaged: '失管（无网格）', enclave: '飞地', outside: '辖区外' };
+const legend = [
+  ['swatch', '#f6f1e3', '#1f2d3a', '区 district (base)'],
+  ['swatch', 'transparent', '#35506b', '街道 street'],
+  ['swatch', 'transparent', '#4f6f8f', '社区 community (dashed)'],
+  ['swatch', 'transparent', '#7b8fa3', '网格 grid'],
+  ['swatch', 'rgba(216,27,96,.35)', '#ad1457', '飞地 enclave'],
+  ['swatch', 'rgba(255,143,0,.55)', '#e65100', '失管 unmanaged gap', 'gap'],
+  ['swatch', 'rgba(244,81,30,.6)', '#f4511e', '隐患密度 hazards per cell (z≤13)', 'report_hex'],
+  ['swatch', 'transparent', '#1e88e5', '巡查轨迹 patrol track', 'patrol'],
+  ['dot', '#43a047', null, '隐患 hazard · severity 1', 'report'],
+  ['dot', '#fbc02d', null, 'severity 2', 'report'],
+  ['dot', '#f4511e', null, 'severity 3', 'report'],
+  ['dot', '#b71c1c', null, 'severity 4 (faded: closed)', 'report'],
+];
+
+const state = { catalog: null, selected: null, hovered: null, versions: '' };
+
+// A server that does not serve reads publicly needs a token: open the page
+// once as /?token=… and it is kept for the browser session (not in the URL).
+const params = new URLSearchParams(location.search);
+if (params.has('token')) {
+  sessionStorage.setItem('gridmap.token', params.get('token'));
+  params.delete('token');
+  history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+}
+const token = sessionStorage.getItem('gridmap.token');
+const auth = token ? { Authorization: `Bearer ${token}` } : {};
+
+async function getJSON(path) {
+  const res = await fetch(api(path), { headers: { Accept: 'application/json', ...auth } });
+  if (res.status === 401) throw new Error('this server needs a token: open the dashboard as /?token=…');
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  return res.json();
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v; else if (k === 'style') e.style.cssText = v; else e.setAttribute(k, v);
+  }
+  e.append(...children.filter((c) => c !== null && c !== undefined));
+  return e;
+}
+
+function setStatus(text, error = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', error);
+}
+
+const map = new MapLibreMap({
+  container: 'map',
+  style: api('style.json'),
+  center: [117.158, 39.118], // 南开区
+  zoom: 13.2,
+  hash: true,
+  attributionControl: { compact: false },
+  // The token goes with every request to this server (tiles, TileJSON), never elsewhere.
+  transformRequest: (url) => (token && url.startsWith(root.origin) ? { url, headers: auth } : { url }),
+});
+map.addControl(new NavigationControl(), 'top-right');
+map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
+window.gridmap = { map, state }; // for operators' consoles and the browser test
+
+map.on('load', async () => {
+  try {
+    state.catalog = await getJSON('tiles/catalog');
+    state.versions = JSON.stringify(state.catalog.versions);
+    renderLayerToggles();
+    renderLegend();
+    setStatus('ready · click a unit or any point');
+    loadHazards(null);
+    setInterval(refreshIfChanged, 10000);
+  } catch (err) {
+    setStatus(`cannot load the layer catalog: ${err.message}`, true);
+  }
+});
+map.on('error', (e) => setStatus(`map error: ${e.error?.message ?? e}`, true));
+
+function styleLayersOf(tileLayer) {
+  return map.getStyle().layers.filter((l) => l.metadata?.['gridmap:layer'] === tileLayer).map((l) => l.id);
+}
+
+function renderLayerToggles() {
+  const ul = $('layers');
+  ul.replaceChildren();
+  for (const layer of state.catalog.layers) {
+    const ids = styleLayersOf(layer.name);
+    if (ids.length === 0) continue;
+    const box = el('input', { type: 'checkbox', 'data-layer': layer.name });
+    box.checked = true;
+    box.addEventListener('change', () => {
+      for (const id of ids) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
+    });
+    ul.append(el('li', {}, el('label', { title: layer.description }, box, `${layer.title}`,
+      el('span', { class: 'muted' }, ` z${layer.minzoom}+`))));
+  }
+}
+
+function renderLegend() {
+  const have = new Set(state.catalog.layers.map((l) => l.name));
+  const ul = $('legend');
+  ul.replaceChildren();
+  for (const [kind, fill, stroke, label, needs] of legend) {
+    if (needs && !have.has(needs)) continue;
+    const style = kind === 'dot' ? `background:${fill}` : `background:${fill};border:2px solid ${stroke}`;
+    ul.append(el('li', {}, el('span', { class: kind, style }), label));
+  }
+}
+
+// Feature-state highlights the selected and hovered units.
+function mark(target, key, on) {
+  if (target) map.setFeatureState(target, { [key]: on });
+}
+
+function targetOf(f) {
+  return { source: f.source, sourceLayer: f.sourceLayer, id: f.id };
+}
+
+map.on('mousemove', (e) => {
+  const f = map.queryRenderedFeatures(e.point, { layers: ['grid-fill'].filter((id) => map.getLayer(id)) })[0];
+  mark(state.hovered, 'hover', false);
+  state.hovered = f ? targetOf(f) : null;
+  mark(state.hovered, 'hover', true);
+  map.getCanvas().style.cursor = f ? 'pointer' : '';
+});
+
+map.on('click', async (e) => {
+  const layers = clickable.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
+  const hits = map.queryRenderedFeatures(e.point, { layers });
+  const f = layers.map((id) => hits.find((h) => h.layer.id === id)).find(Boolean);
+  mark(state.selected, 'selected', false);
+  state.selected = f ? targetOf(f) : null;
+  mark(state.selected, 'selected', true);
+  await Promise.all([showUnit(f), showResolution(e.lngLat)]);
+});
+
+async function showUnit(f) {
+  const box = $('unit');
+  $('selection').hidden = !f;
+  if (!f) return;
+  const p = f.properties;
+  if (f.sourceLayer === 'enclave') {
+    box.replaceChildren(el('p', {}, el('strong', {}, p.name), ' ', el('span', { class: 'badge enclave' }, '飞地')),
+      dl([['code', p.code], ['status', p.status], ['managed by', `${p.managing_code} (${p.managing_level})`]]),
+      el('a', { href: api(`v1/enclaves/${encodeURIComponent(p.code)}/history`), target: '_blank' }, 'history'));
+    return;
+  }
+  box.replaceChildren(el('p', {}, el('strong', { id: 'unit-name' }, p.name), ` · ${levelNames[p.level] ?? p.level}`));
+  const ancestors = ['district', 'street', 'community'].map((k) => p[k]).filter((c) => c && c !== p.code);
+  const [unit, ...chain] = await Promise.all([p.code, ...ancestors].map((c) =>
+    getJSON(`v1/units/${c}`).catch(() => null)));
+  const meta = unit?.properties ?? {};
+  const props = { ...(meta.properties ?? {}), version: meta.version, valid_from: meta.valid_from };
+  box.append(
+    el('ul', { class: 'chain' }, ...chain.filter(Boolean).map((u) => el('li', {}, `${u.properties.name} (${u.properties.code})`)),
+      el('li', {}, el('strong', {}, `${p.name} (${p.code})`))),
+    dl([['code', p.code], ['households 户数', props.households], ['grid worker 网格员', props.grid_worker],
+      ['phone', props.phone], ['version', props.version], ['valid from', props.valid_from?.slice(0, 10)]]),
+    el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, 'history of this unit'));
+  loadHazards(p.code);
+}
+
+function dl(rows) {
+  const d = el('dl');
+  for (const [k, v] of rows) {
+    if (v === undefined || v === null || v === '') continue;
+    d.append(el('dt', {}, k), el('dd', {}, String(v)));
+  }
+  return d;
+}
+
+async function showResolution(ll) {
+  $('answer').hidden = false;
+  const box = $('resolve');
+  try {
+    const r = await getJSON(`v1/resolve?lng=${ll.lng.toFixed(6)}&lat=${ll.lat.toFixed(6)}`);
+    const who = r.responsible ? `${r.responsible.name} (${levelNames[r.responsible.level] ?? r.responsible.level} ${r.responsible.code})` : '—';
+    const chain = ['district', 'street', 'community', 'grid'].map((k) => r[k]).filter(Boolean);
+    box.replaceChildren(
+      el('p', {}, el('span', { class: `badge ${r.status}` }, statusNames[r.status] ?? r.status), ` ${ll.lng.toFixed(5)}, ${ll.lat.toFixed(5)}`),
+      dl([['responsible', who], ['enclave', r.enclave ? `${r.enclave.name} (${r.enclave.status})` : ''],
+        ['conflicts', (r.conflicts ?? []).map((c) => c.name).join(', ')]]),
+      el('ul', { class: 'chain' }, ...chain.map((u) => el('li', {}, `${u.name}`))));
+  } catch (err) {
+    box.replaceChildren(el('p', { class: 'muted' }, `no answer: ${err.message}`));
+  }
+}
+
+// Open hazards of the units below code (or below 南开区 before any click),
+// over the longest period the statistics allow.
+async function loadHazards(code) {
+  const box = $('hazards');
+  const from = new Date(Date.now() - 1090 * 86400e3).toISOString().slice(0, 10);
+  try {
+    const s = await getJSON(`v1/stats?unit=${code ?? '120104'}&from=${from}`);
+    const rows = (s.units ?? []).filter((u) => u.open > 0).sort((a, b) => b.open - a.open).slice(0, 12);
+    box.replaceChildren(
+      el('p', {}, `${s.unit?.name ?? ''}: `, el('strong', {}, String(s.totals?.open ?? 0)), ' open',
+        s.totals?.overdue_open ? `, ${s.totals.overdue_open} overdue` : ''),
+      el('table', {}, ...rows.map((u) => el('tr', {}, el('td', {}, u.name || u.code), el('td', { class: 'n' }, String(u.open))))));
+  } catch {
+    box.replaceChildren(el('p', { class: 'muted' }, 'no hazard statistics on this server'));
+  }
+}
+
+// The tiles are cached by data version on the server; when the catalog's
+// versions move (someone edited), reload them (unchanged tiles revalidate as 304).
+async function refreshIfChanged() {
+  try {
+    const cat = await getJSON('tiles/catalog');
+    const v = JSON.stringify(cat.versions);
+    if (v === state.versions) return;
+    state.versions = v;
+    const src = map.getSource('gridmap');
+    src.setUrl(src.url);
+    setStatus(`data changed · tiles reloaded ${new Date().toLocaleTimeString()}`);
+  } catch (err) {
+    setStatus(`cannot reach the server: ${err.message}`, true);
+  }
+}
