@@ -191,8 +191,12 @@ func acceptsGzip(header string) bool {
 		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
 			continue
 		}
-		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
-		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
+		q, ok := strings.CutPrefix(strings.ReplaceAll(strings.ToLower(params), " ", ""), "q=")
+		if !ok {
+			return true
+		}
+		v, err := strconv.ParseFloat(q, 64)
+		return err == nil && v > 0
 	}
 	return false
 }

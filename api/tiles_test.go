@@ -252,3 +252,14 @@ func TestTileClientHangsUp(t *testing.T) {
 		t.Errorf("a client hanging up was logged as an error:\n%s", logs.String())
 	}
 }
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"": false, "gzip": true, "gzip, deflate, br": true, "br;q=1.0, gzip;q=0.8": true, "GZIP": true,
+		"gzip;q=0": false, "gzip; q=0.000": false, "identity": false, "*": true, "*;q=0": false, "deflate": false,
+	} {
+		if got := acceptsGzip(header); got != want {
+			t.Errorf("Accept-Encoding %q: gzip %v, want %v", header, got, want)
+		}
+	}
+}

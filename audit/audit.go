@@ -151,7 +151,7 @@ func findings(ctx context.Context, tx pgx.Tx, unit string, tol *geo.Tolerance, r
 		out := f
 		out.Kind, out.Level, out.Location = geo.FindingKind(kind), geo.Level(level), &orb.Point{x, y}
 		out.Geom, _ = mp.(orb.MultiPolygon)
-		out.Codes = append([]string(nil), f.Codes...)
+		out.Codes = append(make([]string, 0, len(f.Codes)), f.Codes...) // [] not null in JSON
 		if at.After(res.Summary.ComputedAt) {
 			res.Summary.ComputedAt = at
 		}

@@ -32,6 +32,7 @@ type featureError struct {
 	Msg  string
 }
 
+// Error implements error.
 func (e *featureError) Error() string { return string(e.Kind) + ": " + e.Msg }
 
 func featErr(kind geo.IssueKind, format string, args ...any) *featureError {

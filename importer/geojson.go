@@ -45,6 +45,7 @@ type budgetReader struct {
 	limit int64
 }
 
+// Read implements io.Reader.
 func (b *budgetReader) Read(p []byte) (int, error) {
 	if b.n >= b.limit {
 		return 0, errValueTooLarge

@@ -64,6 +64,9 @@ func TestHostileFiles(t *testing.T) {
 		{"GeoPackage layer that is a view", gpkgView, geo.EINVALID, "only tables", ""},
 		{"garbage after the SQLite header", corruptSQLite, geo.EINVALID, "GeoPackage", ""},
 		{"empty file", func(t *testing.T) string { return write(t, "e.geojson", nil) }, geo.EINVALID, "empty", ""},
+		{"no features", func(t *testing.T) string {
+			return write(t, "n.geojson", []byte(`{"type":"FeatureCollection","features":[]}`))
+		}, geo.EINVALID, "no features", ""},
 		{"JSON that is not GeoJSON", func(t *testing.T) string { return write(t, "x.geojson", []byte(`{"type":"Topology"}`)) }, geo.EINVALID, "Topology", ""},
 		{"truncated GeoJSON", func(t *testing.T) string {
 			return write(t, "t.geojson", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"120101"`))

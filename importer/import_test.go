@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -288,4 +289,70 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// TestLocalCodes imports grids numbered within their community ("1", "2",
+// ...) without parent codes: each is placed in the community that covers
+// it, and gets back the code it has.
+func TestLocalCodes(t *testing.T) {
+	db := pgtest.OpenDemo(t)
+	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
+	for _, f := range fc.Features {
+		p := props(f)
+		p["code"] = strings.TrimLeft(p["code"].(string)[12:], "0")
+		delete(p, "parent_code")
+		delete(p, "level")
+	}
+	cases := []struct {
+		name  string
+		mod   func(fc *testCollection)
+		check func(t *testing.T, rep *geo.ImportReport)
+	}{
+		{"all placed back", func(*testCollection) {}, func(t *testing.T, rep *geo.ImportReport) {
+			if rep.Errors != 0 || rep.Counts.Unchanged != len(fc.Features) {
+				t.Errorf("counts %+v, errors %v", rep.Counts, rep.Issues)
+			}
+		}},
+		{"a grid in no community", func(fc *testCollection) { shift(fc.Features[0], 5, 0) }, func(t *testing.T, rep *geo.ImportReport) {
+			if len(issuesOf(rep, geo.IssueUnknownParent)) != 1 {
+				t.Errorf("issues %v", rep.Issues)
+			}
+		}},
+		{"two grids numbered alike", func(fc *testCollection) { props(fc.Features[1])["code"] = props(fc.Features[0])["code"] },
+			func(t *testing.T, rep *geo.ImportReport) {
+				if len(issuesOf(rep, geo.IssueDuplicateCode)) != 1 {
+					t.Errorf("issues %v", rep.Issues)
+				}
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var copyFC testCollection
+			b, _ := json.Marshal(fc)
+			json.Unmarshal(b, &copyFC)
+			c.mod(&copyFC)
+			o := opts()
+			o.Level, o.DryRun = geo.Grid, true
+			c.check(t, mustImport(t, db, o, copyFC.write(t, "local.geojson")))
+		})
+	}
+}
+
+// TestGeoJSONInGBK: a GeoJSON written in GBK by an old tool is refused
+// feature by feature, and read correctly with the encoding option.
+func TestGeoJSONInGBK(t *testing.T) {
+	db := pgtest.Open(t)
+	path := gbkGeoJSON(t)
+	if rep := mustImport(t, db, opts(), path); rep.Committed || len(issuesOf(rep, geo.IssueUnreadable)) != 1 {
+		t.Fatalf("without the option: %+v", rep)
+	}
+	o := opts()
+	o.Encoding = "gbk"
+	rep := mustImport(t, db, o, path)
+	if !rep.Committed || !strings.HasPrefix(rep.Encoding, "GB18030") {
+		t.Fatalf("with the option: %+v", rep)
+	}
+	if u, err := db.GetUnit(context.Background(), "120101", time.Time{}); err != nil || u.Name != "和平区" {
+		t.Errorf("stored name %q (%v), want 和平区", u.Name, err)
+	}
 }

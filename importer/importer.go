@@ -96,6 +96,10 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 		return err
 	}
 	r.report.Counts.Features = r.read.count
+	if r.read.count == 0 {
+		// Never "import" nothing: with --retire-missing it would retire everything.
+		return fileError("the file has no features")
+	}
 	info := r.read.r.Info()
 	describeLate(r.report, info)
 	var notes []string
@@ -160,6 +164,7 @@ func (r *run) check(ctx context.Context, p Progress) error {
 		{"checking coordinate ranges", r.checkRanges},
 		{"reprojecting", r.transform},
 		{"validating geometry", r.validate},
+		{"placing local codes", r.placeLocalCodes},
 		{"checking parents", r.checkParents},
 		{"checking district overlaps", r.checkDistricts},
 	}

@@ -149,6 +149,7 @@ type jobProgress struct {
 	written     time.Time
 }
 
+// Phase implements Progress.
 func (p *jobProgress) Phase(name string) {
 	if p.inner != nil {
 		p.inner.Phase(name)
@@ -159,6 +160,7 @@ func (p *jobProgress) Phase(name string) {
 	p.write(true)
 }
 
+// Set implements Progress.
 func (p *jobProgress) Set(done, total int64) {
 	if p.inner != nil {
 		p.inner.Set(done, total)

@@ -63,23 +63,33 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	if !m.setLevel(&r, f.Attrs[keys.level], issue) {
 		return r, false
 	}
-	if m.within != "" && !strings.HasPrefix(r.code, m.within) {
-		issue(geo.IssueBadCode, geo.SeverityError, "code %s is outside %s, the scope this import may change", r.code, m.within)
-		return r, false
-	}
 	m.setName(&r, f.Attrs[keys.name], keys.name, issue)
 	if !m.setParent(&r, f.Attrs[keys.parent], issue) {
 		return r, false
 	}
-	if first, dup := m.seen[r.code]; dup {
-		m.report.Add(geo.ImportIssue{Index: f.Index, Code: r.code, Severity: geo.SeverityError, Kind: geo.IssueDuplicateCode,
-			Message: sprintf("code %s is also used by feature #%d", r.code, first)})
+	if r.seq != "" {
+		r.code = r.seq // placed under its parent once the geometry is in PostGIS (placeLocalCodes)
+	} else if !m.claim(&r, f.Index, issue) {
 		return r, false
 	}
-	m.seen[r.code] = f.Index
 	r.props = m.props(f.Attrs, keys.code, keys.name, keys.parent, keys.level)
 	m.geometry(&r, f)
 	return r, true
+}
+
+// claim checks a full code against the import's scope and the codes seen
+// so far, and records it.
+func (m *mapper) claim(r *row, idx int, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
+	if m.within != "" && !strings.HasPrefix(r.code, m.within) {
+		issue(geo.IssueBadCode, geo.SeverityError, "code %s is outside %s, the scope this import may change", r.code, m.within)
+		return false
+	}
+	if first, dup := m.seen[r.code]; dup {
+		issue(geo.IssueDuplicateCode, geo.SeverityError, "code %s is also used by feature #%d", r.code, first)
+		return false
+	}
+	m.seen[r.code] = idx
+	return true
 }
 
 func (m *mapper) setLevel(r *row, v any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
@@ -94,6 +104,10 @@ func (m *mapper) setLevel(r *row, v any, issue func(geo.IssueKind, geo.Severity,
 			issue(geo.IssueBadCode, geo.SeverityError, "level %q is not a level (district, street, community, grid, microgrid, 区, 街道, 社区, 网格)", clipText(s, 20))
 			return false
 		}
+	}
+	if seq, ok := localCode(r.code, level); ok {
+		r.seq, r.level = seq, level
+		return true
 	}
 	if level == "" {
 		l, err := geo.LevelOfCode(r.code)
@@ -127,8 +141,11 @@ func (m *mapper) setName(r *row, v any, key string, issue func(geo.IssueKind, ge
 // file parent that contradicts the prefix is an error (codes are the
 // identity and nest by prefix, DESIGN.md "Data model").
 func (m *mapper) setParent(r *row, v any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
-	prefix := geo.ParentCode(r.code)
 	given, _ := scalar(v)
+	if r.seq != "" {
+		return m.localParent(r, given, issue)
+	}
+	prefix := geo.ParentCode(r.code)
 	switch {
 	case r.level == geo.District && given != "":
 		issue(geo.IssueParentMismatch, geo.SeverityError, "a district has no parent, but the file gives %q", clipText(given, 20))
@@ -138,6 +155,32 @@ func (m *mapper) setParent(r *row, v any, issue func(geo.IssueKind, geo.Severity
 		return false
 	}
 	r.parent = prefix
+	return true
+}
+
+// localCode recognises a code local to its parent: a grid numbered 1, 2,
+// 3... within its community, as many offices number them. It needs the
+// level (option or field); it returns the code as the 3-digit sequence
+// that follows the parent's code.
+func localCode(code string, level geo.Level) (string, bool) {
+	if level.Rank() <= 0 || !isDigits(code) || len(code) > 3 || len(code) >= level.CodeLength() {
+		return "", false
+	}
+	return strings.Repeat("0", 3-len(code)) + code, true
+}
+
+// localParent completes a local code: with a parent from the file the
+// code is known now; without one, the parent is found spatially later.
+func (m *mapper) localParent(r *row, given string, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
+	if given == "" {
+		return true
+	}
+	up, _ := r.level.Parent()
+	if err := geo.ValidateCode(given, up); err != nil {
+		issue(geo.IssueParentMismatch, geo.SeverityError, "the parent %q is not a %s code", clipText(given, 20), up)
+		return false
+	}
+	r.code, r.parent, r.seq = given+r.seq, given, ""
 	return true
 }
 

@@ -40,7 +40,8 @@ type row struct {
 	code   string
 	name   string
 	level  geo.Level
-	parent string // "" for districts
+	parent string // "" for districts, and for local codes until placed
+	seq    string // a local code (3 digits) whose parent is found spatially; "" otherwise
 	props  map[string]any
 	wkb    []byte    // nil when the geometry is unusable
 	bound  orb.Bound // of the geometry as read, for the range check

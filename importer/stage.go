@@ -27,10 +27,11 @@ const createStageSQL = `CREATE TEMP TABLE import_stage (
   fixed       geometry(MultiPolygon, 4326),
   reason      text,
   loc         geometry,
-  action      text
+  action      text,
+  seq         text -- a local code waiting for its parent; code is then a placeholder
 ) ON COMMIT DROP`
 
-var stageColumns = []string{"idx", "code", "name", "level", "parent_code", "props", "wkb", "ok"}
+var stageColumns = []string{"idx", "code", "name", "level", "parent_code", "props", "wkb", "ok", "seq"}
 
 // staged remembers, per staged feature with a geometry, what the range
 // check needs once the file's CRS is known.
@@ -76,11 +77,11 @@ func (s *reading) next() ([]any, error) {
 		if r.wkb != nil {
 			s.rows = append(s.rows, staged{idx: r.idx, code: r.code, bound: r.bound})
 		}
-		var parent *string
-		if r.parent != "" {
-			parent = &r.parent
+		code, parent, seq := r.code, nullable(r.parent), nullable(r.seq)
+		if r.seq != "" {
+			code = fmt.Sprintf("#%d", r.idx) // unique until placeLocalCodes gives the real code
 		}
-		return []any{int32(r.idx), r.code, r.name, string(r.level), parent, r.props, r.wkb, r.wkb != nil}, nil
+		return []any{int32(r.idx), code, r.name, string(r.level), parent, r.props, r.wkb, r.wkb != nil, seq}, nil
 	}
 }
 

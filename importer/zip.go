@@ -39,6 +39,7 @@ type cleanupReader struct {
 	dir string
 }
 
+// Close implements Reader.
 func (c *cleanupReader) Close() error {
 	err := c.Reader.Close()
 	os.RemoveAll(c.dir)

@@ -120,13 +120,6 @@ func openPool(ctx context.Context, main *pgxpool.Pool, cfg Config) (*pgxpool.Poo
 
 func build(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Service, error) {
 	var ok bool
-	if err := pool.QueryRow(ctx, tileTablesSQL).Scan(&ok); err != nil {
-		return nil, fmt.Errorf("check tile tables: %w", err)
-	}
-	if !ok {
-		return nil, errors.New("the database lacks the tile tables of migration 003 (it was migrated while 003 " +
-			"was a placeholder); recreate it, or run migrations/003_tiles.sql by hand")
-	}
 	s := &Service{pool: pool, cfg: cfg, missing: map[string]string{}, cache: newCache(max(cfg.CacheBytes, 0)),
 		renders: make(chan struct{}, cfg.Renders), sweeps: make(chan struct{}, 1)}
 	for _, l := range registry {

@@ -99,11 +99,6 @@ SELECT ` + versionsExpr + `,
 // versionsSQL reads every layer's data version.
 const versionsSQL = `SELECT layer, version FROM data_version`
 
-// tileTablesSQL checks that migration 003's tables exist: a database
-// migrated while 003 was still a placeholder lacks them.
-const tileTablesSQL = `SELECT to_regclass('tile_unit') IS NOT NULL AND to_regclass('tile_enclave') IS NOT NULL
-  AND to_regclass('tile_band') IS NOT NULL`
-
 // relationExistsSQL tells whether a relation (a table a layer requires) exists.
 const relationExistsSQL = `SELECT to_regclass($1) IS NOT NULL`
 

@@ -113,8 +113,8 @@ func runImport(ctx context.Context, args []string) error {
 		if rep != nil {
 			_ = enc.Encode(rep)
 		}
-	} else if rep != nil {
-		printReport(rep, id)
+	} else if rep != nil && (err == nil || len(rep.Issues) > 0) {
+		printReport(rep, id) // a file that cannot be read at all is said in one line, below
 	}
 	if err != nil {
 		return fmt.Errorf("import %d: %w", id, err)

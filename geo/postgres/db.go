@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -114,6 +115,13 @@ func translate(err error) error {
 			return &geo.Error{Code: geo.ECONFLICT, Message: "conflicts with a stored version", Err: err}
 		case "23514", "22023", "XX000":
 			return &geo.Error{Code: geo.EINVALID, Message: "rejected by the database: " + pgErr.Message, Err: err}
+		case "57P01", "57P02", "57P03", "53300", "40001", "40P01":
+			// The server is shutting down or full, or the transaction lost a
+			// race: nothing was written, and a retry will succeed.
+			return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database busy or restarting; retry", Err: err}
+		}
+		if strings.HasPrefix(pgErr.Code, "08") { // connection exceptions
+			return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database unavailable", Err: err}
 		}
 		return err
 	}

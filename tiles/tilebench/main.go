@@ -82,7 +82,7 @@ func run(ctx context.Context, url, base, set, zooms string, perZoom int, urlsFil
 // are taken where the data are.
 func gridPoints(ctx context.Context, pool *pgxpool.Pool) ([]orb.Point, error) {
 	rows, err := pool.Query(ctx, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(label, 4326) p FROM tile_unit
-		WHERE layer = 'grid' AND gen_zoom = 32) s`)
+		WHERE layer = 'grid' AND gen_zoom = 32 ORDER BY fid) s`)
 	if err != nil {
 		return nil, err
 	}

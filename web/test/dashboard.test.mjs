@@ -77,6 +77,9 @@ try {
     findings.panel = await page.evaluate(() => ({
       unit: document.getElementById('unit')?.innerText, answer: document.getElementById('resolve')?.innerText }));
     check(/managed|有网格/.test(findings.panel.answer ?? ''), `resolve answer: ${findings.panel.answer}`);
+    await page.waitForFunction(() => /\d/.test(document.querySelector('#hazards strong')?.textContent ?? ''), null, { timeout: 15_000 })
+      .catch(() => failures.push('no open-hazard count for the clicked unit'));
+    findings.hazards = await page.evaluate(() => document.getElementById('hazards')?.innerText);
     await page.waitForTimeout(300);
   }
   await page.screenshot({ path: shot });
