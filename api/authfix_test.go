@@ -35,9 +35,15 @@ func (s *editServer) requests() []string {
 }
 
 // newEditServer serves a fresh demo database with the access policy cfg
-// (nil: the default).
+// (nil: the default without write rate limits, which scripted tests would
+// hit on a slow machine; TestWriteRateLimits tests the limits themselves).
 func newEditServer(t *testing.T, cfg *AuthConfig) *editServer {
 	t.Helper()
+	if cfg == nil {
+		unlimited := DefaultAuthConfig
+		unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
+		cfg = &unlimited
+	}
 	return serveDB(t, pgtest.OpenDemo(t), cfg)
 }
 

@@ -33,17 +33,8 @@ func enclaveFilter(c *gin.Context) (geo.EnclaveFilter, error) {
 			return f, err
 		}
 	}
-	if f.BBox, err = parseBBox("bbox", c.Query("bbox")); err != nil {
-		return f, err
-	}
-	if f.At, err = parseAt("at", c.Query("at")); err != nil {
-		return f, err
-	}
-	if f.Limit, err = parseLimit(c.Query("limit"), defaultPage, maxPage); err != nil {
-		return f, err
-	}
-	f.After = c.Query("cursor")
-	return f, nil
+	f.Window, err = listWindow(c)
+	return f, err
 }
 
 func (h *handlers) getEnclave(c *gin.Context) {

@@ -47,17 +47,25 @@ func unitFilter(c *gin.Context) (geo.UnitFilter, error) {
 			return f, err
 		}
 	}
-	if f.BBox, err = parseBBox("bbox", c.Query("bbox")); err != nil {
-		return f, err
+	f.Window, err = listWindow(c)
+	return f, err
+}
+
+// listWindow reads the parameters every versioned listing shares.
+func listWindow(c *gin.Context) (geo.Window, error) {
+	var w geo.Window
+	var err error
+	if w.BBox, err = parseBBox("bbox", c.Query("bbox")); err != nil {
+		return w, err
 	}
-	if f.At, err = parseAt("at", c.Query("at")); err != nil {
-		return f, err
+	if w.At, err = parseAt("at", c.Query("at")); err != nil {
+		return w, err
 	}
-	if f.Limit, err = parseLimit(c.Query("limit"), defaultPage, maxPage); err != nil {
-		return f, err
+	if w.Limit, err = parseLimit(c.Query("limit"), defaultPage, maxPage); err != nil {
+		return w, err
 	}
-	f.After = c.Query("cursor")
-	return f, nil
+	w.After = c.Query("cursor")
+	return w, nil
 }
 
 func (h *handlers) getUnit(c *gin.Context) {

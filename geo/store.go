@@ -7,23 +7,26 @@ import (
 	"github.com/paulmach/orb"
 )
 
+// Window is the part of a listing filter that every versioned listing
+// shares: where, when, and which page.
+type Window struct {
+	BBox  *orb.Bound // nil for anywhere
+	At    time.Time  // zero for now
+	After string     // cursor: only codes greater than this
+	Limit int
+}
+
 // UnitFilter selects unit versions for listing.
 type UnitFilter struct {
-	Level  Level      // "" for every level
-	Parent string     // "" for any parent
-	BBox   *orb.Bound // nil for anywhere
-	At     time.Time  // zero for now
-	After  string     // cursor: only codes greater than this
-	Limit  int
+	Level  Level  // "" for every level
+	Parent string // "" for any parent
+	Window
 }
 
 // EnclaveFilter selects enclave versions for listing.
 type EnclaveFilter struct {
-	Managing string     // "" for any managing unit; else the code or a prefix of it
-	BBox     *orb.Bound // nil for anywhere
-	At       time.Time  // zero for now
-	After    string     // cursor: only codes greater than this
-	Limit    int
+	Managing string // "" for any managing unit; else the code or a prefix of it
+	Window
 }
 
 // UnitStore reads versioned units and enclaves. Get* return ENOTFOUND when
