@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +73,10 @@ func (s *Service) Reload(ctx context.Context) error {
 	slog.InfoContext(ctx, "resolver index ready", "version", data.Version, "units", len(data.Units),
 		"enclaves", len(data.Enclaves), "load", loaded.Round(time.Millisecond).String(),
 		"build", (time.Since(start) - loaded).Round(time.Millisecond).String())
+	// The rows read from the database are garbage now and outweigh the
+	// index several times; hand their pages back rather than keep the peak.
+	data = CurrentData{}
+	debug.FreeOSMemory()
 	return nil
 }
 

@@ -16,9 +16,15 @@ command -v wrk >/dev/null || { apt-get update -qq >/dev/null && apt-get install 
 go build -o bin/gridmap ./cmd/gridmap
 go build -o bin/gridmap-bench ./cmd/gridmap-bench
 
-if [ -z "$(psql "$admin_url" -Atc "SELECT 1 FROM pg_database WHERE datname = 'gridmap_bench'")" ]; then
-  psql "$admin_url" -qc "CREATE DATABASE gridmap_bench TEMPLATE gridmap_test"
-fi
+for db in gridmap_bench gridmap_bench_demo; do
+  if [ -z "$(psql "$admin_url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    psql "$admin_url" -qc "CREATE DATABASE $db TEMPLATE gridmap_test"
+  fi
+done
+demo_url=${base/\/gridmap\?/\/gridmap_bench_demo?}
+echo "== the demo city (gridmap demo): in-process resolver beside PostGIS"
+./bin/gridmap demo --database-url "$demo_url" 2>&1 | grep -E 'built in'
+./bin/gridmap-bench --database-url "$demo_url" --label "demo city (南开区 + 万新街道)"
 echo "== building the city-scale data set (gridmap demo --scale city)"
 /usr/bin/time -f "   took %es, max RSS %MkB" ./bin/gridmap demo --scale city --database-url "$bench_url" 2>&1 | grep -E 'took|built|district|street|community|grid|enclave'
 
@@ -30,8 +36,10 @@ echo "   server RSS after start: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$se
 
 ./bin/gridmap-bench --database-url "$bench_url" --http "http://127.0.0.1:$port" --label "city (all of Tianjin)"
 
-echo "== single-point GET /v1/resolve over HTTP (wrk, 2 threads, 32 connections, 10 s)"
-wrk -t2 -c32 -d10s --latency -s scripts/wrk-resolve.lua "http://127.0.0.1:$port" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx' || true
+for conns in 8 32; do
+  echo "== single-point GET /v1/resolve over HTTP (wrk, 1 thread, $conns connections, 10 s; wrk and gridmap share the 2 cores)"
+  wrk -t1 -c$conns -d10s --latency -s scripts/wrk-resolve.lua "http://127.0.0.1:$port" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx' || true
+done
 echo "   server RSS after load: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$server/status)"
 kill $server; wait $server 2>/dev/null || true
 trap - EXIT

@@ -2,7 +2,9 @@
 // with layer toggles, a legend, the unit under a click (its chain, households,
 // grid worker, history), the resolver's answer for the clicked point, and the
 // open hazards per unit. Everything comes from this server; no base map.
+// Editing boundaries (edit mode) lives in edit.js; this file only hooks it in.
 import { MapLibreMap, NavigationControl, ScaleControl } from './vendor/maplibre-gl/maplibre-gl.mjs';
+import { initEdit } from './edit.js';
 
 const root = new URL('.', document.baseURI);
 const api = (path) => new URL(path, root).href;
@@ -28,20 +30,24 @@ const legend = [
 ];
 
 const state = { catalog: null, selected: null, hovered: null, versions: '' };
+let editor = null; // edit mode (edit.js), once the map has loaded
 
 // A server that does not serve reads publicly needs a token: open the page
 // once as /?token=… and it is kept for the browser session (not in the URL).
+// Edit mode's token field sets the same entry.
 const params = new URLSearchParams(location.search);
 if (params.has('token')) {
   sessionStorage.setItem('gridmap.token', params.get('token'));
   params.delete('token');
   history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
 }
-const token = sessionStorage.getItem('gridmap.token');
-const auth = token ? { Authorization: `Bearer ${token}` } : {};
+function authHeaders() {
+  const token = sessionStorage.getItem('gridmap.token');
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
 
 async function getJSON(path) {
-  const res = await fetch(api(path), { headers: { Accept: 'application/json', ...auth } });
+  const res = await fetch(api(path), { headers: { Accept: 'application/json', ...authHeaders() } });
   if (res.status === 401) throw new Error('this server needs a token: open the dashboard as /?token=…');
   if (!res.ok) throw new Error(`${path}: ${res.status}`);
   return res.json();
@@ -69,7 +75,7 @@ const map = new MapLibreMap({
   hash: true,
   attributionControl: { compact: false },
   // The token goes with every request to this server (tiles, TileJSON), never elsewhere.
-  transformRequest: (url) => (token && url.startsWith(root.origin) ? { url, headers: auth } : { url }),
+  transformRequest: (url) => (url.startsWith(root.origin) ? { url, headers: authHeaders() } : { url }),
 });
 map.addControl(new NavigationControl(), 'top-right');
 map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
@@ -83,7 +89,14 @@ map.on('load', async () => {
     renderLegend();
     setStatus('ready · click a unit or any point');
     loadHazards(null);
-    setInterval(refreshIfChanged, 10000);
+    setInterval(() => refreshIfChanged(), 10000);
+    editor = initEdit({ map, api, el, authHeaders, reloadTiles: () => refreshIfChanged(true),
+      clearHighlight: () => {
+        mark(state.selected, 'selected', false);
+        mark(state.hovered, 'hover', false);
+        state.selected = state.hovered = null;
+      } });
+    window.gridmap.editor = editor;
   } catch (err) {
     setStatus(`cannot load the layer catalog: ${err.message}`, true);
   }
@@ -131,6 +144,7 @@ function targetOf(f) {
 }
 
 map.on('mousemove', (e) => {
+  if (editor?.busy()) return; // the drawing control owns the pointer
   const f = map.queryRenderedFeatures(e.point, { layers: ['grid-fill'].filter((id) => map.getLayer(id)) })[0];
   mark(state.hovered, 'hover', false);
   state.hovered = f ? targetOf(f) : null;
@@ -139,6 +153,7 @@ map.on('mousemove', (e) => {
 });
 
 map.on('click', async (e) => {
+  if (editor?.busy()) return;
   const layers = clickable.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
   const hits = map.queryRenderedFeatures(e.point, { layers });
   const f = layers.map((id) => hits.find((h) => h.layer.id === id)).find(Boolean);
@@ -218,17 +233,32 @@ async function loadHazards(code) {
 }
 
 // The tiles are cached by data version on the server; when the catalog's
-// versions move (someone edited), reload them (unchanged tiles revalidate as 304).
-async function refreshIfChanged() {
+// versions move (someone edited), reload them; force reloads them anyway
+// (edit mode, after a save).
+async function refreshIfChanged(force = false) {
   try {
     const cat = await getJSON('tiles/catalog');
     const v = JSON.stringify(cat.versions);
-    if (v === state.versions) return;
+    if (v === state.versions && !force) return;
     state.versions = v;
-    const src = map.getSource('gridmap');
-    src.setUrl(src.url);
+    reloadTiles();
     setStatus(`data changed · tiles reloaded ${new Date().toLocaleTimeString()}`);
   } catch (err) {
     setStatus(`cannot reach the server: ${err.message}`, true);
   }
+}
+
+// reloadTiles makes MapLibre request every tile again (after an edit saved
+// here, or one seen in the catalog): a new ?v= on the tile URLs, which the
+// server ignores, so no tile is taken from the browser's cache or MapLibre's.
+let tileEpoch = 0;
+function reloadTiles() {
+  const src = map.getSource('gridmap');
+  if (!src?.tiles) return;
+  tileEpoch += 1;
+  src.setTiles(src.tiles.map((u) => {
+    const url = new URL(u);
+    url.searchParams.set('v', `${Date.now().toString(36)}${tileEpoch}`);
+    return decodeURI(url.href); // keep {z}/{x}/{y} unescaped
+  }));
 }

@@ -14,6 +14,7 @@ import (
 
 	"gridmap/api"
 	"gridmap/geo"
+	"gridmap/geo/postgres"
 	"gridmap/geo/postgres/pgtest"
 	"gridmap/tiles"
 )
@@ -21,10 +22,45 @@ import (
 // TestDashboardInBrowser serves the dashboard over the demo city and runs
 // test/dashboard.test.mjs: headless Chromium (Debian's, driven by
 // playwright-core) loads it, waits for the tiles to be drawn, clicks a grid,
-// sees its name and saves test/out/dashboard.png. test/setup.sh installs
-// Chromium and the npm packages when they are missing. Where they cannot be
-// installed the test skips, except under CI.
+// sees its name and saves test/out/dashboard.png.
 func TestDashboardInBrowser(t *testing.T) {
+	setupBrowser(t)
+	url, _ := serveDemo(t)
+	shot, err := filepath.Abs("test/out/dashboard.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runBrowserTest(t, 3*time.Minute, nil, "dashboard.test.mjs", url, shot)
+}
+
+// TestDashboardDrawingInBrowser runs test/drawing.test.mjs, the dashboard's
+// edit mode (web/edit.js) in headless Chromium: two editors and a viewer get
+// tokens (as "gridmap token create" makes them); page A moves a vertex of a
+// grid of 南开区 with the mouse and saves (200, warnings, the grid tile
+// changes, the map reloads its tiles), page B saves its stale copy (429, 401
+// and 403 messages, then 412 with A's version drawn, "reload theirs"), and A
+// draws a new enclave (201). Screenshots go to test/out/edit-*.png.
+func TestDashboardDrawingInBrowser(t *testing.T) {
+	setupBrowser(t)
+	url, db := serveDemo(t)
+	env := []string{
+		"GRIDMAP_TOKEN_A=" + createToken(t, db, geo.RoleEditor, "drawing-test-A"),
+		"GRIDMAP_TOKEN_A_NAME=drawing-test-A",
+		"GRIDMAP_TOKEN_B=" + createToken(t, db, geo.RoleEditor, "drawing-test-B"),
+		"GRIDMAP_TOKEN_VIEWER=" + createToken(t, db, geo.RoleViewer, "drawing-test-viewer"),
+	}
+	dir, err := filepath.Abs("test/out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runBrowserTest(t, 5*time.Minute, env, "drawing.test.mjs", url, dir)
+}
+
+// setupBrowser runs test/setup.sh, which installs Chromium and the npm
+// packages when they are missing. Where they cannot be installed the test
+// skips, except under CI.
+func setupBrowser(t *testing.T) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
@@ -37,36 +73,53 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		t.Fatalf("test/setup.sh: %v", err)
 	}
+	if err := os.MkdirAll("test/out", 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
 
-	url := serveDemo(t)
-	shot, err := filepath.Abs("test/out/dashboard.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(shot), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+// runBrowserTest runs a node script of test/ with args (and env added to
+// the environment). The script prints one JSON line of findings last, with
+// "ok" and "failures".
+func runBrowserTest(t *testing.T, timeout time.Duration, env []string, script string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "dashboard.test.mjs", url, shot)
+	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
 	cmd.Dir = "test"
+	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	runErr := cmd.Run()
 	var result struct {
 		OK       bool     `json:"ok"`
 		Failures []string `json:"failures"`
-		Tiles    int      `json:"tiles"`
 	}
 	if err := json.Unmarshal(lastLine(out.Bytes()), &result); err != nil || runErr != nil || !result.OK {
-		t.Fatalf("browser test failed (%v):\n%s", runErr, out.String())
+		t.Fatalf("browser test %s failed (%v):\n%s", script, runErr, out.String())
 	}
 	t.Logf("%s", lastLine(out.Bytes()))
 }
 
-// serveDemo runs the API (resolver, units, reports, tiles, dashboard) over
-// a fresh database holding the demo city and returns its URL.
-func serveDemo(t *testing.T) string {
+// createToken stores a token the way "gridmap token create" does and
+// returns its secret.
+func createToken(t *testing.T, db *postgres.DB, role geo.Role, name string) string {
+	t.Helper()
+	secret, hash := geo.NewTokenSecret()
+	tok := geo.Token{Name: name, Role: role, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "web test"}
+	if err := tok.Validate(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateToken(context.Background(), tok, hash); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// serveDemo runs the API (resolver, units, reports, tiles, dashboard,
+// tokens and boundary edits with the default access policy) over a fresh
+// database holding the demo city and returns its URL and the database.
+func serveDemo(t *testing.T) (string, *postgres.DB) {
 	t.Helper()
 	db := pgtest.OpenDemo(t)
 	ctx := context.Background()
@@ -80,9 +133,9 @@ func serveDemo(t *testing.T) string {
 	}
 	t.Cleanup(tileSvc.Close)
 	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Reports: db, Patrols: db,
-		Tiles: tileSvc, CORSOrigins: []string{"*"}}))
+		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db}))
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, db
 }
 
 func lastLine(b []byte) []byte {

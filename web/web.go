@@ -1,7 +1,8 @@
 // Package web is gridmap's dashboard (指挥大屏): one MapLibre GL JS page
-// drawing the vector tiles of /style.json, embedded in the binary together
-// with MapLibre itself (vendor/maplibre-gl, from npm), so nothing is fetched
-// from the internet at run time.
+// drawing the vector tiles of /style.json, with an edit mode for boundaries
+// (edit.js, terra-draw), embedded in the binary together with MapLibre and
+// terra-draw themselves (vendor/, from npm), so nothing is fetched from the
+// internet at run time.
 package web
 
 import (
@@ -17,7 +18,9 @@ import (
 	"sync"
 )
 
-//go:embed index.html app.js app.css vendor/maplibre-gl/*.mjs vendor/maplibre-gl/*.css vendor/maplibre-gl/LICENSE.txt
+//go:embed index.html app.js app.css edit.js edit.css
+//go:embed vendor/maplibre-gl/*.mjs vendor/maplibre-gl/*.css vendor/maplibre-gl/LICENSE.txt
+//go:embed vendor/terra-draw/*.js vendor/terra-draw/LICENSE.txt
 var files embed.FS
 
 // Asset is one embedded file, ready to serve: its bytes, their gzip (made

@@ -1,0 +1,584 @@
+// Edit mode of the gridmap dashboard (编辑边界): an editor, with a token, picks
+// a grid or an enclave on the map (or types any unit's or enclave's code), and
+// its boundary becomes editable with terra-draw (vendor/terra-draw, MIT):
+// drag a vertex to move it, drag a midpoint to add one, right-click a vertex
+// to delete it. "New grid" and "New enclave" draw a polygon and ask for the
+// code, name and parent (or managing unit). Saving sends the GeoJSON Feature:
+// PUT with If-Match (the ETag of the version loaded) for an edit, POST for a
+// new boundary. The answer's validation warnings are listed (click one to fly
+// to it); a 412 means someone else saved meanwhile: their version is drawn as
+// a dashed outline, with who, when and which version, and can be reloaded;
+// 401, 403 and 429 get plain messages. After a save the tiles are reloaded.
+//
+// app.js calls initEdit once the map and its style have loaded, and asks
+// busy() before handling a click itself: while a boundary is being edited
+// or drawn, the map's pointer belongs to the drawing control.
+import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, ValidateNotSelfIntersecting } from 'terra-draw';
+import { TerraDrawMapLibreGLAdapter } from './vendor/terra-draw/terra-draw-maplibre-gl-adapter.modern.js';
+
+// terra-draw keeps coordinates to 9 decimals (0.1 mm). Vertices the editor
+// did not move are sent back with the full precision they were loaded with,
+// so shared edges with the neighbours stay exactly shared.
+const PRECISION = 9;
+const round = (x) => Math.round(x * 10 ** PRECISION) / 10 ** PRECISION;
+const key = (c) => `${c[0]},${c[1]}`;
+
+const levelNames = { district: '区', street: '街道', community: '社区', grid: '网格', microgrid: '微网格' };
+const enclaveStatuses = [['custodial', '代管 custodial'], ['unmanaged', '失管 unmanaged'], ['transferred', '属地化 transferred']];
+const writable = {
+  unit: ['code', 'level', 'name', 'parent_code', 'properties'],
+  enclave: ['code', 'name', 'managing_code', 'status', 'reason', 'properties'],
+};
+const pickLayers = ['enclave-fill', 'enclave-marker', 'grid-fill'];
+
+export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighlight = () => {} }) {
+  // phase: off (edit mode closed) · idle (pick something) · loading ·
+  // drawing (a new polygon) · editing · saving.
+  const ed = { phase: 'off', target: null, exact: new Map(), holes: [], baseline: '', retryUntil: 0, spots: [] };
+  const draw = new TerraDraw({
+    adapter: new TerraDrawMapLibreGLAdapter({ map, coordinatePrecision: PRECISION, prefixId: 'gridmap-edit' }),
+    modes: [
+      new TerraDrawPolygonMode({
+        validation: (f, { updateType }) => (updateType === 'provisional' ? { valid: true } : ValidateNotSelfIntersecting(f)),
+        styles: { fillColor: '#1e88e5', fillOpacity: 0.15, outlineColor: '#1565c0', outlineWidth: 2.5,
+          closingPointColor: '#ffffff', closingPointOutlineColor: '#1565c0', closingPointWidth: 6, closingPointOutlineWidth: 2.5 },
+      }),
+      new TerraDrawSelectMode({
+        allowManualDeselection: false,
+        keyEvents: { deselect: null, delete: null, rotate: null, scale: null }, // no whole-feature delete by key
+        flags: {
+          polygon: {
+            feature: {
+              draggable: false, // vertices move, the whole boundary does not slide by accident
+              validation: (f) => ValidateNotSelfIntersecting(f),
+              coordinates: { draggable: true, midpoints: true, deletable: true },
+            },
+          },
+        },
+        styles: { selectedPolygonColor: '#1e88e5', selectedPolygonFillOpacity: 0.2, selectedPolygonOutlineColor: '#0d47a1',
+          selectedPolygonOutlineWidth: 3, selectionPointColor: '#ffffff', selectionPointOutlineColor: '#0d47a1',
+          selectionPointWidth: 6, selectionPointOutlineWidth: 2.5, midPointColor: '#bbdefb', midPointOutlineColor: '#0d47a1',
+          midPointWidth: 4, midPointOutlineWidth: 1.5 },
+      }),
+    ],
+  });
+  draw.on('change', () => { if (ed.phase === 'editing') renderTarget(); });
+  draw.on('finish', (id, ctx) => {
+    if (ctx?.mode !== 'polygon' || ed.phase !== 'drawing') return;
+    draw.setMode('select');
+    draw.selectFeature(id);
+    ed.phase = 'editing';
+    say('info', 'Polygon closed. Adjust its vertices if needed, check the fields, then save.');
+    render();
+  });
+
+  // ---- the panel -------------------------------------------------------
+  const $ = (id) => document.getElementById(id);
+  const section = $('edit');
+  const toggle = el('button', { type: 'button', id: 'edit-toggle', class: 'edit-toggle', 'aria-pressed': 'false' }, '✎ 编辑 Edit');
+  document.querySelector('#panel header h1')?.after(toggle);
+  const hint = el('div', { id: 'edit-hint', hidden: '' });
+  map.getContainer().append(hint);
+
+  const tokenInput = el('input', { type: 'password', id: 'edit-token', autocomplete: 'off', placeholder: 'editor token', spellcheck: 'false' });
+  const codeInput = el('input', { id: 'edit-code', placeholder: '120104001001001 · E120110001', spellcheck: 'false' });
+  const newForm = el('form', { id: 'edit-new', class: 'edit-form', hidden: '' });
+  const saveBtn = el('button', { type: 'button', id: 'edit-save', class: 'primary' }, '保存 Save');
+  const discardBtn = el('button', { type: 'button', id: 'edit-discard' }, '放弃 Discard');
+  section.replaceChildren(
+    el('h2', {}, '编辑边界 Edit boundaries'),
+    el('form', { id: 'edit-token-form', class: 'edit-row' }, el('label', { for: 'edit-token' }, 'Token'), tokenInput,
+      el('button', { type: 'submit' }, 'Use')),
+    el('p', { id: 'edit-token-state', class: 'muted small' }),
+    el('div', { id: 'edit-pick' },
+      el('p', { class: 'small' }, 'Click a grid or an enclave on the map (zoom 13+) to edit it, or load any unit or enclave by code:'),
+      el('form', { id: 'edit-load', class: 'edit-row' }, codeInput, el('button', { type: 'submit' }, 'Load')),
+      el('p', { class: 'edit-row' }, el('button', { type: 'button', id: 'edit-new-grid' }, '+ 新网格 New grid'),
+        el('button', { type: 'button', id: 'edit-new-enclave' }, '+ 新飞地 New enclave'))),
+    newForm,
+    el('div', { id: 'edit-target', hidden: '' },
+      el('p', { id: 'edit-title' }), el('p', { id: 'edit-help', class: 'muted small' }),
+      el('p', { class: 'edit-row' }, saveBtn, discardBtn)),
+    el('div', { id: 'edit-message', role: 'status', 'aria-live': 'polite' }),
+    el('div', { id: 'edit-conflict', class: 'edit-conflict', hidden: '' }),
+    el('div', { id: 'edit-warnings', hidden: '' }, el('h3', {}, 'Warnings 校验提示'), el('ul', {})));
+
+  toggle.addEventListener('click', () => (ed.phase === 'off' ? open() : close()));
+  $('edit-token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const t = tokenInput.value.trim();
+    if (t) sessionStorage.setItem('gridmap.token', t); else sessionStorage.removeItem('gridmap.token');
+    tokenInput.value = '';
+    say(t ? 'ok' : 'info', t ? 'Token set for this browser tab. It is checked when you save.' : 'Token forgotten.');
+    renderToken();
+  });
+  $('edit-load').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const code = codeInput.value.trim();
+    if (code) load(/^\d+$/.test(code) ? 'unit' : 'enclave', code, { fit: true });
+  });
+  $('edit-new-grid').addEventListener('click', () => startNew('unit'));
+  $('edit-new-enclave').addEventListener('click', () => startNew('enclave'));
+  saveBtn.addEventListener('click', () => save());
+  discardBtn.addEventListener('click', () => {
+    if (dirty() && !confirm('Discard your changes to this boundary?')) return;
+    reset();
+    say('info', 'Changes discarded.');
+  });
+
+  map.on('click', (e) => {
+    if (ed.phase !== 'idle') return;
+    const layers = pickLayers.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
+    const hits = map.queryRenderedFeatures(e.point, { layers });
+    const hit = layers.map((id) => hits.find((h) => h.layer.id === id)).find(Boolean);
+    if (!hit) {
+      say('info', map.getZoom() < 13 ? 'Zoom in to 13 or more to pick a grid.' : 'No grid or enclave here.');
+      return;
+    }
+    const enclave = hit.sourceLayer.startsWith('enclave');
+    load(enclave ? 'enclave' : 'unit', hit.properties.code, { fit: true });
+  });
+
+  // Overlays of our own: the other person's version (dashed) and the spots
+  // of the warnings. terra-draw's layers go above them.
+  map.addSource('edit-theirs', { type: 'geojson', data: empty() });
+  map.addSource('edit-issues', { type: 'geojson', data: empty() });
+  map.addLayer({ id: 'edit-theirs-fill', type: 'fill', source: 'edit-theirs', paint: { 'fill-color': '#ef6c00', 'fill-opacity': 0.08 } });
+  map.addLayer({ id: 'edit-theirs-line', type: 'line', source: 'edit-theirs',
+    paint: { 'line-color': '#e65100', 'line-width': 3, 'line-dasharray': [2, 1.5] } });
+  map.addLayer({ id: 'edit-issues-ring', type: 'circle', source: 'edit-issues', filter: ['==', ['get', 'focus'], true],
+    paint: { 'circle-radius': 18, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#d84315', 'circle-stroke-width': 3 } });
+  map.addLayer({ id: 'edit-issues-dot', type: 'circle', source: 'edit-issues',
+    paint: { 'circle-radius': 7, 'circle-color': '#f57c00', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } });
+
+  // ---- phases ----------------------------------------------------------
+  function open() {
+    if (!draw.enabled) draw.start();
+    draw.setMode('select');
+    ed.phase = 'idle';
+    section.hidden = false;
+    toggle.setAttribute('aria-pressed', 'true');
+    say('', '');
+    render();
+  }
+
+  function close() {
+    if (dirty() && !confirm('Leave edit mode and discard your changes?')) return;
+    reset();
+    if (draw.enabled) draw.stop();
+    ed.phase = 'off';
+    section.hidden = true;
+    toggle.setAttribute('aria-pressed', 'false');
+    render();
+  }
+
+  // reset drops whatever is being edited and returns to picking.
+  function reset() {
+    draw.clear();
+    draw.setMode('select');
+    Object.assign(ed, { phase: 'idle', target: null, exact: new Map(), holes: [], baseline: '' });
+    showTheirs(null);
+    showWarnings([]);
+    render();
+  }
+
+  async function load(kind, code, { fit = false } = {}) {
+    ed.phase = 'loading';
+    say('info', `Loading ${code} …`);
+    render();
+    try {
+      const res = await fetch(api(`v1/${kind === 'unit' ? 'units' : 'enclaves'}/${encodeURIComponent(code)}`),
+        { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' });
+      const body = await res.json().catch(() => null);
+      if (!res.ok) throw new Error(res.status === 404 ? `there is no current ${kind} ${code}` : problemText(res, body));
+      edit(kind, body, res.headers.get('ETag'), { fit });
+      say('info', '');
+    } catch (err) {
+      ed.phase = 'idle';
+      say('error', `Cannot load ${code}: ${err.message}`);
+      render();
+    }
+  }
+
+  // edit puts a stored version into the drawing control, ready to change.
+  function edit(kind, feature, etag, { fit = false } = {}) {
+    draw.clear();
+    draw.setMode('select');
+    const g = feature.geometry;
+    const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+    ed.exact = new Map();
+    ed.holes = polygons.map((rings) => rings.slice(1)); // kept as they are; terra-draw edits outer rings
+    const results = draw.addFeatures(polygons.map((rings, part) => ({
+      type: 'Feature', geometry: { type: 'Polygon', coordinates: [forDraw(rings[0])] }, properties: { mode: 'polygon', part },
+    })));
+    const bad = results.find((r) => !r.valid);
+    if (bad) throw new Error(`the drawing control cannot edit this boundary: ${bad.reason}`);
+    draw.selectFeature(results[0].id);
+    clearHighlight(); // the dashboard's selected/hover tint would colour the boundary being edited
+    ed.target = { kind, code: feature.properties.code ?? feature.id, etag: etag ?? `"v${feature.properties.version}"`, feature, isNew: false };
+    ed.baseline = JSON.stringify(geometry());
+    ed.phase = 'editing';
+    showTheirs(null);
+    showWarnings([]);
+    if (fit) fitTo(g);
+    render();
+  }
+
+  // forDraw rounds a ring for terra-draw and remembers the exact vertices.
+  function forDraw(ring) {
+    const out = [];
+    for (const c of ring) {
+      const r = [round(c[0]), round(c[1])];
+      ed.exact.set(key(r), [c[0], c[1]]);
+      const last = out[out.length - 1];
+      if (!last || last[0] !== r[0] || last[1] !== r[1]) out.push(r);
+    }
+    return out;
+  }
+
+  // geometry is the boundary as drawn now, a MultiPolygon with the exact
+  // coordinates of every vertex that was not moved.
+  function geometry() {
+    const parts = draw.getSnapshot()
+      .filter((f) => f.geometry.type === 'Polygon' && f.properties.mode === 'polygon' && !f.properties.currentlyDrawing)
+      .sort((a, b) => (a.properties.part ?? Infinity) - (b.properties.part ?? Infinity))
+      .map((f) => [f.geometry.coordinates[0].map((c) => ed.exact.get(key(c)) ?? c),
+        ...(Number.isInteger(f.properties.part) ? ed.holes[f.properties.part] ?? [] : [])]);
+    return { type: 'MultiPolygon', coordinates: parts };
+  }
+
+  function dirty() {
+    if (ed.phase === 'drawing') return draw.getSnapshot().some((f) => f.properties.mode === 'polygon');
+    if (ed.phase !== 'editing' && ed.phase !== 'saving') return false;
+    return ed.target?.isNew || JSON.stringify(geometry()) !== ed.baseline;
+  }
+
+  // ---- new boundaries --------------------------------------------------
+  async function startNew(kind) {
+    draw.clear();
+    showTheirs(null);
+    showWarnings([]);
+    ed.target = { kind, code: '', etag: null, isNew: true, feature: null };
+    ed.exact = new Map();
+    ed.holes = [];
+    ed.phase = 'drawing';
+    clearHighlight();
+    renderNewForm(kind);
+    draw.setMode('polygon');
+    say('info', 'Click on the map to place the vertices; click the first one again (or press Enter) to close the polygon.');
+    render();
+    if (kind === 'unit') suggestGridCode();
+  }
+
+  function renderNewForm(kind) {
+    const field = (name, label, attrs = {}) => el('label', {}, el('span', {}, label), el('input', { name, spellcheck: 'false', ...attrs }));
+    newForm.replaceChildren(el('h3', {}, kind === 'unit' ? '新网格 New grid' : '新飞地 New enclave'));
+    if (kind === 'unit') {
+      newForm.append(
+        field('parent_code', '所属社区 Community code', { placeholder: '12 digits', inputmode: 'numeric' }),
+        field('code', '网格编码 Grid code', { placeholder: 'community code + 3 digits', inputmode: 'numeric' }),
+        field('name', '名称 Name', { placeholder: '…社区第N网格' }));
+      newForm.elements.parent_code.addEventListener('change', () => suggestGridCode(newForm.elements.parent_code.value.trim()));
+      newForm.elements.code.addEventListener('input', () => { newForm.elements.code.dataset.suggested = 'no'; });
+    } else {
+      const status = el('select', { name: 'status' }, ...enclaveStatuses.map(([v, label]) => el('option', { value: v }, label)));
+      newForm.append(
+        field('code', '飞地编码 Enclave code', { placeholder: 'E120104001' }),
+        field('name', '名称 Name', {}),
+        field('managing_code', '管理单位 Managing unit code', { placeholder: 'the unit that looks after it', inputmode: 'numeric' }),
+        el('label', {}, el('span', {}, '状态 Status'), status),
+        field('reason', '成因 Reason', { placeholder: 'e.g. enterprise housing handed over' }));
+    }
+  }
+
+  // suggestGridCode fills the community (the one under the map's centre
+  // unless given) and the next free grid code in it.
+  async function suggestGridCode(parent) {
+    const f = newForm.elements;
+    try {
+      if (!parent) {
+        const c = map.getCenter();
+        const r = await getJSON(`v1/resolve?lng=${c.lng.toFixed(6)}&lat=${c.lat.toFixed(6)}`);
+        parent = r.geographic?.community?.code ?? r.community?.code;
+        if (!parent || f.parent_code.value) return;
+        f.parent_code.value = parent;
+      }
+      const fc = await getJSON(`v1/units?level=grid&parent=${encodeURIComponent(parent)}&limit=1000`);
+      const used = new Set(fc.features.map((u) => u.properties.code));
+      let n = fc.features.length + 1;
+      while (used.has(`${parent}${String(n).padStart(3, '0')}`)) n += 1;
+      if (!f.code.value || f.code.dataset.suggested === 'yes') {
+        f.code.value = `${parent}${String(n).padStart(3, '0')}`;
+        f.code.dataset.suggested = 'yes';
+      }
+    } catch {
+      // a suggestion only; the editor types the codes
+    }
+  }
+
+  function newProperties() {
+    const f = newForm.elements;
+    const v = (name) => f[name]?.value.trim() ?? '';
+    if (ed.target.kind === 'unit') return { code: v('code'), level: 'grid', name: v('name'), parent_code: v('parent_code'), properties: {} };
+    return { code: v('code'), name: v('name'), managing_code: v('managing_code'), status: v('status'), reason: v('reason'), properties: {} };
+  }
+
+  // ---- saving ------------------------------------------------------------
+  async function save({ over = null } = {}) {
+    const t = ed.target;
+    if (!t || ed.phase !== 'editing') return;
+    if (Date.now() < ed.retryUntil) return;
+    const g = geometry();
+    if (g.coordinates.length === 0) {
+      say('error', 'There is no polygon to save.');
+      return;
+    }
+    let props;
+    if (t.isNew) {
+      props = newProperties();
+      if (!props.code) {
+        say('error', 'Give the new boundary a code first.');
+        newForm.elements.code.focus();
+        return;
+      }
+      t.code = props.code;
+    } else {
+      props = Object.fromEntries(writable[t.kind].filter((k) => k in t.feature.properties).map((k) => [k, t.feature.properties[k]]));
+    }
+    const collection = t.kind === 'unit' ? 'units' : 'enclaves';
+    const headers = { 'Content-Type': 'application/geo+json', Accept: 'application/geo+json, application/problem+json', ...authHeaders() };
+    if (!t.isNew) headers['If-Match'] = over ?? t.etag;
+    ed.phase = 'saving';
+    say('info', `Saving ${t.code} …`);
+    render();
+    let res;
+    let body;
+    try {
+      res = await fetch(api(t.isNew ? `v1/${collection}` : `v1/${collection}/${encodeURIComponent(t.code)}`), {
+        method: t.isNew ? 'POST' : 'PUT', headers, body: JSON.stringify({ type: 'Feature', id: t.code, geometry: g, properties: props }) });
+      body = await res.json().catch(() => null);
+    } catch (err) {
+      ed.phase = 'editing';
+      say('error', `Not saved: cannot reach the server (${err.message}). Your changes are still here; try again.`);
+      render();
+      return;
+    }
+    ed.phase = 'editing';
+    if (res.ok) {
+      const warnings = body.warnings ?? [];
+      const created = t.isNew;
+      try {
+        edit(t.kind, body, res.headers.get('ETag'));
+      } catch (err) {
+        reset();
+        say('error', `Saved, but the saved boundary cannot be shown for editing: ${err.message}`);
+        reloadTiles();
+        return;
+      }
+      showWarnings(warnings);
+      say('ok', `${created ? 'Created' : 'Saved'} ${t.code} as version ${body.properties.version}${warnings.length ? ` with ${warnings.length} warning${warnings.length > 1 ? 's' : ''} (below)` : ''}. The map is reloading its tiles.`);
+      reloadTiles();
+      return;
+    }
+    failed(res, body);
+    render();
+  }
+
+  function failed(res, body) {
+    const t = ed.target;
+    const detail = body?.detail ?? body?.title ?? `HTTP ${res.status}`;
+    switch (res.status) {
+      case 401:
+        say('error', `Not saved: the server did not accept the token (${detail}). Enter a valid editor token above and save again.`);
+        tokenInput.focus();
+        return;
+      case 403:
+        say('error', `Not saved: this token may not edit ${t.code} (${detail}). It takes an editor token whose scope covers it; ask an administrator.`);
+        return;
+      case 429: {
+        const secs = Math.max(1, parseInt(res.headers.get('Retry-After') ?? '1', 10) || 1);
+        ed.retryUntil = Date.now() + secs * 1000;
+        say('error', `Not saved: too many saves in a short time. Wait ${secs} s, then save again; your changes are still here.`);
+        setTimeout(() => { ed.retryUntil = 0; render(); }, secs * 1000);
+        return;
+      }
+      case 412:
+      case 409:
+        if (body?.current) {
+          showConflict(res, body);
+          return;
+        }
+        say('error', res.status === 412
+          ? `Not saved: ${t.code} has been retired or deleted meanwhile (${detail}).`
+          : `Not saved: ${detail}`);
+        return;
+      default:
+        say('error', `Not saved: ${problemText(res, body)}`, locationIn(body?.detail));
+    }
+  }
+
+  // showConflict draws the version that won and offers to continue from it.
+  function showConflict(res, body) {
+    const cur = body.current;
+    const p = cur.properties ?? {};
+    const when = p.valid_from ? new Date(p.valid_from).toLocaleString() : 'unknown time';
+    const theirEtag = res.headers.get('ETag') ?? `"v${p.version}"`;
+    showTheirs(cur);
+    const box = $('edit-conflict');
+    const reloadBtn = el('button', { type: 'button', id: 'edit-reload-theirs', class: 'primary' }, '载入对方版本 Reload theirs');
+    const overBtn = el('button', { type: 'button', id: 'edit-save-over' }, '仍保存我的 Save mine over theirs');
+    reloadBtn.addEventListener('click', () => {
+      try {
+        edit(ed.target.kind, cur, theirEtag);
+        say('info', `Loaded version ${p.version} of ${p.code} (theirs); your changes were dropped.`);
+      } catch (err) {
+        say('error', err.message);
+      }
+    });
+    overBtn.addEventListener('click', () => save({ over: theirEtag }));
+    box.replaceChildren(
+      el('p', {}, el('strong', {}, res.status === 412 ? '⚠ Someone else saved this boundary meanwhile' : `⚠ ${body.detail ?? 'conflict'}`)),
+      dl([['their version', `v${p.version}`], ['saved by', p.created_by || 'unknown'], ['saved at', when],
+        ['you edited', res.status === 412 ? `v${String(ed.target.etag).replace(/\D/g, '')}` : '—']]),
+      el('p', { class: 'small' }, 'Their boundary is the dashed orange outline; yours is still in blue, unsaved.'),
+      el('p', { class: 'edit-row' }, reloadBtn, overBtn));
+    box.hidden = false;
+    say('error', `Not saved: ${p.code} is at version ${p.version} now.`);
+  }
+
+  function showTheirs(feature) {
+    map.getSource('edit-theirs')?.setData(feature ? { type: 'FeatureCollection', features: [feature] } : empty());
+    if (!feature) {
+      $('edit-conflict').hidden = true;
+      $('edit-conflict').replaceChildren();
+    }
+  }
+
+  function showWarnings(warnings) {
+    const box = $('edit-warnings');
+    const ul = box.querySelector('ul');
+    ul.replaceChildren();
+    const points = [];
+    warnings.forEach((w, i) => {
+      const loc = w.location;
+      if (loc) points.push({ type: 'Feature', id: i, geometry: { type: 'Point', coordinates: loc }, properties: { i, focus: false } });
+      const btn = el('button', { type: 'button', class: 'edit-warning', 'data-kind': w.kind }, el('span', { class: 'badge warn' }, w.kind), ' ', w.message);
+      if (loc) btn.addEventListener('click', () => focusOn(loc, i));
+      else btn.disabled = true;
+      ul.append(el('li', {}, btn));
+    });
+    ed.spots = points;
+    map.getSource('edit-issues')?.setData({ type: 'FeatureCollection', features: points });
+    box.hidden = warnings.length === 0;
+  }
+
+  // focusOn flies to a spot (warning number index, or an error's) and rings it.
+  function focusOn(loc, index = -1) {
+    const features = ed.spots.map((f) => ({ ...f, properties: { ...f.properties, focus: f.properties.i === index } }));
+    if (index < 0) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: loc }, properties: { i: -1, focus: true } });
+    map.getSource('edit-issues')?.setData({ type: 'FeatureCollection', features });
+    map.flyTo({ center: loc, zoom: Math.max(map.getZoom(), 16), duration: 600 });
+    document.querySelectorAll('.edit-warning').forEach((b, i) => b.classList.toggle('focused', i === index));
+  }
+
+  function fitTo(g) {
+    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const poly of g.type === 'Polygon' ? [g.coordinates] : g.coordinates) {
+      for (const [x, y] of poly[0]) { w = Math.min(w, x); s = Math.min(s, y); e = Math.max(e, x); n = Math.max(n, y); }
+    }
+    if (w <= e) map.fitBounds([[w, s], [e, n]], { padding: 90, maxZoom: 17, duration: 500 });
+  }
+
+  // ---- rendering -----------------------------------------------------------
+  function render() {
+    const on = ed.phase !== 'off';
+    section.hidden = !on;
+    toggle.textContent = on ? '✕ 退出编辑 Exit edit' : '✎ 编辑 Edit';
+    $('edit-pick').hidden = !(ed.phase === 'idle' || ed.phase === 'loading');
+    newForm.hidden = !(ed.target?.isNew && ['drawing', 'editing', 'saving'].includes(ed.phase));
+    $('edit-target').hidden = !ed.target || !['drawing', 'editing', 'saving'].includes(ed.phase);
+    renderToken();
+    renderTarget();
+    hint.hidden = !['drawing', 'editing'].includes(ed.phase);
+    hint.textContent = ed.phase === 'drawing'
+      ? 'Click to add vertices · click the first vertex or press Enter to close · Esc cancels'
+      : 'Drag a vertex to move it · drag a midpoint to add one · right-click a vertex to delete it';
+  }
+
+  function renderToken() {
+    const set = Boolean(authHeaders().Authorization);
+    $('edit-token-state').textContent = set
+      ? 'A token is set for this tab (kept in sessionStorage). Enter another to replace it, or an empty one to forget it.'
+      : 'Saving needs an editor token (gridmap token create --role editor …).';
+    tokenInput.placeholder = set ? '•••••••• (set)' : 'editor token';
+  }
+
+  function renderTarget() {
+    const t = ed.target;
+    if (!t) return;
+    const p = t.feature?.properties ?? {};
+    const what = t.kind === 'enclave' ? '飞地 enclave' : `${levelNames[p.level] ?? '网格'} ${p.level ?? 'grid'}`;
+    $('edit-title').hidden = t.isNew; // the form above names it
+    $('edit-title').replaceChildren(el('strong', {}, p.name ?? t.code), ` · ${what} · ${t.code} · `,
+      el('span', { class: 'badge', id: 'edit-version' }, `v${p.version}`));
+    const parts = ed.holes.length;
+    $('edit-help').textContent = ed.phase === 'drawing'
+      ? 'Draw the polygon on the map; then save.'
+      : `Drag the white vertices; drag a light-blue midpoint to add a vertex; right-click a vertex to delete it.${
+        parts > 1 ? ` This boundary has ${parts} parts: click one to edit it.` : ''}`;
+    const changed = dirty();
+    saveBtn.disabled = ed.phase !== 'editing' || !changed || Date.now() < ed.retryUntil;
+    discardBtn.disabled = ed.phase === 'saving';
+    saveBtn.textContent = ed.phase === 'saving' ? '保存中 Saving…' : (t.isNew ? '创建 Create' : '保存 Save');
+    $('edit-target').dataset.dirty = String(changed);
+  }
+
+  function say(kind, text, loc = null) {
+    const box = $('edit-message');
+    box.className = kind ? `edit-msg ${kind}` : '';
+    box.replaceChildren(text);
+    if (loc) {
+      const btn = el('button', { type: 'button', class: 'linklike' }, 'show where');
+      btn.addEventListener('click', () => focusOn(loc));
+      box.append(' ', btn);
+    }
+  }
+
+  function dl(rows) {
+    const d = el('dl');
+    for (const [k, v] of rows) d.append(el('dt', {}, k), el('dd', {}, String(v)));
+    return d;
+  }
+
+  async function getJSON(path) {
+    const res = await fetch(api(path), { headers: { Accept: 'application/json', ...authHeaders() } });
+    if (!res.ok) throw new Error(`${path}: ${res.status}`);
+    return res.json();
+  }
+
+  render();
+  return {
+    busy: () => ['drawing', 'editing', 'saving'].includes(ed.phase),
+    // For the browser test and operators' consoles.
+    get phase() { return ed.phase; },
+    get target() { return ed.target && { ...ed.target }; },
+    geometry,
+    draw,
+  };
+}
+
+function empty() {
+  return { type: 'FeatureCollection', features: [] };
+}
+
+function problemText(res, body) {
+  if (!body) return `HTTP ${res.status}`;
+  return [body.title, body.detail, body.field ? `(field ${body.field})` : ''].filter(Boolean).join(': ').replace(/: \(/, ' (');
+}
+
+// locationIn finds "at LNG,LAT" in a problem's detail (an invalid boundary
+// names the spot of the self-intersection).
+function locationIn(detail) {
+  const m = /at (-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)/.exec(detail ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
