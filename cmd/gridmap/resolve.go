@@ -83,16 +83,15 @@ func resolveCSV(ctx context.Context, svc *geo.Service, q geo.ResolveQuery, in io
 			continue // a header line
 		}
 		row := []string{id, field(rec, 0), field(rec, 1)}
+		var res geo.Resolution
 		if perr == nil {
 			q.Point = p
-			res, err := svc.Resolve(ctx, q)
-			perr = err
-			row = append(row, resultColumns(&res)...)
+			res, perr = svc.Resolve(ctx, q)
 		}
 		if perr != nil {
 			row = append(row, "", "", "", "", "", "", "", "", perr.Error())
 		} else {
-			row = append(row, "")
+			row = append(append(row, resultColumns(&res)...), "")
 		}
 		if err := w.Write(row); err != nil {
 			return err
@@ -165,6 +164,9 @@ func resolveGeoJSON(ctx context.Context, svc *geo.Service, q geo.ResolveQuery, i
 			if res, err := svc.Resolve(ctx, q); err != nil {
 				line["error"] = err.Error()
 			} else {
+				if res.Conflicts == nil {
+					res.Conflicts = []geo.LevelRef{} // a list, never null, as the API sends it
+				}
 				line["result"] = res
 			}
 		}

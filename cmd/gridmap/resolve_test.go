@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres/pgtest"
+)
+
+func TestResolveCommand(t *testing.T) {
+	db := pgtest.OpenDemo(t)
+	ctx := context.Background()
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("CSV", func(t *testing.T) {
+		in := "lng,lat,id\n117.15,39.11,a\n39.1,117.2,swapped\nfoo,bar,bad\n100,20\n"
+		var out bytes.Buffer
+		if err := resolveCSV(ctx, svc, geo.ResolveQuery{}, strings.NewReader(in), &out); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&out).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 5 {
+			t.Fatalf("%d rows, want a header and 4: %v", len(rows), rows)
+		}
+		for i, r := range rows {
+			if len(r) != 12 {
+				t.Errorf("row %d has %d columns, want 12: %v", i, len(r), r)
+			}
+		}
+		want := []struct{ id, status, errPart string }{
+			{"a", "managed", ""}, {"swapped", "", "swapped"}, {"bad", "", "numbers"}, {"5", "outside", ""},
+		}
+		for i, w := range want {
+			r := rows[i+1]
+			if r[0] != w.id || r[3] != w.status || !strings.Contains(r[11], w.errPart) {
+				t.Errorf("row %d: %v, want id %s status %q error containing %q", i+1, r, w.id, w.status, w.errPart)
+			}
+		}
+		if rows[1][8] != "120104" {
+			t.Errorf("117.15,39.11 lies in 南开区, got district %q", rows[1][8])
+		}
+	})
+	t.Run("GeoJSON", func(t *testing.T) {
+		in := `{"type":"FeatureCollection","features":[
+			{"type":"Feature","id":"x","properties":{"k":1},"geometry":{"type":"Point","coordinates":[117.15,39.11]}},
+			{"type":"Feature","id":"y","properties":{},"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]}}]}`
+		var out bytes.Buffer
+		if err := resolveGeoJSON(ctx, svc, geo.ResolveQuery{}, strings.NewReader(in), &out); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("%d lines: %s", len(lines), out.String())
+		}
+		var first, second map[string]any
+		json.Unmarshal([]byte(lines[0]), &first)
+		json.Unmarshal([]byte(lines[1]), &second)
+		res, _ := first["result"].(map[string]any)
+		if first["id"] != "x" || res["status"] != "managed" || res["conflicts"] == nil {
+			t.Errorf("first: %s", lines[0])
+		}
+		if second["error"] == nil {
+			t.Errorf("a LineString must give an error: %s", lines[1])
+		}
+	})
+}
