@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,7 +14,6 @@ import (
 
 	"gridmap/geo"
 	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
 )
 
 // The API tests run against a real PostGIS holding the demo city, built once
@@ -33,11 +31,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
-	svc := geo.NewService(db, db)
-	if err := svc.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db, svc := openDemoService(t)
 	h := New(Deps{Units: db, Resolver: svc, CORSOrigins: []string{"*"},
 		Ready: func(ctx context.Context) error { return svc.Ready() }})
 	srv := httptest.NewServer(h)
@@ -62,20 +56,11 @@ func (r response) json(t *testing.T) map[string]any {
 
 func (ts *testServer) do(t *testing.T, method, path string, body []byte) response {
 	t.Helper()
-	req, err := http.NewRequest(method, ts.srv.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var h []string
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		h = []string{"Content-Type", "application/json"}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return request(t, method, ts.srv.URL+path, body, h...)
 }
 
 func names(t *testing.T, fc map[string]any) []string {

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -77,40 +75,16 @@ func (s *editServer) token(t *testing.T, role geo.Role, scope, name string) stri
 
 func (s *editServer) tokenUntil(t *testing.T, role geo.Role, scope, name string, exp time.Time) string {
 	t.Helper()
-	secret, hash := geo.NewTokenSecret()
-	if _, err := s.db.CreateToken(context.Background(), geo.Token{Name: name, Role: role, Scope: scope,
-		CreatedBy: "test", ExpiresAt: exp}, hash); err != nil {
-		t.Fatal(err)
-	}
-	return secret
+	return createToken(t, s.db, role, scope, name, exp)
 }
 
 // req sends a request with an optional bearer token and extra headers
 // given as name, value pairs.
 func (s *editServer) req(t *testing.T, method, path, token string, body []byte, headers ...string) response {
 	t.Helper()
-	var rd io.Reader
+	h := authHeader(token)
 	if body != nil {
-		rd = bytes.NewReader(body)
+		h = append(h, "Content-Type", "application/geo+json")
 	}
-	req, err := http.NewRequest(method, s.srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/geo+json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return request(t, method, s.srv.URL+path, body, append(h, headers...)...)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
@@ -25,31 +26,69 @@ func (h *handlers) editRoutes(v1 *gin.RouterGroup) {
 	v1.DELETE("/enclaves/:code", edit, h.retireEnclave)
 }
 
-func (h *handlers) createUnit(c *gin.Context) {
+// boundaryKind is what the create, PUT and DELETE handlers need to know
+// about one kind of boundary (a unit, an enclave); the flow is the same.
+type boundaryKind[T any] struct {
+	path    string                                 // collection path, for Location
+	target  func(*gin.Context) (string, int, bool) // code and If-Match of a PUT or DELETE; on failure it has answered
+	current currentFunc
+	decode  func(f *geojson.Feature, mp orb.MultiPolygon, pathCode string) (T, error)
+	code    func(*T) string // the boundary's code
+	version func(*T) int
+	scope   func(*T) string // the code the caller's scope must cover to write it
+	feature func(*T) *geojson.Feature
+	create  func(geo.BoundaryEditor, context.Context, string, T) (geo.EditResult[T], error)
+	edit    func(geo.BoundaryEditor, context.Context, string, T, int) (geo.EditResult[T], error)
+	retire  func(geo.BoundaryEditor, context.Context, string, string, int) (T, error)
+}
+
+func (h *handlers) unitKind() boundaryKind[geo.Unit] {
+	return boundaryKind[geo.Unit]{
+		path:    "/v1/units/",
+		target:  func(c *gin.Context) (string, int, bool) { return h.editTarget(c, h.currentUnit) },
+		current: h.currentUnit,
+		decode:  unitFromFeature,
+		code:    func(u *geo.Unit) string { return u.Code },
+		version: func(u *geo.Unit) int { return u.Version },
+		// A unit's code is its own scope. On PUT it is the URL's, which
+		// editTarget has already checked, so checking it again changes nothing.
+		scope:   func(u *geo.Unit) string { return u.Code },
+		feature: unitFeature,
+		create:  geo.BoundaryEditor.CreateUnit,
+		edit:    geo.BoundaryEditor.EditUnit,
+		retire:  geo.BoundaryEditor.RetireUnit,
+	}
+}
+
+func (h *handlers) createUnit(c *gin.Context) { createBoundary(h, c, h.unitKind()) }
+func (h *handlers) putUnit(c *gin.Context)    { putBoundary(h, c, h.unitKind()) }
+func (h *handlers) retireUnit(c *gin.Context) { retireBoundary(h, c, h.unitKind()) }
+
+func createBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 	f, mp, err := readFeature(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	u, err := unitFromFeature(f, mp, "")
+	v, err := k.decode(f, mp, "")
 	if err == nil {
-		err = authorize(c, geo.PermEditBoundaries, u.Code)
+		err = authorize(c, geo.PermEditBoundaries, k.scope(&v))
 	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	res, err := h.deps.Editor.CreateUnit(c.Request.Context(), actor(c), u)
+	res, err := k.create(h.deps.Editor, c.Request.Context(), actor(c), v)
 	if err != nil {
-		h.failEdit(c, err, h.currentUnit, u.Code)
+		h.failEdit(c, err, k.current, k.code(&v))
 		return
 	}
-	c.Header("Location", "/v1/units/"+u.Code)
-	writeEdited(c, http.StatusCreated, res.Version.Version, editedFeature(unitFeature(&res.Version), res.Warnings))
+	c.Header("Location", k.path+k.code(&v))
+	writeEdited(c, http.StatusCreated, k.version(&res.Version), editedFeature(k.feature(&res.Version), res.Warnings))
 }
 
-func (h *handlers) putUnit(c *gin.Context) {
-	code, ifVersion, ok := h.editTarget(c, h.currentUnit)
+func putBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
+	code, ifVersion, ok := k.target(c)
 	if !ok {
 		return
 	}
@@ -58,30 +97,33 @@ func (h *handlers) putUnit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := unitFromFeature(f, mp, code)
+	v, err := k.decode(f, mp, code)
+	if err == nil {
+		err = authorize(c, geo.PermEditBoundaries, k.scope(&v))
+	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	res, err := h.deps.Editor.EditUnit(c.Request.Context(), actor(c), u, ifVersion)
+	res, err := k.edit(h.deps.Editor, c.Request.Context(), actor(c), v, ifVersion)
 	if err != nil {
-		h.failEdit(c, err, h.currentUnit, code)
+		h.failEdit(c, err, k.current, code)
 		return
 	}
-	writeEdited(c, http.StatusOK, res.Version.Version, editedFeature(unitFeature(&res.Version), res.Warnings))
+	writeEdited(c, http.StatusOK, k.version(&res.Version), editedFeature(k.feature(&res.Version), res.Warnings))
 }
 
-func (h *handlers) retireUnit(c *gin.Context) {
-	code, ifVersion, ok := h.editTarget(c, h.currentUnit)
+func retireBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
+	code, ifVersion, ok := k.target(c)
 	if !ok {
 		return
 	}
-	u, err := h.deps.Editor.RetireUnit(c.Request.Context(), actor(c), code, ifVersion)
+	v, err := k.retire(h.deps.Editor, c.Request.Context(), actor(c), code, ifVersion)
 	if err != nil {
-		h.failEdit(c, err, h.currentUnit, code)
+		h.failEdit(c, err, k.current, code)
 		return
 	}
-	writeGeoJSON(c, unitFeature(&u))
+	writeGeoJSON(c, k.feature(&v))
 }
 
 // editTarget reads and checks what every PUT and DELETE of a unit needs:

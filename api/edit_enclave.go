@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,67 +15,25 @@ import (
 
 var zeroTime time.Time
 
-func (h *handlers) createEnclave(c *gin.Context) {
-	f, mp, err := readFeature(c)
-	if err != nil {
-		fail(c, err)
-		return
+func (h *handlers) enclaveKind() boundaryKind[geo.Enclave] {
+	return boundaryKind[geo.Enclave]{
+		path:    "/v1/enclaves/",
+		target:  h.enclaveTarget,
+		current: h.currentEnclave,
+		decode:  enclaveFromFeature,
+		code:    func(e *geo.Enclave) string { return e.Code },
+		version: func(e *geo.Enclave) int { return e.Version },
+		scope:   func(e *geo.Enclave) string { return e.ManagingCode },
+		feature: enclaveFeature,
+		create:  geo.BoundaryEditor.CreateEnclave,
+		edit:    geo.BoundaryEditor.EditEnclave,
+		retire:  geo.BoundaryEditor.RetireEnclave,
 	}
-	e, err := enclaveFromFeature(f, mp, "")
-	if err == nil {
-		err = authorize(c, geo.PermEditBoundaries, e.ManagingCode)
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	res, err := h.deps.Editor.CreateEnclave(c.Request.Context(), actor(c), e)
-	if err != nil {
-		h.failEdit(c, err, h.currentEnclave, e.Code)
-		return
-	}
-	c.Header("Location", "/v1/enclaves/"+e.Code)
-	writeEdited(c, http.StatusCreated, res.Version.Version, editedFeature(enclaveFeature(&res.Version), res.Warnings))
 }
 
-func (h *handlers) putEnclave(c *gin.Context) {
-	code, ifVersion, ok := h.enclaveTarget(c)
-	if !ok {
-		return
-	}
-	f, mp, err := readFeature(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	e, err := enclaveFromFeature(f, mp, code)
-	if err == nil {
-		err = authorize(c, geo.PermEditBoundaries, e.ManagingCode)
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	res, err := h.deps.Editor.EditEnclave(c.Request.Context(), actor(c), e, ifVersion)
-	if err != nil {
-		h.failEdit(c, err, h.currentEnclave, code)
-		return
-	}
-	writeEdited(c, http.StatusOK, res.Version.Version, editedFeature(enclaveFeature(&res.Version), res.Warnings))
-}
-
-func (h *handlers) retireEnclave(c *gin.Context) {
-	code, ifVersion, ok := h.enclaveTarget(c)
-	if !ok {
-		return
-	}
-	e, err := h.deps.Editor.RetireEnclave(c.Request.Context(), actor(c), code, ifVersion)
-	if err != nil {
-		h.failEdit(c, err, h.currentEnclave, code)
-		return
-	}
-	writeGeoJSON(c, enclaveFeature(&e))
-}
+func (h *handlers) createEnclave(c *gin.Context) { createBoundary(h, c, h.enclaveKind()) }
+func (h *handlers) putEnclave(c *gin.Context)    { putBoundary(h, c, h.enclaveKind()) }
+func (h *handlers) retireEnclave(c *gin.Context) { retireBoundary(h, c, h.enclaveKind()) }
 
 // enclaveTarget checks that the caller's scope covers the enclave's current
 // managing unit and reads the version revised. The check holds for the

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,8 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +57,7 @@ func waitResolve(t *testing.T, base string, p orb.Point, ok func(geo.Resolution)
 // process (the real binary) sharing the database.
 func TestEditsReachEveryProcess(t *testing.T) {
 	s := newEditServer(t, nil)
-	other := startServe(t, buildGridmap(t), s.db.URL())
+	other := startServe(t, gridmapBinary(t), s.db.URL())
 	ed := s.token(t, geo.RoleEditor, "", "改名的人")
 
 	u, err := s.db.GetUnit(context.Background(), gridA, zeroTime)
@@ -135,63 +132,12 @@ func getTile(t *testing.T, url string) tileResp {
 	return tileResp{resp.Header.Get("ETag"), b}
 }
 
-// buildGridmap builds the gridmap binary once per test run.
-func buildGridmap(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gridmap")
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	cmd := exec.Command(gobin, "build", "-o", bin, "gridmap/cmd/gridmap")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build gridmap: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startServe runs "gridmap serve" on a free port against url and returns
 // its base URL once it is ready; it is stopped when the test ends.
 func startServe(t *testing.T, bin, url string) string {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--database-url", url, "--addr", "127.0.0.1:0", "--demo=false")
 	cmd.Env = append(os.Environ(), "GRIDMAP_LOG_LEVEL=info")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "gridmap serving" {
-				addr <- line.Addr
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		base := "http://" + strings.Replace(a, "[::]", "127.0.0.1", 1)
-		return base
-	case <-time.After(60 * time.Second):
-		t.Fatal("gridmap serve did not start within 60 s")
-	}
-	return ""
+	a := startProcess(t, cmd, cmd.StderrPipe, servingAddr, 20*time.Second, 60*time.Second, "gridmap serve")
+	return "http://" + strings.Replace(a, "[::]", "127.0.0.1", 1)
 }

@@ -1,16 +1,13 @@
 package api
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -29,68 +26,15 @@ import (
 // These tests run the real binary as a separate process: durability is a
 // property of the process and the database, not of a handler.
 
-var reportBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// reportBinary builds gridmap once per test run.
-func reportBinary(t *testing.T) string {
-	t.Helper()
-	reportBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "gridmap-bin-")
-		if err != nil {
-			reportBin.err = err
-			return
-		}
-		reportBin.path = filepath.Join(dir, "gridmap")
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		if out, err := exec.Command(gobin, "build", "-o", reportBin.path, "gridmap/cmd/gridmap").CombinedOutput(); err != nil {
-			reportBin.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if reportBin.err != nil {
-		t.Fatal(reportBin.err)
-	}
-	return reportBin.path
-}
-
 // serveProcess runs "gridmap serve" against url and returns the process and
 // its base URL once it answers.
 func serveProcess(t *testing.T, url string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(reportBinary(t), "serve", "--database-url", url, "--addr", "127.0.0.1:0",
+	cmd := exec.Command(gridmapBinary(t), "serve", "--database-url", url, "--addr", "127.0.0.1:0",
 		"--write-rate", "0", "--write-rate-addr", "0", "--escalate-every", "0")
 	cmd.Env = append(os.Environ(), "GRIDMAP_LOG_LEVEL=info")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "gridmap serving" {
-				addr <- line.Addr
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return cmd, "http://" + a
-	case <-time.After(90 * time.Second):
-		t.Fatal("gridmap serve did not start")
-	}
-	return nil, ""
+	addr := startProcess(t, cmd, cmd.StderrPipe, servingAddr, 0, 90*time.Second, "gridmap serve")
+	return cmd, "http://" + addr
 }
 
 // reporterToken migrates the database at url and makes a reporter token.
@@ -101,12 +45,7 @@ func reporterToken(t *testing.T, url string) (*postgres.DB, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	secret, hash := geo.NewTokenSecret()
-	if _, err := db.CreateToken(context.Background(), geo.Token{Name: "e2e", Role: geo.RoleReporter, CreatedBy: "test",
-		ExpiresAt: time.Now().Add(time.Hour)}, hash); err != nil {
-		t.Fatal(err)
-	}
-	return db, secret
+	return db, createToken(t, db, geo.RoleReporter, "", "e2e", time.Now().Add(time.Hour))
 }
 
 func postReport(base, token, id string, p orb.Point) (*http.Response, error) {

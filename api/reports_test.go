@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -19,7 +17,6 @@ import (
 	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
 )
 
 // reportServer serves a demo city with reports, patrols and tokens wired in.
@@ -32,22 +29,13 @@ type reportServer struct {
 
 func newReportServer(t *testing.T) *reportServer {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
-	svc := geo.NewService(db, db)
-	if err := svc.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db, svc := openDemoService(t)
 	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Policy: geo.DefaultPolicy(),
 		Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Second}})
 	s := &reportServer{db: db, srv: httptest.NewServer(h)}
 	t.Cleanup(s.srv.Close)
 	tok := func(role geo.Role, scope, name string) string {
-		secret, hash := geo.NewTokenSecret()
-		if _, err := db.CreateToken(context.Background(), geo.Token{Name: name, Role: role, Scope: scope,
-			CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}, hash); err != nil {
-			t.Fatal(err)
-		}
-		return secret
+		return createToken(t, db, role, scope, name, time.Now().Add(time.Hour))
 	}
 	s.admin, s.reporter = tok(geo.RoleAdmin, "", "admin"), tok(geo.RoleReporter, "", "王伟")
 	s.viewer, s.outsider = tok(geo.RoleViewer, "", "大屏"), tok(geo.RoleReporter, demo.DongliCode, "东丽网格员")
@@ -56,25 +44,7 @@ func newReportServer(t *testing.T) *reportServer {
 
 func (s *reportServer) send(t *testing.T, method, path, token string, body []byte) response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return request(t, method, s.srv.URL+path, body, append([]string{"Content-Type", "application/json"}, authHeader(token)...)...)
 }
 
 func (s *reportServer) stored(t *testing.T, id string) int {

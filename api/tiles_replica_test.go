@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -108,30 +107,11 @@ func startTileProcess(t *testing.T, dbURL string) string {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestTileServerProcess$")
 	cmd.Env = append(os.Environ(), tileProcessEnv+"="+dbURL)
 	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				addr <- a
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-time.After(60 * time.Second):
-		t.Fatal("the tile process did not start")
-		return ""
-	}
+	addr := startProcess(t, cmd, cmd.StdoutPipe, func(line []byte) (string, bool) {
+		a, ok := strings.CutPrefix(string(line), "listening ")
+		return a, ok
+	}, 0, 60*time.Second, "the tile process")
+	return "http://" + addr
 }
 
 // TestTileServerProcess is the server process of the test above, wired as

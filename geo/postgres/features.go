@@ -83,56 +83,47 @@ func bboxArgs(q geo.VersionQuery) []any {
 
 // QueryUnits returns one page of unit versions and how many match in all.
 func (db *DB) QueryUnits(ctx context.Context, q geo.VersionQuery) (geo.VersionPage[geo.Unit], error) {
-	var p geo.VersionPage[geo.Unit]
 	eq, err := equalsArgs(q, geo.UnitQueryables)
 	if err != nil {
-		return p, err
+		return geo.VersionPage[geo.Unit]{}, err
 	}
 	args := append([]any{nullString(string(q.Level))}, timeArgs(q)...)
 	args = append(append(args, eq...), bboxArgs(q)...)
-	if err := db.Pool.QueryRow(ctx, countUnitsSQL, args...).Scan(&p.Matched); err != nil {
-		return p, fmt.Errorf("count units: %w", translate(err))
-	}
-	rows, err := db.Pool.Query(ctx, queryUnitsSQL, append(args, q.After.Code, q.After.Version, q.Limit+1)...)
-	if err != nil {
-		return p, fmt.Errorf("query units: %w", translate(err))
-	}
-	items, err := pgx.CollectRows(rows, scanUnit)
-	if err != nil {
-		return p, fmt.Errorf("query units: %w", translate(err))
-	}
-	if len(items) > q.Limit {
-		items = items[:q.Limit]
-		last := items[q.Limit-1]
-		p.Next = geo.VersionCursor{Code: last.Code, Version: last.Version}
-	}
-	p.Items = items
-	return p, nil
+	return queryPage(ctx, db, q, "units", countUnitsSQL, queryUnitsSQL, args, scanUnit,
+		func(u geo.Unit) geo.VersionCursor { return geo.VersionCursor{Code: u.Code, Version: u.Version} })
 }
 
 // QueryEnclaves returns one page of enclave versions and how many match in all.
 func (db *DB) QueryEnclaves(ctx context.Context, q geo.VersionQuery) (geo.VersionPage[geo.Enclave], error) {
-	var p geo.VersionPage[geo.Enclave]
 	eq, err := equalsArgs(q, geo.EnclaveQueryables)
 	if err != nil {
-		return p, err
+		return geo.VersionPage[geo.Enclave]{}, err
 	}
 	args := append(append(timeArgs(q), eq...), bboxArgs(q)...)
-	if err := db.Pool.QueryRow(ctx, countEnclavesSQL, args...).Scan(&p.Matched); err != nil {
-		return p, fmt.Errorf("count enclaves: %w", translate(err))
+	return queryPage(ctx, db, q, "enclaves", countEnclavesSQL, queryEnclavesSQL, args, scanEnclave,
+		func(e geo.Enclave) geo.VersionCursor { return geo.VersionCursor{Code: e.Code, Version: e.Version} })
+}
+
+// queryPage counts the versions countSQL matches with args and reads the
+// page querySQL returns with args and the cursor and limit of q. what names
+// them in errors; cursor is where the next page starts after an item.
+func queryPage[T any](ctx context.Context, db *DB, q geo.VersionQuery, what, countSQL, querySQL string, args []any,
+	scan pgx.RowToFunc[T], cursor func(T) geo.VersionCursor) (geo.VersionPage[T], error) {
+	var p geo.VersionPage[T]
+	if err := db.Pool.QueryRow(ctx, countSQL, args...).Scan(&p.Matched); err != nil {
+		return p, fmt.Errorf("count %s: %w", what, translate(err))
 	}
-	rows, err := db.Pool.Query(ctx, queryEnclavesSQL, append(args, q.After.Code, q.After.Version, q.Limit+1)...)
+	rows, err := db.Pool.Query(ctx, querySQL, append(args, q.After.Code, q.After.Version, q.Limit+1)...)
 	if err != nil {
-		return p, fmt.Errorf("query enclaves: %w", translate(err))
+		return p, fmt.Errorf("query %s: %w", what, translate(err))
 	}
-	items, err := pgx.CollectRows(rows, scanEnclave)
+	items, err := pgx.CollectRows(rows, scan)
 	if err != nil {
-		return p, fmt.Errorf("query enclaves: %w", translate(err))
+		return p, fmt.Errorf("query %s: %w", what, translate(err))
 	}
 	if len(items) > q.Limit {
 		items = items[:q.Limit]
-		last := items[q.Limit-1]
-		p.Next = geo.VersionCursor{Code: last.Code, Version: last.Version}
+		p.Next = cursor(items[q.Limit-1])
 	}
 	p.Items = items
 	return p, nil

@@ -1,0 +1,170 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/geo/postgres"
+	"gridmap/geo/postgres/pgtest"
+)
+
+// Helpers shared by the tests of this package: HTTP requests and processes.
+
+// request sends method url with body (none when nil) and returns the whole
+// answer. headers are name, value pairs, set in order.
+func request(t *testing.T, method, url string, body []byte, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// authHeader is the Authorization header of token as a name, value pair; none
+// when token is "".
+func authHeader(token string) []string {
+	if token == "" {
+		return nil
+	}
+	return []string{"Authorization", "Bearer " + token}
+}
+
+// openDemoService opens a demo city and a resolver loaded from it.
+func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
+	t.Helper()
+	db := pgtest.OpenDemo(t)
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db, svc
+}
+
+// createToken stores a token of db and returns its secret.
+func createToken(t *testing.T, db *postgres.DB, role geo.Role, scope, name string, exp time.Time) string {
+	t.Helper()
+	secret, hash := geo.NewTokenSecret()
+	if _, err := db.CreateToken(context.Background(), geo.Token{Name: name, Role: role, Scope: scope,
+		CreatedBy: "test", ExpiresAt: exp}, hash); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+var gridmapBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// gridmapBinary builds gridmap once per test run.
+func gridmapBinary(t *testing.T) string {
+	t.Helper()
+	gridmapBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "gridmap-bin-")
+		if err != nil {
+			gridmapBin.err = err
+			return
+		}
+		gridmapBin.path = filepath.Join(dir, "gridmap")
+		gobin, err := exec.LookPath("go")
+		if err != nil {
+			gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		if out, err := exec.Command(gobin, "build", "-o", gridmapBin.path, "gridmap/cmd/gridmap").CombinedOutput(); err != nil {
+			gridmapBin.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if gridmapBin.err != nil {
+		t.Fatal(gridmapBin.err)
+	}
+	return gridmapBin.path
+}
+
+// startProcess starts cmd and returns the address it listens on, once
+// addrOf finds it in a line cmd writes to pipe (cmd.StdoutPipe or
+// cmd.StderrPipe). When the test ends the process is interrupted and given
+// grace to stop before it is killed; with grace 0 it is killed at once. If
+// no address comes within wait, the test fails: what did not start.
+func startProcess(t *testing.T, cmd *exec.Cmd, pipe func() (io.ReadCloser, error), addrOf func(line []byte) (string, bool),
+	grace, wait time.Duration, what string) string {
+	t.Helper()
+	out, err := pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if grace == 0 {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			return
+		}
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(grace):
+			_ = cmd.Process.Kill()
+		}
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if a, ok := addrOf(sc.Bytes()); ok {
+				addr <- a
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return a
+	case <-time.After(wait):
+		t.Fatalf("%s did not start within %s", what, wait)
+		return ""
+	}
+}
+
+// servingAddr reads the address from the log line of "gridmap serve" that
+// says it is serving.
+func servingAddr(line []byte) (string, bool) {
+	var l struct {
+		Msg  string `json:"msg"`
+		Addr string `json:"addr"`
+	}
+	if json.Unmarshal(line, &l) == nil && l.Msg == "gridmap serving" {
+		return l.Addr, true
+	}
+	return "", false
+}
