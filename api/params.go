@@ -11,22 +11,8 @@ import (
 	"gridmap/geo"
 )
 
-// parseAt reads an optional point in time: RFC 3339, or a date meaning its
-// start in UTC+8 (China Standard Time, where the users are).
-func parseAt(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, chinaTime); err == nil {
-		return t, nil
-	}
-	return time.Time{}, geo.Invalid(field, "%q is not a time; use RFC 3339 (2026-03-01T08:00:00+08:00) or a date (2026-03-01)", clip(s))
-}
-
-var chinaTime = time.FixedZone("CST", 8*3600)
+// parseAt reads an optional point in time (see geo.ParseTime).
+func parseAt(field, s string) (time.Time, error) { return geo.ParseTime(field, s) }
 
 // parseBBox reads "minLng,minLat,maxLng,maxLat" in WGS84 degrees.
 func parseBBox(field, s string) (*orb.Bound, error) {
@@ -75,11 +61,5 @@ func parseCode(field, s string) (string, error) {
 	return s, nil
 }
 
-// clip shortens echoed input so an error never carries a huge payload back.
-func clip(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "…"
-}
+// clip shortens echoed input (see geo.Clip).
+func clip(s string) string { return geo.Clip(s) }

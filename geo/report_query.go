@@ -7,10 +7,6 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// ChinaTime is UTC+8, where the users are: days of statistics and patrol
-// coverage are China Standard Time days.
-var ChinaTime = time.FixedZone("CST", 8*3600)
-
 // ChinaDay returns the calendar day of t in China Standard Time, as
 // midnight UTC of that date (the form a SQL date takes).
 func ChinaDay(t time.Time) time.Time {

@@ -209,28 +209,12 @@ func parseSeverities(s string) ([]int, error) {
 	return slices.Compact(out), nil
 }
 
-// chinaTime is UTC+8, where a bare date starts.
-var chinaTime = time.FixedZone("CST", 8*3600)
-
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, chinaTime); err == nil {
-		return t, nil
-	}
-	return time.Time{}, geo.Invalid(field, "%q is not a time; use RFC 3339 (2026-03-01T08:00:00+08:00) or a date (2026-03-01)", clip(s))
-}
-
 func parseRange(f *Filter, since, until string) error {
 	var err error
-	if f.Since, err = parseTime(FilterSince, since); err != nil {
+	if f.Since, err = geo.ParseTime(FilterSince, since); err != nil {
 		return err
 	}
-	if f.Until, err = parseTime(FilterUntil, until); err != nil {
+	if f.Until, err = geo.ParseTime(FilterUntil, until); err != nil {
 		return err
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {

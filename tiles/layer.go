@@ -177,11 +177,5 @@ func names(layers []*Layer) []string {
 	return out
 }
 
-// clip shortens echoed input so an error never carries a huge payload back.
-func clip(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "…"
-}
+// clip shortens echoed input (see geo.Clip).
+func clip(s string) string { return geo.Clip(s) }

@@ -88,7 +88,7 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	if t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("CST", 8*3600)); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", s, geo.ChinaTime); err == nil {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("--expires %q: want a lifetime such as 90d or 12h, or a date such as 2027-01-31", s)

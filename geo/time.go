@@ -1,0 +1,28 @@
+package geo
+
+import "time"
+
+// ChinaTime is UTC+8, where the users are: a bare date starts at its
+// midnight here, and days of statistics and patrol coverage are China
+// Standard Time days.
+var ChinaTime = time.FixedZone("CST", 8*3600)
+
+// ParseTime reads an optional point in time sent by a client: RFC 3339, or
+// a date meaning its start in China Standard Time. "" is the zero time.
+// field names the input in the error.
+func ParseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, ChinaTime); err == nil {
+		return t, nil
+	}
+	return time.Time{}, Invalid(field, "%q is not a time; use RFC 3339 (2026-03-01T08:00:00+08:00) or a date (2026-03-01)", Clip(s))
+}
+
+// Clip shortens client input echoed in a message, so an error never carries
+// a huge payload back; it cuts at a character boundary.
+func Clip(s string) string { return clipText(s, 40) }
