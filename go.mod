@@ -1,4 +1,4 @@
-module gridmap
+module github.com/gridmap-dev/gridmap
 
 go 1.26.3
 

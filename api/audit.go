@@ -5,8 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"gridmap/audit"
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/audit"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // getAudit answers GET /v1/audit?unit=: the coverage defects under a unit

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/demo"
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 const (

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"gridmap/demo"
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // gridABody is grid A's feature as GET returns it, with changes applied.

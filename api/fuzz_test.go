@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // FuzzQueryParams feeds hostile strings to the query parameter parsers:

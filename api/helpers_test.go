@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // Helpers shared by the tests of this package: HTTP requests and processes.
@@ -98,7 +98,7 @@ func gridmapBinary(t *testing.T) string {
 		if err != nil {
 			gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 		}
-		if out, err := exec.Command(gobin, "build", "-o", gridmapBin.path, "gridmap/cmd/gridmap").CombinedOutput(); err != nil {
+		if out, err := exec.Command(gobin, "build", "-o", gridmapBin.path, "github.com/gridmap-dev/gridmap/cmd/gridmap").CombinedOutput(); err != nil {
 			gridmapBin.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})

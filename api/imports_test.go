@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/audit"
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/geo/postgres/pgtest"
-	"gridmap/importer"
+	"github.com/gridmap-dev/gridmap/audit"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/importer"
 )
 
 // importServer serves the demo city with imports and the audit enabled.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // OGC API – Features, Part 1 (Core, GeoJSON, OpenAPI 3.0) at /ogc, so GIS

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // linkHref returns the href of the first link with rel, or "".

@@ -8,7 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // parseAt reads an optional point in time (see geo.ParseTime).

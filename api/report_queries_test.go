@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"gridmap/demo"
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func TestReportQueriesOverHTTP(t *testing.T) {

@@ -18,9 +18,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // These tests run the real binary as a separate process: durability is a

@@ -14,9 +14,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // reportServer serves a demo city with reports, patrols and tokens wired in.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/demo"
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func TestResolveAPI(t *testing.T) {

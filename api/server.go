@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"gridmap/geo"
-	"gridmap/tiles"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // Deps is what the API needs from the rest of gridmap.

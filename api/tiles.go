@@ -12,9 +12,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"gridmap/geo"
-	"gridmap/tiles"
-	"gridmap/web"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/tiles"
+	"github.com/gridmap-dev/gridmap/web"
 )
 
 // Vector tiles, their TileJSON, the layer catalog, the MapLibre style and

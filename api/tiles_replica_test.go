@@ -17,9 +17,9 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
-	"gridmap/tiles"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // tileProcessEnv tells the test binary to act as a tile server process.

@@ -16,9 +16,9 @@ import (
 
 	"github.com/paulmach/orb/encoding/mvt"
 
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
-	"gridmap/tiles"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // tileServer is the API with tiles over the demo city.

@@ -7,7 +7,7 @@ import (
 	"math"
 	"sort"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 type districtFeature struct {

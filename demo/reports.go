@@ -11,8 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // The demo city's reports and patrols: a week of hazards, events and patrol

@@ -10,8 +10,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // patrolRingSQL gives a grid's outline and its patrol route: the boundary

@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // apply writes the new versions in the import's transaction and audits the

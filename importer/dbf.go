@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // dbfField is one column of a .dbf table.

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Sentinel errors. File-level problems are returned wrapped in a *geo.Error

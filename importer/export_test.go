@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // TestExportForDesktopGIS writes the demo's grids in every format and

@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb/encoding/wkb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // The GeoPackage 1.3 core tables (OGC 12-128r18, §1.1), as GDAL creates them.

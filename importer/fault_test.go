@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // TestKillMidImport kills an import process (SIGKILL: no deferred cleanup,

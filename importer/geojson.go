@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/text/transform"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // geojsonReader streams the features of a GeoJSON FeatureCollection (or

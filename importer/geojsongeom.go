@@ -6,7 +6,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // decodeGeometry reads a GeoJSON geometry into a multipolygon. Positions

@@ -16,7 +16,7 @@ import (
 
 	"modernc.org/sqlite"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // gpkgReader reads one feature table of a GeoPackage. The file is opened

@@ -3,7 +3,7 @@ package importer
 import (
 	"encoding/binary"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // gpHeader is the header GeoPackage puts before the WKB of every geometry

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // districtsGeoJSON is the real data the round trips start from (the same

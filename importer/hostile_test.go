@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // districtShapefile makes the districts as a shapefile in EPSG:4547 and

@@ -7,7 +7,7 @@ import (
 
 	"github.com/paulmach/orb/encoding/wkb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 var sprintf = fmt.Sprintf

@@ -8,7 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Field mapping turns a feature's attributes into a unit's code, name,

@@ -8,7 +8,7 @@ import (
 	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func gbk(s string) []byte {

@@ -8,8 +8,8 @@ import (
 	"sort"
 	"testing"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // The four districts whose source polygons are invalid (demo/data/README.md).

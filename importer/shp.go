@@ -8,7 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // A reader for the main file of a shapefile (ESRI white paper, 1998),

@@ -12,7 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Feature is one record of a file.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // A strict reader of the polygonal subset of WKB (OGC 06-103r4, ISO

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Coord addresses one tile of the Web Mercator (XYZ, "slippy map") pyramid:

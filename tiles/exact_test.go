@@ -10,7 +10,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/planar"
 
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // The reference statements: the naive ST_AsMVT query on the base tables

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Filter narrows the report layers. Every field is whitelisted: categories

@@ -6,7 +6,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // redrawGridSQL edits a grid the way every edit is made: it closes the

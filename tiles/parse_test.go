@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func TestParseCoord(t *testing.T) {

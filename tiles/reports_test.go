@@ -10,7 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
 
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // TestReportLayers checks the layers of reports, patrols and gaps over the

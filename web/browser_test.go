@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/api"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
-	"gridmap/tiles"
+	"github.com/gridmap-dev/gridmap/api"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // TestDashboardInBrowser serves the dashboard over the demo city and runs

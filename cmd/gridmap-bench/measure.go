@@ -16,8 +16,8 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // result is one measurement: throughput and per-operation latency.

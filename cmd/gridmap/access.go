@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gridmap/api"
+	"github.com/gridmap-dev/gridmap/api"
 )
 
 // accessFlags adds serve's access-control flags (issue 7).

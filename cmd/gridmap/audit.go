@@ -8,9 +8,9 @@ import (
 	"os"
 	"time"
 
-	"gridmap/audit"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/audit"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 const auditUsage = `Usage: gridmap audit [flags]

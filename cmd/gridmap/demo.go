@@ -8,9 +8,9 @@ import (
 	"sort"
 	"time"
 
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 func runMigrate(ctx context.Context, args []string) error {

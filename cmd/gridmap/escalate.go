@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // reportConfig is the case policy and the schedule of the report jobs.

@@ -6,9 +6,9 @@ import (
 	"os"
 	"strings"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/importer"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/importer"
 )
 
 const exportUsage = `Usage: gridmap export [flags] -o FILE

@@ -10,9 +10,9 @@ import (
 	"sort"
 	"strings"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/importer"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/importer"
 )
 
 const importUsage = `Usage: gridmap import [flags] FILE...

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 func TestResolveCommand(t *testing.T) {

@@ -14,12 +14,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"gridmap/api"
-	"gridmap/audit"
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/importer"
+	"github.com/gridmap-dev/gridmap/api"
+	"github.com/gridmap-dev/gridmap/audit"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/importer"
 )
 
 type serveConfig struct {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"gridmap/tiles"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // tileConfig is serve's vector tile settings (issue 4).

@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"gridmap/api"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/api"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 const tokenUsage = `Usage:

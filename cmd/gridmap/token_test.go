@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 func TestTokenCommands(t *testing.T) {

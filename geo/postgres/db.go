@@ -15,8 +15,8 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 	pgxgeom "github.com/twpayne/pgx-geom"
 
-	"gridmap/geo"
-	"gridmap/migrations"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/migrations"
 )
 
 // DB is a connection pool to gridmap's database.

@@ -8,7 +8,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // The checks of a single edit, in PostGIS. They ask the importer's questions

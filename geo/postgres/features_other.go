@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // The collections without versions behind /ogc: the unmanaged gaps (the

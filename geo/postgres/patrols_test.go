@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func TestPatrolStore(t *testing.T) {

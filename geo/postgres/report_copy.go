@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/twpayne/go-geom"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // CopyReports bulk-loads reports that already have a history (the demo

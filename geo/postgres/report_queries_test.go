@@ -7,8 +7,8 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/demo"
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func TestListReports(t *testing.T) {

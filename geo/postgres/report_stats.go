@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // The listing and statistics queries have optional filters; each is one

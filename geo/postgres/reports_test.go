@@ -9,10 +9,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // reportEnv is a demo city with its resolver, for report tests.

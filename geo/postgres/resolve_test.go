@@ -13,10 +13,10 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // pointSet is a named group of test points.

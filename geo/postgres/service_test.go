@@ -7,10 +7,10 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // follower is one service process's resolver: its own pool, listener and index.

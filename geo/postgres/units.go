@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/twpayne/go-geom"
 
-	"gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 const unitColumns = `code, level, name, coalesce(parent_code, ''), geom, properties,

@@ -7,9 +7,9 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/geo"
-	"gridmap/geo/postgres"
-	"gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 func square(x, y, d float64) orb.MultiPolygon {

@@ -3,7 +3,7 @@ package main
 import (
 	"strings"
 
-	"gridmap/tiles"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // The baseline: what one would serve straight from PostGIS without gridmap's

@@ -24,7 +24,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
-	"gridmap/tiles"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 func main() {

@@ -19,8 +19,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"gridmap/demo"
-	"gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // DefaultURL is the local test database made by scripts/db.sh.
