@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -10,94 +9,41 @@ import (
 	"github.com/uber/h3-go/v4"
 )
 
-// Filling the cell records (rules 2 and 3 of index_build.go).
+// Filling the cell records (rules 2 and 3 of index_build.go). A full build
+// and an applied change compute a coarse cell the same way, from the
+// candidates flagged at its fine descendants; they differ only in how they
+// find those (index_flag.go).
 
-// fillSplit stores every coarse cell that has a flagged descendant as a
-// block of fine slots. Coarse cells are independent, so workers fill them
-// in parallel, each interning records in its own table; the tables are
-// merged afterwards.
-func (b *builder) fillSplit() {
-	var groups [][]cellSeg // the flags of one coarse cell each
-	for i := 0; i < len(b.pairs); {
-		k := cellParent(b.pairs[i].cell, b.cres)
-		j := i + 1
-		for j < len(b.pairs) && cellParent(b.pairs[j].cell, b.cres) == k {
-			j++
-		}
-		groups = append(groups, b.pairs[i:j])
-		i = j
-	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(groups)/64))
-	chunk := (len(groups) + workers - 1) / max(workers, 1)
-	type result struct {
-		recs  *recordTable
-		slots []uint32 // fineSlots per group, refs into recs
-		stats SnapshotStats
-	}
-	results := make([]result, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := min(w*chunk, len(groups)), min((w+1)*chunk, len(groups))
-		wg.Add(1)
-		go func(w int, groups [][]cellSeg) {
-			defer wg.Done()
-			r := result{recs: newRecordTable(b.rs), slots: make([]uint32, 0, len(groups)*fineSlots)}
-			for _, g := range groups {
-				k := cellParent(g[0].cell, b.cres)
-				r.slots = append(r.slots, b.splitSlots(k, g, r.recs, &r.stats)...)
-			}
-			results[w] = r
-		}(w, groups[lo:hi])
-	}
-	wg.Wait()
-	b.s.fine = make([]uint32, 0, len(groups)*fineSlots)
-	for w, r := range results {
-		remap := b.recs.merge(r.recs)
-		lo := min(w*chunk, len(groups))
-		for gi := 0; gi*fineSlots < len(r.slots); gi++ {
-			slots := r.slots[gi*fineSlots : (gi+1)*fineSlots]
-			for i, ref := range slots {
-				if ref != 0 && ref&inlineBit == 0 {
-					slots[i] = remap[ref]
-				}
-			}
-			b.storeSplit(cellParent(groups[lo+gi][0].cell, b.cres), slots)
-		}
-		b.s.stats.BoundaryCells += r.stats.BoundaryCells
-		b.s.stats.InteriorCells += r.stats.InteriorCells
-		results[w] = result{}
-	}
-	b.pairs = nil
+// cellFiller computes the contents of coarse cells from the current
+// polygons.
+type cellFiller struct {
+	res, cres int
+	polys     *polyTable
+	buckets   *bboxBuckets
 }
 
-// storeSplit appends a split coarse cell's block of slots.
-func (b *builder) storeSplit(k uint64, slots []uint32) {
-	b.coarse[k] = uint32(len(b.s.fine) / fineSlots)
-	b.s.fine = append(b.s.fine, slots...)
-	b.s.stats.SplitCoarseCells++
-}
-
-// splitSlots computes the fine slots of coarse cell k from its descendants'
-// flags (sorted by cell). A polygon flagged at no descendant of k is
-// uniform over all of region(k) (rules 1 and 3), so it is tested once, at
-// k's centre; a polygon flagged at some descendants is tested at the centre
-// of each of the others. Neighbouring descendants flagged for nothing have
-// the same record (together they form a connected region far from every
-// edge), so each connected group of them gets one centre test.
-func (b *builder) splitSlots(k uint64, flags []cellSeg, recs *recordTable, st *SnapshotStats) []uint32 {
-	children, cands := b.childCandidates(k, flags)
-	var flagged []int32 // flagged at some descendant
+// splitBlock computes the block of coarse cell k: children[off] is its fine
+// descendant in slot off (0 for a sequence missing under a pentagon) and
+// cands[off] the slots flagged there (sorted, unique). A polygon flagged at
+// no descendant of k is uniform over all of region(k) (rules 1 and 3), so
+// it is tested once, at k's centre; a polygon flagged at some descendants
+// is tested at the centre of each of the others. Neighbouring descendants
+// flagged for nothing have the same record (together they form a connected
+// region far from every edge), so each connected group of them gets one
+// centre test. st, if not nil, counts the cells.
+func (f *cellFiller) splitBlock(k uint64, children []uint64, cands [][]uint32, st *SnapshotStats) *fineBlock {
+	var flagged []uint32 // flagged at some descendant
 	for _, c := range cands {
 		flagged = append(flagged, c...)
 	}
 	slices.Sort(flagged)
 	flagged = slices.Compact(flagged)
 	center := cellCenter(k)
-	whole := b.sureAt(center, flagged) // the polygons uniform over k
-	exact := cellParent(cellOf(center, b.res), b.cres) == k
+	whole := f.sureAt(center, flagged) // the polygons uniform over k
+	exact := cellParent(cellOf(center, f.res), f.cres) == k
 	var group [fineSlots]int16 // slot of the group's first cell, or -1
 	if exact {
-		b.groupClearCells(k, children, cands, &group)
+		f.groupClearCells(k, children, cands, &group)
 	} else {
 		for i := range group {
 			group[i] = -1 // not expected from H3: test every fine cell alone
@@ -111,38 +57,45 @@ func (b *builder) splitSlots(k uint64, flags []cellSeg, recs *recordTable, st *S
 	}
 	centers := make([]orb.Point, fineSlots)
 	cellCenters(need, centers)
-	slots := make([]uint32, fineSlots)
+	blk := &fineBlock{}
+	pool := newRecordPool()
 	for off, c := range need {
 		if c == 0 {
 			continue
 		}
+		var ents []uint32
 		if exact {
-			slots[off] = recs.ref(b.childEntries(centers[off], cands[off], flagged, whole))
+			ents = f.childEntries(centers[off], cands[off], flagged, whole)
 		} else {
-			slots[off] = recs.ref(b.entries(centers[off], cands[off]))
+			ents = f.entries(centers[off], cands[off])
 		}
+		blk.slots[off] = pool.ref(ents)
 	}
 	for off, c := range children {
 		if c == 0 {
 			continue // a deleted sub-sequence under a pentagon: no such cell
 		}
 		if group[off] >= 0 {
-			slots[off] = slots[group[off]]
+			blk.slots[off] = blk.slots[group[off]]
+		}
+		if st == nil {
+			continue
 		}
 		switch {
 		case len(cands[off]) > 0:
 			st.BoundaryCells++
-		case slots[off] != 0:
+		case blk.slots[off] != 0:
 			st.InteriorCells++
 		}
 	}
-	return slots
+	blk.recs = pool.done()
+	return blk
 }
 
 // groupClearCells labels the connected groups of k's descendants that are
 // flagged for no polygon: group[off] is the slot of the group's first cell,
 // -1 for flagged or missing cells.
-func (b *builder) groupClearCells(k uint64, children []uint64, cands [][]int32, group *[fineSlots]int16) {
+func (f *cellFiller) groupClearCells(k uint64, children []uint64, cands [][]uint32, group *[fineSlots]int16) {
 	for i := range group {
 		group[i] = -1
 	}
@@ -158,10 +111,10 @@ func (b *builder) groupClearCells(k uint64, children []uint64, cands [][]int32, 
 			off := queue[len(queue)-1]
 			queue = queue[:len(queue)-1]
 			for _, n := range cellNeighbours(children[off]) {
-				if n == 0 || cellParent(n, b.cres) != k {
+				if n == 0 || cellParent(n, f.cres) != k {
 					continue
 				}
-				if no := fineOffset(n, b.cres); children[no] == n && isClear(no) && group[no] < 0 {
+				if no := fineOffset(n, f.cres); children[no] == n && isClear(no) && group[no] < 0 {
 					group[no] = int16(first)
 					queue = append(queue, no)
 				}
@@ -170,22 +123,141 @@ func (b *builder) groupClearCells(k uint64, children []uint64, cands [][]int32, 
 	}
 }
 
-// childCandidates lists k's fine descendants (0 for non-existent ones
-// under a pentagon) and the polygons flagged at each.
-func (b *builder) childCandidates(k uint64, flags []cellSeg) ([]uint64, [][]int32) {
+// fineChildren lists k's fine descendants by slot, 0 for the sequences
+// that do not exist under a pentagon.
+func (f *cellFiller) fineChildren(k uint64) []uint64 {
 	pentagon := h3.Cell(k).IsPentagon()
 	children := make([]uint64, fineSlots)
-	cands := make([][]int32, fineSlots)
 	for off := range children {
-		c := fineChild(k, b.cres, off)
+		c := fineChild(k, f.cres, off)
 		if pentagon && !h3.Cell(c).IsValid() {
 			continue
 		}
 		children[off] = c
+	}
+	return children
+}
+
+// childEntries is the record of a fine cell with the given centre: its
+// candidates, the polygons flagged elsewhere in the coarse cell that cover
+// the centre, and the polygons uniform over the coarse cell (whole).
+func (f *cellFiller) childEntries(center orb.Point, cands, flagged []uint32, whole []uint32) []uint32 {
+	ents := slices.Clone(whole)
+	for _, slot := range cands {
+		ents = append(ents, makeEntry(slot, f.polys.get(slot).class, false))
+	}
+	f.buckets.each(center, func(slot uint32, e *polyEntry) {
+		if _, ok := slices.BinarySearch(flagged, slot); !ok {
+			return // uniform over the coarse cell: in whole already
+		}
+		if _, ok := slices.BinarySearch(cands, slot); !ok && e.covers(center) {
+			ents = append(ents, makeEntry(slot, e.class, true))
+		}
+	})
+	return f.finish(ents)
+}
+
+// entries returns the record of a point whose candidates (slots, sorted)
+// are cands: the candidates, plus every other polygon covering the point as
+// sure.
+func (f *cellFiller) entries(p orb.Point, cands []uint32) []uint32 {
+	ents := f.sureAt(p, cands)
+	for _, slot := range cands {
+		ents = append(ents, makeEntry(slot, f.polys.get(slot).class, false))
+	}
+	return f.finish(ents)
+}
+
+// sureAt returns, as sure entries, the polygons other than those in
+// exclude (sorted) that cover p.
+func (f *cellFiller) sureAt(p orb.Point, exclude []uint32) []uint32 {
+	var ents []uint32
+	f.buckets.each(p, func(slot uint32, e *polyEntry) {
+		if _, found := slices.BinarySearch(exclude, slot); !found && e.covers(p) {
+			ents = append(ents, makeEntry(slot, e.class, true))
+		}
+	})
+	return ents
+}
+
+// finish puts a record into rule order and prunes it.
+func (f *cellFiller) finish(ents []uint32) []uint32 {
+	f.polys.sortEntries(ents)
+	return pruneRecord(ents)
+}
+
+// coarseProbe returns a point of region(k) at which a polygon flagged at no
+// descendant of k is tested: k's centre, or the centre of its first fine
+// descendant when H3 puts k's centre in another coarse cell (not expected).
+func (f *cellFiller) coarseProbe(k uint64) (p orb.Point, exact bool) {
+	p = cellCenter(k)
+	if cellParent(cellOf(p, f.res), f.cres) == k {
+		return p, true
+	}
+	for _, c := range f.fineChildren(k) {
+		if c != 0 {
+			return cellCenter(c), false
+		}
+	}
+	return p, false
+}
+
+// fillSplit stores every coarse cell that has a flagged descendant as a
+// block of fine slots. Coarse cells are independent, so workers fill them
+// in parallel.
+func (b *builder) fillSplit() {
+	var groups [][]cellSeg // the flags of one coarse cell each
+	for i := 0; i < len(b.pairs); {
+		k := cellParent(b.pairs[i].cell, b.fill.cres)
+		j := i + 1
+		for j < len(b.pairs) && cellParent(b.pairs[j].cell, b.fill.cres) == k {
+			j++
+		}
+		groups = append(groups, b.pairs[i:j])
+		i = j
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(groups)/64))
+	chunk := (len(groups) + workers - 1) / max(workers, 1)
+	blocks := make([]*fineBlock, len(groups))
+	stats := make([]SnapshotStats, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := min(w*chunk, len(groups)), min((w+1)*chunk, len(groups))
+		wg.Add(1)
+		go func(w, lo, hi int) {
+			defer wg.Done()
+			for gi := lo; gi < hi; gi++ {
+				k := cellParent(groups[gi][0].cell, b.fill.cres)
+				children, cands := b.childCandidates(k, groups[gi])
+				blocks[gi] = b.fill.splitBlock(k, children, cands, &stats[w])
+			}
+		}(w, lo, hi)
+	}
+	wg.Wait()
+	for gi, g := range groups {
+		k := cellParent(g[0].cell, b.fill.cres)
+		b.cells[k] = cellValue{key: k, block: blocks[gi]}
+	}
+	for _, st := range stats {
+		b.stats.BoundaryCells += st.BoundaryCells
+		b.stats.InteriorCells += st.InteriorCells
+	}
+	b.stats.SplitCoarseCells = len(groups)
+	b.pairs = nil
+}
+
+// childCandidates lists k's fine descendants and the slots flagged at each.
+func (b *builder) childCandidates(k uint64, flags []cellSeg) ([]uint64, [][]uint32) {
+	children := b.fill.fineChildren(k)
+	cands := make([][]uint32, fineSlots)
+	for off, c := range children {
+		if c == 0 {
+			continue
+		}
 		for len(flags) > 0 && flags[0].cell < c {
 			flags = flags[1:] // cannot happen for valid cells; keeps the scan safe
 		}
-		var cs []int32
+		var cs []uint32
 		for len(flags) > 0 && flags[0].cell == c {
 			sg := flags[0].seg
 			cs = append(cs, b.segPoly[b.segStart[sg]:b.segStart[sg+1]]...)
@@ -195,27 +267,6 @@ func (b *builder) childCandidates(k uint64, flags []cellSeg) ([]uint64, [][]int3
 		cands[off] = slices.Compact(cs)
 	}
 	return children, cands
-}
-
-// childEntries is the record of a fine cell with the given centre: its
-// candidates, the polygons flagged elsewhere in the coarse cell that cover
-// the centre, and the polygons uniform over the coarse cell (whole), in id
-// order.
-func (b *builder) childEntries(center orb.Point, cands, flagged []int32, whole []uint32) []uint32 {
-	ents := slices.Clone(whole)
-	for _, id := range cands {
-		ents = append(ents, uint32(id)<<1)
-	}
-	b.buckets.each(center, func(id int32) {
-		if _, ok := slices.BinarySearch(flagged, id); !ok {
-			return // uniform over the coarse cell: in whole already
-		}
-		if _, ok := slices.BinarySearch(cands, id); !ok && b.rs.polys[id].covers(center) {
-			ents = append(ents, uint32(id)<<1|entrySure)
-		}
-	})
-	slices.Sort(ents)
-	return ents
 }
 
 // fineChild is the fine descendant of coarse cell k in slot off: the
@@ -232,7 +283,7 @@ func fineChild(k uint64, coarseRes, off int) uint64 {
 // fillUniform floods from the split coarse cells over the coarse cells with
 // no flagged descendant, storing each that something covers (rule 3).
 func (b *builder) fillUniform() {
-	seen := make(map[uint64]bool, 2*len(b.coarse))
+	seen := make(map[uint64]bool, 2*len(b.cells))
 	var queue []uint64
 	push := func(k uint64) {
 		for _, n := range cellNeighbours(k) {
@@ -242,8 +293,8 @@ func (b *builder) fillUniform() {
 			}
 		}
 	}
-	split := make([]uint64, 0, len(b.coarse))
-	for k := range b.coarse {
+	split := make([]uint64, 0, len(b.cells))
+	for k := range b.cells {
 		split = append(split, k)
 		seen[k] = true
 	}
@@ -254,139 +305,31 @@ func (b *builder) fillUniform() {
 	for len(queue) > 0 {
 		k := queue[0]
 		queue = queue[1:]
-		center := cellCenter(k)
-		if cellParent(cellOf(center, b.res), b.cres) != k {
-			// Not expected from H3; answer this cell per fine cell instead.
-			b.s.stats.CenterMismatches++
-			b.storeSplit(k, b.splitSlots(k, nil, b.recs, &b.s.stats))
-			push(k)
-			continue
-		}
-		ref := b.recs.ref(b.entries(center, nil))
-		if ref == 0 {
+		v := b.fill.uniformCell(k, b.stats)
+		if v.block == nil && len(v.uniform) == 0 {
 			continue // covered by nothing: leave it out, and do not cross it
 		}
-		b.coarse[k] = uniformBit | ref
-		b.s.stats.UniformCoarseCells++
+		b.cells[k] = v
 		push(k)
 	}
 }
 
-// entries returns the record of a point whose candidates (polygon ids,
-// sorted) are cands: the candidates, plus every other polygon covering the
-// point as sure, in id order.
-func (b *builder) entries(p orb.Point, cands []int32) []uint32 {
-	ents := b.sureAt(p, cands)
-	for _, id := range cands {
-		ents = append(ents, uint32(id)<<1)
-	}
-	slices.Sort(ents)
-	return ents
-}
-
-// sureAt returns, as sure entries in id order, the polygons other than
-// those in exclude (sorted) that cover p.
-func (b *builder) sureAt(p orb.Point, exclude []int32) []uint32 {
-	var ents []uint32
-	b.buckets.each(p, func(id int32) {
-		if _, found := slices.BinarySearch(exclude, id); !found && b.rs.polys[id].covers(p) {
-			ents = append(ents, uint32(id)<<1|entrySure)
+// uniformCell computes a coarse cell with no flagged descendant: one
+// record for all of it or, when H3 puts its centre elsewhere (not
+// expected), a block answering per fine cell.
+func (f *cellFiller) uniformCell(k uint64, st *SnapshotStats) cellValue {
+	center, exact := f.coarseProbe(k)
+	if !exact {
+		if st != nil {
+			st.CenterMismatches++
+			st.SplitCoarseCells++
 		}
-	})
-	return ents
-}
-
-// finish moves the coarse map and the records into the snapshot.
-func (b *builder) finish() {
-	b.s.coarse = newCellTable(len(b.coarse))
-	for k, v := range b.coarse {
-		b.s.coarse.put(k, v)
+		blk := f.splitBlock(k, f.fineChildren(k), make([][]uint32, fineSlots), st)
+		return cellValue{key: k, block: blk}
 	}
-	b.s.recEnt = slices.Clip(b.recs.ent)
-	b.s.stats.Records = b.recs.n
-	b.s.fine = slices.Clip(b.s.fine)
-	b.coarse, b.recs = nil, nil
-}
-
-// bboxBuckets finds the polygons whose float box contains a point, for the
-// build's centre tests: a uniform grid over the data, each bucket listing the
-// polygons whose box meets it. Buckets are assigned by a monotone function
-// of the coordinates, so a point inside a box always lands in a bucket that
-// lists the polygon.
-type bboxBuckets struct {
-	x0, y0, sx, sy float64
-	nx, ny         int
-	start          []int32
-	ids            []int32
-	polys          []pipPoly
-}
-
-// newBBoxBuckets indexes the polygons' float boxes.
-func newBBoxBuckets(polys []pipPoly) *bboxBuckets {
-	bk := &bboxBuckets{polys: polys, x0: math.Inf(1), y0: math.Inf(1)}
-	x1, y1 := math.Inf(-1), math.Inf(-1)
-	for i := range polys {
-		if g := &polys[i]; g.fx0 <= g.fx1 {
-			bk.x0, bk.y0 = math.Min(bk.x0, g.fx0), math.Min(bk.y0, g.fy0)
-			x1, y1 = math.Max(x1, g.fx1), math.Max(y1, g.fy1)
-		}
+	ents := f.entries(center, nil)
+	if len(ents) > 0 && st != nil {
+		st.UniformCoarseCells++
 	}
-	if bk.x0 > x1 {
-		bk.start = []int32{0, 0}
-		bk.nx, bk.ny = 1, 1
-		return bk
-	}
-	n := int(math.Min(256, math.Max(1, math.Sqrt(float64(len(polys))))))
-	bk.nx, bk.ny = n, n
-	if x1 > bk.x0 {
-		bk.sx = float64(n) / (x1 - bk.x0)
-	}
-	if y1 > bk.y0 {
-		bk.sy = float64(n) / (y1 - bk.y0)
-	}
-	counts := make([]int32, n*n+1)
-	bk.visit(func(b int, _ int32) { counts[b+1]++ })
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	bk.start = counts
-	bk.ids = make([]int32, counts[n*n])
-	fill := slices.Clone(counts[:n*n])
-	bk.visit(func(b int, id int32) { bk.ids[fill[b]] = id; fill[b]++ })
-	return bk
-}
-
-// visit calls fn for every (bucket, polygon) pair of the index.
-func (bk *bboxBuckets) visit(fn func(bucket int, id int32)) {
-	for id := range bk.polys {
-		g := &bk.polys[id]
-		if g.fx0 > g.fx1 {
-			continue
-		}
-		ix0, ix1 := bk.col(g.fx0), bk.col(g.fx1)
-		iy0, iy1 := bk.row(g.fy0), bk.row(g.fy1)
-		for iy := iy0; iy <= iy1; iy++ {
-			for ix := ix0; ix <= ix1; ix++ {
-				fn(iy*bk.nx+ix, int32(id))
-			}
-		}
-	}
-}
-
-// col and row map a coordinate to a bucket column or row, clamped.
-func (bk *bboxBuckets) col(x float64) int { return clampInt(int((x-bk.x0)*bk.sx), bk.nx) }
-func (bk *bboxBuckets) row(y float64) int { return clampInt(int((y-bk.y0)*bk.sy), bk.ny) }
-
-// clampInt clamps k to 0..n-1.
-func clampInt(k, n int) int { return max(0, min(k, n-1)) }
-
-// each calls fn for every polygon whose float box contains p.
-func (bk *bboxBuckets) each(p orb.Point, fn func(id int32)) {
-	b := bk.row(p[1])*bk.nx + bk.col(p[0])
-	for _, id := range bk.ids[bk.start[b]:bk.start[b+1]] {
-		g := &bk.polys[id]
-		if p[0] >= g.fx0 && p[0] <= g.fx1 && p[1] >= g.fy0 && p[1] <= g.fy1 {
-			fn(id)
-		}
-	}
+	return cellValue{key: k, uniform: ents}
 }

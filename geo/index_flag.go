@@ -21,6 +21,7 @@ const flagMarginDeg = 5e-6
 // in parallel, and sorts the flags by cell so that the descendants of one
 // coarse cell are contiguous.
 func (b *builder) flagSegments() error {
+	res := b.fill.res
 	workers := runtime.GOMAXPROCS(0)
 	chunk := (len(b.segs) + workers - 1) / max(workers, 1)
 	parts := make([][]cellSeg, workers)
@@ -31,7 +32,7 @@ func (b *builder) flagSegments() error {
 		wg.Add(1)
 		go func(w, lo, hi int) {
 			defer wg.Done()
-			f := newFlagger(b.res)
+			f := newFlagger(res)
 			out := make([]cellSeg, 0, 3*(hi-lo))
 			var cells []uint64
 			for i := lo; i < hi; i++ {
@@ -54,7 +55,7 @@ func (b *builder) flagSegments() error {
 	for _, p := range parts {
 		n += len(p)
 	}
-	b.s.stats.FlaggedPairs = n
+	b.stats.FlaggedPairs = n
 	b.pairs = make([]cellSeg, 0, n)
 	for w := range parts {
 		b.pairs = append(b.pairs, parts[w]...)
@@ -139,7 +140,33 @@ func (h *hexagon) fill(c uint64) {
 // neighbour of a flagged cell that passes the distance test. ok is false
 // when H3 cannot place the segment's first point.
 func (f *flagger) cells(sg segment, out []uint64) (_ []uint64, ok bool) {
-	start := cellOf(sg.a, f.res)
+	return f.walk(sg, sg.a, nil, out)
+}
+
+// cellsIn appends to out the fine cells within the margin of the segment
+// whose hexagon (grown by the margin) meets box: a walk like cells, but
+// starting where the segment enters the box and not leaving it, so that its
+// cost depends on the box, not on the segment's length. Every cell within
+// the margin of the segment that lies inside the box is found: the part of
+// the segment within the box grown by the margin comes within the margin of
+// it, and the cells near that part are connected. It flags a cell exactly
+// when cells would (the same test against the whole segment), which the
+// footprint of a polygon relies on (index_live.go).
+func (f *flagger) cellsIn(sg segment, box orb.Bound, out []uint64) []uint64 {
+	from, _, ok := clipSegment(sg, box)
+	if !ok {
+		return out
+	}
+	out, _ = f.walk(sg, from, &box, out)
+	return out
+}
+
+// walk flags the cells near sg reachable from the cell of from through
+// flagged cells, staying within box when it is not nil. The start cell is
+// flagged unconditionally when from is the segment's own first point (it
+// holds a point of the segment), and otherwise only if it passes the test.
+func (f *flagger) walk(sg segment, from orb.Point, box *orb.Bound, out []uint64) (_ []uint64, ok bool) {
+	start := cellOf(from, f.res)
 	if start == 0 {
 		return out, false
 	}
@@ -148,10 +175,13 @@ func (f *flagger) cells(sg segment, out []uint64) (_ []uint64, ok bool) {
 	for i := 0; i < len(f.queue); i++ {
 		c := f.queue[i]
 		h := f.hex(c)
-		if c != start && !h.near(sg) {
+		near := (c == start && box == nil) || (h.near(sg) && (box == nil || h.meets(*box)))
+		if !near && c != start {
 			continue
 		}
-		out = append(out, c)
+		if near {
+			out = append(out, c)
+		}
 		if !h.haveNbrs {
 			h.nbrs, h.haveNbrs = cellNeighbours(c), true
 		}
@@ -162,6 +192,47 @@ func (f *flagger) cells(sg segment, out []uint64) (_ []uint64, ok bool) {
 		}
 	}
 	return out, true
+}
+
+// meets reports whether the hexagon's box, grown by the margin, meets b.
+func (h *hexagon) meets(b orb.Bound) bool {
+	return h.x0 <= b.Max[0] && h.x1 >= b.Min[0] && h.y0 <= b.Max[1] && h.y1 >= b.Min[1]
+}
+
+// clipSegment returns the part of sg inside box (Liang–Barsky); ok is false
+// when the segment misses the box.
+func clipSegment(sg segment, box orb.Bound) (from, to orb.Point, ok bool) {
+	t0, t1 := 0.0, 1.0
+	dx, dy := sg.b[0]-sg.a[0], sg.b[1]-sg.a[1]
+	for _, c := range [4][2]float64{
+		{-dx, sg.a[0] - box.Min[0]}, {dx, box.Max[0] - sg.a[0]},
+		{-dy, sg.a[1] - box.Min[1]}, {dy, box.Max[1] - sg.a[1]},
+	} {
+		p, q := c[0], c[1]
+		switch {
+		case p == 0:
+			if q < 0 {
+				return from, to, false
+			}
+		case p < 0:
+			t0 = math.Max(t0, q/p)
+		default:
+			t1 = math.Min(t1, q/p)
+		}
+	}
+	if t0 > t1 {
+		return from, to, false
+	}
+	at := func(t float64) orb.Point {
+		switch t {
+		case 0:
+			return sg.a
+		case 1:
+			return sg.b
+		}
+		return orb.Point{sg.a[0] + t*dx, sg.a[1] + t*dy}
+	}
+	return at(t0), at(t1), true
 }
 
 // visited reports whether the walk has queued c, and marks it. Walks are

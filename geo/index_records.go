@@ -1,81 +1,89 @@
 package geo
 
-import "unsafe"
+import "slices"
 
-// Cell records: interning, pruning, merging.
+// Cell records: pruning and interning.
+//
+// A record lists, in rule order, the polygons that may cover a point of a
+// cell (see index.go). References to records are either the offset of the
+// record in a pool or, with inlineBit, a single entry itself.
+const (
+	uniformBit = 1 << 31 // cell table value: a record reference, not a block index
+	inlineBit  = 1 << 30 // record reference: a single entry, not an offset
+)
 
-// recordTable interns cell records, laid out as Snapshot.recEnt.
-type recordTable struct {
-	rs   *ruleSet
-	ent  []uint32 // at offset r: length n, then n entries; offset 0 is empty
-	keys map[string]uint32
-	n    int // records interned
+// recordPool interns records into one []uint32: at offset r a length n,
+// then n entries; offset 0 is the empty record. A pool belongs to one fine
+// block or one shard, so it is small and dies with its owner.
+type recordPool struct {
+	ent  []uint32
+	keys map[uint64][]uint32 // hash of a record → offsets with that hash
 }
 
-func newRecordTable(rs *ruleSet) *recordTable {
-	return &recordTable{rs: rs, ent: []uint32{0}, keys: map[string]uint32{}}
+func newRecordPool() *recordPool {
+	return &recordPool{ent: []uint32{0}}
 }
 
-// ref prunes a record and returns its reference: 0 for the empty record,
-// the entry itself (with inlineBit) for a single entry, else its offset.
-func (t *recordTable) ref(ents []uint32) uint32 {
-	ents = t.prune(ents)
+// ref interns an already pruned record and returns its reference: 0 for
+// the empty record, the entry itself (with inlineBit) for one entry, else
+// its offset.
+func (p *recordPool) ref(ents []uint32) uint32 {
 	switch len(ents) {
 	case 0:
 		return 0
 	case 1:
 		return inlineBit | ents[0]
 	}
-	key := unsafe.String((*byte)(unsafe.Pointer(&ents[0])), 4*len(ents))
-	if r, ok := t.keys[key]; ok {
-		return r
+	h := uint64(len(ents))
+	for _, e := range ents {
+		h = (h ^ uint64(e)) * 0x100000001B3
 	}
-	r := uint32(len(t.ent))
-	t.keys[string([]byte(key))] = r
-	t.ent = append(t.ent, uint32(len(ents)))
-	t.ent = append(t.ent, ents...)
-	t.n++
+	if p.keys == nil {
+		p.keys = map[uint64][]uint32{}
+	}
+	for _, r := range p.keys[h] {
+		if n := p.ent[r]; slices.Equal(p.ent[r+1:r+1+n], ents) {
+			return r
+		}
+	}
+	r := uint32(len(p.ent))
+	p.keys[h] = append(p.keys[h], r)
+	p.ent = append(p.ent, uint32(len(ents)))
+	p.ent = append(p.ent, ents...)
 	return r
 }
 
-// prune drops entries that cannot change any answer in the cell: enclaves
-// after the first sure one (it is smaller, or equal with a smaller code, and
-// covers every point), and units of levels coarser than the finest level
-// with a sure entry (that level always covers, and only the finest covering
-// level counts). Entries are in id order, which is rule order.
-func (t *recordTable) prune(ents []uint32) []uint32 {
-	nEnc := uint32(len(t.rs.enclaves))
+// done returns the pool's records, trimmed; the pool is not used after.
+func (p *recordPool) done() []uint32 {
+	p.keys = nil
+	return slices.Clip(p.ent)
+}
+
+// pruneRecord drops entries, in rule order, that cannot change any answer
+// in the cell: enclaves after the first sure one (it is smaller, or equal
+// with a smaller code, and covers every point), and units of levels coarser
+// than the finest level with a sure entry (that level always covers, and
+// only the finest covering level counts).
+func pruneRecord(ents []uint32) []uint32 {
 	out := ents[:0]
-	encSure, unitRank := false, -1
+	encSure := false
+	sureClass := uint32(classMask + 1) // no sure unit yet
 	for _, e := range ents {
-		id := e >> 1
-		if id < nEnc {
+		c := entryClass(e)
+		if c == enclaveCls {
 			if !encSure {
 				out = append(out, e)
 				encSure = e&entrySure != 0
 			}
 			continue
 		}
-		rank := t.rs.uinfo[id-nEnc].rank
-		if unitRank >= 0 && rank < unitRank {
+		if c > sureClass {
 			break
 		}
 		out = append(out, e)
-		if e&entrySure != 0 && unitRank < 0 {
-			unitRank = rank
+		if e&entrySure != 0 && sureClass > classMask {
+			sureClass = c
 		}
 	}
 	return out
-}
-
-// merge interns every record of o and returns the map from o's record
-// offsets to this table's.
-func (t *recordTable) merge(o *recordTable) map[uint32]uint32 {
-	remap := make(map[uint32]uint32, o.n)
-	for off := uint32(1); int(off) < len(o.ent); {
-		n := o.ent[off]
-		remap[off] = t.ref(o.ent[off+1 : off+1+n])
-		off += 1 + n
-	}
-	return remap
 }

@@ -94,6 +94,10 @@ type ResolveQuery struct {
 	Point orb.Point // longitude, latitude in CRS
 	CRS   CRS       // "" means WGS84
 	At    time.Time // zero means now
+	// MinVersion is the oldest data version the answer may reflect (0:
+	// any): a client that wrote version v names it to read its own write on
+	// any node.
+	MinVersion int64
 }
 
 // Resolver answers resolution queries. It is the one function every read of

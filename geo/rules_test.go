@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestRulesEdgeCases(t *testing.T) {
 		e("EN", "120104001001", math.NaN(), sq(2, 6, 4, 8)),
 		e("EM", "120104001001003", 500, sq(2, 6, 4, 8)),
 	}
-	rs, err := newRuleSet(units, enclaves, 3)
+	s, err := NewSnapshot(units, enclaves, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,10 @@ func TestRulesEdgeCases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := rs.apply(tc.p, rs.all)
+			r := s.applyAll(tc.p)
+			if indexed := s.Resolve(tc.p); !reflect.DeepEqual(indexed, r) {
+				t.Errorf("the index answers %+v, testing every polygon %+v", indexed, r)
+			}
 			if r.Status != tc.status || refCode(r.Responsible) != tc.resp || enclaveCode(r.Enclave) != tc.enclave {
 				t.Fatalf("got %s %q %q, want %s %q %q", r.Status, refCode(r.Responsible), enclaveCode(r.Enclave), tc.status, tc.resp, tc.enclave)
 			}
@@ -86,49 +90,32 @@ func TestRulesEdgeCases(t *testing.T) {
 }
 
 func TestRecordPruning(t *testing.T) {
-	units, enclaves := fixture()
-	rs, err := newRuleSet(units, enclaves, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nEnc := uint32(len(rs.enclaves))
-	unit := func(code string, sure bool) uint32 {
-		e := (nEnc + uint32(rs.byCode[code])) << 1
-		if sure {
-			e |= entrySure
-		}
-		return e
-	}
-	enc := func(i uint32, sure bool) uint32 {
-		if sure {
-			return i<<1 | entrySure
-		}
-		return i << 1
-	}
+	// Slots are arbitrary: only the classes and the order matter.
+	grid, community, street, district := unitClass(Grid.Rank()), unitClass(Community.Rank()), unitClass(Street.Rank()), unitClass(District.Rank())
+	unit := func(slot uint32, class uint32, sure bool) uint32 { return makeEntry(slot, class, sure) }
+	enc := func(slot uint32, sure bool) uint32 { return makeEntry(slot, enclaveCls, sure) }
 	tests := []struct {
 		name     string
 		in, want []uint32
 	}{
 		{"coarser levels after a sure level go",
-			[]uint32{unit("120104001001001", false), unit("120104001001002", false), unit("120104001001", true), unit("120104001", true), unit("120104", true)},
-			[]uint32{unit("120104001001001", false), unit("120104001001002", false), unit("120104001001", true)}},
+			[]uint32{unit(7, grid, false), unit(3, grid, false), unit(9, community, true), unit(1, street, true), unit(2, district, true)},
+			[]uint32{unit(7, grid, false), unit(3, grid, false), unit(9, community, true)}},
 		{"same level as the sure entry stays (conflicts)",
-			[]uint32{unit("120104001001001", true), unit("120104001001002", false), unit("120104001001", true)},
-			[]uint32{unit("120104001001001", true), unit("120104001001002", false)}},
+			[]uint32{unit(7, grid, true), unit(3, grid, false), unit(9, community, true)},
+			[]uint32{unit(7, grid, true), unit(3, grid, false)}},
 		{"enclaves after a sure one go",
-			[]uint32{enc(0, false), enc(1, true), enc(2, false), unit("120104", true)},
-			[]uint32{enc(0, false), enc(1, true), unit("120104", true)}},
+			[]uint32{enc(4, false), enc(1, true), enc(2, false), unit(2, district, true)},
+			[]uint32{enc(4, false), enc(1, true), unit(2, district, true)}},
 		{"nothing sure: nothing goes",
-			[]uint32{enc(0, false), unit("120104001001001", false), unit("120104", false)},
-			[]uint32{enc(0, false), unit("120104001001001", false), unit("120104", false)}},
+			[]uint32{enc(0, false), unit(5, grid, false), unit(6, district, false)},
+			[]uint32{enc(0, false), unit(5, grid, false), unit(6, district, false)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			slices.Sort(tc.in)
-			slices.Sort(tc.want)
-			got := newRecordTable(rs).prune(slices.Clone(tc.in))
+			got := pruneRecord(slices.Clone(tc.in))
 			if !slices.Equal(got, tc.want) {
-				t.Errorf("prune(%v) = %v, want %v", tc.in, got, tc.want)
+				t.Errorf("pruneRecord(%v) = %v, want %v", tc.in, got, tc.want)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,33 +17,61 @@ import (
 type CurrentData struct {
 	Units    []Unit
 	Enclaves []Enclave
-	Version  int64     // the data version (largest data_version) it reflects
+	Version  int64     // the data version it reflects
 	Since    time.Time // the latest valid_from/valid_to in it: the data hold from then on
 }
 
-// SnapshotSource loads the current units and enclaves. DataVersion is a
-// cheap probe of the version LoadCurrent would return, so that a change
-// notification about data the index already has costs no rebuild.
-type SnapshotSource interface {
+// ChangeSource is the database a node follows: the current data for a
+// full build, and the changes committed after a data version, read from
+// the change record (which works on a hot standby too, where nothing can be
+// listened for). HeadVersion is the latest committed data version;
+// Checksums are those of the current rows, with the version they are at.
+type ChangeSource interface {
 	LoadCurrent(ctx context.Context) (CurrentData, error)
-	DataVersion(ctx context.Context) (int64, error)
+	ChangesSince(ctx context.Context, version int64) (ChangeSet, error)
+	HeadVersion(ctx context.Context) (int64, error)
+	Checksums(ctx context.Context) (Checksums, int64, error)
 }
 
-// PastResolver applies the resolution rules to the versions valid at a time
-// before the index's data (in PostGIS). p is WGS84.
+// PastResolver applies the resolution rules in PostGIS: to the versions
+// valid at a time before the index's data, or to the current data once it
+// has reached a version the index has not (EUNAVAILABLE while it has not).
+// p is WGS84.
 type PastResolver interface {
 	ResolveAt(ctx context.Context, p orb.Point, at time.Time) (Resolution, error)
+	ResolveCurrent(ctx context.Context, p orb.Point, minVersion int64) (Resolution, error)
 }
 
-// Service is the Resolver: it answers from an immutable index snapshot,
-// which Reload replaces atomically; requests never wait for a build and
-// never see half of one. Questions about the past go to Past.
+// Freshness bounds: how long a request naming a minimum version waits for
+// the index before PostGIS answers it; how long a write waits for its own
+// node to apply it; how many points a batch may resolve in PostGIS.
+const (
+	MinVersionWait   = 500 * time.Millisecond
+	WriteApplyWait   = 10 * time.Second
+	maxBehindInSQL   = 1000
+	bigChangeShare   = 0.2  // a change touching this share of the polygons is rebuilt, not applied
+	bigChangeMinimum = 5000 // ...if it touches at least this many
+)
+
+// Service is the Resolver: it answers from an immutable index snapshot and
+// keeps it fresh by applying the changes of the database it follows, in
+// version order, incrementally. Requests never wait for a change and never
+// see half of one. Questions about the past go to Past.
 type Service struct {
-	Source SnapshotSource
+	Source ChangeSource
 	Past   PastResolver
+	// OnChange, when set, is called after the index has moved to a new
+	// version, with the tile layers whose data changed (nil: all).
+	OnChange func(layers []string)
 
 	current atomic.Pointer[indexed]
 	kick    chan struct{}
+
+	mu sync.Mutex // held while the index is rebuilt or changed
+	ix *Index
+
+	waitMu sync.Mutex
+	waitCh chan struct{} // closed at every publish
 }
 
 type indexed struct {
@@ -52,27 +81,37 @@ type indexed struct {
 
 var _ Resolver = (*Service)(nil)
 
-// NewService returns a service; call Reload (or Follow) before use.
-func NewService(src SnapshotSource, past PastResolver) *Service {
-	return &Service{Source: src, Past: past, kick: make(chan struct{}, 1)}
+// NewService returns a service; call Reload (and Follow) before use.
+func NewService(src ChangeSource, past PastResolver) *Service {
+	return &Service{Source: src, Past: past, kick: make(chan struct{}, 1), waitCh: make(chan struct{})}
 }
 
-// Reload builds a new snapshot from the source and swaps it in.
+// Reload builds a new index from the source's current data and publishes it.
 func (s *Service) Reload(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reloadLocked(ctx)
+}
+
+func (s *Service) reloadLocked(ctx context.Context) error {
 	start := time.Now()
 	data, err := s.Source.LoadCurrent(ctx)
 	if err != nil {
 		return fmt.Errorf("load index data: %w", err)
 	}
 	loaded := time.Since(start)
-	snap, err := NewSnapshot(data.Units, data.Enclaves, data.Version)
+	ix, err := NewIndex(data.Units, data.Enclaves, data.Version)
 	if err != nil {
 		return fmt.Errorf("build index: %w", err)
 	}
-	s.current.Store(&indexed{snap: snap, since: data.Since})
-	slog.InfoContext(ctx, "resolver index ready", "version", data.Version, "units", len(data.Units),
+	s.ix = ix
+	s.publish(ix.Snapshot(), data.Since)
+	slog.InfoContext(ctx, "resolver index built", "version", data.Version, "units", len(data.Units),
 		"enclaves", len(data.Enclaves), "load", loaded.Round(time.Millisecond).String(),
 		"build", (time.Since(start) - loaded).Round(time.Millisecond).String())
+	if s.OnChange != nil {
+		s.OnChange(nil)
+	}
 	// The rows read from the database are garbage now and outweigh the
 	// index several times; hand their pages back rather than keep the peak.
 	data = CurrentData{}
@@ -80,8 +119,16 @@ func (s *Service) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Changed asks for a rebuild; it never blocks. Changes that arrive during
-// a build are folded into one more build.
+// publish makes snap the index requests use and wakes the waiters.
+func (s *Service) publish(snap *Snapshot, since time.Time) {
+	s.current.Store(&indexed{snap: snap, since: since})
+	s.waitMu.Lock()
+	close(s.waitCh)
+	s.waitCh = make(chan struct{})
+	s.waitMu.Unlock()
+}
+
+// Changed asks the follower to look for changes now; it never blocks.
 func (s *Service) Changed() {
 	select {
 	case s.kick <- struct{}{}:
@@ -89,34 +136,156 @@ func (s *Service) Changed() {
 	}
 }
 
-// Follow rebuilds after every Changed call until ctx ends. A failed build
-// keeps the previous snapshot and is retried on the next change or after a
-// pause.
-func (s *Service) Follow(ctx context.Context) {
-	for {
+// FollowOptions tunes Follow.
+type FollowOptions struct {
+	// Poll is how often the change record is read without a wake-up
+	// (Changed); it bounds the delay on a standby, where nothing rings.
+	Poll time.Duration
+	// Verify is how often the index's checksums are compared with the
+	// database's; 0 never.
+	Verify time.Duration
+}
+
+// Follow applies the changes of the source until ctx ends: at every
+// Changed and every Poll. A change that cannot be applied, and an index
+// found to differ from the database, are logged loudly and answered by a
+// full rebuild; the previous snapshot serves until it is done.
+func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
+	poll := time.NewTicker(max(opt.Poll, time.Millisecond))
+	defer poll.Stop()
+	var verify <-chan time.Time
+	if opt.Verify > 0 {
+		t := time.NewTicker(opt.Verify)
+		defer t.Stop()
+		verify = t.C
+	}
+	for failures := 0; ; {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.kick:
-		}
-		if s.upToDate(ctx) {
+		case <-poll.C:
+		case <-verify:
+			s.verify(ctx)
 			continue
 		}
-		if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
-			slog.ErrorContext(ctx, "resolver index rebuild failed; keeping the previous one", "err", err)
-			time.AfterFunc(2*time.Second, s.Changed)
+		if err := s.CatchUpNow(ctx); err != nil && ctx.Err() == nil {
+			failures++
+			if failures == 1 || failures%100 == 0 { // say it, but do not flood the log while the database is away
+				slog.WarnContext(ctx, "resolver index cannot read changes; answering from the last version", "err", err, "failures", failures)
+			}
+			continue
+		}
+		failures = 0
+	}
+}
+
+// CatchUpNow applies whatever has been committed since the index's version.
+func (s *Service) CatchUpNow(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.current.Load()
+	if cur == nil {
+		return s.reloadLocked(ctx)
+	}
+	cs, err := s.Source.ChangesSince(ctx, cur.snap.version)
+	if err != nil {
+		return err
+	}
+	if cs.Version == cur.snap.version {
+		return nil
+	}
+	n := cur.snap.stats.Units + cur.snap.stats.Enclaves
+	if cs.Reset || (cs.Size() >= bigChangeMinimum && float64(cs.Size()) > bigChangeShare*float64(n)) {
+		slog.InfoContext(ctx, "rebuilding the resolver index for a large change", "from", cs.From, "to", cs.Version, "codes", cs.Size(), "reset", cs.Reset)
+		return s.reloadLocked(ctx)
+	}
+	start := time.Now()
+	snap, err := s.ix.Apply(cs)
+	if err != nil {
+		slog.ErrorContext(ctx, "resolver index could not apply a change; rebuilding it", "from", cs.From, "to", cs.Version, "err", err)
+		return s.reloadLocked(ctx)
+	}
+	since := cur.since
+	if cs.Since.After(since) {
+		since = cs.Since
+	}
+	s.publish(snap, since)
+	slog.DebugContext(ctx, "resolver index changed", "from", cs.From, "to", cs.Version, "codes", cs.Size(),
+		"took", time.Since(start).Round(time.Microsecond).String())
+	if s.OnChange != nil {
+		s.OnChange(cs.Layers)
+	}
+	return nil
+}
+
+// verify compares the index's checksums with the database's at the same
+// version; a difference means the index drifted, which must never happen:
+// it is logged as an error and the index is rebuilt.
+func (s *Service) verify(ctx context.Context) {
+	sums, v, err := s.Source.Checksums(ctx)
+	if err != nil {
+		slog.WarnContext(ctx, "resolver index check could not read the database", "err", err)
+		return
+	}
+	cur := s.current.Load()
+	if cur == nil || cur.snap.version != v {
+		return // not at the same version: compare next time
+	}
+	if got := cur.snap.Checksums(); got != sums {
+		slog.ErrorContext(ctx, "resolver index differs from the database; rebuilding it", "version", v,
+			"index", fmt.Sprintf("%+v", got), "database", fmt.Sprintf("%+v", sums))
+		if err := s.Reload(ctx); err != nil {
+			slog.ErrorContext(ctx, "resolver index rebuild failed", "err", err)
 		}
 	}
 }
 
-// upToDate reports whether the index already reflects the stored data.
-func (s *Service) upToDate(ctx context.Context) bool {
-	cur := s.current.Load()
-	if cur == nil {
-		return false
+// WaitVersion waits until the index reflects data version v, for at most
+// d; it reports whether it does.
+func (s *Service) WaitVersion(ctx context.Context, v int64, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		s.waitMu.Lock()
+		ch := s.waitCh
+		s.waitMu.Unlock()
+		if cur := s.current.Load(); cur != nil && cur.snap.version >= v {
+			return true
+		}
+		s.Changed()
+		select {
+		case <-ch:
+		case <-timer.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
 	}
-	v, err := s.Source.DataVersion(ctx)
-	return err == nil && v == cur.snap.Version()
+}
+
+// CatchUp waits until the index reflects everything committed before the
+// call (a write's own change, for read-your-writes) and returns that data
+// version. It fails with EUNAVAILABLE when that takes longer than
+// WriteApplyWait.
+func (s *Service) CatchUp(ctx context.Context) (int64, error) {
+	v, err := s.Source.HeadVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !s.WaitVersion(ctx, v, WriteApplyWait) {
+		return v, Errorf(EUNAVAILABLE, "", "the resolver index has not reached data version %d yet", v)
+	}
+	return v, nil
+}
+
+// Version returns the data version the index reflects (0 before the first
+// build).
+func (s *Service) Version() int64 {
+	if cur := s.current.Load(); cur != nil {
+		return cur.snap.version
+	}
+	return 0
 }
 
 // Snapshot returns the index in use, or nil before the first Reload.
@@ -135,17 +304,36 @@ func (s *Service) Ready() error {
 	return nil
 }
 
+// fresh returns the index to answer from for queries that need at least
+// data version min, waiting up to MinVersionWait; nil means the index is
+// still behind and PostGIS must answer.
+func (s *Service) fresh(ctx context.Context, min int64) (*indexed, error) {
+	cur := s.current.Load()
+	if cur == nil {
+		return nil, Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
+	}
+	if cur.snap.version >= min {
+		return cur, nil
+	}
+	if s.WaitVersion(ctx, min, MinVersionWait) {
+		return s.current.Load(), nil
+	}
+	return nil, nil
+}
+
 // Resolve answers one query.
 func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, error) {
 	p, err := prepare("point", q)
 	if err != nil {
 		return Resolution{}, err
 	}
-	cur := s.current.Load()
-	if cur == nil {
-		return Resolution{}, Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
-	}
-	if !q.At.IsZero() && q.At.Before(cur.since) {
+	cur, err := s.fresh(ctx, q.MinVersion)
+	switch {
+	case err != nil:
+		return Resolution{}, err
+	case cur == nil:
+		return s.Past.ResolveCurrent(ctx, p, q.MinVersion)
+	case !q.At.IsZero() && q.At.Before(cur.since):
 		return s.Past.ResolveAt(ctx, p, q.At)
 	}
 	return cur.snap.Resolve(p), nil
@@ -153,18 +341,27 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 
 // ResolveMany answers each query in its own slot; one bad query does not
 // spoil the others. All current queries use one snapshot, so a batch never
-// straddles an index swap.
+// straddles a change.
 func (s *Service) ResolveMany(ctx context.Context, qs []ResolveQuery) ([]Resolution, []error) {
 	res := make([]Resolution, len(qs))
 	errs := make([]error, len(qs))
-	cur := s.current.Load()
+	var need int64
+	for _, q := range qs {
+		need = max(need, q.MinVersion)
+	}
+	cur, err := s.fresh(ctx, need)
+	if err == nil && cur == nil && len(qs) > maxBehindInSQL {
+		err = Errorf(EUNAVAILABLE, "", "this node's index is behind data version %d; retry, or send at most %d points", need, maxBehindInSQL)
+	}
 	for i, q := range qs {
-		p, err := prepare(fmt.Sprintf("points[%d]", i), q)
+		p, perr := prepare(fmt.Sprintf("points[%d]", i), q)
 		switch {
+		case perr != nil:
+			errs[i] = perr
 		case err != nil:
 			errs[i] = err
 		case cur == nil:
-			errs[i] = Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
+			res[i], errs[i] = s.Past.ResolveCurrent(ctx, p, need)
 		case !q.At.IsZero() && q.At.Before(cur.since):
 			res[i], errs[i] = s.Past.ResolveAt(ctx, p, q.At)
 		default:

@@ -1,0 +1,234 @@
+package geo
+
+import (
+	"cmp"
+	"slices"
+	"unsafe"
+
+	"github.com/paulmach/orb"
+)
+
+// The polygons of the index. Every current unit and enclave has a slot, a
+// small integer that cell records name. A code keeps its slot across its
+// versions, so an edit that leaves a polygon's status in a cell unchanged
+// leaves that cell's record unchanged too. A slot holds an immutable
+// polyEntry; a change installs a new entry (copy on write), and readers of
+// older snapshots keep the entries they had.
+
+// Entries of a cell record are slot<<4 | class<<1 | sure. The class puts a
+// sorted record in rule order without a memory read: enclaves first (class
+// 0), then units finest level first (class 1 + maxRank - rank). Records are
+// kept sorted by class, then within a class by ruleCompare.
+const (
+	entrySure   = 1
+	classShift  = 1
+	classMask   = 7
+	slotShift   = 4
+	maxSlots    = 1 << 26 // entries must stay below inlineBit
+	enclaveCls  = 0
+	maxUnitRank = NumLevels - 1
+)
+
+// unitClass is the class of a unit of the given level rank.
+func unitClass(rank int) uint32 { return uint32(1 + maxUnitRank - rank) }
+
+// gridClass is the coarsest class that counts as managed (a grid).
+var gridClass = unitClass(Grid.Rank())
+
+// makeEntry encodes a record entry.
+func makeEntry(slot uint32, class uint32, sure bool) uint32 {
+	e := slot<<slotShift | class<<classShift
+	if sure {
+		e |= entrySure
+	}
+	return e
+}
+
+func entrySlot(e uint32) uint32  { return e >> slotShift }
+func entryClass(e uint32) uint32 { return e >> classShift & classMask }
+
+// polyEntry is one indexed unit or enclave version.
+type polyEntry struct {
+	// block is the polygon's geometry as the exact test reads it: the PostGIS
+	// box fx0 fy0 fx1 fy1, then n, then, when the polygon is simple (one
+	// shell, no holes, short, nothing skipped), its n shell points; n is 0
+	// otherwise and pip decides. The rings of geom point into it.
+	block []float64
+	pip   pipPoly
+	class uint32
+
+	unit    *Unit    // the unit indexed (Geom is the index's copy), or nil
+	enclave *Enclave // or the enclave
+
+	self  *Ref      // units: the unit as a member of chains
+	ref   *LevelRef // units: the unit as the responsible one; enclaves: the managing unit
+	eref  *EnclaveRef
+	chain Chain // units: the unit and its ancestors; enclaves: the managing unit's chain
+
+	virtual []segment // rule 4's virtual edges; nil for normal polygons
+}
+
+// code returns the unit's or enclave's code.
+func (e *polyEntry) code() string {
+	if e.unit != nil {
+		return e.unit.Code
+	}
+	return e.enclave.Code
+}
+
+// newUnitEntry copies a unit's geometry into a new entry. Chains are filled
+// later, once the unit's ancestors are known.
+func newUnitEntry(u *Unit) *polyEntry {
+	cp := *u
+	e := &polyEntry{unit: &cp, class: unitClass(u.Level.Rank())}
+	cp.Geom = e.setGeometry(u.Geom)
+	e.self = &Ref{Code: u.Code, Name: u.Name}
+	e.ref = &LevelRef{Level: u.Level, Code: u.Code, Name: u.Name}
+	return e
+}
+
+// newEnclaveEntry copies an enclave's geometry into a new entry.
+func newEnclaveEntry(en *Enclave) *polyEntry {
+	cp := *en
+	e := &polyEntry{enclave: &cp, class: enclaveCls}
+	cp.Geom = e.setGeometry(en.Geom)
+	e.eref = &EnclaveRef{Code: en.Code, Name: en.Name, Status: en.Status}
+	return e
+}
+
+// setGeometry copies mp into the entry's block and prepares the tests; it
+// returns the copy, whose rings point into the block.
+func (e *polyEntry) setGeometry(mp orb.MultiPolygon) orb.MultiPolygon {
+	n := arenaHeader
+	for _, poly := range mp {
+		for _, ring := range poly {
+			n += 2 * len(ring)
+		}
+	}
+	e.block = make([]float64, n)
+	cp := make(orb.MultiPolygon, len(mp))
+	at := arenaHeader
+	for i, poly := range mp {
+		cp[i] = make(orb.Polygon, len(poly))
+		for j, ring := range poly {
+			pts := pointsAt(e.block, at, len(ring))
+			copy(pts, ring)
+			cp[i][j] = orb.Ring(pts)
+			at += 2 * len(ring)
+		}
+	}
+	e.pip = newPipPoly(cp)
+	h := e.block[:arenaHeader]
+	h[0], h[1], h[2], h[3] = e.pip.fx0, e.pip.fy0, e.pip.fx1, e.pip.fy1
+	if len(cp) == 1 && len(cp[0]) == 1 && len(cp[0][0]) > 0 && e.pip.first.shell.bands == nil {
+		h[4] = float64(len(cp[0][0]))
+	}
+	e.virtual = e.pip.virtualEdges()
+	return cp
+}
+
+// geom returns the indexed geometry.
+func (e *polyEntry) geom() orb.MultiPolygon {
+	if e.unit != nil {
+		return e.unit.Geom
+	}
+	return e.enclave.Geom
+}
+
+// covers reports whether PostGIS ST_Covers(polygon, p) is true, reading the
+// block first: for a simple polygon the whole test is one sequential read.
+func (e *polyEntry) covers(p orb.Point) bool {
+	h := e.block[:arenaHeader:arenaHeader]
+	if p[0] < h[0] || p[0] > h[2] || p[1] < h[1] || p[1] > h[3] {
+		return false
+	}
+	if n := int(h[4]); n > 0 {
+		return scanRing(pointsAt(e.block, arenaHeader, n), p) != pipOutside
+	}
+	return e.pip.locate(p) != pipOutside
+}
+
+// arenaHeader is the number of float64s before a block's points.
+const arenaHeader = 5
+
+// pointsAt views n points stored at data[at:] as []orb.Point ([2]float64
+// has the layout of two float64s). The view's capacity is n, so appending
+// to it copies.
+func pointsAt(data []float64, at, n int) []orb.Point {
+	if n == 0 {
+		return nil
+	}
+	_ = data[at+2*n-1] // bounds check
+	return unsafe.Slice((*orb.Point)(unsafe.Pointer(&data[at])), n)
+}
+
+// ruleCompare orders two entries of the same class by the rules: enclaves
+// by area (smallest first), then code; units by code.
+func ruleCompare(a, b *polyEntry) int {
+	if a.enclave != nil && b.enclave != nil {
+		return cmp.Or(compareArea(a.enclave.AreaM2, b.enclave.AreaM2), cmp.Compare(a.enclave.Code, b.enclave.Code))
+	}
+	return cmp.Compare(a.code(), b.code())
+}
+
+// polyChunkBits sets the chunk size of the slot table: a change copies the
+// chunks it touches, never the whole table.
+const (
+	polyChunkBits = 10
+	polyChunkSize = 1 << polyChunkBits
+	polyChunkMask = polyChunkSize - 1
+)
+
+// polyTable maps slots to entries; nil is a free slot. It is a persistent
+// array: clone shares the chunks, and set copies a shared chunk first.
+type polyTable struct {
+	chunks [][]*polyEntry
+	n      uint32 // slots ever used: every slot below n has a chunk
+}
+
+// get returns slot's entry (nil when free).
+func (t *polyTable) get(slot uint32) *polyEntry {
+	return t.chunks[slot>>polyChunkBits][slot&polyChunkMask]
+}
+
+// clone returns a table sharing every chunk with t.
+func (t *polyTable) clone() polyTable {
+	return polyTable{chunks: slices.Clone(t.chunks), n: t.n}
+}
+
+// set stores e at slot. owned records the chunks this table already owns
+// (copied since the clone); nil means every chunk is owned (a build).
+func (t *polyTable) set(slot uint32, e *polyEntry, owned map[uint32]bool) {
+	c := slot >> polyChunkBits
+	for uint32(len(t.chunks)) <= c {
+		t.chunks = append(t.chunks, make([]*polyEntry, polyChunkSize))
+		if owned != nil {
+			owned[uint32(len(t.chunks)-1)] = true
+		}
+	}
+	if owned != nil && !owned[c] {
+		t.chunks[c] = slices.Clone(t.chunks[c])
+		owned[c] = true
+	}
+	t.chunks[c][slot&polyChunkMask] = e
+	t.n = max(t.n, slot+1)
+}
+
+// each calls fn for every occupied slot.
+func (t *polyTable) each(fn func(slot uint32, e *polyEntry)) {
+	for s := uint32(0); s < t.n; s++ {
+		if e := t.get(s); e != nil {
+			fn(s, e)
+		}
+	}
+}
+
+// sortEntries sorts record entries into rule order.
+func (t *polyTable) sortEntries(ents []uint32) {
+	slices.SortFunc(ents, func(a, b uint32) int {
+		if ca, cb := entryClass(a), entryClass(b); ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+		return ruleCompare(t.get(entrySlot(a)), t.get(entrySlot(b)))
+	})
+}
