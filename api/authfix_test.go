@@ -53,7 +53,7 @@ func serveDB(t *testing.T, db *postgres.DB, cfg *AuthConfig) *editServer {
 	if err := svc.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	go svc.Follow(ctx)
+	go svc.Follow(ctx, geo.FollowOptions{Poll: time.Second})
 	go db.Listen(ctx, func(postgres.Change) { svc.Changed() })
 	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Auth: cfg, Editor: db, Versions: db, CORSOrigins: []string{"*"}})
 	s := &editServer{db: db, svc: svc}

@@ -84,6 +84,7 @@ func createBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 		return
 	}
 	c.Header("Location", k.path+k.code(&v))
+	h.applied(c)
 	writeEdited(c, http.StatusCreated, k.version(&res.Version), editedFeature(k.feature(&res.Version), res.Warnings))
 }
 
@@ -110,6 +111,7 @@ func putBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 		h.failEdit(c, err, k.current, code)
 		return
 	}
+	h.applied(c)
 	writeEdited(c, http.StatusOK, k.version(&res.Version), editedFeature(k.feature(&res.Version), res.Warnings))
 }
 
@@ -123,6 +125,7 @@ func retireBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 		h.failEdit(c, err, k.current, code)
 		return
 	}
+	h.applied(c)
 	writeGeoJSON(c, k.feature(&v))
 }
 

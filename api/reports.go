@@ -98,7 +98,11 @@ func (h *handlers) newReport(c *gin.Context, in geo.ReportInput, prefix string) 
 	if err := in.Validate(now); err != nil {
 		return geo.Report{}, prefixed(prefix, err)
 	}
-	res, err := h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: in.Point, CRS: in.CRS, At: in.ObservedAt})
+	min, err := minVersion(c)
+	if err != nil {
+		return geo.Report{}, err
+	}
+	res, err := h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: in.Point, CRS: in.CRS, At: in.ObservedAt, MinVersion: min})
 	if err != nil {
 		return geo.Report{}, prefixed(prefix, err)
 	}
@@ -325,8 +329,13 @@ func (h *handlers) reportAction(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	min, err := minVersion(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	r, err := h.deps.Reports.Reresolve(c.Request.Context(), id, w.Actor, w.Note, func(r geo.Report) (geo.Resolution, error) {
-		return h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: r.Point, CRS: r.CRS})
+		return h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: r.Point, CRS: r.CRS, MinVersion: min})
 	})
 	if err != nil {
 		fail(c, err)

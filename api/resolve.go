@@ -27,6 +27,7 @@ func (h *handlers) resolveOne(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	setIndexVersion(c, r.IndexVersion)
 	c.Data(http.StatusOK, "application/json", appendResolution(make([]byte, 0, 768), &r))
 }
 
@@ -50,6 +51,9 @@ func resolveQuery(c *gin.Context) (geo.ResolveQuery, error) {
 	q.CRS = crs
 	q.At, err = parseAt("at", c.Query("at"))
 	if err != nil {
+		return q, err
+	}
+	if q.MinVersion, err = minVersion(c); err != nil {
 		return q, err
 	}
 	return q, geo.ValidatePoint("lng,lat", q.Point)
@@ -83,6 +87,9 @@ func (h *handlers) resolveMany(c *gin.Context) {
 		return
 	}
 	qs, slotErrs, err := req.queries()
+	if err == nil {
+		err = withMinVersion(c, qs)
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -91,6 +98,12 @@ func (h *handlers) resolveMany(c *gin.Context) {
 	if err := c.Request.Context().Err(); err != nil {
 		fail(c, err)
 		return
+	}
+	for i := range res {
+		if errs[i] == nil && slotErrs[i] == nil {
+			setIndexVersion(c, res[i].IndexVersion)
+			break
+		}
 	}
 	b := make([]byte, 0, 600*len(qs)+64)
 	b = append(b, `{"count":`...)
@@ -108,6 +121,15 @@ func (h *handlers) resolveMany(c *gin.Context) {
 	}
 	b = append(b, "]}"...)
 	c.Data(http.StatusOK, "application/json", b)
+}
+
+// withMinVersion applies the request's minimum data version to every query.
+func withMinVersion(c *gin.Context, qs []geo.ResolveQuery) error {
+	v, err := minVersion(c)
+	for i := range qs {
+		qs[i].MinVersion = v
+	}
+	return err
 }
 
 func (req *batchRequest) queries() ([]geo.ResolveQuery, []error, error) {

@@ -20,6 +20,11 @@ import (
 type Deps struct {
 	Units    geo.UnitStore
 	Resolver geo.Resolver
+	// Index is the resolver index's follower: writes answer once this node
+	// has applied them, and readyz names its data version. Nil skips both.
+	Index geo.Follower
+	// ReadOnly marks a node attached to a hot standby: writes answer 503.
+	ReadOnly bool
 	// Ready reports whether the service can answer: the database responds
 	// and the in-memory state is loaded.
 	Ready func(ctx context.Context) error
@@ -81,8 +86,13 @@ func New(d Deps) http.Handler {
 	if d.Auth != nil {
 		auth = *d.Auth
 	}
-	r.Use(recovery(), accessLog(), m.middleware(), cors(d.CORSOrigins), bodyLimit(),
-		newAuthenticator(auth, d.Tokens).middleware())
+	r.Use(recovery(), accessLog(), m.middleware(), cors(d.CORSOrigins), bodyLimit())
+	if d.ReadOnly {
+		r.Use(readOnly())
+	}
+	authn := newAuthenticator(auth, d.Tokens)
+	authn.readOnly = d.ReadOnly
+	r.Use(authn.middleware())
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, geo.Errorf(geo.ENOTFOUND, "path", "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -135,7 +145,16 @@ func (h *handlers) readyz(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	body := gin.H{"status": "ready", "role": "primary"}
+	if h.deps.ReadOnly {
+		body["role"] = "standby"
+	}
+	if h.deps.Index != nil {
+		v := h.deps.Index.Version()
+		setIndexVersion(c, v)
+		body["index_version"] = v
+	}
+	c.JSON(http.StatusOK, body)
 }
 
 func serveOpenAPI(c *gin.Context) {

@@ -27,15 +27,19 @@ const (
 	// ScaleCity subdivides every district with its real streets and
 	// communities, about 50,000 grids.
 	ScaleCity Scale = "city"
+	// ScaleProvince subdivides like ScaleCity but gives every community 56
+	// to 75 grids, about 300,000 in all: the size of a province's grid map,
+	// for benchmarks.
+	ScaleProvince Scale = "province"
 )
 
 // ParseScale returns the scale named s.
 func ParseScale(s string) (Scale, error) {
 	switch sc := Scale(s); sc {
-	case ScaleDemo, ScaleCity:
+	case ScaleDemo, ScaleCity, ScaleProvince:
 		return sc, nil
 	}
-	return "", geo.Invalid("scale", "unknown scale %q; want demo or city", s)
+	return "", geo.Invalid("scale", "unknown scale %q; want demo, city or province", s)
 }
 
 // The planted features, fixed so tests and docs can name them.

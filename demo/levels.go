@@ -46,12 +46,12 @@ func (b *builder) districts() error {
 
 // subdivided reports whether a district gets streets at this scale.
 func (b *builder) subdivided(district string) bool {
-	return b.scale == ScaleCity || district == NankaiCode || district == DongliCode
+	return b.scale != ScaleDemo || district == NankaiCode || district == DongliCode
 }
 
 // streetHasCommunities reports whether a street gets communities at this scale.
 func (b *builder) streetHasCommunities(street string) bool {
-	return b.scale == ScaleCity || street[:6] == NankaiCode || street == WanxinCode
+	return b.scale != ScaleDemo || street[:6] == NankaiCode || street == WanxinCode
 }
 
 func (b *builder) subdivide(level geo.Level, c children) error {
@@ -69,7 +69,8 @@ func (b *builder) communities() error {
 
 // grids gives each community its grids: in 南开区 exactly NankaiGrids in all,
 // shared by area (300–500 households a grid in a dense district); elsewhere
-// 8 to 14 a community, chosen by a hash of the code.
+// 8 to 14 a community, chosen by a hash of the code. At province scale every
+// community gets 56 to 75.
 func (b *builder) grids() error {
 	comms := b.codes.communitiesOf(b.streetHasCommunities)
 	counts, err := b.gridCounts(comms)
@@ -89,9 +90,12 @@ func (b *builder) gridCounts(comms children) (map[string]int, error) {
 	counts := map[string]int{}
 	var nankai []string
 	for _, code := range comms.codes {
-		if code[:6] == NankaiCode {
+		switch {
+		case b.scale == ScaleProvince:
+			counts[code] = 56 + int(hash(code)%20)
+		case code[:6] == NankaiCode:
 			nankai = append(nankai, code)
-		} else {
+		default:
 			counts[code] = 8 + int(hash(code)%7)
 		}
 	}

@@ -107,6 +107,9 @@ type ImportReport struct {
 	Issues    []ImportIssue `json:"issues"`
 	Truncated bool          `json:"issues_truncated,omitempty"` // more than MaxReportIssues issues
 	Duration  float64       `json:"duration_s"`
+	// IndexVersion is the data version that includes a committed import:
+	// name it as min_version to read the import's result on any node.
+	IndexVersion int64 `json:"index_version,omitempty"`
 }
 
 // Add records an issue, keeping at most MaxReportIssues of them.

@@ -339,3 +339,56 @@ func TestSyntheticCityShape(t *testing.T) {
 		t.Fatal("NaN coordinate")
 	}
 }
+
+// BenchmarkApplyEdit measures applying one edit to a live index: a grid
+// whose vertex moves back and forth, and an enclave that moves back and
+// forth (each op is one change set of one polygon).
+func BenchmarkApplyEdit(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		o    cityOpts
+	}{{"city1500", city1500}, {"city50k", city50k}} {
+		units, enclaves := syntheticCity(c.o)
+		ix, err := NewIndex(units, enclaves, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var grid Unit
+		for _, u := range units {
+			if u.Level == Grid {
+				grid = u
+				break
+			}
+		}
+		for _, kind := range []string{"grid", "enclave"} {
+			b.Run(c.name+"/"+kind, func(b *testing.B) {
+				b.ReportAllocs()
+				version := ix.Snapshot().Version()
+				for i := 0; i < b.N; i++ {
+					dx := 1e-6
+					if i%2 == 1 {
+						dx = -1e-6
+					}
+					version++
+					cs := ChangeSet{From: version - 1, Version: version}
+					if kind == "grid" {
+						g := grid
+						g.Geom = cloneGeom(grid.Geom)
+						g.Geom[0][0][1][0] += dx
+						cs.Units = []Unit{g}
+					} else {
+						e := enclaves[0]
+						e.Geom = cloneGeom(e.Geom)
+						for j := range e.Geom[0][0] {
+							e.Geom[0][0][j][0] += dx * 10
+						}
+						cs.Enclaves = []Enclave{e}
+					}
+					if _, err := ix.Apply(cs); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

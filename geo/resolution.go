@@ -110,3 +110,11 @@ type Resolver interface {
 	Resolve(ctx context.Context, q ResolveQuery) (Resolution, error)
 	ResolveMany(ctx context.Context, qs []ResolveQuery) (res []Resolution, errs []error)
 }
+
+// Follower is the freshness side of the resolver index: the data version it
+// reflects, and a wait until it reflects everything committed so far (which
+// a write calls after committing, for read-your-writes).
+type Follower interface {
+	Version() int64
+	CatchUp(ctx context.Context) (int64, error)
+}

@@ -72,6 +72,30 @@ type Service struct {
 
 	waitMu sync.Mutex
 	waitCh chan struct{} // closed at every publish
+
+	// missed is the data version a wait last gave up on, and when: requests
+	// for it in the next MinVersionWait go to PostGIS at once instead of
+	// waiting in turn (a batch of reports would otherwise wait per report).
+	missedMu sync.Mutex
+	missed   int64
+	missedAt time.Time
+
+	applied, applyNanos, rebuilds, rebuildNanos atomic.Int64
+}
+
+// FollowStats counts what a Service did to keep its index fresh.
+type FollowStats struct {
+	Applied      int64         // changes applied incrementally
+	ApplyTime    time.Duration // wall time spent applying them (one goroutine: about their CPU time)
+	Rebuilds     int64         // full builds, the first one included
+	RebuildTime  time.Duration // wall time of the full builds (loading included)
+	IndexVersion int64
+}
+
+// FollowStats returns the counts so far.
+func (s *Service) FollowStats() FollowStats {
+	return FollowStats{Applied: s.applied.Load(), ApplyTime: time.Duration(s.applyNanos.Load()),
+		Rebuilds: s.rebuilds.Load(), RebuildTime: time.Duration(s.rebuildNanos.Load()), IndexVersion: s.Version()}
 }
 
 type indexed struct {
@@ -106,6 +130,8 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 	}
 	s.ix = ix
 	s.publish(ix.Snapshot(), data.Since)
+	s.rebuilds.Add(1)
+	s.rebuildNanos.Add(int64(time.Since(start)))
 	slog.InfoContext(ctx, "resolver index built", "version", data.Version, "units", len(data.Units),
 		"enclaves", len(data.Enclaves), "load", loaded.Round(time.Millisecond).String(),
 		"build", (time.Since(start) - loaded).Round(time.Millisecond).String())
@@ -211,6 +237,8 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 		since = cs.Since
 	}
 	s.publish(snap, since)
+	s.applied.Add(1)
+	s.applyNanos.Add(int64(time.Since(start)))
 	slog.DebugContext(ctx, "resolver index changed", "from", cs.From, "to", cs.Version, "codes", cs.Size(),
 		"took", time.Since(start).Round(time.Microsecond).String())
 	if s.OnChange != nil {
@@ -315,8 +343,16 @@ func (s *Service) fresh(ctx context.Context, min int64) (*indexed, error) {
 	if cur.snap.version >= min {
 		return cur, nil
 	}
-	if s.WaitVersion(ctx, min, MinVersionWait) {
+	s.missedMu.Lock()
+	recent := min <= s.missed && time.Since(s.missedAt) < MinVersionWait
+	s.missedMu.Unlock()
+	if !recent && s.WaitVersion(ctx, min, MinVersionWait) {
 		return s.current.Load(), nil
+	}
+	if !recent {
+		s.missedMu.Lock()
+		s.missed, s.missedAt = max(s.missed, min), time.Now()
+		s.missedMu.Unlock()
 	}
 	return nil, nil
 }

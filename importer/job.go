@@ -23,6 +23,11 @@ type Jobs struct {
 	// Base is the context background jobs run under: cancelling it (the
 	// server shutting down) rolls their imports back.
 	Base context.Context
+	// Applied, when set, is called after an import commits and returns the
+	// data version that includes it once this node's resolver has applied
+	// it: the job is reported done only then (read-your-writes), and its
+	// report names the version.
+	Applied func(ctx context.Context) (int64, error)
 
 	wg sync.WaitGroup
 }
@@ -49,6 +54,13 @@ func (j *Jobs) RunJob(ctx context.Context, id int64, paths []string, opts geo.Im
 	stop := jp.beat()
 	rep, err := Run(ctx, j.Pool, paths, opts, id, jp)
 	stop()
+	if err == nil && rep.Committed && j.Applied != nil {
+		v, aerr := j.Applied(ctx)
+		if aerr != nil {
+			slog.WarnContext(ctx, "import committed; this node's index has not applied it yet", "job", id, "err", aerr)
+		}
+		rep.IndexVersion = v
+	}
 	status, msg := outcome(rep, err)
 	// The outcome is written even when ctx was cancelled: the job must not
 	// look as if it were still running.

@@ -6,7 +6,9 @@
 #   - Otherwise, on Debian/Ubuntu as root, PostgreSQL and PostGIS are
 #     installed from the distribution's packages, the local cluster is
 #     started, and the role "gridmap" with the databases "gridmap" and
-#     "gridmap_test" (each with postgis) are created.
+#     "gridmap_test" (each with postgis) are created; then scripts/standby.sh
+#     gives it a streaming hot standby on port 5433 for the standby tests
+#     (unless TEST_STANDBY_URL names one already).
 #
 # It is idempotent and prints nothing when everything is already in place.
 # When it cannot proceed it says exactly what to install or set.
@@ -19,6 +21,13 @@ say() { echo "db.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 answers() { psql "$1" -Atqc 'select 1' >/dev/null 2>&1; }
+
+# ensure_standby starts the local standby the tests use, when it is ours to start.
+ensure_standby() {
+  if [ -z "${TEST_STANDBY_URL:-}" ] && [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null; then
+    bash "$(dirname "$0")/standby.sh"
+  fi
+}
 
 ensure_postgis_at() {
   psql "$1" -Atqc 'CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist' >/dev/null 2>&1 ||
@@ -34,6 +43,7 @@ fi
 
 if command -v psql >/dev/null && answers "$LOCAL_URL" &&
    answers "${LOCAL_URL/\/gridmap?/\/gridmap_test?}"; then
+  ensure_standby
   exit 0
 fi
 
@@ -72,3 +82,4 @@ for db in gridmap gridmap_test; do
   as_postgres -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist' >/dev/null
 done
 answers "$LOCAL_URL" || die "the local cluster is up but $LOCAL_URL does not answer; check pg_hba.conf allows password logins on 127.0.0.1"
+ensure_standby

@@ -29,7 +29,7 @@ func runMigrate(ctx context.Context, args []string) error {
 func runDemo(ctx context.Context, args []string) error {
 	var url, scaleName string
 	fs := newFlags("demo", &url)
-	fs.StringVar(&scaleName, "scale", "demo", "demo (南开区 + 万新街道) or city (all of Tianjin, ~50,000 grids)")
+	fs.StringVar(&scaleName, "scale", "demo", "demo (南开区 + 万新街道), city (all of Tianjin, ~50,000 grids) or province (all of Tianjin, ~300,000 grids, for benchmarks)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}

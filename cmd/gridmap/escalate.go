@@ -85,13 +85,17 @@ func escalateAll(ctx context.Context, db *postgres.DB, p geo.Policy, now time.Ti
 	}
 }
 
-// runReportJobs runs serve's background report work until ctx ends: the
-// escalation sweep every rc.escalateEvery, and folding statistics deltas
-// every two seconds. Every replica may run them: escalation skips rows
-// another holds, and only one fold runs at a time.
-func runReportJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
+// runJobs runs serve's background work until ctx ends: the escalation
+// sweep every rc.escalateEvery, folding statistics deltas every two
+// seconds, and pruning the change record hourly. serve runs it on the one
+// node of the primary that leads (postgres.DB.Lead); the work is also safe
+// should two nodes overlap for a moment (escalation skips rows another
+// holds, one fold runs at a time).
+func runJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
 	fold := time.NewTicker(2 * time.Second)
 	defer fold.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
 	var escalate <-chan time.Time
 	if rc.escalateEvery > 0 {
 		t := time.NewTicker(rc.escalateEvery)
@@ -105,6 +109,12 @@ func runReportJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
 		case <-fold.C:
 			if _, err := db.FoldReportStats(ctx); err != nil && ctx.Err() == nil {
 				slog.WarnContext(ctx, "folding report statistics failed; retrying later", "err", err)
+			}
+		case <-prune.C:
+			if n, err := db.PruneChanges(ctx, postgres.ChangeRetention); err != nil && ctx.Err() == nil {
+				slog.WarnContext(ctx, "pruning the change record failed; retrying later", "err", err)
+			} else if n > 0 {
+				slog.InfoContext(ctx, "pruned old change rows", "count", n)
 			}
 		case now := <-escalate:
 			n, err := escalateAll(ctx, db, rc.policy, now)

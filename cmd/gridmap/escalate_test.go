@@ -77,7 +77,7 @@ func TestServeJobsEscalateAndFold(t *testing.T) {
 	jobs, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
-		runReportJobs(jobs, db, reportConfig{escalateEvery: 100 * time.Millisecond, policy: geo.DefaultPolicy()})
+		runJobs(jobs, db, reportConfig{escalateEvery: 100 * time.Millisecond, policy: geo.DefaultPolicy()})
 		close(done)
 	}()
 	deadline := time.Now().Add(20 * time.Second)

@@ -31,6 +31,7 @@ type serveConfig struct {
 	access      accessConfig
 	reports     reportConfig
 	tiles       tileConfig
+	follow      followConfig
 }
 
 // accessConfig is the access policy of serve (issue 7).
@@ -52,6 +53,7 @@ func runServe(ctx context.Context, args []string) error {
 	accessFlags(fs, &cfg.access)
 	reportFlags(fs, &cfg.reports)
 	tileFlags(fs, &cfg.tiles)
+	followFlags(fs, &cfg.follow)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -68,14 +70,21 @@ func runServe(ctx context.Context, args []string) error {
 	return serve(ctx, cfg, ln)
 }
 
-// serve wires the service together and runs it on ln until ctx ends.
+// serve wires the service together and runs it on ln until ctx ends. On a
+// hot standby it runs as a read node: no migrations, no demo, no jobs, no
+// writes; its index follows the change record by polling.
 func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	db, err := postgres.Open(ctx, cfg.databaseURL, 16)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if cfg.loadDemo {
+	standby := db.Standby()
+	follow, err := cfg.follow.options(standby)
+	if err != nil {
+		return err
+	}
+	if cfg.loadDemo && !standby {
 		if err := loadDemoIfEmpty(ctx, db); err != nil {
 			return err
 		}
@@ -87,24 +96,28 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	}
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	go svc.Follow(bg)
 	tileSvc, err := openTiles(ctx, cfg.tiles, db.Pool)
 	if err != nil {
 		return err
 	}
 	defer tileSvc.Close()
+	svc.OnChange = tileSvc.Changed
 	go tileSvc.Follow(bg)
-	go db.Listen(bg, func(ch postgres.Change) { svc.Changed(); tileSvc.Changed(ch.Layers) })
-	go runReportJobs(bg, db, cfg.reports)
+	go svc.Follow(bg, follow)
+	if !standby {
+		go db.Listen(bg, func(postgres.Change) { svc.Changed() })
+	}
+	go db.Lead(bg, "jobs", func(ctx context.Context) { runJobs(ctx, db, cfg.reports) })
 	// Uploaded imports run under bg: shutting down rolls them back, and
 	// serve returns only after their outcome is recorded.
-	imports := &importer.Jobs{Pool: db.Pool, Base: bg}
+	imports := &importer.Jobs{Pool: db.Pool, Base: bg, Applied: svc.CatchUp}
 	defer func() { stopBackground(); imports.Wait() }()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		postgres.NewPoolCollector(db.Pool))
 	reg.MustRegister(tileSvc.Collectors()...)
+	reg.MustRegister(indexCollectors(svc)...)
 	auth, proxies, err := cfg.access.policy()
 	if err != nil {
 		return err
@@ -112,6 +125,8 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	handler := api.New(api.Deps{
 		Units:          db,
 		Resolver:       svc,
+		Index:          svc,
+		ReadOnly:       standby,
 		Registry:       reg,
 		CORSOrigins:    strings.Split(cfg.cors, ","),
 		Tokens:         db,
@@ -137,7 +152,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	slog.Info("gridmap serving", "addr", ln.Addr().String())
+	role := "primary"
+	if standby {
+		role = "standby (read-only)"
+	}
+	slog.Info("gridmap serving", "addr", ln.Addr().String(), "database", role, "index_version", svc.Version())
 
 	select {
 	case err := <-errc:

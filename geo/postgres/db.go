@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -21,16 +22,20 @@ import (
 
 // DB is a connection pool to gridmap's database.
 type DB struct {
-	Pool *pgxpool.Pool
-	url  string
+	Pool    *pgxpool.Pool
+	url     string
+	standby bool
 }
 
 // Open migrates the database at url (under an advisory lock, so replicas
 // starting together do not race) and then opens the pool. Migrations run on
 // their own connection first because pgx-geom's registration needs the
-// postgis extension to exist.
+// postgis extension to exist. A hot standby cannot be migrated: there Open
+// only checks that the primary has applied every migration this binary
+// knows, and the DB is read-only (Standby).
 func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
-	if err := Migrate(ctx, url); err != nil {
+	standby, err := prepareSchema(ctx, url)
+	if err != nil {
 		return nil, err
 	}
 	cfg, err := pgxpool.ParseConfig(url)
@@ -49,7 +54,45 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
-	return &DB{Pool: pool, url: url}, nil
+	return &DB{Pool: pool, url: url, standby: standby}, nil
+}
+
+// prepareSchema migrates a primary, or checks the schema of a standby; it
+// reports which the database is.
+func prepareSchema(ctx context.Context, url string) (standby bool, err error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return false, fmt.Errorf("connect: %w", unavailable(err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if standby, err = inRecovery(ctx, conn); err != nil {
+		return false, fmt.Errorf("ask whether the database is a standby: %w", translate(err))
+	}
+	if !standby {
+		return false, Migrate(ctx, url)
+	}
+	want, err := migrationCount()
+	if err != nil {
+		return true, err
+	}
+	var have int
+	if err := conn.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&have); err != nil {
+		return true, fmt.Errorf("read the standby's schema version (has the primary been migrated?): %w", translate(err))
+	}
+	if have < want {
+		return true, fmt.Errorf("the standby's schema is at migration %d but this gridmap needs %d: start a node on the primary first, which migrates it", have, want)
+	}
+	return true, nil
+}
+
+// migrationCount is the number of embedded migrations: tern numbers them
+// 1..n without gaps, and records n once all have run.
+func migrationCount() (int, error) {
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return 0, fmt.Errorf("list migrations: %w", err)
+	}
+	return len(files), nil
 }
 
 // Close closes the pool.

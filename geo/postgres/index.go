@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,10 +14,14 @@ import (
 )
 
 var (
-	_ geo.SnapshotSource = (*DB)(nil)
-	_ geo.PastResolver   = (*DB)(nil)
-	_ geo.UnitStore      = (*DB)(nil)
+	_ geo.ChangeSource = (*DB)(nil)
+	_ geo.PastResolver = (*DB)(nil)
+	_ geo.UnitStore    = (*DB)(nil)
 )
+
+// The resolver index's side of the database: the current data, the change
+// record it follows (migration 007), and the rules in SQL for what the
+// index cannot answer. Every read here works on a hot standby.
 
 const currentUnitsSQL = `SELECT ` + unitColumns + ` FROM unit WHERE valid_to IS NULL AND valid_from <= now()`
 const currentEnclavesSQL = `SELECT ` + enclaveColumns + ` FROM enclave WHERE valid_to IS NULL AND valid_from <= now()`
@@ -28,15 +32,18 @@ const dataSinceSQL = `SELECT coalesce(max(t), 'epoch') FROM (
   SELECT max(greatest(valid_from, valid_to)) AS t FROM unit
   UNION ALL SELECT max(greatest(valid_from, valid_to)) FROM enclave) s`
 
-const dataVersionSQL = `SELECT coalesce(max(version), 0) FROM data_version`
+const headSQL = `SELECT version, pruned_through FROM data_head`
+
+// readOnlyTx is a consistent read: every query in it sees one snapshot.
+var readOnlyTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
 // LoadCurrent reads the current units and enclaves and the data version in
 // one repeatable-read transaction, so they agree with each other.
 func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 	var d geo.CurrentData
-	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	err := pgx.BeginTxFunc(ctx, db.Pool, opts, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, dataVersionSQL).Scan(&d.Version); err != nil {
+	err := pgx.BeginTxFunc(ctx, db.Pool, readOnlyTx, func(tx pgx.Tx) error {
+		var pruned int64
+		if err := tx.QueryRow(ctx, headSQL).Scan(&d.Version, &pruned); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, dataSinceSQL).Scan(&d.Since); err != nil {
@@ -62,13 +69,156 @@ func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 	return d, nil
 }
 
-// DataVersion returns the current data version (the largest data_version).
-func (db *DB) DataVersion(ctx context.Context) (int64, error) {
-	var v int64
-	if err := db.Pool.QueryRow(ctx, dataVersionSQL).Scan(&v); err != nil {
+// HeadVersion returns the latest committed data version.
+func (db *DB) HeadVersion(ctx context.Context) (int64, error) {
+	var v, pruned int64
+	if err := db.Pool.QueryRow(ctx, headSQL).Scan(&v, &pruned); err != nil {
 		return 0, fmt.Errorf("read data version: %w", translate(err))
 	}
 	return v, nil
+}
+
+const changesSinceSQL = `SELECT entity, codes FROM data_change WHERE version > $1 ORDER BY version, id`
+const changedUnitsSQL = `SELECT ` + unitColumns + ` FROM unit
+WHERE code = ANY($1) AND valid_to IS NULL AND valid_from <= now()`
+const changedEnclavesSQL = `SELECT ` + enclaveColumns + ` FROM enclave
+WHERE code = ANY($1) AND valid_to IS NULL AND valid_from <= now()`
+const changedSinceSQL = `SELECT coalesce(max(t), 'epoch') FROM (
+  SELECT max(greatest(valid_from, valid_to)) AS t FROM unit WHERE code = ANY($1)
+  UNION ALL SELECT max(greatest(valid_from, valid_to)) FROM enclave WHERE code = ANY($2)) s`
+
+// ChangesSince reads, in one snapshot, what the change record holds after
+// version: the current rows of every code changed since (state, not steps:
+// a code changed twice is read once), the codes left without a current
+// version, and the layers touched.
+func (db *DB) ChangesSince(ctx context.Context, version int64) (geo.ChangeSet, error) {
+	cs := geo.ChangeSet{From: version}
+	err := pgx.BeginTxFunc(ctx, db.Pool, readOnlyTx, func(tx pgx.Tx) error {
+		var pruned int64
+		if err := tx.QueryRow(ctx, headSQL).Scan(&cs.Version, &pruned); err != nil {
+			return err
+		}
+		switch {
+		case cs.Version <= version:
+			cs.Version = version // nothing new (or a database restored to an older state: nothing to apply)
+			return nil
+		case version < pruned:
+			cs.Reset = true // the record no longer reaches back that far
+			return nil
+		}
+		units, enclaves, err := changedCodes(ctx, tx, version, &cs)
+		if err != nil || cs.Reset {
+			return err
+		}
+		return loadChanged(ctx, tx, units, enclaves, &cs)
+	})
+	if err != nil {
+		return cs, fmt.Errorf("read changes since version %d: %w", version, translate(err))
+	}
+	return cs, nil
+}
+
+// changedCodes lists the unit and enclave codes and the layers the change
+// rows after version name.
+func changedCodes(ctx context.Context, tx pgx.Tx, version int64, cs *geo.ChangeSet) (units, enclaves []string, err error) {
+	rows, err := tx.Query(ctx, changesSinceSQL, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var entity string
+		var codes []string
+		if err := rows.Scan(&entity, &codes); err != nil {
+			return nil, nil, err
+		}
+		switch entity {
+		case "unit":
+			units = append(units, codes...)
+		case "enclave":
+			enclaves = append(enclaves, codes...)
+		case "layer":
+			cs.Layers = append(cs.Layers, codes...)
+		case "reset":
+			cs.Reset = true
+		}
+	}
+	slices.Sort(units)
+	slices.Sort(enclaves)
+	slices.Sort(cs.Layers)
+	cs.Layers = slices.Compact(cs.Layers)
+	return slices.Compact(units), slices.Compact(enclaves), rows.Err()
+}
+
+// loadChanged reads the current rows of the changed codes.
+func loadChanged(ctx context.Context, tx pgx.Tx, units, enclaves []string, cs *geo.ChangeSet) error {
+	rows, err := tx.Query(ctx, changedUnitsSQL, units)
+	if err != nil {
+		return err
+	}
+	if cs.Units, err = pgx.CollectRows(rows, scanUnit); err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, changedEnclavesSQL, enclaves)
+	if err != nil {
+		return err
+	}
+	if cs.Enclaves, err = pgx.CollectRows(rows, scanEnclave); err != nil {
+		return err
+	}
+	cs.RetiredUnits = missing(units, cs.Units, func(u geo.Unit) string { return u.Code })
+	cs.RetiredEnc = missing(enclaves, cs.Enclaves, func(e geo.Enclave) string { return e.Code })
+	return tx.QueryRow(ctx, changedSinceSQL, units, enclaves).Scan(&cs.Since)
+}
+
+// missing returns the codes (sorted) that no found item has.
+func missing[T any](codes []string, found []T, code func(T) string) []string {
+	have := make(map[string]bool, len(found))
+	for _, f := range found {
+		have[code(f)] = true
+	}
+	var out []string
+	for _, c := range codes {
+		if !have[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Checksums computes the checksums of the current rows
+// (gridmap_index_checksums) and the data version they are at.
+func (db *DB) Checksums(ctx context.Context) (geo.Checksums, int64, error) {
+	var sums geo.Checksums
+	var version int64
+	err := pgx.BeginTxFunc(ctx, db.Pool, readOnlyTx, func(tx pgx.Tx) error {
+		var pruned int64
+		if err := tx.QueryRow(ctx, headSQL).Scan(&version, &pruned); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT class, n, x, versions FROM gridmap_index_checksums()`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var class string
+			var c geo.ClassSum
+			if err := rows.Scan(&class, &c.Count, &c.Xor, &c.Versions); err != nil {
+				return err
+			}
+			if class == "enclave" {
+				sums.Enclaves = c
+			} else if r := geo.Level(class).Rank(); r >= 0 {
+				sums.Levels[r] = c
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return sums, 0, fmt.Errorf("index checksums: %w", translate(err))
+	}
+	return sums, version, nil
 }
 
 // ResolveAt applies the resolution rules in PostGIS to the versions valid at
@@ -79,61 +229,33 @@ func (db *DB) ResolveAt(ctx context.Context, p orb.Point, at time.Time) (geo.Res
 	if err != nil {
 		return geo.Resolution{}, fmt.Errorf("resolve at %s: %w", at.Format(time.RFC3339), translate(err))
 	}
+	return decodeResolution(raw)
+}
+
+// ResolveCurrent applies the rules in PostGIS to the current data, which
+// must have reached minVersion: a node whose index is behind answers so,
+// and a standby that has not replayed the version yet says it is
+// unavailable rather than answer from older data.
+func (db *DB) ResolveCurrent(ctx context.Context, p orb.Point, minVersion int64) (geo.Resolution, error) {
+	var raw []byte
+	var version int64
+	err := db.Pool.QueryRow(ctx, `SELECT h.version, gridmap_resolve($1, $2, now()) FROM data_head h`, p[0], p[1]).Scan(&version, &raw)
+	if err != nil {
+		return geo.Resolution{}, fmt.Errorf("resolve: %w", translate(err))
+	}
+	if version < minVersion {
+		return geo.Resolution{}, geo.Errorf(geo.EUNAVAILABLE, "min_version",
+			"this node's database is at data version %d, not yet %d; retry shortly", version, minVersion)
+	}
+	r, err := decodeResolution(raw)
+	r.IndexVersion = version
+	return r, err
+}
+
+func decodeResolution(raw []byte) (geo.Resolution, error) {
 	var r geo.Resolution
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return r, fmt.Errorf("decode resolution: %w", err)
 	}
 	return r, nil
-}
-
-// Channel is the NOTIFY channel the schema's triggers announce changes on.
-const Channel = "gridmap_changes"
-
-// Change is one announced change: the layers touched and the new version.
-type Change struct {
-	Layers  []string `json:"layers"`
-	Version int64    `json:"version"`
-}
-
-// Listen calls onChange for every change announced on Channel until ctx
-// ends. It holds its own connection (LISTEN blocks it) and reconnects after
-// a failure; after every (re)connect it calls onChange with an empty Change,
-// since changes may have been missed while it was away.
-func (db *DB) Listen(ctx context.Context, onChange func(Change)) {
-	for backoff := time.Second; ctx.Err() == nil; {
-		err := db.listenOnce(ctx, onChange)
-		if ctx.Err() != nil {
-			return
-		}
-		slog.WarnContext(ctx, "change listener lost its connection; reconnecting", "err", err, "in", backoff)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 30*time.Second)
-	}
-}
-
-func (db *DB) listenOnce(ctx context.Context, onChange func(Change)) error {
-	conn, err := pgx.Connect(ctx, db.url)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{Channel}.Sanitize()); err != nil {
-		return err
-	}
-	onChange(Change{})
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		var ch Change
-		if err := json.Unmarshal([]byte(n.Payload), &ch); err != nil {
-			slog.WarnContext(ctx, "unreadable change notification", "payload", n.Payload, "err", err)
-		}
-		onChange(ch)
-	}
 }

@@ -25,7 +25,7 @@ func follower(t *testing.T, ctx context.Context, url string) *geo.Service {
 	if err := svc.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	go svc.Follow(ctx)
+	go svc.Follow(ctx, geo.FollowOptions{Poll: time.Second})
 	go db.Listen(ctx, func(postgres.Change) { svc.Changed() })
 	return svc
 }

@@ -113,3 +113,78 @@ func OpenDemo(tb testing.TB) *postgres.DB {
 	}
 	return db
 }
+
+// DefaultStandbyURL is the local hot standby made by scripts/standby.sh:
+// the test cluster's databases, streamed to port 5433.
+const DefaultStandbyURL = "postgres://gridmap:gridmap@127.0.0.1:5433/gridmap_test?sslmode=disable"
+
+// StandbyURL returns the URL of the database of primaryURL as the hot
+// standby serves it (TEST_STANDBY_URL names the standby server; default
+// DefaultStandbyURL), once the standby has replayed the primary's current
+// data version. When no standby answers the test is skipped — but it fails
+// when CI is set.
+func StandbyURL(tb testing.TB, primaryURL string) string {
+	tb.Helper()
+	base := os.Getenv("TEST_STANDBY_URL")
+	if base == "" {
+		base = DefaultStandbyURL
+	}
+	primary, err := pgx.ParseConfig(primaryURL)
+	if err != nil {
+		tb.Fatalf("primary url: %v", err)
+	}
+	cfg, err := pgx.ParseConfig(base)
+	if err != nil {
+		tb.Fatalf("TEST_STANDBY_URL: %v", err)
+	}
+	url := strings.Replace(cfg.ConnString(), "/"+cfg.Database, "/"+primary.Database, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	admin := cfg.Copy()
+	admin.Database = "postgres"
+	c, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		standbyUnavailable(tb, err)
+	}
+	c.Close(ctx)
+	want := headVersion(ctx, tb, primaryURL)
+	var last error
+	for ctx.Err() == nil { // the new database appears once the standby has replayed it
+		conn, err := pgx.Connect(ctx, url)
+		if err == nil {
+			var v int64
+			err = conn.QueryRow(ctx, `SELECT version FROM data_head`).Scan(&v)
+			conn.Close(ctx)
+			if err == nil && v >= want {
+				return url
+			}
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Fatalf("the standby did not replay database %s at version %d within 60 s: %v", primary.Database, want, last)
+	return ""
+}
+
+// headVersion reads a database's data version.
+func headVersion(ctx context.Context, tb testing.TB, url string) int64 {
+	tb.Helper()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatalf("connect to the primary: %v", err)
+	}
+	defer conn.Close(ctx)
+	var v int64
+	if err := conn.QueryRow(ctx, `SELECT version FROM data_head`).Scan(&v); err != nil {
+		tb.Fatalf("read the primary's data version: %v", err)
+	}
+	return v
+}
+
+func standbyUnavailable(tb testing.TB, err error) {
+	tb.Helper()
+	if os.Getenv("CI") != "" {
+		tb.Fatalf("no hot standby answers at TEST_STANDBY_URL (%v); in CI that is a failure: run scripts/db.sh (which runs scripts/standby.sh) first", err)
+	}
+	tb.Skipf("no hot standby answers (%v); run scripts/standby.sh or set TEST_STANDBY_URL", err)
+}

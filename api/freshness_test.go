@@ -1,0 +1,178 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
+)
+
+// node is one gridmap process over a database: its own resolver index and
+// its own HTTP handler. follow says whether its index follows changes in
+// the background; without a follower it moves only when a request makes it
+// (a write catching up, a reader naming a version).
+type node struct {
+	svc *geo.Service
+	srv *httptest.Server
+}
+
+func newNode(t *testing.T, db *postgres.DB, follow bool) *node {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if follow {
+		// No NOTIFY and an hourly poll: whatever this node sees in time, it
+		// sees because the request asked for it.
+		go svc.Follow(ctx, geo.FollowOptions{Poll: time.Hour})
+	}
+	unlimited := DefaultAuthConfig
+	unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
+	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: &unlimited, Editor: db, Versions: db,
+		Reports: db, Patrols: db, Policy: geo.DefaultPolicy(), ReadOnly: db.Standby()})
+	n := &node{svc: svc, srv: httptest.NewServer(h)}
+	t.Cleanup(n.srv.Close)
+	return n
+}
+
+func (n *node) send(t *testing.T, method, path, token string, body []byte, headers ...string) response {
+	t.Helper()
+	h := append([]string{"Content-Type", "application/json"}, authHeader(token)...)
+	return request(t, method, n.srv.URL+path, body, append(h, headers...)...)
+}
+
+// squareEnclave is a small enclave around p, managed by the demo's 百合春天社区.
+func squareEnclave(code string, p orb.Point) []byte {
+	d := 0.0003
+	ring := [][]float64{{p[0] - d, p[1] - d}, {p[0] + d, p[1] - d}, {p[0] + d, p[1] + d}, {p[0] - d, p[1] + d}, {p[0] - d, p[1] - d}}
+	f := map[string]any{"type": "Feature", "geometry": map[string]any{"type": "Polygon", "coordinates": [][][]float64{ring}},
+		"properties": map[string]any{"code": code, "name": "临时代管 " + code, "managing_code": demo.BaihechuntianCode, "status": "custodial"}}
+	b, _ := json.Marshal(f)
+	return b
+}
+
+// answerOf reads who answers for a report or resolution body.
+func answerOf(t *testing.T, r response) (status, responsible string, version int64) {
+	t.Helper()
+	var v struct {
+		Status      string `json:"status"`
+		Responsible struct {
+			Code string `json:"code"`
+		} `json:"responsible"`
+		IndexVersion int64 `json:"index_version"`
+		Resolution   *struct {
+			Status      string `json:"status"`
+			Responsible struct {
+				Code string `json:"code"`
+			} `json:"responsible"`
+			IndexVersion int64 `json:"index_version"`
+		} `json:"resolution"`
+	}
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("%d %s: %v", r.status, r.body, err)
+	}
+	if v.Resolution != nil {
+		return v.Resolution.Status, v.Resolution.Responsible.Code, v.Resolution.IndexVersion
+	}
+	return v.Status, v.Responsible.Code, v.IndexVersion
+}
+
+func versionHeader(t *testing.T, r response) int64 {
+	t.Helper()
+	v, err := strconv.ParseInt(r.header.Get(IndexVersionHeader), 10, 64)
+	if err != nil {
+		t.Fatalf("%s: %q (%d %s)", IndexVersionHeader, r.header.Get(IndexVersionHeader), r.status, r.body)
+	}
+	return v
+}
+
+// TestReadYourWrites: an enclave created (or retired) through the API is
+// what the very next report and resolve on the same node answer, every
+// time; and a second node answers it too when asked for the write's version,
+// whether it catches up in time or has to ask PostGIS.
+func TestReadYourWrites(t *testing.T) {
+	db := pgtest.OpenDemo(t)
+	a := newNode(t, db, true)
+	b := newNode(t, db, true)  // follows, but only when asked
+	c := newNode(t, db, false) // never follows: PostGIS must answer for it
+	admin := createToken(t, db, geo.RoleAdmin, "", "admin", time.Now().Add(time.Hour))
+	worker := createToken(t, db, geo.RoleReporter, "", "王伟", time.Now().Add(time.Hour))
+	var p orb.Point
+	if err := db.Pool.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p
+		FROM unit WHERE code = '120104001001001' AND valid_to IS NULL) s`).Scan(&p[0], &p[1]); err != nil {
+		t.Fatal(err)
+	}
+	grid, managing := "120104001001001", demo.BaihechuntianCode
+	resolvePath := fmt.Sprintf("/v1/resolve?lng=%v&lat=%v", p[0], p[1])
+	const rounds = 100
+	for i := 0; i < rounds; i++ {
+		code := fmt.Sprintf("RYW%03d", i/2)
+		var w response
+		want := managing
+		if i%2 == 0 {
+			w = a.send(t, "POST", "/v1/enclaves", admin, squareEnclave(code, p))
+		} else {
+			w = a.send(t, "DELETE", "/v1/enclaves/"+code, admin, nil, "If-Match", `"v1"`)
+			want = grid
+		}
+		if w.status != http.StatusCreated && w.status != http.StatusOK {
+			t.Fatalf("round %d: write answered %d %s", i, w.status, w.body)
+		}
+		v := versionHeader(t, w)
+		rep := a.send(t, "POST", "/v1/reports", worker, body(t, uuid.NewString(), p, map[string]any{"observed_at": nil}))
+		if rep.status != http.StatusCreated {
+			t.Fatalf("round %d: report answered %d %s", i, rep.status, rep.body)
+		}
+		if _, who, rv := answerOf(t, rep); who != want || rv < v {
+			t.Fatalf("round %d: the report right after the write landed on %s at version %d, want %s at ≥ %d", i, who, rv, want, v)
+		}
+		if _, who, rv := answerOf(t, a.send(t, "GET", resolvePath, "", nil)); who != want || rv < v {
+			t.Fatalf("round %d: resolve right after the write: %s at version %d, want %s at ≥ %d", i, who, rv, want, v)
+		}
+		other := b
+		if i%10 == 9 {
+			other = c
+		}
+		r := other.send(t, "GET", resolvePath+"&min_version="+strconv.FormatInt(v, 10), "", nil)
+		if _, who, rv := answerOf(t, r); r.status != http.StatusOK || who != want || rv < v || versionHeader(t, r) < v {
+			t.Fatalf("round %d: another node asked for version %d answered %d %s", i, v, r.status, r.body)
+		}
+	}
+	// The node that never follows is still at the start, yet it never
+	// answered from there: its answers came from PostGIS.
+	if c.svc.Version() >= a.svc.Version() {
+		t.Errorf("the non-following node reached version %d; the test meant it to stay behind", c.svc.Version())
+	}
+	r := c.send(t, "GET", resolvePath+"&min_version=999999", "", nil)
+	if r.status != http.StatusServiceUnavailable {
+		t.Errorf("a version the database has not reached: %d %s, want 503", r.status, r.body)
+	}
+	for _, bad := range []string{"-1", "x", "1e3"} {
+		if r := a.send(t, "GET", resolvePath+"&min_version="+bad, "", nil); r.status != http.StatusBadRequest {
+			t.Errorf("min_version=%s: %d, want 400", bad, r.status)
+		}
+	}
+	h := a.send(t, "GET", resolvePath, "", nil, MinVersionHeader, strconv.FormatInt(a.svc.Version(), 10))
+	if h.status != http.StatusOK {
+		t.Errorf("%s header: %d %s", MinVersionHeader, h.status, h.body)
+	}
+	ready := a.send(t, "GET", "/readyz", "", nil)
+	if versionHeader(t, ready) != a.svc.Version() {
+		t.Errorf("readyz names version %s, the index is at %d", ready.header.Get(IndexVersionHeader), a.svc.Version())
+	}
+}

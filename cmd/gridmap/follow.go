@@ -1,0 +1,64 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// followConfig tunes how serve keeps its resolver index in step with the
+// database.
+type followConfig struct {
+	poll       time.Duration
+	checkEvery time.Duration
+}
+
+func followFlags(fs *flag.FlagSet, f *followConfig) {
+	fs.DurationVar(&f.poll, "follow-poll", envDuration("GRIDMAP_FOLLOW_POLL", 0),
+		"how often the change record is read without a notification; 0 chooses: 50ms on a standby (where nothing notifies), 1s on the primary (env GRIDMAP_FOLLOW_POLL)")
+	fs.DurationVar(&f.checkEvery, "index-check-every", envDuration("GRIDMAP_INDEX_CHECK_EVERY", 5*time.Minute),
+		"how often the resolver index's checksums are compared with the database's (a mismatch is logged and rebuilt); 0 never (env GRIDMAP_INDEX_CHECK_EVERY)")
+}
+
+// options returns the follow options for a node on a primary or a standby.
+func (f followConfig) options(standby bool) (geo.FollowOptions, error) {
+	if f.poll < 0 || f.checkEvery < 0 {
+		return geo.FollowOptions{}, fmt.Errorf("--follow-poll and --index-check-every must not be negative")
+	}
+	poll := f.poll
+	if poll == 0 {
+		poll = time.Second
+		if standby {
+			poll = 50 * time.Millisecond
+		}
+	}
+	return geo.FollowOptions{Poll: poll, Verify: f.checkEvery}, nil
+}
+
+// indexCollectors exports the resolver index's freshness to /metrics.
+func indexCollectors(svc *geo.Service) []prometheus.Collector {
+	stat := func(f func(geo.FollowStats) float64) func() float64 {
+		return func() float64 { return f(svc.FollowStats()) }
+	}
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_index_version",
+			Help: "The data version the resolver index reflects."},
+			stat(func(s geo.FollowStats) float64 { return float64(s.IndexVersion) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_index_changes_applied_total",
+			Help: "Changes applied to the resolver index incrementally."},
+			stat(func(s geo.FollowStats) float64 { return float64(s.Applied) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_index_apply_seconds_total",
+			Help: "Time spent applying changes to the resolver index."},
+			stat(func(s geo.FollowStats) float64 { return s.ApplyTime.Seconds() })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_index_rebuilds_total",
+			Help: "Full builds of the resolver index (start-up, large changes, drift)."},
+			stat(func(s geo.FollowStats) float64 { return float64(s.Rebuilds) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_index_rebuild_seconds_total",
+			Help: "Time spent on full builds of the resolver index, loading included."},
+			stat(func(s geo.FollowStats) float64 { return s.RebuildTime.Seconds() })),
+	}
+}

@@ -1,0 +1,161 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Channel is the NOTIFY channel the change record rings at every commit
+// (gridmap_commit_changes). It is a doorbell only: nodes read the change
+// rows, and a node on a standby, where LISTEN is refused, polls them.
+const Channel = "gridmap_changes"
+
+// Change is one announced change: the layers touched and the new version.
+type Change struct {
+	Layers  []string `json:"layers"`
+	Version int64    `json:"version"`
+}
+
+// Listen calls onChange for every change announced on Channel until ctx
+// ends. It holds its own connection (LISTEN blocks it) and reconnects after
+// a failure; after every (re)connect it calls onChange with an empty Change,
+// since changes may have been missed while it was away. Do not call it on
+// a standby.
+func (db *DB) Listen(ctx context.Context, onChange func(Change)) {
+	for backoff := time.Second; ctx.Err() == nil; {
+		err := db.listenOnce(ctx, onChange)
+		if ctx.Err() != nil {
+			return
+		}
+		slog.WarnContext(ctx, "change listener lost its connection; reconnecting", "err", err, "in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+func (db *DB) listenOnce(ctx context.Context, onChange func(Change)) error {
+	conn, err := pgx.Connect(ctx, db.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{Channel}.Sanitize()); err != nil {
+		return err
+	}
+	onChange(Change{})
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var ch Change
+		if err := json.Unmarshal([]byte(n.Payload), &ch); err != nil {
+			slog.WarnContext(ctx, "unreadable change notification", "payload", n.Payload, "err", err)
+		}
+		onChange(ch)
+	}
+}
+
+// Standby reports whether the database is a hot standby (in recovery): a
+// node on it serves reads and follows changes, and writes nothing.
+func (db *DB) Standby() bool { return db.standby }
+
+// inRecovery asks the server whether it is a standby.
+func inRecovery(ctx context.Context, conn *pgx.Conn) (bool, error) {
+	var in bool
+	err := conn.QueryRow(ctx, `SELECT pg_is_in_recovery()`).Scan(&in)
+	return in, err
+}
+
+// leaderLockSQL takes the session lock that elects one leader per job.
+const leaderLockSQL = `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`
+
+// LeaderRetry is how often a node that is not the leader tries again, and
+// how often the leader checks that it still holds its lock.
+const LeaderRetry = 3 * time.Second
+
+// Lead runs fn while this node is the leader for name: the one node of the
+// primary holding the session advisory lock "gridmap leader/name" on a
+// connection of its own. When that connection is lost, fn's context is
+// cancelled (another node takes over within LeaderRetry) and this node
+// tries again. On a standby Lead returns at once: jobs write.
+func (db *DB) Lead(ctx context.Context, name string, fn func(ctx context.Context)) {
+	if db.standby {
+		return
+	}
+	for ctx.Err() == nil {
+		if err := db.leadOnce(ctx, name, fn); err != nil && ctx.Err() == nil {
+			slog.DebugContext(ctx, "leader lock unavailable", "job", name, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(LeaderRetry):
+		}
+	}
+}
+
+// leadOnce takes the lock if it is free and runs fn until the lock's
+// connection fails or ctx ends.
+func (db *DB) leadOnce(ctx context.Context, name string, fn func(ctx context.Context)) error {
+	conn, err := pgx.Connect(ctx, db.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var got bool
+	if err := conn.QueryRow(ctx, leaderLockSQL, "gridmap leader/"+name).Scan(&got); err != nil || !got {
+		return err
+	}
+	slog.InfoContext(ctx, "this node leads a background job", "job", name)
+	jobCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); fn(jobCtx) }()
+	defer func() { stop(); <-done }()
+	tick := time.NewTicker(LeaderRetry)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-done:
+			return nil
+		case <-tick.C:
+			if err := conn.Ping(ctx); err != nil {
+				return fmt.Errorf("leader connection lost: %w", err)
+			}
+		}
+	}
+}
+
+// ChangeRetention is how long change rows are kept: a node that was away
+// longer rebuilds its index from the current rows when it returns.
+const ChangeRetention = 7 * 24 * time.Hour
+
+const pruneChangesSQL = `WITH gone AS (
+  DELETE FROM data_change WHERE version IS NOT NULL AND at < now() - make_interval(secs => $1) RETURNING version)
+UPDATE data_head SET pruned_through = greatest(pruned_through, (SELECT max(version) FROM gone))
+WHERE EXISTS (SELECT 1 FROM gone) RETURNING (SELECT count(*) FROM gone)`
+
+// PruneChanges deletes change rows older than keep and records how far the
+// record now reaches back; it returns how many rows went.
+func (db *DB) PruneChanges(ctx context.Context, keep time.Duration) (int64, error) {
+	var n int64
+	err := db.Pool.QueryRow(ctx, pruneChangesSQL, keep.Seconds()).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("prune change record: %w", translate(err))
+	}
+	return n, nil
+}
