@@ -47,6 +47,9 @@ trap - EXIT
 echo "== Go benchmarks (geo)"
 go test -run '^$' -bench . -benchmem ./geo/ | grep -E '^Benchmark|ok|FAIL'
 
-for extra in scripts/bench-tiles.sh scripts/bench-import.sh scripts/bench-reports.sh; do
+for extra in scripts/bench-fresh.sh scripts/bench-tiles.sh scripts/bench-import.sh scripts/bench-reports.sh; do
   if [ -x "$extra" ] || [ -f "$extra" ]; then bash "$extra"; fi
 done
+
+echo "== the importer at province scale (~300,000 grids) beside ogr2ogr"
+BENCH_IMPORT_SCALE=province bash scripts/bench-import.sh
