@@ -71,8 +71,7 @@ func (s *Service) Reload(ctx context.Context) error {
 	}
 	s.current.Store(&indexed{snap: snap, since: data.Since})
 	slog.InfoContext(ctx, "resolver index ready", "version", data.Version, "units", len(data.Units),
-		"enclaves", len(data.Enclaves), "load", loaded.Round(time.Millisecond).String(),
-		"build", (time.Since(start) - loaded).Round(time.Millisecond).String())
+		"enclaves", len(data.Enclaves), "load", loaded, "build", time.Since(start)-loaded)
 	// The rows read from the database are garbage now and outweigh the
 	// index several times; hand their pages back rather than keep the peak.
 	data = CurrentData{}

@@ -24,7 +24,7 @@ func runExport(ctx context.Context, args []string) error {
 	var url, level, format, atText, srs, out string
 	var o importer.ExportOptions
 	fs := newFlags("export", &url)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, exportUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), exportUsage); fs.PrintDefaults() }
 	fs.StringVar(&level, "level", "", "only this level: district, street, community, grid, microgrid (default: all)")
 	fs.StringVar(&o.Under, "under", "", "only units whose code starts with this code")
 	fs.StringVar(&format, "format", "geojson", "geojson, shapefile or gpkg")
@@ -32,9 +32,14 @@ func runExport(ctx context.Context, args []string) error {
 	fs.StringVar(&srs, "srs", "EPSG:4326", "output coordinate system, e.g. EPSG:4490 or the Gauss-Kruger zone EPSG:4527")
 	fs.StringVar(&o.Encoding, "encoding", "utf-8", "shapefile attribute encoding: utf-8 or gbk (for old ArcGIS)")
 	fs.StringVar(&out, "o", "", "output file (required)")
-	if err := fs.Parse(args); err != nil || out == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case out == "":
+		return usagef("-o FILE is required (see \"gridmap export -h\")")
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q; name the output with -o", fs.Arg(0))
 	}
 	o.Level, o.Format = geo.Level(level), strings.ToLower(format)
 	var err error
