@@ -17,9 +17,11 @@ import (
 // encoded already (tiles, assets and documents served by serveBytes, the
 // Prometheus metrics) and types that do not shrink are passed through.
 //
-// ETags follow serveBytes: the gzip representation of "v3" is "v3-gz", a
-// strong validator of its own; If-None-Match and If-Match accept both, as
-// both name the same version.
+// ETags set by handlers are left as they are: those of /v1 name a stored
+// version ("v3", what an edit sends back in If-Match), the same whatever the
+// encoding; no range requests are served, and Vary keeps caches' copies of
+// the two encodings apart. (serveBytes, whose ETags hash the bytes, tags its
+// own gzip bytes "…-gz".)
 
 // minGzipBytes is the size below which an answer is sent as it is.
 const minGzipBytes = 1024
@@ -119,9 +121,6 @@ func (w *gzipWriter) decide(big bool) error {
 		if w.accept && big {
 			h.Set("Content-Encoding", "gzip")
 			h.Del("Content-Length")
-			if tag := h.Get("ETag"); strings.HasPrefix(tag, `"`) && !strings.HasSuffix(tag, `-gz"`) {
-				h.Set("ETag", strings.TrimSuffix(tag, `"`)+`-gz"`)
-			}
 			w.gz = gzipPool.Get().(*gzip.Writer)
 			w.gz.Reset(w.ResponseWriter)
 		}

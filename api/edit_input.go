@@ -27,8 +27,7 @@ func etag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
 // header the answer is 428: a blind overwrite is exactly what optimistic
 // concurrency exists to prevent, and so is "*". A tag this server did not
 // issue (or a weak one: If-Match compares strongly) matches no version, so
-// the edit fails its precondition with 412. The tag of the gzip
-// representation ("v3-gz", compress.go) names the same version.
+// the edit fails its precondition with 412.
 func ifMatch(c *gin.Context) (int, error) {
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	switch h {
@@ -40,7 +39,7 @@ func ifMatch(c *gin.Context) (int, error) {
 			`If-Match: * is not accepted: name the version you edited, e.g. If-Match: "v3"`)
 	}
 	for _, tag := range strings.Split(h, ",") {
-		tag = strings.Replace(strings.TrimSpace(tag), `-gz"`, `"`, 1)
+		tag = strings.TrimSpace(tag)
 		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(tag, `"v`), `"`)); err == nil &&
 			strings.HasPrefix(tag, `"v`) && strings.HasSuffix(tag, `"`) && n > 0 {
 			return n, nil
