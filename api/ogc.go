@@ -63,6 +63,21 @@ var ogcCollections = []ogcCollection{
 	{"reports", "Reports (事件)", "Hazards, events and patrol logs at their observed point; the case, not the reporter.", "", kindReport},
 }
 
+// requestedCollection is the collection of the path, for a request whose
+// format is one offered; otherwise it answers the problem and returns false.
+func requestedCollection(c *gin.Context) (ogcCollection, bool) {
+	col, ok := findCollection(c.Param("collectionId"))
+	if !ok {
+		fail(c, geo.Errorf(geo.ENOTFOUND, "collectionId", "no collection %q", clip(c.Param("collectionId"))))
+		return col, false
+	}
+	if err := checkFormat(c); err != nil {
+		fail(c, err)
+		return col, false
+	}
+	return col, true
+}
+
 func findCollection(id string) (ogcCollection, bool) {
 	for _, c := range ogcCollections {
 		if c.ID == id {
@@ -191,13 +206,8 @@ func (h *handlers) ogcCollectionsList(c *gin.Context) {
 }
 
 func (h *handlers) ogcCollection(c *gin.Context) {
-	col, ok := findCollection(c.Param("collectionId"))
+	col, ok := requestedCollection(c)
 	if !ok {
-		fail(c, geo.Errorf(geo.ENOTFOUND, "collectionId", "no collection %q", clip(c.Param("collectionId"))))
-		return
-	}
-	if err := checkFormat(c); err != nil {
-		fail(c, err)
 		return
 	}
 	d, err := h.describeCollection(c, h.baseURL(c)+"/ogc", col)

@@ -119,11 +119,10 @@ func checkLonLatBox(b orb.Bound) error {
 }
 
 // swapXY turns coordinates from longitude/easting-first into the axis
-// order of a latitude- or northing-first system, in place.
+// order of a latitude- or northing-first system, in place; a point, being
+// a value, is swapped by swapped.
 func swapXY(g orb.Geometry) {
 	switch g := g.(type) {
-	case orb.Point:
-		// a value: handled by the caller (swapFeatureGeometry)
 	case orb.MultiPoint:
 		swapPoints(g)
 	case orb.LineString:

@@ -224,13 +224,8 @@ func ogcTime(s string) (time.Time, error) {
 }
 
 func (h *handlers) ogcItem(c *gin.Context) {
-	col, ok := findCollection(c.Param("collectionId"))
+	col, ok := requestedCollection(c)
 	if !ok {
-		fail(c, geo.Errorf(geo.ENOTFOUND, "collectionId", "no collection %q", clip(c.Param("collectionId"))))
-		return
-	}
-	if err := checkFormat(c); err != nil {
-		fail(c, err)
 		return
 	}
 	crs, err := h.outputCRS(c)

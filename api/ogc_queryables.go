@@ -31,13 +31,8 @@ var queryableSchemas = map[string]jsonObj{
 }
 
 func (h *handlers) ogcQueryables(c *gin.Context) {
-	col, ok := findCollection(c.Param("collectionId"))
+	col, ok := requestedCollection(c)
 	if !ok {
-		fail(c, geo.Errorf(geo.ENOTFOUND, "collectionId", "no collection %q", clip(c.Param("collectionId"))))
-		return
-	}
-	if err := checkFormat(c); err != nil {
-		fail(c, err)
 		return
 	}
 	props := jsonObj{}
