@@ -4,22 +4,31 @@ export DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode
 export TEST_DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap_test?sslmode=disable
 GO ?= go
 
-.PHONY: run test build db bench bench-city fuzz clean
+.PHONY: run test build db gdal bench bench-city fuzz clean
+
+# The version and VCS revision "gridmap version" prints, from git when there
+# is one (the build's own VCS stamp is used when the toolchain adds it).
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 
 ## run: bring the service up on :8080 with the demo city (installs PostGIS if needed)
 run: db build
 	./bin/gridmap serve
 
-## test: every test, against a real PostGIS (installed and started if needed)
-test: db
+## test: every test, against a real PostGIS (installed and started if needed) and with GDAL
+test: db gdal
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
 build:
-	$(GO) build -o bin/gridmap ./cmd/gridmap
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/gridmap ./cmd/gridmap
 
 db:
 	@bash scripts/db.sh
+
+gdal:
+	@bash scripts/gdal.sh
 
 ## bench: throughput, latency percentiles and memory beside the PostGIS baseline
 bench: db build

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
@@ -244,7 +242,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
-	engine := New(Deps{}).(interface{ Routes() gin.RoutesInfo })
+	engine := newEngine(Deps{})
 	for _, r := range engine.Routes() {
 		path := openAPIPath(r.Path)
 		if _, ok := doc.Paths[path][strings.ToLower(r.Method)]; !ok {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,16 +23,41 @@ func recovery() gin.HandlerFunc {
 	})
 }
 
-// accessLog logs every request once, after it is answered.
-func accessLog() gin.HandlerFunc {
+// accessLog logs every request once, after it is answered: at info level
+// when Deps.LogRequests asks for it, otherwise at debug level.
+func accessLog(atInfo bool) gin.HandlerFunc {
+	level := slog.LevelDebug
+	if atInfo {
+		level = slog.LevelInfo
+	}
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		slog.LogAttrs(c.Request.Context(), slog.LevelDebug, "request",
-			slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
-			slog.Int("status", c.Writer.Status()), slog.Duration("took", time.Since(start)),
-			slog.Int("bytes", c.Writer.Size()))
+		ctx := c.Request.Context()
+		if !slog.Default().Enabled(ctx, level) {
+			return
+		}
+		slog.LogAttrs(ctx, level, "request",
+			slog.String("method", requestMethod(c)), slog.String("path", c.Request.URL.Path),
+			slog.String("route", c.FullPath()), slog.Int("status", c.Writer.Status()),
+			slog.Duration("took", time.Since(start)), slog.Int("bytes", max(c.Writer.Size(), 0)),
+			slog.String("client", c.ClientIP()))
 	}
+}
+
+// headKey marks a HEAD request served as GET (headAsGet).
+type headKey struct{}
+
+func contextWithHead(ctx context.Context) context.Context {
+	return context.WithValue(ctx, headKey{}, true)
+}
+
+// requestMethod is the method the client sent: HEAD for a HEAD served as GET.
+func requestMethod(c *gin.Context) string {
+	if head, _ := c.Request.Context().Value(headKey{}).(bool); head {
+		return http.MethodHead
+	}
+	return c.Request.Method
 }
 
 // limitBody caps request bodies; the decoders see an error past the cap and
@@ -56,7 +82,7 @@ func cors(origins []string) gin.HandlerFunc {
 			h := c.Writer.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Expose-Headers", "ETag, X-Cache, Link")
+			h.Set("Access-Control-Expose-Headers", "ETag, X-Cache, Link, Content-Crs")
 			if c.Request.Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
 				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match")
@@ -97,8 +123,9 @@ func (m *metrics) middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched" // never label by raw path: unbounded cardinality
 		}
-		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
-		m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+		method := requestMethod(c)
+		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
+		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	}
 }
 

@@ -20,6 +20,8 @@ const (
 	mediaJSON    = "application/json"
 	mediaGeoJSON = "application/geo+json"
 	mediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
+	mediaSchema  = "application/schema+json"
+	relQueryable = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 	crs84        = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 	gregorian    = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 )
@@ -29,6 +31,9 @@ var ogcConformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 }
 
 // collectionKind says where a collection's items come from.
@@ -56,6 +61,21 @@ var ogcCollections = []ogcCollection{
 	{"enclaves", "Enclaves (飞地)", "Areas inside one unit's land managed by another unit (managing_code).", "", kindEnclave},
 	{"gaps", "Unmanaged gaps (失管)", "Parts of a unit that none of its children cover, from the coverage audit of the current boundaries.", "", kindGap},
 	{"reports", "Reports (事件)", "Hazards, events and patrol logs at their observed point; the case, not the reporter.", "", kindReport},
+}
+
+// requestedCollection is the collection of the path, for a request whose
+// format is one offered; otherwise it answers the problem and returns false.
+func requestedCollection(c *gin.Context) (ogcCollection, bool) {
+	col, ok := findCollection(c.Param("collectionId"))
+	if !ok {
+		fail(c, geo.Errorf(geo.ENOTFOUND, "collectionId", "no collection %q", clip(c.Param("collectionId"))))
+		return col, false
+	}
+	if err := checkFormat(c); err != nil {
+		fail(c, err)
+		return col, false
+	}
+	return col, true
 }
 
 func findCollection(id string) (ogcCollection, bool) {
@@ -95,6 +115,7 @@ func (h *handlers) ogcRoutes(r *gin.Engine) {
 	g.GET("/collections/:collectionId", h.ogcCollection)
 	g.GET("/collections/:collectionId/items", h.ogcItems)
 	g.GET("/collections/:collectionId/items/:featureId", h.ogcItem)
+	g.GET("/collections/:collectionId/queryables", h.ogcQueryables)
 }
 
 // link is an OGC/RFC 8288 web link.
@@ -180,17 +201,13 @@ func (h *handlers) ogcCollectionsList(c *gin.Context) {
 	writeOGC(c, mediaJSON, gin.H{
 		"links":       []link{{b + "/collections", "self", mediaJSON, "The feature collections"}},
 		"collections": out,
+		"crs":         h.collectionCRS(),
 	})
 }
 
 func (h *handlers) ogcCollection(c *gin.Context) {
-	col, ok := findCollection(c.Param("collectionId"))
+	col, ok := requestedCollection(c)
 	if !ok {
-		fail(c, geo.Errorf(geo.ENOTFOUND, "collectionId", "no collection %q", clip(c.Param("collectionId"))))
-		return
-	}
-	if err := checkFormat(c); err != nil {
-		fail(c, err)
 		return
 	}
 	d, err := h.describeCollection(c, h.baseURL(c)+"/ogc", col)
@@ -230,7 +247,8 @@ func (h *handlers) describeCollection(c *gin.Context, base string, col ogcCollec
 		"title":       col.Title,
 		"description": col.Description,
 		"itemType":    "feature",
-		"crs":         []string{crs84},
+		"crs":         h.collectionCRS(),
+		"storageCrs":  crs84,
 		"extent": gin.H{
 			"spatial":  spatial,
 			"temporal": gin.H{"interval": [][2]*string{{timeString(ext.FirstFrom), nil}}, "trs": gregorian},
@@ -238,6 +256,7 @@ func (h *handlers) describeCollection(c *gin.Context, base string, col ogcCollec
 		"links": []link{
 			{self, "self", mediaJSON, col.Title},
 			{self + "/items", "items", mediaGeoJSON, col.Title + " as GeoJSON"},
+			{self + "/queryables", relQueryable, mediaSchema, "The properties " + col.ID + " can be filtered by"},
 		},
 	}, nil
 }

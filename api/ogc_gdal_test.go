@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -18,34 +17,14 @@ import (
 // Features client (the OAPIF driver of Debian's gdal-bin, which QGIS shares)
 // lists the collections, counts them and copies one out.
 
-var gdalOnce sync.Once
-
-// ensureGDAL makes ogrinfo and ogr2ogr available: on a fresh Debian or
-// Ubuntu machine, as root, it installs gdal-bin; otherwise it fails and says
-// what to install.
+// ensureGDAL makes sure ogrinfo and ogr2ogr are there; make test installs
+// them (scripts/gdal.sh).
 func ensureGDAL(t *testing.T) {
 	t.Helper()
-	gdalOnce.Do(func() {
-		if _, err := exec.LookPath("ogr2ogr"); err == nil {
-			return
-		}
-		if _, err := os.Stat("/etc/debian_version"); err != nil || os.Geteuid() != 0 {
-			return
-		}
-		t.Log("ogr2ogr is missing: installing gdal-bin (apt-get)…")
-		for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "gdal-bin"}} {
-			cmd := exec.Command("apt-get", args...)
-			cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Logf("apt-get %s: %v\n%s", strings.Join(args, " "), err, out)
-				return
-			}
-		}
-	})
 	for _, tool := range []string{"ogrinfo", "ogr2ogr"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s (GDAL) is required for the OGC API tests and could not be installed: "+
-				"run 'apt-get install -y gdal-bin' (Debian/Ubuntu) or install GDAL ≥ 3.1", tool)
+			t.Fatalf("%s (GDAL) is required for the OGC API tests: run scripts/gdal.sh (as root on Debian/Ubuntu) "+
+				"or install GDAL ≥ 3.1", tool)
 		}
 	}
 }

@@ -21,7 +21,7 @@ const (
 )
 
 // ogcParams are the query parameters items accepts besides the queryables.
-var ogcParams = []string{"limit", "bbox", "bbox-crs", "datetime", "cursor", "f"}
+var ogcParams = []string{"limit", "bbox", "bbox-crs", "crs", "datetime", "cursor", "f"}
 
 func (h *handlers) ogcItems(c *gin.Context) {
 	col, ok := findCollection(c.Param("collectionId"))
@@ -29,7 +29,7 @@ func (h *handlers) ogcItems(c *gin.Context) {
 		fail(c, geo.Errorf(geo.ENOTFOUND, "collectionId", "no collection %q", clip(c.Param("collectionId"))))
 		return
 	}
-	q, err := ogcQuery(c, col)
+	q, crs, err := h.ogcQuery(c, col)
 	if err != nil {
 		fail(c, err)
 		return
@@ -39,6 +39,8 @@ func (h *handlers) ogcItems(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	orient(feats, crs)
+	contentCRS(c, crs)
 	fc := geojson.NewFeatureCollection()
 	fc.Features = feats
 	self := h.baseURL(c) + c.Request.URL.Path
@@ -94,9 +96,10 @@ func (h *handlers) queryCollection(c *gin.Context, col ogcCollection, q geo.Vers
 	return out, p.Matched, p.Next, err
 }
 
-// ogcQuery reads the items parameters. Unknown parameters are refused, as
-// the standard requires: a misspelt filter must not silently return all.
-func ogcQuery(c *gin.Context, col ogcCollection) (geo.VersionQuery, error) {
+// ogcQuery reads the items parameters and the coordinate system asked for.
+// Unknown parameters are refused, as the standard requires: a misspelt
+// filter must not silently return all.
+func (h *handlers) ogcQuery(c *gin.Context, col ogcCollection) (geo.VersionQuery, ogcCRS, error) {
 	q := geo.VersionQuery{Level: col.Level, Equals: map[string]string{}}
 	values := c.Request.URL.Query()
 	for k, v := range values {
@@ -104,30 +107,57 @@ func ogcQuery(c *gin.Context, col ogcCollection) (geo.VersionQuery, error) {
 		case contains(col.queryables(), k):
 			q.Equals[k] = v[0]
 		case !contains(ogcParams, k):
-			return q, geo.Invalid(k, "unknown parameter %q; filters are %s", clip(k), strings.Join(col.queryables(), ", "))
+			return q, crs84CRS, geo.Invalid(k, "unknown parameter %q; filters are %s", clip(k), strings.Join(col.queryables(), ", "))
 		}
 	}
 	if err := checkFormat(c); err != nil {
-		return q, err
+		return q, crs84CRS, err
 	}
-	if s := values.Get("bbox-crs"); s != "" && s != crs84 {
-		return q, geo.Invalid("bbox-crs", "only %s is supported", crs84)
+	crs, err := h.outputCRS(c)
+	if err != nil {
+		return q, crs, err
 	}
-	var err error
+	q.SRID = crs.SRID
+	bboxCRS, err := parseCRS("bbox-crs", values.Get("bbox-crs"))
+	if err != nil {
+		return q, crs, err
+	}
 	if q.Limit, err = ogcLimit(values.Get("limit")); err != nil {
-		return q, err
+		return q, crs, err
 	}
-	if q.BBox, err = ogcBBox(values.Get("bbox")); err != nil {
-		return q, err
+	if q.BBox, err = h.ogcBBox(c, values.Get("bbox"), bboxCRS); err != nil {
+		return q, crs, err
 	}
 	if q.Start, q.End, q.Interval, err = ogcDatetime(values.Get("datetime")); err != nil {
-		return q, err
+		return q, crs, err
 	}
 	if col.Kind == kindGap && values.Has("datetime") {
-		return q, geo.Invalid("datetime", "gaps are computed for the current boundaries only")
+		return q, crs, geo.Invalid("datetime", "gaps are computed for the current boundaries only")
 	}
 	q.After, err = geo.ParseVersionCursor(values.Get("cursor"))
-	return q, err
+	return q, crs, err
+}
+
+// outputCRS reads the crs parameter.
+func (h *handlers) outputCRS(c *gin.Context) (ogcCRS, error) {
+	crs, err := parseCRS("crs", c.Query("crs"))
+	if err != nil {
+		return crs84CRS, err
+	}
+	if _, ok := h.deps.Versions.(geo.Reprojector); !ok && crs.SRID != 4326 {
+		return crs84CRS, geo.Invalid("crs", "this store reprojects nothing; ask for %s", crs84)
+	}
+	return crs, nil
+}
+
+// orient puts the features' coordinates in the axis order of crs.
+func orient(feats []*geojson.Feature, crs ogcCRS) {
+	if !crs.swapped {
+		return
+	}
+	for _, f := range feats {
+		f.Geometry = swapped(f.Geometry)
+	}
 }
 
 func ogcLimit(s string) (int, error) {
@@ -141,12 +171,21 @@ func ogcLimit(s string) (int, error) {
 	return min(n, ogcMaxLimit), nil
 }
 
-// ogcBBox reads 4 numbers, or 6 (a 3-D box, whose heights are ignored).
-func ogcBBox(s string) (*orb.Bound, error) {
+// ogcBBox reads 4 numbers, or 6 (a 3-D box, whose heights are ignored),
+// in the system crs (its axis order), and returns the WGS 84 box to filter
+// with.
+func (h *handlers) ogcBBox(c *gin.Context, s string, crs ogcCRS) (*orb.Bound, error) {
 	if parts := strings.Split(s, ","); len(parts) == 6 {
 		s = strings.Join([]string{parts[0], parts[1], parts[3], parts[4]}, ",")
 	}
-	return parseBBox("bbox", s)
+	if crs == crs84CRS || s == "" {
+		return parseBBox("bbox", s)
+	}
+	b, err := boxNumbers("bbox", s)
+	if err != nil {
+		return nil, err
+	}
+	return h.queryBBox(c, &b, crs)
 }
 
 // ogcDatetime reads an instant or an interval ("a/b", either end ".." or
@@ -185,20 +224,22 @@ func ogcTime(s string) (time.Time, error) {
 }
 
 func (h *handlers) ogcItem(c *gin.Context) {
-	col, ok := findCollection(c.Param("collectionId"))
+	col, ok := requestedCollection(c)
 	if !ok {
-		fail(c, geo.Errorf(geo.ENOTFOUND, "collectionId", "no collection %q", clip(c.Param("collectionId"))))
 		return
 	}
-	if err := checkFormat(c); err != nil {
-		fail(c, err)
-		return
-	}
-	f, err := h.findItem(c, col)
+	crs, err := h.outputCRS(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	f, err := h.findItem(c, col, crs.SRID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	orient([]*geojson.Feature{f}, crs)
+	contentCRS(c, crs)
 	self := h.baseURL(c) + c.Request.URL.Path
 	f.ExtraMembers = geojson.Properties{"links": []link{
 		{self, "self", mediaGeoJSON, "This feature"},
@@ -210,9 +251,9 @@ func (h *handlers) ogcItem(c *gin.Context) {
 // findItem returns the feature a featureId names: for units and enclaves a
 // code (the version valid now, or at ?datetime) or code@version; for gaps
 // and reports their id.
-func (h *handlers) findItem(c *gin.Context, col ogcCollection) (*geojson.Feature, error) {
+func (h *handlers) findItem(c *gin.Context, col ogcCollection, srid int) (*geojson.Feature, error) {
 	id := c.Param("featureId")
-	q := geo.VersionQuery{Level: col.Level, Limit: 1000}
+	q := geo.VersionQuery{Level: col.Level, Limit: 1000, SRID: srid}
 	var err error
 	if q.Start, q.End, q.Interval, err = ogcDatetime(c.Query("datetime")); err != nil {
 		return nil, err

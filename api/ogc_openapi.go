@@ -20,7 +20,9 @@ func ogcOpenAPI(server string) jsonObj {
 			append([]jsonObj{pathParam("collectionId", "Collection id")}, itemsParams(nil)...), mediaGeoJSON),
 		"/collections/{collectionId}/items/{featureId}": ogcOp("One feature: code, or code@version",
 			[]jsonObj{pathParam("collectionId", "Collection id"), pathParam("featureId", "code or code@version"),
-				queryParam("datetime", "The instant at which the version is taken (default now)", "string")}, mediaGeoJSON),
+				queryParam("datetime", "The instant at which the version is taken (default now)", "string"), crsParam("crs")}, mediaGeoJSON),
+		"/collections/{collectionId}/queryables": ogcOp("The queryables of a collection (Part 3), as JSON Schema",
+			[]jsonObj{pathParam("collectionId", "Collection id")}, mediaSchema),
 	}
 	for _, col := range ogcCollections {
 		paths["/collections/"+col.ID+"/items"] = ogcOp(col.Title, itemsParams(col.queryables()), mediaGeoJSON)
@@ -28,7 +30,7 @@ func ogcOpenAPI(server string) jsonObj {
 	return jsonObj{
 		"openapi": "3.0.3",
 		"info": jsonObj{"title": "gridmap OGC API – Features", "version": "1.0.0",
-			"description": "Versioned boundaries of grid-based community governance as OGC API – Features (Part 1: Core, GeoJSON)."},
+			"description": "Versioned boundaries of grid-based community governance as OGC API – Features (Part 1: Core, GeoJSON; Part 2: CRS by reference; Part 3: queryables)."},
 		"servers": []jsonObj{{"url": server}},
 		"paths":   paths,
 	}
@@ -44,6 +46,7 @@ func itemsParams(queryables []string) []jsonObj {
 			"schema":      jsonObj{"type": "array", "minItems": 4, "maxItems": 6, "items": jsonObj{"type": "number"}}},
 		queryParam("datetime", "An instant (versions valid then) or an interval a/b, ends open with .. (versions valid at some moment of it; ids become code@version). Default: now.", "string"),
 		queryParam("cursor", "Opaque position of the next page; follow the next link", "string"),
+		crsParam("crs"), crsParam("bbox-crs"),
 	}
 	for _, q := range queryables {
 		ps = append(ps, queryParam(q, "Equal to", "string"))
@@ -64,6 +67,16 @@ func ogcOp(summary string, params []jsonObj, media string) jsonObj {
 			"404": jsonObj{"description": "Problem (RFC 9457)", "content": jsonObj{"application/problem+json": jsonObj{}}},
 		},
 	}}
+}
+
+// crsParam is the crs or bbox-crs parameter of Part 2.
+func crsParam(name string) jsonObj {
+	desc := "Coordinate system of the answer (Content-Crs names it): CRS84 (default) or EPSG 4326, 4490, 3857, 4491–4554, in the registry's axis order"
+	if name == "bbox-crs" {
+		desc = "Coordinate system of bbox, in its axis order (latitude first for EPSG:4326 and 4490); default CRS84"
+	}
+	return jsonObj{"name": name, "in": "query", "required": false, "description": desc,
+		"schema": jsonObj{"type": "string", "format": "uri"}}
 }
 
 func pathParam(name, desc string) jsonObj {

@@ -19,26 +19,35 @@ func parseBBox(field, s string) (*orb.Bound, error) {
 	if s == "" {
 		return nil, nil
 	}
+	b, err := boxNumbers(field, s)
+	if err != nil {
+		return nil, err
+	}
+	if b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 {
+		return nil, geo.Invalid(field, "coordinates out of range (longitude ±180, latitude ±90)")
+	}
+	return &b, nil
+}
+
+// boxNumbers reads 4 comma-separated numbers min1,min2,max1,max2 of any
+// coordinate system.
+func boxNumbers(field, s string) (orb.Bound, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != 4 {
-		return nil, geo.Invalid(field, "want 4 comma-separated numbers minLng,minLat,maxLng,maxLat, got %d", len(parts))
+		return orb.Bound{}, geo.Invalid(field, "want 4 comma-separated numbers minLng,minLat,maxLng,maxLat, got %d", len(parts))
 	}
 	var v [4]float64
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, geo.Invalid(field, "%q is not a finite number", clip(p))
+			return orb.Bound{}, geo.Invalid(field, "%q is not a finite number", clip(p))
 		}
 		v[i] = f
 	}
-	b := orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}
-	switch {
-	case v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90:
-		return nil, geo.Invalid(field, "coordinates out of range (longitude ±180, latitude ±90)")
-	case v[0] > v[2] || v[1] > v[3]:
-		return nil, geo.Invalid(field, "min must not exceed max (order is minLng,minLat,maxLng,maxLat)")
+	if v[0] > v[2] || v[1] > v[3] {
+		return orb.Bound{}, geo.Invalid(field, "min must not exceed max (order is minLng,minLat,maxLng,maxLat)")
 	}
-	return &b, nil
+	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
 }
 
 // parseLimit reads a page size between 1 and max (default def).

@@ -62,6 +62,9 @@ type Deps struct {
 	// (clients revalidate with the ETag, so an edit shows at once).
 	TileMaxAge time.Duration
 
+	// LogRequests logs every request at info level (otherwise at debug).
+	LogRequests bool
+
 	// Imports runs uploaded boundary files (POST /v1/imports); Audit answers
 	// the coverage audit (GET /v1/audit). Nil disables them.
 	Imports geo.Importer
@@ -71,8 +74,13 @@ type Deps struct {
 // MaxBodyBytes bounds every request body; bigger bodies get 413.
 const MaxBodyBytes = 64 << 20
 
-// New returns the HTTP handler.
+// New returns the HTTP handler. Every GET route also answers HEAD.
 func New(d Deps) http.Handler {
+	return headAsGet(newEngine(d))
+}
+
+// newEngine is the gin router with its middleware and routes.
+func newEngine(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
@@ -86,7 +94,7 @@ func New(d Deps) http.Handler {
 	if d.Auth != nil {
 		auth = *d.Auth
 	}
-	r.Use(recovery(), accessLog(), m.middleware(), cors(d.CORSOrigins), bodyLimit())
+	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), compress(), bodyLimit())
 	if d.ReadOnly {
 		r.Use(readOnly())
 	}
@@ -98,7 +106,7 @@ func New(d Deps) http.Handler {
 	})
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, Problem{Type: "https://gridmap.dev/problems/method", Title: "Method Not Allowed",
-			Status: http.StatusMethodNotAllowed, Detail: c.Request.Method + " is not allowed here", Code: "method"})
+			Status: http.StatusMethodNotAllowed, Detail: requestMethod(c) + " is not allowed here", Code: "method"})
 	})
 	h := &handlers{deps: d}
 	h.routes(r, d.Registry)

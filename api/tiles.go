@@ -180,6 +180,7 @@ func serveBytes(c *gin.Context, mediaType string, raw []byte, etag string, gz fu
 		body = gz()
 		hd.Set("Content-Encoding", "gzip")
 	}
+	hd.Set("Content-Length", strconv.Itoa(len(body))) // for HEAD too, whatever the size
 	c.Data(http.StatusOK, mediaType, body)
 }
 

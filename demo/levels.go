@@ -189,10 +189,15 @@ func (b *builder) plant() error {
 	if err := b.exec(dropGridSQL, drop); err != nil {
 		return err
 	}
-	if err := b.exec(carveGapSQL, carve, 60.0); err != nil {
+	// Province grids are a few times smaller: so are the planted defects.
+	hole, blob := 60.0, 40.0
+	if b.scale == ScaleProvince {
+		hole, blob = 12, 8
+	}
+	if err := b.exec(carveGapSQL, carve, hole); err != nil {
 		return err
 	}
-	return b.exec(plantOverlapSQL, grow, neighbour, 40.0)
+	return b.exec(plantOverlapSQL, grow, neighbour, blob)
 }
 
 // firstGrid returns the code of grid seq of the first community of a street.

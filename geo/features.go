@@ -25,6 +25,17 @@ type VersionQuery struct {
 	Equals     map[string]string // queryable property → value
 	After      VersionCursor     // the last item of the previous page; zero for the first page
 	Limit      int
+	// SRID is the EPSG code of the coordinate system the geometry comes
+	// back in (0 or 4326: as stored); a store that implements Reprojector
+	// honours it, in easting/longitude-first order.
+	SRID int
+}
+
+// Reprojector is implemented by stores whose VersionQuery honours SRID
+// (OGC API – Features Part 2). TransformBBox returns the WGS 84 envelope of
+// a box given in the EPSG system srid (easting/longitude first).
+type Reprojector interface {
+	TransformBBox(ctx context.Context, b orb.Bound, srid int) (orb.Bound, error)
 }
 
 // UnitQueryables are the unit properties a VersionQuery may filter on by

@@ -133,8 +133,7 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 	s.rebuilds.Add(1)
 	s.rebuildNanos.Add(int64(time.Since(start)))
 	slog.InfoContext(ctx, "resolver index built", "version", data.Version, "units", len(data.Units),
-		"enclaves", len(data.Enclaves), "load", loaded.Round(time.Millisecond).String(),
-		"build", (time.Since(start) - loaded).Round(time.Millisecond).String())
+		"enclaves", len(data.Enclaves), "load", loaded, "build", time.Since(start)-loaded)
 	if s.OnChange != nil {
 		s.OnChange(nil)
 	}
@@ -240,7 +239,7 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 	s.applied.Add(1)
 	s.applyNanos.Add(int64(time.Since(start)))
 	slog.DebugContext(ctx, "resolver index changed", "from", cs.From, "to", cs.Version, "codes", cs.Size(),
-		"took", time.Since(start).Round(time.Microsecond).String())
+		"took", time.Since(start))
 	if s.OnChange != nil {
 		s.OnChange(cs.Layers)
 	}

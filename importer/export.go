@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ type ExportOptions struct {
 	Level    geo.Level // "" for every level
 	Under    string    // only codes starting with this ("" for all)
 	At       time.Time // versions valid then; zero for now
-	Format   string    // "geojson", "shapefile" or "gpkg"
+	Format   string    // "geojson", "shapefile" or "gpkg"; "" for the one the file's extension names
 	SRID     int       // output CRS; 0 or 4326 for WGS-84 (4490 labels the same coordinates CGCS2000)
 	Encoding string    // shapefile attribute encoding: "utf-8" (default) or "gbk"
 }
@@ -61,19 +62,52 @@ func Export(ctx context.Context, pool *pgxpool.Pool, opts ExportOptions, path st
 	if opts.Level != "" && !opts.Level.Valid() {
 		return 0, geo.Invalid("level", "unknown level %q", opts.Level)
 	}
+	format, err := ExportFormatFor(path, opts.Format)
+	if err != nil {
+		return 0, err
+	}
 	srtext, err := srsText(ctx, pool, opts.SRID)
 	if err != nil {
 		return 0, err
 	}
-	switch opts.Format {
-	case "geojson":
-		return exportGeoJSON(ctx, pool, opts, path)
-	case "shapefile", "shp":
+	switch format {
+	case "shapefile":
 		return exportShapefile(ctx, pool, opts, path, srtext)
-	case "gpkg", "geopackage":
+	case "gpkg":
 		return exportGeoPackage(ctx, pool, opts, path, srtext)
 	}
-	return 0, geo.Invalid("format", "unknown format %q; want %s", opts.Format, strings.Join(ExportFormats, ", "))
+	return exportGeoJSON(ctx, pool, opts, path)
+}
+
+// formatAliases maps the names a format goes by to its name in ExportFormats.
+var formatAliases = map[string]string{
+	"geojson": "geojson", "json": "geojson", "shapefile": "shapefile", "shp": "shapefile",
+	"gpkg": "gpkg", "geopackage": "gpkg",
+}
+
+// formatOfExt maps the file extensions of the formats to them.
+var formatOfExt = map[string]string{".geojson": "geojson", ".json": "geojson", ".shp": "shapefile", ".gpkg": "gpkg"}
+
+// ExportFormatFor is the format to write path in: the one named (any case,
+// aliases shp and geopackage), which must agree with the extension of path
+// when that names a format; or, with none named, the extension's.
+func ExportFormatFor(path, format string) (string, error) {
+	fromExt, known := formatOfExt[strings.ToLower(filepath.Ext(path))]
+	if format == "" {
+		if !known {
+			return "", geo.Invalid("format", "cannot tell the format of %s from its extension; name the file .geojson, .shp or .gpkg, or give the format (%s)",
+				path, strings.Join(ExportFormats, ", "))
+		}
+		return fromExt, nil
+	}
+	named, ok := formatAliases[strings.ToLower(format)]
+	if !ok {
+		return "", geo.Invalid("format", "unknown format %q; want %s", format, strings.Join(ExportFormats, ", "))
+	}
+	if known && named != fromExt {
+		return "", geo.Invalid("format", "the format is %s but %s names a %s file; make them agree", named, path, fromExt)
+	}
+	return named, nil
 }
 
 func srsText(ctx context.Context, pool *pgxpool.Pool, srid int) (string, error) {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -45,7 +44,11 @@ func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, 
 	if err != nil {
 		return 0, err
 	}
-	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: path, RawQuery: "mode=rwc"}).String())
+	dsn, err := sqliteURI(path, "mode=rwc")
+	if err != nil {
+		return 0, err
+	}
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return 0, err
 	}
@@ -68,6 +71,10 @@ func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, 
 		return 0, err
 	}
 	defer stmt.Close()
+	nested := map[string]bool{}
+	for _, k := range keys {
+		nested[k] = needsJSON(values[k])
+	}
 	bound := emptyBound()
 	n, err = eachUnit(ctx, pool, o, func(u *exportUnit) error {
 		g, err := wkb.Marshal(u.Geom)
@@ -77,7 +84,11 @@ func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, 
 		bound = bound.Union(u.Geom.Bound())
 		args := []any{gpBlob(int32(o.SRID), g), u.Code, u.Name, u.Level, nullable(u.Parent)}
 		for _, k := range keys {
-			args = append(args, sqliteArg(u.Props[k]))
+			v, present := u.Props[k]
+			if present && nested[k] {
+				v = jsonText(v) // every value of a JSON column is JSON text, strings too
+			}
+			args = append(args, sqliteArg(v))
 		}
 		_, err = stmt.ExecContext(ctx, args...)
 		return err
@@ -109,8 +120,13 @@ func createLayer(ctx context.Context, tx *sql.Tx, layer string, keys []string, v
 	cols := []string{"fid INTEGER PRIMARY KEY AUTOINCREMENT", "geom MULTIPOLYGON", "code TEXT NOT NULL UNIQUE", "name TEXT", "level TEXT", "parent_code TEXT"}
 	marks := []string{"?", "?", "?", "?", "?"}
 	names := []string{"geom", "code", "name", "level", "parent_code"}
+	var jsonCols []string
 	for _, k := range keys {
-		cols = append(cols, sqliteIdent(propColumn(k))+" "+sqliteType(values[k]))
+		typ := sqliteType(values[k])
+		if needsJSON(values[k]) {
+			typ, jsonCols = "TEXT", append(jsonCols, propColumn(k))
+		}
+		cols = append(cols, sqliteIdent(propColumn(k))+" "+typ)
 		names = append(names, sqliteIdent(propColumn(k)))
 		marks = append(marks, "?")
 	}
@@ -126,6 +142,9 @@ func createLayer(ctx context.Context, tx *sql.Tx, layer string, keys []string, v
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return "", err
 		}
+	}
+	if err := declareJSONColumns(ctx, tx, layer, jsonCols); err != nil {
+		return "", err
 	}
 	return `INSERT INTO ` + sqliteIdent(layer) + ` (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(marks, ", ") + `)`, nil
 }

@@ -37,6 +37,10 @@ func exportShapefile(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, p
 	if err != nil {
 		return 0, err
 	}
+	if w.side, err = newSidecarWriter(base, filepath.Base(base)+".shp", w.dbf.fields); err != nil {
+		w.close()
+		return 0, err
+	}
 	n, err := eachUnit(ctx, pool, o, w.write)
 	if cerr := w.close(); err == nil {
 		err = cerr
@@ -66,6 +70,7 @@ type shapeWriter struct {
 	bound      orb.Bound
 	records    int
 	fieldNames []string
+	side       *sidecarWriter // the exact properties (shpsidecar.go)
 }
 
 func newShapeWriter(base string, cs charset, fields []dbfOutField) (*shapeWriter, error) {
@@ -100,6 +105,9 @@ func (w *shapeWriter) write(u *exportUnit) error {
 	binary.BigEndian.PutUint32(x[4:], uint32(len(rec)/2))
 	w.shx.Write(x[:])
 	w.offset += 8 + int64(len(rec))
+	if err := w.side.write(u); err != nil {
+		return err
+	}
 	return w.dbf.record(u)
 }
 
@@ -155,6 +163,9 @@ func (w *shapeWriter) close() error {
 		keep(w.dbf.finish(w.records))
 		keep(w.patch(w.files[0], w.offset))
 		keep(w.patch(w.files[1], shpHeaderLen+8*int64(w.records)))
+	}
+	if w.side != nil {
+		keep(w.side.close())
 	}
 	for _, f := range w.files {
 		if f != nil {

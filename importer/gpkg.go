@@ -31,6 +31,8 @@ type gpkgReader struct {
 	info    Info
 	cols    []string
 	geomCol int
+	json    map[string]bool // columns declared application/json (gpkgjson.go)
+	bools   map[string]bool // columns declared BOOLEAN: 0 and 1 are false and true
 	total   int64
 	i       int
 }
@@ -38,7 +40,10 @@ type gpkgReader struct {
 const sqliteLimitLength = 0 // SQLITE_LIMIT_LENGTH
 
 func openGeoPackage(ctx context.Context, path string, opts OpenOptions) (r Reader, err error) {
-	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: "mode=ro&immutable=1&_defensive=1&_query_only=1&_pragma=trusted_schema(0)"}).String()
+	dsn, err := sqliteURI(path, "mode=ro&immutable=1&_defensive=1&_query_only=1&_pragma=trusted_schema(0)")
+	if err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open GeoPackage: %w", err)
@@ -160,6 +165,9 @@ func (g *gpkgReader) start(l gpkgLayer) error {
 		return fileError("the GeoPackage layer %s has no column %s", clipText(l.table, 40), clipText(l.column, 40))
 	}
 	g.cols = cols
+	if g.json, err = g.jsonColumns(l.table); err != nil {
+		return err
+	}
 	g.rows, err = g.conn.QueryContext(g.ctx, `SELECT `+strings.Join(list, ", ")+` FROM `+table)
 	if err != nil {
 		return g.corrupt(err)
@@ -171,19 +179,22 @@ func (g *gpkgReader) start(l gpkgLayer) error {
 // hostile expression per row, so they are left out, and so is the integer
 // primary key, the feature id).
 func (g *gpkgReader) columns(table string) ([]string, error) {
-	rows, err := g.conn.QueryContext(g.ctx, `SELECT name, hidden, pk = 1 AND upper(type) = 'INTEGER' FROM pragma_table_xinfo(?)`, table)
+	rows, err := g.conn.QueryContext(g.ctx, `SELECT name, hidden, pk = 1 AND upper(type) = 'INTEGER', upper(type) = 'BOOLEAN'
+		FROM pragma_table_xinfo(?)`, table)
 	if err != nil {
 		return nil, g.corrupt(err)
 	}
 	defer rows.Close()
 	var cols []string
+	g.bools = map[string]bool{}
 	for rows.Next() {
 		var name string
 		var hidden int
-		var fid bool
-		if err := rows.Scan(&name, &hidden, &fid); err != nil {
+		var fid, boolean bool
+		if err := rows.Scan(&name, &hidden, &fid, &boolean); err != nil {
 			return nil, g.corrupt(err)
 		}
+		g.bools[name] = boolean
 		if hidden == 0 && !fid && len(cols) < 2000 { // the fid is the row number, not an attribute
 			cols = append(cols, name)
 		}
@@ -248,6 +259,14 @@ func (g *gpkgReader) Next() (Feature, error) {
 		val, ferr := sqliteValue(g.cols[i], v)
 		if ferr != nil && f.Err == nil {
 			f.Err = ferr
+		}
+		if val == nil {
+			continue // NULL: no value, no property
+		}
+		if g.json[g.cols[i]] {
+			val = jsonValue(val)
+		} else if n, ok := val.(json.Number); ok && g.bools[g.cols[i]] && (n == "0" || n == "1") {
+			val = n == "1"
 		}
 		f.Attrs[g.cols[i]] = val
 	}
@@ -320,4 +339,20 @@ func (g *gpkgReader) Close() error {
 		g.conn.Close()
 	}
 	return g.db.Close()
+}
+
+// sqliteURI is the file: URI SQLite opens path with. The path is made
+// absolute first: a relative one would land in the URI's authority
+// ("file://网格.gpkg"), which SQLite refuses; characters such as ?, # and %
+// are escaped.
+func sqliteURI(path, query string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("GeoPackage path %s: %w", path, err)
+	}
+	abs = filepath.ToSlash(abs)
+	if !strings.HasPrefix(abs, "/") {
+		abs = "/" + abs // a Windows drive: file:///C:/…
+	}
+	return (&url.URL{Scheme: "file", Path: abs, RawQuery: query}).String(), nil
 }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -22,30 +21,13 @@ func districtsGeoJSON(t testing.TB) string {
 	return filepath.Join(filepath.Dir(file), "..", "demo", "data", "tianjin-districts.geojson")
 }
 
-var ogrOnce sync.Once
-
 // requireOGR makes sure ogr2ogr (Debian gdal-bin) is there: the tests use
-// it to make the files GIS staff would. On a fresh Debian machine, as
-// root, it is installed; otherwise the test fails and says what to do.
+// it to make the files GIS staff would. make test installs it
+// (scripts/gdal.sh); without it the test fails and says what to do.
 func requireOGR(t testing.TB) {
 	t.Helper()
-	ogrOnce.Do(func() {
-		if _, err := exec.LookPath("ogr2ogr"); err == nil {
-			return
-		}
-		if _, err := os.Stat("/etc/debian_version"); err == nil && os.Geteuid() == 0 {
-			t.Log("ogr2ogr is missing; installing gdal-bin (apt-get)…")
-			for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "gdal-bin"}} {
-				cmd := exec.Command("apt-get", args...)
-				cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Logf("apt-get %v: %v\n%s", args, err, out)
-				}
-			}
-		}
-	})
 	if _, err := exec.LookPath("ogr2ogr"); err != nil {
-		t.Fatal("ogr2ogr is required by the import tests and could not be installed: run 'apt-get update && apt-get install -y gdal-bin' as root")
+		t.Fatal("ogr2ogr is required by the import tests: run scripts/gdal.sh (as root on Debian/Ubuntu) or install GDAL")
 	}
 }
 

@@ -16,7 +16,8 @@ type shapefileReader struct {
 	info  Info
 	files []*os.File
 	shp   *shpReader
-	dbf   *dbfReader // nil without a .dbf
+	dbf   *dbfReader  // nil without a .dbf
+	side  *shpSidecar // gridmap's attribute sidecar, nil without one
 	i     int
 	total int64 // records, from the .dbf or the .shx; 0 if unknown
 }
@@ -47,6 +48,11 @@ func openShapefile(path string, opts OpenOptions) (r Reader, err error) {
 	}
 	if err := s.readPRJ(side[".prj"]); err != nil {
 		return nil, err
+	}
+	if s.dbf != nil {
+		if s.side, err = readShpSidecar(path); err != nil {
+			return nil, err
+		}
 	}
 	if s.total == 0 && side[".shx"] != "" {
 		if st, err := os.Stat(side[".shx"]); err == nil && st.Size() >= shpHeaderLen {
@@ -201,6 +207,9 @@ func (s *shapefileReader) attrs(f *Feature) (bool, error) {
 	}
 	if err != nil {
 		return false, err
+	}
+	if s.side != nil {
+		s.side.restore(attrs, s.dbf)
 	}
 	f.Attrs, f.Err = attrs, ferr
 	return deleted, nil

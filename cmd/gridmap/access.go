@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gridmap-dev/gridmap/api"
@@ -14,15 +13,15 @@ import (
 // accessFlags adds serve's access-control flags (issue 7).
 func accessFlags(fs *flag.FlagSet, a *accessConfig) {
 	def := api.DefaultAuthConfig
-	fs.BoolVar(&a.publicReads, "public-reads", envBool("GRIDMAP_PUBLIC_READS", def.PublicReads),
+	fs.BoolVar(&a.publicReads, "public-reads", def.PublicReads,
 		"serve reads (/v1 GETs, tiles, /ogc) without a token; false requires a token of any role (env GRIDMAP_PUBLIC_READS)")
-	fs.Float64Var(&a.writeRate, "write-rate", envFloat("GRIDMAP_WRITE_RATE", def.WritesPerSecond),
+	fs.Float64Var(&a.writeRate, "write-rate", def.WritesPerSecond,
 		"writes per second per token, bursts of 4× (env GRIDMAP_WRITE_RATE; 0 disables)")
-	fs.Float64Var(&a.addrWriteRate, "write-rate-addr", envFloat("GRIDMAP_WRITE_RATE_ADDR", def.AddrWritesPerSecond),
+	fs.Float64Var(&a.addrWriteRate, "write-rate-addr", def.AddrWritesPerSecond,
 		"writes per second per client address, bursts of 3× (env GRIDMAP_WRITE_RATE_ADDR; 0 disables)")
-	fs.StringVar(&a.publicURL, "public-url", envOr("GRIDMAP_PUBLIC_URL", ""),
+	fs.StringVar(&a.publicURL, "public-url", "",
 		"external base URL (https://maps.example.org) for the absolute links of /ogc; default: from each request (env GRIDMAP_PUBLIC_URL)")
-	fs.StringVar(&a.trustedProxies, "trusted-proxies", envOr("GRIDMAP_TRUSTED_PROXIES", ""),
+	fs.StringVar(&a.trustedProxies, "trusted-proxies", "",
 		"comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client address (env GRIDMAP_TRUSTED_PROXIES)")
 }
 
@@ -52,11 +51,4 @@ func (a accessConfig) policy() (*api.AuthConfig, []string, error) {
 	cfg.WritesPerSecond, cfg.WriteBurst = a.writeRate, max(1, int(4*a.writeRate))
 	cfg.AddrWritesPerSecond, cfg.AddrWriteBurst = a.addrWriteRate, max(1, int(3*a.addrWriteRate))
 	return &cfg, proxies, nil
-}
-
-func envFloat(key string, def float64) float64 {
-	if f, err := strconv.ParseFloat(envOr(key, ""), 64); err == nil {
-		return f
-	}
-	return def
 }

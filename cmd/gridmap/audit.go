@@ -29,15 +29,18 @@ func runAudit(ctx context.Context, args []string) error {
 	var jsonOut, refresh bool
 	var minArea, minWidth float64
 	fs := newFlags("audit", &url)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, auditUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), auditUsage); fs.PrintDefaults() }
 	fs.StringVar(&unit, "unit", "", "audit only this unit and the units below it")
 	fs.BoolVar(&jsonOut, "json", false, "print the summary and findings as JSON on stdout")
 	fs.StringVar(&geojsonOut, "geojson", "", `write the findings as a GeoJSON FeatureCollection to this file ("-" for stdout)`)
 	fs.BoolVar(&refresh, "refresh", false, "recompute every stored finding (with --min-area/--min-width: and keep that tolerance)")
 	fs.Float64Var(&minArea, "min-area", -1, "gaps and overlaps under this many m² are slivers (default: the stored tolerance)")
 	fs.Float64Var(&minWidth, "min-width", -1, "gaps and overlaps thinner than this many metres are slivers (default: the stored tolerance)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q; audit takes only flags", fs.Arg(0))
 	}
 	db, err := postgres.Open(ctx, url, 4)
 	if err != nil {

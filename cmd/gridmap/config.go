@@ -1,49 +1,99 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"strconv"
+	"regexp"
 	"time"
 )
 
 const defaultDatabaseURL = "postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable"
 
-// envOr returns the environment variable key, or def when it is unset.
-func envOr(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok && v != "" {
-		return v
-	}
-	return def
-}
-
-func envBool(key string, def bool) bool {
-	if b, err := strconv.ParseBool(os.Getenv(key)); err == nil {
-		return b
-	}
-	return def
-}
-
-func envDuration(key string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
-		return d
-	}
-	return def
-}
-
-// newFlags returns a flag set with the flags every command shares.
+// newFlags returns a flag set with the flags every command shares. Its
+// usage line is "gridmap NAME [flags]"; commands with more to say set
+// fs.Usage, writing to fs.Output().
 func newFlags(name string, databaseURL *string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(databaseURL, "database-url", envOr("DATABASE_URL", defaultDatabaseURL), "PostgreSQL URL (env DATABASE_URL)")
+	fs.StringVar(databaseURL, "database-url", defaultDatabaseURL, "PostgreSQL URL (env DATABASE_URL)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: gridmap %s [flags]\n\nFlags:\n", name)
+		fs.PrintDefaults()
+	}
 	return fs
+}
+
+// parseFlags parses args into fs, then takes every flag not given on the
+// command line from its environment variable, the one its help text names
+// as "(env NAME)" (so the help and the binding cannot drift apart).
+// Precedence: flag, then environment, then default. -h prints the help on
+// stdout and returns errHelp; a wrong flag or a malformed environment value
+// is a usage error naming it.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return errHelp
+	}
+	if err != nil {
+		return usagef("%v (see \"gridmap %s -h\")", err, fs.Name())
+	}
+	return applyEnv(fs, os.LookupEnv)
+}
+
+// envName finds the variable a flag's help text names.
+var envName = regexp.MustCompile(`\benv ([A-Z][A-Z0-9_]*)`)
+
+// applyEnv sets the flags of fs that were not given from the environment
+// (lookup). An empty variable counts as unset.
+func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		m := envName.FindStringSubmatch(f.Usage)
+		if given[f.Name] || m == nil {
+			return
+		}
+		v, ok := lookup(m[1])
+		if !ok || v == "" {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, usagef("environment variable %s=%q: %s", m[1], v, want(f.Value)))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// want says what a flag accepts, for the message about a malformed value.
+func want(v flag.Value) string {
+	g, ok := v.(flag.Getter)
+	if !ok {
+		return "not a valid value"
+	}
+	switch g.Get().(type) {
+	case bool:
+		return "want true or false"
+	case time.Duration:
+		return "want a duration such as 90s, 5m or 2h"
+	case int, int64, uint, uint64:
+		return "want a whole number"
+	case float64:
+		return "want a number"
+	}
+	return "not a valid value"
 }
 
 // timeFlag parses an RFC 3339 time given on the command line.
 func timeFlag(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return t, fmt.Errorf("--at %q: want an RFC 3339 time such as 2026-03-01T08:00:00+08:00", s)
+		return t, usagef("--at %q: want an RFC 3339 time such as 2026-03-01T08:00:00+08:00", s)
 	}
 	return t, nil
 }

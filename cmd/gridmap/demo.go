@@ -16,8 +16,8 @@ import (
 func runMigrate(ctx context.Context, args []string) error {
 	var url string
 	fs := newFlags("migrate", &url)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if err := postgres.Migrate(ctx, url); err != nil {
 		return err
@@ -30,8 +30,8 @@ func runDemo(ctx context.Context, args []string) error {
 	var url, scaleName string
 	fs := newFlags("demo", &url)
 	fs.StringVar(&scaleName, "scale", "demo", "demo (南开区 + 万新街道), city (all of Tianjin, ~50,000 grids) or province (all of Tianjin, ~300,000 grids, for benchmarks)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	scale, err := demo.ParseScale(scaleName)
 	if err != nil {

@@ -22,11 +22,11 @@ type reportConfig struct {
 
 // reportFlags adds the case-policy flags shared by serve and escalate.
 func reportFlags(fs *flag.FlagSet, rc *reportConfig) {
-	fs.StringVar(&rc.deadlines, "deadlines", envOr("GRIDMAP_DEADLINES", ""),
+	fs.StringVar(&rc.deadlines, "deadlines", "",
 		"time a level has for a case, per severity, e.g. 1=120h,2=48h,3=8h,4=2h (the default) (env GRIDMAP_DEADLINES)")
-	fs.StringVar(&rc.floors, "floors", envOr("GRIDMAP_FLOORS", ""),
+	fs.StringVar(&rc.floors, "floors", "",
 		"the finest level that may handle a case, per severity, e.g. 3=community,4=street (the default) (env GRIDMAP_FLOORS)")
-	fs.DurationVar(&rc.escalateEvery, "escalate-every", envDuration("GRIDMAP_ESCALATE_EVERY", time.Minute),
+	fs.DurationVar(&rc.escalateEvery, "escalate-every", time.Minute,
 		"how often serve escalates overdue cases; 0 disables (env GRIDMAP_ESCALATE_EVERY)")
 }
 
@@ -53,8 +53,11 @@ func runEscalate(ctx context.Context, args []string) error {
 	var rc reportConfig
 	fs := newFlags("escalate", &url)
 	reportFlags(fs, &rc)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q; escalate takes only flags", fs.Arg(0))
 	}
 	if err := rc.parse(); err != nil {
 		return err

@@ -14,8 +14,10 @@ import (
 const exportUsage = `Usage: gridmap export [flags] -o FILE
 
 Writes the unit versions valid now (or --at a time) as GeoJSON, a shapefile
-(FILE is the .shp; .shx, .dbf, .prj and .cpg go beside it) or a GeoPackage,
-for desktop GIS. Geometry leaves the database at full precision.
+(FILE is the .shp; .shx, .dbf, .prj, .cpg and .gridmap.json go beside it) or a
+GeoPackage, for desktop GIS; the extension of FILE (.geojson, .shp, .gpkg)
+chooses the format unless --format says it. Geometry leaves the database at
+full precision, and importing the file again changes nothing.
 
 Flags:
 `
@@ -24,19 +26,27 @@ func runExport(ctx context.Context, args []string) error {
 	var url, level, format, atText, srs, out string
 	var o importer.ExportOptions
 	fs := newFlags("export", &url)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, exportUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), exportUsage); fs.PrintDefaults() }
 	fs.StringVar(&level, "level", "", "only this level: district, street, community, grid, microgrid (default: all)")
 	fs.StringVar(&o.Under, "under", "", "only units whose code starts with this code")
-	fs.StringVar(&format, "format", "geojson", "geojson, shapefile or gpkg")
+	fs.StringVar(&format, "format", "", "geojson, shapefile or gpkg (default: from the extension of -o: .geojson/.json, .shp, .gpkg)")
 	fs.StringVar(&atText, "at", "", "the versions valid at this RFC 3339 time (default now)")
 	fs.StringVar(&srs, "srs", "EPSG:4326", "output coordinate system, e.g. EPSG:4490 or the Gauss-Kruger zone EPSG:4527")
 	fs.StringVar(&o.Encoding, "encoding", "utf-8", "shapefile attribute encoding: utf-8 or gbk (for old ArcGIS)")
 	fs.StringVar(&out, "o", "", "output file (required)")
-	if err := fs.Parse(args); err != nil || out == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	o.Level, o.Format = geo.Level(level), strings.ToLower(format)
+	switch {
+	case out == "":
+		return usagef("-o FILE is required (see \"gridmap export -h\")")
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q; name the output with -o", fs.Arg(0))
+	}
+	o.Level, o.Format = geo.Level(level), format
+	if _, err := importer.ExportFormatFor(out, format); err != nil {
+		return usagef("%v", err)
+	}
 	var err error
 	if atText != "" {
 		if o.At, err = timeFlag(atText); err != nil {

@@ -18,9 +18,9 @@ type followConfig struct {
 }
 
 func followFlags(fs *flag.FlagSet, f *followConfig) {
-	fs.DurationVar(&f.poll, "follow-poll", envDuration("GRIDMAP_FOLLOW_POLL", 0),
+	fs.DurationVar(&f.poll, "follow-poll", 0,
 		"how often the change record is read without a notification; 0 chooses: 50ms on a standby (where nothing notifies), 1s on the primary (env GRIDMAP_FOLLOW_POLL)")
-	fs.DurationVar(&f.checkEvery, "index-check-every", envDuration("GRIDMAP_INDEX_CHECK_EVERY", 5*time.Minute),
+	fs.DurationVar(&f.checkEvery, "index-check-every", 5*time.Minute,
 		"how often the resolver index's checksums are compared with the database's (a mismatch is logged and rebuilt); 0 never (env GRIDMAP_INDEX_CHECK_EVERY)")
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"sort"
@@ -39,7 +40,7 @@ type importFlags struct {
 func parseImportFlags(args []string) (*importFlags, []string, error) {
 	f := &importFlags{}
 	fs := newFlags("import", &f.url)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, importUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), importUsage); fs.PrintDefaults() }
 	o := &f.opts
 	fs.StringVar(&f.level, "level", "", "level of every feature: district, street, community, grid, microgrid (default: from the level field or the code length)")
 	fs.StringVar(&o.Fields.Code, "code-field", "", "attribute holding the unit code (default: guessed: code, 编码, wgbm, ...)")
@@ -58,12 +59,11 @@ func parseImportFlags(args []string) (*importFlags, []string, error) {
 	fs.Float64Var(&f.minWidth, "min-width", geo.DefaultTolerance.WidthM, "gaps and overlaps thinner than this many metres (2·area/perimeter) are slivers")
 	fs.StringVar(&o.Actor, "actor", defaultActor(), "who imports, for the change log")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the report as JSON on stdout")
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return nil, nil, err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return nil, nil, errUsage
+		return nil, nil, usagef("no file given (see \"gridmap import -h\")")
 	}
 	o.Level = geo.Level(f.level)
 	o.Fields.Props = splitList(f.props)
@@ -93,6 +93,9 @@ func runImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkFiles(files); err != nil {
+		return err
+	}
 	db, err := postgres.Open(ctx, f.url, 4)
 	if err != nil {
 		return err
@@ -117,10 +120,26 @@ func runImport(ctx context.Context, args []string) error {
 		printReport(rep, id) // a file that cannot be read at all is said in one line, below
 	}
 	if err != nil {
-		return fmt.Errorf("import %d: %w", id, err)
+		return fmt.Errorf("job %d: %w", id, err)
 	}
 	if !rep.Committed && !(rep.DryRun && rep.Errors == 0) {
-		return errors.New("import rejected: nothing was changed")
+		return errors.New("rejected: nothing was changed (the report above says why)")
+	}
+	return nil
+}
+
+// checkFiles makes sure every file named exists, and says which one does
+// not with the path as given.
+func checkFiles(paths []string) error {
+	for _, p := range paths {
+		_, err := os.Stat(p)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("%s: %w", p, pe.Err)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -22,7 +22,9 @@ type bar struct {
 	phase   string
 	phaseAt time.Time
 	drawn   time.Time
-	open    bool // a phase line is on screen without its newline
+	open    bool  // a phase line is on screen without its newline
+	done    int64 // the last progress of the phase, drawn or not
+	total   int64
 }
 
 func newBar(w *os.File) *bar {
@@ -34,7 +36,7 @@ func (b *bar) Phase(name string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.endLine()
-	b.phase, b.phaseAt = name, time.Now()
+	b.phase, b.phaseAt, b.done, b.total = name, time.Now(), 0, 0
 	if b.tty {
 		fmt.Fprintf(b.w, "  %-34s", name)
 		b.open = true
@@ -47,9 +49,15 @@ func (b *bar) Phase(name string) {
 func (b *bar) Set(done, total int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.done, b.total = done, total
 	if !b.tty || time.Since(b.drawn) < 100*time.Millisecond {
 		return
 	}
+	b.draw(done, total)
+}
+
+// draw redraws the phase line with a progress.
+func (b *bar) draw(done, total int64) {
 	b.drawn = time.Now()
 	line := fmt.Sprintf("\r  %-34s", b.phase)
 	if total > 0 {
@@ -69,7 +77,13 @@ func (b *bar) Done() {
 	b.endLine()
 }
 
+// endLine finishes the phase line. A phase that reported progress ends
+// complete: its last state is drawn, at 100% (the throttle may have skipped
+// the last updates, and a phase ends only when its work is done).
 func (b *bar) endLine() {
+	if b.tty && b.open && (b.done > 0 || b.total > 0) {
+		b.draw(max(b.done, b.total), b.total)
+	}
 	if b.open {
 		fmt.Fprintf(b.w, "  %.1fs\n", time.Since(b.phaseAt).Seconds())
 		b.open = false

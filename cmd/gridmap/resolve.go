@@ -27,8 +27,8 @@ func runResolve(ctx context.Context, args []string) error {
 	fs := newFlags("resolve", &url)
 	fs.StringVar(&crsName, "crs", "wgs84", "coordinate system of the input: wgs84, cgcs2000, gcj02 or bd09")
 	fs.StringVar(&atText, "at", "", "resolve against the versions valid at this RFC 3339 time (default now)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	crs, err := geo.ParseCRS(crsName)
 	if err != nil {

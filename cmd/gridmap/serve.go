@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -28,6 +31,7 @@ type serveConfig struct {
 	loadDemo    bool
 	cors        string
 	logLevel    string
+	logRequests bool
 	access      accessConfig
 	reports     reportConfig
 	tiles       tileConfig
@@ -43,24 +47,33 @@ type accessConfig struct {
 	trustedProxies string
 }
 
-func runServe(ctx context.Context, args []string) error {
-	var cfg serveConfig
+// serveFlags defines the flags of serve into cfg.
+func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	fs := newFlags("serve", &cfg.databaseURL)
-	fs.StringVar(&cfg.addr, "addr", envOr("GRIDMAP_ADDR", ":8080"), "listen address (env GRIDMAP_ADDR)")
-	fs.BoolVar(&cfg.loadDemo, "demo", envBool("GRIDMAP_DEMO", true), "load the demo city when the database has no units (env GRIDMAP_DEMO)")
-	fs.StringVar(&cfg.cors, "cors-origins", envOr("GRIDMAP_CORS_ORIGINS", "*"), "comma-separated origins allowed by CORS, * for any (env GRIDMAP_CORS_ORIGINS)")
-	fs.StringVar(&cfg.logLevel, "log-level", envOr("GRIDMAP_LOG_LEVEL", "info"), "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
+	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address (env GRIDMAP_ADDR)")
+	fs.BoolVar(&cfg.loadDemo, "demo", true, "load the demo city when the database has no units (env GRIDMAP_DEMO)")
+	fs.StringVar(&cfg.cors, "cors-origins", "*", "comma-separated origins allowed by CORS, * for any (env GRIDMAP_CORS_ORIGINS)")
+	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
+	fs.BoolVar(&cfg.logRequests, "log-requests", false, "log every request at info level: method, path, status, duration, bytes (env GRIDMAP_LOG_REQUESTS)")
 	accessFlags(fs, &cfg.access)
 	reportFlags(fs, &cfg.reports)
 	tileFlags(fs, &cfg.tiles)
 	followFlags(fs, &cfg.follow)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	return fs
+}
+
+func runServe(ctx context.Context, args []string) error {
+	var cfg serveConfig
+	fs := serveFlags(&cfg)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := setupLogging(cfg.logLevel); err != nil {
+		return err
 	}
 	if err := cfg.reports.parse(); err != nil {
 		return err
 	}
-	setupLogging(cfg.logLevel)
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -142,6 +155,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		Audit:          &audit.Store{Pool: db.Pool},
 		Tiles:          tileSvc,
 		TileMaxAge:     cfg.tiles.maxAge,
+		LogRequests:    cfg.logRequests,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return errors.New("database does not answer")
@@ -175,17 +189,35 @@ func loadDemoIfEmpty(ctx context.Context, db *postgres.DB) error {
 		return err
 	}
 	if built {
-		slog.Info("demo city loaded into the empty database", "took", sum.Duration.Round(time.Millisecond),
+		slog.Info("demo city loaded into the empty database", "took", sum.Duration,
 			"districts", sum.Counts[geo.District], "streets", sum.Counts[geo.Street],
 			"communities", sum.Counts[geo.Community], "grids", sum.Counts[geo.Grid])
 	}
 	return nil
 }
 
-func setupLogging(level string) {
+// setupLogging makes the JSON log on stderr the default logger.
+func setupLogging(level string) error {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
+		return usagef("--log-level %q: want debug, info, warn or error", level)
 	}
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+	slog.SetDefault(slog.New(newLogHandler(os.Stderr, l)))
+	return nil
+}
+
+// newLogHandler writes JSON lines at level and above. Durations, whoever
+// logs them, come out one way: as milliseconds, a number, under the key
+// with "_ms" appended ("took_ms":1262.4).
+func newLogHandler(w io.Writer, level slog.Level) slog.Handler {
+	return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: millis})
+}
+
+// millis rewrites a duration attribute as milliseconds.
+func millis(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindDuration {
+		return a
+	}
+	ms := float64(a.Value.Duration()) / float64(time.Millisecond)
+	return slog.Float64(a.Key+"_ms", math.Round(ms*1000)/1000)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,11 +20,11 @@ type tileConfig struct {
 
 // tileFlags adds serve's tile flags.
 func tileFlags(fs *flag.FlagSet, t *tileConfig) {
-	fs.IntVar(&t.cacheMB, "tile-cache-mb", envInt("GRIDMAP_TILE_CACHE_MB", 256),
+	fs.IntVar(&t.cacheMB, "tile-cache-mb", 256,
 		"memory for cached tiles, in MiB; 0 disables the cache (env GRIDMAP_TILE_CACHE_MB)")
-	fs.DurationVar(&t.maxAge, "tile-max-age", envDuration("GRIDMAP_TILE_MAX_AGE", 0),
+	fs.DurationVar(&t.maxAge, "tile-max-age", 0,
 		"Cache-Control max-age of tiles; 0 sends no-cache, so browsers revalidate and see every edit at once (env GRIDMAP_TILE_MAX_AGE)")
-	fs.StringVar(&t.databaseURL, "tile-database-url", envOr("GRIDMAP_TILE_DATABASE_URL", ""),
+	fs.StringVar(&t.databaseURL, "tile-database-url", "",
 		"read tiles from this database, e.g. a read replica (edits show once it has replayed them); default: --database-url (env GRIDMAP_TILE_DATABASE_URL)")
 }
 
@@ -44,11 +42,4 @@ func openTiles(ctx context.Context, t tileConfig, pool *pgxpool.Pool) (*tiles.Se
 		return nil, fmt.Errorf("open tile service: %w", err)
 	}
 	return svc, nil
-}
-
-func envInt(key string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(key)); err == nil {
-		return v
-	}
-	return def
 }

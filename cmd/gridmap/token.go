@@ -25,10 +25,12 @@ create prints the token once, on standard output; only its hash is stored.
 
 func runToken(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, tokenUsage)
-		return errUsage
+		return usagef("create, list or revoke? (see \"gridmap token -h\")")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(os.Stdout, tokenUsage)
+		return errHelp
 	case "create":
 		return tokenCreate(ctx, args[1:], os.Stdout, os.Stderr)
 	case "list":
@@ -36,8 +38,7 @@ func runToken(ctx context.Context, args []string) error {
 	case "revoke":
 		return tokenRevoke(ctx, args[1:], os.Stderr)
 	}
-	fmt.Fprintf(os.Stderr, "unknown token command %q\n\n%s", args[0], tokenUsage)
-	return errUsage
+	return usagef("unknown token command %q; want create, list or revoke (see \"gridmap token -h\")", args[0])
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,8 +48,16 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&scope, "scope", "", "a unit code: the token acts only on it and its descendants (default: everywhere)")
 	fs.StringVar(&name, "name", "", "who holds the token; recorded in the change log for every edit made with it")
 	fs.StringVar(&expires, "expires", "90d", "lifetime (90d, 12h) or expiry date (2027-01-31, RFC 3339)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q; token create takes only flags", fs.Arg(0))
+	case role == "":
+		return usagef("--role is required: admin, editor, reporter or viewer")
+	case name == "":
+		return usagef("--name is required: who holds the token (it is the actor of every change made with it)")
 	}
 	now := time.Now()
 	exp, err := parseExpiry(expires, now)
@@ -91,7 +100,7 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	if t, err := time.ParseInLocation("2006-01-02", s, geo.ChinaTime); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("--expires %q: want a lifetime such as 90d or 12h, or a date such as 2027-01-31", s)
+	return time.Time{}, usagef("--expires %q: want a lifetime such as 90d or 12h, or a date such as 2027-01-31", s)
 }
 
 func cliActor() string {
@@ -111,8 +120,11 @@ func scopeText(s string) string {
 func tokenList(ctx context.Context, args []string, stdout io.Writer) error {
 	var url string
 	fs := newFlags("token list", &url)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q; token list takes only flags", fs.Arg(0))
 	}
 	db, err := postgres.Open(ctx, url, 2)
 	if err != nil {
@@ -141,9 +153,11 @@ func tokenRevoke(ctx context.Context, args []string, stderr io.Writer) error {
 	var url, name string
 	fs := newFlags("token revoke", &url)
 	fs.StringVar(&name, "name", "", "revoke every active token of this name")
-	if err := fs.Parse(args); err != nil || (name == "") == (fs.NArg() != 1) {
-		fmt.Fprint(os.Stderr, tokenUsage)
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if (name == "") == (fs.NArg() != 1) {
+		return usagef("name one token: gridmap token revoke ID, or --name NAME")
 	}
 	db, err := postgres.Open(ctx, url, 2)
 	if err != nil {

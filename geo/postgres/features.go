@@ -31,7 +31,16 @@ const unitWhere = ` ($1::text IS NULL OR level = $1)
   AND ($11::text IS NULL OR created_by = $11)
   AND ($12::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($12, $13, $14, $15, 4326)))`
 
-const queryUnitsSQL = `SELECT ` + unitColumns + ` FROM unit WHERE` + unitWhere + `
+// The columns of unitColumns and enclaveColumns, with the geometry in the
+// coordinate system of the last parameter ($srid).
+const (
+	ogcUnitColumns = `code, level, name, coalesce(parent_code, ''), ST_Transform(geom, $19::int), properties,
+	version, valid_from, valid_to, created_by, created_at`
+	ogcEnclaveColumns = `code, name, managing_code, status, reason, ST_Transform(geom, $16::int), ST_Area(geom::geography),
+	properties, version, valid_from, valid_to, created_by, created_at`
+)
+
+const queryUnitsSQL = `SELECT ` + ogcUnitColumns + ` FROM unit WHERE` + unitWhere + `
   AND (code, version) > ($16, $17) ORDER BY code, version LIMIT $18`
 
 const countUnitsSQL = `SELECT count(*) FROM unit WHERE` + unitWhere
@@ -45,7 +54,7 @@ const enclaveWhere = ` valid_from <= coalesce($1::timestamptz, 'infinity') AND (
   AND ($8::text IS NULL OR created_by = $8)
   AND ($9::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($9, $10, $11, $12, 4326)))`
 
-const queryEnclavesSQL = `SELECT ` + enclaveColumns + ` FROM enclave WHERE` + enclaveWhere + `
+const queryEnclavesSQL = `SELECT ` + ogcEnclaveColumns + ` FROM enclave WHERE` + enclaveWhere + `
   AND (code, version) > ($13, $14) ORDER BY code, version LIMIT $15`
 
 const countEnclavesSQL = `SELECT count(*) FROM enclave WHERE` + enclaveWhere
@@ -81,6 +90,14 @@ func bboxArgs(q geo.VersionQuery) []any {
 	return []any{q.BBox.Min[0], q.BBox.Min[1], q.BBox.Max[0], q.BBox.Max[1]}
 }
 
+// srid is the output coordinate system of q.
+func srid(q geo.VersionQuery) int {
+	if q.SRID == 0 {
+		return 4326
+	}
+	return q.SRID
+}
+
 // QueryUnits returns one page of unit versions and how many match in all.
 func (db *DB) QueryUnits(ctx context.Context, q geo.VersionQuery) (geo.VersionPage[geo.Unit], error) {
 	eq, err := equalsArgs(q, geo.UnitQueryables)
@@ -113,7 +130,7 @@ func queryPage[T any](ctx context.Context, db *DB, q geo.VersionQuery, what, cou
 	if err := db.Pool.QueryRow(ctx, countSQL, args...).Scan(&p.Matched); err != nil {
 		return p, fmt.Errorf("count %s: %w", what, translate(err))
 	}
-	rows, err := db.Pool.Query(ctx, querySQL, append(args, q.After.Code, q.After.Version, q.Limit+1)...)
+	rows, err := db.Pool.Query(ctx, querySQL, append(args, q.After.Code, q.After.Version, q.Limit+1, srid(q))...)
 	if err != nil {
 		return p, fmt.Errorf("query %s: %w", what, translate(err))
 	}

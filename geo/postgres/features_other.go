@@ -22,7 +22,7 @@ const gapWhere = ` ($1::text IS NULL OR id::text = $1)
   AND ($4::text IS NULL OR left(parent_code, 6) = $4)
   AND ($5::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($5, $6, $7, $8, 4326)))`
 
-const queryGapsSQL = `SELECT id::text, ST_AsBinary(geom), jsonb_build_object('parent_code', parent_code,
+const queryGapsSQL = `SELECT id::text, ST_AsBinary(ST_Transform(geom, $11::int)), jsonb_build_object('parent_code', parent_code,
   'level', level, 'area_m2', area_m2, 'computed_at', computed_at)
 FROM gap WHERE` + gapWhere + ` AND id > $9 ORDER BY id LIMIT $10`
 
@@ -42,7 +42,7 @@ const reportWhere = ` ($1::timestamptz IS NULL OR observed_at >= $1) AND ($2::ti
   AND ($11::text IS NULL OR left(unit_code, 6) = $11)
   AND ($12::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($12, $13, $14, $15, 4326)))`
 
-const queryReportsSQL = `SELECT id::text, ST_AsBinary(geom), jsonb_build_object('kind', kind, 'category', category,
+const queryReportsSQL = `SELECT id::text, ST_AsBinary(ST_Transform(geom, $18::int)), jsonb_build_object('kind', kind, 'category', category,
   'severity', severity, 'state', state, 'status', res_status, 'description', description, 'unit_code', unit_code,
   'assigned_code', assigned_code, 'observed_at', observed_at, 'received_at', received_at, 'due_at', due_at,
   'closed_at', closed_at)
@@ -62,7 +62,7 @@ func (db *DB) QueryGaps(ctx context.Context, q geo.VersionQuery) (geo.VersionPag
 		return p, fmt.Errorf("count gaps: %w", translate(err))
 	}
 	// A gap's cursor is its id, carried in the cursor's number.
-	rows, err := db.Pool.Query(ctx, queryGapsSQL, append(args, q.After.Version, q.Limit+1)...)
+	rows, err := db.Pool.Query(ctx, queryGapsSQL, append(args, q.After.Version, q.Limit+1, srid(q))...)
 	if err != nil {
 		return p, fmt.Errorf("query gaps: %w", translate(err))
 	}
@@ -89,7 +89,7 @@ func (db *DB) QueryReports(ctx context.Context, q geo.VersionQuery, scope string
 	if !q.After.IsZero() {
 		after = q.After.Code
 	}
-	rows, err := db.Pool.Query(ctx, queryReportsSQL, append(args, after, q.Limit+1)...)
+	rows, err := db.Pool.Query(ctx, queryReportsSQL, append(args, after, q.Limit+1, srid(q))...)
 	if err != nil {
 		return p, fmt.Errorf("query reports: %w", translate(err))
 	}

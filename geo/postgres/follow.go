@@ -33,7 +33,7 @@ func (db *DB) Listen(ctx context.Context, onChange func(Change)) {
 		if ctx.Err() != nil {
 			return
 		}
-		slog.WarnContext(ctx, "change listener lost its connection; reconnecting", "err", err, "in", backoff.String())
+		slog.WarnContext(ctx, "change listener lost its connection; reconnecting", "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return

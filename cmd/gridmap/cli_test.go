@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// binary builds gridmap once, with a version and revision set as make
+// build sets them.
+func binary(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "gridmap-cli-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.path = filepath.Join(dir, "gridmap")
+		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v1.2.3-test -X main.revision=0123abcd",
+			"-o", built.path, ".")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = errors.New(string(out))
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.path
+}
+
+// TestCommandLine runs the binary as a user would and checks the exit
+// status, where the text goes and that an error is one line.
+func TestCommandLine(t *testing.T) {
+	bin := binary(t)
+	cases := []struct {
+		name   string
+		args   []string
+		env    []string
+		exit   int
+		stdout string // a piece of standard output
+		stderr string // the one line of standard error ("" for none)
+	}{
+		{"--help", []string{"--help"}, nil, 0, "gridmap export", ""},
+		{"-h", []string{"-h"}, nil, 0, "Exit status: 0 done", ""},
+		{"help", []string{"help"}, nil, 0, "gridmap token", ""},
+		{"help import", []string{"help", "import"}, nil, 0, "-dry-run", ""},
+		{"import -h", []string{"import", "-h"}, nil, 0, "-retire-missing", ""},
+		{"serve --help", []string{"serve", "--help"}, nil, 0, "-log-requests", ""},
+		{"token -h", []string{"token", "-h"}, nil, 0, "gridmap token create", ""},
+		{"token create -h", []string{"token", "create", "-h"}, nil, 0, "-expires", ""},
+		{"--version", []string{"--version"}, nil, 0, "gridmap v1.2.3-test (revision 0123abcd)", ""},
+		{"version", []string{"version"}, nil, 0, "v1.2.3-test", ""},
+		{"no command", nil, nil, 2, "", "gridmap: no command given"},
+		{"unknown command", []string{"frobnicate"}, nil, 2, "", `gridmap: unknown command "frobnicate"`},
+		{"unknown flag", []string{"audit", "--frob"}, nil, 2, "", "gridmap audit: flag provided but not defined: -frob"},
+		{"token create without --name", []string{"token", "create", "--role", "viewer"}, nil, 2, "", "gridmap token: --name is required"},
+		{"export format against the extension", []string{"export", "--format", "geojson", "-o", "网格.gpkg"}, nil, 2, "",
+			"gridmap export: invalid format: the format is geojson but 网格.gpkg names a gpkg file"},
+		{"export to an unknown extension", []string{"export", "-o", "网格.txt"}, nil, 2, "", "cannot tell the format of 网格.txt"},
+		{"export without -o", []string{"export"}, nil, 2, "", "gridmap export: -o FILE is required"},
+		{"missing file keeps its path", []string{"import", "no/such/dir/南开网格.gpkg"}, nil, 1, "",
+			"gridmap import: no/such/dir/南开网格.gpkg: no such file or directory"},
+		{"malformed boolean", []string{"serve"}, []string{"GRIDMAP_DEMO=yes"}, 2, "", `GRIDMAP_DEMO="yes": want true or false`},
+		{"malformed duration", []string{"serve"}, []string{"GRIDMAP_ESCALATE_EVERY=5min"}, 2, "", `GRIDMAP_ESCALATE_EVERY="5min": want a duration`},
+		{"malformed number", []string{"serve"}, []string{"GRIDMAP_WRITE_RATE=fast"}, 2, "", `GRIDMAP_WRITE_RATE="fast": want a number`},
+		{"malformed log level", []string{"serve"}, []string{"GRIDMAP_LOG_LEVEL=loud"}, 2, "", `--log-level "loud"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(bin, c.args...)
+			cmd.Env = append(os.Environ(), "DATABASE_URL=postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+			cmd.Env = append(cmd.Env, c.env...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			exit := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				exit = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if exit != c.exit {
+				t.Errorf("exit %d, want %d; stderr %q", exit, c.exit, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), c.stdout) {
+				t.Errorf("stdout lacks %q:\n%s", c.stdout, stdout.String())
+			}
+			switch {
+			case c.stderr == "" && stderr.Len() > 0:
+				t.Errorf("stderr %q, want nothing", stderr.String())
+			case c.stderr != "" && (!strings.Contains(stderr.String(), c.stderr) || strings.Count(stderr.String(), "\n") != 1):
+				t.Errorf("stderr %q, want one line with %q", stderr.String(), c.stderr)
+			}
+		})
+	}
+}
+
+func TestApplyEnv(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+		check   func(c serveConfig) bool
+	}{
+		{"defaults", nil, nil, "", func(c serveConfig) bool { return c.loadDemo && c.addr == ":8080" }},
+		{"environment", nil, map[string]string{"GRIDMAP_DEMO": "false", "GRIDMAP_ADDR": ":9", "GRIDMAP_TILE_MAX_AGE": "1m",
+			"GRIDMAP_LOG_REQUESTS": "true"}, "",
+			func(c serveConfig) bool {
+				return !c.loadDemo && c.addr == ":9" && c.tiles.maxAge == time.Minute && c.logRequests
+			}},
+		{"flag beats environment", []string{"--demo=true"}, map[string]string{"GRIDMAP_DEMO": "false"}, "",
+			func(c serveConfig) bool { return c.loadDemo }},
+		{"empty is unset", nil, map[string]string{"GRIDMAP_TILE_CACHE_MB": ""}, "", func(c serveConfig) bool { return c.tiles.cacheMB == 256 }},
+		{"malformed even under a flag", []string{"--demo=true"}, map[string]string{"GRIDMAP_PUBLIC_READS": "nope"}, "GRIDMAP_PUBLIC_READS", nil},
+		{"every malformed one is named", nil, map[string]string{"GRIDMAP_TILE_CACHE_MB": "1.5", "GRIDMAP_WRITE_RATE_ADDR": "x"},
+			"GRIDMAP_TILE_CACHE_MB", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var cfg serveConfig
+			fs := serveFlags(&cfg)
+			if err := fs.Parse(c.args); err != nil {
+				t.Fatal(err)
+			}
+			err := applyEnv(fs, func(k string) (string, bool) { v, ok := c.env[k]; return v, ok })
+			if c.wantErr != "" {
+				var ue *usageError
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !errors.As(err, &ue) {
+					t.Fatalf("error %v, want a usage error naming %s", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || !c.check(cfg) {
+				t.Errorf("config %+v, error %v", cfg, err)
+			}
+		})
+	}
+}
+
+// TestEveryEnvFlagIsNamed makes sure the help of each serve flag names its
+// variable, since that is where the binding comes from.
+func TestEveryEnvFlagIsNamed(t *testing.T) {
+	var cfg serveConfig
+	fs := serveFlags(&cfg)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !envName.MatchString(f.Usage) {
+			t.Errorf("--%s names no environment variable", f.Name)
+		}
+	})
+}
+
+func TestDescribeBuild(t *testing.T) {
+	vcs := []debug.BuildSetting{{Key: "vcs.revision", Value: "c696187aa"}, {Key: "vcs.time", Value: "2026-11-25T08:00:00Z"},
+		{Key: "vcs.modified", Value: "true"}}
+	cases := []struct {
+		name       string
+		bi         *debug.BuildInfo
+		ldV, ldRev string
+		want       string
+	}{
+		{"make build", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: modulePath, Version: "(devel)"}}, "v0.4.0", "abc123",
+			"gridmap v0.4.0 (revision abc123) go1.26.8"},
+		{"go build in a clone", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: modulePath, Version: "v0.0.0-20261125080000-c696187aa+dirty"}, Settings: vcs}, "", "",
+			"gridmap v0.0.0-20261125080000-c696187aa+dirty (revision c696187aa, modified, 2026-11-25T08:00:00Z) go1.26.8"},
+		{"go install from another module", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "example.com/tool"},
+			Deps: []*debug.Module{{Path: modulePath, Version: "v0.5.0"}}}, "", "", "gridmap v0.5.0 (revision unknown) go1.26.8"},
+		{"no build info", nil, "", "", "gridmap (devel) (revision unknown)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := describeBuild(c.bi, c.ldV, c.ldRev); !strings.HasPrefix(got, c.want) {
+				t.Errorf("%q, want %q…", got, c.want)
+			}
+		})
+	}
+}

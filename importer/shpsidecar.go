@@ -1,0 +1,141 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// A shapefile cannot hold what properties are: dBase cuts column names to
+// 10 bytes, text to 254, has no lists, objects or "no value" distinct from
+// an empty one, and GBK cannot spell every character. So gridmap's
+// shapefile export writes a sidecar, <name>.gridmap.json, beside the .shp:
+//
+//	{"gridmap": "shapefile attributes", "version": 1,
+//	 "columns": {"grid_worke": "grid_worker", ...},      // .dbf column → property
+//	 "units": {"120104001001001": {"grid_worker": "张三", ...}, ...}}
+//
+// On import, a cell still exactly as the export wrote it (same bytes) takes
+// the property back as it was, under its full name; a cell edited since
+// (in QGIS, ArcGIS) gives the edited value, under the full name too. A
+// shapefile without the sidecar is read as any other.
+
+// sidecarSuffix is what the sidecar's name adds to the shapefile's base name.
+const sidecarSuffix = ".gridmap.json"
+
+// shpSidecar is the decoded sidecar.
+type shpSidecar struct {
+	Columns map[string]string         `json:"columns"`
+	Units   map[string]map[string]any `json:"units"`
+}
+
+// sidecarWriter streams the sidecar as units are written.
+type sidecarWriter struct {
+	f     *os.File
+	w     *bufio.Writer
+	first bool
+}
+
+func newSidecarWriter(base string, shp string, fields []dbfOutField) (*sidecarWriter, error) {
+	f, err := createFile(base + sidecarSuffix)
+	if err != nil {
+		return nil, err
+	}
+	cols := map[string]string{}
+	for _, fl := range fields[len(unitFields):] {
+		cols[fl.Name] = fl.Key
+	}
+	head, _ := json.Marshal(map[string]any{"gridmap": "attributes of " + shp, "version": 1, "columns": cols})
+	s := &sidecarWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), first: true}
+	s.w.Write(head[:len(head)-1])
+	s.w.WriteString(`,"units":{`)
+	return s, nil
+}
+
+func (s *sidecarWriter) write(u *exportUnit) error {
+	code, _ := json.Marshal(u.Code)
+	props, err := json.Marshal(u.Props)
+	if err != nil {
+		return fmt.Errorf("unit %s: %w", u.Code, err)
+	}
+	if !s.first {
+		s.w.WriteByte(',')
+	}
+	s.first = false
+	s.w.Write(code)
+	s.w.WriteByte(':')
+	_, err = s.w.Write(props)
+	return err
+}
+
+func (s *sidecarWriter) close() error {
+	s.w.WriteString("}}\n")
+	err := s.w.Flush()
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// readShpSidecar reads the sidecar of the shapefile at path, nil if it has none.
+func readShpSidecar(path string) (*shpSidecar, error) {
+	dir, base := filepath.Dir(path), strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.EqualFold(e.Name(), base+sidecarSuffix) {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fileError("cannot open %s: %v", e.Name(), pathless(err))
+		}
+		defer f.Close()
+		var s shpSidecar
+		if err := json.NewDecoder(io.LimitReader(f, MaxFileBytes)).Decode(&s); err != nil {
+			return nil, fileError("%s is not a gridmap attribute sidecar: %v", e.Name(), err)
+		}
+		return &s, nil
+	}
+	return nil, nil
+}
+
+// restore renames the property columns of one record to their properties
+// and takes back the exact values of the cells nobody edited; d is the
+// table, positioned on the record.
+func (s *shpSidecar) restore(attrs map[string]any, d *dbfReader) {
+	code, _ := scalar(attrs[unitFields[0].Name])
+	orig, known := s.Units[code]
+	w := &dbfWriter{cs: d.cs}
+	for _, f := range d.fields {
+		key, ok := s.Columns[f.Name]
+		if !ok {
+			continue
+		}
+		read, had := attrs[f.Name]
+		delete(attrs, f.Name)
+		if known && bytes.Equal(d.rec[1+f.off:1+f.off+f.Len], w.cell(f, orig[key])) {
+			if v, present := orig[key]; present {
+				attrs[key] = v
+			}
+			continue
+		}
+		if had {
+			attrs[key] = read
+		}
+	}
+}
+
+// cell is what the exporter writes for v in a column like f.
+func (d *dbfWriter) cell(f dbfField, v any) []byte {
+	b := bytes.Repeat([]byte{' '}, f.Len)
+	d.put(b, dbfOutField{Type: f.Type, Len: f.Len, Dec: f.Dec}, v)
+	return b
+}
