@@ -161,6 +161,10 @@ func (s *Service) Changed() {
 	}
 }
 
+// releaseAfter is how long after the last applied change Follow returns
+// freed memory to the system: once per burst of edits, not per edit.
+const releaseAfter = 2 * time.Second
+
 // FollowOptions tunes Follow.
 type FollowOptions struct {
 	// Poll is how often the change record is read without a wake-up
@@ -184,7 +188,10 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 		defer t.Stop()
 		verify = t.C
 	}
-	for failures := 0; ; {
+	release := time.NewTimer(time.Hour)
+	release.Stop() // armed by the first applied change
+	defer release.Stop()
+	for failures, applied := 0, s.applied.Load(); ; {
 		select {
 		case <-ctx.Done():
 			return
@@ -193,6 +200,15 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 		case <-verify:
 			s.verify(ctx)
 			continue
+		case <-release.C:
+			// Edits have paused: hand the garbage of applying them back
+			// to the system, so memory does not ratchet up with edits.
+			debug.FreeOSMemory()
+			continue
+		}
+		if n := s.applied.Load(); n != applied {
+			applied = n
+			release.Reset(releaseAfter)
 		}
 		if err := s.CatchUpNow(ctx); err != nil && ctx.Err() == nil {
 			failures++

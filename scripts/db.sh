@@ -22,6 +22,22 @@ die() { say "$*"; exit 1; }
 
 answers() { psql "$1" -Atqc 'select 1' >/dev/null 2>&1; }
 
+# ensure_lock_table gives the local cluster room for the tests: they build
+# many demo cities at once, each in one transaction that locks many
+# relations, and the default lock table (64 per connection) can run out
+# under that load ("out of shared memory").
+ensure_lock_table() {
+  [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null || return 0
+  local v
+  v=$(pg_lsclusters -h | awk '$2 == "main" && $3 == 5432 {print $1}' | head -1)
+  [ -n "$v" ] || return 0
+  if [ "$(runuser -u postgres -- psql -p 5432 -Atqc 'SHOW max_locks_per_transaction')" -lt 256 ]; then
+    pg_conftool "$v" main set max_locks_per_transaction 256
+    pg_ctlcluster "$v" main restart
+    for _ in $(seq 1 30); do runuser -u postgres -- psql -p 5432 -Atqc 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
+  fi
+}
+
 # ensure_standby starts the local standby the tests use, when it is ours to start.
 ensure_standby() {
   if [ -z "${TEST_STANDBY_URL:-}" ] && [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null; then
@@ -43,6 +59,7 @@ fi
 
 if command -v psql >/dev/null && answers "$LOCAL_URL" &&
    answers "${LOCAL_URL/\/gridmap?/\/gridmap_test?}"; then
+  ensure_lock_table
   ensure_standby
   exit 0
 fi
@@ -70,6 +87,8 @@ port=$(pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "main" {print $3}'
 
 as_postgres() { runuser -u postgres -- psql -p "$port" -Atq -v ON_ERROR_STOP=1 "$@"; }
 for i in $(seq 1 30); do as_postgres -c 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
+
+ensure_lock_table
 
 as_postgres -c "DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gridmap') THEN

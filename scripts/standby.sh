@@ -26,7 +26,14 @@ streaming() {
   [ "$(runuser -u postgres -- psql -p "$PORT" -Atqc 'select pg_is_in_recovery()' 2>/dev/null)" = t ]
 }
 
+# A hot standby needs at least the primary's lock table.
+locks=$(runuser -u postgres -- psql -p "$primary_port" -Atqc 'SHOW max_locks_per_transaction')
+
 if pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "standby"' | grep -q .; then
+  if [ "$(pg_conftool -s "$pgver" standby show max_locks_per_transaction 2>/dev/null || echo 64)" != "$locks" ]; then
+    pg_conftool "$pgver" standby set max_locks_per_transaction "$locks"
+    pg_ctlcluster "$pgver" standby restart || true
+  fi
   if ! pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "standby" && $4 ~ /^online/' | grep -q .; then
     pg_ctlcluster "$pgver" standby start || true
   fi
@@ -37,6 +44,7 @@ fi
 
 say "creating a hot standby of the $pgver/main cluster on port $PORT (one time)…"
 pg_createcluster "$pgver" standby --port "$PORT" >/dev/null
+pg_conftool "$pgver" standby set max_locks_per_transaction "$locks"
 datadir=$(pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "standby" {print $6}')
 [ -n "$datadir" ] && [ -d "$datadir" ] || die "cannot find the standby's data directory"
 find "$datadir" -mindepth 1 -delete
