@@ -54,6 +54,21 @@ static void gm_centers(const uint64_t *cells, double *out, int n) {
 	}
 }
 
+typedef struct { int face; int i, j, k; } gmFaceIJK;
+extern int _faceIjkToBaseCell(const gmFaceIJK *h);
+extern int _faceIjkToBaseCellCCWrot60(const gmFaceIJK *h);
+
+typedef struct { gmFaceIJK homeFijk; int isPentagon; int cwOffsetPent[2]; } gmBaseCellData;
+extern const gmBaseCellData baseCellData[];
+
+static int gm_base_cell(int face, int i, int j, int k, int *rot) {
+	gmFaceIJK h = { face, i, j, k };
+	*rot = _faceIjkToBaseCellCCWrot60(&h);
+	return _faceIjkToBaseCell(&h);
+}
+
+static gmBaseCellData gm_base_cell_data(int b) { return baseCellData[b]; }
+
 static gmCellBoundary gm_boundary(uint64_t cell) {
 	gmCellBoundary b;
 	b.numVerts = 0;
@@ -82,8 +97,13 @@ const (
 )
 
 // cellOf returns the H3 cell of a WGS84 point [lon, lat] at resolution res,
-// or 0 when H3 rejects the input (never for a finite, in-range point).
-func cellOf(p orb.Point, res int) uint64 {
+// or 0 when H3 rejects the input (never for a finite, in-range point). It
+// is computed in Go (h3_latlng.go): a point within a hair of a cell border
+// may get the neighbouring cell, which the index tolerates by design.
+func cellOf(p orb.Point, res int) uint64 { return latLngToCell(p[0], p[1], res) }
+
+// cellOfC is cellOf computed by the H3 C library, to check the Go port.
+func cellOfC(p orb.Point, res int) uint64 {
 	return uint64(C.gm_cell(C.double(p[1]*degToRad), C.double(p[0]*degToRad), C.int(res)))
 }
 
@@ -118,6 +138,21 @@ func cellBoundary(c uint64) (pts [maxBoundaryVerts]orb.Point, n int) {
 		pts[i] = orb.Point{float64(b.verts[i].lng) * radToDeg, float64(b.verts[i].lat) * radToDeg}
 	}
 	return pts, n
+}
+
+// cBaseCell is H3's base cell of a res-0 face ijk, and its rotation (for
+// checking the Go tables).
+func cBaseCell(face, i, j, k int) (baseCell, ccwRot60 int) {
+	var rot C.int
+	bc := C.gm_base_cell(C.int(face), C.int(i), C.int(j), C.int(k), &rot)
+	return int(bc), int(rot)
+}
+
+// cBaseCellData is what H3's baseCellData says of a base cell (for checking
+// the Go tables).
+func cBaseCellData(b int) (pentagon bool, cw0, cw1 int) {
+	d := C.gm_base_cell_data(C.int(b))
+	return d.isPentagon != 0, int(d.cwOffsetPent[0]), int(d.cwOffsetPent[1])
 }
 
 // cellRes returns the resolution stored in a cell index.
