@@ -2,8 +2,8 @@ package geo
 
 import (
 	"math"
-	"runtime"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/paulmach/orb"
