@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -68,12 +69,12 @@ func serveDB(t *testing.T, db *postgres.DB, cfg *AuthConfig) *editServer {
 }
 
 // token creates a token valid for a day and returns its secret.
-func (s *editServer) token(t *testing.T, role geo.Role, scope, name string) string {
+func (s *editServer) token(t *testing.T, role access.Role, scope, name string) string {
 	t.Helper()
 	return s.tokenUntil(t, role, scope, name, time.Now().Add(24*time.Hour))
 }
 
-func (s *editServer) tokenUntil(t *testing.T, role geo.Role, scope, name string, exp time.Time) string {
+func (s *editServer) tokenUntil(t *testing.T, role access.Role, scope, name string, exp time.Time) string {
 	t.Helper()
 	return createToken(t, s.db, role, scope, name, exp)
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -68,10 +69,10 @@ func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
 }
 
 // createToken stores a token of db and returns its secret.
-func createToken(t *testing.T, db *postgres.DB, role geo.Role, scope, name string, exp time.Time) string {
+func createToken(t *testing.T, db *postgres.DB, role access.Role, scope, name string, exp time.Time) string {
 	t.Helper()
-	secret, hash := geo.NewTokenSecret()
-	if _, err := db.CreateToken(context.Background(), geo.Token{Name: name, Role: role, Scope: scope,
+	secret, hash := access.NewTokenSecret()
+	if _, err := db.CreateToken(context.Background(), access.Token{Name: name, Role: role, Scope: scope,
 		CreatedBy: "test", ExpiresAt: exp}, hash); err != nil {
 		t.Fatal(err)
 	}

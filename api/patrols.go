@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -136,7 +137,7 @@ func (h *handlers) createPatrol(c *gin.Context) {
 func (h *handlers) claimWorker(c *gin.Context, in *geo.PatrolInput) error {
 	p, ok := callerOf(c)
 	switch {
-	case !ok || p.Role == geo.RoleAdmin || in.Worker == p.Name:
+	case !ok || p.Role == access.RoleAdmin || in.Worker == p.Name:
 	case in.Worker == "":
 		in.Worker = p.Name
 	default:

@@ -8,13 +8,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // reportRoutes registers reports, their workflow, statistics and patrols.
 // Writes need the report permission; the scope is checked per report.
 func (h *handlers) reportRoutes(v1 *gin.RouterGroup) {
-	write := permit(geo.PermReport)
+	write := permit(access.PermReport)
 	v1.GET("/categories", h.listCategories)
 	v1 = v1.Group("", h.reportsConfigured)
 	v1.POST("/reports", write, h.createReport)
@@ -111,7 +112,7 @@ func (h *handlers) newReport(c *gin.Context, in geo.ReportInput, prefix string) 
 func (h *handlers) claimReporter(c *gin.Context, in *geo.ReportInput) error {
 	p, ok := callerOf(c)
 	switch {
-	case !ok || p.Role == geo.RoleAdmin || in.Reporter == p.Name:
+	case !ok || p.Role == access.RoleAdmin || in.Reporter == p.Name:
 	case in.Reporter == "":
 		in.Reporter = p.Name
 	default:
@@ -285,7 +286,7 @@ func (h *handlers) actAs(c *gin.Context, actor *string, id string) error {
 	if !ok {
 		return nil
 	}
-	if p.Role != geo.RoleAdmin || *actor == "" {
+	if p.Role != access.RoleAdmin || *actor == "" {
 		*actor = p.Name
 	}
 	if p.Scope == "" {

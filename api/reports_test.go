@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -34,11 +35,11 @@ func newReportServer(t *testing.T) *reportServer {
 		Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Second}})
 	s := &reportServer{db: db, srv: httptest.NewServer(h)}
 	t.Cleanup(s.srv.Close)
-	tok := func(role geo.Role, scope, name string) string {
+	tok := func(role access.Role, scope, name string) string {
 		return createToken(t, db, role, scope, name, time.Now().Add(time.Hour))
 	}
-	s.admin, s.reporter = tok(geo.RoleAdmin, "", "admin"), tok(geo.RoleReporter, "", "王伟")
-	s.viewer, s.outsider = tok(geo.RoleViewer, "", "大屏"), tok(geo.RoleReporter, demo.DongliCode, "东丽网格员")
+	s.admin, s.reporter = tok(access.RoleAdmin, "", "admin"), tok(access.RoleReporter, "", "王伟")
+	s.viewer, s.outsider = tok(access.RoleViewer, "", "大屏"), tok(access.RoleReporter, demo.DongliCode, "东丽网格员")
 	return s
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
@@ -30,7 +31,7 @@ type Deps struct {
 	CORSOrigins []string
 
 	// Tokens authenticates bearer tokens; nil refuses every write with 401.
-	Tokens geo.TokenStore
+	Tokens access.TokenStore
 	// Auth is the access policy; nil means DefaultAuthConfig (public reads).
 	Auth *AuthConfig
 	// Editor changes single boundaries (PUT/POST/DELETE of units and enclaves).
