@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -31,7 +32,7 @@ type reportServer struct {
 func newReportServer(t *testing.T) *reportServer {
 	t.Helper()
 	db, svc := openDemoService(t)
-	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Policy: geo.DefaultPolicy(),
+	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Policy: casework.DefaultPolicy(),
 		Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Second}})
 	s := &reportServer{db: db, srv: httptest.NewServer(h)}
 	t.Cleanup(s.srv.Close)
@@ -122,7 +123,7 @@ func TestReportsLand(t *testing.T) {
 				Level      string         `json:"level"`
 				Flags      []string       `json:"flags"`
 				Reporter   string         `json:"reporter"`
-				History    []geo.Transition
+				History    []casework.Transition
 				State      string `json:"state"`
 			}
 			if err := json.Unmarshal(r.body, &got); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
@@ -46,10 +47,10 @@ type Deps struct {
 	TrustedProxies []string
 
 	// Reports keeps reports and their cases; Patrols keeps patrol tracks.
-	Reports geo.ReportStore
-	Patrols geo.PatrolStore
+	Reports casework.ReportStore
+	Patrols casework.PatrolStore
 	// Policy holds the case deadlines and escalation floors per severity.
-	Policy geo.Policy
+	Policy casework.Policy
 
 	// Tiles draws the vector tiles, their TileJSON, the style and the
 	// catalog; nil answers those routes with 503.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -62,22 +63,22 @@ func TestServeJobsEscalateAndFold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := geo.ReportInput{ID: uuid.NewString(), Kind: geo.KindHazard, Category: "E0506", Severity: 2, Point: p,
+	in := casework.ReportInput{ID: uuid.NewString(), Kind: casework.KindHazard, Category: "E0506", Severity: 2, Point: p,
 		ObservedAt: three, Reporter: "测试"}
 	if err := in.Validate(time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	r, err := geo.NewReport(in, res, geo.DefaultPolicy(), three) // due 48 h after arrival: a day ago
+	r, err := casework.NewReport(in, res, casework.DefaultPolicy(), three) // due 48 h after arrival: a day ago
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return postgres.CopyReports(ctx, tx, []geo.Report{r}) }); err != nil {
+	if err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return postgres.CopyReports(ctx, tx, []casework.Report{r}) }); err != nil {
 		t.Fatal(err)
 	}
 	jobs, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
-		runReportJobs(jobs, db, reportConfig{escalateEvery: 100 * time.Millisecond, policy: geo.DefaultPolicy()})
+		runReportJobs(jobs, db, reportConfig{escalateEvery: 100 * time.Millisecond, policy: casework.DefaultPolicy()})
 		close(done)
 	}()
 	deadline := time.Now().Add(20 * time.Second)

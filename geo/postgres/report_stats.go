@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -36,7 +37,7 @@ LIMIT $16`
 
 // ListReports returns one page of reports (without history), the most
 // recently observed first, and the cursor of the next page.
-func (db *DB) ListReports(ctx context.Context, f geo.ReportFilter) ([]geo.Report, string, error) {
+func (db *DB) ListReports(ctx context.Context, f casework.ReportFilter) ([]casework.Report, string, error) {
 	var afterAt *time.Time
 	var afterID pgtype.UUID
 	if f.After != "" {
@@ -150,8 +151,8 @@ const unitNamesSQL = `SELECT DISTINCT ON (code) code, name FROM unit WHERE code 
 
 // Stats counts reports by unit, state and category from the statistics
 // rollup, exactly: the unfolded deltas are added in the same snapshot.
-func (db *DB) Stats(ctx context.Context, q geo.StatsQuery) (geo.Stats, error) {
-	st := geo.Stats{Query: q, GroupLevel: q.GroupLevel(), OverdueOpen: map[string]int64{}, Names: map[string]string{}}
+func (db *DB) Stats(ctx context.Context, q casework.StatsQuery) (casework.Stats, error) {
+	st := casework.Stats{Query: q, GroupLevel: q.GroupLevel(), OverdueOpen: map[string]int64{}, Names: map[string]string{}}
 	level := int16(st.GroupLevel.Rank())
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	err := pgx.BeginTxFunc(ctx, db.Pool, opts, func(tx pgx.Tx) error {
@@ -169,8 +170,8 @@ func (db *DB) Stats(ctx context.Context, q geo.StatsQuery) (geo.Stats, error) {
 		if err != nil {
 			return err
 		}
-		st.Cells, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (geo.StatsCell, error) {
-			var c geo.StatsCell
+		st.Cells, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (casework.StatsCell, error) {
+			var c casework.StatsCell
 			err := row.Scan(&c.Unit, &c.State, &c.Category, &c.Count, &c.OnTime)
 			return c, err
 		})
