@@ -44,7 +44,7 @@ SELECT count(*) FROM ins`
 func (db *DB) CreatePatrol(ctx context.Context, p casework.Patrol) (casework.CreateOutcome, casework.Patrol, error) {
 	inserted, err := insertPatrol(ctx, db.Pool, p)
 	if err != nil {
-		return 0, p, fmt.Errorf("store patrol: %w", reportErr(err))
+		return 0, p, fmt.Errorf("store patrol: %w", translate(err))
 	}
 	if inserted {
 		return casework.Created, p, nil
@@ -109,7 +109,7 @@ func (db *DB) getPatrol(ctx context.Context, id string) (casework.Patrol, error)
 		&p.ID, &hash, &p.Worker, &p.Grid, &p.CRS, &track, &p.Summary.Start, &p.Summary.End, &p.Summary.DistanceM,
 		&in, &out, &untracked, &p.Summary.GridCells, &p.Summary.VisitedCells, &p.ReceivedAt)
 	if err != nil {
-		return p, fmt.Errorf("read patrol %s: %w", id, reportErr(err))
+		return p, fmt.Errorf("read patrol %s: %w", id, translate(err))
 	}
 	copy(p.Hash[:], hash)
 	p.Summary.Inside = time.Duration(in * float64(time.Second))
@@ -184,7 +184,7 @@ func (db *DB) PatrolDay(ctx context.Context, unit string, day time.Time) (casewo
 		return err
 	})
 	if err != nil {
-		return d, fmt.Errorf("patrol day %s: %w", date, reportErr(err))
+		return d, fmt.Errorf("patrol day %s: %w", date, translate(err))
 	}
 	return d, nil
 }

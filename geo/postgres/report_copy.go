@@ -24,7 +24,7 @@ func CopyReports(ctx context.Context, tx pgx.Tx, rs []casework.Report) error {
 		return reportRow(&rs[i]), nil
 	}))
 	if err != nil {
-		return fmt.Errorf("copy reports: %w", reportErr(err))
+		return fmt.Errorf("copy reports: %w", translate(err))
 	}
 	var events [][]any
 	for i := range rs {
@@ -34,10 +34,10 @@ func CopyReports(ctx context.Context, tx pgx.Tx, rs []casework.Report) error {
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"report_event"}, copyEventColumns, pgx.CopyFromRows(events)); err != nil {
-		return fmt.Errorf("copy report history: %w", reportErr(err))
+		return fmt.Errorf("copy report history: %w", translate(err))
 	}
 	if err := insertDeltas(ctx, tx, sumDeltas(rs)); err != nil {
-		return fmt.Errorf("report statistics: %w", reportErr(err))
+		return fmt.Errorf("report statistics: %w", translate(err))
 	}
 	return nil
 }

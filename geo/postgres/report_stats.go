@@ -60,11 +60,11 @@ func (db *DB) ListReports(ctx context.Context, f casework.ReportFilter) ([]casew
 		nullString(f.Flag), nullTime(f.From), nullTime(f.To), box[0], box[1], box[2], box[3],
 		nullString(f.Reporter), afterAt, afterID, f.Limit+1)
 	if err != nil {
-		return nil, "", fmt.Errorf("list reports: %w", reportErr(err))
+		return nil, "", fmt.Errorf("list reports: %w", translate(err))
 	}
 	reports, err := pgx.CollectRows(rows, scanReport)
 	if err != nil {
-		return nil, "", fmt.Errorf("list reports: %w", reportErr(err))
+		return nil, "", fmt.Errorf("list reports: %w", translate(err))
 	}
 	if len(reports) <= f.Limit {
 		return reports, "", nil
@@ -203,7 +203,7 @@ func (db *DB) Stats(ctx context.Context, q casework.StatsQuery) (casework.Stats,
 		return err
 	})
 	if err != nil {
-		return st, fmt.Errorf("report stats: %w", reportErr(err))
+		return st, fmt.Errorf("report stats: %w", translate(err))
 	}
 	return st, nil
 }
@@ -216,7 +216,7 @@ func (db *DB) FoldReportStats(ctx context.Context) (int, error) {
 	for {
 		var n int
 		if err := db.Pool.QueryRow(ctx, `SELECT gridmap_fold_report_stats(20000)`).Scan(&n); err != nil {
-			return total, fmt.Errorf("fold report stats: %w", reportErr(err))
+			return total, fmt.Errorf("fold report stats: %w", translate(err))
 		}
 		total += n
 		if n < 20000 {

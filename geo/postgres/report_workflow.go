@@ -113,7 +113,7 @@ func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *casewo
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("report %s: %w", id, reportErr(err))
+		return fmt.Errorf("report %s: %w", id, translate(err))
 	}
 	return nil
 }
@@ -221,7 +221,7 @@ func (db *DB) Escalate(ctx context.Context, p casework.Policy, now time.Time, li
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("escalate: %w", reportErr(err))
+		return 0, fmt.Errorf("escalate: %w", translate(err))
 	}
 	return raised, nil
 }

@@ -2,17 +2,13 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/gridmap-dev/gridmap/casework"
@@ -78,11 +74,11 @@ func (db *DB) CreateReports(ctx context.Context, rs []casework.Report) ([]casewo
 	if len(batch) > 0 {
 		rows, err := db.Pool.Query(ctx, insertReportsSQL, reportArgs(rs, batch)...)
 		if err != nil {
-			return nil, fmt.Errorf("store reports: %w", reportErr(err))
+			return nil, fmt.Errorf("store reports: %w", translate(err))
 		}
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
-			return nil, fmt.Errorf("store reports: %w", reportErr(err))
+			return nil, fmt.Errorf("store reports: %w", translate(err))
 		}
 		for _, id := range ids {
 			created[id] = true
@@ -233,7 +229,7 @@ func (db *DB) reportsByID(ctx context.Context, ids []string) ([]casework.Report,
 		return attachHistory(ctx, tx, reports, uids)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read reports: %w", reportErr(err))
+		return nil, fmt.Errorf("read reports: %w", translate(err))
 	}
 	return reports, nil
 }
@@ -294,34 +290,4 @@ func utcPtr(ts ...*time.Time) {
 			*t = t.UTC()
 		}
 	}
-}
-
-// reportErr classifies a failure of a report write or read. Besides what
-// translate knows, a connection lost mid-statement or a server shutting down
-// (57P01-57P03, class 08) means "unavailable, retry": reports are idempotent,
-// so a retry after a commit whose answer was lost returns the stored report.
-func reportErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ge *geo.Error
-	if errors.As(err, &ge) {
-		return err
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		if strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") || pgErr.Code == "53300" ||
-			pgErr.Code == "40001" || pgErr.Code == "40P01" {
-			return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database unavailable; retry", Err: err}
-		}
-		return translate(err)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || pgconn.Timeout(err) || strings.Contains(err.Error(), "conn closed") {
-		if !errors.Is(err, context.Canceled) {
-			return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database connection lost; retry", Err: err}
-		}
-	}
-	return translate(err)
 }
