@@ -19,6 +19,82 @@ import (
 // TODO(issue 7): call the importer's per-feature checks once importer/
 // exposes them, so that the two paths share one implementation.
 
+// prepareUnit fills what the code implies (level, parent) and checks the
+// unit's own fields and the shape of its rings.
+func prepareUnit(u *geo.Unit) error {
+	l, err := geo.LevelOfCode(u.Code)
+	if err != nil {
+		return err
+	}
+	if u.Level == "" {
+		u.Level = l
+	}
+	if u.ParentCode == "" {
+		u.ParentCode = geo.ParentCode(u.Code)
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	return geo.ValidateRings(u.Geom)
+}
+
+const unitExistsSQL = `SELECT EXISTS (SELECT 1 FROM unit WHERE code = $1 AND valid_to IS NULL)`
+
+// checkParent refuses a unit whose parent does not currently exist: the
+// resolver's chains follow parent codes.
+func checkParent(ctx context.Context, tx pgx.Tx, u *geo.Unit) error {
+	if u.ParentCode == "" {
+		return nil
+	}
+	return requireUnit(ctx, tx, u.ParentCode, "parent_code", "no current unit has code %s; create the parent first")
+}
+
+// requireUnit returns an EINVALID error about field, worded by format
+// (which takes the code), unless code is a current unit.
+func requireUnit(ctx context.Context, tx pgx.Tx, code, field, format string) error {
+	var ok bool
+	if err := tx.QueryRow(ctx, unitExistsSQL, code).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return geo.Invalid(field, format, code)
+	}
+	return nil
+}
+
+const childrenSQL = `SELECT count(*), coalesce(min(code), '') FROM unit WHERE parent_code = $1 AND valid_to IS NULL`
+const managedSQL = `SELECT count(*), coalesce(min(code), '') FROM enclave WHERE managing_code = $1 AND valid_to IS NULL`
+
+// checkNoDependants refuses to retire a unit that current units name as
+// their parent or current enclaves as their managing unit.
+func checkNoDependants(ctx context.Context, tx pgx.Tx, code string) error {
+	for _, dep := range []struct{ sql, what string }{{childrenSQL, "current children"}, {managedSQL, "current enclaves it manages"}} {
+		var n int
+		var first string
+		if err := tx.QueryRow(ctx, dep.sql, code).Scan(&n, &first); err != nil {
+			return err
+		}
+		if n > 0 {
+			return geo.Errorf(geo.ECONFLICT, "code", "unit %s has %d %s (first %s); retire or reassign them first", code, n, dep.what, first)
+		}
+	}
+	return nil
+}
+
+// prepareEnclave checks the enclave's own fields and the shape of its rings.
+func prepareEnclave(e *geo.Enclave) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return geo.ValidateRings(e.Geom)
+}
+
+// checkManaging refuses an enclave whose managing unit does not currently
+// exist: its reports would land nowhere.
+func checkManaging(ctx context.Context, tx pgx.Tx, e *geo.Enclave) error {
+	return requireUnit(ctx, tx, e.ManagingCode, "managing_code", "no current unit has code %s")
+}
+
 const validDetailSQL = `SELECT valid, coalesce(reason, ''), ST_X(location), ST_Y(location) FROM ST_IsValidDetail($1)`
 
 // checkValid refuses an invalid boundary, naming the reason and the spot
