@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // editServer is a service with everything issue 7 adds wired in: tokens,
@@ -43,7 +43,7 @@ func newEditServer(t *testing.T, cfg *AuthConfig) *editServer {
 		unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
 		cfg = &unlimited
 	}
-	return serveDB(t, pgtest.OpenDemo(t), cfg)
+	return serveDB(t, demotest.Open(t), cfg)
 }
 
 func serveDB(t *testing.T, db *postgres.DB, cfg *AuthConfig) *editServer {

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // Helpers shared by the tests of this package: HTTP requests and processes.
@@ -60,7 +60,7 @@ func authHeader(token string) []string {
 // openDemoService opens a demo city and a resolver loaded from it.
 func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(context.Background()); err != nil {
 		t.Fatal(err)

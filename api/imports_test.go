@@ -18,15 +18,15 @@ import (
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/audit"
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/importer"
 )
 
 // importServer serves the demo city with imports and the audit enabled.
 func importServer(t *testing.T) *editServer {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
 	t.Cleanup(func() { cancel(); jobs.Wait() })

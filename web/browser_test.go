@@ -14,9 +14,9 @@ import (
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/api"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
@@ -122,7 +122,7 @@ func createToken(t *testing.T, db *postgres.DB, role access.Role, name string) s
 // database holding the demo city and returns its URL and the database.
 func serveDemo(t *testing.T) (string, *postgres.DB) {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(ctx); err != nil {

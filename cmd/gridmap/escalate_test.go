@@ -10,9 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridmap-dev/gridmap/casework"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 func TestReportFlags(t *testing.T) {
@@ -51,7 +51,7 @@ func flagsName(args []string) string {
 // TestServeJobsEscalateAndFold runs serve's background report work against
 // an overdue case: it must be raised one level and the statistics folded.
 func TestServeJobsEscalateAndFold(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	var p [2]float64
 	if err := db.Pool.QueryRow(ctx, `SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_PointOnSurface(geom) g FROM unit

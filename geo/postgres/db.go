@@ -64,7 +64,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func Migrate(ctx context.Context, url string) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return fmt.Errorf("connect for migrations: %w", translate(err))
+		return fmt.Errorf("connect for migrations: %w", unavailable(err))
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	m, err := migrate.NewMigrator(ctx, conn, "schema_version")
@@ -95,3 +95,7 @@ func (db *DB) inTx(ctx context.Context, actor string, fn func(pgx.Tx) error) err
 // translate classifies a driver error (see pgerr): the one place this
 // adapter decides what a database failure means to a client.
 func translate(err error) error { return pgerr.Classify(err) }
+
+// unavailable classifies a failure to connect. It is translate under the
+// name the connection code has always used: there is one classifier.
+func unavailable(err error) error { return translate(err) }

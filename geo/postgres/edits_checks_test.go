@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
@@ -24,7 +25,7 @@ func kindsOf(ws []geo.ImportIssue) map[geo.IssueKind][]geo.ImportIssue {
 // are warned about from the edited boundary's side, and the stored audit
 // already holds the edit's findings when the edit answers.
 func TestEditWarnings(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	const grid = "120104001001001"
 	g, err := db.GetUnit(ctx, grid, time.Time{})

@@ -11,9 +11,9 @@ import (
 
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // reportEnv is a demo city with its resolver, for report tests.
@@ -25,7 +25,7 @@ type reportEnv struct {
 
 func newReportEnv(t *testing.T) *reportEnv {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(context.Background()); err != nil {
 		t.Fatal(err)

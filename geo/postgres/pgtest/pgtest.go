@@ -19,7 +19,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
@@ -101,15 +100,5 @@ func Open(tb testing.TB) *postgres.DB {
 		tb.Fatalf("open test database: %v", err)
 	}
 	tb.Cleanup(db.Close)
-	return db
-}
-
-// OpenDemo returns a pool on a fresh database holding the demo city.
-func OpenDemo(tb testing.TB) *postgres.DB {
-	tb.Helper()
-	db := Open(tb)
-	if _, err := demo.Build(context.Background(), db, demo.ScaleDemo, nil); err != nil {
-		tb.Fatalf("build demo city: %v", err)
-	}
 	return db
 }
