@@ -24,22 +24,6 @@ func lockCode(ctx context.Context, tx pgx.Tx, kind, code string) error {
 	return err
 }
 
-// precondition compares the current version (0: none) with the one the
-// client revises. Every version ever stored has a number ≥ 1, so a client
-// revising version n of a code whose current version is not n has lost a
-// race (or revises a retired code).
-func precondition(what, code string, current, history, ifVersion int) error {
-	switch {
-	case current == ifVersion:
-		return nil
-	case current == 0 && history == 0:
-		return geo.Errorf(geo.ENOTFOUND, "code", "no %s has code %q", what, code)
-	case current == 0:
-		return geo.Errorf(geo.EPRECONDITION, "If-Match", "%s %s has been retired; its last version was %d", what, code, history)
-	}
-	return geo.Errorf(geo.EPRECONDITION, "If-Match", "%s %s is at version %d, not %d: someone else saved it meanwhile", what, code, current, ifVersion)
-}
-
 // lockVersions takes the code's lock and returns its current version (0 if
 // none) and its highest version (0 if it never existed).
 func lockVersions[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], code string) (current, history int, err error) {
@@ -72,7 +56,7 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 		case create && current != 0:
 			return geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", t.what, code, current)
 		case !create:
-			if err := precondition(t.what, code, current, history, ifVersion); err != nil {
+			if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
 				return err
 			}
 		}
@@ -111,7 +95,7 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err != nil {
 			return err
 		}
-		if err := precondition(t.what, code, current, history, ifVersion); err != nil {
+		if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
 			return err
 		}
 		if err := t.dependants(ctx, tx, code); err != nil {

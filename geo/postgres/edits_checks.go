@@ -20,25 +20,6 @@ import (
 // drew), and what is wrong with the neighbours alone (a gap the edit did not
 // touch) is not the editor's warning.
 
-// prepareUnit fills what the code implies (level, parent) and checks the
-// unit's own fields and the shape of its rings.
-func prepareUnit(u *geo.Unit) error {
-	l, err := geo.LevelOfCode(u.Code)
-	if err != nil {
-		return err
-	}
-	if u.Level == "" {
-		u.Level = l
-	}
-	if u.ParentCode == "" {
-		u.ParentCode = geo.ParentCode(u.Code)
-	}
-	if err := u.Validate(); err != nil {
-		return err
-	}
-	return geo.ValidateRings(u.Geom)
-}
-
 const unitExistsSQL = `SELECT EXISTS (SELECT 1 FROM unit WHERE code = $1 AND valid_to IS NULL)`
 
 // checkParent refuses a unit whose parent does not currently exist: the
@@ -80,14 +61,6 @@ func checkNoDependants(ctx context.Context, tx pgx.Tx, code string) error {
 		}
 	}
 	return nil
-}
-
-// prepareEnclave checks the enclave's own fields and the shape of its rings.
-func prepareEnclave(e *geo.Enclave) error {
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	return geo.ValidateRings(e.Geom)
 }
 
 // checkManaging refuses an enclave whose managing unit does not currently

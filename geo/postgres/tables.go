@@ -28,7 +28,7 @@ VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, gridmap_actor())`),
 	code:     func(u *geo.Unit) string { return u.Code },
 	geom:     func(u *geo.Unit) orb.MultiPolygon { return u.Geom },
 	validate: (*geo.Unit).Validate,
-	prepare:  prepareUnit,
+	prepare:  (*geo.Unit).PrepareEdit,
 	insertArgs: func(u *geo.Unit, g *geom.MultiPolygon, version int, at time.Time) []any {
 		return []any{u.Code, u.Level, u.Name, u.ParentCode, g, props(u.Properties), version, at}
 	},
@@ -68,7 +68,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gridmap_actor())`),
 	code:     func(e *geo.Enclave) string { return e.Code },
 	geom:     func(e *geo.Enclave) orb.MultiPolygon { return e.Geom },
 	validate: (*geo.Enclave).Validate,
-	prepare:  prepareEnclave,
+	prepare:  (*geo.Enclave).PrepareEdit,
 	insertArgs: func(e *geo.Enclave, g *geom.MultiPolygon, version int, at time.Time) []any {
 		return []any{e.Code, e.Name, e.ManagingCode, e.Status, e.Reason, g, props(e.Properties), version, at}
 	},

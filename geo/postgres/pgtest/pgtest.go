@@ -1,6 +1,8 @@
 // Package pgtest gives tests a fresh, migrated PostgreSQL + PostGIS database
-// of their own. There are no mocks of storage in gridmap: tests that touch it
-// run against the real thing.
+// of their own. Storage is never mocked where storage is what is tested:
+// those tests run against the real thing. (Callers of the stores, such as
+// the HTTP API, also have contract tests over in-memory fakes, package mock;
+// demo/demotest gives a database holding the demo city.)
 //
 // The server is the one TEST_DATABASE_URL names (default: the local cluster
 // that scripts/db.sh sets up). Each call creates a new database from that
