@@ -15,8 +15,8 @@ import (
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
-// editServer is a service with everything issue 7 adds wired in: tokens,
-// editing, /ogc, and a resolver that follows NOTIFY like serve's does.
+// editServer is a service with access control wired in: tokens, editing,
+// /ogc, and a resolver that follows NOTIFY like serve's does.
 type editServer struct {
 	db  *postgres.DB
 	svc *geo.Service

@@ -12,7 +12,7 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-// Editing single boundaries (issue 7): POST creates, PUT revises, DELETE
+// Editing single boundaries: POST creates, PUT revises, DELETE
 // retires. Every write names the version it revises in If-Match (the ETag
 // of GET), runs in one transaction, is logged under the token's name and
 // reaches every replica's resolver and tiles through NOTIFY.

@@ -14,7 +14,7 @@ var (
 
 // The methods of geo.UnitStore and geo.BoundaryEditor, a unit's and an
 // enclave's side by side: each is the generic versioned store (boundary.go,
-// edits.go) applied to one table (units.go, enclaves.go).
+// edits.go) applied to one table (tables.go).
 
 // ListUnits returns one page of the unit versions valid at f.At, ordered by
 // code, and the cursor of the next page ("" when this is the last).

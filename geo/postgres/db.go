@@ -1,6 +1,11 @@
 // Package postgres is gridmap's PostgreSQL + PostGIS adapter: the schema's
-// queries, transactions and change notifications. go-geom (through pgx-geom)
-// lives only here and in the importer; convert.go turns it into orb.
+// queries, transactions and change notifications. It is the one adapter of
+// that dependency for every domain package — geo's boundaries, access's
+// tokens, casework's reports and patrols — so that one DB shares one pool,
+// one way of running transactions and one error classifier (pgerr), and a
+// report is written with its history and statistics in one transaction.
+// go-geom (through pgx-geom) lives only here and in the importer;
+// convert.go turns it into orb.
 package postgres
 
 import (
