@@ -8,7 +8,7 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// The resolution rules (DESIGN.md, "Resolution rules"), applied to the
+// The resolution rules (docs/design.md, "Resolution rules"), applied to the
 // polygons the index says may cover a point.
 //
 // Every unit and enclave is a "polygon" with an id. Ids are assigned so that

@@ -33,7 +33,7 @@ type serveConfig struct {
 	tiles       tileConfig
 }
 
-// accessConfig is the access policy of serve (issue 7).
+// accessConfig is the access policy of serve.
 type accessConfig struct {
 	publicReads    bool
 	writeRate      float64
