@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twpayne/go-geom"
 
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -36,8 +37,6 @@ func lockVersions[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], co
 
 // writeVersion stores v as the first version of its code (create) or as the
 // next one after ifVersion, checked, and returns it with its warnings.
-// Invalid geometry is refused, not repaired: a repair the editor did not see
-// would store a boundary nobody drew.
 func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor string, v T, ifVersion int, create bool) (geo.EditResult[T], error) {
 	var res geo.EditResult[T]
 	if err := t.prepare(&v); err != nil {
@@ -47,42 +46,57 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 	if err != nil {
 		return res, geo.Invalid("geometry", "%v", err)
 	}
-	code := t.code(&v)
 	err = db.inTx(ctx, actor, func(tx pgx.Tx) error {
-		current, history, err := lockVersions(ctx, tx, t, code)
-		switch {
-		case err != nil:
-			return err
-		case create && current != 0:
-			return geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", t.what, code, current)
-		case !create:
-			if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
-				return err
-			}
-		}
-		if err := checkValid(ctx, tx, g); err != nil {
-			return err
-		}
-		if err := t.references(ctx, tx, &v); err != nil {
+		if err := checkWrite(ctx, tx, t, &v, g, ifVersion, create); err != nil {
 			return err
 		}
 		if _, err := insertNext(ctx, tx, t, &v, g); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, t.sql.current, code)
-		if err != nil {
-			return err
-		}
-		if res.Version, err = pgx.CollectExactlyOneRow(rows, t.scan); err != nil {
-			return err
-		}
-		res.Warnings, err = t.warnings(ctx, tx, code)
+		res, err = readWritten(ctx, tx, t, t.code(&v))
 		return err
 	})
 	if err != nil {
-		return res, fmt.Errorf("edit %s %s: %w", t.what, code, err)
+		return res, fmt.Errorf("edit %s %s: %w", t.what, t.code(&v), err)
 	}
 	return res, nil
+}
+
+// checkWrite takes the code's lock and refuses the write unless the code is
+// free (create) or at ifVersion, the boundary is valid and what it refers to
+// exists. Invalid geometry is refused, not repaired: a repair the editor did
+// not see would store a boundary nobody drew.
+func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, ifVersion int, create bool) error {
+	code := t.code(v)
+	current, history, err := lockVersions(ctx, tx, t, code)
+	switch {
+	case err != nil:
+		return err
+	case create && current != 0:
+		return geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", t.what, code, current)
+	case !create:
+		if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
+			return err
+		}
+	}
+	if err := checkValid(ctx, tx, g); err != nil {
+		return err
+	}
+	return t.references(ctx, tx, v)
+}
+
+// readWritten reads back the version just written, with its warnings.
+func readWritten[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], code string) (geo.EditResult[T], error) {
+	var res geo.EditResult[T]
+	rows, err := tx.Query(ctx, t.sql.current, code)
+	if err != nil {
+		return res, err
+	}
+	if res.Version, err = pgx.CollectExactlyOneRow(rows, t.scan); err != nil {
+		return res, err
+	}
+	res.Warnings, err = t.warnings(ctx, tx, code)
+	return res, err
 }
 
 // retireVersion closes the current version of code without a successor,
