@@ -1,7 +1,9 @@
 // Package api is gridmap's HTTP interface: the gin router, one file of
 // handlers per resource, middleware (logging, metrics, limits, CORS) and
-// errors as application/problem+json. Handlers call the geo domain and its
-// stores; they hold no rules of their own.
+// errors as application/problem+json. Handlers call the domain packages
+// (geo, access, casework) and their stores; they hold no rules of their own.
+// Their contract is tested over in-memory fakes (contract_*_test.go, package
+// mock) and, where the database decides, against PostGIS.
 package api
 
 import (
