@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -53,7 +54,7 @@ const principalKey = "gridmap.principal"
 // authenticator applies AuthConfig to every request.
 type authenticator struct {
 	cfg    AuthConfig
-	tokens geo.TokenStore
+	tokens access.TokenStore
 	perTok *limiters
 	perIP  *limiters
 
@@ -64,13 +65,13 @@ type authenticator struct {
 }
 
 type cachedToken struct {
-	tok geo.Token
+	tok access.Token
 	at  time.Time
 }
 
 const maxCachedTokens = 10_000
 
-func newAuthenticator(cfg AuthConfig, tokens geo.TokenStore) *authenticator {
+func newAuthenticator(cfg AuthConfig, tokens access.TokenStore) *authenticator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -153,7 +154,7 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 	}
 }
 
-func tokenKey(p geo.Principal) string { return strconv.FormatInt(p.TokenID, 10) }
+func tokenKey(p access.Principal) string { return strconv.FormatInt(p.TokenID, 10) }
 
 // bearer extracts the secret of an "Authorization: Bearer" header. The
 // secret is never put into an error message or a log.
@@ -172,26 +173,26 @@ func bearer(h string) (secret string, present bool, err error) {
 // principal looks the secret up (cache first) and checks that the token is
 // neither revoked nor expired. A lookup that misses the cache on a read is
 // charged to the client address like a write: guessing costs budget.
-func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, chargeMiss bool) (geo.Principal, error) {
-	hash := geo.HashToken(secret)
+func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, chargeMiss bool) (access.Principal, error) {
+	hash := access.HashToken(secret)
 	a.mu.Lock()
 	ct, ok := a.cache[hash]
 	a.mu.Unlock()
 	if !ok || now.Sub(ct.at) >= a.cfg.CacheTTL {
 		if chargeMiss {
 			if ok, _ := a.perIP.allow(c.ClientIP(), now); !ok {
-				return geo.Principal{}, geo.Errorf(geo.ERATELIMITED, "", "too many token lookups")
+				return access.Principal{}, geo.Errorf(geo.ERATELIMITED, "", "too many token lookups")
 			}
 		}
 		if a.tokens == nil {
-			return geo.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
+			return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
 		}
 		tok, err := a.tokens.TokenByHash(c.Request.Context(), hash)
 		if geo.ErrorCodeOf(err) == geo.ENOTFOUND {
-			return geo.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
+			return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
 		}
 		if err != nil {
-			return geo.Principal{}, err
+			return access.Principal{}, err
 		}
 		ct = cachedToken{tok: tok, at: now}
 		a.remember(hash, ct)
@@ -199,9 +200,9 @@ func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, 
 	}
 	switch ct.tok.Status(now) {
 	case "revoked":
-		return geo.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "the token has been revoked")
+		return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "the token has been revoked")
 	case "expired":
-		return geo.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "the token expired at %s", ct.tok.ExpiresAt.Format(time.RFC3339))
+		return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "the token expired at %s", ct.tok.ExpiresAt.Format(time.RFC3339))
 	}
 	return ct.tok.Principal(), nil
 }
@@ -242,12 +243,12 @@ func unauthorized(c *gin.Context, code, detail string) {
 
 // callerOf returns the authenticated caller; ok is false for an anonymous
 // (public) read.
-func callerOf(c *gin.Context) (geo.Principal, bool) {
+func callerOf(c *gin.Context) (access.Principal, bool) {
 	v, ok := c.Get(principalKey)
 	if !ok {
-		return geo.Principal{}, false
+		return access.Principal{}, false
 	}
-	p, ok := v.(geo.Principal)
+	p, ok := v.(access.Principal)
 	return p, ok
 }
 
@@ -256,7 +257,7 @@ func callerOf(c *gin.Context) (geo.Principal, bool) {
 // fail — EUNAUTHORIZED for an anonymous caller, EFORBIDDEN for a role or
 // scope that does not allow it — and sets the matching WWW-Authenticate
 // challenge. Handlers of any resource (imports, reports) use it.
-func authorize(c *gin.Context, perm geo.Permission, code string) error {
+func authorize(c *gin.Context, perm access.Permission, code string) error {
 	p, ok := callerOf(c)
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="gridmap"`)
@@ -273,13 +274,13 @@ func authorize(c *gin.Context, perm geo.Permission, code string) error {
 // caller's scope covers code (an enclave's managing code, a report's
 // responsible unit).
 func requireScope(c *gin.Context, code string) error {
-	return authorize(c, geo.PermRead, code)
+	return authorize(c, access.PermRead, code)
 }
 
 // permit is route middleware: it refuses, before any input is read, a
 // caller whose role lacks perm. The scope is checked by the handler once it
 // knows the code.
-func permit(perm geo.Permission) gin.HandlerFunc {
+func permit(perm access.Permission) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := authorize(c, perm, ""); err != nil {
 			fail(c, err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -31,7 +32,7 @@ func featureBody(props string) []byte {
 func TestRoleEndpointMatrix(t *testing.T) {
 	s := newEditServer(t, nil)
 	tokens := map[string]string{"anonymous": "", "garbage": "gm_not-a-token"}
-	for _, r := range geo.Roles {
+	for _, r := range access.Roles {
 		tokens[string(r)] = s.token(t, r, "", "matrix-"+string(r))
 	}
 	unitBody := featureBody(`{"code":"` + gridA + `","name":"x"}`)
@@ -97,9 +98,9 @@ func checkAuthProblem(t *testing.T, r response) {
 
 func TestScopeBoundaries(t *testing.T) {
 	s := newEditServer(t, nil)
-	street := s.token(t, geo.RoleEditor, streetA, "street-editor")
-	grid := s.token(t, geo.RoleEditor, gridA, "grid-editor")
-	dongli := s.token(t, geo.RoleEditor, demo.WanxinCode, "wanxin-editor")
+	street := s.token(t, access.RoleEditor, streetA, "street-editor")
+	grid := s.token(t, access.RoleEditor, gridA, "grid-editor")
+	dongli := s.token(t, access.RoleEditor, demo.WanxinCode, "wanxin-editor")
 	cases := []struct {
 		name, token, method, path string
 		body                      []byte
@@ -136,8 +137,8 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	cfg.Now = func() time.Time { return clock }
 	s := newEditServer(t, &cfg)
 	ctx := context.Background()
-	short := s.tokenUntil(t, geo.RoleEditor, "", "short-lived", clock.Add(time.Hour))
-	revoked := s.token(t, geo.RoleEditor, "", "to-be-revoked")
+	short := s.tokenUntil(t, access.RoleEditor, "", "short-lived", clock.Add(time.Hour))
+	revoked := s.token(t, access.RoleEditor, "", "to-be-revoked")
 
 	put := func(tok string) response { return s.req(t, "PUT", "/v1/units/"+gridA, tok, nil) }
 	if r := put(short); r.status != 428 {
@@ -146,7 +147,7 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	if r := put(revoked); r.status != 428 {
 		t.Fatalf("token before revocation: %d %s", r.status, r.body)
 	}
-	h := geo.HashToken(revoked)
+	h := access.HashToken(revoked)
 	tok, err := s.db.TokenByHash(ctx, h)
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +173,7 @@ func TestPrivateReads(t *testing.T) {
 	cfg := DefaultAuthConfig
 	cfg.PublicReads = false
 	s := newEditServer(t, &cfg)
-	viewer := s.token(t, geo.RoleViewer, "", "dashboard")
+	viewer := s.token(t, access.RoleViewer, "", "dashboard")
 	cases := []struct {
 		name, path, token string
 		status            int
@@ -202,8 +203,8 @@ func TestWriteRateLimits(t *testing.T) {
 	cfg.WritesPerSecond, cfg.WriteBurst = 0.5, 2
 	cfg.AddrWritesPerSecond, cfg.AddrWriteBurst = 0.5, 5
 	s := newEditServer(t, &cfg)
-	a := s.token(t, geo.RoleEditor, "", "fast-a")
-	b := s.token(t, geo.RoleEditor, "", "fast-b")
+	a := s.token(t, access.RoleEditor, "", "fast-a")
+	b := s.token(t, access.RoleEditor, "", "fast-b")
 	put := func(tok string) response { return s.req(t, "PUT", "/v1/units/"+gridA, tok, nil) }
 	for i, want := range []int{428, 428, 429} {
 		if r := put(a); r.status != want {
@@ -239,8 +240,8 @@ func TestTokensNeverLoggedOrStored(t *testing.T) {
 	cfg := DefaultAuthConfig
 	cfg.CacheTTL = 0
 	s := newEditServer(t, &cfg)
-	secret := s.token(t, geo.RoleEditor, "", "secretive")
-	viewer := s.token(t, geo.RoleViewer, "", "viewer")
+	secret := s.token(t, access.RoleEditor, "", "secretive")
+	viewer := s.token(t, access.RoleViewer, "", "viewer")
 	r := s.req(t, "GET", "/v1/units/"+gridA, secret, nil)
 	s.req(t, "PUT", "/v1/units/"+gridA, secret, featureBody(`{"name":"x"}`), "If-Match", r.header.Get("ETag"))
 	s.req(t, "PUT", "/v1/units/"+gridA, secret, featureBody(`{"name":"y"}`), "If-Match", `"v1"`)
@@ -263,9 +264,9 @@ func TestTokensNeverLoggedOrStored(t *testing.T) {
 	if logs.Len() == 0 {
 		t.Fatal("nothing was logged: the capture does not work")
 	}
-	body := strings.TrimPrefix(secret, geo.TokenPrefix)
+	body := strings.TrimPrefix(secret, access.TokenPrefix)
 	for where, text := range map[string]string{"logs": logs.String(), "api_token": stored.String()} {
-		if strings.Contains(text, body) || strings.Contains(text, viewer[len(geo.TokenPrefix):]) {
+		if strings.Contains(text, body) || strings.Contains(text, viewer[len(access.TokenPrefix):]) {
 			t.Errorf("a token appears in the %s", where)
 		}
 	}

@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
-// editServer is a service with everything issue 7 adds wired in: tokens,
-// editing, /ogc, and a resolver that follows NOTIFY like serve's does.
+// editServer is a service with access control wired in: tokens, editing,
+// /ogc, and a resolver that follows NOTIFY like serve's does.
 type editServer struct {
 	db  *postgres.DB
 	svc *geo.Service
@@ -42,7 +43,7 @@ func newEditServer(t *testing.T, cfg *AuthConfig) *editServer {
 		unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
 		cfg = &unlimited
 	}
-	return serveDB(t, pgtest.OpenDemo(t), cfg)
+	return serveDB(t, demotest.Open(t), cfg)
 }
 
 func serveDB(t *testing.T, db *postgres.DB, cfg *AuthConfig) *editServer {
@@ -68,12 +69,12 @@ func serveDB(t *testing.T, db *postgres.DB, cfg *AuthConfig) *editServer {
 }
 
 // token creates a token valid for a day and returns its secret.
-func (s *editServer) token(t *testing.T, role geo.Role, scope, name string) string {
+func (s *editServer) token(t *testing.T, role access.Role, scope, name string) string {
 	t.Helper()
 	return s.tokenUntil(t, role, scope, name, time.Now().Add(24*time.Hour))
 }
 
-func (s *editServer) tokenUntil(t *testing.T, role geo.Role, scope, name string, exp time.Time) string {
+func (s *editServer) tokenUntil(t *testing.T, role access.Role, scope, name string, exp time.Time) string {
 	t.Helper()
 	return createToken(t, s.db, role, scope, name, exp)
 }

@@ -8,16 +8,17 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-// Editing single boundaries (issue 7): POST creates, PUT revises, DELETE
+// Editing single boundaries: POST creates, PUT revises, DELETE
 // retires. Every write names the version it revises in If-Match (the ETag
 // of GET), runs in one transaction, is logged under the token's name and
 // reaches every replica's resolver and tiles through NOTIFY.
 
 func (h *handlers) editRoutes(v1 *gin.RouterGroup) {
-	edit := permit(geo.PermEditBoundaries)
+	edit := permit(access.PermEditBoundaries)
 	v1.POST("/units", edit, h.createUnit)
 	v1.PUT("/units/:code", edit, h.putUnit)
 	v1.DELETE("/units/:code", edit, h.retireUnit)
@@ -72,7 +73,7 @@ func createBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 	}
 	v, err := k.decode(f, mp, "")
 	if err == nil {
-		err = authorize(c, geo.PermEditBoundaries, k.scope(&v))
+		err = authorize(c, access.PermEditBoundaries, k.scope(&v))
 	}
 	if err != nil {
 		fail(c, err)
@@ -100,7 +101,7 @@ func putBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 	}
 	v, err := k.decode(f, mp, code)
 	if err == nil {
-		err = authorize(c, geo.PermEditBoundaries, k.scope(&v))
+		err = authorize(c, access.PermEditBoundaries, k.scope(&v))
 	}
 	if err != nil {
 		fail(c, err)
@@ -134,7 +135,7 @@ func retireBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 func (h *handlers) editTarget(c *gin.Context, current currentFunc) (string, int, bool) {
 	code, err := parseCode("code", c.Param("code"))
 	if err == nil {
-		err = authorize(c, geo.PermEditBoundaries, code)
+		err = authorize(c, access.PermEditBoundaries, code)
 	}
 	if err != nil {
 		fail(c, err)

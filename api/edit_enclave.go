@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -54,7 +55,7 @@ func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 		fail(c, err)
 		return "", 0, false
 	default:
-		if err := authorize(c, geo.PermEditBoundaries, cur.ManagingCode); err != nil {
+		if err := authorize(c, access.PermEditBoundaries, cur.ManagingCode); err != nil {
 			fail(c, err)
 			return "", 0, false
 		}

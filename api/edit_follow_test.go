@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -58,7 +59,7 @@ func waitResolve(t *testing.T, base string, p orb.Point, ok func(geo.Resolution)
 func TestEditsReachEveryProcess(t *testing.T) {
 	s := newEditServer(t, nil)
 	other := startServe(t, gridmapBinary(t), s.db.URL())
-	ed := s.token(t, geo.RoleEditor, "", "改名的人")
+	ed := s.token(t, access.RoleEditor, "", "改名的人")
 
 	u, err := s.db.GetUnit(context.Background(), gridA, zeroTime)
 	if err != nil {

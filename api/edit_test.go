@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -48,7 +49,7 @@ func propsOf(m map[string]any) map[string]any { return m["properties"].(map[stri
 
 func TestEditLifecycle(t *testing.T) {
 	s := newEditServer(t, nil)
-	ed := s.token(t, geo.RoleEditor, "", "王工")
+	ed := s.token(t, access.RoleEditor, "", "王工")
 	f, tag := s.getFeature(t, "/v1/units/"+gridA)
 	if tag != `"v1"` {
 		t.Fatalf("ETag of a demo grid: %q", tag)
@@ -207,7 +208,7 @@ func TestConcurrentEditsOfOneGrid(t *testing.T) {
 	start.Add(1)
 	for i := range n {
 		who := fmt.Sprintf("editor-%d", i)
-		tok := s.token(t, geo.RoleEditor, "", who)
+		tok := s.token(t, access.RoleEditor, "", who)
 		propsOf(f)["name"] = "网格 by " + who
 		body := mustJSON(t, f)
 		done.Add(1)

@@ -22,7 +22,7 @@ var statusOf = map[geo.ErrorCode]int{
 	geo.EFORBIDDEN:    http.StatusForbidden,
 	geo.EPRECONDITION: http.StatusPreconditionFailed,
 	geo.EINTERNAL:     http.StatusInternalServerError,
-	// Access control and optimistic concurrency (geo/auth.go).
+	// Access control and optimistic concurrency.
 	geo.EPRECONDITIONREQUIRED: http.StatusPreconditionRequired,
 	geo.ERATELIMITED:          http.StatusTooManyRequests,
 }

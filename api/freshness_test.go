@@ -13,10 +13,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // node is one gridmap process over a database: its own resolver index and
@@ -44,7 +46,7 @@ func newNode(t *testing.T, db *postgres.DB, follow bool) *node {
 	unlimited := DefaultAuthConfig
 	unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
 	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: &unlimited, Editor: db, Versions: db,
-		Reports: db, Patrols: db, Policy: geo.DefaultPolicy(), ReadOnly: db.Standby()})
+		Reports: db, Patrols: db, Policy: casework.DefaultPolicy(), ReadOnly: db.Standby()})
 	n := &node{svc: svc, srv: httptest.NewServer(h)}
 	t.Cleanup(n.srv.Close)
 	return n
@@ -106,12 +108,12 @@ func versionHeader(t *testing.T, r response) int64 {
 // time; and a second node answers it too when asked for the write's version,
 // whether it catches up in time or has to ask PostGIS.
 func TestReadYourWrites(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	a := newNode(t, db, true)
 	b := newNode(t, db, true)  // follows, but only when asked
 	c := newNode(t, db, false) // never follows: PostGIS must answer for it
-	admin := createToken(t, db, geo.RoleAdmin, "", "admin", time.Now().Add(time.Hour))
-	worker := createToken(t, db, geo.RoleReporter, "", "王伟", time.Now().Add(time.Hour))
+	admin := createToken(t, db, access.RoleAdmin, "", "admin", time.Now().Add(time.Hour))
+	worker := createToken(t, db, access.RoleReporter, "", "王伟", time.Now().Add(time.Hour))
 	var p orb.Point
 	if err := db.Pool.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p
 		FROM unit WHERE code = '120104001001001' AND valid_to IS NULL) s`).Scan(&p[0], &p[1]); err != nil {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/gridmap-dev/gridmap/audit"
-	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/importer"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
@@ -62,7 +62,7 @@ func TestHeadOnEveryGETRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(tileSvc.Close)
-	d := Deps{Units: db, Resolver: svc, Tokens: db, Versions: db, Reports: db, Patrols: db, Policy: geo.DefaultPolicy(),
+	d := Deps{Units: db, Resolver: svc, Tokens: db, Versions: db, Reports: db, Patrols: db, Policy: casework.DefaultPolicy(),
 		Imports: jobs, Audit: &audit.Store{Pool: db.Pool}, Tiles: tileSvc,
 		Ready: func(context.Context) error { return svc.Ready() }}
 	srv := httptest.NewServer(New(d))

@@ -16,9 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // Helpers shared by the tests of this package: HTTP requests and processes.
@@ -59,7 +60,7 @@ func authHeader(token string) []string {
 // openDemoService opens a demo city and a resolver loaded from it.
 func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(context.Background()); err != nil {
 		t.Fatal(err)
@@ -68,10 +69,10 @@ func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
 }
 
 // createToken stores a token of db and returns its secret.
-func createToken(t *testing.T, db *postgres.DB, role geo.Role, scope, name string, exp time.Time) string {
+func createToken(t *testing.T, db *postgres.DB, role access.Role, scope, name string, exp time.Time) string {
 	t.Helper()
-	secret, hash := geo.NewTokenSecret()
-	if _, err := db.CreateToken(context.Background(), geo.Token{Name: name, Role: role, Scope: scope,
+	secret, hash := access.NewTokenSecret()
+	if _, err := db.CreateToken(context.Background(), access.Token{Name: name, Role: role, Scope: scope,
 		CreatedBy: "test", ExpiresAt: exp}, hash); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -30,7 +31,7 @@ var importExts = map[string]bool{
 }
 
 func (h *handlers) importRoutes(v1 *gin.RouterGroup) {
-	v1.POST("/imports", permit(geo.PermEditBoundaries), h.startImport)
+	v1.POST("/imports", permit(access.PermEditBoundaries), h.startImport)
 	v1.GET("/imports/:id", h.getImport)
 	v1.GET("/audit", h.getAudit)
 }

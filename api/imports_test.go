@@ -15,17 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/audit"
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/importer"
 )
 
 // importServer serves the demo city with imports and the audit enabled.
 func importServer(t *testing.T) *editServer {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
 	t.Cleanup(func() { cancel(); jobs.Wait() })
@@ -82,8 +83,8 @@ func districtsFile(t *testing.T) []byte {
 
 func TestImportUploads(t *testing.T) {
 	s := importServer(t)
-	editor := s.token(t, geo.RoleEditor, "", "gis-staff")
-	nankai := s.token(t, geo.RoleEditor, demo.NankaiCode, "nankai-staff")
+	editor := s.token(t, access.RoleEditor, "", "gis-staff")
+	nankai := s.token(t, access.RoleEditor, demo.NankaiCode, "nankai-staff")
 	src := districtsFile(t)
 	cases := []struct {
 		name   string
@@ -134,7 +135,7 @@ func TestImportShapefileParts(t *testing.T) {
 		t.Skip("ogr2ogr is needed (the importer's tests install it)")
 	}
 	s := importServer(t)
-	editor := s.token(t, geo.RoleEditor, "", "gis-staff")
+	editor := s.token(t, access.RoleEditor, "", "gis-staff")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.geojson")
 	os.WriteFile(src, districtsFile(t), 0o644)
@@ -159,8 +160,8 @@ func TestImportShapefileParts(t *testing.T) {
 
 func TestImportUploadRefusals(t *testing.T) {
 	s := importServer(t)
-	editor := s.token(t, geo.RoleEditor, "", "gis-staff")
-	viewer := s.token(t, geo.RoleViewer, "", "wall")
+	editor := s.token(t, access.RoleEditor, "", "gis-staff")
+	viewer := s.token(t, access.RoleViewer, "", "wall")
 	many := map[string][]byte{}
 	for i := range 11 {
 		many[fmt.Sprintf("f%d.geojson", i)] = []byte("{}")

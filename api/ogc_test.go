@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/access"
 )
 
 // linkHref returns the href of the first link with rel, or "".
@@ -96,7 +96,7 @@ func TestOGCDocuments(t *testing.T) {
 
 func TestOGCItems(t *testing.T) {
 	s := newEditServer(t, nil)
-	ed := s.token(t, geo.RoleEditor, "", "ogc-editor")
+	ed := s.token(t, access.RoleEditor, "", "ogc-editor")
 	beforeEdit := time.Now()
 	time.Sleep(10 * time.Millisecond)
 	f, tag := s.getFeature(t, "/v1/units/"+gridA)

@@ -10,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -32,24 +34,24 @@ type patrolJSON struct {
 	Times []string `json:"times"`
 }
 
-func decodePatrol(body []byte) (geo.PatrolInput, error) {
+func decodePatrol(body []byte) (casework.PatrolInput, error) {
 	var w patrolJSON
 	if err := decodeUTF8(body, &w); err != nil {
-		return geo.PatrolInput{}, err
+		return casework.PatrolInput{}, err
 	}
-	in := geo.PatrolInput{ID: w.ID, Worker: w.Worker, Grid: w.Grid, CRS: geo.CRS(w.CRS)}
+	in := casework.PatrolInput{ID: w.ID, Worker: w.Worker, Grid: w.Grid, CRS: geo.CRS(w.CRS)}
 	if w.ID == "" {
 		return in, geo.Invalid("id", "id is required: a UUID the client chooses, so that a retry is recognised")
 	}
-	fix := func(field string, xy []float64, t string, acc *float64) (geo.Fix, error) {
+	fix := func(field string, xy []float64, t string, acc *float64) (casework.Fix, error) {
 		if len(xy) < 2 || len(xy) > 3 {
-			return geo.Fix{}, geo.Invalid(field, "want [longitude, latitude]")
+			return casework.Fix{}, geo.Invalid(field, "want [longitude, latitude]")
 		}
 		at, err := time.Parse(time.RFC3339Nano, t)
 		if err != nil {
-			return geo.Fix{}, geo.Invalid(field+".t", "%q is not an RFC 3339 time", clip(t))
+			return casework.Fix{}, geo.Invalid(field+".t", "%q is not an RFC 3339 time", clip(t))
 		}
-		return geo.Fix{Point: orb.Point{xy[0], xy[1]}, At: at, AccuracyM: acc}, nil
+		return casework.Fix{Point: orb.Point{xy[0], xy[1]}, At: at, AccuracyM: acc}, nil
 	}
 	switch {
 	case w.Track != nil && len(w.Fixes) > 0:
@@ -112,14 +114,14 @@ func (h *handlers) createPatrol(c *gin.Context) {
 	}
 	status := http.StatusCreated
 	switch outcome {
-	case geo.Existing:
+	case casework.Existing:
 		status = http.StatusOK
-	case geo.Different:
+	case casework.Different:
 		fail(c, geo.Errorf(geo.ECONFLICT, "id", "patrol %s is already stored with different content; a new track needs a new id", p.ID))
 		return
 	}
 	out := gin.H{"id": stored.ID, "worker": stored.Worker, "grid": nil, "summary": summaryJSON(stored.Summary),
-		"received_at": stored.ReceivedAt, "res": geo.PatrolRes}
+		"received_at": stored.ReceivedAt, "res": casework.PatrolRes}
 	if stored.Grid != "" {
 		out["grid"] = gin.H{"code": stored.Grid, "name": stored.GridName}
 		day := geo.ChinaDay(stored.Summary.Start)
@@ -133,10 +135,10 @@ func (h *handlers) createPatrol(c *gin.Context) {
 }
 
 // claimWorker ties a track to the caller as claimReporter does a report.
-func (h *handlers) claimWorker(c *gin.Context, in *geo.PatrolInput) error {
+func (h *handlers) claimWorker(c *gin.Context, in *casework.PatrolInput) error {
 	p, ok := callerOf(c)
 	switch {
-	case !ok || p.Role == geo.RoleAdmin || in.Worker == p.Name:
+	case !ok || p.Role == access.RoleAdmin || in.Worker == p.Name:
 	case in.Worker == "":
 		in.Worker = p.Name
 	default:
@@ -151,9 +153,9 @@ const maxGridSamples = 256
 // measurePatrol finds the grid, measures the track against it, and tags
 // the visited cells with the unit holding their centre. Both use the
 // current boundaries: a patrol is measured when it is uploaded.
-func (h *handlers) measurePatrol(c *gin.Context, in geo.PatrolInput) (geo.Patrol, error) {
+func (h *handlers) measurePatrol(c *gin.Context, in casework.PatrolInput) (casework.Patrol, error) {
 	ctx := c.Request.Context()
-	p := geo.Patrol{PatrolInput: in, ReceivedAt: time.Now().UTC().Truncate(time.Microsecond), Hash: in.Fingerprint()}
+	p := casework.Patrol{PatrolInput: in, ReceivedAt: time.Now().UTC().Truncate(time.Microsecond), Hash: in.Fingerprint()}
 	fixes := in.WGS84Fixes()
 	if p.Grid == "" {
 		step := max(1, len(fixes)/maxGridSamples)
@@ -162,7 +164,7 @@ func (h *handlers) measurePatrol(c *gin.Context, in geo.PatrolInput) (geo.Patrol
 			qs = append(qs, geo.ResolveQuery{Point: fixes[i].Point})
 		}
 		res, _ := h.deps.Resolver.ResolveMany(ctx, qs)
-		p.Grid = geo.MajorityGrid(res)
+		p.Grid = casework.MajorityGrid(res)
 	}
 	var gridGeom orb.MultiPolygon
 	if p.Grid != "" {
@@ -175,22 +177,22 @@ func (h *handlers) measurePatrol(c *gin.Context, in geo.PatrolInput) (geo.Patrol
 		}
 		gridGeom, p.GridName = u.Geom, u.Name
 	}
-	summary, visits := geo.SummariseTrack(fixes, gridGeom)
+	summary, visits := casework.SummariseTrack(fixes, gridGeom)
 	qs := make([]geo.ResolveQuery, len(visits))
 	for i, v := range visits {
-		qs[i] = geo.ResolveQuery{Point: geo.CellCentre(v.Cell)}
+		qs[i] = geo.ResolveQuery{Point: casework.CellCentre(v.Cell)}
 	}
 	res, errs := h.deps.Resolver.ResolveMany(ctx, qs)
 	for i := range visits {
 		if errs[i] == nil {
-			visits[i].Unit = geo.GeographicCode(&res[i])
+			visits[i].Unit = casework.GeographicCode(&res[i])
 		}
 	}
 	p.Summary, p.Visits = summary, visits
 	return p, nil
 }
 
-func summaryJSON(s geo.TrackSummary) gin.H {
+func summaryJSON(s casework.TrackSummary) gin.H {
 	return gin.H{"start": s.Start, "end": s.End, "distance_m": s.DistanceM,
 		"inside_s": s.Inside.Seconds(), "outside_s": s.Outside.Seconds(), "untracked_s": s.Untracked.Seconds(),
 		"grid_cells": s.GridCells, "visited_cells": s.VisitedCells, "coverage": s.Coverage}
@@ -228,9 +230,9 @@ func (h *handlers) patrolCoverage(c *gin.Context) {
 			patrolled++
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"unit": unit, "date": day.Format(time.DateOnly), "res": geo.PatrolRes,
+	c.JSON(http.StatusOK, gin.H{"unit": unit, "date": day.Format(time.DateOnly), "res": casework.PatrolRes,
 		"totals": gin.H{"grids": len(grids), "grids_patrolled": patrolled, "cells": cells, "visited": visited,
-			"coverage": geo.Share(visited, cells), "patrols": patrols, "inside_s": inside, "outside_s": outside},
+			"coverage": casework.Share(visited, cells), "patrols": patrols, "inside_s": inside, "outside_s": outside},
 		"grids": grids})
 }
 
@@ -251,7 +253,7 @@ func gridCells(u *geo.Unit) map[uint64]bool {
 	if ok {
 		return cells
 	}
-	cells = geo.GridCells(u.Geom)
+	cells = casework.GridCells(u.Geom)
 	gridCellCache.Lock()
 	if len(gridCellCache.m) >= maxCachedGrids {
 		clear(gridCellCache.m)

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -50,35 +51,35 @@ func readBody(c *gin.Context, max int64) ([]byte, error) {
 // reportJSON is the wire form of a report. Pointers tell a missing member
 // from a zero one.
 type reportJSON struct {
-	ID          string           `json:"id"`
-	Kind        string           `json:"kind"`
-	Category    string           `json:"category"`
-	Severity    *int             `json:"severity"`
-	Description string           `json:"description"`
-	Point       []float64        `json:"point"`
-	CRS         string           `json:"crs"`
-	AccuracyM   *float64         `json:"accuracy_m"`
-	ObservedAt  string           `json:"observed_at"`
-	Reporter    string           `json:"reporter"`
-	Attachments []geo.Attachment `json:"attachments"`
+	ID          string                `json:"id"`
+	Kind        string                `json:"kind"`
+	Category    string                `json:"category"`
+	Severity    *int                  `json:"severity"`
+	Description string                `json:"description"`
+	Point       []float64             `json:"point"`
+	CRS         string                `json:"crs"`
+	AccuracyM   *float64              `json:"accuracy_m"`
+	ObservedAt  string                `json:"observed_at"`
+	Reporter    string                `json:"reporter"`
+	Attachments []casework.Attachment `json:"attachments"`
 }
 
 // decodeReport turns one JSON object into a report input. prefix names
 // the object in errors ("" for a single report, "reports[3]." in a batch).
-func decodeReport(raw []byte, prefix string) (geo.ReportInput, error) {
+func decodeReport(raw []byte, prefix string) (casework.ReportInput, error) {
 	if !utf8.Valid(raw) {
-		return geo.ReportInput{}, geo.Invalid(prefix+invalidUTF8Member(raw), "not valid UTF-8; send text as UTF-8")
+		return casework.ReportInput{}, geo.Invalid(prefix+invalidUTF8Member(raw), "not valid UTF-8; send text as UTF-8")
 	}
 	var w reportJSON
 	if err := strictJSON(raw, &w); err != nil {
-		return geo.ReportInput{}, prefixed(prefix, err)
+		return casework.ReportInput{}, prefixed(prefix, err)
 	}
-	in := geo.ReportInput{ID: w.ID, Kind: geo.ReportKind(w.Kind), Category: w.Category, Description: w.Description,
+	in := casework.ReportInput{ID: w.ID, Kind: casework.ReportKind(w.Kind), Category: w.Category, Description: w.Description,
 		CRS: geo.CRS(w.CRS), AccuracyM: w.AccuracyM, Reporter: w.Reporter, Attachments: w.Attachments}
 	switch {
 	case w.ID == "":
 		return in, geo.Invalid(prefix+"id", "id is required: a UUID the client chooses, so that a retry is recognised")
-	case w.Severity == nil && in.Kind != geo.KindPatrolLog:
+	case w.Severity == nil && in.Kind != casework.KindPatrolLog:
 		return in, geo.Invalid(prefix+"severity", "severity is required: 1 (简易), 2 (一般), 3 (突出) or 4 (重大)")
 	case len(w.Point) != 2:
 		return in, geo.Invalid(prefix+"point", "point is required as [longitude, latitude]")

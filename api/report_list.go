@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -84,8 +85,8 @@ func scopeFilter(c *gin.Context, unit *string) error {
 	return nil
 }
 
-func reportFilter(c *gin.Context) (geo.ReportFilter, error) {
-	var f geo.ReportFilter
+func reportFilter(c *gin.Context) (casework.ReportFilter, error) {
+	var f casework.ReportFilter
 	var err error
 	if s := c.Query("unit"); s != "" {
 		if f.Unit, err = parseCode("unit", s); err != nil {
@@ -93,33 +94,33 @@ func reportFilter(c *gin.Context) (geo.ReportFilter, error) {
 		}
 	}
 	for _, s := range list(c, "state") {
-		st, err := geo.ParseState("state", s)
+		st, err := casework.ParseState("state", s)
 		if err != nil {
 			return f, err
 		}
 		f.States = append(f.States, st)
 	}
 	for _, s := range list(c, "kind") {
-		k, err := geo.ParseReportKind("kind", s)
+		k, err := casework.ParseReportKind("kind", s)
 		if err != nil {
 			return f, err
 		}
 		f.Kinds = append(f.Kinds, k)
 	}
 	for _, s := range list(c, "category") {
-		if _, ok := geo.Categories.Lookup(s); !ok && !isCategoryClass(s) {
+		if _, ok := casework.Categories.Lookup(s); !ok && !isCategoryClass(s) {
 			return f, geo.Invalid("category", "unknown category or class %q (e.g. C0111 or C01)", clip(s))
 		}
 		f.Categories = append(f.Categories, s)
 	}
 	for _, s := range list(c, "severity") {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < geo.MinSeverity || n > geo.MaxSeverity {
+		if err != nil || n < casework.MinSeverity || n > casework.MaxSeverity {
 			return f, geo.Invalid("severity", "severity %q: want 1 to 4", clip(s))
 		}
 		f.Severities = append(f.Severities, n)
 	}
-	if f.Flag = c.Query("flag"); f.Flag != "" && f.Flag != geo.FlagUnmanaged && f.Flag != geo.FlagOverlap && f.Flag != geo.FlagEnclave {
+	if f.Flag = c.Query("flag"); f.Flag != "" && f.Flag != casework.FlagUnmanaged && f.Flag != casework.FlagOverlap && f.Flag != casework.FlagEnclave {
 		return f, geo.Invalid("flag", "unknown flag %q; want unmanaged, overlap or enclave", clip(f.Flag))
 	}
 	if f.From, err = parseAt("from", c.Query("from")); err != nil {
@@ -158,7 +159,7 @@ func list(c *gin.Context, name string) []string {
 }
 
 func isCategoryClass(s string) bool {
-	for _, cat := range geo.Categories.All() {
+	for _, cat := range casework.Categories.All() {
 		if cat.ClassCode == s {
 			return true
 		}
@@ -168,7 +169,7 @@ func isCategoryClass(s string) bool {
 
 // reportFeature is a report as a GeoJSON point at its WGS-84 position,
 // with the fields a map styles and filters on.
-func reportFeature(r *geo.Report) *geojson.Feature {
+func reportFeature(r *casework.Report) *geojson.Feature {
 	f := geojson.NewFeature(orb.Point(r.WGS84))
 	f.ID = r.ID
 	v := viewOf(r)

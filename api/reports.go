@@ -8,13 +8,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // reportRoutes registers reports, their workflow, statistics and patrols.
 // Writes need the report permission; the scope is checked per report.
 func (h *handlers) reportRoutes(v1 *gin.RouterGroup) {
-	write := permit(geo.PermReport)
+	write := permit(access.PermReport)
 	v1.GET("/categories", h.listCategories)
 	v1 = v1.Group("", h.reportsConfigured)
 	v1.POST("/reports", write, h.createReport)
@@ -40,9 +42,9 @@ func (h *handlers) reportsConfigured(c *gin.Context) {
 
 // policy is the case policy; a zero one (a wiring slip) falls back to the
 // default rather than making every case overdue on arrival.
-func (h *handlers) policy() geo.Policy {
-	if h.deps.Policy.Deadlines[geo.MinSeverity] == 0 {
-		return geo.DefaultPolicy()
+func (h *handlers) policy() casework.Policy {
+	if h.deps.Policy.Deadlines[casework.MinSeverity] == 0 {
+		return casework.DefaultPolicy()
 	}
 	return h.deps.Policy
 }
@@ -50,13 +52,13 @@ func (h *handlers) policy() geo.Policy {
 // reportView is a report as the API shows it: the stored report with the
 // category's readable name.
 type reportView struct {
-	*geo.Report
+	*casework.Report
 	CategoryName string `json:"category_name"`
 }
 
-func viewOf(r *geo.Report) reportView {
+func viewOf(r *casework.Report) reportView {
 	v := reportView{Report: r}
-	if cat, ok := geo.Categories.Lookup(r.Category); ok {
+	if cat, ok := casework.Categories.Lookup(r.Category); ok {
 		v.CategoryName = cat.FullName()
 	}
 	return v
@@ -84,7 +86,7 @@ func (h *handlers) createReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	res, err := h.deps.Reports.CreateReports(c.Request.Context(), []geo.Report{r})
+	res, err := h.deps.Reports.CreateReports(c.Request.Context(), []casework.Report{r})
 	if err != nil {
 		fail(c, err)
 		return
@@ -93,29 +95,29 @@ func (h *handlers) createReport(c *gin.Context) {
 }
 
 // newReport validates an input and resolves it at its observed time.
-func (h *handlers) newReport(c *gin.Context, in geo.ReportInput, prefix string) (geo.Report, error) {
+func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix string) (casework.Report, error) {
 	now := time.Now()
 	if err := in.Validate(now); err != nil {
-		return geo.Report{}, prefixed(prefix, err)
+		return casework.Report{}, prefixed(prefix, err)
 	}
 	min, err := minVersion(c)
 	if err != nil {
-		return geo.Report{}, err
+		return casework.Report{}, err
 	}
 	res, err := h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: in.Point, CRS: in.CRS, At: in.ObservedAt, MinVersion: min})
 	if err != nil {
-		return geo.Report{}, prefixed(prefix, err)
+		return casework.Report{}, prefixed(prefix, err)
 	}
-	r, err := geo.NewReport(in, res, h.policy(), now)
+	r, err := casework.NewReport(in, res, h.policy(), now)
 	return r, prefixed(prefix, err)
 }
 
 // claimReporter ties a report to the caller: a grid worker's token reports
 // as that worker; an admin may upload on behalf of anyone (a sync gateway).
-func (h *handlers) claimReporter(c *gin.Context, in *geo.ReportInput) error {
+func (h *handlers) claimReporter(c *gin.Context, in *casework.ReportInput) error {
 	p, ok := callerOf(c)
 	switch {
-	case !ok || p.Role == geo.RoleAdmin || in.Reporter == p.Name:
+	case !ok || p.Role == access.RoleAdmin || in.Reporter == p.Name:
 	case in.Reporter == "":
 		in.Reporter = p.Name
 	default:
@@ -124,12 +126,12 @@ func (h *handlers) claimReporter(c *gin.Context, in *geo.ReportInput) error {
 	return nil
 }
 
-func writeCreated(c *gin.Context, res geo.CreateResult) {
+func writeCreated(c *gin.Context, res casework.CreateResult) {
 	switch res.Outcome {
-	case geo.Created:
+	case casework.Created:
 		c.Header("Location", "/v1/reports/"+res.Report.ID)
 		c.JSON(http.StatusCreated, viewOf(&res.Report))
-	case geo.Existing:
+	case casework.Existing:
 		c.JSON(http.StatusOK, viewOf(&res.Report))
 	default:
 		fail(c, differentID(res.Report.ID, ""))
@@ -166,7 +168,7 @@ func (h *handlers) createReportBatch(c *gin.Context) {
 		return
 	}
 	out := make([]batchResult, len(raws))
-	var valid []geo.Report
+	var valid []casework.Report
 	var slots []int
 	for i, raw := range raws {
 		out[i].Index = i
@@ -174,7 +176,7 @@ func (h *handlers) createReportBatch(c *gin.Context) {
 		if err == nil {
 			err = prefixed(itemPrefix(i), h.claimReporter(c, &in))
 		}
-		var r geo.Report
+		var r casework.Report
 		if err == nil {
 			r, err = h.newReport(c, in, itemPrefix(i))
 		}
@@ -201,11 +203,11 @@ func (h *handlers) createReportBatch(c *gin.Context) {
 		for k, i := range slots {
 			r := res[k]
 			switch r.Outcome {
-			case geo.Created:
+			case casework.Created:
 				v := viewOf(&r.Report)
 				out[i].Status, out[i].Report = http.StatusCreated, &v
 				created++
-			case geo.Existing:
+			case casework.Existing:
 				v := viewOf(&r.Report)
 				out[i].Status, out[i].Report = http.StatusOK, &v
 				existing++
@@ -234,7 +236,7 @@ func (h *handlers) getReport(c *gin.Context) {
 // inScope refuses a scoped caller a report outside its scope. A report
 // belongs to the units of its responsible chain, to whoever handles it, and
 // to its reporter.
-func (h *handlers) inScope(c *gin.Context, r *geo.Report) error {
+func (h *handlers) inScope(c *gin.Context, r *casework.Report) error {
 	p, ok := callerOf(c)
 	if !ok || p.Covers(r.UnitCode) || p.Covers(r.AssignedCode) || r.Reporter == p.Name {
 		return nil
@@ -263,8 +265,8 @@ func (h *handlers) transition(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	q := geo.TransitionRequest{ClientID: w.ClientID, Action: geo.Action(w.Action), Actor: w.Actor,
-		Note: w.Note, Assignee: w.Assignee, Expect: geo.State(w.Expect)}
+	q := casework.TransitionRequest{ClientID: w.ClientID, Action: casework.Action(w.Action), Actor: w.Actor,
+		Note: w.Note, Assignee: w.Assignee, Expect: casework.State(w.Expect)}
 	id := c.Param("id")
 	if err := h.actAs(c, &q.Actor, id); err != nil {
 		fail(c, err)
@@ -289,7 +291,7 @@ func (h *handlers) actAs(c *gin.Context, actor *string, id string) error {
 	if !ok {
 		return nil
 	}
-	if p.Role != geo.RoleAdmin || *actor == "" {
+	if p.Role != access.RoleAdmin || *actor == "" {
 		*actor = p.Name
 	}
 	if p.Scope == "" {
@@ -334,7 +336,7 @@ func (h *handlers) reportAction(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	r, err := h.deps.Reports.Reresolve(c.Request.Context(), id, w.Actor, w.Note, func(r geo.Report) (geo.Resolution, error) {
+	r, err := h.deps.Reports.Reresolve(c.Request.Context(), id, w.Actor, w.Note, func(r casework.Report) (geo.Resolution, error) {
 		return h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: r.Point, CRS: r.CRS, MinVersion: min})
 	})
 	if err != nil {
@@ -354,6 +356,6 @@ func decodeUTF8(body []byte, v any) error {
 
 // listCategories answers GET /v1/categories: the code list reports use.
 func (h *handlers) listCategories(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"categories": geo.Categories.All(), "severities": geo.SeverityNames[1:],
-		"states": geo.States, "actions": geo.UserActions})
+	c.JSON(http.StatusOK, gin.H{"categories": casework.Categories.All(), "severities": casework.SeverityNames[1:],
+		"states": casework.States, "actions": casework.UserActions})
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
-	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
@@ -45,7 +45,7 @@ func reporterToken(t *testing.T, url string) (*postgres.DB, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	return db, createToken(t, db, geo.RoleReporter, "", "e2e", time.Now().Add(time.Hour))
+	return db, createToken(t, db, access.RoleReporter, "", "e2e", time.Now().Add(time.Hour))
 }
 
 func postReport(base, token, id string, p orb.Point) (*http.Response, error) {

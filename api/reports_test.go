@@ -14,6 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -30,15 +32,15 @@ type reportServer struct {
 func newReportServer(t *testing.T) *reportServer {
 	t.Helper()
 	db, svc := openDemoService(t)
-	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Policy: geo.DefaultPolicy(),
+	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Policy: casework.DefaultPolicy(),
 		Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Second}})
 	s := &reportServer{db: db, srv: httptest.NewServer(h)}
 	t.Cleanup(s.srv.Close)
-	tok := func(role geo.Role, scope, name string) string {
+	tok := func(role access.Role, scope, name string) string {
 		return createToken(t, db, role, scope, name, time.Now().Add(time.Hour))
 	}
-	s.admin, s.reporter = tok(geo.RoleAdmin, "", "admin"), tok(geo.RoleReporter, "", "王伟")
-	s.viewer, s.outsider = tok(geo.RoleViewer, "", "大屏"), tok(geo.RoleReporter, demo.DongliCode, "东丽网格员")
+	s.admin, s.reporter = tok(access.RoleAdmin, "", "admin"), tok(access.RoleReporter, "", "王伟")
+	s.viewer, s.outsider = tok(access.RoleViewer, "", "大屏"), tok(access.RoleReporter, demo.DongliCode, "东丽网格员")
 	return s
 }
 
@@ -121,7 +123,7 @@ func TestReportsLand(t *testing.T) {
 				Level      string         `json:"level"`
 				Flags      []string       `json:"flags"`
 				Reporter   string         `json:"reporter"`
-				History    []geo.Transition
+				History    []casework.Transition
 				State      string `json:"state"`
 			}
 			if err := json.Unmarshal(r.body, &got); err != nil {

@@ -1,7 +1,9 @@
 // Package api is gridmap's HTTP interface: the gin router, one file of
 // handlers per resource, middleware (logging, metrics, limits, CORS) and
-// errors as application/problem+json. Handlers call the geo domain and its
-// stores; they hold no rules of their own.
+// errors as application/problem+json. Handlers call the domain packages
+// (geo, access, casework) and their stores; they hold no rules of their own.
+// Their contract is tested over in-memory fakes (contract_*_test.go, package
+// mock) and, where the database decides, against PostGIS.
 package api
 
 import (
@@ -12,6 +14,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
@@ -35,7 +39,7 @@ type Deps struct {
 	CORSOrigins []string
 
 	// Tokens authenticates bearer tokens; nil refuses every write with 401.
-	Tokens geo.TokenStore
+	Tokens access.TokenStore
 	// Auth is the access policy; nil means DefaultAuthConfig (public reads).
 	Auth *AuthConfig
 	// Editor changes single boundaries (PUT/POST/DELETE of units and enclaves).
@@ -50,10 +54,10 @@ type Deps struct {
 	TrustedProxies []string
 
 	// Reports keeps reports and their cases; Patrols keeps patrol tracks.
-	Reports geo.ReportStore
-	Patrols geo.PatrolStore
+	Reports casework.ReportStore
+	Patrols casework.PatrolStore
 	// Policy holds the case deadlines and escalation floors per severity.
-	Policy geo.Policy
+	Policy casework.Policy
 
 	// Tiles draws the vector tiles, their TileJSON, the style and the
 	// catalog; nil answers those routes with 503.

@@ -14,7 +14,10 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -60,7 +63,7 @@ func recordLogs(t *testing.T) *logRecorder {
 // lag and its poll, refuses writes with a 503 that says why, runs no jobs
 // and logs no warnings or errors.
 func TestStandbyNode(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	logs := recordLogs(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -84,11 +87,11 @@ func TestStandbyNode(t *testing.T) {
 		led <- ran
 	}()
 	h := New(Deps{Units: sdb, Resolver: svc, Index: svc, Tokens: sdb, Editor: sdb, Versions: sdb, Reports: sdb,
-		Patrols: sdb, Policy: geo.DefaultPolicy(), ReadOnly: sdb.Standby()})
+		Patrols: sdb, Policy: casework.DefaultPolicy(), ReadOnly: sdb.Standby()})
 	s := &node{svc: svc, srv: httptest.NewServer(h)}
 	defer s.srv.Close()
 	primary := newNode(t, db, true)
-	admin := createToken(t, db, geo.RoleAdmin, "", "admin", time.Now().Add(time.Hour))
+	admin := createToken(t, db, access.RoleAdmin, "", "admin", time.Now().Add(time.Hour))
 
 	ready := s.send(t, "GET", "/readyz", "", nil)
 	if ready.status != http.StatusOK || !strings.Contains(string(ready.body), `"role":"standby"`) {

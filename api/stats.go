@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -28,18 +29,18 @@ type statsTotals struct {
 	ByCategory   map[string]int64 `json:"by_category,omitempty"`
 }
 
-func (t *statsTotals) add(c geo.StatsCell) {
+func (t *statsTotals) add(c casework.StatsCell) {
 	t.Count += c.Count
 	if t.ByCategory != nil {
 		t.ByCategory[c.Category] += c.Count
 	}
-	if cat, ok := geo.Categories.Lookup(c.Category); ok && cat.Type == geo.CategoryPatrol {
+	if cat, ok := casework.Categories.Lookup(c.Category); ok && cat.Type == casework.CategoryPatrol {
 		t.PatrolLogs += c.Count // closed on arrival with no deadline: would skew the share
 		return
 	}
 	t.ByState[string(c.State)] += c.Count
 	switch {
-	case c.State == geo.StateClosed:
+	case c.State == casework.StateClosed:
 		t.Closed += c.Count
 		t.ClosedOnTime += c.OnTime
 	case c.State.Open():
@@ -49,7 +50,7 @@ func (t *statsTotals) add(c geo.StatsCell) {
 
 func (t *statsTotals) finish() {
 	if t.Closed > 0 {
-		s := geo.Share(int(t.ClosedOnTime), int(t.Closed))
+		s := casework.Share(int(t.ClosedOnTime), int(t.Closed))
 		t.OnTimeShare = &s
 	}
 }
@@ -104,7 +105,7 @@ func (h *handlers) stats(c *gin.Context) {
 	}
 	cells := st.Cells
 	if cells == nil {
-		cells = []geo.StatsCell{}
+		cells = []casework.StatsCell{}
 	}
 	c.JSON(http.StatusOK, gin.H{
 		"unit": unit, "group_level": st.GroupLevel, "category": q.Category,
@@ -113,8 +114,8 @@ func (h *handlers) stats(c *gin.Context) {
 	})
 }
 
-func statsQuery(c *gin.Context) (geo.StatsQuery, error) {
-	var q geo.StatsQuery
+func statsQuery(c *gin.Context) (casework.StatsQuery, error) {
+	var q casework.StatsQuery
 	var err error
 	if s := c.Query("unit"); s != "" {
 		if q.Unit, err = parseCode("unit", s); err != nil {
@@ -122,7 +123,7 @@ func statsQuery(c *gin.Context) (geo.StatsQuery, error) {
 		}
 	}
 	if q.Category = c.Query("category"); q.Category != "" {
-		if _, ok := geo.Categories.Lookup(q.Category); !ok && !isCategoryClass(q.Category) {
+		if _, ok := casework.Categories.Lookup(q.Category); !ok && !isCategoryClass(q.Category) {
 			return q, geo.Invalid("category", "unknown category or class %q (e.g. C0111 or C01)", clip(q.Category))
 		}
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
@@ -32,7 +32,7 @@ func TestTwoProcessesSeeAnEditAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	var grid string
 	var at orb.Point

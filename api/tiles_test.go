@@ -16,8 +16,8 @@ import (
 
 	"github.com/paulmach/orb/encoding/mvt"
 
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
@@ -30,7 +30,7 @@ type tileServer struct {
 func newTileServer(t *testing.T, db *postgres.DB) *tileServer {
 	t.Helper()
 	if db == nil {
-		db = pgtest.OpenDemo(t)
+		db = demotest.Open(t)
 	}
 	svc, err := tiles.New(context.Background(), db.Pool, tiles.Config{})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 )
 
 // Store answers audits from PostGIS.
@@ -63,7 +64,7 @@ func (s *Store) Refresh(ctx context.Context, tol *geo.Tolerance) (int, error) {
 		return tx.QueryRow(ctx, refreshSQL).Scan(&n)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("refresh the audit: %w", unavailable(err))
+		return 0, fmt.Errorf("refresh the audit: %w", pgerr.Classify(err))
 	}
 	return n, nil
 }
@@ -88,7 +89,7 @@ func (s *Store) audit(ctx context.Context, unit string, tol *geo.Tolerance) (geo
 		return nil
 	})
 	if err != nil {
-		return res, fmt.Errorf("audit %s: %w", unitLabel(unit), unavailable(err))
+		return res, fmt.Errorf("audit %s: %w", unitLabel(unit), pgerr.Classify(err))
 	}
 	for _, f := range res.Findings {
 		res.Summary.Count(f)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/audit"
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -123,7 +124,7 @@ func gaps(t *testing.T, db *postgres.DB) int {
 }
 
 func TestComputeWithOtherTolerance(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	store := &audit.Store{Pool: db.Pool}
 	cases := []struct {
 		name      string
@@ -144,7 +145,7 @@ func TestComputeWithOtherTolerance(t *testing.T) {
 }
 
 func TestAuditErrorsAndGeoJSON(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	store := &audit.Store{Pool: db.Pool}
 	ctx := context.Background()
 	for unit, code := range map[string]geo.ErrorCode{"12010499": geo.EINVALID, "120199": geo.ENOTFOUND} {

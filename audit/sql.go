@@ -1,8 +1,9 @@
 package audit
 
 // Static statements of the coverage audit; the computation itself is
-// gridmap_audit_compute in migrations/004_imports.sql, so that the triggers
-// that keep the stored findings fresh and this package run the same SQL.
+// gridmap_audit_compute (migrations 004 and 008, with the one sliver rule
+// gridmap_is_sliver), so that the triggers that keep the stored findings
+// fresh, the importer, single edits and this package run the same SQL.
 
 // findingsSQL reads stored findings under a unit ($1 = ” for all): those
 // of the unit itself and of every unit below it.

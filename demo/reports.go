@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
@@ -106,8 +107,8 @@ func (b *builder) reports() error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	policy := geo.DefaultPolicy()
-	rs := make([]geo.Report, 0, len(pts))
+	policy := casework.DefaultPolicy()
+	rs := make([]casework.Report, 0, len(pts))
 	for i := range pts {
 		r, err := demoReport(rng, i, pts[i], ts[i], resolutions[i], workers, policy, anchor)
 		if err != nil {
@@ -196,30 +197,30 @@ func pick(rng *rand.Rand, ws []weighted) string {
 
 // demoReport makes the i-th report and walks it through the workflow.
 func demoReport(rng *rand.Rand, i int, pt orb.Point, observed time.Time, res geo.Resolution,
-	workers map[string]string, p geo.Policy, anchor time.Time) (geo.Report, error) {
-	kind, list := geo.KindHazard, demoHazards
+	workers map[string]string, p casework.Policy, anchor time.Time) (casework.Report, error) {
+	kind, list := casework.KindHazard, demoHazards
 	switch x := rng.IntN(100); {
 	case x < 6:
-		kind, list = geo.KindPatrolLog, demoPatrolLogs
+		kind, list = casework.KindPatrolLog, demoPatrolLogs
 	case x < 20:
-		kind, list = geo.KindEvent, demoEvents
+		kind, list = casework.KindEvent, demoEvents
 	}
-	cat, _ := geo.Categories.Lookup(pick(rng, list))
+	cat, _ := casework.Categories.Lookup(pick(rng, list))
 	sev := []int{1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4}[rng.IntN(11)]
 	reporter := "网格员"
 	if res.Geographic.Grid != nil && workers[res.Geographic.Grid.Code] != "" {
 		reporter = workers[res.Geographic.Grid.Code]
 	}
-	in := geo.ReportInput{ID: DemoReportID(i), Kind: kind, Category: cat.Code, Severity: sev, Point: pt, CRS: geo.WGS84,
+	in := casework.ReportInput{ID: DemoReportID(i), Kind: kind, Category: cat.Code, Severity: sev, Point: pt, CRS: geo.WGS84,
 		Description: fmt.Sprintf("%s附近发现%s，%s。", demoPlaces[rng.IntN(len(demoPlaces))], cat.Name, demoRemarks[rng.IntN(len(demoRemarks))]),
 		ObservedAt:  observed, Reporter: reporter}
 	if rng.IntN(10) < 6 {
 		sum := sha256.Sum256([]byte(in.ID))
-		in.Attachments = []geo.Attachment{{Name: fmt.Sprintf("IMG_%s_%03d.jpg", observed.Format("20060102"), i),
+		in.Attachments = []casework.Attachment{{Name: fmt.Sprintf("IMG_%s_%03d.jpg", observed.Format("20060102"), i),
 			Type: "image/jpeg", Size: 200_000 + rng.Int64N(2_800_000), Checksum: "sha256:" + hex.EncodeToString(sum[:])}}
 	}
 	if err := in.Validate(anchor); err != nil {
-		return geo.Report{}, err
+		return casework.Report{}, err
 	}
 	received := observed.Add(time.Duration(1+rng.IntN(90)) * time.Minute)
 	if rng.IntN(10) == 0 {
@@ -228,11 +229,11 @@ func demoReport(rng *rand.Rand, i int, pt orb.Point, observed time.Time, res geo
 	if received.After(anchor) {
 		received = anchor
 	}
-	r, err := geo.NewReport(in, res, p, received)
+	r, err := casework.NewReport(in, res, p, received)
 	if err != nil {
 		return r, err
 	}
-	if kind != geo.KindPatrolLog {
+	if kind != casework.KindPatrolLog {
 		err = walk(rng, &r, p, anchor, cat.ClassCode)
 	}
 	return r, err
@@ -241,26 +242,26 @@ func demoReport(rng *rand.Rand, i int, pt orb.Point, observed time.Time, res geo
 // targets are the states demo cases end in, with weights: most old cases
 // are closed, some are still moving, a few were rejected or reopened.
 var targets = []struct {
-	state geo.State
-	path  []geo.Action
+	state casework.State
+	path  []casework.Action
 	w     int
 }{
-	{geo.StateReported, nil, 12},
-	{geo.StateAccepted, []geo.Action{geo.ActionAccept}, 10},
-	{geo.StateDispatched, []geo.Action{geo.ActionAccept, geo.ActionDispatch}, 14},
-	{geo.StateHandled, []geo.Action{geo.ActionAccept, geo.ActionDispatch, geo.ActionHandle}, 9},
-	{geo.StateVerified, []geo.Action{geo.ActionAccept, geo.ActionDispatch, geo.ActionHandle, geo.ActionVerify}, 7},
-	{geo.StateClosed, []geo.Action{geo.ActionAccept, geo.ActionDispatch, geo.ActionHandle, geo.ActionVerify, geo.ActionClose}, 36},
-	{geo.StateRejected, []geo.Action{geo.ActionReject}, 6},
-	{geo.StateReopened, []geo.Action{geo.ActionAccept, geo.ActionDispatch, geo.ActionHandle, geo.ActionVerify, geo.ActionReopen}, 6},
+	{casework.StateReported, nil, 12},
+	{casework.StateAccepted, []casework.Action{casework.ActionAccept}, 10},
+	{casework.StateDispatched, []casework.Action{casework.ActionAccept, casework.ActionDispatch}, 14},
+	{casework.StateHandled, []casework.Action{casework.ActionAccept, casework.ActionDispatch, casework.ActionHandle}, 9},
+	{casework.StateVerified, []casework.Action{casework.ActionAccept, casework.ActionDispatch, casework.ActionHandle, casework.ActionVerify}, 7},
+	{casework.StateClosed, []casework.Action{casework.ActionAccept, casework.ActionDispatch, casework.ActionHandle, casework.ActionVerify, casework.ActionClose}, 36},
+	{casework.StateRejected, []casework.Action{casework.ActionReject}, 6},
+	{casework.StateReopened, []casework.Action{casework.ActionAccept, casework.ActionDispatch, casework.ActionHandle, casework.ActionVerify, casework.ActionReopen}, 6},
 }
 
 // walk moves a case towards a drawn target state, a step every 20 minutes
 // to 10 hours, stopping at the build time; overdue open cases are then
 // escalated at the moments their level clocks ran out.
-func walk(rng *rand.Rand, r *geo.Report, p geo.Policy, anchor time.Time, class string) error {
+func walk(rng *rand.Rand, r *casework.Report, p casework.Policy, anchor time.Time, class string) error {
 	n := rng.IntN(100)
-	var path []geo.Action
+	var path []casework.Action
 	for _, t := range targets {
 		if n -= t.w; n < 0 {
 			path = t.path
@@ -273,15 +274,15 @@ func walk(rng *rand.Rand, r *geo.Report, p geo.Policy, anchor time.Time, class s
 		if at.After(anchor) {
 			break
 		}
-		q := geo.TransitionRequest{Action: a, Actor: actorFor(a, r, class)}
+		q := casework.TransitionRequest{Action: a, Actor: actorFor(a, r, class)}
 		switch a {
-		case geo.ActionReject:
+		case casework.ActionReject:
 			q.Note = "重复上报，已合并到先前案件"
-		case geo.ActionReopen:
+		case casework.ActionReopen:
 			q.Note = "核查不通过：问题反弹"
-		case geo.ActionDispatch:
+		case casework.ActionDispatch:
 			q.Assignee = departments[class]
-		case geo.ActionHandle:
+		case casework.ActionHandle:
 			q.Note = "已处置完毕，附处置后照片"
 		}
 		t, err := r.Apply(q, p, at)
@@ -300,13 +301,13 @@ func walk(rng *rand.Rand, r *geo.Report, p geo.Policy, anchor time.Time, class s
 	return nil
 }
 
-func actorFor(a geo.Action, r *geo.Report, class string) string {
+func actorFor(a casework.Action, r *casework.Report, class string) string {
 	switch a {
-	case geo.ActionVerify:
+	case casework.ActionVerify:
 		return r.Reporter
-	case geo.ActionHandle:
+	case casework.ActionHandle:
 		return departments[class] + "处置组"
-	case geo.ActionDispatch:
+	case casework.ActionDispatch:
 		return "指挥中心"
 	}
 	return "监督中心"

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
@@ -109,13 +110,13 @@ func (b *builder) patrol(rng *rand.Rand, grid, worker string, start, anchor time
 		gapAt = rng.IntN(n)
 	}
 	at := start
-	in := geo.PatrolInput{ID: uuid.NewSHA1(demoNS, fmt.Appendf(nil, "patrol-%s-%s", grid, start.Format(time.DateOnly))).String(),
+	in := casework.PatrolInput{ID: uuid.NewSHA1(demoNS, fmt.Appendf(nil, "patrol-%s-%s", grid, start.Format(time.DateOnly))).String(),
 		Worker: worker, Grid: grid, CRS: geo.WGS84}
 	for k := 0; k < n; k++ {
 		p := ring[(from+k)%len(ring)]
 		lat := p[1] * math.Pi / 180
 		jitter := orb.Point{p[0] + rng.NormFloat64()*3/(111320*math.Cos(lat)), p[1] + rng.NormFloat64()*3/110540}
-		in.Fixes = append(in.Fixes, geo.Fix{Point: jitter, At: at.UTC().Truncate(time.Second)})
+		in.Fixes = append(in.Fixes, casework.Fix{Point: jitter, At: at.UTC().Truncate(time.Second)})
 		at = at.Add(time.Duration(10 / speed * float64(time.Second)))
 		if k == gapAt {
 			at = at.Add(15 * time.Minute)
@@ -127,10 +128,10 @@ func (b *builder) patrol(rng *rand.Rand, grid, worker string, start, anchor time
 	if err := in.Validate(anchor); err != nil {
 		return err
 	}
-	summary, visits := geo.SummariseTrack(in.WGS84Fixes(), mp)
+	summary, visits := casework.SummariseTrack(in.WGS84Fixes(), mp)
 	xs, ys := make([]float64, len(visits)), make([]float64, len(visits))
 	for i, v := range visits {
-		c := geo.CellCentre(v.Cell)
+		c := casework.CellCentre(v.Cell)
 		xs[i], ys[i] = c[0], c[1]
 	}
 	rows, err := b.tx.Query(b.ctx, cellUnitsSQL, xs, ys)
@@ -146,7 +147,7 @@ func (b *builder) patrol(rng *rand.Rand, grid, worker string, start, anchor time
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	p := geo.Patrol{PatrolInput: in, ReceivedAt: at.Add(5 * time.Minute).UTC(), Summary: summary, Visits: visits,
+	p := casework.Patrol{PatrolInput: in, ReceivedAt: at.Add(5 * time.Minute).UTC(), Summary: summary, Visits: visits,
 		Hash: in.Fingerprint()}
 	return postgres.InsertPatrolTx(b.ctx, b.tx, p)
 }

@@ -16,7 +16,9 @@ import (
 // Tolerance separates real defects from slivers: the hairline gaps and
 // overlaps that two independently drawn boundaries always leave. A polygon
 // is a sliver when its area is below AreaM2 or its mean width (2·area /
-// perimeter) is below WidthM.
+// perimeter) is below WidthM. The rule itself is applied in one place, the
+// database function gridmap_is_sliver (migration 008), by the audit, the
+// importer and single edits alike.
 type Tolerance struct {
 	AreaM2 float64 `json:"area_m2"`
 	WidthM float64 `json:"width_m"`
@@ -38,15 +40,6 @@ func (t Tolerance) Validate() error {
 		}
 	}
 	return nil
-}
-
-// IsSliver reports whether a polygon of this area and perimeter (metres) is
-// a sliver under the tolerance.
-func (t Tolerance) IsSliver(areaM2, perimeterM float64) bool {
-	if areaM2 < t.AreaM2 {
-		return true
-	}
-	return perimeterM > 0 && 2*areaM2/perimeterM < t.WidthM
 }
 
 // FindingKind classifies an audit finding.

@@ -7,7 +7,7 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Coordinate systems of input points (see domain notes §4).
+// Coordinate systems of input points (docs/design.md, "Coordinate systems").
 //
 // Boundaries are stored in CGCS2000, which equals WGS-84 within centimetres,
 // so every input point is converted to WGS-84 before it is resolved. Phones

@@ -110,7 +110,7 @@ func TestCRSInverseMatchesGcoord(t *testing.T) {
 }
 
 func TestCRSREADMEVectors(t *testing.T) {
-	// The two examples in gcoord's README (domain notes §4.3).
+	// The two examples in gcoord's README (hujiulong/gcoord 1.0.7).
 	tests := []struct {
 		name      string
 		in        orb.Point

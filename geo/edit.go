@@ -79,3 +79,48 @@ func ValidateRings(mp orb.MultiPolygon) error {
 	}
 	return nil
 }
+
+// CheckVersion is the rule of optimistic concurrency. current is the
+// current version of code (0: none), history its highest version (0: it
+// never existed), ifVersion the one the client revises. Every version ever
+// stored has a number ≥ 1, so a client revising version n of a code whose
+// current version is not n has lost a race (or revises a retired code).
+func CheckVersion(what, code string, current, history, ifVersion int) error {
+	switch {
+	case current == ifVersion:
+		return nil
+	case current == 0 && history == 0:
+		return Errorf(ENOTFOUND, "code", "no %s has code %q", what, code)
+	case current == 0:
+		return Errorf(EPRECONDITION, "If-Match", "%s %s has been retired; its last version was %d", what, code, history)
+	}
+	return Errorf(EPRECONDITION, "If-Match", "%s %s is at version %d, not %d: someone else saved it meanwhile", what, code, current, ifVersion)
+}
+
+// PrepareEdit readies a drawn unit for storing: it fills what the code
+// implies (level, parent) and checks the unit's own fields and the shape of
+// its rings.
+func (u *Unit) PrepareEdit() error {
+	l, err := LevelOfCode(u.Code)
+	if err != nil {
+		return err
+	}
+	if u.Level == "" {
+		u.Level = l
+	}
+	if u.ParentCode == "" {
+		u.ParentCode = ParentCode(u.Code)
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	return ValidateRings(u.Geom)
+}
+
+// PrepareEdit checks a drawn enclave's own fields and the shape of its rings.
+func (e *Enclave) PrepareEdit() error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return ValidateRings(e.Geom)
+}

@@ -20,6 +20,9 @@ const (
 	EFORBIDDEN    ErrorCode = "forbidden"    // credentials valid but not allowed
 	EPRECONDITION ErrorCode = "precondition" // a conditional write's precondition failed
 	EINTERNAL     ErrorCode = "internal"     // a bug or an unexpected failure
+
+	ERATELIMITED          ErrorCode = "rate_limited"          // too many requests; retry after a pause
+	EPRECONDITIONREQUIRED ErrorCode = "precondition_required" // a conditional write came without its condition
 )
 
 // Error is gridmap's one error type. Field names the offending input (a query

@@ -10,7 +10,7 @@ import (
 // Status says how a point was resolved.
 type Status string
 
-// The resolution statuses (see DESIGN.md, "Resolution rules").
+// The resolution statuses (see docs/design.md, "Resolution rules").
 const (
 	StatusManaged   Status = "managed"   // a grid (or micro-grid) covers the point
 	StatusUnmanaged Status = "unmanaged" // only a coarser unit covers it: a gap (失管)

@@ -7,7 +7,7 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// The resolution rules (DESIGN.md, "Resolution rules"), applied to the
+// The resolution rules (docs/design.md, "Resolution rules"), applied to the
 // polygons the index says may cover a point.
 //
 // A cell record lists its polygons in rule order (index_polys.go): first the

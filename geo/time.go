@@ -7,6 +7,13 @@ import "time"
 // Standard Time days.
 var ChinaTime = time.FixedZone("CST", 8*3600)
 
+// ChinaDay returns the calendar day of t in China Standard Time, as
+// midnight UTC of that date (the form a SQL date takes).
+func ChinaDay(t time.Time) time.Time {
+	y, m, d := t.In(ChinaTime).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 // ParseTime reads an optional point in time sent by a client: RFC 3339, or
 // a date meaning its start in China Standard Time. "" is the zero time.
 // field names the input in the error.
@@ -25,4 +32,17 @@ func ParseTime(field, s string) (time.Time, error) {
 
 // Clip shortens client input echoed in a message, so an error never carries
 // a huge payload back; it cuts at a character boundary.
-func Clip(s string) string { return clipText(s, 40) }
+func Clip(s string) string { return ClipTo(s, 40) }
+
+// ClipTo is Clip with a limit of max bytes (and "…" after a cut).
+func ClipTo(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !isRuneStart(s[max]) {
+		max--
+	}
+	return s[:max] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

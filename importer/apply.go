@@ -153,31 +153,20 @@ func (r *run) auditAffected(ctx context.Context, extra []string) error {
 		s := slivers[p]
 		r.report.Add(geo.ImportIssue{Index: r.indexOf(p), Code: p, Severity: geo.SeverityWarning, Kind: geo.IssueSliver,
 			Location: &s.loc, AreaM2: s.area, Message: fmt.Sprintf("%d slivers (hairline gaps or overlaps under %s or %g m wide) among its children, %s in all",
-				s.n, area(r.opts.Tolerance.AreaM2), r.opts.Tolerance.WidthM, area(s.area))})
+				s.n, geo.FormatArea(r.opts.Tolerance.AreaM2), r.opts.Tolerance.WidthM, geo.FormatArea(s.area))})
 	}
 	return nil
 }
 
-// finding turns one audit finding into a warning on the feature concerned.
+// finding turns one audit finding into a warning on the feature concerned,
+// in the words an edit gets too.
 func (r *run) finding(kind geo.FindingKind, parent string, level geo.Level, codes []string, a float64, loc orb.Point) {
-	is := geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Location: &loc, AreaM2: a}
-	switch kind {
-	case geo.FindingGap:
-		is.Index, is.Code, is.Kind = r.indexOf(parent), parent, geo.IssueGap
-		is.Message = fmt.Sprintf("%s of it is covered by none of its %s units (an unmanaged gap)", area(a), level)
-	case geo.FindingOverlap:
-		is.Code, is.Other = codes[0], codes[1]
-		if r.indexOf(codes[0]) < 0 {
-			is.Code, is.Other = codes[1], codes[0]
-		}
-		is.Index, is.Kind = r.indexOf(is.Code), geo.IssueOverlap
-		is.Message = fmt.Sprintf("overlaps its sibling %s by %s", is.Other, area(a))
-	case geo.FindingOutside:
-		is.Index, is.Code, is.Other, is.Kind = r.indexOf(codes[0]), codes[0], parent, geo.IssueOutsideParent
-		is.Message = fmt.Sprintf("sticks out of its parent %s by %s", parent, area(a))
-	default:
+	f := geo.Finding{Kind: kind, ParentCode: parent, Level: level, Codes: codes, AreaM2: a, Location: &loc}
+	is, ok := f.Issue(func(code string) bool { return r.indexOf(code) >= 0 })
+	if !ok {
 		return
 	}
+	is.Index = r.indexOf(is.Code)
 	r.report.Add(is)
 }
 

@@ -70,21 +70,11 @@ FROM gridmap_audit_compute($1::text[], $2, $3) f
 ORDER BY f.parent_code, f.kind, f.codes`
 
 // storeAffectedSQL refreshes the stored findings under the affected
-// parents and under every parent this transaction made dirty (consuming
-// them, so the commit does not compute them again) and returns them for
-// the report: one pass serves both, when the import uses the stored
-// tolerance.
+// parents and under every parent this transaction made dirty and returns
+// them for the report: one pass serves both, when the import uses the
+// stored tolerance. An edit is checked by the same function.
 const storeAffectedSQL = `
-WITH gone AS (DELETE FROM audit_dirty WHERE xid = pg_current_xact_id() RETURNING codes),
-all_codes AS (
-  SELECT coalesce(array_agg(DISTINCT c), '{}') AS codes FROM ( -- never NULL: NULL would mean every parent
-    SELECT unnest($1::text[]) AS c UNION SELECT unnest(g.codes) FROM gone g) x
-  WHERE c IS NOT NULL
-)
-SELECT f.kind, f.parent_code, f.level, f.codes, f.area_m2,
-       ST_X(ST_PointOnSurface(f.geom)), ST_Y(ST_PointOnSurface(f.geom))
-FROM all_codes, gridmap_audit_store(all_codes.codes) f
-ORDER BY f.parent_code, f.kind, f.codes`
+SELECT kind, parent_code, level, codes, area_m2, x, y FROM gridmap_audit_store_dirty($1::text[])`
 
 // storedToleranceSQL is the tolerance the stored findings use.
 const storedToleranceSQL = `SELECT min_area_m2, min_width_m FROM audit_config`

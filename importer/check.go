@@ -121,7 +121,7 @@ func (r *run) validate(ctx context.Context) error {
 			return nil
 		}
 		r.report.Counts.Repaired++
-		r.add(idx, code, geo.SeverityWarning, geo.IssueRepaired, loc, "invalid geometry (%s), repaired with ST_MakeValid; area %s → %s", reason, area(before), area(after))
+		r.add(idx, code, geo.SeverityWarning, geo.IssueRepaired, loc, "invalid geometry (%s), repaired with ST_MakeValid; area %s → %s", reason, geo.FormatArea(before), geo.FormatArea(after))
 		return nil
 	})
 	if err != nil {
@@ -168,11 +168,8 @@ func (r *run) checkDistricts(ctx context.Context) error {
 		if x != nil && y != nil {
 			loc = &orb.Point{*x, *y}
 		}
-		is := geo.ImportIssue{Index: idx, Code: code, Severity: geo.SeverityWarning, Kind: geo.IssueOverlap, Location: loc, Other: other, AreaM2: real,
-			Message: fmt.Sprintf("overlaps district %s by %s", other, area(real))}
-		if real == 0 {
-			is.Kind, is.AreaM2, is.Message = geo.IssueSliver, sliver, fmt.Sprintf("hairline overlap with district %s (%s in slivers)", other, area(sliver))
-		}
+		is := geo.OverlapIssue("district", code, other, real, sliver, loc)
+		is.Index = idx
 		r.report.Add(is)
 		return nil
 	})
@@ -180,15 +177,4 @@ func (r *run) checkDistricts(ctx context.Context) error {
 		return fmt.Errorf("check district overlaps: %w", err)
 	}
 	return nil
-}
-
-// area formats square metres for messages.
-func area(m2 float64) string {
-	switch {
-	case m2 >= 1e6:
-		return fmt.Sprintf("%.3f km²", m2/1e6)
-	case m2 >= 10:
-		return fmt.Sprintf("%.0f m²", m2)
-	}
-	return fmt.Sprintf("%.2f m²", m2)
 }

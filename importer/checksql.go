@@ -29,11 +29,12 @@ SELECT idx, code, geom IS NULL, coalesce(ST_XMin(geom), 0), coalesce(ST_YMin(geo
 WHERE ok AND (geom IS NULL OR NOT (ST_XMin(geom) >= 72 AND ST_XMax(geom) <= 138 AND ST_YMin(geom) >= 0.8 AND ST_YMax(geom) <= 56))
 ORDER BY idx`
 
-// invalidSQL records why and where each invalid geometry is invalid.
+// invalidSQL records why and where each invalid geometry is invalid, as
+// an edit is told (gridmap_invalid_detail, migration 008).
 const invalidSQL = `
 UPDATE import_stage s SET reason = d.reason, loc = d.location
-FROM import_stage t CROSS JOIN LATERAL ST_IsValidDetail(t.geom) d
-WHERE t.ok AND s.idx = t.idx AND NOT d.valid`
+FROM import_stage t CROSS JOIN LATERAL gridmap_invalid_detail(t.geom) d
+WHERE t.ok AND s.idx = t.idx`
 
 // repairSQL keeps valid geometry as it is and repairs the rest with
 // ST_MakeValid, keeping only the polygonal parts.
@@ -68,8 +69,9 @@ ORDER BY s.idx`
 
 // districtOverlapSQL checks districts, which have no parent for the audit
 // to check them under, against each other: the file's and the stored ones
-// that stay. One row per overlapping pair with the non-sliver and sliver
-// areas and a point inside the largest piece. $4, $5 are the tolerance.
+// that stay, with the function an edit of a district or an enclave uses
+// (gridmap_overlap_pairs, migration 008). One row per overlapping pair.
+// $4, $5 are the tolerance.
 const districtOverlapSQL = `
 WITH d AS (
   SELECT idx, code, fixed AS g FROM import_stage WHERE ok AND level = 'district'
@@ -77,16 +79,8 @@ WITH d AS (
   SELECT NULL::int, u.code, u.geom FROM unit u
   WHERE u.valid_to IS NULL AND u.level = 'district' AND NOT EXISTS (SELECT 1 FROM import_stage x WHERE x.code = u.code)
     AND NOT ` + retiredSQL + `
-), pieces AS (
-  SELECT a.idx AS ai, a.code AS ac, b.idx AS bi, b.code AS bc,
-         (ST_Dump(ST_CollectionExtract(ST_Intersection(a.g, b.g), 3))).geom AS p
-  FROM d a JOIN d b ON a.code < b.code AND a.g && b.g
-  WHERE (a.idx IS NOT NULL OR b.idx IS NOT NULL) AND ST_Relate(a.g, b.g, '2********')
-), m AS (
-  SELECT pieces.*, ST_Area(p::geography) AS area, ST_Perimeter(p::geography) AS per FROM pieces
-), c AS (
-  SELECT m.*, (area < $4 OR (per > 0 AND 2 * area / per < $5)) AS sliver FROM m WHERE area >= 0.01
+), arrays AS (
+  SELECT array_agg(idx ORDER BY code) AS i, array_agg(code ORDER BY code) AS c, array_agg(g ORDER BY code) AS g FROM d
 )
-SELECT ai, ac, bi, bc, coalesce(sum(area) FILTER (WHERE NOT sliver), 0), coalesce(sum(area) FILTER (WHERE sliver), 0),
-       ST_X(ST_PointOnSurface((array_agg(p ORDER BY area DESC))[1])), ST_Y(ST_PointOnSurface((array_agg(p ORDER BY area DESC))[1]))
-FROM c GROUP BY ai, ac, bi, bc ORDER BY ac, bc`
+SELECT o.a_idx, o.a_code, o.b_idx, o.b_code, o.area_m2, o.sliver_m2, o.x, o.y
+FROM arrays, gridmap_overlap_pairs(arrays.i, arrays.c, arrays.g, $4, $5) o`

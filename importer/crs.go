@@ -91,7 +91,7 @@ func parseSRS(s string) (sourceCRS, error) {
 }
 
 // sridCRS is an EPSG code as a source; CGCS2000 counts as WGS-84 (they
-// differ by centimetres, DESIGN.md "Data model").
+// differ by centimetres, docs/design.md "Data model").
 func sridCRS(code int) sourceCRS {
 	switch code {
 	case 4326:

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // TestExportForDesktopGIS writes the demo's grids in every format and
@@ -18,7 +18,7 @@ import (
 // they import back without errors.
 func TestExportForDesktopGIS(t *testing.T) {
 	requireOGR(t)
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	var want int
 	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM unit WHERE level = 'grid' AND valid_to IS NULL AND code LIKE '120104%'`).Scan(&want); err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestExportAt writes the versions valid at a past time.
 func TestExportAt(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	before := time.Now()
 	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
 	props(fc.Features[0])["name"] = "后来的名字"

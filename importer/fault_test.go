@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -25,7 +26,7 @@ func TestKillMidImport(t *testing.T) {
 	if os.Getenv("GRIDMAP_KILL_CHILD") != "" {
 		t.Skip("the child runs TestKillChild")
 	}
-	src := pgtest.OpenDemo(t)
+	src := demotest.Open(t)
 	file := exportFile(t, src, ExportOptions{Format: "geojson"}, "city.geojson")
 	db := pgtest.Open(t)
 	mustImport(t, db, geo.ImportOptions{Actor: "seed", Level: geo.District}, districtsGeoJSON(t))

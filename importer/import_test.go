@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -67,7 +68,7 @@ func (fc *testCollection) write(t *testing.T, name string) string {
 func props(f map[string]any) map[string]any { return f["properties"].(map[string]any) }
 
 func TestReimportOwnExportIsUnchanged(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	before := fingerprint(t, db)
 	for _, format := range []string{"geojson", "gpkg"} {
 		t.Run(format, func(t *testing.T) {
@@ -84,7 +85,7 @@ func TestReimportOwnExportIsUnchanged(t *testing.T) {
 }
 
 func TestVersionedCommit(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
 	renamed := props(fc.Features[0])["code"].(string)
@@ -125,7 +126,7 @@ func TestVersionedCommit(t *testing.T) {
 }
 
 func TestDryRunAndRejectionChangeNothing(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
 	props(fc.Features[0])["name"] = "改名"
 	edited := fc.write(t, "edited.geojson")
@@ -179,7 +180,7 @@ func TestDryRunAndRejectionChangeNothing(t *testing.T) {
 // TestChecksAgainstStoredUnits imports grids that break rules only the
 // stored boundaries reveal.
 func TestChecksAgainstStoredUnits(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
 	one := func(mod func(f map[string]any)) string {
 		var c map[string]any // a deep copy: each case edits its own
@@ -231,7 +232,7 @@ func shift(f map[string]any, dx, dy float64) {
 }
 
 func TestStrictAndScope(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	src := districtsGeoJSON(t)
 	cases := []struct {
 		name  string
@@ -295,7 +296,7 @@ func abs(x float64) float64 {
 // ...) without parent codes: each is placed in the community that covers
 // it, and gets back the code it has.
 func TestLocalCodes(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
 	for _, f := range fc.Features {
 		p := props(f)

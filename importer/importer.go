@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 )
 
 // importLock serialises imports ("gridmap import"): two imports of
@@ -58,7 +59,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.Impor
 		return rep, nil
 	}
 	if err != nil {
-		return rep, err
+		return rep, pgerr.Classify(err)
 	}
 	rep.Committed = true
 	return rep, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 )
 
 // Jobs runs imports as recorded jobs: the command line runs one in the
@@ -43,7 +44,7 @@ func (j *Jobs) Create(ctx context.Context, source string, opts geo.ImportOptions
 	var id int64
 	err := j.Pool.QueryRow(ctx, createJobSQL, string(status), opts.Actor, source, opts).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("create import job: %w", err)
+		return 0, fmt.Errorf("create import job: %w", pgerr.Classify(err))
 	}
 	return id, nil
 }
@@ -141,7 +142,7 @@ func (j *Jobs) Job(ctx context.Context, id int64) (geo.ImportJob, error) {
 		return job, geo.Errorf(geo.ENOTFOUND, "id", "no import job %d", id)
 	}
 	if err != nil {
-		return job, &geo.Error{Code: geo.EUNAVAILABLE, Message: "cannot read the import job", Err: err}
+		return job, fmt.Errorf("read import job %d: %w", id, pgerr.Classify(err))
 	}
 	job.Status = geo.JobStatus(status)
 	return job, nil

@@ -139,7 +139,7 @@ func (m *mapper) setName(r *row, v any, key string, issue func(geo.IssueKind, ge
 
 // setParent takes the parent from the file or from the code's prefix; a
 // file parent that contradicts the prefix is an error (codes are the
-// identity and nest by prefix, DESIGN.md "Data model").
+// identity and nest by prefix, docs/design.md "Data model").
 func (m *mapper) setParent(r *row, v any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
 	given, _ := scalar(v)
 	if r.seq != "" {

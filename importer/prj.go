@@ -78,7 +78,7 @@ func epsgByName(name string) int {
 }
 
 // cgcsGKCode maps a CGCS2000 Gauss-Krüger zone number or central meridian
-// to its EPSG code (domain notes §4.2): 3-degree zones 25–45 are
+// to its EPSG code (docs/design.md, "Coordinate systems"): 3-degree zones 25–45 are
 // 4513–4533, 3-degree CMs 75E–135E are 4534–4554; 6-degree zones 13–23 are
 // 4491–4501 and 6-degree CMs 4502–4512.
 func cgcsGKCode(threeDegree bool, zone, cm string) int {

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // TestDemoCityRoundTrip exports the whole demo city (every level) in every
@@ -19,7 +19,7 @@ import (
 // nothing (0 created, 0 changed). Shapefiles cut attribute names to 10
 // bytes; their .gridmap.json sidecar brings the properties back exactly.
 func TestDemoCityRoundTrip(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	t.Chdir(t.TempDir())
 	ctx := context.Background()
 	var units int
@@ -63,7 +63,7 @@ func first[T any](s []T, n int) []T { return s[:min(n, len(s))] }
 // text under a long Chinese name — and wants every format to bring them
 // back unchanged.
 func TestRoundTripKeepsOddProperties(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	odd := map[string]any{"tags": []any{"a", map[string]any{"b": 1}}, "note": nil, "flag": true, "ratio": 0.125,
 		"备注说明（很长的属性名）": strings.Repeat("很长的文字", 40)}
 	code := oddGrid(t, db, odd)
@@ -101,7 +101,7 @@ func oddGrid(t *testing.T, db *postgres.DB, props map[string]any) string {
 // as QGIS would: the import must take the edit (under the property's full
 // name) and leave every other unit unchanged.
 func TestShapefileEditsSurviveTheSidecar(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	path := exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet}, "grids.shp")
 	dbf := strings.TrimSuffix(path, ".shp") + ".dbf"

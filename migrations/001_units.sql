@@ -1,5 +1,5 @@
 -- Units and enclaves, one row per version, with a change log and change
--- notifications. See DESIGN.md "Data model".
+-- notifications. See docs/design.md, "Data model".
 
 CREATE EXTENSION IF NOT EXISTS postgis;
 CREATE EXTENSION IF NOT EXISTS btree_gist;

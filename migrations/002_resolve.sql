@@ -1,4 +1,4 @@
--- The resolution rules of DESIGN.md, evaluated in PostGIS. The service
+-- The resolution rules of docs/design.md, evaluated in PostGIS. The service
 -- answers current questions from its in-memory index; this function answers
 -- questions about the past (versions valid at p_at) and is the reference the
 -- index is tested and benchmarked against. It returns the same JSON shape as

@@ -1,4 +1,4 @@
--- Vector tiles (issue 4). Tiles are drawn from side tables that hold only the
+-- Vector tiles. Tiles are drawn from side tables that hold only the
 -- current boundary versions, already in Web Mercator and already generalised
 -- for each zoom band, so a tile request neither reprojects nor simplifies.
 -- Triggers on unit and enclave keep them in step with every write, in the

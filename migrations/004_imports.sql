@@ -1,4 +1,4 @@
--- Imports and the coverage audit (issue 5).
+-- Imports and the coverage audit.
 
 -- import_job is one import, from the command line or the HTTP API. The
 -- import itself is one transaction; this row is written outside it, so its

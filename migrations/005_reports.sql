@@ -1,5 +1,5 @@
 -- Reports (hazards, events, patrol logs), their case workflow and history,
--- statistics, and patrol tracks (issue 6). See geo/report.go, geo/workflow.go.
+-- statistics, and patrol tracks. See casework/report.go, casework/workflow.go.
 
 -- report holds one row per report; its id is the client's UUID, so a retry
 -- can never make a second row. The whole resolution at the observed time is

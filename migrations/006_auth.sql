@@ -1,4 +1,4 @@
--- Access tokens (issue 7). A token is shown once when it is created; only
+-- Access tokens. A token is shown once when it is created; only
 -- its SHA-256 is stored, so a copy of the database cannot be used to call
 -- the API. The name is the actor written to the change log for every edit
 -- made with the token.

@@ -15,7 +15,7 @@
 #      reprojecting too but checking nothing: the floor for moving the bytes;
 #   4. recomputes the whole city's coverage audit (gridmap audit --refresh).
 #
-# Targets (issue 5): import under 60 s, audit under 30 s on this machine.
+# Targets: import under 60 s, audit under 30 s on this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PGOPTIONS="-c client_min_messages=warning"

@@ -23,7 +23,7 @@ duration=${BENCH_TILES_DURATION:-10s}
 bash scripts/db.sh
 command -v wrk >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; }
 go build -o bin/gridmap ./cmd/gridmap
-go build -o bin/gridmap-tilebench ./tiles/tilebench
+go build -o bin/gridmap-tilebench ./cmd/gridmap-tilebench
 
 if [ -z "$(psql "$admin_url" -Atc "SELECT 1 FROM pg_database WHERE datname = 'gridmap_bench'")" ]; then
   psql "$admin_url" -qc "CREATE DATABASE gridmap_bench TEMPLATE gridmap_test"

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -152,7 +153,7 @@ func parseCategories(s string) ([]string, error) {
 		return nil, err
 	}
 	for _, c := range codes {
-		if _, ok := geo.Categories.Lookup(c); !ok {
+		if _, ok := casework.Categories.Lookup(c); !ok {
 			return nil, geo.Invalid(FilterCategory, "unknown category %q; the codes are listed at /v1/categories", clip(c))
 		}
 	}
@@ -167,14 +168,14 @@ func parseStates(s string) ([]string, error) {
 	var out []string
 	for _, n := range names {
 		if n == openState {
-			for _, st := range geo.States {
+			for _, st := range casework.States {
 				if st.Open() {
 					out = append(out, string(st))
 				}
 			}
 			continue
 		}
-		st, err := geo.ParseState(FilterState, n)
+		st, err := casework.ParseState(FilterState, n)
 		if err != nil {
 			return nil, geo.Invalid(FilterState, "unknown state %q; want open or one of %s", clip(n), joinStates())
 		}
@@ -185,8 +186,8 @@ func parseStates(s string) ([]string, error) {
 }
 
 func joinStates() string {
-	s := make([]string, len(geo.States))
-	for i, st := range geo.States {
+	s := make([]string, len(casework.States))
+	for i, st := range casework.States {
 		s[i] = string(st)
 	}
 	return strings.Join(s, ", ")

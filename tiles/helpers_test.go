@@ -11,8 +11,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // Tests run against a real PostGIS holding the demo city (南开区 fully
@@ -20,7 +20,7 @@ import (
 
 func newDemoService(t testing.TB) (*Service, *postgres.DB) {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	return newService(t, db, Config{}), db
 }
 

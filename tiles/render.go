@@ -6,15 +6,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"net"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // drawnLayer is one layer's part of a tile.
@@ -42,7 +38,7 @@ func (s *Service) render(ctx context.Context, r Request) (*Tile, error) {
 	}
 	if batch.Len() > 0 {
 		if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
-			return nil, classify(fmt.Errorf("draw tile %s: %w", r.Coord, err))
+			return nil, pgerr.Classify(fmt.Errorf("draw tile %s: %w", r.Coord, err))
 		}
 	}
 	for i, l := range r.Layers {
@@ -51,7 +47,7 @@ func (s *Service) render(ctx context.Context, r Request) (*Tile, error) {
 		}
 		v, mvt, err := l.render(ctx, s.pool, l, r.Coord, r.Filter)
 		if err != nil {
-			return nil, classify(fmt.Errorf("draw layer %s of tile %s: %w", l.Name, r.Coord, err))
+			return nil, pgerr.Classify(fmt.Errorf("draw layer %s of tile %s: %w", l.Name, r.Coord, err))
 		}
 		parts[i] = drawnLayer{versions: v, mvt: mvt}
 	}
@@ -109,26 +105,4 @@ func gzipped(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// classify turns a drawing failure into the error a client sees: a lost or
-// overloaded database and timeouts are EUNAVAILABLE (retry), a request that
-// went away stays a cancellation, anything else is a bug (EINTERNAL).
-func classify(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ge *geo.Error
-	var pgErr *pgconn.PgError
-	var connErr *pgconn.ConnectError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &ge), errors.Is(err, context.Canceled):
-		return err
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &connErr), errors.As(err, &netErr), pgconn.SafeToRetry(err):
-		return unavailable(err)
-	case errors.As(err, &pgErr) && (pgErr.Code == "57014" || pgErr.Code[:2] == "08" || pgErr.Code[:2] == "53"):
-		return unavailable(err) // query cancelled, connection exception, insufficient resources
-	}
-	return err
 }

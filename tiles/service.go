@@ -2,7 +2,6 @@ package tiles
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -11,10 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/singleflight"
-
-	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Config tunes the tile service. Zero values take the defaults.
@@ -170,7 +168,7 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	}
 	v, err := s.clock.Current(ctx)
 	if err != nil {
-		return nil, false, unavailable(err)
+		return nil, false, pgerr.Classify(err)
 	}
 	key := cacheKey(r, func(layer string) int64 { return v[layer] })
 	if t, ok := s.cache.get(key); ok {
@@ -202,7 +200,7 @@ func (s *Service) renderAndKeep(ctx context.Context, key string, r Request) (*Ti
 	case s.renders <- struct{}{}:
 		defer func() { <-s.renders }()
 	case <-ctx.Done():
-		return nil, unavailable(ctx.Err())
+		return nil, pgerr.Classify(ctx.Err())
 	}
 	start := time.Now()
 	t, err := s.render(ctx, r)
@@ -324,17 +322,4 @@ func (s *Service) readVersions(ctx context.Context) (Versions, error) {
 		v[layer] = version
 	}
 	return v, rows.Err()
-}
-
-// unavailable marks database failures so that clients are told to retry;
-// a cancelled request stays a cancellation (the client left: no error).
-func unavailable(err error) error {
-	if err == nil || errors.Is(err, context.Canceled) {
-		return err
-	}
-	var ge *geo.Error
-	if errors.As(err, &ge) {
-		return err
-	}
-	return &geo.Error{Code: geo.EUNAVAILABLE, Message: "tiles cannot be drawn right now; retry", Err: err}
 }

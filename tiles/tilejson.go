@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -91,7 +92,7 @@ func (s *Service) bounds(ctx context.Context) ([4]float64, error) {
 		return worldBounds, nil
 	}
 	if err != nil {
-		return b, classify(err)
+		return b, pgerr.Classify(err)
 	}
 	return b, nil
 }
@@ -128,7 +129,7 @@ type Catalog struct {
 func (s *Service) CatalogFor(ctx context.Context, base string) (*Catalog, error) {
 	v, err := s.clock.Current(ctx)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, pgerr.Classify(err)
 	}
 	bands, err := s.bands(ctx)
 	if err != nil {
@@ -152,7 +153,7 @@ func (s *Service) CatalogFor(ctx context.Context, base string) (*Catalog, error)
 func (s *Service) bands(ctx context.Context) (map[string][]int, error) {
 	rows, err := s.pool.Query(ctx, bandsSQL)
 	if err != nil {
-		return nil, classify(err)
+		return nil, pgerr.Classify(err)
 	}
 	out := map[string][]int{}
 	for rows.Next() {
@@ -168,5 +169,5 @@ func (s *Service) bands(ctx context.Context) (map[string][]int, error) {
 			}
 		}
 	}
-	return out, classify(rows.Err())
+	return out, pgerr.Classify(rows.Err())
 }

@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/api"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
@@ -44,10 +45,10 @@ func TestDashboardDrawingInBrowser(t *testing.T) {
 	setupBrowser(t)
 	url, db := serveDemo(t)
 	env := []string{
-		"GRIDMAP_TOKEN_A=" + createToken(t, db, geo.RoleEditor, "drawing-test-A"),
+		"GRIDMAP_TOKEN_A=" + createToken(t, db, access.RoleEditor, "drawing-test-A"),
 		"GRIDMAP_TOKEN_A_NAME=drawing-test-A",
-		"GRIDMAP_TOKEN_B=" + createToken(t, db, geo.RoleEditor, "drawing-test-B"),
-		"GRIDMAP_TOKEN_VIEWER=" + createToken(t, db, geo.RoleViewer, "drawing-test-viewer"),
+		"GRIDMAP_TOKEN_B=" + createToken(t, db, access.RoleEditor, "drawing-test-B"),
+		"GRIDMAP_TOKEN_VIEWER=" + createToken(t, db, access.RoleViewer, "drawing-test-viewer"),
 	}
 	dir, err := filepath.Abs("test/out")
 	if err != nil {
@@ -103,10 +104,10 @@ func runBrowserTest(t *testing.T, timeout time.Duration, env []string, script st
 
 // createToken stores a token the way "gridmap token create" does and
 // returns its secret.
-func createToken(t *testing.T, db *postgres.DB, role geo.Role, name string) string {
+func createToken(t *testing.T, db *postgres.DB, role access.Role, name string) string {
 	t.Helper()
-	secret, hash := geo.NewTokenSecret()
-	tok := geo.Token{Name: name, Role: role, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "web test"}
+	secret, hash := access.NewTokenSecret()
+	tok := access.Token{Name: name, Role: role, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "web test"}
 	if err := tok.Validate(time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func createToken(t *testing.T, db *postgres.DB, role geo.Role, name string) stri
 // database holding the demo city and returns its URL and the database.
 func serveDemo(t *testing.T) (string, *postgres.DB) {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(ctx); err != nil {

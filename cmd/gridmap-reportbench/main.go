@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
@@ -65,9 +66,9 @@ func run(ctx context.Context, url string, total, days int, unit string) error {
 	rng := rand.New(rand.NewPCG(uint64(have), 42))
 	start := time.Now()
 	now := time.Now()
-	policy := geo.DefaultPolicy()
+	policy := casework.DefaultPolicy()
 	for loaded := have; loaded < total; {
-		batch := make([]geo.Report, 0, min(chunk, total-loaded))
+		batch := make([]casework.Report, 0, min(chunk, total-loaded))
 		for len(batch) < cap(batch) {
 			r, ok := synth(rng, svc, box, unit, now, days, policy)
 			if ok {
@@ -121,27 +122,27 @@ var categories = []string{"E0506", "E0601", "E0602", "E0102", "E0101", "C0111", 
 
 // synth makes one report inside the unit at a random time of the period,
 // resolved by the real resolver, walked to a state that fits its age.
-func synth(rng *rand.Rand, svc *geo.Service, box orb.Bound, unit string, now time.Time, days int, p geo.Policy) (geo.Report, bool) {
+func synth(rng *rand.Rand, svc *geo.Service, box orb.Bound, unit string, now time.Time, days int, p casework.Policy) (casework.Report, bool) {
 	pt := orb.Point{box.Min[0] + rng.Float64()*(box.Max[0]-box.Min[0]), box.Min[1] + rng.Float64()*(box.Max[1]-box.Min[1])}
 	res, err := svc.Resolve(context.Background(), geo.ResolveQuery{Point: pt})
 	if err != nil || res.Status == geo.StatusOutside || res.District == nil || res.District.Code != unit[:6] {
-		return geo.Report{}, false
+		return casework.Report{}, false
 	}
 	age := time.Duration(rng.Float64() * float64(days) * float64(24*time.Hour))
 	observed := now.Add(-age).UTC().Truncate(time.Second)
 	cat := categories[min(len(categories)-1, int(rng.ExpFloat64()*4))]
-	in := geo.ReportInput{ID: uuid.New().String(), Kind: geo.KindHazard, Category: cat, Severity: 1 + rng.IntN(4),
+	in := casework.ReportInput{ID: uuid.New().String(), Kind: casework.KindHazard, Category: cat, Severity: 1 + rng.IntN(4),
 		Description: "synthetic report for the statistics benchmark", Point: pt, CRS: geo.WGS84,
 		ObservedAt: observed, Reporter: "bench"}
-	r, err := geo.NewReport(in, res, p, observed.Add(time.Duration(rng.IntN(3600))*time.Second))
+	r, err := casework.NewReport(in, res, p, observed.Add(time.Duration(rng.IntN(3600))*time.Second))
 	if err != nil {
 		return r, false
 	}
 	// Older cases are further along: a case a week old is most likely closed.
-	steps := []geo.Action{geo.ActionAccept, geo.ActionDispatch, geo.ActionHandle, geo.ActionVerify, geo.ActionClose}
+	steps := []casework.Action{casework.ActionAccept, casework.ActionDispatch, casework.ActionHandle, casework.ActionVerify, casework.ActionClose}
 	n := min(len(steps), int(age.Hours()/24)+rng.IntN(3))
 	if rng.IntN(20) == 0 {
-		steps, n = []geo.Action{geo.ActionReject}, 1
+		steps, n = []casework.Action{casework.ActionReject}, 1
 	}
 	at := r.ReceivedAt
 	for _, a := range steps[:n] {
@@ -149,7 +150,7 @@ func synth(rng *rand.Rand, svc *geo.Service, box orb.Bound, unit string, now tim
 		if at.After(now) {
 			break
 		}
-		t, err := r.Apply(geo.TransitionRequest{Action: a, Actor: "bench", Note: "bench"}, p, at)
+		t, err := r.Apply(casework.TransitionRequest{Action: a, Actor: "bench", Note: "bench"}, p, at)
 		if err != nil {
 			return r, false
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/gridmap-dev/gridmap/api"
 )
 
-// accessFlags adds serve's access-control flags (issue 7).
+// accessFlags adds serve's access-control flags.
 func accessFlags(fs *flag.FlagSet, a *accessConfig) {
 	def := api.DefaultAuthConfig
 	fs.BoolVar(&a.publicReads, "public-reads", def.PublicReads,

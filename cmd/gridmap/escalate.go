@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
@@ -17,7 +17,7 @@ type reportConfig struct {
 	deadlines     string
 	floors        string
 	escalateEvery time.Duration
-	policy        geo.Policy
+	policy        casework.Policy
 }
 
 // reportFlags adds the case-policy flags shared by serve and escalate.
@@ -32,7 +32,7 @@ func reportFlags(fs *flag.FlagSet, rc *reportConfig) {
 
 // parse checks the flags and fills policy.
 func (rc *reportConfig) parse() error {
-	p, err := geo.ParsePolicy(rc.deadlines, rc.floors)
+	p, err := casework.ParsePolicy(rc.deadlines, rc.floors)
 	if err != nil {
 		return fmt.Errorf("case policy: %w", err)
 	}
@@ -77,7 +77,7 @@ func runEscalate(ctx context.Context, args []string) error {
 
 // escalateAll raises every case due at now, batch by batch, each batch in
 // its own transaction.
-func escalateAll(ctx context.Context, db *postgres.DB, p geo.Policy, now time.Time) (int, error) {
+func escalateAll(ctx context.Context, db *postgres.DB, p casework.Policy, now time.Time) (int, error) {
 	total := 0
 	for {
 		n, err := db.Escalate(ctx, p, now, escalateBatch)

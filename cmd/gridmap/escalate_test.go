@@ -9,9 +9,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gridmap-dev/gridmap/casework"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 func TestReportFlags(t *testing.T) {
@@ -50,7 +51,7 @@ func flagsName(args []string) string {
 // TestServeJobsEscalateAndFold runs serve's background report work against
 // an overdue case: it must be raised one level and the statistics folded.
 func TestServeJobsEscalateAndFold(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	var p [2]float64
 	if err := db.Pool.QueryRow(ctx, `SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_PointOnSurface(geom) g FROM unit
@@ -62,22 +63,22 @@ func TestServeJobsEscalateAndFold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := geo.ReportInput{ID: uuid.NewString(), Kind: geo.KindHazard, Category: "E0506", Severity: 2, Point: p,
+	in := casework.ReportInput{ID: uuid.NewString(), Kind: casework.KindHazard, Category: "E0506", Severity: 2, Point: p,
 		ObservedAt: three, Reporter: "测试"}
 	if err := in.Validate(time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	r, err := geo.NewReport(in, res, geo.DefaultPolicy(), three) // due 48 h after arrival: a day ago
+	r, err := casework.NewReport(in, res, casework.DefaultPolicy(), three) // due 48 h after arrival: a day ago
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return postgres.CopyReports(ctx, tx, []geo.Report{r}) }); err != nil {
+	if err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return postgres.CopyReports(ctx, tx, []casework.Report{r}) }); err != nil {
 		t.Fatal(err)
 	}
 	jobs, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
-		runJobs(jobs, db, reportConfig{escalateEvery: 100 * time.Millisecond, policy: geo.DefaultPolicy()})
+		runJobs(jobs, db, reportConfig{escalateEvery: 100 * time.Millisecond, policy: casework.DefaultPolicy()})
 		close(done)
 	}()
 	deadline := time.Now().Add(20 * time.Second)

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 func TestResolveCommand(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(ctx); err != nil {

@@ -38,7 +38,7 @@ type serveConfig struct {
 	follow      followConfig
 }
 
-// accessConfig is the access policy of serve (issue 7).
+// accessConfig is the access policy of serve.
 type accessConfig struct {
 	publicReads    bool
 	writeRate      float64

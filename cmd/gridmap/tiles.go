@@ -11,7 +11,7 @@ import (
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
-// tileConfig is serve's vector tile settings (issue 4).
+// tileConfig is serve's vector tile settings.
 type tileConfig struct {
 	cacheMB     int
 	maxAge      time.Duration

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/api"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -64,7 +65,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	t := geo.Token{Name: name, Role: geo.Role(role), Scope: scope, ExpiresAt: exp, CreatedBy: cliActor()}
+	t := access.Token{Name: name, Role: access.Role(role), Scope: scope, ExpiresAt: exp, CreatedBy: cliActor()}
 	if err := t.Validate(now); err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer db.Close()
-	secret, hash := geo.NewTokenSecret()
+	secret, hash := access.NewTokenSecret()
 	stored, err := db.CreateToken(ctx, t, hash)
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
@@ -21,14 +21,14 @@ func TestTokenCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := strings.TrimSpace(out.String())
-	if !strings.HasPrefix(secret, geo.TokenPrefix) || strings.Count(out.String(), "\n") != 1 {
+	if !strings.HasPrefix(secret, access.TokenPrefix) || strings.Count(out.String(), "\n") != 1 {
 		t.Fatalf("stdout %q: want the token alone on one line", out.String())
 	}
 	if strings.Contains(msg.String(), secret) {
 		t.Error("the token is repeated on stderr")
 	}
-	tok, err := db.TokenByHash(ctx, geo.HashToken(secret))
-	if err != nil || tok.Name != "王工" || tok.Role != geo.RoleEditor || tok.Scope != "120104001" ||
+	tok, err := db.TokenByHash(ctx, access.HashToken(secret))
+	if err != nil || tok.Name != "王工" || tok.Role != access.RoleEditor || tok.Scope != "120104001" ||
 		tok.ExpiresAt.Sub(time.Now()) < 29*24*time.Hour {
 		t.Fatalf("stored token %+v (%v)", tok, err)
 	}
@@ -43,7 +43,7 @@ func TestTokenCommands(t *testing.T) {
 	if err := tokenRevoke(ctx, []string{url, "--name", "王工"}, &msg); err != nil {
 		t.Fatal(err)
 	}
-	if tok, _ = db.TokenByHash(ctx, geo.HashToken(secret)); tok.Status(time.Now()) != "revoked" {
+	if tok, _ = db.TokenByHash(ctx, access.HashToken(secret)); tok.Status(time.Now()) != "revoked" {
 		t.Errorf("status after revoke: %s", tok.Status(time.Now()))
 	}
 

@@ -1,22 +1,24 @@
 // Package postgres is gridmap's PostgreSQL + PostGIS adapter: the schema's
-// queries, transactions and change notifications. go-geom (through pgx-geom)
-// lives only here and in the importer; convert.go turns it into orb.
+// queries, transactions and change notifications. It is the one adapter of
+// that dependency for every domain package — geo's boundaries, access's
+// tokens, casework's reports and patrols — so that one DB shares one pool,
+// one way of running transactions and one error classifier (pgerr), and a
+// report is written with its history and statistics in one transaction.
+// go-geom (through pgx-geom) lives only here and in the importer;
+// convert.go turns it into orb.
 package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
 	pgxgeom "github.com/twpayne/pgx-geom"
 
-	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 	"github.com/gridmap-dev/gridmap/migrations"
 )
 
@@ -138,47 +140,10 @@ func (db *DB) inTx(ctx context.Context, actor string, fn func(pgx.Tx) error) err
 	return translate(err)
 }
 
-// translate maps driver errors to geo errors: constraint violations are
-// conflicts, a missing row is not-found, a lost connection is unavailable.
-func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ge *geo.Error
-	if errors.As(err, &ge) {
-		return err
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return &geo.Error{Code: geo.ENOTFOUND, Message: "not found", Err: err}
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505", "23P01":
-			return &geo.Error{Code: geo.ECONFLICT, Message: "conflicts with a stored version", Err: err}
-		case "23514", "22023", "XX000":
-			return &geo.Error{Code: geo.EINVALID, Message: "rejected by the database: " + pgErr.Message, Err: err}
-		case "57P01", "57P02", "57P03", "53300", "40001", "40P01":
-			// The server is shutting down or full, or the transaction lost a
-			// race: nothing was written, and a retry will succeed.
-			return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database busy or restarting; retry", Err: err}
-		}
-		if strings.HasPrefix(pgErr.Code, "08") { // connection exceptions
-			return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database unavailable", Err: err}
-		}
-		return err
-	}
-	return unavailable(err)
-}
+// translate classifies a driver error (see pgerr): the one place this
+// adapter decides what a database failure means to a client.
+func translate(err error) error { return pgerr.Classify(err) }
 
-// unavailable marks connection-level failures so clients are told to retry.
-func unavailable(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) || pgconn.SafeToRetry(err) {
-		return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database unavailable", Err: err}
-	}
-	return err
-}
+// unavailable classifies a failure to connect. It is translate under the
+// name the connection code has always used: there is one classifier.
+func unavailable(err error) error { return translate(err) }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -11,124 +10,168 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-// The checks of a single edit, in PostGIS. They ask the importer's questions
-// (is the boundary valid, does it stay inside its parent, does it overlap a
-// sibling, does it leave its children outside) and answer in its vocabulary
-// (geo.ImportIssue kinds), with the audit's sliver rule so that hairline
-// differences between independently drawn neighbours are not reported.
-// TODO(issue 7): call the importer's per-feature checks once importer/
-// exposes them, so that the two paths share one implementation.
+// The checks of a single edit. An edit is checked by the same database
+// functions as an import (migration 008), with the same sliver rule and the
+// tolerance the stored audit uses, and its findings are worded the same way
+// (geo.Finding.Issue, geo.OverlapIssue): is the boundary valid, does it stay
+// inside its parent, does it overlap a sibling, does it leave its children
+// outside. Two things differ by design: an invalid boundary is refused, not
+// repaired (a repair the editor did not see would store a boundary nobody
+// drew), and what is wrong with the neighbours alone (a gap the edit did not
+// touch) is not the editor's warning.
 
-const validDetailSQL = `SELECT valid, coalesce(reason, ''), ST_X(location), ST_Y(location) FROM ST_IsValidDetail($1)`
+const unitExistsSQL = `SELECT EXISTS (SELECT 1 FROM unit WHERE code = $1 AND valid_to IS NULL)`
+
+// checkParent refuses a unit whose parent does not currently exist: the
+// resolver's chains follow parent codes.
+func checkParent(ctx context.Context, tx pgx.Tx, u *geo.Unit) error {
+	if u.ParentCode == "" {
+		return nil
+	}
+	return requireUnit(ctx, tx, u.ParentCode, "parent_code", "no current unit has code %s; create the parent first")
+}
+
+// requireUnit returns an EINVALID error about field, worded by format
+// (which takes the code), unless code is a current unit.
+func requireUnit(ctx context.Context, tx pgx.Tx, code, field, format string) error {
+	var ok bool
+	if err := tx.QueryRow(ctx, unitExistsSQL, code).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return geo.Invalid(field, format, code)
+	}
+	return nil
+}
+
+const childrenSQL = `SELECT count(*), coalesce(min(code), '') FROM unit WHERE parent_code = $1 AND valid_to IS NULL`
+const managedSQL = `SELECT count(*), coalesce(min(code), '') FROM enclave WHERE managing_code = $1 AND valid_to IS NULL`
+
+// checkNoDependants refuses to retire a unit that current units name as
+// their parent or current enclaves as their managing unit.
+func checkNoDependants(ctx context.Context, tx pgx.Tx, code string) error {
+	for _, dep := range []struct{ sql, what string }{{childrenSQL, "current children"}, {managedSQL, "current enclaves it manages"}} {
+		var n int
+		var first string
+		if err := tx.QueryRow(ctx, dep.sql, code).Scan(&n, &first); err != nil {
+			return err
+		}
+		if n > 0 {
+			return geo.Errorf(geo.ECONFLICT, "code", "unit %s has %d %s (first %s); retire or reassign them first", code, n, dep.what, first)
+		}
+	}
+	return nil
+}
+
+// checkManaging refuses an enclave whose managing unit does not currently
+// exist: its reports would land nowhere.
+func checkManaging(ctx context.Context, tx pgx.Tx, e *geo.Enclave) error {
+	return requireUnit(ctx, tx, e.ManagingCode, "managing_code", "no current unit has code %s")
+}
+
+const invalidDetailSQL = `SELECT reason, ST_X(location), ST_Y(location) FROM gridmap_invalid_detail($1)`
 
 // checkValid refuses an invalid boundary, naming the reason and the spot
 // (a self-intersection, a hole outside its shell) so an editor can fix it.
-// Invalid input is refused, not repaired: a repair the editor did not see
-// would store a boundary nobody drew.
 func checkValid(ctx context.Context, tx pgx.Tx, g *geom.MultiPolygon) error {
-	var valid bool
 	var reason string
 	var x, y *float64
-	if err := tx.QueryRow(ctx, validDetailSQL, g).Scan(&valid, &reason, &x, &y); err != nil {
-		return err
-	}
-	if valid {
+	err := tx.QueryRow(ctx, invalidDetailSQL, g).Scan(&reason, &x, &y)
+	switch {
+	case err == pgx.ErrNoRows:
 		return nil
-	}
-	if x != nil && y != nil {
+	case err != nil:
+		return err
+	case x != nil && y != nil:
 		return geo.Invalid("geometry", "invalid boundary: %s at %.7f,%.7f", reason, *x, *y)
 	}
 	return geo.Invalid("geometry", "invalid boundary: %s", reason)
 }
 
-// warningsTail measures the pieces, drops slivers ($2 minimum area in m²,
-// $3 minimum mean width in m) and returns each remaining piece with a point
-// on it, largest first.
-const warningsTail = `, measured AS (
-  SELECT kind, code, other, g, ST_Area(g::geography) AS a, ST_Perimeter(g::geography) AS per FROM pieces
-)
-SELECT kind, code, other, a, ST_X(p), ST_Y(p)
-FROM measured, LATERAL ST_PointOnSurface(g) AS p
-WHERE a >= $2 AND NOT (per > 0 AND 2 * a / per < $3)
-ORDER BY kind, code, other, a DESC`
+// auditDirtySQL refreshes the stored audit under the parents the edit
+// touched (its own parent and itself, marked by the unit triggers) and
+// returns the findings, as it does for an import.
+const auditDirtySQL = `SELECT kind, parent_code, level, codes, area_m2, x, y FROM gridmap_audit_store_dirty('{}')`
 
-// unitWarningsSQL runs after the new version is inserted ($1 is its code).
-const unitWarningsSQL = `WITH me AS (
-  SELECT code, level, parent_code, geom FROM unit WHERE code = $1 AND valid_to IS NULL
-), pieces AS (
-  SELECT 'outside_parent' AS kind, me.code AS code, p.code AS other,
-         (ST_Dump(ST_CollectionExtract(ST_Difference(me.geom, p.geom), 3))).geom AS g
-  FROM me JOIN unit p ON p.code = me.parent_code AND p.valid_to IS NULL
-  WHERE NOT ST_CoveredBy(me.geom, p.geom)
-  UNION ALL
-  SELECT 'overlap', me.code, s.code, (ST_Dump(ST_CollectionExtract(ST_Intersection(me.geom, s.geom), 3))).geom
-  FROM me JOIN unit s ON s.valid_to IS NULL AND s.level = me.level AND s.code <> me.code
-       AND s.parent_code IS NOT DISTINCT FROM me.parent_code AND s.geom && me.geom
-  WHERE ST_Relate(me.geom, s.geom, '2********')
-  UNION ALL
-  SELECT 'outside_parent', c.code, me.code, (ST_Dump(ST_CollectionExtract(ST_Difference(c.geom, me.geom), 3))).geom
-  FROM me JOIN unit c ON c.parent_code = me.code AND c.valid_to IS NULL
-  WHERE NOT ST_CoveredBy(c.geom, me.geom)
-)` + warningsTail
+// overlapsTail runs gridmap_overlap_pairs over the arrays of the boundaries
+// near $1 (the edited code, the only one with an index), with the stored
+// tolerance, and keeps the overlaps that are not all slivers.
+const overlapsTail = `
+SELECT o.a_code, o.b_code, o.area_m2, o.x, o.y
+FROM near, audit_config t, gridmap_overlap_pairs(near.i, near.c, near.g, t.min_area_m2, t.min_width_m) o
+WHERE o.area_m2 > 0`
 
-// enclaveWarningsSQL reports overlaps with other enclaves. Nested enclaves
-// are legitimate (the smallest wins), so this is a warning to look, not an
-// error.
-const enclaveWarningsSQL = `WITH me AS (
-  SELECT code, geom FROM enclave WHERE code = $1 AND valid_to IS NULL
-), pieces AS (
-  SELECT 'overlap' AS kind, me.code AS code, o.code AS other,
-         (ST_Dump(ST_CollectionExtract(ST_Intersection(me.geom, o.geom), 3))).geom AS g
-  FROM me JOIN enclave o ON o.valid_to IS NULL AND o.code <> me.code AND o.geom && me.geom
-  WHERE ST_Relate(me.geom, o.geom, '2********')
-)` + warningsTail
+// districtOverlapsSQL: districts have no parent whose audit compares them.
+const districtOverlapsSQL = `WITH near AS (
+  SELECT array_agg(CASE WHEN d.code = $1 THEN 0 END ORDER BY d.code) AS i,
+         array_agg(d.code ORDER BY d.code) AS c, array_agg(d.geom ORDER BY d.code) AS g
+  FROM unit me JOIN unit d ON d.valid_to IS NULL AND d.level = 'district' AND d.geom && me.geom
+  WHERE me.code = $1 AND me.valid_to IS NULL
+)` + overlapsTail
 
+// enclaveOverlapsSQL: nested enclaves are legitimate (the smallest wins),
+// so an overlap is a warning to look, not an error.
+const enclaveOverlapsSQL = `WITH near AS (
+  SELECT array_agg(CASE WHEN o.code = $1 THEN 0 END ORDER BY o.code) AS i,
+         array_agg(o.code ORDER BY o.code) AS c, array_agg(o.geom ORDER BY o.code) AS g
+  FROM enclave me JOIN enclave o ON o.valid_to IS NULL AND o.geom && me.geom
+  WHERE me.code = $1 AND me.valid_to IS NULL
+)` + overlapsTail
+
+// unitWarnings runs after the new version of code is written: the audit's
+// findings about code, and for a district its overlaps with other districts.
 func unitWarnings(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportIssue, error) {
-	return warnings(ctx, tx, unitWarningsSQL, code)
-}
-
-func enclaveWarnings(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportIssue, error) {
-	return warnings(ctx, tx, enclaveWarningsSQL, code)
-}
-
-// warnings runs a warnings query and folds its pieces into one issue per
-// (kind, code, other), located at the largest piece.
-func warnings(ctx context.Context, tx pgx.Tx, sql, code string) ([]geo.ImportIssue, error) {
-	tol := geo.DefaultTolerance
-	rows, err := tx.Query(ctx, sql, code, tol.AreaM2, tol.WidthM)
+	out, err := auditWarnings(ctx, tx, code)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []geo.ImportIssue{}
-	for rows.Next() {
-		var kind, c, other string
-		var area, x, y float64
-		if err := rows.Scan(&kind, &c, &other, &area, &x, &y); err != nil {
-			return nil, err
-		}
-		if n := len(out); n > 0 && string(out[n-1].Kind) == kind && out[n-1].Code == c && out[n-1].Other == other {
-			out[n-1].AreaM2 += area
-			continue
-		}
-		out = append(out, geo.ImportIssue{Index: 0, Code: c, Severity: geo.SeverityWarning, Kind: geo.IssueKind(kind),
-			Location: &orb.Point{x, y}, Other: other, AreaM2: area})
+	if level, _ := geo.LevelOfCode(code); level != geo.District {
+		return out, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i].Message = warningMessage(code, out[i])
-	}
-	return out, nil
+	more, err := overlapWarnings(ctx, tx, districtOverlapsSQL, "district", code)
+	return append(out, more...), err
 }
 
-func warningMessage(edited string, is geo.ImportIssue) string {
-	switch {
-	case is.Kind == geo.IssueOverlap:
-		return fmt.Sprintf("%s overlaps %s by %.0f m²", is.Code, is.Other, is.AreaM2)
-	case is.Code == edited:
-		return fmt.Sprintf("%s sticks out of its parent %s by %.0f m²", is.Code, is.Other, is.AreaM2)
-	}
-	return fmt.Sprintf("child %s now lies %.0f m² outside %s", is.Code, is.AreaM2, is.Other)
+func enclaveWarnings(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportIssue, error) {
+	return overlapWarnings(ctx, tx, enclaveOverlapsSQL, "enclave", code)
+}
+
+// auditWarnings refreshes the audit the edit made dirty and words the
+// findings that involve code as warnings.
+func auditWarnings(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportIssue, error) {
+	rows, _ := tx.Query(ctx, auditDirtySQL)
+	out := []geo.ImportIssue{}
+	var f geo.Finding
+	var kind, level string
+	var x, y float64
+	_, err := pgx.ForEachRow(rows, []any{&kind, &f.ParentCode, &level, &f.Codes, &f.AreaM2, &x, &y}, func() error {
+		f.Kind, f.Level, f.Location = geo.FindingKind(kind), geo.Level(level), &orb.Point{x, y}
+		if !f.Involves(code) {
+			return nil
+		}
+		if is, ok := f.Issue(func(c string) bool { return c == code }); ok {
+			is.Index = 0
+			out = append(out, is)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// overlapWarnings runs one of the overlap queries for code.
+func overlapWarnings(ctx context.Context, tx pgx.Tx, sql, what, code string) ([]geo.ImportIssue, error) {
+	rows, _ := tx.Query(ctx, sql, code)
+	out := []geo.ImportIssue{}
+	var a, b string
+	var area, x, y float64
+	_, err := pgx.ForEachRow(rows, []any{&a, &b, &area, &x, &y}, func() error {
+		if a != code {
+			a, b = b, a
+		}
+		is := geo.OverlapIssue(what, a, b, area, 0, &orb.Point{x, y})
+		is.Index = 0
+		out = append(out, is)
+		return nil
+	})
+	return out, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -41,7 +42,7 @@ func moveEnclave(t *testing.T, db *postgres.DB, dx float64) int64 {
 // applying the changes it missed, without a rebuild; and a follower whose
 // database connections are killed under it carries on too.
 func TestFollowerResumes(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(ctx); err != nil {
@@ -102,7 +103,7 @@ func assertEnclaveAnswers(t *testing.T, db *postgres.DB, svc *geo.Service) {
 // back (its triggers disabled): the periodic check finds that the index
 // differs from the database, says so, and rebuilds.
 func TestDriftIsFoundAndRepaired(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	svc := geo.NewService(db, db)
@@ -184,7 +185,7 @@ func TestLeaderElection(t *testing.T) {
 // still waits for one of the same parent, and a whole-city refresh waits
 // for both.
 func TestAuditRefreshesDoNotQueue(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	hold, err := db.Pool.Begin(ctx)
 	if err != nil {

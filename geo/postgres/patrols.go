@@ -8,10 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/twpayne/go-geom"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-var _ geo.PatrolStore = (*DB)(nil)
+var _ casework.PatrolStore = (*DB)(nil)
 
 // insertPatrolSQL stores a track (its vertices carry their times as M,
 // seconds since the epoch) and the cells it visited, in one statement. A
@@ -40,27 +41,27 @@ SELECT count(*) FROM ins`
 // CreatePatrol stores a track and its visits. The same id with the same
 // content returns the stored patrol (Existing); with other content,
 // Different.
-func (db *DB) CreatePatrol(ctx context.Context, p geo.Patrol) (geo.CreateOutcome, geo.Patrol, error) {
+func (db *DB) CreatePatrol(ctx context.Context, p casework.Patrol) (casework.CreateOutcome, casework.Patrol, error) {
 	inserted, err := insertPatrol(ctx, db.Pool, p)
 	if err != nil {
-		return 0, p, fmt.Errorf("store patrol: %w", reportErr(err))
+		return 0, p, fmt.Errorf("store patrol: %w", translate(err))
 	}
 	if inserted {
-		return geo.Created, p, nil
+		return casework.Created, p, nil
 	}
 	stored, err := db.getPatrol(ctx, p.ID)
 	if err != nil {
 		return 0, p, err
 	}
 	if stored.Hash == p.Hash {
-		return geo.Existing, stored, nil
+		return casework.Existing, stored, nil
 	}
-	return geo.Different, stored, nil
+	return casework.Different, stored, nil
 }
 
 // InsertPatrolTx stores a patrol inside the caller's transaction (the demo
 // city); an id already taken is an error.
-func InsertPatrolTx(ctx context.Context, tx pgx.Tx, p geo.Patrol) error {
+func InsertPatrolTx(ctx context.Context, tx pgx.Tx, p casework.Patrol) error {
 	inserted, err := insertPatrol(ctx, tx, p)
 	if err == nil && !inserted {
 		err = fmt.Errorf("patrol id %s is taken", p.ID)
@@ -72,13 +73,13 @@ type queryRower interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-func insertPatrol(ctx context.Context, q queryRower, p geo.Patrol) (bool, error) {
+func insertPatrol(ctx context.Context, q queryRower, p casework.Patrol) (bool, error) {
 	n := len(p.Fixes)
 	xs, ys, ms := make([]float64, n), make([]float64, n), make([]float64, n)
 	for i, f := range p.WGS84Fixes() {
 		xs[i], ys[i], ms[i] = f.Point[0], f.Point[1], float64(f.At.UnixMicro())/1e6
 	}
-	geo.SortVisits(p.Visits)
+	casework.SortVisits(p.Visits)
 	days := make([]time.Time, len(p.Visits))
 	cells := make([]int64, len(p.Visits))
 	units := make([]string, len(p.Visits))
@@ -99,8 +100,8 @@ const patrolColumns = `id::text, body_sha256, worker, coalesce(grid_code, ''), c
 
 // getPatrol reads a stored patrol; its fixes come back from the track's
 // vertices (WGS-84: the stored form), the grid name from the unit table.
-func (db *DB) getPatrol(ctx context.Context, id string) (geo.Patrol, error) {
-	var p geo.Patrol
+func (db *DB) getPatrol(ctx context.Context, id string) (casework.Patrol, error) {
+	var p casework.Patrol
 	var hash []byte
 	var track geom.LineString
 	var in, out, untracked float64
@@ -108,18 +109,18 @@ func (db *DB) getPatrol(ctx context.Context, id string) (geo.Patrol, error) {
 		&p.ID, &hash, &p.Worker, &p.Grid, &p.CRS, &track, &p.Summary.Start, &p.Summary.End, &p.Summary.DistanceM,
 		&in, &out, &untracked, &p.Summary.GridCells, &p.Summary.VisitedCells, &p.ReceivedAt)
 	if err != nil {
-		return p, fmt.Errorf("read patrol %s: %w", id, reportErr(err))
+		return p, fmt.Errorf("read patrol %s: %w", id, translate(err))
 	}
 	copy(p.Hash[:], hash)
 	p.Summary.Inside = time.Duration(in * float64(time.Second))
 	p.Summary.Outside = time.Duration(out * float64(time.Second))
 	p.Summary.Untracked = time.Duration(untracked * float64(time.Second))
-	p.Summary.Coverage = geo.Share(p.Summary.VisitedCells, p.Summary.GridCells)
+	p.Summary.Coverage = casework.Share(p.Summary.VisitedCells, p.Summary.GridCells)
 	utc(&p.Summary.Start, &p.Summary.End, &p.ReceivedAt)
 	flat, stride := track.FlatCoords(), track.Stride()
 	for k := 0; k+stride <= len(flat); k += stride {
 		at := time.UnixMicro(int64(flat[k+stride-1]*1e6 + 0.5)).UTC()
-		p.Fixes = append(p.Fixes, geo.Fix{Point: [2]float64{flat[k], flat[k+1]}, At: at})
+		p.Fixes = append(p.Fixes, casework.Fix{Point: [2]float64{flat[k], flat[k+1]}, At: at})
 	}
 	p.CRS = geo.WGS84 // the stored vertices are WGS-84, whatever was sent
 	if p.Grid != "" {
@@ -146,8 +147,8 @@ GROUP BY grid_code`
 // PatrolDay reads what coverage of the grids under unit ("" for all) on a
 // China day needs, in one snapshot. Grids are those valid at the end of the
 // day (or now, for today).
-func (db *DB) PatrolDay(ctx context.Context, unit string, day time.Time) (geo.PatrolDay, error) {
-	d := geo.PatrolDay{Visited: map[uint64]bool{}, ByGrid: map[string]geo.GridCoverage{}}
+func (db *DB) PatrolDay(ctx context.Context, unit string, day time.Time) (casework.PatrolDay, error) {
+	d := casework.PatrolDay{Visited: map[uint64]bool{}, ByGrid: map[string]casework.GridCoverage{}}
 	y, m, dd := day.Date()
 	at := time.Date(y, m, dd, 0, 0, 0, 0, geo.ChinaTime).Add(24*time.Hour - time.Microsecond)
 	if now := time.Now(); at.After(now) {
@@ -175,7 +176,7 @@ func (db *DB) PatrolDay(ctx context.Context, unit string, day time.Time) (geo.Pa
 		if err != nil {
 			return err
 		}
-		var c geo.GridCoverage
+		var c casework.GridCoverage
 		_, err = pgx.ForEachRow(rows, []any{&c.Code, &c.Patrols, &c.InsideS, &c.OutsideS, &c.Workers}, func() error {
 			d.ByGrid[c.Code] = c
 			return nil
@@ -183,7 +184,7 @@ func (db *DB) PatrolDay(ctx context.Context, unit string, day time.Time) (geo.Pa
 		return err
 	})
 	if err != nil {
-		return d, fmt.Errorf("patrol day %s: %w", date, reportErr(err))
+		return d, fmt.Errorf("patrol day %s: %w", date, translate(err))
 	}
 	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -20,25 +21,25 @@ func TestPatrolStore(t *testing.T) {
 	// Walk from the grid's centre to each of its first vertices and back.
 	c := e.pointIn(t, "unit", grid)
 	start := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Second)
-	in := geo.PatrolInput{ID: uuid.NewString(), Worker: "巡查员", Grid: grid, CRS: geo.WGS84}
+	in := casework.PatrolInput{ID: uuid.NewString(), Worker: "巡查员", Grid: grid, CRS: geo.WGS84}
 	at := start
 	for _, v := range u.Geom[0][0] {
 		for _, p := range []orb.Point{c, {c[0] + 0.8*(v[0]-c[0]), c[1] + 0.8*(v[1]-c[1])}} {
-			in.Fixes = append(in.Fixes, geo.Fix{Point: p, At: at})
+			in.Fixes = append(in.Fixes, casework.Fix{Point: p, At: at})
 			at = at.Add(30 * time.Second)
 		}
 	}
 	if err := in.Validate(time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	summary, visits := geo.SummariseTrack(in.WGS84Fixes(), u.Geom)
+	summary, visits := casework.SummariseTrack(in.WGS84Fixes(), u.Geom)
 	for i := range visits {
 		visits[i].Unit = grid
 	}
-	p := geo.Patrol{PatrolInput: in, ReceivedAt: time.Now().UTC().Truncate(time.Microsecond), Summary: summary,
+	p := casework.Patrol{PatrolInput: in, ReceivedAt: time.Now().UTC().Truncate(time.Microsecond), Summary: summary,
 		Visits: visits, Hash: in.Fingerprint()}
 	t.Run("stored once", func(t *testing.T) {
-		for i, want := range []geo.CreateOutcome{geo.Created, geo.Existing} {
+		for i, want := range []casework.CreateOutcome{casework.Created, casework.Existing} {
 			got, stored, err := e.db.CreatePatrol(e.ctx, p)
 			if err != nil || got != want {
 				t.Fatalf("post %d: outcome %d, %v", i+1, got, err)
@@ -49,7 +50,7 @@ func TestPatrolStore(t *testing.T) {
 		}
 		other := p
 		other.Hash[0] ^= 1
-		if got, _, err := e.db.CreatePatrol(e.ctx, other); err != nil || got != geo.Different {
+		if got, _, err := e.db.CreatePatrol(e.ctx, other); err != nil || got != casework.Different {
 			t.Errorf("other content under the same id: %d, %v", got, err)
 		}
 	})
@@ -58,7 +59,7 @@ func TestPatrolStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cov := d.Coverage(func(u *geo.Unit) map[uint64]bool { return geo.GridCells(u.Geom) })
+		cov := d.Coverage(func(u *geo.Unit) map[uint64]bool { return casework.GridCells(u.Geom) })
 		var found bool
 		for _, g := range cov {
 			if g.Code == grid {

@@ -6,18 +6,17 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/twpayne/go-geom"
-
-	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // CopyReports bulk-loads reports that already have a history (the demo
 // city, benchmarks) inside the caller's transaction tx: the rows as they
 // stand, every history entry, and one statistics delta per report and key.
 // Unlike CreateReports it is not idempotent: ids must be new.
-func CopyReports(ctx context.Context, tx pgx.Tx, rs []geo.Report) error {
+func CopyReports(ctx context.Context, tx pgx.Tx, rs []casework.Report) error {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -25,7 +24,7 @@ func CopyReports(ctx context.Context, tx pgx.Tx, rs []geo.Report) error {
 		return reportRow(&rs[i]), nil
 	}))
 	if err != nil {
-		return fmt.Errorf("copy reports: %w", reportErr(err))
+		return fmt.Errorf("copy reports: %w", translate(err))
 	}
 	var events [][]any
 	for i := range rs {
@@ -35,10 +34,10 @@ func CopyReports(ctx context.Context, tx pgx.Tx, rs []geo.Report) error {
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"report_event"}, copyEventColumns, pgx.CopyFromRows(events)); err != nil {
-		return fmt.Errorf("copy report history: %w", reportErr(err))
+		return fmt.Errorf("copy report history: %w", translate(err))
 	}
 	if err := insertDeltas(ctx, tx, sumDeltas(rs)); err != nil {
-		return fmt.Errorf("report statistics: %w", reportErr(err))
+		return fmt.Errorf("report statistics: %w", translate(err))
 	}
 	return nil
 }
@@ -48,7 +47,7 @@ var copyReportColumns = []string{"id", "body_sha256", "kind", "category", "sever
 	"res_status", "flags", "unit_code", "index_version", "state", "level", "assigned_code", "assignee", "due_at",
 	"level_due_at", "escalations", "closed_at", "closed_on_time", "updated_at", "events"}
 
-func reportRow(r *geo.Report) []any {
+func reportRow(r *casework.Report) []any {
 	pt := geom.NewPointFlat(geom.XY, []float64{r.WGS84[0], r.WGS84[1]}).SetSRID(4326)
 	return []any{pgUUID(r.ID), r.Hash[:], string(r.Kind), r.Category, int16(r.Severity), r.Description, pt,
 		[]float64{r.Point[0], r.Point[1]}, string(r.CRS), r.AccuracyM, r.ObservedAt, r.ReceivedAt, r.Reporter,
@@ -60,7 +59,7 @@ func reportRow(r *geo.Report) []any {
 var copyEventColumns = []string{"report_id", "seq", "client_id", "action", "from_state", "to_state", "level",
 	"assigned_code", "assignee", "actor", "at", "note", "detail"}
 
-func eventRow(uid pgtype.UUID, t geo.Transition) []any {
+func eventRow(uid pgtype.UUID, t casework.Transition) []any {
 	var client pgtype.UUID
 	if t.ClientID != "" {
 		client = pgUUID(t.ClientID)
@@ -87,14 +86,14 @@ func orEmptyStrings(s []string) []string {
 
 // sumDeltas adds up the statistics of the reports as they stand, one delta
 // per key, sorted so that folding touches rows in a stable order.
-func sumDeltas(rs []geo.Report) []geo.StatDelta {
+func sumDeltas(rs []casework.Report) []casework.StatDelta {
 	type key struct {
 		day             time.Time
 		unit, cat, stat string
 	}
-	sums := map[key]*geo.StatDelta{}
+	sums := map[key]*casework.StatDelta{}
 	for i := range rs {
-		for _, d := range geo.StatDeltas(nil, &rs[i]) {
+		for _, d := range casework.StatDeltas(nil, &rs[i]) {
 			k := key{d.Day, d.Unit, d.Category, string(d.State)}
 			if s, ok := sums[k]; ok {
 				s.N += d.N
@@ -105,7 +104,7 @@ func sumDeltas(rs []geo.Report) []geo.StatDelta {
 			}
 		}
 	}
-	out := make([]geo.StatDelta, 0, len(sums))
+	out := make([]casework.StatDelta, 0, len(sums))
 	for _, d := range sums {
 		out = append(out, *d)
 	}

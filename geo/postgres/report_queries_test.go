@@ -7,6 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -20,28 +21,28 @@ func TestListReports(t *testing.T) {
 	p := e.pointIn(t, "unit", grid)
 	var ids []string
 	for i := 0; i < 5; i++ {
-		r := e.report(t, p, func(in *geo.ReportInput) {
+		r := e.report(t, p, func(in *casework.ReportInput) {
 			in.Reporter = "列表测试"
 			in.ObservedAt = in.ObservedAt.Add(-time.Duration(i) * time.Minute)
 			in.Category = []string{"E0506", "C0111"}[i%2]
 		})
 		ids = append(ids, r.ID)
-		if _, err := e.db.CreateReports(e.ctx, []geo.Report{r}); err != nil {
+		if _, err := e.db.CreateReports(e.ctx, []casework.Report{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	box := orb.Bound{Min: orb.Point{p[0] - 1e-4, p[1] - 1e-4}, Max: orb.Point{p[0] + 1e-4, p[1] + 1e-4}}
 	cases := []struct {
 		name string
-		f    geo.ReportFilter
+		f    casework.ReportFilter
 		want int
 	}{
-		{"a worker's own list", geo.ReportFilter{Reporter: "列表测试"}, 5},
-		{"by street and class", geo.ReportFilter{Unit: "120104008", Reporter: "列表测试", Categories: []string{"C01"}}, 2},
-		{"by state and severity", geo.ReportFilter{Reporter: "列表测试", States: []geo.State{geo.StateReported}, Severities: []int{2}}, 5},
-		{"by bbox", geo.ReportFilter{BBox: &box, Reporter: "列表测试"}, 5},
-		{"by another district", geo.ReportFilter{Unit: demo.DongliCode, Reporter: "列表测试"}, 0},
-		{"by time", geo.ReportFilter{Reporter: "列表测试", From: time.Now().Add(-time.Hour - 90*time.Second)}, 2},
+		{"a worker's own list", casework.ReportFilter{Reporter: "列表测试"}, 5},
+		{"by street and class", casework.ReportFilter{Unit: "120104008", Reporter: "列表测试", Categories: []string{"C01"}}, 2},
+		{"by state and severity", casework.ReportFilter{Reporter: "列表测试", States: []casework.State{casework.StateReported}, Severities: []int{2}}, 5},
+		{"by bbox", casework.ReportFilter{BBox: &box, Reporter: "列表测试"}, 5},
+		{"by another district", casework.ReportFilter{Unit: demo.DongliCode, Reporter: "列表测试"}, 0},
+		{"by time", casework.ReportFilter{Reporter: "列表测试", From: time.Now().Add(-time.Hour - 90*time.Second)}, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -70,7 +71,7 @@ func TestListReports(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := e.db.ListReports(e.ctx, geo.ReportFilter{After: "garbage", Limit: 1}); geo.ErrorCodeOf(err) != geo.EINVALID {
+	if _, _, err := e.db.ListReports(e.ctx, casework.ReportFilter{After: "garbage", Limit: 1}); geo.ErrorCodeOf(err) != geo.EINVALID {
 		t.Errorf("a forged cursor: %v", err)
 	}
 }
@@ -79,7 +80,7 @@ func TestStatsExact(t *testing.T) {
 	e := newReportEnv(t)
 	from, to := geo.ChinaDay(time.Now()).AddDate(0, 0, -10), geo.ChinaDay(time.Now()).AddDate(0, 0, 1)
 	total := func(unit string) int64 {
-		st, err := e.db.Stats(e.ctx, geo.StatsQuery{Unit: unit, From: from, To: to})
+		st, err := e.db.Stats(e.ctx, casework.StatsQuery{Unit: unit, From: from, To: to})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func TestStatsExact(t *testing.T) {
 				t.Errorf("folded: %d; want %d", got, want)
 			}
 			r := e.report(t, e.pointIn(t, "unit", demo.BaihechuntianCode))
-			if _, err := e.db.CreateReports(e.ctx, []geo.Report{r}); err != nil {
+			if _, err := e.db.CreateReports(e.ctx, []casework.Report{r}); err != nil {
 				t.Fatal(err)
 			}
 			want = int64(e.count(t, `SELECT count(*) FROM report WHERE starts_with(unit_code, $1)`, unit))

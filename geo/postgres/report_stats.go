@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -36,7 +37,7 @@ LIMIT $16`
 
 // ListReports returns one page of reports (without history), the most
 // recently observed first, and the cursor of the next page.
-func (db *DB) ListReports(ctx context.Context, f geo.ReportFilter) ([]geo.Report, string, error) {
+func (db *DB) ListReports(ctx context.Context, f casework.ReportFilter) ([]casework.Report, string, error) {
 	var afterAt *time.Time
 	var afterID pgtype.UUID
 	if f.After != "" {
@@ -59,11 +60,11 @@ func (db *DB) ListReports(ctx context.Context, f geo.ReportFilter) ([]geo.Report
 		nullString(f.Flag), nullTime(f.From), nullTime(f.To), box[0], box[1], box[2], box[3],
 		nullString(f.Reporter), afterAt, afterID, f.Limit+1)
 	if err != nil {
-		return nil, "", fmt.Errorf("list reports: %w", reportErr(err))
+		return nil, "", fmt.Errorf("list reports: %w", translate(err))
 	}
 	reports, err := pgx.CollectRows(rows, scanReport)
 	if err != nil {
-		return nil, "", fmt.Errorf("list reports: %w", reportErr(err))
+		return nil, "", fmt.Errorf("list reports: %w", translate(err))
 	}
 	if len(reports) <= f.Limit {
 		return reports, "", nil
@@ -150,8 +151,8 @@ const unitNamesSQL = `SELECT DISTINCT ON (code) code, name FROM unit WHERE code 
 
 // Stats counts reports by unit, state and category from the statistics
 // rollup, exactly: the unfolded deltas are added in the same snapshot.
-func (db *DB) Stats(ctx context.Context, q geo.StatsQuery) (geo.Stats, error) {
-	st := geo.Stats{Query: q, GroupLevel: q.GroupLevel(), OverdueOpen: map[string]int64{}, Names: map[string]string{}}
+func (db *DB) Stats(ctx context.Context, q casework.StatsQuery) (casework.Stats, error) {
+	st := casework.Stats{Query: q, GroupLevel: q.GroupLevel(), OverdueOpen: map[string]int64{}, Names: map[string]string{}}
 	level := int16(st.GroupLevel.Rank())
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	err := pgx.BeginTxFunc(ctx, db.Pool, opts, func(tx pgx.Tx) error {
@@ -169,8 +170,8 @@ func (db *DB) Stats(ctx context.Context, q geo.StatsQuery) (geo.Stats, error) {
 		if err != nil {
 			return err
 		}
-		st.Cells, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (geo.StatsCell, error) {
-			var c geo.StatsCell
+		st.Cells, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (casework.StatsCell, error) {
+			var c casework.StatsCell
 			err := row.Scan(&c.Unit, &c.State, &c.Category, &c.Count, &c.OnTime)
 			return c, err
 		})
@@ -202,7 +203,7 @@ func (db *DB) Stats(ctx context.Context, q geo.StatsQuery) (geo.Stats, error) {
 		return err
 	})
 	if err != nil {
-		return st, fmt.Errorf("report stats: %w", reportErr(err))
+		return st, fmt.Errorf("report stats: %w", translate(err))
 	}
 	return st, nil
 }
@@ -215,7 +216,7 @@ func (db *DB) FoldReportStats(ctx context.Context) (int, error) {
 	for {
 		var n int
 		if err := db.Pool.QueryRow(ctx, `SELECT gridmap_fold_report_stats(20000)`).Scan(&n); err != nil {
-			return total, fmt.Errorf("fold report stats: %w", reportErr(err))
+			return total, fmt.Errorf("fold report stats: %w", translate(err))
 		}
 		total += n
 		if n < 20000 {

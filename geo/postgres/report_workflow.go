@@ -8,11 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // The workflow writes: each locks the report row, lets the domain decide
-// (geo.Report.Apply, Reattribute, Policy.Escalate), and writes the new row,
+// (casework.Report.Apply, Reattribute, Policy.Escalate), and writes the new row,
 // its history entry and its statistics delta in the same transaction.
 
 const lockReportSQL = `SELECT ` + reportColumns + ` FROM report WHERE id = $1 FOR UPDATE`
@@ -37,13 +38,13 @@ SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], 
 // Transition applies a person's request under the row lock. A request
 // carrying a client id already recorded for this report is a retry: the
 // report is returned as it is now, with replayed true.
-func (db *DB) Transition(ctx context.Context, id string, q geo.TransitionRequest, p geo.Policy) (geo.Report, bool, error) {
+func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRequest, p casework.Policy) (casework.Report, bool, error) {
 	if err := q.Validate(); err != nil {
-		return geo.Report{}, false, err
+		return casework.Report{}, false, err
 	}
-	var out geo.Report
+	var out casework.Report
 	replayed := false
-	err := db.withReport(ctx, id, func(tx pgx.Tx, r *geo.Report) error {
+	err := db.withReport(ctx, id, func(tx pgx.Tx, r *casework.Report) error {
 		if q.ClientID != "" {
 			var seen bool
 			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM report_event WHERE report_id = $1 AND client_id = $2)`,
@@ -65,9 +66,9 @@ func (db *DB) Transition(ctx context.Context, id string, q geo.TransitionRequest
 
 // Reresolve re-runs resolve on the report's point under the row lock and
 // records the previous answer in the history.
-func (db *DB) Reresolve(ctx context.Context, id, actor, note string, resolve func(geo.Report) (geo.Resolution, error)) (geo.Report, error) {
-	var out geo.Report
-	err := db.withReport(ctx, id, func(tx pgx.Tx, r *geo.Report) error {
+func (db *DB) Reresolve(ctx context.Context, id, actor, note string, resolve func(casework.Report) (geo.Resolution, error)) (casework.Report, error) {
+	var out casework.Report
+	err := db.withReport(ctx, id, func(tx pgx.Tx, r *casework.Report) error {
 		res, err := resolve(*r)
 		if err != nil {
 			return err
@@ -84,7 +85,7 @@ func (db *DB) Reresolve(ctx context.Context, id, actor, note string, resolve fun
 
 // withReport locks report id in a transaction, runs fn on it, and reads the
 // report back with its history into out once fn succeeded.
-func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *geo.Report) error, out *geo.Report) error {
+func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *casework.Report) error, out *casework.Report) error {
 	uid := pgUUID(id)
 	if !uid.Valid {
 		return geo.Invalid("id", "%q is not a UUID", id)
@@ -104,7 +105,7 @@ func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *geo.Re
 		if err := fn(tx, &r); err != nil {
 			return err
 		}
-		reports := []geo.Report{r}
+		reports := []casework.Report{r}
 		if err := attachHistory(ctx, tx, reports, []pgtype.UUID{uid}); err != nil {
 			return err
 		}
@@ -112,14 +113,14 @@ func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *geo.Re
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("report %s: %w", id, reportErr(err))
+		return fmt.Errorf("report %s: %w", id, translate(err))
 	}
 	return nil
 }
 
 // writeStep writes the report after a step, the step, and the statistics
 // change from before to after.
-func writeStep(ctx context.Context, tx pgx.Tx, before, after *geo.Report, t geo.Transition) error {
+func writeStep(ctx context.Context, tx pgx.Tx, before, after *casework.Report, t casework.Transition) error {
 	uid := pgUUID(after.ID)
 	if _, err := tx.Exec(ctx, updateReportSQL, uid, after.Resolution, string(after.Resolution.Status),
 		after.Flags, after.UnitCode, after.Resolution.IndexVersion, string(after.State), string(after.Level),
@@ -130,10 +131,10 @@ func writeStep(ctx context.Context, tx pgx.Tx, before, after *geo.Report, t geo.
 	if err := insertEvent(ctx, tx, uid, t); err != nil {
 		return err
 	}
-	return insertDeltas(ctx, tx, geo.StatDeltas(before, after))
+	return insertDeltas(ctx, tx, casework.StatDeltas(before, after))
 }
 
-func insertEvent(ctx context.Context, tx pgx.Tx, uid pgtype.UUID, t geo.Transition) error {
+func insertEvent(ctx context.Context, tx pgx.Tx, uid pgtype.UUID, t casework.Transition) error {
 	var client pgtype.UUID
 	if t.ClientID != "" {
 		client = pgUUID(t.ClientID)
@@ -147,7 +148,7 @@ func insertEvent(ctx context.Context, tx pgx.Tx, uid pgtype.UUID, t geo.Transiti
 	return err
 }
 
-func insertDeltas(ctx context.Context, tx pgx.Tx, ds []geo.StatDelta) error {
+func insertDeltas(ctx context.Context, tx pgx.Tx, ds []casework.StatDelta) error {
 	if len(ds) == 0 {
 		return nil
 	}
@@ -185,10 +186,10 @@ const EscalationActor = "gridmap:escalate"
 
 // Escalate raises, in one transaction, up to limit open cases that are due
 // at now, and returns how many it raised.
-func (db *DB) Escalate(ctx context.Context, p geo.Policy, now time.Time, limit int) (int, error) {
+func (db *DB) Escalate(ctx context.Context, p casework.Policy, now time.Time, limit int) (int, error) {
 	var sevs []int16
 	var levels []string
-	for sev := geo.MinSeverity; sev <= geo.MaxSeverity; sev++ {
+	for sev := casework.MinSeverity; sev <= casework.MaxSeverity; sev++ {
 		for _, l := range geo.Levels {
 			if p.Floors[sev] != "" && l.Rank() > p.Floors[sev].Rank() {
 				sevs, levels = append(sevs, int16(sev)), append(levels, string(l))
@@ -220,7 +221,7 @@ func (db *DB) Escalate(ctx context.Context, p geo.Policy, now time.Time, limit i
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("escalate: %w", reportErr(err))
+		return 0, fmt.Errorf("escalate: %w", translate(err))
 	}
 	return raised, nil
 }

@@ -2,23 +2,20 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-var _ geo.ReportStore = (*DB)(nil)
+var _ casework.ReportStore = (*DB)(nil)
 
 // insertReportsSQL stores a batch of new reports with their first history
 // entry and statistics delta in one statement, hence one transaction. A
@@ -60,8 +57,8 @@ SELECT id::text FROM ins`
 // stored is not written again: it is Existing when the stored content is the
 // same (a retry) and Different otherwise. Two reports of rs with one id are
 // treated the same way against the first of them.
-func (db *DB) CreateReports(ctx context.Context, rs []geo.Report) ([]geo.CreateResult, error) {
-	out := make([]geo.CreateResult, len(rs))
+func (db *DB) CreateReports(ctx context.Context, rs []casework.Report) ([]casework.CreateResult, error) {
+	out := make([]casework.CreateResult, len(rs))
 	first := map[string]int{}
 	var batch []int // indexes of rs to insert, one per id
 	for i := range rs {
@@ -77,11 +74,11 @@ func (db *DB) CreateReports(ctx context.Context, rs []geo.Report) ([]geo.CreateR
 	if len(batch) > 0 {
 		rows, err := db.Pool.Query(ctx, insertReportsSQL, reportArgs(rs, batch)...)
 		if err != nil {
-			return nil, fmt.Errorf("store reports: %w", reportErr(err))
+			return nil, fmt.Errorf("store reports: %w", translate(err))
 		}
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
-			return nil, fmt.Errorf("store reports: %w", reportErr(err))
+			return nil, fmt.Errorf("store reports: %w", translate(err))
 		}
 		for _, id := range ids {
 			created[id] = true
@@ -93,7 +90,7 @@ func (db *DB) CreateReports(ctx context.Context, rs []geo.Report) ([]geo.CreateR
 			taken = append(taken, rs[i].ID)
 		}
 	}
-	stored := map[string]geo.Report{}
+	stored := map[string]casework.Report{}
 	if len(taken) > 0 {
 		got, err := db.reportsByID(ctx, taken)
 		if err != nil {
@@ -107,29 +104,29 @@ func (db *DB) CreateReports(ctx context.Context, rs []geo.Report) ([]geo.CreateR
 		f := first[rs[i].ID]
 		switch {
 		case f == i && created[rs[i].ID]:
-			out[i] = geo.CreateResult{Outcome: geo.Created, Report: rs[i]}
+			out[i] = casework.CreateResult{Outcome: casework.Created, Report: rs[i]}
 		case created[rs[i].ID]: // a duplicate within rs of a report stored now
-			out[i] = geo.CreateResult{Outcome: sameOrDifferent(rs[f].Hash, rs[i].Hash), Report: rs[f]}
+			out[i] = casework.CreateResult{Outcome: sameOrDifferent(rs[f].Hash, rs[i].Hash), Report: rs[f]}
 		default:
 			s, ok := stored[rs[i].ID]
 			if !ok { // inserted and deleted meanwhile: reports are never deleted
 				return nil, fmt.Errorf("report %s neither stored nor found", rs[i].ID)
 			}
-			out[i] = geo.CreateResult{Outcome: sameOrDifferent(s.Hash, rs[i].Hash), Report: s}
+			out[i] = casework.CreateResult{Outcome: sameOrDifferent(s.Hash, rs[i].Hash), Report: s}
 		}
 	}
 	return out, nil
 }
 
-func sameOrDifferent(stored, sent [32]byte) geo.CreateOutcome {
+func sameOrDifferent(stored, sent [32]byte) casework.CreateOutcome {
 	if stored == sent {
-		return geo.Existing
+		return casework.Existing
 	}
-	return geo.Different
+	return casework.Different
 }
 
 // reportArgs lays out the reports at idx as the column arrays of insertReportsSQL.
-func reportArgs(rs []geo.Report, idx []int) []any {
+func reportArgs(rs []casework.Report, idx []int) []any {
 	n := len(idx)
 	var (
 		ids                                 = make([]pgtype.UUID, n)
@@ -164,9 +161,9 @@ func reportArgs(rs []geo.Report, idx []int) []any {
 		dues, levelDues, closed, notes, details, days}
 }
 
-func orEmpty(as []geo.Attachment) []geo.Attachment {
+func orEmpty(as []casework.Attachment) []casework.Attachment {
 	if as == nil {
-		return []geo.Attachment{}
+		return []casework.Attachment{}
 	}
 	return as
 }
@@ -176,8 +173,8 @@ const reportColumns = `id::text, body_sha256, kind, category, severity, descript
   observed_at, reporter, attachments, ST_X(geom), ST_Y(geom), received_at, resolution, unit_code, flags, state,
   level, assigned_code, assignee, due_at, level_due_at, escalations, closed_at, closed_on_time, updated_at, events`
 
-func scanReport(row pgx.CollectableRow) (geo.Report, error) {
-	var r geo.Report
+func scanReport(row pgx.CollectableRow) (casework.Report, error) {
+	var r casework.Report
 	var hash []byte
 	var point []float64
 	err := row.Scan(&r.ID, &hash, &r.Kind, &r.Category, &r.Severity, &r.Description, &point, &r.CRS,
@@ -202,9 +199,9 @@ func scanReport(row pgx.CollectableRow) (geo.Report, error) {
 const eventColumns = `report_id::text, seq, coalesce(client_id::text, ''), action, coalesce(from_state, ''), to_state,
   level, assigned_code, assignee, actor, at, note, detail`
 
-func scanEvent(row pgx.CollectableRow) (string, geo.Transition, error) {
+func scanEvent(row pgx.CollectableRow) (string, casework.Transition, error) {
 	var id string
-	var t geo.Transition
+	var t casework.Transition
 	err := row.Scan(&id, &t.Seq, &t.ClientID, &t.Action, &t.From, &t.To, &t.Level, &t.Code, &t.Assignee,
 		&t.Actor, &t.At, &t.Note, &t.Detail)
 	t.At = t.At.UTC()
@@ -215,12 +212,12 @@ func scanEvent(row pgx.CollectableRow) (string, geo.Transition, error) {
 }
 
 // reportsByID reads reports with their histories.
-func (db *DB) reportsByID(ctx context.Context, ids []string) ([]geo.Report, error) {
+func (db *DB) reportsByID(ctx context.Context, ids []string) ([]casework.Report, error) {
 	uids := make([]pgtype.UUID, len(ids))
 	for i, id := range ids {
 		uids[i] = pgUUID(id)
 	}
-	var reports []geo.Report
+	var reports []casework.Report
 	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+reportColumns+` FROM report WHERE id = ANY($1)`, uids)
 		if err != nil {
@@ -232,13 +229,13 @@ func (db *DB) reportsByID(ctx context.Context, ids []string) ([]geo.Report, erro
 		return attachHistory(ctx, tx, reports, uids)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read reports: %w", reportErr(err))
+		return nil, fmt.Errorf("read reports: %w", translate(err))
 	}
 	return reports, nil
 }
 
 // attachHistory reads the history of the reports into them.
-func attachHistory(ctx context.Context, q pgx.Tx, reports []geo.Report, uids []pgtype.UUID) error {
+func attachHistory(ctx context.Context, q pgx.Tx, reports []casework.Report, uids []pgtype.UUID) error {
 	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM report_event WHERE report_id = ANY($1) ORDER BY report_id, seq`, uids)
 	if err != nil {
 		return err
@@ -262,16 +259,16 @@ func attachHistory(ctx context.Context, q pgx.Tx, reports []geo.Report, uids []p
 }
 
 // GetReport returns one report with its whole history.
-func (db *DB) GetReport(ctx context.Context, id string) (geo.Report, error) {
+func (db *DB) GetReport(ctx context.Context, id string) (casework.Report, error) {
 	if _, err := uuid.Parse(id); err != nil {
-		return geo.Report{}, geo.Invalid("id", "%q is not a UUID", id)
+		return casework.Report{}, geo.Invalid("id", "%q is not a UUID", id)
 	}
 	got, err := db.reportsByID(ctx, []string{id})
 	if err != nil {
-		return geo.Report{}, err
+		return casework.Report{}, err
 	}
 	if len(got) == 0 {
-		return geo.Report{}, geo.Errorf(geo.ENOTFOUND, "id", "no report has id %s", id)
+		return casework.Report{}, geo.Errorf(geo.ENOTFOUND, "id", "no report has id %s", id)
 	}
 	return got[0], nil
 }
@@ -293,34 +290,4 @@ func utcPtr(ts ...*time.Time) {
 			*t = t.UTC()
 		}
 	}
-}
-
-// reportErr classifies a failure of a report write or read. Besides what
-// translate knows, a connection lost mid-statement or a server shutting down
-// (57P01-57P03, class 08) means "unavailable, retry": reports are idempotent,
-// so a retry after a commit whose answer was lost returns the stored report.
-func reportErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ge *geo.Error
-	if errors.As(err, &ge) {
-		return err
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		if strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") || pgErr.Code == "53300" ||
-			pgErr.Code == "40001" || pgErr.Code == "40P01" {
-			return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database unavailable; retry", Err: err}
-		}
-		return translate(err)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || pgconn.Timeout(err) || strings.Contains(err.Error(), "conn closed") {
-		if !errors.Is(err, context.Canceled) {
-			return &geo.Error{Code: geo.EUNAVAILABLE, Message: "database connection lost; retry", Err: err}
-		}
-	}
-	return translate(err)
 }

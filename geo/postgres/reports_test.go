@@ -9,10 +9,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // reportEnv is a demo city with its resolver, for report tests.
@@ -24,7 +25,7 @@ type reportEnv struct {
 
 func newReportEnv(t *testing.T) *reportEnv {
 	t.Helper()
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(context.Background()); err != nil {
 		t.Fatal(err)
@@ -45,10 +46,10 @@ func (e *reportEnv) pointIn(t *testing.T, table, code string) orb.Point {
 }
 
 // report builds a validated, resolved report at p observed an hour ago.
-func (e *reportEnv) report(t *testing.T, p orb.Point, mutate ...func(*geo.ReportInput)) geo.Report {
+func (e *reportEnv) report(t *testing.T, p orb.Point, mutate ...func(*casework.ReportInput)) casework.Report {
 	t.Helper()
 	now := time.Now()
-	in := geo.ReportInput{ID: uuid.NewString(), Kind: geo.KindHazard, Category: "E0506", Severity: 2,
+	in := casework.ReportInput{ID: uuid.NewString(), Kind: casework.KindHazard, Category: "E0506", Severity: 2,
 		Description: "消防通道被堵", Point: p, ObservedAt: now.Add(-time.Hour), Reporter: "测试员"}
 	for _, m := range mutate {
 		m(&in)
@@ -60,7 +61,7 @@ func (e *reportEnv) report(t *testing.T, p orb.Point, mutate ...func(*geo.Report
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := geo.NewReport(in, res, geo.DefaultPolicy(), now)
+	r, err := casework.NewReport(in, res, casework.DefaultPolicy(), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,13 +83,13 @@ func TestCreateReportsIdempotent(t *testing.T) {
 	r := e.report(t, p)
 	t.Run("100 concurrent posts of one report make one row", func(t *testing.T) {
 		var wg sync.WaitGroup
-		outcomes := make([]geo.CreateOutcome, 100)
+		outcomes := make([]casework.CreateOutcome, 100)
 		errs := make([]error, 100)
 		for i := range outcomes {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := e.db.CreateReports(e.ctx, []geo.Report{r})
+				res, err := e.db.CreateReports(e.ctx, []casework.Report{r})
 				errs[i] = err
 				if err == nil {
 					outcomes[i] = res[0].Outcome
@@ -101,9 +102,9 @@ func TestCreateReportsIdempotent(t *testing.T) {
 			if errs[i] != nil {
 				t.Fatal(errs[i])
 			}
-			if o == geo.Created {
+			if o == casework.Created {
 				created++
-			} else if o != geo.Existing {
+			} else if o != casework.Existing {
 				t.Errorf("post %d: outcome %d", i, o)
 			}
 		}
@@ -123,8 +124,8 @@ func TestCreateReportsIdempotent(t *testing.T) {
 		other := r
 		other.Description = "另一件事"
 		other.Hash[0] ^= 1
-		res, err := e.db.CreateReports(e.ctx, []geo.Report{other})
-		if err != nil || res[0].Outcome != geo.Different || res[0].Report.Description != r.Description {
+		res, err := e.db.CreateReports(e.ctx, []casework.Report{other})
+		if err != nil || res[0].Outcome != casework.Different || res[0].Report.Description != r.Description {
 			t.Fatalf("%v %+v", err, res)
 		}
 	})
@@ -132,11 +133,11 @@ func TestCreateReportsIdempotent(t *testing.T) {
 		a, b := e.report(t, p), e.report(t, p)
 		a2 := a
 		a2.Hash[0] ^= 1
-		res, err := e.db.CreateReports(e.ctx, []geo.Report{a, b, a, a2, r})
+		res, err := e.db.CreateReports(e.ctx, []casework.Report{a, b, a, a2, r})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []geo.CreateOutcome{geo.Created, geo.Created, geo.Existing, geo.Different, geo.Existing}
+		want := []casework.CreateOutcome{casework.Created, casework.Created, casework.Existing, casework.Different, casework.Existing}
 		for i, w := range want {
 			if res[i].Outcome != w {
 				t.Errorf("slot %d: outcome %d, want %d", i, res[i].Outcome, w)
@@ -169,7 +170,7 @@ func TestDemoReportsLand(t *testing.T) {
 		}
 	})
 	t.Run("every state, and histories that replay", func(t *testing.T) {
-		if n := e.count(t, `SELECT count(DISTINCT state) FROM report`); n != len(geo.States) {
+		if n := e.count(t, `SELECT count(DISTINCT state) FROM report`); n != len(casework.States) {
 			t.Errorf("%d states", n)
 		}
 		if n := e.count(t, `SELECT count(*) FROM report r WHERE events <> (SELECT count(*) FROM report_event WHERE report_id = r.id)
@@ -195,42 +196,42 @@ func TestDemoReportsLand(t *testing.T) {
 func TestWorkflowStored(t *testing.T) {
 	e := newReportEnv(t)
 	r := e.report(t, e.pointIn(t, "unit", "120104002001001"))
-	if _, err := e.db.CreateReports(e.ctx, []geo.Report{r}); err != nil {
+	if _, err := e.db.CreateReports(e.ctx, []casework.Report{r}); err != nil {
 		t.Fatal(err)
 	}
-	p := geo.DefaultPolicy()
-	step := func(a geo.Action, client string) (geo.Report, bool, error) {
-		return e.db.Transition(e.ctx, r.ID, geo.TransitionRequest{Action: a, Actor: "指挥中心", Note: "理由", ClientID: client}, p)
+	p := casework.DefaultPolicy()
+	step := func(a casework.Action, client string) (casework.Report, bool, error) {
+		return e.db.Transition(e.ctx, r.ID, casework.TransitionRequest{Action: a, Actor: "指挥中心", Note: "理由", ClientID: client}, p)
 	}
 	client := uuid.NewString()
-	got, replayed, err := step(geo.ActionAccept, client)
-	if err != nil || replayed || got.State != geo.StateAccepted || len(got.History) != 2 {
+	got, replayed, err := step(casework.ActionAccept, client)
+	if err != nil || replayed || got.State != casework.StateAccepted || len(got.History) != 2 {
 		t.Fatalf("accept: %v %v %+v", err, replayed, got.History)
 	}
 	t.Run("a retried step is recognised", func(t *testing.T) {
-		got, replayed, err := step(geo.ActionAccept, client)
+		got, replayed, err := step(casework.ActionAccept, client)
 		if err != nil || !replayed || got.Events != 2 {
 			t.Errorf("retry: %v, replayed %v, events %d", err, replayed, got.Events)
 		}
 	})
 	t.Run("an illegal step names the state", func(t *testing.T) {
-		_, _, err := step(geo.ActionClose, "")
+		_, _, err := step(casework.ActionClose, "")
 		if geo.ErrorCodeOf(err) != geo.ECONFLICT {
 			t.Errorf("close from accepted: %v", err)
 		}
 	})
 	t.Run("unknown report", func(t *testing.T) {
-		_, _, err := e.db.Transition(e.ctx, uuid.NewString(), geo.TransitionRequest{Action: geo.ActionAccept, Actor: "a"}, p)
+		_, _, err := e.db.Transition(e.ctx, uuid.NewString(), casework.TransitionRequest{Action: casework.ActionAccept, Actor: "a"}, p)
 		if geo.ErrorCodeOf(err) != geo.ENOTFOUND {
 			t.Errorf("err %v", err)
 		}
 	})
-	for _, a := range []geo.Action{geo.ActionDispatch, geo.ActionHandle, geo.ActionVerify, geo.ActionClose} {
+	for _, a := range []casework.Action{casework.ActionDispatch, casework.ActionHandle, casework.ActionVerify, casework.ActionClose} {
 		if got, _, err = step(a, ""); err != nil {
 			t.Fatalf("%s: %v", a, err)
 		}
 	}
-	if got.State != geo.StateClosed || !*got.ClosedOnTime || len(got.History) != 6 {
+	if got.State != casework.StateClosed || !*got.ClosedOnTime || len(got.History) != 6 {
 		t.Fatalf("closed: %+v", got)
 	}
 	for i, h := range got.History {
@@ -241,13 +242,13 @@ func TestWorkflowStored(t *testing.T) {
 	if _, err := e.db.FoldReportStats(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	st, err := e.db.Stats(e.ctx, geo.StatsQuery{Unit: r.UnitCode, From: geo.ChinaDay(r.ObservedAt), To: geo.ChinaDay(r.ObservedAt).AddDate(0, 0, 1), Category: "E0506"})
+	st, err := e.db.Stats(e.ctx, casework.StatsQuery{Unit: r.UnitCode, From: geo.ChinaDay(r.ObservedAt), To: geo.ChinaDay(r.ObservedAt).AddDate(0, 0, 1), Category: "E0506"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var closed, onTime, others int64
 	for _, c := range st.Cells {
-		if c.State == geo.StateClosed {
+		if c.State == casework.StateClosed {
 			closed, onTime = closed+c.Count, onTime+c.OnTime
 		} else {
 			others += c.Count
@@ -261,10 +262,10 @@ func TestWorkflowStored(t *testing.T) {
 func TestEscalateOverdue(t *testing.T) {
 	e := newReportEnv(t)
 	r := e.report(t, e.pointIn(t, "unit", "120104005002003"))
-	if _, err := e.db.CreateReports(e.ctx, []geo.Report{r}); err != nil {
+	if _, err := e.db.CreateReports(e.ctx, []casework.Report{r}); err != nil {
 		t.Fatal(err)
 	}
-	p := geo.DefaultPolicy()
+	p := casework.DefaultPolicy()
 	late := time.Now().Add(49 * time.Hour)
 	var wg sync.WaitGroup
 	for range 3 { // replicas sweeping at once never raise a case twice
@@ -289,7 +290,7 @@ func TestEscalateOverdue(t *testing.T) {
 	}
 	last := got.History[len(got.History)-1]
 	if got.Level != geo.Community || got.AssignedCode != r.AssignedCode[:12] || got.Escalations != 1 ||
-		last.Action != geo.ActionEscalate || last.Actor != postgres.EscalationActor || last.Detail["reason"] != "overdue" {
+		last.Action != casework.ActionEscalate || last.Actor != postgres.EscalationActor || last.Detail["reason"] != "overdue" {
 		t.Fatalf("after the sweep: %s %s, escalations %d, last %+v", got.Level, got.AssignedCode, got.Escalations, last)
 	}
 	if n := e.count(t, `SELECT count(*) FROM report_event WHERE action = 'escalate' AND report_id = $1`, r.ID); n != 1 {
@@ -297,10 +298,10 @@ func TestEscalateOverdue(t *testing.T) {
 	}
 	t.Run("a stricter policy raises cases below the new floor", func(t *testing.T) {
 		r := e.report(t, e.pointIn(t, "unit", "120104005002002"))
-		if _, err := e.db.CreateReports(e.ctx, []geo.Report{r}); err != nil {
+		if _, err := e.db.CreateReports(e.ctx, []casework.Report{r}); err != nil {
 			t.Fatal(err)
 		}
-		strict, err := geo.ParsePolicy("", "2=street")
+		strict, err := casework.ParsePolicy("", "2=street")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +319,7 @@ func TestReresolve(t *testing.T) {
 	e := newReportEnv(t)
 	p := e.pointIn(t, "unit", "120104006001002")
 	r := e.report(t, p)
-	if _, err := e.db.CreateReports(e.ctx, []geo.Report{r}); err != nil {
+	if _, err := e.db.CreateReports(e.ctx, []casework.Report{r}); err != nil {
 		t.Fatal(err)
 	}
 	// The boundaries change: a new enclave round the spot, handed to 百合春天社区.
@@ -331,7 +332,7 @@ func TestReresolve(t *testing.T) {
 	if err := e.svc.Reload(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.db.Reresolve(e.ctx, r.ID, "GIS", "boundaries of 2026", func(r geo.Report) (geo.Resolution, error) {
+	got, err := e.db.Reresolve(e.ctx, r.ID, "GIS", "boundaries of 2026", func(r casework.Report) (geo.Resolution, error) {
 		return e.svc.Resolve(e.ctx, geo.ResolveQuery{Point: r.Point, CRS: r.CRS})
 	})
 	if err != nil {
@@ -340,7 +341,7 @@ func TestReresolve(t *testing.T) {
 	last := got.History[len(got.History)-1]
 	prev, _ := last.Detail["previous"].(map[string]any)
 	if got.Resolution.Status != geo.StatusEnclave || got.UnitCode != demo.BaihechuntianCode || got.AssignedCode != demo.BaihechuntianCode ||
-		last.Action != geo.ActionReresolve || prev["status"] != "managed" || last.Detail["changed"] != true {
+		last.Action != casework.ActionReresolve || prev["status"] != "managed" || last.Detail["changed"] != true {
 		t.Fatalf("re-resolved: %s %s %s, last %+v", got.Resolution.Status, got.UnitCode, got.AssignedCode, last)
 	}
 	if _, err := e.db.FoldReportStats(e.ctx); err != nil {
@@ -348,13 +349,13 @@ func TestReresolve(t *testing.T) {
 	}
 	day := geo.ChinaDay(r.ObservedAt)
 	for unit, want := range map[string]int64{r.UnitCode[:9]: 0, demo.WanxinCode: 1} {
-		st, err := e.db.Stats(e.ctx, geo.StatsQuery{Unit: unit[:6], From: day, To: day.AddDate(0, 0, 1), Category: "E0506"})
+		st, err := e.db.Stats(e.ctx, casework.StatsQuery{Unit: unit[:6], From: day, To: day.AddDate(0, 0, 1), Category: "E0506"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var n int64
 		for _, c := range st.Cells {
-			if c.Unit == unit && c.State == geo.StateReported {
+			if c.Unit == unit && c.State == casework.StateReported {
 				n += c.Count
 			}
 		}

@@ -8,9 +8,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/demo"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // follower is one service process's resolver: its own pool, listener and index.
@@ -44,7 +44,7 @@ func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
 }
 
 func TestEditIsFollowedByEveryReplica(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, b := follower(t, ctx, db.URL()), follower(t, ctx, db.URL())
@@ -98,7 +98,7 @@ func TestEditIsFollowedByEveryReplica(t *testing.T) {
 }
 
 func TestPastBeforeAnyData(t *testing.T) {
-	db := pgtest.OpenDemo(t)
+	db := demotest.Open(t)
 	ctx := context.Background()
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(ctx); err != nil {

@@ -6,10 +6,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-var _ geo.TokenStore = (*DB)(nil)
+var _ access.TokenStore = (*DB)(nil)
 
 const tokenColumns = `id, name, role, coalesce(scope_code, ''), created_by, created_at, expires_at, revoked_at, last_used_at`
 
@@ -17,14 +18,14 @@ const createTokenSQL = `INSERT INTO api_token (hash, name, role, scope_code, cre
 VALUES ($1, $2, $3, nullif($4, ''), $5, $6) RETURNING ` + tokenColumns
 
 // CreateToken stores a token under the hash of its secret.
-func (db *DB) CreateToken(ctx context.Context, t geo.Token, hash [32]byte) (geo.Token, error) {
+func (db *DB) CreateToken(ctx context.Context, t access.Token, hash [32]byte) (access.Token, error) {
 	rows, err := db.Pool.Query(ctx, createTokenSQL, hash[:], t.Name, t.Role, t.Scope, t.CreatedBy, t.ExpiresAt)
 	if err != nil {
-		return geo.Token{}, fmt.Errorf("create token: %w", translate(err))
+		return access.Token{}, fmt.Errorf("create token: %w", translate(err))
 	}
 	out, err := pgx.CollectExactlyOneRow(rows, scanToken)
 	if err != nil {
-		return geo.Token{}, fmt.Errorf("create token: %w", translate(err))
+		return access.Token{}, fmt.Errorf("create token: %w", translate(err))
 	}
 	return out, nil
 }
@@ -33,17 +34,17 @@ const tokenByHashSQL = `SELECT ` + tokenColumns + ` FROM api_token WHERE hash = 
 
 // TokenByHash returns the token whose secret hashes to hash, whatever its
 // status, or ENOTFOUND.
-func (db *DB) TokenByHash(ctx context.Context, hash [32]byte) (geo.Token, error) {
+func (db *DB) TokenByHash(ctx context.Context, hash [32]byte) (access.Token, error) {
 	rows, err := db.Pool.Query(ctx, tokenByHashSQL, hash[:])
 	if err != nil {
-		return geo.Token{}, fmt.Errorf("look up token: %w", translate(err))
+		return access.Token{}, fmt.Errorf("look up token: %w", translate(err))
 	}
 	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
 	if err == pgx.ErrNoRows {
-		return geo.Token{}, geo.Errorf(geo.ENOTFOUND, "", "unknown token")
+		return access.Token{}, geo.Errorf(geo.ENOTFOUND, "", "unknown token")
 	}
 	if err != nil {
-		return geo.Token{}, fmt.Errorf("look up token: %w", translate(err))
+		return access.Token{}, fmt.Errorf("look up token: %w", translate(err))
 	}
 	return t, nil
 }
@@ -62,7 +63,7 @@ func (db *DB) TouchToken(ctx context.Context, id int64) error {
 }
 
 // ListTokens returns every token, newest first.
-func (db *DB) ListTokens(ctx context.Context) ([]geo.Token, error) {
+func (db *DB) ListTokens(ctx context.Context) ([]access.Token, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", translate(err))
@@ -78,23 +79,23 @@ func (db *DB) ListTokens(ctx context.Context) ([]geo.Token, error) {
 const revokeTokenSQL = `UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ` + tokenColumns
 
 // RevokeToken revokes the token with id, or returns ENOTFOUND.
-func (db *DB) RevokeToken(ctx context.Context, id int64) (geo.Token, error) {
+func (db *DB) RevokeToken(ctx context.Context, id int64) (access.Token, error) {
 	rows, err := db.Pool.Query(ctx, revokeTokenSQL, id)
 	if err != nil {
-		return geo.Token{}, fmt.Errorf("revoke token %d: %w", id, translate(err))
+		return access.Token{}, fmt.Errorf("revoke token %d: %w", id, translate(err))
 	}
 	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
 	if err == pgx.ErrNoRows {
-		return geo.Token{}, geo.Errorf(geo.ENOTFOUND, "id", "no token has id %d", id)
+		return access.Token{}, geo.Errorf(geo.ENOTFOUND, "id", "no token has id %d", id)
 	}
 	if err != nil {
-		return geo.Token{}, fmt.Errorf("revoke token %d: %w", id, translate(err))
+		return access.Token{}, fmt.Errorf("revoke token %d: %w", id, translate(err))
 	}
 	return t, nil
 }
 
-func scanToken(row pgx.CollectableRow) (geo.Token, error) {
-	var t geo.Token
+func scanToken(row pgx.CollectableRow) (access.Token, error) {
+	var t access.Token
 	err := row.Scan(&t.ID, &t.Name, &t.Role, &t.Scope, &t.CreatedBy, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt)
 	return t, err
 }

@@ -1,6 +1,8 @@
 // Package pgtest gives tests a fresh, migrated PostgreSQL + PostGIS database
-// of their own. There are no mocks of storage in gridmap: tests that touch it
-// run against the real thing.
+// of their own. Storage is never mocked where storage is what is tested:
+// those tests run against the real thing. (Callers of the stores, such as
+// the HTTP API, also have contract tests over in-memory fakes, package mock;
+// demo/demotest gives a database holding the demo city.)
 //
 // The server is the one TEST_DATABASE_URL names (default: the local cluster
 // that scripts/db.sh sets up). Each call creates a new database from that
@@ -19,7 +21,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
@@ -101,16 +102,6 @@ func Open(tb testing.TB) *postgres.DB {
 		tb.Fatalf("open test database: %v", err)
 	}
 	tb.Cleanup(db.Close)
-	return db
-}
-
-// OpenDemo returns a pool on a fresh database holding the demo city.
-func OpenDemo(tb testing.TB) *postgres.DB {
-	tb.Helper()
-	db := Open(tb)
-	if _, err := demo.Build(context.Background(), db, demo.ScaleDemo, nil); err != nil {
-		tb.Fatalf("build demo city: %v", err)
-	}
 	return db
 }
 

@@ -1,11 +1,11 @@
-package geo
+package access
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func TestAuthorize(t *testing.T) {
@@ -37,8 +37,8 @@ func TestAuthorize(t *testing.T) {
 			if (err == nil) != c.allow {
 				t.Fatalf("Authorize = %v, want allowed %v", err, c.allow)
 			}
-			if err != nil && ErrorCodeOf(err) != EFORBIDDEN {
-				t.Errorf("code %s, want forbidden", ErrorCodeOf(err))
+			if err != nil && geo.ErrorCodeOf(err) != geo.EFORBIDDEN {
+				t.Errorf("code %s, want forbidden", geo.ErrorCodeOf(err))
 			}
 		})
 	}
@@ -66,7 +66,7 @@ func TestTokenValidateAndStatus(t *testing.T) {
 			c.edit(&tok)
 			err := tok.Validate(now)
 			var field string
-			if e, isErr := err.(*Error); isErr {
+			if e, isErr := err.(*geo.Error); isErr {
 				field = e.Field
 			}
 			if field != c.field || (err == nil) != (c.field == "") {
@@ -92,47 +92,5 @@ func TestTokenSecrets(t *testing.T) {
 	}
 	if HashToken(a) != ha {
 		t.Error("the stored hash does not match the secret")
-	}
-}
-
-func TestValidateRings(t *testing.T) {
-	sq := orb.Ring{{117, 39}, {117.1, 39}, {117.1, 39.1}, {117, 39.1}, {117, 39}}
-	cases := []struct {
-		name  string
-		mp    orb.MultiPolygon
-		field string
-	}{
-		{"square", orb.MultiPolygon{{sq}}, ""},
-		{"empty", nil, "geometry"},
-		{"polygon without rings", orb.MultiPolygon{{}}, "geometry"},
-		{"too few positions", orb.MultiPolygon{{sq[:3]}}, "geometry.coordinates[0][0]"},
-		{"not closed", orb.MultiPolygon{{append(orb.Ring{}, sq[:4]...)}}, "geometry.coordinates[0][0]"},
-		{"swapped coordinates", orb.MultiPolygon{{{{39, 117}, {39.1, 117}, {39.1, 117.1}, {39, 117}}}}, "geometry.coordinates[0][0][0]"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			err := ValidateRings(c.mp)
-			var field string
-			if e, ok := err.(*Error); ok {
-				field = e.Field
-			}
-			if field != c.field || (err == nil) != (c.field == "") {
-				t.Errorf("ValidateRings = %v, want field %q", err, c.field)
-			}
-		})
-	}
-}
-
-func TestVersionCursor(t *testing.T) {
-	for _, c := range []VersionCursor{{}, {Code: "120104001001001", Version: 3}, {Code: "E:with:colons", Version: 1}} {
-		got, err := ParseVersionCursor(c.String())
-		if err != nil || got != c {
-			t.Errorf("round trip of %+v: %+v %v", c, got, err)
-		}
-	}
-	for _, bad := range []string{"x", "1", "-1:a", ":a", "1:"} {
-		if _, err := ParseVersionCursor(bad); err == nil {
-			t.Errorf("cursor %q accepted", bad)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-// Command tilebench measures gridmap's vector tiles beside the direct
+// Command gridmap-tilebench measures gridmap's vector tiles beside the direct
 // ST_AsMVT query on the same tiles, in one run: cold (uncached) latency per
 // zoom through a running `gridmap serve --tile-cache-mb 0`, the direct query
 // through pgx, their ratio, and the tile sizes. It also writes the URLs of
@@ -36,7 +36,7 @@ func main() {
 	urls := flag.String("urls", "", "write the URLs of a mixed tile set here, for wrk")
 	flag.Parse()
 	if err := run(context.Background(), *url, strings.TrimSuffix(*base, "/"), *set, *zooms, *perZoom, *urls); err != nil {
-		fmt.Fprintln(os.Stderr, "tilebench:", err)
+		fmt.Fprintln(os.Stderr, "gridmap-tilebench:", err)
 		os.Exit(1)
 	}
 }

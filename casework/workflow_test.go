@@ -1,10 +1,12 @@
-package geo
+package casework
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // legal is the workflow written out independently of the implementation's
@@ -32,8 +34,8 @@ func TestEveryTransition(t *testing.T) {
 					}
 					return
 				}
-				var ge *Error
-				if !errors.As(err, &ge) || ge.Code != ECONFLICT || ge.Field != "action" {
+				var ge *geo.Error
+				if !errors.As(err, &ge) || ge.Code != geo.ECONFLICT || ge.Field != "action" {
 					t.Fatalf("illegal step gave %v; want ECONFLICT on action", err)
 				}
 				if !strings.Contains(ge.Message, "in state "+string(from)) {
@@ -46,9 +48,9 @@ func TestEveryTransition(t *testing.T) {
 
 // caseFixture returns an open hazard at a grid of a full chain, due in 48 h.
 func caseFixture(now time.Time) *Report {
-	res := Resolution{Status: StatusManaged, Chain: Chain{
-		Grid: &Ref{Code: "120104001001001"}, Community: &Ref{Code: "120104001001"},
-		Street: &Ref{Code: "120104001"}, District: &Ref{Code: "120104"}}}
+	res := geo.Resolution{Status: geo.StatusManaged, Chain: geo.Chain{
+		Grid: &geo.Ref{Code: "120104001001001"}, Community: &geo.Ref{Code: "120104001001"},
+		Street: &geo.Ref{Code: "120104001"}, District: &geo.Ref{Code: "120104"}}}
 	in := ReportInput{ID: "5b2e9b7e-8a55-4d2c-9a5e-1c3f5e0e0a01", Kind: KindHazard, Category: "E0506", Severity: 2,
 		Point: [2]float64{117.15, 39.11}, Reporter: "王伟", ObservedAt: now.Add(-time.Hour)}
 	r, err := NewReport(in, res, DefaultPolicy(), now)
@@ -114,7 +116,7 @@ func TestApply(t *testing.T) {
 			r := caseFixture(now)
 			before := *r
 			_, err := r.Apply(c.q, p, now)
-			var ge *Error
+			var ge *geo.Error
 			if !errors.As(err, &ge) || ge.Field != c.field {
 				t.Fatalf("err %v; want one naming %q", err, c.field)
 			}
@@ -126,7 +128,7 @@ func TestApply(t *testing.T) {
 	t.Run("patrol logs have no workflow", func(t *testing.T) {
 		r := caseFixture(now)
 		r.Kind, r.State = KindPatrolLog, StateClosed
-		if _, err := r.Apply(TransitionRequest{Action: ActionReopen, Actor: "a", Note: "x"}, p, now); ErrorCodeOf(err) != ECONFLICT {
+		if _, err := r.Apply(TransitionRequest{Action: ActionReopen, Actor: "a", Note: "x"}, p, now); geo.ErrorCodeOf(err) != geo.ECONFLICT {
 			t.Errorf("err %v", err)
 		}
 	})
@@ -140,21 +142,21 @@ func TestEscalation(t *testing.T) {
 		name      string
 		setup     func(r *Report)
 		at        time.Time
-		wantLevel Level
+		wantLevel geo.Level
 		wantCode  string
 		want      bool
 	}{
-		{"not due yet", func(r *Report) {}, now.Add(time.Hour), Grid, "120104001001001", false},
-		{"overdue at the grid", func(r *Report) {}, late, Community, "120104001001", true},
-		{"overdue at the community", func(r *Report) { r.Level, r.AssignedCode = Community, "120104001001" }, late, Street, "120104001", true},
-		{"overdue at the street", func(r *Report) { r.Level, r.AssignedCode = Street, "120104001" }, late, District, "120104", true},
-		{"overdue at the top", func(r *Report) { r.Level, r.AssignedCode = District, "120104" }, late, District, "120104", true},
-		{"closed cases stay", func(r *Report) { r.State = StateClosed }, late, Grid, "120104001001001", false},
-		{"severe case below its floor", func(r *Report) { r.Severity = 4 }, now, Street, "120104001", true},
+		{"not due yet", func(r *Report) {}, now.Add(time.Hour), geo.Grid, "120104001001001", false},
+		{"overdue at the grid", func(r *Report) {}, late, geo.Community, "120104001001", true},
+		{"overdue at the community", func(r *Report) { r.Level, r.AssignedCode = geo.Community, "120104001001" }, late, geo.Street, "120104001", true},
+		{"overdue at the street", func(r *Report) { r.Level, r.AssignedCode = geo.Street, "120104001" }, late, geo.District, "120104", true},
+		{"overdue at the top", func(r *Report) { r.Level, r.AssignedCode = geo.District, "120104" }, late, geo.District, "120104", true},
+		{"closed cases stay", func(r *Report) { r.State = StateClosed }, late, geo.Grid, "120104001001001", false},
+		{"severe case below its floor", func(r *Report) { r.Severity = 4 }, now, geo.Street, "120104001", true},
 		{"no grid in the chain (unmanaged)", func(r *Report) {
 			r.Resolution.Grid = nil
-			r.Level, r.AssignedCode = Community, "120104001001"
-		}, late, Street, "120104001", true},
+			r.Level, r.AssignedCode = geo.Community, "120104001001"
+		}, late, geo.Street, "120104001", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -178,7 +180,7 @@ func TestEscalation(t *testing.T) {
 	t.Run("manual escalation (吹哨)", func(t *testing.T) {
 		r := caseFixture(now)
 		tr, err := r.Apply(TransitionRequest{Action: ActionEscalate, Actor: "街道"}, p, now)
-		if err != nil || r.Level != Community || tr.Detail["reason"] != "manual" {
+		if err != nil || r.Level != geo.Community || tr.Detail["reason"] != "manual" {
 			t.Fatalf("%v, %+v", err, tr)
 		}
 	})
@@ -186,7 +188,7 @@ func TestEscalation(t *testing.T) {
 
 func TestInitialAssignment(t *testing.T) {
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	for sev, want := range map[int]Level{1: Grid, 2: Grid, 3: Community, 4: Street} {
+	for sev, want := range map[int]geo.Level{1: geo.Grid, 2: geo.Grid, 3: geo.Community, 4: geo.Street} {
 		r := caseFixture(now)
 		res := r.Resolution
 		in := r.ReportInput
@@ -213,13 +215,13 @@ func TestParsePolicy(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.deadlines+"|"+c.floors, func(t *testing.T) {
 			p, err := ParsePolicy(c.deadlines, c.floors)
-			var ge *Error
+			var ge *geo.Error
 			switch {
 			case c.field == "" && err != nil:
 				t.Fatal(err)
 			case c.field != "" && (!errors.As(err, &ge) || ge.Field != c.field):
 				t.Fatalf("err %v; want one naming %s", err, c.field)
-			case c.deadlines == "1=240h,4=30m" && (p.Deadline(1) != 240*time.Hour || p.Deadline(4) != 30*time.Minute || p.Floors[4] != District || p.Deadline(2) != 48*time.Hour):
+			case c.deadlines == "1=240h,4=30m" && (p.Deadline(1) != 240*time.Hour || p.Deadline(4) != 30*time.Minute || p.Floors[4] != geo.District || p.Deadline(2) != 48*time.Hour):
 				t.Errorf("policy %s", p)
 			}
 		})

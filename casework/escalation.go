@@ -1,10 +1,12 @@
-package geo
+package casework
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Deadlines and escalation: "小事不出网格，大事不出街，难事不出区". A case
@@ -16,7 +18,7 @@ import (
 // count office hours need a work calendar; that is not modelled yet.
 
 // MinSeverity and MaxSeverity bound a report's severity: 1 简易, 2 一般,
-// 3 突出, 4 重大 (the tiers of social-governance platforms, notes §2.4).
+// 3 突出, 4 重大 (the tiers of social-governance platforms).
 const (
 	MinSeverity = 1
 	MaxSeverity = 4
@@ -29,7 +31,7 @@ var SeverityNames = [MaxSeverity + 1]string{"", "简易", "一般", "突出", "�
 // level has to close a case, and the lowest level allowed to handle it.
 type Policy struct {
 	Deadlines [MaxSeverity + 1]time.Duration // index 0 unused
-	Floors    [MaxSeverity + 1]Level         // the finest level that may handle the case
+	Floors    [MaxSeverity + 1]geo.Level     // the finest level that may handle the case
 }
 
 // DefaultPolicy: 简易 5 days, 一般 2 days, 突出 8 hours from the community up,
@@ -37,7 +39,7 @@ type Policy struct {
 func DefaultPolicy() Policy {
 	return Policy{
 		Deadlines: [MaxSeverity + 1]time.Duration{0, 120 * time.Hour, 48 * time.Hour, 8 * time.Hour, 2 * time.Hour},
-		Floors:    [MaxSeverity + 1]Level{"", MicroGrid, MicroGrid, Community, Street},
+		Floors:    [MaxSeverity + 1]geo.Level{"", geo.MicroGrid, geo.MicroGrid, geo.Community, geo.Street},
 	}
 }
 
@@ -49,7 +51,7 @@ func ParsePolicy(deadlines, floors string) (Policy, error) {
 	err := eachSeverity("deadlines", deadlines, func(sev int, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Minute || d > 366*24*time.Hour {
-			return Invalid("deadlines", "severity %d: %q is not a duration from 1m to 8784h", sev, v)
+			return geo.Invalid("deadlines", "severity %d: %q is not a duration from 1m to 8784h", sev, v)
 		}
 		p.Deadlines[sev] = d
 		return nil
@@ -58,9 +60,9 @@ func ParsePolicy(deadlines, floors string) (Policy, error) {
 		return p, err
 	}
 	err = eachSeverity("floors", floors, func(sev int, v string) error {
-		l, err := ParseLevel(v)
+		l, err := geo.ParseLevel(v)
 		if err != nil {
-			return Invalid("floors", "severity %d: %v", sev, err)
+			return geo.Invalid("floors", "severity %d: %v", sev, err)
 		}
 		p.Floors[sev] = l
 		return nil
@@ -77,7 +79,7 @@ func eachSeverity(field, s string, fn func(int, string) error) error {
 		k, v, ok := strings.Cut(part, "=")
 		sev, err := strconv.Atoi(strings.TrimSpace(k))
 		if !ok || err != nil || sev < MinSeverity || sev > MaxSeverity {
-			return Invalid(field, "%q: want SEVERITY=VALUE with a severity from 1 to 4", part)
+			return geo.Invalid(field, "%q: want SEVERITY=VALUE with a severity from 1 to 4", part)
 		}
 		if err := fn(sev, strings.TrimSpace(v)); err != nil {
 			return err
@@ -106,18 +108,18 @@ func (p Policy) Deadline(sev int) time.Duration {
 
 // assignment is a handling unit: a level and a code of the chain.
 type assignment struct {
-	level Level
+	level geo.Level
 	code  string
 }
 
 // chainSlots returns the filled slots of a resolution's responsible chain,
 // finest first. An enclave whose managing unit was not found has an empty
 // chain; its responsible reference is then the only slot.
-func chainSlots(res *Resolution) []assignment {
+func chainSlots(res *geo.Resolution) []assignment {
 	var out []assignment
-	for i := NumLevels - 1; i >= 0; i-- {
-		if ref := *res.Chain.At(Levels[i]); ref != nil {
-			out = append(out, assignment{Levels[i], ref.Code})
+	for i := geo.NumLevels - 1; i >= 0; i-- {
+		if ref := *res.Chain.At(geo.Levels[i]); ref != nil {
+			out = append(out, assignment{geo.Levels[i], ref.Code})
 		}
 	}
 	if len(out) == 0 && res.Responsible != nil {
@@ -127,7 +129,7 @@ func chainSlots(res *Resolution) []assignment {
 }
 
 // atOrAbove returns the finest filled slot at level l or coarser.
-func atOrAbove(slots []assignment, l Level) (assignment, bool) {
+func atOrAbove(slots []assignment, l geo.Level) (assignment, bool) {
 	for _, s := range slots {
 		if s.level.Rank() <= l.Rank() {
 			return s, true
@@ -138,7 +140,7 @@ func atOrAbove(slots []assignment, l Level) (assignment, bool) {
 
 // initialAssignment is the finest unit of the chain, raised to the floor of
 // the severity.
-func (p Policy) initialAssignment(res *Resolution, sev int) (assignment, string) {
+func (p Policy) initialAssignment(res *geo.Resolution, sev int) (assignment, string) {
 	slots := chainSlots(res)
 	if len(slots) == 0 {
 		return assignment{}, ""

@@ -1,14 +1,16 @@
-package geo
+package casework
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
-// The case workflow of digital city management (CJ/T 315 立案、处置与结案;
-// domain notes §2): a report is filed (立案) or rejected, dispatched (派遣)
+// The case workflow of digital city management (CJ/T 315 立案、处置与结案):
+// a report is filed (立案) or rejected, dispatched (派遣)
 // to whoever must act, handled (处置), verified on the spot (核查) and
 // closed (结案). A department may return a case it cannot handle (回退); a
 // failed verification or a complaint after closing reopens it. Every move is
@@ -38,7 +40,7 @@ func ParseState(field, s string) (State, error) {
 	if st := State(s); slices.Contains(States, st) {
 		return st, nil
 	}
-	return "", Invalid(field, "unknown state %q; want one of %s", clipText(s, 20), joinStates(States))
+	return "", geo.Invalid(field, "unknown state %q; want one of %s", geo.ClipTo(s, 20), joinStates(States))
 }
 
 // Open reports whether the case still needs work: it has a deadline and may
@@ -105,7 +107,7 @@ func Next(s State, a Action) (State, error) {
 	for _, x := range Allowed(s) {
 		allowed = append(allowed, string(x))
 	}
-	return "", &Error{Code: ECONFLICT, Field: "action", Message: fmt.Sprintf(
+	return "", &geo.Error{Code: geo.ECONFLICT, Field: "action", Message: fmt.Sprintf(
 		"cannot %s a report in state %s; allowed in state %s: %s", a, s, s, orNone(allowed))}
 }
 
@@ -116,7 +118,7 @@ type Transition struct {
 	Action   Action         `json:"action"`
 	From     State          `json:"from,omitempty"`
 	To       State          `json:"to"`
-	Level    Level          `json:"level"` // the handling level after the step
+	Level    geo.Level      `json:"level"` // the handling level after the step
 	Code     string         `json:"code"`  // the handling unit after the step
 	Assignee string         `json:"assignee,omitempty"`
 	Actor    string         `json:"actor"`
@@ -142,7 +144,7 @@ func (q *TransitionRequest) Validate() error {
 		for i, a := range UserActions {
 			names[i] = string(a)
 		}
-		return Invalid("action", "unknown action %q; want one of %s", clipText(string(q.Action), 20), strings.Join(names, ", "))
+		return geo.Invalid("action", "unknown action %q; want one of %s", geo.ClipTo(string(q.Action), 20), strings.Join(names, ", "))
 	}
 	if q.ClientID != "" {
 		id, err := ParseID("client_id", q.ClientID)
@@ -158,7 +160,7 @@ func (q *TransitionRequest) Validate() error {
 		return err
 	}
 	if (q.Action == ActionReject || q.Action == ActionReturn || q.Action == ActionReopen) && strings.TrimSpace(q.Note) == "" {
-		return Invalid("note", "a note giving the reason is required to %s a case", q.Action)
+		return geo.Invalid("note", "a note giving the reason is required to %s a case", q.Action)
 	}
 	if err := checkName("assignee", q.Assignee, false); err != nil {
 		return err
@@ -178,10 +180,10 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 		return Transition{}, err
 	}
 	if r.Kind == KindPatrolLog {
-		return Transition{}, Errorf(ECONFLICT, "action", "report %s is a patrol log; patrol logs are records, not cases, and have no workflow", r.ID)
+		return Transition{}, geo.Errorf(geo.ECONFLICT, "action", "report %s is a patrol log; patrol logs are records, not cases, and have no workflow", r.ID)
 	}
 	if q.Expect != "" && q.Expect != r.State {
-		return Transition{}, Errorf(ECONFLICT, "expect", "the report is in state %s, not %s", r.State, q.Expect)
+		return Transition{}, geo.Errorf(geo.ECONFLICT, "expect", "the report is in state %s, not %s", r.State, q.Expect)
 	}
 	to, err := Next(r.State, q.Action)
 	if err != nil {
@@ -190,7 +192,7 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 	if q.Action == ActionEscalate {
 		e, ok := p.escalation(r, now, true)
 		if !ok {
-			return Transition{}, Errorf(ECONFLICT, "action", "the report is already handled at the top of its chain (%s %s)", r.Level, r.AssignedCode)
+			return Transition{}, geo.Errorf(geo.ECONFLICT, "action", "the report is already handled at the top of its chain (%s %s)", r.Level, r.AssignedCode)
 		}
 		t := r.escalate(e, q.Actor, now)
 		t.ClientID, t.Note = q.ClientID, strings.TrimSpace(q.Note+"\n"+t.Note)

@@ -1,4 +1,4 @@
-package geo
+package casework
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func TestCategoryList(t *testing.T) {
@@ -103,11 +105,11 @@ func TestReportInputValidate(t *testing.T) {
 			in := validInput(now)
 			c.change(&in)
 			err := in.Validate(now)
-			var ge *Error
+			var ge *geo.Error
 			switch {
 			case c.field == "" && err != nil:
 				t.Fatal(err)
-			case c.field != "" && (!errors.As(err, &ge) || ge.Field != c.field || ge.Code != EINVALID):
+			case c.field != "" && (!errors.As(err, &ge) || ge.Field != c.field || ge.Code != geo.EINVALID):
 				t.Fatalf("err %v; want EINVALID naming %q", err, c.field)
 			case c.field != "" && len(ge.Message) > 300:
 				t.Errorf("the message echoes too much input: %d bytes", len(ge.Message))
@@ -119,7 +121,7 @@ func TestReportInputValidate(t *testing.T) {
 		if err := in.Validate(now); err != nil {
 			t.Fatal(err)
 		}
-		if in.ID != strings.ToLower(in.ID) || in.CRS != GCJ02 || in.ObservedAt.Location() != time.UTC {
+		if in.ID != strings.ToLower(in.ID) || in.CRS != geo.GCJ02 || in.ObservedAt.Location() != time.UTC {
 			t.Errorf("%+v", in)
 		}
 	})
@@ -128,7 +130,7 @@ func TestReportInputValidate(t *testing.T) {
 func TestFingerprint(t *testing.T) {
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	a, b := validInput(now), validInput(now)
-	b.ObservedAt = a.ObservedAt.In(ChinaTime) // the same instant written in +08:00
+	b.ObservedAt = a.ObservedAt.In(geo.ChinaTime) // the same instant written in +08:00
 	b.ID = strings.ToLower(b.ID)
 	_ = a.Validate(now)
 	_ = b.Validate(now)
@@ -143,24 +145,24 @@ func TestFingerprint(t *testing.T) {
 
 func TestNewReportFlagsAndLanding(t *testing.T) {
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	comm := &Ref{Code: "120110003021", Name: "百合春天社区"}
+	comm := &geo.Ref{Code: "120110003021", Name: "百合春天社区"}
 	cases := []struct {
 		name      string
-		res       Resolution
+		res       geo.Resolution
 		flags     []string
-		level     Level
+		level     geo.Level
 		code, err string
 	}{
-		{"enclave", Resolution{Status: StatusEnclave, Responsible: &LevelRef{Community, comm.Code, comm.Name},
-			Chain:   Chain{Community: comm, Street: &Ref{Code: "120110003"}, District: &Ref{Code: "120110"}},
-			Enclave: &EnclaveRef{Code: "E120110001", Status: EnclaveCustodial}}, []string{FlagEnclave}, Community, comm.Code, ""},
-		{"unmanaged gap", Resolution{Status: StatusUnmanaged, Chain: Chain{Community: comm, Street: &Ref{Code: "120110003"},
-			District: &Ref{Code: "120110"}}}, []string{FlagUnmanaged}, Community, comm.Code, ""},
-		{"overlap", Resolution{Status: StatusManaged, Chain: Chain{Grid: &Ref{Code: "120110003021001"}, Community: comm},
-			Conflicts: []LevelRef{{Grid, "120110003021002", ""}}}, []string{FlagOverlap}, Grid, "120110003021001", ""},
-		{"enclave nobody took over", Resolution{Status: StatusEnclave, Chain: Chain{Community: comm},
-			Enclave: &EnclaveRef{Status: EnclaveUnmanaged}}, []string{FlagUnmanaged, FlagEnclave}, Community, comm.Code, ""},
-		{"in the sea", Resolution{Status: StatusOutside}, nil, "", "", "point"},
+		{"enclave", geo.Resolution{Status: geo.StatusEnclave, Responsible: &geo.LevelRef{Level: geo.Community, Code: comm.Code, Name: comm.Name},
+			Chain:   geo.Chain{Community: comm, Street: &geo.Ref{Code: "120110003"}, District: &geo.Ref{Code: "120110"}},
+			Enclave: &geo.EnclaveRef{Code: "E120110001", Status: geo.EnclaveCustodial}}, []string{FlagEnclave}, geo.Community, comm.Code, ""},
+		{"unmanaged gap", geo.Resolution{Status: geo.StatusUnmanaged, Chain: geo.Chain{Community: comm, Street: &geo.Ref{Code: "120110003"},
+			District: &geo.Ref{Code: "120110"}}}, []string{FlagUnmanaged}, geo.Community, comm.Code, ""},
+		{"overlap", geo.Resolution{Status: geo.StatusManaged, Chain: geo.Chain{Grid: &geo.Ref{Code: "120110003021001"}, Community: comm},
+			Conflicts: []geo.LevelRef{{Level: geo.Grid, Code: "120110003021002"}}}, []string{FlagOverlap}, geo.Grid, "120110003021001", ""},
+		{"enclave nobody took over", geo.Resolution{Status: geo.StatusEnclave, Chain: geo.Chain{Community: comm},
+			Enclave: &geo.EnclaveRef{Status: geo.EnclaveUnmanaged}}, []string{FlagUnmanaged, FlagEnclave}, geo.Community, comm.Code, ""},
+		{"in the sea", geo.Resolution{Status: geo.StatusOutside}, nil, "", "", "point"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -171,7 +173,7 @@ func TestNewReportFlagsAndLanding(t *testing.T) {
 			}
 			r, err := NewReport(in, c.res, DefaultPolicy(), now)
 			if c.err != "" {
-				var ge *Error
+				var ge *geo.Error
 				if !errors.As(err, &ge) || ge.Field != c.err {
 					t.Fatalf("err %v", err)
 				}

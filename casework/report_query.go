@@ -1,18 +1,12 @@
-package geo
+package casework
 
 import (
 	"context"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/paulmach/orb"
 )
-
-// ChinaDay returns the calendar day of t in China Standard Time, as
-// midnight UTC of that date (the form a SQL date takes).
-func ChinaDay(t time.Time) time.Time {
-	y, m, d := t.In(ChinaTime).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
 
 // ReportFilter selects reports for listing. Zero fields do not filter.
 type ReportFilter struct {
@@ -38,16 +32,16 @@ type StatsQuery struct {
 
 // GroupLevel is the level stats are broken down by: the level below the
 // unit's (districts for the whole city; a grid is broken down by itself).
-func (q StatsQuery) GroupLevel() Level {
+func (q StatsQuery) GroupLevel() geo.Level {
 	if q.Unit == "" {
-		return District
+		return geo.District
 	}
-	l, err := LevelOfCode(q.Unit)
+	l, err := geo.LevelOfCode(q.Unit)
 	if err != nil {
-		return District
+		return geo.District
 	}
-	if r := l.Rank(); r+1 < NumLevels {
-		return Levels[r+1]
+	if r := l.Rank(); r+1 < geo.NumLevels {
+		return geo.Levels[r+1]
 	}
 	return l
 }
@@ -68,7 +62,7 @@ type StatsCell struct {
 // unit.
 type Stats struct {
 	Query       StatsQuery
-	GroupLevel  Level
+	GroupLevel  geo.Level
 	Cells       []StatsCell
 	OverdueOpen map[string]int64
 	Names       map[string]string // unit names, for display
@@ -85,7 +79,7 @@ type StatDelta struct {
 }
 
 func statKey(r *Report) StatDelta {
-	d := StatDelta{Day: ChinaDay(r.ObservedAt), Unit: r.UnitCode, Category: r.Category, State: r.State}
+	d := StatDelta{Day: geo.ChinaDay(r.ObservedAt), Unit: r.UnitCode, Category: r.Category, State: r.State}
 	if r.State == StateClosed && r.ClosedOnTime != nil && *r.ClosedOnTime {
 		d.OnTime = 1
 	}
@@ -146,7 +140,7 @@ type ReportStore interface {
 	Transition(ctx context.Context, id string, q TransitionRequest, p Policy) (r Report, replayed bool, err error)
 	// Reresolve re-runs resolve on the report's point (at now) and records
 	// the old answer in the history.
-	Reresolve(ctx context.Context, id, actor, note string, resolve func(Report) (Resolution, error)) (Report, error)
+	Reresolve(ctx context.Context, id, actor, note string, resolve func(Report) (geo.Resolution, error)) (Report, error)
 	// Escalate raises every overdue or under-floor open case, at most limit
 	// of them, and returns how many were raised.
 	Escalate(ctx context.Context, p Policy, now time.Time, limit int) (int, error)

@@ -1,4 +1,4 @@
-package geo
+package casework
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
 )
@@ -85,7 +86,7 @@ func TestSummariseTrack(t *testing.T) {
 			}
 			seen := map[uint64]bool{}
 			for _, v := range visits {
-				if seen[v.Cell] || v.Day != ChinaDay(v.At) {
+				if seen[v.Cell] || v.Day != geo.ChinaDay(v.At) {
 					t.Errorf("visit %+v repeated or on the wrong day", v)
 				}
 				seen[v.Cell] = true
@@ -118,7 +119,7 @@ func TestPatrolInputValidate(t *testing.T) {
 			in := ok()
 			c.change(&in)
 			err := in.Validate(now)
-			var ge *Error
+			var ge *geo.Error
 			if (c.field == "" && err != nil) || (c.field != "" && (!errors.As(err, &ge) || ge.Field != c.field)) {
 				t.Fatalf("err %v; want field %q", err, c.field)
 			}
@@ -127,8 +128,10 @@ func TestPatrolInputValidate(t *testing.T) {
 }
 
 func TestMajorityGrid(t *testing.T) {
-	g := func(code string) Resolution { return Resolution{Geographic: Chain{Grid: &Ref{Code: code}}} }
-	rs := []Resolution{g("b"), g("a"), g("b"), {}, g("a"), g("c")}
+	g := func(code string) geo.Resolution {
+		return geo.Resolution{Geographic: geo.Chain{Grid: &geo.Ref{Code: code}}}
+	}
+	rs := []geo.Resolution{g("b"), g("a"), g("b"), {}, g("a"), g("c")}
 	if got := MajorityGrid(rs); got != "a" {
 		t.Errorf("tie goes to %q; want the smaller code a", got)
 	}

@@ -1,4 +1,4 @@
-package geo
+package access
 
 import (
 	"context"
@@ -7,18 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
-)
 
-// Access control. Every caller that writes holds a token; the token names a
-// role (what kind of work) and optionally a scope (where). The rules are
-// here, in one place, so that every handler — boundary edits, imports,
-// reports — asks the same question the same way.
-
-// Error codes of access control and optimistic concurrency that the generic
-// set in errors.go does not cover.
-const (
-	ERATELIMITED          ErrorCode = "rate_limited"          // too many requests; retry after a pause
-	EPRECONDITIONREQUIRED ErrorCode = "precondition_required" // a conditional write came without its condition
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Role is the kind of work a token is for.
@@ -42,7 +32,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", Invalid("role", "unknown role %q; want admin, editor, reporter or viewer", s)
+	return "", geo.Invalid("role", "unknown role %q; want admin, editor, reporter or viewer", s)
 }
 
 // Permission is one kind of action a caller may take.
@@ -98,10 +88,10 @@ func (p Principal) Covers(code string) bool {
 // which rule refused.
 func (p Principal) Authorize(perm Permission, code string) error {
 	if !p.Role.Can(perm) {
-		return Errorf(EFORBIDDEN, "", "a %s token may not %s", p.Role, permissionVerb[perm])
+		return geo.Errorf(geo.EFORBIDDEN, "", "a %s token may not %s", p.Role, permissionVerb[perm])
 	}
 	if code != "" && !p.Covers(code) {
-		return Errorf(EFORBIDDEN, "code", "%q is outside this token's scope %s", code, p.Scope)
+		return geo.Errorf(geo.EFORBIDDEN, "code", "%q is outside this token's scope %s", code, p.Scope)
 	}
 	return nil
 }
@@ -133,21 +123,21 @@ const MaxTokenLifetime = 5 * 366 * 24 * time.Hour
 // Validate checks a token about to be created at now.
 func (t *Token) Validate(now time.Time) error {
 	if t.Name == "" || len(t.Name) > 100 || strings.IndexFunc(t.Name, unicode.IsControl) >= 0 {
-		return Invalid("name", "name must be 1 to 100 characters without control characters")
+		return geo.Invalid("name", "name must be 1 to 100 characters without control characters")
 	}
 	if _, err := ParseRole(string(t.Role)); err != nil {
 		return err
 	}
 	if t.Scope != "" {
-		if _, err := LevelOfCode(t.Scope); err != nil {
-			return Invalid("scope", "scope %q is not a unit code", t.Scope)
+		if _, err := geo.LevelOfCode(t.Scope); err != nil {
+			return geo.Invalid("scope", "scope %q is not a unit code", t.Scope)
 		}
 	}
 	switch {
 	case !t.ExpiresAt.After(now):
-		return Invalid("expires", "the expiry must be in the future")
+		return geo.Invalid("expires", "the expiry must be in the future")
 	case t.ExpiresAt.Sub(now) > MaxTokenLifetime:
-		return Invalid("expires", "a token may live at most 5 years")
+		return geo.Invalid("expires", "a token may live at most 5 years")
 	}
 	return nil
 }

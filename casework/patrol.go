@@ -1,4 +1,4 @@
-package geo
+package casework
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
@@ -42,11 +43,11 @@ type Fix struct {
 
 // PatrolInput is a worker's uploaded track.
 type PatrolInput struct {
-	ID     string `json:"id"`
-	Worker string `json:"worker"`
-	Grid   string `json:"grid,omitempty"` // the worker's grid; "" lets gridmap find it
-	CRS    CRS    `json:"crs"`
-	Fixes  []Fix  `json:"fixes"`
+	ID     string  `json:"id"`
+	Worker string  `json:"worker"`
+	Grid   string  `json:"grid,omitempty"` // the worker's grid; "" lets gridmap find it
+	CRS    geo.CRS `json:"crs"`
+	Fixes  []Fix   `json:"fixes"`
 }
 
 // Validate checks and normalises the input: at least two fixes in time
@@ -60,37 +61,37 @@ func (in *PatrolInput) Validate(now time.Time) error {
 		return err
 	}
 	if in.Grid != "" {
-		if err := ValidateCode(in.Grid, Grid); err != nil {
-			return Invalid("grid", "%q is not a grid code (15 digits)", clipText(in.Grid, 20))
+		if err := geo.ValidateCode(in.Grid, geo.Grid); err != nil {
+			return geo.Invalid("grid", "%q is not a grid code (15 digits)", geo.ClipTo(in.Grid, 20))
 		}
 	}
-	if in.CRS, err = ParseCRS(string(in.CRS)); err != nil {
+	if in.CRS, err = geo.ParseCRS(string(in.CRS)); err != nil {
 		return err
 	}
 	switch n := len(in.Fixes); {
 	case n < 2:
-		return Invalid("fixes", "a track needs at least 2 fixes, got %d", n)
+		return geo.Invalid("fixes", "a track needs at least 2 fixes, got %d", n)
 	case n > MaxFixes:
-		return Errorf(ETOOLARGE, "fixes", "%d fixes exceed the limit of %d per track; split the track", n, MaxFixes)
+		return geo.Errorf(geo.ETOOLARGE, "fixes", "%d fixes exceed the limit of %d per track; split the track", n, MaxFixes)
 	}
 	for i := range in.Fixes {
 		f := &in.Fixes[i]
 		field := fmt.Sprintf("fixes[%d]", i)
-		if err := ValidatePoint(field+".point", f.Point); err != nil {
+		if err := geo.ValidatePoint(field+".point", f.Point); err != nil {
 			return err
 		}
 		if f.At.IsZero() {
-			return Invalid(field+".t", "every fix needs its time")
+			return geo.Invalid(field+".t", "every fix needs its time")
 		}
 		if err := checkObserved(f.At, now); err != nil {
-			return Invalid(field+".t", "%s", err.(*Error).Message)
+			return geo.Invalid(field+".t", "%s", err.(*geo.Error).Message)
 		}
 		f.At = f.At.UTC().Truncate(time.Microsecond)
 		if i > 0 && f.At.Before(in.Fixes[i-1].At) {
-			return Invalid(field+".t", "fixes must be in time order; %s is before the previous fix", f.At.Format(time.RFC3339))
+			return geo.Invalid(field+".t", "fixes must be in time order; %s is before the previous fix", f.At.Format(time.RFC3339))
 		}
 		if a := f.AccuracyM; a != nil && (math.IsNaN(*a) || *a < 0 || *a > 100_000) {
-			return Invalid(field+".accuracy_m", "accuracy must be a number of metres from 0 to 100000")
+			return geo.Invalid(field+".accuracy_m", "accuracy must be a number of metres from 0 to 100000")
 		}
 	}
 	return nil
@@ -109,7 +110,7 @@ func (in *PatrolInput) Fingerprint() [32]byte {
 func (in *PatrolInput) WGS84Fixes() []Fix {
 	out := make([]Fix, len(in.Fixes))
 	for i, f := range in.Fixes {
-		out[i] = Fix{Point: ToWGS84(f.Point, in.CRS), At: f.At, AccuracyM: f.AccuracyM}
+		out[i] = Fix{Point: geo.ToWGS84(f.Point, in.CRS), At: f.At, AccuracyM: f.AccuracyM}
 	}
 	return out
 }
@@ -135,7 +136,7 @@ type Patrol struct {
 
 // MajorityGrid returns the grid where most of the resolved points
 // physically lie (geographic chain, ties to the smaller code), or "".
-func MajorityGrid(rs []Resolution) string {
+func MajorityGrid(rs []geo.Resolution) string {
 	count := map[string]int{}
 	best := ""
 	for i := range rs {
@@ -152,9 +153,9 @@ func MajorityGrid(rs []Resolution) string {
 }
 
 // GeographicCode is the finest code of a resolution's geographic chain.
-func GeographicCode(res *Resolution) string {
-	for i := NumLevels - 1; i >= 0; i-- {
-		if ref := *res.Geographic.At(Levels[i]); ref != nil {
+func GeographicCode(res *geo.Resolution) string {
+	for i := geo.NumLevels - 1; i >= 0; i-- {
+		if ref := *res.Geographic.At(geo.Levels[i]); ref != nil {
 			return ref.Code
 		}
 	}
@@ -177,7 +178,7 @@ type GridCoverage struct {
 // PatrolDay is what the store knows about patrols under a unit on a day:
 // the grids (with geometry), the cells visited, and per-grid patrol totals.
 type PatrolDay struct {
-	Grids   []Unit
+	Grids   []geo.Unit
 	Visited map[uint64]bool
 	ByGrid  map[string]GridCoverage // Patrols, InsideS, OutsideS, Workers filled
 }
@@ -191,7 +192,7 @@ type PatrolStore interface {
 
 // Coverage computes each grid's coverage for a day. cells returns a grid's
 // cells (callers cache them by code and version).
-func (d *PatrolDay) Coverage(cells func(*Unit) map[uint64]bool) []GridCoverage {
+func (d *PatrolDay) Coverage(cells func(*geo.Unit) map[uint64]bool) []GridCoverage {
 	out := make([]GridCoverage, 0, len(d.Grids))
 	for i := range d.Grids {
 		g := &d.Grids[i]
@@ -233,7 +234,7 @@ func SummariseTrack(fixes []Fix, grid orb.MultiPolygon) (TrackSummary, []Visit) 
 	var visits []Visit
 	mark := func(p orb.Point, at time.Time) {
 		c := cellAt(p)
-		day := ChinaDay(at)
+		day := geo.ChinaDay(at)
 		k := [2]uint64{uint64(day.Unix()), c}
 		if _, ok := seen[k]; !ok && c != 0 {
 			seen[k] = len(visits)

@@ -1,4 +1,4 @@
-package geo
+package casework
 
 import (
 	"crypto/sha256"
@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -36,7 +37,7 @@ func ParseReportKind(field, s string) (ReportKind, error) {
 			return k, nil
 		}
 	}
-	return "", Invalid(field, "unknown kind %q; want hazard, event or patrol_log", clipText(s, 20))
+	return "", geo.Invalid(field, "unknown kind %q; want hazard, event or patrol_log", geo.ClipTo(s, 20))
 }
 
 // Limits on report input. They keep a row small and a phone's bug from
@@ -76,7 +77,7 @@ type ReportInput struct {
 	Severity    int          `json:"severity"`
 	Description string       `json:"description"`
 	Point       orb.Point    `json:"point"` // longitude, latitude in CRS
-	CRS         CRS          `json:"crs"`
+	CRS         geo.CRS      `json:"crs"`
 	AccuracyM   *float64     `json:"accuracy_m,omitempty"`
 	ObservedAt  time.Time    `json:"observed_at"` // zero: when it was received
 	Reporter    string       `json:"reporter"`
@@ -92,7 +93,7 @@ var (
 func ParseID(field, s string) (string, error) {
 	u, err := uuid.Parse(s)
 	if err != nil || len(s) != 36 {
-		return "", Invalid(field, "%q is not a UUID (8-4-4-4-12 hex digits)", clipText(s, 40))
+		return "", geo.Invalid(field, "%q is not a UUID (8-4-4-4-12 hex digits)", geo.ClipTo(s, 40))
 	}
 	return u.String(), nil
 }
@@ -116,19 +117,19 @@ func (in *ReportInput) Validate(now time.Time) error {
 		in.Severity = MinSeverity
 	}
 	if in.Severity < MinSeverity || in.Severity > MaxSeverity {
-		return Invalid("severity", "severity %d is out of range; want 1 (简易), 2 (一般), 3 (突出) or 4 (重大)", in.Severity)
+		return geo.Invalid("severity", "severity %d is out of range; want 1 (简易), 2 (一般), 3 (突出) or 4 (重大)", in.Severity)
 	}
 	if err := checkText("description", in.Description, MaxDescription); err != nil {
 		return err
 	}
-	if err := ValidatePoint("point", in.Point); err != nil {
+	if err := geo.ValidatePoint("point", in.Point); err != nil {
 		return err
 	}
-	if in.CRS, err = ParseCRS(string(in.CRS)); err != nil {
+	if in.CRS, err = geo.ParseCRS(string(in.CRS)); err != nil {
 		return err
 	}
 	if a := in.AccuracyM; a != nil && (math.IsNaN(*a) || *a < 0 || *a > 100_000) {
-		return Invalid("accuracy_m", "accuracy must be a number of metres from 0 to 100000")
+		return geo.Invalid("accuracy_m", "accuracy must be a number of metres from 0 to 100000")
 	}
 	if err := checkObserved(in.ObservedAt, now); err != nil {
 		return err
@@ -147,10 +148,10 @@ func checkObserved(t, now time.Time) error {
 	case t.IsZero():
 		return nil
 	case t.After(now.Add(MaxClockSkew)):
-		return Invalid("observed_at", "observed_at %s is in the future (the server's time is %s); check the device clock",
+		return geo.Invalid("observed_at", "observed_at %s is in the future (the server's time is %s); check the device clock",
 			t.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	case t.Before(now.Add(-MaxReportAge)):
-		return Invalid("observed_at", "observed_at %s is more than %d days ago; a device clock was probably reset",
+		return geo.Invalid("observed_at", "observed_at %s is more than %d days ago; a device clock was probably reset",
 			t.Format(time.RFC3339), int(MaxReportAge.Hours()/24))
 	}
 	return nil
@@ -158,19 +159,19 @@ func checkObserved(t, now time.Time) error {
 
 func checkAttachments(as []Attachment) error {
 	if len(as) > MaxAttachments {
-		return Invalid("attachments", "%d attachments exceed the limit of %d", len(as), MaxAttachments)
+		return geo.Invalid("attachments", "%d attachments exceed the limit of %d", len(as), MaxAttachments)
 	}
 	for i, a := range as {
 		f := fmt.Sprintf("attachments[%d].", i)
 		switch {
 		case a.Name == "" || utf8.RuneCountInString(a.Name) > 255 || !utf8.ValidString(a.Name) || hasControl(a.Name):
-			return Invalid(f+"name", "a file name of 1 to 255 printable characters is required")
+			return geo.Invalid(f+"name", "a file name of 1 to 255 printable characters is required")
 		case !mimeType.MatchString(a.Type) || len(a.Type) > 100:
-			return Invalid(f+"type", "%q is not a MIME type such as image/jpeg", clipText(a.Type, 40))
+			return geo.Invalid(f+"type", "%q is not a MIME type such as image/jpeg", geo.ClipTo(a.Type, 40))
 		case a.Size < 1 || a.Size > MaxAttachmentSize:
-			return Invalid(f+"size", "size must be from 1 to %d bytes", MaxAttachmentSize)
+			return geo.Invalid(f+"size", "size must be from 1 to %d bytes", MaxAttachmentSize)
 		case !checksum.MatchString(a.Checksum):
-			return Invalid(f+"checksum", "want sha256:<64 hex digits> or md5:<32 hex digits>, lower case")
+			return geo.Invalid(f+"checksum", "want sha256:<64 hex digits> or md5:<32 hex digits>, lower case")
 		}
 	}
 	return nil
@@ -181,12 +182,12 @@ func checkAttachments(as []Attachment) error {
 func checkText(field, s string, max int) error {
 	switch {
 	case !utf8.ValidString(s):
-		return Invalid(field, "%s is not valid UTF-8", field)
+		return geo.Invalid(field, "%s is not valid UTF-8", field)
 	case hasControl(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(s)):
-		return Invalid(field, "%s contains control characters", field)
+		return geo.Invalid(field, "%s contains control characters", field)
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return Invalid(field, "%s has %d characters; the limit is %d", field, n, max)
+		return geo.Invalid(field, "%s has %d characters; the limit is %d", field, n, max)
 	}
 	return nil
 }
@@ -195,13 +196,13 @@ func checkText(field, s string, max int) error {
 func checkName(field, s string, required bool) error {
 	switch {
 	case required && strings.TrimSpace(s) == "":
-		return Invalid(field, "%s is required", field)
+		return geo.Invalid(field, "%s is required", field)
 	case !utf8.ValidString(s):
-		return Invalid(field, "%s is not valid UTF-8", field)
+		return geo.Invalid(field, "%s is not valid UTF-8", field)
 	case hasControl(s):
-		return Invalid(field, "%s contains control characters", field)
+		return geo.Invalid(field, "%s contains control characters", field)
 	case utf8.RuneCountInString(s) > MaxName:
-		return Invalid(field, "%s is longer than %d characters", field, MaxName)
+		return geo.Invalid(field, "%s is longer than %d characters", field, MaxName)
 	}
 	return nil
 }
@@ -224,41 +225,41 @@ func (in *ReportInput) Fingerprint() [32]byte {
 // Report is a stored report: the input, where it landed, and its case.
 type Report struct {
 	ReportInput
-	WGS84        orb.Point    `json:"point_wgs84"`
-	ReceivedAt   time.Time    `json:"received_at"`
-	Resolution   Resolution   `json:"resolution"` // at the observed time, or the last re-resolve
-	UnitCode     string       `json:"unit_code"`  // the finest unit of the responsible chain
-	Flags        []string     `json:"flags"`
-	State        State        `json:"state"`
-	Level        Level        `json:"level"`         // the level handling it now
-	AssignedCode string       `json:"assigned_code"` // the unit handling it now
-	Assignee     string       `json:"assignee,omitempty"`
-	DueAt        *time.Time   `json:"due_at"`       // the case's deadline (SLA)
-	LevelDueAt   *time.Time   `json:"level_due_at"` // when the current level's time runs out
-	Escalations  int          `json:"escalations"`
-	ClosedAt     *time.Time   `json:"closed_at"`
-	ClosedOnTime *bool        `json:"closed_on_time"`
-	UpdatedAt    time.Time    `json:"updated_at"`
-	Events       int          `json:"events"` // number of history entries
-	History      []Transition `json:"history,omitempty"`
-	Hash         [32]byte     `json:"-"`
+	WGS84        orb.Point      `json:"point_wgs84"`
+	ReceivedAt   time.Time      `json:"received_at"`
+	Resolution   geo.Resolution `json:"resolution"` // at the observed time, or the last re-resolve
+	UnitCode     string         `json:"unit_code"`  // the finest unit of the responsible chain
+	Flags        []string       `json:"flags"`
+	State        State          `json:"state"`
+	Level        geo.Level      `json:"level"`         // the level handling it now
+	AssignedCode string         `json:"assigned_code"` // the unit handling it now
+	Assignee     string         `json:"assignee,omitempty"`
+	DueAt        *time.Time     `json:"due_at"`       // the case's deadline (SLA)
+	LevelDueAt   *time.Time     `json:"level_due_at"` // when the current level's time runs out
+	Escalations  int            `json:"escalations"`
+	ClosedAt     *time.Time     `json:"closed_at"`
+	ClosedOnTime *bool          `json:"closed_on_time"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+	Events       int            `json:"events"` // number of history entries
+	History      []Transition   `json:"history,omitempty"`
+	Hash         [32]byte       `json:"-"`
 }
 
 // NewReport builds the stored report from a validated input and its
 // resolution at the observed time: flags, the handling unit, deadlines and
 // the first history entry. A point outside every district is refused.
-func NewReport(in ReportInput, res Resolution, p Policy, now time.Time) (Report, error) {
-	if res.Status == StatusOutside {
+func NewReport(in ReportInput, res geo.Resolution, p Policy, now time.Time) (Report, error) {
+	if res.Status == geo.StatusOutside {
 		when := "now"
 		if !in.ObservedAt.IsZero() {
 			when = "at observed_at " + in.ObservedAt.Format(time.RFC3339)
 		}
-		return Report{}, Invalid("point", "the point [%g, %g] (%s) lies outside every district gridmap knows %s; check the coordinates and crs",
+		return Report{}, geo.Invalid("point", "the point [%g, %g] (%s) lies outside every district gridmap knows %s; check the coordinates and crs",
 			in.Point[0], in.Point[1], in.CRS, when)
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	normalise(&res)
-	r := Report{ReportInput: in, WGS84: ToWGS84(in.Point, in.CRS), ReceivedAt: now, Resolution: res,
+	r := Report{ReportInput: in, WGS84: geo.ToWGS84(in.Point, in.CRS), ReceivedAt: now, Resolution: res,
 		UnitCode: ResponsibleCode(&res), Flags: ReportFlags(&res), UpdatedAt: now, Hash: in.Fingerprint()}
 	if r.ObservedAt.IsZero() {
 		r.ObservedAt = now
@@ -281,7 +282,7 @@ func NewReport(in ReportInput, res Resolution, p Policy, now time.Time) (Report,
 
 // ResponsibleCode is the finest code of a resolution's responsible chain.
 // Chains nest by code prefix, so every unit above it is a prefix of it.
-func ResponsibleCode(res *Resolution) string {
+func ResponsibleCode(res *geo.Resolution) string {
 	if s := chainSlots(res); len(s) > 0 {
 		return s[0].code
 	}
@@ -289,15 +290,15 @@ func ResponsibleCode(res *Resolution) string {
 }
 
 // ReportFlags says what in a resolution the street must look at.
-func ReportFlags(res *Resolution) []string {
+func ReportFlags(res *geo.Resolution) []string {
 	flags := []string{}
-	if res.Status == StatusUnmanaged || (res.Enclave != nil && res.Enclave.Status == EnclaveUnmanaged) {
+	if res.Status == geo.StatusUnmanaged || (res.Enclave != nil && res.Enclave.Status == geo.EnclaveUnmanaged) {
 		flags = append(flags, FlagUnmanaged)
 	}
 	if len(res.Conflicts) > 0 {
 		flags = append(flags, FlagOverlap)
 	}
-	if res.Status == StatusEnclave {
+	if res.Status == geo.StatusEnclave {
 		flags = append(flags, FlagEnclave)
 	}
 	return flags
@@ -306,15 +307,15 @@ func ReportFlags(res *Resolution) []string {
 // Reattribute replaces r's resolution with res (resolved again after the
 // boundaries changed) and moves the case to the unit of the new chain at
 // its current level. The old answer is kept in the returned step.
-func (r *Report) Reattribute(res Resolution, actor, note string, now time.Time) (Transition, error) {
+func (r *Report) Reattribute(res geo.Resolution, actor, note string, now time.Time) (Transition, error) {
 	if err := checkName("actor", actor, true); err != nil {
 		return Transition{}, err
 	}
 	if err := checkText("note", note, MaxNote); err != nil {
 		return Transition{}, err
 	}
-	if res.Status == StatusOutside {
-		return Transition{}, Errorf(ECONFLICT, "point", "under the current boundaries the point lies outside every district; the report keeps its attribution to %s", r.UnitCode)
+	if res.Status == geo.StatusOutside {
+		return Transition{}, geo.Errorf(geo.ECONFLICT, "point", "under the current boundaries the point lies outside every district; the report keeps its attribution to %s", r.UnitCode)
 	}
 	normalise(&res)
 	old := r.Resolution
@@ -334,8 +335,8 @@ func (r *Report) Reattribute(res Resolution, actor, note string, now time.Time) 
 
 // normalise makes a stored resolution read like the resolve API's: an empty
 // list of conflicts is [], not null.
-func normalise(res *Resolution) {
+func normalise(res *geo.Resolution) {
 	if res.Conflicts == nil {
-		res.Conflicts = []LevelRef{}
+		res.Conflicts = []geo.LevelRef{}
 	}
 }

@@ -1,4 +1,4 @@
-package geo
+package casework
 
 import (
 	_ "embed"
@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // The report categories live in one data file, data/categories.json, so a
@@ -130,23 +132,10 @@ func (l *CategoryList) Lookup(code string) (Category, bool) {
 func (l *CategoryList) Check(field, code string, kind ReportKind) (Category, error) {
 	c, ok := l.Lookup(code)
 	if !ok {
-		return c, Invalid(field, "unknown category %q; see GET /v1/categories for the code list (e.g. C0111 路灯, E0506 消防通道堵塞)", clipText(code, 20))
+		return c, geo.Invalid(field, "unknown category %q; see GET /v1/categories for the code list (e.g. C0111 路灯, E0506 消防通道堵塞)", geo.ClipTo(code, 20))
 	}
 	if !slices.Contains(c.Kinds, kind) {
-		return c, Invalid(field, "category %s (%s) is a %s category and cannot be used for a %s report", c.Code, c.FullName(), c.Type, kind)
+		return c, geo.Invalid(field, "category %s (%s) is a %s category and cannot be used for a %s report", c.Code, c.FullName(), c.Type, kind)
 	}
 	return c, nil
 }
-
-// clipText shortens client input echoed in a message.
-func clipText(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	for max > 0 && !isRuneStart(s[max]) {
-		max--
-	}
-	return s[:max] + "…"
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

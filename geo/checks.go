@@ -1,0 +1,77 @@
+package geo
+
+import (
+	"fmt"
+
+	"github.com/paulmach/orb"
+)
+
+// Imports and single edits are checked by the same database functions (see
+// migration 008); these are the words both use for what the checks find, so
+// a boundary drawn in the dashboard and one imported from a shapefile are
+// told the same thing.
+
+// Issue words a finding of the coverage audit as a warning about the
+// boundary it concerns. ours tells whether a code is one being written (a
+// feature of the imported file, the edited boundary), so that an overlap is
+// told from the side of the one written. Orphans are not reported this way:
+// ok is false. Index is -1; the caller knows the feature's index.
+func (f Finding) Issue(ours func(code string) bool) (is ImportIssue, ok bool) {
+	is = ImportIssue{Index: -1, Severity: SeverityWarning, Location: f.Location, AreaM2: f.AreaM2}
+	switch {
+	case f.Kind == FindingGap:
+		is.Code, is.Kind = f.ParentCode, IssueGap
+		is.Message = fmt.Sprintf("%s of it is covered by none of its %s units (an unmanaged gap)", FormatArea(f.AreaM2), f.Level)
+	case f.Kind == FindingOverlap && len(f.Codes) == 2:
+		is.Code, is.Other, is.Kind = f.Codes[0], f.Codes[1], IssueOverlap
+		if !ours(is.Code) {
+			is.Code, is.Other = is.Other, is.Code
+		}
+		is.Message = fmt.Sprintf("overlaps its sibling %s by %s", is.Other, FormatArea(f.AreaM2))
+	case f.Kind == FindingOutside && len(f.Codes) == 1:
+		is.Code, is.Other, is.Kind = f.Codes[0], f.ParentCode, IssueOutsideParent
+		is.Message = fmt.Sprintf("sticks out of its parent %s by %s", f.ParentCode, FormatArea(f.AreaM2))
+	default:
+		return is, false
+	}
+	return is, true
+}
+
+// Involves reports whether the finding is about code itself: code sticks
+// out of its parent, overlaps a sibling, or has a child sticking out of it.
+// A gap under code, or an overlap between two of its children, is not.
+func (f Finding) Involves(code string) bool {
+	switch f.Kind {
+	case FindingOutside:
+		return f.ParentCode == code || (len(f.Codes) == 1 && f.Codes[0] == code)
+	case FindingOverlap:
+		return len(f.Codes) == 2 && (f.Codes[0] == code || f.Codes[1] == code)
+	}
+	return false
+}
+
+// OverlapIssue words an overlap between two boundaries that no parent's
+// audit compares (districts, enclaves; what names their kind): realM2 is the
+// area of the pieces that are not slivers, sliverM2 of those that are. Only
+// slivers make it a sliver issue.
+func OverlapIssue(what, code, other string, realM2, sliverM2 float64, at *orb.Point) ImportIssue {
+	is := ImportIssue{Index: -1, Code: code, Severity: SeverityWarning, Kind: IssueOverlap, Location: at, Other: other,
+		AreaM2: realM2, Message: fmt.Sprintf("overlaps %s %s by %s", what, other, FormatArea(realM2))}
+	if realM2 == 0 {
+		is.Kind, is.AreaM2 = IssueSliver, sliverM2
+		is.Message = fmt.Sprintf("hairline overlap with %s %s (%s in slivers)", what, other, FormatArea(sliverM2))
+	}
+	return is
+}
+
+// FormatArea writes square metres for messages: km² from a square
+// kilometre, whole m² from 10 m², hundredths below.
+func FormatArea(m2 float64) string {
+	switch {
+	case m2 >= 1e6:
+		return fmt.Sprintf("%.3f km²", m2/1e6)
+	case m2 >= 10:
+		return fmt.Sprintf("%.0f m²", m2)
+	}
+	return fmt.Sprintf("%.2f m²", m2)
+}

@@ -1,0 +1,221 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/twpayne/go-geom"
+
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// The versioned-boundary store. Units and enclaves are kept the same way —
+// one row per version, closed (valid_to) rather than changed, the next
+// version inserted at the same instant — so one generic implementation
+// lists, reads, revises, edits and retires both. A boundaryTable says what
+// differs: the table and its columns, how a row is written, what a version
+// refers to, what depends on a code, and which warnings an edit gets.
+type boundaryTable[T any] struct {
+	what string // "unit" or "enclave": the table, the lock namespace, the word in messages
+	sql  versionedSQL
+	scan pgx.RowToFunc[T]
+	code func(*T) string
+	geom func(*T) orb.MultiPolygon
+	// validate checks the value's own fields (what ReviseUnit needs);
+	// prepare is what an interactive edit adds to that: the fields the code
+	// implies and the shape of the drawn rings.
+	validate, prepare func(*T) error
+	// insertArgs are the arguments of sql.insert.
+	insertArgs func(v *T, g *geom.MultiPolygon, version int, at time.Time) []any
+	// references checks, inside the edit's transaction, that what v names
+	// (a parent, a managing unit) currently exists.
+	references func(ctx context.Context, tx pgx.Tx, v *T) error
+	// dependants refuses to retire a code that current rows still name.
+	dependants func(ctx context.Context, tx pgx.Tx, code string) error
+	// warnings says what looks wrong once code's new version is written.
+	warnings func(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportIssue, error)
+}
+
+// versionedSQL holds the statements every versioned table has.
+type versionedSQL struct {
+	get        string // the version of $2 valid at $1 (NULL: now)
+	history    string // every version of $1, oldest first
+	current    string // the current version of $1
+	insert     string // a new version (the columns of insertArgs)
+	close      string // closes the current version of $1 at $2, returning its number
+	maxVersion string // the highest version of $1, 0 if none
+	versions   string // the current version of $1 (0: none) and its highest (0: never existed)
+	retire     string // closes the current version of $1 without a successor, returning it
+}
+
+// validAt is the condition of "valid at $1 (NULL: now)", the same in every query.
+const validAt = `valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))`
+
+// versionedStatements builds a table's statements. table is one of this
+// package's constants ("unit", "enclave"), never input: the text is as
+// static as a literal, and every value is a bound parameter.
+func versionedStatements(table, columns, insert string) versionedSQL {
+	return versionedSQL{
+		get:        `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $2 AND ` + validAt,
+		history:    `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $1 ORDER BY version`,
+		current:    `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $1 AND valid_to IS NULL`,
+		insert:     insert,
+		close:      `UPDATE ` + table + ` SET valid_to = $2 WHERE code = $1 AND valid_to IS NULL RETURNING version`,
+		maxVersion: `SELECT coalesce(max(version), 0) FROM ` + table + ` WHERE code = $1`,
+		versions: `SELECT coalesce(max(version) FILTER (WHERE valid_to IS NULL), 0), coalesce(max(version), 0) FROM ` +
+			table + ` WHERE code = $1`,
+		retire: `UPDATE ` + table + ` SET valid_to = clock_timestamp() WHERE code = $1 AND valid_to IS NULL RETURNING ` + columns,
+	}
+}
+
+// listVersions returns one page of the versions listSQL selects, ordered by
+// code, and the cursor of the next page ("" when this is the last).
+// listSQL takes $1 the time, then filters, then the box (4), the cursor
+// and the limit.
+func listVersions[T any](ctx context.Context, db *DB, t *boundaryTable[T], listSQL string, w geo.Window, filters ...any) ([]T, string, error) {
+	var box [4]*float64
+	if w.BBox != nil {
+		box = [4]*float64{&w.BBox.Min[0], &w.BBox.Min[1], &w.BBox.Max[0], &w.BBox.Max[1]}
+	}
+	args := append([]any{nullTime(w.At)}, filters...)
+	args = append(args, box[0], box[1], box[2], box[3], w.After, w.Limit+1)
+	rows, err := db.Pool.Query(ctx, listSQL, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list %ss: %w", t.what, translate(err))
+	}
+	items, err := pgx.CollectRows(rows, t.scan)
+	if err != nil {
+		return nil, "", fmt.Errorf("list %ss: %w", t.what, translate(err))
+	}
+	return page(items, w.Limit, func(v T) string { return t.code(&v) })
+}
+
+// getVersion returns the version of code valid at at (zero: now), or ENOTFOUND.
+func getVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], code string, at time.Time) (T, error) {
+	rows, err := db.Pool.Query(ctx, t.sql.get, nullTime(at), code)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("get %s %s: %w", t.what, code, translate(err))
+	}
+	v, err := pgx.CollectExactlyOneRow(rows, t.scan)
+	if err != nil {
+		return v, notFound(err, t.what, code, at)
+	}
+	return v, nil
+}
+
+// versionHistory returns every version of code, oldest first, or ENOTFOUND.
+func versionHistory[T any](ctx context.Context, db *DB, t *boundaryTable[T], code string) ([]T, error) {
+	rows, err := db.Pool.Query(ctx, t.sql.history, code)
+	if err != nil {
+		return nil, fmt.Errorf("%s history %s: %w", t.what, code, translate(err))
+	}
+	versions, err := pgx.CollectRows(rows, t.scan)
+	if err != nil {
+		return nil, fmt.Errorf("%s history %s: %w", t.what, code, translate(err))
+	}
+	if len(versions) == 0 {
+		return nil, geo.Errorf(geo.ENOTFOUND, "code", "no %s has code %q", t.what, code)
+	}
+	return versions, nil
+}
+
+// reviseVersion makes v the current version of its code in one transaction:
+// the current version, if any, is closed at the same instant the new one
+// starts. It checks v's own fields only (no references, no warnings) and
+// returns the new version number.
+func reviseVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor string, v T) (int, error) {
+	if err := t.validate(&v); err != nil {
+		return 0, err
+	}
+	g, err := toGeom(t.geom(&v))
+	if err != nil {
+		return 0, geo.Invalid("geometry", "%v", err)
+	}
+	var version int
+	err = db.inTx(ctx, actor, func(tx pgx.Tx) error {
+		version, err = insertNext(ctx, tx, t, &v, g)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("revise %s %s: %w", t.what, t.code(&v), err)
+	}
+	return version, nil
+}
+
+// insertNext closes the current version of v's code and inserts v as the
+// next one, both at the transaction's clock time. It returns the new number.
+func insertNext[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon) (int, error) {
+	now, err := txNow(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	version, err := closeCurrent(ctx, tx, t.sql, t.code(v), now)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.Exec(ctx, t.sql.insert, t.insertArgs(v, g, version, now)...)
+	return version, err
+}
+
+// closeCurrent closes the current version of a code and returns the number
+// the next version gets (1 when there was none).
+func closeCurrent(ctx context.Context, tx pgx.Tx, s versionedSQL, code string, at time.Time) (int, error) {
+	var prev int
+	err := tx.QueryRow(ctx, s.close, code, at).Scan(&prev)
+	if err == pgx.ErrNoRows {
+		err = tx.QueryRow(ctx, s.maxVersion, code).Scan(&prev)
+	}
+	return prev + 1, err
+}
+
+// txNow is the clock time inside the transaction; clock_timestamp, unlike
+// now(), moves between two edits of one code in one transaction.
+func txNow(ctx context.Context, tx pgx.Tx) (time.Time, error) {
+	var now time.Time
+	err := tx.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now)
+	return now, err
+}
+
+// page trims a result fetched with limit+1 rows and returns the next cursor.
+func page[T any](items []T, limit int, key func(T) string) ([]T, string, error) {
+	if len(items) <= limit {
+		return items, "", nil
+	}
+	items = items[:limit]
+	return items, key(items[limit-1]), nil
+}
+
+func notFound(err error, what, code string, at time.Time) error {
+	if err != pgx.ErrNoRows {
+		return fmt.Errorf("get %s %s: %w", what, code, translate(err))
+	}
+	if at.IsZero() {
+		return geo.Errorf(geo.ENOTFOUND, "code", "no current %s has code %q", what, code)
+	}
+	return geo.Errorf(geo.ENOTFOUND, "code", "no %s with code %q was valid at %s", what, code, at.Format(time.RFC3339))
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func props(p map[string]any) map[string]any {
+	if p == nil {
+		return map[string]any{}
+	}
+	return p
+}
