@@ -29,7 +29,7 @@ const (
 	ScaleCity Scale = "city"
 	// ScaleProvince subdivides like ScaleCity but gives every community 56
 	// to 75 grids, about 300,000 in all: the size of a province's grid map,
-	// for benchmarks.
+	// for benchmarks (boundaries only: no demo week of reports).
 	ScaleProvince Scale = "province"
 )
 

@@ -73,6 +73,9 @@ func (b *builder) reports() error {
 	if err := b.exec(resetReportsSQL); err != nil {
 		return err
 	}
+	if b.scale == ScaleProvince {
+		return nil // a benchmark data set: boundaries only, no demo week
+	}
 	anchor := time.Now().UTC().Truncate(time.Hour)
 	rng := rand.New(rand.NewPCG(2026, 6))
 	pts, err := b.demoPoints()

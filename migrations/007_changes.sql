@@ -153,7 +153,7 @@ CREATE TRIGGER enclave_changes_truncated AFTER TRUNCATE ON enclave
 -- gridmap_audit_store without the city-wide lock: a refresh of some
 -- parents locks just those (in code order, so two refreshes cannot wait
 -- for each other), sharing the city-wide lock that a whole-city refresh
--- (parents NULL) takes alone. Unrelated edits no longer queue behind each
+-- (parents NULL) or a bulk one takes alone. Unrelated edits no longer queue behind each
 -- other; two edits under one parent still take turns, so the second one
 -- computes with the first one's committed boundaries.
 CREATE OR REPLACE FUNCTION gridmap_audit_store(parents text[])
@@ -163,7 +163,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
   cfg audit_config;
 BEGIN
-  IF parents IS NULL THEN
+  IF parents IS NULL OR cardinality(parents) > 256 THEN
+    -- The whole city, or a bulk write (an import, the demo build) touching
+    -- so many parents that one lock each would fill the lock table.
     PERFORM pg_advisory_xact_lock(7453301562447230297); -- "gridmap audit"
   ELSE
     PERFORM pg_advisory_xact_lock_shared(7453301562447230297);
