@@ -31,18 +31,37 @@ var gzipPool = sync.Pool{New: func() any {
 	return w
 }}
 
+// gzipWriters recycles the middleware's writers (and their buffers): the
+// middleware wraps every answer.
+var gzipWriters = sync.Pool{New: func() any { return &gzipWriter{buf: make([]byte, 0, minGzipBytes)} }}
+
 // compress is the middleware.
 func compress() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		w := &gzipWriter{ResponseWriter: c.Writer, accept: acceptsGzip(c.GetHeader("Accept-Encoding"))}
+		w := gzipWriters.Get().(*gzipWriter)
+		*w = gzipWriter{ResponseWriter: c.Writer, accept: acceptsGzip(c.GetHeader("Accept-Encoding")), buf: w.buf[:0]}
 		c.Writer = w
-		defer w.finish()
+		defer func() {
+			w.finish()
+			c.Writer = w.ResponseWriter
+			*w = gzipWriter{buf: w.buf[:0]}
+			gzipWriters.Put(w)
+		}()
 		c.Next()
 	}
 }
 
+// varyAcceptEncoding is the Vary value of a compressible answer.
+var varyAcceptEncoding = []string{"Accept-Encoding"}
+
 // compressible reports whether a media type is worth gzipping.
 func compressible(contentType string) bool {
+	switch contentType { // the types gridmap itself sends, without parsing
+	case "application/json", "application/geo+json", "application/problem+json", "application/schema+json":
+		return true
+	case "image/png", "image/jpeg", "image/webp", "application/vnd.mapbox-vector-tile", "application/x-protobuf", "text/event-stream":
+		return false
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return false
@@ -72,6 +91,9 @@ type gzipWriter struct {
 
 // Write implements http.ResponseWriter.
 func (w *gzipWriter) Write(p []byte) (int, error) {
+	if !w.decided && !w.accept {
+		_ = w.decide(false) // nothing to hold back for: only Vary to set
+	}
 	if !w.decided {
 		if len(w.buf)+len(p) < minGzipBytes {
 			w.buf = append(w.buf, p...)
@@ -117,7 +139,11 @@ func (w *gzipWriter) decide(big bool) error {
 	h := w.Header()
 	status := w.Status()
 	if h.Get("Content-Encoding") == "" && bodyAllowed(status) && compressible(h.Get("Content-Type")) {
-		h.Add("Vary", "Accept-Encoding")
+		if _, ok := h["Vary"]; ok {
+			h.Add("Vary", "Accept-Encoding")
+		} else {
+			h["Vary"] = varyAcceptEncoding
+		}
 		if w.accept && big {
 			h.Set("Content-Encoding", "gzip")
 			h.Del("Content-Length")
@@ -126,7 +152,7 @@ func (w *gzipWriter) decide(big bool) error {
 		}
 	}
 	buf := w.buf
-	w.buf = nil
+	w.buf = w.buf[:0] // kept for the pool: nothing is held back once decided
 	if len(buf) == 0 {
 		return nil
 	}

@@ -25,9 +25,14 @@ const (
 
 // minVersion reads the minimum data version a request asks for (0: any).
 func minVersion(c *gin.Context) (int64, error) {
-	field, s := minVersionParam, c.Query(minVersionParam)
+	return parseMinVersion(c.Query(minVersionParam), c.GetHeader(MinVersionHeader))
+}
+
+// parseMinVersion reads the min_version parameter, else the header.
+func parseMinVersion(param, header string) (int64, error) {
+	field, s := minVersionParam, param
 	if s == "" {
-		field, s = MinVersionHeader, c.GetHeader(MinVersionHeader)
+		field, s = MinVersionHeader, header
 	}
 	if s == "" {
 		return 0, nil
@@ -41,7 +46,7 @@ func minVersion(c *gin.Context) (int64, error) {
 
 // setIndexVersion names the data version of an answer.
 func setIndexVersion(c *gin.Context, v int64) {
-	c.Header(IndexVersionHeader, strconv.FormatInt(v, 10))
+	c.Writer.Header()[IndexVersionHeader] = versionHeaderValue(v)
 }
 
 // applied waits until this node's index reflects the write just committed

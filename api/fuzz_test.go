@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -47,6 +48,23 @@ func FuzzBatchPoint(f *testing.F) {
 		}
 		if err := geo.ValidatePoint("points[0]", p); err != nil && geo.ErrorCodeOf(err) != geo.EINVALID {
 			t.Fatalf("ValidatePoint(%v): %v", p, err)
+		}
+	})
+}
+
+// FuzzAppendString checks the hand-written JSON string encoder against
+// encoding/json on any input: escapes, CJK runs, U+2028/9, invalid UTF-8.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "南开区", "a\"b\\c", "<&>", "\u2028\u2029", "\xff\xfe", "第1网格\n\t", "\xe2\x80", "x\xe2\x80\xa8y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %s, encoding/json %s", s, got, want)
 		}
 	})
 }

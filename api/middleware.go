@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,12 +32,13 @@ func accessLog(atInfo bool) gin.HandlerFunc {
 		level = slog.LevelInfo
 	}
 	return func(c *gin.Context) {
-		start := time.Now()
-		c.Next()
 		ctx := c.Request.Context()
 		if !slog.Default().Enabled(ctx, level) {
+			c.Next()
 			return
 		}
+		start := time.Now()
+		c.Next()
 		slog.LogAttrs(ctx, level, "request",
 			slog.String("method", requestMethod(c)), slog.String("path", c.Request.URL.Path),
 			slog.String("route", c.FullPath()), slog.Int("status", c.Writer.Status()),
@@ -68,7 +70,9 @@ func limitBody(max int64) gin.HandlerFunc {
 			fail(c, geo.Errorf(geo.ETOOLARGE, "body", "request body of %d bytes exceeds the limit of %d", c.Request.ContentLength, max))
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		if b := c.Request.Body; b != nil && b != http.NoBody {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		}
 		c.Next()
 	}
 }
@@ -95,10 +99,26 @@ func cors(origins []string) gin.HandlerFunc {
 	}
 }
 
-// metrics holds the HTTP instruments.
+// metrics holds the HTTP instruments. Every label comes from a closed set,
+// so that no client can grow the metrics: the route is a registered
+// template (or "unmatched"), the method one of the standard ones (or
+// OTHER), the status one gridmap answers with (or its class, "4xx").
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	cache    sync.Map // instrumentKey → *instruments
+}
+
+// instrumentKey names the instruments of one kind of answer.
+type instrumentKey struct {
+	route, method, status string
+}
+
+// instruments are the resolved instruments of one kind of answer, so that
+// a request does not hash its labels again.
+type instruments struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -123,10 +143,48 @@ func (m *metrics) middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched" // never label by raw path: unbounded cardinality
 		}
-		method := requestMethod(c)
-		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
-		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+		k := instrumentKey{route: route, method: methodLabel(requestMethod(c)), status: statusLabel(c.Writer.Status())}
+		in, ok := m.cache.Load(k)
+		if !ok {
+			in, _ = m.cache.LoadOrStore(k, &instruments{requests: m.requests.WithLabelValues(k.route, k.method, k.status),
+				latency: m.latency.WithLabelValues(k.route, k.method)})
+		}
+		i := in.(*instruments)
+		i.requests.Inc()
+		i.latency.Observe(time.Since(start).Seconds())
 	}
+}
+
+// methodLabel is the method, or OTHER for one outside the standard set.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+// statusLabels are the statuses gridmap answers with, labelled as they are.
+var statusLabels = func() map[int]string {
+	m := map[int]string{}
+	for _, s := range []int{200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405, 406, 409, 410, 412,
+		413, 415, 416, 422, 428, 429, 431, 500, 502, 503, 504} {
+		m[s] = strconv.Itoa(s)
+	}
+	return m
+}()
+
+// statusLabel is a status as a label: itself when gridmap answers with it,
+// else its class.
+func statusLabel(status int) string {
+	if l, ok := statusLabels[status]; ok {
+		return l
+	}
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return string(rune('0'+status/100)) + "xx"
 }
 
 func metricsHandler(reg *prometheus.Registry) gin.HandlerFunc {

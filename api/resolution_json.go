@@ -27,7 +27,9 @@ func appendResolution(b []byte, r *geo.Resolution) []byte {
 		b = appendLevelRef(b, r.Responsible)
 	}
 	b = append(b, ',')
+	chainStart := len(b)
 	b = appendChainFields(b, &r.Chain)
+	chainEnd := len(b)
 	b = append(b, `,"enclave":`...)
 	if r.Enclave == nil {
 		b = append(b, "null"...)
@@ -41,7 +43,11 @@ func appendResolution(b []byte, r *geo.Resolution) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, `,"geographic":{`...)
-	b = appendChainFields(b, &r.Geographic)
+	if r.Geographic == r.Chain { // no enclave: where the point lies is who answers
+		b = append(b, b[chainStart:chainEnd]...)
+	} else {
+		b = appendChainFields(b, &r.Geographic)
+	}
 	b = append(b, `},"conflicts":[`...)
 	for i := range r.Conflicts {
 		if i > 0 {
@@ -111,39 +117,68 @@ const hexDigits = "0123456789abcdef"
 
 // appendString writes s as a JSON string, escaping as encoding/json does
 // (quotes, backslash, control characters, <, >, &, U+2028/9); invalid UTF-8
-// becomes U+FFFD.
+// becomes U+FFFD. Runs that need no escaping are copied whole: names are
+// mostly CJK, and per-rune work dominated encoding answers.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	valid := utf8.ValidString(s)
+	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			default:
-				b = append(b, c)
-			}
+		switch {
+		case c < utf8.RuneSelf && jsonPlain[c]:
 			i++
 			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		case c < utf8.RuneSelf:
+			b = append(b, s[start:i]...)
+			b = appendEscaped(b, c)
+			i++
+		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', '8'+s[i+2]-0xA8)
+			i += 3
+		case valid:
+			i++ // a continuation or lead byte of valid UTF-8: copied with its run
+			continue
 		default:
-			b = append(b, s[i:i+size]...)
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
 		}
-		i += size
+		start = i
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// appendEscaped writes the escape of an ASCII byte that needs one.
+func appendEscaped(b []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(b, '\\', c)
+	case '\n':
+		return append(b, '\\', 'n')
+	case '\r':
+		return append(b, '\\', 'r')
+	case '\t':
+		return append(b, '\\', 't')
+	case '\b':
+		return append(b, '\\', 'b')
+	case '\f':
+		return append(b, '\\', 'f')
+	}
+	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+}
+
+// jsonPlain marks the ASCII bytes a JSON string carries as they are.
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()

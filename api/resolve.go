@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
@@ -15,9 +16,12 @@ import (
 // MaxBatchPoints bounds one POST /v1/resolve.
 const MaxBatchPoints = 100_000
 
-// resolveOne answers GET /v1/resolve?lng=&lat=&crs=&at=.
+// resolveOne answers GET /v1/resolve?lng=&lat=&crs=&at=&min_version=&fields=.
+// It is the hottest route: parameters are read from the raw query, the
+// answer is encoded into a pooled buffer and the headers are shared slices,
+// so that a request allocates next to nothing.
 func (h *handlers) resolveOne(c *gin.Context) {
-	q, err := resolveQuery(c)
+	q, fields, err := resolveQuery(c.Request.URL.RawQuery, c.GetHeader(MinVersionHeader))
 	if err != nil {
 		fail(c, err)
 		return
@@ -27,36 +31,87 @@ func (h *handlers) resolveOne(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	setIndexVersion(c, r.IndexVersion)
-	c.Data(http.StatusOK, "application/json", appendResolution(make([]byte, 0, 768), &r))
+	buf := getBuffer()
+	*buf = fields.appendResult(*buf, &r)
+	hd := c.Writer.Header()
+	hd["Content-Type"] = jsonContentType
+	hd[IndexVersionHeader] = versionHeaderValue(r.IndexVersion)
+	c.Writer.WriteHeader(http.StatusOK)
+	_, _ = c.Writer.Write(*buf)
+	putBuffer(buf)
 }
 
-func resolveQuery(c *gin.Context) (geo.ResolveQuery, error) {
+// pointParams are the raw parameters of a single-point resolve.
+type pointParams struct {
+	lng, lat, crs, at, minVersion, fields string
+	hasLng, hasLat                        bool
+}
+
+// readPointParams reads them from a raw query string in one pass (the
+// first value of each wins, as with url.Values.Get).
+func readPointParams(raw string) pointParams {
+	var p pointParams
+	seen := 0
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		key, val, _ := strings.Cut(part, "=")
+		var dst *string
+		var bit int
+		switch unescapeQuery(key) {
+		case "lng":
+			dst, bit, p.hasLng = &p.lng, 1, true
+		case "lat":
+			dst, bit, p.hasLat = &p.lat, 2, true
+		case "crs":
+			dst, bit = &p.crs, 4
+		case "at":
+			dst, bit = &p.at, 8
+		case minVersionParam:
+			dst, bit = &p.minVersion, 16
+		case "fields":
+			dst, bit = &p.fields, 32
+		default:
+			continue
+		}
+		if seen&bit == 0 {
+			*dst, seen = unescapeQuery(val), seen|bit
+		}
+	}
+	return p
+}
+
+// resolveQuery reads a single point's parameters from a raw query string
+// (and the Gridmap-Min-Version header).
+func resolveQuery(raw, minHeader string) (geo.ResolveQuery, resultFields, error) {
 	var q geo.ResolveQuery
-	for i, name := range []string{"lng", "lat"} {
-		s, ok := c.GetQuery(name)
-		if !ok || s == "" {
-			return q, geo.Invalid(name, "%s is required (WGS84 degrees unless crs says otherwise)", name)
+	p := readPointParams(raw)
+	for i, v := range [2]string{p.lng, p.lat} {
+		name := [2]string{"lng", "lat"}[i]
+		if v == "" {
+			return q, resultFields{}, geo.Invalid(name, "%s is required (WGS84 degrees unless crs says otherwise)", name)
 		}
-		v, err := strconv.ParseFloat(s, 64)
+		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return q, geo.Invalid(name, "%q is not a number", clip(s))
+			return q, resultFields{}, geo.Invalid(name, "%q is not a number", clip(v))
 		}
-		q.Point[i] = v
+		q.Point[i] = f
 	}
-	crs, err := geo.ParseCRS(c.Query("crs"))
+	var err error
+	if q.CRS, err = geo.ParseCRS(p.crs); err != nil {
+		return q, resultFields{}, err
+	}
+	if q.At, err = parseAt("at", p.at); err != nil {
+		return q, resultFields{}, err
+	}
+	if q.MinVersion, err = parseMinVersion(p.minVersion, minHeader); err != nil {
+		return q, resultFields{}, err
+	}
+	fields, err := parseFields(p.fields)
 	if err != nil {
-		return q, err
+		return q, fields, err
 	}
-	q.CRS = crs
-	q.At, err = parseAt("at", c.Query("at"))
-	if err != nil {
-		return q, err
-	}
-	if q.MinVersion, err = minVersion(c); err != nil {
-		return q, err
-	}
-	return q, geo.ValidatePoint("lng,lat", q.Point)
+	return q, fields, geo.ValidatePoint("lng,lat", q.Point)
 }
 
 // batchRequest is either {"points":[[lng,lat],...],"crs":..,"at":..} or a

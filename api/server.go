@@ -118,7 +118,8 @@ func newEngine(d Deps) *gin.Engine {
 }
 
 type handlers struct {
-	deps Deps
+	deps       Deps
+	tileMaxAge []string // Cache-Control of tiles when Deps.TileMaxAge is set
 }
 
 func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {

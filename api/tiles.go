@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,7 +47,12 @@ func (h *handlers) tile(c *gin.Context) {
 	if svc == nil {
 		return
 	}
-	req, err := svc.ParseRequest(c.Param("layers"), c.Param("z"), c.Param("x"), c.Param("y"), c.Request.URL.Query())
+	raw := c.Request.URL.RawQuery
+	req, err := svc.ParseRequestQuery(c.Param("layers"), c.Param("z"), c.Param("x"), c.Param("y"), raw)
+	if err == nil {
+		mv, _ := rawQueryValue(raw, minVersionParam)
+		req.MinVersion, err = parseMinVersion(mv, c.GetHeader(MinVersionHeader))
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -56,23 +62,66 @@ func (h *handlers) tile(c *gin.Context) {
 		fail(c, err) // a client that hung up is not an error: fail says nothing then
 		return
 	}
-	xcache := "miss"
+	hd := c.Writer.Header()
+	hd["X-Cache"] = xCacheMiss
 	if hit {
-		xcache = "hit"
+		hd["X-Cache"] = xCacheHit
 	}
-	c.Header("X-Cache", xcache)
-	c.Header("Cache-Control", h.tileCacheControl())
-	serveBytes(c, mediaMVT, t.Raw, t.ETag, func() []byte { return t.Gzip })
+	hd["Cache-Control"] = h.tileCacheControl()
+	serveTile(c, t)
+}
+
+// Header values of tile answers.
+var (
+	xCacheHit          = []string{"hit"}
+	xCacheMiss         = []string{"miss"}
+	mvtContentType     = []string{mediaMVT}
+	gzipEncoding       = []string{"gzip"}
+	noCacheControl     = []string{"no-cache"}
+	tileCacheControlMu sync.Mutex
+)
+
+// serveTile answers with a tile: gzipped when the client takes it, 304
+// when its copy is current. The header values were made with the tile.
+func serveTile(c *gin.Context, t *tiles.Tile) {
+	hd := c.Writer.Header()
+	if _, ok := hd["Vary"]; ok {
+		hd.Add("Vary", "Accept-Encoding")
+	} else {
+		hd["Vary"] = varyAcceptEncoding
+	}
+	useGzip := len(t.Raw) > 0 && acceptsGzip(c.GetHeader("Accept-Encoding"))
+	etag, length, body := t.ETagHeader, t.LengthHeader, t.Raw
+	if useGzip {
+		etag, length, body = t.GzipETagHeader, t.GzipLengthHeader, t.Gzip
+	}
+	hd["Etag"] = etag
+	if etagMatches(c.GetHeader("If-None-Match"), etag[0]) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	if useGzip {
+		hd["Content-Encoding"] = gzipEncoding
+	}
+	hd["Content-Length"] = length // for HEAD too, whatever the size
+	hd["Content-Type"] = mvtContentType
+	c.Writer.WriteHeader(http.StatusOK)
+	_, _ = c.Writer.Write(body)
 }
 
 // tileCacheControl lets browsers keep tiles but, by default, revalidate
 // them on every use: an edit must never hide behind a browser cache, and
 // the revalidation is a cheap 304.
-func (h *handlers) tileCacheControl() string {
+func (h *handlers) tileCacheControl() []string {
 	if h.deps.TileMaxAge > 0 {
-		return "public, max-age=" + strconv.Itoa(int(h.deps.TileMaxAge.Seconds()))
+		tileCacheControlMu.Lock()
+		defer tileCacheControlMu.Unlock()
+		if h.tileMaxAge == nil {
+			h.tileMaxAge = []string{"public, max-age=" + strconv.Itoa(int(h.deps.TileMaxAge.Seconds()))}
+		}
+		return h.tileMaxAge
 	}
-	return "no-cache"
+	return noCacheControl
 }
 
 // tileJSON answers /tiles/{layers}.json.
@@ -186,17 +235,19 @@ func serveBytes(c *gin.Context, mediaType string, raw []byte, etag string, gz fu
 
 // acceptsGzip reads Accept-Encoding: gzip (or *) with a non-zero quality.
 func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
+	for header != "" {
+		var part string
+		part, header, _ = strings.Cut(header, ",")
 		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+		coding = strings.TrimSpace(coding)
+		if !strings.EqualFold(coding, "gzip") && !strings.EqualFold(coding, "x-gzip") && coding != "*" {
 			continue
 		}
-		q, ok := strings.CutPrefix(strings.ReplaceAll(strings.ToLower(params), " ", ""), "q=")
-		if !ok {
+		params = strings.TrimSpace(params)
+		if len(params) < 2 || !strings.EqualFold(params[:2], "q=") {
 			return true
 		}
-		v, err := strconv.ParseFloat(q, 64)
+		v, err := strconv.ParseFloat(strings.TrimSpace(params[2:]), 64)
 		return err == nil && v > 0
 	}
 	return false

@@ -21,6 +21,8 @@ type ChangeSet struct {
 	Enclaves      []Enclave
 	RetiredEnc    []string
 	Layers        []string // tile layers whose data changed (unit levels, enclave, gap, ...)
+	// LayerVersions is the data version of every tile layer at Version.
+	LayerVersions map[string]int64
 	// Reset says the change cannot be applied code by code (the tables
 	// were truncated, or the change record no longer reaches back to From):
 	// the index must be rebuilt from scratch.

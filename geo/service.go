@@ -17,8 +17,9 @@ import (
 type CurrentData struct {
 	Units    []Unit
 	Enclaves []Enclave
-	Version  int64     // the data version it reflects
-	Since    time.Time // the latest valid_from/valid_to in it: the data hold from then on
+	Version  int64            // the data version it reflects
+	Since    time.Time        // the latest valid_from/valid_to in it: the data hold from then on
+	Layers   map[string]int64 // the data version of each tile layer (district, grid, enclave, gap, ...)
 }
 
 // ChangeSource is the database a node follows: the current data for a
@@ -99,8 +100,9 @@ func (s *Service) FollowStats() FollowStats {
 }
 
 type indexed struct {
-	snap  *Snapshot
-	since time.Time
+	snap   *Snapshot
+	since  time.Time
+	layers map[string]int64 // tile layers' versions at snap's version; never modified once published
 }
 
 var _ Resolver = (*Service)(nil)
@@ -129,7 +131,7 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 		return fmt.Errorf("build index: %w", err)
 	}
 	s.ix = ix
-	s.publish(ix.Snapshot(), data.Since)
+	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, layers: data.Layers})
 	s.rebuilds.Add(1)
 	s.rebuildNanos.Add(int64(time.Since(start)))
 	slog.InfoContext(ctx, "resolver index built", "version", data.Version, "units", len(data.Units),
@@ -144,9 +146,9 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 	return nil
 }
 
-// publish makes snap the index requests use and wakes the waiters.
-func (s *Service) publish(snap *Snapshot, since time.Time) {
-	s.current.Store(&indexed{snap: snap, since: since})
+// publish makes cur the index requests use and wakes the waiters.
+func (s *Service) publish(cur *indexed) {
+	s.current.Store(cur)
 	s.waitMu.Lock()
 	close(s.waitCh)
 	s.waitCh = make(chan struct{})
@@ -247,11 +249,14 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 		slog.ErrorContext(ctx, "resolver index could not apply a change; rebuilding it", "from", cs.From, "to", cs.Version, "err", err)
 		return s.reloadLocked(ctx)
 	}
-	since := cur.since
-	if cs.Since.After(since) {
-		since = cs.Since
+	next := &indexed{snap: snap, since: cur.since, layers: cs.LayerVersions}
+	if cs.Since.After(next.since) {
+		next.since = cs.Since
 	}
-	s.publish(snap, since)
+	if next.layers == nil {
+		next.layers = cur.layers
+	}
+	s.publish(next)
 	s.applied.Add(1)
 	s.applyNanos.Add(int64(time.Since(start)))
 	slog.DebugContext(ctx, "resolver index changed", "from", cs.From, "to", cs.Version, "codes", cs.Size(),
@@ -329,6 +334,16 @@ func (s *Service) Version() int64 {
 		return cur.snap.version
 	}
 	return 0
+}
+
+// LayerVersions returns the data version of every tile layer as this node
+// has applied them, and the data version they are at: what its tile cache
+// keys on, known without asking the database. The map must not be modified.
+func (s *Service) LayerVersions() (map[string]int64, int64) {
+	if cur := s.current.Load(); cur != nil {
+		return cur.layers, cur.snap.version
+	}
+	return nil, 0
 }
 
 // Snapshot returns the index in use, or nil before the first Reload.

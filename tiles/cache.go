@@ -34,10 +34,14 @@ func (t *Tile) cost() int64 {
 // get returns the tile under key and marks it used. A tile past its
 // expiry (a version dated in the future has begun since it was drawn) is
 // dropped instead.
-func (c *cache) get(key string) (*Tile, bool) {
+func (c *cache) get(key string) (*Tile, bool) { return c.getBytes([]byte(key)) }
+
+// getBytes is get with the key as bytes: the map is looked up without
+// making a string of them.
+func (c *cache) getBytes(key []byte) (*Tile, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.items[key]
+	e, ok := c.items[string(key)]
 	if !ok {
 		return nil, false
 	}

@@ -36,8 +36,9 @@ const (
 var filterNames = []string{FilterCategory, FilterState, FilterSeverity, FilterSince, FilterUntil}
 
 // ignoredParams are query parameters that are allowed but do not filter:
-// "v" is the usual cache-busting version parameter of tile URLs.
-var ignoredParams = []string{"v"}
+// "v" is the usual cache-busting version parameter of tile URLs, and
+// "min_version" the oldest data version the tile may show (read by the API).
+var ignoredParams = []string{"v", "min_version"}
 
 // maxFilterValues bounds each list filter.
 const maxFilterValues = 50

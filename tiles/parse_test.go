@@ -155,8 +155,7 @@ func TestCacheKey(t *testing.T) {
 	grid, _ := Lookup("grid")
 	v := Versions{"district": 3, "grid": 7, "microgrid": 1}
 	key := func(z int, vv Versions) string {
-		return cacheKey(Request{Layers: []*Layer{district, grid}, Coord: Coord{z, 1, 1}},
-			func(l string) int64 { return vv[l] })
+		return cacheKey(Request{Layers: []*Layer{district, grid}, Coord: Coord{z, 1, 1}}, vv)
 	}
 	moved := Versions{"district": 3, "grid": 9, "microgrid": 1}
 	if key(14, v) == key(14, moved) {

@@ -87,8 +87,8 @@ func assemble(r Request, parts []drawnLayer, start time.Time) (*Tile, error) {
 	sum := sha256.Sum256(raw)
 	t := &Tile{Raw: raw, Gzip: gz, drawn: drawn, expires: expires,
 		ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`}
-	t.key = cacheKey(r, func(layer string) int64 { return drawn[layer] })
-	return t, nil
+	t.key = cacheKey(r, drawn)
+	return t.finish(), nil
 }
 
 func gzipped(b []byte) ([]byte, error) {

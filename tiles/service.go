@@ -8,8 +8,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/singleflight"
@@ -29,7 +32,25 @@ type Config struct {
 	// main database: a read replica. Tiles then show an edit once the
 	// replica has replayed it (the versions are read there too).
 	DatabaseURL string
+	// Follower, if set, tells the layers' data versions this node has
+	// applied, so that a cached tile is served without asking the
+	// database. It must follow the database tiles are drawn from (not a
+	// DatabaseURL of its own). A request that names a newer MinVersion
+	// waits for it briefly, else asks the database.
+	Follower Follower
 }
+
+// Follower is the node's view of the data versions: the version of every
+// tile layer as the node has applied them and the data version they are at,
+// and a bounded wait for a newer one. geo.Service is one.
+type Follower interface {
+	LayerVersions() (map[string]int64, int64)
+	WaitVersion(ctx context.Context, v int64, d time.Duration) bool
+}
+
+// minVersionWait bounds how long a tile request naming a newer version
+// waits for the node before the database is asked.
+const minVersionWait = 500 * time.Millisecond
 
 func (c Config) withDefaults() Config {
 	if c.CacheBytes == 0 {
@@ -56,6 +77,9 @@ type Service struct {
 	renders   chan struct{}
 	sweeps    chan struct{}
 	m         *metrics
+
+	layerSets  sync.Map // layer list as asked → its layers
+	layerSetsN atomic.Int64
 }
 
 // Request is one validated tile request.
@@ -63,6 +87,10 @@ type Request struct {
 	Layers []*Layer
 	Coord  Coord
 	Filter Filter
+	// MinVersion is the oldest data version the tile may show (0: any): a
+	// client that has just written version v names it to see its edit on
+	// any node.
+	MinVersion int64
 }
 
 // Tile is a drawn tile: the MVT bytes, their gzip, and a strong validator.
@@ -73,6 +101,19 @@ type Tile struct {
 	key     string    // the cache key: request and the versions drawn at
 	drawn   Versions  // the versions of the layers drawn
 	expires time.Time // when a version dated in the future begins; zero: never
+
+	// The header values of the two encodings, made once for every hit.
+	ETagHeader, GzipETagHeader     []string
+	LengthHeader, GzipLengthHeader []string
+}
+
+// finish fills the header values of a drawn tile.
+func (t *Tile) finish() *Tile {
+	t.ETagHeader = []string{t.ETag}
+	t.GzipETagHeader = []string{strings.TrimSuffix(t.ETag, `"`) + `-gz"`}
+	t.LengthHeader = []string{strconv.Itoa(len(t.Raw))}
+	t.GzipLengthHeader = []string{strconv.Itoa(len(t.Gzip))}
+	return t
 }
 
 // New returns the tile service reading the database of main (or
@@ -148,7 +189,7 @@ func (s *Service) Layers() []*Layer { return s.available }
 func (s *Service) ParseRequest(layers, z, x, y string, q url.Values) (Request, error) {
 	var r Request
 	var err error
-	if r.Layers, err = parseLayers(layers, s.available); err != nil {
+	if r.Layers, err = s.layerSet(layers); err != nil {
 		return r, err
 	}
 	if r.Coord, err = ParseCoord(z, x, y); err != nil {
@@ -158,20 +199,58 @@ func (s *Service) ParseRequest(layers, z, x, y string, q url.Values) (Request, e
 	return r, err
 }
 
+// ParseRequestQuery is ParseRequest with the raw query string, which it
+// parses only when there is one: a plain tile request allocates nothing.
+func (s *Service) ParseRequestQuery(layers, z, x, y, rawQuery string) (Request, error) {
+	if rawQuery == "" {
+		return s.ParseRequest(layers, z, x, y, nil)
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return Request{}, geo.Invalid("query", "malformed query string: %v", err)
+	}
+	return s.ParseRequest(layers, z, x, y, q)
+}
+
+// layerSet parses a layer list, remembering the lists seen (there are few:
+// the dashboards ask for the same sets again and again).
+func (s *Service) layerSet(list string) ([]*Layer, error) {
+	if l, ok := s.layerSets.Load(list); ok {
+		return l.([]*Layer), nil
+	}
+	l, err := parseLayers(list, s.available)
+	if err == nil && s.layerSetsN.Add(1) <= maxLayerSets {
+		s.layerSets.Store(list, l)
+	}
+	return l, err
+}
+
+// maxLayerSets bounds the remembered layer lists: a client inventing
+// spellings cannot grow the map.
+const maxLayerSets = 1024
+
 // Get returns the tile for r and whether it came from the cache. The tile
-// reflects every edit committed before Get was called.
+// reflects every edit committed before Get was called — or, with a
+// Follower, every edit this node has applied and at least r.MinVersion.
 func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	if !r.cacheable() {
 		s.m.misses.Inc()
 		t, err := s.renderNow(ctx, r)
 		return t, false, err
 	}
-	v, err := s.clock.Current(ctx)
+	v, err := s.versions(ctx, r.MinVersion)
 	if err != nil {
 		return nil, false, pgerr.Classify(err)
 	}
-	key := cacheKey(r, func(layer string) int64 { return v[layer] })
-	if t, ok := s.cache.get(key); ok {
+	kb := keyBuffers.Get().(*[]byte)
+	*kb = appendCacheKey((*kb)[:0], r, v)
+	t, ok := s.cache.getBytes(*kb)
+	key := ""
+	if !ok {
+		key = string(*kb)
+	}
+	keyBuffers.Put(kb)
+	if ok {
 		s.m.hits.Inc()
 		return t, true, nil
 	}
@@ -187,6 +266,28 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 		return nil, false, ctx.Err() // the drawing goes on for the others who asked, and is kept
 	}
 }
+
+// versions returns the layers' data versions a request is served at: the
+// node's own when it follows the database and is not behind min, else the
+// database's, read after the request arrived.
+func (s *Service) versions(ctx context.Context, min int64) (Versions, error) {
+	if f := s.cfg.Follower; f != nil {
+		v, at := f.LayerVersions()
+		if v != nil && at >= min {
+			return v, nil
+		}
+		if v != nil && f.WaitVersion(ctx, min, minVersionWait) {
+			if v, _ = f.LayerVersions(); v != nil {
+				return v, nil
+			}
+		}
+	}
+	return s.clock.Current(ctx)
+}
+
+// keyBuffers recycles the buffers cache keys are built in: a hit needs no
+// key string, the map is looked up with the bytes.
+var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
 
 // renderAndKeep draws the tile for one flight of identical requests. It
 // runs detached from the first requester, who may hang up while others wait.
@@ -238,31 +339,40 @@ func (s *Service) renderNow(ctx context.Context, r Request) (*Tile, error) {
 // versions of the data each layer drawn at this zoom depends on. Layers
 // not drawn at the zoom contribute no version: an edit of grids leaves
 // the low-zoom tiles of "district,grid" cached.
-func cacheKey(r Request, version func(layer string) int64) string {
-	var b strings.Builder
+func cacheKey(r Request, v Versions) string { return string(appendCacheKey(nil, r, v)) }
+
+// appendCacheKey appends r's cache key: the request and the versions of the
+// layers it draws.
+func appendCacheKey(b []byte, r Request, v Versions) []byte {
 	for i, l := range r.Layers {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(l.Name)
+		b = append(b, l.Name...)
 	}
-	b.WriteByte('/')
-	b.WriteString(r.Coord.String())
-	b.WriteByte('?')
-	b.WriteString(r.Filter.Key())
-	b.WriteByte('#')
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(r.Coord.Z), 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(r.Coord.X), 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(r.Coord.Y), 10)
+	b = append(b, '?')
+	if !r.Filter.IsZero() {
+		b = append(b, r.Filter.Key()...)
+	}
+	b = append(b, '#')
 	for _, l := range r.Layers {
 		if !l.drawnAt(r.Coord.Z) {
 			continue
 		}
 		for _, d := range l.Versions {
-			b.WriteString(d)
-			b.WriteByte('=')
-			b.WriteString(strconv.FormatInt(version(d), 10))
-			b.WriteByte(';')
+			b = append(b, d...)
+			b = append(b, '=')
+			b = strconv.AppendInt(b, v[d], 10)
+			b = append(b, ';')
 		}
 	}
-	return b.String()
+	return b
 }
 
 // Changed is told of every change notification (the layers changed; none

@@ -32,6 +32,7 @@ type serveConfig struct {
 	cors        string
 	logLevel    string
 	logRequests bool
+	debugAddr   string
 	access      accessConfig
 	reports     reportConfig
 	tiles       tileConfig
@@ -55,6 +56,7 @@ func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	fs.StringVar(&cfg.cors, "cors-origins", "*", "comma-separated origins allowed by CORS, * for any (env GRIDMAP_CORS_ORIGINS)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
 	fs.BoolVar(&cfg.logRequests, "log-requests", false, "log every request at info level: method, path, status, duration, bytes (env GRIDMAP_LOG_REQUESTS)")
+	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty serves none (env GRIDMAP_DEBUG_ADDR)")
 	accessFlags(fs, &cfg.access)
 	reportFlags(fs, &cfg.reports)
 	tileFlags(fs, &cfg.tiles)
@@ -109,7 +111,10 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	}
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	tileSvc, err := openTiles(ctx, cfg.tiles, db.Pool)
+	if err := serveDebug(bg, cfg.debugAddr); err != nil {
+		return err
+	}
+	tileSvc, err := openTiles(ctx, cfg.tiles, db.Pool, svc)
 	if err != nil {
 		return err
 	}

@@ -28,12 +28,18 @@ func tileFlags(fs *flag.FlagSet, t *tileConfig) {
 		"read tiles from this database, e.g. a read replica (edits show once it has replayed them); default: --database-url (env GRIDMAP_TILE_DATABASE_URL)")
 }
 
-// openTiles checks the flags and opens the tile service on pool.
-func openTiles(ctx context.Context, t tileConfig, pool *pgxpool.Pool) (*tiles.Service, error) {
+// openTiles checks the flags and opens the tile service on pool. When tiles
+// are drawn from the database the node follows, its applied data versions
+// key the cache (no query per tile); from a --tile-database-url replica,
+// the versions are read from that replica.
+func openTiles(ctx context.Context, t tileConfig, pool *pgxpool.Pool, follower tiles.Follower) (*tiles.Service, error) {
 	if t.cacheMB < 0 || t.maxAge < 0 {
 		return nil, fmt.Errorf("--tile-cache-mb and --tile-max-age must not be negative")
 	}
 	cfg := tiles.Config{CacheBytes: int64(t.cacheMB) << 20, DatabaseURL: t.databaseURL}
+	if t.databaseURL == "" {
+		cfg.Follower = follower
+	}
 	if t.cacheMB == 0 {
 		cfg.CacheBytes = -1 // disabled
 	}

@@ -41,12 +41,15 @@ var readOnlyTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.Rea
 // one repeatable-read transaction, so they agree with each other.
 func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 	var d geo.CurrentData
-	err := pgx.BeginTxFunc(ctx, db.Pool, readOnlyTx, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.Pool, readOnlyTx, func(tx pgx.Tx) (err error) {
 		var pruned int64
 		if err := tx.QueryRow(ctx, headSQL).Scan(&d.Version, &pruned); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, dataSinceSQL).Scan(&d.Since); err != nil {
+			return err
+		}
+		if d.Layers, err = layerVersions(ctx, tx); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, currentUnitsSQL)
@@ -110,6 +113,9 @@ func (db *DB) ChangesSince(ctx context.Context, version int64) (geo.ChangeSet, e
 		if err != nil || cs.Reset {
 			return err
 		}
+		if cs.LayerVersions, err = layerVersions(ctx, tx); err != nil {
+			return err
+		}
 		return loadChanged(ctx, tx, units, enclaves, &cs)
 	})
 	if err != nil {
@@ -169,6 +175,25 @@ func loadChanged(ctx context.Context, tx pgx.Tx, units, enclaves []string, cs *g
 	cs.RetiredUnits = missing(units, cs.Units, func(u geo.Unit) string { return u.Code })
 	cs.RetiredEnc = missing(enclaves, cs.Enclaves, func(e geo.Enclave) string { return e.Code })
 	return tx.QueryRow(ctx, changedSinceSQL, units, enclaves).Scan(&cs.Since)
+}
+
+// layerVersions reads the data version of every tile layer.
+func layerVersions(ctx context.Context, tx pgx.Tx) (map[string]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT layer, version FROM data_version`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var layer string
+		var v int64
+		if err := rows.Scan(&layer, &v); err != nil {
+			return nil, err
+		}
+		out[layer] = v
+	}
+	return out, rows.Err()
 }
 
 // missing returns the codes (sorted) that no found item has.

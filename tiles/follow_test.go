@@ -1,0 +1,79 @@
+package tiles
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+)
+
+// followed opens a tile service whose cache keys on a resolver index's
+// applied versions, as serve wires it; follow says whether the index
+// follows changes in the background.
+func followed(t *testing.T, db *postgres.DB, follow bool) (*Service, *geo.Service) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	idx := geo.NewService(db, db)
+	if err := idx.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if follow {
+		go idx.Follow(ctx, geo.FollowOptions{Poll: 20 * time.Millisecond})
+	}
+	return newService(t, db, Config{Follower: idx}), idx
+}
+
+// TestFollowedVersionsServeHitsWithoutQueries: with a follower, cached tiles
+// are served without asking the database for versions; a request naming the
+// version of an edit sees the edit — from the node once it has applied it,
+// or, when the node is behind, from versions read in the database.
+func TestFollowedVersionsServeHitsWithoutQueries(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	var grid string
+	if err := db.Pool.QueryRow(ctx, `SELECT min(code) FROM unit WHERE level = 'grid' AND parent_code = '120104002001' AND valid_to IS NULL`).Scan(&grid); err != nil {
+		t.Fatal(err)
+	}
+	at := coordAt(labelOf(t, db, grid), 16)
+	s, idx := followed(t, db, true)
+	stale, _ := followed(t, db, false) // never moves on its own
+	for _, svc := range []*Service{s, stale} {
+		get(t, svc, "grid", at)
+		reads := svc.clock.reads.Load()
+		for i := 0; i < 50; i++ {
+			if _, _, hit := get(t, svc, "grid", at); !hit {
+				t.Fatal("a warm tile was not a hit")
+			}
+		}
+		if n := svc.clock.reads.Load() - reads; n != 0 {
+			t.Errorf("50 cache hits read the versions from the database %d times, want 0", n)
+		}
+	}
+	before := feature(decodeGrid(t, s, at), "code", grid)
+	mustExec(t, db, redrawGridSQL, grid)
+	v, err := db.HeadVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, svc := range map[string]*Service{"a following node": s, "a node that is behind": stale} {
+		t.Run(name, func(t *testing.T) {
+			r := request(t, svc, "grid", at)
+			r.MinVersion = v
+			tile, hit, err := svc.Get(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			after := feature(decode(t, tile.Raw)["grid"], "code", grid)
+			if hit || after == nil || after.Properties["name"] == before.Properties["name"] {
+				t.Errorf("the tile asked at version %d does not show the edit (hit %v): %v", v, hit, after)
+			}
+		})
+	}
+	if idx.Version() < v {
+		t.Errorf("the following node is at %d, behind %d", idx.Version(), v)
+	}
+}
