@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -42,12 +43,42 @@ func FuzzBatchPoint(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		p, err := rawPoint("points[0]", raw)
-		if err != nil {
+		p, ok, err := readPosition(newJSONScanner(bytes.NewReader(raw)))
+		if err != nil || !ok {
 			return
 		}
 		if err := geo.ValidatePoint("points[0]", p); err != nil && geo.ErrorCodeOf(err) != geo.EINVALID {
 			t.Fatalf("ValidatePoint(%v): %v", p, err)
+		}
+	})
+}
+
+// FuzzBatchBody feeds hostile bodies to the batch decoder: it must never
+// panic, and must accept exactly what encoding/json reads as a request
+// object (with every point an array of numbers), or answer a 4xx naming a
+// field.
+func FuzzBatchBody(f *testing.F) {
+	for _, s := range []string{`{"points":[[117.1,39.1],[1,2]]}`, `{"crs":"gcj02","points":[[1,2,3]]}`,
+		`{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[117,39]},"properties":{"n":1}}]}`,
+		`{"points":[["a"],{},null,[1]]}`, `{"points":[[1e999,0]]}`, `{"points":"x"}`, `[]`, `{"points":[[1,2]]} x`,
+		`{"a":"\ud800","points":[]}`, `{"points":[[01,2]]}`, `{"points":[[-0.5e-3,2]]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		b, err := readBatch(bytes.NewReader(raw))
+		var any map[string]any
+		jsonErr := json.Unmarshal(raw, &any)
+		if err != nil {
+			if code := geo.ErrorCodeOf(err); code != geo.EINVALID && code != geo.ETOOLARGE {
+				t.Fatalf("readBatch(%q): %v", raw, err)
+			}
+			return
+		}
+		if jsonErr != nil {
+			t.Fatalf("readBatch accepted %q, which encoding/json refuses: %v", raw, jsonErr)
+		}
+		if len(b.points) > MaxBatchPoints {
+			t.Fatalf("%d points read", len(b.points))
 		}
 	})
 }

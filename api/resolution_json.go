@@ -117,43 +117,68 @@ const hexDigits = "0123456789abcdef"
 
 // appendString writes s as a JSON string, escaping as encoding/json does
 // (quotes, backslash, control characters, <, >, &, U+2028/9); invalid UTF-8
-// becomes U+FFFD. Runs that need no escaping are copied whole: names are
-// mostly CJK, and per-rune work dominated encoding answers.
+// becomes U+FFFD. It validates UTF-8 inline and copies the runs that need
+// no escaping whole: names are mostly CJK, and per-rune decoding dominated
+// encoding answers.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	valid := utf8.ValidString(s)
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c < utf8.RuneSelf && jsonPlain[c]:
-			i++
-			continue
-		case c < utf8.RuneSelf:
-			b = append(b, s[start:i]...)
-			b = appendEscaped(b, c)
-			i++
-		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', '8'+s[i+2]-0xA8)
-			i += 3
-		case valid:
-			i++ // a continuation or lead byte of valid UTF-8: copied with its run
-			continue
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != utf8.RuneError || size != 1 {
-				i += size
+		if c < utf8.RuneSelf {
+			if jsonPlain[c] {
+				i++
 				continue
 			}
 			b = append(b, s[start:i]...)
+			b = appendEscaped(b, c)
+			i++
+			start = i
+			continue
+		}
+		n := utf8SeqLen(s[i:])
+		switch {
+		case n == 0: // invalid: one byte becomes U+FFFD
+			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
 			i++
+			start = i
+		case n == 3 && c == 0xE2 && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', '8'+s[i+2]-0xA8)
+			i += 3
+			start = i
+		default:
+			i += n
 		}
-		start = i
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// utf8SeqLen is the length of the valid UTF-8 sequence s starts with (its
+// first byte is not ASCII), or 0 when it is not valid: the checks of
+// utf8.DecodeRuneInString, without decoding.
+func utf8SeqLen(s string) int {
+	c := s[0]
+	cont := func(i int) bool { return i < len(s) && s[i]&0xC0 == 0x80 }
+	switch {
+	case c >= 0xC2 && c < 0xE0:
+		if cont(1) {
+			return 2
+		}
+	case c >= 0xE0 && c < 0xF0:
+		if !cont(1) || !cont(2) || (c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) {
+			return 0
+		}
+		return 3
+	case c >= 0xF0 && c < 0xF5:
+		if !cont(1) || !cont(2) || !cont(3) || (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90) {
+			return 0
+		}
+		return 4
+	}
+	return 0
 }
 
 // appendEscaped writes the escape of an ASCII byte that needs one.

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -114,162 +113,73 @@ func resolveQuery(raw, minHeader string) (geo.ResolveQuery, resultFields, error)
 	return q, fields, geo.ValidatePoint("lng,lat", q.Point)
 }
 
-// batchRequest is either {"points":[[lng,lat],...],"crs":..,"at":..} or a
-// GeoJSON FeatureCollection of points (crs and at may then be members too).
-type batchRequest struct {
-	Type     string            `json:"type"`
-	Points   []json.RawMessage `json:"points"`
-	Features []batchFeature    `json:"features"`
-	CRS      string            `json:"crs"`
-	At       string            `json:"at"`
-}
-
-type batchFeature struct {
-	ID         json.RawMessage `json:"id"`
-	Properties json.RawMessage `json:"properties"`
-	Geometry   *struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-	} `json:"geometry"`
-}
-
-// resolveMany answers POST /v1/resolve: every point gets a slot in the
-// results, with its own error if it is invalid.
+// resolveMany answers POST /v1/resolve: up to MaxBatchPoints points, each
+// with a slot in the answer and its own error if it is invalid. The body is
+// read point by point and the answer written as the points are resolved
+// (batch_read.go, batch_write.go), so a batch costs memory for its points,
+// not for its JSON.
 func (h *handlers) resolveMany(c *gin.Context) {
-	var req batchRequest
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	qs, slotErrs, err := req.queries()
+	format, err := batchFormat(c)
+	var fields resultFields
 	if err == nil {
-		err = withMinVersion(c, qs)
+		fields, err = parseFields(c.Query("fields"))
+	}
+	var min int64
+	if err == nil {
+		min, err = minVersion(c)
+	}
+	var req *batch
+	if err == nil {
+		req, err = readBatch(c.Request.Body)
+	}
+	var q geo.ResolveQuery
+	if err == nil {
+		q, err = req.query(c, min)
 	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	res, errs := h.deps.Resolver.ResolveMany(c.Request.Context(), qs)
-	if err := c.Request.Context().Err(); err != nil {
+	bw := newBatchWriter(c, format, fields, req)
+	err = h.deps.Resolver.ResolveEach(c.Request.Context(), len(req.points),
+		func(i int) geo.ResolveQuery { q.Point = req.points[i]; return q },
+		func(i int, r *geo.Resolution, err error) error {
+			if e := req.slotErr(i); e != nil {
+				err = e
+			}
+			return bw.slot(i, r, err)
+		})
+	if err == nil {
+		err = bw.finish()
+	}
+	if err != nil && !bw.started {
 		fail(c, err)
-		return
-	}
-	for i := range res {
-		if errs[i] == nil && slotErrs[i] == nil {
-			setIndexVersion(c, res[i].IndexVersion)
-			break
-		}
-	}
-	b := make([]byte, 0, 600*len(qs)+64)
-	b = append(b, `{"count":`...)
-	b = strconv.AppendInt(b, int64(len(qs)), 10)
-	b = append(b, `,"results":[`...)
-	for i := range qs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		e := slotErrs[i]
-		if e == nil {
-			e = errs[i]
-		}
-		b = req.appendSlot(b, i, &res[i], e)
-	}
-	b = append(b, "]}"...)
-	c.Data(http.StatusOK, "application/json", b)
+	} // once the answer has started, a failure (the client hung up) can only end it
 }
 
-// withMinVersion applies the request's minimum data version to every query.
-func withMinVersion(c *gin.Context, qs []geo.ResolveQuery) error {
-	v, err := minVersion(c)
-	for i := range qs {
-		qs[i].MinVersion = v
+// query is what every point of the batch shares: its coordinate system,
+// time and minimum data version, from the body or the query string.
+func (b *batch) query(c *gin.Context, min int64) (geo.ResolveQuery, error) {
+	if !b.isFeatures() && !b.hasPts {
+		return geo.ResolveQuery{}, geo.Invalid("points", `send {"points":[[lng,lat],...]} or a GeoJSON FeatureCollection of points`)
 	}
-	return err
-}
-
-func (req *batchRequest) queries() ([]geo.ResolveQuery, []error, error) {
-	n := len(req.Points)
-	isFC := req.Type == "FeatureCollection"
-	if isFC {
-		n = len(req.Features)
+	if b.features && b.hasPts {
+		return geo.ResolveQuery{}, geo.Invalid("points", "send points or features, not both")
 	}
-	switch {
-	case !isFC && req.Points == nil:
-		return nil, nil, geo.Invalid("points", `send {"points":[[lng,lat],...]} or a GeoJSON FeatureCollection of points`)
-	case n > MaxBatchPoints:
-		return nil, nil, geo.Errorf(geo.ETOOLARGE, "points", "%d points exceed the limit of %d per request", n, MaxBatchPoints)
+	crs, at := b.crs, b.at
+	if crs == "" {
+		crs = c.Query("crs")
 	}
-	crs, err := geo.ParseCRS(req.CRS)
-	if err != nil {
-		return nil, nil, err
+	if at == "" {
+		at = c.Query("at")
 	}
-	at, err := parseAt("at", req.At)
-	if err != nil {
-		return nil, nil, err
+	q := geo.ResolveQuery{MinVersion: min}
+	var err error
+	if q.CRS, err = geo.ParseCRS(crs); err != nil {
+		return q, err
 	}
-	qs := make([]geo.ResolveQuery, n)
-	slotErrs := make([]error, n)
-	for i := range qs {
-		qs[i] = geo.ResolveQuery{CRS: crs, At: at}
-		if isFC {
-			qs[i].Point, slotErrs[i] = featurePoint(i, &req.Features[i])
-		} else {
-			qs[i].Point, slotErrs[i] = rawPoint("points["+strconv.Itoa(i)+"]", req.Points[i])
-		}
-		if slotErrs[i] != nil {
-			qs[i].Point = orb.Point{} // still valid for the resolver; the slot error wins
-		}
-	}
-	return qs, slotErrs, nil
-}
-
-func rawPoint(field string, raw json.RawMessage) (orb.Point, error) {
-	var xy []float64
-	if err := json.Unmarshal(raw, &xy); err != nil || len(xy) < 2 || len(xy) > 3 {
-		return orb.Point{}, geo.Invalid(field, "want [longitude, latitude] as two numbers")
-	}
-	return orb.Point{xy[0], xy[1]}, nil
-}
-
-func featurePoint(i int, f *batchFeature) (orb.Point, error) {
-	field := "features[" + strconv.Itoa(i) + "].geometry"
-	if f.Geometry == nil || f.Geometry.Type != "Point" {
-		return orb.Point{}, geo.Invalid(field, "want a Point geometry")
-	}
-	return rawPoint(field+".coordinates", f.Geometry.Coordinates)
-}
-
-// appendSlot writes one result: the resolution, or an error object, with the
-// feature's id and properties carried back.
-func (req *batchRequest) appendSlot(b []byte, i int, r *geo.Resolution, err error) []byte {
-	var extra []byte
-	if req.Type == "FeatureCollection" {
-		f := &req.Features[i]
-		if len(f.ID) > 0 {
-			extra = append(append(extra, `,"id":`...), f.ID...)
-		}
-		if len(f.Properties) > 0 {
-			extra = append(append(extra, `,"properties":`...), f.Properties...)
-		}
-	}
-	if err != nil {
-		p := problemOf(err, "")
-		b = append(b, `{"error":{"code":`...)
-		b = appendString(b, p.Code)
-		b = append(b, `,"field":`...)
-		b = appendString(b, p.Field)
-		b = append(b, `,"detail":`...)
-		b = appendString(b, p.Detail)
-		b = append(b, '}')
-		b = append(b, extra...)
-		return append(b, '}')
-	}
-	b = appendResolution(b, r)
-	if len(extra) > 0 {
-		b = append(b[:len(b)-1], extra...)
-		b = append(b, '}')
-	}
-	return b
+	q.At, err = parseAt("at", at)
+	return q, err
 }
 
 // decodeJSON decodes a request body, mapping syntax, type and size errors to

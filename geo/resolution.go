@@ -109,6 +109,10 @@ type ResolveQuery struct {
 type Resolver interface {
 	Resolve(ctx context.Context, q ResolveQuery) (Resolution, error)
 	ResolveMany(ctx context.Context, qs []ResolveQuery) (res []Resolution, errs []error)
+	// ResolveEach answers n queries in order from one view of the data,
+	// handing each answer (or its error) to emit as it is made; it stops at
+	// the first error emit returns, or when ctx ends.
+	ResolveEach(ctx context.Context, n int, query func(i int) ResolveQuery, emit func(i int, r *Resolution, err error) error) error
 }
 
 // Follower is the freshness side of the resolver index: the data version it

@@ -60,34 +60,54 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 func (s *Service) ResolveMany(ctx context.Context, qs []ResolveQuery) ([]Resolution, []error) {
 	res := make([]Resolution, len(qs))
 	errs := make([]error, len(qs))
+	_ = s.ResolveEach(ctx, len(qs), func(i int) ResolveQuery { return qs[i] }, func(i int, r *Resolution, err error) error {
+		res[i], errs[i] = *r, err
+		return nil
+	})
+	return res, errs
+}
+
+// ResolveEach answers n queries in order from one index snapshot, so that a
+// batch never straddles a change, handing each answer (or its error) to
+// emit as it is made: a caller streaming the answers out holds one at a
+// time. It stops at the first error emit returns, or when ctx ends.
+func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) ResolveQuery, emit func(i int, r *Resolution, err error) error) error {
 	var need int64
-	for _, q := range qs {
-		need = max(need, q.MinVersion)
+	for i := 0; i < n; i++ {
+		need = max(need, query(i).MinVersion)
 	}
 	cur, err := s.fresh(ctx, need)
-	if err == nil && cur == nil && len(qs) > maxBehindInSQL {
+	if err == nil && cur == nil && n > maxBehindInSQL {
 		err = Errorf(EUNAVAILABLE, "", "this node's index is behind data version %d; retry, or send at most %d points", need, maxBehindInSQL)
 	}
-	for i, q := range qs {
-		p, perr := prepare(fmt.Sprintf("points[%d]", i), q)
+	for i := 0; i < n; i++ {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var r Resolution
+		var rerr error
+		q := query(i)
+		p, perr := prepare("", q)
+		if perr != nil { // name the slot only when it is wrong: most points are not
+			_, perr = prepare(fmt.Sprintf("points[%d]", i), q)
+		}
 		switch {
 		case perr != nil:
-			errs[i] = perr
+			rerr = perr
 		case err != nil:
-			errs[i] = err
+			rerr = err
 		case cur == nil:
-			res[i], errs[i] = s.Past.ResolveCurrent(ctx, p, need)
+			r, rerr = s.Past.ResolveCurrent(ctx, p, need)
 		case !q.At.IsZero() && q.At.Before(cur.since):
-			res[i], errs[i] = s.Past.ResolveAt(ctx, p, q.At)
+			r, rerr = s.Past.ResolveAt(ctx, p, q.At)
 		default:
-			res[i] = cur.snap.Resolve(p)
+			r = cur.snap.Resolve(p)
 		}
-		if i%4096 == 0 && ctx.Err() != nil {
-			errs[i] = ctx.Err()
-			return res, errs
+		if e := emit(i, &r, rerr); e != nil {
+			return e
 		}
 	}
-	return res, errs
+	return nil
 }
 
 // prepare validates a query's point and converts it to WGS84.

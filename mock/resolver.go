@@ -66,3 +66,14 @@ func (r *Resolver) ResolveMany(ctx context.Context, qs []geo.ResolveQuery) ([]ge
 	}
 	return res, errs
 }
+
+// ResolveEach implements geo.Resolver: each query on its own, in order.
+func (r *Resolver) ResolveEach(ctx context.Context, n int, query func(i int) geo.ResolveQuery, emit func(i int, res *geo.Resolution, err error) error) error {
+	for i := 0; i < n; i++ {
+		res, err := r.Resolve(ctx, query(i))
+		if e := emit(i, &res, err); e != nil {
+			return e
+		}
+	}
+	return nil
+}
