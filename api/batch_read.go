@@ -22,10 +22,10 @@ type batch struct {
 	crs, at  string
 	points   []orb.Point
 	slotErrs map[int]slotProblem // points that could not be read, by slot
-	echo     [][2][]byte   // a feature's raw id and properties, by slot (FeatureCollections)
-	arena    []byte        // the bytes echo points into
-	features bool          // "features" was given
-	hasPts   bool          // "points" was given
+	echo     [][2][]byte         // a feature's raw id and properties, by slot (FeatureCollections)
+	arena    []byte              // the bytes echo points into
+	features bool                // "features" was given
+	hasPts   bool                // "points" was given
 }
 
 // readBatch decodes a request body.

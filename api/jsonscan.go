@@ -19,7 +19,7 @@ import (
 // reached, not after it has all been read. It knows the grammar well enough
 // to reject what encoding/json rejects; errors name the byte offset.
 type jsonScanner struct {
-	r   *bufio.Reader
+	r      *bufio.Reader
 	off    int64
 	num    []byte // the number (or skipped string) being read
 	keybuf []byte // the member name being read
