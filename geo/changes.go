@@ -72,17 +72,13 @@ func (c *ClassSum) add(code string, version int, sign int64) {
 
 // class returns the sum an entry counts in.
 func (c *Checksums) class(e *polyEntry) *ClassSum {
-	if e.unit != nil {
-		return &c.Levels[e.unit.Level.Rank()]
+	if e.isUnit() {
+		return &c.Levels[e.level().Rank()]
 	}
 	return &c.Enclaves
 }
 
 // count adds or removes an entry's code version.
 func (c *Checksums) count(e *polyEntry, sign int64) {
-	if e.unit != nil {
-		c.class(e).add(e.unit.Code, e.unit.Version, sign)
-	} else {
-		c.class(e).add(e.enclave.Code, e.enclave.Version, sign)
-	}
+	c.class(e).add(e.code, e.version, sign)
 }

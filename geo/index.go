@@ -74,10 +74,9 @@ type SnapshotStats struct {
 }
 
 // NewSnapshot builds an immutable index of the given current units and
-// enclaves (the caller passes those valid now). It copies the geometries;
-// it keeps references to the Properties maps, which must not be modified
-// afterwards. It fails on unknown levels, duplicate codes and non-finite
-// coordinates.
+// enclaves (the caller passes those valid now). It copies what it keeps:
+// codes, names, levels, parents and geometries (not properties). It fails
+// on unknown levels, duplicate codes and non-finite coordinates.
 func NewSnapshot(units []Unit, enclaves []Enclave, version int64) (*Snapshot, error) {
 	ix, err := NewIndex(units, enclaves, version)
 	if err != nil {

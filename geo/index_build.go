@@ -134,13 +134,13 @@ func (ix *Index) addAll(units []Unit, enclaves []Enclave) {
 	}
 	// Nobody reads the entries yet, so their chains are set in place.
 	ix.snap.polys.each(func(_ uint32, e *polyEntry) {
-		if e.unit != nil {
+		if e.isUnit() {
 			e.chain = ix.chainOf(e)
 		}
 	})
 	ix.snap.polys.each(func(_ uint32, e *polyEntry) {
-		if e.enclave != nil {
-			e.ref, e.chain = ix.managerOf(e.enclave.ManagingCode, nil)
+		if e.isEnc {
+			e.ref, e.chain = ix.managerOf(e.parent, nil)
 		}
 	})
 }
@@ -157,11 +157,11 @@ func (b *builder) chooseResolution(force int) (res, coarseRes int) {
 	finest, areas := -1, []float64(nil)
 	perLevel := make(map[int]float64)
 	for _, e := range b.polys {
-		if e.unit == nil {
+		if e.isEnc {
 			continue
 		}
-		a := approxAreaM2(e.unit.Geom)
-		r := e.unit.Level.Rank()
+		a := approxAreaM2(e.geom())
+		r := e.level().Rank()
 		perLevel[r] += a
 		if r > finest {
 			finest, areas = r, areas[:0]
@@ -171,10 +171,10 @@ func (b *builder) chooseResolution(force int) (res, coarseRes int) {
 		}
 	}
 	for _, e := range b.polys {
-		if e.enclave == nil {
+		if e.isUnit() {
 			continue
 		}
-		a := approxAreaM2(e.enclave.Geom)
+		a := approxAreaM2(e.geom())
 		perLevel[-1] += a
 		if finest < 0 {
 			areas = append(areas, a)

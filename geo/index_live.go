@@ -128,14 +128,14 @@ func (ix *Index) sameShape(cs ChangeSet) map[string]bool {
 	same := map[string]bool{}
 	for _, u := range cs.Units {
 		if s, ok := ix.unitSlot[u.Code]; ok {
-			if old := ix.snap.polys.get(s); old.unit.Level == u.Level && equalGeom(old.geom(), u.Geom) {
+			if old := ix.snap.polys.get(s); old.level() == u.Level && equalGeom(old.geom(), u.Geom) {
 				same[u.Code] = true
 			}
 		}
 	}
 	for _, e := range cs.Enclaves {
 		if s, ok := ix.enclaveSlot[e.Code]; ok {
-			if old := ix.snap.polys.get(s); compareArea(old.enclave.AreaM2, e.AreaM2) == 0 && equalGeom(old.geom(), e.Geom) {
+			if old := ix.snap.polys.get(s); compareArea(old.area, e.AreaM2) == 0 && equalGeom(old.geom(), e.Geom) {
 				same["enclave/"+e.Code] = true
 			}
 		}
@@ -211,21 +211,21 @@ func (ix *Index) replace(cs ChangeSet) (units, enclaves map[string]bool) {
 	for i := range cs.Units {
 		ne := newUnitEntry(&cs.Units[i])
 		var old *polyEntry
-		if slot, ok := ix.unitSlot[ne.unit.Code]; ok {
+		if slot, ok := ix.unitSlot[ne.code]; ok {
 			old = ix.snap.polys.get(slot)
 		}
-		if old != nil && old.unit.Name == ne.unit.Name && old.unit.Level == ne.unit.Level {
+		if old != nil && old.self.Name == ne.self.Name && old.class == ne.class {
 			ne.self, ne.ref = old.self, old.ref // chains that name it stay valid
 		}
-		if old == nil || old.self != ne.self || old.unit.ParentCode != ne.unit.ParentCode {
-			ix.markBelow(ne.unit.Code, units, enclaves)
+		if old == nil || old.self != ne.self || old.parent != ne.parent {
+			ix.markBelow(ne.code, units, enclaves)
 		}
-		units[ne.unit.Code] = true
+		units[ne.code] = true
 		ix.install(ne)
 	}
 	for i := range cs.Enclaves {
 		ne := newEnclaveEntry(&cs.Enclaves[i])
-		enclaves[ne.enclave.Code] = true
+		enclaves[ne.code] = true
 		ix.install(ne)
 	}
 	return units, enclaves
@@ -254,25 +254,21 @@ func (ix *Index) markBelow(code string, units, enclaves map[string]bool) {
 // buckets, the relations and the checksums.
 func (ix *Index) install(e *polyEntry) {
 	slots := ix.unitSlot
-	if e.enclave != nil {
+	if e.isEnc {
 		slots = ix.enclaveSlot
 	}
-	slot, ok := slots[e.code()]
+	slot, ok := slots[e.code]
 	if ok {
 		ix.unlink(slot, ix.snap.polys.get(slot))
 	} else {
 		slot = ix.allocSlot()
-		slots[e.code()] = slot
+		slots[e.code] = slot
 	}
 	ix.snap.polys.set(slot, e, ix.owned)
 	if ix.buckets != nil {
 		ix.buckets.add(slot, e)
 	}
-	if e.unit != nil {
-		ix.children[e.unit.ParentCode] = append(ix.children[e.unit.ParentCode], e.unit.Code)
-	} else {
-		ix.managed[e.enclave.ManagingCode] = append(ix.managed[e.enclave.ManagingCode], e.enclave.Code)
-	}
+	ix.relations(e)[e.parent] = append(ix.relations(e)[e.parent], e.code)
 	ix.snap.sums.count(e, 1)
 }
 
@@ -280,10 +276,10 @@ func (ix *Index) install(e *polyEntry) {
 func (ix *Index) retire(slot uint32, e *polyEntry) {
 	ix.unlink(slot, e)
 	ix.snap.polys.set(slot, nil, ix.owned)
-	if e.unit != nil {
-		delete(ix.unitSlot, e.unit.Code)
+	if e.isUnit() {
+		delete(ix.unitSlot, e.code)
 	} else {
-		delete(ix.enclaveSlot, e.enclave.Code)
+		delete(ix.enclaveSlot, e.code)
 	}
 	ix.free = append(ix.free, slot)
 }
@@ -293,18 +289,20 @@ func (ix *Index) unlink(slot uint32, e *polyEntry) {
 	if ix.buckets != nil {
 		ix.buckets.remove(slot, e)
 	}
-	if e.unit != nil {
-		ix.children[e.unit.ParentCode] = dropCode(ix.children[e.unit.ParentCode], e.unit.Code)
-		if len(ix.children[e.unit.ParentCode]) == 0 {
-			delete(ix.children, e.unit.ParentCode)
-		}
-	} else {
-		ix.managed[e.enclave.ManagingCode] = dropCode(ix.managed[e.enclave.ManagingCode], e.enclave.Code)
-		if len(ix.managed[e.enclave.ManagingCode]) == 0 {
-			delete(ix.managed, e.enclave.ManagingCode)
-		}
+	rel := ix.relations(e)
+	if rel[e.parent] = dropCode(rel[e.parent], e.code); len(rel[e.parent]) == 0 {
+		delete(rel, e.parent)
 	}
 	ix.snap.sums.count(e, -1)
+}
+
+// relations is the map relating e to its parent: children by parent code
+// for units, enclaves by managing code for enclaves.
+func (ix *Index) relations(e *polyEntry) map[string][]string {
+	if e.isEnc {
+		return ix.managed
+	}
+	return ix.children
 }
 
 // dropCode removes code from codes (order does not matter).
@@ -365,14 +363,13 @@ func (ix *Index) relink(code string) bool {
 func (ix *Index) chainOf(e *polyEntry) Chain {
 	var c Chain
 	for steps := 0; steps < NumLevels; steps++ {
-		u := e.unit
-		*c.At(u.Level) = e.self
-		slot, ok := ix.unitSlot[u.ParentCode]
-		if u.ParentCode == "" || !ok {
+		*c.At(e.level()) = e.self
+		slot, ok := ix.unitSlot[e.parent]
+		if e.parent == "" || !ok {
 			break
 		}
 		p := ix.snap.polys.get(slot)
-		if p.unit.Level.Rank() >= u.Level.Rank() {
+		if p.class <= e.class { // not a coarser level: malformed data ends the chain
 			break
 		}
 		e = p
@@ -388,7 +385,7 @@ func (ix *Index) relinkEnclave(code string) {
 		return
 	}
 	e := ix.snap.polys.get(slot)
-	ref, chain := ix.managerOf(e.enclave.ManagingCode, e.ref)
+	ref, chain := ix.managerOf(e.parent, e.ref)
 	if ref == e.ref && chain == e.chain {
 		return
 	}

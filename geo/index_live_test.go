@@ -250,8 +250,8 @@ func touchedGeoms(before *Snapshot, cs ChangeSet, ix *Index) []orb.MultiPolygon 
 		out = append(out, e.Geom)
 	}
 	before.polys.each(func(_ uint32, e *polyEntry) {
-		if code := e.code(); (e.unit != nil && (slices.Contains(cs.RetiredUnits, code) || containsUnit(cs.Units, code))) ||
-			(e.enclave != nil && (slices.Contains(cs.RetiredEnc, code) || containsEnclave(cs.Enclaves, code))) {
+		if code := e.code; (e.isUnit() && (slices.Contains(cs.RetiredUnits, code) || containsUnit(cs.Units, code))) ||
+			(e.isEnc && (slices.Contains(cs.RetiredEnc, code) || containsEnclave(cs.Enclaves, code))) {
 			out = append(out, e.geom())
 		}
 	})

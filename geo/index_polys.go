@@ -57,8 +57,13 @@ type polyEntry struct {
 	pip   pipPoly
 	class uint32
 
-	unit    *Unit    // the unit indexed (Geom is the index's copy), or nil
-	enclave *Enclave // or the enclave
+	// What the rules and the follower need of the unit or enclave (not its
+	// properties: at province scale they would be a third of the index).
+	code    string
+	parent  string // a unit's parent code; an enclave's managing code
+	version int
+	area    float64 // an enclave's geodesic area, which orders nested enclaves
+	isEnc   bool
 
 	self  *Ref      // units: the unit as a member of chains
 	ref   *LevelRef // units: the unit as the responsible one; enclaves: the managing unit
@@ -68,20 +73,22 @@ type polyEntry struct {
 	virtual []segment // rule 4's virtual edges; nil for normal polygons
 }
 
-// code returns the unit's or enclave's code.
-func (e *polyEntry) code() string {
-	if e.unit != nil {
-		return e.unit.Code
+// isUnit reports whether the entry is a unit (else an enclave).
+func (e *polyEntry) isUnit() bool { return !e.isEnc }
+
+// level is a unit's level ("" for an enclave).
+func (e *polyEntry) level() Level {
+	if e.isEnc {
+		return ""
 	}
-	return e.enclave.Code
+	return Levels[maxUnitRank-int(e.class-1)]
 }
 
 // newUnitEntry copies a unit's geometry into a new entry. Chains are filled
 // later, once the unit's ancestors are known.
 func newUnitEntry(u *Unit) *polyEntry {
-	cp := *u
-	e := &polyEntry{unit: &cp, class: unitClass(u.Level.Rank())}
-	cp.Geom = e.setGeometry(u.Geom)
+	e := &polyEntry{code: u.Code, parent: u.ParentCode, version: u.Version, class: unitClass(u.Level.Rank())}
+	e.setGeometry(u.Geom)
 	e.self = &Ref{Code: u.Code, Name: u.Name}
 	e.ref = &LevelRef{Level: u.Level, Code: u.Code, Name: u.Name}
 	return e
@@ -89,9 +96,8 @@ func newUnitEntry(u *Unit) *polyEntry {
 
 // newEnclaveEntry copies an enclave's geometry into a new entry.
 func newEnclaveEntry(en *Enclave) *polyEntry {
-	cp := *en
-	e := &polyEntry{enclave: &cp, class: enclaveCls}
-	cp.Geom = e.setGeometry(en.Geom)
+	e := &polyEntry{code: en.Code, parent: en.ManagingCode, version: en.Version, area: en.AreaM2, isEnc: true, class: enclaveCls}
+	e.setGeometry(en.Geom)
 	e.eref = &EnclaveRef{Code: en.Code, Name: en.Name, Status: en.Status}
 	return e
 }
@@ -127,12 +133,18 @@ func (e *polyEntry) setGeometry(mp orb.MultiPolygon) orb.MultiPolygon {
 	return cp
 }
 
-// geom returns the indexed geometry.
+// geom returns the indexed geometry (its rings are the index's copies).
 func (e *polyEntry) geom() orb.MultiPolygon {
-	if e.unit != nil {
-		return e.unit.Geom
+	mp := make(orb.MultiPolygon, 0, e.pip.parts)
+	for i := 0; i < e.pip.parts; i++ {
+		part := e.pip.part(i)
+		poly := orb.Polygon{orb.Ring(part.shell.pts)}
+		for _, h := range part.holes {
+			poly = append(poly, orb.Ring(h.pts))
+		}
+		mp = append(mp, poly)
 	}
-	return e.enclave.Geom
+	return mp
 }
 
 // covers reports whether PostGIS ST_Covers(polygon, p) is true, reading the
@@ -165,10 +177,10 @@ func pointsAt(data []float64, at, n int) []orb.Point {
 // ruleCompare orders two entries of the same class by the rules: enclaves
 // by area (smallest first), then code; units by code.
 func ruleCompare(a, b *polyEntry) int {
-	if a.enclave != nil && b.enclave != nil {
-		return cmp.Or(compareArea(a.enclave.AreaM2, b.enclave.AreaM2), cmp.Compare(a.enclave.Code, b.enclave.Code))
+	if a.isEnc && b.isEnc {
+		return cmp.Or(compareArea(a.area, b.area), cmp.Compare(a.code, b.code))
 	}
-	return cmp.Compare(a.code(), b.code())
+	return cmp.Compare(a.code, b.code)
 }
 
 // polyChunkBits sets the chunk size of the slot table: a change copies the

@@ -34,7 +34,7 @@ func (ix *Index) footprint(e *polyEntry, into map[uint64]bool) error {
 		flag(v)
 	}
 	if failed {
-		return Errorf(EINTERNAL, "", "H3 could not place an edge of %s; the index would not be exact", e.code())
+		return Errorf(EINTERNAL, "", "H3 could not place an edge of %s; the index would not be exact", e.code)
 	}
 	f := ix.filler()
 	seen := map[uint64]bool{}
