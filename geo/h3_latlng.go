@@ -226,16 +226,12 @@ func (c *coordIJK) normalize() {
 
 // roundSeventh is H3's lround(n * M_ONESEVENTH) in integers: n/7 is never
 // halfway between integers, and for a face's coordinates the float product
-// is never off by enough to round the other way.
+// is never off by enough to round the other way. So it is floor((n+3)/7),
+// computed as an unsigned division (one multiply) of n offset by a multiple
+// of 7 that makes it positive: a face's coordinates are below 7^16 < 2^45.
 func roundSeventh(n int) int {
-	q, r := n/7, n%7
-	switch {
-	case r > 3:
-		q++
-	case r < -3:
-		q--
-	}
-	return q
+	const bias = 7 << 50
+	return int(uint64(n+3+bias)/7) - bias/7
 }
 
 // axialDigit maps a difference of axial coordinates (i-k, j-k), offset by

@@ -111,15 +111,14 @@ func (s *Snapshot) lookup(p orb.Point) (ref uint32, pool []uint32, all bool) {
 	if c == 0 {
 		return 0, nil, true
 	}
-	sh, v, ok := s.cells.get(cellParent(c, s.coarseRes))
+	sh, cs := s.cells.get(cellParent(c, s.coarseRes))
 	switch {
-	case !ok:
+	case cs == nil:
 		return 0, emptyPool, false // covered by nothing
-	case v&uniformBit != 0:
-		return v &^ uniformBit, sh.recs, false
+	case cs.block == nil:
+		return cs.rec, sh.recs, false
 	}
-	b := sh.blocks[v]
-	return b.slots[fineOffset(c, s.coarseRes)], b.recs, false
+	return cs.block.record(fineOffset(c, s.coarseRes)), cs.block, false
 }
 
 // fineOffset is the slot of fine cell c within its coarse cell's block:
@@ -147,13 +146,13 @@ func (s *Snapshot) Checksums() Checksums { return s.sums }
 func (s *Snapshot) approxBytes() int64 {
 	var n int64
 	for _, sh := range s.cells.shards {
-		n += int64(len(sh.slots))*int64(unsafe.Sizeof(cellSlot{})) + int64(len(sh.recs))*4 + int64(len(sh.blocks))*8
-		for _, b := range sh.blocks {
-			n += int64(unsafe.Sizeof(*b)) + int64(len(b.recs))*4
+		n += int64(unsafe.Sizeof(sh)) + int64(len(sh.slots))*int64(unsafe.Sizeof(cellSlot{})) + int64(len(sh.recs))*4
+		for _, s := range sh.slots {
+			n += int64(len(s.block)) * 4
 		}
 	}
 	s.polys.each(func(_ uint32, e *polyEntry) {
-		n += int64(unsafe.Sizeof(*e)) + int64(len(e.block))*8
+		n += int64(unsafe.Sizeof(*e)) + int64(len(e.geometry))*8
 		for _, r := range e.pip.rings() {
 			n += r.bandBytes()
 		}

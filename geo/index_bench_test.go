@@ -36,6 +36,8 @@ type cityOpts struct {
 var (
 	city1500 = cityOpts{nx: 40, ny: 38, community: 3, street: 9, district: 20, districtH: 38, bends: 7, gaps: 0.01, enclaves: 12, seed: 1}
 	city50k  = cityOpts{nx: 224, ny: 224, community: 3, street: 9, district: 56, districtH: 112, bends: 7, gaps: 0.01, enclaves: 200, seed: 2}
+	// city300k is province scale: about 300,000 grids.
+	city300k = cityOpts{nx: 548, ny: 548, community: 3, street: 9, district: 137, districtH: 274, bends: 7, gaps: 0.01, enclaves: 1200, seed: 3}
 )
 
 // cityLattice holds the shared vertices and edge polylines.
@@ -214,7 +216,7 @@ func BenchmarkResolve(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		o    cityOpts
-	}{{"city1500", city1500}, {"city50k", city50k}} {
+	}{{"city1500", city1500}, {"city50k", city50k}, {"city300k", city300k}} {
 		b.Run(c.name, func(b *testing.B) {
 			s := benchSnapshot(b, c.name, c.o)
 			pts := randomPoints(c.o, 1<<20, 5)

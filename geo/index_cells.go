@@ -13,33 +13,47 @@ import "slices"
 // or a block therefore drops its old records with it, and no garbage builds
 // up over edits.
 
-// cellSlot is one key (a coarse cell; 0 marks a free slot) and its value.
+// cellSlot is one key (a coarse cell; 0 marks a free slot) and its value:
+// a split cell's block, or a uniform cell's record reference into its
+// shard's records. The block is held here, not behind an index, because
+// every hop is a cache miss for a random point.
 type cellSlot struct {
-	key uint64
-	val uint32
+	key   uint64
+	block fineBlock // nil for a uniform cell
+	rec   uint32    // a uniform cell's record
 }
 
-// fineBlock is a split coarse cell: one record reference per fine
-// descendant, indexed by fineOffset, and the records they point into.
-type fineBlock struct {
-	slots [fineSlots]uint32
-	recs  []uint32 // at offset r: a length n, then n entries; offset 0 is empty
+// fineBlock is a split coarse cell in one array, so a lookup reads one
+// allocation: [0] is the empty record, [1+off] the record reference of the
+// fine descendant at offset off (fineOffset), and the records those point
+// to follow (laid out as recordPool lays them out).
+type fineBlock []uint32
+
+// newFineBlock returns a block of the given record references, one per
+// fine offset, interned by pool (made with newRecordPool(fineSlots)).
+func newFineBlock(refs *[fineSlots]uint32, pool *recordPool) fineBlock {
+	blk := fineBlock(pool.done())
+	copy(blk[1:1+fineSlots], refs[:])
+	return blk
 }
+
+// record returns the record reference of the fine cell at offset off.
+func (b fineBlock) record(off int) uint32 { return b[1+off] }
 
 // cellShard is one shard of the table: open addressing at load <= 1/2.
 type cellShard struct {
-	slots  []cellSlot
-	shift  uint // 64 - log2(len(slots))
-	blocks []*fineBlock
-	recs   []uint32 // uniform cells' records, laid out as fineBlock.recs
-	sbits  uint     // log2 of the table's shard count, whose hash bits home skips
-	n      int      // keys stored
+	slots []cellSlot
+	shift uint     // 64 - log2(len(slots))
+	recs  []uint32 // uniform cells' records, laid out as recordPool lays them out
+	sbits uint     // log2 of the table's shard count, whose hash bits home skips
+	n     int      // keys stored
 }
 
 // cellIndex is the table: len(shards) is a power of two, and a key's shard
-// is chosen by the top bits of its hash.
+// is chosen by the top bits of its hash. Shards are held by value: a
+// change copies the small shard headers, and a lookup saves a miss.
 type cellIndex struct {
-	shards []*cellShard
+	shards []cellShard
 	shift  uint // 64 - log2(len(shards))
 	n      int  // keys stored, over all shards
 }
@@ -51,19 +65,19 @@ var emptyPool = []uint32{0}
 // the home slot within it.
 func cellHash(k uint64) uint64 { return (k ^ k>>31) * 0x9E3779B97F4A7C15 }
 
-// get returns k's value and the shard it lives in.
-func (ix *cellIndex) get(k uint64) (*cellShard, uint32, bool) {
+// get returns k's slot (nil when k is not stored) and its shard.
+func (ix *cellIndex) get(k uint64) (*cellShard, *cellSlot) {
 	if len(ix.shards) == 0 {
-		return nil, 0, false
+		return nil, nil
 	}
-	sh := ix.shards[cellHash(k)>>ix.shift]
+	sh := &ix.shards[cellHash(k)>>ix.shift]
 	mask := len(sh.slots) - 1
 	for i := sh.home(k); ; i = (i + 1) & mask {
 		switch sh.slots[i].key {
 		case k:
-			return sh, sh.slots[i].val, true
+			return sh, &sh.slots[i]
 		case 0:
-			return sh, 0, false
+			return sh, nil
 		}
 	}
 }
@@ -73,7 +87,7 @@ func (ix *cellIndex) get(k uint64) (*cellShard, uint32, bool) {
 // with neither is a deletion (in updates).
 type cellValue struct {
 	key     uint64
-	block   *fineBlock
+	block   fineBlock
 	uniform []uint32
 }
 
@@ -89,7 +103,7 @@ func newCellIndex(vals []cellValue) cellIndex {
 		i := cellHash(v.key) >> (64 - sbits) // 0 when sbits is 0: Go shifts by >= 64 give 0
 		groups[i] = append(groups[i], v)
 	}
-	ix := cellIndex{shards: make([]*cellShard, len(groups)), shift: 64 - sbits, n: len(vals)}
+	ix := cellIndex{shards: make([]cellShard, len(groups)), shift: 64 - sbits, n: len(vals)}
 	for i, g := range groups {
 		ix.shards[i] = newCellShard(g, sbits)
 	}
@@ -150,22 +164,19 @@ func (ix *cellIndex) values() []cellValue {
 }
 
 // newCellShard builds a shard holding vals, for a table of 2^sbits shards.
-func newCellShard(vals []cellValue, sbits uint) *cellShard {
+func newCellShard(vals []cellValue, sbits uint) cellShard {
 	tbits := uint(2)
 	for 1<<tbits < 2*len(vals) {
 		tbits++
 	}
-	sh := &cellShard{slots: make([]cellSlot, 1<<tbits), shift: 64 - tbits, sbits: sbits, n: len(vals)}
-	pool := newRecordPool()
+	sh := cellShard{slots: make([]cellSlot, 1<<tbits), shift: 64 - tbits, sbits: sbits, n: len(vals)}
+	pool := newRecordPool(0)
 	for _, v := range vals {
-		var val uint32
-		if v.block != nil {
-			val = uint32(len(sh.blocks))
-			sh.blocks = append(sh.blocks, v.block)
-		} else {
-			val = uniformBit | pool.ref(v.uniform)
+		slot := cellSlot{key: v.key, block: v.block}
+		if v.block == nil {
+			slot.rec = pool.ref(v.uniform)
 		}
-		sh.put(v.key, val)
+		sh.put(slot)
 	}
 	sh.recs = pool.done()
 	return sh
@@ -176,12 +187,12 @@ func (sh *cellShard) home(k uint64) int {
 	return int(cellHash(k) << sh.sbits >> sh.shift)
 }
 
-// put stores k; the shard must have room and not hold k.
-func (sh *cellShard) put(k uint64, v uint32) {
+// put stores a slot; the shard must have room and not hold its key.
+func (sh *cellShard) put(s cellSlot) {
 	mask := len(sh.slots) - 1
-	for i := sh.home(k); ; i = (i + 1) & mask {
+	for i := sh.home(s.key); ; i = (i + 1) & mask {
 		if sh.slots[i].key == 0 {
-			sh.slots[i] = cellSlot{k, v}
+			sh.slots[i] = s
 			return
 		}
 	}
@@ -194,11 +205,9 @@ func (sh *cellShard) values() []cellValue {
 		if s.key == 0 {
 			continue
 		}
-		v := cellValue{key: s.key}
-		if s.val&uniformBit != 0 {
-			v.uniform = decodeRecord(s.val&^uniformBit, sh.recs)
-		} else {
-			v.block = sh.blocks[s.val]
+		v := cellValue{key: s.key, block: s.block}
+		if s.block == nil {
+			v.uniform = decodeRecord(s.rec, sh.recs)
 		}
 		out = append(out, v)
 	}

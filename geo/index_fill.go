@@ -31,7 +31,7 @@ type cellFiller struct {
 // flagged for nothing have the same record (together they form a connected
 // region far from every edge), so each connected group of them gets one
 // centre test. st, if not nil, counts the cells.
-func (f *cellFiller) splitBlock(k uint64, children []uint64, cands [][]uint32, st *SnapshotStats) *fineBlock {
+func (f *cellFiller) splitBlock(k uint64, children []uint64, cands [][]uint32, st *SnapshotStats) fineBlock {
 	var flagged []uint32 // flagged at some descendant
 	for _, c := range cands {
 		flagged = append(flagged, c...)
@@ -57,8 +57,8 @@ func (f *cellFiller) splitBlock(k uint64, children []uint64, cands [][]uint32, s
 	}
 	centers := make([]orb.Point, fineSlots)
 	cellCenters(need, centers)
-	blk := &fineBlock{}
-	pool := newRecordPool()
+	var refs [fineSlots]uint32
+	pool := newRecordPool(fineSlots)
 	for off, c := range need {
 		if c == 0 {
 			continue
@@ -69,14 +69,14 @@ func (f *cellFiller) splitBlock(k uint64, children []uint64, cands [][]uint32, s
 		} else {
 			ents = f.entries(centers[off], cands[off])
 		}
-		blk.slots[off] = pool.ref(ents)
+		refs[off] = pool.ref(ents)
 	}
 	for off, c := range children {
 		if c == 0 {
 			continue // a deleted sub-sequence under a pentagon: no such cell
 		}
 		if group[off] >= 0 {
-			blk.slots[off] = blk.slots[group[off]]
+			refs[off] = refs[group[off]]
 		}
 		if st == nil {
 			continue
@@ -84,12 +84,11 @@ func (f *cellFiller) splitBlock(k uint64, children []uint64, cands [][]uint32, s
 		switch {
 		case len(cands[off]) > 0:
 			st.BoundaryCells++
-		case blk.slots[off] != 0:
+		case refs[off] != 0:
 			st.InteriorCells++
 		}
 	}
-	blk.recs = pool.done()
-	return blk
+	return newFineBlock(&refs, pool)
 }
 
 // groupClearCells labels the connected groups of k's descendants that are
@@ -218,7 +217,7 @@ func (b *builder) fillSplit() {
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(groups)/64))
 	chunk := (len(groups) + workers - 1) / max(workers, 1)
-	blocks := make([]*fineBlock, len(groups))
+	blocks := make([]fineBlock, len(groups))
 	stats := make([]SnapshotStats, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {

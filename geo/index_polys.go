@@ -47,30 +47,60 @@ func makeEntry(slot uint32, class uint32, sure bool) uint32 {
 func entrySlot(e uint32) uint32  { return e >> slotShift }
 func entryClass(e uint32) uint32 { return e >> classShift & classMask }
 
-// polyEntry is one indexed unit or enclave version.
+// polyEntry is one indexed unit or enclave version. Resolve reads only
+// its hot part, which fills the entry's first 128 bytes (see entryHot).
 type polyEntry struct {
-	// block is the polygon's geometry as the exact test reads it: the PostGIS
-	// box fx0 fy0 fx1 fy1, then n, then, when the polygon is simple (one
-	// shell, no holes, short, nothing skipped), its n shell points; n is 0
-	// otherwise and pip decides. The rings of geom point into it.
-	block []float64
-	pip   pipPoly
-	class uint32
+	entryHot
+	_ [entryPad]byte
 
-	// What the rules and the follower need of the unit or enclave (not its
-	// properties: at province scale they would be a third of the index).
+	// geometry holds every ring's points, which simple and pip point into.
+	geometry []float64
+	pip      pipPoly
+
+	// What the follower needs of the unit or enclave (not its properties:
+	// at province scale they would be a third of the index).
 	code    string
 	parent  string // a unit's parent code; an enclave's managing code
 	version int
 	area    float64 // an enclave's geodesic area, which orders nested enclaves
-	isEnc   bool
+	self    *Ref    // units: the unit as a member of chains
 
-	self  *Ref      // units: the unit as a member of chains
+	virtual []segment // rule 4's virtual edges; nil for normal polygons
+}
+
+// entryHot is what Resolve reads of an entry: the exact test's box and
+// ring (first cache line) and what fill copies (second). A random point's
+// entries are cache misses, so the layout counts: entries are allocated in
+// a size class that is a multiple of 128 bytes (TestPolyEntryLayout), so
+// the hot part is one 128-byte aligned pair of lines, which the hardware
+// fetches together.
+type entryHot struct {
+	// box is the box PostGIS stores with the geometry (fx0 fy0 fx1 fy1).
+	box [4]float64
+	// simple is the shell when the polygon is one short ring with no holes
+	// and nothing skipped, which the test scans directly; else nil and pip
+	// decides.
+	simple []orb.Point
+	class  uint32
+	isEnc  bool
+
 	ref   *LevelRef // units: the unit as the responsible one; enclaves: the managing unit
 	eref  *EnclaveRef
 	chain Chain // units: the unit and its ancestors; enclaves: the managing unit's chain
+}
 
-	virtual []segment // rule 4's virtual edges; nil for normal polygons
+// entryPad pads polyEntry to a multiple of 128 bytes.
+const entryPad = (128 - (unsafe.Sizeof(entryHot{})+unsafe.Sizeof(entryCold{}))%128) % 128
+
+// entryCold mirrors polyEntry's fields after the hot part, for entryPad.
+type entryCold struct {
+	geometry     []float64
+	pip          pipPoly
+	code, parent string
+	version      int
+	area         float64
+	self         *Ref
+	virtual      []segment
 }
 
 // isUnit reports whether the entry is a unit (else an enclave).
@@ -87,7 +117,8 @@ func (e *polyEntry) level() Level {
 // newUnitEntry copies a unit's geometry into a new entry. Chains are filled
 // later, once the unit's ancestors are known.
 func newUnitEntry(u *Unit) *polyEntry {
-	e := &polyEntry{code: u.Code, parent: u.ParentCode, version: u.Version, class: unitClass(u.Level.Rank())}
+	e := &polyEntry{code: u.Code, parent: u.ParentCode, version: u.Version}
+	e.class = unitClass(u.Level.Rank())
 	e.setGeometry(u.Geom)
 	e.self = &Ref{Code: u.Code, Name: u.Name}
 	e.ref = &LevelRef{Level: u.Level, Code: u.Code, Name: u.Name}
@@ -96,38 +127,39 @@ func newUnitEntry(u *Unit) *polyEntry {
 
 // newEnclaveEntry copies an enclave's geometry into a new entry.
 func newEnclaveEntry(en *Enclave) *polyEntry {
-	e := &polyEntry{code: en.Code, parent: en.ManagingCode, version: en.Version, area: en.AreaM2, isEnc: true, class: enclaveCls}
+	e := &polyEntry{code: en.Code, parent: en.ManagingCode, version: en.Version, area: en.AreaM2}
+	e.class, e.isEnc = enclaveCls, true
 	e.setGeometry(en.Geom)
 	e.eref = &EnclaveRef{Code: en.Code, Name: en.Name, Status: en.Status}
 	return e
 }
 
-// setGeometry copies mp into the entry's block and prepares the tests; it
-// returns the copy, whose rings point into the block.
+// setGeometry copies mp into the entry's geometry and prepares the tests;
+// it returns the copy.
 func (e *polyEntry) setGeometry(mp orb.MultiPolygon) orb.MultiPolygon {
-	n := arenaHeader
+	n := 0
 	for _, poly := range mp {
 		for _, ring := range poly {
 			n += 2 * len(ring)
 		}
 	}
-	e.block = make([]float64, n)
+	e.geometry = make([]float64, n)
 	cp := make(orb.MultiPolygon, len(mp))
-	at := arenaHeader
+	at := 0
 	for i, poly := range mp {
 		cp[i] = make(orb.Polygon, len(poly))
 		for j, ring := range poly {
-			pts := pointsAt(e.block, at, len(ring))
+			pts := pointsAt(e.geometry, at, len(ring))
 			copy(pts, ring)
 			cp[i][j] = orb.Ring(pts)
 			at += 2 * len(ring)
 		}
 	}
 	e.pip = newPipPoly(cp)
-	h := e.block[:arenaHeader]
-	h[0], h[1], h[2], h[3] = e.pip.fx0, e.pip.fy0, e.pip.fx1, e.pip.fy1
+	e.box = [4]float64{e.pip.fx0, e.pip.fy0, e.pip.fx1, e.pip.fy1}
+	e.simple = nil
 	if len(cp) == 1 && len(cp[0]) == 1 && len(cp[0][0]) > 0 && e.pip.first.shell.bands == nil {
-		h[4] = float64(len(cp[0][0]))
+		e.simple = cp[0][0]
 	}
 	e.virtual = e.pip.virtualEdges()
 	return cp
@@ -147,21 +179,18 @@ func (e *polyEntry) geom() orb.MultiPolygon {
 	return mp
 }
 
-// covers reports whether PostGIS ST_Covers(polygon, p) is true, reading the
-// block first: for a simple polygon the whole test is one sequential read.
+// covers reports whether PostGIS ST_Covers(polygon, p) is true, reading
+// the hot part first: for a simple polygon that and one sequential read of
+// its ring is the whole test.
 func (e *polyEntry) covers(p orb.Point) bool {
-	h := e.block[:arenaHeader:arenaHeader]
-	if p[0] < h[0] || p[0] > h[2] || p[1] < h[1] || p[1] > h[3] {
+	if p[0] < e.box[0] || p[0] > e.box[2] || p[1] < e.box[1] || p[1] > e.box[3] {
 		return false
 	}
-	if n := int(h[4]); n > 0 {
-		return scanRing(pointsAt(e.block, arenaHeader, n), p) != pipOutside
+	if e.simple != nil {
+		return scanRing(e.simple, p) != pipOutside
 	}
 	return e.pip.locate(p) != pipOutside
 }
-
-// arenaHeader is the number of float64s before a block's points.
-const arenaHeader = 5
 
 // pointsAt views n points stored at data[at:] as []orb.Point ([2]float64
 // has the layout of two float64s). The view's capacity is n, so appending

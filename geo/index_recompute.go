@@ -75,8 +75,8 @@ func (ix *Index) recompute(prev *Snapshot, affected map[uint64]bool) {
 	for _, k := range keys {
 		v := ix.computeCell(f, k)
 		changes = append(changes, v)
-		if _, old, ok := prev.cells.get(k); ok {
-			if old&uniformBit != 0 {
+		if _, old := prev.cells.get(k); old != nil {
+			if old.block == nil {
 				st.UniformCoarseCells--
 			} else {
 				st.SplitCoarseCells--

@@ -7,10 +7,7 @@ import "slices"
 // A record lists, in rule order, the polygons that may cover a point of a
 // cell (see index.go). References to records are either the offset of the
 // record in a pool or, with inlineBit, a single entry itself.
-const (
-	uniformBit = 1 << 31 // cell table value: a record reference, not a block index
-	inlineBit  = 1 << 30 // record reference: a single entry, not an offset
-)
+const inlineBit = 1 << 30 // record reference: a single entry, not an offset
 
 // recordPool interns records into one []uint32: at offset r a length n,
 // then n entries; offset 0 is the empty record. A pool belongs to one fine
@@ -20,8 +17,10 @@ type recordPool struct {
 	keys map[uint64][]uint32 // hash of a record → offsets with that hash
 }
 
-func newRecordPool() *recordPool {
-	return &recordPool{ent: []uint32{0}}
+// newRecordPool returns a pool whose records start after the empty record
+// and reserve words the owner fills (a fine block's slots).
+func newRecordPool(reserve int) *recordPool {
+	return &recordPool{ent: make([]uint32, 1+reserve)}
 }
 
 // ref interns an already pruned record and returns its reference: 0 for

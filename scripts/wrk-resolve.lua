@@ -1,7 +1,23 @@
--- wrk script: single-point GET /v1/resolve at random points over urban Tianjin.
-math.randomseed(42)
+-- wrk script: single-point GET /v1/resolve at random points over a box,
+-- RESOLVE_BOX="minlng minlat maxlng maxlat" (urban Tianjin by default).
+-- It ends with a "wrk-summary rps p50_ms p99_ms non2xx" line for scripts.
+local box = { 116.95, 38.85, 117.65, 39.30 }
+if os.getenv("RESOLVE_BOX") then
+  local i = 1
+  for v in string.gmatch(os.getenv("RESOLVE_BOX"), "%S+") do box[i] = tonumber(v); i = i + 1 end
+end
+
+function init(args)
+  math.randomseed(42 + math.random(1000))
+end
+
 request = function()
-  local lng = 116.95 + math.random() * 0.7
-  local lat = 38.85 + math.random() * 0.45
+  local lng = box[1] + math.random() * (box[3] - box[1])
+  local lat = box[2] + math.random() * (box[4] - box[2])
   return wrk.format("GET", string.format("/v1/resolve?lng=%.7f&lat=%.7f", lng, lat))
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("wrk-summary %.1f %.3f %.3f %d\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
 end

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# bench-http.sh measures gridmap's HTTP hot paths against this machine's own
+# ceiling, in one run, at demo and city scale: a bare net/http server
+# (cmd/gridmap-bare) that answers with the bytes gridmap answered, under the
+# same wrk settings. It prints, per scale:
+#   - GET /v1/resolve at varying points over the data's extent, at 2, 8 and
+#     32 connections: requests/s, p50, p99, and gridmap's share of the bare
+#     server's rate;
+#   - cached vector tiles (X-Cache: hit, gzip), the same;
+#   - POST /v1/resolve with 100,000 points (full JSON, NDJSON, and CSV with
+#     fields=status,responsible.code): points/s and how far the batch raised
+#     the server's peak RSS.
+# wrk, gridmap and the bare server share the machine's cores; the ratio is
+# what compares, since both sides run under the same conditions.
+# Environment: DATABASE_URL (the main database), BENCH_HTTP_SCALES ("demo
+# city"), BENCH_HTTP_DURATION (wrk run length, 8s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PGOPTIONS="-c client_min_messages=warning"
+
+base=${DATABASE_URL:-postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable}
+admin_url=${base/\/gridmap\?/\/postgres?}
+duration=${BENCH_HTTP_DURATION:-8s}
+port=18280
+bare_port=18281
+cold_port=18282
+
+bash scripts/db.sh >/dev/null
+command -v wrk >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; }
+go build -o bin/gridmap ./cmd/gridmap
+go build -o bin/gridmap-bare ./cmd/gridmap-bare
+go build -o bin/gridmap-tilebench ./cmd/gridmap-tilebench
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  pids=()
+}
+trap 'cleanup; rm -rf "$work"' EXIT
+
+wait_ready() { # wait_ready URL
+  for _ in $(seq 1 300); do curl -fs "$1" >/dev/null && return; sleep 0.2; done
+  echo "$1 did not answer" >&2
+  exit 1
+}
+
+# database NAME SCALE: a database holding the demo at SCALE, built when missing.
+database() {
+  local name=$1 scale=$2 url=${base/\/gridmap\?/\/$1?}
+  if [ -z "$(psql "$admin_url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$name'")" ]; then
+    psql "$admin_url" -qc "CREATE DATABASE $name TEMPLATE gridmap_test"
+  fi
+  ./bin/gridmap migrate --database-url "$url" >/dev/null
+  local grids
+  grids=$(psql "$url" -Atc "SELECT count(*) FROM unit WHERE level = 'grid' AND valid_to IS NULL")
+  if [ "$scale" = city ] && [ "$grids" -lt 40000 ] || [ "$grids" -eq 0 ]; then
+    echo "   building the $scale data set (gridmap demo --scale $scale)" >&2
+    ./bin/gridmap demo --scale "$scale" --database-url "$url" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  fi
+  echo "$url"
+}
+
+# run_wrk NAME SCRIPT URL CONNS: one wrk run; prints "rps p50_ms p99_ms non2xx".
+run_wrk() {
+  local out
+  out=$(wrk -t1 -c"$4" -d"$duration" --latency -s "$2" "$3" 2>&1)
+  echo "$out" | awk '/^wrk-summary/ {print $2, $3, $4, $5}'
+}
+
+# compare WHAT SCRIPT CONNS...: wrk on gridmap then on the bare server.
+compare() {
+  local what=$1 script=$2
+  shift 2
+  printf '   %-22s %5s %12s %9s %9s   %12s %9s %9s   %s\n' "$what" conns "gridmap r/s" p50_ms p99_ms "bare r/s" p50_ms p99_ms "ratio"
+  for c in "$@"; do
+    read -r g50 g50l g99l gbad < <(run_wrk gridmap "$script" "http://127.0.0.1:$port" "$c")
+    read -r b50 b50l b99l _ < <(run_wrk bare "$script" "http://127.0.0.1:$bare_port" "$c")
+    awk -v c="$c" -v g="$g50" -v gl="$g50l" -v gh="$g99l" -v b="$b50" -v bl="$b50l" -v bh="$b99l" -v bad="$gbad" 'BEGIN {
+      printf "   %-22s %5d %12.0f %9.3f %9.3f   %12.0f %9.3f %9.3f   %.2f%s\n", "", c, g, gl, gh, b, bl, bh, g / b, (bad > 0 ? "  (" bad " non-2xx!)" : "")
+    }'
+  done
+}
+
+# batch FILE QUERY LABEL: POST the batch, print points/s and the peak RSS rise.
+batch() {
+  local pid=${pids[0]}
+  sync
+  echo 5 >"/proc/$pid/clear_refs" # resets VmHWM to the current RSS
+  local before after took
+  before=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  took=$(curl -fs -o "$work/answer" -w '%{time_total}' -H 'Content-Type: application/json' \
+    --data-binary @"$1" "http://127.0.0.1:$port/v1/resolve$2")
+  after=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  awk -v n=100000 -v t="$took" -v b="$before" -v a="$after" -v bytes="$(stat -c %s "$work/answer")" -v l="$3" 'BEGIN {
+    printf "   %-38s %8.0f points/s  answer %6.1f MB  peak RSS +%5.1f MB (from %.0f MB)\n", l, n / t, bytes / 1048576, (a - b) / 1024, b / 1024
+  }'
+}
+
+for scale in ${BENCH_HTTP_SCALES:-demo city}; do
+  case $scale in
+  demo) url=$(database gridmap_bench_demo demo) ;;
+  city) url=$(database gridmap_bench city) ;;
+  *) echo "unknown scale $scale" >&2; exit 2 ;;
+  esac
+  read -r x0 y0 x1 y1 < <(psql "$url" -AtF' ' -c "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+    FROM (SELECT ST_Extent(geom) AS e FROM unit WHERE valid_to IS NULL) s")
+  grids=$(psql "$url" -Atc "SELECT count(*) FROM unit WHERE level = 'grid' AND valid_to IS NULL")
+  echo "== HTTP hot paths beside a bare net/http server, $scale scale ($grids grids); wrk 1 thread, $duration per run, $(nproc) cores shared"
+
+  # The tile list: the cold server's benchmark writes the tiles it fetched.
+  ./bin/gridmap serve --addr "127.0.0.1:$cold_port" --demo=false --database-url "$url" --log-level warn --tile-cache-mb 0 &
+  pids+=($!)
+  wait_ready "http://127.0.0.1:$cold_port/readyz"
+  ./bin/gridmap-tilebench --database-url "$url" --http "http://127.0.0.1:$cold_port" --urls "$work/tiles" --tiles 20 >/dev/null
+  cleanup
+
+  ./bin/gridmap serve --addr "127.0.0.1:$port" --demo=false --database-url "$url" --log-level warn &
+  pids+=($!)
+  wait_ready "http://127.0.0.1:$port/readyz"
+  while read -r path; do curl -fs -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$path"; done <"$work/tiles"
+  mid=$(awk -v a="$x0" -v b="$x1" 'BEGIN {printf "%.7f", (a + b) / 2}'),$(awk -v a="$y0" -v b="$y1" 'BEGIN {printf "%.7f", (a + b) / 2}')
+  ./bin/gridmap-bare --from "http://127.0.0.1:$port" --addr "127.0.0.1:$bare_port" --paths-file "$work/tiles" \
+    --path "/v1/resolve?lng=${mid%,*}&lat=${mid#*,}" &
+  pids+=($!)
+  wait_ready "http://127.0.0.1:$bare_port/v1/resolve"
+
+  RESOLVE_BOX="$x0 $y0 $x1 $y1" compare "GET /v1/resolve" scripts/wrk-resolve.lua 2 8 32
+  TILE_URLS=$work/tiles compare "cached tiles ($(wc -l <"$work/tiles"))" scripts/wrk-tiles.lua 2 8 32
+
+  awk -v x0="$x0" -v y0="$y0" -v x1="$x1" -v y1="$y1" 'BEGIN {
+    srand(7); printf "{\"points\":["
+    for (i = 0; i < 100000; i++) printf "%s[%.7f,%.7f]", (i ? "," : ""), x0 + rand() * (x1 - x0), y0 + rand() * (y1 - y0)
+    printf "]}"
+  }' >"$work/batch.json"
+  echo "   POST /v1/resolve, 100,000 points over the extent ($(($(stat -c %s "$work/batch.json") / 1024)) kB body):"
+  batch "$work/batch.json" "" "full answers (JSON)"
+  batch "$work/batch.json" "?format=ndjson" "full answers (NDJSON)"
+  batch "$work/batch.json" "?format=csv&fields=status,responsible.code" "status and responsible code (CSV)"
+  cleanup
+done
