@@ -95,12 +95,23 @@ func (s *Snapshot) Resolve(p orb.Point) Resolution {
 	if all {
 		return s.applyAll(p)
 	}
+	var one [1]uint32
+	ents := record(ref, pool, &one)
+	if len(ents) > 1 {
+		keep(s.warm(ents))
+	}
+	return s.apply(p, ents)
+}
+
+// record returns the entries a record reference stands for, in pool or, for
+// a single inline entry, in one.
+func record(ref uint32, pool []uint32, one *[1]uint32) []uint32 {
 	if ref&inlineBit != 0 {
-		one := [1]uint32{ref &^ inlineBit}
-		return s.apply(p, one[:])
+		one[0] = ref &^ inlineBit
+		return one[:]
 	}
 	n := pool[ref]
-	return s.apply(p, pool[ref+1:ref+1+n])
+	return pool[ref+1 : ref+1+n]
 }
 
 // lookup returns the record reference of p's cell and the pool it points
@@ -111,14 +122,21 @@ func (s *Snapshot) lookup(p orb.Point) (ref uint32, pool []uint32, all bool) {
 	if c == 0 {
 		return 0, nil, true
 	}
+	ref, pool = s.cellRecord(c)
+	return ref, pool, false
+}
+
+// cellRecord returns the record reference of fine cell c and the pool it
+// points into.
+func (s *Snapshot) cellRecord(c uint64) (ref uint32, pool []uint32) {
 	sh, cs := s.cells.get(cellParent(c, s.coarseRes))
 	switch {
 	case cs == nil:
-		return 0, emptyPool, false // covered by nothing
+		return 0, emptyPool // covered by nothing
 	case cs.block == nil:
-		return cs.rec, sh.recs, false
+		return cs.rec, sh.recs
 	}
-	return cs.block.record(fineOffset(c, s.coarseRes)), cs.block, false
+	return cs.block.record(fineOffset(c, s.coarseRes)), cs.block
 }
 
 // fineOffset is the slot of fine cell c within its coarse cell's block:

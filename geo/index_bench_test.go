@@ -212,32 +212,68 @@ func benchSnapshot(tb testing.TB, name string, o cityOpts) *Snapshot {
 	return s
 }
 
+// benchCities are the synthetic cities the resolver is measured on.
+var benchCities = []struct {
+	name string
+	o    cityOpts
+}{{"city1500", city1500}, {"city50k", city50k}, {"city300k", city300k}}
+
+// BenchmarkResolve measures Resolve, one point at a time, over random
+// points of each city (uniform over its extent: at city scale most of what
+// a point reads is not in cache, as in a server answering a whole city).
 func BenchmarkResolve(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		o    cityOpts
-	}{{"city1500", city1500}, {"city50k", city50k}, {"city300k", city300k}} {
+	for _, c := range benchCities {
 		b.Run(c.name, func(b *testing.B) {
 			s := benchSnapshot(b, c.name, c.o)
 			pts := randomPoints(c.o, 1<<20, 5)
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu0, cpuOK := threadCPU()
 			var sink int
-			for i := 0; i < b.N; i++ {
+			measureResolutions(b, func(i int) {
 				r := s.Resolve(pts[i&(len(pts)-1)])
 				sink += len(r.Status)
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "resolutions/s")
-			if cpu1, ok := threadCPU(); ok && cpuOK {
-				// CPU time of this thread: less disturbed than wall time
-				// when other processes share the machine.
-				b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-			}
+			})
 			_ = sink
 		})
+	}
+}
+
+// BenchmarkResolveMany measures ResolveMany over batches of 1024 random
+// points (an op is one point).
+func BenchmarkResolveMany(b *testing.B) {
+	const batch = 1024
+	for _, c := range benchCities {
+		b.Run(c.name, func(b *testing.B) {
+			s := benchSnapshot(b, c.name, c.o)
+			pts := randomPoints(c.o, 1<<20, 5)
+			out := make([]Resolution, batch)
+			var sink int
+			measureResolutions(b, func(i int) {
+				if i%batch == 0 {
+					lo := i & (len(pts) - 1)
+					s.ResolveMany(pts[lo:lo+batch], out)
+				}
+				sink += len(out[i%batch].Status)
+			})
+			_ = sink
+		})
+	}
+}
+
+// measureResolutions runs op(i) b.N times on a locked thread and reports
+// resolutions per second and the thread's CPU time per resolution.
+func measureResolutions(b *testing.B, op func(i int)) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0, cpuOK := threadCPU()
+	for i := 0; i < b.N; i++ {
+		op(i)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "resolutions/s")
+	if cpu1, ok := threadCPU(); ok && cpuOK {
+		// CPU time of this thread: less disturbed than wall time when
+		// other processes share the machine.
+		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 

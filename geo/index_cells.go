@@ -214,13 +214,10 @@ func (sh *cellShard) values() []cellValue {
 	return out
 }
 
-// decodeRecord returns the entries a record reference stands for.
+// decodeRecord returns a copy of the entries a record reference stands for.
 func decodeRecord(ref uint32, pool []uint32) []uint32 {
-	if ref&inlineBit != 0 {
-		return []uint32{ref &^ inlineBit}
-	}
-	n := pool[ref]
-	return slices.Clone(pool[ref+1 : ref+1+n])
+	var one [1]uint32
+	return slices.Clone(record(ref, pool, &one))
 }
 
 // cmpU64 orders keys, for deterministic shard layouts.

@@ -14,6 +14,9 @@ func TestPolyEntryLayout(t *testing.T) {
 	if hot := unsafe.Sizeof(entryHot{}); hot > 128 {
 		t.Errorf("hot part is %d bytes, want <= 128", hot)
 	}
+	if off := unsafe.Offsetof(entryHot{}.class); off != 64 {
+		t.Errorf("fill's fields start at %d, want 64 (the second line)", off)
+	}
 	if size := unsafe.Sizeof(polyEntry{}); size%128 != 0 {
 		t.Errorf("polyEntry is %d bytes, want a multiple of 128", size)
 	}

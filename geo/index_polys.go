@@ -69,11 +69,12 @@ type polyEntry struct {
 }
 
 // entryHot is what Resolve reads of an entry: the exact test's box and
-// ring (first cache line) and what fill copies (second). A random point's
-// entries are cache misses, so the layout counts: entries are allocated in
-// a size class that is a multiple of 128 bytes (TestPolyEntryLayout), so
-// the hot part is one 128-byte aligned pair of lines, which the hardware
-// fetches together.
+// ring (the first cache line) and what fill copies (the second). A random
+// point's entries are cache misses, so the layout counts: entries are
+// allocated in a size class that is a multiple of 128 bytes
+// (TestPolyEntryLayout), so the hot part is one 128-byte aligned pair of
+// lines, which the hardware fetches together, and a sure entry, which is
+// not tested, is read from its second line alone.
 type entryHot struct {
 	// box is the box PostGIS stores with the geometry (fx0 fy0 fx1 fy1).
 	box [4]float64
@@ -81,9 +82,10 @@ type entryHot struct {
 	// and nothing skipped, which the test scans directly; else nil and pip
 	// decides.
 	simple []orb.Point
-	class  uint32
 	isEnc  bool
+	_      [7]byte // the second line starts at class (TestPolyEntryLayout)
 
+	class uint32
 	ref   *LevelRef // units: the unit as the responsible one; enclaves: the managing unit
 	eref  *EnclaveRef
 	chain Chain // units: the unit and its ancestors; enclaves: the managing unit's chain

@@ -80,9 +80,6 @@ func compareArea(a, b float64) int {
 // polygon that may cover p (sure entries do). It allocates only for conflicts.
 func (s *Snapshot) apply(p orb.Point, ents []uint32) Resolution {
 	res := Resolution{Point: [2]float64{p[0], p[1]}, IndexVersion: s.version}
-	if len(ents) > 1 {
-		keep(s.warm(ents))
-	}
 	var enc, win *polyEntry
 	i := 0
 	for ; i < len(ents) && entryClass(ents[i]) == enclaveCls; i++ {
@@ -137,7 +134,11 @@ func (s *Snapshot) warm(ents []uint32) float64 {
 	}
 	acc := 0.0
 	for i := range n {
-		acc += es[i].box[0] + float64(es[i].class)
+		if ents[i]&entrySure != 0 {
+			acc += float64(es[i].class) // fill's line: a sure entry is not tested
+		} else {
+			acc += es[i].box[0]
+		}
 	}
 	for i := range n {
 		if ents[i]&entrySure != 0 {

@@ -80,12 +80,50 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 	if err == nil && cur == nil && n > maxBehindInSQL {
 		err = Errorf(EUNAVAILABLE, "", "this node's index is behind data version %d; retry, or send at most %d points", need, maxBehindInSQL)
 	}
-	for i := 0; i < n; i++ {
-		if i%4096 == 0 && ctx.Err() != nil {
+	chunk := newEachChunk(min(n, eachChunkSize))
+	for lo := 0; lo < n; lo += eachChunkSize {
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var r Resolution
-		var rerr error
+		hi := min(lo+eachChunkSize, n)
+		chunk.resolve(ctx, s, cur, need, err, lo, hi, query)
+		for i := lo; i < hi; i++ {
+			if e := emit(i, &chunk.res[i-lo], chunk.errs[i-lo]); e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+// eachChunkSize is how many queries ResolveEach prepares and resolves
+// together: the index's points go through Snapshot.ResolveMany, whose
+// grouped lookups overlap their cache misses.
+const eachChunkSize = 256
+
+// eachChunk holds one chunk of ResolveEach's answers; it is reused.
+type eachChunk struct {
+	res  []Resolution
+	errs []error
+	pts  []orb.Point // the points the index answers, in order
+	at   []int       // their offsets in the chunk
+	out  []Resolution
+}
+
+func newEachChunk(size int) *eachChunk {
+	return &eachChunk{res: make([]Resolution, size), errs: make([]error, size),
+		pts: make([]orb.Point, size), at: make([]int, size), out: make([]Resolution, size)}
+}
+
+// resolve answers queries lo..hi-1 into c.res and c.errs: from the index
+// snapshot cur, or from PostGIS when cur is nil (the node is behind need)
+// or a query asks about a time before cur; failed is the error every query
+// gets when the node could not be brought up to need.
+func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need int64, failed error, lo, hi int, query func(i int) ResolveQuery) {
+	n := 0
+	for i := lo; i < hi; i++ {
+		k := i - lo
+		c.res[k], c.errs[k] = Resolution{}, nil
 		q := query(i)
 		p, perr := prepare("", q)
 		if perr != nil { // name the slot only when it is wrong: most points are not
@@ -93,21 +131,25 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 		}
 		switch {
 		case perr != nil:
-			rerr = perr
-		case err != nil:
-			rerr = err
+			c.errs[k] = perr
+		case failed != nil:
+			c.errs[k] = failed
 		case cur == nil:
-			r, rerr = s.Past.ResolveCurrent(ctx, p, need)
+			c.res[k], c.errs[k] = s.Past.ResolveCurrent(ctx, p, need)
 		case !q.At.IsZero() && q.At.Before(cur.since):
-			r, rerr = s.Past.ResolveAt(ctx, p, q.At)
+			c.res[k], c.errs[k] = s.Past.ResolveAt(ctx, p, q.At)
 		default:
-			r = cur.snap.Resolve(p)
-		}
-		if e := emit(i, &r, rerr); e != nil {
-			return e
+			c.pts[n], c.at[n] = p, k
+			n++
 		}
 	}
-	return nil
+	if n == 0 {
+		return
+	}
+	cur.snap.ResolveMany(c.pts[:n], c.out[:n])
+	for j := 0; j < n; j++ {
+		c.res[c.at[j]] = c.out[j]
+	}
 }
 
 // prepare validates a query's point and converts it to WGS84.
