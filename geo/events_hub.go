@@ -108,6 +108,7 @@ func (h *EventHub) Run(ctx context.Context) {
 	if !ok {
 		return
 	}
+	defer h.closeAll()
 	tick := time.NewTicker(h.poll)
 	defer tick.Stop()
 	for failures := 0; ; {
@@ -181,6 +182,15 @@ func (h *EventHub) sendLocked(e Event) {
 		default:
 			h.dropLocked(s, true)
 		}
+	}
+}
+
+// closeAll ends every subscription: the hub stops (the server shuts down).
+func (h *EventHub) closeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		h.dropLocked(s, false)
 	}
 }
 
