@@ -122,6 +122,8 @@ async function consoleFixes(page, target) {
   const en = await page.evaluate(() => document.getElementById('panel').innerText);
   check(/Layers/i.test(en) && /Who answers here/i.test(en), 'the English toggle did not relabel the panel');
   await page.click('#lang');
+  await page.waitForFunction(() => document.querySelector('#unit dl') && document.querySelector('.maplibregl-popup .who'),
+    null, { timeout: 15_000 }).catch(() => failures.push('the panel and popup were not redrawn after switching back to Chinese'));
 }
 
 // enclaveHazards clicks the demo's enclave (沙柳北路64排, managed by
