@@ -27,7 +27,7 @@ type eventNode struct {
 	hub *geo.EventHub
 }
 
-func newEventNode(t *testing.T, db *postgres.DB, buffer int, public access.Exposure) *eventNode {
+func newEventNode(t testing.TB, db *postgres.DB, buffer int, public access.Exposure) *eventNode {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -57,7 +57,7 @@ type sse struct {
 }
 
 // stream follows url's event stream until the test ends or cancel.
-func stream(t *testing.T, url string, headers ...string) (<-chan sse, context.CancelFunc) {
+func stream(t testing.TB, url string, headers ...string) (<-chan sse, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -102,7 +102,7 @@ func stream(t *testing.T, url string, headers ...string) (<-chan sse, context.Ca
 
 // postHazard posts a hazard at a point of 南开区 and returns its id and when
 // the answer (after the commit) arrived.
-func postHazard(t *testing.T, base, token string) (string, time.Time) {
+func postHazard(t testing.TB, base, token string) (string, time.Time) {
 	t.Helper()
 	id := uuid.NewString()
 	resp, err := postReport(base, token, id, e2ePoint)

@@ -58,7 +58,7 @@ func authHeader(token string) []string {
 }
 
 // openDemoService opens a demo city and a resolver loaded from it.
-func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
+func openDemoService(t testing.TB) (*postgres.DB, *geo.Service) {
 	t.Helper()
 	db := demotest.Open(t)
 	svc := geo.NewService(db, db)
@@ -69,7 +69,7 @@ func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
 }
 
 // createToken stores a token of db and returns its secret.
-func createToken(t *testing.T, db *postgres.DB, role access.Role, scope, name string, exp time.Time) string {
+func createToken(t testing.TB, db *postgres.DB, role access.Role, scope, name string, exp time.Time) string {
 	t.Helper()
 	secret, hash := access.NewTokenSecret()
 	if _, err := db.CreateToken(context.Background(), access.Token{Name: name, Role: role, Scope: scope,

@@ -31,6 +31,8 @@ type Event struct {
 	// ID is the entry's row id: stable, the same on every node, so that a
 	// client that is sent an event twice (after a resume) can tell.
 	ID int64
+	// Xid is the id of the transaction that wrote it.
+	Xid uint64
 	// Floor is a resume point: every event of a transaction below it
 	// (xid < Floor) was sent before this one. See EventID.
 	Floor uint64
@@ -86,10 +88,16 @@ func ParseEventID(field, s string) (floor uint64, id int64, err error) {
 // EventCursor is where a reader of the event record stands: the snapshot
 // of its last read. Every transaction with xid < Xmin had finished then;
 // those with xid >= Xmax or listed in Running had not, and their events are
-// what the next read looks for.
+// what the next read looks for. A hot standby's snapshot does not list the
+// running transactions (PostgreSQL keeps them apart during recovery), so
+// there Running is unknown (Exact false) and the reader instead rereads
+// from Xmin, skipping the transactions whose events it has read (Read): a
+// transaction's events become visible together, at its commit.
 type EventCursor struct {
 	Xmin, Xmax uint64
 	Running    []uint64
+	Exact      bool
+	Read       []uint64 // transactions at or above Xmin already read (standby)
 }
 
 // EventLog is the event record of the database a node is attached to.

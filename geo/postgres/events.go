@@ -31,6 +31,13 @@ WHERE (xid >= $1::text::xid8 OR xid = ANY($2::text[]::xid8[]))
   AND (xid, id) > ($3::text::xid8, $4::bigint)
 ORDER BY xid, id LIMIT $5`
 
+// eventsAfterFloorSQL reads, on a standby, the events at or above a floor
+// ($1) of the transactions not read yet ($2), after a position ($3, $4).
+const eventsAfterFloorSQL = `SELECT id, xid::text, at, kind, codes, data FROM event_log
+WHERE xid >= $1::text::xid8 AND NOT (xid = ANY($2::text[]::xid8[]))
+  AND (xid, id) > ($3::text::xid8, $4::bigint)
+ORDER BY xid, id LIMIT $5`
+
 // replaySQL reads the events at or above a floor after a position.
 const replaySQL = `SELECT id, xid::text, at, kind, codes, data FROM event_log
 WHERE xid >= $1::text::xid8 AND (xid, id) > ($2::text::xid8, $3::bigint)
@@ -42,18 +49,38 @@ func (db *DB) EventStart(ctx context.Context) (geo.EventCursor, error) {
 	if err := db.Pool.QueryRow(ctx, `SELECT pg_current_snapshot()::text`).Scan(&snap); err != nil {
 		return geo.EventCursor{}, fmt.Errorf("read the event record's position: %w", translate(err))
 	}
-	return parseSnapshot(snap)
+	c, err := parseSnapshot(snap)
+	c.Exact = !db.standby
+	return c, err
 }
 
 // EventsSince reads, in one repeatable-read snapshot, the events of the
 // transactions cur did not see, and returns that snapshot as the next
 // cursor. Nothing is missed: a transaction is either visible to the new
-// snapshot (and read now) or running in it (and read next time).
+// snapshot (and read now) or running in it (and read next time). On a
+// standby, whose snapshots do not list the running transactions, it reads
+// from cur's floor instead, skipping the transactions already read.
 func (db *DB) EventsSince(ctx context.Context, cur geo.EventCursor, fn func(geo.Event) error) (geo.EventCursor, error) {
 	var next geo.EventCursor
 	err := db.readSnapshot(ctx, func(tx pgx.Tx, snap geo.EventCursor) error {
 		next = snap
-		return eachEventPage(ctx, tx, eventsSinceSQL, []any{u64(cur.Xmax), u64s(cur.Running)}, fn)
+		if cur.Exact && snap.Exact {
+			return eachEventPage(ctx, tx, eventsSinceSQL, []any{u64(cur.Xmax), u64s(cur.Running)}, fn)
+		}
+		read := map[uint64]bool{}
+		for _, x := range cur.Read {
+			read[x] = true
+		}
+		err := eachEventPage(ctx, tx, eventsAfterFloorSQL, []any{u64(cur.Xmin), u64s(cur.Read)}, func(e geo.Event) error {
+			read[e.Xid] = true
+			return fn(e)
+		})
+		for x := range read {
+			if x >= snap.Xmin {
+				next.Read = append(next.Read, x)
+			}
+		}
+		return err
 	})
 	if err != nil {
 		return cur, fmt.Errorf("read the event record: %w", err)
@@ -95,6 +122,7 @@ func (db *DB) readSnapshot(ctx context.Context, fn func(pgx.Tx, geo.EventCursor)
 		if err != nil {
 			return err
 		}
+		snap.Exact = !db.standby
 		return fn(tx, snap)
 	}))
 }
@@ -116,6 +144,7 @@ func eachEventPage(ctx context.Context, tx pgx.Tx, sql string, args []any, fn fu
 			afterXid, afterID = xid, e.ID
 			ev := e
 			ev.Data = append(json.RawMessage(nil), e.Data...)
+			ev.Xid, _ = strconv.ParseUint(xid, 10, 64)
 			return fn(ev)
 		})
 		if err != nil || n < eventPage {
