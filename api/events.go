@@ -89,6 +89,10 @@ func (h *handlers) events(c *gin.Context) {
 		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "the event record cannot be read yet"))
 		return
 	}
+	if requestMethod(c) == http.MethodHead {
+		s.start() // the headers of the stream, and no stream
+		return
+	}
 	sub := hub.Subscribe()
 	defer sub.Close()
 	s.start()

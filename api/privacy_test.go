@@ -20,9 +20,7 @@ import (
 // privacyServer serves the demo city with the given public fields.
 func privacyServer(t *testing.T, db *postgres.DB, svc *geo.Service, public access.Exposure) string {
 	t.Helper()
-	unlimited := DefaultAuthConfig
-	unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
-	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Auth: &unlimited, Reports: db, Patrols: db,
+	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Auth: unlimitedAuth(), Reports: db, Patrols: db,
 		Versions: db, Policy: casework.DefaultPolicy(), PublicFields: public}))
 	t.Cleanup(srv.Close)
 	return srv.URL

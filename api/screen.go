@@ -43,10 +43,7 @@ func (h *handlers) overview(c *gin.Context) {
 		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "this service has no statistics configured"))
 		return
 	}
-	q, err := statsQuery(c)
-	if err == nil {
-		err = scopeFilter(c, &q.Unit)
-	}
+	q, err := scopedStatsQuery(c)
 	if err != nil {
 		fail(c, err)
 		return

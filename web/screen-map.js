@@ -14,7 +14,8 @@ const paint = {
   'district-line': { 'line-color': '#27d3ff' },
   'gap-fill': { 'fill-color': '#ff8f00', 'fill-opacity': 0.6 },
   'enclave-fill': { 'fill-color': '#ff4fa3', 'fill-opacity': 0.45 },
-  'report_hex-fill': { 'fill-opacity': 0.45 },
+  'report_hex-fill': { 'fill-opacity': 0.32, 'fill-outline-color': 'rgba(0,0,0,0)',
+    'fill-color': ['interpolate', ['linear'], ['get', 'count'], 1, '#ffb020', 5, '#ff6a3d', 20, '#ff2d55'] },
 };
 const labelPaint = { 'text-color': '#dbe8ff', 'text-halo-color': 'rgba(5,13,31,0.9)', 'text-halo-width': 1.5 };
 

@@ -44,6 +44,14 @@ async function open(viewport, scale) {
   return { page, errors, outside };
 }
 
+// report posts a hazard as the test's grid worker.
+async function report(id, category, point) {
+  const res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
+    'Content-Type': 'application/json' }, body: JSON.stringify({ id, kind: 'hazard', category, severity: 3,
+    description: '消防通道被堵', point }) });
+  check(res.status === 201, `POST /v1/reports: ${res.status}`);
+}
+
 // figures reads the key figures as numbers.
 const figures = (page) => page.evaluate(() => {
   const n = (id) => Number(document.querySelector(`#${id} b`).textContent.replace(/[^\d.]/g, ''));
@@ -72,10 +80,7 @@ try {
   // A grid worker reports a hazard in 南开区 while the screen watches.
   const id = randomUUID();
   const posted = Date.now();
-  const res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
-    'Content-Type': 'application/json' }, body: JSON.stringify({ id, kind: 'hazard', category: 'E0506', severity: 3,
-    description: '消防通道被堵', point: [117.1530, 39.1290] }) });
-  check(res.status === 201, `POST /v1/reports: ${res.status}`);
+  await report(id, 'E0506', [117.1530, 39.1290]);
   await page.waitForSelector(`#feed li[data-report="${id}"]`, { timeout: 10_000 })
     .catch(() => failures.push('the new report did not appear in the feed'));
   findings.feedMs = Date.now() - posted;
@@ -94,8 +99,13 @@ try {
   check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
   check(outside.length === 0, `requests to other hosts: ${outside.join(' ')}`);
 
-  // The same screen on a 4K wall (device scale 2).
+  // The same screen on a 4K wall (device scale 2), with a report arriving.
   const big = await open({ width: 1920, height: 1080 }, 2);
+  const second = randomUUID();
+  await report(second, 'E0601', [117.1700, 39.1050]);
+  await big.page.waitForSelector(`#feed li[data-report="${second}"]`, { timeout: 10_000 })
+    .catch(() => failures.push('at 3840×2160 the new report did not appear in the feed'));
+  await big.page.waitForTimeout(800);
   await big.page.screenshot({ path: `${outDir}/screen-3840x2160.png` });
   check(big.errors.length === 0, `console errors at 3840×2160: ${big.errors.join(' | ')}`);
 
