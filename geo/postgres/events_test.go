@@ -172,9 +172,33 @@ func TestEventsOfChanges(t *testing.T) {
 		t.Fatalf("a second sweep announced %d cases again", n)
 	}
 	moveEnclave(t, e.db, 0.0005)
-	got, _ = readEvents(t, e.db, cur)
-	if !slices.Contains(eventKinds(got), geo.EventEnclaveChanged) {
+	if got, cur = readEvents(t, e.db, cur); !slices.Contains(eventKinds(got), geo.EventEnclaveChanged) {
 		t.Fatalf("after an enclave edit: %v", eventKinds(got))
+	}
+	// Retiring a grid leaves a gap in its community: the units and the
+	// audit's gaps changed, in the retirement's own transaction.
+	if _, err := e.db.Pool.Exec(e.ctx, `UPDATE unit SET valid_to = now() WHERE code = $1 AND valid_to IS NULL`, testGrid); err != nil {
+		t.Fatal(err)
+	}
+	got, cur = readEvents(t, e.db, cur)
+	if k := eventKinds(got); !slices.Contains(k, geo.EventUnitChanged) || !slices.Contains(k, geo.EventAuditChanged) {
+		t.Fatalf("after retiring a grid: %v", k)
+	}
+	for _, ev := range got {
+		if ev.Kind == geo.EventAuditChanged && !ev.Within(testGrid[:12]) {
+			t.Errorf("the audit event is not placed at the grid's community: %v", ev.Codes)
+		}
+	}
+	var job int64
+	if err := e.db.Pool.QueryRow(e.ctx, `INSERT INTO import_job (status, actor, source, options)
+		VALUES ('running', 'test', '网格.shp', '{"scope":"120104"}') RETURNING id`).Scan(&job); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Pool.Exec(e.ctx, `UPDATE import_job SET status = 'succeeded', finished_at = now() WHERE id = $1`, job); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = readEvents(t, e.db, cur); !slices.Equal(eventKinds(got), []string{geo.EventImportFinished}) || !got[0].Within("120104001") {
+		t.Fatalf("after an import finished: %v", got)
 	}
 }
 
