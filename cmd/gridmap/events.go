@@ -50,9 +50,7 @@ func (e *eventConfig) parse() error {
 
 // eventCollectors exports the event hub's counters to /metrics.
 func eventCollectors(hub *geo.EventHub) []prometheus.Collector {
-	stat := func(f func(geo.EventHubStats) float64) func() float64 {
-		return func() float64 { return f(hub.Stats()) }
-	}
+	stat := statReader(hub.Stats)
 	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_event_subscribers",
 			Help: "Clients following /v1/events on this node."},
