@@ -38,6 +38,7 @@ bench: db build
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./geo/ -run '^$$' -fuzz FuzzToWGS84 -fuzztime $(FUZZTIME)
+	$(GO) test ./geo/ -run '^$$' -fuzz FuzzParseEventID -fuzztime $(FUZZTIME)
 	for f in FuzzSHP FuzzDBF FuzzGeoJSON FuzzGeoPackageGeometry FuzzWKT; do \
 	  $(GO) test ./importer/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzQueryParams -fuzztime $(FUZZTIME)

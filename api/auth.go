@@ -117,6 +117,11 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 			}
 		}
 		secret, present, err := bearer(c.GetHeader("Authorization"))
+		if !present && c.Request.URL.Path == eventsPath && c.Query("access_token") != "" {
+			// EventSource cannot send headers: the event stream alone takes
+			// the token in the URL (the access log records paths only).
+			secret, present = c.Query("access_token"), true
+		}
 		if err != nil {
 			unauthorized(c, "invalid_request", err.Error())
 			return

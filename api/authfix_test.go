@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -39,21 +38,14 @@ func (s *editServer) requests() []string {
 func newEditServer(t *testing.T, cfg *AuthConfig) *editServer {
 	t.Helper()
 	if cfg == nil {
-		unlimited := DefaultAuthConfig
-		unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
-		cfg = &unlimited
+		cfg = unlimitedAuth()
 	}
 	return serveDB(t, demotest.Open(t), cfg)
 }
 
 func serveDB(t *testing.T, db *postgres.DB, cfg *AuthConfig) *editServer {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	svc := geo.NewService(db, db)
-	if err := svc.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
+	svc, ctx := loadedService(t, db)
 	go svc.Follow(ctx, geo.FollowOptions{Poll: time.Second})
 	go db.Listen(ctx, func(postgres.Change) { svc.Changed() })
 	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Auth: cfg, Editor: db, Versions: db, CORSOrigins: []string{"*"}})

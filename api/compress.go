@@ -121,6 +121,10 @@ func (w *gzipWriter) WriteHeaderNow() {
 	w.ResponseWriter.WriteHeaderNow()
 }
 
+// Unwrap gives http.ResponseController the connection's writer (for write
+// deadlines of long streams).
+func (w *gzipWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // Flush implements http.Flusher.
 func (w *gzipWriter) Flush() {
 	if !w.decided {

@@ -56,9 +56,7 @@ type fakeServer struct {
 func newFakeServer(t *testing.T, cfg *AuthConfig) *fakeServer {
 	t.Helper()
 	if cfg == nil {
-		unlimited := DefaultAuthConfig
-		unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
-		cfg = &unlimited
+		cfg = unlimitedAuth()
 	}
 	units := mock.NewBoundaries()
 	for _, u := range []geo.Unit{

@@ -20,7 +20,7 @@ func (h *handlers) listEnclaves(c *gin.Context) {
 	}
 	fc := geojson.NewFeatureCollection()
 	for i := range enclaves {
-		fc.Append(enclaveFeature(&enclaves[i]))
+		fc.Append(h.enclaveView(c, &enclaves[i]))
 	}
 	writeCollection(c, fc, next)
 }
@@ -49,7 +49,7 @@ func (h *handlers) getEnclave(c *gin.Context) {
 		return
 	}
 	c.Header("ETag", etag(e.Version)) // what an edit names in If-Match (edit.go)
-	writeGeoJSON(c, enclaveFeature(&e))
+	writeGeoJSON(c, h.enclaveView(c, &e))
 }
 
 func (h *handlers) enclaveHistory(c *gin.Context) {
@@ -60,7 +60,7 @@ func (h *handlers) enclaveHistory(c *gin.Context) {
 	}
 	fc := geojson.NewFeatureCollection()
 	for i := range versions {
-		fc.Append(enclaveFeature(&versions[i]))
+		fc.Append(h.enclaveView(c, &versions[i]))
 	}
 	writeCollection(c, fc, "")
 }

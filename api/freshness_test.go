@@ -32,20 +32,13 @@ type node struct {
 
 func newNode(t *testing.T, db *postgres.DB, follow bool) *node {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	svc := geo.NewService(db, db)
-	if err := svc.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
+	svc, ctx := loadedService(t, db)
 	if follow {
 		// No NOTIFY and an hourly poll: whatever this node sees in time, it
 		// sees because the request asked for it.
 		go svc.Follow(ctx, geo.FollowOptions{Poll: time.Hour})
 	}
-	unlimited := DefaultAuthConfig
-	unlimited.WritesPerSecond, unlimited.AddrWritesPerSecond = 0, 0
-	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: &unlimited, Editor: db, Versions: db,
+	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: unlimitedAuth(), Editor: db, Versions: db,
 		Reports: db, Patrols: db, Policy: casework.DefaultPolicy(), ReadOnly: db.Standby()})
 	n := &node{svc: svc, srv: httptest.NewServer(h)}
 	t.Cleanup(n.srv.Close)

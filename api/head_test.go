@@ -47,6 +47,9 @@ var headPaths = map[string]string{
 	"/metrics":                "",
 	"/style.json":             "/style.json",
 	"/web/*file":              "/web/app.js",
+	"/screen":                 "/screen",
+	"/v1/stats/overview":      "/v1/stats/overview?unit=120104",
+	"/v1/events":              "/v1/events",
 }
 
 // TestHeadOnEveryGETRoute asks every GET route with HEAD, with and without

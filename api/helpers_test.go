@@ -58,7 +58,7 @@ func authHeader(token string) []string {
 }
 
 // openDemoService opens a demo city and a resolver loaded from it.
-func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
+func openDemoService(t testing.TB) (*postgres.DB, *geo.Service) {
 	t.Helper()
 	db := demotest.Open(t)
 	svc := geo.NewService(db, db)
@@ -68,8 +68,28 @@ func openDemoService(t *testing.T) (*postgres.DB, *geo.Service) {
 	return db, svc
 }
 
+// unlimitedAuth is the default access policy without the write rate limits.
+func unlimitedAuth() *AuthConfig {
+	a := DefaultAuthConfig
+	a.WritesPerSecond, a.AddrWritesPerSecond = 0, 0
+	return &a
+}
+
+// loadedService is a resolver loaded from db and a context that lives as
+// long as the test (for the goroutines that follow the database).
+func loadedService(t testing.TB, db *postgres.DB) (*geo.Service, context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return svc, ctx
+}
+
 // createToken stores a token of db and returns its secret.
-func createToken(t *testing.T, db *postgres.DB, role access.Role, scope, name string, exp time.Time) string {
+func createToken(t testing.TB, db *postgres.DB, role access.Role, scope, name string, exp time.Time) string {
 	t.Helper()
 	secret, hash := access.NewTokenSecret()
 	if _, err := db.CreateToken(context.Background(), access.Token{Name: name, Role: role, Scope: scope,

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -71,13 +72,17 @@ func (h *handlers) queryCollection(c *gin.Context, col ogcCollection, q geo.Vers
 	case kindUnit:
 		p, err := h.deps.Versions.QueryUnits(ctx, q)
 		for i := range p.Items {
-			out = append(out, ogcUnitFeature(&p.Items[i], q.Interval))
+			f := ogcUnitFeature(&p.Items[i], q.Interval)
+			f.Properties["attributes"] = h.exposure(c, p.Items[i].Code).Properties(p.Items[i].Properties)
+			out = append(out, f)
 		}
 		return out, p.Matched, p.Next, err
 	case kindEnclave:
 		p, err := h.deps.Versions.QueryEnclaves(ctx, q)
 		for i := range p.Items {
-			out = append(out, ogcEnclaveFeature(&p.Items[i], q.Interval))
+			f := ogcEnclaveFeature(&p.Items[i], q.Interval)
+			f.Properties["attributes"] = h.exposure(c, p.Items[i].ManagingCode).Properties(p.Items[i].Properties)
+			out = append(out, f)
 		}
 		return out, p.Matched, p.Next, err
 	}
@@ -86,6 +91,8 @@ func (h *handlers) queryCollection(c *gin.Context, col ogcCollection, q geo.Vers
 	if col.Kind == kindGap {
 		p, err = h.deps.Versions.QueryGaps(ctx, q)
 	} else {
+		shown := h.exposure(c, scopeOf(c)) // a scoped caller is sent its own units' reports only
+		q.CoarsePoints, q.HideText = !shown.Shows(access.FieldPoint), !shown.Shows(access.FieldDescription)
 		p, err = h.deps.Versions.QueryReports(ctx, q, scopeOf(c))
 	}
 	for _, f := range p.Items {

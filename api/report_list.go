@@ -41,7 +41,8 @@ func (h *handlers) listReports(c *gin.Context) {
 	if wantGeoJSON(c) {
 		fc := geojson.NewFeatureCollection()
 		for i := range reports {
-			fc.Append(reportFeature(&reports[i]))
+			r := redactReport(reports[i], h.reportExposure(c, &reports[i]))
+			fc.Append(reportFeature(&r))
 		}
 		if next != "" {
 			fc.ExtraMembers = geojson.Properties{"next": link, "next_cursor": next}
@@ -51,7 +52,7 @@ func (h *handlers) listReports(c *gin.Context) {
 	}
 	views := make([]reportView, len(reports))
 	for i := range reports {
-		views[i] = viewOf(&reports[i])
+		views[i] = h.reportFor(c, &reports[i])
 	}
 	body := gin.H{"reports": views, "count": len(views)}
 	if next != "" {

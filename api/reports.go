@@ -91,6 +91,7 @@ func (h *handlers) createReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	h.kickEvents()
 	writeCreated(c, res[0])
 }
 
@@ -200,6 +201,7 @@ func (h *handlers) createReportBatch(c *gin.Context) {
 			fail(c, err)
 			return
 		}
+		h.kickEvents()
 		for k, i := range slots {
 			r := res[k]
 			switch r.Outcome {
@@ -230,7 +232,7 @@ func (h *handlers) getReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, viewOf(&r))
+	c.JSON(http.StatusOK, h.reportFor(c, &r))
 }
 
 // inScope refuses a scoped caller a report outside its scope. A report
@@ -280,6 +282,7 @@ func (h *handlers) transition(c *gin.Context) {
 	if replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
+	h.kickEvents()
 	c.JSON(http.StatusOK, viewOf(&r))
 }
 

@@ -42,6 +42,9 @@ type Deps struct {
 	Tokens access.TokenStore
 	// Auth is the access policy; nil means DefaultAuthConfig (public reads).
 	Auth *AuthConfig
+	// PublicFields are the personal fields anonymous reads may carry (the
+	// zero value: none); callers signed in within scope see them all.
+	PublicFields access.Exposure
 	// Editor changes single boundaries (PUT/POST/DELETE of units and enclaves).
 	Editor geo.BoundaryEditor
 	// Versions serves the OGC API – Features collections at /ogc.
@@ -73,6 +76,11 @@ type Deps struct {
 	// the coverage audit (GET /v1/audit). Nil disables them.
 	Imports geo.Importer
 	Audit   geo.Auditor
+
+	// Events streams the event record at GET /v1/events; nil answers 503.
+	// EventHeartbeat is the time between heartbeats (0: the default).
+	Events         *geo.EventHub
+	EventHeartbeat time.Duration
 }
 
 // MaxBodyBytes bounds every request body; bigger bodies get 413.
@@ -142,6 +150,8 @@ func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {
 	h.reportRoutes(v1)
 	h.tileRoutes(r)
 	h.importRoutes(v1)
+	h.eventRoutes(v1)
+	h.screenRoutes(r)
 }
 
 func (h *handlers) healthz(c *gin.Context) {

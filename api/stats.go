@@ -61,10 +61,7 @@ func (t *statsTotals) finish() {
 // cases overdue now. from and to are dates in China time, both included;
 // the default is the 30 days up to today.
 func (h *handlers) stats(c *gin.Context) {
-	q, err := statsQuery(c)
-	if err == nil {
-		err = scopeFilter(c, &q.Unit)
-	}
+	q, err := scopedStatsQuery(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -112,6 +109,15 @@ func (h *handlers) stats(c *gin.Context) {
 		"from": q.From.Format(time.DateOnly), "to": q.To.AddDate(0, 0, -1).Format(time.DateOnly),
 		"totals": total, "units": units, "cells": cells,
 	})
+}
+
+// scopedStatsQuery is statsQuery narrowed to the caller's scope.
+func scopedStatsQuery(c *gin.Context) (casework.StatsQuery, error) {
+	q, err := statsQuery(c)
+	if err == nil {
+		err = scopeFilter(c, &q.Unit)
+	}
+	return q, err
 }
 
 func statsQuery(c *gin.Context) (casework.StatsQuery, error) {

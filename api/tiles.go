@@ -57,6 +57,7 @@ func (h *handlers) tile(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	req.Filter.Privacy = h.tilePrivacy(c)
 	t, hit, err := svc.Get(c.Request.Context(), req)
 	if err != nil {
 		fail(c, err) // a client that hung up is not an error: fail says nothing then

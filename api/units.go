@@ -29,7 +29,7 @@ func (h *handlers) listUnits(c *gin.Context) {
 	}
 	fc := geojson.NewFeatureCollection()
 	for i := range units {
-		fc.Append(unitFeature(&units[i]))
+		fc.Append(h.unitView(c, &units[i]))
 	}
 	writeCollection(c, fc, next)
 }
@@ -85,7 +85,7 @@ func (h *handlers) getUnit(c *gin.Context) {
 		return
 	}
 	c.Header("ETag", etag(u.Version)) // what an edit names in If-Match (edit.go)
-	writeGeoJSON(c, unitFeature(&u))
+	writeGeoJSON(c, h.unitView(c, &u))
 }
 
 func (h *handlers) unitHistory(c *gin.Context) {
@@ -101,7 +101,7 @@ func (h *handlers) unitHistory(c *gin.Context) {
 	}
 	fc := geojson.NewFeatureCollection()
 	for i := range versions {
-		fc.Append(unitFeature(&versions[i]))
+		fc.Append(h.unitView(c, &versions[i]))
 	}
 	writeCollection(c, fc, "")
 }

@@ -29,6 +29,10 @@ type VersionQuery struct {
 	// back in (0 or 4326: as stored); a store that implements Reprojector
 	// honours it, in easting/longitude-first order.
 	SRID int
+	// CoarsePoints rounds report points and HideText leaves their
+	// descriptions out: what anonymous readers are not shown (see
+	// access.Exposure).
+	CoarsePoints, HideText bool
 }
 
 // Reprojector is implemented by stores whose VersionQuery honours SRID

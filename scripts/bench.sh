@@ -51,5 +51,9 @@ for extra in scripts/bench-http.sh scripts/bench-fresh.sh scripts/bench-tiles.sh
   if [ -x "$extra" ] || [ -f "$extra" ]; then bash "$extra"; fi
 done
 
+echo "== live events: commit → event on another node of the primary and on a standby node (1,000 reports, 4 writers)"
+TEST_DATABASE_URL=${TEST_DATABASE_URL:-${base/\/gridmap\?/\/gridmap_test?}} \
+  go test ./api/ -run '^$' -bench EventLatency -benchtime 1000x 2>/dev/null | grep -E '^Benchmark|ok|FAIL'
+
 echo "== the importer at province scale (~300,000 grids) beside ogr2ogr"
 BENCH_IMPORT_SCALE=province bash scripts/bench-import.sh

@@ -20,6 +20,25 @@ type Filter struct {
 	Severity []int    // 1 to 4
 	Since    time.Time
 	Until    time.Time
+	// Privacy is set by the server for the caller, never from the query.
+	Privacy Privacy
+}
+
+// Privacy says what the report and patrol layers leave out for a caller
+// who may not see personal data: report points rounded to 0.002° (as
+// access.Coarse does) and patrol workers' names — except for the features
+// of the units under ExceptWithin, a signed-in caller's scope.
+type Privacy struct {
+	CoarsePoints bool
+	HideNames    bool
+	ExceptWithin string
+}
+
+func (p Privacy) key() string {
+	if !p.CoarsePoints && !p.HideNames {
+		return ""
+	}
+	return "|private:" + strconv.FormatBool(p.CoarsePoints) + "," + strconv.FormatBool(p.HideNames) + "," + p.ExceptWithin
 }
 
 // The filter parameter names, in the order of their SQL arguments.
@@ -55,10 +74,10 @@ func (f Filter) IsZero() bool {
 // cache shares entries between differently ordered query strings.
 func (f Filter) Key() string {
 	if f.IsZero() {
-		return ""
+		return f.Privacy.key()
 	}
 	return strings.Join([]string{strings.Join(f.Category, ","), strings.Join(f.State, ","),
-		strings.Join(itoaAll(f.Severity), ","), timeKey(f.Since), timeKey(f.Until)}, "|")
+		strings.Join(itoaAll(f.Severity), ","), timeKey(f.Since), timeKey(f.Until)}, "|") + f.Privacy.key()
 }
 
 // Query returns f as URL query parameters (for TileJSON tile URLs).
@@ -232,6 +251,12 @@ func (f Filter) args(l *Layer) []any {
 	out := make([]any, 0, len(l.Filters))
 	for _, name := range l.Filters {
 		out = append(out, f.arg(name))
+	}
+	switch l.personal {
+	case personalPoints:
+		out = append(out, f.Privacy.CoarsePoints, f.Privacy.ExceptWithin)
+	case personalNames:
+		out = append(out, f.Privacy.HideNames, f.Privacy.ExceptWithin)
 	}
 	return out
 }

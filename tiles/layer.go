@@ -53,6 +53,9 @@ type Layer struct {
 	// Requires is a relation that must exist for the layer to be served
 	// (tables of other features, installed by their migrations).
 	Requires string
+	// personal says which personal data the layer's features carry; its
+	// SQL then takes the Privacy arguments after the filters'.
+	personal personalData
 
 	// Exactly one of sql and render draws the layer. sql takes $1..$3 = z,
 	// x, y, $4 = Versions, then the filter arguments (see Filter.args), and
@@ -61,6 +64,15 @@ type Layer struct {
 	sql    string
 	render renderFunc
 }
+
+// personalData is what a layer may have to leave out (see Privacy).
+type personalData int
+
+const (
+	personalNone   personalData = iota
+	personalPoints              // report points: rounded
+	personalNames               // patrol workers' names: left out
+)
 
 // renderFunc draws a layer computed in Go; it returns the versions it drew
 // (aligned with Layer.Versions) and the encoded layer.

@@ -42,14 +42,14 @@ var extraLayers = []*Layer{
 	{
 		Name: "report", Title: "隐患 report", Geometry: Point, MinZoom: 14, MaxZoom: 22, Requires: "report",
 		Description: "reports: hazards, events and patrol logs, where they were observed",
-		Fields:      reportFields, Filters: filterNames, sql: reportSQL,
+		Fields:      reportFields, Filters: filterNames, sql: reportSQL, personal: personalPoints,
 	},
 	{
 		Name: "patrol", Title: "巡查轨迹 patrol", Geometry: Line, MinZoom: 12, MaxZoom: 22, Requires: "patrol",
 		Description: "grid workers' patrol tracks",
 		Fields: map[string]string{"id": "the track's UUID", "worker": "grid worker", "grid_code": "the worker's grid",
 			"day": "China day of the patrol", "distance_m": "length in metres", "coverage": "share of the grid's cells visited"},
-		Filters: []string{FilterSince, FilterUntil}, sql: patrolSQL,
+		Filters: []string{FilterSince, FilterUntil}, sql: patrolSQL, personal: personalNames,
 	},
 }
 
@@ -77,25 +77,31 @@ const reportFilterSQL = `
        AND ($9::timestamptz IS NULL OR r.observed_at < $9::timestamptz)`
 
 // reportSQL draws report points. The feature id is the random tail of the
-// UUID (52 bits: exact in JavaScript).
+// UUID (52 bits: exact in JavaScript). A caller who may not see exact
+// points ($10) gets them rounded to 0.002°, except under its scope ($11).
 const reportSQL = `
 SELECT ` + versionsExpr + `, NULL::float8,
   coalesce((SELECT ST_AsMVT(f, 'report', 4096, 'geom', 'fid') FROM (
     SELECT ('x' || right(replace(r.id::text, '-', ''), 13))::bit(52)::bigint AS fid,
            r.id::text AS id, r.kind, r.category, r.severity, r.state, r.res_status AS status, r.unit_code, r.level,
            to_char(r.observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS observed_at,
-           ST_AsMVTGeom(ST_Transform(r.geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+           ST_AsMVTGeom(ST_Transform(CASE WHEN $10::bool AND NOT ($11::text <> '' AND starts_with(r.unit_code, $11::text))
+                                          THEN ST_SnapToGrid(r.geom, 0.002) ELSE r.geom END, 3857),
+                        ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
       FROM report r
      WHERE r.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)` + reportFilterSQL + `
      ORDER BY r.observed_at, r.id) f), '')`
 
 // patrolSQL draws patrol tracks; since ($5) and until ($6) select them by
-// start time.
+// start time. A caller who may not see names ($7) gets none, except under
+// its scope ($8).
 const patrolSQL = `
 SELECT ` + versionsExpr + `, NULL::float8,
   coalesce((SELECT ST_AsMVT(f, 'patrol', 4096, 'geom', 'fid') FROM (
     SELECT ('x' || right(replace(p.id::text, '-', ''), 13))::bit(52)::bigint AS fid,
-           p.id::text AS id, p.worker, p.grid_code, p.day::text AS day, round(p.distance_m)::bigint AS distance_m,
+           p.id::text AS id,
+           CASE WHEN $7::bool AND NOT ($8::text <> '' AND starts_with(p.grid_code, $8::text)) THEN NULL ELSE p.worker END AS worker,
+           p.grid_code, p.day::text AS day, round(p.distance_m)::bigint AS distance_m,
            CASE WHEN p.grid_cells > 0 THEN round(p.visited_cells::numeric / p.grid_cells, 3)::float8 END AS coverage,
            ST_AsMVTGeom(ST_Transform(ST_Force2D(p.track), 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
       FROM patrol p

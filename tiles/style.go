@@ -16,6 +16,9 @@ var font = []string{"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei"
 // Severity colours of hazards, 1 (minor) to 4 (severe).
 var severityColours = []any{"match", []any{"get", "severity"}, 1, "#43a047", 2, "#fbc02d", 3, "#f4511e", 4, "#b71c1c", "#757575"}
 
+// HexColourLow is the colour of a hazard-density cell with one report.
+const HexColourLow = "#fb8c00"
+
 type styleLayer = map[string]any
 
 // Style returns the style drawing every available layer from the tiles
@@ -86,8 +89,11 @@ func fills(has map[string]bool) []styleLayer {
 	}
 	if has["report_hex"] {
 		out = append(out, layer("report_hex", "report_hex-fill", "fill", "report_hex", map[string]any{
-			"paint": map[string]any{"fill-opacity": 0.6, "fill-color": []any{"interpolate", []any{"linear"}, []any{"get", "count"},
-				1, "#ffcc80", 5, "#ffa726", 20, "#f4511e", 100, "#b71c1c"}},
+			// Saturated from the first report on: a cell with one hazard must
+			// stand out from the map, not fade into it.
+			"paint": map[string]any{"fill-opacity": 0.72, "fill-outline-color": "#bf360c",
+				"fill-color": []any{"interpolate", []any{"linear"}, []any{"get", "count"},
+					1, HexColourLow, 5, "#f4511e", 20, "#d32f2f", 100, "#7f0000"}},
 		}))
 	}
 	if has["grid"] {
@@ -193,7 +199,15 @@ func labels(has map[string]bool) []styleLayer {
 		out = append(out, label("street", 10.5, 14, zoomWidth(10.5, 12, 14, 15), "#243b53"))
 	}
 	if has["district"] {
-		out = append(out, label("district", 0, 12, zoomWidth(7, 12, 12, 18), "#102030"))
+		// The central districts of a city are small: at z9 six of them share
+		// a few dozen pixels. Smaller text at low zoom, little padding and
+		// the freedom to move a label beside its point keep every name.
+		l := label("district", 0, 12, zoomWidth(7, 10, 9, 11.5, 12, 18), "#102030")
+		layout := l["layout"].(map[string]any)
+		layout["text-padding"] = 1
+		layout["text-variable-anchor"] = []string{"center", "top", "bottom", "left", "right"}
+		layout["text-radial-offset"] = 0.45
+		out = append(out, l)
 	}
 	if has["enclave"] {
 		l := label("enclave", 12, 0, zoomWidth(12, 11, 17, 14), "#880e4f")

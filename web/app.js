@@ -1,10 +1,13 @@
-// gridmap dashboard (指挥大屏): the vector tiles of /style.json on MapLibre GL JS,
-// with layer toggles, a legend, the unit under a click (its chain, households,
-// grid worker, history), the resolver's answer for the clicked point, and the
-// open hazards per unit. Everything comes from this server; no base map.
-// Editing boundaries (edit mode) lives in edit.js; this file only hooks it in.
-import { MapLibreMap, NavigationControl, ScaleControl } from './vendor/maplibre-gl/maplibre-gl.mjs';
+// gridmap dashboard (GIS console): the vector tiles of /style.json on MapLibre
+// GL JS, with layer toggles, a legend, the unit under a click (its chain,
+// households, grid worker, history) in the panel and in a popup on the map,
+// the resolver's answer for the clicked point, and the open hazards per
+// unit. Chinese by default, English with the EN button (i18n.js). Everything
+// comes from this server; no base map. Editing boundaries (edit mode) lives
+// in edit.js; this file only hooks it in. The big screen is /screen.
+import { MapLibreMap, NavigationControl, ScaleControl, Popup } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { initEdit } from './edit.js';
+import { t, lang, applyWords, langButton } from './i18n.js';
 
 const root = new URL('.', document.baseURI);
 const api = (path) => new URL(path, root).href;
@@ -12,22 +15,33 @@ const $ = (id) => document.getElementById(id);
 
 // Click priority: the finest unit under the pointer answers.
 const clickable = ['enclave-fill', 'grid-fill', 'community-fill', 'street-fill', 'district-fill'];
-const levelNames = { district: '区', street: '街道/乡镇', community: '社区/村', grid: '网格', microgrid: '微网格' };
-const statusNames = { managed: '有网格管理', unmanaged: '失管（无网格）', enclave: '飞地', outside: '辖区外' };
+// Words of the map, each [Chinese, English] (the rest is in i18n.js).
+const levelNames = { district: ['区', 'district'], street: ['街道/乡镇', 'street'], community: ['社区/村', 'community'],
+  grid: ['网格', 'grid'], microgrid: ['微网格', 'micro-grid'] };
+const statusNames = { managed: ['有网格管理', 'managed'], unmanaged: ['失管（无网格）', 'unmanaged (no grid)'],
+  enclave: ['飞地', 'enclave'], outside: ['辖区外', 'outside'] };
+const enclaveStatus = { unmanaged: ['失管', 'unmanaged'], custodial: ['代管', 'custodial'], transferred: ['属地化', 'transferred'] };
 const legend = [
-  ['swatch', '#f6f1e3', '#1f2d3a', '区 district (base)'],
-  ['swatch', 'transparent', '#35506b', '街道 street'],
-  ['swatch', 'transparent', '#4f6f8f', '社区 community (dashed)'],
-  ['swatch', 'transparent', '#7b8fa3', '网格 grid'],
-  ['swatch', 'rgba(216,27,96,.35)', '#ad1457', '飞地 enclave'],
-  ['swatch', 'rgba(255,143,0,.55)', '#e65100', '失管 unmanaged gap', 'gap'],
-  ['swatch', 'rgba(244,81,30,.6)', '#f4511e', '隐患密度 hazards per cell (z≤13)', 'report_hex'],
-  ['swatch', 'transparent', '#1e88e5', '巡查轨迹 patrol track', 'patrol'],
-  ['dot', '#43a047', null, '隐患 hazard · severity 1', 'report'],
-  ['dot', '#fbc02d', null, 'severity 2', 'report'],
-  ['dot', '#f4511e', null, 'severity 3', 'report'],
-  ['dot', '#b71c1c', null, 'severity 4 (faded: closed)', 'report'],
+  ['swatch', '#f6f1e3', '#1f2d3a', ['区（底图）', 'district (base)']],
+  ['swatch', 'transparent', '#35506b', ['街道', 'street']],
+  ['swatch', 'transparent', '#4f6f8f', ['社区（虚线）', 'community (dashed)']],
+  ['swatch', 'transparent', '#7b8fa3', ['网格', 'grid']],
+  ['swatch', 'rgba(216,27,96,.35)', '#ad1457', ['飞地', 'enclave']],
+  ['swatch', 'rgba(255,143,0,.55)', '#e65100', ['失管区域', 'unmanaged gap'], 'gap'],
+  ['swatch', 'rgba(251,140,0,.72)', '#bf360c', ['隐患密度（z≤13，每格件数）', 'hazards per cell (z≤13)'], 'report_hex'],
+  ['swatch', 'transparent', '#1e88e5', ['巡查轨迹', 'patrol track'], 'patrol'],
+  ['dot', '#43a047', null, ['隐患 · 简易', 'hazard · severity 1'], 'report'],
+  ['dot', '#fbc02d', null, ['一般', 'severity 2'], 'report'],
+  ['dot', '#f4511e', null, ['突出', 'severity 3'], 'report'],
+  ['dot', '#b71c1c', null, ['重大（淡色：已结案）', 'severity 4 (faded: closed)'], 'report'],
 ];
+const word = (pair, fallback) => (pair ? pair[lang() === 'en' ? 1 : 0] : fallback);
+// Catalog titles are "中文 English": the part in the chosen language.
+const half = (title) => {
+  const i = title.search(/[A-Za-z]/);
+  if (i <= 0) return title;
+  return lang() === 'en' ? title.slice(i) : title.slice(0, i).trim();
+};
 
 const state = { catalog: null, selected: null, hovered: null, versions: '' };
 let editor = null; // edit mode (edit.js), once the map has loaded
@@ -48,7 +62,7 @@ function authHeaders() {
 
 async function getJSON(path) {
   const res = await fetch(api(path), { headers: { Accept: 'application/json', ...authHeaders() } });
-  if (res.status === 401) throw new Error('this server needs a token: open the dashboard as /?token=…');
+  if (res.status === 401) throw new Error(t('needToken'));
   if (!res.ok) throw new Error(`${path}: ${res.status}`);
   return res.json();
 }
@@ -80,6 +94,18 @@ const map = new MapLibreMap({
 map.addControl(new NavigationControl(), 'top-right');
 map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
 window.gridmap = { map, state }; // for operators' consoles and the browser test
+const signedIn = () => !!sessionStorage.getItem('gridmap.token');
+let popup = null;
+applyWords(document);
+setStatus(t('loading'));
+langButton($('lang'), () => {
+  if (!state.catalog) return;
+  renderLayerToggles();
+  renderLegend();
+  setStatus(t('ready'));
+  if (state.clicked) showClick(state.clicked);
+  loadHazards(state.hazardUnit ?? null);
+});
 
 map.on('load', async () => {
   try {
@@ -87,7 +113,7 @@ map.on('load', async () => {
     state.versions = JSON.stringify(state.catalog.versions);
     renderLayerToggles();
     renderLegend();
-    setStatus('ready · click a unit or any point');
+    setStatus(t('ready'));
     loadHazards(null);
     setInterval(() => refreshIfChanged(), 10000);
     editor = initEdit({ map, api, el, authHeaders, reloadTiles: () => refreshIfChanged(true),
@@ -98,10 +124,10 @@ map.on('load', async () => {
       } });
     window.gridmap.editor = editor;
   } catch (err) {
-    setStatus(`cannot load the layer catalog: ${err.message}`, true);
+    setStatus(`${t('catalogFailed')}: ${err.message}`, true);
   }
 });
-map.on('error', (e) => setStatus(`map error: ${e.error?.message ?? e}`, true));
+map.on('error', (e) => setStatus(`${t('mapError')}: ${e.error?.message ?? e}`, true));
 
 function styleLayersOf(tileLayer) {
   return map.getStyle().layers.filter((l) => l.metadata?.['gridmap:layer'] === tileLayer).map((l) => l.id);
@@ -118,7 +144,7 @@ function renderLayerToggles() {
     box.addEventListener('change', () => {
       for (const id of ids) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
     });
-    ul.append(el('li', {}, el('label', { title: layer.description }, box, `${layer.title}`,
+    ul.append(el('li', {}, el('label', { title: layer.description }, box, half(layer.title),
       el('span', { class: 'muted' }, ` z${layer.minzoom}+`))));
   }
 }
@@ -130,7 +156,7 @@ function renderLegend() {
   for (const [kind, fill, stroke, label, needs] of legend) {
     if (needs && !have.has(needs)) continue;
     const style = kind === 'dot' ? `background:${fill}` : `background:${fill};border:2px solid ${stroke}`;
-    ul.append(el('li', {}, el('span', { class: kind, style }), label));
+    ul.append(el('li', {}, el('span', { class: kind, style }), word(label)));
   }
 }
 
@@ -160,8 +186,23 @@ map.on('click', async (e) => {
   mark(state.selected, 'selected', false);
   state.selected = f ? targetOf(f) : null;
   mark(state.selected, 'selected', true);
-  await Promise.all([showUnit(f), showResolution(e.lngLat)]);
+  state.clicked = { f, lngLat: e.lngLat };
+  await showClick(state.clicked);
 });
+
+// showClick fills the panel and the popup for a click: the unit under it
+// and who answers for the point.
+async function showClick({ f, lngLat }) {
+  popup?.remove();
+  const body = el('div', { class: 'popup' }, f ? el('strong', {}, f.properties.name) : null,
+    f ? el('span', { class: 'muted' }, ` · ${f.sourceLayer === 'enclave' ? t('enclave') : word(levelNames[f.properties.level], f.properties.level)}`) : null);
+  popup = new Popup({ closeButton: true, maxWidth: '320px' }).setLngLat(lngLat).setDOMContent(body).addTo(map);
+  const [, r] = await Promise.all([showUnit(f), showResolution(lngLat)]);
+  if (r) {
+    body.append(el('div', { class: 'who' }, `${t('responsible')}：${r.responsible?.name ?? '—'}`,
+      el('span', { class: `badge ${r.status}` }, word(statusNames[r.status], r.status))));
+  }
+}
 
 async function showUnit(f) {
   const box = $('unit');
@@ -169,12 +210,16 @@ async function showUnit(f) {
   if (!f) return;
   const p = f.properties;
   if (f.sourceLayer === 'enclave') {
-    box.replaceChildren(el('p', {}, el('strong', {}, p.name), ' ', el('span', { class: 'badge enclave' }, '飞地')),
-      dl([['code', p.code], ['status', p.status], ['managed by', `${p.managing_code} (${p.managing_level})`]]),
-      el('a', { href: api(`v1/enclaves/${encodeURIComponent(p.code)}/history`), target: '_blank' }, 'history'));
+    // An enclave's hazards are its managing unit's: show those, not the
+    // previous click's.
+    box.replaceChildren(el('p', {}, el('strong', { id: 'unit-name' }, p.name), ' ', el('span', { class: 'badge enclave' }, t('enclave'))),
+      dl([[t('code'), p.code], [t('status'), word(enclaveStatus[p.status], p.status)],
+        [t('managedBy'), `${p.managing_code} (${word(levelNames[p.managing_level], p.managing_level)})`]]),
+      el('a', { href: api(`v1/enclaves/${encodeURIComponent(p.code)}/history`), target: '_blank' }, t('history')));
+    await loadHazards(p.managing_code, `${t('managedHere')}`);
     return;
   }
-  box.replaceChildren(el('p', {}, el('strong', { id: 'unit-name' }, p.name), ` · ${levelNames[p.level] ?? p.level}`));
+  box.replaceChildren(el('p', {}, el('strong', { id: 'unit-name' }, p.name), ` · ${word(levelNames[p.level], p.level)}`));
   const ancestors = ['district', 'street', 'community'].map((k) => p[k]).filter((c) => c && c !== p.code);
   const [unit, ...chain] = await Promise.all([p.code, ...ancestors].map((c) =>
     getJSON(`v1/units/${c}`).catch(() => null)));
@@ -183,10 +228,11 @@ async function showUnit(f) {
   box.append(
     el('ul', { class: 'chain' }, ...chain.filter(Boolean).map((u) => el('li', {}, `${u.properties.name} (${u.properties.code})`)),
       el('li', {}, el('strong', {}, `${p.name} (${p.code})`))),
-    dl([['code', p.code], ['households 户数', props.households], ['grid worker 网格员', props.grid_worker],
-      ['phone', props.phone], ['version', props.version], ['valid from', props.valid_from?.slice(0, 10)]]),
-    el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, 'history of this unit'));
-  loadHazards(p.code);
+    dl([[t('code'), p.code], [t('households'), props.households], [t('gridWorker'), props.grid_worker],
+      [t('phone'), props.phone], [t('version'), props.version], [t('validFrom'), props.valid_from?.slice(0, 10)]]),
+    signedIn() ? null : el('p', { class: 'note' }, t('signedOut')),
+    el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, t('history')));
+  await loadHazards(p.code);
 }
 
 function dl(rows) {
@@ -203,32 +249,37 @@ async function showResolution(ll) {
   const box = $('resolve');
   try {
     const r = await getJSON(`v1/resolve?lng=${ll.lng.toFixed(6)}&lat=${ll.lat.toFixed(6)}`);
-    const who = r.responsible ? `${r.responsible.name} (${levelNames[r.responsible.level] ?? r.responsible.level} ${r.responsible.code})` : '—';
+    const who = r.responsible ? `${r.responsible.name} (${word(levelNames[r.responsible.level], r.responsible.level)} ${r.responsible.code})` : '—';
     const chain = ['district', 'street', 'community', 'grid'].map((k) => r[k]).filter(Boolean);
     box.replaceChildren(
-      el('p', {}, el('span', { class: `badge ${r.status}` }, statusNames[r.status] ?? r.status), ` ${ll.lng.toFixed(5)}, ${ll.lat.toFixed(5)}`),
-      dl([['responsible', who], ['enclave', r.enclave ? `${r.enclave.name} (${r.enclave.status})` : ''],
-        ['conflicts', (r.conflicts ?? []).map((c) => c.name).join(', ')]]),
+      el('p', {}, el('span', { class: `badge ${r.status}` }, word(statusNames[r.status], r.status)), ` ${ll.lng.toFixed(5)}, ${ll.lat.toFixed(5)}`),
+      dl([[t('responsible'), who], [t('enclave'), r.enclave ? `${r.enclave.name} (${word(enclaveStatus[r.enclave.status], r.enclave.status)})` : ''],
+        [t('conflicts'), (r.conflicts ?? []).map((c) => c.name).join(', ')]]),
       el('ul', { class: 'chain' }, ...chain.map((u) => el('li', {}, `${u.name}`))));
+    return r;
   } catch (err) {
-    box.replaceChildren(el('p', { class: 'muted' }, `no answer: ${err.message}`));
+    box.replaceChildren(el('p', { class: 'muted' }, `${t('noAnswer')}: ${err.message}`));
+    return null;
   }
 }
 
 // Open hazards of the units below code (or below 南开区 before any click),
-// over the longest period the statistics allow.
-async function loadHazards(code) {
+// over the longest period the statistics allow; note introduces the unit
+// (an enclave's managing unit).
+async function loadHazards(code, note = '') {
+  state.hazardUnit = code;
   const box = $('hazards');
   const from = new Date(Date.now() - 1090 * 86400e3).toISOString().slice(0, 10);
   try {
     const s = await getJSON(`v1/stats?unit=${code ?? '120104'}&from=${from}`);
+    if (state.hazardUnit !== code) return; // a later click won
     const rows = (s.units ?? []).filter((u) => u.open > 0).sort((a, b) => b.open - a.open).slice(0, 12);
     box.replaceChildren(
-      el('p', {}, `${s.unit?.name ?? ''}: `, el('strong', {}, String(s.totals?.open ?? 0)), ' open',
-        s.totals?.overdue_open ? `, ${s.totals.overdue_open} overdue` : ''),
+      el('p', { 'data-unit': s.unit?.code ?? '' }, note, `${s.unit?.name ?? ''}：`, el('strong', {}, String(s.totals?.open ?? 0)), ` ${t('open')}`,
+        s.totals?.overdue_open ? `，${s.totals.overdue_open} ${t('overdue')}` : ''),
       el('table', {}, ...rows.map((u) => el('tr', {}, el('td', {}, u.name || u.code), el('td', { class: 'n' }, String(u.open))))));
   } catch {
-    box.replaceChildren(el('p', { class: 'muted' }, 'no hazard statistics on this server'));
+    box.replaceChildren(el('p', { class: 'muted' }, t('noStats')));
   }
 }
 
@@ -242,9 +293,9 @@ async function refreshIfChanged(force = false) {
     if (v === state.versions && !force) return;
     state.versions = v;
     reloadTiles();
-    setStatus(`data changed · tiles reloaded ${new Date().toLocaleTimeString()}`);
+    setStatus(`${t('dataChanged')} ${new Date().toLocaleTimeString()}`);
   } catch (err) {
-    setStatus(`cannot reach the server: ${err.message}`, true);
+    setStatus(`${t('unreachable')}: ${err.message}`, true);
   }
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/api"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -55,6 +56,23 @@ func TestDashboardDrawingInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	runBrowserTest(t, 5*time.Minute, env, "drawing.test.mjs", url, dir)
+}
+
+// TestScreenInBrowser runs test/screen.test.mjs: headless Chromium opens the
+// big screen at /screen?unit=120104 (1920×1080), which must draw the map,
+// the key figures and the charts with no console error; a report posted
+// during the test must appear in the live feed and flash on the map, and
+// today's reports and the open cases must each move by one. Screenshots go
+// to test/out/screen-1920x1080.png and test/out/screen-3840x2160.png.
+func TestScreenInBrowser(t *testing.T) {
+	setupBrowser(t)
+	url, db := serveDemo(t)
+	env := []string{"GRIDMAP_TOKEN_REPORTER=" + createToken(t, db, access.RoleReporter, "screen-test-worker")}
+	dir, err := filepath.Abs("test/out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runBrowserTest(t, 4*time.Minute, env, "screen.test.mjs", url, dir)
 }
 
 // setupBrowser runs test/setup.sh, which installs Chromium and the npm
@@ -117,8 +135,9 @@ func createToken(t *testing.T, db *postgres.DB, role access.Role, name string) s
 	return secret
 }
 
-// serveDemo runs the API (resolver, units, reports, tiles, dashboard,
-// tokens and boundary edits with the default access policy) over a fresh
+// serveDemo runs the API (resolver, units, reports, events, tiles,
+// dashboard, big screen, tokens and boundary edits with the default access
+// policy) over a fresh
 // database holding the demo city and returns its URL and the database.
 func serveDemo(t *testing.T) (string, *postgres.DB) {
 	t.Helper()
@@ -133,9 +152,14 @@ func serveDemo(t *testing.T) (string, *postgres.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(tileSvc.Close)
+	hub := geo.NewEventHub(db, 100*time.Millisecond, 1024)
+	hubCtx, stopHub := context.WithCancel(ctx)
+	go hub.Run(hubCtx)
 	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Reports: db, Patrols: db,
-		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db}))
+		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Events: hub,
+		Policy: casework.DefaultPolicy()}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(stopHub) // first: the streams end, so the server can close
 	return srv.URL, db
 }
 

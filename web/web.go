@@ -1,8 +1,10 @@
-// Package web is gridmap's dashboard (指挥大屏): one MapLibre GL JS page
-// drawing the vector tiles of /style.json, with an edit mode for boundaries
-// (edit.js, terra-draw), embedded in the binary together with MapLibre and
-// terra-draw themselves (vendor/, from npm), so nothing is fetched from the
-// internet at run time.
+// Package web is gridmap's pages: the dashboard (/: one MapLibre GL JS page
+// drawing the vector tiles of /style.json, with an edit mode for boundaries,
+// edit.js, terra-draw) and the command centre's big screen (/screen: the
+// map, key figures, Apache ECharts charts and a live feed from /v1/events),
+// embedded in the binary together with MapLibre, terra-draw and ECharts
+// themselves (vendor/, from npm), so nothing is fetched from the internet
+// at run time.
 package web
 
 import (
@@ -18,9 +20,11 @@ import (
 	"sync"
 )
 
-//go:embed index.html app.js app.css edit.js edit.css
+//go:embed index.html app.js app.css edit.js edit.css i18n.js
+//go:embed screen.html screen.js screen.css screen-charts.js screen-live.js screen-map.js
 //go:embed vendor/maplibre-gl/*.mjs vendor/maplibre-gl/*.css vendor/maplibre-gl/LICENSE.txt
 //go:embed vendor/terra-draw/*.js vendor/terra-draw/LICENSE.txt
+//go:embed vendor/echarts/*.js vendor/echarts/*.txt
 var files embed.FS
 
 // Asset is one embedded file, ready to serve: its bytes, their gzip (made

@@ -89,8 +89,9 @@ func escalateAll(ctx context.Context, db *postgres.DB, p casework.Policy, now ti
 }
 
 // runJobs runs serve's background work until ctx ends: the escalation
-// sweep every rc.escalateEvery, folding statistics deltas every two
-// seconds, and pruning the change record hourly. serve runs it on the one
+// sweep (and the events of cases that became overdue) every
+// rc.escalateEvery, folding statistics deltas every two seconds, and
+// pruning the change and event records hourly. serve runs it on the one
 // node of the primary that leads (postgres.DB.Lead); the work is also safe
 // should two nodes overlap for a moment (escalation skips rows another
 // holds, one fold runs at a time).
@@ -119,6 +120,7 @@ func runJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
 			} else if n > 0 {
 				slog.InfoContext(ctx, "pruned old change rows", "count", n)
 			}
+			pruneEvents(ctx, db)
 		case now := <-escalate:
 			n, err := escalateAll(ctx, db, rc.policy, now)
 			if err != nil && ctx.Err() == nil {
@@ -127,6 +129,7 @@ func runJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
 			if n > 0 {
 				slog.InfoContext(ctx, "escalated overdue cases", "count", n)
 			}
+			announceOverdue(ctx, db)
 		}
 	}
 }

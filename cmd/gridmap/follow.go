@@ -39,11 +39,17 @@ func (f followConfig) options(standby bool) (geo.FollowOptions, error) {
 	return geo.FollowOptions{Poll: poll, Verify: f.checkEvery}, nil
 }
 
+// statReader turns a function returning a snapshot of counters into a
+// maker of metric value functions, one per counter.
+func statReader[T any](snapshot func() T) func(func(T) float64) func() float64 {
+	return func(field func(T) float64) func() float64 {
+		return func() float64 { return field(snapshot()) }
+	}
+}
+
 // indexCollectors exports the resolver index's freshness to /metrics.
 func indexCollectors(svc *geo.Service) []prometheus.Collector {
-	stat := func(f func(geo.FollowStats) float64) func() float64 {
-		return func() float64 { return f(svc.FollowStats()) }
-	}
+	stat := statReader(svc.FollowStats)
 	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_index_version",
 			Help: "The data version the resolver index reflects."},

@@ -37,6 +37,7 @@ type serveConfig struct {
 	reports     reportConfig
 	tiles       tileConfig
 	follow      followConfig
+	events      eventConfig
 }
 
 // accessConfig is the access policy of serve.
@@ -61,6 +62,7 @@ func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	reportFlags(fs, &cfg.reports)
 	tileFlags(fs, &cfg.tiles)
 	followFlags(fs, &cfg.follow)
+	eventFlags(fs, &cfg.events)
 	return fs
 }
 
@@ -74,6 +76,9 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cfg.reports.parse(); err != nil {
+		return err
+	}
+	if err := cfg.events.parse(); err != nil {
 		return err
 	}
 
@@ -126,6 +131,8 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		go db.Listen(bg, func(postgres.Change) { svc.Changed() })
 	}
 	go db.Lead(bg, "jobs", func(ctx context.Context) { runJobs(ctx, db, cfg.reports) })
+	events := geo.NewEventHub(db, cfg.events.poll, cfg.events.buffer)
+	go events.Run(bg)
 	// Uploaded imports run under bg: shutting down rolls them back, and
 	// serve returns only after their outcome is recorded.
 	imports := &importer.Jobs{Pool: db.Pool, Base: bg, Applied: svc.CatchUp}
@@ -136,6 +143,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		postgres.NewPoolCollector(db.Pool))
 	reg.MustRegister(tileSvc.Collectors()...)
 	reg.MustRegister(indexCollectors(svc)...)
+	reg.MustRegister(eventCollectors(events)...)
 	auth, proxies, err := cfg.access.policy()
 	if err != nil {
 		return err
@@ -161,6 +169,9 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		Tiles:          tileSvc,
 		TileMaxAge:     cfg.tiles.maxAge,
 		LogRequests:    cfg.logRequests,
+		Events:         events,
+		EventHeartbeat: cfg.events.heartbeat,
+		PublicFields:   cfg.events.exposure,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return errors.New("database does not answer")

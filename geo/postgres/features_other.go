@@ -42,8 +42,13 @@ const reportWhere = ` ($1::timestamptz IS NULL OR observed_at >= $1) AND ($2::ti
   AND ($11::text IS NULL OR left(unit_code, 6) = $11)
   AND ($12::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($12, $13, $14, $15, 4326)))`
 
-const queryReportsSQL = `SELECT id::text, ST_AsBinary(ST_Transform(geom, $18::int)), jsonb_build_object('kind', kind, 'category', category,
-  'severity', severity, 'state', state, 'status', res_status, 'description', description, 'unit_code', unit_code,
+// queryReportsSQL rounds the points to 0.002° ($19, see access.Coarse) and
+// leaves the descriptions out ($20) for anonymous readers.
+const queryReportsSQL = `SELECT id::text,
+  ST_AsBinary(ST_Transform(CASE WHEN $19::bool THEN ST_SnapToGrid(geom, 0.002) ELSE geom END, $18::int)),
+  jsonb_build_object('kind', kind, 'category', category,
+  'severity', severity, 'state', state, 'status', res_status,
+  'description', CASE WHEN $20::bool THEN NULL ELSE description END, 'unit_code', unit_code,
   'assigned_code', assigned_code, 'observed_at', observed_at, 'received_at', received_at, 'due_at', due_at,
   'closed_at', closed_at)
 FROM report WHERE` + reportWhere + ` AND id > $16::uuid ORDER BY id LIMIT $17`
@@ -89,7 +94,7 @@ func (db *DB) QueryReports(ctx context.Context, q geo.VersionQuery, scope string
 	if !q.After.IsZero() {
 		after = q.After.Code
 	}
-	rows, err := db.Pool.Query(ctx, queryReportsSQL, append(args, after, q.Limit+1, srid(q))...)
+	rows, err := db.Pool.Query(ctx, queryReportsSQL, append(args, after, q.Limit+1, srid(q), q.CoarsePoints, q.HideText)...)
 	if err != nil {
 		return p, fmt.Errorf("query reports: %w", translate(err))
 	}

@@ -1,8 +1,13 @@
 // Browser test of the gridmap dashboard: Debian's headless Chromium, driven
-// by playwright-core, loads the dashboard from a running gridmap, waits for
-// the map to render its vector tiles, checks that tiles were requested and
-// drawn with no console error, clicks a grid and waits for its name in the
-// side panel, and saves a screenshot.
+// by playwright-core, loads the dashboard from a running gridmap at
+// 1920×1080, waits for the map to render its vector tiles, checks that tiles
+// were requested and drawn with no console error, clicks a grid and waits
+// for its name in the side panel and in a popup on the map, and saves a
+// screenshot. Then the console's fixes: the answer to a click is in view
+// without scrolling, the page speaks Chinese (and English after the toggle),
+// no phone number is shown to an anonymous reader, clicking the enclave
+// shows its managing unit's hazards (not the previous unit's), and at z9
+// every district of central Tianjin keeps its label.
 //
 //   node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
 //
@@ -25,7 +30,7 @@ const browser = await chromium.launch({
 });
 const findings = {};
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -81,9 +86,12 @@ try {
       .catch(() => failures.push('no open-hazard count for the clicked unit'));
     findings.hazards = await page.evaluate(() => document.getElementById('hazards')?.innerText);
     await page.waitForTimeout(300);
+    await consoleFixes(page, target);
   }
   await page.screenshot({ path: shot });
   findings.screenshot = shot;
+  await enclaveHazards(page);
+  await labelsAtZ9(page);
   check(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
   check(outside.length === 0, `requests to other hosts: ${outside.join(' ')}`);
 } catch (err) {
@@ -93,3 +101,66 @@ try {
 }
 console.log(JSON.stringify({ ok: failures.length === 0, failures, ...findings }));
 process.exit(failures.length === 0 ? 0 : 1);
+
+// consoleFixes checks, after a grid was clicked: the answer is in view at
+// 1920×1080, a popup names the grid, the panel is Chinese (English after the
+// toggle, and back), and no phone number is shown to an anonymous reader.
+async function consoleFixes(page, target) {
+  const seen = await page.evaluate(() => {
+    const r = document.getElementById('answer').getBoundingClientRect();
+    const edit = document.getElementById('edit-toggle')?.innerText ?? '';
+    return { answerBottom: r.bottom, height: innerHeight, popup: document.querySelector('.maplibregl-popup')?.innerText ?? '',
+      panel: document.getElementById('panel').innerText.replace(edit, '') };
+  });
+  findings.answerBottom = seen.answerBottom;
+  check(seen.answerBottom > 0 && seen.answerBottom <= seen.height, `the answer to a click ends at ${seen.answerBottom}px, below the fold (${seen.height}px)`);
+  check(seen.popup.includes(target.name), `no popup naming ${target.name}: ${seen.popup}`);
+  const english = (seen.panel.match(/[A-Za-z]{3,}/g) ?? []).filter((w) => w !== 'gridmap');
+  check(english.length === 0, `English words in the Chinese panel: ${english.join(' ')}`);
+  check(!/1[3-9]\d{9}/.test(seen.panel), 'a phone number is shown to an anonymous reader');
+  await page.click('#lang');
+  const en = await page.evaluate(() => document.getElementById('panel').innerText);
+  check(/Layers/i.test(en) && /Who answers here/i.test(en), 'the English toggle did not relabel the panel');
+  await page.click('#lang');
+  await page.waitForFunction(() => document.querySelector('#unit dl') && document.querySelector('.maplibregl-popup .who'),
+    null, { timeout: 15_000 }).catch(() => failures.push('the panel and popup were not redrawn after switching back to Chinese'));
+}
+
+// enclaveHazards clicks the demo's enclave (沙柳北路64排, managed by
+// 百合春天社区 120110003021): the hazards panel must follow the click.
+async function enclaveHazards(page) {
+  const enc = await page.evaluate(async () => {
+    const e = await (await fetch('v1/enclaves/E120110001')).json();
+    const pts = e.geometry.coordinates.flat(2);
+    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    return { centre: [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2], managing: e.properties.managing_code };
+  });
+  await page.evaluate((c) => window.gridmap.map.jumpTo({ center: c, zoom: 15.5 }), enc.centre);
+  await page.waitForFunction(() => window.gridmap.map.loaded() && window.gridmap.map.areTilesLoaded(), null, { timeout: 60_000, polling: 250 });
+  await page.waitForTimeout(500);
+  const at = await page.evaluate(() => {
+    const { map } = window.gridmap;
+    const f = map.querySourceFeatures('gridmap', { sourceLayer: 'enclave_label' })[0];
+    if (!f) return null;
+    const p = map.project(f.geometry.coordinates);
+    const box = map.getContainer().getBoundingClientRect();
+    return { x: box.left + p.x, y: box.top + p.y };
+  });
+  check(!!at, 'no enclave label in view');
+  if (!at) return;
+  await page.mouse.click(at.x, at.y);
+  await page.waitForFunction((code) => document.querySelector('#hazards p')?.dataset.unit === code, enc.managing, { timeout: 15_000 })
+    .catch(() => failures.push('after clicking the enclave the hazards panel does not show its managing unit'));
+  findings.enclaveHazards = await page.evaluate(() => document.getElementById('hazards')?.innerText);
+}
+
+// labelsAtZ9 zooms out to z9 over central Tianjin: the small central
+// districts keep their labels.
+async function labelsAtZ9(page) {
+  await page.evaluate(() => window.gridmap.map.jumpTo({ center: [117.25, 39.13], zoom: 9 }));
+  await page.waitForFunction(() => window.gridmap.map.loaded() && window.gridmap.map.areTilesLoaded(), null, { timeout: 60_000, polling: 250 });
+  await page.waitForTimeout(800);
+  const names = await page.evaluate(() => window.gridmap.map.queryRenderedFeatures({ layers: ['district-label'] }).map((f) => f.properties.name));
+  findings.z9labels = names.length;
+  for (const n of ['南开区', '红桥区', '河东区', '和平区', '河西区', '河北区']) check(names.includes(n), `no label for ${n} at z9 (drawn: ${names.join(' ')})`);
+}

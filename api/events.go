@@ -1,0 +1,277 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// GET /v1/events: the event record as Server-Sent Events. Each event is
+//
+//	id: <floor>-<event id>
+//	data: {"event_id":…,"kind":"report.created","at":…,"codes":[…],"data":{…}}
+//
+// Heartbeats are comments that carry the latest resume point as their id,
+// so a client's Last-Event-ID keeps moving while nothing happens. A client
+// that reconnects (EventSource does by itself, sending Last-Event-ID) is
+// sent every event from that point's floor again: it misses none, and
+// recognises the few it already had by event_id. The caller's scope and
+// the unit asked for narrow the stream; personal data follow the rules of
+// privacy.go. EventSource cannot send headers, so this route also takes
+// the token as ?access_token= (the only one that does; see auth.go).
+
+// eventsPath is the route, for the token-in-query exception.
+const eventsPath = "/v1/events"
+
+// Stream defaults: how often a heartbeat is sent, how long one write may
+// block before the client is given up, and the reconnection delay
+// suggested to EventSource.
+const (
+	DefaultEventHeartbeat = 15 * time.Second
+	eventWriteTimeout     = 10 * time.Second
+	eventRetryMillis      = "2000"
+)
+
+// eventMessage is the data of one event on the wire.
+type eventMessage struct {
+	EventID int64           `json:"event_id"`
+	Kind    string          `json:"kind"`
+	At      time.Time       `json:"at"`
+	Codes   []string        `json:"codes"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// eventStream is one client's stream.
+type eventStream struct {
+	c     *gin.Context
+	rc    *http.ResponseController
+	h     *handlers
+	unit  string
+	kinds []string
+	floor uint64         // the latest resume point sent or known
+	seen  map[int64]bool // replayed events, not to be sent again live
+	who   access.Principal
+	in    bool // signed in
+}
+
+func (h *handlers) eventRoutes(v1 *gin.RouterGroup) {
+	v1.GET("/events", h.events)
+}
+
+// kickEvents tells this node's event reader that a write with events just
+// committed, so its own subscribers need not wait for the next poll.
+func (h *handlers) kickEvents() {
+	if h.deps.Events != nil {
+		h.deps.Events.Kick()
+	}
+}
+
+func (h *handlers) events(c *gin.Context) {
+	hub := h.deps.Events
+	if hub == nil {
+		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "this server streams no events"))
+		return
+	}
+	s, resume, err := h.newEventStream(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	select {
+	case <-hub.Ready():
+	case <-time.After(5 * time.Second):
+		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "the event record cannot be read yet"))
+		return
+	}
+	if requestMethod(c) == http.MethodHead {
+		s.start() // the headers of the stream, and no stream
+		return
+	}
+	sub := hub.Subscribe()
+	defer sub.Close()
+	s.start()
+	if resume && !s.replay(s.floor) {
+		return
+	}
+	s.follow(sub)
+}
+
+// newEventStream reads the request: unit, kinds and the resume point.
+func (h *handlers) newEventStream(c *gin.Context) (*eventStream, bool, error) {
+	s := &eventStream{c: c, rc: http.NewResponseController(c.Writer), h: h, seen: map[int64]bool{}}
+	s.who, s.in = callerOf(c)
+	var err error
+	if u := c.Query("unit"); u != "" {
+		if s.unit, err = parseCode("unit", u); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := scopeFilter(c, &s.unit); err != nil {
+		return nil, false, err
+	}
+	for _, k := range list(c, "kinds") {
+		if !slices.Contains(geo.EventKinds, k) {
+			return nil, false, geo.Invalid("kinds", "unknown event kind %q", clip(k))
+		}
+		s.kinds = append(s.kinds, k)
+	}
+	last, field := c.GetHeader("Last-Event-ID"), "Last-Event-ID"
+	if last == "" {
+		last, field = c.Query("last_event_id"), "last_event_id"
+	}
+	if last == "" {
+		return s, false, nil
+	}
+	if s.floor, _, err = geo.ParseEventID(field, last); err != nil {
+		return nil, false, err
+	}
+	return s, true, nil
+}
+
+// start sends the headers and the reconnection delay.
+func (s *eventStream) start() {
+	hd := s.c.Writer.Header()
+	hd.Set("Content-Type", "text/event-stream; charset=utf-8")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("X-Accel-Buffering", "no") // proxies must not hold events back
+	s.c.Status(http.StatusOK)
+	s.write("retry: " + eventRetryMillis + "\n\n")
+}
+
+// replay sends the events from floor on; it reports false when the stream
+// must end (the client went away).
+func (s *eventStream) replay(floor uint64) bool {
+	complete, err := s.h.deps.Events.Replay(s.c.Request.Context(), floor, func(e geo.Event) error {
+		e.Floor = floor
+		s.seen[e.ID] = true
+		if !s.send(e) {
+			return errClientGone
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return false
+	case !complete:
+		// The record no longer reaches back that far: the client reloads.
+		return s.write("event: reset\ndata: {\"kind\":\"stream.reset\",\"reason\":\"events before this point were pruned; reload\"}\n\n")
+	}
+	return true
+}
+
+var errClientGone = geo.Errorf(geo.EUNAVAILABLE, "", "client gone")
+
+// follow sends live events and heartbeats until the client goes, the
+// subscriber is dropped or the server stops.
+func (s *eventStream) follow(sub *geo.Subscription) {
+	beat := s.h.deps.EventHeartbeat
+	if beat <= 0 {
+		beat = DefaultEventHeartbeat
+	}
+	tick := time.NewTicker(beat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.c.Request.Context().Done():
+			return
+		case <-tick.C:
+			if !s.heartbeat() {
+				return
+			}
+		case e, ok := <-sub.C:
+			if !ok {
+				return // dropped for falling behind, or shutting down: the client resumes elsewhere or later
+			}
+			if e.Kind == "" {
+				s.floor = max(s.floor, e.Floor)
+				continue
+			}
+			if s.seen[e.ID] {
+				delete(s.seen, e.ID)
+				continue
+			}
+			if !s.send(e) {
+				return
+			}
+		}
+	}
+}
+
+// heartbeat is a comment with the latest resume point as its id (an event
+// with no data moves EventSource's lastEventId without firing).
+func (s *eventStream) heartbeat() bool {
+	return s.write("id: " + geo.EventID(s.floor, 0) + "\n: heartbeat\n\n")
+}
+
+// send writes e if the stream wants it; false means the client is gone.
+func (s *eventStream) send(e geo.Event) bool {
+	if !e.Within(s.unit) || (len(s.kinds) > 0 && !slices.Contains(s.kinds, e.Kind)) || !s.allowed(&e) {
+		return true
+	}
+	msg := eventMessage{EventID: e.ID, Kind: e.Kind, At: e.At, Codes: e.Codes, Data: s.dataOf(&e)}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return true // data came from jsonb: cannot happen
+	}
+	return s.write("id: " + geo.EventID(e.Floor, e.ID) + "\ndata: " + string(b) + "\n\n")
+}
+
+// allowed applies the caller's scope (scopeFilter set s.unit to it when no
+// unit was asked for, but a unit inside the scope narrows further).
+func (s *eventStream) allowed(e *geo.Event) bool {
+	return !s.in || s.who.Scope == "" || e.Within(s.who.Scope)
+}
+
+// dataOf is the event's data without the personal fields the caller may not see.
+func (s *eventStream) dataOf(e *geo.Event) json.RawMessage {
+	if !e.AboutReport() {
+		return e.Data
+	}
+	shown := s.h.deps.PublicFields.For(s.who, s.in, e.Codes...)
+	if shown.ShowsAll() {
+		return e.Data
+	}
+	var d map[string]any
+	if err := json.Unmarshal(e.Data, &d); err != nil {
+		return json.RawMessage(`{}`)
+	}
+	if s.in && d["reporter"] == s.who.Name {
+		return e.Data
+	}
+	redactEventData(d, shown)
+	b, _ := json.Marshal(d) // decoded JSON encodes
+	return b
+}
+
+// redactEventData takes out of a report event's data what e hides.
+func redactEventData(d map[string]any, e access.Exposure) {
+	if !e.Shows(access.FieldReporter) {
+		delete(d, "reporter")
+	}
+	if !e.Shows(access.FieldDescription) {
+		delete(d, "description")
+	}
+	if p, ok := d["point"].([]any); ok && len(p) == 2 && !e.Shows(access.FieldPoint) {
+		for i := range p {
+			if v, ok := p[i].(float64); ok {
+				p[i] = access.Coarse(v)
+			}
+		}
+	}
+}
+
+// write sends text and flushes it, giving a client that does not read
+// eventWriteTimeout before it is given up.
+func (s *eventStream) write(text string) bool {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
+	if _, err := s.c.Writer.WriteString(text); err != nil {
+		return false
+	}
+	return s.rc.Flush() == nil
+}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"slices"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/tiles"
+)
+
+// Personal data — grid workers' phone numbers, reporters' names, report
+// descriptions and exact report points — is sent to a caller signed in with
+// a scope covering the unit, and to anonymous readers only as far as the
+// server's setting (Deps.PublicFields, serve --public-fields) allows. It is
+// taken out here, in the API, so no client can ask past it.
+
+// exposure is what the caller may see of a thing placed at codes.
+func (h *handlers) exposure(c *gin.Context, codes ...string) access.Exposure {
+	p, ok := callerOf(c)
+	return h.deps.PublicFields.For(p, ok, codes...)
+}
+
+// unitView is a unit as the caller may see it.
+func (h *handlers) unitView(c *gin.Context, u *geo.Unit) *geojson.Feature {
+	f := unitFeature(u)
+	f.Properties["properties"] = h.exposure(c, u.Code).Properties(u.Properties)
+	return f
+}
+
+// enclaveView is an enclave as the caller may see it: it belongs to its
+// managing unit.
+func (h *handlers) enclaveView(c *gin.Context, e *geo.Enclave) *geojson.Feature {
+	f := enclaveFeature(e)
+	f.Properties["properties"] = h.exposure(c, e.ManagingCode).Properties(e.Properties)
+	return f
+}
+
+// reportExposure is what the caller may see of a report.
+func (h *handlers) reportExposure(c *gin.Context, r *casework.Report) access.Exposure {
+	p, ok := callerOf(c)
+	if ok && r.Reporter == p.Name {
+		return access.ExposeAll // a worker's own report
+	}
+	return h.deps.PublicFields.For(p, ok, r.UnitCode, r.AssignedCode)
+}
+
+// redactReport returns a copy of r without what e hides.
+func redactReport(r casework.Report, e access.Exposure) casework.Report {
+	if e.ShowsAll() {
+		return r
+	}
+	if !e.Shows(access.FieldReporter) {
+		r.Reporter = ""
+		r.History = slices.Clone(r.History)
+		for i := range r.History {
+			r.History[i].Actor, r.History[i].Assignee = "", ""
+		}
+		r.Assignee = ""
+	}
+	if !e.Shows(access.FieldDescription) {
+		r.Description = ""
+	}
+	if !e.Shows(access.FieldPoint) {
+		r.Point, r.WGS84 = coarse(r.Point), coarse(r.WGS84)
+		r.Resolution.Point = coarse(r.Resolution.Point)
+		r.AccuracyM = nil
+	}
+	return r
+}
+
+func coarse(p orb.Point) orb.Point {
+	return orb.Point{access.Coarse(p[0]), access.Coarse(p[1])}
+}
+
+// reportFor is viewOf for the caller: the report without what it may not see.
+func (h *handlers) reportFor(c *gin.Context, r *casework.Report) reportView {
+	red := redactReport(*r, h.reportExposure(c, r))
+	return viewOf(&red)
+}
+
+// tilePrivacy tells the tile renderer what the caller may not see on the
+// report and patrol layers. Tiles hold many reports, so scope decides per
+// feature: a scoped caller sees its own units' exactly.
+func (h *handlers) tilePrivacy(c *gin.Context) tiles.Privacy {
+	p, ok := callerOf(c)
+	public := h.deps.PublicFields
+	if ok && p.Scope == "" {
+		return tiles.Privacy{}
+	}
+	priv := tiles.Privacy{CoarsePoints: !public.Shows(access.FieldPoint), HideNames: !public.Shows(access.FieldReporter)}
+	if ok {
+		priv.ExceptWithin = p.Scope
+	}
+	return priv
+}

@@ -1,0 +1,119 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+)
+
+// privacyServer serves the demo city with the given public fields.
+func privacyServer(t *testing.T, db *postgres.DB, svc *geo.Service, public access.Exposure) string {
+	t.Helper()
+	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Auth: unlimitedAuth(), Reports: db, Patrols: db,
+		Versions: db, Policy: casework.DefaultPolicy(), PublicFields: public}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestPersonalDataNotPublic: anonymous reads carry no grid worker's phone,
+// no reporter's name, no description and no exact point, unless the server
+// makes them public; a token whose scope covers the unit sees them all, a
+// token scoped elsewhere does not.
+func TestPersonalDataNotPublic(t *testing.T) {
+	db, svc := openDemoService(t)
+	base := privacyServer(t, db, svc, access.ExposeNone)
+	open := privacyServer(t, db, svc, access.ExposeAll)
+	exp := time.Now().Add(time.Hour)
+	worker := createToken(t, db, access.RoleReporter, "", "网格员丙", exp)
+	inside := createToken(t, db, access.RoleViewer, "120104", "南开区大屏", exp)
+	elsewhere := createToken(t, db, access.RoleViewer, "120110", "东丽区大屏", exp)
+	const grid = "120104007001003"
+	id := uuid.NewString()
+	body := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"description":"张三家门口堵塞","point":[%.7f,%.7f]}`,
+		id, e2ePoint[0], e2ePoint[1])
+	if r := request(t, "POST", base+"/v1/reports", []byte(body), authHeader(worker)...); r.status != 201 {
+		t.Fatalf("POST report: %d %s", r.status, r.body)
+	}
+	cases := []struct {
+		name     string
+		url      string
+		token    string
+		personal bool
+	}{
+		{"anonymous", base, "", false},
+		{"scope covers it", base, inside, true},
+		{"scope elsewhere", base, elsewhere, false},
+		{"the reporter", base, worker, true},
+		{"public fields all", open, "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u := request(t, "GET", c.url+"/v1/units/"+grid, nil, authHeader(c.token)...)
+			if u.status != 200 {
+				t.Fatalf("GET unit: %d %s", u.status, u.body)
+			}
+			if has := strings.Contains(string(u.body), `"phone"`); has != c.personal && c.name != "the reporter" {
+				t.Errorf("unit phone shown %v, want %v: %s", has, c.personal, u.body)
+			}
+			r := request(t, "GET", c.url+"/v1/reports/"+id, nil, authHeader(c.token)...)
+			if c.name == "scope elsewhere" {
+				if r.status != 403 {
+					t.Errorf("a report outside the scope: %d", r.status)
+				}
+				return
+			}
+			var rep struct {
+				Reporter    string     `json:"reporter"`
+				Description string     `json:"description"`
+				Point       [2]float64 `json:"point_wgs84"`
+			}
+			if err := json.Unmarshal(r.body, &rep); err != nil {
+				t.Fatalf("GET report: %d %s", r.status, r.body)
+			}
+			shown := rep.Reporter == "网格员丙" && rep.Description == "张三家门口堵塞" && !coarse2(rep.Point)
+			hidden := rep.Reporter == "" && rep.Description == "" && coarse2(rep.Point)
+			if (c.personal && !shown) || (!c.personal && !hidden) {
+				t.Errorf("report as seen: %+v, want personal data shown %v", rep, c.personal)
+			}
+			if !c.personal && strings.Contains(string(r.body), "网格员丙") {
+				t.Errorf("the reporter's name is somewhere in the answer: %s", r.body)
+			}
+		})
+	}
+	t.Run("OGC reports", func(t *testing.T) {
+		r := request(t, "GET", base+"/ogc/collections/reports/items?limit=10000", nil)
+		if strings.Contains(string(r.body), "张三家门口堵塞") || r.status != 200 {
+			t.Errorf("an anonymous OGC read shows a description: %d", r.status)
+		}
+		var fc struct {
+			Features []struct {
+				Geometry struct{ Coordinates [2]float64 } `json:"geometry"`
+			} `json:"features"`
+		}
+		if err := json.Unmarshal(r.body, &fc); err != nil || len(fc.Features) == 0 {
+			t.Fatalf("OGC reports: %v", err)
+		}
+		for _, f := range fc.Features {
+			if !coarse2(f.Geometry.Coordinates) {
+				t.Fatalf("an anonymous OGC read has an exact point %v", f.Geometry.Coordinates)
+			}
+		}
+	})
+}
+
+// coarse2 reports whether p lies on the 0.002° grid.
+func coarse2(p [2]float64) bool {
+	on := func(v float64) bool { return math.Abs(v/0.002-math.Round(v/0.002)) < 1e-6 }
+	return on(p[0]) && on(p[1])
+}

@@ -1,0 +1,71 @@
+package tiles
+
+import (
+	"strconv"
+	"testing"
+)
+
+// TestHexesStandOut: a hazard-density cell with a single report must be a
+// strong colour, drawn nearly opaque (the dashboard's hexes were too pale to
+// see against the districts).
+func TestHexesStandOut(t *testing.T) {
+	s := &Service{available: registry}
+	var paint map[string]any
+	for _, l := range s.Style("http://x")["layers"].([]styleLayer) {
+		if l["id"] == "report_hex-fill" {
+			paint = l["paint"].(map[string]any)
+		}
+	}
+	if paint == nil {
+		t.Fatal("no report_hex-fill layer in the style")
+	}
+	if op, _ := paint["fill-opacity"].(float64); op < 0.7 {
+		t.Errorf("fill-opacity %v: want at least 0.7", op)
+	}
+	ramp := paint["fill-color"].([]any)
+	if ramp[3] != 1 || ramp[4] != HexColourLow {
+		t.Fatalf("the ramp starts %v %v, want 1 → HexColourLow", ramp[3], ramp[4])
+	}
+	sat, light := hsl(t, HexColourLow)
+	if sat < 0.8 || light > 0.55 {
+		t.Errorf("the colour of one report, %s, has saturation %.2f and lightness %.2f: want ≥ 0.8 and ≤ 0.55", HexColourLow, sat, light)
+	}
+}
+
+// TestDistrictLabelsMayMove: district labels may move beside their point
+// and pad little, so the small central districts keep theirs at z9.
+func TestDistrictLabelsMayMove(t *testing.T) {
+	s := &Service{available: registry}
+	for _, l := range s.Style("http://x")["layers"].([]styleLayer) {
+		if l["id"] != "district-label" {
+			continue
+		}
+		layout := l["layout"].(map[string]any)
+		if layout["text-variable-anchor"] == nil || layout["text-padding"] != 1 {
+			t.Errorf("district labels: %v", layout)
+		}
+		return
+	}
+	t.Fatal("no district-label layer")
+}
+
+func hsl(t *testing.T, hex string) (sat, light float64) {
+	t.Helper()
+	var c [3]float64
+	for i := range c {
+		v, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c[i] = float64(v) / 255
+	}
+	hi, lo := max(c[0], c[1], c[2]), min(c[0], c[1], c[2])
+	light = (hi + lo) / 2
+	if hi == lo {
+		return 0, light
+	}
+	if light > 0.5 {
+		return (hi - lo) / (2 - hi - lo), light
+	}
+	return (hi - lo) / (hi + lo), light
+}

@@ -1,0 +1,136 @@
+// Browser test of the big screen (/screen): Debian's headless Chromium, driven
+// by playwright-core, opens /screen?unit=120104 at 1920×1080, waits for the
+// map, the key figures and the charts, posts a report while it watches, and
+// checks that the report appears in the live feed and flashes on the map and
+// that the figures move by one. Screenshots at 1920×1080 and at 3840×2160
+// (the same page at device scale 2).
+//
+//   GRIDMAP_TOKEN_REPORTER=… node screen.test.mjs http://127.0.0.1:8080 out/
+//
+// It prints one JSON line of findings and exits non-zero on any failure.
+import { chromium } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
+
+const [base, outDir = 'out'] = process.argv.slice(2);
+const token = process.env.GRIDMAP_TOKEN_REPORTER;
+if (!base || !token) {
+  console.error('usage: GRIDMAP_TOKEN_REPORTER=… node screen.test.mjs BASE_URL [OUT_DIR]');
+  process.exit(2);
+}
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); };
+const findings = {};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+});
+
+// open loads the screen in a new page and waits until it is drawn.
+async function open(viewport, scale) {
+  const page = await browser.newPage({ viewport, deviceScaleFactor: scale });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const outside = [];
+  page.on('request', (r) => { if (!/^(data|blob):/.test(r.url()) && !r.url().startsWith(base)) outside.push(r.url()); });
+  await page.goto(`${base}/screen?unit=120104`, { waitUntil: 'load' });
+  await page.waitForFunction(() => {
+    const a = window.screenApp;
+    return a && a.ready && a.map.loaded() && a.map.areTilesLoaded() && document.getElementById('live').classList.contains('on');
+  }, null, { timeout: 90_000, polling: 250 });
+  await page.waitForTimeout(1200); // charts animate in
+  return { page, errors, outside };
+}
+
+// report posts a hazard as the test's grid worker.
+async function report(id, category, point) {
+  const res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
+    'Content-Type': 'application/json' }, body: JSON.stringify({ id, kind: 'hazard', category, severity: 3,
+    description: '消防通道被堵', point }) });
+  check(res.status === 201, `POST /v1/reports: ${res.status}`);
+}
+
+// figures reads the key figures as numbers.
+const figures = (page) => page.evaluate(() => {
+  const n = (id) => Number(document.querySelector(`#${id} b`).textContent.replace(/[^\d.]/g, ''));
+  return { today: n('fig-today'), open: n('fig-open'), overdue: n('fig-overdue') };
+});
+
+try {
+  const { page, errors, outside } = await open({ width: 1920, height: 1080 }, 1);
+  findings.drawn = await page.evaluate(() => {
+    const { map, charts } = window.screenApp;
+    const count = (id) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : 0);
+    const series = (c) => (c.getOption().series ?? []).reduce((k, s) => k + (s.data?.length ?? 0), 0);
+    return { districts: count('district-fill'), streets: count('street-line'), title: document.getElementById('unit-title').textContent,
+      charts: Object.fromEntries(Object.entries(charts).map(([k, c]) => [k, series(c)])),
+      canvases: document.querySelectorAll('.chart canvas').length };
+  });
+  const d = findings.drawn;
+  check(d.title === '南开区', `title ${d.title}`);
+  check(d.districts > 0 && d.streets > 0, `map features ${JSON.stringify(d)}`);
+  check(d.canvases >= 4 && d.charts.trend >= 60 && d.charts.severity === 4 && d.charts.category > 0 && d.charts.ranking > 0,
+    `charts ${JSON.stringify(d.charts)}`);
+  const before = await figures(page);
+  findings.before = before;
+  check(before.open > 0 && Number.isFinite(before.today), `figures ${JSON.stringify(before)}`);
+
+  // A grid worker reports a hazard in 南开区 while the screen watches.
+  const id = randomUUID();
+  const posted = Date.now();
+  await report(id, 'E0506', [117.1530, 39.1290]);
+  await page.waitForSelector(`#feed li[data-report="${id}"]`, { timeout: 10_000 })
+    .catch(() => failures.push('the new report did not appear in the feed'));
+  findings.feedMs = Date.now() - posted;
+  await page.waitForSelector(`.maplibregl-marker .flash[data-report="${id}"], .flash[data-report="${id}"]`, { timeout: 5_000 })
+    .catch(() => failures.push('the new report did not flash on the map'));
+  await page.waitForFunction((b) => {
+    const n = (x) => Number(document.querySelector(`#${x} b`).textContent.replace(/[^\d.]/g, ''));
+    return n('fig-today') === b.today + 1 && n('fig-open') === b.open + 1;
+  }, before, { timeout: 5_000 }).catch(() => {});
+  findings.after = await figures(page);
+  check(findings.after.today === before.today + 1, `reports today ${before.today} → ${findings.after.today}, want +1`);
+  check(findings.after.open === before.open + 1, `open cases ${before.open} → ${findings.after.open}, want +1`);
+  findings.feed = await page.evaluate(() => document.querySelector('#feed li')?.innerText);
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: `${outDir}/screen-1920x1080.png` });
+  check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+  check(outside.length === 0, `requests to other hosts: ${outside.join(' ')}`);
+
+  // The same screen on a 4K wall (device scale 2), with a report arriving.
+  const big = await open({ width: 1920, height: 1080 }, 2);
+  const second = randomUUID();
+  await report(second, 'E0601', [117.1700, 39.1050]);
+  await big.page.waitForSelector(`#feed li[data-report="${second}"]`, { timeout: 10_000 })
+    .catch(() => failures.push('at 3840×2160 the new report did not appear in the feed'));
+  await big.page.waitForTimeout(800);
+  await big.page.screenshot({ path: `${outDir}/screen-3840x2160.png` });
+  check(big.errors.length === 0, `console errors at 3840×2160: ${big.errors.join(' | ')}`);
+
+  // Drill down: a click on a street of 南开区 shows that street.
+  const street = await page.evaluate(() => {
+    const { map } = window.screenApp;
+    const f = map.queryRenderedFeatures({ layers: ['street-fill'] }).find((x) => String(x.properties.code).startsWith('120104'));
+    const lbl = map.querySourceFeatures('gridmap', { sourceLayer: 'street_label' }).find((x) => x.properties.code === f?.properties.code);
+    if (!lbl) return null;
+    const p = map.project(lbl.geometry.coordinates);
+    const box = map.getContainer().getBoundingClientRect();
+    return { code: lbl.properties.code, name: lbl.properties.name, x: box.left + p.x, y: box.top + p.y };
+  });
+  if (street) {
+    await page.mouse.click(street.x, street.y);
+    await page.waitForFunction((name) => document.getElementById('unit-title').textContent === name && window.screenApp.ready,
+      street.name, { timeout: 20_000 }).catch(() => failures.push(`clicking ${street.name} did not drill down`));
+    findings.drilled = street.name;
+  } else {
+    failures.push('no street label to click');
+  }
+} catch (err) {
+  failures.push(String(err?.stack ?? err));
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify({ ok: failures.length === 0, failures, ...findings }));
+process.exit(failures.length === 0 ? 0 : 1);
