@@ -24,6 +24,7 @@ var headPaths = map[string]string{
 	"/v1/enclaves/:code/history":           "/v1/enclaves/nowhere/history",
 	"/v1/reports":                          "/v1/reports",
 	"/v1/reports/:id":                      "/v1/reports/0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e01",
+	"/v1/attachments/:checksum":            "/v1/attachments/sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 	"/v1/resolve":                          "/v1/resolve?lng=117.15&lat=39.11",
 	"/v1/categories":                       "/v1/categories",
 	"/v1/stats":                            "/v1/stats?unit=120104",

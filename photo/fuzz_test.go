@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/gridmap-dev/gridmap/casework/phototest"
 	"github.com/gridmap-dev/gridmap/photo"
 )
 
@@ -14,7 +15,7 @@ func FuzzOrientation(f *testing.F) {
 	f.Add(makeJPEG(f, quadrants(8, 8), 6))
 	f.Add(pngWithEXIF(f, 3))
 	f.Add(readFile(f, "quadrant-exif6.webp"))
-	f.Add(exifTIFF(binary.LittleEndian, 8))
+	f.Add(phototest.EXIF(false, 8))
 	f.Add([]byte("\xff\xd8\xff\xe1\x00\x08Exif\x00\x00"))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPEXIF\xff\xff\xff\xff"))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -92,6 +92,14 @@ func Process(b []byte, declared, field string) (Info, []byte, error) {
 	return info, thumb, err
 }
 
+// CheckType returns nil when b is one of Types and is what was declared
+// ("" and application/octet-stream declare nothing); EUNSUPPORTED naming
+// field otherwise. It reads only the signature: Process checks the rest.
+func CheckType(b []byte, declared, field string) error {
+	_, err := checkType(b, declared, field)
+	return err
+}
+
 // checkType compares the declared type with the bytes.
 func checkType(b []byte, declared, field string) (string, error) {
 	sniffed := Sniff(b)

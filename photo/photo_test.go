@@ -12,6 +12,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/gridmap-dev/gridmap/casework/phototest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/photo"
 )
@@ -32,30 +33,6 @@ func quadrants(w, h int) *image.RGBA {
 	return img
 }
 
-// exifTIFF is a TIFF structure whose IFD0 holds the orientation, in the
-// byte order of a camera (big) or a phone (little).
-func exifTIFF(order interface {
-	binary.ByteOrder
-	binary.AppendByteOrder
-}, orientation uint16) []byte {
-	t := []byte("MM\x00\x2a")
-	if order.String() == binary.LittleEndian.String() {
-		t = []byte("II\x2a\x00")
-	}
-	t = order.AppendUint32(t, 8)
-	t = order.AppendUint16(t, 2) // two entries: another tag first, then the orientation
-	t = order.AppendUint16(t, 0x010F)
-	t = order.AppendUint16(t, 2)
-	t = order.AppendUint32(t, 4)
-	t = append(t, 'A', 'B', 'C', 0)
-	t = order.AppendUint16(t, 0x0112)
-	t = order.AppendUint16(t, 3)
-	t = order.AppendUint32(t, 1)
-	t = order.AppendUint16(t, orientation)
-	t = append(t, 0, 0)
-	return order.AppendUint32(t, 0)
-}
-
 // makeJPEG encodes img and, for orientation > 0, puts an APP1 Exif segment
 // right after the start of image, where cameras put it.
 func makeJPEG(t testing.TB, img image.Image, orientation uint16) []byte {
@@ -64,15 +41,10 @@ func makeJPEG(t testing.TB, img image.Image, orientation uint16) []byte {
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
-	b := buf.Bytes()
 	if orientation == 0 {
-		return b
+		return buf.Bytes()
 	}
-	payload := append([]byte("Exif\x00\x00"), exifTIFF(binary.BigEndian, orientation)...)
-	seg := []byte{0xFF, 0xE1}
-	seg = binary.BigEndian.AppendUint16(seg, uint16(len(payload)+2))
-	seg = append(seg, payload...)
-	return append(append(append([]byte{}, b[:2]...), seg...), b[2:]...)
+	return phototest.Oriented(buf.Bytes(), phototest.EXIF(true, orientation))
 }
 
 func makePNG(t testing.TB, img image.Image) []byte {
@@ -177,10 +149,7 @@ func pngClaiming(w, h uint32) []byte {
 
 func TestOrientation(t *testing.T) {
 	le := func(o uint16) []byte {
-		jpg := makeJPEG(t, quadrants(8, 8), 0)
-		payload := append([]byte("Exif\x00\x00"), exifTIFF(binary.LittleEndian, o)...)
-		seg := binary.BigEndian.AppendUint16([]byte{0xFF, 0xE1}, uint16(len(payload)+2))
-		return append(append(append([]byte{}, jpg[:2]...), append(seg, payload...)...), jpg[2:]...)
+		return phototest.Oriented(makeJPEG(t, quadrants(8, 8), 0), phototest.EXIF(false, o))
 	}
 	tests := map[string]struct {
 		b    []byte
@@ -211,7 +180,7 @@ func TestOrientation(t *testing.T) {
 func pngWithEXIF(t testing.TB, o uint16) []byte {
 	b := makePNG(t, quadrants(8, 8))
 	ihdrEnd := 8 + 8 + 13 + 4
-	data := exifTIFF(binary.BigEndian, o)
+	data := phototest.EXIF(true, o)
 	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
 	chunk = append(append(chunk, "eXIf"...), data...)
 	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))

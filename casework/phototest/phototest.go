@@ -6,6 +6,7 @@ package phototest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -167,4 +168,40 @@ func checkRanges(t *testing.T, store casework.PhotoStore, p casework.Photo, b []
 	if err != nil || end != int64(len(b)) {
 		t.Errorf("Seek(0, SeekEnd) = %d, %v; want %d", end, err, len(b))
 	}
+}
+
+// EXIF is a TIFF structure, as cameras write EXIF, whose IFD0 holds
+// orientation o after another tag, in big-endian (cameras) or
+// little-endian (phones) byte order.
+func EXIF(bigEndian bool, o uint16) []byte {
+	var order interface {
+		binary.ByteOrder
+		binary.AppendByteOrder
+	} = binary.LittleEndian
+	t := []byte("II\x2a\x00")
+	if bigEndian {
+		order, t = binary.BigEndian, []byte("MM\x00\x2a")
+	}
+	t = order.AppendUint32(t, 8)
+	t = order.AppendUint16(t, 2) // two entries: Make, then the orientation
+	t = order.AppendUint16(t, 0x010F)
+	t = order.AppendUint16(t, 2)
+	t = order.AppendUint32(t, 4)
+	t = append(t, 'A', 'B', 'C', 0)
+	t = order.AppendUint16(t, 0x0112)
+	t = order.AppendUint16(t, 3)
+	t = order.AppendUint32(t, 1)
+	t = order.AppendUint16(t, o)
+	t = append(t, 0, 0)
+	return order.AppendUint32(t, 0)
+}
+
+// Oriented puts an APP1 Exif segment holding tiff right after a JPEG's
+// start of image, where cameras put it.
+func Oriented(jpg, tiff []byte) []byte {
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := binary.BigEndian.AppendUint16([]byte{0xFF, 0xE1}, uint16(len(payload)+2))
+	out := append([]byte{}, jpg[:2]...)
+	out = append(append(out, seg...), payload...)
+	return append(out, jpg[2:]...)
 }
