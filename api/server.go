@@ -143,6 +143,7 @@ func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {
 	h.ogcRoutes(r)
 	h.reportRoutes(v1)
 	h.attachmentRoutes(v1)
+	h.mobileRoutes(r, v1)
 	h.tileRoutes(r)
 	h.importRoutes(v1)
 }

@@ -1,8 +1,9 @@
 // Package web is gridmap's dashboard (指挥大屏): one MapLibre GL JS page
 // drawing the vector tiles of /style.json, with an edit mode for boundaries
-// (edit.js, terra-draw), embedded in the binary together with MapLibre and
-// terra-draw themselves (vendor/, from npm), so nothing is fetched from the
-// internet at run time.
+// (edit.js, terra-draw), and the grid worker's phone app (m/, served at
+// /m/), embedded in the binary together with MapLibre and terra-draw
+// themselves (vendor/, from npm), so nothing is fetched from the internet
+// at run time.
 package web
 
 import (
@@ -21,6 +22,7 @@ import (
 //go:embed index.html app.js app.css edit.js edit.css
 //go:embed vendor/maplibre-gl/*.mjs vendor/maplibre-gl/*.css vendor/maplibre-gl/LICENSE.txt
 //go:embed vendor/terra-draw/*.js vendor/terra-draw/LICENSE.txt
+//go:embed m
 var files embed.FS
 
 // Asset is one embedded file, ready to serve: its bytes, their gzip (made
@@ -54,6 +56,9 @@ func Lookup(name string) (*Asset, bool) {
 	if err != nil {
 		return nil, false
 	}
+	if name == serviceWorker {
+		raw = stampServiceWorker(raw)
+	}
 	sum := sha256.Sum256(raw)
 	a := &Asset{Name: name, ContentType: contentType(name), Raw: raw,
 		ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`}
@@ -79,6 +84,8 @@ func contentType(name string) string {
 		return "text/javascript; charset=utf-8" // module scripts must have a JavaScript type
 	case ".txt":
 		return "text/plain; charset=utf-8"
+	case ".webmanifest":
+		return "application/manifest+json"
 	}
 	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
 		return t
