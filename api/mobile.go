@@ -19,12 +19,22 @@ func (h *handlers) mobileRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 	v1.GET("/me", h.me)
 }
 
+// mapWorker is the script of MapLibre's web worker.
+const mapWorker = "maplibre-gl-worker.mjs"
+
 // mobileAsset serves the app's files; /m/ itself is the app's page (and
 // /m is sent there, so that the page's relative links resolve in /m/).
 func (h *handlers) mobileAsset(c *gin.Context) {
 	name := strings.TrimPrefix(c.Param("file"), "/")
 	if name == "" {
 		name = "index.html"
+	}
+	if name == mapWorker {
+		// MapLibre's worker, served inside /m/: a worker's script is
+		// answered by the service worker only within its scope, and the
+		// map must draw offline too.
+		h.serveAsset(c, "vendor/maplibre-gl/"+mapWorker)
+		return
 	}
 	if name == "sw.js" {
 		// The service worker may control all of /m/ (its own directory);

@@ -106,20 +106,13 @@ func runBrowserTest(t *testing.T, timeout time.Duration, env []string, script st
 // returns its secret.
 func createToken(t *testing.T, db *postgres.DB, role access.Role, name string) string {
 	t.Helper()
-	secret, hash := access.NewTokenSecret()
-	tok := access.Token{Name: name, Role: role, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "web test"}
-	if err := tok.Validate(time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateToken(context.Background(), tok, hash); err != nil {
-		t.Fatal(err)
-	}
-	return secret
+	return createScopedToken(t, db, role, "", name)
 }
 
-// serveDemo runs the API (resolver, units, reports, tiles, dashboard,
-// tokens and boundary edits with the default access policy) over a fresh
-// database holding the demo city and returns its URL and the database.
+// serveDemo runs the API (resolver, units, reports, photos, tiles, the
+// dashboard and the app, tokens and boundary edits with the default access
+// policy) over a fresh database holding the demo city and returns its URL
+// and the database.
 func serveDemo(t *testing.T) (string, *postgres.DB) {
 	t.Helper()
 	db := demotest.Open(t)
@@ -133,7 +126,7 @@ func serveDemo(t *testing.T) (string, *postgres.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(tileSvc.Close)
-	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Reports: db, Patrols: db,
+	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Reports: db, Patrols: db, Photos: db,
 		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db}))
 	t.Cleanup(srv.Close)
 	return srv.URL, db

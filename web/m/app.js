@@ -4,7 +4,7 @@
 // allows (sync.js). Enrolment: the QR code of "gridmap token create --qr"
 // opens /m/#token=…; the token is kept and dropped from the address bar.
 import { takeTokenFromURL, token, setToken, getJSON } from './net.js';
-import { t, applyI18n, toggleLang } from './i18n.js';
+import { t, applyI18n, toggleLang, onLangChange } from './i18n.js';
 import { kvGet, kvSet, outbox } from './store.js';
 import { autoSync, syncNow, onQueueChange, pending, discard } from './sync.js';
 import { initMap, watchPosition } from './home.js';
@@ -22,7 +22,8 @@ if ('serviceWorker' in navigator) {
 
 takeTokenFromURL();
 applyI18n();
-$('lang').onclick = () => { toggleLang(); refreshStatus(); };
+$('lang').onclick = toggleLang;
+onLangChange(() => { if (app.ready) { refreshStatus(); show(app.view); } });
 boot();
 
 async function boot() {

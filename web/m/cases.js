@@ -72,7 +72,7 @@ async function openCase(summary) {
 function step(h) {
   const li = document.createElement('li');
   li.innerHTML = '<div><strong></strong> <span class="muted"></span></div><div class="note"></div><div class="photos"></div>';
-  li.querySelector('strong').textContent = h.action;
+  li.querySelector('strong').textContent = t(`action.${h.action}`);
   li.querySelector('.muted').textContent = `${h.actor} · ${when(h.at)}`;
   li.querySelector('.note').textContent = h.note ?? '';
   li.querySelector('.photos').append(...(h.attachments ?? []).map((a) => thumb(a.checksum)));

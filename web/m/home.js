@@ -1,15 +1,18 @@
 // The home screen: the worker's grid on gridmap's own tiles, the phone's
 // position with its accuracy, and the resolver's live answer "who is
 // responsible here", with a warning when the worker leaves the grid.
-import { MapLibreMap, NavigationControl, Marker } from '../web/vendor/maplibre-gl/maplibre-gl.mjs';
+import { MapLibreMap, NavigationControl, Marker, setWorkerUrl } from '../web/vendor/maplibre-gl/maplibre-gl.mjs';
 import { url, authHeaders, getJSON, root } from './net.js';
-import { t } from './i18n.js';
+import { kvGet, kvSet } from './store.js';
+import { t, onLangChange } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-export const here = { fix: null, answer: null, listeners: new Set() };
+export const here = { fix: null, answer: null, stale: false, listeners: new Set() };
 
 /** initMap makes the one map the app has; views move it where they need it. */
 export function initMap(me) {
+  // MapLibre's worker from inside /m/, where the service worker serves it offline.
+  setWorkerUrl(new URL('maplibre-gl-worker.mjs', document.baseURI).href);
   const map = new MapLibreMap({
     container: 'map',
     style: url('style.json'),
@@ -40,6 +43,16 @@ function addOwnLayers(map, me) {
     paint: { 'fill-color': '#1e88e5', 'fill-opacity': 0.15, 'fill-outline-color': '#1e88e5' } });
   map.addLayer({ id: 'me-dot', type: 'circle', source: 'me', filter: ['==', ['geometry-type'], 'Point'],
     paint: { 'circle-radius': 7, 'circle-color': '#1e88e5', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  drawFix(map); // a fix that came before the map was ready
+}
+
+// drawFix draws the last position with its accuracy circle.
+function drawFix(map) {
+  const f = here.fix;
+  if (!f) return;
+  map.getSource('me')?.setData({ type: 'FeatureCollection', features: [
+    { type: 'Feature', geometry: { type: 'Polygon', coordinates: [circle(f.point, f.accuracy)] }, properties: {} },
+    { type: 'Feature', geometry: { type: 'Point', coordinates: f.point }, properties: {} }] });
 }
 
 /** circle is a polygon of radius r metres around [lng, lat]. */
@@ -62,11 +75,8 @@ export function watchPosition(map, me) {
   navigator.geolocation.watchPosition((pos) => {
     const p = [pos.coords.longitude, pos.coords.latitude];
     here.fix = { point: p, accuracy: pos.coords.accuracy, at: new Date(pos.timestamp) };
-    const src = map.getSource('me');
-    src?.setData({ type: 'FeatureCollection', features: [
-      { type: 'Feature', geometry: { type: 'Polygon', coordinates: [circle(p, pos.coords.accuracy)] }, properties: {} },
-      { type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: {} }] });
-    $('where-accuracy').textContent = t('where.accuracy', { m: Math.round(pos.coords.accuracy) });
+    drawFix(map);
+    renderWhere(me);
     here.listeners.forEach((fn) => fn(here.fix));
     // Ask again once the worker has moved 10 m (or every 15 s).
     if (!asked || distance(asked.p, p) > 10 || Date.now() - asked.at > 15_000) {
@@ -75,6 +85,7 @@ export function watchPosition(map, me) {
     }
   }, () => { $('where-status').textContent = t('where.denied'); },
   { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 });
+  onLangChange(() => renderWhere(me));
 }
 
 /** distance in metres between two [lng, lat] points (flat Earth: fine within a grid). */
@@ -92,15 +103,24 @@ export async function resolve(p) {
   }
 }
 
+// resolveHere asks who answers for the worker's position; offline, it
+// shows the last answer the phone kept, marked as such.
 async function resolveHere(p, me) {
   const res = await resolve(p);
-  if (!res) {
-    $('where-status').textContent = t('where.offline');
-    return;
-  }
-  here.answer = res;
+  here.stale = !res;
+  if (res) await kvSet('answer', res);
+  here.answer = res ?? here.answer ?? (await kvGet('answer'));
+  renderWhere(me);
+}
+
+// renderWhere writes the position card: accuracy, the answer, and the
+// warning when the worker is outside their grid.
+function renderWhere(me) {
+  if (here.fix) $('where-accuracy').textContent = t('where.accuracy', { m: Math.round(here.fix.accuracy) });
+  $('where-status').textContent = here.stale ? t('where.offline') : '';
+  const res = here.answer;
+  if (!res) return;
   showAnswer($('where-answer'), res);
-  $('where-status').textContent = '';
   const mine = me?.unit?.code;
   const grid = res.geographic?.grid?.code ?? res.grid?.code;
   const left = mine && me.unit.level === 'grid' && grid !== mine && res.responsible?.code !== mine;

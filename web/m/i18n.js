@@ -90,6 +90,17 @@ const words = {
   'item.report': ['上报', 'report'],
   'item.transition': ['案件办理', 'case step'],
   'item.patrol': ['巡查轨迹', 'patrol track'],
+  'action.report': ['上报', 'reported'],
+  'action.accept': ['立案', 'accepted'],
+  'action.reject': ['不予立案', 'rejected'],
+  'action.dispatch': ['派遣', 'dispatched'],
+  'action.return': ['回退', 'returned'],
+  'action.handle': ['处置', 'handled'],
+  'action.verify': ['核查', 'verified'],
+  'action.close': ['结案', 'closed'],
+  'action.reopen': ['重新办理', 'reopened'],
+  'action.escalate': ['上报上级', 'escalated'],
+  'action.reresolve': ['重新判定归属', 're-attributed'],
 };
 
 let lang = localStorage.getItem('gridmap.lang') === 'en' ? 'en' : 'zh';
@@ -111,9 +122,14 @@ export function applyI18n(root = document) {
   for (const el of root.querySelectorAll('[data-i18n-ph]')) el.placeholder = t(el.dataset.i18nPh);
 }
 
+const listeners = new Set();
+/** onLangChange calls fn after the language changed, to redraw what code wrote. */
+export const onLangChange = (fn) => listeners.add(fn);
+
 /** toggleLang switches between Chinese and English and remembers it. */
 export function toggleLang() {
   lang = lang === 'en' ? 'zh' : 'en';
   localStorage.setItem('gridmap.lang', lang);
   applyI18n();
+  listeners.forEach((fn) => fn());
 }

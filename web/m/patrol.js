@@ -5,7 +5,7 @@
 // visited by anyone), which the screen shows.
 import { getJSON, uuid } from './net.js';
 import { kvGet, enqueue } from './store.js';
-import { t } from './i18n.js';
+import { t, onLangChange } from './i18n.js';
 import { here, distance } from './home.js';
 import { syncNow, notify, onQueueChange } from './sync.js';
 
@@ -20,6 +20,8 @@ export function initPatrol(map, me) {
   $('p-toggle').onclick = () => (p.on ? stop() : start());
   here.listeners.add(record);
   onQueueChange(showCoverage);
+  onLangChange(render);
+  render();
   document.addEventListener('visibilitychange', async () => {
     if (p.on && document.visibilityState === 'visible') p.lock = await wakeLock();
   });
