@@ -2,6 +2,7 @@ package photo_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"testing"
@@ -43,30 +44,37 @@ func corners(img image.Image) string {
 
 func TestThumbnailOrientation(t *testing.T) {
 	tests := []struct {
-		orientation   uint16
-		width, height int
-		corners       string // where the stored top-left (red) quadrant is seen
+		orientation uint16
+		portrait    bool   // shown taller than wide
+		corners     string // where the stored top-left (red) quadrant is seen
 	}{
-		{1, 60, 40, "RBBB"}, {2, 60, 40, "BRBB"}, {3, 60, 40, "BBBR"}, {4, 60, 40, "BBRB"},
-		{5, 40, 60, "RBBB"}, {6, 40, 60, "BRBB"}, {7, 40, 60, "BBBR"}, {8, 40, 60, "BBRB"},
+		{1, false, "RBBB"}, {2, false, "BRBB"}, {3, false, "BBBR"}, {4, false, "BBRB"},
+		{5, true, "RBBB"}, {6, true, "BRBB"}, {7, true, "BBBR"}, {8, true, "BBRB"},
 	}
-	for _, tc := range tests {
-		t.Run(string(rune('0'+tc.orientation)), func(t *testing.T) {
-			info, thumb, err := photo.Process(makeJPEG(t, quadrants(60, 40), tc.orientation), "image/jpeg", "body")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.Width != tc.width || info.Height != tc.height || info.Orientation != int(tc.orientation) {
-				t.Errorf("info = %+v, want %d×%d", info, tc.width, tc.height)
-			}
-			img := decodeJPEG(t, thumb)
-			if got := img.Bounds().Size(); got != (image.Point{tc.width, tc.height}) {
-				t.Errorf("thumbnail is %v, want %d×%d", got, tc.width, tc.height)
-			}
-			if got := corners(img); got != tc.corners {
-				t.Errorf("quadrants %s, want %s", got, tc.corners)
-			}
-		})
+	// 60×40 is kept at its size; 1200×800 is shrunk (by averaging) to 320×213.
+	for _, size := range []struct{ w, h, tw, th int }{{60, 40, 60, 40}, {1200, 800, 320, 213}} {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%dx%d/%d", size.w, size.h, tc.orientation), func(t *testing.T) {
+				info, thumb, err := photo.Process(makeJPEG(t, quadrants(size.w, size.h), tc.orientation), "image/jpeg", "body")
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, h, tw, th := size.w, size.h, size.tw, size.th
+				if tc.portrait {
+					w, h, tw, th = h, w, th, tw
+				}
+				if info.Width != w || info.Height != h || info.Orientation != int(tc.orientation) {
+					t.Errorf("info = %+v, want %d×%d", info, w, h)
+				}
+				img := decodeJPEG(t, thumb)
+				if got := img.Bounds().Size(); got != (image.Point{tw, th}) {
+					t.Errorf("thumbnail is %v, want %d×%d", got, tw, th)
+				}
+				if got := corners(img); got != tc.corners {
+					t.Errorf("quadrants %s, want %s", got, tc.corners)
+				}
+			})
+		}
 	}
 }
 
