@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"mime"
 
 	"golang.org/x/image/webp"
@@ -123,26 +124,22 @@ func checkType(b []byte, declared, field string) (string, error) {
 
 func isType(mt string) bool { return mt == JPEG || mt == PNG || mt == WebP }
 
+// codecs are the decoders of Types.
+var codecs = map[string]struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}{
+	JPEG: {jpeg.DecodeConfig, jpeg.Decode},
+	PNG:  {png.DecodeConfig, png.Decode},
+	WebP: {webp.DecodeConfig, webp.Decode},
+}
+
 func decodeConfig(typ string, b []byte) (image.Config, error) {
-	r := bytes.NewReader(b)
-	switch typ {
-	case JPEG:
-		return jpeg.DecodeConfig(r)
-	case PNG:
-		return png.DecodeConfig(r)
-	}
-	return webp.DecodeConfig(r)
+	return codecs[typ].config(bytes.NewReader(b))
 }
 
 func decode(typ string, b []byte) (image.Image, error) {
-	r := bytes.NewReader(b)
-	switch typ {
-	case JPEG:
-		return jpeg.Decode(r)
-	case PNG:
-		return png.Decode(r)
-	}
-	return webp.Decode(r)
+	return codecs[typ].decode(bytes.NewReader(b))
 }
 
 func unsupported(field, format string, args ...any) error {
