@@ -111,7 +111,8 @@ try {
   await context.setOffline(true);
   await page.reload();
   await ready(page);
-  check(/离线/.test(await page.textContent('#net')), `offline not shown: ${await page.textContent('#net')}`);
+  await page.waitForFunction(() => /离线/.test(document.getElementById('net').textContent), null, { timeout: 10_000 })
+    .catch(async () => failures.push(`offline not shown: ${await page.textContent('#net')}`));
   await page.waitForFunction(() => window.gridmapApp.map.loaded() && window.gridmapApp.map.areTilesLoaded() &&
     document.querySelector('#where-answer .badge'), null, { timeout: 30_000 });
   await page.waitForTimeout(800);
@@ -141,7 +142,8 @@ try {
   check(queued.length === 2 && queued[0].kind === 'photo' && queued[1].kind === 'report', `queued ${JSON.stringify(queued)}`);
   await page.click('#tabs button[data-view=queue]');
   await page.waitForSelector('#q-list li');
-  check(/待发 2/.test(await page.textContent('#net')), `the waiting count: ${await page.textContent('#net')}`);
+  await page.waitForFunction(() => /待发 2/.test(document.getElementById('net').textContent), null, { timeout: 10_000 })
+    .catch(async () => failures.push(`the waiting count: ${await page.textContent('#net')}`));
   await shot(page, 'm-queued.png');
   check(!writes.some((w) => /201|200/.test(w)), `a write got through while offline: ${writes}`);
 
