@@ -77,6 +77,7 @@ func (s *Photos) OpenPhoto(_ context.Context, p casework.Photo, v casework.Photo
 
 type nopCloser struct{ *bytes.Reader }
 
+// Close implements io.Closer.
 func (nopCloser) Close() error { return nil }
 
 // PhotoUses implements casework.PhotoStore.

@@ -7,7 +7,7 @@
 #
 #   - If TEST_S3_URL is set, that server is used as it is and nothing is
 #     installed or started.
-#   - The binary is built once (go install, about two minutes on two cores
+#   - The binary is built once (go install: two to five minutes on two cores
 #     the first time) into ~/.cache/gridmap/bin and reused after that.
 #   - The server is started in the background when nothing answers on the
 #     port, and left running (like the PostgreSQL that scripts/db.sh starts).

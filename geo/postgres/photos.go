@@ -153,6 +153,7 @@ type blobReader struct {
 	bufOff   int64
 }
 
+// Read implements io.Reader, a chunk's query at a time.
 func (r *blobReader) Read(p []byte) (int, error) {
 	if r.off >= r.size {
 		return 0, io.EOF
@@ -184,6 +185,7 @@ func (r *blobReader) fill() error {
 	return nil
 }
 
+// Seek implements io.Seeker; it reads nothing until the next Read.
 func (r *blobReader) Seek(offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekCurrent:
@@ -198,4 +200,5 @@ func (r *blobReader) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
+// Close implements io.Closer: a reader holds no connection between reads.
 func (r *blobReader) Close() error { return nil }
