@@ -4,7 +4,7 @@ export DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode
 export TEST_DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap_test?sslmode=disable
 GO ?= go
 
-.PHONY: run test build db gdal bench bench-city fuzz clean
+.PHONY: run test build db gdal s3 bench bench-city fuzz clean
 
 # The version and VCS revision "gridmap version" prints, from git when there
 # is one (the build's own VCS stamp is used when the toolchain adds it).
@@ -16,8 +16,9 @@ LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 run: db build
 	./bin/gridmap serve
 
-## test: every test, against a real PostGIS (installed and started if needed) and with GDAL
-test: db gdal
+## test: every test, against a real PostGIS (installed and started if needed), with GDAL and a real
+## S3-compatible server (for the photo store's S3 backend)
+test: db gdal s3
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
@@ -29,6 +30,9 @@ db:
 
 gdal:
 	@bash scripts/gdal.sh
+
+s3:
+	@bash scripts/s3.sh
 
 ## bench: throughput, latency percentiles and memory beside the PostGIS baseline
 bench: db build
@@ -44,6 +48,8 @@ fuzz:
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzQueryParams -fuzztime $(FUZZTIME)
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzBatchPoint -fuzztime $(FUZZTIME)
 	for f in FuzzBatchBody FuzzAppendString; do $(GO) test ./api/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+	$(GO) test ./photo/ -run '^$$' -fuzz FuzzOrientation -fuzztime $(FUZZTIME)
+	$(GO) test ./photo/ -run '^$$' -fuzz FuzzProcess -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -19,9 +19,10 @@ import (
 //
 // ETags set by handlers are left as they are: those of /v1 name a stored
 // version ("v3", what an edit sends back in If-Match), the same whatever the
-// encoding; no range requests are served, and Vary keeps caches' copies of
-// the two encodings apart. (serveBytes, whose ETags hash the bytes, tags its
-// own gzip bytes "…-gz".)
+// encoding; no range requests are served on what is compressed (photos,
+// which answer ranges, are images and pass through), and Vary keeps caches'
+// copies of the two encodings apart. (serveBytes, whose ETags hash the
+// bytes, tags its own gzip bytes "…-gz".)
 
 // minGzipBytes is the size below which an answer is sent as it is.
 const minGzipBytes = 1024

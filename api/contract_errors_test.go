@@ -29,6 +29,7 @@ func TestContractStatusOfEveryErrorCode(t *testing.T) {
 		{geo.ECONFLICT, 409},
 		{geo.EPRECONDITION, 412},
 		{geo.ETOOLARGE, 413},
+		{geo.EUNSUPPORTED, 415},
 		{geo.EPRECONDITIONREQUIRED, 428},
 		{geo.ERATELIMITED, 429},
 		{geo.EINTERNAL, 500},

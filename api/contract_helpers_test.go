@@ -45,6 +45,7 @@ type fakeServer struct {
 	resolver *mock.Resolver
 	reports  *mock.Reports
 	patrols  *mock.Patrols
+	photos   *mock.Photos
 	imports  *mock.Imports
 	audit    *mock.Audit
 	ready    error
@@ -75,8 +76,9 @@ func newFakeServer(t *testing.T, cfg *AuthConfig) *fakeServer {
 		Status: geo.EnclaveCustodial, Geom: box(117.11, 39.11, 117.12, 39.12)})
 	s := &fakeServer{units: units, tokens: &mock.Tokens{}, resolver: &mock.Resolver{}, reports: &mock.Reports{},
 		patrols: &mock.Patrols{Units: units}, imports: &mock.Imports{}, audit: &mock.Audit{}}
+	s.photos = &mock.Photos{Reports: s.reports}
 	h := New(Deps{Units: units, Resolver: s.resolver, Tokens: s.tokens, Auth: cfg, Editor: units,
-		Reports: s.reports, Patrols: s.patrols, Policy: casework.DefaultPolicy(), Imports: s.imports, Audit: s.audit,
+		Reports: s.reports, Patrols: s.patrols, Photos: s.photos, Policy: casework.DefaultPolicy(), Imports: s.imports, Audit: s.audit,
 		CORSOrigins: []string{"https://screen.example"},
 		Ready:       func(context.Context) error { return s.ready }})
 	s.srv = httptest.NewServer(h)

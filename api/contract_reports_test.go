@@ -60,7 +60,7 @@ func TestContractReportInputIsNamed(t *testing.T) {
 		{"observed at no time", string(reportJSONBody(3, 117.11, 39.12, `,"observed_at":"yesterday"`)), "observed_at"},
 		{"wrong type", string(reportJSONBody(3, 117.11, 39.12, `,"severity":"high"`)), "severity"},
 		{"control characters", string(reportJSONBody(3, 117.11, 39.12, `,"description":"a\u0000b"`)), "description"},
-		{"a bad attachment", string(reportJSONBody(3, 117.11, 39.12, `,"attachments":[{"name":"a.jpg","type":"jpeg","size":1,"checksum":"md5:00"}]`)), "attachments[0].type"},
+		{"a bad attachment", string(reportJSONBody(3, 117.11, 39.12, `,"attachments":[{"name":"a.jpg","type":"jpeg","size":1,"checksum":"md5:00"}]`)), "attachments[0]"},
 		{"outside every district", string(reportJSONBody(3, 100, 30, "")), "point"},
 	}
 	for _, c := range cases {

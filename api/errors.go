@@ -25,6 +25,7 @@ var statusOf = map[geo.ErrorCode]int{
 	// Access control and optimistic concurrency.
 	geo.EPRECONDITIONREQUIRED: http.StatusPreconditionRequired,
 	geo.ERATELIMITED:          http.StatusTooManyRequests,
+	geo.EUNSUPPORTED:          http.StatusUnsupportedMediaType,
 }
 
 // Problem is an RFC 9457 problem document. Field names the offending

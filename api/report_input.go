@@ -51,17 +51,17 @@ func readBody(c *gin.Context, max int64) ([]byte, error) {
 // reportJSON is the wire form of a report. Pointers tell a missing member
 // from a zero one.
 type reportJSON struct {
-	ID          string                `json:"id"`
-	Kind        string                `json:"kind"`
-	Category    string                `json:"category"`
-	Severity    *int                  `json:"severity"`
-	Description string                `json:"description"`
-	Point       []float64             `json:"point"`
-	CRS         string                `json:"crs"`
-	AccuracyM   *float64              `json:"accuracy_m"`
-	ObservedAt  string                `json:"observed_at"`
-	Reporter    string                `json:"reporter"`
-	Attachments []casework.Attachment `json:"attachments"`
+	ID          string            `json:"id"`
+	Kind        string            `json:"kind"`
+	Category    string            `json:"category"`
+	Severity    *int              `json:"severity"`
+	Description string            `json:"description"`
+	Point       []float64         `json:"point"`
+	CRS         string            `json:"crs"`
+	AccuracyM   *float64          `json:"accuracy_m"`
+	ObservedAt  string            `json:"observed_at"`
+	Reporter    string            `json:"reporter"`
+	Attachments []json.RawMessage `json:"attachments"` // checksums of stored photos
 }
 
 // decodeReport turns one JSON object into a report input. prefix names
@@ -75,7 +75,7 @@ func decodeReport(raw []byte, prefix string) (casework.ReportInput, error) {
 		return casework.ReportInput{}, prefixed(prefix, err)
 	}
 	in := casework.ReportInput{ID: w.ID, Kind: casework.ReportKind(w.Kind), Category: w.Category, Description: w.Description,
-		CRS: geo.CRS(w.CRS), AccuracyM: w.AccuracyM, Reporter: w.Reporter, Attachments: w.Attachments}
+		CRS: geo.CRS(w.CRS), AccuracyM: w.AccuracyM, Reporter: w.Reporter}
 	switch {
 	case w.ID == "":
 		return in, geo.Invalid(prefix+"id", "id is required: a UUID the client chooses, so that a retry is recognised")
@@ -88,6 +88,10 @@ func decodeReport(raw []byte, prefix string) (casework.ReportInput, error) {
 		in.Severity = *w.Severity
 	}
 	in.Point = orb.Point{w.Point[0], w.Point[1]}
+	var err error
+	if in.Attachments, err = decodeAttachmentRefs(w.Attachments, prefix+"attachments"); err != nil {
+		return in, err
+	}
 	if w.ObservedAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, w.ObservedAt)
 		if err != nil {

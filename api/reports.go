@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -81,7 +82,7 @@ func (h *handlers) createReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	r, err := h.newReport(c, in, "")
+	r, err := h.newReport(c, in, "", nil)
 	if err != nil {
 		fail(c, err)
 		return
@@ -95,8 +96,18 @@ func (h *handlers) createReport(c *gin.Context) {
 	writeCreated(c, res[0])
 }
 
-// newReport validates an input and resolves it at its observed time.
-func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix string) (casework.Report, error) {
+// newReport completes an input's photos from photos (looked up when nil),
+// validates it and resolves it at its observed time.
+func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix string, photos map[string]casework.Photo) (casework.Report, error) {
+	if len(in.Attachments) > 0 && photos == nil {
+		var err error
+		if photos, err = h.photoIndex(c.Request.Context(), in.Attachments); err != nil {
+			return casework.Report{}, err
+		}
+	}
+	if err := fillAttachments(in.Attachments, photos, prefix+"attachments"); err != nil {
+		return casework.Report{}, err
+	}
 	now := time.Now()
 	if err := in.Validate(now); err != nil {
 		return casework.Report{}, prefixed(prefix, err)
@@ -169,17 +180,26 @@ func (h *handlers) createReportBatch(c *gin.Context) {
 		return
 	}
 	out := make([]batchResult, len(raws))
+	ins, errs := make([]casework.ReportInput, len(raws)), make([]error, len(raws))
+	for i, raw := range raws {
+		ins[i], errs[i] = decodeReport(raw, itemPrefix(i))
+		if errs[i] == nil {
+			errs[i] = prefixed(itemPrefix(i), h.claimReporter(c, &ins[i]))
+		}
+	}
+	photos, err := h.photoIndex(c.Request.Context(), batchAttachments(ins, errs)...)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	var valid []casework.Report
 	var slots []int
-	for i, raw := range raws {
+	for i, in := range ins {
 		out[i].Index = i
-		in, err := decodeReport(raw, itemPrefix(i))
-		if err == nil {
-			err = prefixed(itemPrefix(i), h.claimReporter(c, &in))
-		}
+		err := errs[i]
 		var r casework.Report
 		if err == nil {
-			r, err = h.newReport(c, in, itemPrefix(i))
+			r, err = h.newReport(c, in, itemPrefix(i), photos)
 		}
 		out[i].ID = in.ID
 		if err != nil {
@@ -223,6 +243,17 @@ func (h *handlers) createReportBatch(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"count": len(raws), "created": created, "existing": existing, "failed": failed, "results": out})
 }
 
+// batchAttachments lists the attachments of the inputs that decoded.
+func batchAttachments(ins []casework.ReportInput, errs []error) [][]casework.Attachment {
+	var out [][]casework.Attachment
+	for i := range ins {
+		if errs[i] == nil {
+			out = append(out, ins[i].Attachments)
+		}
+	}
+	return out
+}
+
 func (h *handlers) getReport(c *gin.Context) {
 	r, err := h.deps.Reports.GetReport(c.Request.Context(), c.Param("id"))
 	if err == nil {
@@ -240,7 +271,7 @@ func (h *handlers) getReport(c *gin.Context) {
 // to its reporter.
 func (h *handlers) inScope(c *gin.Context, r *casework.Report) error {
 	p, ok := callerOf(c)
-	if !ok || p.Covers(r.UnitCode) || p.Covers(r.AssignedCode) || r.Reporter == p.Name {
+	if !ok || reportVisible(p, r.UnitCode, r.AssignedCode, r.Reporter) {
 		return nil
 	}
 	return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is outside this token's scope %s", r.ID, p.Scope)
@@ -248,12 +279,13 @@ func (h *handlers) inScope(c *gin.Context, r *casework.Report) error {
 
 // transitionJSON is the wire form of a workflow step.
 type transitionJSON struct {
-	ClientID string `json:"client_id"`
-	Action   string `json:"action"`
-	Actor    string `json:"actor"`
-	Note     string `json:"note"`
-	Assignee string `json:"assignee"`
-	Expect   string `json:"expect"`
+	ClientID    string            `json:"client_id"`
+	Action      string            `json:"action"`
+	Actor       string            `json:"actor"`
+	Note        string            `json:"note"`
+	Assignee    string            `json:"assignee"`
+	Expect      string            `json:"expect"`
+	Attachments []json.RawMessage `json:"attachments"` // checksums of stored photos (处置后)
 }
 
 // transition answers POST /v1/reports/{id}/transitions.
@@ -270,7 +302,11 @@ func (h *handlers) transition(c *gin.Context) {
 	q := casework.TransitionRequest{ClientID: w.ClientID, Action: casework.Action(w.Action), Actor: w.Actor,
 		Note: w.Note, Assignee: w.Assignee, Expect: casework.State(w.Expect)}
 	id := c.Param("id")
-	if err := h.actAs(c, &q.Actor, id); err != nil {
+	err = h.stepPhotos(c, &q, w.Attachments)
+	if err == nil {
+		err = h.actAs(c, &q.Actor, id)
+	}
+	if err != nil {
 		fail(c, err)
 		return
 	}

@@ -61,6 +61,9 @@ type Deps struct {
 	Patrols casework.PatrolStore
 	// Policy holds the case deadlines and escalation floors per severity.
 	Policy casework.Policy
+	// Photos keeps the photos reports and workflow steps use; nil answers
+	// the attachment routes with 503.
+	Photos casework.PhotoStore
 
 	// Tiles draws the vector tiles, their TileJSON, the style and the
 	// catalog; nil answers those routes with 503.
@@ -148,6 +151,8 @@ func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {
 	h.editRoutes(v1)
 	h.ogcRoutes(r)
 	h.reportRoutes(v1)
+	h.attachmentRoutes(v1)
+	h.mobileRoutes(r, v1)
 	h.tileRoutes(r)
 	h.importRoutes(v1)
 	h.eventRoutes(v1)

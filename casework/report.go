@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -43,13 +42,12 @@ func ParseReportKind(field, s string) (ReportKind, error) {
 // Limits on report input. They keep a row small and a phone's bug from
 // filling the database; each is named in the error that enforces it.
 const (
-	MaxDescription    = 2000 // characters
-	MaxNote           = 2000 // characters
-	MaxName           = 64   // characters of reporter, actor, assignee
-	MaxAttachments    = 20
-	MaxAttachmentSize = 100 << 20 // bytes; the file itself is stored elsewhere
-	MaxReportAge      = 366 * 24 * time.Hour
-	MaxClockSkew      = 5 * time.Minute
+	MaxDescription = 2000 // characters
+	MaxNote        = 2000 // characters
+	MaxName        = 64   // characters of reporter, actor, assignee
+	MaxAttachments = 20
+	MaxReportAge   = 366 * 24 * time.Hour
+	MaxClockSkew   = 5 * time.Minute
 )
 
 // Report flags: what the street should look at.
@@ -59,13 +57,17 @@ const (
 	FlagEnclave   = "enclave"   // the spot is an enclave; its managing unit answers
 )
 
-// Attachment is the metadata of a photo or video; storing the file itself
-// is for a later issue.
+// Attachment is a stored photo as a report or a workflow step lists it:
+// named by its checksum, with what the store found the bytes to be. Clients
+// send only the checksum (and may add a file name); the server fills in the
+// rest from the stored photo, so that a listing cannot lie about the bytes.
 type Attachment struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`     // MIME type, e.g. image/jpeg
+	Checksum string `json:"checksum"` // sha256:<hex> of the stored bytes
+	Type     string `json:"type"`     // image/jpeg, image/png or image/webp
 	Size     int64  `json:"size"`     // bytes
-	Checksum string `json:"checksum"` // sha256:<hex> or md5:<hex>
+	Width    int    `json:"width,omitempty"`
+	Height   int    `json:"height,omitempty"`
+	Name     string `json:"name,omitempty"` // the client's file name, if it gave one
 }
 
 // ReportInput is what a client sends. Validate normalises it; Fingerprint
@@ -83,11 +85,6 @@ type ReportInput struct {
 	Reporter    string       `json:"reporter"`
 	Attachments []Attachment `json:"attachments,omitempty"`
 }
-
-var (
-	mimeType = regexp.MustCompile(`^[a-z]+/[a-z0-9][a-z0-9.+-]*$`)
-	checksum = regexp.MustCompile(`^(sha256:[0-9a-f]{64}|md5:[0-9a-f]{32})$`)
-)
 
 // ParseID checks a client-chosen UUID and returns its canonical form.
 func ParseID(field, s string) (string, error) {
@@ -157,21 +154,27 @@ func checkObserved(t, now time.Time) error {
 	return nil
 }
 
+// checkAttachments checks a list of attachments as the store filled it in:
+// a bounded number, each named by a checksum, each at most once.
 func checkAttachments(as []Attachment) error {
 	if len(as) > MaxAttachments {
 		return geo.Invalid("attachments", "%d attachments exceed the limit of %d", len(as), MaxAttachments)
 	}
+	seen := make(map[string]bool, len(as))
 	for i, a := range as {
-		f := fmt.Sprintf("attachments[%d].", i)
-		switch {
-		case a.Name == "" || utf8.RuneCountInString(a.Name) > 255 || !utf8.ValidString(a.Name) || hasControl(a.Name):
-			return geo.Invalid(f+"name", "a file name of 1 to 255 printable characters is required")
-		case !mimeType.MatchString(a.Type) || len(a.Type) > 100:
-			return geo.Invalid(f+"type", "%q is not a MIME type such as image/jpeg", geo.ClipTo(a.Type, 40))
-		case a.Size < 1 || a.Size > MaxAttachmentSize:
-			return geo.Invalid(f+"size", "size must be from 1 to %d bytes", MaxAttachmentSize)
-		case !checksum.MatchString(a.Checksum):
-			return geo.Invalid(f+"checksum", "want sha256:<64 hex digits> or md5:<32 hex digits>, lower case")
+		f := fmt.Sprintf("attachments[%d]", i)
+		if _, err := ParseChecksum(f, a.Checksum); err != nil {
+			return err
+		}
+		if seen[a.Checksum] {
+			return geo.Invalid(f, "photo %s is listed twice", a.Checksum)
+		}
+		seen[a.Checksum] = true
+		if a.Type == "" || a.Size < 1 {
+			return geo.Invalid(f, "photo %s has not been looked up in the store", a.Checksum)
+		}
+		if utf8.RuneCountInString(a.Name) > 255 || !utf8.ValidString(a.Name) || hasControl(a.Name) {
+			return geo.Invalid(f+".name", "a file name is at most 255 printable characters")
 		}
 	}
 	return nil

@@ -95,9 +95,11 @@ func TestReportInputValidate(t *testing.T) {
 		{"NaN accuracy", func(in *ReportInput) { in.AccuracyM = &nan }, "accuracy_m"},
 		{"no reporter", func(in *ReportInput) { in.Reporter = " " }, "reporter"},
 		{"reporter too long", func(in *ReportInput) { in.Reporter = strings.Repeat("x", 65) }, "reporter"},
-		{"attachment without checksum", func(in *ReportInput) { in.Attachments[0].Checksum = "" }, "attachments[0].checksum"},
-		{"attachment of 0 bytes", func(in *ReportInput) { in.Attachments[0].Size = 0 }, "attachments[0].size"},
-		{"attachment type", func(in *ReportInput) { in.Attachments[0].Type = "jpeg" }, "attachments[0].type"},
+		{"attachment without checksum", func(in *ReportInput) { in.Attachments[0].Checksum = "" }, "attachments[0]"},
+		{"attachment by md5", func(in *ReportInput) { in.Attachments[0].Checksum = "md5:" + strings.Repeat("0", 32) }, "attachments[0]"},
+		{"attachment not looked up", func(in *ReportInput) { in.Attachments[0].Size = 0 }, "attachments[0]"},
+		{"attachment twice", func(in *ReportInput) { in.Attachments = append(in.Attachments, in.Attachments[0]) }, "attachments[1]"},
+		{"attachment name with NUL", func(in *ReportInput) { in.Attachments[0].Name = "a\x00.jpg" }, "attachments[0].name"},
 		{"too many attachments", func(in *ReportInput) { in.Attachments = make([]Attachment, 21) }, "attachments"},
 	}
 	for _, c := range cases {

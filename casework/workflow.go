@@ -125,6 +125,9 @@ type Transition struct {
 	At       time.Time      `json:"at"`
 	Note     string         `json:"note,omitempty"`
 	Detail   map[string]any `json:"detail,omitempty"`
+	// Attachments are the photos the step was taken with: the fixed spot
+	// for a handle (处置后), what the check found for a verify or reopen.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // TransitionRequest is a person's request to move a case.
@@ -135,6 +138,8 @@ type TransitionRequest struct {
 	Note     string
 	Assignee string // for dispatch: the department or person sent to
 	Expect   State  // optional: refuse unless the case is in this state
+	// Attachments are stored photos of the step, looked up in the store.
+	Attachments []Attachment
 }
 
 // Validate checks the request's own fields.
@@ -170,7 +175,7 @@ func (q *TransitionRequest) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return checkAttachments(q.Attachments)
 }
 
 // Apply moves r by a person's request at now and returns the step to
@@ -196,6 +201,7 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 		}
 		t := r.escalate(e, q.Actor, now)
 		t.ClientID, t.Note = q.ClientID, strings.TrimSpace(q.Note+"\n"+t.Note)
+		t.Attachments = q.Attachments
 		return t, nil
 	}
 	from := r.State
@@ -219,7 +225,8 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 	}
 	r.Events++
 	return Transition{Seq: r.Events, ClientID: q.ClientID, Action: q.Action, From: from, To: to,
-		Level: r.Level, Code: r.AssignedCode, Assignee: r.Assignee, Actor: q.Actor, At: now, Note: q.Note}, nil
+		Level: r.Level, Code: r.AssignedCode, Assignee: r.Assignee, Actor: q.Actor, At: now, Note: q.Note,
+		Attachments: q.Attachments}, nil
 }
 
 func joinStates(ss []State) string {

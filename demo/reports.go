@@ -1,8 +1,6 @@
 package demo
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -43,7 +41,9 @@ func DemoReportID(i int) string {
 }
 
 // resetReportsSQL empties the report and patrol tables before a rebuild.
-const resetReportsSQL = `TRUNCATE report, report_event, report_stat_delta, report_stat, patrol, patrol_visit`
+// Photos stay (evidence is never deleted); their links to the replaced
+// reports go with them.
+const resetReportsSQL = `TRUNCATE report, report_event, report_attachment, report_stat_delta, report_stat, patrol, patrol_visit`
 
 // reportPointsSQL draws the demo points: most in 南开区 and 万新街道, some in
 // the enclave and some in the planted gaps (community land no grid covers).
@@ -217,10 +217,10 @@ func demoReport(rng *rand.Rand, i int, pt orb.Point, observed time.Time, res geo
 	in := casework.ReportInput{ID: DemoReportID(i), Kind: kind, Category: cat.Code, Severity: sev, Point: pt, CRS: geo.WGS84,
 		Description: fmt.Sprintf("%s附近发现%s，%s。", demoPlaces[rng.IntN(len(demoPlaces))], cat.Name, demoRemarks[rng.IntN(len(demoRemarks))]),
 		ObservedAt:  observed, Reporter: reporter}
+	// The demo's reports once listed made-up photos; reports now list only
+	// stored ones. The draws stay, so that the demo city stays the same.
 	if rng.IntN(10) < 6 {
-		sum := sha256.Sum256([]byte(in.ID))
-		in.Attachments = []casework.Attachment{{Name: fmt.Sprintf("IMG_%s_%03d.jpg", observed.Format("20060102"), i),
-			Type: "image/jpeg", Size: 200_000 + rng.Int64N(2_800_000), Checksum: "sha256:" + hex.EncodeToString(sum[:])}}
+		rng.Int64N(2_800_000)
 	}
 	if err := in.Validate(anchor); err != nil {
 		return casework.Report{}, err

@@ -21,8 +21,9 @@ const (
 	EPRECONDITION ErrorCode = "precondition" // a conditional write's precondition failed
 	EINTERNAL     ErrorCode = "internal"     // a bug or an unexpected failure
 
-	ERATELIMITED          ErrorCode = "rate_limited"          // too many requests; retry after a pause
-	EPRECONDITIONREQUIRED ErrorCode = "precondition_required" // a conditional write came without its condition
+	ERATELIMITED          ErrorCode = "rate_limited"           // too many requests; retry after a pause
+	EPRECONDITIONREQUIRED ErrorCode = "precondition_required"  // a conditional write came without its condition
+	EUNSUPPORTED          ErrorCode = "unsupported_media_type" // the body is not of a type the route takes
 )
 
 // Error is gridmap's one error type. Field names the offending input (a query

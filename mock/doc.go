@@ -1,7 +1,7 @@
 // Package mock holds in-memory fakes of gridmap's domain interfaces: the
 // boundary store and editor, the resolver, tokens, reports and patrols,
-// imports and the coverage audit. They let a caller — the HTTP API above
-// all — be tested for its contract (parameters, status codes, problem
+// photos, imports and the coverage audit. They let a caller — the HTTP API
+// above all — be tested for its contract (parameters, status codes, problem
 // bodies, access control, versions and If-Match) with no database.
 //
 // The fakes keep the stores' contracts by using the domain's own rules

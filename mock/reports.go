@@ -204,3 +204,31 @@ func (s *Reports) Stats(_ context.Context, q casework.StatsQuery) (casework.Stat
 	}
 	return st, nil
 }
+
+// photoUses lists the reports listing a photo, in the report or a step.
+func (s *Reports) photoUses(checksum string) []casework.PhotoUse {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []casework.PhotoUse
+	for _, r := range s.byID {
+		if usesPhoto(r, checksum) {
+			out = append(out, casework.PhotoUse{ReportID: r.ID, UnitCode: r.UnitCode, AssignedCode: r.AssignedCode, Reporter: r.Reporter})
+		}
+	}
+	return out
+}
+
+func usesPhoto(r *casework.Report, checksum string) bool {
+	lists := [][]casework.Attachment{r.Attachments}
+	for _, t := range r.History {
+		lists = append(lists, t.Attachments)
+	}
+	for _, l := range lists {
+		for _, a := range l {
+			if a.Checksum == checksum {
+				return true
+			}
+		}
+	}
+	return false
+}

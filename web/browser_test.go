@@ -124,21 +124,13 @@ func runBrowserTest(t *testing.T, timeout time.Duration, env []string, script st
 // returns its secret.
 func createToken(t *testing.T, db *postgres.DB, role access.Role, name string) string {
 	t.Helper()
-	secret, hash := access.NewTokenSecret()
-	tok := access.Token{Name: name, Role: role, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "web test"}
-	if err := tok.Validate(time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateToken(context.Background(), tok, hash); err != nil {
-		t.Fatal(err)
-	}
-	return secret
+	return createScopedToken(t, db, role, "", name)
 }
 
-// serveDemo runs the API (resolver, units, reports, events, tiles,
-// dashboard, big screen, tokens and boundary edits with the default access
-// policy) over a fresh
-// database holding the demo city and returns its URL and the database.
+// serveDemo runs the API (resolver, units, reports, photos, events, tiles,
+// the dashboard, the big screen and the app, tokens and boundary edits with
+// the default access policy) over a fresh database holding the demo city and
+// returns its URL and the database.
 func serveDemo(t *testing.T) (string, *postgres.DB) {
 	t.Helper()
 	db := demotest.Open(t)
@@ -155,7 +147,7 @@ func serveDemo(t *testing.T) (string, *postgres.DB) {
 	hub := geo.NewEventHub(db, 100*time.Millisecond, 1024)
 	hubCtx, stopHub := context.WithCancel(ctx)
 	go hub.Run(hubCtx)
-	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Reports: db, Patrols: db,
+	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Reports: db, Patrols: db, Photos: db,
 		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Events: hub,
 		Policy: casework.DefaultPolicy()}))
 	t.Cleanup(srv.Close)

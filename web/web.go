@@ -1,8 +1,9 @@
 // Package web is gridmap's pages: the dashboard (/: one MapLibre GL JS page
 // drawing the vector tiles of /style.json, with an edit mode for boundaries,
-// edit.js, terra-draw) and the command centre's big screen (/screen: the
-// map, key figures, Apache ECharts charts and a live feed from /v1/events),
-// embedded in the binary together with MapLibre, terra-draw and ECharts
+// edit.js, terra-draw), the command centre's big screen (/screen: the map,
+// key figures, Apache ECharts charts and a live feed from /v1/events) and
+// the grid worker's phone app (m/, served at /m/), embedded in the binary
+// together with MapLibre, terra-draw and ECharts
 // themselves (vendor/, from npm), so nothing is fetched from the internet
 // at run time.
 package web
@@ -25,6 +26,7 @@ import (
 //go:embed vendor/maplibre-gl/*.mjs vendor/maplibre-gl/*.css vendor/maplibre-gl/LICENSE.txt
 //go:embed vendor/terra-draw/*.js vendor/terra-draw/LICENSE.txt
 //go:embed vendor/echarts/*.js vendor/echarts/*.txt
+//go:embed m
 var files embed.FS
 
 // Asset is one embedded file, ready to serve: its bytes, their gzip (made
@@ -58,6 +60,9 @@ func Lookup(name string) (*Asset, bool) {
 	if err != nil {
 		return nil, false
 	}
+	if name == serviceWorker {
+		raw = stampServiceWorker(raw)
+	}
 	sum := sha256.Sum256(raw)
 	a := &Asset{Name: name, ContentType: contentType(name), Raw: raw,
 		ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`}
@@ -83,6 +88,8 @@ func contentType(name string) string {
 		return "text/javascript; charset=utf-8" // module scripts must have a JavaScript type
 	case ".txt":
 		return "text/plain; charset=utf-8"
+	case ".webmanifest":
+		return "application/manifest+json"
 	}
 	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
 		return t

@@ -33,6 +33,7 @@ type serveConfig struct {
 	logLevel    string
 	logRequests bool
 	debugAddr   string
+	blobURL     string
 	access      accessConfig
 	reports     reportConfig
 	tiles       tileConfig
@@ -58,6 +59,7 @@ func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
 	fs.BoolVar(&cfg.logRequests, "log-requests", false, "log every request at info level: method, path, status, duration, bytes (env GRIDMAP_LOG_REQUESTS)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty serves none (env GRIDMAP_DEBUG_ADDR)")
+	fs.StringVar(&cfg.blobURL, "blob-url", "", "keep photos' bytes in an S3-compatible bucket, s3://[KEY:SECRET@]HOST[:PORT]/BUCKET[/PREFIX][?tls=false&region=R]; default: in PostgreSQL (env GRIDMAP_BLOB_URL)")
 	accessFlags(fs, &cfg.access)
 	reportFlags(fs, &cfg.reports)
 	tileFlags(fs, &cfg.tiles)
@@ -110,6 +112,10 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		}
 	}
 
+	photos, err := openPhotos(ctx, cfg.blobURL, db)
+	if err != nil {
+		return err
+	}
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(ctx); err != nil {
 		return err
@@ -163,6 +169,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		TrustedProxies: proxies,
 		Reports:        db,
 		Patrols:        db,
+		Photos:         photos,
 		Policy:         cfg.reports.policy,
 		Imports:        imports,
 		Audit:          &audit.Store{Pool: db.Pool},

@@ -18,10 +18,14 @@ import (
 
 const tokenUsage = `Usage:
   gridmap token create --role admin|editor|reporter|viewer [--scope CODE] --name NAME [--expires 90d]
+                       [--qr] [--qr-png FILE] [--url https://HOST]
   gridmap token list
   gridmap token revoke ID | --name NAME
 
 create prints the token once, on standard output; only its hash is stored.
+With --qr it also prints, on standard error, a QR code of an enrolment link
+that opens the grid worker's app (/m/) on a phone signed in with the token;
+--qr-png writes the code to a PNG file for printing.
 `
 
 func runToken(ctx context.Context, args []string) error {
@@ -44,11 +48,15 @@ func runToken(ctx context.Context, args []string) error {
 
 func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var url, role, scope, name, expires string
+	var enrol enrolment
 	fs := newFlags("token create", &url)
 	fs.StringVar(&role, "role", "", "admin, editor, reporter or viewer")
 	fs.StringVar(&scope, "scope", "", "a unit code: the token acts only on it and its descendants (default: everywhere)")
 	fs.StringVar(&name, "name", "", "who holds the token; recorded in the change log for every edit made with it")
 	fs.StringVar(&expires, "expires", "90d", "lifetime (90d, 12h) or expiry date (2027-01-31, RFC 3339)")
+	fs.BoolVar(&enrol.qr, "qr", false, "also print a QR code of the enrolment link that signs a phone's app (/m/) in with the token")
+	fs.StringVar(&enrol.png, "qr-png", "", "write the enrolment QR code to this PNG file")
+	fs.StringVar(&enrol.baseURL, "url", "", "the server's address as phones reach it, for the enrolment link (env GRIDMAP_PUBLIC_URL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,6 +77,11 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := t.Validate(now); err != nil {
 		return err
 	}
+	if enrol.wanted() {
+		if _, err := enrol.link(access.TokenPrefix); err != nil {
+			return err // before the token is stored
+		}
+	}
 	db, err := postgres.Open(ctx, url, 2)
 	if err != nil {
 		return err
@@ -81,6 +94,12 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stderr, "token %d for %q: role %s, scope %s, expires %s.\nIt is shown only now; store it safely:\n",
 		stored.ID, stored.Name, stored.Role, scopeText(stored.Scope), stored.ExpiresAt.Format(time.RFC3339))
+	if enrol.wanted() {
+		link, _ := enrol.link(secret) // checked above
+		if err := enrol.show(stderr, link); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(stdout, secret)
 	return nil
 }

@@ -3,9 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	stdpng "image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skip2/go-qrcode"
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -82,5 +88,53 @@ func TestParseExpiry(t *testing.T) {
 				t.Errorf("got %v %v, want %v", got, err, c.want)
 			}
 		})
+	}
+}
+
+// TestTokenCreateQR: --qr prints a QR code of the enrolment link, which
+// opens the app with the token in the fragment; --qr-png writes it for
+// printing. Without a server address nothing is stored.
+func TestTokenCreateQR(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	url := "--database-url=" + db.URL()
+	png := filepath.Join(t.TempDir(), "王五.png")
+	var out, msg bytes.Buffer
+	err := tokenCreate(ctx, []string{url, "--role", "reporter", "--scope", "120104001001001", "--name", "王五",
+		"--qr", "--qr-png", png, "--url", "http://192.168.1.10:8080/"}, &out, &msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.TrimSpace(out.String())
+	link := "http://192.168.1.10:8080/m/#token=" + secret
+	q, err := qrcode.New(link, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg.String(), link+"\n") || !strings.Contains(msg.String(), q.ToSmallString(false)) {
+		t.Errorf("stderr does not show the link and its QR code:\n%s", msg.String())
+	}
+	f, err := os.Open(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, err := stdpng.DecodeConfig(f); err != nil || cfg.Width != 512 {
+		t.Errorf("the PNG: %+v, %v", cfg, err)
+	}
+
+	before, _ := db.ListTokens(ctx)
+	for _, args := range [][]string{
+		{url, "--role", "reporter", "--name", "赵六", "--qr"},
+		{url, "--role", "reporter", "--name", "赵六", "--qr", "--url", "ftp://grid.example"},
+		{url, "--role", "reporter", "--name", "赵六", "--qr-png", png, "--url", "grid.example"},
+	} {
+		var usage *usageError
+		if err := tokenCreate(ctx, args, &out, &msg); !errors.As(err, &usage) {
+			t.Errorf("token create %v: %v, want a usage error", args[1:], err)
+		}
+	}
+	if after, _ := db.ListTokens(ctx); len(after) != len(before) {
+		t.Errorf("a refused enrolment stored a token")
 	}
 }

@@ -36,6 +36,9 @@ func CopyReports(ctx context.Context, tx pgx.Tx, rs []casework.Report) error {
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"report_event"}, copyEventColumns, pgx.CopyFromRows(events)); err != nil {
 		return fmt.Errorf("copy report history: %w", translate(err))
 	}
+	if err := copyAttachmentLinks(ctx, tx, rs); err != nil {
+		return fmt.Errorf("copy report photos: %w", translate(err))
+	}
 	if err := insertDeltas(ctx, tx, sumDeltas(rs)); err != nil {
 		return fmt.Errorf("report statistics: %w", translate(err))
 	}
@@ -57,7 +60,25 @@ func reportRow(r *casework.Report) []any {
 }
 
 var copyEventColumns = []string{"report_id", "seq", "client_id", "action", "from_state", "to_state", "level",
-	"assigned_code", "assignee", "actor", "at", "note", "detail"}
+	"assigned_code", "assignee", "actor", "at", "note", "detail", "attachments"}
+
+// copyAttachmentLinks records which photos the reports and their steps use.
+func copyAttachmentLinks(ctx context.Context, tx pgx.Tx, rs []casework.Report) error {
+	var links [][]any
+	for i := range rs {
+		uid := pgUUID(rs[i].ID)
+		for _, a := range rs[i].Attachments {
+			links = append(links, []any{a.Checksum, uid, int32(1)})
+		}
+		for _, t := range rs[i].History {
+			for _, a := range t.Attachments {
+				links = append(links, []any{a.Checksum, uid, int32(t.Seq)})
+			}
+		}
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"report_attachment"}, []string{"checksum", "report_id", "seq"}, pgx.CopyFromRows(links))
+	return err
+}
 
 func eventRow(uid pgtype.UUID, t casework.Transition) []any {
 	var client pgtype.UUID
@@ -74,7 +95,7 @@ func eventRow(uid pgtype.UUID, t casework.Transition) []any {
 		detail = map[string]any{}
 	}
 	return []any{uid, int32(t.Seq), client, string(t.Action), from, string(t.To), string(t.Level), t.Code,
-		t.Assignee, t.Actor, t.At, t.Note, detail}
+		t.Assignee, t.Actor, t.At, t.Note, detail, orEmpty(t.Attachments)}
 }
 
 func orEmptyStrings(s []string) []string {

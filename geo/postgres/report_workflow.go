@@ -28,8 +28,14 @@ WHERE id = $1`
 
 const insertEventSQL = `
 INSERT INTO report_event (report_id, seq, client_id, action, from_state, to_state, level, assigned_code,
-  assignee, actor, at, note, detail)
-VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, $10, $11, $12, $13)`
+  assignee, actor, at, note, detail, attachments)
+VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+
+// insertStepPhotosSQL links the photos of a step to its report, so that
+// whoever may see the report may see them.
+const insertStepPhotosSQL = `
+INSERT INTO report_attachment (checksum, report_id, seq)
+SELECT unnest($3::text[]), $1, $2`
 
 const insertDeltaSQL = `
 INSERT INTO report_stat_delta (day, unit, category, state, n, on_time)
@@ -144,7 +150,15 @@ func insertEvent(ctx context.Context, tx pgx.Tx, uid pgtype.UUID, t casework.Tra
 		detail = map[string]any{}
 	}
 	_, err := tx.Exec(ctx, insertEventSQL, uid, t.Seq, client, string(t.Action), string(t.From), string(t.To),
-		string(t.Level), t.Code, t.Assignee, t.Actor, t.At, t.Note, detail)
+		string(t.Level), t.Code, t.Assignee, t.Actor, t.At, t.Note, detail, orEmpty(t.Attachments))
+	if err != nil || len(t.Attachments) == 0 {
+		return err
+	}
+	sums := make([]string, len(t.Attachments))
+	for i, a := range t.Attachments {
+		sums[i] = a.Checksum
+	}
+	_, err = tx.Exec(ctx, insertStepPhotosSQL, uid, t.Seq, sums)
 	return err
 }
 

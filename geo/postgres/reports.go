@@ -50,6 +50,9 @@ WITH input AS (
 ), delta AS (
   INSERT INTO report_stat_delta (day, unit, category, state, n, on_time)
   SELECT i.day, i.unit_code, i.category, i.state, 1, 0 FROM input i JOIN ins USING (id)
+), att AS (
+  INSERT INTO report_attachment (checksum, report_id, seq)
+  SELECT a.checksum, a.id, 1 FROM unnest($31::uuid[], $32::text[]) AS a(id, checksum) JOIN ins USING (id)
 )
 SELECT id::text FROM ins`
 
@@ -156,9 +159,23 @@ func reportArgs(rs []casework.Report, idx []int) []any {
 		dues[k], levelDues[k], closed[k] = r.DueAt, r.LevelDueAt, r.ClosedAt
 		notes[k], details[k], days[k] = r.History[0].Note, r.History[0].Detail, geo.ChinaDay(r.ObservedAt)
 	}
+	attIDs, attSums := attachmentLinks(rs, idx)
 	return []any{ids, hashes, kinds, cats, sevs, descs, lngs, lats, sxs, sys, crss, accs, observed, received,
 		reporters, attachments, resolutions, statuses, flags, units, versions, states, levels, assigned,
-		dues, levelDues, closed, notes, details, days}
+		dues, levelDues, closed, notes, details, days, attIDs, attSums}
+}
+
+// attachmentLinks lays out the photos the reports at idx were filed with as
+// the two columns (report, checksum) of report_attachment.
+func attachmentLinks(rs []casework.Report, idx []int) ([]pgtype.UUID, []string) {
+	var ids []pgtype.UUID
+	var sums []string
+	for _, i := range idx {
+		for _, a := range rs[i].Attachments {
+			ids, sums = append(ids, pgUUID(rs[i].ID)), append(sums, a.Checksum)
+		}
+	}
+	return ids, sums
 }
 
 func orEmpty(as []casework.Attachment) []casework.Attachment {
@@ -197,16 +214,19 @@ func scanReport(row pgx.CollectableRow) (casework.Report, error) {
 }
 
 const eventColumns = `report_id::text, seq, coalesce(client_id::text, ''), action, coalesce(from_state, ''), to_state,
-  level, assigned_code, assignee, actor, at, note, detail`
+  level, assigned_code, assignee, actor, at, note, detail, attachments`
 
 func scanEvent(row pgx.CollectableRow) (string, casework.Transition, error) {
 	var id string
 	var t casework.Transition
 	err := row.Scan(&id, &t.Seq, &t.ClientID, &t.Action, &t.From, &t.To, &t.Level, &t.Code, &t.Assignee,
-		&t.Actor, &t.At, &t.Note, &t.Detail)
+		&t.Actor, &t.At, &t.Note, &t.Detail, &t.Attachments)
 	t.At = t.At.UTC()
 	if len(t.Detail) == 0 {
 		t.Detail = nil
+	}
+	if len(t.Attachments) == 0 {
+		t.Attachments = nil
 	}
 	return id, t, err
 }

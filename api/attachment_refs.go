@@ -1,0 +1,95 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridmap-dev/gridmap/casework"
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// A report, and a workflow step, lists its photos by checksum:
+// "attachments": ["sha256:…", …]. An object with a checksum member (and
+// optionally a name) is read the same way, so that clients written for the
+// earlier, metadata-only attachments keep working; what else they say
+// about the file is ignored — the store says what the bytes are.
+
+// decodeAttachmentRefs reads the attachments member of a request. field
+// names it in errors ("attachments", "reports[3].attachments").
+func decodeAttachmentRefs(raws []json.RawMessage, field string) ([]casework.Attachment, error) {
+	if len(raws) > casework.MaxAttachments {
+		return nil, geo.Invalid(field, "%d attachments exceed the limit of %d", len(raws), casework.MaxAttachments)
+	}
+	var out []casework.Attachment
+	for i, raw := range raws {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		var ref struct {
+			Checksum string `json:"checksum"`
+			Name     string `json:"name"`
+		}
+		raw = bytes.TrimSpace(raw)
+		var err error
+		if len(raw) > 0 && raw[0] == '"' {
+			err = json.Unmarshal(raw, &ref.Checksum)
+		} else {
+			err = json.Unmarshal(raw, &ref)
+		}
+		if err != nil {
+			return nil, geo.Invalid(f, `want a photo's checksum ("sha256:…", as POST /v1/attachments answered it)`)
+		}
+		sum, err := casework.ParseChecksum(f, ref.Checksum)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, casework.Attachment{Checksum: sum, Name: ref.Name})
+	}
+	return out, nil
+}
+
+// photoIndex looks up, in one query, the stored photos that lists name.
+func (h *handlers) photoIndex(ctx context.Context, lists ...[]casework.Attachment) (map[string]casework.Photo, error) {
+	var sums []string
+	for _, l := range lists {
+		for _, a := range l {
+			sums = append(sums, a.Checksum)
+		}
+	}
+	if len(sums) == 0 {
+		return nil, nil
+	}
+	if h.deps.Photos == nil {
+		return nil, geo.Errorf(geo.EUNAVAILABLE, "attachments", "this service has no photo storage configured")
+	}
+	return h.deps.Photos.Photos(ctx, sums)
+}
+
+// fillAttachments completes a list from the stored photos: a checksum that
+// is not stored is 400, naming the entry.
+func fillAttachments(as []casework.Attachment, stored map[string]casework.Photo, field string) error {
+	for i, a := range as {
+		p, ok := stored[a.Checksum]
+		if !ok {
+			return geo.Invalid(field+"["+strconv.Itoa(i)+"]", "photo %s is not stored; upload it first with POST /v1/attachments", a.Checksum)
+		}
+		as[i] = p.Attachment(a.Name)
+	}
+	return nil
+}
+
+// stepPhotos reads and looks up the photos of a workflow step.
+func (h *handlers) stepPhotos(c *gin.Context, q *casework.TransitionRequest, raws []json.RawMessage) error {
+	as, err := decodeAttachmentRefs(raws, "attachments")
+	if err != nil || len(as) == 0 {
+		return err
+	}
+	photos, err := h.photoIndex(c.Request.Context(), as)
+	if err != nil {
+		return err
+	}
+	q.Attachments = as
+	return fillAttachments(as, photos, "attachments")
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/skip2/go-qrcode"
+)
+
+// Enrolment: a grid worker's phone gets its token from a QR code. The code
+// holds a link to the app (/m/) with the token in the fragment (#token=…),
+// which a browser never sends to a server, so it stays out of access logs
+// and proxies; the app keeps it and drops it from the address bar.
+
+// enrolment says how token create shows the link.
+type enrolment struct {
+	qr      bool   // print the QR code on the terminal
+	png     string // write the QR code to this PNG file
+	baseURL string // where phones reach the server
+}
+
+// wanted reports whether a link was asked for.
+func (e enrolment) wanted() bool { return e.qr || e.png != "" }
+
+// link is the enrolment link of secret.
+func (e enrolment) link(secret string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(e.baseURL, "/"))
+	switch {
+	case e.baseURL == "":
+		return "", usagef("--qr and --qr-png need --url (or GRIDMAP_PUBLIC_URL): the address phones reach the server at, e.g. https://grid.example.gov.cn")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+		return "", usagef("--url %q: want the server's address, such as https://grid.example.gov.cn or http://192.168.1.10:8080", e.baseURL)
+	}
+	return u.String() + "/m/#token=" + url.QueryEscape(secret), nil
+}
+
+// show prints the link and its QR code on w and writes the PNG if asked.
+func (e enrolment) show(w io.Writer, link string) error {
+	q, err := qrcode.New(link, qrcode.Medium)
+	if err != nil {
+		return fmt.Errorf("make the QR code: %w", err)
+	}
+	if e.png != "" {
+		if err := q.WriteFile(512, e.png); err != nil {
+			return fmt.Errorf("write %s: %w", e.png, err)
+		}
+		fmt.Fprintf(w, "The enrolment QR code is in %s.\n", e.png)
+	}
+	if e.qr {
+		// Light modules as blocks: right for the usual dark terminal.
+		fmt.Fprint(w, "Scan with the phone's camera to open the app signed in:\n\n"+q.ToSmallString(false)+"\n")
+	}
+	fmt.Fprintf(w, "Enrolment link (it holds the token; hand it to this worker only):\n%s\n", link)
+	return nil
+}

@@ -1,0 +1,204 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridmap-dev/gridmap/casework"
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+var _ casework.PhotoStore = (*DB)(nil)
+
+// Photos (migration 010): the description of every photo in photo, the
+// bytes of those kept here in photo_blob. DB is the default PhotoStore and
+// the description store of the S3 one (package s3).
+
+const photoColumns = `checksum, media_type, size, width, height, orientation, thumb_size, backend, uploaded_by, uploaded_at`
+
+const insertPhotoSQL = `
+INSERT INTO photo (` + photoColumns + `)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (checksum) DO NOTHING`
+
+const insertPhotoBlobSQL = `
+INSERT INTO photo_blob (checksum, variant, data)
+VALUES ($1, 'original', $2), ($1, 'thumb', $3)`
+
+// PutPhoto stores p unless its checksum is stored already, in one
+// transaction. For p.Backend "postgres" the bytes are written here with the
+// description; for "s3" the caller has put them in the object store before
+// and original and thumb are nil. A concurrent upload of the same bytes
+// waits for the first (ON CONFLICT) and then finds it stored.
+func (db *DB) PutPhoto(ctx context.Context, p casework.Photo, original, thumb []byte) (casework.Photo, bool, error) {
+	if (p.Backend == casework.BackendPostgres) != (original != nil) {
+		return casework.Photo{}, false, fmt.Errorf("store photo %s: bytes given for backend %q", p.Checksum, p.Backend)
+	}
+	p.UploadedAt = p.UploadedAt.UTC().Truncate(time.Microsecond)
+	created := false
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, insertPhotoSQL, p.Checksum, p.Type, p.Size, p.Width, p.Height, p.Orientation,
+			p.ThumbSize, p.Backend, p.UploadedBy, p.UploadedAt)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		created = true
+		if original == nil {
+			return nil
+		}
+		_, err = tx.Exec(ctx, insertPhotoBlobSQL, p.Checksum, original, thumb)
+		return err
+	})
+	if err != nil {
+		return casework.Photo{}, false, fmt.Errorf("store photo %s: %w", p.Checksum, translate(err))
+	}
+	if created {
+		return p, true, nil
+	}
+	stored, err := db.Photos(ctx, []string{p.Checksum})
+	if err != nil {
+		return casework.Photo{}, false, err
+	}
+	if s, ok := stored[p.Checksum]; ok {
+		return s, false, nil
+	}
+	return casework.Photo{}, false, fmt.Errorf("photo %s neither stored nor found", p.Checksum) // photos are never deleted
+}
+
+// Photos returns the stored photos among checksums.
+func (db *DB) Photos(ctx context.Context, checksums []string) (map[string]casework.Photo, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+photoColumns+` FROM photo WHERE checksum = ANY($1)`, checksums)
+	if err != nil {
+		return nil, fmt.Errorf("read photos: %w", translate(err))
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (casework.Photo, error) {
+		var p casework.Photo
+		err := row.Scan(&p.Checksum, &p.Type, &p.Size, &p.Width, &p.Height, &p.Orientation, &p.ThumbSize,
+			&p.Backend, &p.UploadedBy, &p.UploadedAt)
+		p.UploadedAt = p.UploadedAt.UTC()
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read photos: %w", translate(err))
+	}
+	out := make(map[string]casework.Photo, len(list))
+	for _, p := range list {
+		out[p.Checksum] = p
+	}
+	return out, nil
+}
+
+// PhotoUses lists the reports using a photo (at most 1,000: enough to
+// decide who may see it).
+func (db *DB) PhotoUses(ctx context.Context, checksum string) ([]casework.PhotoUse, error) {
+	rows, err := db.Pool.Query(ctx, `
+SELECT DISTINCT r.id::text, r.unit_code, r.assigned_code, r.reporter
+  FROM report_attachment a JOIN report r ON r.id = a.report_id
+ WHERE a.checksum = $1
+ LIMIT 1000`, checksum)
+	if err != nil {
+		return nil, fmt.Errorf("read uses of photo %s: %w", checksum, translate(err))
+	}
+	uses, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (casework.PhotoUse, error) {
+		var u casework.PhotoUse
+		err := row.Scan(&u.ReportID, &u.UnitCode, &u.AssignedCode, &u.Reporter)
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read uses of photo %s: %w", checksum, translate(err))
+	}
+	return uses, nil
+}
+
+// OpenPhoto returns a reader of a variant of a photo kept here.
+func (db *DB) OpenPhoto(ctx context.Context, p casework.Photo, v casework.PhotoVariant) (casework.PhotoReader, error) {
+	if p.Backend != casework.BackendPostgres {
+		return nil, geo.Errorf(geo.EUNAVAILABLE, "checksum", "photo %s is kept in the %s object store, which this server is not configured for (--blob-url)", p.Checksum, p.Backend)
+	}
+	// The length of an uncompressed out-of-line value is read from its
+	// TOAST pointer, without its bytes: this checks the row is there and
+	// sizes the reader by what is stored, not by the description.
+	var size int64
+	err := db.Pool.QueryRow(ctx, `SELECT octet_length(data) FROM photo_blob WHERE checksum = $1 AND variant = $2`,
+		p.Checksum, string(v)).Scan(&size)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, geo.Errorf(geo.ENOTFOUND, "checksum", "the bytes of photo %s are missing", p.Checksum)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open photo %s: %w", p.Checksum, translate(err))
+	}
+	return &blobReader{ctx: ctx, db: db, checksum: p.Checksum, variant: string(v), size: size}, nil
+}
+
+// blobChunk is how much of a photo one query reads: a range request reads
+// only the chunks it covers, and memory per reader stays small.
+const blobChunk = 1 << 20
+
+// blobReader reads a photo_blob row a chunk at a time with substring(),
+// which on an uncompressed out-of-line value reads only the TOAST chunks
+// the range touches.
+type blobReader struct {
+	ctx      context.Context
+	db       *DB
+	checksum string
+	variant  string
+	size     int64
+	off      int64
+	buf      []byte // the chunk starting at bufOff
+	bufOff   int64
+}
+
+// Read implements io.Reader, a chunk's query at a time.
+func (r *blobReader) Read(p []byte) (int, error) {
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	if r.off < r.bufOff || r.off >= r.bufOff+int64(len(r.buf)) {
+		if err := r.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.buf[r.off-r.bufOff:])
+	r.off += int64(n)
+	return n, nil
+}
+
+// fill reads the chunk at the current offset.
+func (r *blobReader) fill() error {
+	var chunk []byte
+	err := r.db.Pool.QueryRow(r.ctx, `SELECT substring(data FROM $3 FOR $4) FROM photo_blob WHERE checksum = $1 AND variant = $2`,
+		r.checksum, r.variant, r.off+1, blobChunk).Scan(&chunk)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return geo.Errorf(geo.ENOTFOUND, "checksum", "the bytes of photo %s are missing", r.checksum)
+	case err != nil:
+		return fmt.Errorf("read photo %s: %w", r.checksum, translate(err))
+	case len(chunk) == 0:
+		return io.ErrUnexpectedEOF
+	}
+	r.buf, r.bufOff = chunk, r.off
+	return nil
+}
+
+// Seek implements io.Seeker; it reads nothing until the next Read.
+func (r *blobReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += r.off
+	case io.SeekEnd:
+		offset += r.size
+	}
+	if offset < 0 {
+		return r.off, errors.New("seek before the start of the photo")
+	}
+	r.off = offset
+	return offset, nil
+}
+
+// Close implements io.Closer: a reader holds no connection between reads.
+func (r *blobReader) Close() error { return nil }

@@ -1,0 +1,126 @@
+// My cases: the open cases of the worker's grid (the token's scope), with
+// their history and photos, and the steps a worker takes on a case sent to
+// them: handle it with a photo of the fixed spot (处置后), or return it with
+// a note (回退). A step is queued like a report, with a client_id that
+// makes its upload idempotent.
+import { api, getJSON, uuid } from './net.js';
+import { kvGet, kvSet, enqueue, outbox } from './store.js';
+import { t } from './i18n.js';
+import { prepare, photoItems, photoBlobs } from './photos.js';
+import { syncNow, notify } from './sync.js';
+
+const $ = (id) => document.getElementById(id);
+const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
+let me = null;
+let afterPhotos = [];
+
+/** initCases wires the case list and its detail view. */
+export function initCases(who) {
+  me = who;
+  $('c-refresh').onclick = loadCases;
+  $('c-back').onclick = () => { $('c-detail').hidden = true; $('c-list-box').hidden = false; };
+  $('c-photo').onchange = async (e) => {
+    for (const f of e.target.files) afterPhotos.push(await prepare(f));
+    e.target.value = '';
+    $('c-photos').replaceChildren(...afterPhotos.map((p) => Object.assign(document.createElement('img'), { src: p.preview, alt: '' })));
+  };
+}
+
+/** loadCases fetches the open cases, or shows those kept from the last fetch. */
+export async function loadCases() {
+  let list;
+  try {
+    list = (await getJSON(`v1/reports?state=${OPEN}&kind=hazard,event&limit=100`)).reports;
+    await kvSet('cases', list);
+    $('c-status').textContent = '';
+  } catch {
+    list = (await kvGet('cases')) ?? [];
+    $('c-status').textContent = t('cases.offline');
+  }
+  const ul = $('c-list');
+  ul.replaceChildren(...list.map((r) => {
+    const li = document.createElement('li');
+    li.className = `case sev${r.severity}`;
+    li.dataset.id = r.id;
+    li.innerHTML = '<div class="row"><strong></strong><span class="state"></span></div><div class="muted"></div>';
+    li.querySelector('strong').textContent = r.category_name?.split('/').pop() ?? r.category;
+    li.querySelector('.state').textContent = t(`state.${r.state}`);
+    li.querySelector('.state').classList.add(r.state);
+    li.querySelector('.muted').textContent = `${r.description || '—'} · ${when(r.observed_at)}`;
+    li.onclick = () => openCase(r);
+    return li;
+  }));
+  $('c-empty').hidden = list.length > 0;
+}
+
+const when = (s) => (s ? new Date(s).toLocaleString() : '');
+
+async function openCase(summary) {
+  let r = summary;
+  try { r = await getJSON(`v1/reports/${summary.id}`); } catch { /* offline: the summary */ }
+  $('c-list-box').hidden = true;
+  $('c-detail').hidden = false;
+  $('c-title').textContent = r.category_name ?? r.category;
+  $('c-meta').textContent = `${t(`state.${r.state}`)} · ${t(`sev.${r.severity}`)} · ${r.assigned_code}` +
+    (r.due_at ? ` · ${t('cases.due', { t: when(r.due_at) })}` : '');
+  $('c-description').textContent = r.description || '—';
+  $('c-report-photos').replaceChildren(...(r.attachments ?? []).map((a) => thumb(a.checksum)));
+  $('c-history').replaceChildren(...(r.history ?? []).map(step));
+  await showActions(r);
+}
+
+function step(h) {
+  const li = document.createElement('li');
+  li.innerHTML = '<div><strong></strong> <span class="muted"></span></div><div class="note"></div><div class="photos"></div>';
+  li.querySelector('strong').textContent = t(`action.${h.action}`);
+  li.querySelector('.muted').textContent = `${h.actor} · ${when(h.at)}`;
+  li.querySelector('.note').textContent = h.note ?? '';
+  li.querySelector('.photos').append(...(h.attachments ?? []).map((a) => thumb(a.checksum)));
+  return li;
+}
+
+/** thumb is an image of a stored photo's thumbnail, fetched with the token (an img cannot send it). */
+function thumb(checksum) {
+  const img = Object.assign(document.createElement('img'), { alt: checksum.slice(7, 15), className: 'thumb' });
+  api(`v1/attachments/${checksum}?size=thumb`).then(async (res) => {
+    if (res.ok) img.src = URL.createObjectURL(await res.blob());
+  }).catch(() => {});
+  return img;
+}
+
+async function showActions(r) {
+  const box = $('c-actions');
+  const waiting = (await outbox()).filter((it) => it.kind === 'transition' && it.report === r.id);
+  const mine = !me?.scope || r.assigned_code.startsWith(me.scope);
+  box.hidden = !(r.state === 'dispatched' || r.state === 'reopened') || waiting.length > 0;
+  $('c-readonly').hidden = mine;
+  $('c-readonly').textContent = t('cases.readonly', { code: r.assigned_code });
+  $('c-waiting').hidden = waiting.length === 0;
+  $('c-waiting').textContent = t('cases.queued');
+  $('c-buttons').hidden = !mine;
+  afterPhotos = [];
+  $('c-photos').replaceChildren();
+  $('c-note').value = '';
+  $('c-handle').hidden = r.state !== 'dispatched';
+  $('c-handle').onclick = () => act(r, 'handle');
+  $('c-return').hidden = r.state !== 'dispatched';
+  $('c-return').onclick = () => act(r, 'return');
+}
+
+async function act(r, action) {
+  const note = $('c-note').value.trim();
+  const msg = $('c-message');
+  if (action === 'handle' && afterPhotos.length === 0) { msg.textContent = t('cases.needphoto'); return; }
+  if (action === 'return' && !note) { msg.textContent = t('cases.neednote'); return; }
+  const clientID = uuid();
+  const body = { action, client_id: clientID, note, expect: r.state, attachments: afterPhotos.map((p) => p.checksum) };
+  const label = `${action} ${r.category}`;
+  await enqueue([...photoItems(afterPhotos, label), { id: clientID, kind: 'transition', report: r.id, label, body }],
+    photoBlobs(afterPhotos));
+  notify();
+  msg.textContent = t('cases.queued');
+  await syncNow();
+  if (!(await outbox()).some((it) => it.id === clientID)) msg.textContent = '';
+  await openCase(r);
+  loadCases();
+}

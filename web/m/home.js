@@ -1,0 +1,158 @@
+// The home screen: the worker's grid on gridmap's own tiles, the phone's
+// position with its accuracy, and the resolver's live answer "who is
+// responsible here", with a warning when the worker leaves the grid.
+import { MapLibreMap, NavigationControl, Marker, setWorkerUrl } from '../web/vendor/maplibre-gl/maplibre-gl.mjs';
+import { url, authHeaders, getJSON, root } from './net.js';
+import { kvGet, kvSet } from './store.js';
+import { t, onLangChange } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+export const here = { fix: null, answer: null, stale: false, listeners: new Set() };
+
+/** initMap makes the one map the app has; views move it where they need it. */
+export function initMap(me) {
+  // MapLibre's worker from inside /m/, where the service worker serves it offline.
+  setWorkerUrl(new URL('maplibre-gl-worker.mjs', document.baseURI).href);
+  const map = new MapLibreMap({
+    container: 'map',
+    style: url('style.json'),
+    center: [117.158, 39.118],
+    zoom: 14,
+    attributionControl: false,
+    // The token goes with every request to this server (tiles, TileJSON), never elsewhere.
+    transformRequest: (u) => (u.startsWith(root.origin) ? { url: u, headers: authHeaders() } : { url: u }),
+  });
+  map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+  const b = me?.unit?.bbox;
+  if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, duration: 0 });
+  map.on('load', () => addOwnLayers(map, me));
+  return map;
+}
+
+function addOwnLayers(map, me) {
+  const empty = { type: 'FeatureCollection', features: [] };
+  map.addSource('me', { type: 'geojson', data: empty });
+  map.addSource('track', { type: 'geojson', data: empty });
+  if (me?.unit && map.getSource('gridmap')) {
+    const level = me.unit.level === 'microgrid' ? 'grid' : me.unit.level;
+    map.addLayer({ id: 'my-unit', type: 'line', source: 'gridmap', 'source-layer': level,
+      filter: ['==', ['get', 'code'], me.unit.code], paint: { 'line-color': '#1565c0', 'line-width': 4 } });
+  }
+  map.addLayer({ id: 'track', type: 'line', source: 'track', paint: { 'line-color': '#8e24aa', 'line-width': 4 } });
+  map.addLayer({ id: 'me-accuracy', type: 'fill', source: 'me', filter: ['==', ['geometry-type'], 'Polygon'],
+    paint: { 'fill-color': '#1e88e5', 'fill-opacity': 0.15, 'fill-outline-color': '#1e88e5' } });
+  map.addLayer({ id: 'me-dot', type: 'circle', source: 'me', filter: ['==', ['geometry-type'], 'Point'],
+    paint: { 'circle-radius': 7, 'circle-color': '#1e88e5', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  drawFix(map); // a fix that came before the map was ready
+}
+
+// drawFix draws the last position with its accuracy circle.
+function drawFix(map) {
+  const f = here.fix;
+  if (!f) return;
+  map.getSource('me')?.setData({ type: 'FeatureCollection', features: [
+    { type: 'Feature', geometry: { type: 'Polygon', coordinates: [circle(f.point, f.accuracy)] }, properties: {} },
+    { type: 'Feature', geometry: { type: 'Point', coordinates: f.point }, properties: {} }] });
+}
+
+/** circle is a polygon of radius r metres around [lng, lat]. */
+function circle([lng, lat], r) {
+  const ring = [];
+  for (let i = 0; i <= 48; i++) {
+    const a = (i / 48) * 2 * Math.PI;
+    ring.push([lng + (r * Math.cos(a)) / (111_320 * Math.cos((lat * Math.PI) / 180)), lat + (r * Math.sin(a)) / 110_540]);
+  }
+  return ring;
+}
+
+/** watchPosition follows the phone's position, draws it and asks who answers for it. */
+export function watchPosition(map, me) {
+  if (!navigator.geolocation) {
+    $('where-status').textContent = t('where.denied');
+    return;
+  }
+  let asked = null;
+  navigator.geolocation.watchPosition((pos) => {
+    const p = [pos.coords.longitude, pos.coords.latitude];
+    here.fix = { point: p, accuracy: pos.coords.accuracy, at: new Date(pos.timestamp) };
+    drawFix(map);
+    renderWhere(me);
+    here.listeners.forEach((fn) => fn(here.fix));
+    // Ask again once the worker has moved 10 m (or every 15 s).
+    if (!asked || distance(asked.p, p) > 10 || Date.now() - asked.at > 15_000) {
+      asked = { p, at: Date.now() };
+      resolveHere(p, me);
+    }
+  }, () => { $('where-status').textContent = t('where.denied'); },
+  { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 });
+  onLangChange(() => renderWhere(me));
+}
+
+/** distance in metres between two [lng, lat] points (flat Earth: fine within a grid). */
+export function distance(a, b) {
+  const dx = (b[0] - a[0]) * 111_320 * Math.cos((a[1] * Math.PI) / 180);
+  return Math.hypot(dx, (b[1] - a[1]) * 110_540);
+}
+
+/** resolve asks the server who answers for a point (null when offline). */
+export async function resolve(p) {
+  try {
+    return await getJSON(`v1/resolve?lng=${p[0].toFixed(7)}&lat=${p[1].toFixed(7)}`);
+  } catch {
+    return null;
+  }
+}
+
+// resolveHere asks who answers for the worker's position; offline, it
+// shows the last answer the phone kept, marked as such.
+async function resolveHere(p, me) {
+  const res = await resolve(p);
+  here.stale = !res;
+  if (res) await kvSet('answer', res);
+  here.answer = res ?? here.answer ?? (await kvGet('answer'));
+  renderWhere(me);
+}
+
+// renderWhere writes the position card: accuracy, the answer, and the
+// warning when the worker is outside their grid.
+function renderWhere(me) {
+  if (here.fix) $('where-accuracy').textContent = t('where.accuracy', { m: Math.round(here.fix.accuracy) });
+  $('where-status').textContent = here.stale ? t('where.offline') : '';
+  const res = here.answer;
+  if (!res) return;
+  showAnswer($('where-answer'), res);
+  const mine = me?.unit?.code;
+  const grid = res.geographic?.grid?.code ?? res.grid?.code;
+  const left = mine && me.unit.level === 'grid' && grid !== mine && res.responsible?.code !== mine;
+  $('warn').hidden = !left;
+  if (left) $('warn').textContent = t('warn.left', { grid: me.unit.name });
+}
+
+/** showAnswer writes a resolver answer into el: the status and who is responsible. */
+export function showAnswer(el, res) {
+  el.replaceChildren();
+  const badge = document.createElement('span');
+  badge.className = `badge ${res.status}`;
+  badge.textContent = t(`status.${res.status}`);
+  const who = document.createElement('div');
+  who.className = 'who-answers';
+  const r = res.responsible;
+  who.textContent = r ? `${r.name} (${r.code})` : '—';
+  el.append(badge, who);
+  const chain = [res.street, res.community, res.grid].filter(Boolean).map((u) => u.name).join(' › ');
+  if (chain) el.append(Object.assign(document.createElement('div'), { className: 'muted', textContent: chain }));
+  if (res.status === 'enclave' && res.enclave) {
+    el.append(Object.assign(document.createElement('div'), {
+      textContent: `${res.enclave.name}: ${t('where.managedby', { name: r?.name ?? '' })}` }));
+  }
+  if (res.status === 'unmanaged') {
+    el.append(Object.assign(document.createElement('div'), { className: 'muted', textContent: t('where.flag') }));
+  }
+}
+
+/** pin is a draggable marker for the report form's point. */
+export function pin(map, at, onMove) {
+  const m = new Marker({ draggable: true, color: '#f4511e' }).setLngLat(at).addTo(map);
+  m.on('dragend', () => { const l = m.getLngLat(); onMove([l.lng, l.lat]); });
+  return m;
+}

@@ -1,0 +1,90 @@
+// Sending the outbox. Every item carries the id that makes its upload
+// idempotent — a photo its checksum, a report and a patrol chunk their
+// client UUIDs, a case step its client_id — so an item whose answer was
+// lost is simply sent again and the server answers "already stored":
+// nothing is stored twice, and an item leaves the phone only after the
+// server has confirmed it. Items go in the order they were queued, so a
+// report's photos are stored before the report that lists them.
+import { api, problemOf } from './net.js';
+import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
+
+const listeners = new Set();
+/** onQueueChange calls fn whenever the outbox may have changed. */
+export const onQueueChange = (fn) => listeners.add(fn);
+export const notify = () => listeners.forEach((fn) => fn());
+
+let running = null;
+
+/** syncNow sends what waits; concurrent calls share one run. It resolves to the number sent. */
+export function syncNow() {
+  running ??= run().finally(() => { running = null; notify(); });
+  return running;
+}
+
+/** pending is the number of items waiting (not refused). */
+export async function pending() {
+  return (await outbox()).filter((it) => it.state === 'waiting').length;
+}
+
+async function run() {
+  let sent = 0;
+  for (const it of await outbox()) {
+    if (it.state !== 'waiting') continue;
+    let res;
+    try {
+      res = await send(it);
+    } catch {
+      break; // no network: everything stays for the next run
+    }
+    if (res.ok) {
+      await confirmed(it, res);
+      sent++;
+    } else if (res.status === 401 || res.status === 429 || res.status >= 500) {
+      break; // not the item's fault: try again later, in the same order
+    } else {
+      const p = await problemOf(res);
+      await update({ ...it, state: 'failed', error: `${res.status}: ${p.message}`, tries: it.tries + 1 });
+    }
+    notify();
+  }
+  return sent;
+}
+
+function send(it) {
+  switch (it.kind) {
+    case 'photo':
+      return blob(it.id).then((b) => api('v1/attachments', { method: 'POST', body: b, headers: { 'Content-Type': b.type } }));
+    case 'report':
+      return api('v1/reports', { method: 'POST', json: it.body });
+    case 'transition':
+      return api(`v1/reports/${it.report}/transitions`, { method: 'POST', json: it.body });
+    case 'patrol':
+      return api('v1/patrols', { method: 'POST', json: it.body });
+  }
+  return Promise.reject(new Error(`unknown outbox item ${it.kind}`));
+}
+
+// confirmed drops a sent item and remembers what the server said.
+async function confirmed(it, res) {
+  const answer = await res.json().catch(() => ({}));
+  if (it.kind === 'patrol' && answer.day) {
+    await kvSet('coverage', { grid: answer.grid?.code, ...answer.day });
+  }
+  const log = (await kvGet('sent')) ?? [];
+  log.unshift({ id: it.id, kind: it.kind, label: it.label, status: res.status, at: new Date().toISOString() });
+  await kvSet('sent', log.slice(0, 30));
+  await remove(it);
+}
+
+/** discard drops a refused item (the worker decided to give it up). */
+export async function discard(it) {
+  await remove(it);
+  notify();
+}
+
+/** autoSync sends when the network comes back and, while items wait, every 20 s. */
+export function autoSync() {
+  addEventListener('online', () => syncNow());
+  setInterval(async () => { if (navigator.onLine && (await pending()) > 0) syncNow(); }, 20_000);
+  syncNow();
+}

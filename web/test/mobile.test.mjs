@@ -1,0 +1,246 @@
+// Browser test of the grid worker's app (/m/): Debian's headless Chromium,
+// driven by playwright-core, as a phone (390×844, touch) whose position is
+// emulated inside the worker's grid.
+//
+//   enrol by link → the grid and the live answer → offline: the app opens
+//   from its service worker, a report with a photo is queued → online: it
+//   is sent → the server has exactly one report with the photo, in the
+//   right grid → a second sync (and a replay of the same items) stores
+//   nothing twice → the case, dispatched to the grid, is handled with an
+//   after-photo → a patrol → English.
+//
+//   GRIDMAP_WORKER_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
+//
+// It prints one JSON line of findings and exits non-zero on any failure.
+import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+
+const [base, outDir, lng, lat, grid, photo, afterPhoto] = process.argv.slice(2);
+const worker = process.env.GRIDMAP_WORKER_TOKEN;
+const admin = process.env.GRIDMAP_ADMIN_TOKEN;
+if (!afterPhoto || !worker || !admin) {
+  console.error('usage: GRIDMAP_WORKER_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO');
+  process.exit(2);
+}
+const failures = [];
+const findings = { screenshots: [] };
+const check = (ok, what) => { if (!ok) failures.push(what); };
+const here = { latitude: Number(lat), longitude: Number(lng), accuracy: 8 };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+});
+
+// adminAPI asks the server directly, as the street's dashboard would.
+async function adminAPI(path, init = {}) {
+  const res = await fetch(base + path, { ...init, headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json', ...init.headers } });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function shot(page, name) {
+  const path = join(outDir, name);
+  await page.screenshot({ path });
+  findings.screenshots.push(path);
+}
+
+// outbox is what the phone still holds to send.
+const outbox = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const req = indexedDB.open('gridmap-m');
+  req.onsuccess = () => {
+    const get = req.result.transaction('outbox').objectStore('outbox').getAll();
+    get.onsuccess = () => resolve(get.result.map((it) => ({ id: it.id, kind: it.kind, state: it.state, error: it.error })));
+    get.onerror = () => reject(get.error);
+  };
+  req.onerror = () => reject(req.error);
+}));
+
+const ready = (page) => page.waitForFunction(() => window.gridmapApp?.ready, null, { timeout: 60_000 });
+
+try {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
+    geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow',
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to fetch|ERR_INTERNET_DISCONNECTED|net::ERR/.test(m.text())) errors.push(m.text()); });
+  // Every write the phone gets an answer to, by route and status.
+  const writes = [];
+  context.on('response', (r) => {
+    const req = r.request();
+    if (req.method() === 'POST') writes.push(`${new URL(r.url()).pathname.replace(/sha256:\w+|[0-9a-f-]{36}/g, '…')} ${r.status()}`);
+  });
+
+  // 1. Enrol by link: the token is kept and dropped from the address bar.
+  await page.goto(`${base}/m/#token=${worker}`);
+  await ready(page);
+  check(!page.url().includes('token'), `the token stayed in the URL: ${page.url()}`);
+  check(await page.evaluate(() => localStorage.getItem('gridmap.m.token')) === worker, 'the token was not kept');
+
+  // 2. The grid and the live answer.
+  await page.waitForFunction(() => document.querySelector('#where-answer .badge'), null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.gridmapApp.map.loaded() && window.gridmapApp.map.areTilesLoaded(), null, { timeout: 60_000 });
+  await page.waitForTimeout(800);
+  findings.answer = await page.textContent('#where-answer');
+  check(await page.textContent('#where-answer .badge') === '网格管理', `badge: ${findings.answer}`);
+  check(findings.answer.includes(grid), `the live answer does not name grid ${grid}: ${findings.answer}`);
+  check(await page.isHidden('#warn'), 'a "left your grid" warning inside the grid');
+  findings.myGridDrawn = await page.evaluate(() => window.gridmapApp.map.queryRenderedFeatures({ layers: ['my-unit'] }).length);
+  check(findings.myGridDrawn > 0, 'the worker\'s grid is not drawn');
+  await shot(page, 'm-home.png');
+
+  // The report form shows the resolver's answer for the pin before sending.
+  await page.click('#tabs button[data-view=report]');
+  await page.waitForSelector('#r-answer .badge', { timeout: 15_000 });
+  check((await page.textContent('#r-answer')).includes(grid), `the form's answer: ${await page.textContent('#r-answer')}`);
+  await page.locator('#report-map').scrollIntoViewIfNeeded();
+  await shot(page, 'm-report-answer.png');
+  await page.click('#tabs button[data-view=home]');
+
+  // The app shell is cached: the page is controlled by the service worker.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await ready(page);
+  check(await page.evaluate(() => !!navigator.serviceWorker.controller), 'no service worker controls the app');
+  await page.waitForTimeout(1500); // tiles and categories into the caches
+
+  // 3. Offline: the app opens from its cache; a report with a photo is queued.
+  await context.setOffline(true);
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => /离线/.test(document.getElementById('net').textContent), null, { timeout: 10_000 })
+    .catch(async () => failures.push(`offline not shown: ${await page.textContent('#net')}`));
+  await page.waitForFunction(() => window.gridmapApp.map.loaded() && window.gridmapApp.map.areTilesLoaded() &&
+    document.querySelector('#where-answer .badge'), null, { timeout: 30_000 });
+  await page.waitForTimeout(800);
+  findings.offlineDrawn = await page.evaluate(() => window.gridmapApp.map.queryRenderedFeatures({ layers: ['my-unit'] }).length);
+  check(findings.offlineDrawn > 0, 'offline, the map does not draw the grid from the cached tiles');
+  check(/离线/.test(await page.textContent('#where-status')), 'offline, the last answer is not marked as such');
+  await shot(page, 'm-offline.png');
+  await page.click('#tabs button[data-view=report]');
+  await page.fill('#r-search', '井盖');
+  await page.click('#r-categories button.cat');
+  findings.category = await page.getAttribute('#r-categories button.cat.chosen', 'data-code');
+  await page.fill('#r-description', '光明路东侧井盖破损，有行人绊倒风险');
+  await page.setInputFiles('#r-photo', photo);
+  await page.waitForSelector('#r-photos img', { timeout: 20_000 });
+  findings.resized = await page.evaluate(() => new Promise((resolve) => {
+    const img = document.querySelector('#r-photos img');
+    const done = () => resolve([img.naturalWidth, img.naturalHeight]);
+    if (img.complete) done(); else img.onload = done;
+  }));
+  check(Math.max(...findings.resized) <= 1600, `the photo was not resized on the phone: ${findings.resized}`);
+  await page.locator('#report-map').scrollIntoViewIfNeeded();
+  await shot(page, 'm-report.png');
+  await page.click('#r-submit');
+  await page.waitForFunction(() => /待网络恢复/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 });
+  const queued = await outbox(page);
+  findings.queued = queued.map((it) => it.kind);
+  check(queued.length === 2 && queued[0].kind === 'photo' && queued[1].kind === 'report', `queued ${JSON.stringify(queued)}`);
+  await page.click('#tabs button[data-view=queue]');
+  await page.waitForSelector('#q-list li');
+  await page.waitForFunction(() => /待发 2/.test(document.getElementById('net').textContent), null, { timeout: 10_000 })
+    .catch(async () => failures.push(`the waiting count: ${await page.textContent('#net')}`));
+  await shot(page, 'm-queued.png');
+  check(!writes.some((w) => /201|200/.test(w)), `a write got through while offline: ${writes}`);
+
+  // 4. Online: the outbox is sent by itself.
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForFunction(() => document.querySelectorAll('#q-list li').length === 0 && document.querySelector('#q-sent li'), null, { timeout: 30_000 });
+  check((await outbox(page)).length === 0, 'items left in the outbox after the sync');
+  await shot(page, 'm-sent.png');
+
+  // 5. The server has exactly one report, with the photo, in the right grid.
+  const mine = await adminAPI('/v1/reports?kind=hazard&reporter=' + encodeURIComponent(await page.evaluate(() => window.gridmapApp.me.name)));
+  const reports = mine.body?.reports ?? [];
+  findings.stored = reports.map((r) => ({ id: r.id, grid: r.resolution?.grid?.code, unit: r.unit_code, photos: r.attachments?.length }));
+  check(reports.length === 1, `${reports.length} reports stored, want 1`);
+  const report = reports[0];
+  check(report?.resolution?.grid?.code === grid && report?.unit_code === grid, `resolved to ${report?.resolution?.grid?.code}, want ${grid}`);
+  check(report?.attachments?.length === 1 && report.attachments[0].type === 'image/jpeg', `attachments ${JSON.stringify(report?.attachments)}`);
+
+  // 6. A second sync sends nothing; the same items again (an answer that was
+  //    lost) are answered "already stored" and store nothing twice.
+  const before = writes.length;
+  await page.click('#q-sync');
+  await page.waitForTimeout(1000);
+  check(writes.length === before, `a second sync sent ${writes.slice(before)}`);
+  const replay = await page.evaluate(async (r) => {
+    const { enqueue } = await import('./store.js');
+    const { syncNow } = await import('./sync.js');
+    await enqueue([{ id: r.attachments[0].checksum, kind: 'photo', label: 'replay' },
+      { id: r.id, kind: 'report', label: 'replay', body: { id: r.id, kind: r.kind, category: r.category, severity: r.severity,
+        description: r.description, point: r.point, crs: r.crs, observed_at: r.observed_at, accuracy_m: r.accuracy_m,
+        attachments: r.attachments.map((a) => a.checksum) } }],
+    { [r.attachments[0].checksum]: await (await fetch(`../v1/attachments/${r.attachments[0].checksum}`, {
+      headers: { Authorization: `Bearer ${localStorage.getItem('gridmap.m.token')}` } })).blob() });
+    return syncNow();
+  }, report);
+  findings.replayed = writes.slice(before);
+  check(replay === 2 && findings.replayed.every((w) => / 200$/.test(w)), `the replay: ${replay} sent, answers ${findings.replayed}`);
+  const again = await adminAPI('/v1/reports?kind=hazard&reporter=' + encodeURIComponent(report.reporter));
+  check(again.body?.reports?.length === 1, `after the replay ${again.body?.reports?.length} reports`);
+
+  // 7. The case, dispatched to the worker's grid, is handled with an after-photo.
+  for (const step of [{ action: 'accept' }, { action: 'dispatch', assignee: '网格员' }]) {
+    const r = await adminAPI(`/v1/reports/${report.id}/transitions`, { method: 'POST', body: JSON.stringify(step) });
+    check(r.status === 200, `${step.action}: ${r.status}`);
+  }
+  await page.click('#tabs button[data-view=cases]');
+  await page.waitForSelector(`#c-list li[data-id="${report.id}"]`, { timeout: 15_000 });
+  await shot(page, 'm-cases.png');
+  await page.click(`#c-list li[data-id="${report.id}"]`);
+  await page.waitForSelector('#c-handle:not([hidden])', { timeout: 15_000 });
+  await page.fill('#c-note', '已更换井盖');
+  await page.setInputFiles('#c-photo', afterPhoto);
+  await page.waitForSelector('#c-photos img');
+  await page.click('#c-handle');
+  await page.waitForFunction(() => /已处置/.test(document.getElementById('c-meta').textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#c-history img')].some((i) => i.naturalWidth > 0), null, { timeout: 15_000 });
+  await page.locator('#c-history').scrollIntoViewIfNeeded();
+  await shot(page, 'm-case-handled.png');
+  const handled = await adminAPI(`/v1/reports/${report.id}`);
+  const last = handled.body?.history?.at(-1);
+  findings.handled = { state: handled.body?.state, action: last?.action, photos: last?.attachments?.length };
+  check(handled.body?.state === 'handled' && last?.action === 'handle' && last?.attachments?.length === 1,
+    `after handling: ${JSON.stringify(findings.handled)}`);
+
+  // 8. Patrol: the track is recorded and sent in chunks; today's coverage shows.
+  await page.click('#tabs button[data-view=patrol]');
+  await page.click('#p-toggle');
+  for (let i = 1; i <= 6; i++) {
+    await context.setGeolocation({ ...here, latitude: here.latitude + i * 0.00012, longitude: here.longitude + i * 0.00008 });
+    await page.waitForTimeout(400);
+  }
+  await page.click('#p-toggle');
+  await page.waitForFunction(() => /\d+(\.\d)?%/.test(document.getElementById('p-coverage').textContent) &&
+    document.getElementById('p-coverage').textContent !== '0.0%', null, { timeout: 30_000 });
+  findings.coverage = await page.textContent('#p-coverage');
+  findings.patrolWrites = writes.filter((w) => w.startsWith('/v1/patrols'));
+  check(findings.patrolWrites.length >= 1 && findings.patrolWrites.every((w) => / 201$/.test(w)), `patrol uploads ${findings.patrolWrites}`);
+  await shot(page, 'm-patrol.png');
+
+  // 9. English.
+  await page.click('#lang');
+  await page.click('#tabs button[data-view=home]');
+  check(await page.textContent('#tabs button[data-view=home]') === '◎Map', `the home tab in English: ${await page.textContent('#tabs button[data-view=home]')}`);
+  await page.waitForTimeout(500);
+  check(await page.textContent('#who-name') === '网格员王五', `the worker's name in English: ${await page.textContent('#who-name')}`);
+  check(/managed by a grid/.test(await page.textContent('#where-answer')) && /accuracy/.test(await page.textContent('#where-accuracy')),
+    `the answer in English: ${await page.textContent('#where')}`);
+  await shot(page, 'm-english.png');
+
+  findings.writes = writes;
+  findings.errors = errors;
+  check(errors.length === 0, `page errors: ${errors.join(' | ')}`);
+} catch (e) {
+  failures.push(`aborted: ${e.stack || e}`);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify({ ok: failures.length === 0, failures, ...findings }));
+process.exit(failures.length === 0 ? 0 : 1);
