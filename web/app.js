@@ -116,7 +116,7 @@ map.on('load', async () => {
     setStatus(t('ready'));
     loadHazards(null);
     setInterval(() => refreshIfChanged(), 10000);
-    editor = initEdit({ map, api, el, authHeaders, reloadTiles: () => refreshIfChanged(true),
+    editor = initEdit({ map, api, el, authHeaders, reloadTiles: (minVersion) => refreshIfChanged(true, minVersion),
       clearHighlight: () => {
         mark(state.selected, 'selected', false);
         mark(state.hovered, 'hover', false);
@@ -285,13 +285,16 @@ async function loadHazards(code, note = '') {
 
 // The tiles are cached by data version on the server; when the catalog's
 // versions move (someone edited), reload them; force reloads them anyway
-// (edit mode, after a save).
-async function refreshIfChanged(force = false) {
+// (edit mode, after a save, passing the version the save made).
+async function refreshIfChanged(force = false, minVersion = null) {
+  if (force) reloadTiles(minVersion);
   try {
     const cat = await getJSON('tiles/catalog');
     const v = JSON.stringify(cat.versions);
-    if (v === state.versions && !force) return;
+    if (v === state.versions) return;
+    const seen = state.versions;
     state.versions = v;
+    if (seen === undefined || force) return; // first look, or reloaded above
     reloadTiles();
     setStatus(`${t('dataChanged')} ${new Date().toLocaleTimeString()}`);
   } catch (err) {
@@ -302,14 +305,17 @@ async function refreshIfChanged(force = false) {
 // reloadTiles makes MapLibre request every tile again (after an edit saved
 // here, or one seen in the catalog): a new ?v= on the tile URLs, which the
 // server ignores, so no tile is taken from the browser's cache or MapLibre's.
+// After a save, min_version is the data version the save answered with
+// (Gridmap-Index-Version): whichever node serves the tiles shows the edit.
 let tileEpoch = 0;
-function reloadTiles() {
+function reloadTiles(minVersion = null) {
   const src = map.getSource('gridmap');
   if (!src?.tiles) return;
   tileEpoch += 1;
   src.setTiles(src.tiles.map((u) => {
     const url = new URL(u);
     url.searchParams.set('v', `${Date.now().toString(36)}${tileEpoch}`);
+    if (minVersion) url.searchParams.set('min_version', String(minVersion));
     return decodeURI(url.href); // keep {z}/{x}/{y} unescaped
   }));
 }

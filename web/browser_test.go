@@ -139,19 +139,23 @@ func serveDemo(t *testing.T) (string, *postgres.DB) {
 	if err := svc.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tileSvc, err := tiles.New(ctx, db.Pool, tiles.Config{})
+	// As serve wires a node: the index follows the change record, writes
+	// answer once it has applied them, cached tiles go by its versions.
+	tileSvc, err := tiles.New(ctx, db.Pool, tiles.Config{Follower: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tileSvc.Close)
+	bg, stop := context.WithCancel(ctx)
+	go svc.Follow(bg, geo.FollowOptions{Poll: time.Second})
+	go db.Listen(bg, func(postgres.Change) { svc.Changed() })
 	hub := geo.NewEventHub(db, 100*time.Millisecond, 1024)
-	hubCtx, stopHub := context.WithCancel(ctx)
-	go hub.Run(hubCtx)
-	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Reports: db, Patrols: db, Photos: db,
+	go hub.Run(bg)
+	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Index: svc, Reports: db, Patrols: db, Photos: db,
 		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Events: hub,
 		Policy: casework.DefaultPolicy()}))
 	t.Cleanup(srv.Close)
-	t.Cleanup(stopHub) // first: the streams end, so the server can close
+	t.Cleanup(stop) // first: the streams end, so the server can close
 	return srv.URL, db
 }
 

@@ -372,12 +372,12 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
       } catch (err) {
         reset();
         say('error', `Saved, but the saved boundary cannot be shown for editing: ${err.message}`);
-        reloadTiles();
+        reloadTiles(res.headers.get('Gridmap-Index-Version'));
         return;
       }
       showWarnings(warnings);
       say('ok', `${created ? 'Created' : 'Saved'} ${t.code} as version ${body.properties.version}${warnings.length ? ` with ${warnings.length} warning${warnings.length > 1 ? 's' : ''} (below)` : ''}. The map is reloading its tiles.`);
-      reloadTiles();
+      reloadTiles(res.headers.get('Gridmap-Index-Version'));
       return;
     }
     failed(res, body);

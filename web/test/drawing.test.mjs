@@ -234,6 +234,12 @@ try {
   const reloaded = A.tiles.filter((t) => t.at >= saveAt && /[?&]v=/.test(t.url));
   findings.tilesReloaded = reloaded.length;
   check(reloaded.length > 0 && reloaded.every((t) => t.status === 200), `tiles re-requested after the save: ${JSON.stringify(reloaded.slice(0, 3))}`);
+  // They ask for at least the data version the save answered with, so any
+  // node (behind a load balancer) draws them with the edit.
+  findings.indexVersion = put.headers()['gridmap-index-version'];
+  check(/^\d+$/.test(findings.indexVersion ?? ''), `PUT answered Gridmap-Index-Version ${findings.indexVersion}`);
+  check(reloaded.every((t) => new URL(t.url).searchParams.get('min_version') === findings.indexVersion),
+    `reloaded tiles without min_version=${findings.indexVersion}: ${JSON.stringify(reloaded.slice(0, 3).map((t) => t.url))}`);
   const tileAfter = await fetchTile(A.page, tile);
   findings.tileETags = [tileBefore.etag, tileAfter.etag];
   check(tileAfter.etag !== tileBefore.etag, `tile ${tile} kept its ETag ${tileAfter.etag}`);
