@@ -76,16 +76,19 @@ type polyEntry struct {
 // lines, which the hardware fetches together, and a sure entry, which is
 // not tested, is read from its second line alone.
 type entryHot struct {
-	// box is the box PostGIS stores with the geometry (fx0 fy0 fx1 fy1).
-	box [4]float64
+	// box is the box PostGIS stores with the geometry (fx0 fy0 fx1 fy1),
+	// whose values are float32s.
+	box [4]float32
 	// simple is the shell when the polygon is one short ring with no holes
 	// and nothing skipped, which the test scans directly; else nil and pip
-	// decides.
+	// decides. spans holds the y-range of each run of ringSpan of its
+	// segments (min, max), so the scan skips the runs a horizontal ray
+	// through the point cannot cross; it follows the ring in memory.
 	simple []orb.Point
-	isEnc  bool
-	_      [7]byte // the second line starts at class (TestPolyEntryLayout)
+	spans  []float64
 
-	class uint32
+	class uint32 // the second line starts here (TestPolyEntryLayout)
+	isEnc bool
 	ref   *LevelRef // units: the unit as the responsible one; enclaves: the managing unit
 	eref  *EnclaveRef
 	chain Chain // units: the unit and its ancestors; enclaves: the managing unit's chain
@@ -145,7 +148,12 @@ func (e *polyEntry) setGeometry(mp orb.MultiPolygon) orb.MultiPolygon {
 			n += 2 * len(ring)
 		}
 	}
-	e.geometry = make([]float64, n)
+	simple := len(mp) == 1 && len(mp[0]) == 1 && len(mp[0][0]) > 0
+	nSpans := 0
+	if simple {
+		nSpans = ringSpans(len(mp[0][0]))
+	}
+	e.geometry = make([]float64, n+2*nSpans)
 	cp := make(orb.MultiPolygon, len(mp))
 	at := 0
 	for i, poly := range mp {
@@ -158,10 +166,11 @@ func (e *polyEntry) setGeometry(mp orb.MultiPolygon) orb.MultiPolygon {
 		}
 	}
 	e.pip = newPipPoly(cp)
-	e.box = [4]float64{e.pip.fx0, e.pip.fy0, e.pip.fx1, e.pip.fy1}
-	e.simple = nil
-	if len(cp) == 1 && len(cp[0]) == 1 && len(cp[0][0]) > 0 && e.pip.first.shell.bands == nil {
+	e.box = [4]float32{float32(e.pip.fx0), float32(e.pip.fy0), float32(e.pip.fx1), float32(e.pip.fy1)}
+	e.simple, e.spans = nil, nil
+	if simple && e.pip.first.shell.bands == nil {
 		e.simple = cp[0][0]
+		e.spans = fillSpans(e.geometry[n:], e.simple)
 	}
 	e.virtual = e.pip.virtualEdges()
 	return cp
@@ -185,11 +194,12 @@ func (e *polyEntry) geom() orb.MultiPolygon {
 // the hot part first: for a simple polygon that and one sequential read of
 // its ring is the whole test.
 func (e *polyEntry) covers(p orb.Point) bool {
-	if p[0] < e.box[0] || p[0] > e.box[2] || p[1] < e.box[1] || p[1] > e.box[3] {
+	b := &e.box
+	if p[0] < float64(b[0]) || p[0] > float64(b[2]) || p[1] < float64(b[1]) || p[1] > float64(b[3]) {
 		return false
 	}
 	if e.simple != nil {
-		return scanRing(e.simple, p) != pipOutside
+		return scanRingSpans(e.simple, e.spans, p) != pipOutside
 	}
 	return e.pip.locate(p) != pipOutside
 }

@@ -177,15 +177,29 @@ func (r *pipRing) locate(p orb.Point) int {
 // segment PostGIS skips as zero-length.
 func scanRing(pts []orb.Point, p orb.Point) int {
 	wn := 0
-	for i := 0; i+1 < len(pts); i++ {
+	if scanSegments(pts, 0, len(pts)-1, p, &wn) {
+		return pipBoundary
+	}
+	return windingResult(wn)
+}
+
+// scanSegments applies segments lo..hi-1 of pts (those whose y-range holds
+// p's y) to the winding number and reports whether p lies on one of them.
+func scanSegments(pts []orb.Point, lo, hi int, p orb.Point, wn *int) bool {
+	for i := lo; i < hi; i++ {
 		s1, s2 := pts[i], pts[i+1]
 		if (p[1] < s1[1] && p[1] < s2[1]) || (p[1] > s1[1] && p[1] > s2[1]) {
 			continue
 		}
-		if segmentStep(s1, s2, p, &wn) {
-			return pipBoundary
+		if segmentStep(s1, s2, p, wn) {
+			return true
 		}
 	}
+	return false
+}
+
+// windingResult is the location a winding number says.
+func windingResult(wn int) int {
 	if wn == 0 {
 		return pipOutside
 	}
@@ -352,4 +366,43 @@ func (b *ringBands) locate(pts []orb.Point, p orb.Point) int {
 		return pipOutside
 	}
 	return pipInside
+}
+
+// ringSpan is the number of segments of a simple ring whose y-range is kept
+// together: a grid's ring of four bent sides has a run per side, and a
+// horizontal ray crosses the runs of two sides.
+const ringSpan = 8
+
+// ringSpans is the number of runs of a ring of n points.
+func ringSpans(n int) int { return (max(n-1, 0) + ringSpan - 1) / ringSpan }
+
+// fillSpans writes the y-range (min, max) of each run of ring's segments
+// into dst and returns the part written.
+func fillSpans(dst []float64, ring []orb.Point) []float64 {
+	n := ringSpans(len(ring))
+	for c := range n {
+		lo, hi := c*ringSpan, min((c+1)*ringSpan, len(ring)-1)
+		y0, y1 := ring[lo][1], ring[lo][1]
+		for _, q := range ring[lo+1 : hi+1] {
+			y0, y1 = min(y0, q[1]), max(y1, q[1])
+		}
+		dst[2*c], dst[2*c+1] = y0, y1
+	}
+	return dst[:2*n:2*n]
+}
+
+// scanRingSpans is scanRing skipping the runs of segments whose y-range
+// does not hold p's y: scanRing would skip each of their segments.
+func scanRingSpans(pts []orb.Point, spans []float64, p orb.Point) int {
+	wn := 0
+	for c := 0; c+1 < len(spans); c += 2 {
+		if p[1] < spans[c] || p[1] > spans[c+1] {
+			continue
+		}
+		lo := c / 2 * ringSpan
+		if scanSegments(pts, lo, min(lo+ringSpan, len(pts)-1), p, &wn) {
+			return pipBoundary
+		}
+	}
+	return windingResult(wn)
 }

@@ -261,3 +261,36 @@ func TestPipMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestScanRingSpansEqualsScanRing: skipping runs of segments by their
+// y-range never changes a location, on rings with horizontal runs, points
+// on vertices and edges, and points at a run's y-limits.
+func TestScanRingSpansEqualsScanRing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for k := 0; k < 2000; k++ {
+		n := 4 + rng.IntN(40)
+		ring := make([]orb.Point, n)
+		for i := range ring[:n-1] {
+			a := 2 * math.Pi * float64(i) / float64(n-1)
+			r := 1 + 0.5*rng.Float64()
+			ring[i] = orb.Point{math.Round(r*math.Cos(a)*8) / 8, math.Round(r*math.Sin(a)*8) / 8} // grid-snapped: horizontal runs and ties
+		}
+		ring[n-1] = ring[0]
+		spans := fillSpans(make([]float64, 2*ringSpans(n)), ring)
+		var pts []orb.Point
+		for i := 0; i+1 < n; i++ {
+			pts = append(pts, ring[i], orb.Point{(ring[i][0] + ring[i+1][0]) / 2, (ring[i][1] + ring[i+1][1]) / 2})
+		}
+		for i := 0; i < len(spans); i++ {
+			pts = append(pts, orb.Point{rng.Float64()*4 - 2, spans[i]})
+		}
+		for i := 0; i < 50; i++ {
+			pts = append(pts, orb.Point{rng.Float64()*4 - 2, rng.Float64()*4 - 2})
+		}
+		for _, p := range pts {
+			if got, want := scanRingSpans(ring, spans, p), scanRing(ring, p); got != want {
+				t.Fatalf("ring %v, point %v: spans say %d, scan %d", ring, p, got, want)
+			}
+		}
+	}
+}

@@ -137,7 +137,7 @@ func (s *Snapshot) warm(ents []uint32) float64 {
 		if ents[i]&entrySure != 0 {
 			acc += float64(es[i].class) // fill's line: a sure entry is not tested
 		} else {
-			acc += es[i].box[0]
+			acc += float64(es[i].box[0])
 		}
 	}
 	for i := range n {
@@ -147,6 +147,9 @@ func (s *Snapshot) warm(ents []uint32) float64 {
 		ring := es[i].simple
 		for k := 0; k < len(ring); k += pointsPerLine {
 			acc += ring[k][0] // one load per cache line
+		}
+		for k := 0; k < len(es[i].spans); k += 2 * pointsPerLine {
+			acc += es[i].spans[k]
 		}
 	}
 	return acc
