@@ -388,7 +388,7 @@ func fillSpans(dst []float64, ring []orb.Point) []float64 {
 		}
 		dst[2*c], dst[2*c+1] = y0, y1
 	}
-	return dst[:2*n:2*n]
+	return dst[: 2*n : 2*n]
 }
 
 // scanRingSpans is scanRing skipping the runs of segments whose y-range
