@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/singleflight"
@@ -145,6 +146,7 @@ func openPool(ctx context.Context, main *pgxpool.Pool, cfg Config) (*pgxpool.Poo
 		if pcfg, err = pgxpool.ParseConfig(cfg.DatabaseURL); err != nil {
 			return nil, fmt.Errorf("tile database url: %w", err)
 		}
+		postgres.NoJIT(pcfg.ConnConfig.RuntimeParams)
 	}
 	pcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	pcfg.ConnConfig.RuntimeParams["application_name"] = "gridmap tiles"

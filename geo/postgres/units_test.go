@@ -38,6 +38,33 @@ func TestMigrationsFromEmpty(t *testing.T) {
 	}
 }
 
+// TestPoolRunsWithoutJIT: the JIT spent seconds compiling the audit of
+// one community at each edit's commit; the pool turns it off unless the URL
+// asks for it.
+func TestPoolRunsWithoutJIT(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	for _, tc := range []struct{ name, url, want string }{
+		{"default", url, "off"},
+		{"asked for in the url", url + "&jit=on", "on"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := postgres.Open(ctx, tc.url, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var jit string
+			if err := db.Pool.QueryRow(ctx, "SHOW jit").Scan(&jit); err != nil {
+				t.Fatal(err)
+			}
+			if jit != tc.want {
+				t.Errorf("jit = %s, want %s", jit, tc.want)
+			}
+		})
+	}
+}
+
 func TestConcurrentMigrations(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	errs := make(chan error, 4)
