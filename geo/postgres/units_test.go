@@ -65,6 +65,49 @@ func TestPoolRunsWithoutJIT(t *testing.T) {
 	}
 }
 
+// TestAuditLocksOfLargeWrites: a single edit locks the audit of its own
+// parents only, but a write of a whole city marks every unit dirty, and one
+// advisory lock per unit overflowed the lock table; past 32 parents the
+// refresh takes the one city-wide lock.
+func TestAuditLocksOfLargeWrites(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tc := range []struct {
+		name    string
+		parents int
+		want    int // advisory locks held: the shared city-wide one and one per parent, or the exclusive one
+	}{
+		{"an edit's parents", 2, 3},
+		{"32 parents", 32, 33},
+		{"a city's parents", 50000, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tx, err := db.Pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			const audit = `SELECT count(*) FROM gridmap_audit_store(ARRAY(SELECT lpad(i::text, 12, '0') FROM generate_series(1, $1) i))`
+			if _, err := tx.Exec(ctx, audit, tc.parents); err != nil {
+				t.Fatal(err)
+			}
+			var locks int
+			const held = `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`
+			if err := tx.QueryRow(ctx, held).Scan(&locks); err != nil {
+				t.Fatal(err)
+			}
+			if locks != tc.want {
+				t.Errorf("%d advisory locks held, want %d", locks, tc.want)
+			}
+		})
+	}
+}
+
 func TestConcurrentMigrations(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	errs := make(chan error, 4)
