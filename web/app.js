@@ -230,7 +230,7 @@ async function showUnit(f) {
       el('li', {}, el('strong', {}, `${p.name} (${p.code})`))),
     dl([[t('code'), p.code], [t('households'), props.households], [t('gridWorker'), props.grid_worker],
       [t('phone'), props.phone], [t('version'), props.version], [t('validFrom'), props.valid_from?.slice(0, 10)]]),
-    signedIn() ? null : el('p', { class: 'note' }, t('signedOut')),
+    signedIn() ? '' : el('p', { class: 'note' }, t('signedOut')), // append() would write out a null
     el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, t('history')));
   await loadHazards(p.code);
 }
