@@ -22,6 +22,7 @@ type watched struct {
 	rss0, cpu0         int64           // RSS (bytes) and CPU (clock ticks) when timing started
 	applied0, applyS0  float64         // the node's own apply counters then
 	rebuilds0, builtS0 float64
+	live0              float64 // the Go heap live at the node's last collection (bytes)
 }
 
 func (w *watched) start(ctx context.Context) error {
@@ -36,6 +37,7 @@ func (w *watched) baseline() {
 	m := w.metrics()
 	w.applied0, w.applyS0 = m["gridmap_index_changes_applied_total"], m["gridmap_index_apply_seconds_total"]
 	w.rebuilds0, w.builtS0 = m["gridmap_index_rebuilds_total"], m["gridmap_index_rebuild_seconds_total"]
+	w.live0 = m["go_gc_heap_live_bytes"]
 }
 
 // version asks the node which data version it answers from (readyz).
@@ -90,9 +92,14 @@ func (w *watched) report(n int) {
 	fmt.Printf("      process CPU %.2f ms per edit (applying, the NOTIFY or poll, the benchmark's readyz polls)\n", 1000*cpu/float64(n))
 	rss := rssBytes(w.pid)
 	fmt.Printf("      RSS %.1f MB before, %.1f MB after %d edits (%+.1f%%)\n", mbf(w.rss0), mbf(rss), n, 100*float64(rss-w.rss0)/float64(w.rss0))
+	if live := m["go_gc_heap_live_bytes"]; w.live0 > 0 {
+		fmt.Printf("      live heap at the last GC %.1f MB before, %.1f MB after (%+.1f%%; RSS adds the garbage GOGC lets pile up)\n",
+			w.live0/(1<<20), live/(1<<20), 100*(live-w.live0)/w.live0)
+	}
 }
 
-// metrics reads the node's gridmap_index_* counters from /metrics.
+// metrics reads the node's gridmap_index_* counters and live heap from
+// /metrics.
 func (w *watched) metrics() map[string]float64 {
 	out := map[string]float64{}
 	resp, err := w.client.Get(w.url + "/metrics")
@@ -104,7 +111,7 @@ func (w *watched) metrics() map[string]float64 {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		name, val, ok := strings.Cut(sc.Text(), " ")
-		if ok && strings.HasPrefix(name, "gridmap_index_") {
+		if ok && (strings.HasPrefix(name, "gridmap_index_") || name == "go_gc_heap_live_bytes") {
 			if f, err := strconv.ParseFloat(val, 64); err == nil {
 				out[name] = f
 			}

@@ -3,9 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -45,6 +47,15 @@ func statReader[T any](snapshot func() T) func(func(T) float64) func() float64 {
 	return func(field func(T) float64) func() float64 {
 		return func() float64 { return field(snapshot()) }
 	}
+}
+
+// goCollector exports the Go runtime's statistics, and the heap that was
+// live at the last collection (go_gc_heap_live_bytes): RSS includes the
+// garbage the collector lets accumulate up to GOGC, so only the live heap
+// tells whether following edits makes a node grow.
+func goCollector() prometheus.Collector {
+	return collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)}))
 }
 
 // indexCollectors exports the resolver index's freshness to /metrics.

@@ -145,7 +145,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	defer func() { stopBackground(); imports.Wait() }()
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	reg.MustRegister(goCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		postgres.NewPoolCollector(db.Pool))
 	reg.MustRegister(tileSvc.Collectors()...)
 	reg.MustRegister(indexCollectors(svc)...)
