@@ -55,8 +55,14 @@ for scale in $scales; do
   if [ -z "$(psql "$admin_url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
     psql "$admin_url" -qc "CREATE DATABASE $db TEMPLATE gridmap_test"
     echo "== building the $scale data set (gridmap demo --scale $scale)"
-    /usr/bin/time -f "   built in %es, max RSS %MkB" ./bin/gridmap demo --scale "$scale" --database-url "$url" 2>&1 |
-      grep -E 'built in|^  grid' || true
+    log=$(mktemp)
+    if ! /usr/bin/time -f "   built in %es, max RSS %MkB" ./bin/gridmap demo --scale "$scale" --database-url "$url" >"$log" 2>&1; then
+      cat "$log" >&2
+      psql "$admin_url" -qc "DROP DATABASE $db" # so that the next run builds it again
+      exit 1
+    fi
+    grep -E 'built in|^  grid' "$log" || true
+    rm -f "$log"
   fi
   echo "== $scale: start-up"
   nodes=()

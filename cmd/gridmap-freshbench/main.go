@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
@@ -88,17 +90,8 @@ func run(ctx context.Context, url, standbyURL, label string, n int, nodes []watc
 		if err != nil {
 			return fmt.Errorf("edit %d: %w", i, err)
 		}
-		if standby != nil {
-			d, err := waitDB(ctx, standby, v, committed)
-			if err != nil {
-				return err
-			}
-			replay = append(replay, d)
-		}
-		for j := range nodes {
-			if err := nodes[j].await(ctx, v, committed); err != nil {
-				return fmt.Errorf("edit %d: %w", i, err)
-			}
+		if err := awaitAll(ctx, v, committed, standby, nodes, &replay); err != nil {
+			return fmt.Errorf("edit %d: %w", i, err)
 		}
 	}
 	fmt.Printf("== freshness: %s, %d edits committed one at a time (grid vertex moves and enclave moves, as PUTs store them)\n", label, n)
@@ -110,6 +103,23 @@ func run(ctx context.Context, url, standbyURL, label string, n int, nodes []watc
 		nodes[i].report(n)
 	}
 	return nil
+}
+
+// awaitAll waits, all at once, for the standby's database and every node
+// to reach version v, so that no one's time includes waiting for another.
+func awaitAll(ctx context.Context, v int64, committed time.Time, standby *postgres.DB, nodes []watched, replay *[]time.Duration) error {
+	var g errgroup.Group
+	if standby != nil {
+		g.Go(func() error {
+			d, err := waitDB(ctx, standby, v, committed)
+			*replay = append(*replay, d)
+			return err
+		})
+	}
+	for j := range nodes {
+		g.Go(func() error { return nodes[j].await(ctx, v, committed) })
+	}
+	return g.Wait()
 }
 
 // waitDB polls a database until its data version reaches v.
