@@ -382,10 +382,7 @@ func TestSyntheticCityShape(t *testing.T) {
 // whose vertex moves back and forth, and an enclave that moves back and
 // forth (each op is one change set of one polygon).
 func BenchmarkApplyEdit(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		o    cityOpts
-	}{{"city1500", city1500}, {"city50k", city50k}} {
+	for _, c := range benchCities {
 		units, enclaves := syntheticCity(c.o)
 		ix, err := NewIndex(units, enclaves, 1)
 		if err != nil {
