@@ -1,7 +1,9 @@
 package api
 
 import (
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,9 +44,9 @@ func (h *handlers) retireEnclave(c *gin.Context) { retireBoundary(h, c, h.enclav
 // in If-Match, the answer is 412 here, before anything is written (and the
 // store checks again under its lock).
 func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
-	code := c.Param("code")
-	if code == "" || len(code) > 64 {
-		fail(c, geo.Invalid("code", "%q is not an enclave code", clip(code)))
+	code, err := storedEnclaveCode(c.Param("code"))
+	if err != nil {
+		fail(c, err)
 		return "", 0, false
 	}
 	cur, err := h.deps.Units.GetEnclave(c.Request.Context(), code, zeroTime)
@@ -69,4 +71,15 @@ func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 		return "", 0, false
 	}
 	return code, ifVersion, true
+}
+
+// storedEnclaveCode checks the code of a PUT or DELETE. New codes follow
+// geo.ValidateEnclaveCode; this is looser on purpose, so that an enclave
+// stored before that rule (say "a/b", sent as a%2Fb) can still be revised
+// or retired: it only refuses what no stored code can be.
+func storedEnclaveCode(code string) (string, error) {
+	if code == "" || len(code) > 8<<10 || !utf8.ValidString(code) || strings.ContainsRune(code, 0) {
+		return "", geo.Invalid("code", "%q is not an enclave code", clip(code))
+	}
+	return code, nil
 }

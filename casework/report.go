@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -164,7 +161,7 @@ func checkAttachments(as []Attachment) error {
 	for i, a := range as {
 		f := fmt.Sprintf("attachments[%d].", i)
 		switch {
-		case a.Name == "" || utf8.RuneCountInString(a.Name) > 255 || !utf8.ValidString(a.Name) || hasControl(a.Name):
+		case geo.ValidateName("name", a.Name, 255, true) != nil:
 			return geo.Invalid(f+"name", "a file name of 1 to 255 printable characters is required")
 		case !mimeType.MatchString(a.Type) || len(a.Type) > 100:
 			return geo.Invalid(f+"type", "%q is not a MIME type such as image/jpeg", geo.ClipTo(a.Type, 40))
@@ -179,36 +176,11 @@ func checkAttachments(as []Attachment) error {
 
 // checkText checks free text: valid UTF-8, no control characters other
 // than tab and newlines (a NUL cannot even be stored), at most max runes.
-func checkText(field, s string, max int) error {
-	switch {
-	case !utf8.ValidString(s):
-		return geo.Invalid(field, "%s is not valid UTF-8", field)
-	case hasControl(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(s)):
-		return geo.Invalid(field, "%s contains control characters", field)
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return geo.Invalid(field, "%s has %d characters; the limit is %d", field, n, max)
-	}
-	return nil
-}
+func checkText(field, s string, max int) error { return geo.ValidateText(field, s, max) }
 
 // checkName checks a person's or department's identifier.
 func checkName(field, s string, required bool) error {
-	switch {
-	case required && strings.TrimSpace(s) == "":
-		return geo.Invalid(field, "%s is required", field)
-	case !utf8.ValidString(s):
-		return geo.Invalid(field, "%s is not valid UTF-8", field)
-	case hasControl(s):
-		return geo.Invalid(field, "%s contains control characters", field)
-	case utf8.RuneCountInString(s) > MaxName:
-		return geo.Invalid(field, "%s is longer than %d characters", field, MaxName)
-	}
-	return nil
-}
-
-func hasControl(s string) bool {
-	return strings.IndexFunc(s, unicode.IsControl) >= 0
+	return geo.ValidateName(field, s, MaxName, required)
 }
 
 // Fingerprint identifies the content of a validated input: a retry of the

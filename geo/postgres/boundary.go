@@ -33,6 +33,10 @@ type boundaryTable[T any] struct {
 	// references checks, inside the edit's transaction, that what v names
 	// (a parent, a managing unit) currently exists.
 	references func(ctx context.Context, tx pgx.Tx, v *T) error
+	// withinScope refuses, inside the edit's transaction, a boundary drawn
+	// by a scoped token that reaches outside what the scope allows
+	// (geo.WithEditScope; edits_scope.go).
+	withinScope func(ctx context.Context, tx pgx.Tx, v *T, g *geom.MultiPolygon, scope string) error
 	// dependants refuses to retire a code that current rows still name.
 	dependants func(ctx context.Context, tx pgx.Tx, code string) error
 	// warnings says what looks wrong once code's new version is written.

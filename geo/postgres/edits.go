@@ -82,7 +82,13 @@ func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T
 	if err := checkValid(ctx, tx, g); err != nil {
 		return err
 	}
-	return t.references(ctx, tx, v)
+	if err := t.references(ctx, tx, v); err != nil {
+		return err
+	}
+	if scope := geo.EditScopeOf(ctx); scope != "" {
+		return t.withinScope(ctx, tx, v, g, scope)
+	}
+	return nil
 }
 
 // readWritten reads back the version just written, with its warnings.

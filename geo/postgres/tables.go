@@ -32,9 +32,10 @@ VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, gridmap_actor())`),
 	insertArgs: func(u *geo.Unit, g *geom.MultiPolygon, version int, at time.Time) []any {
 		return []any{u.Code, u.Level, u.Name, u.ParentCode, g, props(u.Properties), version, at}
 	},
-	references: checkParent,
-	dependants: checkNoDependants,
-	warnings:   unitWarnings,
+	references:  checkParent,
+	withinScope: unitWithinScope,
+	dependants:  checkNoDependants,
+	warnings:    unitWarnings,
 }
 
 // listUnitsSQL: $1 time, $2 level, $3 parent, $4-$7 box, $8 cursor, $9 limit.
@@ -72,7 +73,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gridmap_actor())`),
 	insertArgs: func(e *geo.Enclave, g *geom.MultiPolygon, version int, at time.Time) []any {
 		return []any{e.Code, e.Name, e.ManagingCode, e.Status, e.Reason, g, props(e.Properties), version, at}
 	},
-	references: checkManaging,
+	references:  checkManaging,
+	withinScope: enclaveWithinScope,
 	// Nothing names an enclave: once retired, its land is answered for by
 	// the unit around it.
 	dependants: func(context.Context, pgx.Tx, string) error { return nil },
