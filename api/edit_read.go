@@ -13,9 +13,9 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-// maxEditVertices bounds the positions of one edited boundary: a district's
-// outline has tens of thousands; a million is a mistake or an attack.
-const maxEditVertices = 1_000_000
+// maxEditVertices bounds the positions read for one edited boundary: the
+// reader stops at the first one past the limit the domain sets.
+const maxEditVertices = geo.MaxEditVertices
 
 // readFeature decodes the request body as one GeoJSON Feature with a
 // Polygon or MultiPolygon. The body is bounded (maxEditBody) and must be

@@ -89,7 +89,7 @@ func newEngine(d Deps) *gin.Engine {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
-	r.UseRawPath = true // a%2Fb is one path segment: an enclave stored with such a code can be retired
+	r.UseRawPath = true                       // a%2Fb is one path segment: an enclave stored with such a code can be retired
 	_ = r.SetTrustedProxies(d.TrustedProxies) // validated by the caller (cmd/gridmap)
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
