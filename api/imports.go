@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,6 +24,9 @@ const MaxImportBytes = 1 << 30
 
 // maxImportFiles bounds the parts of one upload (a shapefile has five).
 const maxImportFiles = 10
+
+// maxUploadName bounds an uploaded file's name: what file systems take.
+const maxUploadName = 255
 
 // importExts are the file types an upload may hold.
 var importExts = map[string]bool{
@@ -126,6 +130,8 @@ func saveFilePart(part *multipart.Part, dir string, seen map[string]bool, n int)
 	switch {
 	case n >= maxImportFiles:
 		return "", geo.Invalid("file", "at most %d files per import", maxImportFiles)
+	case len(name) > maxUploadName || !cleanText(name) || strings.ContainsFunc(name, unicode.IsControl):
+		return "", geo.Invalid("file", "a file name must be valid UTF-8 of at most %d bytes without control characters", maxUploadName)
 	case name == "." || name == "/" || strings.HasPrefix(name, ".") || !importExts[ext]:
 		return "", geo.Invalid("file", "%q is not a .geojson, .zip, .gpkg or shapefile part (.shp .shx .dbf .prj .cpg)", clip(name))
 	case seen[strings.ToLower(name)]:

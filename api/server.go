@@ -99,7 +99,7 @@ func newEngine(d Deps) *gin.Engine {
 	if d.Auth != nil {
 		auth = *d.Auth
 	}
-	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), compress(), bodyLimit())
+	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), compress(), bodyLimit(), textGuard())
 	if d.ReadOnly {
 		r.Use(readOnly())
 	}
@@ -111,7 +111,7 @@ func newEngine(d Deps) *gin.Engine {
 	})
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, Problem{Type: "https://gridmap.dev/problems/method", Title: "Method Not Allowed",
-			Status: http.StatusMethodNotAllowed, Detail: requestMethod(c) + " is not allowed here", Code: "method"})
+			Status: http.StatusMethodNotAllowed, Detail: clip(requestMethod(c)) + " is not allowed here", Code: "method"})
 	})
 	h := &handlers{deps: d}
 	h.routes(r, d.Registry)
