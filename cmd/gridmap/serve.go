@@ -22,7 +22,6 @@ import (
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/importer"
 )
 
 type serveConfig struct {
@@ -37,6 +36,7 @@ type serveConfig struct {
 	reports     reportConfig
 	tiles       tileConfig
 	follow      followConfig
+	imports     importConfig
 }
 
 // accessConfig is the access policy of serve.
@@ -61,6 +61,7 @@ func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	reportFlags(fs, &cfg.reports)
 	tileFlags(fs, &cfg.tiles)
 	followFlags(fs, &cfg.follow)
+	importQueueFlags(fs, &cfg.imports)
 	return fs
 }
 
@@ -128,7 +129,10 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	go db.Lead(bg, "jobs", func(ctx context.Context) { runJobs(ctx, db, cfg.reports) })
 	// Uploaded imports run under bg: shutting down rolls them back, and
 	// serve returns only after their outcome is recorded.
-	imports := &importer.Jobs{Pool: db.Pool, Base: bg, Applied: svc.CatchUp}
+	imports, err := openImports(ctx, cfg.imports, db, bg, svc.CatchUp)
+	if err != nil {
+		return err
+	}
 	defer func() { stopBackground(); imports.Wait() }()
 
 	reg := prometheus.NewRegistry()
