@@ -116,6 +116,10 @@ func outcome(rep *geo.ImportReport, err error) (geo.JobStatus, string) {
 		return geo.JobRejected, errMessage(err)
 	case errors.Is(err, context.Canceled):
 		return geo.JobFailed, "the import was cancelled; nothing was changed"
+	case code == geo.EUNAVAILABLE:
+		// The database or the upload space said "not now": the message
+		// says which, and that a retry may succeed.
+		return geo.JobFailed, errMessage(err) + "; nothing was changed"
 	}
 	return geo.JobFailed, "the import failed (see the server log); nothing was changed"
 }
