@@ -68,13 +68,16 @@ SELECT ` + versionsExpr + `, NULL::float8,
      ORDER BY g.id) f), '')`
 
 // reportFilterSQL is the filter of the report statements: $5 categories,
-// $6 states, $7 severities, $8 since, $9 until; NULL skips a filter.
+// $6 states, $7 severities, $8 since, $9 until, $10 the caller's scope (a
+// report belongs to the unit it landed at and to the one handling it, as
+// for GET /v1/reports/{id}); NULL skips a filter.
 const reportFilterSQL = `
        AND ($5::text[] IS NULL OR r.category = ANY($5::text[]))
        AND ($6::text[] IS NULL OR r.state = ANY($6::text[]))
        AND ($7::int[] IS NULL OR r.severity = ANY($7::int[]))
        AND ($8::timestamptz IS NULL OR r.observed_at >= $8::timestamptz)
-       AND ($9::timestamptz IS NULL OR r.observed_at < $9::timestamptz)`
+       AND ($9::timestamptz IS NULL OR r.observed_at < $9::timestamptz)
+       AND ($10::text IS NULL OR starts_with(r.unit_code, $10::text) OR starts_with(r.assigned_code, $10::text))`
 
 // reportSQL draws report points. The feature id is the random tail of the
 // UUID (52 bits: exact in JavaScript).
@@ -90,7 +93,7 @@ SELECT ` + versionsExpr + `, NULL::float8,
      ORDER BY r.observed_at, r.id) f), '')`
 
 // patrolSQL draws patrol tracks; since ($5) and until ($6) select them by
-// start time.
+// start time, and a scope ($7) by the worker's grid.
 const patrolSQL = `
 SELECT ` + versionsExpr + `, NULL::float8,
   coalesce((SELECT ST_AsMVT(f, 'patrol', 4096, 'geom', 'fid') FROM (
@@ -102,4 +105,5 @@ SELECT ` + versionsExpr + `, NULL::float8,
      WHERE p.track && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)
        AND ($5::timestamptz IS NULL OR p.started_at >= $5::timestamptz)
        AND ($6::timestamptz IS NULL OR p.started_at < $6::timestamptz)
+       AND ($7::text IS NULL OR starts_with(p.grid_code, $7::text))
      ORDER BY p.started_at, p.id) f), '')`
