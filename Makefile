@@ -34,15 +34,16 @@ gdal:
 bench: db build
 	bash scripts/bench.sh
 
-## fuzz: run each fuzz target for FUZZTIME (default 30s)
-FUZZTIME ?= 30s
+## fuzz: run each fuzz target for FUZZTIME (default 60s)
+FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./geo/ -run '^$$' -fuzz FuzzToWGS84 -fuzztime $(FUZZTIME)
 	for f in FuzzSHP FuzzDBF FuzzGeoJSON FuzzGeoPackageGeometry FuzzWKT; do \
 	  $(GO) test ./importer/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzQueryParams -fuzztime $(FUZZTIME)
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzBatchPoint -fuzztime $(FUZZTIME)
-	for f in FuzzBatchBody FuzzAppendString; do $(GO) test ./api/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+	for f in FuzzBatchBody FuzzAppendString FuzzPatrolBody FuzzReportBatch FuzzReportBody FuzzEditFeature FuzzQueryText; do \
+	  $(GO) test ./api/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 clean:
 	rm -rf bin

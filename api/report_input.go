@@ -112,7 +112,7 @@ func invalidUTF8Member(raw []byte) string {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if !utf8.Valid(m[k]) {
+		if !utf8.Valid(m[k]) && k != "" {
 			return k
 		}
 	}
