@@ -1,9 +1,7 @@
 package api
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -44,7 +42,10 @@ func (h *handlers) retireEnclave(c *gin.Context) { retireBoundary(h, c, h.enclav
 // in If-Match, the answer is 412 here, before anything is written (and the
 // store checks again under its lock).
 func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
-	code, err := storedEnclaveCode(c.Param("code"))
+	code := c.Param("code")
+	// A looser check than at create: an enclave stored before the code
+	// rule (say "a/b", sent as a%2Fb) can still be revised and retired.
+	err := geo.ValidateStoredEnclaveCode("code", code)
 	if err != nil {
 		fail(c, err)
 		return "", 0, false
@@ -71,15 +72,4 @@ func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 		return "", 0, false
 	}
 	return code, ifVersion, true
-}
-
-// storedEnclaveCode checks the code of a PUT or DELETE. New codes follow
-// geo.ValidateEnclaveCode; this is looser on purpose, so that an enclave
-// stored before that rule (say "a/b", sent as a%2Fb) can still be revised
-// or retired: it only refuses what no stored code can be.
-func storedEnclaveCode(code string) (string, error) {
-	if code == "" || len(code) > 8<<10 || !utf8.ValidString(code) || strings.ContainsRune(code, 0) {
-		return "", geo.Invalid("code", "%q is not an enclave code", clip(code))
-	}
-	return code, nil
 }

@@ -32,6 +32,18 @@ func ValidateEnclaveCode(field, code string) error {
 	return nil
 }
 
+// ValidateStoredEnclaveCode is the looser check of a code an enclave may
+// already have: codes stored before ValidateEnclaveCode was the rule (say
+// "a/b") must still be revisable and retirable. It refuses only what no
+// stored code can be: empty, over 8 KiB, invalid UTF-8 or a control
+// character.
+func ValidateStoredEnclaveCode(field, code string) error {
+	if code == "" || len(code) > 8<<10 || ValidateName(field, code, 8<<10, true) != nil {
+		return Invalid(field, "%q is not an enclave code", ClipTo(code, 40))
+	}
+	return nil
+}
+
 // ValidateName checks a name or identifier: valid UTF-8, no control
 // characters, at most max characters, and not blank when required.
 func ValidateName(field, s string, max int, required bool) error {

@@ -82,7 +82,7 @@ type Enclave struct {
 
 // Validate checks the enclave's own fields.
 func (e *Enclave) Validate() error {
-	if err := ValidateEnclaveCode("code", e.Code); err != nil {
+	if err := ValidateStoredEnclaveCode("code", e.Code); err != nil {
 		return err
 	}
 	if err := ValidateName("name", e.Name, MaxUnitName, true); err != nil {

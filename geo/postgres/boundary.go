@@ -28,6 +28,8 @@ type boundaryTable[T any] struct {
 	// prepare is what an interactive edit adds to that: the fields the code
 	// implies and the shape of the drawn rings.
 	validate, prepare func(*T) error
+	// prepareNew is prepare for a code that does not exist yet.
+	prepareNew func(*T) error
 	// insertArgs are the arguments of sql.insert.
 	insertArgs func(v *T, g *geom.MultiPolygon, version int, at time.Time) []any
 	// references checks, inside the edit's transaction, that what v names

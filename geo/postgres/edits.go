@@ -39,7 +39,11 @@ func lockVersions[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], co
 // next one after ifVersion, checked, and returns it with its warnings.
 func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor string, v T, ifVersion int, create bool) (geo.EditResult[T], error) {
 	var res geo.EditResult[T]
-	if err := t.prepare(&v); err != nil {
+	prepare := t.prepare
+	if create {
+		prepare = t.prepareNew
+	}
+	if err := prepare(&v); err != nil {
 		return res, err
 	}
 	g, err := toGeom(t.geom(&v))
