@@ -142,18 +142,9 @@ func readUntil(base string, stop <-chan struct{}, errs chan<- error) {
 	client := &http.Client{Timeout: 2 * time.Second}
 	for {
 		for _, path := range []string{"/v1/units/120104", "/readyz"} {
-			start := time.Now()
-			resp, err := client.Get(base + path)
-			if err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					err = fmt.Errorf("status %d", resp.StatusCode)
-				}
-			}
-			if err != nil {
+			if _, err := getOK(client, base, path); err != nil {
 				select {
-				case errs <- fmt.Errorf("GET %s during the uploads, after %v: %v", path, time.Since(start), err):
+				case errs <- fmt.Errorf("during the uploads, %v", err):
 				default:
 				}
 			}
@@ -164,6 +155,25 @@ func readUntil(base string, stop <-chan struct{}, errs chan<- error) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// getOK reads base+path with client: an error unless the answer is a 200
+// within the client's timeout. It returns how long the answer took.
+func getOK(client *http.Client, base, path string) (time.Duration, error) {
+	start := time.Now()
+	resp, err := client.Get(base + path)
+	if err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+	}
+	took := time.Since(start)
+	if err != nil {
+		return took, fmt.Errorf("GET %s after %v: %v", path, took, err)
+	}
+	return took, nil
 }
 
 // zipBomb is a small zip whose GeoJSON member unpacks to n bytes.

@@ -142,20 +142,7 @@ func soakRead(l *soakLog, base string) {
 	client := &http.Client{Timeout: soakReadDeadline}
 	paths := []string{"/v1/units/120104", "/readyz", "/v1/units?level=street&parent=120104",
 		fmt.Sprintf("/v1/resolve?lng=%.5f&lat=%.5f", 117.10+rand.Float64()*0.1, 39.08+rand.Float64()*0.08)}
-	path := paths[rand.IntN(len(paths))]
-	start := time.Now()
-	resp, err := client.Get(base + path)
-	if err == nil {
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			err = fmt.Errorf("status %d", resp.StatusCode)
-		}
-	}
-	took := time.Since(start)
-	if err != nil {
-		err = fmt.Errorf("GET %s after %v: %v", path, took, err)
-	}
+	took, err := getOK(client, base, paths[rand.IntN(len(paths))])
 	l.read(took, err)
 	time.Sleep(20 * time.Millisecond)
 }

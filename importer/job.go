@@ -209,18 +209,23 @@ func (p *jobProgress) write(force bool) {
 
 // beat writes the row every Heartbeat until the returned stop is called.
 func (p *jobProgress) beat() (stop func()) {
+	return every(p.ctx, Heartbeat, func() { p.write(true) })
+}
+
+// every calls fn every period until stop is called or ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) (stop func()) {
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(Heartbeat)
+		t := time.NewTicker(period)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
-			case <-p.ctx.Done():
+			case <-ctx.Done():
 				return
 			case <-t.C:
-				p.write(true)
+				fn()
 			}
 		}
 	}()

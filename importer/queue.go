@@ -158,24 +158,11 @@ func (j *Jobs) runQueued(u *upload, id int64, paths []string, opts geo.ImportOpt
 
 // touchWhileQueued keeps a queued job's heartbeat until stop is called.
 func (j *Jobs) touchWhileQueued(id int64) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(Heartbeat)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-j.Base.Done():
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(j.Base, 5*time.Second)
-				j.Pool.Exec(ctx, touchJobSQL, id) // a missed beat is made up by the next
-				cancel()
-			}
-		}
-	}()
-	return func() { close(done) }
+	return every(j.Base, Heartbeat, func() {
+		ctx, cancel := context.WithTimeout(j.Base, 5*time.Second)
+		defer cancel()
+		j.Pool.Exec(ctx, touchJobSQL, id) // a missed beat is made up by the next
+	})
 }
 
 // Recover marks as interrupted the jobs whose process died (no heartbeat for
