@@ -27,6 +27,9 @@ const maxImportFiles = 10
 // maxUploadName bounds an uploaded file's name: what file systems take.
 const maxUploadName = 255
 
+// maxImportFields bounds the form fields of one upload (the options are a dozen).
+const maxImportFields = 32
+
 // importExts are the file types an upload may hold.
 var importExts = map[string]bool{
 	".geojson": true, ".json": true, ".zip": true, ".gpkg": true,
@@ -104,6 +107,9 @@ func receiveUpload(c *gin.Context, area geo.UploadArea) (map[string]string, erro
 			return nil, uploadError(err)
 		}
 		if part.FormName() != "file" {
+			if len(form) >= maxImportFields {
+				return nil, geo.Invalid("body", "at most %d form fields per import", maxImportFields)
+			}
 			v, err := io.ReadAll(io.LimitReader(part, 1024))
 			if err != nil {
 				return nil, uploadError(err)
