@@ -98,6 +98,7 @@ func receiveUpload(c *gin.Context, area geo.UploadArea) (map[string]string, erro
 		return nil, geo.Invalid("body", "send the file as multipart/form-data in a part named \"file\"")
 	}
 	seen := map[string]bool{}
+	fields := 0
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -107,7 +108,7 @@ func receiveUpload(c *gin.Context, area geo.UploadArea) (map[string]string, erro
 			return nil, uploadError(err)
 		}
 		if part.FormName() != "file" {
-			if len(form) >= maxImportFields {
+			if fields++; fields > maxImportFields {
 				return nil, geo.Invalid("body", "at most %d form fields per import", maxImportFields)
 			}
 			v, err := io.ReadAll(io.LimitReader(part, 1024))
