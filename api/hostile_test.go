@@ -19,29 +19,35 @@ import (
 // Hostile input over the fakes: each test names the defect of issue 12 it
 // holds shut (see README, "Limits").
 
-// repeating streams prefix and then unit over and over, for n bytes in all:
-// a body as long as wanted without holding it in memory.
+// repeating streams prefix, then unit over and over, then suffix: n bytes
+// in all (rounded down to whole units), without holding them in memory. An
+// empty suffix leaves the body cut off.
 type repeating struct {
-	prefix, unit string
-	n, sent      int
+	prefix, unit, suffix string
+	n, sent              int
 }
 
 func (r *repeating) Read(p []byte) (int, error) {
-	if r.sent >= r.n {
-		return 0, io.EOF
-	}
+	body := len(r.prefix) + (r.n-len(r.prefix)-len(r.suffix))/len(r.unit)*len(r.unit)
+	total := body + len(r.suffix)
 	k := 0
-	for k < len(p) && r.sent+k < r.n {
+	for k < len(p) && r.sent+k < total {
 		off := r.sent + k
 		var src string
-		if off < len(r.prefix) {
+		switch {
+		case off < len(r.prefix):
 			src = r.prefix[off:]
-		} else {
+		case off < body:
 			src = r.unit[(off-len(r.prefix))%len(r.unit):]
+		default:
+			src = r.suffix[off-body:]
 		}
-		k += copy(p[k:min(len(p), k+r.n-off)], src)
+		k += copy(p[k:], src[:min(len(src), total-off)])
 	}
 	r.sent += k
+	if k == 0 {
+		return 0, io.EOF
+	}
 	return k, nil
 }
 
@@ -77,10 +83,11 @@ func liveHeap() uint64 {
 	return sample[0].Value.Uint64()
 }
 
-// TestPatrolHugeBodyIsRefusedEarly (defect 1): a 60 MB patrol body, and one
-// just under the byte limit that once decoded to 1.2 GB, are refused with
-// 413 at the fix limit, quickly and with a bounded heap; a declared length
-// past the limit is refused before a byte is read.
+// TestPatrolHugeBodyIsRefusedEarly (defect 1): a 60 MB patrol body, and a
+// whole one just under the byte limit (which encoding/json once decoded into
+// over a gigabyte), are refused with 413 at the fix limit, quickly and with
+// a bounded heap; a declared length past the limit is refused before a byte
+// is read.
 func TestPatrolHugeBodyIsRefusedEarly(t *testing.T) {
 	s := newFakeServer(t, nil)
 	tok := s.token(access.RoleReporter, "")
@@ -91,8 +98,8 @@ func TestPatrolHugeBodyIsRefusedEarly(t *testing.T) {
 		length int64 // Content-Length; -1 sends the body chunked
 	}{
 		{"60 MB of fixes, chunked", &repeating{prefix: `{"id":"0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e01","fixes":[`, unit: fix, n: 60 << 20}, -1},
-		{"a track just under the byte limit", &repeating{prefix: `{"id":"0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e01","track":{"type":"LineString","coordinates":[`,
-			unit: `[0,0],`, n: maxPatrolBody - 1024}, -1},
+		{"a whole track just under the byte limit", &repeating{prefix: `{"id":"0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e01","track":{"type":"LineString","coordinates":[`,
+			unit: `[0,0],`, suffix: `[0,0]]},"times":[]}`, n: maxPatrolBody - 1024}, -1},
 		{"60 MB declared", &repeating{prefix: `{"fixes":[`, unit: fix, n: 60 << 20}, 60 << 20},
 	}
 	for _, c := range cases {
