@@ -246,9 +246,26 @@ func (h *handlers) getImport(c *gin.Context) {
 		return
 	}
 	job, err := h.deps.Imports.Job(c.Request.Context(), id)
+	if err == nil {
+		err = jobInScope(c, &job)
+	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, job)
+}
+
+// jobInScope refuses a scoped caller a job that could touch units outside
+// its scope: its report names them, and its actor is a person.
+func jobInScope(c *gin.Context, job *geo.ImportJob) error {
+	p, ok := callerOf(c)
+	subtree := job.Options.Within
+	if subtree == "" {
+		subtree = job.Options.Scope
+	}
+	if !ok || p.Covers(subtree) {
+		return nil
+	}
+	return geo.Errorf(geo.EFORBIDDEN, "id", "import %d is outside this token's scope %s", job.ID, p.Scope)
 }
