@@ -42,7 +42,7 @@ fuzz:
 	  $(GO) test ./importer/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzQueryParams -fuzztime $(FUZZTIME)
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzBatchPoint -fuzztime $(FUZZTIME)
-	for f in FuzzBatchBody FuzzAppendString FuzzPatrolBody FuzzReportBatch FuzzReportBody FuzzEditFeature FuzzQueryText; do \
+	for f in FuzzBatchBody FuzzAppendString FuzzPatrolBody FuzzReportBatch FuzzReportBody FuzzEditFeature FuzzQueryText FuzzImportUpload; do \
 	  $(GO) test ./api/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 clean:
