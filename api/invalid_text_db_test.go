@@ -2,18 +2,12 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"mime/multipart"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gridmap-dev/gridmap/access"
-	"github.com/gridmap-dev/gridmap/casework"
-	"github.com/gridmap-dev/gridmap/demo/demotest"
-	"github.com/gridmap-dev/gridmap/geo"
-	"github.com/gridmap-dev/gridmap/importer"
 )
 
 // TestInvalidTextIs400OnTheDatabase (defect 9) sends the probe's requests to
@@ -22,17 +16,7 @@ import (
 // a NUL in a name, a code or a description, an overlong upload name and a
 // 1 MB name are each a 400 naming the field.
 func TestInvalidTextIs400OnTheDatabase(t *testing.T) {
-	db := demotest.Open(t)
-	svc := geo.NewService(db, db)
-	if err := svc.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
-	t.Cleanup(func() { cancel(); jobs.Wait() })
-	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Editor: db, Versions: db, Reports: db,
-		Patrols: db, Imports: jobs, Policy: casework.DefaultPolicy(), Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Hour}}))
-	t.Cleanup(srv.Close)
+	db, srv := demoServer(t)
 	admin := createToken(t, db, access.RoleAdmin, "", "值班", time.Now().Add(time.Hour))
 
 	var upload bytes.Buffer

@@ -14,6 +14,7 @@ import (
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/importer"
 )
@@ -53,10 +54,10 @@ func refuseConnections(t *testing.T, url string) (restore func()) {
 	}
 }
 
-// TestOutageIsUnavailable (defect 8): with the database refusing
-// connections, reads, reports and imports answer 503 with Retry-After —
-// never 500 — and /readyz says so too.
-func TestOutageIsUnavailable(t *testing.T) {
+// demoServer is the whole API over a fresh copy of the demo city, with
+// imports run in the background and public reads.
+func demoServer(t *testing.T) (*postgres.DB, *httptest.Server) {
+	t.Helper()
 	db := demotest.Open(t)
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(context.Background()); err != nil {
@@ -65,11 +66,18 @@ func TestOutageIsUnavailable(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
 	t.Cleanup(func() { cancel(); jobs.Wait() })
-	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Editor: db, Versions: db, Reports: db, Patrols: db, Imports: jobs,
-		Policy: casework.DefaultPolicy(), Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Hour},
-		Ready: func(ctx context.Context) error { return db.Ping(ctx) }})
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Editor: db, Versions: db, Reports: db,
+		Patrols: db, Imports: jobs, Policy: casework.DefaultPolicy(), Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Hour},
+		Ready: func(ctx context.Context) error { return db.Ping(ctx) }}))
 	t.Cleanup(srv.Close)
+	return db, srv
+}
+
+// TestOutageIsUnavailable (defect 8): with the database refusing
+// connections, reads, reports and imports answer 503 with Retry-After —
+// never 500 — and /readyz says so too.
+func TestOutageIsUnavailable(t *testing.T) {
+	db, srv := demoServer(t)
 	admin := createToken(t, db, access.RoleAdmin, "", "值班", time.Now().Add(time.Hour))
 	if r := request(t, "GET", srv.URL+"/v1/units/120104", nil, authHeader(admin)...); r.status != 200 {
 		t.Fatalf("before the outage: %d %s", r.status, r.body) // also caches the token
