@@ -3,20 +3,25 @@ package api
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/audit"
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/importer"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // refuseConnections makes the database of db refuse new connections (SQLSTATE
@@ -66,9 +71,14 @@ func demoServer(t *testing.T) (*postgres.DB, *httptest.Server) {
 	ctx, cancel := context.WithCancel(context.Background())
 	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
 	t.Cleanup(func() { cancel(); jobs.Wait() })
+	tileSvc, err := tiles.New(context.Background(), db.Pool, tiles.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tileSvc.Close)
 	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Editor: db, Versions: db, Reports: db,
-		Patrols: db, Imports: jobs, Policy: casework.DefaultPolicy(), Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Hour},
-		Ready: func(ctx context.Context) error { return db.Ping(ctx) }}))
+		Patrols: db, Imports: jobs, Audit: &audit.Store{Pool: db.Pool}, Tiles: tileSvc, Policy: casework.DefaultPolicy(),
+		Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Hour}, Ready: func(ctx context.Context) error { return db.Ping(ctx) }}))
 	t.Cleanup(srv.Close)
 	return db, srv
 }
@@ -91,6 +101,9 @@ func TestOutageIsUnavailable(t *testing.T) {
 	fw.Write([]byte(`{"type":"FeatureCollection","features":[]}`))
 	mw.Close()
 	report := `{"id":"0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e77","kind":"hazard","category":"E0506","severity":2,"reporter":"值班","point":[117.15,39.11]}`
+	patrol := `{"id":"0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e78","worker":"张三","fixes":[{"point":[117.15,39.11],"t":"` +
+		time.Now().Add(-time.Minute).Format(time.RFC3339) + `"},{"point":[117.151,39.111],"t":"` + time.Now().Format(time.RFC3339) + `"}]}`
+	tile := maptile.At(orb.Point{117.15, 39.11}, 14)
 	cases := []struct {
 		name, method, path string
 		body               []byte
@@ -111,6 +124,16 @@ func TestOutageIsUnavailable(t *testing.T) {
 		{"an import job", "GET", "/v1/imports/1", nil, nil},
 		{"OGC items", "GET", "/ogc/collections/grids/items?district_code=120104", nil, nil},
 		{"a token not yet cached", "GET", "/v1/units/120104", nil, []string{"Authorization", "Bearer " + fresh}},
+		{"a patrol", "POST", "/v1/patrols", []byte(patrol), []string{"Content-Type", "application/json"}},
+		{"a batch of reports", "POST", "/v1/reports:batch", []byte(`{"reports":[` + report + `]}`), nil},
+		{"a transition", "POST", "/v1/reports/0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e77/transitions",
+			[]byte(`{"action":"accept","client_id":"0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e79"}`), nil},
+		{"a re-resolution", "POST", "/v1/reports/0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e77:reresolve", nil, nil},
+		{"an audit", "GET", "/v1/audit?unit=120104", nil, nil},
+		{"a report tile", "GET", fmt.Sprintf("/tiles/report/14/%d/%d.mvt", tile.X, tile.Y), nil, nil},
+		{"a grid tile", "GET", fmt.Sprintf("/tiles/grid/15/%d/%d.mvt", tile.X*2, tile.Y*2), nil, nil},
+		{"the OGC reports collection", "GET", "/ogc/collections/reports", nil, nil},
+		{"OGC report items", "GET", "/ogc/collections/reports/items?limit=5", nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
