@@ -38,8 +38,8 @@ s3:
 bench: db build
 	bash scripts/bench.sh
 
-## fuzz: run each fuzz target for FUZZTIME (default 30s)
-FUZZTIME ?= 30s
+## fuzz: run each fuzz target for FUZZTIME (default 60s)
+FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./geo/ -run '^$$' -fuzz FuzzToWGS84 -fuzztime $(FUZZTIME)
 	$(GO) test ./geo/ -run '^$$' -fuzz FuzzParseEventID -fuzztime $(FUZZTIME)
@@ -47,7 +47,8 @@ fuzz:
 	  $(GO) test ./importer/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzQueryParams -fuzztime $(FUZZTIME)
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzBatchPoint -fuzztime $(FUZZTIME)
-	for f in FuzzBatchBody FuzzAppendString; do $(GO) test ./api/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+	for f in FuzzBatchBody FuzzAppendString FuzzPatrolBody FuzzReportBatch FuzzReportBody FuzzEditFeature FuzzQueryText FuzzImportUpload; do \
+	  $(GO) test ./api/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./photo/ -run '^$$' -fuzz FuzzOrientation -fuzztime $(FUZZTIME)
 	$(GO) test ./photo/ -run '^$$' -fuzz FuzzProcess -fuzztime $(FUZZTIME)
 

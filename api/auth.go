@@ -284,12 +284,16 @@ func requireScope(c *gin.Context, code string) error {
 
 // permit is route middleware: it refuses, before any input is read, a
 // caller whose role lacks perm. The scope is checked by the handler once it
-// knows the code.
+// knows the code, and by the stores for geometry: a scoped caller's scope
+// rides on the request's context (geo.WithEditScope; admins are exempt).
 func permit(perm access.Permission) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := authorize(c, perm, ""); err != nil {
 			fail(c, err)
 			return
+		}
+		if p, _ := callerOf(c); p.Scope != "" && p.Role != access.RoleAdmin {
+			c.Request = c.Request.WithContext(geo.WithEditScope(c.Request.Context(), p.Scope))
 		}
 		c.Next()
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -26,6 +27,15 @@ type batch struct {
 	arena    []byte              // the bytes echo points into
 	features bool                // "features" was given
 	hasPts   bool                // "points" was given
+}
+
+// readBatchBody decodes the request's body, bounded at MaxBodyBytes.
+func readBatchBody(c *gin.Context) (*batch, error) {
+	r, err := boundedBody(c, MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	return readBatch(r)
 }
 
 // readBatch decodes a request body.

@@ -127,7 +127,7 @@ func TestContractEditInputIsNamed(t *testing.T) {
 		name, body, field string
 	}{
 		{"not JSON", `{"type":`, "body"},
-		{"not a feature", `{"type":"FeatureCollection","features":[]}`, "body"},
+		{"not a feature", `{"type":"FeatureCollection","features":[]}`, "type"},
 		{"points are not a boundary", `{"type":"Feature","properties":{"name":"x"},"geometry":{"type":"Point","coordinates":[117.1,39.1]}}`, "geometry"},
 		{"no geometry", `{"type":"Feature","properties":{"name":"x"},"geometry":null}`, "geometry"},
 		{"unclosed ring", `{"type":"Feature","properties":{"name":"x"},"geometry":{"type":"Polygon","coordinates":[[[117.128,39.149],[117.13,39.151],[117.13,39.149],[117.129,39.148]]]}}`, "geometry.coordinates[0][0]"},

@@ -109,6 +109,13 @@ func TestContractImports(t *testing.T) {
 	if r := s.req(t, "GET", "/v1/imports/1", "", nil); r.status != 200 {
 		t.Errorf("the job: %d", r.status)
 	}
+	// A scoped reader sees the jobs within its scope only.
+	if r := s.req(t, "GET", "/v1/imports/1", s.token(access.RoleViewer, fakeCommunity), nil); r.status != 403 {
+		t.Errorf("the job of the street to a community's viewer: %d, want 403", r.status)
+	}
+	if r := s.req(t, "GET", "/v1/imports/1", s.token(access.RoleViewer, mock.Street), nil); r.status != 200 {
+		t.Errorf("the job of the street to its viewer: %d, want 200", r.status)
+	}
 	wantProblem(t, s.req(t, "GET", "/v1/imports/99", "", nil), 404, "id")
 	wantProblem(t, s.req(t, "GET", "/v1/imports/x", "", nil), 400, "id")
 	cases := []struct {

@@ -43,8 +43,11 @@ func (h *handlers) retireEnclave(c *gin.Context) { retireBoundary(h, c, h.enclav
 // store checks again under its lock).
 func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 	code := c.Param("code")
-	if code == "" || len(code) > 64 {
-		fail(c, geo.Invalid("code", "%q is not an enclave code", clip(code)))
+	// A looser check than at create: an enclave stored before the code
+	// rule (say "a/b", sent as a%2Fb) can still be revised and retired.
+	err := geo.ValidateStoredEnclaveCode("code", code)
+	if err != nil {
+		fail(c, err)
 		return "", 0, false
 	}
 	cur, err := h.deps.Units.GetEnclave(c.Request.Context(), code, zeroTime)

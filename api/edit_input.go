@@ -1,9 +1,6 @@
 package api
 
 import (
-	"errors"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -46,36 +43,6 @@ func ifMatch(c *gin.Context) (int, error) {
 		}
 	}
 	return -1, nil
-}
-
-// readFeature decodes the request body as one GeoJSON Feature with a
-// Polygon or MultiPolygon.
-func readFeature(c *gin.Context) (*geojson.Feature, orb.MultiPolygon, error) {
-	data, err := io.ReadAll(c.Request.Body)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return nil, nil, geo.Errorf(geo.ETOOLARGE, "body", "request body exceeds %d bytes", tooBig.Limit)
-	}
-	if err != nil {
-		return nil, nil, geo.Invalid("body", "cannot read the body: %v", err)
-	}
-	f, err := geojson.UnmarshalFeature(data)
-	if err != nil {
-		return nil, nil, geo.Invalid("body", "the body must be a GeoJSON Feature: %v", err)
-	}
-	if f.Type != "Feature" {
-		return nil, nil, geo.Invalid("type", `the body must be a GeoJSON Feature ("type": "Feature")`)
-	}
-	switch g := f.Geometry.(type) {
-	case orb.Polygon:
-		return f, orb.MultiPolygon{g}, nil
-	case orb.MultiPolygon:
-		return f, g, nil
-	case nil:
-		return nil, nil, geo.Invalid("geometry", "the feature has no geometry")
-	default:
-		return nil, nil, geo.Invalid("geometry", "the geometry must be a Polygon or MultiPolygon, not %s", g.GeoJSONType())
-	}
 }
 
 // props reads a feature's properties against the members a resource has.

@@ -6,10 +6,10 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,6 +23,12 @@ const MaxImportBytes = 1 << 30
 
 // maxImportFiles bounds the parts of one upload (a shapefile has five).
 const maxImportFiles = 10
+
+// maxUploadName bounds an uploaded file's name: what file systems take.
+const maxUploadName = 255
+
+// maxImportFields bounds the form fields of one upload (the options are a dozen).
+const maxImportFields = 32
 
 // importExts are the file types an upload may hold.
 var importExts = map[string]bool{
@@ -50,101 +56,119 @@ func bodyLimit() gin.HandlerFunc {
 }
 
 // startImport receives a multipart upload — the file(s) in parts named
-// "file", the options in form fields — and starts the import in the
-// background. It answers 202 with the job; poll GET /v1/imports/{id}.
+// "file", the options in form fields — and queues the import. It answers
+// 202 with the job; poll GET /v1/imports/{id}. A full queue is refused
+// before the body is read.
 func (h *handlers) startImport(c *gin.Context) {
 	if h.deps.Imports == nil {
 		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "imports are not enabled on this server"))
 		return
 	}
 	caller, _ := callerOf(c)
-	dir, err := os.MkdirTemp("", "gridmap-upload-")
+	area, err := h.deps.Imports.Receive(c.Request.Context())
 	if err != nil {
-		fail(c, fmt.Errorf("upload directory: %w", err))
+		fail(c, err)
 		return
 	}
-	up, form, err := receiveUpload(c, dir)
+	defer area.Discard() // nothing once started
+	form, err := receiveUpload(c, area)
+	var opts geo.ImportOptions
 	if err == nil {
-		var opts geo.ImportOptions
-		if opts, err = importOptions(form); err == nil {
-			opts.Actor, opts.Within = caller.Name, caller.Scope
-			var job geo.ImportJob
-			if job, err = h.deps.Imports.Start(c.Request.Context(), up, opts); err == nil {
-				c.Header("Location", fmt.Sprintf("/v1/imports/%d", job.ID))
-				c.JSON(http.StatusAccepted, job)
-				return
-			}
-			fail(c, err) // Start removed the directory
-			return
-		}
+		opts, err = importOptions(form)
 	}
-	os.RemoveAll(dir)
-	fail(c, err)
+	var job geo.ImportJob
+	if err == nil {
+		opts.Actor, opts.Within = caller.Name, caller.Scope
+		job, err = area.Start(c.Request.Context(), opts)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/v1/imports/%d", job.ID))
+	c.JSON(http.StatusAccepted, job)
 }
 
-// receiveUpload streams the file parts to dir (never into memory) and
-// collects the other fields.
-func receiveUpload(c *gin.Context, dir string) (geo.ImportUpload, map[string]string, error) {
-	up := geo.ImportUpload{Dir: dir}
+// receiveUpload streams the file parts into the area (never into memory)
+// and collects the other fields.
+func receiveUpload(c *gin.Context, area geo.UploadArea) (map[string]string, error) {
 	form := map[string]string{}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return up, nil, geo.Invalid("body", "send the file as multipart/form-data in a part named \"file\"")
+		return nil, geo.Invalid("body", "send the file as multipart/form-data in a part named \"file\"")
 	}
 	seen := map[string]bool{}
+	fields := 0
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return up, nil, uploadError(err)
+			return nil, uploadError(err)
 		}
 		if part.FormName() != "file" {
+			if fields++; fields > maxImportFields {
+				return nil, geo.Invalid("body", "at most %d form fields per import", maxImportFields)
+			}
 			v, err := io.ReadAll(io.LimitReader(part, 1024))
 			if err != nil {
-				return up, nil, uploadError(err)
+				return nil, uploadError(err)
 			}
 			form[part.FormName()] = strings.TrimSpace(string(v))
 			continue
 		}
-		name, err := saveFilePart(part, dir, seen, len(up.Files))
-		if err != nil {
-			return up, nil, err
+		if err := saveFilePart(part, area, seen); err != nil {
+			return nil, err
 		}
-		up.Files = append(up.Files, name)
 	}
-	if len(up.Files) == 0 {
-		return up, nil, geo.Invalid("file", "no file uploaded: send it in a multipart part named \"file\"")
+	if len(seen) == 0 {
+		return nil, geo.Invalid("file", "no file uploaded: send it in a multipart part named \"file\"")
 	}
-	return up, form, nil
+	return form, nil
 }
 
-func saveFilePart(part *multipart.Part, dir string, seen map[string]bool, n int) (string, error) {
+func saveFilePart(part *multipart.Part, area geo.UploadArea, seen map[string]bool) error {
 	name := filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
-	case n >= maxImportFiles:
-		return "", geo.Invalid("file", "at most %d files per import", maxImportFiles)
+	case len(seen) >= maxImportFiles:
+		return geo.Invalid("file", "at most %d files per import", maxImportFiles)
+	case len(name) > maxUploadName || !cleanText(name) || strings.ContainsFunc(name, unicode.IsControl):
+		return geo.Invalid("file", "a file name must be valid UTF-8 of at most %d bytes without control characters", maxUploadName)
 	case name == "." || name == "/" || strings.HasPrefix(name, ".") || !importExts[ext]:
-		return "", geo.Invalid("file", "%q is not a .geojson, .zip, .gpkg or shapefile part (.shp .shx .dbf .prj .cpg)", clip(name))
+		return geo.Invalid("file", "%q is not a .geojson, .zip, .gpkg or shapefile part (.shp .shx .dbf .prj .cpg)", clip(name))
 	case seen[strings.ToLower(name)]:
-		return "", geo.Invalid("file", "%q is uploaded twice", clip(name))
+		return geo.Invalid("file", "%q is uploaded twice", clip(name))
 	}
 	seen[strings.ToLower(name)] = true
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return "", fmt.Errorf("save upload: %w", err)
+	err := area.Save(name, clientReader{part})
+	var read clientReadError
+	switch {
+	case errors.As(err, &read):
+		return uploadError(read.err)
+	case err != nil:
+		return err // the upload space's answer, or a server fault (logged, not shown)
 	}
-	_, err = io.Copy(f, part)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", uploadError(err)
-	}
-	return name, nil
+	return nil
 }
+
+// clientReader marks the errors of reading the request, so that they are
+// told from the server's own (writing to disk) when saving a part fails.
+type clientReader struct{ r io.Reader }
+
+func (c clientReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = clientReadError{err}
+	}
+	return n, err
+}
+
+type clientReadError struct{ err error }
+
+func (e clientReadError) Error() string { return e.err.Error() }
+func (e clientReadError) Unwrap() error { return e.err }
 
 // uploadError classifies a failure while reading the body.
 func uploadError(err error) error {
@@ -222,9 +246,26 @@ func (h *handlers) getImport(c *gin.Context) {
 		return
 	}
 	job, err := h.deps.Imports.Job(c.Request.Context(), id)
+	if err == nil {
+		err = jobInScope(c, &job)
+	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, job)
+}
+
+// jobInScope refuses a scoped caller a job that could touch units outside
+// its scope: its report names them, and its actor is a person.
+func jobInScope(c *gin.Context, job *geo.ImportJob) error {
+	p, ok := callerOf(c)
+	subtree := job.Options.Within
+	if subtree == "" {
+		subtree = job.Options.Scope
+	}
+	if !ok || p.Covers(subtree) {
+		return nil
+	}
+	return geo.Errorf(geo.EFORBIDDEN, "id", "import %d is outside this token's scope %s", job.ID, p.Scope)
 }

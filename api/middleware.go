@@ -40,7 +40,7 @@ func accessLog(atInfo bool) gin.HandlerFunc {
 		start := time.Now()
 		c.Next()
 		slog.LogAttrs(ctx, level, "request",
-			slog.String("method", requestMethod(c)), slog.String("path", c.Request.URL.Path),
+			slog.String("method", clip(requestMethod(c))), slog.String("path", c.Request.URL.Path),
 			slog.String("route", c.FullPath()), slog.Int("status", c.Writer.Status()),
 			slog.Duration("took", time.Since(start)), slog.Int("bytes", max(c.Writer.Size(), 0)),
 			slog.String("client", c.ClientIP()))

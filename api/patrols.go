@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -15,83 +14,15 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-// patrolJSON is the wire form of POST /v1/patrols: either fixes, or a
-// GeoJSON LineString track with one time per vertex.
-type patrolJSON struct {
-	ID     string `json:"id"`
-	Worker string `json:"worker"`
-	Grid   string `json:"grid"`
-	CRS    string `json:"crs"`
-	Fixes  []struct {
-		Point     []float64 `json:"point"`
-		T         string    `json:"t"`
-		AccuracyM *float64  `json:"accuracy_m"`
-	} `json:"fixes"`
-	Track *struct {
-		Type        string      `json:"type"`
-		Coordinates [][]float64 `json:"coordinates"`
-	} `json:"track"`
-	Times []string `json:"times"`
-}
-
-func decodePatrol(body []byte) (casework.PatrolInput, error) {
-	var w patrolJSON
-	if err := decodeUTF8(body, &w); err != nil {
-		return casework.PatrolInput{}, err
-	}
-	in := casework.PatrolInput{ID: w.ID, Worker: w.Worker, Grid: w.Grid, CRS: geo.CRS(w.CRS)}
-	if w.ID == "" {
-		return in, geo.Invalid("id", "id is required: a UUID the client chooses, so that a retry is recognised")
-	}
-	fix := func(field string, xy []float64, t string, acc *float64) (casework.Fix, error) {
-		if len(xy) < 2 || len(xy) > 3 {
-			return casework.Fix{}, geo.Invalid(field, "want [longitude, latitude]")
-		}
-		at, err := time.Parse(time.RFC3339Nano, t)
-		if err != nil {
-			return casework.Fix{}, geo.Invalid(field+".t", "%q is not an RFC 3339 time", clip(t))
-		}
-		return casework.Fix{Point: orb.Point{xy[0], xy[1]}, At: at, AccuracyM: acc}, nil
-	}
-	switch {
-	case w.Track != nil && len(w.Fixes) > 0:
-		return in, geo.Invalid("track", "send either fixes or track with times, not both")
-	case w.Track != nil:
-		if w.Track.Type != "LineString" {
-			return in, geo.Invalid("track", "track must be a GeoJSON LineString")
-		}
-		if len(w.Times) != len(w.Track.Coordinates) {
-			return in, geo.Invalid("times", "times has %d entries for %d vertices; give one time per vertex", len(w.Times), len(w.Track.Coordinates))
-		}
-		for i, xy := range w.Track.Coordinates {
-			f, err := fix("track.coordinates["+strconv.Itoa(i)+"]", xy, w.Times[i], nil)
-			if err != nil {
-				return in, err
-			}
-			in.Fixes = append(in.Fixes, f)
-		}
-	default:
-		for i, x := range w.Fixes {
-			f, err := fix("fixes["+strconv.Itoa(i)+"]", x.Point, x.T, x.AccuracyM)
-			if err != nil {
-				return in, err
-			}
-			in.Fixes = append(in.Fixes, f)
-		}
-	}
-	return in, nil
-}
-
 // createPatrol answers POST /v1/patrols: it stores the track and answers
 // what it achieved for the worker's grid (given, or the grid where most of
 // the track lies) and the grid's coverage so far that day.
 func (h *handlers) createPatrol(c *gin.Context) {
-	body, err := readBody(c, maxPatrolBody)
-	if err != nil {
-		fail(c, err)
-		return
+	s, err := jsonBody(c, maxPatrolBody)
+	var in casework.PatrolInput
+	if err == nil {
+		in, err = readPatrol(s)
 	}
-	in, err := decodePatrol(body)
 	if err == nil {
 		err = h.claimWorker(c, &in)
 	}

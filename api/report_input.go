@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"sort"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
-	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/casework"
@@ -21,32 +19,6 @@ import (
 // Request bodies of the report and patrol endpoints are read whole (bounded)
 // before decoding: encoding/json silently turns invalid UTF-8 into U+FFFD,
 // and a report must never be stored with text other than what was sent.
-
-// Body limits of the report endpoints. A single report is small; the cap is
-// above any valid one (2,000 characters of description) so that an
-// oversized field is refused by name, not as a vague oversized body.
-const (
-	maxReportBody = 4 << 20
-	maxBatchBody  = 64 << 20
-	maxPatrolBody = 16 << 20
-	// MaxReportBatch bounds one POST /v1/reports:batch (an offline phone's queue).
-	MaxReportBatch = 1000
-)
-
-// readBody reads at most max bytes of the request body.
-func readBody(c *gin.Context, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(c.Request.Body, max+1))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return nil, geo.Errorf(geo.ETOOLARGE, "body", "request body exceeds %d bytes", tooBig.Limit)
-	case err != nil:
-		return nil, geo.Invalid("body", "cannot read the request body: %v", err)
-	case int64(len(b)) > max:
-		return nil, geo.Errorf(geo.ETOOLARGE, "body", "request body exceeds %d bytes", max)
-	}
-	return b, nil
-}
 
 // reportJSON is the wire form of a report. Pointers tell a missing member
 // from a zero one.
@@ -144,7 +116,7 @@ func invalidUTF8Member(raw []byte) string {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if !utf8.Valid(m[k]) {
+		if !utf8.Valid(m[k]) && k != "" {
 			return k
 		}
 	}
@@ -166,27 +138,50 @@ func prefixed(prefix string, err error) error {
 	return &out
 }
 
-// batchJSON is the wire form of POST /v1/reports:batch.
-type batchJSON struct {
-	Reports []json.RawMessage `json:"reports"`
+// decodeBatch splits a batch body, {"reports":[{...},...]}, into its
+// reports without copying them: each is a slice of body, kept byte for
+// byte (invalid UTF-8 is then reported per report). The count is checked as
+// the reports are found: the 1,001st is a 413 before the rest is looked at.
+func decodeBatch(body []byte) ([]json.RawMessage, error) {
+	s := newJSONScanner(bytes.NewReader(body))
+	var reports []json.RawMessage
+	err := readObject(s, func(key string) error {
+		if key != "reports" {
+			_, err := s.value(nil, false, 0)
+			return err
+		}
+		if c, err := s.peek(); err != nil || c != '[' {
+			return errBatchShape
+		}
+		reports = []json.RawMessage{}
+		return readArray(s, "reports", func(i int) error {
+			if i >= MaxReportBatch {
+				return geo.Errorf(geo.ETOOLARGE, "reports", "more than %d reports in one batch; send them in several", MaxReportBatch)
+			}
+			if _, err := s.peek(); err != nil {
+				return s.readErr(err)
+			}
+			start := s.off
+			if _, err := s.value(nil, false, 0); err != nil {
+				return err
+			}
+			reports = append(reports, body[start:s.off])
+			return nil
+		})
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case !s.atEnd():
+		return nil, geo.Invalid("body", "unexpected data after the JSON value")
+	case reports == nil:
+		return nil, errBatchShape
+	case len(reports) == 0:
+		return nil, geo.Invalid("reports", "the batch is empty")
+	}
+	return reports, nil
 }
 
-// decodeBatch splits a batch body into its reports, checking the count.
-// Invalid UTF-8 is reported per report (RawMessage keeps the bytes as sent).
-func decodeBatch(body []byte) ([]json.RawMessage, error) {
-	var b batchJSON
-	if err := json.Unmarshal(body, &b); err != nil {
-		return nil, strictJSON(body, &b)
-	}
-	switch n := len(b.Reports); {
-	case b.Reports == nil:
-		return nil, geo.Invalid("reports", `send {"reports":[{...}, ...]} with 1 to %d reports`, MaxReportBatch)
-	case n == 0:
-		return nil, geo.Invalid("reports", "the batch is empty")
-	case n > MaxReportBatch:
-		return nil, geo.Errorf(geo.ETOOLARGE, "reports", "%d reports exceed the limit of %d per batch", n, MaxReportBatch)
-	}
-	return b.Reports, nil
-}
+var errBatchShape = geo.Invalid("reports", `send {"reports":[{...}, ...]} with 1 to %d reports`, MaxReportBatch)
 
 func itemPrefix(i int) string { return "reports[" + strconv.Itoa(i) + "]." }

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -130,7 +128,7 @@ func (h *handlers) resolveMany(c *gin.Context) {
 	}
 	var req *batch
 	if err == nil {
-		req, err = readBatch(c.Request.Body)
+		req, err = readBatchBody(c)
 	}
 	var q geo.ResolveQuery
 	if err == nil {
@@ -180,26 +178,4 @@ func (b *batch) query(c *gin.Context, min int64) (geo.ResolveQuery, error) {
 	}
 	q.At, err = parseAt("at", at)
 	return q, err
-}
-
-// decodeJSON decodes a request body, mapping syntax, type and size errors to
-// clear problems.
-func decodeJSON(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
-	err := dec.Decode(v)
-	var tooBig *http.MaxBytesError
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &tooBig):
-		return geo.Errorf(geo.ETOOLARGE, "body", "request body exceeds %d bytes", tooBig.Limit)
-	case errors.As(err, &syntax):
-		return geo.Invalid("body", "malformed JSON at byte %d", syntax.Offset)
-	case errors.As(err, &typ):
-		return geo.Invalid(typ.Field, "wrong JSON type: got %s, want %s", typ.Value, typ.Type)
-	default:
-		return geo.Invalid("body", "cannot read JSON body: %v", err)
-	}
 }

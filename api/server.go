@@ -100,6 +100,7 @@ func newEngine(d Deps) *gin.Engine {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
+	r.UseRawPath = true                       // a%2Fb is one path segment: an enclave stored with such a code can be retired
 	_ = r.SetTrustedProxies(d.TrustedProxies) // validated by the caller (cmd/gridmap)
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
@@ -109,7 +110,7 @@ func newEngine(d Deps) *gin.Engine {
 	if d.Auth != nil {
 		auth = *d.Auth
 	}
-	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), compress(), bodyLimit())
+	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), compress(), bodyLimit(), textGuard())
 	if d.ReadOnly {
 		r.Use(readOnly())
 	}
@@ -121,7 +122,7 @@ func newEngine(d Deps) *gin.Engine {
 	})
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, Problem{Type: "https://gridmap.dev/problems/method", Title: "Method Not Allowed",
-			Status: http.StatusMethodNotAllowed, Detail: requestMethod(c) + " is not allowed here", Code: "method"})
+			Status: http.StatusMethodNotAllowed, Detail: clip(requestMethod(c)) + " is not allowed here", Code: "method"})
 	})
 	h := &handlers{deps: d}
 	h.routes(r, d.Registry)

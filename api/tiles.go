@@ -53,6 +53,9 @@ func (h *handlers) tile(c *gin.Context) {
 		mv, _ := rawQueryValue(raw, minVersionParam)
 		req.MinVersion, err = parseMinVersion(mv, c.GetHeader(MinVersionHeader))
 	}
+	if p, ok := callerOf(c); ok {
+		req.Filter.Scope = p.Scope // cases outside a scoped caller's units are not drawn
+	}
 	if err != nil {
 		fail(c, err)
 		return

@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -173,8 +170,8 @@ func checkAttachments(as []Attachment) error {
 		if a.Type == "" || a.Size < 1 {
 			return geo.Invalid(f, "photo %s has not been looked up in the store", a.Checksum)
 		}
-		if utf8.RuneCountInString(a.Name) > 255 || !utf8.ValidString(a.Name) || hasControl(a.Name) {
-			return geo.Invalid(f+".name", "a file name is at most 255 printable characters")
+		if err := geo.ValidateName(f+".name", a.Name, 255, false); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -182,36 +179,11 @@ func checkAttachments(as []Attachment) error {
 
 // checkText checks free text: valid UTF-8, no control characters other
 // than tab and newlines (a NUL cannot even be stored), at most max runes.
-func checkText(field, s string, max int) error {
-	switch {
-	case !utf8.ValidString(s):
-		return geo.Invalid(field, "%s is not valid UTF-8", field)
-	case hasControl(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(s)):
-		return geo.Invalid(field, "%s contains control characters", field)
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return geo.Invalid(field, "%s has %d characters; the limit is %d", field, n, max)
-	}
-	return nil
-}
+func checkText(field, s string, max int) error { return geo.ValidateText(field, s, max) }
 
 // checkName checks a person's or department's identifier.
 func checkName(field, s string, required bool) error {
-	switch {
-	case required && strings.TrimSpace(s) == "":
-		return geo.Invalid(field, "%s is required", field)
-	case !utf8.ValidString(s):
-		return geo.Invalid(field, "%s is not valid UTF-8", field)
-	case hasControl(s):
-		return geo.Invalid(field, "%s contains control characters", field)
-	case utf8.RuneCountInString(s) > MaxName:
-		return geo.Invalid(field, "%s is longer than %d characters", field, MaxName)
-	}
-	return nil
-}
-
-func hasControl(s string) bool {
-	return strings.IndexFunc(s, unicode.IsControl) >= 0
+	return geo.ValidateName(field, s, MaxName, required)
 }
 
 // Fingerprint identifies the content of a validated input: a retry of the

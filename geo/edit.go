@@ -117,6 +117,19 @@ func (u *Unit) PrepareEdit() error {
 	return ValidateRings(u.Geom)
 }
 
+// PrepareCreate is PrepareEdit for a unit that is new: unit codes have one
+// shape per level whether new or not, so nothing is added.
+func (u *Unit) PrepareCreate() error { return u.PrepareEdit() }
+
+// PrepareCreate is PrepareEdit for a new enclave: its code must also match
+// ValidateEnclaveCode (an existing one only needs to be storable).
+func (e *Enclave) PrepareCreate() error {
+	if err := ValidateEnclaveCode("code", e.Code); err != nil {
+		return err
+	}
+	return e.PrepareEdit()
+}
+
 // PrepareEdit checks a drawn enclave's own fields and the shape of its rings.
 func (e *Enclave) PrepareEdit() error {
 	if err := e.Validate(); err != nil {

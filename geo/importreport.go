@@ -3,6 +3,7 @@ package geo
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -216,18 +217,28 @@ type ImportJob struct {
 	FinishedAt *time.Time    `json:"finished_at"`
 }
 
-// ImportUpload is a file set received for import: the paths of the files
-// on local disk (one GeoJSON, one GeoPackage, one zip, or the parts of a
-// shapefile) and their original names.
-type ImportUpload struct {
-	Dir   string   // a private directory holding the files; removed when the job ends
-	Files []string // base names inside Dir
+// Importer runs imports in the background, a bounded number at a time.
+// Receive opens the area an upload is written to, holding its place in the
+// import queue (EUNAVAILABLE when the queue is full: nothing of the body
+// need be read); Job returns a job by id (ENOTFOUND).
+type Importer interface {
+	Receive(ctx context.Context) (UploadArea, error)
+	Job(ctx context.Context, id int64) (ImportJob, error)
 }
 
-// Importer runs imports in the background. Start returns at once with the
-// queued job (EINVALID for bad options or files it cannot recognise); Job
-// returns a job by id (ENOTFOUND).
-type Importer interface {
-	Start(ctx context.Context, up ImportUpload, opts ImportOptions) (ImportJob, error)
-	Job(ctx context.Context, id int64) (ImportJob, error)
+// UploadArea receives one upload's files on local disk, within the
+// server's bounded upload space, and then starts their import. Every area
+// ends in exactly one of Start (which hands it to the job, removed when the
+// job ends) or Discard.
+type UploadArea interface {
+	// Save writes the file named name (a base name) from r: ETOOLARGE when
+	// the upload alone passes the space, EUNAVAILABLE when the space is
+	// full of other uploads (retry later).
+	Save(name string, r io.Reader) error
+	// Start queues the import of the saved files and returns the queued
+	// job (EINVALID for bad options or files it cannot recognise).
+	Start(ctx context.Context, opts ImportOptions) (ImportJob, error)
+	// Discard removes the files and frees the queue place; after Start it
+	// does nothing.
+	Discard()
 }

@@ -28,8 +28,11 @@ func (u *Unit) Validate() error {
 	if err := ValidateCode(u.Code, u.Level); err != nil {
 		return err
 	}
-	if u.Name == "" {
-		return Invalid("name", "name is required")
+	if err := ValidateName("name", u.Name, MaxUnitName, true); err != nil {
+		return err
+	}
+	if err := ValidateProperties("properties", u.Properties); err != nil {
+		return err
 	}
 	if want := ParentCode(u.Code); u.ParentCode != "" && u.ParentCode != want {
 		return Invalid("parent_code", "parent %q does not match the code prefix %q", u.ParentCode, want)
@@ -79,11 +82,17 @@ type Enclave struct {
 
 // Validate checks the enclave's own fields.
 func (e *Enclave) Validate() error {
-	if e.Code == "" {
-		return Invalid("code", "code is required")
+	if err := ValidateStoredEnclaveCode("code", e.Code); err != nil {
+		return err
 	}
-	if e.Name == "" {
-		return Invalid("name", "name is required")
+	if err := ValidateName("name", e.Name, MaxUnitName, true); err != nil {
+		return err
+	}
+	if err := ValidateText("reason", e.Reason, MaxEnclaveReason); err != nil {
+		return err
+	}
+	if err := ValidateProperties("properties", e.Properties); err != nil {
+		return err
 	}
 	if _, err := LevelOfCode(e.ManagingCode); err != nil {
 		return Invalid("managing_code", "managing code %q is not a unit code", e.ManagingCode)

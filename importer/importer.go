@@ -25,6 +25,11 @@ const importLock int64 = 0x67726964_696d7074
 // cancelled ctx. Whatever happens, the database is changed completely or
 // not at all.
 func Run(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.ImportOptions, job int64, p Progress) (*geo.ImportReport, error) {
+	return runImport(ctx, pool, paths, opts, job, p, OpenOptions{})
+}
+
+// runImport is Run with where and how zips unpack (oo's TempDir and Take).
+func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.ImportOptions, job int64, p Progress, oo OpenOptions) (*geo.ImportReport, error) {
 	start := time.Now()
 	if p == nil {
 		p = NoProgress{}
@@ -43,14 +48,15 @@ func Run(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.Impor
 		m.offset = c.Offset
 	}
 	p.Phase("opening")
-	src, err := Open(ctx, paths, OpenOptions{Layer: opts.Layer, Encoding: opts.Encoding})
+	oo.Layer, oo.Encoding = opts.Layer, opts.Encoding
+	src, err := Open(ctx, paths, oo)
 	if err != nil {
 		return rep, err
 	}
 	defer src.Close()
 	describe(rep, src.Info())
 	r := &run{opts: opts, report: rep, read: &reading{r: src, m: m, progress: p}}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err = inTxWhenFree(ctx, pool, p, func(tx pgx.Tx) error {
 		r.tx = tx
 		return r.do(ctx, job, p)
 	})
@@ -128,18 +134,48 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 	return nil
 }
 
-// begin records the actor for the change log and waits for other imports.
-func (r *run) begin(ctx context.Context, p Progress) error {
+// begin records the actor for the change log and takes the import lock,
+// or returns errImportBusy while another import holds it.
+func (r *run) begin(ctx context.Context, _ Progress) error {
 	if _, err := r.tx.Exec(ctx, `SELECT set_config('gridmap.actor', $1, true)`, r.opts.Actor); err != nil {
 		return err
 	}
 	var got bool
-	if err := r.tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, importLock).Scan(&got); err != nil || got {
+	if err := r.tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, importLock).Scan(&got); err != nil {
 		return err
 	}
-	p.Phase("waiting for another import to finish")
-	_, err := r.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, importLock)
-	return err
+	if !got {
+		return errImportBusy
+	}
+	return nil
+}
+
+// errImportBusy ends a transaction that found the import lock taken.
+var errImportBusy = errors.New("another import holds the lock")
+
+// inTxWhenFree runs fn in a transaction once the import lock is free. While
+// another import (of any node) holds it, the transaction is given up and
+// tried again later: a waiting import holds no pool connection, so twenty
+// queued uploads cannot starve the reads. fn must return errImportBusy
+// from its first statement only (r.begin), before it has read anything.
+func inTxWhenFree(ctx context.Context, pool *pgxpool.Pool, p Progress, fn func(pgx.Tx) error) error {
+	wait := 100 * time.Millisecond
+	for announced := false; ; {
+		err := pgx.BeginFunc(ctx, pool, fn)
+		if !errors.Is(err, errImportBusy) {
+			return err
+		}
+		if !announced {
+			p.Phase("waiting for another import to finish")
+			announced = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // describeLate records what is known only after the last feature.

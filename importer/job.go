@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -29,8 +28,19 @@ type Jobs struct {
 	// it: the job is reported done only then (read-your-writes), and its
 	// report names the version.
 	Applied func(ctx context.Context) (int64, error)
+	// Workers bounds the uploaded imports this node runs at once (0:
+	// DefaultWorkers); Waiting bounds those queued behind them (0:
+	// DefaultWaiting). Past both, uploads are refused before their body is
+	// read (queue.go).
+	Workers, Waiting int
+	// Space holds uploads and their unpacked zips, bounded in bytes; nil is
+	// a default Space.
+	Space *Space
 
-	wg sync.WaitGroup
+	wg     sync.WaitGroup
+	once   sync.Once
+	places chan struct{} // one token per upload received, queued or running
+	slots  chan struct{} // one token per import running
 }
 
 var _ geo.Importer = (*Jobs)(nil)
@@ -51,9 +61,14 @@ func (j *Jobs) Create(ctx context.Context, source string, opts geo.ImportOptions
 
 // RunJob runs an import for a recorded job and records its outcome.
 func (j *Jobs) RunJob(ctx context.Context, id int64, paths []string, opts geo.ImportOptions, p Progress) (*geo.ImportReport, error) {
+	return j.runJob(ctx, id, paths, opts, p, OpenOptions{})
+}
+
+// runJob is RunJob with where and how zips unpack.
+func (j *Jobs) runJob(ctx context.Context, id int64, paths []string, opts geo.ImportOptions, p Progress, oo OpenOptions) (*geo.ImportReport, error) {
 	jp := &jobProgress{pool: j.Pool, id: id, inner: p, ctx: ctx}
 	stop := jp.beat()
-	rep, err := Run(ctx, j.Pool, paths, opts, id, jp)
+	rep, err := runImport(ctx, j.Pool, paths, opts, id, jp, oo)
 	stop()
 	if err == nil && rep.Committed && j.Applied != nil {
 		v, aerr := j.Applied(ctx)
@@ -63,14 +78,29 @@ func (j *Jobs) RunJob(ctx context.Context, id int64, paths []string, opts geo.Im
 		rep.IndexVersion = v
 	}
 	status, msg := outcome(rep, err)
-	// The outcome is written even when ctx was cancelled: the job must not
-	// look as if it were still running.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if _, werr := j.Pool.Exec(wctx, finishJobSQL, id, string(status), rep, msg); werr != nil {
-		slog.ErrorContext(ctx, "record import outcome", "job", id, "err", werr)
-	}
+	j.finish(ctx, id, status, rep, msg)
 	return rep, err
+}
+
+// finish records a job's outcome. It is written even when ctx was
+// cancelled — the job must not look as if it were still running — and
+// tried again for half a minute when the database does not take it (busy
+// pool, a failover): an outcome is never given up lightly.
+func (j *Jobs) finish(ctx context.Context, id int64, status geo.JobStatus, rep *geo.ImportReport, msg string) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		_, err := j.Pool.Exec(wctx, finishJobSQL, id, string(status), rep, msg)
+		if err == nil {
+			return
+		}
+		select {
+		case <-wctx.Done():
+			slog.ErrorContext(ctx, "record import outcome", "job", id, "status", status, "err", err)
+			return
+		case <-time.After(wait):
+		}
+	}
 }
 
 // outcome maps a run's result to the job's final status and message.
@@ -86,36 +116,12 @@ func outcome(rep *geo.ImportReport, err error) (geo.JobStatus, string) {
 		return geo.JobRejected, errMessage(err)
 	case errors.Is(err, context.Canceled):
 		return geo.JobFailed, "the import was cancelled; nothing was changed"
+	case code == geo.EUNAVAILABLE:
+		// The database or the upload space said "not now": the message
+		// says which, and that a retry may succeed.
+		return geo.JobFailed, errMessage(err) + "; nothing was changed"
 	}
 	return geo.JobFailed, "the import failed (see the server log); nothing was changed"
-}
-
-// Start implements geo.Importer: it records the job and runs it in the
-// background under Base. The upload directory is removed when it ends.
-func (j *Jobs) Start(ctx context.Context, up geo.ImportUpload, opts geo.ImportOptions) (geo.ImportJob, error) {
-	opts = withDefaults(opts)
-	if err := opts.Validate(); err != nil {
-		os.RemoveAll(up.Dir)
-		return geo.ImportJob{}, err
-	}
-	paths := make([]string, len(up.Files))
-	for i, f := range up.Files {
-		paths[i] = filepath.Join(up.Dir, f)
-	}
-	id, err := j.Create(ctx, sourceName(up.Files), opts, geo.JobQueued)
-	if err != nil {
-		os.RemoveAll(up.Dir)
-		return geo.ImportJob{}, err
-	}
-	j.wg.Add(1)
-	go func() {
-		defer j.wg.Done()
-		defer os.RemoveAll(up.Dir)
-		if _, err := j.RunJob(j.Base, id, paths, opts, nil); err != nil {
-			slog.Info("import job ended with an error", "job", id, "err", err)
-		}
-	}()
-	return j.Job(ctx, id)
 }
 
 // Wait blocks until the background jobs have ended.
@@ -203,18 +209,23 @@ func (p *jobProgress) write(force bool) {
 
 // beat writes the row every Heartbeat until the returned stop is called.
 func (p *jobProgress) beat() (stop func()) {
+	return every(p.ctx, Heartbeat, func() { p.write(true) })
+}
+
+// every calls fn every period until stop is called or ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) (stop func()) {
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(Heartbeat)
+		t := time.NewTicker(period)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
-			case <-p.ctx.Done():
+			case <-ctx.Done():
 				return
 			case <-t.C:
-				p.write(true)
+				fn()
 			}
 		}
 	}()

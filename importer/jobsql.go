@@ -21,3 +21,15 @@ const getJobSQL = `
 SELECT id, CASE WHEN finished_at IS NULL AND updated_at < now() - interval '1 minute' THEN 'interrupted' ELSE status END,
        actor, source, options, phase, done, total, report, coalesce(error, ''), created_at, updated_at, finished_at
 FROM import_job WHERE id = $1`
+
+// touchJobSQL is the heartbeat of a job waiting in the queue.
+const touchJobSQL = `UPDATE import_job SET updated_at = now() WHERE id = $1 AND finished_at IS NULL`
+
+// interruptJobsSQL records the outcome of jobs whose process stopped beating.
+// The status is "failed" (the table's statuses are fixed by migration 004)
+// and the message says why; until this runs, getJobSQL reports such a job
+// as interrupted.
+const interruptJobsSQL = `
+UPDATE import_job SET status = 'failed', phase = '', finished_at = now(), updated_at = now(),
+       error = 'interrupted: the server stopped before the import finished; nothing was changed'
+WHERE finished_at IS NULL AND updated_at < now() - interval '1 minute'`

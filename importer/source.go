@@ -60,6 +60,9 @@ type OpenOptions struct {
 	Layer    string // GeoPackage layer, or shapefile base name in a zip
 	Encoding string // attribute encoding of a shapefile or GeoJSON
 	TempDir  string // where zips are unpacked; "" for the system default
+	// Take, when set, claims disk for every unpacked byte before it is
+	// written (the upload space of the HTTP API); an error stops unpacking.
+	Take func(n int64) error
 }
 
 // Open recognises the format of the files at paths and opens a reader. The

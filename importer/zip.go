@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // openZip unpacks the recognised members of a zip into a private temporary
@@ -22,7 +24,7 @@ func openZip(ctx context.Context, path string, opts OpenOptions) (Reader, error)
 	if err != nil {
 		return nil, fmt.Errorf("unzip: %w", err)
 	}
-	files, err := unzip(path, dir)
+	files, err := unzip(path, dir, opts.Take)
 	if err == nil {
 		var r Reader
 		if r, err = openUnzipped(ctx, dir, files, opts); err == nil {
@@ -57,7 +59,7 @@ var zipMembers = map[string]bool{
 
 // unzip extracts the members worth reading into dir, flattening folders,
 // and returns their base names.
-func unzip(path, dir string) ([]string, error) {
+func unzip(path, dir string, take func(n int64) error) ([]string, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, fileError("%s is not a readable zip archive: %v", filepath.Base(path), err)
@@ -79,7 +81,7 @@ func unzip(path, dir string) ([]string, error) {
 			return nil, fileError("the zip holds %s twice (in different folders); keep one", base)
 		}
 		seen[strings.ToLower(base)] = true
-		n, err := extract(zf, filepath.Join(dir, base), budget)
+		n, err := extract(zf, filepath.Join(dir, base), budget, take)
 		if err != nil {
 			return nil, err
 		}
@@ -90,7 +92,7 @@ func unzip(path, dir string) ([]string, error) {
 	return names, nil
 }
 
-func extract(zf *zip.File, dst string, budget int64) (int64, error) {
+func extract(zf *zip.File, dst string, budget int64, take func(n int64) error) (int64, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return 0, fileError("zip member %s cannot be read: %v", filepath.Base(dst), err)
@@ -100,13 +102,19 @@ func extract(zf *zip.File, dst string, budget int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("unzip %s: %w", filepath.Base(dst), err)
 	}
-	n, err := io.Copy(out, io.LimitReader(rc, budget+1))
+	var w io.Writer = out
+	if take != nil {
+		w = takingWriter{out, take}
+	}
+	n, err := io.Copy(w, io.LimitReader(rc, budget+1))
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	switch {
 	case n > budget:
 		return n, tooLarge("the zip expands to more than %d bytes", maxUnzipBytes)
+	case geo.ErrorCodeOf(err) != geo.EINTERNAL:
+		return n, err // the upload space said no
 	case errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrFormat), errors.Is(err, io.ErrUnexpectedEOF):
 		return n, fileError("zip member %s is corrupt: %v", filepath.Base(dst), err)
 	case err != nil:
@@ -145,4 +153,19 @@ func openUnzipped(ctx context.Context, dir string, files []string, opts OpenOpti
 		return nil, fileError("the zip holds several datasets (%s); zip one", strings.Join(others, ", "))
 	}
 	return nil, fileError("the zip holds no .shp, .geojson or .gpkg file")
+}
+
+// takingWriter writes to w after take has granted the bytes: unpacking
+// counts against the upload space as it goes, so a zip bomb stops at the
+// space's bound, not after filling the disk.
+type takingWriter struct {
+	w    io.Writer
+	take func(n int64) error
+}
+
+func (t takingWriter) Write(p []byte) (int, error) {
+	if err := t.take(int64(len(p))); err != nil {
+		return 0, err
+	}
+	return t.w.Write(p)
 }

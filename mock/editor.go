@@ -23,7 +23,7 @@ func (b *Boundaries) CreateEnclave(_ context.Context, actor string, e geo.Enclav
 	if err != nil {
 		return geo.EditResult[geo.Enclave]{}, err
 	}
-	return edit(&b.enclaves, actor, e, 0, true, (*geo.Enclave).PrepareEdit, b.enclaveManager)
+	return edit(&b.enclaves, actor, e, 0, true, (*geo.Enclave).PrepareCreate, b.enclaveManager)
 }
 
 // EditUnit implements geo.BoundaryEditor.

@@ -2,7 +2,7 @@ package mock
 
 import (
 	"context"
-	"os"
+	"io"
 	"sync"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -14,8 +14,8 @@ var (
 )
 
 // Imports is a geo.Importer that records jobs and runs nothing: a started
-// job stays queued. Like the real one it checks the options, and removes
-// the upload directory (here at once, as nothing will read it).
+// job stays queued. Like the real one it checks the options; the files are
+// counted, not kept.
 type Imports struct {
 	// Err, if set, is returned by every call.
 	Err error
@@ -24,9 +24,37 @@ type Imports struct {
 	jobs []geo.ImportJob
 }
 
-// Start implements geo.Importer.
-func (s *Imports) Start(_ context.Context, up geo.ImportUpload, opts geo.ImportOptions) (geo.ImportJob, error) {
-	defer os.RemoveAll(up.Dir)
+// Receive implements geo.Importer.
+func (s *Imports) Receive(context.Context) (geo.UploadArea, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	return &uploadArea{imports: s}, nil
+}
+
+// uploadArea is the fake's geo.UploadArea: it reads and forgets the files.
+type uploadArea struct {
+	imports *Imports
+	files   []string
+}
+
+// Save implements geo.UploadArea.
+func (a *uploadArea) Save(name string, r io.Reader) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	a.files = append(a.files, name)
+	return nil
+}
+
+// Discard implements geo.UploadArea.
+func (a *uploadArea) Discard() {}
+
+// Start implements geo.UploadArea.
+func (a *uploadArea) Start(_ context.Context, opts geo.ImportOptions) (geo.ImportJob, error) {
+	s := a.imports
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
@@ -39,7 +67,7 @@ func (s *Imports) Start(_ context.Context, up geo.ImportUpload, opts geo.ImportO
 		return geo.ImportJob{}, err
 	}
 	at := now()
-	job := geo.ImportJob{ID: int64(len(s.jobs) + 1), Status: geo.JobQueued, Actor: opts.Actor, Source: up.Files[0],
+	job := geo.ImportJob{ID: int64(len(s.jobs) + 1), Status: geo.JobQueued, Actor: opts.Actor, Source: a.files[0],
 		Options: opts, CreatedAt: at, UpdatedAt: at}
 	s.jobs = append(s.jobs, job)
 	return job, nil

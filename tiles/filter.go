@@ -20,6 +20,10 @@ type Filter struct {
 	Severity []int    // 1 to 4
 	Since    time.Time
 	Until    time.Time
+	// Scope narrows the layers of cases (report, report_hex, patrol) to one
+	// unit and those under it: a scoped caller's, set by the API and never
+	// read from the query. "" is everywhere.
+	Scope string
 	// Privacy is set by the server for the caller, never from the query.
 	Privacy Privacy
 }
@@ -67,7 +71,8 @@ const openState = "open"
 
 // IsZero reports whether f selects everything.
 func (f Filter) IsZero() bool {
-	return len(f.Category) == 0 && len(f.State) == 0 && len(f.Severity) == 0 && f.Since.IsZero() && f.Until.IsZero()
+	return len(f.Category) == 0 && len(f.State) == 0 && len(f.Severity) == 0 && f.Since.IsZero() && f.Until.IsZero() &&
+		f.Scope == ""
 }
 
 // Key is a canonical text form of f: equal filters have equal keys, so the
@@ -77,7 +82,7 @@ func (f Filter) Key() string {
 		return f.Privacy.key()
 	}
 	return strings.Join([]string{strings.Join(f.Category, ","), strings.Join(f.State, ","),
-		strings.Join(itoaAll(f.Severity), ","), timeKey(f.Since), timeKey(f.Until)}, "|") + f.Privacy.key()
+		strings.Join(itoaAll(f.Severity), ","), timeKey(f.Since), timeKey(f.Until), f.Scope}, "|") + f.Privacy.key()
 }
 
 // Query returns f as URL query parameters (for TileJSON tile URLs).
@@ -247,10 +252,16 @@ func parseRange(f *Filter, since, until string) error {
 // args returns the filters a layer takes as SQL arguments, from $5 on in
 // the order of the layer's Filters: nil (SQL NULL) for a filter not given,
 // so the statement's "$n IS NULL OR ..." skips it.
+// args are the layer's filter arguments in order, then, for a layer that
+// takes filters (the layers of cases), the scope, and last, for a layer
+// with personal data, what the caller may not see and where it may.
 func (f Filter) args(l *Layer) []any {
-	out := make([]any, 0, len(l.Filters))
+	out := make([]any, 0, len(l.Filters)+3)
 	for _, name := range l.Filters {
 		out = append(out, f.arg(name))
+	}
+	if len(l.Filters) > 0 {
+		out = append(out, nilIfEmptyString(f.Scope))
 	}
 	switch l.personal {
 	case personalPoints:
@@ -259,6 +270,13 @@ func (f Filter) args(l *Layer) []any {
 		out = append(out, f.Privacy.HideNames, f.Privacy.ExceptWithin)
 	}
 	return out
+}
+
+func nilIfEmptyString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (f Filter) arg(name string) any {

@@ -20,7 +20,7 @@ import (
 // looks the same in both tiles that draw it.
 
 // hexPointsSQL returns the hazards and events in an envelope ($1..$4,
-// WGS84), with the report filters as $5..$9.
+// WGS84), with the report filters and the scope as $5..$10.
 const hexPointsSQL = `
 SELECT ST_X(r.geom), ST_Y(r.geom), r.severity, r.state NOT IN ('closed', 'rejected')
   FROM report r

@@ -68,24 +68,27 @@ SELECT ` + versionsExpr + `, NULL::float8,
      ORDER BY g.id) f), '')`
 
 // reportFilterSQL is the filter of the report statements: $5 categories,
-// $6 states, $7 severities, $8 since, $9 until; NULL skips a filter.
+// $6 states, $7 severities, $8 since, $9 until, $10 the caller's scope (a
+// report belongs to the unit it landed at and to the one handling it, as
+// for GET /v1/reports/{id}); NULL skips a filter.
 const reportFilterSQL = `
        AND ($5::text[] IS NULL OR r.category = ANY($5::text[]))
        AND ($6::text[] IS NULL OR r.state = ANY($6::text[]))
        AND ($7::int[] IS NULL OR r.severity = ANY($7::int[]))
        AND ($8::timestamptz IS NULL OR r.observed_at >= $8::timestamptz)
-       AND ($9::timestamptz IS NULL OR r.observed_at < $9::timestamptz)`
+       AND ($9::timestamptz IS NULL OR r.observed_at < $9::timestamptz)
+       AND ($10::text IS NULL OR starts_with(r.unit_code, $10::text) OR starts_with(r.assigned_code, $10::text))`
 
 // reportSQL draws report points. The feature id is the random tail of the
 // UUID (52 bits: exact in JavaScript). A caller who may not see exact
-// points ($10) gets them rounded to 0.002°, except under its scope ($11).
+// points ($11) gets them rounded to 0.002°, except under its scope ($12).
 const reportSQL = `
 SELECT ` + versionsExpr + `, NULL::float8,
   coalesce((SELECT ST_AsMVT(f, 'report', 4096, 'geom', 'fid') FROM (
     SELECT ('x' || right(replace(r.id::text, '-', ''), 13))::bit(52)::bigint AS fid,
            r.id::text AS id, r.kind, r.category, r.severity, r.state, r.res_status AS status, r.unit_code, r.level,
            to_char(r.observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS observed_at,
-           ST_AsMVTGeom(ST_Transform(CASE WHEN $10::bool AND NOT ($11::text <> '' AND starts_with(r.unit_code, $11::text))
+           ST_AsMVTGeom(ST_Transform(CASE WHEN $11::bool AND NOT ($12::text <> '' AND starts_with(r.unit_code, $12::text))
                                           THEN ST_SnapToGrid(r.geom, 0.002) ELSE r.geom END, 3857),
                         ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
       FROM report r
@@ -93,14 +96,14 @@ SELECT ` + versionsExpr + `, NULL::float8,
      ORDER BY r.observed_at, r.id) f), '')`
 
 // patrolSQL draws patrol tracks; since ($5) and until ($6) select them by
-// start time. A caller who may not see names ($7) gets none, except under
-// its scope ($8).
+// start time, and a scope ($7) by the worker's grid. A caller who may not
+// see names ($8) gets none, except under its scope ($9).
 const patrolSQL = `
 SELECT ` + versionsExpr + `, NULL::float8,
   coalesce((SELECT ST_AsMVT(f, 'patrol', 4096, 'geom', 'fid') FROM (
     SELECT ('x' || right(replace(p.id::text, '-', ''), 13))::bit(52)::bigint AS fid,
            p.id::text AS id,
-           CASE WHEN $7::bool AND NOT ($8::text <> '' AND starts_with(p.grid_code, $8::text)) THEN NULL ELSE p.worker END AS worker,
+           CASE WHEN $8::bool AND NOT ($9::text <> '' AND starts_with(p.grid_code, $9::text)) THEN NULL ELSE p.worker END AS worker,
            p.grid_code, p.day::text AS day, round(p.distance_m)::bigint AS distance_m,
            CASE WHEN p.grid_cells > 0 THEN round(p.visited_cells::numeric / p.grid_cells, 3)::float8 END AS coverage,
            ST_AsMVTGeom(ST_Transform(ST_Force2D(p.track), 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
@@ -108,4 +111,5 @@ SELECT ` + versionsExpr + `, NULL::float8,
      WHERE p.track && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)
        AND ($5::timestamptz IS NULL OR p.started_at >= $5::timestamptz)
        AND ($6::timestamptz IS NULL OR p.started_at < $6::timestamptz)
+       AND ($7::text IS NULL OR starts_with(p.grid_code, $7::text))
      ORDER BY p.started_at, p.id) f), '')`

@@ -22,7 +22,6 @@ import (
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
-	"github.com/gridmap-dev/gridmap/importer"
 )
 
 type serveConfig struct {
@@ -39,6 +38,7 @@ type serveConfig struct {
 	tiles       tileConfig
 	follow      followConfig
 	events      eventConfig
+	imports     importConfig
 }
 
 // accessConfig is the access policy of serve.
@@ -65,6 +65,7 @@ func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	tileFlags(fs, &cfg.tiles)
 	followFlags(fs, &cfg.follow)
 	eventFlags(fs, &cfg.events)
+	importQueueFlags(fs, &cfg.imports)
 	return fs
 }
 
@@ -141,7 +142,10 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	go events.Run(bg)
 	// Uploaded imports run under bg: shutting down rolls them back, and
 	// serve returns only after their outcome is recorded.
-	imports := &importer.Jobs{Pool: db.Pool, Base: bg, Applied: svc.CatchUp}
+	imports, err := openImports(ctx, cfg.imports, db, bg, svc.CatchUp)
+	if err != nil {
+		return err
+	}
 	defer func() { stopBackground(); imports.Wait() }()
 
 	reg := prometheus.NewRegistry()

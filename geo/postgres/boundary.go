@@ -28,11 +28,17 @@ type boundaryTable[T any] struct {
 	// prepare is what an interactive edit adds to that: the fields the code
 	// implies and the shape of the drawn rings.
 	validate, prepare func(*T) error
+	// prepareNew is prepare for a code that does not exist yet.
+	prepareNew func(*T) error
 	// insertArgs are the arguments of sql.insert.
 	insertArgs func(v *T, g *geom.MultiPolygon, version int, at time.Time) []any
 	// references checks, inside the edit's transaction, that what v names
 	// (a parent, a managing unit) currently exists.
 	references func(ctx context.Context, tx pgx.Tx, v *T) error
+	// withinScope refuses, inside the edit's transaction, a boundary drawn
+	// by a scoped token that reaches outside what the scope allows
+	// (geo.WithEditScope; edits_scope.go).
+	withinScope func(ctx context.Context, tx pgx.Tx, v *T, g *geom.MultiPolygon, scope string) error
 	// dependants refuses to retire a code that current rows still name.
 	dependants func(ctx context.Context, tx pgx.Tx, code string) error
 	// warnings says what looks wrong once code's new version is written.

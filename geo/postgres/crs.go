@@ -26,12 +26,15 @@ func (db *DB) TransformBBox(ctx context.Context, b orb.Bound, srid int) (orb.Bou
 	var out orb.Bound
 	err := db.Pool.QueryRow(ctx, transformBBoxSQL, b.Min[0], b.Min[1], b.Max[0], b.Max[1], srid).
 		Scan(&out.Min[0], &out.Min[1], &out.Max[0], &out.Max[1])
+	if err == nil {
+		return out, nil
+	}
+	// An outage or a failover stays what it is (503); any other refusal the
+	// server sends is PROJ's: the box lies outside what the system can express.
+	classified := translate(err)
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) { // PROJ refused: the box lies outside what the system can express
+	if errors.As(err, &pgErr) && geo.ErrorCodeOf(classified) != geo.EUNAVAILABLE {
 		return out, geo.Invalid("bbox", "the box cannot be transformed from EPSG:%d: %s", srid, pgErr.Message)
 	}
-	if err != nil {
-		return out, fmt.Errorf("transform the box from EPSG:%d: %w", srid, translate(err))
-	}
-	return out, nil
+	return out, fmt.Errorf("transform the box from EPSG:%d: %w", srid, classified)
 }

@@ -39,7 +39,11 @@ func lockVersions[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], co
 // next one after ifVersion, checked, and returns it with its warnings.
 func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor string, v T, ifVersion int, create bool) (geo.EditResult[T], error) {
 	var res geo.EditResult[T]
-	if err := t.prepare(&v); err != nil {
+	prepare := t.prepare
+	if create {
+		prepare = t.prepareNew
+	}
+	if err := prepare(&v); err != nil {
 		return res, err
 	}
 	g, err := toGeom(t.geom(&v))
@@ -82,7 +86,13 @@ func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T
 	if err := checkValid(ctx, tx, g); err != nil {
 		return err
 	}
-	return t.references(ctx, tx, v)
+	if err := t.references(ctx, tx, v); err != nil {
+		return err
+	}
+	if scope := geo.EditScopeOf(ctx); scope != "" {
+		return t.withinScope(ctx, tx, v, g, scope)
+	}
+	return nil
 }
 
 // readWritten reads back the version just written, with its warnings.

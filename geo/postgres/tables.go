@@ -24,17 +24,19 @@ var unitTable = boundaryTable[geo.Unit]{
 	sql: versionedStatements("unit", unitColumns,
 		`INSERT INTO unit (code, level, name, parent_code, geom, properties, version, valid_from, created_by)
 VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, gridmap_actor())`),
-	scan:     scanUnit,
-	code:     func(u *geo.Unit) string { return u.Code },
-	geom:     func(u *geo.Unit) orb.MultiPolygon { return u.Geom },
-	validate: (*geo.Unit).Validate,
-	prepare:  (*geo.Unit).PrepareEdit,
+	scan:       scanUnit,
+	code:       func(u *geo.Unit) string { return u.Code },
+	geom:       func(u *geo.Unit) orb.MultiPolygon { return u.Geom },
+	validate:   (*geo.Unit).Validate,
+	prepare:    (*geo.Unit).PrepareEdit,
+	prepareNew: (*geo.Unit).PrepareCreate,
 	insertArgs: func(u *geo.Unit, g *geom.MultiPolygon, version int, at time.Time) []any {
 		return []any{u.Code, u.Level, u.Name, u.ParentCode, g, props(u.Properties), version, at}
 	},
-	references: checkParent,
-	dependants: checkNoDependants,
-	warnings:   unitWarnings,
+	references:  checkParent,
+	withinScope: unitWithinScope,
+	dependants:  checkNoDependants,
+	warnings:    unitWarnings,
 }
 
 // listUnitsSQL: $1 time, $2 level, $3 parent, $4-$7 box, $8 cursor, $9 limit.
@@ -64,15 +66,17 @@ var enclaveTable = boundaryTable[geo.Enclave]{
 	sql: versionedStatements("enclave", enclaveColumns,
 		`INSERT INTO enclave (code, name, managing_code, status, reason, geom, properties, version, valid_from, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gridmap_actor())`),
-	scan:     scanEnclave,
-	code:     func(e *geo.Enclave) string { return e.Code },
-	geom:     func(e *geo.Enclave) orb.MultiPolygon { return e.Geom },
-	validate: (*geo.Enclave).Validate,
-	prepare:  (*geo.Enclave).PrepareEdit,
+	scan:       scanEnclave,
+	code:       func(e *geo.Enclave) string { return e.Code },
+	geom:       func(e *geo.Enclave) orb.MultiPolygon { return e.Geom },
+	validate:   (*geo.Enclave).Validate,
+	prepare:    (*geo.Enclave).PrepareEdit,
+	prepareNew: (*geo.Enclave).PrepareCreate,
 	insertArgs: func(e *geo.Enclave, g *geom.MultiPolygon, version int, at time.Time) []any {
 		return []any{e.Code, e.Name, e.ManagingCode, e.Status, e.Reason, g, props(e.Properties), version, at}
 	},
-	references: checkManaging,
+	references:  checkManaging,
+	withinScope: enclaveWithinScope,
 	// Nothing names an enclave: once retired, its land is answered for by
 	// the unit around it.
 	dependants: func(context.Context, pgx.Tx, string) error { return nil },

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/importer"
+)
+
+// importConfig bounds the imports uploaded to serve: how many run and wait,
+// and the disk their files may use.
+type importConfig struct {
+	workers, waiting int
+	uploadDir        string
+	uploadMB         int64
+}
+
+func importQueueFlags(fs *flag.FlagSet, c *importConfig) {
+	fs.IntVar(&c.workers, "import-workers", importer.DefaultWorkers,
+		"uploaded imports run at once on this node (env GRIDMAP_IMPORT_WORKERS)")
+	fs.IntVar(&c.waiting, "import-queue", importer.DefaultWaiting,
+		"uploaded imports waiting behind them; past that, uploads get 503 with Retry-After (env GRIDMAP_IMPORT_QUEUE)")
+	fs.StringVar(&c.uploadDir, "upload-dir", "",
+		"where uploads wait and zips unpack; default gridmap-uploads in the temporary directory (env GRIDMAP_UPLOAD_DIR)")
+	fs.Int64Var(&c.uploadMB, "upload-space-mb", importer.DefaultSpaceBytes>>20,
+		"disk for all uploads and their unpacked zips together, in MiB (env GRIDMAP_UPLOAD_SPACE_MB)")
+}
+
+// openImports checks the flags and returns the import jobs of serve. On a
+// primary it records the outcome of jobs a dead process left unfinished and
+// removes the uploads it left behind.
+func openImports(ctx context.Context, c importConfig, db *postgres.DB, bg context.Context,
+	applied func(context.Context) (int64, error)) (*importer.Jobs, error) {
+	if c.workers < 1 || c.waiting < 0 || c.uploadMB < 1 {
+		return nil, fmt.Errorf("--import-workers and --upload-space-mb must be at least 1, --import-queue at least 0")
+	}
+	jobs := &importer.Jobs{Pool: db.Pool, Base: bg, Applied: applied, Workers: c.workers, Waiting: c.waiting,
+		Space: &importer.Space{Dir: c.uploadDir, MaxBytes: c.uploadMB << 20}}
+	if db.Standby() {
+		return jobs, nil
+	}
+	interrupted, dirs, err := jobs.Recover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if interrupted > 0 || dirs > 0 {
+		slog.Info("recovered from a previous run", "interrupted_imports", interrupted, "uploads_removed", dirs)
+	}
+	return jobs, nil
+}

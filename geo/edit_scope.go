@@ -1,0 +1,39 @@
+package geo
+
+import "context"
+
+// Scope by geometry. A token scoped to a unit may edit only what lies in
+// that unit, and checking codes alone does not hold that: a street editor
+// could otherwise draw an enclave (or redraw its own grid) over the whole
+// city and take every report there. So the store checks the geometry too,
+// in the edit's own transaction, against the current boundaries:
+//
+//   - a unit must lie within its parent (a district, which has none, within
+//     its own current outline);
+//   - an enclave must lie within the union of the units the token may
+//     manage: its scope unit and that unit's descendants.
+//
+// The part outside is refused (EFORBIDDEN) with its area and extent, except
+// pieces thinner than ScopeEdgeToleranceM on average: the hairline
+// differences that two drawings of one shared edge always leave. Tokens
+// with no scope — admins, the command line — are not checked.
+
+// ScopeEdgeToleranceM is the mean width (2·area/perimeter, metres) under
+// which a piece outside the allowed area is taken for a shared edge drawn
+// twice, not land taken.
+const ScopeEdgeToleranceM = 0.05
+
+type editScopeKey struct{}
+
+// WithEditScope returns ctx carrying the scope (a unit code) of the token
+// on whose behalf edits are made; the BoundaryEditor checks the geometry of
+// every edit made with ctx against it. "" means no restriction.
+func WithEditScope(ctx context.Context, scope string) context.Context {
+	return context.WithValue(ctx, editScopeKey{}, scope)
+}
+
+// EditScopeOf returns the scope WithEditScope put in ctx, or "".
+func EditScopeOf(ctx context.Context) string {
+	s, _ := ctx.Value(editScopeKey{}).(string)
+	return s
+}
