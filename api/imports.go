@@ -161,7 +161,8 @@ func importOptions(form map[string]string) (geo.ImportOptions, error) {
 		Level: geo.Level(form["level"]), SRS: form["srs"], Encoding: form["encoding"], Layer: form["layer"],
 		Scope: form["scope"],
 		Fields: geo.FieldMap{Code: form["code_field"], Name: form["name_field"], Parent: form["parent_field"],
-			Level: form["level_field"], Props: splitFields(form["props"])},
+			Level: form["level_field"], Props: splitFields(form["props"]),
+			Managing: form["managing_field"], Status: form["status_field"], Reason: form["reason_field"]},
 		Tolerance: geo.DefaultTolerance,
 	}
 	var err error

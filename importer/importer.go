@@ -149,6 +149,12 @@ func describeLate(rep *geo.ImportReport, info Info) {
 	}
 }
 
+// checkStep is one check of the staged features, with the phase it shows.
+type checkStep struct {
+	phase string
+	fn    func(context.Context) error
+}
+
 // check runs the database checks in order; each takes the features it
 // finds bad out of the ones after it.
 func (r *run) check(ctx context.Context, p Progress) error {
@@ -158,16 +164,16 @@ func (r *run) check(ctx context.Context, p Progress) error {
 	for _, l := range r.levels {
 		r.report.Levels = append(r.report.Levels, geo.Level(l))
 	}
-	steps := []struct {
-		phase string
-		fn    func(context.Context) error
-	}{
+	steps := []checkStep{
 		{"checking coordinate ranges", r.checkRanges},
 		{"reprojecting", r.transform},
 		{"validating geometry", r.validate},
-		{"placing local codes", r.placeLocalCodes},
-		{"checking parents", r.checkParents},
-		{"checking district overlaps", r.checkDistricts},
+	}
+	if r.opts.Enclaves() {
+		steps = append(steps, r.enclaveSteps()...)
+	} else {
+		steps = append(steps, checkStep{"placing local codes", r.placeLocalCodes},
+			checkStep{"checking parents", r.checkParents}, checkStep{"checking district overlaps", r.checkDistricts})
 	}
 	for _, s := range steps {
 		p.Phase(s.phase)
