@@ -127,7 +127,7 @@ func saveFilePart(part *multipart.Part, dir string, seen map[string]bool, n int)
 	case n >= maxImportFiles:
 		return "", geo.Invalid("file", "at most %d files per import", maxImportFiles)
 	case name == "." || name == "/" || strings.HasPrefix(name, ".") || !importExts[ext]:
-		return "", geo.Invalid("file", "%q is not a .geojson, .zip, .gpkg or shapefile part (.shp .shx .dbf .prj .cpg)", clip(name))
+		return "", geo.Invalid("file", "%q is not a .geojson, .zip, .gpkg or shapefile part (.shp .shx .dbf .prj .cpg), nor a file GDAL reads (.kml .kmz .tab .mif .dxf .csv .fgb .gml and their parts; zip a .gdb folder)", clip(name))
 	case seen[strings.ToLower(name)]:
 		return "", geo.Invalid("file", "%q is uploaded twice", clip(name))
 	}

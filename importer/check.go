@@ -19,6 +19,7 @@ type run struct {
 	read   *reading
 	levels []string // levels in the file, for --retire-missing
 	bad    []int32  // features found bad by the last check
+	notes  int      // file-level notes reported before reading
 }
 
 // add records an issue about a staged feature.

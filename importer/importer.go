@@ -49,7 +49,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.Impor
 	}
 	defer src.Close()
 	describe(rep, src.Info())
-	r := &run{opts: opts, report: rep, read: &reading{r: src, m: m, progress: p}}
+	r := &run{opts: opts, report: rep, read: &reading{r: src, m: m, progress: p}, notes: len(src.Info().Notes)}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		r.tx = tx
 		return r.do(ctx, job, p)
@@ -102,7 +102,7 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 		return fileError("the file has no features")
 	}
 	info := r.read.r.Info()
-	describeLate(r.report, info)
+	describeLate(r.report, info, r.notes)
 	var notes []string
 	var err error
 	if r.crs, notes, err = resolveCRS(ctx, r.tx, r.opts.SRS, info.CRS); err != nil {
@@ -142,10 +142,14 @@ func (r *run) begin(ctx context.Context, p Progress) error {
 	return err
 }
 
-// describeLate records what is known only after the last feature.
-func describeLate(rep *geo.ImportReport, info Info) {
+// describeLate records what is known only after the last feature: the
+// encoding if detected, and the notes after the first early ones.
+func describeLate(rep *geo.ImportReport, info Info, early int) {
 	if rep.Encoding == "" {
 		rep.Encoding = info.Encoding
+	}
+	for _, n := range info.Notes[min(early, len(info.Notes)):] {
+		rep.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: geo.IssueUnreadable, Message: n})
 	}
 }
 
