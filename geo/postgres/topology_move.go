@@ -25,8 +25,8 @@ WHERE valid_to IS NULL AND geom && ST_SetSRID(ST_MakePoint($1, $2), 4326) ORDER 
 
 // MoveVertex moves the vertex m.From to m.To in every current unit and
 // enclave that has it, in one transaction. A retried move that finds the
-// vertex nowhere but at m.To already succeeded: it changes nothing and says
-// which boundaries are there (Unchanged).
+// vertex nowhere but at m.To already succeeded: it changes nothing and
+// answers with the boundaries there (also listed as Unchanged).
 func (db *DB) MoveVertex(ctx context.Context, actor string, m geo.VertexMove) (geo.TopologyResult, error) {
 	if err := m.Validate(); err != nil {
 		return geo.TopologyResult{}, err
@@ -116,7 +116,8 @@ func keepWithVertex[T any](all []T, geom func(T) orb.MultiPolygon, p orb.Point) 
 }
 
 // alreadyMoved answers a move whose vertex is nowhere: done before (the
-// vertex is at To), or never there.
+// vertex is at To: the answer is the first one's, the boundaries there as
+// they are, each also listed as unchanged), or never there.
 func (e *topoEdit) alreadyMoved(m geo.VertexMove) (geo.TopologyResult, error) {
 	units, enclaves, err := e.atPoint(m.To)
 	if err != nil {
@@ -126,6 +127,7 @@ func (e *topoEdit) alreadyMoved(m geo.VertexMove) (geo.TopologyResult, error) {
 		return e.res, geo.Errorf(geo.ENOTFOUND, "from",
 			"no current unit or enclave has a vertex at %v: give it exactly, as GET /v1/units returns it", m.From)
 	}
+	e.res.Units, e.res.Enclaves = units, enclaves
 	for _, u := range units {
 		e.res.Unchanged = append(e.res.Unchanged, geo.VersionRef{Kind: "unit", Code: u.Code, Version: u.Version})
 	}
