@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -24,6 +25,10 @@ import (
 func topologyBody(c *gin.Context, allowed ...string) (map[string]json.RawMessage, error) {
 	var body map[string]json.RawMessage
 	if err := decodeJSON(c, &body); err != nil {
+		var e *geo.Error
+		if errors.As(err, &e) && e.Field == "" { // an array or a number where the object belongs
+			return nil, geo.Invalid("body", "the body must be a JSON object")
+		}
 		return nil, err
 	}
 	if body == nil {
@@ -31,7 +36,11 @@ func topologyBody(c *gin.Context, allowed ...string) (map[string]json.RawMessage
 	}
 	for _, k := range sortedKeys(body) {
 		if !contains(allowed, k) {
-			return nil, geo.Invalid(k, "unknown member %q; the members are %s", clip(k), strings.Join(allowed, ", "))
+			field := k
+			if field == "" {
+				field = "body"
+			}
+			return nil, geo.Invalid(field, "unknown member %q; the members are %s", clip(k), strings.Join(allowed, ", "))
 		}
 	}
 	return body, nil

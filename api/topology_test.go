@@ -148,7 +148,7 @@ func TestTopologyEndpointsRefuseBadInput(t *testing.T) {
 		{"no token", "", "/v1/boundaries:move-vertex", `{"from":[117.1,39.1],"to":[117.2,39.1]}`, 401, "Authorization"},
 		{"role without edits", reader, "/v1/boundaries:move-vertex", `{"from":[117.1,39.1],"to":[117.2,39.1]}`, 403, ""},
 		{"not JSON", ed, "/v1/boundaries:move-vertex", `{"from":`, 400, "body"},
-		{"not an object", ed, "/v1/boundaries:move-vertex", `[1,2]`, 400, ""},
+		{"not an object", ed, "/v1/boundaries:move-vertex", `[1,2]`, 400, "body"},
 		{"from missing", ed, "/v1/boundaries:move-vertex", `{"to":[117.2,39.1]}`, 400, "from"},
 		{"unknown member", ed, "/v1/boundaries:move-vertex", `{"form":[117.1,39.1],"to":[117.2,39.1]}`, 400, "form"},
 		{"three numbers", ed, "/v1/boundaries:move-vertex", `{"from":[117.1,39.1,3],"to":[117.2,39.1]}`, 400, "from"},
