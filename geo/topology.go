@@ -209,12 +209,12 @@ func SideOfLine(line orb.LineString, p orb.Point) int {
 	best, side := math.Inf(1), 0
 	for i := 0; i+1 < len(line); i++ {
 		a, b := line[i], line[i+1]
-		d := segmentDistance2(p, a, b)
+		d := pointSegDist2(p, a, b) // index_flag.go
 		if d >= best {
 			continue
 		}
 		best = d
-		switch cross := (b[0]-a[0])*(p[1]-a[1]) - (b[1]-a[1])*(p[0]-a[0]); {
+		switch cross := orient(a, b, p); {
 		case cross > 0:
 			side = 1
 		case cross < 0:
@@ -224,15 +224,4 @@ func SideOfLine(line orb.LineString, p orb.Point) int {
 		}
 	}
 	return side
-}
-
-// segmentDistance2 is the squared planar distance from p to segment ab.
-func segmentDistance2(p, a, b orb.Point) float64 {
-	dx, dy := b[0]-a[0], b[1]-a[1]
-	t := 0.0
-	if l := dx*dx + dy*dy; l > 0 {
-		t = math.Max(0, math.Min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l))
-	}
-	ex, ey := a[0]+t*dx-p[0], a[1]+t*dy-p[1]
-	return ex*ex + ey*ey
 }

@@ -28,18 +28,7 @@ func (m *mapper) enclaveKeys(attrs map[string]any) (keys struct{ code, name, man
 	if attrs == nil {
 		return keys
 	}
-	find := func(role, named string) string {
-		if named != "" {
-			k, _ := lookupAttr(attrs, named)
-			return k
-		}
-		for _, g := range enclaveGuesses[role] {
-			if k, ok := lookupAttr(attrs, g); ok {
-				return k
-			}
-		}
-		return ""
-	}
+	find := func(role, named string) string { return attrKey(attrs, enclaveGuesses[role], named) }
 	keys.code, keys.name = find("code", m.fields.Code), find("name", m.fields.Name)
 	keys.managing, keys.status = find("managing", m.fields.Managing), find("status", m.fields.Status)
 	keys.reason = find("reason", m.fields.Reason)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,16 +200,10 @@ func compareGrids(t *testing.T, db *postgres.DB, ref, offset int) {
 	for seq := 1; seq <= 15; seq++ {
 		w, ok := areas[fmt.Sprintf("%s%03d", gdalCommunity, seq+ref)]
 		g, found := areas[fmt.Sprintf("%s%03d", gdalCommunity, seq+offset)]
-		switch {
-		case !ok:
+		if !ok {
 			t.Fatalf("reference grid %d missing", seq)
-		case !found:
-			t.Errorf("grid %d is missing", seq)
-		case g.name != w.name:
-			t.Errorf("grid %d is named %q, want %q", seq, g.name, w.name)
-		case math.Abs(g.area-w.area)/w.area > 1e-4:
-			t.Errorf("grid %d has area %.2f m², want %.2f m² (±0.01%%)", seq, g.area, w.area)
 		}
+		sameNameArea(t, fmt.Sprintf("grid %d", seq), g, found, w)
 	}
 }
 

@@ -114,11 +114,17 @@ func attrNames(attrs map[string]any) string {
 
 // field returns the attribute key for a role: the named one or a guess.
 func (m *mapper) field(attrs map[string]any, role, named string) string {
+	return attrKey(attrs, fieldGuesses[role], named)
+}
+
+// attrKey returns the attribute key of the named field, or of the first
+// guess the attributes have ("" for none).
+func attrKey(attrs map[string]any, guesses []string, named string) string {
 	if named != "" {
 		k, _ := lookupAttr(attrs, named)
 		return k
 	}
-	for _, g := range fieldGuesses[role] {
+	for _, g := range guesses {
 		if k, ok := lookupAttr(attrs, g); ok {
 			return k
 		}

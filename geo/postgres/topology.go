@@ -49,6 +49,32 @@ func beginTopology(ctx context.Context, tx pgx.Tx, allow geo.Allow) (*topoEdit, 
 		retired: map[string]*geo.Unit{}, locked: map[string]bool{}, allowed: map[string]bool{}}, nil
 }
 
+// topology runs one topology edit in a transaction: plan collects what it
+// changes into the edit, which is then checked and written; a plan that
+// changes nothing (a retried move) answers what it found.
+func (db *DB) topology(ctx context.Context, actor string, allow geo.Allow, what string, plan func(*topoEdit) error) (geo.TopologyResult, error) {
+	var res geo.TopologyResult
+	err := db.inTx(ctx, actor, func(tx pgx.Tx) error {
+		e, err := beginTopology(ctx, tx, allow)
+		if err != nil {
+			return err
+		}
+		if err := plan(e); err != nil {
+			return err
+		}
+		if len(e.units)+len(e.enclaves)+len(e.retired) == 0 {
+			res = e.res
+			return nil
+		}
+		res, err = e.commit()
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", what, err)
+	}
+	return res, nil
+}
+
 // lock takes the per-code locks of single edits, in a fixed order.
 func (e *topoEdit) lock(kind string, codes ...string) error {
 	sorted := append([]string(nil), codes...)
@@ -123,10 +149,10 @@ func (e *topoEdit) commit() (geo.TopologyResult, error) {
 	if err := e.closeRetired(now); err != nil {
 		return e.res, err
 	}
-	if err := e.writeUnits(now); err != nil {
+	if err := writePlanned(e, "unit", &unitTable, e.units, now); err != nil {
 		return e.res, err
 	}
-	if err := e.writeEnclaves(now); err != nil {
+	if err := writePlanned(e, "enclave", &enclaveTable, e.enclaves, now); err != nil {
 		return e.res, err
 	}
 	if err := e.warn(); err != nil {
@@ -147,27 +173,16 @@ func (e *topoEdit) closeRetired(now time.Time) error {
 	return nil
 }
 
-func (e *topoEdit) writeUnits(now time.Time) error {
-	for _, c := range keys(e.units) {
-		u := e.units[c]
-		if err := e.valid("unit "+c, u.Geom); err != nil {
+// writePlanned writes the planned versions of one kind of boundary at now,
+// each checked valid first.
+func writePlanned[T any](e *topoEdit, kind string, t *boundaryTable[T], planned map[string]*T, now time.Time) error {
+	for _, c := range keys(planned) {
+		v := planned[c]
+		if err := e.valid(kind+" "+c, t.geom(v)); err != nil {
 			return err
 		}
-		if err := insertPlanned(e.ctx, e.tx, &unitTable, u, now); err != nil {
-			return fmt.Errorf("write unit %s: %w", c, err)
-		}
-	}
-	return nil
-}
-
-func (e *topoEdit) writeEnclaves(now time.Time) error {
-	for _, c := range keys(e.enclaves) {
-		x := e.enclaves[c]
-		if err := e.valid("enclave "+c, x.Geom); err != nil {
-			return err
-		}
-		if err := insertPlanned(e.ctx, e.tx, &enclaveTable, x, now); err != nil {
-			return fmt.Errorf("write enclave %s: %w", c, err)
+		if err := insertPlanned(e.ctx, e.tx, t, v, now); err != nil {
+			return fmt.Errorf("write %s %s: %w", kind, c, err)
 		}
 	}
 	return nil

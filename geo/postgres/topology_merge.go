@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
 
@@ -35,12 +34,7 @@ func (db *DB) MergeUnits(ctx context.Context, actor string, m geo.UnitMerge) (ge
 	if target == "" {
 		target = slices.Min(m.Codes)
 	}
-	var res geo.TopologyResult
-	err := db.inTx(ctx, actor, func(tx pgx.Tx) error {
-		e, err := beginTopology(ctx, tx, m.Allow)
-		if err != nil {
-			return err
-		}
+	return db.topology(ctx, actor, m.Allow, "merge units "+strings.Join(m.Codes, ", "), func(e *topoEdit) error {
 		if err := e.lock("unit", append([]string{target}, m.Codes...)...); err != nil {
 			return err
 		}
@@ -48,16 +42,8 @@ func (db *DB) MergeUnits(ctx context.Context, actor string, m geo.UnitMerge) (ge
 		if err != nil {
 			return err
 		}
-		if err := e.planMerge(units, target, m.Name); err != nil {
-			return err
-		}
-		res, err = e.commit()
-		return err
+		return e.planMerge(units, target, m.Name)
 	})
-	if err != nil {
-		return res, fmt.Errorf("merge units %s: %w", strings.Join(m.Codes, ", "), err)
-	}
-	return res, nil
 }
 
 // siblings reads the units to merge: all current, of one level and parent.

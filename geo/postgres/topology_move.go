@@ -31,19 +31,13 @@ func (db *DB) MoveVertex(ctx context.Context, actor string, m geo.VertexMove) (g
 	if err := m.Validate(); err != nil {
 		return geo.TopologyResult{}, err
 	}
-	var res geo.TopologyResult
-	err := db.inTx(ctx, actor, func(tx pgx.Tx) error {
-		e, err := beginTopology(ctx, tx, m.Allow)
-		if err != nil {
-			return err
-		}
+	return db.topology(ctx, actor, m.Allow, fmt.Sprintf("move vertex %v", m.From), func(e *topoEdit) error {
 		units, enclaves, err := e.withVertex(m.From)
 		if err != nil {
 			return err
 		}
 		if len(units)+len(enclaves) == 0 {
-			res, err = e.alreadyMoved(m)
-			return err
+			return e.alreadyMoved(m)
 		}
 		for _, u := range units {
 			u.Geom, _ = geo.MoveVertex(u.Geom, m.From, m.To)
@@ -53,13 +47,8 @@ func (db *DB) MoveVertex(ctx context.Context, actor string, m geo.VertexMove) (g
 			x.Geom, _ = geo.MoveVertex(x.Geom, m.From, m.To)
 			e.changeEnclave(x)
 		}
-		res, err = e.commit()
-		return err
+		return nil
 	})
-	if err != nil {
-		return res, fmt.Errorf("move vertex %v: %w", m.From, err)
-	}
-	return res, nil
 }
 
 // withVertex finds the current units and enclaves that have p as a vertex
@@ -118,13 +107,13 @@ func keepWithVertex[T any](all []T, geom func(T) orb.MultiPolygon, p orb.Point) 
 // alreadyMoved answers a move whose vertex is nowhere: done before (the
 // vertex is at To: the answer is the first one's, the boundaries there as
 // they are, each also listed as unchanged), or never there.
-func (e *topoEdit) alreadyMoved(m geo.VertexMove) (geo.TopologyResult, error) {
+func (e *topoEdit) alreadyMoved(m geo.VertexMove) error {
 	units, enclaves, err := e.atPoint(m.To)
 	if err != nil {
-		return e.res, err
+		return err
 	}
 	if len(units)+len(enclaves) == 0 {
-		return e.res, geo.Errorf(geo.ENOTFOUND, "from",
+		return geo.Errorf(geo.ENOTFOUND, "from",
 			"no current unit or enclave has a vertex at %v: give it exactly, as GET /v1/units returns it", m.From)
 	}
 	e.res.Units, e.res.Enclaves = units, enclaves
@@ -134,7 +123,7 @@ func (e *topoEdit) alreadyMoved(m geo.VertexMove) (geo.TopologyResult, error) {
 	for _, x := range enclaves {
 		e.res.Unchanged = append(e.res.Unchanged, geo.VersionRef{Kind: "enclave", Code: x.Code, Version: x.Version})
 	}
-	return e.res, nil
+	return nil
 }
 
 func unitCodes(units []geo.Unit) []string {

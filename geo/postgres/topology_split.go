@@ -42,12 +42,7 @@ func (db *DB) SplitUnit(ctx context.Context, actor string, s geo.UnitSplit) (geo
 	if err := s.Validate(); err != nil {
 		return geo.TopologyResult{}, err
 	}
-	var res geo.TopologyResult
-	err := db.inTx(ctx, actor, func(tx pgx.Tx) error {
-		e, err := beginTopology(ctx, tx, s.Allow)
-		if err != nil {
-			return err
-		}
+	return db.topology(ctx, actor, s.Allow, "split unit "+s.Code, func(e *topoEdit) error {
 		if err := e.lock("unit", s.Code); err != nil {
 			return err
 		}
@@ -55,16 +50,8 @@ func (db *DB) SplitUnit(ctx context.Context, actor string, s geo.UnitSplit) (geo
 		if err != nil {
 			return err
 		}
-		if err := e.planSplit(u, s); err != nil {
-			return err
-		}
-		res, err = e.commit()
-		return err
+		return e.planSplit(u, s)
 	})
-	if err != nil {
-		return res, fmt.Errorf("split unit %s: %w", s.Code, err)
-	}
-	return res, nil
 }
 
 // currentUnit reads the current version of one unit, or ENOTFOUND.
