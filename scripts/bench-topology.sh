@@ -12,5 +12,5 @@ export TEST_DATABASE_URL=${TEST_DATABASE_URL:-${base/\/gridmap\?/\/gridmap_test?
 
 echo "== enclave import: 1,000 enclaves from a GeoJSON file into the demo city (one transaction)"
 go test ./importer/ -run '^$' -bench EnclaveImport -benchtime 3x -benchmem 2>/dev/null | grep -E '^Benchmark|ok|FAIL'
-echo "== topology edit latency over HTTP: move a vertex shared by 4 units beside a plain PUT (30 rounds each)"
+echo "== topology edit latency over HTTP: move a vertex shared by 4 units beside a plain PUT (30 rounds each; answered once the node applied the edit, and at the commit)"
 go test ./api/ -run '^$' -bench TopologyEdit -benchtime 30x -benchmem 2>/dev/null | grep -E '^Benchmark|ok|FAIL'
