@@ -47,7 +47,7 @@ fuzz:
 	  $(GO) test ./importer/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzQueryParams -fuzztime $(FUZZTIME)
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzBatchPoint -fuzztime $(FUZZTIME)
-	for f in FuzzBatchBody FuzzAppendString FuzzPatrolBody FuzzReportBatch FuzzReportBody FuzzEditFeature FuzzQueryText FuzzImportUpload; do \
+	for f in FuzzBatchBody FuzzAppendString FuzzPatrolBody FuzzReportBatch FuzzReportBody FuzzEditFeature FuzzQueryText FuzzImportUpload FuzzTopologyBodies; do \
 	  $(GO) test ./api/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./photo/ -run '^$$' -fuzz FuzzOrientation -fuzztime $(FUZZTIME)
 	$(GO) test ./photo/ -run '^$$' -fuzz FuzzProcess -fuzztime $(FUZZTIME)

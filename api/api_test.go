@@ -245,6 +245,9 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	engine := newEngine(Deps{})
 	for _, r := range engine.Routes() {
 		path := openAPIPath(r.Path)
+		if r.Method == "POST" && path == "/v1/units/{code}" {
+			path += ":split" // the one action the route takes (topology.go)
+		}
 		if _, ok := doc.Paths[path][strings.ToLower(r.Method)]; !ok {
 			t.Errorf("%s %s is not in openapi.json (as %s)", r.Method, r.Path, path)
 		}

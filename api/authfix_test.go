@@ -48,7 +48,7 @@ func serveDB(t *testing.T, db *postgres.DB, cfg *AuthConfig) *editServer {
 	svc, ctx := loadedService(t, db)
 	go svc.Follow(ctx, geo.FollowOptions{Poll: time.Second})
 	go db.Listen(ctx, func(postgres.Change) { svc.Changed() })
-	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Auth: cfg, Editor: db, Versions: db, CORSOrigins: []string{"*"}})
+	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Auth: cfg, Editor: db, Topology: db, Versions: db, CORSOrigins: []string{"*"}})
 	s := &editServer{db: db, svc: svc}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()

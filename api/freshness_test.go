@@ -38,7 +38,7 @@ func newNode(t *testing.T, db *postgres.DB, follow bool) *node {
 		// sees because the request asked for it.
 		go svc.Follow(ctx, geo.FollowOptions{Poll: time.Hour})
 	}
-	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: unlimitedAuth(), Editor: db, Versions: db,
+	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: unlimitedAuth(), Editor: db, Topology: db, Versions: db,
 		Reports: db, Patrols: db, Policy: casework.DefaultPolicy(), ReadOnly: db.Standby()})
 	n := &node{svc: svc, srv: httptest.NewServer(h)}
 	t.Cleanup(n.srv.Close)

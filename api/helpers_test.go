@@ -26,7 +26,7 @@ import (
 
 // request sends method url with body (none when nil) and returns the whole
 // answer. headers are name, value pairs, set in order.
-func request(t *testing.T, method, url string, body []byte, headers ...string) response {
+func request(t testing.TB, method, url string, body []byte, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

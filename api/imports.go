@@ -137,7 +137,7 @@ func saveFilePart(part *multipart.Part, area geo.UploadArea, seen map[string]boo
 	case len(name) > maxUploadName || !cleanText(name) || strings.ContainsFunc(name, unicode.IsControl):
 		return geo.Invalid("file", "a file name must be valid UTF-8 of at most %d bytes without control characters", maxUploadName)
 	case name == "." || name == "/" || strings.HasPrefix(name, ".") || !importExts[ext]:
-		return geo.Invalid("file", "%q is not a .geojson, .zip, .gpkg or shapefile part (.shp .shx .dbf .prj .cpg)", clip(name))
+		return geo.Invalid("file", "%q is not a .geojson, .zip, .gpkg or shapefile part (.shp .shx .dbf .prj .cpg), nor a file GDAL reads (.kml .kmz .tab .mif .dxf .csv .fgb .gml and their parts; zip a .gdb folder)", clip(name))
 	case seen[strings.ToLower(name)]:
 		return geo.Invalid("file", "%q is uploaded twice", clip(name))
 	}
@@ -185,7 +185,8 @@ func importOptions(form map[string]string) (geo.ImportOptions, error) {
 		Level: geo.Level(form["level"]), SRS: form["srs"], Encoding: form["encoding"], Layer: form["layer"],
 		Scope: form["scope"],
 		Fields: geo.FieldMap{Code: form["code_field"], Name: form["name_field"], Parent: form["parent_field"],
-			Level: form["level_field"], Props: splitFields(form["props"])},
+			Level: form["level_field"], Props: splitFields(form["props"]),
+			Managing: form["managing_field"], Status: form["status_field"], Reason: form["reason_field"]},
 		Tolerance: geo.DefaultTolerance,
 	}
 	var err error

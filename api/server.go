@@ -47,6 +47,9 @@ type Deps struct {
 	PublicFields access.Exposure
 	// Editor changes single boundaries (PUT/POST/DELETE of units and enclaves).
 	Editor geo.BoundaryEditor
+	// Topology makes the edits that change several boundaries at once
+	// (move a shared vertex, split, merge); nil answers them with 503.
+	Topology geo.TopologyEditor
 	// Versions serves the OGC API – Features collections at /ogc.
 	Versions geo.VersionStore
 	// PublicURL is the service's external base URL (https://host[/prefix]),
@@ -150,6 +153,7 @@ func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {
 	v1.GET("/resolve", h.resolveOne)
 	v1.POST("/resolve", h.resolveMany)
 	h.editRoutes(v1)
+	h.topologyRoutes(v1)
 	h.ogcRoutes(r)
 	h.reportRoutes(v1)
 	h.attachmentRoutes(v1)

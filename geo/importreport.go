@@ -136,12 +136,17 @@ type FieldMap struct {
 	Parent string   `json:"parent,omitempty"`
 	Level  string   `json:"level,omitempty"`
 	Props  []string `json:"props,omitempty"` // kept in properties; ["*"] keeps every other attribute
+	// An enclave's managing unit (its code, or a unit's name), status and reason.
+	Managing string `json:"managing,omitempty"`
+	Status   string `json:"status,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // ImportOptions control one import.
 type ImportOptions struct {
 	Fields FieldMap `json:"fields"`
-	// Level of every feature; "" takes it from the level field or the code length.
+	// Level of every feature; "" takes it from the level field or the code
+	// length; LevelEnclave imports enclaves.
 	Level Level `json:"level,omitempty"`
 	// SRS overrides the file's coordinate system: "EPSG:4547", "4490",
 	// "wgs84", "cgcs2000", "gcj02" or "bd09".
@@ -152,7 +157,8 @@ type ImportOptions struct {
 	Layer  string `json:"layer,omitempty"`
 	DryRun bool   `json:"dry_run,omitempty"`
 	// RetireMissing closes the current units of the imported levels (under
-	// Scope, if set) that the file does not contain.
+	// Scope, if set) that the file does not contain; for enclaves, the
+	// current enclaves (managed under Scope) the file does not contain.
 	RetireMissing bool   `json:"retire_missing,omitempty"`
 	Scope         string `json:"scope,omitempty"`
 	// Within, if set, is the only subtree the import may touch: the scope
@@ -166,8 +172,8 @@ type ImportOptions struct {
 
 // Validate checks the options that do not depend on the file.
 func (o *ImportOptions) Validate() error {
-	if o.Level != "" && !o.Level.Valid() {
-		return Invalid("level", "unknown level %q; want one of district, street, community, grid, microgrid", o.Level)
+	if o.Level != "" && !o.Level.Valid() && !o.Enclaves() {
+		return Invalid("level", "unknown level %q; want one of district, street, community, grid, microgrid, enclave", o.Level)
 	}
 	if o.Scope != "" {
 		if _, err := LevelOfCode(o.Scope); err != nil {

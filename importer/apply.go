@@ -23,18 +23,15 @@ func (r *run) apply(ctx context.Context, job int64) error {
 	if err := r.tx.QueryRow(ctx, maxChangeSQL).Scan(&mark); err != nil {
 		return err
 	}
-	if err := r.classify(ctx); err != nil {
-		return err
+	var retired []string
+	var err error
+	if r.opts.Enclaves() {
+		err = r.writeEnclaves(ctx, now)
+	} else {
+		retired, err = r.writeUnits(ctx, now)
 	}
-	if _, err := r.tx.Exec(ctx, closeChangedSQL, now); err != nil {
-		return fmt.Errorf("close changed versions: %w", err)
-	}
-	retired, err := r.retire(ctx, now)
 	if err != nil {
 		return err
-	}
-	if _, err := r.tx.Exec(ctx, insertSQL, now); err != nil {
-		return fmt.Errorf("insert new versions: %w", err)
 	}
 	if _, err := r.tx.Exec(ctx, repairLogSQL, r.report.Source); err != nil {
 		return fmt.Errorf("log repairs: %w", err)
@@ -43,7 +40,29 @@ func (r *run) apply(ctx context.Context, job int64) error {
 	if _, err := r.tx.Exec(ctx, changeDetailSQL, mark, string(detail)); err != nil {
 		return fmt.Errorf("tag the change log: %w", err)
 	}
+	if r.opts.Enclaves() {
+		return nil // enclaves take no part in the coverage audit of units
+	}
 	return r.auditAffected(ctx, retired)
+}
+
+// writeUnits writes the new unit versions at now; it returns the retired
+// codes and their parents.
+func (r *run) writeUnits(ctx context.Context, now time.Time) ([]string, error) {
+	if err := r.classify(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := r.tx.Exec(ctx, closeChangedSQL, now); err != nil {
+		return nil, fmt.Errorf("close changed versions: %w", err)
+	}
+	retired, err := r.retire(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.tx.Exec(ctx, insertSQL, now); err != nil {
+		return nil, fmt.Errorf("insert new versions: %w", err)
+	}
+	return retired, nil
 }
 
 // classify marks each feature create, keep or change and counts them.
@@ -53,6 +72,11 @@ func (r *run) classify(ctx context.Context) error {
 			return fmt.Errorf("compare with stored versions: %w", err)
 		}
 	}
+	return r.countActions(ctx)
+}
+
+// countActions counts the features to create, change and keep.
+func (r *run) countActions(ctx context.Context) error {
 	rows, _ := r.tx.Query(ctx, countActionsSQL)
 	var action string
 	var n int

@@ -19,6 +19,7 @@ type run struct {
 	read   *reading
 	levels []string // levels in the file, for --retire-missing
 	bad    []int32  // features found bad by the last check
+	notes  int      // file-level notes reported before reading
 }
 
 // add records an issue about a staged feature.
@@ -152,7 +153,17 @@ func (r *run) checkParents(ctx context.Context) error {
 // checkDistricts reports districts that overlap each other.
 func (r *run) checkDistricts(ctx context.Context) error {
 	args := append(r.retireArgs(), r.opts.Tolerance.AreaM2, r.opts.Tolerance.WidthM)
-	rows, _ := r.tx.Query(ctx, districtOverlapSQL, args...)
+	if err := r.overlapPairs(ctx, "district", districtOverlapSQL, args...); err != nil {
+		return fmt.Errorf("check district overlaps: %w", err)
+	}
+	return nil
+}
+
+// overlapPairs reports the pairs of overlapping boundaries (districts,
+// enclaves: what) a gridmap_overlap_pairs query finds, on the side of the
+// one in the file.
+func (r *run) overlapPairs(ctx context.Context, what, sql string, args ...any) error {
+	rows, _ := r.tx.Query(ctx, sql, args...)
 	var ai, bi *int
 	var ac, bc string
 	var real, sliver float64
@@ -168,13 +179,10 @@ func (r *run) checkDistricts(ctx context.Context) error {
 		if x != nil && y != nil {
 			loc = &orb.Point{*x, *y}
 		}
-		is := geo.OverlapIssue("district", code, other, real, sliver, loc)
+		is := geo.OverlapIssue(what, code, other, real, sliver, loc)
 		is.Index = idx
 		r.report.Add(is)
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("check district overlaps: %w", err)
-	}
-	return nil
+	return err
 }

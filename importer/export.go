@@ -31,15 +31,51 @@ type ExportOptions struct {
 // ExportFormats lists the formats Export writes.
 var ExportFormats = []string{"geojson", "shapefile", "gpkg"}
 
-// exportUnit is one unit version as written out.
+// exportUnit is one unit (or enclave) version as written out.
 type exportUnit struct {
-	Code, Level, Name, Parent string
-	Props                     map[string]any
-	Geom                      orb.MultiPolygon
+	Fixed []string // the values of its kind's fixed columns, the code first
+	Props map[string]any
+	Geom  orb.MultiPolygon
 }
 
+// code is the unit's code.
+func (u *exportUnit) code() string { return u.Fixed[0] }
+
+// exportKind is what an export writes of one table: its fixed columns (the
+// code first; Key is their name in GeoJSON and GeoPackage) and its queries.
+type exportKind struct {
+	fields            []dbfOutField
+	rowsSQL, propsSQL string
+	layer             string // the GeoPackage layer when no level names one
+}
+
+var (
+	unitKind    = exportKind{fields: unitFields, rowsSQL: exportSQL, propsSQL: exportPropsSQL, layer: "units"}
+	enclaveKind = exportKind{fields: enclaveFields, rowsSQL: exportEnclavesSQL, propsSQL: exportEnclavePropsSQL, layer: "enclave"}
+)
+
+// kindOf is the kind an export writes: enclaves for LevelEnclave, else units.
+func kindOf(o ExportOptions) *exportKind {
+	if o.Level == geo.LevelEnclave {
+		return &enclaveKind
+	}
+	return &unitKind
+}
+
+// column names a property's column: a property named like a fixed column
+// is written with a "p_" prefix.
+func (k *exportKind) column(prop string) string {
+	for _, f := range k.fields {
+		if strings.EqualFold(f.Key, prop) {
+			return "p_" + prop
+		}
+	}
+	return prop
+}
+
+// exportSQL selects the units, their fixed columns in unitFields' order.
 const exportSQL = `
-SELECT code, level, name, coalesce(parent_code, ''), properties,
+SELECT code, name, level, coalesce(parent_code, ''), properties,
        ST_AsBinary(CASE WHEN $4::int IN (4326, 4490) THEN geom ELSE ST_Transform(geom, $4::int) END)
 FROM unit
 WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
@@ -51,6 +87,23 @@ SELECT properties FROM unit
 WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
   AND ($2 = '' OR level = $2) AND starts_with(code, $3)`
 
+// exportEnclavesSQL selects enclaves as exportSQL does units (in
+// enclaveFields' order); the level ($2)
+// is "enclave" and the prefix ($3) is the managing unit's: an enclave
+// belongs to the unit that manages it.
+const exportEnclavesSQL = `
+SELECT code, name, managing_code, status, reason, properties,
+       ST_AsBinary(CASE WHEN $4::int IN (4326, 4490) THEN geom ELSE ST_Transform(geom, $4::int) END)
+FROM enclave
+WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
+  AND $2 = 'enclave' AND starts_with(managing_code, $3)
+ORDER BY code`
+
+const exportEnclavePropsSQL = `
+SELECT properties FROM enclave
+WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
+  AND $2 = 'enclave' AND starts_with(managing_code, $3)`
+
 // Export writes the unit versions valid at opts.At to path (for a
 // shapefile, path is the .shp; the .shx, .dbf, .prj and .cpg go beside
 // it). It returns how many units it wrote. Geometry leaves PostGIS as WKB
@@ -59,7 +112,7 @@ func Export(ctx context.Context, pool *pgxpool.Pool, opts ExportOptions, path st
 	if opts.SRID == 0 {
 		opts.SRID = 4326
 	}
-	if opts.Level != "" && !opts.Level.Valid() {
+	if opts.Level != "" && !opts.Level.Valid() && opts.Level != geo.LevelEnclave {
 		return 0, geo.Invalid("level", "unknown level %q", opts.Level)
 	}
 	format, err := ExportFormatFor(path, opts.Format)
@@ -127,16 +180,22 @@ func exportArgs(o ExportOptions) []any {
 	return []any{at, string(o.Level), o.Under, o.SRID}
 }
 
-// eachUnit streams the selected units to fn.
+// eachUnit streams the selected units (or enclaves) to fn.
 func eachUnit(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, fn func(*exportUnit) error) (int, error) {
-	rows, _ := pool.Query(ctx, exportSQL, exportArgs(o)...)
-	var u exportUnit
+	k := kindOf(o)
+	rows, _ := pool.Query(ctx, k.rowsSQL, exportArgs(o)...)
+	u := exportUnit{Fixed: make([]string, len(k.fields))}
 	var g []byte
+	scans := make([]any, 0, len(k.fields)+2)
+	for i := range u.Fixed {
+		scans = append(scans, &u.Fixed[i])
+	}
+	scans = append(scans, &u.Props, &g)
 	n := 0
-	_, err := pgx.ForEachRow(rows, []any{&u.Code, &u.Level, &u.Name, &u.Parent, &u.Props, &g}, func() error {
+	_, err := pgx.ForEachRow(rows, scans, func() error {
 		geom, err := wkb.Unmarshal(g)
 		if err != nil {
-			return fmt.Errorf("unit %s: %w", u.Code, err)
+			return fmt.Errorf("unit %s: %w", u.code(), err)
 		}
 		switch t := geom.(type) {
 		case orb.MultiPolygon:
@@ -144,7 +203,7 @@ func eachUnit(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, fn func(
 		case orb.Polygon:
 			u.Geom = orb.MultiPolygon{t}
 		default:
-			return fmt.Errorf("unit %s: geometry is a %s", u.Code, geom.GeoJSONType())
+			return fmt.Errorf("unit %s: geometry is a %s", u.code(), geom.GeoJSONType())
 		}
 		n++
 		return fn(&u)
@@ -155,7 +214,7 @@ func eachUnit(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, fn func(
 // propertyKeys lists every property key of the selected units, sorted, so
 // that table formats get one column per key.
 func propertyKeys(ctx context.Context, pool *pgxpool.Pool, o ExportOptions) (map[string][]any, []string, error) {
-	rows, _ := pool.Query(ctx, exportPropsSQL, exportArgs(o)[:3]...)
+	rows, _ := pool.Query(ctx, kindOf(o).propsSQL, exportArgs(o)[:3]...)
 	values := map[string][]any{}
 	var props map[string]any
 	_, err := pgx.ForEachRow(rows, []any{&props}, func() error {
@@ -172,17 +231,6 @@ func propertyKeys(ctx context.Context, pool *pgxpool.Pool, o ExportOptions) (map
 	}
 	sort.Strings(keys)
 	return values, keys, err
-}
-
-// reserved are the unit fields every format writes; properties with these
-// names are written with a "p_" prefix.
-var reserved = map[string]bool{"code": true, "name": true, "level": true, "parent_code": true}
-
-func propColumn(k string) string {
-	if reserved[strings.ToLower(k)] {
-		return "p_" + k
-	}
-	return k
 }
 
 // createFile makes a new file, refusing to overwrite one.

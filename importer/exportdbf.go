@@ -22,7 +22,7 @@ type dbfOutField struct {
 	Dec  int
 }
 
-// The unit fields every export has.
+// The unit fields every export of units has.
 var unitFields = []dbfOutField{
 	{Key: "code", Name: "code", Type: 'C', Len: 18},
 	{Key: "name", Name: "name", Type: 'C', Len: 254},
@@ -30,13 +30,26 @@ var unitFields = []dbfOutField{
 	{Key: "parent_code", Name: "parent", Type: 'C', Len: 18},
 }
 
+// The enclave fields every export of enclaves has; "managing" is among the
+// names the enclave importer guesses.
+var enclaveFields = []dbfOutField{
+	{Key: "code", Name: "code", Type: 'C', Len: 64},
+	{Key: "name", Name: "name", Type: 'C', Len: 254},
+	{Key: "managing_code", Name: "managing", Type: 'C', Len: 18},
+	{Key: "status", Name: "status", Type: 'C', Len: 12},
+	{Key: "reason", Name: "reason", Type: 'C', Len: 254},
+}
+
 // dbfSchema chooses a column per property key from the values it takes:
 // integers and decimals become N with the width and decimals they need,
 // booleans L, everything else C (nested values as JSON text). Names are
 // cut to the 10 bytes dBase allows and made unique.
-func dbfSchema(values map[string][]any, keys []string, cs charset) []dbfOutField {
-	fields := append([]dbfOutField(nil), unitFields...)
-	used := map[string]bool{"CODE": true, "NAME": true, "LEVEL": true, "PARENT": true}
+func dbfSchema(k *exportKind, values map[string][]any, keys []string, cs charset) []dbfOutField {
+	fields := append([]dbfOutField(nil), k.fields...)
+	used := map[string]bool{}
+	for _, f := range k.fields {
+		used[strings.ToUpper(f.Name)] = true
+	}
 	for _, k := range keys {
 		f := dbfOutField{Key: k, Name: dbfName(k, cs, used)}
 		f.Type, f.Len, f.Dec = columnType(values[k], cs)
@@ -161,18 +174,11 @@ func (d *dbfWriter) record(u *exportUnit) error {
 		d.rec[i] = ' '
 	}
 	off := 1
-	for _, fl := range d.fields {
+	for i, fl := range d.fields {
 		var v any
-		switch fl.Key {
-		case "code":
-			v = u.Code
-		case "name":
-			v = u.Name
-		case "level":
-			v = u.Level
-		case "parent_code":
-			v = u.Parent
-		default:
+		if i < len(u.Fixed) {
+			v = u.Fixed[i]
+		} else {
 			v = u.Props[fl.Key]
 		}
 		d.put(d.rec[off:off+fl.Len], fl, v)

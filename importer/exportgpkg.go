@@ -58,11 +58,12 @@ func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, 
 		return 0, err
 	}
 	defer tx.Rollback()
-	layer := "units"
+	k := kindOf(o)
+	layer := k.layer
 	if o.Level != "" {
 		layer = string(o.Level)
 	}
-	insert, err := createLayer(ctx, tx, layer, keys, values, o.SRID, srtext)
+	insert, err := createLayer(ctx, tx, layer, k, keys, values, o.SRID, srtext)
 	if err != nil {
 		return 0, fmt.Errorf("create GeoPackage: %w", err)
 	}
@@ -82,7 +83,10 @@ func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, 
 			return err
 		}
 		bound = bound.Union(u.Geom.Bound())
-		args := []any{gpBlob(int32(o.SRID), g), u.Code, u.Name, u.Level, nullable(u.Parent)}
+		args := []any{gpBlob(int32(o.SRID), g)}
+		for _, v := range u.Fixed {
+			args = append(args, nullable(v))
+		}
 		for _, k := range keys {
 			v, present := u.Props[k]
 			if present && nested[k] {
@@ -107,7 +111,7 @@ func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, 
 
 // createLayer makes the core tables and the feature table; it returns the
 // INSERT statement for a feature.
-func createLayer(ctx context.Context, tx *sql.Tx, layer string, keys []string, values map[string][]any, srid int, srtext string) (string, error) {
+func createLayer(ctx context.Context, tx *sql.Tx, layer string, k *exportKind, keys []string, values map[string][]any, srid int, srtext string) (string, error) {
 	for _, s := range gpkgSchema {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return "", err
@@ -117,17 +121,24 @@ func createLayer(ctx context.Context, tx *sql.Tx, layer string, keys []string, v
 		"EPSG:"+strconv.Itoa(srid), srid, srid, srtext); err != nil {
 		return "", err
 	}
-	cols := []string{"fid INTEGER PRIMARY KEY AUTOINCREMENT", "geom MULTIPOLYGON", "code TEXT NOT NULL UNIQUE", "name TEXT", "level TEXT", "parent_code TEXT"}
-	marks := []string{"?", "?", "?", "?", "?"}
-	names := []string{"geom", "code", "name", "level", "parent_code"}
-	var jsonCols []string
-	for _, k := range keys {
-		typ := sqliteType(values[k])
-		if needsJSON(values[k]) {
-			typ, jsonCols = "TEXT", append(jsonCols, propColumn(k))
+	cols := []string{"fid INTEGER PRIMARY KEY AUTOINCREMENT", "geom MULTIPOLYGON"}
+	marks := []string{"?"}
+	names := []string{"geom"}
+	for i, f := range k.fields {
+		typ := "TEXT"
+		if i == 0 {
+			typ = "TEXT NOT NULL UNIQUE" // the code
 		}
-		cols = append(cols, sqliteIdent(propColumn(k))+" "+typ)
-		names = append(names, sqliteIdent(propColumn(k)))
+		cols, names, marks = append(cols, f.Key+" "+typ), append(names, f.Key), append(marks, "?")
+	}
+	var jsonCols []string
+	for _, p := range keys {
+		typ := sqliteType(values[p])
+		if needsJSON(values[p]) {
+			typ, jsonCols = "TEXT", append(jsonCols, k.column(p))
+		}
+		cols = append(cols, sqliteIdent(k.column(p))+" "+typ)
+		names = append(names, sqliteIdent(k.column(p)))
 		marks = append(marks, "?")
 	}
 	stmts := []struct {

@@ -30,15 +30,18 @@ func exportGeoJSON(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, pat
 	}
 	fmt.Fprint(w, `"features":[`)
 	first := true
+	k := kindOf(o)
 	n, err = eachUnit(ctx, pool, o, func(u *exportUnit) error {
 		feat := geojson.NewFeature(u.Geom)
-		feat.ID = u.Code
-		feat.Properties = geojson.Properties{"code": u.Code, "name": u.Name, "level": u.Level}
-		if u.Parent != "" {
-			feat.Properties["parent_code"] = u.Parent
+		feat.ID = u.code()
+		feat.Properties = geojson.Properties{}
+		for i, f := range k.fields {
+			if u.Fixed[i] != "" {
+				feat.Properties[f.Key] = u.Fixed[i]
+			}
 		}
-		for k, v := range u.Props {
-			feat.Properties[propColumn(k)] = v
+		for p, v := range u.Props {
+			feat.Properties[k.column(p)] = v
 		}
 		b, err := json.Marshal(feat)
 		if err != nil {

@@ -33,11 +33,12 @@ func exportShapefile(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, p
 		return 0, err
 	}
 	base := strings.TrimSuffix(path, filepath.Ext(path))
-	w, err := newShapeWriter(base, cs, dbfSchema(values, keys, cs))
+	k := kindOf(o)
+	w, err := newShapeWriter(base, cs, dbfSchema(k, values, keys, cs))
 	if err != nil {
 		return 0, err
 	}
-	if w.side, err = newSidecarWriter(base, filepath.Base(base)+".shp", w.dbf.fields); err != nil {
+	if w.side, err = newSidecarWriter(base, filepath.Base(base)+".shp", w.dbf.fields[len(k.fields):]); err != nil {
 		w.close()
 		return 0, err
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,33 +94,44 @@ func issuesOf(rep *geo.ImportReport, kind geo.IssueKind) map[string][]geo.Import
 	return out
 }
 
-// unitAreas returns name and geodesic area of every current unit.
-func unitAreas(t testing.TB, db *postgres.DB) map[string]struct {
+// nameArea is a unit's name and geodesic area (m²).
+type nameArea struct {
 	name string
 	area float64
-} {
+}
+
+// unitAreas returns name and geodesic area of every current unit.
+func unitAreas(t testing.TB, db *postgres.DB) map[string]nameArea {
 	t.Helper()
 	rows, err := db.Pool.Query(context.Background(), `SELECT code, name, ST_Area(geom::geography) FROM unit WHERE valid_to IS NULL`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	out := map[string]struct {
-		name string
-		area float64
-	}{}
+	out := map[string]nameArea{}
 	for rows.Next() {
 		var code, name string
 		var a float64
 		if err := rows.Scan(&code, &name, &a); err != nil {
 			t.Fatal(err)
 		}
-		out[code] = struct {
-			name string
-			area float64
-		}{name, a}
+		out[code] = nameArea{name, a}
 	}
 	return out
+}
+
+// sameNameArea reports a unit (what) that is missing, or whose name or area
+// (within 0.01%) differs from the reference's.
+func sameNameArea(t testing.TB, what string, got nameArea, found bool, want nameArea) {
+	t.Helper()
+	switch {
+	case !found:
+		t.Errorf("%s is missing", what)
+	case got.name != want.name:
+		t.Errorf("%s is named %q, want %q", what, got.name, want.name)
+	case math.Abs(got.area-want.area)/want.area > 1e-4:
+		t.Errorf("%s has area %.2f m², want %.2f m² (±0.01%%)", what, got.area, want.area)
+	}
 }
 
 // fingerprint hashes every unit version, enclave, log and finding row, so a

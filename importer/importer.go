@@ -55,7 +55,7 @@ func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo
 	}
 	defer src.Close()
 	describe(rep, src.Info())
-	r := &run{opts: opts, report: rep, read: &reading{r: src, m: m, progress: p}}
+	r := &run{opts: opts, report: rep, read: &reading{r: src, m: m, progress: p}, notes: len(src.Info().Notes)}
 	err = inTxWhenFree(ctx, pool, p, func(tx pgx.Tx) error {
 		r.tx = tx
 		return r.do(ctx, job, p)
@@ -108,7 +108,7 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 		return fileError("the file has no features")
 	}
 	info := r.read.r.Info()
-	describeLate(r.report, info)
+	describeLate(r.report, info, r.notes)
 	var notes []string
 	var err error
 	if r.crs, notes, err = resolveCRS(ctx, r.tx, r.opts.SRS, info.CRS); err != nil {
@@ -178,11 +178,21 @@ func inTxWhenFree(ctx context.Context, pool *pgxpool.Pool, p Progress, fn func(p
 	}
 }
 
-// describeLate records what is known only after the last feature.
-func describeLate(rep *geo.ImportReport, info Info) {
+// describeLate records what is known only after the last feature: the
+// encoding if detected, and the notes after the first early ones.
+func describeLate(rep *geo.ImportReport, info Info, early int) {
 	if rep.Encoding == "" {
 		rep.Encoding = info.Encoding
 	}
+	for _, n := range info.Notes[min(early, len(info.Notes)):] {
+		rep.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: geo.IssueUnreadable, Message: n})
+	}
+}
+
+// checkStep is one check of the staged features, with the phase it shows.
+type checkStep struct {
+	phase string
+	fn    func(context.Context) error
 }
 
 // check runs the database checks in order; each takes the features it
@@ -194,16 +204,16 @@ func (r *run) check(ctx context.Context, p Progress) error {
 	for _, l := range r.levels {
 		r.report.Levels = append(r.report.Levels, geo.Level(l))
 	}
-	steps := []struct {
-		phase string
-		fn    func(context.Context) error
-	}{
+	steps := []checkStep{
 		{"checking coordinate ranges", r.checkRanges},
 		{"reprojecting", r.transform},
 		{"validating geometry", r.validate},
-		{"placing local codes", r.placeLocalCodes},
-		{"checking parents", r.checkParents},
-		{"checking district overlaps", r.checkDistricts},
+	}
+	if r.opts.Enclaves() {
+		steps = append(steps, r.enclaveSteps()...)
+	} else {
+		steps = append(steps, checkStep{"placing local codes", r.placeLocalCodes},
+			checkStep{"checking parents", r.checkParents}, checkStep{"checking district overlaps", r.checkDistricts})
 	}
 	for _, s := range steps {
 		p.Phase(s.phase)

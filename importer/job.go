@@ -112,7 +112,7 @@ func outcome(rep *geo.ImportReport, err error) (geo.JobStatus, string) {
 		return geo.JobDryRun, ""
 	case err == nil:
 		return geo.JobRejected, fmt.Sprintf("%d errors, %d warnings: nothing was changed", rep.Errors, rep.Warnings)
-	case code == geo.EINVALID || code == geo.ETOOLARGE:
+	case code == geo.EINVALID || code == geo.ETOOLARGE || code == geo.EUNSUPPORTED:
 		return geo.JobRejected, errMessage(err)
 	case errors.Is(err, context.Canceled):
 		return geo.JobFailed, "the import was cancelled; nothing was changed"

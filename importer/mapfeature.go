@@ -21,9 +21,8 @@ func errMessage(err error) string {
 	return err.Error()
 }
 
-// guessList names the attributes tried for a role, for messages.
-func guessList(role string) string {
-	g := fieldGuesses[role]
+// guessList names the attributes tried for a field, for messages.
+func guessList(g []string) string {
 	if len(g) > 6 {
 		g = g[:6]
 	}
@@ -35,6 +34,9 @@ func guessList(role string) string {
 // Features with a code but an unusable geometry are staged without one, so
 // that their children still find them and --retire-missing spares them.
 func (m *mapper) feature(f Feature) (row, bool) {
+	if m.enclaves {
+		return m.enclaveFeature(f)
+	}
 	r := row{idx: f.Index}
 	var keys struct{ code, name, parent, level string }
 	if f.Attrs != nil {
@@ -54,7 +56,7 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	r.code = code
 	switch {
 	case keys.code == "":
-		issue(geo.IssueMissingField, geo.SeverityError, "no code attribute (tried %s); name it with the code field option", guessList("code"))
+		issue(geo.IssueMissingField, geo.SeverityError, "no code attribute (tried %s); name it with the code field option", guessList(fieldGuesses["code"]))
 		return r, false
 	case !ok || code == "":
 		issue(geo.IssueMissingField, geo.SeverityError, "the code (%s) is empty", keys.code)
@@ -84,6 +86,11 @@ func (m *mapper) claim(r *row, idx int, issue func(geo.IssueKind, geo.Severity, 
 		issue(geo.IssueBadCode, geo.SeverityError, "code %s is outside %s, the scope this import may change", r.code, m.within)
 		return false
 	}
+	return m.unique(r, idx, issue)
+}
+
+// unique checks that no earlier feature has r's code, and records it.
+func (m *mapper) unique(r *row, idx int, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
 	if first, dup := m.seen[r.code]; dup {
 		issue(geo.IssueDuplicateCode, geo.SeverityError, "code %s is also used by feature #%d", r.code, first)
 		return false
@@ -130,7 +137,7 @@ func (m *mapper) setName(r *row, v any, key string, issue func(geo.IssueKind, ge
 	r.name = name
 	if name == "" {
 		if key == "" {
-			issue(geo.IssueMissingField, geo.SeverityError, "no name attribute (tried %s); name it with the name field option", guessList("name"))
+			issue(geo.IssueMissingField, geo.SeverityError, "no name attribute (tried %s); name it with the name field option", guessList(fieldGuesses["name"]))
 		} else {
 			issue(geo.IssueMissingField, geo.SeverityError, "the name (%s) is empty", key)
 		}

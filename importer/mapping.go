@@ -45,6 +45,8 @@ type row struct {
 	props  map[string]any
 	wkb    []byte    // nil when the geometry is unusable
 	bound  orb.Bound // of the geometry as read, for the range check
+	// An enclave's managing unit (a code or a unit's name), status and reason.
+	managing, status, note string
 }
 
 // mapper applies the field mapping and the database-free checks.
@@ -56,10 +58,14 @@ type mapper struct {
 	named  map[string]bool // explicitly named fields, checked once
 	offset geo.CRS         // GCJ02 or BD09 to undo in Go, else ""
 	within string          // codes must start with this (the uploader's scope)
+	// enclaves maps enclaves, not units (enclave_map.go); statusDefaulted
+	// says the file-level warning about a missing status has been given.
+	enclaves, statusDefaulted bool
 }
 
 func newMapper(opts geo.ImportOptions, rep *geo.ImportReport) *mapper {
-	return &mapper{fields: opts.Fields, level: opts.Level, seen: map[string]int{}, report: rep, within: opts.Within}
+	return &mapper{fields: opts.Fields, level: opts.Level, seen: map[string]int{}, report: rep, within: opts.Within,
+		enclaves: opts.Enclaves()}
 }
 
 // checkNamed makes sure explicitly named fields exist, on the first
@@ -69,7 +75,7 @@ func (m *mapper) checkNamed(attrs map[string]any) error {
 		return nil
 	}
 	m.named = map[string]bool{}
-	for _, name := range []string{m.fields.Code, m.fields.Name, m.fields.Parent, m.fields.Level} {
+	for _, name := range []string{m.fields.Code, m.fields.Name, m.fields.Parent, m.fields.Level, m.fields.Managing, m.fields.Status, m.fields.Reason} {
 		if name == "" {
 			continue
 		}
@@ -108,11 +114,17 @@ func attrNames(attrs map[string]any) string {
 
 // field returns the attribute key for a role: the named one or a guess.
 func (m *mapper) field(attrs map[string]any, role, named string) string {
+	return attrKey(attrs, fieldGuesses[role], named)
+}
+
+// attrKey returns the attribute key of the named field, or of the first
+// guess the attributes have ("" for none).
+func attrKey(attrs map[string]any, guesses []string, named string) string {
 	if named != "" {
 		k, _ := lookupAttr(attrs, named)
 		return k
 	}
-	for _, g := range fieldGuesses[role] {
+	for _, g := range guesses {
 		if k, ok := lookupAttr(attrs, g); ok {
 			return k
 		}

@@ -103,7 +103,10 @@ func cgcsGKCode(threeDegree bool, zone, cm string) int {
 }
 
 // gkByParams recognises an unnamed CGCS2000 transverse Mercator with k=1
-// and latitude of origin 0 by its central meridian and false easting.
+// and latitude of origin 0 by its central meridian and false easting. A
+// WGS-84 datum counts too: MapInfo knows no CGCS2000 and writes its
+// Gauss-Krüger zones on WGS-84, whose ellipsoid differs from CGCS2000's by
+// a tenth of a millimetre.
 func gkByParams(root *wktNode) int {
 	geog := root.child("GEOGCS")
 	datum := ""
@@ -111,8 +114,8 @@ func gkByParams(root *wktNode) int {
 		datum = normName(geog.child("DATUM").name())
 	}
 	proj := normName(root.child("PROJECTION").name())
-	if !strings.Contains(datum, "china 2000") && !strings.Contains(datum, "cgcs2000") ||
-		proj != "transverse mercator" && proj != "gauss kruger" {
+	known := strings.Contains(datum, "china 2000") || strings.Contains(datum, "cgcs2000") || datum == "wgs 1984" || datum == "wgs 84"
+	if !known || proj != "transverse mercator" && proj != "gauss kruger" {
 		return 0
 	}
 	p := root.params()

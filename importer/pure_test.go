@@ -64,6 +64,8 @@ func TestIdentifyWKT(t *testing.T) {
 		{"EPSG name", `PROJCS["CGCS2000 / 3-degree Gauss-Kruger CM 117E",GEOGCS["China Geodetic Coordinate System 2000"]]`, 4548, false, true},
 		{"unnamed, by parameters", strings.Replace(esri4547, "CGCS2000_3_Degree_GK_CM_114E", "my projection", 1), 4547, false, true},
 		{"unnamed zone 39 by false easting", strings.NewReplacer("CGCS2000_3_Degree_GK_CM_114E", "x", "500000.0", "39500000.0", "114.0", "117.0").Replace(esri4547), 4527, false, true},
+		{"MapInfo's zone 39 on WGS-84", `PROJCS["unnamed",GEOGCS["unnamed",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",117],PARAMETER["scale_factor",1],PARAMETER["false_easting",39500000],PARAMETER["false_northing",0],UNIT["metre",1]]`, 4527, false, true},
+		{"WGS-84 UTM by parameters is no Gauss-Krüger", `PROJCS["unnamed",GEOGCS["unnamed",DATUM["WGS_1984"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",117],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0]]`, 0, false, true},
 		{"authority", `GEOGCS["WGS 84",DATUM["WGS_1984"],AUTHORITY["EPSG","4326"]]`, 4326, true, true},
 		{"ESRI CGCS2000 geographic", `GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000"]]`, 4490, true, true},
 		{"UTM", `PROJCS["WGS_1984_UTM_Zone_50N",GEOGCS["GCS_WGS_1984"]]`, 32650, false, true},

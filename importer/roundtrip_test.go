@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,14 +61,7 @@ func TestRoundTrip(t *testing.T) {
 			got := unitAreas(t, db)
 			for code, w := range want {
 				g, ok := got[code]
-				switch {
-				case !ok:
-					t.Errorf("%s is missing", code)
-				case g.name != w.name:
-					t.Errorf("%s is named %q, want %q", code, g.name, w.name)
-				case math.Abs(g.area-w.area)/w.area > 1e-4:
-					t.Errorf("%s has area %.1f m², want %.1f m² (±0.01%%)", code, g.area, w.area)
-				}
+				sameNameArea(t, code, g, ok, w)
 			}
 			if len(got) != len(want) {
 				t.Errorf("%d units, want %d", len(got), len(want))

@@ -41,13 +41,15 @@ type sidecarWriter struct {
 	first bool
 }
 
+// newSidecarWriter starts the sidecar of the shapefile shp, whose property
+// columns are fields.
 func newSidecarWriter(base string, shp string, fields []dbfOutField) (*sidecarWriter, error) {
 	f, err := createFile(base + sidecarSuffix)
 	if err != nil {
 		return nil, err
 	}
 	cols := map[string]string{}
-	for _, fl := range fields[len(unitFields):] {
+	for _, fl := range fields {
 		cols[fl.Name] = fl.Key
 	}
 	head, _ := json.Marshal(map[string]any{"gridmap": "attributes of " + shp, "version": 1, "columns": cols})
@@ -58,10 +60,10 @@ func newSidecarWriter(base string, shp string, fields []dbfOutField) (*sidecarWr
 }
 
 func (s *sidecarWriter) write(u *exportUnit) error {
-	code, _ := json.Marshal(u.Code)
+	code, _ := json.Marshal(u.code())
 	props, err := json.Marshal(u.Props)
 	if err != nil {
-		return fmt.Errorf("unit %s: %w", u.Code, err)
+		return fmt.Errorf("unit %s: %w", u.code(), err)
 	}
 	if !s.first {
 		s.w.WriteByte(',')

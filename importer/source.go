@@ -75,8 +75,15 @@ func Open(ctx context.Context, paths []string, opts OpenOptions) (Reader, error)
 	if shp, ok := shapefileMain(paths); ok {
 		return openShapefile(shp, opts)
 	}
+	if main, ok := gdalMain(paths); ok {
+		return openGDALFile(ctx, main, opts)
+	}
 	if len(paths) > 1 {
-		return nil, fileError("several files given (%s) that are not the parts of one shapefile; import them one at a time", strings.Join(baseNames(paths), ", "))
+		return nil, fileError("several files given (%s) that are not the parts of one shapefile or MapInfo table; import them one at a time", strings.Join(baseNames(paths), ", "))
+	}
+	if isGDB(paths[0]) {
+		f, _ := gdalFormatNamed(".gdb")
+		return openGDAL(ctx, paths[0], filepath.Base(strings.TrimRight(paths[0], `/\`)), f, opts)
 	}
 	kind, err := sniff(paths[0])
 	if err != nil {
@@ -91,6 +98,8 @@ func Open(ctx context.Context, paths []string, opts OpenOptions) (Reader, error)
 		return openGeoPackage(ctx, paths[0], opts)
 	case "shp":
 		return openShapefile(paths[0], opts)
+	case "gdal":
+		return openGDALFile(ctx, paths[0], opts)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknownFormat, filepath.Base(paths[0]))
 }
@@ -139,7 +148,19 @@ func sniff(path string) (string, error) {
 	case ".geojson", ".json":
 		return "geojson", nil
 	}
-	return "", fileError("%s is not GeoJSON, a shapefile, a GeoPackage or a zip of one", filepath.Base(path))
+	if _, ok := gdalFormatNamed(filepath.Ext(path)); ok {
+		return "gdal", nil // openGDALFile checks that the content agrees
+	}
+	return "", fileError("%s is not GeoJSON, a shapefile, a GeoPackage or a zip of one, nor a format read through GDAL (%s)", filepath.Base(path), gdalNames())
+}
+
+// gdalNames lists the formats read through GDAL, for messages.
+func gdalNames() string {
+	names := make([]string, len(gdalFormats))
+	for i, f := range gdalFormats {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 func looksLikeJSON(head []byte) bool {

@@ -28,10 +28,14 @@ const createStageSQL = `CREATE TEMP TABLE import_stage (
   reason      text,
   loc         geometry,
   action      text,
-  seq         text -- a local code waiting for its parent; code is then a placeholder
+  seq         text, -- a local code waiting for its parent; code is then a placeholder
+  managing    text, -- an enclave's managing unit as the file gives it (a code or a name)
+  managing_code text, -- and as found among the current units
+  status      text, -- an enclave's status
+  note        text  -- an enclave's reason
 ) ON COMMIT DROP`
 
-var stageColumns = []string{"idx", "code", "name", "level", "parent_code", "props", "wkb", "ok", "seq"}
+var stageColumns = []string{"idx", "code", "name", "level", "parent_code", "props", "wkb", "ok", "seq", "managing", "status", "note"}
 
 // staged remembers, per staged feature with a geometry, what the range
 // check needs once the file's CRS is known.
@@ -81,7 +85,8 @@ func (s *reading) next() ([]any, error) {
 		if r.seq != "" {
 			code = fmt.Sprintf("#%d", r.idx) // unique until placeLocalCodes gives the real code
 		}
-		return []any{int32(r.idx), code, r.name, string(r.level), parent, r.props, r.wkb, r.wkb != nil, seq}, nil
+		return []any{int32(r.idx), code, r.name, string(r.level), parent, r.props, r.wkb, r.wkb != nil, seq,
+			nullable(r.managing), nullable(r.status), r.note}, nil
 	}
 }
 

@@ -20,6 +20,12 @@ import (
 // are bounded by the bytes actually inflated, not by the sizes the archive
 // claims.
 func openZip(ctx context.Context, path string, opts OpenOptions) (Reader, error) {
+	if src, f, ok, err := zipForGDAL(path); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return openGDAL(ctx, src, filepath.Base(path), f, opts)
+	}
 	dir, err := os.MkdirTemp(opts.TempDir, "gridmap-zip-")
 	if err != nil {
 		return nil, fmt.Errorf("unzip: %w", err)
@@ -55,6 +61,14 @@ var maxUnzipBytes int64 = MaxFileBytes
 var zipMembers = map[string]bool{
 	".shp": true, ".shx": true, ".dbf": true, ".prj": true, ".cpg": true,
 	".geojson": true, ".json": true, ".gpkg": true,
+}
+
+func init() {
+	for _, ext := range GDALExtensions() {
+		if ext != ".gdb" && ext != ".kmz" { // read in place (zipForGDAL)
+			zipMembers[ext] = true
+		}
+	}
 }
 
 // unzip extracts the members worth reading into dir, flattening folders,
@@ -127,10 +141,12 @@ func extract(zf *zip.File, dst string, budget int64, take func(n int64) error) (
 func openUnzipped(ctx context.Context, dir string, files []string, opts OpenOptions) (Reader, error) {
 	var shps, others []string
 	for _, f := range files {
-		switch strings.ToLower(filepath.Ext(f)) {
-		case ".shp":
+		ext := strings.ToLower(filepath.Ext(f))
+		_, viaGDAL := gdalFormatNamed(ext)
+		switch {
+		case ext == ".shp":
 			shps = append(shps, f)
-		case ".geojson", ".json", ".gpkg":
+		case ext == ".geojson" || ext == ".json" || ext == ".gpkg" || viaGDAL:
 			others = append(others, f)
 		}
 	}
@@ -152,7 +168,50 @@ func openUnzipped(ctx context.Context, dir string, files []string, opts OpenOpti
 	case len(others) > 1:
 		return nil, fileError("the zip holds several datasets (%s); zip one", strings.Join(others, ", "))
 	}
-	return nil, fileError("the zip holds no .shp, .geojson or .gpkg file")
+	return nil, fileError("the zip holds no .shp, .geojson or .gpkg file, nor one GDAL reads (%s)", gdalNames())
+}
+
+// zipForGDAL recognises a zip GDAL reads in place: a KMZ (Google Earth's
+// zipped KML, whose parts refer to each other by path), or a zipped FileGDB
+// folder (read through /vsizip/, never unpacked).
+func zipForGDAL(path string) (string, *gdalFormat, bool, error) {
+	if strings.EqualFold(filepath.Ext(path), ".kmz") {
+		f, _ := gdalFormatNamed(".kmz")
+		return path, f, true, nil
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return "", nil, false, fileError("%s is not a readable zip archive: %v", filepath.Base(path), err)
+	}
+	defer zr.Close()
+	if len(zr.File) > MaxZipEntries {
+		return "", nil, false, tooLarge("the zip has %d members; at most %d are accepted", len(zr.File), MaxZipEntries)
+	}
+	gdbs := map[string]bool{}
+	for _, zf := range zr.File {
+		parts := strings.Split(strings.ReplaceAll(zf.Name, `\`, "/"), "/")
+		for i, p := range parts[:len(parts)-1] {
+			if strings.EqualFold(filepath.Ext(p), ".gdb") && !strings.HasPrefix(zf.Name, "__MACOSX/") {
+				gdbs[strings.Join(parts[:i+1], "/")] = true
+				break
+			}
+		}
+	}
+	if len(gdbs) == 0 {
+		return "", nil, false, nil
+	}
+	if len(gdbs) > 1 {
+		return "", nil, false, fileError("the zip holds %d FileGDB folders; zip one", len(gdbs))
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", nil, false, err
+	}
+	f, _ := gdalFormatNamed(".gdb")
+	for gdb := range gdbs {
+		return "/vsizip/" + filepath.ToSlash(abs) + "/" + gdb, f, true, nil
+	}
+	return "", nil, false, nil
 }
 
 // takingWriter writes to w after take has granted the bytes: unpacking

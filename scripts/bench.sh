@@ -47,7 +47,7 @@ trap - EXIT
 echo "== Go benchmarks (geo)"
 go test -run '^$' -bench . -benchmem ./geo/ | grep -E '^Benchmark|ok|FAIL'
 
-for extra in scripts/bench-http.sh scripts/bench-fresh.sh scripts/bench-tiles.sh scripts/bench-import.sh scripts/bench-reports.sh scripts/bench-photos.sh; do
+for extra in scripts/bench-http.sh scripts/bench-fresh.sh scripts/bench-tiles.sh scripts/bench-import.sh scripts/bench-reports.sh scripts/bench-photos.sh scripts/bench-topology.sh; do
   if [ -x "$extra" ] || [ -f "$extra" ]; then bash "$extra"; fi
 done
 

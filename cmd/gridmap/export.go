@@ -13,11 +13,12 @@ import (
 
 const exportUsage = `Usage: gridmap export [flags] -o FILE
 
-Writes the unit versions valid now (or --at a time) as GeoJSON, a shapefile
-(FILE is the .shp; .shx, .dbf, .prj, .cpg and .gridmap.json go beside it) or a
-GeoPackage, for desktop GIS; the extension of FILE (.geojson, .shp, .gpkg)
-chooses the format unless --format says it. Geometry leaves the database at
-full precision, and importing the file again changes nothing.
+Writes the unit (with --level enclave, the enclave) versions valid now (or
+--at a time) as GeoJSON, a shapefile (FILE is the .shp; .shx, .dbf, .prj,
+.cpg and .gridmap.json go beside it) or a GeoPackage, for desktop GIS; the
+extension of FILE (.geojson, .shp, .gpkg) chooses the format unless --format
+says it. Geometry leaves the database at full precision, and importing the
+file again changes nothing.
 
 Flags:
 `
@@ -27,8 +28,8 @@ func runExport(ctx context.Context, args []string) error {
 	var o importer.ExportOptions
 	fs := newFlags("export", &url)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), exportUsage); fs.PrintDefaults() }
-	fs.StringVar(&level, "level", "", "only this level: district, street, community, grid, microgrid (default: all)")
-	fs.StringVar(&o.Under, "under", "", "only units whose code starts with this code")
+	fs.StringVar(&level, "level", "", "only this level: district, street, community, grid, microgrid; enclave writes the enclaves (default: all units)")
+	fs.StringVar(&o.Under, "under", "", "only units whose code starts with this code (enclaves: whose managing unit's does)")
 	fs.StringVar(&format, "format", "", "geojson, shapefile or gpkg (default: from the extension of -o: .geojson/.json, .shp, .gpkg)")
 	fs.StringVar(&atText, "at", "", "the versions valid at this RFC 3339 time (default now)")
 	fs.StringVar(&srs, "srs", "EPSG:4326", "output coordinate system, e.g. EPSG:4490 or the Gauss-Kruger zone EPSG:4527")
@@ -65,7 +66,11 @@ func runExport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %d units to %s\n", n, out)
+	what := "units"
+	if o.Level == geo.LevelEnclave {
+		what = "enclaves"
+	}
+	fmt.Fprintf(os.Stderr, "wrote %d %s to %s\n", n, what, out)
 	return nil
 }
 

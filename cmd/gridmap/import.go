@@ -22,6 +22,8 @@ Imports boundaries from a GeoJSON file, a shapefile (its .shp, with the
 .dbf, .prj, .cpg beside it; or a .zip of them) or a GeoPackage, in one
 transaction: new codes are inserted, changed ones get a new version,
 unchanged ones are left alone. A file with errors changes nothing.
+--level enclave imports enclaves (飞地): code, name, managing unit (its code
+or name), status and reason.
 
 Flags:
 `
@@ -42,11 +44,14 @@ func parseImportFlags(args []string) (*importFlags, []string, error) {
 	fs := newFlags("import", &f.url)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), importUsage); fs.PrintDefaults() }
 	o := &f.opts
-	fs.StringVar(&f.level, "level", "", "level of every feature: district, street, community, grid, microgrid (default: from the level field or the code length)")
+	fs.StringVar(&f.level, "level", "", "level of every feature: district, street, community, grid, microgrid, or enclave for an enclave list (default: from the level field or the code length)")
 	fs.StringVar(&o.Fields.Code, "code-field", "", "attribute holding the unit code (default: guessed: code, 编码, wgbm, ...)")
 	fs.StringVar(&o.Fields.Name, "name-field", "", "attribute holding the name (default: guessed: name, 名称, wgmc, ...)")
 	fs.StringVar(&o.Fields.Parent, "parent-field", "", "attribute holding the parent code (default: guessed; else the code's prefix)")
 	fs.StringVar(&o.Fields.Level, "level-field", "", "attribute holding the level (default: guessed)")
+	fs.StringVar(&o.Fields.Managing, "managing-field", "", "enclaves: attribute holding the managing unit's code or name (default: guessed: managing_code, 管理单位编码, 托管单位, ...)")
+	fs.StringVar(&o.Fields.Status, "status-field", "", "enclaves: attribute holding the status: custodial/代管, transferred/属地化, unmanaged/失管 (default: guessed: status, 状态; none: custodial)")
+	fs.StringVar(&o.Fields.Reason, "reason-field", "", "enclaves: attribute holding the reason (default: guessed: reason, 原因, 成因)")
 	fs.StringVar(&f.props, "props", "*", `attributes kept in properties: comma-separated names, "*" for all others, "none"`)
 	fs.StringVar(&o.SRS, "srs", "", "coordinate system of the file, overriding .prj/srs/crs: EPSG:4547, 4490, wgs84, cgcs2000, gcj02, bd09")
 	fs.StringVar(&o.Encoding, "encoding", "", "attribute encoding, overriding .cpg and detection: utf-8, gbk, gb18030")

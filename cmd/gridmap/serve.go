@@ -168,6 +168,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		Tokens:         db,
 		Auth:           auth,
 		Editor:         db,
+		Topology:       db,
 		Versions:       db,
 		PublicURL:      cfg.access.publicURL,
 		TrustedProxies: proxies,

@@ -159,6 +159,12 @@ func insertNext[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T
 	if err != nil {
 		return 0, err
 	}
+	return insertNextAt(ctx, tx, t, v, g, now)
+}
+
+// insertNextAt is insertNext at a given instant: a topology edit writes
+// every boundary it changes at one instant.
+func insertNextAt[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, now time.Time) (int, error) {
 	version, err := closeCurrent(ctx, tx, t.sql, t.code(v), now)
 	if err != nil {
 		return 0, err

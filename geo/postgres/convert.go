@@ -57,3 +57,16 @@ func toGeom(mp orb.MultiPolygon) (*geom.MultiPolygon, error) {
 	}
 	return g.SetSRID(4326), nil
 }
+
+// lineToGeom converts a line for a query, with SRID 4326.
+func lineToGeom(l orb.LineString) (*geom.LineString, error) {
+	coords := make([]geom.Coord, len(l))
+	for i, p := range l {
+		coords[i] = geom.Coord{p[0], p[1]}
+	}
+	g, err := geom.NewLineString(geom.XY).SetCoords(coords)
+	if err != nil {
+		return nil, fmt.Errorf("build line: %w", err)
+	}
+	return g.SetSRID(4326), nil
+}

@@ -139,6 +139,12 @@ func enclaveWarnings(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportI
 // auditWarnings refreshes the audit the edit made dirty and words the
 // findings that involve code as warnings.
 func auditWarnings(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportIssue, error) {
+	return auditWarningsOf(ctx, tx, func(c string) bool { return c == code })
+}
+
+// auditWarningsOf is auditWarnings for every code ours holds: the codes a
+// topology edit wrote.
+func auditWarningsOf(ctx context.Context, tx pgx.Tx, ours func(code string) bool) ([]geo.ImportIssue, error) {
 	rows, _ := tx.Query(ctx, auditDirtySQL)
 	out := []geo.ImportIssue{}
 	var f geo.Finding
@@ -146,16 +152,26 @@ func auditWarnings(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportIss
 	var x, y float64
 	_, err := pgx.ForEachRow(rows, []any{&kind, &f.ParentCode, &level, &f.Codes, &f.AreaM2, &x, &y}, func() error {
 		f.Kind, f.Level, f.Location = geo.FindingKind(kind), geo.Level(level), &orb.Point{x, y}
-		if !f.Involves(code) {
+		if !involvesAny(f, ours) {
 			return nil
 		}
-		if is, ok := f.Issue(func(c string) bool { return c == code }); ok {
+		if is, ok := f.Issue(ours); ok {
 			is.Index = 0
 			out = append(out, is)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// involvesAny reports whether the finding is about one of ours.
+func involvesAny(f geo.Finding, ours func(string) bool) bool {
+	for _, c := range append([]string{f.ParentCode}, f.Codes...) {
+		if ours(c) && f.Involves(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // overlapWarnings runs one of the overlap queries for code.

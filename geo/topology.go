@@ -1,0 +1,227 @@
+package geo
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// Topology-keeping edits change several boundaries at once so that what
+// they share stays shared: moving the corner three grids share moves it in
+// all three (and in the community, street and district boundaries that
+// have it), in one transaction, instead of three edits each leaving a gap or
+// an overlap until the last. Splitting a unit along a line and merging
+// touching siblings keep the same promise. Each touched unit or enclave
+// gets exactly one new version (or is retired), and the caller's scope is
+// checked for every one of them.
+
+// TopologyEditor makes the topology-keeping edits. Every method runs in one
+// transaction that records actor in the change log and calls Allow for
+// every unit code it would touch (an enclave's: its managing unit's, before
+// and after) before writing anything.
+//
+// Errors: EINVALID for a malformed request, a line that does not cut a unit
+// in two, units that are not touching siblings, a result that is not a valid
+// boundary (naming the unit and the spot); ENOTFOUND when no current
+// boundary has the vertex, or a code is not current; ECONFLICT when a new
+// code is taken; whatever Allow returns (EFORBIDDEN).
+type TopologyEditor interface {
+	MoveVertex(ctx context.Context, actor string, m VertexMove) (TopologyResult, error)
+	SplitUnit(ctx context.Context, actor string, s UnitSplit) (TopologyResult, error)
+	MergeUnits(ctx context.Context, actor string, m UnitMerge) (TopologyResult, error)
+}
+
+// Allow is the caller's permission to change the unit with a code (and the
+// enclaves it manages); nil allows everything.
+type Allow func(code string) error
+
+// Check calls the permission, if there is one.
+func (a Allow) Check(code string) error {
+	if a == nil {
+		return nil
+	}
+	return a(code)
+}
+
+// VertexMove moves one vertex, matched exactly (full double precision, as
+// stored), in every current unit and enclave that has it.
+type VertexMove struct {
+	From, To orb.Point
+	Allow    Allow
+}
+
+// Validate checks the move's own fields.
+func (m *VertexMove) Validate() error {
+	if err := ValidatePoint("from", m.From); err != nil {
+		return err
+	}
+	if err := ValidatePoint("to", m.To); err != nil {
+		return err
+	}
+	if m.From == m.To {
+		return Invalid("to", "to is the same point as from: nothing would move")
+	}
+	return nil
+}
+
+// UnitSplit splits a unit in two along a line that crosses it. Codes and
+// Names, when given, are those of the part left of the line (as it is
+// drawn, first point to last) and of the part right of it; a part may keep
+// the unit's own code. Without codes the larger part keeps the code and the
+// other gets the next free one (NextFreeCode).
+type UnitSplit struct {
+	Code  string
+	Line  orb.LineString
+	Codes [2]string
+	Names [2]string
+	Allow Allow
+}
+
+// MaxSplitLinePoints bounds the line of a split.
+const MaxSplitLinePoints = 10_000
+
+// Validate checks the split's own fields.
+func (s *UnitSplit) Validate() error {
+	if _, err := LevelOfCode(s.Code); err != nil {
+		return err
+	}
+	switch n := len(s.Line); {
+	case n < 2:
+		return Invalid("line", "the line needs at least 2 positions, got %d", n)
+	case n > MaxSplitLinePoints:
+		return Errorf(ETOOLARGE, "line", "the line has %d positions; at most %d are accepted", n, MaxSplitLinePoints)
+	}
+	for i, p := range s.Line {
+		if err := ValidatePoint(fmt.Sprintf("line.coordinates[%d]", i), p); err != nil {
+			return err
+		}
+	}
+	if (s.Codes[0] == "") != (s.Codes[1] == "") {
+		return Invalid("codes", "give both codes (left and right of the line) or none")
+	}
+	if s.Codes[0] != "" && s.Codes[0] == s.Codes[1] {
+		return Invalid("codes", "the two parts need different codes")
+	}
+	return nil
+}
+
+// UnitMerge merges touching siblings into one unit: Code is one of Codes
+// (default the smallest), which keeps its identity, or a new code for the
+// merged unit; Name defaults to that unit's name.
+type UnitMerge struct {
+	Codes []string
+	Code  string
+	Name  string
+	Allow Allow
+}
+
+// MaxMergeUnits bounds the units of one merge.
+const MaxMergeUnits = 100
+
+// Validate checks the merge's own fields.
+func (m *UnitMerge) Validate() error {
+	switch n := len(m.Codes); {
+	case n < 2:
+		return Invalid("codes", "name at least two units to merge, got %d", n)
+	case n > MaxMergeUnits:
+		return Errorf(ETOOLARGE, "codes", "at most %d units may be merged at once, got %d", MaxMergeUnits, n)
+	}
+	seen := map[string]bool{}
+	for i, c := range m.Codes {
+		if _, err := LevelOfCode(c); err != nil {
+			return Invalid(fmt.Sprintf("codes[%d]", i), "%q is not a unit code", c)
+		}
+		if seen[c] {
+			return Invalid(fmt.Sprintf("codes[%d]", i), "%s is named twice", c)
+		}
+		seen[c] = true
+	}
+	if m.Code != "" {
+		if _, err := LevelOfCode(m.Code); err != nil {
+			return Invalid("code", "%q is not a unit code", m.Code)
+		}
+	}
+	return nil
+}
+
+// VersionRef names one version of a unit or an enclave.
+type VersionRef struct {
+	Kind    string `json:"kind"` // "unit" or "enclave"
+	Code    string `json:"code"`
+	Version int    `json:"version"`
+}
+
+// TopologyResult is what a topology edit wrote: the new current versions,
+// the versions it retired (closed without a successor: a split's or a
+// merge's old codes), the boundaries a retried move found already moved,
+// and what looks wrong now, in the words of single edits.
+type TopologyResult struct {
+	Units     []Unit
+	Enclaves  []Enclave
+	Retired   []VersionRef
+	Unchanged []VersionRef
+	Warnings  []ImportIssue
+}
+
+// MoveVertex returns mp with every vertex exactly equal to from at to, and
+// how many vertices moved. A ring's closing vertex moves with its first. The
+// input is not changed.
+func MoveVertex(mp orb.MultiPolygon, from, to orb.Point) (orb.MultiPolygon, int) {
+	out := make(orb.MultiPolygon, len(mp))
+	n := 0
+	for i, poly := range mp {
+		out[i] = make(orb.Polygon, len(poly))
+		for j, ring := range poly {
+			r := make(orb.Ring, len(ring))
+			for k, p := range ring {
+				if p == from {
+					p = to
+					n++
+				}
+				r[k] = p
+			}
+			out[i][j] = r
+		}
+	}
+	return out, n
+}
+
+// HasVertex reports whether p is exactly a vertex of mp.
+func HasVertex(mp orb.MultiPolygon, p orb.Point) bool {
+	for _, poly := range mp {
+		for _, ring := range poly {
+			for _, q := range ring {
+				if q == p {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// SideOfLine tells on which side of a line a point lies, looking along the
+// line from its first point: 1 left, -1 right, 0 on it. The side is the one
+// of the segment nearest to the point.
+func SideOfLine(line orb.LineString, p orb.Point) int {
+	best, side := math.Inf(1), 0
+	for i := 0; i+1 < len(line); i++ {
+		a, b := line[i], line[i+1]
+		d := pointSegDist2(p, a, b) // index_flag.go
+		if d >= best {
+			continue
+		}
+		best = d
+		switch cross := orient(a, b, p); {
+		case cross > 0:
+			side = 1
+		case cross < 0:
+			side = -1
+		default:
+			side = 0
+		}
+	}
+	return side
+}
