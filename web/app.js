@@ -116,7 +116,7 @@ map.on('load', async () => {
     setStatus(t('ready'));
     loadHazards(null);
     setInterval(() => refreshIfChanged(), 10000);
-    editor = initEdit({ map, api, el, authHeaders, reloadTiles: () => refreshIfChanged(true),
+    editor = initEdit({ map, api, el, authHeaders, reloadTiles: (minVersion) => refreshIfChanged(true, minVersion),
       clearHighlight: () => {
         mark(state.selected, 'selected', false);
         mark(state.hovered, 'hover', false);
@@ -285,14 +285,15 @@ async function loadHazards(code, note = '') {
 
 // The tiles are cached by data version on the server; when the catalog's
 // versions move (someone edited), reload them; force reloads them anyway
-// (edit mode, after a save).
-async function refreshIfChanged(force = false) {
+// (edit mode, after a save, with the data version the write answered in
+// Gridmap-Index-Version: tiles at least that fresh, whichever node serves them).
+async function refreshIfChanged(force = false, minVersion = 0) {
   try {
     const cat = await getJSON('tiles/catalog');
     const v = JSON.stringify(cat.versions);
     if (v === state.versions && !force) return;
     state.versions = v;
-    reloadTiles();
+    reloadTiles(minVersion);
     setStatus(`${t('dataChanged')} ${new Date().toLocaleTimeString()}`);
   } catch (err) {
     setStatus(`${t('unreachable')}: ${err.message}`, true);
@@ -302,14 +303,19 @@ async function refreshIfChanged(force = false) {
 // reloadTiles makes MapLibre request every tile again (after an edit saved
 // here, or one seen in the catalog): a new ?v= on the tile URLs, which the
 // server ignores, so no tile is taken from the browser's cache or MapLibre's.
+// After a write, min_version makes a node that has not applied it yet wait
+// for it (or draw from the database) instead of serving the old tiles.
 let tileEpoch = 0;
-function reloadTiles() {
+let tileMinVersion = 0;
+function reloadTiles(minVersion = 0) {
   const src = map.getSource('gridmap');
   if (!src?.tiles) return;
   tileEpoch += 1;
+  tileMinVersion = Math.max(tileMinVersion, Number(minVersion) || 0);
   src.setTiles(src.tiles.map((u) => {
     const url = new URL(u);
     url.searchParams.set('v', `${Date.now().toString(36)}${tileEpoch}`);
+    if (tileMinVersion > 0) url.searchParams.set('min_version', String(tileMinVersion));
     return decodeURI(url.href); // keep {z}/{x}/{y} unescaped
   }));
 }
