@@ -5,7 +5,9 @@
 // a vertex three grids share exactly: GRIDMAP_SHARED = {at, codes, room}).
 //
 //  1. Move: the editor loads the first grid that has the vertex; the vertex
-//     is ringed, and hovering it says "shared by 3 units". Dragging it with
+//     is ringed, and hovering it says "shared by 3 units". With a token
+//     scoped to that grid alone, dragging it is refused (403, said in plain
+//     words) and the vertex goes back; with the editor's token, dragging it with
 //     the mouse draws the neighbours' outlines following it; the release
 //     sends POST /v1/boundaries:move-vertex with the exact stored vertex as
 //     from, answered 200 with a new version of every grid. Every one of them
@@ -18,8 +20,7 @@
 //     404), the other has a new version.
 //  3. Split: the third grid is split with the split tool along a line drawn
 //     across it: 200; it and a new code are current, their areas add up.
-//  4. A refused edit (a split line that does not cross the unit) is said in
-//     plain words, and the vertex of a refused move goes back.
+//     Before, a line that does not cross it is refused (400), in plain words.
 //
 //   GRIDMAP_TOKEN=… GRIDMAP_SHARED='{"at":[…],"codes":[…],"room":…}' node topology.test.mjs http://127.0.0.1:8080 out
 //
@@ -30,8 +31,9 @@ import { join } from 'node:path';
 
 const [base, outDir = 'out'] = process.argv.slice(2);
 const token = process.env.GRIDMAP_TOKEN;
+const scopedToken = process.env.GRIDMAP_TOKEN_SCOPED;
 const shared = JSON.parse(process.env.GRIDMAP_SHARED ?? 'null');
-if (!base || !token || !shared) {
+if (!base || !token || !scopedToken || !shared) {
   console.error('usage: GRIDMAP_TOKEN=… GRIDMAP_SHARED=… node topology.test.mjs BASE_URL [OUT_DIR]');
   process.exit(2);
 }
@@ -46,7 +48,7 @@ const context = await browser.newContext({ viewport: { width: 1400, height: 900 
 const page = await context.newPage();
 const errors = [];
 const tiles = [];
-const provoked = /Failed to load resource: the server responded with a status of (400|404|422)/;
+const provoked = /Failed to load resource: the server responded with a status of (400|403|404|422)/;
 page.on('console', (m) => { if (m.type() === 'error' && !provoked.test(m.text())) errors.push(m.text()); });
 page.on('pageerror', (e) => errors.push(String(e)));
 page.on('response', (r) => {
@@ -65,6 +67,31 @@ async function shot(name) {
 async function unit(code) {
   const r = await page.request.get(`${base}/v1/units/${code}`);
   return { status: r.status(), feature: r.ok() ? await r.json() : null };
+}
+
+async function useToken(secret) {
+  await page.fill('#edit-token', secret);
+  await page.click('#edit-token-form button[type=submit]');
+}
+
+// dragVertex drags with the mouse from one point to another in steps and
+// returns the answer of the move-vertex request the release sends; before
+// the release it calls during().
+async function dragVertex(from, to, during = async () => {}) {
+  await page.mouse.move(from.x, from.y);
+  await page.waitForTimeout(150);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(from.x + ((to.x - from.x) * i) / 10, from.y + ((to.y - from.y) * i) / 10);
+    await page.waitForTimeout(40);
+  }
+  await page.waitForTimeout(200);
+  await during();
+  const [post] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/v1/boundaries:move-vertex'), long),
+    page.mouse.up(),
+  ]);
+  return post;
 }
 
 async function loadUnit(code) {
@@ -86,8 +113,7 @@ try {
   await settled(90_000);
   await page.waitForFunction(() => window.gridmap?.editor, null, long);
   await page.click('#edit-toggle');
-  await page.fill('#edit-token', token);
-  await page.click('#edit-token-form button[type=submit]');
+  await useToken(scopedToken);
 
   // 1. Move the shared vertex.
   const grids = shared.codes.filter((c) => c.length === 15);
@@ -115,40 +141,47 @@ try {
   await shot('topology-1-hover.png');
 
   const to = { x: from.x + 40, y: from.y + 12 };
-  await page.mouse.move(from.x, from.y);
-  await page.waitForTimeout(150);
-  await page.mouse.down();
-  for (let i = 1; i <= 10; i++) {
-    await page.mouse.move(from.x + ((to.x - from.x) * i) / 10, from.y + ((to.y - from.y) * i) / 10);
-    await page.waitForTimeout(40);
+  // A token for the first grid alone: refused, and the vertex is back.
+  const forbidden = await dragVertex(from, to);
+  check(forbidden.status() === 403, `move-vertex with a token scoped to ${first} answered ${forbidden.status()}`);
+  await page.waitForSelector('#edit-message.error', long);
+  findings.forbidden = await page.textContent('#edit-message');
+  check(/^Vertex not moved: this token may not change every unit/.test(findings.forbidden), `403 message: ${findings.forbidden}`);
+  const back = await page.evaluate(() => window.gridmap.editor.geometry());
+  check(hasVertex(back, shared.at), 'after the refused move the vertex is not back at its place in the editor');
+  check(await page.isDisabled('#edit-save'), 'Save is enabled after the refused move');
+  await shot('topology-1b-forbidden.png');
+  for (const c of shared.codes) {
+    const u = await unit(c);
+    check(u.feature?.properties.version === 1, `${c} changed by the refused move: v${u.feature?.properties.version}`);
   }
-  await page.waitForTimeout(200);
-  // Mid-drag: the neighbours' outlines have the vertex where the pointer is.
-  const following = await page.evaluate(({ at, to }) => {
-    const { map } = window.gridmap;
-    const r = map.getContainer().getBoundingClientRect();
-    const here = map.unproject([to.x - r.left, to.y - r.top]);
-    const fs = window.gridmap.editor.shared.around;
-    const near = (c) => Math.hypot(c[0] - here.lng, c[1] - here.lat);
-    return fs.map((f) => {
-      const vs = (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates).flat(2);
-      return { code: f.properties.code, atNew: vs.some((c) => near(c) < 1e-6), atOld: vs.some((c) => c[0] === at[0] && c[1] === at[1]) };
-    });
-  }, { at: shared.at, to });
-  findings.following = following;
+
+  await useToken(token);
+  let following = [];
+  const tileMark = tiles.length; // the tiles requested from here on
+  const post = await dragVertex(from, to, async () => {
+    // Mid-drag: the neighbours' outlines have the vertex where the pointer is.
+    following = await page.evaluate(({ at, to }) => {
+      const { map } = window.gridmap;
+      const r = map.getContainer().getBoundingClientRect();
+      const here = map.unproject([to.x - r.left, to.y - r.top]);
+      const fs = window.gridmap.editor.shared.around;
+      const near = (c) => Math.hypot(c[0] - here.lng, c[1] - here.lat);
+      return fs.map((f) => {
+        const vs = (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates).flat(2);
+        return { code: f.properties.code, atNew: vs.some((c) => near(c) < 1e-6), atOld: vs.some((c) => c[0] === at[0] && c[1] === at[1]) };
+      });
+    }, { at: shared.at, to });
+    findings.following = following;
+    findings.dragTag = await page.textContent('#edit-share-tag');
+    check(await page.isVisible('#edit-share-tag'), 'no tag beside the shared vertex while dragging it');
+    await shot('topology-2-dragging.png');
+  });
   const neighbours = shared.codes.filter((c) => c !== first);
   for (const c of neighbours) {
     const f = following.find((x) => x.code === c);
     check(f?.atNew && !f.atOld, `mid-drag, ${c}'s outline does not follow the vertex: ${JSON.stringify(f)}`);
   }
-  findings.dragTag = await page.textContent('#edit-share-tag');
-  check(await page.isVisible('#edit-share-tag'), 'no tag beside the shared vertex while dragging it');
-  await shot('topology-2-dragging.png');
-  const moveAt = Date.now();
-  const [post] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/v1/boundaries:move-vertex'), long),
-    page.mouse.up(),
-  ]);
   const sent = JSON.parse(post.request().postData());
   const answer = await post.json().catch(() => null);
   const indexVersion = Number(post.headers()['gridmap-index-version']);
@@ -169,7 +202,7 @@ try {
   check((await page.textContent('#edit-version')) === 'v2', 'the panel does not show v2 of the loaded grid after the move');
   await page.waitForTimeout(600);
   await settled();
-  const reloaded = tiles.filter((t) => t.at >= moveAt);
+  const reloaded = tiles.slice(tileMark);
   findings.tilesReloaded = reloaded.length;
   check(reloaded.length > 0 && reloaded.every((t) => t.status === 200 && new URL(t.url).searchParams.get('min_version') === String(indexVersion)),
     `tiles after the move, with min_version=${indexVersion}: ${JSON.stringify(reloaded.slice(0, 2))}`);
