@@ -51,12 +51,19 @@ ORDER BY s.idx`
 
 // outsideDistrictsSQL finds the enclaves that lie outside every current
 // district (wholly), or stick out of them by more than a sliver ($1, $2 the
-// tolerance), with the area outside and a point there.
+// tolerance), with the area outside and a point there. Most enclaves lie
+// within one district: ST_Covers settles them first, because cutting each
+// out of the union of the districts its box touches took 34 ms an enclave
+// (the CTEs are materialised so that the planner neither runs the union
+// before the cheap test nor repeats it for every use).
 const outsideDistrictsSQL = `
-WITH o AS (
+WITH covered AS MATERIALIZED (
+  SELECT DISTINCT s.idx FROM unit u JOIN import_stage s ON s.ok AND u.geom && s.fixed AND ST_Covers(u.geom, s.fixed)
+  WHERE u.valid_to IS NULL AND u.level = 'district'
+), o AS MATERIALIZED (
   SELECT s.idx, s.code, s.fixed,
          (SELECT ST_Union(u.geom) FROM unit u WHERE u.valid_to IS NULL AND u.level = 'district' AND u.geom && s.fixed) AS d
-  FROM import_stage s WHERE s.ok
+  FROM import_stage s WHERE s.ok AND NOT EXISTS (SELECT 1 FROM covered c WHERE c.idx = s.idx)
 ), p AS (
   SELECT idx, code, fixed, d IS NULL OR NOT ST_Intersects(d, fixed) AS wholly,
          CASE WHEN d IS NOT NULL THEN ST_CollectionExtract(ST_Difference(fixed, d), 3) END AS outside
