@@ -307,15 +307,18 @@ async function refreshIfChanged(force = false, minVersion = null) {
 // server ignores, so no tile is taken from the browser's cache or MapLibre's.
 // After a save, min_version is the data version the save answered with
 // (Gridmap-Index-Version): whichever node serves the tiles shows the edit.
+// It stays on the URLs: no later reload may show less than the page saved.
 let tileEpoch = 0;
+let tileMinVersion = 0;
 function reloadTiles(minVersion = null) {
   const src = map.getSource('gridmap');
   if (!src?.tiles) return;
   tileEpoch += 1;
+  tileMinVersion = Math.max(tileMinVersion, Number(minVersion) || 0);
   src.setTiles(src.tiles.map((u) => {
     const url = new URL(u);
     url.searchParams.set('v', `${Date.now().toString(36)}${tileEpoch}`);
-    if (minVersion) url.searchParams.set('min_version', String(minVersion));
+    if (tileMinVersion > 0) url.searchParams.set('min_version', String(tileMinVersion));
     return decodeURI(url.href); // keep {z}/{x}/{y} unescaped
   }));
 }

@@ -128,8 +128,9 @@ func createToken(t *testing.T, db *postgres.DB, role access.Role, name string) s
 }
 
 // serveDemo runs the API (resolver, units, reports, photos, events, tiles,
-// the dashboard, the big screen and the app, tokens and boundary edits with
-// the default access policy) over a fresh database holding the demo city and
+// the dashboard, the big screen and the app, tokens, boundary and topology
+// edits with the default access policy; writes answer once the resolver
+// index has applied them) over a fresh database holding the demo city and
 // returns its URL and the database.
 func serveDemo(t *testing.T) (string, *postgres.DB) {
 	t.Helper()
@@ -152,7 +153,7 @@ func serveDemo(t *testing.T) (string, *postgres.DB) {
 	hub := geo.NewEventHub(db, 100*time.Millisecond, 1024)
 	go hub.Run(bg)
 	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Index: svc, Reports: db, Patrols: db, Photos: db,
-		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Events: hub,
+		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Topology: db, Events: hub,
 		Policy: casework.DefaultPolicy()}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(stop) // first: the streams end, so the server can close

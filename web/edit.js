@@ -8,13 +8,21 @@
 // new boundary. The answer's validation warnings are listed (click one to fly
 // to it); a 412 means someone else saved meanwhile: their version is drawn as
 // a dashed outline, with who, when and which version, and can be reloaded;
-// 401, 403 and 429 get plain messages. After a save the tiles are reloaded.
+// 401, 403 and 429 get plain messages. After a save the tiles are reloaded
+// (with min_version: the data version the save answered in).
+//
+// The topology-keeping edits live beside it: a vertex other units share is
+// moved in all of them at once (edit-shared.js: POST
+// /v1/boundaries:move-vertex), and the split and merge tools
+// (edit-tools.js) cut a unit along a line or merge touching siblings.
 //
 // app.js calls initEdit once the map and its style have loaded, and asks
 // busy() before handling a click itself: while a boundary is being edited
 // or drawn, the map's pointer belongs to the drawing control.
-import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode, ValidateNotSelfIntersecting } from 'terra-draw';
+import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode, ValidateNotSelfIntersecting } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from './vendor/terra-draw/terra-draw-maplibre-gl-adapter.modern.js';
+import { initShared } from './edit-shared.js';
+import { initTools } from './edit-tools.js';
 
 // terra-draw keeps coordinates to 9 decimals (0.1 mm). Vertices the editor
 // did not move are sent back with the full precision they were loaded with,
@@ -33,7 +41,8 @@ const pickLayers = ['enclave-fill', 'enclave-marker', 'grid-fill'];
 
 export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighlight = () => {} }) {
   // phase: off (edit mode closed) · idle (pick something) · loading ·
-  // drawing (a new polygon) · editing · saving.
+  // drawing (a new polygon) · editing · saving · splitting (drawing the
+  // line) · split-confirm · merging (picking the siblings).
   const ed = { phase: 'off', target: null, exact: new Map(), holes: [], baseline: '', retryUntil: 0, spots: [] };
   const draw = new TerraDraw({
     adapter: new TerraDrawMapLibreGLAdapter({ map, coordinatePrecision: PRECISION, prefixId: 'gridmap-edit' }),
@@ -43,6 +52,8 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
         styles: { fillColor: '#1e88e5', fillOpacity: 0.15, outlineColor: '#1565c0', outlineWidth: 2.5,
           closingPointColor: '#ffffff', closingPointOutlineColor: '#1565c0', closingPointWidth: 6, closingPointOutlineWidth: 2.5 },
       }),
+      new TerraDrawLineStringMode({ styles: { lineStringColor: '#c62828', lineStringWidth: 3, closingPointColor: '#ffffff',
+        closingPointOutlineColor: '#c62828', closingPointWidth: 6, closingPointOutlineWidth: 2.5 } }),
       new TerraDrawSelectMode({
         allowManualDeselection: false,
         keyEvents: { deselect: null, delete: null, rotate: null, scale: null }, // no whole-feature delete by key
@@ -62,8 +73,14 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
       }),
     ],
   });
-  draw.on('change', () => { if (ed.phase === 'editing') renderTarget(); });
+  draw.on('change', () => {
+    if (ed.phase !== 'editing') return;
+    renderTarget();
+    shared.changing();
+  });
   draw.on('finish', (id, ctx) => {
+    if (ctx?.mode === 'select' && ed.phase === 'editing' && !ed.target?.isNew) shared.finished(ctx.action);
+    if (ctx?.mode === 'linestring') tools.lineFinished(id);
     if (ctx?.mode !== 'polygon' || ed.phase !== 'drawing') return;
     draw.setMode('select');
     draw.selectFeature(id);
@@ -79,6 +96,16 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
   document.querySelector('#panel header h1')?.after(toggle);
   const hint = el('div', { id: 'edit-hint', hidden: '' });
   map.getContainer().append(hint);
+  const setPhase = (p) => {
+    if (p === 'merging') shared.clear(); // the boundary leaves the drawing control while siblings are picked
+    ed.phase = p;
+    render();
+  };
+  const shared = initShared({ map, api, el, authHeaders, draw, say: (...a) => say(...a), phase: () => ed.phase, setPhase,
+    exactOf: (c) => (c ? ed.exact.get(key(c)) ?? c : null), onMoved: (m) => moved(m) });
+  const tools = initTools({ map, api, el, authHeaders, draw, say: (...a) => say(...a), reloadTiles, phase: () => ed.phase, setPhase,
+    target: () => ed.target, reset: () => reset(), loadUnit: (code) => load('unit', code, { fit: true }),
+    showWarnings: (w) => showWarnings(w), dirty: () => dirty() });
 
   const tokenInput = el('input', { type: 'password', id: 'edit-token', autocomplete: 'off', placeholder: 'editor token', spellcheck: 'false' });
   const codeInput = el('input', { id: 'edit-code', placeholder: '120104001001001 · E120110001', spellcheck: 'false' });
@@ -98,7 +125,8 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     newForm,
     el('div', { id: 'edit-target', hidden: '' },
       el('p', { id: 'edit-title' }), el('p', { id: 'edit-help', class: 'muted small' }),
-      el('p', { class: 'edit-row' }, saveBtn, discardBtn)),
+      el('p', { class: 'edit-row', id: 'edit-save-row' }, saveBtn, discardBtn), shared.option, tools.buttons),
+    tools.splitForm, tools.mergeForm,
     el('div', { id: 'edit-message', role: 'status', 'aria-live': 'polite' }),
     el('div', { id: 'edit-conflict', class: 'edit-conflict', hidden: '' }),
     el('div', { id: 'edit-warnings', hidden: '' }, el('h3', {}, 'Warnings 校验提示'), el('ul', {})));
@@ -127,6 +155,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
   });
 
   map.on('click', (e) => {
+    if (ed.phase === 'merging') tools.click(e);
     if (ed.phase !== 'idle') return;
     const layers = pickLayers.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
     const hits = map.queryRenderedFeatures(e.point, { layers });
@@ -174,6 +203,8 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
 
   // reset drops whatever is being edited and returns to picking.
   function reset() {
+    shared.clear();
+    tools.clear();
     draw.clear();
     draw.setMode('select');
     Object.assign(ed, { phase: 'idle', target: null, exact: new Map(), holes: [], baseline: '' });
@@ -221,6 +252,32 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     showTheirs(null);
     showWarnings([]);
     if (fit) fitTo(g);
+    render();
+    shared.load(kind, feature);
+  }
+
+  // moved takes a shared vertex's move (edit-shared.js) into the boundary
+  // being edited: its new version, and the vertex at its new place in the
+  // baseline, so only changes made besides it count as unsaved. null: the
+  // move was refused.
+  function moved(m) {
+    if (!m) {
+      render();
+      return;
+    }
+    const t = ed.target;
+    const at = (c) => (c[0] === m.from[0] && c[1] === m.from[1] ? m.to : c);
+    const moveIn = (g) => ({ ...g, coordinates: JSON.parse(JSON.stringify(g.coordinates), (k, v) => (Array.isArray(v) && typeof v[0] === 'number' ? at(v) : v)) });
+    ed.exact.set(key(m.to), m.to);
+    ed.baseline = JSON.stringify(moveIn(JSON.parse(ed.baseline)));
+    const mine = m.result.units.concat(m.result.enclaves).find((x) => x.kind === t.kind && x.code === t.code);
+    if (mine?.version) {
+      t.etag = `"v${mine.version}"`;
+      t.feature = { ...t.feature, geometry: moveIn(t.feature.geometry), properties: { ...t.feature.properties, version: mine.version } };
+      shared.retarget(t.feature);
+    }
+    showWarnings(m.result.warnings);
+    reloadTiles(m.version);
     render();
   }
 
@@ -499,10 +556,11 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     $('edit-target').hidden = !ed.target || !['drawing', 'editing', 'saving'].includes(ed.phase);
     renderToken();
     renderTarget();
-    hint.hidden = !['drawing', 'editing'].includes(ed.phase);
-    hint.textContent = ed.phase === 'drawing'
+    tools.render();
+    hint.hidden = !['drawing', 'editing', 'splitting', 'split-confirm', 'merging'].includes(ed.phase);
+    hint.textContent = tools.hint(ed.phase) ?? (ed.phase === 'drawing'
       ? 'Click to add vertices · click the first vertex or press Enter to close · Esc cancels'
-      : 'Drag a vertex to move it · drag a midpoint to add one · right-click a vertex to delete it';
+      : 'Drag a vertex to move it (a ringed one moves for every unit that shares it) · drag a midpoint to add one · right-click a vertex to delete it');
   }
 
   function renderToken() {
@@ -558,12 +616,13 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
 
   render();
   return {
-    busy: () => ['drawing', 'editing', 'saving'].includes(ed.phase),
+    busy: () => ['drawing', 'editing', 'saving', 'splitting', 'split-confirm', 'merging'].includes(ed.phase),
     // For the browser test and operators' consoles.
     get phase() { return ed.phase; },
     get target() { return ed.target && { ...ed.target }; },
     geometry,
     draw,
+    shared,
   };
 }
 

@@ -28,7 +28,7 @@
 //     node drawing.test.mjs http://127.0.0.1:8080 out
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
-import { chromium } from 'playwright-core';
+import { launch, settled } from './map.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -47,11 +47,7 @@ const check = (ok, what) => { if (!ok) failures.push(what); return ok; };
 const findings = { screenshots: [] };
 const long = { timeout: 60_000 }; // two cores, often busy
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-});
+const browser = await launch();
 
 // open loads the dashboard in a new context and watches its console,
 // requests and tile loads.
@@ -77,15 +73,6 @@ async function open(name) {
   return watch;
 }
 
-// settled waits until the map has stopped moving and drawn its tiles.
-async function settled(page, timeout = 60_000) {
-  await page.waitForFunction(() => {
-    const g = window.gridmap;
-    return g && g.state.catalog && g.map.loaded() && !g.map.isMoving() && g.map.areTilesLoaded();
-  }, null, { timeout, polling: 250 });
-  await page.waitForTimeout(400); // the last frame
-}
-
 async function shot(page, name) {
   const path = join(outDir, name);
   await page.screenshot({ path });
@@ -98,16 +85,6 @@ async function enterEditMode(page, token) {
   await page.click('#edit-token-form button[type=submit]');
   const state = await page.textContent('#edit-token-state');
   check(/token is set/.test(state), `token state after entering it: ${state}`);
-}
-
-// screenOf returns page coordinates of a lng/lat on the map.
-function screenOf(page, lngLat) {
-  return page.evaluate((ll) => {
-    const { map } = window.gridmap;
-    const p = map.project(ll);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  }, lngLat);
 }
 
 // drag moves the mouse from one point to another with the button held.
@@ -191,6 +168,9 @@ try {
   check(title.includes(pick.code) && title.includes('v1'), `edit title after picking: ${title}`);
   const before = await unit(A.page, pick.code);
   check(before.etag === '"v1"', `ETag of ${pick.code} before: ${before.etag}`);
+  // This test is about editing one boundary (PUT): a vertex the grid shares
+  // moves for it alone (topology.test.mjs moves one for all).
+  await A.page.uncheck('#edit-keep-shared');
   await shot(A.page, 'edit-1-picked.png');
 
   // 2. B loads the same grid by code: it now holds version 1 too.
@@ -201,6 +181,7 @@ try {
   await B.page.waitForFunction((code) => window.gridmap.editor.phase === 'editing' && window.gridmap.editor.target?.code === code,
     pick.code, long);
   await settled(B.page);
+  await B.page.uncheck('#edit-keep-shared');
 
   // 3. A moves a vertex and saves.
   const v = await vertexToMove(A.page);

@@ -1,0 +1,353 @@
+// Browser test of the topology-keeping edits of the dashboard's edit mode
+// (web/edit-shared.js, web/edit-tools.js): Debian's headless Chromium,
+// driven by playwright-core, against a running gridmap whose database holds
+// the demo city and an editor token (made by the Go test, which also finds
+// a vertex three grids share exactly: GRIDMAP_SHARED = {at, codes, room}).
+//
+//  1. Move: the editor loads the first grid that has the vertex; the vertex
+//     is ringed, and hovering it says "shared by 3 units". With a token
+//     scoped to that grid alone, dragging it is refused (403, said in plain
+//     words) and the vertex goes back; with the editor's token, dragging it with
+//     the mouse draws the neighbours' outlines following it; the release
+//     sends POST /v1/boundaries:move-vertex with the exact stored vertex as
+//     from, answered 200 with a new version of every grid. Every one of them
+//     has the vertex at its new place through GET /v1/units/{code} (and not
+//     at the old), the map requested its tiles again with min_version = the
+//     answer's Gridmap-Index-Version, and the drawn grid tiles have a vertex
+//     of every grid at the new place.
+//  2. Merge: two of the grids that are siblings are merged with the merge
+//     tool (the second picked on the map): 200; one code is retired (GET:
+//     404), the other has a new version.
+//  3. Split: the third grid is split with the split tool along a line drawn
+//     across it: 200; it and a new code are current, their areas add up.
+//     Before, a line that does not cross it is refused (400), in plain words.
+//
+//   GRIDMAP_TOKEN=… GRIDMAP_SHARED='{"at":[…],"codes":[…],"room":…}' node topology.test.mjs http://127.0.0.1:8080 out
+//
+// It prints one JSON line of findings and exits non-zero on any failure.
+import { launch, settled as settledOn, screenOf as screenOn } from './map.mjs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [base, outDir = 'out'] = process.argv.slice(2);
+const token = process.env.GRIDMAP_TOKEN;
+const scopedToken = process.env.GRIDMAP_TOKEN_SCOPED;
+const shared = JSON.parse(process.env.GRIDMAP_SHARED ?? 'null');
+if (!base || !token || !scopedToken || !shared) {
+  console.error('usage: GRIDMAP_TOKEN=… GRIDMAP_SHARED=… node topology.test.mjs BASE_URL [OUT_DIR]');
+  process.exit(2);
+}
+mkdirSync(outDir, { recursive: true });
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); return ok; };
+const findings = { screenshots: [], shared };
+const long = { timeout: 60_000 };
+
+const browser = await launch();
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const page = await context.newPage();
+const errors = [];
+const tiles = [];
+const provoked = /Failed to load resource: the server responded with a status of (400|403|404|422)/;
+page.on('console', (m) => { if (m.type() === 'error' && !provoked.test(m.text())) errors.push(m.text()); });
+page.on('pageerror', (e) => errors.push(String(e)));
+page.on('response', (r) => {
+  if (/\/tiles\/[^/]+\/\d+\/\d+\/\d+\.mvt/.test(r.url())) tiles.push({ url: r.url(), status: r.status(), at: Date.now() });
+});
+
+const settled = (timeout) => settledOn(page, timeout);
+const screenOf = (lngLat) => screenOn(page, lngLat);
+
+async function shot(name) {
+  const path = join(outDir, name);
+  await page.screenshot({ path });
+  findings.screenshots.push(path);
+}
+
+async function unit(code) {
+  const r = await page.request.get(`${base}/v1/units/${code}`);
+  return { status: r.status(), feature: r.ok() ? await r.json() : null };
+}
+
+async function useToken(secret) {
+  await page.fill('#edit-token', secret);
+  await page.click('#edit-token-form button[type=submit]');
+}
+
+// dragVertex drags with the mouse from one point to another in steps and
+// returns the answer of the move-vertex request the release sends; before
+// the release it calls during().
+async function dragVertex(from, to, during = async () => {}) {
+  await page.mouse.move(from.x, from.y);
+  await page.waitForTimeout(150);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(from.x + ((to.x - from.x) * i) / 10, from.y + ((to.y - from.y) * i) / 10);
+    await page.waitForTimeout(40);
+  }
+  await page.waitForTimeout(200);
+  await during();
+  const [post] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/v1/boundaries:move-vertex'), long),
+    page.mouse.up(),
+  ]);
+  return post;
+}
+
+async function loadUnit(code) {
+  if (await page.evaluate(() => window.gridmap.editor.phase !== 'idle')) {
+    await page.click('#edit-discard'); // nothing unsaved: no question asked
+    await page.waitForFunction(() => window.gridmap.editor.phase === 'idle', null, long);
+  }
+  await page.fill('#edit-code', code);
+  await page.click('#edit-load button[type=submit]');
+  await page.waitForFunction((c) => window.gridmap.editor.phase === 'editing' && window.gridmap.editor.target?.code === c, code, long);
+  await settled();
+}
+
+const same = (a, b) => a[0] === b[0] && a[1] === b[1];
+const hasVertex = (g, c) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates).some((p) => p.some((r) => r.some((v) => same(v, c))));
+
+try {
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await settled(90_000);
+  await page.waitForFunction(() => window.gridmap?.editor, null, long);
+  await page.click('#edit-toggle');
+  await useToken(scopedToken);
+
+  // 1. Move the shared vertex.
+  const grids = shared.codes.filter((c) => c.length === 15);
+  const first = grids[0];
+  await loadUnit(first);
+  await page.waitForFunction((at) => window.gridmap.editor.shared.shared.some((s) => s.at[0] === at[0] && s.at[1] === at[1]),
+    shared.at, long).catch(() => failures.push('the shared vertex is not known as shared'));
+  // Zoom so that a move of a third of the room to the next vertex is 40 px.
+  await page.evaluate(({ at, room }) => {
+    const { map } = window.gridmap;
+    const a = map.project(at);
+    const b = map.project([at[0] + room * 0.3, at[1]]);
+    const px = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+    map.jumpTo({ center: at, zoom: Math.min(20, map.getZoom() + Math.log2(40 / px)) });
+  }, shared);
+  await settled();
+  const from = await screenOf(shared.at);
+  await page.mouse.move(from.x + 30, from.y + 30);
+  await page.mouse.move(from.x + 2, from.y + 1, { steps: 4 });
+  await page.waitForTimeout(300);
+  const tag = await page.textContent('#edit-share-tag');
+  findings.hoverTag = tag;
+  check(await page.isVisible('#edit-share-tag'), 'no tag beside the shared vertex while hovering it');
+  check(new RegExp(`shared by ${shared.codes.length} units`).test(tag), `hover tag: ${tag}`);
+  await shot('topology-1-hover.png');
+
+  const to = { x: from.x + 40, y: from.y + 12 };
+  // A token for the first grid alone: refused, and the vertex is back.
+  const forbidden = await dragVertex(from, to);
+  check(forbidden.status() === 403, `move-vertex with a token scoped to ${first} answered ${forbidden.status()}`);
+  await page.waitForSelector('#edit-message.error', long);
+  findings.forbidden = await page.textContent('#edit-message');
+  check(/^Vertex not moved: this token may not change every unit/.test(findings.forbidden), `403 message: ${findings.forbidden}`);
+  const back = await page.evaluate(() => window.gridmap.editor.geometry());
+  check(hasVertex(back, shared.at), 'after the refused move the vertex is not back at its place in the editor');
+  check(await page.isDisabled('#edit-save'), 'Save is enabled after the refused move');
+  await shot('topology-1b-forbidden.png');
+  for (const c of shared.codes) {
+    const u = await unit(c);
+    check(u.feature?.properties.version === 1, `${c} changed by the refused move: v${u.feature?.properties.version}`);
+  }
+
+  await useToken(token);
+  let following = [];
+  const tileMark = tiles.length; // the tiles requested from here on
+  const post = await dragVertex(from, to, async () => {
+    // Mid-drag: the neighbours' outlines have the vertex where the pointer is.
+    following = await page.evaluate(({ at, to }) => {
+      const { map } = window.gridmap;
+      const r = map.getContainer().getBoundingClientRect();
+      const here = map.unproject([to.x - r.left, to.y - r.top]);
+      const fs = window.gridmap.editor.shared.around;
+      const near = (c) => Math.hypot(c[0] - here.lng, c[1] - here.lat);
+      return fs.map((f) => {
+        const vs = (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates).flat(2);
+        return { code: f.properties.code, atNew: vs.some((c) => near(c) < 1e-6), atOld: vs.some((c) => c[0] === at[0] && c[1] === at[1]) };
+      });
+    }, { at: shared.at, to });
+    findings.following = following;
+    findings.dragTag = await page.textContent('#edit-share-tag');
+    check(await page.isVisible('#edit-share-tag'), 'no tag beside the shared vertex while dragging it');
+    await shot('topology-2-dragging.png');
+  });
+  const neighbours = shared.codes.filter((c) => c !== first);
+  for (const c of neighbours) {
+    const f = following.find((x) => x.code === c);
+    check(f?.atNew && !f.atOld, `mid-drag, ${c}'s outline does not follow the vertex: ${JSON.stringify(f)}`);
+  }
+  const sent = JSON.parse(post.request().postData());
+  const answer = await post.json().catch(() => null);
+  const indexVersion = Number(post.headers()['gridmap-index-version']);
+  findings.move = { status: post.status(), sent, indexVersion, units: answer?.units?.features?.map((f) => `${f.properties.code} v${f.properties.version}`) };
+  check(post.status() === 200, `move-vertex answered ${post.status()}: ${JSON.stringify(answer)}`);
+  check(same(sent.from, shared.at), `move-vertex sent from ${JSON.stringify(sent.from)}, the stored vertex is ${JSON.stringify(shared.at)}`);
+  check(indexVersion > 0, 'move-vertex answered without Gridmap-Index-Version');
+  await page.waitForSelector('#edit-message.ok', long);
+  findings.moved = await page.textContent('#edit-message');
+  check(new RegExp(`in ${shared.codes.length} units`).test(findings.moved), `message after the move: ${findings.moved}`);
+  for (const c of shared.codes) {
+    const u = await unit(c);
+    check(u.status === 200 && hasVertex(u.feature.geometry, sent.to) && !hasVertex(u.feature.geometry, shared.at),
+      `GET ${c} after the move: ${u.status}, has the new vertex: ${u.feature && hasVertex(u.feature.geometry, sent.to)}, the old: ${u.feature && hasVertex(u.feature.geometry, shared.at)}`);
+    check(u.feature?.properties.version === 2, `${c} is at version ${u.feature?.properties.version} after the move, want 2`);
+  }
+  check(await page.isDisabled('#edit-save'), 'Save is enabled after the move: the moved vertex counts as unsaved');
+  check((await page.textContent('#edit-version')) === 'v2', 'the panel does not show v2 of the loaded grid after the move');
+  await page.waitForTimeout(600);
+  await settled();
+  const reloaded = tiles.slice(tileMark);
+  findings.tilesReloaded = reloaded.length;
+  check(reloaded.length > 0 && reloaded.every((t) => t.status === 200 && new URL(t.url).searchParams.get('min_version') === String(indexVersion)),
+    `tiles after the move, with min_version=${indexVersion}: ${JSON.stringify(reloaded.slice(0, 2))}`);
+  // The drawn map: every grid that had the vertex has a vertex at its new
+  // place in the grid tiles (within the tiles' precision, 1/4096 of a tile).
+  const drawn = await page.evaluate(({ codes, to }) => {
+    const { map } = window.gridmap;
+    const tol = 360 / 2 ** Math.floor(map.getZoom()) / 4096 * 2;
+    return codes.map((code) => {
+      const fs = map.querySourceFeatures('gridmap', { sourceLayer: 'grid', filter: ['==', ['get', 'code'], code] });
+      const vs = fs.flatMap((f) => (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates).flat(2));
+      const d = Math.min(...vs.map((c) => Math.hypot(c[0] - to[0], c[1] - to[1])));
+      return { code, features: fs.length, nearest: d, ok: d < tol };
+    });
+  }, { codes: grids, to: sent.to });
+  findings.drawn = drawn;
+  for (const d of drawn) check(d.ok, `the drawn map has no vertex of ${d.code} at the new place: ${JSON.stringify(d)}`);
+  await page.evaluate(() => { const { map } = window.gridmap; map.jumpTo({ zoom: map.getZoom() - 1.5 }); });
+  await settled();
+  await shot('topology-3-moved.png');
+
+  // 2. Merge two sibling grids.
+  const pair = grids.flatMap((a, i) => grids.slice(i + 1).map((b) => [a, b])).find(([a, b]) => a.slice(0, 12) === b.slice(0, 12));
+  const third = grids.find((c) => !pair?.includes(c)) ?? grids[grids.length - 1];
+  if (pair) {
+    const [keep, drop] = pair;
+    const before = await Promise.all(pair.map((c) => unit(c)));
+    await loadUnit(keep);
+    await page.click('#edit-merge');
+    await page.waitForFunction(() => window.gridmap.editor.phase === 'merging', null, long);
+    await settled();
+    const label = await page.evaluate((code) => {
+      const { map } = window.gridmap;
+      const f = map.queryRenderedFeatures({ layers: ['grid-fill'] }).find((x) => x.properties.code === code);
+      if (!f) return null;
+      // a point inside the grid: the middle of its rendered label, else of its bounds
+      const lbl = map.querySourceFeatures('gridmap', { sourceLayer: 'grid_label' }).find((x) => x.properties.code === code);
+      const c = lbl ? lbl.geometry.coordinates : null;
+      const p = map.project(c ?? f.geometry.coordinates[0][0]);
+      const r = map.getContainer().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    }, drop);
+    if (label) {
+      await page.mouse.click(label.x, label.y);
+    } else {
+      await page.fill('#edit-merge-form [name=add]', drop);
+      await page.click('#edit-merge-add');
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#edit-merge-list li').length === 2, null, long)
+      .catch(() => failures.push(`${drop} was not picked for the merge`));
+    findings.mergePickedOnMap = Boolean(label);
+    await page.waitForTimeout(300);
+    await shot('topology-4-merge-picked.png');
+    const [merged] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/v1/units:merge'), long),
+      page.click('#edit-merge-go'),
+    ]);
+    const mergeBody = await merged.json().catch(() => null);
+    findings.merge = { status: merged.status(), sent: JSON.parse(merged.request().postData()), retired: mergeBody?.retired };
+    check(merged.status() === 200, `merge answered ${merged.status()}: ${JSON.stringify(mergeBody)}`);
+    await page.waitForSelector('#edit-message.ok', long);
+    findings.merged = await page.textContent('#edit-message');
+    const [k, d] = [await unit(keep), await unit(drop)];
+    check(k.status === 200 && k.feature.properties.version === before[0].feature.properties.version + 1, `GET ${keep} after the merge: ${k.status} v${k.feature?.properties.version}`);
+    check(d.status === 404, `GET ${drop} after the merge: ${d.status}, want 404 (retired)`);
+    await settled();
+    await shot('topology-5-merged.png');
+  } else {
+    failures.push(`no two sibling grids among ${grids.join(', ')}`);
+  }
+
+  // 3. Split the third grid along a line drawn across it.
+  await loadUnit(third);
+  const cut = await page.evaluate(() => {
+    const { map, editor } = window.gridmap;
+    const ring = editor.geometry().coordinates[0][0];
+    const xs = ring.map((c) => map.project(c));
+    const minX = Math.min(...xs.map((p) => p.x)); const maxX = Math.max(...xs.map((p) => p.x));
+    const cy = xs.reduce((s, p) => s + p.y, 0) / xs.length;
+    const r = map.getContainer().getBoundingClientRect();
+    return { a: { x: r.left + minX - 25, y: r.top + cy - 6 }, b: { x: r.left + maxX + 25, y: r.top + cy + 6 } };
+  });
+  // First a line that does not cross it: a plain refusal.
+  await page.click('#edit-split');
+  await page.mouse.click(cut.a.x - 40, cut.a.y);
+  await page.waitForTimeout(300);
+  await page.mouse.click(cut.a.x - 10, cut.a.y - 30);
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.gridmap.editor.phase === 'split-confirm', null, long);
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && /:split$/.test(r.url()), long),
+    page.click('#edit-split-go'),
+  ]);
+  check(refused.status() === 400 || refused.status() === 422, `a split along a line outside the grid answered ${refused.status()}`);
+  await page.waitForSelector('#edit-message.error', long);
+  findings.splitRefused = await page.textContent('#edit-message');
+  check(/^Not split: /.test(findings.splitRefused), `message of the refused split: ${findings.splitRefused}`);
+  await shot('topology-6-split-refused.png');
+  await page.click('#edit-split-redraw');
+  await page.mouse.click(cut.a.x, cut.a.y);
+  await page.waitForTimeout(300);
+  await page.mouse.click((cut.a.x + cut.b.x) / 2, (cut.a.y + cut.b.y) / 2 + 4);
+  await page.waitForTimeout(300);
+  await page.mouse.click(cut.b.x, cut.b.y);
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.gridmap.editor.phase === 'split-confirm', null, long);
+  await shot('topology-7-split-line.png');
+  const beforeSplit = await unit(third);
+  const [splitRes] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && /:split$/.test(r.url()), long),
+    page.click('#edit-split-go'),
+  ]);
+  const splitBody = await splitRes.json().catch(() => null);
+  const parts = splitBody?.units?.features?.filter((f) => f.properties.level === 'grid') ?? [];
+  findings.split = { status: splitRes.status(), parts: parts.map((f) => `${f.properties.code} v${f.properties.version}`), retired: splitBody?.retired };
+  check(splitRes.status() === 200, `split answered ${splitRes.status()}: ${JSON.stringify(splitBody)}`);
+  check(parts.length === 2, `the split wrote ${parts.length} grids, want 2`);
+  await page.waitForSelector('#edit-message.ok', long);
+  findings.splitMessage = await page.textContent('#edit-message');
+  for (const f of parts) {
+    const u = await unit(f.properties.code);
+    check(u.status === 200, `GET ${f.properties.code} after the split: ${u.status}`);
+  }
+  findings.splitArea = await page.evaluate(({ whole, parts }) => {
+    const area = (g) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates).reduce((s, p) => s + p.reduce((t, r, i) => {
+      let a = 0;
+      for (let j = 0; j + 1 < r.length; j++) a += r[j][0] * r[j + 1][1] - r[j + 1][0] * r[j][1];
+      return t + (i === 0 ? 1 : -1) * Math.abs(a / 2);
+    }, 0), 0);
+    return { whole: area(whole), parts: parts.map((g) => area(g)) };
+  }, { whole: beforeSplit.feature.geometry, parts: parts.map((f) => f.geometry) });
+  const sum = findings.splitArea.parts.reduce((s, a) => s + a, 0);
+  check(parts.length === 2 && Math.abs(sum - findings.splitArea.whole) / findings.splitArea.whole < 1e-9, `the parts' areas do not add up: ${JSON.stringify(findings.splitArea)}`);
+  await settled();
+  await shot('topology-8-split.png');
+
+  check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+} catch (err) {
+  failures.push(String(err?.stack ?? err));
+  await shot('topology-failure.png').catch(() => {});
+  if (errors.length) failures.push(`console errors: ${errors.join(' | ')}`);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify({ ok: failures.length === 0, failures, ...findings }));
+process.exit(failures.length === 0 ? 0 : 1);
