@@ -6,14 +6,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"runtime"
-	rtmetrics "runtime/metrics"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/internal/heapwatch"
 )
 
 // Hostile input over the fakes: each test names the defect of issue 12 it
@@ -51,38 +49,6 @@ func (r *repeating) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-// heapPeak samples the live heap every few milliseconds until stopped and
-// returns the highest value seen, in bytes.
-func heapPeak() (stop func() uint64) {
-	sample := []rtmetrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			rtmetrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 { close(done); <-finished; return peak.Load() }
-}
-
-// liveHeap is the heap's live bytes after a collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	sample := []rtmetrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	rtmetrics.Read(sample)
-	return sample[0].Value.Uint64()
-}
-
 // TestPatrolHugeBodyIsRefusedEarly (defect 1): a 60 MB patrol body, and a
 // whole one just under the byte limit (which encoding/json once decoded into
 // over a gigabyte), are refused with 413 at the fix limit, quickly and with
@@ -104,8 +70,8 @@ func TestPatrolHugeBodyIsRefusedEarly(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := liveHeap()
-			stop := heapPeak()
+			before := heapwatch.Live()
+			stop := heapwatch.Peak(2 * time.Millisecond)
 			start := time.Now()
 			req, _ := http.NewRequest("POST", s.srv.URL+"/v1/patrols", c.body)
 			req.ContentLength = c.length

@@ -6,13 +6,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gridmap-dev/gridmap/internal/heapwatch"
 	"github.com/paulmach/orb"
 )
 
@@ -291,7 +290,7 @@ func BenchmarkResolveIndexBuild(b *testing.B) {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
-				stop := samplePeakHeap()
+				stop := heapwatch.Peak(5 * time.Millisecond)
 				start := time.Now()
 				s, err := NewSnapshot(units, enclaves, 1)
 				took := time.Since(start)
@@ -326,35 +325,6 @@ func threadCPU() (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
-}
-
-// samplePeakHeap samples the live heap every few milliseconds (runtime/metrics
-// does not stop the world) until the returned function is called, which
-// returns the largest value seen.
-func samplePeakHeap() func() uint64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		<-finished
-		return peak.Load()
-	}
 }
 
 // TestSyntheticCityShape keeps the benchmark cities what they claim to be.
