@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
+	"github.com/twpayne/go-geom"
 
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -174,18 +174,27 @@ func (e *topoEdit) closeRetired(now time.Time) error {
 }
 
 // writePlanned writes the planned versions of one kind of boundary at now,
-// each checked valid first.
+// each checked valid, and within a scoped caller's area, first. Each
+// boundary is converted for the database once, for all three.
 func writePlanned[T any](e *topoEdit, kind string, t *boundaryTable[T], planned map[string]*T, now time.Time) error {
 	for _, c := range keys(planned) {
 		v := planned[c]
-		if err := e.valid(kind+" "+c, t.geom(v)); err != nil {
+		what := kind + " " + c
+		g, err := toGeom(t.geom(v))
+		if err != nil {
+			return geo.Invalid("geometry", "%s: %v", what, err)
+		}
+		if err := e.valid(what, g); err != nil {
 			return err
 		}
-		if err := inEditScope(e, t, v); err != nil {
+		if err := inEditScope(e, t, v, g); err != nil {
 			return err
 		}
-		if err := insertPlanned(e.ctx, e.tx, t, v, now); err != nil {
-			return fmt.Errorf("write %s %s: %w", kind, c, err)
+		if err := t.validate(v); err != nil {
+			return fmt.Errorf("write %s: %w", what, err)
+		}
+		if _, err := insertNextAt(e.ctx, e.tx, t, v, g, now); err != nil {
+			return fmt.Errorf("write %s: %w", what, err)
 		}
 	}
 	return nil
@@ -196,38 +205,16 @@ func writePlanned[T any](e *topoEdit, kind string, t *boundaryTable[T], planned 
 // permit says whose boundaries it may touch, this one where they may go.
 // Parents sort before their children, so a parent moved in the same edit
 // is already written when its children are measured against it.
-func inEditScope[T any](e *topoEdit, t *boundaryTable[T], v *T) error {
-	scope := geo.EditScopeOf(e.ctx)
-	if scope == "" {
-		return nil
+func inEditScope[T any](e *topoEdit, t *boundaryTable[T], v *T, g *geom.MultiPolygon) error {
+	if scope := geo.EditScopeOf(e.ctx); scope != "" {
+		return t.withinScope(e.ctx, e.tx, v, g, scope)
 	}
-	g, err := toGeom(t.geom(v))
-	if err != nil {
-		return err
-	}
-	return t.withinScope(e.ctx, e.tx, v, g, scope)
-}
-
-// insertPlanned writes v as the next version of its code at now.
-func insertPlanned[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, now time.Time) error {
-	if err := t.validate(v); err != nil {
-		return err
-	}
-	g, err := toGeom(t.geom(v))
-	if err != nil {
-		return geo.Invalid("geometry", "%v", err)
-	}
-	_, err = insertNextAt(ctx, tx, t, v, g, now)
-	return err
+	return nil
 }
 
 // valid refuses a boundary the edit would make invalid, naming it and the spot.
-func (e *topoEdit) valid(what string, mp orb.MultiPolygon) error {
-	g, err := toGeom(mp)
-	if err != nil {
-		return geo.Invalid("geometry", "%s: %v", what, err)
-	}
-	err = checkValid(e.ctx, e.tx, g)
+func (e *topoEdit) valid(what string, g *geom.MultiPolygon) error {
+	err := checkValid(e.ctx, e.tx, g)
 	var ge *geo.Error
 	if errors.As(err, &ge) {
 		return geo.Invalid("geometry", "the edit would make %s invalid: %s", what, strings.TrimPrefix(ge.Message, "invalid boundary: "))
