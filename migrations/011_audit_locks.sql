@@ -1,12 +1,15 @@
--- The audit's locks for large writes.
+-- The audit's locks for large writes, again.
 --
--- gridmap_audit_store took one advisory lock per refreshed parent so that
+-- gridmap_audit_store takes one advisory lock per refreshed parent so that
 -- single edits under different parents do not wait for each other. A write
 -- of a whole city marks every unit dirty (each is the parent of its
 -- children), and 50,000 advisory locks in one transaction overflow the lock
--- table ("out of shared memory"): `gridmap demo --scale city` failed at its
--- commit. Past 32 parents the refresh now takes the city-wide lock instead,
--- which covers every parent; the rest is as in migration 009.
+-- table ("out of shared memory"). Migration 007 had a bulk write take the
+-- city-wide lock instead, but migration 009 redefined the function from
+-- the older text and lost that rule, so `gridmap demo --scale city` failed
+-- at its commit again. Here it is restored, at 32 parents (an edit touches
+-- a few; a server's lock table, 64 per connection by default, is shared by
+-- all); the rest is as in migration 009.
 
 CREATE OR REPLACE FUNCTION gridmap_audit_store(parents text[])
 RETURNS TABLE (kind text, parent_code text, level text, codes text[], geom geometry, area_m2 double precision)
