@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -135,24 +136,59 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
+// middleware counts and times every answer. It also stamps the Date header
+// from the clock reading it takes anyway, so that net/http does not read
+// the clock and format a date once more per answer.
 func (m *metrics) middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
+		c.Writer.Header()["Date"] = dateHeader(start)
 		c.Next()
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched" // never label by raw path: unbounded cardinality
 		}
 		k := instrumentKey{route: route, method: methodLabel(requestMethod(c)), status: statusLabel(c.Writer.Status())}
-		in, ok := m.cache.Load(k)
-		if !ok {
-			in, _ = m.cache.LoadOrStore(k, &instruments{requests: m.requests.WithLabelValues(k.route, k.method, k.status),
-				latency: m.latency.WithLabelValues(k.route, k.method)})
-		}
-		i := in.(*instruments)
-		i.requests.Inc()
-		i.latency.Observe(time.Since(start).Seconds())
+		m.instrumentsFor(k).observe(start)
 	}
+}
+
+// instrumentsFor returns the instruments of one kind of answer.
+func (m *metrics) instrumentsFor(k instrumentKey) *instruments {
+	in, ok := m.cache.Load(k)
+	if !ok {
+		in, _ = m.cache.LoadOrStore(k, &instruments{requests: m.requests.WithLabelValues(k.route, k.method, k.status),
+			latency: m.latency.WithLabelValues(k.route, k.method)})
+	}
+	return in.(*instruments)
+}
+
+// observe counts an answer begun at start.
+func (i *instruments) observe(start time.Time) {
+	i.requests.Inc()
+	i.latency.Observe(time.Since(start).Seconds())
+}
+
+// dateValue is the Date header of one second.
+type dateValue struct {
+	sec   int64
+	value []string
+}
+
+// dateCache holds the Date header of the latest second an answer began in.
+var dateCache atomic.Pointer[dateValue]
+
+// dateHeader is the Date header value for now, formatted once per second.
+// The slice is shared by the answers of that second: a handler that sets
+// Date replaces it, and one that adds to it gets a copy (its capacity is 1).
+func dateHeader(now time.Time) []string {
+	sec := now.Unix()
+	if d := dateCache.Load(); d != nil && d.sec == sec {
+		return d.value
+	}
+	d := &dateValue{sec: sec, value: []string{now.UTC().Format(http.TimeFormat)}}
+	dateCache.Store(d)
+	return d.value
 }
 
 // methodLabel is the method, or OTHER for one outside the standard set.

@@ -31,13 +31,24 @@ func rawQueryValue(raw, name string) (value string, ok bool) {
 // there is something to unescape. A malformed escape is left as it is, for
 // the parsers to name the field and reject it.
 func unescapeQuery(s string) string {
-	if !strings.ContainsAny(s, "%+") {
+	if !hasEscapes(s) {
 		return s
 	}
 	if u, err := url.QueryUnescape(s); err == nil {
 		return u
 	}
 	return s
+}
+
+// hasEscapes reports whether s holds '%' or '+'. Parameter names and
+// values are short: a plain loop beats strings.ContainsAny's set lookup.
+func hasEscapes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' || s[i] == '+' {
+			return true
+		}
+	}
+	return false
 }
 
 // Header values shared by every answer that carries them: a header map

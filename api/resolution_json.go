@@ -24,11 +24,11 @@ func appendResolution(b []byte, r *geo.Resolution) []byte {
 	if r.Responsible == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendLevelRef(b, r.Responsible)
+		b = appendCachedLevelRef(b, r.Responsible)
 	}
 	b = append(b, ',')
 	chainStart := len(b)
-	b = appendChainFields(b, &r.Chain)
+	b = appendCachedChain(b, &r.Chain)
 	chainEnd := len(b)
 	b = append(b, `,"enclave":`...)
 	if r.Enclave == nil {
@@ -46,7 +46,7 @@ func appendResolution(b []byte, r *geo.Resolution) []byte {
 	if r.Geographic == r.Chain { // no enclave: where the point lies is who answers
 		b = append(b, b[chainStart:chainEnd]...)
 	} else {
-		b = appendChainFields(b, &r.Geographic)
+		b = appendCachedChain(b, &r.Geographic)
 	}
 	b = append(b, `},"conflicts":[`...)
 	for i := range r.Conflicts {

@@ -143,7 +143,7 @@ func (f *resultFields) appendMember(b []byte, i int, r *geo.Resolution) []byte {
 		return appendParts(b, f.parts[i], string(r.Enclave.Status), r.Enclave.Code, r.Enclave.Name, "status")
 	case fGeographic:
 		b = append(b, '{')
-		b = appendChainFields(b, &r.Geographic)
+		b = appendCachedChain(b, &r.Geographic)
 		return append(b, '}')
 	case fConflicts:
 		b = append(b, '[')

@@ -54,6 +54,23 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 	return cur.snap.Resolve(p), nil
 }
 
+// ResolveNow answers q from memory when it can do so at once: the index
+// is loaded, at q.MinVersion or later, and q asks about now (or a time
+// since the index's data took effect). Otherwise, and for a query Resolve
+// refuses, ok is false and Resolve gives the answer or the error. When ok,
+// the answer is the one Resolve gives.
+func (s *Service) ResolveNow(q ResolveQuery) (r Resolution, ok bool) {
+	cur := s.current.Load()
+	if cur == nil || cur.snap.version < q.MinVersion || (!q.At.IsZero() && q.At.Before(cur.since)) {
+		return Resolution{}, false
+	}
+	p, err := prepare("point", q)
+	if err != nil {
+		return Resolution{}, false
+	}
+	return cur.snap.Resolve(p), true
+}
+
 // ResolveMany answers each query in its own slot; one bad query does not
 // spoil the others. All current queries use one snapshot, so a batch never
 // straddles a change.

@@ -31,6 +31,13 @@ type Resolver struct {
 	Answer func(geo.ResolveQuery) (geo.Resolution, error)
 }
 
+// ResolveNow answers as Resolve does, when Resolve gives no error: the
+// API's path for answers a resolver can give at once.
+func (r *Resolver) ResolveNow(q geo.ResolveQuery) (geo.Resolution, bool) {
+	res, err := r.Resolve(context.Background(), q)
+	return res, err == nil
+}
+
 // Resolve implements geo.Resolver.
 func (r *Resolver) Resolve(_ context.Context, q geo.ResolveQuery) (geo.Resolution, error) {
 	switch {

@@ -13,14 +13,16 @@
 # wrk, gridmap and the bare server share the machine's cores; the ratio is
 # what compares, since both sides run under the same conditions.
 # Environment: DATABASE_URL (the main database), BENCH_HTTP_SCALES ("demo
-# city"), BENCH_HTTP_DURATION (wrk run length, 8s).
+# city"), BENCH_HTTP_DURATION (wrk run length, 4s), BENCH_HTTP_ROUNDS (runs
+# per side and concurrency, taking turns, 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PGOPTIONS="-c client_min_messages=warning"
 
 base=${DATABASE_URL:-postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable}
 admin_url=${base/\/gridmap\?/\/postgres?}
-duration=${BENCH_HTTP_DURATION:-8s}
+duration=${BENCH_HTTP_DURATION:-4s}
+rounds=${BENCH_HTTP_ROUNDS:-3}
 port=18280
 bare_port=18281
 cold_port=18282
@@ -68,14 +70,22 @@ run_wrk() {
   echo "$out" | awk '/^wrk-summary/ {print $2, $3, $4, $5}'
 }
 
-# compare WHAT SCRIPT CONNS...: wrk on gridmap then on the bare server.
+# compare WHAT SCRIPT CONNS...: wrk on gridmap and on the bare server, taking
+# turns for $rounds rounds; each side's figures are those of its median round
+# (by requests/s), which a burst of noise on this shared machine does not move.
 compare() {
   local what=$1 script=$2
   shift 2
   printf '   %-22s %5s %12s %9s %9s   %12s %9s %9s   %s\n' "$what" conns "gridmap r/s" p50_ms p99_ms "bare r/s" p50_ms p99_ms "ratio"
   for c in "$@"; do
-    read -r g50 g50l g99l gbad < <(run_wrk gridmap "$script" "http://127.0.0.1:$port" "$c")
-    read -r b50 b50l b99l _ < <(run_wrk bare "$script" "http://127.0.0.1:$bare_port" "$c")
+    : >"$work/g" && : >"$work/b"
+    for _ in $(seq "$rounds"); do
+      run_wrk gridmap "$script" "http://127.0.0.1:$port" "$c" >>"$work/g"
+      run_wrk bare "$script" "http://127.0.0.1:$bare_port" "$c" >>"$work/b"
+    done
+    read -r g50 g50l g99l gbad < <(sort -n "$work/g" | awk -v m=$(((rounds + 1) / 2)) 'NR == m')
+    read -r b50 b50l b99l _ < <(sort -n "$work/b" | awk -v m=$(((rounds + 1) / 2)) 'NR == m')
+    gbad=$(awk '{n += $4} END {print n + 0}' "$work/g")
     awk -v c="$c" -v g="$g50" -v gl="$g50l" -v gh="$g99l" -v b="$b50" -v bl="$b50l" -v bh="$b99l" -v bad="$gbad" 'BEGIN {
       printf "   %-22s %5d %12.0f %9.3f %9.3f   %12.0f %9.3f %9.3f   %.2f%s\n", "", c, g, gl, gh, b, bl, bh, g / b, (bad > 0 ? "  (" bad " non-2xx!)" : "")
     }'
@@ -106,7 +116,7 @@ for scale in ${BENCH_HTTP_SCALES:-demo city}; do
   read -r x0 y0 x1 y1 < <(psql "$url" -AtF' ' -c "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
     FROM (SELECT ST_Extent(geom) AS e FROM unit WHERE valid_to IS NULL) s")
   grids=$(psql "$url" -Atc "SELECT count(*) FROM unit WHERE level = 'grid' AND valid_to IS NULL")
-  echo "== HTTP hot paths beside a bare net/http server, $scale scale ($grids grids); wrk 1 thread, $duration per run, $(nproc) cores shared"
+  echo "== HTTP hot paths beside a bare net/http server, $scale scale ($grids grids); wrk 1 thread, median of $rounds alternating $duration runs, $(nproc) cores shared"
 
   # The tile list: the cold server's benchmark writes the tiles it fetched.
   ./bin/gridmap serve --addr "127.0.0.1:$cold_port" --demo=false --database-url "$url" --log-level warn --tile-cache-mb 0 &
