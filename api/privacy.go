@@ -88,6 +88,11 @@ func (h *handlers) reportFor(c *gin.Context, r *casework.Report) reportView {
 // feature: a scoped caller sees its own units' exactly.
 func (h *handlers) tilePrivacy(c *gin.Context) tiles.Privacy {
 	p, ok := callerOf(c)
+	return h.tilePrivacyOf(p, ok)
+}
+
+// tilePrivacyOf is tilePrivacy for a caller (ok false: an anonymous one).
+func (h *handlers) tilePrivacyOf(p access.Principal, ok bool) tiles.Privacy {
 	public := h.deps.PublicFields
 	if ok && p.Scope == "" {
 		return tiles.Privacy{}

@@ -26,7 +26,7 @@ func TestFastResolveMatchesRouter(t *testing.T) {
 	router := newEngine(deps())
 	fastDeps := deps()
 	engine, fast := buildEngine(fastDeps)
-	if fast == nil {
+	if fast.resolver == nil {
 		t.Fatal("no fast path for a geo.Service")
 	}
 	enc, err := db.GetEnclave(context.Background(), demo.EnclaveCode, time.Time{})
@@ -81,7 +81,7 @@ func TestFastResolveMatchesRouter(t *testing.T) {
 				return r
 			}
 			fastRec := httptest.NewRecorder()
-			served := fast.takes(req()) && fast.serve(fastRec, req())
+			served := fast.plain(req()) && fast.serve(fastRec, req())
 			if served != tc.fast {
 				t.Fatalf("fast path served %v, want %v", served, tc.fast)
 			}
@@ -110,14 +110,14 @@ func TestFastResolveMatchesRouter(t *testing.T) {
 		// 9 fast answers, and the declined GETs the router answered 200
 		// (min_version ahead waits and falls back; a past time; a token is
 		// refused but an Origin is answered; the body is ignored).
-		if n := resolveAnswers(t, fastDeps.Registry); n < 9 {
+		if n := routeAnswers(t, fastDeps.Registry, resolvePath, "200"); n < 9 {
 			t.Errorf("GET /v1/resolve answered 200: counted %v, want at least the 9 fast answers", n)
 		}
 	})
 }
 
-// resolveAnswers is gridmap_http_requests_total of GET /v1/resolve with 200.
-func resolveAnswers(t *testing.T, reg *prometheus.Registry) float64 {
+// routeAnswers is gridmap_http_requests_total of GET route with status.
+func routeAnswers(t *testing.T, reg *prometheus.Registry, route, status string) float64 {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
@@ -132,7 +132,7 @@ func resolveAnswers(t *testing.T, reg *prometheus.Registry) float64 {
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
-			if labels["route"] == resolvePath && labels["method"] == "GET" && labels["status"] == "200" {
+			if labels["route"] == route && labels["method"] == "GET" && labels["status"] == status {
 				return m.GetCounter().GetValue()
 			}
 		}
@@ -147,7 +147,7 @@ func TestFastResolveDeclinesWithoutPublicReads(t *testing.T) {
 	auth := DefaultAuthConfig
 	auth.PublicReads = false
 	_, fast := buildEngine(Deps{Units: db, Resolver: svc, Auth: &auth, Registry: prometheus.NewRegistry()})
-	if fast.takes(httptest.NewRequest("GET", "/v1/resolve?lng=117.15&lat=39.11", nil)) {
+	if fast.plain(httptest.NewRequest("GET", "/v1/resolve?lng=117.15&lat=39.11", nil)) {
 		t.Fatal("the fast path took a request that needs a token")
 	}
 	rec := httptest.NewRecorder()

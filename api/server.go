@@ -104,9 +104,9 @@ func newEngine(d Deps) *gin.Engine {
 	return engine
 }
 
-// buildEngine makes the gin router and the fast path of its hottest route,
+// buildEngine makes the gin router and the fast path of its hottest routes,
 // which shares the router's metrics.
-func buildEngine(d Deps) (*gin.Engine, *fastResolve) {
+func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
@@ -137,7 +137,7 @@ func buildEngine(d Deps) (*gin.Engine, *fastResolve) {
 	})
 	h := &handlers{deps: d}
 	h.routes(r, d.Registry)
-	return r, newFastResolve(d.Resolver, m, auth, d.LogRequests)
+	return r, newFastPath(h, m, auth)
 }
 
 type handlers struct {

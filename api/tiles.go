@@ -87,30 +87,34 @@ var (
 
 // serveTile answers with a tile: gzipped when the client takes it, 304
 // when its copy is current. The header values were made with the tile.
-func serveTile(c *gin.Context, t *tiles.Tile) {
-	hd := c.Writer.Header()
+func serveTile(c *gin.Context, t *tiles.Tile) { writeTile(c.Writer, c.Request, t) }
+
+// writeTile is serveTile for any handler; it returns the status it sent.
+func writeTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile) int {
+	hd := w.Header()
 	if _, ok := hd["Vary"]; ok {
 		hd.Add("Vary", "Accept-Encoding")
 	} else {
 		hd["Vary"] = varyAcceptEncoding
 	}
-	useGzip := len(t.Raw) > 0 && acceptsGzip(c.GetHeader("Accept-Encoding"))
+	useGzip := len(t.Raw) > 0 && acceptsGzip(r.Header.Get("Accept-Encoding"))
 	etag, length, body := t.ETagHeader, t.LengthHeader, t.Raw
 	if useGzip {
 		etag, length, body = t.GzipETagHeader, t.GzipLengthHeader, t.Gzip
 	}
 	hd["Etag"] = etag
-	if etagMatches(c.GetHeader("If-None-Match"), etag[0]) {
-		c.Status(http.StatusNotModified)
-		return
+	if etagMatches(r.Header.Get("If-None-Match"), etag[0]) {
+		w.WriteHeader(http.StatusNotModified)
+		return http.StatusNotModified
 	}
 	if useGzip {
 		hd["Content-Encoding"] = gzipEncoding
 	}
 	hd["Content-Length"] = length // for HEAD too, whatever the size
 	hd["Content-Type"] = mvtContentType
-	c.Writer.WriteHeader(http.StatusOK)
-	_, _ = c.Writer.Write(body)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	return http.StatusOK
 }
 
 // tileCacheControl lets browsers keep tiles but, by default, revalidate

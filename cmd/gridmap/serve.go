@@ -191,7 +191,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			return svc.Ready()
 		},
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}
+	// IdleTimeout: without it (and with no ReadTimeout) net/http keeps an idle
+	// keep-alive connection open for ever, so one request per connection
+	// would let a client hold connections without end.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	role := "primary"

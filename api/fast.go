@@ -1,0 +1,102 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gridmap-dev/gridmap/tiles"
+)
+
+// The fast path of the two hottest routes, GET /v1/resolve (every report,
+// every tap on the worker's map) and GET /tiles/{layers}/{z}/{x}/{y} (every
+// pan of every map). Their common case needs little of the router: no
+// token, no cross-origin headers, no body, parameters that parse. For that
+// case alone the fast path skips gin and its chain of middleware and
+// answers with the same bytes and headers, counted in the same metrics; any
+// other request, and any step that fails before the answer, goes to the
+// router, which answers it (errors included) as it always has.
+// TestFastResolveMatchesRouter and TestFastTilesMatchRouter hold the two to
+// the same answers.
+
+// Routes the fast path serves, as the router names them in its metrics.
+const (
+	resolvePath = "/v1/resolve"
+	tilesPrefix = "/tiles/"
+	tileRoute   = "/tiles/:layers/:z/:x/:y"
+)
+
+// fastPath serves the common case of the hottest routes.
+type fastPath struct {
+	h          *handlers
+	resolver   nowResolver    // nil: resolves go to the router
+	tiles      *tiles.Service // nil: tiles go to the router
+	needsToken bool           // reads need a token (no public reads)
+	logLevel   slog.Level     // the level the access log writes at
+
+	resolveOK, tileOK, tileNotModified *instruments
+}
+
+// newFastPath returns the fast path of h's routes, sharing m's instruments.
+func newFastPath(h *handlers, m *metrics, auth AuthConfig) *fastPath {
+	// Both routes are under protected prefixes: they need a token unless
+	// reads are public.
+	f := &fastPath{h: h, tiles: h.deps.Tiles, logLevel: slog.LevelDebug, needsToken: !auth.PublicReads}
+	f.resolver, _ = h.deps.Resolver.(nowResolver)
+	if h.deps.LogRequests {
+		f.logLevel = slog.LevelInfo
+	}
+	get := func(route string, status int) *instruments {
+		return m.instrumentsFor(instrumentKey{route: route, method: http.MethodGet, status: statusLabel(status)})
+	}
+	f.resolveOK = get(resolvePath, http.StatusOK)
+	f.tileOK, f.tileNotModified = get(tileRoute, http.StatusOK), get(tileRoute, http.StatusNotModified)
+	return f
+}
+
+// wrap puts the fast path in front of next (the router).
+func (f *fastPath) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !f.plain(r) || !f.serve(w, r) {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// plain reports whether r is a common case as far as its method, path,
+// headers and body tell: nothing that the router's middleware would act on.
+func (f *fastPath) plain(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.RawPath == "" &&
+		r.ContentLength == 0 && (r.Body == nil || r.Body == http.NoBody) &&
+		!f.needsToken && len(r.Header["Authorization"]) == 0 && len(r.Header["Origin"]) == 0 &&
+		!slog.Default().Enabled(r.Context(), f.logLevel)
+}
+
+// serve answers r and returns true, or returns false having written
+// nothing, for the router to answer.
+func (f *fastPath) serve(w http.ResponseWriter, r *http.Request) (served bool) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			// Nothing is written before the last step: the router answers,
+			// and its recovery turns a panic there into a 500.
+			slog.ErrorContext(r.Context(), "fast path panicked", "path", r.URL.Path, "panic", rec)
+			served = false
+		}
+	}()
+	switch path := r.URL.Path; {
+	case path == resolvePath && f.resolver != nil:
+		return f.resolve(w, r)
+	case strings.HasPrefix(path, tilesPrefix) && f.tiles != nil:
+		return f.tile(w, r)
+	}
+	return false
+}
+
+// firstValue is h.Get(key) for a key already in canonical form, without
+// canonicalising it again (net/http canonicalises the request's keys).
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}

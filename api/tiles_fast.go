@@ -1,0 +1,74 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gridmap-dev/gridmap/access"
+)
+
+// tile is the fast path of GET /tiles/{layers}/{z}/{x}/{y} for an anonymous
+// caller: a clean path and query that parse. A tile the cache holds costs
+// no database round trip (the tile service knows the versions it follows);
+// one it does not is rendered as the router would. An error goes to the
+// router, which asks again and answers it, so a failing tile costs two
+// attempts.
+func (f *fastPath) tile(w http.ResponseWriter, r *http.Request) bool {
+	start := time.Now()
+	layers, z, x, y, ok := tileParams(r.URL.Path)
+	raw := r.URL.RawQuery
+	if !ok || !cleanText(r.URL.Path) {
+		return false
+	}
+	if _, clean := cleanQuery(raw); !clean {
+		return false
+	}
+	req, err := f.tiles.ParseRequestQuery(layers, z, x, y, raw)
+	if err != nil {
+		return false
+	}
+	mv, _ := rawQueryValue(raw, minVersionParam)
+	if req.MinVersion, err = parseMinVersion(mv, firstValue(r.Header, MinVersionHeader)); err != nil {
+		return false
+	}
+	req.Filter.Privacy = f.h.tilePrivacyOf(access.Principal{}, false)
+	t, hit, err := f.tiles.Get(r.Context(), req)
+	if err != nil {
+		return false
+	}
+	hd := w.Header()
+	hd["Date"] = dateHeader(start)
+	hd["X-Cache"] = xCacheMiss
+	if hit {
+		hd["X-Cache"] = xCacheHit
+	}
+	hd["Cache-Control"] = f.h.tileCacheControl()
+	if writeTile(w, r, t) == http.StatusNotModified {
+		f.tileNotModified.observe(start)
+	} else {
+		f.tileOK.observe(start)
+	}
+	return true
+}
+
+// tileParams splits /tiles/{layers}/{z}/{x}/{y} into its four segments, none
+// empty, as the router's tile route would.
+func tileParams(path string) (layers, z, x, y string, ok bool) {
+	rest, ok := strings.CutPrefix(path, tilesPrefix)
+	if !ok {
+		return "", "", "", "", false
+	}
+	var seg [4]string
+	for i := range seg {
+		if i < 3 {
+			seg[i], rest, ok = strings.Cut(rest, "/")
+		} else {
+			seg[i], ok = rest, !strings.Contains(rest, "/")
+		}
+		if !ok || seg[i] == "" {
+			return "", "", "", "", false
+		}
+	}
+	return seg[0], seg[1], seg[2], seg[3], true
+}
