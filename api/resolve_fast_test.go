@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,75 +35,33 @@ func TestFastResolveMatchesRouter(t *testing.T) {
 	in := enc.Geom.Bound().Center()
 	at := fmt.Sprintf("lng=%v&lat=%v", in[0], in[1])
 	v := svc.Version()
-	for _, tc := range []struct {
-		name    string
-		method  string
-		target  string
-		headers []string
-		fast    bool
-	}{
-		{"enclave point", "GET", "/v1/resolve?" + at, nil, true},
-		{"managed point", "GET", "/v1/resolve?lng=117.15&lat=39.11", nil, true},
-		{"outside every unit", "GET", "/v1/resolve?lng=100&lat=20", nil, true},
-		{"GCJ-02", "GET", "/v1/resolve?lng=117.156&lat=39.112&crs=gcj02", nil, true},
-		{"chosen fields", "GET", "/v1/resolve?lng=117.15&lat=39.11&fields=status,responsible.code,grid", nil, true},
-		{"escaped parameters", "GET", "/v1/resolve?l%6Eg=117.15&lat=39.11", nil, true},
-		{"min_version reached", "GET", fmt.Sprintf("/v1/resolve?lng=117.15&lat=39.11&min_version=%d", v), nil, true},
-		{"Min-Version header reached", "GET", "/v1/resolve?lng=117.15&lat=39.11", []string{MinVersionHeader, fmt.Sprint(v)}, true},
-		{"gzip accepted, small answer", "GET", "/v1/resolve?lng=117.15&lat=39.11", []string{"Accept-Encoding", "gzip"}, true},
-		{"min_version ahead", "GET", fmt.Sprintf("/v1/resolve?lng=117.15&lat=39.11&min_version=%d", v+1000), nil, false},
-		{"a past time", "GET", "/v1/resolve?lng=117.15&lat=39.11&at=2001-01-01T00:00:00Z", nil, false},
-		{"bad longitude", "GET", "/v1/resolve?lng=x&lat=39.11", nil, false},
-		{"missing latitude", "GET", "/v1/resolve?lng=117.15", nil, false},
-		{"out of range", "GET", "/v1/resolve?lng=200&lat=39.11", nil, false},
-		{"NaN", "GET", "/v1/resolve?lng=NaN&lat=39.11", nil, false},
-		{"NUL in a value", "GET", "/v1/resolve?lng=117.15&lat=39.11&crs=%00", nil, false},
-		{"unknown field", "GET", "/v1/resolve?lng=117.15&lat=39.11&fields=nope", nil, false},
-		{"a token", "GET", "/v1/resolve?lng=117.15&lat=39.11", []string{"Authorization", "Bearer nope"}, false},
-		{"cross-origin", "GET", "/v1/resolve?lng=117.15&lat=39.11", []string{"Origin", "https://dash.example"}, false},
-		{"HEAD", "HEAD", "/v1/resolve?lng=117.15&lat=39.11", nil, false},
-		{"escaped path", "GET", "/v1/%72esolve?lng=117.15&lat=39.11", nil, false},
-		{"trailing slash", "GET", "/v1/resolve/?lng=117.15&lat=39.11", nil, false},
-		{"a body", "GET", "/v1/resolve?lng=117.15&lat=39.11", nil, false},
+	whole := fast.wrap(headAsGet(engine))
+	for _, tc := range []fastCase{
+		{name: "enclave point", method: "GET", target: "/v1/resolve?" + at, fast: true},
+		{name: "managed point", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11", fast: true},
+		{name: "outside every unit", method: "GET", target: "/v1/resolve?lng=100&lat=20", fast: true},
+		{name: "GCJ-02", method: "GET", target: "/v1/resolve?lng=117.156&lat=39.112&crs=gcj02", fast: true},
+		{name: "chosen fields", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11&fields=status,responsible.code,grid", fast: true},
+		{name: "escaped parameters", method: "GET", target: "/v1/resolve?l%6Eg=117.15&lat=39.11", fast: true},
+		{name: "min_version reached", method: "GET", target: fmt.Sprintf("/v1/resolve?lng=117.15&lat=39.11&min_version=%d", v), fast: true},
+		{name: "Min-Version header reached", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11", headers: []string{MinVersionHeader, fmt.Sprint(v)}, fast: true},
+		{name: "gzip accepted, small answer", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11", headers: []string{"Accept-Encoding", "gzip"}, fast: true},
+		{name: "min_version ahead", method: "GET", target: fmt.Sprintf("/v1/resolve?lng=117.15&lat=39.11&min_version=%d", v+1000), fast: false},
+		{name: "a past time", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11&at=2001-01-01T00:00:00Z", fast: false},
+		{name: "bad longitude", method: "GET", target: "/v1/resolve?lng=x&lat=39.11", fast: false},
+		{name: "missing latitude", method: "GET", target: "/v1/resolve?lng=117.15", fast: false},
+		{name: "out of range", method: "GET", target: "/v1/resolve?lng=200&lat=39.11", fast: false},
+		{name: "NaN", method: "GET", target: "/v1/resolve?lng=NaN&lat=39.11", fast: false},
+		{name: "NUL in a value", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11&crs=%00", fast: false},
+		{name: "unknown field", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11&fields=nope", fast: false},
+		{name: "a token", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11", headers: []string{"Authorization", "Bearer nope"}, fast: false},
+		{name: "cross-origin", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11", headers: []string{"Origin", "https://dash.example"}, fast: false},
+		{name: "HEAD", method: "HEAD", target: "/v1/resolve?lng=117.15&lat=39.11", fast: false},
+		{name: "escaped path", method: "GET", target: "/v1/%72esolve?lng=117.15&lat=39.11", fast: false},
+		{name: "trailing slash", method: "GET", target: "/v1/resolve/?lng=117.15&lat=39.11", fast: false},
+		{name: "a body", method: "GET", target: "/v1/resolve?lng=117.15&lat=39.11", body: "{}", fast: false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			req := func() *http.Request {
-				var r *http.Request
-				if tc.name == "a body" {
-					r = httptest.NewRequest(tc.method, tc.target, strings.NewReader("{}"))
-				} else {
-					r = httptest.NewRequest(tc.method, tc.target, nil)
-				}
-				for i := 0; i+1 < len(tc.headers); i += 2 {
-					r.Header.Set(tc.headers[i], tc.headers[i+1])
-				}
-				return r
-			}
-			fastRec := httptest.NewRecorder()
-			served := fast.plain(req()) && fast.serve(fastRec, req())
-			if served != tc.fast {
-				t.Fatalf("fast path served %v, want %v", served, tc.fast)
-			}
-			if !served {
-				if fastRec.Code != 200 || len(fastRec.Header()) != 0 || fastRec.Body.Len() != 0 {
-					t.Fatalf("declined but wrote: %d %v %q", fastRec.Code, fastRec.Header(), fastRec.Body)
-				}
-				// The whole handler still answers it, through the router.
-				fastRec = httptest.NewRecorder()
-				fast.wrap(headAsGet(engine)).ServeHTTP(fastRec, req())
-			}
-			routerRec := httptest.NewRecorder()
-			headAsGet(router).ServeHTTP(routerRec, req())
-			if fastRec.Code != routerRec.Code || fastRec.Body.String() != routerRec.Body.String() {
-				t.Fatalf("fast %d %s\nrouter %d %s", fastRec.Code, fastRec.Body, routerRec.Code, routerRec.Body)
-			}
-			fh, rh := fastRec.Header().Clone(), routerRec.Header().Clone()
-			fh.Del("Date")
-			rh.Del("Date")
-			if fmt.Sprint(fh) != fmt.Sprint(rh) {
-				t.Fatalf("headers: fast %v\nrouter %v", fh, rh)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkFastCase(t, tc, fast, whole, headAsGet(router)) })
 	}
 	t.Run("counted as the router counts", func(t *testing.T) {
 		// 9 fast answers, and the declined GETs the router answered 200
