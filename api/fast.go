@@ -64,12 +64,18 @@ func (f *fastPath) wrap(next http.Handler) http.Handler {
 }
 
 // plain reports whether r is a common case as far as its method, path,
-// headers and body tell: nothing that the router's middleware would act on.
+// query, headers and body tell: nothing that the router's middleware would
+// act on (the text guard's checks pass; no token, CORS or body to handle;
+// no access log line to write).
 func (f *fastPath) plain(r *http.Request) bool {
-	return r.Method == http.MethodGet && r.URL.RawPath == "" &&
-		r.ContentLength == 0 && (r.Body == nil || r.Body == http.NoBody) &&
-		!f.needsToken && len(r.Header["Authorization"]) == 0 && len(r.Header["Origin"]) == 0 &&
-		!slog.Default().Enabled(r.Context(), f.logLevel)
+	if r.Method != http.MethodGet || r.URL.RawPath != "" || !cleanText(r.URL.Path) ||
+		r.ContentLength != 0 || (r.Body != nil && r.Body != http.NoBody) ||
+		f.needsToken || len(r.Header["Authorization"]) != 0 || len(r.Header["Origin"]) != 0 ||
+		slog.Default().Enabled(r.Context(), f.logLevel) {
+		return false
+	}
+	_, clean := cleanQuery(r.URL.RawQuery)
+	return clean
 }
 
 // serve answers r and returns true, or returns false having written

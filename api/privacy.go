@@ -85,14 +85,9 @@ func (h *handlers) reportFor(c *gin.Context, r *casework.Report) reportView {
 
 // tilePrivacy tells the tile renderer what the caller may not see on the
 // report and patrol layers. Tiles hold many reports, so scope decides per
-// feature: a scoped caller sees its own units' exactly.
-func (h *handlers) tilePrivacy(c *gin.Context) tiles.Privacy {
-	p, ok := callerOf(c)
-	return h.tilePrivacyOf(p, ok)
-}
-
-// tilePrivacyOf is tilePrivacy for a caller (ok false: an anonymous one).
-func (h *handlers) tilePrivacyOf(p access.Principal, ok bool) tiles.Privacy {
+// feature: a scoped caller sees its own units' exactly. ok false is an
+// anonymous caller.
+func (h *handlers) tilePrivacy(p access.Principal, ok bool) tiles.Privacy {
 	public := h.deps.PublicFields
 	if ok && p.Scope == "" {
 		return tiles.Privacy{}

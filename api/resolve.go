@@ -30,12 +30,17 @@ func (h *handlers) resolveOne(c *gin.Context) {
 	}
 	buf := getBuffer()
 	*buf = fields.appendResult(*buf, &r)
-	hd := c.Writer.Header()
-	hd["Content-Type"] = jsonContentType
-	hd[IndexVersionHeader] = versionHeaderValue(r.IndexVersion)
-	c.Writer.WriteHeader(http.StatusOK)
-	_, _ = c.Writer.Write(*buf)
+	writeResolution(c.Writer, *buf, r.IndexVersion)
 	putBuffer(buf)
+}
+
+// writeResolution answers with one encoded resolution at an index version.
+func writeResolution(w http.ResponseWriter, body []byte, version int64) {
+	hd := w.Header()
+	hd["Content-Type"] = jsonContentType
+	hd[IndexVersionHeader] = versionHeaderValue(version)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 // pointParams are the raw parameters of a single-point resolve.

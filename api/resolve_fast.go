@@ -17,11 +17,7 @@ type nowResolver interface {
 // past), with an answer too small to be worth compressing.
 func (f *fastPath) resolve(w http.ResponseWriter, r *http.Request) bool {
 	start := time.Now()
-	raw := r.URL.RawQuery
-	if _, clean := cleanQuery(raw); !clean {
-		return false
-	}
-	q, fields, err := resolveQuery(raw, firstValue(r.Header, MinVersionHeader))
+	q, fields, err := resolveQuery(r.URL.RawQuery, firstValue(r.Header, MinVersionHeader))
 	if err != nil {
 		return false
 	}
@@ -37,11 +33,8 @@ func (f *fastPath) resolve(w http.ResponseWriter, r *http.Request) bool {
 	}
 	hd := w.Header()
 	hd["Date"] = dateHeader(start)
-	hd["Content-Type"] = jsonContentType
-	hd[IndexVersionHeader] = versionHeaderValue(res.IndexVersion)
-	hd["Vary"] = varyAcceptEncoding
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(*buf)
+	hd["Vary"] = varyAcceptEncoding // what the router's compressor adds
+	writeResolution(w, *buf, res.IndexVersion)
 	f.resolveOK.observe(start)
 	return true
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/tiles"
 	"github.com/gridmap-dev/gridmap/web"
@@ -47,32 +48,45 @@ func (h *handlers) tile(c *gin.Context) {
 	if svc == nil {
 		return
 	}
-	raw := c.Request.URL.RawQuery
-	req, err := svc.ParseRequestQuery(c.Param("layers"), c.Param("z"), c.Param("x"), c.Param("y"), raw)
-	if err == nil {
-		mv, _ := rawQueryValue(raw, minVersionParam)
-		req.MinVersion, err = parseMinVersion(mv, c.GetHeader(MinVersionHeader))
-	}
-	if p, ok := callerOf(c); ok {
-		req.Filter.Scope = p.Scope // cases outside a scoped caller's units are not drawn
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	req.Filter.Privacy = h.tilePrivacy(c)
-	t, hit, err := svc.Get(c.Request.Context(), req)
+	p, ok := callerOf(c)
+	t, hit, err := h.getTile(c.Request, svc, [4]string{c.Param("layers"), c.Param("z"), c.Param("x"), c.Param("y")}, p, ok)
 	if err != nil {
 		fail(c, err) // a client that hung up is not an error: fail says nothing then
 		return
 	}
-	hd := c.Writer.Header()
+	h.answerTile(c.Writer, c.Request, t, hit)
+}
+
+// getTile reads a tile request (its path parameters layers, z, x, y, its
+// query and minimum version) for caller p (ok false: an anonymous one) and
+// gets the tile, and whether it came from the cache.
+func (h *handlers) getTile(r *http.Request, svc *tiles.Service, params [4]string, p access.Principal, ok bool) (*tiles.Tile, bool, error) {
+	raw := r.URL.RawQuery
+	req, err := svc.ParseRequestQuery(params[0], params[1], params[2], params[3], raw)
+	if err == nil {
+		mv, _ := rawQueryValue(raw, minVersionParam)
+		req.MinVersion, err = parseMinVersion(mv, r.Header.Get(MinVersionHeader))
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if ok {
+		req.Filter.Scope = p.Scope // cases outside a scoped caller's units are not drawn
+	}
+	req.Filter.Privacy = h.tilePrivacy(p, ok)
+	return svc.Get(r.Context(), req)
+}
+
+// answerTile answers with a tile got by getTile; it returns the status it
+// sent (200, or 304 when the client's copy is current).
+func (h *handlers) answerTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile, hit bool) int {
+	hd := w.Header()
 	hd["X-Cache"] = xCacheMiss
 	if hit {
 		hd["X-Cache"] = xCacheHit
 	}
 	hd["Cache-Control"] = h.tileCacheControl()
-	serveTile(c, t)
+	return writeTile(w, r, t)
 }
 
 // Header values of tile answers.
@@ -85,11 +99,9 @@ var (
 	tileCacheControlMu sync.Mutex
 )
 
-// serveTile answers with a tile: gzipped when the client takes it, 304
-// when its copy is current. The header values were made with the tile.
-func serveTile(c *gin.Context, t *tiles.Tile) { writeTile(c.Writer, c.Request, t) }
-
-// writeTile is serveTile for any handler; it returns the status it sent.
+// writeTile answers with a tile: gzipped when the client takes it, 304
+// when its copy is current. The header values were made with the tile. It
+// returns the status it sent.
 func writeTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile) int {
 	hd := w.Header()
 	if _, ok := hd["Vary"]; ok {

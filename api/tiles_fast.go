@@ -9,7 +9,7 @@ import (
 )
 
 // tile is the fast path of GET /tiles/{layers}/{z}/{x}/{y} for an anonymous
-// caller: a clean path and query that parse. A tile the cache holds costs
+// caller: a path and query that parse. A tile the cache holds costs
 // no database round trip (the tile service knows the versions it follows);
 // one it does not is rendered as the router would. An error goes to the
 // router, which asks again and answers it, so a failing tile costs two
@@ -17,34 +17,15 @@ import (
 func (f *fastPath) tile(w http.ResponseWriter, r *http.Request) bool {
 	start := time.Now()
 	layers, z, x, y, ok := tileParams(r.URL.Path)
-	raw := r.URL.RawQuery
-	if !ok || !cleanText(r.URL.Path) {
+	if !ok {
 		return false
 	}
-	if _, clean := cleanQuery(raw); !clean {
-		return false
-	}
-	req, err := f.tiles.ParseRequestQuery(layers, z, x, y, raw)
+	t, hit, err := f.h.getTile(r, f.tiles, [4]string{layers, z, x, y}, access.Principal{}, false)
 	if err != nil {
 		return false
 	}
-	mv, _ := rawQueryValue(raw, minVersionParam)
-	if req.MinVersion, err = parseMinVersion(mv, firstValue(r.Header, MinVersionHeader)); err != nil {
-		return false
-	}
-	req.Filter.Privacy = f.h.tilePrivacyOf(access.Principal{}, false)
-	t, hit, err := f.tiles.Get(r.Context(), req)
-	if err != nil {
-		return false
-	}
-	hd := w.Header()
-	hd["Date"] = dateHeader(start)
-	hd["X-Cache"] = xCacheMiss
-	if hit {
-		hd["X-Cache"] = xCacheHit
-	}
-	hd["Cache-Control"] = f.h.tileCacheControl()
-	if writeTile(w, r, t) == http.StatusNotModified {
+	w.Header()["Date"] = dateHeader(start)
+	if f.h.answerTile(w, r, t, hit) == http.StatusNotModified {
 		f.tileNotModified.observe(start)
 	} else {
 		f.tileOK.observe(start)
