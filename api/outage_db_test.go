@@ -21,7 +21,6 @@ import (
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 	"github.com/gridmap-dev/gridmap/importer"
-	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // refuseConnections makes the database of db refuse new connections (SQLSTATE
@@ -71,11 +70,7 @@ func demoServer(t *testing.T) (*postgres.DB, *httptest.Server) {
 	ctx, cancel := context.WithCancel(context.Background())
 	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
 	t.Cleanup(func() { cancel(); jobs.Wait() })
-	tileSvc, err := tiles.New(context.Background(), db.Pool, tiles.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tileSvc.Close)
+	tileSvc := openTiles(t, db)
 	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Editor: db, Versions: db, Reports: db,
 		Patrols: db, Imports: jobs, Audit: &audit.Store{Pool: db.Pool}, Tiles: tileSvc, Policy: casework.DefaultPolicy(),
 		Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Hour}, Ready: func(ctx context.Context) error { return db.Ping(ctx) }}))

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
-	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // TestFastTilesMatchRouter: for every tile request the fast path takes, its
@@ -18,11 +16,7 @@ import (
 // declines, it leaves unanswered for the router.
 func TestFastTilesMatchRouter(t *testing.T) {
 	db := demotest.Open(t)
-	svc, err := tiles.New(context.Background(), db.Pool, tiles.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
+	svc := openTiles(t, db)
 	deps := func() Deps {
 		return Deps{Units: db, Tiles: svc, CORSOrigins: []string{"https://dash.example"}, TileMaxAge: time.Minute,
 			Registry: prometheus.NewRegistry()}

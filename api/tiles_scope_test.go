@@ -13,7 +13,6 @@ import (
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
-	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // TestTilesHonourScope (defect 6): with private reads, a viewer scoped to
@@ -22,11 +21,7 @@ import (
 // unscoped viewer sees them all.
 func TestTilesHonourScope(t *testing.T) {
 	db := demotest.Open(t)
-	svc, err := tiles.New(context.Background(), db.Pool, tiles.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
+	svc := openTiles(t, db)
 	srv := httptest.NewServer(New(Deps{Units: db, Tokens: db, Reports: db, Patrols: db, Tiles: svc,
 		Auth: &AuthConfig{PublicReads: false, CacheTTL: time.Minute}}))
 	t.Cleanup(srv.Close)

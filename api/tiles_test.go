@@ -32,14 +32,21 @@ func newTileServer(t *testing.T, db *postgres.DB) *tileServer {
 	if db == nil {
 		db = demotest.Open(t)
 	}
+	svc := openTiles(t, db)
+	srv := httptest.NewServer(New(Deps{Units: db, Tiles: svc, CORSOrigins: []string{"https://dash.example"}}))
+	t.Cleanup(srv.Close)
+	return &tileServer{testServer: &testServer{db: db, srv: srv}, tiles: svc}
+}
+
+// openTiles is a tile service over db, closed when the test ends.
+func openTiles(t testing.TB, db *postgres.DB) *tiles.Service {
+	t.Helper()
 	svc, err := tiles.New(context.Background(), db.Pool, tiles.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(New(Deps{Units: db, Tiles: svc, CORSOrigins: []string{"https://dash.example"}}))
-	t.Cleanup(srv.Close)
-	return &tileServer{testServer: &testServer{db: db, srv: srv}, tiles: svc}
+	return svc
 }
 
 // get sends a GET with the given headers and returns the raw response
