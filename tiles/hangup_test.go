@@ -13,16 +13,30 @@ import (
 func TestClientHangingUp(t *testing.T) {
 	s, db := newDemoService(t)
 	r := request(t, s, allBoundaries, coordAt(labelOf(t, db, "120104"), 11))
+	// The client hangs up once the drawing holds a render slot: mid-tile.
+	// (A fixed 1 ms used to cancel, on a loaded machine, while the request
+	// was still reading the data versions, before any drawing began.)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(time.Millisecond, cancel)
+	asked := make(chan struct{})
+	go func() {
+		defer cancel()
+		for len(s.renders) == 0 {
+			select {
+			case <-asked:
+				return
+			case <-time.After(100 * time.Microsecond):
+			}
+		}
+	}()
 	_, _, err := s.Get(ctx, r)
+	close(asked)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("a request cancelled mid-tile got %v, want context.Canceled", err)
 	}
 	// Without asking again: the abandoned drawing itself must land in the
 	// cache. It may take as long as any drawing may (RenderTimeout): on two
-	// cores shared with every other test package, a district's tile has
-	// taken more than 10 s.
+	// cores shared with every other test package, a district's tile can
+	// take seconds.
 	deadline := time.Now().Add(s.cfg.RenderTimeout + 5*time.Second)
 	for {
 		if n, _, _ := s.cache.stats(); n == 1 {
