@@ -112,8 +112,8 @@ const DefaultStandbyURL = "postgres://gridmap:gridmap@127.0.0.1:5433/gridmap_tes
 // StandbyURL returns the URL of the database of primaryURL as the hot
 // standby serves it (TEST_STANDBY_URL names the standby server; default
 // DefaultStandbyURL), once the standby has replayed the primary's current
-// data version. When no standby answers the test is skipped — but it fails
-// when CI is set.
+// data version and migrations. When no standby answers the test is skipped
+// — but it fails when CI is set.
 func StandbyURL(tb testing.TB, primaryURL string) string {
 	tb.Helper()
 	base := os.Getenv("TEST_STANDBY_URL")
@@ -138,39 +138,49 @@ func StandbyURL(tb testing.TB, primaryURL string) string {
 		standbyUnavailable(tb, err)
 	}
 	c.Close(ctx)
-	want := headVersion(ctx, tb, primaryURL)
+	want := headVersions(ctx, tb, primaryURL)
 	var last error
 	for ctx.Err() == nil { // the new database appears once the standby has replayed it
 		conn, err := pgx.Connect(ctx, url)
 		if err == nil {
-			var v int64
-			err = conn.QueryRow(ctx, `SELECT version FROM data_head`).Scan(&v)
+			var have replayed
+			err = conn.QueryRow(ctx, replayedSQL).Scan(&have.data, &have.schema)
 			conn.Close(ctx)
-			if err == nil && v >= want {
+			if err == nil && have.data >= want.data && have.schema >= want.schema {
 				return url
 			}
 		}
 		last = err
 		time.Sleep(50 * time.Millisecond)
 	}
-	tb.Fatalf("the standby did not replay database %s at version %d within 60 s: %v", primary.Database, want, last)
+	tb.Fatalf("the standby did not replay database %s at data version %d, migration %d within 60 s: %v",
+		primary.Database, want.data, want.schema, last)
 	return ""
 }
 
-// headVersion reads a database's data version.
-func headVersion(ctx context.Context, tb testing.TB, url string) int64 {
+// headVersions reads how far a database is.
+func headVersions(ctx context.Context, tb testing.TB, url string) replayed {
 	tb.Helper()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		tb.Fatalf("connect to the primary: %v", err)
 	}
 	defer conn.Close(ctx)
-	var v int64
-	if err := conn.QueryRow(ctx, `SELECT version FROM data_head`).Scan(&v); err != nil {
-		tb.Fatalf("read the primary's data version: %v", err)
+	var v replayed
+	if err := conn.QueryRow(ctx, replayedSQL).Scan(&v.data, &v.schema); err != nil {
+		tb.Fatalf("read the primary's data version and migration: %v", err)
 	}
 	return v
 }
+
+// replayed is how far a database is: its data version and its migration.
+// A test database is copied from a template and then migrated, which does
+// not move the data version: a standby that has the data version may not
+// have the migrations yet.
+type replayed struct{ data, schema int64 }
+
+// replayedSQL reads a database's replayed.
+const replayedSQL = `SELECT (SELECT version FROM data_head), (SELECT version FROM schema_version)`
 
 func standbyUnavailable(tb testing.TB, err error) {
 	tb.Helper()
