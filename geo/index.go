@@ -28,9 +28,11 @@ import (
 // answers are exact; index_live.go how a change is applied to a snapshot
 // without rebuilding it.
 //
-// Resolve costs one cgo call (the fine cell), bit operations (the coarse
-// parent and the digits), one hash probe, one slot read, and the exact tests
-// of the candidates, with no allocation unless there are conflicts.
+// A point far from every edge is answered before any of this by the quick
+// grid (index_quick.go), a planar raster of sure records. Any other point
+// costs its fine cell (h3cell.go), bit operations (the coarse parent and
+// the digits), one hash probe, one slot read, and the exact tests of the
+// candidates. Neither allocates unless there are conflicts.
 
 // fineDepth is the number of resolutions between the coarse (compaction)
 // level and the fine (lookup) level; a split coarse cell has 7^fineDepth slots.
@@ -47,6 +49,7 @@ type Snapshot struct {
 	res, coarseRes int
 	polys          polyTable
 	cells          cellIndex
+	quick          quickGrid
 	sums           Checksums
 	stats          SnapshotStats
 }
@@ -68,6 +71,9 @@ type SnapshotStats struct {
 	UniformCoarseCells int           `json:"uniform_coarse_cells"` // coarse cells stored compacted (no edge near)
 	MicroSegments      int           `json:"micro_segments"`       // edges of non-zero length < 1e-12°, which PostGIS's rtree code skips and its plain code does not
 	CenterMismatches   int           `json:"center_mismatches"`    // coarse cells whose centre fell outside them (answered per fine cell instead)
+	QuickTiles         int           `json:"quick_tiles"`          // quick grid tiles with their own storage (last full build)
+	QuickCells         int           `json:"quick_cells"`          // quick grid cells over the data (last full build)
+	QuickClearCells    int           `json:"quick_clear_cells"`    // of which clear of every edge: answered without H3 (last full build)
 	BuildDuration      time.Duration `json:"build_duration"`       // wall time of the last full build
 	ApproxBytes        int64         `json:"approx_bytes"`         // memory held by the index, geometry included (last full build)
 	ChangesApplied     int           `json:"changes_applied"`      // incremental changes since the last full build
@@ -91,6 +97,15 @@ func NewSnapshot(units []Unit, enclaves []Enclave, version int64) (*Snapshot, er
 // Its Ref pointers are shared by all results of this snapshot: treat them as
 // read-only.
 func (s *Snapshot) Resolve(p orb.Point) Resolution {
+	if ref, tile, ok := s.quick.lookup(p); ok {
+		var one [1]uint32
+		return s.apply(p, record(ref, tile, &one))
+	}
+	return s.resolveCell(p)
+}
+
+// resolveCell answers p from its H3 cell's record.
+func (s *Snapshot) resolveCell(p orb.Point) Resolution {
 	ref, pool, all := s.lookup(p)
 	if all {
 		return s.applyAll(p)
@@ -169,6 +184,7 @@ func (s *Snapshot) approxBytes() int64 {
 			n += int64(len(s.block)) * 4
 		}
 	}
+	n += s.quick.bytes()
 	s.polys.each(func(_ uint32, e *polyEntry) {
 		n += int64(unsafe.Sizeof(*e)) + int64(len(e.geometry))*8
 		for _, r := range e.pip.rings() {

@@ -41,6 +41,9 @@ type Index struct {
 	buckets *bboxBuckets
 	flagger *flagger
 	owned   map[uint32]bool // slot chunks the snapshot being made owns
+
+	dirty       []orb.Bound  // boxes of the polygons the change being applied touches
+	quickShared *sharedTiles // the quick grid's shared tiles
 }
 
 // newEmptyIndex returns an index of nothing at version.
@@ -60,6 +63,7 @@ func (ix *Index) filler() *cellFiller {
 
 // finishBuild stores a build's cells and statistics.
 func (ix *Index) finishBuild(cells map[uint64]cellValue, took time.Duration) {
+	start := time.Now()
 	vals := make([]cellValue, 0, len(cells))
 	for _, v := range cells {
 		vals = append(vals, v)
@@ -70,8 +74,9 @@ func (ix *Index) finishBuild(cells map[uint64]cellValue, took time.Duration) {
 	s.res, s.coarseRes = ix.res, ix.cres
 	s.stats.Resolution, s.stats.CoarseResolution = ix.res, ix.cres
 	s.stats.Units, s.stats.Enclaves = len(ix.unitSlot), len(ix.enclaveSlot)
+	ix.buildQuick()
 	s.stats.ApproxBytes = s.approxBytes()
-	s.stats.BuildDuration = took
+	s.stats.BuildDuration = took + time.Since(start)
 	ix.flagger = newFlagger(ix.res)
 }
 
@@ -87,9 +92,9 @@ func (ix *Index) Apply(cs ChangeSet) (*Snapshot, error) {
 	next.polys = prev.polys.clone()
 	next.version = cs.Version
 	next.stats.ChangesApplied++
-	ix.snap, ix.owned = &next, map[uint32]bool{}
+	ix.snap, ix.owned, ix.dirty = &next, map[uint32]bool{}, nil
 	ix.buckets.polys = &next.polys
-	defer func() { ix.owned = nil }()
+	defer func() { ix.owned, ix.dirty = nil, nil }()
 
 	affected := map[uint64]bool{}
 	same := ix.sameShape(cs)
@@ -116,6 +121,7 @@ func (ix *Index) Apply(cs ChangeSet) (*Snapshot, error) {
 		ix.buckets = newBBoxBuckets(&next.polys)
 	}
 	ix.recompute(prev, affected)
+	ix.updateQuick(prev)
 	next.stats.Units, next.stats.Enclaves = len(ix.unitSlot), len(ix.enclaveSlot)
 	return ix.snap, nil
 }

@@ -7,9 +7,9 @@ import "github.com/paulmach/orb"
 // their rings), each waiting for the one before, so Resolve spends more
 // time waiting for memory than computing. The misses of different points
 // do not depend on one another: resolving a group of points stage by stage
-// — every point's cell, then every point's slot, then every record, then
-// every record's entries — lets the processor wait for a whole group's
-// misses at once.
+// — every point's quick grid cell or H3 cell, then every point's slot, then
+// every record, then every record's entries — lets the processor wait for
+// a whole group's misses at once.
 
 // resolveGroupSize is the number of points looked up together: enough
 // misses in flight to keep the memory system busy, few enough that the
@@ -29,28 +29,34 @@ func (s *Snapshot) ResolveMany(pts []orb.Point, out []Resolution) {
 
 // groupLookup is where one point of a group stands while it is looked up.
 type groupLookup struct {
-	cell uint64
-	ref  uint32
-	pool []uint32
-	one  [1]uint32
-	ents []uint32
-	all  bool // H3 refused the point: every polygon is tested
+	cell  uint64
+	ref   uint32
+	pool  []uint32
+	one   [1]uint32
+	ents  []uint32
+	all   bool // H3 refused the point: every polygon is tested
+	quick bool // the quick grid answered: ents is set
 }
 
 // resolveGroup resolves at most resolveGroupSize points, stage by stage.
 func (s *Snapshot) resolveGroup(pts []orb.Point, out []Resolution) {
 	var g [resolveGroupSize]groupLookup
 	for i, p := range pts {
+		if ref, tile, ok := s.quick.lookup(p); ok {
+			g[i].ents = record(ref, tile, &g[i].one)
+			g[i].quick = true
+			continue
+		}
 		g[i].cell = cellOf(p, s.res)
 		g[i].all = g[i].cell == 0
 	}
 	for i := range pts {
-		if !g[i].all {
+		if !g[i].all && !g[i].quick {
 			g[i].ref, g[i].pool = s.cellRecord(g[i].cell)
 		}
 	}
 	for i := range pts {
-		if !g[i].all {
+		if !g[i].all && !g[i].quick {
 			g[i].ents = record(g[i].ref, g[i].pool, &g[i].one)
 		}
 	}

@@ -14,6 +14,9 @@ import (
 // wholly, found by a flood from the former over cells whose probe point e
 // covers.
 func (ix *Index) footprint(e *polyEntry, into map[uint64]bool) error {
+	if g := &e.pip; g.fx0 <= g.fx1 {
+		ix.dirty = append(ix.dirty, orb.Bound{Min: orb.Point{g.fx0, g.fy0}, Max: orb.Point{g.fx1, g.fy1}})
+	}
 	edge := map[uint64]bool{}
 	var cells []uint64
 	var failed bool

@@ -22,8 +22,36 @@ type bboxBuckets struct {
 	polys          *polyTable
 	madeFor        int // polygons the grid was sized for
 
-	stamp uint32   // eachBox's visit generation
-	seen  []uint32 // stamp per slot: visited in this eachBox call
+	visits visitSet // eachBox's
+}
+
+// visitSet remembers which slots one box query has visited, without
+// clearing between queries: a slot is visited when its stamp is the
+// query's generation.
+type visitSet struct {
+	stamp uint32
+	seen  []uint32 // stamp per slot
+}
+
+// start begins a new query.
+func (v *visitSet) start() {
+	v.stamp++
+	if v.stamp == 0 { // wrapped: forget every old visit
+		clear(v.seen)
+		v.stamp = 1
+	}
+}
+
+// first marks slot visited and reports whether it was not yet.
+func (v *visitSet) first(slot uint32) bool {
+	if int(slot) >= len(v.seen) {
+		v.seen = append(v.seen, make([]uint32, int(slot)+1-len(v.seen)+1024)...)
+	}
+	if v.seen[slot] == v.stamp {
+		return false
+	}
+	v.seen[slot] = v.stamp
+	return true
 }
 
 // newBBoxBuckets indexes the boxes of every polygon in polys.
@@ -110,25 +138,23 @@ func (bk *bboxBuckets) each(p orb.Point, fn func(slot uint32, e *polyEntry)) {
 }
 
 // eachBox calls fn once for every polygon whose float box meets the box.
-// It is not safe for concurrent use.
+// It is not safe for concurrent use; eachBoxIn with a visit set per
+// goroutine is.
 func (bk *bboxBuckets) eachBox(box orb.Bound, fn func(slot uint32, e *polyEntry)) {
-	bk.stamp++
-	if bk.stamp == 0 { // wrapped: forget every old visit
-		clear(bk.seen)
-		bk.stamp = 1
-	}
+	bk.eachBoxIn(&bk.visits, box, fn)
+}
+
+// eachBoxIn is eachBox remembering its visits in v.
+func (bk *bboxBuckets) eachBoxIn(v *visitSet, box orb.Bound, fn func(slot uint32, e *polyEntry)) {
+	v.start()
 	ix0, ix1 := bk.col(box.Min[0]), bk.col(box.Max[0])
 	iy0, iy1 := bk.row(box.Min[1]), bk.row(box.Max[1])
 	for iy := iy0; iy <= iy1; iy++ {
 		for ix := ix0; ix <= ix1; ix++ {
 			for _, slot := range bk.lists[iy*bk.nx+ix] {
-				if int(slot) >= len(bk.seen) {
-					bk.seen = append(bk.seen, make([]uint32, int(slot)+1-len(bk.seen)+1024)...)
-				}
-				if bk.seen[slot] == bk.stamp {
+				if !v.first(slot) {
 					continue
 				}
-				bk.seen[slot] = bk.stamp
 				e := bk.polys.get(slot)
 				g := &e.pip
 				if g.fx0 <= box.Max[0] && g.fx1 >= box.Min[0] && g.fy0 <= box.Max[1] && g.fy1 >= box.Min[1] {

@@ -1,0 +1,257 @@
+package geo
+
+import (
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"unsafe"
+
+	"github.com/paulmach/orb"
+)
+
+// TestQuickGridAnswersAsTheCells checks, on the synthetic city, that the
+// quick grid answers most points and that every answer it gives equals the
+// H3 cells' answer, at random points and at the corners and sides of the
+// quick cells themselves (where the lookup's rounding decides the cell).
+func TestQuickGridAnswersAsTheCells(t *testing.T) {
+	s := benchSnapshot(t, "city1500", city1500)
+	st := s.Stats()
+	if share := float64(st.QuickClearCells) / float64(st.QuickCells); share < 0.7 {
+		t.Errorf("%d of %d quick cells clear (%.2f): want most", st.QuickClearCells, st.QuickCells, share)
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	pts := randomPoints(city1500, 40000, 17)
+	for i := 0; i < 20000; i++ { // cell corners and sides: exact multiples of the cell size
+		p := pts[i]
+		x, y := math.Floor(p[0]*quickScale), math.Floor(p[1]*quickScale)
+		switch i % 3 {
+		case 0:
+			p = orb.Point{x / quickScale, y / quickScale}
+		case 1:
+			p = orb.Point{x / quickScale, p[1]}
+		default:
+			p = orb.Point{math.Nextafter(x/quickScale, 0), (y + rng.Float64()) / quickScale}
+		}
+		pts = append(pts, p)
+	}
+	answered := 0
+	for i, p := range pts {
+		ref, tile, ok := s.quick.lookup(p)
+		if !ok {
+			continue
+		}
+		answered++
+		var one [1]uint32
+		if cands := countCandidates(record(ref, tile, &one)); cands > 0 && i%20 == 0 && quickCellClear(s, p) {
+			t.Fatalf("at %v: a clear cell's record holds %d candidates", p, cands)
+		}
+		if got, want := s.Resolve(p), s.resolveCell(p); !reflect.DeepEqual(got, want) {
+			t.Fatalf("at %v:\n quick %+v\n cells %+v", p, got, want)
+		}
+	}
+	if answered != len(pts) {
+		t.Errorf("quick grid answered %d of %d points: want all", answered, len(pts))
+	}
+}
+
+// countCandidates counts the entries of a record that need the exact test.
+func countCandidates(ents []uint32) int {
+	n := 0
+	for _, e := range ents {
+		if e&entrySure == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// quickCellClear reports whether p's quick cell is clear of every edge, by
+// the exact distance from the cell's corners and sides to every edge.
+func quickCellClear(s *Snapshot, p orb.Point) bool {
+	cx, cy := math.Floor(p[0]*quickScale), math.Floor(p[1]*quickScale)
+	clear := true
+	s.polys.each(func(_ uint32, e *polyEntry) {
+		for _, r := range e.pip.rings() {
+			r.eachSegment(func(a, b orb.Point) {
+				if clear && cellDistanceBound(a, b, cx, cy) <= flagMarginDeg {
+					clear = false
+				}
+			})
+		}
+	})
+	return clear
+}
+
+// TestQuickGridFollowsTheData checks that an index built empty grows its
+// quick grid as changes bring data (and further out again), answering as
+// the oracle does; and that data spread too wide for a grid goes without
+// one and still resolves exactly.
+func TestQuickGridFollowsTheData(t *testing.T) {
+	units, enclaves := fixture()
+	ix, err := NewIndex(nil, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ix.Snapshot().quick.empty() {
+		t.Fatal("an empty index has a quick grid")
+	}
+	steps := []struct {
+		name     string
+		units    []Unit
+		enclaves []Enclave
+	}{
+		{"the fixture arrives", units, enclaves},
+		{"a unit far east", []Unit{{Code: "120119", Level: District, Name: "far", Geom: mpoly(rectL(60, 40, 70, 50))}}, nil},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	version := int64(1)
+	for _, step := range steps {
+		version++
+		if _, err := ix.Apply(ChangeSet{From: version - 1, Version: version, Units: step.units, Enclaves: step.enclaves}); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		units = appendUnits(units, step.units)
+		s := ix.Snapshot()
+		if s.quick.empty() {
+			t.Fatalf("%s: no quick grid", step.name)
+		}
+		o := newOracle(units, enclaves, version)
+		answered := 0
+		for _, p := range oraclePoints(rng, units, enclaves, 20000, L(-1, -1), L(72, 52)) {
+			if _, _, ok := s.quick.lookup(p); ok {
+				answered++
+			}
+			if got, want := s.Resolve(p), o.resolve(p); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s, at %v:\n index  %+v\n oracle %+v", step.name, p, got, want)
+			}
+		}
+		if answered == 0 {
+			t.Errorf("%s: the quick grid answered no point", step.name)
+		}
+	}
+
+	wide := []Unit{
+		{Code: "650000", Level: District, Name: "west", Geom: mpoly(orb.Ring{{73.5, 39}, {73.6, 39}, {73.6, 39.1}, {73.5, 39}})},
+		{Code: "230000", Level: District, Name: "east", Geom: mpoly(orb.Ring{{134.5, 48}, {134.6, 48}, {134.6, 48.1}, {134.5, 48}})},
+	}
+	s, err := NewSnapshot(wide, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.quick.empty() {
+		t.Errorf("data across China has a quick grid of %d × %d tiles", s.quick.ntx, s.quick.nty)
+	}
+	if got := s.Resolve(orb.Point{73.58, 39.05}); got.Responsible == nil || got.Responsible.Code != "650000" {
+		t.Errorf("without a quick grid: %+v", got)
+	}
+}
+
+// appendUnits returns units with the given ones replacing or joining them.
+func appendUnits(units, more []Unit) []Unit {
+	out := append([]Unit(nil), units...)
+	for _, m := range more {
+		if !containsUnit(out, m.Code) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestEdgeMapMarksEveryCellNearAnEdge checks the marking against a brute
+// force: a cell within the margin of the segment (by the exact distance
+// from a point of the cell, sampled densely) must be marked, and a cell
+// farther than a cell's diagonal from it must not.
+func TestEdgeMapMarksEveryCellNearAnEdge(t *testing.T) {
+	const side = 12
+	c := func(x, y float64) orb.Point { return orb.Point{(1000 + x) / quickScale, (2000 + y) / quickScale} }
+	cases := []struct {
+		name string
+		a, b orb.Point
+	}{
+		{"diagonal", c(1.3, 2.7), c(9.6, 7.2)},
+		{"steep", c(5.5, -3), c(5.9, 20)},
+		{"vertical on a cell side", c(4, 1), c(4, 9)},
+		{"horizontal just under a side", c(-5, 6-quickMarginCells/2), c(30, 6-quickMarginCells/2)},
+		{"a point", c(7.5, 7.5), c(7.5, 7.5)},
+		{"outside", c(-9, -9), c(-3, 40)},
+		{"crossing a corner", c(2, 3), c(3, 2)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newEdgeMap(1000, 2000, side, side)
+			m.mark(tc.a, tc.b)
+			for y := 0; y < side; y++ {
+				for x := 0; x < side; x++ {
+					i := y*side + x
+					marked := m.bits[i>>6]&(1<<(i&63)) != 0
+					d := cellDistance(tc.a, tc.b, float64(1000+x), float64(2000+y))
+					switch {
+					case d <= flagMarginDeg && !marked:
+						t.Errorf("cell (%d,%d) is %.3g° from the segment but not marked", x, y, d)
+					case d > 1.5/quickScale && marked:
+						t.Errorf("cell (%d,%d) is %.3g° from the segment but marked", x, y, d)
+					}
+				}
+			}
+		})
+	}
+}
+
+// cellDistanceBound is a lower bound of the distance from segment a-b to
+// the cell (cx, cy): the distance between their boxes.
+func cellDistanceBound(a, b orb.Point, cx, cy float64) float64 {
+	x0, y0, x1, y1 := cx/quickScale, cy/quickScale, (cx+1)/quickScale, (cy+1)/quickScale
+	dx := math.Max(0, math.Max(math.Min(a[0], b[0])-x1, x0-math.Max(a[0], b[0])))
+	dy := math.Max(0, math.Max(math.Min(a[1], b[1])-y1, y0-math.Max(a[1], b[1])))
+	return math.Hypot(dx, dy)
+}
+
+// cellDistance is the least distance, in degrees, from segment a-b to the
+// cell whose first corner is (cx, cy) (in cells), sampled on a fine grid
+// of the cell and along the segment.
+func cellDistance(a, b orb.Point, cx, cy float64) float64 {
+	best := math.Inf(1)
+	const n = 40
+	for i := 0; i <= n; i++ {
+		for j := 0; j <= n; j++ {
+			p := orb.Point{(cx + float64(i)/n) / quickScale, (cy + float64(j)/n) / quickScale}
+			best = math.Min(best, segmentDistance(a, b, p))
+		}
+	}
+	return best
+}
+
+// segmentDistance is the planar distance from p to segment a-b.
+func segmentDistance(a, b, p orb.Point) float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	t := 0.0
+	if l := dx*dx + dy*dy; l > 0 {
+		t = math.Max(0, math.Min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l))
+	}
+	return math.Hypot(p[0]-a[0]-t*dx, p[1]-a[1]-t*dy)
+}
+
+// TestQuickTilesAligned checks that every tile's cells and palette share
+// one 128-byte aligned pair of cache lines.
+func TestQuickTilesAligned(t *testing.T) {
+	s := benchSnapshot(t, "city1500", city1500)
+	misaligned, tiles := 0, 0
+	for _, c := range s.quick.chunks {
+		for _, tile := range c {
+			if tile == nil {
+				continue
+			}
+			tiles++
+			if uintptr(unsafe.Pointer(&tile[0]))%128 != 0 {
+				misaligned++
+			}
+		}
+	}
+	if tiles == 0 || misaligned > 0 {
+		t.Errorf("%d of %d tiles not 128-byte aligned", misaligned, tiles)
+	}
+	if words := quickPalette; words*4 != 64 {
+		t.Errorf("cells take %d bytes, want one 64-byte line", words*4)
+	}
+}
