@@ -164,6 +164,15 @@ func fineOffset(c uint64, coarseRes int) int {
 	return off
 }
 
+// QuickClearShare is the share of the quick grid's cells (last full
+// build) that are clear of every edge: points there need no exact test.
+func (st SnapshotStats) QuickClearShare() float64 {
+	if st.QuickCells == 0 {
+		return 0
+	}
+	return float64(st.QuickClearCells) / float64(st.QuickCells)
+}
+
 // Version returns the data version the snapshot reflects.
 func (s *Snapshot) Version() int64 { return s.version }
 

@@ -279,10 +279,7 @@ func measureResolutions(b *testing.B, op func(i int)) {
 // BenchmarkResolveIndexBuild measures NewSnapshot: wall time, the heap the
 // snapshot retains (after GC), and the bytes allocated while building.
 func BenchmarkResolveIndexBuild(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		o    cityOpts
-	}{{"city1500", city1500}, {"city50k", city50k}} {
+	for _, c := range benchCities {
 		b.Run(c.name, func(b *testing.B) {
 			units, enclaves := syntheticCity(c.o)
 			b.ResetTimer()

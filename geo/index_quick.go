@@ -25,19 +25,26 @@ import (
 // region) share one record, computed once per tile.
 //
 // Resolve costs two multiplications, a range check, one directory read,
-// one tile (an aligned pair of cache lines), the entries and, near an
+// one tile (its cells' cache line and the palette's), the entries and, near an
 // edge, the candidates' exact tests: no H3 cell and no cell table probe.
-// The H3 index answers only when there is no grid (data spread wider than
-// quickMaxTiles) or a tile ran out of palette numbers.
+// The H3 index answers only where there is no grid (data spread wider
+// than quickMaxChunks allows) or a tile ran out of palette numbers (it
+// cannot: a tile's 64 cells need at most 64).
 //
 // A tile is one []uint32, which is also its records' pool: [0:16] the
 // cells' palette numbers (one byte each, quickEdgeCell for a cell the H3
 // index answers: the first cache line), then the palette (a record reference
 // per number), a zero word (the empty record), then the records of more
-// than one entry. Its storage is a multiple of 128 bytes, so Go's
-// allocator aligns it and the palette shares the cells' pair of lines.
-// Tiles over nothing, and tiles wholly inside one record, share one tile
+// than one entry. (Rounding tiles up to aligned 128-byte blocks, so that
+// the palette always shares the cells' pair of cache lines, measured no
+// faster and cost a third more memory.) Tiles over nothing, and tiles wholly inside one record, share one tile
 // per answer.
+//
+// The directory is a grid of chunks of 32×32 tiles (~3.5 km × 2.7 km). A
+// chunk that no edge comes near is one connected clear region: it holds
+// one tile for all its cells and no directory of its own, so the memory
+// and the build time of the grid follow the edges, not the area (a
+// municipality's rural districts cost next to nothing).
 
 // Quick grid geometry.
 const (
@@ -49,13 +56,15 @@ const (
 	quickCellWords = quickTileCells / 4
 	quickEdgeCell  = 0xFF // palette number of a cell the H3 index answers
 	quickPalette   = quickCellWords
-	quickChunkBits = 10 // tiles per directory chunk: a change copies the chunks it touches
-	quickChunkSize = 1 << quickChunkBits
-	quickChunkMask = quickChunkSize - 1
-	// quickMaxTiles bounds the directory (a slice header per tile): data
-	// spread wider than this (a whole country at this cell
-	// size) goes without a quick grid and is answered by the H3 index.
-	quickMaxTiles = 4 << 20
+	quickChunkBits = 5 // chunks of 32 × 32 tiles: a change copies the chunks it touches
+	quickChunkSide = 1 << quickChunkBits
+	quickChunkMask = quickChunkSide - 1
+	quickChunkSize = quickChunkSide * quickChunkSide
+	quickChunkCell = quickTileBits + quickChunkBits // log2 of a chunk's side in cells
+	// quickMaxChunks bounds the directory: data spread wider than this
+	// (more than ~2,000 km a side at this cell size) goes without a
+	// quick grid and is answered by the H3 index.
+	quickMaxChunks = 1 << 19
 )
 
 // quickMarginCells is flagMarginDeg in cells: a cell within it of an edge
@@ -65,13 +74,22 @@ const quickMarginCells = flagMarginDeg * quickScale
 // quickTile is one tile: cells, palette and records (see above).
 type quickTile []uint32
 
-// quickGrid is the raster: a dense directory of tiles over the data's
-// extent (in cell units, whole tiles). Its zero value holds nothing and
-// answers no point. It is persistent: update shares untouched chunks.
+// quickChunk is a square of tiles: each its own (tiles, row by row), or
+// all one tile (tiles nil: uniform).
+type quickChunk struct {
+	tiles   []quickTile
+	uniform quickTile
+}
+
+// quickGrid is the raster: a grid of chunks over the data's extent (in
+// cell units, whole chunks, aligned to multiples of a chunk's side so that
+// grids of the same data line up). Its zero value holds nothing and
+// answers no point. It is persistent: a change copies the chunk headers
+// and the chunks it touches, and shares the rest.
 type quickGrid struct {
-	x0, y0, x1, y1 float64 // extent in cells: [x0, x1) × [y0, y1), tile-aligned integers
-	ntx, nty       int     // tiles across and down
-	chunks         [][]quickTile
+	x0, y0, x1, y1 float64 // extent in cells: [x0, x1) × [y0, y1), chunk-aligned integers
+	ncx, ncy       int     // chunks across and down
+	chunks         []quickChunk
 }
 
 // lookup returns the record reference of p's cell and the tile (or pool)
@@ -87,8 +105,11 @@ func (q *quickGrid) lookup(p orb.Point) (ref uint32, tile []uint32, ok bool) {
 		return 0, emptyPool, true
 	}
 	cx, cy := int(math.Floor(x)-q.x0), int(math.Floor(y)-q.y0)
-	t := (cy>>quickTileBits)*q.ntx + cx>>quickTileBits
-	tile = q.chunks[t>>quickChunkBits][t&quickChunkMask]
+	ch := &q.chunks[cy>>quickChunkCell*q.ncx+cx>>quickChunkCell]
+	tile = ch.uniform
+	if ch.tiles != nil {
+		tile = ch.tiles[(cy>>quickTileBits&quickChunkMask)<<quickChunkBits|cx>>quickTileBits&quickChunkMask]
+	}
 	i := (cy&quickTileMask)<<quickTileBits | cx&quickTileMask
 	k := tile[i>>2] >> (i & 3 * 8) & 0xFF
 	if k == quickEdgeCell {
@@ -97,59 +118,62 @@ func (q *quickGrid) lookup(p orb.Point) (ref uint32, tile []uint32, ok bool) {
 	return tile[quickPalette+k], tile, true
 }
 
-// tileAt returns tile (tx, ty) of the directory.
-func (q *quickGrid) tileAt(tx, ty int) quickTile {
-	t := ty*q.ntx + tx
-	return q.chunks[t>>quickChunkBits][t&quickChunkMask]
-}
-
-// setTile stores a tile; owned records the chunks already copied for this
-// grid (nil: every chunk is owned).
-func (q *quickGrid) setTile(tx, ty int, tile quickTile, owned map[int]bool) {
-	t := ty*q.ntx + tx
-	c := t >> quickChunkBits
-	if owned != nil && !owned[c] {
-		q.chunks[c] = slices.Clone(q.chunks[c])
-		owned[c] = true
-	}
-	q.chunks[c][t&quickChunkMask] = tile
-}
-
-// newQuickGrid returns a grid over the cell box [cx0, cx1) × [cy0, cy1)
-// (rounded out to whole tiles) whose every tile is fill; ok is false when
-// the box needs more than quickMaxTiles tiles.
+// newQuickGrid returns a grid over at least the cell box [cx0, cx1) ×
+// [cy0, cy1), every chunk uniformly fill; ok is false when that needs more
+// than quickMaxChunks chunks.
 func newQuickGrid(cx0, cy0, cx1, cy1 int, fill quickTile) (quickGrid, bool) {
-	tx0, ty0 := cx0>>quickTileBits, cy0>>quickTileBits
-	tx1, ty1 := (cx1+quickTileMask)>>quickTileBits, (cy1+quickTileMask)>>quickTileBits
-	ntx, nty := tx1-tx0, ty1-ty0
-	if ntx <= 0 || nty <= 0 || ntx > quickMaxTiles/nty {
+	kx0, ky0 := cx0>>quickChunkCell, cy0>>quickChunkCell
+	kx1, ky1 := (cx1-1)>>quickChunkCell+1, (cy1-1)>>quickChunkCell+1
+	ncx, ncy := kx1-kx0, ky1-ky0
+	if ncx <= 0 || ncy <= 0 || ncx > quickMaxChunks/ncy {
 		return quickGrid{}, false
 	}
 	q := quickGrid{
-		x0: float64(tx0 << quickTileBits), y0: float64(ty0 << quickTileBits),
-		x1: float64(tx1 << quickTileBits), y1: float64(ty1 << quickTileBits),
-		ntx: ntx, nty: nty,
-		chunks: make([][]quickTile, (ntx*nty+quickChunkMask)>>quickChunkBits),
+		x0: float64(kx0 << quickChunkCell), y0: float64(ky0 << quickChunkCell),
+		x1: float64(kx1 << quickChunkCell), y1: float64(ky1 << quickChunkCell),
+		ncx: ncx, ncy: ncy, chunks: make([]quickChunk, ncx*ncy),
 	}
 	for i := range q.chunks {
-		q.chunks[i] = make([]quickTile, quickChunkSize)
-		for j := range q.chunks[i] {
-			q.chunks[i][j] = fill
-		}
+		q.chunks[i].uniform = fill
 	}
 	return q, true
 }
 
 // empty reports whether the grid covers nothing.
-func (q *quickGrid) empty() bool { return q.ntx == 0 }
+func (q *quickGrid) empty() bool { return q.ncx == 0 }
 
 // cellBox is the grid's extent in absolute cell coordinates.
 func (q *quickGrid) cellBox() (cx0, cy0, cx1, cy1 int) {
 	return int(q.x0), int(q.y0), int(q.x1), int(q.y1)
 }
 
+// chunkOrigin is the absolute cell coordinates of chunk c's first cell.
+func (q *quickGrid) chunkOrigin(c int) (cx, cy float64) {
+	return q.x0 + float64(c%q.ncx<<quickChunkCell), q.y0 + float64(c/q.ncx<<quickChunkCell)
+}
+
+// setTile stores tile t (row by row) of chunk c; owned records the chunks
+// already copied for this grid (nil: every chunk is owned).
+func (q *quickGrid) setTile(c, t int, tile quickTile, owned map[int]bool) {
+	ch := &q.chunks[c]
+	switch {
+	case ch.tiles == nil:
+		ch.tiles = make([]quickTile, quickChunkSize)
+		for i := range ch.tiles {
+			ch.tiles[i] = ch.uniform
+		}
+		ch.uniform = nil
+	case owned != nil && !owned[c]:
+		ch.tiles = slices.Clone(ch.tiles)
+	}
+	if owned != nil {
+		owned[c] = true
+	}
+	ch.tiles[t] = tile
+}
+
 // regrown returns a grid over the union of q's extent and the given cell
-// box, holding q's tiles where q had them and fill elsewhere.
+// box, holding q's chunks where q had them and fill elsewhere.
 func (q *quickGrid) regrown(cx0, cy0, cx1, cy1 int, fill quickTile) (quickGrid, bool) {
 	if !q.empty() {
 		ox0, oy0, ox1, oy1 := q.cellBox()
@@ -159,25 +183,32 @@ func (q *quickGrid) regrown(cx0, cy0, cx1, cy1 int, fill quickTile) (quickGrid, 
 	if !ok || q.empty() {
 		return g, ok
 	}
-	dx, dy := int(q.x0-g.x0)>>quickTileBits, int(q.y0-g.y0)>>quickTileBits
-	for ty := 0; ty < q.nty; ty++ {
-		for tx := 0; tx < q.ntx; tx++ {
-			g.setTile(tx+dx, ty+dy, q.tileAt(tx, ty), nil)
-		}
+	dx, dy := int(q.x0-g.x0)>>quickChunkCell, int(q.y0-g.y0)>>quickChunkCell
+	for c, ch := range q.chunks {
+		g.chunks[(c/q.ncx+dy)*g.ncx+c%q.ncx+dx] = ch
 	}
 	return g, true
 }
 
-// bytes is the memory the grid holds; tiles shared between places count once.
+// bytes is the memory the grid holds; tiles shared between places (those
+// of one record of at most one entry, the only ones that size) count once.
 func (q *quickGrid) bytes() int64 {
-	n := int64(len(q.chunks)) * quickChunkSize * 24
-	seen := map[*uint32]bool{}
-	for _, c := range q.chunks {
-		for _, t := range c {
-			if len(t) > 0 && !seen[&t[0]] {
-				seen[&t[0]] = true
-				n += int64(cap(t)) * 4
-			}
+	n := int64(len(q.chunks)) * 48
+	shared := map[*uint32]bool{}
+	count := func(t quickTile) {
+		switch {
+		case len(t) == 0:
+		case len(t) == quickPalette+2 && shared[&t[0]]:
+		default:
+			shared[&t[0]] = len(t) == quickPalette+2
+			n += int64(cap(t)) * 4
+		}
+	}
+	for _, ch := range q.chunks {
+		count(ch.uniform)
+		n += int64(len(ch.tiles)) * 24
+		for _, t := range ch.tiles {
+			count(t)
 		}
 	}
 	return n

@@ -134,8 +134,10 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, layers: data.Layers})
 	s.rebuilds.Add(1)
 	s.rebuildNanos.Add(int64(time.Since(start)))
+	st := ix.Snapshot().Stats()
 	slog.InfoContext(ctx, "resolver index built", "version", data.Version, "units", len(data.Units),
-		"enclaves", len(data.Enclaves), "load", loaded, "build", time.Since(start)-loaded)
+		"enclaves", len(data.Enclaves), "load", loaded, "build", time.Since(start)-loaded,
+		"index_mb", float64(st.ApproxBytes)/(1<<20), "quick_clear_share", st.QuickClearShare())
 	if s.OnChange != nil {
 		s.OnChange(nil)
 	}

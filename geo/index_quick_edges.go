@@ -1,0 +1,145 @@
+package geo
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// Marking the quick grid's cells near edges (index_quick_build.go): a
+// bitmap of the cells a point within the margin of an edge may lie in,
+// with the polygons whose edges they are.
+
+// edgeMap marks the cells of a rectangle of cells that lie within the
+// margin of an edge, with the polygons of those edges.
+type edgeMap struct {
+	ox, oy float64 // absolute cell coordinates of the first cell
+	w, h   int
+	bits   []uint64 // cells near any edge
+	slot   uint32   // the polygon whose edges mark now
+	pairs  []uint64 // cell<<32 | slot: the polygons near each cell, sorted by done
+}
+
+func newEdgeMap(ox, oy float64, w, h int) *edgeMap {
+	return &edgeMap{ox: ox, oy: oy, w: w, h: h, bits: make([]uint64, (w*h+63)/64)}
+}
+
+// bound is the map's box in degrees, grown by the margin.
+func (m *edgeMap) bound() orb.Bound {
+	d := flagMarginDeg
+	return orb.Bound{
+		Min: orb.Point{m.ox/quickScale - d, m.oy/quickScale - d},
+		Max: orb.Point{(m.ox+float64(m.w))/quickScale + d, (m.oy+float64(m.h))/quickScale + d},
+	}
+}
+
+// mark marks every cell that a point within the margin of segment a-b
+// may lie in: per column of cells, the segment's y-range over the column
+// (grown by the margin on both axes).
+func (m *edgeMap) mark(a, b orb.Point) {
+	const d = quickMarginCells
+	ax, ay := a[0]*quickScale-m.ox, a[1]*quickScale-m.oy
+	bx, by := b[0]*quickScale-m.ox, b[1]*quickScale-m.oy
+	if math.Max(ay, by)+d < 0 || math.Min(ay, by)-d >= float64(m.h) {
+		return // above or below the map
+	}
+	xmin, xmax := math.Min(ax, bx), math.Max(ax, bx)
+	c0, c1 := clampCell(xmin-d, m.w), clampCell(xmax+d, m.w)
+	for c := c0; c <= c1; c++ {
+		lo, hi := math.Max(xmin, float64(c)-d), math.Min(xmax, float64(c+1)+d)
+		if lo > hi {
+			continue
+		}
+		ylo, yhi := math.Min(ay, by), math.Max(ay, by)
+		if ax != bx { // the segment's y at lo and hi
+			s := (by - ay) / (bx - ax)
+			y0, y1 := ay+(lo-ax)*s, ay+(hi-ax)*s
+			ylo, yhi = math.Max(ylo, math.Min(y0, y1)), math.Min(yhi, math.Max(y0, y1))
+		}
+		for r, r1 := clampCell(ylo-d, m.h), clampCell(yhi+d, m.h); r <= r1; r++ {
+			if ylo-d <= float64(r+1) && yhi+d >= float64(r) {
+				i := r*m.w + c
+				m.bits[i>>6] |= 1 << (i & 63)
+				m.pairs = append(m.pairs, uint64(i)<<32|uint64(m.slot))
+			}
+		}
+	}
+}
+
+// clampCell is the cell holding coordinate v, clamped to 0..n-1.
+func clampCell(v float64, n int) int {
+	switch {
+	case v < 0:
+		return 0
+	case v >= float64(n-1):
+		return n - 1
+	}
+	return int(v)
+}
+
+// done sorts the marks, once every polygon has marked.
+func (m *edgeMap) done() {
+	slices.Sort(m.pairs)
+	m.pairs = slices.Compact(m.pairs)
+}
+
+// tileView is one tile of an edge map: its cells by their number in the
+// tile (row by row).
+type tileView struct {
+	m      *edgeMap
+	x0, y0 int // the tile's first cell in the map
+}
+
+// tileView returns the tile at (tx, ty) of the map (in tiles).
+func (m *edgeMap) tileView(tx, ty int) tileView {
+	return tileView{m, tx << quickTileBits, ty << quickTileBits}
+}
+
+// index is cell i's index in the map.
+func (v tileView) index(i int) int {
+	return (v.y0+i>>quickTileBits)*v.m.w + v.x0 + i&quickTileMask
+}
+
+// edge reports whether cell i is near an edge.
+func (v tileView) edge(i int) bool {
+	j := v.index(i)
+	return v.m.bits[j>>6]&(1<<(j&63)) != 0
+}
+
+// edgeMask returns the tile's cells near an edge as a mask, row by row.
+// A tile's row starts at a multiple of 8 in the map, so it is one byte of
+// one word.
+func (v tileView) edgeMask() uint64 {
+	var mask uint64
+	for y := 0; y < quickTileSide; y++ {
+		j := v.index(y << quickTileBits)
+		mask |= (v.m.bits[j>>6] >> (j & 63) & 0xFF) << (y * quickTileSide)
+	}
+	return mask
+}
+
+// flaggedInTile returns the slots, sorted, whose edges pass near a cell
+// of the tile (edge is its edgeMask).
+func (v tileView) flaggedInTile(edge uint64) []uint32 {
+	var out []uint32
+	for c := edge; c != 0; c &= c - 1 {
+		out = v.flagged(bits.TrailingZeros64(c), out)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// flagged appends to into the slots, sorted, whose edges pass near cell i.
+func (v tileView) flagged(i int, into []uint32) []uint32 {
+	if !v.edge(i) {
+		return into
+	}
+	j := uint64(v.index(i))
+	at, _ := slices.BinarySearch(v.m.pairs, j<<32)
+	for ; at < len(v.m.pairs) && v.m.pairs[at]>>32 == j; at++ {
+		into = append(into, uint32(v.m.pairs[at]))
+	}
+	return into
+}
