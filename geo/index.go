@@ -28,11 +28,13 @@ import (
 // answers are exact; index_live.go how a change is applied to a snapshot
 // without rebuilding it.
 //
-// A point far from every edge is answered before any of this by the quick
-// grid (index_quick.go), a planar raster of sure records. Any other point
-// costs its fine cell (h3cell.go), bit operations (the coarse parent and
-// the digits), one hash probe, one slot read, and the exact tests of the
-// candidates. Neither allocates unless there are conflicts.
+// Resolve looks a point up first in the quick grid (index_quick.go), a
+// planar raster whose cells hold records built by the same rules and which
+// needs no H3 cell; it covers the data wherever the data is not spread too
+// wide for it. Elsewhere a point costs its fine cell (h3cell.go), bit
+// operations (the coarse parent and the digits), one hash probe, one slot
+// read, and the exact tests of the candidates. Neither allocates unless
+// there are conflicts.
 
 // fineDepth is the number of resolutions between the coarse (compaction)
 // level and the fine (lookup) level; a split coarse cell has 7^fineDepth slots.
@@ -73,7 +75,7 @@ type SnapshotStats struct {
 	CenterMismatches   int           `json:"center_mismatches"`    // coarse cells whose centre fell outside them (answered per fine cell instead)
 	QuickTiles         int           `json:"quick_tiles"`          // quick grid tiles with their own storage (last full build)
 	QuickCells         int           `json:"quick_cells"`          // quick grid cells over the data (last full build)
-	QuickClearCells    int           `json:"quick_clear_cells"`    // of which clear of every edge: answered without H3 (last full build)
+	QuickClearCells    int           `json:"quick_clear_cells"`    // of which clear of every edge: no exact test (last full build)
 	BuildDuration      time.Duration `json:"build_duration"`       // wall time of the last full build
 	ApproxBytes        int64         `json:"approx_bytes"`         // memory held by the index, geometry included (last full build)
 	ChangesApplied     int           `json:"changes_applied"`      // incremental changes since the last full build

@@ -12,7 +12,8 @@ import (
 // footprint adds to into the coarse cells whose record may name e: those
 // with a descendant flagged for one of e's edges, and those e covers
 // wholly, found by a flood from the former over cells whose probe point e
-// covers.
+// covers. It also notes e's box, where the quick grid is recomputed
+// (updateQuick).
 func (ix *Index) footprint(e *polyEntry, into map[uint64]bool) error {
 	if g := &e.pip; g.fx0 <= g.fx1 {
 		ix.dirty = append(ix.dirty, orb.Bound{Min: orb.Point{g.fx0, g.fy0}, Max: orb.Point{g.fx1, g.fy1}})
