@@ -11,8 +11,9 @@ import (
 
 // TestQuickGridAnswersAsTheCells checks, on the synthetic city, that the
 // quick grid answers every point, that most of its cells are clear (no
-// exact test), that a clear cell's record holds no candidate, and that
-// every answer equals the H3 cells' answer, at random points and at the corners and sides of the
+// exact test), that a clear cell's record holds no candidate (on a sample:
+// the clearness check is a brute force), and that every answer equals the
+// H3 cells' answer, at random points and at the corners and sides of the
 // quick cells themselves (where the lookup's rounding decides the cell).
 func TestQuickGridAnswersAsTheCells(t *testing.T) {
 	s := benchSnapshot(t, "city1500", city1500)
