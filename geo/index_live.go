@@ -44,6 +44,7 @@ type Index struct {
 
 	dirty       []orb.Bound  // boxes of the polygons the change being applied touches
 	quickShared *sharedTiles // the quick grid's shared tiles
+	quickOff    bool         // the data was too wide for a quick grid: none until a full build
 }
 
 // newEmptyIndex returns an index of nothing at version.

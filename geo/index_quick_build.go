@@ -69,13 +69,14 @@ func (ix *Index) buildQuick() {
 			box = box.Union(eb)
 		}
 	})
-	ix.snap.quick = quickGrid{}
+	ix.snap.quick, ix.quickOff = quickGrid{}, false
 	if !have {
-		return
+		return // nothing yet: the first change that brings data makes the grid
 	}
 	cx0, cy0, cx1, cy1 := quickCellBox(box)
 	q, ok := newQuickGrid(cx0, cy0, cx1, cy1, b.uniform(0, nil))
 	if !ok {
+		ix.quickOff = true
 		return
 	}
 	jobs := make([]quickJob, len(q.chunks))
@@ -90,9 +91,11 @@ func (ix *Index) buildQuick() {
 
 // updateQuick recomputes, in the snapshot being made from prev, the tiles
 // that meet the boxes of the polygons a change touched (ix.dirty). The
-// grid grows when a changed polygon reaches past it.
+// grid grows when a changed polygon reaches past it. A grid must hold
+// every current polygon's box (lookup relies on it), so once the data has
+// been too wide for one, there is none until the next full build.
 func (ix *Index) updateQuick(prev *Snapshot) {
-	if len(ix.dirty) == 0 {
+	if len(ix.dirty) == 0 || ix.quickOff {
 		return
 	}
 	b := ix.quickBuilder()
@@ -106,7 +109,7 @@ func (ix *Index) updateQuick(prev *Snapshot) {
 	if qx0, qy0, qx1, qy1 := q.cellBox(); q.empty() || cx0 < qx0 || cy0 < qy0 || cx1 > qx1 || cy1 > qy1 {
 		var ok bool
 		if q, ok = prev.quick.regrown(cx0, cy0, cx1, cy1, b.uniform(0, nil)); !ok {
-			ix.snap.quick = quickGrid{} // too wide: the H3 index answers everything
+			ix.snap.quick, ix.quickOff = quickGrid{}, true // too wide: the H3 index answers everything
 			return
 		}
 	} else {
@@ -149,7 +152,9 @@ func (q *quickGrid) dirtyJobs(boxes []orb.Bound) []quickJob {
 	jobs := make([]quickJob, 0, len(byChunk))
 	for _, j := range byChunk {
 		slices.Sort(j.wanted)
-		j.wanted = slices.Compact(j.wanted)
+		if j.wanted = slices.Compact(j.wanted); len(j.wanted) == quickChunkSize {
+			j.wanted = nil // the whole chunk: it may become uniform
+		}
 		jobs = append(jobs, *j)
 	}
 	return jobs
@@ -198,14 +203,10 @@ func (b *quickBuilder) chunk(q *quickGrid, j quickJob, owned map[int]bool) {
 	ox, oy := q.chunkOrigin(j.c)
 	ox, oy = ox+float64(j.tx0<<quickTileBits), oy+float64(j.ty0<<quickTileBits)
 	m := newEdgeMap(ox, oy, (j.tx1-j.tx0)<<quickTileBits, (j.ty1-j.ty0)<<quickTileBits)
-	b.fill.buckets.eachBoxIn(&b.visits, m.bound(), func(slot uint32, e *polyEntry) {
+	box := m.bound()
+	b.fill.buckets.eachBoxIn(&b.visits, box, func(slot uint32, e *polyEntry) {
 		m.slot = slot
-		for _, r := range e.pip.rings() {
-			r.eachSegment(m.mark)
-		}
-		for _, v := range e.virtual {
-			m.mark(v.a, v.b)
-		}
+		e.eachSegmentIn(box, func(sg segment) { m.mark(sg.a, sg.b) }) // by y-band: a long ring costs its part here
 	})
 	m.done()
 	if j.wanted == nil && len(m.pairs) == 0 {

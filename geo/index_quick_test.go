@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -152,7 +153,9 @@ func TestQuickGridFollowsTheData(t *testing.T) {
 func appendUnits(units, more []Unit) []Unit {
 	out := append([]Unit(nil), units...)
 	for _, m := range more {
-		if !containsUnit(out, m.Code) {
+		if i := slices.IndexFunc(out, func(u Unit) bool { return u.Code == m.Code }); i >= 0 {
+			out[i] = m
+		} else {
 			out = append(out, m)
 		}
 	}
@@ -270,5 +273,92 @@ func TestQuickGridSparseData(t *testing.T) {
 	inside := orb.Point{118, 39.9}
 	if ref, tile, ok := q.lookup(inside); !ok || countCandidates(record(ref, tile, new([1]uint32))) != 0 {
 		t.Errorf("a point deep inside the rural district is not answered by a sure quick record")
+	}
+}
+
+// TestQuickGridStaysOffOnceTooWide checks that once the data has been too
+// wide for a quick grid (at a build, or when a change spreads it), later
+// changes do not bring back a grid over only what they touched: lookup
+// would answer "nothing" everywhere else.
+func TestQuickGridStaysOffOnceTooWide(t *testing.T) {
+	tri := func(x, y float64) orb.MultiPolygon {
+		return mpoly(orb.Ring{{x, y}, {x + 0.1, y}, {x + 0.1, y + 0.1}, {x, y}})
+	}
+	fixUnits, fixEnclaves := fixture()
+	cases := []struct {
+		name     string
+		units    []Unit
+		enclaves []Enclave
+		changes  [][]Unit // applied in turn
+	}{
+		{"too wide at the build", []Unit{
+			{Code: "650000", Level: District, Name: "west", Geom: tri(73.5, 39)},
+			{Code: "230000", Level: District, Name: "east", Geom: tri(134.5, 48)},
+		}, nil, [][]Unit{
+			{{Code: "650001", Level: District, Name: "new", Geom: tri(73.7, 39)}},
+		}},
+		{"spread too wide by a change", fixUnits, fixEnclaves, [][]Unit{
+			{{Code: "460000", Level: District, Name: "far", Geom: tri(73.5, 15)}},
+			{{Code: "460000", Level: District, Name: "far, edited", Geom: tri(73.6, 15)}},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			units := append([]Unit(nil), tc.units...)
+			ix, err := NewIndex(units, tc.enclaves, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for v, change := range tc.changes {
+				if _, err := ix.Apply(ChangeSet{From: int64(v + 1), Version: int64(v + 2), Units: change}); err != nil {
+					t.Fatal(err)
+				}
+				units = appendUnits(units, change)
+			}
+			s := ix.Snapshot()
+			if !s.quick.empty() {
+				t.Errorf("a quick grid of %d × %d chunks after the data was too wide", s.quick.ncx, s.quick.ncy)
+			}
+			o := newOracle(units, tc.enclaves, s.Version())
+			rng := rand.New(rand.NewPCG(3, 3))
+			pts := oraclePoints(rng, units, tc.enclaves, 0, orb.Point{}, orb.Point{})
+			for _, u := range units { // and inside each unit's box, away from its edges
+				b := u.Geom.Bound()
+				pts = append(pts, randomPointsIn(rng, b.Min, b.Max, 20)...)
+			}
+			for _, p := range pts {
+				if got, want := s.Resolve(p), o.resolve(p); !reflect.DeepEqual(got, want) {
+					t.Fatalf("at %v:\n index  %+v\n oracle %+v", p, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestQuickGridEditOfALargePolygon checks that redrawing a large polygon
+// keeps the chunks no edge comes near uniform, as a build makes them: the
+// grid's memory stays that of a build.
+func TestQuickGridEditOfALargePolygon(t *testing.T) {
+	county := func(x float64) orb.MultiPolygon {
+		return mpoly(orb.Ring{{117, 39}, {118, 39}, {118, 40}, {x, 40}, {117, 40}, {117, 39}})
+	}
+	ix, err := NewIndex([]Unit{{Code: "120100", Level: District, Name: "county", Geom: county(117.5)}}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ix.Snapshot().quick.bytes()
+	moved := Unit{Code: "120100", Level: District, Name: "county", Geom: county(117.5000001)}
+	if _, err := ix.Apply(ChangeSet{From: 1, Version: 2, Units: []Unit{moved}}); err != nil {
+		t.Fatal(err)
+	}
+	if after := ix.Snapshot().quick.bytes(); after > before+before/4 {
+		t.Errorf("quick grid grew from %d to %d bytes on a one-vertex edit", before, after)
+	}
+	o := newOracle([]Unit{moved}, nil, 2)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, p := range oraclePoints(rng, []Unit{moved}, nil, 5000, orb.Point{116.9, 38.9}, orb.Point{118.1, 40.1}) {
+		if got, want := ix.Snapshot().Resolve(p), o.resolve(p); !reflect.DeepEqual(got, want) {
+			t.Fatalf("at %v:\n index  %+v\n oracle %+v", p, got, want)
+		}
 	}
 }
