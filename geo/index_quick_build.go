@@ -61,8 +61,7 @@ func (ix *Index) buildQuick() {
 	have := false
 	var box orb.Bound
 	ix.snap.polys.each(func(_ uint32, e *polyEntry) {
-		if g := &e.pip; g.fx0 <= g.fx1 {
-			eb := orb.Bound{Min: orb.Point{g.fx0, g.fy0}, Max: orb.Point{g.fx1, g.fy1}}
+		if eb, ok := e.pip.box(); ok {
 			if !have {
 				box, have = eb, true
 			}
@@ -74,7 +73,7 @@ func (ix *Index) buildQuick() {
 		return // nothing yet: the first change that brings data makes the grid
 	}
 	cx0, cy0, cx1, cy1 := quickCellBox(box)
-	q, ok := newQuickGrid(cx0, cy0, cx1, cy1, b.uniform(0, nil))
+	q, ok := newQuickGrid(cx0, cy0, cx1, cy1, b.uniformTile(nil))
 	if !ok {
 		ix.quickOff = true
 		return
@@ -108,7 +107,7 @@ func (ix *Index) updateQuick(prev *Snapshot) {
 	cx0, cy0, cx1, cy1 := quickCellBox(box)
 	if qx0, qy0, qx1, qy1 := q.cellBox(); q.empty() || cx0 < qx0 || cy0 < qy0 || cx1 > qx1 || cy1 > qy1 {
 		var ok bool
-		if q, ok = prev.quick.regrown(cx0, cy0, cx1, cy1, b.uniform(0, nil)); !ok {
+		if q, ok = prev.quick.regrown(cx0, cy0, cx1, cy1, b.uniformTile(nil)); !ok {
 			ix.snap.quick, ix.quickOff = quickGrid{}, true // too wide: the H3 index answers everything
 			return
 		}
@@ -211,7 +210,7 @@ func (b *quickBuilder) chunk(q *quickGrid, j quickJob, owned map[int]bool) {
 	m.done()
 	if j.wanted == nil && len(m.pairs) == 0 {
 		centre := orb.Point{(ox + 0.5) / quickScale, (oy + 0.5) / quickScale}
-		q.chunks[j.c] = quickChunk{uniform: b.uniformTile(b.fill.finish(b.fill.sureAt(centre, nil)))}
+		q.chunks[j.c] = quickChunk{uniform: b.uniformTile(b.fill.entries(centre, nil))}
 		b.cells += quickChunkSize * quickTileCells
 		b.clear += quickChunkSize * quickTileCells
 		return
@@ -243,7 +242,7 @@ func (b *quickBuilder) tile(cx, cy float64, v tileView) quickTile {
 	b.cells += quickTileCells
 	b.clear += quickTileCells - bits.OnesCount64(edge)
 	if edge == 0 { // one clear component
-		return b.uniformTile(b.fill.finish(b.fill.sureAt(centre(0), nil)))
+		return b.uniformTile(b.fill.entries(centre(0), nil))
 	}
 	// A polygon flagged at no cell of the tile answers the same over the
 	// whole (connected) tile: it is tested once, at the tile's centre.
@@ -325,27 +324,22 @@ func encodeTile(num *[quickTileCells]uint8, recs [][]uint32) quickTile {
 	return t
 }
 
-// uniformTile returns a tile whose every cell holds rec: a shared one
-// when rec has at most one entry.
+// uniformTile returns a tile whose every cell holds rec: one shared by
+// all such tiles when rec has at most one entry (its record reference is
+// then rec itself).
 func (b *quickBuilder) uniformTile(rec []uint32) quickTile {
+	var zero [quickTileCells]uint8 // every cell is palette number 0
 	if len(rec) > 1 {
-		var zero [quickTileCells]uint8 // every cell is palette number 0
 		b.made++
 		return encodeTile(&zero, [][]uint32{rec})
 	}
 	var single recordPool // a record of at most one entry needs no pool
-	return b.uniform(single.ref(rec), rec)
-}
-
-// uniform returns the shared tile whose every cell holds rec (the empty
-// record, or one entry), whose record reference is ref.
-func (b *quickBuilder) uniform(ref uint32, rec []uint32) quickTile {
+	ref := single.ref(rec)
 	b.shared.mu.Lock()
 	defer b.shared.mu.Unlock()
 	if t, ok := b.shared.tiles[ref]; ok {
 		return t
 	}
-	var zero [quickTileCells]uint8 // every cell is palette number 0
 	t := encodeTile(&zero, [][]uint32{rec})
 	b.shared.tiles[ref] = t
 	return t

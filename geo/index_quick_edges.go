@@ -102,12 +102,6 @@ func (v tileView) index(i int) int {
 	return (v.y0+i>>quickTileBits)*v.m.w + v.x0 + i&quickTileMask
 }
 
-// edge reports whether cell i is near an edge.
-func (v tileView) edge(i int) bool {
-	j := v.index(i)
-	return v.m.bits[j>>6]&(1<<(j&63)) != 0
-}
-
 // edgeMask returns the tile's cells near an edge as a mask, row by row.
 // A tile's row starts at a multiple of 8 in the map, so it is one byte of
 // one word.
@@ -131,11 +125,9 @@ func (v tileView) flaggedInTile(edge uint64) []uint32 {
 	return slices.Compact(out)
 }
 
-// flagged appends to into the slots, sorted, whose edges pass near cell i.
+// flagged appends to into the slots, sorted, whose edges pass near cell i
+// (none for a clear cell).
 func (v tileView) flagged(i int, into []uint32) []uint32 {
-	if !v.edge(i) {
-		return into
-	}
 	j := uint64(v.index(i))
 	at, _ := slices.BinarySearch(v.m.pairs, j<<32)
 	for ; at < len(v.m.pairs) && v.m.pairs[at]>>32 == j; at++ {

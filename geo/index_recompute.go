@@ -15,8 +15,8 @@ import (
 // covers. It also notes e's box, where the quick grid is recomputed
 // (updateQuick).
 func (ix *Index) footprint(e *polyEntry, into map[uint64]bool) error {
-	if g := &e.pip; g.fx0 <= g.fx1 {
-		ix.dirty = append(ix.dirty, orb.Bound{Min: orb.Point{g.fx0, g.fy0}, Max: orb.Point{g.fx1, g.fy1}})
+	if box, ok := e.pip.box(); ok {
+		ix.dirty = append(ix.dirty, box)
 	}
 	edge := map[uint64]bool{}
 	var cells []uint64

@@ -92,6 +92,12 @@ func newPipPoly(mp orb.MultiPolygon) pipPoly {
 	return g
 }
 
+// box returns the polygon's float box; ok is false for an empty geometry,
+// which covers nothing.
+func (g *pipPoly) box() (b orb.Bound, ok bool) {
+	return orb.Bound{Min: orb.Point{g.fx0, g.fy0}, Max: orb.Point{g.fx1, g.fy1}}, g.fx0 <= g.fx1
+}
+
 // part returns the i-th non-empty polygon.
 func (g *pipPoly) part(i int) *pipPart {
 	if i == 0 {
