@@ -82,7 +82,7 @@ func (ix *Index) buildQuick() {
 	for c := range jobs {
 		jobs[c] = quickJob{c: c, tx1: quickChunkSide, ty1: quickChunkSide}
 	}
-	b.run(&q, jobs, nil)
+	b.run(&q, jobs, true)
 	ix.snap.quick = q
 	st := &ix.snap.stats
 	st.QuickTiles, st.QuickCells, st.QuickClearCells = b.made, b.cells, b.clear
@@ -103,7 +103,6 @@ func (ix *Index) updateQuick(prev *Snapshot) {
 		box = box.Union(d)
 	}
 	q := prev.quick
-	owned := map[int]bool{} // chunks copied from prev's: prev shares the others
 	cx0, cy0, cx1, cy1 := quickCellBox(box)
 	if qx0, qy0, qx1, qy1 := q.cellBox(); q.empty() || cx0 < qx0 || cy0 < qy0 || cx1 > qx1 || cy1 > qy1 {
 		var ok bool
@@ -114,7 +113,7 @@ func (ix *Index) updateQuick(prev *Snapshot) {
 	} else {
 		q.chunks = slices.Clone(q.chunks)
 	}
-	b.run(&q, q.dirtyJobs(ix.dirty), owned)
+	b.run(&q, q.dirtyJobs(ix.dirty), false)
 	ix.snap.quick = q
 }
 
@@ -167,13 +166,13 @@ func quickCellBox(b orb.Bound) (cx0, cy0, cx1, cy1 int) {
 	return lo(b.Min[0]), lo(b.Min[1]), hi(b.Max[0]), hi(b.Max[1])
 }
 
-// run does the jobs. Without owned (a full build) it does them in
-// parallel: each writes only its own chunk.
-func (b *quickBuilder) run(q *quickGrid, jobs []quickJob, owned map[int]bool) {
+// run does the jobs, in parallel when asked (a full build): each job
+// writes only its own chunk.
+func (b *quickBuilder) run(q *quickGrid, jobs []quickJob, parallel bool) {
 	workers := min(runtime.GOMAXPROCS(0), len(jobs))
-	if owned != nil || workers <= 1 {
+	if !parallel || workers <= 1 {
 		for _, j := range jobs {
-			b.chunk(q, j, owned)
+			b.chunk(q, j)
 		}
 		return
 	}
@@ -186,7 +185,7 @@ func (b *quickBuilder) run(q *quickGrid, jobs []quickJob, owned map[int]bool) {
 		go func(f *quickBuilder) {
 			defer wg.Done()
 			for k := next.Add(1) - 1; k < int64(len(jobs)); k = next.Add(1) - 1 {
-				f.chunk(q, jobs[k], nil)
+				f.chunk(q, jobs[k])
 			}
 		}(forks[w])
 	}
@@ -198,7 +197,7 @@ func (b *quickBuilder) run(q *quickGrid, jobs []quickJob, owned map[int]bool) {
 
 // chunk does one job: it marks the edges near the job's tiles, then makes
 // each wanted tile, or the whole chunk uniform when nothing was marked.
-func (b *quickBuilder) chunk(q *quickGrid, j quickJob, owned map[int]bool) {
+func (b *quickBuilder) chunk(q *quickGrid, j quickJob) {
 	ox, oy := q.chunkOrigin(j.c)
 	ox, oy = ox+float64(j.tx0<<quickTileBits), oy+float64(j.ty0<<quickTileBits)
 	m := newEdgeMap(ox, oy, (j.tx1-j.tx0)<<quickTileBits, (j.ty1-j.ty0)<<quickTileBits)
@@ -215,6 +214,7 @@ func (b *quickBuilder) chunk(q *quickGrid, j quickJob, owned map[int]bool) {
 		b.clear += quickChunkSize * quickTileCells
 		return
 	}
+	tiles := q.chunks[j.c].tiles() // a change keeps the tiles it does not remake
 	for ty := j.ty0; ty < j.ty1; ty++ {
 		for tx := j.tx0; tx < j.tx1; tx++ {
 			t := ty<<quickChunkBits | tx
@@ -223,10 +223,10 @@ func (b *quickBuilder) chunk(q *quickGrid, j quickJob, owned map[int]bool) {
 					continue
 				}
 			}
-			tile := b.tile(ox+float64((tx-j.tx0)<<quickTileBits), oy+float64((ty-j.ty0)<<quickTileBits), m.tileView(tx-j.tx0, ty-j.ty0))
-			q.setTile(j.c, t, tile, owned)
+			tiles[t] = b.tile(ox+float64((tx-j.tx0)<<quickTileBits), oy+float64((ty-j.ty0)<<quickTileBits), m.tileView(tx-j.tx0, ty-j.ty0))
 		}
 	}
+	q.chunks[j.c] = packChunk(tiles)
 }
 
 // tile makes the tile whose first cell is (cx, cy) (absolute cell

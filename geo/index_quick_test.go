@@ -252,7 +252,7 @@ func TestQuickGridSparseData(t *testing.T) {
 	q := &s.quick
 	split := 0
 	for _, c := range q.chunks {
-		if c.tiles != nil {
+		if c.offs != nil {
 			split++
 		}
 	}
