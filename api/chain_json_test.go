@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -25,7 +26,7 @@ func TestCachedChainEqualsEncoding(t *testing.T) {
 	var colliding []geo.Chain
 	for len(colliding) < 2 {
 		c := geo.Chain{Grid: &geo.Ref{Code: "x", Name: "碰撞"}, District: district}
-		if len(colliding) == 0 || encodedSlot(unsafe.Pointer(finestRef(&c))) == encodedSlot(unsafe.Pointer(finestRef(&colliding[0]))) {
+		if len(colliding) == 0 || encodedSlot(unsafe.Pointer(finestRef(&c)), nil) == encodedSlot(unsafe.Pointer(finestRef(&colliding[0])), nil) {
 			colliding = append(colliding, c)
 		}
 	}
@@ -52,14 +53,43 @@ func TestCachedChainEqualsEncoding(t *testing.T) {
 	}
 }
 
-// TestCachedLevelRefEqualsEncoding: the same for the responsible unit.
-func TestCachedLevelRefEqualsEncoding(t *testing.T) {
-	a := &geo.LevelRef{Level: geo.Grid, Code: "120104001001001", Name: "第1网格"}
-	renamed := &geo.LevelRef{Level: geo.Grid, Code: "120104001001001", Name: "第1网格 & <新>"}
-	for i, r := range []*geo.LevelRef{a, a, renamed, a, renamed} {
-		want := string(appendLevelRef([]byte("x"), r))
-		if got := string(appendCachedLevelRef([]byte("x"), r)); got != want {
-			t.Fatalf("ref %d: cached %s, encoded %s", i, got, want)
-		}
+// TestCachedMiddleEqualsEncoding: the same for an answer's middle (the
+// responsible unit and the chain): repeats, a rename of either, an enclave's
+// (another responsible unit over a chain), none, and one too long to be
+// held inline.
+func TestCachedMiddleEqualsEncoding(t *testing.T) {
+	district := &geo.Ref{Code: "120104", Name: "南开区"}
+	community := &geo.Ref{Code: "120104001001", Name: "长虹社区"}
+	grid := &geo.Ref{Code: "120104001001001", Name: "第1网格"}
+	chain := geo.Chain{Grid: grid, Community: community, District: district}
+	a := &geo.LevelRef{Level: geo.Grid, Code: grid.Code, Name: grid.Name}
+	renamed := &geo.LevelRef{Level: geo.Grid, Code: grid.Code, Name: "第1网格 & <新>"}
+	managing := &geo.LevelRef{Level: geo.Community, Code: community.Code, Name: community.Name}
+	long := geo.Chain{Grid: &geo.Ref{Code: "x", Name: strings.Repeat("长", 200)}, District: district}
+	for _, tc := range []struct {
+		name  string
+		order []geo.Resolution
+	}{
+		{"repeat", []geo.Resolution{{Responsible: a, Chain: chain}, {Responsible: a, Chain: chain}}},
+		{"rename", []geo.Resolution{{Responsible: a, Chain: chain}, {Responsible: renamed, Chain: chain}, {Responsible: a, Chain: chain}}},
+		{"enclave", []geo.Resolution{{Responsible: managing, Chain: chain}, {Responsible: a, Chain: chain}}},
+		{"none", []geo.Resolution{{}, {}}},
+		{"long", []geo.Resolution{{Responsible: a, Chain: long}, {Responsible: a, Chain: long}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range tc.order {
+				r := &tc.order[i]
+				want := "xnull,"
+				if r.Responsible != nil {
+					want = "x" + string(appendLevelRef(nil, r.Responsible)) + ","
+				}
+				wantAt := len(want)
+				want = string(appendChainFields([]byte(want), &r.Chain))
+				got, at := appendCachedMiddle([]byte("x"), r)
+				if string(got) != want || at != wantAt {
+					t.Fatalf("answer %d: cached %s (chain at %d), encoded %s (chain at %d)", i, got, at, want, wantAt)
+				}
+			}
+		})
 	}
 }

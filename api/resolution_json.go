@@ -21,14 +21,7 @@ func appendResolution(b []byte, r *geo.Resolution) []byte {
 	b = append(b, ',')
 	b = appendFloat(b, r.Point[1])
 	b = append(b, `],"responsible":`...)
-	if r.Responsible == nil {
-		b = append(b, "null"...)
-	} else {
-		b = appendCachedLevelRef(b, r.Responsible)
-	}
-	b = append(b, ',')
-	chainStart := len(b)
-	b = appendCachedChain(b, &r.Chain)
+	b, chainStart := appendCachedMiddle(b, r)
 	chainEnd := len(b)
 	b = append(b, `,"enclave":`...)
 	if r.Enclave == nil {
