@@ -24,16 +24,18 @@ import (
 // refs are immutable (geo's Resolve contract), and an edit that renames a
 // unit makes new refs, which miss.
 
-// encodedSlots is a table's size: room for a province's units (~300,000
-// grids) without most of them sharing a slot, 2 MB of pointers.
+// encodedSlots is a table's size: room for a city's units (~50,000 grids)
+// with few pairs of slots holding more than two, and a bound on what a
+// table holds (at most ~64 MB of entries at a province's scale).
 const (
-	encodedBits  = 18
+	encodedBits  = 17
 	encodedSlots = 1 << encodedBits
 )
 
-// inlineBytes is the encoding an entry holds inline: a full answer's
-// middle (a grid's responsible unit and chain) is ~350 bytes.
-const inlineBytes = 480
+// inlineBytes is the encoding an entry holds inline (an entry is then 512
+// bytes): a full answer's middle (a grid's responsible unit and chain) is
+// ~350 bytes.
+const inlineBytes = 432
 
 // encoded is one value's JSON; at marks where its second part starts (the
 // chain, in an answer's middle).
