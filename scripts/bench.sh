@@ -46,6 +46,8 @@ trap - EXIT
 
 echo "== Go benchmarks (geo)"
 go test -run '^$' -bench . -benchmem ./geo/ | grep -E '^Benchmark|ok|FAIL'
+echo "== Go benchmarks (api: the resolve handler, answers' JSON at city scale)"
+go test -run '^$' -bench 'ResolveGET|AnswerJSON' -benchmem ./api/ | grep -E '^Benchmark|ok|FAIL'
 
 for extra in scripts/bench-http.sh scripts/bench-fresh.sh scripts/bench-tiles.sh scripts/bench-import.sh scripts/bench-reports.sh scripts/bench-photos.sh scripts/bench-topology.sh; do
   if [ -x "$extra" ] || [ -f "$extra" ]; then bash "$extra"; fi
