@@ -101,7 +101,11 @@ func NewSnapshot(units []Unit, enclaves []Enclave, version int64) (*Snapshot, er
 func (s *Snapshot) Resolve(p orb.Point) Resolution {
 	if ref, tile, ok := s.quick.lookup(p); ok {
 		var one [1]uint32
-		return s.apply(p, record(ref, tile, &one))
+		ents := record(ref, tile, &one)
+		if len(ents) > 1 {
+			keep(s.warm(ents, false))
+		}
+		return s.apply(p, ents)
 	}
 	return s.resolveCell(p)
 }
@@ -115,7 +119,7 @@ func (s *Snapshot) resolveCell(p orb.Point) Resolution {
 	var one [1]uint32
 	ents := record(ref, pool, &one)
 	if len(ents) > 1 {
-		keep(s.warm(ents))
+		keep(s.warm(ents, true))
 	}
 	return s.apply(p, ents)
 }

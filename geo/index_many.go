@@ -62,7 +62,7 @@ func (s *Snapshot) resolveGroup(pts []orb.Point, out []Resolution) {
 	}
 	acc := 0.0
 	for i := range pts {
-		acc += s.warm(g[i].ents)
+		acc += s.warm(g[i].ents, true)
 	}
 	keep(acc)
 	for i, p := range pts {
