@@ -200,6 +200,7 @@ func (s *Snapshot) approxBytes() int64 {
 		}
 	}
 	n += s.quick.bytes()
+	n += int64(len(s.polys.answers)) * polyChunkSize * int64(unsafe.Sizeof(slotAnswer{}))
 	s.polys.each(func(_ uint32, e *polyEntry) {
 		n += int64(unsafe.Sizeof(*e)) + int64(len(e.geometry))*8
 		for _, r := range e.pip.rings() {

@@ -143,6 +143,7 @@ func (ix *Index) addAll(units []Unit, enclaves []Enclave) {
 			e.ref, e.chain = ix.managerOf(e.parent, nil)
 		}
 	})
+	ix.snap.polys.syncAnswers()
 }
 
 // chooseResolution picks the fine resolution from the polygons' sizes: the

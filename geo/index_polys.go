@@ -234,9 +234,25 @@ const (
 
 // polyTable maps slots to entries; nil is a free slot. It is a persistent
 // array: clone shares the chunks, and set copies a shared chunk first.
+//
+// answers mirrors, slot by slot, what an answer copies from a winning
+// unit (fill): a dense array, one cache line a slot, a city's worth of
+// which (3.5 MB for 55,000 units) stays in the processor's last-level
+// cache, where the entries it comes from (two lines each, scattered over
+// the heap) do not. Reading the winner's answer here instead of from its
+// entry measured 5-18 % less time a Resolve on the 50k city, ResolveMany
+// the same within 2 % (10 runs of interleaved blocks of 20,000 points).
 type polyTable struct {
-	chunks [][]*polyEntry
-	n      uint32 // slots ever used: every slot below n has a chunk
+	chunks  [][]*polyEntry
+	answers [][]slotAnswer
+	n       uint32 // slots ever used: every slot below n has a chunk
+}
+
+// slotAnswer is what an answer copies from a winning unit or enclave.
+type slotAnswer struct {
+	chain Chain
+	ref   *LevelRef
+	_     [16]byte // one cache line each: a table's chunk is page-aligned
 }
 
 // get returns slot's entry (nil when free).
@@ -244,9 +260,14 @@ func (t *polyTable) get(slot uint32) *polyEntry {
 	return t.chunks[slot>>polyChunkBits][slot&polyChunkMask]
 }
 
+// answer returns slot's answer (zero when free).
+func (t *polyTable) answer(slot uint32) *slotAnswer {
+	return &t.answers[slot>>polyChunkBits][slot&polyChunkMask]
+}
+
 // clone returns a table sharing every chunk with t.
 func (t *polyTable) clone() polyTable {
-	return polyTable{chunks: slices.Clone(t.chunks), n: t.n}
+	return polyTable{chunks: slices.Clone(t.chunks), answers: slices.Clone(t.answers), n: t.n}
 }
 
 // set stores e at slot. owned records the chunks this table already owns
@@ -255,16 +276,33 @@ func (t *polyTable) set(slot uint32, e *polyEntry, owned map[uint32]bool) {
 	c := slot >> polyChunkBits
 	for uint32(len(t.chunks)) <= c {
 		t.chunks = append(t.chunks, make([]*polyEntry, polyChunkSize))
+		t.answers = append(t.answers, make([]slotAnswer, polyChunkSize))
 		if owned != nil {
 			owned[uint32(len(t.chunks)-1)] = true
 		}
 	}
 	if owned != nil && !owned[c] {
 		t.chunks[c] = slices.Clone(t.chunks[c])
+		t.answers[c] = slices.Clone(t.answers[c])
 		owned[c] = true
 	}
 	t.chunks[c][slot&polyChunkMask] = e
+	t.answers[c][slot&polyChunkMask] = e.answer()
 	t.n = max(t.n, slot+1)
+}
+
+// syncAnswers copies every entry's answer again, after a build has set
+// chains in place (nobody reads its table yet).
+func (t *polyTable) syncAnswers() {
+	t.each(func(slot uint32, e *polyEntry) { *t.answer(slot) = e.answer() })
+}
+
+// answer is what the entry gives an answer; zero for nil.
+func (e *polyEntry) answer() slotAnswer {
+	if e == nil {
+		return slotAnswer{}
+	}
+	return slotAnswer{chain: e.chain, ref: e.ref}
 }
 
 // each calls fn for every occupied slot.

@@ -80,7 +80,7 @@ func compareArea(a, b float64) int {
 // polygon that may cover p (sure entries do). It allocates only for conflicts.
 func (s *Snapshot) apply(p orb.Point, ents []uint32) Resolution {
 	res := Resolution{Point: [2]float64{p[0], p[1]}, IndexVersion: s.version}
-	var enc, win *polyEntry
+	var enc *polyEntry
 	i := 0
 	for ; i < len(ents) && entryClass(ents[i]) == enclaveCls; i++ {
 		if enc == nil {
@@ -90,25 +90,26 @@ func (s *Snapshot) apply(p orb.Point, ents []uint32) Resolution {
 		}
 	}
 	winClass := uint32(0)
+	var win *slotAnswer // what the answer copies, read from the dense table
 	for ; i < len(ents); i++ {
 		c := entryClass(ents[i])
 		if win != nil && c != winClass {
 			break // only the finest covering level counts
 		}
-		e := s.polys.get(entrySlot(ents[i]))
-		if ents[i]&entrySure == 0 && !e.covers(p) {
+		slot := entrySlot(ents[i])
+		if ents[i]&entrySure == 0 && !s.polys.get(slot).covers(p) {
 			continue
 		}
 		if win != nil {
-			res.Conflicts = append(res.Conflicts, *e.ref)
+			res.Conflicts = append(res.Conflicts, *s.polys.answer(slot).ref)
 			continue
 		}
-		win, winClass = e, c
+		win, winClass = s.polys.answer(slot), c
 		if enc != nil {
 			break // an enclave answer has no conflicts
 		}
 	}
-	fill(&res, enc, win)
+	fill(&res, enc, win, winClass)
 	return res
 }
 
@@ -124,34 +125,41 @@ const (
 // scale a random point's entries are rarely cached; these loads do not
 // depend on one another, so the processor overlaps their misses instead of
 // taking them one after another, as the tests (each a ring scan longer
-// than the processor looks ahead) would. With sure false it skips the sure
-// entries: a quick grid record lists every level covering its cell, and
-// of those only the winner is read, so loading them costs more than it
-// saves; its candidates' misses, overlapped, save 1-16 % of a city-scale
-// Resolve (interleaved runs). It returns a sum of what it read so that the
+// than the processor looks ahead) would. Of the sure entries it loads at
+// most the first (a record lists every level covering its cell; only the
+// winner is read), and with sure false none: for a single Resolve, loading
+// it costs more than it saves, while its candidates' misses, overlapped,
+// save 1-16 % of a city-scale Resolve (interleaved runs). It returns a sum of what it read so that the
 // loads are not optimised away.
 func (s *Snapshot) warm(ents []uint32, sure bool) float64 {
-	var es [warmEntries]*polyEntry
-	var tested [warmEntries]bool
+	var es [warmEntries]*polyEntry // nil: a sure entry
 	n := 0
-	for _, e := range ents {
-		if e&entrySure == 0 || sure {
-			es[n], tested[n] = s.polys.get(entrySlot(e)), e&entrySure == 0
-			if n++; n == warmEntries {
-				break
-			}
-		}
-	}
 	acc := 0.0
-	for i, e := range es[:n] {
-		if tested[i] {
-			acc += float64(e.box[0])
-		} else {
-			acc += float64(e.class) // fill's line: a sure entry is not tested
+	for _, e := range ents {
+		switch slot := entrySlot(e); {
+		case e&entrySure == 0:
+			es[n] = s.polys.get(slot)
+		case sure:
+			// fill's line (a sure entry is not tested), of the first only:
+			// later levels are never read.
+			es[n], sure = nil, false
+			if s.polys.answer(slot).ref != nil {
+				acc++
+			}
+		default:
+			continue
+		}
+		if n++; n == warmEntries {
+			break
 		}
 	}
-	for i, e := range es[:n] {
-		if !tested[i] {
+	for _, e := range es[:n] {
+		if e != nil {
+			acc += float64(e.box[0])
+		}
+	}
+	for _, e := range es[:n] {
+		if e == nil {
 			continue
 		}
 		for k := 0; k < len(e.simple); k += pointsPerLine {
@@ -182,8 +190,8 @@ func (s *Snapshot) applyAll(p orb.Point) Resolution {
 }
 
 // fill sets status, responsible unit and chains from the winning enclave
-// and the geographic winner (either may be nil).
-func fill(res *Resolution, enc, win *polyEntry) {
+// and the geographic winner of class winClass (either may be nil).
+func fill(res *Resolution, enc *polyEntry, win *slotAnswer, winClass uint32) {
 	if win != nil {
 		res.Geographic = win.chain
 	}
@@ -197,7 +205,7 @@ func fill(res *Resolution, enc, win *polyEntry) {
 		res.Responsible = win.ref
 		res.Chain = res.Geographic
 		res.Status = StatusUnmanaged
-		if win.class <= gridClass {
+		if winClass <= gridClass {
 			res.Status = StatusManaged
 		}
 	default:
