@@ -69,12 +69,13 @@ type polyEntry struct {
 }
 
 // entryHot is what Resolve reads of an entry: the exact test's box and
-// ring (the first cache line) and what fill copies (the second). A random
-// point's entries are cache misses, so the layout counts: entries are
-// allocated in a size class that is a multiple of 128 bytes
-// (TestPolyEntryLayout), so the hot part is one 128-byte aligned pair of
-// lines, which the hardware fetches together, and a sure entry, which is
-// not tested, is read from its second line alone.
+// ring (the first cache line) and what fill copies of an enclave (the
+// second; a unit's answer is read from polyTable.answers). A random point's
+// entries are cache misses, so the layout counts: entries are allocated in
+// a size class that is a multiple of 128 bytes (TestPolyEntryLayout), so
+// the hot part is one 128-byte aligned pair of lines, which the hardware
+// fetches together, and a sure enclave, which is not tested, is read from
+// its second line alone.
 type entryHot struct {
 	// box is the box PostGIS stores with the geometry (fx0 fy0 fx1 fy1),
 	// whose values are float32s.
