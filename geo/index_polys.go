@@ -249,7 +249,9 @@ type polyTable struct {
 	n       uint32 // slots ever used: every slot below n has a chunk
 }
 
-// slotAnswer is what an answer copies from a winning unit or enclave.
+// slotAnswer is what an answer copies from a winning unit. Enclaves have
+// one too (set makes no exception), but fill reads an enclave from its
+// entry, which it needs for the enclave's own ref.
 type slotAnswer struct {
 	chain Chain
 	ref   *LevelRef

@@ -155,6 +155,8 @@ func (q *quickGrid) lookup(p orb.Point) (ref uint32, tile []uint32, ok bool) {
 	cx, cy := int(math.Floor(x)-q.x0), int(math.Floor(y)-q.y0)
 	ch := &q.chunks[cy>>quickChunkCell*q.ncx+cx>>quickChunkCell]
 	tile = ch.uniform
+	// The tile runs to the pool's end here, unlike ch.tile's: its records
+	// are found from its start, and this skips reading its length.
 	if ch.offs != nil {
 		tile = ch.pool[ch.offs[(cy>>quickTileBits&quickChunkMask)<<quickChunkBits|cx>>quickTileBits&quickChunkMask]:]
 	}

@@ -121,16 +121,16 @@ const (
 )
 
 // warm loads the hot parts of a record's first entries, and the rings of
-// its candidates, before the rules test them. At city
-// scale a random point's entries are rarely cached; these loads do not
-// depend on one another, so the processor overlaps their misses instead of
-// taking them one after another, as the tests (each a ring scan longer
-// than the processor looks ahead) would. Of the sure entries it loads at
-// most the first (a record lists every level covering its cell; only the
-// winner is read), and with sure false none: for a single Resolve, loading
-// it costs more than it saves, while its candidates' misses, overlapped,
-// save 1-16 % of a city-scale Resolve (interleaved runs). It returns a sum of what it read so that the
-// loads are not optimised away.
+// its candidates, before the rules test them. At city scale a random
+// point's entries are rarely cached; these loads do not depend on one
+// another, so the processor overlaps their misses instead of taking them
+// one after another, as the tests (each a ring scan longer than the
+// processor looks ahead) would. Of the sure entries it loads the answer of
+// the first alone (a record lists every level covering its cell, and only
+// the winner is read), and with sure false none: for a single Resolve that
+// load costs more than it saves, while overlapping the candidates' misses
+// saves 1-16 % of a city-scale Resolve (interleaved runs). It returns a sum
+// of what it read so that the loads are not optimised away.
 func (s *Snapshot) warm(ents []uint32, sure bool) float64 {
 	var es [warmEntries]*polyEntry // nil: a sure entry
 	n := 0
@@ -140,9 +140,7 @@ func (s *Snapshot) warm(ents []uint32, sure bool) float64 {
 		case e&entrySure == 0:
 			es[n] = s.polys.get(slot)
 		case sure:
-			// fill's line (a sure entry is not tested), of the first only:
-			// later levels are never read.
-			es[n], sure = nil, false
+			es[n], sure = nil, false // the first sure entry: fill's line
 			if s.polys.answer(slot).ref != nil {
 				acc++
 			}
