@@ -101,11 +101,11 @@ func NewSnapshot(units []Unit, enclaves []Enclave, version int64) (*Snapshot, er
 func (s *Snapshot) Resolve(p orb.Point) Resolution {
 	if ref, tile, ok := s.quick.lookup(p); ok {
 		var one [1]uint32
-		ents := record(ref, tile, &one)
+		ents, descs := quickRecord(ref, tile, &one)
 		if len(ents) > 1 {
 			keep(s.warm(ents, false))
 		}
-		return s.apply(p, ents)
+		return s.apply(p, ents, splitReader{tile: tile, descs: descs})
 	}
 	return s.resolveCell(p)
 }
@@ -121,7 +121,7 @@ func (s *Snapshot) resolveCell(p orb.Point) Resolution {
 	if len(ents) > 1 {
 		keep(s.warm(ents, true))
 	}
-	return s.apply(p, ents)
+	return s.apply(p, ents, splitReader{})
 }
 
 // record returns the entries a record reference stands for, in pool or, for

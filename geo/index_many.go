@@ -29,13 +29,13 @@ func (s *Snapshot) ResolveMany(pts []orb.Point, out []Resolution) {
 
 // groupLookup is where one point of a group stands while it is looked up.
 type groupLookup struct {
-	cell  uint64
-	ref   uint32
-	pool  []uint32
-	one   [1]uint32
-	ents  []uint32
-	all   bool // H3 refused the point: every polygon is tested
-	quick bool // the quick grid answered: ents is set
+	cell uint64
+	ref  uint32
+	pool []uint32
+	one  [1]uint32
+	ents []uint32
+	sp   splitReader // the quick grid answered: its tile (ents is set)
+	all  bool        // H3 refused the point: every polygon is tested
 }
 
 // resolveGroup resolves at most resolveGroupSize points, stage by stage.
@@ -43,20 +43,20 @@ func (s *Snapshot) resolveGroup(pts []orb.Point, out []Resolution) {
 	var g [resolveGroupSize]groupLookup
 	for i, p := range pts {
 		if ref, tile, ok := s.quick.lookup(p); ok {
-			g[i].ents = record(ref, tile, &g[i].one)
-			g[i].quick = true
+			g[i].ents, g[i].sp.descs = quickRecord(ref, tile, &g[i].one)
+			g[i].sp.tile = tile
 			continue
 		}
 		g[i].cell = cellOf(p, s.res)
 		g[i].all = g[i].cell == 0
 	}
 	for i := range pts {
-		if !g[i].all && !g[i].quick {
+		if !g[i].all && g[i].sp.tile == nil {
 			g[i].ref, g[i].pool = s.cellRecord(g[i].cell)
 		}
 	}
 	for i := range pts {
-		if !g[i].all && !g[i].quick {
+		if !g[i].all && g[i].sp.tile == nil {
 			g[i].ents = record(g[i].ref, g[i].pool, &g[i].one)
 		}
 	}
@@ -69,7 +69,7 @@ func (s *Snapshot) resolveGroup(pts []orb.Point, out []Resolution) {
 		if g[i].all {
 			out[i] = s.applyAll(p)
 		} else {
-			out[i] = s.apply(p, g[i].ents)
+			out[i] = s.apply(p, g[i].ents, g[i].sp)
 		}
 	}
 }

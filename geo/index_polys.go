@@ -44,7 +44,7 @@ func makeEntry(slot uint32, class uint32, sure bool) uint32 {
 	return e
 }
 
-func entrySlot(e uint32) uint32  { return e >> slotShift }
+func entrySlot(e uint32) uint32  { return e >> slotShift & (maxSlots - 1) }
 func entryClass(e uint32) uint32 { return e >> classShift & classMask }
 
 // polyEntry is one indexed unit or enclave version. Resolve reads only

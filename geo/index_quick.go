@@ -25,16 +25,21 @@ import (
 //
 // Resolve costs two multiplications, a range check, one directory read,
 // one tile (its cells' cache line and the palette's), the entries and, near an
-// edge, the candidates' exact tests: no H3 cell and no cell table probe.
+// edge, the candidates' tests: no H3 cell and no cell table probe. Most
+// candidates are split (index_quick_split.go): a side test or two against
+// edge copies kept in the tile answers them, not a scan of their rings.
 // The H3 index answers only where there is no grid (data spread wider
 // than quickMaxChunks allows) or a tile ran out of palette numbers (it
 // cannot: a tile's 64 cells need at most 64).
 //
 // A tile is one []uint32, which is also its records' pool: [0:16] the
 // cells' palette numbers (one byte each, quickEdgeCell for a cell the H3
-// index answers: the first cache line), then the palette (a record reference
-// per number), a zero word (the empty record), then the records of more
-// than one entry. (Rounding tiles up to aligned 128-byte blocks, so that
+// index answers: the first cache line), a header word (where the edges
+// below start), then the palette (a record reference per number), a zero
+// word (the empty record), then the entry lists of more than one entry,
+// the split records (an entry list's reference and the descriptors of its
+// split candidates, index_quick_split.go), then copies of the edges those
+// use. (Rounding tiles up to aligned 128-byte blocks, so that
 // the palette always shares the cells' pair of cache lines, measured no
 // faster and cost a third more memory.) Tiles over nothing, and tiles wholly inside one record, share one tile
 // per answer.
@@ -53,9 +58,10 @@ const (
 	quickTileMask  = quickTileSide - 1
 	quickTileCells = quickTileSide * quickTileSide
 	quickCellWords = quickTileCells / 4
-	quickEdgeCell  = 0xFF // palette number of a cell the H3 index answers
-	quickPalette   = quickCellWords
-	quickChunkBits = 5 // chunks of 32 × 32 tiles: a change copies the chunks it touches
+	quickEdgeCell  = 0xFF             // palette number of a cell the H3 index answers
+	quickEdgesAt   = quickCellWords   // the header word: where the tile's edge copies start
+	quickPalette   = quickEdgesAt + 1 // the palette follows the header
+	quickChunkBits = 5                // chunks of 32 × 32 tiles: a change copies the chunks it touches
 	quickChunkSide = 1 << quickChunkBits
 	quickChunkMask = quickChunkSide - 1
 	quickChunkSize = quickChunkSide * quickChunkSide

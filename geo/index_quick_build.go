@@ -207,7 +207,7 @@ func (b *quickBuilder) chunk(q *quickGrid, j quickJob) {
 		e.eachSegmentIn(box, func(sg segment) { m.mark(sg.a, sg.b) }) // by y-band: a long ring costs its part here
 	})
 	m.done()
-	if j.wanted == nil && len(m.pairs) == 0 {
+	if j.wanted == nil && len(m.marks) == 0 {
 		centre := orb.Point{(ox + 0.5) / quickScale, (oy + 0.5) / quickScale}
 		q.chunks[j.c] = quickChunk{uniform: b.uniformTile(b.fill.entries(centre, nil))}
 		b.cells += quickChunkSize * quickTileCells
@@ -233,7 +233,8 @@ func (b *quickBuilder) chunk(q *quickGrid, j quickJob) {
 // coordinates). A clear cell's record is its component's, found at the
 // first cell's centre; a cell near edges gets the record of rule 2 of
 // index_build.go: the polygons flagged there as candidates, every other
-// polygon covering its centre as sure (childEntries).
+// polygon covering its centre as sure (childEntries), and the candidates
+// are split where they can be (tileSplitter).
 func (b *quickBuilder) tile(cx, cy float64, v tileView) quickTile {
 	edge := v.edgeMask()
 	centre := func(i int) orb.Point {
@@ -249,8 +250,9 @@ func (b *quickBuilder) tile(cx, cy float64, v tileView) quickTile {
 	flagged := v.flaggedInTile(edge)
 	whole := b.fill.sureAt(orb.Point{(cx + quickTileSide/2) / quickScale, (cy + quickTileSide/2) / quickScale}, flagged)
 	var num [quickTileCells]uint8
-	var recs [][]uint32
+	var recs []quickRec
 	var cands []uint32
+	splitter := tileSplitter{b: b, v: v, cx: cx, cy: cy}
 	for unset := ^uint64(0); unset != 0; {
 		i := bits.TrailingZeros64(unset)
 		cells := uint64(1) << i
@@ -260,8 +262,11 @@ func (b *quickBuilder) tile(cx, cy float64, v tileView) quickTile {
 		} else {
 			cells = component(^edge, i)
 		}
-		rec := b.fill.childEntries(centre(i), cands, flagged, whole)
-		k := slices.IndexFunc(recs, func(r []uint32) bool { return slices.Equal(r, rec) })
+		rec := quickRec{ents: b.fill.childEntries(centre(i), cands, flagged, whole)}
+		if len(cands) > 0 {
+			rec = splitter.split(rec.ents, i)
+		}
+		k := slices.IndexFunc(recs, rec.equal)
 		if k < 0 && len(recs) < quickMaxRecs {
 			k = len(recs)
 			recs = append(recs, rec)
@@ -274,11 +279,11 @@ func (b *quickBuilder) tile(cx, cy float64, v tileView) quickTile {
 		}
 		unset &^= cells
 	}
-	if len(recs) == 1 && !slices.Contains(num[:], quickEdgeCell) {
-		return b.uniformTile(recs[0])
+	if len(recs) == 1 && len(recs[0].splits) == 0 && !slices.Contains(num[:], quickEdgeCell) {
+		return b.uniformTile(recs[0].ents)
 	}
 	b.made++
-	return encodeTile(&num, recs)
+	return encodeTile(&num, recs, splitter.edges.list)
 }
 
 // component returns the cells of clear (a mask of a tile's cells, row by
@@ -295,31 +300,65 @@ func component(clear uint64, i int) uint64 {
 	}
 }
 
-// encodeTile lays a tile out: cells, palette, the empty record, records.
-func encodeTile(num *[quickTileCells]uint8, recs [][]uint32) quickTile {
-	empty := quickPalette + len(recs)
-	n := empty + 1
+// quickRec is a tile's record while it is built: its entries and the
+// descriptors of its split candidates (index_quick_split.go), whose edges
+// are numbered in the tile's tileEdges.
+type quickRec struct {
+	ents, splits []uint32
+}
+
+func (r quickRec) equal(o quickRec) bool {
+	return slices.Equal(r.ents, o.ents) && slices.Equal(r.splits, o.splits)
+}
+
+// encodeTile lays a tile out: cells, header, palette, the empty record,
+// the records' entry lists (each once: its length and entries), the split
+// records (the reference of their entries, then their descriptors), then
+// the edges of the split descriptors.
+func encodeTile(num *[quickTileCells]uint8, recs []quickRec, edges []segment) quickTile {
+	var lists [][]uint32 // distinct entry lists of more than one entry
+	n := quickPalette + len(recs) + 1
 	for _, r := range recs {
-		if len(r) > 1 {
-			n += 1 + len(r)
+		if len(r.ents) > 1 && !slices.ContainsFunc(lists, func(l []uint32) bool { return slices.Equal(l, r.ents) }) {
+			lists = append(lists, r.ents)
+			n += 1 + len(r.ents)
+		}
+		if len(r.splits) > 0 {
+			n += 1 + len(r.splits)
 		}
 	}
-	t := make(quickTile, n)
+	t := make(quickTile, n, n+len(edges)*splitEdgeWords)
+	t[quickEdgesAt] = uint32(n)
+	for _, sg := range edges {
+		t = appendEdge(t, sg)
+	}
 	for i, k := range num {
 		t[i>>2] |= uint32(k) << (i & 3 * 8)
 	}
+	empty := quickPalette + len(recs)
 	at := empty + 1
+	listAt := make([]uint32, len(lists))
+	for k, l := range lists {
+		listAt[k] = uint32(at)
+		t[at] = uint32(len(l))
+		at += 1 + copy(t[at+1:], l)
+	}
 	for k, r := range recs {
-		switch len(r) {
+		var ref uint32
+		switch len(r.ents) {
 		case 0:
-			t[quickPalette+k] = uint32(empty)
+			ref = uint32(empty)
 		case 1:
-			t[quickPalette+k] = inlineBit | r[0]
+			ref = inlineBit | r.ents[0]
 		default:
-			t[quickPalette+k] = uint32(at)
-			t[at] = uint32(len(r))
-			at += 1 + copy(t[at+1:], r)
+			ref = listAt[slices.IndexFunc(lists, func(l []uint32) bool { return slices.Equal(l, r.ents) })]
 		}
+		if len(r.splits) > 0 {
+			t[at] = ref
+			ref = splitRefBit | uint32(at)
+			at += 1 + copy(t[at+1:], r.splits)
+		}
+		t[quickPalette+k] = ref
 	}
 	return t
 }
@@ -331,7 +370,7 @@ func (b *quickBuilder) uniformTile(rec []uint32) quickTile {
 	var zero [quickTileCells]uint8 // every cell is palette number 0
 	if len(rec) > 1 {
 		b.made++
-		return encodeTile(&zero, [][]uint32{rec})
+		return encodeTile(&zero, []quickRec{{ents: rec}}, nil)
 	}
 	var single recordPool // a record of at most one entry needs no pool
 	ref := single.ref(rec)
@@ -340,7 +379,7 @@ func (b *quickBuilder) uniformTile(rec []uint32) quickTile {
 	if t, ok := b.shared.tiles[ref]; ok {
 		return t
 	}
-	t := encodeTile(&zero, [][]uint32{rec})
+	t := encodeTile(&zero, []quickRec{{ents: rec}}, nil)
 	b.shared.tiles[ref] = t
 	return t
 }

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -13,13 +14,21 @@ import (
 // with the polygons whose edges they are.
 
 // edgeMap marks the cells of a rectangle of cells that lie within the
-// margin of an edge, with the polygons of those edges.
+// margin of an edge, with the polygons of those edges and the edges.
 type edgeMap struct {
 	ox, oy float64 // absolute cell coordinates of the first cell
 	w, h   int
-	bits   []uint64 // cells near any edge
-	slot   uint32   // the polygon whose edges mark now
-	pairs  []uint64 // cell<<32 | slot: the polygons near each cell, sorted by done
+	bits   []uint64   // cells near any edge
+	slot   uint32     // the polygon whose edges mark now
+	marks  []edgeMark // sorted by done
+	segs   []segment  // the marked edges, by edgeMark.seg
+}
+
+// edgeMark says that edge segs[seg] of polygon slot passes near cell
+// (key is cell<<32 | slot).
+type edgeMark struct {
+	key uint64
+	seg uint32
 }
 
 func newEdgeMap(ox, oy float64, w, h int) *edgeMap {
@@ -45,6 +54,8 @@ func (m *edgeMap) mark(a, b orb.Point) {
 	if math.Max(ay, by)+d < 0 || math.Min(ay, by)-d >= float64(m.h) {
 		return // above or below the map
 	}
+	seg := uint32(len(m.segs))
+	m.segs = append(m.segs, segment{a, b})
 	xmin, xmax := math.Min(ax, bx), math.Max(ax, bx)
 	c0, c1 := clampCell(xmin-d, m.w), clampCell(xmax+d, m.w)
 	for c := c0; c <= c1; c++ {
@@ -62,7 +73,7 @@ func (m *edgeMap) mark(a, b orb.Point) {
 			if ylo-d <= float64(r+1) && yhi+d >= float64(r) {
 				i := r*m.w + c
 				m.bits[i>>6] |= 1 << (i & 63)
-				m.pairs = append(m.pairs, uint64(i)<<32|uint64(m.slot))
+				m.marks = append(m.marks, edgeMark{uint64(i)<<32 | uint64(m.slot), seg})
 			}
 		}
 	}
@@ -81,8 +92,20 @@ func clampCell(v float64, n int) int {
 
 // done sorts the marks, once every polygon has marked.
 func (m *edgeMap) done() {
-	slices.Sort(m.pairs)
-	m.pairs = slices.Compact(m.pairs)
+	slices.SortFunc(m.marks, func(x, y edgeMark) int {
+		return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.seg, y.seg))
+	})
+}
+
+// marked returns the marks of cell index j, sorted by polygon.
+func (m *edgeMap) marked(j int) []edgeMark {
+	key := uint64(j) << 32
+	at, _ := slices.BinarySearchFunc(m.marks, key, func(x edgeMark, k uint64) int { return cmp.Compare(x.key, k) })
+	end := at
+	for end < len(m.marks) && m.marks[end].key>>32 == uint64(j) {
+		end++
+	}
+	return m.marks[at:end]
 }
 
 // tileView is one tile of an edge map: its cells by their number in the
@@ -128,10 +151,22 @@ func (v tileView) flaggedInTile(edge uint64) []uint32 {
 // flagged appends to into the slots, sorted, whose edges pass near cell i
 // (none for a clear cell).
 func (v tileView) flagged(i int, into []uint32) []uint32 {
-	j := uint64(v.index(i))
-	at, _ := slices.BinarySearch(v.m.pairs, j<<32)
-	for ; at < len(v.m.pairs) && v.m.pairs[at]>>32 == j; at++ {
-		into = append(into, uint32(v.m.pairs[at]))
+	n := len(into)
+	for _, mk := range v.m.marked(v.index(i)) {
+		if slot := uint32(mk.key); len(into) == n || into[len(into)-1] != slot {
+			into = append(into, slot)
+		}
+	}
+	return into
+}
+
+// edgesNear appends to into the edges of polygon slot that pass near
+// cell i.
+func (v tileView) edgesNear(i int, slot uint32, into []segment) []segment {
+	for _, mk := range v.m.marked(v.index(i)) {
+		if uint32(mk.key) == slot {
+			into = append(into, v.m.segs[mk.seg])
+		}
 	}
 	return into
 }

@@ -77,16 +77,17 @@ func compareArea(a, b float64) int {
 }
 
 // apply runs the rules over a cell record: ents lists, in rule order, every
-// polygon that may cover p (sure entries do). It allocates only for conflicts.
-func (s *Snapshot) apply(p orb.Point, ents []uint32) Resolution {
+// polygon that may cover p (sure entries do), and sp the descriptors of its
+// split candidates. It allocates only for conflicts.
+func (s *Snapshot) apply(p orb.Point, ents []uint32, sp splitReader) Resolution {
 	res := Resolution{Point: [2]float64{p[0], p[1]}, IndexVersion: s.version}
 	var enc *polyEntry
 	i := 0
 	for ; i < len(ents) && entryClass(ents[i]) == enclaveCls; i++ {
-		if enc == nil {
-			if e := s.polys.get(entrySlot(ents[i])); ents[i]&entrySure != 0 || e.covers(p) {
-				enc = e // the smallest enclave: later ones cannot win
-			}
+		if enc != nil {
+			sp.skip(ents[i])
+		} else if s.entryCovers(p, ents[i], &sp) {
+			enc = s.polys.get(entrySlot(ents[i])) // the smallest enclave: later ones cannot win
 		}
 	}
 	winClass := uint32(0)
@@ -97,7 +98,7 @@ func (s *Snapshot) apply(p orb.Point, ents []uint32) Resolution {
 			break // only the finest covering level counts
 		}
 		slot := entrySlot(ents[i])
-		if ents[i]&entrySure == 0 && !s.polys.get(slot).covers(p) {
+		if !s.entryCovers(p, ents[i], &sp) {
 			continue
 		}
 		if win != nil {
@@ -137,6 +138,8 @@ func (s *Snapshot) warm(ents []uint32, sure bool) float64 {
 	acc := 0.0
 	for _, e := range ents {
 		switch slot := entrySlot(e); {
+		case e&entrySplit != 0:
+			continue // answered without its entry, mostly
 		case e&entrySure == 0:
 			es[n] = s.polys.get(slot)
 		case sure:
@@ -184,7 +187,7 @@ func (s *Snapshot) applyAll(p orb.Point) Resolution {
 		}
 	})
 	s.polys.sortEntries(ents)
-	return s.apply(p, ents)
+	return s.apply(p, ents, splitReader{})
 }
 
 // fill sets status, responsible unit and chains from the winning enclave

@@ -1,0 +1,120 @@
+package geo
+
+import (
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// Making a tile's split candidates (index_quick_split.go).
+
+// tileSplitter makes the split candidates of one tile's records: it
+// numbers the edges they use and remembers each cell's faces, which the
+// next cell in its row or column reuses when its polygon's edges near it
+// are the same and every face was seen: the two cells' neighbourhoods
+// together are one box, still crossed by no other edge of the polygon, so
+// each face answers the same over both.
+type tileSplitter struct {
+	b      *quickBuilder
+	v      tileView
+	cx, cy float64 // the tile's first cell (absolute cell coordinates)
+	edges  tileEdges
+	memo   [quickTileCells][]faceMemo
+	near   []segment
+}
+
+// faceMemo is what splitFaces said of a polygon at a cell.
+type faceMemo struct {
+	slot  uint32
+	edges [splitMaxEdges]segment
+	head  uint32
+	ok    bool
+}
+
+// complete reports whether every face of n edges was seen: a neighbour
+// may hold faces this cell's samples missed, so only then is it reused.
+func (m *faceMemo) complete(n int) bool {
+	for f := range 1 << n {
+		if m.head>>(splitFaceShift+2*f)&1 == 0 {
+			return false
+		}
+	}
+	return m.ok
+}
+
+// split makes the candidates of cell i's record split candidates where
+// they can be.
+func (t *tileSplitter) split(ents []uint32, i int) quickRec {
+	rec := quickRec{ents: ents}
+	for k, e := range ents {
+		if e&entrySure != 0 {
+			continue
+		}
+		slot := entrySlot(e)
+		t.near = t.v.edgesNear(i, slot, t.near[:0])
+		d, ok := t.faces(i, slot, t.near)
+		for j, sg := range t.near {
+			n, rev, fits := t.edges.number(sg)
+			ok = ok && fits
+			d |= uint32(n) << (splitEdgeShift + splitEdgeNumBits*j)
+			if rev {
+				d |= 1 << (splitRevShift + j)
+			}
+		}
+		if ok {
+			rec.ents[k] |= entrySplit
+			rec.splits = append(rec.splits, d)
+		}
+	}
+	return rec
+}
+
+// faces returns splitFaces of polygon slot at cell i, whose edges near it
+// are near: the left or upper neighbour's answer when its edges were the
+// same.
+func (t *tileSplitter) faces(i int, slot uint32, near []segment) (head uint32, ok bool) {
+	if len(near) > splitMaxEdges {
+		return 0, false
+	}
+	m := faceMemo{slot: slot}
+	copy(m.edges[:], near)
+	for _, j := range [2]int{i - 1, i - quickTileSide} {
+		if j < 0 || (j == i-1 && i&quickTileMask == 0) {
+			continue
+		}
+		for _, o := range t.memo[j] {
+			if o.slot == slot && o.edges == m.edges && o.complete(len(near)) {
+				t.memo[i] = append(t.memo[i], o)
+				return o.head, o.ok
+			}
+		}
+	}
+	x, y := t.cx+float64(i&quickTileMask), t.cy+float64(i>>quickTileBits)
+	cell := orb.Bound{Min: orb.Point{x / quickScale, y / quickScale}, Max: orb.Point{(x + 1) / quickScale, (y + 1) / quickScale}}
+	m.head, m.ok = splitFaces(t.b.fill.polys.get(slot), near, cell)
+	t.memo[i] = append(t.memo[i], m)
+	return m.head, m.ok
+}
+
+// tileEdges numbers the edges a tile's split candidates use, each once
+// whichever way round its polygons run. A tile uses a few: a list beats a
+// map.
+type tileEdges struct {
+	list []segment
+}
+
+// number returns the number of edge sg and whether the tile keeps it the
+// other way round; ok is false when the tile holds too many edges.
+func (t *tileEdges) number(sg segment) (n int, reversed, ok bool) {
+	if sg.b[0] < sg.a[0] || sg.b[0] == sg.a[0] && sg.b[1] < sg.a[1] {
+		sg, reversed = segment{sg.b, sg.a}, true
+	}
+	if n = slices.Index(t.list, sg); n >= 0 {
+		return n, reversed, true
+	}
+	if len(t.list) == splitMaxTileEdges {
+		return 0, false, false
+	}
+	t.list = append(t.list, sg)
+	return len(t.list) - 1, reversed, true
+}
