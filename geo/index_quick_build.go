@@ -283,7 +283,7 @@ func (b *quickBuilder) tile(cx, cy float64, v tileView) quickTile {
 		return b.uniformTile(recs[0].ents)
 	}
 	b.made++
-	return encodeTile(&num, recs, splitter.edges.list)
+	return encodeTile(&num, recs, splitter.edges.chain(recs))
 }
 
 // component returns the cells of clear (a mask of a tile's cells, row by
@@ -314,8 +314,8 @@ func (r quickRec) equal(o quickRec) bool {
 // encodeTile lays a tile out: cells, header, palette, the empty record,
 // the records' entry lists (each once: its length and entries), the split
 // records (the reference of their entries, then their descriptors), then
-// the edges of the split descriptors.
-func encodeTile(num *[quickTileCells]uint8, recs []quickRec, edges []segment) quickTile {
+// the vertices of the split descriptors' edges.
+func encodeTile(num *[quickTileCells]uint8, recs []quickRec, verts []orb.Point) quickTile {
 	var lists [][]uint32 // distinct entry lists of more than one entry
 	n := quickPalette + len(recs) + 1
 	for _, r := range recs {
@@ -327,10 +327,10 @@ func encodeTile(num *[quickTileCells]uint8, recs []quickRec, edges []segment) qu
 			n += 1 + len(r.splits)
 		}
 	}
-	t := make(quickTile, n, n+len(edges)*splitEdgeWords)
+	t := make(quickTile, n, n+len(verts)*splitVertexWords)
 	t[quickEdgesAt] = uint32(n)
-	for _, sg := range edges {
-		t = appendEdge(t, sg)
+	for _, v := range verts {
+		t = appendVertex(t, v)
 	}
 	for i, k := range num {
 		t[i>>2] |= uint32(k) << (i & 3 * 8)

@@ -30,9 +30,10 @@ import (
 // word, is kept with the cell's record (splitRefBit), in entry order: the
 // number of its edges, which of them run against the tile's copy, two bits
 // per face (seen, covered) and the edges' numbers in the tile. A tile keeps
-// each edge once, after its records (its header word says where), as four
-// float64s (a, b) of two words each: the two units on either side of a
-// boundary, and the levels above them that share it, share its copy.
+// each edge once, after its records (its header word says where), as two
+// consecutive vertices of runs of vertices, each two float64s of two words
+// each: the two units on either side of a boundary, the levels above them
+// that share it, and the boundary's next edge share its copy.
 
 // Split descriptors.
 const (
@@ -41,9 +42,9 @@ const (
 	splitRevShift     = 2       // the low 2 bits: the number of edges
 	splitFaceShift    = splitRevShift + splitMaxEdges
 	splitEdgeShift    = splitFaceShift + 2<<splitMaxEdges // then the edges' numbers
-	splitEdgeNumBits  = 10
-	splitMaxTileEdges = 1 << splitEdgeNumBits
-	splitEdgeWords    = 8 // one edge: four float64s
+	splitEdgeNumBits  = 10                                // an edge's number: its first vertex in the tile
+	splitMaxTileEdges = 1 << (splitEdgeNumBits - 1)       // so that their vertices can be numbered
+	splitVertexWords  = 4                                 // one vertex: two float64s
 )
 
 // splitCovers answers whether the split candidate whose descriptor is d,
@@ -52,7 +53,7 @@ func splitCovers(d uint32, tile []uint32, p orb.Point) (covered, ok bool) {
 	edges := tile[tile[quickEdgesAt]:]
 	face := 0
 	for k := range int(d & (1<<splitRevShift - 1)) {
-		w := edges[int(d>>(splitEdgeShift+splitEdgeNumBits*k)&(splitMaxTileEdges-1))*splitEdgeWords:]
+		w := edges[int(d>>(splitEdgeShift+splitEdgeNumBits*k)&(1<<splitEdgeNumBits-1))*splitVertexWords:]
 		a := orb.Point{wordFloat(w[0], w[1]), wordFloat(w[2], w[3])}
 		b := orb.Point{wordFloat(w[4], w[5]), wordFloat(w[6], w[7])}
 		if d>>(splitRevShift+k)&1 != 0 {
@@ -104,9 +105,9 @@ func appendFloat(w []uint32, f float64) []uint32 {
 	return append(w, uint32(b), uint32(b>>32))
 }
 
-// appendEdge appends an edge's copy.
-func appendEdge(w []uint32, sg segment) []uint32 {
-	return appendFloat(appendFloat(appendFloat(appendFloat(w, sg.a[0]), sg.a[1]), sg.b[0]), sg.b[1])
+// appendVertex appends a vertex's copy.
+func appendVertex(w []uint32, v orb.Point) []uint32 {
+	return appendFloat(appendFloat(w, v[0]), v[1])
 }
 
 // splitFaces returns the head word (less the reversal bits) of polygon e

@@ -118,3 +118,69 @@ func (t *tileEdges) number(sg segment) (n int, reversed, ok bool) {
 	t.list = append(t.list, sg)
 	return len(t.list) - 1, reversed, true
 }
+
+// chain lays the edges out as runs of vertices, each edge two consecutive
+// vertices (a boundary's edges share their ends, so a run of k edges takes
+// k+1 vertices, not 2k), and renumbers the edges in the descriptors of
+// recs to match: an edge's number becomes that of its first vertex, and it
+// is reversed when the run goes the other way.
+func (t *tileEdges) chain(recs []quickRec) []orb.Point {
+	verts := make([]orb.Point, 0, len(t.list)+1)
+	first := make([]int, len(t.list)) // an edge's first vertex in verts
+	flipped := make([]bool, len(t.list))
+	used := make([]bool, len(t.list))
+	for e := range t.list {
+		if used[e] {
+			continue
+		}
+		used[e] = true
+		run := []orb.Point{t.list[e].a, t.list[e].b}
+		edges, flips := []int{e}, []bool{false}
+		for {
+			next, flip := t.touching(run[len(run)-1], used)
+			if next < 0 {
+				break
+			}
+			used[next] = true
+			sg := t.list[next]
+			run = append(run, sg.b)
+			if flip {
+				run[len(run)-1] = sg.a
+			}
+			edges, flips = append(edges, next), append(flips, flip)
+		}
+		for k, e := range edges {
+			first[e], flipped[e] = len(verts)+k, flips[k]
+		}
+		verts = append(verts, run...)
+	}
+	for _, r := range recs {
+		for i, d := range r.splits {
+			for k := range int(d & (1<<splitRevShift - 1)) {
+				shift := splitEdgeShift + splitEdgeNumBits*k
+				e := d >> shift & (splitMaxTileEdges*2 - 1)
+				d = d&^((splitMaxTileEdges*2-1)<<shift) | uint32(first[e])<<shift
+				if flipped[e] {
+					d ^= 1 << (splitRevShift + k)
+				}
+			}
+			r.splits[i] = d
+		}
+	}
+	return verts
+}
+
+// touching returns an unused edge with an end at v, and whether it runs
+// from v backwards (its b is v); -1 if none.
+func (t *tileEdges) touching(v orb.Point, used []bool) (int, bool) {
+	for e, sg := range t.list {
+		switch {
+		case used[e]:
+		case sg.a == v:
+			return e, false
+		case sg.b == v:
+			return e, true
+		}
+	}
+	return -1, false
+}
