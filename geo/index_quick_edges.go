@@ -160,13 +160,15 @@ func (v tileView) flagged(i int, into []uint32) []uint32 {
 	return into
 }
 
-// edgesNear appends to into the edges of polygon slot that pass near
-// cell i.
-func (v tileView) edgesNear(i int, slot uint32, into []segment) []segment {
-	for _, mk := range v.m.marked(v.index(i)) {
-		if uint32(mk.key) == slot {
-			into = append(into, v.m.segs[mk.seg])
-		}
+// marked returns the marks of cell i, sorted by polygon.
+func (v tileView) marked(i int) []edgeMark { return v.m.marked(v.index(i)) }
+
+// edgesNear appends to into the edges of polygon slot among marks (a
+// cell's).
+func (v tileView) edgesNear(marks []edgeMark, slot uint32, into []segment) []segment {
+	at, _ := slices.BinarySearchFunc(marks, slot, func(mk edgeMark, slot uint32) int { return cmp.Compare(uint32(mk.key), slot) })
+	for ; at < len(marks) && uint32(marks[at].key) == slot; at++ {
+		into = append(into, v.m.segs[marks[at].seg])
 	}
 	return into
 }

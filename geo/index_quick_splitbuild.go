@@ -46,12 +46,13 @@ func (m *faceMemo) complete(n int) bool {
 // they can be.
 func (t *tileSplitter) split(ents []uint32, i int) quickRec {
 	rec := quickRec{ents: ents}
+	marks := t.v.marked(i)
 	for k, e := range ents {
 		if e&entrySure != 0 {
 			continue
 		}
 		slot := entrySlot(e)
-		t.near = t.v.edgesNear(i, slot, t.near[:0])
+		t.near = t.v.edgesNear(marks, slot, t.near[:0])
 		d, ok := t.faces(i, slot, t.near)
 		for j, sg := range t.near {
 			n, rev, fits := t.edges.number(sg)
