@@ -30,9 +30,11 @@ type quickBuilder struct {
 	fill   *cellFiller
 	shared *sharedTiles
 	visits visitSet // of the polygons' box queries
-	made   int      // tiles made with their own storage
-	cells  int      // cells computed
-	clear  int      // of which clear
+	edges  edgeMap  // the chunk's, reused
+	split  tileSplitter
+	made   int // tiles made with their own storage
+	cells  int // cells computed
+	clear  int // of which clear
 }
 
 // sharedTiles holds one tile per answer, for tiles wholly over nothing or
@@ -200,7 +202,7 @@ func (b *quickBuilder) run(q *quickGrid, jobs []quickJob, parallel bool) {
 func (b *quickBuilder) chunk(q *quickGrid, j quickJob) {
 	ox, oy := q.chunkOrigin(j.c)
 	ox, oy = ox+float64(j.tx0<<quickTileBits), oy+float64(j.ty0<<quickTileBits)
-	m := newEdgeMap(ox, oy, (j.tx1-j.tx0)<<quickTileBits, (j.ty1-j.ty0)<<quickTileBits)
+	m := b.edges.reset(ox, oy, (j.tx1-j.tx0)<<quickTileBits, (j.ty1-j.ty0)<<quickTileBits)
 	box := m.bound()
 	b.fill.buckets.eachBoxIn(&b.visits, box, func(slot uint32, e *polyEntry) {
 		m.slot = slot
@@ -252,7 +254,7 @@ func (b *quickBuilder) tile(cx, cy float64, v tileView) quickTile {
 	var num [quickTileCells]uint8
 	var recs []quickRec
 	var cands []uint32
-	splitter := tileSplitter{b: b, v: v, cx: cx, cy: cy}
+	splitter := b.split.reset(b, v, cx, cy)
 	for unset := ^uint64(0); unset != 0; {
 		i := bits.TrailingZeros64(unset)
 		cells := uint64(1) << i

@@ -32,7 +32,17 @@ type edgeMark struct {
 }
 
 func newEdgeMap(ox, oy float64, w, h int) *edgeMap {
-	return &edgeMap{ox: ox, oy: oy, w: w, h: h, bits: make([]uint64, (w*h+63)/64)}
+	return new(edgeMap).reset(ox, oy, w, h)
+}
+
+// reset makes m an empty map of the given rectangle, keeping its storage:
+// a builder marks chunk after chunk on one map.
+func (m *edgeMap) reset(ox, oy float64, w, h int) *edgeMap {
+	m.ox, m.oy, m.w, m.h = ox, oy, w, h
+	m.bits = slices.Grow(m.bits[:0], (w*h+63)/64)[:(w*h+63)/64]
+	clear(m.bits)
+	m.marks, m.segs = m.marks[:0], m.segs[:0]
+	return m
 }
 
 // bound is the map's box in degrees, grown by the margin.

@@ -110,11 +110,12 @@ func appendVertex(w []uint32, v orb.Point) []uint32 {
 	return appendFloat(appendFloat(w, v[0]), v[1])
 }
 
-// splitFaces returns the head word (less the reversal bits) of polygon e
-// at the cell whose box (in degrees) is cell, where edges are all of e's
+// splitFaces returns the descriptor word of polygon e at the cell whose
+// box (in degrees) is cell, but for the edges' numbers and directions
+// (its number of edges and the faces' bits), where edges are all of e's
 // edges that pass within the margin of it, in ring order; ok is false
 // when e cannot be split there.
-func splitFaces(e *polyEntry, edges []segment, cell orb.Bound) (head uint32, ok bool) {
+func splitFaces(e *polyEntry, edges []segment, cell orb.Bound) (desc uint32, ok bool) {
 	if e.virtual != nil || len(edges) == 0 || len(edges) > splitMaxEdges {
 		return 0, false // rule 4's oddities act along whole lines
 	}
@@ -139,60 +140,57 @@ func splitFaces(e *polyEntry, edges []segment, cell orb.Bound) (head uint32, ok 
 		}
 		seen[face], covered[face] = true, c
 	}
-	head = uint32(len(edges))
+	desc = uint32(len(edges))
 	for f := range 1 << len(edges) {
 		if seen[f] {
-			head |= 1 << (splitFaceShift + 2*f)
+			desc |= 1 << (splitFaceShift + 2*f)
 		}
 		if covered[f] {
-			head |= 2 << (splitFaceShift + 2*f)
+			desc |= 2 << (splitFaceShift + 2*f)
 		}
 	}
-	return head, true
+	return desc, true
 }
 
 // splitSamples appends to pts the points at which splitFaces tests the
 // polygon: around the point where two edges meet, every angle between
-// their lines; else both sides of each edge's part near the cell; else
-// the cell's centre. All lie within half the margin of the cell, where no
-// other edge of the polygon comes.
+// their lines; failing that, both sides of each edge's part near the cell;
+// failing that, the cell's centre. All lie within half the margin of the
+// cell, where no other edge of the polygon comes.
 func splitSamples(edges []segment, cell orb.Bound, pts []orb.Point) []orb.Point {
 	r := flagMarginDeg / 4
 	near := cell.Pad(flagMarginDeg / 2)
+	around := func(v, u orb.Point) { // v ± r·u, where they lie near
+		for _, q := range [2]orb.Point{{v[0] + r*u[0], v[1] + r*u[1]}, {v[0] - r*u[0], v[1] - r*u[1]}} {
+			if near.Contains(q) { // false for NaN (u the zero vector)
+				pts = append(pts, q)
+			}
+		}
+	}
 	var dirs [splitMaxEdges]orb.Point
 	for k, sg := range edges {
 		dirs[k] = unit(orb.Point{sg.b[0] - sg.a[0], sg.b[1] - sg.a[1]})
 	}
 	if len(edges) == 2 {
+		d, e := dirs[0], dirs[1]
 		for _, v := range sharedEnds(edges[0], edges[1]) {
-			if !near.Contains(v) {
-				continue
-			}
-			d, e := dirs[0], dirs[1]
-			for _, u := range [2]orb.Point{{d[0] + e[0], d[1] + e[1]}, {d[0] - e[0], d[1] - e[1]}} {
-				u = unit(u)
-				pts = append(pts, orb.Point{v[0] + r*u[0], v[1] + r*u[1]}, orb.Point{v[0] - r*u[0], v[1] - r*u[1]})
+			if near.Contains(v) {
+				around(v, unit(orb.Point{d[0] + e[0], d[1] + e[1]}))
+				around(v, unit(orb.Point{d[0] - e[0], d[1] - e[1]}))
 			}
 		}
 	}
 	if len(pts) == 0 {
 		for k, sg := range edges {
 			if m, ok := clippedMid(sg, near); ok {
-				n := orb.Point{-dirs[k][1], dirs[k][0]}
-				pts = append(pts, orb.Point{m[0] + r*n[0], m[1] + r*n[1]}, orb.Point{m[0] - r*n[0], m[1] - r*n[1]})
+				around(m, orb.Point{-dirs[k][1], dirs[k][0]})
 			}
 		}
 	}
 	if len(pts) == 0 {
 		pts = append(pts, cell.Center())
 	}
-	out := pts[:0]
-	for _, q := range pts {
-		if near.Contains(q) && !math.IsNaN(q[0]) && !math.IsNaN(q[1]) {
-			out = append(out, q)
-		}
-	}
-	return out
+	return pts
 }
 
 // sharedEnds returns the ends two edges share (where they meet, the

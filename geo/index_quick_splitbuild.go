@@ -15,19 +15,29 @@ import (
 // together are one box, still crossed by no other edge of the polygon, so
 // each face answers the same over both.
 type tileSplitter struct {
-	b      *quickBuilder
-	v      tileView
-	cx, cy float64 // the tile's first cell (absolute cell coordinates)
-	edges  tileEdges
-	memo   [quickTileCells][]faceMemo
-	near   []segment
+	b        *quickBuilder
+	v        tileView
+	cx, cy   float64 // the tile's first cell (absolute cell coordinates)
+	edges    tileEdges
+	memos    []faceMemo            // cell by cell, in the order they are split
+	from, to [quickTileCells]int32 // cell i's memos are memos[from[i]:to[i]]
+	near     []segment
+}
+
+// reset readies t for the tile whose first cell is (cx, cy), keeping its
+// storage: a builder splits tile after tile with one splitter.
+func (t *tileSplitter) reset(b *quickBuilder, v tileView, cx, cy float64) *tileSplitter {
+	t.b, t.v, t.cx, t.cy = b, v, cx, cy
+	t.edges.list, t.memos = t.edges.list[:0], t.memos[:0]
+	t.from, t.to = [quickTileCells]int32{}, [quickTileCells]int32{}
+	return t
 }
 
 // faceMemo is what splitFaces said of a polygon at a cell.
 type faceMemo struct {
 	slot  uint32
 	edges [splitMaxEdges]segment
-	head  uint32
+	desc  uint32
 	ok    bool
 }
 
@@ -35,7 +45,7 @@ type faceMemo struct {
 // may hold faces this cell's samples missed, so only then is it reused.
 func (m *faceMemo) complete(n int) bool {
 	for f := range 1 << n {
-		if m.head>>(splitFaceShift+2*f)&1 == 0 {
+		if m.desc>>(splitFaceShift+2*f)&1 == 0 {
 			return false
 		}
 	}
@@ -73,28 +83,32 @@ func (t *tileSplitter) split(ents []uint32, i int) quickRec {
 // faces returns splitFaces of polygon slot at cell i, whose edges near it
 // are near: the left or upper neighbour's answer when its edges were the
 // same.
-func (t *tileSplitter) faces(i int, slot uint32, near []segment) (head uint32, ok bool) {
+func (t *tileSplitter) faces(i int, slot uint32, near []segment) (desc uint32, ok bool) {
 	if len(near) > splitMaxEdges {
 		return 0, false
 	}
 	m := faceMemo{slot: slot}
 	copy(m.edges[:], near)
+	if t.to[i] == 0 { // the cell's first candidate: its memos start here
+		t.from[i] = int32(len(t.memos))
+	}
+	defer func() { t.to[i] = int32(len(t.memos)) }()
 	for _, j := range [2]int{i - 1, i - quickTileSide} {
 		if j < 0 || (j == i-1 && i&quickTileMask == 0) {
 			continue
 		}
-		for _, o := range t.memo[j] {
+		for _, o := range t.memos[t.from[j]:t.to[j]] {
 			if o.slot == slot && o.edges == m.edges && o.complete(len(near)) {
-				t.memo[i] = append(t.memo[i], o)
-				return o.head, o.ok
+				t.memos = append(t.memos, o)
+				return o.desc, o.ok
 			}
 		}
 	}
 	x, y := t.cx+float64(i&quickTileMask), t.cy+float64(i>>quickTileBits)
 	cell := orb.Bound{Min: orb.Point{x / quickScale, y / quickScale}, Max: orb.Point{(x + 1) / quickScale, (y + 1) / quickScale}}
-	m.head, m.ok = splitFaces(t.b.fill.polys.get(slot), near, cell)
-	t.memo[i] = append(t.memo[i], m)
-	return m.head, m.ok
+	m.desc, m.ok = splitFaces(t.b.fill.polys.get(slot), near, cell)
+	t.memos = append(t.memos, m)
+	return m.desc, m.ok
 }
 
 // tileEdges numbers the edges a tile's split candidates use, each once
