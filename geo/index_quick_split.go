@@ -43,8 +43,9 @@ const (
 	splitFaceShift    = splitRevShift + splitMaxEdges
 	splitEdgeShift    = splitFaceShift + 2<<splitMaxEdges // then the edges' numbers
 	splitEdgeNumBits  = 10                                // an edge's number: its first vertex in the tile
-	splitMaxTileEdges = 1 << (splitEdgeNumBits - 1)       // so that their vertices can be numbered
-	splitVertexWords  = 4                                 // one vertex: two float64s
+	splitEdgeNumMask  = 1<<splitEdgeNumBits - 1
+	splitMaxTileEdges = 1 << (splitEdgeNumBits - 1) // so that their vertices can be numbered
+	splitVertexWords  = 4                           // one vertex: two float64s
 )
 
 // splitCovers answers whether the split candidate whose descriptor is d,
@@ -53,7 +54,7 @@ func splitCovers(d uint32, tile []uint32, p orb.Point) (covered, ok bool) {
 	edges := tile[tile[quickEdgesAt]:]
 	face := 0
 	for k := range int(d & (1<<splitRevShift - 1)) {
-		w := edges[int(d>>(splitEdgeShift+splitEdgeNumBits*k)&(1<<splitEdgeNumBits-1))*splitVertexWords:]
+		w := edges[int(d>>(splitEdgeShift+splitEdgeNumBits*k)&splitEdgeNumMask)*splitVertexWords:]
 		a := orb.Point{wordFloat(w[0], w[1]), wordFloat(w[2], w[3])}
 		b := orb.Point{wordFloat(w[4], w[5]), wordFloat(w[6], w[7])}
 		if d>>(splitRevShift+k)&1 != 0 {

@@ -64,9 +64,9 @@ func (t *tileSplitter) split(ents []uint32, i int) quickRec {
 		slot := entrySlot(e)
 		t.near = t.v.edgesNear(marks, slot, t.near[:0])
 		d, ok := t.faces(i, slot, t.near)
-		for j, sg := range t.near {
-			n, rev, fits := t.edges.number(sg)
-			ok = ok && fits
+		for j := 0; ok && j < len(t.near); j++ {
+			n, rev, fits := t.edges.number(t.near[j])
+			ok = fits
 			d |= uint32(n) << (splitEdgeShift + splitEdgeNumBits*j)
 			if rev {
 				d |= 1 << (splitRevShift + j)
@@ -173,8 +173,8 @@ func (t *tileEdges) chain(recs []quickRec) []orb.Point {
 		for i, d := range r.splits {
 			for k := range int(d & (1<<splitRevShift - 1)) {
 				shift := splitEdgeShift + splitEdgeNumBits*k
-				e := d >> shift & (splitMaxTileEdges*2 - 1)
-				d = d&^((splitMaxTileEdges*2-1)<<shift) | uint32(first[e])<<shift
+				e := d >> shift & splitEdgeNumMask
+				d = d&^(splitEdgeNumMask<<shift) | uint32(first[e])<<shift
 				if flipped[e] {
 					d ^= 1 << (splitRevShift + k)
 				}
