@@ -318,12 +318,17 @@ func (r quickRec) equal(o quickRec) bool {
 // records (the reference of their entries, then their descriptors), then
 // the vertices of the split descriptors' edges.
 func encodeTile(num *[quickTileCells]uint8, recs []quickRec, verts []orb.Point) quickTile {
-	var lists [][]uint32 // distinct entry lists of more than one entry
+	var lists [][]uint32           // distinct entry lists of more than one entry
+	list := make([]int, len(recs)) // each record's, in lists
 	n := quickPalette + len(recs) + 1
-	for _, r := range recs {
-		if len(r.ents) > 1 && !slices.ContainsFunc(lists, func(l []uint32) bool { return slices.Equal(l, r.ents) }) {
-			lists = append(lists, r.ents)
-			n += 1 + len(r.ents)
+	for k, r := range recs {
+		if len(r.ents) > 1 {
+			list[k] = slices.IndexFunc(lists, func(l []uint32) bool { return slices.Equal(l, r.ents) })
+			if list[k] < 0 {
+				list[k] = len(lists)
+				lists = append(lists, r.ents)
+				n += 1 + len(r.ents)
+			}
 		}
 		if len(r.splits) > 0 {
 			n += 1 + len(r.splits)
@@ -353,7 +358,7 @@ func encodeTile(num *[quickTileCells]uint8, recs []quickRec, verts []orb.Point) 
 		case 1:
 			ref = inlineBit | r.ents[0]
 		default:
-			ref = listAt[slices.IndexFunc(lists, func(l []uint32) bool { return slices.Equal(l, r.ents) })]
+			ref = listAt[list[k]]
 		}
 		if len(r.splits) > 0 {
 			t[at] = ref

@@ -51,12 +51,11 @@ const (
 // splitCovers answers whether the split candidate whose descriptor is d,
 // in tile, covers p; ok is false when the exact test must answer.
 func splitCovers(d uint32, tile []uint32, p orb.Point) (covered, ok bool) {
-	edges := tile[tile[quickEdgesAt]:]
+	verts := tile[tile[quickEdgesAt]:]
 	face := 0
 	for k := range int(d & (1<<splitRevShift - 1)) {
-		w := edges[int(d>>(splitEdgeShift+splitEdgeNumBits*k)&splitEdgeNumMask)*splitVertexWords:]
-		a := orb.Point{wordFloat(w[0], w[1]), wordFloat(w[2], w[3])}
-		b := orb.Point{wordFloat(w[4], w[5]), wordFloat(w[6], w[7])}
+		w := verts[int(d>>(splitEdgeShift+splitEdgeNumBits*k)&splitEdgeNumMask)*splitVertexWords:]
+		a, b := vertexAt(w), vertexAt(w[splitVertexWords:])
 		if d>>(splitRevShift+k)&1 != 0 {
 			a, b = b, a // the polygon's ring runs b→a: PostGIS computes that way round
 		}
@@ -95,6 +94,11 @@ func certainSide(a, b, p orb.Point) int {
 		return -1
 	}
 	return 0
+}
+
+// vertexAt reads the vertex copy at the start of w.
+func vertexAt(w []uint32) orb.Point {
+	return orb.Point{wordFloat(w[0], w[1]), wordFloat(w[2], w[3])}
 }
 
 // wordFloat joins the words of a float64 (low, high).

@@ -57,6 +57,7 @@ func (m *faceMemo) complete(n int) bool {
 func (t *tileSplitter) split(ents []uint32, i int) quickRec {
 	rec := quickRec{ents: ents}
 	marks := t.v.marked(i)
+	t.from[i] = int32(len(t.memos)) // faces adds the cell's memos
 	for k, e := range ents {
 		if e&entrySure != 0 {
 			continue
@@ -77,6 +78,7 @@ func (t *tileSplitter) split(ents []uint32, i int) quickRec {
 			rec.splits = append(rec.splits, d)
 		}
 	}
+	t.to[i] = int32(len(t.memos))
 	return rec
 }
 
@@ -89,10 +91,6 @@ func (t *tileSplitter) faces(i int, slot uint32, near []segment) (desc uint32, o
 	}
 	m := faceMemo{slot: slot}
 	copy(m.edges[:], near)
-	if t.to[i] == 0 { // the cell's first candidate: its memos start here
-		t.from[i] = int32(len(t.memos))
-	}
-	defer func() { t.to[i] = int32(len(t.memos)) }()
 	for _, j := range [2]int{i - 1, i - quickTileSide} {
 		if j < 0 || (j == i-1 && i&quickTileMask == 0) {
 			continue
