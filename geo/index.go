@@ -8,9 +8,10 @@ import (
 )
 
 // The resolver index: an immutable snapshot of the current units and
-// enclaves, covered with H3 cells, answering Resolve in memory.
+// enclaves answering Resolve in memory, from the quick grid
+// (index_quick.go) or, for data spread too wide for one, from H3 cells.
 //
-// Layout. Points are looked up at one fine H3 resolution R. Cells of the
+// H3 layout. Points are looked up at one fine H3 resolution R. Cells of the
 // coarse resolution R-fineDepth are the unit of compaction:
 //
 //   - a coarse cell none of whose fine descendants is near any polygon edge
@@ -28,13 +29,13 @@ import (
 // answers are exact; index_live.go how a change is applied to a snapshot
 // without rebuilding it.
 //
-// Resolve looks a point up first in the quick grid (index_quick.go), a
-// planar raster whose cells hold records built by the same rules and which
-// needs no H3 cell; it covers the data wherever the data is not spread too
-// wide for it. Elsewhere a point costs its fine cell (h3cell.go), bit
-// operations (the coarse parent and the digits), one hash probe, one slot
-// read, and the exact tests of the candidates. Neither allocates unless
-// there are conflicts.
+// Resolve looks a point up in the quick grid (index_quick.go), a planar
+// raster whose cells hold records built by the same rules and which needs
+// no H3 cell. The H3 cells above are built only for data spread too wide
+// for a quick grid (buildCells); a point there costs its fine cell
+// (h3cell.go), bit operations (the coarse parent and the digits), one hash
+// probe, one slot read, and the exact tests of the candidates. Neither
+// path allocates unless there are conflicts.
 
 // fineDepth is the number of resolutions between the coarse (compaction)
 // level and the fine (lookup) level; a split coarse cell has 7^fineDepth slots.
@@ -48,7 +49,7 @@ const (
 // made from one another by Index.Apply share what a change did not touch.
 type Snapshot struct {
 	version        int64
-	res, coarseRes int
+	res, coarseRes int // of the H3 cells; 0 when there are none (fineCell)
 	polys          polyTable
 	cells          cellIndex
 	quick          quickGrid
@@ -58,7 +59,9 @@ type Snapshot struct {
 
 // SnapshotStats describes an index, for logs and metrics. The counts of
 // cells and records are those of the last full build, adjusted for the
-// split and uniform cells of the changes applied since.
+// split and uniform cells of the changes applied since. The H3 figures
+// (Resolution to CenterMismatches) are zero while the quick grid answers
+// every point and the index keeps no H3 cells.
 type SnapshotStats struct {
 	Resolution         int           `json:"resolution"`           // H3 resolution of the point lookup
 	CoarseResolution   int           `json:"coarse_resolution"`    // H3 resolution of the compacted cells
@@ -136,15 +139,25 @@ func record(ref uint32, pool []uint32, one *[1]uint32) []uint32 {
 }
 
 // lookup returns the record reference of p's cell and the pool it points
-// into; all is true when H3 refused the point and every polygon must be
-// tested.
+// into; all is true when there is no cell (fineCell) and every polygon
+// must be tested.
 func (s *Snapshot) lookup(p orb.Point) (ref uint32, pool []uint32, all bool) {
-	c := cellOf(p, s.res)
+	c := s.fineCell(p)
 	if c == 0 {
 		return 0, nil, true
 	}
 	ref, pool = s.cellRecord(c)
 	return ref, pool, false
+}
+
+// fineCell returns p's fine H3 cell, or 0 when H3 refuses the point or the
+// snapshot keeps no H3 cells: then the quick grid answers every point but
+// NaN (and every point of an index of nothing), which no polygon covers.
+func (s *Snapshot) fineCell(p orb.Point) uint64 {
+	if s.res == 0 {
+		return 0
+	}
+	return cellOf(p, s.res)
 }
 
 // cellRecord returns the record reference of fine cell c and the pool it

@@ -65,7 +65,7 @@ const (
 type builder struct {
 	ix    *Index
 	fill  *cellFiller
-	polys []*polyEntry // every entry, by slot (a build's slots are dense)
+	polys []*polyEntry // every entry, by slot (nil: a free slot)
 	stats *SnapshotStats
 
 	segs     []segment // distinct edges (and virtual edges) to sample
@@ -88,31 +88,62 @@ type cellSeg struct {
 // NewIndex builds an index of the given current units and enclaves at a
 // data version; Apply then follows changes. See NewSnapshot.
 func NewIndex(units []Unit, enclaves []Enclave, version int64) (*Index, error) {
-	return newIndexAt(units, enclaves, version, 0)
+	return newIndexAt(units, enclaves, version, indexLayout{})
 }
 
-// newIndexAt is NewIndex with the fine H3 resolution forced (0: chosen
-// from the data), which lets the tests check every layout against the oracle.
-func newIndexAt(units []Unit, enclaves []Enclave, version int64, res int) (*Index, error) {
+// indexLayout says how an index answers. The zero value is what NewIndex
+// builds: the quick grid, and H3 cells only where the data is too wide for
+// one. The tests force H3 cells at every resolution with it.
+type indexLayout struct {
+	cellsOnly bool // no quick grid: the H3 cells answer every point
+	res       int  // with cellsOnly, the fine H3 resolution (0: chosen from the data)
+}
+
+// newIndexAt is NewIndex with the given layout.
+func newIndexAt(units []Unit, enclaves []Enclave, version int64, layout indexLayout) (*Index, error) {
 	start := time.Now()
 	if err := checkInput(units, enclaves); err != nil {
 		return nil, err
 	}
 	ix := newEmptyIndex(version)
 	ix.addAll(units, enclaves)
-	b := &builder{ix: ix, stats: &ix.snap.stats, cells: map[uint64]cellValue{}}
-	ix.snap.polys.each(func(_ uint32, e *polyEntry) { b.polys = append(b.polys, e) })
-	ix.res, ix.cres = b.chooseResolution(res)
 	ix.buckets = newBBoxBuckets(&ix.snap.polys)
+	if layout.cellsOnly {
+		ix.quickOff = true
+	} else {
+		ix.buildQuick()
+	}
+	if ix.quickOff {
+		if err := ix.buildCells(layout.res); err != nil {
+			return nil, err
+		}
+	}
+	ix.finishBuild(time.Since(start))
+	return ix, nil
+}
+
+// buildCells builds the H3 cell table over the current polygons, at the
+// fine resolution res (0: chosen from the data). An index needs it only
+// when it has no quick grid: the grid answers every other point (NaN
+// aside, which every polygon refuses), and keeping cells no lookup reads
+// would cost memory, build time and, on every change, a recomputation of
+// whole coarse cells, which at province scale (a coarser resolution) grows
+// with the city's density rather than with the edit.
+func (ix *Index) buildCells(res int) error {
+	b := &builder{ix: ix, stats: &ix.snap.stats, cells: map[uint64]cellValue{}}
+	for slot := uint32(0); slot < ix.snap.polys.n; slot++ {
+		b.polys = append(b.polys, ix.snap.polys.get(slot)) // nil for a free slot
+	}
+	ix.res, ix.cres = b.chooseResolution(res)
 	b.fill = ix.filler()
 	b.collectSegments()
 	if err := b.flagSegments(); err != nil {
-		return nil, err
+		return err
 	}
 	b.fillSplit()
 	b.fillUniform()
-	ix.finishBuild(b.cells, time.Since(start))
-	return ix, nil
+	ix.storeCells(b.cells)
+	return nil
 }
 
 // addAll installs every unit and enclave in a slot, in rule order (so that
@@ -158,7 +189,7 @@ func (b *builder) chooseResolution(force int) (res, coarseRes int) {
 	finest, areas := -1, []float64(nil)
 	perLevel := make(map[int]float64)
 	for _, e := range b.polys {
-		if e.isEnc {
+		if e == nil || e.isEnc {
 			continue
 		}
 		a := approxAreaM2(e.geom())
@@ -172,7 +203,7 @@ func (b *builder) chooseResolution(force int) (res, coarseRes int) {
 		}
 	}
 	for _, e := range b.polys {
-		if e.isUnit() {
+		if e == nil || e.isUnit() {
 			continue
 		}
 		a := approxAreaM2(e.geom())

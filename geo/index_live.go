@@ -9,7 +9,10 @@ import (
 
 // Applying a change without rebuilding the index.
 //
-// A change replaces, adds or retires polygons. The records that can change
+// A change replaces, adds or retires polygons. In the quick grid, the
+// tiles that can change are those meeting a changed polygon's box, before
+// or after the change (updateQuick). When there are H3 cells (data too
+// wide for a quick grid, buildCells), the records that can change there
 // are those of the coarse cells whose record mentions a changed polygon,
 // before or after the change: its footprint, the coarse cells with a fine
 // descendant flagged for one of its edges, and the coarse cells wholly
@@ -42,9 +45,10 @@ type Index struct {
 	flagger *flagger
 	owned   map[uint32]bool // slot chunks the snapshot being made owns
 
-	dirty       []orb.Bound  // boxes of the polygons the change being applied touches
-	quickShared *sharedTiles // the quick grid's shared tiles
-	quickOff    bool         // the data was too wide for a quick grid: none until a full build
+	dirty        []orb.Bound   // boxes of the polygons the change being applied touches
+	quickShared  *sharedTiles  // the quick grid's shared tiles
+	quickScratch *quickBuilder // computes the quick grid's tiles (quickBuilder)
+	quickOff     bool          // the data was too wide for a quick grid: none until a full build
 }
 
 // newEmptyIndex returns an index of nothing at version.
@@ -62,9 +66,8 @@ func (ix *Index) filler() *cellFiller {
 	return &cellFiller{res: ix.res, cres: ix.cres, polys: &ix.snap.polys, buckets: ix.buckets}
 }
 
-// finishBuild stores a build's cells and statistics.
-func (ix *Index) finishBuild(cells map[uint64]cellValue, took time.Duration) {
-	start := time.Now()
+// storeCells stores a build's H3 cells in the snapshot being made.
+func (ix *Index) storeCells(cells map[uint64]cellValue) {
 	vals := make([]cellValue, 0, len(cells))
 	for _, v := range cells {
 		vals = append(vals, v)
@@ -74,11 +77,18 @@ func (ix *Index) finishBuild(cells map[uint64]cellValue, took time.Duration) {
 	s.cells = newCellIndex(vals)
 	s.res, s.coarseRes = ix.res, ix.cres
 	s.stats.Resolution, s.stats.CoarseResolution = ix.res, ix.cres
-	s.stats.Units, s.stats.Enclaves = len(ix.unitSlot), len(ix.enclaveSlot)
-	ix.buildQuick()
-	s.stats.ApproxBytes = s.approxBytes()
-	s.stats.BuildDuration = took + time.Since(start)
 	ix.flagger = newFlagger(ix.res)
+}
+
+// hasCells reports whether the index keeps H3 cells (buildCells).
+func (ix *Index) hasCells() bool { return ix.res > 0 }
+
+// finishBuild stores a full build's statistics.
+func (ix *Index) finishBuild(took time.Duration) {
+	s := ix.snap
+	s.stats.Units, s.stats.Enclaves = len(ix.unitSlot), len(ix.enclaveSlot)
+	s.stats.ApproxBytes = s.approxBytes()
+	s.stats.BuildDuration = took
 }
 
 // Apply makes the change and returns the new snapshot (also Snapshot()).
@@ -121,8 +131,12 @@ func (ix *Index) Apply(cs ChangeSet) (*Snapshot, error) {
 	if ix.buckets.outgrown(len(ix.unitSlot) + len(ix.enclaveSlot)) {
 		ix.buckets = newBBoxBuckets(&next.polys)
 	}
-	ix.recompute(prev, affected)
-	ix.updateQuick(prev)
+	if ix.hasCells() {
+		ix.recompute(prev, affected)
+	}
+	if err := ix.updateQuick(prev); err != nil {
+		return nil, err
+	}
 	next.stats.Units, next.stats.Enclaves = len(ix.unitSlot), len(ix.enclaveSlot)
 	return ix.snap, nil
 }

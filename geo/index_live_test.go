@@ -275,20 +275,33 @@ func TestApplyEqualsRebuild(t *testing.T) {
 	o := cityOpts{nx: 14, ny: 12, community: 3, street: 6, district: 7, bends: 3, gaps: 0.05, enclaves: 12, seed: 21}
 	// The layout the data chooses gets the long sequence; a finer one (with
 	// uniform coarse cells) and a coarse one (few, crowded cells) shorter ones.
-	for _, tc := range []struct{ res, edits int }{{0, 1200}, {13, 400}, {9, 400}} {
-		res, edits := tc.res, tc.edits
+	for _, tc := range []struct {
+		name   string
+		layout indexLayout
+		edits  int
+	}{
+		{"quick", indexLayout{}, 1200},
+		{"cells", indexLayout{cellsOnly: true}, 400},
+		{"cells-res13", indexLayout{cellsOnly: true, res: 13}, 400},
+		{"cells-res9", indexLayout{cellsOnly: true, res: 9}, 400},
+	} {
+		layout, edits := tc.layout, tc.edits
 		if testing.Short() {
 			edits /= 4
 		}
-		t.Run(fmt.Sprint("res", res), func(t *testing.T) {
+		seed := uint64(layout.res)
+		if layout.cellsOnly {
+			seed += 100
+		}
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			city := newLiveCity(o, uint64(res)+1)
+			city := newLiveCity(o, seed+1)
 			units, enclaves := city.current()
-			ix, err := newIndexAt(units, enclaves, city.version, res)
+			ix, err := newIndexAt(units, enclaves, city.version, layout)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rng := rand.New(rand.NewPCG(uint64(res), 5))
+			rng := rand.New(rand.NewPCG(seed, 5))
 			done := 0
 			for done < edits {
 				rec := newChangeRecorder()
@@ -321,10 +334,10 @@ func TestApplyEqualsRebuild(t *testing.T) {
 					}
 				}
 				if cs.Version%150 == 0 {
-					compareWithRebuild(t, ix, city, rng, 20000, res)
+					compareWithRebuild(t, ix, city, rng, 20000, layout)
 				}
 			}
-			compareWithRebuild(t, ix, city, rng, 100000, res)
+			compareWithRebuild(t, ix, city, rng, 100000, layout)
 			t.Logf("%d edits applied; %+v", done, ix.Snapshot().Stats())
 		})
 	}
@@ -344,10 +357,10 @@ func compareSnapshots(t *testing.T, s *Snapshot, city *liveCity, pts []orb.Point
 
 // compareWithRebuild checks the live index against a fresh build of the
 // same data on random points and on every polygon's vertices and edges.
-func compareWithRebuild(t *testing.T, ix *Index, city *liveCity, rng *rand.Rand, nRandom, res int) {
+func compareWithRebuild(t *testing.T, ix *Index, city *liveCity, rng *rand.Rand, nRandom int, layout indexLayout) {
 	t.Helper()
 	units, enclaves := city.current()
-	full, err := newIndexAt(units, enclaves, city.version, res)
+	full, err := newIndexAt(units, enclaves, city.version, layout)
 	if err != nil {
 		t.Fatal(err)
 	}

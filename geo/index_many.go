@@ -47,7 +47,7 @@ func (s *Snapshot) resolveGroup(pts []orb.Point, out []Resolution) {
 			g[i].sp.tile = tile
 			continue
 		}
-		g[i].cell = cellOf(p, s.res)
+		g[i].cell = s.fineCell(p)
 		g[i].all = g[i].cell == 0
 	}
 	for i := range pts {

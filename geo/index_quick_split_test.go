@@ -140,5 +140,5 @@ func TestSplitOddPolygons(t *testing.T) {
 	rng := rand.New(rand.NewPCG(51, 52))
 	lo, hi := L(-1.5, -1.5), L(7.5, 10.5)
 	pts := oraclePoints(rng, units, nil, 40000, lo, hi)
-	compareWithOracle(t, units, nil, pts, 0)
+	compareWithOracle(t, units, nil, pts, indexLayout{})
 }

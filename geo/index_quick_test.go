@@ -11,16 +11,28 @@ import (
 )
 
 // TestQuickGridAnswersAsTheCells checks, on the synthetic city, that the
-// quick grid answers every point, that most of its cells are clear (no
-// exact test), that a clear cell's record holds no candidate (on a sample:
-// the clearness check is a brute force), and that every answer equals the
-// H3 cells' answer, at random points and at the corners and sides of the
-// quick cells themselves (where the lookup's rounding decides the cell).
+// quick grid answers every point (and the index keeps no H3 cells beside
+// it), that most of its cells are clear (no exact test), that a clear
+// cell's record holds no candidate (on a sample: the clearness check is a
+// brute force), and that every answer equals that of an index of H3 cells
+// alone, at random points and at the corners and sides of the quick cells
+// themselves (where the lookup's rounding decides the cell).
 func TestQuickGridAnswersAsTheCells(t *testing.T) {
 	s := benchSnapshot(t, "city1500", city1500)
 	st := s.Stats()
 	if share := float64(st.QuickClearCells) / float64(st.QuickCells); share < 0.7 {
 		t.Errorf("%d of %d quick cells clear (%.2f): want most", st.QuickClearCells, st.QuickCells, share)
+	}
+	if s.cells.n != 0 || st.Resolution != 0 {
+		t.Errorf("%d H3 coarse cells at resolution %d beside the quick grid: want none", s.cells.n, st.Resolution)
+	}
+	units, enclaves := syntheticCity(city1500)
+	cells, err := newSnapshotAt(units, enclaves, s.Version(), indexLayout{cellsOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cells.quick.empty() || cells.cells.n == 0 {
+		t.Fatal("the cells-only index has a quick grid or no cells")
 	}
 	rng := rand.New(rand.NewPCG(8, 9))
 	pts := randomPoints(city1500, 40000, 17)
@@ -47,7 +59,7 @@ func TestQuickGridAnswersAsTheCells(t *testing.T) {
 		if cands := countCandidates(quickEntries(ref, tile)); cands > 0 && i%20 == 0 && quickCellClear(s, p) {
 			t.Fatalf("at %v: a clear cell's record holds %d candidates", p, cands)
 		}
-		if got, want := s.Resolve(p), s.resolveCell(p); !reflect.DeepEqual(got, want) {
+		if got, want := s.Resolve(p), cells.Resolve(p); !reflect.DeepEqual(got, want) {
 			t.Fatalf("at %v:\n quick %+v\n cells %+v", p, got, want)
 		}
 	}
@@ -282,9 +294,9 @@ func TestQuickGridSparseData(t *testing.T) {
 }
 
 // TestQuickGridStaysOffOnceTooWide checks that once the data has been too
-// wide for a quick grid (at a build, or when a change spreads it), later
-// changes do not bring back a grid over only what they touched: lookup
-// would answer "nothing" everywhere else.
+// wide for a quick grid (at a build, or when a change spreads it), H3 cells
+// answer, and later changes do not bring back a grid over only what they
+// touched: lookup would answer "nothing" everywhere else.
 func TestQuickGridStaysOffOnceTooWide(t *testing.T) {
 	tri := func(x, y float64) orb.MultiPolygon {
 		return mpoly(orb.Ring{{x, y}, {x + 0.1, y}, {x + 0.1, y + 0.1}, {x, y}})
@@ -323,6 +335,9 @@ func TestQuickGridStaysOffOnceTooWide(t *testing.T) {
 			s := ix.Snapshot()
 			if !s.quick.empty() {
 				t.Errorf("a quick grid of %d × %d chunks after the data was too wide", s.quick.ncx, s.quick.ncy)
+			}
+			if s.cells.n == 0 || s.Stats().Resolution == 0 {
+				t.Error("no H3 cells answer the data too wide for a quick grid")
 			}
 			o := newOracle(units, tc.enclaves, s.Version())
 			rng := rand.New(rand.NewPCG(3, 3))

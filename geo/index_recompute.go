@@ -9,7 +9,7 @@ import (
 // The cells a change touches (its footprints) and their recomputation from
 // the current polygons (see index_live.go).
 
-// footprint adds to into the coarse cells whose record may name e: those
+// footprint adds to into the H3 coarse cells whose record may name e: those
 // with a descendant flagged for one of e's edges, and those e covers
 // wholly, found by a flood from the former over cells whose probe point e
 // covers. It also notes e's box, where the quick grid is recomputed
@@ -17,6 +17,9 @@ import (
 func (ix *Index) footprint(e *polyEntry, into map[uint64]bool) error {
 	if box, ok := e.pip.box(); ok {
 		ix.dirty = append(ix.dirty, box)
+	}
+	if !ix.hasCells() {
+		return nil // the quick grid answers: its tiles in the box are all that change
 	}
 	edge := map[uint64]bool{}
 	var cells []uint64

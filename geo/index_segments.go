@@ -16,6 +16,9 @@ import (
 func (b *builder) collectSegments() {
 	n := 0
 	for _, e := range b.polys {
+		if e == nil {
+			continue
+		}
 		for _, r := range e.pip.rings() {
 			n += len(r.pts)
 		}
@@ -37,6 +40,9 @@ func (b *builder) collectSegments() {
 		links = append(links, [2]int32{id, int32(poly)})
 	}
 	for pid, e := range b.polys {
+		if e == nil {
+			continue
+		}
 		for _, r := range e.pip.rings() {
 			b.stats.Vertices += len(r.pts)
 			for i := 0; r.micro > 0 && i+1 < len(r.pts); i++ {

@@ -493,9 +493,9 @@ func oraclePoints(rng *rand.Rand, units []Unit, enclaves []Enclave, nRandom int,
 	return pts
 }
 
-// newSnapshotAt builds a snapshot at a forced fine resolution (0: chosen).
-func newSnapshotAt(units []Unit, enclaves []Enclave, version int64, res int) (*Snapshot, error) {
-	ix, err := newIndexAt(units, enclaves, version, res)
+// newSnapshotAt builds a snapshot with the given layout.
+func newSnapshotAt(units []Unit, enclaves []Enclave, version int64, layout indexLayout) (*Snapshot, error) {
+	ix, err := newIndexAt(units, enclaves, version, layout)
 	if err != nil {
 		return nil, err
 	}
@@ -504,9 +504,9 @@ func newSnapshotAt(units []Unit, enclaves []Enclave, version int64, res int) (*S
 
 // compareWithOracle resolves every point both ways, with the index at the
 // given fine resolution (0: chosen from the data), and reports differences.
-func compareWithOracle(t *testing.T, units []Unit, enclaves []Enclave, pts []orb.Point, res int) {
+func compareWithOracle(t *testing.T, units []Unit, enclaves []Enclave, pts []orb.Point, layout indexLayout) {
 	t.Helper()
-	s, err := newSnapshotAt(units, enclaves, 9, res)
+	s, err := newSnapshotAt(units, enclaves, 9, layout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,19 +540,20 @@ func TestResolveMatchesOracleFixture(t *testing.T) {
 		pts = append(pts, orb.Point{micro[0] - float64(k)*5e-8, micro[1] + 2e-13},
 			orb.Point{micro[0] - float64(k)*5e-8, micro[1] + float64(k%7)*1e-13})
 	}
-	compareWithOracle(t, units, enclaves, pts, 0)
+	compareWithOracle(t, units, enclaves, pts, indexLayout{})
 }
 
-// TestResolveMatchesOracleAtEveryLayout forces coarse to fine resolutions,
-// so that uniform (compacted) coarse cells, cells holding many polygons and
-// deep fine blocks all occur.
+// TestResolveMatchesOracleAtEveryLayout checks the H3 cells (what answers
+// data too wide for a quick grid) at the resolution the data chooses and at
+// forced coarse to fine ones, so that uniform (compacted) coarse cells,
+// cells holding many polygons and deep fine blocks all occur.
 func TestResolveMatchesOracleAtEveryLayout(t *testing.T) {
 	units, enclaves := fixture()
-	for _, res := range []int{7, 9, 10, 13} {
-		t.Run(fmt.Sprint("res", res), func(t *testing.T) {
+	for _, res := range []int{0, 7, 9, 10, 13} {
+		t.Run(fmt.Sprint("cells-res", res), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(res), 15))
 			pts := oraclePoints(rng, units, enclaves, 30000, L(-1, -1), L(18, 9))
-			compareWithOracle(t, units, enclaves, pts, res)
+			compareWithOracle(t, units, enclaves, pts, indexLayout{cellsOnly: true, res: res})
 		})
 	}
 }
@@ -583,5 +584,5 @@ func TestResolveMatchesOracleSyntheticCity(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	lo, hi := cityExtent(o)
 	pts := oraclePoints(rng, units, enclaves, 50000, lo, hi)
-	compareWithOracle(t, units, enclaves, pts, 0)
+	compareWithOracle(t, units, enclaves, pts, indexLayout{})
 }
