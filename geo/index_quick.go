@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -111,7 +112,9 @@ func (ch *quickChunk) tiles() []quickTile {
 	return ts
 }
 
-// packChunk returns the chunk of the given tiles, row by row.
+// packChunk returns the chunk of the given tiles, row by row: a uniform
+// one when they are all alike, so that an edit that took the last edge out
+// of a chunk leaves it as a build would have made it.
 func packChunk(tiles []quickTile) quickChunk {
 	at := make(map[*uint32]uint32, 8)
 	n := 0
@@ -120,6 +123,9 @@ func packChunk(tiles []quickTile) quickChunk {
 			at[&t[0]] = 0
 			n += 1 + len(t)
 		}
+	}
+	if t, ok := sameTile(tiles, len(at)); ok {
+		return quickChunk{uniform: t}
 	}
 	ch := quickChunk{offs: make([]uint32, len(tiles)), pool: make([]uint32, 0, n)}
 	for i, t := range tiles {
@@ -133,6 +139,22 @@ func packChunk(tiles []quickTile) quickChunk {
 		ch.offs[i] = o
 	}
 	return ch
+}
+
+// sameTile returns a copy of the tile when the given tiles, of which
+// distinct are stored apart, all hold the same words: a tile kept from a
+// chunk's pool and one made afresh for the same record are alike but
+// stored apart. The copy lets the old pool go.
+func sameTile(tiles []quickTile, distinct int) (quickTile, bool) {
+	if distinct > 4 {
+		return nil, false // a chunk near an edge: not worth comparing
+	}
+	for _, t := range tiles[1:] {
+		if &t[0] != &tiles[0][0] && !slices.Equal(t, tiles[0]) {
+			return nil, false
+		}
+	}
+	return slices.Clone(tiles[0]), true
 }
 
 // quickGrid is the raster: a grid of chunks over the data's extent (in

@@ -382,3 +382,43 @@ func TestQuickGridEditOfALargePolygon(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickGridEditLeavesChunksAsABuild checks that taking the last edges
+// out of chunks (a small unit retired inside a large one) leaves them
+// uniform, as a build makes them, not expanded into 1,024 alike tiles.
+func TestQuickGridEditLeavesChunksAsABuild(t *testing.T) {
+	county := Unit{Code: "120100", Level: District, Name: "county",
+		Geom: mpoly(orb.Ring{{117, 39}, {117.2, 39}, {117.2, 39.2}, {117, 39.2}, {117, 39}})}
+	town := Unit{Code: "120200", Level: District, Name: "town",
+		Geom: mpoly(orb.Ring{{117.101, 39.101}, {117.104, 39.101}, {117.104, 39.103}, {117.101, 39.101}})}
+	ix, err := NewIndex([]Unit{county, town}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Apply(ChangeSet{From: 1, Version: 2, RetiredUnits: []string{town.Code}}); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt, err := NewSnapshot([]Unit{county}, nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expanded := func(q *quickGrid) (n int) {
+		for _, ch := range q.chunks {
+			if ch.offs != nil {
+				n++
+			}
+		}
+		return n
+	}
+	live := ix.Snapshot()
+	if got, want := expanded(&live.quick), expanded(&rebuilt.quick); got != want {
+		t.Errorf("%d chunks with tiles of their own after the retirement, a build has %d", got, want)
+	}
+	o := newOracle([]Unit{county}, nil, 2)
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, p := range oraclePoints(rng, []Unit{county, town}, nil, 5000, orb.Point{116.9, 38.9}, orb.Point{117.3, 39.3}) {
+		if got, want := live.Resolve(p), o.resolve(p); !reflect.DeepEqual(got, want) {
+			t.Fatalf("at %v:\n index  %+v\n oracle %+v", p, got, want)
+		}
+	}
+}
