@@ -21,6 +21,7 @@ type edgeMap struct {
 	bits   []uint64   // cells near any edge
 	slot   uint32     // the polygon whose edges mark now
 	marks  []edgeMark // sorted by done
+	packed []uint64   // done's storage, kept
 	segs   []segment  // the marked edges, by edgeMark.seg
 }
 
@@ -102,9 +103,38 @@ func clampCell(v float64, n int) int {
 
 // done sorts the marks, once every polygon has marked.
 func (m *edgeMap) done() {
-	slices.SortFunc(m.marks, func(x, y edgeMark) int {
-		return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.seg, y.seg))
-	})
+	if !m.sortPacked() {
+		slices.SortFunc(m.marks, func(x, y edgeMark) int {
+			return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.seg, y.seg))
+		})
+	}
+}
+
+// sortPacked sorts the marks as words (cell, polygon and edge numbers side
+// by side) when their numbers fit in 64 bits, as they do but for data far
+// beyond a province's: sorting words takes about half the time of sorting
+// by a comparison function, which was an eighth of a full build.
+func (m *edgeMap) sortPacked() bool {
+	maxSlot := uint32(0)
+	for _, mk := range m.marks {
+		maxSlot = max(maxSlot, uint32(mk.key))
+	}
+	segBits := uint(bits.Len(uint(len(m.segs))))
+	slotBits := uint(bits.Len32(maxSlot))
+	if uint(bits.Len(uint(m.w*m.h)))+slotBits+segBits > 64 {
+		return false
+	}
+	packed := slices.Grow(m.packed[:0], len(m.marks))
+	for _, mk := range m.marks {
+		packed = append(packed, mk.key>>32<<(slotBits+segBits)|uint64(uint32(mk.key))<<segBits|uint64(mk.seg))
+	}
+	slices.Sort(packed)
+	for i, p := range packed {
+		cell, slot := p>>(slotBits+segBits), p>>segBits&(1<<slotBits-1)
+		m.marks[i] = edgeMark{key: cell<<32 | slot, seg: uint32(p & (1<<segBits - 1))}
+	}
+	m.packed = packed
+	return true
 }
 
 // marked returns the marks of cell index j, sorted by polygon.
