@@ -9,7 +9,7 @@ import (
 
 // TestEdgeMapSortsMarks checks done's order (cell, polygon, edge) against
 // a sort by comparison, both where the marks' numbers fit in a word and
-// where they do not (the fallback).
+// where they do not (the fallback), and that marked finds a cell's marks.
 func TestEdgeMapSortsMarks(t *testing.T) {
 	cases := []struct {
 		name         string
@@ -45,6 +45,17 @@ func TestEdgeMapSortsMarks(t *testing.T) {
 			m.done()
 			if !slices.Equal(m.marks, want) {
 				t.Error("the marks are not in (cell, polygon, edge) order")
+			}
+			for _, j := range []int{0, rng.IntN(tc.w * tc.h), int(want[len(want)/2].key >> 32), tc.w*tc.h - 1} {
+				var cell []edgeMark
+				for _, mk := range want {
+					if mk.key>>32 == uint64(j) {
+						cell = append(cell, mk)
+					}
+				}
+				if got := m.marked(j); !slices.Equal(got, cell) {
+					t.Errorf("cell %d: marked gives %d marks, want %d", j, len(got), len(cell))
+				}
 			}
 		})
 	}
