@@ -5,13 +5,15 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // The fast path of the two hottest routes, GET /v1/resolve (every report,
 // every tap on the worker's map) and GET /tiles/{layers}/{z}/{x}/{y} (every
 // pan of every map). Their common case needs little of the router: no
-// token, no cross-origin headers, no body, parameters that parse. For that
+// token or one the authenticator has cached, no cross-origin headers, no
+// body, parameters that parse. For that
 // case alone the fast path skips gin and its chain of middleware and
 // answers with the same bytes and headers, counted in the same metrics; any
 // other request, and any step that fails before the answer, goes to the
@@ -31,6 +33,7 @@ type fastPath struct {
 	h          *handlers
 	resolver   nowResolver    // nil: resolves go to the router
 	tiles      *tiles.Service // nil: tiles go to the router
+	auth       *authenticator // the router's: its cache of tokens
 	needsToken bool           // reads need a token (no public reads)
 	logLevel   slog.Level     // the level the access log writes at
 
@@ -38,10 +41,10 @@ type fastPath struct {
 }
 
 // newFastPath returns the fast path of h's routes, sharing m's instruments.
-func newFastPath(h *handlers, m *metrics, auth AuthConfig) *fastPath {
+func newFastPath(h *handlers, m *metrics, auth *authenticator) *fastPath {
 	// Both routes are under protected prefixes: they need a token unless
 	// reads are public.
-	f := &fastPath{h: h, tiles: h.deps.Tiles, logLevel: slog.LevelDebug, needsToken: !auth.PublicReads}
+	f := &fastPath{h: h, tiles: h.deps.Tiles, auth: auth, logLevel: slog.LevelDebug, needsToken: !auth.cfg.PublicReads}
 	f.resolver, _ = h.deps.Resolver.(nowResolver)
 	if h.deps.LogRequests {
 		f.logLevel = slog.LevelInfo
@@ -65,17 +68,33 @@ func (f *fastPath) wrap(next http.Handler) http.Handler {
 
 // plain reports whether r is a common case as far as its method, path,
 // query, headers and body tell: nothing that the router's middleware would
-// act on (the text guard's checks pass; no token, CORS or body to handle;
-// no access log line to write).
+// act on (the text guard's checks pass; no CORS or body to handle; no
+// access log line to write). Its caller is decided by caller.
 func (f *fastPath) plain(r *http.Request) bool {
 	if r.Method != http.MethodGet || r.URL.RawPath != "" || !cleanText(r.URL.Path) ||
 		r.ContentLength != 0 || (r.Body != nil && r.Body != http.NoBody) ||
-		f.needsToken || len(r.Header["Authorization"]) != 0 || len(r.Header["Origin"]) != 0 ||
-		slog.Default().Enabled(r.Context(), f.logLevel) {
+		len(r.Header["Origin"]) != 0 || slog.Default().Enabled(r.Context(), f.logLevel) {
 		return false
 	}
 	_, clean := cleanQuery(r.URL.RawQuery)
 	return clean
+}
+
+// caller returns who r comes from as the router's authenticator would find
+// it without asking the database: anonymous (known false) when r has no
+// token and reads are public, else the principal of a cached token. ok is
+// false for the router to decide (a token to look up or refuse, none where
+// one is needed). A dashboard or a wall screen signed in sends its token
+// with every tile and resolve.
+func (f *fastPath) caller(r *http.Request) (p access.Principal, known, ok bool) {
+	switch h := r.Header["Authorization"]; len(h) {
+	case 0:
+		return access.Principal{}, false, !f.needsToken
+	case 1:
+		p, ok = f.auth.cachedCaller(h[0], f.auth.cfg.Now())
+		return p, ok, ok
+	}
+	return access.Principal{}, false, false
 }
 
 // serve answers r and returns true, or returns false having written
@@ -89,11 +108,15 @@ func (f *fastPath) serve(w http.ResponseWriter, r *http.Request) (served bool) {
 			served = false
 		}
 	}()
+	p, known, ok := f.caller(r)
+	if !ok {
+		return false
+	}
 	switch path := r.URL.Path; {
 	case path == resolvePath && f.resolver != nil:
-		return f.resolve(w, r)
+		return f.resolve(w, r) // every caller may resolve
 	case strings.HasPrefix(path, tilesPrefix) && f.tiles != nil:
-		return f.tile(w, r)
+		return f.tile(w, r, p, known)
 	}
 	return false
 }

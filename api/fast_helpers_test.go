@@ -27,7 +27,7 @@ func (tc fastCase) request() *http.Request {
 	}
 	r := httptest.NewRequest(tc.method, tc.target, body)
 	for i := 0; i+1 < len(tc.headers); i += 2 {
-		r.Header.Set(tc.headers[i], tc.headers[i+1])
+		r.Header.Add(tc.headers[i], tc.headers[i+1])
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo"
 )
 
@@ -103,13 +104,31 @@ func TestFastResolveDeclinesWithoutPublicReads(t *testing.T) {
 	db, svc := openDemoService(t)
 	auth := DefaultAuthConfig
 	auth.PublicReads = false
-	_, fast := buildEngine(Deps{Units: db, Resolver: svc, Auth: &auth, Registry: prometheus.NewRegistry()})
-	if fast.plain(httptest.NewRequest("GET", "/v1/resolve?lng=117.15&lat=39.11", nil)) {
-		t.Fatal("the fast path took a request that needs a token")
+	engine, fast := buildEngine(Deps{Units: db, Resolver: svc, Tokens: db, Auth: &auth, Registry: prometheus.NewRegistry()})
+	whole := fast.wrap(engine)
+	const target = "/v1/resolve?lng=117.15&lat=39.11"
+	if rec := httptest.NewRecorder(); fast.plain(httptest.NewRequest("GET", target, nil)) && fast.serve(rec, httptest.NewRequest("GET", target, nil)) {
+		t.Fatal("the fast path answered a request that needs a token")
 	}
 	rec := httptest.NewRecorder()
-	New(Deps{Units: db, Resolver: svc, Auth: &auth}).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/resolve?lng=117.15&lat=39.11", nil))
+	whole.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
 	if rec.Code != http.StatusUnauthorized {
 		t.Fatalf("status %d without a token, want 401: %s", rec.Code, rec.Body)
+	}
+	// A signed-in worker's app: the first request looks the token up (the
+	// router), the next ones are answered by the fast path.
+	r := httptest.NewRequest("GET", target, nil)
+	r.Header.Set("Authorization", "Bearer "+createToken(t, db, access.RoleReporter, "", "worker", time.Now().Add(time.Hour)))
+	if rec := httptest.NewRecorder(); fast.serve(rec, r) {
+		t.Fatal("the fast path answered a token it has not seen")
+	}
+	first := httptest.NewRecorder()
+	whole.ServeHTTP(first, r)
+	again := httptest.NewRecorder()
+	if !fast.plain(r) || !fast.serve(again, r) {
+		t.Fatal("the fast path declined a token the router has looked up")
+	}
+	if first.Code != http.StatusOK || again.Body.String() != first.Body.String() {
+		t.Fatalf("router %d %s, fast path %d %s", first.Code, first.Body, again.Code, again.Body)
 	}
 }

@@ -137,7 +137,7 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 	})
 	h := &handlers{deps: d}
 	h.routes(r, d.Registry)
-	return r, newFastPath(h, m, auth)
+	return r, newFastPath(h, m, authn)
 }
 
 type handlers struct {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 )
 
@@ -18,7 +20,7 @@ func TestFastTilesMatchRouter(t *testing.T) {
 	db := demotest.Open(t)
 	svc := openTiles(t, db)
 	deps := func() Deps {
-		return Deps{Units: db, Tiles: svc, CORSOrigins: []string{"https://dash.example"}, TileMaxAge: time.Minute,
+		return Deps{Units: db, Tiles: svc, Tokens: db, CORSOrigins: []string{"https://dash.example"}, TileMaxAge: time.Minute,
 			Registry: prometheus.NewRegistry()}
 	}
 	router := headAsGet(newEngine(deps()))
@@ -32,6 +34,9 @@ func TestFastTilesMatchRouter(t *testing.T) {
 		t.Fatalf("warming: %d %v", warm.Code, warm.Header())
 	}
 	etag := warm.Header().Get("Etag")
+	screen := "Bearer " + createToken(t, db, access.RoleViewer, "", "wall screen", time.Now().Add(time.Hour))
+	hedong := "Bearer " + createToken(t, db, access.RoleViewer, demo.HedongCode, "河东区 dashboard", time.Now().Add(time.Hour))
+	const reports = "/tiles/report,report_hex/14/13522/6252.mvt"
 	for _, tc := range []fastCase{
 		{name: "a cached tile", method: "GET", target: tile, fast: true},
 		{name: "gzipped", method: "GET", target: tile, headers: []string{"Accept-Encoding", "gzip"}, fast: true},
@@ -49,13 +54,20 @@ func TestFastTilesMatchRouter(t *testing.T) {
 		{name: "NUL in the path", method: "GET", target: "/tiles/grid/3/0/1%00.mvt", fast: false},
 		{name: "TileJSON", method: "GET", target: "/tiles/grid.json", fast: false},
 		{name: "catalog", method: "GET", target: "/tiles/catalog", fast: false},
-		{name: "a token", method: "GET", target: tile, headers: []string{"Authorization", "Bearer nope"}, fast: false},
+		{name: "an unknown token", method: "GET", target: tile, headers: []string{"Authorization", "Bearer nope"}, fast: false},
+		{name: "a token the router has looked up", method: "GET", target: tile, headers: []string{"Authorization", screen}, fast: true},
+		{name: "reports for a scoped token", method: "GET", target: reports, headers: []string{"Authorization", hedong}, fast: true},
+		{name: "not a bearer token", method: "GET", target: tile, headers: []string{"Authorization", "Basic eDp5"}, fast: false},
+		{name: "two tokens", method: "GET", target: tile, headers: []string{"Authorization", screen, "Authorization", hedong}, fast: false},
 		{name: "cross-origin", method: "GET", target: tile, headers: []string{"Origin", "https://dash.example"}, fast: false},
 		{name: "HEAD", method: "HEAD", target: tile, fast: false},
 		{name: "escaped path", method: "GET", target: "/tiles/gri%64/3/0/1.mvt", fast: false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			router.ServeHTTP(httptest.NewRecorder(), tc.request()) // both sides answer from the cache
+			// Both sides answer from the tile cache, and have looked the
+			// tokens up once.
+			router.ServeHTTP(httptest.NewRecorder(), tc.request())
+			whole.ServeHTTP(httptest.NewRecorder(), tc.request())
 			checkFastCase(t, tc, fast, whole, router)
 		})
 	}
@@ -69,6 +81,19 @@ func TestFastTilesMatchRouter(t *testing.T) {
 		router.ServeHTTP(again, httptest.NewRequest("GET", fresh, nil))
 		if again.Header().Get("X-Cache") != "hit" || again.Body.String() != first.Body.String() {
 			t.Fatalf("the router's answer after the fast path's miss: %v", again.Header())
+		}
+	})
+	t.Run("a scoped token's reports are its scope's", func(t *testing.T) {
+		anonymous, scoped := httptest.NewRecorder(), httptest.NewRecorder()
+		whole.ServeHTTP(anonymous, httptest.NewRequest("GET", reports, nil))
+		req := httptest.NewRequest("GET", reports, nil)
+		req.Header.Set("Authorization", hedong)
+		if !fast.serve(scoped, req) {
+			t.Fatal("the fast path declined a cached token")
+		}
+		if anonymous.Code != 200 || scoped.Code != 200 || anonymous.Body.String() == scoped.Body.String() {
+			t.Errorf("anonymous %d (%d bytes), 河东区's token %d (%d bytes): want two different tiles",
+				anonymous.Code, anonymous.Body.Len(), scoped.Code, scoped.Body.Len())
 		}
 	})
 	t.Run("counted as the router counts", func(t *testing.T) {
