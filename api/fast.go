@@ -13,11 +13,11 @@ import (
 // every tap on the worker's map) and GET /tiles/{layers}/{z}/{x}/{y} (every
 // pan of every map). Their common case needs little of the router: no
 // token or one the authenticator has cached, no cross-origin headers, no
-// body, parameters that parse. For that
-// case alone the fast path skips gin and its chain of middleware and
-// answers with the same bytes and headers, counted in the same metrics; any
-// other request, and any step that fails before the answer, goes to the
-// router, which answers it (errors included) as it always has.
+// body, parameters that parse. For that case alone the fast path skips gin
+// and its chain of middleware and answers with the same bytes and headers,
+// counted in the same metrics; any other request, and any step that fails
+// before the answer, goes to the router, which answers it (errors
+// included) as it always has.
 // TestFastResolveMatchesRouter and TestFastTilesMatchRouter hold the two to
 // the same answers.
 

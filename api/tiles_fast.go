@@ -9,11 +9,11 @@ import (
 )
 
 // tile is the fast path of GET /tiles/{layers}/{z}/{x}/{y} for an anonymous
-// caller (known false) or a cached token's: a path and query that parse. A tile the cache holds costs
-// no database round trip (the tile service knows the versions it follows);
-// one it does not is rendered as the router would. An error goes to the
-// router, which asks again and answers it, so a failing tile costs two
-// attempts.
+// caller (known false) or a cached token's: a path and query that parse. A
+// tile the cache holds costs no database round trip (the tile service
+// knows the versions it follows); one it does not is rendered as the
+// router would. An error goes to the router, which asks again and answers
+// it, so a failing tile costs two attempts.
 func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Principal, known bool) bool {
 	start := time.Now()
 	layers, z, x, y, ok := tileParams(r.URL.Path)
