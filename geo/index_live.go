@@ -46,8 +46,7 @@ type Index struct {
 	owned   map[uint32]bool // slot chunks the snapshot being made owns
 
 	dirty        []orb.Bound   // boxes of the polygons the change being applied touches
-	quickShared  *sharedTiles  // the quick grid's shared tiles
-	quickScratch *quickBuilder // computes the quick grid's tiles (quickBuilder)
+	quickScratch *quickBuilder // computes the quick grid's tiles, and holds its shared ones (quickBuilder)
 	quickOff     bool          // the data was too wide for a quick grid: none until a full build
 }
 

@@ -30,8 +30,9 @@ import (
 // candidates are split (index_quick_split.go): a side test or two against
 // edge copies kept in the tile answers them, not a scan of their rings.
 // The H3 index answers only where there is no grid (data spread wider
-// than quickMaxChunks allows) or a tile ran out of palette numbers (it
-// cannot: a tile's 64 cells need at most 64).
+// than quickMaxChunks allows; the index then has H3 cells, buildCells). A
+// cell of a tile that ran out of palette numbers (it cannot: a tile's 64
+// cells need at most 64) would be answered by testing every polygon.
 //
 // A tile is one []uint32, which is also its records' pool: [0:16] the
 // cells' palette numbers (one byte each, quickEdgeCell for a cell the H3

@@ -49,11 +49,8 @@ type sharedTiles struct {
 // which a change allocating afresh would pay for in proportion to the city
 // (1.3 MB at 300,000 grids), not to the edit.
 func (ix *Index) quickBuilder() *quickBuilder {
-	if ix.quickShared == nil {
-		ix.quickShared = &sharedTiles{tiles: map[uint32]quickTile{}}
-	}
 	if ix.quickScratch == nil {
-		ix.quickScratch = &quickBuilder{shared: ix.quickShared}
+		ix.quickScratch = &quickBuilder{shared: &sharedTiles{tiles: map[uint32]quickTile{}}}
 	}
 	b := ix.quickScratch
 	b.fill, b.made, b.cells, b.clear = ix.filler(), 0, 0, 0
@@ -102,8 +99,8 @@ func (ix *Index) buildQuick() {
 // that meet the boxes of the polygons a change touched (ix.dirty). The
 // grid grows when a changed polygon reaches past it. A grid must hold
 // every current polygon's box (lookup relies on it), so once the data has
-// been too wide for one, there is none until the next full build, and the
-// H3 cells, built then if the index had none, answer every point.
+// been too wide for one, there is none until the next full build, and H3
+// cells, built then (an index with a grid has none), answer every point.
 func (ix *Index) updateQuick(prev *Snapshot) error {
 	if len(ix.dirty) == 0 || ix.quickOff {
 		return nil
@@ -119,9 +116,6 @@ func (ix *Index) updateQuick(prev *Snapshot) error {
 		var ok bool
 		if q, ok = prev.quick.regrown(cx0, cy0, cx1, cy1, b.uniformTile(nil)); !ok {
 			ix.snap.quick, ix.quickOff = quickGrid{}, true
-			if ix.hasCells() {
-				return nil
-			}
 			return ix.buildCells(0)
 		}
 	} else {
