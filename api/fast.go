@@ -87,10 +87,10 @@ func (f *fastPath) plain(r *http.Request) bool {
 // one is needed). A dashboard or a wall screen signed in sends its token
 // with every tile and resolve.
 func (f *fastPath) caller(r *http.Request) (p access.Principal, known, ok bool) {
-	switch h := r.Header["Authorization"]; len(h) {
-	case 0:
+	switch h := r.Header["Authorization"]; {
+	case len(h) == 0 || len(h) == 1 && h[0] == "": // an empty header is no token, to the router too
 		return access.Principal{}, false, !f.needsToken
-	case 1:
+	case len(h) == 1:
 		p, ok = f.auth.cachedCaller(h[0], f.auth.cfg.Now())
 		return p, ok, ok
 	}
@@ -108,17 +108,24 @@ func (f *fastPath) serve(w http.ResponseWriter, r *http.Request) (served bool) {
 			served = false
 		}
 	}()
-	p, known, ok := f.caller(r)
-	if !ok {
-		return false
-	}
+	// The path first: a token is looked up only for a request the fast
+	// path may answer.
+	isTile := false
 	switch path := r.URL.Path; {
 	case path == resolvePath && f.resolver != nil:
-		return f.resolve(w, r) // every caller may resolve
 	case strings.HasPrefix(path, tilesPrefix) && f.tiles != nil:
+		isTile = true
+	default:
+		return false
+	}
+	p, known, ok := f.caller(r)
+	switch {
+	case !ok:
+		return false
+	case isTile:
 		return f.tile(w, r, p, known)
 	}
-	return false
+	return f.resolve(w, r) // every caller may resolve
 }
 
 // firstValue is h.Get(key) for a key already in canonical form, without

@@ -135,14 +135,14 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 		writeProblem(c, Problem{Type: "https://gridmap.dev/problems/method", Title: "Method Not Allowed",
 			Status: http.StatusMethodNotAllowed, Detail: clip(requestMethod(c)) + " is not allowed here", Code: "method"})
 	})
-	h := &handlers{deps: d}
+	h := &handlers{deps: d, tileCaching: tileCaching(d.TileMaxAge)}
 	h.routes(r, d.Registry)
 	return r, newFastPath(h, m, authn)
 }
 
 type handlers struct {
-	deps       Deps
-	tileMaxAge []string // Cache-Control of tiles when Deps.TileMaxAge is set
+	deps        Deps
+	tileCaching [2][]string // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
 }
 
 func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -54,7 +54,7 @@ func (h *handlers) tile(c *gin.Context) {
 		fail(c, err) // a client that hung up is not an error: fail says nothing then
 		return
 	}
-	h.answerTile(c.Writer, c.Request, t, hit)
+	h.answerTile(c.Writer, c.Request, t, hit, ok)
 }
 
 // getTile reads a tile request (its path parameters layers, z, x, y, its
@@ -77,37 +77,44 @@ func (h *handlers) getTile(r *http.Request, svc *tiles.Service, params [4]string
 	return svc.Get(r.Context(), req)
 }
 
-// answerTile answers with a tile got by getTile; it returns the status it
-// sent (200, or 304 when the client's copy is current).
-func (h *handlers) answerTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile, hit bool) int {
+// answerTile answers with a tile got by getTile for a caller signed in
+// (known) or not; it returns the status it sent (200, or 304 when the
+// client's copy is current).
+func (h *handlers) answerTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile, hit, known bool) int {
 	hd := w.Header()
 	hd["X-Cache"] = xCacheMiss
 	if hit {
 		hd["X-Cache"] = xCacheHit
 	}
-	hd["Cache-Control"] = h.tileCacheControl()
+	hd["Cache-Control"] = h.tileCaching[0]
+	if known {
+		hd["Cache-Control"] = h.tileCaching[1]
+	}
 	return writeTile(w, r, t)
 }
 
 // Header values of tile answers.
 var (
-	xCacheHit          = []string{"hit"}
-	xCacheMiss         = []string{"miss"}
-	mvtContentType     = []string{mediaMVT}
-	gzipEncoding       = []string{"gzip"}
-	noCacheControl     = []string{"no-cache"}
-	tileCacheControlMu sync.Mutex
+	xCacheHit      = []string{"hit"}
+	xCacheMiss     = []string{"miss"}
+	mvtContentType = []string{mediaMVT}
+	gzipEncoding   = []string{"gzip"}
+	noCacheControl = []string{"no-cache"}
+	varyTile       = []string{"Accept-Encoding, Authorization"}
 )
 
 // writeTile answers with a tile: gzipped when the client takes it, 304
 // when its copy is current. The header values were made with the tile. It
-// returns the status it sent.
+// returns the status it sent. A tile varies with the caller's token (a
+// signed-in caller may see report points and names an anonymous one may
+// not, a scoped one sees its scope's), so no cache may give one caller's
+// copy to another.
 func writeTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile) int {
 	hd := w.Header()
 	if _, ok := hd["Vary"]; ok {
-		hd.Add("Vary", "Accept-Encoding")
+		hd.Add("Vary", varyTile[0])
 	} else {
-		hd["Vary"] = varyAcceptEncoding
+		hd["Vary"] = varyTile
 	}
 	useGzip := len(t.Raw) > 0 && acceptsGzip(r.Header.Get("Accept-Encoding"))
 	etag, length, body := t.ETagHeader, t.LengthHeader, t.Raw
@@ -129,19 +136,18 @@ func writeTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile) int {
 	return http.StatusOK
 }
 
-// tileCacheControl lets browsers keep tiles but, by default, revalidate
-// them on every use: an edit must never hide behind a browser cache, and
-// the revalidation is a cheap 304.
-func (h *handlers) tileCacheControl() []string {
-	if h.deps.TileMaxAge > 0 {
-		tileCacheControlMu.Lock()
-		defer tileCacheControlMu.Unlock()
-		if h.tileMaxAge == nil {
-			h.tileMaxAge = []string{"public, max-age=" + strconv.Itoa(int(h.deps.TileMaxAge.Seconds()))}
-		}
-		return h.tileMaxAge
+// tileCaching returns the Cache-Control values of tiles for anonymous and
+// signed-in callers. By default browsers keep tiles but revalidate them on
+// every use: an edit must never hide behind a browser cache, and the
+// revalidation is a cheap 304. With a max-age, a signed-in caller's tiles
+// are private: a shared cache (a CDN, a proxy) would otherwise store an
+// answer to a request with a token and hand it to anyone (RFC 9111 §3.5).
+func tileCaching(maxAge time.Duration) [2][]string {
+	if maxAge <= 0 {
+		return [2][]string{noCacheControl, noCacheControl}
 	}
-	return noCacheControl
+	age := "max-age=" + strconv.Itoa(int(maxAge.Seconds()))
+	return [2][]string{{"public, " + age}, {"private, " + age}}
 }
 
 // tileJSON answers /tiles/{layers}.json.

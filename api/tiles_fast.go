@@ -25,7 +25,7 @@ func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Pr
 		return false
 	}
 	w.Header()["Date"] = dateHeader(start)
-	if f.h.answerTile(w, r, t, hit) == http.StatusNotModified {
+	if f.h.answerTile(w, r, t, hit, known) == http.StatusNotModified {
 		f.tileNotModified.observe(start)
 	} else {
 		f.tileOK.observe(start)

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,7 @@ func TestFastTilesMatchRouter(t *testing.T) {
 		{name: "an unknown token", method: "GET", target: tile, headers: []string{"Authorization", "Bearer nope"}, fast: false},
 		{name: "a token the router has looked up", method: "GET", target: tile, headers: []string{"Authorization", screen}, fast: true},
 		{name: "reports for a scoped token", method: "GET", target: reports, headers: []string{"Authorization", hedong}, fast: true},
+		{name: "an empty Authorization header", method: "GET", target: tile, headers: []string{"Authorization", ""}, fast: true},
 		{name: "not a bearer token", method: "GET", target: tile, headers: []string{"Authorization", "Basic eDp5"}, fast: false},
 		{name: "two tokens", method: "GET", target: tile, headers: []string{"Authorization", screen, "Authorization", hedong}, fast: false},
 		{name: "cross-origin", method: "GET", target: tile, headers: []string{"Origin", "https://dash.example"}, fast: false},
@@ -94,6 +96,31 @@ func TestFastTilesMatchRouter(t *testing.T) {
 		if anonymous.Code != 200 || scoped.Code != 200 || anonymous.Body.String() == scoped.Body.String() {
 			t.Errorf("anonymous %d (%d bytes), 河东区's token %d (%d bytes): want two different tiles",
 				anonymous.Code, anonymous.Body.Len(), scoped.Code, scoped.Body.Len())
+		}
+	})
+	t.Run("no shared cache may hand a signed-in caller's tile to another", func(t *testing.T) {
+		for _, c := range []struct {
+			name, token, cacheControl string
+		}{
+			{"anonymous", "", "public, max-age=60"},
+			{"signed in", screen, "private, max-age=60"},
+			{"scoped", hedong, "private, max-age=60"},
+		} {
+			for _, side := range []struct {
+				name string
+				h    http.Handler
+			}{{"router", router}, {"fast path", whole}} {
+				req := httptest.NewRequest("GET", reports, nil)
+				if c.token != "" {
+					req.Header.Set("Authorization", c.token)
+				}
+				rec := httptest.NewRecorder()
+				side.h.ServeHTTP(rec, req)
+				vary := strings.Join(rec.Header().Values("Vary"), ", ")
+				if got := rec.Header().Get("Cache-Control"); rec.Code != 200 || got != c.cacheControl || !strings.Contains(vary, "Authorization") {
+					t.Errorf("%s, %s: %d, Cache-Control %q (want %q), Vary %q (want Authorization)", c.name, side.name, rec.Code, got, c.cacheControl, vary)
+				}
+			}
 		}
 	})
 	t.Run("counted as the router counts", func(t *testing.T) {

@@ -38,11 +38,21 @@ type Privacy struct {
 	ExceptWithin string
 }
 
-func (p Privacy) key() string {
+// key is p's part of a filter's key: "" when nothing is left out.
+func (p Privacy) key() string { return string(p.appendKey(nil)) }
+
+// appendKey appends p's key to b (the tile cache's key is built without
+// allocating).
+func (p Privacy) appendKey(b []byte) []byte {
 	if !p.CoarsePoints && !p.HideNames {
-		return ""
+		return b
 	}
-	return "|private:" + strconv.FormatBool(p.CoarsePoints) + "," + strconv.FormatBool(p.HideNames) + "," + p.ExceptWithin
+	b = append(b, "|private:"...)
+	b = strconv.AppendBool(b, p.CoarsePoints)
+	b = append(b, ',')
+	b = strconv.AppendBool(b, p.HideNames)
+	b = append(b, ',')
+	return append(b, p.ExceptWithin...)
 }
 
 // The filter parameter names, in the order of their SQL arguments.

@@ -164,4 +164,26 @@ func TestCacheKey(t *testing.T) {
 	if key(10, v) != key(10, moved) {
 		t.Error("a grid edit changes the key of a z10 tile, where grids are not drawn")
 	}
+	t.Run("what the caller may see is part of the key", func(t *testing.T) {
+		report, _ := Lookup("report")
+		anonymous := Privacy{CoarsePoints: true, HideNames: true}
+		scoped := Privacy{CoarsePoints: true, HideNames: true, ExceptWithin: "120102"}
+		keys := map[string]string{}
+		for _, c := range []struct {
+			name   string
+			filter Filter
+		}{
+			{"signed in", Filter{}},
+			{"anonymous", Filter{Privacy: anonymous}},
+			{"scoped", Filter{Privacy: scoped}},
+			{"filtered, signed in", Filter{State: []string{"closed"}}},
+			{"filtered, anonymous", Filter{State: []string{"closed"}, Privacy: anonymous}},
+		} {
+			k := cacheKey(Request{Layers: []*Layer{report}, Coord: Coord{14, 1, 1}, Filter: c.filter}, v)
+			if other, ok := keys[k]; ok {
+				t.Errorf("%s and %s share the key %q", c.name, other, k)
+			}
+			keys[k] = c.name
+		}
+	})
 }

@@ -359,7 +359,11 @@ func appendCacheKey(b []byte, r Request, v Versions) []byte {
 	b = append(b, '/')
 	b = strconv.AppendInt(b, int64(r.Coord.Y), 10)
 	b = append(b, '?')
-	if !r.Filter.IsZero() {
+	if r.Filter.IsZero() {
+		// What a caller may see is part of the key even with no filter: an
+		// anonymous caller must never be served a signed-in caller's tile.
+		b = r.Filter.Privacy.appendKey(b)
+	} else {
 		b = append(b, r.Filter.Key()...)
 	}
 	b = append(b, '#')
