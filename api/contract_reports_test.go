@@ -39,6 +39,35 @@ func TestContractReportCreateIsIdempotent(t *testing.T) {
 	wantProblem(t, s.req(t, "GET", "/v1/reports/not-a-uuid", "", nil), 400, "id")
 }
 
+// TestContractReportReporter: a report is the caller's; an admin (a sync
+// gateway) may upload for anyone, and reports as itself when it names no
+// one (README's example).
+func TestContractReportReporter(t *testing.T) {
+	s := newFakeServer(t, nil)
+	admin, rep := s.token(access.RoleAdmin, ""), s.token(access.RoleReporter, "")
+	for i, c := range []struct {
+		name, token, extra, want string
+		status                   int
+	}{
+		{"an admin naming no one", admin, "", "admin@", 201},
+		{"an admin for a worker", admin, `,"reporter":"网格员甲"`, "网格员甲", 201},
+		{"a worker naming no one", rep, "", "reporter@", 201},
+		{"a worker naming itself", rep, `,"reporter":"reporter@"`, "reporter@", 201},
+		{"a worker for another", rep, `,"reporter":"网格员甲"`, "", 403},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := s.req(t, "POST", "/v1/reports", c.token, reportJSONBody(40+i, 117.11, 39.12, c.extra))
+			if c.status != 201 {
+				wantProblem(t, r, c.status, "reporter")
+				return
+			}
+			if r.status != 201 || r.json(t)["reporter"] != c.want {
+				t.Errorf("%d %s, want 201 reported by %q", r.status, r.body, c.want)
+			}
+		})
+	}
+}
+
 // TestContractReportInputIsNamed: what is wrong with a report is a 400
 // naming the member, so a phone can show it.
 func TestContractReportInputIsNamed(t *testing.T) {
@@ -197,6 +226,9 @@ func TestContractStats(t *testing.T) {
 			wantProblem(t, s.req(t, "GET", "/v1/stats?"+c.query, "", nil), 400, c.field)
 		})
 	}
+	t.Run("a unit that does not exist", func(t *testing.T) {
+		wantProblem(t, s.req(t, "GET", "/v1/stats?unit=999999", "", nil), 404, "unit")
+	})
 }
 
 func TestContractCategories(t *testing.T) {

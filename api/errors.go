@@ -69,13 +69,25 @@ func fail(c *gin.Context, err error) {
 		return
 	}
 	p := problemOf(err, c.Request.URL.Path)
-	if p.Status >= 500 {
+	if p.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "2")
+	}
+	switch {
+	case p.Status == http.StatusServiceUnavailable && !failedBelow(err):
+		// Not a failure of this server: a min_version not reached yet, a
+		// part it runs without. A warning, so that errors mean failures.
+		slog.WarnContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
+	case p.Status >= 500:
 		slog.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
-		if p.Status == http.StatusServiceUnavailable {
-			c.Header("Retry-After", "2")
-		}
 	}
 	writeProblem(c, p)
+}
+
+// failedBelow reports whether err comes from something beneath the
+// request (the database, storage): an error with a cause, or no geo.Error.
+func failedBelow(err error) bool {
+	var ge *geo.Error
+	return !errors.As(err, &ge) || ge.Err != nil
 }
 
 func writeProblem(c *gin.Context, p Problem) {

@@ -69,9 +69,10 @@ func (h *handlers) createPatrol(c *gin.Context) {
 func (h *handlers) claimWorker(c *gin.Context, in *casework.PatrolInput) error {
 	p, ok := callerOf(c)
 	switch {
-	case !ok || p.Role == access.RoleAdmin || in.Worker == p.Name:
+	case !ok:
 	case in.Worker == "":
 		in.Worker = p.Name
+	case p.Role == access.RoleAdmin || in.Worker == p.Name:
 	default:
 		return geo.Errorf(geo.EFORBIDDEN, "worker", "this token reports as %q and may not upload for %q", p.Name, clip(in.Worker))
 	}

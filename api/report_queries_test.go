@@ -45,6 +45,12 @@ func TestReportQueriesOverHTTP(t *testing.T) {
 		{"bad cursor", "/v1/reports?cursor=xyz", 400, nil},
 		{"stats period too long", "/v1/stats?from=2020-01-01&to=2026-01-01", 400, nil},
 		{"stats from after to", "/v1/stats?from=2026-03-02&to=2026-03-01", 400, nil},
+		{"stats of a unit that never existed", "/v1/stats?unit=999999", 404, nil},
+		{"overview of a unit that never existed", "/v1/stats/overview?unit=999999", 404, nil},
+		{"overview of 南开区", "/v1/stats/overview?unit=120104", 200, func(m map[string]any) bool {
+			u, _ := m["unit"].(map[string]any)
+			return u["name"] == "南开区"
+		}},
 		{"coverage without unit", "/v1/patrols/coverage", 400, nil},
 	}
 	for _, c := range cases {

@@ -125,13 +125,15 @@ func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix str
 }
 
 // claimReporter ties a report to the caller: a grid worker's token reports
-// as that worker; an admin may upload on behalf of anyone (a sync gateway).
+// as that worker; an admin may upload on behalf of anyone (a sync gateway),
+// and reports as itself when it names nobody.
 func (h *handlers) claimReporter(c *gin.Context, in *casework.ReportInput) error {
 	p, ok := callerOf(c)
 	switch {
-	case !ok || p.Role == access.RoleAdmin || in.Reporter == p.Name:
+	case !ok:
 	case in.Reporter == "":
 		in.Reporter = p.Name
+	case p.Role == access.RoleAdmin || in.Reporter == p.Name:
 	default:
 		return geo.Errorf(geo.EFORBIDDEN, "reporter", "this token reports as %q and may not report as %q", p.Name, clip(in.Reporter))
 	}

@@ -49,6 +49,9 @@ func (h *handlers) overview(c *gin.Context) {
 		return
 	}
 	o, err := store.Overview(c.Request.Context(), q)
+	if err == nil {
+		err = knownUnit(q.Unit, o.Names)
+	}
 	if err != nil {
 		fail(c, err)
 		return

@@ -67,6 +67,9 @@ func (h *handlers) stats(c *gin.Context) {
 		return
 	}
 	st, err := h.deps.Reports.Stats(c.Request.Context(), q)
+	if err == nil {
+		err = knownUnit(q.Unit, st.Names)
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -109,6 +112,16 @@ func (h *handlers) stats(c *gin.Context) {
 		"from": q.From.Format(time.DateOnly), "to": q.To.AddDate(0, 0, -1).Format(time.DateOnly),
 		"totals": total, "units": units, "cells": cells,
 	})
+}
+
+// knownUnit fails a statistics request for a unit that never existed
+// (names holds every unit the answer names, current or retired): zeros
+// would read as a quiet unit, not as a mistyped code.
+func knownUnit(code string, names map[string]string) error {
+	if _, ok := names[code]; code != "" && !ok {
+		return geo.Errorf(geo.ENOTFOUND, "unit", "unit %s does not exist", code)
+	}
+	return nil
 }
 
 // scopedStatsQuery is statsQuery narrowed to the caller's scope.

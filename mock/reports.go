@@ -202,7 +202,25 @@ func (s *Reports) Stats(_ context.Context, q casework.StatsQuery) (casework.Stat
 		c.Count = count
 		st.Cells = append(st.Cells, c)
 	}
+	for _, code := range append([]string{q.Unit}, cellUnits(st.Cells)...) {
+		if name, ok := unitNames[code]; ok {
+			st.Names[code] = name
+		}
+	}
 	return st, nil
+}
+
+// unitNames are the names of the units of the default resolver's chain,
+// the only units this package knows.
+var unitNames = map[string]string{District: "南开区", Street: "长虹街道", Community: "光明路社区", Grid: "第1网格"}
+
+// cellUnits lists the units of cells.
+func cellUnits(cells []casework.StatsCell) []string {
+	codes := make([]string, len(cells))
+	for i, c := range cells {
+		codes[i] = c.Unit
+	}
+	return codes
 }
 
 // photoUses lists the reports listing a photo, in the report or a step.

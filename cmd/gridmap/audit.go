@@ -110,15 +110,20 @@ func writeAudit(res geo.AuditResult, took time.Duration, jsonOut bool, geojsonOu
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	printAudit(res, took)
+	// The report is the command's output, unless the GeoJSON is (then the
+	// report is a note beside it).
+	var report io.Writer = os.Stdout
+	if geojsonOut == "-" {
+		report = os.Stderr
+	}
+	printAudit(report, res, took)
 	return nil
 }
 
 // maxAuditPrinted bounds the findings printed on a terminal.
 const maxAuditPrinted = 100
 
-func printAudit(res geo.AuditResult, took time.Duration) {
-	w := os.Stderr
+func printAudit(w io.Writer, res geo.AuditResult, took time.Duration) {
 	s := res.Summary
 	scope := "the whole city"
 	if s.Unit != "" {

@@ -69,6 +69,7 @@ func TestCommandLine(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, nil, 2, "", `gridmap: unknown command "frobnicate"`},
 		{"unknown flag", []string{"audit", "--frob"}, nil, 2, "", "gridmap audit: flag provided but not defined: -frob"},
 		{"token create without --name", []string{"token", "create", "--role", "viewer"}, nil, 2, "", "gridmap token: --name is required"},
+		{"token create with an unknown role", []string{"token", "create", "--role", "boss", "--name", "x"}, nil, 2, "", `unknown role "boss"`},
 		{"export format against the extension", []string{"export", "--format", "geojson", "-o", "网格.gpkg"}, nil, 2, "",
 			"gridmap export: invalid format: the format is geojson but 网格.gpkg names a gpkg file"},
 		{"export to an unknown extension", []string{"export", "-o", "网格.txt"}, nil, 2, "", "cannot tell the format of 网格.txt"},

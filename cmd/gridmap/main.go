@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -59,6 +60,9 @@ Errors are printed on standard error as one line: "gridmap CMD: reason".
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Every command logs as serve does (JSON lines, durations in _ms);
+	// serve sets its --log-level on top.
+	slog.SetDefault(slog.New(newLogHandler(os.Stderr, slog.LevelInfo)))
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	os.Exit(report(os.Stderr, err))

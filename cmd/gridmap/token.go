@@ -75,7 +75,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	t := access.Token{Name: name, Role: access.Role(role), Scope: scope, ExpiresAt: exp, CreatedBy: cliActor()}
 	if err := t.Validate(now); err != nil {
-		return err
+		return usagef("%v", err) // an unknown role, a malformed scope: the command line is wrong
 	}
 	if enrol.wanted() {
 		if _, err := enrol.link(access.TokenPrefix); err != nil {

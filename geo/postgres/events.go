@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -143,6 +144,7 @@ func eachEventPage(ctx context.Context, tx pgx.Tx, sql string, args []any, fn fu
 			n++
 			afterXid, afterID = xid, e.ID
 			ev := e
+			ev.Codes = distinctCodes(e.Codes) // a report its own unit handles names it twice
 			ev.Data = append(json.RawMessage(nil), e.Data...)
 			ev.Xid, _ = strconv.ParseUint(xid, 10, 64)
 			return fn(ev)
@@ -151,6 +153,17 @@ func eachEventPage(ctx context.Context, tx pgx.Tx, sql string, args []any, fn fu
 			return err
 		}
 	}
+}
+
+// distinctCodes returns a copy of codes without repeats, in their order.
+func distinctCodes(codes []string) []string {
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // parseSnapshot reads pg_snapshot's text form, "xmin:xmax:xip,xip,…".

@@ -138,6 +138,9 @@ func TestEventsOfChanges(t *testing.T) {
 	if len(got) != 1 || got[0].Kind != geo.EventReportCreated || !got[0].Within(testGrid) || got[0].Within("120110") {
 		t.Fatalf("after a report: %+v", got)
 	}
+	if codes := got[0].Codes; len(slices.Compact(slices.Sorted(slices.Values(codes)))) != len(codes) {
+		t.Errorf("the report event names a unit twice: %v", codes) // its unit handles it
+	}
 	var data map[string]any
 	if err := json.Unmarshal(got[0].Data, &data); err != nil || data["id"] != r.ID || data["reporter"] != "测试员" {
 		t.Fatalf("report event data %s (%v)", got[0].Data, err)
