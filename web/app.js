@@ -81,13 +81,15 @@ function setStatus(text, error = false) {
   $('status').classList.toggle('error', error);
 }
 
+// A narrow screen (app.css has the same width): see setPanel.
+const narrow = matchMedia('(max-width: 700px)');
 const map = new MapLibreMap({
   container: 'map',
   style: api('style.json'),
   center: [117.158, 39.118], // 南开区
   zoom: 13.2,
   hash: true,
-  attributionControl: { compact: false },
+  attributionControl: { compact: narrow.matches }, // on a phone the full line would cover the bottom of the map
   // The token goes with every request to this server (tiles, TileJSON), never elsewhere.
   transformRequest: (url) => (url.startsWith(root.origin) ? { url, headers: authHeaders() } : { url }),
 });
@@ -99,6 +101,8 @@ let popup = null;
 applyWords(document);
 setStatus(t('loading'));
 langButton($('lang'), () => {
+  editor?.relabel();
+  relabelPanelToggle();
   if (!state.catalog) return;
   renderLayerToggles();
   renderLegend();
@@ -106,6 +110,24 @@ langButton($('lang'), () => {
   if (state.clicked) showClick(state.clicked);
   loadHazards(state.hazardUnit ?? null);
 });
+
+// On a narrow screen (a phone) the panel is a drawer over the map, closed
+// at first: the ☰ button opens it, the button or a tap on the map closes
+// it. On a wide screen it is always open and the button is hidden (CSS).
+function setPanel(open) {
+  document.body.classList.toggle('panel-open', open);
+  $('panel-toggle').setAttribute('aria-expanded', String(open));
+  relabelPanelToggle();
+}
+function relabelPanelToggle() {
+  const open = document.body.classList.contains('panel-open');
+  $('panel-toggle').textContent = open ? '✕' : '☰';
+  $('panel-toggle').title = t(open ? 'panelClose' : 'panelOpen');
+  $('panel-toggle').setAttribute('aria-label', $('panel-toggle').title);
+}
+$('panel-toggle').addEventListener('click', () => setPanel(!document.body.classList.contains('panel-open')));
+map.on('click', () => { if (narrow.matches) setPanel(false); });
+setPanel(false);
 
 map.on('load', async () => {
   try {

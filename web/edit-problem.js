@@ -1,5 +1,6 @@
 // Requests of the topology-keeping edits (edit-shared.js, edit-tools.js):
-// one POST helper and the plain words for their problem+json answers.
+// one POST helper and the plain words (i18n.js) for their problem+json answers.
+import { t } from './i18n.js';
 
 // postJSON sends a topology edit and returns the answer, its JSON body (or
 // null) and the data version the write is in (Gridmap-Index-Version, 0 when
@@ -14,34 +15,40 @@ export async function postJSON(url, payload, authHeaders) {
   return { res, body, version: Number(res.headers.get('Gridmap-Index-Version')) || 0 };
 }
 
-// problemMessage says why a topology edit (what: "Vertex not moved",
-// "Not split", "Not merged") was refused, and what to do about it.
+// problemMessage says, in the current language, why a topology edit was
+// refused and what to do about it; what names the word for the outcome
+// ("ed.notMoved", "ed.notSplit", "ed.notMerged"). The detail is the
+// server's own.
 export function problemMessage(what, res, body) {
-  const detail = body?.detail ?? body?.title ?? `HTTP ${res.status}`;
-  const field = body?.field ? ` (field ${body.field})` : '';
+  const v = { what: t(what), detail: body?.detail ?? body?.title ?? `HTTP ${res.status}`,
+    field: body?.field ? t('ed.fieldNote', { field: body.field }) : '' };
   switch (res.status) {
     case 400:
     case 422:
-      return `${what}: ${detail}${field}.`;
-    case 401:
-      return `${what}: the server did not accept the token (${detail}). Enter a valid editor token above and try again.`;
-    case 403:
-      return `${what}: this token may not change every unit the edit touches (${detail}). It takes an editor token whose scope covers them all; ask an administrator.`;
-    case 404:
-      return `${what}: ${detail}. Someone may have changed these boundaries meanwhile: load the unit again.`;
     case 409:
     case 412:
-      return `${what}: ${detail}${field}.`;
+      return t('ed.pDetail', v);
+    case 401:
+      return t('ed.p401', v);
+    case 403:
+      return t('ed.p403', v);
+    case 404:
+      return t('ed.p404', v);
     case 413:
-      return `${what}: the request is too large (${detail}).`;
-    case 429:
-      return `${what}: too many edits in a short time. Wait ${res.headers.get('Retry-After') ?? 'a few'} s and try again.`;
+      return t('ed.p413', v);
+    case 429: {
+      const secs = res.headers.get('Retry-After');
+      return secs ? t('ed.p429', { ...v, secs }) : t('ed.p429soon', v);
+    }
     case 503:
-      return `${what}: ${detail}.`;
+      return t('ed.pDetail', { ...v, field: '' });
     default:
-      return `${what}: ${body?.title ?? 'error'} ${res.status}: ${detail}${field}.`;
+      return t('ed.pOther', { ...v, title: body?.title ?? t('ed.error'), status: res.status });
   }
 }
+
+// plural is the {s} of a word: "s" for more than one (English; Chinese has no {s}).
+export const plural = (n) => (n === 1 ? '' : 's');
 
 // changed lists what a topology edit wrote, from its answer: the units and
 // enclaves with their new versions and the codes it retired. It takes units

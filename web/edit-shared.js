@@ -10,13 +10,13 @@
 // enclave that has it, in one transaction; on a refusal the vertex goes
 // back where it was and the problem is said. A vertex nobody else has is
 // edited as before and saved with the unit (PUT).
-import { postJSON, problemMessage, changed, versionsText } from './edit-problem.js';
+import { postJSON, problemMessage, changed, versionsText, plural } from './edit-problem.js';
+import { t } from './i18n.js';
 
-const levelWords = { district: 'district', street: 'street', community: 'community', grid: 'grid', microgrid: 'micro-grid' };
 const vkey = (c) => `${c[0]},${c[1]}`;
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
-export function initShared({ map, api, el, authHeaders, draw, say, exactOf, onMoved, phase, setPhase }) {
+export function initShared({ map, api, el, word, authHeaders, draw, say, exactOf, onMoved, phase, setPhase }) {
   // owners: exact vertex key → the boundaries that have it ({kind, code, level});
   // around: the neighbours' features (exact); settled: draw feature id → its
   // ring as terra-draw held it after the last finished change.
@@ -24,7 +24,7 @@ export function initShared({ map, api, el, authHeaders, draw, say, exactOf, onMo
   const tag = el('div', { id: 'edit-share-tag', hidden: '' });
   map.getContainer().append(tag);
   const together = el('input', { type: 'checkbox', id: 'edit-keep-shared', checked: '' });
-  const option = el('label', { class: 'small edit-check' }, together, ' 共用顶点联动 Move shared vertices together (every unit that has the vertex)');
+  const option = el('label', { class: 'small edit-check' }, together, ' ', word('span', {}, 'ed.together'));
 
   map.addSource('edit-around', { type: 'geojson', data: empty() });
   map.addSource('edit-shared', { type: 'geojson', data: empty() });
@@ -63,7 +63,8 @@ export function initShared({ map, api, el, authHeaders, draw, say, exactOf, onMo
         .map(({ kind: k, f }) => ({ type: 'Feature', geometry: f.geometry, properties: { kind: k, code: String(f.properties?.code ?? f.id) } }));
       redraw();
     } catch (err) {
-      say('error', `Cannot read the boundaries around ${st.target.code}, so shared vertices are not shown: ${err.message}`);
+      const code = st.target?.code;
+      say('error', () => t('ed.aroundFailed', { code, why: err.message }));
     }
   }
 
@@ -90,11 +91,11 @@ export function initShared({ map, api, el, authHeaders, draw, say, exactOf, onMo
   function describe(owners) {
     const byLevel = {};
     for (const o of owners) {
-      const w = o.kind === 'enclave' ? 'enclave' : levelWords[o.level] ?? 'unit';
+      const w = o.kind === 'enclave' ? 'ed.kind.enclave' : o.level ? `level.${o.level}` : 'ed.kind.unit';
       byLevel[w] = (byLevel[w] ?? 0) + 1;
     }
-    const parts = Object.entries(byLevel).map(([w, n]) => `${n} ${w}${n > 1 ? 's' : ''}`);
-    return `共用 shared by ${owners.length} units · ${parts.join(', ')}`;
+    const parts = Object.entries(byLevel).map(([w, n]) => t('ed.countOf', { n, what: t(w), s: plural(n) }));
+    return t('ed.sharedBy', { n: owners.length, parts: parts.join(', ') });
   }
 
   // settle remembers the drawing as it is now: the next drag is told from it.
@@ -154,7 +155,7 @@ export function initShared({ map, api, el, authHeaders, draw, say, exactOf, onMo
     const to = [drag.now[0], drag.now[1]];
     const n = drag.owners.length;
     setPhase('saving');
-    say('info', `Moving the vertex shared by ${n} units …`);
+    say('info', () => t('ed.moving', { n }));
     let answer;
     try {
       answer = await postJSON(api('v1/boundaries:move-vertex'), { from: drag.from, to }, authHeaders);
@@ -167,8 +168,7 @@ export function initShared({ map, api, el, authHeaders, draw, say, exactOf, onMo
     if (!res || !res.ok) {
       draw.updateFeatureGeometry(drag.id, { type: 'Polygon', coordinates: [st.settled.get(drag.id)] });
       redraw();
-      say('error', res ? problemMessage('Vertex not moved', res, body)
-        : `Vertex not moved: cannot reach the server (${answer.error.message}). It is back where it was; try again.`);
+      say('error', () => (res ? problemMessage('ed.notMoved', res, body) : t('ed.moveUnreachable', { why: answer.error.message })));
       onMoved(null);
       return;
     }
@@ -176,8 +176,9 @@ export function initShared({ map, api, el, authHeaders, draw, say, exactOf, onMo
     settle();
     onMoved({ from: drag.from, to, result: c, version });
     const count = c.units.length + c.enclaves.length;
-    say('ok', `Moved the vertex in ${count} unit${count === 1 ? '' : 's'} that share${count === 1 ? 's' : ''} it: ${versionsText(c)}${
-      c.warnings.length ? ` · ${c.warnings.length} warning${c.warnings.length > 1 ? 's' : ''} (below)` : ''}. The map is reloading its tiles.`);
+    const w = c.warnings.length;
+    say('ok', () => t('ed.movedIn', { n: count, s: plural(count), versions: versionsText(c),
+      warnings: w ? t('ed.warnTail', { n: w, s: plural(w) }) : '' }));
     if (st.target) load(st.target.kind, st.target.feature); // read the neighbours' new versions
   }
 

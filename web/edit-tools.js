@@ -14,14 +14,16 @@
 // Each is one transaction on the server; the answer's problem+json is said
 // in plain words, and after a success the map reloads its tiles at least as
 // fresh as the write (min_version).
-import { postJSON, problemMessage, changed, versionsText } from './edit-problem.js';
+import { postJSON, problemMessage, changed, versionsText, plural } from './edit-problem.js';
+import { t } from './i18n.js';
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
-export function initTools({ map, api, el, authHeaders, draw, say, reloadTiles, phase, setPhase, target, reset, loadUnit, showWarnings, dirty }) {
+export function initTools({ map, api, el, word, authHeaders, draw, say, reloadTiles, phase, setPhase, target, reset, loadUnit, showWarnings, dirty }) {
   const tl = { picked: [], line: null, level: null, parent: null };
-  const splitBtn = el('button', { type: 'button', id: 'edit-split' }, '✂ 切分 Split');
-  const mergeBtn = el('button', { type: 'button', id: 'edit-merge' }, '⊕ 合并 Merge');
+  const splitBtn = word('button', { type: 'button', id: 'edit-split' }, 'ed.split');
+  const mergeBtn = word('button', { type: 'button', id: 'edit-merge' }, 'ed.merge');
+  const level = () => t(`level.${tl.level}`);
   const buttons = el('p', { class: 'edit-row', id: 'edit-tools' }, splitBtn, mergeBtn);
   const splitForm = el('form', { id: 'edit-split-form', class: 'edit-form', hidden: '' });
   const mergeForm = el('form', { id: 'edit-merge-form', class: 'edit-form', hidden: '' });
@@ -42,7 +44,8 @@ export function initTools({ map, api, el, authHeaders, draw, say, reloadTiles, p
     setPhase('splitting');
     draw.setMode('linestring');
     renderSplit();
-    say('info', `Draw a line across ${target().code}: click to place points, starting and ending outside it; click the last point again or press Enter to finish.`);
+    const code = target().code;
+    say('info', () => t('ed.splitDraw', { code }));
   }
 
   // lineFinished is called when terra-draw finishes the split line.
@@ -53,61 +56,65 @@ export function initTools({ map, api, el, authHeaders, draw, say, reloadTiles, p
     draw.setMode('select');
     setPhase('split-confirm');
     renderSplit();
-    say('info', `Check the parts' codes and names (empty: the server chooses), then confirm the split of ${target().code}.`);
+    const code = target().code;
+    say('info', () => t('ed.splitCheck', { code }));
   }
 
+  // input is a text box with a placeholder word (ph).
+  const input = (name, ph, attrs = {}) => el('input', { name, placeholder: t(ph), 'data-i18n-ph': ph, spellcheck: 'false', ...attrs });
+
   function renderSplit() {
-    const field = (name, label, placeholder) => el('label', {}, el('span', {}, label), el('input', { name, placeholder, spellcheck: 'false' }));
-    const go = el('button', { type: 'submit', id: 'edit-split-go', class: 'primary' }, '确认切分 Split');
+    const field = (name, label, ph) => el('label', {}, word('span', {}, label), input(name, ph));
+    const go = word('button', { type: 'submit', id: 'edit-split-go', class: 'primary' }, 'ed.splitGo');
     if (phase() !== 'split-confirm') go.disabled = true;
-    const redraw = el('button', { type: 'button', id: 'edit-split-redraw' }, '重画 Redraw line');
+    const redraw = word('button', { type: 'button', id: 'edit-split-redraw' }, 'ed.redraw');
     redraw.addEventListener('click', () => { removeLines(); startSplit(); });
-    splitForm.replaceChildren(el('h3', {}, `✂ 切分 Split ${target()?.code ?? ''}`),
-      el('p', { class: 'small muted' }, 'Left and right as the line is drawn, first point to last. Leave the codes empty to keep the code for the larger part and give the other the next free code.'),
-      field('left_code', '左侧编码 Left part code', 'next free / keep'),
-      field('left_name', '左侧名称 Left part name', 'as the unit'),
-      field('right_code', '右侧编码 Right part code', 'next free / keep'),
-      field('right_name', '右侧名称 Right part name', 'as the unit'),
+    splitForm.replaceChildren(word('h3', {}, 'ed.splitTitle', { code: target()?.code ?? '' }),
+      word('p', { class: 'small muted' }, 'ed.splitHelp'),
+      field('left_code', 'ed.leftCode', 'ed.phNextFree'),
+      field('left_name', 'ed.leftName', 'ed.phAsUnit'),
+      field('right_code', 'ed.rightCode', 'ed.phNextFree'),
+      field('right_name', 'ed.rightName', 'ed.phAsUnit'),
       el('p', { class: 'edit-row' }, go, redraw, cancelButton()));
   }
 
   async function split() {
-    const t = target();
-    if (phase() !== 'split-confirm' || !tl.line || !t) return;
+    const tg = target();
+    if (phase() !== 'split-confirm' || !tl.line || !tg) return;
     const v = (name) => splitForm.elements[name].value.trim();
     const payload = { line: { type: 'LineString', coordinates: tl.line } };
     if (v('left_code') || v('right_code')) payload.codes = [v('left_code'), v('right_code')];
     if (v('left_name') || v('right_name')) payload.names = [v('left_name'), v('right_name')];
-    await send('Not split', `v1/units/${encodeURIComponent(t.code)}:split`, payload, (c) => {
-      const parts = c.units.filter((u) => u.level === t.feature?.properties?.level || String(u.code).length === t.code.length);
-      return { text: `Split ${t.code} into ${parts.map((u) => `${u.code} v${u.version}`).join(' and ')}${
-        c.retired.length ? `; retired ${c.retired.map((r) => r.code).join(', ')}` : ''}. Versions written: ${versionsText(c)}.`, show: parts[0]?.code };
+    await send('split', `v1/units/${encodeURIComponent(tg.code)}:split`, payload, (c) => {
+      const parts = c.units.filter((u) => u.level === tg.feature?.properties?.level || String(u.code).length === tg.code.length);
+      return { text: () => t('ed.splitDone', { code: tg.code, parts: parts.map((u) => `${u.code} v${u.version}`).join(t('ed.and')),
+        retired: retired(c), versions: versionsText(c) }), show: parts[0]?.code };
     });
   }
 
   // ---- merge -----------------------------------------------------------
   async function startMerge() {
     if (!ready('merge')) return;
-    const t = target();
-    tl.picked = [t.feature];
-    tl.level = t.feature.properties.level;
-    tl.parent = t.feature.properties.parent_code;
+    const tg = target();
+    tl.picked = [tg.feature];
+    tl.level = tg.feature.properties.level;
+    tl.parent = tg.feature.properties.parent_code;
     setPhase('merging');
     draw.clear();
     renderMerge();
-    say('info', `Click the ${tl.level}s to merge with ${t.code} on the map (siblings in ${tl.parent ?? 'the same parent'}, touching), or add them by code.`);
+    say('info', () => t('ed.mergeStart', { level: level(), code: tg.code, parent: tl.parent ?? t('ed.sameParent') }));
   }
 
   // click picks (or drops) the unit under a click while merging.
   async function click(e) {
     const layer = `${tl.level}-fill`;
     if (!map.getLayer(layer)) {
-      say('error', `The map does not show ${tl.level}s: add them by code.`);
+      say('error', () => t('ed.mapNoLevel', { level: level() }));
       return;
     }
     const hit = map.queryRenderedFeatures(e.point, { layers: [layer] })[0];
     if (!hit) {
-      say('info', `No ${tl.level} here.`);
+      say('info', () => t('ed.noLevelHere', { level: level() }));
       return;
     }
     await toggle(String(hit.properties.code));
@@ -116,29 +123,32 @@ export function initTools({ map, api, el, authHeaders, draw, say, reloadTiles, p
   async function toggle(code) {
     const i = tl.picked.findIndex((f) => f.properties.code === code);
     if (i === 0) {
-      say('info', `${code} is the unit you started from; cancel to choose another.`);
+      say('info', () => t('ed.startedFrom', { code }));
       return;
     }
     if (i > 0) {
       tl.picked.splice(i, 1);
       renderMerge();
-      say('info', `${code} dropped from the merge.`);
+      say('info', () => t('ed.dropped', { code }));
       return;
     }
     try {
       const res = await fetch(api(`v1/units/${encodeURIComponent(code)}`), { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' });
       const f = await res.json().catch(() => null);
-      if (!res.ok) throw new Error(res.status === 404 ? `there is no current unit ${code}` : (f?.detail ?? `HTTP ${res.status}`));
+      if (!res.ok) throw new Error(res.status === 404 ? t('ed.noCurrent', { kind: t('ed.kind.unit'), code }) : (f?.detail ?? `HTTP ${res.status}`));
       if (f.properties.level !== tl.level || f.properties.parent_code !== tl.parent) {
-        say('error', `${code} cannot be merged with ${tl.picked[0].properties.code}: only siblings merge (a ${tl.level} of ${tl.parent}); ${code} is a ${f.properties.level} of ${f.properties.parent_code ?? 'no parent'}.`);
+        const other = tl.picked[0].properties.code;
+        say('error', () => t('ed.notSibling', { code, other, level: level(), parent: tl.parent,
+          hisLevel: t(`level.${f.properties.level}`), hisParent: f.properties.parent_code ?? t('ed.noParent') }));
         return;
       }
       if (phase() !== 'merging') return;
       tl.picked.push(f);
       renderMerge();
-      say('info', `${tl.picked.length} units picked. Pick more, or choose the code and confirm.`);
+      const n = tl.picked.length;
+      say('info', () => t('ed.picked', { n }));
     } catch (err) {
-      say('error', `Cannot add ${code}: ${err.message}`);
+      say('error', () => t('ed.cannotAdd', { code, why: err.message }));
     }
   }
 
@@ -150,19 +160,19 @@ export function initTools({ map, api, el, authHeaders, draw, say, reloadTiles, p
     }
     const codes = tl.picked.map((f) => f.properties.code);
     const keep = el('select', { name: 'code', id: 'edit-merge-code' },
-      ...[...codes].sort().map((c) => el('option', { value: c }, `${c} (keep)`)), el('option', { value: '' }, 'a new code …'));
-    const newCode = el('input', { name: 'new_code', placeholder: 'new code', spellcheck: 'false', hidden: '' });
+      ...[...codes].sort().map((c) => word('option', { value: c }, 'ed.keep', { code: c })), word('option', { value: '' }, 'ed.newCode'));
+    const newCode = input('new_code', 'ed.phNewCode', { hidden: '' });
     keep.addEventListener('change', () => { newCode.hidden = keep.value !== ''; });
-    const add = el('input', { name: 'add', placeholder: 'add a unit by code', spellcheck: 'false' });
-    const addBtn = el('button', { type: 'button', id: 'edit-merge-add' }, 'Add');
+    const add = input('add', 'ed.phAdd');
+    const addBtn = word('button', { type: 'button', id: 'edit-merge-add' }, 'ed.add');
     addBtn.addEventListener('click', () => { if (add.value.trim()) toggle(add.value.trim()); });
-    const go = el('button', { type: 'submit', id: 'edit-merge-go', class: 'primary' }, `确认合并 Merge ${codes.length}`);
+    const go = word('button', { type: 'submit', id: 'edit-merge-go', class: 'primary' }, 'ed.mergeGo', { n: codes.length });
     go.disabled = codes.length < 2;
-    mergeForm.replaceChildren(el('h3', {}, '⊕ 合并 Merge siblings'),
+    mergeForm.replaceChildren(word('h3', {}, 'ed.mergeTitle'),
       el('ul', { id: 'edit-merge-list', class: 'small' }, ...tl.picked.map((f) => el('li', {}, `${f.properties.code} · ${f.properties.name ?? ''}`))),
       el('p', { class: 'edit-row' }, add, addBtn),
-      el('label', {}, el('span', {}, '合并后编码 Code of the merged unit'), keep), newCode,
-      el('label', {}, el('span', {}, '名称 Name'), el('input', { name: 'name', placeholder: 'as the unit that keeps its code' })),
+      el('label', {}, word('span', {}, 'ed.mergedCode'), keep), newCode,
+      el('label', {}, word('span', {}, 'ed.name'), input('name', 'ed.phKeepName')),
       el('p', { class: 'edit-row' }, go, cancelButton()));
   }
 
@@ -172,35 +182,40 @@ export function initTools({ map, api, el, authHeaders, draw, say, reloadTiles, p
     const codes = tl.picked.map((u) => u.properties.code);
     const code = f.code.value || f.new_code.value.trim();
     if (!code) {
-      say('error', 'Give the merged unit a code: choose one of the units or type a new one.');
+      say('error', () => t('ed.mergeNeedCode'));
       return;
     }
     const payload = { codes, code };
     if (f.name.value.trim()) payload.name = f.name.value.trim();
-    await send('Not merged', 'v1/units:merge', payload, (c) => ({
-      text: `Merged ${codes.join(', ')} into ${code}${c.retired.length ? `; retired ${c.retired.map((r) => r.code).join(', ')}` : ''}. Versions written: ${versionsText(c)}.`,
+    await send('merge', 'v1/units:merge', payload, (c) => ({
+      text: () => t('ed.mergeDone', { codes: codes.join(', '), code, retired: retired(c), versions: versionsText(c) }),
       show: code }));
   }
 
+  // retired names the codes an edit retired, as a clause ("" for none).
+  const retired = (c) => (c.retired.length ? t('ed.retired', { codes: c.retired.map((r) => r.code).join(', ') }) : '');
+
   // ---- both ------------------------------------------------------------
-  // send posts an edit and, on success, reloads the tiles, leaves the tool
-  // and loads the unit to show.
-  async function send(what, path, payload, describe) {
+  // send posts an edit of tool ("split", "merge") and, on success, reloads
+  // the tiles, leaves the tool and loads the unit to show. describe says
+  // what was done: a function writing it, and the unit to show.
+  async function send(tool, path, payload, describe) {
+    const what = tool === 'split' ? 'ed.notSplit' : 'ed.notMerged';
     const back = phase();
     setPhase('saving');
-    say('info', `${what === 'Not split' ? 'Splitting' : 'Merging'} …`);
+    say('info', () => t(tool === 'split' ? 'ed.splitting' : 'ed.merging'));
     let answer;
     try {
       answer = await postJSON(api(path), payload, authHeaders);
     } catch (err) {
       setPhase(back);
-      say('error', `${what}: cannot reach the server (${err.message}). Try again.`);
+      say('error', () => t('ed.toolUnreachable', { what: t(what), why: err.message }));
       return;
     }
     const { res, body, version } = answer;
     if (!res.ok) {
       setPhase(back);
-      say('error', problemMessage(what, res, body));
+      say('error', () => problemMessage(what, res, body));
       return;
     }
     const c = changed(body);
@@ -210,30 +225,32 @@ export function initTools({ map, api, el, authHeaders, draw, say, reloadTiles, p
     reset();
     if (show) await loadUnit(show);
     showWarnings(c.warnings);
-    say('ok', `${text}${c.warnings.length ? ` ${c.warnings.length} warning${c.warnings.length > 1 ? 's' : ''} (below).` : ''} The map is reloading its tiles.`);
+    const w = c.warnings.length;
+    say('ok', () => `${text()}${w ? t('ed.warnSentence', { n: w, s: plural(w) }) : ''}${t('ed.reloading')}`);
   }
 
   function ready(tool) {
-    const t = target();
-    if (!t || t.isNew || t.kind !== 'unit' || phase() !== 'editing') {
-      say('error', `Load a unit first to ${tool} it.`);
+    const tg = target();
+    const verb = () => t(tool === 'split' ? 'ed.toolSplit' : 'ed.toolMerge');
+    if (!tg || tg.isNew || tg.kind !== 'unit' || phase() !== 'editing') {
+      say('error', () => t('ed.loadFirst', { tool: verb() }));
       return false;
     }
     if (dirty()) {
-      say('error', `Save or discard your changes to ${t.code} before you ${tool} it.`);
+      say('error', () => t('ed.saveFirst', { code: tg.code, tool: verb() }));
       return false;
     }
     return true;
   }
 
   function cancelButton() {
-    const b = el('button', { type: 'button', class: 'edit-tool-cancel' }, '取消 Cancel');
+    const b = word('button', { type: 'button', class: 'edit-tool-cancel' }, 'ed.cancel');
     b.addEventListener('click', () => {
       const code = target()?.code;
       clear();
       reset();
       if (code) loadUnit(code);
-      say('info', 'Cancelled.');
+      say('info', () => t('ed.cancelled'));
     });
     return b;
   }
@@ -254,14 +271,15 @@ export function initTools({ map, api, el, authHeaders, draw, say, reloadTiles, p
   // render shows the buttons and forms that fit the phase.
   function render() {
     const p = phase();
-    const t = target();
-    buttons.hidden = !(p === 'editing' && t && !t.isNew && t.kind === 'unit');
+    const tg = target();
+    buttons.hidden = !(p === 'editing' && tg && !tg.isNew && tg.kind === 'unit');
     splitForm.hidden = !['splitting', 'split-confirm'].includes(p) && !(p === 'saving' && tl.line);
     mergeForm.hidden = !(p === 'merging' || (p === 'saving' && tl.picked.length > 0));
   }
 
   return { buttons, splitForm, mergeForm, lineFinished, click, clear, render,
-    hint: (p) => ({ splitting: 'Click to place the split line · click the last point again or press Enter to finish',
-      'split-confirm': 'Check the parts in the panel, then confirm the split',
-      merging: 'Click the siblings to merge · click a picked one again to drop it' })[p] };
+    hint: (p) => {
+      const name = { splitting: 'ed.hintSplit', 'split-confirm': 'ed.hintSplitConfirm', merging: 'ed.hintMerge' }[p];
+      return name && t(name);
+    } };
 }

@@ -18,11 +18,14 @@
 //
 // app.js calls initEdit once the map and its style have loaded, and asks
 // busy() before handling a click itself: while a boundary is being edited
-// or drawn, the map's pointer belongs to the drawing control.
+// or drawn, the map's pointer belongs to the drawing control. Its words are
+// i18n.js's: fixed labels carry data-i18n (the language switch relabels
+// them), the rest is written again by relabel().
 import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode, ValidateNotSelfIntersecting } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from './vendor/terra-draw/terra-draw-maplibre-gl-adapter.modern.js';
 import { initShared } from './edit-shared.js';
 import { initTools } from './edit-tools.js';
+import { t, said } from './i18n.js';
 
 // terra-draw keeps coordinates to 9 decimals (0.1 mm). Vertices the editor
 // did not move are sent back with the full precision they were loaded with,
@@ -31,8 +34,7 @@ const PRECISION = 9;
 const round = (x) => Math.round(x * 10 ** PRECISION) / 10 ** PRECISION;
 const key = (c) => `${c[0]},${c[1]}`;
 
-const levelNames = { district: '区', street: '街道', community: '社区', grid: '网格', microgrid: '微网格' };
-const enclaveStatuses = [['custodial', '代管 custodial'], ['unmanaged', '失管 unmanaged'], ['transferred', '属地化 transferred']];
+const enclaveStatuses = ['custodial', 'unmanaged', 'transferred'];
 const writable = {
   unit: ['code', 'level', 'name', 'parent_code', 'properties'],
   enclave: ['code', 'name', 'managing_code', 'status', 'reason', 'properties'],
@@ -85,14 +87,16 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     draw.setMode('select');
     draw.selectFeature(id);
     ed.phase = 'editing';
-    say('info', 'Polygon closed. Adjust its vertices if needed, check the fields, then save.');
+    say('info', () => t('ed.polygonClosed'));
     render();
   });
 
   // ---- the panel -------------------------------------------------------
   const $ = (id) => document.getElementById(id);
   const section = $('edit');
-  const toggle = el('button', { type: 'button', id: 'edit-toggle', class: 'edit-toggle', 'aria-pressed': 'false' }, '✎ 编辑 Edit');
+  // word makes an element whose text is the word for name, relabelled on a language switch.
+  const word = (tag, attrs, name, vars) => el(tag, { ...attrs, ...said(name, vars) }, t(name, vars));
+  const toggle = el('button', { type: 'button', id: 'edit-toggle', class: 'edit-toggle', 'aria-pressed': 'false' }, t('ed.open'));
   document.querySelector('#panel header h1')?.after(toggle);
   const hint = el('div', { id: 'edit-hint', hidden: '' });
   map.getContainer().append(hint);
@@ -101,27 +105,27 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     ed.phase = p;
     render();
   };
-  const shared = initShared({ map, api, el, authHeaders, draw, say: (...a) => say(...a), phase: () => ed.phase, setPhase,
+  const shared = initShared({ map, api, el, word, authHeaders, draw, say: (...a) => say(...a), phase: () => ed.phase, setPhase,
     exactOf: (c) => (c ? ed.exact.get(key(c)) ?? c : null), onMoved: (m) => moved(m) });
-  const tools = initTools({ map, api, el, authHeaders, draw, say: (...a) => say(...a), reloadTiles, phase: () => ed.phase, setPhase,
+  const tools = initTools({ map, api, el, word, authHeaders, draw, say: (...a) => say(...a), reloadTiles, phase: () => ed.phase, setPhase,
     target: () => ed.target, reset: () => reset(), loadUnit: (code) => load('unit', code, { fit: true }),
     showWarnings: (w) => showWarnings(w), dirty: () => dirty() });
 
-  const tokenInput = el('input', { type: 'password', id: 'edit-token', autocomplete: 'off', placeholder: 'editor token', spellcheck: 'false' });
+  const tokenInput = el('input', { type: 'password', id: 'edit-token', autocomplete: 'off', placeholder: t('ed.tokenPh'), spellcheck: 'false' });
   const codeInput = el('input', { id: 'edit-code', placeholder: '120104001001001 · E120110001', spellcheck: 'false' });
   const newForm = el('form', { id: 'edit-new', class: 'edit-form', hidden: '' });
-  const saveBtn = el('button', { type: 'button', id: 'edit-save', class: 'primary' }, '保存 Save');
-  const discardBtn = el('button', { type: 'button', id: 'edit-discard' }, '放弃 Discard');
+  const saveBtn = el('button', { type: 'button', id: 'edit-save', class: 'primary' }, t('ed.save'));
+  const discardBtn = word('button', { type: 'button', id: 'edit-discard' }, 'ed.discard');
   section.replaceChildren(
-    el('h2', {}, '编辑边界 Edit boundaries'),
-    el('form', { id: 'edit-token-form', class: 'edit-row' }, el('label', { for: 'edit-token' }, 'Token'), tokenInput,
-      el('button', { type: 'submit' }, 'Use')),
+    word('h2', {}, 'ed.title'),
+    el('form', { id: 'edit-token-form', class: 'edit-row' }, word('label', { for: 'edit-token' }, 'ed.token'), tokenInput,
+      word('button', { type: 'submit' }, 'ed.use')),
     el('p', { id: 'edit-token-state', class: 'muted small' }),
     el('div', { id: 'edit-pick' },
-      el('p', { class: 'small' }, 'Click a grid or an enclave on the map (zoom 13+) to edit it, or load any unit or enclave by code:'),
-      el('form', { id: 'edit-load', class: 'edit-row' }, codeInput, el('button', { type: 'submit' }, 'Load')),
-      el('p', { class: 'edit-row' }, el('button', { type: 'button', id: 'edit-new-grid' }, '+ 新网格 New grid'),
-        el('button', { type: 'button', id: 'edit-new-enclave' }, '+ 新飞地 New enclave'))),
+      word('p', { class: 'small' }, 'ed.pickHelp'),
+      el('form', { id: 'edit-load', class: 'edit-row' }, codeInput, word('button', { type: 'submit' }, 'ed.load')),
+      el('p', { class: 'edit-row' }, word('button', { type: 'button', id: 'edit-new-grid' }, 'ed.newGrid'),
+        word('button', { type: 'button', id: 'edit-new-enclave' }, 'ed.newEnclave'))),
     newForm,
     el('div', { id: 'edit-target', hidden: '' },
       el('p', { id: 'edit-title' }), el('p', { id: 'edit-help', class: 'muted small' }),
@@ -129,15 +133,15 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     tools.splitForm, tools.mergeForm,
     el('div', { id: 'edit-message', role: 'status', 'aria-live': 'polite' }),
     el('div', { id: 'edit-conflict', class: 'edit-conflict', hidden: '' }),
-    el('div', { id: 'edit-warnings', hidden: '' }, el('h3', {}, 'Warnings 校验提示'), el('ul', {})));
+    el('div', { id: 'edit-warnings', hidden: '' }, word('h3', {}, 'ed.warnings'), el('ul', {})));
 
   toggle.addEventListener('click', () => (ed.phase === 'off' ? open() : close()));
   $('edit-token-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const t = tokenInput.value.trim();
-    if (t) sessionStorage.setItem('gridmap.token', t); else sessionStorage.removeItem('gridmap.token');
+    const tok = tokenInput.value.trim();
+    if (tok) sessionStorage.setItem('gridmap.token', tok); else sessionStorage.removeItem('gridmap.token');
     tokenInput.value = '';
-    say(t ? 'ok' : 'info', t ? 'Token set for this browser tab. It is checked when you save.' : 'Token forgotten.');
+    say(tok ? 'ok' : 'info', () => t(tok ? 'ed.tokenSet' : 'ed.tokenForgotten'));
     renderToken();
   });
   $('edit-load').addEventListener('submit', (e) => {
@@ -149,9 +153,9 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
   $('edit-new-enclave').addEventListener('click', () => startNew('enclave'));
   saveBtn.addEventListener('click', () => save());
   discardBtn.addEventListener('click', () => {
-    if (dirty() && !confirm('Discard your changes to this boundary?')) return;
+    if (dirty() && !confirm(t('ed.confirmDiscard'))) return;
     reset();
-    say('info', 'Changes discarded.');
+    say('info', () => t('ed.discarded'));
   });
 
   map.on('click', (e) => {
@@ -161,7 +165,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     const hits = map.queryRenderedFeatures(e.point, { layers });
     const hit = layers.map((id) => hits.find((h) => h.layer.id === id)).find(Boolean);
     if (!hit) {
-      say('info', map.getZoom() < 13 ? 'Zoom in to 13 or more to pick a grid.' : 'No grid or enclave here.');
+      say('info', () => t(map.getZoom() < 13 ? 'ed.zoomIn' : 'ed.nothingHere'));
       return;
     }
     const enclave = hit.sourceLayer.startsWith('enclave');
@@ -192,7 +196,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
   }
 
   function close() {
-    if (dirty() && !confirm('Leave edit mode and discard your changes?')) return;
+    if (dirty() && !confirm(t('ed.confirmLeave'))) return;
     reset();
     if (draw.enabled) draw.stop();
     ed.phase = 'off';
@@ -215,18 +219,18 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
 
   async function load(kind, code, { fit = false } = {}) {
     ed.phase = 'loading';
-    say('info', `Loading ${code} …`);
+    say('info', () => t('ed.loading', { code }));
     render();
     try {
       const res = await fetch(api(`v1/${kind === 'unit' ? 'units' : 'enclaves'}/${encodeURIComponent(code)}`),
         { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' });
       const body = await res.json().catch(() => null);
-      if (!res.ok) throw new Error(res.status === 404 ? `there is no current ${kind} ${code}` : problemText(res, body));
+      if (!res.ok) throw new Error(res.status === 404 ? t('ed.noCurrent', { kind: t(`ed.kind.${kind}`), code }) : problemText(res, body));
       edit(kind, body, res.headers.get('ETag'), { fit });
       say('info', '');
     } catch (err) {
       ed.phase = 'idle';
-      say('error', `Cannot load ${code}: ${err.message}`);
+      say('error', () => t('ed.cannotLoad', { code, why: err.message }));
       render();
     }
   }
@@ -243,7 +247,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
       type: 'Feature', geometry: { type: 'Polygon', coordinates: [forDraw(rings[0])] }, properties: { mode: 'polygon', part },
     })));
     const bad = results.find((r) => !r.valid);
-    if (bad) throw new Error(`the drawing control cannot edit this boundary: ${bad.reason}`);
+    if (bad) throw new Error(t('ed.cannotDraw', { why: bad.reason }));
     draw.selectFeature(results[0].id);
     clearHighlight(); // the dashboard's selected/hover tint would colour the boundary being edited
     ed.target = { kind, code: feature.properties.code ?? feature.id, etag: etag ?? `"v${feature.properties.version}"`, feature, isNew: false };
@@ -265,16 +269,16 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
       render();
       return;
     }
-    const t = ed.target;
+    const tg = ed.target;
     const at = (c) => (c[0] === m.from[0] && c[1] === m.from[1] ? m.to : c);
     const moveIn = (g) => ({ ...g, coordinates: JSON.parse(JSON.stringify(g.coordinates), (k, v) => (Array.isArray(v) && typeof v[0] === 'number' ? at(v) : v)) });
     ed.exact.set(key(m.to), m.to);
     ed.baseline = JSON.stringify(moveIn(JSON.parse(ed.baseline)));
-    const mine = m.result.units.concat(m.result.enclaves).find((x) => x.kind === t.kind && x.code === t.code);
+    const mine = m.result.units.concat(m.result.enclaves).find((x) => x.kind === tg.kind && x.code === tg.code);
     if (mine?.version) {
-      t.etag = `"v${mine.version}"`;
-      t.feature = { ...t.feature, geometry: moveIn(t.feature.geometry), properties: { ...t.feature.properties, version: mine.version } };
-      shared.retarget(t.feature);
+      tg.etag = `"v${mine.version}"`;
+      tg.feature = { ...tg.feature, geometry: moveIn(tg.feature.geometry), properties: { ...tg.feature.properties, version: mine.version } };
+      shared.retarget(tg.feature);
     }
     showWarnings(m.result.warnings);
     reloadTiles(m.version);
@@ -322,29 +326,31 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     clearHighlight();
     renderNewForm(kind);
     draw.setMode('polygon');
-    say('info', 'Click on the map to place the vertices; click the first one again (or press Enter) to close the polygon.');
+    say('info', () => t('ed.drawHelp'));
     render();
     if (kind === 'unit') suggestGridCode();
   }
 
   function renderNewForm(kind) {
-    const field = (name, label, attrs = {}) => el('label', {}, el('span', {}, label), el('input', { name, spellcheck: 'false', ...attrs }));
-    newForm.replaceChildren(el('h3', {}, kind === 'unit' ? '新网格 New grid' : '新飞地 New enclave'));
+    // label and placeholder are names of words; a placeholder without a word is kept as it is.
+    const field = (name, label, { ph, ...attrs } = {}) => el('label', {}, word('span', {}, label),
+      el('input', { name, spellcheck: 'false', ...attrs, ...(ph ? { placeholder: t(ph), 'data-i18n-ph': ph } : {}) }));
+    newForm.replaceChildren(word('h3', {}, kind === 'unit' ? 'ed.newGridTitle' : 'ed.newEnclaveTitle'));
     if (kind === 'unit') {
       newForm.append(
-        field('parent_code', '所属社区 Community code', { placeholder: '12 digits', inputmode: 'numeric' }),
-        field('code', '网格编码 Grid code', { placeholder: 'community code + 3 digits', inputmode: 'numeric' }),
-        field('name', '名称 Name', { placeholder: '…社区第N网格' }));
+        field('parent_code', 'ed.communityCode', { ph: 'ed.ph12digits', inputmode: 'numeric' }),
+        field('code', 'ed.gridCode', { ph: 'ed.phGridCode', inputmode: 'numeric' }),
+        field('name', 'ed.name', { placeholder: '…社区第N网格' }));
       newForm.elements.parent_code.addEventListener('change', () => suggestGridCode(newForm.elements.parent_code.value.trim()));
       newForm.elements.code.addEventListener('input', () => { newForm.elements.code.dataset.suggested = 'no'; });
     } else {
-      const status = el('select', { name: 'status' }, ...enclaveStatuses.map(([v, label]) => el('option', { value: v }, label)));
+      const status = el('select', { name: 'status' }, ...enclaveStatuses.map((v) => word('option', { value: v }, `ed.status.${v}`)));
       newForm.append(
-        field('code', '飞地编码 Enclave code', { placeholder: 'E120104001' }),
-        field('name', '名称 Name', {}),
-        field('managing_code', '管理单位 Managing unit code', { placeholder: 'the unit that looks after it', inputmode: 'numeric' }),
-        el('label', {}, el('span', {}, '状态 Status'), status),
-        field('reason', '成因 Reason', { placeholder: 'e.g. enterprise housing handed over' }));
+        field('code', 'ed.enclaveCode', { placeholder: 'E120104001' }),
+        field('name', 'ed.name', {}),
+        field('managing_code', 'ed.managingCode', { ph: 'ed.phManaging', inputmode: 'numeric' }),
+        el('label', {}, word('span', {}, 'ed.status'), status),
+        field('reason', 'ed.reason', { ph: 'ed.phReason' }));
     }
   }
 
@@ -382,58 +388,61 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
 
   // ---- saving ------------------------------------------------------------
   async function save({ over = null } = {}) {
-    const t = ed.target;
-    if (!t || ed.phase !== 'editing') return;
+    const tg = ed.target;
+    if (!tg || ed.phase !== 'editing') return;
     if (Date.now() < ed.retryUntil) return;
     const g = geometry();
     if (g.coordinates.length === 0) {
-      say('error', 'There is no polygon to save.');
+      say('error', () => t('ed.noPolygon'));
       return;
     }
     let props;
-    if (t.isNew) {
+    if (tg.isNew) {
       props = newProperties();
       if (!props.code) {
-        say('error', 'Give the new boundary a code first.');
+        say('error', () => t('ed.needCode'));
         newForm.elements.code.focus();
         return;
       }
-      t.code = props.code;
+      tg.code = props.code;
     } else {
-      props = Object.fromEntries(writable[t.kind].filter((k) => k in t.feature.properties).map((k) => [k, t.feature.properties[k]]));
+      props = Object.fromEntries(writable[tg.kind].filter((k) => k in tg.feature.properties).map((k) => [k, tg.feature.properties[k]]));
     }
-    const collection = t.kind === 'unit' ? 'units' : 'enclaves';
+    const collection = tg.kind === 'unit' ? 'units' : 'enclaves';
     const headers = { 'Content-Type': 'application/geo+json', Accept: 'application/geo+json, application/problem+json', ...authHeaders() };
-    if (!t.isNew) headers['If-Match'] = over ?? t.etag;
+    if (!tg.isNew) headers['If-Match'] = over ?? tg.etag;
+    const code = tg.code;
     ed.phase = 'saving';
-    say('info', `Saving ${t.code} …`);
+    say('info', () => t('ed.saving', { code }));
     render();
     let res;
     let body;
     try {
-      res = await fetch(api(t.isNew ? `v1/${collection}` : `v1/${collection}/${encodeURIComponent(t.code)}`), {
-        method: t.isNew ? 'POST' : 'PUT', headers, body: JSON.stringify({ type: 'Feature', id: t.code, geometry: g, properties: props }) });
+      res = await fetch(api(tg.isNew ? `v1/${collection}` : `v1/${collection}/${encodeURIComponent(code)}`), {
+        method: tg.isNew ? 'POST' : 'PUT', headers, body: JSON.stringify({ type: 'Feature', id: code, geometry: g, properties: props }) });
       body = await res.json().catch(() => null);
     } catch (err) {
       ed.phase = 'editing';
-      say('error', `Not saved: cannot reach the server (${err.message}). Your changes are still here; try again.`);
+      say('error', () => t('ed.unreachable', { why: err.message }));
       render();
       return;
     }
     ed.phase = 'editing';
     if (res.ok) {
       const warnings = body.warnings ?? [];
-      const created = t.isNew;
+      const created = tg.isNew;
       try {
-        edit(t.kind, body, res.headers.get('ETag'));
+        edit(tg.kind, body, res.headers.get('ETag'));
       } catch (err) {
         reset();
-        say('error', `Saved, but the saved boundary cannot be shown for editing: ${err.message}`);
+        say('error', () => t('ed.savedNoShow', { why: err.message }));
         reloadTiles(res.headers.get('Gridmap-Index-Version'));
         return;
       }
       showWarnings(warnings);
-      say('ok', `${created ? 'Created' : 'Saved'} ${t.code} as version ${body.properties.version}${warnings.length ? ` with ${warnings.length} warning${warnings.length > 1 ? 's' : ''} (below)` : ''}. The map is reloading its tiles.`);
+      const n = warnings.length;
+      say('ok', () => t(created ? 'ed.created' : 'ed.saved', { code, version: body.properties.version,
+        warnings: n ? t('ed.withWarnings', { n, s: n > 1 ? 's' : '' }) : '' }));
       reloadTiles(res.headers.get('Gridmap-Index-Version'));
       return;
     }
@@ -442,20 +451,20 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
   }
 
   function failed(res, body) {
-    const t = ed.target;
+    const code = ed.target.code;
     const detail = body?.detail ?? body?.title ?? `HTTP ${res.status}`;
     switch (res.status) {
       case 401:
-        say('error', `Not saved: the server did not accept the token (${detail}). Enter a valid editor token above and save again.`);
+        say('error', () => t('ed.e401', { detail }));
         tokenInput.focus();
         return;
       case 403:
-        say('error', `Not saved: this token may not edit ${t.code} (${detail}). It takes an editor token whose scope covers it; ask an administrator.`);
+        say('error', () => t('ed.e403', { code, detail }));
         return;
       case 429: {
         const secs = Math.max(1, parseInt(res.headers.get('Retry-After') ?? '1', 10) || 1);
         ed.retryUntil = Date.now() + secs * 1000;
-        say('error', `Not saved: too many saves in a short time. Wait ${secs} s, then save again; your changes are still here.`);
+        say('error', () => t('ed.e429', { secs }));
         setTimeout(() => { ed.retryUntil = 0; render(); }, secs * 1000);
         return;
       }
@@ -465,12 +474,10 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
           showConflict(res, body);
           return;
         }
-        say('error', res.status === 412
-          ? `Not saved: ${t.code} has been retired or deleted meanwhile (${detail}).`
-          : `Not saved: ${detail}`);
+        say('error', () => (res.status === 412 ? t('ed.gone', { code, detail }) : t('ed.notSaved', { detail })));
         return;
       default:
-        say('error', `Not saved: ${problemText(res, body)}`, locationIn(body?.detail));
+        say('error', () => t('ed.notSaved', { detail: problemText(res, body) }), locationIn(body?.detail));
     }
   }
 
@@ -478,29 +485,29 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
   function showConflict(res, body) {
     const cur = body.current;
     const p = cur.properties ?? {};
-    const when = p.valid_from ? new Date(p.valid_from).toLocaleString() : 'unknown time';
+    const when = p.valid_from ? new Date(p.valid_from).toLocaleString() : t('ed.unknown');
     const theirEtag = res.headers.get('ETag') ?? `"v${p.version}"`;
     showTheirs(cur);
     const box = $('edit-conflict');
-    const reloadBtn = el('button', { type: 'button', id: 'edit-reload-theirs', class: 'primary' }, '载入对方版本 Reload theirs');
-    const overBtn = el('button', { type: 'button', id: 'edit-save-over' }, '仍保存我的 Save mine over theirs');
+    const reloadBtn = word('button', { type: 'button', id: 'edit-reload-theirs', class: 'primary' }, 'ed.reloadTheirs');
+    const overBtn = word('button', { type: 'button', id: 'edit-save-over' }, 'ed.saveOver');
     reloadBtn.addEventListener('click', () => {
       try {
         edit(ed.target.kind, cur, theirEtag);
-        say('info', `Loaded version ${p.version} of ${p.code} (theirs); your changes were dropped.`);
+        say('info', () => t('ed.loadedTheirs', { version: p.version, code: p.code }));
       } catch (err) {
         say('error', err.message);
       }
     });
     overBtn.addEventListener('click', () => save({ over: theirEtag }));
     box.replaceChildren(
-      el('p', {}, el('strong', {}, res.status === 412 ? '⚠ Someone else saved this boundary meanwhile' : `⚠ ${body.detail ?? 'conflict'}`)),
-      dl([['their version', `v${p.version}`], ['saved by', p.created_by || 'unknown'], ['saved at', when],
-        ['you edited', res.status === 412 ? `v${String(ed.target.etag).replace(/\D/g, '')}` : '—']]),
-      el('p', { class: 'small' }, 'Their boundary is the dashed orange outline; yours is still in blue, unsaved.'),
+      el('p', {}, res.status === 412 ? word('strong', {}, 'ed.someoneElse') : el('strong', {}, `⚠ ${body.detail ?? t('ed.conflict')}`)),
+      dl([['ed.theirVersion', `v${p.version}`], ['ed.savedBy', p.created_by || t('ed.unknown')], ['ed.savedAt', when],
+        ['ed.youEdited', res.status === 412 ? `v${String(ed.target.etag).replace(/\D/g, '')}` : '—']]),
+      word('p', { class: 'small' }, 'ed.theirsDrawn'),
       el('p', { class: 'edit-row' }, reloadBtn, overBtn));
     box.hidden = false;
-    say('error', `Not saved: ${p.code} is at version ${p.version} now.`);
+    say('error', () => t('ed.nowAt', { code: p.code, version: p.version }));
   }
 
   function showTheirs(feature) {
@@ -550,7 +557,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
   function render() {
     const on = ed.phase !== 'off';
     section.hidden = !on;
-    toggle.textContent = on ? '✕ 退出编辑 Exit edit' : '✎ 编辑 Edit';
+    toggle.textContent = t(on ? 'ed.close' : 'ed.open');
     $('edit-pick').hidden = !(ed.phase === 'idle' || ed.phase === 'loading');
     newForm.hidden = !(ed.target?.isNew && ['drawing', 'editing', 'saving'].includes(ed.phase));
     $('edit-target').hidden = !ed.target || !['drawing', 'editing', 'saving'].includes(ed.phase);
@@ -558,53 +565,61 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     renderTarget();
     tools.render();
     hint.hidden = !['drawing', 'editing', 'splitting', 'split-confirm', 'merging'].includes(ed.phase);
-    hint.textContent = tools.hint(ed.phase) ?? (ed.phase === 'drawing'
-      ? 'Click to add vertices · click the first vertex or press Enter to close · Esc cancels'
-      : 'Drag a vertex to move it (a ringed one moves for every unit that shares it) · drag a midpoint to add one · right-click a vertex to delete it');
+    hint.textContent = tools.hint(ed.phase) ?? t(ed.phase === 'drawing' ? 'ed.hintDraw' : 'ed.hintEdit');
   }
 
   function renderToken() {
     const set = Boolean(authHeaders().Authorization);
-    $('edit-token-state').textContent = set
-      ? 'A token is set for this tab (kept in sessionStorage). Enter another to replace it, or an empty one to forget it.'
-      : 'Saving needs an editor token (gridmap token create --role editor …).';
-    tokenInput.placeholder = set ? '•••••••• (set)' : 'editor token';
+    $('edit-token-state').replaceChildren(...(set ? [t('ed.tokenIsSet')]
+      : [t('ed.tokenNeeded'), ' ', el('code', {}, 'gridmap token create --role editor …')]));
+    tokenInput.placeholder = t(set ? 'ed.tokenSetPh' : 'ed.tokenPh');
   }
 
   function renderTarget() {
-    const t = ed.target;
-    if (!t) return;
-    const p = t.feature?.properties ?? {};
-    const what = t.kind === 'enclave' ? '飞地 enclave' : `${levelNames[p.level] ?? '网格'} ${p.level ?? 'grid'}`;
-    $('edit-title').hidden = t.isNew; // the form above names it
-    $('edit-title').replaceChildren(el('strong', {}, p.name ?? t.code), ` · ${what} · ${t.code} · `,
+    const tg = ed.target;
+    if (!tg) return;
+    const p = tg.feature?.properties ?? {};
+    const what = tg.kind === 'enclave' ? t('ed.kind.enclave') : t(`level.${p.level ?? 'grid'}`);
+    $('edit-title').hidden = tg.isNew; // the form above names it
+    $('edit-title').replaceChildren(el('strong', {}, p.name ?? tg.code), ` · ${what} · ${tg.code} · `,
       el('span', { class: 'badge', id: 'edit-version' }, `v${p.version}`));
     const parts = ed.holes.length;
     $('edit-help').textContent = ed.phase === 'drawing'
-      ? 'Draw the polygon on the map; then save.'
-      : `Drag the white vertices; drag a light-blue midpoint to add a vertex; right-click a vertex to delete it.${
-        parts > 1 ? ` This boundary has ${parts} parts: click one to edit it.` : ''}`;
+      ? t('ed.helpDraw')
+      : `${t('ed.helpEdit')}${parts > 1 ? t('ed.parts', { n: parts }) : ''}`;
     const changed = dirty();
     saveBtn.disabled = ed.phase !== 'editing' || !changed || Date.now() < ed.retryUntil;
     discardBtn.disabled = ed.phase === 'saving';
-    saveBtn.textContent = ed.phase === 'saving' ? '保存中 Saving…' : (t.isNew ? '创建 Create' : '保存 Save');
+    saveBtn.textContent = t(ed.phase === 'saving' ? 'ed.savingBtn' : (tg.isNew ? 'ed.create' : 'ed.save'));
     $('edit-target').dataset.dirty = String(changed);
   }
 
+  // say shows a message. text is a string, or a function that writes it
+  // in the current language: such a message is written again on a
+  // language switch (relabel).
   function say(kind, text, loc = null) {
+    ed.said = { kind, text, loc };
     const box = $('edit-message');
     box.className = kind ? `edit-msg ${kind}` : '';
-    box.replaceChildren(text);
+    box.replaceChildren(typeof text === 'function' ? text() : text);
     if (loc) {
-      const btn = el('button', { type: 'button', class: 'linklike' }, 'show where');
+      const btn = word('button', { type: 'button', class: 'linklike' }, 'ed.showWhere');
       btn.addEventListener('click', () => focusOn(loc));
       box.append(' ', btn);
     }
   }
 
+  // relabel writes what edit mode wrote itself again in the language now
+  // chosen (the data-i18n labels are already done by then).
+  function relabel() {
+    render();
+    if (ed.said) say(ed.said.kind, ed.said.text, ed.said.loc);
+  }
+
+  // dl lists [word name, value] rows.
   function dl(rows) {
     const d = el('dl');
-    for (const [k, v] of rows) d.append(el('dt', {}, k), el('dd', {}, String(v)));
+    for (const [k, v] of rows) d.append(word('dt', {}, k), el('dd', {}, String(v)));
     return d;
   }
 
@@ -617,6 +632,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
   render();
   return {
     busy: () => ['drawing', 'editing', 'saving', 'splitting', 'split-confirm', 'merging'].includes(ed.phase),
+    relabel,
     // For the browser test and operators' consoles.
     get phase() { return ed.phase; },
     get target() { return ed.target && { ...ed.target }; },
@@ -632,7 +648,7 @@ function empty() {
 
 function problemText(res, body) {
   if (!body) return `HTTP ${res.status}`;
-  return [body.title, body.detail, body.field ? `(field ${body.field})` : ''].filter(Boolean).join(': ').replace(/: \(/, ' (');
+  return `${[body.title, body.detail].filter(Boolean).join(': ')}${body.field ? t('ed.fieldNote', { field: body.field }) : ''}`;
 }
 
 // locationIn finds "at LNG,LAT" in a problem's detail (an invalid boundary

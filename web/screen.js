@@ -22,7 +22,11 @@ if (params.has('token')) { // as on the dashboard: kept for the session, not in 
 const token = () => sessionStorage.getItem('gridmap.token');
 const clickLayer = { '': 'district-fill', district: 'street-fill', street: 'community-fill', community: 'grid-fill' };
 
-const app = { state: null, ready: false, events: 0, stream: null, map: null, charts: null, root: params.get('unit') ?? '' };
+// status is the stream's state (connecting, live); problem, when set, is why
+// no unit is shown (its unknownUnit names a code the server does not know).
+// feed keeps the events the feed shows, to write them again in another language.
+const app = { state: null, ready: false, events: 0, stream: null, map: null, charts: null, root: params.get('unit') ?? '',
+  status: 'connecting', problem: null, feed: [] };
 window.screenApp = app; // for operators' consoles and the browser test
 
 function el(tag, attrs = {}, ...children) {
@@ -32,10 +36,21 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+// getJSON fetches a JSON answer; a non-2xx answer throws an Error with its
+// status and, from a problem+json answer, its detail and field.
 async function getJSON(path) {
   const res = await fetch(api(path), { headers: token() ? { Authorization: `Bearer ${token()}` } : {} });
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  if (!res.ok) {
+    const p = await res.json().catch(() => ({}));
+    throw Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });
+  }
   return res.json();
+}
+
+// unknownUnit marks err as the server's "no such unit" for code.
+function unknownUnit(code, err) {
+  if (err.status === 404 && err.field === 'unit') err.unknownUnit = code;
+  return err;
 }
 
 const fmt = (n) => (n ?? 0).toLocaleString('zh-CN');
@@ -72,9 +87,13 @@ function render() {
 // place on the map and its events.
 async function load(unit) {
   app.ready = false;
-  const q = unit ? `?unit=${unit}` : '';
-  const [o, cats] = await Promise.all([getJSON(`v1/stats/overview${q}`), app.categories ?? getJSON('v1/categories')]);
+  const q = unit ? `?unit=${encodeURIComponent(unit)}` : '';
+  const [o, cats] = await Promise.all([getJSON(`v1/stats/overview${q}`).catch((err) => { throw unknownUnit(unit, err); }),
+    app.categories ?? getJSON('v1/categories')]);
+  // A server from before the 404 answered an unknown unit with zeros and no name.
+  if (unit && !o.unit?.name) throw unknownUnit(unit, Object.assign(new Error(`unit ${unit} does not exist`), { status: 404, field: 'unit' }));
   app.categories = cats;
+  showProblem(null);
   const categoryNames = Object.fromEntries(cats.categories.map((c) => [c.code, c.name]));
   app.state = { unit: o.unit, today: o.today, figures: o.figures, trend: o.trend, byCategory: o.by_category,
     ranking: o.ranking, children: o.children ?? {}, categoryNames };
@@ -105,7 +124,11 @@ async function fit(unit) {
     app.map.flyTo({ center: [117.3, 39.25], zoom: 8.4 });
     return;
   }
-  const u = await getJSON(`v1/units/${unit}`);
+  const u = await getJSON(`v1/units/${unit}`).catch((err) => {
+    console.warn('no boundary to fit', unit, err); // a retired unit has figures but no current boundary
+    return null;
+  });
+  if (!u) return;
   const b = [Infinity, Infinity, -Infinity, -Infinity];
   const walk = (c) => (typeof c[0] === 'number' ? (b[0] = Math.min(b[0], c[0]), b[1] = Math.min(b[1], c[1]),
     b[2] = Math.max(b[2], c[0]), b[3] = Math.max(b[3], c[1])) : c.forEach(walk));
@@ -118,10 +141,11 @@ function listen(unit) {
   const q = new URLSearchParams();
   if (unit) q.set('unit', unit);
   if (token()) q.set('access_token', token());
+  setStatus('connecting');
   app.stream = follow({
     url: api(`v1/events?${q}`),
-    onStatus: (on) => { $('live').className = `live ${on ? 'on' : 'off'}`; $('live').textContent = t(on ? 'live' : 'connecting'); },
-    onReset: () => load(unit),
+    onStatus: (on) => setStatus(on ? 'live' : 'connecting'),
+    onReset: () => load(unit).catch((err) => showProblem(err)),
     onEvent: (e) => onEvent(e),
   });
 }
@@ -131,11 +155,74 @@ function onEvent(e) {
   const change = apply(app.state, e);
   const feed = $('feed');
   feed.prepend(feedItem(app.state, e, el));
+  app.feed.unshift(e);
+  app.feed.length = Math.min(app.feed.length, 30);
   while (feed.children.length > 30) feed.lastChild.remove();
   if (e.kind === 'report.created' && e.data?.point) flash(e.data);
   if (change === 'figures') render();
-  if (change === 'reload') load(app.state.unit?.code ?? '');
+  if (change === 'reload') load(app.state.unit?.code ?? '').catch((err) => showProblem(err));
   if (change === 'tiles') reloadTiles();
+}
+
+// renderFeed writes the feed again (in the language now chosen), without
+// the arrival highlight: these events are not new.
+function renderFeed() {
+  if (!app.state) return;
+  $('feed').replaceChildren(...app.feed.map((e) => {
+    const li = feedItem(app.state, e, el);
+    li.classList.add('settled');
+    return li;
+  }));
+}
+
+// setStatus records the stream's state and shows it.
+function setStatus(kind) {
+  app.status = kind;
+  renderStatus();
+}
+
+// renderStatus writes #live in the current language: the stream's state,
+// or, when no unit could be shown, why. data-state names it for tests.
+function renderStatus() {
+  const p = app.problem;
+  const kind = p ? (p.unknownUnit !== undefined ? 'noSuchUnit' : 'loadFailed') : app.status;
+  const live = $('live');
+  live.className = `live ${{ live: 'on', connecting: 'off' }[kind] ?? 'err'}`;
+  live.dataset.state = kind;
+  live.textContent = t(kind);
+}
+
+// showProblem shows why the screen has no unit to show (err), or, with
+// null, takes the message away. Figures and charts are blanked rather than
+// left at zero: zeros would read as a quiet unit.
+function showProblem(err) {
+  app.problem = err;
+  $('problem').hidden = !err;
+  renderStatus();
+  if (!err) return;
+  console.warn('overview', err);
+  app.ready = true; // settled, on the message
+  app.state = null;
+  app.stream?.close();
+  app.stream = null;
+  for (const b of document.querySelectorAll('.fig b')) b.textContent = '—';
+  for (const id of ['fig-open-sev', 'fig-ontime-sub', 'fig-gaps-area', 'fig-patrol-sub']) $(id).textContent = '';
+  Object.values(app.charts).forEach((c) => c.clear());
+  renderProblem();
+  const code = err.unknownUnit;
+  if (code !== undefined) crumbs(code).catch(() => {});
+}
+
+// renderProblem writes the message and the title in the current language.
+function renderProblem() {
+  const err = app.problem;
+  if (!err) return;
+  const code = err.unknownUnit;
+  const unknown = code !== undefined;
+  $('problem-text').textContent = t(unknown ? 'noSuchUnitLong' : 'loadFailedLong', { code });
+  $('problem-hint').textContent = unknown ? t('noSuchUnitHint') : err.message; // the server's own words for other failures
+  $('unit-title').textContent = code ?? t('city');
+  document.title = `${t(unknown ? 'noSuchUnit' : 'loadFailed')} · gridmap`;
 }
 
 // flash marks a new report on the map for a while.
@@ -160,7 +247,7 @@ function show(unit) {
   const q = new URLSearchParams(location.search);
   if (unit) q.set('unit', unit); else q.delete('unit');
   history.pushState(null, '', `${location.pathname}${q.size ? `?${q}` : ''}`);
-  return load(unit).catch((err) => console.warn('load', unit, err));
+  return load(unit).catch((err) => showProblem(err));
 }
 
 // The auto tour: every few seconds the next child of the root unit, then
@@ -171,7 +258,7 @@ function toggleTour(seconds) {
   tourTimer = null;
   $('tour').classList.toggle('on', !!seconds);
   if (!seconds) return;
-  const stops = [app.root, ...(app.state.ranking ?? []).map((r) => r.code).filter((c) => c.length > app.root.length)];
+  const stops = [app.root, ...(app.state?.ranking ?? []).map((r) => r.code).filter((c) => c.length > app.root.length)];
   let i = 0;
   tourTimer = setInterval(() => { i = (i + 1) % stops.length; show(stops[i]); }, seconds * 1000);
 }
@@ -182,7 +269,19 @@ function clock() {
 
 function start() {
   applyWords(document);
-  langButton($('lang'), () => { if (app.state) render(); });
+  renderStatus();
+  langButton($('lang'), () => {
+    renderStatus();
+    renderProblem();
+    if (app.state) {
+      render();
+      renderFeed();
+      if (!app.state.unit) $('unit-title').textContent = t('city');
+    }
+    // The breadcrumb's first step is a word; the others are names.
+    $('crumbs').querySelector('a[data-unit=""]')?.replaceChildren(t('city'));
+  });
+  $('problem-city').addEventListener('click', () => show(''));
   clock();
   setInterval(clock, 1000);
   app.charts = initCharts();
@@ -196,8 +295,7 @@ function start() {
       const seconds = Number(params.get('tour'));
       if (seconds > 0) toggleTour(seconds);
     } catch (err) {
-      console.warn('overview', err);
-      $('live').textContent = String(err.message);
+      showProblem(err);
     }
   });
   app.map.on('click', (ev) => {
@@ -207,7 +305,7 @@ function start() {
     if (f?.properties?.code) show(String(f.properties.code));
   });
   $('tour').addEventListener('click', () => toggleTour(tourTimer ? 0 : 20));
-  window.addEventListener('popstate', () => load(new URLSearchParams(location.search).get('unit') ?? ''));
+  window.addEventListener('popstate', () => load(new URLSearchParams(location.search).get('unit') ?? '').catch((err) => showProblem(err)));
 }
 
 start();

@@ -7,7 +7,7 @@ import { takeTokenFromURL, token, setToken, getJSON } from './net.js';
 import { t, applyI18n, toggleLang, onLangChange } from './i18n.js';
 import { kvGet, kvSet, outbox } from './store.js';
 import { autoSync, syncNow, onQueueChange, pending, discard } from './sync.js';
-import { initMap, watchPosition } from './home.js';
+import { initMap, watchPosition, keepInView, here } from './home.js';
 import { initReport, loadCategories } from './report.js';
 import { initCases, loadCases } from './cases.js';
 import { initPatrol, showCoverage } from './patrol.js';
@@ -73,9 +73,11 @@ function show(view) {
   for (const v of document.querySelectorAll('main > .view')) v.hidden = v.id !== `view-${view}`;
   for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.view === view);
   const slot = { home: 'home-map', report: 'report-map', patrol: 'patrol-map' }[view];
+  here.follow = view !== 'report'; // the form's map keeps to its pin
   if (slot) {
     $(slot).append($('map'));
     app.map.resize();
+    keepInView(app.map); // the worker may have walked on while the map was elsewhere
   }
   if (view === 'report') app.report.show(); else app.report.hide();
   if (view === 'cases') loadCases();

@@ -1,13 +1,21 @@
 // The home screen: the worker's grid on gridmap's own tiles, the phone's
-// position with its accuracy, and the resolver's live answer "who is
-// responsible here", with a warning when the worker leaves the grid.
+// position with its accuracy (the map follows it), and the resolver's live
+// answer "who is responsible here", with a warning when the worker leaves
+// the grid.
 import { MapLibreMap, NavigationControl, Marker, setWorkerUrl } from '../web/vendor/maplibre-gl/maplibre-gl.mjs';
 import { url, authHeaders, getJSON, root } from './net.js';
 import { kvGet, kvSet } from './store.js';
 import { t, onLangChange } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-export const here = { fix: null, answer: null, stale: false, listeners: new Set() };
+// follow: whether the map keeps the position in view (app.js turns it off
+// while the report form shows, whose map keeps to the form's pin).
+export const here = { fix: null, answer: null, stale: false, follow: true, listeners: new Set() };
+
+// The map leaves a worker who moved it by hand alone this long: they are
+// looking at something else.
+const HANDS_OFF_MS = 30_000;
+let touched = 0;
 
 /** initMap makes the one map the app has; views move it where they need it. */
 export function initMap(me) {
@@ -23,6 +31,10 @@ export function initMap(me) {
     transformRequest: (u) => (u.startsWith(root.origin) ? { url: u, headers: authHeaders() } : { url: u }),
   });
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+  // Moves made by hand (drag, pinch, the zoom buttons) carry the event that made them.
+  for (const ev of ['dragstart', 'zoomstart', 'rotatestart', 'pitchstart']) {
+    map.on(ev, (e) => { if (e.originalEvent) touched = Date.now(); });
+  }
   const b = me?.unit?.bbox;
   if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, duration: 0 });
   map.on('load', () => addOwnLayers(map, me));
@@ -55,6 +67,22 @@ function drawFix(map) {
     { type: 'Feature', geometry: { type: 'Point', coordinates: f.point }, properties: {} }] });
 }
 
+/**
+ * keepInView moves the map to the position when it has left the middle of
+ * the view (a margin of 15 % on every side), unless following is off, the
+ * worker moved the map by hand lately, or the map is not on screen.
+ */
+export function keepInView(map) {
+  const f = here.fix;
+  const box = map.getContainer();
+  const w = box.clientWidth, h = box.clientHeight;
+  if (!f || !here.follow || !w || !h || Date.now() - touched < HANDS_OFF_MS) return;
+  const p = map.project(f.point);
+  const m = Math.min(w, h) * 0.15;
+  if (p.x >= m && p.y >= m && p.x <= w - m && p.y <= h - m) return;
+  map.easeTo({ center: f.point, duration: 600 });
+}
+
 /** circle is a polygon of radius r metres around [lng, lat]. */
 function circle([lng, lat], r) {
   const ring = [];
@@ -76,6 +104,7 @@ export function watchPosition(map, me) {
     const p = [pos.coords.longitude, pos.coords.latitude];
     here.fix = { point: p, accuracy: pos.coords.accuracy, at: new Date(pos.timestamp) };
     drawFix(map);
+    keepInView(map);
     renderWhere(me);
     here.listeners.forEach((fn) => fn(here.fix));
     // Ask again once the worker has moved 10 m (or every 15 s).

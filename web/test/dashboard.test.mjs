@@ -7,7 +7,10 @@
 // without scrolling, the page speaks Chinese (and English after the toggle),
 // no phone number is shown to an anonymous reader, clicking the enclave
 // shows its managing unit's hazards (not the previous unit's), and at z9
-// every district of central Tianjin keeps its label.
+// every district of central Tianjin keeps its label. The edit panel speaks
+// the page's language (Chinese, then English), and at 390 px wide (a
+// phone) the panel is a drawer the ☰ button opens over a full-width map,
+// while at 1920 px it stays beside the map.
 //
 //   node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
 //
@@ -88,10 +91,15 @@ try {
     await page.waitForTimeout(300);
     await consoleFixes(page, target);
   }
+  await editWords(page);
+  findings.desktopLayout = await page.evaluate(() => ({ map: document.getElementById('map').getBoundingClientRect().left,
+    toggle: getComputedStyle(document.getElementById('panel-toggle')).display }));
+  check(findings.desktopLayout.map === 340 && findings.desktopLayout.toggle === 'none', `desktop layout: ${JSON.stringify(findings.desktopLayout)}`);
   await page.screenshot({ path: shot });
   findings.screenshot = shot;
   await enclaveHazards(page);
   await labelsAtZ9(page);
+  await phone();
   check(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
   check(outside.length === 0, `requests to other hosts: ${outside.join(' ')}`);
 } catch (err) {
@@ -163,4 +171,49 @@ async function labelsAtZ9(page) {
   const names = await page.evaluate(() => window.gridmap.map.queryRenderedFeatures({ layers: ['district-label'] }).map((f) => f.properties.name));
   findings.z9labels = names.length;
   for (const n of ['南开区', '红桥区', '河东区', '和平区', '河西区', '河北区']) check(names.includes(n), `no label for ${n} at z9 (drawn: ${names.join(' ')})`);
+}
+
+// editWords opens edit mode: its panel is Chinese (the command in <code>
+// aside), then English after the EN button; then edit mode is left again.
+async function editWords(page) {
+  const words = () => page.evaluate(() => {
+    const box = document.getElementById('edit').cloneNode(true);
+    box.querySelectorAll('code').forEach((c) => c.remove());
+    document.body.append(box); // innerText needs the copy laid out
+    const text = box.innerText;
+    box.remove();
+    return { text, toggle: document.getElementById('edit-toggle').innerText };
+  });
+  await page.click('#edit-toggle');
+  const zh = await words();
+  const english = zh.text.match(/[A-Za-z]{3,}/g) ?? [];
+  check(english.length === 0 && /编辑边界/.test(zh.text) && /退出编辑/.test(zh.toggle), `English words in the Chinese edit panel: ${english.join(' ')} (${zh.text})`);
+  await page.click('#lang');
+  const en = await words();
+  findings.editPanelEN = en.text.replace(/\n+/g, ' | ');
+  check(/Token/.test(en.text) && /Load/.test(en.text) && /Saving needs an editor token/.test(en.text) && !/[\u4e00-\u9fff]/.test(en.text) && /Exit edit/.test(en.toggle),
+    `the English edit panel: ${findings.editPanelEN}`);
+  await page.click('#lang');
+  await page.click('#edit-toggle');
+}
+
+// phone opens the dashboard at 390×844: the map spans the screen, the
+// panel is closed; ☰ opens it over the map, and ✕ closes it.
+async function phone() {
+  const p = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await p.goto(base + '/', { waitUntil: 'load' });
+  await p.waitForFunction(() => window.gridmap?.state.catalog, null, { timeout: 90_000, polling: 250 });
+  const box = () => p.evaluate(() => ({ panel: document.getElementById('panel').getBoundingClientRect().right,
+    map: document.getElementById('map').getBoundingClientRect().width }));
+  findings.phoneClosed = await box();
+  check(findings.phoneClosed.panel <= 0 && findings.phoneClosed.map === 390, `at 390 px the panel covers the map: ${JSON.stringify(findings.phoneClosed)}`);
+  await p.tap('#panel-toggle');
+  await p.waitForTimeout(400); // the drawer slides in
+  findings.phoneOpen = await box();
+  check(findings.phoneOpen.panel > 300, `☰ did not open the panel: ${JSON.stringify(findings.phoneOpen)}`);
+  await p.screenshot({ path: shot.replace(/\.png$/, '-phone-panel.png') });
+  await p.tap('#panel-toggle');
+  await p.waitForTimeout(400);
+  check((await box()).panel <= 0, '✕ did not close the panel');
+  await p.close();
 }

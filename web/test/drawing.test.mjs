@@ -5,7 +5,9 @@
 //  1. Page A opens edit mode, enters token A, clicks a grid of 南开区 near the
 //     centre of the map: its boundary becomes editable.
 //  2. Page B (another browser context: its own sessionStorage) loads the same
-//     grid by code, so it holds version 1 too.
+//     grid by code, so it holds version 1 too. A speaks English (the EN
+//     button, kept in localStorage), B Chinese: B's edit panel has no
+//     English words, and its messages below are checked in Chinese.
 //  3. A drags one vertex 45 px outward with the mouse and saves: the PUT
 //     answers 200, the panel shows the new version and the warnings (the
 //     vertex now pushes into a neighbour), a click on a warning flies there,
@@ -49,10 +51,11 @@ const long = { timeout: 60_000 }; // two cores, often busy
 
 const browser = await launch();
 
-// open loads the dashboard in a new context and watches its console,
-// requests and tile loads.
-async function open(name) {
+// open loads the dashboard in a new context (in English with en) and
+// watches its console, requests and tile loads.
+async function open(name, { en = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  if (en) await context.addInitScript(() => localStorage.setItem('gridmap.lang', 'en'));
   const page = await context.newPage();
   const watch = { name, page, errors: [], outside: [], tiles: [] };
   // Chromium logs every 4xx answer of fetch() as a console error; the ones
@@ -145,7 +148,7 @@ let A;
 let B;
 try {
   // 1. A picks a grid of 南开区 near the centre.
-  A = await open('A');
+  A = await open('A', { en: true });
   await enterEditMode(A.page, tokenA);
   const pick = await A.page.evaluate(() => {
     const { map } = window.gridmap;
@@ -182,6 +185,17 @@ try {
     pick.code, long);
   await settled(B.page);
   await B.page.uncheck('#edit-keep-shared');
+  // B is in Chinese: the edit panel says nothing in English (the command in <code> and codes aside).
+  findings.panelB = await B.page.evaluate(() => {
+    const box = document.getElementById('edit').cloneNode(true);
+    box.querySelectorAll('code').forEach((c) => c.remove());
+    document.body.append(box); // innerText needs the copy laid out
+    const text = box.innerText;
+    box.remove();
+    return text;
+  });
+  const englishB = findings.panelB.match(/[A-Za-z]{3,}/g) ?? [];
+  check(englishB.length === 0 && /编辑边界/.test(findings.panelB), `English words in B's Chinese edit panel: ${englishB.join(' ')}`);
 
   // 3. A moves a vertex and saves.
   const v = await vertexToMove(A.page);
@@ -262,7 +276,7 @@ try {
   await Promise.all([B.page.waitForResponse(putB, long), B.page.click('#edit-save')]);
   await B.page.waitForSelector('#edit-message.error', long);
   findings.tooMany = await B.page.textContent('#edit-message');
-  check(/Wait 2 s/.test(findings.tooMany), `429 message: ${findings.tooMany}`);
+  check(/等待 2 秒/.test(findings.tooMany), `429 message: ${findings.tooMany}`);
   check(await B.page.isDisabled('#edit-save'), 'Save stays enabled during Retry-After');
   await B.page.unroute(unitURL);
   await B.page.waitForSelector('#edit-save:not([disabled])', long);
@@ -273,7 +287,7 @@ try {
   check(unauth.status() === 401, `PUT with a bad token answered ${unauth.status()}`);
   await B.page.waitForSelector('#edit-message.error', long);
   findings.unauthorized = await B.page.textContent('#edit-message');
-  check(/token/.test(findings.unauthorized), `401 message: ${findings.unauthorized}`);
+  check(/令牌/.test(findings.unauthorized), `401 message: ${findings.unauthorized}`);
 
   await B.page.fill('#edit-token', tokenViewer);
   await B.page.click('#edit-token-form button[type=submit]');
@@ -281,7 +295,12 @@ try {
   check(forbidden.status() === 403, `PUT with a viewer's token answered ${forbidden.status()}`);
   await B.page.waitForSelector('#edit-message.error', long);
   findings.forbidden = await B.page.textContent('#edit-message');
-  check(/may not edit/.test(findings.forbidden), `403 message: ${findings.forbidden}`);
+  check(/无权编辑/.test(findings.forbidden), `403 message: ${findings.forbidden}`);
+  // The language switch writes the message again in English.
+  await B.page.click('#lang');
+  findings.forbiddenEN = await B.page.textContent('#edit-message');
+  check(/may not edit/.test(findings.forbiddenEN), `403 message after EN: ${findings.forbiddenEN}`);
+  await B.page.click('#lang');
 
   await B.page.fill('#edit-token', tokenB);
   await B.page.click('#edit-token-form button[type=submit]');

@@ -7,7 +7,10 @@
 //   is sent → the server has exactly one report with the photo, in the
 //   right grid → a second sync (and a replay of the same items) stores
 //   nothing twice → the case, dispatched to the grid, is handled with an
-//   after-photo → a patrol → English.
+//   after-photo → a patrol → English (the tab labels line up, "±8 m" on one
+//   line) → the map follows the worker 3 km away, but not right after the
+//   worker moved it by hand → the sign-in page keeps its button apart from
+//   the token box.
 //
 //   GRIDMAP_WORKER_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
 //
@@ -232,7 +235,43 @@ try {
   check(await page.textContent('#who-name') === '网格员王五', `the worker's name in English: ${await page.textContent('#who-name')}`);
   check(/managed by a grid/.test(await page.textContent('#where-answer')) && /accuracy/.test(await page.textContent('#where-accuracy')),
     `the answer in English: ${await page.textContent('#where')}`);
+  findings.layout = await page.evaluate(() => {
+    const tops = [...document.querySelectorAll('#tabs button span[data-i18n]')].map((e) => Math.round(e.getBoundingClientRect().top));
+    const acc = document.getElementById('where-accuracy');
+    return { tops, accuracyLines: Math.round(acc.getBoundingClientRect().height / parseFloat(getComputedStyle(acc).lineHeight)) };
+  });
+  check(new Set(findings.layout.tops).size === 1, `the tab labels do not line up: ${findings.layout.tops}`);
+  check(findings.layout.accuracyLines === 1, `the accuracy wraps onto ${findings.layout.accuracyLines} lines`);
   await shot(page, 'm-english.png');
+
+  // 10. The map follows the worker: 3 km north, the position is in view.
+  const inView = (p) => page.evaluate((ll) => window.gridmapApp.map.getBounds().contains(ll), p);
+  const away = { ...here, latitude: here.latitude + 0.027 };
+  await context.setGeolocation(away);
+  await page.waitForFunction((ll) => window.gridmapApp.map.getBounds().contains(ll) && !window.gridmapApp.map.isMoving(),
+    [away.longitude, away.latitude], { timeout: 15_000 }).catch(() => failures.push('3 km away the position is off the map'));
+  await shot(page, 'm-followed.png');
+  // Moved by hand, the map stays where the worker put it for a while.
+  const box = await page.evaluate(() => window.gridmapApp.map.getContainer().getBoundingClientRect().toJSON());
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width / 2 + i * 25, box.y + box.height / 2 + i * 40);
+  await page.mouse.up();
+  await page.waitForTimeout(500);
+  const further = { ...away, latitude: away.latitude + 0.02 };
+  await context.setGeolocation(further);
+  await page.waitForTimeout(2000);
+  check(!(await inView([further.longitude, further.latitude])), 'the map followed the worker right after they moved it by hand');
+  findings.followed = true;
+
+  // 11. Sign-in, without a token: the button keeps apart from the token box.
+  const signin = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  await signin.goto(`${base}/m/`);
+  await signin.waitForSelector('#signin-go', { state: 'visible' });
+  findings.signinGap = await signin.evaluate(() => document.getElementById('signin-go').getBoundingClientRect().top -
+    document.getElementById('signin-token').getBoundingClientRect().bottom);
+  check(findings.signinGap >= 8, `the sign-in button is ${findings.signinGap}px below the token box`);
+  await shot(signin, 'm-signin.png');
 
   findings.writes = writes;
   findings.errors = errors;

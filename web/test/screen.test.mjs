@@ -2,8 +2,11 @@
 // by playwright-core, opens /screen?unit=120104 at 1920×1080, waits for the
 // map, the key figures and the charts, posts a report while it watches, and
 // checks that the report appears in the live feed and flashes on the map and
-// that the figures move by one. Screenshots at 1920×1080 and at 3840×2160
-// (the same page at device scale 2).
+// that the figures move by one. The feed says it is waiting until then;
+// after the EN button the status still says "live" and the feed is in
+// English. /screen?unit=999999 (no such unit) says so instead of showing
+// zeros. Screenshots at 1920×1080 and at 3840×2160 (the same page at
+// device scale 2), in English, and of the unknown unit.
 //
 //   GRIDMAP_TOKEN_REPORTER=… node screen.test.mjs http://127.0.0.1:8080 out/
 //
@@ -28,17 +31,18 @@ const browser = await chromium.launch({
 });
 
 // open loads the screen in a new page and waits until it is drawn.
-async function open(viewport, scale) {
+async function open(viewport, scale, path = '/screen?unit=120104') {
   const page = await browser.newPage({ viewport, deviceScaleFactor: scale });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
   const outside = [];
   page.on('request', (r) => { if (!/^(data|blob):/.test(r.url()) && !r.url().startsWith(base)) outside.push(r.url()); });
-  await page.goto(`${base}/screen?unit=120104`, { waitUntil: 'load' });
+  await page.goto(`${base}${path}`, { waitUntil: 'load' });
   await page.waitForFunction(() => {
     const a = window.screenApp;
-    return a && a.ready && a.map.loaded() && a.map.areTilesLoaded() && document.getElementById('live').classList.contains('on');
+    const settled = document.getElementById('live').classList.contains('on') || a?.problem;
+    return a && a.ready && a.map.loaded() && a.map.areTilesLoaded() && settled;
   }, null, { timeout: 90_000, polling: 250 });
   await page.waitForTimeout(1200); // charts animate in
   return { page, errors, outside };
@@ -73,6 +77,9 @@ try {
   check(d.districts > 0 && d.streets > 0, `map features ${JSON.stringify(d)}`);
   check(d.canvases >= 4 && d.charts.trend >= 60 && d.charts.severity === 4 && d.charts.category > 0 && d.charts.ranking > 0,
     `charts ${JSON.stringify(d.charts)}`);
+  findings.feedEmpty = await page.evaluate(() => (document.querySelectorAll('#feed li').length === 0
+    ? getComputedStyle(document.getElementById('feed-empty')).display !== 'none' && document.getElementById('feed-empty').textContent : 'events'));
+  check(findings.feedEmpty === 'events' || /暂无动态/.test(findings.feedEmpty), `the empty feed says nothing: ${findings.feedEmpty}`);
   const before = await figures(page);
   findings.before = before;
   check(before.open > 0 && Number.isFinite(before.today), `figures ${JSON.stringify(before)}`);
@@ -109,6 +116,20 @@ try {
   await big.page.screenshot({ path: `${outDir}/screen-3840x2160.png` });
   check(big.errors.length === 0, `console errors at 3840×2160: ${big.errors.join(' | ')}`);
 
+  // English: every label, the live status (not reset to "connecting") and
+  // the feed already shown are in English.
+  await page.click('#lang');
+  await page.waitForTimeout(1500);
+  findings.english = await page.evaluate(() => ({ live: document.getElementById('live').textContent,
+    state: document.getElementById('live').dataset.state, title: document.querySelector('.sub').textContent,
+    feed: document.querySelector('#feed li')?.innerText ?? '' }));
+  const en = findings.english;
+  check(en.state === 'live' && en.live === 'live', `the status after EN: ${en.live} (${en.state}), want "live"`);
+  check(/command centre/.test(en.title), `the title after EN: ${en.title}`);
+  check(/new report/.test(en.feed) && /serious/.test(en.feed) && !/新上报|突出/.test(en.feed), `the feed after EN: ${en.feed}`);
+  await page.screenshot({ path: `${outDir}/screen-en.png` });
+  await page.click('#lang'); // back to Chinese for the drill-down
+
   // Drill down: a click on a street of 南开区 shows that street.
   const street = await page.evaluate(() => {
     const { map } = window.screenApp;
@@ -127,6 +148,27 @@ try {
   } else {
     failures.push('no street label to click');
   }
+
+  // A unit that does not exist: a message naming it, no zeros, and the
+  // status says so (in Chinese, then in English).
+  const bogus = await open({ width: 1920, height: 1080 }, 1, '/screen?unit=999999');
+  const said = () => bogus.page.evaluate(() => ({ shown: !document.getElementById('problem').hidden,
+    message: document.getElementById('problem').innerText, live: document.getElementById('live').textContent,
+    state: document.getElementById('live').dataset.state,
+    figures: [...document.querySelectorAll('.fig b')].map((b) => b.textContent).join(' ') }));
+  findings.bogus = await said();
+  const b = findings.bogus;
+  check(b.shown && /999999/.test(b.message) && /不存在/.test(b.message), `unknown unit message: ${JSON.stringify(b)}`);
+  check(b.state === 'noSuchUnit' && b.live === '无此单元', `unknown unit status: ${b.live} (${b.state})`);
+  check(!/\d/.test(b.figures), `unknown unit figures: ${b.figures}`);
+  await bogus.page.screenshot({ path: `${outDir}/screen-unknown-unit.png` });
+  await bogus.page.click('#lang');
+  findings.bogusEN = await said();
+  check(/There is no unit 999999/.test(findings.bogusEN.message) && findings.bogusEN.live === 'no such unit',
+    `unknown unit in English: ${JSON.stringify(findings.bogusEN)}`);
+  // The browser reports the 404 answers themselves as console errors; nothing else may fail.
+  const unexpected = bogus.errors.filter((e) => !/status of 404/.test(e));
+  check(unexpected.length === 0, `console errors of the unknown unit: ${unexpected.join(' | ')}`);
 } catch (err) {
   failures.push(String(err?.stack ?? err));
 } finally {

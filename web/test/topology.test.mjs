@@ -45,6 +45,8 @@ const long = { timeout: 60_000 };
 
 const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+// In English (the dashboard's EN button, kept in localStorage): the messages checked below are its words.
+await context.addInitScript(() => localStorage.setItem('gridmap.lang', 'en'));
 const page = await context.newPage();
 const errors = [];
 const tiles = [];
