@@ -4,8 +4,10 @@
 # (cmd/gridmap-bare) that answers with the bytes gridmap answered, under the
 # same wrk settings. It prints, per scale:
 #   - GET /v1/resolve at varying points over the data's extent, at 2, 8 and
-#     32 connections: requests/s, p50, p99, and gridmap's share of the bare
-#     server's rate;
+#     32 connections: requests/s, p50, p99, the server's CPU time per
+#     request, gridmap's share of the bare server's rate, and the bare
+#     server's CPU time per request over gridmap's ("cpu ratio": the same
+#     comparison, less moved by the machine's other load);
 #   - cached vector tiles (X-Cache: hit, gzip), the same;
 #   - POST /v1/resolve with 100,000 points (full JSON, NDJSON, and CSV with
 #     fields=status,responsible.code): points/s and how far the batch raised
@@ -63,31 +65,48 @@ database() {
   echo "$url"
 }
 
-# run_wrk NAME SCRIPT URL CONNS: one wrk run; prints "rps p50_ms p99_ms non2xx".
+# cpu_ticks PID: the CPU time (user + system, in clock ticks) the process has used.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run_wrk PID SCRIPT URL CONNS: one wrk run against the server PID; prints
+# "rps p50_ms p99_ms non2xx cpu_us_per_request". The server's CPU time per
+# request is steadier than its rate on a shared machine: the rate moves
+# with whatever else runs, the work a request costs much less.
 run_wrk() {
-  local out
+  local out t0 t1
+  t0=$(cpu_ticks "$1")
   out=$(wrk -t1 -c"$4" -d"$duration" --latency -s "$2" "$3" 2>&1)
-  echo "$out" | awk '/^wrk-summary/ {print $2, $3, $4, $5}'
+  t1=$(cpu_ticks "$1")
+  echo "$out" | awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/^wrk-summary/ {
+    print $2, $3, $4, $5, ($6 > 0 ? ticks / hz * 1e6 / $6 : 0)
+  }'
 }
 
 # compare WHAT SCRIPT CONNS...: wrk on gridmap and on the bare server, taking
 # turns for $rounds rounds; each side's figures are those of its median round
-# (by requests/s), which a burst of noise on this shared machine does not move.
+# (by requests/s), which a burst of noise on this shared machine does not move,
+# and its median CPU time per request. "ratio" is gridmap's rate over the bare
+# server's; "cpu ratio" the bare server's CPU time per request over gridmap's.
 compare() {
   local what=$1 script=$2
   shift 2
-  printf '   %-22s %5s %12s %9s %9s   %12s %9s %9s   %s\n' "$what" conns "gridmap r/s" p50_ms p99_ms "bare r/s" p50_ms p99_ms "ratio"
+  printf '   %-22s %5s %12s %9s %9s %7s   %12s %9s %9s %7s   %5s %9s\n' "$what" conns "gridmap r/s" p50_ms p99_ms "cpu_us" \
+    "bare r/s" p50_ms p99_ms "cpu_us" ratio "cpu ratio"
   for c in "$@"; do
     : >"$work/g" && : >"$work/b"
     for _ in $(seq "$rounds"); do
-      run_wrk gridmap "$script" "http://127.0.0.1:$port" "$c" >>"$work/g"
-      run_wrk bare "$script" "http://127.0.0.1:$bare_port" "$c" >>"$work/b"
+      run_wrk "${pids[0]}" "$script" "http://127.0.0.1:$port" "$c" >>"$work/g"
+      run_wrk "${pids[1]}" "$script" "http://127.0.0.1:$bare_port" "$c" >>"$work/b"
     done
-    read -r g50 g50l g99l gbad < <(sort -n "$work/g" | awk -v m=$(((rounds + 1) / 2)) 'NR == m')
-    read -r b50 b50l b99l _ < <(sort -n "$work/b" | awk -v m=$(((rounds + 1) / 2)) 'NR == m')
+    local m=$(((rounds + 1) / 2))
+    read -r g50 g50l g99l _ < <(sort -n "$work/g" | awk -v m=$m 'NR == m')
+    read -r b50 b50l b99l _ < <(sort -n "$work/b" | awk -v m=$m 'NR == m')
+    gcpu=$(awk '{print $5}' "$work/g" | sort -g | awk -v m=$m 'NR == m')
+    bcpu=$(awk '{print $5}' "$work/b" | sort -g | awk -v m=$m 'NR == m')
     gbad=$(awk '{n += $4} END {print n + 0}' "$work/g")
-    awk -v c="$c" -v g="$g50" -v gl="$g50l" -v gh="$g99l" -v b="$b50" -v bl="$b50l" -v bh="$b99l" -v bad="$gbad" 'BEGIN {
-      printf "   %-22s %5d %12.0f %9.3f %9.3f   %12.0f %9.3f %9.3f   %.2f%s\n", "", c, g, gl, gh, b, bl, bh, g / b, (bad > 0 ? "  (" bad " non-2xx!)" : "")
+    awk -v c="$c" -v g="$g50" -v gl="$g50l" -v gh="$g99l" -v gc="$gcpu" -v b="$b50" -v bl="$b50l" -v bh="$b99l" -v bc="$bcpu" -v bad="$gbad" 'BEGIN {
+      printf "   %-22s %5d %12.0f %9.3f %9.3f %7.1f   %12.0f %9.3f %9.3f %7.1f   %5.2f %9.2f%s\n", "", c, g, gl, gh, gc, b, bl, bh, bc,
+        g / b, (gc > 0 ? bc / gc : 0), (bad > 0 ? "  (" bad " non-2xx!)" : "")
     }'
   done
 }

@@ -1,7 +1,7 @@
 -- wrk-tiles.lua cycles through the tile paths listed in the file named by
 -- the TILE_URLS environment variable (one per line), asking for gzip as a
 -- browser does, and counts the answers that were not cache hits. It ends
--- with a "wrk-summary rps p50_ms p99_ms non2xx" line for scripts.
+-- with a "wrk-summary rps p50_ms p99_ms non2xx requests" line for scripts.
 local paths = {}
 for line in io.lines(os.getenv("TILE_URLS")) do paths[#paths + 1] = line end
 local counter = 0
@@ -29,6 +29,6 @@ done = function(summary, latency, requests)
   local total = 0
   for _, t in ipairs(threads) do total = total + t:get("misses") end
   io.write(string.format("   answers not from the cache: %d\n", total))
-  io.write(string.format("wrk-summary %.1f %.3f %.3f %d\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
+  io.write(string.format("wrk-summary %.1f %.3f %.3f %d %d\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status, summary.requests))
 end
