@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -179,8 +180,19 @@ func uploadError(err error) error {
 	return geo.Invalid("body", "the multipart upload is malformed or was cut off: %v", err)
 }
 
-// importOptions reads the form fields, named like the command's flags.
+// importFields are the form fields an import takes besides its file.
+var importFields = []string{"level", "srs", "encoding", "layer", "scope", "code_field", "name_field", "parent_field",
+	"level_field", "props", "managing_field", "status_field", "reason_field", "dry_run", "retire_missing", "strict",
+	"min_area", "min_width"}
+
+// importOptions reads the form fields, named like the command's flags. An
+// unknown one is refused: a misspelt dry_run must not commit an import.
 func importOptions(form map[string]string) (geo.ImportOptions, error) {
+	for key := range form {
+		if !slices.Contains(importFields, key) {
+			return geo.ImportOptions{}, geo.Invalid(key, "unknown option %q; the options are %s", clip(key), strings.Join(importFields, ", "))
+		}
+	}
 	o := geo.ImportOptions{
 		Level: geo.Level(form["level"]), SRS: form["srs"], Encoding: form["encoding"], Layer: form["layer"],
 		Scope: form["scope"],

@@ -181,6 +181,9 @@ func TestImportUploadRefusals(t *testing.T) {
 		{"bad option", func() response {
 			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"dry_run": "perhaps"})
 		}, 400, "dry_run"},
+		{"a misspelt option", func() response {
+			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"dryrun": "true"})
+		}, 400, "dryrun"},
 		{"bad level", func() response {
 			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"level": "county"})
 		}, 400, "level"},
