@@ -140,6 +140,10 @@ func TestTopologyEndpointsRefuseBadInput(t *testing.T) {
 	reader := createToken(t, db, access.RoleReporter, "", "网格员", time.Now().Add(time.Hour))
 	const grid = "120104001001001"
 	line := `{"type":"LineString","coordinates":[[117.1,39.1],[117.2,39.1]]}`
+	// A corner three grids have: a move from nowhere to it is no retry of a
+	// move that was made, but a vertex that is not there.
+	corner := demotest.SharedVertex(t, db, "120104001", 3).At
+	toCorner := mustJSONString(t, map[string]any{"from": []float64{117.1, 39.1}, "to": corner})
 	tests := []struct {
 		name, token, path, body string
 		status                  int
@@ -156,6 +160,7 @@ func TestTopologyEndpointsRefuseBadInput(t *testing.T) {
 		{"latitude out of range", ed, "/v1/boundaries:move-vertex", `{"from":[117.1,39.1],"to":[117.2,95]}`, 400, "to"},
 		{"same point", ed, "/v1/boundaries:move-vertex", `{"from":[117.1,39.1],"to":[117.1,39.1]}`, 400, "to"},
 		{"no such vertex", ed, "/v1/boundaries:move-vertex", `{"from":[117.1,39.1],"to":[117.2,39.1]}`, 404, "from"},
+		{"no such vertex, to a vertex", ed, "/v1/boundaries:move-vertex", toCorner, 404, "from"},
 		{"split: unknown action", ed, "/v1/units/" + grid + ":cut", `{"line":` + line + `}`, 404, ""},
 		{"split: bad code", ed, "/v1/units/12x:split", `{"line":` + line + `}`, 400, "code"},
 		{"split: no line", ed, "/v1/units/" + grid + ":split", `{}`, 400, "line"},

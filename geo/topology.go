@@ -2,7 +2,9 @@ package geo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -25,8 +27,9 @@ import (
 // Errors: EINVALID for a malformed request, a line that does not cut a unit
 // in two, units that are not touching siblings, a result that is not a valid
 // boundary (naming the unit and the spot); ENOTFOUND when no current
-// boundary has the vertex, or a code is not current; ECONFLICT when a new
-// code is taken; whatever Allow returns (EFORBIDDEN).
+// boundary has the vertex (a retried move is no error), or a code is not
+// current; ECONFLICT when a new code is taken; whatever Allow returns
+// (EFORBIDDEN).
 type TopologyEditor interface {
 	MoveVertex(ctx context.Context, actor string, m VertexMove) (TopologyResult, error)
 	SplitUnit(ctx context.Context, actor string, s UnitSplit) (TopologyResult, error)
@@ -45,8 +48,10 @@ func (a Allow) Check(code string) error {
 	return a(code)
 }
 
-// VertexMove moves one vertex, matched exactly (full double precision, as
-// stored), in every current unit and enclave that has it.
+// VertexMove moves one vertex: From must be a vertex of some current unit
+// or enclave exactly (full double precision, as stored); every current
+// boundary with a vertex or an edge within VertexSnapM of it moves with it,
+// and the edges that meet it bend at their first node (CornerMove).
 type VertexMove struct {
 	From, To orb.Point
 	Allow    Allow
@@ -165,29 +170,6 @@ type TopologyResult struct {
 	Warnings  []ImportIssue
 }
 
-// MoveVertex returns mp with every vertex exactly equal to from at to, and
-// how many vertices moved. A ring's closing vertex moves with its first. The
-// input is not changed.
-func MoveVertex(mp orb.MultiPolygon, from, to orb.Point) (orb.MultiPolygon, int) {
-	out := make(orb.MultiPolygon, len(mp))
-	n := 0
-	for i, poly := range mp {
-		out[i] = make(orb.Polygon, len(poly))
-		for j, ring := range poly {
-			r := make(orb.Ring, len(ring))
-			for k, p := range ring {
-				if p == from {
-					p = to
-					n++
-				}
-				r[k] = p
-			}
-			out[i][j] = r
-		}
-	}
-	return out, n
-}
-
 // HasVertex reports whether p is exactly a vertex of mp.
 func HasVertex(mp orb.MultiPolygon, p orb.Point) bool {
 	for _, poly := range mp {
@@ -224,4 +206,65 @@ func SideOfLine(line orb.LineString, p orb.Point) int {
 		}
 	}
 	return side
+}
+
+// HouseholdsProperty is the property that counts a unit's households
+// (户数). A count is not copied by a split nor dropped by a merge: the
+// total under the parent stays what it was.
+const HouseholdsProperty = "households"
+
+// SplitProperties returns the properties of the two parts of a split unit,
+// each its own copy. The households count stays with the part keeper, the
+// one that continues the unit (the part that keeps its code, else the
+// larger); the other part has none until it is counted: the two parts
+// must not both claim the whole.
+func SplitProperties(props map[string]any, keeper int) [2]map[string]any {
+	var out [2]map[string]any
+	for i := range out {
+		out[i] = maps.Clone(props)
+		if i != keeper {
+			delete(out[i], HouseholdsProperty)
+		}
+	}
+	return out
+}
+
+// MergedProperties returns the properties of a merged unit: those of the
+// unit that keeps its identity (kept, copied), with the households count
+// the sum of the merged units' counts (of those that have one). When a
+// count is not a number it cannot be added up, and kept's stays as it is.
+func MergedProperties(kept map[string]any, all []map[string]any) map[string]any {
+	out := maps.Clone(kept)
+	sum, counted := 0.0, false
+	for _, props := range all {
+		v, ok := props[HouseholdsProperty]
+		if !ok {
+			continue
+		}
+		n, isNumber := number(v)
+		if !isNumber {
+			return out
+		}
+		sum, counted = sum+n, true
+	}
+	if counted {
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[HouseholdsProperty] = sum
+	}
+	return out
+}
+
+// number is a JSON number as read from the database (float64) or a file
+// (json.Number).
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
 }

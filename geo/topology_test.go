@@ -1,46 +1,12 @@
 package geo
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 
 	"github.com/paulmach/orb"
 )
-
-func TestMoveVertex(t *testing.T) {
-	// Coordinates as stored: full doubles, never rounded.
-	a, b, c := orb.Point{117.12345678901234, 39.1}, orb.Point{117.2, 39.10000000000001}, orb.Point{117.2, 39.2}
-	near := orb.Point{math.Nextafter(a[0], 200), a[1]}
-	square := orb.MultiPolygon{{{a, b, c, orb.Point{117.1, 39.2}, a}}}
-	to := orb.Point{117.11, 39.09}
-	cases := []struct {
-		name  string
-		from  orb.Point
-		moved int
-	}{
-		{"the first vertex moves with the ring's closing one", a, 2},
-		{"an inner vertex", c, 1},
-		{"a point one ulp beside a vertex is not it", near, 0},
-		{"a point on an edge is no vertex", orb.Point{117.15, 39.2}, 0},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, n := MoveVertex(square, tc.from, to)
-			if n != tc.moved {
-				t.Fatalf("moved %d, want %d", n, tc.moved)
-			}
-			if HasVertex(got, tc.from) || n > 0 && !HasVertex(got, to) {
-				t.Errorf("after the move: %v", got)
-			}
-			if square[0][0][0] != a {
-				t.Error("the input was changed")
-			}
-			if r := got[0][0]; r[0] != r[len(r)-1] {
-				t.Error("the ring is no longer closed")
-			}
-		})
-	}
-}
 
 func TestSideOfLine(t *testing.T) {
 	line := orb.LineString{{0, 0}, {10, 0}, {10, 10}}
@@ -146,4 +112,49 @@ func asError(err error, e **Error) bool {
 	x, ok := err.(*Error)
 	*e = x
 	return ok
+}
+
+// TestHouseholds: a split keeps the households count on one part, a merge
+// adds the counts up; the other properties are copied.
+func TestHouseholds(t *testing.T) {
+	props := func(households any) map[string]any {
+		m := map[string]any{"grid_worker": "王伟"}
+		if households != nil {
+			m[HouseholdsProperty] = households
+		}
+		return m
+	}
+	t.Run("split", func(t *testing.T) {
+		for keeper := range 2 {
+			in := props(400.0)
+			parts := SplitProperties(in, keeper)
+			if parts[keeper][HouseholdsProperty] != 400.0 || len(parts[1-keeper]) != 1 || parts[1-keeper]["grid_worker"] != "王伟" {
+				t.Errorf("keeper %d: %v", keeper, parts)
+			}
+			if in[HouseholdsProperty] != 400.0 {
+				t.Error("the input was changed")
+			}
+		}
+		if parts := SplitProperties(nil, 0); parts[0] != nil || parts[1] != nil {
+			t.Errorf("no properties: %v", parts)
+		}
+	})
+	merges := []struct {
+		name string
+		all  []map[string]any
+		want any // nil: none
+	}{
+		{"both counted", []map[string]any{props(300.0), props(json.Number("200"))}, 500.0},
+		{"one counted", []map[string]any{props(nil), props(200.0)}, 200.0},
+		{"none counted", []map[string]any{props(nil), props(nil)}, nil},
+		{"a count that is no number", []map[string]any{props("三百"), props(200.0)}, "三百"},
+	}
+	for _, tt := range merges {
+		t.Run("merge: "+tt.name, func(t *testing.T) {
+			got := MergedProperties(tt.all[0], tt.all)
+			if got[HouseholdsProperty] != tt.want || got["grid_worker"] != "王伟" {
+				t.Errorf("merged %v, want households %v", got, tt.want)
+			}
+		})
+	}
 }

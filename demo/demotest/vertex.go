@@ -40,7 +40,9 @@ func SharedVertex(tb testing.TB, db *postgres.DB, street string, n int) Shared {
 // are clipped Voronoi cells, so where two grids meet on the boundary of two
 // communities (n = 4: the grids and both communities have the vertex), the
 // communities' edges carry the other grids' corners without having them as
-// vertices: moving it moves all four, and leaves those grids sticking out.
+// vertices: moving it moves all four, bends the communities' edges at the
+// next corner on them (so those grids stay inside), and carries whatever
+// lies within 1 cm of it (geo.VertexSnapM): often more than n units.
 func SharedCorner(tb testing.TB, db *postgres.DB, street string, n int) Shared {
 	tb.Helper()
 	return sharedVertex(tb, db, street, n, false)

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -93,8 +92,12 @@ func (e *topoEdit) planMerge(units []geo.Unit, target, name string) error {
 	if name == "" {
 		name = kept.Name
 	}
+	all := make([]map[string]any, len(units))
+	for i, u := range units {
+		all[i] = u.Properties
+	}
 	e.change(geo.Unit{Code: target, Level: kept.Level, Name: name, ParentCode: kept.ParentCode,
-		Properties: maps.Clone(kept.Properties), Geom: union})
+		Properties: geo.MergedProperties(kept.Properties, all), Geom: union})
 	for _, u := range units {
 		if u.Code == target {
 			continue

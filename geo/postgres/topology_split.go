@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"maps"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -66,8 +66,10 @@ func (e *topoEdit) currentUnit(code string) (geo.Unit, error) {
 	return units[0], nil
 }
 
-// planSplit plans the two parts, the retirement of the code if neither
-// part keeps it, and where the children and enclaves go.
+// planSplit plans the two parts (the households count stays with the one
+// that keeps the code, else the larger: geo.SplitProperties), the
+// retirement of the code if neither part keeps it, and where the children
+// and enclaves go.
 func (e *topoEdit) planSplit(u geo.Unit, s geo.UnitSplit) error {
 	parts, err := e.split(u, s.Line)
 	if err != nil {
@@ -77,6 +79,11 @@ func (e *topoEdit) planSplit(u geo.Unit, s geo.UnitSplit) error {
 	if err != nil {
 		return err
 	}
+	keeper := slices.Index(codes[:], u.Code)
+	if keeper < 0 {
+		keeper = larger(parts)
+	}
+	props := geo.SplitProperties(u.Properties, keeper)
 	for i, p := range parts {
 		name := s.Names[i]
 		if name == "" {
@@ -86,7 +93,7 @@ func (e *topoEdit) planSplit(u geo.Unit, s geo.UnitSplit) error {
 			}
 		}
 		e.change(geo.Unit{Code: codes[i], Level: u.Level, Name: name, ParentCode: u.ParentCode,
-			Properties: maps.Clone(u.Properties), Geom: p.geom})
+			Properties: props[i], Geom: p.geom})
 	}
 	if codes[0] != u.Code && codes[1] != u.Code {
 		e.retire(u)
