@@ -106,6 +106,13 @@ func TestImportUploads(t *testing.T) {
 					t.Errorf("%d errors, committed %v", r.Errors, r.Committed)
 				}
 			}},
+		{"retiring everywhere on purpose", editor, map[string][]byte{"区县.geojson": src},
+			map[string]string{"dry_run": "true", "retire_missing": "true", "scope": "all"}, geo.JobDryRun,
+			func(t *testing.T, r *geo.ImportReport) {
+				if r.Counts.Unchanged != 15 || r.Counts.Retired != 0 {
+					t.Errorf("counts %+v", r.Counts)
+				}
+			}},
 		{"unreadable file", editor, map[string][]byte{"x.geojson": []byte(`{"type":`)}, nil, geo.JobRejected, nil},
 	}
 	for _, c := range cases {
@@ -162,6 +169,7 @@ func TestImportUploadRefusals(t *testing.T) {
 	s := importServer(t)
 	editor := s.token(t, access.RoleEditor, "", "gis-staff")
 	viewer := s.token(t, access.RoleViewer, "", "wall")
+	nankai := s.token(t, access.RoleEditor, demo.NankaiCode, "nankai-staff")
 	many := map[string][]byte{}
 	for i := range 11 {
 		many[fmt.Sprintf("f%d.geojson", i)] = []byte("{}")
@@ -187,6 +195,12 @@ func TestImportUploadRefusals(t *testing.T) {
 		{"bad level", func() response {
 			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"level": "county"})
 		}, 400, "level"},
+		{"retiring without a scope", func() response { // it would retire every district's units the file lacks
+			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"retire_missing": "true"})
+		}, 400, "scope"},
+		{"retiring everywhere with a scoped token", func() response {
+			return s.upload(t, nankai, map[string][]byte{"a.geojson": {}}, map[string]string{"retire_missing": "true", "scope": "all"})
+		}, 400, "scope"},
 		{"unknown job", func() response { return s.req(t, "GET", "/v1/imports/99999", "", nil) }, 404, "id"},
 		{"job id not a number", func() response { return s.req(t, "GET", "/v1/imports/abc", "", nil) }, 400, "id"},
 	}

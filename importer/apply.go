@@ -101,17 +101,20 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 		return nil, nil
 	}
 	rows, _ := r.tx.Query(ctx, retireSQL, append(r.retireArgs(), now)...)
-	var code, parent string
+	var code, parent, name, level string
 	var codes, touched []string
-	_, err := pgx.ForEachRow(rows, []any{&code, &parent}, func() error {
+	var units []Retired
+	_, err := pgx.ForEachRow(rows, []any{&code, &parent, &name, &level}, func() error {
 		codes = append(codes, code)
 		touched = append(touched, code, parent)
+		units = append(units, Retired{Code: code, Name: name, Level: geo.Level(level)})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("retire missing units: %w", err)
 	}
 	r.report.Counts.Retired = len(codes)
+	tellRetired(r.read.progress, units)
 	rows, _ = r.tx.Query(ctx, orphansSQL, codes)
 	var n int
 	_, err = pgx.ForEachRow(rows, []any{&code, &n}, func() error {

@@ -28,7 +28,7 @@ WHERE s.ok AND s.action = 'change' AND u.code = s.code AND u.valid_to IS NULL`
 // retireSQL closes the current units the file no longer has.
 const retireSQL = `
 UPDATE unit u SET valid_to = $4 WHERE u.valid_to IS NULL AND ` + retiredSQL + `
-RETURNING u.code, coalesce(u.parent_code, '')`
+RETURNING u.code, coalesce(u.parent_code, ''), u.name, u.level`
 
 // insertSQL adds the next version of every created or changed code.
 const insertSQL = `

@@ -34,6 +34,7 @@ type dbfReader struct {
 	recLen int
 	ldid   byte
 	cs     charset
+	from   declaration // where cs was declared; zero when detected
 	i      int
 	rec    []byte
 	notes  []string
@@ -91,26 +92,25 @@ func (d *dbfReader) parseFields(desc []byte) error {
 }
 
 // chooseCharset decides how text is decoded: the override, then the .cpg,
-// then the language driver id, then detection from the data itself.
-func (d *dbfReader) chooseCharset(override, cpg string) (string, error) {
+// then the language driver id — each checked against the text
+// (dbfcharset.go; codes are the names a code field may have) —, then
+// detection from the data itself.
+func (d *dbfReader) chooseCharset(override, cpg string, codes []string) (string, error) {
 	if override != "" {
 		cs, ok := lookupCharset(override)
 		if !ok {
 			return "", geo.Invalid("encoding", "unknown encoding %q; use utf-8, gbk or gb18030", clipText(override, 30))
 		}
-		d.cs = cs
-		return cs.Name + " (from the encoding option)", d.decodeNames()
+		return d.declared(cs, byOption, codes)
 	}
 	if cpg != "" {
 		if cs, ok := lookupCharset(cpg); ok {
-			d.cs = cs
-			return cs.Name + " (from .cpg)", d.decodeNames()
+			return d.declared(cs, byCPG, codes)
 		}
 		d.notes = append(d.notes, fmt.Sprintf("the .cpg names an unknown encoding %q; detecting it instead", clipText(cpg, 30)))
 	}
 	if cs, ok := ldidCharset(d.ldid); ok {
-		d.cs = cs
-		return cs.Name + " (from the .dbf language driver)", d.decodeNames()
+		return d.declared(cs, byLDID, codes)
 	}
 	samples, err := d.sample()
 	if err != nil {
@@ -118,10 +118,19 @@ func (d *dbfReader) chooseCharset(override, cpg string) (string, error) {
 	}
 	cs, ok := detectCharset(samples)
 	if !ok {
-		return "", geo.Invalid("encoding", "the .dbf text is neither UTF-8 nor GBK/GB18030; pass the encoding option")
+		return "", geo.Invalid("encoding", "the .dbf text is neither UTF-8 nor GBK/GB18030; pass --encoding (e.g. big5)")
 	}
 	d.cs = cs
 	return cs.Name + " (detected)", d.decodeNames()
+}
+
+// declared decodes with cs, declared by from, once the text agrees.
+func (d *dbfReader) declared(cs charset, from declaration, codes []string) (string, error) {
+	if err := d.checkDeclared(cs, from, codes); err != nil {
+		return "", err
+	}
+	d.cs, d.from = cs, from
+	return cs.Name + " (" + from.label + ")", d.decodeNames()
 }
 
 // sample collects the non-ASCII text of field names and character fields,
@@ -155,6 +164,9 @@ func (d *dbfReader) decodeNames() error {
 	seen := map[string]int{}
 	for i := range d.fields {
 		name, ok := d.cs.decode([]byte(d.fields[i].Name))
+		if !ok && d.cs.enc == nil { // a UTF-8 name cut to 10 bytes inside a character
+			name, ok = d.cs.decode(utf8Cut([]byte(d.fields[i].Name)))
+		}
 		if !ok || name == "" {
 			name = fmt.Sprintf("FIELD%d", i+1)
 		}
@@ -200,7 +212,10 @@ func (d *dbfReader) value(f dbfField, raw []byte) (any, *featureError) {
 		v := trimField(raw)
 		s, ok := d.cs.decode(v)
 		if !ok {
-			return nil, featErr(geo.IssueUnreadable, "attribute %s is not valid %s text; pass the encoding option (utf-8, gbk)", f.Name, d.cs.Name)
+			e := featErr(geo.IssueUnreadable, "attribute %s is not valid %s text (%s); fix the value, or pass --encoding gbk or utf-8",
+				f.Name, d.cs.label(), d.from.source())
+			e.Attr = f.Name
+			return nil, e
 		}
 		return s, nil
 	case 'N', 'F':

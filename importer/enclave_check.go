@@ -161,11 +161,15 @@ func (r *run) writeEnclaves(ctx context.Context, now time.Time) error {
 	}
 	if r.opts.RetireMissing {
 		rows, _ := r.tx.Query(ctx, retireEnclavesSQL, true, r.opts.Scope, now)
-		codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		units, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Retired, error) {
+			u := Retired{Level: geo.LevelEnclave}
+			return u, row.Scan(&u.Code, &u.Name)
+		})
 		if err != nil {
 			return fmt.Errorf("retire missing enclaves: %w", err)
 		}
-		r.report.Counts.Retired = len(codes)
+		r.report.Counts.Retired = len(units)
+		tellRetired(r.read.progress, units)
 	}
 	if _, err := r.tx.Exec(ctx, insertEnclavesSQL, now); err != nil {
 		return fmt.Errorf("insert enclave versions: %w", err)

@@ -54,7 +54,7 @@ func (m *mapper) enclaveFeature(f Feature) (row, bool) {
 		return r, false
 	}
 	r.note, _ = scalar(f.Attrs[keys.reason])
-	r.props = m.props(f.Attrs, keys.code, keys.name, keys.managing, keys.status, keys.reason)
+	r.props = m.kept(f, keys.code, keys.name, keys.managing, keys.status, keys.reason)
 	m.geometry(&r, f)
 	return r, true
 }

@@ -130,7 +130,7 @@ WHERE s.ok AND s.action = 'change' AND e.code = s.code AND e.valid_to IS NULL`
 // retireEnclavesSQL closes the current enclaves the file no longer has, at $3.
 const retireEnclavesSQL = `
 UPDATE enclave e SET valid_to = $3 WHERE e.valid_to IS NULL AND ` + retiredEnclaveSQL + `
-RETURNING e.code`
+RETURNING e.code, e.name`
 
 // insertEnclavesSQL adds the next version of every created or changed enclave.
 const insertEnclavesSQL = `

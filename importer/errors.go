@@ -30,6 +30,7 @@ func tooLarge(format string, args ...any) error {
 type featureError struct {
 	Kind geo.IssueKind
 	Msg  string
+	Attr string // the attribute whose value could not be read, if that is the problem
 }
 
 // Error implements error.

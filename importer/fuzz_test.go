@@ -84,7 +84,7 @@ func FuzzDBF(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := d.chooseCharset("", ""); err != nil {
+		if _, err := d.chooseCharset("", "", codeFields("")); err != nil {
 			return
 		}
 		for {

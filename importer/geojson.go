@@ -250,7 +250,7 @@ func (g *geojsonReader) Close() error {
 func decodeFeature(i int, raw []byte) Feature {
 	f := Feature{Index: i}
 	if !utf8.Valid(raw) {
-		f.Err = featErr(geo.IssueUnreadable, "the feature's text is not valid UTF-8, as GeoJSON must be; if the file is GBK, pass the encoding option")
+		f.Err = featErr(geo.IssueUnreadable, "the feature's text is not valid UTF-8, as GeoJSON must be; if the file is GBK, pass --encoding gbk (the encoding field of an upload)")
 		return f
 	}
 	var rf struct {

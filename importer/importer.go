@@ -35,10 +35,11 @@ func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo
 		p = NoProgress{}
 	}
 	rep := &geo.ImportReport{DryRun: opts.DryRun, Issues: []geo.ImportIssue{}}
-	opts = withDefaults(opts)
-	if err := opts.Validate(); err != nil {
+	opts, err := prepare(opts)
+	if err != nil {
 		return rep, err
 	}
+	opts.Scope = runScope(opts)
 	m := newMapper(opts, rep)
 	if opts.SRS != "" {
 		c, err := parseSRS(opts.SRS)
@@ -48,7 +49,7 @@ func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo
 		m.offset = c.Offset
 	}
 	p.Phase("opening")
-	oo.Layer, oo.Encoding = opts.Layer, opts.Encoding
+	oo.Layer, oo.Encoding, oo.CodeField = opts.Layer, opts.Encoding, opts.Fields.Code
 	src, err := Open(ctx, paths, oo)
 	if err != nil {
 		return rep, err

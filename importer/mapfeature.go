@@ -34,6 +34,7 @@ func guessList(g []string) string {
 // Features with a code but an unusable geometry are staged without one, so
 // that their children still find them and --retire-missing spares them.
 func (m *mapper) feature(f Feature) (row, bool) {
+	unwrap(&f)
 	if m.enclaves {
 		return m.enclaveFeature(f)
 	}
@@ -58,6 +59,9 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	case keys.code == "":
 		issue(geo.IssueMissingField, geo.SeverityError, "no code attribute (tried %s); name it with the code field option", guessList(fieldGuesses["code"]))
 		return r, false
+	case f.Err != nil && f.Err.Attr == keys.code: // not empty: unreadable, and why
+		issue(f.Err.Kind, geo.SeverityError, "%s", f.Err.Msg)
+		return r, false
 	case !ok || code == "":
 		issue(geo.IssueMissingField, geo.SeverityError, "the code (%s) is empty", keys.code)
 		return r, false
@@ -65,7 +69,9 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	if !m.setLevel(&r, f.Attrs[keys.level], issue) {
 		return r, false
 	}
-	m.setName(&r, f.Attrs[keys.name], keys.name, issue)
+	if f.Err == nil || f.Err.Attr != keys.name { // an unreadable name is reported with the geometry
+		m.setName(&r, f.Attrs[keys.name], keys.name, issue)
+	}
 	if !m.setParent(&r, f.Attrs[keys.parent], issue) {
 		return r, false
 	}
@@ -74,7 +80,7 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	} else if !m.claim(&r, f.Index, issue) {
 		return r, false
 	}
-	r.props = m.props(f.Attrs, keys.code, keys.name, keys.parent, keys.level)
+	r.props = m.kept(f, keys.code, keys.name, keys.parent, keys.level)
 	m.geometry(&r, f)
 	return r, true
 }

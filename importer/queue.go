@@ -115,8 +115,8 @@ func (u *upload) end() {
 // in the background under Jobs.Base once a run slot is free.
 func (u *upload) Start(ctx context.Context, opts geo.ImportOptions) (geo.ImportJob, error) {
 	j := u.jobs
-	opts = withDefaults(opts)
-	if err := opts.Validate(); err != nil {
+	opts, err := prepare(opts)
+	if err != nil {
 		return geo.ImportJob{}, err
 	}
 	paths := make([]string, len(u.files))

@@ -43,7 +43,7 @@ func openShapefile(path string, opts OpenOptions) (r Reader, err error) {
 		return nil, err
 	}
 	s.info.Notes = append(s.info.Notes, notes...)
-	if err := s.openDBF(side[".dbf"], side[".cpg"], opts.Encoding); err != nil {
+	if err := s.openDBF(side[".dbf"], side[".cpg"], opts); err != nil {
 		return nil, err
 	}
 	if err := s.readPRJ(side[".prj"]); err != nil {
@@ -96,7 +96,7 @@ func (s *shapefileReader) open(path string) (*os.File, int64, error) {
 	return f, st.Size(), nil
 }
 
-func (s *shapefileReader) openDBF(path, cpgPath, encoding string) error {
+func (s *shapefileReader) openDBF(path, cpgPath string, opts OpenOptions) error {
 	if path == "" {
 		s.info.Notes = append(s.info.Notes, "the shapefile has no .dbf: features have no attributes")
 		return nil
@@ -112,7 +112,7 @@ func (s *shapefileReader) openDBF(path, cpgPath, encoding string) error {
 	if err != nil {
 		return err
 	}
-	if s.info.Encoding, err = s.dbf.chooseCharset(encoding, strings.TrimSpace(cpg)); err != nil {
+	if s.info.Encoding, err = s.dbf.chooseCharset(opts.Encoding, strings.TrimSpace(cpg), codeFields(opts.CodeField)); err != nil {
 		return err
 	}
 	s.info.Notes = append(s.info.Notes, s.dbf.notes...)

@@ -23,6 +23,9 @@ type Feature struct {
 	Bound orb.Bound        // of Geom, in the file's coordinate system
 	Err   *featureError    // why the feature cannot be imported, if it cannot
 	Notes []*featureError  // repairs made while reading; reported as warnings
+	// nested holds the properties of a feature of gridmap's API answers,
+	// kept apart from its fields (apiform.go); nil for any other feature.
+	nested map[string]any
 }
 
 // note records a repair made while reading.
@@ -59,7 +62,10 @@ type Reader interface {
 type OpenOptions struct {
 	Layer    string // GeoPackage layer, or shapefile base name in a zip
 	Encoding string // attribute encoding of a shapefile or GeoJSON
-	TempDir  string // where zips are unpacked; "" for the system default
+	// CodeField names the attribute holding the code ("" : the guesses),
+	// for the check of a shapefile's declared encoding.
+	CodeField string
+	TempDir   string // where zips are unpacked; "" for the system default
 	// Take, when set, claims disk for every unpacked byte before it is
 	// written (the upload space of the HTTP API); an error stops unpacking.
 	Take func(n int64) error

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/user"
@@ -57,8 +58,8 @@ func parseImportFlags(args []string) (*importFlags, []string, error) {
 	fs.StringVar(&o.Encoding, "encoding", "", "attribute encoding, overriding .cpg and detection: utf-8, gbk, gb18030")
 	fs.StringVar(&o.Layer, "layer", "", "GeoPackage layer (or shapefile in a zip) when there are several")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "check everything and report, change nothing")
-	fs.BoolVar(&o.RetireMissing, "retire-missing", false, "close current units of the imported levels that the file no longer has")
-	fs.StringVar(&o.Scope, "scope", "", "with --retire-missing: only retire units under this code")
+	fs.BoolVar(&o.RetireMissing, "retire-missing", false, "close current units of the imported levels that the file no longer has (needs --scope)")
+	fs.StringVar(&o.Scope, "scope", "", `with --retire-missing: only retire units under this code (enclaves: managed under it); "all" for the whole database`)
 	fs.BoolVar(&o.Strict, "strict", false, "treat warnings as errors")
 	fs.Float64Var(&f.minArea, "min-area", geo.DefaultTolerance.AreaM2, "gaps and overlaps under this many m² are slivers")
 	fs.Float64Var(&f.minWidth, "min-width", geo.DefaultTolerance.WidthM, "gaps and overlaps thinner than this many metres (2·area/perimeter) are slivers")
@@ -73,6 +74,9 @@ func parseImportFlags(args []string) (*importFlags, []string, error) {
 	o.Level = geo.Level(f.level)
 	o.Fields.Props = splitList(f.props)
 	o.Tolerance = geo.Tolerance{AreaM2: f.minArea, WidthM: f.minWidth}
+	if err := importer.CheckOptions(*o); err != nil {
+		return nil, nil, usagef("%v", err)
+	}
 	return f, fs.Args(), nil
 }
 
@@ -106,23 +110,25 @@ func runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx}
+	// The command has no resolver to wait for: the data version the commit
+	// left is the one a client names (min_version) to read the import.
+	jobs := &importer.Jobs{Pool: db.Pool, Base: ctx, Applied: db.HeadVersion}
 	f.opts.Actor = fmt.Sprintf("%s (import)", f.opts.Actor)
 	id, err := jobs.Create(ctx, strings.Join(baseNamesOf(files), ", "), f.opts, geo.JobRunning)
 	if err != nil {
 		return err
 	}
-	b := newBar(os.Stderr)
-	rep, err := jobs.RunJob(ctx, id, files, f.opts, b)
-	b.Done()
+	p := &importProgress{bar: newBar(os.Stderr)}
+	rep, err := jobs.RunJob(ctx, id, files, f.opts, p)
+	p.Done()
 	if f.jsonOut {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		if rep != nil {
-			_ = enc.Encode(rep)
+			_ = enc.Encode(jsonReport{rep, p.retired})
 		}
 	} else if rep != nil && (err == nil || len(rep.Issues) > 0) {
-		printReport(rep, id) // a file that cannot be read at all is said in one line, below
+		printReport(rep, id, p.retired) // a file that cannot be read at all is said in one line, below
 	}
 	if err != nil {
 		return fmt.Errorf("job %d: %w", id, err)
@@ -131,6 +137,23 @@ func runImport(ctx context.Context, args []string) error {
 		return errors.New("rejected: nothing was changed (the report above says why)")
 	}
 	return nil
+}
+
+// importProgress draws the bar and keeps the units the import retires
+// (or would retire), for the report.
+type importProgress struct {
+	*bar
+	retired []importer.Retired
+}
+
+// Retiring implements importer.RetireListener.
+func (p *importProgress) Retiring(units []importer.Retired) { p.retired = append(p.retired, units...) }
+
+// jsonReport is the report --json prints: the import's report and the
+// units it retired (or would retire) with --retire-missing.
+type jsonReport struct {
+	*geo.ImportReport
+	Retired []importer.Retired `json:"retired_units,omitempty"`
 }
 
 // checkFiles makes sure every file named exists, and says which one does
@@ -162,7 +185,7 @@ const maxPrinted = 200
 
 // printReport writes the human-readable report to stderr: the source,
 // then errors before warnings, then what changed.
-func printReport(r *geo.ImportReport, job int64) {
+func printReport(r *geo.ImportReport, job int64, retired []importer.Retired) {
 	w := os.Stderr
 	fmt.Fprintf(w, "\n%s (%s", r.Source, r.Format)
 	if r.Layer != "" && r.Format != "Shapefile" {
@@ -188,9 +211,32 @@ func printReport(r *geo.ImportReport, job int64) {
 	switch {
 	case r.Committed:
 		fmt.Fprintf(w, "Imported (job %d): %d created, %d changed, %d unchanged, %d retired, %d repaired.\n", job, c.Created, c.Changed, c.Unchanged, c.Retired, c.Repaired)
+		if r.IndexVersion > 0 {
+			fmt.Fprintf(w, "Index version %d: pass min_version=%d (or Gridmap-Min-Version) to read the import from any node.\n", r.IndexVersion, r.IndexVersion)
+		}
 	case r.DryRun && r.Errors == 0:
 		fmt.Fprintf(w, "Dry run: would create %d, change %d, leave %d unchanged, retire %d. Nothing was changed.\n", c.Created, c.Changed, c.Unchanged, c.Retired)
 	default:
 		fmt.Fprintf(w, "Rejected: nothing was changed.\n")
+	}
+	printRetired(w, retired, r.Committed)
+}
+
+// printRetired lists the units an import retired, or would have retired.
+func printRetired(w io.Writer, units []importer.Retired, committed bool) {
+	if len(units) == 0 {
+		return
+	}
+	verb := "Would retire"
+	if committed {
+		verb = "Retired"
+	}
+	fmt.Fprintf(w, "%s %d (not in the file):\n", verb, len(units))
+	for i, u := range units {
+		if i == maxPrinted {
+			fmt.Fprintf(w, "  … and %d more (use --json for all)\n", len(units)-maxPrinted)
+			break
+		}
+		fmt.Fprintf(w, "  %-9s %-16s %s\n", u.Level, u.Code, u.Name)
 	}
 }

@@ -1,0 +1,79 @@
+package importer
+
+import (
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// Retiring with --retire-missing closes every current unit of the file's
+// levels (enclaves: every current enclave) that the file does not have.
+// Without a scope that reaches the whole database: a street's grids
+// imported that way would retire the grids of every other street and
+// district. So it needs a scope — a unit code, or ScopeAll to mean the
+// whole database on purpose — and a dry run names what it would retire.
+
+// ScopeAll is the scope that lets --retire-missing retire across the
+// whole database: the file holds everything there should be.
+const ScopeAll = "all"
+
+// prepare fills the defaults of opts and checks them, as Validate does and
+// for a scope with --retire-missing. The options it returns keep ScopeAll
+// as given (the job records it); runScope gives the run's.
+func prepare(o geo.ImportOptions) (geo.ImportOptions, error) {
+	o = withDefaults(o)
+	v := o
+	if o.Scope == ScopeAll {
+		switch {
+		case !o.RetireMissing:
+			return o, geo.Invalid("scope", "scope only limits --retire-missing; set that too")
+		case o.Within != "":
+			return o, geo.Invalid("scope", "retiring is limited to %s, the scope of this token; it cannot retire everywhere", o.Within)
+		}
+		v.Scope = ""
+	}
+	if err := v.Validate(); err != nil {
+		return o, err
+	}
+	if o.RetireMissing && o.Scope == "" {
+		return o, geo.Invalid("scope", "--retire-missing without --scope would retire every current unit of the file's levels "+
+			"that the file lacks in the whole database, other districts' too: give the code of the area the file covers "+
+			"(--scope 120104), or --scope all if the file holds everything; --dry-run lists what would be retired")
+	}
+	return o, nil
+}
+
+// CheckOptions checks import options as an import does before it reads
+// the file, so that a command line can refuse them at once.
+func CheckOptions(o geo.ImportOptions) error {
+	_, err := prepare(o)
+	return err
+}
+
+// runScope is the code prefix retiring is limited to: "" for all.
+func runScope(o geo.ImportOptions) string {
+	if o.Scope == ScopeAll {
+		return ""
+	}
+	return o.Scope
+}
+
+// Retired names a unit (or enclave) an import retired, or would retire.
+type Retired struct {
+	Code  string    `json:"code"`
+	Name  string    `json:"name"`
+	Level geo.Level `json:"level"`
+}
+
+// RetireListener is a Progress that is also told what an import retires —
+// or, in a dry run or an import rejected afterwards, would have retired —
+// with --retire-missing, before the transaction ends. The command line
+// lists them.
+type RetireListener interface {
+	Retiring(units []Retired)
+}
+
+// tellRetired passes the retired units to p if it listens for them.
+func tellRetired(p Progress, units []Retired) {
+	if l, ok := p.(RetireListener); ok && len(units) > 0 {
+		l.Retiring(units)
+	}
+}

@@ -1,0 +1,78 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// retireListener records what an import retires, as the command line does.
+type retireListener struct {
+	NoProgress
+	units []Retired
+}
+
+func (l *retireListener) Retiring(u []Retired) { l.units = append(l.units, u...) }
+
+// TestRetireMissingScope: --retire-missing closes every current unit of
+// the file's levels that the file lacks under its scope. Without a scope
+// that was the whole database — one street's grids retired every other
+// grid of the city — so it is refused, naming the field; "all" asks for it
+// on purpose. A dry run names every unit it would retire.
+func TestRetireMissingScope(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	file := exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "street.geojson")
+	grids := func(under string) (n int) {
+		t.Helper()
+		err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM unit WHERE level = 'grid' AND valid_to IS NULL AND starts_with(code, $1)`, under).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	inFile := grids(testStreet)
+	before := fingerprint(t, db)
+	cases := []struct {
+		name   string
+		level  geo.Level
+		scope  string
+		retire int // -1: refused
+	}{
+		{"no scope", "", "", -1},
+		{"no scope, enclaves", geo.LevelEnclave, "", -1},
+		{"the street the file covers", "", testStreet, 0},
+		{"its district", "", "120104", grids("120104") - inFile},
+		{"everywhere, on purpose", "", ScopeAll, grids("") - inFile},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := opts()
+			o.RetireMissing, o.Scope, o.Level, o.DryRun = true, c.scope, c.level, true
+			l := &retireListener{}
+			rep, err := Run(ctx, db.Pool, []string{file}, o, 0, l)
+			if c.retire < 0 {
+				var ge *geo.Error
+				if !errors.As(err, &ge) || ge.Code != geo.EINVALID || ge.Field != "scope" || !strings.Contains(ge.Message, "--scope all") {
+					t.Fatalf("error %v, want one naming scope and --scope all", err)
+				}
+				return
+			}
+			if err != nil || rep.Errors != 0 || rep.Counts.Retired != c.retire || len(l.units) != c.retire {
+				t.Fatalf("%v: counts %+v, %d listed, want %d retired; issues %.3v", err, rep.Counts, len(l.units), c.retire, rep.Issues)
+			}
+			for _, u := range l.units {
+				if u.Level != geo.Grid || strings.HasPrefix(u.Code, testStreet) || !strings.HasPrefix(u.Code, runScope(o)) || u.Name == "" {
+					t.Errorf("would retire %+v", u)
+				}
+			}
+		})
+	}
+	if fingerprint(t, db) != before {
+		t.Error("the database changed")
+	}
+}
