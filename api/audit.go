@@ -11,8 +11,9 @@ import (
 
 // getAudit answers GET /v1/audit?unit=: the coverage defects under a unit
 // (default: the caller's scope, else the whole city) as GeoJSON, with the
-// summary as the foreign member "summary". min_area/min_width compute it
-// afresh with another tolerance.
+// summary as the foreign member "summary"; an overlap between children of
+// two parents is under either. min_area/min_width compute it afresh with
+// another tolerance.
 func (h *handlers) getAudit(c *gin.Context) {
 	if h.deps.Audit == nil {
 		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "the audit is not enabled on this server"))

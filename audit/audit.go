@@ -1,7 +1,8 @@
 // Package audit reads and refreshes the coverage audit: for every unit with
-// children, the gaps its children leave (失管, unmanaged land), the overlaps
-// between siblings and the children outside it; and enclaves or units whose
-// managing or parent unit does not exist.
+// children, the gaps its children leave (失管, unmanaged land), the children
+// outside it, and the overlaps between its children and any unit of their
+// level, siblings or not (land of an enclave one of them manages left out);
+// and enclaves or units whose managing or parent unit does not exist.
 //
 // The findings of the current boundaries are stored (table audit_finding,
 // view gap for the map's gap layer) and refreshed by the database in the
@@ -141,10 +142,11 @@ func findings(ctx context.Context, tx pgx.Tx, unit string, tol *geo.Tolerance, r
 	}
 	var f geo.Finding
 	var kind, level string
+	var parents []string
 	var g []byte
 	var x, y float64
 	var at time.Time
-	_, err := pgx.ForEachRow(rows, []any{&f.ID, &kind, &f.ParentCode, &level, &f.Codes, &f.AreaM2, &g, &x, &y, &at}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&f.ID, &kind, &f.ParentCode, &parents, &level, &f.Codes, &f.AreaM2, &g, &x, &y, &at}, func() error {
 		mp, err := wkb.Unmarshal(g)
 		if err != nil {
 			return fmt.Errorf("finding %d: %w", f.ID, err)
@@ -153,6 +155,10 @@ func findings(ctx context.Context, tx pgx.Tx, unit string, tol *geo.Tolerance, r
 		out.Kind, out.Level, out.Location = geo.FindingKind(kind), geo.Level(level), &orb.Point{x, y}
 		out.Geom, _ = mp.(orb.MultiPolygon)
 		out.Codes = append(make([]string, 0, len(f.Codes)), f.Codes...) // [] not null in JSON
+		if len(parents) > 1 {
+			out.ParentCodes = append([]string(nil), parents...)
+		}
+		out.Detail = out.Explain()
 		if at.After(res.Summary.ComputedAt) {
 			res.Summary.ComputedAt = at
 		}

@@ -31,6 +31,9 @@ func FeatureCollection(res geo.AuditResult) *geojson.FeatureCollection {
 		if f.Location != nil {
 			feat.Properties["location"] = []float64{f.Location[0], f.Location[1]}
 		}
+		if len(f.ParentCodes) > 0 {
+			feat.Properties["parent_codes"] = f.ParentCodes
+		}
 		if f.Detail != "" {
 			feat.Properties["detail"] = f.Detail
 		}

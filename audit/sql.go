@@ -1,25 +1,29 @@
 package audit
 
 // Static statements of the coverage audit; the computation itself is
-// gridmap_audit_compute (migrations 004 and 008, with the one sliver rule
-// gridmap_is_sliver), so that the triggers that keep the stored findings
-// fresh, the importer, single edits and this package run the same SQL.
+// gridmap_audit_findings (migration 012, after 004 and 008, with the one
+// sliver rule gridmap_is_sliver), so that the triggers that keep the stored
+// findings fresh, the importer, single edits and this package run the same
+// SQL.
 
 // findingsSQL reads stored findings under a unit ($1 = ” for all): those
-// of the unit itself and of every unit below it.
+// of the unit itself and of every unit below it. An overlap across parents
+// belongs to both parents, so it is read under either.
 const findingsSQL = `
-SELECT id, kind, parent_code, level, codes, area_m2, ST_AsBinary(geom),
+SELECT id, kind, parent_code, parent_codes, level, codes, area_m2, ST_AsBinary(geom),
        ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), computed_at
-FROM audit_finding WHERE starts_with(parent_code, $1)
+FROM audit_finding f
+WHERE starts_with(f.parent_code, $1) OR EXISTS (SELECT 1 FROM unnest(f.parent_codes) pc WHERE starts_with(pc, $1))
 ORDER BY CASE kind WHEN 'gap' THEN 0 WHEN 'overlap' THEN 1 ELSE 2 END, area_m2 DESC, id`
 
 // computeSQL computes findings without storing them, for a tolerance other
 // than the stored one; slivers are left out as the stored findings leave
-// them out.
+// them out. The parents are every unit under $1, so an overlap is found
+// when either unit is under it, as findingsSQL reads it.
 const computeSQL = `
-SELECT 0::bigint, f.kind, f.parent_code, f.level, f.codes, f.area_m2, ST_AsBinary(f.geom),
+SELECT 0::bigint, f.kind, f.parent_code, f.parent_codes, f.level, f.codes, f.area_m2, ST_AsBinary(f.geom),
        ST_X(ST_PointOnSurface(f.geom)), ST_Y(ST_PointOnSurface(f.geom)), now()
-FROM gridmap_audit_compute(
+FROM gridmap_audit_findings(
   (SELECT array_agg(u.code) FROM unit u WHERE u.valid_to IS NULL AND starts_with(u.code, $1)), $2, $3) f
 WHERE f.kind <> 'sliver'
 ORDER BY CASE f.kind WHEN 'gap' THEN 0 WHEN 'overlap' THEN 1 ELSE 2 END, f.area_m2 DESC`

@@ -9,9 +9,14 @@ import (
 )
 
 // The coverage audit checks, for every unit that has children, that the
-// children tile it: no gaps (失管 land nobody covers), no overlaps between
-// siblings, no child outside its parent. It also lists enclaves whose
-// managing unit does not exist and units whose parent does not exist.
+// children tile it: no gaps (失管 land nobody covers), no child outside its
+// parent, and no child overlapping another unit of its level — a sibling or
+// a unit under another parent (a grid of district A drawn over B's grids).
+// Land of an enclave (飞地) that one of the two units, an ancestor or a
+// descendant of it manages is not an overlap: there the managing unit's
+// boundary may be drawn over the land around it by design. The audit also
+// lists enclaves whose managing unit does not exist and units whose parent
+// does not exist.
 
 // Tolerance separates real defects from slivers: the hairline gaps and
 // overlaps that two independently drawn boundaries always leave. A polygon
@@ -48,7 +53,7 @@ type FindingKind string
 // The finding kinds.
 const (
 	FindingGap           FindingKind = "gap"            // part of a parent no child covers
-	FindingOverlap       FindingKind = "overlap"        // land two siblings both claim
+	FindingOverlap       FindingKind = "overlap"        // land two units of one level both claim
 	FindingOutside       FindingKind = "outside"        // part of a child outside its parent
 	FindingOrphanEnclave FindingKind = "orphan_enclave" // an enclave whose managing unit does not exist
 	FindingOrphanUnit    FindingKind = "orphan_unit"    // a unit whose parent does not exist
@@ -56,16 +61,23 @@ const (
 
 // Finding is one defect. Gaps, overlaps and outside parts carry their
 // polygon and geodesic area; orphans carry the codes involved.
+//
+// Codes: an overlap's two units, in code order; an outside part's child,
+// then the unit of the parent's level where most of that part lies, when
+// one does; an orphan. An overlap's ParentCode is the parent of its first
+// code; one between units of different parents names both parents in
+// ParentCodes, and shows in the audit under either.
 type Finding struct {
-	ID         int64            `json:"id,omitempty"`
-	Kind       FindingKind      `json:"kind"`
-	ParentCode string           `json:"parent_code,omitempty"` // the unit whose children were checked
-	Level      Level            `json:"level,omitempty"`       // the level of those children
-	Codes      []string         `json:"codes"`                 // overlap: the two siblings; outside: the child; orphans: the orphan
-	AreaM2     float64          `json:"area_m2,omitempty"`
-	Geom       orb.MultiPolygon `json:"-"`
-	Location   *orb.Point       `json:"location,omitempty"` // a point inside the defect
-	Detail     string           `json:"detail,omitempty"`
+	ID          int64            `json:"id,omitempty"`
+	Kind        FindingKind      `json:"kind"`
+	ParentCode  string           `json:"parent_code,omitempty"`  // the unit whose children were checked
+	ParentCodes []string         `json:"parent_codes,omitempty"` // an overlap across parents: both parents
+	Level       Level            `json:"level,omitempty"`        // the level of those children
+	Codes       []string         `json:"codes"`
+	AreaM2      float64          `json:"area_m2,omitempty"`
+	Geom        orb.MultiPolygon `json:"-"`
+	Location    *orb.Point       `json:"location,omitempty"` // a point inside the defect
+	Detail      string           `json:"detail,omitempty"`
 }
 
 // AuditSummary counts the findings of an audit.

@@ -28,22 +28,64 @@ func (f Finding) Issue(ours func(code string) bool) (is ImportIssue, ok bool) {
 			is.Code, is.Other = is.Other, is.Code
 		}
 		is.Message = fmt.Sprintf("overlaps its sibling %s by %s", is.Other, FormatArea(f.AreaM2))
-	case f.Kind == FindingOutside && len(f.Codes) == 1:
+		if p := ParentCode(is.Other); p != ParentCode(is.Code) {
+			is.Message = fmt.Sprintf("overlaps %s %s of another parent, %s, by %s", unitWord(is.Other), is.Other, p, FormatArea(f.AreaM2))
+		}
+	case f.Kind == FindingOutside && (len(f.Codes) == 1 || len(f.Codes) == 2):
 		is.Code, is.Other, is.Kind = f.Codes[0], f.ParentCode, IssueOutsideParent
 		is.Message = fmt.Sprintf("sticks out of its parent %s by %s", f.ParentCode, FormatArea(f.AreaM2))
+		if in := f.liesIn(); in != "" {
+			is.Message += fmt.Sprintf(", mostly into %s %s", unitWord(in), in)
+		}
 	default:
 		return is, false
 	}
 	return is, true
 }
 
+// Explain says in a sentence what a finding of the audit means when its
+// kind and codes alone do not: an overlap between units of different
+// parents, or the unit an outside part lies in. It is "" otherwise.
+func (f Finding) Explain() string {
+	switch {
+	case f.Kind == FindingOverlap && len(f.Codes) == 2:
+		a, b := f.Codes[0], f.Codes[1]
+		if pa, pb := ParentCode(a), ParentCode(b); pa != pb {
+			return fmt.Sprintf("%s %s (under %s) and %s %s (under %s) overlap by %s across parents",
+				unitWord(a), a, pa, unitWord(b), b, pb, FormatArea(f.AreaM2))
+		}
+	case f.Kind == FindingOutside && f.liesIn() != "":
+		return fmt.Sprintf("%s %s sticks out of its parent %s by %s, mostly into %s %s",
+			unitWord(f.Codes[0]), f.Codes[0], f.ParentCode, FormatArea(f.AreaM2), unitWord(f.liesIn()), f.liesIn())
+	}
+	return ""
+}
+
+// liesIn is the unit of the parent's level in which most of an outside
+// part lies (the audit names it after the child), or "".
+func (f Finding) liesIn() string {
+	if f.Kind == FindingOutside && len(f.Codes) == 2 {
+		return f.Codes[1]
+	}
+	return ""
+}
+
+// unitWord is the level of a code, for messages ("unit" for a malformed one).
+func unitWord(code string) string {
+	if l, err := LevelOfCode(code); err == nil {
+		return string(l)
+	}
+	return "unit"
+}
+
 // Involves reports whether the finding is about code itself: code sticks
-// out of its parent, overlaps a sibling, or has a child sticking out of it.
-// A gap under code, or an overlap between two of its children, is not.
+// out of its parent, overlaps another unit, or has a child sticking out of
+// it. A gap under code, an overlap between two of its children, or a
+// child of another parent sticking out into code is not.
 func (f Finding) Involves(code string) bool {
 	switch f.Kind {
 	case FindingOutside:
-		return f.ParentCode == code || (len(f.Codes) == 1 && f.Codes[0] == code)
+		return f.ParentCode == code || (len(f.Codes) >= 1 && f.Codes[0] == code)
 	case FindingOverlap:
 		return len(f.Codes) == 2 && (f.Codes[0] == code || f.Codes[1] == code)
 	}

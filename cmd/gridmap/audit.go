@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gridmap-dev/gridmap/audit"
@@ -16,8 +17,9 @@ import (
 const auditUsage = `Usage: gridmap audit [flags]
 
 Lists the coverage defects of the current boundaries: gaps (land of a unit
-that none of its children covers), overlaps between siblings, children
-outside their parent, enclaves and units whose managing or parent unit does
+that none of its children covers), overlaps between units of one level
+(siblings, or children of different parents: a grid drawn over another
+district's grids), children outside their parent, enclaves and units whose managing or parent unit does
 not exist. The findings are kept fresh by the database on every change;
 --refresh recomputes them all.
 
@@ -151,9 +153,17 @@ func findingLine(f geo.Finding) string {
 	case geo.FindingGap:
 		return fmt.Sprintf("gap      in %s: %.0f m² no %s covers%s", f.ParentCode, f.AreaM2, f.Level, loc)
 	case geo.FindingOverlap:
-		return fmt.Sprintf("overlap  in %s: %s and %s share %.0f m²%s", f.ParentCode, f.Codes[0], f.Codes[1], f.AreaM2, loc)
+		in := f.ParentCode
+		if len(f.ParentCodes) > 1 { // across parents: both are named
+			in = strings.Join(f.ParentCodes, " and ")
+		}
+		return fmt.Sprintf("overlap  in %s: %s and %s share %.0f m²%s", in, f.Codes[0], f.Codes[1], f.AreaM2, loc)
 	case geo.FindingOutside:
-		return fmt.Sprintf("outside  %s sticks out of %s by %.0f m²%s", f.Codes[0], f.ParentCode, f.AreaM2, loc)
+		into := ""
+		if len(f.Codes) > 1 { // the unit of the parent's level it mostly lies in
+			into = ", mostly into " + f.Codes[1]
+		}
+		return fmt.Sprintf("outside  %s sticks out of %s by %.0f m²%s%s", f.Codes[0], f.ParentCode, f.AreaM2, into, loc)
 	}
 	return fmt.Sprintf("%-8s %s%s", f.Kind, f.Detail, loc)
 }

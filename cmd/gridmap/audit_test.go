@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/paulmach/orb"
 )
 
 // TestAuditOutput: the report is the command's output (so that
@@ -41,6 +43,33 @@ func TestAuditOutput(t *testing.T) {
 			}
 			if c.stdoutIsFeatureColl && !json.Valid(stdout.Bytes()) {
 				t.Errorf("stdout is not one JSON document:\n%.500s", stdout.String())
+			}
+		})
+	}
+}
+
+// TestFindingLine checks the audit's one-line findings name what a GIS
+// user needs: both parents of an overlap across parents, and where a
+// child outside its parent lies.
+func TestFindingLine(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		f    geo.Finding
+		want string
+	}{
+		{"siblings", geo.Finding{Kind: geo.FindingOverlap, ParentCode: "120104001001", Codes: []string{"120104001001001", "120104001001002"}, AreaM2: 12},
+			"overlap  in 120104001001: 120104001001001 and 120104001001002 share 12 m²"},
+		{"across parents", geo.Finding{Kind: geo.FindingOverlap, ParentCode: "120104001001", ParentCodes: []string{"120104001001", "120110001001"},
+			Codes: []string{"120104001001009", "120110001001003"}, AreaM2: 2811},
+			"overlap  in 120104001001 and 120110001001: 120104001001009 and 120110001001003 share 2811 m²"},
+		{"outside, lying in another unit", geo.Finding{Kind: geo.FindingOutside, ParentCode: "120104001001", Codes: []string{"120104001001009", "120110001001"}, AreaM2: 2811},
+			"outside  120104001001009 sticks out of 120104001001 by 2811 m², mostly into 120110001001"},
+		{"outside, over nothing", geo.Finding{Kind: geo.FindingOutside, ParentCode: "120104001001", Codes: []string{"120104001001009"}, AreaM2: 40, Location: &orb.Point{117.1, 39.1}},
+			"outside  120104001001009 sticks out of 120104001001 by 40 m² at 117.100000,39.100000"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := findingLine(c.f); got != c.want {
+				t.Errorf("findingLine = %q, want %q", got, c.want)
 			}
 		})
 	}
