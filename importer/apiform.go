@@ -1,6 +1,12 @@
 package importer
 
-import "slices"
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/gridmap-dev/gridmap/geo"
+)
 
 // gridmap's own API answers GeoJSON whose features carry a unit's fields
 // (code, name, level, parent_code; an enclave's managing_code, status and
@@ -10,7 +16,15 @@ import "slices"
 // under "attributes" in the OGC API's items. A file saved from either (or
 // converted by GDAL, which keeps the nested object as a JSON field) is
 // imported as it is: the metadata is dropped and the nested object becomes
-// the unit's properties, exactly as it was, so the units come back the same.
+// the unit's properties, so the units come back the same. Attributes the
+// user added beside them (a column added in QGIS) join the properties:
+// nothing but the API's own metadata is dropped.
+//
+// Whether a layer is such an answer is decided once, from its first
+// features (apiLookahead), and the whole layer is read that way: a file
+// whose "attributes" is a text column somewhere, or whose features nest
+// their properties under different members, is read plainly throughout,
+// every column kept.
 
 // apiMarks are the members every feature of an API answer has.
 var apiMarks = []string{"code", "version", "valid_from", "created_by"}
@@ -22,62 +36,184 @@ var apiMeta = []string{"version", "valid_from", "valid_to", "created_by",
 // apiNests are the members that hold a unit's properties in API answers.
 var apiNests = []string{"properties", "attributes"}
 
-// apiForm recognises the attributes of a feature of an API answer. It
-// returns them without the metadata and the nested member, and the nested
-// properties (empty, not nil, when the answer had null); ok is false, and
-// attrs come back as they are, for any other feature.
-func apiForm(attrs map[string]any) (top, nested map[string]any, ok bool) {
-	for _, k := range apiMarks {
-		if _, has := attrs[k]; !has {
-			return attrs, nil, false
-		}
-	}
+// apiLookahead is how many features at most are read ahead to decide
+// whether a layer is an API answer: all of them must agree.
+const apiLookahead = 256
+
+// apiVote is what one feature says about its layer being an API answer.
+type apiVote int
+
+const (
+	voteNone apiVote = iota // nothing either way: no marks, or no nested object (null, or a NULL column)
+	voteAPI                 // every mark, and the properties as an object under one nest member
+	voteNot                 // a nest member holding text or a number, or both holding something
+)
+
+// voteOf says what attrs tell about their layer, and for voteAPI under
+// which member the properties are.
+func voteOf(attrs map[string]any) (apiVote, string) {
 	nest := ""
 	for _, k := range apiNests {
-		v, has := attrs[k]
-		if !has {
+		switch attrs[k].(type) {
+		case nil:
 			continue
-		}
-		switch v.(type) {
-		case map[string]any, nil:
+		case map[string]any:
 		default:
-			return attrs, nil, false // a column of the user's that happens to be called so
+			return voteNot, "" // a column of the user's that happens to be called so
 		}
 		if nest != "" {
-			return attrs, nil, false // both: not an answer of ours
+			return voteNot, "" // both: not an answer of ours
 		}
 		nest = k
 	}
 	if nest == "" {
-		return attrs, nil, false
+		return voteNone, ""
 	}
-	top = make(map[string]any, len(attrs))
-	for k, v := range attrs {
-		if k != nest && !slices.Contains(apiMeta, k) {
-			top[k] = v
+	for _, k := range apiMarks {
+		if _, has := attrs[k]; !has {
+			return voteNone, ""
 		}
 	}
-	nested, _ = attrs[nest].(map[string]any)
-	if nested == nil {
-		nested = map[string]any{}
+	return voteAPI, nest
+}
+
+// apiReader reads a layer as an API answer when its first features say
+// it is one (Feature.nested set, the metadata dropped), else as it is.
+type apiReader struct {
+	Reader
+	decided bool
+	nest    string    // where the layer's features nest their properties; "" when not an API answer
+	ahead   []Feature // read to decide, not yet returned
+	err     error     // the error (io.EOF too) met while reading ahead, returned after them
+}
+
+// readAPIForm wraps a freshly opened reader; a reader wrapped already
+// (a zip's member, opened through Open) is returned as it is.
+func readAPIForm(r Reader, err error) (Reader, error) {
+	if err != nil {
+		return r, err
 	}
-	return top, nested, true
+	inner := r
+	if c, ok := r.(*cleanupReader); ok {
+		inner = c.Reader
+	}
+	if _, ok := inner.(*apiReader); ok {
+		return r, nil
+	}
+	return &apiReader{Reader: r}, nil
+}
+
+// Next implements Reader.
+func (a *apiReader) Next() (Feature, error) {
+	if !a.decided {
+		a.decide()
+	}
+	var f Feature
+	switch {
+	case len(a.ahead) > 0:
+		f = a.ahead[0]
+		a.ahead[0] = Feature{}
+		a.ahead = a.ahead[1:]
+	case a.err != nil:
+		return Feature{}, a.err
+	default:
+		var err error
+		if f, err = a.Reader.Next(); err != nil {
+			return f, err
+		}
+	}
+	if a.nest != "" {
+		a.unwrap(&f)
+	}
+	return f, nil
+}
+
+// decide reads ahead until a feature says the layer is no API answer, or
+// apiLookahead features (or all) are read. The layer is one if at least
+// one feature says so and none says otherwise.
+func (a *apiReader) decide() {
+	a.decided = true
+	nest := ""
+	for len(a.ahead) < apiLookahead {
+		f, err := a.Reader.Next()
+		if err != nil {
+			a.err = err
+			break
+		}
+		a.ahead = append(a.ahead, f)
+		switch v, k := voteOf(f.Attrs); {
+		case v == voteNot, v == voteAPI && nest != "" && k != nest:
+			return // read as it is
+		case v == voteAPI:
+			nest = k
+		}
+	}
+	a.nest = nest
 }
 
 // unwrap turns a feature of an API answer into the plain form the field
-// mapping reads: its attributes are the unit's fields, its nested
-// properties kept apart (Feature.nested) to become the unit's properties.
-func unwrap(f *Feature) {
-	if top, nested, ok := apiForm(f.Attrs); ok {
-		f.Attrs, f.nested = top, nested
+// mapping reads: its attributes are the unit's fields and what the user
+// added, its nested properties kept apart (Feature.nested). A feature
+// beyond the look-ahead that contradicts the layer's form cannot be read
+// one way with the others: it is refused, not read otherwise.
+func (a *apiReader) unwrap(f *Feature) {
+	if f.Attrs == nil {
+		return
 	}
+	if v, k := voteOf(f.Attrs); v == voteNot || v == voteAPI && k != a.nest {
+		f.Err = firstErr(f.Err, featErr(geo.IssueUnreadable,
+			"the file is read as an export of gridmap's API (its first features nest their properties in %q beside code, version, valid_from and created_by), but this feature does not: %s; give every feature one form",
+			a.nest, apiMismatch(f.Attrs, a.nest)))
+		return
+	}
+	top := make(map[string]any, len(f.Attrs))
+	for k, v := range f.Attrs {
+		if k != a.nest && !slices.Contains(apiMeta, k) && !isAPIid(k, v, f.Attrs) {
+			top[k] = v
+		}
+	}
+	nested, _ := f.Attrs[a.nest].(map[string]any)
+	if nested == nil {
+		nested = map[string]any{} // null, or a NULL column: no properties
+	}
+	f.Attrs, f.nested = top, nested
 }
 
-// kept is what a feature keeps in properties: the nested properties of an
-// API answer, else the attributes not mapped to a field (mapped).
-func (m *mapper) kept(f Feature, mapped ...string) map[string]any {
-	if f.nested != nil {
-		return m.props(f.nested)
+// apiMismatch says how a feature differs from its layer's API form.
+func apiMismatch(attrs map[string]any, nest string) string {
+	for _, k := range apiNests {
+		if v := attrs[k]; v != nil {
+			if _, ok := v.(map[string]any); !ok {
+				return "its " + k + " is not an object"
+			} else if k != nest {
+				return "it nests them in " + k
+			}
+		}
 	}
-	return m.props(f.Attrs, mapped...)
+	return "its properties are nested differently"
+}
+
+// isAPIid recognises the feature id a GDAL conversion keeps as a column:
+// the code, or code@version in the OGC API.
+func isAPIid(k string, v any, attrs map[string]any) bool {
+	id, _ := v.(string)
+	code, _ := scalar(attrs["code"])
+	return k == "id" && code != "" && (id == code || strings.HasPrefix(id, code+"@"))
+}
+
+// kept is what a feature keeps in properties: for an API answer its nested
+// properties with the attributes mapped to no field (an attribute wins over
+// a nested property of its name), else the attributes not mapped to a
+// field (mapped).
+func (m *mapper) kept(f Feature, mapped ...string) map[string]any {
+	if f.nested == nil {
+		return m.props(f.Attrs, mapped...)
+	}
+	all := maps.Clone(f.nested)
+	for k, v := range f.Attrs {
+		if !slices.Contains(mapped, k) {
+			all[k] = v
+		}
+	}
+	return m.props(all)
 }

@@ -34,7 +34,6 @@ func guessList(g []string) string {
 // Features with a code but an unusable geometry are staged without one, so
 // that their children still find them and --retire-missing spares them.
 func (m *mapper) feature(f Feature) (row, bool) {
-	unwrap(&f)
 	if m.enclaves {
 		return m.enclaveFeature(f)
 	}

@@ -24,7 +24,8 @@ type Feature struct {
 	Err   *featureError    // why the feature cannot be imported, if it cannot
 	Notes []*featureError  // repairs made while reading; reported as warnings
 	// nested holds the properties of a feature of gridmap's API answers,
-	// kept apart from its fields (apiform.go); nil for any other feature.
+	// kept apart from its fields by the reader Open returns (apiform.go);
+	// nil for any other feature.
 	nested map[string]any
 }
 
@@ -74,7 +75,12 @@ type OpenOptions struct {
 // Open recognises the format of the files at paths and opens a reader. The
 // paths are one GeoJSON, GeoPackage or zip file, or the parts of one
 // shapefile (.shp with its .dbf, .shx, .prj, .cpg beside it or listed).
+// A layer that is an answer of gridmap's API is read as one (apiform.go).
 func Open(ctx context.Context, paths []string, opts OpenOptions) (Reader, error) {
+	return readAPIForm(open(ctx, paths, opts))
+}
+
+func open(ctx context.Context, paths []string, opts OpenOptions) (Reader, error) {
 	if len(paths) == 0 {
 		return nil, fileError("no file given")
 	}
