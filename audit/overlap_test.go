@@ -89,6 +89,18 @@ func TestOverlapsAcrossParents(t *testing.T) {
 			c.checkAudits(t, s.overlap)
 		})
 	}
+	// An enclave that the planted grids' own community manages explains
+	// neither grid's boundary over the other: their overlap stays a defect.
+	// (checkAudits asserts the planted overlap after it is created.)
+	t.Run("siblings' overlap in their parent's enclave", func(t *testing.T) {
+		overlap := c.sql(t, `SELECT ST_AsBinary(ST_Multi(ST_Buffer(ST_Intersection(a.geom, b.geom)::geography, 5)::geometry))
+			FROM unit a, unit b WHERE a.code = $1 AND b.code = $2 AND a.valid_to IS NULL AND b.valid_to IS NULL`, c.planted[0], c.planted[1])
+		if _, err := c.db.CreateEnclave(ctx, "test", geo.Enclave{Code: "E-parent", Name: "飞地 E-parent",
+			ManagingCode: geo.ParentCode(c.planted[0]), Status: geo.EnclaveCustodial, Geom: overlap}); err != nil {
+			t.Fatal(err)
+		}
+		c.checkAudits(t, false)
+	})
 }
 
 func newStrayCase(t *testing.T) *strayCase {
@@ -257,4 +269,39 @@ func (c *strayCase) revise(t *testing.T, code string, g orb.MultiPolygon) {
 	if _, err := c.db.ReviseUnit(context.Background(), "test", u); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestRefreshesOfBothSides: refreshes of the two parents of an overlap
+// across parents, run at the same time (two editors saving either side),
+// wait for each other instead of deadlocking: each locks both parents, in
+// one order, before it computes.
+func TestRefreshesOfBothSides(t *testing.T) {
+	c := newStrayCase(t)
+	ctx := context.Background()
+	if _, err := c.db.CreateUnit(ctx, "test", geo.Unit{Code: c.stray, Level: geo.Grid, Name: "越界网格", ParentCode: c.home, Geom: c.inside}); err != nil {
+		t.Fatal(err)
+	}
+	refresh := func(parent string) error {
+		tx, err := c.db.Pool.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, `SELECT count(*) FROM gridmap_audit_store($1)`, []string{parent}); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	}
+	for round := range 20 {
+		errs := make(chan error, 2)
+		for _, parent := range []string{c.home, demo.BaihechuntianCode} {
+			go func() { errs <- refresh(parent) }()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+	c.checkAudits(t, true)
 }

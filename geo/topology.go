@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 )
@@ -257,7 +259,8 @@ func MergedProperties(kept map[string]any, all []map[string]any) map[string]any 
 }
 
 // number is a JSON number as read from the database (float64) or a file
-// (json.Number).
+// (json.Number), or a count written as text ("120": a shapefile's text
+// column), which is added up as the number it says.
 func number(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
@@ -265,6 +268,9 @@ func number(v any) (float64, bool) {
 	case json.Number:
 		f, err := n.Float64()
 		return f, err == nil
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+		return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
 	}
 	return 0, false
 }

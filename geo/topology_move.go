@@ -182,43 +182,79 @@ func (c CornerMove) node(corner, end orb.Point, nodes []orb.Point) (orb.Point, b
 // Apply returns mp with the corner at To, each edge that meets it bent at
 // its node (the vertices of every boundary along the spokes are nodes; a
 // boundary's own may be among them), and whether anything changed. The
-// input is not changed.
+// input is not changed. A ring all of whose vertices but one were within
+// VertexSnapM of the corner collapses: a collapsed hole is dropped, and so
+// is a collapsed part when the boundary has others (a part no wider than
+// the snap is no land anyone manages); a boundary left with nothing keeps
+// the collapsed ring, for the edit's validation to refuse by name.
 func (c CornerMove) Apply(mp orb.MultiPolygon, nodes []orb.Point) (orb.MultiPolygon, bool) {
-	out := make(orb.MultiPolygon, len(mp))
+	out := make(orb.MultiPolygon, 0, len(mp))
 	changed := false
-	for i, poly := range mp {
-		out[i] = make(orb.Polygon, len(poly))
-		for j, ring := range poly {
-			r := c.mark(ring)
-			if !slices.Contains(r.corner, true) {
-				out[i][j] = slices.Clone(ring)
-				continue
-			}
-			var pts []orb.Point
-			n := len(r.pts)
-			for k := range n {
-				p, q := r.pts[k], r.pts[(k+1)%n]
-				if r.corner[k] {
-					pts = append(pts, c.To)
-				} else {
-					pts = append(pts, p)
-				}
-				if r.corner[k] == r.corner[(k+1)%n] {
-					continue
-				}
-				corner, end := p, q
-				if !r.corner[k] {
-					corner, end = q, p
-				}
-				if x, ok := c.node(corner, end, nodes); ok {
-					pts = append(pts, x)
-				}
-			}
-			out[i][j] = closeRing(pts)
-			changed = changed || !orb.Equal(out[i][j], ring)
+	for _, poly := range mp {
+		moved, ch := c.applyPolygon(poly, nodes)
+		changed = changed || ch
+		if len(moved[0]) < 4 && len(mp) > 1 {
+			continue
 		}
+		out = append(out, moved)
+	}
+	if len(out) == 0 {
+		return c.applyWhole(mp, nodes)
 	}
 	return out, changed
+}
+
+// applyWhole is Apply keeping every part, collapsed or not.
+func (c CornerMove) applyWhole(mp orb.MultiPolygon, nodes []orb.Point) (orb.MultiPolygon, bool) {
+	out := make(orb.MultiPolygon, len(mp))
+	for i, poly := range mp {
+		out[i], _ = c.applyPolygon(poly, nodes)
+	}
+	return out, true
+}
+
+// applyPolygon moves the corner in one polygon, dropping collapsed holes.
+func (c CornerMove) applyPolygon(poly orb.Polygon, nodes []orb.Point) (orb.Polygon, bool) {
+	out := make(orb.Polygon, 0, len(poly))
+	changed := false
+	for j, ring := range poly {
+		moved := c.applyRing(ring, nodes)
+		changed = changed || !orb.Equal(moved, ring)
+		if j > 0 && len(moved) < 4 {
+			continue
+		}
+		out = append(out, moved)
+	}
+	return out, changed
+}
+
+// applyRing moves the corner in one ring.
+func (c CornerMove) applyRing(ring orb.Ring, nodes []orb.Point) orb.Ring {
+	r := c.mark(ring)
+	if !slices.Contains(r.corner, true) {
+		return slices.Clone(ring)
+	}
+	var pts []orb.Point
+	n := len(r.pts)
+	for k := range n {
+		p, q := r.pts[k], r.pts[(k+1)%n]
+		if r.corner[k] {
+			pts = append(pts, c.To)
+		} else {
+			pts = append(pts, p)
+		}
+		if r.corner[k] == r.corner[(k+1)%n] {
+			continue
+		}
+		corner, end := p, q
+		if !r.corner[k] {
+			corner, end = q, p
+		}
+		if x, ok := c.node(corner, end, nodes); ok {
+			pts = append(pts, x)
+		}
+	}
+	return closeRing(pts)
 }
 
 // closeRing drops repeated consecutive points (a corner and a vertex that

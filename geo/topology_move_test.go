@@ -117,3 +117,43 @@ func TestCornerMoveSpokes(t *testing.T) {
 		})
 	}
 }
+
+// TestCornerMoveDropsCollapsedRings: a hole or a part whose vertices but
+// one lie within VertexSnapM of the corner collapses to a line; it is
+// dropped, so the boundary stays valid, unless it is all there is.
+func TestCornerMoveDropsCollapsedRings(t *testing.T) {
+	p := orb.Point{117.1, 39.1}
+	m := func(east, north float64) orb.Point {
+		return orb.Point{p[0] + east/(metresPerDeg*math.Cos(p[1]*degToRad)), p[1] + north/metresPerDeg}
+	}
+	to := m(3, -2)
+	sliver := orb.Ring{p, m(0.004, 0.004), m(50, 50), p} // two of its three corners are the corner
+	outer := orb.Ring{m(-100, -100), m(100, -100), m(100, 100), m(-100, 100), m(-100, -100)}
+	far := orb.Polygon{{m(500, 500), m(600, 500), m(600, 600), m(500, 600), m(500, 500)}}
+	tests := []struct {
+		name  string
+		mp    orb.MultiPolygon
+		parts int   // parts left
+		rings []int // rings of each part left
+	}{
+		{"a collapsed hole is dropped", orb.MultiPolygon{{outer, sliver}}, 1, []int{1}},
+		{"a collapsed part is dropped", orb.MultiPolygon{{sliver}, far}, 1, []int{1}},
+		{"a collapsed boundary is kept, for validation to refuse", orb.MultiPolygon{{sliver}}, 1, []int{1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, changed := NewCornerMove(p, to).Apply(tc.mp, nil)
+			if !changed || len(got) != tc.parts {
+				t.Fatalf("Apply = %v (changed %v), want %d parts", got, changed, tc.parts)
+			}
+			for i, poly := range got {
+				if len(poly) != tc.rings[i] {
+					t.Errorf("part %d has %d rings, want %d: %v", i, len(poly), tc.rings[i], poly)
+				}
+			}
+			if tc.name == "a collapsed part is dropped" && !orb.Equal(got[0], far) {
+				t.Errorf("the part left is %v, want the far one", got[0])
+			}
+		})
+	}
+}

@@ -147,7 +147,9 @@ func TestHouseholds(t *testing.T) {
 		{"both counted", []map[string]any{props(300.0), props(json.Number("200"))}, 500.0},
 		{"one counted", []map[string]any{props(nil), props(200.0)}, 200.0},
 		{"none counted", []map[string]any{props(nil), props(nil)}, nil},
+		{"a count written as text", []map[string]any{props(" 300"), props(200.0)}, 500.0},
 		{"a count that is no number", []map[string]any{props("三百"), props(200.0)}, "三百"},
+		{"a count that is not finite", []map[string]any{props("Inf"), props(200.0)}, "Inf"},
 	}
 	for _, tt := range merges {
 		t.Run("merge: "+tt.name, func(t *testing.T) {

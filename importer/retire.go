@@ -24,7 +24,7 @@ func prepare(o geo.ImportOptions) (geo.ImportOptions, error) {
 	if o.Scope == ScopeAll {
 		switch {
 		case !o.RetireMissing:
-			return o, geo.Invalid("scope", "scope only limits --retire-missing; set that too")
+			return o, geo.Invalid("scope", "a scope only limits retiring (--retire-missing, the upload field retire_missing); set that too")
 		case o.Within != "":
 			return o, geo.Invalid("scope", "retiring is limited to %s, the scope of this token; it cannot retire everywhere", o.Within)
 		}
@@ -34,9 +34,9 @@ func prepare(o geo.ImportOptions) (geo.ImportOptions, error) {
 		return o, err
 	}
 	if o.RetireMissing && o.Scope == "" {
-		return o, geo.Invalid("scope", "--retire-missing without --scope would retire every current unit of the file's levels "+
-			"that the file lacks in the whole database, other districts' too: give the code of the area the file covers "+
-			"(--scope 120104), or --scope all if the file holds everything; --dry-run lists what would be retired")
+		return o, geo.Invalid("scope", "retiring (--retire-missing, the upload field retire_missing) without a scope would retire every current unit "+
+			"of the file's levels that the file lacks in the whole database, other districts' too: give the code of the area "+
+			"the file covers (--scope 120104, the field scope), or all (--scope all) if the file holds everything; a dry run lists what would be retired")
 	}
 	return o, nil
 }

@@ -14,8 +14,9 @@
 -- An enclave (飞地) is land inside one unit's territory that another unit
 -- manages. Where the managing unit's boundary is drawn over it, the two units
 -- overlap by design: the part of an overlap that lies in a current enclave
--- managed by either unit, one of its ancestors or one of its descendants is
--- not a defect and is left out (points there resolve to the enclave first).
+-- managed by one of the two units, one of its ancestors or one of its
+-- descendants — and not the other too — is not a defect and is left out
+-- (points there resolve to the enclave first).
 --
 -- A finding now belongs to the parents of the units it is about
 -- (audit_finding.parent_codes): an overlap across parents to both, so that it
@@ -66,7 +67,7 @@ WITH p AS MATERIALIZED (
 ), near AS MATERIALIZED (
   -- The box around each parent's children, where units of other parents
   -- may overlap them: one probe of the spatial index per parent.
-  SELECT k.parent_code AS code, ST_Envelope(ST_Collect(k.geom)) AS box FROM k GROUP BY k.parent_code
+  SELECT k.parent_code AS code, k.level, ST_Envelope(ST_Collect(k.geom)) AS box FROM k GROUP BY k.parent_code, k.level
 ), pairs AS (
   -- Siblings, compared within their parent.
   SELECT a.code AS ac, a.parent_code AS ap, b.code AS bc, b.parent_code AS bp, a.level AS lv,
@@ -80,7 +81,7 @@ WITH p AS MATERIALIZED (
   SELECT a.code, a.parent_code, b.code, b.parent_code, a.level, ST_Intersection(a.geom, b.geom), a.geom, b.geom
   FROM near CROSS JOIN LATERAL (
          SELECT o.code, o.level, o.parent_code, o.geom FROM unit o
-         WHERE o.valid_to IS NULL AND o.geom && near.box OFFSET 0) b
+         WHERE o.valid_to IS NULL AND o.geom && near.box AND o.level = near.level OFFSET 0) b
        JOIN k a ON a.parent_code = near.code AND a.geom && b.geom
   WHERE b.level = a.level AND b.parent_code <> a.parent_code
     AND (a.code < b.code OR b.parent_code NOT IN (SELECT p.code FROM p))
@@ -98,8 +99,11 @@ WITH p AS MATERIALIZED (
   FROM pairs pr CROSS JOIN LATERAL (
     SELECT ST_Union(e.geom) AS g FROM enclave e
     WHERE e.valid_to IS NULL AND e.geom && pr.ag AND e.geom && pr.bg
-      AND (starts_with(pr.ac, e.managing_code) OR starts_with(e.managing_code, pr.ac)
-        OR starts_with(pr.bc, e.managing_code) OR starts_with(e.managing_code, pr.bc))) e
+      -- exactly one side related to the manager: where both are (two
+      -- grids of the community a street's enclave lies in), the manager's
+      -- boundary explains neither, and their overlap is a defect.
+      AND (starts_with(pr.ac, e.managing_code) OR starts_with(e.managing_code, pr.ac))
+       <> (starts_with(pr.bc, e.managing_code) OR starts_with(e.managing_code, pr.bc))) e
   UNION ALL
   SELECT 'outside', p.code, gridmap_child_level(p.level), ARRAY[c.code], ARRAY[p.code],
          (ST_Dump(ST_CollectionExtract(ST_Difference(c.geom, p.geom), 3))).geom
@@ -139,12 +143,14 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- gridmap_audit_store as in migration 011, but an overlap across parents is
--- written by a refresh of either parent. A refresh of some parents first
--- computes, then also locks the parents on the other side of each overlap
--- it found, and computes again if it had to: a refresh of that other parent
--- running at the same time would write the same finding. (Two refreshes
--- that each see their own side only — both units redrawn into each other
--- at the same instant — can still miss it until the next refresh.)
+-- written by a refresh of either parent. A refresh of some parents locks
+-- them and the parents on the other side of every overlap it may find
+-- (more than 32: the whole audit's lock), so that a refresh of that other
+-- parent running at the same time cannot write the same finding; an
+-- overlap found across a parent it did not foresee (drawn there meanwhile)
+-- is locked too and computed again. (Two refreshes that each see their own
+-- side only — both units redrawn into each other at the same instant — can
+-- still miss it until the next refresh.)
 CREATE OR REPLACE FUNCTION gridmap_audit_store(parents text[])
 RETURNS TABLE (kind text, parent_code text, level text, codes text[], geom geometry, area_m2 double precision)
 LANGUAGE plpgsql AS $$
@@ -158,15 +164,34 @@ DECLARE
   more   text[];
   found  gridmap_finding[];
 BEGIN
-  IF ps IS NULL OR cardinality(ps) > 32 THEN
+  SELECT * INTO cfg FROM audit_config;
+  IF ps IS NOT NULL AND cardinality(ps) <= 32 THEN
+    -- The parents on the other side of every overlap this refresh will
+    -- find (same-level units whose interiors meet the children's by more
+    -- than a sliver: not mere neighbours, whose refreshes need not wait for
+    -- this one), locked with its own in one sorted pass: taking them after
+    -- its own, as found, let two refreshes of the two sides of one overlap
+    -- wait for each other.
+    locked := ARRAY(SELECT DISTINCT c FROM (
+        SELECT unnest(ps) AS c
+        UNION ALL
+        -- (level compared as a filter: as an index condition the planner
+        -- scanned every unit of the level per child, 3x slower at 50k)
+        SELECT o.parent_code FROM unit k JOIN unit o ON o.geom && k.geom AND (o.level = k.level) IS TRUE
+          CROSS JOIN LATERAL (SELECT ST_Intersection(o.geom, k.geom)::geography AS g) i
+         WHERE k.parent_code = ANY(ps) AND k.valid_to IS NULL AND o.valid_to IS NULL
+           AND o.parent_code IS NOT NULL AND o.parent_code <> k.parent_code
+           AND ST_Relate(o.geom, k.geom, '2********')
+           AND NOT gridmap_is_sliver(ST_Area(i.g), ST_Perimeter(i.g), cfg.min_area_m2, cfg.min_width_m)) x ORDER BY c);
+  END IF;
+  IF locked IS NULL OR cardinality(locked) > 32 THEN
     PERFORM pg_advisory_xact_lock(7453301562447230297); -- "gridmap audit"
+    locked := NULL;
   ELSE
     PERFORM pg_advisory_xact_lock_shared(7453301562447230297);
-    locked := ARRAY(SELECT DISTINCT c FROM unnest(ps) AS c ORDER BY c);
     PERFORM pg_advisory_xact_lock(hashtextextended('gridmap audit/' || l.c, 0))
        FROM (SELECT c FROM unnest(locked) AS c ORDER BY c) l;
   END IF;
-  SELECT * INTO cfg FROM audit_config;
   LOOP
     found := ARRAY(SELECT f FROM gridmap_audit_findings(ps, cfg.min_area_m2, cfg.min_width_m) f);
     EXIT WHEN locked IS NULL;

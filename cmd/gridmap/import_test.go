@@ -134,8 +134,8 @@ func TestImportCommandRetireMissing(t *testing.T) {
 		exit   int
 		stderr []string // pieces of standard error
 	}{
-		{"no scope", []string{"--retire-missing"}, 2, []string{"gridmap import: invalid scope: --retire-missing without --scope", "--scope all"}},
-		{"scope all without --retire-missing", []string{"--scope", "all"}, 2, []string{"scope only limits --retire-missing"}},
+		{"no scope", []string{"--retire-missing"}, 2, []string{"gridmap import: invalid scope: retiring (--retire-missing, the upload field retire_missing) without a scope", "--scope 120104"}},
+		{"scope all without --retire-missing", []string{"--scope", "all"}, 2, []string{"a scope only limits retiring (--retire-missing"}},
 		{"a dry run lists what it would retire", []string{"--retire-missing", "--scope", "120104", "--dry-run"}, 0,
 			[]string{fmt.Sprintf("retire %d. Nothing was changed", others), fmt.Sprintf("Would retire %d (not in the file):", others), "grid      120104002"}},
 	}

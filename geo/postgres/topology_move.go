@@ -29,18 +29,23 @@ WHERE valid_to IS NULL AND ST_DWithin(geom, ST_SetSRID(ST_MakePoint($1, $2), 432
 WHERE valid_to IS NULL AND ST_DWithin(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326), $3) ORDER BY code`
 	// nodesAlongSQL returns the vertices of current units and enclaves
 	// within $5 degrees of the spokes, the segments from ($1[i], $2[i]) to
-	// ($3[i], $4[i]).
+	// ($3[i], $4[i]). Each boundary is clipped to the spoke's box first: a
+	// district that holds the spoke has every vertex of its outline in
+	// reach of ST_DWithin, and an edit's cost should follow the edit. (The
+	// clip's own vertices lie on the box, $5 from the spoke at least, and
+	// the move takes nodes within half that.)
 	nodesAlongSQL = `
 WITH spokes AS (
-  SELECT ST_SetSRID(ST_Collect(ST_MakeLine(ST_MakePoint(s.x0, s.y0), ST_MakePoint(s.x1, s.y1))), 4326) AS g
+  SELECT ST_SetSRID(ST_MakeLine(ST_MakePoint(s.x0, s.y0), ST_MakePoint(s.x1, s.y1)), 4326) AS g
   FROM unnest($1::float8[], $2::float8[], $3::float8[], $4::float8[]) AS s(x0, y0, x1, y1)
 ), near AS (
-  SELECT u.geom FROM unit u, spokes s WHERE u.valid_to IS NULL AND ST_DWithin(u.geom, s.g, $5)
+  SELECT u.geom, s.g FROM unit u JOIN spokes s ON u.valid_to IS NULL AND ST_DWithin(u.geom, s.g, $5)
   UNION ALL
-  SELECT x.geom FROM enclave x, spokes s WHERE x.valid_to IS NULL AND ST_DWithin(x.geom, s.g, $5)
+  SELECT x.geom, s.g FROM enclave x JOIN spokes s ON x.valid_to IS NULL AND ST_DWithin(x.geom, s.g, $5)
 )
-SELECT DISTINCT ST_X(d.geom), ST_Y(d.geom) FROM near n, LATERAL ST_DumpPoints(n.geom) d, spokes s
-WHERE ST_DWithin(d.geom, s.g, $5)`
+SELECT DISTINCT ST_X(d.geom), ST_Y(d.geom)
+FROM near n, LATERAL ST_DumpPoints(ST_ClipByBox2D(n.geom, ST_Expand(n.g, $5)::box2d)) d
+WHERE ST_DWithin(d.geom, n.g, $5)`
 	// unitsAtPointSQL and enclavesAtPointSQL are the current boundaries
 	// whose box holds the point ($1, $2).
 	unitsAtPointSQL = `SELECT ` + unitColumns + ` FROM unit
@@ -251,9 +256,13 @@ func (e *topoEdit) atPoint(p orb.Point) ([]geo.Unit, []geo.Enclave, error) {
 func collect[T any](e *topoEdit, sql string, scan pgx.RowToFunc[T], args ...any) ([]T, error) {
 	rows, err := e.tx.Query(e.ctx, sql, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read the boundaries of the move: %w", err)
 	}
-	return pgx.CollectRows(rows, scan)
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("read the boundaries of the move: %w", err)
+	}
+	return out, nil
 }
 
 // keep keeps the values for which ok holds.
