@@ -274,19 +274,3 @@ func closeRing(pts []orb.Point) orb.Ring {
 	}
 	return r
 }
-
-// Vertices returns every vertex of the multipolygons, closing ones once.
-func Vertices(mps ...orb.MultiPolygon) []orb.Point {
-	var out []orb.Point
-	for _, mp := range mps {
-		for _, poly := range mp {
-			for _, ring := range poly {
-				if n := len(ring); n > 1 && ring[0] == ring[n-1] {
-					ring = ring[:n-1]
-				}
-				out = append(out, ring...)
-			}
-		}
-	}
-	return out
-}

@@ -112,11 +112,11 @@ func (d *dbfReader) chooseCharset(override, cpg string, codes []string) (string,
 	if cs, ok := ldidCharset(d.ldid); ok {
 		return d.declared(cs, byLDID, codes)
 	}
-	samples, err := d.sample()
+	samples, err := d.sampleText(d.count)
 	if err != nil {
 		return "", err
 	}
-	cs, ok := detectCharset(samples)
+	cs, ok := detectCharset(samples.all())
 	if !ok {
 		return "", geo.Invalid("encoding", "the .dbf text is neither UTF-8 nor GBK/GB18030; pass --encoding (e.g. big5)")
 	}
@@ -131,32 +131,6 @@ func (d *dbfReader) declared(cs charset, from declaration, codes []string) (stri
 	}
 	d.cs, d.from = cs, from
 	return cs.Name + " (" + from.label + ")", d.decodeNames()
-}
-
-// sample collects the non-ASCII text of field names and character fields,
-// then rewinds to the first record.
-func (d *dbfReader) sample() ([][]byte, error) {
-	var out [][]byte
-	total := 0
-	for _, f := range d.fields {
-		if !isASCII([]byte(f.Name)) {
-			out = append(out, []byte(f.Name))
-		}
-	}
-	r := bufio.NewReaderSize(d.src, 1<<16)
-	for i := 0; i < d.count && total < MaxAttributeBytes; i++ {
-		if _, err := io.ReadFull(r, d.rec); err != nil {
-			return nil, fileError("the .dbf is truncated at record %d", i)
-		}
-		for _, f := range d.fields {
-			if v := trimField(d.rec[1+f.off : 1+f.off+f.Len]); f.Type == 'C' && !isASCII(v) {
-				out = append(out, bytes.Clone(v))
-				total += len(v)
-			}
-		}
-	}
-	_, err := d.src.Seek(int64(d.hdrLen), io.SeekStart)
-	return out, err
 }
 
 // decodeNames decodes the field names and makes them unique.

@@ -86,7 +86,8 @@ func utf8Cut(b []byte) []byte {
 }
 
 // sampleText reads the non-ASCII field names and character values of the
-// first records, then rewinds to the first record.
+// first records (all of them, to detect an undeclared encoding; the first
+// checkRecords, to check a declared one), then rewinds to the first record.
 func (d *dbfReader) sampleText(records int) (*textSample, error) {
 	s := &textSample{}
 	for _, f := range d.fields {

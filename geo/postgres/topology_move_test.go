@@ -199,8 +199,8 @@ func sharedBitForBit(t *testing.T, db *postgres.DB, moved []geo.Unit, to orb.Poi
 		for _, g := range currentChildren(t, db, u.Code) {
 			grids = append(grids, g.Geom)
 		}
-		corners := geo.Vertices(grids...)
-		for _, v := range geo.Vertices(u.Geom) {
+		corners := vertices(grids...)
+		for _, v := range vertices(u.Geom) {
 			if v != to && !geo.HasVertex(before, v) && !slices.Contains(corners, v) {
 				t.Errorf("%s bends at %v, which none of its grids has", u.Code, v)
 			}
@@ -239,4 +239,20 @@ func TestMoveVertexNotThere(t *testing.T) {
 			}
 		})
 	}
+}
+
+// vertices returns every vertex of the multipolygons, closing ones once.
+func vertices(mps ...orb.MultiPolygon) []orb.Point {
+	var out []orb.Point
+	for _, mp := range mps {
+		for _, poly := range mp {
+			for _, ring := range poly {
+				if n := len(ring); n > 1 && ring[0] == ring[n-1] {
+					ring = ring[:n-1]
+				}
+				out = append(out, ring...)
+			}
+		}
+	}
+	return out
 }
