@@ -210,52 +210,71 @@ func SideOfLine(line orb.LineString, p orb.Point) int {
 	return side
 }
 
-// HouseholdsProperty is the property that counts a unit's households
-// (户数). A count is not copied by a split nor dropped by a merge: the
-// total under the parent stays what it was.
-const HouseholdsProperty = "households"
+// Count properties: a unit's households (户数) and residents (人口). A
+// count is not copied by a split nor dropped by a merge: the total under
+// the parent stays what it was.
+const (
+	HouseholdsProperty = "households"
+	PopulationProperty = "population"
+)
+
+// CountProperties are the properties that count something in a unit's
+// area, which splits and merges share out and add up instead of copying.
+var CountProperties = []string{HouseholdsProperty, PopulationProperty}
 
 // SplitProperties returns the properties of the two parts of a split unit,
-// each its own copy. The households count stays with the part keeper, the
-// one that continues the unit (the part that keeps its code, else the
-// larger); the other part has none until it is counted: the two parts
-// must not both claim the whole.
+// each its own copy. The counts stay with the part keeper, the one that
+// continues the unit (the part that keeps its code, else the larger); the
+// other part has none until it is counted: the two parts must not both
+// claim the whole.
 func SplitProperties(props map[string]any, keeper int) [2]map[string]any {
 	var out [2]map[string]any
 	for i := range out {
 		out[i] = maps.Clone(props)
 		if i != keeper {
-			delete(out[i], HouseholdsProperty)
+			for _, count := range CountProperties {
+				delete(out[i], count)
+			}
 		}
 	}
 	return out
 }
 
 // MergedProperties returns the properties of a merged unit: those of the
-// unit that keeps its identity (kept, copied), with the households count
-// the sum of the merged units' counts (of those that have one). When a
-// count is not a number it cannot be added up, and kept's stays as it is.
+// unit that keeps its identity (kept, copied), with each count the sum of
+// the merged units' counts (of those that have one). When one of a count's
+// values is not a number the values cannot be added up, and kept's stays
+// as it is.
 func MergedProperties(kept map[string]any, all []map[string]any) map[string]any {
 	out := maps.Clone(kept)
-	sum, counted := 0.0, false
-	for _, props := range all {
-		v, ok := props[HouseholdsProperty]
+	for _, count := range CountProperties {
+		sum, ok := sumOf(count, all)
 		if !ok {
+			continue
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[count] = sum
+	}
+	return out
+}
+
+// sumOf adds up the property count of the units that have it; ok is false
+// when none has it or one's is no number.
+func sumOf(count string, all []map[string]any) (sum float64, ok bool) {
+	for _, props := range all {
+		v, has := props[count]
+		if !has {
 			continue
 		}
 		n, isNumber := number(v)
 		if !isNumber {
-			return out
+			return 0, false
 		}
-		sum, counted = sum+n, true
+		sum, ok = sum+n, true
 	}
-	if counted {
-		if out == nil {
-			out = map[string]any{}
-		}
-		out[HouseholdsProperty] = sum
-	}
-	return out
+	return sum, ok
 }
 
 // number is a JSON number as read from the database (float64) or a file

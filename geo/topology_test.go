@@ -114,24 +114,31 @@ func asError(err error, e **Error) bool {
 	return ok
 }
 
-// TestHouseholds: a split keeps the households count on one part, a merge
-// adds the counts up; the other properties are copied.
-func TestHouseholds(t *testing.T) {
-	props := func(households any) map[string]any {
+// TestCounts: a split keeps the counts (households, population) on one
+// part, a merge adds each count up; the other properties are copied.
+func TestCounts(t *testing.T) {
+	props := func(households, population any) map[string]any {
 		m := map[string]any{"grid_worker": "王伟"}
 		if households != nil {
 			m[HouseholdsProperty] = households
+		}
+		if population != nil {
+			m[PopulationProperty] = population
 		}
 		return m
 	}
 	t.Run("split", func(t *testing.T) {
 		for keeper := range 2 {
-			in := props(400.0)
+			in := props(400.0, 1100.0)
 			parts := SplitProperties(in, keeper)
-			if parts[keeper][HouseholdsProperty] != 400.0 || len(parts[1-keeper]) != 1 || parts[1-keeper]["grid_worker"] != "王伟" {
-				t.Errorf("keeper %d: %v", keeper, parts)
+			kept, other := parts[keeper], parts[1-keeper]
+			if kept[HouseholdsProperty] != 400.0 || kept[PopulationProperty] != 1100.0 || kept["grid_worker"] != "王伟" {
+				t.Errorf("keeper %d: the keeper has %v", keeper, kept)
 			}
-			if in[HouseholdsProperty] != 400.0 {
+			if len(other) != 1 || other["grid_worker"] != "王伟" {
+				t.Errorf("keeper %d: the other part has %v, want the grid worker alone", keeper, other)
+			}
+			if in[HouseholdsProperty] != 400.0 || in[PopulationProperty] != 1100.0 {
 				t.Error("the input was changed")
 			}
 		}
@@ -140,22 +147,23 @@ func TestHouseholds(t *testing.T) {
 		}
 	})
 	merges := []struct {
-		name string
-		all  []map[string]any
-		want any // nil: none
+		name                   string
+		all                    []map[string]any
+		households, population any // nil: none
 	}{
-		{"both counted", []map[string]any{props(300.0), props(json.Number("200"))}, 500.0},
-		{"one counted", []map[string]any{props(nil), props(200.0)}, 200.0},
-		{"none counted", []map[string]any{props(nil), props(nil)}, nil},
-		{"a count written as text", []map[string]any{props(" 300"), props(200.0)}, 500.0},
-		{"a count that is no number", []map[string]any{props("三百"), props(200.0)}, "三百"},
-		{"a count that is not finite", []map[string]any{props("Inf"), props(200.0)}, "Inf"},
+		{"both counted", []map[string]any{props(300.0, 900.0), props(json.Number("200"), 600.0)}, 500.0, 1500.0},
+		{"one counted", []map[string]any{props(nil, nil), props(200.0, 600.0)}, 200.0, 600.0},
+		{"none counted", []map[string]any{props(nil, nil), props(nil, nil)}, nil, nil},
+		{"households alone", []map[string]any{props(300.0, nil), props(200.0, nil)}, 500.0, nil},
+		{"a count written as text", []map[string]any{props(" 300", "900"), props(200.0, 600.0)}, 500.0, 1500.0},
+		{"a count that is no number", []map[string]any{props("三百", 900.0), props(200.0, 600.0)}, "三百", 1500.0},
+		{"a count that is not finite", []map[string]any{props(300.0, "Inf"), props(200.0, 600.0)}, 500.0, "Inf"},
 	}
 	for _, tt := range merges {
 		t.Run("merge: "+tt.name, func(t *testing.T) {
 			got := MergedProperties(tt.all[0], tt.all)
-			if got[HouseholdsProperty] != tt.want || got["grid_worker"] != "王伟" {
-				t.Errorf("merged %v, want households %v", got, tt.want)
+			if got[HouseholdsProperty] != tt.households || got[PopulationProperty] != tt.population || got["grid_worker"] != "王伟" {
+				t.Errorf("merged %v, want households %v and population %v", got, tt.households, tt.population)
 			}
 		})
 	}

@@ -66,8 +66,9 @@ func (e *topoEdit) currentUnit(code string) (geo.Unit, error) {
 	return units[0], nil
 }
 
-// planSplit plans the two parts (the households count stays with the one
-// that keeps the code, else the larger: geo.SplitProperties), the
+// planSplit plans the two parts (the counts, households and population,
+// stay with the one that keeps the code, else the larger:
+// geo.SplitProperties), the
 // retirement of the code if neither part keeps it, and where the children
 // and enclaves go.
 func (e *topoEdit) planSplit(u geo.Unit, s geo.UnitSplit) error {
