@@ -95,6 +95,12 @@ func (h *handlers) events(c *gin.Context) {
 	}
 	sub := hub.Subscribe()
 	defer sub.Close()
+	if !resume {
+		// From now on: a heartbeat before the first floor marker (the record
+		// may stand still for hours) must not say 0-0, from which a
+		// reconnect would be sent the whole retained record again.
+		s.floor = hub.Floor()
+	}
 	s.start()
 	if resume && !s.replay(s.floor) {
 		return
