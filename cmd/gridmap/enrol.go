@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/skip2/go-qrcode"
+
+	"github.com/gridmap-dev/gridmap/access"
 )
 
 // Enrolment: a grid worker's phone gets its token from a QR code. The code
@@ -21,8 +23,12 @@ type enrolment struct {
 	baseURL string // where phones reach the server
 }
 
-// wanted reports whether a link was asked for.
-func (e enrolment) wanted() bool { return e.qr || e.png != "" }
+// wanted reports whether a link was asked for: a QR code, or a server
+// address for a reporter's token (a grid worker's, the app's user), whose
+// link then goes out without a code (to send to the worker's phone).
+func (e enrolment) wanted(role access.Role) bool {
+	return e.qr || e.png != "" || e.baseURL != "" && role == access.RoleReporter
+}
 
 // link is the enrolment link of secret.
 func (e enrolment) link(secret string) (string, error) {
@@ -36,8 +42,19 @@ func (e enrolment) link(secret string) (string, error) {
 	return u.String() + "/m/#token=" + url.QueryEscape(secret), nil
 }
 
-// show prints the link and its QR code on w and writes the PNG if asked.
+// show prints the link, and its QR code on w and in the PNG if asked.
 func (e enrolment) show(w io.Writer, link string) error {
+	if e.qr || e.png != "" {
+		if err := e.showQR(w, link); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "Enrolment link (it holds the token; hand it to this worker only):\n%s\n", link)
+	return nil
+}
+
+// showQR prints the link's QR code on w and writes the PNG, as asked.
+func (e enrolment) showQR(w io.Writer, link string) error {
 	q, err := qrcode.New(link, qrcode.Medium)
 	if err != nil {
 		return fmt.Errorf("make the QR code: %w", err)
@@ -52,6 +69,5 @@ func (e enrolment) show(w io.Writer, link string) error {
 		// Light modules as blocks: right for the usual dark terminal.
 		fmt.Fprint(w, "Scan with the phone's camera to open the app signed in:\n\n"+q.ToSmallString(false)+"\n")
 	}
-	fmt.Fprintf(w, "Enrolment link (it holds the token; hand it to this worker only):\n%s\n", link)
 	return nil
 }

@@ -25,7 +25,8 @@ const tokenUsage = `Usage:
 create prints the token once, on standard output; only its hash is stored.
 With --qr it also prints, on standard error, a QR code of an enrolment link
 that opens the grid worker's app (/m/) on a phone signed in with the token;
---qr-png writes the code to a PNG file for printing.
+--qr-png writes the code to a PNG file for printing. A reporter's token
+with --url (or GRIDMAP_PUBLIC_URL) gets the link without a code.
 `
 
 func runToken(ctx context.Context, args []string) error {
@@ -77,7 +78,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := t.Validate(now); err != nil {
 		return usagef("%v", err) // an unknown role, a malformed scope: the command line is wrong
 	}
-	if enrol.wanted() {
+	if enrol.wanted(t.Role) {
 		if _, err := enrol.link(access.TokenPrefix); err != nil {
 			return err // before the token is stored
 		}
@@ -94,7 +95,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stderr, "token %d for %q: role %s, scope %s, expires %s.\nIt is shown only now; store it safely:\n",
 		stored.ID, stored.Name, stored.Role, scopeText(stored.Scope), stored.ExpiresAt.Format(time.RFC3339))
-	if enrol.wanted() {
+	if enrol.wanted(t.Role) {
 		link, _ := enrol.link(secret) // checked above
 		if err := enrol.show(stderr, link); err != nil {
 			return err

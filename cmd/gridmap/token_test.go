@@ -138,3 +138,30 @@ func TestTokenCreateQR(t *testing.T) {
 		t.Errorf("a refused enrolment stored a token")
 	}
 }
+
+// TestTokenCreateLinkWithoutQR: a reporter's token made with a server
+// address gets its enrolment link without --qr (to send to the worker's
+// phone); another role's does not.
+func TestTokenCreateLinkWithoutQR(t *testing.T) {
+	db := pgtest.Open(t)
+	url := "--database-url=" + db.URL()
+	for _, tt := range []struct {
+		role     string
+		wantLink bool
+	}{{"reporter", true}, {"admin", false}, {"viewer", false}} {
+		t.Run(tt.role, func(t *testing.T) {
+			var out, msg bytes.Buffer
+			args := []string{url, "--role", tt.role, "--name", "孙七 " + tt.role, "--url", "https://grid.example.gov.cn"}
+			if err := tokenCreate(context.Background(), args, &out, &msg); err != nil {
+				t.Fatal(err)
+			}
+			link := "https://grid.example.gov.cn/m/#token=" + strings.TrimSpace(out.String())
+			if got := strings.Contains(msg.String(), link+"\n"); got != tt.wantLink {
+				t.Errorf("stderr shows the link: %v, want %v:\n%s", got, tt.wantLink, msg.String())
+			}
+			if strings.Contains(msg.String(), "Scan with") {
+				t.Errorf("a QR code without --qr:\n%s", msg.String())
+			}
+		})
+	}
+}
