@@ -3,12 +3,12 @@
 // worker files is kept on the phone (IndexedDB) and sent when the network
 // allows (sync.js). Enrolment: the QR code of "gridmap token create --qr"
 // opens /m/#token=…; the token is kept and dropped from the address bar.
-import { takeTokenFromURL, token, setToken, getJSON } from './net.js';
+import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal } from './net.js';
 import { t, applyI18n, toggleLang, onLangChange } from './i18n.js';
 import { kvGet, kvSet, outbox } from './store.js';
-import { autoSync, syncNow, onQueueChange, pending, discard } from './sync.js';
+import { autoSync, syncNow, onQueueChange, counts, discard, retry, refusalKey } from './sync.js';
 import { initMap, watchPosition, keepInView, here } from './home.js';
-import { initReport, loadCategories } from './report.js';
+import { initReport, loadCategories, editRefused } from './report.js';
 import { initCases, loadCases } from './cases.js';
 import { initPatrol, showCoverage } from './patrol.js';
 
@@ -21,9 +21,11 @@ if ('serviceWorker' in navigator) {
 }
 
 takeTokenFromURL();
+// An enrolment link opened while the app is open changes only the fragment: take it and start again.
+addEventListener('hashchange', () => { if (takeTokenFromURL()) location.reload(); });
 applyI18n();
 $('lang').onclick = toggleLang;
-onLangChange(() => { if (app.ready) { refreshStatus(); show(app.view); } });
+onLangChange(() => { if (app.ready) { refreshStatus(); show(app.view); } else renderSignIn(); });
 boot();
 
 async function boot() {
@@ -32,7 +34,7 @@ async function boot() {
     app.me = await getJSON('v1/me');
     await kvSet('me', app.me);
   } catch (e) {
-    if (e.status === 401) return showSignIn(t('signin.bad'));
+    if (isAuthRefusal(e.status, e.field)) return showSignIn('signin.bad');
     app.me = await kvGet('me'); // offline: who we were
     if (!app.me) return showSignIn();
   }
@@ -47,8 +49,9 @@ async function boot() {
   loadCategories();
   for (const b of document.querySelectorAll('#tabs button')) b.onclick = () => show(b.dataset.view);
   $('net').onclick = () => show('queue');
-  $('q-sync').onclick = () => syncNow();
+  $('q-sync').onclick = () => { refreshStatus(); syncNow(); }; // signed out, the banner says why nothing goes
   onQueueChange(refreshStatus);
+  onAuthChange(refreshStatus);
   addEventListener('online', refreshStatus);
   addEventListener('offline', refreshStatus);
   show('home');
@@ -56,15 +59,28 @@ async function boot() {
   app.ready = true;
 }
 
-function showSignIn(message = '') {
+// The sign-in page keeps its message's key, so that it follows the language.
+const signin = { key: '', waiting: 0 };
+
+async function showSignIn(key = '') {
   $('view-signin').hidden = false;
-  $('signin-message').textContent = message;
   $('signin-go').onclick = () => {
     const v = $('signin-token').value.trim();
     if (!v) return;
     setToken(v);
     location.reload();
   };
+  signin.key = key;
+  renderSignIn();
+  // What the phone still holds is not lost with the token: the worker is told.
+  signin.waiting = (await outbox().catch(() => [])).length;
+  renderSignIn();
+}
+
+function renderSignIn() {
+  $('signin-message').textContent = signin.key ? t(signin.key) : '';
+  $('signin-waiting').hidden = !signin.waiting;
+  $('signin-waiting').textContent = t('signin.waiting', { n: signin.waiting });
 }
 
 /** show switches to a view; the one map moves to the view that needs it. */
@@ -85,35 +101,56 @@ function show(view) {
   if (view === 'queue') renderQueue();
 }
 
+// refreshStatus writes the header's pill — online, offline or signed out
+// (the server refuses the token: not the network), with what waits and what
+// was refused — the outbox tab's count and the signed-out banner.
 async function refreshStatus() {
-  const n = await pending();
+  const { waiting, refused } = await counts();
+  const denied = tokenRefused();
   const net = $('net');
-  net.textContent = `${navigator.onLine ? '●' : '○'} ${t(navigator.onLine ? 'online' : 'offline')}${n ? ` · ${t('waiting', { n })}` : ''}`;
-  net.classList.toggle('offline', !navigator.onLine);
-  net.classList.toggle('waiting', n > 0);
-  $('queue-count').textContent = n ? String(n) : '';
+  const state = denied ? `⚠ ${t('auth.pill')}` : `${navigator.onLine ? '●' : '○'} ${t(navigator.onLine ? 'online' : 'offline')}`;
+  net.textContent = [state, waiting && t('waiting', { n: waiting }), refused && t('refusedn', { n: refused })].filter(Boolean).join(' · ');
+  net.classList.toggle('offline', !navigator.onLine && !denied);
+  net.classList.toggle('denied', denied);
+  net.classList.toggle('waiting', waiting + refused > 0);
+  $('queue-count').textContent = waiting + refused ? String(waiting + refused) : '';
+  $('queue-count').classList.toggle('refused', refused > 0);
+  $('auth').hidden = !denied;
+  $('auth').textContent = t('auth.refused');
   if (app.view === 'queue') renderQueue();
 }
 
 async function renderQueue() {
   const items = await outbox();
   $('q-empty').hidden = items.length > 0;
-  $('q-list').replaceChildren(...items.map((it) => {
-    const li = document.createElement('li');
-    li.className = `item ${it.state}`;
-    li.dataset.kind = it.kind;
-    li.innerHTML = '<div class="row"><strong></strong><span class="muted"></span></div><div class="error"></div>';
-    li.querySelector('strong').textContent = `${t(`item.${it.kind}`)} ${it.label ?? ''}`;
-    li.querySelector('.muted').textContent = new Date(it.queued_at).toLocaleTimeString();
-    if (it.state === 'failed') {
-      li.querySelector('.error').textContent = `${t('queue.failed')}: ${it.error}`;
-      const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t('queue.discard') });
-      b.onclick = () => discard(it);
-      li.append(b);
-    }
-    return li;
-  }));
+  $('q-list').replaceChildren(...items.map(queued));
   const sent = (await kvGet('sent')) ?? [];
   $('q-sent').replaceChildren(...sent.slice(0, 10).map((s) => Object.assign(document.createElement('li'), {
-    textContent: `✓ ${t(`item.${s.kind}`)} ${s.label ?? ''} (${s.status}) ${new Date(s.at).toLocaleTimeString()}` })));
+    textContent: `✓ ${t(`item.${s.kind}`)} ${labelText(s.label)} · ${t(s.status === 200 ? 'sent.200' : 'sent.201')} ${new Date(s.at).toLocaleTimeString()}` })));
 }
+
+// queued is the outbox's line of an item; a refused one says why, in the
+// worker's words over the server's, and offers what can be done with it.
+function queued(it) {
+  const li = document.createElement('li');
+  li.className = `item ${it.state}`;
+  li.dataset.kind = it.kind;
+  li.innerHTML = '<div class="row"><strong></strong><span class="muted"></span></div><div class="error"></div><div class="muted detail"></div>';
+  li.querySelector('strong').textContent = `${t(`item.${it.kind}`)} ${labelText(it.label)}`;
+  li.querySelector('.muted').textContent = new Date(it.queued_at).toLocaleTimeString();
+  if (it.state !== 'failed') return li;
+  li.querySelector('.error').textContent = `${t('queue.failed')}: ${t(refusalKey(it))}`;
+  li.querySelector('.detail').textContent = it.status ? `${it.status} · ${it.error ?? ''}` : (it.error ?? '');
+  const actions = document.createElement('div');
+  actions.className = 'actions';
+  if (it.kind === 'report') actions.append(button('queue.edit', async () => { await editRefused(it); show('report'); }));
+  actions.append(button('queue.retry', () => retry(it)), button('queue.discard', () => discard(it)));
+  li.append(actions);
+  return li;
+}
+
+const button = (key, onclick) => Object.assign(document.createElement('button'), { type: 'button', textContent: t(key), onclick });
+
+// labelText writes an item's label: { key, vars } in the current language
+// (a category's name, a count); a plain string from an older version as it is.
+const labelText = (l) => (l && typeof l === 'object' ? t(l.key, l.vars) : (l ?? ''));

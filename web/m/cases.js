@@ -3,10 +3,10 @@
 // them: handle it with a photo of the fixed spot (处置后), or return it with
 // a note (回退). A step is queued like a report, with a client_id that
 // makes its upload idempotent.
-import { api, getJSON, uuid } from './net.js';
+import { api, getJSON, uuid, tokenRefused, isAuthRefusal } from './net.js';
 import { kvGet, kvSet, enqueue, outbox } from './store.js';
 import { t } from './i18n.js';
-import { prepare, photoItems, photoBlobs } from './photos.js';
+import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { syncNow, notify } from './sync.js';
 
 const $ = (id) => document.getElementById(id);
@@ -20,8 +20,7 @@ export function initCases(who) {
   $('c-refresh').onclick = loadCases;
   $('c-back').onclick = () => { $('c-detail').hidden = true; $('c-list-box').hidden = false; };
   $('c-photo').onchange = async (e) => {
-    for (const f of e.target.files) afterPhotos.push(await prepare(f));
-    e.target.value = '';
+    await addPhotos(e.target, afterPhotos, $('c-message'));
     $('c-photos').replaceChildren(...afterPhotos.map((p) => Object.assign(document.createElement('img'), { src: p.preview, alt: '' })));
   };
 }
@@ -33,9 +32,10 @@ export async function loadCases() {
     list = (await getJSON(`v1/reports?state=${OPEN}&kind=hazard,event&limit=100`)).reports;
     await kvSet('cases', list);
     $('c-status').textContent = '';
-  } catch {
+  } catch (e) {
     list = (await kvGet('cases')) ?? [];
-    $('c-status').textContent = t('cases.offline');
+    // Offline, or the server refused the token: the phone is online then.
+    $('c-status').textContent = t(isAuthRefusal(e.status, e.field) || tokenRefused() ? 'auth.refused' : 'cases.offline');
   }
   const ul = $('c-list');
   ul.replaceChildren(...list.map((r) => {
@@ -114,13 +114,14 @@ async function act(r, action) {
   if (action === 'return' && !note) { msg.textContent = t('cases.neednote'); return; }
   const clientID = uuid();
   const body = { action, client_id: clientID, note, expect: r.state, attachments: afterPhotos.map((p) => p.checksum) };
-  const label = `${action} ${r.category}`;
+  const label = { key: `label.${action}`, vars: { name: r.category_name?.split('/').pop() ?? r.category } };
   await enqueue([...photoItems(afterPhotos, label), { id: clientID, kind: 'transition', report: r.id, label, body }],
     photoBlobs(afterPhotos));
   notify();
   msg.textContent = t('cases.queued');
   await syncNow();
   if (!(await outbox()).some((it) => it.id === clientID)) msg.textContent = '';
+  else if (tokenRefused()) msg.textContent = t('auth.refused');
   await openCase(r);
   loadCases();
 }

@@ -3,7 +3,7 @@
 // answer "who is responsible here", with a warning when the worker leaves
 // the grid.
 import { MapLibreMap, NavigationControl, Marker, setWorkerUrl } from '../web/vendor/maplibre-gl/maplibre-gl.mjs';
-import { url, authHeaders, getJSON, root } from './net.js';
+import { url, authHeaders, getJSON, root, tokenRefused, markRefused } from './net.js';
 import { kvGet, kvSet } from './store.js';
 import { t, onLangChange } from './i18n.js';
 
@@ -16,6 +16,9 @@ export const here = { fix: null, answer: null, stale: false, follow: true, liste
 // looking at something else.
 const HANDS_OFF_MS = 30_000;
 let touched = 0;
+
+/** POOR_M: a fix less accurate than this may put the worker in the next grid: the app says so. */
+export const POOR_M = 100;
 
 /** initMap makes the one map the app has; views move it where they need it. */
 export function initMap(me) {
@@ -38,6 +41,10 @@ export function initMap(me) {
   const b = me?.unit?.bbox;
   if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, duration: 0 });
   map.on('load', () => addOwnLayers(map, me));
+  // Tiles refused with the token: the app says "sign-in expired" (net.js) rather than log each tile.
+  map.on('error', (e) => {
+    if (e.error?.status === 401) markRefused(); else console.error(e.error ?? e);
+  });
   return map;
 }
 
@@ -95,10 +102,7 @@ function circle([lng, lat], r) {
 
 /** watchPosition follows the phone's position, draws it and asks who answers for it. */
 export function watchPosition(map, me) {
-  if (!navigator.geolocation) {
-    $('where-status').textContent = t('where.denied');
-    return;
-  }
+  if (!navigator.geolocation) return noFix(true);
   let asked = null;
   navigator.geolocation.watchPosition((pos) => {
     const p = [pos.coords.longitude, pos.coords.latitude];
@@ -112,9 +116,16 @@ export function watchPosition(map, me) {
       asked = { p, at: Date.now() };
       resolveHere(p, me);
     }
-  }, () => { $('where-status').textContent = t('where.denied'); },
+  }, (err) => noFix(err.code === err.PERMISSION_DENIED),
   { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 });
   onLangChange(() => renderWhere(me));
+}
+
+// noFix says why there is no position; "finding your position…" goes, as
+// nothing is being found while location is denied.
+function noFix(denied) {
+  if (!here.answer) $('where-answer').replaceChildren();
+  $('where-status').textContent = t(denied ? 'where.denied' : 'where.nofix');
 }
 
 /** distance in metres between two [lng, lat] points (flat Earth: fine within a grid). */
@@ -146,7 +157,10 @@ async function resolveHere(p, me) {
 // warning when the worker is outside their grid.
 function renderWhere(me) {
   if (here.fix) $('where-accuracy').textContent = t('where.accuracy', { m: Math.round(here.fix.accuracy) });
-  $('where-status').textContent = here.stale ? t('where.offline') : '';
+  const poor = here.fix && here.fix.accuracy > POOR_M;
+  $('where-poor').hidden = !poor;
+  if (poor) $('where-poor').textContent = t('where.poor', { m: Math.round(here.fix.accuracy) });
+  $('where-status').textContent = here.stale ? t(tokenRefused() ? 'auth.refused' : 'where.offline') : '';
   const res = here.answer;
   if (!res) return;
   showAnswer($('where-answer'), res);

@@ -33,6 +33,35 @@ export function authHeaders(extra = {}) {
   return t ? { Authorization: `Bearer ${t}`, ...extra } : extra;
 }
 
+// A token the server refused (401: revoked, expired, unknown; 403 without a
+// field: its role may not do this) is remembered, so that the app can say
+// "sign-in expired" instead of "offline" and stop sending until the worker
+// enrols with a new token. Kept across reloads; a new token clears it.
+const REFUSED = 'gridmap.m.refused';
+const authListeners = new Set();
+
+/** tokenRefused tells whether the server refused the token in use. */
+export const tokenRefused = () => !!token() && localStorage.getItem(REFUSED) === token();
+/** onAuthChange calls fn when the token is found refused. */
+export const onAuthChange = (fn) => authListeners.add(fn);
+
+/** isAuthRefusal tells whether an answer (status, field) refuses the token rather than the request. */
+export const isAuthRefusal = (status, field) => status === 401 || (status === 403 && !field);
+
+/** markRefused remembers that the token in use was refused. */
+export function markRefused() {
+  if (!token() || tokenRefused()) return;
+  localStorage.setItem(REFUSED, token());
+  authListeners.forEach((fn) => fn());
+}
+
+// noteRefusal marks the token refused on any 401 (a 403 needs its problem's
+// field to tell, which sync.js reads).
+function noteRefusal(res) {
+  if (res.status === 401) markRefused();
+  return res;
+}
+
 /**
  * api sends a request to the server. It rejects (TypeError) when the
  * network is down; any answer, 4xx and 5xx included, resolves.
@@ -43,7 +72,7 @@ export function api(path, { method = 'GET', json, body, headers = {} } = {}) {
     h['Content-Type'] = 'application/json';
     body = JSON.stringify(json);
   }
-  return fetch(url(path), { method, body, headers: h, cache: 'no-cache' });
+  return fetch(url(path), { method, body, headers: h, cache: 'no-cache' }).then(noteRefusal);
 }
 
 /** getJSON fetches a JSON answer; a non-2xx answer throws with its problem. */
@@ -58,7 +87,7 @@ export async function problemOf(res) {
   let p = {};
   try { p = await res.json(); } catch { /* not JSON */ }
   const e = new Error(p.detail || `${res.status} ${res.statusText}`);
-  Object.assign(e, { status: res.status, field: p.field, code: p.code });
+  Object.assign(e, { status: res.status, field: p.field, code: p.code, detail: p.detail ?? '' });
   return e;
 }
 

@@ -4,7 +4,7 @@
 // server answers with the share of the grid covered today (its H3 cells
 // visited by anyone), which the screen shows.
 import { getJSON, uuid } from './net.js';
-import { kvGet, enqueue } from './store.js';
+import { kvGet, kvSet, enqueue } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { here, distance } from './home.js';
 import { syncNow, notify, onQueueChange } from './sync.js';
@@ -12,9 +12,12 @@ import { syncNow, notify, onQueueChange } from './sync.js';
 const $ = (id) => document.getElementById(id);
 const CHUNK_FIXES = 60;
 const CHUNK_MS = 60_000;
-const p = { on: false, chunk: [], track: [], metres: 0, since: 0, lock: null, me: null, map: null };
+// chunkId: the UUID of the chunk being recorded, made when it starts, so
+// that a chunk saved again after a reload is the same patrol (not sent twice).
+// noticeN: the fixes of an interrupted patrol saved at start-up, to say so.
+const p = { on: false, chunk: [], chunkId: null, track: [], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0 };
 
-/** initPatrol wires patrol mode. */
+/** initPatrol wires patrol mode, and saves a patrol a reload or a killed tab interrupted. */
 export function initPatrol(map, me) {
   Object.assign(p, { map, me });
   $('p-toggle').onclick = () => (p.on ? stop() : start());
@@ -25,6 +28,7 @@ export function initPatrol(map, me) {
   document.addEventListener('visibilitychange', async () => {
     if (p.on && document.visibilityState === 'visible') p.lock = await wakeLock();
   });
+  recover().then(render);
 }
 
 async function wakeLock() {
@@ -32,7 +36,7 @@ async function wakeLock() {
 }
 
 async function start() {
-  Object.assign(p, { on: true, chunk: [], track: [], metres: 0, since: Date.now() });
+  Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [], metres: 0, since: Date.now(), noticeN: 0 });
   p.lock = await wakeLock();
   if (here.fix) record(here.fix);
   render();
@@ -41,6 +45,7 @@ async function start() {
 async function stop() {
   p.on = false;
   await flush();
+  await kvSet('patrol', null);
   p.lock?.release?.();
   p.lock = null;
   render();
@@ -53,28 +58,52 @@ function record(fix) {
   p.track.push(fix.point);
   p.chunk.push({ point: fix.point, t: fix.at.toISOString(), accuracy_m: Math.round(fix.accuracy) });
   p.map.getSource('track')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: p.track } });
-  if (p.chunk.length >= CHUNK_FIXES || Date.now() - p.since >= CHUNK_MS) flush();
+  if (p.chunk.length >= CHUNK_FIXES || Date.now() - p.since >= CHUNK_MS) flush(); else keep();
   render();
+}
+
+// keep writes the fixes not queued yet to the phone's storage as they come:
+// Android kills a background tab without warning, and a reload loses memory.
+function keep() {
+  return kvSet('patrol', { chunk: p.chunk, chunkId: p.chunkId, total: p.track.length, grid: gridOf() }).catch(() => {});
+}
+
+// recover queues the fixes a patrol left unsent when the app was closed
+// under it. Patrol is not resumed by itself: the worker may have stopped
+// walking meanwhile, and a patrol on without the screen kept on records
+// nothing. The screen says how many fixes were saved.
+async function recover() {
+  const left = await kvGet('patrol');
+  if (!left) return;
+  if (left.chunk.length >= 2) await queueChunk(left.chunkId, left.chunk, left.grid);
+  await kvSet('patrol', null);
+  p.noticeN = left.total;
+}
+
+const gridOf = () => (p.me?.unit?.level === 'grid' ? p.me.unit.code : undefined);
+
+async function queueChunk(id, fixes, grid) {
+  const body = { id, crs: 'wgs84', fixes };
+  if (grid) body.grid = grid;
+  await enqueue([{ id, kind: 'patrol', label: { key: 'label.patrol', vars: { n: fixes.length } }, body }]);
+  notify();
+  syncNow();
 }
 
 // flush queues the chunk recorded so far; the next chunk starts at its last
 // fix, so the track has no gap between chunks.
 async function flush() {
   if (p.chunk.length < 2) return;
-  const fixes = p.chunk;
-  p.chunk = [fixes.at(-1)];
-  p.since = Date.now();
-  const body = { id: uuid(), crs: 'wgs84', fixes };
-  if (p.me?.unit?.level === 'grid') body.grid = p.me.unit.code;
-  await enqueue([{ id: body.id, kind: 'patrol', label: `${fixes.length} fixes`, body }]);
-  notify();
-  syncNow();
+  const [fixes, id] = [p.chunk, p.chunkId];
+  Object.assign(p, { chunk: [fixes.at(-1)], chunkId: uuid(), since: Date.now() });
+  await queueChunk(id, fixes, gridOf());
+  await keep();
 }
 
 function render() {
   $('p-toggle').textContent = t(p.on ? 'patrol.stop' : 'patrol.start');
   $('p-toggle').classList.toggle('on', p.on);
-  $('p-state').textContent = p.on ? t('patrol.on') : '';
+  $('p-state').textContent = p.on ? t('patrol.on') : (p.noticeN ? t('patrol.interrupted', { n: p.noticeN }) : '');
   $('p-fixes').textContent = t('patrol.fixes', { n: p.track.length, km: (p.metres / 1000).toFixed(2) });
 }
 

@@ -4,6 +4,7 @@
 // that an upload over a weak signal finishes. A photo small enough already
 // is kept byte for byte, EXIF and all.
 import { checksum } from './net.js';
+import { t } from './i18n.js';
 
 const MAX_SIDE = 1600;
 const KEEP_BYTES = 1_500_000;
@@ -24,6 +25,24 @@ export async function prepare(file) {
   }
   bmp.close();
   return { blob, checksum: await checksum(blob), preview: URL.createObjectURL(blob) };
+}
+
+/**
+ * addPhotos prepares the files chosen in input and adds them to list. A
+ * file the phone cannot decode (not an image, or a broken one) is left out
+ * with a message in msg; the form and the other photos stay.
+ */
+export async function addPhotos(input, list, msg) {
+  const files = [...input.files];
+  input.value = ''; // the same file may be chosen again
+  msg.textContent = '';
+  for (const f of files) {
+    try {
+      list.push(await prepare(f));
+    } catch {
+      msg.textContent = t('report.badphoto');
+    }
+  }
 }
 
 /** photoItems are the outbox items of prepared photos (their checksum is their id). */

@@ -3,15 +3,20 @@
 // from the camera, and the point — from GPS, with a draggable pin — with
 // the resolver's answer for it shown before sending. Submitting queues the
 // photos and the report together; the outbox sends them when it can.
-import { getJSON, uuid } from './net.js';
-import { kvGet, kvSet, enqueue, outbox } from './store.js';
-import { t } from './i18n.js';
-import { prepare, photoItems, photoBlobs } from './photos.js';
-import { here, pin, resolve, showAnswer, distance } from './home.js';
-import { syncNow, notify } from './sync.js';
+import { getJSON, uuid, tokenRefused } from './net.js';
+import { kvGet, kvSet, enqueue, outbox, remove } from './store.js';
+import { t, onLangChange } from './i18n.js';
+import { addPhotos, photoItems, photoBlobs } from './photos.js';
+import { here, pin, resolve, showAnswer, distance, POOR_M } from './home.js';
+import { syncNow, notify, refusalKey } from './sync.js';
 
 const $ = (id) => document.getElementById(id);
-const form = { category: null, photos: [], point: null, dragged: false, marker: null };
+// id: the report's UUID, made once per form, so that a second submit of
+// the same form is the same report (the server answers "already stored").
+// answer/answerAt: the resolver's last answer and the point it is for.
+// kept: the checksums of photos sent already (a refused report being edited).
+const form = { id: null, category: null, photos: [], kept: [], point: null, dragged: false, marker: null,
+  answer: null, answerAt: null, busy: false };
 let categories = [];
 
 /** loadCategories fetches the code list, or uses the copy kept for offline use. */
@@ -42,7 +47,7 @@ async function renderCategories() {
     b.innerHTML = `<strong></strong> <span class="muted"></span>`;
     b.firstChild.textContent = c.name;
     b.lastChild.textContent = `${c.class_name} · ${c.code}`;
-    b.onclick = () => { form.category = c.code; renderCategories(); };
+    b.onclick = () => { Object.assign(form, { category: c.code, cleared: false }); renderCategories(); };
     return b;
   }));
 }
@@ -50,19 +55,20 @@ async function renderCategories() {
 const rank = (recent, c) => (recent.includes(c.code) ? recent.indexOf(c.code) : 1000);
 
 /** initReport wires the form; map is the app's map, moved into the form while it shows. */
-export function initReport(map, me) {
+export function initReport(map) {
   $('r-kind').onchange = renderCategories;
   $('r-search').oninput = renderCategories;
   $('r-photo').onchange = async (e) => {
-    for (const f of e.target.files) form.photos.push(await prepare(f));
-    e.target.value = '';
+    await addPhotos(e.target, form.photos, $('r-photo-error'));
     renderPhotos();
   };
-  $('r-submit').onclick = () => submit(me);
+  $('r-submit').onclick = submit;
   // Until the worker drags the pin, it follows the phone.
   here.listeners.add((fix) => {
     if (form.marker && !form.dragged && (!form.point || distance(form.point, fix.point) > 10)) moveTo(fix.point);
+    renderPoor();
   });
+  onLangChange(renderPoor);
   return {
     show() {
       const at = form.point ?? here.fix?.point ?? map.getCenter().toArray();
@@ -78,35 +84,96 @@ export function initReport(map, me) {
 async function moveTo(p) {
   form.point = p;
   form.marker?.setLngLat(p);
+  renderPoor();
   const res = await resolve(p);
+  if (form.point !== p) return; // the pin moved on meanwhile: that answer is due
+  Object.assign(form, { answer: res, answerAt: p });
   const el = $('r-answer');
-  if (res) showAnswer(el, res); else el.textContent = t('report.answeroffline');
+  if (res) showAnswer(el, res); else el.textContent = t(tokenRefused() ? 'auth.refused' : 'report.answeroffline');
+}
+
+// renderPoor warns of a poor GPS fix while the pin follows it (a dragged
+// pin is a place the worker chose).
+function renderPoor() {
+  const poor = here.fix && !form.dragged && here.fix.accuracy > POOR_M;
+  $('r-poor').hidden = !poor;
+  if (poor) $('r-poor').textContent = t('where.poor', { m: Math.round(here.fix.accuracy) });
 }
 
 function renderPhotos() {
   $('r-photos').replaceChildren(...form.photos.map((p) => Object.assign(document.createElement('img'), { src: p.preview, alt: '' })));
+  $('r-kept').textContent = form.kept.length ? t('report.kept', { n: form.kept.length }) : '';
 }
 
-async function submit(me) {
+// outside tells whether the resolver placed the point outside every
+// district (the server would refuse it); an answer for a point more than
+// 15 m away is not about it.
+const outside = (point) => form.answer?.status === 'outside' && distance(form.answerAt, point) <= 15;
+
+/** edit brings a refused report back into the form, to be corrected and submitted again. */
+export async function editRefused(item) {
+  const b = item.body;
+  Object.assign(form, { id: null, category: b.category, photos: [], kept: b.attachments ?? [], dragged: true, cleared: false });
+  $('r-kind').value = b.kind;
+  $('r-description').value = b.description ?? '';
+  const sev = document.querySelector(`input[name=r-sev][value="${b.severity}"]`);
+  if (sev) sev.checked = true;
+  await remove(item);
+  notify();
+  form.point = b.point;
+  renderPhotos();
+  await renderCategories();
+  $('r-message').textContent = t('report.editing');
+}
+
+async function submit() {
+  if (form.busy) return; // a double tap: the first one is being queued
+  form.busy = true;
+  $('r-submit').disabled = true;
+  try {
+    await queue();
+  } finally {
+    form.busy = false;
+    $('r-submit').disabled = false;
+  }
+}
+
+// queue checks the form, queues the report with its photos, clears the
+// form (only once it is queued) and sends what waits.
+async function queue() {
   const msg = $('r-message');
+  // A late second tap on the form just cleared keeps the "sent" message.
+  if (!form.category && form.cleared) return;
   if (!form.category) { msg.textContent = t('report.need'); return; }
   const point = form.dragged ? form.point : (here.fix?.point ?? form.point);
   if (!point) { msg.textContent = t('report.nofix'); return; }
-  const report = { id: uuid(), kind: $('r-kind').value, category: form.category,
+  if (outside(point)) { msg.textContent = t('report.outside'); return; }
+  form.id ??= uuid();
+  const report = { id: form.id, kind: $('r-kind').value, category: form.category,
     severity: Number(document.querySelector('input[name=r-sev]:checked').value), description: $('r-description').value,
-    point, crs: 'wgs84', observed_at: new Date().toISOString(), attachments: form.photos.map((p) => p.checksum) };
+    point, crs: 'wgs84', observed_at: new Date().toISOString(),
+    attachments: [...form.kept, ...form.photos.map((p) => p.checksum)] };
   if (here.fix && !form.dragged) report.accuracy_m = Math.round(here.fix.accuracy);
-  const label = `${form.category} ${report.description.slice(0, 20)}`;
+  const name = categories.find((c) => c.code === form.category)?.name ?? form.category;
+  const label = { key: 'label.report', vars: { name, text: report.description.slice(0, 20) } };
   await enqueue([...photoItems(form.photos, label), { id: report.id, kind: 'report', label, body: report }], photoBlobs(form.photos));
   const recent = ((await kvGet('recent')) ?? []).filter((c) => c !== form.category);
   await kvSet('recent', [form.category, ...recent].slice(0, 8));
   notify();
-  Object.assign(form, { category: null, photos: [], point: null, dragged: false });
+  Object.assign(form, { id: null, category: null, photos: [], kept: [], point: null, dragged: false, cleared: true });
   $('r-description').value = '';
   renderPhotos();
   renderCategories();
   msg.textContent = t('report.queued');
   await syncNow();
-  const waiting = (await outbox()).find((it) => it.id === report.id);
-  msg.textContent = waiting ? (waiting.error ?? t('report.queued')) : t('report.sent');
+  msg.textContent = await outcome(report.id);
+}
+
+// outcome says what became of a submitted report: sent, waiting (for the
+// network or a new token) or refused, with the server's reason.
+async function outcome(id) {
+  const waiting = (await outbox()).find((it) => it.id === id);
+  if (!waiting) return t('report.sent');
+  if (waiting.state === 'failed') return `${t('queue.failed')}: ${t(refusalKey(waiting))}`;
+  return t(tokenRefused() ? 'auth.refused' : 'report.queued');
 }

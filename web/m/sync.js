@@ -5,7 +5,7 @@
 // nothing is stored twice, and an item leaves the phone only after the
 // server has confirmed it. Items go in the order they were queued, so a
 // report's photos are stored before the report that lists them.
-import { api, problemOf } from './net.js';
+import { api, problemOf, tokenRefused, isAuthRefusal, markRefused } from './net.js';
 import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
 
 const listeners = new Set();
@@ -15,15 +15,26 @@ export const notify = () => listeners.forEach((fn) => fn());
 
 let running = null;
 
-/** syncNow sends what waits; concurrent calls share one run. It resolves to the number sent. */
+/**
+ * syncNow sends what waits; concurrent calls share one run. It resolves to
+ * the number sent. While the server refuses the token nothing is sent: the
+ * items wait, untouched, for the worker to enrol with a new token.
+ */
 export function syncNow() {
+  if (tokenRefused()) return Promise.resolve(0);
   running ??= run().finally(() => { running = null; notify(); });
   return running;
 }
 
 /** pending is the number of items waiting (not refused). */
 export async function pending() {
-  return (await outbox()).filter((it) => it.state === 'waiting').length;
+  return (await counts()).waiting;
+}
+
+/** counts is the number of items waiting and of items the server refused. */
+export async function counts() {
+  const items = await outbox();
+  return { waiting: items.filter((it) => it.state === 'waiting').length, refused: items.filter((it) => it.state === 'failed').length };
 }
 
 async function run() {
@@ -39,11 +50,15 @@ async function run() {
     if (res.ok) {
       await confirmed(it, res);
       sent++;
-    } else if (res.status === 401 || res.status === 429 || res.status >= 500) {
+    } else if (res.status === 429 || res.status >= 500) {
       break; // not the item's fault: try again later, in the same order
     } else {
       const p = await problemOf(res);
-      await update({ ...it, state: 'failed', error: `${res.status}: ${p.message}`, tries: it.tries + 1 });
+      if (isAuthRefusal(res.status, p.field)) {
+        markRefused(); // the token, not the item: it waits for a new one
+        break;
+      }
+      await update({ ...it, state: 'failed', status: res.status, field: p.field ?? '', error: p.detail, tries: it.tries + 1 });
     }
     notify();
   }
@@ -82,9 +97,30 @@ export async function discard(it) {
   notify();
 }
 
+/** retry puts a refused item back in line (the case changed, the server was fixed) and sends. */
+export async function retry(it) {
+  await update({ ...it, state: 'waiting' });
+  notify();
+  return syncNow();
+}
+
 /** autoSync sends when the network comes back and, while items wait, every 20 s. */
 export function autoSync() {
   addEventListener('online', () => syncNow());
   setInterval(async () => { if (navigator.onLine && (await pending()) > 0) syncNow(); }, 20_000);
   syncNow();
+}
+
+// What the server's refusals mean to a worker, by the problem's field, then
+// by its status; the server's own (English) detail shows beneath.
+const BY_FIELD = { point: 'refused.point', category: 'refused.category', severity: 'refused.severity',
+  description: 'refused.description', attachments: 'refused.photo', checksum: 'refused.photo', 'Content-Type': 'refused.photo',
+  expect: 'refused.expect', action: 'refused.action', fixes: 'refused.fixes', code: 'refused.scope', unit: 'refused.scope',
+  reporter: 'refused.scope', worker: 'refused.scope' };
+const BY_STATUS = { 403: 'refused.scope', 404: 'refused.notfound', 409: 'refused.conflict', 413: 'refused.toolarge', 415: 'refused.photo' };
+
+/** refusalKey is the i18n key of the worker's words for a refused item (or any problem with status and field). */
+export function refusalKey({ status, field }) {
+  if (status === 409 && field === 'id') return 'refused.conflict';
+  return BY_FIELD[field] ?? BY_STATUS[status] ?? 'refused.other';
 }
