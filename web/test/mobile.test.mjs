@@ -18,11 +18,15 @@
 //   320×568 and 844×390 keep the key information in view → location denied
 //   → the sign-in page keeps its button apart from the token box.
 //
+//   Steps 12–21 (from the ±150 m fix to location denied) live in
+//   mobile-field.mjs, which this script calls after step 10.
+//
 //   GRIDMAP_WORKER_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
+import { fieldSteps } from './mobile-field.mjs';
 
 const [base, outDir, lng, lat, grid, photo, afterPhoto] = process.argv.slice(2);
 const worker = process.env.GRIDMAP_WORKER_TOKEN;
@@ -278,213 +282,14 @@ try {
   // Back in Chinese, at the worker's spot, for what follows.
   await page.click('#lang');
   await context.setGeolocation(here);
-  const me = await page.evaluate(() => window.gridmapApp.me.name);
-  const stored = async (description) => ((await adminAPI('/v1/reports?kind=event&reporter=' + encodeURIComponent(me))).body?.reports ?? [])
-    .filter((r) => r.description === description);
-  // pickCategory fills the form's kind (an event: the hazard count above stays 1) and category.
-  const pickCategory = async () => {
-    await page.selectOption('#r-kind', 'event');
-    await page.fill('#r-search', '井盖');
-    await page.click('#r-categories button.cat');
-  };
 
-  phase = '12';
-  // 12. A poor fix (±150 m) is said so on the home card and on the form.
-  await page.click('#tabs button[data-view=home]');
-  await context.setGeolocation({ ...here, accuracy: 150 });
-  await page.waitForFunction(() => /定位精度差（±150 米）/.test(document.getElementById('where-poor').textContent) &&
-    !document.getElementById('where-poor').hidden, null, { timeout: 15_000 }).catch(() => failures.push('no warning of a ±150 m fix on the home card'));
-  await shot(page, 'm-poor-fix.png');
-  await page.click('#tabs button[data-view=report]');
-  check(await page.isVisible('#r-poor') && /±150/.test(await page.textContent('#r-poor')), 'no warning of a ±150 m fix on the form');
-  await context.setGeolocation(here);
-  await page.waitForFunction(() => document.getElementById('r-poor').hidden, null, { timeout: 15_000 })
-    .catch(() => failures.push('the poor-fix warning stayed after a good fix'));
-
-  phase = '13';
-  // 13. A file that is not an image: a message, the form kept, no page error.
-  await pickCategory();
-  await page.setInputFiles('#r-photo', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo at all') });
-  await page.waitForFunction(() => /无法读取该照片/.test(document.getElementById('r-photo-error').textContent), null, { timeout: 10_000 })
-    .catch(() => failures.push('no message for an undecodable photo'));
-  check(await page.$('#r-categories button.cat.chosen') !== null, 'the form lost its category after an undecodable photo');
-  check(await page.$$eval('#r-photos img', (l) => l.length) === 0, 'an undecodable photo was added');
-  await page.locator('#r-photo-error').scrollIntoViewIfNeeded();
-  await shot(page, 'm-bad-photo.png');
-
-  phase = '14';
-  // 14. A double tap on 提交 (two taps 0 ms apart, then one 300 ms later) stores exactly one report.
-  const tapped = `双击测试 ${Date.now()}`;
-  await page.fill('#r-description', tapped);
-  await page.evaluate(() => { const b = document.getElementById('r-submit'); b.click(); b.click(); });
-  await page.waitForTimeout(300);
-  await page.click('#r-submit', { force: true });
-  await page.waitForFunction(() => /已上报/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 })
-    .catch(async () => failures.push(`after a double tap: ${await page.textContent('#r-message')}`));
-  await page.waitForTimeout(500);
-  findings.doubleTap = { stored: (await stored(tapped)).length, message: await page.textContent('#r-message') };
-  check(findings.doubleTap.stored === 1, `a double tap stored ${findings.doubleTap.stored} reports, want 1`);
-  check(/已上报/.test(findings.doubleTap.message), `a late tap replaced the message: ${findings.doubleTap.message}`);
-
-  phase = '15';
-  // 15. A point outside every district: the resolver says so and 提交 is refused on the phone.
-  const outsidePoint = { ...here, longitude: 116.0, latitude: 39.5 };
-  await context.setGeolocation(outsidePoint);
-  await page.waitForSelector('#r-answer .badge.outside', { timeout: 15_000 }).catch(() => failures.push('no "outside" answer for the pin'));
-  await pickCategory();
-  await page.fill('#r-description', '辖区外测试');
-  const before15 = (await outbox(page)).length;
-  await page.click('#r-submit');
-  await page.waitForTimeout(300);
-  findings.outside = await page.textContent('#r-message');
-  check(/辖区之外/.test(findings.outside), `an outside point was not refused on the phone: ${findings.outside}`);
-  check((await outbox(page)).length === before15, 'an outside point was queued');
-  await page.locator('#r-submit').scrollIntoViewIfNeeded();
-  await shot(page, 'm-outside.png');
-  await context.setGeolocation(here);
-
-  phase = '16';
-  // 16. The server's refusal (a report queued at an outside point, as an older
-  //     version did): counted in the header, said in Chinese, with 编辑/重试/放弃.
-  await page.evaluate(async (pt) => {
-    const { enqueue } = await import('./store.js');
-    const { syncNow } = await import('./sync.js');
-    const id = crypto.randomUUID();
-    await enqueue([{ id, kind: 'report', label: { key: 'label.report', vars: { name: '井盖', text: '被拒测试' } }, body: { id, kind: 'event',
-      category: 'C0101', severity: 2, description: '被拒测试', point: pt, crs: 'wgs84', observed_at: new Date().toISOString(), attachments: [] } }]);
-    await syncNow();
-  }, [outsidePoint.longitude, outsidePoint.latitude]);
-  await page.click('#tabs button[data-view=queue]');
-  await page.waitForSelector('#q-list li.failed', { timeout: 10_000 });
-  findings.refused = { net: await page.textContent('#net'), item: await page.textContent('#q-list li.failed'),
-    badge: await page.textContent('#queue-count') };
-  check(/被拒 1/.test(findings.refused.net) && findings.refused.badge === '1', `the refusal is not counted: ${JSON.stringify(findings.refused)}`);
-  check(/位置不在任何辖区内/.test(findings.refused.item), `the refusal is not said in Chinese: ${findings.refused.item}`);
-  const buttons = await page.$$eval('#q-list li.failed button', (l) => l.map((b) => b.textContent));
-  check(['编辑', '重试', '放弃'].every((b) => buttons.includes(b)), `the refused item offers ${buttons}`);
-  await shot(page, 'm-refused.png');
-  await page.click('#q-list li.failed button:text("编辑")');
-  await page.waitForFunction(() => !document.getElementById('view-report').hidden && document.getElementById('r-description').value === '被拒测试',
-    null, { timeout: 10_000 }).catch(() => failures.push('编辑 did not bring the report back into the form'));
-  await page.waitForSelector('#r-answer .badge.outside', { timeout: 15_000 });
-  await page.click('#r-submit');
-  check(/辖区之外/.test(await page.textContent('#r-message')), 'the edited outside report could be sent');
-  check((await outbox(page)).length === 0, 'the edited report is still in the outbox');
-  await page.reload(); // a fresh form
-  await ready(page);
-
-  phase = '17';
-  // 17. A revoked token (here: one the server does not know; both are 401).
-  await page.evaluate(() => localStorage.setItem('gridmap.m.token', 'revoked-token-of-the-test'));
-  await page.click('#tabs button[data-view=report]');
-  await pickCategory();
-  const revoked = `令牌失效测试 ${Date.now()}`;
-  await page.fill('#r-description', revoked);
-  await page.click('#r-submit');
-  await page.waitForFunction(() => /登录已失效/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 })
-    .catch(async () => failures.push(`a refused token, the form says: ${await page.textContent('#r-message')}`));
-  await page.click('#tabs button[data-view=queue]');
-  await page.click('#q-sync');
-  await page.waitForTimeout(500);
-  findings.revoked = { net: await page.textContent('#net'), banner: await page.isVisible('#auth') && await page.textContent('#auth'),
-    outbox: await outbox(page) };
-  check(/登录已失效/.test(findings.revoked.net) && /待发 1/.test(findings.revoked.net) && !/离线/.test(findings.revoked.net),
-    `a refused token, the header says: ${findings.revoked.net}`);
-  check(/请联系管理员重新发放令牌/.test(findings.revoked.banner || ''), `a refused token, no banner: ${findings.revoked.banner}`);
-  check(findings.revoked.outbox.length === 1 && findings.revoked.outbox[0].state === 'waiting', `a refused token, the outbox: ${JSON.stringify(findings.revoked.outbox)}`);
-  await shot(page, 'm-revoked.png');
-  await page.click('#tabs button[data-view=cases]');
-  await page.waitForFunction(() => /登录已失效/.test(document.getElementById('c-status').textContent), null, { timeout: 10_000 })
-    .catch(async () => failures.push(`a refused token, the cases say: ${await page.textContent('#c-status')}`));
-  await page.reload();
-  await page.waitForSelector('#signin-waiting:not([hidden])', { timeout: 30_000 });
-  findings.signinWaiting = await page.textContent('#view-signin');
-  check(/令牌无效或已过期/.test(findings.signinWaiting) && /还有 1 项未发送/.test(findings.signinWaiting), `the sign-in page: ${findings.signinWaiting}`);
-  await shot(page, 'm-signin-waiting.png');
-  await page.click('#lang');
-  findings.signinEnglish = await page.textContent('#view-signin');
-  check(/unknown or expired/.test(findings.signinEnglish) && /1 items are still waiting/.test(findings.signinEnglish) && !/[\u4e00-\u9fff]/.test(findings.signinEnglish),
-    `the sign-in page in English: ${findings.signinEnglish}`);
-  await page.click('#lang');
-  // Enrolled again with a good token: the waiting report goes.
-  await page.goto(`${base}/m/#token=${worker}`);
-  await ready(page);
-  for (let i = 0; i < 60 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(500);
-  check((await outbox(page)).length === 0, 'after enrolling again the report still waits');
-  check((await stored(revoked)).length === 1, 'the report filed under the refused token was not stored after enrolling again');
-
-  phase = '18';
-  // 18. Patrol fixes survive a reload (a killed tab): saved as a chunk, and said so.
-  const patrolsBefore = writes.filter((w) => w.startsWith('/v1/patrols')).length;
-  await page.click('#tabs button[data-view=patrol]');
-  await page.click('#p-toggle');
-  for (let i = 1; i <= 5; i++) {
-    await context.setGeolocation({ ...here, latitude: here.latitude - i * 0.0001, longitude: here.longitude - i * 0.00007 });
-    await page.waitForTimeout(400);
-  }
-  const recorded = Number((await page.textContent('#p-fixes')).match(/已记录 (\d+) 个点/)?.[1] ?? 0);
-  check(recorded >= 4, `patrol recorded ${recorded} fixes`);
-  await page.reload();
-  await ready(page);
-  await page.click('#tabs button[data-view=patrol]');
-  await page.waitForFunction((n) => document.getElementById('p-state').textContent.includes(`巡查已中断，已保存 ${n} 个点`), recorded, { timeout: 10_000 })
-    .catch(async () => failures.push(`after a reload the patrol says: ${await page.textContent('#p-state')}`));
-  await page.waitForTimeout(1500);
-  findings.patrolAfterReload = writes.filter((w) => w.startsWith('/v1/patrols')).slice(patrolsBefore);
-  check(findings.patrolAfterReload.length === 1 && / 201$/.test(findings.patrolAfterReload[0]), `the interrupted patrol's upload: ${findings.patrolAfterReload}`);
-  await shot(page, 'm-patrol-recovered.png');
-
-  phase = '19';
-  // 19. The outbox's recent list in Chinese: categories by name, no codes, no English.
-  await page.click('#tabs button[data-view=queue]');
-  await page.waitForSelector('#q-sent li');
-  findings.sentList = await page.textContent('#q-sent');
-  check(!/fixes|handle|\(20[01]\)|[CEP]\d{4}/.test(findings.sentList), `the recent list: ${findings.sentList}`);
-  await shot(page, 'm-sent-list.png');
-
-  phase = '20';
-  // 20. A small phone and a phone on its side: the key information in view.
-  const visible = (sel) => page.evaluate((s) => {
-    const r = document.querySelector(s).getBoundingClientRect();
-    const m = document.querySelector('main').getBoundingClientRect(); // between the header and the tab bar
-    return r.height > 0 && r.top >= m.top && r.bottom <= m.bottom && r.left >= 0 && r.right <= innerWidth;
-  }, sel);
-  await page.click('#tabs button[data-view=home]');
-  await page.setViewportSize({ width: 320, height: 568 });
-  await context.setGeolocation({ ...here, latitude: here.latitude + 0.027 }); // out of the grid
-  await page.waitForSelector('#warn:not([hidden])', { timeout: 15_000 });
-  await page.waitForTimeout(800);
-  check(await visible('#warn'), 'at 320×568 the "left your grid" warning is out of view');
-  check(await visible('#where-answer .who-answers'), 'at 320×568 the responsible unit is out of view');
-  await shot(page, 'm-320-home.png');
-  await context.setGeolocation(here);
-  await page.waitForSelector('#warn', { state: 'hidden', timeout: 15_000 });
-  await page.waitForTimeout(800);
-  await shot(page, 'm-320-home-in-grid.png');
-  await page.click('#tabs button[data-view=report]');
-  await shot(page, 'm-320-report.png');
-  await page.click('#tabs button[data-view=home]');
-  await page.setViewportSize({ width: 844, height: 390 });
-  await page.waitForTimeout(800);
-  check(await visible('#where-answer .who-answers'), 'at 844×390 the responsible unit is out of view');
-  findings.unitShown = await page.evaluate(() => { const u = document.getElementById('who-unit'); return u.scrollWidth <= u.clientWidth; });
-  await shot(page, 'm-844x390-home.png');
-  await page.click('#tabs button[data-view=queue]');
-  await shot(page, 'm-844x390-queue.png');
-  await page.setViewportSize({ width: 390, height: 844 });
-
-  phase = '21';
-  // 21. Location denied: only "无法获取位置", not "正在定位…" above it.
-  const denied = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
-  const dpage = await denied.newPage();
-  await dpage.goto(`${base}/m/#token=${worker}`);
-  await ready(dpage);
-  await dpage.waitForFunction(() => /无法获取位置/.test(document.getElementById('where-status').textContent), null, { timeout: 30_000 })
-    .catch(() => failures.push('location denied is not said'));
-  findings.denied = await dpage.textContent('#where');
-  check(!/正在定位/.test(findings.denied), `location denied, the card says: ${findings.denied}`);
-  await shot(dpage, 'm-denied.png');
-  await denied.close();
+  // 12–21. The field steps (mobile-field.mjs): a poor fix, an undecodable
+  //        photo, a double tap, an outside point, a server refusal, a refused
+  //        token, patrol recovery, the recent list, small screens, location denied.
+  await fieldSteps({
+    page, context, browser, base, worker, here, writes, failures, findings,
+    check, shot, adminAPI, outbox, ready, step: (name) => { phase = name; },
+  });
 
   // 11. Sign-in, without a token: the button keeps apart from the token box.
   const signin = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
