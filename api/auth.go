@@ -51,6 +51,9 @@ var readPOSTs = map[string]bool{"/v1/resolve": true}
 
 const principalKey = "gridmap.principal"
 
+// recheckKey holds, for an event stream, a func that checks its token again.
+const recheckKey = "gridmap.recheck"
+
 // authenticator applies AuthConfig to every request.
 type authenticator struct {
 	cfg    AuthConfig
@@ -149,6 +152,10 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 			return
 		}
 		c.Set(principalKey, p)
+		if c.Request.URL.Path == eventsPath {
+			// A stream outlives this check: it asks again as it runs.
+			c.Set(recheckKey, func() error { _, err := a.principal(c, secret, a.cfg.Now(), false); return err })
+		}
 		if write {
 			if ok, wait := a.perTok.allow(tokenKey(p), now); !ok {
 				tooMany(c, wait, "token")

@@ -57,7 +57,8 @@ type eventStream struct {
 	floor uint64         // the latest resume point sent or known
 	seen  map[int64]bool // replayed events, not to be sent again live
 	who   access.Principal
-	in    bool // signed in
+	in    bool         // signed in
+	check func() error // checks the token again (nil: anonymous)
 }
 
 func (h *handlers) eventRoutes(v1 *gin.RouterGroup) {
@@ -112,6 +113,9 @@ func (h *handlers) events(c *gin.Context) {
 func (h *handlers) newEventStream(c *gin.Context) (*eventStream, bool, error) {
 	s := &eventStream{c: c, rc: http.NewResponseController(c.Writer), h: h, seen: map[int64]bool{}}
 	s.who, s.in = callerOf(c)
+	if f, ok := c.Get(recheckKey); ok {
+		s.check, _ = f.(func() error)
+	}
 	var err error
 	if u := c.Query("unit"); u != "" {
 		if s.unit, err = parseCode("unit", u); err != nil {
@@ -187,7 +191,7 @@ func (s *eventStream) follow(sub *geo.Subscription) {
 		case <-s.c.Request.Context().Done():
 			return
 		case <-tick.C:
-			if !s.heartbeat() {
+			if !s.stillAllowed() || !s.heartbeat() {
 				return
 			}
 		case e, ok := <-sub.C:
@@ -213,6 +217,15 @@ func (s *eventStream) follow(sub *geo.Subscription) {
 // with no data moves EventSource's lastEventId without firing).
 func (s *eventStream) heartbeat() bool {
 	return s.write("id: " + geo.EventID(s.floor, 0) + "\n: heartbeat\n\n")
+}
+
+// stillAllowed reports whether the stream's token is still good. A token
+// revoked or expired while its stream runs ends the stream at the next
+// heartbeat after the token cache's TTL, as it ends every other request;
+// the client's reconnect is refused. A database that cannot answer now
+// ends nothing.
+func (s *eventStream) stillAllowed() bool {
+	return s.check == nil || geo.ErrorCodeOf(s.check()) != geo.EUNAUTHORIZED
 }
 
 // send writes e if the stream wants it; false means the client is gone.

@@ -154,3 +154,35 @@ func TestFreshStreamResumesFromNow(t *testing.T) {
 		t.Fatal("no heartbeat within 5 s")
 	}
 }
+
+// TestRevokedTokenEndsItsStream: a stream opened with a token ends once the
+// token is revoked (within the token cache's TTL and a heartbeat), and the
+// reconnect is refused; it used to run on until the client reconnected.
+func TestRevokedTokenEndsItsStream(t *testing.T) {
+	db := pgtest.Open(t)
+	n := newEventNode(t, db, 64, access.ExposeNone)
+	private := DefaultAuthConfig
+	private.PublicReads, private.CacheTTL = false, 300*time.Millisecond
+	srv := newPrivateServer(t, db, n.hub, &private)
+	token := createToken(t, db, access.RoleViewer, "120104", "大屏", time.Now().Add(time.Hour))
+	events, _ := stream(t, srv+"/v1/events?access_token="+token)
+	<-events // a heartbeat: the stream runs
+	toks, err := db.ListTokens(context.Background())
+	if err != nil || len(toks) != 1 {
+		t.Fatalf("tokens %v, %v", toks, err)
+	}
+	if _, err := db.RevokeToken(context.Background(), toks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(5 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-events:
+		case <-deadline:
+			t.Fatal("the stream of a revoked token still runs after 5 s")
+		}
+	}
+	if r := request(t, "GET", srv+"/v1/events?access_token="+token, nil); r.status != http.StatusUnauthorized {
+		t.Errorf("the reconnect: %d %s, want 401", r.status, r.body)
+	}
+}
