@@ -66,6 +66,20 @@ const words = {
   evCreated: ['新上报', 'new report'], evUpdated: ['状态变更', 'step'], evMoved: ['改派', 'moved'],
   evEscalated: ['升级', 'escalated'], evOverdue: ['超期', 'overdue'], evUnit: ['边界变更', 'boundaries changed'],
   evEnclave: ['飞地变更', 'enclave changed'], evImport: ['导入完成', 'import finished'], evAudit: ['失管区域变化', 'gaps changed'],
+  // workflow steps in the screen's feed, named by the state they lead to
+  'st.reported': ['上报', 'reported'], 'st.accepted': ['受理', 'accepted'], 'st.dispatched': ['派遣', 'dispatched'],
+  'st.handled': ['处置', 'handled'], 'st.verified': ['核查', 'verified'], 'st.closed': ['结案', 'closed'],
+  'st.rejected': ['作废', 'rejected'], 'st.reopened': ['重新办理', 'reopened'], stReturned: ['回退', 'returned'],
+  // the screen when its token is refused (expired, revoked, missing, or not allowed this unit)
+  authFailed: ['未授权', 'not authorised'],
+  authFailedLong: ['授权已失效或无权查看：请联系管理员重新发放大屏令牌',
+    'Access has expired or is not allowed: ask an administrator for a new screen token'],
+  tokenRefused: ['此令牌被服务器拒绝（已过期、已吊销或无效）', 'The server refuses this token (expired, revoked or invalid).'],
+  tokenMissing: ['此服务需要令牌：请以 /screen?token=… 打开', 'This server needs a token: open the screen as /screen?token=…'],
+  tokenForbidden: ['此令牌无权查看该单元', 'This token may not see this unit.'],
+  badUnitLong: ['单元编码 {code} 无效', '{code} is not a unit code'],
+  loadFailedHint: ['请稍后重试；问题持续时请联系管理员', 'Try again later; if it persists, tell an administrator.'],
+  reconnecting: ['重新连接中', 'reconnecting'],
   // the dashboard on a narrow screen
   panelOpen: ['打开侧栏', 'open the side panel'],
   panelClose: ['收起侧栏', 'close the side panel'],

@@ -8,17 +8,28 @@ const text = '#dbe8ff';
 const muted = '#7f9cc6';
 const grid = 'rgba(39,130,255,0.18)';
 const sevColours = ['#34d399', '#ffd166', '#ff8c42', '#ff5a5f'];
-const axis = {
+// axisOf is the axes' look at font size fs (px): the labels grow with the
+// page, as every other word on it does (a 4K wall at scale 1 doubles them).
+const axisOf = (fs) => ({
   axisLine: { lineStyle: { color: grid } }, axisTick: { show: false },
-  axisLabel: { color: muted, fontSize: 12 }, splitLine: { lineStyle: { color: grid } },
-};
+  axisLabel: { color: muted, fontSize: fs }, splitLine: { lineStyle: { color: grid } },
+});
 
-/** initCharts makes the four charts and keeps them sized to their boxes. */
-export function initCharts() {
+/**
+ * initCharts makes the four charts and keeps them sized to their boxes;
+ * onResize is called after a resize, to draw them again at the new
+ * font size.
+ */
+export function initCharts(onResize) {
   const make = (id) => echarts.init(document.getElementById(id), null, { renderer: 'canvas' });
   const charts = { severity: make('chart-severity'), trend: make('chart-trend'),
     category: make('chart-category'), ranking: make('chart-ranking') };
-  new ResizeObserver(() => Object.values(charts).forEach((c) => c.resize())).observe(document.body);
+  let width = 0;
+  new ResizeObserver(() => {
+    Object.values(charts).forEach((c) => c.resize());
+    if (window.innerWidth !== width) onResize?.(); // the root font follows the width only
+    width = window.innerWidth;
+  }).observe(document.body);
   return charts;
 }
 
@@ -29,10 +40,11 @@ function rem() {
 /** drawCharts redraws every chart from the screen's state. */
 export function drawCharts(charts, s) {
   const fs = Math.round(rem() * 0.8);
+  const axis = axisOf(fs);
   const base = { backgroundColor: 'transparent', textStyle: { color: text, fontSize: fs }, animationDurationUpdate: 400 };
   charts.severity.setOption({
     ...base,
-    grid: { left: 8, right: 24, top: 8, bottom: 4, containLabel: true },
+    grid: { left: 8, right: fs * 2, top: 8, bottom: 4, containLabel: true },
     xAxis: { type: 'value', minInterval: 1, ...axis },
     yAxis: { type: 'category', inverse: true, data: [1, 2, 3, 4].map((n) => t(`sev${n}`)), ...axis },
     series: [{ type: 'bar', barWidth: '55%', label: { show: true, position: 'right', color: text, fontSize: fs },
@@ -40,8 +52,8 @@ export function drawCharts(charts, s) {
   });
   charts.trend.setOption({
     ...base,
-    legend: { top: 0, right: 0, textStyle: { color: muted, fontSize: fs }, data: [t('reported'), t('closedOf')] },
-    grid: { left: 8, right: 12, top: 28, bottom: 4, containLabel: true },
+    legend: { top: 0, right: 0, itemWidth: fs * 1.6, itemHeight: fs * 0.9, textStyle: { color: muted, fontSize: fs }, data: [t('reported'), t('closedOf')] },
+    grid: { left: 8, right: 12, top: fs * 2.3, bottom: 4, containLabel: true },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', boundaryGap: false, data: s.trend.map((d) => d.day.slice(5)), ...axis },
     yAxis: { type: 'value', minInterval: 1, ...axis },
@@ -55,7 +67,7 @@ export function drawCharts(charts, s) {
   const cats = s.byCategory.slice(0, 8);
   charts.category.setOption({
     ...base,
-    grid: { left: 8, right: 30, top: 4, bottom: 4, containLabel: true },
+    grid: { left: 8, right: fs * 2.5, top: 4, bottom: 4, containLabel: true },
     xAxis: { type: 'value', minInterval: 1, ...axis },
     yAxis: { type: 'category', inverse: true, data: cats.map((c) => c.name), ...axis,
       axisLabel: { ...axis.axisLabel, width: rem() * 8, overflow: 'truncate' } },
@@ -65,8 +77,8 @@ export function drawCharts(charts, s) {
   const rank = s.ranking.slice(0, 8);
   charts.ranking.setOption({
     ...base,
-    legend: { top: 0, right: 0, textStyle: { color: muted, fontSize: fs }, data: [t('openCases'), t('overdueNow')] },
-    grid: { left: 8, right: 30, top: 24, bottom: 4, containLabel: true },
+    legend: { top: 0, right: 0, itemWidth: fs * 1.6, itemHeight: fs * 0.9, textStyle: { color: muted, fontSize: fs }, data: [t('openCases'), t('overdueNow')] },
+    grid: { left: 8, right: fs * 2.5, top: fs * 2.1, bottom: 4, containLabel: true },
     xAxis: { type: 'value', minInterval: 1, ...axis },
     yAxis: { type: 'category', inverse: true, data: rank.map((r) => r.name || r.code), ...axis,
       axisLabel: { ...axis.axisLabel, width: rem() * 8, overflow: 'truncate' } },

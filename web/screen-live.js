@@ -2,23 +2,34 @@
 // Events) for the unit on screen and folds each event into the figures,
 // the charts' data and the feed, without asking the server again. A
 // reconnect resumes from the last event id (EventSource sends it), and
-// events seen twice are recognised by their event_id.
+// events seen twice are recognised by their event_id. The fold is a close
+// guess, not the truth (time makes cases overdue; patrols send no event):
+// screen.js re-reads the overview now and then and replaces it.
 import { t } from './i18n.js';
 
 const open = (state) => state !== 'closed' && state !== 'rejected';
 const childLength = { district: 9, street: 12, community: 15, grid: 18 };
+const past = (ts) => !!ts && new Date(ts) < new Date();
 
 /** chinaDay is the YYYY-MM-DD of an instant in China time. */
 export function chinaDay(ts) {
   return new Date(ts).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
 }
 
-/** follow opens the stream of unit's events and calls onEvent for each new one. */
-export function follow({ url, onEvent, onStatus, onReset }) {
+/**
+ * follow opens the stream of unit's events and calls onEvent for each new
+ * one. EventSource reconnects by itself after a dropped connection, but
+ * gives up for good (readyState 2) on an answer it cannot use, a 401 or
+ * 403 among them: onClosed is told then, so the screen can find out why.
+ */
+export function follow({ url, onEvent, onStatus, onReset, onClosed }) {
   const seen = new Set();
   const es = new EventSource(url);
   es.onopen = () => onStatus(true);
-  es.onerror = () => onStatus(false); // EventSource reconnects by itself
+  es.onerror = () => {
+    onStatus(false);
+    if (es.readyState === EventSource.CLOSED) onClosed();
+  };
   es.onmessage = (m) => {
     const e = JSON.parse(m.data);
     if (seen.has(e.event_id)) return;
@@ -30,78 +41,124 @@ export function follow({ url, onEvent, onStatus, onReset }) {
   return es;
 }
 
-/** childOf is the code a report's unit counts under in the ranking. */
+/**
+ * childOf is the code a report's unit counts under in the ranking, or null
+ * when it counts under none (a grid's own cases on the grid's screen: the
+ * grid is not its own child).
+ */
 function childOf(s, code) {
+  if (!code) return null;
   const n = s.unit ? childLength[s.unit.level] : 6;
-  return n && code.length >= n ? code.slice(0, n) : code;
+  const c = n && code.length >= n ? code.slice(0, n) : code;
+  return c === s.unit?.code ? null : c;
+}
+
+/** rank sorts the ranking as the server does: open, then overdue, both most first, then code. */
+export function rank(rows) {
+  return rows.sort((a, b) => b.open - a.open || b.overdue - a.overdue || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
 function rankRow(s, code) {
-  let r = s.ranking.find((x) => x.code === code);
+  const c = childOf(s, code);
+  if (!c) return { open: 0, overdue: 0 }; // counted nowhere
+  let r = s.ranking.find((x) => x.code === c);
   if (!r) {
-    r = { code, name: s.children[code] ?? code, open: 0, overdue: 0 };
+    r = { code: c, name: s.children[c] ?? c, open: 0, overdue: 0 };
     s.ranking.push(r);
   }
   return r;
 }
 
-function bump(s, d, delta) {
+// bump counts a case in or out of the open ones (at unit) and, when past
+// its deadline, of the overdue ones, as the server does (due_at < now).
+function bump(s, d, delta, unit = d.unit_code) {
   if (d.kind === 'patrol_log') return;
   const f = s.figures;
   f.open += delta;
   f.open_by_severity[d.severity] = (f.open_by_severity[d.severity] ?? 0) + delta;
-  rankRow(s, childOf(s, d.unit_code)).open += delta;
+  rankRow(s, unit).open += delta;
+  if (past(d.due_at)) overdue(s, unit, delta);
+}
+
+function overdue(s, unit, delta) {
+  s.figures.overdue_open += delta;
+  rankRow(s, unit).overdue += delta;
+}
+
+// closure counts a case in (+1) or out (-1, reopened) of the period's
+// closures. Only cases observed within the period count. Whether a reopened
+// case had been closed on time is not in the event: a deadline still ahead
+// says it was; a passed one is left to the next overview.
+function closure(s, d, delta) {
+  const row = s.trend.find((x) => x.day === chinaDay(d.observed_at));
+  if (!row || d.kind === 'patrol_log') return;
+  row.closed += delta;
+  s.figures.closed += delta;
+  if (!d.due_at || !past(d.due_at)) s.figures.closed_on_time += delta;
+}
+
+function created(s, d) {
+  const day = chinaDay(d.observed_at);
+  if (day === s.today) s.figures.reports_today += 1;
+  const row = s.trend.find((x) => x.day === day);
+  if (row) row.reports += 1;
+  const cat = s.byCategory.find((c) => c.code === d.category);
+  if (cat) cat.count += 1; else s.byCategory.push({ code: d.category, name: s.categoryNames[d.category] ?? d.category, count: 1 });
+  s.byCategory.sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : 1));
+  if (open(d.state)) bump(s, d, 1);
+}
+
+function updated(s, d) {
+  const was = open(d.from_state), is = open(d.state);
+  if (was !== is) bump(s, d, is ? 1 : -1);
+  if (d.state === 'closed') closure(s, d, 1);
+  if (d.from_state === 'closed') closure(s, d, -1);
+}
+
+// moved re-counts an open case under its new unit.
+function moved(s, d) {
+  if (!open(d.state) || !d.from_unit_code || d.from_unit_code === d.unit_code) return;
+  bump(s, d, -1, d.from_unit_code);
+  bump(s, d, 1);
 }
 
 /** apply folds one event into the screen's state; it returns what changed. */
 export function apply(s, e) {
   const d = e.data ?? {};
   switch (e.kind) {
-    case 'report.created': {
-      if (d.kind === 'patrol_log') return 'feed';
-      const day = chinaDay(d.observed_at);
-      if (day === s.today) s.figures.reports_today += 1;
-      const row = s.trend.find((x) => x.day === day);
-      if (row) row.reports += 1;
-      const cat = s.byCategory.find((c) => c.code === d.category);
-      if (cat) cat.count += 1; else s.byCategory.push({ code: d.category, name: s.categoryNames[d.category] ?? d.category, count: 1 });
-      s.byCategory.sort((a, b) => b.count - a.count);
-      if (open(d.state)) bump(s, d, 1);
-      return 'figures';
-    }
-    case 'report.updated': {
-      const was = open(d.from_state), is = open(d.state);
-      if (was !== is) bump(s, d, is ? 1 : -1);
-      if (was && !is && d.due_at && new Date(d.due_at) < new Date()) overdue(s, d, -1);
-      if (d.state === 'closed') {
-        const row = s.trend.find((x) => x.day === chinaDay(d.observed_at));
-        if (row) row.closed += 1;
-        s.figures.closed += 1;
-        if (!d.due_at || new Date(d.due_at) >= new Date()) s.figures.closed_on_time += 1;
-      }
-      return 'figures';
-    }
-    case 'case.overdue':
-      overdue(s, d, 1);
-      return 'figures';
+    case 'report.created':
+      if (d.kind === 'patrol_log') return 'patrol';
+      created(s, d);
+      break;
+    case 'report.updated': updated(s, d); break;
+    case 'report.moved': moved(s, d); break;
+    case 'case.overdue': overdue(s, d.unit_code, 1); break;
     case 'import.finished': case 'audit.changed':
       return 'reload';
     case 'unit.changed': case 'enclave.changed':
       return 'tiles';
+    default:
+      return 'feed';
   }
-  return 'feed';
+  rank(s.ranking);
+  return 'figures';
 }
-
-function overdue(s, d, delta) {
-  s.figures.overdue_open += delta;
-  rankRow(s, childOf(s, d.unit_code)).overdue += delta;
-}
-
 const kindWords = {
   'report.created': 'evCreated', 'report.updated': 'evUpdated', 'report.moved': 'evMoved',
   'case.escalated': 'evEscalated', 'case.overdue': 'evOverdue', 'unit.changed': 'evUnit',
   'enclave.changed': 'evEnclave', 'import.finished': 'evImport', 'audit.changed': 'evAudit',
 };
+
+// stepWord names a workflow step by where it went (and, for a return to
+// accepted, where it came from): 受理, 派遣, 处置, 核查, 结案, 回退, 重新办理…
+function stepWord(d) {
+  if (d.from_state === 'dispatched' && d.state === 'accepted') return 'stReturned';
+  return d.state ? `st.${d.state}` : 'evUpdated';
+}
+
+function tagWord(e) {
+  return e.kind === 'report.updated' ? stepWord(e.data ?? {}) : kindWords[e.kind] ?? e.kind;
+}
 
 /** feedItem is the feed's line for an event. */
 export function feedItem(s, e, el) {
@@ -123,7 +180,8 @@ export function feedItem(s, e, el) {
     what = `${d.count} · ${(d.codes ?? []).slice(0, 3).join(', ')}`;
   }
   if (e.kind === 'case.overdue') classes.push('overdue');
+  if (e.kind === 'report.updated') classes.push(`step-${d.state}`);
   return el('li', { class: classes.join(' '), 'data-event': String(e.event_id), 'data-report': d.id ?? '' },
-    el('time', {}, at), el('span', { class: 'what' }, el('span', { class: 'tag' }, t(kindWords[e.kind] ?? e.kind)), what),
+    el('time', {}, at), el('span', { class: 'what' }, el('span', { class: 'tag' }, t(tagWord(e))), what),
     el('span', { class: 'where' }, where));
 }

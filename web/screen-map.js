@@ -1,7 +1,8 @@
 // The big screen's map is the style of /style.json repainted dark: deep blue
 // land, glowing boundaries, light labels with a dark halo, and a stronger
 // hazard-density ramp. Only paint properties change, so every layer, its
-// zoom range and its data stay those of the dashboard.
+// zoom range and its data stay those of the dashboard. Also here: the
+// flashes of new reports (capped), fitting a unit and reloading the tiles.
 const paint = {
   background: { 'background-color': '#050d1f' },
   'district-fill': { 'fill-color': '#0b2347' },
@@ -26,4 +27,68 @@ export function darken(map) {
     if (!p) continue;
     for (const [k, v] of Object.entries(p)) map.setPaintProperty(layer.id, k, v);
   }
+}
+
+// At most this many reports flash at once, the oldest going first: each
+// flash is a DOM marker with listeners on the map, and a burst of reports
+// (a batch upload, 15 a second) must not pile up hundreds of them.
+const maxFlashes = 30;
+const flashMs = 30_000;
+
+/**
+ * flasher keeps the flashing markers of new reports on map: add(data)
+ * flashes one, clear() takes them all away (another unit is shown), count
+ * says how many are up. Marker is MapLibre's.
+ */
+export function flasher(map, Marker) {
+  const up = []; // { marker, timer }, oldest first
+  const drop = (f) => {
+    clearTimeout(f.timer);
+    f.marker.remove(); // also takes its listeners off the map
+  };
+  return {
+    add(d) {
+      const dot = document.createElement('div');
+      Object.assign(dot, { className: 'flash', title: d.category ?? '' });
+      dot.dataset.report = d.id;
+      const f = { marker: new Marker({ element: dot }).setLngLat(d.point).addTo(map) };
+      f.timer = setTimeout(() => {
+        const i = up.indexOf(f);
+        if (i >= 0) drop(up.splice(i, 1)[0]);
+      }, flashMs);
+      up.push(f);
+      while (up.length > maxFlashes) drop(up.shift());
+    },
+    clear() { up.splice(0).forEach(drop); },
+    get count() { return up.length; },
+  };
+}
+
+/** fit moves map onto unit (its boundary read with getJSON). */
+export async function fit(map, unit, getJSON) {
+  if (!unit) {
+    map.flyTo({ center: [117.3, 39.25], zoom: 8.4 });
+    return;
+  }
+  const u = await getJSON(`v1/units/${unit}`).catch((err) => {
+    console.warn('no boundary to fit', unit, err); // a retired unit has figures but no current boundary
+    return null;
+  });
+  if (!u) return;
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => (typeof c[0] === 'number' ? (b[0] = Math.min(b[0], c[0]), b[1] = Math.min(b[1], c[1]),
+    b[2] = Math.max(b[2], c[0]), b[3] = Math.max(b[3], c[1])) : c.forEach(walk));
+  walk(u.geometry.coordinates);
+  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 800 });
+}
+
+/** reloadTiles makes map fetch its tiles again (boundaries changed). */
+export function reloadTiles(map) {
+  const src = map.getSource('gridmap');
+  if (!src?.tiles) return;
+  src.setTiles(src.tiles.map((u) => {
+    const url = new URL(u);
+    url.searchParams.set('v', Date.now().toString(36));
+    return decodeURI(url.href);
+  }));
 }

@@ -5,10 +5,10 @@
 // drills down; the auto tour (?tour=SECONDS or the button) cycles through
 // the child units. Everything comes from this server.
 import { MapLibreMap, Marker } from './vendor/maplibre-gl/maplibre-gl.mjs';
-import { t, applyWords, langButton } from './i18n.js';
+import { t, lang, applyWords, langButton } from './i18n.js';
 import { initCharts, drawCharts } from './screen-charts.js';
-import { follow, apply, feedItem } from './screen-live.js';
-import { darken } from './screen-map.js';
+import { follow, apply, feedItem, rank } from './screen-live.js';
+import { darken, flasher, fit, reloadTiles } from './screen-map.js';
 
 const root = new URL('.', document.baseURI);
 const api = (path) => new URL(path, root).href;
@@ -21,12 +21,16 @@ if (params.has('token')) { // as on the dashboard: kept for the session, not in 
 }
 const token = () => sessionStorage.getItem('gridmap.token');
 const clickLayer = { '': 'district-fill', district: 'street-fill', street: 'community-fill', community: 'grid-fill' };
+const resyncMs = 60_000; // the server's figures replace the folded ones this often
+const flushMs = 250; // events are folded and drawn at most this often
+const feedMax = 30;
 
-// status is the stream's state (connecting, live); problem, when set, is why
-// no unit is shown (its unknownUnit names a code the server does not know).
-// feed keeps the events the feed shows, to write them again in another language.
+// status is the stream's state (connecting, live, reconnecting); problem,
+// when set, is why no unit is shown. unit is the code on screen ("" for the
+// city). feed keeps the events the feed shows, to write them again in
+// another language; pending are the events not yet drawn.
 const app = { state: null, ready: false, events: 0, stream: null, map: null, charts: null, root: params.get('unit') ?? '',
-  status: 'connecting', problem: null, feed: [] };
+  unit: null, status: 'connecting', problem: null, feed: [], pending: [], flashes: null, loads: 0, retries: 0 };
 window.screenApp = app; // for operators' consoles and the browser test
 
 function el(tag, attrs = {}, ...children) {
@@ -47,13 +51,17 @@ async function getJSON(path) {
   return res.json();
 }
 
-// unknownUnit marks err as the server's "no such unit" for code.
+const refused = (err) => err?.status === 401 || err?.status === 403;
+
+// unknownUnit marks err as the server's "no such unit" (404) or "not a
+// unit code" (400) for code.
 function unknownUnit(code, err) {
-  if (err.status === 404 && err.field === 'unit') err.unknownUnit = code;
+  if ((err.status === 404 || err.status === 400) && err.field === 'unit') err.unknownUnit = code;
   return err;
 }
 
 const fmt = (n) => (n ?? 0).toLocaleString('zh-CN');
+const overviewPath = (unit) => `v1/stats/overview${unit ? `?unit=${encodeURIComponent(unit)}` : ''}`;
 
 function renderFigures() {
   const f = app.state.figures;
@@ -79,30 +87,66 @@ function renderFigures() {
 }
 
 function render() {
+  if (!app.state) return;
   renderFigures();
   drawCharts(app.charts, app.state);
 }
 
+// stateOf is the screen's state from an overview: the ranking in the
+// server's order, without the unit itself (a grid is not its own child).
+function stateOf(o, cats) {
+  const categoryNames = Object.fromEntries(cats.categories.map((c) => [c.code, c.name]));
+  const ranking = rank((o.ranking ?? []).filter((r) => r.code !== o.unit?.code));
+  return { unit: o.unit, today: o.today, figures: o.figures, trend: o.trend, byCategory: o.by_category,
+    ranking, children: o.children ?? {}, categoryNames };
+}
+
 // load shows unit (a code, or "" for the whole city): its figures, its
-// place on the map and its events.
+// events and its place on the map. The figures do not wait for the map: a
+// map that cannot load (a refused token) must not leave them blank.
 async function load(unit) {
+  const n = ++app.loads; // a later load (a click, the tour) wins
   app.ready = false;
-  const q = unit ? `?unit=${encodeURIComponent(unit)}` : '';
-  const [o, cats] = await Promise.all([getJSON(`v1/stats/overview${q}`).catch((err) => { throw unknownUnit(unit, err); }),
-    app.categories ?? getJSON('v1/categories')]);
+  if (unit !== app.unit) clearFeed();
+  app.unit = unit;
+  let o, cats;
+  try {
+    [o, cats] = await Promise.all([getJSON(overviewPath(unit)), app.categories ?? getJSON('v1/categories')]);
+  } catch (err) {
+    if (n === app.loads) throw unknownUnit(unit, err);
+    return; // another unit is being shown by now
+  }
+  if (n !== app.loads) return;
   // A server from before the 404 answered an unknown unit with zeros and no name.
   if (unit && !o.unit?.name) throw unknownUnit(unit, Object.assign(new Error(`unit ${unit} does not exist`), { status: 404, field: 'unit' }));
   app.categories = cats;
   showProblem(null);
-  const categoryNames = Object.fromEntries(cats.categories.map((c) => [c.code, c.name]));
-  app.state = { unit: o.unit, today: o.today, figures: o.figures, trend: o.trend, byCategory: o.by_category,
-    ranking: o.ranking, children: o.children ?? {}, categoryNames };
+  app.state = stateOf(o, cats);
   $('unit-title').textContent = o.unit?.name ?? t('city');
   document.title = `${o.unit?.name ?? t('city')} · gridmap`;
   render();
-  await Promise.all([crumbs(unit), fit(unit)]);
   listen(unit);
-  app.ready = true;
+  await Promise.all([crumbs(unit), app.mapReady.then(() => fit(app.map, unit, getJSON))]);
+  if (n === app.loads && !app.problem) app.ready = true;
+}
+
+// resync replaces the folded figures with the server's, quietly (no
+// blanking): time makes cases overdue and patrols send no event, so the
+// fold alone drifts. A refused token shows why; other failures wait for
+// the next try.
+async function resync() {
+  if (refused(app.problem) || app.problem?.unknownUnit !== undefined) return;
+  if (app.problem || !app.state) return load(app.unit ?? app.root).catch((err) => showProblem(err));
+  const unit = app.unit;
+  const n = app.loads;
+  try {
+    const o = await getJSON(overviewPath(unit));
+    if (n !== app.loads || unit !== app.unit || !app.state) return;
+    app.state = stateOf(o, app.categories);
+    render();
+  } catch (err) {
+    if (refused(err)) showProblem(err); else console.warn('resync', err);
+  }
 }
 
 async function crumbs(unit) {
@@ -118,50 +162,86 @@ function link(code, name) {
   return a;
 }
 
-// fit moves the map onto the unit.
-async function fit(unit) {
-  if (!unit) {
-    app.map.flyTo({ center: [117.3, 39.25], zoom: 8.4 });
-    return;
-  }
-  const u = await getJSON(`v1/units/${unit}`).catch((err) => {
-    console.warn('no boundary to fit', unit, err); // a retired unit has figures but no current boundary
-    return null;
-  });
-  if (!u) return;
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c) => (typeof c[0] === 'number' ? (b[0] = Math.min(b[0], c[0]), b[1] = Math.min(b[1], c[1]),
-    b[2] = Math.max(b[2], c[0]), b[3] = Math.max(b[3], c[1])) : c.forEach(walk));
-  walk(u.geometry.coordinates);
-  app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 800 });
-}
-
+// listen follows the unit's events. After a reconnect the server's figures
+// are read again (what happened meanwhile may not all be events).
 function listen(unit) {
-  app.stream?.close();
+  stopStream();
   const q = new URLSearchParams();
   if (unit) q.set('unit', unit);
   if (token()) q.set('access_token', token());
   setStatus('connecting');
+  let opened = false;
   app.stream = follow({
     url: api(`v1/events?${q}`),
-    onStatus: (on) => setStatus(on ? 'live' : 'connecting'),
+    onStatus: (on) => {
+      setStatus(on ? 'live' : 'connecting');
+      if (on && opened) resync();
+      if (on) { opened = true; app.retries = 0; }
+    },
     onReset: () => load(unit).catch((err) => showProblem(err)),
-    onEvent: (e) => onEvent(e),
+    onClosed: () => reconnect(unit),
+    onEvent: (e) => queue(e),
   });
 }
 
-function onEvent(e) {
+function stopStream() {
+  clearTimeout(app.retryTimer);
+  app.stream?.close();
+  app.stream = null;
+}
+
+// reconnect follows the stream again after EventSource gave up on it
+// (readyState 2: a 401 or 403, or an answer that is not a stream), waiting
+// longer each time. The overview says why: a refused token is shown.
+function reconnect(unit) {
+  const wait = Math.min(30_000, 1000 * 2 ** app.retries++);
+  setStatus('reconnecting');
+  clearTimeout(app.retryTimer);
+  app.retryTimer = setTimeout(async () => {
+    if (unit !== app.unit || app.problem) return;
+    try {
+      await getJSON(overviewPath(unit));
+    } catch (err) {
+      if (refused(err)) showProblem(err); else reconnect(unit);
+      return;
+    }
+    listen(unit);
+    resync();
+  }, wait);
+}
+
+// queue keeps an event for the next flush: a burst (a batch upload of a
+// thousand reports) is folded and drawn once, not a thousand times.
+function queue(e) {
   app.events += 1;
-  const change = apply(app.state, e);
+  app.pending.push(e);
+  app.flushTimer ??= setTimeout(flush, flushMs);
+}
+
+function flush() {
+  app.flushTimer = null;
+  const events = app.pending.splice(0);
+  if (!app.state) return;
+  const changes = new Set(events.map((e) => apply(app.state, e)));
+  const shown = events.slice(-feedMax).reverse(); // the newest first
+  $('feed').prepend(...shown.map((e) => feedItem(app.state, e, el)));
+  app.feed = [...shown, ...app.feed].slice(0, feedMax);
   const feed = $('feed');
-  feed.prepend(feedItem(app.state, e, el));
-  app.feed.unshift(e);
-  app.feed.length = Math.min(app.feed.length, 30);
-  while (feed.children.length > 30) feed.lastChild.remove();
-  if (e.kind === 'report.created' && e.data?.point) flash(e.data);
-  if (change === 'figures') render();
-  if (change === 'reload') load(app.state.unit?.code ?? '').catch((err) => showProblem(err));
-  if (change === 'tiles') reloadTiles();
+  while (feed.children.length > feedMax) feed.lastChild.remove();
+  for (const e of events.slice(-feedMax)) if (e.kind === 'report.created' && e.data?.point) app.flashes.add(e.data);
+  if (changes.has('figures')) render();
+  if (changes.has('tiles')) reloadTiles(app.map);
+  if (changes.has('reload')) load(app.unit).catch((err) => showProblem(err));
+  else if (changes.has('patrol')) setTimeout(resync, 2000); // patrol coverage is the server's to count
+}
+
+// clearFeed empties the feed and the flashes when another unit is shown:
+// the last unit's events are not this one's.
+function clearFeed() {
+  app.pending = [];
+  app.feed = [];
+  $('feed').replaceChildren();
+  app.flashes?.clear();
 }
 
 // renderFeed writes the feed again (in the language now chosen), without
@@ -181,30 +261,37 @@ function setStatus(kind) {
   renderStatus();
 }
 
+// problemKind names why no unit is shown: a refused token, an unknown unit
+// or another failure.
+function problemKind(p) {
+  if (refused(p)) return 'authFailed';
+  return p.unknownUnit !== undefined ? 'noSuchUnit' : 'loadFailed';
+}
+
 // renderStatus writes #live in the current language: the stream's state,
 // or, when no unit could be shown, why. data-state names it for tests.
 function renderStatus() {
-  const p = app.problem;
-  const kind = p ? (p.unknownUnit !== undefined ? 'noSuchUnit' : 'loadFailed') : app.status;
+  const kind = app.problem ? problemKind(app.problem) : app.status;
   const live = $('live');
-  live.className = `live ${{ live: 'on', connecting: 'off' }[kind] ?? 'err'}`;
+  live.className = `live ${{ live: 'on', connecting: 'off', reconnecting: 'off' }[kind] ?? 'err'}`;
   live.dataset.state = kind;
   live.textContent = t(kind);
 }
 
 // showProblem shows why the screen has no unit to show (err), or, with
 // null, takes the message away. Figures and charts are blanked rather than
-// left at zero: zeros would read as a quiet unit.
+// left at zero or stale: zeros would read as a quiet unit.
 function showProblem(err) {
   app.problem = err;
   $('problem').hidden = !err;
+  document.body.classList.toggle('refused', refused(err));
   renderStatus();
   if (!err) return;
   console.warn('overview', err);
   app.ready = true; // settled, on the message
   app.state = null;
-  app.stream?.close();
-  app.stream = null;
+  stopStream();
+  clearFeed();
   for (const b of document.querySelectorAll('.fig b')) b.textContent = '—';
   for (const id of ['fig-open-sev', 'fig-ontime-sub', 'fig-gaps-area', 'fig-patrol-sub']) $(id).textContent = '';
   Object.values(app.charts).forEach((c) => c.clear());
@@ -213,40 +300,36 @@ function showProblem(err) {
   if (code !== undefined) crumbs(code).catch(() => {});
 }
 
+// problemWords are the message and the hint for a problem.
+function problemWords(err) {
+  if (refused(err)) {
+    const hint = err.status === 403 ? 'tokenForbidden' : token() ? 'tokenRefused' : 'tokenMissing';
+    return [t('authFailedLong'), t(hint)];
+  }
+  const code = err.unknownUnit;
+  if (code !== undefined) return [t(err.status === 400 ? 'badUnitLong' : 'noSuchUnitLong', { code }), t('noSuchUnitHint')];
+  // The server's details are in English: the Chinese screen says what to do instead.
+  return [t('loadFailedLong'), lang() === 'en' ? err.message : `${t('loadFailedHint')}${err.status ? `（${err.status}）` : ''}`];
+}
+
 // renderProblem writes the message and the title in the current language.
 function renderProblem() {
   const err = app.problem;
   if (!err) return;
-  const code = err.unknownUnit;
-  const unknown = code !== undefined;
-  $('problem-text').textContent = t(unknown ? 'noSuchUnitLong' : 'loadFailedLong', { code });
-  $('problem-hint').textContent = unknown ? t('noSuchUnitHint') : err.message; // the server's own words for other failures
-  $('unit-title').textContent = code ?? t('city');
-  document.title = `${t(unknown ? 'noSuchUnit' : 'loadFailed')} · gridmap`;
+  const [text, hint] = problemWords(err);
+  $('problem-text').textContent = text;
+  $('problem-hint').textContent = hint;
+  $('problem-city').hidden = refused(err); // the city would be refused too
+  $('unit-title').textContent = err.unknownUnit ?? (app.unit || t('city'));
+  document.title = `${t(problemKind(err))} · gridmap`;
 }
 
-// flash marks a new report on the map for a while.
-function flash(d) {
-  const dot = el('div', { class: 'flash', 'data-report': d.id, title: d.category });
-  const m = new Marker({ element: dot }).setLngLat(d.point).addTo(app.map);
-  setTimeout(() => m.remove(), 60_000);
-}
-
-function reloadTiles() {
-  const src = app.map.getSource('gridmap');
-  if (!src?.tiles) return;
-  src.setTiles(src.tiles.map((u) => {
-    const url = new URL(u);
-    url.searchParams.set('v', Date.now().toString(36));
-    return decodeURI(url.href);
-  }));
-}
-
-// show drills to unit (history keeps the way back).
-function show(unit) {
+// show drills to unit: history keeps the way back, except for the tour's
+// stops (replace), which would fill it with hundreds of entries a day.
+function show(unit, replace = false) {
   const q = new URLSearchParams(location.search);
   if (unit) q.set('unit', unit); else q.delete('unit');
-  history.pushState(null, '', `${location.pathname}${q.size ? `?${q}` : ''}`);
+  history[replace ? 'replaceState' : 'pushState'](null, '', `${location.pathname}${q.size ? `?${q}` : ''}`);
   return load(unit).catch((err) => showProblem(err));
 }
 
@@ -260,42 +343,25 @@ function toggleTour(seconds) {
   if (!seconds) return;
   const stops = [app.root, ...(app.state?.ranking ?? []).map((r) => r.code).filter((c) => c.length > app.root.length)];
   let i = 0;
-  tourTimer = setInterval(() => { i = (i + 1) % stops.length; show(stops[i]); }, seconds * 1000);
+  tourTimer = setInterval(() => { i = (i + 1) % stops.length; show(stops[i], true); }, seconds * 1000);
 }
 
 function clock() {
   $('clock').textContent = new Date().toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
 }
 
-function start() {
-  applyWords(document);
-  renderStatus();
-  langButton($('lang'), () => {
-    renderStatus();
-    renderProblem();
-    if (app.state) {
-      render();
-      renderFeed();
-      if (!app.state.unit) $('unit-title').textContent = t('city');
-    }
-    // The breadcrumb's first step is a word; the others are names.
-    $('crumbs').querySelector('a[data-unit=""]')?.replaceChildren(t('city'));
-  });
-  $('problem-city').addEventListener('click', () => show(''));
-  clock();
-  setInterval(clock, 1000);
-  app.charts = initCharts();
+// startMap makes the map. Its style and tiles need the token too: a 401 or
+// 403 on them shows the same message as one on the figures.
+function startMap() {
   app.map = new MapLibreMap({ container: 'map', style: api('style.json'), center: [117.17, 39.12], zoom: 10,
     attributionControl: { compact: true },
     transformRequest: (url) => (url.startsWith(root.origin) && token() ? { url, headers: { Authorization: `Bearer ${token()}` } } : { url }) });
-  app.map.on('load', async () => {
-    darken(app.map);
-    try {
-      await load(app.root);
-      const seconds = Number(params.get('tour'));
-      if (seconds > 0) toggleTour(seconds);
-    } catch (err) {
-      showProblem(err);
+  app.flashes = flasher(app.map, Marker);
+  app.mapReady = new Promise((resolve) => app.map.on('load', () => { darken(app.map); resolve(); }));
+  app.map.on('error', (ev) => {
+    const status = ev.error?.status;
+    if ((status === 401 || status === 403) && !refused(app.problem)) {
+      showProblem(Object.assign(new Error(ev.error.message ?? String(status)), { status }));
     }
   });
   app.map.on('click', (ev) => {
@@ -304,8 +370,39 @@ function start() {
     const f = id && app.map.getLayer(id) && app.map.queryRenderedFeatures(ev.point, { layers: [id] })[0];
     if (f?.properties?.code) show(String(f.properties.code));
   });
+}
+
+function relabel() {
+  renderStatus();
+  renderProblem();
+  if (app.state) {
+    render();
+    renderFeed();
+    if (!app.state.unit) $('unit-title').textContent = t('city');
+  }
+  // The breadcrumb's first step is a word; the others are names.
+  $('crumbs').querySelector('a[data-unit=""]')?.replaceChildren(t('city'));
+}
+
+async function start() {
+  applyWords(document);
+  renderStatus();
+  langButton($('lang'), relabel);
+  $('problem-city').addEventListener('click', () => show(''));
+  clock();
+  setInterval(clock, 1000);
+  app.charts = initCharts(() => render()); // a new width is a new font size
+  startMap();
   $('tour').addEventListener('click', () => toggleTour(tourTimer ? 0 : 20));
   window.addEventListener('popstate', () => load(new URLSearchParams(location.search).get('unit') ?? '').catch((err) => showProblem(err)));
+  setInterval(resync, resyncMs);
+  try {
+    await load(app.root);
+    const seconds = Number(params.get('tour'));
+    if (seconds > 0) toggleTour(seconds);
+  } catch (err) {
+    showProblem(err);
+  }
 }
 
 start();

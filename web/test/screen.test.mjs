@@ -5,14 +5,23 @@
 // that the figures move by one. The feed says it is waiting until then;
 // after the EN button the status still says "live" and the feed is in
 // English. /screen?unit=999999 (no such unit) says so instead of showing
-// zeros. Screenshots at 1920×1080 and at 3840×2160 (the same page at
-// device scale 2), in English, and of the unknown unit.
+// zeros. Screenshots at 1920×1080 and at 3840×2160 (device scale 1), in
+// English, and of the unknown unit.
+// Also: the report is taken through the workflow and reopened — every step
+// is named in the feed and the figures equal GET /v1/stats/overview's; at
+// 3840×2160 (scale 1) the charts' labels grow with the page and the open
+// cases' sub-line stays on one line; 100 reports in one batch leave at most
+// 30 flashes, the page answering at once, and lift the lowest street into
+// the ranking; a drill-down clears the feed; ?unit=abc is told in Chinese;
+// a refused token, and one revoked while the screen is open (the stream and
+// then the overview answer 401), show the message (screen-more.mjs).
 //
 //   GRIDMAP_TOKEN_REPORTER=… node screen.test.mjs http://127.0.0.1:8080 out/
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
+import { moreChecks } from './screen-more.mjs';
 
 const [base, outDir = 'out'] = process.argv.slice(2);
 const token = process.env.GRIDMAP_TOKEN_REPORTER;
@@ -56,11 +65,31 @@ async function report(id, category, point) {
   check(res.status === 201, `POST /v1/reports: ${res.status}`);
 }
 
+// step moves a report one workflow step as the test's grid worker.
+async function step(id, action) {
+  const res = await fetch(`${base}/v1/reports/${id}/transitions`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
+    'Content-Type': 'application/json' }, body: JSON.stringify({ action, assignee: action === 'dispatch' ? '城管科' : undefined,
+    note: action === 'reopen' ? '群众反映仍未清理' : undefined }) });
+  check(res.ok, `${action} ${id}: ${res.status} ${res.ok ? '' : await res.text()}`);
+}
+
+// overview is the server's figures of a unit, as the screen starts from them.
+const overview = (unit) => fetch(`${base}/v1/stats/overview?unit=${unit}`).then((r) => r.json());
+
+// shown reads every figure the screen shows, as text, to compare with the server's.
+const shown = (page) => page.evaluate(() => Object.fromEntries(['fig-today', 'fig-open', 'fig-overdue', 'fig-ontime-sub']
+  .map((id) => [id, document.querySelector(`#${id} b`)?.textContent ?? document.getElementById(id).textContent])));
+const fmt = (n) => n.toLocaleString('zh-CN');
+const serverShown = (f) => ({ 'fig-today': fmt(f.reports_today), 'fig-open': fmt(f.open), 'fig-overdue': fmt(f.overdue_open),
+  'fig-ontime-sub': `${fmt(f.closed_on_time)} / ${fmt(f.closed)}` });
+
 // figures reads the key figures as numbers.
 const figures = (page) => page.evaluate(() => {
   const n = (id) => Number(document.querySelector(`#${id} b`).textContent.replace(/[^\d.]/g, ''));
   return { today: n('fig-today'), open: n('fig-open'), overdue: n('fig-overdue') };
 });
+
+const { burst, badUnitCode, refusedToken, revoked, gridRanking } = moreChecks({ browser, base, token, outDir, check, failures, findings, open });
 
 try {
   const { page, errors, outside } = await open({ width: 1920, height: 1080 }, 1);
@@ -106,8 +135,23 @@ try {
   check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
   check(outside.length === 0, `requests to other hosts: ${outside.join(' ')}`);
 
-  // The same screen on a 4K wall (device scale 2), with a report arriving.
-  const big = await open({ width: 1920, height: 1080 }, 2);
+  // The case goes through the workflow and is reopened: each step is named
+  // in the feed, and the figures the screen folded equal the server's.
+  for (const action of ['accept', 'dispatch', 'handle', 'verify', 'close', 'reopen']) await step(id, action);
+  await page.waitForFunction((rid) => [...document.querySelectorAll(`#feed li[data-report="${rid}"] .tag`)]
+    .some((x) => x.textContent === '重新办理'), id, { timeout: 10_000 }).catch(() => failures.push('the reopen is not in the feed'));
+  await page.waitForTimeout(800);
+  findings.steps = await page.evaluate((rid) => [...document.querySelectorAll(`#feed li[data-report="${rid}"] .tag`)]
+    .map((x) => x.textContent), id);
+  check(['受理', '派遣', '处置', '核查', '结案', '重新办理'].every((w) => findings.steps.includes(w)) && !findings.steps.includes('状态变更'),
+    `the steps are not named: ${findings.steps}`);
+  findings.reopened = { screen: await shown(page), server: serverShown((await overview('120104')).figures) };
+  check(JSON.stringify(findings.reopened.screen) === JSON.stringify(findings.reopened.server),
+    `after a reopen the screen's figures are not the server's: ${JSON.stringify(findings.reopened)}`);
+
+  // The same screen on a 4K wall (3840×2160 at device scale 1), with a report
+  // arriving: the charts' words grow with the page's.
+  const big = await open({ width: 3840, height: 2160 }, 1);
   const second = randomUUID();
   await report(second, 'E0601', [117.1700, 39.1050]);
   await big.page.waitForSelector(`#feed li[data-report="${second}"]`, { timeout: 10_000 })
@@ -115,6 +159,14 @@ try {
   await big.page.waitForTimeout(800);
   await big.page.screenshot({ path: `${outDir}/screen-3840x2160.png` });
   check(big.errors.length === 0, `console errors at 3840×2160: ${big.errors.join(' | ')}`);
+  findings.bigFonts = await big.page.evaluate(() => ({ page: parseFloat(getComputedStyle(document.querySelector('h2')).fontSize),
+    axis: window.screenApp.charts.ranking.getOption().yAxis[0].axisLabel.fontSize,
+    sevHeight: document.getElementById('fig-open-sev').getBoundingClientRect().height,
+    sevFont: parseFloat(getComputedStyle(document.getElementById('fig-open-sev')).fontSize) }));
+  const bf = findings.bigFonts;
+  check(bf.axis >= 20, `chart labels at 3840×2160: ${JSON.stringify(bf)}`);
+  check(bf.sevHeight < bf.sevFont * 2, `the open cases' sub-line wraps: ${JSON.stringify(bf)}`);
+  await big.page.close();
 
   // English: every label, the live status (not reset to "connecting") and
   // the feed already shown are in English.
@@ -129,6 +181,8 @@ try {
   check(/new report/.test(en.feed) && /serious/.test(en.feed) && !/新上报|突出/.test(en.feed), `the feed after EN: ${en.feed}`);
   await page.screenshot({ path: `${outDir}/screen-en.png` });
   await page.click('#lang'); // back to Chinese for the drill-down
+
+  await burst(page);
 
   // Drill down: a click on a street of 南开区 shows that street.
   const street = await page.evaluate(() => {
@@ -145,6 +199,8 @@ try {
     await page.waitForFunction((name) => document.getElementById('unit-title').textContent === name && window.screenApp.ready,
       street.name, { timeout: 20_000 }).catch(() => failures.push(`clicking ${street.name} did not drill down`));
     findings.drilled = street.name;
+    findings.feedAfterDrill = await page.evaluate((ids) => ids.filter((x) => document.querySelector(`#feed li[data-report="${x}"]`)), [id, second]);
+    check(findings.feedAfterDrill.length === 0, `the feed kept 南开区's events after the drill-down: ${findings.feedAfterDrill}`);
   } else {
     failures.push('no street label to click');
   }
@@ -169,6 +225,10 @@ try {
   // The browser reports the 404 answers themselves as console errors; nothing else may fail.
   const unexpected = bogus.errors.filter((e) => !/status of 404/.test(e));
   check(unexpected.length === 0, `console errors of the unknown unit: ${unexpected.join(' | ')}`);
+  await gridRanking();
+  await badUnitCode();
+  await refusedToken();
+  await revoked();
 } catch (err) {
   failures.push(String(err?.stack ?? err));
 } finally {
