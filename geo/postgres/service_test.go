@@ -113,16 +113,7 @@ func TestPastBeforeAnyData(t *testing.T) {
 	}
 }
 
+// shift returns mp moved dx degrees east.
 func shift(mp orb.MultiPolygon, dx float64) orb.MultiPolygon {
-	out := make(orb.MultiPolygon, len(mp))
-	for i, poly := range mp {
-		out[i] = make(orb.Polygon, len(poly))
-		for j, ring := range poly {
-			out[i][j] = make(orb.Ring, len(ring))
-			for k, p := range ring {
-				out[i][j][k] = orb.Point{p[0] + dx, p[1]}
-			}
-		}
-	}
-	return out
+	return mapVertices(mp, func(p orb.Point) orb.Point { return orb.Point{p[0] + dx, p[1]} })
 }
