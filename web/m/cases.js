@@ -3,7 +3,7 @@
 // them: handle it with a photo of the fixed spot (处置后), or return it with
 // a note (回退). A step is queued like a report, with a client_id that
 // makes its upload idempotent.
-import { api, getJSON, uuid, tokenRefused, isAuthRefusal } from './net.js';
+import { api, getJSON, uuid, tokenRefused, isAuthRefusal, unansweredKey } from './net.js';
 import { kvGet, kvSet, enqueue, outbox } from './store.js';
 import { t } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
@@ -35,7 +35,7 @@ export async function loadCases() {
   } catch (e) {
     list = (await kvGet('cases')) ?? [];
     // Offline, or the server refused the token: the phone is online then.
-    $('c-status').textContent = t(isAuthRefusal(e.status, e.field) || tokenRefused() ? 'auth.refused' : 'cases.offline');
+    $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline'));
   }
   const ul = $('c-list');
   ul.replaceChildren(...list.map((r) => {

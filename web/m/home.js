@@ -3,7 +3,7 @@
 // answer "who is responsible here", with a warning when the worker leaves
 // the grid.
 import { MapLibreMap, NavigationControl, Marker, setWorkerUrl } from '../web/vendor/maplibre-gl/maplibre-gl.mjs';
-import { url, authHeaders, getJSON, root, tokenRefused, markRefused } from './net.js';
+import { url, authHeaders, getJSON, root, markRefused, unansweredKey } from './net.js';
 import { kvGet, kvSet } from './store.js';
 import { t, onLangChange } from './i18n.js';
 
@@ -17,8 +17,15 @@ export const here = { fix: null, answer: null, stale: false, follow: true, liste
 const HANDS_OFF_MS = 30_000;
 let touched = 0;
 
-/** POOR_M: a fix less accurate than this may put the worker in the next grid: the app says so. */
-export const POOR_M = 100;
+// POOR_M: a fix less accurate than this may put the worker in the next grid: the app says so.
+const POOR_M = 100;
+
+/** showPoorFix warns in el of a poor fix (worse than POOR_M), unless the warning does not apply. */
+export function showPoorFix(el, applies = true) {
+  const poor = applies && here.fix && here.fix.accuracy > POOR_M;
+  el.hidden = !poor;
+  if (poor) el.textContent = t('where.poor', { m: Math.round(here.fix.accuracy) });
+}
 
 /** initMap makes the one map the app has; views move it where they need it. */
 export function initMap(me) {
@@ -157,10 +164,8 @@ async function resolveHere(p, me) {
 // warning when the worker is outside their grid.
 function renderWhere(me) {
   if (here.fix) $('where-accuracy').textContent = t('where.accuracy', { m: Math.round(here.fix.accuracy) });
-  const poor = here.fix && here.fix.accuracy > POOR_M;
-  $('where-poor').hidden = !poor;
-  if (poor) $('where-poor').textContent = t('where.poor', { m: Math.round(here.fix.accuracy) });
-  $('where-status').textContent = here.stale ? t(tokenRefused() ? 'auth.refused' : 'where.offline') : '';
+  showPoorFix($('where-poor'));
+  $('where-status').textContent = here.stale ? t(unansweredKey('where.offline')) : '';
   const res = here.answer;
   if (!res) return;
   showAnswer($('where-answer'), res);

@@ -45,6 +45,9 @@ export const tokenRefused = () => !!token() && localStorage.getItem(REFUSED) ===
 /** onAuthChange calls fn when the token is found refused. */
 export const onAuthChange = (fn) => authListeners.add(fn);
 
+/** unansweredKey is the words' key for a request that got no answer: a refused token, else offlineKey. */
+export const unansweredKey = (offlineKey) => (tokenRefused() ? 'auth.refused' : offlineKey);
+
 /** isAuthRefusal tells whether an answer (status, field) refuses the token rather than the request. */
 export const isAuthRefusal = (status, field) => status === 401 || (status === 403 && !field);
 

@@ -3,11 +3,11 @@
 // from the camera, and the point — from GPS, with a draggable pin — with
 // the resolver's answer for it shown before sending. Submitting queues the
 // photos and the report together; the outbox sends them when it can.
-import { getJSON, uuid, tokenRefused } from './net.js';
+import { getJSON, uuid, unansweredKey } from './net.js';
 import { kvGet, kvSet, enqueue, outbox, remove } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
-import { here, pin, resolve, showAnswer, distance, POOR_M } from './home.js';
+import { here, pin, resolve, showAnswer, distance, showPoorFix } from './home.js';
 import { syncNow, notify, refusalKey } from './sync.js';
 
 const $ = (id) => document.getElementById(id);
@@ -89,15 +89,13 @@ async function moveTo(p) {
   if (form.point !== p) return; // the pin moved on meanwhile: that answer is due
   Object.assign(form, { answer: res, answerAt: p });
   const el = $('r-answer');
-  if (res) showAnswer(el, res); else el.textContent = t(tokenRefused() ? 'auth.refused' : 'report.answeroffline');
+  if (res) showAnswer(el, res); else el.textContent = t(unansweredKey('report.answeroffline'));
 }
 
 // renderPoor warns of a poor GPS fix while the pin follows it (a dragged
 // pin is a place the worker chose).
 function renderPoor() {
-  const poor = here.fix && !form.dragged && here.fix.accuracy > POOR_M;
-  $('r-poor').hidden = !poor;
-  if (poor) $('r-poor').textContent = t('where.poor', { m: Math.round(here.fix.accuracy) });
+  showPoorFix($('r-poor'), !form.dragged);
 }
 
 function renderPhotos() {
@@ -175,5 +173,5 @@ async function outcome(id) {
   const waiting = (await outbox()).find((it) => it.id === id);
   if (!waiting) return t('report.sent');
   if (waiting.state === 'failed') return `${t('queue.failed')}: ${t(refusalKey(waiting))}`;
-  return t(tokenRefused() ? 'auth.refused' : 'report.queued');
+  return t(unansweredKey('report.queued'));
 }
