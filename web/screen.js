@@ -223,12 +223,13 @@ function flush() {
   const events = app.pending.splice(0);
   if (!app.state) return;
   const changes = new Set(events.map((e) => apply(app.state, e)));
-  const shown = events.slice(-feedMax).reverse(); // the newest first
-  $('feed').prepend(...shown.map((e) => feedItem(app.state, e, el)));
-  app.feed = [...shown, ...app.feed].slice(0, feedMax);
+  const latest = events.slice(-feedMax);
+  const shown = [...latest].reverse(); // the newest first
   const feed = $('feed');
+  feed.prepend(...shown.map((e) => feedItem(app.state, e, el)));
+  app.feed = [...shown, ...app.feed].slice(0, feedMax);
   while (feed.children.length > feedMax) feed.lastChild.remove();
-  for (const e of events.slice(-feedMax)) if (e.kind === 'report.created' && e.data?.point) app.flashes.add(e.data);
+  for (const e of latest) if (e.kind === 'report.created' && e.data?.point) app.flashes.add(e.data);
   if (changes.has('figures')) render();
   if (changes.has('tiles')) reloadTiles(app.map);
   if (changes.has('reload')) load(app.unit).catch((err) => showProblem(err));
