@@ -35,7 +35,7 @@ export async function loadCases() {
   } catch (e) {
     list = (await kvGet('cases')) ?? [];
     // Offline, or the server refused the token: the phone is online then.
-    $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline'));
+    $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline', 'cases.fault', e.status));
   }
   const ul = $('c-list');
   ul.replaceChildren(...list.map((r) => {

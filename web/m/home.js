@@ -10,7 +10,7 @@ import { t, onLangChange } from './i18n.js';
 const $ = (id) => document.getElementById(id);
 // follow: whether the map keeps the position in view (app.js turns it off
 // while the report form shows, whose map keeps to the form's pin).
-export const here = { fix: null, answer: null, stale: false, follow: true, listeners: new Set() };
+export const here = { fix: null, answer: null, stale: false, failed: 0, follow: true, listeners: new Set() };
 
 // The map leaves a worker who moved it by hand alone this long: they are
 // looking at something else.
@@ -141,22 +141,26 @@ export function distance(a, b) {
   return Math.hypot(dx, (b[1] - a[1]) * 110_540);
 }
 
-/** resolve asks the server who answers for a point (null when offline). */
+/**
+ * resolve asks the server who answers for a point: { answer }, or, when it
+ * cannot tell, a null answer and the status of the server's failing answer
+ * (none when nothing answered).
+ */
 export async function resolve(p) {
   try {
-    return await getJSON(`v1/resolve?lng=${p[0].toFixed(7)}&lat=${p[1].toFixed(7)}`);
-  } catch {
-    return null;
+    return { answer: await getJSON(`v1/resolve?lng=${p[0].toFixed(7)}&lat=${p[1].toFixed(7)}`) };
+  } catch (e) {
+    return { answer: null, status: e.status };
   }
 }
 
 // resolveHere asks who answers for the worker's position; offline, it
 // shows the last answer the phone kept, marked as such.
 async function resolveHere(p, me) {
-  const res = await resolve(p);
-  here.stale = !res;
-  if (res) await kvSet('answer', res);
-  here.answer = res ?? here.answer ?? (await kvGet('answer'));
+  const { answer, status } = await resolve(p);
+  Object.assign(here, { stale: !answer, failed: status });
+  if (answer) await kvSet('answer', answer);
+  here.answer = answer ?? here.answer ?? (await kvGet('answer'));
   renderWhere(me);
 }
 
@@ -165,7 +169,7 @@ async function resolveHere(p, me) {
 function renderWhere(me) {
   if (here.fix) $('where-accuracy').textContent = t('where.accuracy', { m: Math.round(here.fix.accuracy) });
   showPoorFix($('where-poor'));
-  $('where-status').textContent = here.stale ? t(unansweredKey('where.offline')) : '';
+  $('where-status').textContent = here.stale ? t(unansweredKey('where.offline', 'where.fault', here.failed)) : '';
   const res = here.answer;
   if (!res) return;
   showAnswer($('where-answer'), res);

@@ -45,8 +45,19 @@ export const tokenRefused = () => !!token() && localStorage.getItem(REFUSED) ===
 /** onAuthChange calls fn when the token is found refused. */
 export const onAuthChange = (fn) => authListeners.add(fn);
 
-/** unansweredKey is the words' key for a request that got no answer: a refused token, else offlineKey. */
-export const unansweredKey = (offlineKey) => (tokenRefused() ? 'auth.refused' : offlineKey);
+/** serverFailed tells whether an answer's status is the server's own trouble (5xx, or 429: too busy). */
+export const serverFailed = (status) => status >= 500 || status === 429;
+
+/**
+ * unansweredKey is the words' key for a request that got no usable answer:
+ * a refused token; faultKey when the server answered status and failed (the
+ * phone is online: the worker must not go looking for signal); else, no
+ * answer at all, offlineKey.
+ */
+export function unansweredKey(offlineKey, faultKey, status) {
+  if (tokenRefused()) return 'auth.refused';
+  return serverFailed(status) ? faultKey : offlineKey;
+}
 
 /** isAuthRefusal tells whether an answer (status, field) refuses the token rather than the request. */
 export const isAuthRefusal = (status, field) => status === 401 || (status === 403 && !field);

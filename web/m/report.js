@@ -8,7 +8,7 @@ import { kvGet, kvSet, enqueue, outbox, remove } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { here, pin, resolve, showAnswer, distance, showPoorFix } from './home.js';
-import { syncNow, notify, refusalKey } from './sync.js';
+import { syncNow, notify, refusalKey, stoppedBy } from './sync.js';
 
 const $ = (id) => document.getElementById(id);
 // id: the report's UUID, made once per form, so that a second submit of
@@ -85,11 +85,11 @@ async function moveTo(p) {
   form.point = p;
   form.marker?.setLngLat(p);
   renderPoor();
-  const res = await resolve(p);
+  const { answer, status } = await resolve(p);
   if (form.point !== p) return; // the pin moved on meanwhile: that answer is due
-  Object.assign(form, { answer: res, answerAt: p });
+  Object.assign(form, { answer, answerAt: p });
   const el = $('r-answer');
-  if (res) showAnswer(el, res); else el.textContent = t(unansweredKey('report.answeroffline'));
+  if (answer) showAnswer(el, answer); else el.textContent = t(unansweredKey('report.answeroffline', 'report.answerfault', status));
 }
 
 // renderPoor warns of a poor GPS fix while the pin follows it (a dragged
@@ -173,5 +173,5 @@ async function outcome(id) {
   const waiting = (await outbox()).find((it) => it.id === id);
   if (!waiting) return t('report.sent');
   if (waiting.state === 'failed') return `${t('queue.failed')}: ${t(refusalKey(waiting))}`;
-  return t(unansweredKey('report.queued'));
+  return t(unansweredKey('report.queued', 'report.queuedfault', stoppedBy()));
 }

@@ -5,7 +5,7 @@
 // nothing is stored twice, and an item leaves the phone only after the
 // server has confirmed it. Items go in the order they were queued, so a
 // report's photos are stored before the report that lists them.
-import { api, problemOf, tokenRefused, isAuthRefusal, markRefused } from './net.js';
+import { api, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed } from './net.js';
 import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
 
 const listeners = new Set();
@@ -14,6 +14,10 @@ export const onQueueChange = (fn) => listeners.add(fn);
 export const notify = () => listeners.forEach((fn) => fn());
 
 let running = null;
+let stopStatus = 0;
+
+/** stoppedBy is the status (429 or 5xx) of the server's answer that stopped the latest run; 0 when none did. */
+export const stoppedBy = () => stopStatus;
 
 /**
  * syncNow sends what waits; concurrent calls share one run. It resolves to
@@ -39,6 +43,7 @@ export async function counts() {
 
 async function run() {
   let sent = 0;
+  stopStatus = 0;
   for (const it of await outbox()) {
     if (it.state !== 'waiting') continue;
     let res;
@@ -50,7 +55,8 @@ async function run() {
     if (res.ok) {
       await confirmed(it, res);
       sent++;
-    } else if (res.status === 429 || res.status >= 500) {
+    } else if (serverFailed(res.status)) {
+      stopStatus = res.status;
       break; // not the item's fault: try again later, in the same order
     } else {
       const p = await problemOf(res);

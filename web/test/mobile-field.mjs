@@ -1,8 +1,9 @@
-// Field steps of the grid worker's app test (12–21), run by mobile.test.mjs
+// Field steps of the grid worker's app test (12–22), run by mobile.test.mjs
 // after the map has followed the worker and the app is back in Chinese at
 // the worker's spot: a poor fix, an undecodable photo, a double tap, an
 // outside point, a server refusal, a refused token, patrol recovery, the
-// recent list's wording, small and landscape screens, location denied.
+// recent list's wording, small and landscape screens, location denied, and
+// a failing server.
 
 // fieldSteps runs them on env's page and context, as mobile.test.mjs would
 // inline: env holds page, context, browser, base, worker (the worker's
@@ -220,4 +221,43 @@ export async function fieldSteps(env) {
   check(!/正在定位/.test(findings.denied), `location denied, the card says: ${findings.denied}`);
   await shot(dpage, 'm-denied.png');
   await denied.close();
+
+  step('22');
+  await serverFailure(env, pickCategory, stored);
+}
+
+// serverFailure is step 22: the server answers 503 while the phone is
+// online. The card, the cases and the form say the server is in trouble,
+// not "离线" (the worker must not go looking for signal); a report waits
+// and goes once the server is back.
+async function serverFailure({ page, context, here, failures, check, shot, outbox, findings }, pickCategory, stored) {
+  const unavailable = (route) => route.fulfill({ status: 503, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'unavailable', detail: 'the database does not answer' }) });
+  const routed = /\/v1\/(reports|resolve)(\?|$)/;
+  await context.route(routed, unavailable); // the context's routes see the service worker's requests too
+  const says = (id, re) => page.waitForFunction(([i, r]) => new RegExp(r).test(document.getElementById(i).textContent), [id, re.source], { timeout: 15_000 })
+    .catch(async () => failures.push(`the server failing, #${id} says: ${await page.textContent('#' + id)}`));
+  await page.click('#tabs button[data-view=home]');
+  await context.setGeolocation({ ...here, latitude: here.latitude + 0.0002 }); // 22 m: the card asks again
+  await says('where-status', /服务器暂时出错：显示上次的结果/);
+  await page.click('#tabs button[data-view=cases]');
+  await says('c-status', /服务器暂时出错：显示上次获取的列表/);
+  await page.click('#tabs button[data-view=report]');
+  await context.setGeolocation(here);
+  await says('r-answer', /服务器暂时出错：收到后再判断归属/);
+  await pickCategory();
+  const text = `服务器故障测试 ${Date.now()}`;
+  await page.fill('#r-description', text);
+  await page.click('#r-submit');
+  await says('r-message', /已保存：服务器暂时出错，恢复后自动发送/);
+  findings.serverFault = { message: await page.textContent('#r-message'), net: await page.textContent('#net') };
+  check(!/离线/.test(findings.serverFault.message + findings.serverFault.net), `the server failing is called offline: ${JSON.stringify(findings.serverFault)}`);
+  check((await outbox(page)).length === 1, 'the report filed while the server failed is not waiting');
+  await page.locator('#r-message').scrollIntoViewIfNeeded();
+  await shot(page, 'm-server-fault.png');
+  await context.unroute(routed, unavailable);
+  await page.click('#tabs button[data-view=queue]');
+  await page.click('#q-sync');
+  for (let i = 0; i < 40 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
+  check((await outbox(page)).length === 0 && (await stored(text)).length === 1, 'the report waiting for the server was not sent once it was back');
 }
