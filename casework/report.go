@@ -241,6 +241,12 @@ func NewReport(in ReportInput, res geo.Resolution, p Policy, now time.Time) (Rep
 	}
 	a, note := p.initialAssignment(&res, r.Severity)
 	r.Level, r.AssignedCode = a.level, a.code
+	detail := map[string]any{"status": res.Status, "flags": r.Flags}
+	if note != "" && r.Kind != KindPatrolLog {
+		// The note is English, for people reading the API; clients say it
+		// in their own words from the level the severity starts at.
+		detail["floor"] = a.level
+	}
 	if r.Kind == KindPatrolLog {
 		r.State, r.ClosedAt = StateClosed, &now
 		note = "a patrol log is a record, not a case: closed on arrival"
@@ -251,7 +257,7 @@ func NewReport(in ReportInput, res geo.Resolution, p Policy, now time.Time) (Rep
 	}
 	r.Events = 1
 	r.History = []Transition{{Seq: 1, Action: ActionReport, To: r.State, Level: r.Level, Code: r.AssignedCode,
-		Actor: r.Reporter, At: now, Note: note, Detail: map[string]any{"status": res.Status, "flags": r.Flags}}}
+		Actor: r.Reporter, At: now, Note: note, Detail: detail}}
 	return r, nil
 }
 

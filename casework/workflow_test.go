@@ -197,6 +197,11 @@ func TestInitialAssignment(t *testing.T) {
 		if err != nil || got.Level != want {
 			t.Errorf("severity %d starts at %s (%v); want %s", sev, got.Level, err, want)
 		}
+		// A raised start is said in the step's detail, for clients' own words.
+		floor, raised := got.History[0].Detail["floor"]
+		if raised != (want != geo.Grid) || raised && floor != want {
+			t.Errorf("severity %d: the report step's floor is %v (%v)", sev, floor, raised)
+		}
 	}
 }
 

@@ -65,18 +65,34 @@ async function openCase(summary) {
     (r.due_at ? ` · ${t('cases.due', { t: when(r.due_at) })}` : '');
   $('c-description').textContent = r.description || '—';
   $('c-report-photos').replaceChildren(...(r.attachments ?? []).map((a) => thumb(a.checksum)));
-  $('c-history').replaceChildren(...(r.history ?? []).map(step));
+  $('c-history').replaceChildren(...(r.history ?? []).map((h) => step(h, r)));
   await showActions(r);
 }
 
-function step(h) {
+function step(h, r) {
   const li = document.createElement('li');
   li.innerHTML = '<div><strong></strong> <span class="muted"></span></div><div class="note"></div><div class="photos"></div>';
   li.querySelector('strong').textContent = t(`action.${h.action}`);
   li.querySelector('.muted').textContent = `${h.actor} · ${when(h.at)}`;
-  li.querySelector('.note').textContent = h.note ?? '';
+  li.querySelector('.note').textContent = stepNote(h, r);
   li.querySelector('.photos').append(...(h.attachments ?? []).map((a) => thumb(a.checksum)));
   return li;
+}
+
+// stepNote is what a history step says. The server's own sentences (an
+// escalation's, a severe report's start) are English, for the API's readers:
+// those are said here from the step's fields. An escalation someone asked
+// for keeps their words: the server adds its sentence as the last line.
+function stepNote(h, r) {
+  const d = h.detail ?? {};
+  const unit = (level, code) => `${t(`level.${level}`)} ${code}`;
+  if (h.action === 'escalate' && d.reason && d.from) {
+    const said = d.reason === 'overdue at the top' ? t('step.top', { unit: unit(h.level, h.code) })
+      : t('step.raised', { from: unit(d.from.level, d.from.code), to: unit(h.level, h.code), why: t(`why.${d.reason}`) });
+    return [...(h.note ?? '').split('\n').slice(0, -1), said].join('\n');
+  }
+  if (h.action === 'report' && d.floor) return t('step.floor', { sev: t(`sev.${r.severity}`), level: t(`level.${d.floor}`) });
+  return h.note ?? '';
 }
 
 /** thumb is an image of a stored photo's thumbnail, fetched with the token (an img cannot send it). */

@@ -137,6 +137,18 @@ const words = {
   'action.reopen': ['重新办理', 'reopened'],
   'action.escalate': ['上报上级', 'escalated'],
   'action.reresolve': ['重新判定归属', 're-attributed'],
+  // The server's own steps, said from their fields (its notes are English).
+  'step.raised': ['由{from} 升至{to}（{why}）', 'raised from {from} to {to} ({why})'],
+  'step.top': ['在最高一级（{unit}）超期，仍由其办理', 'overdue at the top of its chain ({unit}); it stays there'],
+  'step.floor': ['{sev}案件由{level}起办理', 'a {sev} case is handled from the {level} up'],
+  'why.severity': ['严重程度', 'severity'],
+  'why.overdue': ['超期', 'overdue'],
+  'why.manual': ['吹哨', 'asked for'],
+  'level.district': ['区', 'district'],
+  'level.street': ['街道', 'street'],
+  'level.community': ['社区', 'community'],
+  'level.grid': ['网格', 'grid'],
+  'level.microgrid': ['微网格', 'micro-grid'],
 };
 
 let lang = localStorage.getItem('gridmap.lang') === 'en' ? 'en' : 'zh';

@@ -1,9 +1,9 @@
-// Field steps of the grid worker's app test (12–22), run by mobile.test.mjs
+// Field steps of the grid worker's app test (12–23), run by mobile.test.mjs
 // after the map has followed the worker and the app is back in Chinese at
 // the worker's spot: a poor fix, an undecodable photo, a double tap, an
 // outside point, a server refusal, a refused token, patrol recovery, the
-// recent list's wording, small and landscape screens, location denied, and
-// a failing server.
+// recent list's wording, small and landscape screens, location denied, a
+// failing server, and the server's own case steps in Chinese.
 
 // fieldSteps runs them on env's page and context, as mobile.test.mjs would
 // inline: env holds page, context, browser, base, worker (the worker's
@@ -224,6 +224,36 @@ export async function fieldSteps(env) {
 
   step('22');
   await serverFailure(env, pickCategory, stored);
+  step('23');
+  await serverSteps(env);
+}
+
+// serverSteps is step 23: a serious (突出) event starts at the community and
+// the street is whistled in (吹哨) with a note. The case's history says the
+// server's steps in Chinese, keeps the note, and shows none of the server's
+// English sentences.
+async function serverSteps({ page, here, failures, check, shot, adminAPI, findings }) {
+  const id = crypto.randomUUID();
+  const filed = await adminAPI('/v1/reports', { method: 'POST', body: JSON.stringify({ id, kind: 'event', category: 'C0101', severity: 3,
+    description: '升级测试', point: [here.longitude, here.latitude], crs: 'wgs84' }) });
+  check(filed.status === 201, `filing the serious event: ${filed.status}`);
+  for (const s of [{ action: 'accept' }, { action: 'dispatch' }, { action: 'escalate', note: '需街道协调' }]) {
+    const r = await adminAPI(`/v1/reports/${id}/transitions`, { method: 'POST', body: JSON.stringify(s) });
+    check(r.status === 200, `${s.action}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  await page.click('#tabs button[data-view=cases]');
+  await page.click('#c-refresh');
+  await page.waitForSelector(`#c-list li[data-id="${id}"]`, { timeout: 15_000 }).catch(() => failures.push('the escalated case is not listed'));
+  await page.click(`#c-list li[data-id="${id}"]`);
+  await page.waitForFunction(() => document.querySelectorAll('#c-history li').length >= 4, null, { timeout: 15_000 })
+    .catch(() => failures.push('the escalated case shows no history'));
+  findings.serverSteps = await page.$$eval('#c-history li .note', (l) => l.map((n) => n.textContent).filter(Boolean));
+  const said = findings.serverSteps.join(' | ');
+  check(/突出案件由社区起办理/.test(said), `the serious event's start is not said: ${said}`);
+  check(/需街道协调\n由社区 \d{12} 升至街道 \d{9}（吹哨）/.test(said), `the escalation is not said with its note: ${said}`);
+  check(!/[a-z]{3,}/.test(said), `the history shows the server's English: ${said}`);
+  await page.locator('#c-history').scrollIntoViewIfNeeded();
+  await shot(page, 'm-case-escalated.png');
 }
 
 // serverFailure is step 22: the server answers 503 while the phone is
