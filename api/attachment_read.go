@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -77,12 +78,9 @@ func (h *handlers) readablePhoto(c *gin.Context, sum string) (casework.Photo, er
 	ctx := c.Request.Context()
 	allowed := caller.Role == access.RoleAdmin
 	if !allowed {
-		uses, err := h.deps.Photos.PhotoUses(ctx, sum)
-		if err != nil {
+		var err error
+		if allowed, err = h.seesPhotoUse(ctx, caller, sum); err != nil {
 			return casework.Photo{}, err
-		}
-		for _, u := range uses {
-			allowed = allowed || reportVisible(caller, u.UnitCode, u.AssignedCode, u.Reporter)
 		}
 	}
 	if !allowed {
@@ -98,6 +96,27 @@ func (h *handlers) readablePhoto(c *gin.Context, sum string) (casework.Photo, er
 		return casework.Photo{}, geo.Errorf(geo.ENOTFOUND, "checksum", "no photo %s is stored", sum)
 	}
 	return p, nil
+}
+
+// seesPhotoUse says whether some report using the photo is visible to the
+// caller.
+func (h *handlers) seesPhotoUse(ctx context.Context, caller access.Principal, sum string) (bool, error) {
+	uses, err := h.deps.Photos.PhotoUses(ctx, sum)
+	if err != nil {
+		return false, err
+	}
+	for _, u := range uses {
+		if reportVisible(caller, u.UnitCode, u.AssignedCode, u.Reporter) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// seesPhotosOf says whether the caller may read a report's photos: the
+// rule of readablePhoto, for a report at hand.
+func seesPhotosOf(caller access.Principal, signedIn bool, r *casework.Report) bool {
+	return signedIn && (caller.Role == access.RoleAdmin || reportVisible(caller, r.UnitCode, r.AssignedCode, r.Reporter))
 }
 
 // reportVisible says whether a caller may see a report: it belongs to the

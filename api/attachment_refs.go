@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -68,16 +69,37 @@ func (h *handlers) photoIndex(ctx context.Context, lists ...[]casework.Attachmen
 }
 
 // fillAttachments completes a list from the stored photos: a checksum that
-// is not stored is 400, naming the entry.
-func fillAttachments(as []casework.Attachment, stored map[string]casework.Photo, field string) error {
+// is not stored is 400, naming the entry, and one the caller may not attach
+// (mayAttach) is 403.
+func (h *handlers) fillAttachments(c *gin.Context, as []casework.Attachment, stored map[string]casework.Photo, field string) error {
 	for i, a := range as {
+		entry := field + "[" + strconv.Itoa(i) + "]"
 		p, ok := stored[a.Checksum]
 		if !ok {
-			return geo.Invalid(field+"["+strconv.Itoa(i)+"]", "photo %s is not stored; upload it first with POST /v1/attachments", a.Checksum)
+			return geo.Invalid(entry, "photo %s is not stored; upload it first with POST /v1/attachments", a.Checksum)
+		}
+		if err := h.mayAttach(c, p, entry); err != nil {
+			return err
 		}
 		as[i] = p.Attachment(a.Name)
 	}
 	return nil
+}
+
+// mayAttach refuses a photo the caller neither uploaded nor may already
+// see (a report in its scope uses it); an admin may attach any. Without
+// this, a checksum read off a report listing, attached to a report of the
+// caller's own, would make the photo readable to it.
+func (h *handlers) mayAttach(c *gin.Context, p casework.Photo, field string) error {
+	caller, _ := callerOf(c)
+	if caller.Role == access.RoleAdmin || p.UploadedBy == caller.Name {
+		return nil
+	}
+	sees, err := h.seesPhotoUse(c.Request.Context(), caller, p.Checksum)
+	if err != nil || sees {
+		return err
+	}
+	return geo.Errorf(geo.EFORBIDDEN, field, "photo %s was uploaded by another account and no report within this token's scope uses it; upload the photo with this token", p.Checksum)
 }
 
 // stepPhotos reads and looks up the photos of a workflow step.
@@ -91,5 +113,5 @@ func (h *handlers) stepPhotos(c *gin.Context, q *casework.TransitionRequest, raw
 		return err
 	}
 	q.Attachments = as
-	return fillAttachments(as, photos, "attachments")
+	return h.fillAttachments(c, as, photos, "attachments")
 }

@@ -59,3 +59,49 @@ func TestContractPhotos(t *testing.T) {
 	}
 	wantProblem(t, s.req(t, "POST", "/v1/reports", worker, reportJSONBody(4, 117.11, 39.12, fmt.Sprintf(`,"attachments":[%q]`, sum))), 503, "")
 }
+
+// TestContractPhotoChecksumsStayPrivate: a photo's checksum is what reads
+// it, so it is shown only to callers who may read the photo, and a photo
+// is attached only by whoever uploaded it or may already read it — else a
+// checksum off a public listing, attached to a report of one's own, would
+// open the photo to anyone.
+func TestContractPhotoChecksumsStayPrivate(t *testing.T) {
+	s := newFakeServer(t, nil)
+	worker, other, admin := s.token(access.RoleReporter, gridA), s.token(access.RoleReporter, gridB), s.token(access.RoleAdmin, "")
+	jpg := phototest.JPEG(t, 320, 240, 2)
+	if r := request(t, "POST", s.srv.URL+"/v1/attachments", jpg, append(authHeader(worker), "Content-Type", "image/jpeg")...); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	sum := casework.ChecksumOf(jpg)
+	withPhoto := fmt.Sprintf(`,"attachments":[%q]`, sum)
+	if r := s.req(t, "POST", "/v1/reports", worker, reportJSONBody(1, 117.11, 39.12, withPhoto)); r.status != 201 {
+		t.Fatalf("report with the photo: %d %s", r.status, r.body)
+	}
+	for _, c := range []struct {
+		name, token string
+		shown       bool
+	}{{"anonymous", "", false}, {"a token of another grid", other, false}, {"the reporter", worker, true}, {"an admin", admin, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, path := range []string{"/v1/reports/" + testUUID(1), "/v1/reports", "/v1/reports?f=geojson"} {
+				r := s.req(t, "GET", path, c.token, nil)
+				if c.token != other && (r.status != 200 || !bytes.Contains(r.body, []byte(`"size"`))) {
+					t.Fatalf("GET %s: %d %s; want the report with its photo's size", path, r.status, r.body)
+				}
+				if shown := bytes.Contains(r.body, []byte(sum)); shown != c.shown {
+					t.Errorf("GET %s shows the checksum: %v, want %v", path, shown, c.shown)
+				}
+			}
+		})
+	}
+	t.Run("attached by a token that may not read it", func(t *testing.T) {
+		wantProblem(t, s.req(t, "POST", "/v1/reports", other, reportJSONBody(2, 117.11, 39.12, withPhoto)), 403, "attachments[0]")
+		if r := s.req(t, "GET", "/v1/attachments/"+sum, other, nil); r.status != 403 {
+			t.Errorf("the photo is read by the other grid's token: %d", r.status)
+		}
+	})
+	t.Run("attached by an admin", func(t *testing.T) {
+		if r := s.req(t, "POST", "/v1/reports", admin, reportJSONBody(3, 117.11, 39.12, withPhoto)); r.status != 201 {
+			t.Errorf("an admin attaching a stored photo: %d %s", r.status, r.body)
+		}
+	})
+}

@@ -79,8 +79,38 @@ func coarse(p orb.Point) orb.Point {
 
 // reportFor is viewOf for the caller: the report without what it may not see.
 func (h *handlers) reportFor(c *gin.Context, r *casework.Report) reportView {
-	red := redactReport(*r, h.reportExposure(c, r))
+	red := h.reportRedacted(c, r)
 	return viewOf(&red)
+}
+
+// reportRedacted is a copy of r without what the caller may not see: the
+// fields its exposure hides, and the photos' checksums unless it may read
+// the photos (they are never public; a checksum is what a photo is read,
+// and attached, by).
+func (h *handlers) reportRedacted(c *gin.Context, r *casework.Report) casework.Report {
+	red := redactReport(*r, h.reportExposure(c, r))
+	if p, ok := callerOf(c); !seesPhotosOf(p, ok, r) {
+		red.Attachments = hidePhotos(red.Attachments)
+		red.History = slices.Clone(red.History)
+		for i := range red.History {
+			red.History[i].Attachments = hidePhotos(red.History[i].Attachments)
+		}
+	}
+	return red
+}
+
+// hidePhotos returns the attachments without checksums and file names:
+// what remains says how many photos there are, and of what size.
+func hidePhotos(as []casework.Attachment) []casework.Attachment {
+	if len(as) == 0 {
+		return as
+	}
+	out := make([]casework.Attachment, len(as))
+	for i, a := range as {
+		a.Checksum, a.Name = "", ""
+		out[i] = a
+	}
+	return out
 }
 
 // tilePrivacy tells the tile renderer what the caller may not see on the

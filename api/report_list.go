@@ -41,7 +41,7 @@ func (h *handlers) listReports(c *gin.Context) {
 	if wantGeoJSON(c) {
 		fc := geojson.NewFeatureCollection()
 		for i := range reports {
-			r := redactReport(reports[i], h.reportExposure(c, &reports[i]))
+			r := h.reportRedacted(c, &reports[i])
 			fc.Append(reportFeature(&r))
 		}
 		if next != "" {

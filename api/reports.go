@@ -105,7 +105,7 @@ func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix str
 			return casework.Report{}, err
 		}
 	}
-	if err := fillAttachments(in.Attachments, photos, prefix+"attachments"); err != nil {
+	if err := h.fillAttachments(c, in.Attachments, photos, prefix+"attachments"); err != nil {
 		return casework.Report{}, err
 	}
 	now := time.Now()

@@ -59,9 +59,9 @@ const (
 // send only the checksum (and may add a file name); the server fills in the
 // rest from the stored photo, so that a listing cannot lie about the bytes.
 type Attachment struct {
-	Checksum string `json:"checksum"` // sha256:<hex> of the stored bytes
-	Type     string `json:"type"`     // image/jpeg, image/png or image/webp
-	Size     int64  `json:"size"`     // bytes
+	Checksum string `json:"checksum,omitempty"` // sha256:<hex> of the stored bytes; absent for a caller who may not read the photo
+	Type     string `json:"type"`               // image/jpeg, image/png or image/webp
+	Size     int64  `json:"size"`               // bytes
 	Width    int    `json:"width,omitempty"`
 	Height   int    `json:"height,omitempty"`
 	Name     string `json:"name,omitempty"` // the client's file name, if it gave one

@@ -64,7 +64,7 @@ async function openCase(summary) {
   $('c-meta').textContent = `${t(`state.${r.state}`)} · ${t(`sev.${r.severity}`)} · ${r.assigned_code}` +
     (r.due_at ? ` · ${t('cases.due', { t: when(r.due_at) })}` : '');
   $('c-description').textContent = r.description || '—';
-  $('c-report-photos').replaceChildren(...(r.attachments ?? []).map((a) => thumb(a.checksum)));
+  $('c-report-photos').replaceChildren(...photosOf(r.attachments));
   $('c-history').replaceChildren(...(r.history ?? []).map((h) => step(h, r)));
   await showActions(r);
 }
@@ -75,7 +75,7 @@ function step(h, r) {
   li.querySelector('strong').textContent = t(`action.${h.action}`);
   li.querySelector('.muted').textContent = `${h.actor} · ${when(h.at)}`;
   li.querySelector('.note').textContent = stepNote(h, r);
-  li.querySelector('.photos').append(...(h.attachments ?? []).map((a) => thumb(a.checksum)));
+  li.querySelector('.photos').append(...photosOf(h.attachments));
   return li;
 }
 
@@ -94,6 +94,10 @@ function stepNote(h, r) {
   if (h.action === 'report' && d.floor) return t('step.floor', { sev: t(`sev.${r.severity}`), level: t(`level.${d.floor}`) });
   return h.note ?? '';
 }
+
+// photosOf is the thumbnails of a list of attachments; the server leaves
+// out the checksums of photos this token may not read.
+const photosOf = (as) => (as ?? []).filter((a) => a.checksum).map((a) => thumb(a.checksum));
 
 /** thumb is an image of a stored photo's thumbnail, fetched with the token (an img cannot send it). */
 function thumb(checksum) {
