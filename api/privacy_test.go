@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,31 @@ func TestPersonalDataNotPublic(t *testing.T) {
 			}
 		})
 	}
+	t.Run("filters say no more than the answers", func(t *testing.T) {
+		box := fmt.Sprintf("%.7f,%.7f,%.7f,%.7f", e2ePoint[0]-1e-5, e2ePoint[1]-1e-5, e2ePoint[0]+1e-5, e2ePoint[1]+1e-5)
+		listed := func(url, token string) bool {
+			r := request(t, "GET", url, nil, authHeader(token)...)
+			if r.status != 200 {
+				t.Fatalf("GET %s: %d %s", url, r.status, r.body)
+			}
+			return strings.Contains(string(r.body), id)
+		}
+		for _, c := range []struct {
+			name, url, token string
+			want             bool
+		}{
+			{"anonymous, a box at the exact point", base + "/v1/reports?bbox=" + box, "", false},
+			{"anonymous OGC, a box at the exact point", base + "/ogc/collections/reports/items?bbox=" + box, "", false},
+			{"the reporter, a box at the exact point", base + "/v1/reports?bbox=" + box, worker, true},
+			{"public fields all, a box at the exact point", open + "/v1/reports?bbox=" + box, "", true},
+			{"public fields all, by reporter", open + "/v1/reports?reporter=" + url.QueryEscape("网格员丙"), "", true},
+		} {
+			if got := listed(c.url, c.token); got != c.want {
+				t.Errorf("%s: listed %v, want %v", c.name, got, c.want)
+			}
+		}
+		wantProblem(t, request(t, "GET", base+"/v1/reports?reporter="+url.QueryEscape("网格员丙"), nil), 401, "reporter")
+	})
 	t.Run("OGC reports", func(t *testing.T) {
 		r := request(t, "GET", base+"/ogc/collections/reports/items?limit=10000", nil)
 		if strings.Contains(string(r.body), "张三家门口堵塞") || r.status != 200 {

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -21,6 +22,9 @@ func (h *handlers) listReports(c *gin.Context) {
 	f, err := reportFilter(c)
 	if err == nil {
 		err = scopeFilter(c, &f.Unit)
+	}
+	if err == nil {
+		err = h.privateFilters(c, &f)
 	}
 	if err != nil {
 		fail(c, err)
@@ -69,6 +73,22 @@ func wantGeoJSON(c *gin.Context) bool {
 		return false
 	}
 	return strings.Contains(c.GetHeader("Accept"), "application/geo+json")
+}
+
+// privateFilters keeps the filters from telling an anonymous caller what
+// the answers hide (a token's listing is narrowed to its scope, where it
+// sees everything): a box matches the points as they are shown, rounded,
+// and reporters cannot be asked for by name where names are not shown.
+func (h *handlers) privateFilters(c *gin.Context, f *casework.ReportFilter) error {
+	if _, ok := callerOf(c); ok {
+		return nil
+	}
+	public := h.deps.PublicFields
+	f.CoarseBBox = !public.Shows(access.FieldPoint)
+	if f.Reporter != "" && !public.Shows(access.FieldReporter) {
+		return geo.Errorf(geo.EUNAUTHORIZED, "reporter", "reporters' names are not public on this server: filtering by reporter needs a bearer token")
+	}
+	return nil
 }
 
 // scopeFilter narrows a listing to a scoped caller's units.

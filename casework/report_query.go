@@ -18,6 +18,10 @@ type ReportFilter struct {
 	Flag       string    // only reports carrying this flag
 	From, To   time.Time // observed in [From, To)
 	BBox       *orb.Bound
+	// CoarseBBox matches BBox against the points rounded to 0.002° (as
+	// access.Coarse shows them to callers who may not see exact points),
+	// so that boxes cannot locate a point more finely than it is shown.
+	CoarseBBox bool
 	Reporter   string
 	After      string // cursor from the previous page
 	Limit      int

@@ -48,6 +48,32 @@ func TestPrivateReportPoints(t *testing.T) {
 	if p := draw(Privacy{CoarsePoints: true, ExceptWithin: unit[:6]}); onGrid(p) {
 		t.Errorf("a point within the caller's scope %s is rounded: %v", unit[:6], p)
 	}
+	// At zoom 20 (tiles of ~40 m) the tile of the exact point must not
+	// hold a rounded one: which tiles hold it would locate it.
+	drawnAt := func(p orb.Point, priv Privacy) bool {
+		r := request(t, s, "report", coordAt(p, 20))
+		r.Filter.Privacy = priv
+		tile, _, err := s.Get(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return feature(decode(t, tile.Raw)["report"], "id", id) != nil
+	}
+	rounded := orb.Point{math.Round(at[0]/0.002) * 0.002, math.Round(at[1]/0.002) * 0.002}
+	for _, k := range []struct {
+		name  string
+		at    orb.Point
+		priv  Privacy
+		drawn bool
+	}{
+		{"exact, at its point", at, Privacy{}, true},
+		{"rounded, at its exact point", at, Privacy{CoarsePoints: true}, false},
+		{"rounded, at its rounded point", rounded, Privacy{CoarsePoints: true}, true},
+	} {
+		if got := drawnAt(k.at, k.priv); got != k.drawn {
+			t.Errorf("%s: drawn at zoom 20 %v, want %v", k.name, got, k.drawn)
+		}
+	}
 	if r := request(t, s, "report", c); r.Filter.Key() == (Filter{Privacy: Privacy{CoarsePoints: true}}).Key() {
 		t.Error("private and exact tiles share a cache key")
 	}

@@ -81,18 +81,23 @@ const reportFilterSQL = `
 
 // reportSQL draws report points. The feature id is the random tail of the
 // UUID (52 bits: exact in JavaScript). A caller who may not see exact
-// points ($11) gets them rounded to 0.002°, except under its scope ($12).
+// points ($11) gets them rounded to 0.002°, except under its scope ($12);
+// a rounded point is drawn in the tiles its rounded position falls in, not
+// those of its exact one, so that which tiles hold it (at zoom 20 a tile
+// is ~40 m) says no more than the point drawn.
 const reportSQL = `
 SELECT ` + versionsExpr + `, NULL::float8,
   coalesce((SELECT ST_AsMVT(f, 'report', 4096, 'geom', 'fid') FROM (
     SELECT ('x' || right(replace(r.id::text, '-', ''), 13))::bit(52)::bigint AS fid,
            r.id::text AS id, r.kind, r.category, r.severity, r.state, r.res_status AS status, r.unit_code, r.level,
            to_char(r.observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS observed_at,
-           ST_AsMVTGeom(ST_Transform(CASE WHEN $11::bool AND NOT ($12::text <> '' AND starts_with(r.unit_code, $12::text))
-                                          THEN ST_SnapToGrid(r.geom, 0.002) ELSE r.geom END, 3857),
-                        ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
-      FROM report r
-     WHERE r.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)` + reportFilterSQL + `
+           ST_AsMVTGeom(ST_Transform(r.shown, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+      FROM (SELECT r.*, CASE WHEN $11::bool AND NOT ($12::text <> '' AND starts_with(r.unit_code, $12::text))
+                             THEN ST_SnapToGrid(r.geom, 0.002) ELSE r.geom END AS shown
+              FROM report r
+             WHERE r.geom && ST_Expand(ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326),
+                                       CASE WHEN $11::bool THEN 0.0011 ELSE 0 END)) r
+     WHERE r.shown && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)` + reportFilterSQL + `
      ORDER BY r.observed_at, r.id) f), '')`
 
 // patrolSQL draws patrol tracks; since ($5) and until ($6) select them by

@@ -40,18 +40,21 @@ const reportWhere = ` ($1::timestamptz IS NULL OR observed_at >= $1) AND ($2::ti
   AND ($9::text IS NULL OR res_status = $9)
   AND ($10::text IS NULL OR unit_code = $10)
   AND ($11::text IS NULL OR left(unit_code, 6) = $11)
-  AND ($12::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($12, $13, $14, $15, 4326)))`
+  AND ($12::float8 IS NULL OR (ST_Intersects(geom, ST_Expand(ST_MakeEnvelope($12, $13, $14, $15, 4326), CASE WHEN $16::bool THEN ` + coarseReach + ` ELSE 0 END))
+       AND (NOT $16::bool OR ST_Intersects(ST_SnapToGrid(geom, ` + coarseGrid + `), ST_MakeEnvelope($12, $13, $14, $15, 4326)))))`
 
-// queryReportsSQL rounds the points to 0.002° ($19, see access.Coarse) and
-// leaves the descriptions out ($20) for anonymous readers.
+// queryReportsSQL rounds the points to 0.002° ($16, see access.Coarse) and
+// leaves the descriptions out ($20) for anonymous readers; the box then
+// matches the rounded points (reportWhere), so that boxes cannot locate a
+// point more finely than it is shown.
 const queryReportsSQL = `SELECT id::text,
-  ST_AsBinary(ST_Transform(CASE WHEN $19::bool THEN ST_SnapToGrid(geom, 0.002) ELSE geom END, $18::int)),
+  ST_AsBinary(ST_Transform(CASE WHEN $16::bool THEN ST_SnapToGrid(geom, ` + coarseGrid + `) ELSE geom END, $19::int)),
   jsonb_build_object('kind', kind, 'category', category,
   'severity', severity, 'state', state, 'status', res_status,
   'description', CASE WHEN $20::bool THEN NULL ELSE description END, 'unit_code', unit_code,
   'assigned_code', assigned_code, 'observed_at', observed_at, 'received_at', received_at, 'due_at', due_at,
   'closed_at', closed_at)
-FROM report WHERE` + reportWhere + ` AND id > $16::uuid ORDER BY id LIMIT $17`
+FROM report WHERE` + reportWhere + ` AND id > $17::uuid ORDER BY id LIMIT $18`
 
 const countReportsSQL = `SELECT count(*) FROM report WHERE` + reportWhere
 
@@ -86,7 +89,7 @@ func (db *DB) QueryReports(ctx context.Context, q geo.VersionQuery, scope string
 		return p, err
 	}
 	args := append([]any{nullTime(q.Start), nullTime(q.End), nullString(scope)}, eq...)
-	args = append(args, bboxArgs(q)...)
+	args = append(append(args, bboxArgs(q)...), q.CoarsePoints)
 	if err := db.Pool.QueryRow(ctx, countReportsSQL, args...).Scan(&p.Matched); err != nil {
 		return p, fmt.Errorf("count reports: %w", translate(err))
 	}
@@ -94,7 +97,7 @@ func (db *DB) QueryReports(ctx context.Context, q geo.VersionQuery, scope string
 	if !q.After.IsZero() {
 		after = q.After.Code
 	}
-	rows, err := db.Pool.Query(ctx, queryReportsSQL, append(args, after, q.Limit+1, srid(q), q.CoarsePoints, q.HideText)...)
+	rows, err := db.Pool.Query(ctx, queryReportsSQL, append(args, after, q.Limit+1, srid(q), q.HideText)...)
 	if err != nil {
 		return p, fmt.Errorf("query reports: %w", translate(err))
 	}

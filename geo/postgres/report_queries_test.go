@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -32,6 +33,16 @@ func TestListReports(t *testing.T) {
 		}
 	}
 	box := orb.Bound{Min: orb.Point{p[0] - 1e-4, p[1] - 1e-4}, Max: orb.Point{p[0] + 1e-4, p[1] + 1e-4}}
+	// Boxes of 2e-5° around the exact point and around the point rounded
+	// to the 0.002° grid, as callers who may not see exact points are shown
+	// it: a coarse filter matches only the second.
+	rounded := orb.Point{math.Round(p[0]/0.002) * 0.002, math.Round(p[1]/0.002) * 0.002}
+	near := func(q orb.Point) *orb.Bound {
+		return &orb.Bound{Min: orb.Point{q[0] - 1e-5, q[1] - 1e-5}, Max: orb.Point{q[0] + 1e-5, q[1] + 1e-5}}
+	}
+	if near(p).Contains(rounded) {
+		t.Fatalf("the test point %v lies on its rounded point %v: pick another", p, rounded)
+	}
 	cases := []struct {
 		name string
 		f    casework.ReportFilter
@@ -41,6 +52,10 @@ func TestListReports(t *testing.T) {
 		{"by street and class", casework.ReportFilter{Unit: "120104008", Reporter: "列表测试", Categories: []string{"C01"}}, 2},
 		{"by state and severity", casework.ReportFilter{Reporter: "列表测试", States: []casework.State{casework.StateReported}, Severities: []int{2}}, 5},
 		{"by bbox", casework.ReportFilter{BBox: &box, Reporter: "列表测试"}, 5},
+		{"by a box at the exact point", casework.ReportFilter{BBox: near(p), Reporter: "列表测试"}, 5},
+		{"by a box at the rounded point", casework.ReportFilter{BBox: near(rounded), Reporter: "列表测试"}, 0},
+		{"by a box at the exact point, rounded", casework.ReportFilter{BBox: near(p), CoarseBBox: true, Reporter: "列表测试"}, 0},
+		{"by a box at the rounded point, rounded", casework.ReportFilter{BBox: near(rounded), CoarseBBox: true, Reporter: "列表测试"}, 5},
 		{"by another district", casework.ReportFilter{Unit: demo.DongliCode, Reporter: "列表测试"}, 0},
 		{"by time", casework.ReportFilter{Reporter: "列表测试", From: time.Now().Add(-time.Hour - 90*time.Second)}, 2},
 	}
