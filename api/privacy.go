@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/gin-gonic/gin"
@@ -70,7 +71,27 @@ func redactReport(r casework.Report, e access.Exposure) casework.Report {
 		r.Resolution.Point = coarse(r.Resolution.Point)
 		r.AccuracyM = nil
 	}
+	if !e.Shows(access.FieldDescription) || !e.Shows(access.FieldPoint) {
+		r.History = redactSteps(r.History, e)
+	}
 	return r
+}
+
+// redactSteps returns a copy of a history without what e hides: notes are
+// free text written about the case (a phone number, a name), like the
+// description; a re-resolve's previous answer holds the exact point.
+func redactSteps(steps []casework.Transition, e access.Exposure) []casework.Transition {
+	out := slices.Clone(steps)
+	for i := range out {
+		if !e.Shows(access.FieldDescription) {
+			out[i].Note = ""
+		}
+		if _, ok := out[i].Detail["previous"]; ok && !e.Shows(access.FieldPoint) {
+			out[i].Detail = maps.Clone(out[i].Detail)
+			delete(out[i].Detail, "previous")
+		}
+	}
+	return out
 }
 
 func coarse(p orb.Point) orb.Point {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,29 @@ func TestPersonalDataNotPublic(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the history's notes and previous answers", func(t *testing.T) {
+		admin := createToken(t, db, access.RoleAdmin, "", "管理员", exp)
+		if r := request(t, "POST", base+"/v1/reports/"+id+":reresolve", []byte(`{"note":"已联系举报人李四 13900000000"}`), authHeader(admin)...); r.status != 200 {
+			t.Fatalf("reresolve: %d %s", r.status, r.body)
+		}
+		exact := strconv.FormatFloat(e2ePoint[0], 'f', -1, 64)
+		for _, c := range []struct {
+			name, token string
+			shown       bool
+		}{{"anonymous", "", false}, {"the reporter", worker, true}} {
+			r := request(t, "GET", base+"/v1/reports/"+id, nil, authHeader(c.token)...)
+			body := string(r.body)
+			if r.status != 200 || !strings.Contains(body, `"reresolve"`) {
+				t.Fatalf("%s: GET report: %d %s", c.name, r.status, body)
+			}
+			if got := strings.Contains(body, "13900000000"); got != c.shown {
+				t.Errorf("%s: the note shown %v, want %v", c.name, got, c.shown)
+			}
+			if got := strings.Contains(body, exact); got != c.shown {
+				t.Errorf("%s: the exact point (in the previous answer) shown %v, want %v", c.name, got, c.shown)
+			}
+		}
+	})
 	t.Run("filters say no more than the answers", func(t *testing.T) {
 		box := fmt.Sprintf("%.7f,%.7f,%.7f,%.7f", e2ePoint[0]-1e-5, e2ePoint[1]-1e-5, e2ePoint[0]+1e-5, e2ePoint[1]+1e-5)
 		listed := func(url, token string) bool {
