@@ -106,9 +106,11 @@ func TestContractImports(t *testing.T) {
 	if opts := job["options"].(map[string]any); opts["within"] != mock.Street || opts["dry_run"] != true {
 		t.Errorf("options %v", opts)
 	}
-	if r := s.req(t, "GET", "/v1/imports/1", "", nil); r.status != 200 {
+	if r := s.req(t, "GET", "/v1/imports/1", ed, nil); r.status != 200 {
 		t.Errorf("the job: %d", r.status)
 	}
+	// Never to anonymous callers: its report names its author and the data's faults.
+	wantProblem(t, s.req(t, "GET", "/v1/imports/1", "", nil), 401, "Authorization")
 	// A scoped reader sees the jobs within its scope only.
 	if r := s.req(t, "GET", "/v1/imports/1", s.token(access.RoleViewer, fakeCommunity), nil); r.status != 403 {
 		t.Errorf("the job of the street to a community's viewer: %d, want 403", r.status)
@@ -116,8 +118,8 @@ func TestContractImports(t *testing.T) {
 	if r := s.req(t, "GET", "/v1/imports/1", s.token(access.RoleViewer, mock.Street), nil); r.status != 200 {
 		t.Errorf("the job of the street to its viewer: %d, want 200", r.status)
 	}
-	wantProblem(t, s.req(t, "GET", "/v1/imports/99", "", nil), 404, "id")
-	wantProblem(t, s.req(t, "GET", "/v1/imports/x", "", nil), 400, "id")
+	wantProblem(t, s.req(t, "GET", "/v1/imports/99", ed, nil), 404, "id")
+	wantProblem(t, s.req(t, "GET", "/v1/imports/x", ed, nil), 400, "id")
 	cases := []struct {
 		name, file string
 		fields     map[string]string

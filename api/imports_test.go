@@ -56,8 +56,9 @@ func (s *editServer) upload(t *testing.T, token string, files map[string][]byte,
 func (s *editServer) wait(t *testing.T, location string) geo.ImportJob {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
+	reader := createToken(t, s.db, access.RoleViewer, "", "任务查看", deadline) // jobs are never public
 	for {
-		r := s.req(t, "GET", location, "", nil)
+		r := s.req(t, "GET", location, reader, nil)
 		var job geo.ImportJob
 		if r.status != 200 || json.Unmarshal(r.body, &job) != nil {
 			t.Fatalf("GET %s: %d %s", location, r.status, r.body)
@@ -201,8 +202,9 @@ func TestImportUploadRefusals(t *testing.T) {
 		{"retiring everywhere with a scoped token", func() response {
 			return s.upload(t, nankai, map[string][]byte{"a.geojson": {}}, map[string]string{"retire_missing": "true", "scope": "all"})
 		}, 400, "scope"},
-		{"unknown job", func() response { return s.req(t, "GET", "/v1/imports/99999", "", nil) }, 404, "id"},
-		{"job id not a number", func() response { return s.req(t, "GET", "/v1/imports/abc", "", nil) }, 400, "id"},
+		{"unknown job", func() response { return s.req(t, "GET", "/v1/imports/99999", editor, nil) }, 404, "id"},
+		{"a job to an anonymous caller", func() response { return s.req(t, "GET", "/v1/imports/99999", "", nil) }, 401, "Authorization"},
+		{"job id not a number", func() response { return s.req(t, "GET", "/v1/imports/abc", editor, nil) }, 400, "id"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
