@@ -72,7 +72,9 @@ func (h *handlers) startImport(c *gin.Context) {
 		return
 	}
 	defer area.Discard() // nothing once started
+	lift := floorRate(c.Writer, c.Request)
 	form, err := receiveUpload(c, area)
+	lift()
 	var opts geo.ImportOptions
 	if err == nil {
 		opts, err = importOptions(form)
@@ -176,6 +178,9 @@ func uploadError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return geo.Errorf(geo.ETOOLARGE, "file", "the upload exceeds %d bytes", int64(MaxImportBytes))
+	}
+	if said := (*geo.Error)(nil); errors.As(err, &said) {
+		return err // a reason given already (rateFloor)
 	}
 	return geo.Invalid("body", "the multipart upload is malformed or was cut off: %v", err)
 }
