@@ -18,10 +18,11 @@ import (
 type Severity string
 
 // The severities. Errors stop the import; warnings do not (unless the import
-// is strict).
+// is strict); notes only say what the import does.
 const (
 	SeverityError   Severity = "error"
 	SeverityWarning Severity = "warning"
+	SeverityNote    Severity = "note"
 )
 
 // IssueKind classifies a problem found in an imported file.
@@ -45,6 +46,7 @@ const (
 	IssueGap            IssueKind = "gap"              // warning: the children leave part of the parent uncovered
 	IssueSliver         IssueKind = "sliver"           // warning: a thin or tiny overlap or gap between neighbours
 	IssueOrphaned       IssueKind = "orphaned"         // warning: retiring a unit leaves current children behind
+	IssueKeptProperties IssueKind = "kept_properties"  // note: the file has no column for properties stored units have; they keep them
 )
 
 // ImportIssue is one problem with one feature (or, with Index -1, with the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,12 +68,40 @@ func (r *run) writeUnits(ctx context.Context, now time.Time) ([]string, error) {
 
 // classify marks each feature create, keep or change and counts them.
 func (r *run) classify(ctx context.Context) error {
+	if err := r.keepProperties(ctx); err != nil {
+		return err
+	}
 	for _, q := range []string{createActionSQL, classifySQL} {
 		if _, err := r.tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("compare with stored versions: %w", err)
 		}
 	}
 	return r.countActions(ctx)
+}
+
+// keepProperties gives each feature the stored properties the file has no
+// column for, and notes which they are.
+func (r *run) keepProperties(ctx context.Context) error {
+	rows, _ := r.tx.Query(ctx, keptPropsSQL)
+	var key string
+	var units int
+	var kept []string
+	_, err := pgx.ForEachRow(rows, []any{&key, &units}, func() error {
+		kept = append(kept, fmt.Sprintf("%s (%d)", key, units))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("find the properties the file lacks: %w", err)
+	}
+	if len(kept) > 0 {
+		r.report.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityNote, Kind: geo.IssueKeptProperties,
+			Message: "the file has no column for these properties of stored units, which keep their values (units per property): " +
+				strings.Join(kept, ", ") + "; to clear one, include its column with empty values"})
+	}
+	if _, err := r.tx.Exec(ctx, mergePropsSQL); err != nil {
+		return fmt.Errorf("keep the properties the file lacks: %w", err)
+	}
+	return nil
 }
 
 // countActions counts the features to create, change and keep.

@@ -18,6 +18,19 @@ FROM unit u WHERE u.code = s.code AND u.valid_to IS NULL AND s.ok`
 
 const createActionSQL = `UPDATE import_stage SET action = 'create' WHERE ok`
 
+// keptPropsSQL lists the properties stored units have and the file has no
+// column for, with how many units have each; mergePropsSQL then keeps them:
+// a file of boundaries alone must not wipe households and phones. A column
+// the file has replaces the value, an empty one included.
+const keptPropsSQL = `
+SELECT k, count(*) FROM import_stage s JOIN unit u ON u.code = s.code AND u.valid_to IS NULL,
+       jsonb_object_keys(u.properties) AS k
+WHERE s.ok AND NOT s.props ? k GROUP BY k ORDER BY k`
+
+const mergePropsSQL = `
+UPDATE import_stage s SET props = u.properties || s.props
+FROM unit u WHERE u.code = s.code AND u.valid_to IS NULL AND s.ok AND u.properties <> '{}'`
+
 const countActionsSQL = `SELECT action, count(*) FROM import_stage WHERE ok GROUP BY action`
 
 // closeChangedSQL closes the current version of every changed code.
