@@ -56,7 +56,7 @@ for scale in $scales; do
     psql "$admin_url" -qc "CREATE DATABASE $db TEMPLATE gridmap_test"
     echo "== building the $scale data set (gridmap demo --scale $scale)"
     log=$(mktemp)
-    if ! /usr/bin/time -f "   built in %es, max RSS %MkB" ./bin/gridmap demo --scale "$scale" --database-url "$url" >"$log" 2>&1; then
+    if ! /usr/bin/time -f "   built in %es, max RSS %MkB" ./bin/gridmap demo --yes --scale "$scale" --database-url "$url" >"$log" 2>&1; then
       cat "$log" >&2
       psql "$admin_url" -qc "DROP DATABASE $db" # so that the next run builds it again
       exit 1

@@ -60,7 +60,7 @@ database() {
   grids=$(psql "$url" -Atc "SELECT count(*) FROM unit WHERE level = 'grid' AND valid_to IS NULL")
   if [ "$scale" = city ] && [ "$grids" -lt 40000 ] || [ "$grids" -eq 0 ]; then
     echo "   building the $scale data set (gridmap demo --scale $scale)" >&2
-    ./bin/gridmap demo --scale "$scale" --database-url "$url" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+    ./bin/gridmap demo --yes --scale "$scale" --database-url "$url" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   fi
   echo "$url"
 }

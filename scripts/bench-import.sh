@@ -39,7 +39,7 @@ psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db_name WITH (FORCE)"
 psql "$admin_url" -qc "CREATE DATABASE $db_name TEMPLATE gridmap_test"
 
 echo "== import benchmark: the $scale data set's grids from a shapefile (EPSG:4527, GBK)"
-./bin/gridmap demo --scale "$scale" --database-url "$url" 2>&1 | grep -E '^  grid' || true
+./bin/gridmap demo --yes --scale "$scale" --database-url "$url" 2>&1 | grep -E '^  grid' || true
 ./bin/gridmap export --level grid --format shapefile --srs EPSG:4527 --encoding gbk \
   --database-url "$url" -o "$work/grids.shp"
 rm -f "$work/grids.cpg" # as older tools leave it: the encoding must be detected

@@ -38,7 +38,7 @@ if [ "$has_tiles" != t ]; then
 fi
 if [ "${grids:-0}" -lt 40000 ]; then
   echo "== building the city-scale data set for the tile benchmark (gridmap demo --scale city)"
-  ./bin/gridmap demo --scale city --database-url "$bench_url" >/dev/null
+  ./bin/gridmap demo --yes --scale city --database-url "$bench_url" >/dev/null
 fi
 psql "$bench_url" -qc "VACUUM ANALYZE tile_unit" -c "VACUUM ANALYZE unit"
 

@@ -23,10 +23,10 @@ for db in gridmap_bench gridmap_bench_demo; do
 done
 demo_url=${base/\/gridmap\?/\/gridmap_bench_demo?}
 echo "== the demo city (gridmap demo): in-process resolver beside PostGIS"
-./bin/gridmap demo --database-url "$demo_url" 2>&1 | grep -E 'built in'
+./bin/gridmap demo --yes --database-url "$demo_url" 2>&1 | grep -E 'built in'
 ./bin/gridmap-bench --database-url "$demo_url" --label "demo city (南开区 + 万新街道)"
 echo "== building the city-scale data set (gridmap demo --scale city)"
-/usr/bin/time -f "   took %es, max RSS %MkB" ./bin/gridmap demo --scale city --database-url "$bench_url" 2>&1 | grep -E 'took|built|district|street|community|grid|enclave'
+/usr/bin/time -f "   took %es, max RSS %MkB" ./bin/gridmap demo --yes --scale city --database-url "$bench_url" 2>&1 | grep -E 'took|built|district|street|community|grid|enclave'
 
 ./bin/gridmap serve --addr "127.0.0.1:$port" --demo=false --database-url "$bench_url" --log-level warn &
 server=$!

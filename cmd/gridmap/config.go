@@ -8,6 +8,8 @@ import (
 	"os"
 	"regexp"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 const defaultDatabaseURL = "postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable"
@@ -43,6 +45,25 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usagef("%v (see \"gridmap %s -h\")", err, fs.Name())
 	}
 	return applyEnv(fs, os.LookupEnv)
+}
+
+// noArgs refuses what a command that takes only flags was given besides
+// them: "gridmap serve extra" must not start a server on the default port.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q; %s takes only flags (see \"gridmap %s -h\")", fs.Arg(0), fs.Name(), fs.Name())
+	}
+	return nil
+}
+
+// databaseLabel names the database a URL points at — user, host, port and
+// database, never the password — so that a command says where it works.
+func databaseLabel(url string) string {
+	c, err := pgx.ParseConfig(url)
+	if err != nil {
+		return "the database of --database-url"
+	}
+	return fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
 }
 
 // envName finds the variable a flag's help text names.

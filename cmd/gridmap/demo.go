@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/mattn/go-isatty"
 
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -19,18 +23,26 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if err := postgres.Migrate(ctx, url); err != nil {
 		return err
 	}
-	slog.Info("migrations applied")
+	slog.Info("migrations applied", "database", databaseLabel(url))
 	return nil
 }
 
 func runDemo(ctx context.Context, args []string) error {
 	var url, scaleName string
+	var yes bool
 	fs := newFlags("demo", &url)
 	fs.StringVar(&scaleName, "scale", "demo", "demo (南开区 + 万新街道), city (all of Tianjin, ~50,000 grids) or province (all of Tianjin, ~300,000 grids, for benchmarks)")
+	fs.BoolVar(&yes, "yes", false, "replace what the database holds without asking")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	scale, err := demo.ParseScale(scaleName)
@@ -42,11 +54,39 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := confirmReplace(ctx, db, databaseLabel(url), yes); err != nil {
+		return err
+	}
 	sum, err := demo.Build(ctx, db, scale, terminalProgress())
 	if err != nil {
 		return err
 	}
 	printSummary(sum)
+	return nil
+}
+
+// confirmReplace lets demo replace a database's boundaries and reports only
+// when it holds none, when --yes says so, or when the person at the terminal
+// agrees: the demo city over a production database is a disaster a typo in
+// DATABASE_URL can cause.
+func confirmReplace(ctx context.Context, db *postgres.DB, label string, yes bool) error {
+	var units, reports int64
+	err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM unit WHERE valid_to IS NULL), (SELECT count(*) FROM report)`).Scan(&units, &reports)
+	if err != nil {
+		return fmt.Errorf("count what %s holds: %w", label, err)
+	}
+	if yes || units+reports == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("%s holds %d units and %d reports; demo replaces them all", label, units, reports)
+	if !isatty.IsTerminal(os.Stdin.Fd()) {
+		return usagef("%s: pass --yes to go on", what)
+	}
+	fmt.Fprintf(os.Stderr, "%s. Type yes to go on: ", what)
+	answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	if strings.TrimSpace(answer) != "yes" {
+		return usagef("nothing replaced")
+	}
 	return nil
 }
 

@@ -30,6 +30,9 @@ func runResolve(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	crs, err := geo.ParseCRS(crsName)
 	if err != nil {
 		return err

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/gridmap-dev/gridmap/demo/demotest"
+)
+
+// TestDemoAsksBeforeReplacing: gridmap demo over a database that holds
+// boundaries or reports replaces nothing unless --yes says so (no terminal
+// to ask at here), and says which database it would have replaced.
+func TestDemoAsksBeforeReplacing(t *testing.T) {
+	db := demotest.Open(t)
+	bin := binary(t)
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, `UPDATE unit SET name = '留着' WHERE code = '120104'`); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (int, string) {
+		cmd := exec.Command(bin, append([]string{"demo", "--database-url", db.URL()}, args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr // stdin is /dev/null: not a terminal
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), stderr.String()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, stderr.String()
+	}
+	name := func() (n string) {
+		if err := db.Pool.QueryRow(ctx, `SELECT name FROM unit WHERE code = '120104' AND valid_to IS NULL`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	exit, stderr := run()
+	if exit != 2 || !strings.Contains(stderr, "units and") || !strings.Contains(stderr, "--yes") {
+		t.Errorf("demo over a full database: exit %d, %q; want 2, naming what it holds and --yes", exit, stderr)
+	}
+	if !strings.Contains(stderr, "@127.0.0.1:5432/") || strings.Contains(stderr, ":gridmap@") { // the URL's password is gridmap
+		t.Errorf("demo does not say which database (or says its password): %q", stderr)
+	}
+	if name() != "留着" {
+		t.Fatal("demo replaced the boundaries without --yes")
+	}
+	if exit, stderr := run("--yes"); exit != 0 || name() == "留着" {
+		t.Errorf("demo --yes: exit %d, %q; the boundaries were not replaced", exit, stderr)
+	}
+}
