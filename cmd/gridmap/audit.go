@@ -44,7 +44,7 @@ func runAudit(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q; audit takes only flags", fs.Arg(0))
 	}
-	db, err := postgres.Open(ctx, url, 4)
+	db, err := postgres.OpenAsIs(ctx, url, 4)
 	if err != nil {
 		return err
 	}

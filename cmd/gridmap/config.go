@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 const defaultDatabaseURL = "postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable"
@@ -54,6 +57,21 @@ func noArgs(fs *flag.FlagSet) error {
 		return usagef("unexpected argument %q; %s takes only flags (see \"gridmap %s -h\")", fs.Arg(0), fs.Name(), fs.Name())
 	}
 	return nil
+}
+
+// openPrimary opens the database for a command that writes, refusing a hot
+// standby before anything is tried: there the database answers "read-only
+// transaction", which reads like a passing fault and is not.
+func openPrimary(ctx context.Context, url, command string) (*postgres.DB, error) {
+	db, err := postgres.OpenAsIs(ctx, url, 4)
+	if err != nil {
+		return nil, err
+	}
+	if db.Standby() {
+		db.Close()
+		return nil, fmt.Errorf("%s is a hot standby (read-only): %s writes, so point --database-url at the primary", databaseLabel(url), command)
+	}
+	return db, nil
 }
 
 // databaseLabel names the database a URL points at — user, host, port and

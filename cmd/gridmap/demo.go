@@ -26,8 +26,14 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if err := postgres.Migrate(ctx, url); err != nil {
+	db, err := postgres.Open(ctx, url, 1) // migrates a primary, checks a standby
+	if err != nil {
 		return err
+	}
+	defer db.Close()
+	if db.Standby() {
+		slog.Info("a hot standby takes its schema from the primary; it is current", "database", databaseLabel(url))
+		return nil
 	}
 	slog.Info("migrations applied", "database", databaseLabel(url))
 	return nil

@@ -62,7 +62,7 @@ func runEscalate(ctx context.Context, args []string) error {
 	if err := rc.parse(); err != nil {
 		return err
 	}
-	db, err := postgres.Open(ctx, url, 2)
+	db, err := openPrimary(ctx, url, "escalate")
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func runExport(ctx context.Context, args []string) error {
 	if o.SRID, err = parseSRID(srs); err != nil {
 		return err
 	}
-	db, err := postgres.Open(ctx, url, 4)
+	db, err := postgres.OpenAsIs(ctx, url, 4)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/gridmap-dev/gridmap/geo"
-	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/importer"
 )
 
@@ -105,7 +104,7 @@ func runImport(ctx context.Context, args []string) error {
 	if err := checkFiles(files); err != nil {
 		return err
 	}
-	db, err := postgres.Open(ctx, f.url, 4)
+	db, err := openPrimary(ctx, f.url, "import") // its checks run in a transaction with staging tables
 	if err != nil {
 		return err
 	}

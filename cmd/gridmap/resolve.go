@@ -43,7 +43,7 @@ func runResolve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	db, err := postgres.Open(ctx, url, 4)
+	db, err := postgres.OpenAsIs(ctx, url, 4)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err // before the token is stored
 		}
 	}
-	db, err := postgres.Open(ctx, url, 2)
+	db, err := openPrimary(ctx, url, "token create")
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func tokenList(ctx context.Context, args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q; token list takes only flags", fs.Arg(0))
 	}
-	db, err := postgres.Open(ctx, url, 2)
+	db, err := postgres.OpenAsIs(ctx, url, 2)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func tokenRevoke(ctx context.Context, args []string, stderr io.Writer) error {
 	if (name == "") == (fs.NArg() != 1) {
 		return usagef("name one token: gridmap token revoke ID, or --name NAME")
 	}
-	db, err := postgres.Open(ctx, url, 2)
+	db, err := openPrimary(ctx, url, "token revoke")
 	if err != nil {
 		return err
 	}

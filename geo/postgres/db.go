@@ -36,7 +36,18 @@ type DB struct {
 // only checks that the primary has applied every migration this binary
 // knows, and the DB is read-only (Standby).
 func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
-	standby, err := prepareSchema(ctx, url)
+	return open(ctx, url, maxConns, true)
+}
+
+// OpenAsIs is Open for commands that must not change the schema (token,
+// import, audit, export, resolve, escalate): it migrates nothing, and fails
+// with what to do when the schema is behind this gridmap.
+func OpenAsIs(ctx context.Context, url string, maxConns int32) (*DB, error) {
+	return open(ctx, url, maxConns, false)
+}
+
+func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, error) {
+	standby, err := prepareSchema(ctx, url, migrate)
 	if err != nil {
 		return nil, err
 	}
@@ -72,9 +83,9 @@ func NoJIT(runtimeParams map[string]string) {
 	}
 }
 
-// prepareSchema migrates a primary, or checks the schema of a standby; it
-// reports which the database is.
-func prepareSchema(ctx context.Context, url string) (standby bool, err error) {
+// prepareSchema migrates a primary (when migrate is set), or checks the
+// schema; it reports whether the database is a standby.
+func prepareSchema(ctx context.Context, url string, migrate bool) (standby bool, err error) {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return false, fmt.Errorf("connect: %w", unavailable(err))
@@ -83,21 +94,37 @@ func prepareSchema(ctx context.Context, url string) (standby bool, err error) {
 	if standby, err = inRecovery(ctx, conn); err != nil {
 		return false, fmt.Errorf("ask whether the database is a standby: %w", translate(err))
 	}
-	if !standby {
+	if !standby && migrate {
 		return false, Migrate(ctx, url)
+	}
+	return standby, checkSchema(ctx, conn, standby)
+}
+
+// checkSchema fails when the schema is behind this gridmap's migrations,
+// saying what migrates it.
+func checkSchema(ctx context.Context, conn *pgx.Conn, standby bool) error {
+	fix := "run gridmap migrate (or start gridmap serve, which migrates)"
+	if standby {
+		fix = "start a node on the primary first, which migrates it (the standby follows)"
 	}
 	want, err := migrationCount()
 	if err != nil {
-		return true, err
+		return err
 	}
 	var have int
-	if err := conn.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&have); err != nil {
-		return true, fmt.Errorf("read the standby's schema version (has the primary been migrated?): %w", translate(err))
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return fmt.Errorf("look for the schema: %w", translate(err))
+	}
+	if exists {
+		if err := conn.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&have); err != nil {
+			return fmt.Errorf("read the schema version: %w", translate(err))
+		}
 	}
 	if have < want {
-		return true, fmt.Errorf("the standby's schema is at migration %d but this gridmap needs %d: start a node on the primary first, which migrates it", have, want)
+		return fmt.Errorf("the database's schema is at migration %d but this gridmap needs %d: %s", have, want, fix)
 	}
-	return true, nil
+	return nil
 }
 
 // migrationCount is the number of embedded migrations: tern numbers them
