@@ -94,7 +94,8 @@ func unavailableState(code string) bool {
 	case "57P01", "57P02", "57P03", // admin shutdown, crash shutdown, cannot connect now
 		"55000", // object not in prerequisite state: a server refusing connections
 		"57014", // query canceled: a statement timeout
-		"25006": // read-only transaction: a write reached a standby after a failover
+		"25006", // read-only transaction: a write reached a standby after a failover
+		"3D000": // invalid catalog name: the database was dropped or renamed under the pool
 		return true
 	}
 	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") // connection exception, insufficient resources

@@ -34,6 +34,7 @@ func TestSQLStates(t *testing.T) {
 		{"55000", geo.EUNAVAILABLE}, // object not in prerequisite state: refusing connections
 		{"57014", geo.EUNAVAILABLE}, // query canceled: statement timeout
 		{"25006", geo.EUNAVAILABLE}, // read-only transaction: writing to a standby
+		{"3D000", geo.EUNAVAILABLE}, // invalid catalog name: the database is gone
 		{"53000", geo.EUNAVAILABLE}, // insufficient resources
 		{"53100", geo.EUNAVAILABLE}, // disk full
 		{"53200", geo.EUNAVAILABLE}, // out of memory
