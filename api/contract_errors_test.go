@@ -89,7 +89,7 @@ func TestContractOutagesAre503Everywhere(t *testing.T) {
 		{"GET", "/v1/stats", "", ""},
 		{"GET", "/v1/patrols/coverage?unit=" + fakeCommunity, "", ""},
 		{"GET", "/v1/audit", "", ""},
-		{"GET", "/v1/imports/1", "", ""},
+		{"GET", "/v1/imports/1", ed, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
