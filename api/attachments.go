@@ -82,7 +82,7 @@ func (h *handlers) createAttachment(c *gin.Context) {
 		c.JSON(http.StatusOK, viewOfPhoto(p))
 		return
 	}
-	info, thumb, err := photo.Process(up.data, up.declared, up.field)
+	info, thumb, err := photo.ProcessContext(ctx, up.data, up.declared, up.field)
 	if err != nil {
 		fail(c, err)
 		return

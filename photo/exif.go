@@ -34,36 +34,13 @@ func Orientation(b []byte, mediaType string) int {
 	return tiffOrientation(tiff)
 }
 
-// jpegEXIF walks the segments before the image data (start of scan) and
-// returns the TIFF bytes of the first APP1 Exif segment.
+// jpegEXIF returns the TIFF bytes of the first APP1 Exif segment before
+// the image data.
 func jpegEXIF(b []byte) []byte {
-	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-		return nil
-	}
-	for i := 2; i+4 <= len(b); {
-		if b[i] != 0xFF {
-			return nil // not at a marker: the file is damaged; give up quietly
-		}
-		marker := b[i+1]
-		switch {
-		case marker == 0xFF: // fill byte before a marker
-			i++
-			continue
-		case marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8): // markers without a length
-			i += 2
-			continue
-		case marker == 0xDA || marker == 0xD9: // start of scan, end of image: no EXIF after this
-			return nil
-		}
-		n := int(binary.BigEndian.Uint16(b[i+2:]))
-		if n < 2 || i+2+n > len(b) {
-			return nil
-		}
-		seg := b[i+4 : i+2+n]
+	for marker, seg := range jpegSegments(b) {
 		if marker == 0xE1 && len(seg) >= len(exifHeader) && string(seg[:len(exifHeader)]) == exifHeader {
 			return seg[len(exifHeader):]
 		}
-		i += 2 + n
 	}
 	return nil
 }
@@ -71,41 +48,23 @@ func jpegEXIF(b []byte) []byte {
 // pngEXIF returns the data of a PNG's eXIf chunk (which must come before
 // the image data).
 func pngEXIF(b []byte) []byte {
-	if len(b) < len(pngMagic) || string(b[:len(pngMagic)]) != pngMagic {
-		return nil
-	}
-	for i := len(pngMagic); i+8 <= len(b); {
-		n := binary.BigEndian.Uint32(b[i:])
-		typ := string(b[i+4 : i+8])
-		if uint64(n) > uint64(len(b)-i-8) {
-			return nil
-		}
-		data := b[i+8 : i+8+int(n)]
+	for typ, data := range pngChunks(b) {
 		switch typ {
 		case "eXIf":
 			return data
-		case "IDAT", "IEND":
+		case "IDAT":
 			return nil
 		}
-		i += 8 + int(n) + 4 // the chunk's CRC follows its data
 	}
 	return nil
 }
 
 // webpEXIF returns the data of a WebP's EXIF chunk (extended format).
 func webpEXIF(b []byte) []byte {
-	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
-		return nil
-	}
-	for i := 12; i+8 <= len(b); {
-		n := binary.LittleEndian.Uint32(b[i+4:])
-		if uint64(n) > uint64(len(b)-i-8) {
-			return nil
+	for id, data := range webpChunks(b) {
+		if id == "EXIF" {
+			return data
 		}
-		if string(b[i:i+4]) == "EXIF" {
-			return b[i+8 : i+8+int(n)]
-		}
-		i += 8 + int(n) + int(n&1) // chunks are padded to an even size
 	}
 	return nil
 }

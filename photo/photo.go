@@ -2,10 +2,12 @@
 // takes and how to tell them by their bytes (never by what the client
 // claims), their pixel size and EXIF orientation, and their thumbnails.
 // It is pure Go and does no input or output: the stores keep the bytes.
+// Decoding is bounded in memory, each photo and all at once (memory.go).
 package photo
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -29,7 +31,8 @@ var Types = []string{JPEG, PNG, WebP}
 
 // Limits on a photo. A phone photo is a few megabytes at most (the app
 // resizes before upload); the pixel bound keeps a small file that claims
-// huge dimensions (a decompression bomb) from taking the server's memory.
+// huge dimensions (a decompression bomb) from taking the server's memory,
+// and MaxDecodeBytes (memory.go) the pixels that take the most each.
 const (
 	MaxBytes  = 20 << 20
 	MaxPixels = 50_000_000
@@ -63,13 +66,22 @@ type Info struct {
 	Orientation   int // EXIF orientation, 1 (as stored) to 8
 }
 
-// Process checks that b is a whole image of the declared media type ("" or
-// application/octet-stream: whatever of Types the bytes are) and returns
-// what it is with its thumbnail (a JPEG, see Thumbnail). Anything else —
-// another type, bytes that are not what was declared, a damaged or
-// truncated image, too many pixels — is EUNSUPPORTED naming field. The
-// whole image is decoded: evidence must be viewable, not just start right.
+// Process is ProcessContext with a context that is never cancelled: for
+// tools and tests, which have no client to go away.
 func Process(b []byte, declared, field string) (Info, []byte, error) {
+	return ProcessContext(context.Background(), b, declared, field)
+}
+
+// ProcessContext checks that b is a whole image of the declared media type
+// ("" or application/octet-stream: whatever of Types the bytes are) and
+// returns what it is with its thumbnail (a JPEG, see Thumbnail). Anything
+// else — another type, bytes that are not what was declared, a damaged or
+// truncated image, too many pixels, a decode that would take more than
+// MaxDecodeBytes — is EUNSUPPORTED naming field. The whole image is
+// decoded: evidence must be viewable, not just start right. Decodes share
+// a memory budget: one waits its turn while ctx lets it, and is
+// EUNAVAILABLE wrapping ctx's error when ctx ends first.
+func ProcessContext(ctx context.Context, b []byte, declared, field string) (Info, []byte, error) {
 	typ, err := checkType(b, declared, field)
 	if err != nil {
 		return Info{}, nil, err
@@ -81,6 +93,20 @@ func Process(b []byte, declared, field string) (Info, []byte, error) {
 	if cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return Info{}, nil, unsupported(field, "%d×%d pixels: a photo may have at most %d million pixels", cfg.Width, cfg.Height, MaxPixels/1_000_000)
 	}
+	cost := costOf(typ, cfg, b)
+	if cost.bytes > decodeLimit {
+		hint := "fewer pixels"
+		if cost.hint != "" {
+			hint = cost.hint + " or fewer pixels"
+		}
+		return Info{}, nil, unsupported(field, "a %d×%d %s decodes to %s; a photo may take at most %s decoded: send %s",
+			cfg.Width, cfg.Height, cost.what, megabytes(cost.bytes), megabytes(decodeLimit), hint)
+	}
+	release, err := decodeTurn(ctx, cost.bytes+thumbCost(cfg.Width, cfg.Height))
+	if err != nil {
+		return Info{}, nil, &geo.Error{Code: geo.EUNAVAILABLE, Message: "the server is decoding other photos; retry in a moment", Err: err}
+	}
+	defer release() // the image is garbage once the thumbnail is made
 	img, err := decode(typ, b)
 	if err != nil {
 		return Info{}, nil, unsupported(field, "the %s is damaged or cut short: %v", typ, err)
