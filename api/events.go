@@ -24,7 +24,9 @@ import (
 // recognises the few it already had by event_id. The caller's scope and
 // the unit asked for narrow the stream; personal data follow the rules of
 // privacy.go. EventSource cannot send headers, so this route also takes
-// the token as ?access_token= (the only one that does; see auth.go).
+// the token as ?access_token= (the only one that does; see auth.go). A node
+// holds so many streams, in all and per client address (the hub's limits):
+// past them a stream is refused before it starts, 429 or 503.
 
 // eventsPath is the route, for the token-in-query exception.
 const eventsPath = "/v1/events"
@@ -36,6 +38,10 @@ const (
 	DefaultEventHeartbeat = 15 * time.Second
 	eventWriteTimeout     = 10 * time.Second
 	eventRetryMillis      = "2000"
+	// eventFullRetry is the Retry-After of a client address refused for
+	// holding its share of streams: a place frees only when one of its own
+	// streams ends, so retrying at once is useless.
+	eventFullRetry = "10"
 )
 
 // eventMessage is the data of one event on the wire.
@@ -55,7 +61,8 @@ type eventStream struct {
 	unit  string
 	kinds []string
 	floor uint64         // the latest resume point sent or known
-	seen  map[int64]bool // replayed events, not to be sent again live
+	live  uint64         // events below this transaction id never come live (the subscription's floor)
+	seen  map[int64]bool // replayed events that may come live, not to be sent twice
 	who   access.Principal
 	in    bool         // signed in
 	check func() error // checks the token again (nil: anonymous)
@@ -94,13 +101,22 @@ func (h *handlers) events(c *gin.Context) {
 		s.start() // the headers of the stream, and no stream
 		return
 	}
-	sub := hub.Subscribe()
+	// The address rate limits use: X-Forwarded-For only from --trusted-proxies.
+	sub, err := hub.Subscribe(c.ClientIP())
+	if err != nil {
+		if geo.ErrorCodeOf(err) == geo.ERATELIMITED {
+			c.Header("Retry-After", eventFullRetry)
+		}
+		fail(c, err)
+		return
+	}
 	defer sub.Close()
+	s.live = sub.Floor()
 	if !resume {
 		// From now on: a heartbeat before the first floor marker (the record
 		// may stand still for hours) must not say 0-0, from which a
 		// reconnect would be sent the whole retained record again.
-		s.floor = hub.Floor()
+		s.floor = s.live
 	}
 	s.start()
 	if resume && !s.replay(s.floor) {
@@ -155,11 +171,16 @@ func (s *eventStream) start() {
 }
 
 // replay sends the events from floor on; it reports false when the stream
-// must end (the client went away).
+// must end (the client went away). The record hands them over page by page
+// with no database connection held, as a write may block for
+// eventWriteTimeout. Only the events that may also come live are
+// remembered: a replay of a day's record must not keep a day of ids.
 func (s *eventStream) replay(floor uint64) bool {
 	complete, err := s.h.deps.Events.Replay(s.c.Request.Context(), floor, func(e geo.Event) error {
 		e.Floor = floor
-		s.seen[e.ID] = true
+		if e.Xid >= s.live {
+			s.seen[e.ID] = true
+		}
 		if !s.send(e) {
 			return errClientGone
 		}
@@ -186,6 +207,7 @@ func (s *eventStream) follow(sub *geo.Subscription) {
 	}
 	tick := time.NewTicker(beat)
 	defer tick.Stop()
+	var batch []geo.Event
 	for {
 		select {
 		case <-s.c.Request.Context().Done():
@@ -194,23 +216,31 @@ func (s *eventStream) follow(sub *geo.Subscription) {
 			if !s.stillAllowed() || !s.heartbeat() {
 				return
 			}
-		case e, ok := <-sub.C:
-			if !ok {
+		case <-sub.Wait():
+			var ok bool
+			if batch, ok = sub.Take(batch); !ok {
 				return // dropped for falling behind, or shutting down: the client resumes elsewhere or later
 			}
-			if e.Kind == "" {
-				s.floor = max(s.floor, e.Floor)
-				continue
-			}
-			if s.seen[e.ID] {
-				delete(s.seen, e.ID)
-				continue
-			}
-			if !s.send(e) {
+			if !s.sendLive(batch) {
 				return
 			}
 		}
 	}
+}
+
+// sendLive sends a batch the hub handed over; false means the client is gone.
+func (s *eventStream) sendLive(batch []geo.Event) bool {
+	for _, e := range batch {
+		switch {
+		case e.Kind == "":
+			s.floor = max(s.floor, e.Floor)
+		case s.seen[e.ID]:
+			delete(s.seen, e.ID)
+		case !s.send(e):
+			return false
+		}
+	}
+	return true
 }
 
 // heartbeat is a comment with the latest resume point as its id (an event

@@ -105,7 +105,9 @@ type EventCursor struct {
 // each event the cursor's snapshot did not see, in (xid, id) order, and
 // returns the cursor of the read; ReplayEvents calls fn for every event
 // with xid >= floor, in the same order, and returns false when events of
-// that range were pruned (the caller must start afresh).
+// that range were pruned (the caller must start afresh). ReplayEvents calls
+// fn with no database connection held: fn may write to a client that reads
+// slowly, and a replay per stalled client must not pin the pool.
 type EventLog interface {
 	EventStart(ctx context.Context) (EventCursor, error)
 	EventsSince(ctx context.Context, cur EventCursor, fn func(Event) error) (EventCursor, error)

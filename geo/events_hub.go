@@ -13,58 +13,163 @@ import (
 // hands each new event to every subscriber. A subscriber that does not keep
 // up is dropped, never waited for: one stalled browser must not hold back
 // the others or grow the server's memory. A dropped client reconnects with
-// its last event id and is sent what it missed from the record.
+// its last event id and is sent what it missed from the record. How many
+// subscriptions a node holds, in all and per client, is bounded (SetLimits).
 type EventHub struct {
 	log    EventLog
 	poll   time.Duration
 	buffer int
 
-	mu    sync.Mutex
-	subs  map[*Subscription]struct{}
-	floor uint64 // every event below it has been handed out
-	ready chan struct{}
-	kick  chan struct{}
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{}
+	floor   uint64 // every event below it has been handed out
+	ready   chan struct{}
+	kick    chan struct{}
+	limits  EventLimits
+	streams int            // subscriptions not closed yet, dropped ones included
+	clients map[string]int // of them, per client
 
-	published, dropped atomic.Int64
+	published, dropped, refused atomic.Int64
 }
 
-// Subscription is one subscriber's stream. C yields the events in order,
-// and floor markers (Kind "") whose Floor says that every earlier event was
-// handed out; it is closed when the subscriber is dropped or closes.
+// EventLimits bound the subscriptions of a hub: Streams in all, PerClient
+// from one client (the API's client address); 0 is no limit. A dropped
+// subscription holds its place until it is closed: until then its stream
+// still holds a goroutine and a connection.
+type EventLimits struct {
+	Streams, PerClient int
+}
+
+// The default limits: an idle stream costs a node some 35 kB (17 kB of
+// heap for its connection and state, 18 kB of goroutine stack), so a full
+// node holds tens of MB for its streams; a command centre behind one
+// address runs well under 16 screens.
+const (
+	DefaultEventStreams   = 1000
+	DefaultEventPerClient = 16
+)
+
+// Subscription is one subscriber's stream. Wait signals when events or
+// floor markers (Kind "", whose Floor says that every earlier event was
+// handed out) are waiting, or the subscription ended; Take takes them.
+//
+// The waiting events are a slice, not a buffered channel: a channel
+// allocates its whole capacity at once (1024 events are ~115 kB), for every
+// idle browser, while the slice grows only with what is waiting and is let
+// go once taken. The hub bounds it to its buffer.
 type Subscription struct {
-	C       <-chan Event
-	c       chan Event
 	hub     *EventHub
+	client  string
+	floor   uint64        // the hub's floor when it subscribed
+	wake    chan struct{} // one pending signal; closed when the subscription ends
 	dropped atomic.Bool
+
+	mu     sync.Mutex // under the hub's
+	queue  []Event
+	ended  bool
+	placed bool // holds a place in the hub's limits (hub.mu)
 }
+
+// spareCap is the largest batch storage Take keeps for reuse: an idle
+// stream after a burst must not go on holding the burst's storage.
+const spareCap = 64
 
 // Dropped reports whether the hub dropped the subscriber for falling
-// behind (its channel is then closed).
+// behind (the subscription has then ended).
 func (s *Subscription) Dropped() bool { return s.dropped.Load() }
 
-// Close ends the subscription.
-func (s *Subscription) Close() { s.hub.remove(s, false) }
+// Floor is the hub's resume point when the subscription began: every event
+// it is handed has a transaction id at or above it (a replay of the record
+// may stop marking events to skip there).
+func (s *Subscription) Floor() uint64 { return s.floor }
+
+// Wait returns the channel that receives when there is something to Take.
+func (s *Subscription) Wait() <-chan struct{} { return s.wake }
+
+// Take returns the waiting events in order and clears them; ok is false
+// once the subscription has ended (closed, dropped or the hub stopped),
+// when whatever was waiting is let go: the client resumes from its last
+// event id. batch is the previous call's result, whose storage is reused.
+func (s *Subscription) Take(batch []Event) (events []Event, ok bool) {
+	if cap(batch) > spareCap {
+		batch = nil
+	} else {
+		clear(batch) // the sent events' data must not live on in the storage
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return nil, false
+	}
+	events, s.queue = s.queue, batch[:0]
+	return events, true
+}
+
+// Close ends the subscription and frees its place.
+func (s *Subscription) Close() { s.hub.remove(s) }
+
+// push queues e unless limit events are waiting; false means the
+// subscriber fell behind. Called with the hub's mu held.
+func (s *Subscription) push(e Event, limit int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.queue)
+	switch {
+	case e.Kind == "" && n > 0 && s.queue[n-1].Kind == "":
+		s.queue[n-1].Floor = e.Floor // only the latest floor matters: markers do not pile up
+	case n >= limit:
+		return false
+	default:
+		s.queue = append(s.queue, e)
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default: // a signal is pending already
+	}
+	return true
+}
+
+// end drops what is waiting and wakes the subscriber for the last time.
+func (s *Subscription) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		s.ended, s.queue = true, nil
+		close(s.wake)
+	}
+}
 
 // EventHubStats are the hub's counters, for /metrics.
 type EventHubStats struct {
-	Subscribers int
+	Subscribers int   // subscriptions handed events
+	Streams     int   // places held against the limits (dropped subscriptions not closed yet too)
 	Published   int64 // events handed to subscribers (each event once)
 	Dropped     int64 // subscribers dropped for falling behind
+	Refused     int64 // subscriptions refused by the limits
 }
 
 // NewEventHub returns a hub reading log every poll; each subscriber may
 // have up to buffer events waiting. Run it before subscribing.
 func NewEventHub(log EventLog, poll time.Duration, buffer int) *EventHub {
 	return &EventHub{log: log, poll: max(poll, time.Millisecond), buffer: max(buffer, 1),
-		subs: map[*Subscription]struct{}{}, ready: make(chan struct{}), kick: make(chan struct{}, 1)}
+		subs: map[*Subscription]struct{}{}, ready: make(chan struct{}), kick: make(chan struct{}, 1),
+		clients: map[string]int{}}
+}
+
+// SetLimits sets how many subscriptions the hub takes (none: no limit).
+func (h *EventHub) SetLimits(l EventLimits) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.limits = l
 }
 
 // Stats returns the hub's counters.
 func (h *EventHub) Stats() EventHubStats {
 	h.mu.Lock()
-	n := len(h.subs)
+	n, streams := len(h.subs), h.streams
 	h.mu.Unlock()
-	return EventHubStats{Subscribers: n, Published: h.published.Load(), Dropped: h.dropped.Load()}
+	return EventHubStats{Subscribers: n, Streams: streams, Published: h.published.Load(),
+		Dropped: h.dropped.Load(), Refused: h.refused.Load()}
 }
 
 // Ready is closed once the hub has found where the record stands.
@@ -79,15 +184,27 @@ func (h *EventHub) Kick() {
 	}
 }
 
-// Subscribe adds a subscriber. Events committed after the call reach it;
-// for earlier ones, replay the record (Replay) and drop duplicates by id.
-func (h *EventHub) Subscribe() *Subscription {
-	c := make(chan Event, h.buffer)
-	s := &Subscription{C: c, c: c, hub: h}
+// Subscribe adds a subscriber for client. Events committed after the call
+// reach it; for earlier ones, replay the record (Replay) and drop
+// duplicates by id. Past the limits it fails: ERATELIMITED when client
+// holds its share (checked first: it is that client's doing), EUNAVAILABLE
+// when the node holds all it takes.
+func (h *EventHub) Subscribe(client string) (*Subscription, error) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if l := h.limits.PerClient; l > 0 && h.clients[client] >= l {
+		h.refused.Add(1)
+		return nil, Errorf(ERATELIMITED, "", "%d event streams are open from this address, the most it may have; close one first", l)
+	}
+	if l := h.limits.Streams; l > 0 && h.streams >= l {
+		h.refused.Add(1)
+		return nil, Errorf(EUNAVAILABLE, "", "this server follows %d event streams, the most it takes; retry later or on another node", l)
+	}
+	s := &Subscription{hub: h, client: client, floor: h.floor, wake: make(chan struct{}, 1), placed: true}
 	h.subs[s] = struct{}{}
-	h.mu.Unlock()
-	return s
+	h.streams++
+	h.clients[client]++
+	return s, nil
 }
 
 // Replay calls fn for every event with xid >= floor (see EventLog).
@@ -177,9 +294,7 @@ func (h *EventHub) advance(floor uint64) {
 
 func (h *EventHub) sendLocked(e Event) {
 	for s := range h.subs {
-		select {
-		case s.c <- e:
-		default:
+		if !s.push(e, h.buffer) {
 			h.dropLocked(s, true)
 		}
 	}
@@ -194,12 +309,21 @@ func (h *EventHub) closeAll() {
 	}
 }
 
-func (h *EventHub) remove(s *Subscription, slow bool) {
+// remove ends s and frees its place (once).
+func (h *EventHub) remove(s *Subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.dropLocked(s, slow)
+	h.dropLocked(s, false)
+	if s.placed {
+		s.placed = false
+		h.streams--
+		if h.clients[s.client]--; h.clients[s.client] <= 0 {
+			delete(h.clients, s.client)
+		}
+	}
 }
 
+// dropLocked stops handing events to s; its place stays taken until Close.
 func (h *EventHub) dropLocked(s *Subscription, slow bool) {
 	if _, ok := h.subs[s]; !ok {
 		return
@@ -209,5 +333,5 @@ func (h *EventHub) dropLocked(s *Subscription, slow bool) {
 		s.dropped.Store(true)
 		h.dropped.Add(1)
 	}
-	close(s.c)
+	s.end()
 }

@@ -80,6 +80,7 @@ func TestCommandLine(t *testing.T) {
 		{"malformed duration", []string{"serve"}, []string{"GRIDMAP_ESCALATE_EVERY=5min"}, 2, "", `GRIDMAP_ESCALATE_EVERY="5min": want a duration`},
 		{"malformed number", []string{"serve"}, []string{"GRIDMAP_WRITE_RATE=fast"}, 2, "", `GRIDMAP_WRITE_RATE="fast": want a number`},
 		{"malformed log level", []string{"serve"}, []string{"GRIDMAP_LOG_LEVEL=loud"}, 2, "", `--log-level "loud"`},
+		{"serve with an argument", []string{"serve", "extra"}, nil, 2, "", `unexpected argument "extra"; serve takes only flags`},
 		{"migrate with an argument", []string{"migrate", "now"}, nil, 2, "", `unexpected argument "now"; migrate takes only flags`},
 		{"demo with an argument", []string{"demo", "city"}, nil, 2, "", `unexpected argument "city"; demo takes only flags`},
 		{"resolve with an argument", []string{"resolve", "points.csv"}, nil, 2, "", `unexpected argument "points.csv"; resolve takes only flags`},

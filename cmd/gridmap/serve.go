@@ -75,6 +75,9 @@ func runServe(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if err := setupLogging(cfg.logLevel); err != nil {
 		return err
 	}
@@ -138,7 +141,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		go db.Listen(bg, func(postgres.Change) { svc.Changed() })
 	}
 	go db.Lead(bg, "jobs", func(ctx context.Context) { runJobs(ctx, db, cfg.reports) })
-	events := geo.NewEventHub(db, cfg.events.poll, cfg.events.buffer)
+	events := cfg.events.newHub(db)
 	go events.Run(bg)
 	// Uploaded imports run under bg: shutting down rolls them back, and
 	// serve returns only after their outcome is recorded.

@@ -16,7 +16,10 @@ import (
 
 // The event record (migration 009). Rows are read by transaction id, not
 // by row id: see geo.EventCursor. xid8 values travel as text (pgx has no
-// codec for them) and are compared as numbers in Go.
+// codec for them) and are compared as numbers in Go. The queries order by
+// event_log.xid, qualified: a bare "xid" names the text output column, so
+// pages came in text order ("100000" before "99999") — a page could then
+// end past events it skipped, and each page sorted every row after it.
 
 var _ geo.EventLog = (*DB)(nil)
 
@@ -24,25 +27,30 @@ var _ geo.EventLog = (*DB)(nil)
 // transaction, a million events) is read and handed out in pieces.
 const eventPage = 2000
 
+// replayPage bounds one page of a replay, which is held in memory while it
+// is sent to a client: one per stream that resumes, so smaller than
+// eventPage (256 events of ~1 kB is ~256 kB a stream).
+const replayPage = 256
+
 // eventsSinceSQL reads the events of the transactions a snapshot did not
 // see — those at or above its xmax ($1) and those running then ($2) —
 // after a position in (xid, id) order ($3, $4).
 const eventsSinceSQL = `SELECT id, xid::text, at, kind, codes, data FROM event_log
 WHERE (xid >= $1::text::xid8 OR xid = ANY($2::text[]::xid8[]))
   AND (xid, id) > ($3::text::xid8, $4::bigint)
-ORDER BY xid, id LIMIT $5`
+ORDER BY event_log.xid, event_log.id LIMIT $5`
 
 // eventsAfterFloorSQL reads, on a standby, the events at or above a floor
 // ($1) of the transactions not read yet ($2), after a position ($3, $4).
 const eventsAfterFloorSQL = `SELECT id, xid::text, at, kind, codes, data FROM event_log
 WHERE xid >= $1::text::xid8 AND NOT (xid = ANY($2::text[]::xid8[]))
   AND (xid, id) > ($3::text::xid8, $4::bigint)
-ORDER BY xid, id LIMIT $5`
+ORDER BY event_log.xid, event_log.id LIMIT $5`
 
 // replaySQL reads the events at or above a floor after a position.
 const replaySQL = `SELECT id, xid::text, at, kind, codes, data FROM event_log
 WHERE xid >= $1::text::xid8 AND (xid, id) > ($2::text::xid8, $3::bigint)
-ORDER BY xid, id LIMIT $4`
+ORDER BY event_log.xid, event_log.id LIMIT $4`
 
 // EventStart returns the cursor of the present snapshot.
 func (db *DB) EventStart(ctx context.Context) (geo.EventCursor, error) {
@@ -91,30 +99,65 @@ func (db *DB) EventsSince(ctx context.Context, cur geo.EventCursor, fn func(geo.
 
 // ReplayEvents calls fn for every event with xid >= floor. It reports false
 // when events at or above floor were pruned.
+//
+// fn writes to a client, which may block for seconds, so it is never called
+// inside a transaction: each page is read into memory in a transaction of
+// its own, which ends (its connection back in the pool) before fn sees the
+// page. Pages follow each other by position in (xid, id) order, so across
+// their snapshots each event comes once and none is skipped: a transaction
+// visible to one page is visible to the later ones, and one that commits
+// between pages has its events after the position or, below it, comes
+// live (the subscription began before the replay). Every page checks the
+// pruning again: a slow client's replay may outlast its oldest events.
 func (db *DB) ReplayEvents(ctx context.Context, floor uint64, fn func(geo.Event) error) (bool, error) {
-	complete := true
-	err := db.readSnapshot(ctx, func(tx pgx.Tx, _ geo.EventCursor) error {
-		var pruned string
-		if err := tx.QueryRow(ctx, `SELECT pruned_below::text FROM event_head`).Scan(&pruned); err != nil {
+	after := eventPosition{xid: "0"}
+	page := make([]geo.Event, 0, replayPage)
+	for {
+		complete := true
+		page = page[:0]
+		err := db.readOnly(ctx, func(tx pgx.Tx) error {
+			var pruned string
+			if err := tx.QueryRow(ctx, `SELECT pruned_below::text FROM event_head`).Scan(&pruned); err != nil {
+				return err
+			}
+			if p, _ := strconv.ParseUint(pruned, 10, 64); floor < p {
+				complete = false
+				return nil
+			}
+			_, err := readEventPage(ctx, tx, replaySQL, []any{u64(floor)}, &after, replayPage, func(e geo.Event) error {
+				page = append(page, e)
+				return nil
+			})
 			return err
+		})
+		if err != nil {
+			return false, fmt.Errorf("replay the event record: %w", err)
 		}
-		if p, _ := strconv.ParseUint(pruned, 10, 64); floor < p {
-			complete = false
-			return nil
+		if !complete {
+			return false, nil
 		}
-		return eachEventPage(ctx, tx, replaySQL, []any{u64(floor)}, fn)
-	})
-	if err != nil {
-		return false, fmt.Errorf("replay the event record: %w", err)
+		for _, e := range page {
+			if err := fn(e); err != nil {
+				return false, fmt.Errorf("replay the event record: %w", err)
+			}
+		}
+		if len(page) < replayPage {
+			return true, nil
+		}
+		clear(page) // the sent events' data may go
 	}
-	return complete, nil
 }
 
-// readSnapshot runs fn in a read-only repeatable-read transaction (one
-// snapshot for every statement; allowed on a standby) with that snapshot.
-func (db *DB) readSnapshot(ctx context.Context, fn func(pgx.Tx, geo.EventCursor) error) error {
+// readOnly runs fn in a read-only repeatable-read transaction (one
+// snapshot for every statement; allowed on a standby).
+func (db *DB) readOnly(ctx context.Context, fn func(pgx.Tx) error) error {
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	return translate(pgx.BeginTxFunc(ctx, db.Pool, opts, func(tx pgx.Tx) error {
+	return translate(pgx.BeginTxFunc(ctx, db.Pool, opts, fn))
+}
+
+// readSnapshot runs fn in readOnly with the transaction's snapshot.
+func (db *DB) readSnapshot(ctx context.Context, fn func(pgx.Tx, geo.EventCursor) error) error {
+	return db.readOnly(ctx, func(tx pgx.Tx) error {
 		var s string
 		if err := tx.QueryRow(ctx, `SELECT pg_current_snapshot()::text`).Scan(&s); err != nil {
 			return err
@@ -125,34 +168,50 @@ func (db *DB) readSnapshot(ctx context.Context, fn func(pgx.Tx, geo.EventCursor)
 		}
 		snap.Exact = !db.standby
 		return fn(tx, snap)
-	}))
+	})
+}
+
+// eventPosition is where a paged read of the record stands: the (xid, id)
+// of the last event read (xid as text, as it travels).
+type eventPosition struct {
+	xid string
+	id  int64
 }
 
 // eachEventPage runs a paged event query (its own arguments, then the
 // position and the page size) and calls fn for every row.
 func eachEventPage(ctx context.Context, tx pgx.Tx, sql string, args []any, fn func(geo.Event) error) error {
-	afterXid, afterID := "0", int64(0)
+	after := eventPosition{xid: "0"}
 	for {
-		rows, err := tx.Query(ctx, sql, append(args, afterXid, afterID, eventPage)...)
-		if err != nil {
-			return err
-		}
-		n := 0
-		var xid string
-		var e geo.Event
-		_, err = pgx.ForEachRow(rows, []any{&e.ID, &xid, &e.At, &e.Kind, &e.Codes, &e.Data}, func() error {
-			n++
-			afterXid, afterID = xid, e.ID
-			ev := e
-			ev.Codes = distinctCodes(e.Codes) // a report its own unit handles names it twice
-			ev.Data = append(json.RawMessage(nil), e.Data...)
-			ev.Xid, _ = strconv.ParseUint(xid, 10, 64)
-			return fn(ev)
-		})
+		n, err := readEventPage(ctx, tx, sql, args, &after, eventPage, fn)
 		if err != nil || n < eventPage {
 			return err
 		}
 	}
+}
+
+// readEventPage reads one page of a paged event query after the position
+// *after, calls fn for every row and moves *after past them; it returns
+// how many rows came.
+func readEventPage(ctx context.Context, tx pgx.Tx, sql string, args []any, after *eventPosition, limit int,
+	fn func(geo.Event) error) (int, error) {
+	rows, err := tx.Query(ctx, sql, append(args[:len(args):len(args)], after.xid, after.id, limit)...)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var xid string
+	var e geo.Event
+	_, err = pgx.ForEachRow(rows, []any{&e.ID, &xid, &e.At, &e.Kind, &e.Codes, &e.Data}, func() error {
+		n++
+		after.xid, after.id = xid, e.ID
+		ev := e
+		ev.Codes = distinctCodes(e.Codes) // a report its own unit handles names it twice
+		ev.Data = append(json.RawMessage(nil), e.Data...)
+		ev.Xid, _ = strconv.ParseUint(xid, 10, 64)
+		return fn(ev)
+	})
+	return n, err
 }
 
 // distinctCodes returns a copy of codes without repeats, in their order.

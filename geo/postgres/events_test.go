@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -220,5 +222,73 @@ func TestEventsPruned(t *testing.T) {
 	complete, err := db.ReplayEvents(ctx, start.Xmin, func(geo.Event) error { return nil })
 	if err != nil || complete {
 		t.Fatalf("replay from before the pruned events: complete %v, %v", complete, err)
+	}
+}
+
+// TestReplayHoldsNoConnection: a replay hands its events to fn with no
+// database connection held and no transaction open, so that a client that
+// reads slowly (each write may block for seconds) cannot pin the pool. It
+// used to run fn inside one transaction: twenty stalled reconnects held all
+// sixteen connections of a server "idle in transaction". Every event from
+// the floor still arrives once, in (xid, id) order, across the pages, also
+// while other transactions commit events during the replay.
+func TestReplayHoldsNoConnection(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		events  int
+		writeIn bool // commit more events while the replay runs
+	}{
+		{"one event", 1, false},
+		{"a few", 7, false},
+		{"several pages", 5001, false},
+		{"several pages, events committed meanwhile", 3001, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := pgtest.Open(t)
+			ctx := context.Background()
+			watch, err := pgx.Connect(ctx, db.URL()) // outside the pool: the pool's count is asserted
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer watch.Close(ctx)
+			start, _ := db.EventStart(ctx)
+			insert := `INSERT INTO event_log (kind, codes, data) SELECT 'unit.changed', '{120104}', jsonb_build_object('n', g)
+FROM generate_series(1, $1) AS g`
+			if _, err := db.Pool.Exec(ctx, insert, c.events); err != nil {
+				t.Fatal(err)
+			}
+			var got []geo.Event
+			complete, err := db.ReplayEvents(ctx, start.Xmin, func(e geo.Event) error {
+				if len(got)%500 == 0 || len(got) == c.events-1 {
+					if n := db.Pool.Stat().AcquiredConns(); n != 0 {
+						t.Fatalf("at event %d the replay holds %d connections of the pool", len(got)+1, n)
+					}
+					var open int
+					if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`).Scan(&open); err != nil || open != 0 {
+						t.Fatalf("at event %d, %d transactions are open (%v)", len(got)+1, open, err)
+					}
+				}
+				if c.writeIn && len(got)%1000 == 0 {
+					if _, err := db.Pool.Exec(ctx, insert, 3); err != nil {
+						return err
+					}
+				}
+				got = append(got, e)
+				return nil
+			})
+			if err != nil || !complete {
+				t.Fatalf("replay: complete %v, %v", complete, err)
+			}
+			if len(got) < c.events {
+				t.Fatalf("replayed %d of %d events", len(got), c.events)
+			}
+			for i := 1; i < len(got); i++ {
+				a, b := got[i-1], got[i]
+				if a.Xid > b.Xid || (a.Xid == b.Xid && a.ID >= b.ID) {
+					t.Fatalf("event %d (%d, %d) after (%d, %d): out of order or twice", i, b.Xid, b.ID, a.Xid, a.ID)
+				}
+			}
+		})
 	}
 }
