@@ -43,6 +43,24 @@ func binary(t *testing.T) string {
 	return built.path
 }
 
+// runBinary runs bin with args (stdin empty) and returns its exit status
+// and standard error.
+func runBinary(t *testing.T, bin string, args ...string) (exit int, stderr string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), errOut.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, errOut.String()
+}
+
 // TestCommandLine runs the binary as a user would and checks the exit
 // status, where the text goes and that an error is one line.
 func TestCommandLine(t *testing.T) {

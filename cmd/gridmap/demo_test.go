@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -21,19 +18,8 @@ func TestDemoAsksBeforeReplacing(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `UPDATE unit SET name = '留着' WHERE code = '120104'`); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) (int, string) {
-		cmd := exec.Command(bin, append([]string{"demo", "--database-url", db.URL()}, args...)...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr // stdin is /dev/null: not a terminal
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), stderr.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, stderr.String()
+	run := func(args ...string) (int, string) { // stdin is /dev/null: not a terminal
+		return runBinary(t, bin, append([]string{"demo", "--database-url", db.URL()}, args...)...)
 	}
 	name := func() (n string) {
 		if err := db.Pool.QueryRow(ctx, `SELECT name FROM unit WHERE code = '120104' AND valid_to IS NULL`).Scan(&n); err != nil {

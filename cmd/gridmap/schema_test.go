@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -20,20 +17,7 @@ import (
 func TestCommandsLeaveTheSchema(t *testing.T) {
 	bin := binary(t)
 	empty := pgtest.NewDatabase(t) // postgis, no migrations
-	run := func(args ...string) (int, string) {
-		cmd := exec.Command(bin, args...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), stderr.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, stderr.String()
-	}
+	run := func(args ...string) (int, string) { return runBinary(t, bin, args...) }
 	for _, args := range [][]string{
 		{"token", "list"},
 		{"audit"},
