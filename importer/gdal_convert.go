@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,16 +25,45 @@ var ogr2ogrCommand = "ogr2ogr"
 // (and its upload directory) forever.
 const gdalTimeout = 15 * time.Minute
 
-// gdalEnv keeps GDAL off the network and from writing beside the source (a
-// file that names a remote resource, a KML NetworkLink or a /vsicurl/ path,
-// finds a proxy that refuses every connection), and field names as written.
-var gdalEnv = []string{
-	"GDAL_PAM_ENABLED=NO",
-	"GDAL_HTTP_PROXY=127.0.0.1:9", "http_proxy=http://127.0.0.1:9", "https_proxy=http://127.0.0.1:9",
-	"CPL_VSIL_CURL_ALLOWED_EXTENSIONS=.gridmap-none",
-	"CPL_DEBUG=OFF",
+// gdalConfig are the GDAL configuration options of every run on an upload.
+// They go both on the command line (--config, which beats the environment
+// and any gdalrc) and into the environment. Besides, each run may use only
+// the one driver of its format and GPKG, which writes the conversion
+// (gdalSkip). Each name is one GDAL 3.6 reads; what the GML, proxy and
+// /vsicurl/ ones stop was tried on GDAL 3.6.2 (TestGDALStaysInsideUpload).
+var gdalConfig = [][2]string{
+	// No .aux.xml written beside the source.
+	{"GDAL_PAM_ENABLED", "NO"},
+	// The folder of the upload is not listed: drivers that find sidecars
+	// from the listing see none (GML still opens a same-named .xsd, which
+	// no upload can bring: the API and zips take no .xsd).
+	{"GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR"},
+	// Every HTTP(S) request GDAL makes goes to a proxy that refuses the
+	// connection at once (port 9, discard); /vsicurl/ opens nothing (no
+	// file ends so); no .netrc credentials.
+	{"GDAL_HTTP_PROXY", "127.0.0.1:9"},
+	{"GDAL_HTTP_CONNECTTIMEOUT", "5"}, {"GDAL_HTTP_TIMEOUT", "10"}, {"GDAL_HTTP_MAX_RETRY", "0"},
+	{"GDAL_HTTP_NETRC", "NO"},
+	{"CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".gridmap-none"},
+	// GML: xlink:href is never followed (a local file or a URL), and a WFS
+	// answer's schema (DescribeFeatureType) is never downloaded.
+	{"GML_SKIP_RESOLVE_ELEMS", "ALL"},
+	{"GML_DOWNLOAD_WFS_SCHEMA", "NO"},
+	// KMZ: a style URL outside the archive is not fetched.
+	{"LIBKML_EXTERNAL_STYLE", "NO"},
 	// KML fields keep their names (飞地编码 would become underscores).
-	"LIBKML_LAUNDER_FIELD_NAMES=NO",
+	{"LIBKML_LAUNDER_FIELD_NAMES", "NO"},
+	{"CPL_DEBUG", "OFF"},
+}
+
+// curlEnv sends whatever libcurl would fetch on its own to the refusing
+// proxy too, and empties no_proxy, which would exempt hosts (loopback,
+// often) from GDAL_HTTP_PROXY. GDAL_CONFIG_FILE keeps a gdalrc, which may
+// tell GDAL to ignore the environment, from being read.
+var curlEnv = []string{
+	"http_proxy=http://127.0.0.1:9", "https_proxy=http://127.0.0.1:9", "HTTPS_PROXY=http://127.0.0.1:9",
+	"ftp_proxy=http://127.0.0.1:9", "all_proxy=http://127.0.0.1:9", "ALL_PROXY=http://127.0.0.1:9",
+	"no_proxy=", "NO_PROXY=", "GDAL_CONFIG_FILE=" + os.DevNull,
 }
 
 // gdalEncodings maps the encoding option to GDAL's names of code pages.
@@ -45,25 +75,20 @@ func openGDALFile(ctx context.Context, path string, opts OpenOptions) (Reader, e
 	if err != nil {
 		return nil, err
 	}
-	f, ok := gdalFormatOf(path, head)
-	if !ok {
-		return nil, fileError("%s is not %s: its first bytes say otherwise", filepath.Base(path), formatName(path))
+	f, err := gdalFormatOf(path, head)
+	if err != nil {
+		return nil, err
 	}
 	return openGDAL(ctx, path, filepath.Base(path), f, opts)
-}
-
-// formatName names the format an extension promises, for messages.
-func formatName(path string) string {
-	if f, ok := gdalFormatNamed(filepath.Ext(path)); ok {
-		return "a " + f.Name + " file"
-	}
-	return "a file gridmap reads"
 }
 
 // openGDAL converts src (a file, a FileGDB folder or a /vsizip/ path; name
 // is how reports call it) into a GeoPackage in a private temporary
 // directory, removed on Close, and opens that.
 func openGDAL(ctx context.Context, src, name string, f *gdalFormat, opts OpenOptions) (Reader, error) {
+	if err := screenUpload(src, name, f); err != nil {
+		return nil, err
+	}
 	bin, err := exec.LookPath(ogr2ogrCommand)
 	if err != nil {
 		return nil, geo.Errorf(geo.EUNSUPPORTED, "file",
@@ -84,8 +109,12 @@ func openGDAL(ctx context.Context, src, name string, f *gdalFormat, opts OpenOpt
 
 func convertAndOpen(ctx context.Context, bin, src, name, dir string, f *gdalFormat, opts OpenOptions) (Reader, error) {
 	out := filepath.Join(dir, "converted.gpkg")
+	safe, err := gdalSafeArgs(ctx, bin, dir, f)
+	if err != nil {
+		return nil, err
+	}
 	for _, args := range conversions(src, out, f, opts) {
-		if err := runOGR(ctx, bin, args, dir, src, name); err != nil {
+		if err := runOGR(ctx, bin, slices.Concat(safe, args), dir, src, name); err != nil {
 			return nil, err
 		}
 	}
@@ -138,6 +167,100 @@ func conversions(src, out string, f *gdalFormat, opts OpenOptions) [][]string {
 	return [][]string{args}
 }
 
+// gdalSafeArgs are the options that hold every run on an upload to its
+// format's driver, without network or other files: gdalConfig, GDAL_SKIP
+// naming every other driver, -if where this ogr2ogr has it (GDAL 3.7+;
+// 3.6 refuses it), and for GML an empty schema registry (GDAL's own lists
+// schemas on the web, fetched when a file's namespace matches) and no
+// WFS schema download or .gfs written beside the upload.
+func gdalSafeArgs(ctx context.Context, bin, dir string, f *gdalFormat) ([]string, error) {
+	skip, err := gdalSkip(ctx, bin, f)
+	if err != nil {
+		return nil, err
+	}
+	var args []string
+	for _, kv := range slices.Concat(gdalConfig, [][2]string{{"GDAL_SKIP", skip}, {"OGR_SKIP", skip}}) {
+		args = append(args, "--config", kv[0], kv[1])
+	}
+	if ogrHasIf(bin) {
+		args = append(args, "-if", f.driver)
+	}
+	if f.driver == "GML" {
+		registry := filepath.Join(dir, "gml_registry.xml")
+		if err := os.WriteFile(registry, []byte("<gml_registry/>\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("GML registry: %w", err)
+		}
+		args = append(args, "-oo", "REGISTRY="+registry, "-oo", "DOWNLOAD_SCHEMA=NO", "-oo", "WRITE_GFS=NO")
+	}
+	return args, nil
+}
+
+// gdalEnviron is the environment of a GDAL run: the server's, with
+// gdalConfig and curlEnv over it.
+func gdalEnviron() []string {
+	env := os.Environ()
+	for _, kv := range gdalConfig {
+		env = append(env, kv[0]+"="+kv[1])
+	}
+	return append(env, curlEnv...)
+}
+
+// gdalSkip lists, for GDAL_SKIP, every vector driver of the GDAL at bin but
+// f's and GPKG's: GDAL has no list of drivers allowed, so the allowed ones
+// are what it does not skip. The list is read at each conversion (plugins
+// come and go with packages) from ogr2ogr --formats, run with no skip list
+// and no gdalrc; a listing gridmap cannot read stops the conversion.
+func gdalSkip(ctx context.Context, bin string, f *gdalFormat) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--formats")
+	cmd.Env = append(os.Environ(), "GDAL_SKIP=", "OGR_SKIP=", "GDAL_CONFIG_FILE="+os.DevNull)
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("list GDAL's drivers: %w", err)
+	}
+	var skip []string
+	have := false
+	for _, m := range gdalDriverLine.FindAllStringSubmatch(string(out), -1) {
+		switch name := m[1]; {
+		case name == f.driver:
+			have = true
+		case name == "GPKG":
+		case strings.Contains(name, ","): // GDAL_SKIP could not name it
+			return "", fmt.Errorf("GDAL driver %q cannot be skipped", name)
+		default:
+			skip = append(skip, name)
+		}
+	}
+	switch {
+	case len(skip) == 0: // nothing to skip is a listing misread: fail closed
+		return "", fmt.Errorf("list GDAL's drivers: none found in %q", clipText(string(out), 200))
+	case !have:
+		return "", geo.Errorf(geo.EUNSUPPORTED, "file", "this server's GDAL has no %s driver, which reads %s files", f.driver, f.Name)
+	}
+	return strings.Join(skip, ","), nil
+}
+
+// gdalDriverLine is a line of ogr2ogr --formats: "  MapInfo File -vector- (rw+v): MapInfo File".
+var gdalDriverLine = regexp.MustCompile(`(?m)^\s+(\S.*?) -[a-z, ]+- \(`)
+
+// ogrIf remembers, per ogr2ogr, whether it takes -if.
+var ogrIf sync.Map
+
+// ifUsage is -if in ogr2ogr's usage: "[-if <input_drv_name>]", "[-if <format>]...".
+var ifUsage = regexp.MustCompile(`\[-if[ \]]`)
+
+// ogrHasIf reports whether ogr2ogr at bin lists -if in its usage.
+func ogrHasIf(bin string) bool {
+	if v, ok := ogrIf.Load(bin); ok {
+		return v.(bool)
+	}
+	out, _ := exec.Command(bin, "--help").CombinedOutput()
+	has := ifUsage.Match(out)
+	ogrIf.Store(bin, has)
+	return has
+}
+
 // runOGR runs ogr2ogr once; a failure becomes a message about the file,
 // with no server path in it.
 func runOGR(ctx context.Context, bin string, args []string, dir, src, name string) error {
@@ -145,7 +268,7 @@ func runOGR(ctx context.Context, bin string, args []string, dir, src, name strin
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), gdalEnv...)
+	cmd.Env = gdalEnviron()
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &limitedWriter{w: &stderr, left: 64 << 10}
 	err := cmd.Run()
@@ -267,7 +390,11 @@ func readHead(path string) ([]byte, error) {
 		return nil, fileError("cannot open %s: %v", filepath.Base(path), pathless(err))
 	}
 	defer f.Close()
-	head := make([]byte, 512)
+	head := make([]byte, gdalHeadBytes)
 	n, _ := io.ReadFull(f, head)
 	return head[:n], nil
 }
+
+// gdalHeadBytes is how much of a file its format is told from: enough for
+// the root element of GML, whose start tag declares many namespaces.
+const gdalHeadBytes = 64 << 10

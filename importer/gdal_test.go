@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,6 +133,14 @@ func TestFormatsThroughGDAL(t *testing.T) {
 		{"CSV with WKT", 800, func(src string) []string {
 			return ogrTo(t, dir, "grids.csv", src, "-f", "CSV", "-lco", "GEOMETRY=AS_WKT")
 		}, "", ""},
+		{"GML sent without its .xsd", 900, func(src string) []string {
+			gml := ogrTo(t, filepath.Join(dir, "gml"), "grids.gml", src, "-f", "GML")
+			os.Remove(filepath.Join(dir, "gml", "grids.xsd"))
+			return gml
+		}, "", ""},
+		{"GML 2 without a schema", 950, func(src string) []string {
+			return ogrTo(t, filepath.Join(dir, "wfs"), "grids.gml", src, "-f", "GML", "-dsco", "FORMAT=GML2", "-dsco", "XSISCHEMA=OFF")
+		}, "", ""},
 		{"zipped FileGDB", 850, func(src string) []string {
 			ogrTo(t, dir, "gdb/网格.gdb", src, "-f", "OpenFileGDB", "-nlt", "MULTIPOLYGON")
 			zipped := filepath.Join(dir, "网格.gdb.zip")
@@ -236,5 +246,106 @@ func zipTree(t *testing.T, dst, root string) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGDALFormatChecks tells files handed to GDAL by their content, before
+// GDAL sees them: XML by its root element (not by a word in its first
+// bytes), MapInfo tables that open other tables, a VRT anywhere in a file.
+func TestGDALFormatChecks(t *testing.T) {
+	decl := `<?xml version="1.0" encoding="GBK"?>` + "\n<!-- 导出 -->\n"
+	var many string // a start tag longer than the 512 bytes once read
+	for i := range 40 {
+		many += fmt.Sprintf(` xmlns:a%d="http://example.com/a"`, i)
+	}
+	cases := []struct{ file, head, refused string }{
+		{"a.kml", decl + `<kml xmlns="http://www.opengis.net/kml/2.2"><Document/></kml>`, ""},
+		{"a.kml", `<kml:kml xmlns:kml="http://www.opengis.net/kml/2.2">`, ""},
+		{"a.kml", `<!-- <kml> --><OGRVRTDataSource><OGRVRTLayer name="x">`, "root element is <OGRVRTDataSource>, not <kml>"},
+		{"a.gml", decl + `<ogr:FeatureCollection xmlns:ogr="http://ogr.maptools.org/" xmlns:gml="http://www.opengis.net/gml/3.2">`, ""},
+		{"a.gml", `<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:gml="http://www.opengis.net/gml/3.2">`, ""},
+		{"a.gml", `<gml:FeatureCollection xmlns:gml="http://www.opengis.net/gml" name="区">`, ""},
+		{"a.gml", decl + "<gml:FeatureCollection xmlns:gml=\"http://www.opengis.net/gml\" name=\"\xc7\xf8\">", ""}, // GBK 区
+		{"a.gml", `<FeatureCollection` + many + ` xmlns="http://www.opengis.net/wfs">`, ""},
+		{"a.gml", `<app:FeatureCollection xmlns:app="http://example.com/app">`, "not a feature collection in the GML or WFS namespace"},
+		{"a.gml", `<!-- gml --><OGRVRTDataSource>`, "root element is <OGRVRTDataSource>"},
+		{"a.gml", `<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://127.0.0.1/x.dtd"><gml:FeatureCollection xmlns:gml="http://www.opengis.net/gml">`, "document type"},
+		{"a.gml", "\xff\xfe<\x00g\x00m\x00l\x00", "not XML"},
+		{"a.gml", `<gml:FeatureCollection xmlns:gml="http://www.opengis.net/gml`, "does not come whole"},
+		{"a.tab", "!table\n!version 300\nDefinition Table\n  Type NATIVE Charset \"WindowsSimpChinese\"\n", ""},
+		{"a.tab", "!table\n!version 100\nOpen Table \"../../x\" Hide\nCreate View a As\nSelect * From x\n", "MapInfo view"},
+		{"a.tab", "!table\n!version 300\nDefinition Table\nbegin_metadata\n\"\\IsSeamless\" = \"TRUE\"\n", "seamless"},
+		{"a.dxf", "just some notes", "first bytes say otherwise"},
+	}
+	for _, c := range cases {
+		t.Run(c.file+" "+clipText(c.head, 40), func(t *testing.T) {
+			_, err := gdalFormatOf(c.file, []byte(c.head))
+			switch {
+			case c.refused == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case c.refused != "" && (geo.ErrorCodeOf(err) != geo.EINVALID || !strings.Contains(errMessage(err), c.refused)):
+				t.Errorf("got %v; want a refusal saying %q", err, c.refused)
+			}
+		})
+	}
+	t.Run("a VRT anywhere in a file", func(t *testing.T) {
+		for _, at := range []int{0, 64<<10 - 5, 200 << 10} {
+			body := strings.Repeat("x", at) + "<OgrVrtDataSource>" + strings.Repeat("y", 10)
+			if got, err := holdsVRT(strings.NewReader(body)); !got || err != nil {
+				t.Errorf("a VRT at byte %d: %v %v", at, got, err)
+			}
+		}
+		if got, _ := holdsVRT(strings.NewReader(strings.Repeat("<OGRVRTData", 1e4))); got {
+			t.Error("found a VRT that is not there")
+		}
+	})
+}
+
+// TestGDALDriverAllowList checks what a run on each format may open: its
+// own driver and GPKG (the conversion), nothing else that reads vectors.
+func TestGDALDriverAllowList(t *testing.T) {
+	requireOGR(t)
+	bin, _ := exec.LookPath("ogr2ogr")
+	for i := range gdalFormats {
+		f := &gdalFormats[i]
+		t.Run(f.Name, func(t *testing.T) {
+			skip, err := gdalSkip(context.Background(), bin, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			skipped := map[string]bool{}
+			for _, d := range strings.Split(skip, ",") {
+				skipped[d] = true
+			}
+			for _, d := range []string{"OGR_VRT", "PostgreSQL", "SQLite", "GMLAS", "WFS", "HTTP", "CSV", "GML", "LIBKML", "KML"} {
+				if !skipped[d] && d != f.driver {
+					t.Errorf("%s is not skipped", d)
+				}
+			}
+			if skipped[f.driver] || skipped["GPKG"] {
+				t.Errorf("%s or GPKG skipped: %s", f.driver, skip)
+			}
+			// GDAL itself, given the list, offers only the two.
+			safe, err := gdalSafeArgs(context.Background(), bin, t.TempDir(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var config []string // the --config triples, without -oo
+			for i := 0; i+2 < len(safe); i++ {
+				if safe[i] == "--config" {
+					config = append(config, safe[i:i+3]...)
+				}
+			}
+			cmd := exec.Command(bin, append(config, "--formats")...)
+			cmd.Env = gdalEnviron()
+			out, err := cmd.Output()
+			var left []string
+			for _, m := range gdalDriverLine.FindAllStringSubmatch(string(out), -1) {
+				left = append(left, m[1])
+			}
+			if err != nil || len(left) != 2 || !slices.Contains(left, f.driver) || !slices.Contains(left, "GPKG") {
+				t.Errorf("GDAL offers %v (%v)", left, err)
+			}
+		})
 	}
 }
