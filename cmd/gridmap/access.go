@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -28,12 +27,12 @@ func accessFlags(fs *flag.FlagSet, a *accessConfig) {
 // policy checks the flags and returns the API's access policy and proxies.
 func (a accessConfig) policy() (*api.AuthConfig, []string, error) {
 	if a.writeRate < 0 || a.addrWriteRate < 0 {
-		return nil, nil, fmt.Errorf("--write-rate and --write-rate-addr must not be negative")
+		return nil, nil, usagef("--write-rate and --write-rate-addr must not be negative")
 	}
 	if a.publicURL != "" {
 		u, err := url.Parse(a.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, nil, fmt.Errorf("--public-url %q: want an absolute http(s) URL", a.publicURL)
+			return nil, nil, usagef("--public-url %q: want an absolute http(s) URL", a.publicURL)
 		}
 	}
 	var proxies []string
@@ -42,7 +41,7 @@ func (a accessConfig) policy() (*api.AuthConfig, []string, error) {
 			continue
 		}
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
-			return nil, nil, fmt.Errorf("--trusted-proxies: %q is neither an IP address nor a CIDR", p)
+			return nil, nil, usagef("--trusted-proxies: %q is neither an IP address nor a CIDR", p)
 		}
 		proxies = append(proxies, p)
 	}

@@ -99,6 +99,11 @@ func TestCommandLine(t *testing.T) {
 		{"malformed number", []string{"serve"}, []string{"GRIDMAP_WRITE_RATE=fast"}, 2, "", `GRIDMAP_WRITE_RATE="fast": want a number`},
 		{"malformed log level", []string{"serve"}, []string{"GRIDMAP_LOG_LEVEL=loud"}, 2, "", `--log-level "loud"`},
 		{"serve with an argument", []string{"serve", "extra"}, nil, 2, "", `unexpected argument "extra"; serve takes only flags`},
+		// Settings are checked before the database (which does not answer here).
+		{"negative write rate", []string{"serve"}, []string{"GRIDMAP_WRITE_RATE=-1"}, 2, "", "--write-rate and --write-rate-addr must not be negative"},
+		{"a proxy that is no address", []string{"serve"}, []string{"GRIDMAP_TRUSTED_PROXIES=notanip"}, 2, "", `"notanip" is neither an IP address nor a CIDR`},
+		{"a public URL without scheme", []string{"serve"}, []string{"GRIDMAP_PUBLIC_URL=grid.example"}, 2, "", `--public-url "grid.example"`},
+		{"no import workers", []string{"serve"}, []string{"GRIDMAP_IMPORT_WORKERS=0"}, 2, "", "--import-workers and --upload-space-mb must be at least 1"},
 		{"migrate with an argument", []string{"migrate", "now"}, nil, 2, "", `unexpected argument "now"; migrate takes only flags`},
 		{"demo with an argument", []string{"demo", "city"}, nil, 2, "", `unexpected argument "city"; demo takes only flags`},
 		{"resolve with an argument", []string{"resolve", "points.csv"}, nil, 2, "", `unexpected argument "points.csv"; resolve takes only flags`},

@@ -87,6 +87,14 @@ func runServe(ctx context.Context, args []string) error {
 	if err := cfg.events.parse(); err != nil {
 		return err
 	}
+	// The settings are checked before the database is: a typo must not
+	// wait for a migration and an index build to be reported.
+	if _, _, err := cfg.access.policy(); err != nil {
+		return err
+	}
+	if err := cfg.imports.check(); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

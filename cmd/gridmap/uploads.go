@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"log/slog"
 
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -32,10 +31,18 @@ func importQueueFlags(fs *flag.FlagSet, c *importConfig) {
 // openImports checks the flags and returns the import jobs of serve. On a
 // primary it records the outcome of jobs a dead process left unfinished and
 // removes the uploads it left behind.
+// check refuses import settings that cannot work.
+func (c importConfig) check() error {
+	if c.workers < 1 || c.waiting < 0 || c.uploadMB < 1 {
+		return usagef("--import-workers and --upload-space-mb must be at least 1, --import-queue at least 0")
+	}
+	return nil
+}
+
 func openImports(ctx context.Context, c importConfig, db *postgres.DB, bg context.Context,
 	applied func(context.Context) (int64, error)) (*importer.Jobs, error) {
-	if c.workers < 1 || c.waiting < 0 || c.uploadMB < 1 {
-		return nil, fmt.Errorf("--import-workers and --upload-space-mb must be at least 1, --import-queue at least 0")
+	if err := c.check(); err != nil {
+		return nil, err
 	}
 	jobs := &importer.Jobs{Pool: db.Pool, Base: bg, Applied: applied, Workers: c.workers, Waiting: c.waiting,
 		Space: &importer.Space{Dir: c.uploadDir, MaxBytes: c.uploadMB << 20}}
