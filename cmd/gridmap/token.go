@@ -49,12 +49,14 @@ func runToken(ctx context.Context, args []string) error {
 
 func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var url, role, scope, name, expires string
+	var samePerson bool
 	var enrol enrolment
 	fs := newFlags("token create", &url)
 	fs.StringVar(&role, "role", "", "admin, editor, reporter or viewer")
 	fs.StringVar(&scope, "scope", "", "a unit code: the token acts only on it and its descendants (default: everywhere)")
 	fs.StringVar(&name, "name", "", "who holds the token; recorded in the change log for every edit made with it")
 	fs.StringVar(&expires, "expires", "90d", "lifetime (90d, 12h) or expiry date (2027-01-31, RFC 3339)")
+	fs.BoolVar(&samePerson, "same-person", false, "the token is for the person a live token of another role or scope already names (a new post)")
 	fs.BoolVar(&enrol.qr, "qr", false, "also print a QR code of the enrolment link that signs a phone's app (/m/) in with the token")
 	fs.StringVar(&enrol.png, "qr-png", "", "write the enrolment QR code to this PNG file")
 	fs.StringVar(&enrol.baseURL, "url", "", "the server's address as phones reach it, for the enrolment link (env GRIDMAP_PUBLIC_URL)")
@@ -88,6 +90,10 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer db.Close()
+	if err := checkHolder(ctx, db, t, samePerson, now); err != nil {
+		return err
+	}
+	warnUnknownScope(ctx, db, t.Scope, stderr)
 	secret, hash := access.NewTokenSecret()
 	stored, err := db.CreateToken(ctx, t, hash)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	stdpng "image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,5 +164,54 @@ func TestTokenCreateLinkWithoutQR(t *testing.T) {
 				t.Errorf("a QR code without --qr:\n%s", msg.String())
 			}
 		})
+	}
+}
+
+// TestTokenNameIsAPerson: a name a live token has for another role or scope
+// is refused (it would open that person's own reports), unless
+// --same-person says it is theirs; a re-issue (same role and scope) and a
+// name freed by revocation pass. A scope no unit has is warned about.
+func TestTokenNameIsAPerson(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	url := "--database-url=" + db.URL()
+	create := func(args ...string) (string, error) {
+		var out, msg bytes.Buffer
+		err := tokenCreate(ctx, append([]string{url, "--expires", "30d"}, args...), &out, &msg)
+		return msg.String(), err
+	}
+	if _, err := create("--role", "reporter", "--scope", "120104001001001", "--name", "王伟"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		ok   bool
+	}{
+		{"another person's post", []string{"--role", "reporter", "--scope", "120110003021001", "--name", "王伟"}, false},
+		{"another role", []string{"--role", "viewer", "--scope", "120104001001001", "--name", "王伟"}, false},
+		{"a new phone (a re-issue)", []string{"--role", "reporter", "--scope", "120104001001001", "--name", "王伟"}, true},
+		{"the same person's new post", []string{"--role", "reporter", "--scope", "120104001002001", "--name", "王伟", "--same-person"}, true},
+		{"another name", []string{"--role", "reporter", "--scope", "120110003021001", "--name", "王伟·120110003021"}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			msg, err := create(c.args...)
+			var usage *usageError
+			switch {
+			case c.ok && err != nil:
+				t.Errorf("refused: %v", err)
+			case !c.ok && (!errors.As(err, &usage) || !strings.Contains(err.Error(), "--same-person")):
+				t.Errorf("err %v (%s), want a usage error naming --same-person", err, msg)
+			}
+		})
+	}
+	if err := tokenRevoke(ctx, []string{url, "--name", "王伟"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := create("--role", "reporter", "--scope", "120110003021001", "--name", "王伟"); err != nil {
+		t.Errorf("a name freed by revocation: %v", err)
+	}
+	if msg, err := create("--role", "viewer", "--scope", "999999", "--name", "测试"); err != nil || !strings.Contains(msg, "no current unit has code 999999") {
+		t.Errorf("a scope no unit has: %v, %q", err, msg)
 	}
 }
