@@ -98,6 +98,8 @@ func TestCommandLine(t *testing.T) {
 		{"malformed duration", []string{"serve"}, []string{"GRIDMAP_ESCALATE_EVERY=5min"}, 2, "", `GRIDMAP_ESCALATE_EVERY="5min": want a duration`},
 		{"malformed number", []string{"serve"}, []string{"GRIDMAP_WRITE_RATE=fast"}, 2, "", `GRIDMAP_WRITE_RATE="fast": want a number`},
 		{"malformed log level", []string{"serve"}, []string{"GRIDMAP_LOG_LEVEL=loud"}, 2, "", `--log-level "loud"`},
+		{"a bad value names its variable", []string{"serve"}, []string{"GRIDMAP_LOG_LEVEL=loud"}, 2, "", "(set by GRIDMAP_LOG_LEVEL)"},
+		{"malformed deadlines", []string{"serve"}, []string{"GRIDMAP_DEADLINES=1=5x"}, 2, "", "--deadlines or --floors"},
 		{"serve with an argument", []string{"serve", "extra"}, nil, 2, "", `unexpected argument "extra"; serve takes only flags`},
 		// Settings are checked before the database (which does not answer here).
 		{"negative write rate", []string{"serve"}, []string{"GRIDMAP_WRITE_RATE=-1"}, 2, "", "--write-rate and --write-rate-addr must not be negative"},

@@ -89,6 +89,22 @@ var envName = regexp.MustCompile(`\benv ([A-Z][A-Z0-9_]*)`)
 
 // applyEnv sets the flags of fs that were not given from the environment
 // (lookup). An empty variable counts as unset.
+// fromEnv maps the flags set from the environment to their variables, so
+// that a message about a flag's value names the variable the operator set
+// (a process runs one command).
+var fromEnv = map[string]string{}
+
+// namingEnv adds the variable to a usage message about a flag taken from
+// the environment: "--log-level "loud": …" says to look for GRIDMAP_LOG_LEVEL.
+func namingEnv(msg string) string {
+	if m := flagAtStart.FindStringSubmatch(msg); m != nil && fromEnv[m[1]] != "" {
+		return msg + " (set by " + fromEnv[m[1]] + ")"
+	}
+	return msg
+}
+
+var flagAtStart = regexp.MustCompile(`^--([a-z0-9-]+)`)
+
 func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -105,6 +121,7 @@ func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 		if err := fs.Set(f.Name, v); err != nil {
 			errs = append(errs, usagef("environment variable %s=%q: %s", m[1], v, want(f.Value)))
 		}
+		fromEnv[f.Name] = m[1]
 	})
 	return errors.Join(errs...)
 }

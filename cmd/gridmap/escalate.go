@@ -34,10 +34,10 @@ func reportFlags(fs *flag.FlagSet, rc *reportConfig) {
 func (rc *reportConfig) parse() error {
 	p, err := casework.ParsePolicy(rc.deadlines, rc.floors)
 	if err != nil {
-		return fmt.Errorf("case policy: %w", err)
+		return usagef("--deadlines or --floors: %v", err)
 	}
 	if rc.escalateEvery < 0 {
-		return fmt.Errorf("--escalate-every must not be negative")
+		return usagef("--escalate-every must not be negative")
 	}
 	rc.policy = p
 	return nil

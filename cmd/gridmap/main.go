@@ -103,6 +103,9 @@ func report(w io.Writer, err error) int {
 	prefix := "gridmap: "
 	if ce := (*commandError)(nil); errors.As(err, &ce) && ce.cmd != "" {
 		prefix = "gridmap "
+		if ue := (*usageError)(nil); errors.As(err, &ue) {
+			msg = ce.cmd + ": " + namingEnv(strings.Join(strings.Fields(ue.msg), " "))
+		}
 	}
 	fmt.Fprintf(w, "%s%s\n", prefix, msg)
 	if ue := (*usageError)(nil); errors.As(err, &ue) {
