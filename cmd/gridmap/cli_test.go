@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,5 +220,21 @@ func TestDescribeBuild(t *testing.T) {
 				t.Errorf("%q, want %q…", got, c.want)
 			}
 		})
+	}
+}
+
+// TestServeSaysABusyDebugPortFirst: a --debug-addr in use is reported before
+// the database is tried (here it does not answer, which would be said
+// instead, and later).
+func TestServeSaysABusyDebugPortFirst(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	exit, stderr := runBinary(t, binary(t), "serve", "--addr", "127.0.0.1:0", "--debug-addr", busy.Addr().String(),
+		"--database-url", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	if exit != 1 || !strings.Contains(stderr, "--debug-addr: listen") {
+		t.Errorf("exit %d, %q; want 1 naming --debug-addr", exit, stderr)
 	}
 }

@@ -26,16 +26,24 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	from, err := postgres.SchemaVersion(ctx, url)
+	if err != nil {
+		return err
+	}
 	db, err := postgres.Open(ctx, url, 1) // migrates a primary, checks a standby
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if db.Standby() {
-		slog.Info("a hot standby takes its schema from the primary; it is current", "database", databaseLabel(url))
+		slog.Info("a hot standby takes its schema from the primary; it is current", "database", databaseLabel(url), "migration", from)
 		return nil
 	}
-	slog.Info("migrations applied", "database", databaseLabel(url))
+	to, err := postgres.SchemaVersion(ctx, url)
+	if err != nil {
+		return err
+	}
+	slog.Info("migrations applied", "database", databaseLabel(url), "from", from, "to", to)
 	return nil
 }
 

@@ -43,7 +43,8 @@ func TestCommandsLeaveTheSchema(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&migrated); err != nil || migrated {
 		t.Fatalf("a command migrated the database (%v)", err)
 	}
-	if exit, stderr := run("migrate", "--database-url", empty); exit != 0 || !strings.Contains(stderr, "migrations applied") {
+	if exit, stderr := run("migrate", "--database-url", empty); exit != 0 || !strings.Contains(stderr, "migrations applied") ||
+		!strings.Contains(stderr, `"from":0,"to":`) {
 		t.Fatalf("migrate: exit %d, %q", exit, stderr)
 	}
 

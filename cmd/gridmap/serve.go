@@ -101,6 +101,11 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
 	defer ln.Close()
+	// The profiles' address too is taken before the database is opened: a
+	// port in use is said at once, not after the index is built.
+	if err := serveDebug(ctx, cfg.debugAddr); err != nil {
+		return fmt.Errorf("--debug-addr: %w", err)
+	}
 	return serve(ctx, cfg, ln)
 }
 
@@ -134,9 +139,6 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	}
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	if err := serveDebug(bg, cfg.debugAddr); err != nil {
-		return err
-	}
 	tileSvc, err := openTiles(ctx, cfg.tiles, db.Pool, svc)
 	if err != nil {
 		return err

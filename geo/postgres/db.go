@@ -111,20 +111,40 @@ func checkSchema(ctx context.Context, conn *pgx.Conn, standby bool) error {
 	if err != nil {
 		return err
 	}
-	var have int
-	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&exists); err != nil {
-		return fmt.Errorf("look for the schema: %w", translate(err))
-	}
-	if exists {
-		if err := conn.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&have); err != nil {
-			return fmt.Errorf("read the schema version: %w", translate(err))
-		}
+	have, err := schemaVersion(ctx, conn)
+	if err != nil {
+		return err
 	}
 	if have < want {
 		return fmt.Errorf("the database's schema is at migration %d but this gridmap needs %d: %s", have, want, fix)
 	}
 	return nil
+}
+
+// schemaVersion is the number of migrations the database has had (0 for
+// none).
+func schemaVersion(ctx context.Context, conn *pgx.Conn) (int, error) {
+	var have int
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("look for the schema: %w", translate(err))
+	}
+	if exists {
+		if err := conn.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&have); err != nil {
+			return 0, fmt.Errorf("read the schema version: %w", translate(err))
+		}
+	}
+	return have, nil
+}
+
+// SchemaVersion is the number of migrations the database at url has had.
+func SchemaVersion(ctx context.Context, url string) (int, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, fmt.Errorf("connect: %w", unavailable(err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return schemaVersion(ctx, conn)
 }
 
 // migrationCount is the number of embedded migrations: tern numbers them
