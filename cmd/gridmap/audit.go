@@ -41,8 +41,8 @@ func runAudit(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q; audit takes only flags", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	db, err := postgres.OpenAsIs(ctx, url, 4)
 	if err != nil {

@@ -39,7 +39,7 @@ func runMigrate(ctx context.Context, args []string) error {
 		slog.Info("a hot standby takes its schema from the primary; it is current", "database", databaseLabel(url), "migration", from)
 		return nil
 	}
-	to, err := postgres.SchemaVersion(ctx, url)
+	to, err := postgres.MigrationCount() // Open migrated the primary to the last
 	if err != nil {
 		return err
 	}

@@ -56,8 +56,8 @@ func runEscalate(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q; escalate takes only flags", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	if err := rc.parse(); err != nil {
 		return err

@@ -76,8 +76,11 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
-// usagef returns a usageError.
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+// usagef returns a usageError; one about a flag set from the environment
+// names the variable (namingEnv).
+func usagef(format string, args ...any) error {
+	return &usageError{namingEnv(fmt.Sprintf(format, args...))}
+}
 
 // commandError names the command an error comes from.
 type commandError struct {
@@ -103,9 +106,6 @@ func report(w io.Writer, err error) int {
 	prefix := "gridmap: "
 	if ce := (*commandError)(nil); errors.As(err, &ce) && ce.cmd != "" {
 		prefix = "gridmap "
-		if ue := (*usageError)(nil); errors.As(err, &ue) {
-			msg = ce.cmd + ": " + namingEnv(strings.Join(strings.Fields(ue.msg), " "))
-		}
 	}
 	fmt.Fprintf(w, "%s%s\n", prefix, msg)
 	if ue := (*usageError)(nil); errors.As(err, &ue) {

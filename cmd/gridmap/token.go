@@ -63,9 +63,10 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	switch {
-	case fs.NArg() > 0:
-		return usagef("unexpected argument %q; token create takes only flags", fs.Arg(0))
 	case role == "":
 		return usagef("--role is required: admin, editor, reporter or viewer")
 	case name == "":
@@ -150,8 +151,8 @@ func tokenList(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q; token list takes only flags", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	db, err := postgres.OpenAsIs(ctx, url, 2)
 	if err != nil {

@@ -107,7 +107,7 @@ func checkSchema(ctx context.Context, conn *pgx.Conn, standby bool) error {
 	if standby {
 		fix = "start a node on the primary first, which migrates it (the standby follows)"
 	}
-	want, err := migrationCount()
+	want, err := MigrationCount()
 	if err != nil {
 		return err
 	}
@@ -147,9 +147,9 @@ func SchemaVersion(ctx context.Context, url string) (int, error) {
 	return schemaVersion(ctx, conn)
 }
 
-// migrationCount is the number of embedded migrations: tern numbers them
+// MigrationCount is the number of embedded migrations: tern numbers them
 // 1..n without gaps, and records n once all have run.
-func migrationCount() (int, error) {
+func MigrationCount() (int, error) {
 	files, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil {
 		return 0, fmt.Errorf("list migrations: %w", err)
