@@ -1,5 +1,7 @@
 package tiles
 
+import "github.com/gridmap-dev/gridmap/geo/postgres"
+
 // The layers of other features: the unmanaged gaps of the coverage audit
 // (migration 004) and the reports and patrol tracks (migration 005). Each is
 // served only when its table exists.
@@ -93,10 +95,10 @@ SELECT ` + versionsExpr + `, NULL::float8,
            to_char(r.observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS observed_at,
            ST_AsMVTGeom(ST_Transform(r.shown, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
       FROM (SELECT r.*, CASE WHEN $11::bool AND NOT ($12::text <> '' AND starts_with(r.unit_code, $12::text))
-                             THEN ST_SnapToGrid(r.geom, 0.002) ELSE r.geom END AS shown
+                             THEN ST_SnapToGrid(r.geom, ` + postgres.CoarseGrid + `) ELSE r.geom END AS shown
               FROM report r
              WHERE r.geom && ST_Expand(ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326),
-                                       CASE WHEN $11::bool THEN 0.0011 ELSE 0 END)) r
+                                       CASE WHEN $11::bool THEN ` + postgres.CoarseReach + ` ELSE 0 END)) r
      WHERE r.shown && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)` + reportFilterSQL + `
      ORDER BY r.observed_at, r.id) f), '')`
 

@@ -40,15 +40,15 @@ const reportWhere = ` ($1::timestamptz IS NULL OR observed_at >= $1) AND ($2::ti
   AND ($9::text IS NULL OR res_status = $9)
   AND ($10::text IS NULL OR unit_code = $10)
   AND ($11::text IS NULL OR left(unit_code, 6) = $11)
-  AND ($12::float8 IS NULL OR (ST_Intersects(geom, ST_Expand(ST_MakeEnvelope($12, $13, $14, $15, 4326), CASE WHEN $16::bool THEN ` + coarseReach + ` ELSE 0 END))
-       AND (NOT $16::bool OR ST_Intersects(ST_SnapToGrid(geom, ` + coarseGrid + `), ST_MakeEnvelope($12, $13, $14, $15, 4326)))))`
+  AND ($12::float8 IS NULL OR (ST_Intersects(geom, ST_Expand(ST_MakeEnvelope($12, $13, $14, $15, 4326), CASE WHEN $16::bool THEN ` + CoarseReach + ` ELSE 0 END))
+       AND (NOT $16::bool OR ST_Intersects(ST_SnapToGrid(geom, ` + CoarseGrid + `), ST_MakeEnvelope($12, $13, $14, $15, 4326)))))`
 
 // queryReportsSQL rounds the points to 0.002° ($16, see access.Coarse) and
 // leaves the descriptions out ($20) for anonymous readers; the box then
 // matches the rounded points (reportWhere), so that boxes cannot locate a
 // point more finely than it is shown.
 const queryReportsSQL = `SELECT id::text,
-  ST_AsBinary(ST_Transform(CASE WHEN $16::bool THEN ST_SnapToGrid(geom, ` + coarseGrid + `) ELSE geom END, $19::int)),
+  ST_AsBinary(ST_Transform(CASE WHEN $16::bool THEN ST_SnapToGrid(geom, ` + CoarseGrid + `) ELSE geom END, $19::int)),
   jsonb_build_object('kind', kind, 'category', category,
   'severity', severity, 'state', state, 'status', res_status,
   'description', CASE WHEN $20::bool THEN NULL ELSE description END, 'unit_code', unit_code,

@@ -29,20 +29,21 @@ WHERE ($1::text IS NULL OR (unit_code >= $1::text AND unit_code < $1::text || ':
   AND ($6::text IS NULL OR $6::text = ANY(flags))
   AND ($7::timestamptz IS NULL OR observed_at >= $7::timestamptz)
   AND ($8::timestamptz IS NULL OR observed_at < $8::timestamptz)
-  AND ($9::float8 IS NULL OR (geom && ST_Expand(ST_MakeEnvelope($9::float8, $10::float8, $11::float8, $12::float8, 4326), CASE WHEN $17::bool THEN ` + coarseReach + ` ELSE 0 END)
-       AND (NOT $17::bool OR ST_SnapToGrid(geom, ` + coarseGrid + `) && ST_MakeEnvelope($9::float8, $10::float8, $11::float8, $12::float8, 4326))))
+  AND ($9::float8 IS NULL OR (geom && ST_Expand(ST_MakeEnvelope($9::float8, $10::float8, $11::float8, $12::float8, 4326), CASE WHEN $17::bool THEN ` + CoarseReach + ` ELSE 0 END)
+       AND (NOT $17::bool OR ST_SnapToGrid(geom, ` + CoarseGrid + `) && ST_MakeEnvelope($9::float8, $10::float8, $11::float8, $12::float8, 4326))))
   AND ($13::text IS NULL OR reporter = $13::text)
   AND ($14::timestamptz IS NULL OR (observed_at, id) < ($14::timestamptz, $15::uuid))
 ORDER BY observed_at DESC, id DESC
 LIMIT $16`
 
-// coarseGrid is the grid points are rounded to for callers who may not see
-// them exactly (access.CoarseDegrees); coarseReach is how far a rounded
-// point may lie from the exact one, with a margin: the index finds the
-// candidates, the rounded point decides.
+// CoarseGrid is the grid, in SQL, points are rounded to for callers who
+// may not see them exactly (access.CoarseDegrees); CoarseReach is how far a
+// rounded point may lie from the exact one, with a margin: the index finds
+// the candidates, the rounded point decides. The tile statements use them
+// too.
 const (
-	coarseGrid  = "0.002"
-	coarseReach = "0.0011"
+	CoarseGrid  = "0.002"
+	CoarseReach = "0.0011"
 )
 
 // ListReports returns one page of reports (without history), the most
