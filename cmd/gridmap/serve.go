@@ -19,9 +19,12 @@ import (
 
 	"github.com/gridmap-dev/gridmap/api"
 	"github.com/gridmap-dev/gridmap/audit"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/importer"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 type serveConfig struct {
@@ -118,65 +121,90 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		return err
 	}
 	defer db.Close()
-	standby := db.Standby()
-	follow, err := cfg.follow.options(standby)
+	n, err := startNode(ctx, cfg, db)
 	if err != nil {
 		return err
 	}
-	if cfg.loadDemo && !standby {
+	defer n.stop()
+	handler, err := n.handler(cfg)
+	if err != nil {
+		return err
+	}
+	return runHTTP(ctx, ln, handler, n)
+}
+
+// node is what runs behind the API: the database, the index following its
+// change record, the tile cache, the event hub and the import queue.
+type node struct {
+	db      *postgres.DB
+	standby bool
+	svc     *geo.Service
+	tiles   *tiles.Service
+	events  *geo.EventHub
+	imports *importer.Jobs
+	photos  casework.PhotoStore
+	// stop ends the background work (followers, jobs, imports) and waits
+	// for the imports' outcome to be recorded.
+	stop func()
+}
+
+// startNode loads the index (and, on an empty primary, the demo city) and
+// starts what follows the database in the background.
+func startNode(ctx context.Context, cfg serveConfig, db *postgres.DB) (n *node, err error) {
+	n = &node{db: db, standby: db.Standby()}
+	follow, err := cfg.follow.options(n.standby)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.loadDemo && !n.standby {
 		if err := loadDemoIfEmpty(ctx, db); err != nil {
-			return err
+			return nil, err
 		}
 	}
-
-	photos, err := openPhotos(ctx, cfg.blobURL, db)
-	if err != nil {
-		return err
+	if n.photos, err = openPhotos(ctx, cfg.blobURL, db); err != nil {
+		return nil, err
 	}
-	svc := geo.NewService(db, db)
-	if err := svc.Reload(ctx); err != nil {
-		return err
+	n.svc = geo.NewService(db, db)
+	if err := n.svc.Reload(ctx); err != nil {
+		return nil, err
+	}
+	if n.tiles, err = openTiles(ctx, cfg.tiles, db.Pool, n.svc); err != nil {
+		return nil, err
 	}
 	bg, stopBackground := context.WithCancel(ctx)
-	defer stopBackground()
-	tileSvc, err := openTiles(ctx, cfg.tiles, db.Pool, svc)
-	if err != nil {
-		return err
-	}
-	defer tileSvc.Close()
-	svc.OnChange = tileSvc.Changed
-	go tileSvc.Follow(bg)
-	go svc.Follow(bg, follow)
-	if !standby {
-		go db.Listen(bg, func(postgres.Change) { svc.Changed() })
+	n.stop = func() { stopBackground(); n.tiles.Close() }
+	n.svc.OnChange = n.tiles.Changed
+	go n.tiles.Follow(bg)
+	go n.svc.Follow(bg, follow)
+	if !n.standby {
+		go db.Listen(bg, func(postgres.Change) { n.svc.Changed() })
 	}
 	go db.Lead(bg, "jobs", func(ctx context.Context) { runJobs(ctx, db, cfg.reports) })
-	events := cfg.events.newHub(db)
-	go events.Run(bg)
+	n.events = cfg.events.newHub(db)
+	go n.events.Run(bg)
 	// Uploaded imports run under bg: shutting down rolls them back, and
 	// serve returns only after their outcome is recorded.
-	imports, err := openImports(ctx, cfg.imports, db, bg, svc.CatchUp)
-	if err != nil {
-		return err
+	if n.imports, err = openImports(ctx, cfg.imports, db, bg, n.svc.CatchUp); err != nil {
+		n.stop()
+		return nil, err
 	}
-	defer func() { stopBackground(); imports.Wait() }()
+	n.stop = func() { stopBackground(); n.imports.Wait(); n.tiles.Close() }
+	return n, nil
+}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(goCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		postgres.NewPoolCollector(db.Pool))
-	reg.MustRegister(tileSvc.Collectors()...)
-	reg.MustRegister(indexCollectors(svc)...)
-	reg.MustRegister(eventCollectors(events)...)
+// handler returns the HTTP API over the node, with its metrics.
+func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 	auth, proxies, err := cfg.access.policy()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	handler := api.New(api.Deps{
+	db, svc := n.db, n.svc
+	return api.New(api.Deps{
 		Units:          db,
 		Resolver:       svc,
 		Index:          svc,
-		ReadOnly:       standby,
-		Registry:       reg,
+		ReadOnly:       n.standby,
+		Registry:       n.registry(),
 		CORSOrigins:    strings.Split(cfg.cors, ","),
 		Tokens:         db,
 		Auth:           auth,
@@ -187,14 +215,14 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		TrustedProxies: proxies,
 		Reports:        db,
 		Patrols:        db,
-		Photos:         photos,
+		Photos:         n.photos,
 		Policy:         cfg.reports.policy,
-		Imports:        imports,
+		Imports:        n.imports,
 		Audit:          &audit.Store{Pool: db.Pool},
-		Tiles:          tileSvc,
+		Tiles:          n.tiles,
 		TileMaxAge:     cfg.tiles.maxAge,
 		LogRequests:    cfg.logRequests,
-		Events:         events,
+		Events:         n.events,
 		EventHeartbeat: cfg.events.heartbeat,
 		PublicFields:   cfg.events.exposure,
 		Ready: func(ctx context.Context) error {
@@ -203,7 +231,23 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			}
 			return svc.Ready()
 		},
-	})
+	}), nil
+}
+
+// registry returns the metrics /metrics serves: the process's, the
+// database pool's, the tile cache's, the index's and the event hub's.
+func (n *node) registry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(goCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		postgres.NewPoolCollector(n.db.Pool))
+	reg.MustRegister(n.tiles.Collectors()...)
+	reg.MustRegister(indexCollectors(n.svc)...)
+	reg.MustRegister(eventCollectors(n.events)...)
+	return reg
+}
+
+// runHTTP serves handler on ln until ctx ends, then shuts down gracefully.
+func runHTTP(ctx context.Context, ln net.Listener, handler http.Handler, n *node) error {
 	// IdleTimeout: without it (and with no ReadTimeout) net/http keeps an idle
 	// keep-alive connection open for ever, so one request per connection
 	// would let a client hold connections without end.
@@ -212,10 +256,10 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	role := "primary"
-	if standby {
+	if n.standby {
 		role = "standby (read-only)"
 	}
-	slog.Info("gridmap serving", "addr", ln.Addr().String(), "database", role, "index_version", svc.Version())
+	slog.Info("gridmap serving", "addr", ln.Addr().String(), "database", role, "index_version", n.svc.Version())
 
 	select {
 	case err := <-errc:
