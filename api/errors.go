@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -77,6 +78,13 @@ func fail(c *gin.Context, err error) {
 		// Not a failure of this server: a min_version not reached yet, a
 		// part it runs without. A warning, so that errors mean failures.
 		slog.WarnContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
+	case p.Status == http.StatusServiceUnavailable:
+		// The database or storage is away: every request needing it fails
+		// alike, so a route says so once every outageLogEvery.
+		if ok, quiet := outages.allow(c.FullPath(), time.Now()); ok {
+			slog.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err,
+				"similar_not_logged", quiet)
+		}
 	case p.Status >= 500:
 		slog.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
 	}

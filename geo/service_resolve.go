@@ -93,17 +93,24 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 	for i := 0; i < n; i++ {
 		need = max(need, query(i).MinVersion)
 	}
+	// A node that cannot answer the batch at the version asked says so for
+	// the whole of it, before any answer: a client retries a 503, while
+	// one that reads a 200 might not look into every slot.
 	cur, err := s.fresh(ctx, need)
 	if err == nil && cur == nil && n > maxBehindInSQL {
 		err = Errorf(EUNAVAILABLE, "", "this node's index is behind data version %d; retry, or send at most %d points", need, maxBehindInSQL)
 	}
+	if err != nil {
+		return err
+	}
 	chunk := newEachChunk(min(n, eachChunkSize))
+	var failed error // once PostGIS cannot answer, the rest of the batch is not sent there
 	for lo := 0; lo < n; lo += eachChunkSize {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		hi := min(lo+eachChunkSize, n)
-		chunk.resolve(ctx, s, cur, need, err, lo, hi, query)
+		failed = chunk.resolve(ctx, s, cur, need, failed, lo, hi, query)
 		for i := lo; i < hi; i++ {
 			if e := emit(i, &chunk.res[i-lo], chunk.errs[i-lo]); e != nil {
 				return e
@@ -134,9 +141,11 @@ func newEachChunk(size int) *eachChunk {
 
 // resolve answers queries lo..hi-1 into c.res and c.errs: from the index
 // snapshot cur, or from PostGIS when cur is nil (the node is behind need)
-// or a query asks about a time before cur; failed is the error every query
-// gets when the node could not be brought up to need.
-func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need int64, failed error, lo, hi int, query func(i int) ResolveQuery) {
+// or a query asks about a time before cur. Once PostGIS has answered a
+// query with EUNAVAILABLE, the later ones PostGIS would answer get that
+// error at once (failed, which it returns) rather than each waiting for a
+// database that does not answer.
+func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need int64, failed error, lo, hi int, query func(i int) ResolveQuery) error {
 	n := 0
 	for i := lo; i < hi; i++ {
 		k := i - lo
@@ -149,24 +158,34 @@ func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need 
 		switch {
 		case perr != nil:
 			c.errs[k] = perr
+		case cur != nil && (q.At.IsZero() || !q.At.Before(cur.since)):
+			c.pts[n], c.at[n] = p, k
+			n++
 		case failed != nil:
 			c.errs[k] = failed
 		case cur == nil:
 			c.res[k], c.errs[k] = s.Past.ResolveCurrent(ctx, p, need)
-		case !q.At.IsZero() && q.At.Before(cur.since):
-			c.res[k], c.errs[k] = s.Past.ResolveAt(ctx, p, q.At)
+			failed = unanswered(c.errs[k])
 		default:
-			c.pts[n], c.at[n] = p, k
-			n++
+			c.res[k], c.errs[k] = s.Past.ResolveAt(ctx, p, q.At)
+			failed = unanswered(c.errs[k])
 		}
 	}
-	if n == 0 {
-		return
+	if n > 0 {
+		cur.snap.ResolveMany(c.pts[:n], c.out[:n])
+		for j := 0; j < n; j++ {
+			c.res[c.at[j]] = c.out[j]
+		}
 	}
-	cur.snap.ResolveMany(c.pts[:n], c.out[:n])
-	for j := 0; j < n; j++ {
-		c.res[c.at[j]] = c.out[j]
+	return failed
+}
+
+// unanswered returns err when it says the database could not answer.
+func unanswered(err error) error {
+	if ErrorCodeOf(err) == EUNAVAILABLE {
+		return err
 	}
+	return nil
 }
 
 // prepare validates a query's point and converts it to WGS84.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -227,7 +226,7 @@ func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 		PublicFields:   cfg.events.exposure,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
-				return errors.New("database does not answer")
+				return err
 			}
 			return svc.Ready()
 		},

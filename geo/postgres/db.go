@@ -10,8 +10,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,7 +26,12 @@ import (
 
 // DB is a connection pool to gridmap's database.
 type DB struct {
-	Pool    *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// follow serves the index's reads of the change record alone, so that
+	// requests filling Pool (a lock held elsewhere, a burst of slow
+	// queries) cannot keep a node's answers behind its edits.
+	follow  *pgxpool.Pool
+	conn    *pgx.ConnConfig // for the connections outside the pools: listener, leader, migrations
 	url     string
 	standby bool
 }
@@ -51,15 +58,45 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	if err != nil {
 		return nil, err
 	}
+	cfg, err := poolConfig(url, "gridmap")
+	if err != nil {
+		return nil, err
+	}
+	if maxConns > 0 && !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = maxConns
+	}
+	db := &DB{url: url, standby: standby, conn: cfg.ConnConfig.Copy()}
+	if db.Pool, err = openPool(ctx, cfg); err != nil {
+		return nil, err
+	}
+	fcfg := cfg.Copy()
+	fcfg.MaxConns, fcfg.MinConns = 2, 0
+	fcfg.ConnConfig.RuntimeParams["application_name"] = "gridmap follower"
+	if db.follow, err = openPool(ctx, fcfg); err != nil {
+		db.Pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// poolConfig parses a database URL for a pool: pgxpool's own settings
+// (pool_max_conns, ...) are taken out of what the server is sent, JIT is
+// off and the connections are named app unless the URL names them.
+func poolConfig(url, app string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
-	}
 	cfg.AfterConnect = pgxgeom.Register
 	NoJIT(cfg.ConnConfig.RuntimeParams)
+	if _, set := cfg.ConnConfig.RuntimeParams["application_name"]; !set {
+		cfg.ConnConfig.RuntimeParams["application_name"] = app
+	}
+	return cfg, nil
+}
+
+// openPool opens a pool and checks that the database answers.
+func openPool(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
@@ -68,7 +105,27 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 		pool.Close()
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
-	return &DB{Pool: pool, url: url, standby: standby}, nil
+	return pool, nil
+}
+
+// connect opens a connection outside the pools, named app in
+// pg_stat_activity (unless the URL names it).
+func connect(ctx context.Context, url, app string) (*pgx.Conn, error) {
+	cfg, err := poolConfig(url, app)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
+}
+
+// connect opens a connection of the DB's outside its pools: the listener's,
+// a leader's.
+func (db *DB) connect(ctx context.Context, app string) (*pgx.Conn, error) {
+	cfg := db.conn.Copy()
+	if cfg.RuntimeParams["application_name"] == "gridmap" {
+		cfg.RuntimeParams["application_name"] = app
+	}
+	return pgx.ConnectConfig(ctx, cfg)
 }
 
 // NoJIT turns PostgreSQL's JIT compiler off for a connection, unless the
@@ -86,7 +143,7 @@ func NoJIT(runtimeParams map[string]string) {
 // prepareSchema migrates a primary (when migrate is set), or checks the
 // schema; it reports whether the database is a standby.
 func prepareSchema(ctx context.Context, url string, migrate bool) (standby bool, err error) {
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := connect(ctx, url, "gridmap migrate")
 	if err != nil {
 		return false, fmt.Errorf("connect: %w", unavailable(err))
 	}
@@ -139,7 +196,7 @@ func schemaVersion(ctx context.Context, conn *pgx.Conn) (int, error) {
 
 // SchemaVersion is the number of migrations the database at url has had.
 func SchemaVersion(ctx context.Context, url string) (int, error) {
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := connect(ctx, url, "gridmap")
 	if err != nil {
 		return 0, fmt.Errorf("connect: %w", unavailable(err))
 	}
@@ -157,20 +214,31 @@ func MigrationCount() (int, error) {
 	return len(files), nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// Close closes the pools.
+func (db *DB) Close() {
+	db.Pool.Close()
+	db.follow.Close()
+}
 
 // URL returns the connection string the pool was opened with.
 func (db *DB) URL() string { return db.url }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers, in words a client may read:
+// when every pooled connection is busy (a lock held elsewhere, a burst of
+// slow queries) it says so, for the database itself may be answering.
 func (db *DB) Ping(ctx context.Context) error {
-	return db.Pool.Ping(ctx)
+	if err := db.Pool.Ping(ctx); err != nil {
+		if st := db.Pool.Stat(); st.AcquiredConns() >= st.MaxConns() {
+			return fmt.Errorf("all %d of this node's database connections are busy", st.MaxConns())
+		}
+		return errors.New("database does not answer")
+	}
+	return nil
 }
 
 // Migrate applies every pending migration to the database at url.
 func Migrate(ctx context.Context, url string) error {
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := connect(ctx, url, "gridmap migrate")
 	if err != nil {
 		return fmt.Errorf("connect for migrations: %w", unavailable(err))
 	}

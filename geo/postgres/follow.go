@@ -28,12 +28,18 @@ type Change struct {
 // since changes may have been missed while it was away. Do not call it on
 // a standby.
 func (db *DB) Listen(ctx context.Context, onChange func(Change)) {
-	for backoff := time.Second; ctx.Err() == nil; {
-		err := db.listenOnce(ctx, onChange)
+	backoff := time.Second
+	lost := false // the last connection was lost: say when the listener is back
+	for ctx.Err() == nil {
+		listening, err := db.listenOnce(ctx, onChange, lost)
 		if ctx.Err() != nil {
 			return
 		}
+		if listening {
+			backoff = time.Second // a connection that was listening starts the count again
+		}
 		slog.WarnContext(ctx, "change listener lost its connection; reconnecting", "err", err, "in", backoff)
+		lost = true
 		select {
 		case <-ctx.Done():
 			return
@@ -43,20 +49,25 @@ func (db *DB) Listen(ctx context.Context, onChange func(Change)) {
 	}
 }
 
-func (db *DB) listenOnce(ctx context.Context, onChange func(Change)) error {
-	conn, err := pgx.Connect(ctx, db.url)
+// listenOnce listens on one connection until it fails; listening reports
+// whether it got as far as LISTEN.
+func (db *DB) listenOnce(ctx context.Context, onChange func(Change), lost bool) (listening bool, err error) {
+	conn, err := db.connect(ctx, "gridmap listener")
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{Channel}.Sanitize()); err != nil {
-		return err
+		return false, err
+	}
+	if lost {
+		slog.InfoContext(ctx, "change listener reconnected")
 	}
 	onChange(Change{})
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return err
+			return true, err
 		}
 		var ch Change
 		if err := json.Unmarshal([]byte(n.Payload), &ch); err != nil {
@@ -107,7 +118,7 @@ func (db *DB) Lead(ctx context.Context, name string, fn func(ctx context.Context
 // leadOnce takes the lock if it is free and runs fn until the lock's
 // connection fails or ctx ends.
 func (db *DB) leadOnce(ctx context.Context, name string, fn func(ctx context.Context)) error {
-	conn, err := pgx.Connect(ctx, db.url)
+	conn, err := db.connect(ctx, "gridmap leader "+name)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ var readOnlyTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.Rea
 // one repeatable-read transaction, so they agree with each other.
 func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 	var d geo.CurrentData
-	err := pgx.BeginTxFunc(ctx, db.Pool, readOnlyTx, func(tx pgx.Tx) (err error) {
+	err := pgx.BeginTxFunc(ctx, db.follow, readOnlyTx, func(tx pgx.Tx) (err error) {
 		var pruned int64
 		if err := tx.QueryRow(ctx, headSQL).Scan(&d.Version, &pruned); err != nil {
 			return err
@@ -82,7 +82,7 @@ func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 // HeadVersion returns the latest committed data version.
 func (db *DB) HeadVersion(ctx context.Context) (int64, error) {
 	var v, pruned int64
-	if err := db.Pool.QueryRow(ctx, headSQL).Scan(&v, &pruned); err != nil {
+	if err := db.follow.QueryRow(ctx, headSQL).Scan(&v, &pruned); err != nil {
 		return 0, fmt.Errorf("read data version: %w", translate(err))
 	}
 	return v, nil
@@ -103,7 +103,7 @@ const changedSinceSQL = `SELECT coalesce(max(t), 'epoch') FROM (
 // version, and the layers touched.
 func (db *DB) ChangesSince(ctx context.Context, version int64) (geo.ChangeSet, error) {
 	cs := geo.ChangeSet{From: version}
-	err := pgx.BeginTxFunc(ctx, db.Pool, readOnlyTx, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.follow, readOnlyTx, func(tx pgx.Tx) error {
 		var pruned int64
 		if err := tx.QueryRow(ctx, headSQL).Scan(&cs.Version, &pruned); err != nil {
 			return err
@@ -223,7 +223,7 @@ func missing[T any](codes []string, found []T, code func(T) string) []string {
 func (db *DB) Checksums(ctx context.Context) (geo.Checksums, int64, error) {
 	var sums geo.Checksums
 	var version int64
-	err := pgx.BeginTxFunc(ctx, db.Pool, readOnlyTx, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.follow, readOnlyTx, func(tx pgx.Tx) error {
 		var pruned int64
 		if err := tx.QueryRow(ctx, headSQL).Scan(&version, &pruned); err != nil {
 			return err
@@ -253,9 +253,16 @@ func (db *DB) Checksums(ctx context.Context) (geo.Checksums, int64, error) {
 	return sums, version, nil
 }
 
+// pointQueryWait bounds a point PostGIS answers in the index's place (a
+// time before the index, a version it has not reached): with the pool full
+// or a lock held, the caller hears 503 and retries rather than hang.
+const pointQueryWait = 5 * time.Second
+
 // ResolveAt applies the resolution rules in PostGIS to the versions valid at
 // at (gridmap_resolve in migration 002).
 func (db *DB) ResolveAt(ctx context.Context, p orb.Point, at time.Time) (geo.Resolution, error) {
+	ctx, cancel := context.WithTimeout(ctx, pointQueryWait)
+	defer cancel()
 	var raw []byte
 	err := db.Pool.QueryRow(ctx, `SELECT gridmap_resolve($1, $2, $3)`, p[0], p[1], at).Scan(&raw)
 	if err != nil {
@@ -269,6 +276,8 @@ func (db *DB) ResolveAt(ctx context.Context, p orb.Point, at time.Time) (geo.Res
 // and a standby that has not replayed the version yet says it is
 // unavailable rather than answer from older data.
 func (db *DB) ResolveCurrent(ctx context.Context, p orb.Point, minVersion int64) (geo.Resolution, error) {
+	ctx, cancel := context.WithTimeout(ctx, pointQueryWait)
+	defer cancel()
 	var raw []byte
 	var version int64
 	err := db.Pool.QueryRow(ctx, `SELECT h.version, gridmap_resolve($1, $2, now()) FROM data_head h`, p[0], p[1]).Scan(&version, &raw)

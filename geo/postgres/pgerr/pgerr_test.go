@@ -33,6 +33,7 @@ func TestSQLStates(t *testing.T) {
 		{"57P03", geo.EUNAVAILABLE}, // cannot connect now: starting up
 		{"55000", geo.EUNAVAILABLE}, // object not in prerequisite state: refusing connections
 		{"57014", geo.EUNAVAILABLE}, // query canceled: statement timeout
+		{"55P03", geo.EUNAVAILABLE}, // lock not available: lock_timeout
 		{"25006", geo.EUNAVAILABLE}, // read-only transaction: writing to a standby
 		{"3D000", geo.EUNAVAILABLE}, // invalid catalog name: the database is gone
 		{"53000", geo.EUNAVAILABLE}, // insufficient resources

@@ -1,0 +1,113 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+
+	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
+)
+
+// TestFullPoolDoesNotStopTheFollower holds every connection of a node's
+// request pool, as a lock held elsewhere and a burst of requests waiting
+// on it would: the index still follows an edit made elsewhere, readiness
+// says what is wrong, and a point PostGIS must answer gets 503 in bounded
+// time instead of hanging.
+func TestFullPoolDoesNotStopTheFollower(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	node, err := postgres.Open(ctx, db.URL(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(node.Close)
+	svc := geo.NewService(node, node)
+	if err := svc.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	run, stop := context.WithCancel(ctx)
+	defer stop()
+	go svc.Follow(run, geo.FollowOptions{Poll: 20 * time.Millisecond})
+
+	held := holdAll(t, node.Pool)
+	defer func() {
+		for _, c := range held {
+			c.Release()
+		}
+	}()
+	v := moveEnclave(t, db, 0.01) // through another pool: another node's edit
+	waitFor(t, "the follower applies an edit while the request pool is full", func() bool { return svc.Version() >= v })
+
+	t.Run("readiness names the busy pool", func(t *testing.T) {
+		pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		err := node.Ping(pctx)
+		if err == nil || !strings.Contains(err.Error(), "all 2 of this node's database connections are busy") {
+			t.Errorf("Ping = %v, want it to say the connections are busy", err)
+		}
+	})
+	t.Run("a point for PostGIS gets 503 in bounded time", func(t *testing.T) {
+		start := time.Now()
+		_, err := node.ResolveCurrent(ctx, orb.Point{117.2, 39.1}, v+1)
+		if geo.ErrorCodeOf(err) != geo.EUNAVAILABLE || time.Since(start) > 10*time.Second {
+			t.Errorf("ResolveCurrent = %v after %v, want EUNAVAILABLE within about 5 s", err, time.Since(start))
+		}
+	})
+}
+
+// holdAll acquires every connection of pool.
+func holdAll(t *testing.T, pool *pgxpool.Pool) []*pgxpool.Conn {
+	t.Helper()
+	var held []*pgxpool.Conn
+	for range pool.Config().MaxConns {
+		c, err := pool.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	return held
+}
+
+// TestDatabaseURLSettings: pgxpool's own settings in the URL are honoured
+// and not sent to the server (which refuses unknown parameters), and the
+// node's connections are named in pg_stat_activity.
+func TestDatabaseURLSettings(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	cases := []struct {
+		name, query string
+		maxConns    int32
+		app         string
+	}{
+		{"defaults", "", 16, "gridmap"},
+		{"pool size from the URL", "&pool_max_conns=3", 3, "gridmap"},
+		{"name from the URL", "&application_name=district-7", 16, "district-7"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			db, err := postgres.Open(ctx, url+c.query, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if got := db.Pool.Config().MaxConns; got != c.maxConns {
+				t.Errorf("MaxConns = %d, want %d", got, c.maxConns)
+			}
+			var app string
+			if err := db.Pool.QueryRow(ctx, `SELECT current_setting('application_name')`).Scan(&app); err != nil {
+				t.Fatal(err)
+			}
+			if app != c.app {
+				t.Errorf("application_name = %q, want %q", app, c.app)
+			}
+		})
+	}
+}
