@@ -64,7 +64,7 @@ type authenticator struct {
 	mu    sync.Mutex
 	cache map[[32]byte]cachedToken
 
-	readOnly bool // on a standby: record no token use
+	readOnly func() bool // on a standby: record no token use
 }
 
 type cachedToken struct {
@@ -250,7 +250,7 @@ func (a *authenticator) remember(hash [32]byte, ct cachedToken) {
 // touch records the use off the request path; at most once per cache
 // period per token and replica, and the store throttles further.
 func (a *authenticator) touch(ctx context.Context, id int64) {
-	if a.readOnly {
+	if a.readOnly != nil && a.readOnly() {
 		return
 	}
 	go func() {

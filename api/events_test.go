@@ -34,7 +34,7 @@ func newEventNode(t testing.TB, db *postgres.DB, buffer int, public access.Expos
 	hub := geo.NewEventHub(db, 100*time.Millisecond, buffer)
 	go hub.Run(ctx)
 	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: unlimitedAuth(), Reports: db, Patrols: db,
-		Policy: casework.DefaultPolicy(), ReadOnly: db.Standby(), Events: hub, EventHeartbeat: 200 * time.Millisecond,
+		Policy: casework.DefaultPolicy(), ReadOnly: db.Standby, Events: hub, EventHeartbeat: 200 * time.Millisecond,
 		PublicFields: public})
 	n := &eventNode{srv: httptest.NewServer(h), hub: hub}
 	t.Cleanup(n.srv.Close)

@@ -68,9 +68,9 @@ func (h *handlers) applied(c *gin.Context) int64 {
 
 // readOnly answers every write on a node attached to a hot standby with a
 // 503 that says so; reads (including POST /v1/resolve) pass.
-func readOnly() gin.HandlerFunc {
+func readOnly(standby func() bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !protected(c.Request.URL.Path) || !isWrite(c) {
+		if !protected(c.Request.URL.Path) || !isWrite(c) || !standby() {
 			c.Next()
 			return
 		}

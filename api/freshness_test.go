@@ -40,7 +40,7 @@ func newNode(t *testing.T, db *postgres.DB, follow bool) *node {
 		go svc.Follow(ctx, geo.FollowOptions{Poll: time.Hour})
 	}
 	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: unlimitedAuth(), Editor: db, Topology: db, Versions: db,
-		Reports: db, Patrols: db, Policy: casework.DefaultPolicy(), ReadOnly: db.Standby()})
+		Reports: db, Patrols: db, Policy: casework.DefaultPolicy(), ReadOnly: db.Standby})
 	n := &node{svc: svc, srv: httptest.NewServer(h)}
 	t.Cleanup(n.srv.Close)
 	return n

@@ -27,8 +27,10 @@ type Deps struct {
 	// Index is the resolver index's follower: writes answer once this node
 	// has applied them, and readyz names its data version. Nil skips both.
 	Index geo.Follower
-	// ReadOnly marks a node attached to a hot standby: writes answer 503.
-	ReadOnly bool
+	// ReadOnly reports whether the node's database is a hot standby, now:
+	// writes then answer 503. It is asked per request, for a standby may
+	// be promoted (and a primary rejoin as a standby). Nil: never.
+	ReadOnly func() bool
 	// Ready reports whether the service can answer: the database responds
 	// and the in-memory state is loaded.
 	Ready func(ctx context.Context) error
@@ -122,9 +124,10 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 		auth = *d.Auth
 	}
 	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), compress(), bodyLimit(), textGuard())
-	if d.ReadOnly {
-		r.Use(readOnly())
+	if d.ReadOnly == nil {
+		d.ReadOnly = func() bool { return false }
 	}
+	r.Use(readOnly(d.ReadOnly))
 	authn := newAuthenticator(auth, d.Tokens)
 	authn.readOnly = d.ReadOnly
 	r.Use(authn.middleware())
@@ -187,7 +190,7 @@ func (h *handlers) readyz(c *gin.Context) {
 		}
 	}
 	body := gin.H{"status": "ready", "role": "primary"}
-	if h.deps.ReadOnly {
+	if h.deps.ReadOnly() {
 		body["role"] = "standby"
 	}
 	if h.deps.Index != nil {

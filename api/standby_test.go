@@ -61,7 +61,7 @@ func recordLogs(t *testing.T) *logRecorder {
 // TestStandbyNode runs a node on a real hot standby of the test database:
 // it serves reads, follows an edit made on the primary within the replay
 // lag and its poll, refuses writes with a 503 that says why, runs no jobs
-// and logs no warnings or errors.
+// (its leader waits for a promotion) and logs no warnings or errors.
 func TestStandbyNode(t *testing.T) {
 	db := demotest.Open(t)
 	logs := recordLogs(t)
@@ -87,7 +87,7 @@ func TestStandbyNode(t *testing.T) {
 		led <- ran
 	}()
 	h := New(Deps{Units: sdb, Resolver: svc, Index: svc, Tokens: sdb, Editor: sdb, Versions: sdb, Reports: sdb,
-		Patrols: sdb, Policy: casework.DefaultPolicy(), ReadOnly: sdb.Standby()})
+		Patrols: sdb, Policy: casework.DefaultPolicy(), ReadOnly: sdb.Standby})
 	s := &node{svc: svc, srv: httptest.NewServer(h)}
 	defer s.srv.Close()
 	primary := newNode(t, db, true)
@@ -143,15 +143,15 @@ func TestStandbyNode(t *testing.T) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond) // a verify round at the new version
+	cancel()
 	select {
 	case ran := <-led:
 		if ran {
 			t.Error("a background job ran on the standby")
 		}
 	case <-time.After(time.Second):
-		t.Error("Lead did not return on a standby")
+		t.Error("Lead did not return when its context ended")
 	}
-	cancel()
 	for _, rec := range logs.records() {
 		t.Errorf("the standby node logged: %s", rec)
 	}

@@ -113,7 +113,9 @@ func runServe(ctx context.Context, args []string) error {
 
 // serve wires the service together and runs it on ln until ctx ends. On a
 // hot standby it runs as a read node: no migrations, no demo, no jobs, no
-// writes; its index follows the change record by polling.
+// writes; its index follows the change record by polling. A promotion (or
+// a primary rejoining as a standby) changes the node's role within
+// postgres.RoleCheck, without a restart.
 func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	db, err := postgres.Open(ctx, cfg.databaseURL, 16)
 	if err != nil {
@@ -136,7 +138,6 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 // change record, the tile cache, the event hub and the import queue.
 type node struct {
 	db      *postgres.DB
-	standby bool
 	svc     *geo.Service
 	tiles   *tiles.Service
 	events  *geo.EventHub
@@ -150,12 +151,11 @@ type node struct {
 // startNode loads the index (and, on an empty primary, the demo city) and
 // starts what follows the database in the background.
 func startNode(ctx context.Context, cfg serveConfig, db *postgres.DB) (n *node, err error) {
-	n = &node{db: db, standby: db.Standby()}
-	follow, err := cfg.follow.options(n.standby)
-	if err != nil {
+	n = &node{db: db}
+	if _, err := cfg.follow.options(db.Standby()); err != nil {
 		return nil, err
 	}
-	if cfg.loadDemo && !n.standby {
+	if cfg.loadDemo && !db.Standby() {
 		if err := loadDemoIfEmpty(ctx, db); err != nil {
 			return nil, err
 		}
@@ -174,10 +174,9 @@ func startNode(ctx context.Context, cfg serveConfig, db *postgres.DB) (n *node, 
 	n.stop = func() { stopBackground(); n.tiles.Close() }
 	n.svc.OnChange = n.tiles.Changed
 	go n.tiles.Follow(bg)
-	go n.svc.Follow(bg, follow)
-	if !n.standby {
-		go db.Listen(bg, func(postgres.Change) { n.svc.Changed() })
-	}
+	go n.followData(bg, cfg.follow)
+	// The listener and the leader wait on a standby, should it be promoted.
+	go db.Listen(bg, func(postgres.Change) { n.svc.Changed() })
 	go db.Lead(bg, "jobs", func(ctx context.Context) { runJobs(ctx, db, cfg.reports) })
 	n.events = cfg.events.newHub(db)
 	go n.events.Run(bg)
@@ -191,6 +190,36 @@ func startNode(ctx context.Context, cfg serveConfig, db *postgres.DB) (n *node, 
 	return n, nil
 }
 
+// followData keeps the index following the change record until ctx ends,
+// polling as often as the database's role asks (a standby rings no
+// doorbell), and starts the follower afresh when the role changes: a
+// standby promoted, or a primary rejoined as a standby of another.
+func (n *node) followData(ctx context.Context, cfg followConfig) {
+	roles := make(chan bool, 1)
+	go n.db.WatchRole(ctx, func(standby bool) {
+		select {
+		case roles <- standby:
+		default: // a restart is pending; it reads the role then
+		}
+	})
+	for {
+		opt, _ := cfg.options(n.db.Standby()) // checked by startNode
+		run, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); n.svc.Follow(run, opt) }()
+		select {
+		case <-ctx.Done():
+		case <-roles:
+		}
+		stop()
+		<-done
+		if ctx.Err() != nil {
+			return
+		}
+		n.svc.Changed() // catch up at once under the new role
+	}
+}
+
 // handler returns the HTTP API over the node, with its metrics.
 func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 	auth, proxies, err := cfg.access.policy()
@@ -202,7 +231,7 @@ func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 		Units:          db,
 		Resolver:       svc,
 		Index:          svc,
-		ReadOnly:       n.standby,
+		ReadOnly:       db.Standby,
 		Registry:       n.registry(),
 		CORSOrigins:    strings.Split(cfg.cors, ","),
 		Tokens:         db,
@@ -255,7 +284,7 @@ func runHTTP(ctx context.Context, ln net.Listener, handler http.Handler, n *node
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	role := "primary"
-	if n.standby {
+	if n.db.Standby() {
 		role = "standby (read-only)"
 	}
 	slog.Info("gridmap serving", "addr", ln.Addr().String(), "database", role, "index_version", n.svc.Version())

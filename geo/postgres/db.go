@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,7 +34,7 @@ type DB struct {
 	follow  *pgxpool.Pool
 	conn    *pgx.ConnConfig // for the connections outside the pools: listener, leader, migrations
 	url     string
-	standby bool
+	standby atomic.Bool // the database is a hot standby: WatchRole follows a promotion
 }
 
 // Open migrates the database at url (under an advisory lock, so replicas
@@ -65,7 +66,8 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	if maxConns > 0 && !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = maxConns
 	}
-	db := &DB{url: url, standby: standby, conn: cfg.ConnConfig.Copy()}
+	db := &DB{url: url, conn: cfg.ConnConfig.Copy()}
+	db.standby.Store(standby)
 	if db.Pool, err = openPool(ctx, cfg); err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (db *DB) EventStart(ctx context.Context) (geo.EventCursor, error) {
 		return geo.EventCursor{}, fmt.Errorf("read the event record's position: %w", translate(err))
 	}
 	c, err := parseSnapshot(snap)
-	c.Exact = !db.standby
+	c.Exact = !db.Standby()
 	return c, err
 }
 
@@ -166,7 +166,7 @@ func (db *DB) readSnapshot(ctx context.Context, fn func(pgx.Tx, geo.EventCursor)
 		if err != nil {
 			return err
 		}
-		snap.Exact = !db.standby
+		snap.Exact = !db.Standby()
 		return fn(tx, snap)
 	})
 }

@@ -25,12 +25,19 @@ type Change struct {
 // Listen calls onChange for every change announced on Channel until ctx
 // ends. It holds its own connection (LISTEN blocks it) and reconnects after
 // a failure; after every (re)connect it calls onChange with an empty Change,
-// since changes may have been missed while it was away. Do not call it on
-// a standby.
+// since changes may have been missed while it was away. On a standby,
+// where LISTEN is refused, it waits for a promotion.
 func (db *DB) Listen(ctx context.Context, onChange func(Change)) {
 	backoff := time.Second
 	lost := false // the last connection was lost: say when the listener is back
 	for ctx.Err() == nil {
+		if db.Standby() { // LISTEN is refused there: wait for a promotion
+			select {
+			case <-ctx.Done():
+			case <-time.After(RoleCheck):
+			}
+			continue
+		}
 		listening, err := db.listenOnce(ctx, onChange, lost)
 		if ctx.Err() != nil {
 			return
@@ -78,8 +85,46 @@ func (db *DB) listenOnce(ctx context.Context, onChange func(Change), lost bool) 
 }
 
 // Standby reports whether the database is a hot standby (in recovery): a
-// node on it serves reads and follows changes, and writes nothing.
-func (db *DB) Standby() bool { return db.standby }
+// node on it serves reads and follows changes, and writes nothing. It is
+// what Open found, kept current by WatchRole.
+func (db *DB) Standby() bool { return db.standby.Load() }
+
+// RoleCheck is how often WatchRole asks the database whether it is a
+// standby: a failover is noticed within it.
+const RoleCheck = 5 * time.Second
+
+// WatchRole asks the database every RoleCheck whether it is a standby, until
+// ctx ends, and calls changed when the answer differs from Standby's: a
+// standby promoted to primary (the node may write, listen and lead), or a
+// database that has become a standby of another (writes would be refused
+// with SQLSTATE 25006 for ever).
+func (db *DB) WatchRole(ctx context.Context, changed func(standby bool)) {
+	tick := time.NewTicker(RoleCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var standby bool
+		if err := db.follow.QueryRow(ctx, `SELECT pg_is_in_recovery()`).Scan(&standby); err != nil {
+			continue // an outage: the follower and the requests say so
+		}
+		if db.standby.Swap(standby) != standby {
+			slog.WarnContext(ctx, "the database changed role", "standby", standby, "role", roleName(standby))
+			changed(standby)
+		}
+	}
+}
+
+// roleName names a database's role in logs and in /readyz.
+func roleName(standby bool) string {
+	if standby {
+		return "standby"
+	}
+	return "primary"
+}
 
 // inRecovery asks the server whether it is a standby.
 func inRecovery(ctx context.Context, conn *pgx.Conn) (bool, error) {
@@ -99,14 +144,14 @@ const LeaderRetry = 3 * time.Second
 // primary holding the session advisory lock "gridmap leader/name" on a
 // connection of its own. When that connection is lost, fn's context is
 // cancelled (another node takes over within LeaderRetry) and this node
-// tries again. On a standby Lead returns at once: jobs write.
+// tries again. A node on a standby does not try (jobs write) until the
+// standby is promoted, and a leader whose database becomes a standby stops.
 func (db *DB) Lead(ctx context.Context, name string, fn func(ctx context.Context)) {
-	if db.standby {
-		return
-	}
 	for ctx.Err() == nil {
-		if err := db.leadOnce(ctx, name, fn); err != nil && ctx.Err() == nil {
-			slog.DebugContext(ctx, "leader lock unavailable", "job", name, "err", err)
+		if !db.Standby() {
+			if err := db.leadOnce(ctx, name, fn); err != nil && ctx.Err() == nil {
+				slog.DebugContext(ctx, "leader lock unavailable", "job", name, "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -143,6 +188,10 @@ func (db *DB) leadOnce(ctx context.Context, name string, fn func(ctx context.Con
 		case <-tick.C:
 			if err := conn.Ping(ctx); err != nil {
 				return fmt.Errorf("leader connection lost: %w", err)
+			}
+			if db.Standby() {
+				slog.InfoContext(ctx, "this node stops leading a background job: its database is now a standby", "job", name)
+				return nil
 			}
 		}
 	}
