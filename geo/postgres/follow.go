@@ -34,7 +34,7 @@ func (db *DB) Listen(ctx context.Context, onChange func(Change)) {
 		if db.Standby() { // LISTEN is refused there: wait for a promotion
 			select {
 			case <-ctx.Done():
-			case <-time.After(RoleCheck):
+			case <-time.After(time.Second): // the flag is cheap to read; WatchRole sets it
 			}
 			continue
 		}
@@ -168,6 +168,12 @@ func (db *DB) leadOnce(ctx context.Context, name string, fn func(ctx context.Con
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	// A standby grants advisory locks too: a node whose database has just
+	// become one (before WatchRole says so) must not lead beside the new
+	// primary's leader.
+	if standby, err := inRecovery(ctx, conn); err != nil || standby {
+		return err
+	}
 	var got bool
 	if err := conn.QueryRow(ctx, leaderLockSQL, "gridmap leader/"+name).Scan(&got); err != nil || !got {
 		return err

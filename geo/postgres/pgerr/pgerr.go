@@ -44,6 +44,7 @@ const (
 	msgUnavailable = "the database is unavailable; retry"
 	msgBusy        = "the database is busy or restarting; retry"
 	msgLostRace    = "the write lost a race with another; retry"
+	msgReadOnly    = "the database refused the write as read-only: it has become a standby (a failover); send writes to a node on the primary"
 	msgConflict    = "conflicts with a stored version"
 	msgNotFound    = "not found"
 )
@@ -75,6 +76,8 @@ func bySQLState(err error, pgErr *pgconn.PgError) error {
 	switch {
 	case code == "40001" || code == "40P01":
 		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgLostRace, Err: err}
+	case code == "25006":
+		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgReadOnly, Err: err}
 	case unavailableState(code):
 		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgBusy, Err: err}
 	case code == "23505" || code == "23P01":
