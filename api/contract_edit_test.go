@@ -67,6 +67,13 @@ func TestContractStaleEditsAre412(t *testing.T) {
 	if r := s.req(t, "PUT", "/v1/units/"+gridA, ed, mustJSON(t, f), "If-Match", `"v1"`); r.status != 200 {
 		t.Fatalf("first save: %d %s", r.status, r.body)
 	}
+	// The same edit again is a retry, answered as the first was; another
+	// edit of the old version lost the race.
+	if r := s.req(t, "PUT", "/v1/units/"+gridA, ed, mustJSON(t, f), "If-Match", `"v1"`); r.status != 200 ||
+		r.header.Get("Idempotent-Replayed") != "true" || r.header.Get("ETag") != `"v2"` {
+		t.Fatalf("the first save retried: %d %v %s", r.status, r.header, r.body)
+	}
+	propsOf(f)["name"] = "另一个名字"
 	for _, tag := range []string{`"v1"`, `W/"v2"`, `"x"`} {
 		r := s.req(t, "PUT", "/v1/units/"+gridA, ed, mustJSON(t, f), "If-Match", tag)
 		wantProblem(t, r, 412, "If-Match")

@@ -86,7 +86,20 @@ func createBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 	}
 	c.Header("Location", k.path+k.code(&v))
 	h.applied(c)
-	writeEdited(c, http.StatusCreated, k.version(&res.Version), editedFeature(k.feature(&res.Version), res.Warnings))
+	status := http.StatusCreated
+	if res.Replayed {
+		status = http.StatusOK
+	}
+	writeEdit(c, status, k, res)
+}
+
+// writeEdit answers an accepted edit: the stored version with its ETag and
+// warnings, marked when it was a retry of an edit stored already.
+func writeEdit[T any](c *gin.Context, status int, k boundaryKind[T], res geo.EditResult[T]) {
+	if res.Replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	writeEdited(c, status, k.version(&res.Version), editedFeature(k.feature(&res.Version), res.Warnings))
 }
 
 func putBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
@@ -113,7 +126,7 @@ func putBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 		return
 	}
 	h.applied(c)
-	writeEdited(c, http.StatusOK, k.version(&res.Version), editedFeature(k.feature(&res.Version), res.Warnings))
+	writeEdit(c, http.StatusOK, k, res)
 }
 
 func retireBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {

@@ -1,7 +1,9 @@
 package geo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/paulmach/orb"
@@ -22,6 +24,10 @@ import (
 type EditResult[T any] struct {
 	Version  T
 	Warnings []ImportIssue
+	// Replayed says the edit had been stored already, by the same person
+	// with the same content: a retry (a lost answer, a double click), not
+	// a race. Version is what the first attempt stored.
+	Replayed bool
 }
 
 // BoundaryEditor changes units and enclaves one at a time. Every method runs
@@ -93,8 +99,63 @@ func CheckVersion(what, code string, current, history, ifVersion int) error {
 		return Errorf(ENOTFOUND, "code", "no %s has code %q", what, code)
 	case current == 0:
 		return Errorf(EPRECONDITION, "If-Match", "%s %s has been retired; its last version was %d", what, code, history)
+	case ifVersion < 1:
+		return Errorf(EPRECONDITION, "If-Match", `%s %s is at version %d; If-Match named none of its versions (its ETag is "v%d")`,
+			what, code, current, current)
 	}
 	return Errorf(EPRECONDITION, "If-Match", "%s %s is at version %d, not %d: someone else saved it meanwhile", what, code, current, ifVersion)
+}
+
+// The rule of retries. An edit whose precondition fails is a retry of one
+// already stored when the version it would have made is the current one,
+// stored by the same actor with the same content: then it is answered as
+// the first attempt was, instead of as a lost race. A retire retried finds
+// the version it names retired and nothing after it, which is the outcome
+// it asks for.
+
+// RepeatedVersion reports whether a failed precondition may be a retry:
+// the current version is the one the edit would have made (for a create,
+// any: a retired code revived continues its numbers; for a revision, the
+// one after ifVersion).
+func RepeatedVersion(current, ifVersion int, create bool) bool {
+	if create {
+		return current > 0
+	}
+	return current == ifVersion+1
+}
+
+// RepeatedRetire reports whether a retire of version ifVersion finding
+// current and history is a retry of one that succeeded: the code has no
+// current version and ifVersion was its last.
+func RepeatedRetire(current, history, ifVersion int) bool {
+	return current == 0 && history == ifVersion && ifVersion > 0
+}
+
+// Repeats reports whether stored is what u, an edit prepared for storing
+// by actor, would have stored: same actor, code, level, name, parent,
+// geometry (exactly) and properties.
+func (u *Unit) Repeats(stored *Unit, actor string) bool {
+	return stored.CreatedBy == actor && stored.Code == u.Code && stored.Level == u.Level && stored.Name == u.Name &&
+		stored.ParentCode == u.ParentCode && orb.Equal(stored.Geom, u.Geom) && sameProperties(stored.Properties, u.Properties)
+}
+
+// Repeats reports whether stored is what e, an edit prepared for storing
+// by actor, would have stored.
+func (e *Enclave) Repeats(stored *Enclave, actor string) bool {
+	return stored.CreatedBy == actor && stored.Code == e.Code && stored.Name == e.Name &&
+		stored.ManagingCode == e.ManagingCode && stored.Status == e.Status && stored.Reason == e.Reason &&
+		orb.Equal(stored.Geom, e.Geom) && sameProperties(stored.Properties, e.Properties)
+}
+
+// sameProperties compares two property maps as JSON, which is how they
+// are stored: numbers and nesting compare by value, keys in any order.
+func sameProperties(a, b map[string]any) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
 
 // PrepareEdit readies a drawn unit for storing: it fills what the code

@@ -40,8 +40,9 @@ func NewBoundaries() *Boundaries {
 			stamp: func(u *geo.Unit, n int, at time.Time, actor string) {
 				u.Version, u.ValidFrom, u.ValidTo, u.CreatedBy, u.CreatedAt = n, at, nil, actor, at
 			},
-			close: func(u *geo.Unit, at time.Time) { u.ValidTo = &at },
-			bound: func(u *geo.Unit) orb.Bound { return u.Geom.Bound() }},
+			close:   func(u *geo.Unit, at time.Time) { u.ValidTo = &at },
+			bound:   func(u *geo.Unit) orb.Bound { return u.Geom.Bound() },
+			repeats: (*geo.Unit).Repeats},
 		enclaves: versions[geo.Enclave]{what: "enclave", rows: map[string][]geo.Enclave{},
 			span: func(e *geo.Enclave) (string, int, time.Time, *time.Time) {
 				return e.Code, e.Version, e.ValidFrom, e.ValidTo
@@ -49,8 +50,9 @@ func NewBoundaries() *Boundaries {
 			stamp: func(e *geo.Enclave, n int, at time.Time, actor string) {
 				e.Version, e.ValidFrom, e.ValidTo, e.CreatedBy, e.CreatedAt = n, at, nil, actor, at
 			},
-			close: func(e *geo.Enclave, at time.Time) { e.ValidTo = &at },
-			bound: func(e *geo.Enclave) orb.Bound { return e.Geom.Bound() }},
+			close:   func(e *geo.Enclave, at time.Time) { e.ValidTo = &at },
+			bound:   func(e *geo.Enclave) orb.Bound { return e.Geom.Bound() },
+			repeats: (*geo.Enclave).Repeats},
 	}
 }
 
@@ -100,13 +102,20 @@ func edit[T any](s *versions[T], actor string, v T, ifVersion int, create bool, 
 	}
 	code, _, _, _ := s.span(&v)
 	current, history := s.numbers(code)
+	var verr error
 	switch {
 	case create && current != 0:
-		return res, geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", s.what, code, current)
+		verr = geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", s.what, code, current)
 	case !create:
-		if err := geo.CheckVersion(s.what, code, current, history, ifVersion); err != nil {
-			return res, err
+		verr = geo.CheckVersion(s.what, code, current, history, ifVersion)
+	}
+	if verr != nil {
+		// A retry of this very edit, stored already, is answered as the
+		// first attempt was (geo's rule of retries).
+		if stored, ok := s.validAt(code, time.Time{}); ok && geo.RepeatedVersion(current, ifVersion, create) && s.repeats(&v, &stored, actor) {
+			return geo.EditResult[T]{Version: stored, Warnings: []geo.ImportIssue{}, Replayed: true}, nil
 		}
+		return res, verr
 	}
 	if err := refs(&v); err != nil {
 		return res, err
@@ -118,6 +127,10 @@ func edit[T any](s *versions[T], actor string, v T, ifVersion int, create bool, 
 func retire[T any](s *versions[T], code string, ifVersion int, dependants func(string) error) (T, error) {
 	var zero T
 	current, history := s.numbers(code)
+	if geo.RepeatedRetire(current, history, ifVersion) {
+		rows := s.rows[code]
+		return rows[len(rows)-1], nil // a retry: answered as the first attempt was
+	}
 	if err := geo.CheckVersion(s.what, code, current, history, ifVersion); err != nil {
 		return zero, err
 	}

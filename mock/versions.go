@@ -22,6 +22,8 @@ type versions[T any] struct {
 	// close ends a version at at.
 	close func(v *T, at time.Time)
 	bound func(*T) orb.Bound
+	// repeats reports whether stored is what actor's edit would store.
+	repeats func(edit, stored *T, actor string) bool
 }
 
 // validAt returns the version of code valid at at (zero: the current one).

@@ -41,6 +41,9 @@ type boundaryTable[T any] struct {
 	withinScope func(ctx context.Context, tx pgx.Tx, v *T, g *geom.MultiPolygon, scope string) error
 	// dependants refuses to retire a code that current rows still name.
 	dependants func(ctx context.Context, tx pgx.Tx, code string) error
+	// repeats reports whether stored is what actor's edit would have
+	// stored (a retry: geo.Unit.Repeats).
+	repeats func(edit, stored *T, actor string) bool
 	// warnings says what looks wrong once code's new version is written.
 	warnings func(ctx context.Context, tx pgx.Tx, code string) ([]geo.ImportIssue, error)
 }

@@ -51,13 +51,17 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 		return res, geo.Invalid("geometry", "%v", err)
 	}
 	err = db.inTx(ctx, actor, func(tx pgx.Tx) error {
-		if err := checkWrite(ctx, tx, t, &v, g, ifVersion, create); err != nil {
+		replay, err := checkWrite(ctx, tx, t, &v, g, ifVersion, create, actor)
+		if err != nil {
 			return err
 		}
-		if _, err := insertNext(ctx, tx, t, &v, g); err != nil {
-			return err
+		if !replay {
+			if _, err := insertNext(ctx, tx, t, &v, g); err != nil {
+				return err
+			}
 		}
 		res, err = readWritten(ctx, tx, t, t.code(&v))
+		res.Replayed = replay
 		return err
 	})
 	if err != nil {
@@ -69,30 +73,60 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 // checkWrite takes the code's lock and refuses the write unless the code is
 // free (create) or at ifVersion, the boundary is valid and what it refers to
 // exists. Invalid geometry is refused, not repaired: a repair the editor did
-// not see would store a boundary nobody drew.
-func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, ifVersion int, create bool) error {
+// not see would store a boundary nobody drew. A write whose precondition
+// fails because actor stored this very edit already is a retry: replay is
+// true and nothing more is checked.
+func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, ifVersion int, create bool, actor string) (replay bool, err error) {
 	code := t.code(v)
 	current, history, err := lockVersions(ctx, tx, t, code)
-	switch {
-	case err != nil:
-		return err
-	case create && current != 0:
-		return geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", t.what, code, current)
-	case !create:
-		if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
-			return err
+	if err != nil {
+		return false, err
+	}
+	if err := versionAllows(t.what, code, current, history, ifVersion, create); err != nil {
+		if repeated, rerr := repeatsCurrent(ctx, tx, t, v, actor, current, ifVersion, create); rerr != nil || repeated {
+			return repeated, rerr
 		}
+		return false, err
 	}
 	if err := checkValid(ctx, tx, g); err != nil {
-		return err
+		return false, err
 	}
 	if err := t.references(ctx, tx, v); err != nil {
-		return err
+		return false, err
 	}
 	if scope := geo.EditScopeOf(ctx); scope != "" {
-		return t.withinScope(ctx, tx, v, g, scope)
+		return false, t.withinScope(ctx, tx, v, g, scope)
+	}
+	return false, nil
+}
+
+// versionAllows applies optimistic concurrency: a create needs a free code,
+// a revision the version it names.
+func versionAllows(what, code string, current, history, ifVersion int, create bool) error {
+	if create && current != 0 {
+		return geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", what, code, current)
+	}
+	if !create {
+		return geo.CheckVersion(what, code, current, history, ifVersion)
 	}
 	return nil
+}
+
+// repeatsCurrent reports whether the current version of v's code is what
+// actor's edit v would have stored (geo.RepeatedVersion, Repeats).
+func repeatsCurrent[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, actor string, current, ifVersion int, create bool) (bool, error) {
+	if !geo.RepeatedVersion(current, ifVersion, create) {
+		return false, nil
+	}
+	rows, err := tx.Query(ctx, t.sql.current, t.code(v))
+	if err != nil {
+		return false, err
+	}
+	stored, err := pgx.CollectExactlyOneRow(rows, t.scan)
+	if err != nil {
+		return false, err
+	}
+	return t.repeats(v, &stored, actor), nil
 }
 
 // readWritten reads back the version just written, with its warnings.
@@ -119,6 +153,9 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err != nil {
 			return err
 		}
+		if geo.RepeatedRetire(current, history, ifVersion) {
+			return readRetired(ctx, tx, t, code, &out) // a retry: answered as the first attempt was
+		}
 		if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
 			return err
 		}
@@ -136,4 +173,21 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		return out, fmt.Errorf("retire %s %s: %w", t.what, code, err)
 	}
 	return out, nil
+}
+
+// readRetired reads the last version of a retired code into out.
+func readRetired[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], code string, out *T) error {
+	rows, err := tx.Query(ctx, t.sql.history, code)
+	if err != nil {
+		return err
+	}
+	all, err := pgx.CollectRows(rows, t.scan)
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return geo.Errorf(geo.ENOTFOUND, "code", "no %s has code %q", t.what, code)
+	}
+	*out = all[len(all)-1]
+	return nil
 }

@@ -36,6 +36,7 @@ VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, gridmap_actor())`),
 	references:  checkParent,
 	withinScope: unitWithinScope,
 	dependants:  checkNoDependants,
+	repeats:     (*geo.Unit).Repeats,
 	warnings:    unitWarnings,
 }
 
@@ -80,6 +81,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gridmap_actor())`),
 	// Nothing names an enclave: once retired, its land is answered for by
 	// the unit around it.
 	dependants: func(context.Context, pgx.Tx, string) error { return nil },
+	repeats:    (*geo.Enclave).Repeats,
 	warnings:   enclaveWarnings,
 }
 
