@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -115,13 +116,36 @@ func runServe(ctx context.Context, args []string) error {
 // hot standby it runs as a read node: no migrations, no demo, no jobs, no
 // writes; its index follows the change record by polling. A promotion (or
 // a primary rejoining as a standby) changes the node's role within
-// postgres.RoleCheck, without a restart.
+// postgres.RoleCheck, without a restart. The port answers from the start
+// (frontDoor): /healthz at once, the API once the index is loaded.
 func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
-	db, err := postgres.Open(ctx, cfg.databaseURL, 16)
-	if err != nil {
+	front := &frontDoor{}
+	front.starting("connecting to the database")
+	// IdleTimeout: without it (and with no ReadTimeout) net/http keeps an idle
+	// keep-alive connection open for ever, so one request per connection
+	// would let a client hold connections without end.
+	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	// Requests drain before the node and the database close: a stop calls
+	// shutdown first; a failed start (only 503s served) closes it last.
+	var once sync.Once
+	shutdown := func() (err error) {
+		once.Do(func() {
+			shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+			defer cancel()
+			err = srv.Shutdown(shutdownCtx)
+		})
+		return err
+	}
+	defer shutdown()
+	db, err := openDatabase(ctx, cfg.databaseURL)
+	if err != nil || db == nil {
 		return err
 	}
 	defer db.Close()
+	front.starting("loading the resolver index")
 	n, err := startNode(ctx, cfg, db)
 	if err != nil {
 		return err
@@ -131,7 +155,19 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	return runHTTP(ctx, ln, handler, n)
+	front.open(handler)
+	role := "primary"
+	if db.Standby() {
+		role = "standby (read-only)"
+	}
+	slog.Info("gridmap serving", "addr", ln.Addr().String(), "database", role, "index_version", n.svc.Version())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		slog.Info("shutting down")
+		return shutdown()
+	}
 }
 
 // node is what runs behind the API: the database, the index following its
@@ -272,32 +308,6 @@ func (n *node) registry() *prometheus.Registry {
 	reg.MustRegister(indexCollectors(n.svc)...)
 	reg.MustRegister(eventCollectors(n.events)...)
 	return reg
-}
-
-// runHTTP serves handler on ln until ctx ends, then shuts down gracefully.
-func runHTTP(ctx context.Context, ln net.Listener, handler http.Handler, n *node) error {
-	// IdleTimeout: without it (and with no ReadTimeout) net/http keeps an idle
-	// keep-alive connection open for ever, so one request per connection
-	// would let a client hold connections without end.
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute,
-		IdleTimeout: 2 * time.Minute}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	role := "primary"
-	if n.db.Standby() {
-		role = "standby (read-only)"
-	}
-	slog.Info("gridmap serving", "addr", ln.Addr().String(), "database", role, "index_version", n.svc.Version())
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	slog.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
 }
 
 func loadDemoIfEmpty(ctx context.Context, db *postgres.DB) error {
