@@ -91,6 +91,9 @@ func TestDemoContents(t *testing.T) {
 			FROM unit p JOIN unit c ON c.parent_code = p.code WHERE p.code = '120104' GROUP BY p.geom`,
 		"grids carry households and a worker": `SELECT bool_and((properties->>'households')::int BETWEEN 300 AND 500 AND properties ? 'grid_worker')
 			FROM unit WHERE level = 'grid'`,
+		"cases escalate in time with their other steps": `SELECT count(*) = 0 FROM report_event a JOIN report_event b
+			ON b.report_id = a.report_id AND b.seq = a.seq + 1 WHERE b.at < a.at`,
+		"some cases escalated": `SELECT count(*) > 0 FROM report_event WHERE action = 'escalate'`,
 	}
 	for name, sql := range checks {
 		t.Run(name, func(t *testing.T) {

@@ -277,6 +277,7 @@ func walk(rng *rand.Rand, r *casework.Report, p casework.Policy, anchor time.Tim
 		if at.After(anchor) {
 			break
 		}
+		escalateDue(r, p, at) // what fell due before this step came first
 		q := casework.TransitionRequest{Action: a, Actor: actorFor(a, r, class)}
 		switch a {
 		case casework.ActionReject:
@@ -294,14 +295,20 @@ func walk(rng *rand.Rand, r *casework.Report, p casework.Policy, anchor time.Tim
 		}
 		r.History = append(r.History, t)
 	}
-	for r.LevelDueAt != nil && !r.LevelDueAt.After(anchor) {
+	escalateDue(r, p, anchor)
+	return nil
+}
+
+// escalateDue escalates r at each level deadline up to until, as the
+// sweep would have, so that a case's history stays in time order.
+func escalateDue(r *casework.Report, p casework.Policy, until time.Time) {
+	for r.LevelDueAt != nil && !r.LevelDueAt.After(until) {
 		t, ok := p.Escalate(r, postgres.EscalationActor, *r.LevelDueAt)
 		if !ok {
-			break
+			return
 		}
 		r.History = append(r.History, t)
 	}
-	return nil
 }
 
 func actorFor(a casework.Action, r *casework.Report, class string) string {
