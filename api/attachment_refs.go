@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -72,18 +73,32 @@ func (h *handlers) photoIndex(ctx context.Context, lists ...[]casework.Attachmen
 // is not stored is 400, naming the entry, and one the caller may not attach
 // (mayAttach) is 403.
 func (h *handlers) fillAttachments(c *gin.Context, as []casework.Attachment, stored map[string]casework.Photo, field string) error {
+	denied, err := h.lookUpAttachments(c, as, stored, field)
+	if err != nil {
+		return err
+	}
+	return denied
+}
+
+// lookUpAttachments is fillAttachments that reports a photo the caller may
+// not attach apart (denied, the first) rather than as a failure, for a
+// workflow step whose store decides (stepPhotos).
+func (h *handlers) lookUpAttachments(c *gin.Context, as []casework.Attachment, stored map[string]casework.Photo, field string) (denied, err error) {
 	for i, a := range as {
 		entry := field + "[" + strconv.Itoa(i) + "]"
 		p, ok := stored[a.Checksum]
 		if !ok {
-			return geo.Invalid(entry, "photo %s is not stored; upload it first with POST /v1/attachments", a.Checksum)
+			return nil, geo.Invalid(entry, "photo %s is not stored; upload it first with POST /v1/attachments", a.Checksum)
 		}
-		if err := h.mayAttach(c, p, entry); err != nil {
-			return err
+		switch err := h.mayAttach(c, p, entry); {
+		case geo.ErrorCodeOf(err) == geo.EFORBIDDEN:
+			denied = cmp.Or(denied, err)
+		case err != nil:
+			return nil, err
 		}
 		as[i] = p.Attachment(a.Name)
 	}
-	return nil
+	return denied, nil
 }
 
 // mayAttach refuses a photo the caller neither uploaded nor may already
@@ -102,16 +117,22 @@ func (h *handlers) mayAttach(c *gin.Context, p casework.Photo, field string) err
 	return geo.Errorf(geo.EFORBIDDEN, field, "photo %s was uploaded by another account and no report within this token's scope uses it; upload the photo with this token", p.Checksum)
 }
 
-// stepPhotos reads and looks up the photos of a workflow step.
-func (h *handlers) stepPhotos(c *gin.Context, q *casework.TransitionRequest, raws []json.RawMessage) error {
+// stepPhotos reads and looks up the photos of a workflow step. A photo the
+// caller may not attach is not refused here but returned as denied, for the
+// store to raise unless the step replays the caller's own recorded one
+// (whose photos were checked when it was recorded): see stepAuthority.
+func (h *handlers) stepPhotos(c *gin.Context, q *casework.TransitionRequest, raws []json.RawMessage) (denied, err error) {
 	as, err := decodeAttachmentRefs(raws, "attachments")
 	if err != nil || len(as) == 0 {
-		return err
+		return nil, err
 	}
 	photos, err := h.photoIndex(c.Request.Context(), as)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if denied, err = h.lookUpAttachments(c, as, photos, "attachments"); err != nil {
+		return nil, err
 	}
 	q.Attachments = as
-	return h.fillAttachments(c, as, photos, "attachments")
+	return denied, nil
 }

@@ -304,14 +304,12 @@ func (h *handlers) transition(c *gin.Context) {
 	q := casework.TransitionRequest{ClientID: w.ClientID, Action: casework.Action(w.Action), Actor: w.Actor,
 		Note: w.Note, Assignee: w.Assignee, Expect: casework.State(w.Expect)}
 	id := c.Param("id")
-	err = h.stepPhotos(c, &q, w.Attachments)
-	if err == nil {
-		err = h.actAs(c, &q.Actor, id)
-	}
+	denied, err := h.stepPhotos(c, &q, w.Attachments)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	h.stepAuthority(c, &q, denied)
 	r, replayed, err := h.deps.Reports.Transition(c.Request.Context(), id, q, h.policy())
 	if err != nil {
 		fail(c, err)
@@ -322,6 +320,31 @@ func (h *handlers) transition(c *gin.Context) {
 	}
 	h.kickEvents()
 	c.JSON(http.StatusOK, viewOf(&r))
+}
+
+// stepAuthority fills a step's actor from the caller's token, as actAs
+// does, and leaves the rest of the check to the store, which makes it under
+// the report's lock (TransitionRequest.Authorize): a scoped token acts on
+// the cases its units handle, and attaches only photos it may (denied, from
+// stepPhotos). The store skips the check for a retry of the caller's own
+// recorded step, so that a step a worker recorded is answered as recorded
+// after the case was escalated out of the worker's scope, and asks it
+// before it says anything of a client id another actor recorded.
+func (h *handlers) stepAuthority(c *gin.Context, q *casework.TransitionRequest, denied error) {
+	p, ok := callerOf(c)
+	if ok && (p.Role != access.RoleAdmin || q.Actor == "") {
+		q.Actor = p.Name
+	}
+	scoped := ok && p.Scope != ""
+	if !scoped && denied == nil {
+		return
+	}
+	q.Authorize = func(r casework.Report) error {
+		if scoped && !p.Covers(r.AssignedCode) {
+			return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is handled by %s, outside this token's scope %s", r.ID, r.AssignedCode, p.Scope)
+		}
+		return denied
+	}
 }
 
 // actAs fills the actor from the caller's token and checks that the report

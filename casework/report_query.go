@@ -138,9 +138,11 @@ type ReportStore interface {
 	GetReport(ctx context.Context, id string) (Report, error)
 	// ListReports returns one page, newest observation first, and the next cursor.
 	ListReports(ctx context.Context, f ReportFilter) ([]Report, string, error)
-	// Transition applies a person's request to a report under a row lock.
-	// A retry carrying the ClientID of a recorded step returns the report
-	// as it is, with replayed true.
+	// Transition applies a person's request to a report under a row lock,
+	// after TransitionRequest.Admit: a retry carrying the ClientID of a
+	// step the same actor recorded, with the same body, returns the report
+	// as it is, with replayed true; the same ClientID with another body is
+	// ECONFLICT; and q.Authorize is asked, under the lock, for anything else.
 	Transition(ctx context.Context, id string, q TransitionRequest, p Policy) (r Report, replayed bool, err error)
 	// Reresolve re-runs resolve on the report's point (at now) and records
 	// the old answer in the history.

@@ -140,6 +140,69 @@ type TransitionRequest struct {
 	Expect   State  // optional: refuse unless the case is in this state
 	// Attachments are stored photos of the step, looked up in the store.
 	Attachments []Attachment
+	// Authorize, when set, is the caller's right to act on the report as it
+	// stands (a scoped token acts on the cases its units handle). The store
+	// asks it under the report's lock, through Admit: for every new step,
+	// and for a client id another actor recorded.
+	Authorize func(Report) error
+}
+
+// Admit decides, under the store's lock on r, what request q gets before
+// any move. recorded is the step q's client id already names, or nil.
+//
+// A retry of the actor's own recorded step, with the same body, is a
+// replay (true): the store answers the report as it is, without asking
+// Authorize, so that a step once recorded stays answered as recorded after
+// the case moved out of the caller's scope. The same client id with
+// another body is ECONFLICT naming client_id. Anything else must pass
+// Authorize first: a client id another actor recorded is then ECONFLICT
+// too, and out of scope it is refused exactly as a new step is, saying
+// nothing about the step.
+func (q *TransitionRequest) Admit(r *Report, recorded *Transition) (replay bool, err error) {
+	if recorded != nil && recorded.Actor == q.Actor {
+		if !q.repeats(recorded) {
+			return false, q.usedFor(r.ID)
+		}
+		return true, nil
+	}
+	if q.Authorize != nil {
+		if err := q.Authorize(*r); err != nil {
+			return false, err
+		}
+	}
+	if recorded != nil {
+		return false, q.usedFor(r.ID)
+	}
+	return false, nil
+}
+
+// usedFor is the conflict of a client id recorded for a different step,
+// worded as a report id holding a different report is.
+func (q *TransitionRequest) usedFor(id string) error {
+	return geo.Errorf(geo.ECONFLICT, "client_id", "client_id %s is already recorded for report %s with different content; a new step needs a new client_id", q.ClientID, id)
+}
+
+// repeats says whether q asks again for recorded step t: the same action,
+// actor, note, assignee (for a dispatch, the only action that sets it) and
+// photos (checksums and names, in order). Expect, a precondition that is
+// not recorded, is not compared.
+func (q *TransitionRequest) repeats(t *Transition) bool {
+	if t.Action != q.Action || t.Actor != q.Actor {
+		return false
+	}
+	note := q.Note
+	if q.Action == ActionEscalate {
+		// The step's note is the request's and then the line gridmap
+		// wrote about the escalation (see Apply).
+		auto := t.Note[strings.LastIndexByte(t.Note, '\n')+1:]
+		note = strings.TrimSpace(q.Note + "\n" + auto)
+	}
+	if t.Note != note || (q.Action == ActionDispatch && t.Assignee != q.Assignee) {
+		return false
+	}
+	return slices.EqualFunc(t.Attachments, q.Attachments, func(a, b Attachment) bool {
+		return a.Checksum == b.Checksum && a.Name == b.Name
+	})
 }
 
 // Validate checks the request's own fields.

@@ -109,9 +109,13 @@ func (s *Reports) Transition(_ context.Context, id string, q casework.Transition
 	}
 	replayed := false
 	r, err := s.step(id, func(r *casework.Report) (casework.Transition, error) {
-		if q.ClientID != "" && slices.ContainsFunc(r.History, func(t casework.Transition) bool { return t.ClientID == q.ClientID }) {
-			replayed = true
-			return casework.Transition{}, nil
+		var recorded *casework.Transition
+		if i := slices.IndexFunc(r.History, func(t casework.Transition) bool { return t.ClientID == q.ClientID }); q.ClientID != "" && i >= 0 {
+			recorded = &r.History[i]
+		}
+		var err error
+		if replayed, err = q.Admit(r, recorded); err != nil || replayed {
+			return casework.Transition{}, err
 		}
 		return r.Apply(q, p, now())
 	})

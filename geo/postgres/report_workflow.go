@@ -41,9 +41,15 @@ const insertDeltaSQL = `
 INSERT INTO report_stat_delta (day, unit, category, state, n, on_time)
 SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[])`
 
+// recordedStepSQL reads the step a client id names on a report.
+const recordedStepSQL = `SELECT ` + eventColumns + ` FROM report_event WHERE report_id = $1 AND client_id = $2`
+
 // Transition applies a person's request under the row lock. A request
-// carrying a client id already recorded for this report is a retry: the
-// report is returned as it is now, with replayed true.
+// carrying a client id already recorded for this report is decided by
+// casework's Admit, in the same transaction: the same actor's retry of the
+// same step returns the report as it is now, with replayed true (even if
+// q.Authorize would now refuse it); another body is ECONFLICT; everything
+// else must pass q.Authorize.
 func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRequest, p casework.Policy) (casework.Report, bool, error) {
 	if err := q.Validate(); err != nil {
 		return casework.Report{}, false, err
@@ -51,14 +57,26 @@ func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRe
 	var out casework.Report
 	replayed := false
 	err := db.withReport(ctx, id, func(tx pgx.Tx, r *casework.Report) error {
+		var recorded *casework.Transition
 		if q.ClientID != "" {
-			var seen bool
-			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM report_event WHERE report_id = $1 AND client_id = $2)`,
-				pgUUID(id), pgUUID(q.ClientID)).Scan(&seen)
-			if err != nil || seen {
-				replayed = seen
+			rows, err := tx.Query(ctx, recordedStepSQL, pgUUID(id), pgUUID(q.ClientID))
+			if err != nil {
 				return err
 			}
+			t, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (casework.Transition, error) {
+				_, t, err := scanEvent(row)
+				return t, err
+			})
+			switch {
+			case err == nil:
+				recorded = &t
+			case err != pgx.ErrNoRows:
+				return err
+			}
+		}
+		var err error
+		if replayed, err = q.Admit(r, recorded); err != nil || replayed {
+			return err
 		}
 		before := *r
 		t, err := r.Apply(q, p, time.Now().UTC().Truncate(time.Microsecond))
