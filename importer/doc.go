@@ -19,7 +19,10 @@
 //  4. The commit (apply.go) closes changed versions and inserts new ones,
 //     then audits the affected parents (gaps, overlaps, children outside)
 //     for the report. Errors, a dry run, a cancelled context or a killed
-//     process all end in a rollback: the database is as before.
+//     process all end in a rollback: the database is as before. A job's
+//     success is recorded in the same transaction (job.go, commitJob), so
+//     a process killed after COMMIT leaves a succeeded job, never one that
+//     a restart calls interrupted.
 //
 // Hostile input gets a clear error, never a crash or a hang: every size
 // read from a file is checked against the bytes that are really there and

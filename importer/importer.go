@@ -25,11 +25,18 @@ const importLock int64 = 0x67726964_696d7074
 // cancelled ctx. Whatever happens, the database is changed completely or
 // not at all.
 func Run(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.ImportOptions, job int64, p Progress) (*geo.ImportReport, error) {
-	return runImport(ctx, pool, paths, opts, job, p, OpenOptions{})
+	return runImport(ctx, pool, paths, opts, job, p, OpenOptions{}, nil)
 }
 
-// runImport is Run with where and how zips unpack (oo's TempDir and Take).
-func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.ImportOptions, job int64, p Progress, oo OpenOptions) (*geo.ImportReport, error) {
+// commitHook is the last step of an import's transaction before COMMIT: it
+// gets the report as it will be once committed and returns the data version
+// the commit makes. Jobs record their outcome with it (commitJob), in the
+// same transaction as the data: a crash leaves both or neither.
+type commitHook func(ctx context.Context, tx pgx.Tx, rep *geo.ImportReport) (version int64, err error)
+
+// runImport is Run with where and how zips unpack (oo's TempDir and Take)
+// and, if commit is set, a last step in the transaction of a commit.
+func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo.ImportOptions, job int64, p Progress, oo OpenOptions, commit commitHook) (*geo.ImportReport, error) {
 	start := time.Now()
 	if p == nil {
 		p = NoProgress{}
@@ -57,9 +64,17 @@ func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo
 	defer src.Close()
 	describe(rep, src.Info())
 	r := &run{opts: opts, report: rep, read: &reading{r: src, m: m, progress: p}, notes: len(src.Info().Notes)}
+	var version int64
 	err = inTxWhenFree(ctx, pool, p, func(tx pgx.Tx) error {
 		r.tx = tx
-		return r.do(ctx, job, p)
+		if err := r.do(ctx, job, p); err != nil || commit == nil {
+			return err
+		}
+		done := *rep
+		done.Committed, done.Duration = true, time.Since(start).Seconds()
+		var err error
+		version, err = commit(ctx, tx, &done)
+		return err
 	})
 	rep.Duration = time.Since(start).Seconds()
 	if errors.Is(err, errRollback) {
@@ -68,7 +83,7 @@ func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo
 	if err != nil {
 		return rep, pgerr.Classify(err)
 	}
-	rep.Committed = true
+	rep.Committed, rep.IndexVersion = true, version
 	return rep, nil
 }
 

@@ -25,8 +25,9 @@ type Jobs struct {
 	Base context.Context
 	// Applied, when set, is called after an import commits and returns the
 	// data version that includes it once this node's resolver has applied
-	// it: the job is reported done only then (read-your-writes), and its
-	// report names the version.
+	// it: this node reports the job done only then (read-your-writes), and
+	// the report RunJob returns names that version. The job's recorded
+	// outcome does not wait for it: it commits with the import.
 	Applied func(ctx context.Context) (int64, error)
 	// Workers bounds the uploaded imports this node runs at once (0:
 	// DefaultWorkers); Waiting bounds those queued behind them (0:
@@ -41,9 +42,19 @@ type Jobs struct {
 	once   sync.Once
 	places chan struct{} // one token per upload received, queued or running
 	slots  chan struct{} // one token per import running
+
+	// applying holds the jobs of this node that may have committed but
+	// that its index has not applied yet: Job reports them running here,
+	// as an edit answers only once applied (read-your-writes), though their
+	// rows say succeeded from the commit on.
+	applying sync.Map
 }
 
 var _ geo.Importer = (*Jobs)(nil)
+
+// phaseApplying is the phase this node shows for a committed job until its
+// index has applied the import.
+const phaseApplying = "updating this node's index"
 
 // Heartbeat is how often a running job touches its row; a row silent for a
 // minute belongs to a dead process.
@@ -68,21 +79,58 @@ func (j *Jobs) RunJob(ctx context.Context, id int64, paths []string, opts geo.Im
 func (j *Jobs) runJob(ctx context.Context, id int64, paths []string, opts geo.ImportOptions, p Progress, oo OpenOptions) (*geo.ImportReport, error) {
 	jp := &jobProgress{pool: j.Pool, id: id, inner: p, ctx: ctx}
 	stop := jp.beat()
-	rep, err := runImport(ctx, j.Pool, paths, opts, id, jp, oo)
+	j.applying.Store(id, struct{}{})
+	defer j.applying.Delete(id)
+	rep, err := runImport(ctx, j.Pool, paths, opts, id, jp, oo, j.commitJob(id))
 	stop()
-	if err == nil && rep.Committed && j.Applied != nil {
-		v, aerr := j.Applied(ctx)
-		if aerr != nil {
-			slog.WarnContext(ctx, "import committed; this node's index has not applied it yet", "job", id, "err", aerr)
+	if err == nil && rep.Committed {
+		// The outcome was recorded by the commit itself (commitJob); the wait
+		// is only this node's freshness and cannot change it.
+		if j.Applied != nil {
+			v, aerr := j.Applied(ctx)
+			if aerr != nil {
+				slog.WarnContext(ctx, "import committed; this node's index has not applied it yet", "job", id, "err", aerr)
+			}
+			if v > 0 {
+				rep.IndexVersion = v
+			}
 		}
-		rep.IndexVersion = v
+		return rep, nil
 	}
 	status, msg := outcome(rep, err)
 	j.finish(ctx, id, status, rep, msg)
 	return rep, err
 }
 
-// finish records a job's outcome. It is written even when ctx was
+// commitJob records the job's success as the last step of the import's
+// transaction: the import's data and its job's outcome commit together, so
+// a process killed at any point leaves either both (succeeded, with the
+// report's counts and the data version) or neither (the job unfinished,
+// later interrupted: nothing changed). The import.finished event, written by
+// a trigger on the row (migration 009), commits with them, exactly once.
+func (j *Jobs) commitJob(id int64) commitHook {
+	return func(ctx context.Context, tx pgx.Tx, rep *geo.ImportReport) (int64, error) {
+		if _, err := tx.Exec(ctx, immediateSQL); err != nil {
+			return 0, err
+		}
+		if err := tx.QueryRow(ctx, commitVersionSQL).Scan(&rep.IndexVersion); err != nil {
+			return 0, fmt.Errorf("read the data version: %w", err)
+		}
+		tag, err := tx.Exec(ctx, commitJobSQL, id, rep)
+		if err != nil {
+			return 0, fmt.Errorf("record the outcome of import job %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			// A restarted node declared the job interrupted ("nothing was
+			// changed") while it was stalled: keep that true.
+			return 0, fmt.Errorf("import job %d was already ended (interrupted); nothing was changed", id)
+		}
+		return rep.IndexVersion, nil
+	}
+}
+
+// finish records the outcome of a job whose import did not commit (a commit
+// records its own: commitJob). It is written even when ctx was
 // cancelled — the job must not look as if it were still running — and
 // tried again for half a minute when the database does not take it (busy
 // pool, a failover): an outcome is never given up lightly.
@@ -142,7 +190,7 @@ func sourceName(files []string) string {
 func (j *Jobs) Job(ctx context.Context, id int64) (geo.ImportJob, error) {
 	var job geo.ImportJob
 	var status string
-	err := j.Pool.QueryRow(ctx, getJobSQL, id).Scan(&job.ID, &status, &job.Actor, &job.Source, &job.Options,
+	err := j.Pool.QueryRow(ctx, getJobSQL, id, interruptedMessage).Scan(&job.ID, &status, &job.Actor, &job.Source, &job.Options,
 		&job.Phase, &job.Done, &job.Total, &job.Report, &job.Error, &job.CreatedAt, &job.UpdatedAt, &job.FinishedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return job, geo.Errorf(geo.ENOTFOUND, "id", "no import job %d", id)
@@ -151,6 +199,9 @@ func (j *Jobs) Job(ctx context.Context, id int64) (geo.ImportJob, error) {
 		return job, fmt.Errorf("read import job %d: %w", id, pgerr.Classify(err))
 	}
 	job.Status = geo.JobStatus(status)
+	if _, ok := j.applying.Load(id); ok && job.Status == geo.JobSucceeded {
+		job.Status, job.Phase, job.FinishedAt = geo.JobRunning, phaseApplying, nil
+	}
 	return job, nil
 }
 

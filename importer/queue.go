@@ -166,11 +166,13 @@ func (j *Jobs) touchWhileQueued(id int64) (stop func()) {
 }
 
 // Recover marks as interrupted the jobs whose process died (no heartbeat for
-// a minute; their import's transaction died with them, so nothing changed)
-// and removes the uploads dead processes left. serve calls it at start.
+// a minute) and removes the uploads dead processes left. serve calls it at
+// start. An unfinished job committed nothing: an import that commits records
+// its success in the same transaction (commitJob), and one still running
+// finds its job ended and rolls back.
 func (j *Jobs) Recover(ctx context.Context) (jobs, dirs int, err error) {
 	j.init()
-	tag, err := j.Pool.Exec(ctx, interruptJobsSQL)
+	tag, err := j.Pool.Exec(ctx, interruptJobsSQL, interruptedMessage)
 	if err != nil {
 		return 0, 0, fmt.Errorf("mark interrupted imports: %w", pgerr.Classify(err))
 	}
