@@ -173,9 +173,13 @@ func (r *run) auditAffected(ctx context.Context, extra []string) error {
 		return fmt.Errorf("read the audit tolerance: %w", err)
 	}
 	var rows pgx.Rows
-	if stored == r.opts.Tolerance {
+	c := r.report.Counts
+	if stored == r.opts.Tolerance && c.Created+c.Changed+c.Retired > 0 {
 		rows, _ = r.tx.Query(ctx, storeAffectedSQL, affected)
-	} else { // the commit refreshes the stored findings with their own tolerance
+	} else {
+		// The commit refreshes the stored findings with their own tolerance;
+		// and a file that changes nothing leaves them (and the data version,
+		// which storing them would move, and every tile cache with it) alone.
 		rows, _ = r.tx.Query(ctx, auditAffectedSQL, affected, r.opts.Tolerance.AreaM2, r.opts.Tolerance.WidthM)
 	}
 	var kind, parent, level string

@@ -67,9 +67,20 @@ func (fc *testCollection) write(t *testing.T, name string) string {
 
 func props(f map[string]any) map[string]any { return f["properties"].(map[string]any) }
 
+// TestReimportOwnExportIsUnchanged: a file that changes nothing commits
+// nothing — no version, no audit refresh — so the data version stays and
+// no tile cache is dropped.
 func TestReimportOwnExportIsUnchanged(t *testing.T) {
 	db := demotest.Open(t)
 	before := fingerprint(t, db)
+	version := func() int64 {
+		v, err := db.HeadVersion(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v0 := version()
 	for _, format := range []string{"geojson", "gpkg"} {
 		t.Run(format, func(t *testing.T) {
 			path := exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: format}, "grids."+format)
@@ -79,6 +90,9 @@ func TestReimportOwnExportIsUnchanged(t *testing.T) {
 			}
 			if fingerprint(t, db) != before {
 				t.Error("re-importing unchanged boundaries changed the database")
+			}
+			if v := version(); v != v0 {
+				t.Errorf("re-importing unchanged boundaries moved the data version from %d to %d", v0, v)
 			}
 		})
 	}
