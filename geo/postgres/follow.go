@@ -118,7 +118,7 @@ func (db *DB) WatchRole(ctx context.Context, changed func(standby bool)) {
 	}
 }
 
-// roleName names a database's role in logs and in /readyz.
+// roleName names a database's role in the log.
 func roleName(standby bool) string {
 	if standby {
 		return "standby"
