@@ -36,12 +36,19 @@ func TestContractHealthAndReadiness(t *testing.T) {
 func TestContractCORS(t *testing.T) {
 	s := newFakeServer(t, nil)
 	r := s.req(t, "GET", "/v1/units/"+gridA, "", nil, "Origin", "https://screen.example")
-	if r.header.Get("Access-Control-Allow-Origin") != "https://screen.example" || !strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "ETag") {
+	if r.header.Get("Access-Control-Allow-Origin") != "https://screen.example" {
 		t.Errorf("an allowed origin: %v", r.header)
 	}
+	for _, h := range []string{"ETag", "Retry-After", IndexVersionHeader, "Idempotent-Replayed", "Location"} {
+		if !strings.Contains(r.header.Get("Access-Control-Expose-Headers"), h) {
+			t.Errorf("a cross-origin client cannot read %s: %v", h, r.header.Get("Access-Control-Expose-Headers"))
+		}
+	}
 	r = s.req(t, "OPTIONS", "/v1/units/"+gridA, "", nil, "Origin", "https://screen.example", "Access-Control-Request-Method", "PUT")
-	if r.status != 204 || !strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "If-Match") {
-		t.Errorf("preflight: %d %v", r.status, r.header)
+	for _, h := range []string{"If-Match", MinVersionHeader} {
+		if r.status != 204 || !strings.Contains(r.header.Get("Access-Control-Allow-Headers"), h) {
+			t.Errorf("preflight does not allow %s: %d %v", h, r.status, r.header)
+		}
 	}
 	if r := s.req(t, "GET", "/v1/units/"+gridA, "", nil, "Origin", "https://elsewhere.example"); r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("another origin is allowed: %v", r.header)

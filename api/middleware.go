@@ -87,10 +87,13 @@ func cors(origins []string) gin.HandlerFunc {
 			h := c.Writer.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Expose-Headers", "ETag, X-Cache, Link, Content-Crs")
+			// What a client acts on: the version to revise, the data version to
+			// ask other nodes for (read your writes), when to retry, a replay.
+			h.Set("Access-Control-Expose-Headers", "ETag, X-Cache, Link, Content-Crs, Location, Retry-After, "+
+				IndexVersionHeader+", Idempotent-Replayed")
 			if c.Request.Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, "+MinVersionHeader)
 				h.Set("Access-Control-Max-Age", "600")
 				c.AbortWithStatus(http.StatusNoContent)
 				return
