@@ -79,10 +79,11 @@ func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 	return d, nil
 }
 
-// HeadVersion returns the latest committed data version.
+// HeadVersion returns the latest committed data version. A write asks it
+// (geo.Service.CatchUp) on the request pool: the follower's is its own.
 func (db *DB) HeadVersion(ctx context.Context) (int64, error) {
 	var v, pruned int64
-	if err := db.follow.QueryRow(ctx, headSQL).Scan(&v, &pruned); err != nil {
+	if err := db.Pool.QueryRow(ctx, headSQL).Scan(&v, &pruned); err != nil {
 		return 0, fmt.Errorf("read data version: %w", translate(err))
 	}
 	return v, nil
