@@ -37,10 +37,10 @@ func (h *handlers) putEnclave(c *gin.Context)    { putBoundary(h, c, h.enclaveKi
 func (h *handlers) retireEnclave(c *gin.Context) { retireBoundary(h, c, h.enclaveKind()) }
 
 // enclaveTarget checks that the caller's scope covers the enclave's current
-// managing unit and reads the version revised. The check holds for the
-// version the edit will revise: if the current version is not the one named
-// in If-Match, the answer is 412 here, before anything is written (and the
-// store checks again under its lock).
+// managing unit and reads the version revised. The store writes only over
+// the version named in If-Match (checked under its lock), or answers a retry
+// of the caller's own edit stored already: either way the version the scope
+// was checked against is the one revised, or the caller's own.
 func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 	code := c.Param("code")
 	// A looser check than at create: an enclave stored before the code
@@ -64,9 +64,6 @@ func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 		}
 	}
 	ifVersion, err := ifMatch(c)
-	if err == nil && cur.Version != 0 && cur.Version != ifVersion {
-		err = geo.Errorf(geo.EPRECONDITION, "If-Match", "enclave %s is at version %d, not %d: someone else saved it meanwhile", code, cur.Version, ifVersion)
-	}
 	if err != nil {
 		h.failEdit(c, err, h.currentEnclave, code)
 		return "", 0, false

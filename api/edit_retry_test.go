@@ -45,6 +45,14 @@ func TestEditRetries(t *testing.T) {
 	if r := n.send(t, "POST", "/v1/enclaves", li, recreated); r.status != http.StatusCreated {
 		t.Fatalf("create RETRY2: %d %s", r.status, r.body)
 	}
+	third := squareEnclave("RETRY3", orb.Point{117.215, 39.13})
+	if r := n.send(t, "POST", "/v1/enclaves", li, third); r.status != http.StatusCreated {
+		t.Fatalf("create RETRY3: %d %s", r.status, r.body)
+	}
+	moved := squareEnclave("RETRY2", orb.Point{117.212, 39.13})
+	if r := n.send(t, "PUT", "/v1/enclaves/RETRY2", li, moved, "If-Match", `"v1"`); r.status != http.StatusOK {
+		t.Fatalf("PUT RETRY2: %d %s", r.status, r.body)
+	}
 
 	cases := []struct {
 		name, method, path, token string
@@ -58,10 +66,13 @@ func TestEditRetries(t *testing.T) {
 		{"PUT retried twice", "PUT", grid, li, renamed, `"v1"`, http.StatusOK, true, `"v2"`},
 		{"PUT retried by someone else", "PUT", grid, zhang, renamed, `"v1"`, http.StatusPreconditionFailed, false, `"v2"`},
 		{"another PUT on the old version", "PUT", grid, li, rename(t, cur.body, "别的名字"), `"v1"`, http.StatusPreconditionFailed, false, `"v2"`},
-		{"create retried", "POST", "/v1/enclaves", li, recreated, "", http.StatusOK, true, `"v1"`},
-		{"create retried by someone else", "POST", "/v1/enclaves", zhang, recreated, "", http.StatusConflict, false, `"v1"`},
+		{"create retried", "POST", "/v1/enclaves", li, third, "", http.StatusOK, true, `"v1"`},
+		{"create retried by someone else", "POST", "/v1/enclaves", zhang, third, "", http.StatusConflict, false, `"v1"`},
+		{"enclave PUT retried", "PUT", "/v1/enclaves/RETRY2", li, moved, `"v1"`, http.StatusOK, true, `"v2"`},
+		{"enclave PUT retried by someone else", "PUT", "/v1/enclaves/RETRY2", zhang, moved, `"v1"`, http.StatusPreconditionFailed, false, `"v2"`},
+		{"create of a code someone revised since", "POST", "/v1/enclaves", li, recreated, "", http.StatusConflict, false, `"v2"`},
 		{"retire retried", "DELETE", "/v1/enclaves/RETRY1", li, nil, `"v1"`, http.StatusOK, false, ""},
-		{"retire naming no version", "DELETE", "/v1/enclaves/RETRY2", li, nil, `"v0"`, http.StatusPreconditionFailed, false, `"v1"`},
+		{"retire naming no version", "DELETE", "/v1/enclaves/RETRY2", li, nil, `"v0"`, http.StatusPreconditionFailed, false, `"v2"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
