@@ -106,6 +106,19 @@ func CheckVersion(what, code string, current, history, ifVersion int) error {
 	return Errorf(EPRECONDITION, "If-Match", "%s %s is at version %d, not %d: someone else saved it meanwhile", what, code, current, ifVersion)
 }
 
+// CheckEdit applies optimistic concurrency to an edit of code: a create
+// needs a code with no current version, a revision the version it names
+// (CheckVersion).
+func CheckEdit(what, code string, current, history, ifVersion int, create bool) error {
+	if !create {
+		return CheckVersion(what, code, current, history, ifVersion)
+	}
+	if current != 0 {
+		return Errorf(ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", what, code, current)
+	}
+	return nil
+}
+
 // The rule of retries. An edit whose precondition fails is a retry of one
 // already stored when the version it would have made is the current one,
 // stored by the same actor with the same content: then it is answered as

@@ -105,6 +105,10 @@ type indexed struct {
 	layers map[string]int64 // tile layers' versions at snap's version; never modified once published
 }
 
+// predates reports whether a query about time at (zero: now) asks about a
+// moment before the index's data took effect: PostGIS answers it.
+func (c *indexed) predates(at time.Time) bool { return !at.IsZero() && at.Before(c.since) }
+
 var _ Resolver = (*Service)(nil)
 
 // NewService returns a service; call Reload (and Follow) before use.

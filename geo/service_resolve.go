@@ -48,7 +48,7 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 		return Resolution{}, err
 	case cur == nil:
 		return s.Past.ResolveCurrent(ctx, p, q.MinVersion)
-	case !q.At.IsZero() && q.At.Before(cur.since):
+	case cur.predates(q.At):
 		return s.Past.ResolveAt(ctx, p, q.At)
 	}
 	return cur.snap.Resolve(p), nil
@@ -61,7 +61,7 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 // the answer is the one Resolve gives.
 func (s *Service) ResolveNow(q ResolveQuery) (r Resolution, ok bool) {
 	cur := s.current.Load()
-	if cur == nil || cur.snap.version < q.MinVersion || (!q.At.IsZero() && q.At.Before(cur.since)) {
+	if cur == nil || cur.snap.version < q.MinVersion || cur.predates(q.At) {
 		return Resolution{}, false
 	}
 	p, err := prepare("point", q)
@@ -158,7 +158,7 @@ func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need 
 		switch {
 		case perr != nil:
 			c.errs[k] = perr
-		case cur != nil && (q.At.IsZero() || !q.At.Before(cur.since)):
+		case cur != nil && !cur.predates(q.At):
 			c.pts[n], c.at[n] = p, k
 			n++
 		case failed != nil:

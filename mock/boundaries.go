@@ -102,14 +102,7 @@ func edit[T any](s *versions[T], actor string, v T, ifVersion int, create bool, 
 	}
 	code, _, _, _ := s.span(&v)
 	current, history := s.numbers(code)
-	var verr error
-	switch {
-	case create && current != 0:
-		verr = geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", s.what, code, current)
-	case !create:
-		verr = geo.CheckVersion(s.what, code, current, history, ifVersion)
-	}
-	if verr != nil {
+	if verr := geo.CheckEdit(s.what, code, current, history, ifVersion, create); verr != nil {
 		// A retry of this very edit, stored already, is answered as the
 		// first attempt was (geo's rule of retries).
 		if stored, ok := s.validAt(code, time.Time{}); ok && geo.RepeatedVersion(current, ifVersion, create) && s.repeats(&v, &stored, actor) {

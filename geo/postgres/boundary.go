@@ -118,18 +118,42 @@ func getVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], code st
 
 // versionHistory returns every version of code, oldest first, or ENOTFOUND.
 func versionHistory[T any](ctx context.Context, db *DB, t *boundaryTable[T], code string) ([]T, error) {
-	rows, err := db.Pool.Query(ctx, t.sql.history, code)
-	if err != nil {
+	versions, err := historyOf(ctx, db.Pool, t, code)
+	if err != nil && geo.ErrorCodeOf(err) != geo.ENOTFOUND {
 		return nil, fmt.Errorf("%s history %s: %w", t.what, code, translate(err))
+	}
+	return versions, err
+}
+
+// querier runs a query: the pool, or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// historyOf reads every version of code, oldest first, or ENOTFOUND.
+func historyOf[T any](ctx context.Context, q querier, t *boundaryTable[T], code string) ([]T, error) {
+	rows, err := q.Query(ctx, t.sql.history, code)
+	if err != nil {
+		return nil, err
 	}
 	versions, err := pgx.CollectRows(rows, t.scan)
 	if err != nil {
-		return nil, fmt.Errorf("%s history %s: %w", t.what, code, translate(err))
+		return nil, err
 	}
 	if len(versions) == 0 {
 		return nil, geo.Errorf(geo.ENOTFOUND, "code", "no %s has code %q", t.what, code)
 	}
 	return versions, nil
+}
+
+// currentOf reads the current version of code (pgx.ErrNoRows: none).
+func currentOf[T any](ctx context.Context, q querier, t *boundaryTable[T], code string) (T, error) {
+	rows, err := q.Query(ctx, t.sql.current, code)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return pgx.CollectExactlyOneRow(rows, t.scan)
 }
 
 // reviseVersion makes v the current version of its code in one transaction:

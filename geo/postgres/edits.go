@@ -82,7 +82,7 @@ func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T
 	if err != nil {
 		return false, err
 	}
-	if err := versionAllows(t.what, code, current, history, ifVersion, create); err != nil {
+	if err := geo.CheckEdit(t.what, code, current, history, ifVersion, create); err != nil {
 		if repeated, rerr := repeatsCurrent(ctx, tx, t, v, actor, current, ifVersion, create); rerr != nil || repeated {
 			return repeated, rerr
 		}
@@ -100,29 +100,13 @@ func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T
 	return false, nil
 }
 
-// versionAllows applies optimistic concurrency: a create needs a free code,
-// a revision the version it names.
-func versionAllows(what, code string, current, history, ifVersion int, create bool) error {
-	if create && current != 0 {
-		return geo.Errorf(geo.ECONFLICT, "code", "%s %s already exists (version %d); revise it with PUT and If-Match", what, code, current)
-	}
-	if !create {
-		return geo.CheckVersion(what, code, current, history, ifVersion)
-	}
-	return nil
-}
-
 // repeatsCurrent reports whether the current version of v's code is what
 // actor's edit v would have stored (geo.RepeatedVersion, Repeats).
 func repeatsCurrent[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, actor string, current, ifVersion int, create bool) (bool, error) {
 	if !geo.RepeatedVersion(current, ifVersion, create) {
 		return false, nil
 	}
-	rows, err := tx.Query(ctx, t.sql.current, t.code(v))
-	if err != nil {
-		return false, err
-	}
-	stored, err := pgx.CollectExactlyOneRow(rows, t.scan)
+	stored, err := currentOf(ctx, tx, t, t.code(v))
 	if err != nil {
 		return false, err
 	}
@@ -132,11 +116,8 @@ func repeatsCurrent[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], 
 // readWritten reads back the version just written, with its warnings.
 func readWritten[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], code string) (geo.EditResult[T], error) {
 	var res geo.EditResult[T]
-	rows, err := tx.Query(ctx, t.sql.current, code)
-	if err != nil {
-		return res, err
-	}
-	if res.Version, err = pgx.CollectExactlyOneRow(rows, t.scan); err != nil {
+	var err error
+	if res.Version, err = currentOf(ctx, tx, t, code); err != nil {
 		return res, err
 	}
 	res.Warnings, err = t.warnings(ctx, tx, code)
@@ -153,8 +134,12 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err != nil {
 			return err
 		}
-		if geo.RepeatedRetire(current, history, ifVersion) {
-			return readRetired(ctx, tx, t, code, &out) // a retry: answered as the first attempt was
+		if geo.RepeatedRetire(current, history, ifVersion) { // a retry: answered as the first attempt was
+			versions, err := historyOf(ctx, tx, t, code)
+			if err == nil {
+				out = versions[len(versions)-1]
+			}
+			return err
 		}
 		if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
 			return err
@@ -173,21 +158,4 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		return out, fmt.Errorf("retire %s %s: %w", t.what, code, err)
 	}
 	return out, nil
-}
-
-// readRetired reads the last version of a retired code into out.
-func readRetired[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], code string, out *T) error {
-	rows, err := tx.Query(ctx, t.sql.history, code)
-	if err != nil {
-		return err
-	}
-	all, err := pgx.CollectRows(rows, t.scan)
-	if err != nil {
-		return err
-	}
-	if len(all) == 0 {
-		return geo.Errorf(geo.ENOTFOUND, "code", "no %s has code %q", t.what, code)
-	}
-	*out = all[len(all)-1]
-	return nil
 }

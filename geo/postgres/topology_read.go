@@ -59,11 +59,7 @@ func (e *topoEdit) enclavesManagedBy(codes []string) ([]geo.Enclave, error) {
 
 // currentEnclave reads the current version of an enclave.
 func (e *topoEdit) currentEnclave(code string) (geo.Enclave, error) {
-	rows, err := e.tx.Query(e.ctx, enclaveTable.sql.current, code)
-	if err != nil {
-		return geo.Enclave{}, err
-	}
-	return pgx.CollectExactlyOneRow(rows, scanEnclave)
+	return currentOf(e.ctx, e.tx, &enclaveTable, code)
 }
 
 // usedSequences returns the sequence numbers ever used under parent.
