@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
@@ -326,27 +325,4 @@ func siblings(t *testing.T, path string) []string {
 		}
 	}
 	return out
-}
-
-// zipBodies writes a zip of the named bodies.
-func zipBodies(t *testing.T, dst string, bodies map[string]string) {
-	t.Helper()
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(out)
-	for name, body := range bodies {
-		w, err := zw.Create(name)
-		if err == nil {
-			_, err = w.Write([]byte(body))
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	out.Close()
 }
