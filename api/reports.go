@@ -331,17 +331,15 @@ func (h *handlers) transition(c *gin.Context) {
 // after the case was escalated out of the worker's scope, and asks it
 // before it says anything of a client id another actor recorded.
 func (h *handlers) stepAuthority(c *gin.Context, q *casework.TransitionRequest, denied error) {
-	p, ok := callerOf(c)
-	if ok && (p.Role != access.RoleAdmin || q.Actor == "") {
-		q.Actor = p.Name
-	}
-	scoped := ok && p.Scope != ""
-	if !scoped && denied == nil {
+	inScope := reportAuthority(c, &q.Actor)
+	if inScope == nil && denied == nil {
 		return
 	}
 	q.Authorize = func(r casework.Report) error {
-		if scoped && !p.Covers(r.AssignedCode) {
-			return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is handled by %s, outside this token's scope %s", r.ID, r.AssignedCode, p.Scope)
+		if inScope != nil {
+			if err := inScope(r); err != nil {
+				return err
+			}
 		}
 		return denied
 	}
@@ -351,6 +349,22 @@ func (h *handlers) stepAuthority(c *gin.Context, q *casework.TransitionRequest, 
 // is within the caller's scope (a scoped token acts on the cases its units
 // handle).
 func (h *handlers) actAs(c *gin.Context, actor *string, id string) error {
+	inScope := reportAuthority(c, actor)
+	if inScope == nil {
+		return nil
+	}
+	r, err := h.deps.Reports.GetReport(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	return inScope(r)
+}
+
+// reportAuthority fills *actor from the caller's token (an admin may name
+// another person) and returns the check that the caller's scope covers the
+// unit handling a report; nil when there is nothing to check (no token, or
+// one without a scope).
+func reportAuthority(c *gin.Context, actor *string) func(casework.Report) error {
 	p, ok := callerOf(c)
 	if !ok {
 		return nil
@@ -361,14 +375,12 @@ func (h *handlers) actAs(c *gin.Context, actor *string, id string) error {
 	if p.Scope == "" {
 		return nil
 	}
-	r, err := h.deps.Reports.GetReport(c.Request.Context(), id)
-	if err != nil {
-		return err
+	return func(r casework.Report) error {
+		if !p.Covers(r.AssignedCode) {
+			return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is handled by %s, outside this token's scope %s", r.ID, r.AssignedCode, p.Scope)
+		}
+		return nil
 	}
-	if !p.Covers(r.AssignedCode) {
-		return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is handled by %s, outside this token's scope %s", id, r.AssignedCode, p.Scope)
-	}
-	return nil
 }
 
 // reportAction answers POST /v1/reports/{id}:reresolve. Gin cannot route a
