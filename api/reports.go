@@ -322,9 +322,10 @@ func (h *handlers) transition(c *gin.Context) {
 	c.JSON(http.StatusOK, viewOf(&r))
 }
 
-// stepAuthority fills a step's actor from the caller's token, as actAs
-// does, and leaves the rest of the check to the store, which makes it under
-// the report's lock (TransitionRequest.Authorize): a scoped token acts on
+// stepAuthority fills a step's actor (a transition's or a re-resolution's)
+// from the caller's token and leaves the rest of the check to the store,
+// which makes it under the report's lock (TransitionRequest.Authorize): a
+// scoped token acts on
 // the cases its units handle, and attaches only photos it may (denied, from
 // stepPhotos). The store skips the check for a retry of the caller's own
 // recorded step, so that a step a worker recorded is answered as recorded
@@ -343,21 +344,6 @@ func (h *handlers) stepAuthority(c *gin.Context, q *casework.TransitionRequest, 
 		}
 		return denied
 	}
-}
-
-// actAs fills the actor from the caller's token and checks that the report
-// is within the caller's scope (a scoped token acts on the cases its units
-// handle).
-func (h *handlers) actAs(c *gin.Context, actor *string, id string) error {
-	inScope := reportAuthority(c, actor)
-	if inScope == nil {
-		return nil
-	}
-	r, err := h.deps.Reports.GetReport(c.Request.Context(), id)
-	if err != nil {
-		return err
-	}
-	return inScope(r)
 }
 
 // reportAuthority fills *actor from the caller's token (an admin may name
@@ -393,15 +379,13 @@ func (h *handlers) reportAction(c *gin.Context) {
 		return
 	}
 	var w struct {
-		Actor string `json:"actor"`
-		Note  string `json:"note"`
+		ClientID string `json:"client_id"`
+		Actor    string `json:"actor"`
+		Note     string `json:"note"`
 	}
 	body, err := readBody(c, maxReportBody)
 	if err == nil && len(strings.TrimSpace(string(body))) > 0 {
 		err = decodeUTF8(body, &w)
-	}
-	if err == nil {
-		err = h.actAs(c, &w.Actor, id)
 	}
 	if err != nil {
 		fail(c, err)
@@ -412,13 +396,19 @@ func (h *handlers) reportAction(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	r, err := h.deps.Reports.Reresolve(c.Request.Context(), id, w.Actor, w.Note, func(r casework.Report) (geo.Resolution, error) {
+	q := casework.TransitionRequest{ClientID: w.ClientID, Action: casework.ActionReresolve, Actor: w.Actor, Note: w.Note}
+	h.stepAuthority(c, &q, nil)
+	r, replayed, err := h.deps.Reports.Reresolve(c.Request.Context(), id, q, func(r casework.Report) (geo.Resolution, error) {
 		return h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: r.Point, CRS: r.CRS, MinVersion: min})
 	})
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	if replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	h.kickEvents()
 	c.JSON(http.StatusOK, viewOf(&r))
 }
 

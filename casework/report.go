@@ -287,12 +287,10 @@ func ReportFlags(res *geo.Resolution) []string {
 
 // Reattribute replaces r's resolution with res (resolved again after the
 // boundaries changed) and moves the case to the unit of the new chain at
-// its current level. The old answer is kept in the returned step.
-func (r *Report) Reattribute(res geo.Resolution, actor, note string, now time.Time) (Transition, error) {
-	if err := checkName("actor", actor, true); err != nil {
-		return Transition{}, err
-	}
-	if err := checkText("note", note, MaxNote); err != nil {
+// its current level. The old answer is kept in the returned step, which
+// carries q's actor, note and client id (q as checked by ValidateReresolve).
+func (r *Report) Reattribute(res geo.Resolution, q *TransitionRequest, now time.Time) (Transition, error) {
+	if err := q.ValidateReresolve(); err != nil {
 		return Transition{}, err
 	}
 	if res.Status == geo.StatusOutside {
@@ -310,8 +308,8 @@ func (r *Report) Reattribute(res geo.Resolution, actor, note string, now time.Ti
 	}
 	r.UpdatedAt = now
 	r.Events++
-	return Transition{Seq: r.Events, Action: ActionReresolve, From: r.State, To: r.State, Level: r.Level,
-		Code: r.AssignedCode, Assignee: r.Assignee, Actor: actor, At: now, Note: note, Detail: detail}, nil
+	return Transition{Seq: r.Events, ClientID: q.ClientID, Action: ActionReresolve, From: r.State, To: r.State, Level: r.Level,
+		Code: r.AssignedCode, Assignee: r.Assignee, Actor: q.Actor, At: now, Note: q.Note, Detail: detail}, nil
 }
 
 // normalise makes a stored resolution read like the resolve API's: an empty

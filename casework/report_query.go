@@ -145,8 +145,11 @@ type ReportStore interface {
 	// ECONFLICT; and q.Authorize is asked, under the lock, for anything else.
 	Transition(ctx context.Context, id string, q TransitionRequest, p Policy) (r Report, replayed bool, err error)
 	// Reresolve re-runs resolve on the report's point (at now) and records
-	// the old answer in the history.
-	Reresolve(ctx context.Context, id, actor, note string, resolve func(Report) (geo.Resolution, error)) (Report, error)
+	// the old answer in the history. q (Action ActionReresolve) is admitted
+	// as Transition admits a step: a retry of the same actor's recorded
+	// re-resolution, by its ClientID, returns the report as it is, with
+	// replayed true, and resolves nothing.
+	Reresolve(ctx context.Context, id string, q TransitionRequest, resolve func(Report) (geo.Resolution, error)) (r Report, replayed bool, err error)
 	// Escalate raises every overdue or under-floor open case, at most limit
 	// of them, and returns how many were raised.
 	Escalate(ctx context.Context, p Policy, now time.Time, limit int) (int, error)

@@ -214,6 +214,21 @@ func (q *TransitionRequest) Validate() error {
 		}
 		return geo.Invalid("action", "unknown action %q; want one of %s", geo.ClipTo(string(q.Action), 20), strings.Join(names, ", "))
 	}
+	return q.validateFields()
+}
+
+// ValidateReresolve checks a request to re-run a report's attribution
+// (Report.Reattribute): action ActionReresolve, which no client names in a
+// step of its own, with an optional client id, the actor and a note.
+func (q *TransitionRequest) ValidateReresolve() error {
+	if q.Action != ActionReresolve {
+		return geo.Invalid("action", "a re-resolution has action %s, not %q", ActionReresolve, geo.ClipTo(string(q.Action), 20))
+	}
+	return q.validateFields()
+}
+
+// validateFields checks everything but the action.
+func (q *TransitionRequest) validateFields() error {
 	if q.ClientID != "" {
 		id, err := ParseID("client_id", q.ClientID)
 		if err != nil {

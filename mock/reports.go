@@ -109,12 +109,8 @@ func (s *Reports) Transition(_ context.Context, id string, q casework.Transition
 	}
 	replayed := false
 	r, err := s.step(id, func(r *casework.Report) (casework.Transition, error) {
-		var recorded *casework.Transition
-		if i := slices.IndexFunc(r.History, func(t casework.Transition) bool { return t.ClientID == q.ClientID }); q.ClientID != "" && i >= 0 {
-			recorded = &r.History[i]
-		}
 		var err error
-		if replayed, err = q.Admit(r, recorded); err != nil || replayed {
+		if replayed, err = admit(r, &q); err != nil || replayed {
 			return casework.Transition{}, err
 		}
 		return r.Apply(q, p, now())
@@ -123,14 +119,33 @@ func (s *Reports) Transition(_ context.Context, id string, q casework.Transition
 }
 
 // Reresolve implements casework.ReportStore.
-func (s *Reports) Reresolve(_ context.Context, id, actor, note string, resolve func(casework.Report) (geo.Resolution, error)) (casework.Report, error) {
-	return s.step(id, func(r *casework.Report) (casework.Transition, error) {
+func (s *Reports) Reresolve(_ context.Context, id string, q casework.TransitionRequest, resolve func(casework.Report) (geo.Resolution, error)) (casework.Report, bool, error) {
+	if err := q.ValidateReresolve(); err != nil {
+		return casework.Report{}, false, err
+	}
+	replayed := false
+	r, err := s.step(id, func(r *casework.Report) (casework.Transition, error) {
+		var err error
+		if replayed, err = admit(r, &q); err != nil || replayed {
+			return casework.Transition{}, err
+		}
 		res, err := resolve(*r)
 		if err != nil {
 			return casework.Transition{}, err
 		}
-		return r.Reattribute(res, actor, note, now())
+		return r.Reattribute(res, &q, now())
 	})
+	return r, replayed, err
+}
+
+// admit finds the step q's client id names in r's history, if any, and
+// lets casework decide (TransitionRequest.Admit), as the store does.
+func admit(r *casework.Report, q *casework.TransitionRequest) (bool, error) {
+	var recorded *casework.Transition
+	if i := slices.IndexFunc(r.History, func(t casework.Transition) bool { return t.ClientID == q.ClientID }); q.ClientID != "" && i >= 0 {
+		recorded = &r.History[i]
+	}
+	return q.Admit(r, recorded)
 }
 
 // step moves report id by move, which changes a copy and returns the step

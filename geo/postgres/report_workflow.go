@@ -57,25 +57,8 @@ func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRe
 	var out casework.Report
 	replayed := false
 	err := db.withReport(ctx, id, func(tx pgx.Tx, r *casework.Report) error {
-		var recorded *casework.Transition
-		if q.ClientID != "" {
-			rows, err := tx.Query(ctx, recordedStepSQL, pgUUID(id), pgUUID(q.ClientID))
-			if err != nil {
-				return err
-			}
-			t, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (casework.Transition, error) {
-				_, t, err := scanEvent(row)
-				return t, err
-			})
-			switch {
-			case err == nil:
-				recorded = &t
-			case err != pgx.ErrNoRows:
-				return err
-			}
-		}
 		var err error
-		if replayed, err = q.Admit(r, recorded); err != nil || replayed {
+		if replayed, err = admit(ctx, tx, r, &q); err != nil || replayed {
 			return err
 		}
 		before := *r
@@ -89,22 +72,55 @@ func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRe
 }
 
 // Reresolve re-runs resolve on the report's point under the row lock and
-// records the previous answer in the history.
-func (db *DB) Reresolve(ctx context.Context, id, actor, note string, resolve func(casework.Report) (geo.Resolution, error)) (casework.Report, error) {
+// records the previous answer in the history. q is admitted as a step is
+// (Transition): the same actor's retry of a recorded re-resolution returns
+// the report as it is, replayed, without resolving again.
+func (db *DB) Reresolve(ctx context.Context, id string, q casework.TransitionRequest, resolve func(casework.Report) (geo.Resolution, error)) (casework.Report, bool, error) {
+	if err := q.ValidateReresolve(); err != nil {
+		return casework.Report{}, false, err
+	}
 	var out casework.Report
+	replayed := false
 	err := db.withReport(ctx, id, func(tx pgx.Tx, r *casework.Report) error {
+		var err error
+		if replayed, err = admit(ctx, tx, r, &q); err != nil || replayed {
+			return err
+		}
 		res, err := resolve(*r)
 		if err != nil {
 			return err
 		}
 		before := *r
-		t, err := r.Reattribute(res, actor, note, time.Now().UTC().Truncate(time.Microsecond))
+		t, err := r.Reattribute(res, &q, time.Now().UTC().Truncate(time.Microsecond))
 		if err != nil {
 			return err
 		}
 		return writeStep(ctx, tx, &before, r, t)
 	}, &out)
-	return out, err
+	return out, replayed, err
+}
+
+// admit reads the step q's client id names on locked report r, if any, and
+// lets casework decide (TransitionRequest.Admit): true for a replay.
+func admit(ctx context.Context, tx pgx.Tx, r *casework.Report, q *casework.TransitionRequest) (bool, error) {
+	if q.ClientID == "" {
+		return q.Admit(r, nil)
+	}
+	rows, err := tx.Query(ctx, recordedStepSQL, pgUUID(r.ID), pgUUID(q.ClientID))
+	if err != nil {
+		return false, err
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (casework.Transition, error) {
+		_, t, err := scanEvent(row)
+		return t, err
+	})
+	switch {
+	case err == pgx.ErrNoRows:
+		return q.Admit(r, nil)
+	case err != nil:
+		return false, err
+	}
+	return q.Admit(r, &t)
 }
 
 // withReport locks report id in a transaction, runs fn on it, and reads the

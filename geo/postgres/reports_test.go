@@ -332,11 +332,23 @@ func TestReresolve(t *testing.T) {
 	if err := e.svc.Reload(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.db.Reresolve(e.ctx, r.ID, "GIS", "boundaries of 2026", func(r casework.Report) (geo.Resolution, error) {
+	q := casework.TransitionRequest{ClientID: uuid.NewString(), Action: casework.ActionReresolve, Actor: "GIS", Note: "boundaries of 2026"}
+	resolved := 0
+	resolve := func(r casework.Report) (geo.Resolution, error) {
+		resolved++
 		return e.svc.Resolve(e.ctx, geo.ResolveQuery{Point: r.Point, CRS: r.CRS})
-	})
-	if err != nil {
-		t.Fatal(err)
+	}
+	got, replayed, err := e.db.Reresolve(e.ctx, r.ID, q, resolve)
+	if err != nil || replayed {
+		t.Fatal(replayed, err)
+	}
+	again, replayed, err := e.db.Reresolve(e.ctx, r.ID, q, resolve)
+	if err != nil || !replayed || again.Events != got.Events || resolved != 1 {
+		t.Fatalf("a retry: replayed %v, events %d after %d, resolved %d times (%v)", replayed, again.Events, got.Events, resolved, err)
+	}
+	q.Note = "another note"
+	if _, _, err := e.db.Reresolve(e.ctx, r.ID, q, resolve); geo.ErrorCodeOf(err) != geo.ECONFLICT {
+		t.Fatalf("the same client id with another note: %v", err)
 	}
 	last := got.History[len(got.History)-1]
 	prev, _ := last.Detail["previous"].(map[string]any)
