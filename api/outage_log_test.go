@@ -3,10 +3,12 @@ package api
 import (
 	"testing"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/internal/faillog"
 )
 
 func TestOutageLogSaysOnceEveryInterval(t *testing.T) {
-	o := &outageLog{routes: map[string]*outageRoute{}}
+	o := &outageLog{routes: map[string]*faillog.Log{}}
 	t0 := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
 	steps := []struct {
 		route      string

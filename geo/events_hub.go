@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/internal/faillog"
 )
 
 // EventHub is a node's one reader of the event record: it polls the record
@@ -228,7 +230,9 @@ func (h *EventHub) Run(ctx context.Context) {
 	defer h.closeAll()
 	tick := time.NewTicker(h.poll)
 	defer tick.Stop()
-	for failures := 0; ; {
+	reading := &faillog.Log{Failing: "reading the event record failed; retrying",
+		Recovered: "reading the event record works again", Every: time.Minute, Level: slog.LevelWarn}
+	for {
 		select {
 		case <-ctx.Done():
 			return
@@ -240,14 +244,12 @@ func (h *EventHub) Run(ctx context.Context) {
 			h.publish(e)
 			return nil
 		})
+		if ctx.Err() == nil {
+			reading.Report(ctx, err, time.Now())
+		}
 		if err != nil {
-			if ctx.Err() == nil && failures%50 == 0 {
-				slog.WarnContext(ctx, "reading the event record failed; retrying", "err", err, "failures", failures+1)
-			}
-			failures++
 			continue // events handed out before the failure are sent again: their ids tell
 		}
-		failures = 0
 		if next.Xmin > cur.Xmin {
 			h.advance(next.Xmin)
 		}
@@ -255,9 +257,10 @@ func (h *EventHub) Run(ctx context.Context) {
 	}
 }
 
-// start finds the present position of the record, retrying until the
-// database answers.
+// start finds the present position of the record, retrying every second
+// until the database answers.
 func (h *EventHub) start(ctx context.Context) (EventCursor, bool) {
+	starting := &faillog.Log{Failing: "cannot read the event record yet; retrying", Every: time.Minute, Level: slog.LevelWarn}
 	for {
 		cur, err := h.log.EventStart(ctx)
 		if err == nil {
@@ -267,7 +270,7 @@ func (h *EventHub) start(ctx context.Context) (EventCursor, bool) {
 			close(h.ready)
 			return cur, true
 		}
-		slog.WarnContext(ctx, "cannot read the event record yet; retrying", "err", err)
+		starting.Report(ctx, err, time.Now())
 		select {
 		case <-ctx.Done():
 			return cur, false

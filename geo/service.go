@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gridmap-dev/gridmap/internal/faillog"
 )
 
 // CurrentData is everything the in-memory index is built from, read in one
@@ -199,7 +201,11 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 	release := time.NewTimer(time.Hour)
 	release.Stop() // armed by the first applied change
 	defer release.Stop()
-	for failures, applied := 0, s.applied.Load(); ; {
+	// Polled every second or so: a database that is away would otherwise
+	// fill the log.
+	reading := &faillog.Log{Failing: "resolver index cannot read changes; answering from the last version",
+		Recovered: "resolver index reads changes again", Every: time.Minute, Level: slog.LevelWarn}
+	for applied := s.applied.Load(); ; {
 		select {
 		case <-ctx.Done():
 			return
@@ -218,14 +224,9 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 			applied = n
 			release.Reset(releaseAfter)
 		}
-		if err := s.CatchUpNow(ctx); err != nil && ctx.Err() == nil {
-			failures++
-			if failures == 1 || failures%100 == 0 { // say it, but do not flood the log while the database is away
-				slog.WarnContext(ctx, "resolver index cannot read changes; answering from the last version", "err", err, "failures", failures)
-			}
-			continue
+		if err := s.CatchUpNow(ctx); ctx.Err() == nil {
+			reading.Report(ctx, err, time.Now())
 		}
-		failures = 0
 	}
 }
 

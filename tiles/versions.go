@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/internal/faillog"
 )
 
 // Versions maps each data_version layer (district, grid, enclave, …) to
@@ -30,7 +32,7 @@ type clock struct {
 	next    *round // the round requests join; starts when the running one ends
 
 	last    atomic.Pointer[Versions] // the latest successful read
-	failing atomic.Bool
+	reading *faillog.Log
 	reads   atomic.Uint64
 }
 
@@ -41,7 +43,9 @@ type round struct {
 }
 
 func newClock(read func(ctx context.Context) (Versions, error), timeout time.Duration) *clock {
-	return &clock{read: read, timeout: timeout}
+	return &clock{read: read, timeout: timeout, reading: &faillog.Log{
+		Failing:   "cannot read tile versions; serving cached tiles at the last known versions",
+		Recovered: "tile versions readable again", Every: time.Minute, Level: slog.LevelWarn}}
 }
 
 // Current returns versions read by a query that started after the call.
@@ -86,16 +90,11 @@ func (c *clock) perform(r *round) {
 	defer cancel()
 	c.reads.Add(1)
 	v, err := c.read(ctx)
+	c.reading.Report(ctx, err, time.Now())
 	if err == nil {
 		c.last.Store(&v)
-		if c.failing.Swap(false) {
-			slog.Info("tile versions readable again")
-		}
 		r.v = v
 		return
-	}
-	if !c.failing.Swap(true) {
-		slog.Warn("cannot read tile versions; serving cached tiles at the last known versions", "err", err)
 	}
 	if last := c.last.Load(); last != nil {
 		r.v = *last

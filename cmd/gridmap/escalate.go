@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/internal/faillog"
 )
 
 // reportConfig is the case policy and the schedule of the report jobs.
@@ -98,7 +99,10 @@ func escalateAll(ctx context.Context, db *postgres.DB, p casework.Policy, now ti
 func runJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
 	fold := time.NewTicker(2 * time.Second)
 	defer fold.Stop()
-	folding := &jobFailures{what: "folding report statistics"}
+	// The fold runs every two seconds: a database that is away would
+	// otherwise fill the log.
+	folding := &faillog.Log{Failing: "folding report statistics failed; retrying",
+		Recovered: "folding report statistics works again", Every: time.Minute, Level: slog.LevelWarn}
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
 	var escalate <-chan time.Time
@@ -113,7 +117,7 @@ func runJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
 			return
 		case <-fold.C:
 			if _, err := db.FoldReportStats(ctx); ctx.Err() == nil {
-				folding.report(ctx, err, time.Now())
+				folding.Report(ctx, err, time.Now())
 			}
 		case <-prune.C:
 			if n, err := db.PruneChanges(ctx, postgres.ChangeRetention); err != nil && ctx.Err() == nil {
@@ -132,33 +136,5 @@ func runJobs(ctx context.Context, db *postgres.DB, rc reportConfig) {
 			}
 			announceOverdue(ctx, db)
 		}
-	}
-}
-
-// jobFailuresEvery is how often a job failing over and over says so.
-const jobFailuresEvery = time.Minute
-
-// jobFailures logs a frequent job's failures: the first, then one a
-// minute with the count, and the return to work. The fold runs every two
-// seconds, and a database that is away would otherwise fill the log.
-type jobFailures struct {
-	what   string
-	failed int       // failures since the job last worked
-	logged time.Time // when a failure was last logged
-}
-
-// report records the outcome of one run at now.
-func (j *jobFailures) report(ctx context.Context, err error, now time.Time) {
-	switch {
-	case err == nil && j.failed > 0:
-		slog.InfoContext(ctx, j.what+" works again", "failures", j.failed)
-		j.failed = 0
-	case err == nil:
-	case j.failed == 0 || now.Sub(j.logged) >= jobFailuresEvery:
-		j.failed++
-		j.logged = now
-		slog.WarnContext(ctx, j.what+" failed; retrying", "err", err, "failures", j.failed)
-	default:
-		j.failed++
 	}
 }
