@@ -16,7 +16,10 @@ import (
 // several boundaries in one transaction (geo.TopologyEditor), so what they
 // share stays shared; the caller's scope is checked for every unit touched.
 // The answer lists what was written, with the data version this node has
-// applied (Gridmap-Index-Version), as every write does.
+// applied (Gridmap-Index-Version), as every write does. A body may name the
+// edit with a client_id (a UUID): its retry is answered as the first
+// attempt was, with Idempotent-Replayed, and the id with another body or
+// by another caller is 409 naming client_id (geo.RetryKey).
 
 func (h *handlers) topologyRoutes(v1 *gin.RouterGroup) {
 	edit := permit(access.PermEditBoundaries)
@@ -96,7 +99,8 @@ func (h *handlers) unitAction(c *gin.Context) {
 	})
 }
 
-// topologyEdit runs an edit and answers with what it wrote.
+// topologyEdit runs an edit and answers with what it wrote (a replay: what
+// the first attempt wrote, marked).
 func (h *handlers) topologyEdit(c *gin.Context, run func(geo.TopologyEditor) (geo.TopologyResult, error)) {
 	if h.deps.Topology == nil {
 		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "topology edits are not enabled on this server"))
@@ -108,6 +112,9 @@ func (h *handlers) topologyEdit(c *gin.Context, run func(geo.TopologyEditor) (ge
 		return
 	}
 	h.applied(c)
+	if res.Replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
 	c.JSON(http.StatusOK, topologyAnswerOf(res))
 }
 

@@ -22,6 +22,7 @@ func FuzzTopologyBodies(f *testing.F) {
 		`{"line":{"type":"LineString","coordinates":[[117.1,39.1],[117.2,39.1]]},"codes":["120104001001901","120104001001902"]}`,
 		`{"line":{"type":"Feature","geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]},"properties":null}}`,
 		`{"codes":["120104001001001","120104001001002"],"code":"120104001001001","name":"合并"}`,
+		`{"from":[117.1,39.1],"to":[117.2,39.1],"client_id":"0b7c6a3e-5f1d-4a51-9b7e-6d2f1c3a9e01"}`, `{"codes":["1","2"],"client_id":"{0b7c6a3e}"}`,
 		`{"codes":[null,{}]}`, `[]`, `null`, `{"from":null}`, `{"line":{"type":"GeometryCollection","geometries":[]}}`, `{"a":"\ud800"}`} {
 		f.Add([]byte(s))
 	}

@@ -142,9 +142,16 @@ func geometryType(g orb.Geometry) string {
 	return g.GeoJSONType()
 }
 
+// clientIDMember reads the optional client_id every topology edit takes:
+// the client's UUID for the edit, which makes its retry safe (checked by
+// the request's Validate).
+func clientIDMember(body map[string]json.RawMessage, id *string) error {
+	return member(body, "client_id", false, id)
+}
+
 // readVertexMove reads POST /v1/boundaries:move-vertex.
 func readVertexMove(c *gin.Context) (geo.VertexMove, error) {
-	body, err := topologyBody(c, "from", "to")
+	body, err := topologyBody(c, "from", "to", "client_id")
 	if err != nil {
 		return geo.VertexMove{}, err
 	}
@@ -155,12 +162,15 @@ func readVertexMove(c *gin.Context) (geo.VertexMove, error) {
 	if m.To, err = pointMember(body, "to"); err != nil {
 		return m, err
 	}
+	if err := clientIDMember(body, &m.ClientID); err != nil {
+		return m, err
+	}
 	return m, m.Validate()
 }
 
 // readUnitSplit reads POST /v1/units/{code}:split.
 func readUnitSplit(c *gin.Context, code string) (geo.UnitSplit, error) {
-	body, err := topologyBody(c, "line", "codes", "names")
+	body, err := topologyBody(c, "line", "codes", "names", "client_id")
 	if err != nil {
 		return geo.UnitSplit{}, err
 	}
@@ -174,12 +184,15 @@ func readUnitSplit(c *gin.Context, code string) (geo.UnitSplit, error) {
 	if s.Names, err = pairMember(body, "names"); err != nil {
 		return s, err
 	}
+	if err := clientIDMember(body, &s.ClientID); err != nil {
+		return s, err
+	}
 	return s, s.Validate()
 }
 
 // readUnitMerge reads POST /v1/units:merge.
 func readUnitMerge(c *gin.Context) (geo.UnitMerge, error) {
-	body, err := topologyBody(c, "codes", "code", "name")
+	body, err := topologyBody(c, "codes", "code", "name", "client_id")
 	if err != nil {
 		return geo.UnitMerge{}, err
 	}
@@ -191,6 +204,9 @@ func readUnitMerge(c *gin.Context) (geo.UnitMerge, error) {
 		return m, err
 	}
 	if err := member(body, "name", false, &m.Name); err != nil {
+		return m, err
+	}
+	if err := clientIDMember(body, &m.ClientID); err != nil {
 		return m, err
 	}
 	return m, m.Validate()

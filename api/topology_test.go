@@ -192,17 +192,7 @@ func TestTopologyEndpointsRefuseBadInput(t *testing.T) {
 func TestSplitAndMergeEndpoints(t *testing.T) {
 	db := demotest.Open(t)
 	n := newNode(t, db, true)
-	var code string
-	var y, x0, x1 float64
-	err := db.Pool.QueryRow(context.Background(), `
-		SELECT code, ST_Y(ST_PointOnSurface(geom)), ST_XMin(geom) - 0.001, ST_XMax(geom) + 0.001 FROM unit
-		WHERE valid_to IS NULL AND level = 'grid' AND starts_with(code, '120104001')
-		  AND ST_NumGeometries(ST_Split(geom, ST_SetSRID(ST_MakeLine(ST_MakePoint(ST_XMin(geom) - 0.001, ST_Y(ST_PointOnSurface(geom))),
-		        ST_MakePoint(ST_XMax(geom) + 0.001, ST_Y(ST_PointOnSurface(geom)))), 4326))) = 2
-		ORDER BY code LIMIT 1`).Scan(&code, &y, &x0, &x1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code, y, x0, x1 := gridToCut(t, db)
 	community := code[:12]
 	ed := createToken(t, db, access.RoleEditor, community, "社区的人", time.Now().Add(time.Hour))
 	line := map[string]any{"type": "LineString", "coordinates": [][]float64{{x0, y}, {x1, y}}}
@@ -228,4 +218,20 @@ func TestSplitAndMergeEndpoints(t *testing.T) {
 		t.Errorf("merge wrote %v, retired %v", merged.versionsOf(), merged.Retired)
 	}
 	resolvesAsPostGIS(t, n, db, orb.Point{(x0 + x1) / 2, y}, (x1-x0)/2)
+}
+
+// gridToCut is the first grid of 街道 120104001 that a west-to-east line at
+// y, from x0 to x1 (beyond the grid on both sides), cuts in exactly two.
+func gridToCut(t *testing.T, db *postgres.DB) (code string, y, x0, x1 float64) {
+	t.Helper()
+	err := db.Pool.QueryRow(context.Background(), `
+		SELECT code, ST_Y(ST_PointOnSurface(geom)), ST_XMin(geom) - 0.001, ST_XMax(geom) + 0.001 FROM unit
+		WHERE valid_to IS NULL AND level = 'grid' AND starts_with(code, '120104001')
+		  AND ST_NumGeometries(ST_Split(geom, ST_SetSRID(ST_MakeLine(ST_MakePoint(ST_XMin(geom) - 0.001, ST_Y(ST_PointOnSurface(geom))),
+		        ST_MakePoint(ST_XMax(geom) + 0.001, ST_Y(ST_PointOnSurface(geom)))), 4326))) = 2
+		ORDER BY code LIMIT 1`).Scan(&code, &y, &x0, &x1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, y, x0, x1
 }

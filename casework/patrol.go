@@ -54,7 +54,7 @@ type PatrolInput struct {
 // order, none in the future or older than MaxReportAge.
 func (in *PatrolInput) Validate(now time.Time) error {
 	var err error
-	if in.ID, err = ParseID("id", in.ID); err != nil {
+	if in.ID, err = geo.ParseUUID("id", in.ID); err != nil {
 		return err
 	}
 	if err := checkName("worker", in.Worker, true); err != nil {

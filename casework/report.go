@@ -7,7 +7,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/paulmach/orb"
 )
@@ -83,22 +82,13 @@ type ReportInput struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
-// ParseID checks a client-chosen UUID and returns its canonical form.
-func ParseID(field, s string) (string, error) {
-	u, err := uuid.Parse(s)
-	if err != nil || len(s) != 36 {
-		return "", geo.Invalid(field, "%q is not a UUID (8-4-4-4-12 hex digits)", geo.ClipTo(s, 40))
-	}
-	return u.String(), nil
-}
-
 // Validate checks every field against the rules and limits and normalises
 // the input (canonical id and CRS, UTC times at database precision). now is
 // the receiving time; observed times in the future or older than
 // MaxReportAge (a phone whose clock was reset) are refused.
 func (in *ReportInput) Validate(now time.Time) error {
 	var err error
-	if in.ID, err = ParseID("id", in.ID); err != nil {
+	if in.ID, err = geo.ParseUUID("id", in.ID); err != nil {
 		return err
 	}
 	if _, err := ParseReportKind("kind", string(in.Kind)); err != nil {

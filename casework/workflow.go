@@ -230,7 +230,7 @@ func (q *TransitionRequest) ValidateReresolve() error {
 // validateFields checks everything but the action.
 func (q *TransitionRequest) validateFields() error {
 	if q.ClientID != "" {
-		id, err := ParseID("client_id", q.ClientID)
+		id, err := geo.ParseUUID("client_id", q.ClientID)
 		if err != nil {
 			return err
 		}

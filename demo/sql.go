@@ -105,8 +105,9 @@ SELECT $1, $2, $3, 'custodial', $8, ST_Multi(ST_CollectionExtract(ST_MakeValid(g
   jsonb_build_object('type', '不接壤插花地', 'households', 64), 1, $9, gridmap_actor()
 FROM sq`
 
-// resetSQL empties the boundary tables before a rebuild.
-const resetSQL = `TRUNCATE unit, enclave, change_log, repair_log RESTART IDENTITY`
+// resetSQL empties the boundary tables before a rebuild, and the recorded
+// topology edits, whose answers name versions of the old ones.
+const resetSQL = `TRUNCATE unit, enclave, change_log, repair_log, topology_request RESTART IDENTITY`
 
 // countsSQL counts current units per level.
 const countsSQL = `SELECT level, count(*) FROM unit WHERE valid_to IS NULL GROUP BY level`

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 )
 
 // Limits on the text of boundaries. Names are what a map label and a
@@ -87,4 +89,15 @@ func ValidateProperties(field string, p map[string]any) error {
 		return Invalid(field, "contains a NUL character")
 	}
 	return nil
+}
+
+// ParseUUID checks that s is a UUID in its 36-character form (a report's
+// id, a client id) and returns it in canonical lower case, so that a retry
+// that spells it in capitals is recognised.
+func ParseUUID(field, s string) (string, error) {
+	u, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		return "", Invalid(field, "%q is not a UUID (8-4-4-4-12 hex digits)", ClipTo(s, 40))
+	}
+	return u.String(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,6 +33,11 @@ import (
 // boundary has the vertex (a retried move is no error), or a code is not
 // current; ECONFLICT when a new code is taken; whatever Allow returns
 // (EFORBIDDEN).
+//
+// A request with a ClientID is recorded with its actor in the edit's
+// transaction (RecordedEdit). The same request again, by the same actor,
+// is answered as recorded, Replayed, and writes nothing; the ClientID with
+// another request or by another actor is ECONFLICT naming client_id.
 type TopologyEditor interface {
 	MoveVertex(ctx context.Context, actor string, m VertexMove) (TopologyResult, error)
 	SplitUnit(ctx context.Context, actor string, s UnitSplit) (TopologyResult, error)
@@ -56,6 +62,7 @@ func (a Allow) Check(code string) error {
 // and the edges that meet it bend at their first node (CornerMove).
 type VertexMove struct {
 	From, To orb.Point
+	ClientID string // optional UUID naming the edit for its retries (RetryKey)
 	Allow    Allow
 }
 
@@ -70,7 +77,7 @@ func (m *VertexMove) Validate() error {
 	if m.From == m.To {
 		return Invalid("to", "to is the same point as from: nothing would move")
 	}
-	return nil
+	return checkClientID(&m.ClientID)
 }
 
 // UnitSplit splits a unit in two along a line that crosses it. Codes and
@@ -79,11 +86,12 @@ func (m *VertexMove) Validate() error {
 // the unit's own code. Without codes the larger part keeps the code and the
 // other gets the next free one (NextFreeCode).
 type UnitSplit struct {
-	Code  string
-	Line  orb.LineString
-	Codes [2]string
-	Names [2]string
-	Allow Allow
+	Code     string
+	Line     orb.LineString
+	Codes    [2]string
+	Names    [2]string
+	ClientID string // optional UUID naming the edit for its retries (RetryKey)
+	Allow    Allow
 }
 
 // MaxSplitLinePoints bounds the line of a split.
@@ -111,17 +119,26 @@ func (s *UnitSplit) Validate() error {
 	if s.Codes[0] != "" && s.Codes[0] == s.Codes[1] {
 		return Invalid("codes", "the two parts need different codes")
 	}
-	return nil
+	return checkClientID(&s.ClientID)
 }
 
 // UnitMerge merges touching siblings into one unit: Code is one of Codes
 // (default the smallest), which keeps its identity, or a new code for the
 // merged unit; Name defaults to that unit's name.
 type UnitMerge struct {
-	Codes []string
-	Code  string
-	Name  string
-	Allow Allow
+	Codes    []string
+	Code     string
+	Name     string
+	ClientID string // optional UUID naming the edit for its retries (RetryKey)
+	Allow    Allow
+}
+
+// Target is the code the merged unit takes: Code, or the smallest of Codes.
+func (m *UnitMerge) Target() string {
+	if m.Code != "" || len(m.Codes) == 0 {
+		return m.Code
+	}
+	return slices.Min(m.Codes)
 }
 
 // MaxMergeUnits bounds the units of one merge.
@@ -150,7 +167,7 @@ func (m *UnitMerge) Validate() error {
 			return Invalid("code", "%q is not a unit code", m.Code)
 		}
 	}
-	return nil
+	return checkClientID(&m.ClientID)
 }
 
 // VersionRef names one version of a unit or an enclave.
@@ -170,6 +187,10 @@ type TopologyResult struct {
 	Retired   []VersionRef
 	Unchanged []VersionRef
 	Warnings  []ImportIssue
+	// Replayed says the answer is the one recorded for the request's
+	// client id: a retry of an edit made already, which wrote nothing now.
+	// The versions are as the first answer gave them, each current then.
+	Replayed bool
 }
 
 // HasVertex reports whether p is exactly a vertex of mp.

@@ -15,6 +15,19 @@ export async function postJSON(url, payload, authHeaders) {
   return { res, body, version: Number(res.headers.get('Gridmap-Index-Version')) || 0 };
 }
 
+// uuid is a random UUID (version 4), the client_id of one edit.
+// crypto.randomUUID needs a secure context (https, localhost): a console
+// served over plain http on an intranet address makes one from
+// getRandomValues, which every context has.
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 // problemMessage says, in the current language, why a topology edit was
 // refused and what to do about it; what names the word for the outcome
 // ("ed.notMoved", "ed.notSplit", "ed.notMerged"). The detail is the

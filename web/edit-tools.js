@@ -13,14 +13,19 @@
 //
 // Each is one transaction on the server; the answer's problem+json is said
 // in plain words, and after a success the map reloads its tiles at least as
-// fresh as the write (min_version).
-import { postJSON, problemMessage, changed, versionsText, plural } from './edit-problem.js';
+// fresh as the write (min_version). Each confirmed edit carries a client_id,
+// made once for it: confirming the same edit again after a lost answer (the
+// network dropped, a 503) sends the same id, and the server answers what the
+// first attempt did instead of refusing a split already made.
+import { postJSON, problemMessage, changed, versionsText, plural, uuid } from './edit-problem.js';
 import { t } from './i18n.js';
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
 export function initTools({ map, api, el, word, authHeaders, draw, say, reloadTiles, phase, setPhase, target, reset, loadUnit, showWarnings, dirty }) {
-  const tl = { picked: [], line: null, level: null, parent: null };
+  // sent is the edit last sent and not yet done, { key, id }: its request
+  // and the client_id it went with.
+  const tl = { picked: [], line: null, level: null, parent: null, sent: null };
   const splitBtn = word('button', { type: 'button', id: 'edit-split' }, 'ed.split');
   const mergeBtn = word('button', { type: 'button', id: 'edit-merge' }, 'ed.merge');
   const level = () => t(`level.${tl.level}`);
@@ -196,6 +201,14 @@ export function initTools({ map, api, el, word, authHeaders, draw, say, reloadTi
   const retired = (c) => (c.retired.length ? t('ed.retired', { codes: c.retired.map((r) => r.code).join(', ') }) : '');
 
   // ---- both ------------------------------------------------------------
+  // clientID is the client_id of an edit: the one it was sent with before
+  // if it is the edit last sent (a retry), else a new one.
+  function clientID(path, payload) {
+    const key = JSON.stringify([path, payload]);
+    if (tl.sent?.key !== key) tl.sent = { key, id: uuid() };
+    return tl.sent.id;
+  }
+
   // send posts an edit of tool ("split", "merge") and, on success, reloads
   // the tiles, leaves the tool and loads the unit to show. describe says
   // what was done: a function writing it, and the unit to show.
@@ -206,7 +219,7 @@ export function initTools({ map, api, el, word, authHeaders, draw, say, reloadTi
     say('info', () => t(tool === 'split' ? 'ed.splitting' : 'ed.merging'));
     let answer;
     try {
-      answer = await postJSON(api(path), payload, authHeaders);
+      answer = await postJSON(api(path), { ...payload, client_id: clientID(path, payload) }, authHeaders);
     } catch (err) {
       setPhase(back);
       say('error', () => t('ed.toolUnreachable', { what: t(what), why: err.message }));
@@ -263,6 +276,7 @@ export function initTools({ map, api, el, word, authHeaders, draw, say, reloadTi
   function clear() {
     tl.picked = [];
     tl.line = null;
+    tl.sent = null;
     map.getSource('edit-merge')?.setData(empty());
     splitForm.replaceChildren();
     mergeForm.replaceChildren();

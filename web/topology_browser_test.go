@@ -20,7 +20,9 @@ import (
 // moves it through POST /v1/boundaries:move-vertex, and every unit that had
 // the vertex has it at its new place, in the API and on the map (its tiles
 // reloaded with min_version). Then two of those grids are merged with the
-// merge tool and the third is split with the split tool. Screenshots go to
+// merge tool and the third is split with the split tool, whose first answer
+// is lost on the way back: confirming again sends the same client_id and is
+// answered with the split made (Idempotent-Replayed). Screenshots go to
 // test/out/topology-*.png.
 func TestDashboardTopologyInBrowser(t *testing.T) {
 	setupBrowser(t)

@@ -23,6 +23,8 @@ var _ geo.TopologyEditor = (*DB)(nil)
 // transaction. Each takes the topology lock first, so two of them never
 // interleave, and the same per-code locks as single edits (edits.go), so a
 // single edit of a touched code waits for it and then sees its result.
+// An edit with a client id is recorded in its own transaction, after the
+// topology lock, so that its retry finds it (topology_retry.go).
 
 // topologyLockSQL serialises topology edits among themselves.
 const topologyLockSQL = `SELECT pg_advisory_xact_lock(hashtextextended('gridmap topology', 0))`
@@ -37,6 +39,7 @@ type topoEdit struct {
 	retired  map[string]*geo.Unit    // units to close without a successor, by code
 	locked   map[string]bool         // "unit/…", "enclave/…" locks held
 	allowed  map[string]bool         // codes the caller may change, checked
+	at       time.Time               // when the versions were written (zero: nothing written)
 	res      geo.TopologyResult
 }
 
@@ -51,23 +54,30 @@ func beginTopology(ctx context.Context, tx pgx.Tx, allow geo.Allow) (*topoEdit, 
 
 // topology runs one topology edit in a transaction: plan collects what it
 // changes into the edit, which is then checked and written; a plan that
-// changes nothing (a retried move) answers what it found.
-func (db *DB) topology(ctx context.Context, actor string, allow geo.Allow, what string, plan func(*topoEdit) error) (geo.TopologyResult, error) {
+// changes nothing (a retried move) answers what it found. A request whose
+// client id (key) is recorded is answered from the record without
+// planning (replay); one with a new client id is recorded with its answer.
+func (db *DB) topology(ctx context.Context, actor string, allow geo.Allow, key geo.RetryKey, what string, plan func(*topoEdit) error) (geo.TopologyResult, error) {
 	var res geo.TopologyResult
 	err := db.inTx(ctx, actor, func(tx pgx.Tx) error {
 		e, err := beginTopology(ctx, tx, allow)
 		if err != nil {
 			return err
 		}
+		if replayed, err := e.replay(key, actor); err != nil || replayed {
+			res = e.res
+			return err
+		}
 		if err := plan(e); err != nil {
 			return err
 		}
-		if len(e.units)+len(e.enclaves)+len(e.retired) == 0 {
-			res = e.res
-			return nil
+		if len(e.units)+len(e.enclaves)+len(e.retired) > 0 {
+			if _, err := e.commit(); err != nil {
+				return err
+			}
 		}
-		res, err = e.commit()
-		return err
+		res = e.res
+		return e.record(key, actor)
 	})
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", what, err)
@@ -146,6 +156,7 @@ func (e *topoEdit) commit() (geo.TopologyResult, error) {
 	if err != nil {
 		return e.res, err
 	}
+	e.at = now
 	if err := e.closeRetired(now); err != nil {
 		return e.res, err
 	}

@@ -29,11 +29,8 @@ func (db *DB) MergeUnits(ctx context.Context, actor string, m geo.UnitMerge) (ge
 	if err := m.Validate(); err != nil {
 		return geo.TopologyResult{}, err
 	}
-	target := m.Code
-	if target == "" {
-		target = slices.Min(m.Codes)
-	}
-	return db.topology(ctx, actor, m.Allow, "merge units "+strings.Join(m.Codes, ", "), func(e *topoEdit) error {
+	target := m.Target()
+	return db.topology(ctx, actor, m.Allow, m.Key(), "merge units "+strings.Join(m.Codes, ", "), func(e *topoEdit) error {
 		if err := e.lock("unit", append([]string{target}, m.Codes...)...); err != nil {
 			return err
 		}

@@ -75,7 +75,7 @@ func (db *DB) MoveVertex(ctx context.Context, actor string, m geo.VertexMove) (g
 		return geo.TopologyResult{}, err
 	}
 	c := geo.NewCornerMove(m.From, m.To)
-	return db.topology(ctx, actor, m.Allow, fmt.Sprintf("move vertex %v", m.From), func(e *topoEdit) error {
+	return db.topology(ctx, actor, m.Allow, m.Key(), fmt.Sprintf("move vertex %v", m.From), func(e *topoEdit) error {
 		units, enclaves, err := e.atCorner(c)
 		if err != nil {
 			return err

@@ -42,7 +42,7 @@ func (db *DB) SplitUnit(ctx context.Context, actor string, s geo.UnitSplit) (geo
 	if err := s.Validate(); err != nil {
 		return geo.TopologyResult{}, err
 	}
-	return db.topology(ctx, actor, s.Allow, "split unit "+s.Code, func(e *topoEdit) error {
+	return db.topology(ctx, actor, s.Allow, s.Key(), "split unit "+s.Code, func(e *topoEdit) error {
 		if err := e.lock("unit", s.Code); err != nil {
 			return err
 		}

@@ -21,6 +21,10 @@
 //  3. Split: the third grid is split with the split tool along a line drawn
 //     across it: 200; it and a new code are current, their areas add up.
 //     Before, a line that does not cross it is refused (400), in plain words.
+//     The answer of the first attempt is lost on the way back (the server
+//     made the split): confirming again sends the same client_id and is
+//     answered with the split made (Idempotent-Replayed), not a 400. Each
+//     edit's client_id is a UUID; a new line gets a new one.
 //
 //   GRIDMAP_TOKEN=… GRIDMAP_SHARED='{"at":[…],"codes":[…],"room":…}' node topology.test.mjs http://127.0.0.1:8080 out
 //
@@ -42,6 +46,7 @@ const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); return ok; };
 const findings = { screenshots: [], shared };
 const long = { timeout: 60_000 };
+const isUUID = (s) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s ?? '');
 
 const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -50,7 +55,7 @@ await context.addInitScript(() => localStorage.setItem('gridmap.lang', 'en'));
 const page = await context.newPage();
 const errors = [];
 const tiles = [];
-const provoked = /Failed to load resource: the server responded with a status of (400|403|404|422)/;
+const provoked = /Failed to load resource: (the server responded with a status of (400|403|404|422)|net::ERR_CONNECTION_RESET)/;
 page.on('console', (m) => { if (m.type() === 'error' && !provoked.test(m.text())) errors.push(m.text()); });
 page.on('pageerror', (e) => errors.push(String(e)));
 page.on('response', (r) => {
@@ -265,6 +270,7 @@ try {
     const mergeBody = await merged.json().catch(() => null);
     findings.merge = { status: merged.status(), sent: JSON.parse(merged.request().postData()), retired: mergeBody?.retired };
     check(merged.status() === 200, `merge answered ${merged.status()}: ${JSON.stringify(mergeBody)}`);
+    check(isUUID(findings.merge.sent.client_id), `the merge was sent with client_id ${findings.merge.sent.client_id}, want a UUID`);
     await page.waitForSelector('#edit-message.ok', long);
     findings.merged = await page.textContent('#edit-message');
     const [k, d] = [await unit(keep), await unit(drop)];
@@ -300,6 +306,7 @@ try {
     page.click('#edit-split-go'),
   ]);
   check(refused.status() === 400 || refused.status() === 422, `a split along a line outside the grid answered ${refused.status()}`);
+  const refusedID = JSON.parse(refused.request().postData()).client_id;
   await page.waitForSelector('#edit-message.error', long);
   findings.splitRefused = await page.textContent('#edit-message');
   check(/^Not split: /.test(findings.splitRefused), `message of the refused split: ${findings.splitRefused}`);
@@ -315,11 +322,27 @@ try {
   await page.waitForFunction(() => window.gridmap.editor.phase === 'split-confirm', null, long);
   await shot('topology-7-split-line.png');
   const beforeSplit = await unit(third);
+  // The first attempt reaches the server, which splits the grid, and its
+  // answer is lost: the console sees the connection reset.
+  let lost = null;
+  await page.route(/:split$/, async (route) => {
+    lost = JSON.parse(route.request().postData());
+    await route.fetch();
+    await route.abort('connectionreset');
+  }, { times: 1 });
+  await page.click('#edit-split-go');
+  await page.waitForFunction(() => window.gridmap.editor.phase === 'split-confirm' && document.querySelector('#edit-message.error'), null, long);
+  findings.splitLost = await page.textContent('#edit-message');
   const [splitRes] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && /:split$/.test(r.url()), long),
     page.click('#edit-split-go'),
   ]);
   const splitBody = await splitRes.json().catch(() => null);
+  const sentID = JSON.parse(splitRes.request().postData()).client_id;
+  findings.splitRetry = { lost: lost?.client_id, sent: sentID, refused: refusedID, replayed: splitRes.headers()['idempotent-replayed'] };
+  check(isUUID(sentID) && sentID === lost?.client_id, `the retried split was sent with client_id ${sentID}, the lost one with ${lost?.client_id}`);
+  check(isUUID(refusedID) && refusedID !== sentID, `the refused line's client_id ${refusedID} was used again for a new line`);
+  check(findings.splitRetry.replayed === 'true', `the retried split was not answered as a replay: Idempotent-Replayed ${findings.splitRetry.replayed}`);
   const parts = splitBody?.units?.features?.filter((f) => f.properties.level === 'grid') ?? [];
   findings.split = { status: splitRes.status(), parts: parts.map((f) => `${f.properties.code} v${f.properties.version}`), retired: splitBody?.retired };
   check(splitRes.status() === 200, `split answered ${splitRes.status()}: ${JSON.stringify(splitBody)}`);
