@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gridmap-dev/gridmap/access"
@@ -164,17 +163,16 @@ func tokenList(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	now := time.Now()
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tROLE\tSCOPE\tSTATUS\tEXPIRES\tLAST USED\tCREATED BY")
+	rows := [][]string{{"ID", "NAME", "ROLE", "SCOPE", "STATUS", "EXPIRES", "LAST USED", "CREATED BY"}}
 	for _, t := range ts {
 		last := "never"
 		if t.LastUsedAt != nil {
 			last = t.LastUsedAt.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, scopeText(t.Scope), t.Status(now),
-			t.ExpiresAt.Local().Format("2006-01-02 15:04"), last, t.CreatedBy)
+		rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.Name, string(t.Role), scopeText(t.Scope), t.Status(now),
+			t.ExpiresAt.Local().Format("2006-01-02 15:04"), last, t.CreatedBy})
 	}
-	return w.Flush()
+	return writeTable(stdout, rows)
 }
 
 func tokenRevoke(ctx context.Context, args []string, stderr io.Writer) error {
