@@ -3,15 +3,11 @@ package api
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
-	"github.com/gridmap-dev/gridmap/access"
-	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -24,26 +20,14 @@ import (
 // re-resolution out of scope is a 403.
 func TestReresolveReplay(t *testing.T) {
 	const community = "120104007013"
-	db, svc := openDemoService(t)
-	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Photos: db,
-		Policy: casework.DefaultPolicy(), Auth: unlimitedAuth()}))
-	t.Cleanup(srv.Close)
-	exp := time.Now().Add(time.Hour)
-	tokens := map[string]string{
-		"worker":    createToken(t, db, access.RoleReporter, community, "留园里网格员", exp),
-		"colleague": createToken(t, db, access.RoleReporter, community, "留园里网格员乙", exp),
-		"admin":     createToken(t, db, access.RoleAdmin, "", "指挥中心", exp),
-	}
+	db, svc, sendAs := replayServer(t, community)
 	send := func(t *testing.T, who, method, path, body string) response {
 		t.Helper()
-		return request(t, method, srv.URL+path, []byte(body), append(authHeader(tokens[who]), "Content-Type", "application/json")...)
+		return sendAs(t, who, method, path, []byte(body), "application/json")
 	}
 	ctx := context.Background()
 	var p orb.Point
-	if err := db.Pool.QueryRow(ctx, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p
-		FROM unit WHERE code = $1 AND valid_to IS NULL) s`, community+"001").Scan(&p[0], &p[1]); err != nil {
-		t.Fatal(err)
-	}
+	p[0], p[1] = pointIn(t, db, community+"001")
 	id := uuid.NewString()
 	report := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0601","severity":2,"description":"楼道堆物","point":[%f,%f]}`, id, p[0], p[1])
 	if r := send(t, "worker", "POST", "/v1/reports", report); r.status != 201 {

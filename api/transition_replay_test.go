@@ -13,6 +13,8 @@ import (
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/casework/phototest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // TestTransitionReplay: a workflow step's client_id names one step. A retry
@@ -23,25 +25,8 @@ import (
 // client_id, out of scope is still a 403 that says nothing of the step.
 func TestTransitionReplay(t *testing.T) {
 	const community, street = "120104007013", "120104007"
-	db, svc := openDemoService(t)
-	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Photos: db,
-		Policy: casework.DefaultPolicy(), Auth: unlimitedAuth()}))
-	t.Cleanup(srv.Close)
-	exp := time.Now().Add(time.Hour)
-	tokens := map[string]string{
-		"worker":    createToken(t, db, access.RoleReporter, community, "留园里网格员", exp),
-		"colleague": createToken(t, db, access.RoleReporter, community, "留园里网格员乙", exp),
-		"admin":     createToken(t, db, access.RoleAdmin, "", "指挥中心", exp),
-	}
-	send := func(t *testing.T, who, method, path string, body []byte, contentType string) response {
-		t.Helper()
-		return request(t, method, srv.URL+path, body, append(authHeader(tokens[who]), "Content-Type", contentType)...)
-	}
-	var lng, lat float64
-	if err := db.Pool.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p
-		FROM unit WHERE code = $1 AND valid_to IS NULL) s`, community+"001").Scan(&lng, &lat); err != nil {
-		t.Fatal(err)
-	}
+	db, _, send := replayServer(t, community)
+	lng, lat := pointIn(t, db, community+"001")
 	id := uuid.NewString()
 	report := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0601","severity":2,"description":"楼道堆物","point":[%f,%f]}`, id, lng, lat)
 	if r := send(t, "worker", "POST", "/v1/reports", []byte(report), "application/json"); r.status != 201 {
@@ -175,4 +160,36 @@ func TestTransitionReplay(t *testing.T) {
 			t.Errorf("a reused client_id is refused unlike a new one:\n%d %s\n%d %s", fresh.status, fresh.body, reused.status, reused.body)
 		}
 	})
+}
+
+// sendFunc sends a request as one of a replay test's people.
+type sendFunc func(t *testing.T, who, method, path string, body []byte, contentType string) response
+
+// replayServer serves the demo city to three people: two workers of
+// community ("worker", "colleague") and an unscoped "admin".
+func replayServer(t *testing.T, community string) (*postgres.DB, *geo.Service, sendFunc) {
+	db, svc := openDemoService(t)
+	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Photos: db,
+		Policy: casework.DefaultPolicy(), Auth: unlimitedAuth()}))
+	t.Cleanup(srv.Close)
+	exp := time.Now().Add(time.Hour)
+	tokens := map[string]string{
+		"worker":    createToken(t, db, access.RoleReporter, community, "留园里网格员", exp),
+		"colleague": createToken(t, db, access.RoleReporter, community, "留园里网格员乙", exp),
+		"admin":     createToken(t, db, access.RoleAdmin, "", "指挥中心", exp),
+	}
+	return db, svc, func(t *testing.T, who, method, path string, body []byte, contentType string) response {
+		t.Helper()
+		return request(t, method, srv.URL+path, body, append(authHeader(tokens[who]), "Content-Type", contentType)...)
+	}
+}
+
+// pointIn is a point inside the current version of unit code.
+func pointIn(t *testing.T, db *postgres.DB, code string) (lng, lat float64) {
+	t.Helper()
+	if err := db.Pool.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p
+		FROM unit WHERE code = $1 AND valid_to IS NULL) s`, code).Scan(&lng, &lat); err != nil {
+		t.Fatal(err)
+	}
+	return lng, lat
 }

@@ -107,15 +107,9 @@ func (s *Reports) Transition(_ context.Context, id string, q casework.Transition
 	if err := q.Validate(); err != nil {
 		return casework.Report{}, false, err
 	}
-	replayed := false
-	r, err := s.step(id, func(r *casework.Report) (casework.Transition, error) {
-		var err error
-		if replayed, err = admit(r, &q); err != nil || replayed {
-			return casework.Transition{}, err
-		}
+	return s.admitted(id, &q, func(r *casework.Report) (casework.Transition, error) {
 		return r.Apply(q, p, now())
 	})
-	return r, replayed, err
 }
 
 // Reresolve implements casework.ReportStore.
@@ -123,17 +117,25 @@ func (s *Reports) Reresolve(_ context.Context, id string, q casework.TransitionR
 	if err := q.ValidateReresolve(); err != nil {
 		return casework.Report{}, false, err
 	}
-	replayed := false
-	r, err := s.step(id, func(r *casework.Report) (casework.Transition, error) {
-		var err error
-		if replayed, err = admit(r, &q); err != nil || replayed {
-			return casework.Transition{}, err
-		}
+	return s.admitted(id, &q, func(r *casework.Report) (casework.Transition, error) {
 		res, err := resolve(*r)
 		if err != nil {
 			return casework.Transition{}, err
 		}
 		return r.Reattribute(res, &q, now())
+	})
+}
+
+// admitted is step for a person's request q: a replay of a recorded step
+// (admit) answers the report as it is, with true, and does not move it.
+func (s *Reports) admitted(id string, q *casework.TransitionRequest, move func(*casework.Report) (casework.Transition, error)) (casework.Report, bool, error) {
+	replayed := false
+	r, err := s.step(id, func(r *casework.Report) (casework.Transition, error) {
+		var err error
+		if replayed, err = admit(r, q); err != nil || replayed {
+			return casework.Transition{}, err
+		}
+		return move(r)
 	})
 	return r, replayed, err
 }

@@ -54,21 +54,9 @@ func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRe
 	if err := q.Validate(); err != nil {
 		return casework.Report{}, false, err
 	}
-	var out casework.Report
-	replayed := false
-	err := db.withReport(ctx, id, func(tx pgx.Tx, r *casework.Report) error {
-		var err error
-		if replayed, err = admit(ctx, tx, r, &q); err != nil || replayed {
-			return err
-		}
-		before := *r
-		t, err := r.Apply(q, p, time.Now().UTC().Truncate(time.Microsecond))
-		if err != nil {
-			return err
-		}
-		return writeStep(ctx, tx, &before, r, t)
-	}, &out)
-	return out, replayed, err
+	return db.step(ctx, id, &q, func(r *casework.Report) (casework.Transition, error) {
+		return r.Apply(q, p, time.Now().UTC().Truncate(time.Microsecond))
+	})
 }
 
 // Reresolve re-runs resolve on the report's point under the row lock and
@@ -79,19 +67,28 @@ func (db *DB) Reresolve(ctx context.Context, id string, q casework.TransitionReq
 	if err := q.ValidateReresolve(); err != nil {
 		return casework.Report{}, false, err
 	}
+	return db.step(ctx, id, &q, func(r *casework.Report) (casework.Transition, error) {
+		res, err := resolve(*r)
+		if err != nil {
+			return casework.Transition{}, err
+		}
+		return r.Reattribute(res, &q, time.Now().UTC().Truncate(time.Microsecond))
+	})
+}
+
+// step moves report id under its row lock by move, which changes r and
+// returns the step to record, unless q is a replay of a recorded step
+// (admit): then the report is answered as it is, with true.
+func (db *DB) step(ctx context.Context, id string, q *casework.TransitionRequest, move func(*casework.Report) (casework.Transition, error)) (casework.Report, bool, error) {
 	var out casework.Report
 	replayed := false
 	err := db.withReport(ctx, id, func(tx pgx.Tx, r *casework.Report) error {
 		var err error
-		if replayed, err = admit(ctx, tx, r, &q); err != nil || replayed {
-			return err
-		}
-		res, err := resolve(*r)
-		if err != nil {
+		if replayed, err = admit(ctx, tx, r, q); err != nil || replayed {
 			return err
 		}
 		before := *r
-		t, err := r.Reattribute(res, &q, time.Now().UTC().Truncate(time.Microsecond))
+		t, err := move(r)
 		if err != nil {
 			return err
 		}
