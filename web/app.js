@@ -43,7 +43,8 @@ const half = (title) => {
   return lang() === 'en' ? title.slice(i) : title.slice(0, i).trim();
 };
 
-const state = { catalog: null, selected: null, hovered: null, versions: '' };
+// unitShown counts showUnit's calls: only the latest may fill the panel.
+const state = { catalog: null, selected: null, hovered: null, versions: '', unitShown: 0 };
 let editor = null; // edit mode (edit.js), once the map has loaded
 
 // A server that does not serve reads publicly needs a token: open the page
@@ -139,6 +140,7 @@ map.on('load', async () => {
     loadHazards(null);
     setInterval(() => refreshIfChanged(), 10000);
     editor = initEdit({ map, api, el, authHeaders, reloadTiles: (minVersion) => refreshIfChanged(true, minVersion),
+      onToken: () => refreshPanel(),
       clearHighlight: () => {
         mark(state.selected, 'selected', false);
         mark(state.hovered, 'hover', false);
@@ -228,6 +230,7 @@ async function showClick({ f, lngLat }) {
 
 async function showUnit(f) {
   const box = $('unit');
+  const n = ++state.unitShown;
   $('selection').hidden = !f;
   if (!f) return;
   const p = f.properties;
@@ -245,6 +248,7 @@ async function showUnit(f) {
   const ancestors = ['district', 'street', 'community'].map((k) => p[k]).filter((c) => c && c !== p.code);
   const [unit, ...chain] = await Promise.all([p.code, ...ancestors].map((c) =>
     getJSON(`v1/units/${c}`).catch(() => null)));
+  if (n !== state.unitShown) return; // a later click (or token) redraws the panel
   const meta = unit?.properties ?? {};
   const props = { ...(meta.properties ?? {}), version: meta.version, valid_from: meta.valid_from };
   box.append(
@@ -255,6 +259,14 @@ async function showUnit(f) {
     signedIn() ? '' : el('p', { class: 'note' }, t('signedOut')), // append() would write out a null
     el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, t('history')));
   await loadHazards(p.code);
+}
+
+// refreshPanel fetches the clicked unit and the hazards again: what they
+// show depends on the token (phone numbers, a scoped token's cases), so a
+// token set or forgotten in edit mode must not leave the last answer up.
+function refreshPanel() {
+  if (state.clicked?.f) showUnit(state.clicked.f);
+  else if (state.catalog) loadHazards(state.hazardUnit ?? null);
 }
 
 function dl(rows) {

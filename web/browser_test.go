@@ -24,15 +24,17 @@ import (
 // TestDashboardInBrowser serves the dashboard over the demo city and runs
 // test/dashboard.test.mjs: headless Chromium (Debian's, driven by
 // playwright-core) loads it, waits for the tiles to be drawn, clicks a grid,
-// sees its name and saves test/out/dashboard.png.
+// sees its name and saves test/out/dashboard.png. An editor's token, entered
+// in edit mode, must redraw the clicked unit's panel.
 func TestDashboardInBrowser(t *testing.T) {
 	setupBrowser(t)
-	url, _ := serveDemo(t)
+	url, db := serveDemo(t)
 	shot, err := filepath.Abs("test/out/dashboard.png")
 	if err != nil {
 		t.Fatal(err)
 	}
-	runBrowserTest(t, 3*time.Minute, nil, "dashboard.test.mjs", url, shot)
+	env := []string{"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "dashboard-test-editor")}
+	runBrowserTest(t, 3*time.Minute, env, "dashboard.test.mjs", url, shot)
 }
 
 // TestDashboardDrawingInBrowser runs test/drawing.test.mjs, the dashboard's
@@ -63,11 +65,14 @@ func TestDashboardDrawingInBrowser(t *testing.T) {
 // the key figures and the charts with no console error; a report posted
 // during the test must appear in the live feed and flash on the map, and
 // today's reports and the open cases must each move by one. Screenshots go
-// to test/out/screen-1920x1080.png and test/out/screen-3840x2160.png.
+// to test/out/screen-1920x1080.png and test/out/screen-3840x2160.png. A
+// viewer's token scoped to 长虹街道 opens the screen with no unit: it must
+// show that street everywhere.
 func TestScreenInBrowser(t *testing.T) {
 	setupBrowser(t)
 	url, db := serveDemo(t)
-	env := []string{"GRIDMAP_TOKEN_REPORTER=" + createToken(t, db, access.RoleReporter, "screen-test-worker")}
+	env := []string{"GRIDMAP_TOKEN_REPORTER=" + createToken(t, db, access.RoleReporter, "screen-test-worker"),
+		"GRIDMAP_TOKEN_SCOPED=" + createScopedToken(t, db, access.RoleViewer, "120104001", "screen-test-scoped")}
 	dir, err := filepath.Abs("test/out")
 	if err != nil {
 		t.Fatal(err)

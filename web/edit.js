@@ -18,7 +18,8 @@
 //
 // app.js calls initEdit once the map and its style have loaded, and asks
 // busy() before handling a click itself: while a boundary is being edited
-// or drawn, the map's pointer belongs to the drawing control. Its words are
+// or drawn, the map's pointer belongs to the drawing control; onToken is
+// called when the token field sets or forgets a token. Its words are
 // i18n.js's: fixed labels carry data-i18n (the language switch relabels
 // them), the rest is written again by relabel().
 import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode, ValidateNotSelfIntersecting } from 'terra-draw';
@@ -41,7 +42,7 @@ const writable = {
 };
 const pickLayers = ['enclave-fill', 'enclave-marker', 'grid-fill'];
 
-export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighlight = () => {} }) {
+export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () => {}, clearHighlight = () => {} }) {
   // phase: off (edit mode closed) · idle (pick something) · loading ·
   // drawing (a new polygon) · editing · saving · splitting (drawing the
   // line) · split-confirm · merging (picking the siblings).
@@ -143,6 +144,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, clearHighligh
     tokenInput.value = '';
     say(tok ? 'ok' : 'info', () => t(tok ? 'ed.tokenSet' : 'ed.tokenForgotten'));
     renderToken();
+    onToken(); // the page's panels were read with the previous token
   });
   $('edit-load').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -66,10 +66,11 @@ const words = {
   evCreated: ['新上报', 'new report'], evUpdated: ['状态变更', 'step'], evMoved: ['改派', 'moved'],
   evEscalated: ['升级', 'escalated'], evOverdue: ['超期', 'overdue'], evUnit: ['边界变更', 'boundaries changed'],
   evEnclave: ['飞地变更', 'enclave changed'], evImport: ['导入完成', 'import finished'], evAudit: ['失管区域变化', 'gaps changed'],
-  // workflow steps in the screen's feed, named by the state they lead to
-  'st.reported': ['上报', 'reported'], 'st.accepted': ['受理', 'accepted'], 'st.dispatched': ['派遣', 'dispatched'],
+  // workflow steps in the screen's feed, named by the state they lead to, as the
+  // grid workers' app (m/i18n.js) and the README name them: accepting a case is 立案
+  'st.reported': ['上报', 'reported'], 'st.accepted': ['立案', 'accepted'], 'st.dispatched': ['派遣', 'dispatched'],
   'st.handled': ['处置', 'handled'], 'st.verified': ['核查', 'verified'], 'st.closed': ['结案', 'closed'],
-  'st.rejected': ['作废', 'rejected'], 'st.reopened': ['重新办理', 'reopened'], stReturned: ['回退', 'returned'],
+  'st.rejected': ['不予立案', 'rejected'], 'st.reopened': ['重新办理', 'reopened'], stReturned: ['回退', 'returned'],
   // the screen when its token is refused (expired, revoked, missing, or not allowed this unit)
   authFailed: ['未授权', 'not authorised'],
   authFailedLong: ['授权已失效或无权查看：请联系管理员重新发放大屏令牌',

@@ -150,7 +150,7 @@ const kindWords = {
 };
 
 // stepWord names a workflow step by where it went (and, for a return to
-// accepted, where it came from): 受理, 派遣, 处置, 核查, 结案, 回退, 重新办理…
+// accepted, where it came from): 立案, 派遣, 处置, 核查, 结案, 回退, 重新办理…
 function stepWord(d) {
   if (d.from_state === 'dispatched' && d.state === 'accepted') return 'stReturned';
   return d.state ? `st.${d.state}` : 'evUpdated';

@@ -1,8 +1,9 @@
 // The big screen's map is the style of /style.json repainted dark: deep blue
 // land, glowing boundaries, light labels with a dark halo, and a stronger
 // hazard-density ramp. Only paint properties change, so every layer, its
-// zoom range and its data stay those of the dashboard. Also here: the
-// flashes of new reports (capped), fitting a unit and reloading the tiles.
+// zoom range and its data stay those of the dashboard. Also here: the map
+// drawn at the page's scale, the flashes of new reports (capped), fitting a
+// unit and reloading the tiles.
 const paint = {
   background: { 'background-color': '#050d1f' },
   'district-fill': { 'fill-color': '#0b2347' },
@@ -27,6 +28,32 @@ export function darken(map) {
     if (!p) continue;
     for (const [k, v] of Object.entries(p)) map.setPaintProperty(layer.id, k, v);
   }
+}
+
+/**
+ * pageScale is the factor the page's words are drawn at: the root font
+ * size (100vw / 120, screen.css) over its 16 px on a 1920-wide screen.
+ */
+export function pageScale() {
+  return parseFloat(getComputedStyle(document.documentElement).fontSize) / 16;
+}
+
+/**
+ * scaleMap makes the map follow the page's scale (map is null before it
+ * exists). Its frame is laid out as on a 1920-wide screen and drawn that
+ * many times larger (--map-scale in screen.css), with that many more
+ * pixels: a 4K wall at device scale 1 shows the 1080p map — its zoom, and
+ * so which labels show, its labels, lines, attribution and flashes — at
+ * twice the size and sharp, as it shows the page's words. Laid out at full
+ * size the map would frame a unit a level deeper, in labels half the size
+ * of the page's. It returns the pixel ratio to draw at.
+ */
+export function scaleMap(map) {
+  const s = pageScale();
+  document.documentElement.style.setProperty('--map-scale', String(s));
+  const ratio = devicePixelRatio * s;
+  map?.setPixelRatio(ratio); // also resizes the map to its new frame
+  return ratio;
 }
 
 // At most this many reports flash at once, the oldest going first: each

@@ -8,18 +8,11 @@ import { MapLibreMap, Marker } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, lang, applyWords, langButton } from './i18n.js';
 import { initCharts, drawCharts } from './screen-charts.js';
 import { follow, apply, feedItem, rank } from './screen-live.js';
-import { darken, flasher, fit, reloadTiles } from './screen-map.js';
+import { darken, flasher, fit, reloadTiles, scaleMap } from './screen-map.js';
+import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath } from './screen-api.js';
 
-const root = new URL('.', document.baseURI);
-const api = (path) => new URL(path, root).href;
 const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-if (params.has('token')) { // as on the dashboard: kept for the session, not in the URL
-  sessionStorage.setItem('gridmap.token', params.get('token'));
-  params.delete('token');
-  history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}`);
-}
-const token = () => sessionStorage.getItem('gridmap.token');
+const params = takeToken();
 const clickLayer = { '': 'district-fill', district: 'street-fill', street: 'community-fill', community: 'grid-fill' };
 const resyncMs = 60_000; // the server's figures replace the folded ones this often
 const flushMs = 250; // events are folded and drawn at most this often
@@ -27,10 +20,11 @@ const feedMax = 30;
 
 // status is the stream's state (connecting, live, reconnecting); problem,
 // when set, is why no unit is shown. unit is the code on screen ("" for the
-// city). feed keeps the events the feed shows, to write them again in
-// another language; pending are the events not yet drawn.
+// city). scope, once known, is the unit a scoped token sees instead of the
+// city (see load). feed keeps the events the feed shows, to write them
+// again in another language; pending are the events not yet drawn.
 const app = { state: null, ready: false, events: 0, stream: null, map: null, charts: null, root: params.get('unit') ?? '',
-  unit: null, status: 'connecting', problem: null, feed: [], pending: [], flashes: null, loads: 0, retries: 0 };
+  unit: null, scope: null, status: 'connecting', problem: null, feed: [], pending: [], flashes: null, loads: 0, retries: 0 };
 window.screenApp = app; // for operators' consoles and the browser test
 
 function el(tag, attrs = {}, ...children) {
@@ -40,28 +34,7 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-// getJSON fetches a JSON answer; a non-2xx answer throws an Error with its
-// status and, from a problem+json answer, its detail and field.
-async function getJSON(path) {
-  const res = await fetch(api(path), { headers: token() ? { Authorization: `Bearer ${token()}` } : {} });
-  if (!res.ok) {
-    const p = await res.json().catch(() => ({}));
-    throw Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });
-  }
-  return res.json();
-}
-
-const refused = (err) => err?.status === 401 || err?.status === 403;
-
-// unknownUnit marks err as the server's "no such unit" (404) or "not a
-// unit code" (400) for code.
-function unknownUnit(code, err) {
-  if ((err.status === 404 || err.status === 400) && err.field === 'unit') err.unknownUnit = code;
-  return err;
-}
-
 const fmt = (n) => (n ?? 0).toLocaleString('zh-CN');
-const overviewPath = (unit) => `v1/stats/overview${unit ? `?unit=${encodeURIComponent(unit)}` : ''}`;
 
 function renderFigures() {
   const f = app.state.figures;
@@ -104,7 +77,8 @@ function stateOf(o, cats) {
 // load shows unit (a code, or "" for the whole city): its figures, its
 // events and its place on the map. The figures do not wait for the map: a
 // map that cannot load (a refused token) must not leave them blank.
-async function load(unit) {
+async function load(want) {
+  let unit = want || app.scope || ''; // a scoped token's "city" is its scope
   const n = ++app.loads; // a later load (a click, the tour) wins
   app.ready = false;
   if (unit !== app.unit) clearFeed();
@@ -119,6 +93,7 @@ async function load(unit) {
   if (n !== app.loads) return;
   // A server from before the 404 answered an unknown unit with zeros and no name.
   if (unit && !o.unit?.name) throw unknownUnit(unit, Object.assign(new Error(`unit ${unit} does not exist`), { status: 404, field: 'unit' }));
+  if (!unit && o.unit?.code) unit = adoptScope(o.unit.code);
   app.categories = cats;
   showProblem(null);
   app.state = stateOf(o, cats);
@@ -128,6 +103,17 @@ async function load(unit) {
   listen(unit);
   await Promise.all([crumbs(unit), app.mapReady.then(() => fit(app.map, unit, getJSON))]);
   if (n === app.loads && !app.problem) app.ready = true;
+}
+
+// adoptScope takes code, the unit the server answered an overview without
+// a unit for (a scoped token's scope), as the unit on screen: the map, the
+// breadcrumb, the stream and the clicks must follow the figures, not show
+// the city around them. It returns code.
+function adoptScope(code) {
+  app.scope = code;
+  app.unit = code;
+  if (!app.root) app.root = code; // the tour's first stop
+  return code;
 }
 
 // resync replaces the folded figures with the server's, quietly (no
@@ -153,10 +139,15 @@ async function crumbs(unit) {
   const nav = $('crumbs');
   const codes = [6, 9, 12, 15].filter((n) => n <= unit.length).map((n) => unit.slice(0, n));
   const names = await Promise.all(codes.map((c) => getJSON(`v1/units/${c}`).then((u) => u.properties.name).catch(() => c)));
-  nav.replaceChildren(link('', t('city')), ...codes.map((c, i) => (c === unit ? el('span', {}, names[i]) : link(c, names[i]))));
+  nav.replaceChildren(crumb('', t('city'), unit), ...codes.map((c, i) => crumb(c, names[i], unit)));
 }
 
-function link(code, name) {
+// crumb is the breadcrumb's step to code: a link, except for the unit on
+// screen and the units above a token's scope (the server refuses them; a
+// click would only show the refusal).
+function crumb(code, name, unit) {
+  const open = code !== unit && (!app.scope || code.startsWith(app.scope));
+  if (!open) return el('span', { 'data-unit': code }, name);
   const a = el('a', { 'data-unit': code }, name);
   a.addEventListener('click', () => show(code));
   return a;
@@ -351,12 +342,14 @@ function clock() {
   $('clock').textContent = new Date().toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
 }
 
-// startMap makes the map. Its style and tiles need the token too: a 401 or
-// 403 on them shows the same message as one on the figures.
+// startMap makes the map, drawn at the page's scale (scaleMap). Its style
+// and tiles need the token too: a 401 or 403 on them shows the same message
+// as one on the figures.
 function startMap() {
   app.map = new MapLibreMap({ container: 'map', style: api('style.json'), center: [117.17, 39.12], zoom: 10,
-    attributionControl: { compact: true },
-    transformRequest: (url) => (url.startsWith(root.origin) && token() ? { url, headers: { Authorization: `Bearer ${token()}` } } : { url }) });
+    attributionControl: { compact: true }, pixelRatio: scaleMap(null),
+    transformRequest: (url) => (url.startsWith(origin) && token() ? { url, headers: { Authorization: `Bearer ${token()}` } } : { url }) });
+  window.addEventListener('resize', () => scaleMap(app.map)); // a new width is a new scale
   app.flashes = flasher(app.map, Marker);
   app.mapReady = new Promise((resolve) => app.map.on('load', () => { darken(app.map); resolve(); }));
   app.map.on('error', (ev) => {
@@ -382,7 +375,7 @@ function relabel() {
     if (!app.state.unit) $('unit-title').textContent = t('city');
   }
   // The breadcrumb's first step is a word; the others are names.
-  $('crumbs').querySelector('a[data-unit=""]')?.replaceChildren(t('city'));
+  $('crumbs').querySelector('[data-unit=""]')?.replaceChildren(t('city'));
 }
 
 async function start() {

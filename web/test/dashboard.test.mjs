@@ -10,16 +10,19 @@
 // every district of central Tianjin keeps its label. The edit panel speaks
 // the page's language (Chinese, then English), and at 390 px wide (a
 // phone) the panel is a drawer the ☰ button opens over a full-width map,
-// while at 1920 px it stays beside the map.
+// while at 1920 px it stays beside the map. A token entered in edit mode
+// redraws the clicked unit's panel at once (its phone shown, the "not
+// signed in" note gone), and forgetting it hides them again.
 //
-//   node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
+//   GRIDMAP_TOKEN_EDITOR=… node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
 
 const [base, shot = 'out/dashboard.png'] = process.argv.slice(2);
-if (!base) {
-  console.error('usage: node dashboard.test.mjs BASE_URL [SCREENSHOT.png]');
+const editorToken = process.env.GRIDMAP_TOKEN_EDITOR;
+if (!base || !editorToken) {
+  console.error('usage: GRIDMAP_TOKEN_EDITOR=… node dashboard.test.mjs BASE_URL [SCREENSHOT.png]');
   process.exit(2);
 }
 const failures = [];
@@ -92,6 +95,7 @@ try {
     await consoleFixes(page, target);
   }
   await editWords(page);
+  if (target) await tokenRedrawsPanel(page, target);
   findings.desktopLayout = await page.evaluate(() => ({ map: document.getElementById('map').getBoundingClientRect().left,
     toggle: getComputedStyle(document.getElementById('panel-toggle')).display }));
   check(findings.desktopLayout.map === 340 && findings.desktopLayout.toggle === 'none', `desktop layout: ${JSON.stringify(findings.desktopLayout)}`);
@@ -194,6 +198,36 @@ async function editWords(page) {
   check(/Token/.test(en.text) && /Load/.test(en.text) && /Saving needs an editor token/.test(en.text) && !/[\u4e00-\u9fff]/.test(en.text) && /Exit edit/.test(en.toggle),
     `the English edit panel: ${findings.editPanelEN}`);
   await page.click('#lang');
+  await page.click('#edit-toggle');
+}
+
+// tokenRedrawsPanel enters an editor's token in edit mode while a grid's
+// panel is open: the panel is fetched again with it (the grid worker's
+// phone shown, the "not signed in" note gone); an empty token forgets it
+// and the panel hides them again.
+async function tokenRedrawsPanel(page, target) {
+  const unit = await (await fetch(`${base}/v1/units/${target.code}`, { headers: { Authorization: `Bearer ${editorToken}` } })).json();
+  const phone = unit.properties?.properties?.phone;
+  const panel = () => page.evaluate(() => ({ note: !!document.querySelector('#unit .note'), text: document.getElementById('unit').innerText }));
+  const useToken = async (tok) => {
+    await page.fill('#edit-token', tok);
+    await page.click('#edit-token-form button[type=submit]');
+  };
+  check(!!phone, `the demo grid ${target.code} has no phone to show`);
+  check((await panel()).note, 'the panel of an anonymous reader does not say personal data is hidden');
+  await page.click('#edit-toggle');
+  await useToken(editorToken);
+  await page.waitForFunction((p) => !document.querySelector('#unit .note') && document.getElementById('unit').innerText.includes(p),
+    phone, { timeout: 10_000 }).catch(() => {});
+  findings.panelSignedIn = await panel();
+  check(!findings.panelSignedIn.note && findings.panelSignedIn.text.includes(phone),
+    `after entering a token the unit's panel is stale: ${JSON.stringify(findings.panelSignedIn)}`);
+  await useToken('');
+  await page.waitForFunction((p) => document.querySelector('#unit .note') && !document.getElementById('unit').innerText.includes(p),
+    phone, { timeout: 10_000 }).catch(() => {});
+  findings.panelSignedOut = await panel();
+  check(findings.panelSignedOut.note && !findings.panelSignedOut.text.includes(phone),
+    `after forgetting the token the unit's panel still shows personal data: ${JSON.stringify(findings.panelSignedOut)}`);
   await page.click('#edit-toggle');
 }
 

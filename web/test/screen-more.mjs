@@ -1,13 +1,13 @@
 // More checks of the big screen, run by screen.test.mjs: a burst of reports
 // (the flashes stay capped, the page stays responsive, a unit climbs into the
-// ranking), a unit code that is not one, a refused token, and a token
-// revoked while the screen is open.
+// ranking), a unit code that is not one, a refused token, a token revoked
+// while the screen is open, and a scoped token with no ?unit=.
 import { randomUUID } from 'node:crypto';
 
 const cap = 30; // the most flashes at once (screen-map.js)
 const overviewOf = (base) => (unit) => fetch(`${base}/v1/stats/overview?unit=${unit}`).then((r) => r.json());
 
-export function moreChecks({ browser, base, token, outDir, check, failures, findings, open }) {
+export function moreChecks({ browser, base, token, scoped, outDir, check, failures, findings, open }) {
   const overview = overviewOf(base);
   // problemOf reads the message the screen shows instead of a unit.
   const problemOf = (page) => page.evaluate(() => ({ shown: !document.getElementById('problem').hidden,
@@ -125,5 +125,55 @@ export function moreChecks({ browser, base, token, outDir, check, failures, find
     await page.close();
   }
 
-  return { burst, badUnitCode, refusedToken, revoked, gridRanking };
+  // scopedNoUnit: a token scoped to 长虹街道 (120104001) and no ?unit=. The
+  // server answers the overview for the token's scope; the screen must show
+  // that one unit everywhere — the breadcrumb ends at it, the map is framed
+  // on it, and a click on one of its communities drills down.
+  async function scopedNoUnit() {
+    const scope = '120104001';
+    const { page, errors } = await open({ width: 1920, height: 1080 }, 1, `/screen?token=${scoped}`);
+    const unit = await (await fetch(`${base}/v1/units/${scope}`)).json();
+    findings.scoped = await page.evaluate((u) => {
+      const { map } = window.screenApp;
+      const b = [Infinity, Infinity, -Infinity, -Infinity];
+      const walk = (c) => (typeof c[0] === 'number' ? (b[0] = Math.min(b[0], c[0]), b[1] = Math.min(b[1], c[1]),
+        b[2] = Math.max(b[2], c[0]), b[3] = Math.max(b[3], c[1])) : c.forEach(walk));
+      walk(u.geometry.coordinates);
+      const v = map.getBounds();
+      // the share of the map's width and height the unit takes: framed on it, one is near 1
+      const share = Math.max((b[2] - b[0]) / (v.getEast() - v.getWest()), (b[3] - b[1]) / (v.getNorth() - v.getSouth()));
+      const inView = v.contains([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]);
+      return { unit: window.screenApp.unit, title: document.getElementById('unit-title').textContent,
+        crumbs: [...document.getElementById('crumbs').children].map((c) => `${c.tagName === 'A' ? '@' : ''}${c.textContent}`),
+        share: Math.round(share * 100) / 100, inView };
+    }, unit);
+    const s = findings.scoped;
+    check(s.unit === scope && s.title === '长虹街道', `a scoped token without ?unit= does not show its unit: ${JSON.stringify(s)}`);
+    check(s.crumbs.at(-1) === '长虹街道' && s.crumbs.length === 3, `the breadcrumb of a scoped token: ${JSON.stringify(s.crumbs)}`);
+    // Above the scope the server refuses the units: named, not offered as links.
+    check(!s.crumbs.slice(0, -1).some((c) => c.startsWith('@')), `the breadcrumb offers units the token may not see: ${s.crumbs}`);
+    check(s.inView && s.share > 0.6, `the map is not framed on the token's unit: ${JSON.stringify(s)}`);
+    await page.screenshot({ path: `${outDir}/screen-scoped.png` });
+    const community = await page.evaluate((code) => {
+      const { map } = window.screenApp;
+      const box = map.getContainer().getBoundingClientRect();
+      const scale = box.width / map.getContainer().offsetWidth; // the map frame may be drawn scaled (screen-map.js)
+      const l = map.querySourceFeatures('gridmap', { sourceLayer: 'community_label' })
+        .map((f) => ({ code: String(f.properties.code), name: f.properties.name, p: map.project(f.geometry.coordinates) }))
+        .find((f) => f.code.startsWith(code) && map.queryRenderedFeatures(f.p, { layers: ['community-fill'] }).length);
+      return l && { code: l.code, name: l.name, x: box.left + l.p.x * scale, y: box.top + l.p.y * scale };
+    }, scope);
+    if (!community) {
+      failures.push(`no community of ${scope} drawn on the scoped screen`);
+    } else {
+      await page.mouse.click(community.x, community.y);
+      await page.waitForFunction((name) => document.getElementById('unit-title').textContent === name && window.screenApp.ready,
+        community.name, { timeout: 20_000 }).catch(() => failures.push(`on the scoped screen clicking ${community.name} did not drill down`));
+      findings.scopedDrill = await page.evaluate(() => window.screenApp.unit);
+    }
+    check(errors.length === 0, `console errors of the scoped screen: ${errors.join(' | ')}`);
+    await page.close();
+  }
+
+  return { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit };
 }

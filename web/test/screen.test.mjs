@@ -14,9 +14,15 @@
 // 30 flashes, the page answering at once, and lift the lowest street into
 // the ranking; a drill-down clears the feed; ?unit=abc is told in Chinese;
 // a refused token, and one revoked while the screen is open (the stream and
-// then the overview answer 401), show the message (screen-more.mjs).
+// then the overview answer 401), show the message (screen-more.mjs); a
+// token scoped to 长虹街道, with no ?unit=, shows that street everywhere:
+// title, breadcrumb, map, and clicks drill into its communities. At
+// 3840×2160 the map is drawn as at 1920×1080 at twice the size: the same
+// zoom, labels, lines and attribution twice as large.
 //
-//   GRIDMAP_TOKEN_REPORTER=… node screen.test.mjs http://127.0.0.1:8080 out/
+//   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… node screen.test.mjs http://127.0.0.1:8080 out/
+//
+// GRIDMAP_TOKEN_SCOPED is a viewer's token scoped to 120104001.
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
@@ -25,8 +31,9 @@ import { moreChecks } from './screen-more.mjs';
 
 const [base, outDir = 'out'] = process.argv.slice(2);
 const token = process.env.GRIDMAP_TOKEN_REPORTER;
-if (!base || !token) {
-  console.error('usage: GRIDMAP_TOKEN_REPORTER=… node screen.test.mjs BASE_URL [OUT_DIR]');
+const scoped = process.env.GRIDMAP_TOKEN_SCOPED;
+if (!base || !token || !scoped) {
+  console.error('usage: GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… node screen.test.mjs BASE_URL [OUT_DIR]');
   process.exit(2);
 }
 const failures = [];
@@ -89,7 +96,23 @@ const figures = (page) => page.evaluate(() => {
   return { today: n('fig-today'), open: n('fig-open'), overdue: n('fig-overdue') };
 });
 
-const { burst, badUnitCode, refusedToken, revoked, gridRanking } = moreChecks({ browser, base, token, outDir, check, failures, findings, open });
+// mapLook is how large the map draws its words and lines, in page pixels:
+// a style's size times the scale the map's frame is drawn at, its zoom, and
+// the attribution's font size.
+const mapLook = (page) => page.evaluate(() => {
+  const { map } = window.screenApp;
+  const box = map.getContainer();
+  const scale = box.getBoundingClientRect().width / box.offsetWidth;
+  const layer = (id) => map.queryRenderedFeatures({ layers: [id] })[0]?.layer;
+  const attrib = document.querySelector('.maplibregl-ctrl-attrib');
+  return { zoom: Math.round(map.getZoom() * 100) / 100, scale,
+    label: (layer('street-label')?.layout['text-size'] ?? 0) * scale,
+    line: (layer('district-line')?.paint['line-width'] ?? 0) * scale,
+    attribution: parseFloat(getComputedStyle(attrib).fontSize) * scale };
+});
+
+const { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit } = moreChecks({ browser, base, token, scoped, outDir,
+  check, failures, findings, open });
 
 try {
   const { page, errors, outside } = await open({ width: 1920, height: 1080 }, 1);
@@ -112,6 +135,7 @@ try {
   const before = await figures(page);
   findings.before = before;
   check(before.open > 0 && Number.isFinite(before.today), `figures ${JSON.stringify(before)}`);
+  findings.map1920 = await mapLook(page);
 
   // A grid worker reports a hazard in 南开区 while the screen watches.
   const id = randomUUID();
@@ -143,7 +167,7 @@ try {
   await page.waitForTimeout(800);
   findings.steps = await page.evaluate((rid) => [...document.querySelectorAll(`#feed li[data-report="${rid}"] .tag`)]
     .map((x) => x.textContent), id);
-  check(['受理', '派遣', '处置', '核查', '结案', '重新办理'].every((w) => findings.steps.includes(w)) && !findings.steps.includes('状态变更'),
+  check(['立案', '派遣', '处置', '核查', '结案', '重新办理'].every((w) => findings.steps.includes(w)) && !findings.steps.includes('状态变更'),
     `the steps are not named: ${findings.steps}`);
   findings.reopened = { screen: await shown(page), server: serverShown((await overview('120104')).figures) };
   check(JSON.stringify(findings.reopened.screen) === JSON.stringify(findings.reopened.server),
@@ -166,6 +190,13 @@ try {
   const bf = findings.bigFonts;
   check(bf.axis >= 20, `chart labels at 3840×2160: ${JSON.stringify(bf)}`);
   check(bf.sevHeight < bf.sevFont * 2, `the open cases' sub-line wraps: ${JSON.stringify(bf)}`);
+  // The map too: the same zoom as at 1920×1080 (not a level deeper, full of
+  // tiny community labels), its labels, lines and attribution twice as large.
+  findings.map3840 = await mapLook(big.page);
+  const [m1, m2] = [findings.map1920, findings.map3840];
+  check(Math.abs(m1.zoom - m2.zoom) < 0.1, `the map's zoom at 3840×2160 is ${m2.zoom}, at 1920×1080 ${m1.zoom}`);
+  check(m1.label > 0 && m2.label >= 1.9 * m1.label && m2.line >= 1.9 * m1.line && m2.attribution >= 1.9 * m1.attribution,
+    `the map's words and lines do not grow with the page: ${JSON.stringify({ m1, m2 })}`);
   await big.page.close();
 
   // English: every label, the live status (not reset to "connecting") and
@@ -229,6 +260,7 @@ try {
   await badUnitCode();
   await refusedToken();
   await revoked();
+  await scopedNoUnit();
 } catch (err) {
   failures.push(String(err?.stack ?? err));
 } finally {

@@ -1,0 +1,57 @@
+// The big screen's requests to this server: the token (taken from the URL
+// once, then kept for the browser session) and JSON answers whose failures
+// say why — a refused token, an unknown unit — for the screen to show.
+
+const root = new URL('.', document.baseURI);
+
+/** api is the absolute URL of a path of this server. */
+export const api = (path) => new URL(path, root).href;
+
+/** origin is this server's origin: only its requests carry the token. */
+export const origin = root.origin;
+
+/**
+ * takeToken keeps a ?token= of the address for the session (as the
+ * dashboard does) and takes it out of the address; it returns the
+ * address's parameters without it.
+ */
+export function takeToken() {
+  const params = new URLSearchParams(location.search);
+  if (params.has('token')) {
+    sessionStorage.setItem('gridmap.token', params.get('token'));
+    params.delete('token');
+    history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}`);
+  }
+  return params;
+}
+
+/** token is the session's token, or null. */
+export const token = () => sessionStorage.getItem('gridmap.token');
+
+/**
+ * getJSON fetches a JSON answer; a non-2xx answer throws an Error with its
+ * status and, from a problem+json answer, its detail and field.
+ */
+export async function getJSON(path) {
+  const res = await fetch(api(path), { headers: token() ? { Authorization: `Bearer ${token()}` } : {} });
+  if (!res.ok) {
+    const p = await res.json().catch(() => ({}));
+    throw Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });
+  }
+  return res.json();
+}
+
+/** refused says whether err is the server refusing the token (401, 403). */
+export const refused = (err) => err?.status === 401 || err?.status === 403;
+
+/**
+ * unknownUnit marks err as the server's "no such unit" (404) or "not a
+ * unit code" (400) for code.
+ */
+export function unknownUnit(code, err) {
+  if ((err.status === 404 || err.status === 400) && err.field === 'unit') err.unknownUnit = code;
+  return err;
+}
+
+/** overviewPath is the path of unit's overview ("" for the city, or a scoped token's scope). */
+export const overviewPath = (unit) => `v1/stats/overview${unit ? `?unit=${encodeURIComponent(unit)}` : ''}`;
