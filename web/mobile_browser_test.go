@@ -23,7 +23,8 @@ const workerGrid = "120104001001001"
 // in headless Chromium as a phone at a position inside the worker's grid —
 // enrolment by link, the grid and the live answer, a report with a photo
 // filed offline and sent once online, exactly once however often it is
-// synced, the case handled with an after-photo, a patrol, English.
+// synced, the case handled with an after-photo, a patrol, English; a
+// worker scoped to a community, and a phone whose clock is fast.
 // Screenshots go to test/out/m-*.png.
 func TestMobileAppInBrowser(t *testing.T) {
 	setupBrowser(t)
@@ -44,6 +45,8 @@ func TestMobileAppInBrowser(t *testing.T) {
 	}
 	env := []string{
 		"GRIDMAP_WORKER_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid, "网格员王五"),
+		// A worker of the grid's community (its code is the grid's first 12 digits).
+		"GRIDMAP_COMMUNITY_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid[:12], "社区网格员赵六"),
 		"GRIDMAP_ADMIN_TOKEN=" + createToken(t, db, access.RoleAdmin, "街道管理员"),
 	}
 	runBrowserTest(t, 5*time.Minute, env, "mobile.test.mjs", url, out,

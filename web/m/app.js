@@ -6,15 +6,21 @@
 import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal } from './net.js';
 import { t, applyI18n, toggleLang, onLangChange } from './i18n.js';
 import { kvGet, kvSet, outbox } from './store.js';
-import { autoSync, syncNow, onQueueChange, counts, discard, retry, refusalKey } from './sync.js';
+import { autoSync, syncNow, onQueueChange, counts, discard, retry, refusalText } from './sync.js';
 import { initMap, watchPosition, keepInView, here } from './home.js';
 import { initReport, loadCategories, editRefused } from './report.js';
 import { initCases, loadCases } from './cases.js';
 import { initPatrol, showCoverage } from './patrol.js';
+import { keepForOffline } from './offline.js';
 
 const $ = (id) => document.getElementById(id);
-const app = { me: null, map: null, view: 'home', report: null };
+// kept: resolves once what the map fetched before the service worker took
+// control is kept for offline use too (offline.js).
+const app = { me: null, map: null, view: 'home', report: null, kept: null };
 window.gridmapApp = app; // for the browser test
+// The sign-in page keeps its message's key, so that it follows the language.
+// (Declared before boot() runs: without a token, boot shows it at once.)
+const signin = { key: '', waiting: 0 };
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => { /* the app works without it, online */ });
@@ -42,6 +48,7 @@ async function boot() {
   $('who-unit').textContent = app.me.unit?.name ?? '';
   $('tabs').hidden = false;
   app.map = initMap(app.me);
+  app.kept = keepForOffline(app.map, app.me);
   watchPosition(app.map, app.me);
   app.report = initReport(app.map, app.me);
   initCases(app.me);
@@ -58,9 +65,6 @@ async function boot() {
   autoSync();
   app.ready = true;
 }
-
-// The sign-in page keeps its message's key, so that it follows the language.
-const signin = { key: '', waiting: 0 };
 
 async function showSignIn(key = '') {
   $('view-signin').hidden = false;
@@ -139,7 +143,7 @@ function queued(it) {
   li.querySelector('strong').textContent = `${t(`item.${it.kind}`)} ${labelText(it.label)}`;
   li.querySelector('.muted').textContent = new Date(it.queued_at).toLocaleTimeString();
   if (it.state !== 'failed') return li;
-  li.querySelector('.error').textContent = `${t('queue.failed')}: ${t(refusalKey(it))}`;
+  li.querySelector('.error').textContent = `${t('queue.failed')}: ${refusalText(it)}`;
   li.querySelector('.detail').textContent = it.status ? `${it.status} · ${it.error ?? ''}` : (it.error ?? '');
   const actions = document.createElement('div');
   actions.className = 'actions';

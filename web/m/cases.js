@@ -5,7 +5,7 @@
 // makes its upload idempotent.
 import { api, getJSON, uuid, tokenRefused, isAuthRefusal, unansweredKey } from './net.js';
 import { kvGet, kvSet, enqueue, outbox } from './store.js';
-import { t } from './i18n.js';
+import { t, onLangChange } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { syncNow, notify } from './sync.js';
 
@@ -13,12 +13,15 @@ const $ = (id) => document.getElementById(id);
 const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
 let me = null;
 let afterPhotos = [];
+let shown = null; // the case whose detail is open, as last fetched
 
 /** initCases wires the case list and its detail view. */
 export function initCases(who) {
   me = who;
   $('c-refresh').onclick = loadCases;
-  $('c-back').onclick = () => { $('c-detail').hidden = true; $('c-list-box').hidden = false; };
+  $('c-back').onclick = () => { $('c-detail').hidden = true; $('c-list-box').hidden = false; shown = null; };
+  // The open case is redrawn in the new language; the note and photos being added stay.
+  onLangChange(() => { if (shown) drawCase(shown); });
   $('c-photo').onchange = async (e) => {
     await addPhotos(e.target, afterPhotos, $('c-message'));
     $('c-photos').replaceChildren(...afterPhotos.map((p) => Object.assign(document.createElement('img'), { src: p.preview, alt: '' })));
@@ -60,6 +63,14 @@ async function openCase(summary) {
   try { r = await getJSON(`v1/reports/${summary.id}`); } catch { /* offline: the summary */ }
   $('c-list-box').hidden = true;
   $('c-detail').hidden = false;
+  shown = r;
+  clearStep();
+  await drawCase(r);
+}
+
+// drawCase writes an open case: its state, severity, due time, photos,
+// history and the steps the worker may take.
+async function drawCase(r) {
   $('c-title').textContent = r.category_name ?? r.category;
   $('c-meta').textContent = `${t(`state.${r.state}`)} · ${t(`sev.${r.severity}`)} · ${r.assigned_code}` +
     (r.due_at ? ` · ${t('cases.due', { t: when(r.due_at) })}` : '');
@@ -67,6 +78,13 @@ async function openCase(summary) {
   $('c-report-photos').replaceChildren(...photosOf(r.attachments));
   $('c-history').replaceChildren(...(r.history ?? []).map((h) => step(h, r)));
   await showActions(r);
+}
+
+// clearStep empties the form of a step (note, after-photos) for a case just opened.
+function clearStep() {
+  afterPhotos = [];
+  $('c-photos').replaceChildren();
+  $('c-note').value = '';
 }
 
 function step(h, r) {
@@ -118,9 +136,6 @@ async function showActions(r) {
   $('c-waiting').hidden = waiting.length === 0;
   $('c-waiting').textContent = t('cases.queued');
   $('c-buttons').hidden = !mine;
-  afterPhotos = [];
-  $('c-photos').replaceChildren();
-  $('c-note').value = '';
   $('c-handle').hidden = r.state !== 'dispatched';
   $('c-handle').onclick = () => act(r, 'handle');
   $('c-return').hidden = r.state !== 'dispatched';

@@ -1,11 +1,12 @@
 // The home screen: the worker's grid on gridmap's own tiles, the phone's
 // position with its accuracy (the map follows it), and the resolver's live
 // answer "who is responsible here", with a warning when the worker leaves
-// the grid.
+// their area (the unit of the token's scope: a grid, a community, …).
 import { MapLibreMap, NavigationControl, Marker, setWorkerUrl } from '../web/vendor/maplibre-gl/maplibre-gl.mjs';
 import { url, authHeaders, getJSON, root, markRefused, unansweredKey } from './net.js';
 import { kvGet, kvSet } from './store.js';
 import { t, onLangChange } from './i18n.js';
+import { fixTime } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
 // follow: whether the map keeps the position in view (app.js turns it off
@@ -113,7 +114,7 @@ export function watchPosition(map, me) {
   let asked = null;
   navigator.geolocation.watchPosition((pos) => {
     const p = [pos.coords.longitude, pos.coords.latitude];
-    here.fix = { point: p, accuracy: pos.coords.accuracy, at: new Date(pos.timestamp) };
+    here.fix = { point: p, accuracy: pos.coords.accuracy, at: fixTime(pos.timestamp) }; // by the server's clock: patrols send it
     drawFix(map);
     keepInView(map);
     renderWhere(me);
@@ -165,7 +166,7 @@ async function resolveHere(p, me) {
 }
 
 // renderWhere writes the position card: accuracy, the answer, and the
-// warning when the worker is outside their grid.
+// warning when the worker is outside their area.
 function renderWhere(me) {
   if (here.fix) $('where-accuracy').textContent = t('where.accuracy', { m: Math.round(here.fix.accuracy) });
   showPoorFix($('where-poor'));
@@ -173,11 +174,19 @@ function renderWhere(me) {
   const res = here.answer;
   if (!res) return;
   showAnswer($('where-answer'), res);
-  const mine = me?.unit?.code;
-  const grid = res.geographic?.grid?.code ?? res.grid?.code;
-  const left = mine && me.unit.level === 'grid' && grid !== mine && res.responsible?.code !== mine;
+  const left = me?.scope && me.unit && !inScope(res, me.scope);
   $('warn').hidden = !left;
-  if (left) $('warn').textContent = t('warn.left', { grid: me.unit.name });
+  if (left) $('warn').textContent = t('warn.left', { level: t(`level.${me.unit.level}`), name: me.unit.name });
+}
+
+// inScope tells whether an answer's place is the worker's: it lies in the
+// unit of their scope, or a unit in it answers for it (an enclave it
+// manages). Codes nest: a unit's code begins with its parent's (as the
+// server's scope check has it). Outside every district nothing is theirs.
+function inScope(res, scope) {
+  const geo = res.geographic ?? res;
+  return [geo.microgrid, geo.grid, geo.community, geo.street, geo.district, res.responsible]
+    .some((u) => u?.code?.startsWith(scope));
 }
 
 /** showAnswer writes a resolver answer into el: the status and who is responsible. */
@@ -198,7 +207,9 @@ export function showAnswer(el, res) {
       textContent: `${res.enclave.name}: ${t('where.managedby', { name: r?.name ?? '' })}` }));
   }
   if (res.status === 'unmanaged') {
-    el.append(Object.assign(document.createElement('div'), { className: 'muted', textContent: t('where.flag') }));
+    // Said with the unit that answers for the gap: a street, or a district where no street covers it.
+    const flag = r ? t('where.flag', { level: t(`level.${r.level}`), name: r.name }) : t('where.flagnone');
+    el.append(Object.assign(document.createElement('div'), { className: 'muted', textContent: flag }));
   }
 }
 

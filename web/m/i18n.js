@@ -33,8 +33,9 @@ const words = {
   'status.unmanaged': ['失管区域（无网格）', 'unmanaged area (no grid)'],
   'status.outside': ['辖区外', 'outside every district'],
   'where.managedby': ['由 {name} 管理', 'managed by {name}'],
-  'where.flag': ['请在上报中说明，街道将处理', 'say so in your report: the street will act'],
-  'warn.left': ['您已离开本网格（{grid}）', 'You have left your grid ({grid})'],
+  'where.flag': ['请在上报中说明，将由{level}（{name}）处理', 'say so in your report: the {level} ({name}) will act'],
+  'where.flagnone': ['请在上报中说明', 'say so in your report'],
+  'warn.left': ['您已离开本{level}（{name}）', 'You have left your {level} ({name})'],
   'report.title': ['上报隐患', 'Report a hazard'],
   'report.kind': ['类型', 'Kind'],
   'kind.hazard': ['安全隐患', 'hazard'],
@@ -94,7 +95,7 @@ const words = {
   'patrol.fixes': ['已记录 {n} 个点，{km} 公里', '{n} fixes, {km} km'],
   'patrol.interrupted': ['巡查已中断，已保存 {n} 个点', 'The patrol was interrupted; its {n} fixes are saved'],
   'patrol.coverage': ['今日网格覆盖率', 'Grid covered today'],
-  'patrol.nogrid': ['令牌未限定到网格', 'the token is not scoped to a grid'],
+  'patrol.nogrid': ['只对负责单个网格的网格员显示', 'shown to the worker of a single grid'],
   'queue.title': ['待发送', 'Waiting to be sent'],
   'queue.empty': ['全部已发送', 'Everything is sent'],
   'queue.sync': ['立即发送', 'Send now'],
@@ -121,6 +122,13 @@ const words = {
   'refused.conflict': ['与服务器上已有的记录冲突', 'It conflicts with what the server holds'],
   'refused.toolarge': ['内容过大，无法发送', 'Too large to send'],
   'refused.other': ['服务器拒收', 'Refused by the server'],
+  'refused.clockfast': ['手机时间比服务器快约 {d}：请在手机设置中打开“自动设置时间”。点“重试”将按服务器时间更正后发送',
+    'The phone\'s clock is about {d} fast: set it to update automatically. Retry sends it with the time corrected'],
+  'refused.clockslow': ['手机时间比服务器慢约 {d}：请在手机设置中打开“自动设置时间”。点“重试”将按服务器时间更正后发送',
+    'The phone\'s clock is about {d} slow: set it to update automatically. Retry sends it with the time corrected'],
+  'dur.min': ['{n} 分钟', '{n} min'],
+  'dur.hour': ['{n} 小时', '{n} h'],
+  'dur.day': ['{n} 天', '{n} days'],
   'queue.sent': ['最近发送', 'Recently sent'],
   'item.photo': ['照片', 'photo'],
   'item.report': ['上报', 'report'],
@@ -161,6 +169,14 @@ export function t(key, vars = {}) {
   const w = words[key];
   const s = w ? w[lang === 'en' ? 1 : 0] : key;
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : ''));
+}
+
+/** duration says a length of time (ms) in minutes, hours or days, rounded. */
+export function duration(ms) {
+  const min = Math.round(ms / 60_000);
+  if (min < 120) return t('dur.min', { n: min });
+  const h = Math.round(min / 60);
+  return h < 48 ? t('dur.hour', { n: h }) : t('dur.day', { n: Math.round(h / 24) });
 }
 
 /** applyI18n sets the texts of the elements marked data-i18n (and data-i18n-ph: placeholders). */

@@ -1,6 +1,8 @@
 // Talking to the server: the token, and requests that carry it. The app is
 // served at <server>/m/, so the server's root is one level up (which keeps
 // it working behind a proxy that adds a path prefix).
+import { noteServerDate } from './clock.js';
+
 export const root = new URL('..', document.baseURI);
 const KEY = 'gridmap.m.token';
 
@@ -78,7 +80,8 @@ function noteRefusal(res) {
 
 /**
  * api sends a request to the server. It rejects (TypeError) when the
- * network is down; any answer, 4xx and 5xx included, resolves.
+ * network is down; any answer, 4xx and 5xx included, resolves. Every answer
+ * tells the server's time (clock.js).
  */
 export function api(path, { method = 'GET', json, body, headers = {} } = {}) {
   const h = authHeaders(headers);
@@ -86,7 +89,7 @@ export function api(path, { method = 'GET', json, body, headers = {} } = {}) {
     h['Content-Type'] = 'application/json';
     body = JSON.stringify(json);
   }
-  return fetch(url(path), { method, body, headers: h, cache: 'no-cache' }).then(noteRefusal);
+  return fetch(url(path), { method, body, headers: h, cache: 'no-cache' }).then(noteRefusal).then(noteServerDate);
 }
 
 /** getJSON fetches a JSON answer; a non-2xx answer throws with its problem. */

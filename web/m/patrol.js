@@ -8,6 +8,7 @@ import { kvGet, kvSet, enqueue } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { here, distance } from './home.js';
 import { syncNow, notify, onQueueChange } from './sync.js';
+import { clockOffset } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
 const CHUNK_FIXES = 60;
@@ -56,7 +57,10 @@ function record(fix) {
   const last = p.track.at(-1);
   if (last) p.metres += distance(last, fix.point);
   p.track.push(fix.point);
-  p.chunk.push({ point: fix.point, t: fix.at.toISOString(), accuracy_m: Math.round(fix.accuracy) });
+  // A fix never precedes the one before (the server refuses a track out of
+  // order): the clock's offset may have been corrected between them.
+  const at = Math.max(fix.at.getTime(), p.chunk.length ? Date.parse(p.chunk.at(-1).t) : 0);
+  p.chunk.push({ point: fix.point, t: new Date(at).toISOString(), accuracy_m: Math.round(fix.accuracy) });
   p.map.getSource('track')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: p.track } });
   if (p.chunk.length >= CHUNK_FIXES || Date.now() - p.since >= CHUNK_MS) flush(); else keep();
   render();
@@ -85,7 +89,8 @@ const gridOf = () => (p.me?.unit?.level === 'grid' ? p.me.unit.code : undefined)
 async function queueChunk(id, fixes, grid) {
   const body = { id, crs: 'wgs84', fixes };
   if (grid) body.grid = grid;
-  await enqueue([{ id, kind: 'patrol', label: { key: 'label.patrol', vars: { n: fixes.length } }, body }]);
+  // clock: the offset the fixes' times were corrected by (clock.js), should the server still find them wrong.
+  await enqueue([{ id, kind: 'patrol', label: { key: 'label.patrol', vars: { n: fixes.length } }, body, clock: clockOffset() }]);
   notify();
   syncNow();
 }
@@ -110,6 +115,8 @@ function render() {
 /** showCoverage shows today's coverage of the worker's grid (the last answer, or asks). */
 export async function showCoverage() {
   const grid = p.me?.unit?.level === 'grid' ? p.me.unit.code : null;
+  // A worker of a community or a street has no grid of their own: the card says whose figure it is.
+  $('p-coverage').classList.toggle('muted', !grid);
   if (!grid) { $('p-coverage').textContent = t('patrol.nogrid'); return; }
   let share = null;
   try {

@@ -8,15 +8,17 @@ import { kvGet, kvSet, enqueue, outbox, remove } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { here, pin, resolve, showAnswer, distance, showPoorFix } from './home.js';
-import { syncNow, notify, refusalKey, stoppedBy } from './sync.js';
+import { syncNow, notify, refusalText, stoppedBy } from './sync.js';
+import { serverNow, clockOffset, restamp } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
 // id: the report's UUID, made once per form, so that a second submit of
 // the same form is the same report (the server answers "already stored").
 // answer/answerAt: the resolver's last answer and the point it is for.
 // kept: the checksums of photos sent already (a refused report being edited).
+// observed: when a refused report being edited was seen (by the server's clock).
 const form = { id: null, category: null, photos: [], kept: [], point: null, dragged: false, marker: null,
-  answer: null, answerAt: null, busy: false };
+  answer: null, answerAt: null, busy: false, observed: null };
 let categories = [];
 
 /** loadCategories fetches the code list, or uses the copy kept for offline use. */
@@ -111,7 +113,9 @@ const outside = (point) => form.answer?.status === 'outside' && distance(form.an
 /** edit brings a refused report back into the form, to be corrected and submitted again. */
 export async function editRefused(item) {
   const b = item.body;
-  Object.assign(form, { id: null, category: b.category, photos: [], kept: b.attachments ?? [], dragged: true, cleared: false });
+  // It keeps the time it was seen, corrected if the phone's clock was found wrong since.
+  Object.assign(form, { id: null, category: b.category, photos: [], kept: b.attachments ?? [], dragged: true, cleared: false,
+    observed: restamp(item).body.observed_at ?? null });
   $('r-kind').value = b.kind;
   $('r-description').value = b.description ?? '';
   const sev = document.querySelector(`input[name=r-sev][value="${b.severity}"]`);
@@ -149,16 +153,18 @@ async function queue() {
   form.id ??= uuid();
   const report = { id: form.id, kind: $('r-kind').value, category: form.category,
     severity: Number(document.querySelector('input[name=r-sev]:checked').value), description: $('r-description').value,
-    point, crs: 'wgs84', observed_at: new Date().toISOString(),
+    point, crs: 'wgs84', observed_at: form.observed ?? serverNow().toISOString(), // by the server's clock (clock.js)
     attachments: [...form.kept, ...form.photos.map((p) => p.checksum)] };
   if (here.fix && !form.dragged) report.accuracy_m = Math.round(here.fix.accuracy);
   const name = categories.find((c) => c.code === form.category)?.name ?? form.category;
   const label = { key: 'label.report', vars: { name, text: report.description.slice(0, 20) } };
-  await enqueue([...photoItems(form.photos, label), { id: report.id, kind: 'report', label, body: report }], photoBlobs(form.photos));
+  // clock: the offset the time was corrected by, should the server still find it wrong (sync.js retry).
+  await enqueue([...photoItems(form.photos, label), { id: report.id, kind: 'report', label, body: report, clock: clockOffset() }],
+    photoBlobs(form.photos));
   const recent = ((await kvGet('recent')) ?? []).filter((c) => c !== form.category);
   await kvSet('recent', [form.category, ...recent].slice(0, 8));
   notify();
-  Object.assign(form, { id: null, category: null, photos: [], kept: [], point: null, dragged: false, cleared: true });
+  Object.assign(form, { id: null, category: null, photos: [], kept: [], point: null, dragged: false, cleared: true, observed: null });
   $('r-description').value = '';
   renderPhotos();
   renderCategories();
@@ -172,6 +178,6 @@ async function queue() {
 async function outcome(id) {
   const waiting = (await outbox()).find((it) => it.id === id);
   if (!waiting) return t('report.sent');
-  if (waiting.state === 'failed') return `${t('queue.failed')}: ${t(refusalKey(waiting))}`;
+  if (waiting.state === 'failed') return `${t('queue.failed')}: ${refusalText(waiting)}`;
   return t(unansweredKey('report.queued', 'report.queuedfault', stoppedBy()));
 }

@@ -13,7 +13,8 @@ const root = new URL('../', self.location.href);
 const at = (p) => new URL(p, root).href;
 
 const shell = ['m/', 'm/app.js', 'm/app.css', 'm/i18n.js', 'm/net.js', 'm/store.js', 'm/sync.js', 'm/home.js',
-  'm/photos.js', 'm/report.js', 'm/cases.js', 'm/patrol.js', 'm/manifest.webmanifest', 'm/icon-192.png', 'm/icon-512.png',
+  'm/photos.js', 'm/report.js', 'm/cases.js', 'm/patrol.js', 'm/clock.js', 'm/offline.js',
+  'm/manifest.webmanifest', 'm/icon-192.png', 'm/icon-512.png',
   'm/maplibre-gl-worker.mjs', 'web/vendor/maplibre-gl/maplibre-gl.mjs',
   'web/vendor/maplibre-gl/maplibre-gl.css'].map(at);
 
@@ -54,7 +55,7 @@ async function fromShell(req) {
 async function cacheFirst(req) {
   const cache = await caches.open(DATA);
   const hit = await cache.match(req);
-  if (hit) return hit;
+  if (hit) return copy(hit);
   const res = await fetch(req);
   keep(cache, req, res);
   return res;
@@ -81,7 +82,15 @@ async function networkFirst(req) {
     return res;
   } catch (err) {
     const hit = await cache.match(req);
-    if (hit) return hit;
+    if (hit) return copy(hit);
     throw err;
   }
+}
+
+// copy marks an answer from the caches, so that the page does not take its
+// Date (the day it was stored) for the server's time now (clock.js).
+function copy(hit) {
+  const headers = new Headers(hit.headers);
+  headers.set('X-Gridmap-Copy', '1');
+  return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers });
 }

@@ -7,6 +7,8 @@
 // report's photos are stored before the report that lists them.
 import { api, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed } from './net.js';
 import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
+import { t, duration } from './i18n.js';
+import { isClockRefusal, restamp, skewOf } from './clock.js';
 
 const listeners = new Set();
 /** onQueueChange calls fn whenever the outbox may have changed. */
@@ -64,7 +66,8 @@ async function run() {
         markRefused(); // the token, not the item: it waits for a new one
         break;
       }
-      await update({ ...it, state: 'failed', status: res.status, field: p.field ?? '', error: p.detail, tries: it.tries + 1 });
+      const failed = { ...it, state: 'failed', status: res.status, field: p.field ?? '', error: p.detail, tries: it.tries + 1 };
+      await update({ ...failed, skew: skewOf(failed, res) }); // a time refused: by how much (the worker is told)
     }
     notify();
   }
@@ -103,9 +106,13 @@ export async function discard(it) {
   notify();
 }
 
-/** retry puts a refused item back in line (the case changed, the server was fixed) and sends. */
+/**
+ * retry puts a refused item back in line (the case changed, the server was
+ * fixed) and sends; one refused for its time (the phone's clock) goes with
+ * its times corrected by what the app knows of the clock now.
+ */
 export async function retry(it) {
-  await update({ ...it, state: 'waiting' });
+  await update({ ...(isClockRefusal(it) ? restamp(it) : it), state: 'waiting' });
   notify();
   return syncNow();
 }
@@ -126,7 +133,13 @@ const BY_FIELD = { point: 'refused.point', category: 'refused.category', severit
 const BY_STATUS = { 403: 'refused.scope', 404: 'refused.notfound', 409: 'refused.conflict', 413: 'refused.toolarge', 415: 'refused.photo' };
 
 /** refusalKey is the i18n key of the worker's words for a refused item (or any problem with status and field). */
-export function refusalKey({ status, field }) {
+export function refusalKey(it) {
+  const { status, field = '' } = it;
+  if (isClockRefusal(it)) return it.skew > 0 ? 'refused.clockfast' : 'refused.clockslow';
   if (status === 409 && field === 'id') return 'refused.conflict';
-  return BY_FIELD[field] ?? BY_STATUS[status] ?? 'refused.other';
+  // A field inside a list (fixes[3].t) is said as the list.
+  return BY_FIELD[field] ?? BY_FIELD[field.split(/[[.]/)[0]] ?? BY_STATUS[status] ?? 'refused.other';
 }
+
+/** refusalText is the worker's words for a refused item, in the current language. */
+export const refusalText = (it) => t(refusalKey(it), { d: duration(Math.abs(it.skew ?? 0)) });

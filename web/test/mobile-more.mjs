@@ -1,0 +1,218 @@
+// More steps of the grid worker's app test, run by mobile.test.mjs: what a
+// walkthrough of the app found on the phone.
+//
+//   caseLanguage  (after step 7)  中/EN redraws the case that is open.
+//   signinSteps   (step 11)       /m/ without a token: the sign-in page, with
+//                                 no page error, counts what the phone holds.
+//   scopeSteps    (step 24)       a worker scoped to a community is warned on
+//                                 leaving it; a gap a district handles is
+//                                 worded with the district; the patrol card
+//                                 speaks the worker's words.
+//   clockSteps    (step 25)       a phone whose clock is 30 min fast files
+//                                 reports (online, offline) and a patrol with
+//                                 the server's time; a report stamped by the
+//                                 bad clock is refused in Chinese, with the
+//                                 difference, and 重试 sends it corrected.
+//
+// Each takes mobile.test.mjs's env (page, context, browser, base, worker,
+// community, here, failures, findings, check, shot, adminAPI, outbox, ready).
+
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+
+// pageErrors collects a page's uncaught exceptions.
+function pageErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
+/** caseLanguage: with a case open, 中/EN redraws its state, severity and steps, and back. */
+export async function caseLanguage({ page, check, findings, shot }) {
+  await page.click('#lang');
+  await page.waitForTimeout(300);
+  findings.caseEnglish = { meta: await page.textContent('#c-meta'), steps: await page.$$eval('#c-history li strong', (l) => l.map((s) => s.textContent)) };
+  check(/^handled · /.test(findings.caseEnglish.meta) && !/[\u4e00-\u9fff]/.test(findings.caseEnglish.meta.replace(/ · \d+.*$/, '')),
+    `the open case's state in English: ${findings.caseEnglish.meta}`);
+  check(findings.caseEnglish.steps.length > 0 && findings.caseEnglish.steps.every((s) => !/[\u4e00-\u9fff]/.test(s)),
+    `the open case's steps in English: ${findings.caseEnglish.steps}`);
+  await page.locator('#c-meta').scrollIntoViewIfNeeded();
+  await shot(page, 'm-case-english.png');
+  await page.click('#lang');
+  await page.waitForTimeout(300);
+  check(/^已处置 · /.test(await page.textContent('#c-meta')), `the open case back in Chinese: ${await page.textContent('#c-meta')}`);
+}
+
+/**
+ * signinSteps: /m/ without a token shows the sign-in page (its button apart
+ * from the token box) without a page error; what the phone still holds is
+ * counted there.
+ */
+export async function signinSteps({ browser, base, check, findings, shot }) {
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  await page.goto(`${base}/m/`);
+  await page.waitForSelector('#signin-go', { state: 'visible' });
+  findings.signinGap = await page.evaluate(() => document.getElementById('signin-go').getBoundingClientRect().top -
+    document.getElementById('signin-token').getBoundingClientRect().bottom);
+  check(findings.signinGap >= 8, `the sign-in button is ${findings.signinGap}px below the token box`);
+  await shot(page, 'm-signin.png');
+  // A phone signed out with a report still on it (the token was taken off it).
+  await page.evaluate(async () => {
+    const { enqueue } = await import('./store.js');
+    await enqueue([{ id: crypto.randomUUID(), kind: 'report', label: '未登录测试', body: {} }]);
+  });
+  await page.reload();
+  await page.waitForSelector('#signin-waiting:not([hidden])', { timeout: 10_000 })
+    .catch(() => check(false, 'without a token, the sign-in page does not count what the phone holds'));
+  findings.signinNoToken = await page.textContent('#view-signin');
+  check(/还有 1 项未发送/.test(findings.signinNoToken), `without a token, the sign-in page says: ${findings.signinNoToken}`);
+  check(errors.length === 0, `without a token, page errors: ${errors.join(' | ')}`);
+  await context.close();
+}
+
+/**
+ * scopeSteps: a worker scoped to a community (not a grid) at a gap 河东区
+ * handles, outside every district, and back inside their community.
+ */
+export async function scopeSteps({ browser, base, community, here, check, failures, findings, shot, ready }) {
+  const gap = { longitude: 117.30, latitude: 39.09, accuracy: 10 }; // 失管: 河东区 (a district) answers for it
+  const context = await browser.newContext({ ...phone, geolocation: gap, permissions: ['geolocation'] });
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  await page.goto(`${base}/m/#token=${community}`);
+  await ready(page);
+  const card = () => page.textContent('#where-answer');
+  await page.waitForSelector('#where-answer .badge.unmanaged', { timeout: 30_000 }).catch(() => failures.push('no 失管 answer at the gap'));
+  findings.gapWords = await card();
+  check(/将由区（河东区）处理/.test(findings.gapWords) && !/街道/.test(findings.gapWords), `a gap the district handles is worded: ${findings.gapWords}`);
+  const warned = async (where) => {
+    await page.waitForSelector('#warn:not([hidden])', { timeout: 15_000 }).catch(() => {});
+    const w = await page.isVisible('#warn') && await page.textContent('#warn');
+    check(/您已离开本社区（.+）/.test(w || ''), `a community's worker ${where} is not warned: ${w}`);
+    return w;
+  };
+  findings.communityWarnGap = await warned('at a gap of another district');
+  await shot(page, 'm-community-gap.png');
+  await page.click('#lang');
+  await page.waitForTimeout(300);
+  findings.gapWordsEnglish = { card: await card(), warn: await page.textContent('#warn') };
+  check(/the district \(河东区\) will act/.test(findings.gapWordsEnglish.card) && /You have left your community/.test(findings.gapWordsEnglish.warn),
+    `the gap in English: ${JSON.stringify(findings.gapWordsEnglish)}`);
+  await page.click('#lang');
+  // Outside every district (Beijing): warned too, not only "辖区外 —".
+  await context.setGeolocation({ longitude: 116.397, latitude: 39.909, accuracy: 10 });
+  await page.waitForSelector('#where-answer .badge.outside', { timeout: 15_000 }).catch(() => failures.push('no "outside" answer in Beijing'));
+  findings.communityWarnOutside = await warned('outside every district');
+  await shot(page, 'm-community-outside.png');
+  // Back in the community (the grid worker's spot lies in it): no warning.
+  await context.setGeolocation(here);
+  await page.waitForSelector('#warn', { state: 'hidden', timeout: 15_000 })
+    .catch(async () => failures.push(`a community's worker inside it is warned: ${await page.textContent('#warn')}`));
+  // The patrol card says why there is no grid figure in the worker's words.
+  await page.click('#tabs button[data-view=patrol]');
+  await page.waitForTimeout(500);
+  findings.patrolCoverage = await page.textContent('#view-patrol .card');
+  check(!/令牌|token/i.test(findings.patrolCoverage) && /网格员/.test(findings.patrolCoverage), `the patrol card of a community's worker: ${findings.patrolCoverage}`);
+  await shot(page, 'm-community-patrol.png');
+  check(errors.length === 0, `a community's worker, page errors: ${errors.join(' | ')}`);
+  await context.close();
+}
+
+// near tells whether an RFC 3339 time is within 2 minutes of the real time at.
+const near = (iso, at) => Math.abs(Date.parse(iso) - at) < 2 * 60_000;
+
+/**
+ * clockSteps: the worker's phone runs 30 minutes fast (the test's clock is
+ * the real one). What it sends carries the server's time.
+ */
+export async function clockSteps({ browser, base, worker, here, check, failures, findings, shot, adminAPI, outbox, ready }) {
+  const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow' });
+  await context.clock.install({ time: Date.now() + 30 * 60_000 });
+  // A phone dates its positions by its own clock; Chromium's emulated ones carry the real time.
+  await context.addInitScript(() => {
+    const watch = navigator.geolocation.watchPosition.bind(navigator.geolocation);
+    navigator.geolocation.watchPosition = (ok, fail, options) =>
+      watch((pos) => ok({ coords: pos.coords, timestamp: Date.now() }), fail, options);
+  });
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  const posts = [];
+  context.on('response', (r) => { if (r.request().method() === 'POST') posts.push(`${new URL(r.url()).pathname.split('/')[2]} ${r.status()}`); });
+  const stored = async (text) => ((await adminAPI('/v1/reports?kind=event&reporter=' + encodeURIComponent(findings.workerName ?? ''))).body?.reports ?? [])
+    .find((r) => r.description === text);
+  await page.goto(`${base}/m/#token=${worker}`);
+  await ready(page);
+  findings.workerName = await page.evaluate(() => window.gridmapApp.me.name);
+  await page.waitForSelector('#where-answer .badge', { timeout: 30_000 });
+
+  // Online: filed and stored at the server's time.
+  const file = async (text) => {
+    await page.click('#tabs button[data-view=report]');
+    await page.selectOption('#r-kind', 'event');
+    await page.fill('#r-search', '井盖');
+    await page.click('#r-categories button.cat');
+    await page.fill('#r-description', text);
+    await page.click('#r-submit');
+  };
+  const online = `时钟快30分钟 ${Date.now()}`;
+  let at = Date.now();
+  await file(online);
+  await page.waitForFunction(() => /已上报/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 })
+    .catch(async () => failures.push(`a fast clock, the report: ${await page.textContent('#r-message')}`));
+  const first = await stored(online);
+  findings.clockOnline = first?.observed_at;
+  check(first && near(first.observed_at, at), `a fast clock, the report was stored observed at ${first?.observed_at}`);
+
+  // Offline: queued with the corrected time of its capture, sent later.
+  const offline = `时钟快30分钟离线 ${Date.now()}`;
+  await context.setOffline(true);
+  at = Date.now();
+  await file(offline);
+  await page.waitForFunction(() => /待网络恢复/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 });
+  await page.waitForTimeout(3000);
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  for (let i = 0; i < 40 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
+  const second = await stored(offline);
+  findings.clockOffline = second?.observed_at;
+  check(second && near(second.observed_at, at), `a fast clock, the offline report was stored observed at ${second?.observed_at}`);
+
+  // A report stamped by the bad clock (as an older version did): refused in the worker's words;
+  // 重试 sends it with the time corrected.
+  const raw = `时钟未校正 ${Date.now()}`;
+  at = Date.now();
+  await page.evaluate(async ([text, point]) => {
+    const { enqueue } = await import('./store.js');
+    const { syncNow } = await import('./sync.js');
+    const id = crypto.randomUUID();
+    await enqueue([{ id, kind: 'report', label: { key: 'label.report', vars: { name: '井盖', text } }, body: { id, kind: 'event',
+      category: 'C0101', severity: 2, description: text, point, crs: 'wgs84', observed_at: new Date().toISOString() } }]);
+    await syncNow();
+  }, [raw, [here.longitude, here.latitude]]);
+  await page.click('#tabs button[data-view=queue]');
+  await page.waitForSelector('#q-list li.failed', { timeout: 10_000 }).catch(() => failures.push('the report stamped by the bad clock was not refused'));
+  findings.clockRefusal = await page.textContent('#q-list li.failed .error').catch(() => '');
+  check(/手机时间比服务器快约 30 分钟/.test(findings.clockRefusal) && !/服务器拒收/.test(findings.clockRefusal),
+    `the clock refusal is said: ${findings.clockRefusal}`);
+  await shot(page, 'm-clock-refused.png');
+  await page.click('#q-list li.failed button:text("重试")').catch(() => {});
+  for (let i = 0; i < 40 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
+  const retried = await stored(raw);
+  findings.clockRetried = retried?.observed_at ?? JSON.stringify(await outbox(page));
+  check(retried && near(retried.observed_at, at), `after 重试, the report stamped by the bad clock: ${findings.clockRetried}`);
+
+  // A patrol: its fixes carry the server's time.
+  await page.click('#tabs button[data-view=patrol]');
+  await page.click('#p-toggle');
+  for (let i = 1; i <= 4; i++) {
+    await context.setGeolocation({ ...here, latitude: here.latitude + i * 0.0001 });
+    await page.waitForTimeout(400);
+  }
+  await page.click('#p-toggle');
+  for (let i = 0; i < 40 && !posts.some((p) => p.startsWith('patrols')); i++) await page.waitForTimeout(250);
+  findings.clockPatrol = posts.filter((p) => p.startsWith('patrols'));
+  check(findings.clockPatrol.length > 0 && findings.clockPatrol.every((p) => p === 'patrols 201'), `a fast clock, the patrol: ${findings.clockPatrol}`);
+  check(errors.length === 0, `a fast clock, page errors: ${errors.join(' | ')}`);
+  await context.close();
+}
