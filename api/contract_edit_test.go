@@ -85,6 +85,38 @@ func TestContractStaleEditsAre412(t *testing.T) {
 	wantCurrent(t, r, 1)
 }
 
+// TestContractIfMatchList: If-Match may list several tags (RFC 9110): the
+// edit revises the current version if any listed tag names it, and fails
+// its precondition if none does.
+func TestContractIfMatchList(t *testing.T) {
+	s := newFakeServer(t, nil)
+	ed := s.token(access.RoleEditor, "")
+	f, _ := s.get(t, "/v1/units/"+gridA)
+	for _, c := range []struct {
+		name, ifMatch string
+		status        int
+		etag          string // of the answer
+	}{
+		{"the current version second", `"v7", "v1"`, 200, `"v2"`},
+		{"the current version first, a weak tag after", `"v2", W/"v1"`, 200, `"v3"`},
+		{"none of them current", `"v1", "v2", "x"`, 412, ""},
+		{"only tags this server never issued", `"x", W/"v3"`, 412, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			propsOf(f)["name"] = c.name
+			r := s.req(t, "PUT", "/v1/units/"+gridA, ed, mustJSON(t, f), "If-Match", c.ifMatch)
+			if c.status == 412 {
+				wantProblem(t, r, 412, "If-Match")
+				wantCurrent(t, r, 3)
+				return
+			}
+			if r.status != c.status || r.header.Get("ETag") != c.etag {
+				t.Fatalf("%d %s %s", r.status, r.header.Get("ETag"), r.body)
+			}
+		})
+	}
+}
+
 func TestContractCreate(t *testing.T) {
 	s := newFakeServer(t, nil)
 	ed := s.token(access.RoleEditor, "")

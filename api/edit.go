@@ -154,7 +154,7 @@ func (h *handlers) editTarget(c *gin.Context, current currentFunc) (string, int,
 		fail(c, err)
 		return "", 0, false
 	}
-	ifVersion, err := ifMatch(c)
+	ifVersion, err := h.ifVersion(c, current, code)
 	if err != nil {
 		h.failEdit(c, err, current, code)
 		return "", 0, false

@@ -63,7 +63,7 @@ func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 			return "", 0, false
 		}
 	}
-	ifVersion, err := ifMatch(c)
+	ifVersion, err := h.ifVersion(c, h.currentEnclave, code)
 	if err != nil {
 		h.failEdit(c, err, h.currentEnclave, code)
 		return "", 0, false

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,29 +21,55 @@ import (
 // numbered and never reused, so the number identifies the content.
 func etag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
 
-// ifMatch reads the version an edit revises from If-Match. Without the
-// header the answer is 428: a blind overwrite is exactly what optimistic
+// ifMatch reads the versions If-Match names, in order. Without the header
+// the answer is 428: a blind overwrite is exactly what optimistic
 // concurrency exists to prevent, and so is "*". A tag this server did not
-// issue (or a weak one: If-Match compares strongly) matches no version, so
-// the edit fails its precondition with 412.
-func ifMatch(c *gin.Context) (int, error) {
+// issue (or a weak one: If-Match compares strongly) names no version; a
+// header naming none is answered 412 by the edit (version -1).
+func ifMatch(c *gin.Context) ([]int, error) {
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	switch h {
 	case "":
-		return 0, geo.Errorf(geo.EPRECONDITIONREQUIRED, "If-Match",
+		return nil, geo.Errorf(geo.EPRECONDITIONREQUIRED, "If-Match",
 			"send If-Match with the ETag of the version you edited (GET it first); this prevents overwriting someone else's change")
 	case "*":
-		return 0, geo.Errorf(geo.EPRECONDITIONREQUIRED, "If-Match",
+		return nil, geo.Errorf(geo.EPRECONDITIONREQUIRED, "If-Match",
 			`If-Match: * is not accepted: name the version you edited, e.g. If-Match: "v3"`)
 	}
+	var versions []int
 	for _, tag := range strings.Split(h, ",") {
 		tag = strings.TrimSpace(tag)
 		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(tag, `"v`), `"`)); err == nil &&
 			strings.HasPrefix(tag, `"v`) && strings.HasSuffix(tag, `"`) && n > 0 {
-			return n, nil
+			versions = append(versions, n)
 		}
 	}
-	return -1, nil
+	if len(versions) == 0 {
+		return []int{-1}, nil
+	}
+	return versions, nil
+}
+
+// ifVersion is the version an edit of code revises: the one If-Match
+// names, or, when it names several, the current one if it is among them
+// (RFC 9110: any listed tag matches). The store checks it again under its
+// lock, so a version that changes meanwhile still fails the edit.
+func (h *handlers) ifVersion(c *gin.Context, current currentFunc, code string) (int, error) {
+	versions, err := ifMatch(c)
+	if err != nil {
+		return 0, err
+	}
+	if len(versions) == 1 {
+		return versions[0], nil
+	}
+	_, v, err := current(c.Request.Context(), code)
+	if err != nil && geo.ErrorCodeOf(err) != geo.ENOTFOUND {
+		return 0, err
+	}
+	if slices.Contains(versions, v) {
+		return v, nil
+	}
+	return versions[0], nil
 }
 
 // props reads a feature's properties against the members a resource has.
