@@ -325,12 +325,12 @@ func (h *handlers) transition(c *gin.Context) {
 // stepAuthority fills a step's actor (a transition's or a re-resolution's)
 // from the caller's token and leaves the rest of the check to the store,
 // which makes it under the report's lock (TransitionRequest.Authorize): a
-// scoped token acts on
-// the cases its units handle, and attaches only photos it may (denied, from
-// stepPhotos). The store skips the check for a retry of the caller's own
-// recorded step, so that a step a worker recorded is answered as recorded
-// after the case was escalated out of the worker's scope, and asks it
-// before it says anything of a client id another actor recorded.
+// scoped token acts on the cases its units handle, and attaches only photos
+// it may (denied, from stepPhotos). The store skips the check for a retry
+// of the caller's own recorded step, so that a step a worker recorded is
+// answered as recorded after the case was escalated (or re-resolved) out of
+// the worker's scope, and asks it before it says anything of a client id
+// another actor recorded.
 func (h *handlers) stepAuthority(c *gin.Context, q *casework.TransitionRequest, denied error) {
 	inScope := reportAuthority(c, &q.Actor)
 	if inScope == nil && denied == nil {
