@@ -140,7 +140,7 @@ map.on('load', async () => {
     loadHazards(null);
     setInterval(() => refreshIfChanged(), 10000);
     editor = initEdit({ map, api, el, authHeaders, reloadTiles: (minVersion) => refreshIfChanged(true, minVersion),
-      onToken: () => refreshPanel(),
+      onToken: () => { refreshPanel(); reloadTiles(); }, // report dots: rounded for an anonymous reader, exact with a token
       clearHighlight: () => {
         mark(state.selected, 'selected', false);
         mark(state.hovered, 'hover', false);
@@ -264,6 +264,7 @@ async function showUnit(f) {
 // refreshPanel fetches the clicked unit and the hazards again: what they
 // show depends on the token (phone numbers, a scoped token's cases), so a
 // token set or forgotten in edit mode must not leave the last answer up.
+// (The tiles depend on it too: onToken reloads them.)
 function refreshPanel() {
   if (state.clicked?.f) showUnit(state.clicked.f);
   else if (state.catalog) loadHazards(state.hazardUnit ?? null);

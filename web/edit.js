@@ -145,6 +145,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     say(tok ? 'ok' : 'info', () => t(tok ? 'ed.tokenSet' : 'ed.tokenForgotten'));
     renderToken();
     onToken(); // the page's panels were read with the previous token
+    refreshTarget();
   });
   $('edit-load').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -235,6 +236,20 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
       say('error', () => t('ed.cannotLoad', { code, why: err.message }));
       render();
     }
+  }
+
+  // refreshTarget reads the boundary being edited again with the token now
+  // set: the copy read without one lacks the personal properties (a grid
+  // worker's phone), which a save sends back and would erase. The drawing
+  // stays; only the same version's properties are taken (another version
+  // is the save's 412 to show).
+  async function refreshTarget() {
+    const tg = ed.target;
+    if (!tg || tg.isNew) return;
+    const res = await fetch(api(`v1/${tg.kind === 'unit' ? 'units' : 'enclaves'}/${encodeURIComponent(tg.code)}`),
+      { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' }).catch(() => null);
+    const body = res?.ok && res.headers.get('ETag') === tg.etag ? await res.json().catch(() => null) : null;
+    if (body && ed.target === tg) tg.feature.properties = body.properties;
   }
 
   // edit puts a stored version into the drawing control, ready to change.

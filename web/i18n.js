@@ -44,6 +44,7 @@ const words = {
   loadFailed: ['加载失败', 'cannot load'],
   loadFailedLong: ['无法加载该单元的数据', 'The figures of this unit cannot be loaded'],
   showCity: ['查看全市', 'show the whole city'],
+  showScope: ['查看本辖区', 'view my area'],
   feedEmpty: ['暂无动态 · 新上报将在此实时显示', 'no events yet · new reports appear here as they happen'],
   tour: ['自动巡览', 'auto tour'],
   reportsToday: ['今日上报', 'reports today'],

@@ -1,6 +1,8 @@
 // The big screen's requests to this server: the token (taken from the URL
-// once, then kept for the browser session) and JSON answers whose failures
-// say why — a refused token, an unknown unit — for the screen to show.
+// once, then kept for the browser session) and its scope, and JSON answers
+// whose failures say why — a refused token, an unknown unit — with the
+// words the screen shows for them.
+import { t, lang } from './i18n.js';
 
 const root = new URL('.', document.baseURI);
 
@@ -55,3 +57,31 @@ export function unknownUnit(code, err) {
 
 /** overviewPath is the path of unit's overview ("" for the city, or a scoped token's scope). */
 export const overviewPath = (unit) => `v1/stats/overview${unit ? `?unit=${encodeURIComponent(unit)}` : ''}`;
+
+/**
+ * scopeOf asks the server which unit the session's token is scoped to
+ * (GET /v1/me); null for none, no token, or no answer — a refused token is
+ * the overview's to show.
+ */
+export async function scopeOf() {
+  if (!token()) return null;
+  return getJSON('v1/me').then((me) => me.scope ?? null, () => null);
+}
+
+/** problemKind names why no unit is shown: a refused token, an unknown unit or another failure. */
+export function problemKind(p) {
+  if (refused(p)) return 'authFailed';
+  return p.unknownUnit !== undefined ? 'noSuchUnit' : 'loadFailed';
+}
+
+/** problemWords are the message and the hint for a problem, in the current language. */
+export function problemWords(err) {
+  if (refused(err)) {
+    const hint = err.status === 403 ? 'tokenForbidden' : token() ? 'tokenRefused' : 'tokenMissing';
+    return [t('authFailedLong'), t(hint)];
+  }
+  const code = err.unknownUnit;
+  if (code !== undefined) return [t(err.status === 400 ? 'badUnitLong' : 'noSuchUnitLong', { code }), t('noSuchUnitHint')];
+  // The server's details are in English: the Chinese screen says what to do instead.
+  return [t('loadFailedLong'), lang() === 'en' ? err.message : `${t('loadFailedHint')}${err.status ? `（${err.status}）` : ''}`];
+}

@@ -5,11 +5,11 @@
 // drills down; the auto tour (?tour=SECONDS or the button) cycles through
 // the child units. Everything comes from this server.
 import { MapLibreMap, Marker } from './vendor/maplibre-gl/maplibre-gl.mjs';
-import { t, lang, applyWords, langButton } from './i18n.js';
+import { t, applyWords, langButton } from './i18n.js';
 import { initCharts, drawCharts } from './screen-charts.js';
 import { follow, apply, feedItem, rank } from './screen-live.js';
 import { darken, flasher, fit, reloadTiles, scaleMap } from './screen-map.js';
-import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath } from './screen-api.js';
+import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords } from './screen-api.js';
 
 const $ = (id) => document.getElementById(id);
 const params = takeToken();
@@ -20,8 +20,8 @@ const feedMax = 30;
 
 // status is the stream's state (connecting, live, reconnecting); problem,
 // when set, is why no unit is shown. unit is the code on screen ("" for the
-// city). scope, once known, is the unit a scoped token sees instead of the
-// city (see load). feed keeps the events the feed shows, to write them
+// city). scope is the unit a scoped token sees instead of the city (asked
+// at start, or adopted from an overview: see load). feed keeps the events the feed shows, to write them
 // again in another language; pending are the events not yet drawn.
 const app = { state: null, ready: false, events: 0, stream: null, map: null, charts: null, root: params.get('unit') ?? '',
   unit: null, scope: null, status: 'connecting', problem: null, feed: [], pending: [], flashes: null, loads: 0, retries: 0 };
@@ -253,13 +253,6 @@ function setStatus(kind) {
   renderStatus();
 }
 
-// problemKind names why no unit is shown: a refused token, an unknown unit
-// or another failure.
-function problemKind(p) {
-  if (refused(p)) return 'authFailed';
-  return p.unknownUnit !== undefined ? 'noSuchUnit' : 'loadFailed';
-}
-
 // renderStatus writes #live in the current language: the stream's state,
 // or, when no unit could be shown, why. data-state names it for tests.
 function renderStatus() {
@@ -292,18 +285,6 @@ function showProblem(err) {
   if (code !== undefined) crumbs(code).catch(() => {});
 }
 
-// problemWords are the message and the hint for a problem.
-function problemWords(err) {
-  if (refused(err)) {
-    const hint = err.status === 403 ? 'tokenForbidden' : token() ? 'tokenRefused' : 'tokenMissing';
-    return [t('authFailedLong'), t(hint)];
-  }
-  const code = err.unknownUnit;
-  if (code !== undefined) return [t(err.status === 400 ? 'badUnitLong' : 'noSuchUnitLong', { code }), t('noSuchUnitHint')];
-  // The server's details are in English: the Chinese screen says what to do instead.
-  return [t('loadFailedLong'), lang() === 'en' ? err.message : `${t('loadFailedHint')}${err.status ? `（${err.status}）` : ''}`];
-}
-
 // renderProblem writes the message and the title in the current language.
 function renderProblem() {
   const err = app.problem;
@@ -312,6 +293,7 @@ function renderProblem() {
   $('problem-text').textContent = text;
   $('problem-hint').textContent = hint;
   $('problem-city').hidden = refused(err); // the city would be refused too
+  $('problem-city').textContent = t(app.scope ? 'showScope' : 'showCity'); // a scoped token's "city" is its area
   $('unit-title').textContent = err.unknownUnit ?? (app.unit || t('city'));
   document.title = `${t(problemKind(err))} · gridmap`;
 }
@@ -391,6 +373,7 @@ async function start() {
   window.addEventListener('popstate', () => load(new URLSearchParams(location.search).get('unit') ?? '').catch((err) => showProblem(err)));
   setInterval(resync, resyncMs);
   try {
+    app.scope = await scopeOf(); // before the first breadcrumb: the units above the scope are not links
     await load(app.root);
     const seconds = Number(params.get('tour'));
     if (seconds > 0) toggleTour(seconds);

@@ -5,7 +5,7 @@
 // makes its upload idempotent.
 import { api, getJSON, uuid, tokenRefused, isAuthRefusal, unansweredKey } from './net.js';
 import { kvGet, kvSet, enqueue, outbox } from './store.js';
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, dateTime } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { syncNow, notify } from './sync.js';
 
@@ -49,14 +49,12 @@ export async function loadCases() {
     li.querySelector('strong').textContent = r.category_name?.split('/').pop() ?? r.category;
     li.querySelector('.state').textContent = t(`state.${r.state}`);
     li.querySelector('.state').classList.add(r.state);
-    li.querySelector('.muted').textContent = `${r.description || '—'} · ${when(r.observed_at)}`;
+    li.querySelector('.muted').textContent = `${r.description || '—'} · ${dateTime(r.observed_at)}`;
     li.onclick = () => openCase(r);
     return li;
   }));
   $('c-empty').hidden = list.length > 0;
 }
-
-const when = (s) => (s ? new Date(s).toLocaleString() : '');
 
 async function openCase(summary) {
   let r = summary;
@@ -73,7 +71,7 @@ async function openCase(summary) {
 async function drawCase(r) {
   $('c-title').textContent = r.category_name ?? r.category;
   $('c-meta').textContent = `${t(`state.${r.state}`)} · ${t(`sev.${r.severity}`)} · ${r.assigned_code}` +
-    (r.due_at ? ` · ${t('cases.due', { t: when(r.due_at) })}` : '');
+    (r.due_at ? ` · ${t('cases.due', { t: dateTime(r.due_at) })}` : '');
   $('c-description').textContent = r.description || '—';
   $('c-report-photos').replaceChildren(...photosOf(r.attachments));
   $('c-history').replaceChildren(...(r.history ?? []).map((h) => step(h, r)));
@@ -91,7 +89,7 @@ function step(h, r) {
   const li = document.createElement('li');
   li.innerHTML = '<div><strong></strong> <span class="muted"></span></div><div class="note"></div><div class="photos"></div>';
   li.querySelector('strong').textContent = t(`action.${h.action}`);
-  li.querySelector('.muted').textContent = `${h.actor} · ${when(h.at)}`;
+  li.querySelector('.muted').textContent = `${h.actor} · ${dateTime(h.at)}`;
   li.querySelector('.note').textContent = stepNote(h, r);
   li.querySelector('.photos').append(...photosOf(h.attachments));
   return li;

@@ -75,5 +75,7 @@ export function restamp(it) {
   const body = { ...it.body };
   if (body.observed_at) body.observed_at = moved(body.observed_at);
   if (body.fixes) body.fixes = body.fixes.map((f) => ({ ...f, t: moved(f.t) }));
-  return { ...it, body, clock: offset };
+  // The outbox shows when the item was queued: dated by the same clock, it moves with them.
+  const queued = it.queued_at && { queued_at: moved(it.queued_at) };
+  return { ...it, ...queued, body, clock: offset };
 }

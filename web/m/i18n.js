@@ -179,6 +179,16 @@ export function duration(ms) {
   return h < 48 ? t('dur.hour', { n: h }) : t('dur.day', { n: Math.round(h / 24) });
 }
 
+// The locale dates are written in: the app's language, not the browser's
+// (a phone set to English may be used in Chinese, and the other way round).
+const locale = () => (lang === 'en' ? 'en' : 'zh-CN');
+
+/** dateTime writes a date and time in the current language ('' for none): 2026年11月25日 08:30, Nov 25, 2026, 8:30 AM. */
+export const dateTime = (d) => (d ? new Date(d).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' }) : '');
+
+/** timeOfDay writes the time of day of d in the current language: 08:30, 8:30 AM. */
+export const timeOfDay = (d) => new Date(d).toLocaleTimeString(locale(), { timeStyle: 'short' });
+
 /** applyI18n sets the texts of the elements marked data-i18n (and data-i18n-ph: placeholders). */
 export function applyI18n(root = document) {
   document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';

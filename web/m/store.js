@@ -2,6 +2,8 @@
 // (reports, photos, case steps, patrol chunks, each with the id that makes
 // its upload idempotent), the photos' bytes until they are sent, and small
 // values kept for offline use (categories, the worker's cases, coverage).
+import { serverNow } from './clock.js';
+
 const NAME = 'gridmap-m';
 let opened = null;
 
@@ -49,7 +51,9 @@ export const kvSet = (key, value) => tx(['kv'], 'readwrite', (t) => { t.objectSt
 /**
  * enqueue adds items to the outbox in one transaction, with the photos'
  * bytes (blobs: id → Blob): a report is never queued without its photos.
- * An item whose id is queued already is left as it is.
+ * An item whose id is queued already is left as it is. It is dated
+ * (queued_at) by the server's clock, as what it carries is: the outbox
+ * shows one time for it, not the phone's and the server's.
  */
 export function enqueue(items, blobs = {}) {
   return tx(['outbox', 'blobs'], 'readwrite', (t) => {
@@ -58,7 +62,7 @@ export function enqueue(items, blobs = {}) {
     for (const it of items) {
       const seen = out.index('id').getKey(it.id);
       seen.onsuccess = () => {
-        if (seen.result === undefined) out.add({ state: 'waiting', tries: 0, queued_at: new Date().toISOString(), ...it });
+        if (seen.result === undefined) out.add({ state: 'waiting', tries: 0, queued_at: serverNow().toISOString(), ...it });
       };
     }
   });

@@ -8,7 +8,7 @@
 import { api, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed } from './net.js';
 import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
 import { t, duration } from './i18n.js';
-import { isClockRefusal, restamp, skewOf } from './clock.js';
+import { isClockRefusal, restamp, skewOf, serverNow } from './clock.js';
 
 const listeners = new Set();
 /** onQueueChange calls fn whenever the outbox may have changed. */
@@ -88,14 +88,16 @@ function send(it) {
   return Promise.reject(new Error(`unknown outbox item ${it.kind}`));
 }
 
-// confirmed drops a sent item and remembers what the server said.
+// confirmed drops a sent item and remembers what the server said, and when
+// by the server's clock (its answer has just told it: clock.js), as the
+// items are dated.
 async function confirmed(it, res) {
   const answer = await res.json().catch(() => ({}));
   if (it.kind === 'patrol' && answer.day) {
     await kvSet('coverage', { grid: answer.grid?.code, ...answer.day });
   }
   const log = (await kvGet('sent')) ?? [];
-  log.unshift({ id: it.id, kind: it.kind, label: it.label, status: res.status, at: new Date().toISOString() });
+  log.unshift({ id: it.id, kind: it.kind, label: it.label, status: res.status, at: serverNow().toISOString() });
   await kvSet('sent', log.slice(0, 30));
   await remove(it);
 }

@@ -12,7 +12,9 @@
 // phone) the panel is a drawer the ☰ button opens over a full-width map,
 // while at 1920 px it stays beside the map. A token entered in edit mode
 // redraws the clicked unit's panel at once (its phone shown, the "not
-// signed in" note gone), and forgetting it hides them again.
+// signed in" note gone), reloads the report dots (exact, not rounded to
+// 0.002°) and the grid loaded for editing (its phone, which a save would
+// otherwise erase), and forgetting it hides them again.
 //
 //   GRIDMAP_TOKEN_EDITOR=… node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
 //
@@ -203,8 +205,9 @@ async function editWords(page) {
 
 // tokenRedrawsPanel enters an editor's token in edit mode while a grid's
 // panel is open: the panel is fetched again with it (the grid worker's
-// phone shown, the "not signed in" note gone); an empty token forgets it
-// and the panel hides them again.
+// phone shown, the "not signed in" note gone), the report dots are drawn
+// exact and the grid loaded for editing gets its phone; an empty token
+// forgets it and the panel and the dots hide them again.
 async function tokenRedrawsPanel(page, target) {
   const unit = await (await fetch(`${base}/v1/units/${target.code}`, { headers: { Authorization: `Bearer ${editorToken}` } })).json();
   const phone = unit.properties?.properties?.phone;
@@ -215,20 +218,75 @@ async function tokenRedrawsPanel(page, target) {
   };
   check(!!phone, `the demo grid ${target.code} has no phone to show`);
   check((await panel()).note, 'the panel of an anonymous reader does not say personal data is hidden');
+  const view = await page.evaluate(() => ({ center: window.gridmap.map.getCenter().toArray(), zoom: window.gridmap.map.getZoom() }));
+  // The grid is loaded for editing before the token: an anonymous reader's copy, without the phone.
   await page.click('#edit-toggle');
+  await page.fill('#edit-code', target.code);
+  await page.click('#edit-load button[type=submit]');
+  await page.waitForFunction(() => window.gridmap.editor.phase === 'editing', null, { timeout: 10_000 })
+    .catch(() => failures.push(`edit mode did not load ${target.code}`));
+  const editedPhone = () => page.evaluate(() => window.gridmap.editor.target?.feature.properties.properties?.phone ?? null);
+  await reportsInView(page);
+  findings.dotsAnonymous = await dots(page, 'rounded');
+  check(findings.dotsAnonymous.all > 0 && findings.dotsAnonymous.exact === 0, `an anonymous reader's report dots: ${JSON.stringify(findings.dotsAnonymous)}`);
   await useToken(editorToken);
   await page.waitForFunction((p) => !document.querySelector('#unit .note') && document.getElementById('unit').innerText.includes(p),
     phone, { timeout: 10_000 }).catch(() => {});
   findings.panelSignedIn = await panel();
   check(!findings.panelSignedIn.note && findings.panelSignedIn.text.includes(phone),
     `after entering a token the unit's panel is stale: ${JSON.stringify(findings.panelSignedIn)}`);
+  // The report dots are fetched again with the token: exact points.
+  findings.dotsSignedIn = await dots(page, 'exact');
+  check(findings.dotsSignedIn.exact > 0, `after entering a token the report dots stay rounded: ${JSON.stringify(findings.dotsSignedIn)}`);
+  // So is the grid being edited: a save must not erase the phone the first copy lacked.
+  for (let i = 0; i < 40 && (await editedPhone()) !== phone; i++) await page.waitForTimeout(250);
+  findings.editedPhone = await editedPhone();
+  check(findings.editedPhone === phone, `after entering a token the grid being edited lacks its phone (a save would erase it): ${findings.editedPhone}`);
   await useToken('');
   await page.waitForFunction((p) => document.querySelector('#unit .note') && !document.getElementById('unit').innerText.includes(p),
     phone, { timeout: 10_000 }).catch(() => {});
   findings.panelSignedOut = await panel();
   check(findings.panelSignedOut.note && !findings.panelSignedOut.text.includes(phone),
     `after forgetting the token the unit's panel still shows personal data: ${JSON.stringify(findings.panelSignedOut)}`);
-  await page.click('#edit-toggle');
+  findings.dotsSignedOut = await dots(page, 'rounded');
+  check(findings.dotsSignedOut.all > 0 && findings.dotsSignedOut.exact === 0,
+    `after forgetting the token the report dots stay exact: ${JSON.stringify(findings.dotsSignedOut)}`);
+  await page.click('#edit-toggle'); // leaves edit mode (nothing was changed)
+  await page.evaluate(async (v) => {
+    window.gridmap.map.jumpTo(v); // back where the test was
+    await new Promise((resolve) => window.gridmap.map.once('idle', resolve));
+  }, view);
+  findings.viewBack = await page.evaluate(() => Math.round(window.gridmap.map.getZoom() * 100) / 100);
+}
+
+// reportsInView moves the map to a demo report at z15, where the report
+// layer draws points, and waits for its tiles.
+async function reportsInView(page) {
+  const list = await (await fetch(`${base}/v1/reports?unit=120104&limit=1`, { headers: { Authorization: `Bearer ${editorToken}` } })).json();
+  const at = list.reports?.[0]?.point_wgs84;
+  check(!!at, `no demo report to look at: ${JSON.stringify(list).slice(0, 200)}`);
+  await page.evaluate(async (center) => {
+    const { map } = window.gridmap;
+    map.jumpTo({ center, zoom: 15 }); // also ends the edit mode's flight to the grid it loaded
+    await new Promise((resolve) => map.once('idle', resolve));
+  }, at);
+}
+
+// dots waits until the report points the map has loaded are all rounded to
+// the 0.002° grid of an anonymous reader (want "rounded") or some are not
+// ("exact"), for at most 10 s, and counts them.
+async function dots(page, want) {
+  const count = () => page.evaluate(() => {
+    const onGrid = (c) => Math.abs(c / 0.002 - Math.round(c / 0.002)) < 0.01;
+    const points = window.gridmap.map.querySourceFeatures('gridmap', { sourceLayer: 'report' }).map((f) => f.geometry.coordinates);
+    return { all: points.length, exact: points.filter(([x, y]) => !onGrid(x) || !onGrid(y)).length };
+  });
+  for (let i = 0; i < 40; i++) {
+    const c = await count();
+    if (c.all > 0 && (want === 'exact') === (c.exact > 0)) return c;
+    await page.waitForTimeout(250);
+  }
+  return count();
 }
 
 // phone opens the dashboard at 390×844: the map spans the screen, the

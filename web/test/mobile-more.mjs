@@ -1,7 +1,8 @@
 // More steps of the grid worker's app test, run by mobile.test.mjs: what a
 // walkthrough of the app found on the phone.
 //
-//   caseLanguage  (after step 7)  中/EN redraws the case that is open.
+//   caseLanguage  (after step 7)  中/EN redraws the case that is open, its
+//                                 dates in the app's language.
 //   signinSteps   (step 11)       /m/ without a token: the sign-in page, with
 //                                 no page error, counts what the phone holds.
 //   scopeSteps    (step 24)       a worker scoped to a community is warned on
@@ -10,7 +11,8 @@
 //                                 speaks the worker's words.
 //   clockSteps    (step 25)       a phone whose clock is 30 min fast files
 //                                 reports (online, offline) and a patrol with
-//                                 the server's time; a report stamped by the
+//                                 the server's time, which the outbox and the
+//                                 recent list show; a report stamped by the
 //                                 bad clock is refused in Chinese, with the
 //                                 difference, and 重试 sends it corrected.
 //
@@ -31,6 +33,11 @@ export async function caseLanguage({ page, check, findings, shot }) {
   await page.click('#lang');
   await page.waitForTimeout(300);
   findings.caseEnglish = { meta: await page.textContent('#c-meta'), steps: await page.$$eval('#c-history li strong', (l) => l.map((s) => s.textContent)) };
+  // Dates in the app's language, not the browser's (this phone's is zh-CN): "Nov 25, 2026, 8:30 AM".
+  await page.waitForFunction(() => /[A-Z][a-z]{2} \d/.test(document.querySelector('#c-list li .muted')?.textContent), null, { timeout: 10_000 }).catch(() => {});
+  findings.caseDatesEnglish = await caseDates(page);
+  check(findings.caseDatesEnglish.length > 1 && findings.caseDatesEnglish.every((d) => /[A-Z][a-z]{2} \d{1,2}, \d{4}/.test(d) && !/[\u4e00-\u9fff]/.test(d)),
+    `the case's dates in English: ${findings.caseDatesEnglish}`);
   check(/^handled · /.test(findings.caseEnglish.meta) && !/[\u4e00-\u9fff]/.test(findings.caseEnglish.meta.replace(/ · \d+.*$/, '')),
     `the open case's state in English: ${findings.caseEnglish.meta}`);
   check(findings.caseEnglish.steps.length > 0 && findings.caseEnglish.steps.every((s) => !/[\u4e00-\u9fff]/.test(s)),
@@ -40,7 +47,17 @@ export async function caseLanguage({ page, check, findings, shot }) {
   await page.click('#lang');
   await page.waitForTimeout(300);
   check(/^已处置 · /.test(await page.textContent('#c-meta')), `the open case back in Chinese: ${await page.textContent('#c-meta')}`);
+  await page.waitForFunction(() => /年/.test(document.querySelector('#c-list li .muted')?.textContent), null, { timeout: 10_000 }).catch(() => {});
+  findings.caseDatesChinese = await caseDates(page);
+  check(findings.caseDatesChinese.length > 1 && findings.caseDatesChinese.every((d) => /\d{4}年\d{1,2}月\d{1,2}日/.test(d)),
+    `the case's dates in Chinese: ${findings.caseDatesChinese}`);
 }
+
+// caseDates reads the dates the cases view writes: the steps' of the open
+// case, its due time and the list's (each after the line's last " · ").
+const caseDates = (page) => page.evaluate(() => [...document.querySelectorAll('#c-history li .muted, #c-list li .muted')]
+  .map((e) => e.textContent.split(' · ').at(-1)).concat(document.getElementById('c-meta').textContent.split(' · ').at(-1).replace(/^(due|期限) /, ''))
+  .filter((d) => /\d/.test(d)));
 
 /**
  * signinSteps: /m/ without a token shows the sign-in page (its button apart
@@ -122,6 +139,16 @@ export async function scopeSteps({ browser, base, community, here, check, failur
 // near tells whether an RFC 3339 time is within 2 minutes of the real time at.
 const near = (iso, at) => Math.abs(Date.parse(iso) - at) < 2 * 60_000;
 
+// shownNear tells whether the time of day in text (…17:12…), as the phone
+// wrote it, is within 2 minutes of the real time at in the phone's zone.
+async function shownNear(page, text, at) {
+  const m = /(\d{1,2}):(\d{2})/.exec(text ?? '');
+  if (!m) return false;
+  const real = await page.evaluate((ms) => { const d = new Date(ms); return d.getHours() * 60 + d.getMinutes(); }, at);
+  const off = Math.abs(Number(m[1]) * 60 + Number(m[2]) - real) % 1440;
+  return Math.min(off, 1440 - off) <= 2;
+}
+
 /**
  * clockSteps: the worker's phone runs 30 minutes fast (the test's clock is
  * the real one). What it sends carries the server's time.
@@ -170,6 +197,11 @@ export async function clockSteps({ browser, base, worker, here, check, failures,
   at = Date.now();
   await file(offline);
   await page.waitForFunction(() => /待网络恢复/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 });
+  // The outbox shows the time the report is dated with (the server's clock), not the phone's.
+  await page.click('#tabs button[data-view=queue]');
+  findings.clockOutbox = await page.textContent('#q-list li[data-kind=report] .row .muted').catch(() => '');
+  check(await shownNear(page, findings.clockOutbox, at), `a fast clock, the outbox shows the report queued at ${findings.clockOutbox}`);
+  await shot(page, 'm-clock-outbox.png');
   await page.waitForTimeout(3000);
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
@@ -177,6 +209,10 @@ export async function clockSteps({ browser, base, worker, here, check, failures,
   const second = await stored(offline);
   findings.clockOffline = second?.observed_at;
   check(second && near(second.observed_at, at), `a fast clock, the offline report was stored observed at ${second?.observed_at}`);
+  // So does the list of what was sent.
+  await page.waitForSelector('#q-sent li', { timeout: 10_000 }).catch(() => {});
+  findings.clockSent = await page.textContent('#q-sent li').catch(() => '');
+  check(await shownNear(page, findings.clockSent, Date.now()), `a fast clock, the recent list shows ${findings.clockSent}`);
 
   // A report stamped by the bad clock (as an older version did): refused in the worker's words;
   // 重试 sends it with the time corrected.

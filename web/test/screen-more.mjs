@@ -1,7 +1,8 @@
 // More checks of the big screen, run by screen.test.mjs: a burst of reports
 // (the flashes stay capped, the page stays responsive, a unit climbs into the
 // ranking), a unit code that is not one, a refused token, a token revoked
-// while the screen is open, and a scoped token with no ?unit=.
+// while the screen is open, a scoped token with no ?unit=, and one with a
+// ?unit= under its scope.
 import { randomUUID } from 'node:crypto';
 
 const cap = 30; // the most flashes at once (screen-map.js)
@@ -175,5 +176,43 @@ export function moreChecks({ browser, base, token, scoped, outDir, check, failur
     await page.close();
   }
 
-  return { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit };
+  // scopedWithUnit: the scoped token with ?unit= one of its communities. The
+  // screen learns the token's scope all the same: 全市 and 南开区 above it are
+  // named, not links. A unit under the scope that does not exist offers
+  // 查看本辖区 (not 查看全市), which leads to the scope.
+  async function scopedWithUnit() {
+    const scope = '120104001';
+    const community = (await overview(scope)).ranking.find((r) => r.code.length === 12)?.code;
+    if (!community) return failures.push(`no community under ${scope}`);
+    const crumbsOf = (page) => page.evaluate(() => [...document.getElementById('crumbs').children]
+      .map((c) => `${c.tagName === 'A' ? '@' : ''}${c.textContent}`));
+    const { page, errors } = await open({ width: 1920, height: 1080 }, 1, `/screen?unit=${community}&token=${scoped}`);
+    findings.scopedUnitCrumbs = await crumbsOf(page);
+    const c = findings.scopedUnitCrumbs;
+    check(c.length === 4 && !c[0].startsWith('@') && !c[1].startsWith('@') && c[2] === '@长虹街道' && !c[3].startsWith('@'),
+      `the breadcrumb of a scoped token with ?unit=${community}: ${JSON.stringify(c)}`);
+    await page.screenshot({ path: `${outDir}/screen-scoped-unit.png` });
+    check(errors.length === 0, `console errors of the scoped screen with a unit: ${errors.join(' | ')}`);
+    await page.close();
+
+    const unknown = await waitProblem(`/screen?unit=${scope}999&token=${scoped}`);
+    const button = () => unknown.textContent('#problem-city');
+    findings.scopedUnknown = { ...(await problemOf(unknown)), button: await button(), crumbs: await crumbsOf(unknown) };
+    const u = findings.scopedUnknown;
+    check(u.state === 'noSuchUnit' && u.button === '查看本辖区', `a scoped token's unknown unit: ${JSON.stringify(u)}`);
+    check(!u.crumbs[0]?.startsWith('@') && !u.crumbs[1]?.startsWith('@'), `a scoped token's unknown unit, the breadcrumb: ${JSON.stringify(u.crumbs)}`);
+    await unknown.screenshot({ path: `${outDir}/screen-scoped-unknown.png` });
+    await unknown.click('#lang');
+    findings.scopedUnknownEN = await button();
+    check(/my area/.test(findings.scopedUnknownEN), `a scoped token's unknown unit in English: ${findings.scopedUnknownEN}`);
+    await unknown.click('#lang');
+    await unknown.click('#problem-city');
+    await unknown.waitForFunction((code) => window.screenApp.unit === code && !window.screenApp.problem && window.screenApp.ready,
+      scope, { timeout: 20_000 }).catch(() => failures.push('查看本辖区 does not lead to the token\'s scope'));
+    findings.scopedUnknownThen = await unknown.textContent('#unit-title');
+    check(findings.scopedUnknownThen === '长虹街道', `查看本辖区 led to ${findings.scopedUnknownThen}`);
+    await unknown.close();
+  }
+
+  return { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit };
 }

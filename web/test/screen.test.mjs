@@ -16,7 +16,9 @@
 // a refused token, and one revoked while the screen is open (the stream and
 // then the overview answer 401), show the message (screen-more.mjs); a
 // token scoped to 长虹街道, with no ?unit=, shows that street everywhere:
-// title, breadcrumb, map, and clicks drill into its communities. At
+// title, breadcrumb, map, and clicks drill into its communities; with a
+// ?unit= under its scope the units above the scope are not links either,
+// and an unknown unit offers the token's area, not the city. At
 // 3840×2160 the map is drawn as at 1920×1080 at twice the size: the same
 // zoom, labels, lines and attribution twice as large.
 //
@@ -111,7 +113,7 @@ const mapLook = (page) => page.evaluate(() => {
     attribution: parseFloat(getComputedStyle(attrib).fontSize) * scale };
 });
 
-const { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit } = moreChecks({ browser, base, token, scoped, outDir,
+const { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit } = moreChecks({ browser, base, token, scoped, outDir,
   check, failures, findings, open });
 
 try {
@@ -261,6 +263,7 @@ try {
   await refusedToken();
   await revoked();
   await scopedNoUnit();
+  await scopedWithUnit();
 } catch (err) {
   failures.push(String(err?.stack ?? err));
 } finally {

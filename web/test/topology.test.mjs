@@ -163,7 +163,11 @@ try {
     check(u.feature?.properties.version === 1, `${c} changed by the refused move: v${u.feature?.properties.version}`);
   }
 
+  // A new token reloads the tiles (what they show depends on it): those come before the mark.
+  const beforeToken = tiles.length;
   await useToken(token);
+  for (let i = 0; i < 40 && tiles.length === beforeToken; i++) await page.waitForTimeout(250);
+  await settled();
   let following = [];
   const tileMark = tiles.length; // the tiles requested from here on
   const post = await dragVertex(from, to, async () => {
