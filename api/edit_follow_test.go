@@ -71,7 +71,7 @@ func TestEditsReachEveryProcess(t *testing.T) {
 	}
 	tile := tileOf(at, 15)
 	tileBefore := getTile(t, other+tile)
-	f, tag := s.getFeature(t, "/v1/units/"+gridA)
+	f, tag := s.getFeature(t, "/v1/units/"+gridA, ed)
 	propsOf(f)["name"] = "改名后的网格"
 	if r := s.req(t, "PUT", "/v1/units/"+gridA, ed, mustJSON(t, f), "If-Match", tag); r.status != 200 {
 		t.Fatalf("PUT: %d %s", r.status, r.body)

@@ -21,55 +21,88 @@ import (
 // numbered and never reused, so the number identifies the content.
 func etag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
 
+// partialSuffix marks the entity tag of a copy the caller was sent without
+// the fields it may not see (a grid worker's phone, access.Exposure). An
+// edit replaces the properties whole, so saving that copy would erase
+// them: If-Match refuses such a tag by name (ifMatch).
+const partialSuffix = "-partial"
+
+// viewTag is the entity tag of version as sent in f, whose properties are
+// stored's less what the caller may not see.
+func viewTag(version int, stored map[string]any, f *geojson.Feature) string {
+	if shown, _ := f.Properties["properties"].(map[string]any); len(shown) < len(stored) {
+		return `"v` + strconv.Itoa(version) + partialSuffix + `"`
+	}
+	return etag(version)
+}
+
+// matchTags are the versions an If-Match header names: by the tags of
+// whole copies, and by those of partial ones (partialSuffix).
+type matchTags struct {
+	whole, partial []int
+}
+
 // ifMatch reads the versions If-Match names, in order. Without the header
 // the answer is 428: a blind overwrite is exactly what optimistic
 // concurrency exists to prevent, and so is "*". A tag this server did not
-// issue (or a weak one: If-Match compares strongly) names no version; a
-// header naming none is answered 412 by the edit (version -1).
-func ifMatch(c *gin.Context) ([]int, error) {
+// issue (or a weak one: If-Match compares strongly) names no version.
+func ifMatch(c *gin.Context) (matchTags, error) {
+	var m matchTags
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	switch h {
 	case "":
-		return nil, geo.Errorf(geo.EPRECONDITIONREQUIRED, "If-Match",
+		return m, geo.Errorf(geo.EPRECONDITIONREQUIRED, "If-Match",
 			"send If-Match with the ETag of the version you edited (GET it first); this prevents overwriting someone else's change")
 	case "*":
-		return nil, geo.Errorf(geo.EPRECONDITIONREQUIRED, "If-Match",
+		return m, geo.Errorf(geo.EPRECONDITIONREQUIRED, "If-Match",
 			`If-Match: * is not accepted: name the version you edited, e.g. If-Match: "v3"`)
 	}
-	var versions []int
 	for _, tag := range strings.Split(h, ",") {
 		tag = strings.TrimSpace(tag)
-		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(tag, `"v`), `"`)); err == nil &&
-			strings.HasPrefix(tag, `"v`) && strings.HasSuffix(tag, `"`) && n > 0 {
-			versions = append(versions, n)
+		if len(tag) < 4 || !strings.HasPrefix(tag, `"v`) || !strings.HasSuffix(tag, `"`) {
+			continue
+		}
+		number, partial := strings.CutSuffix(tag[2:len(tag)-1], partialSuffix)
+		n, err := strconv.Atoi(number)
+		switch {
+		case err != nil || n <= 0:
+		case partial:
+			m.partial = append(m.partial, n)
+		default:
+			m.whole = append(m.whole, n)
 		}
 	}
-	if len(versions) == 0 {
-		return []int{-1}, nil
-	}
-	return versions, nil
+	return m, nil
 }
 
 // ifVersion is the version an edit of code revises: the one If-Match
 // names, or, when it names several, the current one if it is among them
-// (RFC 9110: any listed tag matches). The store checks it again under its
-// lock, so a version that changes meanwhile still fails the edit.
+// (RFC 9110: any listed tag matches); -1, which no version has, when it
+// names none. The store checks it again under its lock, so a version that
+// changes meanwhile still fails the edit. The tag of a partial copy of the
+// current version is refused by name: saving it would erase what its
+// reader was not shown.
 func (h *handlers) ifVersion(c *gin.Context, current currentFunc, code string) (int, error) {
-	versions, err := ifMatch(c)
+	m, err := ifMatch(c)
 	if err != nil {
 		return 0, err
 	}
-	if len(versions) == 1 {
-		return versions[0], nil
+	if len(m.whole) == 1 && len(m.partial) == 0 {
+		return m.whole[0], nil
 	}
 	_, v, err := current(c.Request.Context(), code)
 	if err != nil && geo.ErrorCodeOf(err) != geo.ENOTFOUND {
 		return 0, err
 	}
-	if slices.Contains(versions, v) {
+	switch {
+	case slices.Contains(m.whole, v):
 		return v, nil
+	case slices.Contains(m.partial, v):
+		return 0, geo.Errorf(geo.EPRECONDITION, "If-Match",
+			"the copy you edited (ETag \"v%d%s\") was read without the right to see its phone numbers, and a save replaces the properties whole, so it would erase them: read it again with the token you save with and edit that copy",
+			v, partialSuffix)
 	}
-	return versions[0], nil
+	return slices.Concat(m.whole, m.partial, []int{-1})[0], nil
 }
 
 // props reads a feature's properties against the members a resource has.

@@ -23,7 +23,7 @@ func TestEditRetries(t *testing.T) {
 	zhang := createToken(t, db, access.RoleEditor, "", "张伟", time.Now().Add(time.Hour))
 
 	const grid = "/v1/units/120104007013004"
-	cur := n.send(t, "GET", grid, "", nil)
+	cur := n.send(t, "GET", grid, li, nil) // the copy 李娜 may see whole: with its phone
 	if cur.status != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", grid, cur.status, cur.body)
 	}

@@ -13,10 +13,12 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-// gridABody is grid A's feature as GET returns it, with changes applied.
-func (s *editServer) getFeature(t *testing.T, path string) (map[string]any, string) {
+// getFeature is a boundary and its ETag as GET returns them to the holder
+// of token: an editor edits the copy it may see whole (an anonymous copy
+// lacks the phone numbers, and saving it is refused).
+func (s *editServer) getFeature(t *testing.T, path, token string) (map[string]any, string) {
 	t.Helper()
-	r := s.req(t, "GET", path, "", nil)
+	r := s.req(t, "GET", path, token, nil)
 	if r.status != 200 {
 		t.Fatalf("GET %s: %d %s", path, r.status, r.body)
 	}
@@ -50,7 +52,7 @@ func propsOf(m map[string]any) map[string]any { return m["properties"].(map[stri
 func TestEditLifecycle(t *testing.T) {
 	s := newEditServer(t, nil)
 	ed := s.token(t, access.RoleEditor, "", "王工")
-	f, tag := s.getFeature(t, "/v1/units/"+gridA)
+	f, tag := s.getFeature(t, "/v1/units/"+gridA, ed)
 	if tag != `"v1"` {
 		t.Fatalf("ETag of a demo grid: %q", tag)
 	}
@@ -157,7 +159,7 @@ func TestEditLifecycle(t *testing.T) {
 	})
 
 	t.Run("enclave edit and retirement reach the resolver", func(t *testing.T) {
-		f, tag := s.getFeature(t, "/v1/enclaves/"+demo.EnclaveCode)
+		f, tag := s.getFeature(t, "/v1/enclaves/"+demo.EnclaveCode, ed)
 		propsOf(f)["status"] = "transferred"
 		r := s.req(t, "PUT", "/v1/enclaves/"+demo.EnclaveCode, ed, mustJSON(t, f), "If-Match", tag)
 		if r.status != 200 || propsOf(r.json(t))["status"] != "transferred" {
@@ -197,7 +199,7 @@ func hasWarning(ws []any, kind string) bool {
 // once; exactly one wins and every other one is shown the winner's version.
 func TestConcurrentEditsOfOneGrid(t *testing.T) {
 	s := newEditServer(t, nil)
-	f, tag := s.getFeature(t, "/v1/units/"+gridA)
+	f, tag := s.getFeature(t, "/v1/units/"+gridA, s.token(t, access.RoleViewer, "", "读者"))
 	const n = 6
 	type result struct {
 		who string

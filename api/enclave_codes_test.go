@@ -32,11 +32,11 @@ func TestLegacyEnclaveCodesCanBeRetired(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := "/v1/enclaves/" + url.PathEscape(code)
-			f, tag := s.getFeature(t, path)
+			f, tag := s.getFeature(t, path, admin)
 			if r := s.req(t, "PUT", path, admin, mustJSON(t, f), "If-Match", tag); r.status != 200 {
 				t.Fatalf("revise: %d %s", r.status, r.body)
 			}
-			_, tag = s.getFeature(t, path)
+			_, tag = s.getFeature(t, path, admin)
 			if r := s.req(t, "DELETE", path, admin, nil, "If-Match", tag); r.status != 200 {
 				t.Fatalf("retire: %d %s", r.status, r.body)
 			}

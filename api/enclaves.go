@@ -48,8 +48,9 @@ func (h *handlers) getEnclave(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.Header("ETag", etag(e.Version)) // what an edit names in If-Match (edit.go)
-	writeGeoJSON(c, h.enclaveView(c, &e))
+	f := h.enclaveView(c, &e)
+	c.Header("ETag", viewTag(e.Version, e.Properties, f)) // what an edit names in If-Match (edit.go)
+	writeGeoJSON(c, f)
 }
 
 func (h *handlers) enclaveHistory(c *gin.Context) {

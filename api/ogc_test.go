@@ -99,7 +99,7 @@ func TestOGCItems(t *testing.T) {
 	ed := s.token(t, access.RoleEditor, "", "ogc-editor")
 	beforeEdit := time.Now()
 	time.Sleep(10 * time.Millisecond)
-	f, tag := s.getFeature(t, "/v1/units/"+gridA)
+	f, tag := s.getFeature(t, "/v1/units/"+gridA, ed)
 	propsOf(f)["name"] = "第二版"
 	if r := s.req(t, "PUT", "/v1/units/"+gridA, ed, mustJSON(t, f), "If-Match", tag); r.status != 200 {
 		t.Fatalf("PUT: %d %s", r.status, r.body)

@@ -44,7 +44,7 @@ func TestScopeHoldsForGeometry(t *testing.T) {
 		}
 	})
 	t.Run("its own grid redrawn over the city is refused", func(t *testing.T) {
-		_, tag := s.getFeature(t, "/v1/units/"+gridA)
+		_, tag := s.getFeature(t, "/v1/units/"+gridA, editor)
 		body := []byte(`{"type":"Feature","geometry":` + cityBox + `,"properties":{"name":"光明路社区第1网格"}}`)
 		wantProblem(t, s.req(t, "PUT", "/v1/units/"+gridA, editor, body, "If-Match", tag), 403, "geometry")
 	})
@@ -58,7 +58,7 @@ func TestScopeHoldsForGeometry(t *testing.T) {
 		if r := s.req(t, "POST", "/v1/enclaves", editor, enclave("E-SCOPE-2", s.insideGeometry(t, gridA))); r.status != 201 {
 			t.Fatalf("enclave inside the street: %d %s", r.status, r.body)
 		}
-		f, tag := s.getFeature(t, "/v1/units/"+gridA)
+		f, tag := s.getFeature(t, "/v1/units/"+gridA, editor)
 		if r := s.req(t, "PUT", "/v1/units/"+gridA, editor, mustJSON(t, f), "If-Match", tag); r.status != 200 {
 			t.Fatalf("the grid saved as it is: %d %s", r.status, r.body)
 		}

@@ -84,8 +84,9 @@ func (h *handlers) getUnit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.Header("ETag", etag(u.Version)) // what an edit names in If-Match (edit.go)
-	writeGeoJSON(c, h.unitView(c, &u))
+	f := h.unitView(c, &u)
+	c.Header("ETag", viewTag(u.Version, u.Properties, f)) // what an edit names in If-Match (edit.go)
+	writeGeoJSON(c, f)
 }
 
 func (h *handlers) unitHistory(c *gin.Context) {

@@ -240,16 +240,22 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
 
   // refreshTarget reads the boundary being edited again with the token now
   // set: the copy read without one lacks the personal properties (a grid
-  // worker's phone), which a save sends back and would erase. The drawing
-  // stays; only the same version's properties are taken (another version
-  // is the save's 412 to show).
+  // worker's phone), which a save sends back and would erase — the server
+  // marks such a copy's ETag "-partial" and refuses it in If-Match. The
+  // drawing stays; only the same version's properties and ETag are taken
+  // (another version is the save's 412 to show).
   async function refreshTarget() {
     const tg = ed.target;
     if (!tg || tg.isNew) return;
     const res = await fetch(api(`v1/${tg.kind === 'unit' ? 'units' : 'enclaves'}/${encodeURIComponent(tg.code)}`),
       { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' }).catch(() => null);
-    const body = res?.ok && res.headers.get('ETag') === tg.etag ? await res.json().catch(() => null) : null;
-    if (body && ed.target === tg) tg.feature.properties = body.properties;
+    const version = (tag) => String(tag).replace('-partial', '');
+    const tag = res?.ok ? res.headers.get('ETag') : null;
+    const body = tag && version(tag) === version(tg.etag) ? await res.json().catch(() => null) : null;
+    if (body && ed.target === tg) {
+      tg.feature.properties = body.properties;
+      tg.etag = tag;
+    }
   }
 
   // edit puts a stored version into the drawing control, ready to change.
