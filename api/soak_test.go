@@ -165,9 +165,11 @@ func soakImport(l *soakLog, base, token string, body []byte, ctype string) {
 	}
 }
 
-// soakEdit renames a grid back and forth with If-Match.
+// soakEdit renames a grid back and forth with If-Match, reading it with
+// the editor's token (the whole copy, with its phone).
 func soakEdit(l *soakLog, base, token string) {
 	req, _ := http.NewRequest("GET", base+"/v1/units/"+gridA, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		l.fail(err)
