@@ -229,12 +229,8 @@ func (q *TransitionRequest) ValidateReresolve() error {
 
 // validateFields checks everything but the action.
 func (q *TransitionRequest) validateFields() error {
-	if q.ClientID != "" {
-		id, err := geo.ParseUUID("client_id", q.ClientID)
-		if err != nil {
-			return err
-		}
-		q.ClientID = id
+	if err := geo.CheckClientID(&q.ClientID); err != nil {
+		return err
 	}
 	if err := checkName("actor", q.Actor, true); err != nil {
 		return err

@@ -101,3 +101,17 @@ func ParseUUID(field, s string) (string, error) {
 	}
 	return u.String(), nil
 }
+
+// CheckClientID checks and normalises an optional client id in place: a
+// UUID (ParseUUID) naming a request so that its retry is recognised.
+func CheckClientID(id *string) error {
+	if *id == "" {
+		return nil
+	}
+	canon, err := ParseUUID("client_id", *id)
+	if err != nil {
+		return err
+	}
+	*id = canon
+	return nil
+}

@@ -77,7 +77,7 @@ func (m *VertexMove) Validate() error {
 	if m.From == m.To {
 		return Invalid("to", "to is the same point as from: nothing would move")
 	}
-	return checkClientID(&m.ClientID)
+	return CheckClientID(&m.ClientID)
 }
 
 // UnitSplit splits a unit in two along a line that crosses it. Codes and
@@ -119,7 +119,7 @@ func (s *UnitSplit) Validate() error {
 	if s.Codes[0] != "" && s.Codes[0] == s.Codes[1] {
 		return Invalid("codes", "the two parts need different codes")
 	}
-	return checkClientID(&s.ClientID)
+	return CheckClientID(&s.ClientID)
 }
 
 // UnitMerge merges touching siblings into one unit: Code is one of Codes
@@ -167,7 +167,7 @@ func (m *UnitMerge) Validate() error {
 			return Invalid("code", "%q is not a unit code", m.Code)
 		}
 	}
-	return checkClientID(&m.ClientID)
+	return CheckClientID(&m.ClientID)
 }
 
 // VersionRef names one version of a unit or an enclave.

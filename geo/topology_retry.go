@@ -37,19 +37,6 @@ type RetryKey struct {
 	Fingerprint string
 }
 
-// checkClientID checks and normalises an optional client id in place.
-func checkClientID(id *string) error {
-	if *id == "" {
-		return nil
-	}
-	canon, err := ParseUUID("client_id", *id)
-	if err != nil {
-		return err
-	}
-	*id = canon
-	return nil
-}
-
 // Key is the move's retry key. The fingerprint covers the points at full
 // precision: a move to a point a nanometre away is another move.
 func (m *VertexMove) Key() RetryKey {

@@ -220,13 +220,17 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     render();
   }
 
+  // getBoundary asks for the current version of a unit or an enclave, as
+  // the token now set may see it.
+  const getBoundary = (kind, code) => fetch(api(`v1/${kind === 'unit' ? 'units' : 'enclaves'}/${encodeURIComponent(code)}`),
+    { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' });
+
   async function load(kind, code, { fit = false } = {}) {
     ed.phase = 'loading';
     say('info', () => t('ed.loading', { code }));
     render();
     try {
-      const res = await fetch(api(`v1/${kind === 'unit' ? 'units' : 'enclaves'}/${encodeURIComponent(code)}`),
-        { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' });
+      const res = await getBoundary(kind, code);
       const body = await res.json().catch(() => null);
       if (!res.ok) throw new Error(res.status === 404 ? t('ed.noCurrent', { kind: t(`ed.kind.${kind}`), code }) : problemText(res, body));
       edit(kind, body, res.headers.get('ETag'), { fit });
@@ -247,8 +251,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
   async function refreshTarget() {
     const tg = ed.target;
     if (!tg || tg.isNew) return;
-    const res = await fetch(api(`v1/${tg.kind === 'unit' ? 'units' : 'enclaves'}/${encodeURIComponent(tg.code)}`),
-      { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' }).catch(() => null);
+    const res = await getBoundary(tg.kind, tg.code).catch(() => null);
     const version = (tag) => String(tag).replace('-partial', '');
     const tag = res?.ok ? res.headers.get('ETag') : null;
     const body = tag && version(tag) === version(tg.etag) ? await res.json().catch(() => null) : null;

@@ -72,7 +72,7 @@ func (db *DB) topology(ctx context.Context, actor string, allow geo.Allow, key g
 			return err
 		}
 		if len(e.units)+len(e.enclaves)+len(e.retired) > 0 {
-			if _, err := e.commit(); err != nil {
+			if err := e.commit(); err != nil {
 				return err
 			}
 		}
@@ -147,29 +147,29 @@ func (e *topoEdit) permit() error {
 }
 
 // commit checks the plan, writes it at one instant and reads back what it
-// wrote, with the warnings of single edits.
-func (e *topoEdit) commit() (geo.TopologyResult, error) {
+// wrote into e.res, with the warnings of single edits.
+func (e *topoEdit) commit() error {
 	if err := e.permit(); err != nil {
-		return e.res, err
+		return err
 	}
 	now, err := txNow(e.ctx, e.tx)
 	if err != nil {
-		return e.res, err
+		return err
 	}
 	e.at = now
 	if err := e.closeRetired(now); err != nil {
-		return e.res, err
+		return err
 	}
 	if err := writePlanned(e, "unit", &unitTable, e.units, now); err != nil {
-		return e.res, err
+		return err
 	}
 	if err := writePlanned(e, "enclave", &enclaveTable, e.enclaves, now); err != nil {
-		return e.res, err
+		return err
 	}
 	if err := e.warn(); err != nil {
-		return e.res, err
+		return err
 	}
-	return e.res, e.readBack()
+	return e.readBack()
 }
 
 // closeRetired closes the retired codes' current versions at now.
