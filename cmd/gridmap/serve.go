@@ -24,8 +24,13 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/importer"
+	"github.com/gridmap-dev/gridmap/internal/connwatch"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
+
+// stallTimeout is how long a connection may move no bytes before it is
+// closed.
+const stallTimeout = 2 * time.Minute
 
 type serveConfig struct {
 	databaseURL string
@@ -121,11 +126,13 @@ func runServe(ctx context.Context, args []string) error {
 func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	front := &frontDoor{}
 	front.starting("connecting to the database")
-	// IdleTimeout: without it (and with no ReadTimeout) net/http keeps an idle
-	// keep-alive connection open for ever, so one request per connection
-	// would let a client hold connections without end.
-	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute,
-		IdleTimeout: 2 * time.Minute}
+	// A connection that moves no bytes for two minutes is closed: an idle
+	// keep-alive one, a client that stopped reading, a hung answer. Without
+	// that, one request per connection would let a client hold connections
+	// without end. connwatch does what IdleTimeout and WriteTimeout would,
+	// without the timers they set on every request.
+	ln = connwatch.Listen(ln, stallTimeout)
+	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	// Requests drain before the node and the database close: a stop calls

@@ -1,0 +1,168 @@
+// Package connwatch closes network connections that move no bytes for a
+// while: a keep-alive connection left idle, a client that stopped reading
+// its answer, a handler that hangs.
+//
+// net/http can do this with http.Server's IdleTimeout and WriteTimeout, but
+// it does it with deadlines it sets on every request: a write deadline
+// armed when a request is read and disarmed when it is answered, and an
+// idle read deadline armed between requests. Each one adds, moves or
+// removes a runtime timer, and on the resolve and tile hot paths, answered
+// in a few microseconds, dropping them saved 0.5 to 1.3 µs of the 14 to
+// 15 µs of CPU time a request cost (GET /v1/resolve at city scale, 8
+// connections, interleaved runs). A Listener instead
+// notes, on each read or write that moves bytes, the tick of a coarse
+// clock, and one goroutine closes, every quarter of the timeout, the
+// connections whose last note is older than the timeout.
+//
+// The rule differs from WriteTimeout's in one way: a connection is judged
+// by its progress, not by a fixed time per answer, so a long answer that
+// keeps moving (an event stream, a large export) is not cut. Deadlines a
+// handler sets itself (http.ResponseController) still work: they go to the
+// connection underneath.
+package connwatch
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ticksPerTimeout is how many sweeps a timeout spans: a connection is
+// closed between one timeout and 1¼ timeouts after its last progress.
+const ticksPerTimeout = 4
+
+// Listener is a net.Listener whose connections are closed when they have
+// moved no bytes for its timeout. It is safe for concurrent use.
+type Listener struct {
+	net.Listener
+	timeout time.Duration
+
+	tick  atomic.Int64 // the coarse clock: sweeps since the start
+	mu    sync.Mutex
+	conns map[*conn]struct{}
+	stop  chan struct{}
+	once  sync.Once
+}
+
+// Listen returns ln with connections closed after timeout without
+// progress. Closing the Listener stops its sweeps; connections already
+// accepted are still watched until then.
+func Listen(ln net.Listener, timeout time.Duration) *Listener {
+	l := &Listener{Listener: ln, timeout: timeout, conns: map[*conn]struct{}{}, stop: make(chan struct{})}
+	go l.sweep()
+	return l
+}
+
+// Accept waits for the next connection and watches it.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	wc := &conn{Conn: c, l: l}
+	wc.last.Store(l.tick.Load())
+	l.mu.Lock()
+	l.conns[wc] = struct{}{}
+	l.mu.Unlock()
+	return wc, nil
+}
+
+// Close stops the sweeps and closes the listener underneath.
+func (l *Listener) Close() error {
+	l.once.Do(func() { close(l.stop) })
+	return l.Listener.Close()
+}
+
+// Watched is the number of connections open and watched.
+func (l *Listener) Watched() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+// sweep advances the clock and closes stalled connections until Close.
+func (l *Listener) sweep() {
+	t := time.NewTicker(l.timeout / ticksPerTimeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			now := l.tick.Add(1)
+			for _, c := range l.stalled(now) {
+				_ = c.Close()
+			}
+		}
+	}
+}
+
+// stalled returns the connections without progress for ticksPerTimeout
+// ticks at tick now. They are closed outside the lock: Close takes it.
+func (l *Listener) stalled(now int64) []*conn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []*conn
+	for c := range l.conns {
+		if now-c.last.Load() > ticksPerTimeout {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// forget stops watching c.
+func (l *Listener) forget(c *conn) {
+	l.mu.Lock()
+	delete(l.conns, c)
+	l.mu.Unlock()
+}
+
+// conn is a watched connection: it notes the tick of its last progress.
+type conn struct {
+	net.Conn
+	l    *Listener
+	last atomic.Int64
+}
+
+// Read reads from the connection, noting progress when bytes arrive.
+func (c *conn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		c.progressed()
+	}
+	return n, err
+}
+
+// Write writes to the connection, noting progress when bytes leave.
+func (c *conn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	if n > 0 {
+		c.progressed()
+	}
+	return n, err
+}
+
+// progressed notes the current tick. The load first keeps a connection
+// answering many requests a tick from writing the same word again.
+func (c *conn) progressed() {
+	if now := c.l.tick.Load(); c.last.Load() != now {
+		c.last.Store(now)
+	}
+}
+
+// Close closes the connection and stops watching it.
+func (c *conn) Close() error {
+	c.l.forget(c)
+	return c.Conn.Close()
+}
+
+// CloseWrite shuts down the writing side, as *net.TCPConn's does: net/http
+// uses it to end a connection gracefully after an error.
+func (c *conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}

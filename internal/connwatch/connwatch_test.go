@@ -1,0 +1,156 @@
+package connwatch
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// timeout is short so the tests run in a second; a sweep is every 50 ms.
+const timeout = 200 * time.Millisecond
+
+// listen returns a watched listener on a loopback port.
+func listen(t *testing.T) *Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Listen(ln, timeout)
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// pair returns the two ends of one connection: the client's and the
+// watched server side.
+func pair(t *testing.T, l *Listener) (client, server net.Conn) {
+	t.Helper()
+	client, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err = l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return client, server
+}
+
+// closedWithin reports whether a read on c ends (the peer closed it, or it
+// was closed under the read) within d.
+func closedWithin(c net.Conn, d time.Duration) bool {
+	_ = c.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
+}
+
+func TestStalledConnectionsAreClosed(t *testing.T) {
+	tests := []struct {
+		name string
+		// stall makes the connection stall, on its server side s (and
+		// client side c); it returns once the stall has begun.
+		stall func(c, s net.Conn)
+	}{
+		{"idle after a request", func(c, s net.Conn) {
+			c.Write([]byte("ping"))
+			s.Read(make([]byte, 4))
+		}},
+		{"idle from the start", func(c, s net.Conn) {}},
+		{"a client that stopped reading", func(c, s net.Conn) {
+			// The server's write blocks once the socket buffers are full.
+			go s.Write(make([]byte, 64<<20))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := listen(t)
+			c, s := pair(t, l)
+			tt.stall(c, s)
+			if !closedWithin(s, 3*timeout) {
+				t.Fatalf("the server side was not closed within %v of a %v timeout", 3*timeout, timeout)
+			}
+			if n := l.Watched(); n != 0 {
+				t.Errorf("%d connections still watched after the close", n)
+			}
+		})
+	}
+}
+
+func TestProgressKeepsAConnectionOpen(t *testing.T) {
+	l := listen(t)
+	c, s := pair(t, l)
+	go io.Copy(s, s) // an echo: the client's writes are its progress
+	buf := make([]byte, 1)
+	for range 12 { // 12 × 50 ms: three timeouts
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatalf("a connection moving bytes every 50 ms was closed: %v", err)
+		}
+		time.Sleep(timeout / 4)
+	}
+	if n := l.Watched(); n != 1 {
+		t.Errorf("watched %d connections, want 1", n)
+	}
+}
+
+func TestCloseForgetsTheConnection(t *testing.T) {
+	l := listen(t)
+	_, s := pair(t, l)
+	if n := l.Watched(); n != 1 {
+		t.Fatalf("watched %d connections, want 1", n)
+	}
+	s.Close()
+	s.Close() // net/http may close a connection the sweep closed
+	if n := l.Watched(); n != 0 {
+		t.Errorf("watched %d connections after Close, want 0", n)
+	}
+}
+
+// TestHTTPServerKeepAlive is the use it is made for: an http.Server on a
+// watched listener, with no IdleTimeout or WriteTimeout of its own, answers
+// on a keep-alive connection and then closes it when left idle.
+func TestHTTPServerKeepAlive(t *testing.T) {
+	l := listen(t)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}), ReadHeaderTimeout: time.Second}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for i := range 3 { // three requests on one connection, a sweep apart
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != "ok" {
+			t.Fatalf("request %d: %d %q", i, resp.StatusCode, body)
+		}
+		time.Sleep(timeout / 2)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(3 * timeout))
+	rest, err := br.ReadString('\n')
+	if err != io.EOF || strings.TrimSpace(rest) != "" {
+		t.Fatalf("an idle keep-alive connection: read %q, %v; want it closed (EOF)", rest, err)
+	}
+}
