@@ -44,7 +44,7 @@ func BenchmarkAnswerJSON(b *testing.B) {
 	b.ReportAllocs()
 	bytes := 0
 	for i := 0; b.Loop(); i++ {
-		buf = f.appendResult(buf[:0], &answers[order[i%len(order)]])
+		buf = f.appendResult(buf[:0], &answers[order[i%len(order)]], nil)
 		bytes += len(buf)
 	}
 	b.ReportMetric(float64(bytes)/float64(b.N), "bytes/answer")

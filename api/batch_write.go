@@ -138,7 +138,7 @@ func (bw *batchWriter) jsonSlot(b []byte, i int, r *geo.Resolution, err error) [
 	if err != nil {
 		b = appendSlotError(b, err)
 	} else {
-		b = bw.fields.appendResult(b, r)
+		b = bw.fields.appendResult(b, r, nil)
 	}
 	id, props := bw.echoOf(i)
 	if len(id) == 0 && len(props) == 0 {

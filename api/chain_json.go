@@ -106,13 +106,37 @@ var (
 
 // appendCachedMiddle appends the responsible unit (or null), a comma and
 // the fields of r's chain, and returns where the chain's fields start.
-func appendCachedMiddle(b []byte, r *geo.Resolution) ([]byte, int) {
+// The encoding is kept in memo, the index's room beside r's answer, when
+// there is one (a unit's own answer): found there, it costs no probe of a
+// table. Otherwise (an enclave's answer, and resolvers without memos) it
+// is kept in middleTable.
+func appendCachedMiddle(b []byte, r *geo.Resolution, memo *geo.Memo) ([]byte, int) {
 	k := middleKey{r.Responsible, r.Chain}
+	if memo != nil {
+		// The key is checked although a memo only ever sits beside the
+		// answer it was made from: a wrong answer would be worse than a
+		// re-encoding.
+		if e, _ := memo.Load().(*encoded[middleKey]); e != nil && e.key == k {
+			return append(b, e.json...), len(b) + e.at
+		}
+		start := len(b)
+		b, at := appendMiddle(b, &k)
+		memo.Store(newEncoded(k, b[start:], at-start))
+		return b, at
+	}
 	slot := encodedSlot(unsafe.Pointer(k.responsible), unsafe.Pointer(finestRef(&k.chain)))
 	if e := middleTable.get(slot, k); e != nil {
 		return append(b, e.json...), len(b) + e.at
 	}
 	start := len(b)
+	b, at := appendMiddle(b, &k)
+	middleTable.put(slot, k, b[start:], at-start)
+	return b, at
+}
+
+// appendMiddle encodes k: the responsible unit (or null), a comma and the
+// chain's fields. It returns where the chain's fields start.
+func appendMiddle(b []byte, k *middleKey) ([]byte, int) {
 	if k.responsible == nil {
 		b = append(b, "null"...)
 	} else {
@@ -120,9 +144,7 @@ func appendCachedMiddle(b []byte, r *geo.Resolution) ([]byte, int) {
 	}
 	b = append(b, ',')
 	at := len(b)
-	b = appendChainFields(b, &k.chain)
-	middleTable.put(slot, k, b[start:], at-start)
-	return b, at
+	return appendChainFields(b, &k.chain), at
 }
 
 // appendCachedChain appends appendChainFields(c).

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unsafe"
@@ -76,20 +77,24 @@ func TestCachedMiddleEqualsEncoding(t *testing.T) {
 		{"none", []geo.Resolution{{}, {}}},
 		{"long", []geo.Resolution{{Responsible: a, Chain: long}, {Responsible: a, Chain: long}}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			for i := range tc.order {
-				r := &tc.order[i]
-				want := "xnull,"
-				if r.Responsible != nil {
-					want = "x" + string(appendLevelRef(nil, r.Responsible)) + ","
+		// Once kept in the table, once in a memo the answers share (which
+		// a memo beside one answer never is: the key check must hold).
+		for _, memo := range []*geo.Memo{nil, new(geo.Memo)} {
+			t.Run(fmt.Sprintf("%s/memo=%v", tc.name, memo != nil), func(t *testing.T) {
+				for i := range tc.order {
+					r := &tc.order[i]
+					want := "xnull,"
+					if r.Responsible != nil {
+						want = "x" + string(appendLevelRef(nil, r.Responsible)) + ","
+					}
+					wantAt := len(want)
+					want = string(appendChainFields([]byte(want), &r.Chain))
+					got, at := appendCachedMiddle([]byte("x"), r, memo)
+					if string(got) != want || at != wantAt {
+						t.Fatalf("answer %d: cached %s (chain at %d), encoded %s (chain at %d)", i, got, at, want, wantAt)
+					}
 				}
-				wantAt := len(want)
-				want = string(appendChainFields([]byte(want), &r.Chain))
-				got, at := appendCachedMiddle([]byte("x"), r)
-				if string(got) != want || at != wantAt {
-					t.Fatalf("answer %d: cached %s (chain at %d), encoded %s (chain at %d)", i, got, at, want, wantAt)
-				}
-			}
-		})
+			})
+		}
 	}
 }

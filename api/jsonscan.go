@@ -267,7 +267,7 @@ func (s *jsonScanner) number() (float64, error) {
 	if !validJSONNumber(s.num) {
 		return 0, s.syntaxError("invalid number")
 	}
-	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(s.num), len(s.num)), 64)
+	f, err := parseFloat(unsafe.String(unsafe.SliceData(s.num), len(s.num)))
 	if err != nil {
 		return 0, geo.Invalid("body", "number at byte %d is out of range", s.off)
 	}

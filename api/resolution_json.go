@@ -13,7 +13,9 @@ import (
 // The output is the same as encoding/json's for geo.Resolution (a test
 // checks that).
 
-func appendResolution(b []byte, r *geo.Resolution) []byte {
+// appendResolution writes r whole; memo is the one beside r's answer, or
+// nil (appendCachedMiddle).
+func appendResolution(b []byte, r *geo.Resolution, memo *geo.Memo) []byte {
 	b = append(b, `{"status":`...)
 	b = appendString(b, string(r.Status))
 	b = append(b, `,"point":[`...)
@@ -21,7 +23,7 @@ func appendResolution(b []byte, r *geo.Resolution) []byte {
 	b = append(b, ',')
 	b = appendFloat(b, r.Point[1])
 	b = append(b, `],"responsible":`...)
-	b, chainStart := appendCachedMiddle(b, r)
+	b, chainStart := appendCachedMiddle(b, r, memo)
 	chainEnd := len(b)
 	b = append(b, `,"enclave":`...)
 	if r.Enclave == nil {
@@ -102,6 +104,9 @@ func appendFloat(b []byte, f float64) []byte {
 			b = b[:n-1]
 		}
 		return b
+	}
+	if out, ok := appendShortDecimal(b, f); ok {
+		return out
 	}
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }

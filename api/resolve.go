@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -29,7 +28,7 @@ func (h *handlers) resolveOne(c *gin.Context) {
 		return
 	}
 	buf := getBuffer()
-	*buf = fields.appendResult(*buf, &r)
+	*buf = fields.appendResult(*buf, &r, nil)
 	writeResolution(c.Writer, *buf, r.IndexVersion)
 	putBuffer(buf)
 }
@@ -93,7 +92,7 @@ func resolveQuery(raw, minHeader string) (geo.ResolveQuery, resultFields, error)
 		if v == "" {
 			return q, resultFields{}, geo.Invalid(name, "%s is required (WGS84 degrees unless crs says otherwise)", name)
 		}
-		f, err := strconv.ParseFloat(v, 64)
+		f, err := parseFloat(v)
 		if err != nil {
 			return q, resultFields{}, geo.Invalid(name, "%q is not a number", clip(v))
 		}

@@ -9,7 +9,7 @@ import (
 
 // nowResolver answers from memory without waiting (geo.Service does).
 type nowResolver interface {
-	ResolveNow(geo.ResolveQuery) (geo.Resolution, bool)
+	ResolveNow(geo.ResolveQuery) (geo.Resolution, *geo.Memo, bool)
 }
 
 // resolve is the fast path of GET /v1/resolve: a query that parses, which
@@ -21,13 +21,13 @@ func (f *fastPath) resolve(w http.ResponseWriter, r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	res, ok := f.resolver.ResolveNow(q)
+	res, memo, ok := f.resolver.ResolveNow(q)
 	if !ok {
 		return false
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	*buf = fields.appendResult(*buf, &res)
+	*buf = fields.appendResult(*buf, &res, memo)
 	if len(*buf) >= minGzipBytes && acceptsGzip(firstValue(r.Header, "Accept-Encoding")) {
 		return false // worth compressing: the router's compressor does it
 	}

@@ -97,10 +97,11 @@ func fieldIndex(name string) int {
 	return -1
 }
 
-// appendResult writes one result as JSON with the chosen fields.
-func (f *resultFields) appendResult(b []byte, r *geo.Resolution) []byte {
+// appendResult writes one result as JSON with the chosen fields; memo is
+// the one beside r's answer, or nil (appendCachedMiddle).
+func (f *resultFields) appendResult(b []byte, r *geo.Resolution, memo *geo.Memo) []byte {
 	if !f.picked {
-		return appendResolution(b, r)
+		return appendResolution(b, r, memo)
 	}
 	b = append(b, '{')
 	first := true

@@ -105,7 +105,7 @@ func TestResolutionJSONMatchesEncodingJSON(t *testing.T) {
 	for i, r := range rs {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			want, _ := json.Marshal(r)
-			got := appendResolution(nil, &r)
+			got := appendResolution(nil, &r, nil)
 			if string(got) != string(want) {
 				t.Errorf("\ngot  %s\nwant %s", got, want)
 			}

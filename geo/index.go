@@ -102,6 +102,13 @@ func NewSnapshot(units []Unit, enclaves []Enclave, version int64) (*Snapshot, er
 // Its Ref pointers are shared by all results of this snapshot: treat them as
 // read-only.
 func (s *Snapshot) Resolve(p orb.Point) Resolution {
+	r, _ := s.resolve(p)
+	return r
+}
+
+// resolve is Resolve, with the memo beside the answer (nil when an enclave
+// or nothing covers p).
+func (s *Snapshot) resolve(p orb.Point) (Resolution, *Memo) {
 	if ref, tile, ok := s.quick.lookup(p); ok {
 		var one [1]uint32
 		ents, descs := quickRecord(ref, tile, &one)
@@ -114,7 +121,7 @@ func (s *Snapshot) Resolve(p orb.Point) Resolution {
 }
 
 // resolveCell answers p from its H3 cell's record.
-func (s *Snapshot) resolveCell(p orb.Point) Resolution {
+func (s *Snapshot) resolveCell(p orb.Point) (Resolution, *Memo) {
 	ref, pool, all := s.lookup(p)
 	if all {
 		return s.applyAll(p)

@@ -67,9 +67,9 @@ func (s *Snapshot) resolveGroup(pts []orb.Point, out []Resolution) {
 	keep(acc)
 	for i, p := range pts {
 		if g[i].all {
-			out[i] = s.applyAll(p)
+			out[i], _ = s.applyAll(p)
 		} else {
-			out[i] = s.apply(p, g[i].ents, g[i].sp)
+			out[i], _ = s.apply(p, g[i].ents, g[i].sp)
 		}
 	}
 }

@@ -249,13 +249,14 @@ type polyTable struct {
 	n       uint32 // slots ever used: every slot below n has a chunk
 }
 
-// slotAnswer is what an answer copies from a winning unit. Enclaves have
-// one too (set makes no exception), but fill reads an enclave from its
-// entry, which it needs for the enclave's own ref.
+// slotAnswer is what an answer copies from a winning unit, and the Memo
+// beside it. Enclaves have one too (set makes no exception), but fill
+// reads an enclave from its entry, which it needs for the enclave's own
+// ref.
 type slotAnswer struct {
 	chain Chain
 	ref   *LevelRef
-	_     [16]byte // one cache line each: a table's chunk is page-aligned
+	memo  Memo // fills the cache line: a table's chunk is page-aligned
 }
 
 // get returns slot's entry (nil when free).
@@ -286,12 +287,23 @@ func (t *polyTable) set(slot uint32, e *polyEntry, owned map[uint32]bool) {
 	}
 	if owned != nil && !owned[c] {
 		t.chunks[c] = slices.Clone(t.chunks[c])
-		t.answers[c] = slices.Clone(t.answers[c])
+		t.answers[c] = freshAnswers(t.answers[c])
 		owned[c] = true
 	}
 	t.chunks[c][slot&polyChunkMask] = e
 	t.answers[c][slot&polyChunkMask] = e.answer()
 	t.n = max(t.n, slot+1)
+}
+
+// freshAnswers returns a copy of a chunk of answers with empty memos. The
+// memos are not copied: readers of the snapshots sharing the chunk may be
+// storing to them, and an empty one costs one encoding to fill.
+func freshAnswers(chunk []slotAnswer) []slotAnswer {
+	fresh := make([]slotAnswer, len(chunk))
+	for i := range chunk {
+		fresh[i].chain, fresh[i].ref = chunk[i].chain, chunk[i].ref
+	}
+	return fresh
 }
 
 // syncAnswers copies every entry's answer again, after a build has set

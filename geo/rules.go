@@ -79,7 +79,7 @@ func compareArea(a, b float64) int {
 // apply runs the rules over a cell record: ents lists, in rule order, every
 // polygon that may cover p (sure entries do), and sp the descriptors of its
 // split candidates. It allocates only for conflicts.
-func (s *Snapshot) apply(p orb.Point, ents []uint32, sp splitReader) Resolution {
+func (s *Snapshot) apply(p orb.Point, ents []uint32, sp splitReader) (Resolution, *Memo) {
 	res := Resolution{Point: [2]float64{p[0], p[1]}, IndexVersion: s.version}
 	var enc *polyEntry
 	i := 0
@@ -110,8 +110,7 @@ func (s *Snapshot) apply(p orb.Point, ents []uint32, sp splitReader) Resolution 
 			break // an enclave answer has no conflicts
 		}
 	}
-	fill(&res, enc, win, winClass)
-	return res
+	return res, fill(&res, enc, win, winClass)
 }
 
 // warmEntries bounds how many of a record's entries warm loads ahead;
@@ -179,7 +178,7 @@ func (s *Snapshot) warm(ents []uint32, sure bool) float64 {
 func keep(float64) {}
 
 // applyAll answers a point H3 could not place by testing every polygon.
-func (s *Snapshot) applyAll(p orb.Point) Resolution {
+func (s *Snapshot) applyAll(p orb.Point) (Resolution, *Memo) {
 	var ents []uint32
 	s.polys.each(func(slot uint32, e *polyEntry) {
 		if e.covers(p) {
@@ -191,8 +190,10 @@ func (s *Snapshot) applyAll(p orb.Point) Resolution {
 }
 
 // fill sets status, responsible unit and chains from the winning enclave
-// and the geographic winner of class winClass (either may be nil).
-func fill(res *Resolution, enc *polyEntry, win *slotAnswer, winClass uint32) {
+// and the geographic winner of class winClass (either may be nil). It
+// returns the memo beside the answer when the winner alone made it (no
+// enclave), else nil.
+func fill(res *Resolution, enc *polyEntry, win *slotAnswer, winClass uint32) *Memo {
 	if win != nil {
 		res.Geographic = win.chain
 	}
@@ -202,6 +203,7 @@ func fill(res *Resolution, enc *polyEntry, win *slotAnswer, winClass uint32) {
 		res.Enclave = enc.eref
 		res.Responsible = enc.ref
 		res.Chain = enc.chain
+		return nil
 	case win != nil:
 		res.Responsible = win.ref
 		res.Chain = res.Geographic
@@ -209,7 +211,8 @@ func fill(res *Resolution, enc *polyEntry, win *slotAnswer, winClass uint32) {
 		if winClass <= gridClass {
 			res.Status = StatusManaged
 		}
-	default:
-		res.Status = StatusOutside
+		return &win.memo
 	}
+	res.Status = StatusOutside
+	return nil
 }

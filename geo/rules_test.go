@@ -68,7 +68,7 @@ func TestRulesEdgeCases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := s.applyAll(tc.p)
+			r, _ := s.applyAll(tc.p)
 			if indexed := s.Resolve(tc.p); !reflect.DeepEqual(indexed, r) {
 				t.Errorf("the index answers %+v, testing every polygon %+v", indexed, r)
 			}

@@ -58,17 +58,19 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 // is loaded, at q.MinVersion or later, and q asks about now (or a time
 // since the index's data took effect). Otherwise, and for a query Resolve
 // refuses, ok is false and Resolve gives the answer or the error. When ok,
-// the answer is the one Resolve gives.
-func (s *Service) ResolveNow(q ResolveQuery) (r Resolution, ok bool) {
+// the answer is the one Resolve gives, and memo the Memo beside it (nil
+// for an enclave's answer or none).
+func (s *Service) ResolveNow(q ResolveQuery) (r Resolution, memo *Memo, ok bool) {
 	cur := s.current.Load()
 	if cur == nil || cur.snap.version < q.MinVersion || cur.predates(q.At) {
-		return Resolution{}, false
+		return Resolution{}, nil, false
 	}
 	p, err := prepare("point", q)
 	if err != nil {
-		return Resolution{}, false
+		return Resolution{}, nil, false
 	}
-	return cur.snap.Resolve(p), true
+	r, memo = cur.snap.resolve(p)
+	return r, memo, true
 }
 
 // ResolveMany answers each query in its own slot; one bad query does not

@@ -32,10 +32,10 @@ type Resolver struct {
 }
 
 // ResolveNow answers as Resolve does, when Resolve gives no error: the
-// API's path for answers a resolver can give at once.
-func (r *Resolver) ResolveNow(q geo.ResolveQuery) (geo.Resolution, bool) {
+// API's path for answers a resolver can give at once. It keeps no memos.
+func (r *Resolver) ResolveNow(q geo.ResolveQuery) (geo.Resolution, *geo.Memo, bool) {
 	res, err := r.Resolve(context.Background(), q)
-	return res, err == nil
+	return res, nil, err == nil
 }
 
 // Resolve implements geo.Resolver.
