@@ -275,7 +275,9 @@ func (t *polyTable) clone() polyTable {
 }
 
 // set stores e at slot. owned records the chunks this table already owns
-// (copied since the clone); nil means every chunk is owned (a build).
+// (copied since the clone); nil means every chunk is owned (a build). Its
+// whole-struct writes of a slotAnswer (memo included) thus go only to
+// chunks no reader sees yet: new ones, or copies made by freshAnswers.
 func (t *polyTable) set(slot uint32, e *polyEntry, owned map[uint32]bool) {
 	c := slot >> polyChunkBits
 	for uint32(len(t.chunks)) <= c {

@@ -3,7 +3,8 @@
 // its answer, a handler that hangs.
 //
 // net/http can do this with http.Server's IdleTimeout and WriteTimeout, but
-// it does it with deadlines it sets on every request: a write deadline
+// it does it with more deadlines on every request (ReadHeaderTimeout's,
+// which a server keeps, are set in any case): a write deadline
 // armed when a request is read and disarmed when it is answered, and an
 // idle read deadline armed between requests. Each one adds, moves or
 // removes a runtime timer, and on the resolve and tile hot paths, answered
@@ -16,9 +17,11 @@
 //
 // The rule differs from WriteTimeout's in one way: a connection is judged
 // by its progress, not by a fixed time per answer, so a long answer that
-// keeps moving (an event stream, a large export) is not cut. Deadlines a
-// handler sets itself (http.ResponseController) still work: they go to the
-// connection underneath.
+// keeps moving (an event stream, a large export, a big body to a slow
+// phone) is not cut; a large write counts its progress piece by piece.
+// Deadlines a handler sets itself (http.ResponseController) still work:
+// they go to the connection underneath. A hijacked connection stays
+// watched.
 package connwatch
 
 import (
@@ -32,13 +35,21 @@ import (
 // closed between one timeout and 1¼ timeouts after its last progress.
 const ticksPerTimeout = 4
 
+// writePiece bounds what one write to the connection underneath carries,
+// so that a large write to a client reading slowly but steadily shows its
+// progress before it ends.
+const writePiece = 64 << 10
+
 // Listener is a net.Listener whose connections are closed when they have
 // moved no bytes for its timeout. It is safe for concurrent use.
 type Listener struct {
 	net.Listener
 	timeout time.Duration
 
-	tick  atomic.Int64 // the coarse clock: sweeps since the start
+	tick atomic.Int64 // the coarse clock: sweeps since the start
+	// Every read and write reads tick; Accept and Close write mu. The pad
+	// keeps them out of one cache line.
+	_     [56]byte
 	mu    sync.Mutex
 	conns map[*conn]struct{}
 	stop  chan struct{}
@@ -46,8 +57,9 @@ type Listener struct {
 }
 
 // Listen returns ln with connections closed after timeout without
-// progress. Closing the Listener stops its sweeps; connections already
-// accepted are still watched until then.
+// progress (sweeps are at least a millisecond apart). Closing the Listener
+// stops its sweeps; connections already accepted are still watched until
+// then.
 func Listen(ln net.Listener, timeout time.Duration) *Listener {
 	l := &Listener{Listener: ln, timeout: timeout, conns: map[*conn]struct{}{}, stop: make(chan struct{})}
 	go l.sweep()
@@ -83,7 +95,7 @@ func (l *Listener) Watched() int {
 
 // sweep advances the clock and closes stalled connections until Close.
 func (l *Listener) sweep() {
-	t := time.NewTicker(l.timeout / ticksPerTimeout)
+	t := time.NewTicker(max(l.timeout/ticksPerTimeout, time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -135,13 +147,21 @@ func (c *conn) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// Write writes to the connection, noting progress when bytes leave.
-func (c *conn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	if n > 0 {
-		c.progressed()
+// Write writes to the connection in pieces of at most writePiece bytes,
+// noting progress as each leaves.
+func (c *conn) Write(b []byte) (n int, err error) {
+	for len(b) > 0 {
+		m, err := c.Conn.Write(b[:min(len(b), writePiece)])
+		n += m
+		if m > 0 {
+			c.progressed()
+		}
+		if err != nil {
+			return n, err
+		}
+		b = b[m:]
 	}
-	return n, err
+	return n, nil
 }
 
 // progressed notes the current tick. The load first keeps a connection

@@ -103,6 +103,36 @@ func TestProgressKeepsAConnectionOpen(t *testing.T) {
 	}
 }
 
+// TestLargeWriteToASlowReader is one write far larger than the socket's
+// buffers to a client that reads slowly but without a pause: it takes
+// several timeouts and must not be cut.
+func TestLargeWriteToASlowReader(t *testing.T) {
+	l := listen(t)
+	c, s := pair(t, l)
+	const size = 8 << 20
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := s.Write(make([]byte, size))
+		wrote <- err
+	}()
+	start := time.Now()
+	buf := make([]byte, 64<<10)
+	for got := 0; got < size; {
+		n, err := io.ReadFull(c, buf[:min(len(buf), size-got)])
+		if err != nil {
+			t.Fatalf("after %d of %d bytes in %v: %v", got, size, time.Since(start), err)
+		}
+		got += n
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatalf("the write failed: %v", err)
+	}
+	if took := time.Since(start); took < 2*timeout {
+		t.Fatalf("the read took %v, under two timeouts: the test proves nothing", took)
+	}
+}
+
 func TestCloseForgetsTheConnection(t *testing.T) {
 	l := listen(t)
 	_, s := pair(t, l)
