@@ -3,14 +3,13 @@
 // its answer, a handler that hangs.
 //
 // net/http can do this with http.Server's IdleTimeout and WriteTimeout, but
-// it does it with more deadlines on every request (ReadHeaderTimeout's,
-// which a server keeps, are set in any case): a write deadline
-// armed when a request is read and disarmed when it is answered, and an
-// idle read deadline armed between requests. Each one adds, moves or
-// removes a runtime timer, and on the resolve and tile hot paths, answered
-// in a few microseconds, dropping them saved 0.5 to 1.3 µs of the 14 to
-// 15 µs of CPU time a request cost (GET /v1/resolve at city scale, 8
-// connections, interleaved runs). A Listener instead
+// they add deadlines to every request (beyond ReadHeaderTimeout's, which a
+// server keeps): a write deadline armed when a request is read and
+// disarmed when it is answered, and an idle read deadline armed between
+// requests. Each adds, moves or removes a runtime timer, and on the resolve
+// and tile hot paths, answered in a few microseconds, dropping them saved
+// 0.5 to 1.3 µs of the 14 to 15 µs of CPU a request cost (GET /v1/resolve
+// at city scale, 8 connections, interleaved runs). A Listener instead
 // notes, on each read or write that moves bytes, the tick of a coarse
 // clock, and one goroutine closes, every quarter of the timeout, the
 // connections whose last note is older than the timeout.
@@ -151,7 +150,8 @@ func (c *conn) Read(b []byte) (int, error) {
 // noting progress as each leaves.
 func (c *conn) Write(b []byte) (n int, err error) {
 	for len(b) > 0 {
-		m, err := c.Conn.Write(b[:min(len(b), writePiece)])
+		var m int
+		m, err = c.Conn.Write(b[:min(len(b), writePiece)])
 		n += m
 		if m > 0 {
 			c.progressed()
