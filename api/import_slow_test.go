@@ -13,9 +13,9 @@ import (
 // rate is cut off after the grace period and its place in the import queue
 // freed, so that a few slow clients cannot hold every place.
 func TestSlowUploadLosesItsPlace(t *testing.T) {
-	grace := slowUploadGrace
-	slowUploadGrace = 300 * time.Millisecond
-	t.Cleanup(func() { slowUploadGrace = grace })
+	grace := slowTransferGrace
+	slowTransferGrace = 300 * time.Millisecond
+	t.Cleanup(func() { slowTransferGrace = grace })
 	s, _ := queueServer(t, 1, 0, nil)
 	editor := createToken(t, s.db, access.RoleEditor, "", "慢速上传", time.Now().Add(time.Hour))
 	body, ctype := multipartBody("网格.geojson", []byte(`{"type":"FeatureCollection","features":[]}`), map[string]string{"dry_run": "true"})

@@ -72,9 +72,8 @@ func (h *handlers) startImport(c *gin.Context) {
 		return
 	}
 	defer area.Discard() // nothing once started
-	lift := floorRate(c.Writer, c.Request)
+	// Read under floorRates: an upload trickling in loses its place.
 	form, err := receiveUpload(c, area)
-	lift()
 	var opts geo.ImportOptions
 	if err == nil {
 		opts, err = importOptions(form)

@@ -123,7 +123,7 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 	if d.Auth != nil {
 		auth = *d.Auth
 	}
-	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), compress(), bodyLimit(), textGuard())
+	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), floorRates(), compress(), bodyLimit(), textGuard())
 	if d.ReadOnly == nil {
 		d.ReadOnly = func() bool { return false }
 	}

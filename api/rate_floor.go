@@ -1,0 +1,179 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// Floors under the rate at which a body arrives and an answer leaves.
+//
+// The listener (internal/connwatch) closes a connection that moves no
+// bytes for two minutes, but a client moving a little now and then would
+// keep a handler, and what it holds, for as long as it liked: a place in
+// the import queue, a batch's points and the index snapshot its answers
+// come from, a photo's stream from the store. So the time a transfer spends
+// waiting for the client — inside the reads of a body, inside the writes
+// of an answer — may not exceed a grace period plus the bytes moved at
+// minTransferRate, or the read or the write times out. A body too slow gets
+// 400 naming it (an upload its place freed); an answer too slow is cut and
+// its connection closed, as http.Server's WriteTimeout would, except that a
+// large answer to a client reading at a fair rate (60 MB of batch answers
+// over a slow link) is never cut, and time the server itself takes between
+// writes (resolving, querying) is not counted against the client.
+//
+// An event stream is exempt: it is slow on purpose, and judged per event
+// (events.go). The first floorFreeBytes of an answer are written without a
+// deadline, so the floor costs small answers nothing.
+var (
+	slowTransferGrace = 30 * time.Second // variables: tests shorten them
+	minTransferRate   = int64(16 << 10)  // bytes per second
+	floorFreeBytes    = int64(256 << 10)
+)
+
+// floorRates is the middleware: it floors the request body's rate and the
+// answer's, and lifts both deadlines when the handler is done so that the
+// connection's next request starts without them.
+func floorRates() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rc := http.NewResponseController(c.Writer)
+		var body *floorBody
+		if b := c.Request.Body; b != nil && b != http.NoBody {
+			body = &floorBody{body: b, rc: rc}
+			c.Request.Body = body
+		}
+		w := &floorWriter{ResponseWriter: c.Writer, rc: rc}
+		c.Writer = w
+		defer func() {
+			c.Writer = w.ResponseWriter
+			if body != nil {
+				body.lift()
+			}
+			w.lift()
+		}()
+		c.Next()
+	}
+}
+
+// transfer counts what a body or an answer has moved and how long it has
+// waited for the client.
+type transfer struct {
+	moved  int64
+	waited time.Duration
+}
+
+// deadline is when the transfer, waiting from now, runs out of time.
+func (t *transfer) deadline(now time.Time) time.Time {
+	return now.Add(slowTransferGrace + time.Duration(t.moved*int64(time.Second)/minTransferRate) - t.waited)
+}
+
+// note counts n bytes moved by a wait that began at since.
+func (t *transfer) note(n int, since time.Time) {
+	t.moved += int64(n)
+	t.waited += time.Since(since)
+}
+
+// floorBody reads a request body under a floor.
+type floorBody struct {
+	transfer
+	body   io.ReadCloser
+	rc     *http.ResponseController
+	lifted bool
+}
+
+func (f *floorBody) Read(p []byte) (int, error) {
+	if f.lifted {
+		return f.body.Read(p)
+	}
+	now := time.Now()
+	// A connection that cannot take deadlines (not net/http's own) is read
+	// without one.
+	_ = f.rc.SetReadDeadline(f.deadline(now))
+	n, err := f.body.Read(p)
+	f.note(n, now)
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = geo.Invalid("body", "the body arrived slower than %d KiB/s after its first %s; send it over a faster link",
+			minTransferRate>>10, slowTransferGrace)
+	case err != nil:
+		// At its end, at once: net/http then starts a read of its own that
+		// this deadline would cut, cancelling the request.
+		f.lift()
+	}
+	return n, err
+}
+
+func (f *floorBody) Close() error { return f.body.Close() }
+
+// lift removes the read deadline.
+func (f *floorBody) lift() {
+	if !f.lifted {
+		f.lifted = true
+		_ = f.rc.SetReadDeadline(time.Time{})
+	}
+}
+
+// floorWriter writes an answer under a floor past its first floorFreeBytes.
+type floorWriter struct {
+	gin.ResponseWriter
+	transfer
+	rc      *http.ResponseController
+	written int64
+	armed   bool
+	exempt  bool
+}
+
+// Write implements http.ResponseWriter.
+func (w *floorWriter) Write(p []byte) (int, error) {
+	w.written += int64(len(p))
+	if w.exempt || w.written <= floorFreeBytes || !w.arm() {
+		return w.ResponseWriter.Write(p)
+	}
+	now := time.Now()
+	_ = w.rc.SetWriteDeadline(w.deadline(now))
+	n, err := w.ResponseWriter.Write(p)
+	w.note(n, now)
+	return n, err
+}
+
+// WriteString implements gin.ResponseWriter.
+func (w *floorWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+// Flush implements http.Flusher, under the floor: what it sends may wait
+// for the client too.
+func (w *floorWriter) Flush() {
+	if !w.armed {
+		w.ResponseWriter.Flush()
+		return
+	}
+	now := time.Now()
+	_ = w.rc.SetWriteDeadline(w.deadline(now))
+	w.ResponseWriter.Flush()
+	w.note(0, now)
+}
+
+// Unwrap gives http.ResponseController the connection's writer.
+func (w *floorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// arm reports whether the answer is floored, deciding at its first call.
+func (w *floorWriter) arm() bool {
+	if !w.armed {
+		w.exempt = strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream")
+		w.armed = !w.exempt
+	}
+	return w.armed
+}
+
+// lift removes the write deadline, if one was set.
+func (w *floorWriter) lift() {
+	if w.armed {
+		_ = w.rc.SetWriteDeadline(time.Time{})
+	}
+}
