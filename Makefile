@@ -23,7 +23,7 @@ test: db gdal s3
 	$(GO) test -count=1 -timeout 20m ./...
 	# Tests whose point is what the race detector sees: memos stored while
 	# a change copies their block, connections closed under a read.
-	$(GO) test -count=1 -race -run 'TestMemo|TestStalled|TestProgress|TestLargeWrite|TestCloseForgets|TestHTTPServerKeepAlive' ./geo/ ./internal/connwatch/
+	$(GO) test -count=1 -race -run 'TestMemo|TestStalled|TestProgress|TestLargeWrite|TestCloseForgets|TestHTTPServerKeepAlive|TestHeaderTimeout' ./geo/ ./internal/connwatch/
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/gridmap ./cmd/gridmap

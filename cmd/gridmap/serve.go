@@ -32,6 +32,10 @@ import (
 // closed.
 const stallTimeout = 2 * time.Minute
 
+// headerTimeout is how long a request's headers may take to arrive, from
+// their first byte (from the connection's opening, for its first request).
+const headerTimeout = 10 * time.Second
+
 type serveConfig struct {
 	databaseURL string
 	addr        string
@@ -129,10 +133,13 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	// A connection that moves no bytes for two minutes is closed: an idle
 	// keep-alive one, a client that stopped reading, a hung answer. Without
 	// that, one request per connection would let a client hold connections
-	// without end. connwatch does what IdleTimeout and WriteTimeout would,
-	// without the timers they set on every request.
-	ln = connwatch.Listen(ln, stallTimeout)
-	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
+	// without end; without the header timeout, a client sending its
+	// headers a byte a minute could. connwatch does what IdleTimeout,
+	// WriteTimeout and ReadHeaderTimeout would, without the timers they set
+	// on every request.
+	watched := connwatch.Listen(ln, stallTimeout, headerTimeout)
+	ln = watched
+	srv := &http.Server{Handler: front, ConnState: watched.ConnState}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	// Requests drain before the node and the database close: a stop calls

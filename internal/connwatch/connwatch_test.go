@@ -21,7 +21,7 @@ func listen(t *testing.T) *Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := Listen(ln, timeout)
+	l := Listen(ln, timeout, 0)
 	t.Cleanup(func() { l.Close() })
 	return l
 }
@@ -182,5 +182,86 @@ func TestHTTPServerKeepAlive(t *testing.T) {
 	rest, err := br.ReadString('\n')
 	if err != io.EOF || strings.TrimSpace(rest) != "" {
 		t.Fatalf("an idle keep-alive connection: read %q, %v; want it closed (EOF)", rest, err)
+	}
+}
+
+// TestHeaderTimeout: with a header timeout and the ConnState hook, a
+// connection must deliver each request's headers in time, counted from
+// their first byte (from its opening, for the first request), whatever
+// else it does in time; what follows the headers is not counted.
+func TestHeaderTimeout(t *testing.T) {
+	const header = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Listen(ln, 10*header, header)
+	srv := &http.Server{ConnState: l.ConnState, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(3 * header)
+		}
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok")
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+
+	request := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	for _, tc := range []struct {
+		name     string
+		steps    []string      // sent in turn, a pause apart
+		pause    time.Duration // between steps
+		answered int           // answers wanted before the connection ends
+	}{
+		{"silent", nil, 0, 0},
+		{"headers a byte at a time", strings.Split("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaa", ""), header / 5, 0},
+		{"idle between requests", []string{request, request}, 3 * header, 2},
+		{"a slow answer", []string{"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", request}, 0, 2},
+		{"a slow body", []string{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n", "a", "b", "c", "d", request}, header, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", l.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			answers := make(chan int, 1)
+			go func() { answers <- countAnswers(c) }()
+			for _, s := range tc.steps {
+				if _, err := io.WriteString(c, s); err != nil {
+					break // closed, as a test will tell
+				}
+				time.Sleep(tc.pause)
+			}
+			select {
+			case n := <-answers:
+				if n != tc.answered {
+					t.Errorf("%d answers before the connection closed, want %d", n, tc.answered)
+				}
+			case <-time.After(4 * header):
+				if tc.answered == 0 {
+					t.Fatal("still open four header timeouts after the last step")
+				}
+				c.Close()
+				if n := <-answers; n != tc.answered {
+					t.Errorf("%d answers, want %d", n, tc.answered)
+				}
+			}
+		})
+	}
+}
+
+// countAnswers reads answers from c until it ends and counts them.
+func countAnswers(c net.Conn) int {
+	br := bufio.NewReader(c)
+	n := 0
+	for {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return n
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		n++
 	}
 }
