@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -20,18 +19,7 @@ func TestSlowUploadLosesItsPlace(t *testing.T) {
 	editor := createToken(t, s.db, access.RoleEditor, "", "慢速上传", time.Now().Add(time.Hour))
 	body, ctype := multipartBody("网格.geojson", []byte(`{"type":"FeatureCollection","features":[]}`), map[string]string{"dry_run": "true"})
 
-	// The slow client: its body's first bytes, then one byte every 100 ms.
-	pr, pw := io.Pipe()
-	go func() {
-		pw.Write(body[:64])
-		for _, b := range body[64:] {
-			time.Sleep(100 * time.Millisecond)
-			if _, err := pw.Write([]byte{b}); err != nil {
-				return
-			}
-		}
-		pw.Close()
-	}()
+	pr, stop := trickle(body, 100*time.Millisecond)
 	slow := make(chan int, 1)
 	go func() {
 		req, _ := http.NewRequest("POST", s.srv.URL+"/v1/imports", pr)
@@ -53,7 +41,7 @@ func TestSlowUploadLosesItsPlace(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the slow upload still holds its place after 5 s")
 	}
-	pw.CloseWithError(io.ErrClosedPipe)
+	stop()
 	if status, _, err := post(s.srv.URL+"/v1/imports", editor, body, ctype); err != nil || status != http.StatusAccepted {
 		t.Errorf("an upload after the slow one: %d %v, want 202", status, err)
 	}

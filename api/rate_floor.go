@@ -31,16 +31,28 @@ import (
 //
 // An event stream is exempt: it is slow on purpose, and judged per event
 // (events.go). The first floorFreeBytes of an answer are written without a
-// deadline, so the floor costs small answers nothing.
+// deadline, so the floor costs small answers nothing; past them an answer
+// is written in floorPiece pieces, each credited as it leaves, so that one
+// large write (c.JSON of a big page) is not judged as a single wait.
 var (
 	slowTransferGrace = 30 * time.Second // variables: tests shorten them
 	minTransferRate   = int64(16 << 10)  // bytes per second
 	floorFreeBytes    = int64(256 << 10)
 )
 
-// floorRates is the middleware: it floors the request body's rate and the
-// answer's, and lifts both deadlines when the handler is done so that the
-// connection's next request starts without them.
+// floorPiece is the most one write under the floor carries.
+const floorPiece = 64 << 10
+
+// floorSlack is how far the deadline set may drift from the one due before
+// it is set again: setting it costs a timer's update, and small writes (a
+// compressor's) come many to a second. A variable: tests shorten it.
+var floorSlack = time.Second
+
+// floorRates is the middleware. When the handler is done, a body not read
+// to its end stays under the floor, for net/http reads and discards the
+// rest itself before it answers (without a deadline, a body trickling in
+// would hold the connection and the answer back); the answer's deadline is
+// lifted, so that net/http's last flush is not cut by it.
 func floorRates() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		rc := http.NewResponseController(c.Writer)
@@ -53,10 +65,12 @@ func floorRates() gin.HandlerFunc {
 		c.Writer = w
 		defer func() {
 			c.Writer = w.ResponseWriter
-			if body != nil {
-				body.lift()
+			if body != nil && !body.ended {
+				_ = rc.SetReadDeadline(body.due(time.Now()))
 			}
-			w.lift()
+			if w.armed {
+				_ = rc.SetWriteDeadline(time.Time{})
+			}
 		}()
 		c.Next()
 	}
@@ -67,11 +81,23 @@ func floorRates() gin.HandlerFunc {
 type transfer struct {
 	moved  int64
 	waited time.Duration
+	set    time.Time // the deadline last set
 }
 
-// deadline is when the transfer, waiting from now, runs out of time.
-func (t *transfer) deadline(now time.Time) time.Time {
+// due is when the transfer, waiting from now, runs out of time.
+func (t *transfer) due(now time.Time) time.Time {
 	return now.Add(slowTransferGrace + time.Duration(t.moved*int64(time.Second)/minTransferRate) - t.waited)
+}
+
+// next returns the deadline to set before a wait that begins now, and
+// whether the one set is too far from it.
+func (t *transfer) next(now time.Time) (time.Time, bool) {
+	d := t.due(now)
+	if t.set.IsZero() || d.Sub(t.set).Abs() >= floorSlack {
+		t.set = d
+		return d, true
+	}
+	return d, false
 }
 
 // note counts n bytes moved by a wait that began at since.
@@ -83,42 +109,34 @@ func (t *transfer) note(n int, since time.Time) {
 // floorBody reads a request body under a floor.
 type floorBody struct {
 	transfer
-	body   io.ReadCloser
-	rc     *http.ResponseController
-	lifted bool
+	body  io.ReadCloser
+	rc    *http.ResponseController
+	ended bool // read to its end (or failed): net/http clears the deadline
 }
 
 func (f *floorBody) Read(p []byte) (int, error) {
-	if f.lifted {
+	if f.ended {
 		return f.body.Read(p)
 	}
 	now := time.Now()
-	// A connection that cannot take deadlines (not net/http's own) is read
-	// without one.
-	_ = f.rc.SetReadDeadline(f.deadline(now))
+	if d, ok := f.next(now); ok {
+		// A connection that cannot take deadlines (not net/http's own) is
+		// read without one.
+		_ = f.rc.SetReadDeadline(d)
+	}
 	n, err := f.body.Read(p)
 	f.note(n, now)
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	if errors.Is(err, os.ErrDeadlineExceeded) {
 		err = geo.Invalid("body", "the body arrived slower than %d KiB/s after its first %s; send it over a faster link",
 			minTransferRate>>10, slowTransferGrace)
-	case err != nil:
-		// At its end, at once: net/http then starts a read of its own that
-		// this deadline would cut, cancelling the request.
-		f.lift()
 	}
+	// At its end, net/http clears the read deadline itself before reading
+	// on in the background (a deadline left would cancel the request).
+	f.ended = err != nil
 	return n, err
 }
 
 func (f *floorBody) Close() error { return f.body.Close() }
-
-// lift removes the read deadline.
-func (f *floorBody) lift() {
-	if !f.lifted {
-		f.lifted = true
-		_ = f.rc.SetReadDeadline(time.Time{})
-	}
-}
 
 // floorWriter writes an answer under a floor past its first floorFreeBytes.
 type floorWriter struct {
@@ -136,11 +154,19 @@ func (w *floorWriter) Write(p []byte) (int, error) {
 	if w.exempt || w.written <= floorFreeBytes || !w.arm() {
 		return w.ResponseWriter.Write(p)
 	}
-	now := time.Now()
-	_ = w.rc.SetWriteDeadline(w.deadline(now))
-	n, err := w.ResponseWriter.Write(p)
-	w.note(n, now)
-	return n, err
+	n := 0
+	for len(p) > 0 {
+		now := time.Now()
+		w.setDeadline(now)
+		m, err := w.ResponseWriter.Write(p[:min(len(p), floorPiece)])
+		w.note(m, now)
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[m:]
+	}
+	return n, nil
 }
 
 // WriteString implements gin.ResponseWriter.
@@ -154,7 +180,7 @@ func (w *floorWriter) Flush() {
 		return
 	}
 	now := time.Now()
-	_ = w.rc.SetWriteDeadline(w.deadline(now))
+	w.setDeadline(now)
 	w.ResponseWriter.Flush()
 	w.note(0, now)
 }
@@ -171,9 +197,9 @@ func (w *floorWriter) arm() bool {
 	return w.armed
 }
 
-// lift removes the write deadline, if one was set.
-func (w *floorWriter) lift() {
-	if w.armed {
-		_ = w.rc.SetWriteDeadline(time.Time{})
+// setDeadline sets the write deadline for a wait that begins now.
+func (w *floorWriter) setDeadline(now time.Time) {
+	if d, ok := w.next(now); ok {
+		_ = w.rc.SetWriteDeadline(d)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +17,11 @@ import (
 )
 
 // floorForTest shortens the floor so that a test sees it act in a second:
-// 200 ms of grace, 1 MiB/s, 64 KiB free.
+// 200 ms of grace, 1 MiB/s, 64 KiB free, 10 ms of slack.
 func floorForTest(t *testing.T) {
-	grace, rate, free := slowTransferGrace, minTransferRate, floorFreeBytes
-	slowTransferGrace, minTransferRate, floorFreeBytes = 200*time.Millisecond, 1<<20, 64<<10
-	t.Cleanup(func() { slowTransferGrace, minTransferRate, floorFreeBytes = grace, rate, free })
+	grace, rate, free, slack := slowTransferGrace, minTransferRate, floorFreeBytes, floorSlack
+	slowTransferGrace, minTransferRate, floorFreeBytes, floorSlack = 200*time.Millisecond, 1<<20, 64<<10, 10*time.Millisecond
+	t.Cleanup(func() { slowTransferGrace, minTransferRate, floorFreeBytes, floorSlack = grace, rate, free, slack })
 }
 
 // smallBuffers accepts connections with 32 KiB send buffers, so that a
@@ -46,9 +47,9 @@ func serveSmallBuffers(t *testing.T, h http.Handler) string {
 }
 
 // stalledRead sends a raw request, reads nothing for stall, then reads the
-// whole answer: its status, its body as far as it came and whether it
-// ended as HTTP says it should.
-func stalledRead(t *testing.T, addr, request string, stall time.Duration) (status int, body []byte, complete bool) {
+// whole answer, at most rate bytes a second (0: at once): its status, its
+// body as far as it came and whether it ended as HTTP says it should.
+func stalledRead(t *testing.T, addr, request string, stall time.Duration, rate int) (status int, body []byte, complete bool) {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -61,7 +62,11 @@ func stalledRead(t *testing.T, addr, request string, stall time.Duration) (statu
 	}
 	time.Sleep(stall)
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	var r io.Reader = conn
+	if rate > 0 {
+		r = &throttled{r: conn, rate: rate, start: time.Now()}
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(r), nil)
 	if err != nil {
 		return 0, nil, false
 	}
@@ -69,65 +74,82 @@ func stalledRead(t *testing.T, addr, request string, stall time.Duration) (statu
 	return resp.StatusCode, body, err == nil
 }
 
+// throttled reads at most rate bytes a second.
+type throttled struct {
+	r     io.Reader
+	rate  int
+	start time.Time
+	read  int
+}
+
+func (t *throttled) Read(p []byte) (int, error) {
+	time.Sleep(time.Until(t.start.Add(time.Duration(t.read) * time.Second / time.Duration(t.rate))))
+	n, err := t.r.Read(p[:min(len(p), t.rate/50)])
+	t.read += n
+	return n, err
+}
+
 // TestAnswerFloor: an answer whose client stops reading is cut once its
 // waiting outlasts the floor, unless it is an event stream; one read at
-// once arrives whole, however large.
+// once, or at twice the floor, arrives whole however it was written, and
+// the time the handler itself takes between writes is not the client's.
 func TestAnswerFloor(t *testing.T) {
 	floorForTest(t)
-	const size = 4 << 20
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.Use(floorRates())
 	engine.GET("/answer", func(c *gin.Context) {
 		c.Header("Content-Type", c.Query("type"))
-		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		size, _ := strconv.Atoi(c.Query("size"))
+		piece, pause := 64<<10, time.Duration(0)
+		switch c.Query("write") {
+		case "whole":
+			piece = size
+		case "pausing": // the handler's own work between writes, longer than its pieces' credit
+			piece, pause = size/4, 3*slowTransferGrace
+		}
+		chunk := bytes.Repeat([]byte("x"), piece)
 		for n := 0; n < size; n += len(chunk) {
 			if _, err := c.Writer.Write(chunk); err != nil {
 				return
 			}
+			time.Sleep(pause)
 		}
 	})
 	addr := serveSmallBuffers(t, engine)
 	for _, tc := range []struct {
-		name, contentType string
-		stall             time.Duration
-		wantWhole         bool
+		name, contentType, write string
+		size                     int
+		stall                    time.Duration
+		rate                     int // the client's, bytes a second; 0: at once
+		wantWhole                bool
 	}{
-		{"read at once", "application/json", 0, true},
-		{"stalled", "application/json", 2 * time.Second, false},
-		{"stalled event stream", "text/event-stream", 2 * time.Second, true},
+		{"read at once", "application/json", "pieces", 4 << 20, 0, 0, true},
+		{"read at twice the floor, written whole", "application/json", "whole", 1 << 20, 0, 2 << 20, true},
+		{"the handler pausing", "application/json", "pausing", 1 << 20, 0, 0, true},
+		{"stalled", "application/json", "pieces", 4 << 20, 2 * time.Second, 0, false},
+		{"stalled, written whole", "application/json", "whole", 4 << 20, 2 * time.Second, 0, false},
+		{"stalled event stream", "text/event-stream", "pieces", 4 << 20, 2 * time.Second, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req := "GET /answer?type=" + tc.contentType + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-			status, body, complete := stalledRead(t, addr, req, tc.stall)
-			whole := status == 200 && complete && len(body) == size
+			req := fmt.Sprintf("GET /answer?type=%s&write=%s&size=%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+				tc.contentType, tc.write, tc.size)
+			status, body, complete := stalledRead(t, addr, req, tc.stall, tc.rate)
+			whole := status == 200 && complete && len(body) == tc.size
 			if whole != tc.wantWhole {
-				t.Errorf("%d, %d of %d bytes, complete %v; want whole %v", status, len(body), size, complete, tc.wantWhole)
+				t.Errorf("%d, %d of %d bytes, complete %v; want whole %v", status, len(body), tc.size, complete, tc.wantWhole)
 			}
-			if !tc.wantWhole && (len(body) == 0 || len(body) >= size/2) {
+			if !tc.wantWhole && (len(body) == 0 || len(body) >= tc.size/2) {
 				t.Errorf("cut after %d bytes: want it cut after the free bytes and the buffers, not before", len(body))
 			}
 		})
 	}
 }
 
-// TestAnswerFloorLifted: a connection that carried a floored answer takes
-// its next request without the old deadline, however long after.
-func TestAnswerFloorLifted(t *testing.T) {
-	floorForTest(t)
-	s := newFakeServer(t, nil)
-	body := batchOf(4000)
-	for i := range 2 {
-		r := s.req(t, "POST", "/v1/resolve", "", body)
-		if r.status != 200 || len(r.body) < 1<<20 || !bytes.HasSuffix(r.body, []byte("]}")) {
-			t.Fatalf("batch %d: %d, %d bytes", i, r.status, len(r.body))
-		}
-		time.Sleep(3 * slowTransferGrace) // past any deadline the first one set
-	}
-}
-
-// TestBodyFloor: a body trickling in below the floor gets 400 naming it; a
-// body sent at once, however large, is read.
+// TestBodyFloor: a body trickling in below the floor gets 400 naming it,
+// sent chunked or with its length, and a body the handler refuses unread
+// gets its answer (net/http discards such a body before answering); a body
+// sent at once, however large, is read.
 func TestBodyFloor(t *testing.T) {
 	floorForTest(t)
 	s := newFakeServer(t, nil)
@@ -135,32 +157,57 @@ func TestBodyFloor(t *testing.T) {
 	if r := s.req(t, "POST", "/v1/resolve", "", body); r.status != 200 {
 		t.Fatalf("a batch sent at once: %d %.200s", r.status, r.body)
 	}
+	for _, tc := range []struct {
+		name, path  string
+		withLength  bool
+		status      int
+		field, says string
+	}{
+		{"chunked", "/v1/resolve", false, 400, "body", "slower than"},
+		{"with its length", "/v1/resolve", true, 400, "body", "slower than"},
+		{"refused unread", "/v1/imports", true, 401, "Authorization", "bearer token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, stop := trickle(body, 50*time.Millisecond)
+			defer stop()
+			req, _ := http.NewRequest("POST", s.srv.URL+tc.path, r)
+			req.Header.Set("Content-Type", "application/json")
+			if tc.withLength {
+				req.ContentLength = int64(len(body))
+			}
+			started := time.Now()
+			resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			wantProblem(t, response{status: resp.StatusCode, header: resp.Header, body: b}, tc.status, tc.field)
+			if !strings.Contains(string(b), tc.says) {
+				t.Errorf("the problem does not say why: %s", b)
+			}
+			if took := time.Since(started); took > 2*time.Second {
+				t.Errorf("answered after %v", took)
+			}
+		})
+	}
+}
+
+// trickle is body as a slow client sends it: its first 64 bytes, then a
+// byte every pause, until stop.
+func trickle(body []byte, pause time.Duration) (r io.Reader, stop func()) {
 	pr, pw := io.Pipe()
 	go func() {
 		pw.Write(body[:64])
 		for _, b := range body[64:] {
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(pause)
 			if _, err := pw.Write([]byte{b}); err != nil {
 				return
 			}
 		}
 		pw.Close()
 	}()
-	defer pw.CloseWithError(io.ErrClosedPipe)
-	started := time.Now()
-	resp, err := http.Post(s.srv.URL+"/v1/resolve", "application/json", pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	wantProblem(t, response{status: resp.StatusCode, header: resp.Header, body: b}, 400, "body")
-	if !strings.Contains(string(b), "slower than") {
-		t.Errorf("the problem does not say why: %s", b)
-	}
-	if took := time.Since(started); took > 5*time.Second {
-		t.Errorf("refused after %v", took)
-	}
+	return pr, func() { pw.CloseWithError(io.ErrClosedPipe) }
 }
 
 // batchOf is a batch request of n points in the fake city.

@@ -69,19 +69,21 @@ type Listener struct {
 
 // Listen returns ln with connections closed after timeout without
 // progress and, if headerTimeout is not 0, those whose request headers take
-// longer than headerTimeout to arrive (see ConnState; sweeps are at least a
-// millisecond apart). Closing the Listener stops its sweeps; connections
-// already accepted are still watched until then.
+// longer than headerTimeout to arrive. With a header timeout the server
+// must set ConnState to the Listener's: without it every connection is
+// closed a header timeout after it opens, whatever it is doing. Sweeps
+// are at least a millisecond apart. Closing the Listener stops its sweeps;
+// connections already accepted are still watched until then.
 func Listen(ln net.Listener, timeout, headerTimeout time.Duration) *Listener {
 	period := timeout
 	if headerTimeout > 0 {
 		period = min(period, headerTimeout)
 	}
 	period = max(period/ticksPerTimeout, time.Millisecond)
-	l := &Listener{Listener: ln, period: period, idleTicks: int64(timeout / period),
+	l := &Listener{Listener: ln, period: period, idleTicks: ticks(timeout, period),
 		conns: map[*conn]struct{}{}, stop: make(chan struct{})}
 	if headerTimeout > 0 {
-		l.headerTicks = int64(headerTimeout / period)
+		l.headerTicks = ticks(headerTimeout, period)
 	}
 	l.tick.Store(1) // a conn's begun is 0 when no request is being read
 	go l.sweep()
@@ -110,10 +112,21 @@ func (l *Listener) Close() error {
 	return l.Listener.Close()
 }
 
+// ticks is d in sweeps of period, rounded up: never closing early.
+func ticks(d, period time.Duration) int64 {
+	return int64((d + period - 1) / period)
+}
+
 // ConnState is the hook for http.Server.ConnState that the header timeout
 // needs: it learns when a request's headers have been read (StateActive)
 // and when the connection waits for the next (StateIdle). It must be given
 // the connections Accept returned (no TLS layer in between).
+//
+// The header clock starts at the first byte read from the connection while
+// it waits. Bytes of the next request that net/http read ahead while
+// answering the last one (a pipelining client) do not start it; a client
+// sending half a request that way is closed only when it moves nothing for
+// the timeout, as an idle keep-alive one is.
 func (l *Listener) ConnState(nc net.Conn, state http.ConnState) {
 	c, ok := nc.(*conn)
 	if !ok {
