@@ -196,6 +196,9 @@ type conn struct {
 	last    atomic.Int64
 	begun   atomic.Int64 // 0: no request's headers are being read
 	serving atomic.Bool  // a request's headers have been read, its answer is not done
+
+	deadlineMu                  sync.Mutex  // orders the deadlines set (deadline.go)
+	readDeadline, writeDeadline atomic.Bool // one may be set
 }
 
 // Read reads from the connection, noting progress when bytes arrive.
