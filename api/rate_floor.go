@@ -48,11 +48,12 @@ const floorPiece = 64 << 10
 // compressor's) come many to a second. A variable: tests shorten it.
 var floorSlack = time.Second
 
-// floorRates is the middleware. When the handler is done, a body not read
-// to its end stays under the floor, for net/http reads and discards the
-// rest itself before it answers (without a deadline, a body trickling in
-// would hold the connection and the answer back); the answer's deadline is
-// lifted, so that net/http's last flush is not cut by it.
+// floorRates is the middleware. A body not read to its end stays under the
+// floor once the answer begins and after the handler, for net/http reads
+// and discards the rest itself as it sends the answer's headers (without a
+// deadline, a body trickling in would hold the connection, and the handler
+// inside its write). The answer's deadline is lifted after the handler, so
+// that net/http's last flush is not cut by it.
 func floorRates() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		rc := http.NewResponseController(c.Writer)
@@ -61,7 +62,7 @@ func floorRates() gin.HandlerFunc {
 			body = &floorBody{body: b, rc: rc}
 			c.Request.Body = body
 		}
-		w := &floorWriter{ResponseWriter: c.Writer, rc: rc}
+		w := &floorWriter{ResponseWriter: c.Writer, rc: rc, body: body}
 		c.Writer = w
 		defer func() {
 			c.Writer = w.ResponseWriter
@@ -111,7 +112,7 @@ type floorBody struct {
 	transfer
 	body  io.ReadCloser
 	rc    *http.ResponseController
-	ended bool // read to its end (or failed): net/http clears the deadline
+	ended bool // read to its end (net/http clears the deadline) or failed (an expired one stays)
 }
 
 func (f *floorBody) Read(p []byte) (int, error) {
@@ -131,7 +132,9 @@ func (f *floorBody) Read(p []byte) (int, error) {
 			minTransferRate>>10, slowTransferGrace)
 	}
 	// At its end, net/http clears the read deadline itself before reading
-	// on in the background (a deadline left would cancel the request).
+	// on in the background (a deadline left would cancel the request);
+	// after a timeout the expired deadline stays, so net/http's discard of
+	// the rest fails at once and the connection is closed after the answer.
 	f.ended = err != nil
 	return n, err
 }
@@ -143,6 +146,7 @@ type floorWriter struct {
 	gin.ResponseWriter
 	transfer
 	rc      *http.ResponseController
+	body    *floorBody // nil: none
 	written int64
 	armed   bool
 	exempt  bool
@@ -150,6 +154,7 @@ type floorWriter struct {
 
 // Write implements http.ResponseWriter.
 func (w *floorWriter) Write(p []byte) (int, error) {
+	w.floorUnreadBody()
 	w.written += int64(len(p))
 	if w.exempt || w.written <= floorFreeBytes || !w.arm() {
 		return w.ResponseWriter.Write(p)
@@ -175,6 +180,7 @@ func (w *floorWriter) WriteString(s string) (int, error) { return w.Write([]byte
 // Flush implements http.Flusher, under the floor: what it sends may wait
 // for the client too.
 func (w *floorWriter) Flush() {
+	w.floorUnreadBody()
 	if !w.armed {
 		w.ResponseWriter.Flush()
 		return
@@ -201,5 +207,17 @@ func (w *floorWriter) arm() bool {
 func (w *floorWriter) setDeadline(now time.Time) {
 	if d, ok := w.next(now); ok {
 		_ = w.rc.SetWriteDeadline(d)
+	}
+}
+
+// floorUnreadBody puts a body the handler has not read to its end under
+// the floor before the answer's headers can leave (net/http discards the
+// rest then).
+func (w *floorWriter) floorUnreadBody() {
+	if b := w.body; b != nil && !b.ended {
+		w.body = nil // once: the body's own reads keep its deadline moving
+		if d, ok := b.next(time.Now()); ok {
+			_ = b.rc.SetReadDeadline(d)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -349,5 +350,45 @@ func TestDeadlines(t *testing.T) {
 				t.Errorf("%d deadlines reached the connection underneath, want %d", got, tc.sets)
 			}
 		})
+	}
+}
+
+// gatedConn holds its first clearing SetReadDeadline until gate closes.
+type gatedConn struct {
+	net.Conn
+	entered, gate chan struct{}
+	once          sync.Once
+}
+
+func (g *gatedConn) SetReadDeadline(t time.Time) error {
+	if t.IsZero() {
+		g.once.Do(func() { close(g.entered); <-g.gate })
+	}
+	return g.Conn.SetReadDeadline(t)
+}
+
+// TestClearBesideClear: a clear that returns while another is on its way
+// to the connection must not leave the old deadline in force (a reviewer's
+// case: the flag was lowered before the clear arrived).
+func TestClearBesideClear(t *testing.T) {
+	l := listen(t)
+	client, server := pair(t, l)
+	c := server.(*conn)
+	g := &gatedConn{Conn: c.Conn, entered: make(chan struct{}), gate: make(chan struct{})}
+	c.Conn = g
+	c.SetReadDeadline(time.Now().Add(-time.Second))
+	first := make(chan struct{})
+	go func() { c.SetReadDeadline(time.Time{}); close(first) }()
+	<-g.entered
+	go func() { time.Sleep(50 * time.Millisecond); close(g.gate) }()
+	if err := c.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	client.Write([]byte{'x'})
+	var one [1]byte
+	n, err := c.Read(one[:])
+	<-first
+	if n != 1 || err != nil {
+		t.Errorf("a read after both clears: %d, %v", n, err)
 	}
 }

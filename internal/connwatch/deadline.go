@@ -10,9 +10,12 @@ import "time"
 // conn remembers whether a deadline may be set in each direction and
 // passes a clear on only then.
 //
-// The flags are read without the lock; a clear that finds none is ordered
-// before any set it runs beside, which leaves the set's deadline in force,
-// as the set would have had it done so after the clear.
+// A flag is raised before a set reaches the connection and lowered only
+// after a clear has, both under the lock, so a flag found lowered (read
+// without the lock) means no deadline is in force or on its way: a clear
+// that finds it so is ordered before any set it runs beside, which leaves
+// the set's deadline in force, as the set would have had it done so after
+// the clear.
 
 // SetDeadline sets the read and write deadlines.
 func (c *conn) SetDeadline(t time.Time) error {
@@ -21,9 +24,16 @@ func (c *conn) SetDeadline(t time.Time) error {
 	}
 	c.deadlineMu.Lock()
 	defer c.deadlineMu.Unlock()
-	c.readDeadline.Store(!t.IsZero())
-	c.writeDeadline.Store(!t.IsZero())
-	return c.Conn.SetDeadline(t)
+	if !t.IsZero() {
+		c.readDeadline.Store(true)
+		c.writeDeadline.Store(true)
+	}
+	err := c.Conn.SetDeadline(t)
+	if t.IsZero() && err == nil {
+		c.readDeadline.Store(false)
+		c.writeDeadline.Store(false)
+	}
+	return err
 }
 
 // SetReadDeadline sets the read deadline.
@@ -33,8 +43,14 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 	}
 	c.deadlineMu.Lock()
 	defer c.deadlineMu.Unlock()
-	c.readDeadline.Store(!t.IsZero())
-	return c.Conn.SetReadDeadline(t)
+	if !t.IsZero() {
+		c.readDeadline.Store(true)
+	}
+	err := c.Conn.SetReadDeadline(t)
+	if t.IsZero() && err == nil {
+		c.readDeadline.Store(false)
+	}
+	return err
 }
 
 // SetWriteDeadline sets the write deadline.
@@ -44,6 +60,12 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 	}
 	c.deadlineMu.Lock()
 	defer c.deadlineMu.Unlock()
-	c.writeDeadline.Store(!t.IsZero())
-	return c.Conn.SetWriteDeadline(t)
+	if !t.IsZero() {
+		c.writeDeadline.Store(true)
+	}
+	err := c.Conn.SetWriteDeadline(t)
+	if t.IsZero() && err == nil {
+		c.writeDeadline.Store(false)
+	}
+	return err
 }
