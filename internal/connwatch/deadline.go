@@ -1,6 +1,9 @@
 package connwatch
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Deadlines. net/http clears a connection's read deadline as it starts to
 // read each request, and its write deadline after each answer, whether or
@@ -19,53 +22,48 @@ import "time"
 
 // SetDeadline sets the read and write deadlines.
 func (c *conn) SetDeadline(t time.Time) error {
-	if t.IsZero() && !c.readDeadline.Load() && !c.writeDeadline.Load() {
-		return nil
-	}
-	c.deadlineMu.Lock()
-	defer c.deadlineMu.Unlock()
-	if !t.IsZero() {
-		c.readDeadline.Store(true)
-		c.writeDeadline.Store(true)
-	}
-	err := c.Conn.SetDeadline(t)
-	if t.IsZero() && err == nil {
-		c.readDeadline.Store(false)
-		c.writeDeadline.Store(false)
-	}
-	return err
+	return c.setDeadline(t, c.Conn.SetDeadline, &c.readDeadline, &c.writeDeadline)
 }
 
 // SetReadDeadline sets the read deadline.
 func (c *conn) SetReadDeadline(t time.Time) error {
-	if t.IsZero() && !c.readDeadline.Load() {
-		return nil
-	}
-	c.deadlineMu.Lock()
-	defer c.deadlineMu.Unlock()
-	if !t.IsZero() {
-		c.readDeadline.Store(true)
-	}
-	err := c.Conn.SetReadDeadline(t)
-	if t.IsZero() && err == nil {
-		c.readDeadline.Store(false)
-	}
-	return err
+	return c.setDeadline(t, c.Conn.SetReadDeadline, &c.readDeadline)
 }
 
 // SetWriteDeadline sets the write deadline.
 func (c *conn) SetWriteDeadline(t time.Time) error {
-	if t.IsZero() && !c.writeDeadline.Load() {
+	return c.setDeadline(t, c.Conn.SetWriteDeadline, &c.writeDeadline)
+}
+
+// setDeadline passes t on through set, unless it clears and none of the
+// directions' flags is raised.
+func (c *conn) setDeadline(t time.Time, set func(time.Time) error, flags ...*atomic.Bool) error {
+	clear := t.IsZero()
+	if clear && !anyRaised(flags) {
 		return nil
 	}
 	c.deadlineMu.Lock()
 	defer c.deadlineMu.Unlock()
-	if !t.IsZero() {
-		c.writeDeadline.Store(true)
+	if !clear {
+		for _, f := range flags {
+			f.Store(true)
+		}
 	}
-	err := c.Conn.SetWriteDeadline(t)
-	if t.IsZero() && err == nil {
-		c.writeDeadline.Store(false)
+	err := set(t)
+	if clear && err == nil {
+		for _, f := range flags {
+			f.Store(false)
+		}
 	}
 	return err
+}
+
+// anyRaised reports whether any of the flags is raised.
+func anyRaised(flags []*atomic.Bool) bool {
+	for _, f := range flags {
+		if f.Load() {
+			return true
+		}
+	}
+	return false
 }
