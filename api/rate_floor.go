@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -28,6 +29,13 @@ import (
 // large answer to a client reading at a fair rate (60 MB of batch answers
 // over a slow link) is never cut, and time the server itself takes between
 // writes (resolving, querying) is not counted against the client.
+//
+// The floor judges the bytes the socket took, which the listener keeps
+// close to the bytes the client read: a socket queues at most 128 KiB
+// unsent (connwatch), so a client that stops reading stalls a write after
+// a few hundred KiB rather than the megabytes loopback's buffers hold. A
+// cut is logged (reportCut); net/http's own log would not tell it from a
+// client that went away.
 //
 // An event stream is exempt: it is slow on purpose, and judged per event
 // (events.go). The first floorFreeBytes of an answer are written without a
@@ -62,7 +70,7 @@ func floorRates() gin.HandlerFunc {
 			body = &floorBody{body: b, rc: rc}
 			c.Request.Body = body
 		}
-		w := &floorWriter{ResponseWriter: c.Writer, rc: rc, body: body}
+		w := &floorWriter{ResponseWriter: c.Writer, rc: rc, body: body, req: c.Request}
 		c.Writer = w
 		defer func() {
 			c.Writer = w.ResponseWriter
@@ -146,10 +154,12 @@ type floorWriter struct {
 	gin.ResponseWriter
 	transfer
 	rc      *http.ResponseController
-	body    *floorBody // nil: none
+	body    *floorBody    // nil: none
+	req     *http.Request // what the answer is for: named when it is cut
 	written int64
 	armed   bool
 	exempt  bool
+	cut     bool
 }
 
 // Write implements http.ResponseWriter.
@@ -159,7 +169,7 @@ func (w *floorWriter) Write(p []byte) (int, error) {
 	if w.exempt || w.written <= floorFreeBytes || !w.arm() {
 		return w.ResponseWriter.Write(p)
 	}
-	n := 0
+	before, n := w.written-int64(len(p)), 0
 	for len(p) > 0 {
 		now := time.Now()
 		w.setDeadline(now)
@@ -167,11 +177,26 @@ func (w *floorWriter) Write(p []byte) (int, error) {
 		w.note(m, now)
 		n += m
 		if err != nil {
+			w.reportCut(err, before+int64(n))
 			return n, err
 		}
 		p = p[m:]
 	}
 	return n, nil
+}
+
+// reportCut logs, once, an answer the floor cut after sent bytes (the
+// socket took them; the client read fewer): net/http closes the
+// connection and the access log shows only the status already sent, as
+// for a client that went away. A client that did go away is not logged.
+func (w *floorWriter) reportCut(err error, sent int64) {
+	if w.cut || !errors.Is(err, os.ErrDeadlineExceeded) {
+		return
+	}
+	w.cut = true
+	slog.WarnContext(w.req.Context(), "answer cut: the client read it slower than the floor",
+		"method", clip(w.req.Method), "path", clip(w.req.URL.Path), "remote", w.req.RemoteAddr,
+		"bytes_sent", sent, "floor_bytes_per_s", minTransferRate)
 }
 
 // WriteString implements gin.ResponseWriter.

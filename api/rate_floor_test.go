@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/gridmap-dev/gridmap/internal/connwatch"
 )
 
 // floorForTest shortens the floor so that a test sees it act in a second:
@@ -24,23 +26,13 @@ func floorForTest(t *testing.T) {
 	t.Cleanup(func() { slowTransferGrace, minTransferRate, floorFreeBytes, floorSlack = grace, rate, free, slack })
 }
 
-// smallBuffers accepts connections with 32 KiB send buffers, so that a
-// client that stops reading blocks the server's writes after a few hundred
-// KiB rather than after the megabytes loopback's buffers take.
-type smallBuffers struct{ net.Listener }
-
-func (l smallBuffers) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetWriteBuffer(32 << 10)
-	}
-	return c, err
-}
-
-// serveSmallBuffers serves h on a listener with small send buffers.
-func serveSmallBuffers(t *testing.T, h http.Handler) string {
+// serveWatched serves h as gridmap serves: on connwatch's listener, whose
+// sockets queue little unsent, so that a client that stops reading blocks
+// the server's writes after a few hundred KiB rather than after the
+// megabytes loopback's buffers take.
+func serveWatched(t *testing.T, h http.Handler) string {
 	srv := httptest.NewUnstartedServer(h)
-	srv.Listener = smallBuffers{srv.Listener}
+	srv.Listener = connwatch.Listen(srv.Listener, time.Minute, 0)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().String()
@@ -90,7 +82,8 @@ func (t *throttled) Read(p []byte) (int, error) {
 }
 
 // TestAnswerFloor: an answer whose client stops reading is cut once its
-// waiting outlasts the floor, unless it is an event stream; one read at
+// waiting outlasts the floor, and the cut logged, unless it is an event
+// stream; one read at
 // once, or at twice the floor, arrives whole however it was written, and
 // the time the handler itself takes between writes is not the client's.
 func TestAnswerFloor(t *testing.T) {
@@ -116,7 +109,8 @@ func TestAnswerFloor(t *testing.T) {
 			time.Sleep(pause)
 		}
 	})
-	addr := serveSmallBuffers(t, engine)
+	addr := serveWatched(t, engine)
+	logs := recordLogs(t)
 	for _, tc := range []struct {
 		name, contentType, write string
 		size                     int
@@ -134,6 +128,7 @@ func TestAnswerFloor(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req := fmt.Sprintf("GET /answer?type=%s&write=%s&size=%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 				tc.contentType, tc.write, tc.size)
+			logged := len(logs.records())
 			status, body, complete := stalledRead(t, addr, req, tc.stall, tc.rate)
 			whole := status == 200 && complete && len(body) == tc.size
 			if whole != tc.wantWhole {
@@ -141,6 +136,15 @@ func TestAnswerFloor(t *testing.T) {
 			}
 			if !tc.wantWhole && (len(body) == 0 || len(body) >= tc.size/2) {
 				t.Errorf("cut after %d bytes: want it cut after the free bytes and the buffers, not before", len(body))
+			}
+			cuts := 0
+			for _, r := range logs.records()[logged:] {
+				if strings.Contains(r, "answer cut") && strings.Contains(r, "path=/answer") {
+					cuts++
+				}
+			}
+			if want := map[bool]int{true: 0, false: 1}[tc.wantWhole]; cuts != want {
+				t.Errorf("logged %d cuts, want %d", cuts, want)
 			}
 		})
 	}

@@ -29,9 +29,15 @@
 // arrived within the header timeout of its first byte (of the connection's
 // opening, for its first request), or the connection is closed — a client
 // sending its headers a byte at a time cannot hold it.
+//
+// A sweep's closes are logged, a line per reason: a warning for a request
+// that stalled or headers that came too slowly, debug for an idle
+// keep-alive, the routine case.
 package connwatch
 
 import (
+	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -48,6 +54,15 @@ const ticksPerTimeout = 4
 // so that a large write to a client reading slowly but steadily shows its
 // progress before it ends.
 const writePiece = 64 << 10
+
+// unsentLimit is the most an accepted connection's socket queues of what
+// has not yet left for the client (Linux). Without it the kernel takes
+// megabytes for a client that stopped reading (loopback: 3.9 MB before a
+// write waits), so a write seems to progress, and a rate floor judging the
+// bytes written (api's) waits that much longer to see the client stall:
+// with it, about 192 KiB (the limit and the client's window). A fast
+// client is not slowed: the limit is about the queue, not what is in flight.
+const unsentLimit = 128 << 10
 
 // Listener is a net.Listener whose connections are closed when they have
 // moved no bytes for its timeout. It is safe for concurrent use.
@@ -90,12 +105,14 @@ func Listen(ln net.Listener, timeout, headerTimeout time.Duration) *Listener {
 	return l
 }
 
-// Accept waits for the next connection and watches it.
+// Accept waits for the next connection, limits what its socket queues
+// unsent (unsentLimit) and watches it.
 func (l *Listener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
+	limitUnsent(c)
 	wc := &conn{Conn: c, l: l}
 	now := l.tick.Load()
 	wc.last.Store(now)
@@ -158,27 +175,82 @@ func (l *Listener) sweep() {
 			return
 		case <-t.C:
 			now := l.tick.Add(1)
-			for _, c := range l.stalled(now) {
-				_ = c.Close()
+			cuts := l.stalled(now)
+			for _, c := range cuts {
+				_ = c.conn.Close()
 			}
+			l.report(cuts)
 		}
 	}
+}
+
+// cut is a connection the sweep closes, and why.
+type cut struct {
+	conn   *conn
+	reason reason
+}
+
+// reason says why a connection was closed.
+type reason int
+
+const (
+	idle        reason = iota // between requests (or before the first): a keep-alive left unused
+	stalled                   // inside a request: its body, its answer or its handler moved nothing
+	slowHeaders               // a request's headers took longer than the header timeout
+	reasons
+)
+
+var reasonText = [reasons]string{
+	idle:        "idle, no request under way",
+	stalled:     "a request moved no bytes (a client that stopped reading or sending, or a hung handler)",
+	slowHeaders: "request headers arrived too slowly",
 }
 
 // stalled returns the connections without progress for longer than the
 // timeout, or reading a request's headers for longer than the header
 // timeout, at tick now. They are closed outside the lock: Close takes it.
-func (l *Listener) stalled(now int64) []*conn {
+func (l *Listener) stalled(now int64) []cut {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []*conn
+	var out []cut
 	for c := range l.conns {
-		begun := c.begun.Load()
-		if now-c.last.Load() > l.idleTicks || l.headerTicks > 0 && begun > 0 && now-begun > l.headerTicks {
-			out = append(out, c)
+		switch begun := c.begun.Load(); {
+		case l.headerTicks > 0 && begun > 0 && now-begun > l.headerTicks:
+			out = append(out, cut{c, slowHeaders})
+		case now-c.last.Load() <= l.idleTicks:
+		case c.serving.Load():
+			out = append(out, cut{c, stalled})
+		default:
+			out = append(out, cut{c, idle})
 		}
 	}
 	return out
+}
+
+// report logs one sweep's cuts, a line per reason: closing an idle
+// keep-alive is routine (debug); the others mean a client or a handler
+// misbehaved, which an operator should see (warning), without a line per
+// connection that a flood of them would make.
+func (l *Listener) report(cuts []cut) {
+	var count [reasons]int
+	var example [reasons]string
+	for _, c := range cuts {
+		if count[c.reason] == 0 {
+			example[c.reason] = c.conn.RemoteAddr().String()
+		}
+		count[c.reason]++
+	}
+	for r, n := range count {
+		if n == 0 {
+			continue
+		}
+		level := slog.LevelWarn
+		if reason(r) == idle {
+			level = slog.LevelDebug
+		}
+		slog.Log(context.Background(), level, "connections closed", "reason", reasonText[r], "count", n,
+			"example_remote", example[r])
+	}
 }
 
 // forget stops watching c.
