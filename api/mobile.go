@@ -75,8 +75,7 @@ func (h *handlers) me(c *gin.Context) {
 				"bbox": []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}
 		}
 	}
-	c.Header("Cache-Control", "private, no-cache")
-	c.JSON(http.StatusOK, out)
+	servePrivateJSON(c, jsonMediaType, out)
 }
 
 func nilIfBlank(s string) any {

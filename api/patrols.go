@@ -152,7 +152,7 @@ func (h *handlers) patrolCoverage(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"unit": unit, "date": day.Format(time.DateOnly), "res": casework.PatrolRes,
+	servePrivateJSON(c, jsonMediaType, gin.H{"unit": unit, "date": day.Format(time.DateOnly), "res": casework.PatrolRes,
 		"totals": totals, "grids": grids})
 }
 

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -51,7 +50,7 @@ func (h *handlers) listReports(c *gin.Context) {
 		if next != "" {
 			fc.ExtraMembers = geojson.Properties{"next": link, "next_cursor": next}
 		}
-		writeGeoJSON(c, fc)
+		servePrivateJSON(c, geoJSONMediaType, fc)
 		return
 	}
 	views := make([]reportView, len(reports))
@@ -62,7 +61,7 @@ func (h *handlers) listReports(c *gin.Context) {
 	if next != "" {
 		body["next"], body["next_cursor"] = link, next
 	}
-	c.JSON(http.StatusOK, body)
+	servePrivateJSON(c, jsonMediaType, body)
 }
 
 func wantGeoJSON(c *gin.Context) bool {

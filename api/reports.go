@@ -265,7 +265,7 @@ func (h *handlers) getReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, h.reportFor(c, &r))
+	servePrivateJSON(c, jsonMediaType, h.reportFor(c, &r))
 }
 
 // inScope refuses a scoped caller a report outside its scope. A report
@@ -422,6 +422,6 @@ func decodeUTF8(body []byte, v any) error {
 
 // listCategories answers GET /v1/categories: the code list reports use.
 func (h *handlers) listCategories(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"categories": casework.Categories.All(), "severities": casework.SeverityNames[1:],
+	serveJSON(c, gin.H{"categories": casework.Categories.All(), "severities": casework.SeverityNames[1:],
 		"states": casework.States, "actions": casework.UserActions})
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -70,7 +69,7 @@ func (h *handlers) overview(c *gin.Context) {
 	if q.Unit != "" {
 		unit = gin.H{"code": q.Unit, "name": o.Names[q.Unit], "level": levelName(q.Unit)}
 	}
-	c.JSON(http.StatusOK, gin.H{"unit": unit, "group_level": q.GroupLevel(), "today": today.Format(time.DateOnly),
+	servePrivateJSON(c, jsonMediaType, gin.H{"unit": unit, "group_level": q.GroupLevel(), "today": today.Format(time.DateOnly),
 		"from": q.From.Format(time.DateOnly), "to": q.To.AddDate(0, 0, -1).Format(time.DateOnly),
 		"figures": figs, "trend": days, "by_category": o.ByCategory(), "ranking": o.Ranking(),
 		"children": o.Names})

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"sort"
 	"time"
 
@@ -107,7 +106,7 @@ func (h *handlers) stats(c *gin.Context) {
 	if cells == nil {
 		cells = []casework.StatsCell{}
 	}
-	c.JSON(http.StatusOK, gin.H{
+	servePrivateJSON(c, jsonMediaType, gin.H{
 		"unit": unit, "group_level": st.GroupLevel, "category": q.Category,
 		"from": q.From.Format(time.DateOnly), "to": q.To.AddDate(0, 0, -1).Format(time.DateOnly),
 		"totals": total, "units": units, "cells": cells,

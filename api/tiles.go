@@ -1,11 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -212,51 +207,6 @@ func (h *handlers) serveAsset(c *gin.Context, name string) {
 	// The assets change only with the binary; the ETag makes revalidation cheap.
 	c.Header("Cache-Control", "no-cache")
 	serveBytes(c, a.ContentType, a.Raw, a.ETag, a.Gzip)
-}
-
-// serveJSON writes v as JSON with a strong ETag, gzipped when the client
-// takes gzip, to be revalidated on every use (it follows the data).
-func serveJSON(c *gin.Context, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	sum := sha256.Sum256(b)
-	c.Header("Cache-Control", "no-cache")
-	serveBytes(c, "application/json; charset=utf-8", b, `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`, func() []byte {
-		var buf bytes.Buffer
-		w := gzip.NewWriter(&buf)
-		_, _ = w.Write(b) // writing to memory cannot fail
-		_ = w.Close()
-		return buf.Bytes()
-	})
-}
-
-// serveBytes writes a body with a strong ETag, answering 304 when the
-// client holds it already, gzipped when the client takes gzip. The gzip
-// representation has its own ETag ("…-gz"), as strong validators must differ
-// between encodings; If-None-Match accepts either, since both name the
-// same content.
-func serveBytes(c *gin.Context, mediaType string, raw []byte, etag string, gz func() []byte) {
-	hd := c.Writer.Header()
-	hd.Add("Vary", "Accept-Encoding")
-	useGzip := len(raw) > 0 && acceptsGzip(c.GetHeader("Accept-Encoding"))
-	if useGzip {
-		etag = strings.TrimSuffix(etag, `"`) + `-gz"`
-	}
-	hd.Set("ETag", etag)
-	if etagMatches(c.GetHeader("If-None-Match"), etag) {
-		c.Status(http.StatusNotModified)
-		return
-	}
-	body := raw
-	if useGzip {
-		body = gz()
-		hd.Set("Content-Encoding", "gzip")
-	}
-	hd.Set("Content-Length", strconv.Itoa(len(body))) // for HEAD too, whatever the size
-	c.Data(http.StatusOK, mediaType, body)
 }
 
 // acceptsGzip reads Accept-Encoding: gzip (or *) with a non-zero quality.
