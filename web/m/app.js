@@ -4,7 +4,7 @@
 // allows (sync.js). Enrolment: the QR code of "gridmap token create --qr"
 // opens /m/#token=…; the token is kept and dropped from the address bar.
 import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal } from './net.js';
-import { t, applyI18n, toggleLang, onLangChange, timeOfDay } from './i18n.js';
+import { t, applyI18n, toggleLang, onLangChange, shortTime } from './i18n.js';
 import { kvGet, kvSet, outbox } from './store.js';
 import { autoSync, syncNow, onQueueChange, counts, discard, retry, refusalText } from './sync.js';
 import { initMap, watchPosition, keepInView, here } from './home.js';
@@ -130,7 +130,7 @@ async function renderQueue() {
   $('q-list').replaceChildren(...items.map(queued));
   const sent = (await kvGet('sent')) ?? [];
   $('q-sent').replaceChildren(...sent.slice(0, 10).map((s) => Object.assign(document.createElement('li'), {
-    textContent: `✓ ${t(`item.${s.kind}`)} ${labelText(s.label)} · ${t(s.status === 200 ? 'sent.200' : 'sent.201')} ${timeOfDay(s.at)}` })));
+    textContent: `✓ ${t(`item.${s.kind}`)} ${labelText(s.label)} · ${t(s.status === 200 ? 'sent.200' : 'sent.201')} ${shortTime(s.at)}` })));
 }
 
 // queued is the outbox's line of an item; a refused one says why, in the
@@ -141,7 +141,7 @@ function queued(it) {
   li.dataset.kind = it.kind;
   li.innerHTML = '<div class="row"><strong></strong><span class="muted"></span></div><div class="error"></div><div class="muted detail"></div>';
   li.querySelector('strong').textContent = `${t(`item.${it.kind}`)} ${labelText(it.label)}`;
-  li.querySelector('.muted').textContent = timeOfDay(it.queued_at); // by the server's clock, as the item is dated (store.js)
+  li.querySelector('.muted').textContent = shortTime(it.queued_at); // by the server's clock, as the item is dated (store.js)
   if (it.state !== 'failed') return li;
   li.querySelector('.error').textContent = `${t('queue.failed')}: ${refusalText(it)}`;
   li.querySelector('.detail').textContent = it.status ? `${it.status} · ${it.error ?? ''}` : (it.error ?? '');

@@ -186,8 +186,17 @@ const locale = () => (lang === 'en' ? 'en' : 'zh-CN');
 /** dateTime writes a date and time in the current language ('' for none): 2026年11月25日 08:30, Nov 25, 2026, 8:30 AM. */
 export const dateTime = (d) => (d ? new Date(d).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' }) : '');
 
-/** timeOfDay writes the time of day of d in the current language: 08:30, 8:30 AM. */
-export const timeOfDay = (d) => new Date(d).toLocaleTimeString(locale(), { timeStyle: 'short' });
+/**
+ * shortTime writes when d was in the current language: its time of day
+ * (08:30, 8:30 AM), after its date when that is not today (12月3日 08:30,
+ * Dec 3 8:30 AM), so that an item queued yesterday does not read as today's.
+ */
+export function shortTime(d) {
+  const at = new Date(d);
+  const time = at.toLocaleTimeString(locale(), { timeStyle: 'short' });
+  if (at.toDateString() === new Date().toDateString()) return time;
+  return `${at.toLocaleDateString(locale(), { month: 'short', day: 'numeric' })} ${time}`;
+}
 
 /** applyI18n sets the texts of the elements marked data-i18n (and data-i18n-ph: placeholders). */
 export function applyI18n(root = document) {

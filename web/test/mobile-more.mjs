@@ -151,7 +151,8 @@ async function shownNear(page, text, at) {
 
 /**
  * clockSteps: the worker's phone runs 30 minutes fast (the test's clock is
- * the real one). What it sends carries the server's time.
+ * the real one). What it sends carries the server's time. An item queued
+ * yesterday shows its date in the outbox, not a time of day alone.
  */
 export async function clockSteps({ browser, base, worker, here, check, failures, findings, shot, adminAPI, outbox, ready }) {
   const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow' });
@@ -202,6 +203,24 @@ export async function clockSteps({ browser, base, worker, here, check, failures,
   findings.clockOutbox = await page.textContent('#q-list li[data-kind=report] .row .muted').catch(() => '');
   check(await shownNear(page, findings.clockOutbox, at), `a fast clock, the outbox shows the report queued at ${findings.clockOutbox}`);
   await shot(page, 'm-clock-outbox.png');
+  // An item queued yesterday shows its date before the time: a time of day alone would read as today's.
+  const yesterday = new Date(Date.now() - 86_400_000);
+  await page.evaluate(async (at) => {
+    const { enqueue } = await import('./store.js');
+    await enqueue([{ id: crypto.randomUUID(), kind: 'report', label: '昨日测试', queued_at: at, body: {} }]);
+  }, yesterday.toISOString());
+  await page.click('#tabs button[data-view=home]');
+  await page.click('#tabs button[data-view=queue]');
+  const row = page.locator('#q-list li', { hasText: '昨日测试' }).locator('.row .muted');
+  findings.yesterdayOutbox = await row.textContent({ timeout: 5_000 }).catch(() => '');
+  const day = await page.evaluate((ms) => `${new Date(ms).getMonth() + 1}月${new Date(ms).getDate()}日`, yesterday.getTime());
+  check(findings.yesterdayOutbox.startsWith(day) && await shownNear(page, findings.yesterdayOutbox, yesterday.getTime()),
+    `an item queued yesterday shows ${findings.yesterdayOutbox}, want ${day} and its time`);
+  await shot(page, 'm-outbox-yesterday.png');
+  await page.evaluate(async () => {
+    const { outbox, remove } = await import('./store.js');
+    for (const it of await outbox()) if (it.label === '昨日测试') await remove(it);
+  });
   await page.waitForTimeout(3000);
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
