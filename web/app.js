@@ -7,7 +7,7 @@
 // in edit.js; this file only hooks it in. The big screen is /screen.
 import { MapLibreMap, NavigationControl, ScaleControl, Popup } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { initEdit } from './edit.js';
-import { t, lang, applyWords, langButton } from './i18n.js';
+import { t, lang, locale, applyWords, langButton } from './i18n.js';
 
 const root = new URL('.', document.baseURI);
 const api = (path) => new URL(path, root).href;
@@ -331,7 +331,7 @@ async function refreshIfChanged(force = false, minVersion = null) {
     state.versions = v;
     if (seen === undefined || force) return; // first look, or reloaded above
     reloadTiles();
-    setStatus(`${t('dataChanged')} ${new Date().toLocaleTimeString()}`);
+    setStatus(`${t('dataChanged')} ${new Date().toLocaleTimeString(locale())}`);
   } catch (err) {
     setStatus(`${t('unreachable')}: ${err.message}`, true);
   }

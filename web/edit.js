@@ -11,7 +11,10 @@
 // 401, 403 and 429 get plain messages. After a save the tiles are reloaded
 // (with min_version: the data version the save answered in).
 //
-// The topology-keeping edits live beside it: a vertex other units share is
+// This file holds the phases and the panel; beside it are the drawing
+// control and its exact coordinates (edit-draw.js), the new boundary's form
+// (edit-new.js) and what a save's answer shows (edit-outcome.js). The
+// topology-keeping edits live there too: a vertex other units share is
 // moved in all of them at once (edit-shared.js: POST
 // /v1/boundaries:move-vertex), and the split and merge tools
 // (edit-tools.js) cut a unit along a line or merge touching siblings.
@@ -22,20 +25,13 @@
 // called when the token field sets or forgets a token. Its words are
 // i18n.js's: fixed labels carry data-i18n (the language switch relabels
 // them), the rest is written again by relabel().
-import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode, ValidateNotSelfIntersecting } from 'terra-draw';
-import { TerraDrawMapLibreGLAdapter } from './vendor/terra-draw/terra-draw-maplibre-gl-adapter.modern.js';
+import { newDraw, key, forDraw, drawnGeometry, fitTo } from './edit-draw.js';
+import { initNewForm } from './edit-new.js';
+import { initOutcome, problemText } from './edit-outcome.js';
 import { initShared } from './edit-shared.js';
 import { initTools } from './edit-tools.js';
 import { t, said } from './i18n.js';
 
-// terra-draw keeps coordinates to 9 decimals (0.1 mm). Vertices the editor
-// did not move are sent back with the full precision they were loaded with,
-// so shared edges with the neighbours stay exactly shared.
-const PRECISION = 9;
-const round = (x) => Math.round(x * 10 ** PRECISION) / 10 ** PRECISION;
-const key = (c) => `${c[0]},${c[1]}`;
-
-const enclaveStatuses = ['custodial', 'unmanaged', 'transferred'];
 const writable = {
   unit: ['code', 'level', 'name', 'parent_code', 'properties'],
   enclave: ['code', 'name', 'managing_code', 'status', 'reason', 'properties'],
@@ -47,35 +43,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
   // drawing (a new polygon) · editing · saving · splitting (drawing the
   // line) · split-confirm · merging (picking the siblings).
   const ed = { phase: 'off', target: null, exact: new Map(), holes: [], baseline: '', retryUntil: 0, spots: [] };
-  const draw = new TerraDraw({
-    adapter: new TerraDrawMapLibreGLAdapter({ map, coordinatePrecision: PRECISION, prefixId: 'gridmap-edit' }),
-    modes: [
-      new TerraDrawPolygonMode({
-        validation: (f, { updateType }) => (updateType === 'provisional' ? { valid: true } : ValidateNotSelfIntersecting(f)),
-        styles: { fillColor: '#1e88e5', fillOpacity: 0.15, outlineColor: '#1565c0', outlineWidth: 2.5,
-          closingPointColor: '#ffffff', closingPointOutlineColor: '#1565c0', closingPointWidth: 6, closingPointOutlineWidth: 2.5 },
-      }),
-      new TerraDrawLineStringMode({ styles: { lineStringColor: '#c62828', lineStringWidth: 3, closingPointColor: '#ffffff',
-        closingPointOutlineColor: '#c62828', closingPointWidth: 6, closingPointOutlineWidth: 2.5 } }),
-      new TerraDrawSelectMode({
-        allowManualDeselection: false,
-        keyEvents: { deselect: null, delete: null, rotate: null, scale: null }, // no whole-feature delete by key
-        flags: {
-          polygon: {
-            feature: {
-              draggable: false, // vertices move, the whole boundary does not slide by accident
-              validation: (f) => ValidateNotSelfIntersecting(f),
-              coordinates: { draggable: true, midpoints: true, deletable: true },
-            },
-          },
-        },
-        styles: { selectedPolygonColor: '#1e88e5', selectedPolygonFillOpacity: 0.2, selectedPolygonOutlineColor: '#0d47a1',
-          selectedPolygonOutlineWidth: 3, selectionPointColor: '#ffffff', selectionPointOutlineColor: '#0d47a1',
-          selectionPointWidth: 6, selectionPointOutlineWidth: 2.5, midPointColor: '#bbdefb', midPointOutlineColor: '#0d47a1',
-          midPointWidth: 4, midPointOutlineWidth: 1.5 },
-      }),
-    ],
-  });
+  const draw = newDraw(map);
   draw.on('change', () => {
     if (ed.phase !== 'editing') return;
     renderTarget();
@@ -111,10 +79,14 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
   const tools = initTools({ map, api, el, word, authHeaders, draw, say: (...a) => say(...a), reloadTiles, phase: () => ed.phase, setPhase,
     target: () => ed.target, reset: () => reset(), loadUnit: (code) => load('unit', code, { fit: true }),
     showWarnings: (w) => showWarnings(w), dirty: () => dirty() });
+  const creating = initNewForm({ map, api, el, word, authHeaders });
+  const outcome = initOutcome({ map, el, word, say: (...a) => say(...a), target: () => ed.target,
+    load: (cur, etag) => edit(ed.target.kind, cur, etag), saveOver: (etag) => save({ over: etag }),
+    focusToken: () => tokenInput.focus(), holdSaves });
+  const { showTheirs, showWarnings, focusOn } = outcome;
 
   const tokenInput = el('input', { type: 'password', id: 'edit-token', autocomplete: 'off', placeholder: t('ed.tokenPh'), spellcheck: 'false' });
   const codeInput = el('input', { id: 'edit-code', placeholder: '120104001001001 · E120110001', spellcheck: 'false' });
-  const newForm = el('form', { id: 'edit-new', class: 'edit-form', hidden: '' });
   const saveBtn = el('button', { type: 'button', id: 'edit-save', class: 'primary' }, t('ed.save'));
   const discardBtn = word('button', { type: 'button', id: 'edit-discard' }, 'ed.discard');
   section.replaceChildren(
@@ -127,14 +99,14 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
       el('form', { id: 'edit-load', class: 'edit-row' }, codeInput, word('button', { type: 'submit' }, 'ed.load')),
       el('p', { class: 'edit-row' }, word('button', { type: 'button', id: 'edit-new-grid' }, 'ed.newGrid'),
         word('button', { type: 'button', id: 'edit-new-enclave' }, 'ed.newEnclave'))),
-    newForm,
+    creating.form,
     el('div', { id: 'edit-target', hidden: '' },
       el('p', { id: 'edit-title' }), el('p', { id: 'edit-help', class: 'muted small' }),
       el('p', { class: 'edit-row', id: 'edit-save-row' }, saveBtn, discardBtn), shared.option, tools.buttons),
     tools.splitForm, tools.mergeForm,
     el('div', { id: 'edit-message', role: 'status', 'aria-live': 'polite' }),
-    el('div', { id: 'edit-conflict', class: 'edit-conflict', hidden: '' }),
-    el('div', { id: 'edit-warnings', hidden: '' }, word('h3', {}, 'ed.warnings'), el('ul', {})));
+    outcome.conflictBox,
+    outcome.warningsBox);
 
   toggle.addEventListener('click', () => (ed.phase === 'off' ? open() : close()));
   $('edit-token-form').addEventListener('submit', (e) => {
@@ -174,18 +146,6 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     const enclave = hit.sourceLayer.startsWith('enclave');
     load(enclave ? 'enclave' : 'unit', hit.properties.code, { fit: true });
   });
-
-  // Overlays of our own: the other person's version (dashed) and the spots
-  // of the warnings. terra-draw's layers go above them.
-  map.addSource('edit-theirs', { type: 'geojson', data: empty() });
-  map.addSource('edit-issues', { type: 'geojson', data: empty() });
-  map.addLayer({ id: 'edit-theirs-fill', type: 'fill', source: 'edit-theirs', paint: { 'fill-color': '#ef6c00', 'fill-opacity': 0.08 } });
-  map.addLayer({ id: 'edit-theirs-line', type: 'line', source: 'edit-theirs',
-    paint: { 'line-color': '#e65100', 'line-width': 3, 'line-dasharray': [2, 1.5] } });
-  map.addLayer({ id: 'edit-issues-ring', type: 'circle', source: 'edit-issues', filter: ['==', ['get', 'focus'], true],
-    paint: { 'circle-radius': 18, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#d84315', 'circle-stroke-width': 3 } });
-  map.addLayer({ id: 'edit-issues-dot', type: 'circle', source: 'edit-issues',
-    paint: { 'circle-radius': 7, 'circle-color': '#f57c00', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } });
 
   // ---- phases ----------------------------------------------------------
   function open() {
@@ -270,7 +230,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     ed.exact = new Map();
     ed.holes = polygons.map((rings) => rings.slice(1)); // kept as they are; terra-draw edits outer rings
     const results = draw.addFeatures(polygons.map((rings, part) => ({
-      type: 'Feature', geometry: { type: 'Polygon', coordinates: [forDraw(rings[0])] }, properties: { mode: 'polygon', part },
+      type: 'Feature', geometry: { type: 'Polygon', coordinates: [forDraw(rings[0], ed.exact)] }, properties: { mode: 'polygon', part },
     })));
     const bad = results.find((r) => !r.valid);
     if (bad) throw new Error(t('ed.cannotDraw', { why: bad.reason }));
@@ -281,7 +241,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     ed.phase = 'editing';
     showTheirs(null);
     showWarnings([]);
-    if (fit) fitTo(g);
+    if (fit) fitTo(map, g);
     render();
     shared.load(kind, feature);
   }
@@ -311,28 +271,9 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     render();
   }
 
-  // forDraw rounds a ring for terra-draw and remembers the exact vertices.
-  function forDraw(ring) {
-    const out = [];
-    for (const c of ring) {
-      const r = [round(c[0]), round(c[1])];
-      ed.exact.set(key(r), [c[0], c[1]]);
-      const last = out[out.length - 1];
-      if (!last || last[0] !== r[0] || last[1] !== r[1]) out.push(r);
-    }
-    return out;
-  }
-
-  // geometry is the boundary as drawn now, a MultiPolygon with the exact
-  // coordinates of every vertex that was not moved.
-  function geometry() {
-    const parts = draw.getSnapshot()
-      .filter((f) => f.geometry.type === 'Polygon' && f.properties.mode === 'polygon' && !f.properties.currentlyDrawing)
-      .sort((a, b) => (a.properties.part ?? Infinity) - (b.properties.part ?? Infinity))
-      .map((f) => [f.geometry.coordinates[0].map((c) => ed.exact.get(key(c)) ?? c),
-        ...(Number.isInteger(f.properties.part) ? ed.holes[f.properties.part] ?? [] : [])]);
-    return { type: 'MultiPolygon', coordinates: parts };
-  }
+  // geometry is the boundary as drawn now, with the exact coordinates of
+  // every vertex that was not moved.
+  const geometry = () => drawnGeometry(draw, ed.exact, ed.holes);
 
   function dirty() {
     if (ed.phase === 'drawing') return draw.getSnapshot().some((f) => f.properties.mode === 'polygon');
@@ -350,66 +291,11 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     ed.holes = [];
     ed.phase = 'drawing';
     clearHighlight();
-    renderNewForm(kind);
+    creating.show(kind);
     draw.setMode('polygon');
     say('info', () => t('ed.drawHelp'));
     render();
-    if (kind === 'unit') suggestGridCode();
-  }
-
-  function renderNewForm(kind) {
-    // label and placeholder are names of words; a placeholder without a word is kept as it is.
-    const field = (name, label, { ph, ...attrs } = {}) => el('label', {}, word('span', {}, label),
-      el('input', { name, spellcheck: 'false', ...attrs, ...(ph ? { placeholder: t(ph), 'data-i18n-ph': ph } : {}) }));
-    newForm.replaceChildren(word('h3', {}, kind === 'unit' ? 'ed.newGridTitle' : 'ed.newEnclaveTitle'));
-    if (kind === 'unit') {
-      newForm.append(
-        field('parent_code', 'ed.communityCode', { ph: 'ed.ph12digits', inputmode: 'numeric' }),
-        field('code', 'ed.gridCode', { ph: 'ed.phGridCode', inputmode: 'numeric' }),
-        field('name', 'ed.name', { placeholder: '…社区第N网格' }));
-      newForm.elements.parent_code.addEventListener('change', () => suggestGridCode(newForm.elements.parent_code.value.trim()));
-      newForm.elements.code.addEventListener('input', () => { newForm.elements.code.dataset.suggested = 'no'; });
-    } else {
-      const status = el('select', { name: 'status' }, ...enclaveStatuses.map((v) => word('option', { value: v }, `ed.status.${v}`)));
-      newForm.append(
-        field('code', 'ed.enclaveCode', { placeholder: 'E120104001' }),
-        field('name', 'ed.name', {}),
-        field('managing_code', 'ed.managingCode', { ph: 'ed.phManaging', inputmode: 'numeric' }),
-        el('label', {}, word('span', {}, 'ed.status'), status),
-        field('reason', 'ed.reason', { ph: 'ed.phReason' }));
-    }
-  }
-
-  // suggestGridCode fills the community (the one under the map's centre
-  // unless given) and the next free grid code in it.
-  async function suggestGridCode(parent) {
-    const f = newForm.elements;
-    try {
-      if (!parent) {
-        const c = map.getCenter();
-        const r = await getJSON(`v1/resolve?lng=${c.lng.toFixed(6)}&lat=${c.lat.toFixed(6)}`);
-        parent = r.geographic?.community?.code ?? r.community?.code;
-        if (!parent || f.parent_code.value) return;
-        f.parent_code.value = parent;
-      }
-      const fc = await getJSON(`v1/units?level=grid&parent=${encodeURIComponent(parent)}&limit=1000`);
-      const used = new Set(fc.features.map((u) => u.properties.code));
-      let n = fc.features.length + 1;
-      while (used.has(`${parent}${String(n).padStart(3, '0')}`)) n += 1;
-      if (!f.code.value || f.code.dataset.suggested === 'yes') {
-        f.code.value = `${parent}${String(n).padStart(3, '0')}`;
-        f.code.dataset.suggested = 'yes';
-      }
-    } catch {
-      // a suggestion only; the editor types the codes
-    }
-  }
-
-  function newProperties() {
-    const f = newForm.elements;
-    const v = (name) => f[name]?.value.trim() ?? '';
-    if (ed.target.kind === 'unit') return { code: v('code'), level: 'grid', name: v('name'), parent_code: v('parent_code'), properties: {} };
-    return { code: v('code'), name: v('name'), managing_code: v('managing_code'), status: v('status'), reason: v('reason'), properties: {} };
+    if (kind === 'unit') creating.suggest();
   }
 
   // ---- saving ------------------------------------------------------------
@@ -424,10 +310,10 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     }
     let props;
     if (tg.isNew) {
-      props = newProperties();
+      props = creating.properties(tg.kind);
       if (!props.code) {
         say('error', () => t('ed.needCode'));
-        newForm.elements.code.focus();
+        creating.focusCode();
         return;
       }
       tg.code = props.code;
@@ -472,111 +358,14 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
       reloadTiles(res.headers.get('Gridmap-Index-Version'));
       return;
     }
-    failed(res, body);
+    outcome.refused(res, body);
     render();
   }
 
-  function failed(res, body) {
-    const code = ed.target.code;
-    const detail = body?.detail ?? body?.title ?? `HTTP ${res.status}`;
-    switch (res.status) {
-      case 401:
-        say('error', () => t('ed.e401', { detail }));
-        tokenInput.focus();
-        return;
-      case 403:
-        say('error', () => t('ed.e403', { code, detail }));
-        return;
-      case 429: {
-        const secs = Math.max(1, parseInt(res.headers.get('Retry-After') ?? '1', 10) || 1);
-        ed.retryUntil = Date.now() + secs * 1000;
-        say('error', () => t('ed.e429', { secs }));
-        setTimeout(() => { ed.retryUntil = 0; render(); }, secs * 1000);
-        return;
-      }
-      case 412:
-      case 409:
-        if (body?.current) {
-          showConflict(res, body);
-          return;
-        }
-        say('error', () => (res.status === 412 ? t('ed.gone', { code, detail }) : t('ed.notSaved', { detail })));
-        return;
-      default:
-        say('error', () => t('ed.notSaved', { detail: problemText(res, body) }), locationIn(body?.detail));
-    }
-  }
-
-  // showConflict draws the version that won and offers to continue from it.
-  function showConflict(res, body) {
-    const cur = body.current;
-    const p = cur.properties ?? {};
-    const when = p.valid_from ? new Date(p.valid_from).toLocaleString() : t('ed.unknown');
-    const theirEtag = res.headers.get('ETag') ?? `"v${p.version}"`;
-    showTheirs(cur);
-    const box = $('edit-conflict');
-    const reloadBtn = word('button', { type: 'button', id: 'edit-reload-theirs', class: 'primary' }, 'ed.reloadTheirs');
-    const overBtn = word('button', { type: 'button', id: 'edit-save-over' }, 'ed.saveOver');
-    reloadBtn.addEventListener('click', () => {
-      try {
-        edit(ed.target.kind, cur, theirEtag);
-        say('info', () => t('ed.loadedTheirs', { version: p.version, code: p.code }));
-      } catch (err) {
-        say('error', err.message);
-      }
-    });
-    overBtn.addEventListener('click', () => save({ over: theirEtag }));
-    box.replaceChildren(
-      el('p', {}, res.status === 412 ? word('strong', {}, 'ed.someoneElse') : el('strong', {}, `⚠ ${body.detail ?? t('ed.conflict')}`)),
-      dl([['ed.theirVersion', `v${p.version}`], ['ed.savedBy', p.created_by || t('ed.unknown')], ['ed.savedAt', when],
-        ['ed.youEdited', res.status === 412 ? `v${String(ed.target.etag).replace(/\D/g, '')}` : '—']]),
-      word('p', { class: 'small' }, 'ed.theirsDrawn'),
-      el('p', { class: 'edit-row' }, reloadBtn, overBtn));
-    box.hidden = false;
-    say('error', () => t('ed.nowAt', { code: p.code, version: p.version }));
-  }
-
-  function showTheirs(feature) {
-    map.getSource('edit-theirs')?.setData(feature ? { type: 'FeatureCollection', features: [feature] } : empty());
-    if (!feature) {
-      $('edit-conflict').hidden = true;
-      $('edit-conflict').replaceChildren();
-    }
-  }
-
-  function showWarnings(warnings) {
-    const box = $('edit-warnings');
-    const ul = box.querySelector('ul');
-    ul.replaceChildren();
-    const points = [];
-    warnings.forEach((w, i) => {
-      const loc = w.location;
-      if (loc) points.push({ type: 'Feature', id: i, geometry: { type: 'Point', coordinates: loc }, properties: { i, focus: false } });
-      const btn = el('button', { type: 'button', class: 'edit-warning', 'data-kind': w.kind }, el('span', { class: 'badge warn' }, w.kind), ' ', w.message);
-      if (loc) btn.addEventListener('click', () => focusOn(loc, i));
-      else btn.disabled = true;
-      ul.append(el('li', {}, btn));
-    });
-    ed.spots = points;
-    map.getSource('edit-issues')?.setData({ type: 'FeatureCollection', features: points });
-    box.hidden = warnings.length === 0;
-  }
-
-  // focusOn flies to a spot (warning number index, or an error's) and rings it.
-  function focusOn(loc, index = -1) {
-    const features = ed.spots.map((f) => ({ ...f, properties: { ...f.properties, focus: f.properties.i === index } }));
-    if (index < 0) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: loc }, properties: { i: -1, focus: true } });
-    map.getSource('edit-issues')?.setData({ type: 'FeatureCollection', features });
-    map.flyTo({ center: loc, zoom: Math.max(map.getZoom(), 16), duration: 600 });
-    document.querySelectorAll('.edit-warning').forEach((b, i) => b.classList.toggle('focused', i === index));
-  }
-
-  function fitTo(g) {
-    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const poly of g.type === 'Polygon' ? [g.coordinates] : g.coordinates) {
-      for (const [x, y] of poly[0]) { w = Math.min(w, x); s = Math.min(s, y); e = Math.max(e, x); n = Math.max(n, y); }
-    }
-    if (w <= e) map.fitBounds([[w, s], [e, n]], { padding: 90, maxZoom: 17, duration: 500 });
+  // holdSaves keeps Save off for secs seconds (a 429's Retry-After).
+  function holdSaves(secs) {
+    ed.retryUntil = Date.now() + secs * 1000;
+    setTimeout(() => { ed.retryUntil = 0; render(); }, secs * 1000);
   }
 
   // ---- rendering -----------------------------------------------------------
@@ -585,7 +374,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     section.hidden = !on;
     toggle.textContent = t(on ? 'ed.close' : 'ed.open');
     $('edit-pick').hidden = !(ed.phase === 'idle' || ed.phase === 'loading');
-    newForm.hidden = !(ed.target?.isNew && ['drawing', 'editing', 'saving'].includes(ed.phase));
+    creating.form.hidden = !(ed.target?.isNew && ['drawing', 'editing', 'saving'].includes(ed.phase));
     $('edit-target').hidden = !ed.target || !['drawing', 'editing', 'saving'].includes(ed.phase);
     renderToken();
     renderTarget();
@@ -642,19 +431,6 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     if (ed.said) say(ed.said.kind, ed.said.text, ed.said.loc);
   }
 
-  // dl lists [word name, value] rows.
-  function dl(rows) {
-    const d = el('dl');
-    for (const [k, v] of rows) d.append(word('dt', {}, k), el('dd', {}, String(v)));
-    return d;
-  }
-
-  async function getJSON(path) {
-    const res = await fetch(api(path), { headers: { Accept: 'application/json', ...authHeaders() } });
-    if (!res.ok) throw new Error(`${path}: ${res.status}`);
-    return res.json();
-  }
-
   render();
   return {
     busy: () => ['drawing', 'editing', 'saving', 'splitting', 'split-confirm', 'merging'].includes(ed.phase),
@@ -666,20 +442,4 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     draw,
     shared,
   };
-}
-
-function empty() {
-  return { type: 'FeatureCollection', features: [] };
-}
-
-function problemText(res, body) {
-  if (!body) return `HTTP ${res.status}`;
-  return `${[body.title, body.detail].filter(Boolean).join(': ')}${body.field ? t('ed.fieldNote', { field: body.field }) : ''}`;
-}
-
-// locationIn finds "at LNG,LAT" in a problem's detail (an invalid boundary
-// names the spot of the self-intersection).
-function locationIn(detail) {
-  const m = /at (-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)/.exec(detail ?? '');
-  return m ? [Number(m[1]), Number(m[2])] : null;
 }

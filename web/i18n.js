@@ -275,6 +275,9 @@ export function lang() {
   return localStorage.getItem(key) === 'en' ? 'en' : 'zh';
 }
 
+/** locale is the chosen language's, for dates and times: "zh-CN" or "en". */
+export const locale = () => (lang() === 'en' ? 'en' : 'zh-CN');
+
 /** t returns the word for name in the chosen language, its {key}s filled from vars. */
 export function t(name, vars = {}) {
   const w = words[name];

@@ -316,6 +316,8 @@ try {
   const conflict = await B.page.textContent('#edit-conflict');
   findings.conflict = conflict;
   check(/v2/.test(conflict) && conflict.includes(nameA), `conflict box: ${conflict}`);
+  // B reads Chinese: the time of their save too (2026/12/4 03:40:39, not 12/4/2026, 3:40:39 AM).
+  check(/\d{4}\/\d{1,2}\/\d{1,2} \d{2}:\d{2}/.test(conflict) && !/[AP]M/.test(conflict), `conflict box time: ${conflict}`);
   await B.page.waitForFunction(() => window.gridmap.map.queryRenderedFeatures({ layers: ['edit-theirs-line'] }).length > 0, null, long)
     .catch(() => failures.push('the other version is not drawn'));
   await B.page.waitForTimeout(300);
