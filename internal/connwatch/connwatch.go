@@ -176,10 +176,10 @@ func (l *Listener) sweep() {
 		case <-t.C:
 			now := l.tick.Add(1)
 			cuts := l.stalled(now)
+			l.report(cuts) // first: a closed connection may not name its peer
 			for _, c := range cuts {
 				_ = c.conn.Close()
 			}
-			l.report(cuts)
 		}
 	}
 }
@@ -194,16 +194,16 @@ type cut struct {
 type reason int
 
 const (
-	idle        reason = iota // between requests (or before the first): a keep-alive left unused
-	stalled                   // inside a request: its body, its answer or its handler moved nothing
-	slowHeaders               // a request's headers took longer than the header timeout
+	idle           reason = iota // between requests (or before the first): a keep-alive left unused
+	stalledRequest               // inside a request: its body, its answer or its handler moved nothing
+	slowHeaders                  // a request's headers took longer than the header timeout
 	reasons
 )
 
 var reasonText = [reasons]string{
-	idle:        "idle, no request under way",
-	stalled:     "a request moved no bytes (a client that stopped reading or sending, or a hung handler)",
-	slowHeaders: "request headers arrived too slowly",
+	idle:           "idle, no request under way",
+	stalledRequest: "a request moved no bytes (a client that stopped reading or sending, or a hung handler)",
+	slowHeaders:    "request headers arrived too slowly",
 }
 
 // stalled returns the connections without progress for longer than the
@@ -219,7 +219,7 @@ func (l *Listener) stalled(now int64) []cut {
 			out = append(out, cut{c, slowHeaders})
 		case now-c.last.Load() <= l.idleTicks:
 		case c.serving.Load():
-			out = append(out, cut{c, stalled})
+			out = append(out, cut{c, stalledRequest})
 		default:
 			out = append(out, cut{c, idle})
 		}

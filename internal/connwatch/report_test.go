@@ -91,9 +91,9 @@ func TestCutsAreReported(t *testing.T) {
 		t.Fatalf("%d connections still open", n)
 	}
 	want := map[string][2]int64{
-		reasonText[stalled]:     {int64(slog.LevelWarn), 2},
-		reasonText[idle]:        {int64(slog.LevelDebug), 3},
-		reasonText[slowHeaders]: {int64(slog.LevelWarn), 1},
+		reasonText[stalledRequest]: {int64(slog.LevelWarn), 2},
+		reasonText[idle]:           {int64(slog.LevelDebug), 3},
+		reasonText[slowHeaders]:    {int64(slog.LevelWarn), 1},
 	}
 	got := log.reasons()
 	for why, w := range want {
