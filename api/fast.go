@@ -35,16 +35,19 @@ type fastPath struct {
 	tiles      *tiles.Service // nil: tiles go to the router
 	auth       *authenticator // the router's: its cache of tokens
 	needsToken bool           // reads need a token (no public reads)
+	origins    corsPolicy     // the router's: the origins a browser may read from
 	logLevel   slog.Level     // the level the access log writes at
 
 	resolveOK, tileOK, tileNotModified *instruments
 }
 
-// newFastPath returns the fast path of h's routes, sharing m's instruments.
-func newFastPath(h *handlers, m *metrics, auth *authenticator) *fastPath {
+// newFastPath returns the fast path of h's routes, sharing m's
+// instruments, the router's token cache and its CORS policy.
+func newFastPath(h *handlers, m *metrics, auth *authenticator, origins corsPolicy) *fastPath {
 	// Both routes are under protected prefixes: they need a token unless
 	// reads are public.
-	f := &fastPath{h: h, tiles: h.deps.Tiles, auth: auth, logLevel: slog.LevelDebug, needsToken: !auth.cfg.PublicReads}
+	f := &fastPath{h: h, tiles: h.deps.Tiles, auth: auth, logLevel: slog.LevelDebug, needsToken: !auth.cfg.PublicReads,
+		origins: origins}
 	f.resolver, _ = h.deps.Resolver.(nowResolver)
 	if h.deps.LogRequests {
 		f.logLevel = slog.LevelInfo
@@ -68,12 +71,13 @@ func (f *fastPath) wrap(next http.Handler) http.Handler {
 
 // plain reports whether r is a common case as far as its method, path,
 // query, headers and body tell: nothing that the router's middleware would
-// act on (the text guard's checks pass; no CORS or body to handle; no
-// access log line to write). Its caller is decided by caller.
+// act on but what the fast path does as it does (the text guard's checks
+// pass; no body to handle; no access log line to write; at most one
+// Origin, granted by grantOrigin). Its caller is decided by caller.
 func (f *fastPath) plain(r *http.Request) bool {
 	if r.Method != http.MethodGet || r.URL.RawPath != "" || !cleanText(r.URL.Path) ||
 		r.ContentLength != 0 || (r.Body != nil && r.Body != http.NoBody) ||
-		len(r.Header["Origin"]) != 0 || slog.Default().Enabled(r.Context(), f.logLevel) {
+		len(r.Header["Origin"]) > 1 || slog.Default().Enabled(r.Context(), f.logLevel) {
 		return false
 	}
 	_, clean := cleanQuery(r.URL.RawQuery)
@@ -95,6 +99,15 @@ func (f *fastPath) caller(r *http.Request) (p access.Principal, known, ok bool) 
 		return p, ok, ok
 	}
 	return access.Principal{}, false, false
+}
+
+// grantOrigin adds to an answer the fast path has committed to what the
+// router's CORS middleware would: a browser on an allowed origin may read
+// it (a dashboard or a portal served from another origin).
+func (f *fastPath) grantOrigin(w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header["Origin"]; len(origin) == 1 {
+		f.origins.grant(w.Header(), origin[0])
+	}
 }
 
 // serve answers r and returns true, or returns false having written

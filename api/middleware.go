@@ -78,26 +78,45 @@ func limitBody(max int64) gin.HandlerFunc {
 	}
 }
 
+// corsPolicy is the origins allowed to call the API from a browser
+// (Deps.CORSOrigins; "*" allows every origin).
+type corsPolicy struct {
+	any     bool
+	origins []string
+}
+
+func newCORSPolicy(origins []string) corsPolicy {
+	return corsPolicy{any: slices.Contains(origins, "*"), origins: origins}
+}
+
+// corsExposed are the headers a browser client may read: the version to
+// revise, the data version to ask other nodes for (read your writes), when
+// to retry, a replay.
+var corsExposed = []string{"ETag, X-Cache, Link, Content-Crs, Location, Retry-After, " + IndexVersionHeader + ", Idempotent-Replayed"}
+
+// grant adds to hd what an answer to origin carries when the policy allows
+// it, and reports whether it does. Both the router's middleware and the
+// fast path use it, so their answers are the same.
+func (p corsPolicy) grant(hd http.Header, origin string) bool {
+	if origin == "" || !p.any && !slices.Contains(p.origins, origin) {
+		return false
+	}
+	hd["Access-Control-Allow-Origin"] = []string{origin}
+	hd.Add("Vary", "Origin")
+	hd["Access-Control-Expose-Headers"] = corsExposed
+	return true
+}
+
 // cors allows browser clients (dashboards on other origins) to read.
-func cors(origins []string) gin.HandlerFunc {
-	any := slices.Contains(origins, "*")
+func cors(policy corsPolicy) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		origin := c.GetHeader("Origin")
-		if origin != "" && (any || slices.Contains(origins, origin)) {
+		if policy.grant(c.Writer.Header(), c.GetHeader("Origin")) && c.Request.Method == http.MethodOptions {
 			h := c.Writer.Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Add("Vary", "Origin")
-			// What a client acts on: the version to revise, the data version to
-			// ask other nodes for (read your writes), when to retry, a replay.
-			h.Set("Access-Control-Expose-Headers", "ETag, X-Cache, Link, Content-Crs, Location, Retry-After, "+
-				IndexVersionHeader+", Idempotent-Replayed")
-			if c.Request.Method == http.MethodOptions {
-				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, "+MinVersionHeader)
-				h.Set("Access-Control-Max-Age", "600")
-				c.AbortWithStatus(http.StatusNoContent)
-				return
-			}
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, "+MinVersionHeader)
+			h.Set("Access-Control-Max-Age", "600")
+			c.AbortWithStatus(http.StatusNoContent)
+			return
 		}
 		c.Next()
 	}

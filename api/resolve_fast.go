@@ -31,9 +31,14 @@ func (f *fastPath) resolve(w http.ResponseWriter, r *http.Request) bool {
 	if len(*buf) >= minGzipBytes && acceptsGzip(firstValue(r.Header, "Accept-Encoding")) {
 		return false // worth compressing: the router's compressor does it
 	}
+	f.grantOrigin(w, r)
 	hd := w.Header()
 	hd["Date"] = dateHeader(start)
-	hd["Vary"] = varyAcceptEncoding // what the router's compressor adds
+	if _, ok := hd["Vary"]; ok { // Origin's
+		hd.Add("Vary", varyAcceptEncoding[0])
+	} else {
+		hd["Vary"] = varyAcceptEncoding // what the router's compressor adds
+	}
 	writeResolution(w, *buf, res.IndexVersion)
 	f.resolveOK.observe(start)
 	return true

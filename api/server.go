@@ -123,7 +123,8 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 	if d.Auth != nil {
 		auth = *d.Auth
 	}
-	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(d.CORSOrigins), floorRates(), compress(), bodyLimit(), textGuard())
+	origins := newCORSPolicy(d.CORSOrigins)
+	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(origins), floorRates(), compress(), bodyLimit(), textGuard())
 	if d.ReadOnly == nil {
 		d.ReadOnly = func() bool { return false }
 	}
@@ -140,7 +141,7 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 	})
 	h := &handlers{deps: d, tileCaching: tileCaching(d.TileMaxAge)}
 	h.routes(r, d.Registry)
-	return r, newFastPath(h, m, authn)
+	return r, newFastPath(h, m, authn, origins)
 }
 
 type handlers struct {

@@ -24,6 +24,7 @@ func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Pr
 	if err != nil {
 		return false
 	}
+	f.grantOrigin(w, r)
 	w.Header()["Date"] = dateHeader(start)
 	if f.h.answerTile(w, r, t, hit, known) == http.StatusNotModified {
 		f.tileNotModified.observe(start)

@@ -61,7 +61,10 @@ func TestFastTilesMatchRouter(t *testing.T) {
 		{name: "an empty Authorization header", method: "GET", target: tile, headers: []string{"Authorization", ""}, fast: true},
 		{name: "not a bearer token", method: "GET", target: tile, headers: []string{"Authorization", "Basic eDp5"}, fast: false},
 		{name: "two tokens", method: "GET", target: tile, headers: []string{"Authorization", screen, "Authorization", hedong}, fast: false},
-		{name: "cross-origin", method: "GET", target: tile, headers: []string{"Origin", "https://dash.example"}, fast: false},
+		{name: "cross-origin", method: "GET", target: tile, headers: []string{"Origin", "https://dash.example"}, fast: true},
+		{name: "cross-origin, gzipped, signed in", method: "GET", target: tile,
+			headers: []string{"Origin", "https://dash.example", "Accept-Encoding", "gzip", "Authorization", screen}, fast: true},
+		{name: "an origin not allowed", method: "GET", target: tile, headers: []string{"Origin", "https://evil.example"}, fast: true},
 		{name: "HEAD", method: "HEAD", target: tile, fast: false},
 		{name: "escaped path", method: "GET", target: "/tiles/gri%64/3/0/1.mvt", fast: false},
 	} {
