@@ -24,8 +24,10 @@ test: db gdal s3
 	# Again under the race detector, the packages whose readers and writers
 	# share memory without the database between them: the index (snapshots,
 	# changes applied while answering, memos) and the connection watcher
-	# (about 3 minutes).
+	# (about 3 minutes), and the API's fast path, whose caches of encoded
+	# answers, headers and tiles are shared without locks (about a minute).
 	$(GO) test -count=1 -race ./geo/ ./internal/connwatch/
+	$(GO) test -count=1 -race -run 'TestFastPathConcurrently|TestFast.*MatchesRouter|TestFastTilesMatchRouter|TestCached' ./api/
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/gridmap ./cmd/gridmap
