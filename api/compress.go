@@ -55,6 +55,17 @@ func compress() gin.HandlerFunc {
 // varyAcceptEncoding is the Vary value of a compressible answer.
 var varyAcceptEncoding = []string{"Accept-Encoding"}
 
+// addVary adds the one value of vary to hd's Vary: after what is there (a
+// CORS answer's Origin), or as vary itself, shared, when there is none —
+// the hot paths then allocate nothing for it.
+func addVary(hd http.Header, vary []string) {
+	if _, ok := hd["Vary"]; ok {
+		hd.Add("Vary", vary[0])
+	} else {
+		hd["Vary"] = vary
+	}
+}
+
 // compressible reports whether a media type is worth gzipping.
 func compressible(contentType string) bool {
 	switch contentType { // the types gridmap itself sends, without parsing
@@ -144,11 +155,7 @@ func (w *gzipWriter) decide(big bool) error {
 	h := w.Header()
 	status := w.Status()
 	if h.Get("Content-Encoding") == "" && bodyAllowed(status) && compressible(h.Get("Content-Type")) {
-		if _, ok := h["Vary"]; ok {
-			h.Add("Vary", "Accept-Encoding")
-		} else {
-			h["Vary"] = varyAcceptEncoding
-		}
+		addVary(h, varyAcceptEncoding)
 		if w.accept && big {
 			h.Set("Content-Encoding", "gzip")
 			h.Del("Content-Length")

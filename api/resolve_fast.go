@@ -34,11 +34,7 @@ func (f *fastPath) resolve(w http.ResponseWriter, r *http.Request) bool {
 	f.grantOrigin(w, r)
 	hd := w.Header()
 	hd["Date"] = dateHeader(start)
-	if _, ok := hd["Vary"]; ok { // Origin's
-		hd.Add("Vary", varyAcceptEncoding[0])
-	} else {
-		hd["Vary"] = varyAcceptEncoding // what the router's compressor adds
-	}
+	addVary(hd, varyAcceptEncoding) // what the router's compressor adds
 	writeResolution(w, *buf, res.IndexVersion)
 	f.resolveOK.observe(start)
 	return true

@@ -106,11 +106,7 @@ var (
 // copy to another.
 func writeTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile) int {
 	hd := w.Header()
-	if _, ok := hd["Vary"]; ok {
-		hd.Add("Vary", varyTile[0])
-	} else {
-		hd["Vary"] = varyTile
-	}
+	addVary(hd, varyTile)
 	useGzip := len(t.Raw) > 0 && acceptsGzip(r.Header.Get("Accept-Encoding"))
 	etag, length, body := t.ETagHeader, t.LengthHeader, t.Raw
 	if useGzip {

@@ -42,7 +42,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
   // phase: off (edit mode closed) · idle (pick something) · loading ·
   // drawing (a new polygon) · editing · saving · splitting (drawing the
   // line) · split-confirm · merging (picking the siblings).
-  const ed = { phase: 'off', target: null, exact: new Map(), holes: [], baseline: '', retryUntil: 0, spots: [] };
+  const ed = { phase: 'off', target: null, exact: new Map(), holes: [], baseline: '', retryUntil: 0 };
   const draw = newDraw(map);
   draw.on('change', () => {
     if (ed.phase !== 'editing') return;
