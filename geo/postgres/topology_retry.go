@@ -52,6 +52,9 @@ func (e *topoEdit) replay(key geo.RetryKey, actor string) (bool, error) {
 	if e.res.Enclaves, err = recordedVersions(e, &enclaveTable, enclaveVersionsSQL, rec.Enclaves); err != nil {
 		return false, err
 	}
+	if err := e.permitReplay(rec.Retired); err != nil {
+		return false, err
+	}
 	// The first answer gave each version as current: a later edit's
 	// closing of one is not part of this edit's answer.
 	for i := range e.res.Units {
@@ -63,6 +66,29 @@ func (e *topoEdit) replay(key geo.RetryKey, actor string) (bool, error) {
 	e.res.Retired, e.res.Unchanged, e.res.Warnings = orNil(rec.Retired), orNil(rec.Unchanged), orNil(rec.Warnings)
 	e.res.Replayed = true
 	return true, nil
+}
+
+// permitReplay asks the caller's scope again for what the recorded edit
+// wrote, as its first attempt did (permit): a caller whose scope has
+// narrowed since is refused the answer, as it would be the edit. An
+// enclave's managing unit before the edit is not recorded; the one after is.
+func (e *topoEdit) permitReplay(retired []geo.VersionRef) error {
+	codes := make([]string, 0, len(e.res.Units)+len(retired)+len(e.res.Enclaves))
+	for _, u := range e.res.Units {
+		codes = append(codes, u.Code)
+	}
+	for _, r := range retired {
+		codes = append(codes, r.Code)
+	}
+	for _, x := range e.res.Enclaves {
+		codes = append(codes, x.ManagingCode)
+	}
+	for _, c := range codes {
+		if err := e.check(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recorded reads the edit a client id names, if any.

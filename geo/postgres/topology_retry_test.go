@@ -186,6 +186,9 @@ func TestMergeRetries(t *testing.T) {
 			return db.MergeUnits(ctx, "tester", with(func(m *geo.UnitMerge) { m.Code = b }))
 		}, geo.ECONFLICT, "client_id", "different edit"},
 		{"another actor", func() (geo.TopologyResult, error) { return db.MergeUnits(ctx, "someone else", merge) }, geo.ECONFLICT, "client_id", "different edit"},
+		{"a merged code out of scope since", func() (geo.TopologyResult, error) {
+			return db.MergeUnits(ctx, "tester", with(func(m *geo.UnitMerge) { m.Allow = refuse(first.Retired[0].Code) }))
+		}, geo.EFORBIDDEN, "code", "out of scope"},
 		{"a split", func() (geo.TopologyResult, error) {
 			return db.SplitUnit(ctx, "tester", geo.UnitSplit{Code: a, Line: line, ClientID: id})
 		}, geo.ECONFLICT, "client_id", "different edit"},
@@ -214,7 +217,23 @@ func TestMoveRetries(t *testing.T) {
 		{"same request", func() (geo.TopologyResult, error) { return db.MoveVertex(ctx, "tester", move) }, "", "", ""},
 		{"another destination", func() (geo.TopologyResult, error) { return db.MoveVertex(ctx, "tester", further) }, geo.ECONFLICT, "client_id", "different edit"},
 		{"another actor", func() (geo.TopologyResult, error) { return db.MoveVertex(ctx, "someone else", move) }, geo.ECONFLICT, "client_id", "different edit"},
+		{"scope narrowed since", func() (geo.TopologyResult, error) {
+			m := move
+			m.Allow = refuse(first.Units[len(first.Units)-1].Code)
+			return db.MoveVertex(ctx, "tester", m)
+		}, geo.EFORBIDDEN, "code", "out of scope"},
 	})
+}
+
+// refuse is a scope that holds every unit but one code: the permission a
+// caller keeps after losing that unit.
+func refuse(code string) geo.Allow {
+	return func(c string) error {
+		if c == code {
+			return geo.Errorf(geo.EFORBIDDEN, "code", "%s is out of scope", c)
+		}
+		return nil
+	}
 }
 
 // TestSplitRetriedAtOnce sends the same split twice at the same time, as
