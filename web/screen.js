@@ -101,7 +101,7 @@ async function load(want) {
   document.title = `${o.unit?.name ?? t('city')} · gridmap`;
   render();
   listen(unit);
-  await Promise.all([crumbs(unit), app.mapReady.then(() => fit(app.map, unit, getJSON))]);
+  await Promise.all([app.scopeKnown.then(() => crumbs(unit)), app.mapReady.then(() => fit(app.map, unit, getJSON))]);
   if (n === app.loads && !app.problem) app.ready = true;
 }
 
@@ -282,7 +282,11 @@ function showProblem(err) {
   Object.values(app.charts).forEach((c) => c.clear());
   renderProblem();
   const code = err.unknownUnit;
-  if (code !== undefined) crumbs(code).catch(() => {});
+  if (code === undefined) return;
+  // The map frames what the message's button leads to: a scoped token's
+  // area, not the city around it.
+  app.scopeKnown.then(() => Promise.all([crumbs(code), app.scope && app.mapReady.then(() => fit(app.map, app.scope, getJSON))]))
+    .catch(() => {});
 }
 
 // renderProblem writes the message and the title in the current language.
@@ -372,8 +376,14 @@ async function start() {
   $('tour').addEventListener('click', () => toggleTour(tourTimer ? 0 : 20));
   window.addEventListener('popstate', () => load(new URLSearchParams(location.search).get('unit') ?? '').catch((err) => showProblem(err)));
   setInterval(resync, resyncMs);
+  // The scope is asked beside the first overview, not before it: the
+  // overview does not need it (without a unit the server answers the
+  // scope's), only the breadcrumb does (the units above it are not links).
+  app.scopeKnown = scopeOf().then((scope) => {
+    if (scope) app.scope = scope;
+    renderProblem(); // its button says where it leads: the city or the scope
+  });
   try {
-    app.scope = await scopeOf(); // before the first breadcrumb: the units above the scope are not links
     await load(app.root);
     const seconds = Number(params.get('tour'));
     if (seconds > 0) toggleTour(seconds);

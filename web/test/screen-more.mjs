@@ -201,6 +201,13 @@ export function moreChecks({ browser, base, token, scoped, outDir, check, failur
     const u = findings.scopedUnknown;
     check(u.state === 'noSuchUnit' && u.button === '查看本辖区', `a scoped token's unknown unit: ${JSON.stringify(u)}`);
     check(!u.crumbs[0]?.startsWith('@') && !u.crumbs[1]?.startsWith('@'), `a scoped token's unknown unit, the breadcrumb: ${JSON.stringify(u.crumbs)}`);
+    // Behind the message the map frames the scope, where the button leads.
+    const box = bboxOf((await (await fetch(`${base}/v1/units/${scope}`)).json()).geometry.coordinates);
+    findings.scopedUnknownMap = await unknown.waitForFunction((b) => {
+      const m = window.screenApp.map, c = m.getCenter();
+      return !m.isMoving() && c.lng > b[0] && c.lng < b[2] && c.lat > b[1] && c.lat < b[3] && m.getZoom() > 11 && m.getZoom().toFixed(1);
+    }, box, { timeout: 15_000 }).then((z) => z.jsonValue()).catch(() => null);
+    check(findings.scopedUnknownMap !== null, 'behind a scoped token\'s unknown unit the map does not frame the scope');
     await unknown.screenshot({ path: `${outDir}/screen-scoped-unknown.png` });
     await unknown.click('#lang');
     findings.scopedUnknownEN = await button();
@@ -215,4 +222,13 @@ export function moreChecks({ browser, base, token, scoped, outDir, check, failur
   }
 
   return { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit };
+}
+
+// bboxOf is the [minLng, minLat, maxLng, maxLat] of GeoJSON coordinates.
+function bboxOf(coords) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => (typeof c[0] === 'number' ? (b[0] = Math.min(b[0], c[0]), b[1] = Math.min(b[1], c[1]),
+    b[2] = Math.max(b[2], c[0]), b[3] = Math.max(b[3], c[1])) : c.forEach(walk));
+  walk(coords);
+  return b;
 }
