@@ -162,24 +162,28 @@ func (h *handlers) editTarget(c *gin.Context, current currentFunc) (string, int,
 	return code, ifVersion, true
 }
 
-// currentFunc fetches the current version of a code as a feature (nil when
-// there is none) and its version number.
-type currentFunc func(ctx context.Context, code string) (*geojson.Feature, int, error)
+// currentFunc fetches the current version of a code as the caller may see
+// it (nil when there is none), with the ETag a GET would give that copy and
+// the version number. A conflict's answer carries it: a create that names
+// a code another unit holds must not hand over what a GET would withhold.
+type currentFunc func(c *gin.Context, code string) (view *geojson.Feature, tag string, version int, err error)
 
-func (h *handlers) currentUnit(ctx context.Context, code string) (*geojson.Feature, int, error) {
-	u, err := h.deps.Units.GetUnit(ctx, code, zeroTime)
+func (h *handlers) currentUnit(c *gin.Context, code string) (*geojson.Feature, string, int, error) {
+	u, err := h.deps.Units.GetUnit(c.Request.Context(), code, zeroTime)
 	if err != nil {
-		return nil, 0, err
+		return nil, "", 0, err
 	}
-	return unitFeature(&u), u.Version, nil
+	f := h.unitView(c, &u)
+	return f, viewTag(u.Version, u.Properties, f), u.Version, nil
 }
 
-func (h *handlers) currentEnclave(ctx context.Context, code string) (*geojson.Feature, int, error) {
-	e, err := h.deps.Units.GetEnclave(ctx, code, zeroTime)
+func (h *handlers) currentEnclave(c *gin.Context, code string) (*geojson.Feature, string, int, error) {
+	e, err := h.deps.Units.GetEnclave(c.Request.Context(), code, zeroTime)
 	if err != nil {
-		return nil, 0, err
+		return nil, "", 0, err
 	}
-	return enclaveFeature(&e), e.Version, nil
+	f := h.enclaveView(c, &e)
+	return f, viewTag(e.Version, e.Properties, f), e.Version, nil
 }
 
 // staleProblem is a problem that carries the current version, so a client
@@ -190,8 +194,8 @@ type staleProblem struct {
 }
 
 // failEdit answers an edit's error. A failed or missing precondition and a
-// conflict carry the current version (null when the code has none) and its
-// ETag.
+// conflict carry the current version as the caller may see it (null when
+// the code has none) and that copy's ETag.
 func (h *handlers) failEdit(c *gin.Context, err error, current currentFunc, code string) {
 	switch geo.ErrorCodeOf(err) {
 	case geo.EPRECONDITION, geo.EPRECONDITIONREQUIRED, geo.ECONFLICT:
@@ -199,13 +203,13 @@ func (h *handlers) failEdit(c *gin.Context, err error, current currentFunc, code
 		fail(c, err)
 		return
 	}
-	cur, version, cerr := current(c.Request.Context(), code)
+	cur, tag, _, cerr := current(c, code)
 	if cerr != nil && geo.ErrorCodeOf(cerr) != geo.ENOTFOUND {
 		fail(c, cerr)
 		return
 	}
 	if cur != nil {
-		c.Header("ETag", etag(version))
+		c.Header("ETag", tag)
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(statusOf[geo.ErrorCodeOf(err)], staleProblem{Problem: problemOf(err, c.Request.URL.Path), Current: cur})

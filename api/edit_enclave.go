@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -37,7 +38,7 @@ func (h *handlers) putEnclave(c *gin.Context)    { putBoundary(h, c, h.enclaveKi
 func (h *handlers) retireEnclave(c *gin.Context) { retireBoundary(h, c, h.enclaveKind()) }
 
 // enclaveTarget checks that the caller's scope covers the enclave's current
-// managing unit and reads the version revised. The store writes only over
+// managing unit (a retired enclave's last one) and reads the version revised. The store writes only over
 // the version named in If-Match (checked under its lock), or answers a retry
 // of the caller's own edit stored already: either way the version the scope
 // was checked against is the one revised, or the caller's own.
@@ -50,10 +51,10 @@ func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 		fail(c, err)
 		return "", 0, false
 	}
-	cur, err := h.deps.Units.GetEnclave(c.Request.Context(), code, zeroTime)
+	cur, err := h.lastEnclave(c.Request.Context(), code)
 	switch {
 	case geo.ErrorCodeOf(err) == geo.ENOTFOUND:
-		// Nothing current: the store says 404 or 412 (retired) below.
+		// No version at all: the store says 404 below.
 	case err != nil:
 		fail(c, err)
 		return "", 0, false
@@ -69,4 +70,23 @@ func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 		return "", 0, false
 	}
 	return code, ifVersion, true
+}
+
+// lastEnclave is the enclave's current version or, when it is retired, its
+// last one. A retired enclave still belongs to the unit that managed it: a
+// retire of it is refused (412) or, retried, answered with that version,
+// which only that unit's editors may see.
+func (h *handlers) lastEnclave(ctx context.Context, code string) (geo.Enclave, error) {
+	cur, err := h.deps.Units.GetEnclave(ctx, code, zeroTime)
+	if geo.ErrorCodeOf(err) != geo.ENOTFOUND {
+		return cur, err
+	}
+	versions, err := h.deps.Units.EnclaveHistory(ctx, code)
+	if err != nil {
+		return geo.Enclave{}, err
+	}
+	if len(versions) == 0 {
+		return geo.Enclave{}, geo.Errorf(geo.ENOTFOUND, "code", "no enclave %s", code)
+	}
+	return versions[len(versions)-1], nil
 }

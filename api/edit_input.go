@@ -90,7 +90,7 @@ func (h *handlers) ifVersion(c *gin.Context, current currentFunc, code string) (
 	if len(m.whole) == 1 && len(m.partial) == 0 {
 		return m.whole[0], nil
 	}
-	_, v, err := current(c.Request.Context(), code)
+	_, _, v, err := current(c, code)
 	if err != nil && geo.ErrorCodeOf(err) != geo.ENOTFOUND {
 		return 0, err
 	}

@@ -281,14 +281,13 @@ func (h *handlers) getImport(c *gin.Context) {
 }
 
 // jobInScope refuses a scoped caller a job that could touch units outside
-// its scope: its report names them, and its actor is a person.
+// its scope: its report names them, and its actor is a person. What a job
+// may touch is its uploader's scope (Within): the scope option limits only
+// what retire_missing retires, so an unscoped uploader's file may touch
+// any district whatever that option says.
 func jobInScope(c *gin.Context, job *geo.ImportJob) error {
 	p, _ := callerOf(c)
-	subtree := job.Options.Within
-	if subtree == "" {
-		subtree = job.Options.Scope
-	}
-	if p.Covers(subtree) {
+	if p.Covers(job.Options.Within) {
 		return nil
 	}
 	return geo.Errorf(geo.EFORBIDDEN, "id", "import %d is outside this token's scope %s", job.ID, p.Scope)

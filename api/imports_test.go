@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,5 +253,46 @@ func TestAuditEndpoint(t *testing.T) {
 				t.Errorf("summary %v, %d features", sum, len(m["features"].([]any)))
 			}
 		})
+	}
+}
+
+// TestImportJobScope: an import's scope option limits only what
+// --retire-missing retires; the file of an unscoped uploader may touch any
+// district, and its report names them and the uploader. A token scoped to
+// the district named as the retiring scope must not read that job, whereas
+// it still reads the job of an uploader limited to its district.
+func TestImportJobScope(t *testing.T) {
+	s := importServer(t)
+	editor := s.token(t, access.RoleEditor, "", "市局GIS")
+	nankaiEditor := s.token(t, access.RoleEditor, demo.NankaiCode, "南开GIS")
+	nankaiViewer := s.token(t, access.RoleViewer, demo.NankaiCode, "南开大屏")
+	src := districtsFile(t)
+
+	r := s.upload(t, editor, map[string][]byte{"区县.geojson": src},
+		map[string]string{"dry_run": "true", "retire_missing": "true", "scope": demo.NankaiCode})
+	if r.status != 202 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	loc := r.header.Get("Location")
+	job := s.wait(t, loc)
+	if job.Report == nil || job.Report.Counts.Features != 15 || job.Options.Within != "" {
+		t.Fatalf("the unscoped upload should cover all 15 districts: %+v", job)
+	}
+	got := s.req(t, "GET", loc, nankaiViewer, nil)
+	if got.status != 403 {
+		t.Errorf("a viewer scoped to %s reads the job of an unrestricted city-wide import: %d (%d bytes, names %s: %v)",
+			demo.NankaiCode, got.status, len(got.body), demo.DongliCode, strings.Contains(string(got.body), demo.DongliCode))
+	}
+
+	r = s.upload(t, nankaiEditor, map[string][]byte{"区县.geojson": src}, map[string]string{"dry_run": "true"})
+	if r.status != 202 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	loc = r.header.Get("Location")
+	if job := s.wait(t, loc); job.Status == geo.JobQueued {
+		t.Fatal("not run")
+	}
+	if got := s.req(t, "GET", loc, nankaiViewer, nil); got.status != 200 {
+		t.Errorf("the job of an upload limited to %s, to its viewer: %d", demo.NankaiCode, got.status)
 	}
 }
