@@ -193,6 +193,9 @@ var importFields = []string{"level", "srs", "encoding", "layer", "scope", "code_
 // unknown one is refused: a misspelt dry_run must not commit an import.
 func importOptions(form map[string]string) (geo.ImportOptions, error) {
 	for key := range form {
+		if key == "" {
+			return geo.ImportOptions{}, geo.Invalid("body", "a part of the upload has no name; every part needs Content-Disposition: form-data; name=...")
+		}
 		if !slices.Contains(importFields, key) {
 			return geo.ImportOptions{}, geo.Invalid(key, "unknown option %q; the options are %s", clip(key), strings.Join(importFields, ", "))
 		}
