@@ -144,8 +144,9 @@ async function submit() {
 // form (only once it is queued) and sends what waits.
 async function queue() {
   const msg = $('r-message');
-  // A late second tap on the form just cleared keeps the "sent" message.
-  if (!form.category && form.cleared) return;
+  // A late second tap on the form just cleared keeps the "sent" message;
+  // a tap on a form filled in since is a new report, and needs a category.
+  if (!form.category && form.cleared && Date.now() - form.clearedAt < lateTapMs && untouched()) return;
   if (!form.category) { msg.textContent = t('report.need'); return; }
   const point = form.dragged ? form.point : (here.fix?.point ?? form.point);
   if (!point) { msg.textContent = t('report.nofix'); return; }
@@ -164,7 +165,8 @@ async function queue() {
   const recent = ((await kvGet('recent')) ?? []).filter((c) => c !== form.category);
   await kvSet('recent', [form.category, ...recent].slice(0, 8));
   notify();
-  Object.assign(form, { id: null, category: null, photos: [], kept: [], point: null, dragged: false, cleared: true, observed: null });
+  Object.assign(form, { id: null, category: null, photos: [], kept: [], point: null, dragged: false, cleared: true, clearedAt: Date.now(),
+    observed: null });
   $('r-description').value = '';
   renderPhotos();
   renderCategories();
@@ -172,6 +174,13 @@ async function queue() {
   await syncNow();
   msg.textContent = await outcome(report.id);
 }
+
+// lateTapMs is how long after a report is queued a tap on the empty form is
+// taken for the tail of a double tap.
+const lateTapMs = 2000;
+
+// untouched says whether nothing was entered since the form was cleared.
+const untouched = () => !$('r-description').value && !form.photos.length && !form.kept.length;
 
 // outcome says what became of a submitted report: sent, waiting (for the
 // network or a new token) or refused, with the server's reason.

@@ -61,6 +61,14 @@ export async function fieldSteps(env) {
   findings.doubleTap = { stored: (await stored(tapped)).length, message: await page.textContent('#r-message') };
   check(findings.doubleTap.stored === 1, `a double tap stored ${findings.doubleTap.stored} reports, want 1`);
   check(/已上报/.test(findings.doubleTap.message), `a late tap replaced the message: ${findings.doubleTap.message}`);
+  // The next report, written without a category, is not taken for that
+  // tap: it is asked for its category, not told it was sent.
+  await page.fill('#r-description', '没有分类的第二份');
+  await page.click('#r-submit');
+  await page.waitForTimeout(300);
+  findings.noCategoryAfterSent = await page.textContent('#r-message');
+  check(/请选择分类/.test(findings.noCategoryAfterSent), `a report without a category after a sent one: ${findings.noCategoryAfterSent}`);
+  await page.fill('#r-description', '');
 
   step('15');
   // 15. A point outside every district: the resolver says so and 提交 is refused on the phone.
