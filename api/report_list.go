@@ -20,7 +20,7 @@ import (
 func (h *handlers) listReports(c *gin.Context) {
 	f, err := reportFilter(c)
 	if err == nil {
-		err = scopeFilter(c, &f.Unit)
+		err = reportScope(c, &f)
 	}
 	if err == nil {
 		err = h.privateFilters(c, &f)
@@ -86,6 +86,21 @@ func (h *handlers) privateFilters(c *gin.Context, f *casework.ReportFilter) erro
 	f.CoarseBBox = !public.Shows(access.FieldPoint)
 	if f.Reporter != "" && !public.Shows(access.FieldReporter) {
 		return geo.Errorf(geo.EUNAUTHORIZED, "reporter", "reporters' names are not public on this server: filtering by reporter needs a bearer token")
+	}
+	return nil
+}
+
+// reportScope narrows a listing to a scoped caller's units (scopeFilter)
+// and, when it names no unit, adds the caller's own reports wherever they
+// lie: a worker's reports are theirs (reportVisible), also those made
+// across their grid's edge.
+func reportScope(c *gin.Context, f *casework.ReportFilter) error {
+	asked := f.Unit
+	if err := scopeFilter(c, &f.Unit); err != nil {
+		return err
+	}
+	if p, ok := callerOf(c); ok && p.Scope != "" && asked == "" {
+		f.OrReporter = p.Name
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,42 @@ func TestReportQueriesOverHTTP(t *testing.T) {
 		for _, x := range r.json(t)["reports"].([]any) {
 			if code := x.(map[string]any)["unit_code"].(string); !strings.HasPrefix(code, demo.DongliCode) {
 				t.Errorf("saw a report of %s", code)
+			}
+		}
+	})
+	// A worker's reports are theirs wherever they lie (GET of one is
+	// allowed): across the scope's edge they are listed too, and nobody
+	// else's reports there are.
+	t.Run("a scoped worker lists its own reports beyond its scope", func(t *testing.T) {
+		p := s.point(t, "unit")
+		body := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"point":[%v,%v]}`, uuid.NewString(), p[0], p[1])
+		created := s.send(t, "POST", "/v1/reports", s.outsider, []byte(body))
+		if created.status != 201 {
+			t.Fatalf("report beyond the scope: %d %s", created.status, created.body)
+		}
+		id := created.json(t)["id"]
+		listed := func(path string) (mine, others int) {
+			for _, x := range s.send(t, "GET", path, s.outsider, nil).json(t)["reports"].([]any) {
+				r := x.(map[string]any)
+				switch {
+				case r["id"] == id:
+					mine++
+				case !strings.HasPrefix(r["unit_code"].(string), demo.DongliCode) && r["reporter"] != "东丽网格员":
+					others++
+				}
+			}
+			return mine, others
+		}
+		for _, c := range []struct {
+			path        string
+			mine, other int
+		}{
+			{"/v1/reports?limit=500", 1, 0},
+			{"/v1/reports?reporter=" + url.QueryEscape("东丽网格员"), 1, 0},
+			{"/v1/reports?unit=" + demo.DongliCode + "&limit=500", 0, 0}, // a unit named is that unit
+		} {
+			if mine, others := listed(c.path); mine != c.mine || others != c.other {
+				t.Errorf("%s: the worker's own report %d times (want %d), others' reports beyond its scope %d", c.path, mine, c.mine, others)
 			}
 		}
 	})

@@ -78,8 +78,8 @@ func (s *Reports) GetReport(_ context.Context, id string) (casework.Report, erro
 	return s.step(id, func(*casework.Report) (casework.Transition, error) { return casework.Transition{}, nil })
 }
 
-// ListReports implements casework.ReportStore for the unit, state and kind
-// filters: newest observation first, the cursor an offset.
+// ListReports implements casework.ReportStore for the unit (with
+// OrReporter), state and kind filters: newest observation first, the cursor an offset.
 func (s *Reports) ListReports(_ context.Context, f casework.ReportFilter) ([]casework.Report, string, error) {
 	unlock, err := s.call()
 	defer unlock()
@@ -88,7 +88,8 @@ func (s *Reports) ListReports(_ context.Context, f casework.ReportFilter) ([]cas
 	}
 	var out []casework.Report
 	for _, r := range s.byID {
-		if strings.HasPrefix(r.UnitCode, f.Unit) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) &&
+		mine := f.OrReporter != "" && r.Reporter == f.OrReporter
+		if (strings.HasPrefix(r.UnitCode, f.Unit) || mine) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) &&
 			(len(f.Kinds) == 0 || slices.Contains(f.Kinds, r.Kind)) {
 			out = append(out, *r)
 		}

@@ -21,7 +21,7 @@ import (
 // filters are present.
 
 const listReportsSQL = `SELECT ` + reportColumns + ` FROM report
-WHERE ($1::text IS NULL OR (unit_code >= $1::text AND unit_code < $1::text || ':'))
+WHERE ($1::text IS NULL OR (unit_code >= $1::text AND unit_code < $1::text || ':') OR reporter = $18::text)
   AND ($2::text[] IS NULL OR state = ANY($2::text[]))
   AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
   AND ($4::text[] IS NULL OR category = ANY($4::text[]) OR left(category, 3) = ANY($4::text[]))
@@ -69,7 +69,7 @@ func (db *DB) ListReports(ctx context.Context, f casework.ReportFilter) ([]casew
 	rows, err := db.Pool.Query(ctx, listReportsSQL, pgx.QueryExecModeExec,
 		nullString(f.Unit), strs(f.States), strs(f.Kinds), nilIfEmpty(f.Categories), nilIfEmpty(sevs),
 		nullString(f.Flag), nullTime(f.From), nullTime(f.To), box[0], box[1], box[2], box[3],
-		nullString(f.Reporter), afterAt, afterID, f.Limit+1, f.CoarseBBox)
+		nullString(f.Reporter), afterAt, afterID, f.Limit+1, f.CoarseBBox, nullString(f.OrReporter))
 	if err != nil {
 		return nil, "", fmt.Errorf("list reports: %w", translate(err))
 	}
