@@ -98,7 +98,7 @@ func (h *handlers) events(c *gin.Context) {
 		return
 	}
 	if requestMethod(c) == http.MethodHead {
-		s.start() // the headers of the stream, and no stream
+		s.start(false) // the headers of the stream, and no stream
 		return
 	}
 	// The address rate limits use: X-Forwarded-For only from --trusted-proxies.
@@ -118,7 +118,7 @@ func (h *handlers) events(c *gin.Context) {
 		// reconnect would be sent the whole retained record again.
 		s.floor = s.live
 	}
-	s.start()
+	s.start(!resume)
 	if resume && !s.replay(s.floor) {
 		return
 	}
@@ -160,14 +160,21 @@ func (h *handlers) newEventStream(c *gin.Context) (*eventStream, bool, error) {
 	return s, true, nil
 }
 
-// start sends the headers and the reconnection delay.
-func (s *eventStream) start() {
+// start sends the headers and the reconnection delay and, on a fresh
+// stream (withID), its resume point: a stream cut before its first event
+// or heartbeat must not reconnect without one, which would start afresh
+// and lose what happened in between. A resumed stream's client has its own.
+func (s *eventStream) start(withID bool) {
 	hd := s.c.Writer.Header()
 	hd.Set("Content-Type", "text/event-stream; charset=utf-8")
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Accel-Buffering", "no") // proxies must not hold events back
 	s.c.Status(http.StatusOK)
-	s.write("retry: " + eventRetryMillis + "\n\n")
+	opening := "retry: " + eventRetryMillis + "\n"
+	if withID {
+		opening += "id: " + geo.EventID(s.floor, 0) + "\n" // no data: EventSource keeps the id, fires nothing
+	}
+	s.write(opening + "\n")
 }
 
 // replay sends the events from floor on; it reports false when the stream
