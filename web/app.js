@@ -63,8 +63,8 @@ function authHeaders() {
 
 async function getJSON(path) {
   const res = await fetch(api(path), { headers: { Accept: 'application/json', ...authHeaders() } });
-  if (res.status === 401) throw new Error(t('needToken'));
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  if (res.status === 401) throw Object.assign(new Error(t('needToken')), { status: 401 });
+  if (!res.ok) throw Object.assign(new Error(`${path}: ${res.status}`), { status: res.status });
   return res.json();
 }
 
@@ -96,7 +96,7 @@ const map = new MapLibreMap({
 });
 map.addControl(new NavigationControl(), 'top-right');
 map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
-window.gridmap = { map, state }; // for operators' consoles and the browser test
+window.gridmap = { map, state, loadHazards }; // for operators' consoles and the browser test
 const signedIn = () => !!sessionStorage.getItem('gridmap.token');
 let popup = null;
 applyWords(document);
@@ -298,23 +298,30 @@ async function showResolution(ll) {
   }
 }
 
-// Open hazards of the units below code (or below 南开区 before any click),
-// over the longest period the statistics allow; note introduces the unit
-// (an enclave's managing unit).
+// Open hazards of the units below code (or below 南开区 before any click;
+// a scoped token's own area if it may not see that), over the longest
+// period the statistics allow; note introduces the unit (an enclave's
+// managing unit).
 async function loadHazards(code, note = '') {
   state.hazardUnit = code;
   const box = $('hazards');
   const from = new Date(Date.now() - 1090 * 86400e3).toISOString().slice(0, 10);
+  const stats = (unit) => getJSON(`v1/stats?${unit ? `unit=${unit}&` : ''}from=${from}`);
   try {
-    const s = await getJSON(`v1/stats?unit=${code ?? '120104'}&from=${from}`);
+    const s = await stats(code ?? '120104').catch((err) => {
+      if (code == null && err.status === 403) return stats(''); // the server answers the token's scope
+      throw err;
+    });
     if (state.hazardUnit !== code) return; // a later click won
     const rows = (s.units ?? []).filter((u) => u.open > 0).sort((a, b) => b.open - a.open).slice(0, 12);
     box.replaceChildren(
       el('p', { 'data-unit': s.unit?.code ?? '' }, note, `${s.unit?.name ?? ''}：`, el('strong', {}, String(s.totals?.open ?? 0)), ` ${t('open')}`,
         s.totals?.overdue_open ? `，${s.totals.overdue_open} ${t('overdue')}` : ''),
       el('table', {}, ...rows.map((u) => el('tr', {}, el('td', {}, u.name || u.code), el('td', { class: 'n' }, String(u.open))))));
-  } catch {
-    box.replaceChildren(el('p', { class: 'muted' }, t('noStats')));
+  } catch (err) {
+    if (state.hazardUnit !== code) return;
+    const why = { 401: err.message, 403: t('statsForbidden') }[err.status] ?? t('noStats');
+    box.replaceChildren(el('p', { class: 'muted' }, why));
   }
 }
 

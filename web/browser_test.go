@@ -33,7 +33,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "dashboard-test-editor")}
+	env := []string{"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "dashboard-test-editor"),
+		"GRIDMAP_TOKEN_SCOPED=" + createScopedToken(t, db, access.RoleEditor, "120104001", "dashboard-test-scoped")}
 	runBrowserTest(t, 3*time.Minute, env, "dashboard.test.mjs", url, shot)
 }
 

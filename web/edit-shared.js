@@ -234,6 +234,8 @@ export function initShared({ map, api, el, word, authHeaders, draw, say, exactOf
 
   return {
     option, load, clear, changing, finished, settle,
+    // Whether a shared vertex moves in every unit that has it (the box).
+    get together() { return together.checked; },
     // The loaded boundary has a new version (after a move): keep the rings
     // drawn with the new coordinates until the neighbours are read again.
     retarget(feature) { if (st.target) st.target.feature = feature; },

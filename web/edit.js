@@ -76,6 +76,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
   };
   const shared = initShared({ map, api, el, word, authHeaders, draw, say: (...a) => say(...a), phase: () => ed.phase, setPhase,
     exactOf: (c) => (c ? ed.exact.get(key(c)) ?? c : null), onMoved: (m) => moved(m) });
+  shared.option.addEventListener('change', () => render()); // the hint says what a ringed vertex does
   const tools = initTools({ map, api, el, word, authHeaders, draw, say: (...a) => say(...a), reloadTiles, phase: () => ed.phase, setPhase,
     target: () => ed.target, reset: () => reset(), loadUnit: (code) => load('unit', code, { fit: true }),
     showWarnings: (w) => showWarnings(w), dirty: () => dirty() });
@@ -380,7 +381,8 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     renderTarget();
     tools.render();
     hint.hidden = !['drawing', 'editing', 'splitting', 'split-confirm', 'merging'].includes(ed.phase);
-    hint.textContent = tools.hint(ed.phase) ?? t(ed.phase === 'drawing' ? 'ed.hintDraw' : 'ed.hintEdit');
+    const editHint = shared.together ? 'ed.hintEdit' : 'ed.hintEditAlone'; // the box decides what a ringed vertex does
+    hint.textContent = tools.hint(ed.phase) ?? t(ed.phase === 'drawing' ? 'ed.hintDraw' : editHint);
   }
 
   function renderToken() {

@@ -43,15 +43,22 @@ export async function getJSON(path) {
   return res.json();
 }
 
-/** refused says whether err is the server refusing the token (401, 403). */
-export const refused = (err) => err?.status === 401 || err?.status === 403;
+/**
+ * refused says whether err is the server refusing the token (401, 403); a
+ * unit outside the token's scope is not: the token is good for its own.
+ */
+export const refused = (err) => (err?.status === 401 || err?.status === 403) && !err.outsideScope;
 
 /**
- * unknownUnit marks err as the server's "no such unit" (404) or "not a
- * unit code" (400) for code.
+ * unknownUnit marks err as the server's "no such unit" (404), "not a unit
+ * code" (400) or "outside this token's scope" (403) for code: a unit the
+ * screen cannot show, whose message offers the way back.
  */
 export function unknownUnit(code, err) {
-  if ((err.status === 404 || err.status === 400) && err.field === 'unit') err.unknownUnit = code;
+  if ([400, 403, 404].includes(err.status) && err.field === 'unit') {
+    err.unknownUnit = code;
+    err.outsideScope = err.status === 403;
+  }
   return err;
 }
 
@@ -71,6 +78,7 @@ export async function scopeOf() {
 /** problemKind names why no unit is shown: a refused token, an unknown unit or another failure. */
 export function problemKind(p) {
   if (refused(p)) return 'authFailed';
+  if (p.outsideScope) return 'outsideScope';
   return p.unknownUnit !== undefined ? 'noSuchUnit' : 'loadFailed';
 }
 
@@ -81,6 +89,7 @@ export function problemWords(err) {
     return [t('authFailedLong'), t(hint)];
   }
   const code = err.unknownUnit;
+  if (err.outsideScope) return [t('outsideScopeLong', { code }), t('outsideScopeHint')];
   if (code !== undefined) return [t(err.status === 400 ? 'badUnitLong' : 'noSuchUnitLong', { code }), t('noSuchUnitHint')];
   // The server's details are in English: the Chinese screen says what to do instead.
   return [t('loadFailedLong'), lang() === 'en' ? err.message : `${t('loadFailedHint')}${err.status ? `（${err.status}）` : ''}`];

@@ -23,6 +23,7 @@ import { chromium } from 'playwright-core';
 
 const [base, shot = 'out/dashboard.png'] = process.argv.slice(2);
 const editorToken = process.env.GRIDMAP_TOKEN_EDITOR;
+const scopedToken = process.env.GRIDMAP_TOKEN_SCOPED; // an editor's, scoped to 长虹街道 (120104001)
 if (!base || !editorToken) {
   console.error('usage: GRIDMAP_TOKEN_EDITOR=… node dashboard.test.mjs BASE_URL [SCREENSHOT.png]');
   process.exit(2);
@@ -106,6 +107,7 @@ try {
   await enclaveHazards(page);
   await labelsAtZ9(page);
   await phone();
+  if (scopedToken) await scopedHazards();
   check(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
   check(outside.length === 0, `requests to other hosts: ${outside.join(' ')}`);
 } catch (err) {
@@ -291,6 +293,24 @@ async function dots(page, want) {
 
 // phone opens the dashboard at 390×844: the map spans the screen, the
 // panel is closed; ☰ opens it over the map, and ✕ closes it.
+// scopedHazards opens the console with a token scoped to 长虹街道, which may
+// not see 南开区's statistics (the panel's start before any click): the
+// panel shows the street's hazards instead of saying the server has none,
+// and a unit outside the scope says the token may not see it.
+async function scopedHazards() {
+  const p = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await p.goto(`${base}/?token=${scopedToken}`, { waitUntil: 'load' });
+  await p.waitForFunction(() => document.querySelector('#hazards p')?.dataset.unit === '120104001', null, { timeout: 30_000 })
+    .catch(() => {});
+  findings.scopedHazards = await p.evaluate(() => document.getElementById('hazards')?.innerText);
+  check(/长虹街道/.test(findings.scopedHazards ?? ''), `a scoped token's hazards panel: ${findings.scopedHazards}`);
+  await p.evaluate(() => window.gridmap.loadHazards?.('120110')); // 东丽区: outside the scope
+  await p.waitForFunction(() => /无权/.test(document.getElementById('hazards')?.innerText ?? ''), null, { timeout: 10_000 }).catch(() => {});
+  findings.scopedHazardsOutside = await p.evaluate(() => document.getElementById('hazards')?.innerText);
+  check(/无权查看该单元的隐患统计/.test(findings.scopedHazardsOutside ?? ''), `a scoped token's hazards of another district: ${findings.scopedHazardsOutside}`);
+  await p.close();
+}
+
 async function phone() {
   const p = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await p.goto(base + '/', { waitUntil: 'load' });

@@ -176,7 +176,11 @@ try {
   check(before.etag === '"v1"', `ETag of ${pick.code} before: ${before.etag}`);
   // This test is about editing one boundary (PUT): a vertex the grid shares
   // moves for it alone (topology.test.mjs moves one for all).
+  const hintTogether = await A.page.textContent('#edit-hint');
   await A.page.uncheck('#edit-keep-shared');
+  findings.hints = { together: hintTogether, alone: await A.page.textContent('#edit-hint') };
+  check(/every unit that shares it|所有共用单元/.test(hintTogether) && /this unit only|只改本单元/.test(findings.hints.alone),
+    `the edit hint does not follow the shared-vertex box: ${JSON.stringify(findings.hints)}`);
   await shot(A.page, 'edit-1-picked.png');
 
   // 2. B loads the same grid by code: it now holds version 1 too.

@@ -219,6 +219,21 @@ export function moreChecks({ browser, base, token, scoped, outDir, check, failur
     findings.scopedUnknownThen = await unknown.textContent('#unit-title');
     check(findings.scopedUnknownThen === '长虹街道', `查看本辖区 led to ${findings.scopedUnknownThen}`);
     await unknown.close();
+
+    // The district above the scope: the token is good, the unit is not
+    // its to see. Said so (not "authorisation failed, ask for a new
+    // token"), with the way back to its area.
+    const above = await waitProblem(`/screen?unit=${scope.slice(0, 6)}&token=${scoped}`);
+    findings.scopedAbove = { ...(await problemOf(above)), button: await above.textContent('#problem-city'),
+      buttonShown: await above.isVisible('#problem-city') };
+    const a = findings.scopedAbove;
+    check(a.state === 'outsideScope' && /不在本令牌的辖区内/.test(a.message) && a.buttonShown && a.button === '查看本辖区',
+      `a unit above a scoped token's area: ${JSON.stringify(a)}`);
+    await above.screenshot({ path: `${outDir}/screen-scoped-above.png` });
+    await above.click('#problem-city');
+    await above.waitForFunction((code) => window.screenApp.unit === code && !window.screenApp.problem && window.screenApp.ready,
+      scope, { timeout: 20_000 }).catch(() => failures.push('查看本辖区 from a unit above the scope does not lead to the scope'));
+    await above.close();
   }
 
   return { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit };
