@@ -39,16 +39,18 @@ func (h *handlers) photosConfigured(c *gin.Context) {
 
 // photoView is a stored photo as the API shows it.
 type photoView struct {
-	Checksum     string    `json:"checksum"`
-	Type         string    `json:"type"`
-	Size         int64     `json:"size"`
-	Width        int       `json:"width"`
-	Height       int       `json:"height"`
-	Orientation  int       `json:"orientation"`
-	URL          string    `json:"url"`
-	ThumbnailURL string    `json:"thumbnail_url"`
-	UploadedBy   string    `json:"uploaded_by"`
-	UploadedAt   time.Time `json:"uploaded_at"`
+	Checksum     string `json:"checksum"`
+	Type         string `json:"type"`
+	Size         int64  `json:"size"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	Orientation  int    `json:"orientation"`
+	URL          string `json:"url"`
+	ThumbnailURL string `json:"thumbnail_url"`
+	// Who uploaded it and when: left out for a caller who may not read the
+	// photo and sent its bytes again (storedPhotoView).
+	UploadedBy string    `json:"uploaded_by,omitempty"`
+	UploadedAt time.Time `json:"uploaded_at,omitzero"`
 }
 
 func viewOfPhoto(p casework.Photo) photoView {
@@ -56,6 +58,24 @@ func viewOfPhoto(p casework.Photo) photoView {
 	return photoView{Checksum: p.Checksum, Type: p.Type, Size: p.Size, Width: p.Width, Height: p.Height,
 		Orientation: p.Orientation, URL: url, ThumbnailURL: url + "?size=thumb", UploadedBy: p.UploadedBy,
 		UploadedAt: p.UploadedAt}
+}
+
+// storedPhotoView is what a caller who sent a stored photo's bytes again
+// is told of it: who uploaded it and when only if it is theirs or they may
+// read it (an admin, or a report in their scope uses it), as a GET would.
+// Someone else's photo forwarded in a chat group must not name the grid
+// worker who filed it as evidence.
+func (h *handlers) storedPhotoView(c *gin.Context, p casework.Photo) (photoView, error) {
+	v := viewOfPhoto(p)
+	caller, _ := callerOf(c)
+	if caller.Role == access.RoleAdmin || p.UploadedBy == caller.Name {
+		return v, nil
+	}
+	sees, err := h.seesPhotoUse(c.Request.Context(), caller, p.Checksum)
+	if !sees {
+		v.UploadedBy, v.UploadedAt = "", time.Time{}
+	}
+	return v, err
 }
 
 // createAttachment answers POST /v1/attachments: 201 with the stored photo,
@@ -79,7 +99,12 @@ func (h *handlers) createAttachment(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, viewOfPhoto(p))
+		v, err := h.storedPhotoView(c, p)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, v)
 		return
 	}
 	info, thumb, err := photo.ProcessContext(ctx, up.data, up.declared, up.field)

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
 
+	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
@@ -231,6 +233,12 @@ func (h *handlers) describeCollection(c *gin.Context, base string, col ogcCollec
 		ext, err = h.deps.Versions.GapExtent(ctx)
 	case kindReport:
 		ext, err = h.deps.Versions.ReportExtent(ctx, scopeOf(c))
+		if !h.exposure(c, scopeOf(c)).Shows(access.FieldPoint) {
+			// The box of the points as this caller is shown them (rounded
+			// as the items are): the exact box would name the exact
+			// coordinates of the outermost reports.
+			ext.BBox = orb.Bound{Min: coarse(ext.BBox.Min), Max: coarse(ext.BBox.Max)}
+		}
 	default:
 		ext, err = h.deps.Versions.UnitExtent(ctx, col.Level)
 	}

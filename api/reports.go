@@ -315,11 +315,22 @@ func (h *handlers) transition(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	h.kickEvents()
+	h.writeStepAnswer(c, &r, replayed)
+}
+
+// writeStepAnswer answers a workflow step or a re-resolution with the
+// report as it is now. A replay is answered without asking the caller's
+// scope (the step was the caller's own, and the case may have left it
+// since), so it is the copy a GET by the caller may show: what the units
+// handling the case now wrote after it left is not the caller's to read.
+func (h *handlers) writeStepAnswer(c *gin.Context, r *casework.Report, replayed bool) {
 	if replayed {
 		c.Header("Idempotent-Replayed", "true")
+		c.JSON(http.StatusOK, h.reportFor(c, r))
+		return
 	}
-	h.kickEvents()
-	c.JSON(http.StatusOK, viewOf(&r))
+	c.JSON(http.StatusOK, viewOf(r))
 }
 
 // stepAuthority fills a step's actor (a transition's or a re-resolution's)
@@ -405,11 +416,8 @@ func (h *handlers) reportAction(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if replayed {
-		c.Header("Idempotent-Replayed", "true")
-	}
 	h.kickEvents()
-	c.JSON(http.StatusOK, viewOf(&r))
+	h.writeStepAnswer(c, &r, replayed)
 }
 
 // decodeUTF8 decodes a small JSON body after checking its encoding.

@@ -211,6 +211,12 @@ func (e *topoEdit) alreadyMoved(m geo.VertexMove, c geo.CornerMove) error {
 			"no current unit or enclave has a vertex at %v: give it exactly, as GET /v1/units returns it", m.From)
 	}
 	e.res.Units, e.res.Enclaves = movedUnits, movedEnclaves
+	// The answer carries these boundaries whole: the caller's scope must
+	// cover them as it had to cover the move itself, or anyone who read
+	// from and to in a boundary's history would get them.
+	if err := e.permitAnswer(nil); err != nil {
+		return err
+	}
 	for _, u := range movedUnits {
 		e.res.Unchanged = append(e.res.Unchanged, geo.VersionRef{Kind: "unit", Code: u.Code, Version: u.Version})
 	}

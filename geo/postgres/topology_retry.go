@@ -52,7 +52,7 @@ func (e *topoEdit) replay(key geo.RetryKey, actor string) (bool, error) {
 	if e.res.Enclaves, err = recordedVersions(e, &enclaveTable, enclaveVersionsSQL, rec.Enclaves); err != nil {
 		return false, err
 	}
-	if err := e.permitReplay(rec.Retired); err != nil {
+	if err := e.permitAnswer(rec.Retired); err != nil {
 		return false, err
 	}
 	// The first answer gave each version as current: a later edit's
@@ -68,11 +68,12 @@ func (e *topoEdit) replay(key geo.RetryKey, actor string) (bool, error) {
 	return true, nil
 }
 
-// permitReplay asks the caller's scope again for what the recorded edit
-// wrote, as its first attempt did (permit): a caller whose scope has
-// narrowed since is refused the answer, as it would be the edit. An
-// enclave's managing unit before the edit is not recorded; the one after is.
-func (e *topoEdit) permitReplay(retired []geo.VersionRef) error {
+// permitAnswer asks the caller's scope for what an answer that was not
+// planned now carries (e.res's units and enclaves, and the codes retired),
+// as permit asks for a plan: a replay of an edit whose caller's scope has
+// narrowed since, a retried move found made already. An enclave's managing
+// unit before the edit is not recorded; the one after is.
+func (e *topoEdit) permitAnswer(retired []geo.VersionRef) error {
 	codes := make([]string, 0, len(e.res.Units)+len(retired)+len(e.res.Enclaves))
 	for _, u := range e.res.Units {
 		codes = append(codes, u.Code)
