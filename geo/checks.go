@@ -35,6 +35,7 @@ func (f Finding) Issue(ours func(code string) bool) (is ImportIssue, ok bool) {
 		is.Code, is.Other, is.Kind = f.Codes[0], f.ParentCode, IssueOutsideParent
 		is.Message = fmt.Sprintf("sticks out of its parent %s by %s", f.ParentCode, FormatArea(f.AreaM2))
 		if in := f.liesIn(); in != "" {
+			is.LiesIn = in
 			is.Message += fmt.Sprintf(", mostly into %s %s", unitWord(in), in)
 		}
 	default:

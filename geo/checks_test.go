@@ -17,22 +17,23 @@ func TestFindingIssue(t *testing.T) {
 		kind        IssueKind
 		code, other string
 		says        string
+		liesIn      string
 	}{
 		{"gap", Finding{Kind: FindingGap, ParentCode: "120104001001", Level: Grid, AreaM2: 1200, Location: at},
-			true, IssueGap, "120104001001", "", "1200 m² of it is covered by none of its grid units"},
+			true, IssueGap, "120104001001", "", "1200 m² of it is covered by none of its grid units", ""},
 		{"overlap from our side", Finding{Kind: FindingOverlap, Codes: []string{"120104001001001", "120104001001002"}, AreaM2: 35},
-			true, IssueOverlap, "120104001001002", "120104001001001", "overlaps its sibling 120104001001001 by 35 m²"},
+			true, IssueOverlap, "120104001001002", "120104001001001", "overlaps its sibling 120104001001001 by 35 m²", ""},
 		{"outside", Finding{Kind: FindingOutside, ParentCode: "120104001001", Codes: []string{"120104001001002"}, AreaM2: 2.5},
-			true, IssueOutsideParent, "120104001001002", "120104001001", "sticks out of its parent 120104001001 by 2.50 m²"},
+			true, IssueOutsideParent, "120104001001002", "120104001001", "sticks out of its parent 120104001001 by 2.50 m²", ""},
 		{"overlap across parents", Finding{Kind: FindingOverlap, Codes: []string{"120104001001002", "120110003021004"}, AreaM2: 5200},
-			true, IssueOverlap, "120104001001002", "120110003021004", "overlaps grid 120110003021004 of another parent, 120110003021, by 5200 m²"},
+			true, IssueOverlap, "120104001001002", "120110003021004", "overlaps grid 120110003021004 of another parent, 120110003021, by 5200 m²", ""},
 		{"overlap across parents, from the other side", Finding{Kind: FindingOverlap, Codes: []string{"120104001001001", "120110003021004"}, AreaM2: 5200},
-			true, IssueOverlap, "120110003021004", "120104001001001", "overlaps grid 120104001001001 of another parent, 120104001001, by 5200 m²"},
+			true, IssueOverlap, "120110003021004", "120104001001001", "overlaps grid 120104001001001 of another parent, 120104001001, by 5200 m²", ""},
 		{"outside, into another community", Finding{Kind: FindingOutside, ParentCode: "120104001001",
 			Codes: []string{"120104001001002", "120110003021"}, AreaM2: 5200},
 			true, IssueOutsideParent, "120104001001002", "120104001001",
-			"sticks out of its parent 120104001001 by 5200 m², mostly into community 120110003021"},
-		{"orphan", Finding{Kind: FindingOrphanUnit, Codes: []string{"120104001001002"}}, false, "", "", "", ""},
+			"sticks out of its parent 120104001001 by 5200 m², mostly into community 120110003021", "120110003021"},
+		{"orphan", Finding{Kind: FindingOrphanUnit, Codes: []string{"120104001001002"}}, false, "", "", "", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -43,7 +44,7 @@ func TestFindingIssue(t *testing.T) {
 			if !ok {
 				return
 			}
-			if is.Kind != c.kind || is.Code != c.code || is.Other != c.other || !strings.Contains(is.Message, c.says) ||
+			if is.Kind != c.kind || is.Code != c.code || is.Other != c.other || !strings.Contains(is.Message, c.says) || is.LiesIn != c.liesIn ||
 				is.Index != -1 || is.Severity != SeverityWarning || is.AreaM2 != c.f.AreaM2 {
 				t.Errorf("issue %+v", is)
 			}

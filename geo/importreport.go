@@ -60,7 +60,8 @@ type ImportIssue struct {
 	// Location is a WGS-84 point at the problem (the self-intersection, the
 	// middle of the overlap), so staff can zoom to it.
 	Location *orb.Point `json:"location,omitempty"`
-	Other    string     `json:"other,omitempty"` // the other code: the sibling, the duplicate, the parent
+	Other    string     `json:"other,omitempty"`   // the other code: the sibling, the duplicate, the parent
+	LiesIn   string     `json:"lies_in,omitempty"` // outside its parent: the unit most of the part outside lies in
 	AreaM2   float64    `json:"area_m2,omitempty"`
 }
 

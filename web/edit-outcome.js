@@ -95,14 +95,17 @@ export function initOutcome({ map, el, word, say, target, load, saveOver, focusT
     }
   }
 
+  let shown = []; // the warnings listed, to write again in another language
   function showWarnings(warnings) {
+    shown = warnings;
     const ul = warningsBox.querySelector('ul');
     ul.replaceChildren();
     const points = [];
     warnings.forEach((w, i) => {
       const loc = w.location;
       if (loc) points.push({ type: 'Feature', id: i, geometry: { type: 'Point', coordinates: loc }, properties: { i, focus: false } });
-      const btn = el('button', { type: 'button', class: 'edit-warning', 'data-kind': w.kind }, el('span', { class: 'badge warn' }, w.kind), ' ', w.message);
+      const btn = el('button', { type: 'button', class: 'edit-warning', 'data-kind': w.kind }, el('span', { class: 'badge warn' }, warningKind(w)),
+        ' ', warningText(w));
       if (loc) btn.addEventListener('click', () => focusOn(loc, i));
       else btn.disabled = true;
       ul.append(el('li', {}, btn));
@@ -128,7 +131,10 @@ export function initOutcome({ map, el, word, say, target, load, saveOver, focusT
     return d;
   }
 
-  return { conflictBox, warningsBox, refused, showTheirs, showWarnings, focusOn };
+  // relabel lists the warnings again in the language now chosen.
+  const relabel = () => showWarnings(shown);
+
+  return { conflictBox, warningsBox, refused, showTheirs, showWarnings, focusOn, relabel };
 }
 
 // problemText is a problem+json answer's title, detail and field.
@@ -142,4 +148,27 @@ export function problemText(res, body) {
 function locationIn(detail) {
   const m = /at (-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)/.exec(detail ?? '');
   return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+// warningKind is a warning's kind in the page's language.
+function warningKind(w) {
+  const k = t(`wk.${w.kind}`);
+  return k === `wk.${w.kind}` ? w.kind : k;
+}
+
+// warningText is a warning in the page's language: the server's message
+// (English), or Chinese words for the kinds whose fields say it all.
+function warningText(w) {
+  const parent = (code) => code.slice(0, code.length - 3); // codes nest: 6, 9, 12, 15 digits
+  let key = `wm.${w.kind}`;
+  if (w.kind === 'overlap' && w.code && w.other && parent(w.code) !== parent(w.other)) key = 'wm.overlapAcross';
+  if (w.kind === 'outside_parent' && w.lies_in) key = 'wm.outsideInto';
+  const zh = t(key, { other: w.other ?? '', parent: parent(w.other ?? ''), in: w.lies_in, area: areaText(w.area_m2 ?? 0) });
+  return zh && zh !== key && (w.kind === 'gap' || w.other) ? zh : w.message;
+}
+
+// areaText is an area as the server's messages give it (geo.FormatArea).
+function areaText(m2) {
+  if (m2 >= 1e6) return `${(m2 / 1e6).toFixed(3)} km²`;
+  return m2 >= 10 ? `${m2.toFixed(0)} m²` : `${m2.toFixed(2)} m²`;
 }

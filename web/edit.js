@@ -430,6 +430,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
   // chosen (the data-i18n labels are already done by then).
   function relabel() {
     render();
+    outcome.relabel();
     if (ed.said) say(ed.said.kind, ed.said.text, ed.said.loc);
   }
 

@@ -113,6 +113,16 @@ const words = {
   'ed.savingBtn': ['保存中…', 'Saving…'],
   'ed.discard': ['放弃修改', 'Discard'],
   'ed.warnings': ['校验提示', 'Warnings'],
+  // A save's warnings (geo.ImportIssue): the kinds, and the Chinese words of
+  // those whose fields say it all (the English is the server's message).
+  'wk.overlap': ['重叠', 'overlap'], 'wk.gap': ['失管', 'gap'], 'wk.outside_parent': ['超出上级', 'outside parent'],
+  'wk.sliver': ['细缝', 'sliver'], 'wk.repaired': ['已修复', 'repaired'], 'wk.orphaned': ['遗留下级', 'orphaned'],
+  'wk.parent_mismatch': ['上级不符', 'parent mismatch'], 'wk.kept_properties': ['保留属性', 'kept properties'],
+  'wm.overlap': ['与相邻单元 {other} 重叠 {area}', ''],
+  'wm.overlapAcross': ['与另一上级 {parent} 下的单元 {other} 重叠 {area}', ''],
+  'wm.gap': ['{area} 未被任何下级单元覆盖（失管区域）', ''],
+  'wm.outside_parent': ['超出上级单元 {other} {area}', ''],
+  'wm.outsideInto': ['超出上级单元 {other} {area}，主要伸入 {in}', ''],
   'ed.confirmDiscard': ['放弃对此边界的修改？', 'Discard your changes to this boundary?'],
   'ed.discarded': ['已放弃修改。', 'Changes discarded.'],
   'ed.confirmLeave': ['退出编辑并放弃修改？', 'Leave edit mode and discard your changes?'],

@@ -266,6 +266,13 @@ try {
     await settled(A.page);
     const centreAfter = await A.page.evaluate(() => window.gridmap.map.getCenter().toArray());
     check(JSON.stringify(centreBefore) !== JSON.stringify(centreAfter), 'clicking a warning did not move the map');
+    // In Chinese the warnings are Chinese: the kinds always, and the
+    // overlaps, gaps and parts outside the parent in words of their own.
+    await A.page.click('#lang');
+    findings.warningsZh = await A.page.$$eval('#edit-warnings li', (lis) => lis.map((li) => li.textContent));
+    await A.page.click('#lang');
+    const known = findings.warningsZh.filter((w) => /重叠|失管|超出上级/.test(w));
+    check(known.length > 0 && known.every((w) => !/[A-Za-z]{3,}/.test(w)), `the warnings in Chinese: ${JSON.stringify(findings.warningsZh)}`);
   }
   await shot(A.page, 'edit-3-saved.png');
 
