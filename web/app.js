@@ -7,6 +7,7 @@
 // in edit.js; this file only hooks it in. The big screen is /screen.
 import { MapLibreMap, NavigationControl, ScaleControl, Popup } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { initEdit } from './edit.js';
+import { initAudit } from './audit.js';
 import { t, lang, locale, applyWords, langButton } from './i18n.js';
 
 const root = new URL('.', document.baseURI);
@@ -96,6 +97,7 @@ const map = new MapLibreMap({
 });
 map.addControl(new NavigationControl(), 'top-right');
 map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
+const audit = initAudit({ map, getJSON, el });
 window.gridmap = { map, state, loadHazards }; // for operators' consoles and the browser test
 const signedIn = () => !!sessionStorage.getItem('gridmap.token');
 let popup = null;
@@ -257,7 +259,8 @@ async function showUnit(f) {
     dl([[t('code'), p.code], [t('households'), props.households], [t('gridWorker'), props.grid_worker],
       [t('phone'), props.phone], [t('version'), props.version], [t('validFrom'), props.valid_from?.slice(0, 10)]]),
     signedIn() ? '' : el('p', { class: 'note' }, t('signedOut')), // append() would write out a null
-    el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, t('history')));
+    el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, t('history')),
+    p.level === 'grid' || p.level === 'microgrid' ? '' : audit.button(p.code)); // a grid has no children to check
   await loadHazards(p.code);
 }
 

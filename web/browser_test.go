@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/api"
+	"github.com/gridmap-dev/gridmap/audit"
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -160,7 +161,7 @@ func serveDemo(t *testing.T) (string, *postgres.DB) {
 	go hub.Run(bg)
 	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Index: svc, Reports: db, Patrols: db, Photos: db,
 		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Topology: db, Events: hub,
-		Policy: casework.DefaultPolicy()}))
+		Audit: &audit.Store{Pool: db.Pool}, Policy: casework.DefaultPolicy()}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(stop) // first: the streams end, so the server can close
 	return srv.URL, db

@@ -29,7 +29,7 @@ if (!base || !editorToken) {
   process.exit(2);
 }
 const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); };
+const check = (ok, what) => { if (!ok) failures.push(what); return ok; };
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -106,6 +106,7 @@ try {
   findings.screenshot = shot;
   await enclaveHazards(page);
   await labelsAtZ9(page);
+  await auditOfDistrict(page);
   await phone();
   if (scopedToken) await scopedHazards();
   check(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
@@ -179,6 +180,43 @@ async function labelsAtZ9(page) {
   const names = await page.evaluate(() => window.gridmap.map.queryRenderedFeatures({ layers: ['district-label'] }).map((f) => f.properties.name));
   findings.z9labels = names.length;
   for (const n of ['南开区', '红桥区', '河东区', '和平区', '河西区', '河北区']) check(names.includes(n), `no label for ${n} at z9 (drawn: ${names.join(' ')})`);
+}
+
+// auditOfDistrict clicks at 南开区's label at z9 (the district or the
+// street there) and asks for the audit of the boundaries under it: the
+// panel counts what the API finds, the map draws it all, and a click on a
+// finding flies there.
+async function auditOfDistrict(page) {
+  const at = await page.evaluate(() => {
+    const { map } = window.gridmap;
+    const f = map.queryRenderedFeatures({ layers: ['district-label'] }).find((x) => x.properties.name === '南开区');
+    if (!f) return null;
+    const p = map.project(f.geometry.coordinates);
+    const box = map.getContainer().getBoundingClientRect();
+    return { x: box.left + p.x, y: box.top + p.y };
+  });
+  if (!check(!!at, 'no 南开区 label to click at z9')) return;
+  await page.mouse.click(at.x, at.y);
+  await page.waitForSelector('#audit-run', { timeout: 15_000 }).catch(() => failures.push('no audit button in the panel of 南开区'));
+  if (!(await page.$('#audit-run'))) return;
+  await page.click('#audit-run');
+  await page.waitForSelector('#audit-summary', { timeout: 60_000 }).catch(() => failures.push('the audit of 南开区 did not answer'));
+  findings.audit = await page.evaluate(async () => ({ unit: document.getElementById('unit-name')?.textContent,
+    box: document.querySelector('.audit-box')?.innerText,
+    code: window.gridmap.state.clicked?.f?.properties?.code, summary: document.getElementById('audit-summary')?.innerText,
+    listed: document.querySelectorAll('ul.audit li').length,
+    drawn: (await window.gridmap.map.getSource('audit')?.getData())?.features?.length ?? null }));
+  const want = await (await fetch(`${base}/v1/audit?unit=${findings.audit.code}`)).json();
+  const n = want.features?.length ?? 0;
+  check(findings.audit.code?.length <= 9 && n > 0 && findings.audit.summary?.includes(`${n}`) && findings.audit.listed === Math.min(n, 30) &&
+    findings.audit.drawn === n, `the audit in the panel: ${JSON.stringify(findings.audit)}, the API has ${n} findings`);
+  check(!/[A-Za-z]{3,}/.test(findings.audit.box ?? ''), `English in the Chinese audit: ${findings.audit.box}`);
+  const before = await page.evaluate(() => window.gridmap.map.getCenter().toArray());
+  await page.click('ul.audit li:first-child button');
+  await page.waitForTimeout(1500);
+  const after = await page.evaluate(() => window.gridmap.map.getCenter().toArray());
+  check(JSON.stringify(before) !== JSON.stringify(after), 'clicking a finding did not move the map');
+  await page.screenshot({ path: shot.replace(/\.png$/, '-audit.png') });
 }
 
 // editWords opens edit mode: its panel is Chinese (the command in <code>
