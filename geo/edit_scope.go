@@ -16,7 +16,9 @@ import "context"
 // The part outside is refused (EFORBIDDEN) with its area and extent, except
 // pieces thinner than ScopeEdgeToleranceM on average: the hairline
 // differences that two drawings of one shared edge always leave. Tokens
-// with no scope — admins, the command line — are not checked.
+// with no scope — admins, the command line — are not checked. A scoped
+// token's import is held the same way (importer's checkScopeGeometry; one
+// SQL function, gridmap_outside, measures both).
 
 // ScopeEdgeToleranceM is the mean width (2·area/perimeter, metres) under
 // which a piece outside the allowed area is taken for a shared edge drawn

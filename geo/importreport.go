@@ -38,6 +38,7 @@ const (
 	IssueNotPolygonal   IssueKind = "not_polygonal"    // error: points or lines, not areas
 	IssueOutOfRange     IssueKind = "out_of_range"     // error: coordinates impossible in the declared CRS
 	IssueInvalid        IssueKind = "invalid_geometry" // error: invalid and nothing polygonal survives repair
+	IssueOutsideScope   IssueKind = "outside_scope"    // error: drawn outside the area the uploading token may change
 	IssueRepaired       IssueKind = "repaired"         // warning: invalid, repaired with ST_MakeValid
 	IssueUnknownParent  IssueKind = "unknown_parent"   // error: the parent is neither in the file nor stored
 	IssueParentMismatch IssueKind = "parent_mismatch"  // error or warning: parent and code prefix disagree

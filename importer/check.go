@@ -131,6 +131,32 @@ func (r *run) validate(ctx context.Context) error {
 	return r.flushBad(ctx)
 }
 
+// checkScopeGeometry refuses, for an uploader limited to a scope, the
+// features drawn outside it: a code under the scope is not enough, an
+// enclave or a grid drawn over another district would take the reports
+// there. Single edits keep the rule too (geo.WithEditScope), a little
+// more loosely for units: within their parent, which for the scope unit
+// itself lies outside the scope; an import holds even that unit within its
+// current outline.
+func (r *run) checkScopeGeometry(ctx context.Context) error {
+	if r.opts.Within == "" {
+		return nil
+	}
+	rows, _ := r.tx.Query(ctx, outsideScopeSQL, r.opts.Within, geo.ScopeEdgeToleranceM)
+	var idx int
+	var code string
+	var area, x, y float64
+	_, err := pgx.ForEachRow(rows, []any{&idx, &code, &area, &x, &y}, func() error {
+		r.add(idx, code, geo.SeverityError, geo.IssueOutsideScope, &orb.Point{x, y},
+			"%s of the feature lie outside %s, the area this token may change", geo.FormatArea(area), r.opts.Within)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check the scope's land: %w", err)
+	}
+	return r.flushBad(ctx)
+}
+
 // checkParents reports parents that are neither in the file nor stored.
 func (r *run) checkParents(ctx context.Context) error {
 	rows, _ := r.tx.Query(ctx, unknownParentSQL, r.retireArgs()...)

@@ -84,3 +84,17 @@ WITH d AS (
 )
 SELECT o.a_idx, o.a_code, o.b_idx, o.b_code, o.area_m2, o.sliver_m2, o.x, o.y
 FROM arrays, gridmap_overlap_pairs(arrays.i, arrays.c, arrays.g, $4, $5) o`
+
+// outsideScopeSQL measures, for an uploader scoped to unit $1, what of each
+// staged feature lies outside that unit and its current descendants, as
+// single edits are held (gridmap_outside, migration 015): pieces thinner
+// than $2 metres on average (a shared edge drawn twice) are not counted.
+// Features the unit covers are settled first (ST_CoveredBy, the unit's
+// outline read once), so an import inside its scope pays for no
+// differences.
+const outsideScopeSQL = `
+SELECT s.idx, s.code, sum(o.area_m2), ST_X(ST_PointOnSurface(ST_Collect(o.geom))), ST_Y(ST_PointOnSurface(ST_Collect(o.geom)))
+FROM import_stage s, LATERAL gridmap_outside(s.fixed, $1, true, $2) o
+WHERE s.ok AND s.fixed IS NOT NULL
+  AND NOT ST_CoveredBy(s.fixed, coalesce((SELECT geom FROM unit WHERE code = $1 AND valid_to IS NULL), 'SRID=4326;MULTIPOLYGON EMPTY'::geometry))
+GROUP BY s.idx, s.code ORDER BY s.idx`

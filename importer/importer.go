@@ -224,6 +224,7 @@ func (r *run) check(ctx context.Context, p Progress) error {
 		{"checking coordinate ranges", r.checkRanges},
 		{"reprojecting", r.transform},
 		{"validating geometry", r.validate},
+		{"checking the scope's land", r.checkScopeGeometry},
 	}
 	if r.opts.Enclaves() {
 		steps = append(steps, r.enclaveSteps()...)

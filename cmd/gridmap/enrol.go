@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/skip2/go-qrcode"
@@ -60,7 +61,7 @@ func (e enrolment) showQR(w io.Writer, link string) error {
 		return fmt.Errorf("make the QR code: %w", err)
 	}
 	if e.png != "" {
-		if err := q.WriteFile(512, e.png); err != nil {
+		if err := writePrivate(q, e.png); err != nil {
 			return fmt.Errorf("write %s: %w", e.png, err)
 		}
 		fmt.Fprintf(w, "The enrolment QR code is in %s.\n", e.png)
@@ -70,4 +71,27 @@ func (e enrolment) showQR(w io.Writer, link string) error {
 		fmt.Fprint(w, "Scan with the phone's camera to open the app signed in:\n\n"+q.ToSmallString(false)+"\n")
 	}
 	return nil
+}
+
+// writePrivate writes the QR code's PNG readable by its owner alone: it
+// holds the token. A file already there is truncated and narrowed first
+// (qrcode's WriteFile would leave it, or make it, readable by all).
+func writePrivate(q *qrcode.QRCode, path string) error {
+	png, err := q.PNG(512)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(png); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

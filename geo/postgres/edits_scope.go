@@ -18,26 +18,10 @@ import (
 
 // outsideSQL measures what of $1 lies outside the current unit $2 (and,
 // when $3, outside $2's current descendants as well), ignoring pieces whose
-// mean width is under $4 metres. The descendants are unioned only where the
-// rest lies, so that a district scope does not union a whole district.
+// mean width is under $4 metres (gridmap_outside, migration 015).
 const outsideSQL = `
-WITH first AS (
-  SELECT ST_Difference($1::geometry, coalesce((SELECT geom FROM unit WHERE code = $2 AND valid_to IS NULL),
-                                              'SRID=4326;MULTIPOLYGON EMPTY'::geometry)) AS g
-), rest AS (
-  SELECT CASE WHEN NOT $3 OR ST_IsEmpty(f.g) THEN f.g
-         ELSE ST_Difference(f.g, coalesce((SELECT ST_Union(u.geom) FROM unit u
-                WHERE u.valid_to IS NULL AND starts_with(u.code, $2) AND u.code <> $2 AND u.geom && f.g),
-              'SRID=4326;MULTIPOLYGON EMPTY'::geometry)) END AS g
-  FROM first f
-), pieces AS (
-  SELECT d.geom AS g, ST_Area(d.geom::geography) AS a, ST_Perimeter(d.geom::geography) AS per
-  FROM rest r, ST_Dump(r.g) d WHERE ST_Dimension(d.geom) = 2
-), kept AS (
-  SELECT g, a FROM pieces WHERE NOT gridmap_is_sliver(a, per, 0, $4)
-)
-SELECT coalesce(sum(a), 0), ST_XMin(ST_Extent(g)), ST_YMin(ST_Extent(g)), ST_XMax(ST_Extent(g)), ST_YMax(ST_Extent(g))
-FROM kept`
+SELECT coalesce(sum(area_m2), 0), ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)), ST_YMax(ST_Extent(geom))
+FROM gridmap_outside($1::geometry, $2, $3, $4)`
 
 // unitWithinScope holds a unit drawn by a scoped token within its parent; a
 // district, having none, within its own current outline.
