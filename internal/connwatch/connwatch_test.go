@@ -20,6 +20,12 @@ const timeout = 200 * time.Millisecond
 // listen returns a watched listener on a loopback port.
 func listen(t *testing.T) *Listener {
 	t.Helper()
+	return listenFor(t, timeout)
+}
+
+// listenFor is listen with another timeout.
+func listenFor(t *testing.T, timeout time.Duration) *Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -108,9 +114,12 @@ func TestProgressKeepsAConnectionOpen(t *testing.T) {
 
 // TestLargeWriteToASlowReader is one write far larger than the socket's
 // buffers to a client that reads slowly but without a pause: it takes
-// several timeouts and must not be cut.
+// several timeouts and must not be cut. Its timeout is longer than the
+// others': under the race detector on a busy machine, a reader scheduled
+// late by 200 ms has paused, which is not what this test is about.
 func TestLargeWriteToASlowReader(t *testing.T) {
-	l := listen(t)
+	const timeout = 600 * time.Millisecond
+	l := listenFor(t, timeout)
 	c, s := pair(t, l)
 	const size = 8 << 20
 	wrote := make(chan error, 1)
@@ -126,7 +135,7 @@ func TestLargeWriteToASlowReader(t *testing.T) {
 			t.Fatalf("after %d of %d bytes in %v: %v", got, size, time.Since(start), err)
 		}
 		got += n
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(12 * time.Millisecond)
 	}
 	if err := <-wrote; err != nil {
 		t.Fatalf("the write failed: %v", err)
