@@ -7,10 +7,16 @@ import { api, getJSON, uuid, tokenRefused, isAuthRefusal, unansweredKey } from '
 import { kvGet, kvSet, enqueue, outbox } from './store.js';
 import { t, onLangChange, dateTime } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
-import { syncNow, notify } from './sync.js';
+import { syncNow, notify, refusalText } from './sync.js';
 
 const $ = (id) => document.getElementById(id);
 const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
+// FINISHED cases stay listed (below the open ones) for FINISHED_DAYS after
+// they were observed: a worker must learn that a report was rejected, and why.
+const FINISHED = 'closed,rejected';
+const FINISHED_DAYS = 14;
+const LIST_TEXT = 60; // characters of a description the list shows
+const NOTE_MAX = 2000; // characters: the server's limit of a step's note
 let me = null;
 let afterPhotos = [];
 let shown = null; // the case whose detail is open, as last fetched
@@ -28,11 +34,14 @@ export function initCases(who) {
   };
 }
 
-/** loadCases fetches the open cases, or shows those kept from the last fetch. */
+/** loadCases fetches the open cases and those finished lately, or shows those kept from the last fetch. */
 export async function loadCases() {
   let list;
   try {
-    list = (await getJSON(`v1/reports?state=${OPEN}&kind=hazard,event&limit=100`)).reports;
+    const since = new Date(Date.now() - FINISHED_DAYS * 86400e3).toISOString();
+    const [open, finished] = await Promise.all([getJSON(`v1/reports?state=${OPEN}&kind=hazard,event&limit=100`),
+      getJSON(`v1/reports?state=${FINISHED}&kind=hazard,event&from=${encodeURIComponent(since)}&limit=30`)]);
+    list = [...open.reports, ...finished.reports];
     await kvSet('cases', list);
     $('c-status').textContent = '';
   } catch (e) {
@@ -49,11 +58,17 @@ export async function loadCases() {
     li.querySelector('strong').textContent = r.category_name?.split('/').pop() ?? r.category;
     li.querySelector('.state').textContent = t(`state.${r.state}`);
     li.querySelector('.state').classList.add(r.state);
-    li.querySelector('.muted').textContent = `${r.description || '—'} · ${dateTime(r.observed_at)}`;
+    li.querySelector('.muted').textContent = `${clip(r.description) || '—'} · ${dateTime(r.observed_at)}`;
     li.onclick = () => openCase(r);
     return li;
   }));
   $('c-empty').hidden = list.length > 0;
+}
+
+// clip is the start of a text, for a list (the case shows it whole).
+function clip(text = '') {
+  const chars = [...text];
+  return chars.length > LIST_TEXT ? `${chars.slice(0, LIST_TEXT).join('')}…` : text;
 }
 
 async function openCase(summary) {
@@ -124,16 +139,23 @@ function thumb(checksum) {
   return img;
 }
 
+// showActions offers the steps a worker may take on a dispatched case
+// (handle, return), unless one waits to be sent. A step the server
+// refused is said, with why, and the steps are offered again: the case
+// may have moved on meanwhile (the street took it back, sent it again).
 async function showActions(r) {
   const box = $('c-actions');
-  const waiting = (await outbox()).filter((it) => it.kind === 'transition' && it.report === r.id);
+  const steps = (await outbox()).filter((it) => it.kind === 'transition' && it.report === r.id);
+  const waiting = steps.filter((it) => it.state !== 'failed');
+  const refused = steps.find((it) => it.state === 'failed');
   const mine = !me?.scope || r.assigned_code.startsWith(me.scope);
-  box.hidden = !(r.state === 'dispatched' || r.state === 'reopened') || waiting.length > 0;
-  $('c-readonly').hidden = mine;
+  const open = r.state === 'dispatched';
+  box.hidden = !open && steps.length === 0;
+  $('c-readonly').hidden = mine || !open;
   $('c-readonly').textContent = t('cases.readonly', { code: r.assigned_code });
-  $('c-waiting').hidden = waiting.length === 0;
-  $('c-waiting').textContent = t('cases.queued');
-  $('c-buttons').hidden = !mine;
+  $('c-waiting').hidden = waiting.length === 0 && !refused;
+  $('c-waiting').textContent = waiting.length ? t('cases.queued') : refused ? `${t('cases.refused')}: ${refusalText(refused)}` : '';
+  $('c-buttons').hidden = !mine || !open || waiting.length > 0;
   $('c-handle').hidden = r.state !== 'dispatched';
   $('c-handle').onclick = () => act(r, 'handle');
   $('c-return').hidden = r.state !== 'dispatched';
@@ -145,6 +167,8 @@ async function act(r, action) {
   const msg = $('c-message');
   if (action === 'handle' && afterPhotos.length === 0) { msg.textContent = t('cases.needphoto'); return; }
   if (action === 'return' && !note) { msg.textContent = t('cases.neednote'); return; }
+  // The server's limit, in characters (an emoji is one, not two as maxlength counts).
+  if ([...note].length > NOTE_MAX) { msg.textContent = t('text.toolong', { n: [...note].length, max: NOTE_MAX }); return; }
   const clientID = uuid();
   const body = { action, client_id: clientID, note, expect: r.state, attachments: afterPhotos.map((p) => p.checksum) };
   const label = { key: `label.${action}`, vars: { name: r.category_name?.split('/').pop() ?? r.category } };

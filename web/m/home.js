@@ -6,7 +6,7 @@ import { MapLibreMap, NavigationControl, Marker, setWorkerUrl } from '../web/ven
 import { url, authHeaders, getJSON, root, markRefused, unansweredKey } from './net.js';
 import { kvGet, kvSet } from './store.js';
 import { t, onLangChange } from './i18n.js';
-import { fixTime } from './clock.js';
+import { fixTime, clockOffset } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
 // follow: whether the map keeps the position in view (app.js turns it off
@@ -114,7 +114,8 @@ export function watchPosition(map, me) {
   let asked = null;
   navigator.geolocation.watchPosition((pos) => {
     const p = [pos.coords.longitude, pos.coords.latitude];
-    here.fix = { point: p, accuracy: pos.coords.accuracy, at: fixTime(pos.timestamp) }; // by the server's clock: patrols send it
+    // By the server's clock (patrols send it), with the offset it is by: a patrol re-dates it if the offset is corrected.
+    here.fix = { point: p, accuracy: pos.coords.accuracy, at: fixTime(pos.timestamp), clock: clockOffset() };
     drawFix(map);
     keepInView(map);
     renderWhere(me);

@@ -79,6 +79,8 @@ const words = {
   'cases.needphoto': ['请拍摄处置后的照片', 'Take a photo of the fixed spot'],
   'cases.neednote': ['回退须说明原因', 'Say why you return it'],
   'cases.queued': ['已保存，待发送', 'Saved, waiting to be sent'],
+  'cases.refused': ['上一步被拒', 'The last step was refused'],
+  'text.toolong': ['文字过长：{n} 字，最多 {max} 字', 'Too long: {n} characters, at most {max}'],
   'cases.readonly': ['此案件由 {code} 办理，您可查看', 'handled by {code}: you may look'],
   'state.reported': ['待立案', 'reported'],
   'state.accepted': ['已立案', 'accepted'],

@@ -8,7 +8,7 @@ import { kvGet, kvSet, enqueue } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { here, distance } from './home.js';
 import { syncNow, notify, onQueueChange } from './sync.js';
-import { clockOffset } from './clock.js';
+import { clockOffset, serverNow } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
 const CHUNK_FIXES = 60;
@@ -16,7 +16,11 @@ const CHUNK_MS = 60_000;
 // chunkId: the UUID of the chunk being recorded, made when it starts, so
 // that a chunk saved again after a reload is the same patrol (not sent twice).
 // noticeN: the fixes of an interrupted patrol saved at start-up, to say so.
-const p = { on: false, chunk: [], chunkId: null, track: [], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0 };
+// clock: the clock offset (clock.js) the chunk's times are by.
+const p = { on: false, chunk: [], chunkId: null, track: [], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0, clock: 0 };
+// FRESH_MS is how old the last position may be to open a patrol: an older
+// one is where the worker was, not where the patrol starts.
+const FRESH_MS = 30_000;
 
 /** initPatrol wires patrol mode, and saves a patrol a reload or a killed tab interrupted. */
 export function initPatrol(map, me) {
@@ -37,9 +41,9 @@ async function wakeLock() {
 }
 
 async function start() {
-  Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [], metres: 0, since: Date.now(), noticeN: 0 });
+  Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [], metres: 0, since: Date.now(), noticeN: 0, clock: clockOffset() });
   p.lock = await wakeLock();
-  if (here.fix) record(here.fix);
+  if (here.fix && serverNow() - dated(here.fix) < FRESH_MS) record(here.fix);
   render();
 }
 
@@ -52,14 +56,30 @@ async function stop() {
   render();
 }
 
+// dated is when a fix was taken by the server's clock as the app knows it
+// now: the fix was dated with the offset known then (fix.clock).
+const dated = (fix) => fix.at.getTime() + clockOffset() - (fix.clock ?? clockOffset());
+
+// redate moves the chunk's times when the clock's offset was corrected
+// since they were written (an answer came after a spell offline): a fix
+// dated an hour ahead must not hold every later one there (they never
+// precede it), nor go to the server so.
+function redate() {
+  const shift = clockOffset() - p.clock;
+  if (!shift) return;
+  p.chunk = p.chunk.map((f) => ({ ...f, t: new Date(Date.parse(f.t) + shift).toISOString() }));
+  p.clock = clockOffset();
+}
+
 function record(fix) {
   if (!p.on) return;
+  redate();
   const last = p.track.at(-1);
   if (last) p.metres += distance(last, fix.point);
   p.track.push(fix.point);
   // A fix never precedes the one before (the server refuses a track out of
-  // order): the clock's offset may have been corrected between them.
-  const at = Math.max(fix.at.getTime(), p.chunk.length ? Date.parse(p.chunk.at(-1).t) : 0);
+  // order): the times of the phone and of its positions may disagree a little.
+  const at = Math.max(dated(fix), p.chunk.length ? Date.parse(p.chunk.at(-1).t) : 0);
   p.chunk.push({ point: fix.point, t: new Date(at).toISOString(), accuracy_m: Math.round(fix.accuracy) });
   p.map.getSource('track')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: p.track } });
   if (p.chunk.length >= CHUNK_FIXES || Date.now() - p.since >= CHUNK_MS) flush(); else keep();
@@ -69,7 +89,7 @@ function record(fix) {
 // keep writes the fixes not queued yet to the phone's storage as they come:
 // Android kills a background tab without warning, and a reload loses memory.
 function keep() {
-  return kvSet('patrol', { chunk: p.chunk, chunkId: p.chunkId, total: p.track.length, grid: gridOf() }).catch(() => {});
+  return kvSet('patrol', { chunk: p.chunk, chunkId: p.chunkId, total: p.track.length, grid: gridOf(), clock: p.clock }).catch(() => {});
 }
 
 // recover queues the fixes a patrol left unsent when the app was closed
@@ -79,18 +99,18 @@ function keep() {
 async function recover() {
   const left = await kvGet('patrol');
   if (!left) return;
-  if (left.chunk.length >= 2) await queueChunk(left.chunkId, left.chunk, left.grid);
+  if (left.chunk.length >= 2) await queueChunk(left.chunkId, left.chunk, left.grid, left.clock ?? clockOffset());
   await kvSet('patrol', null);
   p.noticeN = left.total;
 }
 
 const gridOf = () => (p.me?.unit?.level === 'grid' ? p.me.unit.code : undefined);
 
-async function queueChunk(id, fixes, grid) {
+async function queueChunk(id, fixes, grid, clock) {
   const body = { id, crs: 'wgs84', fixes };
   if (grid) body.grid = grid;
-  // clock: the offset the fixes' times were corrected by (clock.js), should the server still find them wrong.
-  await enqueue([{ id, kind: 'patrol', label: { key: 'label.patrol', vars: { n: fixes.length } }, body, clock: clockOffset() }]);
+  // clock: the offset the fixes' times are by (clock.js), should the server still find them wrong.
+  await enqueue([{ id, kind: 'patrol', label: { key: 'label.patrol', vars: { n: fixes.length } }, body, clock }]);
   notify();
   syncNow();
 }
@@ -98,10 +118,11 @@ async function queueChunk(id, fixes, grid) {
 // flush queues the chunk recorded so far; the next chunk starts at its last
 // fix, so the track has no gap between chunks.
 async function flush() {
+  redate();
   if (p.chunk.length < 2) return;
   const [fixes, id] = [p.chunk, p.chunkId];
   Object.assign(p, { chunk: [fixes.at(-1)], chunkId: uuid(), since: Date.now() });
-  await queueChunk(id, fixes, gridOf());
+  await queueChunk(id, fixes, gridOf(), p.clock);
   await keep();
 }
 

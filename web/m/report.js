@@ -148,6 +148,8 @@ async function queue() {
   // a tap on a form filled in since is a new report, and needs a category.
   if (!form.category && form.cleared && Date.now() - form.clearedAt < lateTapMs && untouched()) return;
   if (!form.category) { msg.textContent = t('report.need'); return; }
+  const length = [...$('r-description').value].length; // characters, as the server counts them (an emoji is one)
+  if (length > DESCRIPTION_MAX) { msg.textContent = t('text.toolong', { n: length, max: DESCRIPTION_MAX }); return; }
   const point = form.dragged ? form.point : (here.fix?.point ?? form.point);
   if (!point) { msg.textContent = t('report.nofix'); return; }
   if (outside(point)) { msg.textContent = t('report.outside'); return; }
@@ -174,6 +176,9 @@ async function queue() {
   await syncNow();
   msg.textContent = await outcome(report.id);
 }
+
+// DESCRIPTION_MAX is the server's limit of a description, in characters.
+const DESCRIPTION_MAX = 2000;
 
 // lateTapMs is how long after a report is queued a tap on the empty form is
 // taken for the tail of a double tap.

@@ -8,7 +8,7 @@
 import { api, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed } from './net.js';
 import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
 import { t, duration } from './i18n.js';
-import { isClockRefusal, restamp, skewOf, serverNow } from './clock.js';
+import { isClockRefusal, restamp, skewOf, serverNow, clockOffset } from './clock.js';
 
 const listeners = new Set();
 /** onQueueChange calls fn whenever the outbox may have changed. */
@@ -16,19 +16,34 @@ export const onQueueChange = (fn) => listeners.add(fn);
 export const notify = () => listeners.forEach((fn) => fn());
 
 let running = null;
+let again = false; // syncNow was called during a run: what was queued meanwhile goes in another
 let stopStatus = 0;
 
 /** stoppedBy is the status (429 or 5xx) of the server's answer that stopped the latest run; 0 when none did. */
 export const stoppedBy = () => stopStatus;
 
 /**
- * syncNow sends what waits; concurrent calls share one run. It resolves to
- * the number sent. While the server refuses the token nothing is sent: the
- * items wait, untouched, for the worker to enrol with a new token.
+ * syncNow sends what waits; concurrent calls share one run, followed by
+ * one more when a call came during it (a run sends what was queued when it
+ * began: an item queued meanwhile must not wait for the next timer). It
+ * resolves to the number sent. While the server refuses the token nothing
+ * is sent: the items wait, untouched, for the worker to enrol with a new
+ * token.
  */
 export function syncNow() {
   if (tokenRefused()) return Promise.resolve(0);
-  running ??= run().finally(() => { running = null; notify(); });
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
+    let sent = 0;
+    do {
+      again = false;
+      sent += await run();
+    } while (again && !tokenRefused() && !stopStatus);
+    return sent;
+  })().finally(() => { running = null; notify(); });
   return running;
 }
 
@@ -44,8 +59,31 @@ export async function counts() {
 }
 
 async function run() {
-  let sent = 0;
   stopStatus = 0;
+  let sent = await sendWaiting();
+  // Once: an item refused again keeps its refusal, for the worker to see.
+  if (!stopStatus && !tokenRefused() && (await redateClockRefusals()) > 0) sent += await sendWaiting();
+  return sent;
+}
+
+// redateClockRefusals puts back in line, its times corrected, every item
+// refused for the phone's clock that was dated before the app learnt what
+// it knows of the clock now (the refusal's own answer teaches it): the
+// worker need not find it in the outbox and tap 重试.
+async function redateClockRefusals() {
+  let n = 0;
+  for (const it of await outbox()) {
+    if (it.state === 'failed' && isClockRefusal(it) && (it.clock ?? 0) !== clockOffset()) {
+      await update({ ...restamp(it), state: 'waiting' });
+      n++;
+    }
+  }
+  return n;
+}
+
+// sendWaiting sends the items waiting, in order, until one cannot go.
+async function sendWaiting() {
+  let sent = 0;
   for (const it of await outbox()) {
     if (it.state !== 'waiting') continue;
     let res;
@@ -97,7 +135,10 @@ async function confirmed(it, res) {
     await kvSet('coverage', { grid: answer.grid?.code, ...answer.day });
   }
   const log = (await kvGet('sent')) ?? [];
-  log.unshift({ id: it.id, kind: it.kind, label: it.label, status: res.status, at: serverNow().toISOString() });
+  // A report, a patrol or a photo is 201 when stored, 200 when it was already; a step is 200 either way,
+  // and says a replay with Idempotent-Replayed.
+  const again = it.kind === 'transition' ? res.headers.get('Idempotent-Replayed') === 'true' : res.status === 200;
+  log.unshift({ id: it.id, kind: it.kind, label: it.label, status: again ? 200 : 201, at: serverNow().toISOString() });
   await kvSet('sent', log.slice(0, 30));
   await remove(it);
 }

@@ -10,6 +10,9 @@
 // token), here (the worker's position), writes (the POSTs answered),
 // failures and findings, the helpers check, shot, adminAPI, outbox and
 // ready, and step(name), which names the step under way in page errors.
+// kvSent is the phone's list of what was sent lately (sync.js's 'sent').
+const kvSent = (page) => page.evaluate(async () => (await (await import('./store.js')).kvGet('sent')) ?? []);
+
 export async function fieldSteps(env) {
   const { page, context, browser, base, worker, here, writes, failures, findings,
     check, shot, adminAPI, outbox, ready, step } = env;
@@ -184,6 +187,10 @@ export async function fieldSteps(env) {
   await page.waitForSelector('#q-sent li');
   findings.sentList = await page.textContent('#q-sent');
   check(!/fixes|handle|\(20[01]\)|[CEP]\d{4}/.test(findings.sentList), `the recent list: ${findings.sentList}`);
+  // A case step recorded the first time is 已保存, not 服务器已有 (a step is 200 either way; only a replay says so).
+  const steps = (await kvSent(page)).filter((x) => x.kind === 'transition');
+  findings.sentSteps = steps.map((x) => x.status);
+  check(steps.length > 0 && steps.every((x) => x.status === 201), `the recent list's case steps: ${JSON.stringify(findings.sentSteps)}`);
   await shot(page, 'm-sent-list.png');
 
   step('20');

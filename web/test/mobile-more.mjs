@@ -233,18 +233,35 @@ export async function clockSteps({ browser, base, worker, here, check, failures,
   findings.clockSent = await page.textContent('#q-sent li').catch(() => '');
   check(await shownNear(page, findings.clockSent, Date.now()), `a fast clock, the recent list shows ${findings.clockSent}`);
 
-  // A report stamped by the bad clock (as an older version did): refused in the worker's words;
-  // 重试 sends it with the time corrected.
-  const raw = `时钟未校正 ${Date.now()}`;
-  at = Date.now();
-  await page.evaluate(async ([text, point]) => {
+  // queueRaw queues a report stamped by the phone's bad clock, dated with
+  // the clock offset given (undefined: as an older version queued it).
+  const queueRaw = (text, known) => page.evaluate(async ([text, point, known]) => {
     const { enqueue } = await import('./store.js');
     const { syncNow } = await import('./sync.js');
+    const { clockOffset } = await import('./clock.js');
     const id = crypto.randomUUID();
     await enqueue([{ id, kind: 'report', label: { key: 'label.report', vars: { name: '井盖', text } }, body: { id, kind: 'event',
-      category: 'C0101', severity: 2, description: text, point, crs: 'wgs84', observed_at: new Date().toISOString() } }]);
+      category: 'C0101', severity: 2, description: text, point, crs: 'wgs84', observed_at: new Date().toISOString() },
+      clock: known ? clockOffset() : undefined }]);
     await syncNow();
-  }, [raw, [here.longitude, here.latitude]]);
+  }, [text, [here.longitude, here.latitude], known]);
+
+  // Queued before the app knew the clock (an older version's item, or one
+  // queued offline before any answer): refused, and sent again at once with
+  // its time corrected by what the refusal taught, without a tap.
+  const early = `时钟后知 ${Date.now()}`;
+  at = Date.now();
+  await queueRaw(early, false);
+  for (let i = 0; i < 40 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
+  const redated = await stored(early);
+  findings.clockRedated = redated?.observed_at ?? JSON.stringify(await outbox(page));
+  check(redated && near(redated.observed_at, at), `a report dated before the clock was known, not sent corrected: ${findings.clockRedated}`);
+
+  // Stamped by the bad clock although the app knew better (not expected):
+  // refused in the worker's words; 重试 sends it with the time corrected.
+  const raw = `时钟未校正 ${Date.now()}`;
+  at = Date.now();
+  await queueRaw(raw, true);
   await page.click('#tabs button[data-view=queue]');
   await page.waitForSelector('#q-list li.failed', { timeout: 10_000 }).catch(() => failures.push('the report stamped by the bad clock was not refused'));
   findings.clockRefusal = await page.textContent('#q-list li.failed .error').catch(() => '');
@@ -257,8 +274,15 @@ export async function clockSteps({ browser, base, worker, here, check, failures,
   findings.clockRetried = retried?.observed_at ?? JSON.stringify(await outbox(page));
   check(retried && near(retried.observed_at, at), `after 重试, the report stamped by the bad clock: ${findings.clockRetried}`);
 
-  // A patrol: its fixes carry the server's time.
+  // A patrol: its fixes carry the server's time, also the one it opens
+  // with when that position was taken before the app knew the clock (a
+  // phone offline since it woke up): it is re-dated, not sent 30 min
+  // ahead with every later fix held there.
   await page.click('#tabs button[data-view=patrol]');
+  await page.evaluate(async () => {
+    const { here } = await import('./home.js');
+    here.fix = { ...here.fix, at: new Date(), clock: 0 };
+  });
   await page.click('#p-toggle');
   for (let i = 1; i <= 4; i++) {
     await context.setGeolocation({ ...here, latitude: here.latitude + i * 0.0001 });
