@@ -10,7 +10,7 @@ import (
 
 // ReportFilter selects reports for listing. Zero fields do not filter.
 type ReportFilter struct {
-	Unit       string // a unit code of any level: reports whose responsible chain contains it
+	Unit string // a unit code of any level: reports whose responsible chain contains it
 	// OrReporter, with Unit, adds the reports this reporter made wherever
 	// they lie: a scoped worker's own reports across their grid's edge.
 	OrReporter string
