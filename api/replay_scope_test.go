@@ -1,16 +1,12 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
-
-	"github.com/gridmap-dev/gridmap/demo"
-	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // TestReplayAfterTheCaseLeftSaysNoMore: a worker's retry of its own
@@ -23,34 +19,17 @@ import (
 func TestReplayAfterTheCaseLeftSaysNoMore(t *testing.T) {
 	const community = "120104007013"
 	db, svc, sendAs := replayServer(t, community)
-	send := func(t *testing.T, who, method, path, body string) response {
-		t.Helper()
-		return sendAs(t, who, method, path, []byte(body), "application/json")
-	}
-	ctx := context.Background()
+	send := sendAs.json
 	var p orb.Point
 	p[0], p[1] = pointIn(t, db, community+"001")
-	id := uuid.NewString()
-	// Filed by a colleague: the worker is not the reporter.
-	report := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0601","severity":2,"description":"楼道堆物","point":[%f,%f]}`, id, p[0], p[1])
-	if r := send(t, "colleague", "POST", "/v1/reports", report); r.status != 201 {
-		t.Fatalf("file: %d %s", r.status, r.body)
-	}
+	id := sendAs.fileAt(t, "colleague", p) // filed by a colleague: the worker is not the reporter
 	accept := fmt.Sprintf(`{"action":"accept","client_id":%q}`, uuid.NewString())
 	if r := send(t, "worker", "POST", "/v1/reports/"+id+"/transitions", accept); r.status != 200 {
 		t.Fatalf("accept: %d %s", r.status, r.body)
 	}
 	// The boundaries change: the spot is handed to a community of another
 	// district, and the case follows it there.
-	d := 0.0003
-	enc := geo.Enclave{Code: "E-replay-1", Name: "测试飞地", ManagingCode: demo.BaihechuntianCode, Status: geo.EnclaveCustodial,
-		Geom: orb.MultiPolygon{{{{p[0] - d, p[1] - d}, {p[0] + d, p[1] - d}, {p[0] + d, p[1] + d}, {p[0] - d, p[1] + d}, {p[0] - d, p[1] - d}}}}}
-	if _, err := db.ReviseEnclave(ctx, "test", enc); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
+	handOver(t, db, svc, "E-replay-1", p)
 	if r := send(t, "admin", "POST", "/v1/reports/"+id+":reresolve", `{"note":"边界调整"}`); r.status != 200 {
 		t.Fatalf("reresolve: %d %s", r.status, r.body)
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/demo"
-	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // TestReresolveReplay: POST /v1/reports/{id}:reresolve takes a client_id
@@ -21,29 +19,13 @@ import (
 func TestReresolveReplay(t *testing.T) {
 	const community = "120104007013"
 	db, svc, sendAs := replayServer(t, community)
-	send := func(t *testing.T, who, method, path, body string) response {
-		t.Helper()
-		return sendAs(t, who, method, path, []byte(body), "application/json")
-	}
-	ctx := context.Background()
+	send := sendAs.json
 	var p orb.Point
 	p[0], p[1] = pointIn(t, db, community+"001")
-	id := uuid.NewString()
-	report := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0601","severity":2,"description":"楼道堆物","point":[%f,%f]}`, id, p[0], p[1])
-	if r := send(t, "worker", "POST", "/v1/reports", report); r.status != 201 {
-		t.Fatalf("file: %d %s", r.status, r.body)
-	}
-	// The boundaries change: an enclave round the spot, handed to a
-	// community of another district, outside the workers' scope.
-	d := 0.0003
-	enc := geo.Enclave{Code: "E-reresolve-1", Name: "测试飞地", ManagingCode: demo.BaihechuntianCode, Status: geo.EnclaveCustodial,
-		Geom: orb.MultiPolygon{{{{p[0] - d, p[1] - d}, {p[0] + d, p[1] - d}, {p[0] + d, p[1] + d}, {p[0] - d, p[1] + d}, {p[0] - d, p[1] - d}}}}}
-	if _, err := db.ReviseEnclave(ctx, "test", enc); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
+	id := sendAs.fileAt(t, "worker", p)
+	// The boundaries change: the spot goes to a community of another
+	// district, outside the workers' scope.
+	handOver(t, db, svc, "E-reresolve-1", p)
 
 	path := "/v1/reports/" + id + ":reresolve"
 	client := uuid.NewString()

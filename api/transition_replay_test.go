@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/casework/phototest"
+	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
@@ -181,6 +183,39 @@ func replayServer(t *testing.T, community string) (*postgres.DB, *geo.Service, s
 	return db, svc, func(t *testing.T, who, method, path string, body []byte, contentType string) response {
 		t.Helper()
 		return request(t, method, srv.URL+path, body, append(authHeader(tokens[who]), "Content-Type", contentType)...)
+	}
+}
+
+// json is send for a JSON body given as text.
+func (send sendFunc) json(t *testing.T, who, method, path, body string) response {
+	t.Helper()
+	return send(t, who, method, path, []byte(body), "application/json")
+}
+
+// fileAt files a hazard (楼道堆物) at p as who, and returns its id.
+func (send sendFunc) fileAt(t *testing.T, who string, p orb.Point) string {
+	t.Helper()
+	id := uuid.NewString()
+	report := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0601","severity":2,"description":"楼道堆物","point":[%f,%f]}`, id, p[0], p[1])
+	if r := send.json(t, who, "POST", "/v1/reports", report); r.status != 201 {
+		t.Fatalf("file: %d %s", r.status, r.body)
+	}
+	return id
+}
+
+// handOver changes the boundaries under p: an enclave code round it,
+// managed by 百合春天社区 of another district, and the index reloaded.
+func handOver(t *testing.T, db *postgres.DB, svc *geo.Service, code string, p orb.Point) {
+	t.Helper()
+	ctx := context.Background()
+	d := 0.0003
+	enc := geo.Enclave{Code: code, Name: "测试飞地", ManagingCode: demo.BaihechuntianCode, Status: geo.EnclaveCustodial,
+		Geom: orb.MultiPolygon{{{{p[0] - d, p[1] - d}, {p[0] + d, p[1] - d}, {p[0] + d, p[1] + d}, {p[0] - d, p[1] + d}, {p[0] - d, p[1] - d}}}}}
+	if _, err := db.ReviseEnclave(ctx, "test", enc); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Reload(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 
