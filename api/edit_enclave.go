@@ -38,10 +38,11 @@ func (h *handlers) putEnclave(c *gin.Context)    { putBoundary(h, c, h.enclaveKi
 func (h *handlers) retireEnclave(c *gin.Context) { retireBoundary(h, c, h.enclaveKind()) }
 
 // enclaveTarget checks that the caller's scope covers the enclave's current
-// managing unit (a retired enclave's last one) and reads the version revised. The store writes only over
-// the version named in If-Match (checked under its lock), or answers a retry
-// of the caller's own edit stored already: either way the version the scope
-// was checked against is the one revised, or the caller's own.
+// managing unit (a retired enclave's last one) and reads the version
+// revised. The store writes only over the version named in If-Match
+// (checked under its lock), or answers a retry of the caller's own edit
+// stored already: either way the version the scope was checked against is
+// the one revised, or the caller's own.
 func (h *handlers) enclaveTarget(c *gin.Context) (string, int, bool) {
 	code := c.Param("code")
 	// A looser check than at create: an enclave stored before the code
