@@ -37,6 +37,7 @@ export function initCases(who) {
 /** loadCases fetches the open cases and those finished lately, or shows those kept from the last fetch. */
 export async function loadCases() {
   let list;
+  let kept = []; // the list kept from the last fetch (null: never fetched, so "no cases" is not known)
   try {
     const since = new Date(Date.now() - FINISHED_DAYS * 86400e3).toISOString();
     const [open, finished] = await Promise.all([getJSON(`v1/reports?state=${OPEN}&kind=hazard,event&limit=100`),
@@ -45,7 +46,8 @@ export async function loadCases() {
     await kvSet('cases', list);
     $('c-status').textContent = '';
   } catch (e) {
-    list = (await kvGet('cases')) ?? [];
+    kept = await kvGet('cases');
+    list = kept ?? [];
     // Offline, or the server refused the token: the phone is online then.
     $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline', 'cases.fault', e.status));
   }
@@ -62,7 +64,7 @@ export async function loadCases() {
     li.onclick = () => openCase(r);
     return li;
   }));
-  $('c-empty').hidden = list.length > 0;
+  $('c-empty').hidden = list.length > 0 || kept == null;
 }
 
 // clip is the start of a text, for a list (the case shows it whole).

@@ -170,6 +170,7 @@ async function queue() {
   Object.assign(form, { id: null, category: null, photos: [], kept: [], point: null, dragged: false, cleared: true, clearedAt: Date.now(),
     observed: null });
   $('r-description').value = '';
+  document.querySelector('input[name=r-sev][value="2"]').checked = true; // the next report starts at 一般, as the first did
   renderPhotos();
   renderCategories();
   msg.textContent = t('report.queued');
