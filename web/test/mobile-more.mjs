@@ -3,6 +3,10 @@
 //
 //   caseLanguage  (after step 7)  中/EN redraws the case that is open, its
 //                                 dates in the app's language.
+//   caseSteps     (after step 7)  a case closed after the worker handled it
+//                                 stays listed as 已结案; a step the server
+//                                 refused is said on its case, whose steps
+//                                 are offered again.
 //   signinSteps   (step 11)       /m/ without a token: the sign-in page, with
 //                                 no page error, counts what the phone holds.
 //   scopeSteps    (step 24)       a worker scoped to a community is warned on
@@ -51,6 +55,53 @@ export async function caseLanguage({ page, check, findings, shot }) {
   findings.caseDatesChinese = await caseDates(page);
   check(findings.caseDatesChinese.length > 1 && findings.caseDatesChinese.every((d) => /\d{4}年\d{1,2}月\d{1,2}日/.test(d)),
     `the case's dates in Chinese: ${findings.caseDatesChinese}`);
+}
+
+/**
+ * caseSteps: the street verifies and closes the case the worker handled: it
+ * stays in 我的案件, as 已结案. Then a second case is dispatched, and a step
+ * the phone queued against its older state is refused (409): the case says
+ * so, and offers its steps again.
+ */
+export async function caseSteps({ page, check, findings, shot, adminAPI, report, here }) {
+  const step = (id, s) => adminAPI(`/v1/reports/${id}/transitions`, { method: 'POST', body: JSON.stringify(s) });
+  for (const s of [{ action: 'verify' }, { action: 'close' }]) check((await step(report.id, s)).status === 200, `${s.action} the handled case`);
+  await page.click('#c-back');
+  await page.click('#c-refresh');
+  const state = (id) => page.evaluate((id) => document.querySelector(`#c-list li[data-id="${id}"] .state`)?.textContent ?? null, id);
+  for (let i = 0; i < 40 && (await state(report.id)) !== '已结案'; i++) await page.waitForTimeout(250);
+  findings.closedListed = await state(report.id);
+  check(findings.closedListed === '已结案', `a closed case in 我的案件: ${findings.closedListed}`);
+
+  // Filed by a colleague in the worker's grid (the Go test counts the worker's own reports).
+  const id = crypto.randomUUID();
+  const filed = await adminAPI('/v1/reports', { method: 'POST', body: JSON.stringify({ id, kind: 'hazard', category: 'E0506',
+    severity: 2, point: [here.longitude, here.latitude], crs: 'wgs84', description: '拒收测试', reporter: '网格员乙' }) });
+  check(filed.status === 201, `the second case was filed: ${filed.status} ${JSON.stringify(filed.body)}`);
+  for (const s of [{ action: 'accept' }, { action: 'dispatch', assignee: '网格员' }]) check((await step(id, s)).status === 200, `${s.action} the second case`);
+  await page.evaluate(async (id) => {
+    const { enqueue } = await import('./store.js');
+    const { syncNow } = await import('./sync.js');
+    const client = crypto.randomUUID();
+    await enqueue([{ id: client, kind: 'transition', report: id, label: { key: 'label.return', vars: { name: '拒收测试' } },
+      body: { action: 'return', client_id: client, note: '按旧状态回退', expect: 'accepted' } }]);
+    await syncNow();
+  }, id);
+  await page.click('#c-refresh');
+  await page.waitForSelector(`#c-list li[data-id="${id}"]`, { timeout: 15_000 }).catch(() => {});
+  await page.click(`#c-list li[data-id="${id}"]`).catch(() => {});
+  await page.waitForFunction(() => !document.getElementById('c-waiting').hidden, null, { timeout: 10_000 }).catch(() => {});
+  findings.refusedStep = { said: await page.textContent('#c-waiting'), shown: await page.isVisible('#c-waiting'),
+    handle: await page.isVisible('#c-handle') };
+  check(findings.refusedStep.shown && /上一步被拒/.test(findings.refusedStep.said) && findings.refusedStep.handle,
+    `a refused step on its case: ${JSON.stringify(findings.refusedStep)}`);
+  await shot(page, 'm-case-refused-step.png');
+  // The refusal is given up, as a worker would, so that later steps start with an empty outbox.
+  await page.evaluate(async () => {
+    const { outbox, remove } = await import('./store.js');
+    for (const it of await outbox()) if (it.kind === 'transition') await remove(it);
+  });
+  await page.click('#c-back');
 }
 
 // caseDates reads the dates the cases view writes: the steps' of the open

@@ -32,7 +32,7 @@
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
-import { caseLanguage, signinSteps, scopeSteps, clockSteps } from './mobile-more.mjs';
+import { caseLanguage, caseSteps, signinSteps, scopeSteps, clockSteps } from './mobile-more.mjs';
 
 const [base, outDir, lng, lat, grid, photo, afterPhoto] = process.argv.slice(2);
 const worker = process.env.GRIDMAP_WORKER_TOKEN;
@@ -88,9 +88,10 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   // The network's failures are expected, and so are the refusals the test provokes (a 400 at an outside
-  // point, the 401s of a revoked token, which MapLibre logs too); exceptions of the app never are.
+  // point, the 401s of a revoked token, which MapLibre logs too, the 409 of a step sent against a case's
+  // older state); exceptions of the app never are.
   page.on('console', (m) => {
-    const expected = /Failed to fetch|ERR_INTERNET_DISCONNECTED|net::ERR|status of 40[01]|\(401\)/.test(m.text()) ||
+    const expected = /Failed to fetch|ERR_INTERNET_DISCONNECTED|net::ERR|status of 40[019]|\(401\)/.test(m.text()) ||
       (phase === '22' && /status of 503/.test(m.text())); // step 22 fails the server on purpose
     if (m.type() === 'error' && !expected) errors.push(`${m.text()} @${phase}`);
   });
@@ -240,6 +241,7 @@ try {
   findings.handled = { state: handled.body?.state, action: last?.action, photos: last?.attachments?.length };
   check(handled.body?.state === 'handled' && last?.action === 'handle' && last?.attachments?.length === 1,
     `after handling: ${JSON.stringify(findings.handled)}`);
+  await caseSteps({ page, check, findings, shot, adminAPI, report, here });
 
   // 8. Patrol: the track is recorded and sent in chunks; today's coverage shows.
   await page.click('#tabs button[data-view=patrol]');
