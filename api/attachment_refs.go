@@ -70,8 +70,8 @@ func (h *handlers) photoIndex(ctx context.Context, lists ...[]casework.Attachmen
 }
 
 // fillAttachments completes a list from the stored photos: a checksum that
-// is not stored is 400, naming the entry, and one the caller may not attach
-// (mayAttach) is 403.
+// is not stored, or one the caller may not attach (mayAttach), is 400,
+// naming the entry.
 func (h *handlers) fillAttachments(c *gin.Context, as []casework.Attachment, stored map[string]casework.Photo, field string) error {
 	denied, err := h.lookUpAttachments(c, as, stored, field)
 	if err != nil {
@@ -82,39 +82,62 @@ func (h *handlers) fillAttachments(c *gin.Context, as []casework.Attachment, sto
 
 // lookUpAttachments is fillAttachments that reports a photo the caller may
 // not attach apart (denied, the first) rather than as a failure, for a
-// workflow step whose store decides (stepPhotos).
+// workflow step whose store decides (stepPhotos). A photo the caller may
+// not attach is refused as one that is not stored, in the same words: a
+// token must not learn which pictures are on file by attaching their
+// checksums. Whoever holds the picture itself uploads it and may then.
 func (h *handlers) lookUpAttachments(c *gin.Context, as []casework.Attachment, stored map[string]casework.Photo, field string) (denied, err error) {
+	mine, err := h.uploadsOf(c, as)
+	if err != nil {
+		return nil, err
+	}
 	for i, a := range as {
 		entry := field + "[" + strconv.Itoa(i) + "]"
 		p, ok := stored[a.Checksum]
 		if !ok {
-			return nil, geo.Invalid(entry, "photo %s is not stored; upload it first with POST /v1/attachments", a.Checksum)
+			return nil, photoNotStored(entry, a.Checksum)
 		}
-		switch err := h.mayAttach(c, p, entry); {
-		case geo.ErrorCodeOf(err) == geo.EFORBIDDEN:
-			denied = cmp.Or(denied, err)
+		switch may, err := h.mayAttach(c, p, mine); {
 		case err != nil:
 			return nil, err
+		case !may:
+			denied = cmp.Or(denied, photoNotStored(entry, a.Checksum))
 		}
 		as[i] = p.Attachment(a.Name)
 	}
 	return denied, nil
 }
 
-// mayAttach refuses a photo the caller neither uploaded nor may already
-// see (a report in its scope uses it); an admin may attach any. Without
-// this, a checksum read off a report listing, attached to a report of the
-// caller's own, would make the photo readable to it.
-func (h *handlers) mayAttach(c *gin.Context, p casework.Photo, field string) error {
+// photoNotStored is the refusal of an attachment the caller cannot use.
+func photoNotStored(field, sum string) error {
+	return geo.Invalid(field, "photo %s is not stored; upload it first with POST /v1/attachments", sum)
+}
+
+// uploadsOf returns which of the photos as lists the caller uploaded
+// (nil for an admin, who may attach any).
+func (h *handlers) uploadsOf(c *gin.Context, as []casework.Attachment) (map[string]casework.Photo, error) {
 	caller, _ := callerOf(c)
-	if caller.Role == access.RoleAdmin || p.UploadedBy == caller.Name {
-		return nil
+	if caller.Role == access.RoleAdmin || len(as) == 0 {
+		return nil, nil
 	}
-	sees, err := h.seesPhotoUse(c.Request.Context(), caller, p.Checksum)
-	if err != nil || sees {
-		return err
+	sums := make([]string, len(as))
+	for i, a := range as {
+		sums[i] = a.Checksum
 	}
-	return geo.Errorf(geo.EFORBIDDEN, field, "photo %s was uploaded by another account and no report within this token's scope uses it; upload the photo with this token", p.Checksum)
+	return h.deps.Photos.Uploads(c.Request.Context(), caller.Name, sums)
+}
+
+// mayAttach reports whether the caller may attach p: an admin any photo,
+// others one they uploaded (mine) or may already see (a report in their
+// scope uses it). Without this, a checksum read off a report listing,
+// attached to a report of the caller's own, would make the photo readable
+// to it.
+func (h *handlers) mayAttach(c *gin.Context, p casework.Photo, mine map[string]casework.Photo) (bool, error) {
+	caller, _ := callerOf(c)
+	if _, ok := mine[p.Checksum]; ok || caller.Role == access.RoleAdmin {
+		return true, nil
+	}
+	return h.seesPhotoUse(c.Request.Context(), caller, p.Checksum)
 }
 
 // stepPhotos reads and looks up the photos of a workflow step. A photo the

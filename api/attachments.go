@@ -47,8 +47,7 @@ type photoView struct {
 	Orientation  int    `json:"orientation"`
 	URL          string `json:"url"`
 	ThumbnailURL string `json:"thumbnail_url"`
-	// Who uploaded it and when: left out for a caller who may not read the
-	// photo and sent its bytes again (storedPhotoView).
+	// The caller's upload: their name and when they first sent the bytes.
 	UploadedBy string    `json:"uploaded_by,omitempty"`
 	UploadedAt time.Time `json:"uploaded_at,omitzero"`
 }
@@ -60,51 +59,33 @@ func viewOfPhoto(p casework.Photo) photoView {
 		UploadedAt: p.UploadedAt}
 }
 
-// storedPhotoView is what a caller who sent a stored photo's bytes again
-// is told of it: who uploaded it and when only if it is theirs or they may
-// read it (an admin, or a report in their scope uses it), as a GET would.
-// Someone else's photo forwarded in a chat group must not name the grid
-// worker who filed it as evidence.
-func (h *handlers) storedPhotoView(c *gin.Context, p casework.Photo) (photoView, error) {
-	v := viewOfPhoto(p)
-	caller, _ := callerOf(c)
-	if caller.Role == access.RoleAdmin || p.UploadedBy == caller.Name {
-		return v, nil
-	}
-	sees, err := h.seesPhotoUse(c.Request.Context(), caller, p.Checksum)
-	if !sees {
-		v.UploadedBy, v.UploadedAt = "", time.Time{}
-	}
-	return v, err
-}
-
-// createAttachment answers POST /v1/attachments: 201 with the stored photo,
-// 200 when the same bytes were stored before (a retried upload), 415 when
-// the bytes are not the image they claim to be, 413 when they are too many.
+// createAttachment answers POST /v1/attachments: 201 with the photo as the
+// caller's upload, 200 when the caller stored the same bytes before (a
+// retried upload), 415 when the bytes are not the image they claim to be,
+// 413 when they are too many. Bytes another account stored are the
+// caller's upload too (the store records each uploader), answered and
+// processed as if new: neither the status nor the time taken tells
+// whoever holds a picture that it is on file as evidence.
 func (h *handlers) createAttachment(c *gin.Context) {
 	up, err := readPhoto(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	caller, _ := callerOf(c) // permit made sure there is one
 	ctx := c.Request.Context()
 	sum := casework.ChecksumOf(up.data)
-	stored, err := h.deps.Photos.Photos(ctx, []string{sum})
+	mine, err := h.deps.Photos.Uploads(ctx, caller.Name, []string{sum})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if p, ok := stored[sum]; ok {
+	if p, ok := mine[sum]; ok {
 		if err := photo.CheckType(up.data, up.declared, up.field); err != nil {
 			fail(c, err)
 			return
 		}
-		v, err := h.storedPhotoView(c, p)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, v)
+		c.JSON(http.StatusOK, viewOfPhoto(p))
 		return
 	}
 	info, thumb, err := photo.ProcessContext(ctx, up.data, up.declared, up.field)
@@ -112,7 +93,6 @@ func (h *handlers) createAttachment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	caller, _ := callerOf(c) // permit made sure there is one
 	p := casework.Photo{Checksum: sum, Type: info.Type, Size: int64(len(up.data)), Width: info.Width, Height: info.Height,
 		Orientation: info.Orientation, ThumbSize: int64(len(thumb)), Backend: casework.BackendPostgres,
 		UploadedBy: caller.Name, UploadedAt: time.Now()}

@@ -11,35 +11,76 @@ import (
 	"github.com/gridmap-dev/gridmap/casework/phototest"
 )
 
-// TestPhotoReuploadNamesNoStranger: uploading bytes that are stored already
-// answers with the stored photo. To a token that may not read that photo
-// (GET: 403, whether or not it exists), the answer must not say who
-// uploaded it and when: the uploader is the reporter of a case outside the
-// token's scope, a name its reports hide.
-func TestPhotoReuploadNamesNoStranger(t *testing.T) {
+// TestPhotoOnFileIsNotTold: whoever holds a picture must not learn from
+// the API whether it is on file as evidence. The reporter (网格员甲) files a
+// photo with a case outside the other worker's (网格员乙) scope; the other
+// worker, holding the same bytes, is answered as if they were new to the
+// store (201, Location, their own name and time), may attach their upload,
+// and is refused attaching a checksum they never uploaded in the same
+// words as one nobody stored. Retries by either stay 200 and name the
+// one retrying.
+func TestPhotoOnFileIsNotTold(t *testing.T) {
 	e := newPhotoEnv(t, casework.BackendPostgres)
 	evidence := phototest.JPEG(t, 320, 240, 77)
-	sum := e.upload(t, "worker", evidence, "image/jpeg").json(t)["checksum"].(string)
-	id := uuid.NewString()
-	body := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"point":[%f,%f],"attachments":[%q]}`,
-		id, e2ePoint[0], e2ePoint[1], sum)
-	if r := request(t, "POST", e.url+"/v1/reports", []byte(body), append(authHeader(e.tokens["worker"]), "Content-Type", "application/json")...); r.status != 201 {
+	first := e.upload(t, "worker", evidence, "image/jpeg")
+	sum := first.json(t)["checksum"].(string)
+	report := func(who, checksum string) response {
+		body := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"point":[%f,%f],"attachments":[%q]}`,
+			uuid.NewString(), e2ePoint[0], e2ePoint[1], checksum)
+		return request(t, "POST", e.url+"/v1/reports", []byte(body), append(authHeader(e.tokens[who]), "Content-Type", "application/json")...)
+	}
+	if r := report("worker", sum); r.status != 201 {
 		t.Fatalf("report: %d %s", r.status, r.body)
 	}
 	if r := e.get(t, "other", "/v1/attachments/"+sum); r.status != 403 {
 		t.Fatalf("another grid's worker reads the photo: %d", r.status)
 	}
-	r := e.upload(t, "other", evidence, "image/jpeg")
-	if r.status != 200 && r.status != 201 {
-		t.Fatalf("re-upload: %d %s", r.status, r.body)
+	fresh := e.upload(t, "other", phototest.JPEG(t, 320, 240, 78), "image/jpeg")
+
+	t.Run("attaching a checksum one never uploaded", func(t *testing.T) {
+		never := "sha256:" + strings.Repeat("ab", 32)
+		stored := wantProblem(t, report("other", sum), 400, "attachments[0]")
+		missing := wantProblem(t, report("other", never), 400, "attachments[0]")
+		a := fmt.Sprint(stored["code"], stored["detail"])
+		if b := fmt.Sprint(missing["code"], missing["detail"]); strings.ReplaceAll(a, sum, never) != b {
+			t.Errorf("a stored photo one may not attach is refused as\n  %s\nbut one nobody stored as\n  %s", a, b)
+		}
+	})
+	t.Run("uploading bytes on file", func(t *testing.T) {
+		r := e.upload(t, "other", evidence, "image/jpeg")
+		got := r.json(t)
+		if r.status != fresh.status || r.header.Get("Location") != "/v1/attachments/"+sum || got["uploaded_by"] != "网格员乙" ||
+			got["uploaded_at"] == first.json(t)["uploaded_at"] || !sameKeys(got, fresh.json(t)) {
+			t.Errorf("re-upload by another worker: %d %s; a fresh upload: %d %s", r.status, r.body, fresh.status, fresh.body)
+		}
+		again := e.upload(t, "other", evidence, "image/jpeg")
+		if again.status != 200 || again.json(t)["uploaded_at"] != got["uploaded_at"] || again.json(t)["uploaded_by"] != "网格员乙" {
+			t.Errorf("the other worker's retry: %d %s", again.status, again.body)
+		}
+		if r := report("other", sum); r.status != 201 {
+			t.Errorf("the other worker attaches its own upload: %d %s", r.status, r.body)
+		}
+	})
+	t.Run("the first uploader and an admin", func(t *testing.T) {
+		for _, who := range []string{"worker", "admin"} {
+			r := e.upload(t, who, evidence, "image/jpeg")
+			want := map[string]string{"worker": "网格员甲", "admin": "管理员"}[who]
+			if r.json(t)["uploaded_by"] != want {
+				t.Errorf("%s re-uploads: %d %s", who, r.status, r.body)
+			}
+		}
+	})
+}
+
+// sameKeys reports whether two JSON objects have the same members.
+func sameKeys(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	if _, when := r.json(t)["uploaded_at"]; when || strings.Contains(string(r.body), "网格员甲") {
-		t.Errorf("the re-upload by a token that may not read the photo names its uploader or the time: %s", r.body)
-	}
-	// The uploader, and whoever may read it, still get the stored photo.
-	for _, who := range []string{"worker", "admin"} {
-		if r := e.upload(t, who, evidence, "image/jpeg"); r.status != 200 || r.json(t)["uploaded_by"] != "网格员甲" {
-			t.Errorf("%s re-uploads: %d %s", who, r.status, r.body)
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
 		}
 	}
+	return true
 }

@@ -101,13 +101,19 @@ type PhotoReader = io.ReadSeekCloser
 // attachments are checked and joined in the report's own transaction.
 //
 // PutPhoto stores p with its bytes and thumbnail unless a photo of the same
-// checksum is stored already; it returns the stored photo and whether it
-// was stored now. Photos returns the stored photos among checksums (missing
-// ones are absent from the map). OpenPhoto returns ENOTFOUND when the bytes
-// cannot be found. PhotoUses lists the reports using a photo.
+// checksum is stored already (its bytes may then be nil), and records
+// p.UploadedBy as one who uploaded it: the same picture sent by two
+// accounts is stored once and is each one's upload. It returns the photo as
+// p.UploadedBy's upload (Uploads) and whether that upload is new. Photos
+// returns the stored photos among checksums (missing ones are absent from
+// the map), each as its first uploader stored it; Uploads those that
+// uploader sent, each with the time they first did. OpenPhoto returns
+// ENOTFOUND when the bytes cannot be found. PhotoUses lists the reports
+// using a photo.
 type PhotoStore interface {
 	PutPhoto(ctx context.Context, p Photo, original, thumb []byte) (Photo, bool, error)
 	Photos(ctx context.Context, checksums []string) (map[string]Photo, error)
+	Uploads(ctx context.Context, uploader string, checksums []string) (map[string]Photo, error)
 	OpenPhoto(ctx context.Context, p Photo, v PhotoVariant) (PhotoReader, error)
 	PhotoUses(ctx context.Context, checksum string) ([]PhotoUse, error)
 }

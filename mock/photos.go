@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"time"
 
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -20,15 +21,20 @@ type Photos struct {
 	// Reports holds the reports PhotoUses looks through.
 	Reports *Reports
 
-	mu     sync.Mutex
-	photos map[string]casework.Photo
-	blobs  map[string]map[casework.PhotoVariant][]byte
+	mu      sync.Mutex
+	photos  map[string]casework.Photo
+	uploads map[upload]time.Time
+	blobs   map[string]map[casework.PhotoVariant][]byte
 }
+
+// upload is one account's upload of a photo.
+type upload struct{ by, checksum string }
 
 func (s *Photos) call() (unlock func(), err error) {
 	s.mu.Lock()
 	if s.photos == nil {
 		s.photos, s.blobs = map[string]casework.Photo{}, map[string]map[casework.PhotoVariant][]byte{}
+		s.uploads = map[upload]time.Time{}
 	}
 	return s.mu.Unlock, s.Err
 }
@@ -40,12 +46,34 @@ func (s *Photos) PutPhoto(_ context.Context, p casework.Photo, original, thumb [
 	if err != nil {
 		return casework.Photo{}, false, err
 	}
-	if old, ok := s.photos[p.Checksum]; ok {
-		return old, false, nil
+	if _, ok := s.photos[p.Checksum]; !ok {
+		s.photos[p.Checksum] = p
+		s.blobs[p.Checksum] = map[casework.PhotoVariant][]byte{casework.PhotoOriginal: bytes.Clone(original), casework.PhotoThumb: bytes.Clone(thumb)}
 	}
-	s.photos[p.Checksum] = p
-	s.blobs[p.Checksum] = map[casework.PhotoVariant][]byte{casework.PhotoOriginal: bytes.Clone(original), casework.PhotoThumb: bytes.Clone(thumb)}
-	return p, true, nil
+	k := upload{p.UploadedBy, p.Checksum}
+	at, done := s.uploads[k]
+	if !done {
+		at = p.UploadedAt
+		s.uploads[k] = at
+	}
+	mine := s.photos[p.Checksum]
+	mine.UploadedBy, mine.UploadedAt = p.UploadedBy, at
+	return mine, !done, nil
+}
+
+// Uploads implements casework.PhotoStore.
+func (s *Photos) Uploads(_ context.Context, uploader string, checksums []string) (map[string]casework.Photo, error) {
+	unlock, err := s.call()
+	defer unlock()
+	out := map[string]casework.Photo{}
+	for _, c := range checksums {
+		if at, ok := s.uploads[upload{uploader, c}]; ok {
+			p := s.photos[c]
+			p.UploadedBy, p.UploadedAt = uploader, at
+			out[c] = p
+		}
+	}
+	return out, err
 }
 
 // Photos implements casework.PhotoStore.

@@ -78,14 +78,15 @@ func (s *Store) key(checksum string, v casework.PhotoVariant) string {
 // PutPhoto puts the bytes and the thumbnail in the bucket, then records
 // the description. Objects are named by the checksum, so a retry after a
 // failure in between writes the same objects again and nothing is left
-// half-stored: a photo exists once its description does.
+// half-stored: a photo exists once its description does. A photo stored
+// already (here or in PostgreSQL) only gains p.UploadedBy as an uploader.
 func (s *Store) PutPhoto(ctx context.Context, p casework.Photo, original, thumb []byte) (casework.Photo, bool, error) {
 	stored, err := s.meta.Photos(ctx, []string{p.Checksum})
 	if err != nil {
 		return casework.Photo{}, false, err
 	}
-	if old, ok := stored[p.Checksum]; ok {
-		return old, false, nil
+	if _, ok := stored[p.Checksum]; ok {
+		return s.meta.PutPhoto(ctx, p, nil, nil)
 	}
 	if err := s.put(ctx, s.key(p.Checksum, casework.PhotoOriginal), original, p.Type); err != nil {
 		return casework.Photo{}, false, err
@@ -111,6 +112,11 @@ func (s *Store) put(ctx context.Context, key string, b []byte, contentType strin
 // Photos returns the stored photos among checksums.
 func (s *Store) Photos(ctx context.Context, checksums []string) (map[string]casework.Photo, error) {
 	return s.meta.Photos(ctx, checksums)
+}
+
+// Uploads returns the stored photos among checksums that uploader sent.
+func (s *Store) Uploads(ctx context.Context, uploader string, checksums []string) (map[string]casework.Photo, error) {
+	return s.meta.Uploads(ctx, uploader, checksums)
 }
 
 // PhotoUses lists the reports using a photo.

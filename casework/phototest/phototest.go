@@ -70,7 +70,8 @@ func Prepare(tb testing.TB, b []byte, by string) (casework.Photo, []byte) {
 
 // Run checks a store: a put is stored once however often and however
 // concurrently it is repeated, the bytes come back exactly, ranges are
-// read by seeking, the thumbnail is kept beside the original.
+// read by seeking, the thumbnail is kept beside the original; the same
+// bytes put by a second account are stored once and are each one's upload.
 func Run(t *testing.T, store casework.PhotoStore, backend string) {
 	ctx := context.Background()
 	b := JPEG(t, 900, 600, 1)
@@ -114,6 +115,9 @@ func Run(t *testing.T, store casework.PhotoStore, backend string) {
 		if len(got) != 1 || got[p.Checksum].UploadedBy != "王伟" || got[p.Checksum].ThumbSize != int64(len(thumb)) {
 			t.Errorf("Photos = %+v", got)
 		}
+	})
+	t.Run("uploaded again by another account", func(t *testing.T) {
+		checkSecondUploader(t, store, p, b, thumb)
 	})
 	t.Run("bytes as uploaded", func(t *testing.T) {
 		checkRead(t, store, p, casework.PhotoOriginal, b)
@@ -204,4 +208,30 @@ func Oriented(jpg, tiff []byte) []byte {
 	out := append([]byte{}, jpg[:2]...)
 	out = append(append(out, seg...), payload...)
 	return append(out, jpg[2:]...)
+}
+
+// checkSecondUploader puts p's bytes as 李娜 after 王伟 stored them: the
+// photo stays as it was, and the upload is 李娜's (new once, then not),
+// with her own time, beside 王伟's.
+func checkSecondUploader(t *testing.T, store casework.PhotoStore, p casework.Photo, b, thumb []byte) {
+	ctx := context.Background()
+	hers := p
+	hers.UploadedBy, hers.UploadedAt = "李娜", p.UploadedAt.Add(time.Hour)
+	for i, want := range []bool{true, false} {
+		got, created, err := store.PutPhoto(ctx, hers, b, thumb)
+		if err != nil || created != want || got.UploadedBy != "李娜" || !got.UploadedAt.Equal(hers.UploadedAt.Truncate(time.Microsecond)) ||
+			got.Size != p.Size {
+			t.Errorf("put %d by 李娜: %+v created %v, %v; want her upload, created %v", i+1, got, created, err, want)
+		}
+	}
+	for who, want := range map[string]int{"王伟": 1, "李娜": 1, "张强": 0} {
+		mine, err := store.Uploads(ctx, who, []string{p.Checksum, casework.ChecksumOf([]byte("absent"))})
+		if err != nil || len(mine) != want || want == 1 && mine[p.Checksum].UploadedBy != who {
+			t.Errorf("Uploads(%s) = %+v, %v; want %d", who, mine, err, want)
+		}
+	}
+	stored, err := store.Photos(ctx, []string{p.Checksum})
+	if err != nil || stored[p.Checksum].UploadedBy != "王伟" {
+		t.Errorf("after a second upload the photo is %+v, %v; want 王伟's", stored, err)
+	}
 }

@@ -30,49 +30,85 @@ const insertPhotoBlobSQL = `
 INSERT INTO photo_blob (checksum, variant, data)
 VALUES ($1, 'original', $2), ($1, 'thumb', $3)`
 
-// PutPhoto stores p unless its checksum is stored already, in one
-// transaction. For p.Backend "postgres" the bytes are written here with the
+const insertUploadSQL = `
+INSERT INTO photo_upload (checksum, uploaded_by, uploaded_at)
+VALUES ($1, $2, $3)
+ON CONFLICT (uploaded_by, checksum) DO NOTHING`
+
+// PutPhoto stores p unless its checksum is stored already, and records
+// p.UploadedBy as one who uploaded it (migration 016), in one transaction.
+// For p.Backend "postgres" the bytes are written here with the
 // description; for "s3" the caller has put them in the object store before
-// and original and thumb are nil. A concurrent upload of the same bytes
-// waits for the first (ON CONFLICT) and then finds it stored.
+// and original and thumb are nil. Bytes are needed only to store the
+// photo: recording one more uploader of a stored photo takes none. A
+// concurrent upload of the same bytes waits for the first (ON CONFLICT)
+// and then finds it stored. created says whether p.UploadedBy's upload is
+// new; the photo returned is theirs (Uploads).
 func (db *DB) PutPhoto(ctx context.Context, p casework.Photo, original, thumb []byte) (casework.Photo, bool, error) {
-	if (p.Backend == casework.BackendPostgres) != (original != nil) {
-		return casework.Photo{}, false, fmt.Errorf("store photo %s: bytes given for backend %q", p.Checksum, p.Backend)
-	}
 	p.UploadedAt = p.UploadedAt.UTC().Truncate(time.Microsecond)
 	created := false
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, insertPhotoSQL, p.Checksum, p.Type, p.Size, p.Width, p.Height, p.Orientation,
 			p.ThumbSize, p.Backend, p.UploadedBy, p.UploadedAt)
-		if err != nil || tag.RowsAffected() == 0 {
+		if err != nil {
 			return err
 		}
-		created = true
-		if original == nil {
-			return nil
+		if tag.RowsAffected() == 1 {
+			if err := db.putBlobs(ctx, tx, p, original, thumb); err != nil {
+				return err
+			}
 		}
-		_, err = tx.Exec(ctx, insertPhotoBlobSQL, p.Checksum, original, thumb)
-		return err
+		if tag, err = tx.Exec(ctx, insertUploadSQL, p.Checksum, p.UploadedBy, p.UploadedAt); err != nil {
+			return err
+		}
+		created = tag.RowsAffected() == 1
+		return nil
 	})
 	if err != nil {
 		return casework.Photo{}, false, fmt.Errorf("store photo %s: %w", p.Checksum, translate(err))
 	}
-	if created {
-		return p, true, nil
-	}
-	stored, err := db.Photos(ctx, []string{p.Checksum})
+	mine, err := db.Uploads(ctx, p.UploadedBy, []string{p.Checksum})
 	if err != nil {
 		return casework.Photo{}, false, err
 	}
-	if s, ok := stored[p.Checksum]; ok {
-		return s, false, nil
+	if s, ok := mine[p.Checksum]; ok {
+		return s, created, nil
 	}
 	return casework.Photo{}, false, fmt.Errorf("photo %s neither stored nor found", p.Checksum) // photos are never deleted
 }
 
-// Photos returns the stored photos among checksums.
+// putBlobs writes the bytes of a photo just described, when it is kept here.
+func (db *DB) putBlobs(ctx context.Context, tx pgx.Tx, p casework.Photo, original, thumb []byte) error {
+	if (p.Backend == casework.BackendPostgres) != (original != nil) {
+		return fmt.Errorf("bytes given for backend %q: %t", p.Backend, original != nil)
+	}
+	if original == nil {
+		return nil
+	}
+	_, err := tx.Exec(ctx, insertPhotoBlobSQL, p.Checksum, original, thumb)
+	return err
+}
+
+// Photos returns the stored photos among checksums, each as its first
+// uploader stored it.
 func (db *DB) Photos(ctx context.Context, checksums []string) (map[string]casework.Photo, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+photoColumns+` FROM photo WHERE checksum = ANY($1)`, checksums)
+	return collectPhotos(rows, err)
+}
+
+// Uploads returns the stored photos among checksums that uploader sent,
+// each with the uploader and the time of their first upload.
+func (db *DB) Uploads(ctx context.Context, uploader string, checksums []string) (map[string]casework.Photo, error) {
+	rows, err := db.Pool.Query(ctx, `
+SELECT p.checksum, p.media_type, p.size, p.width, p.height, p.orientation, p.thumb_size, p.backend,
+       u.uploaded_by, u.uploaded_at
+  FROM photo_upload u JOIN photo p ON p.checksum = u.checksum
+ WHERE u.uploaded_by = $1 AND u.checksum = ANY($2)`, uploader, checksums)
+	return collectPhotos(rows, err)
+}
+
+// collectPhotos reads rows of photoColumns into a map by checksum.
+func collectPhotos(rows pgx.Rows, err error) (map[string]casework.Photo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read photos: %w", translate(err))
 	}
