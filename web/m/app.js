@@ -7,9 +7,9 @@ import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange,
 import { t, applyI18n, toggleLang, onLangChange, shortTime } from './i18n.js';
 import { kvGet, kvSet, outbox } from './store.js';
 import { autoSync, syncNow, onQueueChange, counts, discard, retry, refusalText } from './sync.js';
-import { initMap, watchPosition, keepInView, here } from './home.js';
+import { initMap, watchPosition, keepInView, here, placeMark } from './home.js';
 import { initReport, loadCategories, editRefused } from './report.js';
-import { initCases, loadCases } from './cases.js';
+import { initCases, loadCases, showCasePlace } from './cases.js';
 import { initPatrol, showCoverage } from './patrol.js';
 import { keepForOffline } from './offline.js';
 
@@ -51,7 +51,7 @@ async function boot() {
   app.kept = keepForOffline(app.map, app.me);
   watchPosition(app.map, app.me);
   app.report = initReport(app.map, app.me);
-  initCases(app.me);
+  initCases(app.me, showPlace);
   initPatrol(app.map, app.me);
   loadCategories();
   for (const b of document.querySelectorAll('#tabs button')) b.onclick = () => show(b.dataset.view);
@@ -100,9 +100,24 @@ function show(view) {
     keepInView(app.map); // the worker may have walked on while the map was elsewhere
   }
   if (view === 'report') app.report.show(); else app.report.hide();
-  if (view === 'cases') loadCases();
+  placeMark(app.map, null);
+  if (view === 'cases') {
+    loadCases();
+    showCasePlace(); // a case left open shows its place again
+  }
   if (view === 'patrol') showCoverage();
   if (view === 'queue') renderQueue();
+}
+
+// showPlace moves the map beside an open case, centred on where it was
+// reported and marked there; it no longer follows the phone meanwhile.
+function showPlace(point) {
+  placeMark(app.map, point);
+  if (!point) return;
+  $('case-map').append($('map'));
+  here.follow = false;
+  app.map.resize();
+  app.map.jumpTo({ center: point, zoom: Math.max(app.map.getZoom(), 16) });
 }
 
 // refreshStatus writes the header's pill — online, offline or signed out

@@ -20,12 +20,17 @@ const NOTE_MAX = 2000; // characters: the server's limit of a step's note
 let me = null;
 let afterPhotos = [];
 let shown = null; // the case whose detail is open, as last fetched
+let place = () => {}; // shows a case's place on the map (null: none)
 
-/** initCases wires the case list and its detail view. */
-export function initCases(who) {
+/**
+ * initCases wires the case list and its detail view; showPlace puts the
+ * map beside an open case, marking where it was reported (null: away).
+ */
+export function initCases(who, showPlace) {
   me = who;
+  place = showPlace ?? place;
   $('c-refresh').onclick = loadCases;
-  $('c-back').onclick = () => { $('c-detail').hidden = true; $('c-list-box').hidden = false; shown = null; };
+  $('c-back').onclick = () => { $('c-detail').hidden = true; $('c-list-box').hidden = false; shown = null; place(null); };
   // The open case is redrawn in the new language; the note and photos being added stay.
   onLangChange(() => { if (shown) drawCase(shown); });
   $('c-photo').onchange = async (e) => {
@@ -81,13 +86,29 @@ async function openCase(summary) {
   shown = r;
   clearStep();
   await drawCase(r);
+  showCasePlace();
+}
+
+/** showCasePlace puts the map beside the open case, if one is open (the cases tab shown again). */
+export function showCasePlace() {
+  place(shown?.point_wgs84 ?? null);
+}
+
+// unitName is the name of the unit of code as the case's resolution gives
+// it (its responsible chain, or where the point lies), else the code: a
+// worker knows 新华路社区, not 120104001001.
+function unitName(r, code) {
+  const res = r.resolution ?? {};
+  const refs = [res.responsible, ...['microgrid', 'grid', 'community', 'street', 'district']
+    .flatMap((l) => [res[l], res.geographic?.[l]])];
+  return refs.find((u) => u?.code === code && u.name)?.name ?? code;
 }
 
 // drawCase writes an open case: its state, severity, due time, photos,
 // history and the steps the worker may take.
 async function drawCase(r) {
   $('c-title').textContent = r.category_name ?? r.category;
-  $('c-meta').textContent = `${t(`state.${r.state}`)} · ${t(`sev.${r.severity}`)} · ${r.assigned_code}` +
+  $('c-meta').textContent = `${t(`state.${r.state}`)} · ${t(`sev.${r.severity}`)} · ${unitName(r, r.assigned_code)}` +
     (r.due_at ? ` · ${t('cases.due', { t: dateTime(r.due_at) })}` : '');
   $('c-description').textContent = r.description || '—';
   $('c-report-photos').replaceChildren(...photosOf(r.attachments));
@@ -118,7 +139,7 @@ function step(h, r) {
 // for keeps their words: the server adds its sentence as the last line.
 function stepNote(h, r) {
   const d = h.detail ?? {};
-  const unit = (level, code) => `${t(`level.${level}`)} ${code}`;
+  const unit = (level, code) => `${t(`level.${level}`)} ${unitName(r, code)}`;
   if (h.action === 'escalate' && d.reason && d.from) {
     const said = d.reason === 'overdue at the top' ? t('step.top', { unit: unit(h.level, h.code) })
       : t('step.raised', { from: unit(d.from.level, d.from.code), to: unit(h.level, h.code), why: t(`why.${d.reason}`) });
@@ -154,7 +175,7 @@ async function showActions(r) {
   const open = r.state === 'dispatched';
   box.hidden = !open && steps.length === 0;
   $('c-readonly').hidden = mine || !open;
-  $('c-readonly').textContent = t('cases.readonly', { code: r.assigned_code });
+  $('c-readonly').textContent = t('cases.readonly', { code: unitName(r, r.assigned_code) });
   $('c-waiting').hidden = waiting.length === 0 && !refused;
   $('c-waiting').textContent = waiting.length ? t('cases.queued') : refused ? `${t('cases.refused')}: ${refusalText(refused)}` : '';
   $('c-buttons').hidden = !mine || !open || waiting.length > 0;

@@ -220,3 +220,16 @@ export function pin(map, at, onMove) {
   m.on('dragend', () => { const l = m.getLngLat(); onMove([l.lng, l.lat]); });
   return m;
 }
+
+let mark = null; // the one place marked on the map (an open case's)
+
+/** placeMark marks at on the map (not draggable), or takes the mark away when at is null. */
+export function placeMark(map, at) {
+  if (!at) {
+    mark?.remove();
+    mark = null;
+    return;
+  }
+  mark ??= new Marker({ color: '#e53935' });
+  mark.setLngLat(at).addTo(map);
+}

@@ -42,7 +42,9 @@ export async function caseLanguage({ page, check, findings, shot }) {
   findings.caseDatesEnglish = await caseDates(page);
   check(findings.caseDatesEnglish.length > 1 && findings.caseDatesEnglish.every((d) => /[A-Z][a-z]{2} \d{1,2}, \d{4}/.test(d) && !/[\u4e00-\u9fff]/.test(d)),
     `the case's dates in English: ${findings.caseDatesEnglish}`);
-  check(/^handled · /.test(findings.caseEnglish.meta) && !/[\u4e00-\u9fff]/.test(findings.caseEnglish.meta.replace(/ · \d+.*$/, '')),
+  // The unit's name is data (光明路社区第1网格): the app's own words are English.
+  const [state, severity, , due] = findings.caseEnglish.meta.split(' · ');
+  check(state === 'handled' && ![severity, due].some((w) => /[\u4e00-\u9fff]/.test(w)),
     `the open case's state in English: ${findings.caseEnglish.meta}`);
   check(findings.caseEnglish.steps.length > 0 && findings.caseEnglish.steps.every((s) => !/[\u4e00-\u9fff]/.test(s)),
     `the open case's steps in English: ${findings.caseEnglish.steps}`);
@@ -67,6 +69,8 @@ export async function caseSteps({ page, check, findings, shot, adminAPI, report,
   const step = (id, s) => adminAPI(`/v1/reports/${id}/transitions`, { method: 'POST', body: JSON.stringify(s) });
   for (const s of [{ action: 'verify' }, { action: 'close' }]) check((await step(report.id, s)).status === 200, `${s.action} the handled case`);
   await page.click('#c-back');
+  findings.marksAfterBack = await page.evaluate(() => document.querySelectorAll('.maplibregl-marker').length);
+  check(findings.marksAfterBack === 0, `back from the case, its mark stays on the map: ${findings.marksAfterBack}`);
   await page.click('#c-refresh');
   const state = (id) => page.evaluate((id) => document.querySelector(`#c-list li[data-id="${id}"] .state`)?.textContent ?? null, id);
   for (let i = 0; i < 40 && (await state(report.id)) !== '已结案'; i++) await page.waitForTimeout(250);

@@ -227,6 +227,22 @@ try {
   await shot(page, 'm-cases.png');
   await page.click(`#c-list li[data-id="${report.id}"]`);
   await page.waitForSelector('#c-handle:not([hidden])', { timeout: 15_000 });
+  // The case names the unit handling it (the grid's name, not its code) and shows where it was reported, marked.
+  const dispatched = (await adminAPI(`/v1/reports/${report.id}`)).body ?? {};
+  const res = dispatched.resolution ?? {};
+  const unitName = [res.responsible, res.grid, res.community, res.street, res.district].find((u) => u?.code === dispatched.assigned_code)?.name;
+  findings.caseMeta = await page.textContent('#c-meta');
+  check(unitName && findings.caseMeta.includes(unitName) && !findings.caseMeta.includes(dispatched.assigned_code),
+    `the open case names ${unitName} (${dispatched.assigned_code}): ${findings.caseMeta}`);
+  await page.waitForTimeout(500);
+  findings.casePlace = await page.evaluate(() => {
+    const mark = document.querySelector('#case-map .maplibregl-marker')?.getBoundingClientRect();
+    const box = document.getElementById('case-map').getBoundingClientRect();
+    return { map: !!document.querySelector('#case-map #map'), marks: document.querySelectorAll('#case-map .maplibregl-marker').length,
+      inView: !!mark && mark.left >= box.left && mark.right <= box.right && mark.top >= box.top && mark.bottom <= box.bottom };
+  });
+  check(findings.casePlace.map && findings.casePlace.marks === 1 && findings.casePlace.inView, `the open case's place: ${JSON.stringify(findings.casePlace)}`);
+  await shot(page, 'm-case-open.png');
   await page.fill('#c-note', '已更换井盖');
   await page.setInputFiles('#c-photo', afterPhoto);
   await page.waitForSelector('#c-photos img');
