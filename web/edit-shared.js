@@ -10,10 +10,12 @@
 // enclave that has it, in one transaction; on a refusal the vertex goes
 // back where it was and the problem is said. A vertex nobody else has is
 // edited as before and saved with the unit (PUT).
-import { postJSON, problemMessage, changed, versionsText, plural } from './edit-problem.js';
+import { postJSON, problemMessage, changed, versionsText, plural, uuid } from './edit-problem.js';
 import { t } from './i18n.js';
 
 const vkey = (c) => `${c[0]},${c[1]}`;
+// MOVE_RETRY_MS: the waits before sending a move again that got no answer.
+const MOVE_RETRY_MS = [500, 2000];
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
 export function initShared({ map, api, el, word, authHeaders, draw, say, exactOf, onMoved, phase, setPhase }) {
@@ -156,12 +158,7 @@ export function initShared({ map, api, el, word, authHeaders, draw, say, exactOf
     const n = drag.owners.length;
     setPhase('saving');
     say('info', () => t('ed.moving', { n }));
-    let answer;
-    try {
-      answer = await postJSON(api('v1/boundaries:move-vertex'), { from: drag.from, to }, authHeaders);
-    } catch (err) {
-      answer = { res: null, error: err };
-    }
+    const answer = await sendMove({ from: drag.from, to, client_id: uuid() });
     setPhase('editing');
     tag.hidden = true;
     const { res, body, version } = answer;
@@ -180,6 +177,21 @@ export function initShared({ map, api, el, word, authHeaders, draw, say, exactOf
     say('ok', () => t('ed.movedIn', { n: count, s: plural(count), versions: versionsText(c),
       warnings: w ? t('ed.warnTail', { n: w, s: plural(w) }) : '' }));
     if (st.target) load(st.target.kind, st.target.feature); // read the neighbours' new versions
+  }
+
+  // sendMove posts a move, and again with the same client_id when no answer
+  // came (the network failed): the move may have been made and its answer
+  // lost, and a retry with its client_id is answered as it was, so the
+  // console never shows the vertex back where the server no longer has it.
+  async function sendMove(payload) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await postJSON(api('v1/boundaries:move-vertex'), payload, authHeaders);
+      } catch (err) {
+        if (attempt >= MOVE_RETRY_MS.length) return { res: null, error: err };
+        await new Promise((ok) => setTimeout(ok, MOVE_RETRY_MS[attempt]));
+      }
+    }
   }
 
   // hover shows the tag beside a shared vertex of the edited boundary.

@@ -10,7 +10,10 @@
 //     words) and the vertex goes back; with the editor's token, dragging it with
 //     the mouse draws the neighbours' outlines following it; the release
 //     sends POST /v1/boundaries:move-vertex with the exact stored vertex as
-//     from, answered 200 with a new version of every grid. Every one of them
+//     from and a client_id; the test drops its first answer (made on the
+//     server, lost on the way back), and the console sends it again with the
+//     same client_id, answered 200 (Idempotent-Replayed) with a new version
+//     of every grid — one version, not two. Every one of them
 //     has the vertex at its new place through GET /v1/units/{code} (and not
 //     at the old), the map requested its tiles again with min_version = the
 //     answer's Gridmap-Index-Version, and the drawn grid tiles have a vertex
@@ -55,7 +58,8 @@ await context.addInitScript(() => localStorage.setItem('gridmap.lang', 'en'));
 const page = await context.newPage();
 const errors = [];
 const tiles = [];
-const provoked = /Failed to load resource: (the server responded with a status of (400|403|404|422)|net::ERR_CONNECTION_RESET)/;
+// Answers the test provokes: refusals, a reset, and the move answer it drops (ERR_FAILED).
+const provoked = /Failed to load resource: (the server responded with a status of (400|403|404|422)|net::ERR_CONNECTION_RESET|net::ERR_FAILED)/;
 page.on('console', (m) => { if (m.type() === 'error' && !provoked.test(m.text())) errors.push(m.text()); });
 page.on('pageerror', (e) => errors.push(String(e)));
 page.on('response', (r) => {
@@ -170,6 +174,16 @@ try {
   await settled();
   let following = [];
   const tileMark = tiles.length; // the tiles requested from here on
+  // The first move reaches the server, which makes it, but its answer is
+  // lost on the way back: the console sends it again with the same
+  // client_id, and the server answers it as made (Idempotent-Replayed).
+  const moves = [];
+  await page.route('**/v1/boundaries:move-vertex', async (route) => {
+    moves.push(JSON.parse(route.request().postData()));
+    if (moves.length > 1) return route.continue();
+    await route.fetch();
+    return route.abort('failed');
+  });
   const post = await dragVertex(from, to, async () => {
     // Mid-drag: the neighbours' outlines have the vertex where the pointer is.
     following = await page.evaluate(({ at, to }) => {
@@ -200,6 +214,10 @@ try {
   check(post.status() === 200, `move-vertex answered ${post.status()}: ${JSON.stringify(answer)}`);
   check(same(sent.from, shared.at), `move-vertex sent from ${JSON.stringify(sent.from)}, the stored vertex is ${JSON.stringify(shared.at)}`);
   check(indexVersion > 0, 'move-vertex answered without Gridmap-Index-Version');
+  await page.unroute('**/v1/boundaries:move-vertex');
+  findings.lostAnswer = { sent: moves.length, ids: moves.map((m) => m.client_id), replayed: post.headers()['idempotent-replayed'] };
+  check(moves.length === 2 && moves[0].client_id && moves[0].client_id === moves[1].client_id && findings.lostAnswer.replayed === 'true',
+    `a move whose answer was lost is sent again with its client_id and answered as made: ${JSON.stringify(findings.lostAnswer)}`);
   await page.waitForSelector('#edit-message.ok', long);
   findings.moved = await page.textContent('#edit-message');
   check(new RegExp(`in ${shared.codes.length} units`).test(findings.moved), `message after the move: ${findings.moved}`);
