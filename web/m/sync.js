@@ -52,11 +52,20 @@ export async function pending() {
   return (await counts()).waiting;
 }
 
-/** counts is the number of items waiting and of items the server refused. */
+/**
+ * counts is the number of items waiting and of items the server refused, as
+ * the worker counts them: a report or a step with its photos is one (its
+ * photos go first, as items of their own, but are part of it).
+ */
 export async function counts() {
   const items = await outbox();
-  return { waiting: items.filter((it) => it.state === 'waiting').length, refused: items.filter((it) => it.state === 'failed').length };
+  const owned = new Set(items.flatMap(photosOf));
+  const counted = items.filter((it) => it.kind !== 'photo' || !owned.has(it.id));
+  return { waiting: counted.filter((it) => it.state === 'waiting').length, refused: counted.filter((it) => it.state === 'failed').length };
 }
+
+// photosOf is the checksums of the photos an item lists (a photo item is its checksum).
+const photosOf = (it) => (it.kind === 'photo' ? [] : it.body?.attachments ?? []);
 
 async function run() {
   stopStatus = 0;
@@ -143,8 +152,15 @@ async function confirmed(it, res) {
   await remove(it);
 }
 
-/** discard drops a refused item (the worker decided to give it up). */
+/**
+ * discard drops a refused item (the worker decided to give it up), with the
+ * photos still queued for it that nothing else in the outbox lists.
+ */
 export async function discard(it) {
+  const rest = (await outbox()).filter((o) => o.id !== it.id);
+  const kept = new Set(rest.flatMap(photosOf));
+  const own = new Set(photosOf(it));
+  for (const o of rest) if (o.kind === 'photo' && own.has(o.id) && !kept.has(o.id)) await remove(o);
   await remove(it);
   notify();
 }

@@ -117,6 +117,29 @@ export async function fieldSteps(env) {
   await page.click('#r-submit');
   check(/辖区之外/.test(await page.textContent('#r-message')), 'the edited outside report could be sent');
   check((await outbox(page)).length === 0, 'the edited report is still in the outbox');
+  // A report whose photo the server refused (not an image): both are
+  // refused, counted as one; giving up the report gives up its photo.
+  await page.evaluate(async (pt) => {
+    const { enqueue } = await import('./store.js');
+    const { syncNow } = await import('./sync.js');
+    const id = crypto.randomUUID();
+    const sum = `sha256:${'0'.repeat(64)}`;
+    const label = { key: 'label.report', vars: { name: '井盖', text: '坏照片测试' } };
+    await enqueue([{ id: sum, kind: 'photo', label }, { id, kind: 'report', label, body: { id, kind: 'event', category: 'C0101',
+      severity: 2, description: '坏照片测试', point: pt, crs: 'wgs84', observed_at: new Date().toISOString(), attachments: [sum] } }],
+    { [sum]: new Blob(['not a photo'], { type: 'image/jpeg' }) });
+    await syncNow();
+  }, [here.longitude, here.latitude]);
+  await page.click('#tabs button[data-view=queue]');
+  await page.waitForFunction(() => document.querySelectorAll('#q-list li.failed').length === 2, null, { timeout: 10_000 }).catch(() => {});
+  findings.badPhoto = { net: await page.textContent('#net'), badge: await page.textContent('#queue-count'),
+    failed: await page.$$eval('#q-list li.failed', (l) => l.map((li) => li.dataset.kind)) };
+  check(/被拒 1/.test(findings.badPhoto.net) && findings.badPhoto.badge === '1' && findings.badPhoto.failed.join() === 'photo,report',
+    `a report refused with its photo: ${JSON.stringify(findings.badPhoto)}`);
+  await page.click('#q-list li.failed[data-kind=report] button:text("放弃")');
+  await page.waitForTimeout(300);
+  findings.badPhotoLeft = (await outbox(page)).map((it) => it.kind);
+  check(findings.badPhotoLeft.length === 0, `giving up the report left ${findings.badPhotoLeft} in the outbox`);
   await page.reload(); // a fresh form
   await ready(page);
 

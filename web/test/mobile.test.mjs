@@ -89,9 +89,10 @@ try {
   page.on('pageerror', (e) => errors.push(String(e)));
   // The network's failures are expected, and so are the refusals the test provokes (a 400 at an outside
   // point, the 401s of a revoked token, which MapLibre logs too, the 409 of a step sent against a case's
-  // older state); exceptions of the app never are.
+  // older state, the 415 of a photo that is not one); exceptions of the app never are.
   page.on('console', (m) => {
     const expected = /Failed to fetch|ERR_INTERNET_DISCONNECTED|net::ERR|status of 40[019]|\(401\)/.test(m.text()) ||
+      (phase === '16' && /status of 415/.test(m.text())) || // step 16 sends a photo that is not one
       (phase === '22' && /status of 503/.test(m.text())); // step 22 fails the server on purpose
     if (m.type() === 'error' && !expected) errors.push(`${m.text()} @${phase}`);
   });
@@ -174,8 +175,10 @@ try {
   check(queued.length === 2 && queued[0].kind === 'photo' && queued[1].kind === 'report', `queued ${JSON.stringify(queued)}`);
   await page.click('#tabs button[data-view=queue]');
   await page.waitForSelector('#q-list li');
-  await page.waitForFunction(() => /待发 2/.test(document.getElementById('net').textContent), null, { timeout: 10_000 })
-    .catch(async () => failures.push(`the waiting count: ${await page.textContent('#net')}`));
+  // One report waits, with its photo: the worker counts one (the outbox lists both, the photo going first).
+  await page.waitForFunction(() => /待发 1/.test(document.getElementById('net').textContent) &&
+    document.getElementById('queue-count').textContent === '1' && document.querySelectorAll('#q-list li').length === 2, null, { timeout: 10_000 })
+    .catch(async () => failures.push(`the waiting count: ${await page.textContent('#net')}, badge ${await page.textContent('#queue-count')}`));
   await shot(page, 'm-queued.png');
   check(!writes.some((w) => /201|200/.test(w)), `a write got through while offline: ${writes}`);
 
