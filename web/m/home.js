@@ -50,8 +50,9 @@ export function initMap(me) {
   if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, duration: 0 });
   map.on('load', () => addOwnLayers(map, me));
   // Tiles refused with the token: the app says "sign-in expired" (net.js) rather than log each tile.
+  // Offline, tiles fail as they must (the kept ones show): that is no error to log.
   map.on('error', (e) => {
-    if (e.error?.status === 401) markRefused(); else console.error(e.error ?? e);
+    if (e.error?.status === 401) markRefused(); else if (navigator.onLine) console.error(e.error ?? e);
   });
   return map;
 }

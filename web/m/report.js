@@ -8,7 +8,7 @@ import { kvGet, kvSet, enqueue, outbox, remove } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { here, pin, resolve, showAnswer, distance, showPoorFix } from './home.js';
-import { syncNow, notify, refusalText, stoppedBy } from './sync.js';
+import { syncNow, notify, refusalText, stoppedBy, onQueueChange } from './sync.js';
 import { serverNow, clockOffset, restamp } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
@@ -71,6 +71,8 @@ export function initReport(map) {
     renderPoor();
   });
   onLangChange(renderPoor);
+  onLangChange(retell);
+  onQueueChange(retell);
   return {
     show() {
       const at = form.point ?? here.fix?.point ?? map.getCenter().toArray();
@@ -125,7 +127,7 @@ export async function editRefused(item) {
   form.point = b.point;
   renderPhotos();
   await renderCategories();
-  $('r-message').textContent = t('report.editing');
+  say(t('report.editing'));
 }
 
 async function submit() {
@@ -143,16 +145,15 @@ async function submit() {
 // queue checks the form, queues the report with its photos, clears the
 // form (only once it is queued) and sends what waits.
 async function queue() {
-  const msg = $('r-message');
   // A late second tap on the form just cleared keeps the "sent" message;
   // a tap on a form filled in since is a new report, and needs a category.
   if (!form.category && form.cleared && Date.now() - form.clearedAt < lateTapMs && untouched()) return;
-  if (!form.category) { msg.textContent = t('report.need'); return; }
+  if (!form.category) { say(t('report.need')); return; }
   const length = [...$('r-description').value].length; // characters, as the server counts them (an emoji is one)
-  if (length > DESCRIPTION_MAX) { msg.textContent = t('text.toolong', { n: length, max: DESCRIPTION_MAX }); return; }
+  if (length > DESCRIPTION_MAX) { say(t('text.toolong', { n: length, max: DESCRIPTION_MAX })); return; }
   const point = form.dragged ? form.point : (here.fix?.point ?? form.point);
-  if (!point) { msg.textContent = t('report.nofix'); return; }
-  if (outside(point)) { msg.textContent = t('report.outside'); return; }
+  if (!point) { say(t('report.nofix')); return; }
+  if (outside(point)) { say(t('report.outside')); return; }
   form.id ??= uuid();
   const report = { id: form.id, kind: $('r-kind').value, category: form.category,
     severity: Number(document.querySelector('input[name=r-sev]:checked').value), description: $('r-description').value,
@@ -173,9 +174,29 @@ async function queue() {
   document.querySelector('input[name=r-sev][value="2"]').checked = true; // the next report starts at 一般, as the first did
   renderPhotos();
   renderCategories();
-  msg.textContent = t('report.queued');
+  say(t('report.queued'), report.id);
   await syncNow();
-  msg.textContent = await outcome(report.id);
+  await retell();
+}
+
+// told is the report whose fate the form's message says (null: it says
+// something else). The message follows it as the outbox changes: a report
+// saved offline is said sent once it is, and waiting for a new token once
+// the server refuses the token, not "waiting for the network" meanwhile.
+let told = null;
+
+// say writes the form's message; id is the report it tells the fate of.
+function say(text, id = null) {
+  told = id;
+  $('r-message').textContent = text;
+}
+
+// retell says again what became of the report told of.
+async function retell() {
+  const id = told;
+  if (!id) return;
+  const text = await outcome(id);
+  if (told === id) $('r-message').textContent = text;
 }
 
 // DESCRIPTION_MAX is the server's limit of a description, in characters.

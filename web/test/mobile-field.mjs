@@ -144,15 +144,22 @@ export async function fieldSteps(env) {
   await ready(page);
 
   step('17');
-  // 17. A revoked token (here: one the server does not know; both are 401).
+  // 17. A revoked token (here: one the server does not know; both are 401),
+  //     learnt of when the network is back after a report was saved offline:
+  //     the form says so by itself, no longer "waiting for the network".
+  await context.setOffline(true); // before the token changes: nothing learns of its refusal before the report is saved
   await page.evaluate(() => localStorage.setItem('gridmap.m.token', 'revoked-token-of-the-test'));
   await page.click('#tabs button[data-view=report]');
   await pickCategory();
   const revoked = `令牌失效测试 ${Date.now()}`;
   await page.fill('#r-description', revoked);
   await page.click('#r-submit');
+  await page.waitForFunction(() => /待网络恢复/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 })
+    .catch(async () => failures.push(`saved offline, the form says: ${await page.textContent('#r-message')}`));
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await page.waitForFunction(() => /登录已失效/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 })
-    .catch(async () => failures.push(`a refused token, the form says: ${await page.textContent('#r-message')}`));
+    .catch(async () => failures.push(`a refused token learnt once online, the form says: ${await page.textContent('#r-message')}`));
   await page.click('#tabs button[data-view=queue]');
   await page.click('#q-sync');
   await page.waitForTimeout(500);
