@@ -30,8 +30,10 @@ type Filter struct {
 
 // Privacy says what the report and patrol layers leave out for a caller
 // who may not see personal data: report points rounded to 0.002° (as
-// access.Coarse does) and patrol workers' names — except for the features
-// of the units under ExceptWithin, a signed-in caller's scope.
+// access.Coarse does), patrol tracks drawn through the same grid (a track
+// is a worker's exact whereabouts all day) and patrol workers' names —
+// except for the features of the units under ExceptWithin, a signed-in
+// caller's scope.
 type Privacy struct {
 	CoarsePoints bool
 	HideNames    bool
@@ -276,8 +278,8 @@ func (f Filter) args(l *Layer) []any {
 	switch l.personal {
 	case personalPoints:
 		out = append(out, f.Privacy.CoarsePoints, f.Privacy.ExceptWithin)
-	case personalNames:
-		out = append(out, f.Privacy.HideNames, f.Privacy.ExceptWithin)
+	case personalTracks:
+		out = append(out, f.Privacy.HideNames, f.Privacy.ExceptWithin, f.Privacy.CoarsePoints)
 	}
 	return out
 }

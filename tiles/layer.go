@@ -71,7 +71,7 @@ type personalData int
 const (
 	personalNone   personalData = iota
 	personalPoints              // report points: rounded
-	personalNames               // patrol workers' names: left out
+	personalTracks              // patrol tracks: snapped to the rounding grid; workers' names left out
 )
 
 // renderFunc draws a layer computed in Go; it returns the versions it drew

@@ -51,7 +51,7 @@ var extraLayers = []*Layer{
 		Description: "grid workers' patrol tracks",
 		Fields: map[string]string{"id": "the track's UUID", "worker": "grid worker", "grid_code": "the worker's grid",
 			"day": "China day of the patrol", "distance_m": "length in metres", "coverage": "share of the grid's cells visited"},
-		Filters: []string{FilterSince, FilterUntil}, sql: patrolSQL, personal: personalNames,
+		Filters: []string{FilterSince, FilterUntil}, sql: patrolSQL, personal: personalTracks,
 	},
 }
 
@@ -104,19 +104,29 @@ SELECT ` + versionsExpr + `, NULL::float8,
 
 // patrolSQL draws patrol tracks; since ($5) and until ($6) select them by
 // start time, and a scope ($7) by the worker's grid. A caller who may not
-// see names ($8) gets none, except under its scope ($9).
+// see names ($8) gets none, and one who may not see exact points ($10)
+// gets each track snapped to the 0.002° grid report points are rounded to
+// (a track that never leaves one cell of it is not drawn), except under
+// its scope ($9); a snapped track is drawn in the tiles it passes through
+// snapped, as a rounded report point is.
 const patrolSQL = `
 SELECT ` + versionsExpr + `, NULL::float8,
   coalesce((SELECT ST_AsMVT(f, 'patrol', 4096, 'geom', 'fid') FROM (
     SELECT ('x' || right(replace(p.id::text, '-', ''), 13))::bit(52)::bigint AS fid,
            p.id::text AS id,
-           CASE WHEN $8::bool AND NOT ($9::text <> '' AND starts_with(p.grid_code, $9::text)) THEN NULL ELSE p.worker END AS worker,
+           CASE WHEN $8::bool AND NOT p.mine THEN NULL ELSE p.worker END AS worker,
            p.grid_code, p.day::text AS day, round(p.distance_m)::bigint AS distance_m,
            CASE WHEN p.grid_cells > 0 THEN round(p.visited_cells::numeric / p.grid_cells, 3)::float8 END AS coverage,
-           ST_AsMVTGeom(ST_Transform(ST_Force2D(p.track), 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
-      FROM patrol p
-     WHERE p.track && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)
-       AND ($5::timestamptz IS NULL OR p.started_at >= $5::timestamptz)
-       AND ($6::timestamptz IS NULL OR p.started_at < $6::timestamptz)
-       AND ($7::text IS NULL OR starts_with(p.grid_code, $7::text))
+           ST_AsMVTGeom(ST_Transform(p.shown, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+      FROM (SELECT p.*, CASE WHEN $10::bool AND NOT p.mine
+                             THEN ST_RemoveRepeatedPoints(ST_SnapToGrid(ST_Force2D(p.track), ` + postgres.CoarseGrid + `))
+                             ELSE ST_Force2D(p.track) END AS shown
+              FROM (SELECT p.*, $9::text <> '' AND starts_with(coalesce(p.grid_code, ''), $9::text) AS mine
+                      FROM patrol p
+                     WHERE p.track && ST_Expand(ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326),
+                                               CASE WHEN $10::bool THEN ` + postgres.CoarseReach + ` ELSE 0 END)
+                       AND ($5::timestamptz IS NULL OR p.started_at >= $5::timestamptz)
+                       AND ($6::timestamptz IS NULL OR p.started_at < $6::timestamptz)
+                       AND ($7::text IS NULL OR starts_with(p.grid_code, $7::text))) p) p
+     WHERE p.shown && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)
      ORDER BY p.started_at, p.id) f), '')`
