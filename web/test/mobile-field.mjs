@@ -231,13 +231,16 @@ export async function fieldSteps(env) {
     return r.height > 0 && r.top >= m.top && r.bottom <= m.bottom && r.left >= 0 && r.right <= innerWidth;
   }, sel);
   await page.click('#tabs button[data-view=home]');
-  await page.setViewportSize({ width: 320, height: 568 });
   await context.setGeolocation({ ...here, latitude: here.latitude + 0.027 }); // out of the grid
-  await page.waitForSelector('#warn:not([hidden])', { timeout: 15_000 });
-  await page.waitForTimeout(800);
-  check(await visible('#warn'), 'at 320×568 the "left your grid" warning is out of view');
-  check(await visible('#where-answer .who-answers'), 'at 320×568 the responsible unit is out of view');
-  await shot(page, 'm-320-home.png');
+  // A 390×844 phone with its text at 150 % lays the page out at 260×563.
+  for (const [width, height, name] of [[260, 563, 'm-150pct-home.png'], [320, 568, 'm-320-home.png']]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForSelector('#warn:not([hidden])', { timeout: 15_000 });
+    await page.waitForTimeout(800);
+    check(await visible('#warn'), `at ${width}×${height} the "left your grid" warning is out of view`);
+    check(await visible('#where-answer .who-answers'), `at ${width}×${height} the responsible unit is out of view`);
+    await shot(page, name);
+  }
   await context.setGeolocation(here);
   await page.waitForSelector('#warn', { state: 'hidden', timeout: 15_000 });
   await page.waitForTimeout(800);
