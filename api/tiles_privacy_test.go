@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/gridmap-dev/gridmap/access"
-	"github.com/gridmap-dev/gridmap/demo/demotest"
 )
 
 // TestPatrolTracksCoarseForAnonymous: a patrol track is a grid worker's
@@ -23,11 +21,7 @@ import (
 // with every track drawn through the 0.002° grid report points are rounded
 // to, and no names; a signed-in caller gets the exact track and the name.
 func TestPatrolTracksCoarseForAnonymous(t *testing.T) {
-	db := demotest.Open(t)
-	svc := openTiles(t, db)
-	srv := httptest.NewServer(New(Deps{Units: db, Tokens: db, Reports: db, Patrols: db, Tiles: svc,
-		Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Minute}}))
-	t.Cleanup(srv.Close)
+	db, srv := caseTileServer(t, true)
 	signedIn := createToken(t, db, access.RoleViewer, "", "指挥中心", time.Now().Add(time.Hour))
 
 	// A track that crosses several cells of the grid, and its second vertex.

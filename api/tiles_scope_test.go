@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // TestTilesHonourScope (defect 6): with private reads, a viewer scoped to
@@ -20,11 +21,7 @@ import (
 // street — as GET /v1/reports/{id} answers 403 for the others — while an
 // unscoped viewer sees them all.
 func TestTilesHonourScope(t *testing.T) {
-	db := demotest.Open(t)
-	svc := openTiles(t, db)
-	srv := httptest.NewServer(New(Deps{Units: db, Tokens: db, Reports: db, Patrols: db, Tiles: svc,
-		Auth: &AuthConfig{PublicReads: false, CacheTTL: time.Minute}}))
-	t.Cleanup(srv.Close)
+	db, srv := caseTileServer(t, false)
 	scoped := createToken(t, db, access.RoleViewer, streetA, "长虹街道大屏", time.Now().Add(time.Hour))
 	everyone := createToken(t, db, access.RoleViewer, "", "指挥中心", time.Now().Add(time.Hour))
 
@@ -82,4 +79,15 @@ func TestTilesHonourScope(t *testing.T) {
 	if r := request(t, "GET", srv.URL+"/v1/reports/"+outside, nil, authHeader(scoped)...); r.status != 403 {
 		t.Errorf("the report itself: %d, want 403: %s", r.status, r.body)
 	}
+}
+
+// caseTileServer serves the demo's units, reports, patrols and tiles, with
+// public reads or without.
+func caseTileServer(t *testing.T, publicReads bool) (*postgres.DB, *httptest.Server) {
+	db := demotest.Open(t)
+	svc := openTiles(t, db)
+	srv := httptest.NewServer(New(Deps{Units: db, Tokens: db, Reports: db, Patrols: db, Tiles: svc,
+		Auth: &AuthConfig{PublicReads: publicReads, CacheTTL: time.Minute}}))
+	t.Cleanup(srv.Close)
+	return db, srv
 }
