@@ -31,7 +31,7 @@ type command struct {
 var commands = []command{
 	{"serve", "[flags]", "run the HTTP service (loads the demo city into an empty database)", runServe},
 	{"migrate", "[flags]", "apply database migrations", runMigrate},
-	{"demo", "[flags]", "replace all boundaries with the demo city (--scale demo|city)", runDemo},
+	{"demo", "[flags]", "replace all boundaries with the demo city (--scale demo|city|province)", runDemo},
 	{"resolve", "[flags]", "resolve CSV (lng,lat[,id]) or GeoJSON points from stdin", runResolve},
 	{"import", "[flags] FILE...", "import boundaries (GeoJSON, shapefile or .zip, GeoPackage); --dry-run to check only", runImport},
 	{"audit", "[flags]", "coverage audit: gaps, overlaps, children outside parents", runAudit},
