@@ -11,6 +11,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"github.com/uber/h3-go/v4"
+
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // report_hex counts reports per H3 cell, computed in Go: PostGIS has no H3
@@ -20,10 +22,16 @@ import (
 // looks the same in both tiles that draw it.
 
 // hexPointsSQL returns the hazards and events in an envelope ($1..$4,
-// WGS84), with the report filters and the scope as $5..$10.
+// WGS84), with the report filters and the scope as $5..$10. A caller who
+// may not see exact points ($11) has them counted where they are shown,
+// rounded to 0.002°, except under its scope ($12): a cell counted from an
+// exact point, of a report the filters isolate, would place it closer than
+// its rounded point does. The envelope is wider than the rounding's reach.
 const hexPointsSQL = `
-SELECT ST_X(r.geom), ST_Y(r.geom), r.severity, r.state NOT IN ('closed', 'rejected')
-  FROM report r
+SELECT ST_X(r.shown), ST_Y(r.shown), r.severity, r.state NOT IN ('closed', 'rejected')
+  FROM (SELECT r.*, CASE WHEN $11::bool AND NOT ($12::text <> '' AND starts_with(r.unit_code, $12::text))
+                         THEN ST_SnapToGrid(r.geom, ` + postgres.CoarseGrid + `) ELSE r.geom END AS shown
+          FROM report r) r
  WHERE r.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND r.kind <> 'patrol_log'` + reportFilterSQL
 
 // hexResolution chooses the H3 resolution for a zoom: cells some 30–60

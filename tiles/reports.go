@@ -39,7 +39,7 @@ var extraLayers = []*Layer{
 		Description: "reports (hazards and events) counted per H3 cell, the resolution following the zoom",
 		Fields: map[string]string{"count": "reports in the cell", "open": "of which not closed or rejected",
 			"max_severity": "the highest severity among them", "cell": "H3 cell index (hex)", "res": "H3 resolution"},
-		Filters: filterNames, render: renderReportHex,
+		Filters: filterNames, render: renderReportHex, personal: personalPoints,
 	},
 	{
 		Name: "report", Title: "隐患 report", Geometry: Point, MinZoom: 14, MaxZoom: 22, Requires: "report",
