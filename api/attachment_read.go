@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,7 +52,10 @@ func (h *handlers) getAttachment(c *gin.Context) {
 	hd.Set("Cache-Control", "private, max-age=31536000, immutable")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	http.ServeContent(c.Writer, c.Request, "", p.UploadedAt, r)
+	// No Last-Modified: the time the photo was first stored would tell a
+	// later uploader of the same bytes that it was on file before them. The
+	// ETag (the checksum) validates as well.
+	http.ServeContent(c.Writer, c.Request, "", time.Time{}, r)
 }
 
 func photoVariant(s string) (casework.PhotoVariant, error) {

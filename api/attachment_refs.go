@@ -80,28 +80,28 @@ func (h *handlers) fillAttachments(c *gin.Context, as []casework.Attachment, sto
 	return denied
 }
 
-// lookUpAttachments is fillAttachments that reports a photo the caller may
-// not attach apart (denied, the first) rather than as a failure, for a
-// workflow step whose store decides (stepPhotos). A photo the caller may
-// not attach is refused as one that is not stored, in the same words: a
+// lookUpAttachments is fillAttachments that reports a photo the caller
+// cannot attach apart (denied, the first in the list) rather than as a
+// failure, for a workflow step whose store decides (stepPhotos). A photo
+// the caller may not attach is refused as one that is not stored: in the
+// same words, for the same entry, at the same point of the request. A
 // token must not learn which pictures are on file by attaching their
-// checksums. Whoever holds the picture itself uploads it and may then.
+// checksums; whoever holds the picture itself uploads it and may then.
 func (h *handlers) lookUpAttachments(c *gin.Context, as []casework.Attachment, stored map[string]casework.Photo, field string) (denied, err error) {
 	mine, err := h.uploadsOf(c, as)
 	if err != nil {
 		return nil, err
 	}
 	for i, a := range as {
-		entry := field + "[" + strconv.Itoa(i) + "]"
-		p, ok := stored[a.Checksum]
-		if !ok {
-			return nil, photoNotStored(entry, a.Checksum)
+		p, may := stored[a.Checksum]
+		if may {
+			if may, err = h.mayAttach(c, p, mine); err != nil {
+				return nil, err
+			}
 		}
-		switch may, err := h.mayAttach(c, p, mine); {
-		case err != nil:
-			return nil, err
-		case !may:
-			denied = cmp.Or(denied, photoNotStored(entry, a.Checksum))
+		if !may {
+			denied = cmp.Or(denied, photoNotStored(field+"["+strconv.Itoa(i)+"]", a.Checksum))
+			continue
 		}
 		as[i] = p.Attachment(a.Name)
 	}
@@ -141,9 +141,12 @@ func (h *handlers) mayAttach(c *gin.Context, p casework.Photo, mine map[string]c
 }
 
 // stepPhotos reads and looks up the photos of a workflow step. A photo the
-// caller may not attach is not refused here but returned as denied, for the
-// store to raise unless the step replays the caller's own recorded one
-// (whose photos were checked when it was recorded): see stepAuthority.
+// caller cannot attach (not stored, or not theirs to attach) is not refused
+// here but returned as denied, for the store to raise unless the step
+// replays the caller's own recorded one (whose photos were checked when it
+// was recorded): see stepAuthority. Refused here, a photo not stored would
+// answer before the store checks the action and finds the report, and a
+// step on a report that does not exist would tell the two apart.
 func (h *handlers) stepPhotos(c *gin.Context, q *casework.TransitionRequest, raws []json.RawMessage) (denied, err error) {
 	as, err := decodeAttachmentRefs(raws, "attachments")
 	if err != nil || len(as) == 0 {

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image/jpeg"
 	"mime/multipart"
@@ -61,6 +62,16 @@ func newPhotoEnv(t *testing.T, backend string) *photoEnv {
 		"street":  createToken(t, db, access.RoleViewer, street, "街道指挥中心", exp),
 		"unknown": "gm_NOTATOKEN",
 	}}
+}
+
+// report files a hazard at e2ePoint as who, listing the photos; the
+// answer's id is the report's.
+func (e *photoEnv) report(t *testing.T, who string, photos ...string) response {
+	t.Helper()
+	list, _ := json.Marshal(append([]string{}, photos...))
+	body := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"point":[%f,%f],"attachments":%s}`,
+		uuid.NewString(), e2ePoint[0], e2ePoint[1], list)
+	return request(t, "POST", e.url+"/v1/reports", []byte(body), append(authHeader(e.tokens[who]), "Content-Type", "application/json")...)
 }
 
 func (e *photoEnv) upload(t *testing.T, who string, body []byte, contentType string) response {

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
-
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/casework/phototest"
 )
@@ -24,12 +22,7 @@ func TestPhotoOnFileIsNotTold(t *testing.T) {
 	evidence := phototest.JPEG(t, 320, 240, 77)
 	first := e.upload(t, "worker", evidence, "image/jpeg")
 	sum := first.json(t)["checksum"].(string)
-	report := func(who, checksum string) response {
-		body := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"point":[%f,%f],"attachments":[%q]}`,
-			uuid.NewString(), e2ePoint[0], e2ePoint[1], checksum)
-		return request(t, "POST", e.url+"/v1/reports", []byte(body), append(authHeader(e.tokens[who]), "Content-Type", "application/json")...)
-	}
-	if r := report("worker", sum); r.status != 201 {
+	if r := e.report(t, "worker", sum); r.status != 201 {
 		t.Fatalf("report: %d %s", r.status, r.body)
 	}
 	if r := e.get(t, "other", "/v1/attachments/"+sum); r.status != 403 {
@@ -39,8 +32,8 @@ func TestPhotoOnFileIsNotTold(t *testing.T) {
 
 	t.Run("attaching a checksum one never uploaded", func(t *testing.T) {
 		never := "sha256:" + strings.Repeat("ab", 32)
-		stored := wantProblem(t, report("other", sum), 400, "attachments[0]")
-		missing := wantProblem(t, report("other", never), 400, "attachments[0]")
+		stored := wantProblem(t, e.report(t, "other", sum), 400, "attachments[0]")
+		missing := wantProblem(t, e.report(t, "other", never), 400, "attachments[0]")
 		a := fmt.Sprint(stored["code"], stored["detail"])
 		if b := fmt.Sprint(missing["code"], missing["detail"]); strings.ReplaceAll(a, sum, never) != b {
 			t.Errorf("a stored photo one may not attach is refused as\n  %s\nbut one nobody stored as\n  %s", a, b)
@@ -57,7 +50,7 @@ func TestPhotoOnFileIsNotTold(t *testing.T) {
 		if again.status != 200 || again.json(t)["uploaded_at"] != got["uploaded_at"] || again.json(t)["uploaded_by"] != "网格员乙" {
 			t.Errorf("the other worker's retry: %d %s", again.status, again.body)
 		}
-		if r := report("other", sum); r.status != 201 {
+		if r := e.report(t, "other", sum); r.status != 201 {
 			t.Errorf("the other worker attaches its own upload: %d %s", r.status, r.body)
 		}
 	})

@@ -67,8 +67,13 @@ func redactReport(r casework.Report, e access.Exposure) casework.Report {
 		r.Description = ""
 	}
 	if !e.Shows(access.FieldPoint) {
-		r.Point, r.WGS84 = coarse(r.Point), coarse(r.WGS84)
-		r.Resolution.Point = coarse(r.Resolution.Point)
+		// One rounding, in WGS-84, for every copy of the point: rounded
+		// apart in two systems whose grids do not line up (GCJ-02's offset
+		// is no multiple of the step), two copies would place it closer
+		// than either does.
+		r.WGS84 = coarse(r.WGS84)
+		r.Point = geo.FromWGS84(r.WGS84, r.CRS)
+		r.Resolution.Point = r.WGS84
 		r.AccuracyM = nil
 	}
 	if !e.Shows(access.FieldDescription) || !e.Shows(access.FieldPoint) {
@@ -120,18 +125,15 @@ func (h *handlers) reportRedacted(c *gin.Context, r *casework.Report) casework.R
 	return red
 }
 
-// hidePhotos returns the attachments without checksums and file names:
-// what remains says how many photos there are, and of what size.
+// hidePhotos returns an empty entry for each attachment: how many photos
+// there are, and nothing of them. Not the checksum, which reads them, nor
+// the name, nor the byte and pixel sizes: whoever holds a picture knows
+// those, and would learn that it is on file, and with which case.
 func hidePhotos(as []casework.Attachment) []casework.Attachment {
 	if len(as) == 0 {
 		return as
 	}
-	out := make([]casework.Attachment, len(as))
-	for i, a := range as {
-		a.Checksum, a.Name = "", ""
-		out[i] = a
-	}
-	return out
+	return make([]casework.Attachment, len(as))
 }
 
 // tilePrivacy tells the tile renderer what the caller may not see on the

@@ -58,9 +58,10 @@ const (
 // send only the checksum (and may add a file name); the server fills in the
 // rest from the stored photo, so that a listing cannot lie about the bytes.
 type Attachment struct {
-	Checksum string `json:"checksum,omitempty"` // sha256:<hex> of the stored bytes; absent for a caller who may not read the photo
-	Type     string `json:"type"`               // image/jpeg, image/png or image/webp
-	Size     int64  `json:"size"`               // bytes
+	// A caller who may not read the photo gets none of these (api's hidePhotos).
+	Checksum string `json:"checksum,omitempty"` // sha256:<hex> of the stored bytes
+	Type     string `json:"type,omitempty"`     // image/jpeg, image/png or image/webp
+	Size     int64  `json:"size,omitempty"`     // bytes
 	Width    int    `json:"width,omitempty"`
 	Height   int    `json:"height,omitempty"`
 	Name     string `json:"name,omitempty"` // the client's file name, if it gave one

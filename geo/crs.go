@@ -73,6 +73,21 @@ func ToWGS84(p orb.Point, crs CRS) orb.Point {
 	panic("geo.ToWGS84: unknown CRS " + string(crs))
 }
 
+// FromWGS84 converts a WGS-84 point to crs, as ToWGS84's inverse: a
+// closed formula each way, so FromWGS84(ToWGS84(p)) is p within the
+// inverse's iteration tolerance. It panics on an unknown crs, as ToWGS84.
+func FromWGS84(p orb.Point, crs CRS) orb.Point {
+	switch crs {
+	case WGS84, CGCS2000, "":
+		return p
+	case GCJ02:
+		return WGS84ToGCJ02(p)
+	case BD09:
+		return GCJ02ToBD09(WGS84ToGCJ02(p))
+	}
+	panic("geo.FromWGS84: unknown CRS " + string(crs))
+}
+
 // inChina is gcoord's rough box, chosen over coordtransform's tighter one
 // (73.66–135.05E, 3.86–53.55N) so that results match the reference vectors
 // and the Nansha islands are inside. It also covers Korea, Mongolia and parts

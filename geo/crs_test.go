@@ -341,3 +341,19 @@ func FuzzToWGS84(f *testing.F) {
 		}
 	})
 }
+
+// TestFromWGS84InvertsToWGS84: a WGS-84 point taken to each system and back
+// is where it was, within the inverse's iteration tolerance (the redacted
+// report's point in its own system is FromWGS84 of the rounded one).
+func TestFromWGS84InvertsToWGS84(t *testing.T) {
+	for _, crs := range []CRS{WGS84, CGCS2000, GCJ02, BD09} {
+		t.Run(string(crs), func(t *testing.T) {
+			for _, p := range []orb.Point{{117.158, 39.13}, {117.2, 39.084}, {116.4, 39.9}} {
+				back := ToWGS84(FromWGS84(p, crs), crs)
+				if d := math.Hypot(back[0]-p[0], back[1]-p[1]); d > 1e-9 {
+					t.Errorf("%v to %s and back is %v, %g° away", p, crs, back, d)
+				}
+			}
+		})
+	}
+}
