@@ -160,10 +160,19 @@ function tagWord(e) {
   return e.kind === 'report.updated' ? stepWord(e.data ?? {}) : kindWords[e.kind] ?? e.kind;
 }
 
+/** reportEvents are the feed's events of reports listed (GET /v1/reports): each as its arrival. */
+export const reportEvents = (reports) => reports.map((r) => ({ event_id: `report-${r.id}`, kind: 'report.created',
+  at: r.observed_at, codes: [], data: { id: r.id, category: r.category, severity: r.severity, unit_code: r.unit_code, state: r.state } }));
+
 /** feedItem is the feed's line for an event. */
 export function feedItem(s, e, el) {
   const d = e.data ?? {};
-  const at = new Date(e.at).toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
+  // An earlier day's (a feed started from the latest reports) says its date
+  // above the time: "12/1", "23:26".
+  const zone = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' };
+  const at = chinaDay(e.at) === chinaDay(Date.now())
+    ? new Date(e.at).toLocaleTimeString('zh-CN', { ...zone, second: '2-digit' })
+    : new Date(e.at).toLocaleString('zh-CN', { ...zone, month: 'numeric', day: 'numeric' }).replace(' ', '\n');
   let what = '';
   let where = (e.codes ?? []).map((c) => s.children[c] ?? c).join(' · ');
   const classes = [];

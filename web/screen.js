@@ -7,7 +7,7 @@
 import { MapLibreMap, Marker } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, applyWords, langButton } from './i18n.js';
 import { initCharts, drawCharts } from './screen-charts.js';
-import { follow, apply, feedItem, rank } from './screen-live.js';
+import { follow, apply, feedItem, rank, reportEvents } from './screen-live.js';
 import { darken, flasher, fit, reloadTiles, scaleMap } from './screen-map.js';
 import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords } from './screen-api.js';
 
@@ -17,6 +17,7 @@ const clickLayer = { '': 'district-fill', district: 'street-fill', street: 'comm
 const resyncMs = 60_000; // the server's figures replace the folded ones this often
 const flushMs = 250; // events are folded and drawn at most this often
 const feedMax = 30;
+const seedCount = 8; // the latest reports a fresh feed starts with
 
 // status is the stream's state (connecting, live, reconnecting); problem,
 // when set, is why no unit is shown. unit is the code on screen ("" for the
@@ -101,7 +102,7 @@ async function load(want) {
   document.title = `${o.unit?.name ?? t('city')} · gridmap`;
   render();
   listen(unit);
-  await Promise.all([app.scopeKnown.then(() => crumbs(unit)), app.mapReady.then(() => fit(app.map, unit, getJSON))]);
+  await Promise.all([app.scopeKnown.then(() => crumbs(unit)), app.mapReady.then(() => fit(app.map, unit, getJSON)), seedFeed(unit, n)]);
   if (n === app.loads && !app.problem) app.ready = true;
 }
 
@@ -225,6 +226,20 @@ function flush() {
   if (changes.has('tiles')) reloadTiles(app.map);
   if (changes.has('reload')) load(app.unit).catch((err) => showProblem(err));
   else if (changes.has('patrol')) setTimeout(resync, 2000); // patrol coverage is the server's to count
+}
+
+// seedFeed fills an empty feed with the unit's latest reports, so that a
+// screen just switched on shows what happened lately instead of waiting for
+// the next report; live events go on above them. They are not folded into
+// the figures (the overview counted them). Without an answer the feed
+// waits for live events.
+async function seedFeed(unit, n) {
+  const q = new URLSearchParams({ kind: 'hazard,event', limit: String(seedCount) });
+  if (unit) q.set('unit', unit);
+  const list = await getJSON(`v1/reports?${q}`).catch(() => null);
+  if (!list || n !== app.loads || app.feed.length) return;
+  app.feed = reportEvents(list.reports ?? []);
+  renderFeed();
 }
 
 // clearFeed empties the feed and the flashes when another unit is shown:

@@ -2,7 +2,7 @@
 // by playwright-core, opens /screen?unit=120104 at 1920×1080, waits for the
 // map, the key figures and the charts, posts a report while it watches, and
 // checks that the report appears in the live feed and flashes on the map and
-// that the figures move by one. The feed says it is waiting until then;
+// that the figures move by one. The feed starts with the latest reports;
 // after the EN button the status still says "live" and the feed is in
 // English. /screen?unit=999999 (no such unit) says so instead of showing
 // zeros. Screenshots at 1920×1080 and at 3840×2160 (device scale 1), in
@@ -12,7 +12,7 @@
 // 3840×2160 (scale 1) the charts' labels grow with the page and the open
 // cases' sub-line stays on one line; 100 reports in one batch leave at most
 // 30 flashes, the page answering at once, and lift the lowest street into
-// the ranking; a drill-down clears the feed; ?unit=abc is told in Chinese;
+// the ranking; a drill-down starts the feed again from the street's own reports; ?unit=abc is told in Chinese;
 // a refused token, and one revoked while the screen is open (the stream and
 // then the overview answer 401), show the message (screen-more.mjs); a
 // token scoped to 长虹街道, with no ?unit=, shows that street everywhere:
@@ -131,9 +131,12 @@ try {
   check(d.districts > 0 && d.streets > 0, `map features ${JSON.stringify(d)}`);
   check(d.canvases >= 4 && d.charts.trend >= 60 && d.charts.severity === 4 && d.charts.category > 0 && d.charts.ranking > 0,
     `charts ${JSON.stringify(d.charts)}`);
-  findings.feedEmpty = await page.evaluate(() => (document.querySelectorAll('#feed li').length === 0
-    ? getComputedStyle(document.getElementById('feed-empty')).display !== 'none' && document.getElementById('feed-empty').textContent : 'events'));
-  check(findings.feedEmpty === 'events' || /暂无动态/.test(findings.feedEmpty), `the empty feed says nothing: ${findings.feedEmpty}`);
+  // A screen just switched on shows the latest reports, not an empty feed waiting for the next one.
+  await page.waitForSelector('#feed li', { timeout: 10_000 }).catch(() => {});
+  findings.feedSeed = await page.evaluate(() => ({ reports: [...document.querySelectorAll('#feed li')].map((li) => li.dataset.report),
+    empty: getComputedStyle(document.getElementById('feed-empty')).display !== 'none' }));
+  check(findings.feedSeed.reports.length > 0 && findings.feedSeed.reports.every(Boolean) && !findings.feedSeed.empty,
+    `a fresh screen's feed: ${JSON.stringify(findings.feedSeed)}`);
   const before = await figures(page);
   findings.before = before;
   check(before.open > 0 && Number.isFinite(before.today), `figures ${JSON.stringify(before)}`);
@@ -232,8 +235,13 @@ try {
     await page.waitForFunction((name) => document.getElementById('unit-title').textContent === name && window.screenApp.ready,
       street.name, { timeout: 20_000 }).catch(() => failures.push(`clicking ${street.name} did not drill down`));
     findings.drilled = street.name;
-    findings.feedAfterDrill = await page.evaluate((ids) => ids.filter((x) => document.querySelector(`#feed li[data-report="${x}"]`)), [id, second]);
-    check(findings.feedAfterDrill.length === 0, `the feed kept 南开区's events after the drill-down: ${findings.feedAfterDrill}`);
+    // The feed starts again from the street's own latest reports: none of 南开区's others stays.
+    const own = await fetch(`${base}/v1/reports?unit=${street.code}&kind=hazard,event&limit=50`, { headers: { Authorization: `Bearer ${token}` } })
+      .then((r) => r.json()).then((b) => new Set((b.reports ?? []).map((r) => r.id)));
+    await page.waitForTimeout(500);
+    findings.feedAfterDrill = await page.evaluate(() => [...document.querySelectorAll('#feed li')].map((li) => li.dataset.report));
+    check(findings.feedAfterDrill.length > 0 && findings.feedAfterDrill.every((x) => own.has(x)),
+      `the feed after the drill-down to ${street.code}: ${findings.feedAfterDrill}`);
   } else {
     failures.push('no street label to click');
   }
