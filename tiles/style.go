@@ -19,6 +19,14 @@ var severityColours = []any{"match", []any{"get", "severity"}, 1, "#43a047", 2, 
 // HexColourLow is the colour of a hazard-density cell with one report.
 const HexColourLow = "#fb8c00"
 
+// gapColour and gapLineColour draw the unmanaged gaps (a violet apart from
+// the density cells' oranges and reds, the enclaves' magenta and the
+// patrols' blue).
+const (
+	gapColour     = "#7e57c2"
+	gapLineColour = "#4527a0"
+)
+
 type styleLayer = map[string]any
 
 // Style returns the style drawing every available layer from the tiles
@@ -82,11 +90,6 @@ func fills(has map[string]bool) []styleLayer {
 			}))
 		}
 	}
-	if has["gap"] {
-		out = append(out, layer("gap", "gap-fill", "fill", "gap", map[string]any{
-			"paint": map[string]any{"fill-color": "#ff8f00", "fill-opacity": 0.55},
-		}))
-	}
 	if has["report_hex"] {
 		out = append(out, layer("report_hex", "report_hex-fill", "fill", "report_hex", map[string]any{
 			// Saturated from the first report on: a cell with one hazard must
@@ -94,6 +97,13 @@ func fills(has map[string]bool) []styleLayer {
 			"paint": map[string]any{"fill-opacity": 0.72, "fill-outline-color": "#bf360c",
 				"fill-color": []any{"interpolate", []any{"linear"}, []any{"get", "count"},
 					1, HexColourLow, 5, "#f4511e", 20, "#d32f2f", 100, "#7f0000"}},
+		}))
+	}
+	// Gaps are drawn above the density cells, in a hue none of the case
+	// layers use: under the cells' oranges, an orange gap could not be found.
+	if has["gap"] {
+		out = append(out, layer("gap", "gap-fill", "fill", "gap", map[string]any{
+			"paint": map[string]any{"fill-color": gapColour, "fill-opacity": 0.6},
 		}))
 	}
 	if has["grid"] {
@@ -141,7 +151,7 @@ func lines(has map[string]bool) []styleLayer {
 		out = append(out, line("district", "#1f2d3a", zoomWidth(5, 1, 16, 4.5), nil))
 	}
 	if has["gap"] {
-		out = append(out, line("gap", "#e65100", zoomWidth(11, 1, 16, 2.5), []float64{2, 1}))
+		out = append(out, line("gap", gapLineColour, zoomWidth(11, 1, 16, 2.5), []float64{2, 1}))
 	}
 	if has["enclave"] {
 		out = append(out, line("enclave", "#ad1457", zoomWidth(10, 1.5, 16, 3), []float64{2, 1}))

@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"math"
 	"strconv"
 	"testing"
 )
@@ -51,14 +52,7 @@ func TestDistrictLabelsMayMove(t *testing.T) {
 
 func hsl(t *testing.T, hex string) (sat, light float64) {
 	t.Helper()
-	var c [3]float64
-	for i := range c {
-		v, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c[i] = float64(v) / 255
-	}
+	c := rgb(t, hex)
 	hi, lo := max(c[0], c[1], c[2]), min(c[0], c[1], c[2])
 	light = (hi + lo) / 2
 	if hi == lo {
@@ -68,4 +62,43 @@ func hsl(t *testing.T, hex string) (sat, light float64) {
 		return (hi - lo) / (2 - hi - lo), light
 	}
 	return (hi - lo) / (hi + lo), light
+}
+
+// rgb is a #rrggbb colour's red, green and blue, from 0 to 1.
+func rgb(t *testing.T, hex string) (c [3]float64) {
+	t.Helper()
+	for i := range c {
+		v, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c[i] = float64(v) / 255
+	}
+	return c
+}
+
+// TestGapsStandApartFromHexes: the unmanaged gaps are drawn above the
+// density cells and in another hue (the walkthrough could not find the
+// orange gaps under the orange cells).
+func TestGapsStandApartFromHexes(t *testing.T) {
+	s := &Service{available: registry}
+	at := map[string]int{}
+	for i, l := range s.Style("http://x")["layers"].([]styleLayer) {
+		at[l["id"].(string)] = i
+	}
+	hexAt, okHex := at["report_hex-fill"]
+	gapAt, okGap := at["gap-fill"]
+	if !okHex || !okGap || gapAt < hexAt {
+		t.Errorf("gap-fill at %d (%v), report_hex-fill at %d (%v): want the gaps above the cells", gapAt, okGap, hexAt, okHex)
+	}
+	if d := math.Abs(hue(t, gapColour) - hue(t, HexColourLow)); min(d, 360-d) < 90 {
+		t.Errorf("the gaps' hue and the cells' differ by %.0f°: want at least 90°", min(d, 360-d))
+	}
+}
+
+// hue is the hue of a #rrggbb colour, in degrees.
+func hue(t *testing.T, hex string) float64 {
+	t.Helper()
+	c := rgb(t, hex)
+	return math.Mod(math.Atan2(math.Sqrt(3)*(c[1]-c[2]), 2*c[0]-c[1]-c[2])*180/math.Pi+360, 360)
 }

@@ -28,7 +28,7 @@ const legend = [
   ['swatch', 'transparent', '#4f6f8f', ['社区（虚线）', 'community (dashed)']],
   ['swatch', 'transparent', '#7b8fa3', ['网格', 'grid']],
   ['swatch', 'rgba(216,27,96,.35)', '#ad1457', ['飞地', 'enclave']],
-  ['swatch', 'rgba(255,143,0,.55)', '#e65100', ['失管区域', 'unmanaged gap'], 'gap'],
+  ['swatch', 'rgba(126,87,194,.6)', '#4527a0', ['失管区域', 'unmanaged gap'], 'gap'],
   ['swatch', 'rgba(251,140,0,.72)', '#bf360c', ['隐患密度（z≤13，每格件数）', 'hazards per cell (z≤13)'], 'report_hex'],
   ['swatch', 'transparent', '#1e88e5', ['巡查轨迹', 'patrol track'], 'patrol'],
   ['dot', '#43a047', null, ['隐患 · 简易', 'hazard · severity 1'], 'report'],

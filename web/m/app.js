@@ -117,7 +117,7 @@ function showPlace(point) {
   $('case-map').append($('map'));
   here.follow = false;
   app.map.resize();
-  app.map.jumpTo({ center: point, zoom: Math.max(app.map.getZoom(), 16) });
+  app.map.jumpTo({ center: point, zoom: 16 }); // a few grids around it, whatever zoom the map had
 }
 
 // refreshStatus writes the header's pill — online, offline or signed out
