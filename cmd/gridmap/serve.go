@@ -174,7 +174,8 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	if db.Standby() {
 		role = "standby (read-only)"
 	}
-	slog.Info("gridmap serving", "addr", ln.Addr().String(), "database", role, "index_version", n.svc.Version())
+	slog.Info("gridmap serving", "addr", ln.Addr().String(), "open", browseURL(ln.Addr()), "database", role,
+		"index_version", n.svc.Version())
 	select {
 	case err := <-errc:
 		return err
@@ -361,4 +362,18 @@ func millis(_ []string, a slog.Attr) slog.Attr {
 	}
 	ms := float64(a.Value.Duration()) / float64(time.Millisecond)
 	return slog.Float64(a.Key+"_ms", math.Round(ms*1000)/1000)
+}
+
+// browseURL is where a browser on this machine finds the dashboard (the
+// wall screen is at /screen, the phone app at /m/): a newcomer need not
+// work it out from the listening address.
+func browseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }

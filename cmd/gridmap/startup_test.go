@@ -149,3 +149,25 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestBrowseURL: the start-up line says where a browser on the machine
+// opens the dashboard, whatever address the server listens on.
+func TestBrowseURL(t *testing.T) {
+	for _, c := range []struct{ addr, want string }{
+		{"[::]:8080", "http://localhost:8080/"},
+		{"0.0.0.0:8080", "http://localhost:8080/"},
+		{"127.0.0.1:18430", "http://127.0.0.1:18430/"},
+		{"[::1]:8080", "http://[::1]:8080/"},
+		{"10.1.2.3:80", "http://10.1.2.3:80/"},
+	} {
+		t.Run(c.addr, func(t *testing.T) {
+			addr, err := net.ResolveTCPAddr("tcp", c.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := browseURL(addr); got != c.want {
+				t.Errorf("browseURL(%s) = %q, want %q", c.addr, got, c.want)
+			}
+		})
+	}
+}
