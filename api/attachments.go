@@ -64,8 +64,9 @@ func viewOfPhoto(p casework.Photo) photoView {
 // retried upload), 415 when the bytes are not the image they claim to be,
 // 413 when they are too many. Bytes another account stored are the
 // caller's upload too (the store records each uploader), answered and
-// processed as if new: neither the status nor the time taken tells
-// whoever holds a picture that it is on file as evidence.
+// processed as if new, so the answer does not tell whoever holds a picture
+// that it is on file as evidence. (The store does skip writing bytes it
+// holds already: a careful clock could still tell.)
 func (h *handlers) createAttachment(c *gin.Context) {
 	up, err := readPhoto(c)
 	if err != nil {
