@@ -270,8 +270,11 @@ try {
     await page.waitForTimeout(400);
   }
   await page.click('#p-toggle');
+  // The demo's own patrols today may have set the coverage already: wait for this one's upload.
+  for (let i = 0; i < 120 && !writes.some((w) => w.startsWith('/v1/patrols')); i++) await page.waitForTimeout(250);
   await page.waitForFunction(() => /\d+(\.\d)?%/.test(document.getElementById('p-coverage').textContent) &&
     document.getElementById('p-coverage').textContent !== '0.0%', null, { timeout: 30_000 });
+  await page.waitForTimeout(500); // the coverage is read again after the upload
   findings.coverage = await page.textContent('#p-coverage');
   findings.patrolWrites = writes.filter((w) => w.startsWith('/v1/patrols'));
   check(findings.patrolWrites.length >= 1 && findings.patrolWrites.every((w) => / 201$/.test(w)), `patrol uploads ${findings.patrolWrites}`);
