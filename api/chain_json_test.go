@@ -23,14 +23,7 @@ func TestCachedChainEqualsEncoding(t *testing.T) {
 	noGrid := geo.Chain{Community: community, Street: street, District: district}
 	micro := geo.Chain{MicroGrid: &geo.Ref{Code: "m1", Name: `quote " and <tag>`}, Grid: grid, Community: community, Street: street, District: district}
 	var empty geo.Chain
-	// Chains whose finest refs hash to one slot, each evicting the other.
-	var colliding []geo.Chain
-	for len(colliding) < 2 {
-		c := geo.Chain{Grid: &geo.Ref{Code: "x", Name: "碰撞"}, District: district}
-		if len(colliding) == 0 || encodedSlot(unsafe.Pointer(finestRef(&c)), nil) == encodedSlot(unsafe.Pointer(finestRef(&colliding[0])), nil) {
-			colliding = append(colliding, c)
-		}
-	}
+	colliding := collidingChains(t, district)
 	for _, tc := range []struct {
 		name  string
 		order []geo.Chain
@@ -52,6 +45,26 @@ func TestCachedChainEqualsEncoding(t *testing.T) {
 			}
 		})
 	}
+}
+
+// collidingChains returns two chains whose finest refs hash to one slot,
+// each evicting the other. The refs live side by side in one array, so
+// their addresses are distinct: with more refs than slots two must share
+// one (refs allocated one by one and dropped may be given the same few
+// addresses again, and the search never end).
+func collidingChains(t *testing.T, district *geo.Ref) []geo.Chain {
+	refs := make([]geo.Ref, encodedSlots+1)
+	first := map[uint32]int{}
+	for i := range refs {
+		refs[i] = geo.Ref{Code: "x", Name: "碰撞"}
+		slot := encodedSlot(unsafe.Pointer(&refs[i]), nil)
+		if j, ok := first[slot]; ok {
+			return []geo.Chain{{Grid: &refs[j], District: district}, {Grid: &refs[i], District: district}}
+		}
+		first[slot] = i
+	}
+	t.Fatal("no two of more refs than slots share a slot")
+	return nil
 }
 
 // TestCachedMiddleEqualsEncoding: the same for an answer's middle (the
