@@ -11,8 +11,6 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"github.com/uber/h3-go/v4"
-
-	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // report_hex counts reports per H3 cell, computed in Go: PostGIS has no H3
@@ -29,9 +27,7 @@ import (
 // its rounded point does. The envelope is wider than the rounding's reach.
 const hexPointsSQL = `
 SELECT ST_X(r.shown), ST_Y(r.shown), r.severity, r.state NOT IN ('closed', 'rejected')
-  FROM (SELECT r.*, CASE WHEN $11::bool AND NOT ($12::text <> '' AND starts_with(r.unit_code, $12::text))
-                         THEN ST_SnapToGrid(r.geom, ` + postgres.CoarseGrid + `) ELSE r.geom END AS shown
-          FROM report r) r
+  FROM (SELECT r.*, ` + shownPointSQL + ` AS shown FROM report r) r
  WHERE r.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND r.kind <> 'patrol_log'` + reportFilterSQL
 
 // hexResolution chooses the H3 resolution for a zoom: cells some 30–60

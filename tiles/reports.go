@@ -81,6 +81,12 @@ const reportFilterSQL = `
        AND ($9::timestamptz IS NULL OR r.observed_at < $9::timestamptz)
        AND ($10::text IS NULL OR starts_with(r.unit_code, $10::text) OR starts_with(r.assigned_code, $10::text))`
 
+// shownPointSQL is report r's point as the caller is shown it: rounded to
+// 0.002° for a caller who may not see exact points ($11), except under its
+// scope ($12). The report and density layers draw a report there.
+const shownPointSQL = `CASE WHEN $11::bool AND NOT ($12::text <> '' AND starts_with(r.unit_code, $12::text))
+                          THEN ST_SnapToGrid(r.geom, ` + postgres.CoarseGrid + `) ELSE r.geom END`
+
 // reportSQL draws report points. The feature id is the random tail of the
 // UUID (52 bits: exact in JavaScript). A caller who may not see exact
 // points ($11) gets them rounded to 0.002°, except under its scope ($12);
@@ -94,8 +100,7 @@ SELECT ` + versionsExpr + `, NULL::float8,
            r.id::text AS id, r.kind, r.category, r.severity, r.state, r.res_status AS status, r.unit_code, r.level,
            to_char(r.observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS observed_at,
            ST_AsMVTGeom(ST_Transform(r.shown, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
-      FROM (SELECT r.*, CASE WHEN $11::bool AND NOT ($12::text <> '' AND starts_with(r.unit_code, $12::text))
-                             THEN ST_SnapToGrid(r.geom, ` + postgres.CoarseGrid + `) ELSE r.geom END AS shown
+      FROM (SELECT r.*, ` + shownPointSQL + ` AS shown
               FROM report r
              WHERE r.geom && ST_Expand(ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326),
                                        CASE WHEN $11::bool THEN ` + postgres.CoarseReach + ` ELSE 0 END)) r
