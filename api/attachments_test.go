@@ -68,10 +68,15 @@ func newPhotoEnv(t *testing.T, backend string) *photoEnv {
 // answer's id is the report's.
 func (e *photoEnv) report(t *testing.T, who string, photos ...string) response {
 	t.Helper()
+	return request(t, "POST", e.url+"/v1/reports", []byte(hazardWithPhotos(photos...)),
+		append(authHeader(e.tokens[who]), "Content-Type", "application/json")...)
+}
+
+// hazardWithPhotos is a new report of a hazard at e2ePoint listing the photos.
+func hazardWithPhotos(photos ...string) string {
 	list, _ := json.Marshal(append([]string{}, photos...))
-	body := fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"point":[%f,%f],"attachments":%s}`,
+	return fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"point":[%f,%f],"attachments":%s}`,
 		uuid.NewString(), e2ePoint[0], e2ePoint[1], list)
-	return request(t, "POST", e.url+"/v1/reports", []byte(body), append(authHeader(e.tokens[who]), "Content-Type", "application/json")...)
 }
 
 func (e *photoEnv) upload(t *testing.T, who string, body []byte, contentType string) response {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 	"github.com/uber/h3-go/v4"
 
@@ -57,14 +56,7 @@ func TestReportHexIsCoarseForAnonymous(t *testing.T) {
 			cells := map[string]bool{}
 			for _, p := range []orb.Point{shown, exact} {
 				tile := maptile.At(p, 13)
-				r := request(t, "GET", srv.URL+fmt.Sprintf("/tiles/report_hex/13/%d/%d.mvt?%s", tile.X, tile.Y, q.Encode()), nil, authHeader(c.token)...)
-				if r.status != 200 {
-					t.Fatalf("report_hex tile: %d %s", r.status, r.body)
-				}
-				layers, err := mvt.Unmarshal(r.body)
-				if err != nil {
-					t.Fatal(err)
-				}
+				layers := tileLayers(t, srv.URL+fmt.Sprintf("/tiles/report_hex/13/%d/%d.mvt?%s", tile.X, tile.Y, q.Encode()), c.token)
 				for _, l := range layers {
 					for _, f := range l.Features {
 						cells[fmt.Sprint(f.Properties["cell"])] = true

@@ -24,11 +24,6 @@ func TestPhotoOnFileOracles(t *testing.T) {
 	e := newPhotoEnv(t, casework.BackendPostgres)
 	evidence := phototest.JPEG(t, 320, 240, 91)
 	stored := e.upload(t, "worker", evidence, "image/jpeg").json(t)["checksum"].(string)
-	body := func(attachments ...string) string {
-		b, _ := json.Marshal(attachments)
-		return fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":2,"point":[%f,%f],"attachments":%s}`,
-			uuid.NewString(), e2ePoint[0], e2ePoint[1], b)
-	}
 	post := func(path, b string) response {
 		return request(t, "POST", e.url+path, []byte(b), append(authHeader(e.tokens["other"]), "Content-Type", "application/json")...)
 	}
@@ -44,10 +39,10 @@ func TestPhotoOnFileOracles(t *testing.T) {
 		send func(sum string) response
 	}{
 		{"a report naming it before a checksum nobody stored", func(sum string) response {
-			return post("/v1/reports", body(sum, missing))
+			return post("/v1/reports", hazardWithPhotos(sum, missing))
 		}},
 		{"a batch naming it before a checksum nobody stored", func(sum string) response {
-			r := post("/v1/reports:batch", `{"reports":[`+body(sum, missing)+`]}`)
+			r := post("/v1/reports:batch", `{"reports":[`+hazardWithPhotos(sum, missing)+`]}`)
 			var b struct {
 				Results []struct {
 					Status int             `json:"status"`

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
@@ -31,8 +30,7 @@ func TestPatrolTracksCoarseForAnonymous(t *testing.T) {
 		FROM patrol WHERE ST_Length(ST_Force2D(track)) > 0.01 ORDER BY id LIMIT 1`).Scan(&id, &at[0], &at[1]); err != nil {
 		t.Fatal(err)
 	}
-	const cell = 0.002
-	snapped := orb.Point{math.Round(at[0]/cell) * cell, math.Round(at[1]/cell) * cell}
+	snapped := orb.Point{access.Coarse(at[0]), access.Coarse(at[1])}
 	for _, c := range []struct {
 		name, token string
 		at          orb.Point
@@ -52,7 +50,7 @@ func TestPatrolTracksCoarseForAnonymous(t *testing.T) {
 				}
 				inside++
 				for _, v := range p {
-					offGrid = math.Max(offGrid, math.Abs(v-math.Round(v/cell)*cell))
+					offGrid = math.Max(offGrid, math.Abs(v-access.Coarse(v)))
 				}
 			}
 			// A tile at zoom 16 quantises to ~1.3e-6°.
@@ -71,14 +69,7 @@ func TestPatrolTracksCoarseForAnonymous(t *testing.T) {
 func patrolFeature(t *testing.T, base, token string, at orb.Point, id string) (*geojson.Feature, maptile.Tile) {
 	t.Helper()
 	tile := maptile.At(at, 16)
-	r := request(t, "GET", base+fmt.Sprintf("/tiles/patrol/16/%d/%d.mvt", tile.X, tile.Y), nil, authHeader(token)...)
-	if r.status != 200 {
-		t.Fatalf("patrol tile: %d %s", r.status, r.body)
-	}
-	layers, err := mvt.Unmarshal(r.body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	layers := tileLayers(t, base+fmt.Sprintf("/tiles/patrol/16/%d/%d.mvt", tile.X, tile.Y), token)
 	layers.ProjectToWGS84(tile)
 	for _, l := range layers {
 		for _, f := range l.Features {

@@ -42,14 +42,7 @@ func TestTilesHonourScope(t *testing.T) {
 	ids := func(token, layer string, at orb.Point) map[string]bool {
 		t.Helper()
 		tile := maptile.At(at, 14)
-		r := request(t, "GET", srv.URL+fmt.Sprintf("/tiles/%s/14/%d/%d.mvt", layer, tile.X, tile.Y), nil, authHeader(token)...)
-		if r.status != 200 {
-			t.Fatalf("%s tile: %d %s", layer, r.status, r.body)
-		}
-		layers, err := mvt.Unmarshal(r.body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		layers := tileLayers(t, srv.URL+fmt.Sprintf("/tiles/%s/14/%d/%d.mvt", layer, tile.X, tile.Y), token)
 		out := map[string]bool{}
 		for _, l := range layers {
 			for _, f := range l.Features {
@@ -90,4 +83,18 @@ func caseTileServer(t *testing.T, publicReads bool) (*postgres.DB, *httptest.Ser
 		Auth: &AuthConfig{PublicReads: publicReads, CacheTTL: time.Minute}}))
 	t.Cleanup(srv.Close)
 	return db, srv
+}
+
+// tileLayers fetches a tile as token (none: anonymously) and decodes it.
+func tileLayers(t *testing.T, url, token string) mvt.Layers {
+	t.Helper()
+	r := request(t, "GET", url, nil, authHeader(token)...)
+	if r.status != 200 {
+		t.Fatalf("GET %s: %d %s", url, r.status, r.body)
+	}
+	layers, err := mvt.Unmarshal(r.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return layers
 }
