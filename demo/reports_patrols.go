@@ -71,11 +71,9 @@ func (b *builder) patrols(rng *rand.Rand, anchor time.Time, workers map[string]s
 			if rng.IntN(10) < 2 {
 				continue // not patrolled that day
 			}
-			start := day.Add(time.Duration(rng.IntN(360)) * time.Minute)
-			if d == 0 { // done by now: a patrol that would end after the build is left out
-				start = anchor.Add(-time.Duration(90+rng.IntN(240)) * time.Minute)
-			}
-			if err := b.patrol(rng, g, workers[g], start, anchor); err != nil {
+			start := patrolStart(rng, day, d == 0, anchor)
+			id := uuid.NewSHA1(demoNS, fmt.Appendf(nil, "patrol-%s-%s", g, day.Format(time.DateOnly))).String()
+			if err := b.patrol(rng, id, g, workers[g], start, anchor); err != nil {
 				return fmt.Errorf("patrol of %s: %w", g, err)
 			}
 		}
@@ -83,7 +81,26 @@ func (b *builder) patrols(rng *rand.Rand, anchor time.Time, workers map[string]s
 	return nil
 }
 
-func (b *builder) patrol(rng *rand.Rand, grid, worker string, start, anchor time.Time) error {
+// patrolStart picks when a grid's patrol on day (09:00 China time) begins:
+// within six hours of nine on a past day; today, 1.5 to 5.5 hours before the
+// build (a patrol that would end after it is left out) but never before
+// today's midnight. A build just after midnight would otherwise date today's
+// patrol yesterday, where the grid's patrol of yesterday already holds the id.
+func patrolStart(rng *rand.Rand, day time.Time, today bool, anchor time.Time) time.Time {
+	if !today {
+		return day.Add(time.Duration(rng.IntN(360)) * time.Minute)
+	}
+	start := anchor.Add(-time.Duration(90+rng.IntN(240)) * time.Minute)
+	midnight := day.Add(-9 * time.Hour)
+	if start.Before(midnight) {
+		return midnight
+	}
+	return start
+}
+
+// patrol walks one patrol of grid under id from start and stores it, unless
+// the walk would end after the build (anchor).
+func (b *builder) patrol(rng *rand.Rand, id, grid, worker string, start, anchor time.Time) error {
 	var gridJSON, ringJSON string
 	if err := b.tx.QueryRow(b.ctx, patrolRingSQL, grid).Scan(&gridJSON, &ringJSON); err != nil {
 		return err
@@ -115,8 +132,7 @@ func (b *builder) patrol(rng *rand.Rand, grid, worker string, start, anchor time
 		gapAt = rng.IntN(n)
 	}
 	at := start
-	in := casework.PatrolInput{ID: uuid.NewSHA1(demoNS, fmt.Appendf(nil, "patrol-%s-%s", grid, start.Format(time.DateOnly))).String(),
-		Worker: worker, Grid: grid, CRS: geo.WGS84}
+	in := casework.PatrolInput{ID: id, Worker: worker, Grid: grid, CRS: geo.WGS84}
 	for k := 0; k < n; k++ {
 		p := ring[(from+k)%len(ring)]
 		lat := p[1] * math.Pi / 180
