@@ -41,6 +41,12 @@ func newMetrics(s *Service) *metrics {
 			_, _, e := s.cache.stats()
 			return float64(e)
 		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_tile_uncached_draws_total",
+			Help: "Drawings of tiles that cannot be cached (reports, patrols); identical requests share one."},
+			func() float64 { return float64(s.uncached.drawn.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_tile_uncached_shared_total",
+			Help: "Requests for tiles that cannot be cached answered by a drawing another request started."},
+			func() float64 { return float64(s.uncached.shared.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_tile_version_reads_total",
 			Help: "Queries of the data versions (each serves every tile request that arrived before it started)."},
 			func() float64 { return float64(s.clock.reads.Load()) }),

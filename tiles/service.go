@@ -74,7 +74,8 @@ type Service struct {
 	missing   map[string]string // layer → why it is not available
 	cache     *cache
 	clock     *clock
-	flight    singleflight.Group
+	flight    singleflight.Group // drawings of cacheable tiles, by key and versions
+	uncached  rounds             // drawings of the others, by key
 	renders   chan struct{}
 	sweeps    chan struct{}
 	m         *metrics
@@ -237,7 +238,7 @@ const maxLayerSets = 1024
 func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	if !r.cacheable() {
 		s.m.misses.Inc()
-		t, err := s.renderNow(ctx, r)
+		t, err := s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context) (*Tile, error) { return s.renderNow(ctx, r) })
 		return t, false, err
 	}
 	v, err := s.versions(ctx, r.MinVersion)
@@ -326,15 +327,23 @@ func (r Request) cacheable() bool {
 	return true
 }
 
-// renderNow draws an uncacheable tile for one request, under its context.
+// renderNow draws an uncacheable tile for a round of identical requests,
+// under the round's context.
 func (s *Service) renderNow(ctx context.Context, r Request) (*Tile, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
+	defer cancel()
 	select {
 	case s.renders <- struct{}{}:
 		defer func() { <-s.renders }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return s.render(ctx, r)
+	start := time.Now()
+	t, err := s.render(ctx, r)
+	if err == nil {
+		s.m.renderSeconds.WithLabelValues(zoomLabel(r.Coord.Z)).Observe(time.Since(start).Seconds())
+	}
+	return t, err
 }
 
 // cacheKey names a tile: its layers, coordinates and filter, and the

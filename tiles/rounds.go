@@ -1,0 +1,123 @@
+package tiles
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// rounds coalesces the drawing of tiles that cannot be cached (the layers
+// of reports and patrols, which have no data version): identical requests
+// share a drawing, as the clock's requests share a version read, without
+// one request ever being given a tile drawn before it arrived.
+//
+// A request for a key no one is drawing starts a round. A request that
+// arrives while a round runs does not join it — the round may have read the
+// database before the request's report was committed — but waits for the
+// next round of its key, which starts when the running one ends, after
+// every request waiting for it arrived. So a key costs at most one drawing
+// at a time, and one waiting, however many dashboards poll it: a flood of
+// one costly tile (report_hex/0/0/0 reads every report) draws it about once
+// per drawing time, not once per request.
+//
+// A round is drawn for as long as one of its requests waits: when the last
+// hangs up, its drawing is cancelled (the tile is kept nowhere).
+type rounds struct {
+	mu   sync.Mutex
+	keys map[string]*keyRounds
+
+	drawn  atomic.Uint64 // rounds drawn
+	shared atomic.Uint64 // requests answered by a round another request started
+}
+
+// keyRounds is the state of one key while a round of it runs.
+type keyRounds struct {
+	next *drawRound // the round requests join now; it starts when the running one ends
+}
+
+// drawRound is one drawing and the requests waiting for it.
+type drawRound struct {
+	draw    func(context.Context) (*Tile, error) // the first request's
+	ctx     context.Context
+	cancel  context.CancelFunc
+	waiters int // guarded by rounds.mu
+	done    chan struct{}
+	tile    *Tile
+	err     error
+}
+
+func newDrawRound(ctx context.Context, draw func(context.Context) (*Tile, error)) *drawRound {
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	return &drawRound{draw: draw, ctx: rctx, cancel: cancel, done: make(chan struct{})}
+}
+
+// do returns the tile of key drawn by a round that started after the call,
+// with draw (or an identical request's draw) under a context that ends when
+// every request waiting for the round has hung up. ctx ending returns its
+// error at once.
+func (rs *rounds) do(ctx context.Context, key string, draw func(context.Context) (*Tile, error)) (*Tile, error) {
+	r := rs.join(ctx, key, draw)
+	select {
+	case <-r.done:
+		return r.tile, r.err
+	case <-ctx.Done():
+		rs.leave(key, r)
+		return nil, ctx.Err()
+	}
+}
+
+// join returns the round a request for key waits for: a new one, started at
+// once, when none runs; else the key's next round.
+func (rs *rounds) join(ctx context.Context, key string, draw func(context.Context) (*Tile, error)) *drawRound {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	k, running := rs.keys[key]
+	if !running {
+		if rs.keys == nil {
+			rs.keys = map[string]*keyRounds{}
+		}
+		k = &keyRounds{}
+		rs.keys[key] = k
+		r := newDrawRound(ctx, draw)
+		r.waiters = 1
+		go rs.run(key, k, r)
+		return r
+	}
+	if k.next == nil {
+		k.next = newDrawRound(ctx, draw)
+	} else {
+		rs.shared.Add(1)
+	}
+	k.next.waiters++
+	return k.next
+}
+
+// leave takes a request that hung up off r. A round left by all its
+// requests is cancelled; one that has not started is dropped.
+func (rs *rounds) leave(key string, r *drawRound) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r.waiters--; r.waiters > 0 {
+		return
+	}
+	r.cancel()
+	if k := rs.keys[key]; k != nil && k.next == r {
+		k.next = nil
+	}
+}
+
+// run draws r, then each round of the key joined while the one before ran.
+func (rs *rounds) run(key string, k *keyRounds, r *drawRound) {
+	for r != nil {
+		r.tile, r.err = r.draw(r.ctx)
+		r.cancel()
+		rs.drawn.Add(1)
+		close(r.done)
+		rs.mu.Lock()
+		r, k.next = k.next, nil
+		if r == nil {
+			delete(rs.keys, key)
+		}
+		rs.mu.Unlock()
+	}
+}
