@@ -142,7 +142,7 @@ func (h *handlers) patrolCoverage(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	day, err := parseDay("date", c.Query("date"), geo.ChinaDay(time.Now()))
+	day, err := parseDay("date", c.Query("date"), geo.ChinaDay(h.deps.Now()))
 	if err != nil {
 		fail(c, err)
 		return

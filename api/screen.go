@@ -42,7 +42,10 @@ func (h *handlers) overview(c *gin.Context) {
 		fail(c, geo.Errorf(geo.EUNAVAILABLE, "", "this service has no statistics configured"))
 		return
 	}
-	q, err := scopedStatsQuery(c)
+	// One reading of the clock: the default period must end on the day the
+	// figures call today, also when the request straddles midnight.
+	today := geo.ChinaDay(h.deps.Now())
+	q, err := scopedStatsQuery(c, today)
 	if err != nil {
 		fail(c, err)
 		return
@@ -55,7 +58,6 @@ func (h *handlers) overview(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	today := geo.ChinaDay(time.Now())
 	patrol, err := h.patrolTotals(c, q.Unit, today)
 	if err != nil {
 		fail(c, err)

@@ -89,6 +89,10 @@ type Deps struct {
 	// EventHeartbeat is the time between heartbeats (0: the default).
 	Events         *geo.EventHub
 	EventHeartbeat time.Duration
+
+	// Now is the clock that says which China day is today for statistics,
+	// the big screen and patrol coverage; nil means time.Now.
+	Now func() time.Time
 }
 
 // MaxBodyBytes bounds every request body; bigger bodies get 413.
@@ -129,6 +133,9 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 		d.ReadOnly = func() bool { return false }
 	}
 	r.Use(readOnly(d.ReadOnly))
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	authn := newAuthenticator(auth, d.Tokens)
 	authn.readOnly = d.ReadOnly
 	r.Use(authn.middleware())

@@ -60,7 +60,7 @@ func (t *statsTotals) finish() {
 // cases overdue now. from and to are dates in China time, both included;
 // the default is the 30 days up to today.
 func (h *handlers) stats(c *gin.Context) {
-	q, err := scopedStatsQuery(c)
+	q, err := scopedStatsQuery(c, geo.ChinaDay(h.deps.Now()))
 	if err != nil {
 		fail(c, err)
 		return
@@ -124,15 +124,17 @@ func knownUnit(code string, names map[string]string) error {
 }
 
 // scopedStatsQuery is statsQuery narrowed to the caller's scope.
-func scopedStatsQuery(c *gin.Context) (casework.StatsQuery, error) {
-	q, err := statsQuery(c)
+func scopedStatsQuery(c *gin.Context, today time.Time) (casework.StatsQuery, error) {
+	q, err := statsQuery(c, today)
 	if err == nil {
 		err = scopeFilter(c, &q.Unit)
 	}
 	return q, err
 }
 
-func statsQuery(c *gin.Context) (casework.StatsQuery, error) {
+// statsQuery reads the unit, category and period of a statistics request;
+// the period ends on today (a ChinaDay) unless to says otherwise.
+func statsQuery(c *gin.Context, today time.Time) (casework.StatsQuery, error) {
 	var q casework.StatsQuery
 	var err error
 	if s := c.Query("unit"); s != "" {
@@ -145,7 +147,6 @@ func statsQuery(c *gin.Context) (casework.StatsQuery, error) {
 			return q, geo.Invalid("category", "unknown category or class %q (e.g. C0111 or C01)", clip(q.Category))
 		}
 	}
-	today := geo.ChinaDay(time.Now())
 	to, err := parseDay("to", c.Query("to"), today)
 	if err != nil {
 		return q, err
