@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // dbfOutField is one column the exporter writes.
@@ -150,8 +152,7 @@ func newDBFWriter(f *os.File, cs charset, fields []dbfOutField) *dbfWriter {
 func (d *dbfWriter) header(n int) error {
 	h := make([]byte, 32+32*len(d.fields)+1)
 	h[0] = 0x03
-	now := time.Now()
-	h[1], h[2], h[3] = byte(now.Year()-1900), byte(now.Month()), byte(now.Day())
+	h[1], h[2], h[3] = dbfDate(time.Now())
 	binary.LittleEndian.PutUint32(h[4:], uint32(n))
 	binary.LittleEndian.PutUint16(h[8:], uint16(len(h)))
 	binary.LittleEndian.PutUint16(h[10:], uint16(d.recLen))
@@ -167,6 +168,15 @@ func (d *dbfWriter) header(n int) error {
 	h[len(h)-1] = 0x0d
 	_, err := d.w.Write(h)
 	return err
+}
+
+// dbfDate is the date of last update a .dbf header carries (YY since 1900,
+// MM, DD): the China day of t, as the people opening the file read dates,
+// not the day in the server's zone (UTC in a container, a day behind from
+// 00:00 to 08:00).
+func dbfDate(t time.Time) (yy, mm, dd byte) {
+	y, m, d := t.In(geo.ChinaTime).Date()
+	return byte(y - 1900), byte(m), byte(d)
 }
 
 func (d *dbfWriter) record(u *exportUnit) error {

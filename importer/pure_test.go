@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -208,6 +209,24 @@ func TestSRIDFromURN(t *testing.T) {
 		"urn:ogc:def:crs:EPSG:6.6:4326": 4326, "EPSG:abc": 0, "": 0} {
 		if got := sridFromURN(in); got != want {
 			t.Errorf("%q: %d, want %d", in, got, want)
+		}
+	}
+}
+
+// TestDBFDateIsTheChinaDay: a file exported at 00:30 in China (16:30 UTC
+// the day before) is dated that China day, as the people opening it read
+// dates, not by the server's zone (UTC in a container).
+func TestDBFDateIsTheChinaDay(t *testing.T) {
+	for _, c := range []struct {
+		at         time.Time
+		yy, mm, dd byte
+	}{
+		{time.Date(2026, 12, 4, 16, 30, 0, 0, time.UTC), 126, 12, 5},
+		{time.Date(2026, 12, 31, 16, 0, 0, 0, time.UTC), 127, 1, 1},
+		{time.Date(2026, 12, 4, 15, 59, 59, 0, time.UTC), 126, 12, 4},
+	} {
+		if yy, mm, dd := dbfDate(c.at); yy != c.yy || mm != c.mm || dd != c.dd {
+			t.Errorf("exported at %s: dated %d-%d-%d, want %d-%d-%d", c.at.Format(time.RFC3339), yy, mm, dd, c.yy, c.mm, c.dd)
 		}
 	}
 }
