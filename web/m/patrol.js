@@ -8,7 +8,7 @@ import { kvGet, kvSet, enqueue } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { here, distance } from './home.js';
 import { syncNow, notify, onQueueChange } from './sync.js';
-import { clockOffset, serverNow } from './clock.js';
+import { chinaDay, clockOffset, serverNow } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
 const CHUNK_FIXES = 60;
@@ -144,7 +144,10 @@ export async function showCoverage() {
     const c = await getJSON(`v1/patrols/coverage?unit=${grid}`);
     share = c.grids?.find((g) => g.code === grid)?.coverage ?? c.totals?.coverage ?? 0;
   } catch {
-    share = (await kvGet('coverage'))?.coverage?.coverage ?? null;
+    // Offline: the last upload's answer, if it is this grid's today. One of
+    // yesterday (or of a chunk begun before midnight) is not today's figure.
+    const kept = await kvGet('coverage');
+    share = kept?.grid === grid && kept.date === chinaDay(serverNow()) ? kept.coverage?.coverage ?? null : null;
   }
   $('p-coverage').textContent = share === null ? '—' : `${(share * 100).toFixed(1)}%`;
 }
