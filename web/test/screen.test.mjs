@@ -89,6 +89,8 @@ const overview = (unit) => fetch(`${base}/v1/stats/overview?unit=${unit}`).then(
 const shown = (page) => page.evaluate(() => Object.fromEntries(['fig-today', 'fig-open', 'fig-overdue', 'fig-ontime-sub']
   .map((id) => [id, document.querySelector(`#${id} b`)?.textContent ?? document.getElementById(id).textContent])));
 const fmt = (n) => n.toLocaleString('zh-CN');
+// chinaDay is the China day (UTC+8) of an instant: the day the server calls today.
+const chinaDay = (t = Date.now()) => new Date(t + 8 * 3600e3).toISOString().slice(0, 10);
 const serverShown = (f) => ({ 'fig-today': fmt(f.reports_today), 'fig-open': fmt(f.open), 'fig-overdue': fmt(f.overdue_open),
   'fig-ontime-sub': `${fmt(f.closed_on_time)} / ${fmt(f.closed)}` });
 
@@ -137,6 +139,7 @@ try {
     empty: getComputedStyle(document.getElementById('feed-empty')).display !== 'none' }));
   check(findings.feedSeed.reports.length > 0 && findings.feedSeed.reports.every(Boolean) && !findings.feedSeed.empty,
     `a fresh screen's feed: ${JSON.stringify(findings.feedSeed)}`);
+  const dayBefore = chinaDay(); // a report posted after midnight is not the screen's today's
   const before = await figures(page);
   findings.before = before;
   check(before.open > 0 && Number.isFinite(before.today), `figures ${JSON.stringify(before)}`);
@@ -156,7 +159,8 @@ try {
     return n('fig-today') === b.today + 1 && n('fig-open') === b.open + 1;
   }, before, { timeout: 5_000 }).catch(() => {});
   findings.after = await figures(page);
-  check(findings.after.today === before.today + 1, `reports today ${before.today} → ${findings.after.today}, want +1`);
+  findings.dayTurned = chinaDay() !== dayBefore;
+  check(findings.dayTurned || findings.after.today === before.today + 1, `reports today ${before.today} → ${findings.after.today}, want +1`);
   check(findings.after.open === before.open + 1, `open cases ${before.open} → ${findings.after.open}, want +1`);
   findings.feed = await page.evaluate(() => document.querySelector('#feed li')?.innerText);
   await page.waitForTimeout(800);
@@ -174,7 +178,15 @@ try {
     .map((x) => x.textContent), id);
   check(['立案', '派遣', '处置', '核查', '结案', '重新办理'].every((w) => findings.steps.includes(w)) && !findings.steps.includes('状态变更'),
     `the steps are not named: ${findings.steps}`);
-  findings.reopened = { screen: await shown(page), server: serverShown((await overview('120104')).figures) };
+  const o = await overview('120104');
+  findings.reopened = { screen: await shown(page), server: serverShown(o.figures) };
+  // Past midnight China time the server counts a new day's reports; the
+  // screen counts its own day's until it next asks: the other figures must agree.
+  if (o.today !== await page.evaluate(() => window.screenApp.state?.today)) {
+    findings.reopened.dayTurned = true;
+    delete findings.reopened.screen['fig-today'];
+    delete findings.reopened.server['fig-today'];
+  }
   check(JSON.stringify(findings.reopened.screen) === JSON.stringify(findings.reopened.server),
     `after a reopen the screen's figures are not the server's: ${JSON.stringify(findings.reopened)}`);
 
