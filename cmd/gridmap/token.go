@@ -163,17 +163,22 @@ func tokenList(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	now := time.Now()
-	rows := [][]string{{"ID", "NAME", "ROLE", "SCOPE", "STATUS", "EXPIRES", "LAST USED", "CREATED BY"}}
+	rows := [][]string{{"ID", "NAME", "ROLE", "SCOPE", "STATUS", "EXPIRES (UTC+8)", "LAST USED (UTC+8)", "CREATED BY"}}
 	for _, t := range ts {
 		last := "never"
 		if t.LastUsedAt != nil {
-			last = t.LastUsedAt.Local().Format("2006-01-02 15:04")
+			last = chinaClock(*t.LastUsedAt)
 		}
 		rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.Name, string(t.Role), scopeText(t.Scope), t.Status(now),
-			t.ExpiresAt.Local().Format("2006-01-02 15:04"), last, t.CreatedBy})
+			chinaClock(t.ExpiresAt), last, t.CreatedBy})
 	}
 	return writeTable(stdout, rows)
 }
+
+// chinaClock writes a time as --expires reads a date: in China time, not
+// the machine's zone (UTC on most servers, where a token created with
+// --expires 2027-01-31 listed as expiring 2027-01-30 16:00).
+func chinaClock(t time.Time) string { return t.In(geo.ChinaTime).Format("2006-01-02 15:04") }
 
 func tokenRevoke(ctx context.Context, args []string, stderr io.Writer) error {
 	var url, name string

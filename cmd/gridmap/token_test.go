@@ -28,6 +28,11 @@ func TestTokenCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := strings.TrimSpace(out.String())
+	// A date is midnight in China, and is listed so whatever the machine's zone.
+	day := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	if err := tokenCreate(ctx, []string{url, "--role", "viewer", "--name", "大屏", "--expires", day}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.HasPrefix(secret, access.TokenPrefix) || strings.Count(out.String(), "\n") != 1 {
 		t.Fatalf("stdout %q: want the token alone on one line", out.String())
 	}
@@ -44,7 +49,8 @@ func TestTokenCommands(t *testing.T) {
 	if err := tokenList(ctx, []string{url}, &list); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(list.String(), "王工") || !strings.Contains(list.String(), "active") || strings.Contains(list.String(), secret) {
+	if !strings.Contains(list.String(), "王工") || !strings.Contains(list.String(), "active") || strings.Contains(list.String(), secret) ||
+		!strings.Contains(list.String(), day+" 00:00") {
 		t.Errorf("list:\n%s", list.String())
 	}
 	if err := tokenRevoke(ctx, []string{url, "--name", "王工"}, &msg); err != nil {
