@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gridmap-dev/gridmap/internal/connwatch"
+	"github.com/gridmap-dev/gridmap/internal/logtest"
 )
 
 // floorForTest shortens the floor so that a test sees it act in a second:
@@ -110,7 +111,7 @@ func TestAnswerFloor(t *testing.T) {
 		}
 	})
 	addr := serveWatched(t, engine)
-	logs := recordLogs(t)
+	logs := logtest.Record(t)
 	for _, tc := range []struct {
 		name, contentType, write string
 		size                     int
@@ -128,7 +129,7 @@ func TestAnswerFloor(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req := fmt.Sprintf("GET /answer?type=%s&write=%s&size=%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 				tc.contentType, tc.write, tc.size)
-			logged := len(logs.records())
+			logged := len(logs.Records())
 			status, body, complete := stalledRead(t, addr, req, tc.stall, tc.rate)
 			whole := status == 200 && complete && len(body) == tc.size
 			if whole != tc.wantWhole {
@@ -138,7 +139,7 @@ func TestAnswerFloor(t *testing.T) {
 				t.Errorf("cut after %d bytes: want it cut after the free bytes and the buffers, not before", len(body))
 			}
 			cuts := 0
-			for _, r := range logs.records()[logged:] {
+			for _, r := range logs.Records()[logged:] {
 				if strings.Contains(r, "answer cut") && strings.Contains(r, "path=/answer") {
 					cuts++
 				}

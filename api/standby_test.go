@@ -3,12 +3,10 @@ package api
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,42 +19,8 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/internal/logtest"
 )
-
-// logRecorder keeps every log record at warning level or above.
-type logRecorder struct {
-	mu   sync.Mutex
-	recs []string
-}
-
-func (l *logRecorder) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelWarn }
-func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var b strings.Builder
-	b.WriteString(r.Level.String() + " " + r.Message)
-	r.Attrs(func(a slog.Attr) bool { b.WriteString(" " + a.String()); return true })
-	l.recs = append(l.recs, b.String())
-	return nil
-}
-func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logRecorder) WithGroup(string) slog.Handler      { return l }
-
-func (l *logRecorder) records() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.recs...)
-}
-
-// recordLogs sends the default logger's warnings and errors to a recorder
-// for the rest of the test.
-func recordLogs(t *testing.T) *logRecorder {
-	rec := &logRecorder{}
-	old := slog.Default()
-	slog.SetDefault(slog.New(rec))
-	t.Cleanup(func() { slog.SetDefault(old) })
-	return rec
-}
 
 // TestStandbyNode runs a node on a real hot standby of the test database:
 // it serves reads, follows an edit made on the primary within the replay
@@ -64,7 +28,7 @@ func recordLogs(t *testing.T) *logRecorder {
 // (its leader waits for a promotion) and logs no warnings or errors.
 func TestStandbyNode(t *testing.T) {
 	db := demotest.Open(t)
-	logs := recordLogs(t)
+	logs := logtest.Record(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sdb, err := postgres.Open(ctx, pgtest.StandbyURL(t, db.URL()), 4)
@@ -152,7 +116,7 @@ func TestStandbyNode(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Error("Lead did not return when its context ended")
 	}
-	for _, rec := range logs.records() {
+	for _, rec := range logs.Records() {
 		t.Errorf("the standby node logged: %s", rec)
 	}
 }

@@ -270,7 +270,9 @@ func (h *EventHub) start(ctx context.Context) (EventCursor, bool) {
 			close(h.ready)
 			return cur, true
 		}
-		starting.Report(ctx, err, time.Now())
+		if ctx.Err() == nil { // cut short by the node stopping: not a failure
+			starting.Report(ctx, err, time.Now())
+		}
 		select {
 		case <-ctx.Done():
 			return cur, false

@@ -280,7 +280,9 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 func (s *Service) verify(ctx context.Context) {
 	sums, v, err := s.Source.Checksums(ctx)
 	if err != nil {
-		slog.WarnContext(ctx, "resolver index check could not read the database", "err", err)
+		if ctx.Err() == nil { // a check cut short by the node stopping did not fail
+			slog.WarnContext(ctx, "resolver index check could not read the database", "err", err)
+		}
 		return
 	}
 	cur := s.current.Load()
@@ -290,7 +292,7 @@ func (s *Service) verify(ctx context.Context) {
 	if got := cur.snap.Checksums(); got != sums {
 		slog.ErrorContext(ctx, "resolver index differs from the database; rebuilding it", "version", v,
 			"index", fmt.Sprintf("%+v", got), "database", fmt.Sprintf("%+v", sums))
-		if err := s.Reload(ctx); err != nil {
+		if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
 			slog.ErrorContext(ctx, "resolver index rebuild failed", "err", err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
+	"github.com/gridmap-dev/gridmap/internal/logtest"
 )
 
 // moveEnclave moves the demo enclave by dx degrees east and returns the
@@ -212,5 +213,32 @@ func TestAuditRefreshesDoNotQueue(t *testing.T) {
 	}
 	if err := try(`NULL`); err == nil {
 		t.Error("a whole-city refresh did not wait for the held one")
+	}
+}
+
+// TestFollowStopsQuietly stops a follower again and again while it checks
+// the index against the database: a check cut short by the node stopping
+// is not a failure and logs nothing. (A standby node's test once failed on
+// "resolver index check could not read the database … context canceled".)
+func TestFollowStopsQuietly(t *testing.T) {
+	db := demotest.Open(t)
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	logs := logtest.Record(t)
+	for i := range 30 {
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			svc.Follow(ctx, geo.FollowOptions{Poll: time.Millisecond, Verify: time.Millisecond})
+		}()
+		time.Sleep(time.Duration(2+i%7) * time.Millisecond)
+		stop()
+		<-done
+	}
+	for _, rec := range logs.Records() {
+		t.Errorf("a follower that was stopped logged: %s", rec)
 	}
 }
