@@ -336,7 +336,7 @@ func (s *Service) renderNow(ctx context.Context, r Request) (*Tile, error) {
 	case s.renders <- struct{}{}:
 		defer func() { <-s.renders }()
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, pgerr.Classify(ctx.Err()) // RenderTimeout without a slot: unavailable, as in renderAndKeep
 	}
 	start := time.Now()
 	t, err := s.render(ctx, r)

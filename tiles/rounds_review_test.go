@@ -1,0 +1,31 @@
+package tiles
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// TestUncachedRenderSlotTimeoutIsUnavailable: a drawing of a report tile
+// that waits for a render slot longer than RenderTimeout fails as the
+// drawing of a cacheable tile does, with EUNAVAILABLE (503, Retry-After),
+// not a bare context.DeadlineExceeded, which the API answers as a 500
+// "internal error" and logs as a bug. The request itself is still there:
+// its own context has no deadline.
+func TestUncachedRenderSlotTimeoutIsUnavailable(t *testing.T) {
+	db := demotest.Open(t)
+	s := newService(t, db, Config{RenderTimeout: 200 * time.Millisecond, Renders: 1})
+	s.renders <- struct{}{} // every slot busy
+	defer func() { <-s.renders }()
+	for _, layers := range []string{"district", "report_hex"} {
+		r := request(t, s, layers, Coord{Z: 0, X: 0, Y: 0})
+		_, _, err := s.Get(context.Background(), r)
+		if code := geo.ErrorCodeOf(err); code != geo.EUNAVAILABLE {
+			t.Errorf("%s (cacheable %v): a drawing that found no render slot in time failed with %v (%s), want %s",
+				layers, r.cacheable(), err, code, geo.EUNAVAILABLE)
+		}
+	}
+}
