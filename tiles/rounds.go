@@ -27,7 +27,7 @@ type rounds struct {
 	keys map[string]*keyRounds
 
 	drawn  atomic.Uint64 // rounds drawn
-	shared atomic.Uint64 // requests answered by a round another request started
+	shared atomic.Uint64 // requests answered by a round another request started (not those that hung up)
 }
 
 // keyRounds is the state of one key while a round of it runs.
@@ -56,9 +56,12 @@ func newDrawRound(ctx context.Context, draw func(context.Context) (*Tile, error)
 // every request waiting for the round has hung up. ctx ending returns its
 // error at once.
 func (rs *rounds) do(ctx context.Context, key string, draw func(context.Context) (*Tile, error)) (*Tile, error) {
-	r := rs.join(ctx, key, draw)
+	r, own := rs.join(ctx, key, draw)
 	select {
 	case <-r.done:
+		if !own {
+			rs.shared.Add(1)
+		}
 		return r.tile, r.err
 	case <-ctx.Done():
 		rs.leave(key, r)
@@ -67,8 +70,9 @@ func (rs *rounds) do(ctx context.Context, key string, draw func(context.Context)
 }
 
 // join returns the round a request for key waits for: a new one, started at
-// once, when none runs; else the key's next round.
-func (rs *rounds) join(ctx context.Context, key string, draw func(context.Context) (*Tile, error)) *drawRound {
+// once, when none runs; else the key's next round. own says the round draws
+// with this request's draw.
+func (rs *rounds) join(ctx context.Context, key string, draw func(context.Context) (*Tile, error)) (r *drawRound, own bool) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	k, running := rs.keys[key]
@@ -81,15 +85,14 @@ func (rs *rounds) join(ctx context.Context, key string, draw func(context.Contex
 		r := newDrawRound(ctx, draw)
 		r.waiters = 1
 		go rs.run(key, k, r)
-		return r
+		return r, true
 	}
 	if k.next == nil {
 		k.next = newDrawRound(ctx, draw)
-	} else {
-		rs.shared.Add(1)
+		own = true
 	}
 	k.next.waiters++
-	return k.next
+	return k.next, own
 }
 
 // leave takes a request that hung up off r. A round left by all its

@@ -29,3 +29,33 @@ func TestUncachedRenderSlotTimeoutIsUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundsSharedCountsAnswers: gridmap_tile_uncached_shared_total counts
+// requests answered by a drawing another request started; a request that
+// joined a round and hung up before it was drawn was answered by nothing.
+func TestRoundsSharedCountsAnswers(t *testing.T) {
+	var rs rounds
+	d := newDrawer()
+	ctx := context.Background()
+	first := ask(&rs, ctx, "k", d)
+	d.waitStarted(t)
+	second := ask(&rs, ctx, "k", d) // starts the next round
+	waitFor(t, "1 waiting", func() bool { return rs.waiting("k") == 1 })
+	for range 3 { // join it, then hang up
+		rctx, hangUp := context.WithCancel(ctx)
+		gone := ask(&rs, rctx, "k", d)
+		waitFor(t, "2 waiting", func() bool { return rs.waiting("k") == 2 })
+		hangUp()
+		<-gone
+	}
+	d.release <- struct{}{}
+	<-first
+	d.waitStarted(t)
+	d.release <- struct{}{}
+	if a := <-second; a.err != nil {
+		t.Fatal(a.err)
+	}
+	if n := rs.shared.Load(); n != 0 {
+		t.Errorf("shared %d: the only answers were by drawings their own request started, want 0", n)
+	}
+}
