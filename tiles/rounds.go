@@ -9,16 +9,17 @@ import (
 // rounds coalesces the drawing of tiles that cannot be cached (the layers
 // of reports and patrols, which have no data version): identical requests
 // share a drawing, as the clock's requests share a version read, without
-// one request ever being given a tile drawn before it arrived.
+// one request ever being given a tile read before it arrived.
 //
 // A request for a key no one is drawing starts a round. A request that
-// arrives while a round runs does not join it — the round may have read the
-// database before the request's report was committed — but waits for the
-// next round of its key, which starts when the running one ends, after
-// every request waiting for it arrived. So a key costs at most one drawing
-// at a time, and one waiting, however many dashboards poll it: a flood of
-// one costly tile (report_hex/0/0/0 reads every report) draws it about once
-// per drawing time, not once per request.
+// arrives while a round waits for a render slot joins it: nothing has been
+// read yet. One that arrives after the round began reading does not — the
+// round may have read the database before the request's report was
+// committed — but waits for the next round of its key, which starts when
+// the running one ends, after every request waiting for it arrived. So a
+// key costs at most one drawing at a time, and one waiting, however many
+// dashboards poll it: a flood of one costly tile (report_hex/0/0/0 reads
+// every report) draws it about once per drawing time, not once per request.
 //
 // A round is drawn for as long as one of its requests waits: when the last
 // hangs up, its drawing is cancelled (the tile is kept nowhere).
@@ -32,30 +33,36 @@ type rounds struct {
 
 // keyRounds is the state of one key while a round of it runs.
 type keyRounds struct {
-	next *drawRound // the round requests join now; it starts when the running one ends
+	running *drawRound
+	next    *drawRound // the round later requests join; it starts when the running one ends
 }
+
+// drawFunc draws a tile under ctx, calling begin just before it first
+// reads the database: until then, requests join its round.
+type drawFunc func(ctx context.Context, begin func()) (*Tile, error)
 
 // drawRound is one drawing and the requests waiting for it.
 type drawRound struct {
-	draw    func(context.Context) (*Tile, error) // the first request's
+	draw    drawFunc // the first request's
 	ctx     context.Context
 	cancel  context.CancelFunc
-	waiters int // guarded by rounds.mu
+	waiters int  // guarded by rounds.mu
+	begun   bool // guarded by rounds.mu: the drawing has begun reading
 	done    chan struct{}
 	tile    *Tile
 	err     error
 }
 
-func newDrawRound(ctx context.Context, draw func(context.Context) (*Tile, error)) *drawRound {
+func newDrawRound(ctx context.Context, draw drawFunc) *drawRound {
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	return &drawRound{draw: draw, ctx: rctx, cancel: cancel, done: make(chan struct{})}
 }
 
-// do returns the tile of key drawn by a round that started after the call,
-// with draw (or an identical request's draw) under a context that ends when
-// every request waiting for the round has hung up. ctx ending returns its
-// error at once.
-func (rs *rounds) do(ctx context.Context, key string, draw func(context.Context) (*Tile, error)) (*Tile, error) {
+// do returns the tile of key drawn by a round that began reading after the
+// call, with draw (or an identical request's draw) under a context that
+// ends when every request waiting for the round has hung up. ctx ending
+// returns its error at once.
+func (rs *rounds) do(ctx context.Context, key string, draw drawFunc) (*Tile, error) {
 	r, own := rs.join(ctx, key, draw)
 	select {
 	case <-r.done:
@@ -70,29 +77,39 @@ func (rs *rounds) do(ctx context.Context, key string, draw func(context.Context)
 }
 
 // join returns the round a request for key waits for: a new one, started at
-// once, when none runs; else the key's next round. own says the round draws
-// with this request's draw.
-func (rs *rounds) join(ctx context.Context, key string, draw func(context.Context) (*Tile, error)) (r *drawRound, own bool) {
+// once, when none runs; the running one if it has not begun reading; else
+// the key's next round. own says the round draws with this request's draw.
+func (rs *rounds) join(ctx context.Context, key string, draw drawFunc) (r *drawRound, own bool) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	k, running := rs.keys[key]
-	if !running {
+	switch {
+	case !running:
 		if rs.keys == nil {
 			rs.keys = map[string]*keyRounds{}
 		}
-		k = &keyRounds{}
+		k = &keyRounds{running: newDrawRound(ctx, draw)}
 		rs.keys[key] = k
-		r := newDrawRound(ctx, draw)
-		r.waiters = 1
-		go rs.run(key, k, r)
-		return r, true
-	}
-	if k.next == nil {
+		r, own = k.running, true
+		go rs.run(key, k)
+	case !k.running.begun && k.running.waiters > 0: // (with none, it is cancelled)
+		r = k.running
+	case k.next == nil:
 		k.next = newDrawRound(ctx, draw)
-		own = true
+		r, own = k.next, true
+	default:
+		r = k.next
 	}
-	k.next.waiters++
-	return k.next, own
+	r.waiters++
+	return r, own
+}
+
+// begin marks r as reading: requests arriving from now on wait for the
+// next round.
+func (rs *rounds) begin(r *drawRound) {
+	rs.mu.Lock()
+	r.begun = true
+	rs.mu.Unlock()
 }
 
 // leave takes a request that hung up off r. A round left by all its
@@ -109,16 +126,17 @@ func (rs *rounds) leave(key string, r *drawRound) {
 	}
 }
 
-// run draws r, then each round of the key joined while the one before ran.
-func (rs *rounds) run(key string, k *keyRounds, r *drawRound) {
-	for r != nil {
-		r.tile, r.err = r.draw(r.ctx)
+// run draws the key's running round, then each round joined while the one
+// before ran.
+func (rs *rounds) run(key string, k *keyRounds) {
+	for r := k.running; r != nil; r = k.running {
+		r.tile, r.err = r.draw(r.ctx, func() { rs.begin(r) })
 		r.cancel()
 		rs.drawn.Add(1)
 		close(r.done)
 		rs.mu.Lock()
-		r, k.next = k.next, nil
-		if r == nil {
+		k.running, k.next = k.next, nil
+		if k.running == nil {
 			delete(rs.keys, key)
 		}
 		rs.mu.Unlock()

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
+
+	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // TestReportTilesShareDrawings: while the drawing of report_hex/0/0/0 (every
@@ -62,5 +66,53 @@ func TestReportTilesShareDrawings(t *testing.T) {
 		if !bytes.Equal(tile.Raw, again.Raw) {
 			t.Errorf("request %d got %d bytes unlike the %d drawn after", i, len(tile.Raw), len(again.Raw))
 		}
+	}
+}
+
+// TestUncachedRenderSlotTimeoutIsUnavailable: a drawing of a report tile
+// that waits for a render slot longer than RenderTimeout fails as the
+// drawing of a cacheable tile does, with EUNAVAILABLE (503, Retry-After),
+// not a bare context.DeadlineExceeded, which the API answers as a 500
+// "internal error" and logs as a bug. The request itself is still there:
+// its own context has no deadline.
+func TestUncachedRenderSlotTimeoutIsUnavailable(t *testing.T) {
+	db := demotest.Open(t)
+	s := newService(t, db, Config{RenderTimeout: 200 * time.Millisecond, Renders: 1})
+	s.renders <- struct{}{} // every slot busy
+	defer func() { <-s.renders }()
+	for _, layers := range []string{"district", "report_hex"} {
+		r := request(t, s, layers, Coord{Z: 0, X: 0, Y: 0})
+		_, _, err := s.Get(context.Background(), r)
+		if code := geo.ErrorCodeOf(err); code != geo.EUNAVAILABLE {
+			t.Errorf("%s (cacheable %v): a drawing that found no render slot in time failed with %v (%s), want %s",
+				layers, r.cacheable(), err, code, geo.EUNAVAILABLE)
+		}
+	}
+}
+
+// TestReportTilesWaitingForASlotShareIt: while every render slot is busy,
+// requests for one report tile join the drawing waiting for a slot (it has
+// read nothing yet) and are all answered by it, not one after another.
+func TestReportTilesWaitingForASlotShareIt(t *testing.T) {
+	db := demotest.Open(t)
+	s := newService(t, db, Config{Renders: 1})
+	r := request(t, s, "report_hex", Coord{Z: 0, X: 0, Y: 0})
+	s.renders <- struct{}{} // every slot busy
+	answers := make(chan error, 5)
+	for range 5 {
+		go func() {
+			_, _, err := s.Get(context.Background(), r)
+			answers <- err
+		}()
+	}
+	waitFor(t, "five requests waiting for one drawing", func() bool { return s.uncached.waitingNow(cacheKey(r, nil)) == 5 })
+	<-s.renders
+	for range 5 {
+		if err := <-answers; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, shared := s.uncached.drawn.Load(), s.uncached.shared.Load(); n != 1 || shared != 4 {
+		t.Errorf("drawn %d, shared %d; want 1 and 4", n, shared)
 	}
 }

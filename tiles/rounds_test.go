@@ -9,9 +9,12 @@ import (
 )
 
 // drawer is a drawing the test lets finish: each call announces itself on
-// started and returns a new tile when released (or ctx's error).
+// started and returns a new tile when released (or ctx's error). With a
+// gate, a call begins reading only once the gate opens (a drawing waiting
+// for a render slot); without, at once.
 type drawer struct {
 	started chan int // the call's number, from 1
+	gate    chan struct{}
 	release chan struct{}
 	mu      sync.Mutex
 	calls   int
@@ -21,12 +24,19 @@ func newDrawer() *drawer {
 	return &drawer{started: make(chan int, 16), release: make(chan struct{})}
 }
 
-func (d *drawer) draw(ctx context.Context) (*Tile, error) {
+func (d *drawer) draw(ctx context.Context, begin func()) (*Tile, error) {
 	d.mu.Lock()
 	d.calls++
 	n := d.calls
 	d.mu.Unlock()
+	if d.gate == nil {
+		begin()
+	}
 	d.started <- n
+	if d.gate != nil {
+		<-d.gate // deaf to ctx: a cancelled drawing stays in its round until the gate opens
+		begin()
+	}
 	select {
 	case <-d.release:
 		return &Tile{ETag: string(rune('0' + n))}, nil
@@ -79,6 +89,16 @@ func (rs *rounds) waiting(key string) int {
 	defer rs.mu.Unlock()
 	if k := rs.keys[key]; k != nil && k.next != nil {
 		return k.next.waiters
+	}
+	return 0
+}
+
+// waitingNow counts the requests waiting for key's running round.
+func (rs *rounds) waitingNow(key string) int {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if k := rs.keys[key]; k != nil {
+		return k.running.waiters
 	}
 	return 0
 }
@@ -176,4 +196,74 @@ func TestRoundsShareOnlyLaterDrawings(t *testing.T) {
 			t.Errorf("%d drawings, want 1: the abandoned round was drawn", n)
 		}
 	})
+	t.Run("requests join a drawing that has not begun reading", func(t *testing.T) {
+		var rs rounds
+		d := newDrawer()
+		d.gate = make(chan struct{})
+		first := ask(&rs, ctx, "k", d)
+		d.waitStarted(t) // waiting for its slot
+		second := ask(&rs, ctx, "k", d)
+		waitFor(t, "2 waiting for the first drawing", func() bool { return rs.waitingNow("k") == 2 })
+		close(d.gate)
+		d.release <- struct{}{}
+		for _, ch := range []<-chan answer{first, second} {
+			if a := <-ch; a.err != nil || a.tile.ETag != "1" {
+				t.Fatalf("got %v, %v; want drawing 1", a.tile, a.err)
+			}
+		}
+		if n, shared := rs.drawn.Load(), rs.shared.Load(); n != 1 || shared != 1 {
+			t.Errorf("drawn %d, shared %d; want 1 and 1", n, shared)
+		}
+	})
+	t.Run("a request does not join a drawing everyone left", func(t *testing.T) {
+		var rs rounds
+		d := newDrawer()
+		d.gate = make(chan struct{})
+		rctx, hangUp := context.WithCancel(ctx)
+		gone := ask(&rs, rctx, "k", d)
+		d.waitStarted(t)
+		hangUp()
+		if a := <-gone; !errors.Is(a.err, context.Canceled) {
+			t.Fatalf("the request that hung up got %v", a.err)
+		}
+		// The cancelled drawing has not ended yet (it waits at the gate).
+		later := ask(&rs, ctx, "k", d)
+		waitFor(t, "the later request waiting", func() bool { return rs.waiting("k")+rs.waitingNow("k") == 1 })
+		close(d.gate)
+		d.waitStarted(t) // the later request's own drawing
+		close(d.release)
+		if a := <-later; a.err != nil || a.tile.ETag != "2" {
+			t.Fatalf("a request after the last one left got %v, %v; want drawing 2", a.tile, a.err)
+		}
+	})
+}
+
+// TestRoundsSharedCountsAnswers: gridmap_tile_uncached_shared_total counts
+// requests answered by a drawing another request started; a request that
+// joined a round and hung up before it was drawn was answered by nothing.
+func TestRoundsSharedCountsAnswers(t *testing.T) {
+	var rs rounds
+	d := newDrawer()
+	ctx := context.Background()
+	first := ask(&rs, ctx, "k", d)
+	d.waitStarted(t)
+	second := ask(&rs, ctx, "k", d) // starts the next round
+	waitFor(t, "1 waiting", func() bool { return rs.waiting("k") == 1 })
+	for range 3 { // join it, then hang up
+		rctx, hangUp := context.WithCancel(ctx)
+		gone := ask(&rs, rctx, "k", d)
+		waitFor(t, "2 waiting", func() bool { return rs.waiting("k") == 2 })
+		hangUp()
+		<-gone
+	}
+	d.release <- struct{}{}
+	<-first
+	d.waitStarted(t)
+	d.release <- struct{}{}
+	if a := <-second; a.err != nil {
+		t.Fatal(a.err)
+	}
+	if n := rs.shared.Load(); n != 0 {
+		t.Errorf("shared %d: the only answers were by drawings their own request started, want 0", n)
+	}
 }

@@ -238,7 +238,9 @@ const maxLayerSets = 1024
 func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	if !r.cacheable() {
 		s.m.misses.Inc()
-		t, err := s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context) (*Tile, error) { return s.renderNow(ctx, r) })
+		t, err := s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context, begin func()) (*Tile, error) {
+			return s.renderNow(ctx, r, begin)
+		})
 		return t, false, err
 	}
 	v, err := s.versions(ctx, r.MinVersion)
@@ -328,8 +330,9 @@ func (r Request) cacheable() bool {
 }
 
 // renderNow draws an uncacheable tile for a round of identical requests,
-// under the round's context.
-func (s *Service) renderNow(ctx context.Context, r Request) (*Tile, error) {
+// under the round's context; it calls begin once it holds a render slot,
+// before it reads anything.
+func (s *Service) renderNow(ctx context.Context, r Request, begin func()) (*Tile, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
 	defer cancel()
 	select {
@@ -338,6 +341,7 @@ func (s *Service) renderNow(ctx context.Context, r Request) (*Tile, error) {
 	case <-ctx.Done():
 		return nil, pgerr.Classify(ctx.Err()) // RenderTimeout without a slot: unavailable, as in renderAndKeep
 	}
+	begin()
 	start := time.Now()
 	t, err := s.render(ctx, r)
 	if err == nil {
