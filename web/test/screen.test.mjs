@@ -139,7 +139,8 @@ try {
     empty: getComputedStyle(document.getElementById('feed-empty')).display !== 'none' }));
   check(findings.feedSeed.reports.length > 0 && findings.feedSeed.reports.every(Boolean) && !findings.feedSeed.empty,
     `a fresh screen's feed: ${JSON.stringify(findings.feedSeed)}`);
-  const dayBefore = chinaDay(); // a report posted after midnight is not the screen's today's
+  // The screen's today is its last overview's (up to a minute old): a report posted on another day is not in it.
+  const screenDay = await page.evaluate(() => window.screenApp.state?.today);
   const before = await figures(page);
   findings.before = before;
   check(before.open > 0 && Number.isFinite(before.today), `figures ${JSON.stringify(before)}`);
@@ -159,7 +160,7 @@ try {
     return n('fig-today') === b.today + 1 && n('fig-open') === b.open + 1;
   }, before, { timeout: 5_000 }).catch(() => {});
   findings.after = await figures(page);
-  findings.dayTurned = chinaDay() !== dayBefore;
+  findings.dayTurned = chinaDay(posted) !== screenDay || chinaDay() !== screenDay;
   check(findings.dayTurned || findings.after.today === before.today + 1, `reports today ${before.today} → ${findings.after.today}, want +1`);
   check(findings.after.open === before.open + 1, `open cases ${before.open} → ${findings.after.open}, want +1`);
   findings.feed = await page.evaluate(() => document.querySelector('#feed li')?.innerText);
