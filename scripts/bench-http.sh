@@ -11,7 +11,10 @@
 #   - cached vector tiles (X-Cache: hit, gzip), the same;
 #   - POST /v1/resolve with 100,000 points (full JSON, NDJSON, and CSV with
 #     fields=status,responsible.code): points/s and how far the batch raised
-#     the server's peak RSS.
+#     the server's peak RSS;
+#   - report_hex/0/0/0, a report tile no cache holds, asked by one client and
+#     flooded by 32, with the drawings a flooding request took, and a
+#     street's report tile asked meanwhile by one more client.
 # wrk, gridmap and the bare server share the machine's cores; the ratio is
 # what compares, since both sides run under the same conditions.
 # Environment: DATABASE_URL (the main database), BENCH_HTTP_SCALES ("demo
@@ -126,6 +129,42 @@ batch() {
   }'
 }
 
+# wrk_path PATH CONNS: one wrk run asking gridmap for PATH; prints "rps p50_ms
+# p99_ms non2xx requests".
+wrk_path() {
+  WRK_PATH=$1 wrk -t1 -c"$2" -d"$duration" --latency -s scripts/wrk-path.lua "http://127.0.0.1:$port" 2>&1 |
+    awk '/^wrk-summary/ {print $2, $3, $4, $5, $6}'
+}
+
+# uncached_draws: how many tiles that cannot be cached gridmap has drawn.
+uncached_draws() { curl -fs "http://127.0.0.1:$port/metrics" | awk '/^gridmap_tile_uncached_draws_total/ {print $2}'; }
+
+# flood_report_tiles LNG LAT: report_hex/0/0/0 (it reads every report, and no
+# report tile is cached) asked by one client, then flooded by 32 while one
+# more client asks the street-level report tile at LNG LAT. Identical
+# requests share drawings, so the flood's rate is not bound to one drawing
+# per request; "drawings a request" says how many it took.
+flood_report_tiles() {
+  local hex=/tiles/report_hex/0/0/0.mvt street bg d0 d1
+  street=$(awk -v lng="$1" -v lat="$2" 'BEGIN {
+    n = 2 ^ 15; r = lat * 3.14159265358979 / 180
+    printf "/tiles/report/15/%d/%d.mvt", (lng + 180) / 360 * n, (1 - log(sin(r) / cos(r) + 1 / cos(r)) / 3.14159265358979) / 2 * n
+  }')
+  read -r one_rps one50 one99 one_bad _ < <(wrk_path "$hex" 1)
+  d0=$(uncached_draws)
+  wrk_path "$street" 1 >"$work/street" &
+  bg=$!
+  read -r fl_rps fl50 fl99 fl_bad fl_n < <(wrk_path "$hex" 32)
+  wait "$bg"
+  read -r st_rps st50 st99 st_bad st_n <"$work/street"
+  d1=$(uncached_draws)
+  echo "   report tiles, drawn fresh  conns     r/s    p50_ms    p99_ms  non-2xx"
+  printf '   %-26s %5d %7.0f %9.3f %9.3f %8d\n' "report_hex/0/0/0" 1 "$one_rps" "$one50" "$one99" "$one_bad"
+  printf '   %-26s %5d %7.0f %9.3f %9.3f %8d   %.3f drawings a request\n' "" 32 "$fl_rps" "$fl50" "$fl99" "$fl_bad" \
+    "$(awk -v d=$((d1 - d0 - st_n)) -v n="$fl_n" 'BEGIN {print (n > 0 ? d / n : 0)}')"
+  printf '   %-26s %5d %7.0f %9.3f %9.3f %8d   (during the flood)\n' "${street#/tiles/}" 1 "$st_rps" "$st50" "$st99" "$st_bad"
+}
+
 for scale in ${BENCH_HTTP_SCALES:-demo city}; do
   case $scale in
   demo) url=$(database gridmap_bench_demo demo) ;;
@@ -166,5 +205,6 @@ for scale in ${BENCH_HTTP_SCALES:-demo city}; do
   batch "$work/batch.json" "" "full answers (JSON)"
   batch "$work/batch.json" "?format=ndjson" "full answers (NDJSON)"
   batch "$work/batch.json" "?format=csv&fields=status,responsible.code" "status and responsible code (CSV)"
+  flood_report_tiles "${mid%,*}" "${mid#*,}"
   cleanup
 done
