@@ -7,7 +7,8 @@
 import { MapLibreMap, Marker } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, applyWords, langButton } from './i18n.js';
 import { initCharts, drawCharts } from './screen-charts.js';
-import { follow, apply, feedItem, rank, reportEvents } from './screen-live.js';
+import { follow, apply, rank, reportEvents } from './screen-live.js';
+import { el, addToFeed, clearFeed, renderFeed } from './screen-feed.js';
 import { darken, flasher, fit, reloadTiles, scaleMap } from './screen-map.js';
 import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords } from './screen-api.js';
 
@@ -16,7 +17,6 @@ const params = takeToken();
 const clickLayer = { '': 'district-fill', district: 'street-fill', street: 'community-fill', community: 'grid-fill' };
 const resyncMs = 60_000; // the server's figures replace the folded ones this often
 const flushMs = 250; // events are folded and drawn at most this often
-const feedMax = 30;
 const seedCount = 8; // the latest reports a fresh feed starts with
 
 // status is the stream's state (connecting, live, reconnecting); problem,
@@ -27,13 +27,6 @@ const seedCount = 8; // the latest reports a fresh feed starts with
 const app = { state: null, ready: false, events: 0, stream: null, map: null, charts: null, root: params.get('unit') ?? '',
   unit: null, scope: null, status: 'connecting', problem: null, feed: [], pending: [], flashes: null, loads: 0, retries: 0 };
 window.screenApp = app; // for operators' consoles and the browser test
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 const fmt = (n) => (n ?? 0).toLocaleString('zh-CN');
 
@@ -82,7 +75,7 @@ async function load(want) {
   let unit = want || app.scope || ''; // a scoped token's "city" is its scope
   const n = ++app.loads; // a later load (a click, the tour) wins
   app.ready = false;
-  if (unit !== app.unit) clearFeed();
+  if (unit !== app.unit) clearFeed(app);
   app.unit = unit;
   let o, cats;
   try {
@@ -215,13 +208,7 @@ function flush() {
   const events = app.pending.splice(0);
   if (!app.state) return;
   const changes = new Set(events.map((e) => apply(app.state, e)));
-  const latest = events.slice(-feedMax);
-  const shown = [...latest].reverse(); // the newest first
-  const feed = $('feed');
-  feed.prepend(...shown.map((e) => feedItem(app.state, e, el)));
-  app.feed = [...shown, ...app.feed].slice(0, feedMax);
-  while (feed.children.length > feedMax) feed.lastChild.remove();
-  for (const e of latest) if (e.kind === 'report.created' && e.data?.point) app.flashes.add(e.data);
+  addToFeed(app, events);
   if (changes.has('figures')) render();
   if (changes.has('tiles')) reloadTiles(app.map);
   if (changes.has('reload')) load(app.unit).catch((err) => showProblem(err));
@@ -239,27 +226,7 @@ async function seedFeed(unit, n) {
   const list = await getJSON(`v1/reports?${q}`).catch(() => null);
   if (!list || n !== app.loads || app.feed.length) return;
   app.feed = reportEvents(list.reports ?? []);
-  renderFeed();
-}
-
-// clearFeed empties the feed and the flashes when another unit is shown:
-// the last unit's events are not this one's.
-function clearFeed() {
-  app.pending = [];
-  app.feed = [];
-  $('feed').replaceChildren();
-  app.flashes?.clear();
-}
-
-// renderFeed writes the feed again (in the language now chosen), without
-// the arrival highlight: these events are not new.
-function renderFeed() {
-  if (!app.state) return;
-  $('feed').replaceChildren(...app.feed.map((e) => {
-    const li = feedItem(app.state, e, el);
-    li.classList.add('settled');
-    return li;
-  }));
+  renderFeed(app);
 }
 
 // setStatus records the stream's state and shows it.
@@ -291,7 +258,7 @@ function showProblem(err) {
   app.ready = true; // settled, on the message
   app.state = null;
   stopStream();
-  clearFeed();
+  clearFeed(app);
   for (const b of document.querySelectorAll('.fig b')) b.textContent = '—';
   for (const id of ['fig-open-sev', 'fig-ontime-sub', 'fig-gaps-area', 'fig-patrol-sub']) $(id).textContent = '';
   Object.values(app.charts).forEach((c) => c.clear());
@@ -372,7 +339,7 @@ function relabel() {
   renderProblem();
   if (app.state) {
     render();
-    renderFeed();
+    renderFeed(app);
     if (!app.state.unit) $('unit-title').textContent = t('city');
   }
   // The breadcrumb's first step is a word; the others are names.
