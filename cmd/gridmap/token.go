@@ -100,7 +100,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stderr, "token %d for %q: role %s, scope %s, expires %s.\nIt is shown only now; store it safely:\n",
-		stored.ID, stored.Name, stored.Role, scopeText(stored.Scope), stored.ExpiresAt.Format(time.RFC3339))
+		stored.ID, stored.Name, stored.Role, scopeText(stored.Scope), stored.ExpiresAt.In(geo.ChinaTime).Format(time.RFC3339))
 	if enrol.wanted(t.Role) {
 		link, _ := enrol.link(secret) // checked above
 		if err := enrol.show(stderr, link); err != nil {

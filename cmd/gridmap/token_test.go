@@ -30,8 +30,12 @@ func TestTokenCommands(t *testing.T) {
 	secret := strings.TrimSpace(out.String())
 	// A date is midnight in China, and is listed so whatever the machine's zone.
 	day := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
-	if err := tokenCreate(ctx, []string{url, "--role", "viewer", "--name", "大屏", "--expires", day}, io.Discard, io.Discard); err != nil {
+	var said bytes.Buffer
+	if err := tokenCreate(ctx, []string{url, "--role", "viewer", "--name", "大屏", "--expires", day}, io.Discard, &said); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(said.String(), "expires "+day+"T00:00:00+08:00") {
+		t.Errorf("token create said %q; want the expiry in China time", said.String())
 	}
 	if !strings.HasPrefix(secret, access.TokenPrefix) || strings.Count(out.String(), "\n") != 1 {
 		t.Fatalf("stdout %q: want the token alone on one line", out.String())
