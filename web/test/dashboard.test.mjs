@@ -7,7 +7,8 @@
 // without scrolling, the page speaks Chinese (and English after the toggle),
 // no phone number is shown to an anonymous reader, clicking the enclave
 // shows its managing unit's hazards (not the previous unit's), and at z9
-// every district of central Tianjin keeps its label. The edit panel speaks
+// every district of central Tianjin keeps its label. A version's 生效日期 is its
+// day in China (made at 01:30 on 2 March: 2026-03-02, not 03-01). The edit panel speaks
 // the page's language (Chinese, then English), and at 390 px wide (a
 // phone) the panel is a drawer the ☰ button opens over a full-width map,
 // while at 1920 px it stays beside the map. A token entered in edit mode
@@ -96,6 +97,7 @@ try {
     findings.hazards = await page.evaluate(() => document.getElementById('hazards')?.innerText);
     await page.waitForTimeout(300);
     await consoleFixes(page, target);
+    await validFromInChina(page, target);
   }
   await editWords(page);
   if (target) await tokenRedrawsPanel(page, target);
@@ -141,6 +143,32 @@ async function consoleFixes(page, target) {
   await page.click('#lang');
   await page.waitForFunction(() => document.querySelector('#unit dl') && document.querySelector('.maplibregl-popup .who'),
     null, { timeout: 15_000 }).catch(() => failures.push('the panel and popup were not redrawn after switching back to Chinese'));
+}
+
+// validFromInChina: the panel dates a unit's version by its day in China.
+// A version made at 01:30 on 2 March in China (17:30Z on 1 March) is shown
+// as valid from 2026-03-02, not from the UTC date before it.
+async function validFromInChina(page, target) {
+  const url = `**/v1/units/${target.code}`;
+  await page.route(url, async (route) => {
+    const headers = { ...route.request().headers() };
+    delete headers['if-none-match']; // a 304 has no body to change
+    const res = await route.fetch({ headers });
+    const body = await res.json();
+    body.properties.valid_from = '2026-03-01T17:30:00Z';
+    await route.fulfill({ response: res, json: body });
+  });
+  await page.evaluate(() => document.querySelector('.maplibregl-popup-close-button')?.click());
+  await page.evaluate(() => { document.getElementById('unit').textContent = ''; });
+  await page.mouse.click(target.x, target.y);
+  const shown = await page.waitForFunction(() => [...document.querySelectorAll('#unit dt')]
+    .find((dt) => dt.textContent === '生效日期')?.nextElementSibling?.textContent, null, { timeout: 15_000 })
+    .then((h) => h.jsonValue()).catch(() => null);
+  findings.validFrom = shown;
+  check(shown === '2026-03-02', `a version made at 01:30 China time on 2 March is shown as valid from ${shown}, want 2026-03-02`);
+  await page.unroute(url);
+  await page.mouse.click(target.x, target.y);
+  await page.waitForFunction(() => document.querySelector('#unit dl'), null, { timeout: 15_000 }).catch(() => {});
 }
 
 // enclaveHazards clicks the demo's enclave (沙柳北路64排, managed by
