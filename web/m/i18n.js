@@ -1,5 +1,7 @@
 // The app's words in Chinese (the default) and English. Category names are
 // the national code list's own and stay Chinese; their codes show in both.
+import { serverNow } from './clock.js';
+
 const words = {
   app: ['网格员', 'Grid worker'],
   'tab.home': ['地图', 'Map'],
@@ -196,7 +198,10 @@ export const dateTime = (d) => (d ? new Date(d).toLocaleString(locale(), { dateS
 export function shortTime(d) {
   const at = new Date(d);
   const time = at.toLocaleTimeString(locale(), { timeStyle: 'short' });
-  if (at.toDateString() === new Date().toDateString()) return time;
+  // Today is the server's (clock.js), as the times written are: a phone an
+  // hour slow just after midnight would take what it sent a minute ago for
+  // tomorrow's and write it with its date.
+  if (at.toDateString() === serverNow().toDateString()) return time;
   return `${at.toLocaleDateString(locale(), { month: 'short', day: 'numeric' })} ${time}`;
 }
 

@@ -19,6 +19,9 @@
 //                                 recent list show; a report stamped by the
 //                                 bad clock is refused in Chinese, with the
 //                                 difference, and 重试 sends it corrected.
+//   dayBehindSteps (step 26)      a phone whose clock is a day behind writes
+//                                 what it sent now as today's (a time
+//                                 alone), by the server's day, not its own.
 //
 // Each takes mobile.test.mjs's env (page, context, browser, base, worker,
 // community, here, failures, findings, check, shot, adminAPI, outbox, ready).
@@ -348,5 +351,33 @@ export async function clockSteps({ browser, base, worker, here, check, failures,
   findings.clockPatrol = posts.filter((p) => p.startsWith('patrols'));
   check(findings.clockPatrol.length > 0 && findings.clockPatrol.every((p) => p === 'patrols 201'), `a fast clock, the patrol: ${findings.clockPatrol}`);
   check(errors.length === 0, `a fast clock, page errors: ${errors.join(' | ')}`);
+  await context.close();
+}
+
+/**
+ * dayBehindSteps: the phone's clock is 26 hours behind (a day earlier
+ * whatever the hour; just after midnight in China a clock an hour or two
+ * slow is enough). The outbox and the recent list are dated by the server's
+ * clock, so whether an item is today's is the server's day too: one sent
+ * now shows its time alone, one of a day ago its date as well.
+ */
+export async function dayBehindSteps({ browser, base, worker, here, check, findings, ready }) {
+  const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'block' });
+  await context.clock.install({ time: Date.now() - 26 * 3600_000 });
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  await page.goto(`${base}/m/#token=${worker}`);
+  await ready(page);
+  await page.waitForFunction(async () => (await import('./clock.js')).clockOffset() > 20 * 3600_000, null, { timeout: 15_000 })
+    .catch(() => {});
+  findings.dayBehind = await page.evaluate(async () => {
+    const { shortTime } = await import('./i18n.js');
+    const { serverNow } = await import('./clock.js');
+    const now = serverNow();
+    return { now: shortTime(now), dayAgo: shortTime(new Date(now.getTime() - 24 * 3600_000)) };
+  });
+  check(!/月/.test(findings.dayBehind.now), `a phone a day behind writes what it sent now as another day's: ${findings.dayBehind.now}`);
+  check(/月/.test(findings.dayBehind.dayAgo), `a phone a day behind writes what it sent a day ago as today's: ${findings.dayBehind.dayAgo}`);
+  check(errors.length === 0, `page errors with a clock a day behind: ${errors.join('; ')}`);
   await context.close();
 }

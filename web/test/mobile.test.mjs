@@ -32,7 +32,7 @@
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
-import { caseLanguage, caseSteps, signinSteps, scopeSteps, clockSteps } from './mobile-more.mjs';
+import { caseLanguage, caseSteps, signinSteps, scopeSteps, clockSteps, dayBehindSteps } from './mobile-more.mjs';
 
 const [base, outDir, lng, lat, grid, photo, afterPhoto] = process.argv.slice(2);
 const worker = process.env.GRIDMAP_WORKER_TOKEN;
@@ -338,6 +338,9 @@ try {
   await scopeSteps(env);
   phase = '25';
   await clockSteps(env);
+  // 26. A phone whose clock is a day behind (mobile-more.mjs).
+  phase = '26';
+  await dayBehindSteps(env);
 
   findings.writes = writes;
   findings.errors = errors;
