@@ -167,12 +167,15 @@ export const reportEvents = (reports) => reports.map((r) => ({ event_id: `report
 /** feedItem is the feed's line for an event. */
 export function feedItem(s, e, el) {
   const d = e.data ?? {};
-  // An earlier day's (a feed started from the latest reports) says its date
-  // above the time: "12/1", "23:26".
+  // A new report is dated when it was observed, as the figures count it and
+  // as the feed a reload starts from dates it: one sent late by a phone that
+  // was offline last night reads as last night's, not as arriving now.
+  const when = e.kind === 'report.created' && d.observed_at ? d.observed_at : e.at;
+  // An earlier day's says its date above the time: "12/1", "23:26".
   const zone = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' };
-  const at = chinaDay(e.at) === chinaDay(Date.now())
-    ? new Date(e.at).toLocaleTimeString('zh-CN', { ...zone, second: '2-digit' })
-    : new Date(e.at).toLocaleString('zh-CN', { ...zone, month: 'numeric', day: 'numeric' }).replace(' ', '\n');
+  const at = chinaDay(when) === chinaDay(Date.now())
+    ? new Date(when).toLocaleTimeString('zh-CN', { ...zone, second: '2-digit' })
+    : new Date(when).toLocaleString('zh-CN', { ...zone, month: 'numeric', day: 'numeric' }).replace(' ', '\n');
   let what = '';
   let where = (e.codes ?? []).map((c) => s.children[c] ?? c).join(' · ');
   const classes = [];

@@ -66,11 +66,11 @@ async function open(viewport, scale, path = '/screen?unit=120104') {
   return { page, errors, outside };
 }
 
-// report posts a hazard as the test's grid worker.
-async function report(id, category, point) {
+// report posts a hazard as the test's grid worker, observed now or at observedAt.
+async function report(id, category, point, observedAt) {
   const res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
     'Content-Type': 'application/json' }, body: JSON.stringify({ id, kind: 'hazard', category, severity: 3,
-    description: '消防通道被堵', point }) });
+    description: '消防通道被堵', point, observed_at: observedAt?.toISOString() }) });
   check(res.status === 201, `POST /v1/reports: ${res.status}`);
 }
 
@@ -216,6 +216,18 @@ try {
   check(m1.label > 0 && m2.label >= 1.9 * m1.label && m2.line >= 1.9 * m1.line && m2.attribution >= 1.9 * m1.attribution,
     `the map's words and lines do not grow with the page: ${JSON.stringify({ m1, m2 })}`);
   await big.page.close();
+
+  // A report that reaches the screen late (observed two days ago by a phone
+  // that was offline) is dated when it was observed, as a reload dates it
+  // and as the figures count it, not as arriving now.
+  const late = randomUUID();
+  const lateAt = new Date(Date.now() - 2 * 86400e3);
+  await report(late, 'E0506', [117.1530, 39.1290], lateAt);
+  await page.waitForSelector(`#feed li[data-report="${late}"]`, { timeout: 10_000 })
+    .catch(() => failures.push('the late report did not appear in the feed'));
+  findings.lateRow = await page.evaluate((rid) => document.querySelector(`#feed li[data-report="${rid}"] time`)?.textContent ?? '', late);
+  const lateDay = lateAt.toLocaleDateString('zh-CN', { month: 'numeric', day: 'numeric', timeZone: 'Asia/Shanghai' });
+  check(findings.lateRow.startsWith(`${lateDay}\n`), `a report observed on ${lateDay} reads ${JSON.stringify(findings.lateRow)} in the feed`);
 
   // English: every label, the live status (not reset to "connecting") and
   // the feed already shown are in English.
