@@ -238,3 +238,28 @@ func TestServeSaysABusyDebugPortFirst(t *testing.T) {
 		t.Errorf("exit %d, %q; want 1 naming --debug-addr", exit, stderr)
 	}
 }
+
+// TestTimeFlag: --at reads what the API's at= reads: RFC 3339, or a date
+// meaning its midnight in China.
+func TestTimeFlag(t *testing.T) {
+	for _, c := range []struct {
+		in, want string // want "" for a refusal
+	}{
+		{"2026-12-05", "2026-12-04T16:00:00Z"},
+		{"2026-12-05T01:30:00+08:00", "2026-12-04T17:30:00Z"},
+		{"2026-12-04T17:30:00Z", "2026-12-04T17:30:00Z"},
+		{"", ""},
+		{"yesterday", ""},
+		{"2026-13-01", ""},
+	} {
+		t.Run(c.in, func(t *testing.T) {
+			got, err := timeFlag(c.in)
+			switch {
+			case c.want == "" && err == nil:
+				t.Errorf("accepted as %s", got)
+			case c.want != "" && (err != nil || got.UTC().Format(time.RFC3339) != c.want):
+				t.Errorf("got %s, %v; want %s", got.UTC().Format(time.RFC3339), err, c.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
@@ -145,11 +146,13 @@ func want(v flag.Value) string {
 	return "not a valid value"
 }
 
-// timeFlag parses an RFC 3339 time given on the command line.
+// timeFlag parses a time given on the command line as the API reads one:
+// RFC 3339, or a date meaning its start in China (2026-03-01 is
+// 2026-03-01T00:00:00+08:00).
 func timeFlag(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return t, usagef("--at %q: want an RFC 3339 time such as 2026-03-01T08:00:00+08:00", s)
+	t, err := geo.ParseTime("at", s)
+	if err != nil || t.IsZero() {
+		return t, usagef("--at %q: want an RFC 3339 time such as 2026-03-01T08:00:00+08:00, or a date (2026-03-01)", s)
 	}
 	return t, nil
 }

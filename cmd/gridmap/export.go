@@ -31,7 +31,7 @@ func runExport(ctx context.Context, args []string) error {
 	fs.StringVar(&level, "level", "", "only this level: district, street, community, grid, microgrid; enclave writes the enclaves (default: all units)")
 	fs.StringVar(&o.Under, "under", "", "only units whose code starts with this code (enclaves: whose managing unit's does)")
 	fs.StringVar(&format, "format", "", "geojson, shapefile or gpkg (default: from the extension of -o: .geojson/.json, .shp, .gpkg)")
-	fs.StringVar(&atText, "at", "", "the versions valid at this RFC 3339 time (default now)")
+	fs.StringVar(&atText, "at", "", "the versions valid at this time: RFC 3339, or a date meaning its midnight in China (default now)")
 	fs.StringVar(&srs, "srs", "EPSG:4326", "output coordinate system, e.g. EPSG:4490 or the Gauss-Kruger zone EPSG:4527")
 	fs.StringVar(&o.Encoding, "encoding", "utf-8", "shapefile attribute encoding: utf-8 or gbk (for old ArcGIS)")
 	fs.StringVar(&out, "o", "", "output file (required)")

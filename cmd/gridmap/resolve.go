@@ -26,7 +26,7 @@ func runResolve(ctx context.Context, args []string) error {
 	var url, crsName, atText string
 	fs := newFlags("resolve", &url)
 	fs.StringVar(&crsName, "crs", "wgs84", "coordinate system of the input: wgs84, cgcs2000, gcj02 or bd09")
-	fs.StringVar(&atText, "at", "", "resolve against the versions valid at this RFC 3339 time (default now)")
+	fs.StringVar(&atText, "at", "", "resolve against the versions valid at this time: RFC 3339, or a date meaning its midnight in China (default now)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
