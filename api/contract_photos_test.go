@@ -85,7 +85,7 @@ func TestContractPhotoChecksumsStayPrivate(t *testing.T) {
 		shown       bool
 	}{{"anonymous", "", false}, {"a token of another grid", other, false}, {"the reporter", worker, true}, {"an admin", admin, true}} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, path := range []string{"/v1/reports/" + testUUID(1), "/v1/reports", "/v1/reports?f=geojson"} {
+			for _, path := range []string{"/v1/reports/" + testUUID(1), "/v1/reports", "/v1/reports?format=geojson"} {
 				r := s.req(t, "GET", path, c.token, nil)
 				if c.token != other && (r.status != 200 || !bytes.Contains(r.body, []byte(`"attachments":[{`))) {
 					t.Fatalf("GET %s: %d %s; want the report with its photo", path, r.status, r.body)

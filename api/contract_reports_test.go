@@ -201,6 +201,8 @@ func TestContractReportListing(t *testing.T) {
 		{"unit=12x", "unit"}, {"state=lost", "state"}, {"kind=rumour", "kind"}, {"category=Z99", "category"},
 		{"severity=7", "severity"}, {"flag=odd", "flag"}, {"from=soon", "from"}, {"to=later", "to"},
 		{"from=2026-03-02&to=2026-03-01", "to"}, {"bbox=1,2", "bbox"}, {"limit=0", "limit"},
+		// A misspelt filter is refused, not ignored into an unfiltered list.
+		{"since=2026-03-01", "since"}, {"unit=120104&status=closed", "status"}, {"f=geojson&zz=1", "f"},
 	}
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {

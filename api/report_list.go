@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -120,8 +121,33 @@ func scopeFilter(c *gin.Context, unit *string) error {
 	return nil
 }
 
+// reportParams are the query parameters of GET /v1/reports. Any other is
+// refused, as the tiles and the OGC items refuse theirs: a misspelt filter
+// (since= for from=) must be an error, not a silently unfiltered list.
+var reportParams = []string{"unit", "state", "kind", "category", "severity", "flag", "from", "to", "bbox", "reporter",
+	"limit", "cursor", "format"}
+
+// onlyParams refuses a query naming a parameter not in known (the first in
+// order, so the answer does not depend on map order).
+func onlyParams(c *gin.Context, known []string) error {
+	var unknown []string
+	for k := range c.Request.URL.Query() {
+		if !slices.Contains(known, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	k := slices.Min(unknown)
+	return geo.Invalid(k, "unknown parameter %q; the parameters are %s", clip(k), strings.Join(known, ", "))
+}
+
 func reportFilter(c *gin.Context) (casework.ReportFilter, error) {
 	var f casework.ReportFilter
+	if err := onlyParams(c, reportParams); err != nil {
+		return f, err
+	}
 	var err error
 	if s := c.Query("unit"); s != "" {
 		if f.Unit, err = parseCode("unit", s); err != nil {
@@ -203,7 +229,9 @@ func isCategoryClass(s string) bool {
 }
 
 // reportFeature is a report as a GeoJSON point at its WGS-84 position,
-// with the fields a map styles and filters on.
+// with the fields a map styles and filters on, and its photos as the JSON
+// list gives them (r is redacted for the caller: a photo it may not read
+// is an empty entry).
 func reportFeature(r *casework.Report) *geojson.Feature {
 	f := geojson.NewFeature(orb.Point(r.WGS84))
 	f.ID = r.ID
@@ -214,6 +242,9 @@ func reportFeature(r *casework.Report) *geojson.Feature {
 		"unit_code": r.UnitCode, "level": r.Level, "assigned_code": r.AssignedCode,
 		"observed_at": r.ObservedAt, "due_at": r.DueAt, "escalations": r.Escalations,
 		"reporter": r.Reporter, "description": r.Description,
+	}
+	if len(r.Attachments) > 0 { // as the JSON list: no member without photos
+		f.Properties["attachments"] = r.Attachments
 	}
 	return f
 }
