@@ -141,6 +141,9 @@ func (h *handlers) ogcQuery(c *gin.Context, col ogcCollection) (geo.VersionQuery
 	if col.Kind == kindGap && values.Has("datetime") {
 		return q, crs, geo.Invalid("datetime", "gaps are computed for the current boundaries only")
 	}
+	if col.Kind == kindReport {
+		q.End = wholeDayEnd(values.Get("datetime"), q.End)
+	}
 	q.After, err = geo.ParseVersionCursor(values.Get("cursor"))
 	return q, crs, err
 }
@@ -221,6 +224,31 @@ func ogcDatetime(s string) (start, end time.Time, interval bool, err error) {
 		err = geo.Invalid("datetime", "the interval ends before it starts")
 	}
 	return start, end, true, err
+}
+
+// wholeDayEnd widens the end of a datetime given as a date to the whole
+// day in China, for things whose time is an instant (a report's
+// observation): a date intersects a report observed at any time that day,
+// where taken as its midnight it matched only reports observed exactly
+// then. The end of "2026-12-04/2026-12-05" is the last instant of the 5th;
+// a start stays its midnight. A unit version's validity is an interval, so
+// a date there stays its midnight: the versions valid then, one per code.
+func wholeDayEnd(datetime string, end time.Time) time.Time {
+	a, b, interval := strings.Cut(datetime, "/")
+	if !interval {
+		b = a
+	}
+	if isDate(b) {
+		return end.AddDate(0, 0, 1).Add(-time.Microsecond) // PostgreSQL keeps microseconds
+	}
+	return end
+}
+
+// isDate reports whether a datetime end is a bare date (GDAL sends a date
+// with a trailing "T").
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, strings.TrimSuffix(s, "T"))
+	return err == nil
 }
 
 func ogcTime(s string) (time.Time, error) {

@@ -221,6 +221,31 @@ func TestOGCItems(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a date selects the reports of that day in China", func(t *testing.T) {
+		var day time.Time
+		if err := s.db.Pool.QueryRow(context.Background(), `SELECT (observed_at AT TIME ZONE 'Asia/Shanghai')::date
+			FROM report ORDER BY observed_at LIMIT 1`).Scan(&day); err != nil {
+			t.Fatal(err)
+		}
+		d := day.Format(time.DateOnly)
+		next := day.AddDate(0, 0, 1).Format(time.DateOnly)
+		count := func(from, to string) float64 {
+			var n int
+			if err := s.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM report
+				WHERE observed_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai'
+				AND observed_at < ($2::date)::timestamp AT TIME ZONE 'Asia/Shanghai'`, from, to).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return float64(n)
+		}
+		day2 := day.AddDate(0, 0, 2).Format(time.DateOnly)
+		for datetime, want := range map[string]float64{d: count(d, next), d + "T": count(d, next), d + "/" + next: count(d, day2)} {
+			fc := items(t, "reports/items?limit=10000&datetime="+url.QueryEscape(datetime))
+			if got := fc["numberMatched"].(float64); got != want || want == 0 && datetime == d {
+				t.Errorf("datetime=%s matched %v reports, want %v", datetime, got, want)
+			}
+		}
+	})
 	t.Run("gaps of the coverage audit", func(t *testing.T) {
 		var n int
 		var id string
