@@ -160,7 +160,7 @@ function tagWord(e) {
   return e.kind === 'report.updated' ? stepWord(e.data ?? {}) : kindWords[e.kind] ?? e.kind;
 }
 
-/** reportEvents are the feed's events of reports listed (GET /v1/reports): each as its arrival. */
+/** reportEvents are the feed's events of reports listed (GET /v1/reports), each dated by its observation. */
 export const reportEvents = (reports) => reports.map((r) => ({ event_id: `report-${r.id}`, kind: 'report.created',
   at: r.observed_at, codes: [], data: { id: r.id, category: r.category, severity: r.severity, unit_code: r.unit_code, state: r.state } }));
 
