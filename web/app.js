@@ -8,7 +8,7 @@
 import { MapLibreMap, NavigationControl, ScaleControl, Popup } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { initEdit } from './edit.js';
 import { initAudit } from './audit.js';
-import { t, lang, locale, applyWords, langButton } from './i18n.js';
+import { t, lang, locale, chinaDay, applyWords, langButton } from './i18n.js';
 
 const root = new URL('.', document.baseURI);
 const api = (path) => new URL(path, root).href;
@@ -257,7 +257,7 @@ async function showUnit(f) {
     el('ul', { class: 'chain' }, ...chain.filter(Boolean).map((u) => el('li', {}, `${u.properties.name} (${u.properties.code})`)),
       el('li', {}, el('strong', {}, `${p.name} (${p.code})`))),
     dl([[t('code'), p.code], [t('households'), props.households], [t('gridWorker'), props.grid_worker],
-      [t('phone'), props.phone], [t('version'), props.version], [t('validFrom'), chinaDate(props.valid_from)]]),
+      [t('phone'), props.phone], [t('version'), props.version], [t('validFrom'), props.valid_from && chinaDay(props.valid_from)]]),
     signedIn() ? '' : el('p', { class: 'note' }, t('signedOut')), // append() would write out a null
     el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, t('history')),
     p.level === 'grid' || p.level === 'microgrid' ? '' : audit.button(p.code)); // a grid has no children to check
@@ -272,11 +272,6 @@ function refreshPanel() {
   if (state.clicked?.f) showUnit(state.clicked.f);
   else if (state.catalog) loadHazards(state.hazardUnit ?? null);
 }
-
-// chinaDate is the day of an instant in China (YYYY-MM-DD), whatever the
-// browser's zone: a version made at 01:30 in China is of that day, not of
-// the UTC date before it (what slicing its RFC 3339 text gave).
-const chinaDate = (ts) => (ts ? new Date(ts).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }) : undefined);
 
 function dl(rows) {
   const d = el('dl');

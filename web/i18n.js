@@ -312,6 +312,14 @@ export function lang() {
 /** locale is the chosen language's, for dates and times: "zh-CN" or "en". */
 export const locale = () => (lang() === 'en' ? 'en' : 'zh-CN');
 
+/**
+ * chinaDay is the YYYY-MM-DD of an instant in China time, whatever the
+ * browser's zone: the day the server files and counts things under.
+ */
+export function chinaDay(ts) {
+  return new Date(ts).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+}
+
 /** t returns the word for name in the chosen language, its {key}s filled from vars. */
 export function t(name, vars = {}) {
   const w = words[name];

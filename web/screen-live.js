@@ -5,16 +5,11 @@
 // events seen twice are recognised by their event_id. The fold is a close
 // guess, not the truth (time makes cases overdue; patrols send no event):
 // screen.js re-reads the overview now and then and replaces it.
-import { t } from './i18n.js';
+import { t, chinaDay } from './i18n.js';
 
 const open = (state) => state !== 'closed' && state !== 'rejected';
 const childLength = { district: 9, street: 12, community: 15, grid: 18 };
 const past = (ts) => !!ts && new Date(ts) < new Date();
-
-/** chinaDay is the YYYY-MM-DD of an instant in China time. */
-export function chinaDay(ts) {
-  return new Date(ts).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
-}
 
 /**
  * follow opens the stream of unit's events and calls onEvent for each new
