@@ -9,6 +9,10 @@
 #     server's CPU time per request over gridmap's ("cpu ratio": the same
 #     comparison, less moved by the machine's other load);
 #   - cached vector tiles (X-Cache: hit, gzip), the same;
+#   - GET /v1/resolve beside a Tile38-like engine (cmd/gridmap-tile38engine:
+#     Tile38's geometry, R-tree and RESP over every current unit; Tile38's
+#     own module is refused here), both asked by one client that speaks
+#     HTTP and RESP (cmd/gridmap-pointload), at 2, 8 and 32 connections;
 #   - POST /v1/resolve with 100,000 points (full JSON, NDJSON, and CSV with
 #     fields=status,responsible.code): points/s and how far the batch raised
 #     the server's peak RSS;
@@ -31,12 +35,15 @@ rounds=${BENCH_HTTP_ROUNDS:-3}
 port=18280
 bare_port=18281
 cold_port=18282
+engine_port=18283
 
 bash scripts/db.sh >/dev/null
 command -v wrk >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; }
 go build -o bin/gridmap ./cmd/gridmap
 go build -o bin/gridmap-bare ./cmd/gridmap-bare
 go build -o bin/gridmap-tilebench ./cmd/gridmap-tilebench
+go build -o bin/gridmap-tile38engine ./cmd/gridmap-tile38engine
+go build -o bin/gridmap-pointload ./cmd/gridmap-pointload
 
 work=$(mktemp -d)
 pids=()
@@ -49,6 +56,13 @@ trap 'cleanup; rm -rf "$work"' EXIT
 wait_ready() { # wait_ready URL
   for _ in $(seq 1 300); do curl -fs "$1" >/dev/null && return; sleep 0.2; done
   echo "$1 did not answer" >&2
+  exit 1
+}
+
+# wait_engine: wait until the engine has loaded the units and answers.
+wait_engine() {
+  for _ in $(seq 300); do grep -q 'RESP on' "$work/engine.log" && return; sleep 0.2; done
+  cat "$work/engine.log" >&2
   exit 1
 }
 
@@ -71,35 +85,47 @@ database() {
 # cpu_ticks PID: the CPU time (user + system, in clock ticks) the process has used.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# run_wrk PID SCRIPT URL CONNS: one wrk run against the server PID; prints
-# "rps p50_ms p99_ms non2xx cpu_us_per_request". The server's CPU time per
-# request is steadier than its rate on a shared machine: the rate moves
-# with whatever else runs, the work a request costs much less.
-run_wrk() {
-  local out t0 t1
-  t0=$(cpu_ticks "$1")
-  out=$(wrk -t1 -c"$4" -d"$duration" --latency -s "$2" "$3" 2>&1)
-  t1=$(cpu_ticks "$1")
-  echo "$out" | awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/^wrk-summary/ {
+# measure PID TAG CMD...: runs CMD, a load generator whose output ends with
+# a "TAG rps p50_ms p99_ms errors requests" line, against the server PID;
+# prints "rps p50_ms p99_ms errors cpu_us_per_request". The server's CPU
+# time per request is steadier than its rate on a shared machine: the rate
+# moves with whatever else runs, the work a request costs much less.
+measure() {
+  local pid=$1 tag=$2 out t0 t1
+  shift 2
+  t0=$(cpu_ticks "$pid")
+  out=$("$@" 2>&1)
+  t1=$(cpu_ticks "$pid")
+  echo "$out" | awk -v tag="$tag" -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '$1 == tag {
     print $2, $3, $4, $5, ($6 > 0 ? ticks / hz * 1e6 / $6 : 0)
   }'
 }
 
-# compare WHAT SCRIPT CONNS...: wrk on gridmap and on the bare server, taking
+# run_wrk PID SCRIPT URL CONNS: one wrk run against the server PID.
+run_wrk() { measure "$1" wrk-summary wrk -t1 -c"$4" -d"$duration" --latency -s "$2" "$3"; }
+
+# run_pointload PID BOX URL CONNS: one gridmap-pointload run against the
+# server PID, at random points over BOX.
+run_pointload() {
+  measure "$1" pointload-summary ./bin/gridmap-pointload --target "$3" --conns "$4" --duration "$duration" --box "$2"
+}
+
+# compare WHAT RUNNER ARG OTHER OTHER_PID OTHER_URL CONNS...: RUNNER (run_wrk
+# or run_pointload, given ARG) on gridmap and on the other server, taking
 # turns for $rounds rounds; each side's figures are those of its median round
 # (by requests/s), which a burst of noise on this shared machine does not move,
-# and its median CPU time per request. "ratio" is gridmap's rate over the bare
-# server's; "cpu ratio" the bare server's CPU time per request over gridmap's.
+# and its median CPU time per request. "ratio" is gridmap's rate over the
+# other's; "cpu ratio" the other's CPU time per request over gridmap's.
 compare() {
-  local what=$1 script=$2
-  shift 2
+  local what=$1 runner=$2 arg=$3 other=$4 other_pid=$5 other_url=$6
+  shift 6
   printf '   %-22s %5s %12s %9s %9s %7s   %12s %9s %9s %7s   %5s %9s\n' "$what" conns "gridmap r/s" p50_ms p99_ms "cpu_us" \
-    "bare r/s" p50_ms p99_ms "cpu_us" ratio "cpu ratio"
+    "$other r/s" p50_ms p99_ms "cpu_us" ratio "cpu ratio"
   for c in "$@"; do
     : >"$work/g" && : >"$work/b"
     for _ in $(seq "$rounds"); do
-      run_wrk "${pids[0]}" "$script" "http://127.0.0.1:$port" "$c" >>"$work/g"
-      run_wrk "${pids[1]}" "$script" "http://127.0.0.1:$bare_port" "$c" >>"$work/b"
+      "$runner" "${pids[0]}" "$arg" "http://127.0.0.1:$port" "$c" >>"$work/g"
+      "$runner" "$other_pid" "$arg" "$other_url" "$c" >>"$work/b"
     done
     local m=$(((rounds + 1) / 2))
     read -r g50 g50l g99l _ < <(sort -n "$work/g" | awk -v m=$m 'NR == m')
@@ -193,8 +219,16 @@ for scale in ${BENCH_HTTP_SCALES:-demo city}; do
   pids+=($!)
   wait_ready "http://127.0.0.1:$bare_port/v1/resolve"
 
-  RESOLVE_BOX="$x0 $y0 $x1 $y1" compare "GET /v1/resolve" scripts/wrk-resolve.lua 2 8 32
-  TILE_URLS=$work/tiles compare "cached tiles ($(wc -l <"$work/tiles"))" scripts/wrk-tiles.lua 2 8 32
+  bare=("bare" "${pids[1]}" "http://127.0.0.1:$bare_port")
+  RESOLVE_BOX="$x0 $y0 $x1 $y1" compare "GET /v1/resolve" run_wrk scripts/wrk-resolve.lua "${bare[@]}" 2 8 32
+  TILE_URLS=$work/tiles compare "cached tiles ($(wc -l <"$work/tiles"))" run_wrk scripts/wrk-tiles.lua "${bare[@]}" 2 8 32
+
+  ./bin/gridmap-tile38engine --addr "127.0.0.1:$engine_port" --database-url "$url" 2>"$work/engine.log" &
+  pids+=($!)
+  wait_engine
+  echo "   beside a Tile38-like engine (Tile38's geometry, R-tree and RESP: cmd/gridmap-tile38engine, every current unit),"
+  echo "   one client for both (gridmap-pointload: GET /v1/resolve over HTTP, INTERSECTS units IDS POINT over RESP):"
+  compare "point queries" run_pointload "$x0 $y0 $x1 $y1" "engine" "${pids[2]}" "resp://127.0.0.1:$engine_port" 2 8 32
 
   awk -v x0="$x0" -v y0="$y0" -v x1="$x1" -v y1="$y1" 'BEGIN {
     srand(7); printf "{\"points\":["
