@@ -223,6 +223,26 @@ type TrackSummary struct {
 	GridCells    int           // the grid's cells at PatrolRes
 	VisitedCells int           // of those, passed through
 	Coverage     float64       // VisitedCells / GridCells
+	// Days splits Inside and Outside by China day, in order: a night
+	// patrol counts on both days it spans, each with its own part.
+	Days []DayShare `json:"-"`
+}
+
+// DayShare is the part of a track's patrolling time on one China day.
+type DayShare struct {
+	Day             time.Time
+	Inside, Outside time.Duration
+}
+
+// share returns the day's share, added (in order) on first use.
+func (s *TrackSummary) share(day time.Time) *DayShare {
+	for i := range s.Days {
+		if s.Days[i].Day.Equal(day) {
+			return &s.Days[i]
+		}
+	}
+	s.Days = append(s.Days, DayShare{Day: day})
+	return &s.Days[len(s.Days)-1]
 }
 
 // SummariseTrack measures a WGS-84 track against a grid polygon and
@@ -235,6 +255,7 @@ func SummariseTrack(fixes []Fix, grid orb.MultiPolygon) (TrackSummary, []Visit) 
 	mark := func(p orb.Point, at time.Time) {
 		c := cellAt(p)
 		day := geo.ChinaDay(at)
+		s.share(day)
 		k := [2]uint64{uint64(day.Unix()), c}
 		if _, ok := seen[k]; !ok && c != 0 {
 			seen[k] = len(visits)
@@ -253,18 +274,24 @@ func SummariseTrack(fixes []Fix, grid orb.MultiPolygon) (TrackSummary, []Visit) 
 		}
 		s.DistanceM += d
 		n := max(1, int(math.Ceil(d/step)))
-		in := 0
 		for k := 0; k <= n; k++ {
 			f := float64(k) / float64(n)
 			p := orb.Point{a.Point[0] + f*(b.Point[0]-a.Point[0]), a.Point[1] + f*(b.Point[1]-a.Point[1])}
-			mark(p, a.At.Add(time.Duration(f*float64(dt))))
+			at := a.At.Add(time.Duration(f * float64(dt)))
+			mark(p, at)
+			// Each of the n+1 samples stands for its share of the segment
+			// (the shares add up to dt exactly), on the day of its time.
+			w := dt*time.Duration(k+1)/time.Duration(n+1) - dt*time.Duration(k)/time.Duration(n+1)
+			part := s.share(geo.ChinaDay(at))
 			if len(grid) > 0 && planar.MultiPolygonContains(grid, p) {
-				in++
+				part.Inside += w
+			} else {
+				part.Outside += w
 			}
 		}
-		inside := time.Duration(float64(dt) * float64(in) / float64(n+1))
-		s.Inside += inside
-		s.Outside += dt - inside
+	}
+	for _, part := range s.Days {
+		s.Inside, s.Outside = s.Inside+part.Inside, s.Outside+part.Outside
 	}
 	cells := GridCells(grid)
 	s.GridCells = len(cells)

@@ -84,6 +84,13 @@ func TestSummariseTrack(t *testing.T) {
 			if total := s.Inside + s.Outside + s.Untracked; total != s.End.Sub(s.Start) {
 				t.Errorf("inside+outside+untracked = %s; the track lasted %s", total, s.End.Sub(s.Start))
 			}
+			var in, out time.Duration
+			for _, d := range s.Days {
+				in, out = in+d.Inside, out+d.Outside
+			}
+			if in != s.Inside || out != s.Outside || len(s.Days) != 1 || !s.Days[0].Day.Equal(geo.ChinaDay(start)) {
+				t.Errorf("days %+v; want one, %s, adding up to inside %s, outside %s", s.Days, geo.ChinaDay(start), s.Inside, s.Outside)
+			}
 			seen := map[uint64]bool{}
 			for _, v := range visits {
 				if seen[v.Cell] || v.Day != geo.ChinaDay(v.At) {
@@ -92,6 +99,41 @@ func TestSummariseTrack(t *testing.T) {
 				seen[v.Cell] = true
 			}
 		})
+	}
+}
+
+// TestSummariseTrackAcrossMidnight: a night patrol's time is split at
+// midnight China time, each day keeping its own part.
+func TestSummariseTrackAcrossMidnight(t *testing.T) {
+	sw := orb.Point{117.15, 39.11}
+	grid := square(sw, 200)
+	ring := grid[0][0]
+	var loop []orb.Point
+	for _, p := range ring { // a loop halfway between the centre and the edge
+		loop = append(loop, orb.Point{(p[0] + (ring[0][0]+ring[2][0])/2) / 2, (p[1] + (ring[0][1]+ring[2][1])/2) / 2})
+	}
+	midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, geo.ChinaTime)
+	start := midnight.Add(-2 * time.Minute)
+	s, visits := SummariseTrack(walkAlong(loop, start, 1.2), grid)
+	before, after := geo.ChinaDay(start), geo.ChinaDay(midnight)
+	if len(s.Days) != 2 || !s.Days[0].Day.Equal(before) || !s.Days[1].Day.Equal(after) {
+		t.Fatalf("days %+v; want %s and %s", s.Days, before, after)
+	}
+	sample := time.Duration(patrolEdgeM / 2 / 1.2 * float64(time.Second)) // the time one sample stands for
+	for i, want := range []time.Duration{midnight.Sub(s.Start), s.End.Sub(midnight)} {
+		if got := s.Days[i].Inside + s.Days[i].Outside; got < want-sample || got > want+sample {
+			t.Errorf("%s: %s patrolled; want %s ± %s", s.Days[i].Day.Format(time.DateOnly), got, want, sample)
+		}
+	}
+	if s.Days[0].Inside+s.Days[1].Inside != s.Inside || s.Outside != s.Days[0].Outside+s.Days[1].Outside || s.Outside != 0 {
+		t.Errorf("inside %s, outside %s; days %+v", s.Inside, s.Outside, s.Days)
+	}
+	days := map[time.Time]int{}
+	for _, v := range visits {
+		days[v.Day]++
+	}
+	if days[before] == 0 || days[after] == 0 {
+		t.Errorf("visits by day %v; want cells on both days", days)
 	}
 }
 

@@ -43,7 +43,7 @@ func DemoReportID(i int) string {
 // resetReportsSQL empties the report and patrol tables before a rebuild.
 // Photos stay (evidence is never deleted); their links to the replaced
 // reports go with them.
-const resetReportsSQL = `TRUNCATE report, report_event, report_attachment, report_stat_delta, report_stat, patrol, patrol_visit`
+const resetReportsSQL = `TRUNCATE report, report_event, report_attachment, report_stat_delta, report_stat, patrol, patrol_visit, patrol_day`
 
 // reportPointsSQL draws the demo points: most in 南开区 and 万新街道, some in
 // the enclave and some in the planted gaps (community land no grid covers).

@@ -14,7 +14,7 @@ var _ casework.PatrolStore = (*Patrols)(nil)
 
 // Patrols is an in-memory casework.PatrolStore: creating is idempotent by
 // id, and a day's coverage counts the cells the stored tracks visited in
-// the current grids of Units.
+// the current grids of Units, and each track's time on that day.
 type Patrols struct {
 	// Err, if set, is returned by every call.
 	Err error
@@ -71,13 +71,18 @@ func (s *Patrols) PatrolDay(ctx context.Context, unit string, day time.Time) (ca
 				d.Visited[v.Cell] = true
 			}
 		}
-		if p.Grid != "" && strings.HasPrefix(p.Grid, unit) && geo.ChinaDay(p.Summary.Start).Equal(day) {
-			c := d.ByGrid[p.Grid]
-			c.Patrols++
-			c.InsideS += p.Summary.Inside.Seconds()
-			c.OutsideS += p.Summary.Outside.Seconds()
-			c.Workers = append(c.Workers, p.Worker)
-			d.ByGrid[p.Grid] = c
+		if p.Grid == "" || !strings.HasPrefix(p.Grid, unit) {
+			continue
+		}
+		for _, share := range p.Summary.Days {
+			if share.Day.Equal(day) {
+				c := d.ByGrid[p.Grid]
+				c.Patrols++
+				c.InsideS += share.Inside.Seconds()
+				c.OutsideS += share.Outside.Seconds()
+				c.Workers = append(c.Workers, p.Worker)
+				d.ByGrid[p.Grid] = c
+			}
 		}
 	}
 	return d, nil

@@ -35,6 +35,10 @@ WITH ins AS (
    ORDER BY v.day, v.cell
   ON CONFLICT (day, cell) DO UPDATE SET first_at = EXCLUDED.first_at, unit = EXCLUDED.unit, patrol_id = EXCLUDED.patrol_id
     WHERE patrol_visit.first_at > EXCLUDED.first_at
+), days AS (
+  INSERT INTO patrol_day (patrol_id, day, grid_code, worker, inside_s, outside_s)
+  SELECT ins.id, d.day, nullif($4, ''), $3, d.inside_s, d.outside_s
+    FROM ins, unnest($23::date[], $24::float8[], $25::float8[]) AS d(day, inside_s, outside_s)
 )
 SELECT count(*) FROM ins`
 
@@ -88,11 +92,25 @@ func insertPatrol(ctx context.Context, q queryRower, p casework.Patrol) (bool, e
 		days[i], cells[i], units[i], firsts[i] = v.Day, int64(v.Cell), v.Unit, v.At
 	}
 	s := p.Summary
+	shareDays, insides, outsides := dayShares(s)
 	var inserted int
 	err := q.QueryRow(ctx, insertPatrolSQL, pgUUID(p.ID), p.Hash[:], p.Worker, p.Grid, string(p.CRS),
 		xs, ys, ms, s.Start, s.End, geo.ChinaDay(s.Start), s.DistanceM, s.Inside.Seconds(), s.Outside.Seconds(),
-		s.Untracked.Seconds(), s.GridCells, s.VisitedCells, p.ReceivedAt, days, cells, units, firsts).Scan(&inserted)
+		s.Untracked.Seconds(), s.GridCells, s.VisitedCells, p.ReceivedAt, days, cells, units, firsts,
+		shareDays, insides, outsides).Scan(&inserted)
 	return inserted == 1, err
+}
+
+// dayShares returns a patrol's time by China day as columns; a summary
+// without days (all of it untracked) counts on the day it started.
+func dayShares(s casework.TrackSummary) (days []time.Time, insides, outsides []float64) {
+	if len(s.Days) == 0 {
+		return []time.Time{geo.ChinaDay(s.Start)}, []float64{s.Inside.Seconds()}, []float64{s.Outside.Seconds()}
+	}
+	for _, d := range s.Days {
+		days, insides, outsides = append(days, d.Day), append(insides, d.Inside.Seconds()), append(outsides, d.Outside.Seconds())
+	}
+	return days, insides, outsides
 }
 
 const patrolColumns = `id::text, body_sha256, worker, coalesce(grid_code, ''), crs, track, started_at, ended_at,
@@ -140,7 +158,7 @@ const patrolVisitsSQL = `SELECT cell FROM patrol_visit
 WHERE day = $1::date AND ($2::text IS NULL OR (unit >= $2::text AND unit < $2::text || ':'))`
 
 const patrolTotalsSQL = `SELECT grid_code, count(*), sum(inside_s), sum(outside_s), array_agg(DISTINCT worker ORDER BY worker)
-FROM patrol WHERE day = $1::date AND grid_code IS NOT NULL
+FROM patrol_day WHERE day = $1::date AND grid_code IS NOT NULL
   AND ($2::text IS NULL OR (grid_code >= $2::text AND grid_code < $2::text || ':'))
 GROUP BY grid_code`
 

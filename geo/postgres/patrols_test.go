@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,6 +73,50 @@ func TestPatrolStore(t *testing.T) {
 		}
 		if !found || len(cov) < 2 {
 			t.Errorf("%d grids in the community, ours found: %v", len(cov), found)
+		}
+	})
+	t.Run("a night patrol counts on both days", func(t *testing.T) {
+		// Six minutes either side of yesterday's midnight, China time.
+		midnight := geo.ChinaDay(time.Now()).Add(-8 * time.Hour) // today's 00:00 China time
+		midnight = midnight.Add(-24 * time.Hour)
+		night := casework.PatrolInput{ID: uuid.NewString(), Worker: "夜巡员", Grid: grid, CRS: geo.WGS84}
+		vertex := u.Geom[0][0][0]
+		for at, i := midnight.Add(-6*time.Minute), 0; !at.After(midnight.Add(6 * time.Minute)); at, i = at.Add(30*time.Second), i+1 {
+			p := c
+			if i%2 == 1 {
+				p = orb.Point{c[0] + 0.8*(vertex[0]-c[0]), c[1] + 0.8*(vertex[1]-c[1])}
+			}
+			night.Fixes = append(night.Fixes, casework.Fix{Point: p, At: at})
+		}
+		if err := night.Validate(time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		days := []time.Time{geo.ChinaDay(midnight.Add(-time.Minute)), geo.ChinaDay(midnight)}
+		before := make([]casework.GridCoverage, len(days))
+		for i, day := range days {
+			d, err := e.db.PatrolDay(e.ctx, grid, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[i] = d.ByGrid[grid]
+		}
+		summary, visits := casework.SummariseTrack(night.WGS84Fixes(), u.Geom)
+		np := casework.Patrol{PatrolInput: night, ReceivedAt: time.Now().UTC().Truncate(time.Microsecond), Summary: summary,
+			Visits: visits, Hash: night.Fingerprint()}
+		if got, _, err := e.db.CreatePatrol(e.ctx, np); err != nil || got != casework.Created {
+			t.Fatalf("outcome %d, %v", got, err)
+		}
+		for i, day := range days {
+			d, err := e.db.PatrolDay(e.ctx, grid, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := d.ByGrid[grid]
+			patrolled := g.InsideS + g.OutsideS - before[i].InsideS - before[i].OutsideS
+			if g.Patrols != before[i].Patrols+1 || !slices.Contains(g.Workers, night.Worker) || math.Abs(patrolled-360) > 30 {
+				t.Errorf("%s: %d patrols (%d before), workers %v, %.0f s patrolled; want one more, 夜巡员, 360 ± 30 s",
+					day.Format(time.DateOnly), g.Patrols, before[i].Patrols, g.Workers, patrolled)
+			}
 		}
 	})
 }

@@ -263,6 +263,10 @@ try {
   await caseSteps({ page, check, findings, shot, adminAPI, report, here });
 
   // 8. Patrol: the track is recorded and sent in chunks; today's coverage shows.
+  // A patrol that straddles midnight China time leaves the new day's coverage
+  // at zero: start this one after midnight when it is less than 90 s away.
+  const toChinaMidnight = 86_400_000 - ((Date.now() + 8 * 3_600_000) % 86_400_000);
+  if (toChinaMidnight < 90_000) await page.waitForTimeout(toChinaMidnight + 2_000);
   await page.click('#tabs button[data-view=patrol]');
   await page.click('#p-toggle');
   for (let i = 1; i <= 6; i++) {
