@@ -11,7 +11,6 @@ import (
 
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -211,98 +210,6 @@ func (d *PatrolDay) Coverage(cells func(*geo.Unit) map[uint64]bool) []GridCovera
 		out = append(out, c)
 	}
 	return out
-}
-
-// TrackSummary is what a track did relative to one grid.
-type TrackSummary struct {
-	Start, End   time.Time
-	DistanceM    float64
-	Inside       time.Duration // patrolling inside the grid
-	Outside      time.Duration // patrolling outside it
-	Untracked    time.Duration // gaps and jumps, not counted
-	GridCells    int           // the grid's cells at PatrolRes
-	VisitedCells int           // of those, passed through
-	Coverage     float64       // VisitedCells / GridCells
-	// Days splits Inside and Outside by China day, in order: a night
-	// patrol counts on both days it spans, each with its own part.
-	Days []DayShare `json:"-"`
-}
-
-// DayShare is the part of a track's patrolling time on one China day.
-type DayShare struct {
-	Day             time.Time
-	Inside, Outside time.Duration
-}
-
-// share returns the day's share, added (in order) on first use.
-func (s *TrackSummary) share(day time.Time) *DayShare {
-	for i := range s.Days {
-		if s.Days[i].Day.Equal(day) {
-			return &s.Days[i]
-		}
-	}
-	s.Days = append(s.Days, DayShare{Day: day})
-	return &s.Days[len(s.Days)-1]
-}
-
-// SummariseTrack measures a WGS-84 track against a grid polygon and
-// returns every cell it visited (in any grid).
-func SummariseTrack(fixes []Fix, grid orb.MultiPolygon) (TrackSummary, []Visit) {
-	s := TrackSummary{Start: fixes[0].At, End: fixes[len(fixes)-1].At}
-	step := patrolEdgeM / 2
-	seen := map[[2]uint64]int{}
-	var visits []Visit
-	mark := func(p orb.Point, at time.Time) {
-		c := cellAt(p)
-		day := geo.ChinaDay(at)
-		s.share(day)
-		k := [2]uint64{uint64(day.Unix()), c}
-		if _, ok := seen[k]; !ok && c != 0 {
-			seen[k] = len(visits)
-			visits = append(visits, Visit{Day: day, Cell: c, At: at})
-		}
-	}
-	mark(fixes[0].Point, fixes[0].At)
-	for i := 1; i < len(fixes); i++ {
-		a, b := fixes[i-1], fixes[i]
-		dt := b.At.Sub(a.At)
-		d := haversineM(a.Point, b.Point)
-		mark(b.Point, b.At)
-		if dt > MaxFixGap || (dt > 0 && d/dt.Seconds() > MaxPatrolSpeed) || (dt == 0 && d > 2*step) {
-			s.Untracked += dt
-			continue
-		}
-		s.DistanceM += d
-		n := max(1, int(math.Ceil(d/step)))
-		for k := 0; k <= n; k++ {
-			f := float64(k) / float64(n)
-			p := orb.Point{a.Point[0] + f*(b.Point[0]-a.Point[0]), a.Point[1] + f*(b.Point[1]-a.Point[1])}
-			at := a.At.Add(time.Duration(f * float64(dt)))
-			mark(p, at)
-			// Each of the n+1 samples stands for its share of the segment
-			// (the shares add up to dt exactly), on the day of its time.
-			w := dt*time.Duration(k+1)/time.Duration(n+1) - dt*time.Duration(k)/time.Duration(n+1)
-			part := s.share(geo.ChinaDay(at))
-			if len(grid) > 0 && planar.MultiPolygonContains(grid, p) {
-				part.Inside += w
-			} else {
-				part.Outside += w
-			}
-		}
-	}
-	for _, part := range s.Days {
-		s.Inside, s.Outside = s.Inside+part.Inside, s.Outside+part.Outside
-	}
-	cells := GridCells(grid)
-	s.GridCells = len(cells)
-	for _, v := range visits {
-		if cells[v.Cell] {
-			cells[v.Cell] = false // count each cell once across days
-			s.VisitedCells++
-		}
-	}
-	s.Coverage = Share(s.VisitedCells, s.GridCells)
-	return s, visits
 }
 
 // GridCells returns the set of PatrolRes cells whose centres lie in mp. A

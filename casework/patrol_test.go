@@ -3,6 +3,7 @@ package casework
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -103,38 +104,64 @@ func TestSummariseTrack(t *testing.T) {
 }
 
 // TestSummariseTrackAcrossMidnight: a night patrol's time is split at
-// midnight China time, each day keeping its own part.
+// midnight China time, exactly, each day keeping its own part; a track
+// ending at midnight is not on the day that begins then.
 func TestSummariseTrackAcrossMidnight(t *testing.T) {
 	sw := orb.Point{117.15, 39.11}
 	grid := square(sw, 200)
 	ring := grid[0][0]
+	centre := orb.Point{(ring[0][0] + ring[2][0]) / 2, (ring[0][1] + ring[2][1]) / 2}
 	var loop []orb.Point
 	for _, p := range ring { // a loop halfway between the centre and the edge
-		loop = append(loop, orb.Point{(p[0] + (ring[0][0]+ring[2][0])/2) / 2, (p[1] + (ring[0][1]+ring[2][1])/2) / 2})
+		loop = append(loop, orb.Point{(p[0] + centre[0]) / 2, (p[1] + centre[1]) / 2})
 	}
 	midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, geo.ChinaTime)
-	start := midnight.Add(-2 * time.Minute)
-	s, visits := SummariseTrack(walkAlong(loop, start, 1.2), grid)
-	before, after := geo.ChinaDay(start), geo.ChinaDay(midnight)
-	if len(s.Days) != 2 || !s.Days[0].Day.Equal(before) || !s.Days[1].Day.Equal(after) {
-		t.Fatalf("days %+v; want %s and %s", s.Days, before, after)
+	before, after := geo.ChinaDay(midnight.Add(-time.Second)), geo.ChinaDay(midnight)
+	loopAt := func(start time.Time) []Fix { return walkAlong(loop, start, 1.2) }
+	still := []Fix{{Point: centre, At: midnight.Add(-5 * time.Minute)}, {Point: centre, At: midnight.Add(5 * time.Minute)}}
+	cases := []struct {
+		name  string
+		fixes []Fix
+		days  []time.Time
+	}{
+		{"walking across", loopAt(midnight.Add(-2 * time.Minute)), []time.Time{before, after}},
+		{"standing across", still, []time.Time{before, after}},
+		{"ending at midnight", []Fix{{Point: centre, At: midnight.Add(-10 * time.Minute)}, {Point: centre, At: midnight}}, []time.Time{before}},
+		{"starting at midnight", loopAt(midnight), []time.Time{after}},
 	}
-	sample := time.Duration(patrolEdgeM / 2 / 1.2 * float64(time.Second)) // the time one sample stands for
-	for i, want := range []time.Duration{midnight.Sub(s.Start), s.End.Sub(midnight)} {
-		if got := s.Days[i].Inside + s.Days[i].Outside; got < want-sample || got > want+sample {
-			t.Errorf("%s: %s patrolled; want %s ± %s", s.Days[i].Day.Format(time.DateOnly), got, want, sample)
-		}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, visits := SummariseTrack(c.fixes, grid)
+			if len(s.Days) != len(c.days) {
+				t.Fatalf("days %+v; want %v", s.Days, c.days)
+			}
+			for i, d := range s.Days {
+				from, to := maxTime(s.Start, d.Day.Add(-8*time.Hour)), minTime(s.End, d.Day.Add(16*time.Hour))
+				if !d.Day.Equal(c.days[i]) || d.Inside+d.Outside != to.Sub(from) || d.Outside != 0 {
+					t.Errorf("%s: inside %s, outside %s; want all %s inside", d.Day.Format(time.DateOnly), d.Inside, d.Outside, to.Sub(from))
+				}
+			}
+			for _, v := range visits {
+				if !slices.ContainsFunc(s.Days, func(d DayShare) bool { return d.Day.Equal(v.Day) }) && !v.At.Equal(s.End) {
+					t.Errorf("a visit on %s, a day the patrol is not on", v.Day.Format(time.DateOnly))
+				}
+			}
+		})
 	}
-	if s.Days[0].Inside+s.Days[1].Inside != s.Inside || s.Outside != s.Days[0].Outside+s.Days[1].Outside || s.Outside != 0 {
-		t.Errorf("inside %s, outside %s; days %+v", s.Inside, s.Outside, s.Days)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
-	days := map[time.Time]int{}
-	for _, v := range visits {
-		days[v.Day]++
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
-	if days[before] == 0 || days[after] == 0 {
-		t.Errorf("visits by day %v; want cells on both days", days)
-	}
+	return b
 }
 
 func TestPatrolInputValidate(t *testing.T) {

@@ -59,9 +59,19 @@ wait_ready() { # wait_ready URL
   exit 1
 }
 
-# wait_engine: wait until the engine has loaded the units and answers.
+# wait_engine: wait until the engine has loaded the units and answers PING.
 wait_engine() {
-  for _ in $(seq 300); do grep -q 'RESP on' "$work/engine.log" && return; sleep 0.2; done
+  for _ in $(seq 300); do
+    if grep -q 'RESP on' "$work/engine.log" &&
+      exec 3<>"/dev/tcp/127.0.0.1/$engine_port" 2>/dev/null; then
+      printf '*1\r\n$4\r\nPING\r\n' >&3
+      local pong
+      read -r -t 5 pong <&3 || true
+      exec 3<&-
+      [ "${pong%$'\r'}" = "+PONG" ] && return
+    fi
+    sleep 0.2
+  done
   cat "$work/engine.log" >&2
   exit 1
 }
@@ -133,9 +143,12 @@ compare() {
     gcpu=$(awk '{print $5}' "$work/g" | sort -g | awk -v m=$m 'NR == m')
     bcpu=$(awk '{print $5}' "$work/b" | sort -g | awk -v m=$m 'NR == m')
     gbad=$(awk '{n += $4} END {print n + 0}' "$work/g")
-    awk -v c="$c" -v g="$g50" -v gl="$g50l" -v gh="$g99l" -v gc="$gcpu" -v b="$b50" -v bl="$b50l" -v bh="$b99l" -v bc="$bcpu" -v bad="$gbad" 'BEGIN {
-      printf "   %-22s %5d %12.0f %9.3f %9.3f %7.1f   %12.0f %9.3f %9.3f %7.1f   %5.2f %9.2f%s\n", "", c, g, gl, gh, gc, b, bl, bh, bc,
-        g / b, (gc > 0 ? bc / gc : 0), (bad > 0 ? "  (" bad " non-2xx!)" : "")
+    bbad=$(awk '{n += $4} END {print n + 0}' "$work/b")
+    awk -v c="$c" -v g="$g50" -v gl="$g50l" -v gh="$g99l" -v gc="$gcpu" -v b="$b50" -v bl="$b50l" -v bh="$b99l" -v bc="$bcpu" \
+      -v bad="$gbad" -v obad="$bbad" -v other="$other" 'BEGIN {
+      printf "   %-22s %5d %12.0f %9.3f %9.3f %7.1f   %12.0f %9.3f %9.3f %7.1f   %5.2f %9.2f%s%s\n", "", c, g, gl, gh, gc, b, bl, bh, bc,
+        (b > 0 ? g / b : 0), (gc > 0 ? bc / gc : 0), (bad > 0 ? "  (gridmap: " bad " errors!)" : ""),
+        (obad > 0 ? "  (" other ": " obad " errors!)" : "")
     }'
   done
 }

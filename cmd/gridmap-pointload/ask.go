@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 )
 
@@ -102,7 +101,7 @@ func readRESP(r *bufio.Reader) (ok bool, err error) {
 	case '$':
 		n, err := strconv.Atoi(string(line[1 : len(line)-2]))
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("RESP bulk length %q: %w", line, err)
 		}
 		if n < 0 {
 			return true, nil // $-1: a null bulk string, not an error
@@ -112,7 +111,7 @@ func readRESP(r *bufio.Reader) (ok bool, err error) {
 	case '*':
 		n, err := strconv.Atoi(string(line[1 : len(line)-2]))
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("RESP array length %q: %w", line, err)
 		}
 		ok = true
 		for range n {
@@ -124,5 +123,5 @@ func readRESP(r *bufio.Reader) (ok bool, err error) {
 		}
 		return ok, nil
 	}
-	return false, fmt.Errorf("RESP type %q: %w", line[0], io.ErrUnexpectedEOF)
+	return false, fmt.Errorf("RESP reply of unknown type %q", line[0])
 }

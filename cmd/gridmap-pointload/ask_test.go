@@ -83,7 +83,7 @@ func TestRunAsksEveryPointInTheBox(t *testing.T) {
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	tallies := run(host, 3, 200*time.Millisecond, b, askHTTP(host))
+	tallies := run(host, 3, 200*time.Millisecond, b, func() asker { return askHTTP(host) })
 	var answered, errors int
 	for _, tl := range tallies {
 		answered, errors = answered+len(tl.latencies), errors+tl.errors

@@ -16,6 +16,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"math/rand/v2"
 	"net"
@@ -39,7 +40,8 @@ type tally struct {
 }
 
 // asker sends one point's question on a connection and reads the answer;
-// ok is false for an answer that is not a success.
+// ok is false for an answer that is not a success. An asker keeps its
+// request buffer: each connection needs its own.
 type asker func(w *bufio.Writer, r *bufio.Reader, lng, lat float64) (ok bool, err error)
 
 func main() {
@@ -59,17 +61,18 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	var ask asker
+	var newAsker func() asker
 	switch u.Scheme {
 	case "http":
-		ask = askHTTP(u.Host)
+		newAsker = func() asker { return askHTTP(u.Host) }
 	case "resp":
-		ask = askRESP(*key)
+		newAsker = func() asker { return askRESP(*key) }
 	default:
 		log.Fatalf("target %s: the scheme must be http or resp", *target)
 	}
-	tallies := run(u.Host, *conns, *duration, b, ask)
-	report(os.Stdout, tallies, *duration)
+	begin := time.Now()
+	tallies := run(u.Host, *conns, *duration, b, newAsker)
+	report(os.Stdout, tallies, time.Since(begin))
 }
 
 func parseBox(s string) (box, error) {
@@ -88,8 +91,9 @@ func parseBox(s string) (box, error) {
 	return box{v[0], v[1], v[2], v[3]}, nil
 }
 
-// run asks from conns connections until the time is up.
-func run(host string, conns int, d time.Duration, b box, ask asker) []tally {
+// run asks from conns connections, each with its own asker, until the
+// time is up.
+func run(host string, conns int, d time.Duration, b box, newAsker func() asker) []tally {
 	tallies := make([]tally, conns)
 	end := time.Now().Add(d)
 	var wg sync.WaitGroup
@@ -97,7 +101,7 @@ func run(host string, conns int, d time.Duration, b box, ask asker) []tally {
 		wg.Add(1)
 		go func(t *tally, seed uint64) {
 			defer wg.Done()
-			if err := askUntil(host, end, b, ask, t, rand.New(rand.NewPCG(42, seed))); err != nil {
+			if err := askUntil(host, end, b, newAsker(), t, rand.New(rand.NewPCG(42, seed))); err != nil {
 				log.Fatalf("connection %d: %v", seed, err)
 			}
 		}(&tallies[i], uint64(i))
@@ -110,7 +114,7 @@ func run(host string, conns int, d time.Duration, b box, ask asker) []tally {
 func askUntil(host string, end time.Time, b box, ask asker, t *tally, rnd *rand.Rand) error {
 	c, err := net.Dial("tcp", host)
 	if err != nil {
-		return err
+		return fmt.Errorf("connect: %w", err)
 	}
 	defer c.Close()
 	w, r := bufio.NewWriter(c), bufio.NewReaderSize(c, 16<<10)
@@ -123,7 +127,7 @@ func askUntil(host string, end time.Time, b box, ask asker, t *tally, rnd *rand.
 		lat := b.minLat + rnd.Float64()*(b.maxLat-b.minLat)
 		ok, err := ask(w, r, lng, lat)
 		if err != nil {
-			return err
+			return fmt.Errorf("ask (%.7f, %.7f): %w", lng, lat, err)
 		}
 		t.latencies = append(t.latencies, time.Since(start))
 		if !ok {
@@ -132,8 +136,9 @@ func askUntil(host string, end time.Time, b box, ask asker, t *tally, rnd *rand.
 	}
 }
 
-// report prints the summary of every connection's tally.
-func report(out *os.File, tallies []tally, d time.Duration) {
+// report prints the summary of every connection's tally, the rate over
+// the time the run took (connecting included, as wrk counts it).
+func report(out io.Writer, tallies []tally, took time.Duration) {
 	var all []time.Duration
 	errors := 0
 	for _, t := range tallies {
@@ -147,5 +152,5 @@ func report(out *os.File, tallies []tally, d time.Duration) {
 		}
 		return float64(all[int(p*float64(len(all)-1))]) / 1e6
 	}
-	fmt.Fprintf(out, "pointload-summary %.1f %.3f %.3f %d %d\n", float64(len(all))/d.Seconds(), pct(0.50), pct(0.99), errors, len(all))
+	fmt.Fprintf(out, "pointload-summary %.1f %.3f %.3f %d %d\n", float64(len(all))/took.Seconds(), pct(0.50), pct(0.99), errors, len(all))
 }

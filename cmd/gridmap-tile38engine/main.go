@@ -10,8 +10,9 @@
 // Object.Intersects, the matching ids answered over RESP (tidwall/redcon)
 // as Tile38 answers, [cursor, [ids...]]. Tile38 does more per query (its
 // argument parsing, a global read lock, the scan writer, statistics), so
-// it is not expected to outrun this engine: gridmap's share of the
-// engine's rate is a conservative stand-in for its share of Tile38's.
+// we expect it to be no faster than this engine (not measured: Tile38
+// cannot be built here); gridmap's share of the engine's rate stands in
+// for its share of Tile38's.
 //
 // The outlines are read once from the database (the current units at
 // every level, as GeoJSON with 15 decimals); the engine then never
@@ -48,8 +49,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("gridmap-tile38engine: %d units in %q, RESP on %s", n, *key, *addr)
-	log.Fatal(redcon.ListenAndServe(*addr, handler(tree, *key), nil, nil))
+	srv := redcon.NewServer(*addr, handler(tree, *key), nil, nil)
+	listening := make(chan error, 1)
+	go func() {
+		if err := <-listening; err == nil {
+			log.Printf("gridmap-tile38engine: %d units in %q, RESP on %s", n, *key, srv.Addr())
+		}
+	}()
+	log.Fatal(srv.ListenServeAndSignal(listening))
 }
 
 // load reads the current units into an R-tree of their boxes.
@@ -70,7 +77,10 @@ func load(ctx context.Context, dbURL string) (*rtree.RTreeG[*unit], int, error) 
 		n++
 		return add(&tree, id, outline)
 	})
-	return &tree, n, err
+	if err != nil {
+		return nil, 0, fmt.Errorf("read units: %w", err)
+	}
+	return &tree, n, nil
 }
 
 // add parses a unit's GeoJSON outline as Tile38 does (default options)

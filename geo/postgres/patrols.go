@@ -101,12 +101,8 @@ func insertPatrol(ctx context.Context, q queryRower, p casework.Patrol) (bool, e
 	return inserted == 1, err
 }
 
-// dayShares returns a patrol's time by China day as columns; a summary
-// without days (all of it untracked) counts on the day it started.
+// dayShares returns a patrol's time by China day as columns.
 func dayShares(s casework.TrackSummary) (days []time.Time, insides, outsides []float64) {
-	if len(s.Days) == 0 {
-		return []time.Time{geo.ChinaDay(s.Start)}, []float64{s.Inside.Seconds()}, []float64{s.Outside.Seconds()}
-	}
 	for _, d := range s.Days {
 		days, insides, outsides = append(days, d.Day), append(insides, d.Inside.Seconds()), append(outsides, d.Outside.Seconds())
 	}
