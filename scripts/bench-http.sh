@@ -12,7 +12,8 @@
 #   - GET /v1/resolve beside a Tile38-like engine (cmd/gridmap-tile38engine:
 #     Tile38's geometry, R-tree and RESP over every current unit; Tile38's
 #     own module is refused here), both asked by one client that speaks
-#     HTTP and RESP (cmd/gridmap-pointload), at 2, 8 and 32 connections;
+#     HTTP and RESP (cmd/gridmap-pointload), at 2, 8 and 32 connections,
+#     and the bare server beside the engine the same way;
 #   - POST /v1/resolve with 100,000 points (full JSON, NDJSON, and CSV with
 #     fields=status,responsible.code): points/s and how far the batch raised
 #     the server's peak RSS;
@@ -120,21 +121,22 @@ run_pointload() {
   measure "$1" pointload-summary ./bin/gridmap-pointload --target "$3" --conns "$4" --duration "$duration" --box "$2"
 }
 
-# compare WHAT RUNNER ARG OTHER OTHER_PID OTHER_URL CONNS...: RUNNER (run_wrk
-# or run_pointload, given ARG) on gridmap and on the other server, taking
-# turns for $rounds rounds; each side's figures are those of its median round
-# (by requests/s), which a burst of noise on this shared machine does not move,
-# and its median CPU time per request. "ratio" is gridmap's rate over the
-# other's; "cpu ratio" the other's CPU time per request over gridmap's.
+# compare WHAT RUNNER ARG NAME PID URL OTHER OTHER_PID OTHER_URL CONNS...:
+# RUNNER (run_wrk or run_pointload, given ARG) on one server (gridmap, in
+# every table but one) and on the other, taking turns for $rounds rounds;
+# each side's figures are those of its median round (by requests/s), which a
+# burst of noise on this shared machine does not move, and its median CPU
+# time per request. "ratio" is the first side's rate over the other's; "cpu
+# ratio" the other's CPU time per request over the first side's.
 compare() {
-  local what=$1 runner=$2 arg=$3 other=$4 other_pid=$5 other_url=$6
-  shift 6
-  printf '   %-22s %5s %12s %9s %9s %7s   %12s %9s %9s %7s   %5s %9s\n' "$what" conns "gridmap r/s" p50_ms p99_ms "cpu_us" \
+  local what=$1 runner=$2 arg=$3 name=$4 pid=$5 url=$6 other=$7 other_pid=$8 other_url=$9
+  shift 9
+  printf '   %-22s %5s %12s %9s %9s %7s   %12s %9s %9s %7s   %5s %9s\n' "$what" conns "$name r/s" p50_ms p99_ms "cpu_us" \
     "$other r/s" p50_ms p99_ms "cpu_us" ratio "cpu ratio"
   for c in "$@"; do
     : >"$work/g" && : >"$work/b"
     for _ in $(seq "$rounds"); do
-      "$runner" "${pids[0]}" "$arg" "http://127.0.0.1:$port" "$c" >>"$work/g"
+      "$runner" "$pid" "$arg" "$url" "$c" >>"$work/g"
       "$runner" "$other_pid" "$arg" "$other_url" "$c" >>"$work/b"
     done
     local m=$(((rounds + 1) / 2))
@@ -145,9 +147,9 @@ compare() {
     gbad=$(awk '{n += $4} END {print n + 0}' "$work/g")
     bbad=$(awk '{n += $4} END {print n + 0}' "$work/b")
     awk -v c="$c" -v g="$g50" -v gl="$g50l" -v gh="$g99l" -v gc="$gcpu" -v b="$b50" -v bl="$b50l" -v bh="$b99l" -v bc="$bcpu" \
-      -v bad="$gbad" -v obad="$bbad" -v other="$other" 'BEGIN {
+      -v bad="$gbad" -v obad="$bbad" -v name="$name" -v other="$other" 'BEGIN {
       printf "   %-22s %5d %12.0f %9.3f %9.3f %7.1f   %12.0f %9.3f %9.3f %7.1f   %5.2f %9.2f%s%s\n", "", c, g, gl, gh, gc, b, bl, bh, bc,
-        (b > 0 ? g / b : 0), (gc > 0 ? bc / gc : 0), (bad > 0 ? "  (gridmap: " bad " errors!)" : ""),
+        (b > 0 ? g / b : 0), (gc > 0 ? bc / gc : 0), (bad > 0 ? "  (" name ": " bad " errors!)" : ""),
         (obad > 0 ? "  (" other ": " obad " errors!)" : "")
     }'
   done
@@ -232,16 +234,20 @@ for scale in ${BENCH_HTTP_SCALES:-demo city}; do
   pids+=($!)
   wait_ready "http://127.0.0.1:$bare_port/v1/resolve"
 
+  gridmap=("gridmap" "${pids[0]}" "http://127.0.0.1:$port")
   bare=("bare" "${pids[1]}" "http://127.0.0.1:$bare_port")
-  RESOLVE_BOX="$x0 $y0 $x1 $y1" compare "GET /v1/resolve" run_wrk scripts/wrk-resolve.lua "${bare[@]}" 2 8 32
-  TILE_URLS=$work/tiles compare "cached tiles ($(wc -l <"$work/tiles"))" run_wrk scripts/wrk-tiles.lua "${bare[@]}" 2 8 32
+  RESOLVE_BOX="$x0 $y0 $x1 $y1" compare "GET /v1/resolve" run_wrk scripts/wrk-resolve.lua "${gridmap[@]}" "${bare[@]}" 2 8 32
+  TILE_URLS=$work/tiles compare "cached tiles ($(wc -l <"$work/tiles"))" run_wrk scripts/wrk-tiles.lua "${gridmap[@]}" "${bare[@]}" 2 8 32
 
   ./bin/gridmap-tile38engine --addr "127.0.0.1:$engine_port" --database-url "$url" 2>"$work/engine.log" &
   pids+=($!)
   wait_engine
   echo "   beside a Tile38-like engine (Tile38's geometry, R-tree and RESP: cmd/gridmap-tile38engine, every current unit),"
-  echo "   one client for both (gridmap-pointload: GET /v1/resolve over HTTP, INTERSECTS units IDS POINT over RESP):"
-  compare "point queries" run_pointload "$x0 $y0 $x1 $y1" "engine" "${pids[2]}" "resp://127.0.0.1:$engine_port" 2 8 32
+  echo "   one client for all (gridmap-pointload: GET /v1/resolve over HTTP, INTERSECTS units IDS POINT over RESP);"
+  echo "   the bare server beside the engine is net/http doing no work, the HTTP stack's own share of the gap:"
+  engine=("engine" "${pids[2]}" "resp://127.0.0.1:$engine_port")
+  compare "point queries" run_pointload "$x0 $y0 $x1 $y1" "${gridmap[@]}" "${engine[@]}" 2 8 32
+  compare "" run_pointload "$x0 $y0 $x1 $y1" "${bare[@]}" "${engine[@]}" 2 8 32
 
   awk -v x0="$x0" -v y0="$y0" -v x1="$x1" -v y1="$y1" 'BEGIN {
     srand(7); printf "{\"points\":["
