@@ -75,6 +75,7 @@ func main() {
 	report(os.Stdout, tallies, time.Since(begin))
 }
 
+// parseBox reads "minlng minlat maxlng maxlat".
 func parseBox(s string) (box, error) {
 	f := strings.Fields(s)
 	var v [4]float64
