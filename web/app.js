@@ -9,6 +9,7 @@ import { MapLibreMap, NavigationControl, ScaleControl, Popup } from './vendor/ma
 import { initEdit } from './edit.js';
 import { initAudit } from './audit.js';
 import { t, lang, locale, chinaDay, applyWords, langButton } from './i18n.js';
+import { el } from './dom.js';
 
 const root = new URL('.', document.baseURI);
 const api = (path) => new URL(path, root).href;
@@ -67,15 +68,6 @@ async function getJSON(path) {
   if (res.status === 401) throw Object.assign(new Error(t('needToken')), { status: 401 });
   if (!res.ok) throw Object.assign(new Error(`${path}: ${res.status}`), { status: res.status });
   return res.json();
-}
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v; else if (k === 'style') e.style.cssText = v; else e.setAttribute(k, v);
-  }
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
 }
 
 function setStatus(text, error = false) {

@@ -3,17 +3,10 @@
 // shown, so that they can be written again in another language; app.state
 // names units and categories; app.flashes marks new reports on the map.
 import { feedItem } from './screen-live.js';
+import { el } from './dom.js';
 
 const feedMax = 30;
 const list = () => document.getElementById('feed');
-
-/** el makes an element with attributes and children (null ones skipped). */
-export function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 /** addToFeed puts newly arrived events (oldest first) on top, highlighted, and flashes new reports. */
 export function addToFeed(app, events) {

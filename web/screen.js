@@ -8,7 +8,8 @@ import { MapLibreMap, Marker } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, applyWords, langButton } from './i18n.js';
 import { initCharts, drawCharts } from './screen-charts.js';
 import { follow, apply, rank, reportEvents } from './screen-live.js';
-import { el, addToFeed, clearFeed, renderFeed } from './screen-feed.js';
+import { addToFeed, clearFeed, renderFeed } from './screen-feed.js';
+import { el } from './dom.js';
 import { darken, flasher, fit, reloadTiles, scaleMap } from './screen-map.js';
 import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords } from './screen-api.js';
 
