@@ -239,7 +239,7 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	if !r.cacheable() {
 		s.m.misses.Inc()
 		t, err := s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context, begin func()) (*Tile, error) {
-			return s.renderNow(ctx, r, begin)
+			return s.renderInSlot(ctx, r, begin)
 		})
 		return t, false, err
 	}
@@ -300,20 +300,10 @@ func (s *Service) renderAndKeep(ctx context.Context, key string, r Request) (*Ti
 	if t, ok := s.cache.get(key); ok { // drawn by the flight that just ended
 		return t, nil
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RenderTimeout)
-	defer cancel()
-	select {
-	case s.renders <- struct{}{}:
-		defer func() { <-s.renders }()
-	case <-ctx.Done():
-		return nil, pgerr.Classify(ctx.Err())
-	}
-	start := time.Now()
-	t, err := s.render(ctx, r)
+	t, err := s.renderInSlot(context.WithoutCancel(ctx), r, func() {})
 	if err != nil {
 		return nil, err
 	}
-	s.m.renderSeconds.WithLabelValues(zoomLabel(r.Coord.Z)).Observe(time.Since(start).Seconds())
 	s.cache.put(t)
 	return t, nil
 }
@@ -329,17 +319,18 @@ func (r Request) cacheable() bool {
 	return true
 }
 
-// renderNow draws an uncacheable tile for a round of identical requests,
-// under the round's context; it calls begin once it holds a render slot,
-// before it reads anything.
-func (s *Service) renderNow(ctx context.Context, r Request, begin func()) (*Tile, error) {
+// renderInSlot draws a tile once it holds one of the render slots, all
+// within RenderTimeout of ctx: for a flight of cacheable tiles, or under the
+// context of a round of uncacheable ones. It calls begin once it holds the
+// slot, before it reads anything.
+func (s *Service) renderInSlot(ctx context.Context, r Request, begin func()) (*Tile, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
 	defer cancel()
 	select {
 	case s.renders <- struct{}{}:
 		defer func() { <-s.renders }()
 	case <-ctx.Done():
-		return nil, pgerr.Classify(ctx.Err()) // RenderTimeout without a slot: unavailable, as in renderAndKeep
+		return nil, pgerr.Classify(ctx.Err()) // RenderTimeout without a slot: unavailable
 	}
 	begin()
 	start := time.Now()
