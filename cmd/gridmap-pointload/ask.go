@@ -20,10 +20,7 @@ func askHTTP(host string) asker {
 		req = append(req, " HTTP/1.1\r\nHost: "...)
 		req = append(req, host...)
 		req = append(req, "\r\n\r\n"...)
-		if _, err := w.Write(req); err != nil {
-			return false, err
-		}
-		if err := w.Flush(); err != nil {
+		if err := send(w, req); err != nil {
 			return false, err
 		}
 		return readHTTP(r)
@@ -74,10 +71,7 @@ func askRESP(key string) asker {
 			req = append(req, arg...)
 			req = append(req, "\r\n"...)
 		}
-		if _, err := w.Write(req); err != nil {
-			return false, err
-		}
-		if err := w.Flush(); err != nil {
+		if err := send(w, req); err != nil {
 			return false, err
 		}
 		return readRESP(r)
@@ -124,4 +118,12 @@ func readRESP(r *bufio.Reader) (ok bool, err error) {
 		return ok, nil
 	}
 	return false, fmt.Errorf("RESP reply of unknown type %q", line[0])
+}
+
+// send writes one request and flushes it: one request in flight.
+func send(w *bufio.Writer, req []byte) error {
+	if _, err := w.Write(req); err != nil {
+		return err
+	}
+	return w.Flush()
 }
