@@ -1,6 +1,9 @@
 -- wrk script: single-point GET /v1/resolve at random points over a box,
 -- RESOLVE_BOX="minlng minlat maxlng maxlat" (urban Tianjin by default).
 -- It ends with a "wrk-summary rps p50_ms p99_ms non2xx requests" line for scripts.
+
+-- The summary line, shared by the wrk scripts (wrk-summary.lua, found beside this one).
+local write_summary = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk-summary.lua")
 local box = { 116.95, 38.85, 117.65, 39.30 }
 if os.getenv("RESOLVE_BOX") then
   local i = 1
@@ -18,6 +21,5 @@ request = function()
 end
 
 done = function(summary, latency, requests)
-  io.write(string.format("wrk-summary %.1f %.3f %.3f %d %d\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status, summary.requests))
+  write_summary(summary, latency)
 end

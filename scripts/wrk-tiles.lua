@@ -2,6 +2,9 @@
 -- the TILE_URLS environment variable (one per line), asking for gzip as a
 -- browser does, and counts the answers that were not cache hits. It ends
 -- with a "wrk-summary rps p50_ms p99_ms non2xx requests" line for scripts.
+
+-- The summary line, shared by the wrk scripts (wrk-summary.lua, found beside this one).
+local write_summary = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk-summary.lua")
 local paths = {}
 for line in io.lines(os.getenv("TILE_URLS")) do paths[#paths + 1] = line end
 local counter = 0
@@ -29,6 +32,5 @@ done = function(summary, latency, requests)
   local total = 0
   for _, t in ipairs(threads) do total = total + t:get("misses") end
   io.write(string.format("   answers not from the cache: %d\n", total))
-  io.write(string.format("wrk-summary %.1f %.3f %.3f %d %d\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status, summary.requests))
+  write_summary(summary, latency)
 end
