@@ -47,7 +47,7 @@ func (s *TrackSummary) share(day time.Time) *DayShare {
 func (s *TrackSummary) spanDays() {
 	for day := geo.ChinaDay(s.Start); ; day = day.AddDate(0, 0, 1) {
 		s.share(day)
-		if !chinaDayEnd(day).Before(s.End) {
+		if !geo.ChinaDayEnd(day).Before(s.End) {
 			return
 		}
 	}
@@ -59,7 +59,7 @@ func (s *TrackSummary) credit(from, to time.Time, inside bool) {
 	for from.Before(to) {
 		day := geo.ChinaDay(from)
 		end := to
-		if next := chinaDayEnd(day); next.Before(end) {
+		if next := geo.ChinaDayEnd(day); next.Before(end) {
 			end = next
 		}
 		part := s.share(day)
@@ -71,10 +71,6 @@ func (s *TrackSummary) credit(from, to time.Time, inside bool) {
 		from = end
 	}
 }
-
-// chinaDayEnd is the instant the China day (a date, as geo.ChinaDay
-// gives it) ends: midnight China time, 16:00 UTC on the date.
-func chinaDayEnd(day time.Time) time.Time { return day.Add(16 * time.Hour) }
 
 // walk is a track being measured: the summary so far and the cells seen.
 type walk struct {

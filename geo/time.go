@@ -14,6 +14,13 @@ func ChinaDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// ChinaDayEnd returns the instant a China day (a date, as ChinaDay gives
+// it) ends: the next midnight in China, 16:00 UTC on the date.
+func ChinaDayEnd(day time.Time) time.Time {
+	y, m, d := day.Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, ChinaTime)
+}
+
 // ParseTime reads an optional point in time sent by a client: RFC 3339, or
 // a date meaning its start in China Standard Time. "" is the zero time.
 // field names the input in the error.

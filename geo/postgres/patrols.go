@@ -163,8 +163,7 @@ GROUP BY grid_code`
 // day (or now, for today).
 func (db *DB) PatrolDay(ctx context.Context, unit string, day time.Time) (casework.PatrolDay, error) {
 	d := casework.PatrolDay{Visited: map[uint64]bool{}, ByGrid: map[string]casework.GridCoverage{}}
-	y, m, dd := day.Date()
-	at := time.Date(y, m, dd, 0, 0, 0, 0, geo.ChinaTime).Add(24*time.Hour - time.Microsecond)
+	at := geo.ChinaDayEnd(day).Add(-time.Microsecond)
 	if now := time.Now(); at.After(now) {
 		at = now
 	}

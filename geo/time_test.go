@@ -1,0 +1,38 @@
+package geo
+
+import (
+	"testing"
+	"time"
+)
+
+// TestChinaDayAndItsEnd: an instant's China day, and the instant that day
+// ends, across the UTC date line of 16:00 and a year's end.
+func TestChinaDayAndItsEnd(t *testing.T) {
+	tests := []struct {
+		at, day, end string
+	}{
+		{"2026-03-01T15:59:59Z", "2026-03-01", "2026-03-01T16:00:00Z"},
+		{"2026-03-01T16:00:00Z", "2026-03-02", "2026-03-02T16:00:00Z"},
+		{"2026-12-31T17:30:00Z", "2027-01-01", "2027-01-01T16:00:00Z"},
+		{"2026-12-31T08:00:00+08:00", "2026-12-31", "2026-12-31T16:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.at, func(t *testing.T) {
+			at, err := time.Parse(time.RFC3339, tt.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			day := ChinaDay(at)
+			if got := day.Format(time.DateOnly); got != tt.day || day.Location() != time.UTC || day.Hour() != 0 {
+				t.Errorf("ChinaDay = %s; want %s at midnight UTC", day, tt.day)
+			}
+			end := ChinaDayEnd(day)
+			if got := end.UTC().Format(time.RFC3339); got != tt.end {
+				t.Errorf("ChinaDayEnd(%s) = %s; want %s", tt.day, got, tt.end)
+			}
+			if !at.Before(end) || !at.After(end.Add(-24*time.Hour).Add(-time.Nanosecond)) {
+				t.Errorf("%s is not within the day ending %s", at, end)
+			}
+		})
+	}
+}
