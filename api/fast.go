@@ -62,11 +62,29 @@ func newFastPath(h *handlers, m *metrics, auth *authenticator, origins corsPolic
 
 // wrap puts the fast path in front of next (the router).
 func (f *fastPath) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !f.plain(r) || !f.serve(w, r) {
-			next.ServeHTTP(w, r)
-		}
-	})
+	return fastFront{fast: f, next: next}
+}
+
+// fastFront is the fast path in front of the router: the handler New
+// returns.
+type fastFront struct {
+	fast *fastPath
+	next http.Handler
+}
+
+func (h fastFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.fast.plain(r) || !h.fast.serve(w, r) {
+		h.next.ServeHTTP(w, r)
+	}
+}
+
+// AnswerNow answers r from the fast path, or returns false having written
+// nothing: internal/fastlane's Answerer, for connections served without
+// net/http. Only resolves, which the index answers from memory: a tile may
+// wait on the database, and a request there must end when its client goes
+// away, which only net/http notices.
+func (h fastFront) AnswerNow(w http.ResponseWriter, r *http.Request) bool {
+	return r.URL.Path == resolvePath && h.fast.plain(r) && h.fast.serve(w, r)
 }
 
 // plain reports whether r is a common case as far as its method, path,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/importer"
 	"github.com/gridmap-dev/gridmap/internal/connwatch"
+	"github.com/gridmap-dev/gridmap/internal/fastlane"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
@@ -138,10 +140,12 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	// WriteTimeout and ReadHeaderTimeout would, without the timers they set
 	// on every request.
 	watched := connwatch.Listen(ln, stallTimeout, headerTimeout)
-	ln = watched
+	// The plainest resolves are answered on the fast lane without net/http's
+	// per-request machinery; every other connection goes on to net/http.
+	lane := fastlane.Listen(watched, fastlane.Options{ConnState: watched.ConnState})
 	srv := &http.Server{Handler: front, ConnState: watched.ConnState}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(lane) }()
 	// Requests drain before the node and the database close: a stop calls
 	// shutdown first; a failed start (only 503s served) closes it last.
 	var once sync.Once
@@ -149,7 +153,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		once.Do(func() {
 			shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 			defer cancel()
-			err = srv.Shutdown(shutdownCtx)
+			err = errors.Join(lane.Shutdown(shutdownCtx), srv.Shutdown(shutdownCtx))
 		})
 		return err
 	}
@@ -170,6 +174,9 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		return err
 	}
 	front.open(handler)
+	if a, ok := handler.(fastlane.Answerer); ok {
+		lane.Open(a)
+	}
 	role := "primary"
 	if db.Standby() {
 		role = "standby (read-only)"

@@ -137,7 +137,8 @@ func ticks(d, period time.Duration) int64 {
 // ConnState is the hook for http.Server.ConnState that the header timeout
 // needs: it learns when a request's headers have been read (StateActive)
 // and when the connection waits for the next (StateIdle). It must be given
-// the connections Accept returned (no TLS layer in between).
+// the connections Accept returned (no TLS layer in between), or
+// connections wrapping them that return them from a NetConn method.
 //
 // The header clock starts at the first byte read from the connection while
 // it waits. Bytes of the next request that net/http read ahead while
@@ -146,6 +147,9 @@ func ticks(d, period time.Duration) int64 {
 // the timeout, as an idle keep-alive one is.
 func (l *Listener) ConnState(nc net.Conn, state http.ConnState) {
 	c, ok := nc.(*conn)
+	if w, wraps := nc.(interface{ NetConn() net.Conn }); !ok && wraps {
+		c, ok = w.NetConn().(*conn) // a connection handed on with bytes already read (internal/fastlane)
+	}
 	if !ok {
 		return
 	}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/internal/fastlane"
 )
 
 // timeout is short so the tests run in a second; a sweep is every 50 ms.
@@ -200,8 +202,27 @@ func TestHTTPServerKeepAlive(t *testing.T) {
 // TestHeaderTimeout: with a header timeout and the ConnState hook, a
 // connection must deliver each request's headers in time, counted from
 // their first byte (from its opening, for the first request), whatever
-// else it does in time; what follows the headers is not counted.
+// else it does in time; what follows the headers is not counted. The same
+// holds with internal/fastlane in front of net/http, for the requests it
+// answers and for connections it hands on.
 func TestHeaderTimeout(t *testing.T) {
+	for _, lane := range []bool{false, true} {
+		t.Run(map[bool]string{false: "net/http", true: "fast lane"}[lane], func(t *testing.T) { testHeaderTimeout(t, lane) })
+	}
+}
+
+// answerPlain answers GET / on the fast lane.
+type answerPlain struct{}
+
+func (answerPlain) AnswerNow(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Path != "/" {
+		return false
+	}
+	io.WriteString(w, "ok")
+	return true
+}
+
+func testHeaderTimeout(t *testing.T, lane bool) {
 	const header = 200 * time.Millisecond
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -215,7 +236,13 @@ func TestHeaderTimeout(t *testing.T) {
 		io.Copy(io.Discard, r.Body)
 		io.WriteString(w, "ok")
 	})}
-	go srv.Serve(l)
+	var served net.Listener = l
+	if lane {
+		fl := fastlane.Listen(l, fastlane.Options{ConnState: l.ConnState})
+		fl.Open(answerPlain{})
+		served = fl
+	}
+	go srv.Serve(served)
 	t.Cleanup(func() { srv.Close() })
 
 	request := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -1,0 +1,126 @@
+package fastlane
+
+import (
+	"bufio"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// responseWriter collects an answer, to be written whole once the
+// Answerer has committed to it (it may still decline while writing
+// nothing). It writes what net/http's server would for the same handler
+// calls: the status line, the handler's headers (values made safe as
+// net/http makes them), then what the server adds, Content-Length,
+// Date, a sniffed Content-Type and Connection: close.
+type responseWriter struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+// reset forgets the last answer, keeping the memory.
+func (w *responseWriter) reset() {
+	clear(w.header)
+	w.status = 0
+	w.body = w.body[:0]
+}
+
+// Header is the answer's header map.
+func (w *responseWriter) Header() http.Header { return w.header }
+
+// WriteHeader sets the status, once; later calls are ignored, as net/http
+// ignores (and logs) them. Informational statuses are not sent.
+func (w *responseWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+}
+
+// Write adds to the body; a status without one takes none
+// (http.ErrBodyNotAllowed).
+func (w *responseWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	w.body = append(w.body, b...)
+	return len(b), nil
+}
+
+// bodyAllowed reports whether an answer with status may have a body.
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// writeTo writes the answer; keepAlive false adds Connection: close.
+func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) error {
+	w.WriteHeader(http.StatusOK)
+	h := w.header
+	if !bodyAllowed(w.status) {
+		for _, k := range [...]string{"Content-Type", "Content-Length", "Transfer-Encoding"} {
+			delete(h, k)
+		}
+	}
+	writeStatusLine(bw, w.status)
+	for k, vs := range h {
+		if !isToken(k) {
+			continue // as net/http skips it
+		}
+		for _, v := range vs {
+			writeField(bw, k, safeValue(v))
+		}
+	}
+	if _, ok := h["Content-Length"]; !ok && bodyAllowed(w.status) {
+		var n [20]byte
+		bw.WriteString("Content-Length: ")
+		bw.Write(strconv.AppendInt(n[:0], int64(len(w.body)), 10))
+		bw.WriteString("\r\n")
+	}
+	if _, ok := h["Date"]; !ok {
+		writeField(bw, "Date", time.Now().UTC().Format(http.TimeFormat))
+	}
+	if _, ok := h["Content-Type"]; !ok && bodyAllowed(w.status) && h.Get("Content-Encoding") == "" && len(w.body) > 0 {
+		writeField(bw, "Content-Type", http.DetectContentType(w.body))
+	}
+	if !keepAlive {
+		writeField(bw, "Connection", "close")
+	}
+	bw.WriteString("\r\n")
+	_, err := bw.Write(w.body)
+	return err
+}
+
+// writeStatusLine writes the status line as net/http does.
+func writeStatusLine(bw *bufio.Writer, status int) {
+	switch status {
+	case http.StatusOK:
+		bw.WriteString("HTTP/1.1 200 OK\r\n")
+	case http.StatusNotModified:
+		bw.WriteString("HTTP/1.1 304 Not Modified\r\n")
+	default:
+		text := http.StatusText(status)
+		if text == "" {
+			text = "status code " + strconv.Itoa(status)
+		}
+		bw.WriteString("HTTP/1.1 " + strconv.Itoa(status) + " " + text + "\r\n")
+	}
+}
+
+// writeField writes one header line.
+func writeField(bw *bufio.Writer, k, v string) {
+	bw.WriteString(k)
+	bw.WriteString(": ")
+	bw.WriteString(v)
+	bw.WriteString("\r\n")
+}
+
+// safeValue is v as net/http writes a header value: line breaks become
+// spaces, spaces at the ends are trimmed.
+func safeValue(v string) string {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	}
+	return strings.Trim(v, " \t")
+}
