@@ -153,7 +153,12 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		once.Do(func() {
 			shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 			defer cancel()
-			err = errors.Join(lane.Shutdown(shutdownCtx), srv.Shutdown(shutdownCtx))
+			// Both at once: net/http's keep-alive connections must learn of
+			// the stop while the lane's answer their last requests.
+			laneDone := make(chan error, 1)
+			go func() { laneDone <- lane.Shutdown(shutdownCtx) }()
+			err = srv.Shutdown(shutdownCtx)
+			err = errors.Join(<-laneDone, err)
 		})
 		return err
 	}

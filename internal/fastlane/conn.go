@@ -3,8 +3,11 @@ package fastlane
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -47,13 +50,13 @@ func (l *Listener) serve(c *laneConn) {
 	s.br.Reset(c)
 	s.bw.Reset(c)
 	s.req.bind(l.ctx, c.RemoteAddr().String())
-	handed := l.serveRequests(c, s)
+	end := l.serveRequests(c, s)
 	l.forget(c)
-	if handed {
+	if end == handOver {
 		buffered, _ := s.br.Peek(s.br.Buffered())
 		l.hand(&replayConn{Conn: c.Conn, pending: bytes.Clone(buffered)})
 	} else {
-		_ = c.Close()
+		_ = c.Close() // after Connection: close too, at once, as net/http closes
 	}
 	s.br.Reset(nil)
 	s.bw.Reset(nil)
@@ -61,43 +64,67 @@ func (l *Listener) serve(c *laneConn) {
 	sessions.Put(s)
 }
 
-// serveRequests answers requests on c until one goes to net/http (handed
-// true: the request's bytes are still in s.br) or c is to be closed.
-func (l *Listener) serveRequests(c *laneConn, s *session) (handed bool) {
+// How serveRequests ends.
+type ending int
+
+const (
+	closeNow         ending = iota // the client went, or Shutdown closed the connection
+	closeAfterAnswer               // an answer with Connection: close was sent
+	handOver                       // the request in the buffer goes to net/http
+)
+
+// serveRequests answers requests on c until one goes to net/http (its
+// bytes still in s.br) or c is to be closed.
+func (l *Listener) serveRequests(c *laneConn, s *session) ending {
 	for {
 		head, err := readHead(s.br)
 		if err != nil {
-			return err == errNotLane
+			if err == errNotLane || s.br.Buffered() > 0 {
+				return handOver // net/http answers a head cut short with a 400
+			}
+			return closeNow
 		}
 		a := l.answerer.Load()
 		if a == nil || !s.req.parse(head) {
-			return true
+			return handOver
 		}
 		if !c.state.CompareAndSwap(stateIdle, stateActive) {
-			return false // closed by Shutdown
+			return closeNow // closed by Shutdown
 		}
 		l.setState(c.Conn, http.StateActive)
 		s.w.reset()
-		if !(*a).AnswerNow(&s.w, &s.req.http) {
-			return true
+		switch answered, panicked := answer(*a, s); {
+		case panicked:
+			return closeNow
+		case !answered:
+			return handOver
 		}
 		_, _ = s.br.Discard(len(head))
-		keep := s.req.keepAlive && !l.isStopping()
-		if s.w.writeTo(s.bw, keep) != nil || s.bw.Flush() != nil || !keep {
-			return false
+		keep, err := s.w.writeTo(s.bw, s.req.keepAlive && !l.stopping.Load())
+		if err != nil || s.bw.Flush() != nil {
+			return closeNow
+		}
+		if !keep {
+			return closeAfterAnswer
 		}
 		l.setState(c.Conn, http.StateIdle)
 		if !c.state.CompareAndSwap(stateActive, stateIdle) {
-			return false
+			return closeNow
 		}
 	}
 }
 
-// isStopping reports whether Shutdown has begun.
-func (l *Listener) isStopping() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.stopping
+// answer asks a to answer s's request. A panic is logged and the
+// connection closed, as net/http does; nothing of the answer is sent.
+func answer(a Answerer, s *session) (answered, panicked bool) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			slog.Error("fast lane: panic answering a request", "path", s.req.url.Path, "remote", s.req.remoteAddr,
+				"panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+			answered, panicked = false, true
+		}
+	}()
+	return a.AnswerNow(&s.w, &s.req.http), false
 }
 
 // replayConn is a connection handed to net/http: its reads return first

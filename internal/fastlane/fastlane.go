@@ -66,7 +66,7 @@ type Listener struct {
 
 	mu       sync.Mutex
 	conns    map[*laneConn]struct{}
-	stopping bool
+	stopping atomic.Bool // set under mu: track reads it there
 }
 
 // Options configure a Listener.
@@ -127,7 +127,7 @@ func (l *Listener) stop(err error) {
 func (l *Listener) Shutdown(ctx context.Context) error {
 	_ = l.Close()
 	l.mu.Lock()
-	l.stopping = true
+	l.stopping.Store(true)
 	l.mu.Unlock()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
@@ -158,19 +158,27 @@ func (l *Listener) closeIdle() int {
 }
 
 // acceptLoop accepts connections until the listener is closed, each
-// served on its own goroutine.
+// served on its own goroutine. A passing failure (out of file
+// descriptors, a connection aborted before it was accepted) is retried
+// after a pause that doubles up to a second, as net/http retries.
 func (l *Listener) acceptLoop() {
+	var pause time.Duration
 	for {
 		c, err := l.inner.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond) // out of file descriptors: as net/http waits
-				continue
+			if passing(err) {
+				pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(pause):
+					continue
+				case <-l.closed:
+					return
+				}
 			}
 			l.stop(err)
 			return
 		}
+		pause = 0
 		lc := &laneConn{Conn: c}
 		if !l.track(lc) {
 			_ = c.Close()
@@ -180,11 +188,18 @@ func (l *Listener) acceptLoop() {
 	}
 }
 
+// passing reports whether an Accept error may pass: not the listener
+// closed, but what net/http retries (a temporary error).
+func passing(err error) bool {
+	var te interface{ Temporary() bool }
+	return !errors.Is(err, net.ErrClosed) && errors.As(err, &te) && te.Temporary()
+}
+
 // track adds c to the lane's connections unless the lane is stopping.
 func (l *Listener) track(c *laneConn) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.stopping {
+	if l.stopping.Load() {
 		return false
 	}
 	l.conns[c] = struct{}{}

@@ -3,6 +3,7 @@ package fastlane
 import (
 	"bufio"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,23 +55,30 @@ func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
-// writeTo writes the answer; keepAlive false adds Connection: close.
-func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) error {
+// writeTo writes the answer and reports whether the connection may serve
+// another request: keepAlive, unless the answer says Connection: close
+// (keepAlive false adds it). The framing is the lane's: a handler's
+// Transfer-Encoding, or a Content-Length that is not the body's, is
+// replaced by the body's length, so that a wrong one cannot make a client
+// read the next answer as this one's body. (net/http chunks a body over 2 KiB that has no length; the lane
+// always sends the length.)
+func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) (bool, error) {
 	w.WriteHeader(http.StatusOK)
 	h := w.header
-	if !bodyAllowed(w.status) {
-		for _, k := range [...]string{"Content-Type", "Content-Length", "Transfer-Encoding"} {
-			delete(h, k)
-		}
+	if cl, ok := h["Content-Length"]; ok && (len(cl) != 1 || cl[0] != strconv.Itoa(len(w.body)) || !bodyAllowed(w.status)) {
+		delete(h, "Content-Length")
 	}
+	delete(h, "Transfer-Encoding")
+	if !bodyAllowed(w.status) {
+		delete(h, "Content-Type")
+	}
+	closing := !keepAlive && !saysClose(h["Connection"]) // Connection: close to add
+	keepAlive = keepAlive && !saysClose(h["Connection"])
 	writeStatusLine(bw, w.status)
-	for k, vs := range h {
-		if !isToken(k) {
-			continue // as net/http skips it
-		}
-		for _, v := range vs {
-			writeField(bw, k, safeValue(v))
-		}
+	writeHeader(bw, h)
+	// What net/http adds, in its order.
+	if _, ok := h["Date"]; !ok {
+		writeField(bw, "Date", time.Now().UTC().Format(http.TimeFormat))
 	}
 	if _, ok := h["Content-Length"]; !ok && bodyAllowed(w.status) {
 		var n [20]byte
@@ -78,18 +86,46 @@ func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) error {
 		bw.Write(strconv.AppendInt(n[:0], int64(len(w.body)), 10))
 		bw.WriteString("\r\n")
 	}
-	if _, ok := h["Date"]; !ok {
-		writeField(bw, "Date", time.Now().UTC().Format(http.TimeFormat))
-	}
 	if _, ok := h["Content-Type"]; !ok && bodyAllowed(w.status) && h.Get("Content-Encoding") == "" && len(w.body) > 0 {
 		writeField(bw, "Content-Type", http.DetectContentType(w.body))
 	}
-	if !keepAlive {
+	if closing {
 		writeField(bw, "Connection", "close")
 	}
 	bw.WriteString("\r\n")
 	_, err := bw.Write(w.body)
-	return err
+	return keepAlive, err
+}
+
+// writeHeader writes h's lines in net/http's order (by name), values made
+// safe as net/http makes them; names that are not tokens are left out,
+// as net/http leaves them.
+func writeHeader(bw *bufio.Writer, h http.Header) {
+	var keysStore [16]string
+	keys := keysStore[:0]
+	for k := range h {
+		if isToken(k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			writeField(bw, k, safeValue(v))
+		}
+	}
+}
+
+// saysClose reports whether Connection header values include close.
+func saysClose(values []string) bool {
+	for _, v := range values {
+		for opt := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(opt), "close") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // writeStatusLine writes the status line as net/http does.
