@@ -11,16 +11,18 @@
 // of it. A loop reading a request's head and writing one answer, as the
 // engine does, ran 1.3–1.5× net/http's rate on the same machine.
 //
-// The lane serves only what it can serve exactly as net/http would: a GET
-// in HTTP/1.1 in origin form, with a Host, no body, no Expect or Upgrade,
-// headers that are plain tokens and values, the whole head within
-// headMax bytes, and an Answerer that answers it at once (without
-// waiting on anything). At the first request that is not such a request,
-// or that the Answerer declines, the connection, with every byte it has
-// sent and the lane has not consumed, goes to net/http (through Accept,
-// as a new connection would) and stays there. The lane has written nothing
-// for that request, so net/http sees the connection from that request on
-// as if it had had it from the start.
+// The lane serves only what it can serve as net/http would: a GET in
+// HTTP/1.1 in origin form, with a Host, no body, no Expect or Upgrade,
+// headers that are plain tokens and values, the whole head within headMax
+// bytes, and an Answerer that answers it at once (without waiting on
+// anything). Its answer has net/http's status line, header lines and body;
+// the one difference is framing: the lane always sends a Content-Length,
+// where net/http chunks a body over 2 KiB that has none. At the first
+// request that is not such a request, or that the Answerer declines, the
+// connection, with every byte it has sent and the lane has not consumed,
+// goes to net/http (through Accept, as a new connection would) and stays
+// there. The lane has written nothing for that request, so net/http sees
+// the connection from that request on as if it had had it from the start.
 //
 // Timeouts are the connection's own affair (internal/connwatch judges the
 // connections it is given by their progress): the lane sets no deadline.

@@ -209,13 +209,20 @@ func connectionOption(value string, keepAlive bool) (bool, bool) {
 // isToken reports whether s is an HTTP token (a header name).
 func isToken(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+		if !tokenByte[s[i]] {
 			return false
 		}
 	}
 	return s != ""
 }
+
+// tokenByte holds the bytes of HTTP tokens (RFC 9110's tchar).
+var tokenByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
+	}
+	return t
+}()
 
 // plainValue reports whether a header value is printable ASCII (and tabs):
 // what net/http takes as it is. Anything else goes to net/http.

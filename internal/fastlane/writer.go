@@ -81,9 +81,8 @@ func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) (bool, error)
 		writeField(bw, "Date", time.Now().UTC().Format(http.TimeFormat))
 	}
 	if _, ok := h["Content-Length"]; !ok && bodyAllowed(w.status) {
-		var n [20]byte
 		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(n[:0], int64(len(w.body)), 10))
+		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(len(w.body)), 10))
 		bw.WriteString("\r\n")
 	}
 	if _, ok := h["Content-Type"]; !ok && bodyAllowed(w.status) && h.Get("Content-Encoding") == "" && len(w.body) > 0 {
@@ -153,10 +152,22 @@ func writeField(bw *bufio.Writer, k, v string) {
 }
 
 // safeValue is v as net/http writes a header value: line breaks become
-// spaces, spaces at the ends are trimmed.
+// spaces, spaces at the ends are trimmed (textproto.TrimString).
 func safeValue(v string) string {
-	if strings.ContainsAny(v, "\r\n") {
-		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '\r' || c == '\n' {
+			v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+			break
+		}
 	}
-	return strings.Trim(v, " \t")
+	for len(v) > 0 && isSpace(v[0]) {
+		v = v[1:]
+	}
+	for len(v) > 0 && isSpace(v[len(v)-1]) {
+		v = v[:len(v)-1]
+	}
+	return v
 }
+
+// isSpace reports whether c is what textproto.TrimString trims.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
