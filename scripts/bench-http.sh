@@ -21,7 +21,10 @@
 #     flooded by 32, with the drawings a flooding request took, and a
 #     street's report tile asked meanwhile by one more client.
 # wrk, gridmap and the bare server share the machine's cores; the ratio is
-# what compares, since both sides run under the same conditions.
+# what compares, since both sides run under the same conditions. gridmap
+# answers plain resolves on its fast lane (internal/fastlane), without
+# net/http's per-request work, so its resolve can pass the bare server's
+# rate; its tiles go through net/http as the bare server's do.
 # Environment: DATABASE_URL (the main database), BENCH_HTTP_SCALES ("demo
 # city"), BENCH_HTTP_DURATION (wrk run length, 4s), BENCH_HTTP_ROUNDS (runs
 # per side and concurrency, taking turns, 3).

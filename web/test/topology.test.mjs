@@ -62,9 +62,17 @@ const tiles = [];
 const provoked = /Failed to load resource: (the server responded with a status of (400|403|404|422)|net::ERR_CONNECTION_RESET|net::ERR_FAILED)/;
 page.on('console', (m) => { if (m.type() === 'error' && !provoked.test(m.text())) errors.push(m.text()); });
 page.on('pageerror', (e) => errors.push(String(e)));
-page.on('response', (r) => {
-  if (/\/tiles\/[^/]+\/\d+\/\d+\/\d+\.mvt/.test(r.url())) tiles.push({ url: r.url(), status: r.status(), at: Date.now() });
+// Tiles in the order they were requested (an answer may come after a later
+// request's): status 0 while awaited, -1 if the map gave up on it.
+const tileOf = new Map();
+page.on('request', (r) => {
+  if (!/\/tiles\/[^/]+\/\d+\/\d+\/\d+\.mvt/.test(r.url())) return;
+  const t = { url: r.url(), status: 0, at: Date.now() };
+  tiles.push(t);
+  tileOf.set(r, t);
 });
+page.on('response', (r) => { if (tileOf.has(r.request())) tileOf.get(r.request()).status = r.status(); });
+page.on('requestfailed', (r) => { if (tileOf.has(r)) tileOf.get(r).status = -1; });
 
 const settled = (timeout) => settledOn(page, timeout);
 const screenOf = (lngLat) => screenOn(page, lngLat);
@@ -167,7 +175,8 @@ try {
     check(u.feature?.properties.version === 1, `${c} changed by the refused move: v${u.feature?.properties.version}`);
   }
 
-  // A new token reloads the tiles (what they show depends on it): those come before the mark.
+  // A new token reloads the tiles (what they show depends on it): those are
+  // requested before the mark, whenever their answers come.
   const beforeToken = tiles.length;
   await useToken(token);
   for (let i = 0; i < 40 && tiles.length === beforeToken; i++) await page.waitForTimeout(250);
@@ -231,7 +240,8 @@ try {
   check((await page.textContent('#edit-version')) === 'v2', 'the panel does not show v2 of the loaded grid after the move');
   await page.waitForTimeout(600);
   await settled();
-  const reloaded = tiles.slice(tileMark);
+  for (let i = 0; i < 40 && tiles.slice(tileMark).some((t) => t.status === 0); i++) await page.waitForTimeout(250);
+  const reloaded = tiles.slice(tileMark).filter((t) => t.status !== -1);
   findings.tilesReloaded = reloaded.length;
   check(reloaded.length > 0 && reloaded.every((t) => t.status === 200 && new URL(t.url).searchParams.get('min_version') === String(indexVersion)),
     `tiles after the move, with min_version=${indexVersion}: ${JSON.stringify(reloaded.slice(0, 2))}`);
