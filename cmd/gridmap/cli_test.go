@@ -150,11 +150,11 @@ func TestApplyEnv(t *testing.T) {
 		wantErr string
 		check   func(c serveConfig) bool
 	}{
-		{"defaults", nil, nil, "", func(c serveConfig) bool { return c.loadDemo && c.addr == ":8080" }},
+		{"defaults", nil, nil, "", func(c serveConfig) bool { return c.loadDemo && c.addr == ":8080" && c.fastLane }},
 		{"environment", nil, map[string]string{"GRIDMAP_DEMO": "false", "GRIDMAP_ADDR": ":9", "GRIDMAP_TILE_MAX_AGE": "1m",
-			"GRIDMAP_LOG_REQUESTS": "true"}, "",
+			"GRIDMAP_LOG_REQUESTS": "true", "GRIDMAP_FAST_LANE": "false"}, "",
 			func(c serveConfig) bool {
-				return !c.loadDemo && c.addr == ":9" && c.tiles.maxAge == time.Minute && c.logRequests
+				return !c.loadDemo && c.addr == ":9" && c.tiles.maxAge == time.Minute && c.logRequests && !c.fastLane
 			}},
 		{"flag beats environment", []string{"--demo=true"}, map[string]string{"GRIDMAP_DEMO": "false"}, "",
 			func(c serveConfig) bool { return c.loadDemo }},

@@ -47,6 +47,7 @@ type serveConfig struct {
 	logRequests bool
 	debugAddr   string
 	blobURL     string
+	fastLane    bool
 	access      accessConfig
 	reports     reportConfig
 	tiles       tileConfig
@@ -74,6 +75,7 @@ func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	fs.BoolVar(&cfg.logRequests, "log-requests", false, "log every request at info level: method, path, status, duration, bytes (env GRIDMAP_LOG_REQUESTS)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty serves none (env GRIDMAP_DEBUG_ADDR)")
 	fs.StringVar(&cfg.blobURL, "blob-url", "", "keep photos' bytes in an S3-compatible bucket, s3://[KEY:SECRET@]HOST[:PORT]/BUCKET[/PREFIX][?tls=false&region=R]; default: in PostgreSQL (env GRIDMAP_BLOB_URL)")
+	fs.BoolVar(&cfg.fastLane, "fast-lane", true, "answer plain GET /v1/resolve requests on the connection, without net/http's per-request work; false leaves every connection to net/http (env GRIDMAP_FAST_LANE)")
 	accessFlags(fs, &cfg.access)
 	reportFlags(fs, &cfg.reports)
 	tileFlags(fs, &cfg.tiles)
@@ -142,10 +144,15 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	watched := connwatch.Listen(ln, stallTimeout, headerTimeout)
 	// The plainest resolves are answered on the fast lane without net/http's
 	// per-request machinery; every other connection goes on to net/http.
-	lane := fastlane.Listen(watched, fastlane.Options{ConnState: watched.ConnState})
+	var served net.Listener = watched
+	var lane *fastlane.Listener
+	if cfg.fastLane {
+		lane = fastlane.Listen(watched, fastlane.Options{ConnState: watched.ConnState})
+		served = lane
+	}
 	srv := &http.Server{Handler: front, ConnState: watched.ConnState}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(lane) }()
+	go func() { errc <- srv.Serve(served) }()
 	// Requests drain before the node and the database close: a stop calls
 	// shutdown first; a failed start (only 503s served) closes it last.
 	var once sync.Once
@@ -153,12 +160,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		once.Do(func() {
 			shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 			defer cancel()
-			// Both at once: net/http's keep-alive connections must learn of
-			// the stop while the lane's answer their last requests.
-			laneDone := make(chan error, 1)
-			go func() { laneDone <- lane.Shutdown(shutdownCtx) }()
-			err = srv.Shutdown(shutdownCtx)
-			err = errors.Join(<-laneDone, err)
+			err = shutdownServers(shutdownCtx, srv, lane)
 		})
 		return err
 	}
@@ -179,8 +181,8 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		return err
 	}
 	front.open(handler)
-	if a, ok := handler.(fastlane.Answerer); ok {
-		lane.Open(a)
+	if a, ok := handler.(fastlane.Answerer); ok && lane != nil {
+		lane.Open(a) // until then every connection goes to net/http at its first request
 	}
 	role := "primary"
 	if db.Standby() {
@@ -195,6 +197,21 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		slog.Info("shutting down")
 		return shutdown()
 	}
+}
+
+// shutdownServers stops srv and lane (nil: none) at once, so that net/http's
+// keep-alive connections learn of the stop while the lane's answer their
+// last requests, and waits for both within ctx.
+func shutdownServers(ctx context.Context, srv *http.Server, lane *fastlane.Listener) error {
+	laneDone := make(chan error, 1)
+	go func() {
+		if lane != nil {
+			laneDone <- lane.Shutdown(ctx)
+		}
+		close(laneDone)
+	}()
+	err := srv.Shutdown(ctx)
+	return errors.Join(<-laneDone, err)
 }
 
 // node is what runs behind the API: the database, the index following its
