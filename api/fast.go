@@ -72,6 +72,7 @@ type fastFront struct {
 	next http.Handler
 }
 
+// ServeHTTP answers r on the fast path, or has the router answer it.
 func (h fastFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.fast.plain(r) || !h.fast.serve(w, r) {
 		h.next.ServeHTTP(w, r)
