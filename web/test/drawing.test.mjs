@@ -67,9 +67,17 @@ async function open(name, { en = false } = {}) {
     const u = r.url();
     if (!u.startsWith(base) && !u.startsWith('data:') && !u.startsWith('blob:')) watch.outside.push(u);
   });
-  page.on('response', (r) => {
-    if (/\/tiles\/[^/]+\/\d+\/\d+\/\d+\.mvt/.test(r.url())) watch.tiles.push({ url: r.url(), status: r.status(), at: Date.now() });
+  // Tiles by when they were asked (an answer may come after a later
+  // request's): status 0 while awaited, -1 if the map gave up on it.
+  const tileOf = new Map();
+  page.on('request', (r) => {
+    if (!/\/tiles\/[^/]+\/\d+\/\d+\/\d+\.mvt/.test(r.url())) return;
+    const t = { url: r.url(), status: 0, at: Date.now() };
+    watch.tiles.push(t);
+    tileOf.set(r, t);
   });
+  page.on('response', (r) => { if (tileOf.has(r.request())) tileOf.get(r.request()).status = r.status(); });
+  page.on('requestfailed', (r) => { if (tileOf.has(r)) tileOf.get(r).status = -1; });
   await page.goto(base + '/', { waitUntil: 'load' });
   await settled(page, 90_000);
   await page.waitForFunction(() => window.gridmap?.editor, null, long);
@@ -233,7 +241,9 @@ try {
   // The map asks for its tiles again (a new ?v=), and the tile changed.
   await A.page.waitForFunction(() => window.gridmap.map.areTilesLoaded(), null, long);
   await A.page.waitForTimeout(500);
-  const reloaded = A.tiles.filter((t) => t.at >= saveAt && /[?&]v=/.test(t.url));
+  const asked = () => A.tiles.filter((t) => t.at >= saveAt && /[?&]v=/.test(t.url));
+  for (let i = 0; i < 40 && asked().some((t) => t.status === 0); i++) await A.page.waitForTimeout(250);
+  const reloaded = asked().filter((t) => t.status !== -1);
   findings.tilesReloaded = reloaded.length;
   check(reloaded.length > 0 && reloaded.every((t) => t.status === 200), `tiles re-requested after the save: ${JSON.stringify(reloaded.slice(0, 3))}`);
   // They ask for at least the data version the save answered with, so any
