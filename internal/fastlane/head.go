@@ -72,12 +72,17 @@ func (q *request) bind(ctx context.Context, remoteAddr string) {
 	}
 }
 
-// reset forgets the last request, keeping the memory.
+// reset forgets the connection's requests, keeping the memory.
 func (q *request) reset() {
+	q.forget()
+	q.http, q.blank = http.Request{}, http.Request{}
+}
+
+// forget forgets the last request's URL and headers, keeping the memory.
+func (q *request) forget() {
 	clear(q.header)
 	clear(q.values)
 	q.values = q.values[:0]
-	q.http, q.blank = http.Request{}, http.Request{}
 	q.url = url.URL{}
 }
 
@@ -86,10 +91,7 @@ func (q *request) reset() {
 // another way or answer with an error. The head is copied once; every
 // string of the request is a piece of the copy.
 func (q *request) parse(head []byte) bool {
-	clear(q.header)
-	clear(q.values)
-	q.values = q.values[:0]
-	q.url = url.URL{}
+	q.forget()
 	text := string(head[:len(head)-2]) // every line with its CRLF
 	line, rest, _ := strings.Cut(text, "\r\n")
 	target, ok := requestTarget(line)
