@@ -12,9 +12,10 @@ import (
 // responseWriter collects an answer, to be written whole once the
 // Answerer has committed to it (it may still decline while writing
 // nothing). It writes what net/http's server would for the same handler
-// calls: the status line, the handler's headers (values made safe as
-// net/http makes them), then what the server adds, Content-Length,
-// Date, a sniffed Content-Type and Connection: close.
+// calls: the status line, the handler's headers in net/http's order
+// (values made safe as net/http makes them), then what the server adds,
+// in its order: Date, Content-Length, a sniffed Content-Type and
+// Connection: close.
 type responseWriter struct {
 	header http.Header
 	status int
@@ -60,8 +61,8 @@ func bodyAllowed(status int) bool {
 // (keepAlive false adds it). The framing is the lane's: a handler's
 // Transfer-Encoding, or a Content-Length that is not the body's, is
 // replaced by the body's length, so that a wrong one cannot make a client
-// read the next answer as this one's body. (net/http chunks a body over 2 KiB that has no length; the lane
-// always sends the length.)
+// read the next answer as this one's body. (net/http chunks a body over
+// 2 KiB that has no length; the lane always sends the length.)
 func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) (bool, error) {
 	w.WriteHeader(http.StatusOK)
 	h := w.header
