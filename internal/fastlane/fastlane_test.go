@@ -20,6 +20,7 @@ import (
 type toy struct {
 	lane    atomic.Int64  // requests answered on the lane
 	release chan struct{} // /wait waits for it
+	waiting chan struct{} // if not nil, /wait says here it is waiting
 }
 
 func (h *toy) answer(w http.ResponseWriter, r *http.Request) bool {
@@ -55,6 +56,9 @@ func (h *toy) answer(w http.ResponseWriter, r *http.Request) bool {
 		w.WriteHeader(http.StatusTeapot)
 		_, _ = w.Write([]byte("short and stout"))
 	case "/wait":
+		if h.waiting != nil {
+			h.waiting <- struct{}{}
+		}
 		<-h.release
 		_, _ = w.Write([]byte("released"))
 	default:
@@ -252,9 +256,19 @@ func TestLaneTellsConnStates(t *testing.T) {
 	}
 	addr, _ := serveLane(t, &toy{}, Options{ConnState: hook})
 	exchange(t, addr, strings.Repeat("GET /echo HTTP/1.1\r\n"+host+"\r\n", 2), 2)
+	want := []http.ConnState{http.StateActive, http.StateIdle, http.StateActive, http.StateIdle}
+	// The last idle comes after the answer has left: the client may have
+	// read it first.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(states)
+		mu.Unlock()
+		if n >= len(want) {
+			break
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	want := []http.ConnState{http.StateActive, http.StateIdle, http.StateActive, http.StateIdle}
 	if !slices.Equal(states, want) || len(conns) != 1 {
 		t.Errorf("states %v on %d connections, want %v on one", states, len(conns), want)
 	}
@@ -268,7 +282,7 @@ func TestLaneTellsConnStates(t *testing.T) {
 // TestLaneShutdown: Shutdown closes idle connections at once and waits for
 // an answer under way.
 func TestLaneShutdown(t *testing.T) {
-	h := &toy{release: make(chan struct{})}
+	h := &toy{release: make(chan struct{}), waiting: make(chan struct{}, 1)}
 	addr, lane := serveLane(t, h, Options{})
 	idle, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -277,7 +291,7 @@ func TestLaneShutdown(t *testing.T) {
 	defer idle.Close()
 	answered := make(chan []string)
 	go func() { answered <- exchange(t, addr, "GET /wait HTTP/1.1\r\n"+host+"\r\n", 1) }()
-	time.Sleep(100 * time.Millisecond) // the request is under way
+	<-h.waiting // the request is under way
 	done := make(chan error)
 	go func() { done <- lane.Shutdown(context.Background()) }()
 	_ = idle.SetReadDeadline(time.Now().Add(5 * time.Second))
