@@ -49,10 +49,10 @@ func (l *Listener) serve(c *laneConn) {
 	s := sessions.Get().(*session)
 	s.br.Reset(c)
 	s.bw.Reset(c)
-	s.req.bind(l.ctx, c.RemoteAddr().String())
-	end := l.serveRequests(c, s)
+	s.req.bind(c.RemoteAddr().String())
+	handOver := l.serveRequests(c, s)
 	l.forget(c)
-	if end == handOver {
+	if handOver {
 		buffered, _ := s.br.Peek(s.br.Buffered())
 		l.hand(&replayConn{Conn: c.Conn, pending: bytes.Clone(buffered)})
 	} else {
@@ -64,53 +64,38 @@ func (l *Listener) serve(c *laneConn) {
 	sessions.Put(s)
 }
 
-// How serveRequests ends.
-type ending int
-
-const (
-	closeNow         ending = iota // the client went, or Shutdown closed the connection
-	closeAfterAnswer               // an answer with Connection: close was sent
-	handOver                       // the request in the buffer goes to net/http
-)
-
-// serveRequests answers requests on c until one goes to net/http (its
-// bytes still in s.br) or c is to be closed.
-func (l *Listener) serveRequests(c *laneConn, s *session) ending {
+// serveRequests answers requests on c until one goes to net/http
+// (handOver: its bytes still in s.br) or c is to be closed (the client
+// went, Shutdown closed it, or an answer said Connection: close).
+func (l *Listener) serveRequests(c *laneConn, s *session) (handOver bool) {
 	for {
 		head, err := readHead(s.br)
 		if err != nil {
-			if err == errNotLane || s.br.Buffered() > 0 {
-				return handOver // net/http answers a head cut short with a 400
-			}
-			return closeNow
+			// net/http answers a head cut short with a 400
+			return err == errNotLane || s.br.Buffered() > 0
 		}
 		a := l.answerer.Load()
 		if a == nil || !s.req.parse(head) {
-			return handOver
+			return true
 		}
 		if !c.state.CompareAndSwap(stateIdle, stateActive) {
-			return closeNow // closed by Shutdown
+			return false // closed by Shutdown
 		}
 		l.setState(c.Conn, http.StateActive)
 		s.w.reset()
 		switch answered, panicked := answer(*a, s); {
 		case panicked:
-			return closeNow
+			return false
 		case !answered:
-			return handOver
+			return true
 		}
 		_, _ = s.br.Discard(len(head))
 		keep, err := s.w.writeTo(s.bw, s.req.keepAlive && !l.stopping.Load())
-		if err != nil || s.bw.Flush() != nil {
-			return closeNow
-		}
-		if !keep {
-			return closeAfterAnswer
+		if err != nil || s.bw.Flush() != nil || !keep {
+			return false
 		}
 		l.setState(c.Conn, http.StateIdle)
-		if !c.state.CompareAndSwap(stateActive, stateIdle) {
-			return closeNow
-		}
+		c.state.Store(stateIdle) // Shutdown changes only idle connections
 	}
 }
 

@@ -56,7 +56,6 @@ type Answerer interface {
 type Listener struct {
 	inner     net.Listener
 	connState func(net.Conn, http.ConnState)
-	ctx       context.Context // every request's context
 
 	answerer atomic.Pointer[Answerer]
 	handed   chan net.Conn
@@ -76,17 +75,12 @@ type Options struct {
 	// ConnState, if set, is told of the lane's connections' states as
 	// net/http's Server.ConnState hook is (it should be the same hook).
 	ConnState func(net.Conn, http.ConnState)
-	// Context is every request's context; nil means context.Background.
-	Context context.Context
 }
 
 // Listen starts the lane on ln: it accepts ln's connections from now on.
 func Listen(ln net.Listener, o Options) *Listener {
-	l := &Listener{inner: ln, connState: o.ConnState, ctx: o.Context, handed: make(chan net.Conn),
+	l := &Listener{inner: ln, connState: o.ConnState, handed: make(chan net.Conn),
 		closed: make(chan struct{}), conns: map[*laneConn]struct{}{}}
-	if l.ctx == nil {
-		l.ctx = context.Background()
-	}
 	go l.acceptLoop()
 	return l
 }

@@ -3,7 +3,6 @@ package fastlane
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -53,8 +52,7 @@ func bareLF(buf []byte, from int) bool {
 
 // request is a parsed head, and the http.Request it makes.
 type request struct {
-	http       http.Request
-	blank      http.Request // a Request with only its context
+	http       http.Request // its context is context.Background, as a Request without one has
 	url        url.URL
 	header     http.Header
 	values     []string // the headers' first values
@@ -62,10 +60,8 @@ type request struct {
 	keepAlive  bool
 }
 
-// bind makes ctx the context of the requests q will parse (set once per
-// connection: http.Request's context cannot be set without a copy).
-func (q *request) bind(ctx context.Context, remoteAddr string) {
-	q.blank = *(&http.Request{}).WithContext(ctx)
+// bind readies q for a connection's requests from remoteAddr.
+func (q *request) bind(remoteAddr string) {
 	q.remoteAddr = remoteAddr
 	if q.header == nil {
 		q.header = http.Header{}
@@ -75,7 +71,7 @@ func (q *request) bind(ctx context.Context, remoteAddr string) {
 // reset forgets the connection's requests, keeping the memory.
 func (q *request) reset() {
 	q.forget()
-	q.http, q.blank = http.Request{}, http.Request{}
+	q.http = http.Request{}
 }
 
 // forget forgets the last request's URL and headers, keeping the memory.
@@ -103,7 +99,7 @@ func (q *request) parse(head []byte) bool {
 	if !ok {
 		return false
 	}
-	q.http = q.blank
+	q.http = http.Request{}
 	q.http.Method, q.http.URL, q.http.Header, q.http.Body = http.MethodGet, &q.url, q.header, http.NoBody
 	q.http.Proto, q.http.ProtoMajor, q.http.ProtoMinor = "HTTP/1.1", 1, 1
 	q.http.Host, q.http.RequestURI, q.http.Close, q.http.RemoteAddr = host, target, !q.keepAlive, q.remoteAddr

@@ -3,7 +3,6 @@ package fastlane
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"maps"
 	"net/http"
 	"slices"
@@ -36,7 +35,7 @@ func FuzzRequestHead(f *testing.F) {
 		}
 		head = head[:end+len(crlf2)]
 		var q request
-		q.bind(context.Background(), "192.0.2.1:1234")
+		q.bind("192.0.2.1:1234")
 		if !q.parse(head) {
 			return
 		}
@@ -80,7 +79,7 @@ func TestParseAllocates(t *testing.T) {
 	head := []byte("GET /v1/resolve?lng=117.15&lat=39.11 HTTP/1.1\r\nHost: gridmap.test\r\nuser-agent: phone\r\n" +
 		"Accept: */*\r\nAccept-Encoding: gzip\r\n\r\n")
 	var q request
-	q.bind(context.Background(), "192.0.2.1:1234")
+	q.bind("192.0.2.1:1234")
 	q.parse(head)
 	if n := testing.AllocsPerRun(100, func() { q.parse(head) }); n > 1 {
 		t.Errorf("parse allocates %v times, want 1", n)

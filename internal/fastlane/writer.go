@@ -73,8 +73,9 @@ func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) (bool, error)
 	if !bodyAllowed(w.status) {
 		delete(h, "Content-Type")
 	}
-	closing := !keepAlive && !saysClose(h["Connection"]) // Connection: close to add
-	keepAlive = keepAlive && !saysClose(h["Connection"])
+	handlerCloses := saysClose(h["Connection"])
+	closing := !keepAlive && !handlerCloses // Connection: close to add
+	keepAlive = keepAlive && !handlerCloses
 	writeStatusLine(bw, w.status)
 	writeHeader(bw, h)
 	// What net/http adds, in its order.
