@@ -182,7 +182,15 @@ try {
   for (let i = 0; i < 40 && tiles.length === beforeToken; i++) await page.waitForTimeout(250);
   await settled();
   let following = [];
-  const tileMark = tiles.length; // the tiles requested from here on
+  // The tiles requested once the move's answer has come (the browser tells
+  // of requests and answers in order): those asked during the drag or while
+  // the move is on its way (the map may fetch a tile as the pointer moves,
+  // before there is a new version to ask for) come before the mark.
+  let tileMark = Infinity;
+  const markMove = (r) => {
+    if (r.url().includes('/v1/boundaries:move-vertex') && r.status() === 200) tileMark = tiles.length;
+  };
+  page.on('response', markMove);
   // The first move reaches the server, which makes it, but its answer is
   // lost on the way back: the console sends it again with the same
   // client_id, and the server answers it as made (Idempotent-Replayed).
@@ -242,6 +250,7 @@ try {
   await settled();
   for (let i = 0; i < 40 && tiles.slice(tileMark).some((t) => t.status === 0); i++) await page.waitForTimeout(250);
   const reloaded = tiles.slice(tileMark).filter((t) => t.status !== -1);
+  page.off('response', markMove);
   findings.tilesReloaded = reloaded.length;
   check(reloaded.length > 0 && reloaded.every((t) => t.status === 200 && new URL(t.url).searchParams.get('min_version') === String(indexVersion)),
     `tiles after the move, with min_version=${indexVersion}: ${JSON.stringify(reloaded.slice(0, 2))}`);
