@@ -26,13 +26,14 @@ test: db gdal s3
 	# changes applied while answering, memos) and the connection watcher
 	# (about 3 minutes), the API's fast path, whose caches of encoded
 	# answers, headers and tiles are shared without locks (about a minute),
-	# the fast lane that answers resolves without net/http, and the
+	# the fast lane that answers resolves without net/http and the token
+	# cache it reads (read again in the background), and the
 	# benchmarks' load generator (connections on goroutines).
 	# The watcher's tests time connections in hundreds of milliseconds: they
 	# run alone, not beside the index's, which keep both cores busy.
 	$(GO) test -count=1 -race ./internal/connwatch/
 	$(GO) test -count=1 -race ./geo/
-	$(GO) test -count=1 -race -run 'TestFastPathConcurrently|TestFast.*MatchesRouter|TestFastTilesMatchRouter|TestCached|TestLane' ./api/
+	$(GO) test -count=1 -race -run 'TestFastPathConcurrently|TestFast.*MatchesRouter|TestFastTilesMatchRouter|TestCached|TestLane|TestTokenCache' ./api/
 	$(GO) test -count=1 -race ./internal/fastlane/ ./cmd/gridmap-pointload/
 
 build:

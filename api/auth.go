@@ -30,7 +30,8 @@ type AuthConfig struct {
 	AddrWriteBurst      int
 	// CacheTTL is how long a looked-up token is trusted without asking the
 	// database again; a revocation takes effect on every replica within it.
-	// Expiry is checked on every request regardless.
+	// A token in use is read again in the background before its time runs
+	// out (auth_cache.go). Expiry is checked on every request regardless.
 	CacheTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -61,15 +62,11 @@ type authenticator struct {
 	perTok *limiters
 	perIP  *limiters
 
-	mu    sync.Mutex
-	cache map[[32]byte]cachedToken
+	mu         sync.RWMutex
+	cache      map[[32]byte]cachedToken // see auth_cache.go
+	refreshing map[[32]byte]bool        // tokens being read again in the background
 
 	readOnly func() bool // on a standby: record no token use
-}
-
-type cachedToken struct {
-	tok access.Token
-	at  time.Time
 }
 
 const maxCachedTokens = 10_000
@@ -81,7 +78,7 @@ func newAuthenticator(cfg AuthConfig, tokens access.TokenStore) *authenticator {
 	return &authenticator{cfg: cfg, tokens: tokens,
 		perTok: newLimiters(cfg.WritesPerSecond, cfg.WriteBurst, 100_000),
 		perIP:  newLimiters(cfg.AddrWritesPerSecond, cfg.AddrWriteBurst, 100_000),
-		cache:  map[[32]byte]cachedToken{}}
+		cache:  map[[32]byte]cachedToken{}, refreshing: map[[32]byte]bool{}}
 }
 
 func protected(path string) bool {
@@ -187,10 +184,8 @@ func bearer(h string) (secret string, present bool, err error) {
 // charged to the client address like a write: guessing costs budget.
 func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, chargeMiss bool) (access.Principal, error) {
 	hash := access.HashToken(secret)
-	a.mu.Lock()
-	ct, ok := a.cache[hash]
-	a.mu.Unlock()
-	if !ok || now.Sub(ct.at) >= a.cfg.CacheTTL {
+	ct, fresh := a.cached(hash, now)
+	if !fresh {
 		if chargeMiss {
 			if ok, _ := a.perIP.allow(c.ClientIP(), now); !ok {
 				return access.Principal{}, geo.Errorf(geo.ERATELIMITED, "", "too many token lookups")
@@ -229,22 +224,11 @@ func (a *authenticator) cachedCaller(header string, now time.Time) (p access.Pri
 	if !present || err != nil {
 		return access.Principal{}, false
 	}
-	a.mu.Lock()
-	ct, ok := a.cache[access.HashToken(secret)]
-	a.mu.Unlock()
-	if !ok || now.Sub(ct.at) >= a.cfg.CacheTTL || ct.tok.Status(now) != "active" {
+	ct, fresh := a.cached(access.HashToken(secret), now)
+	if !fresh || ct.tok.Status(now) != "active" {
 		return access.Principal{}, false
 	}
 	return ct.tok.Principal(), true
-}
-
-func (a *authenticator) remember(hash [32]byte, ct cachedToken) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.cache) >= maxCachedTokens {
-		clear(a.cache) // rare; the next requests refill it
-	}
-	a.cache[hash] = ct
 }
 
 // touch records the use off the request path; at most once per cache

@@ -1,5 +1,6 @@
 -- wrk script: single-point GET /v1/resolve at random points over a box,
--- RESOLVE_BOX="minlng minlat maxlng maxlat" (urban Tianjin by default).
+-- RESOLVE_BOX="minlng minlat maxlng maxlat" (urban Tianjin by default), signed
+-- in with RESOLVE_TOKEN when it is set (Authorization: Bearer, on every request).
 -- It ends with a "wrk-summary rps p50_ms p99_ms non2xx requests" line for scripts.
 
 -- The summary line, shared by the wrk scripts (wrk-summary.lua, found beside this one).
@@ -12,6 +13,9 @@ end
 
 function init(args)
   math.randomseed(42 + math.random(1000))
+  if os.getenv("RESOLVE_TOKEN") then
+    wrk.headers["Authorization"] = "Bearer " .. os.getenv("RESOLVE_TOKEN")
+  end
 end
 
 request = function()
