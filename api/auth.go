@@ -33,7 +33,8 @@ type AuthConfig struct {
 	// A token in use is read again in the background before its time runs
 	// out (auth_cache.go). Expiry is checked on every request regardless.
 	CacheTTL time.Duration
-	// Now is the clock; nil means time.Now.
+	// Now is the clock; nil means time.Now. It is called from many
+	// goroutines at once.
 	Now func() time.Time
 }
 
@@ -194,6 +195,7 @@ func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, 
 		if a.tokens == nil {
 			return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
 		}
+		at := a.cfg.Now() // when the read began (see auth_cache.go)
 		tok, err := a.tokens.TokenByHash(c.Request.Context(), hash)
 		if geo.ErrorCodeOf(err) == geo.ENOTFOUND {
 			return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
@@ -201,7 +203,7 @@ func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, 
 		if err != nil {
 			return access.Principal{}, err
 		}
-		ct = cachedToken{tok: tok, at: now}
+		ct = cachedToken{tok: tok, at: at}
 		a.remember(hash, ct)
 		a.touch(c.Request.Context(), tok.ID)
 	}
@@ -231,8 +233,9 @@ func (a *authenticator) cachedCaller(header string, now time.Time) (p access.Pri
 	return ct.tok.Principal(), true
 }
 
-// touch records the use off the request path; at most once per cache
-// period per token and replica, and the store throttles further.
+// touch records the use off the request path; about once per cache
+// period per token and replica (at each read), and the store throttles
+// further.
 func (a *authenticator) touch(ctx context.Context, id int64) {
 	if a.readOnly != nil && a.readOnly() {
 		return

@@ -13,13 +13,15 @@ import (
 //
 // A looked-up token is trusted for CacheTTL from the moment its read
 // began; that is how long a revocation may take to reach a replica. A
-// token still in use once half of that has passed is read again in the
-// background, so a caller that keeps asking never meets a stale entry. That
-// matters beyond the database round trip it saves: the fast path answers
-// only callers it knows without asking (api/fast.go), and the fast lane
-// (internal/fastlane) hands a connection to net/http for good at the first
-// request the fast path declines — without reading ahead, every signed-in
-// connection left the lane within CacheTTL of its token's lookup.
+// token still in use once three quarters of that have passed is read again
+// in the background, so a caller that keeps asking never meets a stale
+// entry, and the database sees about one read and one touch per token,
+// replica and cache time, as before. That matters beyond the round trip it
+// saves: the fast path answers only callers it knows without asking
+// (api/fast.go), and the fast lane (internal/fastlane) hands a connection
+// to net/http for good at the first request the fast path declines —
+// without reading ahead, every signed-in connection left the lane within
+// CacheTTL of its token's lookup.
 
 // cachedToken is a token as read from the store, and when that read began.
 type cachedToken struct {
@@ -31,17 +33,20 @@ type cachedToken struct {
 const refreshTimeout = 5 * time.Second
 
 // cached returns the cache's entry for hash and whether it may be trusted
-// at now. A trusted entry of an active token past half its life is read
-// again in the background (once at a time per token); a revoked or expired
-// token cannot come back, so its entry is left to run out.
+// at now. A trusted entry of an active token past three quarters of its
+// life is read again in the background (once at a time per token); a
+// revoked or expired token cannot come back, so its entry is left to run
+// out.
 func (a *authenticator) cached(hash [32]byte, now time.Time) (ct cachedToken, fresh bool) {
 	a.mu.RLock()
 	ct, ok := a.cache[hash]
+	busy := a.refreshing[hash]
 	a.mu.RUnlock()
-	if !ok || now.Sub(ct.at) >= a.cfg.CacheTTL {
+	age := now.Sub(ct.at)
+	if !ok || age >= a.cfg.CacheTTL {
 		return ct, false
 	}
-	if now.Sub(ct.at) >= a.cfg.CacheTTL/2 && a.tokens != nil && ct.tok.Status(now) == "active" {
+	if age >= a.cfg.CacheTTL*3/4 && !busy && a.tokens != nil && ct.tok.Status(now) == "active" {
 		a.readAgain(hash)
 	}
 	return ct, true
@@ -60,25 +65,24 @@ func (a *authenticator) readAgain(hash [32]byte) {
 // refresh reads the token of hash again and keeps what it finds: the token,
 // or nothing when it is gone. A failed read leaves the entry to run out.
 func (a *authenticator) refresh(hash [32]byte) {
-	defer func() {
-		a.mu.Lock()
-		delete(a.refreshing, hash)
-		a.mu.Unlock()
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 	defer cancel()
 	at := a.cfg.Now()
 	tok, err := a.tokens.TokenByHash(ctx, hash)
+	a.mu.Lock()
+	delete(a.refreshing, hash) // with the entry's update: a use that sees the new entry may start the next read
 	switch {
 	case geo.ErrorCodeOf(err) == geo.ENOTFOUND:
-		a.mu.Lock()
 		delete(a.cache, hash)
-		a.mu.Unlock()
-	case err != nil:
-		slog.WarnContext(ctx, "could not read a token again; it is trusted until its cache entry runs out", "err", err)
-	default:
-		a.remember(hash, cachedToken{tok: tok, at: at})
+	case err == nil:
+		a.rememberLocked(hash, cachedToken{tok: tok, at: at})
+	}
+	a.mu.Unlock()
+	switch {
+	case err == nil:
 		a.touch(ctx, tok.ID)
+	case geo.ErrorCodeOf(err) != geo.ENOTFOUND:
+		slog.WarnContext(ctx, "could not read a token again; it is trusted until its cache entry runs out", "err", err)
 	}
 }
 
@@ -88,6 +92,11 @@ func (a *authenticator) refresh(hash [32]byte) {
 func (a *authenticator) remember(hash [32]byte, ct cachedToken) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.rememberLocked(hash, ct)
+}
+
+// rememberLocked is remember with a.mu held.
+func (a *authenticator) rememberLocked(hash [32]byte, ct cachedToken) {
 	if old, ok := a.cache[hash]; ok && old.at.After(ct.at) {
 		return
 	}

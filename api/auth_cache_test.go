@@ -3,11 +3,14 @@ package api
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +22,46 @@ import (
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/internal/fastlane"
 )
+
+// countedTokens is the database's token store, its reads counted, and
+// failed while fail is set (the database away).
+type countedTokens struct {
+	access.TokenStore
+	reads atomic.Int64
+	fail  atomic.Bool
+}
+
+func (c *countedTokens) TokenByHash(ctx context.Context, hash [32]byte) (access.Token, error) {
+	c.reads.Add(1)
+	if c.fail.Load() {
+		return access.Token{}, errors.New("the database is away")
+	}
+	return c.TokenStore.TokenByHash(ctx, hash)
+}
+
+// readAt returns when the read of hash's cached entry began.
+func (a *authenticator) readAt(hash [32]byte) time.Time {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.cache[hash].at
+}
+
+// waitForRead waits until a background read of hash's token that began
+// after since has landed in the cache (and the next may start).
+func waitForRead(t *testing.T, a *authenticator, hash [32]byte, since time.Time) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		a.mu.RLock()
+		done := a.cache[hash].at.After(since) && !a.refreshing[hash]
+		a.mu.RUnlock()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no read since %v landed (the entry's is from %v)", since, a.readAt(hash))
+		}
+	}
+}
 
 // revokeByName revokes the tokens named name.
 func revokeByName(t *testing.T, db *postgres.DB, name string) {
@@ -37,72 +80,57 @@ func revokeByName(t *testing.T, db *postgres.DB, name string) {
 }
 
 // TestTokenCacheReadsAhead: a token in use is read again in the background
-// once half its cache time has passed, so the fast path keeps knowing it;
-// a revocation still takes effect within the cache time (here, at the
-// first read after it).
+// once three quarters of its cache time have passed, so the fast path keeps
+// knowing it; a revocation still takes effect within the cache time (here,
+// at the first read after it).
 func TestTokenCacheReadsAhead(t *testing.T) {
 	db := demotest.Open(t)
 	clock := time.Now()
 	cfg := DefaultAuthConfig
 	cfg.Now = func() time.Time { return clock }
-	a := newAuthenticator(cfg, db)
+	store := &countedTokens{TokenStore: db}
+	a := newAuthenticator(cfg, store)
 	secret := createToken(t, db, access.RoleViewer, "", "reads-ahead", clock.Add(24*time.Hour))
 	hash, header := access.HashToken(secret), "Bearer "+secret
-
-	first := clock
-	at := func() time.Time { // when the cached entry's read began
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		return a.cache[hash].at
-	}
-	waitRead := func(t *testing.T, want time.Time) { // until the background read has landed
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !at().Equal(want); time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("the entry was read at +%v, want a read at +%v", at().Sub(first), want.Sub(first))
-			}
-		}
-	}
-	known := func(t *testing.T, want bool) {
-		t.Helper()
-		if _, ok := a.cachedCaller(header, clock); ok != want {
-			t.Fatalf("at +%v the fast path knows the caller: %v, want %v", clock.Sub(first), ok, want)
-		}
-	}
+	first, ttl := clock, cfg.CacheTTL
 	gc, _ := gin.CreateTestContext(httptest.NewRecorder())
 	gc.Request = httptest.NewRequest(http.MethodGet, "/v1/units", nil)
 
-	known(t, false) // never read
+	if _, ok := a.cachedCaller(header, clock); ok {
+		t.Fatal("the fast path knows a token never read")
+	}
 	if _, err := a.principal(gc, secret, clock, true); err != nil {
 		t.Fatal(err)
 	}
-	ttl := cfg.CacheTTL
 	steps := []struct {
-		name     string
-		after    time.Duration // since the first read
-		revoke   bool          // revoke the token first
-		known    bool
-		readsNow bool // a background read starts, and is waited for
+		name   string
+		after  time.Duration // since the first read
+		revoke bool          // revoke the token first
+		known  bool          // the fast path knows the caller
+		reads  bool          // a background read starts, and is waited for
 	}{
 		{"young entry", ttl * 4 / 10, false, true, false},
-		{"past half its time", ttl * 6 / 10, false, true, true},
-		{"past the first read's time", ttl * 12 / 10, false, true, true},
-		{"revoked, within the cache time of the last read", ttl * 15 / 10, true, true, false},
-		{"the next read finds the revocation", ttl * 18 / 10, false, true, true},
-		{"revoked", ttl * 19 / 10, false, false, false},
+		{"past three quarters of its time", ttl * 8 / 10, false, true, true},
+		{"past the first read's time", ttl * 15 / 10, false, true, false},
+		{"past three quarters since the last read", ttl * 16 / 10, false, true, true},
+		{"revoked, within the cache time of the last read", ttl * 20 / 10, true, true, false},
+		{"the next read finds the revocation", ttl * 24 / 10, false, true, true},
+		{"revoked", ttl * 25 / 10, false, false, false},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			if s.revoke {
 				revokeByName(t, db, "reads-ahead")
 			}
+			before, reads := a.readAt(hash), store.reads.Load()
 			clock = first.Add(s.after)
-			before := at()
-			known(t, s.known)
-			if s.readsNow {
-				waitRead(t, clock)
-			} else if !at().Equal(before) {
-				t.Errorf("read again at +%v", s.after)
+			if _, ok := a.cachedCaller(header, clock); ok != s.known {
+				t.Fatalf("at +%v the fast path knows the caller: %v, want %v", s.after, ok, s.known)
+			}
+			if s.reads {
+				waitForRead(t, a, hash, before)
+			} else if got := store.reads.Load() - reads; got != 0 {
+				t.Errorf("read %d times at +%v", got, s.after)
 			}
 		})
 	}
@@ -112,43 +140,128 @@ func TestTokenCacheReadsAhead(t *testing.T) {
 	}
 }
 
+// TestTokenCacheReadsOnceAtATime: many uses of a token at once start one
+// read; a read that fails leaves the entry to run out; a read that began
+// before the cached one does not replace it.
+func TestTokenCacheReadsOnceAtATime(t *testing.T) {
+	db := demotest.Open(t)
+	start := time.Now()
+	var clock atomic.Int64 // since start
+	cfg := DefaultAuthConfig
+	cfg.Now = func() time.Time { return start.Add(time.Duration(clock.Load())) }
+	store := &countedTokens{TokenStore: db}
+	a := newAuthenticator(cfg, store)
+	secret := createToken(t, db, access.RoleViewer, "", "once", start.Add(24*time.Hour))
+	hash, header, ttl := access.HashToken(secret), "Bearer "+secret, cfg.CacheTTL
+	gc, _ := gin.CreateTestContext(httptest.NewRecorder())
+	gc.Request = httptest.NewRequest(http.MethodGet, "/v1/units", nil)
+	if _, err := a.principal(gc, secret, cfg.Now(), true); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("many uses, one read", func(t *testing.T) {
+		clock.Store(int64(ttl * 8 / 10))
+		reads := store.reads.Load()
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				if _, ok := a.cachedCaller(header, cfg.Now()); !ok {
+					t.Error("a use past three quarters of the cache time was refused")
+				}
+			})
+		}
+		wg.Wait()
+		waitForRead(t, a, hash, start)
+		if got := store.reads.Load() - reads; got != 1 {
+			t.Errorf("%d reads for 64 uses at once, want 1", got)
+		}
+	})
+	t.Run("a failed read", func(t *testing.T) {
+		store.fail.Store(true)
+		defer store.fail.Store(false)
+		last := a.readAt(hash)
+		reads := store.reads.Load()
+		clock.Store(int64(ttl * 16 / 10)) // three quarters since the last read
+		if _, ok := a.cachedCaller(header, cfg.Now()); !ok {
+			t.Fatal("refused within the cache time")
+		}
+		for deadline := time.Now().Add(10 * time.Second); store.reads.Load() == reads || a.readingAgain(hash); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("no read started, or it did not end")
+			}
+		}
+		if !a.readAt(hash).Equal(last) {
+			t.Error("a failed read changed the entry")
+		}
+		clock.Store(int64(last.Sub(start) + ttl)) // the entry's time is up
+		if _, ok := a.cachedCaller(header, cfg.Now()); ok {
+			t.Error("the fast path still knows the caller once the entry's time is up")
+		}
+		if _, err := a.principal(gc, secret, cfg.Now(), true); err == nil {
+			t.Error("the router read the token while the database was away")
+		}
+	})
+	t.Run("an older read", func(t *testing.T) {
+		newer := cachedToken{at: start.Add(time.Hour)}
+		a.remember(hash, newer)
+		a.remember(hash, cachedToken{at: start.Add(time.Minute)})
+		if got := a.readAt(hash); !got.Equal(newer.at) {
+			t.Errorf("the entry read at +%v replaced the one read at +%v", got.Sub(start), newer.at.Sub(start))
+		}
+	})
+}
+
+// readingAgain says whether a background read of hash's token runs.
+func (a *authenticator) readingAgain(hash [32]byte) bool {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.refreshing[hash]
+}
+
 // TestLaneKeepsASignedInConnection: a caller that sends its token with every
 // resolve stays on the fast lane past the token's cache time (before the
 // cache read ahead, the first request after it went to net/http, and the
 // connection with it), and a revocation reaches it within the cache time.
 func TestLaneKeepsASignedInConnection(t *testing.T) {
 	db, svc := openDemoService(t)
-	const ttl = time.Second
-	whole := New(Deps{Units: db, Resolver: svc, Tokens: db, Registry: prometheus.NewRegistry(),
-		Auth: &AuthConfig{PublicReads: false, CacheTTL: ttl}})
+	var offset atomic.Int64 // the API's clock, ahead of the real one
+	cfg := &AuthConfig{CacheTTL: 10 * time.Second, Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }}
+	whole := New(Deps{Units: db, Resolver: svc, Tokens: db, Registry: prometheus.NewRegistry(), Auth: cfg})
 	counted := &countingAnswerer{Answerer: whole.(fastlane.Answerer)}
+	a := whole.(fastFront).fast.auth
 	addr := serveOnLane(t, whole, counted)
 	secret := createToken(t, db, access.RoleViewer, "", "on-the-lane", time.Now().Add(time.Hour))
+	hash := access.HashToken(secret)
 	ask := askerOn(t, addr, "Bearer "+secret)
-
 	if status := ask(); status != http.StatusOK { // looked up by the router, on net/http
 		t.Fatalf("first resolve: %d", status)
 	}
+
 	ask = askerOn(t, addr, "Bearer "+secret) // a new connection, the token known
 	before := counted.answered.Load()
-	asked := 0
-	for end := time.Now().Add(3 * ttl); time.Now().Before(end); time.Sleep(ttl / 20) {
+	for step := 1; step <= 8; step++ { // every 0.4 of the cache time: a read at every other step
+		last := a.readAt(hash)
+		offset.Store(int64(cfg.CacheTTL) * int64(step) * 4 / 10)
 		if status := ask(); status != http.StatusOK {
-			t.Fatalf("resolve %d: %d", asked, status)
+			t.Fatalf("resolve at +%v: %d", time.Duration(offset.Load()), status)
 		}
-		asked++
+		if step%2 == 0 {
+			waitForRead(t, a, hash, last)
+		}
 	}
-	if onLane := counted.answered.Load() - before; onLane != int64(asked) {
-		t.Errorf("%d of %d resolves over %v answered on the lane, want all", onLane, asked, 3*ttl)
+	if onLane := counted.answered.Load() - before; onLane != 8 {
+		t.Errorf("%d of 8 resolves over 3.2 times the cache time answered on the lane, want all", onLane)
 	}
 
 	revokeByName(t, db, "on-the-lane")
-	revoked := time.Now()
-	for ask() == http.StatusOK {
-		if waited := time.Since(revoked); waited > ttl+ttl/2 {
-			t.Fatalf("the revoked token still reads after %v (cache time %v)", waited, ttl)
-		}
-		time.Sleep(ttl / 20)
+	revoked, last := offset.Load(), a.readAt(hash)
+	offset.Store(revoked + int64(cfg.CacheTTL)*8/10) // the last read was at the revocation's time: this use reads again
+	if status := ask(); status != http.StatusOK {
+		t.Fatalf("resolve just after the revocation, its entry read before it: %d", status)
+	}
+	waitForRead(t, a, hash, last)
+	if status := ask(); status != http.StatusUnauthorized {
+		t.Errorf("resolve with a revoked token, %v after its revocation: %d", time.Duration(offset.Load()-revoked), status)
 	}
 }
 

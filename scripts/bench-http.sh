@@ -243,11 +243,11 @@ for scale in ${BENCH_HTTP_SCALES:-demo city}; do
   RESOLVE_BOX="$x0 $y0 $x1 $y1" compare "GET /v1/resolve" run_wrk scripts/wrk-resolve.lua "${gridmap[@]}" "${bare[@]}" 2 8 32
   # A caller that sends a token with every resolve (an integration, a
   # signed-in dashboard), its token in use (looked up once before).
-  token=$(./bin/gridmap token create --database-url "$url" --role viewer --name bench-http --expires 1d | tail -1)
+  token=$(./bin/gridmap token create --database-url "$url" --role viewer --name bench-http --expires 1d 2>/dev/null | tail -1)
   curl -fs -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/resolve?lng=${mid%,*}&lat=${mid#*,}"
   RESOLVE_BOX="$x0 $y0 $x1 $y1" RESOLVE_TOKEN=$token compare "GET /v1/resolve, token" run_wrk scripts/wrk-resolve.lua \
     "${gridmap[@]}" "${bare[@]}" 2 8 32
-  ./bin/gridmap token revoke --database-url "$url" --name bench-http >/dev/null
+  ./bin/gridmap token revoke --database-url "$url" --name bench-http >/dev/null 2>&1
   TILE_URLS=$work/tiles compare "cached tiles ($(wc -l <"$work/tiles"))" run_wrk scripts/wrk-tiles.lua "${gridmap[@]}" "${bare[@]}" 2 8 32
 
   ./bin/gridmap-tile38engine --addr "127.0.0.1:$engine_port" --database-url "$url" 2>"$work/engine.log" &
