@@ -176,6 +176,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		return err
 	}
 	defer n.stop()
+	n.lane = lane
 	handler, err := n.handler(cfg)
 	if err != nil {
 		return err
@@ -221,6 +222,7 @@ type node struct {
 	svc     *geo.Service
 	tiles   *tiles.Service
 	events  *geo.EventHub
+	lane    *fastlane.Listener // nil without --fast-lane
 	imports *importer.Jobs
 	photos  casework.PhotoStore
 	// stop ends the background work (followers, jobs, imports) and waits
@@ -343,7 +345,8 @@ func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 }
 
 // registry returns the metrics /metrics serves: the process's, the
-// database pool's, the tile cache's, the index's and the event hub's.
+// database pool's, the tile cache's, the index's, the event hub's and the
+// fast lane's.
 func (n *node) registry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(goCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -351,6 +354,9 @@ func (n *node) registry() *prometheus.Registry {
 	reg.MustRegister(n.tiles.Collectors()...)
 	reg.MustRegister(indexCollectors(n.svc)...)
 	reg.MustRegister(eventCollectors(n.events)...)
+	if n.lane != nil {
+		reg.MustRegister(laneCollectors(n.lane)...)
+	}
 	return reg
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,6 +56,21 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	})
 	if status, body := get(base + "/v1/resolve?lng=117.2&lat=39.13"); status != http.StatusOK {
 		t.Errorf("resolve once up: %d %s", status, body)
+	}
+	// A resolve on a connection of its own is answered on the fast lane,
+	// and /metrics counts it.
+	alone := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := alone.Get(base + "/v1/resolve?lng=117.2&lat=39.13")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	_, metrics := get(base + "/metrics")
+	for _, want := range []string{`(?m)^gridmap_fastlane_answered_total [1-9]`, `(?m)^gridmap_fastlane_connections_total [1-9]`,
+		`(?m)^gridmap_fastlane_handed_over_total [0-9]`} {
+		if !regexp.MustCompile(want).MatchString(metrics) {
+			t.Errorf("/metrics has no line like %s", want)
+		}
 	}
 	if !strings.Contains(stderr.String(), "waiting for the database") {
 		t.Errorf("the log does not say it waited:\n%s", stderr.String())

@@ -53,6 +53,7 @@ func (l *Listener) serve(c *laneConn) {
 	handOver := l.serveRequests(c, s)
 	l.forget(c)
 	if handOver {
+		l.handedOver.Add(1)
 		buffered, _ := s.br.Peek(s.br.Buffered())
 		l.hand(&replayConn{Conn: c.Conn, pending: bytes.Clone(buffered)})
 	} else {
@@ -89,6 +90,7 @@ func (l *Listener) serveRequests(c *laneConn, s *session) (handOver bool) {
 		case !answered:
 			return true
 		}
+		l.answered.Add(1)
 		_, _ = s.br.Discard(len(head))
 		keep, err := s.w.writeTo(s.bw, s.req.keepAlive && !l.stopping.Load())
 		if err != nil || s.bw.Flush() != nil || !keep {

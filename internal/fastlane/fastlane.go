@@ -68,6 +68,21 @@ type Listener struct {
 	mu       sync.Mutex
 	conns    map[*laneConn]struct{}
 	stopping atomic.Bool // set under mu: track reads it there
+
+	accepted, answered, handedOver atomic.Uint64 // see Stats
+}
+
+// Stats counts what a lane has done since Listen: an operator sees from
+// them whether callers' connections stay on the lane.
+type Stats struct {
+	Connections uint64 // connections accepted
+	Answered    uint64 // requests answered on the lane
+	HandedOver  uint64 // connections handed to net/http
+}
+
+// Stats returns the lane's counts so far.
+func (l *Listener) Stats() Stats {
+	return Stats{Connections: l.accepted.Load(), Answered: l.answered.Load(), HandedOver: l.handedOver.Load()}
 }
 
 // Options configure a Listener.
@@ -180,6 +195,7 @@ func (l *Listener) acceptLoop() {
 			_ = c.Close()
 			continue
 		}
+		l.accepted.Add(1)
 		go l.serve(lc)
 	}
 }
