@@ -19,7 +19,6 @@ import (
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
-	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/internal/fastlane"
 )
 
@@ -59,22 +58,6 @@ func waitForRead(t *testing.T, a *authenticator, hash [32]byte, since time.Time)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no read since %v landed (the entry's is from %v)", since, a.readAt(hash))
-		}
-	}
-}
-
-// revokeByName revokes the tokens named name.
-func revokeByName(t *testing.T, db *postgres.DB, name string) {
-	t.Helper()
-	toks, err := db.ListTokens(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tok := range toks {
-		if tok.Name == name {
-			if _, err := db.RevokeToken(context.Background(), tok.ID); err != nil {
-				t.Fatal(err)
-			}
 		}
 	}
 }
@@ -120,7 +103,7 @@ func TestTokenCacheReadsAhead(t *testing.T) {
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			if s.revoke {
-				revokeByName(t, db, "reads-ahead")
+				revokeToken(t, db, secret)
 			}
 			before, reads := a.readAt(hash), store.reads.Load()
 			clock = first.Add(s.after)
@@ -253,7 +236,7 @@ func TestLaneKeepsASignedInConnection(t *testing.T) {
 		t.Errorf("%d of 8 resolves over 3.2 times the cache time answered on the lane, want all", onLane)
 	}
 
-	revokeByName(t, db, "on-the-lane")
+	revokeToken(t, db, secret)
 	revoked, last := offset.Load(), a.readAt(hash)
 	offset.Store(revoked + int64(cfg.CacheTTL)*8/10) // the last read was at the revocation's time: this use reads again
 	if status := ask(); status != http.StatusOK {

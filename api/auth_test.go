@@ -136,7 +136,6 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	cfg := DefaultAuthConfig
 	cfg.Now = func() time.Time { return clock }
 	s := newEditServer(t, &cfg)
-	ctx := context.Background()
 	short := s.tokenUntil(t, access.RoleEditor, "", "short-lived", clock.Add(time.Hour))
 	revoked := s.token(t, access.RoleEditor, "", "to-be-revoked")
 
@@ -147,14 +146,7 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	if r := put(revoked); r.status != 428 {
 		t.Fatalf("token before revocation: %d %s", r.status, r.body)
 	}
-	h := access.HashToken(revoked)
-	tok, err := s.db.TokenByHash(ctx, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.db.RevokeToken(ctx, tok.ID); err != nil {
-		t.Fatal(err)
-	}
+	revokeToken(t, s.db, revoked)
 	clock = clock.Add(2 * time.Hour) // past the expiry and the lookup cache
 	for name, tok := range map[string]string{"expired": short, "revoked": revoked} {
 		t.Run(name, func(t *testing.T) {

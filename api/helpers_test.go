@@ -99,6 +99,18 @@ func createToken(t testing.TB, db *postgres.DB, role access.Role, scope, name st
 	return secret
 }
 
+// revokeToken revokes the token whose secret is secret.
+func revokeToken(t testing.TB, db *postgres.DB, secret string) {
+	t.Helper()
+	tok, err := db.TokenByHash(context.Background(), access.HashToken(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RevokeToken(context.Background(), tok.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
 var gridmapBin struct {
 	once sync.Once
 	path string

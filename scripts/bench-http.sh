@@ -124,7 +124,7 @@ run_wrk() { measure "$1" wrk-summary wrk -t1 -c"$4" -d"$duration" --latency -s "
 # in the cache whatever the pause since the last run (the cache trusts a
 # read for 10 s and reads a token in use again before that runs out).
 run_wrk_token() {
-  curl -s -o /dev/null -H "Authorization: Bearer $RESOLVE_TOKEN" "$3$RESOLVE_WARM_PATH"
+  curl -fsS -o /dev/null -H "Authorization: Bearer $RESOLVE_TOKEN" "$3$RESOLVE_WARM_PATH"
   run_wrk "$@"
 }
 
@@ -253,7 +253,6 @@ for scale in ${BENCH_HTTP_SCALES:-demo city}; do
   # A caller that sends a token with every resolve (an integration, a
   # signed-in dashboard), its token in use.
   token=$(./bin/gridmap token create --database-url "$url" --role viewer --name bench-http --expires 1d 2>/dev/null | tail -1)
-  curl -fs -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/resolve?lng=${mid%,*}&lat=${mid#*,}"
   RESOLVE_BOX="$x0 $y0 $x1 $y1" RESOLVE_TOKEN=$token RESOLVE_WARM_PATH="/v1/resolve?lng=${mid%,*}&lat=${mid#*,}" \
     compare "GET /v1/resolve, token" run_wrk_token scripts/wrk-resolve.lua "${gridmap[@]}" "${bare[@]}" 2 8 32
   ./bin/gridmap token revoke --database-url "$url" --name bench-http >/dev/null 2>&1
