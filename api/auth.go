@@ -66,8 +66,10 @@ type authenticator struct {
 	mu         sync.RWMutex
 	cache      map[[32]byte]cachedToken // see auth_cache.go
 	refreshing map[[32]byte]bool        // tokens being read again in the background
+	reads      sync.WaitGroup           // the background reads under way
 
-	readOnly func() bool // on a standby: record no token use
+	readOnly   func() bool     // on a standby: record no token use
+	background context.Context // ends the reads ahead (auth_cache.go) when the node stops
 }
 
 const maxCachedTokens = 10_000
@@ -79,7 +81,8 @@ func newAuthenticator(cfg AuthConfig, tokens access.TokenStore) *authenticator {
 	return &authenticator{cfg: cfg, tokens: tokens,
 		perTok: newLimiters(cfg.WritesPerSecond, cfg.WriteBurst, 100_000),
 		perIP:  newLimiters(cfg.AddrWritesPerSecond, cfg.AddrWriteBurst, 100_000),
-		cache:  map[[32]byte]cachedToken{}, refreshing: map[[32]byte]bool{}}
+		cache:  map[[32]byte]cachedToken{}, refreshing: map[[32]byte]bool{},
+		background: context.Background()}
 }
 
 func protected(path string) bool {

@@ -23,11 +23,18 @@ import (
 // without reading ahead, every signed-in connection left the lane within
 // CacheTTL of its token's lookup.
 
-// cachedToken is a token as read from the store, and when that read began.
+// cachedToken is a token as read from the store, when that read began,
+// and when a read ahead of it last failed.
 type cachedToken struct {
-	tok access.Token
-	at  time.Time
+	tok    access.Token
+	at     time.Time
+	failed time.Time // zero: none failed
 }
+
+// retryAfter is how long a failed read ahead is not tried again, as a
+// share of the cache time: a database that fails at once (refused, failing
+// over) would otherwise be asked again, and a warning logged, at every use.
+const retryAfter = 8 // CacheTTL / retryAfter
 
 // refreshTimeout bounds a background read of a token.
 const refreshTimeout = 5 * time.Second
@@ -46,7 +53,8 @@ func (a *authenticator) cached(hash [32]byte, now time.Time) (ct cachedToken, fr
 	if !ok || age >= a.cfg.CacheTTL {
 		return ct, false
 	}
-	if age >= a.cfg.CacheTTL*3/4 && !busy && a.tokens != nil && ct.tok.Status(now) == "active" {
+	if age >= a.cfg.CacheTTL*3/4 && !busy && now.Sub(ct.failed) >= a.cfg.CacheTTL/retryAfter &&
+		a.tokens != nil && ct.tok.Status(now) == "active" {
 		a.readAgain(hash)
 	}
 	return ct, true
@@ -58,14 +66,16 @@ func (a *authenticator) readAgain(hash [32]byte) {
 	defer a.mu.Unlock()
 	if !a.refreshing[hash] {
 		a.refreshing[hash] = true
-		go a.refresh(hash)
+		a.reads.Go(func() { a.refresh(hash) })
 	}
 }
 
 // refresh reads the token of hash again and keeps what it finds: the token,
-// or nothing when it is gone. A failed read leaves the entry to run out.
+// or nothing when it is gone. A failed read leaves the entry to run out,
+// and none is tried again for a while (retryAfter). The read ends when the
+// node stops: shutting down neither waits for it nor reports it.
 func (a *authenticator) refresh(hash [32]byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	ctx, cancel := context.WithTimeout(a.background, refreshTimeout)
 	defer cancel()
 	at := a.cfg.Now()
 	tok, err := a.tokens.TokenByHash(ctx, hash)
@@ -76,12 +86,17 @@ func (a *authenticator) refresh(hash [32]byte) {
 		delete(a.cache, hash)
 	case err == nil:
 		a.rememberLocked(hash, cachedToken{tok: tok, at: at})
+	default:
+		if ct, ok := a.cache[hash]; ok && !ct.at.After(at) {
+			ct.failed = a.cfg.Now()
+			a.cache[hash] = ct
+		}
 	}
 	a.mu.Unlock()
 	switch {
 	case err == nil:
 		a.touch(ctx, tok.ID)
-	case geo.ErrorCodeOf(err) != geo.ENOTFOUND:
+	case geo.ErrorCodeOf(err) != geo.ENOTFOUND && a.background.Err() == nil:
 		slog.WarnContext(ctx, "could not read a token again; it is trusted until its cache entry runs out", "err", err)
 	}
 }

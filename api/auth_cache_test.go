@@ -20,20 +20,30 @@ import (
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/internal/fastlane"
+	"github.com/gridmap-dev/gridmap/internal/logtest"
 )
 
-// countedTokens is the database's token store, its reads counted, and
-// failed while fail is set (the database away).
+// countedTokens is the database's token store, its reads counted, failed
+// while fail is set (the database away), and held until their context
+// ends while hang is set (the database stuck), what ended them sent on
+// hung.
 type countedTokens struct {
 	access.TokenStore
 	reads atomic.Int64
 	fail  atomic.Bool
+	hang  atomic.Bool
+	hung  chan error
 }
 
 func (c *countedTokens) TokenByHash(ctx context.Context, hash [32]byte) (access.Token, error) {
 	c.reads.Add(1)
 	if c.fail.Load() {
 		return access.Token{}, errors.New("the database is away")
+	}
+	if c.hang.Load() {
+		<-ctx.Done()
+		c.hung <- ctx.Err()
+		return access.Token{}, ctx.Err()
 	}
 	return c.TokenStore.TokenByHash(ctx, hash)
 }
@@ -168,13 +178,23 @@ func TestTokenCacheReadsOnceAtATime(t *testing.T) {
 		if _, ok := a.cachedCaller(header, cfg.Now()); !ok {
 			t.Fatal("refused within the cache time")
 		}
-		for deadline := time.Now().Add(10 * time.Second); store.reads.Load() == reads || a.readingAgain(hash); time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("no read started, or it did not end")
-			}
-		}
+		a.reads.Wait()
 		if !a.readAt(hash).Equal(last) {
 			t.Error("a failed read changed the entry")
+		}
+		// Not tried again at every use, but an eighth of the cache time on.
+		for _, step := range []struct {
+			at    time.Duration
+			reads int64
+		}{{ttl * 16 / 10, 1}, {ttl * 17 / 10, 1}, {ttl * 175 / 100, 2}} {
+			clock.Store(int64(step.at))
+			if _, ok := a.cachedCaller(header, cfg.Now()); !ok {
+				t.Fatal("refused within the cache time")
+			}
+			a.reads.Wait()
+			if got := store.reads.Load() - reads; got != step.reads {
+				t.Errorf("at +%v, %d reads since the database went away, want %d", step.at, got, step.reads)
+			}
 		}
 		clock.Store(int64(last.Sub(start) + ttl)) // the entry's time is up
 		if _, ok := a.cachedCaller(header, cfg.Now()); ok {
@@ -192,6 +212,44 @@ func TestTokenCacheReadsOnceAtATime(t *testing.T) {
 			t.Errorf("the entry read at +%v replaced the one read at +%v", got.Sub(start), newer.at.Sub(start))
 		}
 	})
+}
+
+// TestTokenCacheReadEndsWithTheNode: a background read under way when the
+// node stops ends then (not at its own time limit), and says nothing.
+func TestTokenCacheReadEndsWithTheNode(t *testing.T) {
+	db := demotest.Open(t)
+	logs := logtest.Record(t)
+	clock := time.Now()
+	cfg := DefaultAuthConfig
+	cfg.Now = func() time.Time { return clock }
+	store := &countedTokens{TokenStore: db, hung: make(chan error, 1)}
+	a := newAuthenticator(cfg, store)
+	node, stop := context.WithCancel(context.Background())
+	defer stop()
+	a.background = node
+	secret := createToken(t, db, access.RoleViewer, "", "node-stops", clock.Add(24*time.Hour))
+	gc, _ := gin.CreateTestContext(httptest.NewRecorder())
+	gc.Request = httptest.NewRequest(http.MethodGet, "/v1/units", nil)
+	if _, err := a.principal(gc, secret, clock, true); err != nil {
+		t.Fatal(err)
+	}
+
+	store.hang.Store(true)
+	clock = clock.Add(cfg.CacheTTL * 8 / 10)
+	if _, ok := a.cachedCaller("Bearer "+secret, clock); !ok {
+		t.Fatal("refused within the cache time")
+	}
+	waitUntil(t, "a background read under way", func() bool {
+		return a.readingAgain(access.HashToken(secret)) && store.reads.Load() == 2
+	})
+	stop()
+	if err := <-store.hung; !errors.Is(err, context.Canceled) {
+		t.Errorf("the read ended by %v, want the node's stop", err)
+	}
+	a.reads.Wait()
+	if recs := logs.Records(); len(recs) != 0 {
+		t.Errorf("a read cut short by the stop was logged: %q", recs)
+	}
 }
 
 // readingAgain says whether a background read of hash's token runs.

@@ -34,6 +34,10 @@ type Deps struct {
 	// Ready reports whether the service can answer: the database responds
 	// and the in-memory state is loaded.
 	Ready func(ctx context.Context) error
+	// Background ends when the node stops; the reads the API starts off
+	// the request path (a token in use, read again ahead of its cache
+	// time) end with it. Nil: context.Background().
+	Background context.Context
 	// Registry receives the HTTP metrics; nil makes a private one.
 	Registry *prometheus.Registry
 	// CORSOrigins lists the origins allowed to call the API from a browser;
@@ -138,6 +142,9 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 	}
 	authn := newAuthenticator(auth, d.Tokens)
 	authn.readOnly = d.ReadOnly
+	if d.Background != nil {
+		authn.background = d.Background
+	}
 	r.Use(authn.middleware())
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, geo.Errorf(geo.ENOTFOUND, "path", "no route %s %s", c.Request.Method, c.Request.URL.Path))

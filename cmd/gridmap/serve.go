@@ -225,6 +225,9 @@ type node struct {
 	lane    *fastlane.Listener // nil without --fast-lane
 	imports *importer.Jobs
 	photos  casework.PhotoStore
+	// background ends with stop; the API's reads off the request path end
+	// with it.
+	background context.Context
 	// stop ends the background work (followers, jobs, imports) and waits
 	// for the imports' outcome to be recorded.
 	stop func()
@@ -253,6 +256,7 @@ func startNode(ctx context.Context, cfg serveConfig, db *postgres.DB) (n *node, 
 		return nil, err
 	}
 	bg, stopBackground := context.WithCancel(ctx)
+	n.background = bg
 	n.stop = func() { stopBackground(); n.tiles.Close() }
 	n.svc.OnChange = n.tiles.Changed
 	go n.tiles.Follow(bg)
@@ -335,6 +339,7 @@ func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 		Events:         n.events,
 		EventHeartbeat: cfg.events.heartbeat,
 		PublicFields:   cfg.events.exposure,
+		Background:     n.background,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err
