@@ -62,6 +62,7 @@ func (l *Listener) serve(c *laneConn) {
 	s.br.Reset(nil)
 	s.bw.Reset(nil)
 	s.req.reset()
+	s.w.reset()
 	sessions.Put(s)
 }
 
@@ -96,6 +97,11 @@ func (l *Listener) serveRequests(c *laneConn, s *session) (handOver bool) {
 		if err != nil || s.bw.Flush() != nil || !keep {
 			return false
 		}
+		// An idle connection keeps no request or answer: a client could
+		// otherwise leave thousands of them each holding its last head's
+		// headers or a large answer, where net/http's hold neither.
+		s.req.forget()
+		s.w.reset()
 		l.setState(c.Conn, http.StateIdle)
 		c.state.Store(stateIdle) // Shutdown changes only idle connections
 	}

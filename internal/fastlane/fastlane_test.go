@@ -2,6 +2,7 @@ package fastlane
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -42,6 +43,8 @@ func (h *toy) answer(w http.ResponseWriter, r *http.Request) bool {
 	case "/sniff":
 		_, _ = w.Write([]byte("<html><body>no type set</body></html>"))
 	case "/empty":
+	case "/big": // a large tile's size
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 100<<10))
 	case "/not-modified":
 		w.Header().Set("Etag", `"v1"`)
 		w.Header().Set("Content-Type", "text/plain")

@@ -74,13 +74,22 @@ func (q *request) reset() {
 	q.http = http.Request{}
 }
 
-// forget forgets the last request's URL and headers, keeping the memory.
+// forget forgets the last request's URL and headers, keeping the memory
+// of a common number of headers (a map cleared keeps its size).
 func (q *request) forget() {
+	if len(q.values) > maxKeptHeaders {
+		q.header, q.values = http.Header{}, nil
+	}
 	clear(q.header)
 	clear(q.values)
 	q.values = q.values[:0]
 	q.url = url.URL{}
+	q.http.URL, q.http.Header, q.http.Host, q.http.RequestURI = nil, nil, "", ""
 }
+
+// maxKeptHeaders is the most headers whose room a connection keeps between
+// requests; browsers send about twenty.
+const maxKeptHeaders = 64
 
 // parse reads head into q. It returns false for a request that is not the
 // lane's (see the package's documentation): anything net/http might read

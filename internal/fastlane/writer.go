@@ -22,12 +22,19 @@ type responseWriter struct {
 	body   []byte
 }
 
-// reset forgets the last answer, keeping the memory.
+// reset forgets the last answer, keeping the memory of a small body.
 func (w *responseWriter) reset() {
 	clear(w.header)
 	w.status = 0
 	w.body = w.body[:0]
+	if cap(w.body) > maxKeptBody {
+		w.body = nil
+	}
 }
+
+// maxKeptBody is the largest body whose room a connection keeps between
+// answers: a resolve's, most tiles'. A larger answer's is allocated for it.
+const maxKeptBody = 8 << 10
 
 // Header is the answer's header map.
 func (w *responseWriter) Header() http.Header { return w.header }
