@@ -81,11 +81,12 @@ func (h fastFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // AnswerNow answers r from the fast path, or returns false having written
 // nothing: internal/fastlane's Answerer, for connections served without
-// net/http. Only resolves, which the index answers from memory: a tile may
-// wait on the database, and a request there must end when its client goes
-// away, which only net/http notices.
+// net/http. Only what is answered from memory: resolves (the index) and
+// tiles the cache holds at the versions this node has applied. A tile to
+// draw may wait on the database, and a request there must end when its
+// client goes away, which only net/http notices.
 func (h fastFront) AnswerNow(w http.ResponseWriter, r *http.Request) bool {
-	return r.URL.Path == resolvePath && h.fast.plain(r) && h.fast.serve(w, r)
+	return h.fast.plain(r) && h.fast.answer(w, r, true)
 }
 
 // plain reports whether r is a common case as far as its method, path,
@@ -131,7 +132,12 @@ func (f *fastPath) grantOrigin(w http.ResponseWriter, r *http.Request) {
 
 // serve answers r and returns true, or returns false having written
 // nothing, for the router to answer.
-func (f *fastPath) serve(w http.ResponseWriter, r *http.Request) (served bool) {
+func (f *fastPath) serve(w http.ResponseWriter, r *http.Request) bool {
+	return f.answer(w, r, false)
+}
+
+// answer is serve, answering only from memory when now is set (AnswerNow).
+func (f *fastPath) answer(w http.ResponseWriter, r *http.Request, now bool) (served bool) {
 	defer func() {
 		if rec := recover(); rec != nil {
 			// Nothing is written before the last step: the router answers,
@@ -155,7 +161,7 @@ func (f *fastPath) serve(w http.ResponseWriter, r *http.Request) (served bool) {
 	case !ok:
 		return false
 	case isTile:
-		return f.tile(w, r, p, known)
+		return f.tile(w, r, p, known, now)
 	}
 	return f.resolve(w, r) // every caller may resolve
 }

@@ -52,10 +52,19 @@ func (h *handlers) tile(c *gin.Context) {
 	h.answerTile(c.Writer, c.Request, t, hit, ok)
 }
 
-// getTile reads a tile request (its path parameters layers, z, x, y, its
-// query and minimum version) for caller p (ok false: an anonymous one) and
-// gets the tile, and whether it came from the cache.
+// getTile reads a tile request (see tileRequest) and gets the tile, and
+// whether it came from the cache.
 func (h *handlers) getTile(r *http.Request, svc *tiles.Service, params [4]string, p access.Principal, ok bool) (*tiles.Tile, bool, error) {
+	req, err := h.tileRequest(r, svc, params, p, ok)
+	if err != nil {
+		return nil, false, err
+	}
+	return svc.Get(r.Context(), req)
+}
+
+// tileRequest reads a tile request: its path parameters layers, z, x, y,
+// its query and minimum version, for caller p (ok false: an anonymous one).
+func (h *handlers) tileRequest(r *http.Request, svc *tiles.Service, params [4]string, p access.Principal, ok bool) (tiles.Request, error) {
 	raw := r.URL.RawQuery
 	req, err := svc.ParseRequestQuery(params[0], params[1], params[2], params[3], raw)
 	if err == nil {
@@ -63,13 +72,13 @@ func (h *handlers) getTile(r *http.Request, svc *tiles.Service, params [4]string
 		req.MinVersion, err = parseMinVersion(mv, r.Header.Get(MinVersionHeader))
 	}
 	if err != nil {
-		return nil, false, err
+		return tiles.Request{}, err
 	}
 	if ok {
 		req.Filter.Scope = p.Scope // cases outside a scoped caller's units are not drawn
 	}
 	req.Filter.Privacy = h.tilePrivacy(p, ok)
-	return svc.Get(r.Context(), req)
+	return req, nil
 }
 
 // answerTile answers with a tile got by getTile for a caller signed in

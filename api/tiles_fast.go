@@ -6,23 +6,38 @@ import (
 	"time"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/tiles"
 )
 
 // tile is the fast path of GET /tiles/{layers}/{z}/{x}/{y} for an anonymous
 // caller (known false) or a cached token's: a path and query that parse. A
 // tile the cache holds costs no database round trip (the tile service
 // knows the versions it follows); one it does not is rendered as the
-// router would. An error goes to the router, which asks again and answers
-// it, so a failing tile costs two attempts.
-func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Principal, known bool) bool {
+// router would, unless now is set (the fast lane, which must not wait):
+// then only a tile the cache holds at the versions this node has applied
+// is answered. An error goes to the router, which asks again and answers
+// it, so a failing tile costs two attempts; so does a cached tile larger
+// than the rate floor lets a client read without a deadline.
+func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Principal, known, now bool) bool {
 	start := time.Now()
 	layers, z, x, y, ok := tileParams(r.URL.Path)
 	if !ok {
 		return false
 	}
-	t, hit, err := f.h.getTile(r, f.tiles, [4]string{layers, z, x, y}, caller, known)
+	req, err := f.h.tileRequest(r, f.tiles, [4]string{layers, z, x, y}, caller, known)
 	if err != nil {
 		return false
+	}
+	var t *tiles.Tile
+	hit := true
+	if now {
+		t, ok = f.tiles.Cached(req)
+	} else {
+		t, hit, err = f.tiles.Get(r.Context(), req)
+		ok = err == nil
+	}
+	if !ok || hit && int64(len(t.Raw)) > floorFreeBytes {
+		return false // the router's floors judge how fast a large tile leaves (rate_floor.go); it finds it cached too
 	}
 	f.grantOrigin(w, r)
 	w.Header()["Date"] = dateHeader(start)

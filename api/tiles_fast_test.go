@@ -38,36 +38,7 @@ func TestFastTilesMatchRouter(t *testing.T) {
 	screen := "Bearer " + createToken(t, db, access.RoleViewer, "", "wall screen", time.Now().Add(time.Hour))
 	hedong := "Bearer " + createToken(t, db, access.RoleViewer, demo.HedongCode, "河东区 dashboard", time.Now().Add(time.Hour))
 	const reports = "/tiles/report,report_hex/14/13522/6252.mvt"
-	for _, tc := range []fastCase{
-		{name: "a cached tile", method: "GET", target: tile, fast: true},
-		{name: "gzipped", method: "GET", target: tile, headers: []string{"Accept-Encoding", "gzip"}, fast: true},
-		{name: "the client's copy is current", method: "GET", target: tile, headers: []string{"If-None-Match", etag}, fast: true},
-		{name: "the client's copy is old", method: "GET", target: tile, headers: []string{"If-None-Match", `"old"`}, fast: true},
-		{name: "reports, filtered, without personal data", method: "GET", target: "/tiles/report,report_hex/14/13522/6252.mvt?severity=3", fast: true},
-		{name: "min_version reached", method: "GET", target: tile + "?min_version=1", fast: true},
-		{name: "unknown layer", method: "GET", target: "/tiles/grids/3/0/1.mvt", fast: false},
-		{name: "zoom out of range", method: "GET", target: "/tiles/grid/25/0/0.mvt", fast: false},
-		{name: "not a tile format", method: "GET", target: "/tiles/grid/3/0/1.png", fast: false},
-		{name: "unknown filter", method: "GET", target: "/tiles/grid/3/0/1.mvt?colour=red", fast: false},
-		{name: "empty segment", method: "GET", target: "/tiles/grid//0/1.mvt", fast: false},
-		{name: "one segment too many", method: "GET", target: "/tiles/grid/3/0/1/2.mvt", fast: false},
-		{name: "trailing slash", method: "GET", target: tile + "/", fast: false},
-		{name: "NUL in the path", method: "GET", target: "/tiles/grid/3/0/1%00.mvt", fast: false},
-		{name: "TileJSON", method: "GET", target: "/tiles/grid.json", fast: false},
-		{name: "catalog", method: "GET", target: "/tiles/catalog", fast: false},
-		{name: "an unknown token", method: "GET", target: tile, headers: []string{"Authorization", "Bearer nope"}, fast: false},
-		{name: "a token the router has looked up", method: "GET", target: tile, headers: []string{"Authorization", screen}, fast: true},
-		{name: "reports for a scoped token", method: "GET", target: reports, headers: []string{"Authorization", hedong}, fast: true},
-		{name: "an empty Authorization header", method: "GET", target: tile, headers: []string{"Authorization", ""}, fast: true},
-		{name: "not a bearer token", method: "GET", target: tile, headers: []string{"Authorization", "Basic eDp5"}, fast: false},
-		{name: "two tokens", method: "GET", target: tile, headers: []string{"Authorization", screen, "Authorization", hedong}, fast: false},
-		{name: "cross-origin", method: "GET", target: tile, headers: []string{"Origin", "https://dash.example"}, fast: true},
-		{name: "cross-origin, gzipped, signed in", method: "GET", target: tile,
-			headers: []string{"Origin", "https://dash.example", "Accept-Encoding", "gzip", "Authorization", screen}, fast: true},
-		{name: "an origin not allowed", method: "GET", target: tile, headers: []string{"Origin", "https://evil.example"}, fast: true},
-		{name: "HEAD", method: "HEAD", target: tile, fast: false},
-		{name: "escaped path", method: "GET", target: "/tiles/gri%64/3/0/1.mvt", fast: false},
-	} {
+	for _, tc := range tileFastCases(tile, etag, screen, hedong) {
 		t.Run(tc.name, func(t *testing.T) {
 			// Both sides answer from the tile cache, and have looked the
 			// tokens up once.
@@ -133,4 +104,41 @@ func TestFastTilesMatchRouter(t *testing.T) {
 			}
 		}
 	})
+}
+
+// tileFastCases are tile requests and whether the fast path answers them,
+// tile being a tile the cache holds (its ETag etag), screen and hedong the
+// headers of two tokens looked up, the second scoped to 河东区.
+func tileFastCases(tile, etag, screen, hedong string) []fastCase {
+	const reports = "/tiles/report,report_hex/14/13522/6252.mvt"
+	return []fastCase{
+		{name: "a cached tile", method: "GET", target: tile, fast: true},
+		{name: "gzipped", method: "GET", target: tile, headers: []string{"Accept-Encoding", "gzip"}, fast: true},
+		{name: "the client's copy is current", method: "GET", target: tile, headers: []string{"If-None-Match", etag}, fast: true},
+		{name: "the client's copy is old", method: "GET", target: tile, headers: []string{"If-None-Match", `"old"`}, fast: true},
+		{name: "reports, filtered, without personal data", method: "GET", target: "/tiles/report,report_hex/14/13522/6252.mvt?severity=3", fast: true},
+		{name: "min_version reached", method: "GET", target: tile + "?min_version=1", fast: true},
+		{name: "unknown layer", method: "GET", target: "/tiles/grids/3/0/1.mvt", fast: false},
+		{name: "zoom out of range", method: "GET", target: "/tiles/grid/25/0/0.mvt", fast: false},
+		{name: "not a tile format", method: "GET", target: "/tiles/grid/3/0/1.png", fast: false},
+		{name: "unknown filter", method: "GET", target: "/tiles/grid/3/0/1.mvt?colour=red", fast: false},
+		{name: "empty segment", method: "GET", target: "/tiles/grid//0/1.mvt", fast: false},
+		{name: "one segment too many", method: "GET", target: "/tiles/grid/3/0/1/2.mvt", fast: false},
+		{name: "trailing slash", method: "GET", target: tile + "/", fast: false},
+		{name: "NUL in the path", method: "GET", target: "/tiles/grid/3/0/1%00.mvt", fast: false},
+		{name: "TileJSON", method: "GET", target: "/tiles/grid.json", fast: false},
+		{name: "catalog", method: "GET", target: "/tiles/catalog", fast: false},
+		{name: "an unknown token", method: "GET", target: tile, headers: []string{"Authorization", "Bearer nope"}, fast: false},
+		{name: "a token the router has looked up", method: "GET", target: tile, headers: []string{"Authorization", screen}, fast: true},
+		{name: "reports for a scoped token", method: "GET", target: reports, headers: []string{"Authorization", hedong}, fast: true},
+		{name: "an empty Authorization header", method: "GET", target: tile, headers: []string{"Authorization", ""}, fast: true},
+		{name: "not a bearer token", method: "GET", target: tile, headers: []string{"Authorization", "Basic eDp5"}, fast: false},
+		{name: "two tokens", method: "GET", target: tile, headers: []string{"Authorization", screen, "Authorization", hedong}, fast: false},
+		{name: "cross-origin", method: "GET", target: tile, headers: []string{"Origin", "https://dash.example"}, fast: true},
+		{name: "cross-origin, gzipped, signed in", method: "GET", target: tile,
+			headers: []string{"Origin", "https://dash.example", "Accept-Encoding", "gzip", "Authorization", screen}, fast: true},
+		{name: "an origin not allowed", method: "GET", target: tile, headers: []string{"Origin", "https://evil.example"}, fast: true},
+		{name: "HEAD", method: "HEAD", target: tile, fast: false},
+		{name: "escaped path", method: "GET", target: "/tiles/gri%64/3/0/1.mvt", fast: false},
+	}
 }

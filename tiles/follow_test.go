@@ -77,3 +77,62 @@ func TestFollowedVersionsServeHitsWithoutQueries(t *testing.T) {
 		t.Errorf("the following node is at %d, behind %d", idx.Version(), v)
 	}
 }
+
+// TestCachedAnswersFromMemoryOnly: Cached returns a tile only when the cache
+// holds it at the versions the node has applied, asking nothing of the
+// database: not before it is drawn, not at a version the node has not
+// reached, not a tile drawn before an edit the node has applied, never
+// without a follower or for a layer that is drawn fresh.
+func TestCachedAnswersFromMemoryOnly(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	var grid string
+	if err := db.Pool.QueryRow(ctx, `SELECT min(code) FROM unit WHERE level = 'grid' AND parent_code = '120104002001' AND valid_to IS NULL`).Scan(&grid); err != nil {
+		t.Fatal(err)
+	}
+	at := coordAt(labelOf(t, db, grid), 16)
+	s, idx := followed(t, db, true)
+	reads := s.clock.reads.Load()
+	r := request(t, s, "grid", at)
+	if _, ok := s.Cached(r); ok {
+		t.Fatal("a tile never drawn is cached")
+	}
+	drawn, _, err := s.Get(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := s.Cached(r); !ok || got != drawn {
+		t.Fatalf("the tile just drawn: cached %v", ok)
+	}
+	ahead := r
+	ahead.MinVersion = idx.Version() + 1
+	if _, ok := s.Cached(ahead); ok {
+		t.Error("cached at a version the node has not applied")
+	}
+	if _, ok := s.Cached(request(t, s, "report", at)); ok {
+		t.Error("a report tile, drawn fresh, is cached")
+	}
+	if n := s.clock.reads.Load() - reads; n != 0 {
+		t.Errorf("read the versions from the database %d times, want 0", n)
+	}
+
+	mustExec(t, db, redrawGridSQL, grid)
+	v, err := db.HeadVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !idx.WaitVersion(ctx, v, 10*time.Second) {
+		t.Fatalf("the node did not apply version %d", v)
+	}
+	if _, ok := s.Cached(r); ok {
+		t.Error("the tile drawn before an edit the node has applied is still cached")
+	}
+
+	alone := newService(t, db, Config{})
+	if _, _, err := alone.Get(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := alone.Cached(r); ok {
+		t.Error("cached without a follower, whose versions only the database knows")
+	}
+}

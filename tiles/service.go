@@ -3,7 +3,6 @@ package tiles
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -247,16 +246,8 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	if err != nil {
 		return nil, false, pgerr.Classify(err)
 	}
-	kb := keyBuffers.Get().(*[]byte)
-	*kb = appendCacheKey((*kb)[:0], r, v)
-	t, ok := s.cache.getBytes(*kb)
-	key := ""
-	if !ok {
-		key = string(*kb)
-	}
-	keyBuffers.Put(kb)
+	t, key, ok := s.lookup(r, v)
 	if ok {
-		s.m.hits.Inc()
 		return t, true, nil
 	}
 	s.m.misses.Inc()
@@ -270,6 +261,40 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	case <-ctx.Done():
 		return nil, false, ctx.Err() // the drawing goes on for the others who asked, and is kept
 	}
+}
+
+// Cached returns r's tile if the cache holds it at the data versions this
+// node has applied, without waiting or asking the database (for a caller
+// that must not wait: internal/fastlane). It returns false, counting
+// nothing, when r is not cacheable, the node follows no change record or
+// has not applied r.MinVersion yet, or the tile is not drawn: Get then
+// answers.
+func (s *Service) Cached(r Request) (*Tile, bool) {
+	f := s.cfg.Follower
+	if f == nil || !r.cacheable() {
+		return nil, false
+	}
+	v, at := f.LayerVersions()
+	if v == nil || at < r.MinVersion {
+		return nil, false
+	}
+	t, _, ok := s.lookup(r, v)
+	return t, ok
+}
+
+// lookup returns r's tile drawn at v from the cache, counted as a hit, or
+// the key to keep it under once drawn.
+func (s *Service) lookup(r Request, v Versions) (t *Tile, key string, ok bool) {
+	kb := keyBuffers.Get().(*[]byte)
+	*kb = appendCacheKey((*kb)[:0], r, v)
+	t, ok = s.cache.getBytes(*kb)
+	if ok {
+		s.m.hits.Inc()
+	} else {
+		key = string(*kb)
+	}
+	keyBuffers.Put(kb)
+	return t, key, ok
 }
 
 // versions returns the layers' data versions a request is served at: the
@@ -383,63 +408,4 @@ func appendCacheKey(b []byte, r Request, v Versions) []byte {
 		}
 	}
 	return b
-}
-
-// Changed is told of every change notification (the layers changed; none
-// after the listener reconnected). Cached tiles can never be served stale
-// — every request reads the versions — so this only frees, in the
-// background, the memory of tiles the change made obsolete.
-func (s *Service) Changed(layers []string) {
-	select {
-	case s.sweeps <- struct{}{}:
-	default: // a sweep is already due; it will see this change too
-	}
-}
-
-// Follow runs the sweeps asked for by Changed until ctx ends.
-func (s *Service) Follow(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.sweeps:
-			s.sweep(ctx)
-		}
-	}
-}
-
-func (s *Service) sweep(ctx context.Context) {
-	v, err := s.clock.Current(ctx)
-	if err != nil {
-		return
-	}
-	n := s.cache.sweep(func(t *Tile) bool {
-		for layer, drawn := range t.drawn {
-			if v[layer] != drawn {
-				return true
-			}
-		}
-		return false
-	})
-	if n > 0 {
-		slog.DebugContext(ctx, "tile cache swept after a change", "dropped", n)
-	}
-}
-
-func (s *Service) readVersions(ctx context.Context) (Versions, error) {
-	rows, err := s.pool.Query(ctx, versionsSQL)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	v := Versions{}
-	for rows.Next() {
-		var layer string
-		var version int64
-		if err := rows.Scan(&layer, &version); err != nil {
-			return nil, err
-		}
-		v[layer] = version
-	}
-	return v, rows.Err()
 }

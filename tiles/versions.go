@@ -102,3 +102,62 @@ func (c *clock) perform(r *round) {
 	}
 	r.err = err
 }
+
+// Changed is told of every change notification (the layers changed; none
+// after the listener reconnected). Cached tiles can never be served stale
+// — every request reads the versions — so this only frees, in the
+// background, the memory of tiles the change made obsolete.
+func (s *Service) Changed(layers []string) {
+	select {
+	case s.sweeps <- struct{}{}:
+	default: // a sweep is already due; it will see this change too
+	}
+}
+
+// Follow runs the sweeps asked for by Changed until ctx ends.
+func (s *Service) Follow(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.sweeps:
+			s.sweep(ctx)
+		}
+	}
+}
+
+func (s *Service) sweep(ctx context.Context) {
+	v, err := s.clock.Current(ctx)
+	if err != nil {
+		return
+	}
+	n := s.cache.sweep(func(t *Tile) bool {
+		for layer, drawn := range t.drawn {
+			if v[layer] != drawn {
+				return true
+			}
+		}
+		return false
+	})
+	if n > 0 {
+		slog.DebugContext(ctx, "tile cache swept after a change", "dropped", n)
+	}
+}
+
+func (s *Service) readVersions(ctx context.Context) (Versions, error) {
+	rows, err := s.pool.Query(ctx, versionsSQL)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	v := Versions{}
+	for rows.Next() {
+		var layer string
+		var version int64
+		if err := rows.Scan(&layer, &version); err != nil {
+			return nil, err
+		}
+		v[layer] = version
+	}
+	return v, rows.Err()
+}
