@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench-http.sh measures gridmap's HTTP hot paths against this machine's own
-# ceiling, in one run, at demo and city scale: a bare net/http server
+# ceiling, in one run, at demo and city scale (and, when asked, province
+# scale: BENCH_HTTP_SCALES="demo city province"): a bare net/http server
 # (cmd/gridmap-bare) that answers with the bytes gridmap answered, under the
 # same wrk settings. It prints, per scale:
 #   - GET /v1/resolve at varying points over the data's extent, at 2, 8 and
@@ -88,9 +89,10 @@ database() {
     psql "$admin_url" -qc "CREATE DATABASE $name TEMPLATE gridmap_test"
   fi
   ./bin/gridmap migrate --database-url "$url" >/dev/null
-  local grids
+  local grids want=1
   grids=$(psql "$url" -Atc "SELECT count(*) FROM unit WHERE level = 'grid' AND valid_to IS NULL")
-  if [ "$scale" = city ] && [ "$grids" -lt 40000 ] || [ "$grids" -eq 0 ]; then
+  case $scale in city) want=40000 ;; province) want=250000 ;; esac
+  if [ "$grids" -lt "$want" ]; then
     echo "   building the $scale data set (gridmap demo --scale $scale)" >&2
     ./bin/gridmap demo --yes --scale "$scale" --database-url "$url" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   fi
@@ -223,6 +225,7 @@ for scale in ${BENCH_HTTP_SCALES:-demo city}; do
   case $scale in
   demo) url=$(database gridmap_bench_demo demo) ;;
   city) url=$(database gridmap_bench city) ;;
+  province) url=$(database gridmap_bench_province province) ;;
   *) echo "unknown scale $scale" >&2; exit 2 ;;
   esac
   read -r x0 y0 x1 y1 < <(psql "$url" -AtF' ' -c "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
