@@ -53,18 +53,24 @@ func (a *authenticator) cached(hash [32]byte, now time.Time) (ct cachedToken, fr
 	if !ok || age >= a.cfg.CacheTTL {
 		return ct, false
 	}
-	if age >= a.cfg.CacheTTL*3/4 && !busy && now.Sub(ct.failed) >= a.cfg.CacheTTL/retryAfter &&
-		a.tokens != nil && ct.tok.Status(now) == "active" {
-		a.readAgain(hash)
+	if age >= a.cfg.CacheTTL*3/4 && !busy && a.mayRetry(ct, now) && a.tokens != nil && ct.tok.Status(now) == "active" {
+		a.readAgain(hash, now)
 	}
 	return ct, true
 }
 
-// readAgain starts a background read of hash's token unless one runs.
-func (a *authenticator) readAgain(hash [32]byte) {
+// mayRetry reports whether a read ahead of ct may start at now: none has
+// failed in the last CacheTTL/retryAfter.
+func (a *authenticator) mayRetry(ct cachedToken, now time.Time) bool {
+	return now.Sub(ct.failed) >= a.cfg.CacheTTL/retryAfter
+}
+
+// readAgain starts a background read of hash's token unless one runs or
+// has just failed (a read that ended since the caller looked).
+func (a *authenticator) readAgain(hash [32]byte, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.refreshing[hash] {
+	if !a.refreshing[hash] && a.mayRetry(a.cache[hash], now) {
 		a.refreshing[hash] = true
 		a.reads.Go(func() { a.refresh(hash) })
 	}

@@ -76,20 +76,60 @@ func TestLaneAnswersTilesAsNetHTTP(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a tile larger than the rate floor's free bytes goes to net/http", func(t *testing.T) {
-		defer func(old int64) { floorFreeBytes = old }(floorFreeBytes)
-		floorFreeBytes = 100
-		large := fastCase{method: "GET", target: tile}
-		got, answered := onLane(t, large)
-		if plain := askOnce(t, plainAddr, large); answered || got != plain {
-			t.Errorf("answered on the lane: %v\n%s\nnet/http alone:\n%s", answered, got, plain)
+	t.Run("an answer larger than the lane sends goes to net/http, a 304 of it not", func(t *testing.T) {
+		defer func(old int) { laneTileBytes = old }(laneTileBytes)
+		laneTileBytes = 100
+		for _, c := range []struct {
+			name string
+			tc   fastCase
+			lane bool
+		}{
+			{"the tile", fastCase{method: "GET", target: tile}, false},
+			{"gzipped", fastCase{method: "GET", target: tile, headers: []string{"Accept-Encoding", "gzip"}}, false},
+			{"the client's copy is current", fastCase{method: "GET", target: tile, headers: []string{"If-None-Match", etag}}, true},
+		} {
+			hits := tileHits(t, tileSvc)
+			got, answered := onLane(t, c.tc)
+			if n := tileHits(t, tileSvc) - hits; answered != c.lane || n != 1 {
+				t.Errorf("%s: on the lane %v (want %v), %v cache hits counted (want 1)", c.name, answered, c.lane, n)
+			}
+			if plain := askOnce(t, plainAddr, c.tc); got != plain {
+				t.Errorf("%s through the lane:\n%s\nnet/http alone:\n%s", c.name, got, plain)
+			}
+		}
+	})
+	t.Run("a version the node has applied, asked in the header", func(t *testing.T) {
+		reached := fastCase{method: "GET", target: tile, headers: []string{MinVersionHeader, fmt.Sprint(svc.Version())}}
+		if _, answered := onLane(t, reached); !answered {
+			t.Error("not answered on the lane")
 		}
 	})
 	t.Run("a version the node has not applied goes to net/http", func(t *testing.T) {
-		ahead := fastCase{method: "GET", target: fmt.Sprintf("%s?min_version=%d", tile, svc.Version()+1)}
-		got, answered := onLane(t, ahead)
-		if answered {
-			t.Errorf("answered on the lane:\n%s", got)
+		for _, ahead := range []fastCase{
+			{method: "GET", target: fmt.Sprintf("%s?min_version=%d", tile, svc.Version()+1)},
+			{method: "GET", target: tile, headers: []string{MinVersionHeader, fmt.Sprint(svc.Version() + 1)}},
+		} {
+			if got, answered := onLane(t, ahead); answered {
+				t.Errorf("answered on the lane:\n%s", got)
+			}
 		}
 	})
+}
+
+// tileHits is svc's gridmap_tile_cache_hits_total.
+func tileHits(t *testing.T, svc *tiles.Service) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(svc.Collectors()...)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "gridmap_tile_cache_hits_total" {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("no gridmap_tile_cache_hits_total")
+	return 0
 }

@@ -34,9 +34,10 @@ type Deps struct {
 	// Ready reports whether the service can answer: the database responds
 	// and the in-memory state is loaded.
 	Ready func(ctx context.Context) error
-	// Background ends when the node stops; the reads the API starts off
-	// the request path (a token in use, read again ahead of its cache
-	// time) end with it. Nil: context.Background().
+	// Background ends when the node stops, after the servers have
+	// drained; the reads the API starts off the request path (a token in
+	// use, read again ahead of its cache time) end with it. Nil:
+	// context.Background().
 	Background context.Context
 	// Registry receives the HTTP metrics; nil makes a private one.
 	Registry *prometheus.Registry

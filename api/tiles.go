@@ -116,24 +116,38 @@ var (
 func writeTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile) int {
 	hd := w.Header()
 	addVary(hd, varyTile)
-	useGzip := len(t.Raw) > 0 && acceptsGzip(r.Header.Get("Accept-Encoding"))
-	etag, length, body := t.ETagHeader, t.LengthHeader, t.Raw
-	if useGzip {
-		etag, length, body = t.GzipETagHeader, t.GzipLengthHeader, t.Gzip
-	}
-	hd["Etag"] = etag
-	if etagMatches(r.Header.Get("If-None-Match"), etag[0]) {
+	a := tileAnswerFor(r, t)
+	hd["Etag"] = a.etag
+	if a.notModified {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified
 	}
-	if useGzip {
+	if a.gzip {
 		hd["Content-Encoding"] = gzipEncoding
 	}
-	hd["Content-Length"] = length // for HEAD too, whatever the size
+	hd["Content-Length"] = a.length // for HEAD too, whatever the size
 	hd["Content-Type"] = mvtContentType
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	_, _ = w.Write(a.body)
 	return http.StatusOK
+}
+
+// tileAnswer is what writeTile sends a request of a tile.
+type tileAnswer struct {
+	gzip, notModified bool     // gzipped; 304, the client's copy current
+	etag, length      []string // header values
+	body              []byte   // unless notModified
+}
+
+// tileAnswerFor returns what writeTile sends r of t.
+func tileAnswerFor(r *http.Request, t *tiles.Tile) tileAnswer {
+	a := tileAnswer{gzip: len(t.Raw) > 0 && acceptsGzip(r.Header.Get("Accept-Encoding")),
+		etag: t.ETagHeader, length: t.LengthHeader, body: t.Raw}
+	if a.gzip {
+		a.etag, a.length, a.body = t.GzipETagHeader, t.GzipLengthHeader, t.Gzip
+	}
+	a.notModified = etagMatches(r.Header.Get("If-None-Match"), a.etag[0])
+	return a
 }
 
 // tileCaching returns the Cache-Control values of tiles for anonymous and

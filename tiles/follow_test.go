@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -82,8 +84,10 @@ func TestFollowedVersionsServeHitsWithoutQueries(t *testing.T) {
 // holds it at the versions the node has applied, asking nothing of the
 // database: not before it is drawn, not at a version the node has not
 // reached, not a tile drawn before an edit the node has applied, never
-// without a follower or for a layer that is drawn fresh.
+// without a follower or for a layer that is drawn fresh; and counts a hit
+// only for a tile its caller takes.
 func TestCachedAnswersFromMemoryOnly(t *testing.T) {
+	take := func(*Tile) bool { return true }
 	db := demotest.Open(t)
 	ctx := context.Background()
 	var grid string
@@ -92,28 +96,36 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 	}
 	at := coordAt(labelOf(t, db, grid), 16)
 	s, idx := followed(t, db, true)
-	reads := s.clock.reads.Load()
+	acquired := s.pool.Stat().AcquireCount()
 	r := request(t, s, "grid", at)
-	if _, ok := s.Cached(r); ok {
+	if _, ok := s.Cached(r, take); ok {
 		t.Fatal("a tile never drawn is cached")
 	}
 	drawn, _, err := s.Get(ctx, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := s.Cached(r); !ok || got != drawn {
+	acquired = s.pool.Stat().AcquireCount() // Get drew it
+	hits := hitsCounted(t, s)
+	if got, ok := s.Cached(r, take); !ok || got != drawn {
 		t.Fatalf("the tile just drawn: cached %v", ok)
+	}
+	if _, ok := s.Cached(r, func(*Tile) bool { return false }); ok {
+		t.Error("cached, though its caller did not take it")
+	}
+	if n := hitsCounted(t, s) - hits; n != 1 {
+		t.Errorf("%v hits counted for one tile taken and one refused, want 1", n)
 	}
 	ahead := r
 	ahead.MinVersion = idx.Version() + 1
-	if _, ok := s.Cached(ahead); ok {
+	if _, ok := s.Cached(ahead, take); ok {
 		t.Error("cached at a version the node has not applied")
 	}
-	if _, ok := s.Cached(request(t, s, "report", at)); ok {
+	if _, ok := s.Cached(request(t, s, "report", at), take); ok {
 		t.Error("a report tile, drawn fresh, is cached")
 	}
-	if n := s.clock.reads.Load() - reads; n != 0 {
-		t.Errorf("read the versions from the database %d times, want 0", n)
+	if n := s.pool.Stat().AcquireCount() - acquired; n != 0 {
+		t.Errorf("asked the database %d times, want 0", n)
 	}
 
 	mustExec(t, db, redrawGridSQL, grid)
@@ -124,7 +136,7 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 	if !idx.WaitVersion(ctx, v, 10*time.Second) {
 		t.Fatalf("the node did not apply version %d", v)
 	}
-	if _, ok := s.Cached(r); ok {
+	if _, ok := s.Cached(r, take); ok {
 		t.Error("the tile drawn before an edit the node has applied is still cached")
 	}
 
@@ -132,7 +144,25 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 	if _, _, err := alone.Get(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := alone.Cached(r); ok {
+	if _, ok := alone.Cached(r, take); ok {
 		t.Error("cached without a follower, whose versions only the database knows")
 	}
+}
+
+// hitsCounted is s's gridmap_tile_cache_hits_total.
+func hitsCounted(t *testing.T, s *Service) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.Collectors()...)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "gridmap_tile_cache_hits_total" {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("no gridmap_tile_cache_hits_total")
+	return 0
 }

@@ -248,6 +248,7 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	}
 	t, key, ok := s.lookup(r, v)
 	if ok {
+		s.m.hits.Inc()
 		return t, true, nil
 	}
 	s.m.misses.Inc()
@@ -264,12 +265,12 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 }
 
 // Cached returns r's tile if the cache holds it at the data versions this
-// node has applied, without waiting or asking the database (for a caller
-// that must not wait: internal/fastlane). It returns false, counting
-// nothing, when r is not cacheable, the node follows no change record or
-// has not applied r.MinVersion yet, or the tile is not drawn: Get then
-// answers.
-func (s *Service) Cached(r Request) (*Tile, bool) {
+// node has applied and use takes it, without waiting or asking the
+// database (for a caller that must not wait: internal/fastlane). It
+// returns false, counting nothing, when r is not cacheable, the node
+// follows no change record or has not applied r.MinVersion yet, the tile
+// is not drawn, or use refuses it: Get then answers.
+func (s *Service) Cached(r Request, use func(*Tile) bool) (*Tile, bool) {
 	f := s.cfg.Follower
 	if f == nil || !r.cacheable() {
 		return nil, false
@@ -279,18 +280,20 @@ func (s *Service) Cached(r Request) (*Tile, bool) {
 		return nil, false
 	}
 	t, _, ok := s.lookup(r, v)
-	return t, ok
+	if !ok || !use(t) {
+		return nil, false
+	}
+	s.m.hits.Inc()
+	return t, true
 }
 
-// lookup returns r's tile drawn at v from the cache, counted as a hit, or
-// the key to keep it under once drawn.
+// lookup returns r's tile drawn at v from the cache, or the key to keep it
+// under once drawn.
 func (s *Service) lookup(r Request, v Versions) (t *Tile, key string, ok bool) {
 	kb := keyBuffers.Get().(*[]byte)
 	*kb = appendCacheKey((*kb)[:0], r, v)
 	t, ok = s.cache.getBytes(*kb)
-	if ok {
-		s.m.hits.Inc()
-	} else {
+	if !ok {
 		key = string(*kb)
 	}
 	keyBuffers.Put(kb)

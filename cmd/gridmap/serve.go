@@ -225,8 +225,9 @@ type node struct {
 	lane    *fastlane.Listener // nil without --fast-lane
 	imports *importer.Jobs
 	photos  casework.PhotoStore
-	// background ends with stop; the API's reads off the request path end
-	// with it.
+	// background ends with stop, once the servers have drained (not at the
+	// signal, which ends the followers at once): the API's reads off the
+	// request path run under it.
 	background context.Context
 	// stop ends the background work (followers, jobs, imports) and waits
 	// for the imports' outcome to be recorded.
@@ -256,8 +257,9 @@ func startNode(ctx context.Context, cfg serveConfig, db *postgres.DB) (n *node, 
 		return nil, err
 	}
 	bg, stopBackground := context.WithCancel(ctx)
-	n.background = bg
-	n.stop = func() { stopBackground(); n.tiles.Close() }
+	var stopAPI context.CancelFunc
+	n.background, stopAPI = context.WithCancel(context.WithoutCancel(ctx))
+	n.stop = func() { stopBackground(); stopAPI(); n.tiles.Close() }
 	n.svc.OnChange = n.tiles.Changed
 	go n.tiles.Follow(bg)
 	go n.followData(bg, cfg.follow)
@@ -272,7 +274,7 @@ func startNode(ctx context.Context, cfg serveConfig, db *postgres.DB) (n *node, 
 		n.stop()
 		return nil, err
 	}
-	n.stop = func() { stopBackground(); n.imports.Wait(); n.tiles.Close() }
+	n.stop = func() { stopBackground(); stopAPI(); n.imports.Wait(); n.tiles.Close() }
 	return n, nil
 }
 
