@@ -13,6 +13,7 @@ import (
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/internal/fastlane"
+	"github.com/gridmap-dev/gridmap/internal/metrictest"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
@@ -88,9 +89,9 @@ func TestLaneAnswersTilesAsNetHTTP(t *testing.T) {
 			{"gzipped", fastCase{method: "GET", target: tile, headers: []string{"Accept-Encoding", "gzip"}}, false},
 			{"the client's copy is current", fastCase{method: "GET", target: tile, headers: []string{"If-None-Match", etag}}, true},
 		} {
-			hits := tileHits(t, tileSvc)
+			hits := metrictest.Counter(t, "gridmap_tile_cache_hits_total", tileSvc.Collectors()...)
 			got, answered := onLane(t, c.tc)
-			if n := tileHits(t, tileSvc) - hits; answered != c.lane || n != 1 {
+			if n := metrictest.Counter(t, "gridmap_tile_cache_hits_total", tileSvc.Collectors()...) - hits; answered != c.lane || n != 1 {
 				t.Errorf("%s: on the lane %v (want %v), %v cache hits counted (want 1)", c.name, answered, c.lane, n)
 			}
 			if plain := askOnce(t, plainAddr, c.tc); got != plain {
@@ -114,22 +115,4 @@ func TestLaneAnswersTilesAsNetHTTP(t *testing.T) {
 			}
 		}
 	})
-}
-
-// tileHits is svc's gridmap_tile_cache_hits_total.
-func tileHits(t *testing.T, svc *tiles.Service) float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(svc.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == "gridmap_tile_cache_hits_total" {
-			return f.GetMetric()[0].GetCounter().GetValue()
-		}
-	}
-	t.Fatal("no gridmap_tile_cache_hits_total")
-	return 0
 }

@@ -5,11 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/internal/metrictest"
 )
 
 // followed opens a tile service whose cache keys on a resolver index's
@@ -29,6 +28,16 @@ func followed(t *testing.T, db *postgres.DB, follow bool) (*Service, *geo.Servic
 	return newService(t, db, Config{Follower: idx}), idx
 }
 
+// demoGridTile returns a grid of the demo and the zoom-16 tile of its label.
+func demoGridTile(t *testing.T, db *postgres.DB) (string, Coord) {
+	t.Helper()
+	var grid string
+	if err := db.Pool.QueryRow(context.Background(), `SELECT min(code) FROM unit WHERE level = 'grid' AND parent_code = '120104002001' AND valid_to IS NULL`).Scan(&grid); err != nil {
+		t.Fatal(err)
+	}
+	return grid, coordAt(labelOf(t, db, grid), 16)
+}
+
 // TestFollowedVersionsServeHitsWithoutQueries: with a follower, cached tiles
 // are served without asking the database for versions; a request naming the
 // version of an edit sees the edit — from the node once it has applied it,
@@ -36,11 +45,7 @@ func followed(t *testing.T, db *postgres.DB, follow bool) (*Service, *geo.Servic
 func TestFollowedVersionsServeHitsWithoutQueries(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
-	var grid string
-	if err := db.Pool.QueryRow(ctx, `SELECT min(code) FROM unit WHERE level = 'grid' AND parent_code = '120104002001' AND valid_to IS NULL`).Scan(&grid); err != nil {
-		t.Fatal(err)
-	}
-	at := coordAt(labelOf(t, db, grid), 16)
+	grid, at := demoGridTile(t, db)
 	s, idx := followed(t, db, true)
 	stale, _ := followed(t, db, false) // never moves on its own
 	for _, svc := range []*Service{s, stale} {
@@ -90,11 +95,7 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 	take := func(*Tile) bool { return true }
 	db := demotest.Open(t)
 	ctx := context.Background()
-	var grid string
-	if err := db.Pool.QueryRow(ctx, `SELECT min(code) FROM unit WHERE level = 'grid' AND parent_code = '120104002001' AND valid_to IS NULL`).Scan(&grid); err != nil {
-		t.Fatal(err)
-	}
-	at := coordAt(labelOf(t, db, grid), 16)
+	grid, at := demoGridTile(t, db)
 	s, idx := followed(t, db, true)
 	acquired := s.pool.Stat().AcquireCount()
 	r := request(t, s, "grid", at)
@@ -106,14 +107,14 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	acquired = s.pool.Stat().AcquireCount() // Get drew it
-	hits := hitsCounted(t, s)
+	hits := metrictest.Counter(t, "gridmap_tile_cache_hits_total", s.Collectors()...)
 	if got, ok := s.Cached(r, take); !ok || got != drawn {
 		t.Fatalf("the tile just drawn: cached %v", ok)
 	}
 	if _, ok := s.Cached(r, func(*Tile) bool { return false }); ok {
 		t.Error("cached, though its caller did not take it")
 	}
-	if n := hitsCounted(t, s) - hits; n != 1 {
+	if n := metrictest.Counter(t, "gridmap_tile_cache_hits_total", s.Collectors()...) - hits; n != 1 {
 		t.Errorf("%v hits counted for one tile taken and one refused, want 1", n)
 	}
 	ahead := r
@@ -147,22 +148,4 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 	if _, ok := alone.Cached(r, take); ok {
 		t.Error("cached without a follower, whose versions only the database knows")
 	}
-}
-
-// hitsCounted is s's gridmap_tile_cache_hits_total.
-func hitsCounted(t *testing.T, s *Service) float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(s.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == "gridmap_tile_cache_hits_total" {
-			return f.GetMetric()[0].GetCounter().GetValue()
-		}
-	}
-	t.Fatal("no gridmap_tile_cache_hits_total")
-	return 0
 }
