@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/internal/fastlane"
 	"github.com/gridmap-dev/gridmap/tiles"
 	"github.com/gridmap-dev/gridmap/web"
 )
@@ -116,38 +117,28 @@ var (
 func writeTile(w http.ResponseWriter, r *http.Request, t *tiles.Tile) int {
 	hd := w.Header()
 	addVary(hd, varyTile)
-	a := tileAnswerFor(r, t)
-	hd["Etag"] = a.etag
-	if a.notModified {
+	useGzip := len(t.Raw) > 0 && acceptsGzip(r.Header.Get("Accept-Encoding"))
+	etag, length, body := t.ETagHeader, t.LengthHeader, t.Raw
+	if useGzip {
+		etag, length, body = t.GzipETagHeader, t.GzipLengthHeader, t.Gzip
+	}
+	hd["Etag"] = etag
+	if etagMatches(r.Header.Get("If-None-Match"), etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified
 	}
-	if a.gzip {
+	if useGzip {
 		hd["Content-Encoding"] = gzipEncoding
 	}
-	hd["Content-Length"] = a.length // for HEAD too, whatever the size
+	hd["Content-Length"] = length // for HEAD too, whatever the size
 	hd["Content-Type"] = mvtContentType
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(a.body)
-	return http.StatusOK
-}
-
-// tileAnswer is what writeTile sends a request of a tile.
-type tileAnswer struct {
-	gzip, notModified bool     // gzipped; 304, the client's copy current
-	etag, length      []string // header values
-	body              []byte   // unless notModified
-}
-
-// tileAnswerFor returns what writeTile sends r of t.
-func tileAnswerFor(r *http.Request, t *tiles.Tile) tileAnswer {
-	a := tileAnswer{gzip: len(t.Raw) > 0 && acceptsGzip(r.Header.Get("Accept-Encoding")),
-		etag: t.ETagHeader, length: t.LengthHeader, body: t.Raw}
-	if a.gzip {
-		a.etag, a.length, a.body = t.GzipETagHeader, t.GzipLengthHeader, t.Gzip
+	if sw, ok := w.(fastlane.SharedWriter); ok {
+		_, _ = sw.WriteShared(body) // the cache's bytes, which never change: the lane keeps no copy
+	} else {
+		_, _ = w.Write(body)
 	}
-	a.notModified = etagMatches(r.Header.Get("If-None-Match"), a.etag[0])
-	return a
+	return http.StatusOK
 }
 
 // tileCaching returns the Cache-Control values of tiles for anonymous and

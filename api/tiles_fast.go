@@ -14,10 +14,9 @@ import (
 // tile the cache holds costs no database round trip (the tile service
 // knows the versions it follows); one it does not is rendered as the
 // router would, unless now is set (the fast lane, which must not wait):
-// then only a tile the cache holds at the versions this node has applied,
-// and whose answer is at most laneTileBytes, is answered. An error goes to
-// the router, which asks again and answers it, so a failing tile costs two
-// attempts.
+// then only a tile the cache holds at the versions this node has applied
+// is answered. An error goes to the router, which asks again and answers
+// it, so a failing tile costs two attempts.
 func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Principal, known, now bool) bool {
 	start := time.Now()
 	layers, z, x, y, ok := tileParams(r.URL.Path)
@@ -31,10 +30,7 @@ func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Pr
 	var t *tiles.Tile
 	hit := true
 	if now {
-		t, ok = f.tiles.Cached(req, func(t *tiles.Tile) bool {
-			a := tileAnswerFor(r, t)
-			return a.notModified || len(a.body) <= laneTileBytes
-		})
+		t, ok = f.tiles.Cached(req)
 	} else {
 		t, hit, err = f.tiles.Get(r.Context(), req)
 		ok = err == nil
@@ -51,13 +47,6 @@ func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Pr
 	}
 	return true
 }
-
-// laneTileBytes is the largest tile answer the fast lane sends: one the
-// socket takes whole (connwatch lets it queue 128 KiB unsent), so that the
-// lane's copy of it is not held by a client that does not read. A larger
-// one goes to net/http, which writes the cached bytes themselves. A
-// variable: tests shorten it.
-var laneTileBytes = 64 << 10
 
 // tileParams splits /tiles/{layers}/{z}/{x}/{y} into its four segments, none
 // empty, as the router's tile route would.

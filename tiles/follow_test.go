@@ -90,16 +90,15 @@ func TestFollowedVersionsServeHitsWithoutQueries(t *testing.T) {
 // database: not before it is drawn, not at a version the node has not
 // reached, not a tile drawn before an edit the node has applied, never
 // without a follower or for a layer that is drawn fresh; and counts a hit
-// only for a tile its caller takes.
+// for a tile found.
 func TestCachedAnswersFromMemoryOnly(t *testing.T) {
-	take := func(*Tile) bool { return true }
 	db := demotest.Open(t)
 	ctx := context.Background()
 	grid, at := demoGridTile(t, db)
 	s, idx := followed(t, db, true)
 	acquired := s.pool.Stat().AcquireCount()
 	r := request(t, s, "grid", at)
-	if _, ok := s.Cached(r, take); ok {
+	if _, ok := s.Cached(r); ok {
 		t.Fatal("a tile never drawn is cached")
 	}
 	drawn, _, err := s.Get(ctx, r)
@@ -108,21 +107,18 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 	}
 	acquired = s.pool.Stat().AcquireCount() // Get drew it
 	hits := metrictest.Counter(t, "gridmap_tile_cache_hits_total", s.Collectors()...)
-	if got, ok := s.Cached(r, take); !ok || got != drawn {
+	if got, ok := s.Cached(r); !ok || got != drawn {
 		t.Fatalf("the tile just drawn: cached %v", ok)
 	}
-	if _, ok := s.Cached(r, func(*Tile) bool { return false }); ok {
-		t.Error("cached, though its caller did not take it")
-	}
 	if n := metrictest.Counter(t, "gridmap_tile_cache_hits_total", s.Collectors()...) - hits; n != 1 {
-		t.Errorf("%v hits counted for one tile taken and one refused, want 1", n)
+		t.Errorf("%v hits counted for one tile found, want 1", n)
 	}
 	ahead := r
 	ahead.MinVersion = idx.Version() + 1
-	if _, ok := s.Cached(ahead, take); ok {
+	if _, ok := s.Cached(ahead); ok {
 		t.Error("cached at a version the node has not applied")
 	}
-	if _, ok := s.Cached(request(t, s, "report", at), take); ok {
+	if _, ok := s.Cached(request(t, s, "report", at)); ok {
 		t.Error("a report tile, drawn fresh, is cached")
 	}
 	if n := s.pool.Stat().AcquireCount() - acquired; n != 0 {
@@ -137,7 +133,7 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 	if !idx.WaitVersion(ctx, v, 10*time.Second) {
 		t.Fatalf("the node did not apply version %d", v)
 	}
-	if _, ok := s.Cached(r, take); ok {
+	if _, ok := s.Cached(r); ok {
 		t.Error("the tile drawn before an edit the node has applied is still cached")
 	}
 
@@ -145,7 +141,7 @@ func TestCachedAnswersFromMemoryOnly(t *testing.T) {
 	if _, _, err := alone.Get(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := alone.Cached(r, take); ok {
+	if _, ok := alone.Cached(r); ok {
 		t.Error("cached without a follower, whose versions only the database knows")
 	}
 }

@@ -265,12 +265,12 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 }
 
 // Cached returns r's tile if the cache holds it at the data versions this
-// node has applied and use takes it, without waiting or asking the
-// database (for a caller that must not wait: internal/fastlane). It
-// returns false, counting nothing, when r is not cacheable, the node
-// follows no change record or has not applied r.MinVersion yet, the tile
-// is not drawn, or use refuses it: Get then answers.
-func (s *Service) Cached(r Request, use func(*Tile) bool) (*Tile, bool) {
+// node has applied, without waiting or asking the database (for a caller
+// that must not wait: internal/fastlane). It returns false, counting
+// nothing, when r is not cacheable, the node follows no change record or
+// has not applied r.MinVersion yet, or the tile is not drawn: Get then
+// answers.
+func (s *Service) Cached(r Request) (*Tile, bool) {
 	f := s.cfg.Follower
 	if f == nil || !r.cacheable() {
 		return nil, false
@@ -280,7 +280,7 @@ func (s *Service) Cached(r Request, use func(*Tile) bool) (*Tile, bool) {
 		return nil, false
 	}
 	t, _, ok := s.lookup(r, v)
-	if !ok || !use(t) {
+	if !ok {
 		return nil, false
 	}
 	s.m.hits.Inc()

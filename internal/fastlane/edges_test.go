@@ -154,6 +154,8 @@ func TestLaneWritesNetHTTPsBytes(t *testing.T) {
 		"GET /origin HTTP/1.1\r\n" + host + "Origin: https://o.example\r\nConnection: close\r\n\r\n",
 		"GET /not-modified HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
 		"GET /sniff HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
+		"GET /shared HTTP/1.1\r\n" + host + "\r\n",
+		"GET /shared-then-more HTTP/1.1\r\n" + host + "\r\n",
 	} {
 		raw += "GET /echo HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n" // the server closes after it
 		bytesOf := func(addr string) []byte {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,12 @@ func (h *toy) answer(w http.ResponseWriter, r *http.Request) bool {
 	case "/empty":
 	case "/big": // a large tile's size
 		_, _ = w.Write(bytes.Repeat([]byte("x"), 100<<10))
+	case "/shared": // a cached tile's bytes, not copied where the writer takes them
+		w.Header().Set("Content-Length", strconv.Itoa(len(sharedBody)))
+		writeShared(w, sharedBody)
+	case "/shared-then-more":
+		writeShared(w, sharedBody[:10])
+		_, _ = w.Write([]byte(" and more"))
 	case "/not-modified":
 		w.Header().Set("Etag", `"v1"`)
 		w.Header().Set("Content-Type", "text/plain")
@@ -68,6 +75,18 @@ func (h *toy) answer(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// sharedBody is an answer's body that never changes, as a cached tile's.
+var sharedBody = bytes.Repeat([]byte("s"), 240<<10)
+
+// writeShared writes b without a copy where w takes it (SharedWriter).
+func writeShared(w http.ResponseWriter, b []byte) {
+	if sw, ok := w.(SharedWriter); ok {
+		_, _ = sw.WriteShared(b)
+	} else {
+		_, _ = w.Write(b)
+	}
 }
 
 // AnswerNow answers on the lane.
@@ -181,6 +200,8 @@ func TestLaneAnswersAsNetHTTP(t *testing.T) {
 		{"Connection: keep-alive, Close", "GET /echo HTTP/1.1\r\n" + host + "Connection: keep-alive, Close\r\n\r\n", 1, 1},
 		{"a sniffed type", "GET /sniff HTTP/1.1\r\n" + host + "\r\n", 1, 1},
 		{"no body at all", "GET /empty HTTP/1.1\r\n" + host + "\r\n", 1, 1},
+		{"a shared body", "GET /shared HTTP/1.1\r\n" + host + "\r\n", 1, 1},
+		{"a shared body, then more", "GET /shared-then-more HTTP/1.1\r\n" + host + "\r\n", 1, 1},
 		{"304", "GET /not-modified HTTP/1.1\r\n" + host + "\r\n", 1, 1},
 		{"a status without a name in a header", "GET /teapot HTTP/1.1\r\n" + host + "\r\n", 1, 1},
 		{"a reflected origin, a padded value", "GET /origin HTTP/1.1\r\n" + host + "Origin: https://o.example\r\n\r\n", 1, 1},

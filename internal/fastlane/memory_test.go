@@ -2,6 +2,7 @@ package fastlane
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gridmap-dev/gridmap/internal/connwatch"
 )
 
 // TestIdleConnectionsHoldLittle: a keep-alive connection the lane has
@@ -90,4 +93,74 @@ func heapInUse() int64 {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapInuse)
+}
+
+// TestStalledReadersHoldNoCopy: a connection whose client stops reading a
+// large answer written with WriteShared (a cached tile) holds about what
+// net/http's holds, not a copy of the answer, until connwatch closes it.
+func TestStalledReadersHoldNoCopy(t *testing.T) {
+	const n = 100
+	h := &toy{}
+	lane := heapPerStalledConnection(t, serveWatched(t, h, true), n)
+	plain := heapPerStalledConnection(t, serveWatched(t, h, false), n)
+	t.Logf("heap a stalled connection holds: lane %d KiB, net/http %d KiB", lane>>10, plain>>10)
+	if lane > 2*plain+8<<10 {
+		t.Errorf("a stalled lane connection holds %d KiB, net/http's %d KiB", lane>>10, plain>>10)
+	}
+}
+
+// serveWatched serves h behind connwatch, as gridmap serve does, with the
+// lane in front of net/http or not.
+func serveWatched(t *testing.T, h *toy, lane bool) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served net.Listener = connwatch.Listen(ln, 2*time.Minute, 0)
+	var l *Listener
+	if lane {
+		l = Listen(served, Options{})
+		l.Open(h)
+		served = l
+	}
+	srv := &http.Server{Handler: h}
+	go func() { _ = srv.Serve(served) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if l != nil {
+			_ = l.Shutdown(ctx)
+		}
+		_ = srv.Close()
+	})
+	return ln.Addr().String()
+}
+
+// heapPerStalledConnection asks addr for /shared on n connections that
+// never read the answer, and returns the heap in use per connection while
+// the server is stuck writing to them.
+func heapPerStalledConnection(t *testing.T, addr string, n int) int64 {
+	t.Helper()
+	before := heapInUse()
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}()
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.(*net.TCPConn).SetReadBuffer(4 << 10)
+		conns = append(conns, c)
+		if _, err := io.WriteString(c, "GET /shared HTTP/1.1\r\n"+host+"\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // every answer written as far as the socket takes it
+	return (heapInUse() - before) / int64(n)
 }

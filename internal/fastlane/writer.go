@@ -20,13 +20,23 @@ type responseWriter struct {
 	header http.Header
 	status int
 	body   []byte
+	shared []byte // the whole body, given by WriteShared and not copied (nil: body)
+}
+
+// SharedWriter is implemented by the ResponseWriter the lane gives an
+// Answerer. WriteShared adds b to the answer as Write does but keeps b
+// itself, uncopied, until the answer is written, after AnswerNow returns:
+// b must not change until then (bytes a cache holds, say). A large answer
+// to a client that reads slowly then holds no copy on its connection.
+type SharedWriter interface {
+	WriteShared(b []byte) (int, error)
 }
 
 // reset forgets the last answer, keeping the memory of a small body.
 func (w *responseWriter) reset() {
 	clear(w.header)
 	w.status = 0
-	w.body = w.body[:0]
+	w.body, w.shared = w.body[:0], nil
 	if cap(w.body) > maxKeptBody {
 		w.body = nil
 	}
@@ -54,7 +64,24 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	if !bodyAllowed(w.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
+	if w.shared != nil { // more after a shared body: copy it after all
+		w.body, w.shared = append(w.body, w.shared...), nil
+	}
 	w.body = append(w.body, b...)
+	return len(b), nil
+}
+
+// WriteShared implements SharedWriter: b is kept, not copied, when it is
+// the body's first bytes.
+func (w *responseWriter) WriteShared(b []byte) (int, error) {
+	if len(b) == 0 || len(w.body) > 0 || w.shared != nil {
+		return w.Write(b)
+	}
+	w.WriteHeader(http.StatusOK)
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	w.shared = b
 	return len(b), nil
 }
 
@@ -72,8 +99,11 @@ func bodyAllowed(status int) bool {
 // 2 KiB that has no length; the lane always sends the length.)
 func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) (bool, error) {
 	w.WriteHeader(http.StatusOK)
-	h := w.header
-	if cl, ok := h["Content-Length"]; ok && (len(cl) != 1 || cl[0] != strconv.Itoa(len(w.body)) || !bodyAllowed(w.status)) {
+	h, body := w.header, w.body
+	if w.shared != nil {
+		body = w.shared
+	}
+	if cl, ok := h["Content-Length"]; ok && (len(cl) != 1 || cl[0] != strconv.Itoa(len(body)) || !bodyAllowed(w.status)) {
 		delete(h, "Content-Length")
 	}
 	delete(h, "Transfer-Encoding")
@@ -91,17 +121,17 @@ func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) (bool, error)
 	}
 	if _, ok := h["Content-Length"]; !ok && bodyAllowed(w.status) {
 		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(len(w.body)), 10))
+		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(len(body)), 10))
 		bw.WriteString("\r\n")
 	}
-	if _, ok := h["Content-Type"]; !ok && bodyAllowed(w.status) && h.Get("Content-Encoding") == "" && len(w.body) > 0 {
-		writeField(bw, "Content-Type", http.DetectContentType(w.body))
+	if _, ok := h["Content-Type"]; !ok && bodyAllowed(w.status) && h.Get("Content-Encoding") == "" && len(body) > 0 {
+		writeField(bw, "Content-Type", http.DetectContentType(body))
 	}
 	if closing {
 		writeField(bw, "Connection", "close")
 	}
 	bw.WriteString("\r\n")
-	_, err := bw.Write(w.body)
+	_, err := bw.Write(body)
 	return keepAlive, err
 }
 
