@@ -55,12 +55,7 @@ func heapPerIdleConnection(t *testing.T, addr, head string, n int) int64 {
 	t.Helper()
 	before := heapInUse()
 	conns := make([]net.Conn, 0, n)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-		time.Sleep(100 * time.Millisecond) // the server lets them go before the next measurement
-	}()
+	defer closeAll(&conns)
 	for range n {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -83,6 +78,15 @@ func heapPerIdleConnection(t *testing.T, addr, head string, n int) int64 {
 	}
 	time.Sleep(50 * time.Millisecond) // each server back to reading
 	return (heapInUse() - before) / int64(n)
+}
+
+// closeAll closes the connections and gives the server time to let them
+// go before the next measurement.
+func closeAll(conns *[]net.Conn) {
+	for _, c := range *conns {
+		c.Close()
+	}
+	time.Sleep(200 * time.Millisecond)
 }
 
 // heapInUse is the heap in use after two collections (what a sync.Pool
@@ -144,12 +148,7 @@ func heapPerStalledConnection(t *testing.T, addr string, n int) int64 {
 	t.Helper()
 	before := heapInUse()
 	conns := make([]net.Conn, 0, n)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-		time.Sleep(200 * time.Millisecond)
-	}()
+	defer closeAll(&conns)
 	for range n {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
