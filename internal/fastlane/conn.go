@@ -31,6 +31,8 @@ type laneConn struct {
 }
 
 // session is what a connection reuses from one request to the next.
+// Between requests, and in the pool, req and w hold nothing: both are
+// emptied once an answer is written and when the session is put back.
 type session struct {
 	br  *bufio.Reader
 	bw  *bufio.Writer
@@ -84,7 +86,6 @@ func (l *Listener) serveRequests(c *laneConn, s *session) (handOver bool) {
 			return false // closed by Shutdown
 		}
 		l.setState(c.Conn, http.StateActive)
-		s.w.reset()
 		switch answered, panicked := answer(*a, s); {
 		case panicked:
 			return false

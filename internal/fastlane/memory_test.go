@@ -53,31 +53,7 @@ func TestIdleConnectionsHoldLittle(t *testing.T) {
 // each, and returns the heap in use, while they are idle, per connection.
 func heapPerIdleConnection(t *testing.T, addr, head string, n int) int64 {
 	t.Helper()
-	before := heapInUse()
-	conns := make([]net.Conn, 0, n)
-	defer closeAll(&conns)
-	for range n {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := io.WriteString(c, head); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("status %d", resp.StatusCode)
-		}
-	}
-	time.Sleep(50 * time.Millisecond) // each server back to reading
-	return (heapInUse() - before) / int64(n)
+	return heapPerConnection(t, addr, head, n, true, 50*time.Millisecond)
 }
 
 // closeAll closes the connections and gives the server time to let them
@@ -146,6 +122,14 @@ func serveWatched(t *testing.T, h *toy, lane bool) string {
 // the server is stuck writing to them.
 func heapPerStalledConnection(t *testing.T, addr string, n int) int64 {
 	t.Helper()
+	return heapPerConnection(t, addr, "GET /shared HTTP/1.1\r\n"+host+"\r\n", n, false, 500*time.Millisecond)
+}
+
+// heapPerConnection opens n connections to addr and sends head on each,
+// reading the answer whole or never (read), and returns the heap in use per connection, settle after the
+// last, while they are all open.
+func heapPerConnection(t *testing.T, addr, head string, n int, read bool, settle time.Duration) int64 {
+	t.Helper()
 	before := heapInUse()
 	conns := make([]net.Conn, 0, n)
 	defer closeAll(&conns)
@@ -154,12 +138,32 @@ func heapPerStalledConnection(t *testing.T, addr string, n int) int64 {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = c.(*net.TCPConn).SetReadBuffer(4 << 10)
 		conns = append(conns, c)
-		if _, err := io.WriteString(c, "GET /shared HTTP/1.1\r\n"+host+"\r\n"); err != nil {
+		if !read {
+			_ = c.(*net.TCPConn).SetReadBuffer(4 << 10) // a client that never reads takes little into its socket
+		}
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, head); err != nil {
 			t.Fatal(err)
 		}
+		if read {
+			readOK(t, c)
+		}
 	}
-	time.Sleep(500 * time.Millisecond) // every answer written as far as the socket takes it
+	time.Sleep(settle) // each server back to reading, or stuck writing as far as the socket takes it
 	return (heapInUse() - before) / int64(n)
+}
+
+// readOK reads an answer from c whole and fails the test unless it is a 200.
+func readOK(t *testing.T, c net.Conn) {
+	t.Helper()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
 }
