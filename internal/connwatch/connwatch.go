@@ -307,6 +307,35 @@ func (c *conn) Write(b []byte) (n int, err error) {
 	return n, nil
 }
 
+// WriteBuffers writes v's buffers with one vectored write when the
+// connection underneath can (*net.TCPConn: writev), noting progress as
+// Write does; buffers past writePiece in all are written by Write, piece
+// by piece, so that a long write still shows its progress. It implements
+// fastlane.BuffersWriter: net.Buffers' own WriteTo sees only this
+// wrapper, and would write each buffer by itself.
+func (c *conn) WriteBuffers(v *net.Buffers) (n int64, err error) {
+	total := 0
+	for _, b := range *v {
+		total += len(b)
+	}
+	if total <= writePiece {
+		n, err = v.WriteTo(c.Conn)
+		if n > 0 {
+			c.progressed()
+		}
+		return n, err
+	}
+	for len(*v) > 0 {
+		m, err := c.Write((*v)[0])
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+		*v = (*v)[1:]
+	}
+	return n, nil
+}
+
 // progressed notes the current tick. The load first keeps a connection
 // answering many requests a tick from writing the same word again.
 func (c *conn) progressed() {

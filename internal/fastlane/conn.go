@@ -35,14 +35,13 @@ type laneConn struct {
 // emptied once an answer is written and when the session is put back.
 type session struct {
 	br  *bufio.Reader
-	bw  *bufio.Writer
+	out answerOut
 	req request
 	w   responseWriter
 }
 
 var sessions = sync.Pool{New: func() any {
-	return &session{br: bufio.NewReaderSize(nil, headMax), bw: bufio.NewWriterSize(nil, 4<<10),
-		w: responseWriter{header: http.Header{}}}
+	return &session{br: bufio.NewReaderSize(nil, headMax), w: responseWriter{header: http.Header{}}}
 }}
 
 // serve answers c's requests until one is not the lane's, c closes, or the
@@ -50,7 +49,6 @@ var sessions = sync.Pool{New: func() any {
 func (l *Listener) serve(c *laneConn) {
 	s := sessions.Get().(*session)
 	s.br.Reset(c)
-	s.bw.Reset(c)
 	s.req.bind(c.RemoteAddr().String())
 	handOver := l.serveRequests(c, s)
 	l.forget(c)
@@ -62,7 +60,6 @@ func (l *Listener) serve(c *laneConn) {
 		_ = c.Close() // after Connection: close too, at once, as net/http closes
 	}
 	s.br.Reset(nil)
-	s.bw.Reset(nil)
 	s.req.reset()
 	s.w.reset()
 	sessions.Put(s)
@@ -94,8 +91,8 @@ func (l *Listener) serveRequests(c *laneConn, s *session) (handOver bool) {
 		}
 		l.answered.Add(1)
 		_, _ = s.br.Discard(len(head))
-		keep, err := s.w.writeTo(s.bw, s.req.keepAlive && !l.stopping.Load())
-		if err != nil || s.bw.Flush() != nil || !keep {
+		head, body, keep := s.w.appendHead(s.out.room(), s.req.keepAlive && !l.stopping.Load())
+		if s.out.send(c.Conn, head, body) != nil || !keep {
 			return false
 		}
 		// An idle connection keeps no request or answer: a client could

@@ -155,6 +155,7 @@ func TestLaneWritesNetHTTPsBytes(t *testing.T) {
 		"GET /not-modified HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
 		"GET /sniff HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
 		"GET /shared HTTP/1.1\r\n" + host + "\r\n",
+		"GET /tile HTTP/1.1\r\n" + host + "\r\n",
 		"GET /shared-then-more HTTP/1.1\r\n" + host + "\r\n",
 	} {
 		raw += "GET /echo HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n" // the server closes after it

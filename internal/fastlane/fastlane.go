@@ -24,6 +24,11 @@
 // there. The lane has written nothing for that request, so net/http sees
 // the connection from that request on as if it had had it from the start.
 //
+// Each answer leaves in one system call: copied beside its head when both
+// fit in the connection's 4 KiB room, beside it in one vectored write
+// (writev) otherwise, where a buffered writer makes two writes of an
+// answer past its buffer (a third of the city's cached tiles).
+//
 // Timeouts are the connection's own affair (internal/connwatch judges the
 // connections it is given by their progress): the lane sets no deadline.
 // It calls the ConnState hook it is given as net/http does (StateActive

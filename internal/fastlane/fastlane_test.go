@@ -49,6 +49,9 @@ func (h *toy) answer(w http.ResponseWriter, r *http.Request) bool {
 	case "/shared": // a cached tile's bytes, not copied where the writer takes them
 		w.Header().Set("Content-Length", strconv.Itoa(len(sharedBody)))
 		writeShared(w, sharedBody)
+	case "/tile": // a cached city tile's size: past the room an answer's head is built in
+		w.Header().Set("Content-Length", strconv.Itoa(len(tileBody)))
+		writeShared(w, tileBody)
 	case "/shared-then-more":
 		writeShared(w, sharedBody[:10])
 		_, _ = w.Write([]byte(" and more"))
@@ -79,6 +82,9 @@ func (h *toy) answer(w http.ResponseWriter, r *http.Request) bool {
 
 // sharedBody is an answer's body that never changes, as a cached tile's.
 var sharedBody = bytes.Repeat([]byte("s"), 240<<10)
+
+// tileBody is a body as large as a cached city tile often is.
+var tileBody = sharedBody[:10<<10]
 
 // writeShared writes b without a copy where w takes it (SharedWriter).
 func writeShared(w http.ResponseWriter, b []byte) {

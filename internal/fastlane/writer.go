@@ -1,7 +1,6 @@
 package fastlane
 
 import (
-	"bufio"
 	"net/http"
 	"slices"
 	"strconv"
@@ -90,14 +89,15 @@ func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
-// writeTo writes the answer and reports whether the connection may serve
-// another request: keepAlive, unless the answer says Connection: close
-// (keepAlive false adds it). The framing is the lane's: a handler's
+// appendHead appends the answer's status line and header lines to b and
+// returns them with the answer's body, and whether the connection may
+// serve another request: keepAlive, unless the answer says Connection:
+// close (keepAlive false adds it). The framing is the lane's: a handler's
 // Transfer-Encoding, or a Content-Length that is not the body's, is
 // replaced by the body's length, so that a wrong one cannot make a client
 // read the next answer as this one's body. (net/http chunks a body over
 // 2 KiB that has no length; the lane always sends the length.)
-func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) (bool, error) {
+func (w *responseWriter) appendHead(b []byte, keepAlive bool) (head, body []byte, keep bool) {
 	w.WriteHeader(http.StatusOK)
 	h, body := w.header, w.body
 	if w.shared != nil {
@@ -113,32 +113,30 @@ func (w *responseWriter) writeTo(bw *bufio.Writer, keepAlive bool) (bool, error)
 	handlerCloses := saysClose(h["Connection"])
 	closing := !keepAlive && !handlerCloses // Connection: close to add
 	keepAlive = keepAlive && !handlerCloses
-	writeStatusLine(bw, w.status)
-	writeHeader(bw, h)
+	b = appendStatusLine(b, w.status)
+	b = appendHeader(b, h)
 	// What net/http adds, in its order.
 	if _, ok := h["Date"]; !ok {
-		writeField(bw, "Date", time.Now().UTC().Format(http.TimeFormat))
+		b = appendField(b, "Date", time.Now().UTC().Format(http.TimeFormat))
 	}
 	if _, ok := h["Content-Length"]; !ok && bodyAllowed(w.status) {
-		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(len(body)), 10))
-		bw.WriteString("\r\n")
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(body)), 10)
+		b = append(b, "\r\n"...)
 	}
 	if _, ok := h["Content-Type"]; !ok && bodyAllowed(w.status) && h.Get("Content-Encoding") == "" && len(body) > 0 {
-		writeField(bw, "Content-Type", http.DetectContentType(body))
+		b = appendField(b, "Content-Type", http.DetectContentType(body))
 	}
 	if closing {
-		writeField(bw, "Connection", "close")
+		b = appendField(b, "Connection", "close")
 	}
-	bw.WriteString("\r\n")
-	_, err := bw.Write(body)
-	return keepAlive, err
+	return append(b, "\r\n"...), body, keepAlive
 }
 
-// writeHeader writes h's lines in net/http's order (by name), values made
-// safe as net/http makes them; names that are not tokens are left out,
-// as net/http leaves them.
-func writeHeader(bw *bufio.Writer, h http.Header) {
+// appendHeader appends h's lines in net/http's order (by name), values
+// made safe as net/http makes them; names that are not tokens are left
+// out, as net/http leaves them.
+func appendHeader(b []byte, h http.Header) []byte {
 	var keysStore [16]string
 	keys := keysStore[:0]
 	for k := range h {
@@ -149,9 +147,10 @@ func writeHeader(bw *bufio.Writer, h http.Header) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range h[k] {
-			writeField(bw, k, safeValue(v))
+			b = appendField(b, k, safeValue(v))
 		}
 	}
+	return b
 }
 
 // saysClose reports whether Connection header values include close.
@@ -166,28 +165,29 @@ func saysClose(values []string) bool {
 	return false
 }
 
-// writeStatusLine writes the status line as net/http does.
-func writeStatusLine(bw *bufio.Writer, status int) {
+// appendStatusLine appends the status line as net/http writes it.
+func appendStatusLine(b []byte, status int) []byte {
 	switch status {
 	case http.StatusOK:
-		bw.WriteString("HTTP/1.1 200 OK\r\n")
+		return append(b, "HTTP/1.1 200 OK\r\n"...)
 	case http.StatusNotModified:
-		bw.WriteString("HTTP/1.1 304 Not Modified\r\n")
-	default:
-		text := http.StatusText(status)
-		if text == "" {
-			text = "status code " + strconv.Itoa(status)
-		}
-		bw.WriteString("HTTP/1.1 " + strconv.Itoa(status) + " " + text + "\r\n")
+		return append(b, "HTTP/1.1 304 Not Modified\r\n"...)
 	}
+	text := http.StatusText(status)
+	if text == "" {
+		text = "status code " + strconv.Itoa(status)
+	}
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	return append(append(append(b, ' '), text...), "\r\n"...)
 }
 
-// writeField writes one header line.
-func writeField(bw *bufio.Writer, k, v string) {
-	bw.WriteString(k)
-	bw.WriteString(": ")
-	bw.WriteString(v)
-	bw.WriteString("\r\n")
+// appendField appends one header line.
+func appendField(b []byte, k, v string) []byte {
+	b = append(b, k...)
+	b = append(b, ": "...)
+	b = append(b, v...)
+	return append(b, "\r\n"...)
 }
 
 // safeValue is v as net/http writes a header value: line breaks become
