@@ -8,8 +8,10 @@ import "context"
 // city and take every report there. So the store checks the geometry too,
 // in the edit's own transaction, against the current boundaries:
 //
-//   - a unit must lie within its parent (a district, which has none, within
-//     its own current outline);
+//   - a unit must lie within its parent; the token's scope unit itself, and
+//     a district (which has none), within its own current outline: the scope
+//     unit may shrink, but growing it over its siblings would widen what
+//     the token may reach (their grids' land, their reports);
 //   - an enclave must lie within the union of the units the token may
 //     manage: its scope unit and that unit's descendants.
 //

@@ -23,11 +23,13 @@ const outsideSQL = `
 SELECT coalesce(sum(area_m2), 0), ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)), ST_YMax(ST_Extent(geom))
 FROM gridmap_outside($1::geometry, $2, $3, $4)`
 
-// unitWithinScope holds a unit drawn by a scoped token within its parent; a
-// district, having none, within its own current outline.
+// unitWithinScope holds a unit drawn by a scoped token within its parent;
+// the scope unit itself, and a district (having no parent), within its own
+// current outline: within its parent, the scope unit could grow over its
+// siblings, and the token's reach would grow with it.
 func unitWithinScope(ctx context.Context, tx pgx.Tx, u *geo.Unit, g *geom.MultiPolygon, scope string) error {
 	allowed, what := u.ParentCode, "its parent "+u.ParentCode
-	if allowed == "" {
+	if allowed == "" || u.Code == scope {
 		allowed, what = u.Code, "its current outline"
 	}
 	return within(ctx, tx, g, allowed, false, what, scope)
