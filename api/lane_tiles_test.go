@@ -100,13 +100,20 @@ func TestLaneAnswersTilesAsNetHTTP(t *testing.T) {
 			t.Error("not answered on the lane")
 		}
 	})
-	t.Run("a version the node has not applied goes to net/http", func(t *testing.T) {
+	t.Run("a version the node has not applied goes to net/http, which refuses it", func(t *testing.T) {
 		for _, ahead := range []fastCase{
 			{method: "GET", target: fmt.Sprintf("%s?min_version=%d", tile, svc.Version()+1)},
 			{method: "GET", target: tile, headers: []string{MinVersionHeader, fmt.Sprint(svc.Version() + 1)}},
 		} {
-			if got, answered := onLane(t, ahead); answered {
+			got, answered := onLane(t, ahead)
+			if answered {
 				t.Errorf("answered on the lane:\n%s", got)
+			}
+			// and not with a tile older than asked (a review's finding):
+			// the database has not reached it either.
+			if !strings.HasPrefix(got, "503 ") || !strings.Contains(got, "Retry-After:[2]") ||
+				!strings.Contains(got, `"field":"min_version"`) {
+				t.Errorf("a version no database has reached:\n%.600s\nwant 503 naming min_version, with Retry-After", got)
 			}
 		}
 	})

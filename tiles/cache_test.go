@@ -66,12 +66,12 @@ func TestCacheBoundedByBytes(t *testing.T) {
 func TestClockReadsAfterEachCall(t *testing.T) {
 	var seq atomic.Int64 // bumped at the start of every read
 	var mu sync.Mutex
-	c := newClock(func(ctx context.Context) (Versions, error) {
+	c := newClock(func(ctx context.Context) (versionRead, error) {
 		v := seq.Add(1)
 		time.Sleep(2 * time.Millisecond) // a round trip
 		mu.Lock()
 		defer mu.Unlock()
-		return Versions{"read": v}, nil
+		return versionRead{layers: Versions{"read": v}, head: v}, nil
 	}, time.Second)
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
@@ -80,9 +80,9 @@ func TestClockReadsAfterEachCall(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			before := seq.Load()
-			v, err := c.Current(context.Background())
-			if err != nil || v["read"] <= before {
-				errs <- fmt.Errorf("got read %d, called after read %d started (err %v)", v["read"], before, err)
+			v, head, err := c.Current(context.Background())
+			if err != nil || v["read"] <= before || head != v["read"] {
+				errs <- fmt.Errorf("got read %d (head %d), called after read %d started (err %v)", v["read"], head, before, err)
 			}
 		}()
 		if i%20 == 0 {
@@ -101,28 +101,28 @@ func TestClockReadsAfterEachCall(t *testing.T) {
 
 func TestClockFallsBackToLastVersions(t *testing.T) {
 	fail := atomic.Bool{}
-	c := newClock(func(ctx context.Context) (Versions, error) {
+	c := newClock(func(ctx context.Context) (versionRead, error) {
 		if fail.Load() {
-			return nil, errors.New("database gone")
+			return versionRead{}, errors.New("database gone")
 		}
-		return Versions{"grid": 7}, nil
+		return versionRead{layers: Versions{"grid": 7}, head: 9}, nil
 	}, time.Second)
 	fail.Store(true)
-	if _, err := c.Current(context.Background()); err == nil {
+	if _, _, err := c.Current(context.Background()); err == nil {
 		t.Fatal("no versions ever read, yet no error")
 	}
 	fail.Store(false)
-	if _, err := c.Current(context.Background()); err != nil {
+	if _, _, err := c.Current(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	fail.Store(true)
-	v, err := c.Current(context.Background())
-	if err != nil || v["grid"] != 7 {
-		t.Errorf("while the database is away: %v, %v; want the last versions", v, err)
+	v, head, err := c.Current(context.Background())
+	if err != nil || v["grid"] != 7 || head != 9 {
+		t.Errorf("while the database is away: %v at %d, %v; want the last versions", v, head, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := c.Current(ctx); !errors.Is(err, context.Canceled) {
+	if _, _, err := c.Current(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled caller got %v", err)
 	}
 }

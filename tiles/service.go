@@ -36,7 +36,8 @@ type Config struct {
 	// applied, so that a cached tile is served without asking the
 	// database. It must follow the database tiles are drawn from (not a
 	// DatabaseURL of its own). A request that names a newer MinVersion
-	// waits for it briefly, else asks the database.
+	// waits for it briefly, else asks the database, and is refused
+	// (EUNAVAILABLE) when the database is behind it too.
 	Follower Follower
 }
 
@@ -302,7 +303,8 @@ func (s *Service) lookup(r Request, v Versions) (t *Tile, key string, ok bool) {
 
 // versions returns the layers' data versions a request is served at: the
 // node's own when it follows the database and is not behind min, else the
-// database's, read after the request arrived.
+// database's, read after the request arrived; EUNAVAILABLE when the
+// database too is behind min.
 func (s *Service) versions(ctx context.Context, min int64) (Versions, error) {
 	if f := s.cfg.Follower; f != nil {
 		v, at := f.LayerVersions()
@@ -315,7 +317,15 @@ func (s *Service) versions(ctx context.Context, min int64) (Versions, error) {
 			}
 		}
 	}
-	return s.clock.Current(ctx)
+	v, head, err := s.clock.Current(ctx)
+	if err == nil && head < min {
+		// A tile drawn now would not show every edit the caller has seen
+		// (a standby behind, a version not committed yet): 503, as a
+		// resolve asking for it gets, not a stale 200.
+		return nil, geo.Errorf(geo.EUNAVAILABLE, "min_version",
+			"the tiles' database has not reached data version %d yet (it is at %d); retry shortly", min, head)
+	}
+	return v, err
 }
 
 // keyBuffers recycles the buffers cache keys are built in: a hit needs no

@@ -96,8 +96,9 @@ SELECT ` + versionsExpr + `,
        AND t.valid_from <= now()
      ORDER BY t.code) l), '')`
 
-// versionsSQL reads every layer's data version.
-const versionsSQL = `SELECT layer, version FROM data_version`
+// versionsSQL reads the data version the database is at and every layer's
+// (a row with no layer when there are none yet), in one snapshot.
+const versionsSQL = `SELECT h.version, d.layer, d.version FROM data_head h LEFT JOIN data_version d ON true`
 
 // relationExistsSQL tells whether a relation (a table a layer requires) exists.
 const relationExistsSQL = `SELECT to_regclass($1) IS NOT NULL`

@@ -127,7 +127,7 @@ type Catalog struct {
 
 // CatalogFor returns the catalog with URLs under base.
 func (s *Service) CatalogFor(ctx context.Context, base string) (*Catalog, error) {
-	v, err := s.clock.Current(ctx)
+	v, _, err := s.clock.Current(ctx)
 	if err != nil {
 		return nil, pgerr.Classify(err)
 	}

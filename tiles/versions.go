@@ -14,6 +14,14 @@ import (
 // its current version. A Versions value is never modified once published.
 type Versions map[string]int64
 
+// versionRead is one read of the versions: every layer's, and the data
+// version they are all at (data_head), which a request's min_version is
+// held to.
+type versionRead struct {
+	layers Versions
+	head   int64
+}
+
 // clock tells every tile request the data versions as they are now, read
 // from the database after the request arrived: a NOTIFY alone could still
 // be on its way when a client that has just committed an edit asks for the
@@ -24,35 +32,36 @@ type Versions map[string]int64
 // arrived. Under load a single query per database round trip serves all
 // requests, so cache hits cost a fraction of a query each.
 type clock struct {
-	read    func(ctx context.Context) (Versions, error)
+	read    func(ctx context.Context) (versionRead, error)
 	timeout time.Duration
 
 	mu      sync.Mutex
 	running bool
 	next    *round // the round requests join; starts when the running one ends
 
-	last    atomic.Pointer[Versions] // the latest successful read
+	last    atomic.Pointer[versionRead] // the latest successful read
 	reading *faillog.Log
 	reads   atomic.Uint64
 }
 
 type round struct {
 	done chan struct{}
-	v    Versions
+	v    versionRead
 	err  error
 }
 
-func newClock(read func(ctx context.Context) (Versions, error), timeout time.Duration) *clock {
+func newClock(read func(ctx context.Context) (versionRead, error), timeout time.Duration) *clock {
 	return &clock{read: read, timeout: timeout, reading: &faillog.Log{
 		Failing:   "cannot read tile versions; serving cached tiles at the last known versions",
 		Recovered: "tile versions readable again", Every: time.Minute, Level: slog.LevelWarn}}
 }
 
-// Current returns versions read by a query that started after the call.
-// When the database cannot be read it returns the latest versions it knows
-// (so cached tiles are still served while the database is away; no edit can
-// be committed then anyway), or the error if it never read any.
-func (c *clock) Current(ctx context.Context) (Versions, error) {
+// Current returns versions read by a query that started after the call,
+// and the data version they are at. When the database cannot be read it
+// returns the latest versions it knows (so cached tiles are still served
+// while the database is away; no edit can be committed then anyway), or
+// the error if it never read any.
+func (c *clock) Current(ctx context.Context) (Versions, int64, error) {
 	c.mu.Lock()
 	if c.next == nil {
 		c.next = &round{done: make(chan struct{})}
@@ -65,9 +74,9 @@ func (c *clock) Current(ctx context.Context) (Versions, error) {
 	c.mu.Unlock()
 	select {
 	case <-r.done:
-		return r.v, r.err
+		return r.v.layers, r.v.head, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, 0, ctx.Err()
 	}
 }
 
@@ -127,7 +136,7 @@ func (s *Service) Follow(ctx context.Context) {
 }
 
 func (s *Service) sweep(ctx context.Context) {
-	v, err := s.clock.Current(ctx)
+	v, _, err := s.clock.Current(ctx)
 	if err != nil {
 		return
 	}
@@ -144,20 +153,22 @@ func (s *Service) sweep(ctx context.Context) {
 	}
 }
 
-func (s *Service) readVersions(ctx context.Context) (Versions, error) {
+func (s *Service) readVersions(ctx context.Context) (versionRead, error) {
 	rows, err := s.pool.Query(ctx, versionsSQL)
 	if err != nil {
-		return nil, err
+		return versionRead{}, err
 	}
 	defer rows.Close()
-	v := Versions{}
+	v := versionRead{layers: Versions{}}
 	for rows.Next() {
-		var layer string
-		var version int64
-		if err := rows.Scan(&layer, &version); err != nil {
-			return nil, err
+		var layer *string
+		var version *int64
+		if err := rows.Scan(&v.head, &layer, &version); err != nil {
+			return versionRead{}, err
 		}
-		v[layer] = version
+		if layer != nil && version != nil {
+			v.layers[*layer] = *version
+		}
 	}
 	return v, rows.Err()
 }
