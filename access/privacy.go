@@ -1,7 +1,9 @@
 package access
 
 import (
+	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -17,7 +19,7 @@ type Field string
 // The personal fields.
 const (
 	// FieldPhone is a phone number among a unit's or enclave's properties
-	// (a grid worker's, a contact's): see IsPhoneKey.
+	// (a grid worker's, a contact's): see Exposure.Properties.
 	FieldPhone Field = "phone"
 	// FieldReporter is a person's name on a report (who reported, who acted
 	// on it) or a patrol track (the worker).
@@ -91,12 +93,12 @@ func (public Exposure) For(p Principal, signedIn bool, codes ...string) Exposure
 	return public
 }
 
-// phoneWords are the parts of property names that hold phone numbers, as
-// GIS staff's attribute tables name them.
-var phoneWords = []string{"phone", "mobile", "tel", "电话", "手机", "联系方式"}
+// phoneWords are the parts of property names that hold phone numbers (or
+// other ways to reach a person), as GIS staff's attribute tables name them.
+var phoneWords = []string{"phone", "mobile", "tel", "contact", "wechat", "电话", "手机", "联系", "微信"}
 
 // IsPhoneKey reports whether a property name holds a phone number
-// ("phone", "grid_worker_phone", "tel", "联系电话", "手机号", …).
+// ("phone", "grid_worker_phone", "tel", "联系电话", "联系号码", "手机号", …).
 func IsPhoneKey(k string) bool {
 	k = strings.ToLower(k)
 	for _, w := range phoneWords {
@@ -107,25 +109,57 @@ func IsPhoneKey(k string) bool {
 	return false
 }
 
-// Properties returns props without what e hides: the phone numbers. The
-// map is copied only when something goes.
-func (e Exposure) Properties(props map[string]any) map[string]any {
-	if e.Shows(FieldPhone) || !slices.ContainsFunc(keys(props), IsPhoneKey) {
-		return props
-	}
-	out := make(map[string]any, len(props))
-	for k, v := range props {
-		if !IsPhoneKey(k) {
-			out[k] = v
+// phoneNumber matches a phone number written in a value: a mainland mobile
+// number (11 digits from 13 to 19, perhaps after 86) or a landline with its
+// area code ("022-23456789"), not inside a longer run of digits (a unit
+// code).
+var phoneNumber = regexp.MustCompile(`(^|\D)((86)?1[3-9]\d{9}|0\d{2,3}-\d{7,8})(\D|$)`)
+
+// holdsPhone reports whether a property's value holds a phone number: a
+// string that has one, or, at any depth of an object or a list, a member
+// whose name says phone or a string that has one.
+func holdsPhone(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return phoneNumber.MatchString(t)
+	case map[string]any:
+		for k, x := range t {
+			if IsPhoneKey(k) || holdsPhone(x) {
+				return true
+			}
 		}
+	case []any:
+		return slices.ContainsFunc(t, holdsPhone)
 	}
-	return out
+	return false
 }
 
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// hidesPhone reports whether the property k: v goes when phones are hidden.
+func hidesPhone(k string, v any) bool { return IsPhoneKey(k) || holdsPhone(v) }
+
+// Properties returns props without what e hides: the phone numbers. A
+// property goes whole when its name says phone or its value holds a number
+// anywhere (a nested {"worker": {"phone": …}}, "网格员": "赵六 139…"):
+// whole, so that an anonymous export imported again keeps the stored value
+// (an import keeps the properties a file lacks, and replaces those it has),
+// and a copy sent without it is known to be partial by its count of
+// properties. The map is copied only when something goes.
+func (e Exposure) Properties(props map[string]any) map[string]any {
+	if e.Shows(FieldPhone) {
+		return props
+	}
+	var out map[string]any
+	for k, v := range props {
+		if !hidesPhone(k, v) {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(props)
+		}
+		delete(out, k)
+	}
+	if out == nil {
+		return props
 	}
 	return out
 }

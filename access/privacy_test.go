@@ -2,6 +2,8 @@ package access
 
 import (
 	"maps"
+	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -34,18 +36,47 @@ func TestParseExposure(t *testing.T) {
 
 func TestPhoneKeys(t *testing.T) {
 	for k, want := range map[string]bool{"phone": true, "grid_worker_phone": true, "Mobile": true, "tel": true,
-		"contact_tel": true, "联系电话": true, "手机号": true, "hotel": false, "households": false, "grid_worker": false, "name": false} {
+		"contact_tel": true, "联系电话": true, "联系号码": true, "手机号": true, "contact": true, "微信": true,
+		"hotel": false, "households": false, "grid_worker": false, "name": false, "门牌号码": false} {
 		if IsPhoneKey(k) != want {
 			t.Errorf("IsPhoneKey(%q) = %v", k, !want)
 		}
 	}
-	props := map[string]any{"households": 433, "phone": "13800000000", "联系电话": "022-1"}
-	got := ExposeNone.Properties(props)
-	if !maps.Equal(got, map[string]any{"households": 433}) || len(props) != 3 {
-		t.Errorf("without phones: %v (input %v)", got, props)
-	}
-	if got := ExposeAll.Properties(props); len(got) != 3 {
-		t.Errorf("all shown: %v", got)
+}
+
+// TestPropertiesWithoutPhones: a property goes whole when its name says
+// phone, or when its value holds a number at any depth (a review found
+// nested ones and numbers under other names served to anonymous callers).
+func TestPropertiesWithoutPhones(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		props map[string]any
+		kept  []string
+	}{
+		{"named phone", map[string]any{"households": 433, "phone": "13800000000", "联系电话": "022-1"}, []string{"households"}},
+		{"nested under a phone name", map[string]any{"worker": map[string]any{"name": "赵六", "phone": "1"}, "area": 2.5},
+			[]string{"area"}},
+		{"a mobile number in a value", map[string]any{"网格员": "赵六 13955555555", "grid": "120104001001001"}, []string{"grid"}},
+		{"a mobile number with 86", map[string]any{"note": "+8613955555555"}, nil},
+		{"a landline with its area code", map[string]any{"值班": "022-23456789"}, nil},
+		{"a number deep in a list", map[string]any{"workers": []any{map[string]any{"n": []any{"x", "15912345678"}}}, "k": 1},
+			[]string{"k"}},
+		{"codes and counts are not numbers to hide", map[string]any{"code": "120104001001001", "households": "13955555",
+			"built": "2019-03-01", "id": "139555555551"}, []string{"built", "code", "households", "id"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			input := maps.Clone(tc.props)
+			got := ExposeNone.Properties(tc.props)
+			if keys := slices.Sorted(maps.Keys(got)); !slices.Equal(keys, tc.kept) {
+				t.Errorf("kept %v, want %v", keys, tc.kept)
+			}
+			if !reflect.DeepEqual(tc.props, input) {
+				t.Errorf("the stored properties changed: %v", tc.props)
+			}
+			if got := ExposeAll.Properties(tc.props); !reflect.DeepEqual(got, input) {
+				t.Errorf("all shown: %v", got)
+			}
+		})
 	}
 }
 

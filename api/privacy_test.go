@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -166,4 +167,43 @@ func TestPersonalDataNotPublic(t *testing.T) {
 func coarse2(p [2]float64) bool {
 	on := func(v float64) bool { return math.Abs(v/0.002-math.Round(v/0.002)) < 1e-6 }
 	return on(p[0]) && on(p[1])
+}
+
+// TestNumbersUnderOtherNamesNotPublic (a review's finding): a phone number
+// nested in an object, or under a name that does not say phone, was served
+// to anonymous callers; now the property goes whole, the copy's ETag says
+// it is partial (an edit of it would erase the number), and a token whose
+// scope covers the unit still sees it.
+func TestNumbersUnderOtherNamesNotPublic(t *testing.T) {
+	db, svc := openDemoService(t)
+	base := privacyServer(t, db, svc, access.ExposeNone)
+	const grid = "120104007001003"
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE unit SET properties = properties ||
+		'{"worker":{"name":"赵六","phone":"13955555555"},"网格员联系号码":"13933333333","contact":"13922222222","值班":"022-23456789"}'
+		WHERE code = $1 AND valid_to IS NULL`, grid); err != nil {
+		t.Fatal(err)
+	}
+	inside := createToken(t, db, access.RoleViewer, "120104", "南开区大屏", time.Now().Add(time.Hour))
+	numbers := []string{"13955555555", "13933333333", "13922222222", "23456789"}
+	for _, c := range []struct {
+		name, token string
+		shown       bool
+	}{{"anonymous", "", false}, {"scope covers it", inside, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, path := range []string{"/v1/units/" + grid, "/ogc/collections/grids/items/" + grid} {
+				r := request(t, "GET", base+path, nil, authHeader(c.token)...)
+				if r.status != 200 {
+					t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+				}
+				for _, n := range numbers {
+					if strings.Contains(string(r.body), n) != c.shown {
+						t.Errorf("%s: %s shown %v, want %v", path, n, !c.shown, c.shown)
+					}
+				}
+				if strings.HasPrefix(path, "/v1/") && strings.Contains(r.header.Get("ETag"), "partial") == c.shown {
+					t.Errorf("%s: ETag %s", path, r.header.Get("ETag"))
+				}
+			}
+		})
+	}
 }
