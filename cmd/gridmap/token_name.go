@@ -14,26 +14,42 @@ import (
 // A token's name is the person holding it: the reporter of the reports it
 // files and the uploader of its photos, which that person may see wherever
 // they lie. Two people with one name (two 王伟 in two districts) would see
-// each other's, so a name a live token already has for another role or
-// scope is refused unless --same-person says the new token is that person's
-// (a new phone, a new post). The same role and scope are a re-issue.
+// each other's, so a name any token has had — live, revoked or expired —
+// for another role or scope is refused unless --same-person says the new
+// token is that person's (a new post): a revoked worker's name given to a
+// new colleague would open the old worker's reports. A token of the same
+// role and scope as one the name had is a re-issue (a new phone). A name that reports, patrols or photos are
+// recorded under (imported ones) but no token has had is refused the same
+// way.
 func checkHolder(ctx context.Context, db *postgres.DB, t access.Token, samePerson bool, now time.Time) error {
 	if samePerson {
 		return nil
 	}
-	live, err := db.ListTokens(ctx)
+	tokens, err := db.ListTokens(ctx)
 	if err != nil {
 		return err
 	}
-	for _, o := range live {
-		if o.Name != t.Name || o.RevokedAt != nil || !o.ExpiresAt.After(now) || (o.Role == t.Role && o.Scope == t.Scope) {
-			continue
+	var other *access.Token // a token of the name for another post
+	for i, o := range tokens {
+		switch {
+		case o.Name != t.Name:
+		case o.Role == t.Role && o.Scope == t.Scope:
+			return nil // a re-issue: this post's holder
+		case other == nil:
+			other = &tokens[i]
 		}
-		return usagef("live token %d is already named %q (role %s, scope %s): a name identifies a person, whose own reports and photos it opens; "+
-			"name another person differently (e.g. %q), or pass --same-person if this token is for them",
-			o.ID, o.Name, o.Role, scopeText(o.Scope), t.Name+"·"+scopeHint(t.Scope))
 	}
-	return nil
+	if o := other; o != nil {
+		return usagef("token %d (%s) is already named %q (role %s, scope %s): a name identifies a person, whose own reports and photos it opens; "+
+			"name another person differently (e.g. %q), or pass --same-person if this token is for them",
+			o.ID, o.Status(now), o.Name, o.Role, scopeText(o.Scope), t.Name+"·"+scopeHint(t.Scope))
+	}
+	recorded, err := db.NameHasRecords(ctx, t.Name)
+	if err != nil || !recorded {
+		return err
+	}
+	return usagef("reports, patrols or photos are recorded under %q, and a token so named would open them; "+
+		"name another person differently (e.g. %q), or pass --same-person if they are this person's", t.Name, t.Name+"·"+scopeHint(t.Scope))
 }
 
 // scopeHint is a suffix that tells a person apart by their post.

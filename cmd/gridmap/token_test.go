@@ -15,6 +15,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
@@ -179,8 +180,9 @@ func TestTokenCreateLinkWithoutQR(t *testing.T) {
 
 // TestTokenNameIsAPerson: a name a live token has for another role or scope
 // is refused (it would open that person's own reports), unless
-// --same-person says it is theirs; a re-issue (same role and scope) and a
-// name freed by revocation pass. A scope no unit has is warned about.
+// --same-person says it is theirs, and so is one revoked tokens had; a
+// re-issue (same role and scope) passes. A scope no unit has is warned
+// about.
 func TestTokenNameIsAPerson(t *testing.T) {
 	db := pgtest.Open(t)
 	ctx := context.Background()
@@ -218,10 +220,39 @@ func TestTokenNameIsAPerson(t *testing.T) {
 	if err := tokenRevoke(ctx, []string{url, "--name", "王伟"}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := create("--role", "reporter", "--scope", "120110003021001", "--name", "王伟"); err != nil {
-		t.Errorf("a name freed by revocation: %v", err)
+	// A name is never freed (a review's finding): a new colleague given a
+	// revoked worker's name would open the old worker's reports.
+	if _, err := create("--role", "reporter", "--scope", "120110003022001", "--name", "王伟"); err == nil {
+		t.Error("a revoked token's name given for another post")
 	}
+	if _, err := create("--role", "reporter", "--scope", "120104001001001", "--name", "王伟"); err != nil {
+		t.Errorf("a re-issue after revocation: %v", err)
+	}
+
 	if msg, err := create("--role", "viewer", "--scope", "999999", "--name", "测试"); err != nil || !strings.Contains(msg, "no current unit has code 999999") {
 		t.Errorf("a scope no unit has: %v, %q", err, msg)
+	}
+}
+
+// TestTokenNameWithRecords: a name reports are filed under (the demo's, or
+// imported ones), which no token had, is refused unless --same-person says
+// they are the new holder's: the token would open them.
+func TestTokenNameWithRecords(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	var reporter string
+	if err := db.Pool.QueryRow(ctx, `SELECT reporter FROM report ORDER BY reporter LIMIT 1`).Scan(&reporter); err != nil {
+		t.Fatal(err)
+	}
+	create := func(extra ...string) error {
+		args := append([]string{"--database-url=" + db.URL(), "--expires", "30d", "--role", "reporter", "--scope", "120104001001001",
+			"--name", reporter}, extra...)
+		return tokenCreate(ctx, args, io.Discard, io.Discard)
+	}
+	if err := create(); err == nil || !strings.Contains(err.Error(), "recorded under") {
+		t.Errorf("a name %q reports are filed under: %v, want a refusal naming the records", reporter, err)
+	}
+	if err := create("--same-person"); err != nil {
+		t.Errorf("with --same-person: %v", err)
 	}
 }

@@ -30,6 +30,23 @@ func (db *DB) CreateToken(ctx context.Context, t access.Token, hash [32]byte) (a
 	return out, nil
 }
 
+// nameHasRecordsSQL tells whether anything personal is recorded under a
+// name: reports filed, patrols walked, photos uploaded.
+const nameHasRecordsSQL = `SELECT EXISTS (SELECT 1 FROM report WHERE reporter = $1)
+    OR EXISTS (SELECT 1 FROM patrol WHERE worker = $1)
+    OR EXISTS (SELECT 1 FROM photo_upload WHERE uploaded_by = $1)
+    OR EXISTS (SELECT 1 FROM photo WHERE uploaded_by = $1)`
+
+// NameHasRecords reports whether reports, patrols or photos are recorded
+// under name, which a token of that name would open.
+func (db *DB) NameHasRecords(ctx context.Context, name string) (bool, error) {
+	var has bool
+	if err := db.Pool.QueryRow(ctx, nameHasRecordsSQL, name).Scan(&has); err != nil {
+		return false, fmt.Errorf("look up records under %q: %w", name, translate(err))
+	}
+	return has, nil
+}
+
 const tokenByHashSQL = `SELECT ` + tokenColumns + ` FROM api_token WHERE hash = $1`
 
 // TokenByHash returns the token whose secret hashes to hash, whatever its
