@@ -100,8 +100,7 @@ func (f *fastPath) plain(r *http.Request) bool {
 		len(r.Header["Origin"]) > 1 || slog.Default().Enabled(r.Context(), f.logLevel) {
 		return false
 	}
-	_, clean := cleanQuery(r.URL.RawQuery)
-	return clean
+	return cleanQuery(r.URL.RawQuery)
 }
 
 // caller returns who r comes from as the router's authenticator would find
