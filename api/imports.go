@@ -109,15 +109,15 @@ func receiveUpload(c *gin.Context, area geo.UploadArea) (map[string]string, erro
 		if err != nil {
 			return nil, uploadError(err)
 		}
-		if part.FormName() != "file" {
+		if name := part.FormName(); name != "file" {
 			if fields++; fields > maxImportFields {
 				return nil, geo.Invalid("body", "at most %d form fields per import", maxImportFields)
 			}
-			v, err := io.ReadAll(io.LimitReader(part, 1024))
+			v, err := readField(part, name, form)
 			if err != nil {
-				return nil, uploadError(err)
+				return nil, err
 			}
-			form[part.FormName()] = strings.TrimSpace(string(v))
+			form[name] = v
 			continue
 		}
 		if err := saveFilePart(part, area, seen); err != nil {
@@ -128,6 +128,26 @@ func receiveUpload(c *gin.Context, area geo.UploadArea) (map[string]string, erro
 		return nil, geo.Invalid("file", "no file uploaded: send it in a multipart part named \"file\"")
 	}
 	return form, nil
+}
+
+// maxFieldBytes is the longest value an import's option field may have.
+const maxFieldBytes = 1024
+
+// readField reads an option field's value. A field given twice is refused
+// (which would win? -F dry_run=true -F dry_run=false would import), and
+// so is a value past maxFieldBytes, rather than cut.
+func readField(part *multipart.Part, name string, form map[string]string) (string, error) {
+	if _, twice := form[name]; twice {
+		return "", geo.Invalid(clip(name), "%s is given twice; give each option once", clip(name))
+	}
+	v, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+	switch {
+	case err != nil:
+		return "", uploadError(err)
+	case len(v) > maxFieldBytes:
+		return "", geo.Invalid(clip(name), "%s is longer than %d bytes", clip(name), maxFieldBytes)
+	}
+	return strings.TrimSpace(string(v)), nil
 }
 
 func saveFilePart(part *multipart.Part, area geo.UploadArea, seen map[string]bool) error {

@@ -53,6 +53,20 @@ func (s *editServer) upload(t *testing.T, token string, files map[string][]byte,
 	return s.req(t, "POST", "/v1/imports", token, body.Bytes(), "Content-Type", mw.FormDataContentType())
 }
 
+// uploadFields posts one empty file and form fields given as name, value,
+// … in order (a field may repeat).
+func (s *editServer) uploadFields(t *testing.T, token, file string, fields ...string) response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for i := 0; i+1 < len(fields); i += 2 {
+		mw.WriteField(fields[i], fields[i+1])
+	}
+	mw.CreateFormFile("file", file)
+	mw.Close()
+	return s.req(t, "POST", "/v1/imports", token, body.Bytes(), "Content-Type", mw.FormDataContentType())
+}
+
 // wait polls a job until it is final.
 func (s *editServer) wait(t *testing.T, location string) geo.ImportJob {
 	t.Helper()
@@ -194,6 +208,12 @@ func TestImportUploadRefusals(t *testing.T) {
 		{"a misspelt option", func() response {
 			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"dryrun": "true"})
 		}, 400, "dryrun"},
+		{"an option given twice", func() response { // which would win? (a review: the last did, and imported)
+			return s.uploadFields(t, editor, "a.geojson", "dry_run", "true", "dry_run", "false")
+		}, 400, "dry_run"},
+		{"an option past its length", func() response { // it was cut at 1 KiB, and "true   …garbage" read as true
+			return s.uploadFields(t, editor, "a.geojson", "dry_run", "true"+strings.Repeat(" ", 1100)+"garbage")
+		}, 400, "dry_run"},
 		{"bad level", func() response {
 			return s.upload(t, editor, map[string][]byte{"a.geojson": {}}, map[string]string{"level": "county"})
 		}, 400, "level"},
