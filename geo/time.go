@@ -23,19 +23,28 @@ func ChinaDayEnd(day time.Time) time.Time {
 
 // ParseTime reads an optional point in time sent by a client: RFC 3339, or
 // a date meaning its start in China Standard Time. "" is the zero time.
-// field names the input in the error.
+// field names the input in the error. A time before EarliestTime is
+// refused: the zero time means "not given" (now, no bound), so
+// 0001-01-01T00:00:00Z written out would be taken for it.
 func ParseTime(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		if t, err = time.ParseInLocation("2006-01-02", s, ChinaTime); err != nil {
+			return time.Time{}, Invalid(field, "%q is not a time; use RFC 3339 (2026-03-01T08:00:00+08:00) or a date (2026-03-01)", Clip(s))
+		}
 	}
-	if t, err := time.ParseInLocation("2006-01-02", s, ChinaTime); err == nil {
-		return t, nil
+	if t.Before(EarliestTime) {
+		return time.Time{}, Invalid(field, "%q is before %d; gridmap holds nothing from then", Clip(s), EarliestTime.Year())
 	}
-	return time.Time{}, Invalid(field, "%q is not a time; use RFC 3339 (2026-03-01T08:00:00+08:00) or a date (2026-03-01)", Clip(s))
+	return t, nil
 }
+
+// EarliestTime is the earliest time a client may name: long before any
+// boundary, report or change gridmap holds.
+var EarliestTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Clip shortens client input echoed in a message, so an error never carries
 // a huge payload back; it cuts at a character boundary.

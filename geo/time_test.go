@@ -36,3 +36,33 @@ func TestChinaDayAndItsEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestParseTime: RFC 3339 and China dates; "" is the zero time ("not
+// given"), and a time before EarliestTime is refused, the zero time
+// written out included (a review: at=0001-01-01T00:00:00Z answered "now").
+func TestParseTime(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string // want "" : refused
+	}{
+		{"2026-03-01T08:00:00+08:00", "2026-03-01T00:00:00Z"},
+		{"2026-03-01", "2026-02-28T16:00:00Z"},
+		{"1900-01-01T00:00:00Z", "1900-01-01T00:00:00Z"},
+		{"0001-01-01T00:00:00Z", ""},
+		{"0001-01-01T00:00:01Z", ""},
+		{"1899-12-31", ""},
+		{"yesterday", ""},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseTime("at", tc.in)
+			switch {
+			case tc.want == "" && ErrorCodeOf(err) != EINVALID:
+				t.Errorf("%v, %v; want refused", got, err)
+			case tc.want != "" && (err != nil || got.UTC().Format(time.RFC3339) != tc.want):
+				t.Errorf("%v, %v; want %s", got, err, tc.want)
+			}
+		})
+	}
+	if got, err := ParseTime("at", ""); err != nil || !got.IsZero() {
+		t.Errorf(`"": %v, %v; want the zero time`, got, err)
+	}
+}
