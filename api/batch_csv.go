@@ -15,7 +15,8 @@ import (
 // members flattened ("grid.code", "grid.name", "lng", "lat", the geographic
 // chain's codes, conflicts' codes joined by ';'; micro-grids only when
 // fields= names them) — and error ("code: detail" for a point that could
-// not be resolved). Text is quoted as RFC 4180 asks.
+// not be resolved). Text is quoted as RFC 4180 asks, and text a spreadsheet
+// would take for a formula is defused (appendText).
 
 // csvColumn is one column: its header and how its value is written.
 type csvColumn struct {
@@ -83,7 +84,7 @@ func csvColumns(f resultFields) []csvColumn {
 					if j > 0 {
 						b = append(b, ';')
 					}
-					b = append(b, c.Code...)
+					b = appendText(b, c.Code)
 				}
 				return b
 			})
@@ -115,13 +116,13 @@ func refColumns(member string, want func(uint8) bool, ref func(r *geo.Resolution
 	if want(partCode) {
 		cols = append(cols, csvColumn{member + ".code", func(b []byte, r *geo.Resolution) []byte {
 			code, _, _ := ref(r)
-			return append(b, code...)
+			return appendText(b, code)
 		}})
 	}
 	if want(partName) {
 		cols = append(cols, csvColumn{member + ".name", func(b []byte, r *geo.Resolution) []byte {
 			_, name, _ := ref(r)
-			return append(b, name...)
+			return appendText(b, name)
 		}})
 	}
 	return cols
@@ -173,11 +174,22 @@ func csvID(raw []byte) string {
 	return string(raw)
 }
 
-// appendCSV appends a field, quoted when it must be.
+// appendCSV appends a text field, quoted when it must be.
 func appendCSV(b []byte, s string) []byte {
 	start := len(b)
-	b = append(b, s...)
+	b = appendText(b, s)
 	return quoteCSVTail(b, start)
+}
+
+// appendText appends text a spreadsheet must not run: a name, a code or an
+// id that begins with =, +, -, @, a tab or a carriage return (a unit named
+// =HYPERLINK(…), say, opened in Excel by a command centre) gets a leading
+// ', as OWASP advises for CSV injection; spreadsheets show the text.
+func appendText(b []byte, s string) []byte {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		b = append(b, '\'')
+	}
+	return append(b, s...)
 }
 
 // quoteCSVTail quotes b[start:] in place when it holds a comma, a quote, a
