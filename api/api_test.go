@@ -169,7 +169,7 @@ func TestErrorsAreProblems(t *testing.T) {
 		{"no route", "GET", "/v2/units", "", 404, "path"},
 		{"resolve without lat", "GET", "/v1/resolve?lng=117.1", "", 400, "lat"},
 		{"resolve non-numeric", "GET", "/v1/resolve?lng=abc&lat=39", "", 400, "lng"},
-		{"resolve NaN", "GET", "/v1/resolve?lng=NaN&lat=39", "", 400, "lng,lat"},
+		{"resolve NaN", "GET", "/v1/resolve?lng=NaN&lat=39", "", 400, "lng"},
 		{"resolve unknown crs", "GET", "/v1/resolve?lng=117&lat=39&crs=mars", "", 400, "crs"},
 		{"resolve bad at", "GET", "/v1/resolve?lng=117&lat=39&at=soon", "", 400, "at"},
 		{"batch malformed JSON", "POST", "/v1/resolve", `{"points":[[1,2]`, 400, "body"},

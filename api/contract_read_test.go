@@ -140,7 +140,7 @@ func TestContractParametersAreNamed(t *testing.T) {
 		{"enclave at a bad time", "/v1/enclaves/" + fakeEnclave + "?at=soon", "at"},
 		{"resolve without lat", "/v1/resolve?lng=117.1", "lat"},
 		{"resolve non-numeric", "/v1/resolve?lng=abc&lat=39", "lng"},
-		{"resolve NaN", "/v1/resolve?lng=NaN&lat=39", "lng,lat"},
+		{"resolve NaN", "/v1/resolve?lng=NaN&lat=39", "lng"},
 		{"resolve unknown crs", "/v1/resolve?lng=117&lat=39&crs=mars", "crs"},
 		{"resolve bad at", "/v1/resolve?lng=117&lat=39&at=soon", "at"},
 	}

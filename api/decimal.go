@@ -28,6 +28,40 @@ func parseFloat(s string) (float64, error) {
 	return strconv.ParseFloat(s, 64)
 }
 
+// decimalSyntax reports whether s is a number as people and JSON write
+// one: a sign, digits with perhaps a point, perhaps an exponent. strconv
+// also reads Go's literals (0x1p6, 11_7.15) and Inf, which no phone sends:
+// a coordinate written so is a mistake to point out, not to guess at.
+func decimalSyntax(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	digits := 0
+	for ; i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.'); i++ {
+		if s[i] != '.' {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			i++
+		}
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
 // parseDecimal parses -?digits[.digits] with at most 15 digits. The
 // digits make an integer m < 10^15 and the point a power 10^k, k ≤ 15,
 // both exact in a float64, so m / 10^k is one correctly rounded division:

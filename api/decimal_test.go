@@ -131,3 +131,18 @@ func BenchmarkDecimal(b *testing.B) {
 	})
 	_ = sink
 }
+
+// TestDecimalSyntax: a coordinate in a query is a plain decimal; Go's other
+// literals, which strconv reads, are refused (a review: lng=11_7.15 read as
+// 117.15, lng=0x1p6 as 64).
+func TestDecimalSyntax(t *testing.T) {
+	for s, want := range map[string]bool{
+		"117.15": true, "-39.1": true, "+117": true, "5.": true, ".5": true, "1e3": true, "1E-3": true, "007.5": true,
+		"11_7.15": false, "0x1p6": false, "Inf": false, "NaN": false, "": false, "-": false, ".": false, "1e": false,
+		"1e+": false, " 117": false, "117 ": false, "١٢٣": false,
+	} {
+		if decimalSyntax(s) != want {
+			t.Errorf("decimalSyntax(%q) = %v", s, !want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -214,6 +215,15 @@ func TestInvalidTextIs400(t *testing.T) {
 		"a ';' after a value":            {"/ogc/collections/grids/items?limit=1&crs=EPSG:4527;", "crs"},
 		"a ';' between pairs":            {"/v1/units?level=grid;parent=120104", "level"},
 		"a malformed escape in at":       {"/v1/resolve?lng=117.15&lat=39.11&at=%zz", "at"},
+		// A misspelt or unknown parameter, and one given twice, are refused
+		// where a silently unfiltered answer would mislead.
+		"a misspelt units filter":   {"/v1/units?parnet=120104", "parnet"},
+		"an unknown unit parameter": {"/v1/units/120104?view=full", "view"},
+		"a parameter on a history":  {"/v1/enclaves/E1/history?at=2026-01-01", "at"},
+		"a misspelt stats filter":   {"/v1/stats?uint=120104", "uint"},
+		"lng given twice":           {"/v1/resolve?lng=117.15&lat=39.11&lng=0", "lng"},
+		"a Go literal for lng":      {"/v1/resolve?lng=11_7.15&lat=39.11", "lng"},
+		"a hex float for lat":       {"/v1/resolve?lng=117.15&lat=0x1p5", "lat"},
 	}
 	for name, c := range gets {
 		t.Run(name, func(t *testing.T) { wantProblem(t, s.req(t, "GET", c.path, "", nil), 400, c.field) })
@@ -230,6 +240,16 @@ func TestInvalidTextIs400(t *testing.T) {
 			wantProblem(t, s.req(t, "POST", c.path, ed, featureBody(c.body)), 400, c.field)
 		})
 	}
+	t.Run("a gzipped body", func(t *testing.T) { // a review: read raw, "malformed JSON at byte 1"
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(`{"points":[[117.15,39.11]]}`))
+		zw.Close()
+		wantProblem(t, s.req(t, "POST", "/v1/resolve", "", gz.Bytes(), "Content-Encoding", "gzip"), 415, "Content-Encoding")
+		if r := s.req(t, "POST", "/v1/resolve", "", []byte(`{"points":[[117.15,39.11]]}`), "Content-Encoding", "identity"); r.status != 200 {
+			t.Errorf("Content-Encoding: identity: %d %s", r.status, r.body)
+		}
+	})
 	t.Run("an upload name over 255 bytes", func(t *testing.T) {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)

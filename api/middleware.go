@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,10 @@ func requestMethod(c *gin.Context) string {
 // answer 413.
 func limitBody(max int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := plainBody(c.Request); err != nil {
+			fail(c, err)
+			return
+		}
 		if c.Request.ContentLength > max {
 			fail(c, geo.Errorf(geo.ETOOLARGE, "body", "request body of %d bytes exceeds the limit of %d", c.Request.ContentLength, max))
 			return
@@ -76,6 +81,18 @@ func limitBody(max int64) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// plainBody refuses a body sent with a Content-Encoding (gzip, say): bodies
+// are read as they come, and a compressed one would fail as malformed JSON
+// at byte 1, which tells the client nothing of the cause.
+func plainBody(r *http.Request) error {
+	enc := r.Header.Get("Content-Encoding")
+	if enc == "" || strings.EqualFold(strings.TrimSpace(enc), "identity") || r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	return geo.Errorf(geo.EUNSUPPORTED, "Content-Encoding",
+		"request bodies are read as sent, not decompressed: send the body without Content-Encoding %q", clip(enc))
 }
 
 // corsPolicy is the origins allowed to call the API from a browser

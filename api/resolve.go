@@ -46,10 +46,12 @@ func writeResolution(w http.ResponseWriter, body []byte, version int64) {
 type pointParams struct {
 	lng, lat, crs, at, minVersion, fields string
 	hasLng, hasLat                        bool
+	twice                                 string // a parameter given more than once ("": none)
 }
 
-// readPointParams reads them from a raw query string in one pass (the
-// first value of each wins, as with url.Values.Get).
+// readPointParams reads them from a raw query string in one pass. A
+// parameter given twice is noted (lng=117.15&lng=0: which one?), for
+// resolveQuery to refuse.
 func readPointParams(raw string) pointParams {
 	var p pointParams
 	seen := 0
@@ -77,6 +79,8 @@ func readPointParams(raw string) pointParams {
 		}
 		if seen&bit == 0 {
 			*dst, seen = unescapeQuery(val), seen|bit
+		} else if p.twice == "" {
+			p.twice = unescapeQuery(key)
 		}
 	}
 	return p
@@ -87,14 +91,17 @@ func readPointParams(raw string) pointParams {
 func resolveQuery(raw, minHeader string) (geo.ResolveQuery, resultFields, error) {
 	var q geo.ResolveQuery
 	p := readPointParams(raw)
+	if p.twice != "" {
+		return q, resultFields{}, geo.Invalid(p.twice, "%s is given twice; give it once", p.twice)
+	}
 	for i, v := range [2]string{p.lng, p.lat} {
 		name := [2]string{"lng", "lat"}[i]
 		if v == "" {
 			return q, resultFields{}, geo.Invalid(name, "%s is required (WGS84 degrees unless crs says otherwise)", name)
 		}
 		f, err := parseFloat(v)
-		if err != nil {
-			return q, resultFields{}, geo.Invalid(name, "%q is not a number", clip(v))
+		if err != nil || !decimalSyntax(v) {
+			return q, resultFields{}, geo.Invalid(name, "%q is not a decimal number", clip(v))
 		}
 		q.Point[i] = f
 	}

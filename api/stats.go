@@ -123,8 +123,14 @@ func knownUnit(code string, names map[string]string) error {
 	return nil
 }
 
+// statsParams are the parameters of GET /v1/stats and /v1/stats/overview.
+var statsParams = []string{"unit", "category", "from", "to"}
+
 // scopedStatsQuery is statsQuery narrowed to the caller's scope.
 func scopedStatsQuery(c *gin.Context, today time.Time) (casework.StatsQuery, error) {
+	if err := onlyParams(c, statsParams); err != nil {
+		return casework.StatsQuery{}, err
+	}
 	q, err := statsQuery(c, today)
 	if err == nil {
 		err = scopeFilter(c, &q.Unit)

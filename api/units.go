@@ -51,6 +51,13 @@ func unitFilter(c *gin.Context) (geo.UnitFilter, error) {
 	return f, err
 }
 
+// The parameters of GET /v1/units and GET /v1/enclaves: their filters and
+// the window every versioned listing shares (listWindow).
+var (
+	unitListParams    = []string{"level", "parent", "bbox", "at", "limit", "cursor"}
+	enclaveListParams = []string{"managing", "bbox", "at", "limit", "cursor"}
+)
+
 // listWindow reads the parameters every versioned listing shares.
 func listWindow(c *gin.Context) (geo.Window, error) {
 	var w geo.Window

@@ -41,9 +41,11 @@ func ParseCoord(z, x, y string) (Coord, error) {
 	return c, nil
 }
 
+// parseIndex reads a tile index: digits only (no sign, no leading zero),
+// so that one tile has one URL and one cache entry.
 func parseIndex(field, s string, max int) (int, error) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > max || (len(s) > 1 && s[0] == '0') {
+	if err != nil || n < 0 || n > max || (len(s) > 1 && s[0] == '0') || s[0] < '0' || s[0] > '9' {
 		return 0, geo.Invalid(field, "%s must be a whole number from 0 to %d, got %q", field, max, clip(s))
 	}
 	return n, nil

@@ -28,6 +28,9 @@ func TestParseCoord(t *testing.T) {
 		{"3", "0", "7", Coord{}, "y"},
 		{"3", "x", "7.mvt", Coord{}, "x"},
 		{"3", "01", "7.mvt", Coord{}, "x"},
+		{"1", "+1", "0.mvt", Coord{}, "x"}, // a review: the same tile under a second URL
+		{"+3", "0", "0.mvt", Coord{}, "z"},
+		{"3", "0", "+0.mvt", Coord{}, "y"},
 		{"1e1", "0", "0.mvt", Coord{}, "z"},
 		{"3", "0", "NaN.mvt", Coord{}, "y"},
 	}
