@@ -109,7 +109,8 @@ func receiveUpload(c *gin.Context, area geo.UploadArea) (map[string]string, erro
 		if err != nil {
 			return nil, uploadError(err)
 		}
-		if name := part.FormName(); name != "file" {
+		// The command's flags are hyphenated (--dry-run): either spelling.
+		if name := strings.ReplaceAll(part.FormName(), "-", "_"); name != "file" {
 			if fields++; fields > maxImportFields {
 				return nil, geo.Invalid("body", "at most %d form fields per import", maxImportFields)
 			}
@@ -209,8 +210,9 @@ var importFields = []string{"level", "srs", "encoding", "layer", "scope", "code_
 	"level_field", "props", "managing_field", "status_field", "reason_field", "dry_run", "retire_missing", "strict",
 	"min_area", "min_width"}
 
-// importOptions reads the form fields, named like the command's flags. An
-// unknown one is refused: a misspelt dry_run must not commit an import.
+// importOptions reads the form fields, named like the command's flags
+// (dry_run or dry-run). An unknown one is refused: a misspelt dry_run must
+// not commit an import.
 func importOptions(form map[string]string) (geo.ImportOptions, error) {
 	for key := range form {
 		if key == "" {

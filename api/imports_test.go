@@ -123,7 +123,7 @@ func TestImportUploads(t *testing.T) {
 				}
 			}},
 		{"retiring everywhere on purpose", editor, map[string][]byte{"区县.geojson": src},
-			map[string]string{"dry_run": "true", "retire_missing": "true", "scope": "all"}, geo.JobDryRun,
+			map[string]string{"dry-run": "true", "retire-missing": "true", "scope": "all"}, geo.JobDryRun,
 			func(t *testing.T, r *geo.ImportReport) {
 				if r.Counts.Unchanged != 15 || r.Counts.Retired != 0 {
 					t.Errorf("counts %+v", r.Counts)
@@ -210,6 +210,9 @@ func TestImportUploadRefusals(t *testing.T) {
 		}, 400, "dryrun"},
 		{"an option given twice", func() response { // which would win? (a review: the last did, and imported)
 			return s.uploadFields(t, editor, "a.geojson", "dry_run", "true", "dry_run", "false")
+		}, 400, "dry_run"},
+		{"an option given twice in its two spellings", func() response {
+			return s.uploadFields(t, editor, "a.geojson", "dry-run", "true", "dry_run", "false")
 		}, 400, "dry_run"},
 		{"an option past its length", func() response { // it was cut at 1 KiB, and "true   …garbage" read as true
 			return s.uploadFields(t, editor, "a.geojson", "dry_run", "true"+strings.Repeat(" ", 1100)+"garbage")
