@@ -130,6 +130,13 @@ func summaryBase(ctx context.Context, tx pgx.Tx, unit string, tol *geo.Tolerance
 		s.Tolerance, s.ComputedAt = *tol, time.Now()
 		return nil
 	}
+	var refreshed *time.Time
+	if err := tx.QueryRow(ctx, refreshedSQL, unit).Scan(&refreshed); err != nil {
+		return err
+	}
+	if refreshed != nil {
+		s.ComputedAt = *refreshed
+	}
 	return tx.QueryRow(ctx, toleranceSQL).Scan(&s.Tolerance.AreaM2, &s.Tolerance.WidthM)
 }
 

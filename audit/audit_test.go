@@ -103,15 +103,28 @@ func TestFindingsFollowEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.Geom = g.(orb.MultiPolygon)
+	store := &audit.Store{Pool: db.Pool}
+	before, err := store.Audit(ctx, geo.AuditQuery{Unit: u.ParentCode})
+	if err != nil || before.Summary.Gaps != 1 || before.Summary.ComputedAt.IsZero() {
+		t.Fatalf("the carved grid's community before the edit: %+v %v", before.Summary, err)
+	}
+	edited := time.Now()
 	if _, err := db.ReviseUnit(ctx, "test", u); err != nil {
 		t.Fatal(err)
 	}
 	if n := gaps(t, db); n != 1 {
 		t.Errorf("%d gaps after filling the hole, want 1", n)
 	}
-	res, err := (&audit.Store{Pool: db.Pool}).Audit(ctx, geo.AuditQuery{})
+	res, err := store.Audit(ctx, geo.AuditQuery{})
 	if err != nil || res.Summary.Gaps != 1 {
 		t.Errorf("audit after the edit: %+v %v", res.Summary, err)
+	}
+	// The community's audit, now without findings, says when it was
+	// refreshed: the edit's time, not 0001-01-01 (a review's finding), nor
+	// the time of a finding that survived.
+	after, err := store.Audit(ctx, geo.AuditQuery{Unit: u.ParentCode})
+	if err != nil || after.Summary.Gaps != 0 || after.Summary.ComputedAt.Before(edited.Add(-time.Second)) {
+		t.Errorf("the community after the edit: %+v %v; want no gaps, computed at the edit (%s)", after.Summary, err, edited)
 	}
 }
 

@@ -28,6 +28,12 @@ FROM gridmap_audit_findings(
 WHERE f.kind <> 'sliver'
 ORDER BY CASE f.kind WHEN 'gap' THEN 0 WHEN 'overlap' THEN 1 ELSE 2 END, f.area_m2 DESC`
 
+// refreshedSQL is when the stored findings under $1 were last refreshed:
+// the latest refresh of every parent, or of one under $1 (migration 018).
+const refreshedSQL = `
+SELECT greatest((SELECT refreshed_at FROM audit_refresh WHERE parent_code = ''),
+                (SELECT max(refreshed_at) FROM audit_refresh WHERE parent_code <> '' AND starts_with(parent_code, $1)))`
+
 // parentsSQL counts the units under $1 that have children: what was audited.
 const parentsSQL = `
 SELECT count(*) FROM unit p WHERE p.valid_to IS NULL AND starts_with(p.code, $1)
