@@ -104,6 +104,9 @@ const words = {
   badUnitLong: ['单元编码 {code} 无效', '{code} is not a unit code'],
   loadFailedHint: ['请稍后重试；问题持续时请联系管理员', 'Try again later; if it persists, tell an administrator.'],
   reconnecting: ['重新连接中', 'reconnecting'],
+  linkLost: ['连接已中断（自 {since} 起）· 数据可能不是最新 · 正在重连…',
+    'Connection lost since {since} · figures may be out of date · reconnecting…'],
+  linkBack: ['已重新连接 · 中断 {secs} 秒 · 数据已刷新', 'Reconnected after {secs} s · the figures are up to date again'],
   // the dashboard on a narrow screen
   panelOpen: ['打开侧栏', 'open the side panel'],
   panelClose: ['收起侧栏', 'close the side panel'],

@@ -8,6 +8,7 @@ import { MapLibreMap, Marker } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, applyWords, langButton } from './i18n.js';
 import { initCharts, drawCharts } from './screen-charts.js';
 import { follow, apply, rank, reportEvents } from './screen-live.js';
+import { linkWatch } from './screen-link.js';
 import { addToFeed, clearFeed, renderFeed } from './screen-feed.js';
 import { el } from './dom.js';
 import { darken, flasher, fit, reloadTiles, scaleMap } from './screen-map.js';
@@ -28,6 +29,8 @@ const seedCount = 8; // the latest reports a fresh feed starts with
 const app = { state: null, ready: false, events: 0, stream: null, map: null, charts: null, root: params.get('unit') ?? '',
   unit: null, scope: null, status: 'connecting', problem: null, feed: [], pending: [], flashes: null, loads: 0, retries: 0 };
 window.screenApp = app; // for operators' consoles and the browser test
+const link = linkWatch($('link-banner'), document.body);
+app.link = link;
 
 const fmt = (n) => (n ?? 0).toLocaleString('zh-CN');
 
@@ -162,7 +165,7 @@ function listen(unit) {
     onStatus: (on) => {
       setStatus(on ? 'live' : 'connecting');
       if (on && opened) resync();
-      if (on) { opened = true; app.retries = 0; }
+      if (on) { opened = true; app.retries = 0; link.back(); } else if (opened) link.lost();
     },
     onReset: () => load(unit).catch((err) => showProblem(err)),
     onClosed: () => reconnect(unit),
@@ -337,6 +340,7 @@ function startMap() {
 
 function relabel() {
   renderStatus();
+  link.relabel();
   renderProblem();
   if (app.state) {
     render();

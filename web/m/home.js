@@ -208,6 +208,12 @@ export function showAnswer(el, res) {
     el.append(Object.assign(document.createElement('div'), {
       textContent: `${res.enclave.name}: ${t('where.managedby', { name: r?.name ?? '' })}` }));
   }
+  if (res.conflicts?.length) {
+    // Boundaries overlap here: the rules chose the unit above, but the
+    // worker standing on the spot should know another claims it too.
+    const names = res.conflicts.map((u) => u.name || u.code).join('、');
+    el.append(Object.assign(document.createElement('div'), { className: 'conflict', textContent: t('where.conflict', { names }) }));
+  }
   if (res.status === 'unmanaged') {
     // Said with the unit that answers for the gap: a street, or a district where no street covers it.
     const flag = r ? t('where.flag', { level: t(`level.${r.level}`), name: r.name }) : t('where.flagnone');

@@ -37,6 +37,8 @@ const words = {
   'where.managedby': ['由 {name} 管理', 'managed by {name}'],
   'where.flag': ['请在上报中说明，将由{level}（{name}）处理', 'say so in your report: the {level} ({name}) will act'],
   'where.flagnone': ['请在上报中说明', 'say so in your report'],
+  'where.conflict': ['⚠ 边界重叠：此处也划入了 {names}；按规则由上面的单元负责，如有误请告知 GIS 人员',
+    '⚠ Boundaries overlap: {names} claims this spot too; by the rules the unit above answers — tell the GIS staff if that is wrong'],
   'warn.left': ['您已离开本{level}（{name}）', 'You have left your {level} ({name})'],
   'report.title': ['上报隐患', 'Report a hazard'],
   'report.kind': ['类型', 'Kind'],

@@ -175,6 +175,13 @@ export async function scopeSteps({ browser, base, community, here, check, failur
   check(/the district \(河东区\) will act/.test(findings.gapWordsEnglish.card) && /You have left your community/.test(findings.gapWordsEnglish.warn),
     `the gap in English: ${JSON.stringify(findings.gapWordsEnglish)}`);
   await page.click('#lang');
+  // Where two grids overlap (the demo's planted overlap in 向阳路街道) the
+  // card names the other grid too, not only the one the rules chose.
+  await context.setGeolocation({ longitude: 117.1627, latitude: 39.1178, accuracy: 10 });
+  await page.waitForSelector('#where-answer .conflict', { timeout: 15_000 }).catch(() => failures.push('no overlap line at the planted overlap'));
+  findings.overlapWords = await page.textContent('#where-answer .conflict').catch(() => '');
+  check(/边界重叠：此处也划入了 向阳路社区第6网格/.test(findings.overlapWords), `the overlap is worded: ${findings.overlapWords}`);
+  await shot(page, 'm-overlap.png');
   // Outside every district (Beijing): warned too, not only "辖区外 —".
   await context.setGeolocation({ longitude: 116.397, latitude: 39.909, accuracy: 10 });
   await page.waitForSelector('#where-answer .badge.outside', { timeout: 15_000 }).catch(() => failures.push('no "outside" answer in Beijing'));

@@ -1,8 +1,8 @@
 // More checks of the big screen, run by screen.test.mjs: a burst of reports
 // (the flashes stay capped, the page stays responsive, a unit climbs into the
 // ranking), a unit code that is not one, a refused token, a token revoked
-// while the screen is open, a scoped token with no ?unit=, and one with a
-// ?unit= under its scope.
+// while the screen is open, a scoped token with no ?unit=, one with a
+// ?unit= under its scope, and the network lost and found again.
 import { randomUUID } from 'node:crypto';
 
 const cap = 30; // the most flashes at once (screen-map.js)
@@ -236,7 +236,37 @@ export function moreChecks({ browser, base, token, scoped, outDir, check, failur
     await above.close();
   }
 
-  return { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit };
+  // linkDrop drops the screen's event stream and fails its reconnects for
+  // a while: after the grace a banner says since when the link is down and
+  // the figures are dimmed; once the stream is back the banner says so,
+  // and the figures are bright again.
+  async function linkDrop() {
+    const { page, errors } = await open({ width: 1920, height: 1080 }, 1);
+    const bannerOf = () => page.evaluate(() => ({ shown: !document.getElementById('link-banner').hidden,
+      text: document.getElementById('link-banner').textContent, stale: document.body.classList.contains('stale'),
+      state: window.screenApp.status }));
+    // The stream is dropped as a server going away drops it (closed, with
+    // an error), and every reconnect fails as against a server that is
+    // down; the screen's own reconnecting is what is tested.
+    await page.route('**/v1/events**', (r) => r.abort('connectionrefused'));
+    await page.evaluate(() => { const es = window.screenApp.stream; es.close(); es.dispatchEvent(new Event('error')); });
+    findings.linkLost = await page.waitForFunction(() => document.body.classList.contains('stale'), null, { timeout: 20_000 })
+      .then(bannerOf).catch(() => null);
+    const l = findings.linkLost;
+    check(l && l.shown && /连接已中断（自 \d\d:\d\d:\d\d 起）/.test(l.text), `the link dropped: ${JSON.stringify(l)}`);
+    await page.screenshot({ path: `${outDir}/screen-link-lost.png` });
+    await page.unroute('**/v1/events**');
+    findings.linkBack = await page.waitForFunction(() => window.screenApp.link.state === 'back', null, { timeout: 30_000 })
+      .then(bannerOf).catch(() => null);
+    const b = findings.linkBack;
+    check(b && b.shown && /已重新连接 · 中断 \d+ 秒/.test(b.text) && !b.stale && b.state === 'live',
+      `the link back: ${JSON.stringify(b)}`);
+    const unexpected = errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(e));
+    check(unexpected.length === 0, `console errors across the drop: ${unexpected.join(' | ')}`);
+    await page.close();
+  }
+
+  return { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop };
 }
 
 // bboxOf is the [minLng, minLat, maxLng, maxLat] of GeoJSON coordinates.

@@ -20,7 +20,9 @@
 // ?unit= under its scope the units above the scope are not links either,
 // and an unknown unit offers the token's area, not the city. At
 // 3840×2160 the map is drawn as at 1920×1080 at twice the size: the same
-// zoom, labels, lines and attribution twice as large.
+// zoom, labels, lines and attribution twice as large. Cut off the network,
+// the screen says since when its link is down and dims the figures; back
+// on it, it says it has reconnected.
 //
 //   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… node screen.test.mjs http://127.0.0.1:8080 out/
 //
@@ -115,7 +117,7 @@ const mapLook = (page) => page.evaluate(() => {
     attribution: parseFloat(getComputedStyle(attrib).fontSize) * scale };
 });
 
-const { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit } = moreChecks({ browser, base, token, scoped, outDir,
+const { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop } = moreChecks({ browser, base, token, scoped, outDir,
   check, failures, findings, open });
 
 try {
@@ -297,6 +299,7 @@ try {
   await revoked();
   await scopedNoUnit();
   await scopedWithUnit();
+  await linkDrop();
 } catch (err) {
   failures.push(String(err?.stack ?? err));
 } finally {
