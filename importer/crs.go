@@ -150,6 +150,12 @@ func checkProj(ctx context.Context, q querier, c sourceCRS) error {
 	return nil
 }
 
+// swappedDegrees reports whether a box that is not longitude/latitude would
+// be one the other way round: latitudes beyond ±90 that are longitudes.
+func swappedDegrees(b orb.Bound) bool {
+	return b.Min[0] >= -90 && b.Max[0] <= 90 && b.Min[1] >= -180 && b.Max[1] <= 180
+}
+
 // checkRange catches coordinates impossible in the CRS: the classic mistake
 // of projected metres labelled as degrees, degrees labelled as a
 // projection, or Gauss-Krüger eastings from another zone.
@@ -163,6 +169,9 @@ func checkRange(b orb.Bound, c sourceCRS) *featureError {
 	if c.Geographic {
 		if !degrees {
 			x, y := farthest(b)
+			if swappedDegrees(b) {
+				return featErr(geo.IssueOutOfRange, "coordinate (%.3f, %.3f) has its latitude first: the axes are swapped; write each position longitude first, as GeoJSON and WKT do", x, y)
+			}
 			return featErr(geo.IssueOutOfRange, "coordinate (%.3f, %.3f) is not a longitude/latitude, but the CRS is %s: %s; pass the srs option", x, y, c.Label, guessProjected(x, y))
 		}
 		return nil

@@ -99,6 +99,7 @@ func TestCheckRange(t *testing.T) {
 		{"zone-prefixed metres labelled 4326", box(39500000, 4330000, 39510000, 4340000), sridCRS(4326), "EPSG:4527"},
 		{"plain metres labelled 4326", box(500000, 4330000, 510000, 4340000), sridCRS(4326), "without a zone prefix"},
 		{"degrees labelled projected", box(117.1, 39.0, 117.3, 39.2), sridCRS(4547), "look like degrees"},
+		{"latitude first", box(39.0, 117.1, 39.2, 117.3), sridCRS(4326), "axes are swapped"}, // was "not degrees; pass the srs option"
 		{"zone 38 eastings in zone 39", box(38500000, 4330000, 38510000, 4340000), sridCRS(4527), "do not start with zone 39"},
 		{"prefixed eastings in a CM system", box(39500000, 4330000, 39510000, 4340000), sridCRS(4548), "outside 0–1,000,000"},
 		{"right zone", box(39500000, 4330000, 39510000, 4340000), sridCRS(4527), ""},
