@@ -20,12 +20,19 @@ CREATE FUNCTION gridmap_audit_refreshed(parents text[]) RETURNS void LANGUAGE sq
   ON CONFLICT (parent_code) DO UPDATE SET refreshed_at = excluded.refreshed_at
 $$;
 
--- gridmap_audit_refresh as in migration 004, recording the refresh.
+-- gridmap_audit_refresh as in migration 004, recording the refresh after
+-- it: gridmap_audit_store takes the parents' advisory locks, and the record
+-- locks their audit_refresh rows, in that order on every path (the other
+-- order, here, deadlocked against gridmap_audit_store_dirty).
 CREATE OR REPLACE FUNCTION gridmap_audit_refresh(parents text[]) RETURNS int
-LANGUAGE sql AS $$
-  SELECT gridmap_audit_refreshed(parents);
-  SELECT count(*)::int FROM gridmap_audit_store(parents) f WHERE f.kind <> 'sliver'
-$$;
+LANGUAGE plpgsql AS $$
+DECLARE
+  n int;
+BEGIN
+  SELECT count(*)::int INTO n FROM gridmap_audit_store(parents) f WHERE f.kind <> 'sliver';
+  PERFORM gridmap_audit_refreshed(parents);
+  RETURN n;
+END $$;
 
 -- gridmap_audit_store_dirty as in migration 008, recording the refresh.
 CREATE OR REPLACE FUNCTION gridmap_audit_store_dirty(extra text[])
