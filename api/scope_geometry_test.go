@@ -113,6 +113,9 @@ func TestScopeUnitCannotGrow(t *testing.T) {
 			`,"properties":{"code":"` + community + `099","name":"越界网格","level":"grid","parent_code":"` + community + `"}}`
 		wantProblem(t, s.req(t, "POST", "/v1/units", editor, []byte(body)), 403, "geometry")
 	})
+	t.Run("grown by a sliver", func(t *testing.T) { // a second review: 5 cm an edit, edit after edit
+		wantProblem(t, put(s.grownGeometry(t, community, 0.03)), 403, "geometry")
+	})
 	t.Run("shrunk", func(t *testing.T) {
 		if r := put(s.grownGeometry(t, community, -20)); r.status != 200 {
 			t.Fatalf("the community shrunk by its own editor: %d %s", r.status, r.body)

@@ -27,6 +27,11 @@ import "context"
 // twice, not land taken.
 const ScopeEdgeToleranceM = 0.05
 
+// ScopeGrowthToleranceM is the same for the token's scope unit measured
+// against its own outline: a hair (coordinates rounded to 1e-8° by a
+// client), so that repeated edits cannot grow it a sliver at a time.
+const ScopeGrowthToleranceM = 0.001
+
 type editScopeKey struct{}
 
 // WithEditScope returns ctx carrying the scope (a unit code) of the token

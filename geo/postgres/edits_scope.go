@@ -28,25 +28,30 @@ FROM gridmap_outside($1::geometry, $2, $3, $4)`
 // current outline: within its parent, the scope unit could grow over its
 // siblings, and the token's reach would grow with it.
 func unitWithinScope(ctx context.Context, tx pgx.Tx, u *geo.Unit, g *geom.MultiPolygon, scope string) error {
-	allowed, what := u.ParentCode, "its parent "+u.ParentCode
-	if allowed == "" || u.Code == scope {
-		allowed, what = u.Code, "its current outline"
+	switch {
+	case u.Code == scope:
+		// Held to a hair of its outline, not to the shared-edge slivers:
+		// measured against its own outline, each edit could otherwise grow
+		// it by one (5 cm along an edge), and many edits move the edge.
+		return within(ctx, tx, g, u.Code, false, "its current outline", scope, geo.ScopeGrowthToleranceM)
+	case u.ParentCode == "":
+		return within(ctx, tx, g, u.Code, false, "its current outline", scope, geo.ScopeEdgeToleranceM)
 	}
-	return within(ctx, tx, g, allowed, false, what, scope)
+	return within(ctx, tx, g, u.ParentCode, false, "its parent "+u.ParentCode, scope, geo.ScopeEdgeToleranceM)
 }
 
 // enclaveWithinScope holds an enclave drawn by a scoped token within the
 // units the token may manage: its scope unit and that unit's descendants.
 func enclaveWithinScope(ctx context.Context, tx pgx.Tx, _ *geo.Enclave, g *geom.MultiPolygon, scope string) error {
-	return within(ctx, tx, g, scope, true, "the units of "+scope, scope)
+	return within(ctx, tx, g, scope, true, "the units of "+scope, scope, geo.ScopeEdgeToleranceM)
 }
 
-// within refuses g when more than slivers of it lie outside unit code (with
-// its descendants when withDescendants).
-func within(ctx context.Context, tx pgx.Tx, g *geom.MultiPolygon, code string, withDescendants bool, what, scope string) error {
+// within refuses g when more than slivers thinner than tolM of it lie
+// outside unit code (with its descendants when withDescendants).
+func within(ctx context.Context, tx pgx.Tx, g *geom.MultiPolygon, code string, withDescendants bool, what, scope string, tolM float64) error {
 	var area float64
 	var x0, y0, x1, y1 *float64
-	if err := tx.QueryRow(ctx, outsideSQL, g, code, withDescendants, geo.ScopeEdgeToleranceM).Scan(&area, &x0, &y0, &x1, &y1); err != nil {
+	if err := tx.QueryRow(ctx, outsideSQL, g, code, withDescendants, tolM).Scan(&area, &x0, &y0, &x1, &y1); err != nil {
 		return fmt.Errorf("measure the boundary against scope %s: %w", scope, err)
 	}
 	if x0 == nil {
