@@ -104,6 +104,8 @@ func TestLaneAnswersTilesAsNetHTTP(t *testing.T) {
 		for _, ahead := range []fastCase{
 			{method: "GET", target: fmt.Sprintf("%s?min_version=%d", tile, svc.Version()+1)},
 			{method: "GET", target: tile, headers: []string{MinVersionHeader, fmt.Sprint(svc.Version() + 1)}},
+			// a layer set drawn fresh (reports: the console's own source)
+			{method: "GET", target: fmt.Sprintf("/tiles/grid,report/14/13522/6252.mvt?min_version=%d", svc.Version()+1)},
 		} {
 			got, answered := onLane(t, ahead)
 			if answered {

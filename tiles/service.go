@@ -237,6 +237,13 @@ const maxLayerSets = 1024
 // Follower, every edit this node has applied and at least r.MinVersion.
 func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	if !r.cacheable() {
+		// Drawn fresh from the database, but not from one behind the
+		// version asked (a standby that has not replayed an edit).
+		if r.MinVersion > 0 {
+			if _, err := s.versions(ctx, r.MinVersion); err != nil {
+				return nil, false, pgerr.Classify(err)
+			}
+		}
 		s.m.misses.Inc()
 		t, err := s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context, begin func()) (*Tile, error) {
 			return s.renderInSlot(ctx, r, begin)
