@@ -1,5 +1,7 @@
 package tiles
 
+import "slices"
+
 // The MapLibre style (v8) of /style.json. It needs no base map: the
 // districts are the base. It sets no "glyphs": MapLibre GL JS (5.11 and
 // later) then draws labels with the browser's own fonts, which is also how
@@ -7,8 +9,16 @@ package tiles
 // Every style layer carries metadata "gridmap:layer" naming its tile layer,
 // so a dashboard can toggle a tile layer's style layers together.
 
-// SourceName is the name of the one vector source of the style.
-const SourceName = "gridmap"
+// The style's two vector sources. SourceName draws the layers with a data
+// version (the boundaries, enclaves, gaps): their tiles are cached and
+// served from memory, on the fast lane. LiveSourceName draws the layers
+// drawn fresh at every request (reports, density, patrols): one source for
+// all would make every tile a fresh drawing, boundaries included, as a
+// tile is cached only when every layer in it has a version.
+const (
+	SourceName     = "gridmap"
+	LiveSourceName = "gridmap-live"
+)
 
 // font is the text-font stack: names of local fonts, generic last.
 var font = []string{"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "sans-serif"}
@@ -41,20 +51,42 @@ func (s *Service) Style(base string) map[string]any {
 	for _, group := range [][]styleLayer{fills(has), lines(has), points(has), labels(has)} {
 		layers = append(layers, group...)
 	}
+	versioned, live := splitLive(s.available)
+	sources := map[string]any{}
+	for name, set := range map[string][]*Layer{SourceName: versioned, LiveSourceName: live} {
+		if len(set) > 0 {
+			sources[name] = map[string]any{"type": "vector", "url": base + "/tiles/" + LayerSet(set) + ".json", "attribution": attribution}
+		}
+	}
+	for _, l := range layers {
+		if md, ok := l["metadata"].(map[string]any); ok && slices.ContainsFunc(live, func(x *Layer) bool { return x.Name == md["gridmap:layer"] }) {
+			l["source"] = LiveSourceName
+		}
+	}
 	return map[string]any{
 		"version": 8,
 		"name":    "gridmap",
 		"metadata": map[string]any{
 			"gridmap:layers": names(s.available),
 		},
-		"center": []float64{117.17, 39.11}, // 南开区, where the demo city is fully subdivided
-		"zoom":   11.5,
-		"sources": map[string]any{
-			SourceName: map[string]any{"type": "vector", "url": base + "/tiles/" + LayerSet(s.available) + ".json",
-				"attribution": attribution},
-		},
-		"layers": layers,
+		"center":  []float64{117.17, 39.11}, // 南开区, where the demo city is fully subdivided
+		"zoom":    11.5,
+		"sources": sources,
+		"layers":  layers,
 	}
+}
+
+// splitLive parts layers into those with a data version and those drawn
+// fresh, each in its order.
+func splitLive(layers []*Layer) (versioned, live []*Layer) {
+	for _, l := range layers {
+		if len(l.Versions) == 0 {
+			live = append(live, l)
+		} else {
+			versioned = append(versioned, l)
+		}
+	}
+	return versioned, live
 }
 
 func layer(tileLayer, id, typ, source string, extra map[string]any) styleLayer {

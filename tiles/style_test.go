@@ -2,6 +2,7 @@ package tiles
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -101,4 +102,40 @@ func hue(t *testing.T, hex string) float64 {
 	t.Helper()
 	c := rgb(t, hex)
 	return math.Mod(math.Atan2(math.Sqrt(3)*(c[1]-c[2]), 2*c[0]-c[1]-c[2])*180/math.Pi+360, 360)
+}
+
+// TestStyleKeepsFreshLayersApart: the style's boundaries come from one
+// source and the layers drawn fresh (reports, density, patrols) from
+// another, so that a boundary tile is cacheable at every zoom (a review: one
+// source for all made every tile the console and the wall screen asked for a
+// fresh drawing, as a tile is cached only when all its layers have versions).
+func TestStyleKeepsFreshLayersApart(t *testing.T) {
+	s := &Service{available: registry}
+	style := s.Style("http://x")
+	sources := style["sources"].(map[string]any)
+	versioned, live := splitLive(registry)
+	for name, set := range map[string][]*Layer{SourceName: versioned, LiveSourceName: live} {
+		src, _ := sources[name].(map[string]any)
+		if want := "http://x/tiles/" + LayerSet(set) + ".json"; src == nil || src["url"] != want {
+			t.Errorf("source %s: %v, want url %s", name, src, want)
+		}
+	}
+	if names(live) == nil || !slices.Contains(names(live), "report") || slices.Contains(names(live), "grid") {
+		t.Errorf("drawn fresh: %v", names(live))
+	}
+	for z := 0; z <= MaxZoom; z++ {
+		if r := (Request{Layers: versioned, Coord: Coord{Z: z}}); !r.cacheable() {
+			t.Errorf("the boundaries' tile at z%d is not cacheable", z)
+		}
+	}
+	for _, l := range style["layers"].([]styleLayer) {
+		md, ok := l["metadata"].(map[string]any)
+		if !ok {
+			continue
+		}
+		fresh := slices.ContainsFunc(live, func(x *Layer) bool { return x.Name == md["gridmap:layer"] })
+		if want := map[bool]string{false: SourceName, true: LiveSourceName}[fresh]; l["source"] != want {
+			t.Errorf("style layer %s draws %v from %v, want %s", l["id"], md["gridmap:layer"], l["source"], want)
+		}
+	}
 }

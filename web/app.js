@@ -348,14 +348,16 @@ async function refreshIfChanged(force = false, minVersion = null) {
 let tileEpoch = 0;
 let tileMinVersion = 0;
 function reloadTiles(minVersion = null) {
-  const src = map.getSource('gridmap');
-  if (!src?.tiles) return;
   tileEpoch += 1;
   tileMinVersion = Math.max(tileMinVersion, Number(minVersion) || 0);
-  src.setTiles(src.tiles.map((u) => {
-    const url = new URL(u);
-    url.searchParams.set('v', `${Date.now().toString(36)}${tileEpoch}`);
-    if (tileMinVersion > 0) url.searchParams.set('min_version', String(tileMinVersion));
-    return decodeURI(url.href); // keep {z}/{x}/{y} unescaped
-  }));
+  // Both sources: the boundaries (cached by the server) and the layers it
+  // draws fresh (reports, whose dots a token makes exact).
+  for (const src of ['gridmap', 'gridmap-live'].map((id) => map.getSource(id)).filter((x) => x?.tiles)) {
+    src.setTiles(src.tiles.map((u) => {
+      const url = new URL(u);
+      url.searchParams.set('v', `${Date.now().toString(36)}${tileEpoch}`);
+      if (tileMinVersion > 0) url.searchParams.set('min_version', String(tileMinVersion));
+      return decodeURI(url.href); // keep {z}/{x}/{y} unescaped
+    }));
+  }
 }

@@ -346,7 +346,7 @@ async function reportsInView(page) {
 async function dots(page, want) {
   const count = () => page.evaluate(() => {
     const onGrid = (c) => Math.abs(c / 0.002 - Math.round(c / 0.002)) < 0.01;
-    const points = window.gridmap.map.querySourceFeatures('gridmap', { sourceLayer: 'report' }).map((f) => f.geometry.coordinates);
+    const points = window.gridmap.map.querySourceFeatures('gridmap-live', { sourceLayer: 'report' }).map((f) => f.geometry.coordinates);
     return { all: points.length, exact: points.filter(([x, y]) => !onGrid(x) || !onGrid(y)).length };
   });
   for (let i = 0; i < 40; i++) {
