@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -94,34 +95,44 @@ func (public Exposure) For(p Principal, signedIn bool, codes ...string) Exposure
 }
 
 // phoneWords are the parts of property names that hold phone numbers (or
-// other ways to reach a person), as GIS staff's attribute tables name them.
-var phoneWords = []string{"phone", "mobile", "tel", "contact", "wechat", "电话", "手机", "联系", "微信"}
+// another way to reach a person), as GIS staff's attribute tables name
+// them; tokenWords count only as a whole word of the name (tel, not hotel;
+// contact, not contacts_count).
+var (
+	phoneWords = []string{"phone", "mobile", "电话", "手机", "联系方式", "联系号码", "微信"}
+	tokenWords = []string{"tel", "contact", "wechat"}
+)
 
 // IsPhoneKey reports whether a property name holds a phone number
 // ("phone", "grid_worker_phone", "tel", "联系电话", "联系号码", "手机号", …).
 func IsPhoneKey(k string) bool {
 	k = strings.ToLower(k)
 	for _, w := range phoneWords {
-		if strings.Contains(k, w) && (w != "tel" || k == "tel" || strings.HasSuffix(k, "_tel") || strings.HasPrefix(k, "tel_")) {
+		if strings.Contains(k, w) {
 			return true
 		}
 	}
-	return false
+	words := strings.FieldsFunc(k, func(r rune) bool { return r == '_' || r == '-' || r == ' ' || r == '.' })
+	return slices.ContainsFunc(words, func(w string) bool { return slices.Contains(tokenWords, w) })
 }
 
 // phoneNumber matches a phone number written in a value: a mainland mobile
-// number (11 digits from 13 to 19, perhaps after 86) or a landline with its
-// area code ("022-23456789"), not inside a longer run of digits (a unit
-// code).
-var phoneNumber = regexp.MustCompile(`(^|\D)((86)?1[3-9]\d{9}|0\d{2,3}-\d{7,8})(\D|$)`)
+// number (11 digits from 13 to 19, perhaps after 86, perhaps grouped 3-4-4
+// by spaces or dashes) or a landline with its area code ("022-23456789",
+// "(022)23456789"), not inside a longer run of digits (a unit code) nor
+// after a decimal point (a coordinate's fraction).
+var phoneNumber = regexp.MustCompile(`(^|[^\d.])((\+?86[- ]?)?1[3-9]\d([- ]?\d{4}){2}|(\(0\d{2,3}\)|0\d{2,3})[- ]?\d{7,8})(\D|$)`)
 
 // holdsPhone reports whether a property's value holds a phone number: a
-// string that has one, or, at any depth of an object or a list, a member
-// whose name says phone or a string that has one.
+// string that has one or a whole number that is one, or, at any depth of
+// an object or a list, a member whose name says phone or a value that
+// holds one.
 func holdsPhone(v any) bool {
 	switch t := v.(type) {
 	case string:
 		return phoneNumber.MatchString(t)
+	case float64: // a number column of a shapefile, say
+		return t == math.Trunc(t) && phoneNumber.MatchString(strconv.FormatFloat(t, 'f', -1, 64))
 	case map[string]any:
 		for k, x := range t {
 			if IsPhoneKey(k) || holdsPhone(x) {

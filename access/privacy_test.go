@@ -36,8 +36,9 @@ func TestParseExposure(t *testing.T) {
 
 func TestPhoneKeys(t *testing.T) {
 	for k, want := range map[string]bool{"phone": true, "grid_worker_phone": true, "Mobile": true, "tel": true,
-		"contact_tel": true, "联系电话": true, "联系号码": true, "手机号": true, "contact": true, "微信": true,
-		"hotel": false, "households": false, "grid_worker": false, "name": false, "门牌号码": false} {
+		"contact_tel": true, "联系电话": true, "联系号码": true, "手机号": true, "contact": true, "微信": true, "worker_contact": true,
+		"WeChat": true, "hotel": false, "households": false, "grid_worker": false, "name": false, "门牌号码": false,
+		"contacts_count": false, "联系单位": false} {
 		if IsPhoneKey(k) != want {
 			t.Errorf("IsPhoneKey(%q) = %v", k, !want)
 		}
@@ -63,6 +64,13 @@ func TestPropertiesWithoutPhones(t *testing.T) {
 			[]string{"k"}},
 		{"codes and counts are not numbers to hide", map[string]any{"code": "120104001001001", "households": "13955555",
 			"built": "2019-03-01", "id": "139555555551"}, []string{"built", "code", "households", "id"}},
+		// A second review: numbers stored as numbers, grouped digits, a
+		// bracketed area code; and names and fractions that are not phones.
+		{"a mobile number stored as a number", map[string]any{"值班": 13955555555.0, "households": 433.0}, []string{"households"}},
+		{"grouped digits", map[string]any{"a": "139-5555-5555", "b": "139 5555 5555", "k": 1}, []string{"k"}},
+		{"a bracketed area code", map[string]any{"a": "(022)23456789", "b": "02223456789", "k": 1}, []string{"k"}},
+		{"not phones", map[string]any{"contacts_count": 3.0, "联系单位": "南开区城管委", "lat": "39.13955555555",
+			"area": 5234.15123456789, "hotel": "x"}, []string{"area", "contacts_count", "hotel", "lat", "联系单位"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			input := maps.Clone(tc.props)
