@@ -3,7 +3,7 @@
 // the figures and the feed looked as live as before. Now, after a short
 // grace (a blip is not news), a banner across the screen says the link is
 // down and since when, and the figures and charts are dimmed as stale; once
-// the stream is back (screen.js reads the figures again then) the banner
+// the stream is back and screen.js has read the figures again, the banner
 // says for a while how long it was down, and the figures are bright again.
 import { t } from './i18n.js';
 
@@ -39,6 +39,7 @@ export function linkWatch(banner, body) {
       if (lostAt) return;
       lostAt = new Date();
       clearTimeout(timer);
+      if (shown === 'back') show(null); // dropped again: no "reconnected" through the grace
       timer = setTimeout(() => show('lost'), graceMs);
     },
     back() {

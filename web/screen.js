@@ -164,8 +164,16 @@ function listen(unit) {
     url: api(`v1/events?${q}`),
     onStatus: (on) => {
       setStatus(on ? 'live' : 'connecting');
-      if (on && opened) resync();
-      if (on) { opened = true; app.retries = 0; link.back(); } else if (opened) link.lost();
+      if (!on) {
+        if (opened) link.lost();
+        return;
+      }
+      // "Reconnected, up to date" once the figures have been read again
+      // (a stream opened anew by reconnect has them read there).
+      const read = opened ? resync() : Promise.resolve();
+      opened = true;
+      app.retries = 0;
+      read.then(() => { if (app.status === 'live') link.back(); });
     },
     onReset: () => load(unit).catch((err) => showProblem(err)),
     onClosed: () => reconnect(unit),
