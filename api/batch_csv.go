@@ -147,7 +147,12 @@ func (bw *batchWriter) csvRow(b []byte, i int, r *geo.Resolution, err error) []b
 	if bw.req.isFeatures() {
 		id, _ := bw.echoOf(i)
 		b = append(b, ',')
-		b = appendCSV(b, csvID(id))
+		if s, ok := csvID(id); ok {
+			b = appendCSV(b, s)
+		} else {
+			start := len(b)
+			b = quoteCSVTail(append(b, id...), start) // a number (-1 is no formula), as sent
+		}
 	}
 	for _, c := range bw.cols {
 		b = append(b, ',')
@@ -165,13 +170,11 @@ func (bw *batchWriter) csvRow(b []byte, i int, r *geo.Resolution, err error) []b
 	return append(b, '\r', '\n')
 }
 
-// csvID is a feature's id as text: a JSON string unquoted, else as it is.
-func csvID(raw []byte) string {
-	var s string
-	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return string(raw)
+// csvID is a feature's id that is a JSON string, unquoted; ok is false for
+// any other id (a number).
+func csvID(raw []byte) (s string, ok bool) {
+	ok = len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil
+	return s, ok
 }
 
 // appendCSV appends a text field, quoted when it must be.

@@ -116,6 +116,16 @@ func TestContractBatchFieldsAndFormats(t *testing.T) {
 			t.Errorf("row 3: %v", rows[3])
 		}
 	})
+	t.Run("csv ids a spreadsheet would run, and numbers", func(t *testing.T) {
+		body := `{"type":"FeatureCollection","features":[
+ {"type":"Feature","id":"=HYPERLINK(\"x\")","geometry":{"type":"Point","coordinates":[117.15,39.12]}},
+ {"type":"Feature","id":-1,"geometry":{"type":"Point","coordinates":[117.15,39.12]}}]}`
+		r := s.req(t, "POST", "/v1/resolve?format=csv&fields=status", "", []byte(body))
+		rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+		if err != nil || len(rows) != 3 || rows[1][1] != `'=HYPERLINK("x")` || rows[2][1] != "-1" {
+			t.Errorf("ids %q (%v), want the text defused and the number as sent", rows, err)
+		}
+	})
 	wantProblem(t, s.req(t, "POST", "/v1/resolve?format=xml", "", []byte(batchBody)), 400, "format")
 }
 

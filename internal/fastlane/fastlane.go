@@ -27,7 +27,9 @@
 // Each answer leaves in one system call: copied beside its head when both
 // fit in the connection's 4 KiB room, beside it in one vectored write
 // (writev) otherwise, where a buffered writer makes two writes of an
-// answer past its buffer (a third of the city's cached tiles).
+// answer past its buffer (a third of the city's cached tiles). (Through
+// internal/connwatch, an answer past its 64 KiB piece is written piece by
+// piece, so that its progress shows.)
 //
 // Timeouts are the connection's own affair (internal/connwatch judges the
 // connections it is given by their progress): the lane sets no deadline.
