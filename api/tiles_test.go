@@ -195,18 +195,26 @@ func TestTileJSONCatalogAndStyle(t *testing.T) {
 			Layers  []map[string]any          `json:"layers"`
 		}
 		decodeOK(t, ts.get(t, "/style.json"), &style)
-		var all tiles.TileJSON
-		decodeOK(t, ts.get(t, strings.TrimPrefix(style.Sources["gridmap"]["url"].(string), ts.srv.URL)), &all)
-		have := map[string]bool{}
-		for _, l := range all.VectorLayers {
-			have[l.ID] = true
+		have := map[string]map[string]bool{} // source → the vector layers its tiles have
+		for _, name := range []string{tiles.SourceName, tiles.LiveSourceName} {
+			src, ok := style.Sources[name]
+			if !ok {
+				t.Fatalf("no source %s in the style: %v", name, style.Sources)
+			}
+			var tj tiles.TileJSON
+			decodeOK(t, ts.get(t, strings.TrimPrefix(src["url"].(string), ts.srv.URL)), &tj)
+			have[name] = map[string]bool{}
+			for _, l := range tj.VectorLayers {
+				have[name][l.ID] = true
+			}
 		}
 		if style.Version != 8 || len(style.Layers) < 10 {
 			t.Fatalf("style version %d with %d layers", style.Version, len(style.Layers))
 		}
 		for _, l := range style.Layers {
-			if src, ok := l["source-layer"].(string); ok && !have[src] {
-				t.Errorf("style layer %v draws source layer %s, which the tiles lack", l["id"], src)
+			from, _ := l["source"].(string)
+			if src, ok := l["source-layer"].(string); ok && !have[from][src] {
+				t.Errorf("style layer %v draws source layer %s, which the tiles of its source %q lack", l["id"], src, from)
 			}
 		}
 	})
