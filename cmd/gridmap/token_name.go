@@ -18,9 +18,9 @@ import (
 // for another role or scope is refused unless --same-person says the new
 // token is that person's (a new post): a revoked worker's name given to a
 // new colleague would open the old worker's reports. A token of the same
-// role and scope as one the name had is a re-issue (a new phone). A name that reports, patrols or photos are
-// recorded under (imported ones) but no token has had is refused the same
-// way.
+// role and scope as one the name had is a re-issue (a new phone). A name
+// that reports, patrols or photos are recorded under (imported ones) but
+// no token has had is refused the same way.
 func checkHolder(ctx context.Context, db *postgres.DB, t access.Token, samePerson bool, now time.Time) error {
 	if samePerson {
 		return nil
