@@ -187,6 +187,7 @@ func (r *run) auditAffected(ctx context.Context, extra []string) error {
 	var a, x, y float64
 	slivers := map[string]*sliverSum{}
 	var order []string
+	var found []geo.ImportIssue
 	_, err := pgx.ForEachRow(rows, []any{&kind, &parent, &level, &codes, &a, &x, &y}, func() error {
 		loc := orb.Point{x, y}
 		if kind == "sliver" {
@@ -203,11 +204,19 @@ func (r *run) auditAffected(ctx context.Context, extra []string) error {
 			}
 			return nil
 		}
-		r.finding(geo.FindingKind(kind), parent, geo.Level(level), codes, a, loc)
+		if is, ok := r.finding(geo.FindingKind(kind), parent, geo.Level(level), codes, a, loc); ok {
+			found = append(found, is)
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("audit the affected units: %w", err)
+	}
+	for _, is := range found { // asked once the findings' rows are read: one connection
+		if is.Kind == geo.IssueOutsideParent && is.LiesIn == "" {
+			r.whereOutside(ctx, &is)
+		}
+		r.report.Add(is)
 	}
 	for _, p := range order {
 		s := slivers[p]
@@ -220,14 +229,32 @@ func (r *run) auditAffected(ctx context.Context, extra []string) error {
 
 // finding turns one audit finding into a warning on the feature concerned,
 // in the words an edit gets too.
-func (r *run) finding(kind geo.FindingKind, parent string, level geo.Level, codes []string, a float64, loc orb.Point) {
+func (r *run) finding(kind geo.FindingKind, parent string, level geo.Level, codes []string, a float64, loc orb.Point) (geo.ImportIssue, bool) {
 	f := geo.Finding{Kind: kind, ParentCode: parent, Level: level, Codes: codes, AreaM2: a, Location: &loc}
 	is, ok := f.Issue(func(code string) bool { return r.indexOf(code) >= 0 })
-	if !ok {
+	is.Index = r.indexOf(is.Code)
+	return is, ok
+}
+
+// whereOutside says where a unit sticking out of its parent lies when no
+// unit of the parent's level is there (the audit names one that is): in
+// the finest unit at a point of it, and whether it lies outside its parent
+// wholly — a wrong parent code or misplaced coordinates, not a drawing
+// that strays. Best effort: the warning stands as it is without it.
+func (r *run) whereOutside(ctx context.Context, is *geo.ImportIssue) {
+	var area float64
+	var in, name *string
+	if err := r.tx.QueryRow(ctx, whereOutsideSQL, is.Code).Scan(&area, &in, &name); err != nil || in == nil {
 		return
 	}
-	is.Index = r.indexOf(is.Code)
-	r.report.Add(is)
+	level, _ := geo.LevelOfCode(*in)
+	is.LiesIn = *in
+	if area > 0 && is.AreaM2 >= 0.99*area {
+		is.Message = fmt.Sprintf("lies wholly outside its parent %s (%s): it is in %s %s %s; a wrong parent code, or misplaced coordinates?",
+			is.Other, geo.FormatArea(is.AreaM2), level, *name, *in)
+		return
+	}
+	is.Message += fmt.Sprintf(", into %s %s %s", level, *name, *in)
 }
 
 // indexOf is the position of a code in the file, or -1.

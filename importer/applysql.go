@@ -74,6 +74,17 @@ SELECT coalesce(array_agg(DISTINCT c), '{}') FROM (
   UNION SELECT unnest($1::text[])) x
 WHERE c IS NOT NULL`
 
+// whereOutsideSQL is the area of current unit $1 and the finest other
+// current unit (not one of its own descendants) at a point of it.
+const whereOutsideSQL = `
+SELECT ST_Area(u.geom::geography), w.code, w.name
+FROM unit u LEFT JOIN LATERAL (
+  SELECT c.code, c.name FROM unit c
+  WHERE c.valid_to IS NULL AND c.code <> u.code AND NOT starts_with(c.code, u.code)
+    AND c.geom && u.geom AND ST_Covers(c.geom, ST_PointOnSurface(u.geom))
+  ORDER BY length(c.code) DESC, c.code LIMIT 1) w ON true
+WHERE u.code = $1 AND u.valid_to IS NULL`
+
 // auditAffectedSQL computes the findings under the affected parents ($1)
 // with the import's tolerance ($2, $3), for the report only.
 const auditAffectedSQL = `

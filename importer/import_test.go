@@ -210,13 +210,18 @@ func TestChecksAgainstStoredUnits(t *testing.T) {
 		path string
 		kind geo.IssueKind
 		sev  geo.Severity
+		msg  string // a part of the message, when one matters
 	}{
 		{"unknown parent", one(func(f map[string]any) {
 			props(f)["code"], props(f)["parent_code"] = "120104001999001", nil
-		}), geo.IssueUnknownParent, geo.SeverityError},
-		{"parent contradicts code", one(func(f map[string]any) { props(f)["parent_code"] = "120104001002" }), geo.IssueParentMismatch, geo.SeverityError},
-		{"outside parent", one(func(f map[string]any) { shift(f, 0.01, 0) }), geo.IssueOutsideParent, geo.SeverityWarning},
-		{"overlaps siblings", one(func(f map[string]any) { shift(f, 0, -0.0005) }), geo.IssueOverlap, geo.SeverityWarning},
+		}), geo.IssueUnknownParent, geo.SeverityError, ""},
+		{"parent contradicts code", one(func(f map[string]any) { props(f)["parent_code"] = "120104001002" }), geo.IssueParentMismatch, geo.SeverityError, ""},
+		{"outside parent", one(func(f map[string]any) { shift(f, 0.01, 0) }), geo.IssueOutsideParent, geo.SeverityWarning, ""},
+		{"overlaps siblings", one(func(f map[string]any) { shift(f, 0, -0.0005) }), geo.IssueOverlap, geo.SeverityWarning, ""},
+		// A newcomer's walkthrough: a grid in another district was told only
+		// as sticking out by its whole area.
+		{"wholly in another district", one(func(f map[string]any) { shift(f, 0.15, 0.07) }), geo.IssueOutsideParent, geo.SeverityWarning,
+			"lies wholly outside its parent"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -224,11 +229,15 @@ func TestChecksAgainstStoredUnits(t *testing.T) {
 			o.DryRun = true
 			rep := mustImport(t, db, o, c.path)
 			for _, is := range rep.Issues {
-				if is.Kind == c.kind && is.Severity == c.sev {
+				if is.Kind == c.kind && is.Severity == c.sev && strings.Contains(is.Message, c.msg) {
+					if c.msg != "" && (is.LiesIn == "" || !strings.Contains(is.Message, "it is in ")) {
+						t.Errorf("%q names no unit it lies in (lies_in %q)", is.Message, is.LiesIn)
+					}
+					t.Log(is.Message)
 					return
 				}
 			}
-			t.Errorf("no %s %s in %v", c.sev, c.kind, rep.Issues)
+			t.Errorf("no %s %s saying %q in %v", c.sev, c.kind, c.msg, rep.Issues)
 		})
 	}
 }
