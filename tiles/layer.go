@@ -90,6 +90,10 @@ func (l *Layer) LabelName() string { return l.Name + "_label" }
 // drawnAt reports whether the layer has content at zoom z.
 func (l *Layer) drawnAt(z int) bool { return z >= l.MinZoom && z <= l.MaxZoom }
 
+// drawnFresh reports whether the layer has no data version: its tiles are
+// drawn at every request, never cached (reports, density, patrols).
+func (l *Layer) drawnFresh() bool { return len(l.Versions) == 0 }
+
 // accepts reports whether the layer takes the named filter.
 func (l *Layer) accepts(filter string) bool { return slices.Contains(l.Filters, filter) }
 

@@ -357,7 +357,7 @@ func (s *Service) renderAndKeep(ctx context.Context, key string, r Request) (*Ti
 // version: a tile drawing an untracked layer is never cached.
 func (r Request) cacheable() bool {
 	for _, l := range r.Layers {
-		if l.drawnAt(r.Coord.Z) && len(l.Versions) == 0 {
+		if l.drawnAt(r.Coord.Z) && l.drawnFresh() {
 			return false
 		}
 	}

@@ -58,11 +58,6 @@ func (s *Service) Style(base string) map[string]any {
 			sources[name] = map[string]any{"type": "vector", "url": base + "/tiles/" + LayerSet(set) + ".json", "attribution": attribution}
 		}
 	}
-	for _, l := range layers {
-		if md, ok := l["metadata"].(map[string]any); ok && slices.ContainsFunc(live, func(x *Layer) bool { return x.Name == md["gridmap:layer"] }) {
-			l["source"] = LiveSourceName
-		}
-	}
 	return map[string]any{
 		"version": 8,
 		"name":    "gridmap",
@@ -80,7 +75,7 @@ func (s *Service) Style(base string) map[string]any {
 // fresh, each in its order.
 func splitLive(layers []*Layer) (versioned, live []*Layer) {
 	for _, l := range layers {
-		if len(l.Versions) == 0 {
+		if l.drawnFresh() {
 			live = append(live, l)
 		} else {
 			versioned = append(versioned, l)
@@ -90,12 +85,21 @@ func splitLive(layers []*Layer) (versioned, live []*Layer) {
 }
 
 func layer(tileLayer, id, typ, source string, extra map[string]any) styleLayer {
-	l := styleLayer{"id": id, "type": typ, "source": SourceName, "source-layer": source,
+	l := styleLayer{"id": id, "type": typ, "source": styleSource(tileLayer), "source-layer": source,
 		"metadata": map[string]any{"gridmap:layer": tileLayer}}
 	for k, v := range extra {
 		l[k] = v
 	}
 	return l
+}
+
+// styleSource is the style's source that draws tileLayer: LiveSourceName
+// for a layer drawn fresh, SourceName for the others.
+func styleSource(tileLayer string) string {
+	if slices.ContainsFunc(registry, func(l *Layer) bool { return l.Name == tileLayer && l.drawnFresh() }) {
+		return LiveSourceName
+	}
+	return SourceName
 }
 
 // highlight is the fill colour of a selected or hovered unit (feature-state
