@@ -135,7 +135,7 @@ func holdsPhone(v any) bool {
 		return t == math.Trunc(t) && phoneNumber.MatchString(strconv.FormatFloat(t, 'f', -1, 64))
 	case map[string]any:
 		for k, x := range t {
-			if IsPhoneKey(k) || holdsPhone(x) {
+			if hidesPhone(k, x) {
 				return true
 			}
 		}
