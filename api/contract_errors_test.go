@@ -115,6 +115,25 @@ func TestContractUnknownRoutesAndMethods(t *testing.T) {
 	}
 	rep := s.token("reporter", "")
 	wantProblem(t, s.req(t, "POST", "/v1/reports/"+testUUID(1)+":frobnicate", rep, []byte(`{}`)), 404, "path")
+	// Without a token too: a method or path no route has is told as such, not
+	// as a missing token (an attacker's review: FOO /v1/units was a 401).
+	for _, c := range []struct {
+		method, path string
+		status       int
+		field        string
+	}{
+		{"FOO", "/v1/units", 405, ""},
+		{"DELETE", "/v1/units", 405, ""},
+		{"POST", "/v1/nowhere", 404, "path"},
+	} {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			r := s.req(t, c.method, c.path, "", []byte(`{}`))
+			p := wantProblem(t, r, c.status, c.field)
+			if c.status == 405 && (p["code"] != "method" || r.header.Get("Allow") == "") {
+				t.Errorf("a 405 with code %v, Allow %q", p["code"], r.header.Get("Allow"))
+			}
+		})
+	}
 }
 
 func TestContractOversizedBodiesAre413(t *testing.T) {

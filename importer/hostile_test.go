@@ -59,6 +59,7 @@ func TestHostileFiles(t *testing.T) {
 		{"record claiming 1 GB", hugeRecordSHP, geo.EINVALID, "claims", ""},
 		{"dbf claiming 4 billion records", hugeDBF, geo.ETOOLARGE, "records", ""},
 		{"zip bomb", zipBomb, geo.ETOOLARGE, "expands to more than", ""},
+		{"zip bomb within the upload space", zipBombByRatio, geo.ETOOLARGE, "times its own", ""},
 		{"zip with a path escaping its folder", zipSlip, "", "", geo.IssueMissingField},
 		{"SQLite file that is no GeoPackage", plainSQLite, geo.EINVALID, "not a GeoPackage", ""},
 		{"GeoPackage layer that is a view", gpkgView, geo.EINVALID, "only tables", ""},
@@ -160,6 +161,20 @@ func zipBomb(t *testing.T) string {
 	zw := zip.NewWriter(&buf)
 	w, _ := zw.Create("bomb.geojson")
 	w.Write(bytes.Repeat([]byte{' '}, 8<<20))
+	zw.Close()
+	return write(t, "bomb.zip", buf.Bytes())
+}
+
+// zipBombByRatio expands a thousand times its size, past the free bytes
+// but far within the bound of all unpacking.
+func zipBombByRatio(t *testing.T) string {
+	old := zipFreeBytes
+	zipFreeBytes = 1 << 20
+	t.Cleanup(func() { zipFreeBytes = old })
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("bomb.geojson")
+	w.Write(bytes.Repeat([]byte{' '}, 16<<20))
 	zw.Close()
 	return write(t, "bomb.zip", buf.Bytes())
 }

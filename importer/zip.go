@@ -58,6 +58,20 @@ func (c *cleanupReader) Close() error {
 // can try a zip bomb without writing gigabytes).
 var maxUnzipBytes int64 = MaxFileBytes
 
+// A zip may expand past zipFreeBytes only up to maxZipRatio times its own
+// size. Boundary files compress 3 to 20 times (a city's 50,000 grids as a
+// shapefile: 8), a zip bomb about a thousand: without this bound a bomb of a
+// few megabytes kept the one import worker unpacking up to the upload
+// space's 4 GiB (an attacker's review). zipFreeBytes is a variable for tests.
+const maxZipRatio = 100
+
+var zipFreeBytes int64 = 256 << 20
+
+// unzipBound is what a zip of zipBytes may expand to.
+func unzipBound(zipBytes int64) int64 {
+	return min(maxUnzipBytes, max(zipFreeBytes, maxZipRatio*zipBytes))
+}
+
 var zipMembers = map[string]bool{
 	".shp": true, ".shx": true, ".dbf": true, ".prj": true, ".cpg": true,
 	".geojson": true, ".json": true, ".gpkg": true,
@@ -82,9 +96,14 @@ func unzip(path, dir string, take func(n int64) error) ([]string, error) {
 	if len(zr.File) > MaxZipEntries {
 		return nil, tooLarge("the zip has %d members; at most %d are accepted", len(zr.File), MaxZipEntries)
 	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("unzip: %w", err)
+	}
+	bound := unzipBound(st.Size())
 	var names []string
 	seen := map[string]bool{}
-	budget := maxUnzipBytes
+	budget := bound
 	for _, zf := range zr.File {
 		base := filepath.Base(filepath.FromSlash(strings.ReplaceAll(zf.Name, `\`, "/")))
 		if zf.FileInfo().IsDir() || strings.HasPrefix(zf.Name, "__MACOSX/") || strings.HasPrefix(base, ".") ||
@@ -96,6 +115,9 @@ func unzip(path, dir string, take func(n int64) error) ([]string, error) {
 		}
 		seen[strings.ToLower(base)] = true
 		n, err := extract(zf, filepath.Join(dir, base), budget, take)
+		if n > budget {
+			return nil, expandsTooFar(st.Size(), bound)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +148,7 @@ func extract(zf *zip.File, dst string, budget int64, take func(n int64) error) (
 	}
 	switch {
 	case n > budget:
-		return n, tooLarge("the zip expands to more than %d bytes", maxUnzipBytes)
+		return n, nil // the caller says why
 	case geo.ErrorCodeOf(err) != geo.EINTERNAL:
 		return n, err // the upload space said no
 	case errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrFormat), errors.Is(err, io.ErrUnexpectedEOF):
@@ -135,6 +157,15 @@ func extract(zf *zip.File, dst string, budget int64, take func(n int64) error) (
 		return n, fmt.Errorf("unzip %s: %w", filepath.Base(dst), err)
 	}
 	return n, nil
+}
+
+// expandsTooFar tells why a zip of zipBytes was not unpacked past bound.
+func expandsTooFar(zipBytes, bound int64) error {
+	if bound == maxUnzipBytes {
+		return tooLarge("the zip expands to more than %d bytes", maxUnzipBytes)
+	}
+	return tooLarge("the zip expands to more than %d bytes, over %d times its own %d: boundary files compress "+
+		"3 to 20 times, a zip bomb a thousand; if this is a real file, upload its members unzipped", bound, maxZipRatio, zipBytes)
 }
 
 // openUnzipped picks the dataset among the unpacked files.
