@@ -71,7 +71,7 @@ func (r *run) classify(ctx context.Context) error {
 	if err := r.keepProperties(ctx); err != nil {
 		return err
 	}
-	for _, q := range []string{createActionSQL, classifySQL} {
+	for _, q := range []string{createActionSQL, movedSQL, classifySQL} {
 		if _, err := r.tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("compare with stored versions: %w", err)
 		}
@@ -143,6 +143,7 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 		return nil, fmt.Errorf("retire missing units: %w", err)
 	}
 	r.report.Counts.Retired = len(codes)
+	r.retired = codes
 	tellRetired(r.read.progress, units)
 	rows, _ = r.tx.Query(ctx, orphansSQL, codes)
 	var n int
@@ -151,14 +152,6 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 		return nil
 	})
 	return touched, err
-}
-
-// sliverSum gathers the slivers under one parent into one warning.
-type sliverSum struct {
-	n    int
-	area float64
-	max  float64
-	loc  orb.Point
 }
 
 // auditAffected audits the parents the import touched and reports gaps,
@@ -185,23 +178,12 @@ func (r *run) auditAffected(ctx context.Context, extra []string) error {
 	var kind, parent, level string
 	var codes []string
 	var a, x, y float64
-	slivers := map[string]*sliverSum{}
-	var order []string
+	var slivers []sliver
 	var found []geo.ImportIssue
 	_, err := pgx.ForEachRow(rows, []any{&kind, &parent, &level, &codes, &a, &x, &y}, func() error {
 		loc := orb.Point{x, y}
 		if kind == "sliver" {
-			s := slivers[parent]
-			if s == nil {
-				s = &sliverSum{}
-				slivers[parent] = s
-				order = append(order, parent)
-			}
-			s.n++
-			s.area += a
-			if a > s.max {
-				s.max, s.loc = a, loc
-			}
+			slivers = append(slivers, sliver{parent: parent, codes: codes, area: a, loc: loc})
 			return nil
 		}
 		if is, ok := r.finding(geo.FindingKind(kind), parent, geo.Level(level), codes, a, loc); ok {
@@ -218,13 +200,7 @@ func (r *run) auditAffected(ctx context.Context, extra []string) error {
 		}
 		r.report.Add(is)
 	}
-	for _, p := range order {
-		s := slivers[p]
-		r.report.Add(geo.ImportIssue{Index: r.indexOf(p), Code: p, Severity: geo.SeverityWarning, Kind: geo.IssueSliver,
-			Location: &s.loc, AreaM2: s.area, Message: fmt.Sprintf("%d slivers (hairline gaps or overlaps under %s or %g m wide) among its children, %s in all",
-				s.n, geo.FormatArea(r.opts.Tolerance.AreaM2), r.opts.Tolerance.WidthM, geo.FormatArea(s.area))})
-	}
-	return nil
+	return r.reportSlivers(ctx, slivers)
 }
 
 // finding turns one audit finding into a warning on the feature concerned,

@@ -3,20 +3,27 @@ package importer
 // The versioned commit, as static statements over the staging table. $1 is
 // the instant that closes old versions and starts new ones.
 
-// classifySQL marks each feature: create (no current version), keep
-// (nothing changed) or change. Geometry counts as unchanged when it is
+// movedSQL marks the features whose geometry differs from their current
+// version's (createActionSQL marks every feature moved first: a new unit
+// is all new ground). Geometry counts as unchanged when it is
 // bit-identical, or has the same vertices within 1e-9° (0.1 mm): a file
 // that went through a projected CRS and back must not make a new version
 // of every unit.
+const movedSQL = `
+UPDATE import_stage s
+SET moved = NOT (u.geom = s.fixed OR (ST_NPoints(u.geom) = ST_NPoints(s.fixed) AND ST_HausdorffDistance(u.geom, s.fixed) < 1e-9))
+FROM unit u WHERE u.code = s.code AND u.valid_to IS NULL AND s.ok`
+
+// classifySQL marks each feature with a current version keep (nothing
+// changed) or change.
 const classifySQL = `
 UPDATE import_stage s SET action = CASE
     WHEN u.name = s.name AND u.parent_code IS NOT DISTINCT FROM s.parent_code AND u.level = s.level
-     AND u.properties = s.props
-     AND (u.geom = s.fixed OR (ST_NPoints(u.geom) = ST_NPoints(s.fixed) AND ST_HausdorffDistance(u.geom, s.fixed) < 1e-9))
+     AND u.properties = s.props AND NOT s.moved
     THEN 'keep' ELSE 'change' END
 FROM unit u WHERE u.code = s.code AND u.valid_to IS NULL AND s.ok`
 
-const createActionSQL = `UPDATE import_stage SET action = 'create' WHERE ok`
+const createActionSQL = `UPDATE import_stage SET action = 'create', moved = true WHERE ok`
 
 // keptPropsSQL lists the properties stored units have and the file has no
 // column for, with how many units have each; mergePropsSQL then keeps them:

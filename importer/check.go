@@ -12,14 +12,15 @@ import (
 
 // run is one import in progress: its transaction, options and report.
 type run struct {
-	tx     pgx.Tx
-	opts   geo.ImportOptions
-	crs    sourceCRS
-	report *geo.ImportReport
-	read   *reading
-	levels []string // levels in the file, for --retire-missing
-	bad    []int32  // features found bad by the last check
-	notes  int      // file-level notes reported before reading
+	tx      pgx.Tx
+	opts    geo.ImportOptions
+	crs     sourceCRS
+	report  *geo.ImportReport
+	read    *reading
+	levels  []string // levels in the file, for --retire-missing
+	bad     []int32  // features found bad by the last check
+	notes   int      // file-level notes reported before reading
+	retired []string // the codes retired (--retire-missing), once written
 }
 
 // add records an issue about a staged feature.

@@ -28,6 +28,7 @@ const createStageSQL = `CREATE TEMP TABLE import_stage (
   reason      text,
   loc         geometry,
   action      text,
+  moved       boolean, -- its geometry is new: created, or changed beyond 0.1 mm
   seq         text, -- a local code waiting for its parent; code is then a placeholder
   managing    text, -- an enclave's managing unit as the file gives it (a code or a name)
   managing_code text, -- and as found among the current units
@@ -104,7 +105,7 @@ func stage(ctx context.Context, tx pgx.Tx, s *reading) error {
 	}
 	// Codes are unique among staged features (the mapper refuses
 	// duplicates); the checks look features up by code.
-	for _, q := range []string{`CREATE UNIQUE INDEX ON import_stage (code)`, `ANALYZE import_stage`} {
+	for _, q := range []string{`CREATE UNIQUE INDEX ON import_stage (code)`, `CREATE INDEX ON import_stage (parent_code)`, `ANALYZE import_stage`} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("index staging: %w", err)
 		}
