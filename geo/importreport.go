@@ -48,6 +48,7 @@ const (
 	IssueSliver         IssueKind = "sliver"           // warning: a thin or tiny overlap or gap between neighbours
 	IssueOrphaned       IssueKind = "orphaned"         // warning: retiring a unit leaves current children behind
 	IssueKeptProperties IssueKind = "kept_properties"  // note: the file has no column for properties stored units have; they keep them
+	IssueCoverageChecks IssueKind = "coverage_checks"  // note: with errors, what the coverage checks covered
 )
 
 // ImportIssue is one problem with one feature (or, with Index -1, with the

@@ -240,3 +240,34 @@ func (r *run) indexOf(code string) int {
 	}
 	return -1
 }
+
+// auditTheRest writes the features without errors in a savepoint, audits
+// them and rolls the savepoint back, so that a file with errors is told
+// its gaps, overlaps and slivers in the same report: a newcomer fixed the
+// errors only to be told of an overlap by the next upload. The counts stay
+// those of a refused import; if the writing fails (a feature whose parent
+// is one of the bad ones, say), the report says the checks were not run.
+func (r *run) auditTheRest(ctx context.Context, job int64) error {
+	if r.opts.Enclaves() {
+		return nil // enclaves take no part in the coverage audit
+	}
+	sp, err := r.tx.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	counts := r.report.Counts
+	err = r.apply(ctx, job)
+	r.report.Counts = counts
+	if rerr := sp.Rollback(ctx); rerr != nil {
+		return rerr
+	}
+	msg := "the coverage checks (gaps, overlaps, slivers) ran over the features without errors"
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		msg = "the coverage checks (gaps, overlaps, slivers) could not run until the errors are fixed"
+	}
+	r.report.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityNote, Kind: geo.IssueCoverageChecks, Message: msg})
+	return nil
+}

@@ -137,11 +137,13 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 	if err := r.check(ctx, p); err != nil {
 		return err
 	}
+	p.Phase("writing versions and auditing")
 	if r.report.Errors == 0 {
-		p.Phase("writing versions and auditing")
 		if err := r.apply(ctx, job); err != nil {
 			return err
 		}
+	} else if err := r.auditTheRest(ctx, job); err != nil {
+		return err
 	}
 	if r.report.Errors > 0 || r.opts.DryRun || r.opts.Strict && r.report.Warnings > 0 {
 		return errRollback
