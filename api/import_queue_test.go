@@ -82,7 +82,11 @@ func emptyDir(t *testing.T, dir string) {
 func TestImportQueueHoldsUnderLoad(t *testing.T) {
 	space := &importer.Space{Dir: t.TempDir(), MaxBytes: 256 << 20}
 	s, _ := queueServer(t, 1, 3, space)
-	editor := s.token(t, access.RoleEditor, "", "gis-staff")
+	// Twenty members of staff: one caller may send only maxUploadsPerCaller at once.
+	var editors []string
+	for i := range 20 {
+		editors = append(editors, s.token(t, access.RoleEditor, "", fmt.Sprintf("gis-staff-%d", i)))
+	}
 	body, ctype := multipartBody("区县.geojson", districtsFile(t), map[string]string{"dry_run": "true"})
 
 	stopReads := make(chan struct{})
@@ -95,7 +99,7 @@ func TestImportQueueHoldsUnderLoad(t *testing.T) {
 	var accepted []string
 	statuses := map[int]int{}
 	var wg sync.WaitGroup
-	for range 20 {
+	for _, editor := range editors {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

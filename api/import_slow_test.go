@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -44,5 +45,59 @@ func TestSlowUploadLosesItsPlace(t *testing.T) {
 	stop()
 	if status, _, err := post(s.srv.URL+"/v1/imports", editor, body, ctype); err != nil || status != http.StatusAccepted {
 		t.Errorf("an upload after the slow one: %d %v, want 202", status, err)
+	}
+}
+
+// TestOneCallerCannotHoldTheQueue: uploads trickling in just above the
+// rate floor hold their places for hours, so one caller may send only
+// maxUploadsPerCaller at once (an attacker's review: five such uploads
+// from one token held every place). Another caller still gets a place.
+func TestOneCallerCannotHoldTheQueue(t *testing.T) {
+	s, _ := queueServer(t, 1, 4, nil)
+	editor := createToken(t, s.db, access.RoleEditor, "", "慢速上传者", time.Now().Add(time.Hour))
+	other := createToken(t, s.db, access.RoleEditor, "", "另一位编辑", time.Now().Add(time.Hour))
+	body, ctype := multipartBody("网格.geojson", []byte(`{"type":"FeatureCollection","features":[]}`), map[string]string{"dry_run": "true"})
+	done := make(chan int, maxUploadsPerCaller)
+	var stops []func()
+	for range maxUploadsPerCaller {
+		pr, pw := io.Pipe()
+		stops = append(stops, func() { pw.CloseWithError(io.ErrClosedPipe) })
+		go func() {
+			req, _ := http.NewRequest("POST", s.srv.URL+"/v1/imports", pr)
+			req.Header.Set("Authorization", "Bearer "+editor)
+			req.Header.Set("Content-Type", ctype)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+			done <- 0
+		}()
+		// The server has read the head of the body, so the handler is in:
+		// the write returns once its first bytes are taken.
+		if _, err := pw.Write(body[:64]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, h, err := post(s.srv.URL+"/v1/imports", editor, body, ctype)
+	if err != nil || status != http.StatusTooManyRequests || h.Get("Retry-After") == "" {
+		t.Errorf("a third upload from the same caller: %d (Retry-After %q) %v, want 429", status, h.Get("Retry-After"), err)
+	}
+	if status, _, err := post(s.srv.URL+"/v1/imports", other, body, ctype); err != nil || status != http.StatusAccepted {
+		t.Errorf("another caller's upload: %d %v, want 202", status, err)
+	}
+	for _, stop := range stops {
+		stop()
+	}
+	for range maxUploadsPerCaller {
+		<-done
+	}
+	// The client's request ends with its pipe; the handlers' soon after.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		status, _, err := post(s.srv.URL+"/v1/imports", editor, body, ctype)
+		if err == nil && status == http.StatusAccepted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the caller's upload once the others ended: %d %v, want 202", status, err)
+		}
 	}
 }

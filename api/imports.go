@@ -66,6 +66,13 @@ func (h *handlers) startImport(c *gin.Context) {
 		return
 	}
 	caller, _ := callerOf(c)
+	leave, err := h.uploads.enter(caller.Name)
+	if err != nil {
+		c.Header("Retry-After", "10")
+		fail(c, err)
+		return
+	}
+	defer leave()
 	area, err := h.deps.Imports.Receive(c.Request.Context())
 	if err != nil {
 		fail(c, err)
@@ -74,6 +81,7 @@ func (h *handlers) startImport(c *gin.Context) {
 	defer area.Discard() // nothing once started
 	// Read under floorRates: an upload trickling in loses its place.
 	form, err := receiveUpload(c, area)
+	leave()
 	var opts geo.ImportOptions
 	if err == nil {
 		opts, err = importOptions(form)
