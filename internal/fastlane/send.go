@@ -13,8 +13,9 @@ const answerRoom = 4 << 10
 // the body, as a buffered writer would once the body outgrows its buffer,
 // cost a third of the city's cached tiles a second write.
 type answerOut struct {
-	buf []byte
-	vec [2][]byte // the head and the body of a vectored write, only while it is under way
+	buf  []byte
+	vec  [2][]byte   // the head and the body of a vectored write, only while it is under way
+	bufs net.Buffers // over vec: a field, so that handing it on allocates nothing
 }
 
 // room returns the empty room to append a head to.
@@ -36,9 +37,9 @@ func (o *answerOut) send(c net.Conn, head, body []byte) error {
 		return err
 	}
 	o.vec = [2][]byte{head, body}
-	v := net.Buffers(o.vec[:])
-	_, err := writeBuffers(c, &v)
-	o.vec = [2][]byte{} // the body may be large: an idle connection keeps no reference to it
+	o.bufs = o.vec[:]
+	_, err := writeBuffers(c, &o.bufs)
+	o.vec, o.bufs = [2][]byte{}, nil // the body may be large: an idle connection keeps no reference to it
 	return err
 }
 
