@@ -142,6 +142,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	// WriteTimeout and ReadHeaderTimeout would, without the timers they set
 	// on every request.
 	watched := connwatch.Listen(ln, stallTimeout, headerTimeout)
+	watched.AnswerRefusals(api.RefusalProblem) // net/http's own 400s and 431s as problems too
 	// The plainest resolves are answered on the fast lane without net/http's
 	// per-request machinery; every other connection goes on to net/http.
 	var served net.Listener = watched

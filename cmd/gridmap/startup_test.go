@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -56,6 +57,16 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	})
 	if status, body := get(base + "/v1/resolve?lng=117.2&lat=39.13"); status != http.StatusOK {
 		t.Errorf("resolve once up: %d %s", status, body)
+	}
+	// net/http's own refusals (before any handler, after the lane hands the
+	// connection on) are problems too.
+	for _, request := range []string{
+		"GET /v1/resolve?lng=117.2&lat=39.13 HTTP/1.1\r\n\r\n",
+		"GET /v1/resolve?lng=117.2&lat=39.13 HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n",
+	} {
+		if status, ct, body := rawAnswer(t, addr, request); status/100 != 4 || ct != "application/problem+json" || !strings.Contains(body, `"field"`) {
+			t.Errorf("a request net/http refuses: %d %s %.200s", status, ct, body)
+		}
 	}
 	// A resolve on a connection of its own is answered on the fast lane,
 	// and /metrics counts it.
@@ -186,4 +197,23 @@ func TestBrowseURL(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rawAnswer sends request as written on a connection of its own and reads
+// the answer's status, Content-Type and body.
+func rawAnswer(t *testing.T, addr, request string) (int, string, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go io.WriteString(c, request) // a refusal may come before the request is all sent
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(body)
 }

@@ -80,6 +80,8 @@ type Listener struct {
 	conns map[*conn]struct{}
 	stop  chan struct{}
 	once  sync.Once
+
+	refusals RefusalBody // nil: net/http's refusals go out as it wrote them
 }
 
 // Listen returns ln with connections closed after timeout without
@@ -292,6 +294,20 @@ func (c *conn) Read(b []byte) (int, error) {
 // Write writes to the connection in pieces of at most writePiece bytes,
 // noting progress as each leaves.
 func (c *conn) Write(b []byte) (n int, err error) {
+	if c.l.refusals != nil {
+		if status, reason, ok := refusal(b); ok {
+			ct, body := c.l.refusals(status, reason)
+			if _, err := c.write(refusalAnswer(status, ct, body)); err != nil {
+				return 0, err
+			}
+			return len(b), nil
+		}
+	}
+	return c.write(b)
+}
+
+// write writes b piece by piece, noting progress.
+func (c *conn) write(b []byte) (n int, err error) {
 	for len(b) > 0 {
 		var m int
 		m, err = c.Conn.Write(b[:min(len(b), writePiece)])

@@ -1,0 +1,105 @@
+package connwatch
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// problemOf is the tests' RefusalBody: the status and the reason, as JSON.
+func problemOf(status int, reason string) (string, []byte) {
+	return "application/problem+json", fmt.Appendf(nil, `{"status":%d,"reason":%q}`, status, reason)
+}
+
+// TestRefusalsAreProblems sends requests net/http refuses before any
+// handler runs to a real server on a Listener, raw: each comes back as
+// the RefusalBody's answer; a handler's own text/plain 400 is untouched.
+func TestRefusalsAreProblems(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Listen(ln, time.Minute, 0)
+	l.AnswerRefusals(problemOf)
+	srv := &http.Server{MaxHeaderBytes: 1 << 10, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "400 Bad Request", http.StatusBadRequest) // what a refusal says, from a handler
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	cases := []struct {
+		name, request string
+		status        int
+		body          string // "": the handler's answer, as it wrote it
+	}{
+		{"headers too large", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 8<<10) + "\r\n\r\n", 431, `{"status":431,"reason":""}`},
+		{"no Host", "GET / HTTP/1.1\r\n\r\n", 400, `{"status":400,"reason":"missing required Host header"}`},
+		{"a malformed request line", "GET /\r\n\r\n", 400, `{"status":400,"reason":""}`},
+		{"an unknown transfer coding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, `{"status":501,"reason":""}`},
+		{"an unknown protocol version", "GET / HTTP/2.1\r\nHost: x\r\n\r\n", 505, `{"status":505,"reason":"unsupported protocol version"}`},
+		{"a handler's own 400", "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp := rawRequest(t, ln.Addr().String(), c.request)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			ct := resp.Header.Get("Content-Type")
+			switch {
+			case resp.StatusCode != c.status:
+				t.Errorf("status %d, want %d: %s", resp.StatusCode, c.status, body)
+			case c.body == "" && (ct != "text/plain; charset=utf-8" || string(body) != "400 Bad Request\n"):
+				t.Errorf("the handler's answer was changed: %s %q", ct, body)
+			case c.body != "" && (ct != "application/problem+json" || string(body) != c.body || resp.ContentLength != int64(len(body))):
+				t.Errorf("answer %s (length %d) %q, want the problem %q", ct, resp.ContentLength, body, c.body)
+			}
+		})
+	}
+}
+
+func rawRequest(t *testing.T, addr, request string) *http.Response {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := io.WriteString(c, request); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func TestRefusalRecognition(t *testing.T) {
+	cases := []struct {
+		name   string
+		write  string
+		status int
+		reason string
+		ok     bool
+	}{
+		{"431", "HTTP/1.1 431 Request Header Fields Too Large" + refusalHeaders + "431 Request Header Fields Too Large", 431, "", true},
+		{"400 with a reason", "HTTP/1.1 400 Bad Request: malformed Host header" + refusalHeaders + "400 Bad Request: malformed Host header", 400, "malformed Host header", true},
+		{"a handler's answer", "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nDate: x\r\n\r\n", 0, "", false},
+		{"a 200", "HTTP/1.1 200 OK" + refusalHeaders + "ok", 0, "", false},
+		{"a status text not its own", "HTTP/1.1 400 Not Bad" + refusalHeaders + "x", 0, "", false},
+		{"a longer body", "HTTP/1.1 400 Bad Request" + refusalHeaders + "400\r\nmore", 0, "", false},
+		{"too long", "HTTP/1.1 400 Bad Request" + refusalHeaders + strings.Repeat("x", maxRefusal), 0, "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, reason, ok := refusal([]byte(c.write))
+			if status != c.status || reason != c.reason || ok != c.ok {
+				t.Errorf("refusal = %d %q %v, want %d %q %v", status, reason, ok, c.status, c.reason, c.ok)
+			}
+		})
+	}
+}
