@@ -157,12 +157,7 @@ func zipBomb(t *testing.T) string {
 	old := maxUnzipBytes
 	maxUnzipBytes = 1 << 20
 	t.Cleanup(func() { maxUnzipBytes = old })
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, _ := zw.Create("bomb.geojson")
-	w.Write(bytes.Repeat([]byte{' '}, 8<<20))
-	zw.Close()
-	return write(t, "bomb.zip", buf.Bytes())
+	return spacesZip(t, 8<<20)
 }
 
 // zipBombByRatio expands a thousand times its size, past the free bytes
@@ -171,10 +166,16 @@ func zipBombByRatio(t *testing.T) string {
 	old := zipFreeBytes
 	zipFreeBytes = 1 << 20
 	t.Cleanup(func() { zipFreeBytes = old })
+	return spacesZip(t, 16<<20)
+}
+
+// spacesZip is a zip of a GeoJSON file of n spaces: about a thousand
+// times smaller than what it expands to.
+func spacesZip(t *testing.T, n int) string {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, _ := zw.Create("bomb.geojson")
-	w.Write(bytes.Repeat([]byte{' '}, 16<<20))
+	w.Write(bytes.Repeat([]byte{' '}, n))
 	zw.Close()
 	return write(t, "bomb.zip", buf.Bytes())
 }
