@@ -8,6 +8,7 @@
 import { MapLibreMap, NavigationControl, ScaleControl, Popup } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { initEdit } from './edit.js';
 import { initAudit } from './audit.js';
+import { initImport } from './import.js';
 import { t, lang, locale, chinaDay, applyWords, langButton } from './i18n.js';
 import { el } from './dom.js';
 
@@ -48,6 +49,7 @@ const half = (title) => {
 // unitShown counts showUnit's calls: only the latest may fill the panel.
 const state = { catalog: null, selected: null, hovered: null, versions: '', unitShown: 0 };
 let editor = null; // edit mode (edit.js), once the map has loaded
+let importer = null; // importing files (import.js), likewise
 
 // A server that does not serve reads publicly needs a token: open the page
 // once as /?token=… and it is kept for the browser session (not in the URL).
@@ -97,6 +99,7 @@ applyWords(document);
 setStatus(t('loading'));
 langButton($('lang'), () => {
   editor?.relabel();
+  importer?.relabel();
   relabelPanelToggle();
   if (!state.catalog) return;
   renderLayerToggles();
@@ -134,13 +137,15 @@ map.on('load', async () => {
     loadHazards(null);
     setInterval(() => refreshIfChanged(), 10000);
     editor = initEdit({ map, api, el, authHeaders, reloadTiles: (minVersion) => refreshIfChanged(true, minVersion),
-      onToken: () => { refreshPanel(); reloadTiles(); }, // report dots: rounded for an anonymous reader, exact with a token
+      onToken: () => { refreshPanel(); reloadTiles(); importer?.refresh(); }, // report dots: rounded for an anonymous reader, exact with a token
       clearHighlight: () => {
         mark(state.selected, 'selected', false);
         mark(state.hovered, 'hover', false);
         state.selected = state.hovered = null;
       } });
     window.gridmap.editor = editor;
+    importer = initImport({ map, api, el, authHeaders, reloadTiles: (minVersion) => refreshIfChanged(true, minVersion) });
+    window.gridmap.importer = importer;
   } catch (err) {
     setStatus(`${t('catalogFailed')}: ${err.message}`, true);
   }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/importer"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
@@ -82,6 +84,81 @@ func TestScreenInBrowser(t *testing.T) {
 	runBrowserTest(t, 4*time.Minute, env, "screen.test.mjs", url, dir)
 }
 
+// TestDashboardImportInBrowser runs test/import.test.mjs, importing a file
+// from the console (web/import.js) in headless Chromium on the demo city:
+// the panel is hidden from an anonymous reader and a viewer and shown to an
+// editor, who checks a GeoJSON with an error (a grid whose community does
+// not exist: rejected, the finding listed with its code, no import
+// offered), is told the server's detail and field for a bad option (400)
+// and for a 413, 429 and 503 (the last two hold the button for
+// Retry-After), then drops a GeoJSON of a new grid of 南开区 on the panel,
+// checks it (a dry run: 1 to create, its overlap with the grid it lies in
+// listed) and imports it for real: the job succeeds, the map reloads its
+// tiles at the import's data version and draws the grid, and the API has
+// it. Screenshots go to test/out/import-*.png.
+func TestDashboardImportInBrowser(t *testing.T) {
+	setupBrowser(t)
+	url, db := serveDemo(t)
+	fixture, err := json.Marshal(importFixture(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "import-test-editor"),
+		"GRIDMAP_TOKEN_VIEWER=" + createToken(t, db, access.RoleViewer, "import-test-viewer"),
+		"GRIDMAP_IMPORT=" + string(fixture),
+	}
+	dir, err := filepath.Abs("test/out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runBrowserTest(t, 4*time.Minute, env, "import.test.mjs", url, dir)
+}
+
+// importFixture writes two GeoJSON files of grids of the demo city's first
+// community of 南开区: good, a new grid (the next free code) drawn as a box
+// around a point of the community's first grid, clipped to the community;
+// bad, that grid and one of a community that does not exist.
+func importFixture(t *testing.T, db *postgres.DB) map[string]any {
+	t.Helper()
+	const community = "120104001001"
+	var geom, last, overlaps string
+	err := db.Pool.QueryRow(context.Background(), `
+		SELECT ST_AsGeoJSON(ST_CollectionExtract(ST_Intersection(ST_Expand(ST_PointOnSurface(g.geom), 0.0005), c.geom), 3), 7),
+		       (SELECT max(code) FROM unit WHERE parent_code = $1 AND level = 'grid'), g.code
+		FROM unit g JOIN unit c ON c.code = g.parent_code AND c.valid_to IS NULL
+		WHERE g.parent_code = $1 AND g.level = 'grid' AND g.valid_to IS NULL
+		ORDER BY g.code LIMIT 1`, community).Scan(&geom, &last, &overlaps)
+	if err != nil {
+		t.Fatalf("import fixture: %v", err)
+	}
+	n, err := strconv.ParseInt(last, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, orphan := strconv.FormatInt(n+1, 10), "120104999999001"
+	feature := func(code, name, parent string) map[string]any {
+		return map[string]any{"type": "Feature", "geometry": json.RawMessage(geom),
+			"properties": map[string]any{"code": code, "name": name, "parent_code": parent}}
+	}
+	dir := t.TempDir()
+	write := func(name string, features ...map[string]any) string {
+		b, err := json.Marshal(map[string]any{"type": "FeatureCollection", "features": features})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := feature(code, "导入测试网格", community)
+	return map[string]any{"code": code, "name": "导入测试网格", "overlaps": overlaps, "orphan": orphan,
+		"good": write("新网格.geojson", good),
+		"bad":  write("新网格-有错.geojson", good, feature(orphan, "无上级网格", "120104999999"))}
+}
+
 // setupBrowser runs test/setup.sh, which installs Chromium and the npm
 // packages when they are missing. Where they cannot be installed the test
 // skips, except under CI.
@@ -136,7 +213,7 @@ func createToken(t *testing.T, db *postgres.DB, role access.Role, name string) s
 
 // serveDemo runs the API (resolver, units, reports, photos, events, tiles,
 // the dashboard, the big screen and the app, tokens, boundary and topology
-// edits with the default access policy; writes answer once the resolver
+// edits and uploaded imports with the default access policy; writes answer once the resolver
 // index has applied them) over a fresh database holding the demo city and
 // returns its URL and the database.
 func serveDemo(t *testing.T) (string, *postgres.DB) {
@@ -159,11 +236,14 @@ func serveDemo(t *testing.T) (string, *postgres.DB) {
 	go db.Listen(bg, func(postgres.Change) { svc.Changed() })
 	hub := geo.NewEventHub(db, 100*time.Millisecond, 1024)
 	go hub.Run(bg)
+	// Uploaded imports run under bg, answering once this node has applied them.
+	jobs := &importer.Jobs{Pool: db.Pool, Base: bg, Applied: svc.CatchUp, Space: &importer.Space{Dir: t.TempDir()}}
 	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Index: svc, Reports: db, Patrols: db, Photos: db,
-		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Topology: db, Events: hub,
+		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Topology: db, Events: hub, Imports: jobs,
 		Audit: &audit.Store{Pool: db.Pool}, Policy: casework.DefaultPolicy()}))
 	t.Cleanup(srv.Close)
-	t.Cleanup(stop) // first: the streams end, so the server can close
+	t.Cleanup(jobs.Wait) // after stop: a running import is rolled back
+	t.Cleanup(stop)      // first: the streams end, so the server can close
 	return srv.URL, db
 }
 

@@ -1,0 +1,231 @@
+// Browser test of importing boundary files from the dashboard (web/import.js):
+// Debian's headless Chromium, driven by playwright-core, against a running
+// gridmap (imports enabled) holding the demo city. The Go test
+// (TestDashboardImportInBrowser) made an editor's and a viewer's token and
+// two GeoJSON files (GRIDMAP_IMPORT = {code, name, overlaps, orphan, good, bad}).
+//
+//  1. Who sees it: the import panel is hidden from an anonymous reader and
+//     from a viewer's token (GET /v1/me has no edit_boundaries), and shown
+//     to the editor's.
+//  2. A file with an error: "bad" is picked with the file input and checked
+//     (a dry run, the default): the job ends rejected, the unknown_parent
+//     error is listed with the orphan's code, and no import is offered.
+//  3. Refusals: a scope that is no unit code is refused by the server (400):
+//     its detail and field are said and the scope box is marked; a 429 and
+//     a 503 (made by the test) say to wait Retry-After seconds and hold the
+//     button that long; a 413 says the upload is too large.
+//  4. The good file is dropped on the panel and checked: dry_run, 1 to
+//     create, the overlap with the grid it lies in listed (with codes) and
+//     drawn on the map; "import for real" sends the same file without
+//     dry_run: the job succeeds, the map requests its tiles with
+//     min_version = the import's data version and draws the new grid, GET
+//     /v1/units/{code} has it and GET /v1/imports/{id} says succeeded.
+//  5. The language switch relabels the panel and its outcome (English).
+//
+//   GRIDMAP_TOKEN_EDITOR=… GRIDMAP_TOKEN_VIEWER=… GRIDMAP_IMPORT='{…}' node import.test.mjs http://127.0.0.1:8080 out
+//
+// It prints one JSON line of findings and exits non-zero on any failure.
+import { launch, settled } from './map.mjs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+const [base, outDir = 'out'] = process.argv.slice(2);
+const editorToken = process.env.GRIDMAP_TOKEN_EDITOR;
+const viewerToken = process.env.GRIDMAP_TOKEN_VIEWER;
+const fx = JSON.parse(process.env.GRIDMAP_IMPORT ?? 'null');
+if (!base || !editorToken || !viewerToken || !fx) {
+  console.error('usage: GRIDMAP_TOKEN_EDITOR=… GRIDMAP_TOKEN_VIEWER=… GRIDMAP_IMPORT=… node import.test.mjs BASE_URL [OUT_DIR]');
+  process.exit(2);
+}
+mkdirSync(outDir, { recursive: true });
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); return ok; };
+const findings = { screenshots: [], fixture: { code: fx.code, overlaps: fx.overlaps, orphan: fx.orphan } };
+const long = { timeout: 60_000 };
+const apiGet = async (path, token = editorToken) => {
+  const res = await fetch(`${base}/${path}`, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+  return { status: res.status, body: await res.json().catch(() => null) };
+};
+
+const browser = await launch();
+const errors = [];
+// The refusals this test provokes are logged by Chromium as failed loads.
+const provoked = /Failed to load resource: the server responded with a status of (400|413|429|503)/;
+let page;
+const shot = async (name) => {
+  const path = join(outDir, name);
+  await page.screenshot({ path });
+  findings.screenshots.push(path);
+};
+try {
+  // 1. Who sees the panel.
+  for (const [who, token] of [['anonymous', null], ['viewer', viewerToken]]) {
+    const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await p.goto(`${base}/${token ? `?token=${token}` : ''}`, { waitUntil: 'load' });
+    await p.waitForFunction(() => document.getElementById('import')?.dataset.may, null, long);
+    const seen = await p.evaluate(() => ({ may: document.getElementById('import').dataset.may, hidden: document.getElementById('import').hidden }));
+    check(seen.may === 'false' && seen.hidden, `the import panel is shown to ${who}: ${JSON.stringify(seen)}`);
+    await p.close();
+  }
+
+  page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  page.on('console', (m) => { if (m.type() === 'error' && !provoked.test(m.text())) errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('dialog', (d) => d.accept());
+  const tiles = [];
+  page.on('request', (r) => { if (/\/tiles\/[^/]+\/\d+\/\d+\/\d+\.mvt/.test(r.url())) tiles.push(r.url()); });
+  await page.goto(`${base}/?token=${editorToken}`, { waitUntil: 'load' });
+  await settled(page, 90_000);
+  await page.waitForFunction(() => document.getElementById('import')?.dataset.may === 'true', null, long);
+  check(await page.isVisible('#import summary'), 'the import panel is not shown to an editor');
+  await page.click('#import summary');
+  const start = await page.evaluate(() => ({ send: document.getElementById('import-send').textContent,
+    disabled: document.getElementById('import-send').disabled, dry: document.getElementById('import-dry_run').checked }));
+  findings.start = start;
+  check(start.dry && start.send === '校验' && start.disabled, `before a file: ${JSON.stringify(start)}`);
+
+  // 2. A file with an error, picked with the file input.
+  await page.setInputFiles('#import-file', fx.bad);
+  const listed = await page.textContent('#import-files');
+  check(listed.includes(basename(fx.bad)), `the picked file is not listed: ${listed}`);
+  const bad = await run('#import-send');
+  findings.bad = { status: bad.status, issues: bad.issues };
+  check(bad.status === 'rejected', `the file with an error ended ${bad.status}`);
+  check(bad.issues.some((i) => i.severity === 'error' && i.kind === 'unknown_parent' && i.code === fx.orphan),
+    `the unknown parent is not listed: ${JSON.stringify(bad.issues)}`);
+  check(!bad.commit, 'an import is offered after a check with errors');
+  check(/未导入/.test(bad.message), `message after the rejected check: ${bad.message}`);
+  await shot('import-1-rejected.png');
+
+  // 3. Refusals. The server's: a scope that is no unit code.
+  await page.check('#import-retire_missing');
+  await page.fill('#import-scope', 'abc');
+  await page.click('#import-send');
+  await page.waitForFunction(() => document.querySelector('#import-message.error'), null, long);
+  findings.e400 = await refusal();
+  check(/abc/.test(findings.e400.message) && /字段 scope/.test(findings.e400.message) && findings.e400.marked === 'import-scope',
+    `a 400 for the scope: ${JSON.stringify(findings.e400)}`);
+  check(findings.e400.result === 'rejected', `the previous outcome is gone after a refusal: ${findings.e400.result}`);
+  await page.fill('#import-scope', '');
+  await page.uncheck('#import-retire_missing');
+  // 429 and 503 with Retry-After hold the button; 413 says the upload is too large.
+  for (const [status, secs, detail, field] of [[429, 2, 'too many requests from this token'], [503, 2, 'the import queue is full'],
+    [413, null, 'the upload exceeds 1073741824 bytes', 'file']]) {
+    await page.route('**/v1/imports', (route) => route.fulfill({ status, contentType: 'application/problem+json',
+      headers: secs ? { 'Retry-After': String(secs) } : {}, body: JSON.stringify({ status, code: 'x', detail, field }) }), { times: 1 });
+    await page.click('#import-send');
+    await page.waitForFunction(() => document.querySelector('#import-message.error'), null, long);
+    const r = await refusal();
+    findings[`e${status}`] = r;
+    check(r.message.includes(detail) || status === 429, `the ${status}'s detail is not said: ${r.message}`);
+    if (secs) {
+      check(r.message.includes(`${secs} 秒`) && r.disabled && /等待/.test(r.send), `a ${status} does not hold the button: ${JSON.stringify(r)}`);
+      await page.waitForFunction(() => !document.getElementById('import-send').disabled, null, { timeout: (secs + 3) * 1000 })
+        .catch(() => failures.push(`the button stays held after a ${status}'s Retry-After`));
+    } else {
+      check(/超过服务器允许的大小/.test(r.message) && /字段 file/.test(r.message) && r.marked === 'import-drop', `a 413: ${JSON.stringify(r)}`);
+    }
+  }
+
+  // 4. The good file, dropped on the panel: checked, then imported for real.
+  await page.click('#import-clear');
+  await page.evaluate(({ name, text }) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], name, { type: 'application/geo+json' }));
+    const zone = document.getElementById('import-drop');
+    for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { name: basename(fx.good), text: readFileSync(fx.good, 'utf8') });
+  const dropped = await page.evaluate(() => [...document.querySelectorAll('#import-files .import-name')].map((e) => e.textContent));
+  check(dropped.length === 1 && dropped[0] === basename(fx.good), `the dropped file is not the one listed: ${JSON.stringify(dropped)}`);
+  const dry = await run('#import-send');
+  findings.dry = { status: dry.status, counts: dry.counts, issues: dry.issues, message: dry.message, drawn: dry.drawn };
+  check(dry.status === 'dry_run', `the check of the good file ended ${dry.status}: ${dry.message}`);
+  check(dry.counts.features === '1' && dry.counts.created === '1', `dry-run counts ${JSON.stringify(dry.counts)}`);
+  check(dry.issues.every((i) => i.severity !== 'error'), `errors in the good file: ${JSON.stringify(dry.issues)}`);
+  check(dry.issues.some((i) => i.kind === 'overlap' && (i.code === fx.code || i.text.includes(fx.overlaps)) && i.text.includes(fx.overlaps)),
+    `the overlap with ${fx.overlaps} is not listed: ${JSON.stringify(dry.issues)}`);
+  check(dry.drawn > 0, 'the findings are not drawn on the map');
+  check(dry.commit, 'no "import for real" after a clean check');
+  check((await apiGet(`v1/units/${fx.code}`)).status === 404, `${fx.code} exists after a dry run`);
+  await page.evaluate(() => document.getElementById('import').scrollIntoView());
+  await shot('import-2-checked.png');
+
+  const before = tiles.length;
+  const done = await run('#import-commit');
+  const job = await page.evaluate(() => window.gridmap.importer.job);
+  findings.commit = { status: done.status, counts: done.counts, message: done.message, id: job?.id, index_version: job?.report?.index_version };
+  check(done.status === 'succeeded' && job?.report?.committed, `the import ended ${done.status}: ${done.message}`);
+  check(done.counts.created === '1', `import counts ${JSON.stringify(done.counts)}`);
+  const version = job?.report?.index_version;
+  check(version > 0, `no data version in the report: ${version}`);
+  for (let i = 0; i < 60 && !tiles.slice(before).some((u) => u.includes(`min_version=${version}`)); i++) await page.waitForTimeout(250);
+  findings.tilesAfter = tiles.slice(before, before + 3);
+  check(tiles.slice(before).some((u) => u.includes(`min_version=${version}`)), `tiles not reloaded with min_version=${version}: ${findings.tilesAfter}`);
+  const unit = await apiGet(`v1/units/${fx.code}`);
+  check(unit.status === 200 && unit.body?.properties?.name === fx.name, `GET /v1/units/${fx.code}: ${unit.status} ${JSON.stringify(unit.body?.properties)}`);
+  const api = await apiGet(`v1/imports/${job?.id}`);
+  findings.apiJob = { status: api.status, job: api.body?.status, committed: api.body?.report?.committed };
+  check(api.status === 200 && api.body?.status === 'succeeded', `GET /v1/imports/${job?.id}: ${JSON.stringify(findings.apiJob)}`);
+  // The map draws the new grid (its tiles were reloaded).
+  const center = unit.body?.geometry?.coordinates?.flat(3);
+  await page.evaluate(async ([x, y]) => {
+    window.gridmap.map.jumpTo({ center: [x, y], zoom: 16 });
+    await new Promise((ok) => window.gridmap.map.once('idle', ok));
+  }, [center?.[0] ?? 117.15, center?.[1] ?? 39.1]);
+  await settled(page);
+  findings.onMap = await page.evaluate((code) => window.gridmap.map.querySourceFeatures('gridmap', { sourceLayer: 'grid' })
+    .some((f) => f.properties.code === code), fx.code);
+  check(findings.onMap, `the map does not draw ${fx.code} after the import`);
+  await page.evaluate(() => document.getElementById('import').scrollIntoView());
+  await shot('import-3-imported.png');
+
+  // 5. English.
+  await page.click('#lang');
+  findings.english = await page.evaluate(() => ({ title: document.querySelector('#import summary h2').textContent,
+    status: document.getElementById('import-status').textContent, send: document.getElementById('import-send').textContent,
+    message: document.getElementById('import-message').textContent, counts: document.getElementById('import-counts').innerText }));
+  check(findings.english.title === 'Import boundary files' && findings.english.status === 'imported' && findings.english.send === 'Check'
+    && /^Imported: 1 created/.test(findings.english.message) && /created/.test(findings.english.counts), `in English: ${JSON.stringify(findings.english)}`);
+  await shot('import-4-english.png');
+  check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+} catch (err) {
+  failures.push(String(err?.stack ?? err));
+  if (page) await shot('import-failure.png').catch(() => {});
+  if (errors.length) failures.push(`console errors: ${errors.join(' | ')}`);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify({ ok: failures.length === 0, failures, ...findings }));
+process.exit(failures.length === 0 ? 0 : 1);
+
+// run clicks a button that sends the import and waits for the job's end;
+// it returns the outcome as the panel shows it.
+async function run(button) {
+  const seq = await page.evaluate(() => window.gridmap.importer.job?.id ?? 0);
+  await page.click(button);
+  await page.waitForFunction((prev) => {
+    const s = document.getElementById('import-status')?.dataset.status;
+    const job = window.gridmap.importer.job;
+    return job && job.id !== prev && window.gridmap.importer.phase === 'idle' && s && s !== 'queued' && s !== 'running';
+  }, seq, long);
+  return page.evaluate(() => ({
+    status: document.getElementById('import-status').dataset.status,
+    message: document.getElementById('import-message').textContent,
+    counts: Object.fromEntries([...document.querySelectorAll('#import-counts td')].map((td) => [td.dataset.count, td.querySelector('strong').textContent])),
+    issues: [...document.querySelectorAll('.import-issue')].map((e) => ({ severity: ['error', 'warning', 'note'].find((s) => e.classList.contains(s)),
+      kind: e.dataset.kind, code: e.dataset.code, text: e.textContent })),
+    commit: Boolean(document.getElementById('import-commit')),
+    drawn: window.gridmap.importer.drawn,
+  }));
+}
+
+// refusal is what the panel says after a refused upload.
+function refusal() {
+  return page.evaluate(() => ({
+    message: document.getElementById('import-message').textContent,
+    marked: document.querySelector('#import .invalid')?.id ?? null,
+    send: document.getElementById('import-send').textContent,
+    disabled: document.getElementById('import-send').disabled,
+    result: document.getElementById('import-status')?.dataset.status ?? null,
+  }));
+}
