@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -243,6 +244,32 @@ func TestContractCategories(t *testing.T) {
 	}
 	if c := cats[0].(map[string]any); c["code"] == "" || c["class_code"] == "" || c["type"] == "" {
 		t.Errorf("a category %v", c)
+	}
+	// Every category carries its English names beside the Chinese ones,
+	// which keep their fields and values (the English ones are additions).
+	byCode := map[string]map[string]any{}
+	for _, c := range cats {
+		c := c.(map[string]any)
+		byCode[c["code"].(string)] = c
+		for _, f := range []string{"name_en", "class_name_en", "type_name_en"} {
+			if s, _ := c[f].(string); s == "" {
+				t.Errorf("%s has no %s: %v", c["code"], f, c)
+			}
+		}
+	}
+	for _, want := range []map[string]any{
+		{"code": "C0111", "name": "路灯", "class_code": "C01", "class_name": "公用设施", "type": "component", "type_name": "部件",
+			"kinds": []any{"hazard", "event"}, "name_en": "Street lamp", "class_name_en": "Public utilities", "type_name_en": "Component"},
+		{"code": "E0506", "name": "消防通道堵塞", "class_code": "E05", "class_name": "街面秩序", "type": "event", "type_name": "事件",
+			"kinds": []any{"hazard", "event"}, "name_en": "Blocked fire lane", "class_name_en": "Street order", "type_name_en": "Event"},
+		{"code": "P0101", "name": "日常巡查", "class_code": "P01", "class_name": "网格巡查", "type": "patrol", "type_name": "巡查",
+			"kinds": []any{"patrol_log"}, "name_en": "Routine patrol", "class_name_en": "Grid patrol", "type_name_en": "Patrol"},
+	} {
+		t.Run(want["code"].(string), func(t *testing.T) {
+			if got := byCode[want["code"].(string)]; !reflect.DeepEqual(got, want) {
+				t.Errorf("got  %v\nwant %v", got, want)
+			}
+		})
 	}
 }
 

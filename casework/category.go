@@ -32,15 +32,19 @@ const (
 	CategoryPatrol    CategoryType = "patrol"    // 巡查: a patrol log, not a case
 )
 
-// Category is one subclass (小类) with its class (大类).
+// Category is one subclass (小类) with its class (大类). Every name has an
+// English one, for the apps' English mode.
 type Category struct {
-	Code      string       `json:"code"`       // e.g. C0111
-	Name      string       `json:"name"`       // e.g. 路灯
-	ClassCode string       `json:"class_code"` // e.g. C01
-	ClassName string       `json:"class_name"` // e.g. 公用设施
-	Type      CategoryType `json:"type"`
-	TypeName  string       `json:"type_name"` // 部件, 事件 or 巡查
-	Kinds     []ReportKind `json:"kinds"`     // the report kinds that may use it
+	Code        string       `json:"code"`          // e.g. C0111
+	Name        string       `json:"name"`          // e.g. 路灯
+	ClassCode   string       `json:"class_code"`    // e.g. C01
+	ClassName   string       `json:"class_name"`    // e.g. 公用设施
+	Type        CategoryType `json:"type"`          // component, event or patrol
+	TypeName    string       `json:"type_name"`     // 部件, 事件 or 巡查
+	Kinds       []ReportKind `json:"kinds"`         // the report kinds that may use it
+	NameEn      string       `json:"name_en"`       // e.g. Street lamp
+	ClassNameEn string       `json:"class_name_en"` // e.g. Public utilities
+	TypeNameEn  string       `json:"type_name_en"`  // Component, Event or Patrol
 }
 
 // FullName is "部件/公用设施/路灯".
@@ -58,25 +62,34 @@ type categoryTypeDecl struct {
 	Prefix string       `json:"prefix"`
 	Type   CategoryType `json:"type"`
 	Name   string       `json:"name"`
+	NameEn string       `json:"name_en"`
 	Kinds  []ReportKind `json:"kinds"`
 }
 
 type categoryFile struct {
 	Types   []categoryTypeDecl `json:"types"`
 	Classes []struct {
-		Code       string      `json:"code"`
-		Name       string      `json:"name"`
-		Subclasses [][2]string `json:"subclasses"`
+		Code   string `json:"code"`
+		Name   string `json:"name"`
+		NameEn string `json:"name_en"`
+		// [code, name, English name]: ["11", "路灯", "Street lamp"]
+		Subclasses [][]string `json:"subclasses"`
 	} `json:"classes"`
 }
 
 // ParseCategories reads a category file. Every code must be unique and well
-// formed, and every class must belong to a declared type: a broken list is
+// formed, every class must belong to a declared type, and every type, class
+// and subclass must have a name and an English name: a broken list is
 // refused whole rather than half-used.
 func ParseCategories(data []byte) (*CategoryList, error) {
 	var f categoryFile
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("category list: %w", err)
+	}
+	for _, t := range f.Types {
+		if blank(t.NameEn) {
+			return nil, fmt.Errorf("category list: type %q (prefix %q) has no English name (name_en)", t.Type, t.Prefix)
+		}
 	}
 	l := &CategoryList{byCode: map[string]int{}}
 	for _, cl := range f.Classes {
@@ -84,12 +97,21 @@ func ParseCategories(data []byte) (*CategoryList, error) {
 		if ti < 0 || len(cl.Code) != 3 || cl.Name == "" {
 			return nil, fmt.Errorf("category list: class %q has no declared type prefix or no name", cl.Code)
 		}
+		if blank(cl.NameEn) {
+			return nil, fmt.Errorf("category list: class %s (%s) has no English name (name_en)", cl.Code, cl.Name)
+		}
 		t := f.Types[ti]
 		for _, sc := range cl.Subclasses {
+			if len(sc) != 3 {
+				return nil, fmt.Errorf("category list: subclass %q in class %s is not [code, name, English name]", sc, cl.Code)
+			}
 			c := Category{Code: cl.Code + sc[0], Name: sc[1], ClassCode: cl.Code, ClassName: cl.Name,
-				Type: t.Type, TypeName: t.Name, Kinds: t.Kinds}
+				Type: t.Type, TypeName: t.Name, Kinds: t.Kinds, NameEn: sc[2], ClassNameEn: cl.NameEn, TypeNameEn: t.NameEn}
 			if !categoryCode.MatchString(c.Code) || c.Name == "" {
 				return nil, fmt.Errorf("category list: malformed subclass %q %q in class %s", sc[0], sc[1], cl.Code)
+			}
+			if blank(c.NameEn) {
+				return nil, fmt.Errorf("category list: subclass %s (%s) has no English name", c.Code, c.Name)
 			}
 			if _, dup := l.byCode[c.Code]; dup {
 				return nil, fmt.Errorf("category list: code %s appears twice", c.Code)
@@ -103,6 +125,9 @@ func ParseCategories(data []byte) (*CategoryList, error) {
 	}
 	return l, nil
 }
+
+// blank tells a name that says nothing (empty or only spaces).
+func blank(name string) bool { return strings.TrimSpace(name) == "" }
 
 // Categories is the built-in list (data/categories.json).
 var Categories = mustCategories()

@@ -46,11 +46,11 @@ func TestCategoryList(t *testing.T) {
 		})
 	}
 	for name, data := range map[string]string{
-		"duplicate code": `{"types":[{"prefix":"C","type":"component","name":"部件","kinds":["hazard"]}],
-			"classes":[{"code":"C01","name":"x","subclasses":[["01","a"],["01","b"]]}]}`,
-		"undeclared type": `{"types":[],"classes":[{"code":"C01","name":"x","subclasses":[["01","a"]]}]}`,
-		"malformed code": `{"types":[{"prefix":"C","type":"component","name":"部件","kinds":["hazard"]}],
-			"classes":[{"code":"C01","name":"x","subclasses":[["1","a"]]}]}`,
+		"duplicate code": `{"types":[{"prefix":"C","type":"component","name":"部件","name_en":"Component","kinds":["hazard"]}],
+			"classes":[{"code":"C01","name":"x","name_en":"X","subclasses":[["01","a","A"],["01","b","B"]]}]}`,
+		"undeclared type": `{"types":[],"classes":[{"code":"C01","name":"x","name_en":"X","subclasses":[["01","a","A"]]}]}`,
+		"malformed code": `{"types":[{"prefix":"C","type":"component","name":"部件","name_en":"Component","kinds":["hazard"]}],
+			"classes":[{"code":"C01","name":"x","name_en":"X","subclasses":[["1","a","A"]]}]}`,
 		"empty": `{"types":[],"classes":[]}`,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -23,8 +23,10 @@ const workerGrid = "120104001001001"
 // in headless Chromium as a phone at a position inside the worker's grid —
 // enrolment by link, the grid and the live answer, a report with a photo
 // filed offline and sent once online, exactly once however often it is
-// synced, the case handled with an after-photo, a patrol, English; a
-// worker scoped to a community, and a phone whose clock is fast.
+// synced (the outbox counting and listing the report with its photo as
+// one), the case handled with an after-photo, a patrol, English (category
+// names too: the form, its search, the outbox, the case); a worker scoped
+// to a community, and a phone whose clock is fast.
 // Screenshots go to test/out/m-*.png.
 func TestMobileAppInBrowser(t *testing.T) {
 	setupBrowser(t)

@@ -3,6 +3,7 @@
 // category, and the ranking of the child units. Each is redrawn from the
 // screen's state, which the events keep current.
 import { t } from './i18n.js';
+import { categoryName } from './screen-live.js';
 
 const text = '#dbe8ff';
 const muted = '#7f9cc6';
@@ -69,7 +70,7 @@ export function drawCharts(charts, s) {
     ...base,
     grid: { left: 8, right: fs * 2.5, top: 4, bottom: 4, containLabel: true },
     xAxis: { type: 'value', minInterval: 1, ...axis },
-    yAxis: { type: 'category', inverse: true, data: cats.map((c) => c.name), ...axis,
+    yAxis: { type: 'category', inverse: true, data: cats.map((c) => categoryName(s, c.code, c.name)), ...axis,
       axisLabel: { ...axis.axisLabel, width: rem() * 8, overflow: 'truncate' } },
     series: [{ type: 'bar', barWidth: '55%', data: cats.map((c) => c.count), itemStyle: { color: '#4f8cff' },
       label: { show: true, position: 'right', color: text, fontSize: fs } }],

@@ -5,7 +5,7 @@
 // events seen twice are recognised by their event_id. The fold is a close
 // guess, not the truth (time makes cases overdue; patrols send no event):
 // screen.js re-reads the overview now and then and replaces it.
-import { t, chinaDay } from './i18n.js';
+import { t, chinaDay, lang } from './i18n.js';
 
 const open = (state) => state !== 'closed' && state !== 'rejected';
 const childLength = { district: 9, street: 12, community: 15, grid: 18 };
@@ -92,13 +92,23 @@ function closure(s, d, delta) {
   if (!d.due_at || !past(d.due_at)) s.figures.closed_on_time += delta;
 }
 
+/**
+ * categoryName is the name of the category of code in the screen's language
+ * (s.categories: the code list, which names each in Chinese and English);
+ * fallback, else the code, for a code the list does not know.
+ */
+export function categoryName(s, code, fallback) {
+  const c = s.categories?.[code];
+  return c ? (lang() === 'en' && c.name_en) || c.name : (fallback ?? code);
+}
+
 function created(s, d) {
   const day = chinaDay(d.observed_at);
   if (day === s.today) s.figures.reports_today += 1;
   const row = s.trend.find((x) => x.day === day);
   if (row) row.reports += 1;
   const cat = s.byCategory.find((c) => c.code === d.category);
-  if (cat) cat.count += 1; else s.byCategory.push({ code: d.category, name: s.categoryNames[d.category] ?? d.category, count: 1 });
+  if (cat) cat.count += 1; else s.byCategory.push({ code: d.category, name: s.categories[d.category]?.name ?? d.category, count: 1 });
   s.byCategory.sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : 1));
   if (open(d.state)) bump(s, d, 1);
 }
@@ -175,7 +185,7 @@ export function feedItem(s, e, el) {
   let where = (e.codes ?? []).map((c) => s.children[c] ?? c).join(' · ');
   const classes = [];
   if (d.category) {
-    what = `${s.categoryNames[d.category] ?? d.category}${d.severity ? ` · ${t(`sev${d.severity}`)}` : ''}`;
+    what = `${categoryName(s, d.category)}${d.severity ? ` · ${t(`sev${d.severity}`)}` : ''}`;
     where = s.children[childOf(s, d.unit_code)] ?? d.unit_code;
     classes.push(`sev-${d.severity}`);
     if (d.state === 'closed') classes.push('closed');

@@ -66,10 +66,10 @@ function render() {
 // stateOf is the screen's state from an overview: the ranking in the
 // server's order, without the unit itself (a grid is not its own child).
 function stateOf(o, cats) {
-  const categoryNames = Object.fromEntries(cats.categories.map((c) => [c.code, c.name]));
+  const categories = Object.fromEntries(cats.categories.map((c) => [c.code, c])); // named by categoryName (screen-live.js)
   const ranking = rank((o.ranking ?? []).filter((r) => r.code !== o.unit?.code));
   return { unit: o.unit, today: o.today, figures: o.figures, trend: o.trend, byCategory: o.by_category,
-    ranking, children: o.children ?? {}, categoryNames };
+    ranking, children: o.children ?? {}, categories };
 }
 
 // load shows unit (a code, or "" for the whole city): its figures, its

@@ -5,13 +5,14 @@
 // opens /m/#token=…; the token is kept and dropped from the address bar.
 import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal } from './net.js';
 import { t, applyI18n, toggleLang, onLangChange, shortTime } from './i18n.js';
-import { kvGet, kvSet, outbox } from './store.js';
-import { autoSync, syncNow, onQueueChange, counts, discard, retry, refusalText } from './sync.js';
+import { kvGet, kvSet, blob } from './store.js';
+import { autoSync, syncNow, onQueueChange, counts, entries, discard, retry, refusalText } from './sync.js';
 import { initMap, watchPosition, keepInView, here, placeMark } from './home.js';
 import { initReport, loadCategories, editRefused } from './report.js';
 import { initCases, loadCases, showCasePlace } from './cases.js';
 import { initPatrol, showCoverage } from './patrol.js';
 import { keepForOffline } from './offline.js';
+import { nameOf } from './categories.js';
 
 const $ = (id) => document.getElementById(id);
 // kept: resolves once what the map fetched before the service worker took
@@ -76,8 +77,10 @@ async function showSignIn(key = '') {
   };
   signin.key = key;
   renderSignIn();
-  // What the phone still holds is not lost with the token: the worker is told.
-  signin.waiting = (await outbox().catch(() => [])).length;
+  // What the phone still holds is not lost with the token: the worker is told
+  // (counted as the outbox counts it: a report with its photos is one).
+  const held = await counts().catch(() => ({ waiting: 0, refused: 0 }));
+  signin.waiting = held.waiting + held.refused;
   renderSignIn();
 }
 
@@ -139,27 +142,43 @@ async function refreshStatus() {
   if (app.view === 'queue') renderQueue();
 }
 
+// The outbox lists what the header and the tab count (sync.js entries): a
+// report or a case step with its photos is one line, its photos shown in it.
 async function renderQueue() {
-  const items = await outbox();
-  $('q-empty').hidden = items.length > 0;
-  $('q-list').replaceChildren(...items.map(queued));
+  const list = await entries();
+  $('q-empty').hidden = list.length > 0;
+  thumbs.splice(0).forEach((u) => URL.revokeObjectURL(u)); // the last drawing's photos
+  $('q-list').replaceChildren(...list.map(queued));
   const sent = (await kvGet('sent')) ?? [];
   $('q-sent').replaceChildren(...sent.slice(0, 10).map((s) => Object.assign(document.createElement('li'), {
-    textContent: `✓ ${t(`item.${s.kind}`)} ${labelText(s.label)} · ${t(s.status === 200 ? 'sent.200' : 'sent.201')} ${shortTime(s.at)}` })));
+    textContent: [`✓ ${t(`item.${s.kind}`)} ${labelText(s.label)}`, s.photos ? photoCount(s.photos) : '',
+      `${t(s.status === 200 ? 'sent.200' : 'sent.201')} ${shortTime(s.at)}`].filter(Boolean).join(' · ') })));
 }
 
-// queued is the outbox's line of an item; a refused one says why, in the
-// worker's words over the server's, and offers what can be done with it.
-function queued(it) {
+// thumbs are the object URLs of the photos the outbox shows.
+const thumbs = [];
+
+// photoCount says how many photos go with an item: 附照片 2 张, with 2 photos.
+const photoCount = (n) => t(n === 1 ? 'queue.photo' : 'queue.photos', { n });
+
+// queued is the outbox's line of an entry: a report or a step with the
+// photos still queued for it (shown small, in line), or an item alone. A
+// refused one says why, in the worker's words over the server's, and
+// offers what can be done with it (with its photos).
+function queued({ item: it, photos, state }) {
   const li = document.createElement('li');
-  li.className = `item ${it.state}`;
+  li.className = `item ${state}`;
   li.dataset.kind = it.kind;
   li.innerHTML = '<div class="row"><strong></strong><span class="muted"></span></div><div class="error"></div><div class="muted detail"></div>';
   li.querySelector('strong').textContent = `${t(`item.${it.kind}`)} ${labelText(it.label)}`;
   li.querySelector('.muted').textContent = shortTime(it.queued_at); // by the server's clock, as the item is dated (store.js)
-  if (it.state !== 'failed') return li;
-  li.querySelector('.error').textContent = `${t('queue.failed')}: ${refusalText(it)}`;
-  li.querySelector('.detail').textContent = it.status ? `${it.status} · ${it.error ?? ''}` : (it.error ?? '');
+  if (photos.length) li.querySelector('.row').after(photoLine(photos));
+  if (state !== 'failed') return li;
+  const failed = [it, ...photos].filter((x) => x.state === 'failed');
+  // A photo refused makes its report refused in turn: the reason is said once.
+  li.querySelector('.error').textContent = `${t('queue.failed')}: ${[...new Set(failed.map(refusalText))].join(' · ')}`;
+  li.querySelector('.detail').replaceChildren(...failed.map((x) => Object.assign(document.createElement('div'), {
+    textContent: x.status ? `${x.status} · ${x.error ?? ''}` : (x.error ?? '') })));
   const actions = document.createElement('div');
   actions.className = 'actions';
   if (it.kind === 'report') actions.append(button('queue.edit', async () => { await editRefused(it); show('report'); }));
@@ -170,6 +189,28 @@ function queued(it) {
 
 const button = (key, onclick) => Object.assign(document.createElement('button'), { type: 'button', textContent: t(key), onclick });
 
+// photoLine is the photos queued with an item: small pictures and how many.
+function photoLine(photos) {
+  const div = document.createElement('div');
+  div.className = 'queued-photos';
+  for (const p of photos) {
+    const img = Object.assign(document.createElement('img'), { alt: '', className: p.state === 'failed' ? 'failed' : '' });
+    blob(p.id).then((b) => {
+      if (!b) return;
+      img.src = URL.createObjectURL(b);
+      thumbs.push(img.src);
+    }).catch(() => {});
+    div.append(img);
+  }
+  div.append(Object.assign(document.createElement('span'), { className: 'muted', textContent: photoCount(photos.length) }));
+  return div;
+}
+
 // labelText writes an item's label: { key, vars } in the current language
-// (a category's name, a count); a plain string from an older version as it is.
-const labelText = (l) => (l && typeof l === 'object' ? t(l.key, l.vars) : (l ?? ''));
+// (a category's name — by its code when the label has one —, a count); a
+// plain string from an older version as it is.
+const labelText = (l) => (l && typeof l === 'object' ? t(l.key, named(l.vars)) : (l ?? ''));
+
+// named is a label's vars with its category's name in the current language
+// (a label from an older version has its Chinese name only).
+const named = (vars = {}) => (vars.category ? { ...vars, name: nameOf(vars.category, vars.name) } : vars);

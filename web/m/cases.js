@@ -8,6 +8,7 @@ import { kvGet, kvSet, enqueue, outbox } from './store.js';
 import { t, onLangChange, dateTime } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { syncNow, notify, refusalText } from './sync.js';
+import { nameOf, fullNameOf } from './categories.js';
 
 const $ = (id) => document.getElementById(id);
 const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
@@ -62,7 +63,7 @@ export async function loadCases() {
     li.className = `case sev${r.severity}`;
     li.dataset.id = r.id;
     li.innerHTML = '<div class="row"><strong></strong><span class="state"></span></div><div class="muted"></div>';
-    li.querySelector('strong').textContent = r.category_name?.split('/').pop() ?? r.category;
+    li.querySelector('strong').textContent = nameOf(r.category, r.category_name?.split('/').pop());
     li.querySelector('.state').textContent = t(`state.${r.state}`);
     li.querySelector('.state').classList.add(r.state);
     li.querySelector('.muted').textContent = `${clip(r.description) || '—'} · ${dateTime(r.observed_at)}`;
@@ -107,7 +108,7 @@ function unitName(r, code) {
 // drawCase writes an open case: its state, severity, due time, photos,
 // history and the steps the worker may take.
 async function drawCase(r) {
-  $('c-title').textContent = r.category_name ?? r.category;
+  $('c-title').textContent = fullNameOf(r.category, r.category_name);
   $('c-meta').textContent = `${t(`state.${r.state}`)} · ${t(`sev.${r.severity}`)} · ${unitName(r, r.assigned_code)}` +
     (r.due_at ? ` · ${t('cases.due', { t: dateTime(r.due_at) })}` : '');
   $('c-description').textContent = r.description || '—';
@@ -194,7 +195,8 @@ async function act(r, action) {
   if ([...note].length > NOTE_MAX) { msg.textContent = t('text.toolong', { n: [...note].length, max: NOTE_MAX }); return; }
   const clientID = uuid();
   const body = { action, client_id: clientID, note, expect: r.state, attachments: afterPhotos.map((p) => p.checksum) };
-  const label = { key: `label.${action}`, vars: { name: r.category_name?.split('/').pop() ?? r.category } };
+  // Named by its category's code in the language it is shown in (app.js); name is the Chinese one, for an older version.
+  const label = { key: `label.${action}`, vars: { name: r.category_name?.split('/').pop() ?? r.category, category: r.category } };
   await enqueue([...photoItems(afterPhotos, label), { id: clientID, kind: 'transition', report: r.id, label, body }],
     photoBlobs(afterPhotos));
   notify();

@@ -1,5 +1,5 @@
 // The app's words in Chinese (the default) and English. Category names are
-// the national code list's own and stay Chinese; their codes show in both.
+// data: the code list names each in both languages (categories.js).
 import { serverNow } from './clock.js';
 
 const words = {
@@ -109,6 +109,8 @@ const words = {
   'queue.failed': ['被拒', 'refused'],
   'queue.retry': ['重试', 'Retry'],
   'queue.edit': ['编辑', 'Edit'],
+  'queue.photo': ['附照片 1 张', 'with 1 photo'],
+  'queue.photos': ['附照片 {n} 张', 'with {n} photos'],
   'sent.201': ['已保存', 'stored'],
   'sent.200': ['服务器已有，未重复保存', 'already stored'],
   'label.report': ['{name} {text}', '{name} {text}'],

@@ -3,13 +3,14 @@
 // from the camera, and the point — from GPS, with a draggable pin — with
 // the resolver's answer for it shown before sending. Submitting queues the
 // photos and the report together; the outbox sends them when it can.
-import { getJSON, uuid, unansweredKey } from './net.js';
+import { uuid, unansweredKey } from './net.js';
 import { kvGet, kvSet, enqueue, outbox, remove } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { here, pin, resolve, showAnswer, distance, showPoorFix } from './home.js';
 import { syncNow, notify, refusalText, stoppedBy, onQueueChange } from './sync.js';
 import { serverNow, clockOffset, restamp } from './clock.js';
+import { fetchCategories, categories, categoryName, className, matches } from './categories.js';
 
 const $ = (id) => document.getElementById(id);
 // id: the report's UUID, made once per form, so that a second submit of
@@ -19,17 +20,10 @@ const $ = (id) => document.getElementById(id);
 // observed: when a refused report being edited was seen (by the server's clock).
 const form = { id: null, category: null, photos: [], kept: [], point: null, dragged: false, marker: null,
   answer: null, answerAt: null, busy: false, observed: null };
-let categories = [];
 
-/** loadCategories fetches the code list, or uses the copy kept for offline use. */
+/** loadCategories fetches the code list (or uses the copy kept for offline use) and shows it. */
 export async function loadCategories() {
-  try {
-    const c = await getJSON('v1/categories');
-    categories = c.categories;
-    await kvSet('categories', categories);
-  } catch {
-    categories = (await kvGet('categories')) ?? [];
-  }
+  await fetchCategories();
   await renderCategories();
 }
 
@@ -37,8 +31,8 @@ async function renderCategories() {
   const kind = $('r-kind').value;
   const q = $('r-search').value.trim().toLowerCase();
   const recent = (await kvGet('recent')) ?? [];
-  const fits = categories.filter((c) => c.kinds.includes(kind) &&
-    (!q || c.code.toLowerCase().includes(q) || c.name.includes(q) || c.class_name.includes(q)));
+  // In English the search finds the English names too (categories.js).
+  const fits = categories().filter((c) => c.kinds.includes(kind) && matches(c, q));
   fits.sort((a, b) => rank(recent, a) - rank(recent, b));
   const list = $('r-categories');
   list.replaceChildren(...fits.slice(0, 30).map((c) => {
@@ -47,8 +41,8 @@ async function renderCategories() {
     b.className = `cat${form.category === c.code ? ' chosen' : ''}${recent.includes(c.code) ? ' recent' : ''}`;
     b.dataset.code = c.code;
     b.innerHTML = `<strong></strong> <span class="muted"></span>`;
-    b.firstChild.textContent = c.name;
-    b.lastChild.textContent = `${c.class_name} · ${c.code}`;
+    b.firstChild.textContent = categoryName(c);
+    b.lastChild.textContent = `${className(c)} · ${c.code}`;
     b.onclick = () => { Object.assign(form, { category: c.code, cleared: false }); renderCategories(); };
     return b;
   }));
@@ -71,6 +65,7 @@ export function initReport(map) {
     renderPoor();
   });
   onLangChange(renderPoor);
+  onLangChange(renderCategories);
   onLangChange(retell);
   onQueueChange(retell);
   return {
@@ -160,8 +155,10 @@ async function queue() {
     point, crs: 'wgs84', observed_at: form.observed ?? serverNow().toISOString(), // by the server's clock (clock.js)
     attachments: [...form.kept, ...form.photos.map((p) => p.checksum)] };
   if (here.fix && !form.dragged) report.accuracy_m = Math.round(here.fix.accuracy);
-  const name = categories.find((c) => c.code === form.category)?.name ?? form.category;
-  const label = { key: 'label.report', vars: { name, text: report.description.slice(0, 20) } };
+  // The label names the category by its code, said in the language of the
+  // moment it is shown (app.js); name is the Chinese one, for an older version.
+  const name = categories().find((c) => c.code === form.category)?.name ?? form.category;
+  const label = { key: 'label.report', vars: { name, category: form.category, text: report.description.slice(0, 20) } };
   // clock: the offset the time was corrected by, should the server still find it wrong (sync.js retry).
   await enqueue([...photoItems(form.photos, label), { id: report.id, kind: 'report', label, body: report, clock: clockOffset() }],
     photoBlobs(form.photos));

@@ -53,15 +53,31 @@ export async function pending() {
 }
 
 /**
- * counts is the number of items waiting and of items the server refused, as
- * the worker counts them: a report or a step with its photos is one (its
- * photos go first, as items of their own, but are part of it).
+ * entries is the outbox as the worker sees it, oldest first: a report or a
+ * case step with the photos still queued for it is one entry (the photos
+ * go first, as items of their own, but are part of it), and a photo that
+ * nothing queued lists is one of its own. An entry is refused ('failed')
+ * when its item or one of its photos was, else it waits. Each is
+ * { item, photos, state }. The outbox lists these and counts them: the
+ * worker filed one report, with its photos, not two things.
+ */
+export async function entries() {
+  const items = await outbox();
+  const photos = new Map(items.filter((it) => it.kind === 'photo').map((it) => [it.id, it]));
+  const owned = new Set(items.flatMap(photosOf));
+  return items.filter((it) => it.kind !== 'photo' || !owned.has(it.id)).map((it) => {
+    const own = [...new Set(photosOf(it))].map((id) => photos.get(id)).filter(Boolean);
+    return { item: it, photos: own, state: [it, ...own].some((x) => x.state === 'failed') ? 'failed' : 'waiting' };
+  });
+}
+
+/**
+ * counts is the number of entries waiting and of entries the server
+ * refused (entries: a report or a step with its photos is one).
  */
 export async function counts() {
-  const items = await outbox();
-  const owned = new Set(items.flatMap(photosOf));
-  const counted = items.filter((it) => it.kind !== 'photo' || !owned.has(it.id));
-  return { waiting: counted.filter((it) => it.state === 'waiting').length, refused: counted.filter((it) => it.state === 'failed').length };
+  const list = await entries();
+  return { waiting: list.filter((e) => e.state === 'waiting').length, refused: list.filter((e) => e.state === 'failed').length };
 }
 
 // photosOf is the checksums of the photos an item lists (a photo item is its checksum).
@@ -143,12 +159,18 @@ async function confirmed(it, res) {
   if (it.kind === 'patrol' && answer.day) {
     await kvSet('coverage', { grid: answer.grid?.code, ...answer.day });
   }
-  const log = (await kvGet('sent')) ?? [];
-  // A report, a patrol or a photo is 201 when stored, 200 when it was already; a step is 200 either way,
-  // and says a replay with Idempotent-Replayed.
-  const again = it.kind === 'transition' ? res.headers.get('Idempotent-Replayed') === 'true' : res.status === 200;
-  log.unshift({ id: it.id, kind: it.kind, label: it.label, status: again ? 200 : 201, at: serverNow().toISOString() });
-  await kvSet('sent', log.slice(0, 30));
+  // A photo of a report or a step still queued is part of it: the recent
+  // list says it with it (the outbox shows them as one entry as well).
+  const rest = await outbox();
+  if (it.kind !== 'photo' || !rest.some((o) => o.id !== it.id && photosOf(o).includes(it.id))) {
+    const log = (await kvGet('sent')) ?? [];
+    // A report, a patrol or a photo is 201 when stored, 200 when it was already; a step is 200 either way,
+    // and says a replay with Idempotent-Replayed.
+    const again = it.kind === 'transition' ? res.headers.get('Idempotent-Replayed') === 'true' : res.status === 200;
+    log.unshift({ id: it.id, kind: it.kind, label: it.label, status: again ? 200 : 201, at: serverNow().toISOString(),
+      photos: new Set(photosOf(it)).size });
+    await kvSet('sent', log.slice(0, 30));
+  }
   await remove(it);
 }
 
@@ -167,11 +189,15 @@ export async function discard(it) {
 
 /**
  * retry puts a refused item back in line (the case changed, the server was
- * fixed) and sends; one refused for its time (the phone's clock) goes with
- * its times corrected by what the app knows of the clock now.
+ * fixed), with its refused photos, and sends; one refused for its time (the
+ * phone's clock) goes with its times corrected by what the app knows of the
+ * clock now.
  */
 export async function retry(it) {
-  await update({ ...(isClockRefusal(it) ? restamp(it) : it), state: 'waiting' });
+  const own = new Set(photosOf(it));
+  for (const o of await outbox()) {
+    if (o.id === it.id || (own.has(o.id) && o.state === 'failed')) await update({ ...(isClockRefusal(o) ? restamp(o) : o), state: 'waiting' });
+  }
   notify();
   return syncNow();
 }

@@ -118,7 +118,8 @@ export async function fieldSteps(env) {
   check(/辖区之外/.test(await page.textContent('#r-message')), 'the edited outside report could be sent');
   check((await outbox(page)).length === 0, 'the edited report is still in the outbox');
   // A report whose photo the server refused (not an image): both are
-  // refused, counted as one; giving up the report gives up its photo.
+  // refused, counted as one and listed as one, the photo marked in the
+  // report's line; giving up the report gives up its photo.
   await page.evaluate(async (pt) => {
     const { enqueue } = await import('./store.js');
     const { syncNow } = await import('./sync.js');
@@ -131,10 +132,13 @@ export async function fieldSteps(env) {
     await syncNow();
   }, [here.longitude, here.latitude]);
   await page.click('#tabs button[data-view=queue]');
-  await page.waitForFunction(() => document.querySelectorAll('#q-list li.failed').length === 2, null, { timeout: 10_000 }).catch(() => {});
+  await page.waitForFunction(() => document.querySelector('#q-list li.failed .queued-photos img.failed'), null, { timeout: 10_000 }).catch(() => {});
   findings.badPhoto = { net: await page.textContent('#net'), badge: await page.textContent('#queue-count'),
-    failed: await page.$$eval('#q-list li.failed', (l) => l.map((li) => li.dataset.kind)) };
-  check(/被拒 1/.test(findings.badPhoto.net) && findings.badPhoto.badge === '1' && findings.badPhoto.failed.join() === 'photo,report',
+    lines: await page.$$eval('#q-list > li', (l) => l.map((li) => `${li.className}:${li.dataset.kind}`)),
+    photoRefused: await page.$$eval('#q-list li.failed .queued-photos img.failed', (l) => l.length),
+    said: await page.textContent('#q-list li.failed .error').catch(() => '') };
+  check(/被拒 1/.test(findings.badPhoto.net) && findings.badPhoto.badge === '1' && findings.badPhoto.lines.join() === 'item failed:report' &&
+    findings.badPhoto.photoRefused === 1 && /照片未被接受/.test(findings.badPhoto.said),
     `a report refused with its photo: ${JSON.stringify(findings.badPhoto)}`);
   await page.click('#q-list li.failed[data-kind=report] button:text("放弃")');
   await page.waitForTimeout(300);

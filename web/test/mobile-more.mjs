@@ -35,10 +35,20 @@ function pageErrors(page) {
   return errors;
 }
 
-/** caseLanguage: with a case open, 中/EN redraws its state, severity and steps, and back. */
+/** caseLanguage: with a case open, 中/EN redraws its state, severity, steps and category (findings.chosen), and back. */
 export async function caseLanguage({ page, check, findings, shot }) {
+  const cat = findings.chosen ?? {};
+  const caseCategory = () => page.evaluate(() => ({ title: document.getElementById('c-title').textContent,
+    listed: [...document.querySelectorAll('#c-list li strong')].map((s) => s.textContent) }));
   await page.click('#lang');
   await page.waitForTimeout(300);
+  // The case list is fetched again in the new language.
+  await page.waitForFunction((name) => [...document.querySelectorAll('#c-list li strong')].some((s) => s.textContent === name),
+    cat.name_en, { timeout: 10_000 }).catch(() => {});
+  findings.caseCategoryEnglish = await caseCategory();
+  check(findings.caseCategoryEnglish.title === `${cat.type_name_en}/${cat.class_name_en}/${cat.name_en}` &&
+    findings.caseCategoryEnglish.listed.includes(cat.name_en) && findings.caseCategoryEnglish.listed.every((n) => !/[\u4e00-\u9fff]/.test(n)),
+  `the case's category in English: ${JSON.stringify(findings.caseCategoryEnglish)}, want ${cat.name_en}`);
   findings.caseEnglish = { meta: await page.textContent('#c-meta'), steps: await page.$$eval('#c-history li strong', (l) => l.map((s) => s.textContent)) };
   // Dates in the app's language, not the browser's (this phone's is zh-CN): "Nov 25, 2026, 8:30 AM".
   await page.waitForFunction(() => /[A-Z][a-z]{2} \d/.test(document.querySelector('#c-list li .muted')?.textContent), null, { timeout: 10_000 }).catch(() => {});
@@ -56,6 +66,11 @@ export async function caseLanguage({ page, check, findings, shot }) {
   await page.click('#lang');
   await page.waitForTimeout(300);
   check(/^已处置 · /.test(await page.textContent('#c-meta')), `the open case back in Chinese: ${await page.textContent('#c-meta')}`);
+  await page.waitForFunction((name) => [...document.querySelectorAll('#c-list li strong')].some((s) => s.textContent === name),
+    cat.name, { timeout: 10_000 }).catch(() => {});
+  findings.caseCategoryChinese = await caseCategory();
+  check(findings.caseCategoryChinese.title === `${cat.type_name}/${cat.class_name}/${cat.name}` && findings.caseCategoryChinese.listed.includes(cat.name),
+    `the case's category back in Chinese: ${JSON.stringify(findings.caseCategoryChinese)}, want ${cat.name}`);
   await page.waitForFunction(() => /年/.test(document.querySelector('#c-list li .muted')?.textContent), null, { timeout: 10_000 }).catch(() => {});
   findings.caseDatesChinese = await caseDates(page);
   check(findings.caseDatesChinese.length > 1 && findings.caseDatesChinese.every((d) => /\d{4}年\d{1,2}月\d{1,2}日/.test(d)),

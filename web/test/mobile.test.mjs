@@ -4,12 +4,13 @@
 //
 //   enrol by link → the grid and the live answer → offline, after that
 //   first visit alone: the app and its map open from the service worker, a
-//   report with a photo is queued → online: it
+//   report with a photo is queued, counted and listed as one (in Chinese and
+//   in English, its category by its English name) → online: it
 //   is sent → the server has exactly one report with the photo, in the
 //   right grid → a second sync (and a replay of the same items) stores
 //   nothing twice → the case, dispatched to the grid, is handled with an
-//   after-photo (中/EN redraws the open case) → a patrol → English (the tab labels line up, "±8 m" on one
-//   line) → the map follows the worker 3 km away, but not right after the
+//   after-photo (中/EN redraws the open case, its category too) → a patrol → English (the tab labels line up, "±8 m" on one
+//   line; the report form's categories in English, found by their English names) → the map follows the worker 3 km away, but not right after the
 //   worker moved it by hand → a ±150 m fix is warned of → an undecodable
 //   photo is said so → a double tap stores one report → an outside point is
 //   refused on the phone; a server refusal is counted, said in Chinese, with
@@ -175,11 +176,36 @@ try {
   check(queued.length === 2 && queued[0].kind === 'photo' && queued[1].kind === 'report', `queued ${JSON.stringify(queued)}`);
   await page.click('#tabs button[data-view=queue]');
   await page.waitForSelector('#q-list li');
-  // One report waits, with its photo: the worker counts one (the outbox lists both, the photo going first).
+  // One report waits, with its photo: the worker counts one and the outbox lists one, the report, its photo
+  // shown in its line (the photo goes first, as an item of its own, but is part of the report).
+  const queueShown = () => page.evaluate(() => ({ net: document.getElementById('net').textContent,
+    badge: document.getElementById('queue-count').textContent,
+    lines: [...document.querySelectorAll('#q-list > li')].map((li) => ({ kind: li.dataset.kind, text: li.querySelector('strong').textContent,
+      photos: li.querySelectorAll('.queued-photos img').length, said: li.querySelector('.queued-photos')?.textContent ?? '' })) }));
   await page.waitForFunction(() => /待发 1/.test(document.getElementById('net').textContent) &&
-    document.getElementById('queue-count').textContent === '1' && document.querySelectorAll('#q-list li').length === 2, null, { timeout: 10_000 })
-    .catch(async () => failures.push(`the waiting count: ${await page.textContent('#net')}, badge ${await page.textContent('#queue-count')}`));
+    document.getElementById('queue-count').textContent === '1' && document.querySelectorAll('#q-list > li').length === 1, null, { timeout: 10_000 })
+    .catch(() => {});
+  findings.queuedShown = await queueShown();
+  const [line] = findings.queuedShown.lines;
+  check(/待发 1/.test(findings.queuedShown.net) && findings.queuedShown.badge === String(findings.queuedShown.lines.length) &&
+    findings.queuedShown.lines.length === 1 && line.kind === 'report' && line.photos === 1 && /附照片 1 张/.test(line.said),
+    `the outbox counts and lists the report with its photo as one: ${JSON.stringify(findings.queuedShown)}`);
+  await page.waitForFunction(() => document.querySelector('#q-list .queued-photos img')?.naturalWidth > 0, null, { timeout: 10_000 })
+    .catch(() => failures.push('the queued report\'s photo is not shown in its outbox line'));
+  const chosen = (await adminAPI('/v1/categories')).body?.categories?.find((c) => c.code === findings.category) ?? {};
+  findings.chosen = chosen;
+  check(line.text.includes(chosen.name), `the outbox names the category in Chinese: ${line.text}, want ${chosen.name}`);
   await shot(page, 'm-queued.png');
+  // The same in English: the category by its English name, the count and the list still one.
+  await page.click('#lang');
+  await page.waitForFunction(() => /1 waiting/.test(document.getElementById('net').textContent), null, { timeout: 10_000 }).catch(() => {});
+  findings.queuedEnglish = await queueShown();
+  const [en] = findings.queuedEnglish.lines;
+  check(/1 waiting/.test(findings.queuedEnglish.net) && findings.queuedEnglish.badge === '1' && findings.queuedEnglish.lines.length === 1 &&
+    en.text.startsWith(`report ${chosen.name_en} `) && !en.text.includes(chosen.name) && /with 1 photo$/.test(en.said),
+    `the outbox in English: ${JSON.stringify(findings.queuedEnglish)}, want ${chosen.name_en}`);
+  await shot(page, 'm-queued-english.png');
+  await page.click('#lang');
   check(!writes.some((w) => /201|200/.test(w)), `a write got through while offline: ${writes}`);
 
   // 4. Online: the outbox is sent by itself.
@@ -254,7 +280,7 @@ try {
   await page.waitForFunction(() => [...document.querySelectorAll('#c-history img')].some((i) => i.naturalWidth > 0), null, { timeout: 15_000 });
   await page.locator('#c-history').scrollIntoViewIfNeeded();
   await shot(page, 'm-case-handled.png');
-  await caseLanguage({ page, check, findings, shot }); // 中/EN redraws the open case
+  await caseLanguage({ page, check, findings, shot }); // 中/EN redraws the open case, its category too
   const handled = await adminAPI(`/v1/reports/${report.id}`);
   const last = handled.body?.history?.at(-1);
   findings.handled = { state: handled.body?.state, action: last?.action, photos: last?.attachments?.length };
@@ -300,6 +326,28 @@ try {
   check(new Set(findings.layout.tops).size === 1, `the tab labels do not line up: ${findings.layout.tops}`);
   check(findings.layout.accuracyLines === 1, `the accuracy wraps onto ${findings.layout.accuracyLines} lines`);
   await shot(page, 'm-english.png');
+
+  // The report form in English: the categories by their English names, found by them (and still by the
+  // Chinese ones, which a worker may type).
+  await page.click('#tabs button[data-view=report]');
+  const listed = async (q) => {
+    await page.fill('#r-search', q);
+    await page.waitForTimeout(200);
+    return page.$$eval('#r-categories button.cat', (l) => l.map((b) => ({ code: b.dataset.code, text: b.textContent })));
+  };
+  findings.formEnglish = { lamp: await listed('lamp'), manhole: await listed('井盖') };
+  check(findings.formEnglish.lamp.some((c) => c.code === 'C0111' && c.text === 'Street lamp Public utilities · C0111') &&
+    findings.formEnglish.lamp.every((c) => /lamp/i.test(c.text) && !/[\u4e00-\u9fff]/.test(c.text)),
+  `the English search for "lamp": ${JSON.stringify(findings.formEnglish.lamp)}`);
+  check(findings.formEnglish.manhole.some((c) => c.code === 'C0101' && c.text === 'Water supply manhole cover Public utilities · C0101') &&
+    findings.formEnglish.manhole.every((c) => / manhole cover /.test(c.text) && !/[\u4e00-\u9fff]/.test(c.text)),
+  `the Chinese search in English: ${JSON.stringify(findings.formEnglish.manhole)}`);
+  await listed('manhole');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.locator('#r-search').scrollIntoViewIfNeeded();
+  await shot(page, 'm-report-english.png');
+  await page.fill('#r-search', '');
+  await page.click('#tabs button[data-view=home]');
 
   // 10. The map follows the worker: 3 km north, the position is in view.
   const inView = (p) => page.evaluate((ll) => window.gridmapApp.map.getBounds().contains(ll), p);

@@ -1,0 +1,68 @@
+// The category code list (GET /v1/categories: the national 部件/事件
+// classification, 大类/小类), kept on the phone for offline use, and a
+// category's names in the app's language: the list names every type, class
+// and subclass in Chinese and in English. A list kept by an older version
+// (without English names), or a code it does not know, says what the
+// caller had: the Chinese name, or the code.
+import { getJSON } from './net.js';
+import { kvGet, kvSet } from './store.js';
+import { currentLang } from './i18n.js';
+
+let list = [];
+let byCode = new Map();
+
+function keep(categories) {
+  list = Array.isArray(categories) ? categories : [];
+  byCode = new Map(list.map((c) => [c.code, c]));
+}
+
+/** fetchCategories fetches the code list, or takes the copy kept for offline use. */
+export async function fetchCategories() {
+  try {
+    const c = await getJSON('v1/categories');
+    keep(c.categories);
+    await kvSet('categories', list);
+  } catch {
+    keep(await kvGet('categories'));
+  }
+  return list;
+}
+
+/** categories is the code list, in its file's order. */
+export const categories = () => list;
+
+const en = () => currentLang() === 'en';
+
+/** categoryName is a category's (subclass's) name in the app's language: 路灯, Street lamp. */
+export const categoryName = (c) => (en() && c.name_en) || c.name;
+
+/** className is the name of a category's class in the app's language: 公用设施, Public utilities. */
+export const className = (c) => (en() && c.class_name_en) || c.class_name;
+
+/** typeName is the name of a category's type in the app's language: 部件, Component. */
+export const typeName = (c) => (en() && c.type_name_en) || c.type_name;
+
+/**
+ * nameOf is the name of the category of code in the app's language;
+ * fallback (the name the server or the item gave, else the code) when the
+ * list does not know the code.
+ */
+export function nameOf(code, fallback) {
+  const c = byCode.get(code);
+  return c ? categoryName(c) : (fallback ?? code);
+}
+
+/** fullNameOf is "部件/公用设施/路灯" (Component/Public utilities/Street lamp) for code, as nameOf. */
+export function fullNameOf(code, fallback) {
+  const c = byCode.get(code);
+  return c ? `${typeName(c)}/${className(c)}/${categoryName(c)}` : (fallback ?? code);
+}
+
+/**
+ * matches tells whether c is found by q (lower case): by its code or its
+ * Chinese names, and in English by its English names as well.
+ */
+export function matches(c, q) {
+  if (!q || c.code.toLowerCase().includes(q) || c.name.includes(q) || c.class_name.includes(q)) return true;
+  return en() && [c.name_en, c.class_name_en].some((n) => n?.toLowerCase().includes(q));
+}
