@@ -50,9 +50,13 @@ export function initMap(me) {
   if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, duration: 0 });
   map.on('load', () => addOwnLayers(map, me));
   // Tiles refused with the token: the app says "sign-in expired" (net.js) rather than log each tile.
-  // Offline, tiles fail as they must (the kept ones show): that is no error to log.
+  // Offline, tiles fail as they must (the kept ones show): that is no error to log. Nor is a 429: a
+  // refused token's tiles spend the address's budget of token lookups (a flaky browser test logged
+  // MapLibre's AJAXError there), and the map asks again as it moves.
   map.on('error', (e) => {
-    if (e.error?.status === 401) markRefused(); else if (navigator.onLine) console.error(e.error ?? e);
+    const status = e.error?.status;
+    if (status === 401) markRefused();
+    else if (navigator.onLine && status !== 429) console.error(e.error?.message ?? e.error ?? e);
   });
   return map;
 }
