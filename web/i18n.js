@@ -323,7 +323,7 @@ const words = {
   'im.done.succeeded': ['已导入：新建 {created}，修改 {changed}，停用 {retired}。地图正在重新加载图块。', 'Imported: {created} created, {changed} changed, {retired} retired. The map is reloading its tiles.'],
   'im.done.rejected': ['未导入：{why}', 'Not imported: {why}'], 'im.rejectedN': ['{errors} 个错误，{warnings} 条提示，未写入任何数据', '{errors} errors, {warnings} warnings; nothing was written'], 'im.done.failed': ['导入失败：{why}', 'The import failed: {why}'],
   'im.done.interrupted': ['导入中断：{why}', 'The import was interrupted: {why}'], 'im.m.format': ['格式', 'format'], 'im.m.crs': ['坐标系', 'CRS'], 'im.m.encoding': ['编码', 'encoding'],
-  'im.m.levels': ['层级', 'levels'], 'im.m.took': ['耗时', 'took'], 'im.countsIf': ['若正式导入：', 'An import would:'], 'im.countsDone': ['本次导入：', 'This import:'], 'im.c.features': ['要素', 'features'],
+  'im.m.levels': ['层级', 'levels'], 'im.m.took': ['耗时', 'took'], 'im.countsIf': ['若正式导入：', 'An import would:'], 'im.countsRead': ['文件中：', 'In the file:'], 'im.countsDone': ['本次导入：', 'This import:'], 'im.c.features': ['要素', 'features'],
   'im.c.created': ['新建', 'created'], 'im.c.changed': ['修改', 'changed'], 'im.c.unchanged': ['未变', 'unchanged'], 'im.c.retired': ['停用', 'retired'], 'im.c.repaired': ['已修复', 'repaired'],
   'im.findings': ['{errors} 个错误 · {warnings} 条提示 · {notes} 条说明', '{errors} errors · {warnings} warnings · {notes} notes'], 'im.none': ['未发现问题。', 'No problems found.'],
   'im.sev.error': ['错误', 'error'], 'im.sev.warning': ['提示', 'warning'], 'im.sev.note': ['说明', 'note'], 'im.wholeFile': ['整个文件', 'whole file'],

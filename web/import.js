@@ -277,9 +277,12 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
       out.push(dl([['im.m.format', [r.format, r.layer].filter(Boolean).join(' · ')], ['im.m.crs', r.crs], ['im.m.encoding', r.encoding],
         ['im.m.levels', (r.levels ?? []).map((l) => t(l === 'enclave' ? 'ed.kind.enclave' : `level.${l}`)).join(t('listSep'))],
         ['im.m.took', r.duration_s != null ? `${r.duration_s.toFixed(1)} s` : '']]));
+      // A file with errors would write nothing: what it holds, not what an import would do.
       const c = r.counts ?? {};
-      out.push(word('p', { class: 'small import-counts-title' }, j.status === 'succeeded' ? 'im.countsDone' : 'im.countsIf'),
-        el('table', { class: 'import-counts', id: 'import-counts' }, el('tr', {}, ...['features', 'created', 'changed', 'unchanged', 'retired', 'repaired']
+      const refused = r.errors > 0;
+      const keys = refused ? ['features', 'repaired'] : ['features', 'created', 'changed', 'unchanged', 'retired', 'repaired'];
+      out.push(word('p', { class: 'small import-counts-title' }, j.status === 'succeeded' ? 'im.countsDone' : refused ? 'im.countsRead' : 'im.countsIf'),
+        el('table', { class: 'import-counts', id: 'import-counts' }, el('tr', {}, ...keys
           .map((k) => el('td', { 'data-count': k }, el('strong', {}, String(c[k] ?? 0)), el('br'), t(`im.c.${k}`))))));
       out.push(findings(r));
     }

@@ -95,6 +95,9 @@ try {
     `the unknown parent is not listed: ${JSON.stringify(bad.issues)}`);
   check(!bad.commit, 'an import is offered after a check with errors');
   check(/未导入/.test(bad.message), `message after the rejected check: ${bad.message}`);
+  // A file with errors writes nothing: what it holds is told, not what an import would do.
+  check(bad.counts.features === '2' && !('created' in bad.counts) && /文件中/.test(await page.textContent('#import-result')),
+    `counts of a rejected file: ${JSON.stringify(bad.counts)}`);
   await shot('import-1-rejected.png');
 
   // 3. Refusals. The server's: a scope that is no unit code.
