@@ -103,3 +103,21 @@ func TestRefusalRecognition(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRefusalOnAnswers is what recognising refusals costs each write
+// of an ordinary answer: a resolve's (200) and a 404's head.
+func BenchmarkRefusalOnAnswers(b *testing.B) {
+	for _, w := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 667\r\nDate: Sat, 05 Dec 2026 10:00:00 GMT\r\n\r\n" + strings.Repeat("x", 667),
+		"HTTP/1.1 404 Not Found\r\nContent-Type: application/problem+json\r\nDate: Sat, 05 Dec 2026 10:00:00 GMT\r\nContent-Length: 120\r\n\r\n",
+	} {
+		b.Run(w[9:12], func(b *testing.B) {
+			p := []byte(w)
+			for b.Loop() {
+				if _, _, ok := refusal(p); ok {
+					b.Fatal("an answer taken for a refusal")
+				}
+			}
+		})
+	}
+}
