@@ -151,7 +151,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		lane = fastlane.Listen(watched, fastlane.Options{ConnState: watched.ConnState})
 		served = lane
 	}
-	srv := &http.Server{Handler: front, ConnState: watched.ConnState}
+	srv := &http.Server{Handler: watched.Handler(front), ConnState: watched.ConnState, ConnContext: watched.ConnContext}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(served) }()
 	// Requests drain before the node and the database close: a stop calls

@@ -148,11 +148,8 @@ func ticks(d, period time.Duration) int64 {
 // sending half a request that way is closed only when it moves nothing for
 // the timeout, as an idle keep-alive one is.
 func (l *Listener) ConnState(nc net.Conn, state http.ConnState) {
-	c, ok := nc.(*conn)
-	if w, wraps := nc.(interface{ NetConn() net.Conn }); !ok && wraps {
-		c, ok = w.NetConn().(*conn) // a connection handed on with bytes already read (internal/fastlane)
-	}
-	if !ok {
+	c := watched(nc)
+	if c == nil {
 		return
 	}
 	switch state {
@@ -161,6 +158,21 @@ func (l *Listener) ConnState(nc net.Conn, state http.ConnState) {
 		c.begun.Store(0)
 	case http.StateIdle:
 		c.serving.Store(false)
+		c.answering.Store(false)
+	}
+}
+
+// watched is the Listener's connection nc is or wraps, or nil.
+func watched(nc net.Conn) *conn {
+	for {
+		if c, ok := nc.(*conn); ok {
+			return c
+		}
+		w, wraps := nc.(interface{ NetConn() net.Conn })
+		if !wraps {
+			return nil
+		}
+		nc = w.NetConn() // a connection handed on with bytes already read (internal/fastlane)
 	}
 }
 
@@ -274,6 +286,9 @@ type conn struct {
 	last    atomic.Int64
 	begun   atomic.Int64 // 0: no request's headers are being read
 	serving atomic.Bool  // a request's headers have been read, its answer is not done
+	// answering: a handler has begun to answer on the connection, which has
+	// not waited for its next request since (refusal.go).
+	answering atomic.Bool
 
 	deadlineMu                  sync.Mutex  // orders the deadlines set (deadline.go)
 	readDeadline, writeDeadline atomic.Bool // one may be set
@@ -294,7 +309,7 @@ func (c *conn) Read(b []byte) (int, error) {
 // Write writes to the connection in pieces of at most writePiece bytes,
 // noting progress as each leaves.
 func (c *conn) Write(b []byte) (n int, err error) {
-	if c.l.refusals != nil {
+	if c.mayRefuse() {
 		if status, reason, ok := refusal(b); ok {
 			ct, body := c.l.refusals(status, reason)
 			if _, err := c.write(refusalAnswer(status, ct, body)); err != nil {

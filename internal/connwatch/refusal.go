@@ -2,6 +2,8 @@ package connwatch
 
 import (
 	"bytes"
+	"context"
+	"net"
 	"net/http"
 	"strconv"
 )
@@ -14,11 +16,19 @@ import (
 // connection sees them: a Listener given AnswerRefusals recognises such a
 // write and sends the problem instead.
 //
-// The recognition is exact: a status line, net/http's refusal headers and
-// nothing else (no Date, which every handler's answer carries), a short
-// body. It follows net/http's server.go (Go 1.26): should its shape
-// change, the refusal goes out as net/http wrote it, and
-// TestRefusalsAreProblems fails.
+// Only a write made while no handler answers on the connection can be a
+// refusal: the server's handler is wrapped (Handler) to mark its
+// connection answering from the moment it runs until the connection waits
+// for its next request (ConnState's StateIdle). Without that mark a
+// handler's body could be taken for one: a photo whose bytes after a 4 KiB
+// buffer's edge read as a refusal crashed the process and cut the answer
+// short (an attacker's review of the first version, which judged by the
+// bytes alone). The bytes must still match exactly: a status line,
+// net/http's refusal headers and nothing else, a short body. They follow
+// net/http's server.go (Go 1.26): should its shape change, the refusal goes
+// out as net/http wrote it, and TestRefusalsAreProblems fails. The fast
+// lane's answers never pass through a handler: each is written whole,
+// beginning with its own head and its Date, which a refusal lacks.
 
 // refusalHeaders is what net/http writes after the status line of a refusal.
 const refusalHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
@@ -32,8 +42,41 @@ const maxRefusal = 512
 type RefusalBody func(status int, reason string) (contentType string, body []byte)
 
 // AnswerRefusals makes the Listener's connections answer net/http's
-// refusals with body's answers. Call it before serving.
+// refusals with body's answers. Call it before serving, and serve with
+// Handler, ConnContext and ConnState: without them no write is taken for
+// a refusal.
 func (l *Listener) AnswerRefusals(body RefusalBody) { l.refusals = body }
+
+// connKey is the context key of a request's connection (ConnContext).
+type connKey struct{}
+
+// ConnContext is the hook for http.Server.ConnContext that Handler needs:
+// it keeps the Listener's connection (under the connections wrapping it
+// that return it from a NetConn method) in the connection's context.
+func (l *Listener) ConnContext(ctx context.Context, nc net.Conn) context.Context {
+	if c := watched(nc); c != nil {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	return ctx
+}
+
+// Handler wraps h to mark the request's connection answering while h and
+// net/http write its answer, so that no write of it is taken for one of
+// net/http's refusals.
+func (l *Listener) Handler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(connKey{}).(*conn); ok {
+			c.answering.Store(true)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// mayRefuse reports whether a write to c may be one of net/http's
+// refusals: refusals are answered, and no handler answers on c.
+func (c *conn) mayRefuse() bool {
+	return c.l.refusals != nil && !c.answering.Load()
+}
 
 // refusal recognises a refusal written by net/http: its status and the
 // reason after the status text, if any.
@@ -47,8 +90,11 @@ func refusal(b []byte) (status int, reason string, ok bool) {
 		return 0, "", false
 	}
 	line := string(b[len(proto):end])
+	if len(line) < 4 || line[3] != ' ' {
+		return 0, "", false
+	}
 	status, err := strconv.Atoi(line[:3])
-	if err != nil || status < 400 || status > 599 || len(line) < 4 || line[3] != ' ' {
+	if err != nil || status < 400 || status > 599 {
 		return 0, "", false
 	}
 	text := http.StatusText(status)

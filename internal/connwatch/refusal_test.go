@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,9 +27,10 @@ func TestRefusalsAreProblems(t *testing.T) {
 	}
 	l := Listen(ln, time.Minute, 0)
 	l.AnswerRefusals(problemOf)
-	srv := &http.Server{MaxHeaderBytes: 1 << 10, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "400 Bad Request", http.StatusBadRequest) // what a refusal says, from a handler
-	})}
+	srv := &http.Server{MaxHeaderBytes: 1 << 10, ConnState: l.ConnState, ConnContext: l.ConnContext,
+		Handler: l.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "400 Bad Request", http.StatusBadRequest) // what a refusal says, from a handler
+		}))}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	cases := []struct {
@@ -56,6 +58,48 @@ func TestRefusalsAreProblems(t *testing.T) {
 				t.Errorf("the handler's answer was changed: %s %q", ct, body)
 			case c.body != "" && (ct != "application/problem+json" || string(body) != c.body || resp.ContentLength != int64(len(body))):
 				t.Errorf("answer %s (length %d) %q, want the problem %q", ct, resp.ContentLength, body, c.body)
+			}
+		})
+	}
+}
+
+// TestBodiesAreNeverRefusals: a handler's body whose bytes after a buffer's
+// edge read as a refusal goes out as written. An attacker's review made a
+// photo of such bytes: the first version, judging writes by their bytes
+// alone, cut the answer short or crashed the process on a short status.
+func TestBodiesAreNeverRefusals(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Listen(ln, time.Minute, 0)
+	l.AnswerRefusals(problemOf)
+	tails := []string{
+		"HTTP/1.1 400 Bad Request" + refusalHeaders + "400 Bad Request",
+		"HTTP/1.1 4" + refusalHeaders + "ZZZ",
+	}
+	srv := &http.Server{ConnState: l.ConnState, ConnContext: l.ConnContext,
+		Handler: l.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			pad, _ := strconv.Atoi(r.URL.Query().Get("pad"))
+			tail := tails[len(r.URL.Query().Get("tail"))%len(tails)]
+			http.ServeContent(w, r, "photo.png", time.Time{}, strings.NewReader(strings.Repeat("x", pad)+tail))
+		}))}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	for i, tail := range tails {
+		t.Run(strconv.Quote(tail[:12]), func(t *testing.T) {
+			// Every padding from 3.5 to 4.5 KiB: one puts the tail at the edge
+			// of net/http's 4 KiB buffer, whatever the head's length.
+			for pad := 3500; pad < 4600; pad++ {
+				resp, err := http.Get(fmt.Sprintf("http://%s/?pad=%d&tail=%s", ln.Addr(), pad, strings.Repeat("t", i)))
+				if err != nil {
+					t.Fatalf("pad %d: %v", pad, err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 || string(body) != strings.Repeat("x", pad)+tail {
+					t.Fatalf("pad %d: %d, %d bytes, %v: the body was changed", pad, resp.StatusCode, len(body), err)
+				}
 			}
 		})
 	}
@@ -93,6 +137,8 @@ func TestRefusalRecognition(t *testing.T) {
 		{"a status text not its own", "HTTP/1.1 400 Not Bad" + refusalHeaders + "x", 0, "", false},
 		{"a longer body", "HTTP/1.1 400 Bad Request" + refusalHeaders + "400\r\nmore", 0, "", false},
 		{"too long", "HTTP/1.1 400 Bad Request" + refusalHeaders + strings.Repeat("x", maxRefusal), 0, "", false},
+		{"a short status line", "HTTP/1.1 4" + refusalHeaders + "ZZZ", 0, "", false},
+		{"a status line of three digits", "HTTP/1.1 400" + refusalHeaders + "400", 0, "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
