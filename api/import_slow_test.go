@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/importer"
 )
 
 // TestSlowUploadLosesItsPlace: an upload trickling in below the minimum
@@ -49,17 +50,19 @@ func TestSlowUploadLosesItsPlace(t *testing.T) {
 }
 
 // TestOneCallerCannotHoldTheQueue: uploads trickling in just above the
-// rate floor hold their places for hours, so one caller may send only
-// maxUploadsPerCaller at once (an attacker's review: five such uploads
-// from one token held every place). Another caller still gets a place.
+// rate floor hold their places for hours, so one caller may hold only
+// importer.DefaultPerOwner of them (an attacker's review: five such uploads
+// from one token held every place): a third is a 429 with Retry-After.
+// Another caller still gets a place. (Places held by queued jobs:
+// importer's TestOneOwnerHoldsFewPlaces.)
 func TestOneCallerCannotHoldTheQueue(t *testing.T) {
-	s, _ := queueServer(t, 1, 4, nil)
+	s, jobs := queueServer(t, 1, 4, nil)
 	editor := createToken(t, s.db, access.RoleEditor, "", "慢速上传者", time.Now().Add(time.Hour))
 	other := createToken(t, s.db, access.RoleEditor, "", "另一位编辑", time.Now().Add(time.Hour))
 	body, ctype := multipartBody("网格.geojson", []byte(`{"type":"FeatureCollection","features":[]}`), map[string]string{"dry_run": "true"})
-	done := make(chan int, maxUploadsPerCaller)
+	done := make(chan int, importer.DefaultPerOwner)
 	var stops []func()
-	for range maxUploadsPerCaller {
+	for range importer.DefaultPerOwner {
 		pr, pw := io.Pipe()
 		stops = append(stops, func() { pw.CloseWithError(io.ErrClosedPipe) })
 		go func() {
@@ -71,10 +74,16 @@ func TestOneCallerCannotHoldTheQueue(t *testing.T) {
 			}
 			done <- 0
 		}()
-		// The server has read the head of the body, so the handler is in:
-		// the write returns once its first bytes are taken.
 		if _, err := pw.Write(body[:64]); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if held, _ := jobs.Places(); held == importer.DefaultPerOwner {
+			break // both are being received
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the trickling uploads hold no places")
 		}
 	}
 	status, h, err := post(s.srv.URL+"/v1/imports", editor, body, ctype)
@@ -87,7 +96,7 @@ func TestOneCallerCannotHoldTheQueue(t *testing.T) {
 	for _, stop := range stops {
 		stop()
 	}
-	for range maxUploadsPerCaller {
+	for range importer.DefaultPerOwner {
 		<-done
 	}
 	// The client's request ends with its pipe; the handlers' soon after.

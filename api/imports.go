@@ -66,22 +66,17 @@ func (h *handlers) startImport(c *gin.Context) {
 		return
 	}
 	caller, _ := callerOf(c)
-	leave, err := h.uploads.enter(caller.Name)
+	area, err := h.deps.Imports.Receive(c.Request.Context(), caller.Name)
 	if err != nil {
-		c.Header("Retry-After", "10")
-		fail(c, err)
-		return
-	}
-	defer leave()
-	area, err := h.deps.Imports.Receive(c.Request.Context())
-	if err != nil {
+		if geo.ErrorCodeOf(err) == geo.ERATELIMITED {
+			c.Header("Retry-After", "10")
+		}
 		fail(c, err)
 		return
 	}
 	defer area.Discard() // nothing once started
 	// Read under floorRates: an upload trickling in loses its place.
 	form, err := receiveUpload(c, area)
-	leave()
 	var opts geo.ImportOptions
 	if err == nil {
 		opts, err = importOptions(form)

@@ -162,7 +162,6 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 type handlers struct {
 	deps        Deps
 	tileCaching [2][]string // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
-	uploads     uploadGate  // the uploads each caller is sending
 }
 
 func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {

@@ -229,11 +229,13 @@ type ImportJob struct {
 }
 
 // Importer runs imports in the background, a bounded number at a time.
-// Receive opens the area an upload is written to, holding its place in the
-// import queue (EUNAVAILABLE when the queue is full: nothing of the body
-// need be read); Job returns a job by id (ENOTFOUND).
+// Receive opens the area an upload from owner (the caller's name) is
+// written to, holding its place in the import queue until its job ends
+// (EUNAVAILABLE when the queue is full, ERATELIMITED when owner holds as
+// many places as one caller may: nothing of the body need be read); Job
+// returns a job by id (ENOTFOUND).
 type Importer interface {
-	Receive(ctx context.Context) (UploadArea, error)
+	Receive(ctx context.Context, owner string) (UploadArea, error)
 	Job(ctx context.Context, id int64) (ImportJob, error)
 }
 

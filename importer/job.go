@@ -34,6 +34,8 @@ type Jobs struct {
 	// DefaultWaiting). Past both, uploads are refused before their body is
 	// read (queue.go).
 	Workers, Waiting int
+	// PerOwner bounds the places one caller holds (0: DefaultPerOwner).
+	PerOwner int
 	// Space holds uploads and their unpacked zips, bounded in bytes; nil is
 	// a default Space.
 	Space *Space
@@ -41,6 +43,7 @@ type Jobs struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 	places chan struct{} // one token per upload received, queued or running
+	owners *owners       // the places each caller holds
 	slots  chan struct{} // one token per import running
 
 	// applying holds the jobs of this node that may have committed but

@@ -24,10 +24,14 @@ import (
 // unpacked into it, are removed when the job ends, and the bytes given back
 // to the Space.
 
-// Queue defaults: one import runs while four wait.
+// Queue defaults: one import runs while four wait, and one caller holds at
+// most two of the places (sending, waiting or running). An upload may
+// arrive at the rate floor's 16 KiB/s, a slow file's import may wait long:
+// five uploads from one token held every place (an attacker's review).
 const (
-	DefaultWorkers = 1
-	DefaultWaiting = 4
+	DefaultWorkers  = 1
+	DefaultWaiting  = 4
+	DefaultPerOwner = 2
 )
 
 func (j *Jobs) init() {
@@ -41,6 +45,10 @@ func (j *Jobs) init() {
 		}
 		j.slots = make(chan struct{}, workers)
 		j.places = make(chan struct{}, workers+waiting)
+		j.owners = &owners{max: j.PerOwner, held: map[string]int{}}
+		if j.owners.max <= 0 {
+			j.owners.max = DefaultPerOwner
+		}
 		if j.Space == nil {
 			j.Space = &Space{}
 		}
@@ -48,24 +56,65 @@ func (j *Jobs) init() {
 }
 
 // Receive implements geo.Importer.
-func (j *Jobs) Receive(ctx context.Context) (geo.UploadArea, error) {
+func (j *Jobs) Receive(ctx context.Context, owner string) (geo.UploadArea, error) {
 	j.init()
+	if !j.owners.take(owner) {
+		return nil, geo.Errorf(geo.ERATELIMITED, "file", "%s holds %d places in the import queue already (sending, waiting or running); "+
+			"send the next when one has ended", owner, j.owners.max)
+	}
 	select {
 	case j.places <- struct{}{}:
 	default:
+		j.owners.give(owner)
 		return nil, geo.Errorf(geo.EUNAVAILABLE, "file", "the import queue is full (%d running or waiting); retry later", cap(j.places))
 	}
 	dir, err := j.Space.newDir()
 	if err != nil {
 		<-j.places
+		j.owners.give(owner)
 		return nil, err
 	}
-	return &upload{jobs: j, dir: dir, allow: &allowance{space: j.Space}}, nil
+	return &upload{jobs: j, owner: owner, dir: dir, allow: &allowance{space: j.Space}}, nil
+}
+
+// Places is how many places of the queue are held now (uploads being
+// sent, jobs waiting or running) and how many it has.
+func (j *Jobs) Places() (held, capacity int) {
+	j.init()
+	return len(j.places), cap(j.places)
+}
+
+// owners counts the queue places each caller holds.
+type owners struct {
+	max  int
+	mu   sync.Mutex
+	held map[string]int
+}
+
+// take gives owner one more place, unless it holds max.
+func (o *owners) take(owner string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.held[owner] >= o.max {
+		return false
+	}
+	o.held[owner]++
+	return true
+}
+
+// give takes one of owner's places back.
+func (o *owners) give(owner string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.held[owner]--; o.held[owner] <= 0 {
+		delete(o.held, owner)
+	}
 }
 
 // upload is one upload's area (geo.UploadArea).
 type upload struct {
 	jobs  *Jobs
+	owner string
 	dir   string
 	files []string
 	allow *allowance
@@ -108,6 +157,7 @@ func (u *upload) end() {
 		os.RemoveAll(u.dir)
 		u.allow.release()
 		<-u.jobs.places
+		u.jobs.owners.give(u.owner)
 	})
 }
 

@@ -25,7 +25,7 @@ type Imports struct {
 }
 
 // Receive implements geo.Importer.
-func (s *Imports) Receive(context.Context) (geo.UploadArea, error) {
+func (s *Imports) Receive(context.Context, string) (geo.UploadArea, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {

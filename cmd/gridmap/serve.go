@@ -353,8 +353,8 @@ func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 }
 
 // registry returns the metrics /metrics serves: the process's, the
-// database pool's, the tile cache's, the index's, the event hub's and the
-// fast lane's.
+// database pool's, the tile cache's, the index's, the event hub's, the
+// fast lane's and the import queue's.
 func (n *node) registry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(goCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -364,6 +364,9 @@ func (n *node) registry() *prometheus.Registry {
 	reg.MustRegister(eventCollectors(n.events)...)
 	if n.lane != nil {
 		reg.MustRegister(laneCollectors(n.lane)...)
+	}
+	if n.imports != nil {
+		reg.MustRegister(importCollectors(n.imports)...)
 	}
 	return reg
 }

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/importer"
 )
@@ -57,4 +59,18 @@ func openImports(ctx context.Context, c importConfig, db *postgres.DB, bg contex
 		slog.Info("recovered from a previous run", "interrupted_imports", interrupted, "uploads_removed", dirs)
 	}
 	return jobs, nil
+}
+
+// importCollectors exports the import queue's places to /metrics: a queue
+// held full (uploads trickling in, jobs waiting behind a slow one) shows
+// before callers are refused.
+func importCollectors(jobs *importer.Jobs) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_import_queue_places_held",
+			Help: "Places of the import queue held now: uploads being sent, imports waiting or running."},
+			func() float64 { held, _ := jobs.Places(); return float64(held) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_import_queue_places",
+			Help: "Places the import queue has (--import-workers plus --import-queue)."},
+			func() float64 { _, capacity := jobs.Places(); return float64(capacity) }),
+	}
 }
