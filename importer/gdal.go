@@ -370,7 +370,12 @@ func screenKMZ(src, name string) error {
 	if len(zr.File) > MaxZipEntries {
 		return tooLarge("the zip has %d members; at most %d are accepted", len(zr.File), MaxZipEntries)
 	}
-	budget := int64(MaxFileBytes)
+	st, err := os.Stat(src)
+	if err != nil {
+		return fileError("cannot read %s: %v", name, pathless(err))
+	}
+	bound := unzipBound(st.Size())
+	budget := bound
 	for _, zf := range zr.File {
 		if zf.FileInfo().IsDir() {
 			continue
@@ -389,7 +394,7 @@ func screenKMZ(src, name string) error {
 		case err != nil:
 			return fileError("KMZ member %s cannot be read: %v", zf.Name, err)
 		case budget < 0:
-			return tooLarge("%s expands to more than %d bytes", name, int64(MaxFileBytes))
+			return expandsTooFar(st.Size(), bound)
 		case vrt:
 			return fileError("%s is not a KMZ file: its member %s %s", name, zf.Name, vrtRefusal)
 		case strings.EqualFold(path.Ext(zf.Name), ".kml"):

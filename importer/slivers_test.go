@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // TestSliversTellTheImportsFromOlder moves a grid by 0.3 m, which leaves

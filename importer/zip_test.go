@@ -1,8 +1,12 @@
 package importer
 
 import (
+	"context"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 func TestUnzipBound(t *testing.T) {
@@ -40,5 +44,37 @@ func TestRealZipsPassTheRatio(t *testing.T) {
 	names, err := unzip(zipped, t.TempDir(), nil)
 	if err != nil || len(names) != 4 {
 		t.Fatalf("unzip: %v %v", names, err)
+	}
+}
+
+// TestZipsGDALReadsInPlaceAreBounded: a zipped FileGDB and a KMZ are read
+// by GDAL in place, not unpacked, and are held to the same bound (an
+// attacker's review: a 316 KB zip of a 301 MiB FileGDB was inflated whole).
+func TestZipsGDALReadsInPlaceAreBounded(t *testing.T) {
+	requireOGR(t)
+	old := zipFreeBytes
+	zipFreeBytes = 1 << 20
+	t.Cleanup(func() { zipFreeBytes = old })
+	spaces := strings.Repeat(" ", 16<<20)
+	cases := []struct {
+		name   string
+		file   string
+		bodies map[string]string
+	}{
+		{"a zipped FileGDB", "grids.zip", map[string]string{"网格.gdb/a00000009.gdbtable": spaces}},
+		{"a KMZ", "grids.kmz", map[string]string{"doc.kml": "<kml>" + spaces + "</kml>"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), c.file)
+			zipBodies(t, path, c.bodies)
+			r, err := Open(context.Background(), []string{path}, OpenOptions{TempDir: t.TempDir()})
+			if err == nil {
+				r.Close()
+			}
+			if geo.ErrorCodeOf(err) != geo.ETOOLARGE || !strings.Contains(errMessage(err), "times its own") {
+				t.Errorf("opened: %v, want too large past %d times its size", err, maxZipRatio)
+			}
+		})
 	}
 }
