@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -103,7 +104,10 @@ var errRollback = errors.New("rollback")
 
 // describe copies what the source says about itself into the report.
 func describe(rep *geo.ImportReport, info Info) {
-	rep.Source, rep.Format, rep.Layer, rep.Encoding = info.Name, info.Format, info.Layer, info.Encoding
+	// Names come from file systems and archives: never let bytes that are
+	// not UTF-8 reach the report, the job and the repair log.
+	valid := func(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+	rep.Source, rep.Format, rep.Layer, rep.Encoding = valid(info.Name), info.Format, valid(info.Layer), info.Encoding
 	for _, n := range info.Notes {
 		rep.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: geo.IssueUnreadable, Message: n})
 	}

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -105,7 +108,7 @@ func unzip(path, dir string, take func(n int64) error) ([]string, error) {
 	seen := map[string]bool{}
 	budget := bound
 	for _, zf := range zr.File {
-		base := filepath.Base(filepath.FromSlash(strings.ReplaceAll(zf.Name, `\`, "/")))
+		base := filepath.Base(filepath.FromSlash(strings.ReplaceAll(memberName(zf), `\`, "/")))
 		if zf.FileInfo().IsDir() || strings.HasPrefix(zf.Name, "__MACOSX/") || strings.HasPrefix(base, ".") ||
 			!zipMembers[strings.ToLower(filepath.Ext(base))] {
 			continue
@@ -126,6 +129,21 @@ func unzip(path, dir string, take func(n int64) error) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// memberName is a zip member's name in UTF-8. Windows' own zipping (and
+// many tools on Chinese Windows) writes names in the system's code page,
+// GBK, without the zip's UTF-8 flag: such a name, not valid UTF-8, is read
+// as GB18030. It came through as bytes, and the report's source name broke
+// the database's insert of it (a newcomer's walkthrough).
+func memberName(zf *zip.File) string {
+	if utf8.ValidString(zf.Name) {
+		return zf.Name
+	}
+	if name, err := simplifiedchinese.GB18030.NewDecoder().String(zf.Name); err == nil && utf8.ValidString(name) {
+		return name
+	}
+	return strings.ToValidUTF8(zf.Name, "\uFFFD")
 }
 
 func extract(zf *zip.File, dst string, budget int64, take func(n int64) error) (int64, error) {

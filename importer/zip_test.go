@@ -1,12 +1,17 @@
 package importer
 
 import (
+	"archive/zip"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 func TestUnzipBound(t *testing.T) {
@@ -76,5 +81,35 @@ func TestZipsGDALReadsInPlaceAreBounded(t *testing.T) {
 				t.Errorf("opened: %v, want too large past %d times its size", err, maxZipRatio)
 			}
 		})
+	}
+}
+
+// TestZipNamesInGBK: a shapefile zipped on Chinese Windows (a folder
+// inside, names in GBK without the zip's UTF-8 flag) imports, its names
+// read as Chinese (a newcomer's walkthrough: the source name came through
+// as bytes and broke the repair log's insert).
+func TestZipNamesInGBK(t *testing.T) {
+	shp := districtShapefile(t)
+	zipped := filepath.Join(t.TempDir(), "windows.zip")
+	out, err := os.Create(zipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(out)
+	for _, ext := range []string{".shp", ".shx", ".dbf", ".prj"} {
+		name, _ := simplifiedchinese.GBK.NewEncoder().String("长虹街道网格/区县" + ext)
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, NonUTF8: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(sibling(shp, ext))
+		w.Write(b)
+	}
+	zw.Close()
+	out.Close()
+	db := pgtest.Open(t)
+	rep := mustImport(t, db, opts(), zipped)
+	if !rep.Committed || rep.Source != "区县.shp" || rep.Layer != "区县" {
+		t.Errorf("report %q %q committed %v: %v", rep.Source, rep.Layer, rep.Committed, rep.Issues)
 	}
 }
