@@ -16,8 +16,9 @@ import "context"
 //     manage: its scope unit and that unit's descendants.
 //
 // The part outside is refused (EFORBIDDEN) with its area and extent, except
-// pieces thinner than ScopeEdgeToleranceM on average: the hairline
-// differences that two drawings of one shared edge always leave. Tokens
+// pieces thinner than ScopeEdgeToleranceM on average — the hairline
+// differences that two drawings of one shared edge always leave — and
+// specks under ScopeAreaFloorM2 in all. Tokens
 // with no scope — admins, the command line — are not checked. A scoped
 // token's import is held the same way (importer's checkScopeGeometry; one
 // SQL function, gridmap_outside, measures both).
@@ -31,6 +32,14 @@ const ScopeEdgeToleranceM = 0.05
 // against its own outline: a hair (coordinates rounded to 1e-8° by a
 // client), so that repeated edits cannot grow it a sliver at a time.
 const ScopeGrowthToleranceM = 0.001
+
+// ScopeAreaFloorM2 is the area outside (all its pieces, square metres)
+// under which a boundary counts as inside: reprojecting a file drawn in a
+// projected CRS leaves specks of 1e-5 m² at shared vertices, square and
+// not thin, which refused a correct import by a scoped token as
+// '0.00 m² … outside' (a newcomer's walkthrough). The coverage audit leaves
+// out pieces under the same area.
+const ScopeAreaFloorM2 = 0.01
 
 type editScopeKey struct{}
 

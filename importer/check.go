@@ -143,7 +143,7 @@ func (r *run) checkScopeGeometry(ctx context.Context) error {
 	if r.opts.Within == "" {
 		return nil
 	}
-	rows, _ := r.tx.Query(ctx, outsideScopeSQL, r.opts.Within, geo.ScopeEdgeToleranceM)
+	rows, _ := r.tx.Query(ctx, outsideScopeSQL, r.opts.Within, geo.ScopeEdgeToleranceM, geo.ScopeAreaFloorM2)
 	var idx int
 	var code string
 	var area, x, y float64

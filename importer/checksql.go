@@ -88,7 +88,8 @@ FROM arrays, gridmap_overlap_pairs(arrays.i, arrays.c, arrays.g, $4, $5) o`
 // outsideScopeSQL measures, for an uploader scoped to unit $1, what of each
 // staged feature lies outside that unit and its current descendants, as
 // single edits are held (gridmap_outside, migration 015): pieces thinner
-// than $2 metres on average (a shared edge drawn twice) are not counted.
+// than $2 metres on average (a shared edge drawn twice) are not counted,
+// nor a feature's specks under $3 square metres in all.
 // Features the unit covers are settled first (ST_CoveredBy, the unit's
 // outline read once), so an import inside its scope pays for no
 // differences.
@@ -97,4 +98,4 @@ SELECT s.idx, s.code, sum(o.area_m2), ST_X(ST_PointOnSurface(ST_Collect(o.geom))
 FROM import_stage s, LATERAL gridmap_outside(s.fixed, $1, true, $2) o
 WHERE s.ok AND s.fixed IS NOT NULL
   AND NOT ST_CoveredBy(s.fixed, coalesce((SELECT geom FROM unit WHERE code = $1 AND valid_to IS NULL), 'SRID=4326;MULTIPOLYGON EMPTY'::geometry))
-GROUP BY s.idx, s.code ORDER BY s.idx`
+GROUP BY s.idx, s.code HAVING sum(o.area_m2) >= $3 ORDER BY s.idx`

@@ -46,15 +46,16 @@ func enclaveWithinScope(ctx context.Context, tx pgx.Tx, _ *geo.Enclave, g *geom.
 	return within(ctx, tx, g, scope, true, "the units of "+scope, scope, geo.ScopeEdgeToleranceM)
 }
 
-// within refuses g when more than slivers thinner than tolM of it lie
-// outside unit code (with its descendants when withDescendants).
+// within refuses g when more than slivers thinner than tolM of it, and
+// more than geo.ScopeAreaFloorM2 in all, lie outside unit code (with its
+// descendants when withDescendants).
 func within(ctx context.Context, tx pgx.Tx, g *geom.MultiPolygon, code string, withDescendants bool, what, scope string, tolM float64) error {
 	var area float64
 	var x0, y0, x1, y1 *float64
 	if err := tx.QueryRow(ctx, outsideSQL, g, code, withDescendants, tolM).Scan(&area, &x0, &y0, &x1, &y1); err != nil {
 		return fmt.Errorf("measure the boundary against scope %s: %w", scope, err)
 	}
-	if x0 == nil {
+	if x0 == nil || area < geo.ScopeAreaFloorM2 {
 		return nil
 	}
 	return geo.Errorf(geo.EFORBIDDEN, "geometry",
