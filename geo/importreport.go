@@ -49,6 +49,7 @@ const (
 	IssueOrphaned       IssueKind = "orphaned"         // warning: retiring a unit leaves current children behind
 	IssueKeptProperties IssueKind = "kept_properties"  // note: the file has no column for properties stored units have; they keep them
 	IssueCoverageChecks IssueKind = "coverage_checks"  // note: with errors, what the coverage checks covered
+	IssuePropertyNamed  IssueKind = "property_named"   // note: a column kept under gridmap's name for it (户数 as households)
 )
 
 // ImportIssue is one problem with one feature (or, with Index -1, with the

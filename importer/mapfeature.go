@@ -210,9 +210,14 @@ func (m *mapper) props(attrs map[string]any, mapped ...string) map[string]any {
 			skip[k] = true
 		}
 		for k, v := range attrs {
-			if !skip[k] {
-				out[k] = v
+			if skip[k] {
+				continue
 			}
+			name := propertyName(k, attrs)
+			if name != k {
+				m.noteRenamed(k, name)
+			}
+			out[name] = v
 		}
 		return out
 	}

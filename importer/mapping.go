@@ -61,6 +61,7 @@ type mapper struct {
 	// enclaves maps enclaves, not units (enclave_map.go); statusDefaulted
 	// says the file-level warning about a missing status has been given.
 	enclaves, statusDefaulted bool
+	renamed                   map[string]bool // attributes kept under gridmap's name for them, told once
 }
 
 func newMapper(opts geo.ImportOptions, rep *geo.ImportReport) *mapper {

@@ -67,3 +67,52 @@ func mapStrings(m map[string]any) map[string]string {
 	}
 	return out
 }
+
+// TestChineseColumnsAreGridmapsProperties: a file's 户数, 网格员 and 电话
+// columns are kept as households, grid_worker and phone, the names the
+// panels, counts and privacy rules read, and the report says so once a
+// column; a file with both spellings keeps both (a newcomer's walkthrough:
+// 户数 became a property of its own and the panel kept the old count).
+func TestChineseColumnsAreGridmapsProperties(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
+	cases := []struct {
+		name  string
+		attrs map[string]any
+		want  map[string]string // stored property → value
+		notes int
+	}{
+		{"Chinese columns", map[string]any{"户数": 999, "网格员": "李工", "电话": "13800000000"},
+			map[string]string{"households": "999", "grid_worker": "李工", "phone": "13800000000"}, 3},
+		{"both spellings", map[string]any{"户数": 888, "households": 777},
+			map[string]string{"户数": "888", "households": "777"}, 0},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := fc.Features[i]
+			p := props(f)
+			attrs := map[string]any{"code": p["code"], "name": p["name"]}
+			maps.Copy(attrs, c.attrs)
+			f["properties"] = attrs
+			one := &testCollection{Type: "FeatureCollection", Features: []map[string]any{f}}
+			rep := mustImport(t, db, opts(), one.write(t, "one.geojson"))
+			if !rep.Committed {
+				t.Fatalf("not committed: %v", rep.Issues)
+			}
+			u, err := db.GetUnit(ctx, p["code"].(string), time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := mapStrings(u.Properties)
+			for k, v := range c.want {
+				if got[k] != v {
+					t.Errorf("property %s = %q, want %q (all: %v)", k, got[k], v, got)
+				}
+			}
+			if n := len(issuesOf(rep, geo.IssuePropertyNamed)[""]); n != c.notes {
+				t.Errorf("%d notes of renamed columns, want %d: %v", n, c.notes, rep.Issues)
+			}
+		})
+	}
+}
