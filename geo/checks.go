@@ -107,6 +107,15 @@ func OverlapIssue(what, code, other string, realM2, sliverM2 float64, at *orb.Po
 	return is
 }
 
+// Count writes n nouns for messages: "1 sliver", "3 slivers" (noun is
+// the singular; its plural takes an s).
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // FormatArea writes square metres for messages: km² from a square
 // kilometre, whole m² from 10 m², hundredths below.
 func FormatArea(m2 float64) string {

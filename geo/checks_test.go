@@ -112,3 +112,14 @@ func TestFindingExplain(t *testing.T) {
 		})
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0 slivers"}, {1, "1 sliver"}, {2, "2 slivers"}} {
+		if got := Count(c.n, "sliver"); got != c.want {
+			t.Errorf("Count(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

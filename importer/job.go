@@ -162,7 +162,7 @@ func outcome(rep *geo.ImportReport, err error) (geo.JobStatus, string) {
 	case err == nil && rep.Errors == 0 && rep.DryRun:
 		return geo.JobDryRun, ""
 	case err == nil:
-		return geo.JobRejected, fmt.Sprintf("%d errors, %d warnings: nothing was changed", rep.Errors, rep.Warnings)
+		return geo.JobRejected, fmt.Sprintf("%s, %s: nothing was changed", geo.Count(rep.Errors, "error"), geo.Count(rep.Warnings, "warning"))
 	case code == geo.EINVALID || code == geo.ETOOLARGE || code == geo.EUNSUPPORTED:
 		return geo.JobRejected, errMessage(err)
 	case errors.Is(err, context.Canceled):

@@ -83,11 +83,11 @@ func (r *run) reportSlivers(ctx context.Context, slivers []sliver) error {
 	what := fmt.Sprintf("(hairline gaps or overlaps under %s or %g m wide)", geo.FormatArea(r.opts.Tolerance.AreaM2), r.opts.Tolerance.WidthM)
 	for _, p := range order {
 		if s := made[p]; s.n > 0 {
-			r.addSlivers(p, geo.SeverityWarning, s, fmt.Sprintf("%d slivers %s among its children, %s in all", s.n, what, geo.FormatArea(s.area)))
+			r.addSlivers(p, geo.SeverityWarning, s, fmt.Sprintf("%s %s among its children, %s in all", geo.Count(s.n, "sliver"), what, geo.FormatArea(s.area)))
 		}
 		if s := before[p]; s.n > 0 {
-			r.addSlivers(p, geo.SeverityNote, s, fmt.Sprintf("%d slivers %s among its children that this file did not touch, %s in all: "+
-				"they were there before it (see the audit)", s.n, what, geo.FormatArea(s.area)))
+			r.addSlivers(p, geo.SeverityNote, s, fmt.Sprintf("%s %s among its children that this file did not touch, %s in all: "+
+				"there before it (see the audit)", geo.Count(s.n, "sliver"), what, geo.FormatArea(s.area)))
 		}
 	}
 	return nil

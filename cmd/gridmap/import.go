@@ -206,7 +206,7 @@ func printReport(r *geo.ImportReport, job int64, retired []importer.Retired) {
 		fmt.Fprintf(w, "  %s\n", is)
 	}
 	c := r.Counts
-	fmt.Fprintf(w, "\n%d errors, %d warnings. ", r.Errors, r.Warnings)
+	fmt.Fprintf(w, "\n%s, %s. ", geo.Count(r.Errors, "error"), geo.Count(r.Warnings, "warning"))
 	switch {
 	case r.Committed:
 		fmt.Fprintf(w, "Imported (job %d): %d created, %d changed, %d unchanged, %d retired, %d repaired.\n", job, c.Created, c.Changed, c.Unchanged, c.Retired, c.Repaired)
