@@ -230,8 +230,13 @@ func (r *run) check(ctx context.Context, p Progress) error {
 		{"checking coordinate ranges", r.checkRanges},
 		{"reprojecting", r.transform},
 		{"validating geometry", r.validate},
-		{"checking the scope's land", r.checkScopeGeometry},
 	}
+	if !r.opts.Enclaves() {
+		// Before the scope: a file in the wrong coordinate system is told as
+		// such, not as every feature outside the token's area.
+		steps = append(steps, checkStep{"checking where the file lands", r.checkLanding})
+	}
+	steps = append(steps, checkStep{"checking the scope's land", r.checkScopeGeometry})
 	if r.opts.Enclaves() {
 		steps = append(steps, r.enclaveSteps()...)
 	} else {
