@@ -50,9 +50,26 @@ ensure_postgis_at() {
     die "the database at DATABASE_URL has no postgis extension and this role may not create it; run 'CREATE EXTENSION postgis' as a superuser"
 }
 
+# create_local_database makes the database a DATABASE_URL on this machine's
+# cluster names when it does not exist yet, owned by the URL's role, with
+# PostGIS: DATABASE_URL=…/mydb make run should just work (a newcomer had to
+# create it by hand). Only as root, only on 127.0.0.1 or localhost; createdb
+# refuses a name that exists.
+create_local_database() {
+  local url=$1 db user
+  [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null || return 1
+  case "$url" in *@127.0.0.1[:/]* | *@localhost[:/]*) ;; *) return 1 ;; esac
+  db=${url##*/}; db=${db%%\?*}
+  user=${url#*://}; user=${user%%[:@]*}
+  runuser -u postgres -- createdb -O "$user" -- "$db" 2>/dev/null || return 1
+  runuser -u postgres -- psql -d "$db" -qc 'CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist' >/dev/null
+  echo "db.sh: created the database $db (owner $user) on the local cluster" >&2
+}
+
 if [ -n "${DATABASE_URL:-}" ] && [ "${DATABASE_URL}" != "$LOCAL_URL" ]; then
   command -v psql >/dev/null || die "psql is missing; install the PostgreSQL client (apt-get install postgresql-client)"
-  answers "$DATABASE_URL" || die "DATABASE_URL is set but does not answer: fix it, or unset it to use a local cluster"
+  answers "$DATABASE_URL" || { create_local_database "$DATABASE_URL" && answers "$DATABASE_URL"; } ||
+    die "DATABASE_URL is set but does not answer: fix it, or unset it to use a local cluster"
   ensure_postgis_at "$DATABASE_URL"
   exit 0
 fi
