@@ -94,6 +94,13 @@ type ImportCounts struct {
 	Repaired  int `json:"repaired"`  // invalid geometry repaired
 }
 
+// RetiredUnit names a unit (or enclave) an import retires.
+type RetiredUnit struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Level Level  `json:"level"`
+}
+
 // MaxReportIssues bounds the issues kept in a report; the counts go on.
 const MaxReportIssues = 10000
 
@@ -114,6 +121,10 @@ type ImportReport struct {
 	Issues    []ImportIssue `json:"issues"`
 	Truncated bool          `json:"issues_truncated,omitempty"` // more than MaxReportIssues issues
 	Duration  float64       `json:"duration_s"`
+	// RetiredUnits are the units (or enclaves) the import retired with
+	// retire_missing, or in a dry run would retire: at most
+	// MaxReportIssues of them; Counts.Retired counts them all.
+	RetiredUnits []RetiredUnit `json:"retired_units,omitempty"`
 	// IndexVersion is the data version that includes a committed import:
 	// name it as min_version to read the import's result on any node.
 	IndexVersion int64 `json:"index_version,omitempty"`

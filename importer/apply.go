@@ -144,7 +144,7 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 	}
 	r.report.Counts.Retired = len(codes)
 	r.retired = codes
-	tellRetired(r.read.progress, units)
+	r.retiring(units)
 	rows, _ = r.tx.Query(ctx, orphansSQL, codes)
 	var n int
 	_, err = pgx.ForEachRow(rows, []any{&code, &n}, func() error {
@@ -257,7 +257,7 @@ func (r *run) auditTheRest(ctx context.Context, job int64) error {
 	}
 	counts := r.report.Counts
 	err = r.apply(ctx, job)
-	r.report.Counts = counts
+	r.report.Counts, r.report.RetiredUnits = counts, nil
 	if rerr := sp.Rollback(ctx); rerr != nil {
 		return rerr
 	}

@@ -169,7 +169,7 @@ func (r *run) writeEnclaves(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("retire missing enclaves: %w", err)
 		}
 		r.report.Counts.Retired = len(units)
-		tellRetired(r.read.progress, units)
+		r.retiring(units)
 	}
 	if _, err := r.tx.Exec(ctx, insertEnclavesSQL, now); err != nil {
 		return fmt.Errorf("insert enclave versions: %w", err)

@@ -261,9 +261,6 @@ func (p *jobProgress) write(force bool) {
 	}
 }
 
-// Retiring implements RetireListener for an inner Progress that listens.
-func (p *jobProgress) Retiring(units []Retired) { tellRetired(p.inner, units) }
-
 // beat writes the row every Heartbeat until the returned stop is called.
 func (p *jobProgress) beat() (stop func()) {
 	return every(p.ctx, Heartbeat, func() { p.write(true) })

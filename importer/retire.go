@@ -57,23 +57,11 @@ func runScope(o geo.ImportOptions) string {
 }
 
 // Retired names a unit (or enclave) an import retired, or would retire.
-type Retired struct {
-	Code  string    `json:"code"`
-	Name  string    `json:"name"`
-	Level geo.Level `json:"level"`
-}
+type Retired = geo.RetiredUnit
 
-// RetireListener is a Progress that is also told what an import retires —
-// or, in a dry run or an import rejected afterwards, would have retired —
-// with --retire-missing, before the transaction ends. The command line
-// lists them.
-type RetireListener interface {
-	Retiring(units []Retired)
-}
-
-// tellRetired passes the retired units to p if it listens for them.
-func tellRetired(p Progress, units []Retired) {
-	if l, ok := p.(RetireListener); ok && len(units) > 0 {
-		l.Retiring(units)
-	}
+// retiring records the units the import retires in its report, up to
+// geo.MaxReportIssues of them (the count has them all).
+func (r *run) retiring(units []Retired) {
+	room := max(0, geo.MaxReportIssues-len(r.report.RetiredUnits))
+	r.report.RetiredUnits = append(r.report.RetiredUnits, units[:min(len(units), room)]...)
 }

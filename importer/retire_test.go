@@ -10,14 +10,6 @@ import (
 	"github.com/gridmap-dev/gridmap/geo"
 )
 
-// retireListener records what an import retires, as the command line does.
-type retireListener struct {
-	NoProgress
-	units []Retired
-}
-
-func (l *retireListener) Retiring(u []Retired) { l.units = append(l.units, u...) }
-
 // TestRetireMissingScope: --retire-missing closes every current unit of
 // the file's levels that the file lacks under its scope. Without a scope
 // that was the whole database — one street's grids retired every other
@@ -53,8 +45,7 @@ func TestRetireMissingScope(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			o := opts()
 			o.RetireMissing, o.Scope, o.Level, o.DryRun = true, c.scope, c.level, true
-			l := &retireListener{}
-			rep, err := Run(ctx, db.Pool, []string{file}, o, 0, l)
+			rep, err := Run(ctx, db.Pool, []string{file}, o, 0, nil)
 			if c.retire < 0 {
 				var ge *geo.Error
 				if !errors.As(err, &ge) || ge.Code != geo.EINVALID || ge.Field != "scope" || !strings.Contains(ge.Message, "--scope all") {
@@ -62,10 +53,10 @@ func TestRetireMissingScope(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || rep.Errors != 0 || rep.Counts.Retired != c.retire || len(l.units) != c.retire {
-				t.Fatalf("%v: counts %+v, %d listed, want %d retired; issues %.3v", err, rep.Counts, len(l.units), c.retire, rep.Issues)
+			if err != nil || rep.Errors != 0 || rep.Counts.Retired != c.retire || len(rep.RetiredUnits) != c.retire {
+				t.Fatalf("%v: counts %+v, %d listed, want %d retired; issues %.3v", err, rep.Counts, len(rep.RetiredUnits), c.retire, rep.Issues)
 			}
-			for _, u := range l.units {
+			for _, u := range rep.RetiredUnits {
 				if u.Level != geo.Grid || strings.HasPrefix(u.Code, testStreet) || !strings.HasPrefix(u.Code, runScope(o)) || u.Name == "" {
 					t.Errorf("would retire %+v", u)
 				}

@@ -117,17 +117,17 @@ func runImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := &importProgress{bar: newBar(os.Stderr)}
+	p := newBar(os.Stderr)
 	rep, err := jobs.RunJob(ctx, id, files, f.opts, p)
 	p.Done()
 	if f.jsonOut {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		if rep != nil {
-			_ = enc.Encode(jsonReport{rep, p.retired})
+			_ = enc.Encode(rep)
 		}
 	} else if rep != nil && (err == nil || len(rep.Issues) > 0) {
-		printReport(rep, id, p.retired) // a file that cannot be read at all is said in one line, below
+		printReport(rep, id) // a file that cannot be read at all is said in one line, below
 	}
 	if err != nil {
 		return fmt.Errorf("job %d: %w", id, err)
@@ -138,22 +138,6 @@ func runImport(ctx context.Context, args []string) error {
 	return nil
 }
 
-// importProgress draws the bar and keeps the units the import retires
-// (or would retire), for the report.
-type importProgress struct {
-	*bar
-	retired []importer.Retired
-}
-
-// Retiring implements importer.RetireListener.
-func (p *importProgress) Retiring(units []importer.Retired) { p.retired = append(p.retired, units...) }
-
-// jsonReport is the report --json prints: the import's report and the
-// units it retired (or would retire) with --retire-missing.
-type jsonReport struct {
-	*geo.ImportReport
-	Retired []importer.Retired `json:"retired_units,omitempty"`
-}
 
 // checkFiles makes sure every file named exists, and says which one does
 // not with the path as given.
@@ -184,7 +168,7 @@ const maxPrinted = 200
 
 // printReport writes the human-readable report to stderr: the source,
 // then errors before warnings, then what changed.
-func printReport(r *geo.ImportReport, job int64, retired []importer.Retired) {
+func printReport(r *geo.ImportReport, job int64) {
 	w := os.Stderr
 	fmt.Fprintf(w, "\n%s (%s", r.Source, r.Format)
 	if r.Layer != "" && r.Format != "Shapefile" {
@@ -218,7 +202,7 @@ func printReport(r *geo.ImportReport, job int64, retired []importer.Retired) {
 	default:
 		fmt.Fprintf(w, "Rejected: nothing was changed.\n")
 	}
-	printRetired(w, retired, r.Committed)
+	printRetired(w, r.RetiredUnits, r.Committed)
 }
 
 // printRetired lists the units an import retired, or would have retired.
