@@ -1,15 +1,17 @@
 // gridmap dashboard (GIS console): the vector tiles of /style.json on MapLibre
-// GL JS, with layer toggles, a legend, the unit under a click (its chain,
-// households, grid worker, history) in the panel and in a popup on the map,
-// the resolver's answer for the clicked point, and the open hazards per
-// unit. Chinese by default, English with the EN button (i18n.js). Everything
+// GL JS, with layer toggles, a legend, the unit under a click in the panel
+// (panel.js: its chain, each unit of it a link that selects it, its version
+// and properties, read again after an edit) and in a popup on the map, the
+// resolver's answer for the clicked point, and the open hazards per unit.
+// Chinese by default, English with the EN button (i18n.js). Everything
 // comes from this server; no base map. Editing boundaries (edit mode) lives
 // in edit.js; this file only hooks it in. The big screen is /screen.
 import { MapLibreMap, NavigationControl, ScaleControl, Popup } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { initEdit } from './edit.js';
 import { initAudit } from './audit.js';
 import { initImport } from './import.js';
-import { t, lang, locale, chinaDay, applyWords, langButton } from './i18n.js';
+import { initPanel, levelNames, enclaveStatus, word } from './panel.js';
+import { t, lang, locale, applyWords, langButton } from './i18n.js';
 import { el } from './dom.js';
 
 const root = new URL('.', document.baseURI);
@@ -18,12 +20,9 @@ const $ = (id) => document.getElementById(id);
 
 // Click priority: the finest unit under the pointer answers.
 const clickable = ['enclave-fill', 'grid-fill', 'community-fill', 'street-fill', 'district-fill'];
-// Words of the map, each [Chinese, English] (the rest is in i18n.js).
-const levelNames = { district: ['区', 'district'], street: ['街道/乡镇', 'street'], community: ['社区/村', 'community'],
-  grid: ['网格', 'grid'], microgrid: ['微网格', 'micro-grid'] };
+// Words of the map, each [Chinese, English] (the rest is in i18n.js and panel.js).
 const statusNames = { managed: ['有网格管理', 'managed'], unmanaged: ['失管（无网格）', 'unmanaged (no grid)'],
   enclave: ['飞地', 'enclave'], outside: ['辖区外', 'outside'] };
-const enclaveStatus = { unmanaged: ['失管', 'unmanaged'], custodial: ['代管', 'custodial'], transferred: ['属地化', 'transferred'] };
 const legend = [
   ['swatch', '#f6f1e3', '#1f2d3a', ['区（底图）', 'district (base)']],
   ['swatch', 'transparent', '#35506b', ['街道', 'street']],
@@ -38,7 +37,6 @@ const legend = [
   ['dot', '#f4511e', null, ['突出', 'severity 3'], 'report'],
   ['dot', '#b71c1c', null, ['重大（淡色：已结案）', 'severity 4 (faded: closed)'], 'report'],
 ];
-const word = (pair, fallback) => (pair ? pair[lang() === 'en' ? 1 : 0] : fallback);
 // Catalog titles are "中文 English": the part in the chosen language.
 const half = (title) => {
   const i = title.search(/[A-Za-z]/);
@@ -46,8 +44,7 @@ const half = (title) => {
   return lang() === 'en' ? title.slice(i) : title.slice(0, i).trim();
 };
 
-// unitShown counts showUnit's calls: only the latest may fill the panel.
-const state = { catalog: null, selected: null, hovered: null, versions: '', unitShown: 0 };
+const state = { catalog: null, selected: null, hovered: null, versions: '' };
 let editor = null; // edit mode (edit.js), once the map has loaded
 let importer = null; // importing files (import.js), likewise
 
@@ -92,7 +89,8 @@ const map = new MapLibreMap({
 map.addControl(new NavigationControl(), 'top-right');
 map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
 const audit = initAudit({ map, getJSON, el });
-window.gridmap = { map, state, loadHazards }; // for operators' consoles and the browser test
+const panel = initPanel({ el, api, getJSON, audit, signedIn: () => signedIn(), select, loadHazards });
+window.gridmap = { map, state, loadHazards, select, panel }; // for operators' consoles and the browser test
 const signedIn = () => !!sessionStorage.getItem('gridmap.token');
 let popup = null;
 applyWords(document);
@@ -136,7 +134,7 @@ map.on('load', async () => {
     setStatus(t('ready'));
     loadHazards(null);
     setInterval(() => refreshIfChanged(), 10000);
-    editor = initEdit({ map, api, el, authHeaders, reloadTiles: (minVersion) => refreshIfChanged(true, minVersion),
+    editor = initEdit({ map, api, el, authHeaders, reloadTiles: edited,
       onToken: () => { refreshPanel(); reloadTiles(); importer?.refresh(); }, // report dots: rounded for an anonymous reader, exact with a token
       clearHighlight: () => {
         mark(state.selected, 'selected', false);
@@ -144,7 +142,7 @@ map.on('load', async () => {
         state.selected = state.hovered = null;
       } });
     window.gridmap.editor = editor;
-    importer = initImport({ map, api, el, authHeaders, reloadTiles: (minVersion) => refreshIfChanged(true, minVersion) });
+    importer = initImport({ map, api, el, authHeaders, reloadTiles: edited });
     window.gridmap.importer = importer;
   } catch (err) {
     setStatus(`${t('catalogFailed')}: ${err.message}`, true);
@@ -214,51 +212,37 @@ map.on('click', async (e) => {
 });
 
 // showClick fills the panel and the popup for a click: the unit under it
-// and who answers for the point.
+// and who answers for the point. A unit picked by code (a link of the
+// chain) has no point: no popup, no answer.
 async function showClick({ f, lngLat }) {
   popup?.remove();
+  popup = null;
+  $('answer').hidden = !lngLat;
+  if (!lngLat) return panel.show(f);
   const body = el('div', { class: 'popup' }, f ? el('strong', {}, f.properties.name) : null,
     f ? el('span', { class: 'muted' }, ` · ${f.sourceLayer === 'enclave' ? t('enclave') : word(levelNames[f.properties.level], f.properties.level)}`) : null);
   popup = new Popup({ closeButton: true, maxWidth: '320px' }).setLngLat(lngLat).setDOMContent(body).addTo(map);
-  const [, r] = await Promise.all([showUnit(f), showResolution(lngLat)]);
+  const [, r] = await Promise.all([panel.show(f), showResolution(lngLat)]);
   if (r) {
     body.append(el('div', { class: 'who' }, `${t('responsible')}：${r.responsible?.name ?? '—'}`,
       el('span', { class: `badge ${r.status}` }, word(statusNames[r.status], r.status))));
   }
 }
 
-async function showUnit(f) {
-  const box = $('unit');
-  const n = ++state.unitShown;
-  $('selection').hidden = !f;
-  if (!f) return;
-  const p = f.properties;
-  if (f.sourceLayer === 'enclave') {
-    // An enclave's hazards are its managing unit's: show those, not the
-    // previous click's.
-    box.replaceChildren(el('p', {}, el('strong', { id: 'unit-name' }, p.name), ' ', el('span', { class: 'badge enclave' }, t('enclave'))),
-      dl([[t('code'), p.code], [t('status'), word(enclaveStatus[p.status], p.status)],
-        [t('managedBy'), `${p.managing_code} (${word(levelNames[p.managing_level], p.managing_level)})`]]),
-      el('a', { href: api(`v1/enclaves/${encodeURIComponent(p.code)}/history`), target: '_blank' }, t('history')));
-    await loadHazards(p.managing_code, `${t('managedHere')}`);
-    return;
-  }
-  box.replaceChildren(el('p', {}, el('strong', { id: 'unit-name' }, p.name), ` · ${word(levelNames[p.level], p.level)}`));
-  const ancestors = ['district', 'street', 'community'].map((k) => p[k]).filter((c) => c && c !== p.code);
-  const [unit, ...chain] = await Promise.all([p.code, ...ancestors].map((c) =>
-    getJSON(`v1/units/${c}`).catch(() => null)));
-  if (n !== state.unitShown) return; // a later click (or token) redraws the panel
-  const meta = unit?.properties ?? {};
-  const props = { ...(meta.properties ?? {}), version: meta.version, valid_from: meta.valid_from };
-  box.append(
-    el('ul', { class: 'chain' }, ...chain.filter(Boolean).map((u) => el('li', {}, `${u.properties.name} (${u.properties.code})`)),
-      el('li', {}, el('strong', {}, `${p.name} (${p.code})`))),
-    dl([[t('code'), p.code], [t('households'), props.households], [t('gridWorker'), props.grid_worker],
-      [t('phone'), props.phone], [t('version'), props.version], [t('validFrom'), props.valid_from && chinaDay(props.valid_from)]]),
-    signedIn() ? '' : el('p', { class: 'note' }, t('signedOut')), // append() would write out a null
-    el('a', { href: api(`v1/units/${p.code}/history`), target: '_blank' }, t('history')),
-    p.level === 'grid' || p.level === 'microgrid' ? '' : audit.button(p.code)); // a grid has no children to check
-  await loadHazards(p.code);
+// select selects a unit known by its code (a link of the panel's chain),
+// as a click on it would: its panel, and its highlight on the map — the
+// tiles' feature id, which is the code of a unit (migrations/003_tiles.sql)
+// when none of it is loaded yet.
+function select({ code, name, level }) {
+  const layer = level === 'microgrid' ? 'grid' : level;
+  const loaded = map.getSource('gridmap') ? map.querySourceFeatures('gridmap', { sourceLayer: layer, filter: ['==', ['get', 'code'], code] })[0] : null;
+  const id = loaded?.id ?? (/^\d{1,15}$/.test(code) ? Number(code) : null);
+  const f = { source: 'gridmap', sourceLayer: layer, id, properties: { ...loaded?.properties, code, name: name ?? loaded?.properties.name, level } };
+  mark(state.selected, 'selected', false);
+  state.selected = id === null ? null : targetOf(f);
+  mark(state.selected, 'selected', true);
+  state.clicked = { f, lngLat: null };
+  return showClick(state.clicked);
 }
 
 // refreshPanel fetches the clicked unit and the hazards again: what they
@@ -266,7 +250,7 @@ async function showUnit(f) {
 // token set or forgotten in edit mode must not leave the last answer up.
 // (The tiles depend on it too: onToken reloads them.)
 function refreshPanel() {
-  if (state.clicked?.f) showUnit(state.clicked.f);
+  if (state.clicked?.f) panel.show(state.clicked.f, { quiet: true });
   else if (state.catalog) loadHazards(state.hazardUnit ?? null);
 }
 
@@ -325,6 +309,16 @@ async function loadHazards(code, note = '') {
   }
 }
 
+// edited follows an edit or an import made here (edit mode and the import
+// panel call it once the server has made it, with the data version it
+// answered): the tiles are reloaded, and the unit shown is read again — the
+// edit may have changed it, as its own edit or as a neighbour of a vertex
+// moved, a merge or a split.
+function edited(minVersion) {
+  refreshIfChanged(true, minVersion);
+  panel.reread();
+}
+
 // The tiles are cached by data version on the server; when the catalog's
 // versions move (someone edited), reload them; force reloads them anyway
 // (edit mode, after a save, passing the version the save made).
@@ -338,6 +332,7 @@ async function refreshIfChanged(force = false, minVersion = null) {
     state.versions = v;
     if (seen === undefined || force) return; // first look, or reloaded above
     reloadTiles();
+    panel.reread(); // someone else's edit may have changed the unit shown
     setStatus(`${t('dataChanged')} ${new Date().toLocaleTimeString(locale())}`);
   } catch (err) {
     setStatus(`${t('unreachable')}: ${err.message}`, true);

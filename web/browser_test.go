@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +29,9 @@ import (
 // test/dashboard.test.mjs: headless Chromium (Debian's, driven by
 // playwright-core) loads it, waits for the tiles to be drawn, clicks a grid,
 // sees its name and saves test/out/dashboard.png. An editor's token, entered
-// in edit mode, must redraw the clicked unit's panel.
+// in edit mode, must redraw the clicked unit's panel. The panel's chain
+// selects the units above the grid, its properties are rows, and tokens are
+// checked as they are entered (a wrong one, a viewer's, editors').
 func TestDashboardInBrowser(t *testing.T) {
 	setupBrowser(t)
 	url, db := serveDemo(t)
@@ -37,7 +40,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "dashboard-test-editor"),
-		"GRIDMAP_TOKEN_SCOPED=" + createScopedToken(t, db, access.RoleEditor, "120104001", "dashboard-test-scoped")}
+		"GRIDMAP_TOKEN_SCOPED=" + createScopedToken(t, db, access.RoleEditor, "120104001", "dashboard-test-scoped"),
+		"GRIDMAP_TOKEN_VIEWER=" + createToken(t, db, access.RoleViewer, "dashboard-test-viewer")}
 	runBrowserTest(t, 3*time.Minute, env, "dashboard.test.mjs", url, shot)
 }
 
@@ -117,8 +121,10 @@ func TestDashboardImportInBrowser(t *testing.T) {
 
 // importFixture writes two GeoJSON files of grids of the demo city's first
 // community of 南开区: good, a new grid (the next free code) drawn as a box
-// around a point of the community's first grid, clipped to the community;
-// bad, that grid and one of a community that does not exist.
+// around a point of the community's first grid, clipped to the community,
+// with attributes (props) the import keeps as its properties — more than
+// the console lists before "more", a phone an anonymous reader may not see,
+// a long value; bad, that grid and one of a community that does not exist.
 func importFixture(t *testing.T, db *postgres.DB) map[string]any {
 	t.Helper()
 	const community = "120104001001"
@@ -154,7 +160,14 @@ func importFixture(t *testing.T, db *postgres.DB) map[string]any {
 		return path
 	}
 	good := feature(code, "导入测试网格", community)
-	return map[string]any{"code": code, "name": "导入测试网格", "overlaps": overlaps, "orphan": orphan,
+	attrs := map[string]any{"网格员": "赵六", "户数": 412, "电话": "13912345678", "常住人口": 1203, "网格类型": "住宅小区",
+		"物业公司": "天津市南开区向阳物业管理有限公司", "党员人数": 35, "老旧小区": true, "建成年份": 1998, "楼长": "钱七",
+		"楼栋": "1-12号楼", "备注": strings.Repeat("网格内有老旧住宅楼十二栋，其中三栋无物业管理，需每周巡查；", 12),
+		"来源": map[string]any{"普查": 2024}}
+	for k, v := range attrs {
+		good["properties"].(map[string]any)[k] = v
+	}
+	return map[string]any{"code": code, "name": "导入测试网格", "overlaps": overlaps, "orphan": orphan, "props": attrs,
 		"good": write("新网格.geojson", good),
 		"bad":  write("新网格-有错.geojson", good, feature(orphan, "无上级网格", "120104999999"))}
 }

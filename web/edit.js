@@ -13,7 +13,8 @@
 //
 // This file holds the phases and the panel; beside it are the drawing
 // control and its exact coordinates (edit-draw.js), the new boundary's form
-// (edit-new.js) and what a save's answer shows (edit-outcome.js). The
+// (edit-new.js), what a save's answer shows (edit-outcome.js) and the token
+// field, checked with the server as it is entered (edit-token.js). The
 // topology-keeping edits live there too: a vertex other units share is
 // moved in all of them at once (edit-shared.js: POST
 // /v1/boundaries:move-vertex), and the split and merge tools
@@ -30,6 +31,7 @@ import { initNewForm } from './edit-new.js';
 import { initOutcome, problemText } from './edit-outcome.js';
 import { initShared } from './edit-shared.js';
 import { initTools } from './edit-tools.js';
+import { initToken } from './edit-token.js';
 import { t, said } from './i18n.js';
 
 const writable = {
@@ -83,18 +85,18 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
   const creating = initNewForm({ map, api, el, word, authHeaders });
   const outcome = initOutcome({ map, el, word, say: (...a) => say(...a), target: () => ed.target,
     load: (cur, etag) => edit(ed.target.kind, cur, etag), saveOver: (etag) => save({ over: etag }),
-    focusToken: () => tokenInput.focus(), holdSaves });
+    focusToken: () => token.input.focus(), holdSaves });
   const { showTheirs, showWarnings, focusOn } = outcome;
+  // The token field, checked with the server as it is entered (edit-token.js).
+  const token = initToken({ api, el, word, say: (...a) => say(...a), onChange: () => { onToken(); refreshTarget(); } });
 
-  const tokenInput = el('input', { type: 'password', id: 'edit-token', autocomplete: 'off', placeholder: t('ed.tokenPh'), spellcheck: 'false' });
   const codeInput = el('input', { id: 'edit-code', placeholder: '120104001001001 · E120110001', spellcheck: 'false' });
   const saveBtn = el('button', { type: 'button', id: 'edit-save', class: 'primary' }, t('ed.save'));
   const discardBtn = word('button', { type: 'button', id: 'edit-discard' }, 'ed.discard');
   section.replaceChildren(
     word('h2', {}, 'ed.title'),
-    el('form', { id: 'edit-token-form', class: 'edit-row' }, word('label', { for: 'edit-token' }, 'ed.token'), tokenInput,
-      word('button', { type: 'submit' }, 'ed.use')),
-    el('p', { id: 'edit-token-state', class: 'muted small' }),
+    token.form,
+    token.state,
     el('div', { id: 'edit-pick' },
       word('p', { class: 'small' }, 'ed.pickHelp'),
       el('form', { id: 'edit-load', class: 'edit-row' }, codeInput, word('button', { type: 'submit' }, 'ed.load')),
@@ -110,16 +112,6 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     outcome.warningsBox);
 
   toggle.addEventListener('click', () => (ed.phase === 'off' ? open() : close()));
-  $('edit-token-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const tok = tokenInput.value.trim();
-    if (tok) sessionStorage.setItem('gridmap.token', tok); else sessionStorage.removeItem('gridmap.token');
-    tokenInput.value = '';
-    say(tok ? 'ok' : 'info', () => t(tok ? 'ed.tokenSet' : 'ed.tokenForgotten'));
-    renderToken();
-    onToken(); // the page's panels were read with the previous token
-    refreshTarget();
-  });
   $('edit-load').addEventListener('submit', (e) => {
     e.preventDefault();
     const code = codeInput.value.trim();
@@ -157,6 +149,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     toggle.setAttribute('aria-pressed', 'true');
     say('', '');
     render();
+    token.check(); // a token set before (/?token=…) is told of when edit mode opens
   }
 
   function close() {
@@ -301,6 +294,7 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
 
   // ---- saving ------------------------------------------------------------
   async function save({ over = null } = {}) {
+    await token.ready(); // a token being entered: saved with it, once the server has told
     const tg = ed.target;
     if (!tg || ed.phase !== 'editing') return;
     if (Date.now() < ed.retryUntil) return;
@@ -377,19 +371,12 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     $('edit-pick').hidden = !(ed.phase === 'idle' || ed.phase === 'loading');
     creating.form.hidden = !(ed.target?.isNew && ['drawing', 'editing', 'saving'].includes(ed.phase));
     $('edit-target').hidden = !ed.target || !['drawing', 'editing', 'saving'].includes(ed.phase);
-    renderToken();
+    token.render();
     renderTarget();
     tools.render();
     hint.hidden = !['drawing', 'editing', 'splitting', 'split-confirm', 'merging'].includes(ed.phase);
     const editHint = shared.together ? 'ed.hintEdit' : 'ed.hintEditAlone'; // the box decides what a ringed vertex does
     hint.textContent = tools.hint(ed.phase) ?? t(ed.phase === 'drawing' ? 'ed.hintDraw' : editHint);
-  }
-
-  function renderToken() {
-    const set = Boolean(authHeaders().Authorization);
-    $('edit-token-state').replaceChildren(...(set ? [t('ed.tokenIsSet')]
-      : [t('ed.tokenNeeded'), ' ', el('code', {}, 'gridmap token create --role editor …')]));
-    tokenInput.placeholder = t(set ? 'ed.tokenSetPh' : 'ed.tokenPh');
   }
 
   function renderTarget() {

@@ -15,16 +15,25 @@
 // redraws the clicked unit's panel at once (its phone shown, the "not
 // signed in" note gone), reloads the report dots (exact, not rounded to
 // 0.002°) and the grid loaded for editing (its phone, which a save would
-// otherwise erase), and forgetting it hides them again.
+// otherwise erase), and forgetting it hides them again. The unit panel's
+// chain: each unit above the clicked grid is a link that selects it (its
+// panel, its hazards, its highlight on the map); the grid's properties are
+// rows of their own (no phone for an anonymous reader). A token is checked
+// as it is entered: a wrong one is refused at once and not used, a
+// viewer's is said to be unable to edit boundaries, an editor's shows its
+// role and scope (Chinese and English), and one set by /?token= is told of
+// when edit mode opens (dashboard-panel.mjs).
 //
-//   GRIDMAP_TOKEN_EDITOR=… node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
+//   GRIDMAP_TOKEN_EDITOR=… GRIDMAP_TOKEN_VIEWER=… node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
+import { panelChecks } from './dashboard-panel.mjs';
 
 const [base, shot = 'out/dashboard.png'] = process.argv.slice(2);
 const editorToken = process.env.GRIDMAP_TOKEN_EDITOR;
 const scopedToken = process.env.GRIDMAP_TOKEN_SCOPED; // an editor's, scoped to 长虹街道 (120104001)
+const viewerToken = process.env.GRIDMAP_TOKEN_VIEWER;
 if (!base || !editorToken) {
   console.error('usage: GRIDMAP_TOKEN_EDITOR=… node dashboard.test.mjs BASE_URL [SCREENSHOT.png]');
   process.exit(2);
@@ -42,7 +51,12 @@ const findings = {};
 try {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  // The wrong tokens tokenTold enters are refused by GET /v1/me (401), and
+  // the token scoped to 长虹街道 may not see the statistics of the unit
+  // shown then (403): Chromium logs both.
+  const provoked = (m) => (/status of 401/.test(m.text()) && /\/v1\/me$/.test(m.location()?.url ?? ''))
+    || (/status of 403/.test(m.text()) && /\/v1\/stats\?/.test(m.location()?.url ?? ''));
+  page.on('console', (m) => { if (m.type() === 'error' && !provoked(m)) consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   const tiles = [];
   page.on('response', (r) => {
@@ -99,7 +113,11 @@ try {
     await consoleFixes(page, target);
     await validFromInChina(page, target);
   }
+  // The unit panel's chain and properties, and the token told of as it is entered (dashboard-panel.mjs).
+  const more = panelChecks({ page, shot, tokens: { editor: editorToken, scoped: scopedToken, viewer: viewerToken }, check, failures, findings });
+  if (target) await more.chainLinks(target);
   await editWords(page);
+  await more.tokenTold();
   if (target) await tokenRedrawsPanel(page, target);
   findings.desktopLayout = await page.evaluate(() => ({ map: document.getElementById('map').getBoundingClientRect().left,
     toggle: getComputedStyle(document.getElementById('panel-toggle')).display }));
@@ -374,6 +392,13 @@ async function scopedHazards() {
   await p.waitForFunction(() => /无权/.test(document.getElementById('hazards')?.innerText ?? ''), null, { timeout: 10_000 }).catch(() => {});
   findings.scopedHazardsOutside = await p.evaluate(() => document.getElementById('hazards')?.innerText);
   check(/无权查看该单元的隐患统计/.test(findings.scopedHazardsOutside ?? ''), `a scoped token's hazards of another district: ${findings.scopedHazardsOutside}`);
+  // The token came with the address: edit mode tells whose it is when it opens.
+  await p.waitForFunction(() => window.gridmap.editor, null, { timeout: 30_000 });
+  await p.click('#edit-toggle');
+  await p.waitForFunction(() => document.getElementById('edit-token-state').dataset.status === 'valid', null, { timeout: 10_000 }).catch(() => {});
+  findings.scopedTokenState = await p.evaluate(() => document.getElementById('edit-token-state').innerText);
+  check(/编辑员/.test(findings.scopedTokenState) && /长虹街道（120104001）/.test(findings.scopedTokenState),
+    `edit mode opened with a token from the address: ${findings.scopedTokenState}`);
   await p.close();
 }
 

@@ -12,11 +12,14 @@
 //     answers 200, the panel shows the new version and the warnings (the
 //     vertex now pushes into a neighbour), a click on a warning flies there,
 //     the grid tile under the vertex has a new ETag and new bytes, the map
-//     requested its tiles again, and GET /v1/units/{code} has the moved vertex.
+//     requested its tiles again, GET /v1/units/{code} has the moved vertex,
+//     and the unit panel (A clicked the grid) shows version 2.
 //  4. B moves a vertex of its stale copy and saves. A 429 (faked by
 //     intercepting the request: the server's limits are tested in api/)
-//     shows the wait and holds the Save button; a wrong token gets 401 and
-//     a viewer's token 403, each with its message; with token B the answer
+//     shows the wait and holds the Save button; a wrong token is refused as
+//     it is entered (GET /v1/me), so the save goes without one and gets 401;
+//     a viewer's token is said at once to be unable to edit boundaries, and
+//     its save gets 403, each with its message; with token B the answer
 //     is 412, and the conflict box shows A's version (v2, A's name, the
 //     time) drawn as a dashed outline; "reload theirs" puts version 2 into
 //     B's editor.
@@ -30,7 +33,7 @@
 //     node drawing.test.mjs http://127.0.0.1:8080 out
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
-import { launch, settled } from './map.mjs';
+import { launch, settled, enterToken } from './map.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -92,11 +95,12 @@ async function shot(page, name) {
 
 async function enterEditMode(page, token) {
   await page.click('#edit-toggle');
-  await page.fill('#edit-token', token);
-  await page.click('#edit-token-form button[type=submit]');
-  const state = await page.textContent('#edit-token-state');
-  check(/token is set/.test(state), `token state after entering it: ${state}`);
+  // The server is asked about the token at once (GET /v1/me): an editor's.
+  const { state } = await enterToken(page, token);
+  check(/Valid token/.test(state) && /role: editor/.test(state) && /may edit every boundary/.test(state), `token state after entering it: ${state}`);
 }
+
+const tokenEntered = enterToken; // the server's word about the token, as it is entered
 
 // drag moves the mouse from one point to another with the button held.
 async function drag(page, from, to) {
@@ -237,6 +241,10 @@ try {
   findings.saved = await A.page.textContent('#edit-message');
   check(/version 2/.test(findings.saved), `saved message: ${findings.saved}`);
   check((await A.page.textContent('#edit-version')) === 'v2', 'the panel does not show v2 after the save');
+  // A clicked the grid on the map to pick it: the unit panel shows it, and reads it again after the save.
+  await A.page.waitForFunction(() => document.querySelector('#unit dd[data-key=version]')?.textContent === '2', null, long).catch(() => {});
+  findings.unitPanelA = await A.page.evaluate(() => ({ code: window.gridmap.panel.code, version: document.querySelector('#unit dd[data-key=version]')?.textContent }));
+  check(findings.unitPanelA.code === pick.code && findings.unitPanelA.version === '2', `the unit panel after the save: ${JSON.stringify(findings.unitPanelA)}`);
 
   // The map asks for its tiles again (a new ?v=), and the tile changed.
   await A.page.waitForFunction(() => window.gridmap.map.areTilesLoaded(), null, long);
@@ -305,16 +313,20 @@ try {
   await B.page.unroute(unitURL);
   await B.page.waitForSelector('#edit-save:not([disabled])', long);
 
-  await B.page.fill('#edit-token', 'not-a-token');
-  await B.page.click('#edit-token-form button[type=submit]');
+  // A wrong token is refused as it is entered, and not used: the save goes without one (401).
+  findings.wrongToken = await tokenEntered(B.page, 'not-a-token');
+  check(/error/.test(findings.wrongToken.kind) && /不接受/.test(findings.wrongToken.message) && findings.wrongToken.token === null,
+    `a wrong token entered: ${JSON.stringify(findings.wrongToken)}`);
   const [unauth] = await Promise.all([B.page.waitForResponse(putB, long), B.page.click('#edit-save')]);
   check(unauth.status() === 401, `PUT with a bad token answered ${unauth.status()}`);
   await B.page.waitForSelector('#edit-message.error', long);
   findings.unauthorized = await B.page.textContent('#edit-message');
   check(/令牌/.test(findings.unauthorized), `401 message: ${findings.unauthorized}`);
 
-  await B.page.fill('#edit-token', tokenViewer);
-  await B.page.click('#edit-token-form button[type=submit]');
+  // A viewer's token is said at once to be unable to edit boundaries; saving with it is refused (403).
+  findings.viewerToken = await tokenEntered(B.page, tokenViewer);
+  check(/warn/.test(findings.viewerToken.kind) && /查看员/.test(findings.viewerToken.state) && /不能编辑边界/.test(findings.viewerToken.state),
+    `a viewer's token entered: ${JSON.stringify(findings.viewerToken)}`);
   const [forbidden] = await Promise.all([B.page.waitForResponse(putB, long), B.page.click('#edit-save')]);
   check(forbidden.status() === 403, `PUT with a viewer's token answered ${forbidden.status()}`);
   await B.page.waitForSelector('#edit-message.error', long);
@@ -326,8 +338,7 @@ try {
   check(/may not edit/.test(findings.forbiddenEN), `403 message after EN: ${findings.forbiddenEN}`);
   await B.page.click('#lang');
 
-  await B.page.fill('#edit-token', tokenB);
-  await B.page.click('#edit-token-form button[type=submit]');
+  await tokenEntered(B.page, tokenB);
   const [stale] = await Promise.all([B.page.waitForResponse(putB, long), B.page.click('#edit-save')]);
   findings.stale = { status: stale.status(), ifMatch: stale.request().headers()['if-match'] };
   check(stale.status() === 412, `stale PUT answered ${stale.status()}`);

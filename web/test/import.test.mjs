@@ -2,7 +2,7 @@
 // Debian's headless Chromium, driven by playwright-core, against a running
 // gridmap (imports enabled) holding the demo city. The Go test
 // (TestDashboardImportInBrowser) made an editor's and a viewer's token and
-// two GeoJSON files (GRIDMAP_IMPORT = {code, name, overlaps, orphan, good, bad}).
+// two GeoJSON files (GRIDMAP_IMPORT = {code, name, overlaps, orphan, props, good, bad}).
 //
 //  1. Who sees it: the import panel is hidden from an anonymous reader and
 //     from a viewer's token (GET /v1/me has no edit_boundaries), and shown
@@ -20,12 +20,18 @@
 //     dry_run: the job succeeds, the map requests its tiles with
 //     min_version = the import's data version and draws the new grid, GET
 //     /v1/units/{code} has it and GET /v1/imports/{id} says succeeded.
+//     Clicked on the map, the new grid's attributes (its properties) are
+//     rows of the unit panel: the ten first shown (网格员, 电话, 户数, 人口
+//     first: the columns the import keeps under gridmap's names),
+//     the rest behind "N more", the long value wrapped within the panel in
+//     four lines until "show all".
 //  5. The language switch relabels the panel and its outcome (English).
+//  6. An anonymous reader sees the grid's attributes without its phone.
 //
 //   GRIDMAP_TOKEN_EDITOR=… GRIDMAP_TOKEN_VIEWER=… GRIDMAP_IMPORT='{…}' node import.test.mjs http://127.0.0.1:8080 out
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
-import { launch, settled } from './map.mjs';
+import { launch, settled, clickable } from './map.mjs';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -181,6 +187,40 @@ try {
   check(findings.onMap, `the map does not draw ${fx.code} after the import`);
   await page.evaluate(() => document.getElementById('import').scrollIntoView());
   await shot('import-3-imported.png');
+  // Its attributes, as rows of the unit panel.
+  const box = unit.body?.geometry?.coordinates?.flat(3) ?? [];
+  const mid = [0, 1].map((i) => (Math.min(...box.filter((_, j) => j % 2 === i)) + Math.max(...box.filter((_, j) => j % 2 === i))) / 2);
+  findings.props = await propertiesOf(page, mid);
+  // The properties as stored (the import keeps 网格员, 电话, 户数 and 常住人口
+  // under gridmap's names), as the editor may see them: each is a row.
+  const props = unit.body?.properties?.properties ?? {};
+  const keys = Object.keys(props);
+  const all = [...findings.props.shown, ...findings.props.more];
+  check(keys.length === Object.keys(fx.props).length, `the grid's properties as stored: ${JSON.stringify(props)}`);
+  check(findings.props.name === fx.name, `clicking the imported grid showed ${findings.props.name}`);
+  check(findings.props.shown.length === 10 && findings.props.more.length === keys.length - 10 && findings.props.summary === `另有 ${keys.length - 10} 项属性`,
+    `the properties listed: ${findings.props.shown.length} shown, ${findings.props.more.length} more (${findings.props.summary})`);
+  check(JSON.stringify(findings.props.shown.slice(0, 4).map(([label, , key]) => [key, label]))
+    === JSON.stringify([['grid_worker', '网格员'], ['phone', '电话'], ['households', '户数'], ['population', '人口']]),
+  `the first rows: ${JSON.stringify(findings.props.shown.slice(0, 4))}`);
+  const want = (v) => (typeof v === 'boolean' ? (v ? '是' : '否') : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  for (const k of keys) {
+    const row = all.find(([, , key]) => key === k);
+    check(row && row[1] === want(props[k]), `the row of ${k}: ${JSON.stringify(row)}, want ${want(props[k])}`);
+  }
+  check(findings.props.longRow?.lines === 4 && findings.props.longRow.right <= findings.props.panelRight,
+    `the long value is not wrapped in four lines within the panel: ${JSON.stringify(findings.props.longRow)}`);
+  // "Show all" shows it whole.
+  await page.click('#unit-props dd[data-prop="备注"] .value-more');
+  findings.props.longOpen = await page.evaluate(() => {
+    const v = document.querySelector('#unit-props dd[data-prop="备注"] .value');
+    return { lines: Math.round(v.getBoundingClientRect().height / parseFloat(getComputedStyle(v).lineHeight)),
+      button: v.nextElementSibling?.textContent };
+  });
+  check(findings.props.longOpen.lines > 8 && findings.props.longOpen.button === '收起', `"show all" of the long value: ${JSON.stringify(findings.props.longOpen)}`);
+  await page.click('#unit-props .props-more summary');
+  await page.evaluate(() => document.getElementById('selection').scrollIntoView());
+  await shot('import-5-properties.png');
 
   // 5. English.
   await page.click('#lang');
@@ -190,6 +230,24 @@ try {
   check(findings.english.title === 'Import boundary files' && findings.english.status === 'imported' && findings.english.send === 'Check'
     && /^Imported: 1 created/.test(findings.english.message) && /created/.test(findings.english.counts), `in English: ${JSON.stringify(findings.english)}`);
   await shot('import-4-english.png');
+  await page.waitForFunction(() => /Attributes/.test(document.getElementById('unit-props')?.innerText ?? ''), null, long).catch(() => {});
+  findings.propsEnglish = await page.evaluate(() => document.getElementById('unit-props')?.innerText ?? '');
+  check(/Attributes/.test(findings.propsEnglish) && /3 more attributes/.test(findings.propsEnglish) && /grid worker/.test(findings.propsEnglish)
+    && /population/.test(findings.propsEnglish) && /楼长/.test(findings.propsEnglish),
+    `the properties in English: ${findings.propsEnglish}`);
+  await page.evaluate(() => document.getElementById('selection').scrollIntoView());
+  await shot('import-6-properties-en.png');
+
+  // 6. An anonymous reader: the same rows, but no phone (the API hides it).
+  const anon = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await anon.goto(`${base}/#16/${mid[1]}/${mid[0]}`, { waitUntil: 'load' });
+  await settled(anon, 90_000);
+  findings.propsAnonymous = await propertiesOf(anon, mid);
+  const anonAll = [...findings.propsAnonymous.shown, ...findings.propsAnonymous.more];
+  check(findings.propsAnonymous.name === fx.name && anonAll.length === keys.length - 1 && !anonAll.some(([, , k]) => k === 'phone')
+    && !findings.propsAnonymous.text.includes(fx.props['电话']) && findings.propsAnonymous.signedOut,
+  `an anonymous reader's properties: ${JSON.stringify(findings.propsAnonymous)}`);
+  await anon.close();
   check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 } catch (err) {
   failures.push(String(err?.stack ?? err));
@@ -220,6 +278,29 @@ async function run(button) {
     commit: Boolean(document.getElementById('import-commit')),
     drawn: window.gridmap.importer.drawn,
   }));
+}
+
+// propertiesOf clicks the imported grid on page p near lngLat and returns
+// its unit panel: the name, the property rows shown and those behind "N
+// more" ([label, value, key]), the long value's lines and right edge.
+async function propertiesOf(p, lngLat) {
+  const at = await clickable(p, fx.code, lngLat);
+  if (!check(at, `no place where a click picks ${fx.code}`)) return { shown: [], more: [] };
+  await p.mouse.click(at.x, at.y);
+  await p.waitForFunction((name) => document.getElementById('unit-name')?.textContent === name && document.getElementById('unit-props'),
+    fx.name, long).catch(() => failures.push(`the unit panel of ${fx.code} has no properties`));
+  return p.evaluate(() => {
+    const rows = (dl) => [...(dl?.querySelectorAll('dt') ?? [])].map((dt) => [dt.textContent,
+      dt.nextElementSibling.getAttribute('title') ?? dt.nextElementSibling.querySelector('.value').textContent, dt.nextElementSibling.dataset.prop]);
+    const box = document.getElementById('unit-props');
+    const long = box?.querySelector('dd[data-prop="备注"] .value');
+    const r = long?.getBoundingClientRect();
+    return { name: document.getElementById('unit-name')?.textContent, shown: rows(box?.querySelector(':scope > dl')),
+      more: rows(box?.querySelector('.props-more dl')), summary: box?.querySelector('.props-more summary')?.textContent,
+      longRow: r && { lines: Math.round(r.height / parseFloat(getComputedStyle(long).lineHeight)), right: r.right },
+      panelRight: document.getElementById('panel').getBoundingClientRect().right,
+      text: document.getElementById('unit').innerText, signedOut: Boolean(document.querySelector('#unit .note')) };
+  });
 }
 
 // refusal is what the panel says after a refused upload.

@@ -17,10 +17,14 @@
 //     has the vertex at its new place through GET /v1/units/{code} (and not
 //     at the old), the map requested its tiles again with min_version = the
 //     answer's Gridmap-Index-Version, and the drawn grid tiles have a vertex
-//     of every grid at the new place.
+//     of every grid at the new place. The dashboard's unit panel, showing
+//     a neighbour of the edited grid (clicked on the map before edit mode),
+//     keeps its version 1 after the refused move and shows version 2 after
+//     the move, which changed it too.
 //  2. Merge: two of the grids that are siblings are merged with the merge
 //     tool (the second picked on the map): 200; one code is retired (GET:
-//     404), the other has a new version.
+//     404), the other has a new version — and the unit panel says which of
+//     the two the neighbour it shows became.
 //  3. Split: the third grid is split with the split tool along a line drawn
 //     across it: 200; it and a new code are current, their areas add up.
 //     Before, a line that does not cross it is refused (400), in plain words.
@@ -32,7 +36,7 @@
 //   GRIDMAP_TOKEN=… GRIDMAP_SHARED='{"at":[…],"codes":[…],"room":…}' node topology.test.mjs http://127.0.0.1:8080 out
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
-import { launch, settled as settledOn, screenOf as screenOn } from './map.mjs';
+import { launch, settled as settledOn, screenOf as screenOn, clickable, enterToken, unitPanel } from './map.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -88,10 +92,7 @@ async function unit(code) {
   return { status: r.status(), feature: r.ok() ? await r.json() : null };
 }
 
-async function useToken(secret) {
-  await page.fill('#edit-token', secret);
-  await page.click('#edit-token-form button[type=submit]');
-}
+const useToken = (secret) => enterToken(page, secret); // checked with the server as it is entered
 
 // dragVertex drags with the mouse from one point to another in steps and
 // returns the answer of the move-vertex request the release sends; before
@@ -124,6 +125,9 @@ async function loadUnit(code) {
   await settled();
 }
 
+const panelShows = () => unitPanel(page);
+const panelVersion = (v) => page.waitForFunction((v) => document.querySelector('#unit dd[data-key=version]')?.textContent === v, v, long);
+
 const same = (a, b) => a[0] === b[0] && a[1] === b[1];
 const hasVertex = (g, c) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates).some((p) => p.some((r) => r.some((v) => same(v, c))));
 
@@ -131,6 +135,18 @@ try {
   await page.goto(base + '/', { waitUntil: 'load' });
   await settled(90_000);
   await page.waitForFunction(() => window.gridmap?.editor, null, long);
+  // The unit panel shows a neighbour of the grid to be edited, clicked on
+  // the map: the move below changes it too.
+  const watched = shared.codes.filter((c) => c.length === 15)[1];
+  await page.evaluate((at) => window.gridmap.map.jumpTo({ center: at, zoom: 16 }), shared.at);
+  await settled();
+  const there = await clickable(page, watched, shared.at);
+  if (check(there, `no place near the shared vertex where a click picks ${watched}`)) {
+    await page.mouse.click(there.x, there.y);
+    await panelVersion('1').catch(() => failures.push(`clicking ${watched} did not show its version 1 in the panel`));
+  }
+  findings.panelBefore = await panelShows();
+  check(findings.panelBefore.code === watched, `the panel shows ${findings.panelBefore.code}, not ${watched}`);
   await page.click('#edit-toggle');
   await useToken(scopedToken);
 
@@ -174,6 +190,8 @@ try {
     const u = await unit(c);
     check(u.feature?.properties.version === 1, `${c} changed by the refused move: v${u.feature?.properties.version}`);
   }
+  findings.panelRefused = await panelShows();
+  check(findings.panelRefused.code === watched && findings.panelRefused.version === '1', `the panel after the refused move: ${JSON.stringify(findings.panelRefused)}`);
 
   // A new token reloads the tiles (what they show depends on it): those are
   // requested before the mark, whenever their answers come.
@@ -246,6 +264,14 @@ try {
   }
   check(await page.isDisabled('#edit-save'), 'Save is enabled after the move: the moved vertex counts as unsaved');
   check((await page.textContent('#edit-version')) === 'v2', 'the panel does not show v2 of the loaded grid after the move');
+  // The unit panel read the neighbour it shows again: its version 2.
+  await panelVersion('2').catch(() => {});
+  findings.panelMoved = await panelShows();
+  check(findings.panelMoved.code === watched && findings.panelMoved.version === '2',
+    `after the move the unit panel shows ${JSON.stringify(findings.panelMoved)}, want ${watched} at version 2`);
+  await page.evaluate(() => document.getElementById('selection').scrollIntoView());
+  await shot('topology-2b-panel.png');
+  await page.evaluate(() => document.getElementById('panel').scrollTo(0, 0));
   await page.waitForTimeout(600);
   await settled();
   for (let i = 0; i < 40 && tiles.slice(tileMark).some((t) => t.status === 0); i++) await page.waitForTimeout(250);
@@ -317,6 +343,14 @@ try {
     const [k, d] = [await unit(keep), await unit(drop)];
     check(k.status === 200 && k.feature.properties.version === before[0].feature.properties.version + 1, `GET ${keep} after the merge: ${k.status} v${k.feature?.properties.version}`);
     check(d.status === 404, `GET ${drop} after the merge: ${d.status}, want 404 (retired)`);
+    // The neighbour in the unit panel: kept (a new version) or merged away.
+    if (pair.includes(watched)) {
+      if (watched === keep) await panelVersion(String(k.feature?.properties.version)).catch(() => {});
+      else await page.waitForSelector('#unit-gone', long).catch(() => {});
+      findings.panelMerged = await panelShows();
+      check(watched === keep ? findings.panelMerged.version === String(k.feature?.properties.version) && !findings.panelMerged.gone : findings.panelMerged.gone,
+        `after the merge the unit panel shows ${JSON.stringify(findings.panelMerged)} for ${watched} (${watched === keep ? 'kept' : 'retired'})`);
+    }
     await settled();
     await shot('topology-5-merged.png');
   } else {
