@@ -12,6 +12,9 @@
 import { t, said } from './i18n.js';
 
 const exts = ['.zip', '.geojson', '.json', '.gpkg', '.shp', '.shx', '.dbf', '.prj', '.cpg'];
+// The side files ArcGIS and QGIS keep beside a shapefile (indexes, metadata):
+// picking the whole folder brings them, and an import needs none of them.
+const sideFiles = ['.sbn', '.sbx', '.xml', '.qix', '.qmd', '.qpj', '.fbn', '.fbx', '.ain', '.aih', '.atx', '.ixs', '.mxs', '.lock'];
 const MAX_FILES = 10; // api/imports.go maxImportFiles
 const MAX_BYTES = 2 ** 30; // api.MaxImportBytes
 const SHOWN = 200; // findings listed; the map draws all, the downloaded report has all
@@ -106,12 +109,15 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
   // ---- the files ---------------------------------------------------------
   function addFiles(list) {
     const skipped = [];
+    const side = [];
     for (const f of list) {
+      if (sideFiles.includes(extOf(f.name))) { side.push(f.name); continue; }
       if (!exts.includes(extOf(f.name)) || f.name.startsWith('.')) { skipped.push(f.name); continue; }
       st.files = st.files.filter((g) => g.name.toLowerCase() !== f.name.toLowerCase()).concat(f); // the same name again replaces it
     }
     changed();
-    say(skipped.length ? 'error' : '', skipped.length ? () => t('im.skipped', { names: skipped.join(', ') }) : '');
+    if (skipped.length) say('error', () => t('im.skipped', { names: skipped.join(', ') }));
+    else say(side.length ? 'info' : '', side.length ? () => t('im.sideFiles', { names: side.join(', ') }) : '');
   }
 
   function renderFiles() {
@@ -233,8 +239,10 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     st.checked = job.status === 'dry_run' && r && r.errors === 0 && !strictStops ? st.sent : null;
     if (job.status === 'succeeded') reloadTiles(r?.index_version || null);
     const kind = { dry_run: r?.errors || r?.warnings ? 'info' : 'ok', succeeded: 'ok' }[job.status] ?? 'error';
-    const counted = { errors: r?.errors ?? 0, warnings: r?.warnings ?? 0 }; // a rejection with a report is said in these words
-    say(kind, () => t(`im.done.${job.status}`, { ...counted, why: job.status === 'rejected' && r ? t('im.rejectedN', counted) : job.error ?? '',
+    // A rejection with errors in its report is said in these words; one
+    // without (the database refused the write) by the job's error.
+    const counted = plurals({ errors: r?.errors ?? 0, warnings: r?.warnings ?? 0 });
+    say(kind, () => t(`im.done.${job.status}`, { ...counted, why: job.status === 'rejected' && r?.errors ? t('im.rejectedN', counted) : job.error ?? '',
       created: r?.counts?.created ?? 0, changed: r?.counts?.changed ?? 0, retired: r?.counts?.retired ?? 0 }));
     drawIssues(r);
     renderJob();
@@ -272,7 +280,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
       out.push(el('p', { class: 'small muted' }, j.phase || t('im.st.queued'), j.total ? ` ${j.done} / ${j.total}` : ''),
         el('progress', j.total ? { max: j.total, value: j.done } : {}));
     }
-    if (j.error && !r) out.push(el('p', { class: 'small' }, j.error));
+    if (j.error && !r?.errors) out.push(el('p', { class: 'small', id: 'import-error' }, j.error));
     if (r) {
       out.push(dl([['im.m.format', [r.format, r.layer].filter(Boolean).join(' · ')], ['im.m.crs', r.crs], ['im.m.encoding', r.encoding],
         ['im.m.levels', (r.levels ?? []).map((l) => t(l === 'enclave' ? 'ed.kind.enclave' : `level.${l}`)).join(t('listSep'))],
@@ -284,6 +292,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
       out.push(word('p', { class: 'small import-counts-title' }, j.status === 'succeeded' ? 'im.countsDone' : refused ? 'im.countsRead' : 'im.countsIf'),
         el('table', { class: 'import-counts', id: 'import-counts' }, el('tr', {}, ...keys
           .map((k) => el('td', { 'data-count': k }, el('strong', {}, String(c[k] ?? 0)), el('br'), t(`im.c.${k}`))))));
+      if (r.retired_units?.length) out.push(retiredList(el, r, j.status === 'succeeded'));
       out.push(findings(r));
     }
     if (st.checked) {
@@ -311,7 +320,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     const all = [...(r.issues ?? [])].sort((a, b) => rank[a.severity] - rank[b.severity] || a.index - b.index);
     const notes = all.filter((i) => i.severity === 'note').length;
     const head = el('p', { id: 'import-summary', class: 'small' }, all.length || r.errors || r.warnings
-      ? t('im.findings', { errors: r.errors ?? 0, warnings: r.warnings ?? 0, notes }) : t('im.none'));
+      ? t('im.findings', plurals({ errors: r.errors ?? 0, warnings: r.warnings ?? 0, notes })) : t('im.none'));
     const list = el('ul', { id: 'import-issues', class: 'import-issues' }, ...all.slice(0, SHOWN).map((is) => {
       const kind = t(`wk.${is.kind}`) === `wk.${is.kind}` ? is.kind : t(`wk.${is.kind}`);
       const item = el(is.location ? 'button' : 'div', { class: `import-issue ${is.severity}`, 'data-kind': is.kind, 'data-code': is.code ?? '',
@@ -406,4 +415,24 @@ function size(b) {
 
 function area(m2) {
   return m2 >= 1e6 ? `${(m2 / 1e6).toFixed(3)} km²` : `${m2 >= 10 ? m2.toFixed(0) : m2.toFixed(2)} m²`;
+}
+
+// plurals adds, beside each count, the English plural ending its noun
+// takes ({errors} error{errorsS}): '1 error', '2 errors'.
+function plurals(counts) {
+  const out = { ...counts };
+  for (const [k, n] of Object.entries(counts)) out[`${k}S`] = n === 1 ? '' : 's';
+  return out;
+}
+
+// retiredList names the units an import retired, or would retire (its
+// report lists them, the counts count them); el makes elements (dom.js).
+function retiredList(el, r, done) {
+  const units = r.retired_units;
+  const shown = units.slice(0, 50);
+  const more = (r.counts?.retired ?? units.length) - shown.length;
+  return el('details', { class: 'import-retired', id: 'import-retired', open: '' },
+    el('summary', { class: 'small' }, t(done ? 'im.retiredDone' : 'im.retiredIf', plurals({ n: r.counts?.retired ?? units.length }))),
+    el('ul', { class: 'small' }, ...shown.map((u) => el('li', {}, el('code', {}, u.code), ` ${u.name}`)),
+      more > 0 ? el('li', { class: 'muted' }, t('im.retiredMore', { n: more })) : null));
 }

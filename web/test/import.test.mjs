@@ -136,16 +136,22 @@ try {
     }
   }
 
-  // 4. The good file, dropped on the panel: checked, then imported for real.
+  // 4. The good file, dropped on the panel (with a side file ArcGIS keeps,
+  //    left out without an error): checked, then imported for real.
   await page.click('#import-clear');
   await page.evaluate(({ name, text }) => {
     const dt = new DataTransfer();
     dt.items.add(new File([text], name, { type: 'application/geo+json' }));
+    dt.items.add(new File(['index'], '网格.sbn'));
     const zone = document.getElementById('import-drop');
     for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, { name: basename(fx.good), text: readFileSync(fx.good, 'utf8') });
   const dropped = await page.evaluate(() => [...document.querySelectorAll('#import-files .import-name')].map((e) => e.textContent));
   check(dropped.length === 1 && dropped[0] === basename(fx.good), `the dropped file is not the one listed: ${JSON.stringify(dropped)}`);
+  findings.sideFile = await page.evaluate(() => ({ text: document.getElementById('import-message').textContent,
+    error: document.getElementById('import-message').classList.contains('error') }));
+  check(/网格\.sbn/.test(findings.sideFile.text) && /辅助文件/.test(findings.sideFile.text) && !findings.sideFile.error,
+    `the side file: ${JSON.stringify(findings.sideFile)}`);
   const dry = await run('#import-send');
   findings.dry = { status: dry.status, counts: dry.counts, issues: dry.issues, message: dry.message, drawn: dry.drawn };
   check(dry.status === 'dry_run', `the check of the good file ended ${dry.status}: ${dry.message}`);
@@ -222,13 +228,29 @@ try {
   await page.evaluate(() => document.getElementById('selection').scrollIntoView());
   await shot('import-5-properties.png');
 
+  // A retiring check names what it would retire: the community's other grids.
+  await page.check('#import-retire_missing');
+  await page.fill('#import-scope', fx.code.slice(0, 12));
+  const retiring = await run('#import-send');
+  findings.retiring = await page.evaluate(() => ({ summary: document.querySelector('#import-retired summary')?.textContent,
+    codes: [...document.querySelectorAll('#import-retired li code')].map((c) => c.textContent) }));
+  check(retiring.status === 'dry_run' && Number(retiring.counts.retired) > 0 && findings.retiring.codes.length === Number(retiring.counts.retired)
+    && !findings.retiring.codes.includes(fx.code) && findings.retiring.codes.every((c) => c.startsWith(fx.code.slice(0, 12)))
+    && findings.retiring.summary === `将停用 ${retiring.counts.retired} 个单元：`, `a retiring check: ${JSON.stringify({ counts: retiring.counts, ...findings.retiring })}`);
+  await page.fill('#import-scope', '');
+  await page.uncheck('#import-retire_missing');
+
   // 5. English.
   await page.click('#lang');
   findings.english = await page.evaluate(() => ({ title: document.querySelector('#import summary h2').textContent,
     status: document.getElementById('import-status').textContent, send: document.getElementById('import-send').textContent,
-    message: document.getElementById('import-message').textContent, counts: document.getElementById('import-counts').innerText }));
-  check(findings.english.title === 'Import boundary files' && findings.english.status === 'imported' && findings.english.send === 'Check'
-    && /^Imported: 1 created/.test(findings.english.message) && /created/.test(findings.english.counts), `in English: ${JSON.stringify(findings.english)}`);
+    message: document.getElementById('import-message').textContent, counts: document.getElementById('import-counts').innerText,
+    retired: document.querySelector('#import-retired summary')?.textContent }));
+  // The last outcome is the retiring check's.
+  check(findings.english.title === 'Import boundary files' && findings.english.status === 'checked' && findings.english.send === 'Check'
+    && /^Checked: 0 errors, \d+ warnings?\. /.test(findings.english.message) && /retired/.test(findings.english.counts)
+    && findings.english.retired === `Would retire ${retiring.counts.retired} unit${retiring.counts.retired === '1' ? '' : 's'}:`,
+  `in English: ${JSON.stringify(findings.english)}`);
   await shot('import-4-english.png');
   await page.waitForFunction(() => /Attributes/.test(document.getElementById('unit-props')?.innerText ?? ''), null, long).catch(() => {});
   findings.propsEnglish = await page.evaluate(() => document.getElementById('unit-props')?.innerText ?? '');
