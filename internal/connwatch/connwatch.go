@@ -82,6 +82,7 @@ type Listener struct {
 	once  sync.Once
 
 	refusals RefusalBody // nil: net/http's refusals go out as it wrote them
+	marked   bool        // the server's handler marks its connections (Handler)
 }
 
 // Listen returns ln with connections closed after timeout without
@@ -287,8 +288,9 @@ type conn struct {
 	begun   atomic.Int64 // 0: no request's headers are being read
 	serving atomic.Bool  // a request's headers have been read, its answer is not done
 	// answering: a handler has begun to answer on the connection, which has
-	// not waited for its next request since (refusal.go).
-	answering atomic.Bool
+	// not waited for its next request since; tracked: its context keeps it,
+	// so that a handler can mark it (refusal.go).
+	answering, tracked atomic.Bool
 
 	deadlineMu                  sync.Mutex  // orders the deadlines set (deadline.go)
 	readDeadline, writeDeadline atomic.Bool // one may be set

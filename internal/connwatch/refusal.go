@@ -43,8 +43,9 @@ type RefusalBody func(status int, reason string) (contentType string, body []byt
 
 // AnswerRefusals makes the Listener's connections answer net/http's
 // refusals with body's answers. Call it before serving, and serve with
-// Handler, ConnContext and ConnState: without them no write is taken for
-// a refusal.
+// Handler, ConnContext and ConnState: a connection without them (its
+// handler unmarked, or its context not kept) has no write taken for a
+// refusal.
 func (l *Listener) AnswerRefusals(body RefusalBody) { l.refusals = body }
 
 // connKey is the context key of a request's connection (ConnContext).
@@ -55,6 +56,7 @@ type connKey struct{}
 // that return it from a NetConn method) in the connection's context.
 func (l *Listener) ConnContext(ctx context.Context, nc net.Conn) context.Context {
 	if c := watched(nc); c != nil {
+		c.tracked.Store(true)
 		return context.WithValue(ctx, connKey{}, c)
 	}
 	return ctx
@@ -64,6 +66,7 @@ func (l *Listener) ConnContext(ctx context.Context, nc net.Conn) context.Context
 // net/http write its answer, so that no write of it is taken for one of
 // net/http's refusals.
 func (l *Listener) Handler(h http.Handler) http.Handler {
+	l.marked = true
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if c, ok := r.Context().Value(connKey{}).(*conn); ok {
 			c.answering.Store(true)
@@ -73,9 +76,10 @@ func (l *Listener) Handler(h http.Handler) http.Handler {
 }
 
 // mayRefuse reports whether a write to c may be one of net/http's
-// refusals: refusals are answered, and no handler answers on c.
+// refusals: refusals are answered, c's handlers mark it (Handler and
+// ConnContext are in place), and no handler answers on it.
 func (c *conn) mayRefuse() bool {
-	return c.l.refusals != nil && !c.answering.Load()
+	return c.l.refusals != nil && c.l.marked && c.tracked.Load() && !c.answering.Load()
 }
 
 // refusal recognises a refusal written by net/http: its status and the

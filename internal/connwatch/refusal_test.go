@@ -167,3 +167,23 @@ func BenchmarkRefusalOnAnswers(b *testing.B) {
 		})
 	}
 }
+
+// TestRefusalsNeedTheMarks: a server that does not mark its connections
+// (no Handler, no ConnContext) has no write taken for a refusal: its
+// handlers' bytes could not be told from one.
+func TestRefusalsNeedTheMarks(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Listen(ln, time.Minute, 0)
+	l.AnswerRefusals(problemOf)
+	srv := &http.Server{Handler: http.NotFoundHandler()}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	resp := rawRequest(t, ln.Addr().String(), "GET / HTTP/1.1\r\n\r\n")
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 400 || ct != "text/plain; charset=utf-8" {
+		t.Errorf("%d %s, want net/http's own 400", resp.StatusCode, ct)
+	}
+}
