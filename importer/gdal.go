@@ -359,8 +359,8 @@ func screenUpload(src, name string, f *gdalFormat) error {
 	return nil
 }
 
-// screenKMZ checks every member of a KMZ, read to at most MaxFileBytes in
-// all: no VRT anywhere, and each .kml rooted in <kml>.
+// screenKMZ checks every member of a KMZ, read within the zip's bound
+// (readMembers): no VRT anywhere, and each .kml rooted in <kml>.
 func screenKMZ(src, name string) error {
 	zr, err := zip.OpenReader(src)
 	if err != nil {
@@ -374,27 +374,13 @@ func screenKMZ(src, name string) error {
 	if err != nil {
 		return fileError("cannot read %s: %v", name, pathless(err))
 	}
-	bound := unzipBound(st.Size())
-	budget := bound
-	for _, zf := range zr.File {
-		if zf.FileInfo().IsDir() {
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			return fileError("KMZ member %s cannot be read: %v", zf.Name, err)
-		}
-		lr := &io.LimitedReader{R: rc, N: budget + 1}
+	return readMembers(&zr.Reader, st.Size(), "KMZ member", func(zf *zip.File, r io.Reader) error {
 		head := make([]byte, min(gdalHeadBytes, zf.UncompressedSize64))
-		n, _ := io.ReadFull(lr, head)
-		vrt, err := holdsVRT(io.MultiReader(bytes.NewReader(head[:n]), lr))
-		rc.Close()
-		budget = lr.N - 1
+		n, _ := io.ReadFull(r, head)
+		vrt, err := holdsVRT(io.MultiReader(bytes.NewReader(head[:n]), r))
 		switch {
 		case err != nil:
 			return fileError("KMZ member %s cannot be read: %v", zf.Name, err)
-		case budget < 0:
-			return expandsTooFar(st.Size(), bound)
 		case vrt:
 			return fileError("%s is not a KMZ file: its member %s %s", name, zf.Name, vrtRefusal)
 		case strings.EqualFold(path.Ext(zf.Name), ".kml"):
@@ -402,6 +388,6 @@ func screenKMZ(src, name string) error {
 				return fileError("%s is not a KMZ file: its member %s: %v", name, zf.Name, err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -275,7 +275,20 @@ func inflatesWithin(zr *zip.ReadCloser, path string) error {
 	if err != nil {
 		return fmt.Errorf("unzip: %w", err)
 	}
-	bound := unzipBound(st.Size())
+	return readMembers(&zr.Reader, st.Size(), "zip member", func(zf *zip.File, r io.Reader) error {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return fileError("zip member %s is corrupt: %v", zf.Name, err)
+		}
+		return nil
+	})
+}
+
+// readMembers passes each member of zr to read as it inflates, and refuses
+// the zip (of zipBytes) once what read takes passes unzipBound of its
+// size: for the zips GDAL reads in place (a FileGDB folder, a KMZ). what
+// names a member in messages.
+func readMembers(zr *zip.Reader, zipBytes int64, what string, read func(zf *zip.File, r io.Reader) error) error {
+	bound := unzipBound(zipBytes)
 	budget := bound
 	for _, zf := range zr.File {
 		if zf.FileInfo().IsDir() {
@@ -283,15 +296,16 @@ func inflatesWithin(zr *zip.ReadCloser, path string) error {
 		}
 		rc, err := zf.Open()
 		if err != nil {
-			return fileError("zip member %s cannot be read: %v", zf.Name, err)
+			return fileError("%s %s cannot be read: %v", what, zf.Name, err)
 		}
-		n, err := io.Copy(io.Discard, io.LimitReader(rc, budget+1))
+		lr := &io.LimitedReader{R: rc, N: budget + 1}
+		err = read(zf, lr)
 		rc.Close()
-		if budget -= n; budget < 0 {
-			return expandsTooFar(st.Size(), bound)
+		if budget = lr.N - 1; budget < 0 {
+			return expandsTooFar(zipBytes, bound)
 		}
 		if err != nil {
-			return fileError("zip member %s is corrupt: %v", zf.Name, err)
+			return err
 		}
 	}
 	return nil
