@@ -171,6 +171,19 @@ const words = {
   // A save's warnings (geo.ImportIssue): the kinds, and the Chinese words of
   // those whose fields say it all (the English is the server's message).
   'wk.overlap': ['重叠', 'overlap'], 'wk.gap': ['失管', 'gap'], 'wk.outside_parent': ['超出上级', 'outside parent'],
+  // A finding said in Chinese from its fields (import.js gist); English reads the server's message.
+  'wg.overlap': ['与 {other} 重叠 {area}', ''], 'wg.gap': ['下级单元未覆盖其中 {area}：失管空白', ''],
+  'wg.sliver': ['下级单元之间有细缝（发丝般的空隙或重叠），共 {area}', ''],
+  'wg.sliver.before': ['下级单元之间已有的细缝，共 {area}：本文件之前即已存在，见审计', ''],
+  'wg.outside_parent': ['超出上级 {other} 的范围 {area}', ''], 'wg.outside_parent.in': ['超出上级 {other} 的范围 {area}，落在 {in}', ''],
+  'wg.outside_scope': ['有 {area} 在令牌可修改的范围之外', ''], 'wg.repaired': ['几何无效，已自动修复（面积见下）', ''],
+  'wg.orphaned': ['停用后仍有现行下级单元以其为上级', ''], 'wg.out_of_range': ['坐标与所声明的坐标系不符：坐标系可能有误', ''],
+  'wg.coverage_checks': ['已对无错误的要素做覆盖校验（空白、重叠、细缝）', ''],
+  'wg.property_named': ['文件中的属性列改用系统的标准属性名保存', ''], 'wg.kept_properties': ['文件中没有的已存属性予以保留', ''],
+  'wg.unknown_parent': ['上级单元既不在文件中，也不是现行单元', ''], 'wg.parent_mismatch': ['上级与编码前缀不符', ''],
+  'wg.duplicate_code': ['编码与文件中另一要素重复', ''], 'wg.bad_code': ['编码不合规或不在可修改范围内', ''],
+  'wg.missing_field': ['缺少编码或名称', ''], 'wg.empty_geometry': ['没有几何', ''], 'wg.not_polygonal': ['几何不是面', ''],
+  'wg.invalid_geometry': ['几何无效且无法修复', ''], 'wg.unreadable': ['无法读取', ''],
   'wk.sliver': ['细缝', 'sliver'], 'wk.repaired': ['已修复', 'repaired'], 'wk.orphaned': ['遗留下级', 'orphaned'],
   'wk.parent_mismatch': ['上级不符', 'parent mismatch'], 'wk.kept_properties': ['保留属性', 'kept properties'],
   'wm.overlap': ['与相邻单元 {other} 重叠 {area}', ''],

@@ -328,7 +328,9 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
       el('span', { class: `badge sev-${is.severity}` }, t(`im.sev.${is.severity}`)), ' ', el('strong', {}, kind), ' ',
       el('span', { class: 'muted' }, is.index >= 0 ? `#${is.index} ` : is.code ? '' : t('im.wholeFile')), is.code ? el('code', {}, is.code) : null,
       is.other ? ` ↔ ${is.other}` : '', is.area_m2 ? el('span', { class: 'muted' }, ` · ${area(is.area_m2)}`) : null,
-      is.location ? el('span', { class: 'import-where' }, t('ed.showWhere')) : null, el('div', { class: 'import-msg' }, is.message));
+      is.location ? el('span', { class: 'import-where' }, t('ed.showWhere')) : null,
+      gist(is) ? el('div', { class: 'import-gist' }, gist(is)) : null,
+      el('div', { class: gist(is) ? 'import-msg muted' : 'import-msg' }, is.message));
       if (is.location) item.addEventListener('click', () => map.flyTo({ center: is.location, zoom: Math.max(map.getZoom(), 16) }));
       return el('li', {}, item);
     }));
@@ -415,6 +417,16 @@ function size(b) {
 
 function area(m2) {
   return m2 >= 1e6 ? `${(m2 / 1e6).toFixed(3)} km²` : `${m2 >= 10 ? m2.toFixed(0) : m2.toFixed(2)} m²`;
+}
+
+// gist says a finding in the page's language from its fields, where the
+// server's message is English prose (a newcomer read English sentences in
+// the Chinese console); the message stays beneath it. '' when the page is
+// in the message's language, or the kind has no gist.
+function gist(is) {
+  const key = `wg.${is.kind}${is.kind === 'sliver' && is.severity === 'note' ? '.before' : ''}${is.lies_in ? '.in' : ''}`;
+  const s = t(key, { other: is.other ?? '', area: is.area_m2 ? area(is.area_m2) : '', in: is.lies_in ?? '' });
+  return s === key ? '' : s;
 }
 
 // plurals adds, beside each count, the English plural ending its noun

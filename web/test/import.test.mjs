@@ -160,6 +160,10 @@ try {
   check(dry.issues.some((i) => i.kind === 'overlap' && (i.code === fx.code || i.text.includes(fx.overlaps)) && i.text.includes(fx.overlaps)),
     `the overlap with ${fx.overlaps} is not listed: ${JSON.stringify(dry.issues)}`);
   check(dry.drawn > 0, 'the findings are not drawn on the map');
+  // Each finding said in Chinese from its fields, above the server's English message.
+  findings.gists = await page.evaluate(() => [...document.querySelectorAll('.import-issue')].map((e) => [e.dataset.kind, e.querySelector('.import-gist')?.textContent]));
+  check(findings.gists.every(([, g]) => g && /[\u4e00-\u9fff]/.test(g)) && findings.gists.some(([k, g]) => k === 'overlap' && g.includes(fx.overlaps)),
+    `the findings' Chinese lines: ${JSON.stringify(findings.gists)}`);
   check(dry.commit, 'no "import for real" after a clean check');
   check((await apiGet(`v1/units/${fx.code}`)).status === 404, `${fx.code} exists after a dry run`);
   await page.evaluate(() => document.getElementById('import').scrollIntoView());
@@ -245,11 +249,12 @@ try {
   findings.english = await page.evaluate(() => ({ title: document.querySelector('#import summary h2').textContent,
     status: document.getElementById('import-status').textContent, send: document.getElementById('import-send').textContent,
     message: document.getElementById('import-message').textContent, counts: document.getElementById('import-counts').innerText,
-    retired: document.querySelector('#import-retired summary')?.textContent }));
+    retired: document.querySelector('#import-retired summary')?.textContent, gists: document.querySelectorAll('.import-gist').length }));
   // The last outcome is the retiring check's.
   check(findings.english.title === 'Import boundary files' && findings.english.status === 'checked' && findings.english.send === 'Check'
     && /^Checked: 0 errors, \d+ warnings?\. /.test(findings.english.message) && /retired/.test(findings.english.counts)
-    && findings.english.retired === `Would retire ${retiring.counts.retired} unit${retiring.counts.retired === '1' ? '' : 's'}:`,
+    && findings.english.retired === `Would retire ${retiring.counts.retired} unit${retiring.counts.retired === '1' ? '' : 's'}:`
+    && findings.english.gists === 0,
   `in English: ${JSON.stringify(findings.english)}`);
   await shot('import-4-english.png');
   await page.waitForFunction(() => /Attributes/.test(document.getElementById('unit-props')?.innerText ?? ''), null, long).catch(() => {});
