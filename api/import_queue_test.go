@@ -81,8 +81,8 @@ func emptyDir(t *testing.T, dir string) {
 // upload space is empty again at the end.
 func TestImportQueueHoldsUnderLoad(t *testing.T) {
 	space := &importer.Space{Dir: t.TempDir(), MaxBytes: 256 << 20}
-	s, _ := queueServer(t, 1, 3, space)
-	// Twenty members of staff: one caller may send only maxUploadsPerCaller at once.
+	s, jobs := queueServer(t, 1, 3, space)
+	// Twenty members of staff: one caller holds at most importer.DefaultPerOwner places.
 	var editors []string
 	for i := range 20 {
 		editors = append(editors, s.token(t, access.RoleEditor, "", fmt.Sprintf("gis-staff-%d", i)))
@@ -127,6 +127,7 @@ func TestImportQueueHoldsUnderLoad(t *testing.T) {
 			t.Errorf("%s: %s (%s), want dry_run", loc, job.Status, job.Error)
 		}
 	}
+	jobs.Wait() // a job's outcome is recorded before its upload gives its space back
 	close(stopReads)
 	readers.Wait()
 	close(readErrs)
@@ -202,7 +203,7 @@ func zipBomb(t *testing.T, n int) []byte {
 // empty again.
 func TestImportSpaceBoundsZipBombs(t *testing.T) {
 	space := &importer.Space{Dir: t.TempDir(), MaxBytes: 8 << 20}
-	s, _ := queueServer(t, 2, 3, space)
+	s, jobs := queueServer(t, 2, 3, space)
 	bomb := zipBomb(t, 64<<20)
 	body, ctype := multipartBody("bomb.zip", bomb, nil)
 
@@ -244,6 +245,7 @@ func TestImportSpaceBoundsZipBombs(t *testing.T) {
 			t.Errorf("%s: %s (%s), want refused for the upload space", loc, job.Status, job.Error)
 		}
 	}
+	jobs.Wait() // a job's outcome is recorded before its upload gives its space back
 	close(stop)
 	<-sampled
 	if peak > space.MaxBytes+int64(len(bomb))*5+1<<20 {

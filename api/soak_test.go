@@ -158,7 +158,8 @@ func soakImport(l *soakLog, base, token string, body []byte, ctype string) {
 		l.mu.Lock()
 		l.accepted = append(l.accepted, h.Get("Location"))
 		l.mu.Unlock()
-	case status == http.StatusServiceUnavailable && h.Get("Retry-After") != "":
+	case (status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests) && h.Get("Retry-After") != "":
+		// The queue is full, or this editor holds its two places: as a client would, wait.
 		time.Sleep(500 * time.Millisecond)
 	default:
 		l.fail(fmt.Errorf("upload: status %d", status))
