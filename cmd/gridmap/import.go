@@ -138,7 +138,6 @@ func runImport(ctx context.Context, args []string) error {
 	return nil
 }
 
-
 // checkFiles makes sure every file named exists, and says which one does
 // not with the path as given.
 func checkFiles(paths []string) error {
