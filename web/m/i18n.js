@@ -21,7 +21,7 @@ const words = {
   'signin.go': ['登录', 'Sign in'],
   'signin.bad': ['令牌无效或已过期', 'The token is unknown or expired'],
   'signin.out': ['退出登录', 'Sign out'],
-  'signin.waiting': ['手机上还有 {n} 项未发送（已保存，不会丢失），用新令牌登录后将自动发送', '{n} items are still waiting on this phone (kept, not lost): they are sent once you sign in with a new token'],
+  'signin.waiting': ['手机上还有 {n} 项未发送（已保存，不会丢失），用新令牌登录后将自动发送', 'Waiting on this phone: {n} item{s}, kept, not lost; sent once you sign in with a new token'],
   'where.title': ['此处由谁负责', 'Who is responsible here'],
   'where.locating': ['正在定位…', 'Finding your position…'],
   'where.denied': ['无法获取位置：请允许定位', 'No position: allow location access'],
@@ -66,7 +66,7 @@ const words = {
   'report.outside': ['此位置在所有辖区之外，不能上报：请把图钉拖到辖区内，或等待定位更准确', 'This place is outside every district and cannot be reported: drag the pin inside, or wait for a better fix'],
   'report.badphoto': ['无法读取该照片', 'This photo cannot be read'],
   'report.editing': ['正在修改被拒的上报：改好后请重新提交', 'Editing a refused report: correct it and submit again'],
-  'report.kept': ['已附照片 {n} 张', '{n} photos attached'],
+  'report.kept': ['已附照片 {n} 张', '{n} photo{s} attached'],
   'report.answeroffline': ['离线：服务器收到后再判断归属', 'offline: the server decides where it goes on arrival'],
   'report.answerfault': ['服务器暂时出错：收到后再判断归属', 'the server is having trouble: it decides where it goes on arrival'],
   'cases.title': ['我的案件', 'My cases'],
@@ -98,8 +98,8 @@ const words = {
   'patrol.start': ['开始巡查', 'Start patrol'],
   'patrol.stop': ['结束巡查', 'Stop patrol'],
   'patrol.on': ['巡查中：保持屏幕常亮，轨迹分段发送', 'Patrolling: keep the screen on; the track is sent in chunks'],
-  'patrol.fixes': ['已记录 {n} 个点，{km} 公里', '{n} fixes, {km} km'],
-  'patrol.interrupted': ['巡查已中断，已保存 {n} 个点', 'The patrol was interrupted; its {n} fixes are saved'],
+  'patrol.fixes': ['已记录 {n} 个点，{km} 公里', '{n} fix{es}, {km} km'],
+  'patrol.interrupted': ['巡查已中断，已保存 {n} 个点', 'The patrol was interrupted; {n} fix{es} saved'],
   'patrol.coverage': ['今日网格覆盖率', 'Grid covered today'],
   'patrol.nogrid': ['只对负责单个网格的网格员显示', 'shown to the worker of a single grid'],
   'queue.title': ['待发送', 'Waiting to be sent'],
@@ -110,13 +110,13 @@ const words = {
   'queue.retry': ['重试', 'Retry'],
   'queue.edit': ['编辑', 'Edit'],
   'queue.photo': ['附照片 1 张', 'with 1 photo'],
-  'queue.photos': ['附照片 {n} 张', 'with {n} photos'],
+  'queue.photos': ['附照片 {n} 张', 'with {n} photo{s}'],
   'sent.201': ['已保存', 'stored'],
   'sent.200': ['服务器已有，未重复保存', 'already stored'],
   'label.report': ['{name} {text}', '{name} {text}'],
   'label.handle': ['处置 · {name}', 'handled · {name}'],
   'label.return': ['回退 · {name}', 'returned · {name}'],
-  'label.patrol': ['{n} 个点', '{n} fixes'],
+  'label.patrol': ['{n} 个点', '{n} fix{es}'],
   'refused.point': ['位置不在任何辖区内：请把图钉拖到辖区内后重新提交', 'The place is outside every district: move the pin inside and submit again'],
   'refused.category': ['分类无效：请重新选择分类', 'The category is not valid: choose another'],
   'refused.severity': ['紧急程度无效', 'The severity is not valid'],
@@ -136,7 +136,7 @@ const words = {
     'The phone\'s clock is about {d} slow: set it to update automatically. Retry sends it with the time corrected'],
   'dur.min': ['{n} 分钟', '{n} min'],
   'dur.hour': ['{n} 小时', '{n} h'],
-  'dur.day': ['{n} 天', '{n} days'],
+  'dur.day': ['{n} 天', '{n} day{s}'],
   'queue.sent': ['最近发送', 'Recently sent'],
   'item.photo': ['照片', 'photo'],
   'item.report': ['上报', 'report'],
@@ -176,7 +176,9 @@ export const currentLang = () => lang;
 export function t(key, vars = {}) {
   const w = words[key];
   const s = w ? w[lang === 'en' ? 1 : 0] : key;
-  return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : ''));
+  // A count n gives the English plural endings its noun takes: '1 photo', '2 photos' ({s}), '1 fix', '2 fixes' ({es}).
+  const all = 'n' in vars ? { s: Number(vars.n) === 1 ? '' : 's', es: Number(vars.n) === 1 ? '' : 'es', ...vars } : vars;
+  return s.replace(/\{(\w+)\}/g, (_, k) => (k in all ? String(all[k]) : ''));
 }
 
 /** duration says a length of time (ms) in minutes, hours or days, rounded. */

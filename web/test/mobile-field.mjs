@@ -184,7 +184,7 @@ export async function fieldSteps(env) {
   await shot(page, 'm-signin-waiting.png');
   await page.click('#lang');
   findings.signinEnglish = await page.textContent('#view-signin');
-  check(/unknown or expired/.test(findings.signinEnglish) && /1 items are still waiting/.test(findings.signinEnglish) && !/[\u4e00-\u9fff]/.test(findings.signinEnglish),
+  check(/unknown or expired/.test(findings.signinEnglish) && /Waiting on this phone: 1 item,/.test(findings.signinEnglish) && !/[\u4e00-\u9fff]/.test(findings.signinEnglish),
     `the sign-in page in English: ${findings.signinEnglish}`);
   await page.click('#lang');
   // Enrolled again with a good token: the waiting report goes.
