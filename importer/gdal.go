@@ -374,7 +374,7 @@ func screenKMZ(src, name string) error {
 	if err != nil {
 		return fileError("cannot read %s: %v", name, pathless(err))
 	}
-	return readMembers(&zr.Reader, st.Size(), "KMZ member", func(zf *zip.File, r io.Reader) error {
+	return readMembers(zr.File, st.Size(), "KMZ member", func(zf *zip.File, r io.Reader) error {
 		head := make([]byte, min(gdalHeadBytes, zf.UncompressedSize64))
 		n, _ := io.ReadFull(r, head)
 		vrt, err := holdsVRT(io.MultiReader(bytes.NewReader(head[:n]), r))

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -103,10 +104,9 @@ func unzip(path, dir string, take func(n int64) error) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unzip: %w", err)
 	}
-	bound := unzipBound(st.Size())
-	var names []string
+	var picked []*zip.File
+	bases := map[*zip.File]string{}
 	seen := map[string]bool{}
-	budget := bound
 	for _, zf := range zr.File {
 		base := filepath.Base(filepath.FromSlash(strings.ReplaceAll(memberName(zf), `\`, "/")))
 		if zf.FileInfo().IsDir() || strings.HasPrefix(zf.Name, "__MACOSX/") || strings.HasPrefix(base, ".") ||
@@ -117,18 +117,16 @@ func unzip(path, dir string, take func(n int64) error) ([]string, error) {
 			return nil, fileError("the zip holds %s twice (in different folders); keep one", base)
 		}
 		seen[strings.ToLower(base)] = true
-		n, err := extract(zf, filepath.Join(dir, base), budget, take)
-		if n > budget {
-			return nil, expandsTooFar(st.Size(), bound)
-		}
-		if err != nil {
-			return nil, err
-		}
-		budget -= n
-		names = append(names, base)
+		picked = append(picked, zf)
+		bases[zf] = base
 	}
-	sort.Strings(names)
-	return names, nil
+	err = readMembers(picked, st.Size(), "zip member", func(zf *zip.File, r io.Reader) error {
+		return save(r, filepath.Join(dir, bases[zf]), take)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Values(bases)), nil
 }
 
 // memberName is a zip member's name in UTF-8. Windows' own zipping (and
@@ -146,35 +144,30 @@ func memberName(zf *zip.File) string {
 	return strings.ToValidUTF8(zf.Name, "\uFFFD")
 }
 
-func extract(zf *zip.File, dst string, budget int64, take func(n int64) error) (int64, error) {
-	rc, err := zf.Open()
-	if err != nil {
-		return 0, fileError("zip member %s cannot be read: %v", filepath.Base(dst), err)
-	}
-	defer rc.Close()
+// save writes a member's bytes from r to dst, counting them against the
+// upload space (take, nil for none).
+func save(r io.Reader, dst string, take func(n int64) error) error {
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return 0, fmt.Errorf("unzip %s: %w", filepath.Base(dst), err)
+		return fmt.Errorf("unzip %s: %w", filepath.Base(dst), err)
 	}
 	var w io.Writer = out
 	if take != nil {
 		w = takingWriter{out, take}
 	}
-	n, err := io.Copy(w, io.LimitReader(rc, budget+1))
+	_, err = io.Copy(w, r)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	switch {
-	case n > budget:
-		return n, nil // the caller says why
+	case err == nil:
+		return nil
 	case geo.ErrorCodeOf(err) != geo.EINTERNAL:
-		return n, err // the upload space said no
+		return err // the upload space said no
 	case errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrFormat), errors.Is(err, io.ErrUnexpectedEOF):
-		return n, fileError("zip member %s is corrupt: %v", filepath.Base(dst), err)
-	case err != nil:
-		return n, fmt.Errorf("unzip %s: %w", filepath.Base(dst), err)
+		return fileError("zip member %s is corrupt: %v", filepath.Base(dst), err)
 	}
-	return n, nil
+	return fmt.Errorf("unzip %s: %w", filepath.Base(dst), err)
 }
 
 // expandsTooFar tells why a zip of zipBytes was not unpacked past bound.
@@ -275,28 +268,29 @@ func inflatesWithin(zr *zip.ReadCloser, path string) error {
 	if err != nil {
 		return fmt.Errorf("unzip: %w", err)
 	}
-	return readMembers(&zr.Reader, st.Size(), "zip member", func(zf *zip.File, r io.Reader) error {
+	return readMembers(zr.File, st.Size(), "zip member", func(zf *zip.File, r io.Reader) error {
 		if _, err := io.Copy(io.Discard, r); err != nil {
-			return fileError("zip member %s is corrupt: %v", zf.Name, err)
+			return fileError("zip member %s is corrupt: %v", memberName(zf), err)
 		}
 		return nil
 	})
 }
 
-// readMembers passes each member of zr to read as it inflates, and refuses
-// the zip (of zipBytes) once what read takes passes unzipBound of its
-// size: for the zips GDAL reads in place (a FileGDB folder, a KMZ). what
-// names a member in messages.
-func readMembers(zr *zip.Reader, zipBytes int64, what string, read func(zf *zip.File, r io.Reader) error) error {
+// readMembers passes each of a zip's members (of the zip's files, those
+// wanted) to read as it inflates, and refuses the zip (of zipBytes) once
+// what read takes passes unzipBound of its size: the one bound of every
+// unpacking, to disk (unzip) or in place by GDAL (a FileGDB folder, a
+// KMZ). what names a member in messages.
+func readMembers(files []*zip.File, zipBytes int64, what string, read func(zf *zip.File, r io.Reader) error) error {
 	bound := unzipBound(zipBytes)
 	budget := bound
-	for _, zf := range zr.File {
+	for _, zf := range files {
 		if zf.FileInfo().IsDir() {
 			continue
 		}
 		rc, err := zf.Open()
 		if err != nil {
-			return fileError("%s %s cannot be read: %v", what, zf.Name, err)
+			return fileError("%s %s cannot be read: %v", what, memberName(zf), err)
 		}
 		lr := &io.LimitedReader{R: rc, N: budget + 1}
 		err = read(zf, lr)
