@@ -60,9 +60,6 @@ export function problemMessage(what, res, body) {
   }
 }
 
-// plural is the {s} of a word: "s" for more than one (English; Chinese has no {s}).
-export const plural = (n) => (n === 1 ? '' : 's');
-
 // changed lists what a topology edit wrote, from its answer: the units and
 // enclaves with their new versions and the codes it retired. It takes units
 // as GeoJSON Features or as plain objects.

@@ -10,7 +10,7 @@
 // enclave that has it, in one transaction; on a refusal the vertex goes
 // back where it was and the problem is said. A vertex nobody else has is
 // edited as before and saved with the unit (PUT).
-import { postJSON, problemMessage, changed, versionsText, plural, uuid } from './edit-problem.js';
+import { postJSON, problemMessage, changed, versionsText, uuid } from './edit-problem.js';
 import { t } from './i18n.js';
 
 const vkey = (c) => `${c[0]},${c[1]}`;
@@ -96,7 +96,7 @@ export function initShared({ map, api, el, word, authHeaders, draw, say, exactOf
       const w = o.kind === 'enclave' ? 'ed.kind.enclave' : o.level ? `level.${o.level}` : 'ed.kind.unit';
       byLevel[w] = (byLevel[w] ?? 0) + 1;
     }
-    const parts = Object.entries(byLevel).map(([w, n]) => t('ed.countOf', { n, what: t(w), s: plural(n) }));
+    const parts = Object.entries(byLevel).map(([w, n]) => t('ed.countOf', { n, what: t(w) }));
     return t('ed.sharedBy', { n: owners.length, parts: parts.join(', ') });
   }
 
@@ -174,8 +174,8 @@ export function initShared({ map, api, el, word, authHeaders, draw, say, exactOf
     onMoved({ from: drag.from, to, result: c, version });
     const count = c.units.length + c.enclaves.length;
     const w = c.warnings.length;
-    say('ok', () => t('ed.movedIn', { n: count, s: plural(count), versions: versionsText(c),
-      warnings: w ? t('ed.warnTail', { n: w, s: plural(w) }) : '' }));
+    say('ok', () => t('ed.movedIn', { n: count, versions: versionsText(c),
+      warnings: w ? t('ed.warnTail', { n: w }) : '' }));
     if (st.target) load(st.target.kind, st.target.feature); // read the neighbours' new versions
   }
 

@@ -17,7 +17,7 @@
 // made once for it: confirming the same edit again after a lost answer (the
 // network dropped, a 503) sends the same id, and the server answers what the
 // first attempt did instead of refusing a split already made.
-import { postJSON, problemMessage, changed, versionsText, plural, uuid } from './edit-problem.js';
+import { postJSON, problemMessage, changed, versionsText, uuid } from './edit-problem.js';
 import { t } from './i18n.js';
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
@@ -239,7 +239,7 @@ export function initTools({ map, api, el, word, authHeaders, draw, say, reloadTi
     if (show) await loadUnit(show);
     showWarnings(c.warnings);
     const w = c.warnings.length;
-    say('ok', () => `${text()}${w ? t('ed.warnSentence', { n: w, s: plural(w) }) : ''}${t('ed.reloading')}`);
+    say('ok', () => `${text()}${w ? t('ed.warnSentence', { n: w }) : ''}${t('ed.reloading')}`);
   }
 
   function ready(tool) {

@@ -124,7 +124,7 @@ const words = {
   panelOpen: ['打开侧栏', 'open the side panel'],
   panelClose: ['收起侧栏', 'close the side panel'],
   // edit mode (edit.js, edit-shared.js, edit-tools.js, edit-problem.js). {s} is "s" for a
-  // plural in English and nothing in Chinese.
+  // plural in English and nothing in Chinese (t derives it from n).
   'ed.open': ['✎ 编辑', '✎ Edit'],
   'ed.close': ['✕ 退出编辑', '✕ Exit edit'],
   'ed.title': ['编辑边界', 'Edit boundaries'],
@@ -389,7 +389,7 @@ const words = {
   'im.reconnecting': ['与服务器的连接中断，正在重新查看任务 #{id} …', 'Lost the server; asking about job #{id} again …'], 'im.lost': ['无法查看任务 #{id}：{detail}', 'Cannot follow job #{id}: {detail}'],
   'im.skipped': ['已跳过不支持的文件：{names}', 'Skipped files of other types: {names}'],
   'im.sideFiles': ['未加入 ArcGIS/QGIS 的辅助文件（导入用不到）：{names}', 'Left out the ArcGIS/QGIS side files (an import needs none): {names}'],
-  'im.retiredIf': ['将停用 {n} 个单元：', 'Would retire {n} unit{nS}:'], 'im.retiredDone': ['已停用 {n} 个单元：', 'Retired {n} unit{nS}:'],
+  'im.retiredIf': ['将停用 {n} 个单元：', 'Would retire {n} unit{s}:'], 'im.retiredDone': ['已停用 {n} 个单元：', 'Retired {n} unit{s}:'],
   'im.retiredMore': ['另有 {n} 个', 'and {n} more'], 'im.tooMany': ['一次最多 {n} 个文件。', 'At most {n} files at once.'],
   'im.tooBig': ['总大小超过 {size}。', 'Over {size} in all.'], 'im.shpMissing': ['{shp} 缺少 {parts}', '{shp} lacks {parts}'],
   'im.noPrj': ['{shp} 没有 .prj：请选择坐标系', '{shp} has no .prj: choose its coordinate system'], 'wk.unreadable': ['无法读取', 'unreadable'], 'wk.missing_field': ['缺少字段', 'missing field'],
@@ -417,11 +417,18 @@ export function chinaDay(ts) {
   return new Date(ts).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
 }
 
-/** t returns the word for name in the chosen language, its {key}s filled from vars. */
+/**
+ * t returns the word for name in the chosen language, its {key}s filled
+ * from vars. A count in vars gives its English plural ending too: {errorsS}
+ * is "s" unless errors is 1, and {s} is n's ("1 unit", "3 units").
+ */
 export function t(name, vars = {}) {
   const w = words[name];
   const s = w ? w[lang() === 'en' ? 1 : 0] : name;
-  return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  const all = { ...vars };
+  for (const [k, v] of Object.entries(vars)) if (typeof v === 'number') all[`${k}S`] = v === 1 ? '' : 's';
+  if ('nS' in all && !('s' in all)) all.s = all.nS;
+  return s.replace(/\{(\w+)\}/g, (m, k) => (k in all ? String(all[k]) : m));
 }
 
 /** setLang chooses a language and relabels the page. */

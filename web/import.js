@@ -241,7 +241,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     const kind = { dry_run: r?.errors || r?.warnings ? 'info' : 'ok', succeeded: 'ok' }[job.status] ?? 'error';
     // A rejection with errors in its report is said in these words; one
     // without (the database refused the write) by the job's error.
-    const counted = plurals({ errors: r?.errors ?? 0, warnings: r?.warnings ?? 0 });
+    const counted = { errors: r?.errors ?? 0, warnings: r?.warnings ?? 0 };
     say(kind, () => t(`im.done.${job.status}`, { ...counted, why: job.status === 'rejected' && r?.errors ? t('im.rejectedN', counted) : job.error ?? '',
       created: r?.counts?.created ?? 0, changed: r?.counts?.changed ?? 0, retired: r?.counts?.retired ?? 0 }));
     drawIssues(r);
@@ -320,7 +320,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     const all = [...(r.issues ?? [])].sort((a, b) => rank[a.severity] - rank[b.severity] || a.index - b.index);
     const notes = all.filter((i) => i.severity === 'note').length;
     const head = el('p', { id: 'import-summary', class: 'small' }, all.length || r.errors || r.warnings
-      ? t('im.findings', plurals({ errors: r.errors ?? 0, warnings: r.warnings ?? 0, notes })) : t('im.none'));
+      ? t('im.findings', { errors: r.errors ?? 0, warnings: r.warnings ?? 0, notes }) : t('im.none'));
     const list = el('ul', { id: 'import-issues', class: 'import-issues' }, ...all.slice(0, SHOWN).map((is) => {
       const kind = t(`wk.${is.kind}`) === `wk.${is.kind}` ? is.kind : t(`wk.${is.kind}`);
       const item = el(is.location ? 'button' : 'div', { class: `import-issue ${is.severity}`, 'data-kind': is.kind, 'data-code': is.code ?? '',
@@ -429,14 +429,6 @@ function gist(is) {
   return s === key ? '' : s;
 }
 
-// plurals adds, beside each count, the English plural ending its noun
-// takes ({errors} error{errorsS}): '1 error', '2 errors'.
-function plurals(counts) {
-  const out = { ...counts };
-  for (const [k, n] of Object.entries(counts)) out[`${k}S`] = n === 1 ? '' : 's';
-  return out;
-}
-
 // retiredList names the units an import retired, or would retire (its
 // report lists them, the counts count them); el makes elements (dom.js).
 function retiredList(el, r, done) {
@@ -444,7 +436,7 @@ function retiredList(el, r, done) {
   const shown = units.slice(0, 50);
   const more = (r.counts?.retired ?? units.length) - shown.length;
   return el('details', { class: 'import-retired', id: 'import-retired', open: '' },
-    el('summary', { class: 'small' }, t(done ? 'im.retiredDone' : 'im.retiredIf', plurals({ n: r.counts?.retired ?? units.length }))),
+    el('summary', { class: 'small' }, t(done ? 'im.retiredDone' : 'im.retiredIf', { n: r.counts?.retired ?? units.length })),
     el('ul', { class: 'small' }, ...shown.map((u) => el('li', {}, el('code', {}, u.code), ` ${u.name}`)),
       more > 0 ? el('li', { class: 'muted' }, t('im.retiredMore', { n: more })) : null));
 }

@@ -164,7 +164,7 @@ export function initPanel({ el, api, getJSON, audit, signedIn, select, loadHazar
     }));
     const more = rows.slice(shownProps);
     return el('div', { class: 'unit-props', id: 'unit-props' }, el('h3', {}, t('unitProps')), dl(rows.slice(0, shownProps)),
-      more.length ? el('details', { class: 'props-more' }, el('summary', {}, t('propsMore', { n: more.length, s: more.length > 1 ? 's' : '' })),
+      more.length ? el('details', { class: 'props-more' }, el('summary', {}, t('propsMore', { n: more.length })),
         dl(more)) : null);
   }
 
