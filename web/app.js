@@ -12,6 +12,7 @@ import { initAudit } from './audit.js';
 import { initImport } from './import.js';
 import { initPanel, levelNames, enclaveStatus, word } from './panel.js';
 import { t, lang, locale, applyWords, langButton } from './i18n.js';
+import { tileReloader } from './retile.js';
 import { el } from './dom.js';
 
 const root = new URL('.', document.baseURI);
@@ -340,24 +341,10 @@ async function refreshIfChanged(force = false, minVersion = null) {
 }
 
 // reloadTiles makes MapLibre request every tile again (after an edit saved
-// here, or one seen in the catalog): a new ?v= on the tile URLs, which the
-// server ignores, so no tile is taken from the browser's cache or MapLibre's.
-// After a save, min_version is the data version the save answered with
-// (Gridmap-Index-Version): whichever node serves the tiles shows the edit.
-// It stays on the URLs: no later reload may show less than the page saved.
-let tileEpoch = 0;
-let tileMinVersion = 0;
+// here, with the version it answered, or one seen in the catalog). Both
+// sources: the boundaries (cached by the server) and the layers it draws
+// fresh (reports, whose dots a token makes exact).
 function reloadTiles(minVersion = null) {
-  tileEpoch += 1;
-  tileMinVersion = Math.max(tileMinVersion, Number(minVersion) || 0);
-  // Both sources: the boundaries (cached by the server) and the layers it
-  // draws fresh (reports, whose dots a token makes exact).
-  for (const src of ['gridmap', 'gridmap-live'].map((id) => map.getSource(id)).filter((x) => x?.tiles)) {
-    src.setTiles(src.tiles.map((u) => {
-      const url = new URL(u);
-      url.searchParams.set('v', `${Date.now().toString(36)}${tileEpoch}`);
-      if (tileMinVersion > 0) url.searchParams.set('min_version', String(tileMinVersion));
-      return decodeURI(url.href); // keep {z}/{x}/{y} unescaped
-    }));
-  }
+  reloadBoth(map, minVersion);
 }
+const reloadBoth = tileReloader(['gridmap', 'gridmap-live']);

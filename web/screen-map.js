@@ -109,13 +109,3 @@ export async function fit(map, unit, getJSON) {
   map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 800 });
 }
 
-/** reloadTiles makes map fetch its tiles again (boundaries changed). */
-export function reloadTiles(map) {
-  const src = map.getSource('gridmap');
-  if (!src?.tiles) return;
-  src.setTiles(src.tiles.map((u) => {
-    const url = new URL(u);
-    url.searchParams.set('v', Date.now().toString(36));
-    return decodeURI(url.href);
-  }));
-}

@@ -11,7 +11,8 @@ import { follow, apply, rank, reportEvents } from './screen-live.js';
 import { linkWatch } from './screen-link.js';
 import { addToFeed, clearFeed, renderFeed } from './screen-feed.js';
 import { el } from './dom.js';
-import { darken, flasher, fit, reloadTiles, scaleMap } from './screen-map.js';
+import { darken, flasher, fit, scaleMap } from './screen-map.js';
+import { tileReloader } from './retile.js';
 import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords } from './screen-api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -215,6 +216,9 @@ function queue(e) {
   app.flushTimer ??= setTimeout(flush, flushMs);
 }
 
+// reloadTiles reloads the boundaries' tiles (screen-map's style names them gridmap).
+const reloadTiles = tileReloader(['gridmap']);
+
 function flush() {
   app.flushTimer = null;
   const events = app.pending.splice(0);
@@ -222,7 +226,10 @@ function flush() {
   const changes = new Set(events.map((e) => apply(app.state, e)));
   addToFeed(app, events);
   if (changes.has('figures')) render();
-  if (changes.has('tiles')) reloadTiles(app.map);
+  // At the version the change was stamped with (the event's data): the
+  // event may reach this screen before the node serving its tiles has
+  // applied the change, and a tile drawn before it would stay.
+  if (changes.has('tiles')) reloadTiles(app.map, Math.max(0, ...events.map((e) => Number(e.data?.version) || 0)));
   if (changes.has('reload')) load(app.unit).catch((err) => showProblem(err));
   else if (changes.has('patrol')) setTimeout(resync, 2000); // patrol coverage is the server's to count
 }

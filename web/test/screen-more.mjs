@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 const cap = 30; // the most flashes at once (screen-map.js)
 const overviewOf = (base) => (unit) => fetch(`${base}/v1/stats/overview?unit=${unit}`).then((r) => r.json());
 
-export function moreChecks({ browser, base, token, scoped, outDir, check, failures, findings, open }) {
+export function moreChecks({ browser, base, token, scoped, editor, outDir, check, failures, findings, open }) {
   const overview = overviewOf(base);
   // problemOf reads the message the screen shows instead of a unit.
   const problemOf = (page) => page.evaluate(() => ({ shown: !document.getElementById('problem').hidden,
@@ -112,12 +112,17 @@ export function moreChecks({ browser, base, token, scoped, outDir, check, failur
     await page.close();
   }
 
-  // gridRanking: a grid's screen does not rank the grid among its own children.
-  async function gridRanking() {
+  // firstGrid is a grid of 南开区 (120104): of the first community of its first street in the ranking.
+  async function firstGrid() {
     const street = (await overview('120104')).ranking[0].code;
     const community = (await overview(street)).ranking[0].code;
-    const grid = (await overview(community)).ranking.find((r) => r.code.length > community.length)?.code;
-    if (!grid) return failures.push(`no grid under ${community}`);
+    return (await overview(community)).ranking.find((r) => r.code.length > community.length)?.code;
+  }
+
+  // gridRanking: a grid's screen does not rank the grid among its own children.
+  async function gridRanking() {
+    const grid = await firstGrid();
+    if (!grid) return failures.push('no grid under 120104');
     const { page } = await open({ width: 1920, height: 1080 }, 1, `/screen?unit=${grid}`);
     findings.gridRanking = await page.evaluate(() => ({ unit: window.screenApp.state?.unit?.code,
       ranked: window.screenApp.state?.ranking.map((r) => r.code) }));
@@ -266,7 +271,35 @@ export function moreChecks({ browser, base, token, scoped, outDir, check, failur
     await page.close();
   }
 
-  return { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop };
+  // boundaryEdit: an editor saves a grid of the unit shown while the screen
+  // is open; its unit.changed event makes the screen fetch its boundary
+  // tiles again at the version the save answered with (min_version), so
+  // that a node that has not applied the edit yet waits for it instead of
+  // drawing the map from before it until the next change.
+  async function boundaryEdit(page) {
+    const grid = await firstGrid();
+    if (!grid) return failures.push('no grid under 120104 for the edit');
+    const auth = { Authorization: `Bearer ${editor}` };
+    const got = await fetch(`${base}/v1/units/${grid}`, { headers: auth });
+    const { geometry, properties: p } = await got.json();
+    const properties = { code: p.code, level: p.level, name: p.name, parent_code: p.parent_code,
+      properties: { ...p.properties, note: `screen test ${Date.now()}` } };
+    const tiles = []; // the tiles requested again (a reload sets ?v=)
+    const seen = (r) => { if (/\/tiles\/.*[?&]v=/.test(r.url())) tiles.push(r.url()); };
+    page.on('request', seen);
+    const res = await fetch(`${base}/v1/units/${grid}`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/geo+json',
+      'If-Match': got.headers.get('ETag') }, body: JSON.stringify({ type: 'Feature', id: grid, geometry, properties }) });
+    const version = res.headers.get('Gridmap-Index-Version');
+    check(res.ok && version, `PUT /v1/units/${grid}: ${res.status} ${res.ok ? version : await res.text()}`);
+    for (let i = 0; i < 60 && !tiles.length; i++) await page.waitForTimeout(250);
+    await page.waitForTimeout(500); // the rest of the reload
+    page.off('request', seen);
+    findings.boundaryEdit = { grid, version, tiles: tiles.length, at: tiles.filter((u) => u.includes(`min_version=${version}`)).length };
+    const b = findings.boundaryEdit;
+    check(b.tiles > 0 && b.at === b.tiles, `tiles after an edit of ${grid}: ${b.at} of ${b.tiles} at min_version=${version}`);
+  }
+
+  return { burst, boundaryEdit, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop };
 }
 
 // bboxOf is the [minLng, minLat, maxLng, maxLat] of GeoJSON coordinates.

@@ -24,9 +24,10 @@
 // the screen says since when its link is down and dims the figures; back
 // on it, it says it has reconnected.
 //
-//   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… node screen.test.mjs http://127.0.0.1:8080 out/
+//   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… node screen.test.mjs http://127.0.0.1:8080 out/
 //
-// GRIDMAP_TOKEN_SCOPED is a viewer's token scoped to 120104001.
+// GRIDMAP_TOKEN_SCOPED is a viewer's token scoped to 120104001, GRIDMAP_TOKEN_EDITOR
+// an editor's (it saves a grid while the screen is open).
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
@@ -36,8 +37,9 @@ import { moreChecks } from './screen-more.mjs';
 const [base, outDir = 'out'] = process.argv.slice(2);
 const token = process.env.GRIDMAP_TOKEN_REPORTER;
 const scoped = process.env.GRIDMAP_TOKEN_SCOPED;
-if (!base || !token || !scoped) {
-  console.error('usage: GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… node screen.test.mjs BASE_URL [OUT_DIR]');
+const editor = process.env.GRIDMAP_TOKEN_EDITOR;
+if (!base || !token || !scoped || !editor) {
+  console.error('usage: GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… node screen.test.mjs BASE_URL [OUT_DIR]');
   process.exit(2);
 }
 const failures = [];
@@ -117,7 +119,7 @@ const mapLook = (page) => page.evaluate(() => {
     attribution: parseFloat(getComputedStyle(attrib).fontSize) * scale };
 });
 
-const { burst, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop } = moreChecks({ browser, base, token, scoped, outDir,
+const { burst, boundaryEdit, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop } = moreChecks({ browser, base, token, scoped, editor, outDir,
   check, failures, findings, open });
 
 try {
@@ -246,6 +248,7 @@ try {
   await page.click('#lang'); // back to Chinese for the drill-down
 
   await burst(page);
+  await boundaryEdit(page);
 
   // Drill down: a click on a street of 南开区 shows that street.
   const street = await page.evaluate(() => {
