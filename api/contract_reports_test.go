@@ -245,6 +245,19 @@ func TestContractCategories(t *testing.T) {
 	if c := cats[0].(map[string]any); c["code"] == "" || c["class_code"] == "" || c["type"] == "" {
 		t.Errorf("a category %v", c)
 	}
+	// The policy, for a phone to name the unit a report goes to before
+	// sending it: 突出 from the community up, 重大 from the street (the default).
+	policy, _ := m["policy"].([]any)
+	want := []string{"microgrid", "microgrid", "community", "street"}
+	for i, x := range policy {
+		p := x.(map[string]any)
+		if p["severity"] != float64(i+1) || p["handled_from"] != want[i] || p["deadline_s"].(float64) <= 0 || p["name"] == "" {
+			t.Errorf("policy[%d] = %v, want handled from %s", i, p, want[i])
+		}
+	}
+	if len(policy) != 4 {
+		t.Errorf("policy: %v", m["policy"])
+	}
 	// Every category carries its English names beside the Chinese ones,
 	// which keep their fields and values (the English ones are additions).
 	byCode := map[string]map[string]any{}

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,9 @@ func (h *handlers) createPatrol(c *gin.Context) {
 	}
 	if err == nil {
 		err = h.claimWorker(c, &in)
+	}
+	if err == nil {
+		err = claimGrid(c, in.Grid)
 	}
 	if err == nil {
 		err = in.Validate(time.Now())
@@ -58,6 +62,9 @@ func (h *handlers) createPatrol(c *gin.Context) {
 		day := geo.ChinaDay(stored.Summary.Start)
 		if d, err := h.deps.Patrols.PatrolDay(c.Request.Context(), stored.Grid, day); err == nil {
 			if cov := d.Coverage(gridCells); len(cov) == 1 {
+				if !h.exposure(c, stored.Grid).Shows(access.FieldReporter) {
+					cov[0].Workers = []string{}
+				}
 				out["day"] = gin.H{"date": day.Format(time.DateOnly), "coverage": cov[0]}
 			}
 		}
@@ -75,6 +82,26 @@ func (h *handlers) claimWorker(c *gin.Context, in *casework.PatrolInput) error {
 	case p.Role == access.RoleAdmin || in.Worker == p.Name:
 	default:
 		return geo.Errorf(geo.EFORBIDDEN, "worker", "this token reports as %q and may not upload for %q", p.Name, clip(in.Worker))
+	}
+	return nil
+}
+
+// patrolScope is the unit a caller's patrols are credited within: a scoped
+// token's scope (admins are exempt), "" for everywhere. A report may be
+// filed anywhere, but a patrol counts for the coverage of a grid and the
+// cells it visits, figures a street is judged by: a worker may not credit
+// them to grids outside their own area.
+func patrolScope(c *gin.Context) string {
+	if p, ok := callerOf(c); ok && p.Role != access.RoleAdmin {
+		return p.Scope
+	}
+	return ""
+}
+
+// claimGrid refuses a patrol that names a grid outside the caller's scope.
+func claimGrid(c *gin.Context, grid string) error {
+	if scope := patrolScope(c); grid != "" && scope != "" && !strings.HasPrefix(grid, scope) {
+		return geo.Errorf(geo.EFORBIDDEN, "grid", "grid %s is outside this token's scope %s; a patrol counts for a grid of one's own", clip(grid), scope)
 	}
 	return nil
 }
@@ -98,6 +125,11 @@ func (h *handlers) measurePatrol(c *gin.Context, in casework.PatrolInput) (casew
 		res, _ := h.deps.Resolver.ResolveMany(ctx, qs)
 		p.Grid = casework.MajorityGrid(res)
 	}
+	// A track mostly outside the caller's area is kept, credited to no grid.
+	scope := patrolScope(c)
+	if !strings.HasPrefix(p.Grid, scope) {
+		p.Grid = ""
+	}
 	var gridGeom orb.MultiPolygon
 	if p.Grid != "" {
 		u, err := h.deps.Units.GetUnit(ctx, p.Grid, time.Time{})
@@ -115,12 +147,17 @@ func (h *handlers) measurePatrol(c *gin.Context, in casework.PatrolInput) (casew
 		qs[i] = geo.ResolveQuery{Point: casework.CellCentre(v.Cell)}
 	}
 	res, errs := h.deps.Resolver.ResolveMany(ctx, qs)
-	for i := range visits {
+	kept := visits[:0]
+	for i, v := range visits {
 		if errs[i] == nil {
-			visits[i].Unit = casework.GeographicCode(&res[i])
+			v.Unit = casework.GeographicCode(&res[i])
+		}
+		// Cells outside the caller's area (or in none) count for nobody.
+		if scope == "" || strings.HasPrefix(v.Unit, scope) {
+			kept = append(kept, v)
 		}
 	}
-	p.Summary, p.Visits = summary, visits
+	p.Summary, p.Visits = summary, kept
 	return p, nil
 }
 

@@ -124,8 +124,8 @@ func scopeFilter(c *gin.Context, unit *string) error {
 // reportParams are the query parameters of GET /v1/reports. Any other is
 // refused, as the tiles and the OGC items refuse theirs: a misspelt filter
 // (since= for from=) must be an error, not a silently unfiltered list.
-var reportParams = []string{"unit", "state", "kind", "category", "severity", "flag", "from", "to", "bbox", "reporter",
-	"limit", "cursor", "format"}
+var reportParams = []string{"unit", "state", "kind", "category", "severity", "flag", "overdue", "from", "to", "bbox",
+	"reporter", "limit", "cursor", "format"}
 
 // knownParams is middleware that refuses a query naming a parameter not in
 // known, before the handler reads any: a misspelt filter (parnet= for
@@ -199,6 +199,13 @@ func reportFilter(c *gin.Context) (casework.ReportFilter, error) {
 	}
 	if f.Flag = c.Query("flag"); f.Flag != "" && f.Flag != casework.FlagUnmanaged && f.Flag != casework.FlagOverlap && f.Flag != casework.FlagEnclave {
 		return f, geo.Invalid("flag", "unknown flag %q; want unmanaged, overlap or enclave", clip(f.Flag))
+	}
+	if s, ok := c.GetQuery("overdue"); ok {
+		if s != "true" && s != "false" {
+			return f, geo.Invalid("overdue", "overdue %q: want true or false", clip(s))
+		}
+		overdue := s == "true"
+		f.Overdue = &overdue
 	}
 	if f.From, err = parseAt("from", c.Query("from")); err != nil {
 		return f, err

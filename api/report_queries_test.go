@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -53,6 +54,7 @@ func TestReportQueriesOverHTTP(t *testing.T) {
 			return u["name"] == "南开区"
 		}},
 		{"coverage without unit", "/v1/patrols/coverage", 400, nil},
+		{"overdue neither true nor false", "/v1/reports?overdue=yes", 400, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -62,6 +64,39 @@ func TestReportQueriesOverHTTP(t *testing.T) {
 			}
 		})
 	}
+	// overdue=true lists the open cases past their deadline, as many as the
+	// overview counts; overdue=false lists none of them.
+	t.Run("overdue cases", func(t *testing.T) {
+		now := time.Now()
+		list := func(overdue string) []any {
+			r := s.send(t, "GET", "/v1/reports?unit=120104&limit=1000&overdue="+overdue, s.admin, nil)
+			if r.status != 200 {
+				t.Fatalf("overdue=%s: %d %s", overdue, r.status, r.body)
+			}
+			return r.json(t)["reports"].([]any)
+		}
+		isOverdue := func(x any) bool {
+			m := x.(map[string]any)
+			due, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(m["due_at"]))
+			return m["state"] != "closed" && m["state"] != "rejected" && m["due_at"] != nil && due.Before(now)
+		}
+		overdue, others := list("true"), list("false")
+		for _, x := range overdue {
+			if !isOverdue(x) {
+				t.Errorf("listed as overdue: %v", x)
+			}
+		}
+		for _, x := range others {
+			if isOverdue(x) {
+				t.Errorf("listed as not overdue: %v", x)
+			}
+		}
+		ov := s.send(t, "GET", "/v1/stats/overview?unit=120104", s.admin, nil).json(t)
+		counted, _ := ov["figures"].(map[string]any)["overdue_open"].(float64)
+		if len(overdue) == 0 || float64(len(overdue)) != counted {
+			t.Errorf("%d overdue cases listed, the overview counts %v", len(overdue), counted)
+		}
+	})
 	t.Run("a scoped token sees its own district only", func(t *testing.T) {
 		if r := s.send(t, "GET", "/v1/reports?unit=120104", s.outsider, nil); r.status != 403 {
 			t.Errorf("status %d", r.status)
@@ -137,4 +172,65 @@ func TestPatrolsOverHTTP(t *testing.T) {
 	if r := s.send(t, "POST", "/v1/patrols", s.reporter, []byte(track)); r.status != 400 || r.json(t)["field"] != "times" {
 		t.Errorf("times that do not match the vertices: %d %s", r.status, r.body)
 	}
+}
+
+// TestPatrolsStayInTheirScope: a scoped worker's patrol counts only within
+// its scope. Naming a grid outside it is a 403; a track that lies outside
+// it is kept but credited to no grid, and its cells count for nobody — a
+// reviewer's worker of one grid named any grid of the city and read its
+// other workers' names in the answer, and swept a grid's box with fixes to
+// raise its coverage to 100 %.
+func TestPatrolsStayInTheirScope(t *testing.T) {
+	s := newReportServer(t)
+	c := s.point(t, "unit") // in 南开区; the outsider's scope is 东丽区
+	// Days the demo has no patrols on: every cell is first visited here.
+	stroll := func(grid string, daysAgo int) (string, []byte) {
+		start := time.Now().AddDate(0, 0, -daysAgo).UTC()
+		var fixes []string
+		for i := 0; i < 20; i++ {
+			fixes = append(fixes, fmt.Sprintf(`{"point":[%.7f,%.7f],"t":"%s"}`, c[0]+0.0002*float64(i), c[1],
+				start.Add(time.Duration(i)*15*time.Second).Format(time.RFC3339)))
+		}
+		id := uuid.NewString()
+		named := ""
+		if grid != "" {
+			named = `"grid":"` + grid + `",`
+		}
+		return id, []byte(`{"id":"` + id + `",` + named + `"fixes":[` + strings.Join(fixes, ",") + `]}`)
+	}
+	visits := func(id string) int {
+		var n int
+		if err := s.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM patrol_visit WHERE patrol_id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	t.Run("a grid outside the scope is refused", func(t *testing.T) {
+		_, body := stroll("120104001001001", 200)
+		r := s.send(t, "POST", "/v1/patrols", s.outsider, body)
+		if m := r.json(t); r.status != 403 || m["field"] != "grid" {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+	})
+	t.Run("a track outside the scope is kept, credited to nobody", func(t *testing.T) {
+		id, body := stroll("", 200)
+		r := s.send(t, "POST", "/v1/patrols", s.outsider, body)
+		m := r.json(t)
+		if r.status != 201 || m["grid"] != nil || m["day"] != nil {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		if n := visits(id); n != 0 {
+			t.Errorf("%d cells of 南开区 credited to a worker of 东丽区", n)
+		}
+	})
+	t.Run("an unscoped worker's track counts where it went", func(t *testing.T) {
+		id, body := stroll("", 201)
+		r := s.send(t, "POST", "/v1/patrols", s.reporter, body)
+		if m := r.json(t); r.status != 201 || m["grid"] == nil || m["day"] == nil {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		if n := visits(id); n == 0 {
+			t.Error("no cell visited")
+		}
+	})
 }

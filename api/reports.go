@@ -374,7 +374,9 @@ func reportAuthority(c *gin.Context, actor *string) func(casework.Report) error 
 	}
 	return func(r casework.Report) error {
 		if !p.Covers(r.AssignedCode) {
-			return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is handled by %s, outside this token's scope %s", r.ID, r.AssignedCode, p.Scope)
+			// Said without the handling unit, as a read outside the scope
+			// is: a caller who may not see the case learns nothing of it.
+			return geo.Errorf(geo.EFORBIDDEN, "id", "report %s is handled outside this token's scope %s", r.ID, p.Scope)
 		}
 		return nil
 	}
@@ -431,5 +433,21 @@ func decodeUTF8(body []byte, v any) error {
 // listCategories answers GET /v1/categories: the code list reports use.
 func (h *handlers) listCategories(c *gin.Context) {
 	serveJSON(c, gin.H{"categories": casework.Categories.All(), "severities": casework.SeverityNames[1:],
-		"states": casework.States, "actions": casework.UserActions})
+		"states": casework.States, "actions": casework.UserActions, "policy": policyJSON(h.policy())})
+}
+
+// policyJSON says, for each severity, its deadline and the finest level
+// that handles it: a phone names the unit a report will go to before it is
+// sent.
+func policyJSON(p casework.Policy) []gin.H {
+	out := make([]gin.H, 0, casework.MaxSeverity)
+	for sev := casework.MinSeverity; sev <= casework.MaxSeverity; sev++ {
+		from := p.Floors[sev]
+		if from == "" {
+			from = geo.MicroGrid
+		}
+		out = append(out, gin.H{"severity": sev, "name": casework.SeverityNames[sev],
+			"deadline_s": p.Deadlines[sev].Seconds(), "handled_from": from})
+	}
+	return out
 }

@@ -161,6 +161,10 @@ func TestTransitionReplay(t *testing.T) {
 		if fresh.status != 403 || reused.status != 403 || string(fresh.body) != string(reused.body) {
 			t.Errorf("a reused client_id is refused unlike a new one:\n%d %s\n%d %s", fresh.status, fresh.body, reused.status, reused.body)
 		}
+		// Nor where the case went, which a read outside the scope does not say either.
+		if strings.Contains(strings.ReplaceAll(string(fresh.body), community, "the scope"), street) {
+			t.Errorf("the refusal names the handling unit %s: %s", street, fresh.body)
+		}
 	})
 }
 

@@ -18,9 +18,13 @@ type ReportFilter struct {
 	Kinds      []ReportKind
 	Categories []string // full codes (C0111) or class codes (C01)
 	Severities []int
-	Flag       string    // only reports carrying this flag
-	From, To   time.Time // observed in [From, To)
-	BBox       *orb.Bound
+	Flag       string // only reports carrying this flag
+	// Overdue, when set, keeps the open cases past their deadline now
+	// (true), as the statistics' overdue_open counts them, or every other
+	// report (false).
+	Overdue  *bool
+	From, To time.Time // observed in [From, To)
+	BBox     *orb.Bound
 	// CoarseBBox matches BBox against the points rounded to 0.002° (as
 	// access.Coarse shows them to callers who may not see exact points),
 	// so that boxes cannot locate a point more finely than it is shown.

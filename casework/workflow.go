@@ -289,10 +289,17 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 	case to == StateRejected:
 		r.LevelDueAt = nil
 	case to == StateReopened:
-		// A reopened case gets a fresh clock at its current level; the
-		// original due date stays, so the SLA share stays honest.
+		// A case reopened after it was closed or rejected (a complaint)
+		// gets a fresh clock at its current level. One reopened before
+		// closing (the fix failed its check) keeps the level's clock: the
+		// level still owes the fix, and a fresh clock at every failed
+		// check would let a handler keep an overdue case from ever being
+		// escalated. The original due date stays either way, so the SLA
+		// share stays honest.
 		r.ClosedAt, r.ClosedOnTime = nil, nil
-		r.LevelDueAt = timePtr(now.Add(p.Deadline(r.Severity)))
+		if from == StateClosed || from == StateRejected || r.LevelDueAt == nil {
+			r.LevelDueAt = timePtr(now.Add(p.Deadline(r.Severity)))
+		}
 	}
 	if q.Action == ActionDispatch {
 		r.Assignee = q.Assignee

@@ -97,6 +97,30 @@ func TestApply(t *testing.T) {
 			t.Errorf("reopened report: %+v", r)
 		}
 	})
+	// A fix that fails its check keeps the level's clock: a reviewer kept
+	// an overdue case from escalating by handling and reopening it again
+	// and again, each reopen starting a fresh clock.
+	t.Run("reopened before closing keeps the level's clock", func(t *testing.T) {
+		r := caseFixture(now)
+		if err := walk(r, now.Add(time.Hour), ActionAccept, ActionDispatch); err != nil {
+			t.Fatal(err)
+		}
+		due := *r.LevelDueAt
+		for i := 0; i < 3; i++ {
+			if err := walk(r, now.Add(time.Duration(2+i)*time.Hour), ActionHandle, ActionReopen, ActionDispatch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !r.LevelDueAt.Equal(due) {
+			t.Errorf("the level's clock moved from %s to %s through failed checks", due, r.LevelDueAt)
+		}
+		if err := walk(r, now.Add(6*time.Hour), ActionHandle, ActionVerify, ActionReopen); err != nil {
+			t.Fatal(err)
+		}
+		if !r.LevelDueAt.Equal(due) {
+			t.Errorf("reopened after verifying: the level's clock moved from %s to %s", due, r.LevelDueAt)
+		}
+	})
 	cases := []struct {
 		name  string
 		q     TransitionRequest

@@ -33,6 +33,7 @@ WHERE ($1::text IS NULL OR (unit_code >= $1::text AND unit_code < $1::text || ':
        AND (NOT $17::bool OR ST_SnapToGrid(geom, ` + CoarseGrid + `) && ST_MakeEnvelope($9::float8, $10::float8, $11::float8, $12::float8, 4326))))
   AND ($13::text IS NULL OR reporter = $13::text)
   AND ($14::timestamptz IS NULL OR (observed_at, id) < ($14::timestamptz, $15::uuid))
+  AND ($19::bool IS NULL OR (state NOT IN ('closed', 'rejected') AND coalesce(due_at < now(), false)) = $19::bool)
 ORDER BY observed_at DESC, id DESC
 LIMIT $16`
 
@@ -69,7 +70,7 @@ func (db *DB) ListReports(ctx context.Context, f casework.ReportFilter) ([]casew
 	rows, err := db.Pool.Query(ctx, listReportsSQL, pgx.QueryExecModeExec,
 		nullString(f.Unit), strs(f.States), strs(f.Kinds), nilIfEmpty(f.Categories), nilIfEmpty(sevs),
 		nullString(f.Flag), nullTime(f.From), nullTime(f.To), box[0], box[1], box[2], box[3],
-		nullString(f.Reporter), afterAt, afterID, f.Limit+1, f.CoarseBBox, nullString(f.OrReporter))
+		nullString(f.Reporter), afterAt, afterID, f.Limit+1, f.CoarseBBox, nullString(f.OrReporter), f.Overdue)
 	if err != nil {
 		return nil, "", fmt.Errorf("list reports: %w", translate(err))
 	}
