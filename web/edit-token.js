@@ -9,6 +9,7 @@
 // server cannot be asked, the token is kept and checked at the first save,
 // as before.
 import { t, chinaDay } from './i18n.js';
+import { whoami } from './me.js';
 
 const key = 'gridmap.token';
 
@@ -52,7 +53,7 @@ export function initToken({ api, el, word, say, onChange }) {
     checking = tok;
     say('info', () => t('ed.tokenChecking'));
     render();
-    const r = await ask(tok);
+    const r = await whoami(api, tok);
     if (n !== seq) return;
     checking = null;
     if (r.status === 'refused') {
@@ -70,24 +71,11 @@ export function initToken({ api, el, word, say, onChange }) {
     onChange(); // the page's panels were read with the previous token
   }
 
-  // ask asks the server who a token stands for.
-  async function ask(tok) {
-    try {
-      const res = await fetch(api('v1/me'), { headers: { Accept: 'application/json', Authorization: `Bearer ${tok}` }, cache: 'no-store' });
-      const body = await res.json().catch(() => null);
-      if (res.ok && body) return { status: 'valid', me: body };
-      const detail = body?.detail ?? `HTTP ${res.status}`;
-      return { status: res.status === 401 ? 'refused' : 'unchecked', detail };
-    } catch (err) {
-      return { status: 'unchecked', detail: err.message };
-    }
-  }
-
   async function check() {
     const tok = current();
     if (!tok || told.has(tok) || checking) return;
     const n = seq;
-    const r = await ask(tok);
+    const r = await whoami(api, tok);
     if (n !== seq || current() !== tok) return;
     told.set(tok, r);
     render();

@@ -10,6 +10,7 @@
 // tiles at its data version. Refusals (application/problem+json) say the
 // server's detail and field; 429 and 503 hold the button for Retry-After.
 import { t, said } from './i18n.js';
+import { whoami } from './me.js';
 
 const exts = ['.zip', '.geojson', '.json', '.gpkg', '.shp', '.shx', '.dbf', '.prj', '.cpg'];
 // The side files ArcGIS and QGIS keep beside a shapefile (indexes, metadata):
@@ -381,9 +382,9 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
   async function refresh() {
     const n = ++st.who;
     let may = false;
-    if (authHeaders().Authorization) {
-      const me = await fetch(api('v1/me'), { headers: { Accept: 'application/json', ...authHeaders() }, cache: 'no-store' })
-        .then((res) => (res.ok ? res.json() : null), () => null);
+    const tok = authHeaders().Authorization?.replace(/^Bearer /, '');
+    if (tok) {
+      const { me } = await whoami(api, tok);
       may = Boolean(me?.permissions?.includes('edit_boundaries'));
     }
     if (n !== st.who) return;

@@ -109,7 +109,14 @@ export function panelChecks({ page, shot, tokens, check, failures, findings }) {
       await page.screenshot({ path: shot.replace(/\.png$/, '-token-en.png') });
       await page.click('#lang');
     }
+    let asked = 0; // GET /v1/me: the token check and the upload panel share one answer
+    const countMe = (r) => { if (new URL(r.url()).pathname.endsWith('/v1/me')) asked += 1; };
+    page.on('request', countMe);
     findings.tokenEditor = await enter(tokens.editor);
+    await page.waitForFunction(() => document.getElementById('import')?.dataset.may === 'true', null, { timeout: 10_000 }).catch(() => {});
+    page.off('request', countMe);
+    findings.meAsked = asked;
+    check(asked === 1, `entering an editor's token asked GET /v1/me ${asked} times, want once`);
     check(findings.tokenEditor.status === 'valid' && /角色：编辑员/.test(findings.tokenEditor.state) && /范围：全部/.test(findings.tokenEditor.state)
       && /可编辑所有边界/.test(findings.tokenEditor.state), `an editor's token: ${JSON.stringify(findings.tokenEditor)}`);
     await page.screenshot({ path: shot.replace(/\.png$/, '-token.png') });
