@@ -4,7 +4,7 @@ export DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode
 export TEST_DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap_test?sslmode=disable
 GO ?= go
 
-.PHONY: run test build db gdal s3 bench bench-city fuzz clean
+.PHONY: run test build db db-for-tests gdal s3 bench bench-city fuzz clean
 
 # The version and VCS revision "gridmap version" prints, from git when there
 # is one (the build's own VCS stamp is used when the toolchain adds it).
@@ -18,7 +18,7 @@ run: db build
 
 ## test: every test, against a real PostGIS (installed and started if needed), with GDAL and a real
 ## S3-compatible server (for the photo store's S3 backend)
-test: db gdal s3
+test: db-for-tests gdal s3
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	# Again under the race detector, the packages whose readers and writers
@@ -42,6 +42,11 @@ build:
 db:
 	@bash scripts/db.sh
 
+# The tests also need the local cluster's lock table raised and a hot
+# standby of it (scripts/db.sh says why); make run leaves a cluster as it is.
+db-for-tests:
+	@GRIDMAP_DB_TESTS=1 bash scripts/db.sh
+
 gdal:
 	@bash scripts/gdal.sh
 
@@ -49,7 +54,7 @@ s3:
 	@bash scripts/s3.sh
 
 ## bench: throughput, latency percentiles and memory beside the PostGIS baseline
-bench: db build
+bench: db-for-tests build
 	bash scripts/bench.sh
 
 ## fuzz: run each fuzz target for FUZZTIME (default 60s)

@@ -6,9 +6,14 @@
 #   - Otherwise, on Debian/Ubuntu as root, PostgreSQL and PostGIS are
 #     installed from the distribution's packages, the local cluster is
 #     started, and the role "gridmap" with the databases "gridmap" and
-#     "gridmap_test" (each with postgis) are created; then scripts/standby.sh
-#     gives it a streaming hot standby on port 5433 for the standby tests
-#     (unless TEST_STANDBY_URL names one already).
+#     "gridmap_test" (each with postgis) are created.
+#   - With GRIDMAP_DB_TESTS=1 (make test), the local cluster is also made
+#     ready for the tests: its lock table raised to 256 per transaction
+#     (a restart, when it is lower) and scripts/standby.sh gives it a
+#     streaming hot standby on port 5433 for the standby tests (unless
+#     TEST_STANDBY_URL names one already). make run does neither: it does
+#     not restart or add to a cluster it finds running (an operator's, next
+#     to which gridmap is being tried).
 #
 # It is idempotent and prints nothing when everything is already in place.
 # When it cannot proceed it says exactly what to install or set.
@@ -22,12 +27,14 @@ die() { say "$*"; exit 1; }
 
 answers() { psql "$1" -Atqc 'select 1' >/dev/null 2>&1; }
 
+for_tests() { [ "${GRIDMAP_DB_TESTS:-0}" = 1 ]; }
+
 # ensure_lock_table gives the local cluster room for the tests: they build
 # many demo cities at once, each in one transaction that locks many
 # relations, and the default lock table (64 per connection) can run out
 # under that load ("out of shared memory").
 ensure_lock_table() {
-  [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null || return 0
+  for_tests && [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null || return 0
   local v
   v=$(pg_lsclusters -h | awk '$2 == "main" && $3 == 5432 {print $1}' | head -1)
   [ -n "$v" ] || return 0
@@ -40,7 +47,7 @@ ensure_lock_table() {
 
 # ensure_standby starts the local standby the tests use, when it is ours to start.
 ensure_standby() {
-  if [ -z "${TEST_STANDBY_URL:-}" ] && [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null; then
+  if for_tests && [ -z "${TEST_STANDBY_URL:-}" ] && [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null; then
     bash "$(dirname "$0")/standby.sh"
   fi
 }

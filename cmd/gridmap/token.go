@@ -99,8 +99,10 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "token %d for %q: role %s, scope %s, expires %s.\nIt is shown only now; store it safely:\n",
-		stored.ID, stored.Name, stored.Role, scopeText(stored.Scope), stored.ExpiresAt.In(geo.ChinaTime).Format(time.RFC3339))
+	// The database is named: a token made in another database than the
+	// node's (a DATABASE_URL not exported) is refused by the node.
+	fmt.Fprintf(stderr, "token %d for %q in %s: role %s, scope %s, expires %s.\nIt is shown only now; store it safely:\n",
+		stored.ID, stored.Name, databaseLabel(url), stored.Role, scopeText(stored.Scope), stored.ExpiresAt.In(geo.ChinaTime).Format(time.RFC3339))
 	if enrol.wanted(t.Role) {
 		link, _ := enrol.link(secret) // checked above
 		if err := enrol.show(stderr, link); err != nil {

@@ -44,6 +44,9 @@ func TestTokenCommands(t *testing.T) {
 	if strings.Contains(msg.String(), secret) {
 		t.Error("the token is repeated on stderr")
 	}
+	if !strings.Contains(msg.String(), " in "+databaseLabel(db.URL())+":") {
+		t.Errorf("token create said %q; want the database it wrote to named", msg.String())
+	}
 	tok, err := db.TokenByHash(ctx, access.HashToken(secret))
 	if err != nil || tok.Name != "王工" || tok.Role != access.RoleEditor || tok.Scope != "120104001" ||
 		tok.ExpiresAt.Sub(time.Now()) < 29*24*time.Hour {

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
 	pgxgeom "github.com/twpayne/pgx-geom"
@@ -274,6 +275,16 @@ func (db *DB) inTx(ctx context.Context, actor string, fn func(pgx.Tx) error) err
 // adapter decides what a database failure means to a client.
 func translate(err error) error { return pgerr.Classify(err) }
 
-// unavailable classifies a failure to connect. It is translate under the
-// name the connection code has always used: there is one classifier.
-func unavailable(err error) error { return translate(err) }
+// unavailable classifies a failure to connect (see pgerr), but for a
+// database that does not exist: pgerr makes that a 503 to retry, right for
+// a pool whose database went away, but at a connection's start it is a
+// mistake in the URL or a step not taken, and a command or a node told to
+// retry would wait forever.
+func unavailable(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "3D000" {
+		return fmt.Errorf("%s: check the database URL, or create the database (scripts/db.sh creates one named "+
+			"by DATABASE_URL on this machine's cluster); gridmap serve and gridmap migrate then build its schema", pgErr.Message)
+	}
+	return translate(err)
+}

@@ -111,3 +111,23 @@ func TestDatabaseURLSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingDatabaseIsSaid: a database URL naming a database that does not
+// exist is told as such, with what creates it, and is not an outage to
+// wait out — a newcomer's gridmap migrate said "busy or restarting; retry"
+// and gridmap serve waited for it forever.
+func TestMissingDatabaseIsSaid(t *testing.T) {
+	url := pgtest.NewDatabase(t) // the server answers
+	missing := strings.Replace(url, "/gridmap_t", "/gridmap_missing_t", 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := postgres.Open(ctx, missing, 2)
+	if err == nil {
+		db.Close()
+		t.Fatal("opened a database that does not exist")
+	}
+	if geo.ErrorCodeOf(err) == geo.EUNAVAILABLE || !strings.Contains(err.Error(), "does not exist") ||
+		!strings.Contains(err.Error(), "scripts/db.sh") {
+		t.Errorf("got %v (%s)", err, geo.ErrorCodeOf(err))
+	}
+}
