@@ -47,7 +47,10 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 	case err != nil:
 		return Resolution{}, err
 	case cur == nil:
-		return s.Past.ResolveCurrent(ctx, p, q.MinVersion)
+		// At the time asked about, from data at the version asked for: a
+		// report observed before an edit its node has not applied yet
+		// keeps the boundaries of when it was made.
+		return s.Past.ResolveCurrent(ctx, p, q.At, q.MinVersion)
 	case cur.predates(q.At):
 		return s.Past.ResolveAt(ctx, p, q.At)
 	}
@@ -113,6 +116,12 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 		}
 		hi := min(lo+eachChunkSize, n)
 		failed = chunk.resolve(ctx, s, cur, need, failed, lo, hi, query)
+		if lo == 0 && cur == nil && failed != nil {
+			// PostGIS answers the whole batch and cannot (its database is
+			// behind need, or down): said for the whole of it, as above,
+			// before any answer.
+			return failed
+		}
 		for i := lo; i < hi; i++ {
 			if e := emit(i, &chunk.res[i-lo], chunk.errs[i-lo]); e != nil {
 				return e
@@ -166,7 +175,7 @@ func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need 
 		case failed != nil:
 			c.errs[k] = failed
 		case cur == nil:
-			c.res[k], c.errs[k] = s.Past.ResolveCurrent(ctx, p, need)
+			c.res[k], c.errs[k] = s.Past.ResolveCurrent(ctx, p, q.At, need)
 			failed = unanswered(c.errs[k])
 		default:
 			c.res[k], c.errs[k] = s.Past.ResolveAt(ctx, p, q.At)

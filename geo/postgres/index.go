@@ -272,16 +272,17 @@ func (db *DB) ResolveAt(ctx context.Context, p orb.Point, at time.Time) (geo.Res
 	return decodeResolution(raw)
 }
 
-// ResolveCurrent applies the rules in PostGIS to the current data, which
-// must have reached minVersion: a node whose index is behind answers so,
-// and a standby that has not replayed the version yet says it is
-// unavailable rather than answer from older data.
-func (db *DB) ResolveCurrent(ctx context.Context, p orb.Point, minVersion int64) (geo.Resolution, error) {
+// ResolveCurrent applies the rules in PostGIS to the versions valid at at
+// (zero: now) in data that must have reached minVersion: a node whose
+// index is behind answers so, and a standby that has not replayed the
+// version yet says it is unavailable rather than answer from older data.
+func (db *DB) ResolveCurrent(ctx context.Context, p orb.Point, at time.Time, minVersion int64) (geo.Resolution, error) {
 	ctx, cancel := context.WithTimeout(ctx, pointQueryWait)
 	defer cancel()
 	var raw []byte
 	var version int64
-	err := db.Pool.QueryRow(ctx, `SELECT h.version, gridmap_resolve($1, $2, now()) FROM data_head h`, p[0], p[1]).Scan(&version, &raw)
+	err := db.Pool.QueryRow(ctx, `SELECT h.version, gridmap_resolve($1, $2, coalesce($3, now())) FROM data_head h`,
+		p[0], p[1], nullTime(at)).Scan(&version, &raw)
 	if err != nil {
 		return geo.Resolution{}, fmt.Errorf("resolve: %w", translate(err))
 	}

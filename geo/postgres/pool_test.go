@@ -55,7 +55,7 @@ func TestFullPoolDoesNotStopTheFollower(t *testing.T) {
 	})
 	t.Run("a point for PostGIS gets 503 in bounded time", func(t *testing.T) {
 		start := time.Now()
-		_, err := node.ResolveCurrent(ctx, orb.Point{117.2, 39.1}, v+1)
+		_, err := node.ResolveCurrent(ctx, orb.Point{117.2, 39.1}, time.Time{}, v+1)
 		if geo.ErrorCodeOf(err) != geo.EUNAVAILABLE || time.Since(start) > 10*time.Second {
 			t.Errorf("ResolveCurrent = %v after %v, want EUNAVAILABLE within about 5 s", err, time.Since(start))
 		}
