@@ -52,6 +52,13 @@ export function linkWatch(banner, body) {
       show('back');
       timer = setTimeout(() => show(null), backMs);
     },
+    // reset forgets a drop: a refused token or a unit that does not exist
+    // is said by the screen's message, not as a link being retried.
+    reset() {
+      clearTimeout(timer);
+      lostAt = null;
+      show(null);
+    },
     relabel: render,
     get state() { return shown; },
   };

@@ -196,6 +196,11 @@ export function feedItem(s, e, el) {
   } else if (d.count) {
     what = `${d.count} · ${(d.codes ?? []).slice(0, 3).join(', ')}`;
   }
+  if (e.kind === 'case.escalated' && d.level) {
+    // Where the case went, not where it was reported: "→ 街道 · 学府街道".
+    const name = d.assigned_code === s.unit?.code ? s.unit.name : s.children[d.assigned_code];
+    where = `→ ${t(`level.${d.level}`)}${name ? ` · ${name}` : ''}`;
+  }
   if (e.kind === 'case.overdue') classes.push('overdue');
   if (e.kind === 'report.updated') classes.push(`step-${d.state}`);
   return el('li', { class: classes.join(' '), 'data-event': String(e.event_id), 'data-report': d.id ?? '' },

@@ -277,6 +277,7 @@ function showProblem(err) {
   app.ready = true; // settled, on the message
   app.state = null;
   stopStream();
+  link.reset();
   clearFeed(app);
   for (const b of document.querySelectorAll('.fig b')) b.textContent = '—';
   for (const id of ['fig-open-sev', 'fig-ontime-sub', 'fig-gaps-area', 'fig-patrol-sub']) $(id).textContent = '';

@@ -271,6 +271,24 @@ export function moreChecks({ browser, base, token, scoped, editor, outDir, check
     await page.close();
   }
 
+  // revokedWhileLive: a live screen's token is revoked — its stream drops
+  // and the overview is refused. The message says so, and no banner says
+  // the link is being retried beside it (a newcomer saw both at once).
+  async function revokedWhileLive() {
+    const { page } = await open({ width: 1920, height: 1080 }, 1);
+    const refusal = { status: 401, contentType: 'application/problem+json', body: '{"status":401,"detail":"token revoked"}' };
+    await page.route('**/v1/events**', (r) => r.fulfill(refusal));
+    await page.route('**/v1/stats/overview**', (r) => r.fulfill(refusal));
+    await page.evaluate(() => { const es = window.screenApp.stream; es.close(); es.dispatchEvent(new Event('error')); });
+    await page.waitForFunction(() => !document.getElementById('problem').hidden, null, { timeout: 30_000 }).catch(() => {});
+    await page.waitForTimeout(4000); // past the banner's grace
+    findings.revokedWhileLive = await page.evaluate(() => ({ problem: !document.getElementById('problem').hidden,
+      banner: !document.getElementById('link-banner').hidden, stale: document.body.classList.contains('stale') }));
+    const r = findings.revokedWhileLive;
+    check(r.problem && !r.banner && !r.stale, `a token revoked while live: ${JSON.stringify(r)}`);
+    await page.close();
+  }
+
   // boundaryEdit: an editor saves a grid of the unit shown while the screen
   // is open; its unit.changed event makes the screen fetch its boundary
   // tiles again at the version the save answered with (min_version), so
@@ -299,7 +317,7 @@ export function moreChecks({ browser, base, token, scoped, editor, outDir, check
     check(b.tiles > 0 && b.at === b.tiles, `tiles after an edit of ${grid}: ${b.at} of ${b.tiles} at min_version=${version}`);
   }
 
-  return { burst, boundaryEdit, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop };
+  return { burst, boundaryEdit, revokedWhileLive, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop };
 }
 
 // bboxOf is the [minLng, minLat, maxLng, maxLat] of GeoJSON coordinates.

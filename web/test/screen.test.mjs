@@ -119,7 +119,7 @@ const mapLook = (page) => page.evaluate(() => {
     attribution: parseFloat(getComputedStyle(attrib).fontSize) * scale };
 });
 
-const { burst, boundaryEdit, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop } = moreChecks({ browser, base, token, scoped, editor, outDir,
+const { burst, boundaryEdit, revokedWhileLive, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop } = moreChecks({ browser, base, token, scoped, editor, outDir,
   check, failures, findings, open });
 
 try {
@@ -194,6 +194,13 @@ try {
   }
   check(JSON.stringify(findings.reopened.screen) === JSON.stringify(findings.reopened.server),
     `after a reopen the screen's figures are not the server's: ${JSON.stringify(findings.reopened)}`);
+
+  // Blown up one level (吹哨): the feed says where the case went, not where it was reported.
+  await step(id, 'escalate');
+  findings.escalated = await page.waitForFunction((rid) => [...document.querySelectorAll(`#feed li[data-report="${rid}"]`)]
+    .find((li) => li.querySelector('.tag')?.textContent === '升级')?.querySelector('.where')?.textContent, id, { timeout: 10_000 })
+    .then((h) => h.jsonValue()).catch(() => null);
+  check(/^→ (社区|街道|区)/.test(findings.escalated ?? ''), `the escalation's line: ${findings.escalated}`);
 
   // The same screen on a 4K wall (3840×2160 at device scale 1), with a report
   // arriving: the charts' words grow with the page's.
@@ -300,6 +307,7 @@ try {
   await badUnitCode();
   await refusedToken();
   await revoked();
+  await revokedWhileLive();
   await scopedNoUnit();
   await scopedWithUnit();
   await linkDrop();
