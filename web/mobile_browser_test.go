@@ -50,6 +50,10 @@ func TestMobileAppInBrowser(t *testing.T) {
 		// A worker of the grid's community (its code is the grid's first 12 digits).
 		"GRIDMAP_COMMUNITY_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid[:12], "社区网格员赵六"),
 		"GRIDMAP_ADMIN_TOKEN=" + createToken(t, db, access.RoleAdmin, "街道管理员"),
+		// The street's command centre (its code is the grid's first 9 digits): a duty officer who moves
+		// cases, and a viewer who may only look.
+		"GRIDMAP_STREET_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid[:9], "街道值班员李四"),
+		"GRIDMAP_STREET_VIEWER_TOKEN=" + createScopedToken(t, db, access.RoleViewer, workerGrid[:9], "街道观察员"),
 	}
 	runBrowserTest(t, 5*time.Minute, env, "mobile.test.mjs", url, out,
 		ftoa(at[0]), ftoa(at[1]), workerGrid, photo, after)

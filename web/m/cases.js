@@ -1,14 +1,14 @@
-// My cases: the open cases of the worker's grid (the token's scope), with
-// their history and photos, and the steps a worker takes on a case sent to
-// them: handle it with a photo of the fixed spot (处置后), or return it with
-// a note (回退). A step is queued like a report, with a client_id that
-// makes its upload idempotent.
-import { api, getJSON, uuid, tokenRefused, isAuthRefusal, unansweredKey } from './net.js';
-import { kvGet, kvSet, enqueue, outbox } from './store.js';
-import { t, onLangChange, dateTime } from './i18n.js';
-import { addPhotos, photoItems, photoBlobs } from './photos.js';
-import { syncNow, notify, refusalText } from './sync.js';
+// My cases: the open cases of the token's units (a worker's grid, a
+// street's command centre), with their history and photos, those past
+// their deadline marked (超期) and listed alone on demand, and the steps the
+// token may take on one (steps.js), queued like reports and sent when the
+// network allows.
+import { api, getJSON, isAuthRefusal, unansweredKey } from './net.js';
+import { kvGet, kvSet } from './store.js';
+import { t, onLangChange, dateTime, duration } from './i18n.js';
 import { nameOf, fullNameOf } from './categories.js';
+import { serverNow } from './clock.js';
+import { initSteps, clearSteps, showSteps, offerAssignees } from './steps.js';
 
 const $ = (id) => document.getElementById(id);
 const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
@@ -17,60 +17,96 @@ const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
 const FINISHED = 'closed,rejected';
 const FINISHED_DAYS = 14;
 const LIST_TEXT = 60; // characters of a description the list shows
-const NOTE_MAX = 2000; // characters: the server's limit of a step's note
-let me = null;
-let afterPhotos = [];
+const KINDS = 'kind=hazard,event';
 let shown = null; // the case whose detail is open, as last fetched
 let place = () => {}; // shows a case's place on the map (null: none)
+let overdueOnly = false; // the list shows the overdue cases alone
 
 /**
- * initCases wires the case list and its detail view; showPlace puts the
- * map beside an open case, marking where it was reported (null: away).
+ * initCases wires the case list and its detail view; who is /v1/me's
+ * answer; showPlace puts the map beside an open case, marking where it was
+ * reported (null: away).
  */
 export function initCases(who, showPlace) {
-  me = who;
   place = showPlace ?? place;
   $('c-refresh').onclick = loadCases;
   $('c-back').onclick = () => { $('c-detail').hidden = true; $('c-list-box').hidden = false; shown = null; place(null); };
+  $('c-overdue-only').onchange = (e) => { overdueOnly = e.target.checked; loadCases(); };
   // The open case is redrawn in the new language; the note and photos being added stay.
   onLangChange(() => { if (shown) drawCase(shown); });
-  $('c-photo').onchange = async (e) => {
-    await addPhotos(e.target, afterPhotos, $('c-message'));
-    $('c-photos').replaceChildren(...afterPhotos.map((p) => Object.assign(document.createElement('img'), { src: p.preview, alt: '' })));
-  };
+  initSteps(who, { reread, reload: loadCases });
+  offerAssignees();
 }
 
-/** loadCases fetches the open cases and those finished lately, or shows those kept from the last fetch. */
+/**
+ * overdueBy is how long ago an open case's deadline (due_at) passed, in ms
+ * by the server's clock (clock.js); 0 when it has not, or the case is done.
+ */
+export function overdueBy(r) {
+  if (!r.due_at || r.state === 'closed' || r.state === 'rejected') return 0;
+  return Math.max(0, serverNow().getTime() - Date.parse(r.due_at));
+}
+
+// fetchList fetches the open cases and those finished lately (kept for
+// offline use), or, overdue only, the open cases past their deadline: the
+// server's overdue filter finds them beyond the first page of open cases.
+async function fetchList() {
+  if (overdueOnly) {
+    try {
+      return (await getJSON(`v1/reports?overdue=true&${KINDS}&limit=100`)).reports.filter(overdueBy);
+    } catch (e) {
+      if (e.status !== 400 || e.field !== 'overdue') throw e;
+    }
+    // A server without the filter: its open cases, sorted out here.
+    return (await getJSON(`v1/reports?state=${OPEN}&${KINDS}&limit=100`)).reports.filter(overdueBy);
+  }
+  const since = new Date(Date.now() - FINISHED_DAYS * 86400e3).toISOString();
+  const [open, finished] = await Promise.all([getJSON(`v1/reports?state=${OPEN}&${KINDS}&limit=100`),
+    getJSON(`v1/reports?state=${FINISHED}&${KINDS}&from=${encodeURIComponent(since)}&limit=30`)]);
+  const list = [...open.reports, ...finished.reports];
+  await kvSet('cases', list);
+  return list;
+}
+
+/** loadCases fetches the cases, or shows those kept from the last fetch. */
 export async function loadCases() {
   let list;
   let kept = []; // the list kept from the last fetch (null: never fetched, so "no cases" is not known)
+  const only = overdueOnly;
   try {
-    const since = new Date(Date.now() - FINISHED_DAYS * 86400e3).toISOString();
-    const [open, finished] = await Promise.all([getJSON(`v1/reports?state=${OPEN}&kind=hazard,event&limit=100`),
-      getJSON(`v1/reports?state=${FINISHED}&kind=hazard,event&from=${encodeURIComponent(since)}&limit=30`)]);
-    list = [...open.reports, ...finished.reports];
-    await kvSet('cases', list);
+    list = await fetchList();
     $('c-status').textContent = '';
   } catch (e) {
     kept = await kvGet('cases');
-    list = kept ?? [];
+    list = (kept ?? []).filter((r) => !only || overdueBy(r));
     // Offline, or the server refused the token: the phone is online then.
     $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline', 'cases.fault', e.status));
   }
-  const ul = $('c-list');
-  ul.replaceChildren(...list.map((r) => {
-    const li = document.createElement('li');
-    li.className = `case sev${r.severity}`;
-    li.dataset.id = r.id;
-    li.innerHTML = '<div class="row"><strong></strong><span class="state"></span></div><div class="muted"></div>';
-    li.querySelector('strong').textContent = nameOf(r.category, r.category_name?.split('/').pop());
-    li.querySelector('.state').textContent = t(`state.${r.state}`);
-    li.querySelector('.state').classList.add(r.state);
-    li.querySelector('.muted').textContent = `${clip(r.description) || '—'} · ${dateTime(r.observed_at)}`;
-    li.onclick = () => openCase(r);
-    return li;
-  }));
+  if (only !== overdueOnly) return; // the filter changed meanwhile: its own fetch draws
+  $('c-list').replaceChildren(...list.map(caseLine));
   $('c-empty').hidden = list.length > 0 || kept == null;
+  $('c-empty').textContent = t(only ? 'cases.nooverdue' : 'cases.none');
+}
+
+// caseLine is a case in the list: its category, state, a red 超期 tag with
+// how long overdue, and the start of its description with when it was seen.
+function caseLine(r) {
+  const li = document.createElement('li');
+  li.className = `case sev${r.severity}`;
+  li.dataset.id = r.id;
+  li.innerHTML = '<div class="row"><strong></strong><span class="tags"><span class="state"></span></span></div><div class="muted"></div>';
+  li.querySelector('strong').textContent = nameOf(r.category, r.category_name?.split('/').pop());
+  li.querySelector('.state').textContent = t(`state.${r.state}`);
+  li.querySelector('.state').classList.add(r.state);
+  const late = overdueBy(r);
+  if (late) {
+    li.classList.add('late');
+    li.querySelector('.tags').prepend(Object.assign(document.createElement('span'), { className: 'tag overdue',
+      textContent: t('cases.overdue', { d: duration(late) }) }));
+  }
+  li.querySelector('.muted').textContent = `${clip(r.description) || '—'} · ${dateTime(r.observed_at)}`;
+  li.onclick = () => openCase(r);
+  return li;
 }
 
 // clip is the start of a text, for a list (the case shows it whole).
@@ -79,15 +115,34 @@ function clip(text = '') {
   return chars.length > LIST_TEXT ? `${chars.slice(0, LIST_TEXT).join('')}…` : text;
 }
 
+// fetchCase reads a case again; offline, the copy given. One the token may
+// no longer read (it went up a level, out of the scope) is that copy,
+// marked outside: it may be looked at, not acted on.
+async function fetchCase(r) {
+  try {
+    return await getJSON(`v1/reports/${r.id}`);
+  } catch (e) {
+    return e.status === 403 && e.field ? { ...r, outside: true } : r;
+  }
+}
+
 async function openCase(summary) {
-  let r = summary;
-  try { r = await getJSON(`v1/reports/${summary.id}`); } catch { /* offline: the summary */ }
+  const r = await fetchCase(summary);
   $('c-list-box').hidden = true;
   $('c-detail').hidden = false;
   shown = r;
-  clearStep();
+  clearSteps();
   await drawCase(r);
   showCasePlace();
+}
+
+// reread reads the open case again after a step and draws it, keeping
+// what is being entered (a note a refused step carried).
+async function reread(r) {
+  const now = await fetchCase(r);
+  if (shown?.id !== r.id) return; // the person went back, or on to another case, meanwhile
+  shown = now;
+  await drawCase(now);
 }
 
 /** showCasePlace puts the map beside the open case, if one is open (the cases tab shown again). */
@@ -111,24 +166,22 @@ async function drawCase(r) {
   $('c-title').textContent = fullNameOf(r.category, r.category_name);
   $('c-meta').textContent = `${t(`state.${r.state}`)} · ${t(`sev.${r.severity}`)} · ${unitName(r, r.assigned_code)}` +
     (r.due_at ? ` · ${t('cases.due', { t: dateTime(r.due_at) })}` : '');
+  const late = overdueBy(r);
+  $('c-overdue').hidden = !late;
+  $('c-overdue').textContent = late ? t('cases.overduefor', { d: duration(late), t: dateTime(r.due_at) }) : '';
   $('c-description').textContent = r.description || '—';
   $('c-report-photos').replaceChildren(...photosOf(r.attachments));
   $('c-history').replaceChildren(...(r.history ?? []).map((h) => step(h, r)));
-  await showActions(r);
-}
-
-// clearStep empties the form of a step (note, after-photos) for a case just opened.
-function clearStep() {
-  afterPhotos = [];
-  $('c-photos').replaceChildren();
-  $('c-note').value = '';
+  await showSteps(r, unitName(r, r.assigned_code));
 }
 
 function step(h, r) {
   const li = document.createElement('li');
-  li.innerHTML = '<div><strong></strong> <span class="muted"></span></div><div class="note"></div><div class="photos"></div>';
+  li.innerHTML = '<div><strong></strong> <span class="muted"></span></div><div class="assignee"></div><div class="note"></div><div class="photos"></div>';
   li.querySelector('strong').textContent = t(`action.${h.action}`);
   li.querySelector('.muted').textContent = `${h.actor} · ${dateTime(h.at)}`;
+  // Whom a dispatch sent the case to (a department, a person: their own words).
+  li.querySelector('.assignee').textContent = h.action === 'dispatch' && h.assignee ? t('cases.assigned', { who: h.assignee }) : '';
   li.querySelector('.note').textContent = stepNote(h, r);
   li.querySelector('.photos').append(...photosOf(h.attachments));
   return li;
@@ -161,49 +214,4 @@ function thumb(checksum) {
     if (res.ok) img.src = URL.createObjectURL(await res.blob());
   }).catch(() => {});
   return img;
-}
-
-// showActions offers the steps a worker may take on a dispatched case
-// (handle, return), unless one waits to be sent. A step the server
-// refused is said, with why, and the steps are offered again: the case
-// may have moved on meanwhile (the street took it back, sent it again).
-async function showActions(r) {
-  const box = $('c-actions');
-  const steps = (await outbox()).filter((it) => it.kind === 'transition' && it.report === r.id);
-  const waiting = steps.filter((it) => it.state !== 'failed');
-  const refused = steps.find((it) => it.state === 'failed');
-  const mine = !me?.scope || r.assigned_code.startsWith(me.scope);
-  const open = r.state === 'dispatched';
-  box.hidden = !open && steps.length === 0;
-  $('c-readonly').hidden = mine || !open;
-  $('c-readonly').textContent = t('cases.readonly', { code: unitName(r, r.assigned_code) });
-  $('c-waiting').hidden = waiting.length === 0 && !refused;
-  $('c-waiting').textContent = waiting.length ? t('cases.queued') : refused ? `${t('cases.refused')}: ${refusalText(refused)}` : '';
-  $('c-buttons').hidden = !mine || !open || waiting.length > 0;
-  $('c-handle').hidden = r.state !== 'dispatched';
-  $('c-handle').onclick = () => act(r, 'handle');
-  $('c-return').hidden = r.state !== 'dispatched';
-  $('c-return').onclick = () => act(r, 'return');
-}
-
-async function act(r, action) {
-  const note = $('c-note').value.trim();
-  const msg = $('c-message');
-  if (action === 'handle' && afterPhotos.length === 0) { msg.textContent = t('cases.needphoto'); return; }
-  if (action === 'return' && !note) { msg.textContent = t('cases.neednote'); return; }
-  // The server's limit, in characters (an emoji is one, not two as maxlength counts).
-  if ([...note].length > NOTE_MAX) { msg.textContent = t('text.toolong', { n: [...note].length, max: NOTE_MAX }); return; }
-  const clientID = uuid();
-  const body = { action, client_id: clientID, note, expect: r.state, attachments: afterPhotos.map((p) => p.checksum) };
-  // Named by its category's code in the language it is shown in (app.js); name is the Chinese one, for an older version.
-  const label = { key: `label.${action}`, vars: { name: r.category_name?.split('/').pop() ?? r.category, category: r.category } };
-  await enqueue([...photoItems(afterPhotos, label), { id: clientID, kind: 'transition', report: r.id, label, body }],
-    photoBlobs(afterPhotos));
-  notify();
-  msg.textContent = t('cases.queued');
-  await syncNow();
-  if (!(await outbox()).some((it) => it.id === clientID)) msg.textContent = '';
-  else if (tokenRefused()) msg.textContent = t('auth.refused');
-  await openCase(r);
-  loadCases();
 }

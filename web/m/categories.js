@@ -10,6 +10,7 @@ import { currentLang } from './i18n.js';
 
 let list = [];
 let byCode = new Map();
+let policy = null; // per severity: its deadline and the finest level that handles it (null: not told)
 
 function keep(categories) {
   list = Array.isArray(categories) ? categories : [];
@@ -21,11 +22,35 @@ export async function fetchCategories() {
   try {
     const c = await getJSON('v1/categories');
     keep(c.categories);
+    policy = Array.isArray(c.policy) ? c.policy : null;
     await kvSet('categories', list);
+    await kvSet('policy', policy);
   } catch {
     keep(await kvGet('categories'));
+    policy = (await kvGet('policy')) ?? null;
   }
   return list;
+}
+
+// LEVELS are the unit levels, finest first, as a resolver answer's chain has them.
+const LEVELS = ['microgrid', 'grid', 'community', 'street', 'district'];
+
+/**
+ * handlerOf is the unit that will handle a report of severity sev at the
+ * place of a resolver answer, as the server decides it: the finest unit of
+ * the responsible chain at or above the level the severity is handled from
+ * (突出 from the community, 重大 from the street, by default). It is
+ * { level, code, name, from } when the severity raises the report above
+ * the finest unit, else null (it goes to the unit the answer names), also
+ * when the server did not say its policy.
+ */
+export function handlerOf(answer, sev) {
+  const from = LEVELS.indexOf(policy?.find((p) => p.severity === sev)?.handled_from);
+  if (!answer || from < 0) return null;
+  const chain = LEVELS.map((level) => answer[level] && { level, ...answer[level] }).filter((u) => u?.code);
+  if (chain.length === 0 || LEVELS.indexOf(chain[0].level) >= from) return null;
+  const up = chain.find((u) => LEVELS.indexOf(u.level) >= from);
+  return up ? { ...up, from: LEVELS[from] } : null;
 }
 
 /** categories is the code list, in its file's order. */

@@ -10,7 +10,7 @@ import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { here, pin, resolve, showAnswer, distance, showPoorFix } from './home.js';
 import { syncNow, notify, refusalText, stoppedBy, onQueueChange } from './sync.js';
 import { serverNow, clockOffset, restamp } from './clock.js';
-import { fetchCategories, categories, categoryName, className, matches } from './categories.js';
+import { fetchCategories, categories, categoryName, className, matches, handlerOf } from './categories.js';
 
 const $ = (id) => document.getElementById(id);
 // id: the report's UUID, made once per form, so that a second submit of
@@ -59,12 +59,15 @@ export function initReport(map) {
     renderPhotos();
   };
   $('r-submit').onclick = submit;
+  // The unit named before sending follows the severity: 突出 goes to the community, 重大 to the street.
+  for (const r of document.querySelectorAll('input[name=r-sev]')) r.onchange = renderAnswer;
   // Until the worker drags the pin, it follows the phone.
   here.listeners.add((fix) => {
     if (form.marker && !form.dragged && (!form.point || distance(form.point, fix.point) > 10)) moveTo(fix.point);
     renderPoor();
   });
   onLangChange(renderPoor);
+  onLangChange(renderAnswer);
   onLangChange(renderCategories);
   onLangChange(retell);
   onQueueChange(retell);
@@ -87,8 +90,29 @@ async function moveTo(p) {
   const { answer, status } = await resolve(p);
   if (form.point !== p) return; // the pin moved on meanwhile: that answer is due
   Object.assign(form, { answer, answerAt: p });
+  if (answer) renderAnswer(); else $('r-answer').textContent = t(unansweredKey('report.answeroffline', 'report.answerfault', status));
+}
+
+// severity is the severity chosen in the form.
+const severity = () => Number(document.querySelector('input[name=r-sev]:checked')?.value ?? 2);
+
+// renderAnswer writes the resolver's answer for the pin, naming the unit
+// that will handle the report: a severity handled from higher up (the
+// server's policy: 突出 from the community, 重大 from the street) goes to
+// the unit of the place's chain there, not to its grid. Without an answer
+// (offline) what was said stays.
+function renderAnswer() {
+  const answer = form.answer;
+  if (!answer) return;
   const el = $('r-answer');
-  if (answer) showAnswer(el, answer); else el.textContent = t(unansweredKey('report.answeroffline', 'report.answerfault', status));
+  showAnswer(el, answer);
+  const sev = severity();
+  const up = handlerOf(answer, sev);
+  if (!up) return;
+  el.querySelector('.who-answers').textContent = `${up.name || up.code} (${up.code})`;
+  const here = answer.responsible;
+  el.append(Object.assign(document.createElement('div'), { className: 'notice floor', textContent: t('report.floor', {
+    sev: t(`sev.${sev}`), from: t(`level.${up.from}`), here: here ? t(`level.${here.level}`) : '', name: here?.name ?? '' }) }));
 }
 
 // renderPoor warns of a poor GPS fix while the pin follows it (a dragged
@@ -117,6 +141,7 @@ export async function editRefused(item) {
   $('r-description').value = b.description ?? '';
   const sev = document.querySelector(`input[name=r-sev][value="${b.severity}"]`);
   if (sev) sev.checked = true;
+  renderAnswer();
   await remove(item);
   notify();
   form.point = b.point;
@@ -151,7 +176,7 @@ async function queue() {
   if (outside(point)) { say(t('report.outside')); return; }
   form.id ??= uuid();
   const report = { id: form.id, kind: $('r-kind').value, category: form.category,
-    severity: Number(document.querySelector('input[name=r-sev]:checked').value), description: $('r-description').value,
+    severity: severity(), description: $('r-description').value,
     point, crs: 'wgs84', observed_at: form.observed ?? serverNow().toISOString(), // by the server's clock (clock.js)
     attachments: [...form.kept, ...form.photos.map((p) => p.checksum)] };
   if (here.fix && !form.dragged) report.accuracy_m = Math.round(here.fix.accuracy);
@@ -169,6 +194,7 @@ async function queue() {
     observed: null });
   $('r-description').value = '';
   document.querySelector('input[name=r-sev][value="2"]').checked = true; // the next report starts at 一般, as the first did
+  renderAnswer();
   renderPhotos();
   renderCategories();
   say(t('report.queued'), report.id);

@@ -221,10 +221,21 @@ const BY_STATUS = { 403: 'refused.scope', 404: 'refused.notfound', 409: 'refused
 export function refusalKey(it) {
   const { status, field = '' } = it;
   if (isClockRefusal(it)) return it.skew > 0 ? 'refused.clockfast' : 'refused.clockslow';
+  if (movedTo(it)) return 'refused.moved';
+  if (status === 403 && it.kind === 'transition') return 'refused.outside';
   if (status === 409 && field === 'id') return 'refused.conflict';
   // A field inside a list (fixes[3].t) is said as the list.
   return BY_FIELD[field] ?? BY_FIELD[field.split(/[[.]/)[0]] ?? BY_STATUS[status] ?? 'refused.other';
 }
 
 /** refusalText is the worker's words for a refused item, in the current language. */
-export const refusalText = (it) => t(refusalKey(it), { d: duration(Math.abs(it.skew ?? 0)) });
+export const refusalText = (it) => t(refusalKey(it), { d: duration(Math.abs(it.skew ?? 0)), state: t(`state.${movedTo(it)}`) });
+
+/**
+ * movedTo is the state a case step was refused in (409: the case moved on
+ * meanwhile; the problem's detail names its current state), else ''.
+ */
+export function movedTo(it) {
+  if (it.status !== 409 || !['expect', 'action'].includes(it.field)) return '';
+  return /\bin state (\w+)/.exec(it.error ?? '')?.[1] ?? '';
+}

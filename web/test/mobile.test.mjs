@@ -25,7 +25,7 @@
 //
 //   Steps 12–23 (from the ±150 m fix to the server's case steps) live in
 //   mobile-field.mjs, which this script calls after step 10; 11, 24 and 25
-//   (and the open case in English) in mobile-more.mjs.
+//   (and the open case in English) in mobile-more.mjs; 7b (the street's duty officer's buttons) in mobile-cases.mjs.
 //
 //   GRIDMAP_WORKER_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
 //
@@ -34,13 +34,16 @@ import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
 import { caseLanguage, caseSteps, signinSteps, scopeSteps, clockSteps, dayBehindSteps } from './mobile-more.mjs';
+import { supervisorSteps } from './mobile-cases.mjs';
 
 const [base, outDir, lng, lat, grid, photo, afterPhoto] = process.argv.slice(2);
 const worker = process.env.GRIDMAP_WORKER_TOKEN;
 const admin = process.env.GRIDMAP_ADMIN_TOKEN;
 const community = process.env.GRIDMAP_COMMUNITY_TOKEN; // a reporter scoped to the worker's community
-if (!afterPhoto || !worker || !admin || !community) {
-  console.error('usage: GRIDMAP_WORKER_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO');
+const supervisor = process.env.GRIDMAP_STREET_TOKEN; // a reporter scoped to the worker's street: its command centre's duty officer
+const viewer = process.env.GRIDMAP_STREET_VIEWER_TOKEN; // a viewer scoped to the worker's street
+if (!afterPhoto || !worker || !admin || !community || !supervisor || !viewer) {
+  console.error('usage: GRIDMAP_WORKER_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_STREET_TOKEN=… GRIDMAP_STREET_VIEWER_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO');
   process.exit(2);
 }
 const failures = [];
@@ -287,10 +290,13 @@ try {
   check(handled.body?.state === 'handled' && last?.action === 'handle' && last?.attachments?.length === 1,
     `after handling: ${JSON.stringify(findings.handled)}`);
   await caseSteps({ page, check, findings, shot, adminAPI, report, here });
+  phase = '7b'; // the street's duty officer works cases by the buttons (mobile-cases.mjs)
+  await supervisorSteps({ browser, base, here, check, findings, shot, adminAPI, supervisor, viewer, grid, afterPhoto, ready, workerPage: page });
 
   // 8. Patrol: the track is recorded and sent in chunks; today's coverage shows.
   // A patrol that straddles midnight China time leaves the new day's coverage
   // at zero: start this one after midnight when it is less than 90 s away.
+  phase = '8';
   const toChinaMidnight = 86_400_000 - ((Date.now() + 8 * 3_600_000) % 86_400_000);
   if (toChinaMidnight < 90_000) await page.waitForTimeout(toChinaMidnight + 2_000);
   await page.click('#tabs button[data-view=patrol]');

@@ -1,0 +1,231 @@
+// The steps a case may take next, offered on its detail as the workflow
+// (casework/workflow.go) allows them in its state, to a token whose role
+// may move cases: the state's usual next step prominent (立案, 派遣, 处置,
+// 核查通过, 结案), the others beside it, smaller. A step that needs a reason
+// (不予立案, 回退, 重新办理) or that cannot be undone asks first, with its
+// note. A step is queued like a report, with a client_id that makes its
+// upload idempotent, and sent at once when the network allows.
+import { uuid, tokenRefused } from './net.js';
+import { kvGet, kvSet, enqueue, outbox } from './store.js';
+import { t } from './i18n.js';
+import { addPhotos, photoItems, photoBlobs } from './photos.js';
+import { syncNow, notify, refusalText, movedTo, discard } from './sync.js';
+
+const $ = (id) => document.getElementById(id);
+
+// NEXT is, by state, the step usually taken next (null: none) and the
+// others allowed; escalate (吹哨) is allowed in every open state besides.
+const NEXT = {
+  reported: ['accept', 'reject'],
+  accepted: ['dispatch', 'reject'],
+  dispatched: ['handle', 'return'],
+  handled: ['verify', 'reopen'],
+  verified: ['close', 'reopen'],
+  closed: [null, 'reopen'],
+  rejected: [null, 'reopen'],
+  reopened: ['dispatch', 'reject'],
+};
+// The steps the server refuses without a note (400, field note).
+const NEEDS_NOTE = new Set(['reject', 'return', 'reopen']);
+// The steps that take photos: a handle must show the fixed spot (处置后).
+const PHOTOS = { handle: 'required', verify: 'optional', reopen: 'optional' };
+// The steps that are asked again before they are sent (the others go at a tap).
+const ASKED = new Set(['reject', 'return', 'reopen', 'escalate']);
+const NOTE_MAX = 2000; // characters: the server's limit of a step's note
+const ASSIGNEES = 8; // the recent assignees offered
+
+/** allowed is what may be done to a case in state: { primary (or null), others }. */
+export function allowed(state) {
+  const [primary = null, ...others] = NEXT[state] ?? [];
+  const open = state in NEXT && state !== 'closed' && state !== 'rejected';
+  return { primary, others: open ? [...others, 'escalate'] : others };
+}
+
+// form: the case the steps are for and its state then, the step asked
+// about (null: the usual one shows), the photos taken for it, whether a
+// step is being queued (a double tap queues one) and what was said of the
+// last one (a function of the language).
+const form = { id: null, state: null, asked: null, photos: [], busy: false, said: null, tone: '' };
+let me = null;
+let hooks = { reread: async () => {}, reload: () => {} };
+
+/**
+ * initSteps wires the steps' form; who is /v1/me's answer. reread(r) reads
+ * the case again and draws it; reload() fetches the list again.
+ */
+export function initSteps(who, h) {
+  me = who;
+  hooks = h;
+  $('c-photo').onchange = async (e) => {
+    await addPhotos(e.target, form.photos, $('c-message'));
+    say($('c-message').textContent ? () => t('report.badphoto') : null, 'bad'); // a photo the phone cannot read
+    drawPhotos();
+  };
+  $('c-note').oninput = () => $('c-note-box').classList.remove('missing');
+}
+
+/** clearSteps empties the form (note, assignee, photos, the step asked about) for a case just opened. */
+export function clearSteps() {
+  Object.assign(form, { id: null, state: null, asked: null, photos: [] });
+  $('c-note').value = '';
+  $('c-assignee').value = '';
+  say(null);
+  drawPhotos();
+}
+
+const drawPhotos = () => $('c-photos').replaceChildren(...form.photos.map((p) => Object.assign(document.createElement('img'), { src: p.preview, alt: '' })));
+
+/** mayMove tells whether the token's role may move cases (GET /v1/me's permissions). */
+export const mayMove = () => !!me?.permissions?.includes('report');
+
+/**
+ * showSteps offers the steps case r may take, unless one waits to be sent.
+ * A step the server refused is said, with why, and may be given up; the
+ * steps are offered again: the case may have moved on meanwhile. place is
+ * the name of the unit handling it (for a case outside the token's scope).
+ */
+export async function showSteps(r, place) {
+  if (form.id !== r.id || form.state !== r.state) Object.assign(form, { id: r.id, state: r.state, asked: null });
+  const box = $('c-actions');
+  const queued = (await outbox()).filter((it) => it.kind === 'transition' && it.report === r.id);
+  const waiting = queued.filter((it) => it.state !== 'failed');
+  const refused = queued.filter((it) => it.state === 'failed').at(-1);
+  const { primary, others } = allowed(r.state);
+  const any = !!primary || others.length > 0;
+  const mine = !r.outside && (!me?.scope || (r.assigned_code ?? '').startsWith(me.scope));
+  box.hidden = !mayMove() || (!any && queued.length === 0);
+  $('c-readonly').hidden = mine || !any;
+  $('c-readonly').textContent = r.outside ? t('cases.outside') : t('cases.readonly', { code: place });
+  $('c-waiting').hidden = waiting.length === 0 && !refused;
+  $('c-waiting').textContent = waiting.length ? t('cases.queued') : refused ? `${t('cases.refused')}: ${refusalText(refused)}` : '';
+  $('c-discard').hidden = !refused || waiting.length > 0;
+  $('c-discard').onclick = async () => { await discard(refused); showSteps(r, place); };
+  $('c-buttons').hidden = !mine || !any || waiting.length > 0;
+  drawButtons(r, primary, others);
+  drawSaid();
+}
+
+// drawButtons writes the step shown (the one asked about, else the usual
+// one) with the fields it takes, and the other steps as smaller buttons.
+function drawButtons(r, primary, others) {
+  const asked = form.asked && others.includes(form.asked) ? form.asked : null;
+  const step = asked ?? primary;
+  const what = (a) => t(a === 'reopen' && ['handled', 'verified'].includes(r.state) ? 'do.reopencheck' : `do.${a}`);
+  $('c-fields').hidden = !step;
+  $('c-assignee-box').hidden = step !== 'dispatch';
+  const required = NEEDS_NOTE.has(step);
+  $('c-note-label').textContent = required ? t('cases.noterequired', { what: t(`do.${step}`) }) : t('cases.noteoptional');
+  $('c-note-box').classList.toggle('required', required);
+  if (!required) $('c-note-box').classList.remove('missing');
+  $('c-photo-box').hidden = !PHOTOS[step];
+  $('c-photo-label').textContent = t(PHOTOS[step] === 'required' ? 'report.addphoto' : 'cases.checkphoto');
+  const main = [];
+  if (asked) {
+    main.push(button('c-confirm', t('cases.confirm', { what: what(asked) }), 'danger', () => act(r, asked), asked));
+    main.push(button('c-cancel', t('cases.cancel'), '', () => { form.asked = null; drawButtons(r, primary, others); }));
+  } else if (primary) {
+    main.push(button(`c-${primary}`, what(primary), 'primary', () => act(r, primary), primary));
+  }
+  $('c-main').replaceChildren(...main);
+  $('c-others').hidden = !!asked || others.length === 0;
+  $('c-others').replaceChildren(...others.map((a) => button(`c-${a}`, what(a), ['reject', 'reopen'].includes(a) ? 'secondary destructive' : 'secondary',
+    () => (ASKED.has(a) ? ask(r, a, primary, others) : act(r, a)), a)));
+}
+
+// ask shows a step that is asked about first, with its note field (and
+// its photos): the step is sent by its confirm button.
+function ask(r, a, primary, others) {
+  form.asked = a;
+  say(null);
+  drawButtons(r, primary, others);
+  if (NEEDS_NOTE.has(a)) $('c-note').focus();
+}
+
+function button(id, text, className, onclick, action = '') {
+  const b = Object.assign(document.createElement('button'), { id, type: 'button', className, textContent: text, onclick });
+  b.dataset.action = action;
+  return b;
+}
+
+// act queues step action on case r, as the case was when it was drawn
+// (expect: a case moved on meanwhile is a 409, not a step on a case the
+// person did not see), sends it, and says what became of it.
+async function act(r, action) {
+  if (form.busy) return;
+  const note = $('c-note').value.trim();
+  const photos = PHOTOS[action] ? form.photos : [];
+  if (PHOTOS[action] === 'required' && photos.length === 0) { say(() => t('cases.needphoto'), 'bad'); return; }
+  if (NEEDS_NOTE.has(action) && !note) {
+    say(() => t(`need.${action}`), 'bad');
+    $('c-note-box').classList.add('missing');
+    $('c-note').focus();
+    return;
+  }
+  // The server's limit, in characters (an emoji is one, not two as maxlength counts).
+  const length = [...note].length;
+  if (length > NOTE_MAX) { say(() => t('text.toolong', { n: length, max: NOTE_MAX }), 'bad'); return; }
+  form.busy = true;
+  let outcome;
+  let tone = 'bad';
+  try {
+    const clientID = uuid();
+    const body = { action, client_id: clientID, note, expect: r.state, attachments: photos.map((p) => p.checksum) };
+    const assignee = action === 'dispatch' ? $('c-assignee').value.trim() : '';
+    if (assignee) body.assignee = assignee;
+    // Named by its category's code in the language it is shown in (app.js); name is the Chinese one, for an older version.
+    const label = { key: `label.${action}`, vars: { name: r.category_name?.split('/').pop() ?? r.category, category: r.category } };
+    await enqueue([...photoItems(photos, label), { id: clientID, kind: 'transition', report: r.id, label, body }], photoBlobs(photos));
+    if (assignee) await rememberAssignee(assignee);
+    notify();
+    say(() => t('cases.queued'));
+    await syncNow();
+    const left = (await outbox()).find((it) => it.id === clientID);
+    if (left?.state === 'failed' && (movedTo(left) || left.status === 403)) {
+      // Said here, in front of the person who asked: the step is given up
+      // and the case read again, to be acted on as it is now.
+      outcome = () => t('cases.notdone', { why: refusalText(left) });
+      await discard(left);
+    } else {
+      outcome = () => (!left ? t('cases.done', { what: t(`do.${action}`) }) : tokenRefused() ? t('auth.refused')
+        : left.state === 'failed' ? `${t('cases.refused')}: ${refusalText(left)}` : t('cases.queued'));
+      tone = !left ? 'good' : left.state === 'failed' || tokenRefused() ? 'bad' : '';
+      // Queued or sent: the form starts again for the next step.
+      Object.assign(form, { asked: null, photos: [] });
+      $('c-note').value = '';
+      $('c-assignee').value = '';
+      drawPhotos();
+    }
+  } finally {
+    form.busy = false;
+  }
+  await hooks.reread(r);
+  say(outcome, tone); // once the case shows as it is now
+  hooks.reload();
+}
+
+// say writes the steps' message; fn gives it in the language of the
+// moment, so that it is said again in the other one when 中/EN is tapped.
+// tone: 'bad' (held or refused: red, brought into view) or 'good' (done).
+function say(fn, tone = '') {
+  Object.assign(form, { said: fn, tone });
+  drawSaid();
+  if (fn && tone === 'bad') $('c-message').scrollIntoView({ block: 'nearest' });
+}
+
+function drawSaid() {
+  $('c-message').textContent = form.said?.() ?? '';
+  $('c-message').className = form.said ? form.tone : '';
+}
+
+// The departments and people cases were lately sent to, offered when dispatching.
+async function rememberAssignee(name) {
+  const recent = ((await kvGet('assignees')) ?? []).filter((a) => a !== name);
+  await kvSet('assignees', [name, ...recent].slice(0, ASSIGNEES));
+  await offerAssignees();
+}
+
+/** offerAssignees fills the assignee field's suggestions: the recent ones. */
+export async function offerAssignees() {
+  const recent = (await kvGet('assignees').catch(() => [])) ?? [];
+  $('c-assignees').replaceChildren(...recent.map((a) => Object.assign(document.createElement('option'), { value: a })));
+}
