@@ -84,6 +84,7 @@ type Service struct {
 	missedAt time.Time
 
 	applied, applyNanos, rebuilds, rebuildNanos atomic.Int64
+	headSeen                                    atomic.Int64 // the source's data version at the last look
 }
 
 // FollowStats counts what a Service did to keep its index fresh.
@@ -93,12 +94,16 @@ type FollowStats struct {
 	Rebuilds     int64         // full builds, the first one included
 	RebuildTime  time.Duration // wall time of the full builds (loading included)
 	IndexVersion int64
+	// DatabaseVersion is the latest data version the source held when the
+	// index last looked: the index is that far behind its database.
+	DatabaseVersion int64
 }
 
 // FollowStats returns the counts so far.
 func (s *Service) FollowStats() FollowStats {
 	return FollowStats{Applied: s.applied.Load(), ApplyTime: time.Duration(s.applyNanos.Load()),
-		Rebuilds: s.rebuilds.Load(), RebuildTime: time.Duration(s.rebuildNanos.Load()), IndexVersion: s.Version()}
+		Rebuilds: s.rebuilds.Load(), RebuildTime: time.Duration(s.rebuildNanos.Load()), IndexVersion: s.Version(),
+		DatabaseVersion: s.headSeen.Load()}
 }
 
 type indexed struct {
@@ -137,6 +142,7 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 		return fmt.Errorf("build index: %w", err)
 	}
 	s.ix = ix
+	s.headSeen.Store(data.Version)
 	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, layers: data.Layers})
 	s.rebuilds.Add(1)
 	s.rebuildNanos.Add(int64(time.Since(start)))
@@ -242,6 +248,7 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.headSeen.Store(cs.Version)
 	if cs.Version == cur.snap.version {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // followConfig tunes how serve keeps its resolver index in step with the
@@ -65,6 +66,9 @@ func indexCollectors(svc *geo.Service) []prometheus.Collector {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_index_version",
 			Help: "The data version the resolver index reflects."},
 			stat(func(s geo.FollowStats) float64 { return float64(s.IndexVersion) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_database_version",
+			Help: "The latest data version the node's database held when the index last looked; the index is behind by this minus gridmap_index_version."},
+			stat(func(s geo.FollowStats) float64 { return float64(s.DatabaseVersion) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_index_changes_applied_total",
 			Help: "Changes applied to the resolver index incrementally."},
 			stat(func(s geo.FollowStats) float64 { return float64(s.Applied) })),
@@ -77,5 +81,23 @@ func indexCollectors(svc *geo.Service) []prometheus.Collector {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_index_rebuild_seconds_total",
 			Help: "Time spent on full builds of the resolver index, loading included."},
 			stat(func(s geo.FollowStats) float64 { return s.RebuildTime.Seconds() })),
+	}
+}
+
+// roleCollectors exports what an operator asks of a node's database: is it
+// a hot standby, and how far behind its primary is its replay.
+func roleCollectors(db *postgres.DB) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_database_standby",
+			Help: "1 when the node's database is a hot standby (a read node), 0 on a primary."},
+			func() float64 {
+				if db.Standby() {
+					return 1
+				}
+				return 0
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_database_replay_lag_seconds",
+			Help: "How far a standby's replay is behind what it received (0 when caught up, and on a primary), looked at every 5 s."},
+			func() float64 { return db.ReplayLag().Seconds() }),
 	}
 }

@@ -361,6 +361,7 @@ func (n *node) registry() *prometheus.Registry {
 		postgres.NewPoolCollector(n.db.Pool))
 	reg.MustRegister(n.tiles.Collectors()...)
 	reg.MustRegister(indexCollectors(n.svc)...)
+	reg.MustRegister(roleCollectors(n.db)...)
 	reg.MustRegister(eventCollectors(n.events)...)
 	if n.lane != nil {
 		reg.MustRegister(laneCollectors(n.lane)...)

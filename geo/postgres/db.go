@@ -35,7 +35,8 @@ type DB struct {
 	follow  *pgxpool.Pool
 	conn    *pgx.ConnConfig // for the connections outside the pools: listener, leader, migrations
 	url     string
-	standby atomic.Bool // the database is a hot standby: WatchRole follows a promotion
+	standby atomic.Bool  // the database is a hot standby: WatchRole follows a promotion
+	lag     atomic.Int64 // a standby's replay lag at WatchRole's last look, in nanoseconds
 }
 
 // Open migrates the database at url (under an advisory lock, so replicas

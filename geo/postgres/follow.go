@@ -107,16 +107,39 @@ func (db *DB) WatchRole(ctx context.Context, changed func(standby bool)) {
 			return
 		case <-tick.C:
 		}
-		var standby bool
-		if err := db.follow.QueryRow(ctx, `SELECT pg_is_in_recovery()`).Scan(&standby); err != nil {
+		standby, lag, err := db.RoleNow(ctx)
+		if err != nil {
 			continue // an outage: the follower and the requests say so
 		}
+		db.lag.Store(int64(lag))
 		if db.standby.Swap(standby) != standby {
 			slog.WarnContext(ctx, "the database changed role", "standby", standby, "role", roleName(standby))
 			changed(standby)
 		}
 	}
 }
+
+// roleSQL asks whether the database is a standby and, if so, how far its
+// replay is behind: 0 when it has replayed all it received (an idle
+// primary sends nothing, and the age of the last replayed commit would
+// grow without anything being behind), else the age of that commit.
+const roleSQL = `SELECT pg_is_in_recovery(), CASE
+  WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+  ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 END`
+
+// RoleNow asks the database whether it is a standby, and how far behind
+// what it received its replay is (see roleSQL).
+func (db *DB) RoleNow(ctx context.Context) (standby bool, lag time.Duration, err error) {
+	var secs float64
+	if err := db.follow.QueryRow(ctx, roleSQL).Scan(&standby, &secs); err != nil {
+		return false, 0, fmt.Errorf("ask the database's role: %w", translate(err))
+	}
+	return standby, time.Duration(secs * float64(time.Second)), nil
+}
+
+// ReplayLag is how far a standby's replay was behind what it received at
+// WatchRole's last look (0 on a primary, and before the first look).
+func (db *DB) ReplayLag() time.Duration { return time.Duration(db.lag.Load()) }
 
 // roleName names a database's role in the log.
 func roleName(standby bool) string {

@@ -131,3 +131,27 @@ func TestMissingDatabaseIsSaid(t *testing.T) {
 		t.Errorf("got %v (%s)", err, geo.ErrorCodeOf(err))
 	}
 }
+
+// TestRoleNow: the question WatchRole asks every few seconds — a failover
+// is noticed only if it answers — answers on a primary (no lag) and on a
+// hot standby (its replay's lag, small while it streams).
+func TestRoleNow(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	sdb, err := postgres.Open(ctx, pgtest.StandbyURL(t, db.URL()), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sdb.Close)
+	for name, c := range map[string]struct {
+		db      *postgres.DB
+		standby bool
+	}{"primary": {db, false}, "standby": {sdb, true}} {
+		t.Run(name, func(t *testing.T) {
+			standby, lag, err := c.db.RoleNow(ctx)
+			if err != nil || standby != c.standby || lag < 0 || lag > time.Minute || (!standby && lag != 0) {
+				t.Errorf("RoleNow = %v, %v, %v; want standby %v and a lag under a minute (0 on a primary)", standby, lag, err, c.standby)
+			}
+		})
+	}
+}
