@@ -15,7 +15,8 @@ import (
 // with its latest version.
 type ChangeSet struct {
 	From, Version int64     // the change takes the index from From to Version
-	Since         time.Time // the latest valid_from/valid_to among the changed codes
+	Since         time.Time // the latest valid_from/valid_to up to now among the changed codes
+	Until         time.Time // the next one after now among them (zero: none): a version that starts later
 	Units         []Unit
 	RetiredUnits  []string
 	Enclaves      []Enclave

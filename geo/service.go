@@ -20,7 +20,8 @@ type CurrentData struct {
 	Units    []Unit
 	Enclaves []Enclave
 	Version  int64            // the data version it reflects
-	Since    time.Time        // the latest valid_from/valid_to in it: the data hold from then on
+	Since    time.Time        // the latest valid_from/valid_to up to now: the data hold from then on
+	Until    time.Time        // the next valid_from/valid_to after now: the data hold until then (zero: for good)
 	Layers   map[string]int64 // the data version of each tile layer (district, grid, enclave, gap, ...)
 }
 
@@ -83,6 +84,12 @@ type Service struct {
 	missed   int64
 	missedAt time.Time
 
+	// pendingFrom is the data version after which the changes hold a
+	// version that starts later (-1: none), pendingAll that the last full
+	// build did: Recheck reads them again then. Guarded by mu.
+	pendingFrom int64
+	pendingAll  bool
+
 	applied, applyNanos, rebuilds, rebuildNanos atomic.Int64
 	headSeen                                    atomic.Int64 // the source's data version at the last look
 }
@@ -107,20 +114,25 @@ func (s *Service) FollowStats() FollowStats {
 }
 
 type indexed struct {
-	snap   *Snapshot
-	since  time.Time
-	layers map[string]int64 // tile layers' versions at snap's version; never modified once published
+	snap *Snapshot
+	// The index's data hold from since until until (zero: for good): a
+	// version that starts later, and the one it ends, change them then.
+	since, until time.Time
+	layers       map[string]int64 // tile layers' versions at snap's version; never modified once published
 }
 
 // predates reports whether a query about time at (zero: now) asks about a
-// moment before the index's data took effect: PostGIS answers it.
-func (c *indexed) predates(at time.Time) bool { return !at.IsZero() && at.Before(c.since) }
+// moment the index's data do not hold for: before they took effect, or
+// once a version that starts later has: PostGIS answers it.
+func (c *indexed) predates(at time.Time) bool {
+	return !at.IsZero() && (at.Before(c.since) || (!c.until.IsZero() && !at.Before(c.until)))
+}
 
 var _ Resolver = (*Service)(nil)
 
 // NewService returns a service; call Reload (and Follow) before use.
 func NewService(src ChangeSource, past PastResolver) *Service {
-	return &Service{Source: src, Past: past, kick: make(chan struct{}, 1), waitCh: make(chan struct{})}
+	return &Service{Source: src, Past: past, kick: make(chan struct{}, 1), waitCh: make(chan struct{}), pendingFrom: -1}
 }
 
 // Reload builds a new index from the source's current data and publishes it.
@@ -143,7 +155,8 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 	}
 	s.ix = ix
 	s.headSeen.Store(data.Version)
-	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, layers: data.Layers})
+	s.pendingFrom, s.pendingAll = -1, !data.Until.IsZero()
+	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, until: data.Until, layers: data.Layers})
 	s.rebuilds.Add(1)
 	s.rebuildNanos.Add(int64(time.Since(start)))
 	st := ix.Snapshot().Stats()
@@ -207,6 +220,15 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 	release := time.NewTimer(time.Hour)
 	release.Stop() // armed by the first applied change
 	defer release.Stop()
+	recheck := time.NewTimer(time.Hour)
+	recheck.Stop() // armed while a version starts later (service_pending.go)
+	defer recheck.Stop()
+	arm := func(floor time.Duration) {
+		if wait, ok := s.recheckWait(floor); ok {
+			recheck.Reset(wait)
+		}
+	}
+	arm(0)
 	// Polled every second or so: a database that is away would otherwise
 	// fill the log.
 	reading := &faillog.Log{Failing: "resolver index cannot read changes; answering from the last version",
@@ -225,6 +247,12 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 			// to the system, so memory does not ratchet up with edits.
 			debug.FreeOSMemory()
 			continue
+		case <-recheck.C:
+			if err := s.Recheck(ctx); err != nil && ctx.Err() == nil {
+				reading.Report(ctx, err, time.Now())
+			}
+			arm(recheckRetry)
+			continue
 		}
 		if n := s.applied.Load(); n != applied {
 			applied = n
@@ -233,8 +261,13 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 		if err := s.CatchUpNow(ctx); ctx.Err() == nil {
 			reading.Report(ctx, err, time.Now())
 		}
+		arm(0)
 	}
 }
+
+// recheckRetry is the least Follow waits to recheck again when the
+// database had not reached a version's start yet (its clock behind).
+const recheckRetry = 100 * time.Millisecond
 
 // CatchUpNow applies whatever has been committed since the index's version.
 func (s *Service) CatchUpNow(ctx context.Context) error {
@@ -263,9 +296,12 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 		slog.ErrorContext(ctx, "resolver index could not apply a change; rebuilding it", "from", cs.From, "to", cs.Version, "err", err)
 		return s.reloadLocked(ctx)
 	}
-	next := &indexed{snap: snap, since: cur.since, layers: cs.LayerVersions}
+	next := &indexed{snap: snap, since: cur.since, until: earliest(cur.until, cs.Until), layers: cs.LayerVersions}
 	if cs.Since.After(next.since) {
 		next.since = cs.Since
+	}
+	if !cs.Until.IsZero() && s.pendingFrom < 0 && !s.pendingAll {
+		s.pendingFrom = cs.From // its codes are read again when their version starts (Recheck)
 	}
 	if next.layers == nil {
 		next.layers = cur.layers

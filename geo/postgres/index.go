@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -30,14 +31,21 @@ const indexUnitColumns = `code, level, name, coalesce(parent_code, ''), geom, 'n
 const indexEnclaveColumns = `code, name, managing_code, status, reason, geom, ST_Area(geom::geography),
 	'null'::jsonb, version, valid_from, valid_to, '', created_at`
 
-const currentUnitsSQL = `SELECT ` + indexUnitColumns + ` FROM unit WHERE valid_to IS NULL AND valid_from <= now()`
-const currentEnclavesSQL = `SELECT ` + indexEnclaveColumns + ` FROM enclave WHERE valid_to IS NULL AND valid_from <= now()`
+// validNow is the rules' own test of a version (gridmap_resolve's, at
+// now): valid from its start until its end. A version that starts later,
+// and the one it replaces, whose end is then later too, are told apart by
+// it: the index holds the one valid now, as PostGIS answers.
+const validNow = `valid_from <= now() AND (valid_to IS NULL OR valid_to > now())`
 
-// dataSinceSQL is the latest moment any version started or ended: the
-// current versions are exactly the versions valid at any time from then on.
-const dataSinceSQL = `SELECT coalesce(max(t), 'epoch') FROM (
-  SELECT max(greatest(valid_from, valid_to)) AS t FROM unit
-  UNION ALL SELECT max(greatest(valid_from, valid_to)) FROM enclave) s`
+const currentUnitsSQL = `SELECT ` + indexUnitColumns + ` FROM unit WHERE ` + validNow
+const currentEnclavesSQL = `SELECT ` + indexEnclaveColumns + ` FROM enclave WHERE ` + validNow
+
+// dataSinceSQL is the latest moment any version started or ended, and the
+// next moment one will: the versions valid now are exactly the versions
+// valid at any time between the two (the second NULL when none will).
+const dataSinceSQL = `SELECT coalesce(max(t) FILTER (WHERE t <= now()), 'epoch'), min(t) FILTER (WHERE t > now()) FROM (
+  SELECT valid_from AS t FROM unit UNION ALL SELECT valid_to FROM unit WHERE valid_to IS NOT NULL
+  UNION ALL SELECT valid_from FROM enclave UNION ALL SELECT valid_to FROM enclave WHERE valid_to IS NOT NULL) s`
 
 const headSQL = `SELECT version, pruned_through FROM data_head`
 
@@ -53,7 +61,7 @@ func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 		if err := tx.QueryRow(ctx, headSQL).Scan(&d.Version, &pruned); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, dataSinceSQL).Scan(&d.Since); err != nil {
+		if err := scanSpan(tx.QueryRow(ctx, dataSinceSQL), &d.Since, &d.Until); err != nil {
 			return err
 		}
 		if d.Layers, err = layerVersions(ctx, tx); err != nil {
@@ -90,13 +98,11 @@ func (db *DB) HeadVersion(ctx context.Context) (int64, error) {
 }
 
 const changesSinceSQL = `SELECT entity, codes FROM data_change WHERE version > $1 ORDER BY version, id`
-const changedUnitsSQL = `SELECT ` + indexUnitColumns + ` FROM unit
-WHERE code = ANY($1) AND valid_to IS NULL AND valid_from <= now()`
-const changedEnclavesSQL = `SELECT ` + indexEnclaveColumns + ` FROM enclave
-WHERE code = ANY($1) AND valid_to IS NULL AND valid_from <= now()`
-const changedSinceSQL = `SELECT coalesce(max(t), 'epoch') FROM (
-  SELECT max(greatest(valid_from, valid_to)) AS t FROM unit WHERE code = ANY($1)
-  UNION ALL SELECT max(greatest(valid_from, valid_to)) FROM enclave WHERE code = ANY($2)) s`
+const changedUnitsSQL = `SELECT ` + indexUnitColumns + ` FROM unit WHERE code = ANY($1) AND ` + validNow
+const changedEnclavesSQL = `SELECT ` + indexEnclaveColumns + ` FROM enclave WHERE code = ANY($1) AND ` + validNow
+const changedSinceSQL = `SELECT coalesce(max(t) FILTER (WHERE t <= now()), 'epoch'), min(t) FILTER (WHERE t > now()) FROM (
+  SELECT valid_from AS t FROM unit WHERE code = ANY($1) UNION ALL SELECT valid_to FROM unit WHERE code = ANY($1)
+  UNION ALL SELECT valid_from FROM enclave WHERE code = ANY($2) UNION ALL SELECT valid_to FROM enclave WHERE code = ANY($2)) s`
 
 // ChangesSince reads, in one snapshot, what the change record holds after
 // version: the current rows of every code changed since (state, not steps:
@@ -182,7 +188,20 @@ func loadChanged(ctx context.Context, tx pgx.Tx, units, enclaves []string, cs *g
 	}
 	cs.RetiredUnits = missing(units, cs.Units, func(u geo.Unit) string { return u.Code })
 	cs.RetiredEnc = missing(enclaves, cs.Enclaves, func(e geo.Enclave) string { return e.Code })
-	return tx.QueryRow(ctx, changedSinceSQL, units, enclaves).Scan(&cs.Since)
+	return scanSpan(tx.QueryRow(ctx, changedSinceSQL, units, enclaves), &cs.Since, &cs.Until)
+}
+
+// scanSpan reads the span dataSinceSQL and changedSinceSQL answer: since,
+// and until (zero when no version starts or ends later).
+func scanSpan(row pgx.Row, since, until *time.Time) error {
+	var next pgtype.Timestamptz
+	if err := row.Scan(since, &next); err != nil {
+		return err
+	}
+	if next.Valid {
+		*until = next.Time
+	}
+	return nil
 }
 
 // layerVersions reads the data version of every tile layer.

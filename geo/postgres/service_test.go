@@ -192,3 +192,78 @@ func TestBatchAheadOfTheDatabase(t *testing.T) {
 		t.Errorf("ResolveEach = %v after %d answers; want EUNAVAILABLE before any", err, emitted)
 	}
 }
+
+// TestVersionsThatStartLater: an enclave moved by a version whose start is
+// still to come (written so, or replayed on a standby whose clock runs
+// behind its primary's). Until then a following index answers from the
+// version that ends then, as PostGIS does; when it starts, the index
+// answers from it with no further change recorded. A reviewer's index
+// dropped such a unit at once and kept it out until its 5-minute check.
+func TestVersionsThatStartLater(t *testing.T) {
+	db := demotest.Open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc := follower(t, ctx, db.URL())
+	enc, err := db.GetEnclave(ctx, demo.EnclaveCode, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside := enc.Geom.Bound().Center()
+	moved := shift(orb.MultiPolygon{{{inside}}}, 0.1)[0][0][0]
+	var start time.Time
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, sql := range []string{
+		`SELECT now() + interval '4 seconds'`,
+		`UPDATE enclave SET valid_to = $1 WHERE code = $2 AND valid_to IS NULL`,
+		`INSERT INTO enclave (code, name, managing_code, status, reason, geom, properties, version, valid_from, created_by)
+		 SELECT code, name, managing_code, status, reason, ST_Translate(geom, 0.1, 0), properties, version + 1, $1, 'test'
+		   FROM enclave WHERE code = $2 AND valid_to = $1`,
+	} {
+		if start.IsZero() {
+			err = tx.QueryRow(ctx, sql).Scan(&start)
+		} else {
+			_, err = tx.Exec(ctx, sql, start, demo.EnclaveCode)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	head, err := db.HeadVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(p orb.Point, at time.Time) geo.Status {
+		r, err := svc.Resolve(ctx, geo.ResolveQuery{Point: p, At: at, MinVersion: head})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Status
+	}
+	// Before it starts: the old site is the enclave, at now and at a moment
+	// before the start; a question about a moment after it goes to PostGIS.
+	if time.Until(start) < time.Second {
+		t.Fatalf("the commit took over 3 s; the checks before the start need it ahead")
+	}
+	if got := status(inside, time.Time{}); got != geo.StatusEnclave || svc.Version() < head {
+		t.Errorf("before the start, at the old site: %s (index at %d of %d)", got, svc.Version(), head)
+	}
+	if got := status(moved, start.Add(time.Second)); got != geo.StatusEnclave {
+		t.Errorf("asked about a moment after the start, at the new site: %s", got)
+	}
+	if got := status(inside, start.Add(-100*time.Millisecond)); got != geo.StatusEnclave {
+		t.Errorf("asked about a moment before the start, at the old site: %s", got)
+	}
+	// From its start (waitFor allows 10 s, the start is under 4 s away):
+	// no change is recorded then, only the clock moves.
+	waitFor(t, "the index answers from the version that started", func() bool {
+		return status(moved, time.Time{}) == geo.StatusEnclave && status(inside, time.Time{}) != geo.StatusEnclave
+	})
+	t.Logf("the new version answered %s after its start", time.Since(start).Round(time.Millisecond))
+}
