@@ -290,19 +290,24 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 		slog.InfoContext(ctx, "rebuilding the resolver index for a large change", "from", cs.From, "to", cs.Version, "codes", cs.Size(), "reset", cs.Reset)
 		return s.reloadLocked(ctx)
 	}
+	if !cs.Until.IsZero() && s.pendingFrom < 0 && !s.pendingAll {
+		s.pendingFrom = cs.From // its codes are read again when their version starts (Recheck)
+	}
+	return s.applyLocked(ctx, cur, cs, earliest(cur.until, cs.Until))
+}
+
+// applyLocked applies cs to the index cur was built from and publishes the
+// result, whose data next change without a recorded change at until; a
+// change that cannot be applied is logged loudly and answered by a full
+// rebuild. s.mu is held.
+func (s *Service) applyLocked(ctx context.Context, cur *indexed, cs ChangeSet, until time.Time) error {
 	start := time.Now()
 	snap, err := s.ix.Apply(cs)
 	if err != nil {
 		slog.ErrorContext(ctx, "resolver index could not apply a change; rebuilding it", "from", cs.From, "to", cs.Version, "err", err)
 		return s.reloadLocked(ctx)
 	}
-	next := &indexed{snap: snap, since: cur.since, until: earliest(cur.until, cs.Until), layers: cs.LayerVersions}
-	if cs.Since.After(next.since) {
-		next.since = cs.Since
-	}
-	if !cs.Until.IsZero() && s.pendingFrom < 0 && !s.pendingAll {
-		s.pendingFrom = cs.From // its codes are read again when their version starts (Recheck)
-	}
+	next := &indexed{snap: snap, since: later(cur.since, cs.Since), until: until, layers: cs.LayerVersions}
 	if next.layers == nil {
 		next.layers = cur.layers
 	}

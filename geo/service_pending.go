@@ -2,7 +2,6 @@ package geo
 
 import (
 	"context"
-	"log/slog"
 	"time"
 )
 
@@ -34,28 +33,15 @@ func (s *Service) Recheck(ctx context.Context) error {
 	if cs.Reset || cs.Version < cur.snap.version {
 		return s.reloadLocked(ctx)
 	}
-	// Every code changed since pendingFrom is read again, those applied
-	// already included (applying a row again changes nothing): the codes
-	// whose version starts later are among them.
-	snap, err := s.ix.Apply(cs)
-	if err != nil {
-		slog.ErrorContext(ctx, "resolver index could not read again what changes now; rebuilding it", "from", cs.From, "err", err)
-		return s.reloadLocked(ctx)
-	}
-	next := &indexed{snap: snap, since: later(cur.since, cs.Since), until: cs.Until, layers: cs.LayerVersions}
-	if next.layers == nil {
-		next.layers = cur.layers
-	}
 	s.headSeen.Store(cs.Version)
 	if cs.Until.IsZero() {
 		s.pendingFrom = -1
 	}
-	s.publish(next)
-	s.applied.Add(1)
-	if s.OnChange != nil {
-		s.OnChange(cs.Layers)
-	}
-	return nil
+	// Every code changed since pendingFrom is read again, those applied
+	// already included (applying a row again changes nothing): the codes
+	// whose version starts later are among them, so cs.Until is the
+	// index's next until.
+	return s.applyLocked(ctx, cur, cs, cs.Until)
 }
 
 // until is when the index's data next change without a recorded change
