@@ -86,17 +86,13 @@ func (h *handlers) claimWorker(c *gin.Context, in *casework.PatrolInput) error {
 	return nil
 }
 
-// patrolScope is the unit a caller's patrols are credited within: a scoped
-// token's scope (admins are exempt), "" for everywhere. A report may be
-// filed anywhere, but a patrol counts for the coverage of a grid and the
-// cells it visits, figures a street is judged by: a worker may not credit
-// them to grids outside their own area.
-func patrolScope(c *gin.Context) string {
-	if p, ok := callerOf(c); ok && p.Role != access.RoleAdmin {
-		return p.Scope
-	}
-	return ""
-}
+// patrolScope is the unit a caller's patrols are credited within: the
+// scope its writes are made under, which permit put on the request (a
+// scoped token's, admins exempt), "" for everywhere. A report may be filed
+// anywhere, but a patrol counts for the coverage of a grid and the cells
+// it visits, figures a street is judged by: a worker may not credit them
+// to grids outside their own area.
+func patrolScope(c *gin.Context) string { return geo.EditScopeOf(c.Request.Context()) }
 
 // claimGrid refuses a patrol that names a grid outside the caller's scope.
 func claimGrid(c *gin.Context, grid string) error {

@@ -45,7 +45,8 @@ type editScopeKey struct{}
 
 // WithEditScope returns ctx carrying the scope (a unit code) of the token
 // on whose behalf edits are made; the BoundaryEditor checks the geometry of
-// every edit made with ctx against it. "" means no restriction.
+// every edit made with ctx against it (and the API credits a patrol only
+// within it). "" means no restriction.
 func WithEditScope(ctx context.Context, scope string) context.Context {
 	return context.WithValue(ctx, editScopeKey{}, scope)
 }
