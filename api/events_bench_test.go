@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"runtime"
 	"sort"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
-	"github.com/gridmap-dev/gridmap/geo/postgres"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
@@ -24,11 +22,7 @@ import (
 //	go test ./api/ -run '^$' -bench EventLatency -benchtime 400x
 func BenchmarkEventLatency(b *testing.B) {
 	db, _ := openDemoService(b)
-	sdb, err := postgres.Open(context.Background(), pgtest.StandbyURL(b, db.URL()), 4)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(sdb.Close)
+	sdb := pgtest.OpenStandby(b, db.URL(), 4)
 	a := newEventNode(b, db, 4096, access.ExposeNone)
 	nodes := map[string]*eventNode{"primary": newEventNode(b, db, 4096, access.ExposeNone),
 		"standby": newEventNode(b, sdb, 4096, access.ExposeNone)}

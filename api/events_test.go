@@ -137,11 +137,7 @@ func waitReport(t *testing.T, events <-chan sse, id string, within time.Duration
 // second and every one within five. The latencies are logged.
 func TestEventsReachEveryNode(t *testing.T) {
 	db, _ := openDemoService(t)
-	sdb, err := postgres.Open(context.Background(), pgtest.StandbyURL(t, db.URL()), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sdb.Close)
+	sdb := pgtest.OpenStandby(t, db.URL(), 4)
 	a := newEventNode(t, db, 1024, access.ExposeNone)
 	b := newEventNode(t, db, 1024, access.ExposeNone)
 	s := newEventNode(t, sdb, 1024, access.ExposeNone)

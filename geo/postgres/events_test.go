@@ -46,13 +46,10 @@ func eventKinds(es []geo.Event) []string {
 func TestEventsOfLateCommits(t *testing.T) {
 	db := pgtest.Open(t)
 	ctx := context.Background()
-	sdb, err := postgres.Open(ctx, pgtest.StandbyURL(t, db.URL()), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sdb.Close)
+	sdb := pgtest.OpenStandby(t, db.URL(), 2)
 	readers := map[string]*postgres.DB{"primary": db, "standby": sdb}
 	starts := map[string]geo.EventCursor{}
+	var err error
 	for name, r := range readers {
 		if starts[name], err = r.EventStart(ctx); err != nil {
 			t.Fatal(err)

@@ -138,11 +138,7 @@ func TestMissingDatabaseIsSaid(t *testing.T) {
 func TestRoleNow(t *testing.T) {
 	db := pgtest.Open(t)
 	ctx := context.Background()
-	sdb, err := postgres.Open(ctx, pgtest.StandbyURL(t, db.URL()), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sdb.Close)
+	sdb := pgtest.OpenStandby(t, db.URL(), 2)
 	for name, c := range map[string]struct {
 		db      *postgres.DB
 		standby bool

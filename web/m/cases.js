@@ -6,7 +6,7 @@
 import { api, getJSON, isAuthRefusal, unansweredKey } from './net.js';
 import { kvGet, kvSet } from './store.js';
 import { t, onLangChange, dateTime, duration } from './i18n.js';
-import { nameOf, fullNameOf } from './categories.js';
+import { nameOf, fullNameOf, LEVELS } from './categories.js';
 import { serverNow } from './clock.js';
 import { initSteps, clearSteps, showSteps, offerAssignees } from './steps.js';
 
@@ -155,8 +155,7 @@ export function showCasePlace() {
 // worker knows 新华路社区, not 120104001001.
 function unitName(r, code) {
   const res = r.resolution ?? {};
-  const refs = [res.responsible, ...['microgrid', 'grid', 'community', 'street', 'district']
-    .flatMap((l) => [res[l], res.geographic?.[l]])];
+  const refs = [res.responsible, ...LEVELS.flatMap((l) => [res[l], res.geographic?.[l]])];
   return refs.find((u) => u?.code === code && u.name)?.name ?? code;
 }
 

@@ -32,8 +32,8 @@ export async function fetchCategories() {
   return list;
 }
 
-// LEVELS are the unit levels, finest first, as a resolver answer's chain has them.
-const LEVELS = ['microgrid', 'grid', 'community', 'street', 'district'];
+/** LEVELS are the unit levels, finest first, as a resolver answer's chain has them. */
+export const LEVELS = ['microgrid', 'grid', 'community', 'street', 'district'];
 
 /**
  * handlerOf is the unit that will handle a report of severity sev at the

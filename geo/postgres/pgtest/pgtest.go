@@ -105,6 +105,19 @@ func Open(tb testing.TB) *postgres.DB {
 	return db
 }
 
+// OpenStandby returns a pool of conns connections on the database of
+// primaryURL as the hot standby serves it (see StandbyURL), closed at
+// cleanup.
+func OpenStandby(tb testing.TB, primaryURL string, conns int32) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), StandbyURL(tb, primaryURL), conns)
+	if err != nil {
+		tb.Fatalf("open the standby's database: %v", err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}
+
 // DefaultStandbyURL is the local hot standby made by scripts/standby.sh:
 // the test cluster's databases, streamed to port 5433.
 const DefaultStandbyURL = "postgres://gridmap:gridmap@127.0.0.1:5433/gridmap_test?sslmode=disable"
