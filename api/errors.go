@@ -76,8 +76,12 @@ func fail(c *gin.Context, err error) {
 	switch {
 	case p.Status == http.StatusServiceUnavailable && !failedBelow(err):
 		// Not a failure of this server: a min_version not reached yet, a
-		// part it runs without. A warning, so that errors mean failures.
-		slog.WarnContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err)
+		// part it runs without. A warning, so that errors mean failures,
+		// once every outageLogEvery a route.
+		if ok, quiet := refusals.allow(c.FullPath(), time.Now()); ok {
+			slog.WarnContext(c.Request.Context(), "request failed", "route", c.FullPath(), "err", err,
+				"similar_not_logged", quiet)
+		}
 	case p.Status == http.StatusServiceUnavailable:
 		// The database or storage is away: every request needing it fails
 		// alike, so a route says so once every outageLogEvery.

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,15 +26,29 @@ const (
 
 // minVersion reads the minimum data version a request asks for (0: any).
 func minVersion(c *gin.Context) (int64, error) {
-	return parseMinVersion(c.Query(minVersionParam), c.GetHeader(MinVersionHeader))
+	return parseMinVersion(c.Query(minVersionParam), c.Request.Header[MinVersionHeader])
 }
 
-// parseMinVersion reads the min_version parameter, else the header.
-func parseMinVersion(param, header string) (int64, error) {
-	field, s := minVersionParam, param
-	if s == "" {
-		field, s = MinVersionHeader, header
+// parseMinVersion reads the min_version parameter and the header's values
+// (header is the request's slice of them; a value may be a comma-separated
+// list, as a proxy joins repeated lines): the strictest counts, so that a
+// proxy or library adding one cannot loosen what the caller asked for.
+func parseMinVersion(param string, header []string) (int64, error) {
+	v, err := parseVersion(minVersionParam, param)
+	for _, line := range header {
+		for rest := line; err == nil && rest != ""; {
+			var one string
+			one, rest, _ = strings.Cut(rest, ",")
+			var h int64
+			h, err = parseVersion(MinVersionHeader, strings.TrimSpace(one))
+			v = max(v, h)
+		}
 	}
+	return v, err
+}
+
+// parseVersion reads one data version given as field ("": none, 0).
+func parseVersion(field, s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
@@ -76,7 +91,7 @@ func readOnly(standby func() bool) gin.HandlerFunc {
 		}
 		c.Header("Retry-After", "60")
 		writeProblem(c, Problem{Type: "https://gridmap.dev/problems/read-only", Title: "Service Unavailable",
-			Status: http.StatusServiceUnavailable, Code: "read_only",
+			Status: http.StatusServiceUnavailable, Code: "read_only", Instance: c.Request.URL.Path,
 			Detail: "this node serves a read-only standby of the database: send writes to a node on the primary"})
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/audit"
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/demo"
 	"github.com/gridmap-dev/gridmap/demo/demotest"
@@ -39,8 +42,8 @@ func newNode(t *testing.T, db *postgres.DB, follow bool) *node {
 		// sees because the request asked for it.
 		go svc.Follow(ctx, geo.FollowOptions{Poll: time.Hour})
 	}
-	h := New(Deps{Units: db, Resolver: svc, Index: svc, Tokens: db, Auth: unlimitedAuth(), Editor: db, Topology: db, Versions: db,
-		Reports: db, Patrols: db, Policy: casework.DefaultPolicy(), ReadOnly: db.Standby})
+	h := New(Deps{Units: db, Resolver: svc, Index: svc, DataVersion: db.HeadVersion, Tokens: db, Auth: unlimitedAuth(), Editor: db, Topology: db, Versions: db,
+		Reports: db, Patrols: db, Policy: casework.DefaultPolicy(), ReadOnly: db.Standby, Audit: &audit.Store{Pool: db.Pool}})
 	n := &node{svc: svc, srv: httptest.NewServer(h)}
 	t.Cleanup(n.srv.Close)
 	return n
@@ -191,5 +194,101 @@ func TestReadYourWrites(t *testing.T) {
 	ready := a.send(t, "GET", "/readyz", "", nil)
 	if versionHeader(t, ready) != a.svc.Version() {
 		t.Errorf("readyz names version %s, the index is at %d", ready.header.Get(IndexVersionHeader), a.svc.Version())
+	}
+}
+
+// TestParseMinVersion: the strictest of the parameter and every header
+// value counts. A reviewer's stricter header was overridden by a looser
+// parameter, and a second header value was ignored.
+func TestParseMinVersion(t *testing.T) {
+	cases := []struct {
+		name   string
+		param  string
+		header []string
+		want   int64
+		field  string // of the 400, when refused
+	}{
+		{"none", "", nil, 0, ""},
+		{"the parameter", "7", nil, 7, ""},
+		{"the header", "", []string{"7"}, 7, ""},
+		{"a stricter header than the parameter", "2", []string{"999"}, 999, ""},
+		{"a stricter parameter than the header", "999", []string{"2"}, 999, ""},
+		{"two header values, the stricter first", "", []string{"999", "1"}, 999, ""},
+		{"two header values, the stricter last", "", []string{"1", "999"}, 999, ""},
+		{"a bad parameter", "x", []string{"1"}, 0, "min_version"},
+		{"a bad second header value", "", []string{"1", "-3"}, 0, MinVersionHeader},
+		{"a list in one header value, as a proxy joins two", "", []string{"1, 2"}, 2, ""},
+		{"a list with a bad member", "", []string{"1, x"}, 0, MinVersionHeader},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := parseMinVersion(c.param, c.header)
+			if c.field != "" {
+				var ge *geo.Error
+				if !errors.As(err, &ge) || ge.Code != geo.EINVALID || ge.Field != c.field {
+					t.Fatalf("parseMinVersion = %d, %v; want EINVALID on %s", got, err, c.field)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Fatalf("parseMinVersion = %d, %v; want %d", got, err, c.want)
+			}
+		})
+	}
+}
+
+// TestBoundaryReadsAtAVersion: the reads drawn from the boundaries in the
+// database answer a request naming a data version (min_version or the
+// header) only once the node has it. A reviewer read a grid back through a
+// node on a standby that had not replayed the edit: the old grid, and the
+// header asking for the new one ignored. Here the node that never follows
+// is asked for the version of an edit made through another: its database
+// has it, so it answers; a version no database has is a 503 it may retry.
+func TestBoundaryReadsAtAVersion(t *testing.T) {
+	db := demotest.Open(t)
+	a := newNode(t, db, true)
+	c := newNode(t, db, false)
+	admin := createToken(t, db, access.RoleAdmin, "", "admin", time.Now().Add(time.Hour))
+	var p orb.Point
+	if err := db.Pool.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p
+		FROM unit WHERE code = '120104001001001' AND valid_to IS NULL) s`).Scan(&p[0], &p[1]); err != nil {
+		t.Fatal(err)
+	}
+	w := a.send(t, "POST", "/v1/enclaves", admin, squareEnclave("RYWREAD", p))
+	if w.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", w.status, w.body)
+	}
+	v := strconv.FormatInt(versionHeader(t, w), 10)
+	if c.svc.Version() >= versionHeader(t, w) {
+		t.Fatalf("the node that never follows is at %d already; the test needs it behind", c.svc.Version())
+	}
+	reads := []string{"/v1/units", "/v1/units/120104001001001", "/v1/units/120104001001001/history", "/v1/enclaves",
+		"/v1/enclaves/RYWREAD", "/v1/enclaves/RYWREAD/history", "/ogc/collections/enclaves/items",
+		"/ogc/collections/enclaves/items/RYWREAD", "/v1/audit"}
+	with := func(path, param string) string {
+		if strings.Contains(path, "?") {
+			return path + "&" + param
+		}
+		return path + "?" + param
+	}
+	for _, path := range reads {
+		t.Run(path, func(t *testing.T) {
+			r := c.send(t, "GET", with(path, "min_version=999999"), admin, nil)
+			if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("not yet 999999")) {
+				t.Errorf("a version no database has: %d %.200s, want 503 with Retry-After", r.status, r.body)
+			}
+			if r := c.send(t, "GET", path, admin, nil, MinVersionHeader, "999999"); r.status != http.StatusServiceUnavailable {
+				t.Errorf("the same by the header: %d %.200s, want 503", r.status, r.body)
+			}
+			if r := c.send(t, "GET", with(path, "min_version=x"), admin, nil); r.status != http.StatusBadRequest {
+				t.Errorf("min_version=x: %d, want 400", r.status)
+			}
+			if r := c.send(t, "GET", with(path, "frobnicate=1"), admin, nil); r.status != http.StatusBadRequest {
+				t.Errorf("an unknown parameter: %d, want 400", r.status)
+			}
+			if r := c.send(t, "GET", with(path, "min_version="+v), admin, nil); r.status != http.StatusOK {
+				t.Errorf("the edit's version %s: %d %.200s", v, r.status, r.body)
+			}
+		})
 	}
 }

@@ -40,7 +40,7 @@ var importExts = map[string]bool{
 func (h *handlers) importRoutes(v1 *gin.RouterGroup) {
 	v1.POST("/imports", permit(access.PermEditBoundaries), h.startImport)
 	v1.GET("/imports/:id", h.getImport)
-	v1.GET("/audit", h.getAudit)
+	v1.GET("/audit", h.boundaryRead("unit", "min_area", "min_width"), h.getAudit)
 }
 
 // bodyLimit caps request bodies: MaxImportBytes for uploads, MaxBodyBytes

@@ -116,7 +116,7 @@ func (h *handlers) ogcRoutes(r *gin.Engine) {
 	g.GET("/collections", h.ogcCollectionsList)
 	g.GET("/collections/:collectionId", h.ogcCollection)
 	g.GET("/collections/:collectionId/items", h.ogcItems)
-	g.GET("/collections/:collectionId/items/:featureId", h.ogcItem)
+	g.GET("/collections/:collectionId/items/:featureId", h.boundaryRead("crs", "datetime", "f"), h.ogcItem)
 	g.GET("/collections/:collectionId/queryables", h.ogcQueryables)
 }
 

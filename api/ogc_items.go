@@ -22,7 +22,7 @@ const (
 )
 
 // ogcParams are the query parameters items accepts besides the queryables.
-var ogcParams = []string{"limit", "bbox", "bbox-crs", "crs", "datetime", "cursor", "f"}
+var ogcParams = []string{"limit", "bbox", "bbox-crs", "crs", "datetime", "cursor", "f", minVersionParam}
 
 func (h *handlers) ogcItems(c *gin.Context) {
 	col, ok := findCollection(c.Param("collectionId"))
@@ -31,6 +31,9 @@ func (h *handlers) ogcItems(c *gin.Context) {
 		return
 	}
 	q, crs, err := h.ogcQuery(c, col)
+	if err == nil {
+		err = h.dataAtLeast(c) // after the parameters: a bad one is a 400 at once
+	}
 	if err != nil {
 		fail(c, err)
 		return

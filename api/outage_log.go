@@ -23,6 +23,12 @@ type outageLog struct {
 // outages is the log of every handler: fail is a function, not a method.
 var outages = &outageLog{routes: map[string]*faillog.Log{}}
 
+// refusals is the log of the 503s that are not failures of what lies
+// beneath (a min_version this node's database has not reached, a part the
+// node runs without): clients polling a standby behind its primary would
+// otherwise write a warning each (a reviewer counted 343 lines for 343).
+var refusals = &outageLog{routes: map[string]*faillog.Log{}}
+
 // allow reports whether a failure of route at now is logged, and how many
 // of the route's failures were not since the last one that was.
 func (o *outageLog) allow(route string, now time.Time) (ok bool, suppressed int) {

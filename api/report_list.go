@@ -127,19 +127,6 @@ func scopeFilter(c *gin.Context, unit *string) error {
 var reportParams = []string{"unit", "state", "kind", "category", "severity", "flag", "overdue", "from", "to", "bbox",
 	"reporter", "limit", "cursor", "format"}
 
-// knownParams is middleware that refuses a query naming a parameter not in
-// known, before the handler reads any: a misspelt filter (parnet= for
-// parent=) must be an error, not a silently unfiltered list.
-func knownParams(known ...string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if err := onlyParams(c, known); err != nil {
-			fail(c, err)
-			return
-		}
-		c.Next()
-	}
-}
-
 // onlyParams refuses a query naming a parameter not in known (the first in
 // order, so the answer does not depend on map order).
 func onlyParams(c *gin.Context, known []string) error {

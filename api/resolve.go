@@ -17,7 +17,7 @@ const MaxBatchPoints = 100_000
 // answer is encoded into a pooled buffer and the headers are shared slices,
 // so that a request allocates next to nothing.
 func (h *handlers) resolveOne(c *gin.Context) {
-	q, fields, err := resolveQuery(c.Request.URL.RawQuery, c.GetHeader(MinVersionHeader))
+	q, fields, err := resolveQuery(c.Request.URL.RawQuery, c.Request.Header[MinVersionHeader])
 	if err != nil {
 		fail(c, err)
 		return
@@ -88,7 +88,7 @@ func readPointParams(raw string) pointParams {
 
 // resolveQuery reads a single point's parameters from a raw query string
 // (and the Gridmap-Min-Version header).
-func resolveQuery(raw, minHeader string) (geo.ResolveQuery, resultFields, error) {
+func resolveQuery(raw string, minHeader []string) (geo.ResolveQuery, resultFields, error) {
 	var q geo.ResolveQuery
 	p := readPointParams(raw)
 	if p.twice != "" {

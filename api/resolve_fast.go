@@ -17,7 +17,7 @@ type nowResolver interface {
 // past), with an answer too small to be worth compressing.
 func (f *fastPath) resolve(w http.ResponseWriter, r *http.Request) bool {
 	start := time.Now()
-	q, fields, err := resolveQuery(r.URL.RawQuery, firstValue(r.Header, MinVersionHeader))
+	q, fields, err := resolveQuery(r.URL.RawQuery, r.Header[MinVersionHeader])
 	if err != nil {
 		return false
 	}

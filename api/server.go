@@ -27,6 +27,11 @@ type Deps struct {
 	// Index is the resolver index's follower: writes answer once this node
 	// has applied them, and readyz names its data version. Nil skips both.
 	Index geo.Follower
+	// DataVersion reads the data version the node's database holds now:
+	// a read drawn from the database that names a version waits for it
+	// (read-your-writes through a node on a standby behind its primary).
+	// Nil: the index's version stands for it (none: such reads do not wait).
+	DataVersion func(ctx context.Context) (int64, error)
 	// ReadOnly reports whether the node's database is a hot standby, now:
 	// writes then answer 503. It is asked per request, for a standby may
 	// be promoted (and a primary rejoin as a standby). Nil: never.
@@ -161,7 +166,8 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 
 type handlers struct {
 	deps        Deps
-	tileCaching [2][]string // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
+	tileCaching [2][]string   // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
+	missed      missedVersion // the version a boundary read last waited for in vain (fresh_reads.go)
 }
 
 func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {
@@ -171,12 +177,12 @@ func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {
 	r.GET("/openapi.json", serveOpenAPI)
 
 	v1 := r.Group("/v1")
-	v1.GET("/units", knownParams(unitListParams...), h.listUnits)
-	v1.GET("/units/:code", knownParams("at"), h.getUnit)
-	v1.GET("/units/:code/history", knownParams(), h.unitHistory)
-	v1.GET("/enclaves", knownParams(enclaveListParams...), h.listEnclaves)
-	v1.GET("/enclaves/:code", knownParams("at"), h.getEnclave)
-	v1.GET("/enclaves/:code/history", knownParams(), h.enclaveHistory)
+	v1.GET("/units", h.boundaryRead(unitListParams...), h.listUnits)
+	v1.GET("/units/:code", h.boundaryRead("at"), h.getUnit)
+	v1.GET("/units/:code/history", h.boundaryRead(), h.unitHistory)
+	v1.GET("/enclaves", h.boundaryRead(enclaveListParams...), h.listEnclaves)
+	v1.GET("/enclaves/:code", h.boundaryRead("at"), h.getEnclave)
+	v1.GET("/enclaves/:code/history", h.boundaryRead(), h.enclaveHistory)
 	v1.GET("/resolve", h.resolveOne)
 	v1.POST("/resolve", h.resolveMany)
 	h.editRoutes(v1)

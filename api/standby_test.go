@@ -65,7 +65,7 @@ func TestStandbyNode(t *testing.T) {
 		{"PUT", "/v1/units/120104"}, {"DELETE", "/v1/enclaves/" + demo.EnclaveCode}, {"POST", "/v1/imports"}} {
 		r := s.send(t, w.method, w.path, admin, []byte(`{}`))
 		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"code":"read_only"`) ||
-			r.header.Get("Content-Type") != "application/problem+json" {
+			!strings.Contains(string(r.body), `"instance":"`+w.path+`"`) || r.header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s %s on the standby: %d %s, want a 503 read_only problem", w.method, w.path, r.status, r.body)
 		}
 	}

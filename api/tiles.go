@@ -70,7 +70,7 @@ func (h *handlers) tileRequest(r *http.Request, svc *tiles.Service, params [4]st
 	req, err := svc.ParseRequestQuery(params[0], params[1], params[2], params[3], raw)
 	if err == nil {
 		mv, _ := rawQueryValue(raw, minVersionParam)
-		req.MinVersion, err = parseMinVersion(mv, r.Header.Get(MinVersionHeader))
+		req.MinVersion, err = parseMinVersion(mv, r.Header[MinVersionHeader])
 	}
 	if err != nil {
 		return tiles.Request{}, err

@@ -116,9 +116,11 @@ type Resolver interface {
 }
 
 // Follower is the freshness side of the resolver index: the data version it
-// reflects, and a wait until it reflects everything committed so far (which
-// a write calls after committing, for read-your-writes).
+// reflects, a wait until it reflects everything committed so far (which a
+// write calls after committing, for read-your-writes), and a bounded wait
+// for a version (which a read naming one calls).
 type Follower interface {
 	Version() int64
 	CatchUp(ctx context.Context) (int64, error)
+	WaitVersion(ctx context.Context, v int64, d time.Duration) bool
 }

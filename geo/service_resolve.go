@@ -105,6 +105,9 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 	if err == nil && cur == nil && n > maxBehindInSQL {
 		err = Errorf(EUNAVAILABLE, "", "this node's index is behind data version %d; retry, or send at most %d points", need, maxBehindInSQL)
 	}
+	if err == nil && cur == nil {
+		err = s.probePast(ctx, n, query, need)
+	}
 	if err != nil {
 		return err
 	}
@@ -116,16 +119,25 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 		}
 		hi := min(lo+eachChunkSize, n)
 		failed = chunk.resolve(ctx, s, cur, need, failed, lo, hi, query)
-		if lo == 0 && cur == nil && failed != nil {
-			// PostGIS answers the whole batch and cannot (its database is
-			// behind need, or down): said for the whole of it, as above,
-			// before any answer.
-			return failed
-		}
 		for i := lo; i < hi; i++ {
 			if e := emit(i, &chunk.res[i-lo], chunk.errs[i-lo]); e != nil {
 				return e
 			}
+		}
+	}
+	return nil
+}
+
+// probePast asks PostGIS about the first valid query of a batch it is to
+// answer whole (the index is behind need), and returns the error when it
+// cannot answer (its database is behind need, or down): said for the whole
+// batch before any answer, however many bad points come first.
+func (s *Service) probePast(ctx context.Context, n int, query func(i int) ResolveQuery, need int64) error {
+	for i := 0; i < n; i++ {
+		q := query(i)
+		if p, err := prepare("", q); err == nil {
+			_, err = s.Past.ResolveCurrent(ctx, p, q.At, need)
+			return unanswered(err)
 		}
 	}
 	return nil

@@ -320,6 +320,7 @@ func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 		Units:          db,
 		Resolver:       svc,
 		Index:          svc,
+		DataVersion:    db.HeadVersion,
 		ReadOnly:       db.Standby,
 		Registry:       n.registry(),
 		CORSOrigins:    strings.Split(cfg.cors, ","),

@@ -93,28 +93,28 @@ func (db *DB) Standby() bool { return db.standby.Load() }
 // standby: a failover is noticed within it.
 const RoleCheck = 5 * time.Second
 
-// WatchRole asks the database every RoleCheck whether it is a standby, until
-// ctx ends, and calls changed when the answer differs from Standby's: a
-// standby promoted to primary (the node may write, listen and lead), or a
-// database that has become a standby of another (writes would be refused
-// with SQLSTATE 25006 for ever).
+// WatchRole asks the database at once and then every RoleCheck whether it
+// is a standby, until ctx ends, and calls changed when the answer differs
+// from Standby's: a standby promoted to primary (the node may write,
+// listen and lead), or a database that has become a standby of another
+// (writes would be refused with SQLSTATE 25006 for ever).
 func (db *DB) WatchRole(ctx context.Context, changed func(standby bool)) {
 	tick := time.NewTicker(RoleCheck)
 	defer tick.Stop()
 	for {
+		// The first look is at once: a node started on a standby whose
+		// replay is paused said it was caught up (a lag of 0) until it.
+		if standby, lag, err := db.RoleNow(ctx); err == nil { // else an outage: the follower and the requests say so
+			db.lag.Store(int64(lag))
+			if db.standby.Swap(standby) != standby {
+				slog.WarnContext(ctx, "the database changed role", "standby", standby, "role", roleName(standby))
+				changed(standby)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		}
-		standby, lag, err := db.RoleNow(ctx)
-		if err != nil {
-			continue // an outage: the follower and the requests say so
-		}
-		db.lag.Store(int64(lag))
-		if db.standby.Swap(standby) != standby {
-			slog.WarnContext(ctx, "the database changed role", "standby", standby, "role", roleName(standby))
-			changed(standby)
 		}
 	}
 }

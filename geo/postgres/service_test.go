@@ -184,13 +184,40 @@ func TestBatchAheadOfTheDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emitted := 0
-	err = svc.ResolveEach(ctx, 10, func(int) geo.ResolveQuery {
-		return geo.ResolveQuery{Point: orb.Point{117.15, 39.11}, MinVersion: head + 1}
-	}, func(int, *geo.Resolution, error) error { emitted++; return nil })
-	if geo.ErrorCodeOf(err) != geo.EUNAVAILABLE || emitted != 0 {
-		t.Errorf("ResolveEach = %v after %d answers; want EUNAVAILABLE before any", err, emitted)
+	// A reviewer's batch began with a chunk of bad points: those were
+	// answered (with their errors) before PostGIS was asked, and the rest
+	// of the batch went out as errors in a 200.
+	for _, c := range []struct {
+		name   string
+		n, bad int // points; the first bad of them out of range
+	}{{"ten points", 10, 0}, {"a chunk of bad points first", 257, 256}, {"every point bad but the last of two chunks", 512, 511}} {
+		t.Run(c.name, func(t *testing.T) {
+			emitted := 0
+			err := svc.ResolveEach(ctx, c.n, func(i int) geo.ResolveQuery {
+				if i < c.bad {
+					return geo.ResolveQuery{Point: orb.Point{200, 95}, MinVersion: head + 1}
+				}
+				return geo.ResolveQuery{Point: orb.Point{117.15, 39.11}, MinVersion: head + 1}
+			}, func(int, *geo.Resolution, error) error { emitted++; return nil })
+			if geo.ErrorCodeOf(err) != geo.EUNAVAILABLE || emitted != 0 {
+				t.Errorf("ResolveEach = %v after %d answers; want EUNAVAILABLE before any", err, emitted)
+			}
+		})
 	}
+	t.Run("every point bad", func(t *testing.T) {
+		emitted := 0
+		err := svc.ResolveEach(ctx, 300, func(int) geo.ResolveQuery {
+			return geo.ResolveQuery{Point: orb.Point{200, 95}, MinVersion: head + 1}
+		}, func(_ int, _ *geo.Resolution, err error) error {
+			if geo.ErrorCodeOf(err) == geo.EINVALID {
+				emitted++
+			}
+			return nil
+		})
+		if err != nil || emitted != 300 {
+			t.Errorf("ResolveEach = %v after %d refusals; want each point refused for itself", err, emitted)
+		}
+	})
 }
 
 // TestVersionsThatStartLater: an enclave moved by a version whose start is
