@@ -163,6 +163,17 @@ func TestContractWorkflowOverHTTP(t *testing.T) {
 	if r.status != 200 || r.json(t)["events"] != float64(3) {
 		t.Errorf("reresolve: %d %s", r.status, r.body)
 	}
+	// 监管分离, as the store keeps it: who handled the case does not check it.
+	for _, a := range []string{"dispatch", "handle"} {
+		if r := s.req(t, "POST", path, rep, []byte(`{"action":"`+a+`"}`)); r.status != 200 {
+			t.Fatalf("%s: %d %s", a, r.status, r.body)
+		}
+	}
+	wantProblem(t, s.req(t, "POST", path, rep, []byte(`{"action":"verify"}`)), 403, "actor")
+	checker := s.tokens.Issue(access.RoleReporter, "", "核查员", time.Now().Add(time.Hour))
+	if r := s.req(t, "POST", path, checker, []byte(`{"action":"verify"}`)); r.status != 200 || r.json(t)["state"] != "verified" {
+		t.Errorf("another person verifies: %d %s", r.status, r.body)
+	}
 }
 
 func TestContractReportScope(t *testing.T) {
@@ -257,6 +268,11 @@ func TestContractCategories(t *testing.T) {
 	}
 	if len(policy) != 4 {
 		t.Errorf("policy: %v", m["policy"])
+	}
+	// And whether a case's handler may check it, for a phone to offer
+	// verify and close only to whom the server lets take them.
+	if m["handler_may_verify"] != false {
+		t.Errorf("handler_may_verify = %v, want false (监管分离, the default)", m["handler_may_verify"])
 	}
 	// Every category carries its English names beside the Chinese ones,
 	// which keep their fields and values (the English ones are additions).

@@ -430,10 +430,13 @@ func decodeUTF8(body []byte, v any) error {
 	return strictJSON(body, v)
 }
 
-// listCategories answers GET /v1/categories: the code list reports use.
+// listCategories answers GET /v1/categories: the code list reports use,
+// and the case policy a client names units and offers steps by.
 func (h *handlers) listCategories(c *gin.Context) {
+	p := h.policy()
 	serveJSON(c, gin.H{"categories": casework.Categories.All(), "severities": casework.SeverityNames[1:],
-		"states": casework.States, "actions": casework.UserActions, "policy": policyJSON(h.policy())})
+		"states": casework.States, "actions": casework.UserActions, "policy": policyJSON(p),
+		"handler_may_verify": p.HandlerMayVerify})
 }
 
 // policyJSON says, for each severity, its deadline and the finest level

@@ -314,8 +314,17 @@ func TestReportWorkflowOverHTTP(t *testing.T) {
 			}
 		})
 	}
-	for _, a := range []string{"dispatch", "handle", "verify", "close"} {
+	for _, a := range []string{"dispatch", "handle"} {
 		if r := step(s.reporter, a, `,"note":"ok","assignee":"城管执法"`); r.status != 200 {
+			t.Fatalf("%s: %d %s", a, r.status, r.body)
+		}
+	}
+	// 监管分离: the reporter token handled the case, so another person checks it.
+	if r := step(s.reporter, "verify", ""); r.status != 403 || r.json(t)["field"] != "actor" {
+		t.Errorf("the handler verifies: %d %s", r.status, r.body)
+	}
+	for _, a := range []string{"verify", "close"} {
+		if r := step(s.admin, a, ""); r.status != 200 {
 			t.Fatalf("%s: %d %s", a, r.status, r.body)
 		}
 	}

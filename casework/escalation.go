@@ -28,10 +28,14 @@ const (
 var SeverityNames = [MaxSeverity + 1]string{"", "简易", "一般", "突出", "重大"}
 
 // Policy is the configurable part of the workflow: per severity, how long a
-// level has to close a case, and the lowest level allowed to handle it.
+// level has to close a case, and the lowest level allowed to handle it; and
+// whether whoever handled a case may also check it.
 type Policy struct {
 	Deadlines [MaxSeverity + 1]time.Duration // index 0 unused
 	Floors    [MaxSeverity + 1]geo.Level     // the finest level that may handle the case
+	// HandlerMayVerify lets the actor of a case's latest handle verify and
+	// close it too. False, the default, keeps the duties apart (监管分离).
+	HandlerMayVerify bool
 }
 
 // DefaultPolicy: 简易 5 days, 一般 2 days, 突出 8 hours from the community up,
@@ -88,14 +92,18 @@ func eachSeverity(field, s string, fn func(int, string) error) error {
 	return nil
 }
 
-// String formats the policy as the two flag values.
+// String formats the policy as its flag values say it.
 func (p Policy) String() string {
 	var d, f []string
 	for sev := MinSeverity; sev <= MaxSeverity; sev++ {
 		d = append(d, fmt.Sprintf("%d=%s", sev, p.Deadlines[sev]))
 		f = append(f, fmt.Sprintf("%d=%s", sev, p.Floors[sev]))
 	}
-	return "deadlines " + strings.Join(d, ",") + "; floors " + strings.Join(f, ",")
+	duties := "; a handler may not verify or close"
+	if p.HandlerMayVerify {
+		duties = "; a handler may verify and close"
+	}
+	return "deadlines " + strings.Join(d, ",") + "; floors " + strings.Join(f, ",") + duties
 }
 
 // Deadline is the time a level has for a case of severity sev.

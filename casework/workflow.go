@@ -268,6 +268,9 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 	if err != nil {
 		return Transition{}, err
 	}
+	if err := p.checkDuties(r, &q); err != nil {
+		return Transition{}, err
+	}
 	if q.Action == ActionEscalate {
 		e, ok := p.escalation(r, now, true)
 		if !ok {

@@ -66,9 +66,14 @@ func TestApply(t *testing.T) {
 	walk := func(r *Report, at time.Time, actions ...Action) error {
 		for _, a := range actions {
 			q := TransitionRequest{Action: a, Actor: "监督中心", Note: "理由"}
-			if _, err := r.Apply(q, p, at); err != nil {
+			if a == ActionHandle {
+				q.Actor = "城管处置组"
+			}
+			step, err := r.Apply(q, p, at)
+			if err != nil {
 				return err
 			}
+			r.History = append(r.History, step)
 		}
 		return nil
 	}

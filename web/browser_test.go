@@ -76,11 +76,13 @@ func TestDashboardDrawingInBrowser(t *testing.T) {
 // to test/out/screen-1920x1080.png and test/out/screen-3840x2160.png. A
 // viewer's token scoped to 长虹街道 opens the screen with no unit: it must
 // show that street everywhere. A grid an editor saves meanwhile makes it
-// fetch its boundary tiles again at the save's data version.
+// fetch its boundary tiles again at the save's data version. A second
+// worker checks and closes the case the first handled (监管分离).
 func TestScreenInBrowser(t *testing.T) {
 	setupBrowser(t)
 	url, db := serveDemo(t)
 	env := []string{"GRIDMAP_TOKEN_REPORTER=" + createToken(t, db, access.RoleReporter, "screen-test-worker"),
+		"GRIDMAP_TOKEN_CHECKER=" + createToken(t, db, access.RoleReporter, "screen-test-checker"),
 		"GRIDMAP_TOKEN_SCOPED=" + createScopedToken(t, db, access.RoleViewer, "120104001", "screen-test-scoped"),
 		"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "screen-test-editor")}
 	dir, err := filepath.Abs("test/out")

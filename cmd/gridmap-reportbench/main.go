@@ -150,7 +150,11 @@ func synth(rng *rand.Rand, svc *geo.Service, box orb.Bound, unit string, now tim
 		if at.After(now) {
 			break
 		}
-		t, err := r.Apply(casework.TransitionRequest{Action: a, Actor: "bench", Note: "bench"}, p, at)
+		actor := "bench" // one supervisor; the handler is another person (监管分离)
+		if a == casework.ActionHandle {
+			actor = "bench-handler"
+		}
+		t, err := r.Apply(casework.TransitionRequest{Action: a, Actor: actor, Note: "bench"}, p, at)
 		if err != nil {
 			return r, false
 		}

@@ -15,10 +15,11 @@ import (
 
 // reportConfig is the case policy and the schedule of the report jobs.
 type reportConfig struct {
-	deadlines     string
-	floors        string
-	escalateEvery time.Duration
-	policy        casework.Policy
+	deadlines        string
+	floors           string
+	handlerMayVerify bool
+	escalateEvery    time.Duration
+	policy           casework.Policy
 }
 
 // reportFlags adds the case-policy flags shared by serve and escalate.
@@ -27,6 +28,8 @@ func reportFlags(fs *flag.FlagSet, rc *reportConfig) {
 		"time a level has for a case, per severity, e.g. 1=120h,2=48h,3=8h,4=2h (the default) (env GRIDMAP_DEADLINES)")
 	fs.StringVar(&rc.floors, "floors", "",
 		"the finest level that may handle a case, per severity, e.g. 3=community,4=street (the default) (env GRIDMAP_FLOORS)")
+	fs.BoolVar(&rc.handlerMayVerify, "handler-may-verify", false,
+		"let whoever handled a case also verify and close it; by default another person must (监管分离) (env GRIDMAP_HANDLER_MAY_VERIFY)")
 	fs.DurationVar(&rc.escalateEvery, "escalate-every", time.Minute,
 		"how often serve escalates overdue cases; 0 disables (env GRIDMAP_ESCALATE_EVERY)")
 }
@@ -40,6 +43,7 @@ func (rc *reportConfig) parse() error {
 	if rc.escalateEvery < 0 {
 		return usagef("--escalate-every must not be negative")
 	}
+	p.HandlerMayVerify = rc.handlerMayVerify
 	rc.policy = p
 	return nil
 }

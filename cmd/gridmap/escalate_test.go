@@ -17,14 +17,16 @@ import (
 
 func TestReportFlags(t *testing.T) {
 	cases := []struct {
-		args []string
-		ok   bool
+		args     []string
+		ok       bool
+		mayCheck bool // the policy's HandlerMayVerify
 	}{
-		{nil, true},
-		{[]string{"--deadlines", "1=72h,4=1h", "--floors", "4=district"}, true},
-		{[]string{"--deadlines", "9=1h"}, false},
-		{[]string{"--floors", "3=province"}, false},
-		{[]string{"--escalate-every", "-1s"}, false},
+		{nil, true, false},
+		{[]string{"--deadlines", "1=72h,4=1h", "--floors", "4=district"}, true, false},
+		{[]string{"--deadlines", "9=1h"}, false, false},
+		{[]string{"--floors", "3=province"}, false, false},
+		{[]string{"--escalate-every", "-1s"}, false, false},
+		{[]string{"--handler-may-verify"}, true, true},
 	}
 	for _, c := range cases {
 		t.Run(flagsName(c.args), func(t *testing.T) {
@@ -36,6 +38,9 @@ func TestReportFlags(t *testing.T) {
 			}
 			if err := rc.parse(); (err == nil) != c.ok {
 				t.Errorf("parse: %v", err)
+			}
+			if c.ok && rc.policy.HandlerMayVerify != c.mayCheck {
+				t.Errorf("HandlerMayVerify = %v, want %v", rc.policy.HandlerMayVerify, c.mayCheck)
 			}
 		})
 	}

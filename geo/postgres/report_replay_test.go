@@ -117,7 +117,7 @@ func TestTransitionReplay(t *testing.T) {
 		})
 	}
 	t.Run("a new step in scope still moves", func(t *testing.T) {
-		q := casework.TransitionRequest{ClientID: uuid.NewString(), Action: casework.ActionVerify, Actor: "甲", Authorize: allow}
+		q := casework.TransitionRequest{ClientID: uuid.NewString(), Action: casework.ActionVerify, Actor: "丙", Authorize: allow}
 		if got, replayed, err := e.db.Transition(e.ctx, r.ID, q, pol); err != nil || replayed || got.State != casework.StateVerified {
 			t.Errorf("verify: %v, replayed %v, state %s", err, replayed, got.State)
 		}

@@ -120,8 +120,9 @@ func admit(ctx context.Context, tx pgx.Tx, r *casework.Report, q *casework.Trans
 	return q.Admit(r, &t)
 }
 
-// withReport locks report id in a transaction, runs fn on it, and reads the
-// report back with its history into out once fn succeeded.
+// withReport locks report id in a transaction, reads its history, runs fn
+// on it, and reads the report back with its history into out once fn
+// succeeded.
 func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *casework.Report) error, out *casework.Report) error {
 	uid := pgUUID(id)
 	if !uid.Valid {
@@ -139,10 +140,16 @@ func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *casewo
 		if err != nil {
 			return err
 		}
+		// The rules read the case's history (who handled it: 监管分离).
+		reports := []casework.Report{r}
+		if err := attachHistory(ctx, tx, reports, []pgtype.UUID{uid}); err != nil {
+			return err
+		}
+		r = reports[0]
 		if err := fn(tx, &r); err != nil {
 			return err
 		}
-		reports := []casework.Report{r}
+		reports[0] = r
 		if err := attachHistory(ctx, tx, reports, []pgtype.UUID{uid}); err != nil {
 			return err
 		}

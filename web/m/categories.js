@@ -11,6 +11,7 @@ import { currentLang } from './i18n.js';
 let list = [];
 let byCode = new Map();
 let policy = null; // per severity: its deadline and the finest level that handles it (null: not told)
+let selfCheck = false; // whether whoever handled a case may verify and close it too (监管分离 when false)
 
 function keep(categories) {
   list = Array.isArray(categories) ? categories : [];
@@ -23,11 +24,14 @@ export async function fetchCategories() {
     const c = await getJSON('v1/categories');
     keep(c.categories);
     policy = Array.isArray(c.policy) ? c.policy : null;
+    selfCheck = c.handler_may_verify === true;
     await kvSet('categories', list);
     await kvSet('policy', policy);
+    await kvSet('selfCheck', selfCheck);
   } catch {
     keep(await kvGet('categories'));
     policy = (await kvGet('policy')) ?? null;
+    selfCheck = (await kvGet('selfCheck')) === true;
   }
   return list;
 }
@@ -52,6 +56,9 @@ export function handlerOf(answer, sev) {
   const up = chain.find((u) => LEVELS.indexOf(u.level) >= from);
   return up ? { ...up, from: LEVELS[from] } : null;
 }
+
+/** handlerMayVerify tells whether the server lets whoever handled a case also verify and close it. */
+export const handlerMayVerify = () => selfCheck;
 
 /** categories is the code list, in its file's order. */
 export const categories = () => list;
