@@ -27,3 +27,31 @@ export function tileReloader(ids) {
     }
   };
 }
+
+/**
+ * atMostEvery wraps reload(map, minVersion) so that it runs at most once
+ * every ms: the first call runs at once, and the calls within ms of a run
+ * are merged into one run when ms has passed, with the highest minVersion
+ * asked. A burst of events (a batch upload of hundreds of reports) then
+ * costs a few reloads of the tiles, not one per event, and a screen never
+ * has every tile in flight at once, over and over.
+ */
+export function atMostEvery(reload, ms) {
+  let last = -Infinity;
+  let timer = null;
+  let want = null; // the merged call waiting: { map, minVersion }
+  const run = () => {
+    timer = null;
+    last = Date.now();
+    const { map, minVersion } = want;
+    want = null;
+    reload(map, minVersion);
+  };
+  return (map, minVersion = null) => {
+    const v = Math.max(Number(want?.minVersion) || 0, Number(minVersion) || 0);
+    want = { map, minVersion: v || null };
+    if (timer) return;
+    const wait = last + ms - Date.now();
+    if (wait <= 0) run(); else timer = setTimeout(run, wait);
+  };
+}

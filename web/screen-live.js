@@ -5,7 +5,7 @@
 // events seen twice are recognised by their event_id. The fold is a close
 // guess, not the truth (time makes cases overdue; patrols send no event):
 // screen.js re-reads the overview now and then and replaces it.
-import { t, chinaDay, lang } from './i18n.js';
+import { chinaDay, lang } from './i18n.js';
 
 const open = (state) => state !== 'closed' && state !== 'rejected';
 const childLength = { district: 9, street: 12, community: 15, grid: 18 };
@@ -41,7 +41,7 @@ export function follow({ url, onEvent, onStatus, onReset, onClosed }) {
  * when it counts under none (a grid's own cases on the grid's screen: the
  * grid is not its own child).
  */
-function childOf(s, code) {
+export function childOf(s, code) {
   if (!code) return null;
   const n = s.unit ? childLength[s.unit.level] : 6;
   const c = n && code.length >= n ? code.slice(0, n) : code;
@@ -147,63 +147,4 @@ export function apply(s, e) {
   }
   rank(s.ranking);
   return 'figures';
-}
-const kindWords = {
-  'report.created': 'evCreated', 'report.updated': 'evUpdated', 'report.moved': 'evMoved',
-  'case.escalated': 'evEscalated', 'case.overdue': 'evOverdue', 'unit.changed': 'evUnit',
-  'enclave.changed': 'evEnclave', 'import.finished': 'evImport', 'audit.changed': 'evAudit',
-};
-
-// stepWord names a workflow step by where it went (and, for a return to
-// accepted, where it came from): 立案, 派遣, 处置, 核查, 结案, 回退, 重新办理…
-function stepWord(d) {
-  if (d.from_state === 'dispatched' && d.state === 'accepted') return 'stReturned';
-  return d.state ? `st.${d.state}` : 'evUpdated';
-}
-
-function tagWord(e) {
-  return e.kind === 'report.updated' ? stepWord(e.data ?? {}) : kindWords[e.kind] ?? e.kind;
-}
-
-/** reportEvents are the feed's events of reports listed (GET /v1/reports), each dated by its observation. */
-export const reportEvents = (reports) => reports.map((r) => ({ event_id: `report-${r.id}`, kind: 'report.created',
-  at: r.observed_at, codes: [], data: { id: r.id, category: r.category, severity: r.severity, unit_code: r.unit_code, state: r.state } }));
-
-/** feedItem is the feed's line for an event. */
-export function feedItem(s, e, el) {
-  const d = e.data ?? {};
-  // A new report is dated when it was observed, as the figures count it and
-  // as the feed a reload starts from dates it: one sent late by a phone that
-  // was offline last night reads as last night's, not as arriving now.
-  const when = e.kind === 'report.created' && d.observed_at ? d.observed_at : e.at;
-  // An earlier day's says its date above the time: "12/1", "23:26".
-  const zone = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' };
-  const at = chinaDay(when) === chinaDay(Date.now())
-    ? new Date(when).toLocaleTimeString('zh-CN', { ...zone, second: '2-digit' })
-    : new Date(when).toLocaleString('zh-CN', { ...zone, month: 'numeric', day: 'numeric' }).replace(' ', '\n');
-  let what = '';
-  let where = (e.codes ?? []).map((c) => s.children[c] ?? c).join(' · ');
-  const classes = [];
-  if (d.category) {
-    what = `${categoryName(s, d.category)}${d.severity ? ` · ${t(`sev${d.severity}`)}` : ''}`;
-    where = s.children[childOf(s, d.unit_code)] ?? d.unit_code;
-    classes.push(`sev-${d.severity}`);
-    if (d.state === 'closed') classes.push('closed');
-  } else if (e.kind === 'audit.changed') {
-    what = `${d.gaps_before} → ${d.gaps}`;
-  } else if (e.kind === 'import.finished') {
-    what = `${d.source ?? ''} ${d.status ?? ''}`;
-  } else if (d.count) {
-    what = `${d.count} · ${(d.codes ?? []).slice(0, 3).join(', ')}`;
-  }
-  if (e.kind === 'case.escalated' && d.level) {
-    // Where the case went, not where it was reported: "→ 街道 · 学府街道".
-    const name = d.assigned_code === s.unit?.code ? s.unit.name : s.children[d.assigned_code];
-    where = `→ ${t(`level.${d.level}`)}${name ? ` · ${name}` : ''}`;
-  }
-  if (e.kind === 'case.overdue') classes.push('overdue');
-  if (e.kind === 'report.updated') classes.push(`step-${d.state}`);
-  return el('li', { class: classes.join(' '), 'data-event': String(e.event_id), 'data-report': d.id ?? '' },
-    el('time', {}, at), el('span', { class: 'what' }, el('span', { class: 'tag' }, t(tagWord(e))), what),
-    el('span', { class: 'where' }, where));
 }

@@ -1,9 +1,9 @@
 // The big screen's map is the style of /style.json repainted dark: deep blue
-// land, glowing boundaries, light labels with a dark halo, and a stronger
-// hazard-density ramp. Only paint properties change, so every layer, its
-// zoom range and its data stay those of the dashboard. Also here: the map
-// drawn at the page's scale, the flashes of new reports (capped), fitting a
-// unit and reloading the tiles.
+// land, glowing boundaries, light labels with a dark halo and a fifth
+// larger, hazard density by open cases and case points by state. Only paint
+// properties and label sizes change, so every layer, its zoom range and its
+// data stay those of the dashboard. Also here: the map drawn at the page's
+// scale, the flashes of new reports (capped) and fitting a unit.
 const paint = {
   background: { 'background-color': '#050d1f' },
   'district-fill': { 'fill-color': '#0b2347' },
@@ -16,17 +16,43 @@ const paint = {
   'district-line': { 'line-color': '#27d3ff' },
   'gap-fill': { 'fill-color': '#ff8f00', 'fill-opacity': 0.6 },
   'enclave-fill': { 'fill-color': '#ff4fa3', 'fill-opacity': 0.45 },
-  'report_hex-fill': { 'fill-opacity': 0.32, 'fill-outline-color': 'rgba(0,0,0,0)',
-    'fill-color': ['interpolate', ['linear'], ['get', 'count'], 1, '#ffb020', 5, '#ff6a3d', 20, '#ff2d55'] },
+  // A cell is coloured by its open cases, not by every report it ever had:
+  // once its cases are closed it fades to a dim teal, so the wall shows where
+  // work is waiting (the tiles are reloaded on each report event: screen.js).
+  'report_hex-fill': { 'fill-outline-color': 'rgba(0,0,0,0)',
+    'fill-opacity': ['case', ['>', ['get', 'open'], 0], 0.4, 0.16],
+    'fill-color': ['case', ['>', ['get', 'open'], 0],
+      ['interpolate', ['linear'], ['get', 'open'], 1, '#ffb020', 5, '#ff6a3d', 20, '#ff2d55'], '#1f9e7a'] },
+  // Points (zoom 14 and in) follow the case's state: open ones by severity,
+  // closed ones green and dimmer, rejected ones grey.
+  'report-circle': { 'circle-stroke-color': '#050d1f',
+    'circle-color': ['match', ['get', 'state'], 'closed', '#34d399', 'rejected', '#6b7f9e',
+      ['match', ['get', 'severity'], 1, '#7fd6ff', 2, '#ffd166', 3, '#ff8c42', 4, '#ff3b47', '#9fb3d1']],
+    'circle-opacity': ['match', ['get', 'state'], 'closed', 0.6, 'rejected', 0.45, 1] },
 };
 const labelPaint = { 'text-color': '#dbe8ff', 'text-halo-color': 'rgba(5,13,31,0.9)', 'text-halo-width': 1.5 };
 
-/** darken repaints the loaded style of map. */
+// The map's names are read from across the room too: a fifth larger than
+// the console's (whose sizes suit a desk); more would crowd out names.
+const labelScale = 1.2;
+
+// scaled is a text-size times labelScale: a number, or a zoom curve
+// (["interpolate", kind, ["zoom"], z1, size1, z2, size2, …]) whose sizes
+// are scaled (a zoom expression may not be wrapped in another).
+function scaled(size) {
+  if (typeof size === 'number') return size * labelScale;
+  if (Array.isArray(size) && size[0] === 'interpolate') return size.map((x, i) => (i >= 4 && i % 2 === 0 ? x * labelScale : x));
+  return size;
+}
+
+/** darken repaints the loaded style of map, and enlarges its labels. */
 export function darken(map) {
   for (const layer of map.getStyle().layers) {
     const p = paint[layer.id] ?? (layer.type === 'symbol' ? labelPaint : null);
     if (!p) continue;
     for (const [k, v] of Object.entries(p)) map.setPaintProperty(layer.id, k, v);
+    const size = layer.type === 'symbol' && layer.layout?.['text-size'];
+    if (size) map.setLayoutProperty(layer.id, 'text-size', scaled(size));
   }
 }
 

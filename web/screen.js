@@ -6,13 +6,15 @@
 // the child units. Everything comes from this server.
 import { MapLibreMap, Marker } from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, applyWords, langButton } from './i18n.js';
-import { initCharts, drawCharts } from './screen-charts.js';
-import { follow, apply, rank, reportEvents } from './screen-live.js';
+import { initCharts, drawCharts, clearCharts } from './screen-charts.js';
+import { follow, apply, rank } from './screen-live.js';
+import { reportEvents } from './screen-feed-item.js';
 import { linkWatch } from './screen-link.js';
 import { addToFeed, clearFeed, renderFeed } from './screen-feed.js';
 import { el } from './dom.js';
 import { darken, flasher, fit, scaleMap } from './screen-map.js';
-import { tileReloader } from './retile.js';
+import { tileReloader, atMostEvery } from './retile.js';
+import { renderFigures, labelFigures } from './screen-figures.js';
 import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords } from './screen-api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +23,7 @@ const clickLayer = { '': 'district-fill', district: 'street-fill', street: 'comm
 const resyncMs = 60_000; // the server's figures replace the folded ones this often
 const flushMs = 250; // events are folded and drawn at most this often
 const seedCount = 8; // the latest reports a fresh feed starts with
+const reloadCasesMs = 4000; // the case tiles are reloaded at most this often
 
 // status is the stream's state (connecting, live, reconnecting); problem,
 // when set, is why no unit is shown. unit is the code on screen ("" for the
@@ -28,39 +31,15 @@ const seedCount = 8; // the latest reports a fresh feed starts with
 // at start, or adopted from an overview: see load). feed keeps the events the feed shows, to write them
 // again in another language; pending are the events not yet drawn.
 const app = { state: null, ready: false, events: 0, stream: null, map: null, charts: null, root: params.get('unit') ?? '',
-  unit: null, scope: null, status: 'connecting', problem: null, feed: [], pending: [], flashes: null, loads: 0, retries: 0 };
+  unit: null, scope: null, status: 'connecting', problem: null, feed: [], pending: [], flashes: null, loads: 0, retries: 0,
+  names: {} }; // names: the units' names the breadcrumb read, by code
 window.screenApp = app; // for operators' consoles and the browser test
 const link = linkWatch($('link-banner'), document.body);
 app.link = link;
 
-const fmt = (n) => (n ?? 0).toLocaleString('zh-CN');
-
-function renderFigures() {
-  const f = app.state.figures;
-  const set = (id, v) => {
-    const b = $(id).querySelector('b');
-    if (b.textContent !== v && b.textContent !== '—') {
-      b.classList.add('bump');
-      setTimeout(() => b.classList.remove('bump'), 1200);
-    }
-    b.textContent = v;
-  };
-  set('fig-today', fmt(f.reports_today));
-  set('fig-open', fmt(f.open));
-  $('fig-open-sev').textContent = [4, 3].map((n) => `${t(`sev${n}`)} ${f.open_by_severity[n] ?? 0}`).join(' · ');
-  set('fig-overdue', fmt(f.overdue_open));
-  const share = f.closed ? f.closed_on_time / f.closed : null;
-  set('fig-ontime', share === null ? '—' : `${(share * 100).toFixed(1)}%`);
-  $('fig-ontime-sub').textContent = `${fmt(f.closed_on_time)} / ${fmt(f.closed)}`;
-  set('fig-gaps', fmt(f.unmanaged.count));
-  $('fig-gaps-area').textContent = `${(f.unmanaged.area_m2 / 1e4).toFixed(2)} ha`;
-  set('fig-patrol', `${((f.patrol_today.coverage ?? 0) * 100).toFixed(1)}%`);
-  $('fig-patrol-sub').textContent = `${f.patrol_today.grids_patrolled}/${f.patrol_today.grids} ${t('gridsPatrolled')}`;
-}
-
 function render() {
   if (!app.state) return;
-  renderFigures();
+  renderFigures(app.state);
   drawCharts(app.charts, app.state);
 }
 
@@ -137,8 +116,14 @@ async function resync() {
 async function crumbs(unit) {
   const nav = $('crumbs');
   const codes = [6, 9, 12, 15].filter((n) => n <= unit.length).map((n) => unit.slice(0, n));
-  const names = await Promise.all(codes.map((c) => getJSON(`v1/units/${c}`).then((u) => u.properties.name).catch(() => c)));
+  const names = await Promise.all(codes.map((c) => getJSON(`v1/units/${c}`).then((u) => {
+    app.names[c] = u.properties.name;
+    return u.properties.name;
+  }).catch(() => c)));
   nav.replaceChildren(crumb('', t('city'), unit), ...codes.map((c, i) => crumb(c, names[i], unit)));
+  // A unit the screen may not show (outside a scoped token's area) still has
+  // a name the server gives anyone: the title says it, as the breadcrumb does.
+  if (app.problem?.unknownUnit === unit) renderProblem();
 }
 
 // crumb is the breadcrumb's step to code: a link, except for the unit on
@@ -218,6 +203,14 @@ function queue(e) {
 
 // reloadTiles reloads the boundaries' tiles (screen-map's style names them gridmap).
 const reloadTiles = tileReloader(['gridmap']);
+// reloadCases reloads the tiles drawn fresh (gridmap-live: the reports, their
+// density and the patrols), which no data version announces: without it a
+// new report was on the map only while it flashed, and a closed case kept
+// its colour until the page was opened again. At most once every few
+// seconds, however many reports arrive; MapLibre keeps drawing a tile until
+// its new one has come, so the map does not flicker.
+const reloadCases = atMostEvery(tileReloader(['gridmap-live']), reloadCasesMs);
+const caseEvent = (e) => e.kind === 'report.created' || e.kind === 'report.updated' || e.kind === 'report.moved';
 
 function flush() {
   app.flushTimer = null;
@@ -230,6 +223,7 @@ function flush() {
   // event may reach this screen before the node serving its tiles has
   // applied the change, and a tile drawn before it would stay.
   if (changes.has('tiles')) reloadTiles(app.map, Math.max(0, ...events.map((e) => Number(e.data?.version) || 0)));
+  if (events.some(caseEvent)) reloadCases(app.map);
   if (changes.has('reload')) load(app.unit).catch((err) => showProblem(err));
   else if (changes.has('patrol')) setTimeout(resync, 2000); // patrol coverage is the server's to count
 }
@@ -281,7 +275,7 @@ function showProblem(err) {
   clearFeed(app);
   for (const b of document.querySelectorAll('.fig b')) b.textContent = '—';
   for (const id of ['fig-open-sev', 'fig-ontime-sub', 'fig-gaps-area', 'fig-patrol-sub']) $(id).textContent = '';
-  Object.values(app.charts).forEach((c) => c.clear());
+  clearCharts(app.charts);
   renderProblem();
   const code = err.unknownUnit;
   if (code === undefined) return;
@@ -300,7 +294,8 @@ function renderProblem() {
   $('problem-hint').textContent = hint;
   $('problem-city').hidden = refused(err); // the city would be refused too
   $('problem-city').textContent = t(app.scope ? 'showScope' : 'showCity'); // a scoped token's "city" is its area
-  $('unit-title').textContent = err.unknownUnit ?? (app.unit || t('city'));
+  const code = err.unknownUnit ?? app.unit;
+  $('unit-title').textContent = code ? app.names[code] ?? code : t('city');
   document.title = `${t(problemKind(err))} · gridmap`;
 }
 
@@ -355,6 +350,7 @@ function startMap() {
 }
 
 function relabel() {
+  labelFigures();
   renderStatus();
   link.relabel();
   renderProblem();
@@ -369,6 +365,7 @@ function relabel() {
 
 async function start() {
   applyWords(document);
+  labelFigures();
   renderStatus();
   langButton($('lang'), relabel);
   $('problem-city').addEventListener('click', () => show(''));

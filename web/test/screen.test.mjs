@@ -23,11 +23,23 @@
 // zoom, labels, lines and attribution twice as large. Cut off the network,
 // the screen says since when its link is down and dims the figures; back
 // on it, it says it has reconnected.
+// Wall reading: at 1920×1080 every word read across the room is 18 px or
+// more (axes 14), at 3840×2160 twice that, at 1366×768 14 px, and nothing
+// overflows; the trend is not smoothed and long names are not cut. A new
+// report stays on the map after its flash (its density cell counts it once
+// the case tiles are reloaded, and the map never goes blank meanwhile); a
+// burst reloads them every few seconds, not per report; a closed case is no
+// longer counted open there. The seeded feed names each case's latest step
+// in its colour; a dispatch names its assignee to a token that may see it
+// and not to an anonymous screen. An empty street says 暂无数据 and "—"
+// for patrols; a unit above a scoped token is titled by its name.
 //
-//   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… node screen.test.mjs http://127.0.0.1:8080 out/
+//   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_CHECKER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… node screen.test.mjs http://127.0.0.1:8080 out/
 //
-// GRIDMAP_TOKEN_SCOPED is a viewer's token scoped to 120104001, GRIDMAP_TOKEN_EDITOR
-// an editor's (it saves a grid while the screen is open).
+// GRIDMAP_TOKEN_CHECKER is a second worker's (it verifies and closes what the
+// first handled: 监管分离), GRIDMAP_TOKEN_SCOPED a viewer's token scoped to
+// 120104001, GRIDMAP_TOKEN_EDITOR an editor's (it saves a grid while the
+// screen is open).
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
@@ -36,10 +48,11 @@ import { moreChecks } from './screen-more.mjs';
 
 const [base, outDir = 'out'] = process.argv.slice(2);
 const token = process.env.GRIDMAP_TOKEN_REPORTER;
+const checker = process.env.GRIDMAP_TOKEN_CHECKER;
 const scoped = process.env.GRIDMAP_TOKEN_SCOPED;
 const editor = process.env.GRIDMAP_TOKEN_EDITOR;
-if (!base || !token || !scoped || !editor) {
-  console.error('usage: GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… node screen.test.mjs BASE_URL [OUT_DIR]');
+if (!base || !token || !checker || !scoped || !editor) {
+  console.error('usage: GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_CHECKER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… node screen.test.mjs BASE_URL [OUT_DIR]');
   process.exit(2);
 }
 const failures = [];
@@ -71,16 +84,18 @@ async function open(viewport, scale, path = '/screen?unit=120104') {
 }
 
 // report posts a hazard as the test's grid worker, observed now or at observedAt.
-async function report(id, category, point, observedAt) {
+async function report(id, category, point, observedAt, severity = 3) {
   const res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
-    'Content-Type': 'application/json' }, body: JSON.stringify({ id, kind: 'hazard', category, severity: 3,
+    'Content-Type': 'application/json' }, body: JSON.stringify({ id, kind: 'hazard', category, severity,
     description: '消防通道被堵', point, observed_at: observedAt?.toISOString() }) });
   check(res.status === 201, `POST /v1/reports: ${res.status}`);
 }
 
-// step moves a report one workflow step as the test's grid worker.
+// step moves a report one workflow step as the test's grid worker; the
+// checker verifies and closes (whoever handled a case may not).
 async function step(id, action) {
-  const res = await fetch(`${base}/v1/reports/${id}/transitions`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
+  const who = action === 'verify' || action === 'close' ? checker : token;
+  const res = await fetch(`${base}/v1/reports/${id}/transitions`, { method: 'POST', headers: { Authorization: `Bearer ${who}`,
     'Content-Type': 'application/json' }, body: JSON.stringify({ action, assignee: action === 'dispatch' ? '城管科' : undefined,
     note: action === 'reopen' ? '群众反映仍未清理' : undefined }) });
   check(res.ok, `${action} ${id}: ${res.status} ${res.ok ? '' : await res.text()}`);
@@ -119,8 +134,31 @@ const mapLook = (page) => page.evaluate(() => {
     attribution: parseFloat(getComputedStyle(attrib).fontSize) * scale };
 });
 
-const { burst, boundaryEdit, revokedWhileLive, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop } = moreChecks({ browser, base, token, scoped, editor, outDir,
-  check, failures, findings, open });
+// readable measures the words a room reads (the feed, the figures'
+// labels and sub-lines, the panels' titles, the charts' axes) and checks
+// none is under min px, and that nothing overflows its box or the page.
+async function readable(page, min, name) {
+  const r = await page.evaluate(() => {
+    const px = (sel) => Math.min(...[...document.querySelectorAll(sel)].map((e) => parseFloat(getComputedStyle(e).fontSize)));
+    const sizes = Object.fromEntries(['#feed li .what', '#feed li .where', '#feed .tag', '.fig label', '.fig small', 'h2', '#crumbs']
+      .map((sel) => [sel, px(sel)]));
+    const { charts } = window.screenApp;
+    sizes.axis = Math.min(...Object.values(charts).map((c) => c.getOption().yAxis[0].axisLabel.fontSize));
+    const over = [...document.querySelectorAll('.fig, .fig *, .panel, h2, header > *, #figures')]
+      .filter((e) => (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1) && getComputedStyle(e).overflow !== 'hidden')
+      .map((e) => e.id || e.className || e.tagName);
+    const out = [...document.querySelectorAll('#left > *, #right > *')].filter((e) => e.getBoundingClientRect().bottom > innerHeight + 1)
+      .map((e) => e.querySelector('h2')?.textContent ?? e.id);
+    return { sizes, over, out, page: [document.documentElement.scrollWidth, innerWidth] };
+  });
+  findings[`readable ${name}`] = r;
+  const axisMin = Math.max(14, Math.round(min * 0.8));
+  check(Object.entries(r.sizes).every(([k, v]) => v >= (k === 'axis' ? axisMin : min)), `words under ${min} px at ${name}: ${JSON.stringify(r.sizes)}`);
+  check(!r.over.length && !r.out.length && r.page[0] <= r.page[1], `overflow at ${name}: ${JSON.stringify(r)}`);
+}
+
+const { burst, boundaryEdit, revokedWhileLive, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop,
+  caseCell, smallWall, emptyStreet } = moreChecks({ browser, base, token, scoped, editor, outDir, check, failures, findings, open, step, report, readable });
 
 try {
   const { page, errors, outside } = await open({ width: 1920, height: 1080 }, 1);
@@ -137,12 +175,35 @@ try {
   check(d.districts > 0 && d.streets > 0, `map features ${JSON.stringify(d)}`);
   check(d.canvases >= 4 && d.charts.trend >= 60 && d.charts.severity === 4 && d.charts.category > 0 && d.charts.ranking > 0,
     `charts ${JSON.stringify(d.charts)}`);
+  // The trend is drawn as it is (no smoothing that bends below zero); long
+  // names wrap in room of their own instead of being cut with an ellipsis.
+  findings.chartLook = await page.evaluate(() => {
+    const { charts } = window.screenApp;
+    const label = (c) => c.getOption().yAxis[0].axisLabel;
+    return { smooth: charts.trend.getOption().series.map((x) => x.smooth),
+      names: ['category', 'ranking'].map((k) => ({ overflow: label(charts[k]).overflow, width: label(charts[k]).width })) };
+  });
+  check(findings.chartLook.smooth.every((x) => !x), `the trend is smoothed: ${JSON.stringify(findings.chartLook)}`);
+  check(findings.chartLook.names.every((n) => n.overflow !== 'truncate' && n.width >= 160),
+    `chart names are cut: ${JSON.stringify(findings.chartLook)}`);
+  await readable(page, 18, '1920×1080');
   // A screen just switched on shows the latest reports, not an empty feed waiting for the next one.
   await page.waitForSelector('#feed li', { timeout: 10_000 }).catch(() => {});
   findings.feedSeed = await page.evaluate(() => ({ reports: [...document.querySelectorAll('#feed li')].map((li) => li.dataset.report),
     empty: getComputedStyle(document.getElementById('feed-empty')).display !== 'none' }));
   check(findings.feedSeed.reports.length > 0 && findings.feedSeed.reports.every(Boolean) && !findings.feedSeed.empty,
     `a fresh screen's feed: ${JSON.stringify(findings.feedSeed)}`);
+  // Each seeded line says its case's latest step, and its colour is that
+  // step's state: no "新上报" painted green for a case closed since.
+  const stepOf = { reported: '新上报', accepted: '立案', dispatched: '派遣', handled: '处置', verified: '核查', closed: '结案',
+    rejected: '不予立案', reopened: '重新办理' };
+  findings.seedTags = await page.evaluate(() => [...document.querySelectorAll('#feed li')].map((li) => ({
+    state: [...li.classList].find((c) => c.startsWith('state-'))?.slice(6), tag: li.querySelector('.tag').textContent,
+    colour: getComputedStyle(li.querySelector('.what')).color })));
+  check(findings.seedTags.every((x) => stepOf[x.state] === x.tag || (x.state === 'accepted' && x.tag === '回退')),
+    `seeded lines whose tag is not their state: ${JSON.stringify(findings.seedTags)}`);
+  check(findings.seedTags.every((x) => (x.state === 'closed') === (x.colour === 'rgb(52, 211, 153)')),
+    `seeded lines green but not closed, or closed but not green: ${JSON.stringify(findings.seedTags)}`);
   // The screen's today is its last overview's (up to a minute old): a report posted on another day is not in it.
   const screenDay = await page.evaluate(() => window.screenApp.state?.today);
   const before = await figures(page);
@@ -152,6 +213,7 @@ try {
 
   // A grid worker reports a hazard in 南开区 while the screen watches.
   const id = randomUUID();
+  const cell = await caseCell(page, [117.1530, 39.1290]);
   const posted = Date.now();
   await report(id, 'E0506', [117.1530, 39.1290]);
   await page.waitForSelector(`#feed li[data-report="${id}"]`, { timeout: 10_000 })
@@ -168,6 +230,11 @@ try {
   check(findings.dayTurned || findings.after.today === before.today + 1, `reports today ${before.today} → ${findings.after.today}, want +1`);
   check(findings.after.open === before.open + 1, `open cases ${before.open} → ${findings.after.open}, want +1`);
   findings.feed = await page.evaluate(() => document.querySelector('#feed li')?.innerText);
+  // It stays on the map after its flash: the case tiles are reloaded, and
+  // its cell counts it (open) without the map going blank meanwhile.
+  findings.cell = await cell.counted(1);
+  check(findings.cell.open === findings.cell.before.open + 1 && findings.cell.minShown > 0,
+    `the new report is not in the map's tiles: ${JSON.stringify(findings.cell)}`);
   await page.waitForTimeout(800);
   await page.screenshot({ path: `${outDir}/screen-1920x1080.png` });
   check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
@@ -183,6 +250,9 @@ try {
     .map((x) => x.textContent), id);
   check(['立案', '派遣', '处置', '核查', '结案', '重新办理'].every((w) => findings.steps.includes(w)) && !findings.steps.includes('状态变更'),
     `the steps are not named: ${findings.steps}`);
+  findings.anonDispatch = await page.evaluate((rid) => [...document.querySelectorAll(`#feed li[data-report="${rid}"].step-dispatched`)]
+    .map((li) => li.innerText).join(' | '), id);
+  check(findings.anonDispatch && !/城管科/.test(findings.anonDispatch), `an anonymous screen's dispatch: ${findings.anonDispatch}`);
   const o = await overview('120104');
   findings.reopened = { screen: await shown(page), server: serverShown(o.figures) };
   // Past midnight China time the server counts a new day's reports; the
@@ -217,7 +287,8 @@ try {
     sevHeight: document.getElementById('fig-open-sev').getBoundingClientRect().height,
     sevFont: parseFloat(getComputedStyle(document.getElementById('fig-open-sev')).fontSize) }));
   const bf = findings.bigFonts;
-  check(bf.axis >= 20, `chart labels at 3840×2160: ${JSON.stringify(bf)}`);
+  check(bf.axis >= 28, `chart labels at 3840×2160: ${JSON.stringify(bf)}`);
+  await readable(big.page, 36, '3840×2160');
   check(bf.sevHeight < bf.sevFont * 2, `the open cases' sub-line wraps: ${JSON.stringify(bf)}`);
   // The map too: the same zoom as at 1920×1080 (not a level deeper, full of
   // tiny community labels), its labels, lines and attribution twice as large.
@@ -304,6 +375,8 @@ try {
   const unexpected = bogus.errors.filter((e) => !/status of 404/.test(e));
   check(unexpected.length === 0, `console errors of the unknown unit: ${unexpected.join(' | ')}`);
   await gridRanking();
+  await emptyStreet();
+  await smallWall();
   await badUnitCode();
   await refusedToken();
   await revoked();
