@@ -3,10 +3,10 @@
 // worker files is kept on the phone (IndexedDB) and sent when the network
 // allows (sync.js). Enrolment: the QR code of "gridmap token create --qr"
 // opens /m/#token=…; the token is kept and dropped from the address bar.
-import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal } from './net.js';
-import { t, applyI18n, toggleLang, onLangChange, shortTime } from './i18n.js';
+import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal, reachability, onReachChange } from './net.js';
+import { t, applyI18n, toggleLang, onLangChange, shortTime, currentLang } from './i18n.js';
 import { kvGet, kvSet, blob } from './store.js';
-import { autoSync, syncNow, onQueueChange, counts, entries, discard, retry, refusalText } from './sync.js';
+import { autoSync, syncNow, onQueueChange, counts, entries, discard, retry, refusalText, heldBy } from './sync.js';
 import { initMap, watchPosition, keepInView, here, placeMark } from './home.js';
 import { initReport, loadCategories, editRefused } from './report.js';
 import { initCases, loadCases, showCasePlace } from './cases.js';
@@ -60,6 +60,7 @@ async function boot() {
   $('q-sync').onclick = () => { refreshStatus(); syncNow(); }; // signed out, the banner says why nothing goes
   onQueueChange(refreshStatus);
   onAuthChange(refreshStatus);
+  onReachChange(refreshStatus);
   addEventListener('online', refreshStatus);
   addEventListener('offline', refreshStatus);
   show('home');
@@ -123,16 +124,26 @@ function showPlace(point) {
   app.map.jumpTo({ center: point, zoom: 16 }); // a few grids around it, whatever zoom the map had
 }
 
-// refreshStatus writes the header's pill — online, offline or signed out
-// (the server refuses the token: not the network), with what waits and what
-// was refused — the outbox tab's count and the signed-out banner.
+// PILL is the header's word for each reach of the server (net.js): no
+// network is the worker's to fix (find signal); a server that does not
+// answer, or fails, is not — what waits goes once it is back.
+const PILL = { ok: '● online', offline: '○ offline', unreachable: '⚠ net.unreachable', fault: '⚠ net.fault' };
+
+// refreshStatus writes the header's pill — online, offline, the server
+// unreachable or failing, or signed out (the server refuses the token: not
+// the network), with what waits and what was refused — the outbox tab's
+// count and the signed-out banner.
 async function refreshStatus() {
   const { waiting, refused } = await counts();
   const denied = tokenRefused();
   const net = $('net');
-  const state = denied ? `⚠ ${t('auth.pill')}` : `${navigator.onLine ? '●' : '○'} ${t(navigator.onLine ? 'online' : 'offline')}`;
+  const reach = (waiting && heldBy()) || reachability(); // what waits is held by the server: said so
+  const [icon, key] = PILL[reach].split(' ');
+  const state = denied ? `⚠ ${t('auth.pill')}` : `${icon} ${t(key)}`;
   net.textContent = [state, waiting && t('waiting', { n: waiting }), refused && t('refusedn', { n: refused })].filter(Boolean).join(' · ');
-  net.classList.toggle('offline', !navigator.onLine && !denied);
+  net.dataset.reach = denied ? 'denied' : reach; // for the browser test
+  net.classList.toggle('offline', reach === 'offline' && !denied);
+  net.classList.toggle('trouble', (reach === 'unreachable' || reach === 'fault') && !denied);
   net.classList.toggle('denied', denied);
   net.classList.toggle('waiting', waiting + refused > 0);
   $('queue-count').textContent = waiting + refused ? String(waiting + refused) : '';
@@ -169,7 +180,7 @@ function queued({ item: it, photos, state }) {
   const li = document.createElement('li');
   li.className = `item ${state}`;
   li.dataset.kind = it.kind;
-  li.innerHTML = '<div class="row"><strong></strong><span class="muted"></span></div><div class="error"></div><div class="muted detail"></div>';
+  li.innerHTML = '<div class="row"><strong></strong><span class="muted"></span></div><div class="error"></div>';
   li.querySelector('strong').textContent = `${t(`item.${it.kind}`)} ${labelText(it.label)}`;
   li.querySelector('.muted').textContent = shortTime(it.queued_at); // by the server's clock, as the item is dated (store.js)
   if (photos.length) li.querySelector('.row').after(photoLine(photos));
@@ -177,14 +188,26 @@ function queued({ item: it, photos, state }) {
   const failed = [it, ...photos].filter((x) => x.state === 'failed');
   // A photo refused makes its report refused in turn: the reason is said once.
   li.querySelector('.error').textContent = `${t('queue.failed')}: ${[...new Set(failed.map(refusalText))].join(' · ')}`;
-  li.querySelector('.detail').replaceChildren(...failed.map((x) => Object.assign(document.createElement('div'), {
-    textContent: x.status ? `${x.status} · ${x.error ?? ''}` : (x.error ?? '') })));
+  li.querySelector('.error').after(serverWords(failed));
   const actions = document.createElement('div');
   actions.className = 'actions';
   if (it.kind === 'report') actions.append(button('queue.edit', async () => { await editRefused(it); show('report'); }));
   actions.append(button('queue.retry', () => retry(it)), button('queue.discard', () => discard(it)));
   li.append(actions);
   return li;
+}
+
+// serverWords is what the server said of a refusal (its detail is
+// English, for the API's readers): in English, shown under the worker's
+// words; in Chinese, folded away (服务器原文), for whoever supports the worker.
+function serverWords(failed) {
+  const lines = failed.map((x) => Object.assign(document.createElement('div'), {
+    textContent: x.status ? `${x.status} · ${x.error ?? ''}` : (x.error ?? '') }));
+  const box = document.createElement(currentLang() === 'en' ? 'div' : 'details');
+  box.className = 'muted detail';
+  if (box.tagName === 'DETAILS') box.append(Object.assign(document.createElement('summary'), { textContent: t('queue.server') }));
+  box.append(...lines);
+  return box;
 }
 
 const button = (key, onclick) => Object.assign(document.createElement('button'), { type: 'button', textContent: t(key), onclick });

@@ -3,12 +3,14 @@
 // their deadline marked (超期) and listed alone on demand, and the steps the
 // token may take on one (steps.js), queued like reports and sent when the
 // network allows.
-import { api, getJSON, isAuthRefusal, unansweredKey } from './net.js';
+import { fetchJSON, isAuthRefusal, unansweredKey } from './net.js';
 import { kvGet, kvSet } from './store.js';
 import { t, onLangChange, dateTime, duration } from './i18n.js';
 import { nameOf, fullNameOf, LEVELS } from './categories.js';
 import { serverNow } from './clock.js';
 import { initSteps, clearSteps, showSteps, offerAssignees } from './steps.js';
+import { thumb } from './photos.js';
+import { collapsible } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
@@ -21,6 +23,7 @@ const KINDS = 'kind=hazard,event';
 let shown = null; // the case whose detail is open, as last fetched
 let place = () => {}; // shows a case's place on the map (null: none)
 let overdueOnly = false; // the list shows the overdue cases alone
+let showDescription = () => {}; // writes the open case's description, collapsed when long (text.js)
 
 /**
  * initCases wires the case list and its detail view; who is /v1/me's
@@ -34,7 +37,9 @@ export function initCases(who, showPlace) {
   $('c-overdue-only').onchange = (e) => { overdueOnly = e.target.checked; loadCases(); };
   // The open case is redrawn in the new language; the note and photos being added stay.
   onLangChange(() => { if (shown) drawCase(shown); });
-  initSteps(who, { reread, reload: loadCases });
+  showDescription = collapsible($('c-description'), $('c-description-more'));
+  // redraw: the outbox changed (a step sent or refused meanwhile): the open case's steps say so.
+  initSteps(who, { reread, reload: loadCases, redraw: () => shown && showSteps(shown, unitName(shown, shown.assigned_code)) });
   offerAssignees();
 }
 
@@ -50,22 +55,27 @@ export function overdueBy(r) {
 // fetchList fetches the open cases and those finished lately (kept for
 // offline use), or, overdue only, the open cases past their deadline: the
 // server's overdue filter finds them beyond the first page of open cases.
+// It is { list, copy }: copy when the service worker answered with the
+// list as last fetched (the server was not reached).
 async function fetchList() {
   if (overdueOnly) {
+    let got;
     try {
-      return (await getJSON(`v1/reports?overdue=true&${KINDS}&limit=100`)).reports.filter(overdueBy);
+      got = await fetchJSON(`v1/reports?overdue=true&${KINDS}&limit=100`);
     } catch (e) {
       if (e.status !== 400 || e.field !== 'overdue') throw e;
+      // A server without the filter: its open cases, sorted out here.
+      got = await fetchJSON(`v1/reports?state=${OPEN}&${KINDS}&limit=100`);
     }
-    // A server without the filter: its open cases, sorted out here.
-    return (await getJSON(`v1/reports?state=${OPEN}&${KINDS}&limit=100`)).reports.filter(overdueBy);
+    return { list: got.body.reports.filter(overdueBy), copy: got.copy };
   }
   const since = new Date(Date.now() - FINISHED_DAYS * 86400e3).toISOString();
-  const [open, finished] = await Promise.all([getJSON(`v1/reports?state=${OPEN}&${KINDS}&limit=100`),
-    getJSON(`v1/reports?state=${FINISHED}&${KINDS}&from=${encodeURIComponent(since)}&limit=30`)]);
-  const list = [...open.reports, ...finished.reports];
-  await kvSet('cases', list);
-  return list;
+  const [open, finished] = await Promise.all([fetchJSON(`v1/reports?state=${OPEN}&${KINDS}&limit=100`),
+    fetchJSON(`v1/reports?state=${FINISHED}&${KINDS}&from=${encodeURIComponent(since)}&limit=30`)]);
+  const list = [...open.body.reports, ...finished.body.reports];
+  const copy = open.copy || finished.copy;
+  if (!copy) await kvSet('cases', list);
+  return { list, copy };
 }
 
 /** loadCases fetches the cases, or shows those kept from the last fetch. */
@@ -74,18 +84,31 @@ export async function loadCases() {
   let kept = []; // the list kept from the last fetch (null: never fetched, so "no cases" is not known)
   const only = overdueOnly;
   try {
-    list = await fetchList();
-    $('c-status').textContent = '';
+    let copy;
+    ({ list, copy } = await fetchList());
+    // A copy is the list as last fetched: said so, as when the phone's own one is shown.
+    $('c-status').textContent = copy ? t(unansweredKey('cases.offline', 'cases.fault', 0, 'cases.unreach')) : '';
   } catch (e) {
     kept = await kvGet('cases');
     list = (kept ?? []).filter((r) => !only || overdueBy(r));
     // Offline, or the server refused the token: the phone is online then.
-    $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline', 'cases.fault', e.status));
+    $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline', 'cases.fault', e.status, 'cases.unreach'));
   }
   if (only !== overdueOnly) return; // the filter changed meanwhile: its own fetch draws
-  $('c-list').replaceChildren(...list.map(caseLine));
+  $('c-list').replaceChildren(...byUrgency(list).map(caseLine));
   $('c-empty').hidden = list.length > 0 || kept == null;
   $('c-empty').textContent = t(only ? 'cases.nooverdue' : 'cases.none');
+}
+
+// byUrgency orders a desk's cases: the open ones first, the most overdue
+// first, then by deadline; the finished ones after, as listed (newest
+// first). A duty officer found an overdue case seventh of 26, among cases
+// that had time left.
+function byUrgency(list) {
+  const due = (r) => (r.due_at ? Date.parse(r.due_at) : Infinity);
+  const open = list.filter((r) => r.state !== 'closed' && r.state !== 'rejected');
+  open.sort((a, b) => overdueBy(b) - overdueBy(a) || Math.sign(due(a) - due(b)) || 0);
+  return [...open, ...list.filter((r) => !open.includes(r))];
 }
 
 // caseLine is a case in the list: its category, state, a red 超期 tag with
@@ -115,15 +138,37 @@ function clip(text = '') {
   return chars.length > LIST_TEXT ? `${chars.slice(0, LIST_TEXT).join('')}…` : text;
 }
 
-// fetchCase reads a case again; offline, the copy given. One the token may
-// no longer read (it went up a level, out of the scope) is that copy,
-// marked outside: it may be looked at, not acted on.
+// fetchCase reads a case again; offline, the newest of the service
+// worker's copy (the case as last opened) and the copy given (the list's
+// entry, or the case as shown): a case is never shown in a state older
+// than the list showed it in — a step would be queued against it (expect)
+// and refused. One the token may no longer read (it went up a level, out
+// of the scope) is the copy given, marked outside: it may be looked at,
+// not acted on.
 async function fetchCase(r) {
   try {
-    return await getJSON(`v1/reports/${r.id}`);
+    const { body, copy } = await fetchJSON(`v1/reports/${r.id}`);
+    return copy ? newest(body, r) : body;
   } catch (e) {
-    return e.status === 403 && e.field ? { ...r, outside: true } : r;
+    if (e.status === 403 && e.field) return { ...r, outside: true };
+    return r.history ? r : { ...r, history: [], stale: true }; // a list's entry: its steps are not known here
   }
+}
+
+// newer tells whether case a is a later version than b: updated later, or
+// with more steps (a list's entry counts them in events, a case lists them).
+function newer(a, b) {
+  const steps = (r) => r.events ?? r.history?.length ?? 0;
+  const d = Date.parse(a.updated_at ?? 0) - Date.parse(b.updated_at ?? 0);
+  return d ? d > 0 : steps(a) > steps(b);
+}
+
+// newest is the later of a kept case (detail) and a later summary of it:
+// a list's entry, which has no history, keeps the detail's, marked as
+// short of the steps it lacks (stale).
+function newest(detail, summary) {
+  if (!newer(summary, detail)) return detail;
+  return summary.history ? summary : { ...detail, ...summary, history: detail.history, stale: true };
 }
 
 async function openCase(summary) {
@@ -159,6 +204,9 @@ function unitName(r, code) {
   return refs.find((u) => u?.code === code && u.name)?.name ?? code;
 }
 
+// drawn is the case drawCase drew last.
+let drawn = null;
+
 // drawCase writes an open case: its state, severity, due time, photos,
 // history and the steps the worker may take.
 async function drawCase(r) {
@@ -168,9 +216,13 @@ async function drawCase(r) {
   const late = overdueBy(r);
   $('c-overdue').hidden = !late;
   $('c-overdue').textContent = late ? t('cases.overduefor', { d: duration(late), t: dateTime(r.due_at) }) : '';
-  $('c-description').textContent = r.description || '—';
+  showDescription(r.description || '—', drawn === r.id); // unfolded stays so while the same case is redrawn
+  drawn = r.id;
   $('c-report-photos').replaceChildren(...photosOf(r.attachments));
   $('c-history').replaceChildren(...(r.history ?? []).map((h) => step(h, r)));
+  if (r.stale) {
+    $('c-history').append(Object.assign(document.createElement('li'), { className: 'stale muted', textContent: t('cases.stale', { n: r.events }) }));
+  }
   await showSteps(r, unitName(r, r.assigned_code));
 }
 
@@ -205,12 +257,3 @@ function stepNote(h, r) {
 // photosOf is the thumbnails of a list of attachments; the server leaves
 // out the checksums of photos this token may not read.
 const photosOf = (as) => (as ?? []).filter((a) => a.checksum).map((a) => thumb(a.checksum));
-
-/** thumb is an image of a stored photo's thumbnail, fetched with the token (an img cannot send it). */
-function thumb(checksum) {
-  const img = Object.assign(document.createElement('img'), { alt: checksum.slice(7, 15), className: 'thumb' });
-  api(`v1/attachments/${checksum}?size=thumb`).then(async (res) => {
-    if (res.ok) img.src = URL.createObjectURL(await res.blob());
-  }).catch(() => {});
-  return img;
-}

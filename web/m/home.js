@@ -176,7 +176,7 @@ async function resolveHere(p, me) {
 function renderWhere(me) {
   if (here.fix) $('where-accuracy').textContent = t('where.accuracy', { m: Math.round(here.fix.accuracy) });
   showPoorFix($('where-poor'));
-  $('where-status').textContent = here.stale ? t(unansweredKey('where.offline', 'where.fault', here.failed)) : '';
+  $('where-status').textContent = here.stale ? t(unansweredKey('where.offline', 'where.fault', here.failed, 'where.unreach')) : '';
   const res = here.answer;
   if (!res) return;
   showAnswer($('where-answer'), res);

@@ -5,6 +5,8 @@ import { noteServerDate } from './clock.js';
 
 export const root = new URL('..', document.baseURI);
 const KEY = 'gridmap.m.token';
+// COPY marks an answer the service worker served from its caches (sw.js).
+const COPY = 'X-Gridmap-Copy';
 
 /** token is the worker's token, or null before enrolment. */
 export const token = () => localStorage.getItem(KEY);
@@ -53,12 +55,43 @@ export const serverFailed = (status) => status >= 500 || status === 429;
 /**
  * unansweredKey is the words' key for a request that got no usable answer:
  * a refused token; faultKey when the server answered status and failed (the
- * phone is online: the worker must not go looking for signal); else, no
- * answer at all, offlineKey.
+ * phone is online: the worker must not go looking for signal); unreachKey
+ * when the phone has a network but the server does not answer at all (down,
+ * or the way to it is); else, no network, offlineKey.
  */
-export function unansweredKey(offlineKey, faultKey, status) {
+export function unansweredKey(offlineKey, faultKey, status, unreachKey = faultKey) {
   if (tokenRefused()) return 'auth.refused';
-  return serverFailed(status) ? faultKey : offlineKey;
+  if (serverFailed(status)) return faultKey;
+  const r = reachability();
+  return r === 'unreachable' ? unreachKey : r === 'fault' && !status ? faultKey : offlineKey;
+}
+
+// What the latest request learnt of the server, so that the app tells "no
+// network" (go find signal) from "the server cannot be reached" or "the
+// server fails" (nothing the worker can do: it is sent later by itself).
+// state: 'ok' (it answered), 'fault' (5xx or 429), 'unreachable' (the phone
+// was online and nothing answered, or only the service worker's copy did),
+// 'offline' (no network at the time).
+const reach = { state: 'ok', status: 0 };
+const reachListeners = new Set();
+/** onReachChange calls fn when what is known of the server's reach changes. */
+export const onReachChange = (fn) => reachListeners.add(fn);
+
+/**
+ * reachability is 'offline' (no network), 'unreachable', 'fault' or 'ok'.
+ * A failure learnt while offline says nothing of the server once the
+ * network is back: until the next answer, it is taken for reachable.
+ */
+export function reachability() {
+  if (!navigator.onLine) return 'offline';
+  return reach.state === 'offline' ? 'ok' : reach.state;
+}
+
+function noteReach(state, status = 0) {
+  if (state === 'unanswered') state = navigator.onLine ? 'unreachable' : 'offline';
+  if (reach.state === state && reach.status === status) return;
+  Object.assign(reach, { state, status });
+  reachListeners.forEach((fn) => fn());
 }
 
 /** isAuthRefusal tells whether an answer (status, field) refuses the token rather than the request. */
@@ -89,14 +122,30 @@ export function api(path, { method = 'GET', json, body, headers = {} } = {}) {
     h['Content-Type'] = 'application/json';
     body = JSON.stringify(json);
   }
-  return fetch(url(path), { method, body, headers: h, cache: 'no-cache' }).then(noteRefusal).then(noteServerDate);
+  return fetch(url(path), { method, body, headers: h, cache: 'no-cache' }).then((res) => {
+    // A copy the service worker kept stands in for an answer the network did not give.
+    const copied = res.headers.get(COPY);
+    if (copied !== 'kept') noteReach(copied ? 'unanswered' : serverFailed(res.status) ? 'fault' : 'ok', res.status);
+    return res;
+  }, (e) => {
+    noteReach('unanswered');
+    throw e;
+  }).then(noteRefusal).then(noteServerDate);
+}
+
+/** fromCopy tells whether an answer is the service worker's copy of an older one (the network failed). */
+export const fromCopy = (res) => res.headers.has(COPY);
+
+/** fetchJSON is getJSON's answer with whether it is an older copy: { body, copy }. */
+export async function fetchJSON(path) {
+  const res = await api(path, { headers: { Accept: 'application/json' } });
+  if (!res.ok) throw await problemOf(res);
+  return { body: await res.json(), copy: fromCopy(res) };
 }
 
 /** getJSON fetches a JSON answer; a non-2xx answer throws with its problem. */
 export async function getJSON(path) {
-  const res = await api(path, { headers: { Accept: 'application/json' } });
-  if (!res.ok) throw await problemOf(res);
-  return res.json();
+  return (await fetchJSON(path)).body;
 }
 
 /** problemOf turns an error answer into an Error carrying status and field. */

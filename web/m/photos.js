@@ -3,7 +3,8 @@
 // (a few hundred kilobytes), turned upright as the camera meant it, so
 // that an upload over a weak signal finishes. A photo small enough already
 // is kept byte for byte, EXIF and all.
-import { checksum } from './net.js';
+import { checksum, api } from './net.js';
+import { blob as queuedBlob } from './store.js';
 import { t } from './i18n.js';
 
 const MAX_SIDE = 1600;
@@ -50,3 +51,17 @@ export const photoItems = (photos, label) => photos.map((p) => ({ id: p.checksum
 
 /** photoBlobs maps the photos' checksums to their bytes, for enqueue. */
 export const photoBlobs = (photos) => Object.fromEntries(photos.map((p) => [p.checksum, p.blob]));
+
+/**
+ * thumb is an image of a stored photo's thumbnail, fetched with the token
+ * (an img cannot send it); queued says the photo may still be on the phone,
+ * waiting to be sent: its own bytes are shown then.
+ */
+export function thumb(sum, queued = false) {
+  const img = Object.assign(document.createElement('img'), { alt: sum.slice(7, 15), className: 'thumb' });
+  const stored = () => api(`v1/attachments/${sum}?size=thumb`).then(async (res) => {
+    if (res.ok) img.src = URL.createObjectURL(await res.blob());
+  });
+  (queued ? queuedBlob(sum).then((b) => (b ? (img.src = URL.createObjectURL(b)) : stored())) : stored()).catch(() => {});
+  return img;
+}

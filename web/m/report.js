@@ -3,12 +3,18 @@
 // from the camera, and the point — from GPS, with a draggable pin — with
 // the resolver's answer for it shown before sending. Submitting queues the
 // photos and the report together; the outbox sends them when it can.
+//
+// The place shown is the place sent: the pin, the unit named for it and
+// the report's point are one (form.point). Until the worker places the pin
+// by hand it follows the phone, also while the form is out of sight; a pin
+// placed by hand stays, and the form says so.
 import { uuid, unansweredKey } from './net.js';
 import { kvGet, kvSet, enqueue, outbox, remove } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { addPhotos, photoItems, photoBlobs } from './photos.js';
 import { here, pin, resolve, showAnswer, distance, showPoorFix } from './home.js';
-import { syncNow, notify, refusalText, stoppedBy, onQueueChange } from './sync.js';
+import { limitText } from './text.js';
+import { syncNow, notify, refusalText, waitingKey, onQueueChange } from './sync.js';
 import { serverNow, clockOffset, restamp } from './clock.js';
 import { fetchCategories, categories, categoryName, className, matches, handlerOf } from './categories.js';
 
@@ -18,19 +24,26 @@ const $ = (id) => document.getElementById(id);
 // answer/answerAt: the resolver's last answer and the point it is for.
 // kept: the checksums of photos sent already (a refused report being edited).
 // observed: when a refused report being edited was seen (by the server's clock).
+// resolving: the resolver's answer on its way for form.point (a submit waits for it).
 const form = { id: null, category: null, photos: [], kept: [], point: null, dragged: false, marker: null,
-  answer: null, answerAt: null, busy: false, observed: null };
+  answer: null, answerAt: null, resolving: null, busy: false, observed: null };
 
 /** loadCategories fetches the code list (or uses the copy kept for offline use) and shows it. */
 export async function loadCategories() {
+  recent = (await kvGet('recent')) ?? [];
   await fetchCategories();
   await renderCategories();
 }
 
+// recent: the worker's recent categories, read once (loadCategories) and
+// kept here, so that the list is drawn at once: a list drawn after a wait
+// could replace the one the worker was tapping (a tap then chose a
+// category the new list no longer shows).
+let recent = [];
+
 async function renderCategories() {
   const kind = $('r-kind').value;
   const q = $('r-search').value.trim().toLowerCase();
-  const recent = (await kvGet('recent')) ?? [];
   // In English the search finds the English names too (categories.js).
   const fits = categories().filter((c) => c.kinds.includes(kind) && matches(c, q));
   fits.sort((a, b) => rank(recent, a) - rank(recent, b));
@@ -43,27 +56,45 @@ async function renderCategories() {
     b.innerHTML = `<strong></strong> <span class="muted"></span>`;
     b.firstChild.textContent = categoryName(c);
     b.lastChild.textContent = `${className(c)} · ${c.code}`;
-    b.onclick = () => { Object.assign(form, { category: c.code, cleared: false }); renderCategories(); };
+    b.onclick = () => { Object.assign(form, { category: c.code, cleared: false }); changed(); renderCategories(); };
     return b;
   }));
 }
 
-const rank = (recent, c) => (recent.includes(c.code) ? recent.indexOf(c.code) : 1000);
+const rank = (list, c) => (list.includes(c.code) ? list.indexOf(c.code) : 1000);
 
 /** initReport wires the form; map is the app's map, moved into the form while it shows. */
 export function initReport(map) {
-  $('r-kind').onchange = renderCategories;
+  $('r-kind').onchange = () => { changed(); renderCategories(); };
   $('r-search').oninput = renderCategories;
   $('r-photo').onchange = async (e) => {
     await addPhotos(e.target, form.photos, $('r-photo-error'));
+    changed();
     renderPhotos();
   };
+  $('r-description').addEventListener('input', changed);
+  // The server's limit, shown while typing: the worker does not learn it on submit.
+  countDescription = limitText($('r-description'), $('r-count'), DESCRIPTION_MAX);
   $('r-submit').onclick = submit;
   // The unit named before sending follows the severity: 突出 goes to the community, 重大 to the street.
-  for (const r of document.querySelectorAll('input[name=r-sev]')) r.onchange = renderAnswer;
-  // Until the worker drags the pin, it follows the phone.
+  for (const r of document.querySelectorAll('input[name=r-sev]')) r.onchange = () => { changed(); renderAnswer(); };
+  $('r-usefix').onclick = () => {
+    if (!here.fix) return;
+    form.dragged = false;
+    map.easeTo({ center: here.fix.point, duration: 300 });
+    moveTo(here.fix.point);
+  };
+  // Until the worker drags the pin, it follows the phone — also while the
+  // form is not shown: it opens where the worker is, not where it was left.
   here.listeners.add((fix) => {
-    if (form.marker && !form.dragged && (!form.point || distance(form.point, fix.point) > 10)) moveTo(fix.point);
+    if (!form.dragged && (!form.point || distance(form.point, fix.point) > 10)) {
+      if (!form.marker) unplace();
+      else {
+        moveTo(fix.point);
+        // The form's map keeps to its pin: one that walked out of view is brought back.
+        if (!map.getBounds().contains(fix.point)) map.easeTo({ center: fix.point, duration: 300 });
+      }
+    }
     renderPoor();
   });
   onLangChange(renderPoor);
@@ -73,24 +104,59 @@ export function initReport(map) {
   onQueueChange(retell);
   return {
     show() {
-      const at = form.point ?? here.fix?.point ?? map.getCenter().toArray();
+      const at = (form.dragged ? form.point : here.fix?.point ?? form.point) ?? map.getCenter().toArray();
       form.marker ??= pin(map, at, (p) => { form.dragged = true; moveTo(p); });
       form.marker.setLngLat(at);
       map.easeTo({ center: at, zoom: Math.max(map.getZoom(), 16), duration: 0 });
-      if (here.fix || form.point) moveTo(at);
+      if (here.fix || form.point) moveTo(at); else renderPinned();
     },
     hide() { form.marker?.remove(); form.marker = null; },
+    // For the browser test: the point the form shows and would send.
+    place: () => ({ point: form.point, dragged: form.dragged, answered: form.answerAt === form.point }),
   };
 }
 
-async function moveTo(p) {
+// countDescription redraws the description's counter (set by initReport).
+let countDescription = () => {};
+
+// unplace forgets a point the pin followed the phone to (the form is not
+// shown): what was said of it is not about where the worker is now.
+function unplace() {
+  Object.assign(form, { point: null, answer: null, answerAt: null, resolving: null });
+  $('r-answer').replaceChildren();
+}
+
+// moveTo puts the form's point at p — the pin, the unit named and the
+// point sent — and asks who answers there. Until the answer is in, the
+// unit named for another place is not shown.
+function moveTo(p) {
+  const far = !form.answerAt || distance(form.answerAt, p) > 15;
   form.point = p;
   form.marker?.setLngLat(p);
+  if (far) {
+    form.answer = null;
+    $('r-answer').textContent = t('report.answering');
+  }
+  if (aboutPlace) say(''); // "outside every district", "no position yet": said of the place before
   renderPoor();
-  const { answer, status } = await resolve(p);
-  if (form.point !== p) return; // the pin moved on meanwhile: that answer is due
-  Object.assign(form, { answer, answerAt: p });
-  if (answer) renderAnswer(); else $('r-answer').textContent = t(unansweredKey('report.answeroffline', 'report.answerfault', status));
+  renderPinned();
+  form.resolving = (async () => {
+    const { answer, status } = await resolve(p);
+    if (form.point !== p) return; // the pin moved on meanwhile: that answer is due
+    Object.assign(form, { answer, answerAt: p });
+    if (answer) renderAnswer();
+    else $('r-answer').textContent = t(unansweredKey('report.answeroffline', 'report.answerfault', status, 'report.answerunreach'));
+  })();
+  return form.resolving;
+}
+
+// renderPinned says that the pin was placed by hand, and how far the
+// worker is from it, with a button to take the phone's position again.
+function renderPinned() {
+  const off = form.dragged && form.point && here.fix ? Math.round(distance(form.point, here.fix.point)) : 0;
+  $('r-pinned').hidden = !form.dragged || !form.point;
+  $('r-pinned-text').textContent = off > 10 ? t('report.pinned', { m: off }) : t('report.pinnedhere');
+  $('r-usefix').hidden = off <= 10;
 }
 
 // severity is the severity chosen in the form.
@@ -103,7 +169,7 @@ const severity = () => Number(document.querySelector('input[name=r-sev]:checked'
 // (offline) what was said stays.
 function renderAnswer() {
   const answer = form.answer;
-  if (!answer) return;
+  if (!answer || form.answerAt !== form.point) return; // an answer for another place is never shown
   const el = $('r-answer');
   showAnswer(el, answer);
   const sev = severity();
@@ -119,6 +185,7 @@ function renderAnswer() {
 // pin is a place the worker chose).
 function renderPoor() {
   showPoorFix($('r-poor'), !form.dragged);
+  renderPinned();
 }
 
 function renderPhotos() {
@@ -139,15 +206,17 @@ export async function editRefused(item) {
     observed: restamp(item).body.observed_at ?? null });
   $('r-kind').value = b.kind;
   $('r-description').value = b.description ?? '';
+  countDescription();
   const sev = document.querySelector(`input[name=r-sev][value="${b.severity}"]`);
   if (sev) sev.checked = true;
   renderAnswer();
   await remove(item);
   notify();
-  form.point = b.point;
+  // Its point is kept, as a pin placed by hand: the form shows and names it, and sends it.
+  Object.assign(form, { point: b.point, answer: null, answerAt: null });
   renderPhotos();
   await renderCategories();
-  say(t('report.editing'));
+  say(t('report.editing'), null, true);
 }
 
 async function submit() {
@@ -171,9 +240,12 @@ async function queue() {
   if (!form.category) { say(t('report.need')); return; }
   const length = [...$('r-description').value].length; // characters, as the server counts them (an emoji is one)
   if (length > DESCRIPTION_MAX) { say(t('text.toolong', { n: length, max: DESCRIPTION_MAX })); return; }
-  const point = form.dragged ? form.point : (here.fix?.point ?? form.point);
-  if (!point) { say(t('report.nofix')); return; }
-  if (outside(point)) { say(t('report.outside')); return; }
+  // The point sent is the one shown, once the resolver has said who answers
+  // there (or could not): a place outside every district is not sent.
+  for (let i = 0; i < 3 && form.point && form.answerAt !== form.point; i++) await form.resolving;
+  const point = form.point;
+  if (!point) { say(t('report.nofix')); aboutPlace = true; return; }
+  if (outside(point)) { say(t('report.outside')); aboutPlace = true; return; }
   form.id ??= uuid();
   const report = { id: form.id, kind: $('r-kind').value, category: form.category,
     severity: severity(), description: $('r-description').value,
@@ -187,14 +259,18 @@ async function queue() {
   // clock: the offset the time was corrected by, should the server still find it wrong (sync.js retry).
   await enqueue([...photoItems(form.photos, label), { id: report.id, kind: 'report', label, body: report, clock: clockOffset() }],
     photoBlobs(form.photos));
-  const recent = ((await kvGet('recent')) ?? []).filter((c) => c !== form.category);
-  await kvSet('recent', [form.category, ...recent].slice(0, 8));
+  recent = [form.category, ...recent.filter((c) => c !== form.category)].slice(0, 8);
+  await kvSet('recent', recent);
   notify();
-  Object.assign(form, { id: null, category: null, photos: [], kept: [], point: null, dragged: false, cleared: true, clearedAt: Date.now(),
+  const placed = form.dragged;
+  Object.assign(form, { id: null, category: null, photos: [], kept: [], dragged: false, cleared: true, clearedAt: Date.now(),
     observed: null });
   $('r-description').value = '';
+  countDescription();
   document.querySelector('input[name=r-sev][value="2"]').checked = true; // the next report starts at 一般, as the first did
-  renderAnswer();
+  // The next report starts where the worker is (a pin placed by hand was for this one).
+  if (placed && here.fix && form.marker) moveTo(here.fix.point); else renderAnswer();
+  renderPinned();
   renderPhotos();
   renderCategories();
   say(t('report.queued'), report.id);
@@ -207,11 +283,24 @@ async function queue() {
 // saved offline is said sent once it is, and waiting for a new token once
 // the server refuses the token, not "waiting for the network" meanwhile.
 let told = null;
+// sticky: the message says what the form is for (a refused report being
+// edited), not what came of something: it stays while the form is changed.
+let sticky = false;
+// aboutPlace: the message is about the form's place; it goes when the place changes.
+let aboutPlace = false;
 
 // say writes the form's message; id is the report it tells the fate of.
-function say(text, id = null) {
+function say(text, id = null, keep = false) {
   told = id;
+  sticky = keep;
+  aboutPlace = false;
   $('r-message').textContent = text;
+}
+
+// changed is called when the worker changes the form: what the message
+// said (the last report's fate, "choose a category") is no longer about it.
+function changed() {
+  if (!sticky) say('');
 }
 
 // retell says again what became of the report told of.
@@ -238,5 +327,5 @@ async function outcome(id) {
   const waiting = (await outbox()).find((it) => it.id === id);
   if (!waiting) return t('report.sent');
   if (waiting.state === 'failed') return `${t('queue.failed')}: ${refusalText(waiting)}`;
-  return t(unansweredKey('report.queued', 'report.queuedfault', stoppedBy()));
+  return t(waitingKey('report.queued', 'report.queuedfault', 'report.queuedunreach'));
 }

@@ -13,7 +13,7 @@ const root = new URL('../', self.location.href);
 const at = (p) => new URL(p, root).href;
 
 const shell = ['m/', 'm/app.js', 'm/app.css', 'm/i18n.js', 'm/net.js', 'm/store.js', 'm/sync.js', 'm/home.js',
-  'm/photos.js', 'm/report.js', 'm/cases.js', 'm/steps.js', 'm/patrol.js', 'm/clock.js', 'm/offline.js', 'm/categories.js',
+  'm/photos.js', 'm/report.js', 'm/cases.js', 'm/steps.js', 'm/patrol.js', 'm/clock.js', 'm/offline.js', 'm/categories.js', 'm/text.js',
   'm/manifest.webmanifest', 'm/icon-192.png', 'm/icon-512.png',
   'm/maplibre-gl-worker.mjs', 'web/vendor/maplibre-gl/maplibre-gl.mjs',
   'web/vendor/maplibre-gl/maplibre-gl.css'].map(at);
@@ -55,7 +55,7 @@ async function fromShell(req) {
 async function cacheFirst(req) {
   const cache = await caches.open(DATA);
   const hit = await cache.match(req);
-  if (hit) return copy(hit);
+  if (hit) return copy(hit, 'kept'); // not tried on the network: it tells nothing of the server
   const res = await fetch(req);
   keep(cache, req, res);
   return res;
@@ -88,9 +88,11 @@ async function networkFirst(req) {
 }
 
 // copy marks an answer from the caches, so that the page does not take its
-// Date (the day it was stored) for the server's time now (clock.js).
-function copy(hit) {
+// Date (the day it was stored) for the server's time now (clock.js), nor,
+// unless why is 'kept' (served from the caches without asking), the server
+// for reachable (net.js).
+function copy(hit, why = '1') {
   const headers = new Headers(hit.headers);
-  headers.set('X-Gridmap-Copy', '1');
+  headers.set('X-Gridmap-Copy', why);
   return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers });
 }

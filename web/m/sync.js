@@ -5,7 +5,7 @@
 // nothing is stored twice, and an item leaves the phone only after the
 // server has confirmed it. Items go in the order they were queued, so a
 // report's photos are stored before the report that lists them.
-import { api, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed } from './net.js';
+import { api, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed, reachability } from './net.js';
 import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
 import { t, duration } from './i18n.js';
 import { isClockRefusal, restamp, skewOf, serverNow, clockOffset } from './clock.js';
@@ -18,9 +18,27 @@ export const notify = () => listeners.forEach((fn) => fn());
 let running = null;
 let again = false; // syncNow was called during a run: what was queued meanwhile goes in another
 let stopStatus = 0;
+// stopWhy: why the latest run stopped before the end: 'fault' (the server
+// answered 5xx or 429), 'unreachable' (the phone was online, nothing
+// answered), 'offline', or '' (it did not stop).
+let stopWhy = '';
 
 /** stoppedBy is the status (429 or 5xx) of the server's answer that stopped the latest run; 0 when none did. */
 export const stoppedBy = () => stopStatus;
+
+/**
+ * heldBy is why what waits is held, as the latest run found it: 'fault',
+ * 'unreachable' or '' (not held, or held by no network: navigator.onLine
+ * says that). The header says it rather than what another request learnt:
+ * a server may answer one route and fail the one the outbox needs.
+ */
+export const heldBy = () => (navigator.onLine && stopWhy !== 'offline' ? stopWhy : '');
+
+/** waitingKey is the words' key for an item that waits: for the network, or for the server (failing, unreachable). */
+export function waitingKey(offlineKey, faultKey, unreachKey) {
+  if (tokenRefused()) return 'auth.refused';
+  return { fault: faultKey, unreachable: unreachKey }[heldBy()] ?? offlineKey;
+}
 
 /**
  * syncNow sends what waits; concurrent calls share one run, followed by
@@ -85,6 +103,7 @@ const photosOf = (it) => (it.kind === 'photo' ? [] : it.body?.attachments ?? [])
 
 async function run() {
   stopStatus = 0;
+  stopWhy = '';
   let sent = await sendWaiting();
   // Once: an item refused again keeps its refusal, for the worker to see.
   if (!stopStatus && !tokenRefused() && (await redateClockRefusals()) > 0) sent += await sendWaiting();
@@ -115,13 +134,15 @@ async function sendWaiting() {
     try {
       res = await send(it);
     } catch {
-      break; // no network: everything stays for the next run
+      stopWhy = navigator.onLine ? 'unreachable' : 'offline';
+      break; // no network, or no server: everything stays for the next run
     }
     if (res.ok) {
       await confirmed(it, res);
       sent++;
     } else if (serverFailed(res.status)) {
       stopStatus = res.status;
+      stopWhy = 'fault';
       break; // not the item's fault: try again later, in the same order
     } else {
       const p = await problemOf(res);
@@ -202,15 +223,24 @@ export async function retry(it) {
   return syncNow();
 }
 
-/** autoSync sends when the network comes back and, while items wait, every 20 s. */
+/**
+ * autoSync sends when the network comes back and, while items wait, every
+ * 20 s; with nothing to send, a server found unreachable or failing is asked
+ * again as often, so that the header stops saying so once it answers.
+ */
 export function autoSync() {
   addEventListener('online', () => syncNow());
-  setInterval(async () => { if (navigator.onLine && (await pending()) > 0) syncNow(); }, 20_000);
+  setInterval(async () => {
+    if (!navigator.onLine) return;
+    if ((await pending()) > 0) syncNow();
+    else if (reachability() !== 'ok') api('v1/me').catch(() => {});
+  }, 20_000);
   syncNow();
 }
 
 // What the server's refusals mean to a worker, by the problem's field, then
-// by its status; the server's own (English) detail shows beneath.
+// by its status; the server's own (English) detail goes under them (folded
+// away in Chinese: app.js).
 const BY_FIELD = { point: 'refused.point', category: 'refused.category', severity: 'refused.severity',
   description: 'refused.description', attachments: 'refused.photo', checksum: 'refused.photo', 'Content-Type': 'refused.photo',
   expect: 'refused.expect', action: 'refused.action', fixes: 'refused.fixes', code: 'refused.scope', unit: 'refused.scope',

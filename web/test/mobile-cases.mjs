@@ -4,8 +4,9 @@
 //
 //   supervisorSteps  a reported case is walked accept → dispatch (to a
 //                    named person) → handled by the grid worker on their
-//                    phone → verify → close, each step by its button, in
-//                    Chinese and English; a reject without a note is held on
+//                    phone (who is then offered no check of their own
+//                    fix: 监管分离) → verify → close, each step by its
+//                    button, in Chinese and English; a reject without a note is held on
 //                    the phone and said; a step on a case someone moved
 //                    meanwhile (409) and on a case that left the street
 //                    (403) is said, and the case read again; overdue cases
@@ -135,6 +136,11 @@ async function walk({ page, check, findings, shot, adminAPI, file, workerPage: w
   await worker.waitForSelector('#c-photos img');
   await worker.click('#c-handle');
   check(await stateIs(worker, '已处置'), `the worker's 处置: ${await worker.textContent('#c-meta')}`);
+  await worker.waitForFunction(() => /监管分离/.test(document.getElementById('c-readonly').textContent), null, { timeout: 5_000 }).catch(() => {});
+  findings.ownFix = { note: await worker.textContent('#c-readonly'), shown: await worker.isVisible('#c-readonly'), buttons: await buttons(worker) };
+  const offered = [...findings.ownFix.buttons.main, ...findings.ownFix.buttons.others].map((x) => x.id);
+  check(findings.ownFix.shown && /监管分离/.test(findings.ownFix.note) && !offered.includes('c-verify') && !offered.includes('c-close'),
+    `the worker who handled the case is offered no check of it: ${JSON.stringify(findings.ownFix)}`);
   await worker.click('#c-back');
 
   await open(page, id);
@@ -246,6 +252,9 @@ async function overdue({ page, check, findings, shot, adminAPI }) {
     state: li.querySelector('.state').textContent })));
   const all = await lines();
   const tagged = all.filter((l) => l.tag);
+  const firstPlain = all.findIndex((l) => !l.tag);
+  findings.overdueFirst = firstPlain < 0 || firstPlain > all.findLastIndex((l) => l.tag);
+  check(findings.overdueFirst, `the overdue cases head the list: ${JSON.stringify(all.map((l) => !!l.tag))}`);
   findings.overdueTagged = { listed: all.length, tagged: tagged.length, sample: tagged.slice(0, 3) };
   check(tagged.length > 0 && tagged.every((l) => /^超期 \d+ (分钟|小时|天)$/.test(l.tag) && !/已结案|不予立案/.test(l.state)) &&
     tagged.every((l) => want.includes(l.id)), `the 超期 tags in the list: ${JSON.stringify(findings.overdueTagged)}`);

@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
 import { caseLanguage, caseSteps, signinSteps, scopeSteps, clockSteps, dayBehindSteps } from './mobile-more.mjs';
 import { supervisorSteps } from './mobile-cases.mjs';
+import { placeSteps, formSteps, offlineCase, longCase, unreachable, refusedWords } from './mobile-fixes.mjs';
 
 const [base, outDir, lng, lat, grid, photo, afterPhoto] = process.argv.slice(2);
 const worker = process.env.GRIDMAP_WORKER_TOKEN;
@@ -386,6 +387,17 @@ try {
     page, context, browser, base, worker, here, writes, failures, findings,
     check, shot, adminAPI, outbox, ready, step: (name) => { phase = name; },
   });
+
+  // 27–32. What a newcomer's walk through the app found (mobile-fixes.mjs):
+  //        one place shown, named and sent; the form's messages and counter;
+  //        a case handled offline; a long description; the server
+  //        unreachable; a refusal's wording.
+  const fixEnv = { page, context, base, here, grid, afterPhoto, failures, findings, check, shot, adminAPI, outbox };
+  for (const [name, steps] of [['27', placeSteps], ['28', formSteps], ['29', offlineCase], ['30', longCase], ['31', unreachable], ['32', refusedWords]]) {
+    phase = name;
+    // One going wrong is said, and the others still run.
+    await steps(fixEnv).catch((e) => failures.push(`step ${name} aborted: ${String(e.message ?? e).split('\n')[0]}`));
+  }
 
   // 11. Sign-in, without a token (mobile-more.mjs).
   const env = { page, context, browser, base, worker, community, here, failures, findings, check, shot, adminAPI, outbox, ready };
