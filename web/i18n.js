@@ -97,7 +97,16 @@ const words = {
   mapNote: ['点击下级单元钻取 · 新上报在地图上闪烁', 'click a unit to drill down · new reports flash on the map'],
   reported: ['上报', 'reported'],
   closedOf: ['已结案', 'closed'],
-  gridsPatrolled: ['网格', 'grids'],
+  // Patrol coverage is two measures: the share of the area walked (the
+  // figure, so labelled) and how many grids were entered at all (the sub-line).
+  patrolLabel: ['今日巡查面积覆盖', 'area patrolled today'],
+  patrolSub: ['已巡网格 {n}/{of}', 'grids visited {n}/{of}'],
+  patrolNoGrids: ['未划分网格', 'no grids here'],
+  // the charts' empty states
+  noCases30: ['暂无数据 · 近30日无案件', 'no data · no cases in 30 days'],
+  noChildren: ['暂无数据 · 无下级单元', 'no data · no units below this one'],
+  noChildCases: ['暂无数据 · 下级单元均无案件', 'no data · no cases in the units below'],
+  dispatchedTo: ['→ {who}', '→ {who}'],
   sev1: ['简易', 'minor'], sev2: ['一般', 'ordinary'], sev3: ['突出', 'serious'], sev4: ['重大', 'major'],
   evCreated: ['新上报', 'new report'], evUpdated: ['状态变更', 'step'], evMoved: ['改派', 'moved'],
   evEscalated: ['升级', 'escalated'], evOverdue: ['超期', 'overdue'], evUnit: ['边界变更', 'boundaries changed'],

@@ -4,7 +4,6 @@
 // screen's state, which the events keep current.
 import { t } from './i18n.js';
 import { categoryName } from './screen-live.js';
-import { sw } from './screen-words.js';
 
 const text = '#dbe8ff';
 const muted = '#7f9cc6';
@@ -103,9 +102,9 @@ export function drawCharts(charts, s) {
   });
   // An empty chart says so (a street with no cases, a unit not divided
   // further), instead of a blank box that reads as still loading.
-  noData('chart-category', cats.length ? null : sw('noCases30'));
+  noData('chart-category', cats.length ? null : t('noCases30'));
   const children = Object.keys(s.children ?? {}).some((c) => c.length > (s.unit?.code.length ?? 0));
-  noData('chart-ranking', rank.some((r) => r.open || r.overdue) ? null : sw(children ? 'noChildCases' : 'noChildren'));
+  noData('chart-ranking', rank.some((r) => r.open || r.overdue) ? null : t(children ? 'noChildCases' : 'noChildren'));
 }
 
 // noData shows why the chart id is empty (words), or, with null, hides the note.

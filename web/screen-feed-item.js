@@ -5,7 +5,6 @@
 // closing (结案, green), not as a 新上报 painted green.
 import { t, chinaDay } from './i18n.js';
 import { childOf, categoryName } from './screen-live.js';
-import { sw } from './screen-words.js';
 
 const kindWords = {
   'report.created': 'evCreated', 'report.updated': 'evUpdated', 'report.moved': 'evMoved',
@@ -61,7 +60,7 @@ export function whereOf(s, e) {
     where = `→ ${t(`level.${d.level}`)}${name ? ` · ${name}` : ''}`;
   }
   if (e.kind === 'report.updated' && d.state === 'dispatched' && d.assignee) {
-    where = [sw('dispatchedTo', { who: d.assignee }), where].filter(Boolean).join(' · ');
+    where = [t('dispatchedTo', { who: d.assignee }), where].filter(Boolean).join(' · ');
   }
   return where;
 }

@@ -1,7 +1,6 @@
 // The big screen's key figures (the boxes above the charts), written from
 // the screen's state: each number bumps (flashes white) when it changes.
 import { t } from './i18n.js';
-import { sw } from './screen-words.js';
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (n ?? 0).toLocaleString('zh-CN');
@@ -19,7 +18,7 @@ function set(id, v) {
 
 /** labelFigures writes the figures' labels that are the screen's own words, in the current language. */
 export function labelFigures() {
-  $('fig-patrol-label').textContent = sw('patrolLabel');
+  $('fig-patrol-label').textContent = t('patrolLabel');
 }
 
 /** renderFigures writes every key figure from the screen's state s. */
@@ -40,5 +39,5 @@ export function renderFigures(s) {
   const p = f.patrol_today;
   const grids = p?.grids ?? 0;
   set('fig-patrol', grids ? `${((p.coverage ?? 0) * 100).toFixed(1)}%` : '—');
-  $('fig-patrol-sub').textContent = grids ? sw('patrolSub', { n: fmt(p.grids_patrolled), of: fmt(grids) }) : sw('patrolNoGrids');
+  $('fig-patrol-sub').textContent = grids ? t('patrolSub', { n: fmt(p.grids_patrolled), of: fmt(grids) }) : t('patrolNoGrids');
 }
