@@ -24,6 +24,7 @@ var reportFields = map[string]string{
 	"unit_code":   "the unit that answers for it",
 	"level":       "the level now handling it",
 	"observed_at": "when it was observed (RFC 3339)",
+	"due_at":      "when an open case falls overdue (RFC 3339, UTC); absent once closed or rejected, and for a case with no time limit",
 }
 
 var extraLayers = []*Layer{
@@ -99,6 +100,8 @@ SELECT ` + versionsExpr + `, NULL::float8,
     SELECT ('x' || right(replace(r.id::text, '-', ''), 13))::bit(52)::bigint AS fid,
            r.id::text AS id, r.kind, r.category, r.severity, r.state, r.res_status AS status, r.unit_code, r.level,
            to_char(r.observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS observed_at,
+           CASE WHEN r.state NOT IN ('closed', 'rejected')
+                THEN to_char(r.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END AS due_at,
            ST_AsMVTGeom(ST_Transform(r.shown, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
       FROM (SELECT r.*, ` + shownPointSQL + ` AS shown
               FROM report r

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
@@ -72,12 +73,28 @@ func TestReportLayers(t *testing.T) {
 			t.Error("the same data drew different bytes")
 		}
 	})
+	t.Run("open cases carry their due time", func(t *testing.T) {
+		var open string
+		var due time.Time
+		var where orb.Point
+		mustScan(t, db, `SELECT id::text, due_at, ST_X(geom), ST_Y(geom) FROM report
+			WHERE state NOT IN ('closed', 'rejected') AND due_at IS NOT NULL ORDER BY id LIMIT 1`, &open, &due, &where[0], &where[1])
+		layers, _, _ := get(t, s, "report", coordAt(where, 16))
+		f := feature(layers["report"], "id", open)
+		if want := due.UTC().Format(time.RFC3339); f == nil || f.Properties["due_at"] != want {
+			t.Fatalf("open case %s: due_at %v, want %s", open, f, want)
+		}
+	})
 	t.Run("reports are fresh on every request", func(t *testing.T) {
 		_, _, hit1 := get(t, s, "report", c)
 		mustExec(t, db, `UPDATE report SET state = 'rejected', closed_at = NULL WHERE id = $1`, id)
 		layers, _, hit2 := get(t, s, "report", c)
-		if hit1 || hit2 || feature(layers["report"], "id", id).Properties["state"] != "rejected" {
-			t.Errorf("hits %v %v; state after the update %v", hit1, hit2, feature(layers["report"], "id", id).Properties["state"])
+		f := feature(layers["report"], "id", id)
+		if hit1 || hit2 || f.Properties["state"] != "rejected" {
+			t.Errorf("hits %v %v; state after the update %v", hit1, hit2, f.Properties["state"])
+		}
+		if due, ok := f.Properties["due_at"]; ok {
+			t.Errorf("a rejected case is drawn with a due time %v", due)
 		}
 	})
 	t.Run("patrol tracks and gaps", func(t *testing.T) {
