@@ -59,7 +59,7 @@ func redactReport(r casework.Report, e access.Exposure) casework.Report {
 		r.Reporter = ""
 		r.History = slices.Clone(r.History)
 		for i := range r.History {
-			r.History[i].Actor, r.History[i].Assignee = "", ""
+			r.History[i].Actor, r.History[i].RecordedBy, r.History[i].Assignee = "", "", ""
 		}
 		r.Assignee = ""
 	}

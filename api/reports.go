@@ -126,9 +126,13 @@ func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix str
 
 // claimReporter ties a report to the caller: a grid worker's token reports
 // as that worker; an admin may upload on behalf of anyone (a sync gateway),
-// and reports as itself when it names nobody.
+// and reports as itself when it names nobody. The token's own name is
+// recorded with the report's first step either way.
 func (h *handlers) claimReporter(c *gin.Context, in *casework.ReportInput) error {
 	p, ok := callerOf(c)
+	if ok {
+		in.RecordedBy = p.Name
+	}
 	switch {
 	case !ok:
 	case in.Reporter == "":
@@ -343,7 +347,7 @@ func (h *handlers) writeStepAnswer(c *gin.Context, r *casework.Report, replayed 
 // the worker's scope, and asks it before it says anything of a client id
 // another actor recorded.
 func (h *handlers) stepAuthority(c *gin.Context, q *casework.TransitionRequest, denied error) {
-	inScope := reportAuthority(c, &q.Actor)
+	inScope := reportAuthority(c, &q.Actor, &q.RecordedBy)
 	if inScope == nil && denied == nil {
 		return
 	}
@@ -358,14 +362,16 @@ func (h *handlers) stepAuthority(c *gin.Context, q *casework.TransitionRequest, 
 }
 
 // reportAuthority fills *actor from the caller's token (an admin may name
-// another person) and returns the check that the caller's scope covers the
-// unit handling a report; nil when there is nothing to check (no token, or
-// one without a scope).
-func reportAuthority(c *gin.Context, actor *string) func(casework.Report) error {
+// another person), and *recorder with the token's own name whatever actor
+// is named, and returns the check that the caller's scope covers the unit
+// handling a report; nil when there is nothing to check (no token, or one
+// without a scope).
+func reportAuthority(c *gin.Context, actor, recorder *string) func(casework.Report) error {
 	p, ok := callerOf(c)
 	if !ok {
 		return nil
 	}
+	*recorder = p.Name
 	if p.Role != access.RoleAdmin || *actor == "" {
 		*actor = p.Name
 	}

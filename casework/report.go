@@ -81,6 +81,9 @@ type ReportInput struct {
 	ObservedAt  time.Time    `json:"observed_at"` // zero: when it was received
 	Reporter    string       `json:"reporter"`
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// RecordedBy is the name of the token that sent the report (not part
+	// of the wire form: the server sets it).
+	RecordedBy string `json:"-"`
 }
 
 // Validate checks every field against the rules and limits and normalises
@@ -248,7 +251,7 @@ func NewReport(in ReportInput, res geo.Resolution, p Policy, now time.Time) (Rep
 	}
 	r.Events = 1
 	r.History = []Transition{{Seq: 1, Action: ActionReport, To: r.State, Level: r.Level, Code: r.AssignedCode,
-		Actor: r.Reporter, At: now, Note: note, Detail: detail}}
+		Actor: r.Reporter, RecordedBy: in.RecordedBy, At: now, Note: note, Detail: detail}}
 	return r, nil
 }
 
@@ -300,7 +303,7 @@ func (r *Report) Reattribute(res geo.Resolution, q *TransitionRequest, now time.
 	r.UpdatedAt = now
 	r.Events++
 	return Transition{Seq: r.Events, ClientID: q.ClientID, Action: ActionReresolve, From: r.State, To: r.State, Level: r.Level,
-		Code: r.AssignedCode, Assignee: r.Assignee, Actor: q.Actor, At: now, Note: q.Note, Detail: detail}, nil
+		Code: r.AssignedCode, Assignee: r.Assignee, Actor: q.Actor, RecordedBy: q.RecordedBy, At: now, Note: q.Note, Detail: detail}, nil
 }
 
 // normalise makes a stored resolution read like the resolve API's: an empty

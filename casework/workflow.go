@@ -113,18 +113,23 @@ func Next(s State, a Action) (State, error) {
 
 // Transition is one recorded step of a case's history.
 type Transition struct {
-	Seq      int            `json:"seq"`
-	ClientID string         `json:"client_id,omitempty"` // the client's id for an idempotent retry
-	Action   Action         `json:"action"`
-	From     State          `json:"from,omitempty"`
-	To       State          `json:"to"`
-	Level    geo.Level      `json:"level"` // the handling level after the step
-	Code     string         `json:"code"`  // the handling unit after the step
-	Assignee string         `json:"assignee,omitempty"`
-	Actor    string         `json:"actor"`
-	At       time.Time      `json:"at"`
-	Note     string         `json:"note,omitempty"`
-	Detail   map[string]any `json:"detail,omitempty"`
+	Seq      int       `json:"seq"`
+	ClientID string    `json:"client_id,omitempty"` // the client's id for an idempotent retry
+	Action   Action    `json:"action"`
+	From     State     `json:"from,omitempty"`
+	To       State     `json:"to"`
+	Level    geo.Level `json:"level"` // the handling level after the step
+	Code     string    `json:"code"`  // the handling unit after the step
+	Assignee string    `json:"assignee,omitempty"`
+	Actor    string    `json:"actor"`
+	// RecordedBy is the name of the token that recorded the step: the
+	// actor's own, or an admin's who named the actor (a clerk entering a
+	// department's handle). Empty for a step recorded before migration 020,
+	// by a service without tokens, or by gridmap itself.
+	RecordedBy string         `json:"recorded_by,omitempty"`
+	At         time.Time      `json:"at"`
+	Note       string         `json:"note,omitempty"`
+	Detail     map[string]any `json:"detail,omitempty"`
 	// Attachments are the photos the step was taken with: the fixed spot
 	// for a handle (处置后), what the check found for a verify or reopen.
 	Attachments []Attachment `json:"attachments,omitempty"`
@@ -135,9 +140,11 @@ type TransitionRequest struct {
 	ClientID string // optional UUID: a retry with the same id returns the recorded step
 	Action   Action
 	Actor    string
-	Note     string
-	Assignee string // for dispatch: the department or person sent to
-	Expect   State  // optional: refuse unless the case is in this state
+	// RecordedBy is the caller's token name ("" without tokens).
+	RecordedBy string
+	Note       string
+	Assignee   string // for dispatch: the department or person sent to
+	Expect     State  // optional: refuse unless the case is in this state
 	// Attachments are stored photos of the step, looked up in the store.
 	Attachments []Attachment
 	// Authorize, when set, is the caller's right to act on the report as it
@@ -150,8 +157,8 @@ type TransitionRequest struct {
 // Admit decides, under the store's lock on r, what request q gets before
 // any move. recorded is the step q's client id already names, or nil.
 //
-// A retry of the actor's own recorded step, with the same body, is a
-// replay (true): the store answers the report as it is, without asking
+// A retry of the actor's own recorded step, with the same body, through the
+// same token, is a replay (true): the store answers the report as it is, without asking
 // Authorize, so that a step once recorded stays answered as recorded after
 // the case moved out of the caller's scope. The same client id with
 // another body is ECONFLICT naming client_id. Anything else must pass
@@ -159,7 +166,7 @@ type TransitionRequest struct {
 // too, and out of scope it is refused exactly as a new step is, saying
 // nothing about the step.
 func (q *TransitionRequest) Admit(r *Report, recorded *Transition) (replay bool, err error) {
-	if recorded != nil && recorded.Actor == q.Actor {
+	if recorded != nil && recorded.Actor == q.Actor && recordedAlike(recorded.RecordedBy, q.RecordedBy) {
 		if !q.repeats(recorded) {
 			return false, q.usedFor(r.ID)
 		}
@@ -174,6 +181,13 @@ func (q *TransitionRequest) Admit(r *Report, recorded *Transition) (replay bool,
 		return false, q.usedFor(r.ID)
 	}
 	return false, nil
+}
+
+// recordedAlike says whether a step recorded through token was recorded
+// through the caller's: a step from before tokens were recorded (empty)
+// is taken for the caller's, as its actor was.
+func recordedAlike(token, caller string) bool {
+	return token == "" || token == caller
 }
 
 // usedFor is the conflict of a client id recorded for a different step,
@@ -309,8 +323,8 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 	}
 	r.Events++
 	return Transition{Seq: r.Events, ClientID: q.ClientID, Action: q.Action, From: from, To: to,
-		Level: r.Level, Code: r.AssignedCode, Assignee: r.Assignee, Actor: q.Actor, At: now, Note: q.Note,
-		Attachments: q.Attachments}, nil
+		Level: r.Level, Code: r.AssignedCode, Assignee: r.Assignee, Actor: q.Actor, RecordedBy: q.RecordedBy, At: now,
+		Note: q.Note, Attachments: q.Attachments}, nil
 }
 
 func joinStates(ss []State) string {

@@ -261,3 +261,33 @@ func TestParsePolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestAdmitAsksTheRecordingToken: a retry of a recorded step is a replay
+// only through the token that recorded it (or a step recorded before
+// tokens were, which has none); under the same actor's name through
+// another token it is a conflict on client_id.
+func TestAdmitAsksTheRecordingToken(t *testing.T) {
+	r := &Report{ReportInput: ReportInput{ID: "r1"}}
+	cases := []struct {
+		name, recordedBy, caller string
+		replay                   bool
+	}{
+		{"the same token", "留园里网格员", "留园里网格员", true},
+		{"a step from before tokens were recorded", "", "留园里网格员", true},
+		{"no tokens at all", "", "", true},
+		{"an admin naming the actor", "留园里网格员", "指挥中心", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			recorded := &Transition{Action: ActionAccept, Actor: "留园里网格员", RecordedBy: c.recordedBy}
+			q := TransitionRequest{ClientID: "c1", Action: ActionAccept, Actor: "留园里网格员", RecordedBy: c.caller}
+			replay, err := q.Admit(r, recorded)
+			if c.replay && (!replay || err != nil) {
+				t.Fatalf("replay %v, %v; want a replay", replay, err)
+			}
+			if !c.replay && (replay || geo.ErrorCodeOf(err) != geo.ECONFLICT) {
+				t.Fatalf("replay %v, %v; want a conflict on client_id", replay, err)
+			}
+		})
+	}
+}

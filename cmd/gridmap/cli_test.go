@@ -87,6 +87,8 @@ func TestCommandLine(t *testing.T) {
 		{"no command", nil, nil, 2, "", "gridmap: no command given"},
 		{"unknown command", []string{"frobnicate"}, nil, 2, "", `gridmap: unknown command "frobnicate"`},
 		{"unknown flag", []string{"audit", "--frob"}, nil, 2, "", "gridmap audit: flag provided but not defined: -frob"},
+		{"escalate takes no flag of people's steps", []string{"escalate", "--handler-may-verify"}, nil, 2, "",
+			"gridmap escalate: flag provided but not defined: -handler-may-verify"},
 		{"token create without --name", []string{"token", "create", "--role", "viewer"}, nil, 2, "", "gridmap token: --name is required"},
 		{"token create with an unknown role", []string{"token", "create", "--role", "boss", "--name", "x"}, nil, 2, "", `unknown role "boss"`},
 		{"export format against the extension", []string{"export", "--format", "geojson", "-o", "网格.gpkg"}, nil, 2, "",

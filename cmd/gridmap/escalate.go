@@ -28,6 +28,13 @@ func reportFlags(fs *flag.FlagSet, rc *reportConfig) {
 		"time a level has for a case, per severity, e.g. 1=120h,2=48h,3=8h,4=2h (the default) (env GRIDMAP_DEADLINES)")
 	fs.StringVar(&rc.floors, "floors", "",
 		"the finest level that may handle a case, per severity, e.g. 3=community,4=street (the default) (env GRIDMAP_FLOORS)")
+}
+
+// serveReportFlags adds the flags of what only serve does with cases:
+// people's steps (escalate takes none) and the escalation schedule. Taken
+// by escalate they would be accepted and do nothing.
+func serveReportFlags(fs *flag.FlagSet, rc *reportConfig) {
+	reportFlags(fs, rc)
 	fs.BoolVar(&rc.handlerMayVerify, "handler-may-verify", false,
 		"let whoever handled a case also verify and close it; by default another person must (监管分离) (env GRIDMAP_HANDLER_MAY_VERIFY)")
 	fs.DurationVar(&rc.escalateEvery, "escalate-every", time.Minute,

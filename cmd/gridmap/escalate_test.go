@@ -32,7 +32,7 @@ func TestReportFlags(t *testing.T) {
 		t.Run(flagsName(c.args), func(t *testing.T) {
 			var rc reportConfig
 			fs := flag.NewFlagSet("t", flag.ContinueOnError)
-			reportFlags(fs, &rc)
+			serveReportFlags(fs, &rc)
 			if err := fs.Parse(c.args); err != nil {
 				t.Fatal(err)
 			}

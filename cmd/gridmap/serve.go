@@ -77,7 +77,7 @@ func serveFlags(cfg *serveConfig) *flag.FlagSet {
 	fs.StringVar(&cfg.blobURL, "blob-url", "", "keep photos' bytes in an S3-compatible bucket, s3://[KEY:SECRET@]HOST[:PORT]/BUCKET[/PREFIX][?tls=false&region=R]; default: in PostgreSQL (env GRIDMAP_BLOB_URL)")
 	fs.BoolVar(&cfg.fastLane, "fast-lane", true, "answer plain GET /v1/resolve requests on the connection, without net/http's per-request work; false leaves every connection to net/http (env GRIDMAP_FAST_LANE)")
 	accessFlags(fs, &cfg.access)
-	reportFlags(fs, &cfg.reports)
+	serveReportFlags(fs, &cfg.reports)
 	tileFlags(fs, &cfg.tiles)
 	followFlags(fs, &cfg.follow)
 	eventFlags(fs, &cfg.events)

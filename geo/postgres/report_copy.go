@@ -60,7 +60,7 @@ func reportRow(r *casework.Report) []any {
 }
 
 var copyEventColumns = []string{"report_id", "seq", "client_id", "action", "from_state", "to_state", "level",
-	"assigned_code", "assignee", "actor", "at", "note", "detail", "attachments"}
+	"assigned_code", "assignee", "actor", "recorded_by", "at", "note", "detail", "attachments"}
 
 // copyAttachmentLinks records which photos the reports and their steps use.
 func copyAttachmentLinks(ctx context.Context, tx pgx.Tx, rs []casework.Report) error {
@@ -95,7 +95,7 @@ func eventRow(uid pgtype.UUID, t casework.Transition) []any {
 		detail = map[string]any{}
 	}
 	return []any{uid, int32(t.Seq), client, string(t.Action), from, string(t.To), string(t.Level), t.Code,
-		t.Assignee, t.Actor, t.At, t.Note, detail, orEmpty(t.Attachments)}
+		t.Assignee, t.Actor, t.RecordedBy, t.At, t.Note, detail, orEmpty(t.Attachments)}
 }
 
 func orEmptyStrings(s []string) []string {

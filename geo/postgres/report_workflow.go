@@ -28,8 +28,8 @@ WHERE id = $1`
 
 const insertEventSQL = `
 INSERT INTO report_event (report_id, seq, client_id, action, from_state, to_state, level, assigned_code,
-  assignee, actor, at, note, detail, attachments)
-VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+  assignee, actor, recorded_by, at, note, detail, attachments)
+VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
 
 // insertStepPhotosSQL links the photos of a step to its report, so that
 // whoever may see the report may see them.
@@ -121,8 +121,8 @@ func admit(ctx context.Context, tx pgx.Tx, r *casework.Report, q *casework.Trans
 }
 
 // withReport locks report id in a transaction, reads its history, runs fn
-// on it, and reads the report back with its history into out once fn
-// succeeded.
+// on it, and puts the report into out once fn succeeded, with the steps fn
+// recorded read back after the ones already held.
 func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *casework.Report) error, out *casework.Report) error {
 	uid := pgUUID(id)
 	if !uid.Valid {
@@ -146,20 +146,37 @@ func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *casewo
 			return err
 		}
 		r = reports[0]
+		held := len(r.History)
 		if err := fn(tx, &r); err != nil {
 			return err
 		}
-		reports[0] = r
-		if err := attachHistory(ctx, tx, reports, []pgtype.UUID{uid}); err != nil {
-			return err
+		if r.Events > held { // a replay recorded nothing
+			if err := attachStepsAfter(ctx, tx, &r, uid, held); err != nil {
+				return err
+			}
 		}
-		*out = reports[0]
+		*out = r
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("report %s: %w", id, translate(err))
 	}
 	return nil
+}
+
+// attachStepsAfter appends to r's history its steps after the first held,
+// as stored: what a step wrote is answered as a later read shows it.
+func attachStepsAfter(ctx context.Context, tx pgx.Tx, r *casework.Report, uid pgtype.UUID, held int) error {
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM report_event WHERE report_id = $1 AND seq > $2 ORDER BY seq`, uid, held)
+	if err != nil {
+		return err
+	}
+	steps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (casework.Transition, error) {
+		_, t, err := scanEvent(row)
+		return t, err
+	})
+	r.History = append(r.History[:held:held], steps...)
+	return err
 }
 
 // writeStep writes the report after a step, the step, and the statistics
@@ -188,7 +205,7 @@ func insertEvent(ctx context.Context, tx pgx.Tx, uid pgtype.UUID, t casework.Tra
 		detail = map[string]any{}
 	}
 	_, err := tx.Exec(ctx, insertEventSQL, uid, t.Seq, client, string(t.Action), string(t.From), string(t.To),
-		string(t.Level), t.Code, t.Assignee, t.Actor, t.At, t.Note, detail, orEmpty(t.Attachments))
+		string(t.Level), t.Code, t.Assignee, t.Actor, t.RecordedBy, t.At, t.Note, detail, orEmpty(t.Attachments))
 	if err != nil || len(t.Attachments) == 0 {
 		return err
 	}

@@ -28,10 +28,10 @@ WITH input AS (
     $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::text[], $12::float8[],
     $13::timestamptz[], $14::timestamptz[], $15::text[], $16::jsonb[], $17::jsonb[], $18::text[],
     $19::text[], $20::text[], $21::int8[], $22::text[], $23::text[], $24::text[], $25::timestamptz[],
-    $26::timestamptz[], $27::timestamptz[], $28::text[], $29::jsonb[], $30::date[])
+    $26::timestamptz[], $27::timestamptz[], $28::text[], $29::jsonb[], $30::date[], $33::text[])
     AS t(id, hash, kind, category, severity, description, lng, lat, sent_x, sent_y, crs, accuracy_m,
          observed_at, received_at, reporter, attachments, resolution, res_status, flags, unit_code,
-         index_version, state, level, assigned_code, due_at, level_due_at, closed_at, note, detail, day)
+         index_version, state, level, assigned_code, due_at, level_due_at, closed_at, note, detail, day, recorded_by)
 ), ins AS (
   INSERT INTO report (id, body_sha256, kind, category, severity, description, geom, point_sent, crs,
     accuracy_m, observed_at, received_at, reporter, attachments, resolution, res_status, flags, unit_code,
@@ -44,8 +44,8 @@ WITH input AS (
   ON CONFLICT (id) DO NOTHING
   RETURNING id
 ), ev AS (
-  INSERT INTO report_event (report_id, seq, action, to_state, level, assigned_code, actor, at, note, detail)
-  SELECT i.id, 1, 'report', i.state, i.level, i.assigned_code, i.reporter, i.received_at, i.note, i.detail
+  INSERT INTO report_event (report_id, seq, action, to_state, level, assigned_code, actor, recorded_by, at, note, detail)
+  SELECT i.id, 1, 'report', i.state, i.level, i.assigned_code, i.reporter, i.recorded_by, i.received_at, i.note, i.detail
   FROM input i JOIN ins USING (id)
 ), delta AS (
   INSERT INTO report_stat_delta (day, unit, category, state, n, on_time)
@@ -145,6 +145,7 @@ func reportArgs(rs []casework.Report, idx []int) []any {
 		levels, assigned, notes             = make([]string, n), make([]string, n), make([]string, n)
 		dues, levelDues, closed             = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 		days                                = make([]time.Time, n)
+		recorders                           = make([]string, n)
 	)
 	for k, i := range idx {
 		r := &rs[i]
@@ -158,11 +159,12 @@ func reportArgs(rs []casework.Report, idx []int) []any {
 		versions[k], states[k], levels[k], assigned[k] = r.Resolution.IndexVersion, string(r.State), string(r.Level), r.AssignedCode
 		dues[k], levelDues[k], closed[k] = r.DueAt, r.LevelDueAt, r.ClosedAt
 		notes[k], details[k], days[k] = r.History[0].Note, r.History[0].Detail, geo.ChinaDay(r.ObservedAt)
+		recorders[k] = r.History[0].RecordedBy
 	}
 	attIDs, attSums := attachmentLinks(rs, idx)
 	return []any{ids, hashes, kinds, cats, sevs, descs, lngs, lats, sxs, sys, crss, accs, observed, received,
 		reporters, attachments, resolutions, statuses, flags, units, versions, states, levels, assigned,
-		dues, levelDues, closed, notes, details, days, attIDs, attSums}
+		dues, levelDues, closed, notes, details, days, attIDs, attSums, recorders}
 }
 
 // attachmentLinks lays out the photos the reports at idx were filed with as
@@ -214,13 +216,13 @@ func scanReport(row pgx.CollectableRow) (casework.Report, error) {
 }
 
 const eventColumns = `report_id::text, seq, coalesce(client_id::text, ''), action, coalesce(from_state, ''), to_state,
-  level, assigned_code, assignee, actor, at, note, detail, attachments`
+  level, assigned_code, assignee, actor, recorded_by, at, note, detail, attachments`
 
 func scanEvent(row pgx.CollectableRow) (string, casework.Transition, error) {
 	var id string
 	var t casework.Transition
 	err := row.Scan(&id, &t.Seq, &t.ClientID, &t.Action, &t.From, &t.To, &t.Level, &t.Code, &t.Assignee,
-		&t.Actor, &t.At, &t.Note, &t.Detail, &t.Attachments)
+		&t.Actor, &t.RecordedBy, &t.At, &t.Note, &t.Detail, &t.Attachments)
 	t.At = t.At.UTC()
 	if len(t.Detail) == 0 {
 		t.Detail = nil
