@@ -105,13 +105,13 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 	if err == nil && cur == nil && n > maxBehindInSQL {
 		err = Errorf(EUNAVAILABLE, "", "this node's index is behind data version %d; retry, or send at most %d points", need, maxBehindInSQL)
 	}
+	chunk := newEachChunk(min(n, eachChunkSize))
 	if err == nil && cur == nil {
-		err = s.probePast(ctx, n, query, need)
+		chunk.probed, err = s.probePast(ctx, n, query, need)
 	}
 	if err != nil {
 		return err
 	}
-	chunk := newEachChunk(min(n, eachChunkSize))
 	var failed error // once PostGIS cannot answer, the rest of the batch is not sent there
 	for lo := 0; lo < n; lo += eachChunkSize {
 		if ctx.Err() != nil {
@@ -131,16 +131,28 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 // probePast asks PostGIS about the first valid query of a batch it is to
 // answer whole (the index is behind need), and returns the error when it
 // cannot answer (its database is behind need, or down): said for the whole
-// batch before any answer, however many bad points come first.
-func (s *Service) probePast(ctx context.Context, n int, query func(i int) ResolveQuery, need int64) error {
+// batch before any answer, however many bad points come first. The answer
+// is kept for its query, which is not asked again.
+func (s *Service) probePast(ctx context.Context, n int, query func(i int) ResolveQuery, need int64) (*probeAnswer, error) {
 	for i := 0; i < n; i++ {
 		q := query(i)
 		if p, err := prepare("", q); err == nil {
-			_, err = s.Past.ResolveCurrent(ctx, p, q.At, need)
-			return unanswered(err)
+			r, err := s.Past.ResolveCurrent(ctx, p, q.At, need)
+			if err := unanswered(err); err != nil {
+				return nil, err
+			}
+			return &probeAnswer{i: i, res: r, err: err}, nil
 		}
 	}
-	return nil
+	return nil, nil
+}
+
+// probeAnswer is PostGIS's answer to query i of a batch, asked before the
+// batch began (probePast).
+type probeAnswer struct {
+	i   int
+	res Resolution
+	err error
 }
 
 // eachChunkSize is how many queries ResolveEach prepares and resolves
@@ -155,6 +167,8 @@ type eachChunk struct {
 	pts  []orb.Point // the points the index answers, in order
 	at   []int       // their offsets in the chunk
 	out  []Resolution
+	// probed is the answer probePast kept, until its query's turn.
+	probed *probeAnswer
 }
 
 func newEachChunk(size int) *eachChunk {
@@ -186,6 +200,8 @@ func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need 
 			n++
 		case failed != nil:
 			c.errs[k] = failed
+		case cur == nil && c.probed != nil && c.probed.i == i:
+			c.res[k], c.errs[k], c.probed = c.probed.res, c.probed.err, nil
 		case cur == nil:
 			c.res[k], c.errs[k] = s.Past.ResolveCurrent(ctx, p, q.At, need)
 			failed = unanswered(c.errs[k])
