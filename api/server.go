@@ -142,7 +142,6 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 	if d.ReadOnly == nil {
 		d.ReadOnly = func() bool { return false }
 	}
-	r.Use(readOnly(d.ReadOnly))
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -151,7 +150,10 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 	if d.Background != nil {
 		authn.background = d.Background
 	}
-	r.Use(authn.middleware())
+	// Who is asking comes before where to send a write: a caller without a
+	// token is told it needs one (401), not to try the primary, where it
+	// would be refused all the same.
+	r.Use(authn.middleware(), readOnly(d.ReadOnly))
 	r.NoRoute(func(c *gin.Context) {
 		fail(c, geo.Errorf(geo.ENOTFOUND, "path", "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})

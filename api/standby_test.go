@@ -69,6 +69,11 @@ func TestStandbyNode(t *testing.T) {
 			t.Errorf("%s %s on the standby: %d %s, want a 503 read_only problem", w.method, w.path, r.status, r.body)
 		}
 	}
+	for _, token := range []string{"", "not-a-token"} {
+		if r := s.send(t, "POST", "/v1/reports", token, []byte(`{}`)); r.status != http.StatusUnauthorized {
+			t.Errorf("a write with token %q on the standby: %d %s, want 401 (a token first, then the primary)", token, r.status, r.body)
+		}
+	}
 	if r := s.send(t, "POST", "/v1/resolve", "", []byte(`{"points":[[117.15,39.11]]}`)); r.status != http.StatusOK {
 		t.Errorf("POST /v1/resolve is a read and works on the standby: %d %s", r.status, r.body)
 	}
