@@ -1,0 +1,163 @@
+package tiles
+
+import (
+	"context"
+	"time"
+
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
+)
+
+// Answering a tile request: at the data versions it is served at (the
+// node's own, or the database's), from the cache when the tile is there,
+// else drawn once for every request that asks for it meanwhile.
+
+// Get returns the tile for r and whether it came from the cache. The tile
+// reflects every edit committed before Get was called — or, with a
+// Follower, every edit this node has applied and at least r.MinVersion.
+func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
+	if !r.cacheable() {
+		// Drawn fresh from the database, but not from one behind the
+		// version asked (a standby that has not replayed an edit).
+		if r.MinVersion > 0 {
+			if _, err := s.versions(ctx, r.MinVersion); err != nil {
+				return nil, false, pgerr.Classify(err)
+			}
+		}
+		s.m.misses.Inc()
+		t, err := s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context, begin func()) (*Tile, error) {
+			return s.renderInSlot(ctx, r, begin)
+		})
+		return t, false, err
+	}
+	v, err := s.versions(ctx, r.MinVersion)
+	if err != nil {
+		return nil, false, pgerr.Classify(err)
+	}
+	t, key, ok := s.lookup(r, v)
+	if ok {
+		s.m.hits.Inc()
+		return t, true, nil
+	}
+	s.m.misses.Inc()
+	ch := s.flight.DoChan(key, func() (any, error) { return s.renderAndKeep(ctx, key, r) })
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, false, res.Err
+		}
+		return res.Val.(*Tile), false, nil
+	case <-ctx.Done():
+		return nil, false, ctx.Err() // the drawing goes on for the others who asked, and is kept
+	}
+}
+
+// Cached returns r's tile if the cache holds it at the data versions this
+// node has applied, without waiting or asking the database (for a caller
+// that must not wait: internal/fastlane). It returns false, counting
+// nothing, when r is not cacheable, the node follows no change record or
+// has not applied r.MinVersion yet, or the tile is not drawn: Get then
+// answers.
+func (s *Service) Cached(r Request) (*Tile, bool) {
+	f := s.cfg.Follower
+	if f == nil || !r.cacheable() {
+		return nil, false
+	}
+	v, at := f.LayerVersions()
+	if v == nil || at < r.MinVersion {
+		return nil, false
+	}
+	t, _, ok := s.lookup(r, v)
+	if !ok {
+		return nil, false
+	}
+	s.m.hits.Inc()
+	return t, true
+}
+
+// lookup returns r's tile drawn at v from the cache, or the key to keep it
+// under once drawn.
+func (s *Service) lookup(r Request, v Versions) (t *Tile, key string, ok bool) {
+	kb := keyBuffers.Get().(*[]byte)
+	*kb = appendCacheKey((*kb)[:0], r, v)
+	t, ok = s.cache.getBytes(*kb)
+	if !ok {
+		key = string(*kb)
+	}
+	keyBuffers.Put(kb)
+	return t, key, ok
+}
+
+// versions returns the layers' data versions a request is served at: the
+// node's own when it follows the database and is not behind min, else the
+// database's, read after the request arrived; EUNAVAILABLE when the
+// database too is behind min.
+func (s *Service) versions(ctx context.Context, min int64) (Versions, error) {
+	if f := s.cfg.Follower; f != nil {
+		v, at := f.LayerVersions()
+		if v != nil && at >= min {
+			return v, nil
+		}
+		if v != nil && f.WaitVersion(ctx, min, minVersionWait) {
+			if v, _ = f.LayerVersions(); v != nil {
+				return v, nil
+			}
+		}
+	}
+	v, head, err := s.clock.Current(ctx)
+	if err == nil && head < min {
+		// A tile drawn now would not show every edit the caller has seen
+		// (a standby behind, a version not committed yet): 503, as a
+		// resolve asking for it gets, not a stale 200.
+		return nil, geo.Errorf(geo.EUNAVAILABLE, "min_version",
+			"the tiles' database has not reached data version %d yet (it is at %d); retry shortly", min, head)
+	}
+	return v, err
+}
+
+// renderAndKeep draws the tile for one flight of identical requests. It
+// runs detached from the first requester, who may hang up while others wait.
+func (s *Service) renderAndKeep(ctx context.Context, key string, r Request) (*Tile, error) {
+	if t, ok := s.cache.get(key); ok { // drawn by the flight that just ended
+		return t, nil
+	}
+	t, err := s.renderInSlot(context.WithoutCancel(ctx), r, func() {})
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(t)
+	return t, nil
+}
+
+// cacheable reports whether every layer drawn at the zoom has a data
+// version: a tile drawing an untracked layer is never cached.
+func (r Request) cacheable() bool {
+	for _, l := range r.Layers {
+		if l.drawnAt(r.Coord.Z) && l.drawnFresh() {
+			return false
+		}
+	}
+	return true
+}
+
+// renderInSlot draws a tile once it holds one of the render slots, all
+// within RenderTimeout of ctx: for a flight of cacheable tiles, or under the
+// context of a round of uncacheable ones. It calls begin once it holds the
+// slot, before it reads anything.
+func (s *Service) renderInSlot(ctx context.Context, r Request, begin func()) (*Tile, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
+	defer cancel()
+	select {
+	case s.renders <- struct{}{}:
+		defer func() { <-s.renders }()
+	case <-ctx.Done():
+		return nil, pgerr.Classify(ctx.Err()) // RenderTimeout without a slot: unavailable
+	}
+	begin()
+	start := time.Now()
+	t, err := s.render(ctx, r)
+	if err == nil {
+		s.m.renderSeconds.WithLabelValues(zoomLabel(r.Coord.Z)).Observe(time.Since(start).Seconds())
+	}
+	return t, err
+}
