@@ -304,17 +304,20 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 		r.ClosedOnTime = &onTime
 		r.LevelDueAt = nil
 	case to == StateRejected:
-		r.LevelDueAt = nil
+		// The level's clock is kept, not cleared: escalation skips a
+		// rejected case, and one reopened owes what it owed before.
 	case to == StateReopened:
-		// A case reopened after it was closed or rejected (a complaint)
-		// gets a fresh clock at its current level. One reopened before
-		// closing (the fix failed its check) keeps the level's clock: the
-		// level still owes the fix, and a fresh clock at every failed
-		// check would let a handler keep an overdue case from ever being
-		// escalated. The original due date stays either way, so the SLA
-		// share stays honest.
+		// A case reopened after it was closed (a complaint) gets a fresh
+		// clock at its current level: closing took a second person's check
+		// (监管分离). One reopened before closing (the fix failed its
+		// check), or after it was rejected, keeps the level's clock: the
+		// level still owes the case, and a fresh clock at every failed
+		// check, or at every reject and reopen (one worker can do both),
+		// would let a level keep an overdue case from ever being escalated.
+		// The original due date stays either way, so the SLA share stays
+		// honest.
 		r.ClosedAt, r.ClosedOnTime = nil, nil
-		if from == StateClosed || from == StateRejected || r.LevelDueAt == nil {
+		if from == StateClosed || r.LevelDueAt == nil {
 			r.LevelDueAt = timePtr(now.Add(p.Deadline(r.Severity)))
 		}
 	}

@@ -126,6 +126,24 @@ func TestApply(t *testing.T) {
 			t.Errorf("reopened after verifying: the level's clock moved from %s to %s", due, r.LevelDueAt)
 		}
 	})
+	// An attacker holding one worker's token kept an overdue case at the
+	// grid by rejecting and reopening it whenever its clock ran low: the
+	// reopen of a rejected case started a fresh clock.
+	t.Run("rejected and reopened keeps the level's clock", func(t *testing.T) {
+		r := caseFixture(now)
+		due := *r.LevelDueAt
+		for i := 0; i < 3; i++ {
+			if err := walk(r, now.Add(time.Duration(40+i)*time.Hour), ActionReject, ActionReopen); err != nil {
+				t.Fatal(err)
+			}
+			if r.LevelDueAt == nil || !r.LevelDueAt.Equal(due) {
+				t.Fatalf("after reject and reopen %d: the level's clock is %v, want %s", i+1, r.LevelDueAt, due)
+			}
+		}
+		if e, ok := p.decide(r, now.Add(49*time.Hour), false); !ok || e.reason != "overdue" {
+			t.Errorf("the reopened case is not escalated when its level's time has run out: %+v %v", e, ok)
+		}
+	})
 	cases := []struct {
 		name  string
 		q     TransitionRequest
