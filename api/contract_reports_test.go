@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridmap-dev/gridmap/access"
+	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/mock"
 )
 
@@ -221,6 +222,21 @@ func TestContractReportListing(t *testing.T) {
 			wantProblem(t, s.req(t, "GET", "/v1/reports?"+c.query, "", nil), 400, c.field)
 		})
 	}
+	// An attacker's 250,000 categories were each checked, queried and echoed
+	// in the Link header: a list holds at most 50 distinct values.
+	var codes []string
+	for _, cat := range casework.Categories.All()[:maxListValues+1] {
+		codes = append(codes, cat.Code)
+	}
+	t.Run("more than 50 categories", func(t *testing.T) {
+		wantProblem(t, s.req(t, "GET", "/v1/reports?category="+strings.Join(codes, ","), "", nil), 400, "category")
+	})
+	t.Run("one category many times", func(t *testing.T) {
+		r := s.req(t, "GET", "/v1/reports?limit=1&category="+strings.Repeat("E0506,", 5000), "", nil)
+		if link := r.header.Get("Link"); r.status != 200 || strings.Count(link, "E0506") != 1 {
+			t.Errorf("%d, Link %.200s", r.status, link)
+		}
+	})
 }
 
 func TestContractStats(t *testing.T) {

@@ -37,9 +37,7 @@ func (h *handlers) listReports(c *gin.Context) {
 	}
 	var link string
 	if next != "" {
-		q := c.Request.URL.Query()
-		q.Set("cursor", next)
-		link = (&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String()
+		link = nextPage(c, next)
 		c.Header("Link", "<"+link+`>; rel="next"`)
 	}
 	if wantGeoJSON(c) {
@@ -151,6 +149,9 @@ func reportFilter(c *gin.Context) (casework.ReportFilter, error) {
 	if err := onlyParams(c, reportParams); err != nil {
 		return f, err
 	}
+	if err := boundLists(c, reportLists...); err != nil {
+		return f, err
+	}
 	var err error
 	if s := c.Query("unit"); s != "" {
 		if f.Unit, err = parseCode("unit", s); err != nil {
@@ -216,17 +217,53 @@ func reportFilter(c *gin.Context) (casework.ReportFilter, error) {
 	return f, nil
 }
 
-// list reads a comma-separated (or repeated) query parameter.
+// reportLists are the list parameters of GET /v1/reports.
+var reportLists = []string{"state", "kind", "category", "severity"}
+
+// nextPage is the link to the page after this one at cursor: the query as
+// given, with each list parameter written once with its distinct values
+// (what was repeated is not echoed back), and the cursor.
+func nextPage(c *gin.Context, cursor string) string {
+	q := c.Request.URL.Query()
+	for _, name := range reportLists {
+		if values := list(c, name); len(values) > 0 {
+			q.Set(name, strings.Join(values, ","))
+		}
+	}
+	q.Set("cursor", cursor)
+	return (&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String()
+}
+
+// maxListValues bounds the distinct values of a list parameter, as the
+// tiles' filters are bounded: an attacker's 250,000 categories were each
+// looked up, sent to the database, and echoed in the Link header.
+const maxListValues = 50
+
+// list reads a comma-separated (or repeated) query parameter, each value
+// once, in the order first given.
 func list(c *gin.Context, name string) []string {
 	var out []string
 	for _, v := range c.QueryArray(name) {
 		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
+			if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
 				out = append(out, s)
+			}
+			if len(out) > maxListValues {
+				return out // enough to refuse (boundLists), not worth reading on
 			}
 		}
 	}
 	return out
+}
+
+// boundLists refuses a list parameter with more than maxListValues values.
+func boundLists(c *gin.Context, names ...string) error {
+	for _, name := range names {
+		if len(list(c, name)) > maxListValues {
+			return geo.Invalid(name, "at most %d values", maxListValues)
+		}
+	}
+	return nil
 }
 
 func isCategoryClass(s string) bool {
