@@ -50,6 +50,7 @@ const (
 	IssueKeptProperties IssueKind = "kept_properties"  // note: the file has no column for properties stored units have; they keep them
 	IssueCoverageChecks IssueKind = "coverage_checks"  // note: with errors, what the coverage checks covered
 	IssuePropertyNamed  IssueKind = "property_named"   // note: a column kept under gridmap's name for it (户数 as households)
+	IssueSRSOverridden  IssueKind = "srs_overridden"   // warning: the srs option replaced the coordinate system the file declares
 )
 
 // ImportIssue is one problem with one feature (or, with Index -1, with the

@@ -174,7 +174,27 @@ func (r *run) checkParents(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("check parents: %w", err)
 	}
+	if err := r.checkParentNames(ctx); err != nil {
+		return fmt.Errorf("check parents' names: %w", err)
+	}
 	return r.flushBad(ctx)
+}
+
+// checkParentNames warns of features whose file names a parent other than
+// the one their code says. The code decides (codes are the identity and
+// nest by prefix), but a name that disagrees is most often a code typed
+// wrong, and the feature would land in the wrong community unnoticed.
+func (r *run) checkParentNames(ctx context.Context) error {
+	rows, _ := r.tx.Query(ctx, parentNameSQL)
+	var idx int
+	var code, named, parent, name string
+	_, err := pgx.ForEachRow(rows, []any{&idx, &code, &named, &parent, &name}, func() error {
+		r.add(idx, code, geo.SeverityWarning, geo.IssueParentMismatch, nil,
+			"the file names its parent %s, but the code's parent %s is %s; check the code (the code decides where it is filed)",
+			clipText(named, 40), parent, name)
+		return nil
+	})
+	return err
 }
 
 // checkDistricts reports districts that overlap each other.

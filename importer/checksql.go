@@ -67,6 +67,21 @@ WHERE s.parent_code IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.code = s.parent_code AND u.valid_to IS NULL AND NOT ` + retiredSQL + `)
 ORDER BY s.idx`
 
+// parentNameSQL finds features whose file names a parent (所属社区) other
+// than the unit their code's prefix is: in the file, or stored and staying
+// current. Committee suffixes aside; a parent found nowhere is told by
+// unknownParentSQL.
+var parentNameSQL = `
+SELECT s.idx, s.code, s.parent_name, s.parent_code, p.name FROM import_stage s
+CROSS JOIN LATERAL (
+  SELECT x.name FROM import_stage x WHERE x.code = s.parent_code
+  UNION ALL
+  SELECT u.name FROM unit u WHERE u.code = s.parent_code AND u.valid_to IS NULL
+    AND NOT EXISTS (SELECT 1 FROM import_stage y WHERE y.code = u.code)
+  LIMIT 1) p
+WHERE s.ok AND s.parent_name IS NOT NULL AND ` + bare("s.parent_name") + ` <> ` + bare("p.name") + `
+ORDER BY s.idx`
+
 // districtOverlapSQL checks districts, which have no parent for the audit
 // to check them under, against each other: the file's and the stored ones
 // that stay, with the function an edit of a district or an enclave uses

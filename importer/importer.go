@@ -136,7 +136,7 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 	}
 	r.report.CRS = r.crs.Label
 	for _, n := range notes {
-		r.report.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: geo.IssueOutOfRange, Message: n})
+		r.report.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: geo.IssueSRSOverridden, Message: n})
 	}
 	if err := r.check(ctx, p); err != nil {
 		return err

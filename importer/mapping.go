@@ -17,12 +17,15 @@ import (
 // names, a parent that contradicts the code, duplicate codes.
 
 // fieldGuesses are the attribute names GIS staff use, tried in order when
-// no field is named; matching ignores case.
+// no field is named; matching ignores case. A parent may be given by name
+// (所属社区: 新华路社区): codes are tried first, and a name is looked up
+// among the units of the level above (seq.go, check.go).
 var fieldGuesses = map[string][]string{
-	"code":   {"code", "unit_code", "grid_code", "gridcode", "wgbm", "wgdm", "wgbh", "bm", "dm", "adcode", "xzqdm", "编码", "代码", "网格编码", "网格代码", "区划代码", "行政区划代码"},
-	"name":   {"name", "unit_name", "grid_name", "wgmc", "mc", "xzqmc", "名称", "网格名称", "区划名称"},
-	"parent": {"parent_code", "parent", "pcode", "sjdm", "sjbm", "上级编码", "上级代码", "所属社区编码"},
-	"level":  {"level", "jb", "cj", "级别", "层级"},
+	"code": {"code", "unit_code", "grid_code", "gridcode", "wgbm", "wgdm", "wgbh", "bm", "dm", "adcode", "xzqdm", "编码", "代码", "网格编码", "网格代码", "区划代码", "行政区划代码"},
+	"name": {"name", "unit_name", "grid_name", "wgmc", "mc", "xzqmc", "名称", "网格名称", "区划名称"},
+	"parent": {"parent_code", "parent", "pcode", "sjdm", "sjbm", "上级编码", "上级代码", "所属社区编码",
+		"所属街道编码", "parent_name", "上级名称", "所属社区", "所属街道", "所属乡镇", "所属村居"},
+	"level": {"level", "jb", "cj", "级别", "层级"},
 }
 
 // levelWords maps level values found in files to levels.
@@ -42,9 +45,13 @@ type row struct {
 	level  geo.Level
 	parent string // "" for districts, and for local codes until placed
 	seq    string // a local code (3 digits) whose parent is found spatially; "" otherwise
-	props  map[string]any
-	wkb    []byte    // nil when the geometry is unusable
-	bound  orb.Bound // of the geometry as read, for the range check
+	// parentName is the parent as the file names it, when it gives a name
+	// rather than a code: a local code is placed in a unit of that name,
+	// and a full code's parent is checked against it.
+	parentName string
+	props      map[string]any
+	wkb        []byte    // nil when the geometry is unusable
+	bound      orb.Bound // of the geometry as read, for the range check
 	// An enclave's managing unit (a code or a unit's name), status and reason.
 	managing, status, note string
 }

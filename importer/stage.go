@@ -30,13 +30,15 @@ const createStageSQL = `CREATE TEMP TABLE import_stage (
   action      text,
   moved       boolean, -- its geometry is new: created, or changed beyond 0.1 mm
   seq         text, -- a local code waiting for its parent; code is then a placeholder
+  parent_name text, -- the parent as the file names it, when it gives a name
   managing    text, -- an enclave's managing unit as the file gives it (a code or a name)
   managing_code text, -- and as found among the current units
   status      text, -- an enclave's status
   note        text  -- an enclave's reason
 ) ON COMMIT DROP`
 
-var stageColumns = []string{"idx", "code", "name", "level", "parent_code", "props", "wkb", "ok", "seq", "managing", "status", "note"}
+var stageColumns = []string{"idx", "code", "name", "level", "parent_code", "props", "wkb", "ok", "seq", "parent_name",
+	"managing", "status", "note"}
 
 // staged remembers, per staged feature with a geometry, what the range
 // check needs once the file's CRS is known.
@@ -87,7 +89,7 @@ func (s *reading) next() ([]any, error) {
 			code = fmt.Sprintf("#%d", r.idx) // unique until placeLocalCodes gives the real code
 		}
 		return []any{int32(r.idx), code, r.name, string(r.level), parent, r.props, r.wkb, r.wkb != nil, seq,
-			nullable(r.managing), nullable(r.status), r.note}, nil
+			nullable(r.parentName), nullable(r.managing), nullable(r.status), r.note}, nil
 	}
 }
 

@@ -1,0 +1,122 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
+)
+
+// TestParentsByName: offices write the community a grid belongs to by
+// name (所属社区: 新华路社区) more often than by code. A grid numbered
+// within its community is placed in the community of that name that
+// covers it; a full code whose file names another parent is warned of
+// (the code decides); the name stays a property, as before names were
+// read.
+func TestParentsByName(t *testing.T) {
+	db := demotest.Open(t)
+	names := communityNames(t, db)
+	grids := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
+	if len(grids.Features) < 3 || len(names) < 2 {
+		t.Fatalf("%d grids, %d communities under %s", len(grids.Features), len(names), testStreet)
+	}
+	parents := make([]string, len(grids.Features))
+	for i, f := range grids.Features {
+		parents[i] = props(f)["parent_code"].(string)
+	}
+	other := func(i int) string { // a community of the street grid i is not in
+		for code, name := range names {
+			if code != parents[i] {
+				return name
+			}
+		}
+		return ""
+	}
+	named := func(local bool, mod func(fc *testCollection)) string {
+		var fc testCollection
+		b, _ := json.Marshal(grids)
+		json.Unmarshal(b, &fc)
+		for i, f := range fc.Features {
+			p := props(f)
+			p["所属社区"] = names[parents[i]]
+			if local {
+				p["code"] = strings.TrimLeft(p["code"].(string)[12:], "0")
+			}
+			delete(p, "parent_code")
+			delete(p, "level")
+		}
+		mod(&fc)
+		return fc.write(t, "named.geojson")
+	}
+	o := opts()
+	o.Level, o.DryRun = geo.Grid, true
+	cases := []struct {
+		name    string
+		local   bool
+		mod     func(fc *testCollection)
+		unknown int // IssueUnknownParent errors
+		warned  int // IssueParentMismatch warnings
+	}{
+		{"local codes placed by name", true, func(*testCollection) {}, 0, 0},
+		{"a name without the committee's suffix", true, func(fc *testCollection) { props(fc.Features[0])["所属社区"] = bareCommittee(names[parents[0]]) }, 0, 0},
+		{"a local code named into a community that does not cover it", true, func(fc *testCollection) { props(fc.Features[0])["所属社区"] = other(0) }, 1, 0},
+		{"a local code named into no community", true, func(fc *testCollection) { props(fc.Features[1])["所属社区"] = "不存在社区" }, 1, 0},
+		{"full codes whose names agree", false, func(*testCollection) {}, 0, 0},
+		{"a full code whose name disagrees", false, func(fc *testCollection) { props(fc.Features[2])["所属社区"] = other(2) }, 0, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep := mustImport(t, db, o, named(c.local, c.mod))
+			unknown, warned := len(issuesOf(rep, geo.IssueUnknownParent)), 0
+			for _, is := range rep.Issues {
+				if is.Kind == geo.IssueParentMismatch && is.Severity == geo.SeverityWarning {
+					warned++
+				}
+			}
+			if unknown != c.unknown || warned != c.warned || rep.Errors != c.unknown {
+				t.Fatalf("%d unknown parents, %d name warnings, %d errors; want %d, %d, %d: %v",
+					unknown, warned, rep.Errors, c.unknown, c.warned, c.unknown, rep.Issues)
+			}
+			// Every grid placed where it is stored: none would be created
+			// (each keeps its code), each gains the name as a property.
+			if want := len(grids.Features); c.unknown == 0 && (rep.Counts.Created != 0 || rep.Counts.Changed != want) {
+				t.Errorf("counts %+v, want %d changed (the new property) and none created", rep.Counts, want)
+			}
+		})
+	}
+}
+
+// bareCommittee is a community's name as lists write it, without the
+// committee (光明路社区 for 光明路社区居委会).
+func bareCommittee(name string) string {
+	for _, suffix := range []string{"居民委员会", "居委会"} {
+		if n, ok := strings.CutSuffix(name, suffix); ok {
+			return n
+		}
+	}
+	return name
+}
+
+// communityNames maps the current communities of testStreet to their names.
+func communityNames(t *testing.T, db *postgres.DB) map[string]string {
+	t.Helper()
+	rows, err := db.Pool.Query(context.Background(), `SELECT code, name FROM unit
+		WHERE level = 'community' AND parent_code = $1 AND valid_to IS NULL`, testStreet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var code, name string
+		if err := rows.Scan(&code, &name); err != nil {
+			t.Fatal(err)
+		}
+		out[code] = name
+	}
+	return out
+}
