@@ -45,22 +45,20 @@ func (h *handlers) tile(c *gin.Context) {
 		return
 	}
 	p, ok := callerOf(c)
-	t, hit, err := h.getTile(c.Request, svc, [4]string{c.Param("layers"), c.Param("z"), c.Param("x"), c.Param("y")}, p, ok)
+	req, err := h.tileRequest(c.Request, svc, [4]string{c.Param("layers"), c.Param("z"), c.Param("x"), c.Param("y")}, p, ok)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	// The address the rate limits know (a trusted proxy's header where one
+	// is configured): one client's uncached tiles wait behind each other.
+	req.Client = c.ClientIP()
+	t, hit, err := svc.Get(c.Request.Context(), req)
 	if err != nil {
 		fail(c, err) // a client that hung up is not an error: fail says nothing then
 		return
 	}
 	h.answerTile(c.Writer, c.Request, t, hit, ok)
-}
-
-// getTile reads a tile request (see tileRequest) and gets the tile, and
-// whether it came from the cache.
-func (h *handlers) getTile(r *http.Request, svc *tiles.Service, params [4]string, p access.Principal, ok bool) (*tiles.Tile, bool, error) {
-	req, err := h.tileRequest(r, svc, params, p, ok)
-	if err != nil {
-		return nil, false, err
-	}
-	return svc.Get(r.Context(), req)
 }
 
 // tileRequest reads a tile request: its path parameters layers, z, x, y,

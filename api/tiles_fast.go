@@ -10,12 +10,12 @@ import (
 )
 
 // tile is the fast path of GET /tiles/{layers}/{z}/{x}/{y} for an anonymous
-// caller (known false) or a cached token's: a path and query that parse. A
-// tile the cache holds costs no database round trip (the tile service
-// knows the versions it follows); one it does not is rendered as the
-// router would, unless now is set (the fast lane, which must not wait):
-// then only a tile the cache holds at the versions this node has applied
-// is answered. An error goes to the router, which asks again and answers
+// caller (known false) or a cached token's: a path and query that parse,
+// of a tile that may be cached. A tile the cache holds costs no database
+// round trip (the tile service knows the versions it follows); one it does
+// not is rendered as the router would, unless now is set (the fast lane,
+// which must not wait): then only a tile the cache holds at the versions
+// this node has applied is answered. An error goes to the router, which asks again and answers
 // it, so a failing tile costs two attempts.
 func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Principal, known, now bool) bool {
 	start := time.Now()
@@ -24,7 +24,10 @@ func (f *fastPath) tile(w http.ResponseWriter, r *http.Request, caller access.Pr
 		return false
 	}
 	req, err := f.h.tileRequest(r, f.tiles, [4]string{layers, z, x, y}, caller, known)
-	if err != nil {
+	if err != nil || !req.Cacheable() {
+		// An uncached tile is drawn from the database, where the router's
+		// cost is nothing beside the drawing's, and the router knows the
+		// client's address its turn is kept by (tiles/fair.go).
 		return false
 	}
 	var t *tiles.Tile

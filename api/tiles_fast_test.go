@@ -64,9 +64,7 @@ func TestFastTilesMatchRouter(t *testing.T) {
 		whole.ServeHTTP(anonymous, httptest.NewRequest("GET", reports, nil))
 		req := httptest.NewRequest("GET", reports, nil)
 		req.Header.Set("Authorization", hedong)
-		if !fast.serve(scoped, req) {
-			t.Fatal("the fast path declined a cached token")
-		}
+		whole.ServeHTTP(scoped, req)
 		if anonymous.Code != 200 || scoped.Code != 200 || anonymous.Body.String() == scoped.Body.String() {
 			t.Errorf("anonymous %d (%d bytes), 河东区's token %d (%d bytes): want two different tiles",
 				anonymous.Code, anonymous.Body.Len(), scoped.Code, scoped.Body.Len())
@@ -116,7 +114,9 @@ func tileFastCases(tile, etag, screen, hedong string) []fastCase {
 		{name: "gzipped", method: "GET", target: tile, headers: []string{"Accept-Encoding", "gzip"}, fast: true},
 		{name: "the client's copy is current", method: "GET", target: tile, headers: []string{"If-None-Match", etag}, fast: true},
 		{name: "the client's copy is old", method: "GET", target: tile, headers: []string{"If-None-Match", `"old"`}, fast: true},
-		{name: "reports, filtered, without personal data", method: "GET", target: "/tiles/report,report_hex/14/13522/6252.mvt?severity=3", fast: true},
+		// Uncached tiles go to the router, which keeps each client's turn
+		// by the address it knows (tiles/fair.go).
+		{name: "reports, filtered, without personal data", method: "GET", target: "/tiles/report,report_hex/14/13522/6252.mvt?severity=3", fast: false},
 		{name: "min_version reached", method: "GET", target: tile + "?min_version=1", fast: true},
 		{name: "unknown layer", method: "GET", target: "/tiles/grids/3/0/1.mvt", fast: false},
 		{name: "zoom out of range", method: "GET", target: "/tiles/grid/25/0/0.mvt", fast: false},
@@ -130,7 +130,7 @@ func tileFastCases(tile, etag, screen, hedong string) []fastCase {
 		{name: "catalog", method: "GET", target: "/tiles/catalog", fast: false},
 		{name: "an unknown token", method: "GET", target: tile, headers: []string{"Authorization", "Bearer nope"}, fast: false},
 		{name: "a token the router has looked up", method: "GET", target: tile, headers: []string{"Authorization", screen}, fast: true},
-		{name: "reports for a scoped token", method: "GET", target: reports, headers: []string{"Authorization", hedong}, fast: true},
+		{name: "reports for a scoped token", method: "GET", target: reports, headers: []string{"Authorization", hedong}, fast: false},
 		{name: "an empty Authorization header", method: "GET", target: tile, headers: []string{"Authorization", ""}, fast: true},
 		{name: "not a bearer token", method: "GET", target: tile, headers: []string{"Authorization", "Basic eDp5"}, fast: false},
 		{name: "two tokens", method: "GET", target: tile, headers: []string{"Authorization", screen, "Authorization", hedong}, fast: false},

@@ -18,7 +18,7 @@ func TestReportTilesShareDrawings(t *testing.T) {
 	s, db := newDemoService(t)
 	ctx := context.Background()
 	r := request(t, s, "report_hex", Coord{Z: 0, X: 0, Y: 0})
-	if r.cacheable() {
+	if r.Cacheable() {
 		t.Fatal("report_hex became cacheable; this test is about tiles that are not")
 	}
 	lock, err := db.Pool.Begin(ctx)
@@ -39,7 +39,7 @@ func TestReportTilesShareDrawings(t *testing.T) {
 		answers <- answer{tile, err}
 	}
 	go get()
-	waitFor(t, "the first drawing to wait for the lock", func() bool { return len(s.renders) == 1 })
+	waitFor(t, "the first drawing to wait for the lock", func() bool { return len(s.fresh) == 1 })
 	for range 10 {
 		go get()
 	}
@@ -79,13 +79,14 @@ func TestUncachedRenderSlotTimeoutIsUnavailable(t *testing.T) {
 	db := demotest.Open(t)
 	s := newService(t, db, Config{RenderTimeout: 200 * time.Millisecond, Renders: 1})
 	s.renders <- struct{}{} // every slot busy
-	defer func() { <-s.renders }()
+	s.fresh <- struct{}{}
+	defer func() { <-s.renders; <-s.fresh }()
 	for _, layers := range []string{"district", "report_hex"} {
 		r := request(t, s, layers, Coord{Z: 0, X: 0, Y: 0})
 		_, _, err := s.Get(context.Background(), r)
 		if code := geo.ErrorCodeOf(err); code != geo.EUNAVAILABLE {
 			t.Errorf("%s (cacheable %v): a drawing that found no render slot in time failed with %v (%s), want %s",
-				layers, r.cacheable(), err, code, geo.EUNAVAILABLE)
+				layers, r.Cacheable(), err, code, geo.EUNAVAILABLE)
 		}
 	}
 }
@@ -97,7 +98,7 @@ func TestReportTilesWaitingForASlotShareIt(t *testing.T) {
 	db := demotest.Open(t)
 	s := newService(t, db, Config{Renders: 1})
 	r := request(t, s, "report_hex", Coord{Z: 0, X: 0, Y: 0})
-	s.renders <- struct{}{} // every slot busy
+	s.fresh <- struct{}{} // every slot of uncached tiles busy
 	answers := make(chan error, 5)
 	for range 5 {
 		go func() {
@@ -106,7 +107,7 @@ func TestReportTilesWaitingForASlotShareIt(t *testing.T) {
 		}()
 	}
 	waitFor(t, "five requests waiting for one drawing", func() bool { return s.uncached.waitingNow(cacheKey(r, nil)) == 5 })
-	<-s.renders
+	<-s.fresh
 	for range 5 {
 		if err := <-answers; err != nil {
 			t.Fatal(err)

@@ -75,7 +75,9 @@ type Service struct {
 	clock     *clock
 	flight    singleflight.Group // drawings of cacheable tiles, by key and versions
 	uncached  rounds             // drawings of the others, by key
-	renders   chan struct{}
+	renders   chan struct{}      // slots of the cacheable tiles' drawings
+	fresh     chan struct{}      // of the others' (fair.go)
+	clients   *clientTurns       // turns of each client at the others' drawings
 	sweeps    chan struct{}
 	m         *metrics
 
@@ -92,6 +94,9 @@ type Request struct {
 	// client that has just written version v names it to see its edit on
 	// any node.
 	MinVersion int64
+	// Client names who asks (an address), so that one client's uncached
+	// tiles wait behind each other, not behind everyone's (fair.go).
+	Client string
 }
 
 // Tile is a drawn tile: the MVT bytes, their gzip, and a strong validator.
@@ -150,7 +155,7 @@ func openPool(ctx context.Context, main *pgxpool.Pool, cfg Config) (*pgxpool.Poo
 	}
 	pcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	pcfg.ConnConfig.RuntimeParams["application_name"] = "gridmap tiles"
-	pcfg.MaxConns = int32(cfg.Renders) + 2 // the version reads need one
+	pcfg.MaxConns = int32(cfg.Renders+freshSlots(cfg.Renders)) + 2 // the version reads need one
 	pcfg.MinConns = 0
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
@@ -162,7 +167,8 @@ func openPool(ctx context.Context, main *pgxpool.Pool, cfg Config) (*pgxpool.Poo
 func build(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Service, error) {
 	var ok bool
 	s := &Service{pool: pool, cfg: cfg, missing: map[string]string{}, cache: newCache(max(cfg.CacheBytes, 0)),
-		renders: make(chan struct{}, cfg.Renders), sweeps: make(chan struct{}, 1)}
+		renders: make(chan struct{}, cfg.Renders), fresh: make(chan struct{}, freshSlots(cfg.Renders)),
+		clients: newClientTurns(freshPerClient), sweeps: make(chan struct{}, 1)}
 	for _, l := range registry {
 		if l.Requires != "" {
 			if err := pool.QueryRow(ctx, relationExistsSQL, l.Requires).Scan(&ok); err != nil {

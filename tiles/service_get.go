@@ -16,7 +16,7 @@ import (
 // reflects every edit committed before Get was called — or, with a
 // Follower, every edit this node has applied and at least r.MinVersion.
 func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
-	if !r.cacheable() {
+	if !r.Cacheable() {
 		// Drawn fresh from the database, but not from one behind the
 		// version asked (a standby that has not replayed an edit).
 		if r.MinVersion > 0 {
@@ -25,9 +25,7 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 			}
 		}
 		s.m.misses.Inc()
-		t, err := s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context, begin func()) (*Tile, error) {
-			return s.renderInSlot(ctx, r, begin)
-		})
+		t, err := s.drawFresh(ctx, r)
 		return t, false, err
 	}
 	v, err := s.versions(ctx, r.MinVersion)
@@ -60,7 +58,7 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 // answers.
 func (s *Service) Cached(r Request) (*Tile, bool) {
 	f := s.cfg.Follower
-	if f == nil || !r.cacheable() {
+	if f == nil || !r.Cacheable() {
 		return nil, false
 	}
 	v, at := f.LayerVersions()
@@ -115,13 +113,31 @@ func (s *Service) versions(ctx context.Context, min int64) (Versions, error) {
 	return v, err
 }
 
+// drawFresh draws an uncached tile once r's client has its turn, in a
+// round shared with identical requests, in one of the slots of such tiles.
+func (s *Service) drawFresh(ctx context.Context, r Request) (*Tile, error) {
+	wait, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
+	defer cancel()
+	release, err := s.clients.wait(wait, r.Client)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err() // the client hung up
+		}
+		return nil, pgerr.Classify(err) // RenderTimeout without a turn: unavailable
+	}
+	defer release()
+	return s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context, begin func()) (*Tile, error) {
+		return s.renderInSlot(ctx, s.fresh, r, begin)
+	})
+}
+
 // renderAndKeep draws the tile for one flight of identical requests. It
 // runs detached from the first requester, who may hang up while others wait.
 func (s *Service) renderAndKeep(ctx context.Context, key string, r Request) (*Tile, error) {
 	if t, ok := s.cache.get(key); ok { // drawn by the flight that just ended
 		return t, nil
 	}
-	t, err := s.renderInSlot(context.WithoutCancel(ctx), r, func() {})
+	t, err := s.renderInSlot(context.WithoutCancel(ctx), s.renders, r, func() {})
 	if err != nil {
 		return nil, err
 	}
@@ -129,9 +145,9 @@ func (s *Service) renderAndKeep(ctx context.Context, key string, r Request) (*Ti
 	return t, nil
 }
 
-// cacheable reports whether every layer drawn at the zoom has a data
+// Cacheable reports whether every layer drawn at the zoom has a data
 // version: a tile drawing an untracked layer is never cached.
-func (r Request) cacheable() bool {
+func (r Request) Cacheable() bool {
 	for _, l := range r.Layers {
 		if l.drawnAt(r.Coord.Z) && l.drawnFresh() {
 			return false
@@ -140,16 +156,16 @@ func (r Request) cacheable() bool {
 	return true
 }
 
-// renderInSlot draws a tile once it holds one of the render slots, all
-// within RenderTimeout of ctx: for a flight of cacheable tiles, or under the
-// context of a round of uncacheable ones. It calls begin once it holds the
-// slot, before it reads anything.
-func (s *Service) renderInSlot(ctx context.Context, r Request, begin func()) (*Tile, error) {
+// renderInSlot draws a tile once it holds one of slots, all within
+// RenderTimeout of ctx: for a flight of cacheable tiles (s.renders), or
+// under the context of a round of uncacheable ones (s.fresh). It calls
+// begin once it holds the slot, before it reads anything.
+func (s *Service) renderInSlot(ctx context.Context, slots chan struct{}, r Request, begin func()) (*Tile, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
 	defer cancel()
 	select {
-	case s.renders <- struct{}{}:
-		defer func() { <-s.renders }()
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
 	case <-ctx.Done():
 		return nil, pgerr.Classify(ctx.Err()) // RenderTimeout without a slot: unavailable
 	}

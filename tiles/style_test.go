@@ -124,7 +124,7 @@ func TestStyleKeepsFreshLayersApart(t *testing.T) {
 		t.Errorf("drawn fresh: %v", names(live))
 	}
 	for z := 0; z <= MaxZoom; z++ {
-		if r := (Request{Layers: versioned, Coord: Coord{Z: z}}); !r.cacheable() {
+		if r := (Request{Layers: versioned, Coord: Coord{Z: z}}); !r.Cacheable() {
 			t.Errorf("the boundaries' tile at z%d is not cacheable", z)
 		}
 	}
