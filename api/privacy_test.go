@@ -69,6 +69,11 @@ func TestPersonalDataNotPublic(t *testing.T) {
 			if has := strings.Contains(string(u.body), `"phone"`); has != c.personal && c.name != "the reporter" {
 				t.Errorf("unit phone shown %v, want %v: %s", has, c.personal, u.body)
 			}
+			// What the unit shows depends on the token: no cache may hand
+			// one caller's copy to another (an attacker's review).
+			if vary := strings.Join(u.header.Values("Vary"), ", "); !strings.Contains(vary, "Authorization") {
+				t.Errorf("GET unit: Vary %q, want Authorization in it", vary)
+			}
 			r := request(t, "GET", c.url+"/v1/reports/"+id, nil, authHeader(c.token)...)
 			if c.name == "scope elsewhere" {
 				if r.status != 403 {

@@ -153,7 +153,15 @@ func writeCollection(c *gin.Context, fc *geojson.FeatureCollection, next string)
 	writeGeoJSON(c, fc)
 }
 
+// writeGeoJSON answers with v, the boundaries as the caller may see them:
+// what a unit's or an enclave's properties show depends on the token (a
+// phone number), so a cache must keep one copy per Authorization.
 func writeGeoJSON(c *gin.Context, v any) {
 	c.Header("Content-Type", "application/geo+json")
+	addVary(c.Writer.Header(), varyAuthorization)
 	c.JSON(http.StatusOK, v) // keeps the Content-Type set above
 }
+
+// varyAuthorization is the Vary value of an answer that depends on the
+// caller's token.
+var varyAuthorization = []string{"Authorization"}
