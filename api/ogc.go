@@ -150,8 +150,11 @@ func checkFormat(c *gin.Context) error {
 	return geo.Invalid("f", "only JSON is offered (f=json)")
 }
 
+// writeOGC answers with v as the caller may see it (attributes, report
+// points: the token decides), so a cache keeps one copy per Authorization.
 func writeOGC(c *gin.Context, mediaType string, v any) {
 	c.Header("Content-Type", mediaType)
+	addVary(c.Writer.Header(), varyAuthorization)
 	c.JSON(http.StatusOK, v)
 }
 
