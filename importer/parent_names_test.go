@@ -1,14 +1,12 @@
 package importer
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
-	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // TestParentsByName: offices write the community a grid belongs to by
@@ -19,7 +17,12 @@ import (
 // read.
 func TestParentsByName(t *testing.T) {
 	db := demotest.Open(t)
-	names := communityNames(t, db)
+	names := map[string]string{} // the current communities of testStreet, by code
+	for code, u := range unitAreas(t, db) {
+		if l, _ := geo.LevelOfCode(code); l == geo.Community && strings.HasPrefix(code, testStreet) {
+			names[code] = u.name
+		}
+	}
 	grids := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Grid, Under: testStreet, Format: "geojson"}, "g.geojson"))
 	if len(grids.Features) < 3 || len(names) < 2 {
 		t.Fatalf("%d grids, %d communities under %s", len(grids.Features), len(names), testStreet)
@@ -99,24 +102,4 @@ func bareCommittee(name string) string {
 		}
 	}
 	return name
-}
-
-// communityNames maps the current communities of testStreet to their names.
-func communityNames(t *testing.T, db *postgres.DB) map[string]string {
-	t.Helper()
-	rows, err := db.Pool.Query(context.Background(), `SELECT code, name FROM unit
-		WHERE level = 'community' AND parent_code = $1 AND valid_to IS NULL`, testStreet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var code, name string
-		if err := rows.Scan(&code, &name); err != nil {
-			t.Fatal(err)
-		}
-		out[code] = name
-	}
-	return out
 }
