@@ -77,19 +77,42 @@ func TestDashboardDrawingInBrowser(t *testing.T) {
 // viewer's token scoped to 长虹街道 opens the screen with no unit: it must
 // show that street everywhere. A grid an editor saves meanwhile makes it
 // fetch its boundary tiles again at the save's data version. A second
-// worker checks and closes the case the first handled (监管分离).
+// worker checks and closes the case the first handled (监管分离). A viewer's
+// token that expires while the run goes on must be refused by the server
+// as a revoked one is: the screen opened with it forgets it and asks for
+// another.
 func TestScreenInBrowser(t *testing.T) {
 	setupBrowser(t)
 	url, db := serveDemo(t)
+	// Long enough for its screen to open, short enough to expire well before
+	// the run's last checks (some two minutes on).
+	expires := time.Now().Add(80 * time.Second)
 	env := []string{"GRIDMAP_TOKEN_REPORTER=" + createToken(t, db, access.RoleReporter, "screen-test-worker"),
 		"GRIDMAP_TOKEN_CHECKER=" + createToken(t, db, access.RoleReporter, "screen-test-checker"),
 		"GRIDMAP_TOKEN_SCOPED=" + createScopedToken(t, db, access.RoleViewer, "120104001", "screen-test-scoped"),
-		"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "screen-test-editor")}
+		"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "screen-test-editor"),
+		"GRIDMAP_TOKEN_EXPIRING=" + createExpiringToken(t, db, "screen-test-expiring", expires),
+		"GRIDMAP_TOKEN_EXPIRES_AT=" + expires.UTC().Format(time.RFC3339Nano)}
 	dir, err := filepath.Abs("test/out")
 	if err != nil {
 		t.Fatal(err)
 	}
-	runBrowserTest(t, 4*time.Minute, env, "screen.test.mjs", url, dir)
+	runBrowserTest(t, 6*time.Minute, env, "screen.test.mjs", url, dir)
+}
+
+// createExpiringToken stores a viewer's token, as "gridmap token create"
+// does, that expires at until, and returns its secret.
+func createExpiringToken(t *testing.T, db *postgres.DB, name string, until time.Time) string {
+	t.Helper()
+	secret, hash := access.NewTokenSecret()
+	tok := access.Token{Name: name, Role: access.RoleViewer, ExpiresAt: until, CreatedBy: "web test"}
+	if err := tok.Validate(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateToken(context.Background(), tok, hash); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 // TestDashboardImportInBrowser runs test/import.test.mjs, importing a file

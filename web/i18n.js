@@ -95,6 +95,8 @@ const words = {
   ranking: ['下级单元排名 · 未办结与超期', 'units by open and overdue cases'],
   feed: ['实时动态', 'live feed'],
   mapNote: ['点击下级单元钻取 · 新上报在地图上闪烁', 'click a unit to drill down · new reports flash on the map'],
+  // the map's legend (screen-legend.js): density cells below z14, case points from z14
+  legendCells: ['未办结案件 · 每格', 'open cases per cell'], legendAllClosed: ['均已办结', 'all closed'], legendCases: ['案件', 'cases'],
   reported: ['上报', 'reported'],
   closedOf: ['已结案', 'closed'],
   // Patrol coverage is two measures: the share of the area walked (the
@@ -120,7 +122,8 @@ const words = {
   authFailed: ['未授权', 'not authorised'],
   authFailedLong: ['授权已失效或无权查看：请联系管理员重新发放大屏令牌',
     'Access has expired or is not allowed: ask an administrator for a new screen token'],
-  tokenRefused: ['此令牌被服务器拒绝（已过期、已吊销或无效）', 'The server refuses this token (expired, revoked or invalid).'],
+  tokenRefused: ['此令牌被服务器拒绝（已过期、已吊销或无效），本页已将其清除', 'The server refuses this token (expired, revoked or invalid); this screen has forgotten it.'],
+  tokenAsk: ['输入新的大屏令牌', 'a new screen token'], tokenUse: ['使用此令牌', 'use this token'],
   tokenMissing: ['此服务需要令牌：请以 /screen?token=… 打开', 'This server needs a token: open the screen as /screen?token=…'],
   tokenForbidden: ['此令牌无权查看该单元', 'This token may not see this unit.'],
   badUnitLong: ['单元编码 {code} 无效', '{code} is not a unit code'],

@@ -1,5 +1,6 @@
 // The big screen's requests to this server: the token (taken from the URL
-// once, then kept for the browser session) and its scope, and JSON answers
+// once, then kept for the browser session, forgotten once the server no
+// longer knows it) and its scope, and JSON answers
 // whose failures say why — a refused token, an unknown unit — with the
 // words the screen shows for them.
 import { t, lang } from './i18n.js';
@@ -20,25 +21,61 @@ export const origin = root.origin;
 export function takeToken() {
   const params = new URLSearchParams(location.search);
   if (params.has('token')) {
-    sessionStorage.setItem('gridmap.token', params.get('token'));
+    setToken(params.get('token'));
     params.delete('token');
     history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}`);
   }
   return params;
 }
 
+const tokenKey = 'gridmap.token';
+
 /** token is the session's token, or null. */
-export const token = () => sessionStorage.getItem('gridmap.token');
+export const token = () => sessionStorage.getItem(tokenKey);
+
+/** setToken keeps a token for the session: one from the address, or one typed in after a refusal. */
+export const setToken = (secret) => sessionStorage.setItem(tokenKey, secret);
+
+/**
+ * forgetToken drops the session's token after the server answered 401 to
+ * sent (expired, revoked, unknown): kept, the tab would send it again at
+ * every reload and never ask for another. A token set since is kept.
+ */
+export function forgetToken(sent) {
+  if (sent && token() === sent) sessionStorage.removeItem(tokenKey);
+}
+
+/**
+ * askToken makes form, shown when the server refuses the token (screen.js),
+ * take another one: kept for the session, the screen starts again with it
+ * (a fresh start: the map's style and tiles may have been refused too).
+ */
+export function askToken(form, input) {
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const secret = input.value.trim();
+    if (!secret) return;
+    setToken(secret);
+    location.reload();
+  });
+}
 
 /**
  * getJSON fetches a JSON answer; a non-2xx answer throws an Error with its
- * status and, from a problem+json answer, its detail and field.
+ * status and, from a problem+json answer, its detail and field. A 401 to
+ * the session's token forgets it (tokenForgotten on the Error).
  */
 export async function getJSON(path) {
-  const res = await fetch(api(path), { headers: token() ? { Authorization: `Bearer ${token()}` } : {} });
+  const sent = token();
+  const res = await fetch(api(path), { headers: sent ? { Authorization: `Bearer ${sent}` } : {} });
   if (!res.ok) {
     const p = await res.json().catch(() => ({}));
-    throw Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });
+    const err = Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });
+    if (res.status === 401 && sent) {
+      forgetToken(sent);
+      err.tokenForgotten = true;
+    }
+    throw err;
   }
   return res.json();
 }
@@ -85,7 +122,7 @@ export function problemKind(p) {
 /** problemWords are the message and the hint for a problem, in the current language. */
 export function problemWords(err) {
   if (refused(err)) {
-    const hint = err.status === 403 ? 'tokenForbidden' : token() ? 'tokenRefused' : 'tokenMissing';
+    const hint = err.status === 403 ? 'tokenForbidden' : err.tokenForgotten || token() ? 'tokenRefused' : 'tokenMissing';
     return [t('authFailedLong'), t(hint)];
   }
   const code = err.unknownUnit;

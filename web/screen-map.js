@@ -1,9 +1,30 @@
 // The big screen's map is the style of /style.json repainted dark: deep blue
 // land, glowing boundaries, light labels with a dark halo and a fifth
 // larger, hazard density by open cases and case points by state. Only paint
-// properties and label sizes change, so every layer, its zoom range and its
-// data stay those of the dashboard. Also here: the map drawn at the page's
-// scale, the flashes of new reports (capped) and fitting a unit.
+// properties and labels' layout change, so every layer and its data stay
+// those of the dashboard. Also here: the map drawn at the page's scale, the
+// flashes of new reports (capped) and fitting a unit.
+
+// The density cells' classes by open cases (the legend draws these very
+// classes: screen-legend.js). Faint for one or two, so that a district with
+// a case in most cells stays a map, strong only where cases pile up. A cell
+// whose cases are all closed is a dim teal; a cell without reports is not in
+// the tiles at all, so it has no fill.
+export const hexClasses = [
+  { from: 1, label: '1', colour: '#ffb020', opacity: 0.18 },
+  { from: 2, label: '2–3', colour: '#ff9f1c', opacity: 0.3 },
+  { from: 4, label: '4–9', colour: '#ff6a3d', opacity: 0.46 },
+  { from: 10, label: '≥10', colour: '#ff2d55', opacity: 0.62 },
+];
+export const hexClosed = { colour: '#1f9e7a', opacity: 0.14 };
+const byOpen = (key, none) => ['step', ['get', 'open'], none, ...hexClasses.flatMap((c) => [c.from, c[key]])];
+
+// Case points (zoom 14 and in) by state: open ones by severity, an overdue
+// one red in a white ring and larger, closed ones green and dimmer,
+// rejected ones grey. The legend draws these colours.
+export const caseColours = { overdue: '#ff2d55', closed: '#34d399', rejected: '#6b7f9e',
+  severity: { 1: '#7fd6ff', 2: '#ffd166', 3: '#ff8c42', 4: '#ff3b47' }, opacity: { closed: 0.6, rejected: 0.45 } };
+
 const paint = {
   background: { 'background-color': '#050d1f' },
   'district-fill': { 'fill-color': '#0b2347' },
@@ -17,18 +38,10 @@ const paint = {
   'gap-fill': { 'fill-color': '#ff8f00', 'fill-opacity': 0.6 },
   'enclave-fill': { 'fill-color': '#ff4fa3', 'fill-opacity': 0.45 },
   // A cell is coloured by its open cases, not by every report it ever had:
-  // once its cases are closed it fades to a dim teal, so the wall shows where
-  // work is waiting (the tiles are reloaded on each report event: screen.js).
+  // the wall shows where work is waiting (the tiles are reloaded on each
+  // report event: screen.js).
   'report_hex-fill': { 'fill-outline-color': 'rgba(0,0,0,0)',
-    'fill-opacity': ['case', ['>', ['get', 'open'], 0], 0.4, 0.16],
-    'fill-color': ['case', ['>', ['get', 'open'], 0],
-      ['interpolate', ['linear'], ['get', 'open'], 1, '#ffb020', 5, '#ff6a3d', 20, '#ff2d55'], '#1f9e7a'] },
-  // Points (zoom 14 and in) follow the case's state: open ones by severity,
-  // closed ones green and dimmer, rejected ones grey.
-  'report-circle': { 'circle-stroke-color': '#050d1f',
-    'circle-color': ['match', ['get', 'state'], 'closed', '#34d399', 'rejected', '#6b7f9e',
-      ['match', ['get', 'severity'], 1, '#7fd6ff', 2, '#ffd166', 3, '#ff8c42', 4, '#ff3b47', '#9fb3d1']],
-    'circle-opacity': ['match', ['get', 'state'], 'closed', 0.6, 'rejected', 0.45, 1] },
+    'fill-opacity': byOpen('opacity', hexClosed.opacity), 'fill-color': byOpen('colour', hexClosed.colour) },
 };
 const labelPaint = { 'text-color': '#dbe8ff', 'text-halo-color': 'rgba(5,13,31,0.9)', 'text-halo-width': 1.5 };
 
@@ -45,15 +58,60 @@ function scaled(size) {
   return size;
 }
 
-/** darken repaints the loaded style of map, and enlarges its labels. */
+// Labels never break inside a word: MapLibre breaks a name wider than
+// text-max-width between any two Chinese characters (东王台社 / 区第1网格),
+// so the width is set past any unit's name and names stay on one line (an
+// English one could break only at a space). More room around each, and
+// the grids' names only from a community's view in (a street's view is
+// framed near z14.5, a community's near z17), leave a street's view to its
+// communities' names instead of a hundred crowded ones.
+const labelLayout = { 'text-max-width': 40, 'text-padding': 8 };
+const labelMinZoom = { 'grid-label': 15.5 };
+
+/** darken repaints the loaded style of map, enlarges its labels and spaces them out. */
 export function darken(map) {
   for (const layer of map.getStyle().layers) {
     const p = paint[layer.id] ?? (layer.type === 'symbol' ? labelPaint : null);
     if (!p) continue;
     for (const [k, v] of Object.entries(p)) map.setPaintProperty(layer.id, k, v);
-    const size = layer.type === 'symbol' && layer.layout?.['text-size'];
+    if (layer.type !== 'symbol') continue;
+    const size = layer.layout?.['text-size'];
     if (size) map.setLayoutProperty(layer.id, 'text-size', scaled(size));
+    for (const [k, v] of Object.entries(labelLayout)) map.setLayoutProperty(layer.id, k, v);
+    if (labelMinZoom[layer.id]) map.setLayerZoomRange(layer.id, labelMinZoom[layer.id], layer.maxzoom ?? 24);
   }
+  markOverdue(map);
+}
+
+// Time, not a change of its tile, makes a case overdue. A point's due_at
+// (RFC 3339 UTC, on open cases that have a time limit) is compared, as a
+// string, with now written the same way: MapLibre has no clock, so now is
+// a literal that markOverdue renews. Without due_at (closed, rejected, no
+// time limit, or tiles from a server that sends none) a case is not overdue.
+export const isoNow = (d = new Date()) => `${d.toISOString().slice(0, 19)}Z`;
+const overdueBy = (now) => ['all', ['has', 'due_at'], ['!', ['in', ['get', 'state'], ['literal', ['closed', 'rejected']]]],
+  ['<', ['to-string', ['get', 'due_at']], now]];
+
+function casePaint(now) {
+  const late = overdueBy(now);
+  const c = caseColours;
+  const sev = ['match', ['get', 'severity'], 1, c.severity[1], 2, c.severity[2], 3, c.severity[3], 4, c.severity[4], '#9fb3d1'];
+  return { 'circle-color': ['case', late, c.overdue, ['match', ['get', 'state'], 'closed', c.closed, 'rejected', c.rejected, sev]],
+    'circle-stroke-color': ['case', late, '#ffffff', '#050d1f'],
+    'circle-stroke-width': ['case', late, 2.5, 1],
+    'circle-radius': ['interpolate', ['linear'], ['zoom'], 14, ['case', late, 6.5, 4], 18, ['case', late, 13, 9]],
+    'circle-opacity': ['match', ['get', 'state'], 'closed', c.opacity.closed, 'rejected', c.opacity.rejected, 1] };
+}
+
+/**
+ * markOverdue paints map's case points as of now (a Date): those due
+ * before it red in a white ring. It returns now as the literal compared.
+ */
+export function markOverdue(map, now = new Date()) {
+  const at = isoNow(now);
+  if (!map.getLayer('report-circle')) return at;
+  for (const [k, v] of Object.entries(casePaint(at))) map.setPaintProperty('report-circle', k, v);
+  return at;
 }
 
 /**

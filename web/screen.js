@@ -11,11 +11,13 @@ import { follow, apply, rank } from './screen-live.js';
 import { reportEvents } from './screen-feed-item.js';
 import { linkWatch } from './screen-link.js';
 import { addToFeed, clearFeed, renderFeed } from './screen-feed.js';
-import { el } from './dom.js';
-import { darken, flasher, fit, scaleMap } from './screen-map.js';
+import { darken, flasher, fit, scaleMap, markOverdue } from './screen-map.js';
+import { legend } from './screen-legend.js';
+import { drawCrumbs, relabelCrumbs } from './screen-crumbs.js';
 import { tileReloader, atMostEvery } from './retile.js';
 import { renderFigures, labelFigures } from './screen-figures.js';
-import { api, origin, takeToken, token, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords } from './screen-api.js';
+import { api, origin, takeToken, token, forgetToken, askToken, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
+  from './screen-api.js';
 
 const $ = (id) => document.getElementById(id);
 const params = takeToken();
@@ -24,6 +26,7 @@ const resyncMs = 60_000; // the server's figures replace the folded ones this of
 const flushMs = 250; // events are folded and drawn at most this often
 const seedCount = 8; // the latest reports a fresh feed starts with
 const reloadCasesMs = 4000; // the case tiles are reloaded at most this often
+const overdueMs = 30_000; // the map's "now", that cases due before are overdue by, is renewed this often
 
 // status is the stream's state (connecting, live, reconnecting); problem,
 // when set, is why no unit is shown. unit is the code on screen ("" for the
@@ -114,27 +117,10 @@ async function resync() {
 }
 
 async function crumbs(unit) {
-  const nav = $('crumbs');
-  const codes = [6, 9, 12, 15].filter((n) => n <= unit.length).map((n) => unit.slice(0, n));
-  const names = await Promise.all(codes.map((c) => getJSON(`v1/units/${c}`).then((u) => {
-    app.names[c] = u.properties.name;
-    return u.properties.name;
-  }).catch(() => c)));
-  nav.replaceChildren(crumb('', t('city'), unit), ...codes.map((c, i) => crumb(c, names[i], unit)));
+  await drawCrumbs($('crumbs'), app, unit, show);
   // A unit the screen may not show (outside a scoped token's area) still has
   // a name the server gives anyone: the title says it, as the breadcrumb does.
   if (app.problem?.unknownUnit === unit) renderProblem();
-}
-
-// crumb is the breadcrumb's step to code: a link, except for the unit on
-// screen and the units above a token's scope (the server refuses them; a
-// click would only show the refusal).
-function crumb(code, name, unit) {
-  const open = code !== unit && (!app.scope || code.startsWith(app.scope));
-  if (!open) return el('span', { 'data-unit': code }, name);
-  const a = el('a', { 'data-unit': code }, name);
-  a.addEventListener('click', () => show(code));
-  return a;
 }
 
 // listen follows the unit's events. After a reconnect the server's figures
@@ -224,6 +210,7 @@ function flush() {
   // applied the change, and a tile drawn before it would stay.
   if (changes.has('tiles')) reloadTiles(app.map, Math.max(0, ...events.map((e) => Number(e.data?.version) || 0)));
   if (events.some(caseEvent)) reloadCases(app.map);
+  if (events.some((e) => e.kind === 'case.overdue')) markOverdue(app.map); // the map agrees with the feed at once
   if (changes.has('reload')) load(app.unit).catch((err) => showProblem(err));
   else if (changes.has('patrol')) setTimeout(resync, 2000); // patrol coverage is the server's to count
 }
@@ -277,6 +264,7 @@ function showProblem(err) {
   for (const id of ['fig-open-sev', 'fig-ontime-sub', 'fig-gaps-area', 'fig-patrol-sub']) $(id).textContent = '';
   clearCharts(app.charts);
   renderProblem();
+  if (refused(err)) $('token-input').focus();
   const code = err.unknownUnit;
   if (code === undefined) return;
   // The map frames what the message's button leads to: a scoped token's
@@ -294,6 +282,7 @@ function renderProblem() {
   $('problem-hint').textContent = hint;
   $('problem-city').hidden = refused(err); // the city would be refused too
   $('problem-city').textContent = t(app.scope ? 'showScope' : 'showCity'); // a scoped token's "city" is its area
+  $('token-form').hidden = !refused(err); // another token is the way out
   const code = err.unknownUnit ?? app.unit;
   $('unit-title').textContent = code ? app.names[code] ?? code : t('city');
   document.title = `${t(problemKind(err))} · gridmap`;
@@ -335,10 +324,13 @@ function startMap() {
   window.addEventListener('resize', () => scaleMap(app.map)); // a new width is a new scale
   app.flashes = flasher(app.map, Marker);
   app.mapReady = new Promise((resolve) => app.map.on('load', () => { darken(app.map); resolve(); }));
+  app.legend = legend($('legend'), app.map);
   app.map.on('error', (ev) => {
     const status = ev.error?.status;
     if ((status === 401 || status === 403) && !refused(app.problem)) {
-      showProblem(Object.assign(new Error(ev.error.message ?? String(status)), { status }));
+      const sent = status === 401 && token(); // the token the tile was asked with: the server no longer knows it
+      forgetToken(sent);
+      showProblem(Object.assign(new Error(ev.error.message ?? String(status)), { status, tokenForgotten: !!sent }));
     }
   });
   app.map.on('click', (ev) => {
@@ -354,13 +346,13 @@ function relabel() {
   renderStatus();
   link.relabel();
   renderProblem();
+  app.legend();
   if (app.state) {
     render();
     renderFeed(app);
     if (!app.state.unit) $('unit-title').textContent = t('city');
   }
-  // The breadcrumb's first step is a word; the others are names.
-  $('crumbs').querySelector('[data-unit=""]')?.replaceChildren(t('city'));
+  relabelCrumbs($('crumbs'));
 }
 
 async function start() {
@@ -369,6 +361,7 @@ async function start() {
   renderStatus();
   langButton($('lang'), relabel);
   $('problem-city').addEventListener('click', () => show(''));
+  askToken($('token-form'), $('token-input'));
   clock();
   setInterval(clock, 1000);
   app.charts = initCharts(() => render()); // a new width is a new font size
@@ -376,6 +369,7 @@ async function start() {
   $('tour').addEventListener('click', () => toggleTour(tourTimer ? 0 : 20));
   window.addEventListener('popstate', () => load(new URLSearchParams(location.search).get('unit') ?? '').catch((err) => showProblem(err)));
   setInterval(resync, resyncMs);
+  setInterval(() => markOverdue(app.map), overdueMs);
   // The scope is asked beside the first overview, not before it: the
   // overview does not need it (without a unit the server answers the
   // scope's), only the breadcrumb does (the units above it are not links).

@@ -13,9 +13,10 @@
 // cases' sub-line stays on one line; 100 reports in one batch leave at most
 // 30 flashes, the page answering at once, and lift the lowest street into
 // the ranking; a drill-down starts the feed again from the street's own reports; ?unit=abc is told in Chinese;
-// a refused token, and one revoked while the screen is open (the stream and
-// then the overview answer 401), show the message (screen-more.mjs); a
-// token scoped to 长虹街道, with no ?unit=, shows that street everywhere:
+// a refused token, one revoked while the screen is open (the stream and
+// then the overview answer 401) and one that expires while it is open show
+// the message, are forgotten by the tab and another is asked for, which
+// opens the screen (screen-access.mjs); a token scoped to 长虹街道, with no ?unit=, shows that street everywhere:
 // title, breadcrumb, map, and clicks drill into its communities; with a
 // ?unit= under its scope the units above the scope are not links either,
 // and an unknown unit offers the token's area, not the city. At
@@ -33,26 +34,41 @@
 // in its colour; a dispatch names its assignee to a token that may see it
 // and not to an anonymous screen. An empty street says 暂无数据 and "—"
 // for patrols; a unit above a scoped token is titled by its name.
+// The map (screen-maplook.mjs): its legend says the density cells' classes,
+// each cell painted as the legend says and quiet cells faint; on a street
+// the server's overdue cases are red in a white ring, a case whose due time
+// passes turns so, and the legend lists the points; labels are never broken
+// inside a word nor overlap, and a street's view names no grid.
 //
-//   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_CHECKER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… node screen.test.mjs http://127.0.0.1:8080 out/
+//   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_CHECKER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… \
+//   GRIDMAP_TOKEN_EXPIRING=… GRIDMAP_TOKEN_EXPIRES_AT=… node screen.test.mjs http://127.0.0.1:8080 out/
 //
 // GRIDMAP_TOKEN_CHECKER is a second worker's (it verifies and closes what the
 // first handled: 监管分离), GRIDMAP_TOKEN_SCOPED a viewer's token scoped to
 // 120104001, GRIDMAP_TOKEN_EDITOR an editor's (it saves a grid while the
-// screen is open).
+// screen is open), GRIDMAP_TOKEN_EXPIRING a viewer's token that expires at
+// GRIDMAP_TOKEN_EXPIRES_AT (RFC 3339) while the run goes on.
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
-import { moreChecks } from './screen-more.mjs';
+import { caseChecks } from './screen-cases.mjs';
+import { accessChecks } from './screen-access.mjs';
+import { scopedChecks } from './screen-scoped.mjs';
+import { unitChecks } from './screen-units.mjs';
+import { mapChecks } from './screen-maplook.mjs';
+import { chinaDay, shown, serverShown, figures, mapLook, overdueNow, readableBy } from './screen-read.mjs';
 
 const [base, outDir = 'out'] = process.argv.slice(2);
 const token = process.env.GRIDMAP_TOKEN_REPORTER;
 const checker = process.env.GRIDMAP_TOKEN_CHECKER;
 const scoped = process.env.GRIDMAP_TOKEN_SCOPED;
 const editor = process.env.GRIDMAP_TOKEN_EDITOR;
-if (!base || !token || !checker || !scoped || !editor) {
-  console.error('usage: GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_CHECKER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… node screen.test.mjs BASE_URL [OUT_DIR]');
+const expiringToken = process.env.GRIDMAP_TOKEN_EXPIRING;
+const expiresAt = Date.parse(process.env.GRIDMAP_TOKEN_EXPIRES_AT ?? '');
+if (!base || !token || !checker || !scoped || !editor || !expiringToken || !expiresAt) {
+  console.error('usage: GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_CHECKER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… '
+    + 'GRIDMAP_TOKEN_EXPIRING=… GRIDMAP_TOKEN_EXPIRES_AT=… node screen.test.mjs BASE_URL [OUT_DIR]');
   process.exit(2);
 }
 const failures = [];
@@ -114,64 +130,19 @@ async function newlyOverdue(unit, since) {
   return (got.reports ?? []).filter((r) => Date.parse(r.due_at) > since).length;
 }
 
-// shown reads every figure the screen shows, as text, to compare with the server's.
-const shown = (page) => page.evaluate(() => Object.fromEntries(['fig-today', 'fig-open', 'fig-overdue', 'fig-ontime-sub']
-  .map((id) => [id, document.querySelector(`#${id} b`)?.textContent ?? document.getElementById(id).textContent])));
-const fmt = (n) => n.toLocaleString('zh-CN');
-// chinaDay is the China day (UTC+8) of an instant: the day the server calls today.
-const chinaDay = (t = Date.now()) => new Date(t + 8 * 3600e3).toISOString().slice(0, 10);
-const serverShown = (f) => ({ 'fig-today': fmt(f.reports_today), 'fig-open': fmt(f.open), 'fig-overdue': fmt(f.overdue_open),
-  'fig-ontime-sub': `${fmt(f.closed_on_time)} / ${fmt(f.closed)}` });
-
-// figures reads the key figures as numbers.
-const figures = (page) => page.evaluate(() => {
-  const n = (id) => Number(document.querySelector(`#${id} b`).textContent.replace(/[^\d.]/g, ''));
-  return { today: n('fig-today'), open: n('fig-open'), overdue: n('fig-overdue') };
-});
-
-// mapLook is how large the map draws its words and lines, in page pixels:
-// a style's size times the scale the map's frame is drawn at, its zoom, and
-// the attribution's font size.
-const mapLook = (page) => page.evaluate(() => {
-  const { map } = window.screenApp;
-  const box = map.getContainer();
-  const scale = box.getBoundingClientRect().width / box.offsetWidth;
-  const layer = (id) => map.queryRenderedFeatures({ layers: [id] })[0]?.layer;
-  const attrib = document.querySelector('.maplibregl-ctrl-attrib');
-  return { zoom: Math.round(map.getZoom() * 100) / 100, scale,
-    label: (layer('street-label')?.layout['text-size'] ?? 0) * scale,
-    line: (layer('district-line')?.paint['line-width'] ?? 0) * scale,
-    attribution: parseFloat(getComputedStyle(attrib).fontSize) * scale };
-});
-
-// readable measures the words a room reads (the feed, the figures'
-// labels and sub-lines, the panels' titles, the charts' axes) and checks
-// none is under min px, and that nothing overflows its box or the page.
-async function readable(page, min, name) {
-  const r = await page.evaluate(() => {
-    const px = (sel) => Math.min(...[...document.querySelectorAll(sel)].map((e) => parseFloat(getComputedStyle(e).fontSize)));
-    const sizes = Object.fromEntries(['#feed li .what', '#feed li .where', '#feed .tag', '.fig label', '.fig small', 'h2', '#crumbs']
-      .map((sel) => [sel, px(sel)]));
-    const { charts } = window.screenApp;
-    sizes.axis = Math.min(...Object.values(charts).map((c) => c.getOption().yAxis[0].axisLabel.fontSize));
-    const over = [...document.querySelectorAll('.fig, .fig *, .panel, h2, header > *, #figures')]
-      .filter((e) => (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1) && getComputedStyle(e).overflow !== 'hidden')
-      .map((e) => e.id || e.className || e.tagName);
-    const out = [...document.querySelectorAll('#left > *, #right > *')].filter((e) => e.getBoundingClientRect().bottom > innerHeight + 1)
-      .map((e) => e.querySelector('h2')?.textContent ?? e.id);
-    return { sizes, over, out, page: [document.documentElement.scrollWidth, innerWidth] };
-  });
-  findings[`readable ${name}`] = r;
-  const axisMin = Math.max(14, Math.round(min * 0.8));
-  check(Object.entries(r.sizes).every(([k, v]) => v >= (k === 'axis' ? axisMin : min)), `words under ${min} px at ${name}: ${JSON.stringify(r.sizes)}`);
-  check(!r.over.length && !r.out.length && r.page[0] <= r.page[1], `overflow at ${name}: ${JSON.stringify(r)}`);
-}
-
-const { burst, boundaryEdit, revokedWhileLive, badUnitCode, refusedToken, revoked, gridRanking, scopedNoUnit, scopedWithUnit, linkDrop,
-  caseCell, smallWall, emptyStreet } = moreChecks({ browser, base, token, scoped, editor, outDir, check, failures, findings, open, step, report, readable });
+const readable = readableBy({ check, findings });
+const ctx = { browser, base, token, scoped, editor, outDir, check, failures, findings, open, step, report, readable };
+const { burst, boundaryEdit, caseCell, smallWall } = caseChecks(ctx);
+const { badUnitCode, refusedToken, revoked, linkDrop, revokedWhileLive, expiring } = accessChecks(ctx);
+const { scopedNoUnit, scopedWithUnit } = scopedChecks(ctx);
+const { gridRanking, emptyStreet } = unitChecks(ctx);
+const { legendCells, legendEnglish, overdueStreet } = mapChecks(ctx);
 
 try {
+  const expired = expiring(expiringToken, expiresAt);
+  await expired.start(); // first: its token must expire while the rest runs
   const { page, errors, outside, reads } = await open({ width: 1920, height: 1080 }, 1);
+  const clock = { first: await overdueNow(page), at: Date.now() }; // the map's "now" for overdue cases, renewed every 30 s
   findings.drawn = await page.evaluate(() => {
     const { map, charts } = window.screenApp;
     const count = (id) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : 0);
@@ -197,6 +168,7 @@ try {
   check(findings.chartLook.names.every((n) => n.overflow !== 'truncate' && n.width >= 160),
     `chart names are cut: ${JSON.stringify(findings.chartLook)}`);
   await readable(page, 18, '1920×1080');
+  await legendCells(page);
   // A screen just switched on shows the latest reports, not an empty feed waiting for the next one.
   await page.waitForSelector('#feed li', { timeout: 10_000 }).catch(() => {});
   findings.feedSeed = await page.evaluate(() => ({ reports: [...document.querySelectorAll('#feed li')].map((li) => li.dataset.report),
@@ -344,6 +316,7 @@ try {
   check(en.state === 'live' && en.live === 'live', `the status after EN: ${en.live} (${en.state}), want "live"`);
   check(/command centre/.test(en.title), `the title after EN: ${en.title}`);
   check(/new report/.test(en.feed) && /serious/.test(en.feed) && !/新上报|突出/.test(en.feed), `the feed after EN: ${en.feed}`);
+  await legendEnglish(page);
   await page.screenshot({ path: `${outDir}/screen-en.png` });
   await page.click('#lang'); // back to Chinese for the drill-down
 
@@ -406,6 +379,15 @@ try {
   await scopedNoUnit();
   await scopedWithUnit();
   await linkDrop();
+  await overdueStreet();
+  // The main screen, open all along, has renewed its "now" as time went by.
+  clock.last = await overdueNow(page);
+  clock.ageSecs = Math.round((Date.now() - clock.last) / 1000);
+  findings.overdueClock = { firstLagSecs: Math.round((clock.at - clock.first) / 1000), ageSecs: clock.ageSecs,
+    advancedSecs: Math.round((clock.last - clock.first) / 1000) };
+  const c = findings.overdueClock;
+  check(c.firstLagSecs <= 32 && c.advancedSecs >= 30 && c.ageSecs <= 32, `the map's now for overdue cases: ${JSON.stringify(c)}`);
+  await expired.finish();
 } catch (err) {
   failures.push(String(err?.stack ?? err));
 } finally {
