@@ -35,7 +35,9 @@ const paint = {
   'community-line': { 'line-color': '#2a6fa8' },
   'street-line': { 'line-color': '#3fa9f5' },
   'district-line': { 'line-color': '#27d3ff' },
-  'gap-fill': { 'fill-color': '#ff8f00', 'fill-opacity': 0.6 },
+  // Violet, as the base style draws gaps: an orange one was lost among the
+  // density cells' oranges.
+  'gap-fill': { 'fill-color': '#b388ff', 'fill-opacity': 0.6 },
   'enclave-fill': { 'fill-color': '#ff4fa3', 'fill-opacity': 0.45 },
   // A cell is coloured by its open cases, not by every report it ever had:
   // the wall shows where work is waiting (the tiles are reloaded on each
