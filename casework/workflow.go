@@ -157,14 +157,14 @@ type TransitionRequest struct {
 // Admit decides, under the store's lock on r, what request q gets before
 // any move. recorded is the step q's client id already names, or nil.
 //
-// A retry of the actor's own recorded step, with the same body, through the
-// same token, is a replay (true): the store answers the report as it is, without asking
-// Authorize, so that a step once recorded stays answered as recorded after
-// the case moved out of the caller's scope. The same client id with
-// another body is ECONFLICT naming client_id. Anything else must pass
-// Authorize first: a client id another actor recorded is then ECONFLICT
-// too, and out of scope it is refused exactly as a new step is, saying
-// nothing about the step.
+// A retry of the actor's own recorded step, with the same body, through
+// the same token, is a replay (true): the store answers the report as it
+// is, without asking Authorize, so that a step once recorded stays
+// answered as recorded after the case moved out of the caller's scope.
+// The same client id with another body is ECONFLICT naming client_id.
+// Anything else must pass Authorize first: a client id another actor (or
+// another token) recorded is then ECONFLICT too, and out of scope it is
+// refused exactly as a new step is, saying nothing about the step.
 func (q *TransitionRequest) Admit(r *Report, recorded *Transition) (replay bool, err error) {
 	if recorded != nil && recorded.Actor == q.Actor && recordedAlike(recorded.RecordedBy, q.RecordedBy) {
 		if !q.repeats(recorded) {
