@@ -79,7 +79,7 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	} else if !m.claim(&r, f.Index, issue) {
 		return r, false
 	}
-	if r.parentName != "" {
+	if given, _ := scalar(f.Attrs[keys.parent]); given != "" && !isDigits(given) {
 		// A name is not what the parent is stored as (its code is): the
 		// attribute stays a property, as it was before names were read,
 		// so that importing the same file again changes nothing.
@@ -160,9 +160,14 @@ func (m *mapper) setName(r *row, v any, key string, issue func(geo.IssueKind, ge
 // identity and nest by prefix, docs/design.md "Data model").
 func (m *mapper) setParent(r *row, v any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
 	given, _ := scalar(v)
-	if given != "" && !isDigits(given) && r.level != geo.District {
-		// A name (所属社区: 新华路社区), looked up once the units are staged.
-		r.parentName, given = given, ""
+	if given != "" && !isDigits(given) {
+		// A name (所属社区: 新华路社区), looked up once the units are
+		// staged. A district's (上级名称: 天津市) names what gridmap does
+		// not keep: districts have no parent.
+		if r.level != geo.District {
+			r.parentName = given
+		}
+		given = ""
 	}
 	if r.seq != "" {
 		return m.localParent(r, given, issue)

@@ -91,6 +91,19 @@ func TestParentsByName(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a district's city is no parent", func(t *testing.T) {
+		districts := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.District, Format: "geojson"}, "d.geojson"))
+		for _, f := range districts.Features {
+			delete(props(f), "parent_code")
+			props(f)["上级名称"] = "天津市"
+		}
+		o := opts()
+		o.DryRun = true
+		rep := mustImport(t, db, o, districts.write(t, "districts.geojson"))
+		if rep.Errors != 0 || rep.Counts.Changed != len(districts.Features) {
+			t.Errorf("counts %+v, %d errors, want every district changed by the kept column: %v", rep.Counts, rep.Errors, rep.Issues)
+		}
+	})
 }
 
 // bareCommittee is a community's name as lists write it, without the
