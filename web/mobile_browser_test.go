@@ -2,6 +2,11 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +24,11 @@ import (
 // workerGrid is the grid of the app's test worker (光明路社区第1网格).
 const workerGrid = "120104001001001"
 
+// deskStreet is the street (华苑街道) whose duty officer gets more cases
+// than the server answers in a page (test/mobile-desk.mjs): no other step
+// of the test files cases there.
+const deskStreet = "120104012"
+
 // TestMobileAppInBrowser runs test/mobile.test.mjs: the grid worker's app
 // in headless Chromium as a phone at a position inside the worker's grid —
 // enrolment by link, the grid and the live answer, a report with a photo
@@ -26,7 +36,10 @@ const workerGrid = "120104001001001"
 // synced (the outbox counting and listing the report with its photo as
 // one), the case handled with an after-photo, a patrol, English (category
 // names too: the form, its search, the outbox, the case); a worker scoped
-// to a community, and a phone whose clock is fast.
+// to a community, a phone whose clock is fast and one set to New York's
+// time (China time shown all the same); a token revoked while the app
+// holds it; a patrol that starts where the worker stands; a duty officer
+// with more cases than a page.
 // Screenshots go to test/out/m-*.png.
 func TestMobileAppInBrowser(t *testing.T) {
 	setupBrowser(t)
@@ -45,6 +58,7 @@ func TestMobileAppInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	desk := pointInGrid(t, db, firstGrid(t, db, deskStreet))
 	env := []string{
 		"GRIDMAP_WORKER_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid, "网格员王五"),
 		// A worker of the grid's community (its code is the grid's first 12 digits).
@@ -54,8 +68,16 @@ func TestMobileAppInBrowser(t *testing.T) {
 		// cases, and a viewer who may only look.
 		"GRIDMAP_STREET_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid[:9], "街道值班员李四"),
 		"GRIDMAP_STREET_VIEWER_TOKEN=" + createScopedToken(t, db, access.RoleViewer, workerGrid[:9], "街道观察员"),
+		// A second token of the worker (a new phone's, as a re-issue makes it), revoked while the app holds it.
+		"GRIDMAP_WORKER_SPARE_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid, "网格员王五"),
+		// A worker's token that has expired long before the test opens the app with it.
+		"GRIDMAP_EXPIRED_TOKEN=" + createTokenFor(t, db, access.RoleReporter, workerGrid, "网格员钱九", time.Second),
+		// Another street's duty officer, and a point in one of its grids.
+		"GRIDMAP_DESK_TOKEN=" + createScopedToken(t, db, access.RoleReporter, deskStreet, "华苑街道值班员周八"),
+		"GRIDMAP_DESK_POINT=" + ftoa(desk[0]) + "," + ftoa(desk[1]),
+		"GRIDMAP_CONTROL=" + operator(t, db),
 	}
-	runBrowserTest(t, 5*time.Minute, env, "mobile.test.mjs", url, out,
+	runBrowserTest(t, 8*time.Minute, env, "mobile.test.mjs", url, out,
 		ftoa(at[0]), ftoa(at[1]), workerGrid, photo, after)
 
 	// What the database holds after it: one report of the worker, its photo
@@ -87,14 +109,74 @@ func pointInGrid(t *testing.T, db *postgres.DB, code string) orb.Point {
 	return p
 }
 
+// firstGrid is the code of the first current grid under a unit.
+func firstGrid(t *testing.T, db *postgres.DB, under string) string {
+	t.Helper()
+	var code string
+	err := db.Pool.QueryRow(context.Background(), `SELECT code FROM unit WHERE level = 'grid' AND valid_to IS NULL
+		AND code LIKE $1 || '%' ORDER BY code LIMIT 1`, under).Scan(&code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// operator serves what the browser test asks of the server's operator
+// mid-run, on the test's database: POST /revoke revokes the token whose
+// secret is the body, as "gridmap token revoke" does (the server refuses it
+// within its token cache's 10 s); POST /overdue puts the deadlines of the
+// open reports whose ids the body lists (a JSON array) two days in the past,
+// as two days' wait would, and answers how many it moved.
+func operator(t *testing.T, db *postgres.DB) string {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /revoke", func(w http.ResponseWriter, r *http.Request) {
+		secret, err := io.ReadAll(r.Body)
+		var tok access.Token
+		if err == nil {
+			tok, err = db.TokenByHash(r.Context(), access.HashToken(string(secret)))
+		}
+		if err == nil {
+			_, err = db.RevokeToken(r.Context(), tok.ID)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /overdue", func(w http.ResponseWriter, r *http.Request) {
+		var ids []string
+		if err := json.NewDecoder(r.Body).Decode(&ids); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		tag, err := db.Pool.Exec(r.Context(), `UPDATE report SET due_at = now() - interval '2 days',
+			level_due_at = now() - interval '2 days' WHERE id = ANY($1::uuid[]) AND state NOT IN ('closed', 'rejected')`, ids)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprint(w, tag.RowsAffected())
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 7, 64) }
 
 // createScopedToken stores a token limited to the unit scope ("" for
 // everywhere) the way "gridmap token create" does and returns its secret.
 func createScopedToken(t *testing.T, db *postgres.DB, role access.Role, scope, name string) string {
 	t.Helper()
+	return createTokenFor(t, db, role, scope, name, time.Hour)
+}
+
+// createTokenFor is createScopedToken with a token that expires after life.
+func createTokenFor(t *testing.T, db *postgres.DB, role access.Role, scope, name string, life time.Duration) string {
+	t.Helper()
 	secret, hash := access.NewTokenSecret()
-	tok := access.Token{Name: name, Role: role, Scope: scope, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "web test"}
+	tok := access.Token{Name: name, Role: role, Scope: scope, ExpiresAt: time.Now().Add(life), CreatedBy: "web test"}
 	if err := tok.Validate(time.Now()); err != nil {
 		t.Fatal(err)
 	}

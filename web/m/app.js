@@ -3,8 +3,10 @@
 // worker files is kept on the phone (IndexedDB) and sent when the network
 // allows (sync.js). Enrolment: the QR code of "gridmap token create --qr"
 // opens /m/#token=…; the token is kept and dropped from the address bar.
-import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal, reachability, onReachChange } from './net.js';
-import { t, applyI18n, toggleLang, onLangChange, shortTime, currentLang } from './i18n.js';
+import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal, reachability, onReachChange,
+  signedOutWhy, onSignOut } from './net.js';
+import { t, applyI18n, toggleLang, onLangChange, currentLang } from './i18n.js';
+import { shortTime } from './time.js';
 import { kvGet, kvSet, blob } from './store.js';
 import { autoSync, syncNow, onQueueChange, counts, entries, discard, retry, refusalText, heldBy } from './sync.js';
 import { initMap, watchPosition, keepInView, here, placeMark } from './home.js';
@@ -32,15 +34,28 @@ takeTokenFromURL();
 addEventListener('hashchange', () => { if (takeTokenFromURL()) location.reload(); });
 applyI18n();
 $('lang').onclick = toggleLang;
-onLangChange(() => { if (app.ready) { refreshStatus(); show(app.view); } else renderSignIn(); });
+onLangChange(() => { if (app.ready && !app.signedOut) { refreshStatus(); show(app.view); } else renderSignIn(); });
+// The server refused the token (revoked, expired): the phone forgot it
+// (net.js); the app asks for a new one, saying why, wherever the worker was.
+onSignOut((why) => {
+  showSignIn(signOutKey(why));
+  if (app.ready) refreshStatus();
+});
 boot();
 
+// signOutKey is the words' key for why the phone was signed out (a
+// declaration: boot, which runs above it, needs it).
+function signOutKey(why) {
+  return { revoked: 'signin.revoked', expired: 'signin.expired' }[why] ?? 'signin.bad';
+}
+
 async function boot() {
-  if (!token()) return showSignIn();
+  if (!token()) return showSignIn(signedOutWhy() ? signOutKey(signedOutWhy()) : '');
   try {
     app.me = await getJSON('v1/me');
     await kvSet('me', app.me);
   } catch (e) {
+    if (!token()) return; // a 401: the phone was signed out, and said why (onSignOut)
     if (isAuthRefusal(e.status, e.field)) return showSignIn('signin.bad');
     app.me = await kvGet('me'); // offline: who we were
     if (!app.me) return showSignIn();
@@ -69,6 +84,12 @@ async function boot() {
 }
 
 async function showSignIn(key = '') {
+  // Signed out in the middle of work: the app's views and tabs go, and
+  // what code redraws (the language, the header) leaves them gone.
+  app.signedOut = true;
+  for (const v of document.querySelectorAll('main > .view')) v.hidden = v.id !== 'view-signin';
+  $('tabs').hidden = true;
+  $('auth').hidden = true;
   $('view-signin').hidden = false;
   $('signin-go').onclick = () => {
     const v = $('signin-token').value.trim();
@@ -93,6 +114,7 @@ function renderSignIn() {
 
 /** show switches to a view; the one map moves to the view that needs it. */
 function show(view) {
+  if (app.signedOut) return; // the header's outbox pill, tapped on the sign-in page
   app.view = view;
   for (const v of document.querySelectorAll('main > .view')) v.hidden = v.id !== `view-${view}`;
   for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.view === view);
@@ -148,7 +170,7 @@ async function refreshStatus() {
   net.classList.toggle('waiting', waiting + refused > 0);
   $('queue-count').textContent = waiting + refused ? String(waiting + refused) : '';
   $('queue-count').classList.toggle('refused', refused > 0);
-  $('auth').hidden = !denied;
+  $('auth').hidden = !denied || app.signedOut; // signed out, the sign-in page says why
   $('auth').textContent = t('auth.refused');
   if (app.view === 'queue') renderQueue();
 }

@@ -5,12 +5,14 @@
 // network allows.
 import { fetchJSON, isAuthRefusal, unansweredKey } from './net.js';
 import { kvGet, kvSet } from './store.js';
-import { t, onLangChange, dateTime, duration } from './i18n.js';
+import { t, onLangChange, duration } from './i18n.js';
+import { dateTime } from './time.js';
 import { nameOf, fullNameOf, LEVELS } from './categories.js';
 import { serverNow } from './clock.js';
 import { initSteps, clearSteps, showSteps, offerAssignees } from './steps.js';
 import { thumb } from './photos.js';
 import { collapsible } from './text.js';
+import { PAGE, readPages, unique } from './pages.js';
 
 const $ = (id) => document.getElementById(id);
 const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
@@ -20,6 +22,17 @@ const FINISHED = 'closed,rejected';
 const FINISHED_DAYS = 14;
 const LIST_TEXT = 60; // characters of a description the list shows
 const KINDS = 'kind=hazard,event';
+// AUTO_PAGES is how many pages a refresh reads, and 加载更多 adds: a
+// street's duty officer with 300 overdue cases sees them all at once, the
+// most overdue first (the server's pages come newest first). Past that the
+// list says it holds the newest only, and offers the rest.
+const AUTO_PAGES = 5;
+// desk is the list shown: its cases, what it was read with (the listing's
+// path, which of its cases it keeps, how many pages), the cursor of what
+// lies beyond (null: nothing), whether a kept copy said there was more
+// (offline), and a number each read takes, so that an older read that
+// answers late does not draw over a newer one.
+const desk = { list: [], path: '', keep: () => true, pages: AUTO_PAGES, next: null, more: false, only: false, unknown: false, seq: 0 };
 let shown = null; // the case whose detail is open, as last fetched
 let place = () => {}; // shows a case's place on the map (null: none)
 let overdueOnly = false; // the list shows the overdue cases alone
@@ -35,6 +48,7 @@ export function initCases(who, showPlace) {
   $('c-refresh').onclick = loadCases;
   $('c-back').onclick = () => { $('c-detail').hidden = true; $('c-list-box').hidden = false; shown = null; place(null); };
   $('c-overdue-only').onchange = (e) => { overdueOnly = e.target.checked; loadCases(); };
+  $('c-more').onclick = loadMore;
   // The open case is redrawn in the new language; the note and photos being added stay.
   onLangChange(() => { if (shown) drawCase(shown); });
   showDescription = collapsible($('c-description'), $('c-description-more'));
@@ -48,56 +62,100 @@ export function initCases(who, showPlace) {
  * by the server's clock (clock.js); 0 when it has not, or the case is done.
  */
 export function overdueBy(r) {
-  if (!r.due_at || r.state === 'closed' || r.state === 'rejected') return 0;
+  if (!r.due_at || finished(r)) return 0;
   return Math.max(0, serverNow().getTime() - Date.parse(r.due_at));
 }
 
-// fetchList fetches the open cases and those finished lately (kept for
-// offline use), or, overdue only, the open cases past their deadline: the
-// server's overdue filter finds them beyond the first page of open cases.
-// It is { list, copy }: copy when the service worker answered with the
-// list as last fetched (the server was not reached).
-async function fetchList() {
+// finished tells whether a case is done with (closed, or rejected).
+const finished = (r) => r.state === 'closed' || r.state === 'rejected';
+
+// fetchList fetches the open cases (pages of them) and those finished
+// lately (kept for offline use), or, overdue only, the open cases past
+// their deadline: the server's overdue filter finds them wherever they lie
+// among the open ones. It is { list, next, copy, path, keep }: next the
+// cursor of the open (overdue) cases beyond those read, copy when the
+// service worker answered with the list as last fetched (the server was
+// not reached), path and keep what 加载更多 goes on with.
+async function fetchList(pages) {
+  const open = `v1/reports?state=${OPEN}&${KINDS}&limit=${PAGE}`;
   if (overdueOnly) {
+    let [path, keep] = [`v1/reports?overdue=true&${KINDS}&limit=${PAGE}`, () => true];
     let got;
     try {
-      got = await fetchJSON(`v1/reports?overdue=true&${KINDS}&limit=100`);
+      got = await readPages(path, null, pages);
     } catch (e) {
       if (e.status !== 400 || e.field !== 'overdue') throw e;
       // A server without the filter: its open cases, sorted out here.
-      got = await fetchJSON(`v1/reports?state=${OPEN}&${KINDS}&limit=100`);
+      [path, keep] = [open, (r) => overdueBy(r) > 0];
+      got = await readPages(path, null, pages);
     }
-    return { list: got.body.reports.filter(overdueBy), copy: got.copy };
+    return { list: got.reports.filter(keep), next: got.next, copy: got.copy, path, keep };
   }
   const since = new Date(Date.now() - FINISHED_DAYS * 86400e3).toISOString();
-  const [open, finished] = await Promise.all([fetchJSON(`v1/reports?state=${OPEN}&${KINDS}&limit=100`),
+  const [got, done] = await Promise.all([readPages(open, null, pages),
     fetchJSON(`v1/reports?state=${FINISHED}&${KINDS}&from=${encodeURIComponent(since)}&limit=30`)]);
-  const list = [...open.body.reports, ...finished.body.reports];
-  const copy = open.copy || finished.copy;
-  if (!copy) await kvSet('cases', list);
-  return { list, copy };
+  const list = unique([...got.reports, ...done.body.reports]);
+  const copy = got.copy || done.copy;
+  if (!copy) await keepList(list, got.next);
+  return { list, next: got.next, copy, path: open, keep: () => true };
 }
 
-/** loadCases fetches the cases, or shows those kept from the last fetch. */
+// keepList keeps the desk list for offline use, and whether the server had more.
+async function keepList(list, next) {
+  await kvSet('cases', list);
+  await kvSet('cases-more', !!next);
+}
+
+/** loadCases fetches the cases (as many pages as the list showed), or shows those kept from the last fetch. */
 export async function loadCases() {
-  let list;
-  let kept = []; // the list kept from the last fetch (null: never fetched, so "no cases" is not known)
   const only = overdueOnly;
+  const seq = ++desk.seq;
+  if (desk.only !== only) desk.pages = AUTO_PAGES; // another filter: its first pages
+  let got;
   try {
-    let copy;
-    ({ list, copy } = await fetchList());
+    got = await fetchList(desk.pages);
     // A copy is the list as last fetched: said so, as when the phone's own one is shown.
-    $('c-status').textContent = copy ? t(unansweredKey('cases.offline', 'cases.fault', 0, 'cases.unreach')) : '';
+    $('c-status').textContent = got.copy ? t(unansweredKey('cases.offline', 'cases.fault', 0, 'cases.unreach')) : '';
   } catch (e) {
-    kept = await kvGet('cases');
-    list = (kept ?? []).filter((r) => !only || overdueBy(r));
+    const kept = await kvGet('cases'); // null: never fetched, so "no cases" is not known
+    got = { list: (kept ?? []).filter((r) => !only || overdueBy(r)), next: null, more: !!(await kvGet('cases-more')), unknown: kept == null };
     // Offline, or the server refused the token: the phone is online then.
     $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline', 'cases.fault', e.status, 'cases.unreach'));
   }
-  if (only !== overdueOnly) return; // the filter changed meanwhile: its own fetch draws
+  if (seq !== desk.seq) return; // a newer read (the filter changed, a refresh) draws
+  Object.assign(desk, { more: false, unknown: false, path: '', keep: () => true }, got, { only });
+  drawList();
+}
+
+// loadMore reads the next pages of the list shown and adds them to it.
+async function loadMore() {
+  const seq = desk.seq;
+  $('c-more').disabled = true;
+  try {
+    const got = await readPages(desk.path, desk.next, AUTO_PAGES);
+    if (seq !== desk.seq) return;
+    Object.assign(desk, { list: unique([...desk.list, ...got.reports.filter(desk.keep)]), next: got.next, pages: desk.pages + AUTO_PAGES });
+    if (!desk.only && !got.copy) await keepList(desk.list, got.next);
+    drawList();
+  } catch (e) {
+    if (seq === desk.seq) $('c-status').textContent = t(isAuthRefusal(e.status, e.field) ? 'auth.refused' : unansweredKey('cases.offline', 'cases.fault', e.status, 'cases.unreach'));
+  } finally {
+    $('c-more').disabled = false;
+  }
+}
+
+// drawList writes the desk list, most urgent first, with how many cases it
+// holds: all of them, or, when the server has more, the newest so many.
+function drawList() {
+  const { list, only } = desk;
   $('c-list').replaceChildren(...byUrgency(list).map(caseLine));
-  $('c-empty').hidden = list.length > 0 || kept == null;
+  $('c-empty').hidden = list.length > 0 || desk.unknown;
   $('c-empty').textContent = t(only ? 'cases.nooverdue' : 'cases.none');
+  const n = list.filter((r) => !finished(r)).length;
+  const partial = !!desk.next || desk.more;
+  $('c-count').hidden = !n && !partial;
+  $('c-count').textContent = t(`cases.${partial ? 'partial' : 'count'}${only ? 'overdue' : 'open'}`, { n });
+  $('c-more').hidden = !desk.next;
 }
 
 // byUrgency orders a desk's cases: the open ones first, the most overdue
@@ -106,7 +164,7 @@ export async function loadCases() {
 // that had time left.
 function byUrgency(list) {
   const due = (r) => (r.due_at ? Date.parse(r.due_at) : Infinity);
-  const open = list.filter((r) => r.state !== 'closed' && r.state !== 'rejected');
+  const open = list.filter((r) => !finished(r));
   open.sort((a, b) => overdueBy(b) - overdueBy(a) || Math.sign(due(a) - due(b)) || 0);
   return [...open, ...list.filter((r) => !open.includes(r))];
 }

@@ -22,13 +22,6 @@ export const clockOffset = () => offset;
 /** serverNow is the time now by the server's clock. */
 export const serverNow = () => new Date(Date.now() + offset);
 
-/**
- * chinaDay is the date (YYYY-MM-DD) of t in China Standard Time (UTC+8, no
- * daylight saving), the day the server files patrols and reports under,
- * whatever zone the phone is set to.
- */
-export const chinaDay = (t) => new Date(new Date(t).getTime() + 8 * 3600e3).toISOString().slice(0, 10);
-
 /** noteServerDate reads the server's time from an answer's Date header; it returns the answer. */
 export function noteServerDate(res) {
   const date = Date.parse(res.headers.get('Date') ?? '');

@@ -3,7 +3,7 @@
 // answer "who is responsible here", with a warning when the worker leaves
 // their area (the unit of the token's scope: a grid, a community, …).
 import { MapLibreMap, NavigationControl, Marker, setWorkerUrl } from '../web/vendor/maplibre-gl/maplibre-gl.mjs';
-import { url, authHeaders, getJSON, root, markRefused, unansweredKey } from './net.js';
+import { url, authHeaders, getJSON, root, recheckToken, unansweredKey } from './net.js';
 import { kvGet, kvSet } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { fixTime, clockOffset } from './clock.js';
@@ -49,13 +49,13 @@ export function initMap(me) {
   const b = me?.unit?.bbox;
   if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, duration: 0 });
   map.on('load', () => addOwnLayers(map, me));
-  // Tiles refused with the token: the app says "sign-in expired" (net.js) rather than log each tile.
+  // Tiles refused with the token: the server is asked why, and the app signs out (net.js) rather than log each tile.
   // Offline, tiles fail as they must (the kept ones show): that is no error to log. Nor is a 429: a
   // refused token's tiles spend the address's budget of token lookups (a flaky browser test logged
   // MapLibre's AJAXError there), and the map asks again as it moves.
   map.on('error', (e) => {
     const status = e.error?.status;
-    if (status === 401) markRefused();
+    if (status === 401) recheckToken();
     else if (navigator.onLine && status !== 429) console.error(e.error?.message ?? e.error ?? e);
   });
   return map;
@@ -113,11 +113,16 @@ function circle([lng, lat], r) {
   return ring;
 }
 
+// onPosition takes a position from the watch or from askPosition: the
+// map and the worker it is for (watchPosition), and where the resolver was
+// asked last.
+let onPosition = () => {};
+
 /** watchPosition follows the phone's position, draws it and asks who answers for it. */
 export function watchPosition(map, me) {
   if (!navigator.geolocation) return noFix(true);
   let asked = null;
-  navigator.geolocation.watchPosition((pos) => {
+  onPosition = (pos) => {
     const p = [pos.coords.longitude, pos.coords.latitude];
     // By the server's clock (patrols send it), with the offset it is by: a patrol re-dates it if the offset is corrected.
     here.fix = { point: p, accuracy: pos.coords.accuracy, at: fixTime(pos.timestamp), clock: clockOffset() };
@@ -130,9 +135,21 @@ export function watchPosition(map, me) {
       asked = { p, at: Date.now() };
       resolveHere(p, me);
     }
-  }, (err) => noFix(err.code === err.PERMISSION_DENIED),
-  { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 });
+  };
+  navigator.geolocation.watchPosition((pos) => onPosition(pos), (err) => noFix(err.code === err.PERMISSION_DENIED),
+    { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 });
   onLangChange(() => renderWhere(me));
+}
+
+/**
+ * askPosition asks for a fix at most maxAge ms old, which goes where the
+ * watch's go (the listeners of here). A watch reports a position when it
+ * changes: a worker who has stood still may get none however long they
+ * wait, so whoever needs a recent one (a patrol's start) must ask.
+ */
+export function askPosition(maxAge) {
+  navigator.geolocation?.getCurrentPosition((pos) => onPosition(pos), () => {},
+    { enableHighAccuracy: true, maximumAge: maxAge, timeout: 30_000 });
 }
 
 // noFix says why there is no position; "finding your position…" goes, as

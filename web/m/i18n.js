@@ -1,6 +1,6 @@
 // The app's words in Chinese (the default) and English. Category names are
-// data: the code list names each in both languages (categories.js).
-import { serverNow } from './clock.js';
+// data: the code list names each in both languages (categories.js). Dates
+// and times are written by time.js, in China time.
 
 const words = {
   app: ['网格员', 'Grid worker'],
@@ -22,6 +22,10 @@ const words = {
   'signin.paste': ['或粘贴令牌：', 'Or paste the token:'],
   'signin.go': ['登录', 'Sign in'],
   'signin.bad': ['令牌无效或已过期', 'The token is unknown or expired'],
+  'signin.revoked': ['管理员已撤销此手机的令牌，您已退出登录：请向管理员索取新的二维码，扫码重新登录',
+    'Your administrator revoked this phone\'s token, so you are signed out: ask them for a new QR code and scan it to sign in again'],
+  'signin.expired': ['此手机的令牌已过期，您已退出登录：请向管理员索取新的二维码，扫码重新登录',
+    'This phone\'s token has expired, so you are signed out: ask your administrator for a new QR code and scan it to sign in again'],
   'signin.out': ['退出登录', 'Sign out'],
   'signin.waiting': ['手机上还有 {n} 项未发送（已保存，不会丢失），用新令牌登录后将自动发送', 'Waiting on this phone: {n} item{s}, kept, not lost; sent once you sign in with a new token'],
   'where.title': ['此处由谁负责', 'Who is responsible here'],
@@ -111,6 +115,11 @@ const words = {
   'cases.discard': ['放弃这一步', 'Give up this step'],
   'cases.overdueonly': ['只看超期', 'Overdue only'],
   'cases.nooverdue': ['没有超期案件', 'No overdue cases'],
+  'cases.countopen': ['待办案件 {n} 件', '{n} open case{s}'],
+  'cases.countoverdue': ['超期案件 {n} 件', '{n} overdue case{s}'],
+  'cases.partialopen': ['已列出最近上报的 {n} 件待办案件，更早上报的尚未列出', 'The {n} most recently reported open cases are listed; older ones are not yet'],
+  'cases.partialoverdue': ['已列出最近上报的 {n} 件超期案件，更早上报的尚未列出', 'The {n} most recently reported overdue cases are listed; older ones are not yet'],
+  'cases.loadmore': ['加载更多', 'Load more'],
   'cases.overdue': ['超期 {d}', 'overdue {d}'],
   'cases.overduefor': ['已超期 {d}（期限 {t}）', 'Overdue by {d} (due {t})'],
   'cases.assigned': ['派遣给 {who}', 'sent to {who}'],
@@ -241,28 +250,6 @@ export function duration(ms) {
   if (min < 120) return t('dur.min', { n: min });
   const h = Math.round(min / 60);
   return h < 48 ? t('dur.hour', { n: h }) : t('dur.day', { n: Math.round(h / 24) });
-}
-
-// The locale dates are written in: the app's language, not the browser's
-// (a phone set to English may be used in Chinese, and the other way round).
-const locale = () => (lang === 'en' ? 'en' : 'zh-CN');
-
-/** dateTime writes a date and time in the current language ('' for none): 2026年11月25日 08:30, Nov 25, 2026, 8:30 AM. */
-export const dateTime = (d) => (d ? new Date(d).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' }) : '');
-
-/**
- * shortTime writes when d was in the current language: its time of day
- * (08:30, 8:30 AM), after its date when that is not today (12月3日 08:30,
- * Dec 3 8:30 AM), so that an item queued yesterday does not read as today's.
- */
-export function shortTime(d) {
-  const at = new Date(d);
-  const time = at.toLocaleTimeString(locale(), { timeStyle: 'short' });
-  // Today is the server's (clock.js), as the times written are: a phone an
-  // hour slow just after midnight would take what it sent a minute ago for
-  // tomorrow's and write it with its date.
-  if (at.toDateString() === serverNow().toDateString()) return time;
-  return `${at.toLocaleDateString(locale(), { month: 'short', day: 'numeric' })} ${time}`;
 }
 
 /** applyI18n sets the texts of the elements marked data-i18n (and data-i18n-ph: placeholders). */

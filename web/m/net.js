@@ -8,11 +8,46 @@ const KEY = 'gridmap.m.token';
 // COPY marks an answer the service worker served from its caches (sw.js).
 const COPY = 'X-Gridmap-Copy';
 
-/** token is the worker's token, or null before enrolment. */
+// SIGNED_OUT keeps why the server made the phone forget its token
+// ('revoked', 'expired', 'unknown'), so that the sign-in page says it also
+// after the app was closed and opened again.
+const SIGNED_OUT = 'gridmap.m.signedout';
+
+/** token is the worker's token, or null before enrolment (or once the server refused it). */
 export const token = () => localStorage.getItem(KEY);
-/** setToken keeps (or, with null, forgets) the token. */
+/** setToken keeps (or, with null, forgets) the token; a new one clears why the last was forgotten. */
 export function setToken(t) {
+  localStorage.removeItem(SIGNED_OUT);
   if (t) localStorage.setItem(KEY, t); else localStorage.removeItem(KEY);
+}
+
+/** signedOutWhy is why the server's refusal signed the phone out ('revoked', 'expired', 'unknown'), or null. */
+export const signedOutWhy = () => (token() ? null : localStorage.getItem(SIGNED_OUT));
+
+const signOutListeners = new Set();
+/** onSignOut calls fn when the phone forgets a token the server refused. */
+export const onSignOut = (fn) => signOutListeners.add(fn);
+
+/**
+ * forgetToken signs the phone out after the server answered 401 to a
+ * request that carried sent: a revoked or expired token never comes back,
+ * and kept it would fail every request while the app looked signed in. A
+ * token enrolled since the request left is not the one refused: it stays.
+ * What waits in the outbox stays too, for the token the worker enrols next.
+ */
+export function forgetToken(sent, why = 'unknown') {
+  if (!sent || sent !== token()) return;
+  localStorage.removeItem(KEY);
+  localStorage.setItem(SIGNED_OUT, why);
+  signOutListeners.forEach((fn) => fn(why));
+}
+
+// refusalWhy reads from a 401's problem why the token was refused (the
+// server's detail is English, for the API's readers: "the token has been
+// revoked", "the token expired at …", "unknown token").
+async function refusalWhy(res) {
+  const detail = (await res.clone().json().catch(() => ({}))).detail ?? '';
+  return /revoked/i.test(detail) ? 'revoked' : /expired/i.test(detail) ? 'expired' : 'unknown';
 }
 
 /**
@@ -37,15 +72,16 @@ export function authHeaders(extra = {}) {
   return t ? { Authorization: `Bearer ${t}`, ...extra } : extra;
 }
 
-// A token the server refused (401: revoked, expired, unknown; 403 without a
-// field: its role may not do this) is remembered, so that the app can say
-// "sign-in expired" instead of "offline" and stop sending until the worker
-// enrols with a new token. Kept across reloads; a new token clears it.
+// A token the server refused for its role (403 without a field: it may not
+// do this) is remembered, so that the app can say so instead of "offline"
+// and stop sending until the worker enrols with a new token. Kept across
+// reloads; a new token clears it. (A 401 — revoked, expired, unknown — has
+// the phone forget the token: forgetToken.)
 const REFUSED = 'gridmap.m.refused';
 const authListeners = new Set();
 
-/** tokenRefused tells whether the server refused the token in use. */
-export const tokenRefused = () => !!token() && localStorage.getItem(REFUSED) === token();
+/** tokenRefused tells whether the server refused the phone's token: the one in use (403), or the one it forgot (401). */
+export const tokenRefused = () => (token() ? localStorage.getItem(REFUSED) === token() : !!signedOutWhy());
 /** onAuthChange calls fn when the token is found refused. */
 export const onAuthChange = (fn) => authListeners.add(fn);
 
@@ -97,6 +133,17 @@ function noteReach(state, status = 0) {
 /** isAuthRefusal tells whether an answer (status, field) refuses the token rather than the request. */
 export const isAuthRefusal = (status, field) => status === 401 || (status === 403 && !field);
 
+let rechecking = null;
+/**
+ * recheckToken asks the server about the token (GET /v1/me), once at a
+ * time: a refusal learnt where no answer can be read (a map tile's 401)
+ * signs the phone out through api(), with the reason the answer gives.
+ */
+export function recheckToken() {
+  if (!token()) return; // signed out: nothing to ask about
+  rechecking ??= api('v1/me').catch(() => {}).finally(() => { rechecking = null; });
+}
+
 /** markRefused remembers that the token in use was refused. */
 export function markRefused() {
   if (!token() || tokenRefused()) return;
@@ -104,10 +151,15 @@ export function markRefused() {
   authListeners.forEach((fn) => fn());
 }
 
-// noteRefusal marks the token refused on any 401 (a 403 needs its problem's
-// field to tell, which sync.js reads).
-function noteRefusal(res) {
-  if (res.status === 401) markRefused();
+// noteRefusal signs the phone out on a 401 to a request that carried the
+// stored token, when the server's challenge says the token is invalid
+// (RFC 6750: revoked, expired, unknown), not merely missing: a proxy on
+// the way asking for its own sign-in must not wipe the worker's token. (A
+// 403 needs its problem's field to tell, which sync.js reads.)
+async function noteRefusal(res, sent) {
+  if (res.status === 401 && sent && /invalid_token/.test(res.headers.get('WWW-Authenticate') ?? '')) {
+    forgetToken(sent, await refusalWhy(res));
+  }
   return res;
 }
 
@@ -117,6 +169,7 @@ function noteRefusal(res) {
  * tells the server's time (clock.js).
  */
 export function api(path, { method = 'GET', json, body, headers = {} } = {}) {
+  const sent = token();
   const h = authHeaders(headers);
   if (json !== undefined) {
     h['Content-Type'] = 'application/json';
@@ -130,7 +183,7 @@ export function api(path, { method = 'GET', json, body, headers = {} } = {}) {
   }, (e) => {
     noteReach('unanswered');
     throw e;
-  }).then(noteRefusal).then(noteServerDate);
+  }).then((res) => noteRefusal(res, sent)).then(noteServerDate);
 }
 
 /** fromCopy tells whether an answer is the service worker's copy of an older one (the network failed). */

@@ -6,9 +6,10 @@
 import { getJSON, uuid } from './net.js';
 import { kvGet, kvSet, enqueue } from './store.js';
 import { t, onLangChange } from './i18n.js';
-import { here, distance } from './home.js';
+import { here, distance, askPosition } from './home.js';
 import { syncNow, notify, onQueueChange } from './sync.js';
-import { chinaDay, clockOffset, serverNow } from './clock.js';
+import { clockOffset, serverNow } from './clock.js';
+import { chinaDay } from './time.js';
 
 const $ = (id) => document.getElementById(id);
 const CHUNK_FIXES = 60;
@@ -40,11 +41,17 @@ async function wakeLock() {
   try { return await navigator.wakeLock?.request('screen'); } catch { return null; }
 }
 
+// start opens a patrol where the worker stands. The last fix is that
+// place only while fresh; a worker who stood still before tapping start
+// (reading the screen, waiting for colleagues) got no new fix from the
+// watch, and their track began at their first steps, the start left out.
+// So without a fresh fix one is asked for, recorded as it comes (record
+// is one of here.listeners).
 async function start() {
   Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [], metres: 0, since: Date.now(), noticeN: 0, clock: clockOffset() });
-  p.lock = await wakeLock();
-  if (here.fix && serverNow() - dated(here.fix) < FRESH_MS) record(here.fix);
+  if (here.fix && serverNow() - dated(here.fix) < FRESH_MS) record(here.fix); else askPosition(FRESH_MS);
   render();
+  p.lock = await wakeLock();
 }
 
 async function stop() {

@@ -5,7 +5,7 @@
 // nothing is stored twice, and an item leaves the phone only after the
 // server has confirmed it. Items go in the order they were queued, so a
 // report's photos are stored before the report that lists them.
-import { api, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed, reachability } from './net.js';
+import { api, token, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed, reachability } from './net.js';
 import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
 import { t, duration } from './i18n.js';
 import { isClockRefusal, restamp, skewOf, serverNow, clockOffset } from './clock.js';
@@ -44,12 +44,12 @@ export function waitingKey(offlineKey, faultKey, unreachKey) {
  * syncNow sends what waits; concurrent calls share one run, followed by
  * one more when a call came during it (a run sends what was queued when it
  * began: an item queued meanwhile must not wait for the next timer). It
- * resolves to the number sent. While the server refuses the token nothing
- * is sent: the items wait, untouched, for the worker to enrol with a new
- * token.
+ * resolves to the number sent. While the server refuses the token, or the
+ * phone has none, nothing is sent: the items wait, untouched, for the
+ * worker to enrol with a new token.
  */
 export function syncNow() {
-  if (tokenRefused()) return Promise.resolve(0);
+  if (tokenRefused() || !token()) return Promise.resolve(0);
   if (running) {
     again = true;
     return running;
@@ -147,7 +147,7 @@ async function sendWaiting() {
     } else {
       const p = await problemOf(res);
       if (isAuthRefusal(res.status, p.field)) {
-        markRefused(); // the token, not the item: it waits for a new one
+        markRefused(); // the token, not the item: it waits for a new one (a 401 signed the phone out: net.js)
         break;
       }
       const failed = { ...it, state: 'failed', status: res.status, field: p.field ?? '', error: p.detail, tries: it.tries + 1 };

@@ -1,15 +1,19 @@
 // Field steps of the grid worker's app test (12–23), run by mobile.test.mjs
 // after the map has followed the worker and the app is back in Chinese at
 // the worker's spot: a poor fix, an undecodable photo, a double tap, an
-// outside point, a server refusal, a refused token, patrol recovery, the
+// outside point, a server refusal, a revoked token, patrol recovery, the
 // recent list's wording, small and landscape screens, location denied, a
 // failing server, and the server's own case steps in Chinese.
 
 // fieldSteps runs them on env's page and context, as mobile.test.mjs would
 // inline: env holds page, context, browser, base, worker (the worker's
-// token), here (the worker's position), writes (the POSTs answered),
+// token), spare (another of the worker's, to revoke), control (the Go
+// test's operator), here (the worker's position), writes (the POSTs answered),
 // failures and findings, the helpers check, shot, adminAPI, outbox and
 // ready, and step(name), which names the step under way in page errors.
+import { revokedSteps } from './mobile-signin.mjs';
+import { patrolRecovery } from './mobile-patrol.mjs';
+
 // kvSent is the phone's list of what was sent lately (sync.js's 'sent').
 const kvSent = (page) => page.evaluate(async () => (await (await import('./store.js')).kvGet('sent')) ?? []);
 
@@ -148,72 +152,12 @@ export async function fieldSteps(env) {
   await ready(page);
 
   step('17');
-  // 17. A revoked token (here: one the server does not know; both are 401),
-  //     learnt of when the network is back after a report was saved offline:
-  //     the form says so by itself, no longer "waiting for the network".
-  await context.setOffline(true); // before the token changes: nothing learns of its refusal before the report is saved
-  await page.evaluate(() => localStorage.setItem('gridmap.m.token', 'revoked-token-of-the-test'));
-  await page.click('#tabs button[data-view=report]');
-  await pickCategory();
-  const revoked = `令牌失效测试 ${Date.now()}`;
-  await page.fill('#r-description', revoked);
-  await page.click('#r-submit');
-  await page.waitForFunction(() => /待网络恢复/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 })
-    .catch(async () => failures.push(`saved offline, the form says: ${await page.textContent('#r-message')}`));
-  await context.setOffline(false);
-  await page.evaluate(() => window.dispatchEvent(new Event('online')));
-  await page.waitForFunction(() => /登录已失效/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 })
-    .catch(async () => failures.push(`a refused token learnt once online, the form says: ${await page.textContent('#r-message')}`));
-  await page.click('#tabs button[data-view=queue]');
-  await page.click('#q-sync');
-  await page.waitForTimeout(500);
-  findings.revoked = { net: await page.textContent('#net'), banner: await page.isVisible('#auth') && await page.textContent('#auth'),
-    outbox: await outbox(page) };
-  check(/登录已失效/.test(findings.revoked.net) && /待发 1/.test(findings.revoked.net) && !/离线/.test(findings.revoked.net),
-    `a refused token, the header says: ${findings.revoked.net}`);
-  check(/请联系管理员重新发放令牌/.test(findings.revoked.banner || ''), `a refused token, no banner: ${findings.revoked.banner}`);
-  check(findings.revoked.outbox.length === 1 && findings.revoked.outbox[0].state === 'waiting', `a refused token, the outbox: ${JSON.stringify(findings.revoked.outbox)}`);
-  await shot(page, 'm-revoked.png');
-  await page.click('#tabs button[data-view=cases]');
-  await page.waitForFunction(() => /登录已失效/.test(document.getElementById('c-status').textContent), null, { timeout: 10_000 })
-    .catch(async () => failures.push(`a refused token, the cases say: ${await page.textContent('#c-status')}`));
-  await page.reload();
-  await page.waitForSelector('#signin-waiting:not([hidden])', { timeout: 30_000 });
-  findings.signinWaiting = await page.textContent('#view-signin');
-  check(/令牌无效或已过期/.test(findings.signinWaiting) && /还有 1 项未发送/.test(findings.signinWaiting), `the sign-in page: ${findings.signinWaiting}`);
-  await shot(page, 'm-signin-waiting.png');
-  await page.click('#lang');
-  findings.signinEnglish = await page.textContent('#view-signin');
-  check(/unknown or expired/.test(findings.signinEnglish) && /Waiting on this phone: 1 item,/.test(findings.signinEnglish) && !/[\u4e00-\u9fff]/.test(findings.signinEnglish),
-    `the sign-in page in English: ${findings.signinEnglish}`);
-  await page.click('#lang');
-  // Enrolled again with a good token: the waiting report goes.
-  await page.goto(`${base}/m/#token=${worker}`);
-  await ready(page);
-  for (let i = 0; i < 60 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(500);
-  check((await outbox(page)).length === 0, 'after enrolling again the report still waits');
-  check((await stored(revoked)).length === 1, 'the report filed under the refused token was not stored after enrolling again');
+  // 17. The phone's token revoked while a report waits (mobile-signin.mjs).
+  await revokedSteps({ ...env, pickCategory, stored });
 
   step('18');
-  // 18. Patrol fixes survive a reload (a killed tab): saved as a chunk, and said so.
-  const patrolsBefore = writes.filter((w) => w.startsWith('/v1/patrols')).length;
-  await page.click('#tabs button[data-view=patrol]');
-  await page.click('#p-toggle');
-  for (let i = 1; i <= 5; i++) {
-    await context.setGeolocation({ ...here, latitude: here.latitude - i * 0.0001, longitude: here.longitude - i * 0.00007 });
-    await page.waitForTimeout(400);
-  }
-  const recorded = Number((await page.textContent('#p-fixes')).match(/已记录 (\d+) 个点/)?.[1] ?? 0);
-  check(recorded >= 4, `patrol recorded ${recorded} fixes`);
-  await page.reload();
-  await ready(page);
-  await page.click('#tabs button[data-view=patrol]');
-  await page.waitForFunction((n) => document.getElementById('p-state').textContent.includes(`巡查已中断，已保存 ${n} 个点`), recorded, { timeout: 10_000 })
-    .catch(async () => failures.push(`after a reload the patrol says: ${await page.textContent('#p-state')}`));
-  await page.waitForTimeout(1500);
-  findings.patrolAfterReload = writes.filter((w) => w.startsWith('/v1/patrols')).slice(patrolsBefore);
-  check(findings.patrolAfterReload.length === 1 && / 201$/.test(findings.patrolAfterReload[0]), `the interrupted patrol's upload: ${findings.patrolAfterReload}`);
-  await shot(page, 'm-patrol-recovered.png');
+  // 18. Patrol fixes survive a reload (mobile-patrol.mjs).
+  await patrolRecovery(env);
 
   step('19');
   // 19. The outbox's recent list in Chinese: categories by name, no codes, no English.

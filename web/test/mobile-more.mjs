@@ -7,21 +7,15 @@
 //                                 stays listed as 已结案; a step the server
 //                                 refused is said on its case, whose steps
 //                                 are offered again.
-//   signinSteps   (step 11)       /m/ without a token: the sign-in page, with
-//                                 no page error, counts what the phone holds.
+//   englishSteps  (step 9)        the home view and the report form in
+//                                 English.
 //   scopeSteps    (step 24)       a worker scoped to a community is warned on
 //                                 leaving it; a gap a district handles is
 //                                 worded with the district; the patrol card
 //                                 speaks the worker's words.
-//   clockSteps    (step 25)       a phone whose clock is 30 min fast files
-//                                 reports (online, offline) and a patrol with
-//                                 the server's time, which the outbox and the
-//                                 recent list show; a report stamped by the
-//                                 bad clock is refused in Chinese, with the
-//                                 difference, and 重试 sends it corrected.
-//   dayBehindSteps (step 26)      a phone whose clock is a day behind writes
-//                                 what it sent now as today's (a time
-//                                 alone), by the server's day, not its own.
+//
+//   Sign-in and a refused token are in mobile-signin.mjs, the phone's clock
+//   and zone in mobile-clock.mjs.
 //
 // Each takes mobile.test.mjs's env (page, context, browser, base, worker,
 // community, here, failures, findings, check, shot, adminAPI, outbox, ready).
@@ -75,6 +69,52 @@ export async function caseLanguage({ page, check, findings, shot }) {
   findings.caseDatesChinese = await caseDates(page);
   check(findings.caseDatesChinese.length > 1 && findings.caseDatesChinese.every((d) => /\d{4}年\d{1,2}月\d{1,2}日/.test(d)),
     `the case's dates in Chinese: ${findings.caseDatesChinese}`);
+}
+
+/**
+ * englishSteps (step 9): the home view in English (the tab labels line up,
+ * "±8 m" on one line) and the report form's categories by their English
+ * names, found by them and still by the Chinese ones; the app is left in
+ * English on the home view.
+ */
+export async function englishSteps({ page, check, findings, shot }) {
+  await page.click('#lang');
+  await page.click('#tabs button[data-view=home]');
+  check(await page.textContent('#tabs button[data-view=home]') === '◎Map', `the home tab in English: ${await page.textContent('#tabs button[data-view=home]')}`);
+  await page.waitForTimeout(500);
+  check(await page.textContent('#who-name') === '网格员王五', `the worker's name in English: ${await page.textContent('#who-name')}`);
+  check(/managed by a grid/.test(await page.textContent('#where-answer')) && /accuracy/.test(await page.textContent('#where-accuracy')),
+    `the answer in English: ${await page.textContent('#where')}`);
+  findings.layout = await page.evaluate(() => {
+    const tops = [...document.querySelectorAll('#tabs button span[data-i18n]')].map((e) => Math.round(e.getBoundingClientRect().top));
+    const acc = document.getElementById('where-accuracy');
+    return { tops, accuracyLines: Math.round(acc.getBoundingClientRect().height / parseFloat(getComputedStyle(acc).lineHeight)) };
+  });
+  check(new Set(findings.layout.tops).size === 1, `the tab labels do not line up: ${findings.layout.tops}`);
+  check(findings.layout.accuracyLines === 1, `the accuracy wraps onto ${findings.layout.accuracyLines} lines`);
+  await shot(page, 'm-english.png');
+
+  // The report form in English: the categories by their English names, found by them (and still by the
+  // Chinese ones, which a worker may type).
+  await page.click('#tabs button[data-view=report]');
+  const listed = async (q) => {
+    await page.fill('#r-search', q);
+    await page.waitForTimeout(200);
+    return page.$$eval('#r-categories button.cat', (l) => l.map((b) => ({ code: b.dataset.code, text: b.textContent })));
+  };
+  findings.formEnglish = { lamp: await listed('lamp'), manhole: await listed('井盖') };
+  check(findings.formEnglish.lamp.some((c) => c.code === 'C0111' && c.text === 'Street lamp Public utilities · C0111') &&
+    findings.formEnglish.lamp.every((c) => /lamp/i.test(c.text) && !/[\u4e00-\u9fff]/.test(c.text)),
+  `the English search for "lamp": ${JSON.stringify(findings.formEnglish.lamp)}`);
+  check(findings.formEnglish.manhole.some((c) => c.code === 'C0101' && c.text === 'Water supply manhole cover Public utilities · C0101') &&
+    findings.formEnglish.manhole.every((c) => / manhole cover /.test(c.text) && !/[\u4e00-\u9fff]/.test(c.text)),
+  `the Chinese search in English: ${JSON.stringify(findings.formEnglish.manhole)}`);
+  await listed('manhole');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.locator('#r-search').scrollIntoViewIfNeeded();
+  await shot(page, 'm-report-english.png');
+  await page.fill('#r-search', '');
+  await page.click('#tabs button[data-view=home]');
 }
 
 /**
@@ -133,35 +173,6 @@ const caseDates = (page) => page.evaluate(() => [...document.querySelectorAll('#
   .filter((d) => /\d/.test(d)));
 
 /**
- * signinSteps: /m/ without a token shows the sign-in page (its button apart
- * from the token box) without a page error; what the phone still holds is
- * counted there.
- */
-export async function signinSteps({ browser, base, check, findings, shot }) {
-  const context = await browser.newContext(phone);
-  const page = await context.newPage();
-  const errors = pageErrors(page);
-  await page.goto(`${base}/m/`);
-  await page.waitForSelector('#signin-go', { state: 'visible' });
-  findings.signinGap = await page.evaluate(() => document.getElementById('signin-go').getBoundingClientRect().top -
-    document.getElementById('signin-token').getBoundingClientRect().bottom);
-  check(findings.signinGap >= 8, `the sign-in button is ${findings.signinGap}px below the token box`);
-  await shot(page, 'm-signin.png');
-  // A phone signed out with a report still on it (the token was taken off it).
-  await page.evaluate(async () => {
-    const { enqueue } = await import('./store.js');
-    await enqueue([{ id: crypto.randomUUID(), kind: 'report', label: '未登录测试', body: {} }]);
-  });
-  await page.reload();
-  await page.waitForSelector('#signin-waiting:not([hidden])', { timeout: 10_000 })
-    .catch(() => check(false, 'without a token, the sign-in page does not count what the phone holds'));
-  findings.signinNoToken = await page.textContent('#view-signin');
-  check(/还有 1 项未发送/.test(findings.signinNoToken), `without a token, the sign-in page says: ${findings.signinNoToken}`);
-  check(errors.length === 0, `without a token, page errors: ${errors.join(' | ')}`);
-  await context.close();
-}
-
-/**
  * scopeSteps: a worker scoped to a community (not a grid) at a gap 河东区
  * handles, outside every district, and back inside their community.
  */
@@ -213,193 +224,5 @@ export async function scopeSteps({ browser, base, community, here, check, failur
   check(!/令牌|token/i.test(findings.patrolCoverage) && /网格员/.test(findings.patrolCoverage), `the patrol card of a community's worker: ${findings.patrolCoverage}`);
   await shot(page, 'm-community-patrol.png');
   check(errors.length === 0, `a community's worker, page errors: ${errors.join(' | ')}`);
-  await context.close();
-}
-
-// near tells whether an RFC 3339 time is within 2 minutes of the real time at.
-const near = (iso, at) => Math.abs(Date.parse(iso) - at) < 2 * 60_000;
-
-// shownNear tells whether the time of day in text (…17:12…), as the phone
-// wrote it, is within 2 minutes of the real time at in the phone's zone.
-async function shownNear(page, text, at) {
-  const m = /(\d{1,2}):(\d{2})/.exec(text ?? '');
-  if (!m) return false;
-  const real = await page.evaluate((ms) => { const d = new Date(ms); return d.getHours() * 60 + d.getMinutes(); }, at);
-  const off = Math.abs(Number(m[1]) * 60 + Number(m[2]) - real) % 1440;
-  return Math.min(off, 1440 - off) <= 2;
-}
-
-/**
- * clockSteps: the worker's phone runs 30 minutes fast (the test's clock is
- * the real one). What it sends carries the server's time. An item queued
- * yesterday shows its date in the outbox, not a time of day alone.
- */
-export async function clockSteps({ browser, base, worker, here, check, failures, findings, shot, adminAPI, outbox, ready }) {
-  const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow' });
-  await context.clock.install({ time: Date.now() + 30 * 60_000 });
-  // A phone dates its positions by its own clock; Chromium's emulated ones carry the real time.
-  await context.addInitScript(() => {
-    const watch = navigator.geolocation.watchPosition.bind(navigator.geolocation);
-    navigator.geolocation.watchPosition = (ok, fail, options) =>
-      watch((pos) => ok({ coords: pos.coords, timestamp: Date.now() }), fail, options);
-  });
-  const page = await context.newPage();
-  const errors = pageErrors(page);
-  const posts = [];
-  context.on('response', (r) => { if (r.request().method() === 'POST') posts.push(`${new URL(r.url()).pathname.split('/')[2]} ${r.status()}`); });
-  const stored = async (text) => ((await adminAPI('/v1/reports?kind=event&reporter=' + encodeURIComponent(findings.workerName ?? ''))).body?.reports ?? [])
-    .find((r) => r.description === text);
-  await page.goto(`${base}/m/#token=${worker}`);
-  await ready(page);
-  findings.workerName = await page.evaluate(() => window.gridmapApp.me.name);
-  await page.waitForSelector('#where-answer .badge', { timeout: 30_000 });
-
-  // Online: filed and stored at the server's time.
-  const file = async (text) => {
-    await page.click('#tabs button[data-view=report]');
-    await page.selectOption('#r-kind', 'event');
-    await page.fill('#r-search', '井盖');
-    await page.click('#r-categories button.cat');
-    await page.fill('#r-description', text);
-    await page.click('#r-submit');
-  };
-  const online = `时钟快30分钟 ${Date.now()}`;
-  let at = Date.now();
-  await file(online);
-  await page.waitForFunction(() => /已上报/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 })
-    .catch(async () => failures.push(`a fast clock, the report: ${await page.textContent('#r-message')}`));
-  const first = await stored(online);
-  findings.clockOnline = first?.observed_at;
-  check(first && near(first.observed_at, at), `a fast clock, the report was stored observed at ${first?.observed_at}`);
-
-  // Offline: queued with the corrected time of its capture, sent later.
-  const offline = `时钟快30分钟离线 ${Date.now()}`;
-  await context.setOffline(true);
-  at = Date.now();
-  await file(offline);
-  await page.waitForFunction(() => /待网络恢复/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 });
-  // The outbox shows the time the report is dated with (the server's clock), not the phone's.
-  await page.click('#tabs button[data-view=queue]');
-  findings.clockOutbox = await page.textContent('#q-list li[data-kind=report] .row .muted').catch(() => '');
-  check(await shownNear(page, findings.clockOutbox, at), `a fast clock, the outbox shows the report queued at ${findings.clockOutbox}`);
-  await shot(page, 'm-clock-outbox.png');
-  // An item queued yesterday shows its date before the time: a time of day alone would read as today's.
-  const yesterday = new Date(Date.now() - 86_400_000);
-  await page.evaluate(async (at) => {
-    const { enqueue } = await import('./store.js');
-    await enqueue([{ id: crypto.randomUUID(), kind: 'report', label: '昨日测试', queued_at: at, body: {} }]);
-  }, yesterday.toISOString());
-  await page.click('#tabs button[data-view=home]');
-  await page.click('#tabs button[data-view=queue]');
-  const row = page.locator('#q-list li', { hasText: '昨日测试' }).locator('.row .muted');
-  findings.yesterdayOutbox = await row.textContent({ timeout: 5_000 }).catch(() => '');
-  const day = await page.evaluate((ms) => `${new Date(ms).getMonth() + 1}月${new Date(ms).getDate()}日`, yesterday.getTime());
-  check(findings.yesterdayOutbox.startsWith(day) && await shownNear(page, findings.yesterdayOutbox, yesterday.getTime()),
-    `an item queued yesterday shows ${findings.yesterdayOutbox}, want ${day} and its time`);
-  await shot(page, 'm-outbox-yesterday.png');
-  await page.evaluate(async () => {
-    const { outbox, remove } = await import('./store.js');
-    for (const it of await outbox()) if (it.label === '昨日测试') await remove(it);
-  });
-  await page.waitForTimeout(3000);
-  await context.setOffline(false);
-  await page.evaluate(() => window.dispatchEvent(new Event('online')));
-  for (let i = 0; i < 40 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
-  const second = await stored(offline);
-  findings.clockOffline = second?.observed_at;
-  check(second && near(second.observed_at, at), `a fast clock, the offline report was stored observed at ${second?.observed_at}`);
-  // So does the list of what was sent.
-  await page.waitForSelector('#q-sent li', { timeout: 10_000 }).catch(() => {});
-  findings.clockSent = await page.textContent('#q-sent li').catch(() => '');
-  check(await shownNear(page, findings.clockSent, Date.now()), `a fast clock, the recent list shows ${findings.clockSent}`);
-
-  // queueRaw queues a report stamped by the phone's bad clock, dated with
-  // the clock offset given (undefined: as an older version queued it).
-  const queueRaw = (text, known) => page.evaluate(async ([text, point, known]) => {
-    const { enqueue } = await import('./store.js');
-    const { syncNow } = await import('./sync.js');
-    const { clockOffset } = await import('./clock.js');
-    const id = crypto.randomUUID();
-    await enqueue([{ id, kind: 'report', label: { key: 'label.report', vars: { name: '井盖', text } }, body: { id, kind: 'event',
-      category: 'C0101', severity: 2, description: text, point, crs: 'wgs84', observed_at: new Date().toISOString() },
-      clock: known ? clockOffset() : undefined }]);
-    await syncNow();
-  }, [text, [here.longitude, here.latitude], known]);
-
-  // Queued before the app knew the clock (an older version's item, or one
-  // queued offline before any answer): refused, and sent again at once with
-  // its time corrected by what the refusal taught, without a tap.
-  const early = `时钟后知 ${Date.now()}`;
-  at = Date.now();
-  await queueRaw(early, false);
-  for (let i = 0; i < 40 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
-  const redated = await stored(early);
-  findings.clockRedated = redated?.observed_at ?? JSON.stringify(await outbox(page));
-  check(redated && near(redated.observed_at, at), `a report dated before the clock was known, not sent corrected: ${findings.clockRedated}`);
-
-  // Stamped by the bad clock although the app knew better (not expected):
-  // refused in the worker's words; 重试 sends it with the time corrected.
-  const raw = `时钟未校正 ${Date.now()}`;
-  at = Date.now();
-  await queueRaw(raw, true);
-  await page.click('#tabs button[data-view=queue]');
-  await page.waitForSelector('#q-list li.failed', { timeout: 10_000 }).catch(() => failures.push('the report stamped by the bad clock was not refused'));
-  findings.clockRefusal = await page.textContent('#q-list li.failed .error').catch(() => '');
-  check(/手机时间比服务器快约 30 分钟/.test(findings.clockRefusal) && !/服务器拒收/.test(findings.clockRefusal),
-    `the clock refusal is said: ${findings.clockRefusal}`);
-  await shot(page, 'm-clock-refused.png');
-  await page.click('#q-list li.failed button:text("重试")').catch(() => {});
-  for (let i = 0; i < 40 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
-  const retried = await stored(raw);
-  findings.clockRetried = retried?.observed_at ?? JSON.stringify(await outbox(page));
-  check(retried && near(retried.observed_at, at), `after 重试, the report stamped by the bad clock: ${findings.clockRetried}`);
-
-  // A patrol: its fixes carry the server's time, also the one it opens
-  // with when that position was taken before the app knew the clock (a
-  // phone offline since it woke up): it is re-dated, not sent 30 min
-  // ahead with every later fix held there.
-  await page.click('#tabs button[data-view=patrol]');
-  await page.evaluate(async () => {
-    const { here } = await import('./home.js');
-    here.fix = { ...here.fix, at: new Date(), clock: 0 };
-  });
-  await page.click('#p-toggle');
-  for (let i = 1; i <= 4; i++) {
-    await context.setGeolocation({ ...here, latitude: here.latitude + i * 0.0001 });
-    await page.waitForTimeout(400);
-  }
-  await page.click('#p-toggle');
-  for (let i = 0; i < 40 && !posts.some((p) => p.startsWith('patrols')); i++) await page.waitForTimeout(250);
-  findings.clockPatrol = posts.filter((p) => p.startsWith('patrols'));
-  check(findings.clockPatrol.length > 0 && findings.clockPatrol.every((p) => p === 'patrols 201'), `a fast clock, the patrol: ${findings.clockPatrol}`);
-  check(errors.length === 0, `a fast clock, page errors: ${errors.join(' | ')}`);
-  await context.close();
-}
-
-/**
- * dayBehindSteps: the phone's clock is 26 hours behind (a day earlier
- * whatever the hour; just after midnight in China a clock an hour or two
- * slow is enough). The outbox and the recent list are dated by the server's
- * clock, so whether an item is today's is the server's day too: one sent
- * now shows its time alone, one of a day ago its date as well.
- */
-export async function dayBehindSteps({ browser, base, worker, here, check, findings, ready }) {
-  const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'block' });
-  await context.clock.install({ time: Date.now() - 26 * 3600_000 });
-  const page = await context.newPage();
-  const errors = pageErrors(page);
-  await page.goto(`${base}/m/#token=${worker}`);
-  await ready(page);
-  await page.waitForFunction(async () => (await import('./clock.js')).clockOffset() > 20 * 3600_000, null, { timeout: 15_000 })
-    .catch(() => {});
-  findings.dayBehind = await page.evaluate(async () => {
-    const { shortTime } = await import('./i18n.js');
-    const { serverNow } = await import('./clock.js');
-    const now = serverNow();
-    return { now: shortTime(now), dayAgo: shortTime(new Date(now.getTime() - 24 * 3600_000)) };
-  });
-  check(!/月/.test(findings.dayBehind.now), `a phone a day behind writes what it sent now as another day's: ${findings.dayBehind.now}`);
-  check(/月/.test(findings.dayBehind.dayAgo), `a phone a day behind writes what it sent a day ago as today's: ${findings.dayBehind.dayAgo}`);
-  check(errors.length === 0, `page errors with a clock a day behind: ${errors.join('; ')}`);
   await context.close();
 }

@@ -9,31 +9,46 @@
 //   is sent → the server has exactly one report with the photo, in the
 //   right grid → a second sync (and a replay of the same items) stores
 //   nothing twice → the case, dispatched to the grid, is handled with an
-//   after-photo (中/EN redraws the open case, its category too) → a patrol → English (the tab labels line up, "±8 m" on one
+//   after-photo (中/EN redraws the open case, its category too) → a patrol,
+//   its track from where the worker stood → English (the tab labels line up, "±8 m" on one
 //   line; the report form's categories in English, found by their English names) → the map follows the worker 3 km away, but not right after the
 //   worker moved it by hand → a ±150 m fix is warned of → an undecodable
 //   photo is said so → a double tap stores one report → an outside point is
 //   refused on the phone; a server refusal is counted, said in Chinese, with
-//   编辑/重试/放弃 → a refused token is said so (not "offline"), its report
-//   waits, the sign-in page counts it, and it is sent after enrolling again →
+//   编辑/重试/放弃 → a token revoked while a report waits: the phone forgets it
+//   and asks for a new one, saying why, the report kept and sent after
+//   enrolling again →
 //   patrol fixes survive a reload → the recent list has no codes or English →
 //   320×568 and 844×390 keep the key information in view → location denied
 //   → the sign-in page keeps its button apart from the token box, and opens
-//   without a token with no page error → a community's worker is warned on
+//   without a token with no page error, and links with an unknown or an
+//   expired token are said so and not kept → a community's worker is warned on
 //   leaving the community → a phone whose clock is 30 min fast sends the
-//   server's time.
+//   server's time → a phone set to New York's zone shows China time → a
+//   street's desk with more cases than a page lists them all, its count
+//   the server's.
 //
 //   Steps 12–23 (from the ±150 m fix to the server's case steps) live in
-//   mobile-field.mjs, which this script calls after step 10; 11, 24 and 25
-//   (and the open case in English) in mobile-more.mjs; 7b (the street's duty officer's buttons) in mobile-cases.mjs.
+//   mobile-field.mjs, which this script calls after step 10; 9 and 24 (and
+//   the open case in English) in mobile-more.mjs; 11 and 17 (sign-in, a revoked
+//   token) in mobile-signin.mjs; 25, 26 and 33 (the phone's clock and zone)
+//   in mobile-clock.mjs; 8 and 18 (patrols) in mobile-patrol.mjs; 7b (the
+//   street's duty officer's buttons) in mobile-cases.mjs; 27–32 in
+//   mobile-fixes.mjs; 34 (a desk of many pages) in mobile-desk.mjs.
 //
-//   GRIDMAP_WORKER_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
+//   GRIDMAP_WORKER_TOKEN=… GRIDMAP_WORKER_SPARE_TOKEN=… GRIDMAP_EXPIRED_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_STREET_TOKEN=…
+//   GRIDMAP_STREET_VIEWER_TOKEN=… GRIDMAP_DESK_TOKEN=… GRIDMAP_DESK_POINT=LNG,LAT GRIDMAP_ADMIN_TOKEN=…
+//   GRIDMAP_CONTROL=URL node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
-import { caseLanguage, caseSteps, signinSteps, scopeSteps, clockSteps, dayBehindSteps } from './mobile-more.mjs';
+import { caseLanguage, caseSteps, englishSteps, scopeSteps } from './mobile-more.mjs';
+import { signinSteps } from './mobile-signin.mjs';
+import { clockSteps, dayBehindSteps, zoneSteps } from './mobile-clock.mjs';
+import { patrolSteps } from './mobile-patrol.mjs';
+import { deskSteps } from './mobile-desk.mjs';
 import { supervisorSteps } from './mobile-cases.mjs';
 import { placeSteps, formSteps, offlineCase, longCase, unreachable, refusedWords } from './mobile-fixes.mjs';
 
@@ -43,8 +58,13 @@ const admin = process.env.GRIDMAP_ADMIN_TOKEN;
 const community = process.env.GRIDMAP_COMMUNITY_TOKEN; // a reporter scoped to the worker's community
 const supervisor = process.env.GRIDMAP_STREET_TOKEN; // a reporter scoped to the worker's street: its command centre's duty officer
 const viewer = process.env.GRIDMAP_STREET_VIEWER_TOKEN; // a viewer scoped to the worker's street
-if (!afterPhoto || !worker || !admin || !community || !supervisor || !viewer) {
-  console.error('usage: GRIDMAP_WORKER_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_STREET_TOKEN=… GRIDMAP_STREET_VIEWER_TOKEN=… GRIDMAP_ADMIN_TOKEN=… node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO');
+const spare = process.env.GRIDMAP_WORKER_SPARE_TOKEN; // another token of the worker's, revoked in step 17
+const expired = process.env.GRIDMAP_EXPIRED_TOKEN; // a worker's token that has expired
+const desk = process.env.GRIDMAP_DESK_TOKEN; // a reporter scoped to another street, whose desk gets many cases
+const deskPoint = process.env.GRIDMAP_DESK_POINT?.split(',').map(Number); // [lng, lat] in a grid of that street
+const control = process.env.GRIDMAP_CONTROL; // the Go test's operator: revokes tokens, moves deadlines
+if (!afterPhoto || !worker || !admin || !community || !supervisor || !viewer || !spare || !expired || !desk || !deskPoint || !control) {
+  console.error('usage: see the head of mobile.test.mjs');
   process.exit(2);
 }
 const failures = [];
@@ -294,67 +314,13 @@ try {
   phase = '7b'; // the street's duty officer works cases by the buttons (mobile-cases.mjs)
   await supervisorSteps({ browser, base, here, check, findings, shot, adminAPI, supervisor, viewer, grid, afterPhoto, ready, workerPage: page });
 
-  // 8. Patrol: the track is recorded and sent in chunks; today's coverage shows.
-  // A patrol that straddles midnight China time leaves the new day's coverage
-  // at zero: start this one after midnight when it is less than 90 s away.
+  // 8. Patrol: the track is recorded and sent in chunks, from where the worker stood (mobile-patrol.mjs).
   phase = '8';
-  const toChinaMidnight = 86_400_000 - ((Date.now() + 8 * 3_600_000) % 86_400_000);
-  if (toChinaMidnight < 90_000) await page.waitForTimeout(toChinaMidnight + 2_000);
-  await page.click('#tabs button[data-view=patrol]');
-  await page.click('#p-toggle');
-  for (let i = 1; i <= 6; i++) {
-    await context.setGeolocation({ ...here, latitude: here.latitude + i * 0.00012, longitude: here.longitude + i * 0.00008 });
-    await page.waitForTimeout(400);
-  }
-  await page.click('#p-toggle');
-  // The demo's own patrols today may have set the coverage already: wait for this one's upload.
-  for (let i = 0; i < 120 && !writes.some((w) => w.startsWith('/v1/patrols')); i++) await page.waitForTimeout(250);
-  await page.waitForFunction(() => /\d+(\.\d)?%/.test(document.getElementById('p-coverage').textContent) &&
-    document.getElementById('p-coverage').textContent !== '0.0%', null, { timeout: 30_000 });
-  await page.waitForTimeout(500); // the coverage is read again after the upload
-  findings.coverage = await page.textContent('#p-coverage');
-  findings.patrolWrites = writes.filter((w) => w.startsWith('/v1/patrols'));
-  check(findings.patrolWrites.length >= 1 && findings.patrolWrites.every((w) => / 201$/.test(w)), `patrol uploads ${findings.patrolWrites}`);
-  await shot(page, 'm-patrol.png');
+  await patrolSteps({ page, context, here, writes, failures, findings, check, shot });
 
-  // 9. English.
-  await page.click('#lang');
-  await page.click('#tabs button[data-view=home]');
-  check(await page.textContent('#tabs button[data-view=home]') === '◎Map', `the home tab in English: ${await page.textContent('#tabs button[data-view=home]')}`);
-  await page.waitForTimeout(500);
-  check(await page.textContent('#who-name') === '网格员王五', `the worker's name in English: ${await page.textContent('#who-name')}`);
-  check(/managed by a grid/.test(await page.textContent('#where-answer')) && /accuracy/.test(await page.textContent('#where-accuracy')),
-    `the answer in English: ${await page.textContent('#where')}`);
-  findings.layout = await page.evaluate(() => {
-    const tops = [...document.querySelectorAll('#tabs button span[data-i18n]')].map((e) => Math.round(e.getBoundingClientRect().top));
-    const acc = document.getElementById('where-accuracy');
-    return { tops, accuracyLines: Math.round(acc.getBoundingClientRect().height / parseFloat(getComputedStyle(acc).lineHeight)) };
-  });
-  check(new Set(findings.layout.tops).size === 1, `the tab labels do not line up: ${findings.layout.tops}`);
-  check(findings.layout.accuracyLines === 1, `the accuracy wraps onto ${findings.layout.accuracyLines} lines`);
-  await shot(page, 'm-english.png');
-
-  // The report form in English: the categories by their English names, found by them (and still by the
-  // Chinese ones, which a worker may type).
-  await page.click('#tabs button[data-view=report]');
-  const listed = async (q) => {
-    await page.fill('#r-search', q);
-    await page.waitForTimeout(200);
-    return page.$$eval('#r-categories button.cat', (l) => l.map((b) => ({ code: b.dataset.code, text: b.textContent })));
-  };
-  findings.formEnglish = { lamp: await listed('lamp'), manhole: await listed('井盖') };
-  check(findings.formEnglish.lamp.some((c) => c.code === 'C0111' && c.text === 'Street lamp Public utilities · C0111') &&
-    findings.formEnglish.lamp.every((c) => /lamp/i.test(c.text) && !/[\u4e00-\u9fff]/.test(c.text)),
-  `the English search for "lamp": ${JSON.stringify(findings.formEnglish.lamp)}`);
-  check(findings.formEnglish.manhole.some((c) => c.code === 'C0101' && c.text === 'Water supply manhole cover Public utilities · C0101') &&
-    findings.formEnglish.manhole.every((c) => / manhole cover /.test(c.text) && !/[\u4e00-\u9fff]/.test(c.text)),
-  `the Chinese search in English: ${JSON.stringify(findings.formEnglish.manhole)}`);
-  await listed('manhole');
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.locator('#r-search').scrollIntoViewIfNeeded();
-  await shot(page, 'm-report-english.png');
-  await page.fill('#r-search', '');
-  await page.click('#tabs button[data-view=home]');
+  // 9. English: the home view and the report form (mobile-more.mjs).
+  phase = '9';
+  await englishSteps({ page, check, findings, shot });
 
   // 10. The map follows the worker: 3 km north, the position is in view.
   const inView = (p) => page.evaluate((ll) => window.gridmapApp.map.getBounds().contains(ll), p);
@@ -384,7 +350,7 @@ try {
   //        photo, a double tap, an outside point, a server refusal, a refused
   //        token, patrol recovery, the recent list, small screens, location denied.
   await fieldSteps({
-    page, context, browser, base, worker, here, writes, failures, findings,
+    page, context, browser, base, worker, spare, control, here, writes, failures, findings,
     check, shot, adminAPI, outbox, ready, step: (name) => { phase = name; },
   });
 
@@ -399,18 +365,23 @@ try {
     await steps(fixEnv).catch((e) => failures.push(`step ${name} aborted: ${String(e.message ?? e).split('\n')[0]}`));
   }
 
-  // 11. Sign-in, without a token (mobile-more.mjs).
-  const env = { page, context, browser, base, worker, community, here, failures, findings, check, shot, adminAPI, outbox, ready };
+  // 11. Sign-in, without a token (mobile-signin.mjs).
+  const env = { page, context, browser, base, worker, expired, community, desk, deskPoint, control, here, failures, findings, check, shot, adminAPI, outbox, ready };
   phase = '11';
   await signinSteps(env);
-  // 24. A worker scoped to a community; 25. a phone whose clock is fast (mobile-more.mjs).
+  // 24. A worker scoped to a community (mobile-more.mjs); 25. a phone whose clock is fast (mobile-clock.mjs).
   phase = '24';
   await scopeSteps(env);
   phase = '25';
   await clockSteps(env);
-  // 26. A phone whose clock is a day behind (mobile-more.mjs).
+  // 26. A phone whose clock is a day behind; 33. a phone set to New York's zone (mobile-clock.mjs).
   phase = '26';
   await dayBehindSteps(env);
+  phase = '33';
+  await zoneSteps(env);
+  // 34. A street's desk with more cases than a page (mobile-desk.mjs).
+  phase = '34';
+  await deskSteps(env);
 
   findings.writes = writes;
   findings.errors = errors;
