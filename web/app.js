@@ -225,7 +225,7 @@ async function showClick({ f, lngLat }) {
   popup = new Popup({ closeButton: true, maxWidth: '320px' }).setLngLat(lngLat).setDOMContent(body).addTo(map);
   const [, r] = await Promise.all([panel.show(f), showResolution(lngLat)]);
   if (r) {
-    body.append(el('div', { class: 'who' }, `${t('responsible')}：${r.responsible?.name ?? '—'}`,
+    body.append(el('div', { class: 'who' }, `${t('responsible')}${t('colon')}${r.responsible?.name ?? '—'}`,
       el('span', { class: `badge ${r.status}` }, word(statusNames[r.status], r.status))));
   }
 }
@@ -300,8 +300,8 @@ async function loadHazards(code, note = '') {
     if (state.hazardUnit !== code) return; // a later click won
     const rows = (s.units ?? []).filter((u) => u.open > 0).sort((a, b) => b.open - a.open).slice(0, 12);
     box.replaceChildren(
-      el('p', { 'data-unit': s.unit?.code ?? '' }, note, `${s.unit?.name ?? ''}：`, el('strong', {}, String(s.totals?.open ?? 0)), ` ${t('open')}`,
-        s.totals?.overdue_open ? `，${s.totals.overdue_open} ${t('overdue')}` : ''),
+      el('p', { 'data-unit': s.unit?.code ?? '' }, note, `${s.unit?.name ?? ''}${t('colon')}`, el('strong', {}, String(s.totals?.open ?? 0)), ` ${t('open')}`,
+        s.totals?.overdue_open ? `${t('comma')}${s.totals.overdue_open} ${t('overdue')}` : ''),
       el('table', {}, ...rows.map((u) => el('tr', {}, el('td', {}, u.name || u.code), el('td', { class: 'n' }, String(u.open))))));
   } catch (err) {
     if (state.hazardUnit !== code) return;

@@ -21,6 +21,8 @@ const words = {
   status: ['状态', 'status'],
   managedBy: ['管理单位', 'managed by'],
   responsible: ['负责单位', 'responsible'],
+  // Punctuation between words: Chinese full-width, English half-width and spaced.
+  colon: ['：', ': '], comma: ['，', ', '],
   enclave: ['飞地', 'enclave'],
   conflicts: ['重叠', 'conflicts'],
   noAnswer: ['无结果', 'no answer'],
