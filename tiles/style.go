@@ -105,18 +105,26 @@ func styleSource(tileLayer string) string {
 // highlight is the fill colour of a selected or hovered unit (feature-state
 // set by the dashboard), transparent otherwise so the fill still takes clicks.
 func highlight(selected, hover string) []any {
+	return highlightOver(selected, hover, "rgba(0,0,0,0)")
+}
+
+// highlightOver is highlight over a fill of its own (a district's colour).
+func highlightOver(selected, hover string, otherwise any) []any {
 	return []any{"case",
 		[]any{"boolean", []any{"feature-state", "selected"}, false}, selected,
 		[]any{"boolean", []any{"feature-state", "hover"}, false}, hover,
-		"rgba(0,0,0,0)"}
+		otherwise}
 }
 
 func fills(has map[string]bool) []styleLayer {
 	var out []styleLayer
 	if has["district"] {
+		// A selected district is highlighted as a street is, over its own
+		// colour (a newcomer clicked one and saw nothing change).
 		out = append(out, layer("district", "district-fill", "fill", "district", map[string]any{
-			"paint": map[string]any{"fill-color": []any{"match", []any{"%", []any{"to-number", []any{"get", "code"}}, 5},
-				0, "#f6f1e3", 1, "#eef4e4", 2, "#e7f0f6", 3, "#f5ebef", "#f1efe6"}},
+			"paint": map[string]any{"fill-color": highlightOver("#ffe082", "#fff3c4",
+				[]any{"match", []any{"%", []any{"to-number", []any{"get", "code"}}, 5},
+					0, "#f6f1e3", 1, "#eef4e4", 2, "#e7f0f6", 3, "#f5ebef", "#f1efe6"})},
 		}))
 	}
 	for _, name := range []string{"street", "community"} {

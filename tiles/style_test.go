@@ -1,9 +1,11 @@
 package tiles
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -137,5 +139,26 @@ func TestStyleKeepsFreshLayersApart(t *testing.T) {
 		if want := map[bool]string{false: SourceName, true: LiveSourceName}[fresh]; l["source"] != want {
 			t.Errorf("style layer %s draws %v from %v, want %s", l["id"], md["gridmap:layer"], l["source"], want)
 		}
+	}
+}
+
+// TestSelectedUnitsAreHighlighted: every unit fill the console selects
+// shows the selection (feature-state "selected"): a newcomer clicked a
+// district and saw nothing change, while streets, communities and grids lit up.
+func TestSelectedUnitsAreHighlighted(t *testing.T) {
+	s := &Service{available: registry}
+	for _, l := range s.Style("http://x")["layers"].([]styleLayer) {
+		id := l["id"].(string)
+		switch id {
+		case "district-fill", "street-fill", "community-fill", "grid-fill":
+		default:
+			continue
+		}
+		t.Run(id, func(t *testing.T) {
+			paint, _ := json.Marshal(l["paint"])
+			if !strings.Contains(string(paint), `["feature-state","selected"]`) {
+				t.Errorf("%s paints %s: no highlight of the selection", id, paint)
+			}
+		})
 	}
 }
