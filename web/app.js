@@ -275,7 +275,7 @@ async function showResolution(ll) {
       el('p', {}, el('span', { class: `badge ${r.status}` }, word(statusNames[r.status], r.status)), ` ${ll.lng.toFixed(5)}, ${ll.lat.toFixed(5)}`),
       dl([[t('responsible'), who], [t('enclave'), r.enclave ? `${r.enclave.name} (${word(enclaveStatus[r.enclave.status], r.enclave.status)})` : ''],
         [t('conflicts'), (r.conflicts ?? []).map((c) => c.name).join(', ')]]),
-      el('ul', { class: 'chain' }, ...chain.map((u) => el('li', {}, `${u.name}`))));
+      el('ul', { class: 'chain' }, ...chain.map((u) => el('li', {}, panel.link(u)))));
     return r;
   } catch (err) {
     box.replaceChildren(el('p', { class: 'muted' }, `${t('noAnswer')}: ${err.message}`));

@@ -170,6 +170,9 @@ export function initPanel({ el, api, getJSON, audit, signedIn, select, loadHazar
 
   return {
     show,
+    // link is a unit ({ code, name, level }) as a link that selects it: the
+    // panel's chain, and the resolver's answer's (app.js).
+    link,
     // reread reads the unit shown again and redraws its panel if it changed.
     reread: () => (shown ? show(shown.f, { quiet: true }) : Promise.resolve()),
     get code() { return shown?.f.properties.code ?? null; },

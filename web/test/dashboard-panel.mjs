@@ -55,6 +55,8 @@ export function panelChecks({ page, shot, tokens, check, failures, findings }) {
     await page.waitForFunction((name) => document.getElementById('unit-name')?.textContent === name && document.getElementById('audit-run'),
       grid.links[0].name, { timeout: 15_000 }).catch(() => failures.push('the chain\'s link to the district did not show its panel'));
     check(await state('district', grid.links[0].code) && !(await state('community', community.code)), 'the district is not the one selected on the map');
+    await page.waitForTimeout(500); // the district's highlight drawn
+    await page.screenshot({ path: shot.replace(/\.png$/, '-district.png') });
     // The grid again, in English: the chain's links and the rows relabelled.
     await page.mouse.click(target.x, target.y);
     await page.waitForFunction((name) => document.getElementById('unit-name')?.textContent === name && document.querySelector('#unit-props'),
@@ -70,6 +72,25 @@ export function panelChecks({ page, shot, tokens, check, failures, findings }) {
     await page.click('#lang');
     await page.waitForFunction(() => document.querySelector('#unit dd[data-key=version]')?.previousElementSibling?.textContent === '版本',
       null, { timeout: 15_000 }).catch(() => failures.push('the unit panel was not written again in Chinese'));
+    await resolverChain(target, grid.links[1]);
+  }
+
+  // resolverChain: the answer for a clicked point lists its chain as links
+  // too (it was plain text); the street's selects the street. The grid is
+  // clicked again after.
+  async function resolverChain(target, street) {
+    await page.waitForFunction(() => document.querySelectorAll('#resolve .chain-link').length >= 4, null, { timeout: 15_000 })
+      .catch(() => failures.push('the resolver\'s answer lists no chain of links'));
+    findings.resolverChain = await page.evaluate(() => [...document.querySelectorAll('#resolve .chain-link')].map((b) => b.dataset.code));
+    check(findings.resolverChain.join() === [6, 9, 12, 15].map((n) => target.code.slice(0, n)).join(),
+      `the answer's chain: ${JSON.stringify(findings.resolverChain)}`);
+    if (!street) return;
+    await page.click(`#resolve .chain-link[data-code="${street.code}"]`);
+    await page.waitForFunction((name) => document.getElementById('unit-name')?.textContent === name, street.name, { timeout: 15_000 })
+      .catch(() => failures.push(`the answer's link to ${street.code} did not show its panel`));
+    await page.mouse.click(target.x, target.y);
+    await page.waitForFunction((name) => document.getElementById('unit-name')?.textContent === name, target.name, { timeout: 15_000 })
+      .catch(() => failures.push('the grid clicked after the answer\'s link did not show its panel'));
   }
 
   // tokenTold: a token is checked as it is entered, before any save. A wrong
