@@ -51,6 +51,7 @@ const (
 	IssueCoverageChecks IssueKind = "coverage_checks"  // note: with errors, what the coverage checks covered
 	IssuePropertyNamed  IssueKind = "property_named"   // note: a column kept under gridmap's name for it (户数 as households)
 	IssueSRSOverridden  IssueKind = "srs_overridden"   // warning: the srs option replaced the coordinate system the file declares
+	IssueDatumShift     IssueKind = "datum_shift"      // warning: Xian 1980 or Beijing 1954, reprojected without a datum shift
 )
 
 // ImportIssue is one problem with one feature (or, with Index -1, with the

@@ -37,18 +37,19 @@ type querier interface {
 
 // resolveCRS decides the coordinate system: the override (the --srs flag)
 // if given, else what the file declares, else WGS-84 (RFC 7946's default,
-// checked by the range test). notes are file-level warnings.
-func resolveCRS(ctx context.Context, q querier, override string, d declaredCRS) (c sourceCRS, notes []string, err error) {
+// checked by the range test). notes are file-level warnings, each of its
+// own kind (a console says each in its words).
+func resolveCRS(ctx context.Context, q querier, override string, d declaredCRS) (c sourceCRS, notes []geo.ImportIssue, err error) {
 	if override != "" {
 		if c, err = parseSRS(override); err != nil {
 			return c, nil, err
 		}
 		c.Label += " (from the srs option)"
 		if d.From != "" {
-			notes = append(notes, fmt.Sprintf("the file declares %s (%s); the srs option overrides it", declaredLabel(d), d.From))
+			notes = append(notes, fileWarning(geo.IssueSRSOverridden, "the file declares %s (%s); the srs option overrides it", declaredLabel(d), d.From))
 		}
 	} else {
-		c, notes = fromDeclared(d)
+		c = fromDeclared(d)
 	}
 	if c.SRID == 0 {
 		return c, notes, checkProj(ctx, q, c)
@@ -65,9 +66,14 @@ func resolveCRS(ctx context.Context, q querier, override string, d declaredCRS) 
 	}
 	c.Geographic = strings.HasPrefix(srtext, "GEOGCS")
 	if strings.Contains(srtext, "Xian 1980") || strings.Contains(srtext, "Beijing 1954") {
-		notes = append(notes, "Xian 1980 and Beijing 1954 have no published datum shift in PostGIS: positions may be off by tens of metres; re-export in CGCS2000 if you can")
+		notes = append(notes, fileWarning(geo.IssueDatumShift, "Xian 1980 and Beijing 1954 have no published datum shift in PostGIS: positions may be off by tens of metres; re-export in CGCS2000 if you can"))
 	}
 	return c, notes, nil
+}
+
+// fileWarning is a warning about the whole file.
+func fileWarning(kind geo.IssueKind, format string, args ...any) geo.ImportIssue {
+	return geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: kind, Message: fmt.Sprintf(format, args...)}
 }
 
 // parseSRS reads an srs option: a name geo.ParseCRS knows, EPSG:n or n.
@@ -102,11 +108,11 @@ func sridCRS(code int) sourceCRS {
 	return sourceCRS{SRID: code, Label: fmt.Sprintf("EPSG:%d", code)}
 }
 
-func fromDeclared(d declaredCRS) (sourceCRS, []string) {
+func fromDeclared(d declaredCRS) sourceCRS {
 	if d.From == "" {
 		c := sridCRS(4326)
 		c.Label += " (the file declares none; assumed)"
-		return c, nil
+		return c
 	}
 	srid, name := d.SRID, d.Name
 	if srid == 0 && d.WKT != "" {
@@ -118,11 +124,11 @@ func fromDeclared(d declaredCRS) (sourceCRS, []string) {
 			c.Label += " " + name
 		}
 		c.Label += " (from " + d.From + ")"
-		return c, nil
+		return c
 	}
 	c := sourceCRS{Proj: d.WKT, Label: fmt.Sprintf("%q (from %s; no EPSG code recognised, reprojected by PROJ from its definition)", clipText(name, 60), d.From)}
 	_, _, c.Geographic, _ = identifyWKT(d.WKT)
-	return c, nil
+	return c
 }
 
 func declaredLabel(d declaredCRS) string {

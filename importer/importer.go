@@ -129,14 +129,14 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 	}
 	info := r.read.r.Info()
 	describeLate(r.report, info, r.notes)
-	var notes []string
+	var notes []geo.ImportIssue
 	var err error
 	if r.crs, notes, err = resolveCRS(ctx, r.tx, r.opts.SRS, info.CRS); err != nil {
 		return err
 	}
 	r.report.CRS = r.crs.Label
 	for _, n := range notes {
-		r.report.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityWarning, Kind: geo.IssueSRSOverridden, Message: n})
+		r.report.Add(n)
 	}
 	if err := r.check(ctx, p); err != nil {
 		return err

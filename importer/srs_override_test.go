@@ -1,9 +1,11 @@
 package importer
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
@@ -43,6 +45,44 @@ func TestSRSOptionOverridesTheFile(t *testing.T) {
 			}
 			if c.told > 0 && (told[0].Severity != geo.SeverityWarning || told[0].Index != -1) {
 				t.Errorf("told as %+v, want a file-level warning", told[0])
+			}
+		})
+	}
+}
+
+// TestCRSNotesOfTheirKind: each file-level note about the coordinate system
+// has its own kind. The datum-shift warning of a Xian 1980 file was filed
+// as srs_overridden with no srs option given (a review), and before that as
+// out_of_range.
+func TestCRSNotesOfTheirKind(t *testing.T) {
+	db := demotest.Open(t)
+	cases := []struct {
+		name     string
+		override string
+		declared declaredCRS
+		want     []geo.IssueKind
+	}{
+		{"the file's own WGS-84", "", declaredCRS{SRID: 4326, From: ".prj"}, nil},
+		{"an override of the file's", "wgs84", declaredCRS{SRID: 4326, From: ".prj"}, []geo.IssueKind{geo.IssueSRSOverridden}},
+		{"a Xian 1980 file", "", declaredCRS{SRID: 2327, From: ".prj"}, []geo.IssueKind{geo.IssueDatumShift}},
+		{"Xian 1980 by the option, over the file's", "EPSG:2327", declaredCRS{SRID: 4326, From: ".prj"},
+			[]geo.IssueKind{geo.IssueSRSOverridden, geo.IssueDatumShift}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, notes, err := resolveCRS(context.Background(), db.Pool, c.override, c.declared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []geo.IssueKind
+			for _, n := range notes {
+				kinds = append(kinds, n.Kind)
+				if n.Severity != geo.SeverityWarning || n.Index != -1 {
+					t.Errorf("note %+v: want a file-level warning", n)
+				}
+			}
+			if !slices.Equal(kinds, c.want) {
+				t.Errorf("notes of kinds %v, want %v", kinds, c.want)
 			}
 		})
 	}

@@ -193,7 +193,8 @@ const words = {
   'wg.outside_scope': ['有 {area} 在令牌可修改的范围之外', ''], 'wg.repaired': ['几何无效，已自动修复（面积见下）', ''],
   'wg.orphaned': ['停用后仍有现行下级单元以其为上级', ''], 'wg.out_of_range': ['坐标与所声明的坐标系不符：坐标系可能有误', ''],
   'wg.coverage_checks': ['已对无错误的要素做覆盖校验（空白、重叠、细缝）', ''],
-  'wg.property_named': ['文件中的属性列改用系统的标准属性名保存', ''], 'wg.srs_overridden': ['文件自带的坐标系已被导入选项 srs 取代', ''], 'wg.kept_properties': ['文件中没有的已存属性予以保留', ''],
+  'wg.property_named': ['文件中的属性列改用系统的标准属性名保存', ''], 'wg.srs_overridden': ['文件自带的坐标系已被导入选项 srs 取代', ''],
+  'wg.datum_shift': ['西安80、北京54 坐标系在 PostGIS 中没有公开的基准转换参数，位置可能偏差数十米；如可能请以 CGCS2000 重新导出', ''], 'wg.kept_properties': ['文件中没有的已存属性予以保留', ''],
   'wg.unknown_parent': ['上级单元既不在文件中，也不是现行单元', ''], 'wg.parent_mismatch': ['上级与编码前缀不符', ''],
   'wg.duplicate_code': ['编码与文件中另一要素重复', ''], 'wg.bad_code': ['编码不合规或不在可修改范围内', ''],
   'wg.missing_field': ['缺少编码或名称', ''], 'wg.empty_geometry': ['没有几何', ''], 'wg.not_polygonal': ['几何不是面', ''],
@@ -410,7 +411,7 @@ const words = {
   'wk.bad_code': ['编码错误', 'bad code'], 'wk.duplicate_code': ['编码重复', 'duplicate code'], 'wk.empty_geometry': ['无几何', 'no geometry'], 'wk.not_polygonal': ['非面要素', 'not polygons'],
   'wk.out_of_range': ['坐标超出范围', 'out of range'], 'wk.invalid_geometry': ['几何无效', 'invalid geometry'], 'wk.outside_scope': ['超出令牌范围', 'outside scope'],
   'wk.unknown_parent': ['上级不存在', 'unknown parent'], 'wk.unknown_managing_unit': ['管理单位不存在', 'unknown managing unit'], 'wk.outside_districts': ['超出各区', 'outside the districts'],
-  'wk.property_named': ['改用标准属性名', 'property named'], 'wk.srs_overridden': ['坐标系已替换', 'srs overridden'], 'wk.not_an_enclave': ['非飞地', 'not an enclave'], 'wk.bad_status': ['状态错误', 'bad status'], 'wk.coverage_checks': ['覆盖校验', 'coverage checks'],
+  'wk.property_named': ['改用标准属性名', 'property named'], 'wk.srs_overridden': ['坐标系已替换', 'srs overridden'], 'wk.datum_shift': ['基准未转换', 'no datum shift'], 'wk.not_an_enclave': ['非飞地', 'not an enclave'], 'wk.bad_status': ['状态错误', 'bad status'], 'wk.coverage_checks': ['覆盖校验', 'coverage checks'],
 };
 
 const key = 'gridmap.lang';
