@@ -8,9 +8,10 @@ import "strings"
 // found among the current units; its reason is "note" ("reason" holds why
 // its geometry is invalid, as for units).
 
-// bareName strips the committee suffix from a unit's name ($$n$$ stands for
-// the name): enclave lists write 百合春天社区 for 百合春天社区居民委员会.
-const bareName = `regexp_replace($$n$$, '(居民委员会|居委会|村民委员会|村委会)$', '')`
+// bareName strips the committee's or office's suffix from a unit's name
+// ($$n$$ stands for the name): enclave lists write 百合春天社区 for
+// 百合春天社区居民委员会, and grid files 新华路街道 for 新华路街道办事处.
+const bareName = `regexp_replace($$n$$, '(居民委员会|居委会|村民委员会|村委会|办事处|人民政府)$', '')`
 
 // bare is bareName of the expression e.
 func bare(e string) string { return strings.ReplaceAll(bareName, "$$n$$", e) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/paulmach/orb/encoding/wkb"
 
@@ -68,6 +69,9 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	if !m.setLevel(&r, f.Attrs[keys.level], issue) {
 		return r, false
 	}
+	if keys.parent == "" && m.fields.Parent == "" {
+		keys.parent = attrKey(f.Attrs, parentGuessesOf[r.level], "")
+	}
 	if f.Err == nil || f.Err.Attr != keys.name { // an unreadable name is reported with the geometry
 		m.setName(&r, f.Attrs[keys.name], keys.name, issue)
 	}
@@ -79,7 +83,7 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	} else if !m.claim(&r, f.Index, issue) {
 		return r, false
 	}
-	if given, _ := scalar(f.Attrs[keys.parent]); given != "" && !isDigits(given) {
+	if given, _ := scalar(f.Attrs[keys.parent]); isName(given) {
 		// A name is not what the parent is stored as (its code is): the
 		// attribute stays a property, as it was before names were read,
 		// so that importing the same file again changes nothing.
@@ -160,7 +164,7 @@ func (m *mapper) setName(r *row, v any, key string, issue func(geo.IssueKind, ge
 // identity and nest by prefix, docs/design.md "Data model").
 func (m *mapper) setParent(r *row, v any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
 	given, _ := scalar(v)
-	if given != "" && !isDigits(given) {
+	if isName(given) {
 		// A name (所属社区: 新华路社区), looked up once the units are
 		// staged. A district's (上级名称: 天津市) names what gridmap does
 		// not keep: districts have no parent.
@@ -183,6 +187,18 @@ func (m *mapper) setParent(r *row, v any, issue func(geo.IssueKind, geo.Severity
 	}
 	r.parent = prefix
 	return true
+}
+
+// isName says whether a parent column's value is a unit's name (新华路社区)
+// rather than a code: one with a character beyond ASCII. A code with a
+// stray letter (12010400100l) stays a code, refused as one.
+func isName(s string) bool {
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			return true
+		}
+	}
+	return false
 }
 
 // localCode recognises a code local to its parent: a grid numbered 1, 2,

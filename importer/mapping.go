@@ -18,14 +18,22 @@ import (
 
 // fieldGuesses are the attribute names GIS staff use, tried in order when
 // no field is named; matching ignores case. A parent may be given by name
-// (所属社区: 新华路社区): codes are tried first, and a name is looked up
-// among the units of the level above (seq.go, check.go).
+// (上级名称: 新华路社区), looked up among the units of the level above
+// (seq.go, check.go).
 var fieldGuesses = map[string][]string{
-	"code": {"code", "unit_code", "grid_code", "gridcode", "wgbm", "wgdm", "wgbh", "bm", "dm", "adcode", "xzqdm", "编码", "代码", "网格编码", "网格代码", "区划代码", "行政区划代码"},
-	"name": {"name", "unit_name", "grid_name", "wgmc", "mc", "xzqmc", "名称", "网格名称", "区划名称"},
-	"parent": {"parent_code", "parent", "pcode", "sjdm", "sjbm", "上级编码", "上级代码", "所属社区编码",
-		"所属街道编码", "parent_name", "上级名称", "所属社区", "所属街道", "所属乡镇", "所属村居"},
-	"level": {"level", "jb", "cj", "级别", "层级"},
+	"code":   {"code", "unit_code", "grid_code", "gridcode", "wgbm", "wgdm", "wgbh", "bm", "dm", "adcode", "xzqdm", "编码", "代码", "网格编码", "网格代码", "区划代码", "行政区划代码"},
+	"name":   {"name", "unit_name", "grid_name", "wgmc", "mc", "xzqmc", "名称", "网格名称", "区划名称"},
+	"parent": {"parent_code", "parent", "pcode", "sjdm", "sjbm", "上级编码", "上级代码", "所属社区编码", "parent_name", "上级名称"},
+	"level":  {"level", "jb", "cj", "级别", "层级"},
+}
+
+// parentGuessesOf are the parent columns whose names say the parent's
+// level (所属社区 names a community), tried after fieldGuesses' only for
+// the level below it: a grid file often has its street's code beside its
+// community's name, and a microgrid's 所属社区 is no parent of it.
+var parentGuessesOf = map[geo.Level][]string{
+	geo.Community: {"所属街道编码", "所属街道", "所属乡镇"},
+	geo.Grid:      {"所属社区", "所属村居"},
 }
 
 // levelWords maps level values found in files to levels.

@@ -70,6 +70,18 @@ func TestParentsByName(t *testing.T) {
 		{"a local code named into no community", true, func(fc *testCollection) { props(fc.Features[1])["所属社区"] = "不存在社区" }, 1, 0},
 		{"full codes whose names agree", false, func(*testCollection) {}, 0, 0},
 		{"a full code whose name disagrees", false, func(fc *testCollection) { props(fc.Features[2])["所属社区"] = other(2) }, 0, 1},
+		// A review: the street's code beside the community's name was taken
+		// for the grid's parent, and refused as not its prefix.
+		{"the street's code beside the community's name", false, func(fc *testCollection) {
+			for _, f := range fc.Features {
+				props(f)["所属街道编码"] = testStreet
+			}
+		}, 0, 0},
+		{"local codes beside the street's code", true, func(fc *testCollection) {
+			for _, f := range fc.Features {
+				props(f)["所属街道编码"] = testStreet
+			}
+		}, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -91,6 +103,35 @@ func TestParentsByName(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a community's street by the office's name", func(t *testing.T) {
+		communities := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.Community, Under: testStreet, Format: "geojson"}, "c.geojson"))
+		street := unitAreas(t, db)[testStreet].name
+		for _, f := range communities.Features {
+			p := props(f)
+			p["code"] = strings.TrimLeft(p["code"].(string)[9:], "0")
+			p["所属街道"] = street + "办事处"
+			delete(p, "parent_code")
+			delete(p, "level")
+		}
+		o := opts()
+		o.Level, o.DryRun = geo.Community, true
+		rep := mustImport(t, db, o, communities.write(t, "communities.geojson"))
+		if rep.Errors != 0 || rep.Counts.Created != 0 || rep.Counts.Changed != len(communities.Features) {
+			t.Errorf("counts %+v, %d errors, want every community placed in %s: %v", rep.Counts, rep.Errors, street, rep.Issues)
+		}
+	})
+	t.Run("a parent code with a stray letter is a code", func(t *testing.T) {
+		var fc testCollection
+		b, _ := json.Marshal(grids)
+		json.Unmarshal(b, &fc)
+		props(fc.Features[0])["parent_code"] = parents[0][:11] + "l"
+		o := opts()
+		o.Level, o.DryRun = geo.Grid, true
+		rep := mustImport(t, db, o, fc.write(t, "stray.geojson"))
+		if rep.Errors != 1 || len(issuesOf(rep, geo.IssueParentMismatch)) != 1 {
+			t.Errorf("%d errors, want the parent refused: %v", rep.Errors, rep.Issues)
+		}
+	})
 	t.Run("a district's city is no parent", func(t *testing.T) {
 		districts := readCollection(t, exportFile(t, db, ExportOptions{Level: geo.District, Format: "geojson"}, "d.geojson"))
 		for _, f := range districts.Features {
