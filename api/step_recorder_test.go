@@ -32,6 +32,7 @@ func TestStepsRecordTheirToken(t *testing.T) {
 		{"admin", `{"action":"dispatch","assignee":"城管执法","actor":"街道派遣员"}`},
 		{"admin", `{"action":"handle","note":"电话告知已清理","actor":"城管执法队员"}`},
 		{"colleague", `{"action":"verify"}`},
+		{"admin", `{"action":"escalate","note":"吹哨","actor":"社区书记"}`},
 	}
 	for _, s := range steps {
 		if r := send.json(t, s.who, "POST", path, s.body); r.status != 200 {
@@ -50,6 +51,7 @@ func TestStepsRecordTheirToken(t *testing.T) {
 		{"dispatch", "街道派遣员", "指挥中心"},
 		{"handle", "城管执法队员", "指挥中心"},
 		{"verify", "留园里网格员乙", "留园里网格员乙"},
+		{"escalate", "社区书记", "指挥中心"},
 	}
 	if len(history) != len(want) {
 		t.Fatalf("%d steps, want %d: %s", len(history), len(want), got.body)

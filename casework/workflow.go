@@ -291,7 +291,7 @@ func (r *Report) Apply(q TransitionRequest, p Policy, now time.Time) (Transition
 			return Transition{}, geo.Errorf(geo.ECONFLICT, "action", "the report is already handled at the top of its chain (%s %s)", r.Level, r.AssignedCode)
 		}
 		t := r.escalate(e, q.Actor, now)
-		t.ClientID, t.Note = q.ClientID, strings.TrimSpace(q.Note+"\n"+t.Note)
+		t.ClientID, t.RecordedBy, t.Note = q.ClientID, q.RecordedBy, strings.TrimSpace(q.Note+"\n"+t.Note)
 		t.Attachments = q.Attachments
 		return t, nil
 	}
