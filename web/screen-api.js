@@ -63,7 +63,10 @@ export function askToken(form, input) {
 /**
  * getJSON fetches a JSON answer; a non-2xx answer throws an Error with its
  * status and, from a problem+json answer, its detail and field. A 401 to
- * the session's token forgets it (tokenForgotten on the Error).
+ * the session's token whose challenge says the token is invalid (RFC 6750:
+ * revoked, expired, unknown) forgets it (tokenForgotten on the Error), as
+ * the phone does (m/net.js): a proxy on the way asking for its own sign-in
+ * must not wipe an unattended wall's token.
  */
 export async function getJSON(path) {
   const sent = token();
@@ -71,7 +74,7 @@ export async function getJSON(path) {
   if (!res.ok) {
     const p = await res.json().catch(() => ({}));
     const err = Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });
-    if (res.status === 401 && sent) {
+    if (res.status === 401 && sent && /invalid_token/.test(res.headers.get('WWW-Authenticate') ?? '')) {
       forgetToken(sent);
       err.tokenForgotten = true;
     }

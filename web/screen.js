@@ -16,7 +16,7 @@ import { legend } from './screen-legend.js';
 import { drawCrumbs, relabelCrumbs } from './screen-crumbs.js';
 import { tileReloader, atMostEvery } from './retile.js';
 import { renderFigures, labelFigures } from './screen-figures.js';
-import { api, origin, takeToken, token, forgetToken, askToken, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
+import { api, origin, takeToken, token, askToken, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
   from './screen-api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -327,10 +327,13 @@ function startMap() {
   app.legend = legend($('legend'), app.map);
   app.map.on('error', (ev) => {
     const status = ev.error?.status;
-    if ((status === 401 || status === 403) && !refused(app.problem)) {
-      const sent = status === 401 && token(); // the token the tile was asked with: the server no longer knows it
-      forgetToken(sent);
-      showProblem(Object.assign(new Error(ev.error.message ?? String(status)), { status, tokenForgotten: !!sent }));
+    if (status === 401 && token()) {
+      // A tile's answer cannot be read: the server is asked about the
+      // token, which getJSON forgets if the server says it is invalid.
+      app.recheck ??= getJSON('v1/me').then(() => {}, (err) => { if (refused(err) && !refused(app.problem)) showProblem(err); })
+        .finally(() => { app.recheck = null; });
+    } else if ((status === 401 || status === 403) && !refused(app.problem)) {
+      showProblem(Object.assign(new Error(ev.error.message ?? String(status)), { status }));
     }
   });
   app.map.on('click', (ev) => {

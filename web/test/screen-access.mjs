@@ -119,7 +119,20 @@ export function accessChecks(ctx) {
   // the tab forgets the token and asks for another.
   async function revokedWhileLive() {
     const { page } = await open({ width: 1920, height: 1080 }, 1, `/screen?unit=120104&token=${token}`);
-    const refusal = { status: 401, contentType: 'application/problem+json', body: '{"status":401,"detail":"token revoked"}' };
+    // First a 401 that is not the server's refusal of the token (a proxy on
+    // the way asking for its own sign-in): the token stays.
+    const proxy = { status: 401, contentType: 'text/plain', headers: { 'WWW-Authenticate': 'Basic realm="proxy"' }, body: 'proxy' };
+    await page.route('**/v1/categories**', (r) => r.fulfill(proxy));
+    await page.evaluate(async () => {
+      const { getJSON } = await import(new URL('web/screen-api.js', location.href));
+      await getJSON('v1/categories').catch(() => {});
+    });
+    findings.proxyRefusal = await asked(page);
+    check(findings.proxyRefusal.stored === token, `a proxy's 401 wiped the token: ${JSON.stringify(findings.proxyRefusal)}`);
+    await page.unroute('**/v1/categories**');
+    // As the server refuses a revoked token (RFC 6750's invalid_token).
+    const refusal = { status: 401, contentType: 'application/problem+json', body: '{"status":401,"detail":"the token has been revoked"}',
+      headers: { 'WWW-Authenticate': 'Bearer realm="gridmap", error="invalid_token"' } };
     await page.route('**/v1/events**', (r) => r.fulfill(refusal));
     await page.route('**/v1/stats/overview**', (r) => r.fulfill(refusal));
     await page.evaluate(() => { const es = window.screenApp.stream; es.close(); es.dispatchEvent(new Event('error')); });
