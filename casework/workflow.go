@@ -158,7 +158,7 @@ type TransitionRequest struct {
 // any move. recorded is the step q's client id already names, or nil.
 //
 // A retry of the actor's own recorded step, with the same body, through
-// the same token, is a replay (true): the store answers the report as it
+// the same token (a token of the same name), is a replay (true): the store answers the report as it
 // is, without asking Authorize, so that a step once recorded stays
 // answered as recorded after the case moved out of the caller's scope.
 // The same client id with another body is ECONFLICT naming client_id.

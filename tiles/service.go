@@ -24,8 +24,10 @@ type Config struct {
 	CacheBytes int64
 	// RenderTimeout bounds the drawing of one tile (default 30 s).
 	RenderTimeout time.Duration
-	// Renders bounds the tiles drawn at once, so a dashboard zooming out
-	// cannot take every database connection (default 2 per CPU).
+	// Renders bounds the cacheable tiles drawn at once, so a dashboard
+	// zooming out cannot take every database connection (default 2 per
+	// CPU); the uncached ones (reports, density, patrols) have half as many
+	// slots of their own beside them (fair.go).
 	Renders int
 	// DatabaseURL, if set, is where tiles are read from instead of the
 	// main database: a read replica. Tiles then show an edit once the

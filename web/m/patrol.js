@@ -18,7 +18,7 @@ const CHUNK_MS = 60_000;
 // that a chunk saved again after a reload is the same patrol (not sent twice).
 // noticeN: the fixes of an interrupted patrol saved at start-up, to say so.
 // clock: the clock offset (clock.js) the chunk's times are by.
-const p = { on: false, chunk: [], chunkId: null, track: [], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0, clock: 0 };
+const p = { on: false, chunk: [], chunkId: null, track: [], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0, clock: 0, lastFixAt: 0 };
 // FRESH_MS is how old the last position may be to open a patrol: an older
 // one is where the worker was, not where the patrol starts.
 const FRESH_MS = 30_000;
@@ -48,7 +48,8 @@ async function wakeLock() {
 // So without a fresh fix one is asked for, recorded as it comes (record
 // is one of here.listeners).
 async function start() {
-  Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [], metres: 0, since: Date.now(), noticeN: 0, clock: clockOffset() });
+  Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [], metres: 0, since: Date.now(), noticeN: 0, clock: clockOffset(),
+    lastFixAt: 0 });
   if (here.fix && serverNow() - dated(here.fix) < FRESH_MS) record(here.fix); else askPosition(FRESH_MS);
   render();
   p.lock = await wakeLock();
@@ -80,6 +81,11 @@ function redate() {
 
 function record(fix) {
   if (!p.on) return;
+  // A fix taken before the last one recorded (the position asked for at the
+  // start, answered from the browser's cache after the watch's newer one)
+  // would send the track back: it is left out.
+  if (fix.at.getTime() < p.lastFixAt) return;
+  p.lastFixAt = fix.at.getTime();
   redate();
   const last = p.track.at(-1);
   if (last) p.metres += distance(last, fix.point);
