@@ -10,20 +10,22 @@ import (
 // drawing, and a request with a filter of its own (since=, a random time)
 // shares nothing. An attacker's anonymous loops of density tiles over
 // 280,000 reports, each drawing seconds long, held every render slot, and
-// the dashboards' boundary tiles waited 20 s behind them. So these
+// the dashboards' boundary tiles waited 5–20 s behind them. So these
 // drawings have slots of their own, fewer than the boundaries', and each
-// client (its address, as the API's rate limits know it) waits for at
-// most freshPerClient of them at once: a client's own flood queues behind
-// itself.
-
-// freshPerClient is how many uncached drawings one client has under way at
-// once; its further requests wait their turn. A map's dozen report tiles
-// at street level draw in tens of milliseconds each.
-const freshPerClient = 2
+// client (its address, as the API's rate limits know it) has at most half
+// of them under way at once: a client's own flood queues behind itself,
+// and another client finds a slot free.
 
 // freshSlots is how many uncached tiles are drawn at once, beside the
-// renders slots of the cacheable ones: half as many, at least one.
-func freshSlots(renders int) int { return max(1, renders/2) }
+// renders slots of the cacheable ones: half as many, at least two.
+func freshSlots(renders int) int { return max(2, renders/2) }
+
+// freshPerClient is how many uncached drawings one client has under way at
+// once, of slots: half of them, at least one. A map's dozen report tiles at
+// street level draw in tens of milliseconds each, so one after another
+// they still come in well under a second; identical requests of other
+// clients share their drawings (rounds.go).
+func freshPerClient(slots int) int { return max(1, slots/2) }
 
 // clientTurns bounds what each client has under way at once.
 type clientTurns struct {

@@ -60,20 +60,27 @@ func TestClientTurns(t *testing.T) {
 
 // TestFreshDrawingsWaitApart: an attacker's loops of density tiles, each
 // with a filter of its own, held every render slot and the dashboards'
-// boundary tiles waited 20 s. Uncached tiles now have slots of their own,
-// and each client's wait for its turn; a boundary tile, and another
-// client's report tile, are drawn while they are all taken.
+// boundary tiles waited 5–20 s. Uncached tiles now have slots of their
+// own, and each client at most half of them: while the attacker draws all
+// it may, its next request waits its turn, and another client's report
+// tile finds a slot; a boundary tile is drawn while every uncached slot is
+// taken.
 func TestFreshDrawingsWaitApart(t *testing.T) {
 	db := demotest.Open(t)
 	s := newService(t, db, Config{Renders: 2, RenderTimeout: 10 * time.Second})
+	if 2*s.clients.limit > cap(s.fresh) {
+		t.Fatalf("a client may hold %d of %d slots: more than half", s.clients.limit, cap(s.fresh))
+	}
 	hex := request(t, s, "report_hex", Coord{Z: 0, X: 0, Y: 0})
 	hex.Client = "attacker"
-	for range freshPerClient {
+	for range s.clients.limit { // the attacker's drawings under way: its turns, and as many slots
 		release, err := s.clients.wait(context.Background(), hex.Client)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer release()
+		s.fresh <- struct{}{}
+		defer func() { <-s.fresh }()
 	}
 	short := func() (context.Context, context.CancelFunc) {
 		return context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -95,11 +102,12 @@ func TestFreshDrawingsWaitApart(t *testing.T) {
 		}
 	})
 	t.Run("boundaries do not wait for uncached drawings", func(t *testing.T) {
-		for range cap(s.fresh) {
+		free := cap(s.fresh) - len(s.fresh)
+		for range free {
 			s.fresh <- struct{}{}
 		}
 		defer func() {
-			for range cap(s.fresh) {
+			for range free {
 				<-s.fresh
 			}
 		}()
@@ -109,4 +117,17 @@ func TestFreshDrawingsWaitApart(t *testing.T) {
 			t.Errorf("a boundary tile while every uncached slot is taken: %v", err)
 		}
 	})
+}
+
+// fill takes every slot of slots; drain gives them back.
+func fill(slots chan struct{}) {
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
+}
+
+func drain(slots chan struct{}) {
+	for range cap(slots) {
+		<-slots
+	}
 }

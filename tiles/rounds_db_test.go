@@ -79,8 +79,8 @@ func TestUncachedRenderSlotTimeoutIsUnavailable(t *testing.T) {
 	db := demotest.Open(t)
 	s := newService(t, db, Config{RenderTimeout: 200 * time.Millisecond, Renders: 1})
 	s.renders <- struct{}{} // every slot busy
-	s.fresh <- struct{}{}
-	defer func() { <-s.renders; <-s.fresh }()
+	fill(s.fresh)
+	defer func() { <-s.renders; drain(s.fresh) }()
 	for _, layers := range []string{"district", "report_hex"} {
 		r := request(t, s, layers, Coord{Z: 0, X: 0, Y: 0})
 		_, _, err := s.Get(context.Background(), r)
@@ -98,7 +98,7 @@ func TestReportTilesWaitingForASlotShareIt(t *testing.T) {
 	db := demotest.Open(t)
 	s := newService(t, db, Config{Renders: 1})
 	r := request(t, s, "report_hex", Coord{Z: 0, X: 0, Y: 0})
-	s.fresh <- struct{}{} // every slot of uncached tiles busy
+	fill(s.fresh) // every slot of uncached tiles busy
 	answers := make(chan error, 5)
 	for range 5 {
 		go func() {
@@ -107,7 +107,7 @@ func TestReportTilesWaitingForASlotShareIt(t *testing.T) {
 		}()
 	}
 	waitFor(t, "five requests waiting for one drawing", func() bool { return s.uncached.waitingNow(cacheKey(r, nil)) == 5 })
-	<-s.fresh
+	drain(s.fresh)
 	for range 5 {
 		if err := <-answers; err != nil {
 			t.Fatal(err)

@@ -170,7 +170,7 @@ func build(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Service, error
 	var ok bool
 	s := &Service{pool: pool, cfg: cfg, missing: map[string]string{}, cache: newCache(max(cfg.CacheBytes, 0)),
 		renders: make(chan struct{}, cfg.Renders), fresh: make(chan struct{}, freshSlots(cfg.Renders)),
-		clients: newClientTurns(freshPerClient), sweeps: make(chan struct{}, 1)}
+		clients: newClientTurns(freshPerClient(freshSlots(cfg.Renders))), sweeps: make(chan struct{}, 1)}
 	for _, l := range registry {
 		if l.Requires != "" {
 			if err := pool.QueryRow(ctx, relationExistsSQL, l.Requires).Scan(&ok); err != nil {
