@@ -84,8 +84,10 @@ function record(fix) {
   // A fix taken before the last one recorded (the position asked for at the
   // start, answered from the browser's cache after the watch's newer one)
   // would send the track back: it is left out.
-  if (fix.at.getTime() < p.lastFixAt) return;
-  p.lastFixAt = fix.at.getTime();
+  // Compared by the server's clock (dated): a fix taken before the app
+  // knew the phone's clock is wrong carries the phone's time.
+  if (dated(fix) < p.lastFixAt) return;
+  p.lastFixAt = dated(fix);
   redate();
   const last = p.track.at(-1);
   if (last) p.metres += distance(last, fix.point);
