@@ -13,6 +13,21 @@ export const api = (path) => new URL(path, root).href;
 /** origin is this server's origin: only its requests carry the token. */
 export const origin = root.origin;
 
+// The server's clock, as its answers' Date headers tell it: a wall PC's
+// clock may be minutes or days off, and what is overdue, what is today and
+// the time on the wall are the server's (its figures count by its clock).
+// The header has whole seconds: an offset under two seconds is noise.
+let clockOffset = 0;
+function noteServerDate(res) {
+  const said = Date.parse(res.headers.get('Date') ?? '');
+  if (Number.isNaN(said)) return;
+  const off = said + 500 - Date.now();
+  clockOffset = Math.abs(off) < 2000 ? 0 : off;
+}
+
+/** serverNow is the server's time now, as far as its answers tell (the PC's until one came). */
+export const serverNow = () => new Date(Date.now() + clockOffset);
+
 /**
  * takeToken keeps a ?token= of the address for the session (as the
  * dashboard does) and takes it out of the address; it returns the
@@ -71,6 +86,7 @@ export function askToken(form, input) {
 export async function getJSON(path) {
   const sent = token();
   const res = await fetch(api(path), { headers: sent ? { Authorization: `Bearer ${sent}` } : {} });
+  noteServerDate(res);
   if (!res.ok) {
     const p = await res.json().catch(() => ({}));
     const err = Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });

@@ -5,6 +5,7 @@
 // closing (结案, green), not as a 新上报 painted green.
 import { t, chinaDay } from './i18n.js';
 import { childOf, categoryName } from './screen-live.js';
+import { serverNow } from './screen-api.js';
 
 const kindWords = {
   'report.created': 'evCreated', 'report.updated': 'evUpdated', 'report.moved': 'evMoved',
@@ -74,7 +75,7 @@ export function feedItem(s, e, el) {
   const when = e.kind === 'report.created' && d.observed_at ? d.observed_at : e.at;
   // An earlier day's says its date above the time: "12/1", "23:26".
   const zone = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' };
-  const at = chinaDay(when) === chinaDay(Date.now())
+  const at = chinaDay(when) === chinaDay(serverNow())
     ? new Date(when).toLocaleTimeString('zh-CN', { ...zone, second: '2-digit' })
     : new Date(when).toLocaleString('zh-CN', { ...zone, month: 'numeric', day: 'numeric' }).replace(' ', '\n');
   let what = '';

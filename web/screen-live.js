@@ -6,10 +6,11 @@
 // guess, not the truth (time makes cases overdue; patrols send no event):
 // screen.js re-reads the overview now and then and replaces it.
 import { chinaDay, lang } from './i18n.js';
+import { serverNow } from './screen-api.js';
 
 const open = (state) => state !== 'closed' && state !== 'rejected';
 const childLength = { district: 9, street: 12, community: 15, grid: 18 };
-const past = (ts) => !!ts && new Date(ts) < new Date();
+const past = (ts) => !!ts && new Date(ts) < serverNow();
 
 /**
  * follow opens the stream of unit's events and calls onEvent for each new

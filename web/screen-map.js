@@ -4,6 +4,7 @@
 // properties and labels' layout change, so every layer and its data stay
 // those of the dashboard. Also here: the map drawn at the page's scale, the
 // flashes of new reports (capped) and fitting a unit.
+import { serverNow } from './screen-api.js';
 
 // The density cells' classes by open cases (the legend draws these very
 // classes: screen-legend.js). Faint for one or two, so that a district with
@@ -90,7 +91,7 @@ export function darken(map) {
 // string, with now written the same way: MapLibre has no clock, so now is
 // a literal that markOverdue renews. Without due_at (closed, rejected, no
 // time limit, or tiles from a server that sends none) a case is not overdue.
-export const isoNow = (d = new Date()) => `${d.toISOString().slice(0, 19)}Z`;
+export const isoNow = (d = serverNow()) => `${d.toISOString().slice(0, 19)}Z`;
 const overdueBy = (now) => ['all', ['has', 'due_at'], ['!', ['in', ['get', 'state'], ['literal', ['closed', 'rejected']]]],
   ['<', ['to-string', ['get', 'due_at']], now]];
 
@@ -109,7 +110,7 @@ function casePaint(now) {
  * markOverdue paints map's case points as of now (a Date): those due
  * before it red in a white ring. It returns now as the literal compared.
  */
-export function markOverdue(map, now = new Date()) {
+export function markOverdue(map, now = serverNow()) {
   const at = isoNow(now);
   if (!map.getLayer('report-circle')) return at;
   for (const [k, v] of Object.entries(casePaint(at))) map.setPaintProperty('report-circle', k, v);

@@ -16,7 +16,7 @@ import { legend } from './screen-legend.js';
 import { drawCrumbs, relabelCrumbs } from './screen-crumbs.js';
 import { tileReloader, atMostEvery } from './retile.js';
 import { renderFigures, labelFigures } from './screen-figures.js';
-import { api, origin, takeToken, token, askToken, getJSON, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
+import { api, origin, takeToken, token, askToken, getJSON, serverNow, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
   from './screen-api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -77,6 +77,7 @@ async function load(want) {
   if (!unit && o.unit?.code) unit = adoptScope(o.unit.code);
   app.categories = cats;
   showProblem(null);
+  app.mapReady.then(() => markOverdue(app.map)); // by the server's clock, now that an answer told it
   app.state = stateOf(o, cats);
   $('unit-title').textContent = o.unit?.name ?? t('city');
   document.title = `${o.unit?.name ?? t('city')} · gridmap`;
@@ -311,7 +312,7 @@ function toggleTour(seconds) {
 }
 
 function clock() {
-  $('clock').textContent = new Date().toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
+  $('clock').textContent = serverNow().toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
 }
 
 // startMap makes the map, drawn at the page's scale (scaleMap). Its style

@@ -80,6 +80,29 @@ export function mapChecks({ browser, base, outDir, check, failures, findings, op
   });
   const ringed = (p) => p.colour === overdueColour && p.ring === '#ffffff' && p.width >= 2;
 
+  // fastPC opens the street's screen on a PC whose clock runs two days
+  // fast: what is overdue, and the time on the wall, are the server's.
+  async function fastPC(code, ids, late) {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    await context.clock.install({ time: Date.now() + 2 * 86_400_000 });
+    const page = await context.newPage();
+    await page.goto(`${base}/screen?unit=${code}`, { waitUntil: 'load' });
+    await page.waitForFunction(() => { const a = window.screenApp; return a && a.ready && a.map.loaded() && a.map.areTilesLoaded(); },
+      null, { timeout: 90_000, polling: 250 }).catch(() => failures.push('the screen on a fast PC did not settle'));
+    await page.waitForTimeout(1500);
+    const { now, points } = await casePoints(page);
+    const mine = points.filter((p) => ids.has(p.id));
+    const near = (p) => p.due && Math.abs(Date.parse(p.due) - Date.now()) < 90_000;
+    const f = { now, real: new Date().toISOString(), pc: await page.evaluate(() => new Date().toISOString()),
+      wall: await page.textContent('#clock'), ringed: mine.filter(ringed).length, late: mine.filter((p) => late.has(p.id)).length,
+      wrong: mine.filter((p) => ringed(p) !== late.has(p.id) && !near(p)).slice(0, 3) };
+    findings.fastPC = f;
+    const wallDay = new Date().toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
+    check(Date.parse(f.pc) - Date.now() > 86_400_000 && Math.abs(Date.parse(now) - Date.now()) < 60_000 && !f.wrong.length && f.ringed > 0
+      && f.wall?.startsWith(wallDay), `a PC two days fast shows its own clock's overdue cases or time: ${JSON.stringify(f)}`);
+    await context.close();
+  }
+
   // overdueStreet opens the screen on a street (its view is at the case
   // points' zoom) and checks the points, their legend and the labels.
   async function overdueStreet() {
@@ -138,6 +161,7 @@ export function mapChecks({ browser, base, outDir, check, failures, findings, op
     await labels(page, 'community');
     check(errors.length === 0, `console errors on the street's screen: ${errors.join(' | ')}`);
     await page.close();
+    await fastPC(code, ids, late);
   }
 
   // legendCases: at the points' zoom the legend lists them, overdue first, its dot as the map paints it.
