@@ -4,6 +4,7 @@
 // whose failures say why — a refused token, an unknown unit — with the
 // words the screen shows for them.
 import { t, lang } from './i18n.js';
+import { noteServerDate, serverNow } from '../m/clock.js';
 
 const root = new URL('.', document.baseURI);
 
@@ -13,20 +14,11 @@ export const api = (path) => new URL(path, root).href;
 /** origin is this server's origin: only its requests carry the token. */
 export const origin = root.origin;
 
-// The server's clock, as its answers' Date headers tell it: a wall PC's
-// clock may be minutes or days off, and what is overdue, what is today and
-// the time on the wall are the server's (its figures count by its clock).
-// The header has whole seconds: an offset under two seconds is noise.
-let clockOffset = 0;
-function noteServerDate(res) {
-  const said = Date.parse(res.headers.get('Date') ?? '');
-  if (Number.isNaN(said)) return;
-  const off = said + 500 - Date.now();
-  clockOffset = Math.abs(off) < 2000 ? 0 : off;
-}
-
-/** serverNow is the server's time now, as far as its answers tell (the PC's until one came). */
-export const serverNow = () => new Date(Date.now() + clockOffset);
+// The server's clock, as its answers' Date headers tell it, kept by the
+// phone's clock module: a wall PC's clock may be minutes or days off, and
+// what is overdue, what is today and the time on the wall are the server's
+// (its figures count by its clock).
+export { serverNow };
 
 /**
  * takeToken keeps a ?token= of the address for the session (as the

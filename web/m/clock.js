@@ -1,6 +1,7 @@
-// The phone's clock against the server's. A phone's clock can be minutes or
-// hours wrong (set by hand, reset with a flat battery), and the server
-// refuses a report or a patrol fix dated more than 5 minutes in its future.
+// The phone's clock against the server's (the wall screen keeps its PC's
+// by it too: screen-api.js). A phone's clock can be minutes or hours wrong
+// (set by hand, reset with a flat battery), and the server refuses a
+// report or a patrol fix dated more than 5 minutes in its future.
 // The app keeps the offset between the two clocks, read from the Date
 // header of the server's answers, and dates what it sends by the server's
 // clock. The offset is kept across reloads: a report filed offline is dated
