@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,8 +229,7 @@ func nextPage(c *gin.Context, cursor string) string {
 			q.Set(name, strings.Join(values, ","))
 		}
 	}
-	q.Set("cursor", cursor)
-	return (&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String()
+	return pageLink(c, q, cursor)
 }
 
 // maxListValues bounds the distinct values of a list parameter, as the

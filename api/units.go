@@ -144,9 +144,7 @@ func nullable(s string) any {
 // in the body ("next") and as a Link header.
 func writeCollection(c *gin.Context, fc *geojson.FeatureCollection, next string) {
 	if next != "" {
-		q := c.Request.URL.Query()
-		q.Set("cursor", next)
-		link := (&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String()
+		link := pageLink(c, c.Request.URL.Query(), next)
 		fc.ExtraMembers = geojson.Properties{"next": link, "next_cursor": next}
 		c.Header("Link", "<"+link+`>; rel="next"`)
 	}
@@ -156,6 +154,13 @@ func writeCollection(c *gin.Context, fc *geojson.FeatureCollection, next string)
 // writeGeoJSON answers with v, the boundaries as the caller may see them:
 // what a unit's or an enclave's properties show depends on the token (a
 // phone number), so a cache must keep one copy per Authorization.
+// pageLink is the link to the page at cursor of the listing c answers,
+// with query q (the request's, or one written anew).
+func pageLink(c *gin.Context, q url.Values, cursor string) string {
+	q.Set("cursor", cursor)
+	return (&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String()
+}
+
 func writeGeoJSON(c *gin.Context, v any) {
 	c.Header("Content-Type", "application/geo+json")
 	addVary(c.Writer.Header(), varyAuthorization)
