@@ -141,6 +141,13 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 			return
 		}
 		p, err := a.principal(c, secret, now, !write)
+		if errors.Is(err, errUnknownToken) && write && a.onStandby() {
+			// A token made on the primary a moment ago may not have been
+			// replayed here yet; the write is the primary's anyway, and the
+			// primary knows the token or refuses it.
+			refuseReadOnly(c)
+			return
+		}
 		if err != nil {
 			var ge *geo.Error
 			if errors.As(err, &ge) && ge.Code == geo.EUNAUTHORIZED {
@@ -168,6 +175,12 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// errUnknownToken is what principal returns for a secret no token has.
+var errUnknownToken = geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
+
+// onStandby reports whether the node's database is a hot standby now.
+func (a *authenticator) onStandby() bool { return a.readOnly != nil && a.readOnly() }
 
 func tokenKey(p access.Principal) string { return strconv.FormatInt(p.TokenID, 10) }
 
@@ -198,12 +211,12 @@ func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, 
 			}
 		}
 		if a.tokens == nil {
-			return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
+			return access.Principal{}, errUnknownToken
 		}
 		at := a.cfg.Now() // when the read began (see auth_cache.go)
 		tok, err := a.tokens.TokenByHash(c.Request.Context(), hash)
 		if geo.ErrorCodeOf(err) == geo.ENOTFOUND {
-			return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
+			return access.Principal{}, errUnknownToken
 		}
 		if err != nil {
 			return access.Principal{}, err
@@ -242,7 +255,7 @@ func (a *authenticator) cachedCaller(header string, now time.Time) (p access.Pri
 // period per token and replica (at each read), and the store throttles
 // further.
 func (a *authenticator) touch(ctx context.Context, id int64) {
-	if a.readOnly != nil && a.readOnly() {
+	if a.onStandby() {
 		return
 	}
 	go func() {

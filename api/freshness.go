@@ -89,9 +89,14 @@ func readOnly(standby func() bool) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		c.Header("Retry-After", "60")
-		writeProblem(c, Problem{Type: "https://gridmap.dev/problems/read-only", Title: "Service Unavailable",
-			Status: http.StatusServiceUnavailable, Code: "read_only", Instance: c.Request.URL.Path,
-			Detail: "this node serves a read-only standby of the database: send writes to a node on the primary"})
+		refuseReadOnly(c)
 	}
+}
+
+// refuseReadOnly answers a write on a standby node: 503, try the primary.
+func refuseReadOnly(c *gin.Context) {
+	c.Header("Retry-After", "60")
+	writeProblem(c, Problem{Type: "https://gridmap.dev/problems/read-only", Title: "Service Unavailable",
+		Status: http.StatusServiceUnavailable, Code: "read_only", Instance: c.Request.URL.Path,
+		Detail: "this node serves a read-only standby of the database: send writes to a node on the primary"})
 }
