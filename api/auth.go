@@ -117,7 +117,7 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 		now := a.cfg.Now()
 		write := isWrite(c)
 		if write {
-			if ok, wait := a.perIP.allow(c.ClientIP(), now); !ok {
+			if ok, wait := a.perIP.allow(clientKey(c), now); !ok {
 				tooMany(c, wait, "address")
 				return
 			}
@@ -206,7 +206,7 @@ func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, 
 	ct, fresh := a.cached(hash, now)
 	if !fresh {
 		if chargeMiss {
-			if ok, _ := a.perIP.allow(c.ClientIP(), now); !ok {
+			if ok, _ := a.perIP.allow(clientKey(c), now); !ok {
 				return access.Principal{}, geo.Errorf(geo.ERATELIMITED, "", "too many token lookups")
 			}
 		}

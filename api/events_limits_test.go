@@ -47,6 +47,12 @@ func TestEventStreamLimits(t *testing.T) {
 			{"b closes one: a gets it", "b1", "a3", a, http.StatusOK},
 			{"a at its cap, the node full: the address's cap", "", "a4", a, http.StatusTooManyRequests},
 		}},
+		{"IPv6: a /64 is one client", []string{"127.0.0.1"}, geo.EventLimits{Streams: 10, PerClient: 2}, []step{
+			{"one address", "", "v1", "2001:db8:7:1::1", http.StatusOK},
+			{"another of its /64", "", "v2", "2001:db8:7:1:ffff::2", http.StatusOK},
+			{"a third of its /64: the client's cap", "", "v3", "2001:db8:7:1::3", http.StatusTooManyRequests},
+			{"the next /64 is another client", "", "w1", "2001:db8:7:2::1", http.StatusOK},
+		}},
 		{"no trusted proxy: X-Forwarded-For is not believed", nil, geo.EventLimits{Streams: 10, PerClient: 2}, []step{
 			{"as a", "", "a1", a, http.StatusOK},
 			{"as b", "", "b1", b, http.StatusOK},

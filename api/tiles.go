@@ -50,9 +50,10 @@ func (h *handlers) tile(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	// The address the rate limits know (a trusted proxy's header where one
-	// is configured): one client's uncached tiles wait behind each other.
-	req.Client = c.ClientIP()
+	// The client the rate limits know (a trusted proxy's header where one
+	// is configured; an IPv6 /64): one client's uncached tiles wait behind
+	// each other.
+	req.Client = clientKey(c)
 	t, hit, err := svc.Get(c.Request.Context(), req)
 	if err != nil {
 		fail(c, err) // a client that hung up is not an error: fail says nothing then
