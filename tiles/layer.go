@@ -82,6 +82,7 @@ type renderFunc func(ctx context.Context, q querier, l *Layer, c Coord, f Filter
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
 // LabelName is the name of the layer's label points layer.
