@@ -141,7 +141,7 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 			return
 		}
 		p, err := a.principal(c, secret, now, !write)
-		if errors.Is(err, errUnknownToken) && write && a.onStandby() {
+		if write && a.onStandby() && (errors.Is(err, errUnknownToken) || geo.ErrorCodeOf(err) == geo.EUNAVAILABLE) {
 			// A token made on the primary a moment ago may not have been
 			// replayed here yet; the write is the primary's anyway, and the
 			// primary knows the token or refuses it.

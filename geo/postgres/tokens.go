@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -49,9 +50,30 @@ func (db *DB) NameHasRecords(ctx context.Context, name string) (bool, error) {
 
 const tokenByHashSQL = `SELECT ` + tokenColumns + ` FROM api_token WHERE hash = $1`
 
+// TokenReplayWait is how long TokenByHash waits on a standby for the
+// replay of what it has received before it calls a token unknown.
+const TokenReplayWait = 2 * time.Second
+
 // TokenByHash returns the token whose secret hashes to hash, whatever its
-// status, or ENOTFOUND.
+// status, or ENOTFOUND. On a standby, a token it does not hold may be one
+// the primary made a moment ago, received but not yet replayed (replay
+// waits behind conflicting queries for up to max_standby_streaming_delay,
+// 30 s by default), and a phone told its new token is unknown signs out:
+// so it waits, at most TokenReplayWait, for the replay to reach what had
+// been received when asked, and looks again. A replay still short of it
+// then is EUNAVAILABLE, not "unknown".
 func (db *DB) TokenByHash(ctx context.Context, hash [32]byte) (access.Token, error) {
+	t, err := db.tokenByHash(ctx, hash)
+	if geo.ErrorCodeOf(err) != geo.ENOTFOUND || !db.Standby() {
+		return t, err
+	}
+	if err := db.awaitReplayOfReceived(ctx, TokenReplayWait); err != nil {
+		return access.Token{}, err
+	}
+	return db.tokenByHash(ctx, hash)
+}
+
+func (db *DB) tokenByHash(ctx context.Context, hash [32]byte) (access.Token, error) {
 	rows, err := db.Pool.Query(ctx, tokenByHashSQL, hash[:])
 	if err != nil {
 		return access.Token{}, fmt.Errorf("look up token: %w", translate(err))
@@ -64,6 +86,44 @@ func (db *DB) TokenByHash(ctx context.Context, hash [32]byte) (access.Token, err
 		return access.Token{}, fmt.Errorf("look up token: %w", translate(err))
 	}
 	return t, nil
+}
+
+// receivedSQL is how far a standby has received the primary's log (NULL
+// when it is not streaming: then nothing is on its way).
+const receivedSQL = `SELECT pg_last_wal_receive_lsn()::text`
+
+// replayedSQL tells whether a standby has replayed its log up to $1.
+const replayedSQL = `SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true)`
+
+// awaitReplayOfReceived waits until the standby has replayed what it had
+// received when called, polling, at most within; past that EUNAVAILABLE.
+func (db *DB) awaitReplayOfReceived(ctx context.Context, within time.Duration) error {
+	var received *string
+	if err := db.Pool.QueryRow(ctx, receivedSQL).Scan(&received); err != nil {
+		return fmt.Errorf("ask what the standby received: %w", translate(err))
+	}
+	if received == nil {
+		return nil
+	}
+	deadline := time.Now().Add(within)
+	for {
+		var done bool
+		if err := db.Pool.QueryRow(ctx, replayedSQL, *received).Scan(&done); err != nil {
+			return fmt.Errorf("ask what the standby replayed: %w", translate(err))
+		}
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return geo.Errorf(geo.EUNAVAILABLE, "",
+				"this node's standby database has not yet replayed what it received from the primary (a token made a moment ago may be in it): try again shortly")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // touchTokenSQL writes at most once a minute per token: authentication must
