@@ -123,8 +123,17 @@ type indexed struct {
 // moment the index's data do not hold for: before they took effect, or
 // once a version that starts later has: PostGIS answers it.
 func (c *indexed) predates(at time.Time) bool {
-	return !at.IsZero() && (at.Before(c.since) || (!c.until.IsZero() && !at.Before(c.until)))
+	if at.IsZero() {
+		return !c.holdsNow()
+	}
+	return at.Before(c.since) || (!c.until.IsZero() && !at.Before(c.until))
 }
+
+// holdsNow reports whether the index's data hold now, by this node's clock:
+// no version that starts later has begun. From its start until Recheck has
+// read it (a few milliseconds later) the index still holds the version
+// that ended, and questions about now go to PostGIS.
+func (c *indexed) holdsNow() bool { return c.until.IsZero() || time.Now().Before(c.until) }
 
 var _ Resolver = (*Service)(nil)
 

@@ -52,9 +52,18 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 		// keeps the boundaries of when it was made.
 		return s.Past.ResolveCurrent(ctx, p, q.At, q.MinVersion)
 	case cur.predates(q.At):
-		return s.Past.ResolveAt(ctx, p, q.At)
+		return s.fromPast(ctx, p, q.At, q.MinVersion)
 	}
 	return cur.snap.Resolve(p), nil
+}
+
+// fromPast answers from PostGIS a query about a moment the index does not
+// hold for (see predates): now (the database's) or at.
+func (s *Service) fromPast(ctx context.Context, p orb.Point, at time.Time, minVersion int64) (Resolution, error) {
+	if at.IsZero() {
+		return s.Past.ResolveCurrent(ctx, p, at, minVersion)
+	}
+	return s.Past.ResolveAt(ctx, p, at)
 }
 
 // ResolveNow answers q from memory when it can do so at once: the index
@@ -106,6 +115,9 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 		err = Errorf(EUNAVAILABLE, "", "this node's index is behind data version %d; retry, or send at most %d points", need, maxBehindInSQL)
 	}
 	chunk := newEachChunk(min(n, eachChunkSize))
+	// Now is one moment for the whole batch: it does not straddle the
+	// start of a version that starts later either.
+	chunk.nowHeld = cur != nil && cur.holdsNow()
 	if err == nil && cur == nil {
 		chunk.probed, err = s.probePast(ctx, n, query, need)
 	}
@@ -169,6 +181,8 @@ type eachChunk struct {
 	out  []Resolution
 	// probed is the answer probePast kept, until its query's turn.
 	probed *probeAnswer
+	// nowHeld: the index holds for queries about now (holdsNow, once).
+	nowHeld bool
 }
 
 func newEachChunk(size int) *eachChunk {
@@ -195,7 +209,7 @@ func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need 
 		switch {
 		case perr != nil:
 			c.errs[k] = perr
-		case cur != nil && !cur.predates(q.At):
+		case cur != nil && (q.At.IsZero() && c.nowHeld || !q.At.IsZero() && !cur.predates(q.At)):
 			c.pts[n], c.at[n] = p, k
 			n++
 		case failed != nil:
@@ -206,7 +220,7 @@ func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need 
 			c.res[k], c.errs[k] = s.Past.ResolveCurrent(ctx, p, q.At, need)
 			failed = unanswered(c.errs[k])
 		default:
-			c.res[k], c.errs[k] = s.Past.ResolveAt(ctx, p, q.At)
+			c.res[k], c.errs[k] = s.fromPast(ctx, p, q.At, need)
 			failed = unanswered(c.errs[k])
 		}
 	}
