@@ -9,8 +9,10 @@ import (
 )
 
 // TestSeparationOfDuties: whoever recorded a case's latest handle may not
-// verify or close it (监管分离) unless the policy allows it. An attacker's
-// single reporter token took a case from accept to close in a second.
+// verify or close it (监管分离) unless the policy allows it, nor may anyone
+// who handled it since it was last closed reject it. An attacker's single
+// reporter token took a case from accept to close in a second; a fifth
+// reopened its own fix and rejected the case.
 func TestSeparationOfDuties(t *testing.T) {
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	type step struct {
@@ -38,6 +40,22 @@ func TestSeparationOfDuties(t *testing.T) {
 		{"the second handler verifies their own fix", append(handled[:3:3],
 			step{ActionReopen, "监督员"}, step{ActionDispatch, "指挥中心"}, step{ActionHandle, "李四"}), step{ActionVerify, "李四"}, false, true},
 	}
+	reopenedByHandler := append(handled[:3:3], step{ActionReopen, "张三"})
+	cases = append(cases, []struct {
+		name     string
+		steps    []step
+		next     step
+		mayCheck bool
+		refused  bool
+	}{
+		{"the handler reopens their own fix and rejects the case", reopenedByHandler, step{ActionReject, "张三"}, false, true},
+		{"the handler rejects a case whose check failed", append(handled[:3:3], step{ActionReopen, "监督员"}), step{ActionReject, "张三"}, false, true},
+		{"another person rejects a reopened case", reopenedByHandler, step{ActionReject, "监督员"}, false, false},
+		{"the handler rejects where the policy allows it", reopenedByHandler, step{ActionReject, "张三"}, true, false},
+		{"a case not handled yet is rejected by anyone", handled[:1], step{ActionReject, "张三"}, false, false},
+		{"the handler of a closed case, reopened, rejects it", append(handled[:3:3], step{ActionVerify, "监督员"},
+			step{ActionClose, "监督员"}, step{ActionReopen, "市民热线"}), step{ActionReject, "张三"}, false, false},
+	}...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := DefaultPolicy()

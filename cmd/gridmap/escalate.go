@@ -36,7 +36,7 @@ func reportFlags(fs *flag.FlagSet, rc *reportConfig) {
 func serveReportFlags(fs *flag.FlagSet, rc *reportConfig) {
 	reportFlags(fs, rc)
 	fs.BoolVar(&rc.handlerMayVerify, "handler-may-verify", false,
-		"let whoever handled a case also verify and close it; by default another person must (监管分离) (env GRIDMAP_HANDLER_MAY_VERIFY)")
+		"let whoever handled a case also verify, close and reject it; by default another person must (监管分离) (env GRIDMAP_HANDLER_MAY_VERIFY)")
 	fs.DurationVar(&rc.escalateEvery, "escalate-every", time.Minute,
 		"how often serve escalates overdue cases; 0 disables (env GRIDMAP_ESCALATE_EVERY)")
 }

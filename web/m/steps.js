@@ -56,11 +56,26 @@ function handledByMe(r) {
   return !!me?.name && last?.action === 'handle' && last.actor === me.name;
 }
 
-/** stepsFor is what this token may do to case r: allowed(), less the checks of its own fix. */
+/**
+ * handledSinceClosed tells whether this token recorded a handle on case r
+ * since it was last closed: it may not reject the case (监管分离), as the server says.
+ */
+function handledSinceClosed(r) {
+  for (const h of [...(r.history ?? [])].reverse()) {
+    if (h.action === 'close') return false;
+    if (h.action === 'handle' && !!me?.name && h.actor === me.name) return true;
+  }
+  return false;
+}
+
+/** stepsFor is what this token may do to case r: allowed(), less the checks of its own fix and a reject of a case it handled. */
 function stepsFor(r) {
   const steps = allowed(r.state);
-  if (handlerMayVerify() || !handledByMe(r)) return { ...steps, ownFix: false };
-  return { primary: CHECKS.has(steps.primary) ? null : steps.primary, others: steps.others.filter((a) => !CHECKS.has(a)), ownFix: true };
+  if (handlerMayVerify()) return { ...steps, ownFix: false };
+  const ownFix = handledByMe(r);
+  const barred = new Set(ownFix ? CHECKS : []);
+  if (handledSinceClosed(r)) barred.add('reject');
+  return { primary: barred.has(steps.primary) ? null : steps.primary, others: steps.others.filter((a) => !barred.has(a)), ownFix };
 }
 
 // form: the case the steps are for and its state then, the step asked
