@@ -34,7 +34,8 @@ type Policy struct {
 	Deadlines [MaxSeverity + 1]time.Duration // index 0 unused
 	Floors    [MaxSeverity + 1]geo.Level     // the finest level that may handle the case
 	// HandlerMayVerify lets the actor of a case's latest handle verify and
-	// close it too. False, the default, keeps the duties apart (监管分离).
+	// close it too, and whoever handled it reject it. False, the default,
+	// keeps the duties apart (监管分离).
 	HandlerMayVerify bool
 }
 
