@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -68,12 +69,18 @@ func viewOfPhoto(p casework.Photo) photoView {
 // that it is on file as evidence. (The store does skip writing bytes it
 // holds already: a careful clock could still tell.)
 func (h *handlers) createAttachment(c *gin.Context) {
+	caller, _ := callerOf(c) // permit made sure there is one
+	if !h.photoTurns.take(tokenKey(caller)) {
+		c.Header("Retry-After", "2")
+		fail(c, geo.Errorf(geo.ERATELIMITED, "", "this token has %d photo uploads under way, the most it may; send the next when one is answered", photoTurnsPerToken))
+		return
+	}
+	defer h.photoTurns.give(tokenKey(caller))
 	up, err := readPhoto(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	caller, _ := callerOf(c) // permit made sure there is one
 	ctx := c.Request.Context()
 	sum := casework.ChecksumOf(up.data)
 	mine, err := h.deps.Photos.Uploads(ctx, caller.Name, []string{sum})
@@ -89,7 +96,9 @@ func (h *handlers) createAttachment(c *gin.Context) {
 		c.JSON(http.StatusOK, viewOfPhoto(p))
 		return
 	}
-	info, thumb, err := photo.ProcessContext(ctx, up.data, up.declared, up.field)
+	turnCtx, cancel := context.WithTimeout(ctx, photoTurnWait) // bounds the wait for a decode turn
+	info, thumb, err := photo.ProcessContext(turnCtx, up.data, up.declared, up.field)
+	cancel()
 	if err != nil {
 		fail(c, err)
 		return
