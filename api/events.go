@@ -102,7 +102,8 @@ func (h *handlers) events(c *gin.Context) {
 		return
 	}
 	// The address rate limits use: X-Forwarded-For only from --trusted-proxies.
-	sub, err := hub.Subscribe(clientKey(c))
+	_, signedIn := callerOf(c)
+	sub, err := hub.Subscribe(clientKey(c), signedIn)
 	if err != nil {
 		if geo.ErrorCodeOf(err) == geo.ERATELIMITED {
 			c.Header("Retry-After", eventFullRetry)

@@ -72,6 +72,9 @@ func TestEventStreamLimits(t *testing.T) {
 				EventHeartbeat: 200 * time.Millisecond, TrustedProxies: tc.trusted}))
 			t.Cleanup(srv.Close)
 			t.Cleanup(stop)
+			// Signed in: callers without a token hold only half of Streams
+			// (TestEventStreamsKeptForTokens).
+			screen := createToken(t, db, access.RoleViewer, "", "指挥大屏", time.Now().Add(time.Hour))
 			open := map[string]context.CancelFunc{}
 			defer func() {
 				for _, cancel := range open {
@@ -86,7 +89,7 @@ func TestEventStreamLimits(t *testing.T) {
 						delete(open, st.close)
 						waitUntil(t, "the closed stream's place is freed", func() bool { return hub.Stats().Streams < held })
 					}
-					status, cancel := openStream(t, srv.URL, st.from)
+					status, cancel := openStream(t, srv.URL, st.from, screen)
 					if status != st.want {
 						t.Fatalf("status %d, want %d", status, st.want)
 					}
@@ -99,14 +102,58 @@ func TestEventStreamLimits(t *testing.T) {
 	}
 }
 
-// openStream asks for a stream as X-Forwarded-For from. A stream that
-// starts is left open (the returned function closes it); a refusal must be
-// a problem document with the code of its status and a Retry-After.
-func openStream(t *testing.T, url, from string) (int, context.CancelFunc) {
+// TestEventStreamsKeptForTokens: callers without a token hold at most half
+// of a node's streams, from however many addresses; a signed-in caller (a
+// wall screen, a phone) still finds a place. An attacker's 64 addresses
+// took all 1,000, and every screen got 503.
+func TestEventStreamsKeptForTokens(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	hub := geo.NewEventHub(db, 100*time.Millisecond, 64)
+	hub.SetLimits(geo.EventLimits{Streams: 4, PerClient: 16})
+	go hub.Run(ctx)
+	srv := httptest.NewServer(New(Deps{Units: db, Tokens: db, Auth: unlimitedAuth(), Events: hub,
+		EventHeartbeat: 200 * time.Millisecond, TrustedProxies: []string{"127.0.0.1"}}))
+	t.Cleanup(srv.Close)
+	screen := createToken(t, db, access.RoleViewer, "", "指挥大屏", time.Now().Add(time.Hour))
+	var open []context.CancelFunc
+	defer func() {
+		for _, cancel := range open {
+			cancel()
+		}
+	}()
+	for i, c := range []struct {
+		from, token string
+		want        int
+	}{
+		{"10.1.0.1", "", http.StatusOK}, {"10.1.0.2", "", http.StatusOK},
+		{"10.1.0.3", "", http.StatusServiceUnavailable}, // half of 4 held without a token
+		{"10.2.0.1", screen, http.StatusOK}, {"10.2.0.1", screen, http.StatusOK},
+		{"10.2.0.1", screen, http.StatusServiceUnavailable}, // all 4 held
+	} {
+		status, cancel := openStream(t, srv.URL, c.from, c.token)
+		if status != c.want {
+			t.Fatalf("stream %d from %s (token %v): %d, want %d", i+1, c.from, c.token != "", status, c.want)
+		}
+		if cancel != nil {
+			open = append(open, cancel)
+		}
+	}
+}
+
+// openStream asks for a stream as X-Forwarded-For from, with token unless
+// it is "". A stream that starts is left open (the returned function closes
+// it); a refusal must be a problem document with the code of its status
+// and a Retry-After.
+func openStream(t *testing.T, url, from, token string) (int, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background()) // the stream outlives the step
 	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/v1/events", nil)
 	req.Header.Set("X-Forwarded-For", from)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()

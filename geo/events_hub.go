@@ -30,12 +30,16 @@ type EventHub struct {
 	limits  EventLimits
 	streams int            // subscriptions not closed yet, dropped ones included
 	clients map[string]int // of them, per client
+	anon    int            // of them, those of callers without a token
 
 	published, dropped, refused atomic.Int64
 }
 
 // EventLimits bound the subscriptions of a hub: Streams in all, PerClient
-// from one client (the API's client address); 0 is no limit. A dropped
+// from one client (the API's client address); 0 is no limit. Callers
+// without a token hold at most half of Streams (anonymousShare): a flood of
+// anonymous streams from many addresses filled a node, and the wall
+// screens' and phones' signed-in streams found no place. A dropped
 // subscription holds its place until it is closed: until then its stream
 // still holds a goroutine and a connection.
 type EventLimits struct {
@@ -60,8 +64,9 @@ const (
 // idle browser, while the slice grows only with what is waiting and is let
 // go once taken. The hub bounds it to its buffer.
 type Subscription struct {
-	hub     *EventHub
-	client  string
+	hub       *EventHub
+	client    string
+	anonymous bool // the caller sent no token
 	floor   uint64        // the hub's floor when it subscribed
 	wake    chan struct{} // one pending signal; closed when the subscription ends
 	dropped atomic.Bool
@@ -186,12 +191,13 @@ func (h *EventHub) Kick() {
 	}
 }
 
-// Subscribe adds a subscriber for client. Events committed after the call
-// reach it; for earlier ones, replay the record (Replay) and drop
-// duplicates by id. Past the limits it fails: ERATELIMITED when client
-// holds its share (checked first: it is that client's doing), EUNAVAILABLE
-// when the node holds all it takes.
-func (h *EventHub) Subscribe(client string) (*Subscription, error) {
+// Subscribe adds a subscriber for client, signed in (with a token) or not.
+// Events committed after the call reach it; for earlier ones, replay the
+// record (Replay) and drop duplicates by id. Past the limits it fails:
+// ERATELIMITED when client holds its share (checked first: it is that
+// client's doing), EUNAVAILABLE when the node holds all it takes, or all
+// it gives callers without a token.
+func (h *EventHub) Subscribe(client string, signedIn bool) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if l := h.limits.PerClient; l > 0 && h.clients[client] >= l {
@@ -202,12 +208,23 @@ func (h *EventHub) Subscribe(client string) (*Subscription, error) {
 		h.refused.Add(1)
 		return nil, Errorf(EUNAVAILABLE, "", "this server follows %d event streams, the most it takes; retry later or on another node", l)
 	}
-	s := &Subscription{hub: h, client: client, floor: h.floor, wake: make(chan struct{}, 1), placed: true}
+	if l := h.limits.Streams; l > 0 && !signedIn && h.anon >= anonymousShare(l) {
+		h.refused.Add(1)
+		return nil, Errorf(EUNAVAILABLE, "", "this server follows %d event streams without a token, the most it takes; retry later, or with a token", anonymousShare(l))
+	}
+	s := &Subscription{hub: h, client: client, anonymous: !signedIn, floor: h.floor, wake: make(chan struct{}, 1), placed: true}
 	h.subs[s] = struct{}{}
 	h.streams++
 	h.clients[client]++
+	if s.anonymous {
+		h.anon++
+	}
 	return s, nil
 }
+
+// anonymousShare is how many of a hub's streams callers without a token
+// may hold: half, the rest kept for signed-in ones.
+func anonymousShare(streams int) int { return (streams + 1) / 2 }
 
 // Replay calls fn for every event with xid >= floor (see EventLog).
 func (h *EventHub) Replay(ctx context.Context, floor uint64, fn func(Event) error) (bool, error) {
@@ -324,6 +341,9 @@ func (h *EventHub) remove(s *Subscription) {
 		h.streams--
 		if h.clients[s.client]--; h.clients[s.client] <= 0 {
 			delete(h.clients, s.client)
+		}
+		if s.anonymous {
+			h.anon--
 		}
 	}
 }

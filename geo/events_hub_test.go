@@ -3,6 +3,7 @@ package geo
 import (
 	"context"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,7 +129,7 @@ func TestEventHubFansOut(t *testing.T) {
 
 func subscribe(t *testing.T, hub *EventHub) *Subscription {
 	t.Helper()
-	s, err := hub.Subscribe("")
+	s, err := hub.Subscribe("", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,13 +191,16 @@ func TestEventHubLimits(t *testing.T) {
 		{"both: the client's share first", EventLimits{Streams: 2, PerClient: 2}, []string{"a", "a", "a", "b"},
 			[]ErrorCode{"", "", ERATELIMITED, EUNAVAILABLE}},
 		{"none", EventLimits{}, []string{"a", "a", "a", "a"}, []ErrorCode{"", "", "", ""}},
+		// "-": a caller without a token.
+		{"callers without a token hold half", EventLimits{Streams: 4}, []string{"-a", "-b", "-c", "d", "e", "f"},
+			[]ErrorCode{"", "", EUNAVAILABLE, "", "", EUNAVAILABLE}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			hub := NewEventHub(&fakeLog{}, time.Hour, 1)
 			hub.SetLimits(c.limits)
 			var subs []*Subscription
 			for i, client := range c.open {
-				s, err := hub.Subscribe(client)
+				s, err := hub.Subscribe(client, !strings.HasPrefix(client, "-"))
 				if got := ErrorCode(""); err != nil {
 					if got = ErrorCodeOf(err); got != c.want[i] {
 						t.Fatalf("subscription %d of %s: %v, want %q", i+1, client, err, c.want[i])
@@ -215,7 +219,7 @@ func TestEventHubLimits(t *testing.T) {
 			if !subs[0].Dropped() {
 				t.Fatal("a subscription with a buffer of 1 was not dropped after 2 events")
 			}
-			if _, err := hub.Subscribe(c.open[0]); (err == nil) != (c.limits == EventLimits{}) {
+			if _, err := hub.Subscribe(c.open[0], !strings.HasPrefix(c.open[0], "-")); (err == nil) != (c.limits == EventLimits{}) {
 				t.Fatalf("while the dropped one is not closed: %v", err)
 			}
 			held := hub.Stats().Streams
@@ -224,7 +228,7 @@ func TestEventHubLimits(t *testing.T) {
 			if st := hub.Stats(); st.Streams != held-1 {
 				t.Fatalf("after closing: %+v, want %d places held", st, held-1)
 			}
-			if _, err := hub.Subscribe(c.open[0]); err != nil {
+			if _, err := hub.Subscribe(c.open[0], !strings.HasPrefix(c.open[0], "-")); err != nil {
 				t.Fatalf("after closing one: %v", err)
 			}
 		})

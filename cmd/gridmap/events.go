@@ -34,7 +34,7 @@ func eventFlags(fs *flag.FlagSet, e *eventConfig) {
 	fs.DurationVar(&e.heartbeat, "events-heartbeat", api.DefaultEventHeartbeat,
 		"time between heartbeats of /v1/events (env GRIDMAP_EVENTS_HEARTBEAT)")
 	fs.IntVar(&e.maxStreams, "events-max-streams", geo.DefaultEventStreams,
-		"/v1/events streams this node holds at once; past that a stream is a 503 with Retry-After; 0: no limit (env GRIDMAP_EVENTS_MAX_STREAMS)")
+		"/v1/events streams this node holds at once, at most half of them without a token; past that a stream is a 503 with Retry-After; 0: no limit (env GRIDMAP_EVENTS_MAX_STREAMS)")
 	fs.IntVar(&e.maxPerClient, "events-max-per-client", geo.DefaultEventPerClient,
 		"/v1/events streams one client address holds at once (see --trusted-proxies); past that a 429; 0: no limit (env GRIDMAP_EVENTS_MAX_PER_CLIENT)")
 	fs.StringVar(&e.publicFields, "public-fields", "none",
