@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gridmap-dev/gridmap/access"
 )
 
 // firstVertex is the first vertex of a feature's (multi)polygon.
@@ -143,32 +146,40 @@ func fmtBox(v ...float64) string {
 // queryable it lists as a filter.
 func TestOGCQueryables(t *testing.T) {
 	s := newEditServer(t, nil)
+	admin := createToken(t, s.db, access.RoleAdmin, "", "管理员", time.Now().Add(time.Hour))
 	for _, col := range ogcCollections {
-		t.Run(col.ID, func(t *testing.T) {
-			r := s.req(t, "GET", "/ogc/collections/"+col.ID+"/queryables", "", nil)
-			if r.status != 200 || r.header.Get("Content-Type") != mediaSchema {
-				t.Fatalf("%d %q %s", r.status, r.header.Get("Content-Type"), r.body)
-			}
-			doc := r.json(t)
-			if doc["type"] != "object" || doc["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
-				t.Errorf("not a JSON Schema object: %v", doc)
-			}
-			props := doc["properties"].(map[string]any)
-			if len(props) != len(col.queryables()) {
-				t.Errorf("%d queryables, want %v", len(props), col.queryables())
-			}
-			for name, p := range props {
-				v := "1"
-				if p.(map[string]any)["type"] == "string" {
-					v = "x"
-				}
-				if r := s.req(t, "GET", "/ogc/collections/"+col.ID+"/items?"+name+"="+v, "", nil); r.status != 200 {
-					t.Errorf("filter %s: %d %s", name, r.status, r.body)
-				}
-			}
-		})
+		t.Run(col.ID, func(t *testing.T) { testQueryables(t, s, col, admin, col.queryables()) })
+		// Editors' names are hidden from anonymous callers: so is filtering by them.
+		anonymous := slices.DeleteFunc(slices.Clone(col.queryables()), func(q string) bool { return q == "created_by" })
+		t.Run(col.ID+" anonymous", func(t *testing.T) { testQueryables(t, s, col, "", anonymous) })
 	}
 	if r := s.req(t, "GET", "/ogc/collections/nowhere/queryables", "", nil); r.status != 404 {
 		t.Errorf("unknown collection: %d", r.status)
+	}
+}
+
+// testQueryables checks that col's queryables as token sees them are want,
+// and that each works as a filter.
+func testQueryables(t *testing.T, s *editServer, col ogcCollection, token string, want []string) {
+	r := s.req(t, "GET", "/ogc/collections/"+col.ID+"/queryables", token, nil)
+	if r.status != 200 || r.header.Get("Content-Type") != mediaSchema {
+		t.Fatalf("%d %q %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	doc := r.json(t)
+	if doc["type"] != "object" || doc["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
+		t.Errorf("not a JSON Schema object: %v", doc)
+	}
+	props := doc["properties"].(map[string]any)
+	if len(props) != len(want) {
+		t.Errorf("%d queryables, want %v", len(props), want)
+	}
+	for name, p := range props {
+		v := "1"
+		if p.(map[string]any)["type"] == "string" {
+			v = "x"
+		}
+		if r := s.req(t, "GET", "/ogc/collections/"+col.ID+"/items?"+name+"="+v, token, nil); r.status != 200 {
+			t.Errorf("filter %s: %d %s", name, r.status, r.body)
+		}
 	}
 }

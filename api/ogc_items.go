@@ -75,17 +75,15 @@ func (h *handlers) queryCollection(c *gin.Context, col ogcCollection, q geo.Vers
 	case kindUnit:
 		p, err := h.deps.Versions.QueryUnits(ctx, q)
 		for i := range p.Items {
-			f := ogcUnitFeature(&p.Items[i], q.Interval)
-			f.Properties["attributes"] = h.exposure(c, p.Items[i].Code).Properties(p.Items[i].Properties)
-			out = append(out, f)
+			u := &p.Items[i]
+			out = append(out, redactVersion(ogcUnitFeature(u, q.Interval), h.exposure(c, u.Code), "attributes", u.Properties, u.CreatedBy))
 		}
 		return out, p.Matched, p.Next, err
 	case kindEnclave:
 		p, err := h.deps.Versions.QueryEnclaves(ctx, q)
 		for i := range p.Items {
-			f := ogcEnclaveFeature(&p.Items[i], q.Interval)
-			f.Properties["attributes"] = h.exposure(c, p.Items[i].ManagingCode).Properties(p.Items[i].Properties)
-			out = append(out, f)
+			e := &p.Items[i]
+			out = append(out, redactVersion(ogcEnclaveFeature(e, q.Interval), h.exposure(c, e.ManagingCode), "attributes", e.Properties, e.CreatedBy))
 		}
 		return out, p.Matched, p.Next, err
 	}
@@ -114,6 +112,11 @@ func (h *handlers) ogcQuery(c *gin.Context, col ogcCollection) (geo.VersionQuery
 	values := c.Request.URL.Query()
 	for k, v := range values {
 		switch {
+		case k == "created_by" && contains(col.queryables(), k):
+			if err := h.nameFilter(c, k); err != nil {
+				return q, crs84CRS, err
+			}
+			q.Equals[k] = v[0]
 		case contains(col.queryables(), k):
 			q.Equals[k] = v[0]
 		case !contains(ogcParams, k):

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"slices"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -36,7 +38,7 @@ func (h *handlers) ogcQueryables(c *gin.Context) {
 		return
 	}
 	props := jsonObj{}
-	for _, q := range col.queryables() {
+	for _, q := range h.queryablesFor(c, col) {
 		s, ok := queryableSchemas[q]
 		if !ok {
 			s = jsonObj{"type": "string", "title": q}
@@ -61,4 +63,13 @@ func (h *handlers) collectionCRS() []string {
 		return ogcCRSList
 	}
 	return []string{crs84}
+}
+
+// queryablesFor are the collection's queryables this caller may filter by:
+// not who saved a version where editors' names are hidden (nameFilter).
+func (h *handlers) queryablesFor(c *gin.Context, col ogcCollection) []string {
+	if h.nameFilter(c, "created_by") == nil {
+		return col.queryables()
+	}
+	return slices.DeleteFunc(slices.Clone(col.queryables()), func(q string) bool { return q == "created_by" })
 }

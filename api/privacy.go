@@ -28,17 +28,38 @@ func (h *handlers) exposure(c *gin.Context, codes ...string) access.Exposure {
 
 // unitView is a unit as the caller may see it.
 func (h *handlers) unitView(c *gin.Context, u *geo.Unit) *geojson.Feature {
-	f := unitFeature(u)
-	f.Properties["properties"] = h.exposure(c, u.Code).Properties(u.Properties)
-	return f
+	return redactVersion(unitFeature(u), h.exposure(c, u.Code), "properties", u.Properties, u.CreatedBy)
 }
 
 // enclaveView is an enclave as the caller may see it: it belongs to its
 // managing unit.
 func (h *handlers) enclaveView(c *gin.Context, e *geo.Enclave) *geojson.Feature {
-	f := enclaveFeature(e)
-	f.Properties["properties"] = h.exposure(c, e.ManagingCode).Properties(e.Properties)
+	return redactVersion(enclaveFeature(e), h.exposure(c, e.ManagingCode), "properties", e.Properties, e.CreatedBy)
+}
+
+// redactVersion sets what a unit's or enclave's version f shows of the
+// personal data e hides: the phone numbers among its properties (under
+// key), and who saved it, a person's name (null where names are hidden).
+func redactVersion(f *geojson.Feature, e access.Exposure, key string, props map[string]any, savedBy string) *geojson.Feature {
+	f.Properties[key] = e.Properties(props)
+	f.Properties["created_by"] = savedBy
+	if !e.Shows(access.FieldReporter) {
+		f.Properties["created_by"] = nil
+	}
 	return f
+}
+
+// nameFilter refuses a filter by who saved a version (created_by) to a
+// caller who may not see every such name: the answer would tell them. A
+// token unscoped (or --public-fields reporter) may.
+func (h *handlers) nameFilter(c *gin.Context, field string) error {
+	if h.exposure(c).Shows(access.FieldReporter) {
+		return nil
+	}
+	if _, ok := callerOf(c); !ok {
+		return geo.Errorf(geo.EUNAUTHORIZED, field, "editors' names are not public on this server: filtering by %s needs a bearer token", field)
+	}
+	return geo.Errorf(geo.EFORBIDDEN, field, "filtering by %s needs a token whose scope is the whole city: the names of other areas' editors are not this token's to see", field)
 }
 
 // reportExposure is what the caller may see of a report.

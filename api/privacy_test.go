@@ -69,6 +69,38 @@ func TestPersonalDataNotPublic(t *testing.T) {
 			if has := strings.Contains(string(u.body), `"phone"`); has != c.personal && c.name != "the reporter" {
 				t.Errorf("unit phone shown %v, want %v: %s", has, c.personal, u.body)
 			}
+			// Who saved a version is a person's name: hidden where names are.
+			var unit struct {
+				Properties struct {
+					CreatedBy *string `json:"created_by"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(u.body, &unit); err != nil {
+				t.Fatal(err)
+			}
+			if shown := unit.Properties.CreatedBy != nil && *unit.Properties.CreatedBy == "demo"; shown != c.personal {
+				t.Errorf("unit created_by %v shown %v, want %v", unit.Properties.CreatedBy, shown, c.personal)
+			}
+			items := request(t, "GET", c.url+"/ogc/collections/grids/items?code="+grid, nil, authHeader(c.token)...)
+			var page struct {
+				Features []struct {
+					Properties map[string]any `json:"properties"`
+				} `json:"features"`
+			}
+			if err := json.Unmarshal(items.body, &page); err != nil || len(page.Features) != 1 {
+				t.Fatalf("OGC grid %s: %d %s", grid, items.status, items.body)
+			}
+			if by := page.Features[0].Properties["created_by"]; (by == "demo") != c.personal {
+				t.Errorf("OGC grid created_by %v, want shown %v", by, c.personal)
+			}
+			filtered := request(t, "GET", c.url+"/ogc/collections/grids/items?created_by=demo&limit=1", nil, authHeader(c.token)...)
+			want := map[string]int{"anonymous": 401, "scope covers it": 403, "scope elsewhere": 403}[c.name]
+			if want == 0 {
+				want = 200
+			}
+			if filtered.status != want {
+				t.Errorf("OGC grids filtered by created_by: %d %s, want %d", filtered.status, filtered.body, want)
+			}
 			// What the unit shows depends on the token: no cache may hand
 			// one caller's copy to another (an attacker's review).
 			if vary := strings.Join(u.header.Values("Vary"), ", "); !strings.Contains(vary, "Authorization") {
