@@ -80,14 +80,17 @@ func TestDashboardDrawingInBrowser(t *testing.T) {
 // worker checks and closes the case the first handled (监管分离). A viewer's
 // token that expires while the run goes on must be refused by the server
 // as a revoked one is: the screen opened with it forgets it and asks for
-// another.
+// another. A case with photos (seedCase) opens in a card from its point on
+// the map and from its feed line, its photos fetched with the screen's
+// token; an anonymous screen's card has neither photos nor names.
 func TestScreenInBrowser(t *testing.T) {
 	setupBrowser(t)
 	url, db := serveDemo(t)
 	// Long enough for its screen to open, short enough to expire well before
 	// the run's last checks (some two minutes on).
 	expires := time.Now().Add(80 * time.Second)
-	env := []string{"GRIDMAP_TOKEN_REPORTER=" + createToken(t, db, access.RoleReporter, "screen-test-worker"),
+	worker := createToken(t, db, access.RoleReporter, "screen-test-worker")
+	env := []string{"GRIDMAP_TOKEN_REPORTER=" + worker, "GRIDMAP_CASE=" + seedCase(t, url, worker),
 		"GRIDMAP_TOKEN_CHECKER=" + createToken(t, db, access.RoleReporter, "screen-test-checker"),
 		"GRIDMAP_TOKEN_SCOPED=" + createScopedToken(t, db, access.RoleViewer, "120104001", "screen-test-scoped"),
 		"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "screen-test-editor"),

@@ -96,7 +96,7 @@ const words = {
   byCategory: ['按类别（近30日）', 'by category (30 days)'],
   ranking: ['下级单元排名 · 未办结与超期', 'units by open and overdue cases'],
   feed: ['实时动态', 'live feed'],
-  mapNote: ['点击下级单元钻取 · 新上报在地图上闪烁', 'click a unit to drill down · new reports flash on the map'],
+  mapNote: ['点击下级单元钻取 · 点击案件查看详情 · 新上报在地图上闪烁', 'click a unit to drill down, a case to see it · new reports flash on the map'],
   // the map's legend (screen-legend.js): density cells below z14, case points from z14
   legendCells: ['未办结案件 · 每格', 'open cases per cell'], legendAllClosed: ['均已办结', 'all closed'], legendCases: ['案件', 'cases'],
   reported: ['上报', 'reported'],
@@ -415,6 +415,16 @@ const words = {
 };
 
 const key = 'gridmap.lang';
+
+/**
+ * addWords adds a module's own words (name: [Chinese, English]) to those t
+ * and applyWords read: a part of a page with many words keeps them beside
+ * it (the big screen's case card: screen-case-words.js). A name already
+ * here is not replaced.
+ */
+export function addWords(more) {
+  for (const [name, w] of Object.entries(more)) words[name] ??= w;
+}
 
 /** lang is "zh" or "en". */
 export function lang() {

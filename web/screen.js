@@ -16,6 +16,7 @@ import { legend } from './screen-legend.js';
 import { drawCrumbs, relabelCrumbs } from './screen-crumbs.js';
 import { tileReloader, atMostEvery } from './retile.js';
 import { renderFigures, labelFigures } from './screen-figures.js';
+import { caseCard } from './screen-case.js';
 import { api, origin, takeToken, token, askToken, getJSON, serverNow, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
   from './screen-api.js';
 
@@ -211,6 +212,7 @@ function flush() {
   // applied the change, and a tile drawn before it would stay.
   if (changes.has('tiles')) reloadTiles(app.map, Math.max(0, ...events.map((e) => Number(e.data?.version) || 0)));
   if (events.some(caseEvent)) reloadCases(app.map);
+  app.card.follow(events); // an open case card reads its case again
   if (events.some((e) => e.kind === 'case.overdue')) markOverdue(app.map); // the map agrees with the feed at once
   if (changes.has('reload')) load(app.unit).catch((err) => showProblem(err));
   else if (changes.has('patrol')) setTimeout(resync, 2000); // patrol coverage is the server's to count
@@ -337,7 +339,9 @@ function startMap() {
       showProblem(Object.assign(new Error(ev.error.message ?? String(status)), { status }));
     }
   });
+  app.card = caseCard(app);
   app.map.on('click', (ev) => {
+    if (app.card.openAt(ev)) return; // a case point opens its card, not the unit under it
     const level = app.state?.unit?.level ?? '';
     const id = clickLayer[level];
     const f = id && app.map.getLayer(id) && app.map.queryRenderedFeatures(ev.point, { layers: [id] })[0];
@@ -357,6 +361,7 @@ function relabel() {
     if (!app.state.unit) $('unit-title').textContent = t('city');
   }
   relabelCrumbs($('crumbs'));
+  app.card.relabel();
 }
 
 async function start() {

@@ -44,7 +44,10 @@ export function scopedChecks(ctx) {
       const scale = box.width / map.getContainer().offsetWidth; // the map frame may be drawn scaled (screen-map.js)
       const l = map.querySourceFeatures('gridmap', { sourceLayer: 'community_label' })
         .map((f) => ({ code: String(f.properties.code), name: f.properties.name, p: map.project(f.geometry.coordinates) }))
-        .find((f) => f.code.startsWith(code) && map.queryRenderedFeatures(f.p, { layers: ['community-fill'] }).length);
+        // A click on a case point opens its card (screen-case.js): the
+        // community is clicked where no case is drawn within a few pixels.
+        .find((f) => f.code.startsWith(code) && map.queryRenderedFeatures(f.p, { layers: ['community-fill'] }).length &&
+          !map.queryRenderedFeatures([[f.p.x - 8, f.p.y - 8], [f.p.x + 8, f.p.y + 8]], { layers: ['report-circle'] }).length);
       return l && { code: l.code, name: l.name, x: box.left + l.p.x * scale, y: box.top + l.p.y * scale };
     }, scope);
     if (!community) {

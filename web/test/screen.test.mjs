@@ -39,9 +39,10 @@
 // the server's overdue cases are red in a white ring, a case whose due time
 // passes turns so, and the legend lists the points; labels are never broken
 // inside a word nor overlap, and a street's view names no grid.
+// The case card (screen-case.mjs) of the case GRIDMAP_CASE names (seedCase, screen_case_test.go).
 //
 //   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_CHECKER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… \
-//   GRIDMAP_TOKEN_EXPIRING=… GRIDMAP_TOKEN_EXPIRES_AT=… node screen.test.mjs http://127.0.0.1:8080 out/
+//   GRIDMAP_TOKEN_EXPIRING=… GRIDMAP_TOKEN_EXPIRES_AT=… GRIDMAP_CASE=… node screen.test.mjs http://127.0.0.1:8080 out/
 //
 // GRIDMAP_TOKEN_CHECKER is a second worker's (it verifies and closes what the
 // first handled: 监管分离), GRIDMAP_TOKEN_SCOPED a viewer's token scoped to
@@ -57,6 +58,7 @@ import { accessChecks } from './screen-access.mjs';
 import { scopedChecks } from './screen-scoped.mjs';
 import { unitChecks } from './screen-units.mjs';
 import { mapChecks } from './screen-maplook.mjs';
+import { caseCardChecks } from './screen-case.mjs';
 import { chinaDay, shown, serverShown, figures, mapLook, overdueNow, readableBy } from './screen-read.mjs';
 
 const [base, outDir = 'out'] = process.argv.slice(2);
@@ -137,6 +139,7 @@ const { badUnitCode, refusedToken, revoked, linkDrop, revokedWhileLive, expiring
 const { scopedNoUnit, scopedWithUnit } = scopedChecks(ctx);
 const { gridRanking, emptyStreet } = unitChecks(ctx);
 const { legendCells, legendEnglish, overdueStreet } = mapChecks(ctx);
+const { caseCard, anonCard } = caseCardChecks(ctx);
 
 try {
   const expired = expiring(expiringToken, expiresAt);
@@ -378,6 +381,8 @@ try {
   await revokedWhileLive();
   await scopedNoUnit();
   await scopedWithUnit();
+  await caseCard();
+  await anonCard();
   await linkDrop();
   await overdueStreet();
   // The main screen, open all along, has renewed its "now" as time went by.
