@@ -21,8 +21,9 @@ const (
 
 // photoTurns counts the uploads each token has under way.
 type photoTurns struct {
-	mu   sync.Mutex
-	held map[string]int
+	mu    sync.Mutex
+	held  map[string]int
+	total int // of all tokens: /metrics gridmap_photo_uploads_under_way
 }
 
 // take counts an upload of key's under way; false when key has
@@ -37,6 +38,7 @@ func (t *photoTurns) take(key string) bool {
 		return false
 	}
 	t.held[key]++
+	t.total++
 	return true
 }
 
@@ -47,4 +49,12 @@ func (t *photoTurns) give(key string) {
 	if t.held[key]--; t.held[key] <= 0 {
 		delete(t.held, key)
 	}
+	t.total--
+}
+
+// underWay is how many uploads are under way, of all tokens.
+func (t *photoTurns) underWay() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.total
 }

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,10 +40,16 @@ func TestPhotoUploadsPerToken(t *testing.T) {
 			res.Body.Close()
 			answered <- res.StatusCode
 		}()
-		if _, err := w.Write(jpg[:10]); err != nil { // the server is reading it
+		if _, err := w.Write(jpg[:10]); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Both are under way (past authentication, reading their bodies)
+	// before the third is sent.
+	waitUntil(t, "the two held uploads are under way", func() bool {
+		m := request(t, "GET", e.url+"/metrics", nil)
+		return strings.Contains(string(m.body), fmt.Sprintf("\ngridmap_photo_uploads_under_way %d\n", photoTurnsPerToken))
+	})
 	t.Run("the token's next upload", func(t *testing.T) {
 		r := e.upload(t, "worker", phototest.JPEG(t, 64, 48, 8), "image/jpeg")
 		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" ||

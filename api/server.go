@@ -162,6 +162,9 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 			Status: http.StatusMethodNotAllowed, Detail: clip(requestMethod(c)) + " is not allowed here", Code: "method"})
 	})
 	h := &handlers{deps: d, tileCaching: tileCaching(d.TileMaxAge)}
+	d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_photo_uploads_under_way",
+		Help: "Photo uploads being read, waiting for a decode turn or decoded (each token has at most 2)."},
+		func() float64 { return float64(h.photoTurns.underWay()) }))
 	h.routes(r, d.Registry)
 	return r, newFastPath(h, m, authn, origins)
 }

@@ -66,10 +66,10 @@ const (
 type Subscription struct {
 	hub       *EventHub
 	client    string
-	anonymous bool // the caller sent no token
-	floor   uint64        // the hub's floor when it subscribed
-	wake    chan struct{} // one pending signal; closed when the subscription ends
-	dropped atomic.Bool
+	anonymous bool          // the caller sent no token
+	floor     uint64        // the hub's floor when it subscribed
+	wake      chan struct{} // one pending signal; closed when the subscription ends
+	dropped   atomic.Bool
 
 	mu     sync.Mutex // under the hub's
 	queue  []Event

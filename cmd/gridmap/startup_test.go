@@ -79,7 +79,8 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	_, metrics := get(base + "/metrics")
 	for _, want := range []string{`(?m)^gridmap_fastlane_answered_total [1-9]`, `(?m)^gridmap_fastlane_connections_total [1-9]`,
 		`(?m)^gridmap_fastlane_handed_over_total [0-9]`, `(?m)^gridmap_import_queue_places 5$`, `(?m)^gridmap_import_queue_places_held 0$`,
-		`(?m)^gridmap_database_standby 0$`, `(?m)^gridmap_database_replay_lag_seconds 0$`, `(?m)^gridmap_database_version [1-9]`} {
+		`(?m)^gridmap_database_standby 0$`, `(?m)^gridmap_database_replay_lag_seconds 0$`, `(?m)^gridmap_database_version [1-9]`,
+		`(?m)^gridmap_photo_uploads_under_way 0$`} {
 		if !regexp.MustCompile(want).MatchString(metrics) {
 			t.Errorf("/metrics has no line like %s", want)
 		}
