@@ -57,6 +57,27 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 	return cur.snap.Resolve(p), nil
 }
 
+// holdNow returns the index to answer a batch with nows queries about now
+// from, and whether those may be answered from it. When a version that starts later has
+// just begun, the batch has the index read it (Recheck) rather than send
+// every such query to PostGIS one by one; if the database's clock has not
+// reached the start yet (a standby's behind the node's), the queries go
+// there, but no more of them than a node behind its data sends (else 503).
+func (s *Service) holdNow(ctx context.Context, cur *indexed, nows int) (*indexed, bool, error) {
+	if cur.holdsNow() || nows == 0 {
+		return cur, true, nil
+	}
+	if err := s.Recheck(ctx); err == nil {
+		if now := s.current.Load(); now != nil && now.holdsNow() {
+			return now, true, nil
+		}
+	}
+	if nows > maxBehindInSQL {
+		return cur, false, Errorf(EUNAVAILABLE, "", "a data version starts now and this node has not read it yet; retry in a moment, or send at most %d points", maxBehindInSQL)
+	}
+	return cur, false, nil
+}
+
 // fromPast answers from PostGIS a query about a moment the index does not
 // hold for (see predates): now (the database's) or at.
 func (s *Service) fromPast(ctx context.Context, p orb.Point, at time.Time, minVersion int64) (Resolution, error) {
@@ -104,8 +125,13 @@ func (s *Service) ResolveMany(ctx context.Context, qs []ResolveQuery) ([]Resolut
 // time. It stops at the first error emit returns, or when ctx ends.
 func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) ResolveQuery, emit func(i int, r *Resolution, err error) error) error {
 	var need int64
+	nows := 0 // queries about now
 	for i := 0; i < n; i++ {
-		need = max(need, query(i).MinVersion)
+		q := query(i)
+		need = max(need, q.MinVersion)
+		if q.At.IsZero() {
+			nows++
+		}
 	}
 	// A node that cannot answer the batch at the version asked says so for
 	// the whole of it, before any answer: a client retries a 503, while
@@ -117,7 +143,9 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 	chunk := newEachChunk(min(n, eachChunkSize))
 	// Now is one moment for the whole batch: it does not straddle the
 	// start of a version that starts later either.
-	chunk.nowHeld = cur != nil && cur.holdsNow()
+	if err == nil && cur != nil {
+		cur, chunk.nowHeld, err = s.holdNow(ctx, cur, nows)
+	}
 	if err == nil && cur == nil {
 		chunk.probed, err = s.probePast(ctx, n, query, need)
 	}
