@@ -140,14 +140,15 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		p, err := a.principal(c, secret, now, !write)
-		if write && a.onStandby() && (errors.Is(err, errUnknownToken) || geo.ErrorCodeOf(err) == geo.EUNAVAILABLE) {
-			// A token made on the primary a moment ago may not have been
-			// replayed here yet; the write is the primary's anyway, and the
-			// primary knows the token or refuses it.
+		if write && a.onStandby() {
+			// The write is the primary's, and so is judging its token: this
+			// node's copy may not hold one made a moment ago, and a lookup
+			// here (which waits for the standby's replay) would only delay
+			// the same answer.
 			refuseReadOnly(c)
 			return
 		}
+		p, err := a.principal(c, secret, now, !write)
 		if err != nil {
 			var ge *geo.Error
 			if errors.As(err, &ge) && ge.Code == geo.EUNAUTHORIZED {

@@ -71,8 +71,8 @@ func TestStandbyNode(t *testing.T) {
 			t.Errorf("%s %s on the standby: %d %s, want a 503 read_only problem", w.method, w.path, r.status, r.body)
 		}
 	}
-	// No token: one is asked for first. A token the standby does not know
-	// may be one the primary made a moment ago: the primary judges it.
+	// No token: one is asked for first. A token is the primary's to judge:
+	// the standby may not hold one made a moment ago.
 	for _, c := range []struct {
 		token string
 		want  int
@@ -113,10 +113,15 @@ func TestStandbyNode(t *testing.T) {
 	if _, who, _ := answerOf(t, r); r.status != http.StatusOK || who != demo.BaihechuntianCode {
 		t.Errorf("min_version on the standby: %d %s", r.status, r.body)
 	}
-	// Replayed past the enclave, the standby knows the revocation before it.
-	if r := s.send(t, "POST", "/v1/reports", revoked, []byte(`{}`)); r.status != http.StatusUnauthorized ||
+	// A write's token is the primary's to judge, a revoked one too; a read
+	// with it is refused here (replayed past the enclave, the standby
+	// knows the revocation before it).
+	if r := s.send(t, "POST", "/v1/reports", revoked, []byte(`{}`)); r.status != http.StatusServiceUnavailable {
+		t.Errorf("a write with a revoked token on the standby: %d %s, want 503 read_only", r.status, r.body)
+	}
+	if r := s.send(t, "GET", "/v1/me", revoked, nil); r.status != http.StatusUnauthorized ||
 		!strings.Contains(r.header.Get("WWW-Authenticate"), "invalid_token") {
-		t.Errorf("a write with a revoked token on the standby: %d %s, want 401 invalid_token", r.status, r.body)
+		t.Errorf("a read with a revoked token on the standby: %d %s, want 401 invalid_token", r.status, r.body)
 	}
 	for _, q := range []string{"/v1/units/120104", "/v1/enclaves/SBY001", "/v1/units?level=street&parent=120104", "/ogc/collections"} {
 		if r := s.send(t, "GET", q, "", nil); r.status != http.StatusOK {
