@@ -271,14 +271,14 @@ func (s *eventStream) send(e geo.Event) bool {
 	if !e.Within(s.unit) || (len(s.kinds) > 0 && !slices.Contains(s.kinds, e.Kind)) || !s.allowed(&e) {
 		return true
 	}
-	data := s.dataOf(&e)
+	data, codes := s.dataOf(&e), e.Codes
 	if e.Kind == geo.EventImportFinished {
 		var shown bool
-		if data, shown = s.importSeen(&e); !shown {
+		if data, codes, shown = s.importSeen(&e); !shown {
 			return true
 		}
 	}
-	msg := eventMessage{EventID: e.ID, Kind: e.Kind, At: e.At, Codes: e.Codes, Data: data}
+	msg := eventMessage{EventID: e.ID, Kind: e.Kind, At: e.At, Codes: codes, Data: data}
 	b, err := json.Marshal(msg)
 	if err != nil {
 		return true // data came from jsonb: cannot happen

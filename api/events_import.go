@@ -10,21 +10,21 @@ import (
 // signed-in caller who may read the job (GET /v1/imports/{id}: its scope
 // covers what the import may touch, the event's code, "" the whole city);
 // to others only that the map changed, with the data version that holds
-// it (a wall screen reloads its figures then), and nothing of an import
-// that changed nothing. A job's file name and fate (a dry run, a rejected
+// it (a wall screen reloads its figures then) and no codes, and nothing of
+// an import that changed nothing. A job's file name and fate (a dry run, a rejected
 // file) are the GIS staff's work in progress; an attacker read every
 // import's, anonymously, in the event stream.
-func (s *eventStream) importSeen(e *geo.Event) (json.RawMessage, bool) {
+func (s *eventStream) importSeen(e *geo.Event) (data json.RawMessage, codes []string, shown bool) {
 	if s.in && len(e.Codes) == 1 && s.who.Covers(e.Codes[0]) {
-		return e.Data, true
+		return e.Data, e.Codes, true
 	}
 	var d struct {
 		Status       geo.JobStatus `json:"status"`
 		IndexVersion int64         `json:"index_version"`
 	}
 	if json.Unmarshal(e.Data, &d) != nil || d.Status != geo.JobSucceeded || d.IndexVersion == 0 {
-		return nil, false
+		return nil, nil, false
 	}
 	b, err := json.Marshal(d)
-	return b, err == nil
+	return b, []string{}, err == nil // nor where the uploader works: the changed units' own events say where
 }

@@ -33,9 +33,8 @@ func TestImportEventsOnlyToWhoMayReadTheJob(t *testing.T) {
 		if token != "" {
 			headers = authHeader(token)
 		}
-		chans[who], _ = stream(t, n.srv.URL+"/v1/events", headers...)
+		chans[who], _ = stream(t, n.srv.URL+"/v1/events", headers...) // subscribed once it answers
 	}
-	time.Sleep(300 * time.Millisecond) // the streams are followed
 	ctx := context.Background()
 	for _, job := range []struct{ status, options, report string }{
 		{"dry_run", `{"within":"120104001"}`, `{}`}, // a street editor's check
@@ -66,6 +65,9 @@ func TestImportEventsOnlyToWhoMayReadTheJob(t *testing.T) {
 				if e.msg.Kind == "import.finished" {
 					var d map[string]any
 					_ = json.Unmarshal(e.msg.Data, &d)
+					if d["source"] == nil && len(e.msg.Codes) > 0 {
+						t.Errorf("%s: a bare import event names where: %v", who, e.msg.Codes)
+					}
 					got[who] = append(got[who], d)
 				}
 			case <-deadline:

@@ -49,7 +49,11 @@ func itemsParams(queryables []string) []jsonObj {
 		crsParam("crs"), crsParam("bbox-crs"),
 	}
 	for _, q := range queryables {
-		ps = append(ps, queryParam(q, "Equal to", "string"))
+		desc := "Equal to"
+		if q == "created_by" {
+			desc = "Equal to: who saved the version, a person's name; needs a token whose scope is the whole city (401 without a token, 403 with a scoped one)"
+		}
+		ps = append(ps, queryParam(q, desc, "string"))
 	}
 	return ps
 }
