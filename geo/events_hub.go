@@ -223,8 +223,8 @@ func (h *EventHub) Subscribe(client string, signedIn bool) (*Subscription, error
 }
 
 // anonymousShare is how many of a hub's streams callers without a token
-// may hold: half, the rest kept for signed-in ones.
-func anonymousShare(streams int) int { return (streams + 1) / 2 }
+// may hold: half (rounded down), the rest kept for signed-in ones.
+func anonymousShare(streams int) int { return streams / 2 }
 
 // Replay calls fn for every event with xid >= floor (see EventLog).
 func (h *EventHub) Replay(ctx context.Context, floor uint64, fn func(Event) error) (bool, error) {

@@ -64,7 +64,7 @@ export function lateBy(r, now = serverNow()) {
  * names it, relabel() writes it in the language chosen, close() closes it.
  */
 export function caseCard(app) {
-  const c = { id: null, report: null, problem: null, n: 0, urls: new Map(), full: null, timer: null };
+  const c = { id: null, report: null, problem: null, n: 0, urls: new Map(), full: null, photoN: 0, timer: null };
   const back = el('div', { id: 'case-back', hidden: '' });
   const card = el('section', { id: 'case-card', role: 'dialog', 'aria-modal': 'true' });
   const box = el('div', { id: 'case-photo', hidden: '' });
@@ -243,24 +243,27 @@ export function caseCard(app) {
   async function showPhoto(sum) {
     closePhoto();
     const id = c.id;
+    const n = ++c.photoN; // a photo closed, and another opened, before this one came is not shown
+    const current = () => c.id === id && c.photoN === n && !box.hidden;
     const img = el('img', { alt: '' });
     box.replaceChildren(img, el('p', {}, t('card.photoClose')));
     box.hidden = false;
     box.dataset.state = 'loading';
     try {
       const b = await blob(`v1/attachments/${sum}`);
-      if (c.id !== id || box.hidden) return;
+      if (!current()) return;
       c.full = URL.createObjectURL(b);
       img.src = c.full;
       box.dataset.state = 'shown';
     } catch (err) {
-      if (c.id !== id || box.hidden) return;
+      if (!current()) return;
       box.dataset.state = 'failed';
       box.replaceChildren(el('p', { class: 'thumb none' }, t(err.status === 403 ? 'card.photoDenied' : 'card.photoFailed')));
     }
   }
 
   function closePhoto() {
+    c.photoN += 1;
     if (c.full) URL.revokeObjectURL(c.full);
     c.full = null;
     box.hidden = true;
@@ -283,7 +286,7 @@ export function caseCard(app) {
     if (c.id && events.some((e) => caseKinds.has(e.kind) && e.data?.id === c.id)) reread();
   }
 
-  return { show, openAt, follow, close, relabel: () => { render(); if (!box.hidden) box.querySelector('p')?.replaceChildren(t('card.photoClose')); },
+  return { show, openAt, follow, close, relabel: () => { render(); if (box.dataset.state !== 'failed') box.querySelector('p')?.replaceChildren(t('card.photoClose')); },
     get id() { return c.id; }, get urls() { return [...c.urls.values()].map((u) => u.url).filter(Boolean); } };
 }
 
