@@ -70,12 +70,12 @@ func viewOfPhoto(p casework.Photo) photoView {
 // holds already: a careful clock could still tell.)
 func (h *handlers) createAttachment(c *gin.Context) {
 	caller, _ := callerOf(c) // permit made sure there is one
-	if !h.photoTurns.take(tokenKey(caller)) {
+	if !h.photoTurns.Take(tokenKey(caller)) {
 		c.Header("Retry-After", "2")
 		fail(c, geo.Errorf(geo.ERATELIMITED, "", "this token has %d photo uploads under way, the most it may; send the next when one is answered", photoTurnsPerToken))
 		return
 	}
-	defer h.photoTurns.give(tokenKey(caller))
+	defer h.photoTurns.Give(tokenKey(caller))
 	up, err := readPhoto(c)
 	if err != nil {
 		fail(c, err)

@@ -1,9 +1,6 @@
 package api
 
-import (
-	"sync"
-	"time"
-)
+import "time"
 
 // Photo uploads take memory and processor time beyond a write's: the body
 // (up to photo.MaxBytes) is held while the photo waits for a turn of the
@@ -18,43 +15,3 @@ const (
 	photoTurnsPerToken = 2
 	photoTurnWait      = 15 * time.Second
 )
-
-// photoTurns counts the uploads each token has under way.
-type photoTurns struct {
-	mu    sync.Mutex
-	held  map[string]int
-	total int // of all tokens: /metrics gridmap_photo_uploads_under_way
-}
-
-// take counts an upload of key's under way; false when key has
-// photoTurnsPerToken already.
-func (t *photoTurns) take(key string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.held == nil {
-		t.held = map[string]int{}
-	}
-	if t.held[key] >= photoTurnsPerToken {
-		return false
-	}
-	t.held[key]++
-	t.total++
-	return true
-}
-
-// give ends an upload of key's.
-func (t *photoTurns) give(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.held[key]--; t.held[key] <= 0 {
-		delete(t.held, key)
-	}
-	t.total--
-}
-
-// underWay is how many uploads are under way, of all tokens.
-func (t *photoTurns) underWay() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.total
-}

@@ -17,6 +17,7 @@ import (
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/internal/shares"
 	"github.com/gridmap-dev/gridmap/tiles"
 )
 
@@ -161,19 +162,19 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 		writeProblem(c, Problem{Type: "https://gridmap.dev/problems/method", Title: "Method Not Allowed",
 			Status: http.StatusMethodNotAllowed, Detail: clip(requestMethod(c)) + " is not allowed here", Code: "method"})
 	})
-	h := &handlers{deps: d, tileCaching: tileCaching(d.TileMaxAge)}
+	h := &handlers{deps: d, tileCaching: tileCaching(d.TileMaxAge), photoTurns: &shares.Counter{Max: photoTurnsPerToken}}
 	d.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_photo_uploads_under_way",
 		Help: "Photo uploads being read, waiting for a decode turn or decoded (each token has at most 2)."},
-		func() float64 { return float64(h.photoTurns.underWay()) }))
+		func() float64 { return float64(h.photoTurns.Total()) }))
 	h.routes(r, d.Registry)
 	return r, newFastPath(h, m, authn, origins)
 }
 
 type handlers struct {
 	deps        Deps
-	tileCaching [2][]string   // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
-	missed      missedVersion // the version a boundary read last waited for in vain (fresh_reads.go)
-	photoTurns  photoTurns    // each token's photo uploads under way (photo_turns.go)
+	tileCaching [2][]string     // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
+	missed      missedVersion   // the version a boundary read last waited for in vain (fresh_reads.go)
+	photoTurns  *shares.Counter // each token's photo uploads under way (photo_turns.go)
 }
 
 func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {

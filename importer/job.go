@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
+	"github.com/gridmap-dev/gridmap/internal/shares"
 )
 
 // Jobs runs imports as recorded jobs: the command line runs one in the
@@ -42,9 +43,9 @@ type Jobs struct {
 
 	wg     sync.WaitGroup
 	once   sync.Once
-	places chan struct{} // one token per upload received, queued or running
-	owners *owners       // the places each caller holds
-	slots  chan struct{} // one token per import running
+	places chan struct{}   // one token per upload received, queued or running
+	owners *shares.Counter // the places each caller holds
+	slots  chan struct{}   // one token per import running
 
 	// applying holds the jobs of this node that may have committed but
 	// that its index has not applied yet: Job reports them running here,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
+	"github.com/gridmap-dev/gridmap/internal/shares"
 )
 
 // The import queue of the HTTP API. An upload takes a place in the queue
@@ -45,9 +46,9 @@ func (j *Jobs) init() {
 		}
 		j.slots = make(chan struct{}, workers)
 		j.places = make(chan struct{}, workers+waiting)
-		j.owners = &owners{max: j.PerOwner, held: map[string]int{}}
-		if j.owners.max <= 0 {
-			j.owners.max = DefaultPerOwner
+		j.owners = &shares.Counter{Max: j.PerOwner}
+		if j.owners.Max <= 0 {
+			j.owners.Max = DefaultPerOwner
 		}
 		if j.Space == nil {
 			j.Space = &Space{}
@@ -58,20 +59,20 @@ func (j *Jobs) init() {
 // Receive implements geo.Importer.
 func (j *Jobs) Receive(ctx context.Context, owner string) (geo.UploadArea, error) {
 	j.init()
-	if !j.owners.take(owner) {
+	if !j.owners.Take(owner) {
 		return nil, geo.Errorf(geo.ERATELIMITED, "file", "%s holds %d places in the import queue already (sending, waiting or running); "+
-			"send the next when one has ended", owner, j.owners.max)
+			"send the next when one has ended", owner, j.owners.Max)
 	}
 	select {
 	case j.places <- struct{}{}:
 	default:
-		j.owners.give(owner)
+		j.owners.Give(owner)
 		return nil, geo.Errorf(geo.EUNAVAILABLE, "file", "the import queue is full (%d running or waiting); retry later", cap(j.places))
 	}
 	dir, err := j.Space.newDir()
 	if err != nil {
 		<-j.places
-		j.owners.give(owner)
+		j.owners.Give(owner)
 		return nil, err
 	}
 	return &upload{jobs: j, owner: owner, dir: dir, allow: &allowance{space: j.Space}}, nil
@@ -82,33 +83,6 @@ func (j *Jobs) Receive(ctx context.Context, owner string) (geo.UploadArea, error
 func (j *Jobs) Places() (held, capacity int) {
 	j.init()
 	return len(j.places), cap(j.places)
-}
-
-// owners counts the queue places each caller holds.
-type owners struct {
-	max  int
-	mu   sync.Mutex
-	held map[string]int
-}
-
-// take gives owner one more place, unless it holds max.
-func (o *owners) take(owner string) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.held[owner] >= o.max {
-		return false
-	}
-	o.held[owner]++
-	return true
-}
-
-// give takes one of owner's places back.
-func (o *owners) give(owner string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.held[owner]--; o.held[owner] <= 0 {
-		delete(o.held, owner)
-	}
 }
 
 // upload is one upload's area (geo.UploadArea).
@@ -157,7 +131,7 @@ func (u *upload) end() {
 		os.RemoveAll(u.dir)
 		u.allow.release()
 		<-u.jobs.places
-		u.jobs.owners.give(u.owner)
+		u.jobs.owners.Give(u.owner)
 	})
 }
 
