@@ -7,18 +7,79 @@
 import { serverNow } from './screen-api.js';
 
 // The density cells' classes by open cases (the legend draws these very
-// classes: screen-legend.js). Faint for one or two, so that a district with
+// classes: screen-legend.js). Faint for the first, so that a district with
 // a case in most cells stays a map, strong only where cases pile up. A cell
 // whose cases are all closed is a dim teal; a cell without reports is not in
 // the tiles at all, so it has no fill.
 export const hexClasses = [
-  { from: 1, label: '1', colour: '#ffb020', opacity: 0.18 },
-  { from: 2, label: '2–3', colour: '#ff9f1c', opacity: 0.3 },
-  { from: 4, label: '4–9', colour: '#ff6a3d', opacity: 0.46 },
-  { from: 10, label: '≥10', colour: '#ff2d55', opacity: 0.62 },
+  { colour: '#ffb020', opacity: 0.18 },
+  { colour: '#ff9f1c', opacity: 0.3 },
+  { colour: '#ff6a3d', opacity: 0.46 },
+  { colour: '#ff2d55', opacity: 0.62 },
 ];
 export const hexClosed = { colour: '#1f9e7a', opacity: 0.14 };
-const byOpen = (key, none) => ['step', ['get', 'open'], none, ...hexClasses.flatMap((c) => [c.from, c[key]])];
+
+// The classes' lower bounds (open cases a cell) by the cell's H3
+// resolution, for the cells tiles/hex.go draws (res 4 at z≤6 … res 9 at
+// z13). A cell is ~7× the area of one a resolution finer, so fixed bounds
+// left the city's and a district's views (res 6–7) one red sheet. Scaled by
+// the full 7 they would ask a uniform density of the whole cell, which
+// clustered cases never have there (a coarse cell averages a hotspot with
+// fields and river), and everything would sit in the first class. So the
+// bounds grow by √7 ≈ 2.65 a step — the geometric mean of "same count" and
+// "same density" — from res 9's 2 / 4 / 10, rounded to 1-2-2.5-5 numbers
+// (res 8: 5.3 / 10.6 / 26 → 5 / 10 / 25; res 7: 14 / 28 / 70 → 15 / 30 / 70;
+// res 6: 37 / 74 / 185 → 40 / 80 / 200; res 5: 98 / 196 / 490 → 100 / 200 /
+// 500; res 4: 259 / 518 / 1296 → 250 / 500 / 1500), each class about twice
+// the one before, the last 2–3×. The first class stays 1: a cell with any
+// open case is always seen.
+export const hexBounds = {
+  4: [1, 250, 500, 1500],
+  5: [1, 100, 200, 500],
+  6: [1, 40, 80, 200],
+  7: [1, 15, 30, 70],
+  8: [1, 5, 10, 25],
+  9: [1, 2, 4, 10],
+};
+const finestRes = 9; // a cell of a resolution not listed is classed as the finest
+
+/** hexResolution is the H3 resolution of report_hex tiles at a tile zoom (as tiles/hex.go chooses it). */
+export function hexResolution(z) {
+  if (z <= 6) return 4;
+  if (z === 7) return 5;
+  if (z <= 9) return 6;
+  if (z <= 11) return 7;
+  if (z === 12) return 8;
+  return 9;
+}
+
+// hexMaxZoom is report_hex's last tile zoom (/tiles catalog): deeper,
+// the map draws z13's cells, and from z14 the case points instead.
+const hexMaxZoom = 13;
+
+/** hexResolutionAt is the resolution of the cells the map draws at zoom (its 512-pixel tiles are of the zoom's floor). */
+export const hexResolutionAt = (zoom) => hexResolution(Math.min(Math.floor(zoom), hexMaxZoom));
+
+/**
+ * hexClassesAt is the classes of cells of H3 resolution res: each of
+ * hexClasses with from (its lower bound) and label ("2–3", "≥10").
+ */
+export function hexClassesAt(res) {
+  const b = hexBounds[res] ?? hexBounds[finestRes];
+  return hexClasses.map((k, i) => {
+    const to = i + 1 < b.length ? b[i + 1] - 1 : Infinity;
+    const label = to === Infinity ? `≥${b[i]}` : to === b[i] ? String(b[i]) : `${b[i]}–${to}`;
+    return { ...k, from: b[i], label };
+  });
+}
+
+// byOpen chooses a cell's key (colour or opacity) by its own resolution,
+// then by its open cases: while tiles of two zooms are on screen (a zoom,
+// a reload) each cell is classed by its own size.
+const stepOf = (res, key, none) => ['step', ['get', 'open'], none, ...hexClassesAt(res).flatMap((c) => [c.from, c[key]])];
+const byOpen = (key, none) => ['match', ['get', 'res'],
+  ...Object.keys(hexBounds).filter((r) => Number(r) !== finestRes).flatMap((r) => [Number(r), stepOf(Number(r), key, none)]),
+  stepOf(finestRes, key, none)];
 
 // Case points (zoom 14 and in) by state: open ones by severity, an overdue
 // one red in a white ring and larger, closed ones green and dimmer,

@@ -1,6 +1,6 @@
-// The big screen's map as a room reads it, run by screen.test.mjs: the
-// density cells' legend says the classes the cells are painted in, and
-// quiet cells stay faint; on a street, overdue open cases are red in a
+// The big screen's map as a room reads it, run by screen.test.mjs (the
+// density cells and their legend: screen-hexscale.mjs): the legend in
+// English; on a street, overdue open cases are red in a
 // white ring — the server's overdue cases, and a case whose due time
 // passes turns so without new tiles — with the points' legend; labels are
 // one line each (never broken inside a word), do not overlap, and a
@@ -8,44 +8,7 @@
 
 const overdueColour = '#ff2d55'; // screen-map.js's caseColours.overdue
 
-// hexOf is a MapLibre colour ({r, g, b, a} of 0..1) as #rrggbb.
-const hexOf = (c) => `#${[c.r, c.g, c.b].map((x) => Math.round(x * 255).toString(16).padStart(2, '0')).join('')}`;
-
 export function mapChecks({ browser, base, outDir, check, failures, findings, open }) {
-  // legendCells reads the legend and every density cell drawn on page, and
-  // checks each cell is painted in the colour and opacity the legend gives
-  // its number of open cases.
-  async function legendCells(page) {
-    const r = await page.evaluate(() => {
-      const { map } = window.screenApp;
-      const box = document.getElementById('legend');
-      const rows = [...box.querySelectorAll('li')].map((li) => ({ from: Number(li.dataset.from), colour: li.dataset.colour,
-        opacity: Number(li.dataset.opacity), text: li.textContent }));
-      const cells = map.queryRenderedFeatures({ layers: ['report_hex-fill'] }).map((f) => ({ open: f.properties.open,
-        count: f.properties.count, colour: f.layer.paint['fill-color'], opacity: f.layer.paint['fill-opacity'] }));
-      return { kind: box.dataset.kind, title: box.querySelector('h3')?.textContent, rows, cells };
-    });
-    const classes = r.rows.filter((x) => x.from > 0);
-    const rowOf = (open) => (open === 0 ? r.rows.find((x) => x.from === 0) : classes.filter((x) => x.from <= open).at(-1));
-    const wrong = r.cells.filter((c) => {
-      const want = rowOf(c.open);
-      return !want || hexOf(c.colour) !== want.colour || Math.abs(c.opacity - want.opacity) > 1e-6;
-    });
-    const opacities = classes.map((x) => x.opacity);
-    const f = { kind: r.kind, title: r.title, rows: r.rows.map((x) => x.text), cells: r.cells.length, wrong: wrong.slice(0, 3),
-      byOpen: Object.fromEntries([...new Set(r.cells.map((c) => c.open))].sort((a, b) => a - b)
-        .map((n) => [n, r.cells.filter((c) => c.open === n).length])),
-      meanOpacity: Math.round((r.cells.reduce((k, c) => k + c.opacity, 0) / (r.cells.length || 1)) * 100) / 100 };
-    findings.legendCells = f;
-    check(f.kind === 'cells' && f.title === '未办结案件 · 每格' && JSON.stringify(f.rows) === JSON.stringify(['1', '2–3', '4–9', '≥10', '均已办结']),
-      `the density legend: ${JSON.stringify(f)}`);
-    check(f.cells > 0 && !wrong.length, `density cells not painted as the legend says: ${JSON.stringify(f)}`);
-    // Quiet cells stay faint and the scale climbs; a cell without reports is not drawn at all.
-    check(opacities[0] <= 0.2 && opacities.every((o, i) => i === 0 || o > opacities[i - 1]) && f.meanOpacity <= 0.35,
-      `the density scale: ${JSON.stringify({ opacities, mean: f.meanOpacity })}`);
-    check(r.cells.every((c) => c.count > 0), 'a density cell without reports is drawn');
-  }
-
   // legendEnglish: after EN the legend is in English.
   async function legendEnglish(page) {
     findings.legendEN = await page.evaluate(() => document.getElementById('legend').innerText);
@@ -212,5 +175,5 @@ export function mapChecks({ browser, base, outDir, check, failures, findings, op
     else check(f.grids > 0, `a community's view names no grid: ${JSON.stringify(f)}`);
   }
 
-  return { legendCells, legendEnglish, overdueStreet };
+  return { legendEnglish, overdueStreet };
 }

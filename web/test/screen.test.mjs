@@ -34,8 +34,12 @@
 // in its colour; a dispatch names its assignee to a token that may see it
 // and not to an anonymous screen. An empty street says 暂无数据 and "—"
 // for patrols; a unit above a scoped token is titled by its name.
-// The map (screen-maplook.mjs): its legend says the density cells' classes,
-// each cell painted as the legend says and quiet cells faint; on a street
+// The density cells (screen-hexscale.mjs): their classes grow with the cells'
+// size; at the district's, a street's and the city's zoom the legend gives
+// the classes of the resolution drawn, each cell is painted in its class for
+// its own resolution and quiet cells stay faint; the district's view is not
+// one sheet of the top class; the legend follows a drill-down.
+// The map (screen-maplook.mjs): on a street
 // the server's overdue cases are red in a white ring, a case whose due time
 // passes turns so, and the legend lists the points; labels are never broken
 // inside a word nor overlap, and a street's view names no grid.
@@ -58,6 +62,7 @@ import { accessChecks } from './screen-access.mjs';
 import { scopedChecks } from './screen-scoped.mjs';
 import { unitChecks } from './screen-units.mjs';
 import { mapChecks } from './screen-maplook.mjs';
+import { hexChecks } from './screen-hexscale.mjs';
 import { caseCardChecks } from './screen-case.mjs';
 import { chinaDay, shown, serverShown, figures, mapLook, overdueNow, readableBy } from './screen-read.mjs';
 
@@ -138,7 +143,8 @@ const { burst, boundaryEdit, caseCell, smallWall } = caseChecks(ctx);
 const { badUnitCode, refusedToken, revoked, linkDrop, revokedWhileLive, expiring } = accessChecks(ctx);
 const { scopedNoUnit, scopedWithUnit } = scopedChecks(ctx);
 const { gridRanking, emptyStreet } = unitChecks(ctx);
-const { legendCells, legendEnglish, overdueStreet } = mapChecks(ctx);
+const { legendEnglish, overdueStreet } = mapChecks(ctx);
+const { legendCells, hexZooms, legendFollows } = hexChecks(ctx);
 const { caseCard, anonCard } = caseCardChecks(ctx);
 
 try {
@@ -171,7 +177,7 @@ try {
   check(findings.chartLook.names.every((n) => n.overflow !== 'truncate' && n.width >= 160),
     `chart names are cut: ${JSON.stringify(findings.chartLook)}`);
   await readable(page, 18, '1920×1080');
-  await legendCells(page);
+  await legendCells(page, 'unit');
   // A screen just switched on shows the latest reports, not an empty feed waiting for the next one.
   await page.waitForSelector('#feed li', { timeout: 10_000 }).catch(() => {});
   findings.feedSeed = await page.evaluate(() => ({ reports: [...document.querySelectorAll('#feed li')].map((li) => li.dataset.report),
@@ -325,6 +331,7 @@ try {
 
   await burst(page);
   await boundaryEdit(page);
+  if (findings.burstTarget) await hexZooms(page, findings.burstTarget.point);
 
   // Drill down: a click on a street of 南开区 shows that street.
   const street = await page.evaluate(() => {
@@ -341,6 +348,7 @@ try {
     await page.waitForFunction((name) => document.getElementById('unit-title').textContent === name && window.screenApp.ready,
       street.name, { timeout: 20_000 }).catch(() => failures.push(`clicking ${street.name} did not drill down`));
     findings.drilled = street.name;
+    await legendFollows(page, 'drill-down');
     // The feed starts again from the street's own latest reports: none of 南开区's others stays.
     const own = await fetch(`${base}/v1/reports?unit=${street.code}&kind=hazard,event&limit=50`, { headers: { Authorization: `Bearer ${token}` } })
       .then((r) => r.json()).then((b) => new Set((b.reports ?? []).map((r) => r.id)));
