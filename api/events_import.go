@@ -11,9 +11,9 @@ import (
 // covers what the import may touch, the event's code, "" the whole city);
 // to others only that the map changed, with the data version that holds
 // it (a wall screen reloads its figures then) and no codes, and nothing of
-// an import that changed nothing. A job's file name and fate (a dry run, a rejected
-// file) are the GIS staff's work in progress; an attacker read every
-// import's, anonymously, in the event stream.
+// an import that changed nothing. A job's file name and fate (a dry run,
+// a rejected file) are the GIS staff's work in progress; an attacker read
+// every import's, anonymously, in the event stream.
 func (s *eventStream) importSeen(e *geo.Event) (data json.RawMessage, codes []string, shown bool) {
 	if s.in && len(e.Codes) == 1 && s.who.Covers(e.Codes[0]) {
 		return e.Data, e.Codes, true

@@ -58,11 +58,12 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 }
 
 // holdNow returns the index to answer a batch with nows queries about now
-// from, and whether those may be answered from it. When a version that starts later has
-// just begun, the batch has the index read it (Recheck) rather than send
-// every such query to PostGIS one by one; if the database's clock has not
-// reached the start yet (a standby's behind the node's), the queries go
-// there, but no more of them than a node behind its data sends (else 503).
+// from, and whether those may be answered from it. When a version that
+// starts later has just begun, the batch has the index read it (Recheck)
+// rather than send every such query to PostGIS one by one; if the
+// database's clock has not reached the start yet (a standby's behind the
+// node's), the queries go there, but no more of them than a node behind
+// its data sends (else 503).
 func (s *Service) holdNow(ctx context.Context, cur *indexed, nows int) (*indexed, bool, error) {
 	if cur.holdsNow() || nows == 0 {
 		return cur, true, nil
