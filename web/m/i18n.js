@@ -102,6 +102,7 @@ const words = {
   'text.toolong': ['文字过长：{n} 字，最多 {max} 字', 'Too long: {n} characters, at most {max}'],
   'cases.readonly': ['此案件由 {code} 办理，您可查看', 'handled by {code}: you may look'],
   'cases.ownfix': ['此案由您处置，核查与结案须由他人进行（监管分离）', 'You handled this case: someone else verifies and closes it'],
+  'cases.ownreject': ['此案经您处置，不予立案须由他人决定（监管分离）', 'You handled this case: someone else decides whether to reject it'],
   'cases.outside': ['此案件已不在您的辖区内（可能已上报上级），您可查看，不能办理', 'This case is no longer within your area (it may have gone up a level): you may look, not act'],
   'cases.assignee': ['派遣给（部门或人员，可选）', 'Dispatch to (department or person, optional)'],
   'cases.assigneeph': ['如：城管执法、张三', 'e.g. 城管执法, or a name'],

@@ -71,11 +71,12 @@ function handledSinceClosed(r) {
 /** stepsFor is what this token may do to case r: allowed(), less the checks of its own fix and a reject of a case it handled. */
 function stepsFor(r) {
   const steps = allowed(r.state);
-  if (handlerMayVerify()) return { ...steps, ownFix: false };
+  if (handlerMayVerify()) return { ...steps, ownFix: false, ownReject: false };
   const ownFix = handledByMe(r);
   const barred = new Set(ownFix ? CHECKS : []);
-  if (handledSinceClosed(r)) barred.add('reject');
-  return { primary: barred.has(steps.primary) ? null : steps.primary, others: steps.others.filter((a) => !barred.has(a)), ownFix };
+  const ownReject = [steps.primary, ...steps.others].includes('reject') && handledSinceClosed(r);
+  if (ownReject) barred.add('reject');
+  return { primary: barred.has(steps.primary) ? null : steps.primary, others: steps.others.filter((a) => !barred.has(a)), ownFix, ownReject };
 }
 
 // form: the case the steps are for and its state then, the step asked
@@ -136,12 +137,14 @@ export async function showSteps(r, place) {
   const queued = (await outbox()).filter((it) => it.kind === 'transition' && it.report === r.id);
   const waiting = queued.filter((it) => it.state !== 'failed');
   const refused = queued.filter((it) => it.state === 'failed').at(-1);
-  const { primary, others, ownFix } = stepsFor(r);
+  const { primary, others, ownFix, ownReject } = stepsFor(r);
   const any = !!primary || others.length > 0;
   const mine = !r.outside && (!me?.scope || (r.assigned_code ?? '').startsWith(me.scope));
+  const own = mine && (ownFix || ownReject); // what this token may not do, and why
   box.hidden = !mayMove() || (!any && queued.length === 0);
-  $('c-readonly').hidden = (mine || !any) && !(mine && ownFix);
-  $('c-readonly').textContent = mine && ownFix ? t('cases.ownfix') : r.outside ? t('cases.outside') : t('cases.readonly', { code: place });
+  $('c-readonly').hidden = (mine || !any) && !own;
+  $('c-readonly').textContent = own ? t(ownFix ? 'cases.ownfix' : 'cases.ownreject')
+    : r.outside ? t('cases.outside') : t('cases.readonly', { code: place });
   if (refused && !waiting.length) await restore(refused);
   $('c-waiting').hidden = waiting.length === 0 && !refused;
   $('c-waiting').textContent = waiting.length ? queuedText() : refused ? t('cases.refused', { why: refusalText(refused) }) : '';

@@ -6,7 +6,9 @@
 //                    named person) → handled by the grid worker on their
 //                    phone (who is then offered no check of their own
 //                    fix: 监管分离) → verify → close, each step by its
-//                    button, in Chinese and English; a reject without a note is held on
+//                    button, in Chinese and English; a worker who reopens
+//                    their own fix is not offered to reject the case, the
+//                    duty officer is; a reject without a note is held on
 //                    the phone and said; a step on a case someone moved
 //                    meanwhile (409) and on a case that left the street
 //                    (403) is said, and the case read again; overdue cases
@@ -37,6 +39,7 @@ export async function supervisorSteps(env) {
   const steps = { ...env, page, file: (text, sev = 2) => fileCase(env, text, sev) };
 
   await walk(steps);
+  await rejectBar(steps);
   await refusals(steps);
   await leftScope(steps);
   await overdue(steps);
@@ -166,6 +169,41 @@ async function walk({ page, check, findings, shot, adminAPI, file, workerPage: w
 
 // refusals: a reject without a note stays on the phone; a step on a case
 // moved meanwhile is a 409, said with the case's state now.
+// rejectBar: a grid worker who handled a case and then reopened their own
+// fix is not offered 不予立案 for it, which would end it unchecked
+// (监管分离; the server refuses it too); the duty officer is offered it.
+async function rejectBar({ page, check, findings, adminAPI, file, workerPage: worker, afterPhoto }) {
+  const id = await file('值班员测试：处置人不得作废');
+  for (const step of [{ action: 'accept' }, { action: 'dispatch', assignee: '网格员王五' }]) {
+    const r = await adminAPI(`/v1/reports/${id}/transitions`, { method: 'POST', body: JSON.stringify(step) });
+    check(r.status === 200, `${step.action} by the admin: ${r.status}`);
+  }
+  await open(worker, id);
+  await worker.waitForSelector('#c-handle', { timeout: 15_000 });
+  await worker.fill('#c-note', '已清理');
+  await worker.setInputFiles('#c-photo', afterPhoto);
+  await worker.waitForSelector('#c-photos img');
+  await worker.click('#c-handle');
+  check(await stateIs(worker, '已处置'), `the worker's 处置: ${await worker.textContent('#c-meta')}`);
+  await worker.waitForSelector('#c-reopen', { timeout: 10_000 });
+  await worker.click('#c-reopen');
+  await worker.fill('#c-note', '撤回：通道仍被堵');
+  await worker.click('#c-confirm');
+  check(await stateIs(worker, '重新办理'), `the worker reopens their own fix: ${await worker.textContent('#c-meta')}`);
+  await worker.waitForFunction(() => /监管分离/.test(document.getElementById('c-readonly').textContent), null, { timeout: 5_000 }).catch(() => {});
+  findings.rejectBar = { worker: await buttons(worker), note: await worker.textContent('#c-readonly'), shown: await worker.isVisible('#c-readonly') };
+  const offered = [...findings.rejectBar.worker.main, ...findings.rejectBar.worker.others].map((x) => x.id);
+  check(!offered.includes('c-reject') && findings.rejectBar.shown && /不予立案须由他人决定/.test(findings.rejectBar.note),
+    `the worker who handled the case is offered 不予立案 of it, or not told why: ${JSON.stringify(findings.rejectBar)}`);
+  await worker.click('#c-back');
+  await open(page, id);
+  await page.waitForSelector('#c-dispatch', { timeout: 15_000 });
+  findings.rejectBar.officer = await buttons(page);
+  check([...findings.rejectBar.officer.main, ...findings.rejectBar.officer.others].some((x) => x.id === 'c-reject'),
+    `the duty officer is offered 不予立案 of the reopened case: ${JSON.stringify(findings.rejectBar.officer)}`);
+  await page.click('#c-back');
+}
+
 async function refusals({ page, check, findings, shot, adminAPI, file }) {
   const id = await file('值班员测试：重复上报');
   await open(page, id);
