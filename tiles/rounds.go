@@ -31,10 +31,12 @@ type rounds struct {
 	shared atomic.Uint64 // requests answered by a round another request started (not those that hung up)
 }
 
-// keyRounds is the state of one key while a round of it runs.
+// keyRounds is the state of one key while a round of it runs: a chain of
+// rounds, each started while the one before ran.
 type keyRounds struct {
 	running *drawRound
 	next    *drawRound // the round later requests join; it starts when the running one ends
+	release func()     // gives back the turn the chain's first request held (fair.go), when the chain ends; or nil
 }
 
 // drawFunc draws a tile under ctx, calling begin just before it first
@@ -63,7 +65,37 @@ func newDrawRound(ctx context.Context, draw drawFunc) *drawRound {
 // ends when every request waiting for the round has hung up. ctx ending
 // returns its error at once.
 func (rs *rounds) do(ctx context.Context, key string, draw drawFunc) (*Tile, error) {
-	r, own := rs.join(ctx, key, draw)
+	return rs.start(ctx, key, draw, func() {})
+}
+
+// start is do for a request that holds its client's turn (fair.go):
+// release (not nil) gives it back. A request that starts the key's chain of rounds
+// hands its turn to the chain, which holds it until its last round ends
+// (then release); one that finds a chain gives it back at once.
+func (rs *rounds) start(ctx context.Context, key string, draw drawFunc, release func()) (*Tile, error) {
+	r, own, chained := rs.join(ctx, key, draw, release)
+	if !chained {
+		release()
+	}
+	return rs.wait(ctx, key, r, own)
+}
+
+// share is do for a request that has not its client's turn: it waits for
+// a round of key's chain, if one runs (ok), as do would; else it returns
+// at once, ok false, and starts nothing. Identical requests so share a
+// drawing whatever their turns, and a chain, holding its first request's
+// turn, draws its rounds without waiting for another.
+func (rs *rounds) share(ctx context.Context, key string, draw drawFunc) (t *Tile, ok bool, err error) {
+	r, own, _ := rs.join(ctx, key, draw, nil)
+	if r == nil {
+		return nil, false, nil
+	}
+	t, err = rs.wait(ctx, key, r, own)
+	return t, true, err
+}
+
+// wait waits for r's tile, or for ctx to end (the request leaves r).
+func (rs *rounds) wait(ctx context.Context, key string, r *drawRound, own bool) (*Tile, error) {
 	select {
 	case <-r.done:
 		if !own {
@@ -76,21 +108,25 @@ func (rs *rounds) do(ctx context.Context, key string, draw drawFunc) (*Tile, err
 	}
 }
 
-// join returns the round a request for key waits for: a new one, started at
-// once, when none runs; the running one if it has not begun reading; else
-// the key's next round. own says the round draws with this request's draw.
-func (rs *rounds) join(ctx context.Context, key string, draw drawFunc) (r *drawRound, own bool) {
+// join returns the round a request for key waits for: the running one if
+// it has not begun reading; else the key's next round (made with draw if
+// none waits); when no round of key runs, a new chain started at once
+// (chained) holding turn, or, with turn nil, nothing (r nil). own says
+// the round draws with this request's draw.
+func (rs *rounds) join(ctx context.Context, key string, draw drawFunc, turn func()) (r *drawRound, own, chained bool) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	k, running := rs.keys[key]
 	switch {
+	case !running && turn == nil:
+		return nil, false, false
 	case !running:
 		if rs.keys == nil {
 			rs.keys = map[string]*keyRounds{}
 		}
-		k = &keyRounds{running: newDrawRound(ctx, draw)}
+		k = &keyRounds{running: newDrawRound(ctx, draw), release: turn}
 		rs.keys[key] = k
-		r, own = k.running, true
+		r, own, chained = k.running, true, true
 		go rs.run(key, k)
 	case !k.running.begun && k.running.waiters > 0: // (with none, it is cancelled)
 		r = k.running
@@ -101,7 +137,7 @@ func (rs *rounds) join(ctx context.Context, key string, draw drawFunc) (r *drawR
 		r = k.next
 	}
 	r.waiters++
-	return r, own
+	return r, own, chained
 }
 
 // begin marks r as reading: requests arriving from now on wait for the
@@ -136,9 +172,13 @@ func (rs *rounds) run(key string, k *keyRounds) {
 		close(r.done)
 		rs.mu.Lock()
 		k.running, k.next = k.next, nil
-		if k.running == nil {
+		ended := k.running == nil
+		if ended {
 			delete(rs.keys, key)
 		}
 		rs.mu.Unlock()
+		if ended && k.release != nil {
+			k.release() // the chain ended: its turn is given back
+		}
 	}
 }

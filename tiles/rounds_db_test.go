@@ -8,6 +8,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // TestReportTilesShareDrawings: while the drawing of report_hex/0/0/0 (every
@@ -16,8 +17,20 @@ import (
 // them gives. The wait is a lock on the report table held by the test.
 func TestReportTilesShareDrawings(t *testing.T) {
 	s, db := newDemoService(t)
+	// Within the process (no client), and from one client's address (a
+	// command centre's screens behind one NAT): each turn of a client was
+	// once taken before sharing, and one client's identical requests drew
+	// one by one.
+	for _, client := range []string{"", "203.0.113.7"} {
+		t.Run("client "+client, func(t *testing.T) { testReportTilesShareDrawings(t, s, db, client) })
+	}
+}
+
+func testReportTilesShareDrawings(t *testing.T, s *Service, db *postgres.DB, client string) {
 	ctx := context.Background()
 	r := request(t, s, "report_hex", Coord{Z: 0, X: 0, Y: 0})
+	r.Client = client
+	drawn := s.uncached.drawn.Load()
 	if r.Cacheable() {
 		t.Fatal("report_hex became cacheable; this test is about tiles that are not")
 	}
@@ -55,7 +68,7 @@ func TestReportTilesShareDrawings(t *testing.T) {
 		}
 		tiles = append(tiles, a.tile)
 	}
-	if n := s.uncached.drawn.Load(); n != 2 {
+	if n := s.uncached.drawn.Load() - drawn; n != 2 {
 		t.Errorf("11 requests drew the tile %d times, want 2 (the first, and one for the ten)", n)
 	}
 	again, _, err := s.Get(ctx, r)

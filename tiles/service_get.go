@@ -113,23 +113,42 @@ func (s *Service) versions(ctx context.Context, min int64) (Versions, error) {
 	return v, err
 }
 
-// drawFresh draws an uncached tile once r's client has its turn, in a
-// round shared with identical requests, in one of the slots of such tiles.
+// drawFresh draws an uncached tile in a round shared with identical
+// requests, in one of the slots of such tiles. Only a request that starts
+// a chain of rounds (rounds.go) waits for its client's turn (fair.go), and
+// the chain holds the turn until its last round ends; one that finds a
+// chain of its tile shares it, turn or not. The turn was once taken before
+// anything: a client's identical requests (a command centre's screens
+// behind one address, polling one density tile) then waited for each
+// other's drawings one by one and shared none (a bench's flood of one
+// tile: 1.0 drawings a request). A request waiting for its turn looks
+// again every turnPoll for a chain its tile has meanwhile.
 func (s *Service) drawFresh(ctx context.Context, r Request) (*Tile, error) {
+	key := cacheKey(r, nil)
+	draw := func(ctx context.Context, begin func()) (*Tile, error) { return s.renderInSlot(ctx, s.fresh, r, begin) }
 	wait, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
 	defer cancel()
-	release, err := s.clients.wait(wait, r.Client)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err() // the client hung up
+	for {
+		if t, ok, err := s.uncached.share(ctx, key, draw); ok {
+			return t, err
 		}
-		return nil, pgerr.Classify(err) // RenderTimeout without a turn: unavailable
+		poll, stop := context.WithTimeout(wait, turnPoll)
+		release, err := s.clients.wait(poll, r.Client)
+		stop()
+		switch {
+		case err == nil:
+			return s.uncached.start(ctx, key, draw, release)
+		case ctx.Err() != nil:
+			return nil, ctx.Err() // the client hung up
+		case wait.Err() != nil:
+			return nil, pgerr.Classify(wait.Err()) // RenderTimeout without a turn: unavailable
+		}
 	}
-	defer release()
-	return s.uncached.do(ctx, cacheKey(r, nil), func(ctx context.Context, begin func()) (*Tile, error) {
-		return s.renderInSlot(ctx, s.fresh, r, begin)
-	})
 }
+
+// turnPoll is how often a request waiting for its client's turn looks for
+// an identical request's chain to share.
+const turnPoll = 10 * time.Millisecond
 
 // renderAndKeep draws the tile for one flight of identical requests. It
 // runs detached from the first requester, who may hang up while others wait.
