@@ -132,13 +132,7 @@ async function walk({ page, check, findings, shot, adminAPI, file, workerPage: w
   check(s.state === 'dispatched' && s.assignee === '网格员王五', `after 派遣 the server has ${s.state}, ${s.assignee}`);
 
   // The grid worker handles it on their phone.
-  await open(worker, id);
-  await worker.waitForSelector('#c-handle', { timeout: 15_000 });
-  await worker.fill('#c-note', '已清理通道');
-  await worker.setInputFiles('#c-photo', afterPhoto);
-  await worker.waitForSelector('#c-photos img');
-  await worker.click('#c-handle');
-  check(await stateIs(worker, '已处置'), `the worker's 处置: ${await worker.textContent('#c-meta')}`);
+  await handleOnPhone({ check, worker, afterPhoto }, id, '已清理通道');
   await worker.waitForFunction(() => /监管分离/.test(document.getElementById('c-readonly').textContent), null, { timeout: 5_000 }).catch(() => {});
   findings.ownFix = { note: await worker.textContent('#c-readonly'), shown: await worker.isVisible('#c-readonly'), buttons: await buttons(worker) };
   const offered = [...findings.ownFix.buttons.main, ...findings.ownFix.buttons.others].map((x) => x.id);
@@ -169,6 +163,18 @@ async function walk({ page, check, findings, shot, adminAPI, file, workerPage: w
 
 // refusals: a reject without a note stays on the phone; a step on a case
 // moved meanwhile is a 409, said with the case's state now.
+// handleOnPhone has the grid worker record 处置 of case id on their phone,
+// with note and the photo of the fixed spot.
+async function handleOnPhone({ check, worker, afterPhoto }, id, note) {
+  await open(worker, id);
+  await worker.waitForSelector('#c-handle', { timeout: 15_000 });
+  await worker.fill('#c-note', note);
+  await worker.setInputFiles('#c-photo', afterPhoto);
+  await worker.waitForSelector('#c-photos img');
+  await worker.click('#c-handle');
+  check(await stateIs(worker, '已处置'), `the worker's 处置: ${await worker.textContent('#c-meta')}`);
+}
+
 // rejectBar: a grid worker who handled a case and then reopened their own
 // fix is not offered 不予立案 for it, which would end it unchecked
 // (监管分离; the server refuses it too); the duty officer is offered it.
@@ -178,13 +184,7 @@ async function rejectBar({ page, check, findings, adminAPI, file, workerPage: wo
     const r = await adminAPI(`/v1/reports/${id}/transitions`, { method: 'POST', body: JSON.stringify(step) });
     check(r.status === 200, `${step.action} by the admin: ${r.status}`);
   }
-  await open(worker, id);
-  await worker.waitForSelector('#c-handle', { timeout: 15_000 });
-  await worker.fill('#c-note', '已清理');
-  await worker.setInputFiles('#c-photo', afterPhoto);
-  await worker.waitForSelector('#c-photos img');
-  await worker.click('#c-handle');
-  check(await stateIs(worker, '已处置'), `the worker's 处置: ${await worker.textContent('#c-meta')}`);
+  await handleOnPhone({ check, worker, afterPhoto }, id, '已清理');
   await worker.waitForSelector('#c-reopen', { timeout: 10_000 });
   await worker.click('#c-reopen');
   await worker.fill('#c-note', '撤回：通道仍被堵');
