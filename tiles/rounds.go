@@ -60,18 +60,14 @@ func newDrawRound(ctx context.Context, draw drawFunc) *drawRound {
 	return &drawRound{draw: draw, ctx: rctx, cancel: cancel, done: make(chan struct{})}
 }
 
-// do returns the tile of key drawn by a round that began reading after the
-// call, with draw (or an identical request's draw) under a context that
-// ends when every request waiting for the round has hung up. ctx ending
-// returns its error at once.
-func (rs *rounds) do(ctx context.Context, key string, draw drawFunc) (*Tile, error) {
-	return rs.start(ctx, key, draw, func() {})
-}
-
-// start is do for a request that holds its client's turn (fair.go):
-// release (not nil) gives it back. A request that starts the key's chain of rounds
-// hands its turn to the chain, which holds it until its last round ends
-// (then release); one that finds a chain gives it back at once.
+// start returns the tile of key drawn by a round that began reading after
+// the call, with draw (or an identical request's draw) under a context
+// that ends when every request waiting for the round has hung up; ctx
+// ending returns its error at once. The request holds its client's turn
+// (fair.go), which release (not nil) gives back: one that starts the key's
+// chain of rounds hands the turn to the chain, which holds it until its
+// last round ends (then release); one that finds a chain gives it back at
+// once.
 func (rs *rounds) start(ctx context.Context, key string, draw drawFunc, release func()) (*Tile, error) {
 	r, own, chained := rs.join(ctx, key, draw, release)
 	if !chained {
@@ -80,11 +76,11 @@ func (rs *rounds) start(ctx context.Context, key string, draw drawFunc, release 
 	return rs.wait(ctx, key, r, own)
 }
 
-// share is do for a request that has not its client's turn: it waits for
-// a round of key's chain, if one runs (ok), as do would; else it returns
-// at once, ok false, and starts nothing. Identical requests so share a
-// drawing whatever their turns, and a chain, holding its first request's
-// turn, draws its rounds without waiting for another.
+// share is start for a request that has not its client's turn: it waits
+// for a round of key's chain, if one runs (ok), as start would; else it
+// returns at once, ok false, and starts nothing. Identical requests so
+// share a drawing whatever their turns, and a chain, holding its first
+// request's turn, draws its rounds without waiting for another.
 func (rs *rounds) share(ctx context.Context, key string, draw drawFunc) (t *Tile, ok bool, err error) {
 	r, own, _ := rs.join(ctx, key, draw, nil)
 	if r == nil {

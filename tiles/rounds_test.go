@@ -57,17 +57,17 @@ func (d *drawer) waitStarted(t *testing.T) int {
 	}
 }
 
-// answer is what one do call returned.
+// answer is what one start call returned.
 type answer struct {
 	tile *Tile
 	err  error
 }
 
-// ask calls do in the background.
+// ask calls start in the background, as a request holding no turn.
 func ask(rs *rounds, ctx context.Context, key string, d *drawer) <-chan answer {
 	out := make(chan answer, 1)
 	go func() {
-		t, err := rs.do(ctx, key, d.draw)
+		t, err := rs.start(ctx, key, d.draw, func() {})
 		out <- answer{t, err}
 	}()
 	return out
