@@ -14,12 +14,11 @@ import { t, locale, chinaDay } from './i18n.js';
 import './screen-case-words.js';
 import { el } from './dom.js';
 import { api, token, getJSON, serverNow } from './screen-api.js';
-import { categoryName } from './screen-live.js';
+import { categoryName, isOpen } from './screen-live.js';
 import { caseColours } from './screen-map.js';
 
 const zone = 'Asia/Shanghai';
 const rereadMs = 30_000;
-const open = (state) => state !== 'closed' && state !== 'rejected';
 const checksum = /^sha256:[0-9a-f]{64}$/;
 // A step's own events: these name the case and may have changed it.
 const caseKinds = new Set(['report.updated', 'report.moved', 'case.escalated', 'case.overdue']);
@@ -53,13 +52,13 @@ function span(ms) {
 
 /** lateBy is how long an open case has been overdue by the server's clock (ms), or 0. */
 export function lateBy(r, now = serverNow()) {
-  if (!r.due_at || !open(r.state)) return 0;
+  if (!r.due_at || !isOpen(r.state)) return 0;
   return Math.max(0, now - Date.parse(r.due_at));
 }
 
 /**
  * caseCard makes the screen's case card (app: the screen's state,
- * screen.js): open(id) shows a case, openAt(ev) one under a map click
+ * screen.js): show(id) shows a case, openAt(ev) one under a map click
  * (true when there was one), follow(events) reads it again when an event
  * names it, relabel() writes it in the language chosen, close() closes it.
  */
@@ -169,7 +168,7 @@ export function caseCard(app) {
     let due = r.due_at ? when(r.due_at) : t('card.noDue');
     if (r.state === 'closed' && r.closed_at) due = t('card.closedAt', { t: when(r.closed_at) });
     else if (late) due += ` · ${t('card.overdueBy', { d: span(late) })}`;
-    else if (r.due_at && open(r.state)) due += ` · ${t('card.left', { d: span(Date.parse(r.due_at) - serverNow()) })}`;
+    else if (r.due_at && isOpen(r.state)) due += ` · ${t('card.left', { d: span(Date.parse(r.due_at) - serverNow()) })}`;
     const handling = [r.level && t(`level.${r.level}`), unitName(app, r, r.assigned_code)].filter(Boolean).join(' · ')
       + (r.assignee ? ` ${t('dispatchedTo', { who: r.assignee })}` : '');
     const row = (word, ...v) => [el('dt', {}, t(word)), el('dd', {}, ...v)];

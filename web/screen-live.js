@@ -8,7 +8,8 @@
 import { chinaDay, lang } from './i18n.js';
 import { serverNow } from './screen-api.js';
 
-const open = (state) => state !== 'closed' && state !== 'rejected';
+/** isOpen tells whether a case in state is still to be worked: not closed, not rejected. */
+export const isOpen = (state) => state !== 'closed' && state !== 'rejected';
 const childLength = { district: 9, street: 12, community: 15, grid: 18 };
 const past = (ts) => !!ts && new Date(ts) < serverNow();
 
@@ -111,11 +112,11 @@ function created(s, d) {
   const cat = s.byCategory.find((c) => c.code === d.category);
   if (cat) cat.count += 1; else s.byCategory.push({ code: d.category, name: s.categories[d.category]?.name ?? d.category, count: 1 });
   s.byCategory.sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : 1));
-  if (open(d.state)) bump(s, d, 1);
+  if (isOpen(d.state)) bump(s, d, 1);
 }
 
 function updated(s, d) {
-  const was = open(d.from_state), is = open(d.state);
+  const was = isOpen(d.from_state), is = isOpen(d.state);
   if (was !== is) bump(s, d, is ? 1 : -1);
   if (d.state === 'closed') closure(s, d, 1);
   if (d.from_state === 'closed') closure(s, d, -1);
@@ -123,7 +124,7 @@ function updated(s, d) {
 
 // moved re-counts an open case under its new unit.
 function moved(s, d) {
-  if (!open(d.state) || !d.from_unit_code || d.from_unit_code === d.unit_code) return;
+  if (!isOpen(d.state) || !d.from_unit_code || d.from_unit_code === d.unit_code) return;
   bump(s, d, -1, d.from_unit_code);
   bump(s, d, 1);
 }
