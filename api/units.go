@@ -151,9 +151,6 @@ func writeCollection(c *gin.Context, fc *geojson.FeatureCollection, next string)
 	writeGeoJSON(c, fc)
 }
 
-// writeGeoJSON answers with v, the boundaries as the caller may see them:
-// what a unit's or an enclave's properties show depends on the token (a
-// phone number), so a cache must keep one copy per Authorization.
 // pageLink is the link to the page at cursor of the listing c answers,
 // with query q (the request's, or one written anew).
 func pageLink(c *gin.Context, q url.Values, cursor string) string {
@@ -161,6 +158,9 @@ func pageLink(c *gin.Context, q url.Values, cursor string) string {
 	return (&url.URL{Path: c.Request.URL.Path, RawQuery: q.Encode()}).String()
 }
 
+// writeGeoJSON answers with v, the boundaries as the caller may see them:
+// what a unit's or an enclave's properties show depends on the token (a
+// phone number), so a cache must keep one copy per Authorization.
 func writeGeoJSON(c *gin.Context, v any) {
 	c.Header("Content-Type", "application/geo+json")
 	addVary(c.Writer.Header(), varyAuthorization)

@@ -23,8 +23,8 @@ func freshSlots(renders int) int { return max(2, renders/2) }
 // freshPerClient is how many uncached drawings one client has under way at
 // once, of slots: half of them, at least one. A map's dozen report tiles at
 // street level draw in tens of milliseconds each, so one after another
-// they still come in well under a second; identical requests of other
-// clients share their drawings (rounds.go).
+// they still come in well under a second; identical requests share their
+// drawings whatever their client (rounds.go, drawFresh).
 func freshPerClient(slots int) int { return max(1, slots/2) }
 
 // clientTurns bounds what each client has under way at once.
