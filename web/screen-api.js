@@ -75,7 +75,14 @@ export function askToken(form, input) {
  * the phone does (m/net.js): a proxy on the way asking for its own sign-in
  * must not wipe an unattended wall's token.
  */
-export async function getJSON(path) {
+export const getJSON = (path) => get(path).then((res) => res.json());
+
+/** getBlob fetches bytes (a photo) as getJSON fetches JSON, failures alike. */
+export const getBlob = (path) => get(path).then((res) => res.blob());
+
+// get is a GET of the API with the session's token: its answer when 2xx,
+// else the Error getJSON says.
+async function get(path) {
   const sent = token();
   const res = await fetch(api(path), { headers: sent ? { Authorization: `Bearer ${sent}` } : {} });
   noteServerDate(res);
@@ -88,7 +95,7 @@ export async function getJSON(path) {
     }
     throw err;
   }
-  return res.json();
+  return res;
 }
 
 /**

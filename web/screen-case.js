@@ -13,7 +13,7 @@
 import { t, locale, chinaDay } from './i18n.js';
 import './screen-case-words.js';
 import { el } from './dom.js';
-import { api, token, getJSON, serverNow } from './screen-api.js';
+import { token, getJSON, getBlob, serverNow } from './screen-api.js';
 import { categoryName, isOpen } from './screen-live.js';
 import { caseColours } from './screen-map.js';
 
@@ -226,7 +226,7 @@ export function caseCard(app) {
     u = { url: null, failed: null, waiting: [] };
     c.urls.set(sum, u);
     const id = c.id;
-    blob(`v1/attachments/${sum}?size=thumb`).then((b) => {
+    getBlob(`v1/attachments/${sum}?size=thumb`).then((b) => {
       if (c.id !== id || c.urls.get(sum) !== u) return; // the card closed meanwhile
       u.url = URL.createObjectURL(b);
       for (const img of u.waiting.splice(0)) img.src = u.url;
@@ -249,7 +249,7 @@ export function caseCard(app) {
     box.hidden = false;
     box.dataset.state = 'loading';
     try {
-      const b = await blob(`v1/attachments/${sum}`);
+      const b = await getBlob(`v1/attachments/${sum}`);
       if (!current()) return;
       c.full = URL.createObjectURL(b);
       img.src = c.full;
@@ -287,14 +287,6 @@ export function caseCard(app) {
 
   return { show, openAt, follow, close, relabel: () => { render(); if (box.dataset.state !== 'failed') box.querySelector('p')?.replaceChildren(t('card.photoClose')); },
     get id() { return c.id; }, get urls() { return [...c.urls.values()].map((u) => u.url).filter(Boolean); } };
-}
-
-// blob fetches a photo's bytes with the screen's token; a refusal throws
-// an Error with its status.
-async function blob(path) {
-  const res = await fetch(api(path), { headers: { Authorization: `Bearer ${token()}` } });
-  if (!res.ok) throw Object.assign(new Error(`${path}: ${res.status}`), { status: res.status });
-  return res.blob();
 }
 
 // lastPart is a category's own name from its full name (事件/街面秩序/消防通道堵塞).
