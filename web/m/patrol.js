@@ -16,12 +16,24 @@ const CHUNK_FIXES = 60;
 const CHUNK_MS = 60_000;
 // chunkId: the UUID of the chunk being recorded, made when it starts, so
 // that a chunk saved again after a reload is the same patrol (not sent twice).
-// noticeN: the fixes of an interrupted patrol saved at start-up, to say so.
+// track: the patrol's fixes as parts, a part for each stretch recorded
+// without a reload between (a reload's gap is not drawn as walked).
+// noticeN: the fixes of an interrupted patrol saved at start-up, to say so;
+// resumed: whether that patrol went on (resume).
 // clock: the clock offset (clock.js) the chunk's times are by.
-const p = { on: false, chunk: [], chunkId: null, track: [], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0, clock: 0, lastFixAt: 0 };
+const p = { on: false, chunk: [], chunkId: null, track: [[]], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0,
+  resumed: false, clock: 0, lastFixAt: 0 };
 // FRESH_MS is how old the last position may be to open a patrol: an older
 // one is where the worker was, not where the patrol starts.
 const FRESH_MS = 30_000;
+// RESUME_MS is how long after its last sign of life a patrol a reload
+// interrupted goes on by itself. Android kills a background tab without
+// warning (a worker taking a photo for a report, answering a call), and the
+// worker coming back to the app would find their patrol off and nothing
+// recorded since. Within the server's 10 minutes (a longer gap is not
+// tracked) it goes on; after that the worker may have stopped, and the
+// screen only says what was saved.
+const RESUME_MS = 10 * 60_000;
 
 /** initPatrol wires patrol mode, and saves a patrol a reload or a killed tab interrupted. */
 export function initPatrol(map, me) {
@@ -48,17 +60,18 @@ async function wakeLock() {
 // So without a fresh fix one is asked for, recorded as it comes (record
 // is one of here.listeners).
 async function start() {
-  Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [], metres: 0, since: Date.now(), noticeN: 0, clock: clockOffset(),
-    lastFixAt: 0 });
-  if (here.fix && serverNow() - dated(here.fix) < FRESH_MS) record(here.fix); else askPosition(FRESH_MS);
+  Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [[]], metres: 0, since: Date.now(), noticeN: 0, resumed: false,
+    clock: clockOffset(), lastFixAt: 0 });
+  await keepTrack();
+  if (here.fix && serverNow() - dated(here.fix) < FRESH_MS) record(here.fix); else { keep(); askPosition(FRESH_MS); }
   render();
   p.lock = await wakeLock();
 }
 
 async function stop() {
-  p.on = false;
+  Object.assign(p, { on: false, noticeN: 0, resumed: false });
   await flush();
-  await kvSet('patrol', null);
+  await Promise.all([kvSet('patrol', null), kvSet('patrol-track', null)]);
   p.lock?.release?.();
   p.lock = null;
   render();
@@ -89,34 +102,72 @@ function record(fix) {
   if (dated(fix) < p.lastFixAt) return;
   p.lastFixAt = dated(fix);
   redate();
-  const last = p.track.at(-1);
-  if (last) p.metres += distance(last, fix.point);
-  p.track.push(fix.point);
+  const part = p.track.at(-1);
+  if (part.length) p.metres += distance(part.at(-1), fix.point);
+  part.push(fix.point);
   // A fix never precedes the one before (the server refuses a track out of
   // order): the times of the phone and of its positions may disagree a little.
   const at = Math.max(dated(fix), p.chunk.length ? Date.parse(p.chunk.at(-1).t) : 0);
   p.chunk.push({ point: fix.point, t: new Date(at).toISOString(), accuracy_m: Math.round(fix.accuracy) });
-  p.map.getSource('track')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: p.track } });
+  drawTrack();
   if (p.chunk.length >= CHUNK_FIXES || Date.now() - p.since >= CHUNK_MS) flush(); else keep();
   render();
 }
 
-// keep writes the fixes not queued yet to the phone's storage as they come:
-// Android kills a background tab without warning, and a reload loses memory.
-function keep() {
-  return kvSet('patrol', { chunk: p.chunk, chunkId: p.chunkId, total: p.track.length, grid: gridOf(), clock: p.clock }).catch(() => {});
+const fixCount = () => p.track.reduce((n, part) => n + part.length, 0);
+
+function drawTrack() {
+  const coordinates = p.track.filter((part) => part.length > 1);
+  p.map.getSource('track')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'MultiLineString', coordinates } });
 }
 
+// keep writes the fixes not queued yet to the phone's storage as they come:
+// Android kills a background tab without warning, and a reload loses memory.
+// alive is when the patrol last showed it was on (server's clock), so that a
+// patrol of a worker standing still is as fresh as one of a walking worker.
+function keep() {
+  return kvSet('patrol', { chunk: p.chunk, chunkId: p.chunkId, total: fixCount(), metres: p.metres, grid: gridOf(), clock: p.clock,
+    alive: serverNow().getTime(), who: whoOf(p.me) }).catch(() => {});
+}
+
+// keepTrack writes the track drawn so far, but for the fixes of the chunk
+// being recorded (keep has those): at every chunk, not at every fix, since
+// a patrol of hours is thousands of points.
+function keepTrack() {
+  const parts = p.track.map((part, i) => (i === p.track.length - 1 ? part.slice(0, part.length - p.chunk.length + 1) : part));
+  return kvSet('patrol-track', parts).catch(() => {});
+}
+
+const whoOf = (me) => (me ? `${me.name}\n${me.scope ?? ''}` : '');
+
 // recover queues the fixes a patrol left unsent when the app was closed
-// under it. Patrol is not resumed by itself: the worker may have stopped
-// walking meanwhile, and a patrol on without the screen kept on records
-// nothing. The screen says how many fixes were saved.
+// under it, and goes on with the patrol (resume) when it was alive a moment
+// ago and is the signed-in worker's. Otherwise the screen says how many
+// fixes were saved.
 async function recover() {
   const left = await kvGet('patrol');
   if (!left) return;
   if (left.chunk.length >= 2) await queueChunk(left.chunkId, left.chunk, left.grid, left.clock ?? clockOffset());
-  await kvSet('patrol', null);
+  const alive = Math.max(left.alive ?? 0, ...left.chunk.map((f) => Date.parse(f.t)));
+  if (!p.on && left.who === whoOf(p.me) && serverNow() - alive < RESUME_MS) return resume(left, (await kvGet('patrol-track')) ?? [], alive);
+  await Promise.all([kvSet('patrol', null), kvSet('patrol-track', null)]);
   p.noticeN = left.total;
+}
+
+// resume goes on with a patrol a reload interrupted: its track and distance
+// as they were, and a new part and chunk from the next fix taken after alive
+// (the gap is not walked: no fix joins the two).
+async function resume(left, parts, alive) {
+  const track = parts.length ? parts.map((part) => [...part]) : [[]];
+  const last = track.at(-1);
+  track[track.length - 1] = last.concat(left.chunk.slice(last.length ? 1 : 0).map((f) => f.point));
+  track.push([]);
+  Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track, metres: left.metres ?? 0, since: Date.now(), noticeN: left.total,
+    resumed: true, clock: clockOffset(), lastFixAt: alive + 1 });
+  await Promise.all([keepTrack(), keep()]);
+  if (p.map.getSource('track')) drawTrack(); else p.map.once('load', drawTrack);
+  askPosition(FRESH_MS);
+  p.lock = await wakeLock();
 }
 
 const gridOf = () => (p.me?.unit?.level === 'grid' ? p.me.unit.code : undefined);
@@ -138,14 +189,15 @@ async function flush() {
   const [fixes, id] = [p.chunk, p.chunkId];
   Object.assign(p, { chunk: [fixes.at(-1)], chunkId: uuid(), since: Date.now() });
   await queueChunk(id, fixes, gridOf(), p.clock);
-  await keep();
+  await Promise.all([keepTrack(), keep()]);
 }
 
 function render() {
   $('p-toggle').textContent = t(p.on ? 'patrol.stop' : 'patrol.start');
   $('p-toggle').classList.toggle('on', p.on);
-  $('p-state').textContent = p.on ? t('patrol.on') : (p.noticeN ? t('patrol.interrupted', { n: p.noticeN }) : '');
-  $('p-fixes').textContent = t('patrol.fixes', { n: p.track.length, km: (p.metres / 1000).toFixed(2) });
+  const notice = p.resumed ? t('patrol.resumed', { n: p.noticeN }) : t('patrol.interrupted', { n: p.noticeN });
+  $('p-state').textContent = [p.on && t('patrol.on'), p.noticeN && notice].filter(Boolean).join('\n'); // pre-line (app.css)
+  $('p-fixes').textContent = t('patrol.fixes', { n: fixCount(), km: (p.metres / 1000).toFixed(2) });
 }
 
 /** showCoverage shows today's coverage of the worker's grid (the last answer, or asks). */

@@ -4,8 +4,11 @@
 //                              today's coverage shows; started by a worker
 //                              who stood still (the last fix stale), its
 //                              uploaded track begins where they stood.
-//   patrolRecovery  (step 18)  patrol fixes survive a reload (a killed tab):
-//                              saved as a chunk, and said so.
+//   patrolRecovery  (step 18)  a patrol survives a reload (a killed tab):
+//                              its fixes are sent, it goes on with its track
+//                              and distance, the gap not joined; a reload
+//                              more than 10 minutes after its last sign of
+//                              life only says what was saved.
 //
 // Each takes mobile.test.mjs's env (page, context, here, writes, failures,
 // findings, check, shot, ready).
@@ -66,23 +69,72 @@ export async function patrolSteps({ page, context, here, writes, failures, findi
 }
 
 /** patrolRecovery: step 18, above. */
-export async function patrolRecovery({ page, context, here, writes, failures, findings, check, shot, ready }) {
-  const patrolsBefore = writes.filter((w) => w.startsWith('/v1/patrols')).length;
+export async function patrolRecovery(env) {
+  const { page, context, here, writes, findings, check, shot } = env;
+  const uploads = () => writes.filter((w) => w.startsWith('/v1/patrols'));
+  const patrolsBefore = uploads().length;
+  const sent = [];
+  const patrols = (req) => { if (req.method() === 'POST' && new URL(req.url()).pathname === '/v1/patrols') sent.push(req.postDataJSON()); };
+  context.on('request', patrols);
   await page.click('#tabs button[data-view=patrol]');
   await page.click('#p-toggle');
-  for (let i = 1; i <= 5; i++) {
-    await context.setGeolocation({ ...here, latitude: here.latitude - i * 0.0001, longitude: here.longitude - i * 0.00007 });
+  const recorded = await walk(env, 5, -1);
+  const lastBefore = [here.longitude - 5 * 0.00007, here.latitude - 5 * 0.0001];
+  check(recorded >= 4, `patrol recorded ${recorded} fixes`);
+  await reloadOnPatrol(env);
+  // Back a moment later: the fixes saved are sent, and the patrol goes on.
+  await page.waitForFunction((n) => document.getElementById('p-state').textContent.includes(`中断前的 ${n} 个点已保存`), recorded,
+    { timeout: 10_000 }).catch(() => {});
+  findings.patrolResumed = { state: await page.textContent('#p-state'), button: await page.textContent('#p-toggle') };
+  check(findings.patrolResumed.state.includes(`巡查已继续；中断前的 ${recorded} 个点已保存`) && findings.patrolResumed.button === '结束巡查',
+    `after a reload a moment later the patrol says: ${JSON.stringify(findings.patrolResumed)}`);
+  await shot(page, 'm-patrol-resumed.png');
+  const after = await walk(env, 3, -1.5);
+  check(after >= recorded + 2, `the resumed patrol counts ${after} fixes, not on from ${recorded}`);
+  await page.click('#p-toggle');
+  for (let i = 0; i < 40 && uploads().length < patrolsBefore + 2; i++) await page.waitForTimeout(250);
+  findings.patrolAfterReload = uploads().slice(patrolsBefore);
+  check(findings.patrolAfterReload.length === 2 && findings.patrolAfterReload.every((w) => / 201$/.test(w)),
+    `the interrupted patrol's uploads: ${findings.patrolAfterReload}`);
+  // The resumed chunk does not begin with the fix before the reload (the gap
+  // was not walked), but where the worker stood on coming back, then.
+  const [lastSaved, resumedFirst] = [sent[0]?.fixes?.at(-1), sent[1]?.fixes?.[0]];
+  check(sent.length === 2 && sent[0].fixes.length === recorded && samePoint(lastSaved?.point, lastBefore) &&
+    Date.parse(resumedFirst?.t) > Date.parse(lastSaved.t), `the chunks sent: ${JSON.stringify(sent.map((b) => b.fixes))}`);
+  context.off('request', patrols);
+
+  // A reload long after: the patrol's last sign of life 11 minutes ago.
+  await page.click('#p-toggle');
+  const second = await walk(env, 3, 1);
+  await page.evaluate(async () => {
+    const { kvGet, kvSet } = await import('./store.js');
+    const left = await kvGet('patrol');
+    const ago = (ms) => ms - 11 * 60_000;
+    await kvSet('patrol', { ...left, alive: ago(left.alive), chunk: left.chunk.map((f) => ({ ...f, t: new Date(ago(Date.parse(f.t))).toISOString() })) });
+  });
+  await reloadOnPatrol(env);
+  await page.waitForFunction((n) => document.getElementById('p-state').textContent.includes(`巡查已中断，已保存 ${n} 个点`), second,
+    { timeout: 10_000 }).catch(() => {});
+  await page.waitForTimeout(1500);
+  findings.patrolStale = { state: await page.textContent('#p-state'), button: await page.textContent('#p-toggle'),
+    uploads: uploads().slice(patrolsBefore + 2) };
+  check(findings.patrolStale.state === `巡查已中断，已保存 ${second} 个点` && findings.patrolStale.button === '开始巡查' &&
+    findings.patrolStale.uploads.length === 1 && / 201$/.test(findings.patrolStale.uploads[0]),
+    `after a reload 11 minutes on: ${JSON.stringify(findings.patrolStale)}`);
+  await shot(page, 'm-patrol-recovered.png');
+}
+
+// walk moves the phone n steps (south-west for a negative way) and returns the fixes the patrol says it recorded.
+async function walk({ page, context, here }, n, way) {
+  for (let i = 1; i <= n; i++) {
+    await context.setGeolocation({ ...here, latitude: here.latitude + way * i * 0.0001, longitude: here.longitude + way * i * 0.00007 });
     await page.waitForTimeout(400);
   }
-  const recorded = Number((await page.textContent('#p-fixes')).match(/已记录 (\d+) 个点/)?.[1] ?? 0);
-  check(recorded >= 4, `patrol recorded ${recorded} fixes`);
+  return Number((await page.textContent('#p-fixes')).match(/已记录 (\d+) 个点/)?.[1] ?? 0);
+}
+
+async function reloadOnPatrol({ page, ready }) {
   await page.reload();
   await ready(page);
   await page.click('#tabs button[data-view=patrol]');
-  await page.waitForFunction((n) => document.getElementById('p-state').textContent.includes(`巡查已中断，已保存 ${n} 个点`), recorded, { timeout: 10_000 })
-    .catch(async () => failures.push(`after a reload the patrol says: ${await page.textContent('#p-state')}`));
-  await page.waitForTimeout(1500);
-  findings.patrolAfterReload = writes.filter((w) => w.startsWith('/v1/patrols')).slice(patrolsBefore);
-  check(findings.patrolAfterReload.length === 1 && / 201$/.test(findings.patrolAfterReload[0]), `the interrupted patrol's upload: ${findings.patrolAfterReload}`);
-  await shot(page, 'm-patrol-recovered.png');
 }
