@@ -22,7 +22,7 @@ const CHUNK_MS = 60_000;
 // resumed: whether that patrol went on (resume).
 // clock: the clock offset (clock.js) the chunk's times are by.
 const p = { on: false, chunk: [], chunkId: null, track: [[]], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0,
-  resumed: false, clock: 0, lastFixAt: 0 };
+  resumed: false, clock: 0, lastFixAt: 0, beat: null };
 // FRESH_MS is how old the last position may be to open a patrol: an older
 // one is where the worker was, not where the patrol starts.
 const FRESH_MS = 30_000;
@@ -64,12 +64,14 @@ async function start() {
     clock: clockOffset(), lastFixAt: 0 });
   await keepTrack();
   if (here.fix && serverNow() - dated(here.fix) < FRESH_MS) record(here.fix); else { keep(); askPosition(FRESH_MS); }
+  beat(true);
   render();
   p.lock = await wakeLock();
 }
 
 async function stop() {
   Object.assign(p, { on: false, noticeN: 0, resumed: false });
+  beat(false);
   await flush();
   await Promise.all([kvSet('patrol', null), kvSet('patrol-track', null)]);
   p.lock?.release?.();
@@ -123,8 +125,8 @@ function drawTrack() {
 
 // keep writes the fixes not queued yet to the phone's storage as they come:
 // Android kills a background tab without warning, and a reload loses memory.
-// alive is when the patrol last showed it was on (server's clock), so that a
-// patrol of a worker standing still is as fresh as one of a walking worker.
+// alive is when the patrol last showed it was on (server's clock): a
+// worker standing still gets no fix, so a heartbeat keeps it too (beat).
 function keep() {
   return kvSet('patrol', { chunk: p.chunk, chunkId: p.chunkId, total: fixCount(), metres: p.metres, grid: gridOf(), clock: p.clock,
     alive: serverNow().getTime(), who: whoOf(p.me) }).catch(() => {});
@@ -136,6 +138,12 @@ function keep() {
 function keepTrack() {
   const parts = p.track.map((part, i) => (i === p.track.length - 1 ? part.slice(0, part.length - p.chunk.length + 1) : part));
   return kvSet('patrol-track', parts).catch(() => {});
+}
+
+const BEAT_MS = 60_000;
+function beat(on) {
+  clearInterval(p.beat);
+  p.beat = on ? setInterval(keep, BEAT_MS) : null;
 }
 
 const whoOf = (me) => (me ? `${me.name}\n${me.scope ?? ''}` : '');
@@ -165,6 +173,7 @@ async function resume(left, parts, alive) {
   Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track, metres: left.metres ?? 0, since: Date.now(), noticeN: left.total,
     resumed: true, clock: clockOffset(), lastFixAt: alive + 1 });
   await Promise.all([keepTrack(), keep()]);
+  beat(true);
   if (p.map.getSource('track')) drawTrack(); else p.map.once('load', drawTrack);
   askPosition(FRESH_MS);
   p.lock = await wakeLock();
