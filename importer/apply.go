@@ -145,13 +145,33 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 	r.report.Counts.Retired = len(codes)
 	r.retired = codes
 	r.retiring(units)
-	rows, _ = r.tx.Query(ctx, orphansSQL, codes)
+	return touched, r.checkDependants(ctx, codes)
+}
+
+// checkDependants reports what still names the retired units: children
+// are a warning (a file of streets may leave their communities to another
+// file), enclaves an error, as a single retirement's 409 is: an enclave
+// managed by a retired unit sends its reports to nobody.
+func (r *run) checkDependants(ctx context.Context, retired []string) error {
+	var code, first string
 	var n int
-	_, err = pgx.ForEachRow(rows, []any{&code, &n}, func() error {
+	rows, _ := r.tx.Query(ctx, orphansSQL, retired)
+	if _, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error {
 		r.add(-1, code, geo.SeverityWarning, geo.IssueOrphaned, nil, "retired, but %d current units still name it as their parent", n)
 		return nil
+	}); err != nil {
+		return fmt.Errorf("find the retired units' children: %w", err)
+	}
+	rows, _ = r.tx.Query(ctx, unmanagedSQL, retired)
+	_, err := pgx.ForEachRow(rows, []any{&code, &n, &first}, func() error {
+		r.add(-1, code, geo.SeverityError, geo.IssueOrphaned, nil,
+			"cannot retire it: %d current enclaves (first %s) name it as their managing unit; retire or reassign them first", n, first)
+		return nil
 	})
-	return touched, err
+	if err != nil {
+		return fmt.Errorf("find the enclaves the retired units manage: %w", err)
+	}
+	return nil
 }
 
 // auditAffected audits the parents the import touched and reports gaps,

@@ -114,3 +114,9 @@ const storedToleranceSQL = `SELECT min_area_m2, min_width_m FROM audit_config`
 const orphansSQL = `
 SELECT parent_code, count(*) FROM unit
 WHERE valid_to IS NULL AND parent_code = ANY($1::text[]) GROUP BY parent_code ORDER BY parent_code`
+
+// unmanagedSQL counts the current enclaves whose managing unit was retired,
+// naming the first by code in byte order (as Go orders codes).
+const unmanagedSQL = `
+SELECT managing_code, count(*), min(code COLLATE "C") FROM enclave
+WHERE valid_to IS NULL AND managing_code = ANY($1::text[]) GROUP BY managing_code ORDER BY managing_code`

@@ -67,3 +67,52 @@ func TestRetireMissingScope(t *testing.T) {
 		t.Error("the database changed")
 	}
 }
+
+// TestRetireMissingKeepsManagingUnits: a file that lacks the unit an
+// enclave names as its managing unit does not retire it, dry run or not —
+// the enclave's reports would land on a retired unit; a single retirement
+// is refused (409) the same way. The import fails with an error naming the
+// unit and the enclave, and nothing is written.
+func TestRetireMissingKeepsManagingUnits(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	var managing, enclave, parent string
+	var level geo.Level
+	if err := db.Pool.QueryRow(ctx, `SELECT e.managing_code, e.code, u.parent_code, u.level FROM enclave e
+		JOIN unit u ON u.code = e.managing_code AND u.valid_to IS NULL WHERE e.valid_to IS NULL ORDER BY e.code LIMIT 1`).
+		Scan(&managing, &enclave, &parent, &level); err != nil {
+		t.Fatal(err)
+	}
+	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: level, Under: parent, Format: "geojson"}, "siblings.geojson"))
+	kept := fc.Features[:0]
+	for _, f := range fc.Features {
+		if props(f)["code"] != managing {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) != len(fc.Features)-1 {
+		t.Fatalf("the export of %s's %ss lacks %s", parent, level, managing)
+	}
+	fc.Features = kept
+	file := fc.write(t, "without-managing.geojson")
+	before := fingerprint(t, db)
+	for _, dry := range []bool{true, false} {
+		t.Run(map[bool]string{true: "dry run", false: "for real"}[dry], func(t *testing.T) {
+			o := opts()
+			o.RetireMissing, o.Scope, o.DryRun = true, parent, dry
+			rep := mustImport(t, db, o, file)
+			var refused []geo.ImportIssue // its children left behind are a warning beside it (a community's grids)
+			for _, is := range issuesOf(rep, geo.IssueOrphaned)[managing] {
+				if is.Severity == geo.SeverityError {
+					refused = append(refused, is)
+				}
+			}
+			if rep.Errors != 1 || len(refused) != 1 || !strings.Contains(refused[0].Message, enclave) {
+				t.Errorf("%d errors, orphaned errors of %s: %+v", rep.Errors, managing, refused)
+			}
+			if fingerprint(t, db) != before {
+				t.Error("the database changed")
+			}
+		})
+	}
+}

@@ -20,6 +20,19 @@ import (
 // drew), and what is wrong with the neighbours alone (a gap the edit did not
 // touch) is not the editor's warning.
 
+// shareUnitSQL holds a current unit's code and row against retirement until
+// the edit that names it commits. Without it, an edit naming a unit (a
+// child its parent, an enclave its managing unit) and the unit's retirement
+// could each pass their check at the same moment and both commit, leaving
+// the child's chain or the enclave's reports on a retired unit. The shared
+// advisory lock waits for a single edit of the unit (lockCode holds the
+// same key exclusively) and is not held against other edits naming it; the
+// row lock makes an import's retirement (no code locks: an import touches
+// thousands) wait for this commit and then see the dependant.
+const shareUnitSQL = `SELECT pg_advisory_xact_lock_shared(hashtextextended('unit/' || $1, 0))`
+
+const lockCurrentUnitSQL = `SELECT true FROM unit WHERE code = $1 AND valid_to IS NULL FOR SHARE`
+
 const unitExistsSQL = `SELECT EXISTS (SELECT 1 FROM unit WHERE code = $1 AND valid_to IS NULL)`
 
 // checkParent refuses a unit whose parent does not currently exist: the
@@ -32,16 +45,32 @@ func checkParent(ctx context.Context, tx pgx.Tx, u *geo.Unit) error {
 }
 
 // requireUnit returns an EINVALID error about field, worded by format
-// (which takes the code), unless code is a current unit.
+// (which takes the code), unless code is a current unit, which it then
+// holds (shareUnitSQL) until the transaction ends.
 func requireUnit(ctx context.Context, tx pgx.Tx, code, field, format string) error {
-	var ok bool
-	if err := tx.QueryRow(ctx, unitExistsSQL, code).Scan(&ok); err != nil {
+	if _, err := tx.Exec(ctx, shareUnitSQL, code); err != nil {
 		return err
 	}
-	if !ok {
-		return geo.Invalid(field, format, code)
+	// A row lock that waited for an import to close the version it found
+	// finds no row, though the import may have stored a successor: a fresh
+	// statement looks again (three tries: each is another commit of this code).
+	for try := 0; try < 3; try++ {
+		var locked, exists bool
+		err := tx.QueryRow(ctx, lockCurrentUnitSQL, code).Scan(&locked)
+		if err == nil {
+			return nil
+		}
+		if err != pgx.ErrNoRows {
+			return err
+		}
+		if err := tx.QueryRow(ctx, unitExistsSQL, code).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return geo.Invalid(field, format, code)
+		}
 	}
-	return nil
+	return geo.Errorf(geo.ECONFLICT, field, "unit %s changed three times while this edit checked it; try again", code)
 }
 
 const childrenSQL = `SELECT count(*), coalesce(min(code), '') FROM unit WHERE parent_code = $1 AND valid_to IS NULL`
