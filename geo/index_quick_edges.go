@@ -143,6 +143,13 @@ func (m *edgeMap) sortPacked() bool {
 // lookup per cell then costs two reads, not a binary search of all the
 // marks (7 % of a build).
 func (m *edgeMap) indexCells() {
+	if len(m.marks) == 0 {
+		// No edge near: nothing to index, and clearing a count per cell
+		// would make a change's cost follow its polygon's area (a large
+		// polygon's box holds many chunks no edge comes near).
+		m.starts = m.starts[:0]
+		return
+	}
 	n := m.w * m.h
 	m.starts = slices.Grow(m.starts[:0], n+1)[:n+1]
 	clear(m.starts)
@@ -156,6 +163,9 @@ func (m *edgeMap) indexCells() {
 
 // marked returns the marks of cell index j, sorted by polygon.
 func (m *edgeMap) marked(j int) []edgeMark {
+	if len(m.starts) == 0 {
+		return nil
+	}
 	return m.marks[m.starts[j]:m.starts[j+1]]
 }
 
