@@ -8,7 +8,8 @@
 // before edit mode opens (/?token=…) is checked when it opens. When the
 // server cannot be asked, the token is kept and checked at the first save,
 // as before.
-import { t, chinaDay } from './i18n.js';
+import { t } from './i18n.js';
+import { chinaDay } from './chinatime.js';
 import { whoami } from './me.js';
 
 const key = 'gridmap.token';

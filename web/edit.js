@@ -26,6 +26,7 @@
 // called when the token field sets or forgets a token. Its words are
 // i18n.js's: fixed labels carry data-i18n (the language switch relabels
 // them), the rest is written again by relabel().
+import './edit-words.js'; // first: what it adds is read as the modules below load
 import { newDraw, key, forDraw, drawnGeometry, fitTo } from './edit-draw.js';
 import { initNewForm } from './edit-new.js';
 import { initOutcome, problemText } from './edit-outcome.js';

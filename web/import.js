@@ -9,6 +9,7 @@
 // very files and options checked for real; a committed import reloads the
 // tiles at its data version. Refusals (application/problem+json) say the
 // server's detail and field; 429 and 503 hold the button for Retry-After.
+import './edit-words.js'; // first: what it adds is read as the modules below load
 import { t, said } from './i18n.js';
 import { whoami } from './me.js';
 

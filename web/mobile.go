@@ -14,6 +14,10 @@ import (
 // and the new worker caches the new files under the new version.
 const serviceWorker = "m/sw.js"
 
+// sharedWithApp are the console's files the app imports (its shell keeps
+// them: m/sw.js).
+var sharedWithApp = []string{"chinatime.js", "challenge.js"}
+
 // versionMark is replaced in the service worker by the version.
 var versionMark = []byte("__GRIDMAP_APP_VERSION__")
 
@@ -22,10 +26,10 @@ func stampServiceWorker(raw []byte) []byte {
 	return bytes.ReplaceAll(raw, versionMark, []byte(AppVersion()))
 }
 
-// AppVersion is a hash of every embedded file the app uses: its own (m/)
-// and MapLibre's.
+// AppVersion is a hash of every embedded file the app uses: its own (m/),
+// MapLibre's and those it shares with the console (sharedWithApp).
 func AppVersion() string {
-	var names []string
+	names := append([]string(nil), sharedWithApp...)
 	for _, dir := range []string{"m", "vendor/maplibre-gl"} {
 		entries, _ := fs.ReadDir(files, dir) // embedded directories: cannot fail
 		for _, e := range entries {

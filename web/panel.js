@@ -8,7 +8,8 @@
 // a selection; reread() reads the one shown again, after an edit here, an
 // import, or a change the catalog reports, and redraws the panel only if
 // what it shows changed.
-import { t, lang, chinaDay } from './i18n.js';
+import { t, lang } from './i18n.js';
+import { chinaDay } from './chinatime.js';
 
 // Words of the map, each [Chinese, English] (the rest is in i18n.js).
 export const levelNames = { district: ['区', 'district'], street: ['街道/乡镇', 'street'], community: ['社区/村', 'community'],

@@ -5,6 +5,7 @@
 // words the screen shows for them.
 import { t, lang } from './i18n.js';
 import { noteServerDate, serverNow } from '../m/clock.js';
+import { tokenInvalid } from './challenge.js';
 
 const root = new URL('.', document.baseURI);
 
@@ -69,11 +70,9 @@ export function askToken(form, input) {
 
 /**
  * getJSON fetches a JSON answer; a non-2xx answer throws an Error with its
- * status and, from a problem+json answer, its detail and field. A 401 to
- * the session's token whose challenge says the token is invalid (RFC 6750:
- * revoked, expired, unknown) forgets it (tokenForgotten on the Error), as
- * the phone does (m/net.js): a proxy on the way asking for its own sign-in
- * must not wipe an unattended wall's token.
+ * status and, from a problem+json answer, its detail and field. A 401 that
+ * says the session's token is invalid (challenge.js) forgets it
+ * (tokenForgotten on the Error), as the phone does (m/net.js).
  */
 export const getJSON = (path) => get(path).then((res) => res.json());
 
@@ -89,7 +88,7 @@ async function get(path) {
   if (!res.ok) {
     const p = await res.json().catch(() => ({}));
     const err = Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });
-    if (res.status === 401 && sent && /invalid_token/.test(res.headers.get('WWW-Authenticate') ?? '')) {
+    if (tokenInvalid(res, sent)) {
       forgetToken(sent);
       err.tokenForgotten = true;
     }

@@ -10,14 +10,14 @@
 // muted placeholder, and an anonymous screen is told to sign in. One card
 // at a time; it is read again when an event names its case, and every 30 s
 // (the screen's stream follows only the unit on screen).
-import { t, locale, chinaDay } from './i18n.js';
+import { t, locale } from './i18n.js';
+import { chinaDay, inChina } from './chinatime.js';
 import './screen-case-words.js';
 import { el } from './dom.js';
 import { token, getJSON, getBlob, serverNow } from './screen-api.js';
 import { categoryName, isOpen } from './screen-live.js';
 import { caseColours } from './screen-map.js';
 
-const zone = 'Asia/Shanghai';
 const rereadMs = 30_000;
 const checksum = /^sha256:[0-9a-f]{64}$/;
 // A step's own events: these name the case and may have changed it.
@@ -37,9 +37,9 @@ function noteOf(h) {
 
 /** when writes an instant in China time in the screen's language: 12/6 15:03 (with the year when not this one's). */
 function when(ts) {
-  const opts = { timeZone: zone, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false };
+  const opts = { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false };
   if (chinaDay(ts).slice(0, 4) !== chinaDay(serverNow()).slice(0, 4)) opts.year = 'numeric';
-  return new Date(ts).toLocaleString(locale(), opts);
+  return inChina(locale(), opts).format(new Date(ts));
 }
 
 /** span says a length of time (ms) in minutes, hours or days. */

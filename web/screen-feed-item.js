@@ -3,7 +3,8 @@
 // state the step left the case in (state-<state> on the line, screen.css), so
 // they cannot disagree: a case closed since it was reported is listed by its
 // closing (结案, green), not as a 新上报 painted green.
-import { t, chinaDay } from './i18n.js';
+import { t } from './i18n.js';
+import { chinaDay, inChina } from './chinatime.js';
 import { childOf, categoryName } from './screen-live.js';
 import { serverNow } from './screen-api.js';
 
@@ -74,10 +75,10 @@ export function feedItem(s, e, el) {
   // was offline last night reads as last night's, not as arriving now.
   const when = e.kind === 'report.created' && d.observed_at ? d.observed_at : e.at;
   // An earlier day's says its date above the time: "12/1", "23:26".
-  const zone = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' };
+  const hm = { hour: '2-digit', minute: '2-digit', hour12: false };
   const at = chinaDay(when) === chinaDay(serverNow())
-    ? new Date(when).toLocaleTimeString('zh-CN', { ...zone, second: '2-digit' })
-    : new Date(when).toLocaleString('zh-CN', { ...zone, month: 'numeric', day: 'numeric' }).replace(' ', '\n');
+    ? inChina('zh-CN', { ...hm, second: '2-digit' }).format(new Date(when))
+    : inChina('zh-CN', { ...hm, month: 'numeric', day: 'numeric' }).format(new Date(when)).replace(' ', '\n');
   let what = '';
   const state = stateOfLine(e);
   const classes = state ? [`state-${state}`] : [];

@@ -6,12 +6,12 @@
 // the stream is back and screen.js has read the figures again, the banner
 // says for a while how long it was down, and the figures are bright again.
 import { t } from './i18n.js';
+import { inChina } from './chinatime.js';
 
 const graceMs = 3000; // a drop shorter than this is not shown
 const backMs = 10_000; // how long "reconnected" stays up
 
-const clockOf = (d) => d.toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
-  timeZone: 'Asia/Shanghai' });
+const clockOf = (d) => inChina('zh-CN', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(d);
 
 /**
  * linkWatch drives banner (an element) and body's "stale" class from the

@@ -5,7 +5,8 @@
 // events seen twice are recognised by their event_id. The fold is a close
 // guess, not the truth (time makes cases overdue; patrols send no event):
 // screen.js re-reads the overview now and then and replaces it.
-import { chinaDay, lang } from './i18n.js';
+import { lang } from './i18n.js';
+import { chinaDay } from './chinatime.js';
 import { serverNow } from './screen-api.js';
 
 /** isOpen tells whether a case in state is still to be worked: not closed, not rejected. */

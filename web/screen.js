@@ -17,6 +17,7 @@ import { drawCrumbs, relabelCrumbs } from './screen-crumbs.js';
 import { tileReloader, atMostEvery } from './retile.js';
 import { renderFigures, labelFigures } from './screen-figures.js';
 import { caseCard } from './screen-case.js';
+import { inChina } from './chinatime.js';
 import { api, origin, takeToken, token, askToken, getJSON, serverNow, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
   from './screen-api.js';
 
@@ -314,7 +315,9 @@ function toggleTour(seconds) {
 }
 
 function clock() {
-  $('clock').textContent = serverNow().toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
+  // toLocaleString's own fields, spelled out: a formatter asked for none writes the date alone.
+  $('clock').textContent = inChina('zh-CN', { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
+    second: 'numeric', hour12: false }).format(serverNow());
 }
 
 // startMap makes the map, drawn at the page's scale (scaleMap). Its style

@@ -2,6 +2,7 @@
 // served at <server>/m/, so the server's root is one level up (which keeps
 // it working behind a proxy that adds a path prefix).
 import { noteServerDate } from './clock.js';
+import { tokenInvalid } from '../web/challenge.js';
 
 export const root = new URL('..', document.baseURI);
 const KEY = 'gridmap.m.token';
@@ -151,13 +152,11 @@ export function markRefused() {
   authListeners.forEach((fn) => fn());
 }
 
-// noteRefusal signs the phone out on a 401 to a request that carried the
-// stored token, when the server's challenge says the token is invalid
-// (RFC 6750: revoked, expired, unknown), not merely missing: a proxy on
-// the way asking for its own sign-in must not wipe the worker's token. (A
-// 403 needs its problem's field to tell, which sync.js reads.)
+// noteRefusal signs the phone out on a 401 that says the stored token it
+// carried is invalid (challenge.js). (A 403 needs its problem's field to
+// tell, which sync.js reads.)
 async function noteRefusal(res, sent) {
-  if (res.status === 401 && sent && /invalid_token/.test(res.headers.get('WWW-Authenticate') ?? '')) {
+  if (tokenInvalid(res, sent)) {
     forgetToken(sent, await refusalWhy(res));
   }
   return res;

@@ -1,30 +1,10 @@
-// China time: every date, time and day the app shows or reckons with.
-// Cases, their deadlines and patrol days are China's (the server files a
-// patrol under its China day, and a bare date means midnight in China), so a
-// phone set to another zone — a worker back from abroad, a test phone left
-// on UTC — must not show a due time eight hours off or call yesterday's
-// item today's. This is the one place that says what a China day is.
+// The app's dates and times, in China time (../web/chinatime.js, shared
+// with the console and the wall screen) and the app's language.
 import { serverNow } from './clock.js';
 import { currentLang } from './i18n.js';
+import { chinaDay, inChina as format } from '../web/chinatime.js';
 
-/** ZONE is the zone the app's times are in, whatever the phone is set to. */
-export const ZONE = 'Asia/Shanghai';
-
-// Intl formatters are costly to build and a case list writes hundreds of
-// dates: one per language and style, kept.
-const formats = new Map();
-function format(locale, options) {
-  const key = `${locale} ${JSON.stringify(options)}`;
-  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(locale, { ...options, timeZone: ZONE }));
-  return formats.get(key);
-}
-
-/** chinaDay is the date (YYYY-MM-DD) of t in China, the day the server files patrols and reports under. */
-export function chinaDay(t) {
-  const parts = format('en-US', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(t));
-  const part = (type) => parts.find((p) => p.type === type).value;
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
+export { chinaDay };
 
 // The locale dates are written in: the app's language, not the browser's
 // (a phone set to English may be used in Chinese, and the other way round).
