@@ -13,9 +13,13 @@ import (
 // with the columns index (the point's slot), id (a feature's id, for a
 // FeatureCollection), then one column per chosen field — the full answer's
 // members flattened ("grid.code", "grid.name", "lng", "lat", the geographic
-// chain's codes, conflicts' codes joined by ';'; micro-grids only when
-// fields= names them) — and error ("code: detail" for a point that could
-// not be resolved). Text is quoted as RFC 4180 asks, and text a spreadsheet
+// chain's codes, conflicts' codes joined by ';') — and error ("code: detail"
+// for a point that could not be resolved). The micro-grid columns
+// (microgrid.code, microgrid.name, geographic.microgrid.code) are there by
+// default too, where the hierarchy puts them, empty where a point lies in
+// no micro-grid: a header is the same for every row, and a row whose
+// responsible.level is microgrid must not lose the micro-grid the full
+// answer names. Text is quoted as RFC 4180 asks, and text a spreadsheet
 // would take for a formula is defused (appendText).
 
 // csvColumn is one column: its header and how its value is written.
@@ -31,7 +35,7 @@ func csvColumns(f resultFields) []csvColumn {
 		cols = append(cols, csvColumn{name, v})
 	}
 	for i := 0; i < numResultFields; i++ {
-		if f.picked && !f.member[i] || !f.picked && i == fMicroGrid {
+		if f.picked && !f.member[i] {
 			continue
 		}
 		parts := f.parts[i]
@@ -69,14 +73,19 @@ func csvColumns(f resultFields) []csvColumn {
 				})
 			}
 		case fGeographic:
-			for _, lvl := range []string{"grid", "community", "street", "district"} {
-				slot := fieldIndex(lvl)
-				add("geographic."+lvl+".code", func(b []byte, r *geo.Resolution) []byte {
-					if x := chainSlot(&r.Geographic, slot); x != nil {
-						b = append(b, x.Code...)
-					}
-					return b
-				})
+			for s := 0; s < numGeoSlots; s++ {
+				slot := fMicroGrid + s
+				wantSlot := func(bit uint8) bool { return f.geoParts[s] == 0 || f.geoParts[s]&bit != 0 }
+				switch {
+				case parts == 0: // the whole chain: its codes
+					wantSlot = func(bit uint8) bool { return bit == partCode }
+				case parts&(1<<s) == 0:
+					continue
+				}
+				cols = append(cols, refColumns("geographic."+fieldNames[slot], wantSlot, func(r *geo.Resolution) (string, string, bool) {
+					x := chainSlot(&r.Geographic, slot)
+					return refText(x != nil, func() (string, string) { return x.Code, x.Name })
+				})...)
 			}
 		case fConflicts:
 			add("conflicts", func(b []byte, r *geo.Resolution) []byte {

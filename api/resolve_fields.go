@@ -9,9 +9,10 @@ import (
 
 // fields= chooses what each resolve result carries: a comma-separated list
 // of members of the full answer ("status,responsible"), or of their parts
-// ("responsible.code", "grid.name", "enclave.status"). The members come out
-// in the full answer's order, with the same values, whatever order the list
-// names them in.
+// ("responsible.code", "grid.name", "enclave.status", and the geographic
+// chain's slots and theirs: "geographic.community", "geographic.grid.code",
+// as the CSV header names them). The members come out in the full answer's
+// order, with the same values, whatever order the list names them in.
 
 // The members of a result, in the full answer's order.
 const (
@@ -51,11 +52,18 @@ var partsOf = [numResultFields]map[string]uint8{
 	fEnclave:     {"code": partCode, "name": partName, "status": partLevel},
 }
 
+// The geographic chain's slots are its levels, in the full answer's order:
+// slot s is the chain member fMicroGrid+s, and bit 1<<s of
+// resultFields.parts[fGeographic] chooses it.
+const numGeoSlots = fDistrict - fMicroGrid + 1
+
 // resultFields is a parsed fields= list; the zero value is the full answer.
 type resultFields struct {
 	picked bool                   // false: everything, as the full answer
 	member [numResultFields]bool  // members chosen
-	parts  [numResultFields]uint8 // their parts chosen; 0: the whole member
+	parts  [numResultFields]uint8 // their parts chosen (geographic: its slots); 0: the whole member
+	// geoParts are the parts of each chosen geographic slot; 0: the whole slot.
+	geoParts [numGeoSlots]uint8
 }
 
 // parseFields reads a fields= list.
@@ -72,7 +80,11 @@ func parseFields(s string) (resultFields, error) {
 		if i < 0 {
 			return f, geo.Invalid("fields", "unknown field %q; want some of %s, or a part such as responsible.code", clip(name), strings.Join(fieldNames[:], ", "))
 		}
-		if dotted {
+		if dotted && i == fGeographic {
+			if err := f.pickGeographic(part); err != nil {
+				return f, err
+			}
+		} else if dotted {
 			bit, ok := partsOf[i][part]
 			if !ok {
 				return f, geo.Invalid("fields", "%q has no part %q", member, clip(part))
@@ -86,6 +98,39 @@ func parseFields(s string) (resultFields, error) {
 		f.member[i] = true
 	}
 	return f, nil
+}
+
+// pickGeographic chooses a part of the geographic chain: a slot
+// ("community") or a slot's part ("community.code"). A choice inside what
+// is already chosen whole changes nothing, as for the other members.
+func (f *resultFields) pickGeographic(part string) error {
+	level, sub, dotted := strings.Cut(part, ".")
+	i := fieldIndex(level)
+	if i < fMicroGrid || i > fDistrict {
+		return geo.Invalid("fields", "%q has no part %q; want microgrid, grid, community, street or district, or their code or name (geographic.grid.code)",
+			fieldNames[fGeographic], clip(part))
+	}
+	s := i - fMicroGrid
+	slot := uint8(1) << s
+	whole := f.member[fGeographic] && f.parts[fGeographic] == 0
+	chosen := f.parts[fGeographic]&slot != 0
+	if !dotted {
+		if !whole {
+			f.parts[fGeographic] |= slot
+			f.geoParts[s] = 0
+		}
+		return nil
+	}
+	bit, ok := partsOf[i][sub]
+	if !ok {
+		return geo.Invalid("fields", "%q has no part %q", fieldNames[fGeographic]+"."+level, clip(sub))
+	}
+	if whole || chosen && f.geoParts[s] == 0 {
+		return nil
+	}
+	f.parts[fGeographic] |= slot
+	f.geoParts[s] |= bit
+	return nil
 }
 
 func fieldIndex(name string) int {
@@ -144,7 +189,11 @@ func (f *resultFields) appendMember(b []byte, i int, r *geo.Resolution) []byte {
 		return appendParts(b, f.parts[i], string(r.Enclave.Status), r.Enclave.Code, r.Enclave.Name, "status")
 	case fGeographic:
 		b = append(b, '{')
-		b = appendCachedChain(b, &r.Geographic)
+		if f.parts[i] == 0 {
+			b = appendCachedChain(b, &r.Geographic)
+		} else {
+			b = f.appendGeographicSlots(b, &r.Geographic)
+		}
 		return append(b, '}')
 	case fConflicts:
 		b = append(b, '[')
@@ -163,6 +212,30 @@ func (f *resultFields) appendMember(b []byte, i int, r *geo.Resolution) []byte {
 		return append(b, "null"...)
 	}
 	return appendParts(b, f.parts[i], "", ref.Code, ref.Name, "")
+}
+
+// appendGeographicSlots writes the chosen slots of the geographic chain c,
+// without braces: a slot that is empty is null (the full answer leaves out
+// an empty micro-grid, but a slot asked for by name is always there).
+func (f *resultFields) appendGeographicSlots(b []byte, c *geo.Chain) []byte {
+	n := len(b)
+	for s := 0; s < numGeoSlots; s++ {
+		if f.parts[fGeographic]&(1<<s) == 0 {
+			continue
+		}
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, fieldNames[fMicroGrid+s]...)
+		b = append(b, `":`...)
+		if ref := chainSlot(c, fMicroGrid+s); ref == nil {
+			b = append(b, "null"...)
+		} else {
+			b = appendParts(b, f.geoParts[s], "", ref.Code, ref.Name, "")
+		}
+	}
+	return b
 }
 
 // chainSlot is the responsible chain's slot of member i.

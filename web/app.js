@@ -232,12 +232,12 @@ async function showClick({ f, lngLat }) {
 
 // select selects a unit known by its code (a link of the panel's chain),
 // as a click on it would: its panel, and its highlight on the map — the
-// tiles' feature id, which is the code of a unit (migrations/003_tiles.sql)
-// when none of it is loaded yet.
+// tiles' feature id, which is the code of a unit without leading zeros
+// (gridmap_tile_fid, migration 022) when none of it is loaded yet.
 function select({ code, name, level }) {
   const layer = level === 'microgrid' ? 'grid' : level;
   const loaded = map.getSource('gridmap') ? map.querySourceFeatures('gridmap', { sourceLayer: layer, filter: ['==', ['get', 'code'], code] })[0] : null;
-  const id = loaded?.id ?? (/^\d{1,15}$/.test(code) ? Number(code) : null);
+  const id = loaded?.id ?? (/^[1-9]\d{0,14}$/.test(code) ? Number(code) : null);
   const f = { source: 'gridmap', sourceLayer: layer, id, properties: { ...loaded?.properties, code, name: name ?? loaded?.properties.name, level } };
   mark(state.selected, 'selected', false);
   state.selected = id === null ? null : targetOf(f);

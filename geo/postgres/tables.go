@@ -86,13 +86,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gridmap_actor())`),
 }
 
 // listEnclavesSQL: $1 time, $2 managing code or prefix, $3-$6 box, $7
-// cursor, $8 limit.
+// cursor, $8 limit. Enclave codes have letters, which a database's
+// linguistic collation orders otherwise than bytes: pages go in byte order
+// (COLLATE "C"), the order of every other store of them (mock's, the
+// resolver index's tie-break). Unit codes are digits, which every usual
+// collation orders as bytes, so listUnitsSQL keeps the index's order.
 const listEnclavesSQL = `SELECT ` + enclaveColumns + ` FROM enclave
 WHERE ` + validAt + `
   AND ($2::text IS NULL OR starts_with(managing_code, $2))
   AND ($3::float8 IS NULL OR ST_Intersects(geom, ST_MakeEnvelope($3, $4, $5, $6, 4326)))
-  AND code > $7
-ORDER BY code LIMIT $8`
+  AND code COLLATE "C" > $7
+ORDER BY code COLLATE "C" LIMIT $8`
 
 func scanEnclave(row pgx.CollectableRow) (geo.Enclave, error) {
 	var e geo.Enclave
