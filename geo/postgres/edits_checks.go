@@ -74,7 +74,7 @@ func requireUnit(ctx context.Context, tx pgx.Tx, code, field, format string) err
 }
 
 const childrenSQL = `SELECT count(*), coalesce(min(code), '') FROM unit WHERE parent_code = $1 AND valid_to IS NULL`
-const managedSQL = `SELECT count(*), coalesce(min(code), '') FROM enclave WHERE managing_code = $1 AND valid_to IS NULL`
+const managedSQL = `SELECT count(*), coalesce(min(code COLLATE "C"), '') FROM enclave WHERE managing_code = $1 AND valid_to IS NULL`
 
 // checkNoDependants refuses to retire a unit that current units name as
 // their parent or current enclaves as their managing unit.
