@@ -1,6 +1,7 @@
 package access
 
 import (
+	"encoding/json"
 	"maps"
 	"math"
 	"regexp"
@@ -133,6 +134,9 @@ func holdsPhone(v any) bool {
 		return phoneNumber.MatchString(t)
 	case float64: // a number column of a shapefile, say
 		return t == math.Trunc(t) && phoneNumber.MatchString(strconv.FormatFloat(t, 'f', -1, 64))
+	case json.Number: // a number as stored properties are read: as its literal
+		f, err := t.Float64()
+		return err == nil && holdsPhone(f)
 	case map[string]any:
 		for k, x := range t {
 			if hidesPhone(k, x) {

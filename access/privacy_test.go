@@ -1,6 +1,7 @@
 package access
 
 import (
+	"encoding/json"
 	"maps"
 	"reflect"
 	"slices"
@@ -67,6 +68,9 @@ func TestPropertiesWithoutPhones(t *testing.T) {
 		// A second review: numbers stored as numbers, grouped digits, a
 		// bracketed area code; and names and fractions that are not phones.
 		{"a mobile number stored as a number", map[string]any{"值班": 13955555555.0, "households": 433.0}, []string{"households"}},
+		// Stored properties are read with their numbers as literals.
+		{"a mobile number read as its literal", map[string]any{"值班": json.Number("13955555555"), "alt": json.Number("1.3955555555e10"),
+			"owner_id": json.Number("120104199001011234"), "households": json.Number("433")}, []string{"households", "owner_id"}},
 		{"grouped digits", map[string]any{"a": "139-5555-5555", "b": "139 5555 5555", "k": 1}, []string{"k"}},
 		{"a bracketed area code", map[string]any{"a": "(022)23456789", "b": "02223456789", "k": 1}, []string{"k"}},
 		{"not phones", map[string]any{"contacts_count": 3.0, "联系单位": "南开区城管委", "lat": "39.13955555555",

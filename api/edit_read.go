@@ -21,7 +21,9 @@ const maxEditVertices = geo.MaxEditVertices
 // Polygon or MultiPolygon. The body is bounded (maxEditBody) and must be
 // UTF-8; the geometry is read by gridmap's own reader, which takes a
 // position only as exactly two or three numbers — a lone [117.128] is an
-// error naming it, never a point at latitude 0.
+// error naming it, never a point at latitude 0. Numbers in the properties
+// stay the literals sent (json.Number), so 12345678901234567890 is stored
+// as such, not as the nearest double.
 func readFeature(c *gin.Context) (*geojson.Feature, orb.MultiPolygon, error) {
 	body, err := readBody(c, maxEditBody)
 	if err != nil {
@@ -41,7 +43,7 @@ func decodeFeature(body []byte) (*geojson.Feature, orb.MultiPolygon, error) {
 		Geometry   json.RawMessage    `json:"geometry"`
 		Properties geojson.Properties `json:"properties"`
 	}
-	if err := strictJSON(body, &w); err != nil {
+	if err := exactJSON(body, &w); err != nil {
 		return nil, nil, err
 	}
 	if w.Type != "Feature" {

@@ -78,7 +78,20 @@ func decodeReport(raw []byte, prefix string) (casework.ReportInput, error) {
 // problems naming the member. Unknown members are ignored: an older server
 // must not refuse (and so lose) reports from a newer app.
 func strictJSON(raw []byte, v any) error {
+	return strictDecode(json.NewDecoder(bytes.NewReader(raw)), v)
+}
+
+// exactJSON is strictJSON keeping each number decoded into an any (a
+// boundary's free-form properties) as its literal, a json.Number: as a
+// float64 an integer beyond 2^53 would be stored rounded.
+func exactJSON(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return strictDecode(dec, v)
+}
+
+// strictDecode decodes one JSON value from dec as strictJSON does.
+func strictDecode(dec *json.Decoder, v any) error {
 	err := dec.Decode(v)
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError

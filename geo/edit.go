@@ -1,9 +1,7 @@
 package geo
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/paulmach/orb"
@@ -158,17 +156,6 @@ func (e *Enclave) Repeats(stored *Enclave, actor string) bool {
 	return stored.CreatedBy == actor && stored.Code == e.Code && stored.Name == e.Name &&
 		stored.ManagingCode == e.ManagingCode && stored.Status == e.Status && stored.Reason == e.Reason &&
 		orb.Equal(stored.Geom, e.Geom) && sameProperties(stored.Properties, e.Properties)
-}
-
-// sameProperties compares two property maps as JSON, which is how they
-// are stored: numbers and nesting compare by value, keys in any order.
-func sameProperties(a, b map[string]any) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return len(a) == len(b)
-	}
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
 
 // PrepareEdit readies a drawn unit for storing: it fills what the code

@@ -91,9 +91,13 @@ func columnType(vals []any, cs charset) (byte, int, int) {
 		case nil:
 		case bool:
 			isNum = false
-		case float64:
+		case float64, json.Number:
 			isBool = false
-			s := strconv.FormatFloat(x, 'f', -1, 64)
+			s, ok := numberText(x)
+			if !ok { // a number no column can spell: written as text
+				isNum = false
+				s = textOf(x)
+			}
 			width = max(width, len(s))
 			if i := strings.IndexByte(s, '.'); i >= 0 {
 				dec = max(dec, len(s)-i-1)
@@ -111,6 +115,46 @@ func columnType(vals []any, cs charset) (byte, int, int) {
 		return 'N', min(width+dec+2, 32), dec
 	}
 	return 'C', min(max(width, 1), 254), 0
+}
+
+// numberText is a number as a numeric (N) column spells it, in plain
+// decimal notation: a json.Number as its literal when it has no exponent
+// (jsonb writes every number so), exact however many digits it has; else
+// the shortest plain form of its double. ok is false for what is no
+// number, or one beyond a double's range.
+func numberText(v any) (s string, ok bool) {
+	switch x := v.(type) {
+	case json.Number:
+		if !strings.ContainsAny(string(x), "eE") {
+			_, err := x.Float64() // checks that the literal is a number
+			return string(x), err == nil
+		}
+		f, err := x.Float64()
+		return strconv.FormatFloat(f, 'f', -1, 64), err == nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	}
+	return "", false
+}
+
+// numberCell is a number written in a numeric column with dec decimals:
+// numberText with the fraction padded with zeros, so that the digits are
+// the number's own. A number with more decimals than the column (a cell a
+// desktop tool retyped, compared by the sidecar) is rounded as a double.
+func numberCell(v any, dec int) string {
+	s, ok := numberText(v)
+	if !ok {
+		return ""
+	}
+	_, frac, point := strings.Cut(s, ".")
+	switch {
+	case len(frac) > dec:
+		f, _ := strconv.ParseFloat(s, 64)
+		return strconv.FormatFloat(f, 'f', dec, 64)
+	case dec > 0 && !point:
+		s += "."
+	}
+	return s + strings.Repeat("0", dec-len(frac))
 }
 
 func textOf(v any) string {
@@ -212,8 +256,7 @@ func (d *dbfWriter) put(dst []byte, fl dbfOutField, v any) {
 			dst[0] = 'F'
 		}
 	case 'N':
-		f, _ := v.(float64)
-		s := strconv.FormatFloat(f, 'f', fl.Dec, 64)
+		s := numberCell(v, fl.Dec)
 		if len(s) <= len(dst) {
 			copy(dst[len(dst)-len(s):], s)
 		}

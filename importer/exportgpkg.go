@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -165,8 +166,13 @@ func createLayer(ctx context.Context, tx *sql.Tx, layer string, k *exportKind, k
 func sqliteType(vals []any) string {
 	integer, real, boolean := true, true, true
 	for _, v := range vals {
+		if n, ok := v.(json.Number); ok {
+			v, _ = gpkgNumber(n)
+		}
 		switch x := v.(type) {
 		case nil:
+		case int64:
+			boolean = false
 		case float64:
 			boolean = false
 			integer = integer && x == math.Trunc(x) && math.Abs(x) < 1<<53
@@ -190,7 +196,12 @@ func sqliteType(vals []any) string {
 // sqliteArg stores a property value in a SQLite column: scalars as they
 // are, nested values as JSON text.
 func sqliteArg(v any) any {
+	if n, ok := v.(json.Number); ok {
+		v, _ = gpkgNumber(n) // numbersNeedJSON sent those a double cannot hold to JSON text
+	}
 	switch x := v.(type) {
+	case int64:
+		return x
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
 			return int64(x) // an integer property stays INTEGER, as desktop tools expect
@@ -200,6 +211,47 @@ func sqliteArg(v any) any {
 		return x
 	}
 	return jsonText(v)
+}
+
+// gpkgNumber is a property's number as SQLite holds it: an int64 when it
+// is an integer that fits one (exact, whatever its digits), else a
+// float64. exact is false when that float64 is not the number (more digits
+// than a double holds, as 0.1234567890123456789, or beyond its range).
+func gpkgNumber(n json.Number) (v any, exact bool) {
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return i, true
+	}
+	f, err := n.Float64()
+	if err != nil {
+		return nil, false
+	}
+	return f, geo.SameNumber(n, json.Number(strconv.FormatFloat(f, 'g', -1, 64)))
+}
+
+// numbersNeedJSON reports whether a property's numbers would be changed
+// by a numeric column, so that only a JSON column (JSON text, read back
+// exactly) keeps them: one that a double cannot hold, or an integer beyond
+// 2^53 in a column a fraction makes REAL, where SQLite stores it rounded.
+// 12345678901234567890 is beyond both int64 and a double's 53 bits.
+func numbersNeedJSON(vals []any) bool {
+	var bigInt, real bool
+	for _, v := range vals {
+		n, ok := v.(json.Number)
+		if !ok {
+			continue
+		}
+		x, exact := gpkgNumber(n)
+		if !exact {
+			return true
+		}
+		switch x := x.(type) {
+		case int64:
+			bigInt = bigInt || x >= 1<<53 || x <= -(1<<53)
+		case float64:
+			real = real || x != math.Trunc(x) || math.Abs(x) >= 1<<53
+		}
+	}
+	return bigInt && real
 }
 
 func nullable(s string) any {

@@ -27,7 +27,7 @@ var gpkgDataColumnsSchema = []string{
 
 // needsJSON reports whether a property's values need a JSON column: one is
 // an object or a list, or an explicit null (which a NULL would turn into
-// "no property").
+// "no property"), or a number no numeric column keeps (numbersNeedJSON).
 func needsJSON(vals []any) bool {
 	for _, v := range vals {
 		switch v.(type) {
@@ -35,7 +35,7 @@ func needsJSON(vals []any) bool {
 			return true
 		}
 	}
-	return false
+	return numbersNeedJSON(vals)
 }
 
 // declareJSONColumns records the JSON columns of layer.

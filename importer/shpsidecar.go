@@ -101,7 +101,9 @@ func readShpSidecar(path string) (*shpSidecar, error) {
 		}
 		defer f.Close()
 		var s shpSidecar
-		if err := json.NewDecoder(io.LimitReader(f, MaxFileBytes)).Decode(&s); err != nil {
+		dec := json.NewDecoder(io.LimitReader(f, MaxFileBytes))
+		dec.UseNumber() // the exact values: 120104199001011234 is no double
+		if err := dec.Decode(&s); err != nil {
 			return nil, fileError("%s is not a gridmap attribute sidecar: %v", e.Name(), err)
 		}
 		return &s, nil

@@ -1,0 +1,133 @@
+package geo
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// A boundary's free-form properties keep every number as the literal it
+// was written with (json.Number), on every path: the database's jsonb, the
+// API's edits and answers, exports and imports. Decoded as float64, an
+// integer beyond 2^53 — an 18-digit ID card number, a 20-digit account —
+// would become the nearest double (120104199001011234 reads as
+// 120104199001011230), and every read, edit and export would store and
+// hand on the rounded copy.
+
+// DecodeProperties reads a JSON object of properties with its numbers as
+// json.Number. JSON null reads as a nil map.
+func DecodeProperties(data []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var p map[string]any
+	if err := d.Decode(&p); err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("unexpected data after the properties object")
+	}
+	return p, nil
+}
+
+// sameProperties compares two property maps as JSON values, which is how
+// they are stored: keys in any order, nesting by value, and numbers by
+// value whatever their spelling. jsonb keeps a number as a PostgreSQL
+// numeric and writes 1e2 back as 100, so the version a retried edit stored
+// holds the same values in other words.
+func sameProperties(a, b map[string]any) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	if bytes.Equal(ja, jb) {
+		return true
+	}
+	// Again through one decoder, so that float64, int and json.Number
+	// values all compare as the numbers they are written as.
+	va, errA := DecodeProperties(ja)
+	vb, errB := DecodeProperties(jb)
+	return errA == nil && errB == nil && sameJSON(va, vb)
+}
+
+// sameJSON compares two decoded JSON values (numbers as json.Number).
+func sameJSON(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if w, has := y[k]; !has || !sameJSON(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case json.Number:
+		y, ok := b.(json.Number)
+		return ok && SameNumber(x, y)
+	}
+	return a == b // strings, booleans, null
+}
+
+// SameNumber reports whether two JSON number literals are the same number
+// exactly (100, 1e2 and 100.0 are; 0.1 and 0.10000000000000001 are not),
+// as PostgreSQL's numeric compares them.
+func SameNumber(a, b json.Number) bool {
+	ka, okA := decimalKey(a)
+	kb, okB := decimalKey(b)
+	if !okA || !okB {
+		return a == b
+	}
+	return ka == kb
+}
+
+// decimalKey is a JSON number's value in one spelling: its significant
+// digits without leading or trailing zeros, and the power of ten they are
+// scaled by ("-125e-2" for -1.250). It works on the text, so it is exact
+// and cheap whatever the exponent; ok is false for what is no JSON number.
+func decimalKey(n json.Number) (key string, ok bool) {
+	s, sign := string(n), ""
+	if rest, neg := strings.CutPrefix(s, "-"); neg {
+		s, sign = rest, "-"
+	}
+	mantissa, exp := s, int64(0)
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.ParseInt(s[i+1:], 10, 32) // 32 bits: the sums below cannot overflow
+		if err != nil {
+			return "", false
+		}
+		mantissa, exp = s[:i], e
+	}
+	whole, frac, _ := strings.Cut(mantissa, ".")
+	digits := whole + frac
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	exp -= int64(len(frac))
+	digits = strings.TrimLeft(digits, "0")
+	if digits == "" {
+		return "0", true // -0 is 0
+	}
+	significant := strings.TrimRight(digits, "0")
+	exp += int64(len(digits) - len(significant))
+	return sign + significant + "e" + strconv.FormatInt(exp, 10), true
+}
