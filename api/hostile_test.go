@@ -233,7 +233,9 @@ func TestInvalidTextIs400(t *testing.T) {
 		"a 1 MB name":        {"/v1/units", `{"code":"120104001001003","name":"` + strings.Repeat("名", 1<<20/3) + `"}`, "name"},
 		"a NUL in a reason":  {"/v1/enclaves", `{"code":"E2","name":"x","managing_code":"` + fakeCommunity + `","status":"custodial","reason":"\u0000"}`, "reason"},
 		"a NUL in a code":    {"/v1/units", `{"code":"1201040010010\u00003","name":"x"}`, "code"},
-		"invalid UTF-8 name": {"/v1/units", "{\"code\":\"120104001001003\",\"name\":\"\xff\"}", "properties"},
+		"invalid UTF-8 name": {"/v1/units", "{\"code\":\"120104001001003\",\"name\":\"\xff\"}", "name"},
+		"a lone surrogate":   {"/v1/units", `{"code":"120104001001003","name":"ab\ud800cd"}`, "name"},
+		"a low surrogate":    {"/v1/units", `{"code":"120104001001003","name":"x\udc00"}`, "name"},
 	}
 	for name, c := range writes {
 		t.Run(name, func(t *testing.T) {

@@ -44,6 +44,8 @@ func TestInvalidTextIs400OnTheDatabase(t *testing.T) {
 			featureBody(`{"code":"120104001001099","name":"` + strings.Repeat("名", 1<<20/3) + `"}`), "name", nil},
 		{"a NUL in a unit code", "POST", "/v1/units", featureBody(`{"code":"1201040010010\u00009","name":"x"}`), "code", nil},
 		{"a NUL in a description", "POST", "/v1/reports", report(`a\u0000b`), "description", nil},
+		{"a lone surrogate in a description", "POST", "/v1/reports", report(`x\ud800y`), "description", nil},
+		{"a lone surrogate in a unit name", "POST", "/v1/units", featureBody(`{"code":"120104001001099","name":"ab\udbffcd"}`), "name", nil},
 		{"an upload name over 255 bytes", "POST", "/v1/imports", upload.Bytes(), "file",
 			[]string{"Content-Type", mw.FormDataContentType()}},
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"sort"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -78,6 +77,9 @@ func decodeReport(raw []byte, prefix string) (casework.ReportInput, error) {
 // problems naming the member. Unknown members are ignored: an older server
 // must not refuse (and so lose) reports from a newer app.
 func strictJSON(raw []byte, v any) error {
+	if err := checkEscapes(raw); err != nil {
+		return err
+	}
 	return strictDecode(json.NewDecoder(bytes.NewReader(raw)), v)
 }
 
@@ -85,6 +87,9 @@ func strictJSON(raw []byte, v any) error {
 // boundary's free-form properties) as its literal, a json.Number: as a
 // float64 an integer beyond 2^53 would be stored rounded.
 func exactJSON(raw []byte, v any) error {
+	if err := checkEscapes(raw); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	return strictDecode(dec, v)
@@ -114,26 +119,6 @@ func strictDecode(dec *json.Decoder, v any) error {
 	default:
 		return geo.Invalid("body", "cannot read JSON: %v", err)
 	}
-}
-
-// invalidUTF8Member names the top-level member of a JSON object whose
-// value holds invalid UTF-8 (or "body" when it cannot tell).
-func invalidUTF8Member(raw []byte) string {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return "body"
-	}
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if !utf8.Valid(m[k]) && k != "" {
-			return k
-		}
-	}
-	return "body"
 }
 
 // prefixed puts a batch position in front of an error's field.
