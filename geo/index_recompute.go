@@ -99,8 +99,14 @@ func (ix *Index) recompute(prev *Snapshot, affected map[uint64]bool) {
 	ix.snap.cells = prev.cells.update(changes)
 }
 
-// computeCell computes coarse cell k from the current polygons.
+// computeCell computes coarse cell k from the current polygons. A cell no
+// edge comes near (most of a large polygon's inside) is uniform: it is told
+// so before its fine descendants are listed, which would cost as much as
+// the cells of a whole coarse cell near edges.
 func (ix *Index) computeCell(f *cellFiller, k uint64) cellValue {
+	if !ix.edgesNear(k) {
+		return f.uniformCell(k, nil)
+	}
 	children := f.fineChildren(k)
 	cands, flagged := ix.flagsIn(k, children)
 	if !flagged {
@@ -147,6 +153,20 @@ func (ix *Index) flagsIn(k uint64, children []uint64) (cands [][]uint32, flagged
 		cands[off] = slices.Compact(cands[off])
 	}
 	return cands, flagged
+}
+
+// edgesNear reports whether a polygon's edge (or virtual edge) meets
+// coarse cell k's box, the box flagsIn looks for edges in: without one,
+// flagsIn flags nothing.
+func (ix *Index) edgesNear(k uint64) bool {
+	box := coarseBox(k)
+	near := false
+	ix.buckets.eachBox(box, func(_ uint32, e *polyEntry) {
+		if !near {
+			e.eachSegmentIn(box, func(segment) { near = true })
+		}
+	})
+	return near
 }
 
 // coarseBox is a box holding every fine descendant of coarse cell k with
