@@ -160,6 +160,9 @@ func (r *run) checkScopeGeometry(ctx context.Context) error {
 
 // checkParents reports parents that are neither in the file nor stored.
 func (r *run) checkParents(ctx context.Context) error {
+	if _, err := r.tx.Exec(ctx, holdParentsSQL); err != nil {
+		return fmt.Errorf("hold the parents: %w", err)
+	}
 	rows, _ := r.tx.Query(ctx, unknownParentSQL, r.retireArgs()...)
 	var idx int
 	var code, parent string

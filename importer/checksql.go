@@ -58,6 +58,16 @@ const markBadSQL = `UPDATE import_stage SET ok = false WHERE idx = ANY($1)`
 const retiredSQL = `($1::boolean AND u.level = ANY($2::text[]) AND starts_with(u.code, $3::text)
     AND NOT EXISTS (SELECT 1 FROM import_stage x WHERE x.code = u.code))`
 
+// holdParentsSQL holds the stored parents the file's units name until the
+// import commits: a retirement of one (geo/postgres retireVersion) waits
+// for it, then sees the children and is refused. Checked without a hold, a
+// parent retired at the same moment was retired under the new children.
+// Row locks, not a code's advisory lock: a file names thousands of parents.
+const holdParentsSQL = `
+SELECT 1 FROM unit u
+WHERE u.valid_to IS NULL AND u.code IN (SELECT parent_code FROM import_stage WHERE parent_code IS NOT NULL)
+FOR SHARE OF u`
+
 // unknownParentSQL finds features whose parent is neither in the file nor
 // a current unit that stays current.
 const unknownParentSQL = `

@@ -34,6 +34,9 @@ func (r *run) checkManaging(ctx context.Context) error {
 	if _, err := r.tx.Exec(ctx, findManagingSQL); err != nil {
 		return fmt.Errorf("find managing units: %w", err)
 	}
+	if _, err := r.tx.Exec(ctx, holdManagingSQL); err != nil {
+		return fmt.Errorf("hold the managing units: %w", err)
+	}
 	rows, _ := r.tx.Query(ctx, unknownManagingSQL)
 	var idx int
 	var code, managing string

@@ -32,6 +32,14 @@ UPDATE import_stage s SET managing_code = CASE
     ELSE (SELECT f.code FROM found f WHERE f.managing = s.managing AND f.n = 1) END
 WHERE s.ok`
 
+// holdManagingSQL holds the managing units found until the import commits,
+// as holdParentsSQL holds parents: their retirement waits, then sees the
+// enclaves and is refused.
+const holdManagingSQL = `
+SELECT 1 FROM unit u
+WHERE u.valid_to IS NULL AND u.code IN (SELECT managing_code FROM import_stage WHERE ok AND managing_code IS NOT NULL)
+FOR SHARE OF u`
+
 // unknownManagingSQL lists the enclaves whose managing unit is not a
 // current unit, with how many current units carry the name given.
 var unknownManagingSQL = `

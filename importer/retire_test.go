@@ -3,8 +3,12 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -114,5 +118,46 @@ func TestRetireMissingKeepsManagingUnits(t *testing.T) {
 				t.Error("the database changed")
 			}
 		})
+	}
+}
+
+// TestImportHoldsTheParentsItNames: an import adding a unit under a stored
+// parent and the parent's retirement at the same moment do not both
+// succeed: the import holds the parents it names until it commits
+// (holdParentsSQL), and a retirement closes the row before it looks for
+// children, so it waits and then sees them.
+func TestImportHoldsTheParentsItNames(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	square := orb.MultiPolygon{{{{117.5, 39.5}, {117.51, 39.5}, {117.51, 39.51}, {117.5, 39.51}, {117.5, 39.5}}}}
+	both := 0
+	for i := 0; i < 6; i++ {
+		parent := fmt.Sprintf("12011000399%d", i)
+		if _, err := db.CreateUnit(ctx, "test", geo.Unit{Code: parent, Level: geo.Community, Name: "新社区", ParentCode: "120110003", Geom: square}); err != nil {
+			t.Fatal(err)
+		}
+		file := writeFeatures(t, t.TempDir(), map[string]any{"code": parent + "001", "name": "新网格"})
+		var wg sync.WaitGroup
+		var importErr, retireErr error
+		var rep *geo.ImportReport
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() { defer wg.Done(); <-start; rep, importErr = Run(ctx, db.Pool, []string{file}, opts(), 0, nil) }()
+		go func() { defer wg.Done(); <-start; _, retireErr = db.RetireUnit(ctx, "test", parent, 1) }()
+		close(start)
+		wg.Wait()
+		if importErr != nil {
+			t.Fatalf("try %d: import: %v", i, importErr)
+		}
+		imported := rep.Errors == 0
+		if imported && retireErr == nil {
+			both++
+		}
+		if !imported && retireErr != nil {
+			t.Errorf("try %d: neither: %.3v; %v", i, rep.Issues, retireErr)
+		}
+	}
+	if both > 0 {
+		t.Errorf("%d of 6 imports and retirements both succeeded", both)
 	}
 }

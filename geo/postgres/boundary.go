@@ -33,8 +33,16 @@ type boundaryTable[T any] struct {
 	// insertArgs are the arguments of sql.insert.
 	insertArgs func(v *T, g *geom.MultiPolygon, version int, at time.Time) []any
 	// references checks, inside the edit's transaction, that what v names
-	// (a parent, a managing unit) currently exists.
-	references func(ctx context.Context, tx pgx.Tx, v *T) error
+	// (a parent, a managing unit) currently exists, holding its row when
+	// hold (requireUnit).
+	references func(ctx context.Context, tx pgx.Tx, v *T, hold bool) error
+	// names is the unit v names ("" none), which an edit that adds the
+	// reference holds against retirement (holdNamed).
+	names func(v *T) string
+	// namesMayChange: an edit of a stored version may name another unit
+	// (an enclave's managing unit). A unit's parent is its code's prefix,
+	// so only its creation adds a reference.
+	namesMayChange bool
 	// withinScope refuses, inside the edit's transaction, a boundary drawn
 	// by a scoped token that reaches outside what the scope allows
 	// (geo.WithEditScope; edits_scope.go).

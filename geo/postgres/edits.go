@@ -78,6 +78,15 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 // true and nothing more is checked.
 func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, ifVersion int, create bool, actor string) (replay bool, err error) {
 	code := t.code(v)
+	// The unit named is held before the code's own lock, the order topology
+	// edits lock in (a parent before its children, a unit before its
+	// enclaves): the other order could deadlock with a merge or a split.
+	hold := create || t.namesMayChange
+	if hold {
+		if err := holdNamed(ctx, tx, t.names(v)); err != nil {
+			return false, err
+		}
+	}
 	current, history, err := lockVersions(ctx, tx, t, code)
 	if err != nil {
 		return false, err
@@ -91,7 +100,7 @@ func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T
 	if err := checkValid(ctx, tx, g); err != nil {
 		return false, err
 	}
-	if err := t.references(ctx, tx, v); err != nil {
+	if err := t.references(ctx, tx, v, hold); err != nil {
 		return false, err
 	}
 	if scope := geo.EditScopeOf(ctx); scope != "" {
@@ -144,15 +153,18 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
 			return err
 		}
-		if err := t.dependants(ctx, tx, code); err != nil {
-			return err
-		}
+		// Closed first, then checked in a fresh statement: an import adding
+		// a child holds this row (FOR SHARE) until it commits, so the close
+		// waits for it and the check then sees the child. Checked first, the
+		// import's uncommitted child went unseen and both committed.
 		rows, err := tx.Query(ctx, t.sql.retire, code)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectExactlyOneRow(rows, t.scan)
-		return err
+		if out, err = pgx.CollectExactlyOneRow(rows, t.scan); err != nil {
+			return err
+		}
+		return t.dependants(ctx, tx, code)
 	})
 	if err != nil {
 		return out, fmt.Errorf("retire %s %s: %w", t.what, code, err)

@@ -20,42 +20,60 @@ import (
 // drew), and what is wrong with the neighbours alone (a gap the edit did not
 // touch) is not the editor's warning.
 
-// shareUnitSQL holds a current unit's code and row against retirement until
-// the edit that names it commits. Without it, an edit naming a unit (a
-// child its parent, an enclave its managing unit) and the unit's retirement
-// could each pass their check at the same moment and both commit, leaving
-// the child's chain or the enclave's reports on a retired unit. The shared
-// advisory lock waits for a single edit of the unit (lockCode holds the
-// same key exclusively) and is not held against other edits naming it; the
-// row lock makes an import's retirement (no code locks: an import touches
-// thousands) wait for this commit and then see the dependant.
+// An edit that adds a reference to a unit (creates a child, names an
+// enclave's managing unit) holds the unit against retirement until it
+// commits. Without that, the edit and the unit's retirement could each pass
+// their check at the same moment and both commit, leaving the child's chain
+// or the enclave's reports on a retired unit. Two holds: a shared advisory
+// lock on the unit's code (holdNamed), which waits for a single edit of the
+// unit (lockCode takes the same key exclusively) and not for other edits
+// naming it; and a share lock on its current row (requireUnit), which an
+// import's retirement (it takes no code locks: it touches thousands) waits
+// for, to see the dependant once this edit commits. A retirement closes the
+// row before it looks for dependants (retireVersion).
+
+// shareUnitSQL takes the shared advisory lock on a unit's code.
 const shareUnitSQL = `SELECT pg_advisory_xact_lock_shared(hashtextextended('unit/' || $1, 0))`
 
+// lockCurrentUnitSQL takes the share lock on a unit's current row.
 const lockCurrentUnitSQL = `SELECT true FROM unit WHERE code = $1 AND valid_to IS NULL FOR SHARE`
 
 const unitExistsSQL = `SELECT EXISTS (SELECT 1 FROM unit WHERE code = $1 AND valid_to IS NULL)`
 
+// holdNamed takes the shared advisory lock on the unit code names ("" none).
+func holdNamed(ctx context.Context, tx pgx.Tx, code string) error {
+	if code == "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, shareUnitSQL, code)
+	return err
+}
+
 // checkParent refuses a unit whose parent does not currently exist: the
 // resolver's chains follow parent codes.
-func checkParent(ctx context.Context, tx pgx.Tx, u *geo.Unit) error {
+func checkParent(ctx context.Context, tx pgx.Tx, u *geo.Unit, hold bool) error {
 	if u.ParentCode == "" {
 		return nil
 	}
-	return requireUnit(ctx, tx, u.ParentCode, "parent_code", "no current unit has code %s; create the parent first")
+	return requireUnit(ctx, tx, u.ParentCode, hold, "parent_code", "no current unit has code %s; create the parent first")
 }
 
 // requireUnit returns an EINVALID error about field, worded by format
-// (which takes the code), unless code is a current unit, which it then
-// holds (shareUnitSQL) until the transaction ends.
-func requireUnit(ctx context.Context, tx pgx.Tx, code, field, format string) error {
-	if _, err := tx.Exec(ctx, shareUnitSQL, code); err != nil {
-		return err
+// (which takes the code), unless code is a current unit, whose row it then
+// holds until the transaction ends when hold.
+func requireUnit(ctx context.Context, tx pgx.Tx, code string, hold bool, field, format string) error {
+	var exists bool
+	if !hold {
+		if err := tx.QueryRow(ctx, unitExistsSQL, code).Scan(&exists); err != nil || exists {
+			return err
+		}
+		return geo.Invalid(field, format, code)
 	}
 	// A row lock that waited for an import to close the version it found
 	// finds no row, though the import may have stored a successor: a fresh
 	// statement looks again (three tries: each is another commit of this code).
 	for try := 0; try < 3; try++ {
-		var locked, exists bool
+		var locked bool
 		err := tx.QueryRow(ctx, lockCurrentUnitSQL, code).Scan(&locked)
 		if err == nil {
 			return nil
@@ -94,8 +112,8 @@ func checkNoDependants(ctx context.Context, tx pgx.Tx, code string) error {
 
 // checkManaging refuses an enclave whose managing unit does not currently
 // exist: its reports would land nowhere.
-func checkManaging(ctx context.Context, tx pgx.Tx, e *geo.Enclave) error {
-	return requireUnit(ctx, tx, e.ManagingCode, "managing_code", "no current unit has code %s")
+func checkManaging(ctx context.Context, tx pgx.Tx, e *geo.Enclave, hold bool) error {
+	return requireUnit(ctx, tx, e.ManagingCode, hold, "managing_code", "no current unit has code %s")
 }
 
 const invalidDetailSQL = `SELECT reason, ST_X(location), ST_Y(location) FROM gridmap_invalid_detail($1)`

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
@@ -76,6 +77,80 @@ func TestNamedUnitNotRetiredUnderAnEdit(t *testing.T) {
 			}
 			if orphans > 0 {
 				t.Errorf("%d current rows name a retired unit", orphans)
+			}
+		})
+	}
+}
+
+// TestEditsTakeLocksInTopologysOrder: a topology edit (merge, split, a
+// corner moved) locks a parent's code before its children's and a unit's
+// before its enclaves'. An edit holding its own code while waiting for the
+// unit it names took them the other way round, and the two deadlocked
+// (40P01, a review: one of them failed after deadlock_timeout). Here a
+// transaction stands in for the topology edit: it holds the named unit's
+// code, then asks for the edited one's, while the edit runs.
+func TestEditsTakeLocksInTopologysOrder(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.CreateUnit(ctx, "test", geo.Unit{Code: "139902", Level: geo.District, Name: "测试区", Geom: square(118, 38, 1)}))
+	must(db.CreateUnit(ctx, "test", geo.Unit{Code: "139902001", Level: geo.Street, Name: "街道", ParentCode: "139902", Geom: square(118, 38, 0.5)}))
+	must(db.CreateUnit(ctx, "test", geo.Unit{Code: "139902001001", Level: geo.Community, Name: "社区", ParentCode: "139902001", Geom: square(118, 38, 0.2)}))
+	must(db.CreateEnclave(ctx, "test", geo.Enclave{Code: "E-order", Name: "飞地", ManagingCode: "139902001", Status: geo.EnclaveCustodial,
+		Geom: square(118.6, 38.6, 0.1)}))
+	community, err := db.GetUnit(ctx, "139902001001", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enclave, err := db.GetEnclave(ctx, "E-order", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, held, then string
+		edit             func() error
+	}{
+		{"an edit of a child", "unit/139902001", "unit/139902001001", func() error {
+			community.Name = "社区（改）"
+			_, err := db.EditUnit(ctx, "test", community, community.Version)
+			return err
+		}},
+		{"a new child", "unit/139902001", "unit/139902001002", func() error {
+			_, err := db.CreateUnit(ctx, "test", geo.Unit{Code: "139902001002", Level: geo.Community, Name: "新社区", ParentCode: "139902001",
+				Geom: square(118.25, 38, 0.2)})
+			return err
+		}},
+		{"an edit of an enclave", "unit/139902001", "enclave/E-order", func() error {
+			enclave.Name = "飞地（改）"
+			_, err := db.EditEnclave(ctx, "test", enclave, enclave.Version)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			topo, err := db.Pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer topo.Rollback(ctx)
+			if _, err := topo.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, tc.held); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- tc.edit() }()
+			time.Sleep(300 * time.Millisecond) // the edit takes what it takes before it waits
+			if _, err := topo.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, tc.then); err != nil {
+				t.Fatalf("the topology side: %v", err)
+			}
+			if err := topo.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("the edit: %v", err)
 			}
 		})
 	}

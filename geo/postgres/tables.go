@@ -34,6 +34,7 @@ VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, gridmap_actor())`),
 		return []any{u.Code, u.Level, u.Name, u.ParentCode, g, props(u.Properties), version, at}
 	},
 	references:  checkParent,
+	names:       func(u *geo.Unit) string { return u.ParentCode },
 	withinScope: unitWithinScope,
 	dependants:  checkNoDependants,
 	repeats:     (*geo.Unit).Repeats,
@@ -76,8 +77,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gridmap_actor())`),
 	insertArgs: func(e *geo.Enclave, g *geom.MultiPolygon, version int, at time.Time) []any {
 		return []any{e.Code, e.Name, e.ManagingCode, e.Status, e.Reason, g, props(e.Properties), version, at}
 	},
-	references:  checkManaging,
-	withinScope: enclaveWithinScope,
+	references:     checkManaging,
+	names:          func(e *geo.Enclave) string { return e.ManagingCode },
+	namesMayChange: true,
+	withinScope:    enclaveWithinScope,
 	// Nothing names an enclave: once retired, its land is answered for by
 	// the unit around it.
 	dependants: func(context.Context, pgx.Tx, string) error { return nil },
