@@ -100,6 +100,54 @@ func SameNumber(a, b json.Number) bool {
 	return ka == kb
 }
 
+// numbersGrowth is how many bytes the numbers in v (decoded JSON, numbers
+// as json.Number) grow by when PostgreSQL writes them back: jsonb keeps a
+// number as numeric and writes it out in full, so 1e131071, 8 bytes sent,
+// is read back as 131,072 digits, on every read and export of the unit.
+func numbersGrowth(v any) int {
+	switch x := v.(type) {
+	case map[string]any:
+		n := 0
+		for _, w := range x {
+			n += numbersGrowth(w)
+		}
+		return n
+	case []any:
+		n := 0
+		for _, w := range x {
+			n += numbersGrowth(w)
+		}
+		return n
+	case json.Number:
+		return max(writtenLen(x)-len(x), 0)
+	}
+	return 0
+}
+
+// writtenLen is the length of a number written out without an exponent
+// (an upper bound: a numeric keeps its trailing zeros).
+func writtenLen(n json.Number) int {
+	key, ok := decimalKey(n)
+	if !ok {
+		return len(n)
+	}
+	sign := 0
+	if strings.HasPrefix(key, "-") {
+		key, sign = key[1:], 1
+	}
+	digits, e, _ := strings.Cut(key, "e")
+	exp, _ := strconv.Atoi(e)
+	switch {
+	case digits == "0":
+		return 1
+	case exp >= 0:
+		return sign + len(digits) + exp
+	case -exp >= len(digits):
+		return sign + 2 - exp // 0.000ddd
+	}
+	return sign + len(digits) + 1
+}
+
 // decimalKey is a JSON number's value in one spelling: its significant
 // digits without leading or trailing zeros, and the power of ten they are
 // scaled by ("-125e-2" for -1.250). It works on the text, so it is exact

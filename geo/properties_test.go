@@ -2,6 +2,7 @@ package geo
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -81,5 +82,39 @@ func TestSamePropertiesByValue(t *testing.T) {
 				t.Errorf("sameProperties = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPropertiesWrittenOutInFull: the properties' limit counts numbers as
+// PostgreSQL writes them back, not as sent: 100 keys of 1e131071 (1,491
+// bytes sent) were read back as 13 MB on every read of the unit (a review).
+func TestPropertiesWrittenOutInFull(t *testing.T) {
+	big := map[string]any{}
+	for i := 0; i < 100; i++ {
+		big[fmt.Sprintf("k%d", i)] = json.Number("1e131071")
+	}
+	for _, tc := range []struct {
+		name string
+		p    map[string]any
+		ok   bool
+	}{
+		{"plain numbers", map[string]any{"a": json.Number("120104199001011234"), "b": json.Number("1.5"), "c": json.Number("1e2")}, true},
+		{"a double's range", map[string]any{"max": json.Number("1.7976931348623157e308"), "min": json.Number("5e-324")}, true},
+		{"one huge exponent", map[string]any{"x": json.Number("1e131071")}, false},
+		{"a tiny one", map[string]any{"x": json.Number("1e-70000")}, false},
+		{"many in a list", map[string]any{"x": []any{json.Number("1e40000"), json.Number("-1e40000")}}, false},
+		{"a hundred", big, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateProperties("properties", tc.p)
+			if (err == nil) != tc.ok {
+				t.Errorf("ValidateProperties = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+	for n, want := range map[string]int{"0": 1, "-0.0": 1, "100": 3, "1e2": 3, "-1.5": 4, "0.0015": 6, "1.5e-3": 6, "12e-1": 3, "1e5": 6} {
+		if got := writtenLen(json.Number(n)); got != want {
+			t.Errorf("writtenLen(%s) = %d, want %d", n, got, want)
+		}
 	}
 }

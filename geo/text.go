@@ -85,6 +85,9 @@ func ValidateProperties(field string, p map[string]any) error {
 		return Invalid(field, "cannot be stored as JSON: %v", err)
 	case len(b) > MaxPropertiesBytes:
 		return Invalid(field, "%d bytes of properties; the limit is %d", len(b), MaxPropertiesBytes)
+	case len(b)+numbersGrowth(p) > MaxPropertiesBytes:
+		return Invalid(field, "%d bytes of properties once their numbers are written out in full (1e300 is 301 digits); the limit is %d",
+			len(b)+numbersGrowth(p), MaxPropertiesBytes)
 	case strings.Contains(string(b), `\u0000`):
 		return Invalid(field, "contains a NUL character")
 	}

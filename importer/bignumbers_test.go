@@ -109,3 +109,29 @@ func TestTableFormatsSpellNumbersExactly(t *testing.T) {
 		t.Errorf("sqliteArg of an int64 = %#v", got)
 	}
 }
+
+// TestHugeNumbersAreRefused: a number PostgreSQL would write back in full
+// (1e131071: 8 bytes in the file, 131,072 digits on every read and export)
+// counts at its written length against the properties' 64 KiB, as an edit's
+// does; an attribute within it is kept.
+func TestHugeNumbersAreRefused(t *testing.T) {
+	db := demotest.Open(t)
+	for _, tc := range []struct {
+		name, extra string
+		refused     bool
+	}{
+		{"a double's largest", `1.7976931348623157e308`, false},
+		{"a huge exponent", `1e131071`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeFeatures(t, t.TempDir(), map[string]any{"code": "120110003021099", "name": "新网格", "x": json.RawMessage(tc.extra)})
+			o := opts()
+			o.DryRun = true
+			rep := mustImport(t, db, o, file)
+			found := issuesOf(rep, geo.IssueUnreadable)["120110003021099"]
+			if refused := len(found) == 1 && strings.Contains(found[0].Message, "written out in full"); refused != tc.refused {
+				t.Errorf("refused %v, want %v: %d errors, %.3v", refused, tc.refused, rep.Errors, rep.Issues)
+			}
+		})
+	}
+}

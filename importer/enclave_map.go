@@ -55,6 +55,9 @@ func (m *mapper) enclaveFeature(f Feature) (row, bool) {
 	}
 	r.note, _ = scalar(f.Attrs[keys.reason])
 	r.props = m.kept(f, keys.code, keys.name, keys.managing, keys.status, keys.reason)
+	if !checkProps(r.props, issue) {
+		return r, false
+	}
 	m.geometry(&r, f)
 	return r, true
 }

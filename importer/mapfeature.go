@@ -90,8 +90,23 @@ func (m *mapper) feature(f Feature) (row, bool) {
 		keys.parent = ""
 	}
 	r.props = m.kept(f, keys.code, keys.name, keys.parent, keys.level)
+	if !checkProps(r.props, issue) {
+		return r, false
+	}
 	m.geometry(&r, f)
 	return r, true
+}
+
+// checkProps refuses a feature whose kept attributes an edit could not
+// store either (geo.ValidateProperties: 64 KiB as JSON, their numbers
+// written out in full, and no NUL).
+func checkProps(props map[string]any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
+	var ge *geo.Error
+	if err := geo.ValidateProperties("properties", props); errors.As(err, &ge) {
+		issue(geo.IssueUnreadable, geo.SeverityError, "its attributes, kept as properties, cannot be stored: %s", ge.Message)
+		return false
+	}
+	return true
 }
 
 // claim checks a full code against the import's scope and the codes seen
