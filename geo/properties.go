@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -30,6 +31,34 @@ func DecodeProperties(data []byte) (map[string]any, error) {
 		return nil, errors.New("unexpected data after the properties object")
 	}
 	return p, nil
+}
+
+// PropertiesColumn scans a JSON column of properties (jsonb) with its
+// numbers as json.Number (DecodeProperties); pgx, which honours
+// database/sql's Scanner, reads them as float64 on its own, rounding an
+// integer beyond 2^53 to the nearest double on every read and export.
+type PropertiesColumn map[string]any
+
+// Scan reads the column's JSON text (nil for SQL NULL).
+func (p *PropertiesColumn) Scan(src any) error {
+	var data []byte
+	switch s := src.(type) {
+	case nil:
+		*p = nil
+		return nil
+	case []byte:
+		data = s
+	case string:
+		data = []byte(s)
+	default:
+		return fmt.Errorf("cannot scan %T into properties", src)
+	}
+	m, err := DecodeProperties(data)
+	if err != nil {
+		return fmt.Errorf("decode properties: %w", err)
+	}
+	*p = m
+	return nil
 }
 
 // sameProperties compares two property maps as JSON values, which is how

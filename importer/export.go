@@ -190,7 +190,7 @@ func eachUnit(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, fn func(
 	for i := range u.Fixed {
 		scans = append(scans, &u.Fixed[i])
 	}
-	scans = append(scans, (*exactProps)(&u.Props), &g)
+	scans = append(scans, (*geo.PropertiesColumn)(&u.Props), &g)
 	n := 0
 	_, err := pgx.ForEachRow(rows, scans, func() error {
 		geom, err := wkb.Unmarshal(g)
@@ -217,7 +217,7 @@ func propertyKeys(ctx context.Context, pool *pgxpool.Pool, o ExportOptions) (map
 	rows, _ := pool.Query(ctx, kindOf(o).propsSQL, exportArgs(o)[:3]...)
 	values := map[string][]any{}
 	var props map[string]any
-	_, err := pgx.ForEachRow(rows, []any{(*exactProps)(&props)}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{(*geo.PropertiesColumn)(&props)}, func() error {
 		for k, v := range props {
 			if len(values[k]) < 100000 {
 				values[k] = append(values[k], v)
@@ -231,34 +231,6 @@ func propertyKeys(ctx context.Context, pool *pgxpool.Pool, o ExportOptions) (map
 	}
 	sort.Strings(keys)
 	return values, keys, err
-}
-
-// exactProps scans a jsonb column of properties with its numbers as
-// json.Number (geo.DecodeProperties): pgx's own jsonb scan reads them as
-// float64, and an export would write 120104199001011234 as
-// 120104199001011230, which an import of the file would then store.
-type exactProps map[string]any
-
-// Scan implements sql.Scanner; pgx hands it the JSON text.
-func (p *exactProps) Scan(src any) error {
-	var data []byte
-	switch s := src.(type) {
-	case nil:
-		*p = nil
-		return nil
-	case []byte:
-		data = s
-	case string:
-		data = []byte(s)
-	default:
-		return fmt.Errorf("cannot scan %T into properties", src)
-	}
-	m, err := geo.DecodeProperties(data)
-	if err != nil {
-		return fmt.Errorf("decode properties: %w", err)
-	}
-	*p = m
-	return nil
 }
 
 // createFile makes a new file, refusing to overwrite one.

@@ -260,33 +260,6 @@ func nullString(s string) *string {
 	return &s
 }
 
-// jsonProps scans a jsonb column of properties with its numbers as
-// json.Number (geo.DecodeProperties). pgx's own jsonb scan reads them as
-// float64, which rounds an integer beyond 2^53 to the nearest double.
-type jsonProps map[string]any
-
-// Scan implements sql.Scanner; pgx hands it the JSON text.
-func (p *jsonProps) Scan(src any) error {
-	var data []byte
-	switch s := src.(type) {
-	case nil:
-		*p = nil
-		return nil
-	case []byte:
-		data = s
-	case string:
-		data = []byte(s)
-	default:
-		return fmt.Errorf("cannot scan %T into properties", src)
-	}
-	m, err := geo.DecodeProperties(data)
-	if err != nil {
-		return fmt.Errorf("decode properties: %w", err)
-	}
-	*p = m
-	return nil
-}
-
 func props(p map[string]any) map[string]any {
 	if p == nil {
 		return map[string]any{}

@@ -53,7 +53,7 @@ ORDER BY code LIMIT $9`
 func scanUnit(row pgx.CollectableRow) (geo.Unit, error) {
 	var u geo.Unit
 	var g geom.MultiPolygon
-	err := row.Scan(&u.Code, &u.Level, &u.Name, &u.ParentCode, &g, (*jsonProps)(&u.Properties),
+	err := row.Scan(&u.Code, &u.Level, &u.Name, &u.ParentCode, &g, (*geo.PropertiesColumn)(&u.Properties),
 		&u.Version, &u.ValidFrom, &u.ValidTo, &u.CreatedBy, &u.CreatedAt)
 	u.Geom = toOrb(&g)
 	return u, err
@@ -105,7 +105,7 @@ func scanEnclave(row pgx.CollectableRow) (geo.Enclave, error) {
 	var e geo.Enclave
 	var g geom.MultiPolygon
 	err := row.Scan(&e.Code, &e.Name, &e.ManagingCode, &e.Status, &e.Reason, &g, &e.AreaM2,
-		(*jsonProps)(&e.Properties), &e.Version, &e.ValidFrom, &e.ValidTo, &e.CreatedBy, &e.CreatedAt)
+		(*geo.PropertiesColumn)(&e.Properties), &e.Version, &e.ValidFrom, &e.ValidTo, &e.CreatedBy, &e.CreatedAt)
 	e.Geom = toOrb(&g)
 	return e, err
 }
