@@ -41,6 +41,16 @@ func TemplateURL() string {
 // and returns its URL.
 func NewDatabase(tb testing.TB) string {
 	tb.Helper()
+	return createDatabase(tb, "", func(tpl *pgx.ConnConfig) string {
+		return " TEMPLATE " + pgx.Identifier{tpl.Database}.Sanitize()
+	})
+}
+
+// createDatabase creates a database named for this test run (with suffix),
+// made as options (the rest of CREATE DATABASE, given the template's
+// config) says, drops it when the test ends and returns its URL.
+func createDatabase(tb testing.TB, suffix string, options func(tpl *pgx.ConnConfig) string) string {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	tpl, err := pgx.ParseConfig(TemplateURL())
@@ -54,8 +64,8 @@ func NewDatabase(tb testing.TB) string {
 		unavailable(tb, err)
 	}
 	defer conn.Close(ctx)
-	name := fmt.Sprintf("gridmap_t%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1))
-	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{tpl.Database}.Sanitize()
+	name := fmt.Sprintf("gridmap_t%d_%d_%d%s", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1), suffix)
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + options(tpl)
 	for try := 0; ; try++ {
 		_, err = conn.Exec(ctx, create)
 		if err == nil || try == 20 || !strings.Contains(err.Error(), "being accessed by other users") {
@@ -64,7 +74,7 @@ func NewDatabase(tb testing.TB) string {
 		time.Sleep(200 * time.Millisecond) // another package is copying the template right now
 	}
 	if err != nil {
-		tb.Fatalf("create test database: %v", err)
+		tb.Fatalf("create test database %s: %v", name, err)
 	}
 	tb.Cleanup(func() { dropDatabase(tb, admin, name) })
 	u := tpl.ConnString()
