@@ -154,6 +154,7 @@ const words = {
   'patrol.on': ['巡查中：保持屏幕常亮，轨迹分段发送', 'Patrolling: keep the screen on; the track is sent in chunks'],
   'patrol.fixes': ['已记录 {n} 个点，{km} 公里', '{n} fix{es}, {km} km'],
   'patrol.interrupted': ['巡查已中断，已保存 {n} 个点', 'The patrol was interrupted; {n} fix{es} saved'],
+  'patrol.elsewhere': ['巡查正在本应用的另一个窗口中进行，请在那里继续或结束', 'A patrol is on in another window of the app: go on with it or stop it there'],
   'patrol.resumed': ['页面重新载入，巡查已继续；中断前的 {n} 个点已保存', 'The page reloaded and the patrol went on; the {n} fix{es} before were saved'],
   'patrol.coverage': ['今日网格覆盖率', 'Grid covered today'],
   'patrol.nogrid': ['只对负责单个网格的网格员显示', 'shown to the worker of a single grid'],

@@ -22,7 +22,7 @@ const CHUNK_MS = 60_000;
 // resumed: whether that patrol went on (resume).
 // clock: the clock offset (clock.js) the chunk's times are by.
 const p = { on: false, chunk: [], chunkId: null, track: [[]], metres: 0, since: 0, lock: null, me: null, map: null, noticeN: 0,
-  resumed: false, clock: 0, lastFixAt: 0, beat: null };
+  resumed: false, clock: 0, lastFixAt: 0, beat: null, release: null, elsewhere: false };
 // FRESH_MS is how old the last position may be to open a patrol: an older
 // one is where the worker was, not where the patrol starts.
 const FRESH_MS = 30_000;
@@ -60,8 +60,12 @@ async function wakeLock() {
 // So without a fresh fix one is asked for, recorded as it comes (record
 // is one of here.listeners).
 async function start() {
+  if (!(await own())) {
+    p.elsewhere = true;
+    return render();
+  }
   Object.assign(p, { on: true, chunk: [], chunkId: uuid(), track: [[]], metres: 0, since: Date.now(), noticeN: 0, resumed: false,
-    clock: clockOffset(), lastFixAt: 0 });
+    elsewhere: false, clock: clockOffset(), lastFixAt: 0 });
   await keepTrack();
   if (here.fix && serverNow() - dated(here.fix) < FRESH_MS) record(here.fix); else { keep(); askPosition(FRESH_MS); }
   beat(true);
@@ -74,6 +78,7 @@ async function stop() {
   beat(false);
   await flush();
   await Promise.all([kvSet('patrol', null), kvSet('patrol-track', null)]);
+  disown();
   p.lock?.release?.();
   p.lock = null;
   render();
@@ -128,6 +133,7 @@ function drawTrack() {
 // alive is when the patrol last showed it was on (server's clock): a
 // worker standing still gets no fix, so a heartbeat keeps it too (beat).
 function keep() {
+  if (!p.on) return Promise.resolve(); // stopped while a chunk was queued: stop has cleared what was kept
   return kvSet('patrol', { chunk: p.chunk, chunkId: p.chunkId, total: fixCount(), metres: p.metres, grid: gridOf(), clock: p.clock,
     alive: serverNow().getTime(), who: whoOf(p.me) }).catch(() => {});
 }
@@ -136,6 +142,7 @@ function keep() {
 // being recorded (keep has those): at every chunk, not at every fix, since
 // a patrol of hours is thousands of points.
 function keepTrack() {
+  if (!p.on) return Promise.resolve();
   const parts = p.track.map((part, i) => (i === p.track.length - 1 ? part.slice(0, part.length - p.chunk.length + 1) : part));
   return kvSet('patrol-track', parts).catch(() => {});
 }
@@ -146,6 +153,27 @@ function beat(on) {
   p.beat = on ? setInterval(keep, BEAT_MS) : null;
 }
 
+// own takes the patrol for this tab until disown (Web Locks): two tabs of
+// the app (a second window, the installed app beside the browser) would
+// otherwise both record into the one patrol kept, and a tab opened during
+// a patrol would send its chunk and take it over. False when another tab
+// has it.
+function own() {
+  if (!navigator.locks) return Promise.resolve(true);
+  if (p.release) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    navigator.locks.request('gridmap-patrol', { ifAvailable: true }, (lock) => {
+      resolve(!!lock);
+      return lock && new Promise((release) => { p.release = release; });
+    }).catch(() => resolve(true));
+  });
+}
+
+function disown() {
+  p.release?.();
+  p.release = null;
+}
+
 const whoOf = (me) => (me ? `${me.name}\n${me.scope ?? ''}` : '');
 
 // recover queues the fixes a patrol left unsent when the app was closed
@@ -154,11 +182,13 @@ const whoOf = (me) => (me ? `${me.name}\n${me.scope ?? ''}` : '');
 // fixes were saved.
 async function recover() {
   const left = await kvGet('patrol');
-  if (!left) return;
+  // Another tab's patrol is that tab's to keep; one started here meanwhile, this tab's.
+  if (!left || p.on || !(await own())) return;
   if (left.chunk.length >= 2) await queueChunk(left.chunkId, left.chunk, left.grid, left.clock ?? clockOffset());
   const alive = Math.max(left.alive ?? 0, ...left.chunk.map((f) => Date.parse(f.t)));
-  if (!p.on && left.who === whoOf(p.me) && serverNow() - alive < RESUME_MS) return resume(left, (await kvGet('patrol-track')) ?? [], alive);
+  if (left.who === whoOf(p.me) && serverNow() - alive < RESUME_MS) return resume(left, (await kvGet('patrol-track')) ?? [], alive);
   await Promise.all([kvSet('patrol', null), kvSet('patrol-track', null)]);
+  disown();
   p.noticeN = left.total;
 }
 
@@ -205,7 +235,8 @@ function render() {
   $('p-toggle').textContent = t(p.on ? 'patrol.stop' : 'patrol.start');
   $('p-toggle').classList.toggle('on', p.on);
   const notice = p.resumed ? t('patrol.resumed', { n: p.noticeN }) : t('patrol.interrupted', { n: p.noticeN });
-  $('p-state').textContent = [p.on && t('patrol.on'), p.noticeN && notice].filter(Boolean).join('\n'); // pre-line (app.css)
+  const elsewhere = !p.on && p.elsewhere && t('patrol.elsewhere');
+  $('p-state').textContent = [p.on && t('patrol.on'), p.noticeN && notice, elsewhere].filter(Boolean).join('\n'); // pre-line (app.css)
   $('p-fixes').textContent = t('patrol.fixes', { n: fixCount(), km: (p.metres / 1000).toFixed(2) });
 }
 

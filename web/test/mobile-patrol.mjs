@@ -68,7 +68,7 @@ export async function patrolSteps({ page, context, here, writes, failures, findi
   await shot(page, 'm-patrol.png');
 }
 
-/** patrolRecovery: step 18, above. */
+/** patrolRecovery: step 18, above; a second window does not take the patrol over. */
 export async function patrolRecovery(env) {
   const { page, context, here, writes, findings, check, shot } = env;
   const uploads = () => writes.filter((w) => w.startsWith('/v1/patrols'));
@@ -89,6 +89,21 @@ export async function patrolRecovery(env) {
   check(findings.patrolResumed.state.includes(`巡查已继续；中断前的 ${recorded} 个点已保存`) && findings.patrolResumed.button === '结束巡查',
     `after a reload a moment later the patrol says: ${JSON.stringify(findings.patrolResumed)}`);
   await shot(page, 'm-patrol-resumed.png');
+  // A second window of the app opened meanwhile neither takes the patrol
+  // over nor starts one of its own (one tab owns it: Web Locks).
+  const other = await context.newPage();
+  await other.goto(page.url());
+  await env.ready(other);
+  await other.click('#tabs button[data-view=patrol]');
+  await other.waitForTimeout(500);
+  const secondBefore = { state: await other.textContent('#p-state'), button: await other.textContent('#p-toggle') };
+  await other.click('#p-toggle');
+  await other.waitForTimeout(300);
+  findings.patrolSecondWindow = { ...secondBefore, afterStart: await other.textContent('#p-state'), button2: await other.textContent('#p-toggle') };
+  await other.close();
+  check(findings.patrolSecondWindow.button === '开始巡查' && !findings.patrolSecondWindow.state.includes('已继续') &&
+    findings.patrolSecondWindow.afterStart.includes('另一个窗口') && findings.patrolSecondWindow.button2 === '开始巡查',
+    `a second window during a patrol: ${JSON.stringify(findings.patrolSecondWindow)}`);
   const after = await walk(env, 3, -1.5);
   check(after >= recorded + 2, `the resumed patrol counts ${after} fixes, not on from ${recorded}`);
   await page.click('#p-toggle');
