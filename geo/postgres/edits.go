@@ -78,9 +78,12 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 // true and nothing more is checked.
 func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, ifVersion int, create bool, actor string) (replay bool, err error) {
 	code := t.code(v)
-	// The unit named is held before the code's own lock, the order topology
-	// edits lock in (a parent before its children, a unit before its
-	// enclaves): the other order could deadlock with a merge or a split.
+	if err := shareTopology(ctx, tx); err != nil {
+		return false, err
+	}
+	// The unit named is held before the code's own lock: a merge or split
+	// waits at the topology lock, but single edits of a parent and of a
+	// child's creation meet here.
 	hold := create || t.namesMayChange
 	if hold {
 		if err := holdNamed(ctx, tx, t.names(v)); err != nil {
@@ -139,6 +142,9 @@ func readWritten[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], cod
 func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor, code string, ifVersion int) (T, error) {
 	var out T
 	err := db.inTx(ctx, actor, func(tx pgx.Tx) error {
+		if err := shareTopology(ctx, tx); err != nil {
+			return err
+		}
 		current, history, err := lockVersions(ctx, tx, t, code)
 		if err != nil {
 			return err

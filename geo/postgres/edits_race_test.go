@@ -82,14 +82,18 @@ func TestNamedUnitNotRetiredUnderAnEdit(t *testing.T) {
 	}
 }
 
-// TestEditsTakeLocksInTopologysOrder: a topology edit (merge, split, a
-// corner moved) locks a parent's code before its children's and a unit's
-// before its enclaves'. An edit holding its own code while waiting for the
-// unit it names took them the other way round, and the two deadlocked
-// (40P01, a review: one of them failed after deadlock_timeout). Here a
-// transaction stands in for the topology edit: it holds the named unit's
-// code, then asks for the edited one's, while the edit runs.
-func TestEditsTakeLocksInTopologysOrder(t *testing.T) {
+// TestEditsWaitForTopology: a topology edit (merge, split, a corner moved)
+// reads units and enclaves, then locks their codes in orders of its own —
+// a parent's before its children's, an enclave's before the grids it moves.
+// An edit holding its own code while waiting for the unit it names
+// deadlocked with it (40P01: a review, then a stress test with enclaves and
+// splits), and a single edit committed between the topology edit's read and
+// its lock was overwritten (lost updates: the stress test). Single edits
+// now wait for a topology edit under way (the topology lock, shared). Here
+// a transaction stands in for the topology edit: it takes the topology
+// lock, then one code, then another, while the edit runs; the edit must
+// neither deadlock nor finish before the stand-in commits.
+func TestEditsWaitForTopology(t *testing.T) {
 	db := pgtest.Open(t)
 	ctx := context.Background()
 	must := func(_ any, err error) {
@@ -130,6 +134,15 @@ func TestEditsTakeLocksInTopologysOrder(t *testing.T) {
 			_, err := db.EditEnclave(ctx, "test", enclave, enclave.Version)
 			return err
 		}},
+		{"an enclave handed to a grid a split moves", "enclave/E-order", "unit/139902001001", func() error {
+			e, err := db.GetEnclave(ctx, "E-order", time.Time{})
+			if err != nil {
+				return err
+			}
+			e.ManagingCode = "139902001001"
+			_, err = db.EditEnclave(ctx, "test", e, e.Version)
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			topo, err := db.Pool.Begin(ctx)
@@ -137,14 +150,21 @@ func TestEditsTakeLocksInTopologysOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer topo.Rollback(ctx)
-			if _, err := topo.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, tc.held); err != nil {
-				t.Fatal(err)
+			for _, key := range []string{"gridmap topology", tc.held} {
+				if _, err := topo.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key); err != nil {
+					t.Fatal(err)
+				}
 			}
 			done := make(chan error, 1)
 			go func() { done <- tc.edit() }()
 			time.Sleep(300 * time.Millisecond) // the edit takes what it takes before it waits
 			if _, err := topo.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, tc.then); err != nil {
 				t.Fatalf("the topology side: %v", err)
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("the edit finished (%v) while a topology edit held its lock", err)
+			case <-time.After(200 * time.Millisecond):
 			}
 			if err := topo.Commit(ctx); err != nil {
 				t.Fatal(err)

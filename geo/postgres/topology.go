@@ -29,6 +29,23 @@ var _ geo.TopologyEditor = (*DB)(nil)
 // topologyLockSQL serialises topology edits among themselves.
 const topologyLockSQL = `SELECT pg_advisory_xact_lock(hashtextextended('gridmap topology', 0))`
 
+// topologyShareSQL is the topology lock shared, taken first by every single
+// edit and retirement (shareTopology): a topology edit reads units and
+// enclaves, then locks their codes, parents and children, units and
+// enclaves, in orders that depend on what it finds. A single edit between
+// its read and its lock was overwritten with the copy read before it (a
+// stress test: dozens of edits answered 200 and then lost), and one holding
+// two codes (a unit it names and its own) could deadlock with it in any
+// order. So a single edit waits for a topology edit under way, and a
+// topology edit for the single edits under way.
+const topologyShareSQL = `SELECT pg_advisory_xact_lock_shared(hashtextextended('gridmap topology', 0))`
+
+// shareTopology takes the topology lock shared (topologyShareSQL).
+func shareTopology(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, topologyShareSQL)
+	return err
+}
+
 // topoEdit is one topology edit being planned, then written.
 type topoEdit struct {
 	ctx      context.Context
