@@ -16,20 +16,19 @@ import (
 // apply writes the new versions in the import's transaction and audits the
 // result. Whether it is committed is decided by the caller.
 func (r *run) apply(ctx context.Context, job int64) error {
-	var now time.Time
 	var mark int64
-	if err := r.tx.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now); err != nil {
-		return err
-	}
 	if err := r.tx.QueryRow(ctx, maxChangeSQL).Scan(&mark); err != nil {
 		return err
 	}
 	var retired []string
 	var err error
 	if r.opts.Enclaves() {
-		err = r.writeEnclaves(ctx, now)
+		var now time.Time
+		if now, err = clock(ctx, r.tx); err == nil {
+			err = r.writeEnclaves(ctx, now)
+		}
 	} else {
-		retired, err = r.writeUnits(ctx, now)
+		retired, err = r.writeUnits(ctx)
 	}
 	if err != nil {
 		return err
@@ -47,10 +46,15 @@ func (r *run) apply(ctx context.Context, job int64) error {
 	return r.auditAffected(ctx, retired)
 }
 
-// writeUnits writes the new unit versions at now; it returns the retired
-// codes and their parents.
-func (r *run) writeUnits(ctx context.Context, now time.Time) ([]string, error) {
+// writeUnits writes the new unit versions at one instant, taken once the
+// rows they close are locked; it returns the retired codes and their
+// parents.
+func (r *run) writeUnits(ctx context.Context) ([]string, error) {
 	if err := r.classify(ctx); err != nil {
+		return nil, err
+	}
+	now, err := r.lockClosed(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := r.tx.Exec(ctx, closeChangedSQL, now); err != nil {
@@ -64,6 +68,37 @@ func (r *run) writeUnits(ctx context.Context, now time.Time) ([]string, error) {
 		return nil, fmt.Errorf("insert new versions: %w", err)
 	}
 	return retired, nil
+}
+
+// lockClosed locks the current rows the import closes (changed or retired)
+// and then returns the instant its versions are written at. A child
+// created under a unit the import retires holds the unit's row (FOR SHARE)
+// until it commits: the lock waits for it, and a statement begun before that
+// commit would neither see the child (it stayed under the retired unit, an
+// orphan no one-at-a-time order makes) nor be able to close it at an
+// instant taken before it began (valid_to before valid_from: the import
+// failed on the table's check). So the rows are locked again until a pass
+// finds no more, and only then is the instant taken; a child created later
+// waits for the import and finds its parent retired.
+func (r *run) lockClosed(ctx context.Context) (time.Time, error) {
+	for pass, locked := 0, -1; pass < 10; pass++ {
+		var n int
+		if err := r.tx.QueryRow(ctx, lockClosedSQL, r.retireArgs()...).Scan(&n); err != nil {
+			return time.Time{}, fmt.Errorf("lock the versions to close: %w", err)
+		}
+		if n == locked {
+			break
+		}
+		locked = n
+	}
+	return clock(ctx, r.tx)
+}
+
+// clock is the database's clock now (not the transaction's start).
+func clock(ctx context.Context, tx pgx.Tx) (time.Time, error) {
+	var now time.Time
+	err := tx.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now)
+	return now, err
 }
 
 // classify marks each feature create, keep or change and counts them.

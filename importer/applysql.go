@@ -45,6 +45,16 @@ const closeChangedSQL = `
 UPDATE unit u SET valid_to = $1 FROM import_stage s
 WHERE s.ok AND s.action = 'change' AND u.code = s.code AND u.valid_to IS NULL`
 
+// lockClosedSQL locks the current versions the import closes: those of
+// changed codes and those retireSQL retires ($1-$3 as retiredSQL's), and
+// counts them.
+const lockClosedSQL = `
+SELECT count(*) FROM (
+  SELECT 1 FROM unit u
+  WHERE u.valid_to IS NULL
+    AND (EXISTS (SELECT 1 FROM import_stage s WHERE s.ok AND s.action = 'change' AND s.code = u.code) OR ` + retiredSQL + `)
+  FOR UPDATE OF u) locked`
+
 // retireSQL closes the current units the file no longer has.
 const retireSQL = `
 UPDATE unit u SET valid_to = $4 WHERE u.valid_to IS NULL AND ` + retiredSQL + `

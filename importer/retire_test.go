@@ -7,7 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
@@ -160,4 +162,80 @@ func TestImportHoldsTheParentsItNames(t *testing.T) {
 	if both > 0 {
 		t.Errorf("%d of 6 imports and retirements both succeeded", both)
 	}
+}
+
+// TestImportRetiresWhatIsCreatedMeanwhile: a unit created under a unit an
+// import retires, committed while the import waits for it, is retired with
+// it (the file lacks it, at a level the file has): it is not left current
+// under the retired unit, and the import does not fail on a version begun
+// after its instant. A stress test found both: the import's one UPDATE did
+// not see the child its wait let commit, and its instant was taken before
+// the wait. A transaction stands in for the creation (a single edit holds
+// the parent's row, FOR SHARE, until it commits).
+func TestImportRetiresWhatIsCreatedMeanwhile(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	file := exportFile(t, db, ExportOptions{Under: testStreet, Format: "geojson"}, "street.geojson")
+	community := testStreet + "901"
+	square := orb.MultiPolygon{{{{117.5, 39.5}, {117.51, 39.5}, {117.51, 39.51}, {117.5, 39.51}, {117.5, 39.5}}}}
+	if _, err := db.CreateUnit(ctx, "test", geo.Unit{Code: community, Level: geo.Community, Name: "新社区", ParentCode: testStreet, Geom: square}); err != nil {
+		t.Fatal(err)
+	}
+	creation, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer creation.Rollback(ctx)
+	for _, q := range []string{
+		`SELECT set_config('gridmap.actor', 'test', true)`,
+		`SELECT 1 FROM unit WHERE code = '` + community + `' AND valid_to IS NULL FOR SHARE`,
+		`INSERT INTO unit (code, level, name, parent_code, geom, version, valid_from, created_by)
+		 SELECT '` + community + `001', 'grid', '新网格', '` + community + `', geom, 1, clock_timestamp(), 'test'
+		 FROM unit WHERE code = '` + community + `' AND valid_to IS NULL`,
+	} {
+		if _, err := creation.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := opts()
+	o.RetireMissing, o.Scope = true, testStreet
+	done := make(chan error, 1)
+	var rep *geo.ImportReport
+	go func() {
+		var err error
+		rep, err = Run(ctx, db.Pool, []string{file}, o, 0, nil)
+		done <- err
+	}()
+	waitForLockWait(t, db.Pool) // the import waits for the creation's hold
+	if err := creation.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil || rep.Errors != 0 {
+		t.Fatalf("the import: %v, %d errors: %.3v", err, rep.Errors, rep.Issues)
+	}
+	var orphans int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM unit c WHERE c.valid_to IS NULL AND c.parent_code IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM unit p WHERE p.code = c.parent_code AND p.valid_to IS NULL)`).Scan(&orphans); err != nil {
+		t.Fatal(err)
+	}
+	if orphans > 0 || rep.Counts.Retired != 2 {
+		t.Errorf("%d current units under a retired one; %d retired, want the community and its new grid", orphans, rep.Counts.Retired)
+	}
+}
+
+// waitForLockWait waits until a session of the database waits for a lock.
+func waitForLockWait(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		var n int
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("no session came to wait for the lock")
 }
