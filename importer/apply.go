@@ -23,10 +23,7 @@ func (r *run) apply(ctx context.Context, job int64) error {
 	var retired []string
 	var err error
 	if r.opts.Enclaves() {
-		var now time.Time
-		if now, err = clock(ctx, r.tx); err == nil {
-			err = r.writeEnclaves(ctx, now)
-		}
+		err = r.writeEnclaves(ctx)
 	} else {
 		retired, err = r.writeUnits(ctx)
 	}
@@ -53,7 +50,7 @@ func (r *run) writeUnits(ctx context.Context) ([]string, error) {
 	if err := r.classify(ctx); err != nil {
 		return nil, err
 	}
-	now, err := r.lockClosed(ctx)
+	now, err := r.lockClosed(ctx, lockClosedSQL, r.retireArgs()...)
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +67,9 @@ func (r *run) writeUnits(ctx context.Context) ([]string, error) {
 	return retired, nil
 }
 
-// lockClosed locks the current rows the import closes (changed or retired)
-// and then returns the instant its versions are written at. A child
+// lockClosed locks the current rows the import closes (changed or retired:
+// lockSQL with args, which counts them) and then returns the instant its
+// versions are written at. A child
 // created under a unit the import retires holds the unit's row (FOR SHARE)
 // until it commits: the lock waits for it, and a statement begun before that
 // commit would neither see the child (it stayed under the retired unit, an
@@ -80,10 +78,10 @@ func (r *run) writeUnits(ctx context.Context) ([]string, error) {
 // failed on the table's check). So the rows are locked again until a pass
 // finds no more, and only then is the instant taken; a child created later
 // waits for the import and finds its parent retired.
-func (r *run) lockClosed(ctx context.Context) (time.Time, error) {
+func (r *run) lockClosed(ctx context.Context, lockSQL string, args ...any) (time.Time, error) {
 	for pass, locked := 0, -1; pass < 10; pass++ {
 		var n int
-		if err := r.tx.QueryRow(ctx, lockClosedSQL, r.retireArgs()...).Scan(&n); err != nil {
+		if err := r.tx.QueryRow(ctx, lockSQL, args...).Scan(&n); err != nil {
 			return time.Time{}, fmt.Errorf("lock the versions to close: %w", err)
 		}
 		if n == locked {

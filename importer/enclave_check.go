@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -150,13 +149,17 @@ func pointOf(x, y *float64) *orb.Point {
 }
 
 // writeEnclaves writes the new enclave versions at now and counts them.
-func (r *run) writeEnclaves(ctx context.Context, now time.Time) error {
+func (r *run) writeEnclaves(ctx context.Context) error {
 	for _, q := range []string{createActionSQL, classifyEnclavesSQL} {
 		if _, err := r.tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("compare with stored enclaves: %w", err)
 		}
 	}
 	if err := r.countActions(ctx); err != nil {
+		return err
+	}
+	now, err := r.lockClosed(ctx, lockClosedEnclavesSQL, r.opts.RetireMissing, r.opts.Scope)
+	if err != nil {
 		return err
 	}
 	if _, err := r.tx.Exec(ctx, closeChangedEnclavesSQL, now); err != nil {
