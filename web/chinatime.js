@@ -22,6 +22,13 @@ export function inChina(locale, options) {
   return formats.get(key);
 }
 
+/**
+ * dateAndTime are the fields toLocaleString writes (2026/12/6 09:57:18 in
+ * zh-CN), for inChina: a formatter asked for no fields writes the date alone.
+ */
+export const dateAndTime = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+  hour12: false };
+
 /** chinaDay is the date (YYYY-MM-DD) of an instant in China, the day the server files and counts it under. */
 export function chinaDay(t) {
   const parts = inChina('en-US', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(t));

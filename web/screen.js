@@ -17,7 +17,7 @@ import { drawCrumbs, relabelCrumbs } from './screen-crumbs.js';
 import { tileReloader, atMostEvery } from './retile.js';
 import { renderFigures, labelFigures } from './screen-figures.js';
 import { caseCard } from './screen-case.js';
-import { inChina } from './chinatime.js';
+import { inChina, dateAndTime } from './chinatime.js';
 import { api, origin, takeToken, token, askToken, getJSON, serverNow, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
   from './screen-api.js';
 
@@ -315,9 +315,7 @@ function toggleTour(seconds) {
 }
 
 function clock() {
-  // toLocaleString's own fields, spelled out: a formatter asked for none writes the date alone.
-  $('clock').textContent = inChina('zh-CN', { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
-    second: 'numeric', hour12: false }).format(serverNow());
+  $('clock').textContent = inChina('zh-CN', dateAndTime).format(serverNow());
 }
 
 // startMap makes the map, drawn at the page's scale (scaleMap). Its style
