@@ -136,6 +136,26 @@ func readWritten[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], cod
 	return res, err
 }
 
+// retiredBySQL is who closed a version and whether an import did.
+const retiredBySQL = `SELECT actor, detail ? 'import_job' FROM change_log
+WHERE entity = $1 AND code = $2 AND version = $3 AND action = 'close' ORDER BY id DESC LIMIT 1`
+
+// retiredByOwnRetire reports whether actor closed version of code with a
+// retirement of their own, so that a retire finding it closed is that
+// retirement's retry. Closed by someone else, or by an import (whose actor
+// may be the same token's name), it is not: the answer would say the
+// caller retired what they did not, where the precondition's failure says
+// the code has been retired.
+func retiredByOwnRetire(ctx context.Context, tx pgx.Tx, what, code string, version int, actor string) (bool, error) {
+	var by string
+	var imported bool
+	err := tx.QueryRow(ctx, retiredBySQL, what, code, version).Scan(&by, &imported)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
+	return err == nil && by == actor && !imported, err
+}
+
 // retireVersion closes the current version of code without a successor,
 // provided ifVersion is the current one and nothing current depends on it.
 // The history stays.
@@ -149,7 +169,13 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err != nil {
 			return err
 		}
-		if geo.RepeatedRetire(current, history, ifVersion) { // a retry: answered as the first attempt was
+		replay := geo.RepeatedRetire(current, history, ifVersion)
+		if replay {
+			if replay, err = retiredByOwnRetire(ctx, tx, t.what, code, history, actor); err != nil {
+				return err
+			}
+		}
+		if replay { // a retry: answered as the first attempt was
 			versions, err := historyOf(ctx, tx, t, code)
 			if err == nil {
 				out = versions[len(versions)-1]

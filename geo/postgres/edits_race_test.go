@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -171,6 +172,44 @@ func TestEditsWaitForTopology(t *testing.T) {
 			}
 			if err := <-done; err != nil {
 				t.Fatalf("the edit: %v", err)
+			}
+		})
+	}
+}
+
+// TestRetireRetryIsOnlyOwn: a retirement finding the version it names
+// already closed is its own retry only when the same caller closed it with
+// a retirement; closed by another caller or by an import (whose actor may
+// be the same token's name: a stress test), it is the precondition's
+// failure saying the code has been retired, not a 200 saying the caller
+// retired it.
+func TestRetireRetryIsOnlyOwn(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	for i, tc := range []struct {
+		name, first, then string
+		imported, replay  bool
+	}{
+		{"the same caller again", "alice", "alice", false, true},
+		{"another caller", "bob", "alice", false, false},
+		{"an import under the caller's name", "alice", "alice", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code := fmt.Sprintf("13990%d", i+1)
+			if _, err := db.CreateUnit(ctx, "test", geo.Unit{Code: code, Level: geo.District, Name: "区", Geom: square(118, 38, 0.1)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RetireUnit(ctx, tc.first, code, 1); err != nil {
+				t.Fatal(err)
+			}
+			if tc.imported {
+				if _, err := db.Pool.Exec(ctx, `UPDATE change_log SET detail = detail || '{"import_job": 1}' WHERE code = $1 AND action = 'close'`, code); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := db.RetireUnit(ctx, tc.then, code, 1)
+			if replayed := err == nil; replayed != tc.replay || !tc.replay && !strings.Contains(err.Error(), "has been retired") {
+				t.Errorf("the second retirement: %v; want a replay %v (else: it has been retired)", err, tc.replay)
 			}
 		})
 	}
