@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -90,18 +91,6 @@ func escapedUnit(raw []byte, i int) (rune, bool) {
 	if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
 		return 0, false
 	}
-	var r rune
-	for _, c := range raw[i+2 : i+6] {
-		switch {
-		case '0' <= c && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case 'a' <= c && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case 'A' <= c && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
+	r, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+	return rune(r), err == nil
 }
