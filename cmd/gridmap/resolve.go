@@ -52,9 +52,18 @@ func runResolve(ctx context.Context, args []string) error {
 	if err := svc.Reload(ctx); err != nil {
 		return err
 	}
-	in := bufio.NewReader(os.Stdin)
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
+	return runResolveInput(ctx, svc, q, os.Stdin, out)
+}
+
+// runResolveInput answers the points of input, GeoJSON or CSV by its
+// first byte.
+func runResolveInput(ctx context.Context, svc *geo.Service, q geo.ResolveQuery, input io.Reader, out io.Writer) error {
+	in := bufio.NewReader(input)
+	if head, _ := in.Peek(3); bytes.Equal(head, []byte("\xef\xbb\xbf")) {
+		in.Discard(3) // a BOM, which a JSON decoder refuses
+	}
 	if looksLikeJSON(in) {
 		return resolveGeoJSON(ctx, svc, q, in, out)
 	}
@@ -63,7 +72,7 @@ func runResolve(ctx context.Context, args []string) error {
 
 func looksLikeJSON(r *bufio.Reader) bool {
 	b, _ := r.Peek(64)
-	b = bytes.TrimLeft(b, " \t\r\n\xef\xbb\xbf")
+	b = bytes.TrimLeft(b, " \t\r\n")
 	return len(b) > 0 && b[0] == '{'
 }
 
@@ -147,35 +156,97 @@ func resultColumns(r *geo.Resolution) []string {
 		code(r.District), enclave, strings.Join(conflicts, " ")}
 }
 
+// resolveGeoJSON answers a FeatureCollection one feature at a time: the
+// file is never held whole, and each feature's id and properties are echoed
+// as they were written (an 18-digit number read as a float64 would come
+// back as the nearest double).
 func resolveGeoJSON(ctx context.Context, svc *geo.Service, q geo.ResolveQuery, in io.Reader, out io.Writer) error {
-	data, err := io.ReadAll(io.LimitReader(in, 1<<30))
-	if err != nil {
-		return err
-	}
-	fc, err := geojson.UnmarshalFeatureCollection(data)
-	if err != nil {
+	dec := json.NewDecoder(in)
+	if err := seekFeatures(dec); err != nil {
 		return fmt.Errorf("read GeoJSON: %w", err)
 	}
 	enc := json.NewEncoder(out)
-	for i, f := range fc.Features {
-		line := map[string]any{"id": f.ID, "properties": f.Properties}
-		p, ok := f.Geometry.(orb.Point)
-		if !ok {
-			line["error"] = fmt.Sprintf("features[%d]: want a Point geometry", i)
-		} else {
-			q.Point = p
-			if res, err := svc.Resolve(ctx, q); err != nil {
-				line["error"] = err.Error()
-			} else {
-				if res.Conflicts == nil {
-					res.Conflicts = []geo.LevelRef{} // a list, never null, as the API sends it
-				}
-				line["result"] = res
-			}
+	for i := 0; dec.More(); i++ {
+		var f pointFeature
+		if err := dec.Decode(&f); err != nil {
+			return fmt.Errorf("read GeoJSON: features[%d]: %w", i, err)
 		}
-		if err := enc.Encode(line); err != nil {
+		if err := enc.Encode(resolveFeature(ctx, svc, q, i, f)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pointFeature is one feature of the input, its id and properties kept
+// as raw JSON.
+type pointFeature struct {
+	ID         json.RawMessage `json:"id,omitempty"`
+	Properties json.RawMessage `json:"properties"`
+	Geometry   json.RawMessage `json:"geometry"`
+}
+
+// resolvedFeature is one line of the answer.
+type resolvedFeature struct {
+	ID         json.RawMessage `json:"id,omitempty"`
+	Properties json.RawMessage `json:"properties"`
+	Result     *geo.Resolution `json:"result,omitempty"`
+	Error      string          `json:"error,omitempty"`
+}
+
+func resolveFeature(ctx context.Context, svc *geo.Service, q geo.ResolveQuery, i int, f pointFeature) resolvedFeature {
+	line := resolvedFeature{ID: f.ID, Properties: f.Properties}
+	if len(line.Properties) == 0 {
+		line.Properties = json.RawMessage("null")
+	}
+	point, ok := pointOf(f.Geometry)
+	if !ok {
+		line.Error = fmt.Sprintf("features[%d]: want a Point geometry", i)
+		return line
+	}
+	q.Point = point
+	res, err := svc.Resolve(ctx, q)
+	if err != nil {
+		line.Error = err.Error()
+		return line
+	}
+	if res.Conflicts == nil {
+		res.Conflicts = []geo.LevelRef{} // a list, never null, as the API sends it
+	}
+	line.Result = &res
+	return line
+}
+
+func pointOf(geometry json.RawMessage) (orb.Point, bool) {
+	g, err := geojson.UnmarshalGeometry(geometry)
+	if err != nil {
+		return orb.Point{}, false
+	}
+	p, ok := g.Geometry().(orb.Point)
+	return p, ok
+}
+
+// seekFeatures reads a FeatureCollection up to the first element of its
+// features array.
+func seekFeatures(dec *json.Decoder) error {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return errors.New("want a GeoJSON FeatureCollection object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if tok == "features" {
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+				return errors.New(`"features" is not an array`)
+			}
+			return nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return errors.New("no features array")
 }

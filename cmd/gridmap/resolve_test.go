@@ -73,4 +73,36 @@ func TestResolveCommand(t *testing.T) {
 			t.Errorf("a LineString must give an error: %s", lines[1])
 		}
 	})
+	t.Run("GeoJSON echoes numbers as written", func(t *testing.T) {
+		// Read as float64, 120104199001011234 would come back as
+		// 120104199001011230; a BOM must not stop the file either.
+		in := "\xef\xbb\xbf" + `{"type":"FeatureCollection","name":"pts","features":[
+			{"type":"Feature","id":120104199001011234,"properties":{"card":120104199001011234,"w":1.50,"n":{"a":[1e2]}},
+			 "geometry":{"type":"Point","coordinates":[117.15,39.11]}},
+			{"type":"Feature","geometry":{"type":"Point","coordinates":[117.15,39.11]}}]}`
+		var out bytes.Buffer
+		if err := runResolveInput(ctx, svc, geo.ResolveQuery{}, strings.NewReader(in), &out); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("%d lines: %s", len(lines), out.String())
+		}
+		for _, want := range []string{`"id":120104199001011234`, `"card":120104199001011234`, `"w":1.50`, `[1e2]`, `"status":"managed"`} {
+			if !strings.Contains(lines[0], want) {
+				t.Errorf("first line lacks %s: %s", want, lines[0])
+			}
+		}
+		if !strings.Contains(lines[1], `"properties":null`) || strings.Contains(lines[1], `"id"`) || !strings.Contains(lines[1], `"status":"managed"`) {
+			t.Errorf("a feature without id or properties: %s", lines[1])
+		}
+	})
+	t.Run("GeoJSON that is not a collection", func(t *testing.T) {
+		for _, in := range []string{`{"type":"Feature"}`, `{"features":{}}`, `{"features":[{"type":"Feature","geometry":`} {
+			var out bytes.Buffer
+			if err := runResolveInput(ctx, svc, geo.ResolveQuery{}, strings.NewReader(in), &out); err == nil {
+				t.Errorf("%s: no error; wrote %s", in, out.String())
+			}
+		}
+	})
 }
