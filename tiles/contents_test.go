@@ -20,11 +20,7 @@ func TestKnownTiles(t *testing.T) {
 	s, db := newDemoService(t)
 	baihe := labelOf(t, db, "120110003021")
 	enclave := pointOf(t, db, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM enclave WHERE code = 'E120110001' AND valid_to IS NULL) s`)
-	var grid string
-	if err := db.Pool.QueryRow(context.Background(),
-		`SELECT min(code) FROM unit WHERE level = 'grid' AND parent_code = '120104001001' AND valid_to IS NULL`).Scan(&grid); err != nil {
-		t.Fatal(err)
-	}
+	grid := firstGridOf(t, db, "120104001001")
 	gridAt := labelOf(t, db, grid)
 
 	cases := []struct {

@@ -25,6 +25,7 @@ SELECT coalesce(ST_AsMVT(f, $5, 4096, 'geom', 'fid'), '') FROM (
          CASE WHEN length(u.code) > 9 THEN left(u.code, 9) END AS street,
          CASE WHEN length(u.code) > 12 THEN left(u.code, 12) END AS community,
          CASE WHEN jsonb_typeof(u.properties -> 'households') = 'number'
+               AND round((u.properties ->> 'households')::numeric) BETWEEN -2147483648 AND 2147483647
               THEN round((u.properties ->> 'households')::numeric)::int END AS households,
          ST_AsMVTGeom(CASE WHEN $4 >= 32 THEN ST_Transform(u.geom, 3857)
                            ELSE gridmap_tile_generalise(ST_Transform(u.geom, 3857), $4) END,

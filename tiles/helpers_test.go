@@ -86,6 +86,17 @@ func pointOf(t testing.TB, db *postgres.DB, sql string, args ...any) orb.Point {
 	return p
 }
 
+// firstGridOf returns the smallest code of the current grids of a community.
+func firstGridOf(t testing.TB, db *postgres.DB, community string) string {
+	t.Helper()
+	var grid string
+	if err := db.Pool.QueryRow(context.Background(),
+		`SELECT min(code) FROM unit WHERE level = 'grid' AND parent_code = $1 AND valid_to IS NULL`, community).Scan(&grid); err != nil {
+		t.Fatal(err)
+	}
+	return grid
+}
+
 // labelOf is the label point (inside the geometry) of a current unit.
 func labelOf(t testing.TB, db *postgres.DB, code string) orb.Point {
 	return pointOf(t, db, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM unit
