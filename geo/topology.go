@@ -2,13 +2,9 @@ package geo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/paulmach/orb"
 )
@@ -229,88 +225,4 @@ func SideOfLine(line orb.LineString, p orb.Point) int {
 		}
 	}
 	return side
-}
-
-// Count properties: a unit's households (户数) and residents (人口). A
-// count is not copied by a split nor dropped by a merge: the total under
-// the parent stays what it was.
-const (
-	HouseholdsProperty = "households"
-	PopulationProperty = "population"
-)
-
-// CountProperties are the properties that count something in a unit's
-// area, which splits and merges share out and add up instead of copying.
-var CountProperties = []string{HouseholdsProperty, PopulationProperty}
-
-// SplitProperties returns the properties of the two parts of a split unit,
-// each its own copy. The counts stay with the part keeper, the one that
-// continues the unit (the part that keeps its code, else the larger); the
-// other part has none until it is counted: the two parts must not both
-// claim the whole.
-func SplitProperties(props map[string]any, keeper int) [2]map[string]any {
-	var out [2]map[string]any
-	for i := range out {
-		out[i] = maps.Clone(props)
-		if i != keeper {
-			for _, count := range CountProperties {
-				delete(out[i], count)
-			}
-		}
-	}
-	return out
-}
-
-// MergedProperties returns the properties of a merged unit: those of the
-// unit that keeps its identity (kept, copied), with each count the sum of
-// the merged units' counts (of those that have one). When one of a count's
-// values is not a number the values cannot be added up, and kept's stays
-// as it is.
-func MergedProperties(kept map[string]any, all []map[string]any) map[string]any {
-	out := maps.Clone(kept)
-	for _, count := range CountProperties {
-		sum, ok := sumOf(count, all)
-		if !ok {
-			continue
-		}
-		if out == nil {
-			out = map[string]any{}
-		}
-		out[count] = sum
-	}
-	return out
-}
-
-// sumOf adds up the property count of the units that have it; ok is false
-// when none has it or one's is no number.
-func sumOf(count string, all []map[string]any) (sum float64, ok bool) {
-	for _, props := range all {
-		v, has := props[count]
-		if !has {
-			continue
-		}
-		n, isNumber := number(v)
-		if !isNumber {
-			return 0, false
-		}
-		sum, ok = sum+n, true
-	}
-	return sum, ok
-}
-
-// number is a JSON number as read from the database (float64) or a file
-// (json.Number), or a count written as text ("120": a shapefile's text
-// column), which is added up as the number it says.
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
-		return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
-	}
-	return 0, false
 }

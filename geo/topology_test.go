@@ -151,13 +151,24 @@ func TestCounts(t *testing.T) {
 		all                    []map[string]any
 		households, population any // nil: none
 	}{
-		{"both counted", []map[string]any{props(300.0, 900.0), props(json.Number("200"), 600.0)}, 500.0, 1500.0},
-		{"one counted", []map[string]any{props(nil, nil), props(200.0, 600.0)}, 200.0, 600.0},
+		{"both counted", []map[string]any{props(300.0, 900.0), props(json.Number("200"), 600.0)}, json.Number("500"), json.Number("1500")},
+		{"one counted", []map[string]any{props(nil, nil), props(200.0, 600.0)}, json.Number("200"), json.Number("600")},
 		{"none counted", []map[string]any{props(nil, nil), props(nil, nil)}, nil, nil},
-		{"households alone", []map[string]any{props(300.0, nil), props(200.0, nil)}, 500.0, nil},
-		{"a count written as text", []map[string]any{props(" 300", "900"), props(200.0, 600.0)}, 500.0, 1500.0},
-		{"a count that is no number", []map[string]any{props("三百", 900.0), props(200.0, 600.0)}, "三百", 1500.0},
-		{"a count that is not finite", []map[string]any{props(300.0, "Inf"), props(200.0, 600.0)}, 500.0, "Inf"},
+		{"households alone", []map[string]any{props(300.0, nil), props(200.0, nil)}, json.Number("500"), nil},
+		{"a count written as text", []map[string]any{props(" 300", "900"), props(200.0, 600.0)}, json.Number("500"), json.Number("1500")},
+		{"a count that is no number", []map[string]any{props("三百", 900.0), props(200.0, 600.0)}, "三百", json.Number("1500")},
+		{"a count that is not finite", []map[string]any{props(300.0, "Inf"), props(200.0, 600.0)}, json.Number("500"), "Inf"},
+		// Added in float64: 0.30000000000000004, and 9007199254740994.
+		{"decimals added exactly", []map[string]any{props(json.Number("0.1"), 0.2), props(json.Number("0.20"), json.Number("1.5e-1"))},
+			json.Number("0.3"), json.Number("0.35")},
+		{"beyond 2^53", []map[string]any{props(json.Number("9007199254740993"), json.Number("1e20")), props(json.Number("2"), json.Number("1"))},
+			json.Number("9007199254740995"), json.Number("100000000000000000001")},
+		{"exponents", []map[string]any{props(json.Number("1.5E2"), json.Number("-2")), props(json.Number("1e-2"), json.Number("2"))},
+			json.Number("150.01"), json.Number("0")},
+		// 10^999999999 is a number of a billion digits: not a count.
+		{"an exponent too large", []map[string]any{props(json.Number("1e999999999"), "1e99999"), props(1.0, 1.0)},
+			json.Number("1e999999999"), "1e99999"},
+		{"not JSON's spelling", []map[string]any{props("0x10", "1/2"), props(1.0, 1.0)}, "0x10", "1/2"},
 	}
 	for _, tt := range merges {
 		t.Run("merge: "+tt.name, func(t *testing.T) {
