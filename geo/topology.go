@@ -115,7 +115,24 @@ func (s *UnitSplit) Validate() error {
 	if s.Codes[0] != "" && s.Codes[0] == s.Codes[1] {
 		return Invalid("codes", "the two parts need different codes")
 	}
+	for i, name := range s.Names {
+		if err := ValidateName(fmt.Sprintf("names[%d]", i), name, MaxUnitName, false); err != nil {
+			return err
+		}
+	}
 	return CheckClientID(&s.ClientID)
+}
+
+// SplitPartName is the name of a split's part that takes a new code and
+// was given no name: the unit's name and the code's last three digits
+// (和平里-002). A name near MaxUnitName is cut short so that the whole
+// fits; the split would otherwise be refused for a name nobody wrote.
+func SplitPartName(name, code string) string {
+	suffix := "-" + code[max(0, len(code)-3):]
+	if runes := []rune(name); len(runes)+len(suffix) > MaxUnitName {
+		name = string(runes[:MaxUnitName-len(suffix)])
+	}
+	return name + suffix
 }
 
 // UnitMerge merges touching siblings into one unit: Code is one of Codes
@@ -162,6 +179,9 @@ func (m *UnitMerge) Validate() error {
 		if _, err := LevelOfCode(m.Code); err != nil {
 			return Invalid("code", "%q is not a unit code", m.Code)
 		}
+	}
+	if err := ValidateName("name", m.Name, MaxUnitName, false); err != nil {
+		return err
 	}
 	return CheckClientID(&m.ClientID)
 }

@@ -3,6 +3,7 @@ package geo
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -89,6 +90,9 @@ func TestTopologyRequestsValidate(t *testing.T) {
 		{"a split with one code", (&UnitSplit{Code: "120104001001001", Line: line, Codes: [2]string{"120104001001001", ""}}).Validate, "codes"},
 		{"a split into equal codes", (&UnitSplit{Code: "120104001001001", Line: line, Codes: [2]string{"120104001001009", "120104001001009"}}).Validate, "codes"},
 		{"a split line off the map", (&UnitSplit{Code: "120104001001001", Line: orb.LineString{{117, 39}, {200, 39}}}).Validate, "line.coordinates[1]"},
+		{"a split naming a part too long", (&UnitSplit{Code: "120104001001001", Line: line, Names: [2]string{"", strings.Repeat("名", MaxUnitName+1)}}).Validate, "names[1]"},
+		{"a split naming a part with a control", (&UnitSplit{Code: "120104001001001", Line: line, Names: [2]string{"a\x00b", ""}}).Validate, "names[0]"},
+		{"a merge named too long", (&UnitMerge{Codes: []string{"120104001001001", "120104001001002"}, Name: strings.Repeat("名", MaxUnitName+1)}).Validate, "name"},
 		{"a merge", (&UnitMerge{Codes: []string{"120104001001001", "120104001001002"}}).Validate, ""},
 		{"a merge of one", (&UnitMerge{Codes: []string{"120104001001001"}}).Validate, "codes"},
 		{"a merge naming one twice", (&UnitMerge{Codes: []string{"120104001001001", "120104001001001"}}).Validate, "codes[1]"},
@@ -175,6 +179,29 @@ func TestCounts(t *testing.T) {
 			got := MergedProperties(tt.all[0], tt.all)
 			if got[HouseholdsProperty] != tt.households || got[PopulationProperty] != tt.population || got["grid_worker"] != "王伟" {
 				t.Errorf("merged %v, want households %v and population %v", got, tt.households, tt.population)
+			}
+		})
+	}
+}
+
+// TestSplitPartName: the name a split gives a part with a new code fits
+// MaxUnitName, however long the unit's name.
+func TestSplitPartName(t *testing.T) {
+	long := strings.Repeat("长", MaxUnitName)
+	cases := []struct{ name, code, want string }{
+		{"和平里", "120104001001002", "和平里-002"},
+		{long, "120104001001002", long[:len("长")*(MaxUnitName-4)] + "-002"},
+		{long[:len("长")*(MaxUnitName-4)], "120104001001002", long[:len("长")*(MaxUnitName-4)] + "-002"},
+		{"南开区", "12", "南开区-12"},
+	}
+	for _, c := range cases {
+		t.Run(c.want[max(0, len(c.want)-12):], func(t *testing.T) {
+			got := SplitPartName(c.name, c.code)
+			if got != c.want {
+				t.Errorf("SplitPartName(%q…, %s) = %q…", ClipTo(c.name, 12), c.code, ClipTo(got, 12))
+			}
+			if err := ValidateName("name", got, MaxUnitName, true); err != nil {
+				t.Error(err)
 			}
 		})
 	}

@@ -90,7 +90,7 @@ func (e *topoEdit) planSplit(u geo.Unit, s geo.UnitSplit) error {
 		if name == "" {
 			name = u.Name
 			if codes[i] != u.Code {
-				name = fmt.Sprintf("%s-%s", u.Name, codes[i][len(codes[i])-3:])
+				name = geo.SplitPartName(u.Name, codes[i])
 			}
 		}
 		e.change(geo.Unit{Code: codes[i], Level: u.Level, Name: name, ParentCode: u.ParentCode,

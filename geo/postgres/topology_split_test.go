@@ -157,3 +157,24 @@ func geoJSON(mp orb.MultiPolygon) string {
 	b, _ := geojson.NewGeometry(mp).MarshalJSON()
 	return string(b)
 }
+
+// TestSplitOfALongName: a unit named with all of geo.MaxUnitName splits
+// with no names given; the part with a new code is named within the limit
+// (the name and "-" and three digits were refused as too long).
+func TestSplitOfALongName(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	g, line := cutLine(t, db, "120104002", geo.Grid)
+	long := strings.Repeat("长", geo.MaxUnitName)
+	if _, err := db.Pool.Exec(ctx, `UPDATE unit SET name = $2 WHERE code = $1 AND valid_to IS NULL`, g.Code, long); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.SplitUnit(ctx, "tester", geo.UnitSplit{Code: g.Code, Line: line})
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := res.Units[1]
+	if made.Name != geo.SplitPartName(long, made.Code) || !strings.HasSuffix(made.Name, "-"+made.Code[12:]) || res.Units[0].Name != long {
+		t.Errorf("parts named %q and %q", geo.ClipTo(res.Units[0].Name, 9), made.Name)
+	}
+}
