@@ -169,9 +169,8 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 	// retired after lockClosed's last pass holds its parent's row, so the
 	// pass waits for it and does not see it (a statement's snapshot is taken
 	// when it begins); the next pass does. One begun after the import's
-	// instant cannot be closed at it, and the import fails on the table's
-	// check, writing nothing (rare: the creation and the import must meet
-	// within milliseconds; a stress test saw it once in three minutes).
+	// instant cannot be closed at it: applyOvertaken applies the import
+	// again with a later instant.
 	for pass, found := 0, true; found && pass < 10; pass++ {
 		rows, _ := r.tx.Query(ctx, retireSQL, append(r.retireArgs(), now)...)
 		found = false

@@ -143,7 +143,7 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 	}
 	p.Phase("writing versions and auditing")
 	if r.report.Errors == 0 {
-		if err := r.apply(ctx, job); err != nil {
+		if err := r.applyOvertaken(ctx, job); err != nil {
 			return err
 		}
 	} else if err := r.auditTheRest(ctx, job); err != nil {
