@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
 // TestRetireMissingScope: --retire-missing closes every current unit of
@@ -176,11 +177,7 @@ func TestImportRetiresWhatIsCreatedMeanwhile(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
 	file := exportFile(t, db, ExportOptions{Under: testStreet, Format: "geojson"}, "street.geojson")
-	community := testStreet + "901"
-	square := orb.MultiPolygon{{{{117.5, 39.5}, {117.51, 39.5}, {117.51, 39.51}, {117.5, 39.51}, {117.5, 39.5}}}}
-	if _, err := db.CreateUnit(ctx, "test", geo.Unit{Code: community, Level: geo.Community, Name: "新社区", ParentCode: testStreet, Geom: square}); err != nil {
-		t.Fatal(err)
-	}
+	community := newCommunityAfter(t, db)
 	creation, err := db.Pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -233,11 +230,7 @@ func TestImportOvertakenByAVersion(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
 	file := exportFile(t, db, ExportOptions{Under: testStreet, Format: "geojson"}, "street.geojson")
-	community := testStreet + "901"
-	square := orb.MultiPolygon{{{{117.5, 39.5}, {117.51, 39.5}, {117.51, 39.51}, {117.5, 39.51}, {117.5, 39.5}}}}
-	if _, err := db.CreateUnit(ctx, "test", geo.Unit{Code: community, Level: geo.Community, Name: "新社区", ParentCode: testStreet, Geom: square}); err != nil {
-		t.Fatal(err)
-	}
+	community := newCommunityAfter(t, db)
 	if _, err := db.Pool.Exec(ctx, `INSERT INTO unit (code, level, name, parent_code, geom, version, valid_from, created_by)
 		SELECT code || '001', 'grid', '新网格', code, geom, 1, clock_timestamp() + interval '0.4 s', 'test'
 		FROM unit WHERE code = $1 AND valid_to IS NULL`, community); err != nil {
@@ -259,6 +252,19 @@ func TestImportOvertakenByAVersion(t *testing.T) {
 	if current != 0 {
 		t.Errorf("%d of the community's versions still current", current)
 	}
+}
+
+// newCommunityAfter creates a community of testStreet, away from the
+// others, after the street was exported: an import of that file with
+// retire_missing retires it.
+func newCommunityAfter(t *testing.T, db *postgres.DB) string {
+	t.Helper()
+	community := testStreet + "901"
+	square := orb.MultiPolygon{{{{117.5, 39.5}, {117.51, 39.5}, {117.51, 39.51}, {117.5, 39.51}, {117.5, 39.5}}}}
+	if _, err := db.CreateUnit(context.Background(), "test", geo.Unit{Code: community, Level: geo.Community, Name: "新社区", ParentCode: testStreet, Geom: square}); err != nil {
+		t.Fatal(err)
+	}
+	return community
 }
 
 // waitForLockWait waits until a session of the database waits for a lock.

@@ -54,14 +54,7 @@ func TestResolveCommand(t *testing.T) {
 		in := `{"type":"FeatureCollection","features":[
 			{"type":"Feature","id":"x","properties":{"k":1},"geometry":{"type":"Point","coordinates":[117.15,39.11]}},
 			{"type":"Feature","id":"y","properties":{},"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]}}]}`
-		var out bytes.Buffer
-		if err := resolveGeoJSON(ctx, svc, geo.ResolveQuery{}, strings.NewReader(in), &out); err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-		if len(lines) != 2 {
-			t.Fatalf("%d lines: %s", len(lines), out.String())
-		}
+		lines := resolveLines(t, svc, in, 2)
 		var first, second map[string]any
 		json.Unmarshal([]byte(lines[0]), &first)
 		json.Unmarshal([]byte(lines[1]), &second)
@@ -80,14 +73,7 @@ func TestResolveCommand(t *testing.T) {
 			{"type":"Feature","id":120104199001011234,"properties":{"card":120104199001011234,"w":1.50,"n":{"a":[1e2]}},
 			 "geometry":{"type":"Point","coordinates":[117.15,39.11]}},
 			{"type":"Feature","geometry":{"type":"Point","coordinates":[117.15,39.11]}}]}`
-		var out bytes.Buffer
-		if err := runResolveInput(ctx, svc, geo.ResolveQuery{}, strings.NewReader(in), &out); err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-		if len(lines) != 2 {
-			t.Fatalf("%d lines: %s", len(lines), out.String())
-		}
+		lines := resolveLines(t, svc, in, 2)
 		for _, want := range []string{`"id":120104199001011234`, `"card":120104199001011234`, `"w":1.50`, `[1e2]`, `"status":"managed"`} {
 			if !strings.Contains(lines[0], want) {
 				t.Errorf("first line lacks %s: %s", want, lines[0])
@@ -105,4 +91,18 @@ func TestResolveCommand(t *testing.T) {
 			}
 		}
 	})
+}
+
+// resolveLines runs the resolve command over in and returns its n lines.
+func resolveLines(t *testing.T, svc *geo.Service, in string, n int) []string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := runResolveInput(context.Background(), svc, geo.ResolveQuery{}, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != n {
+		t.Fatalf("%d lines, want %d: %s", len(lines), n, out.String())
+	}
+	return lines
 }
