@@ -13,12 +13,13 @@
 //
 // This file holds the phases and the panel; beside it are the drawing
 // control and its exact coordinates (edit-draw.js), the new boundary's form
-// (edit-new.js), what a save's answer shows (edit-outcome.js) and the token
-// field, checked with the server as it is entered (edit-token.js). The
-// topology-keeping edits live there too: a vertex other units share is
-// moved in all of them at once (edit-shared.js: POST
-// /v1/boundaries:move-vertex), and the split and merge tools
-// (edit-tools.js) cut a unit along a line or merge touching siblings.
+// (edit-new.js), loading and saving a boundary (edit-save.js), what a save's
+// answer shows (edit-outcome.js) and the token field, checked with the
+// server as it is entered (edit-token.js). The topology-keeping edits live
+// there too: a vertex other units share is moved in all of them at once
+// (edit-shared.js: POST /v1/boundaries:move-vertex), and the split and
+// merge tools (edit-tools.js) cut a unit along a line or merge touching
+// siblings.
 //
 // app.js calls initEdit once the map and its style have loaded, and asks
 // busy() before handling a click itself: while a boundary is being edited
@@ -29,16 +30,13 @@
 import './edit-words.js'; // first: what it adds is read as the modules below load
 import { newDraw, key, forDraw, drawnGeometry, fitTo } from './edit-draw.js';
 import { initNewForm } from './edit-new.js';
-import { initOutcome, problemText } from './edit-outcome.js';
+import { initOutcome } from './edit-outcome.js';
+import { initSave } from './edit-save.js';
 import { initShared } from './edit-shared.js';
 import { initTools } from './edit-tools.js';
 import { initToken } from './edit-token.js';
 import { t, said } from './i18n.js';
 
-const writable = {
-  unit: ['code', 'level', 'name', 'parent_code', 'properties'],
-  enclave: ['code', 'name', 'managing_code', 'status', 'reason', 'properties'],
-};
 const pickLayers = ['enclave-fill', 'enclave-marker', 'grid-fill'];
 
 export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () => {}, clearHighlight = () => {} }) {
@@ -86,10 +84,13 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
   const creating = initNewForm({ map, api, el, word, authHeaders });
   const outcome = initOutcome({ map, el, word, say: (...a) => say(...a), target: () => ed.target,
     load: (cur, etag) => edit(ed.target.kind, cur, etag), saveOver: (etag) => save({ over: etag }),
-    focusToken: () => token.input.focus(), holdSaves });
+    focusToken: () => token.input.focus(), holdSaves: (secs) => holdSaves(secs) });
   const { showTheirs, showWarnings, focusOn } = outcome;
   // The token field, checked with the server as it is entered (edit-token.js).
   const token = initToken({ api, el, word, say: (...a) => say(...a), onChange: () => { onToken(); refreshTarget(); } });
+  // Loading and saving the boundary (edit-save.js).
+  const { load, refreshTarget, save, holdSaves } = initSave({ ed, api, authHeaders, token, creating, outcome, say, render, edit, reset,
+    geometry, reloadTiles });
 
   const codeInput = el('input', { id: 'edit-code', placeholder: '120104001001001 · E120110001', spellcheck: 'false' });
   const saveBtn = el('button', { type: 'button', id: 'edit-save', class: 'primary' }, t('ed.save'));
@@ -175,47 +176,6 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     render();
   }
 
-  // getBoundary asks for the current version of a unit or an enclave, as
-  // the token now set may see it.
-  const getBoundary = (kind, code) => fetch(api(`v1/${kind === 'unit' ? 'units' : 'enclaves'}/${encodeURIComponent(code)}`),
-    { headers: { Accept: 'application/geo+json', ...authHeaders() }, cache: 'no-store' });
-
-  async function load(kind, code, { fit = false } = {}) {
-    ed.phase = 'loading';
-    say('info', () => t('ed.loading', { code }));
-    render();
-    try {
-      const res = await getBoundary(kind, code);
-      const body = await res.json().catch(() => null);
-      if (!res.ok) throw new Error(res.status === 404 ? t('ed.noCurrent', { kind: t(`ed.kind.${kind}`), code }) : problemText(res, body));
-      edit(kind, body, res.headers.get('ETag'), { fit });
-      say('info', '');
-    } catch (err) {
-      ed.phase = 'idle';
-      say('error', () => t('ed.cannotLoad', { code, why: err.message }));
-      render();
-    }
-  }
-
-  // refreshTarget reads the boundary being edited again with the token now
-  // set: the copy read without one lacks the personal properties (a grid
-  // worker's phone), which a save sends back and would erase — the server
-  // marks such a copy's ETag "-partial" and refuses it in If-Match. The
-  // drawing stays; only the same version's properties and ETag are taken
-  // (another version is the save's 412 to show).
-  async function refreshTarget() {
-    const tg = ed.target;
-    if (!tg || tg.isNew) return;
-    const res = await getBoundary(tg.kind, tg.code).catch(() => null);
-    const version = (tag) => String(tag).replace('-partial', '');
-    const tag = res?.ok ? res.headers.get('ETag') : null;
-    const body = tag && version(tag) === version(tg.etag) ? await res.json().catch(() => null) : null;
-    if (body && ed.target === tg) {
-      tg.feature.properties = body.properties;
-      tg.etag = tag;
-    }
-  }
-
   // edit puts a stored version into the drawing control, ready to change.
   function edit(kind, feature, etag, { fit = false } = {}) {
     draw.clear();
@@ -268,7 +228,9 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
 
   // geometry is the boundary as drawn now, with the exact coordinates of
   // every vertex that was not moved.
-  const geometry = () => drawnGeometry(draw, ed.exact, ed.holes);
+  function geometry() {
+    return drawnGeometry(draw, ed.exact, ed.holes);
+  }
 
   function dirty() {
     if (ed.phase === 'drawing') return draw.getSnapshot().some((f) => f.properties.mode === 'polygon');
@@ -291,77 +253,6 @@ export function initEdit({ map, api, el, authHeaders, reloadTiles, onToken = () 
     say('info', () => t('ed.drawHelp'));
     render();
     if (kind === 'unit') creating.suggest();
-  }
-
-  // ---- saving ------------------------------------------------------------
-  async function save({ over = null } = {}) {
-    await token.ready(); // a token being entered: saved with it, once the server has told
-    const tg = ed.target;
-    if (!tg || ed.phase !== 'editing') return;
-    if (Date.now() < ed.retryUntil) return;
-    const g = geometry();
-    if (g.coordinates.length === 0) {
-      say('error', () => t('ed.noPolygon'));
-      return;
-    }
-    let props;
-    if (tg.isNew) {
-      props = creating.properties(tg.kind);
-      if (!props.code) {
-        say('error', () => t('ed.needCode'));
-        creating.focusCode();
-        return;
-      }
-      tg.code = props.code;
-    } else {
-      props = Object.fromEntries(writable[tg.kind].filter((k) => k in tg.feature.properties).map((k) => [k, tg.feature.properties[k]]));
-    }
-    const collection = tg.kind === 'unit' ? 'units' : 'enclaves';
-    const headers = { 'Content-Type': 'application/geo+json', Accept: 'application/geo+json, application/problem+json', ...authHeaders() };
-    if (!tg.isNew) headers['If-Match'] = over ?? tg.etag;
-    const code = tg.code;
-    ed.phase = 'saving';
-    say('info', () => t('ed.saving', { code }));
-    render();
-    let res;
-    let body;
-    try {
-      res = await fetch(api(tg.isNew ? `v1/${collection}` : `v1/${collection}/${encodeURIComponent(code)}`), {
-        method: tg.isNew ? 'POST' : 'PUT', headers, body: JSON.stringify({ type: 'Feature', id: code, geometry: g, properties: props }) });
-      body = await res.json().catch(() => null);
-    } catch (err) {
-      ed.phase = 'editing';
-      say('error', () => t('ed.unreachable', { why: err.message }));
-      render();
-      return;
-    }
-    ed.phase = 'editing';
-    if (res.ok) {
-      const warnings = body.warnings ?? [];
-      const created = tg.isNew;
-      try {
-        edit(tg.kind, body, res.headers.get('ETag'));
-      } catch (err) {
-        reset();
-        say('error', () => t('ed.savedNoShow', { why: err.message }));
-        reloadTiles(res.headers.get('Gridmap-Index-Version'));
-        return;
-      }
-      showWarnings(warnings);
-      const n = warnings.length;
-      say('ok', () => t(created ? 'ed.created' : 'ed.saved', { code, version: body.properties.version,
-        warnings: n ? t('ed.withWarnings', { n, s: n > 1 ? 's' : '' }) : '' }));
-      reloadTiles(res.headers.get('Gridmap-Index-Version'));
-      return;
-    }
-    outcome.refused(res, body);
-    render();
-  }
-
-  // holdSaves keeps Save off for secs seconds (a 429's Retry-After).
-  function holdSaves(secs) {
-    ed.retryUntil = Date.now() + secs * 1000;
-    setTimeout(() => { ed.retryUntil = 0; render(); }, secs * 1000);
   }
 
   // ---- rendering -----------------------------------------------------------

@@ -9,17 +9,14 @@
 // very files and options checked for real; a committed import reloads the
 // tiles at its data version. Refusals (application/problem+json) say the
 // server's detail and field; 429 and 503 hold the button for Retry-After.
+// This file holds the form, the upload and the polling; which files an
+// import takes is import-files.js's, what a job shows import-report.js's.
 import './edit-words.js'; // first: what it adds is read as the modules below load
+import { exts, pickFiles, problems, unsendable, size } from './import-files.js';
+import { initReport, final } from './import-report.js';
 import { t, said } from './i18n.js';
 import { whoami } from './me.js';
 
-const exts = ['.zip', '.geojson', '.json', '.gpkg', '.shp', '.shx', '.dbf', '.prj', '.cpg'];
-// The side files ArcGIS and QGIS keep beside a shapefile (indexes, metadata):
-// picking the whole folder brings them, and an import needs none of them.
-const sideFiles = ['.sbn', '.sbx', '.xml', '.qix', '.qmd', '.qpj', '.fbn', '.fbx', '.ain', '.aih', '.atx', '.ixs', '.mxs', '.lock'];
-const MAX_FILES = 10; // api/imports.go maxImportFiles
-const MAX_BYTES = 2 ** 30; // api.MaxImportBytes
-const SHOWN = 200; // findings listed; the map draws all, the downloaded report has all
 const levels = ['', 'district', 'street', 'community', 'grid', 'microgrid', 'enclave'];
 const encodings = ['', 'utf-8', 'gbk', 'gb18030'];
 const systems = [['wgs84', 'WGS 84'], ['cgcs2000', 'CGCS2000 (EPSG:4490)'], ['gcj02', 'GCJ-02'], ['bd09', 'BD-09'],
@@ -27,11 +24,6 @@ const systems = [['wgs84', 'WGS 84'], ['cgcs2000', 'CGCS2000 (EPSG:4490)'], ['gc
 const more = ['code_field', 'name_field', 'parent_field', 'level_field', 'props', 'managing_field', 'status_field', 'reason_field', 'min_area', 'min_width'];
 const tolerance = { min_area: '10', min_width: '1' }; // geo.DefaultTolerance
 const problemFields = { 'tolerance.area_m2': 'min_area', 'tolerance.width_m': 'min_width' };
-const rank = { error: 0, warning: 1, note: 2 };
-const colours = { error: '#c62828', warning: '#ef6c00', note: '#607d8b' };
-const final = (s) => s && s !== 'queued' && s !== 'running';
-const extOf = (name) => name.slice(name.lastIndexOf('.')).toLowerCase();
-const bytes = (files) => files.reduce((s, f) => s + f.size, 0);
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 export function initImport({ map, api, el, authHeaders, reloadTiles }) {
@@ -69,7 +61,12 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
   const advanced = el('details', { class: 'import-more' }, el('summary', {}, word('span', {}, 'im.more')),
     el('div', { class: 'import-grid' }, ...more.map((k) => labelled(k, `im.f.${k}`))));
   const message = el('div', { id: 'import-message', role: 'status', 'aria-live': 'polite' });
-  const result = el('div', { id: 'import-result' });
+  // The job's outcome (import-report.js); its offer imports for real what a clean dry run checked.
+  const report = initReport({ map, el, word, commit: () => {
+    const n = st.job?.report?.counts?.retired ?? 0;
+    if (n > 0 && !confirm(t('im.confirmRetire', { n }))) return;
+    send(st.checked.files, { ...st.checked.fields, dry_run: 'false' });
+  } });
   const form = el('form', { id: 'import-form' },
     el('div', { id: 'import-drop', class: 'import-drop' }, word('p', {}, 'im.drop'), pick, input, word('p', { class: 'muted small' }, 'im.kinds')),
     files, hints,
@@ -79,7 +76,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     el('label', { class: 'import-field import-scope' }, word('span', {}, 'im.scope'), ctl.scope),
     advanced, check(dry, 'im.dry'),
     el('p', { class: 'edit-row' }, sendBtn, cancelBtn, clearBtn));
-  section.append(el('div', { class: 'import-body' }, form, message, result));
+  section.append(el('div', { class: 'import-body' }, form, message, report.box));
 
   pick.addEventListener('click', () => input.click());
   input.addEventListener('change', () => { addFiles(input.files); input.value = ''; });
@@ -110,13 +107,8 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
 
   // ---- the files ---------------------------------------------------------
   function addFiles(list) {
-    const skipped = [];
-    const side = [];
-    for (const f of list) {
-      if (sideFiles.includes(extOf(f.name))) { side.push(f.name); continue; }
-      if (!exts.includes(extOf(f.name)) || f.name.startsWith('.')) { skipped.push(f.name); continue; }
-      st.files = st.files.filter((g) => g.name.toLowerCase() !== f.name.toLowerCase()).concat(f); // the same name again replaces it
-    }
+    const { files: picked, skipped, side } = pickFiles(st.files, list);
+    st.files = picked;
     changed();
     if (skipped.length) say('error', () => t('im.skipped', { names: skipped.join(', ') }));
     else say(side.length ? 'info' : '', side.length ? () => t('im.sideFiles', { names: side.join(', ') }) : '');
@@ -128,22 +120,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
       rm.addEventListener('click', () => { st.files = st.files.filter((g) => g !== f); changed(); });
       return el('li', {}, el('span', { class: 'import-name' }, f.name), el('span', { class: 'muted' }, size(f.size)), rm);
     }));
-    hints.replaceChildren(...problems().map((p) => el('li', {}, p)));
-  }
-
-  // problems are what is wrong with the files picked, said before sending.
-  function problems() {
-    const names = new Set(st.files.map((f) => f.name.toLowerCase()));
-    const out = [];
-    for (const f of st.files.filter((g) => extOf(g.name) === '.shp')) {
-      const base = f.name.slice(0, -4).toLowerCase();
-      const missing = ['.shx', '.dbf'].filter((x) => !names.has(base + x));
-      if (missing.length) out.push(t('im.shpMissing', { shp: f.name, parts: missing.join(' ') }));
-      if (!names.has(`${base}.prj`) && !ctl.srs.value.trim()) out.push(t('im.noPrj', { shp: f.name }));
-    }
-    if (st.files.length > MAX_FILES) out.push(t('im.tooMany', { n: MAX_FILES }));
-    if (bytes(st.files) > MAX_BYTES) out.push(t('im.tooBig', { size: size(MAX_BYTES) }));
-    return out;
+    hints.replaceChildren(...problems(st.files, ctl.srs.value.trim()).map((p) => el('li', {}, p)));
   }
 
   // changed: the files or options differ from what the last dry run checked.
@@ -172,7 +149,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     for (const file of list) body.append('file', file, file.name);
     const before = { sent: st.sent, job: st.job, checked: st.checked, stale: st.stale }; // back if no job starts
     Object.assign(st, { phase: 'uploading', sent: { files: [...list], fields: f }, job: null, checked: null, stale: false });
-    drawIssues(null);
+    report.draw(null);
     renderJob();
     say('info', () => t('im.uploading', { pct: 0 }));
     render();
@@ -246,7 +223,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     const counted = { errors: r?.errors ?? 0, warnings: r?.warnings ?? 0 };
     say(kind, () => t(`im.done.${job.status}`, { ...counted, why: job.status === 'rejected' && r?.errors ? t('im.rejectedN', counted) : job.error ?? '',
       created: r?.counts?.created ?? 0, changed: r?.counts?.changed ?? 0, retired: r?.counts?.retired ?? 0 }));
-    drawIssues(r);
+    report.draw(r);
     renderJob();
     render();
   }
@@ -272,93 +249,13 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
 
   // ---- the outcome ---------------------------------------------------------
   function renderJob() {
-    const j = st.job;
-    if (!j) { result.replaceChildren(); return; }
-    const r = j.report;
-    const out = [el('p', { class: 'import-head' },
-      el('span', { class: `badge import-st ${j.status}`, id: 'import-status', 'data-status': j.status }, t(`im.st.${j.status}`)),
-      ` #${j.id} · `, el('span', { class: 'import-name' }, j.source ?? ''))];
-    if (!final(j.status)) {
-      out.push(el('p', { class: 'small muted' }, j.phase || t('im.st.queued'), j.total ? ` ${j.done} / ${j.total}` : ''),
-        el('progress', j.total ? { max: j.total, value: j.done } : {}));
-    }
-    if (j.error && !r?.errors) out.push(el('p', { class: 'small', id: 'import-error' }, j.error));
-    if (r) {
-      out.push(dl([['im.m.format', [r.format, r.layer].filter(Boolean).join(' · ')], ['im.m.crs', r.crs], ['im.m.encoding', r.encoding],
-        ['im.m.levels', (r.levels ?? []).map((l) => t(l === 'enclave' ? 'ed.kind.enclave' : `level.${l}`)).join(t('listSep'))],
-        ['im.m.took', r.duration_s != null ? `${r.duration_s.toFixed(1)} s` : '']]));
-      // A file with errors would write nothing: what it holds, not what an import would do.
-      const c = r.counts ?? {};
-      const refused = r.errors > 0;
-      const keys = refused ? ['features', 'repaired'] : ['features', 'created', 'changed', 'unchanged', 'retired', 'repaired'];
-      out.push(word('p', { class: 'small import-counts-title' }, j.status === 'succeeded' ? 'im.countsDone' : refused ? 'im.countsRead' : 'im.countsIf'),
-        el('table', { class: 'import-counts', id: 'import-counts' }, el('tr', {}, ...keys
-          .map((k) => el('td', { 'data-count': k }, el('strong', {}, String(c[k] ?? 0)), el('br'), t(`im.c.${k}`))))));
-      if (r.retired_units?.length) out.push(retiredList(el, r, j.status === 'succeeded'));
-      out.push(findings(r));
-    }
-    if (st.checked) {
-      const commit = word('button', { type: 'button', id: 'import-commit', class: 'primary' }, 'im.commit');
-      commit.addEventListener('click', () => {
-        const n = st.job?.report?.counts?.retired ?? 0;
-        if (n > 0 && !confirm(t('im.confirmRetire', { n }))) return;
-        send(st.checked.files, { ...st.checked.fields, dry_run: 'false' });
-      });
-      out.push(el('div', { class: 'import-offer' }, word('p', { class: 'small' }, 'im.commitHelp'), commit));
-    } else if (j.status === 'dry_run' && r?.errors === 0) {
-      out.push(word('p', { class: 'small import-note' }, st.stale ? 'im.stale' : 'im.strictStops'));
-    }
-    if (final(j.status)) {
-      if (st.blob) URL.revokeObjectURL(st.blob);
-      st.blob = URL.createObjectURL(new Blob([JSON.stringify(j, null, 2)], { type: 'application/json' }));
-      out.push(el('p', { class: 'small' }, word('a', { href: st.blob, download: `import-${j.id}.json`, id: 'import-download' }, 'im.download')));
-    }
-    result.replaceChildren(...out);
+    report.show(st.job, { offer: Boolean(st.checked), stale: st.stale });
   }
-
-  // findings lists the report's issues, errors first, each with its
-  // feature (#index in the file), unit code and the server's message.
-  function findings(r) {
-    const all = [...(r.issues ?? [])].sort((a, b) => rank[a.severity] - rank[b.severity] || a.index - b.index);
-    const notes = all.filter((i) => i.severity === 'note').length;
-    const head = el('p', { id: 'import-summary', class: 'small' }, all.length || r.errors || r.warnings
-      ? t('im.findings', { errors: r.errors ?? 0, warnings: r.warnings ?? 0, notes }) : t('im.none'));
-    const list = el('ul', { id: 'import-issues', class: 'import-issues' }, ...all.slice(0, SHOWN).map((is) => {
-      const kind = t(`wk.${is.kind}`) === `wk.${is.kind}` ? is.kind : t(`wk.${is.kind}`);
-      const item = el(is.location ? 'button' : 'div', { class: `import-issue ${is.severity}`, 'data-kind': is.kind, 'data-code': is.code ?? '',
-        ...(is.location ? { type: 'button', title: t('ed.showWhere') } : {}) },
-      el('span', { class: `badge sev-${is.severity}` }, t(`im.sev.${is.severity}`)), ' ', el('strong', {}, kind), ' ',
-      el('span', { class: 'muted' }, is.index >= 0 ? `#${is.index} ` : is.code ? '' : t('im.wholeFile')), is.code ? el('code', {}, is.code) : null,
-      is.other ? ` ↔ ${is.other}` : '', is.area_m2 ? el('span', { class: 'muted' }, ` · ${area(is.area_m2)}`) : null,
-      is.location ? el('span', { class: 'import-where' }, t('ed.showWhere')) : null,
-      gist(is) ? el('div', { class: 'import-gist' }, gist(is)) : null,
-      el('div', { class: gist(is) ? 'import-msg muted' : 'import-msg' }, is.message));
-      if (is.location) item.addEventListener('click', () => map.flyTo({ center: is.location, zoom: Math.max(map.getZoom(), 16) }));
-      return el('li', {}, item);
-    }));
-    const rest = all.length > SHOWN || r.issues_truncated ? word('p', { class: 'small muted' }, 'im.moreIssues', { n: Math.max(all.length - SHOWN, 0) }) : null;
-    return el('div', {}, head, list, rest);
-  }
-
-  // drawIssues marks the findings with a location on the map.
-  function drawIssues(r) {
-    const fc = { type: 'FeatureCollection', features: (r?.issues ?? []).filter((i) => i.location)
-      .map((i) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: i.location }, properties: { severity: i.severity, code: i.code ?? '' } })) };
-    st.drawn = fc.features.length;
-    if (map.getSource('import-issues')) { map.getSource('import-issues').setData(fc); return; }
-    if (!r) return;
-    map.addSource('import-issues', { type: 'geojson', data: fc });
-    map.addLayer({ id: 'import-issues', type: 'circle', source: 'import-issues', paint: { 'circle-radius': 7,
-      'circle-color': ['match', ['get', 'severity'], 'error', colours.error, 'warning', colours.warning, colours.note],
-      'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
-  }
-
-  const dl = (rows) => el('dl', { class: 'small' }, ...rows.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', {}, t(k)), el('dd', {}, v)]));
 
   // ---- the panel -------------------------------------------------------------
   function render() {
     const wait = Math.ceil((st.holdUntil - Date.now()) / 1000);
-    const blocked = st.files.length === 0 || st.files.length > MAX_FILES || bytes(st.files) > MAX_BYTES;
+    const blocked = unsendable(st.files);
     sendBtn.disabled = st.phase !== 'idle' || blocked || wait > 0;
     sendBtn.textContent = wait > 0 ? t('im.wait', { secs: wait }) : st.phase !== 'idle' ? t('im.busy') : t(dry.checked ? 'im.check' : 'im.import');
     sendBtn.classList.toggle('danger', !dry.checked);
@@ -401,7 +298,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     // For the browser test and operators' consoles.
     get phase() { return st.phase; },
     get job() { return st.job; },
-    get drawn() { return st.drawn ?? 0; }, // the findings marked on the map
+    get drawn() { return report.drawn; }, // the findings marked on the map
   };
 }
 
@@ -410,35 +307,4 @@ function retryAfter(v) {
   if (!v) return null;
   const secs = /^\d+$/.test(v.trim()) ? Number(v) : Math.ceil((Date.parse(v) - Date.now()) / 1000);
   return Number.isFinite(secs) ? Math.max(1, secs) : null;
-}
-
-function size(b) {
-  if (b < 1024) return `${b} B`;
-  return b < 1024 ** 2 ? `${(b / 1024).toFixed(1)} KB` : b < 1024 ** 3 ? `${(b / 1024 ** 2).toFixed(1)} MB` : `${(b / 1024 ** 3).toFixed(1)} GB`;
-}
-
-function area(m2) {
-  return m2 >= 1e6 ? `${(m2 / 1e6).toFixed(3)} km²` : `${m2 >= 10 ? m2.toFixed(0) : m2.toFixed(2)} m²`;
-}
-
-// gist says a finding in the page's language from its fields, where the
-// server's message is English prose (a newcomer read English sentences in
-// the Chinese console); the message stays beneath it. '' when the page is
-// in the message's language, or the kind has no gist.
-function gist(is) {
-  const key = `wg.${is.kind}${is.kind === 'sliver' && is.severity === 'note' ? '.before' : ''}${is.lies_in ? '.in' : ''}`;
-  const s = t(key, { other: is.other ?? '', area: is.area_m2 ? area(is.area_m2) : '', in: is.lies_in ?? '' });
-  return s === key ? '' : s;
-}
-
-// retiredList names the units an import retired, or would retire (its
-// report lists them, the counts count them); el makes elements (dom.js).
-function retiredList(el, r, done) {
-  const units = r.retired_units;
-  const shown = units.slice(0, 50);
-  const more = (r.counts?.retired ?? units.length) - shown.length;
-  return el('details', { class: 'import-retired', id: 'import-retired', open: '' },
-    el('summary', { class: 'small' }, t(done ? 'im.retiredDone' : 'im.retiredIf', { n: r.counts?.retired ?? units.length })),
-    el('ul', { class: 'small' }, ...shown.map((u) => el('li', {}, el('code', {}, u.code), ` ${u.name}`)),
-      more > 0 ? el('li', { class: 'muted' }, t('im.retiredMore', { n: more })) : null));
 }

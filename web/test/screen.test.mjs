@@ -44,6 +44,8 @@
 // passes turns so, and the legend lists the points; labels are never broken
 // inside a word nor overlap, and a street's view names no grid.
 // The case card (screen-case.mjs) of the case GRIDMAP_CASE names (seedCase, screen_case_test.go).
+// A drill-down and an unknown unit: screen-drill.mjs; opening the screen,
+// posting a report and taking its steps: screen-page.mjs.
 //
 //   GRIDMAP_TOKEN_REPORTER=… GRIDMAP_TOKEN_CHECKER=… GRIDMAP_TOKEN_SCOPED=… GRIDMAP_TOKEN_EDITOR=… \
 //   GRIDMAP_TOKEN_EXPIRING=… GRIDMAP_TOKEN_EXPIRES_AT=… GRIDMAP_CASE=… node screen.test.mjs http://127.0.0.1:8080 out/
@@ -55,8 +57,10 @@
 // GRIDMAP_TOKEN_EXPIRES_AT (RFC 3339) while the run goes on.
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
-import { chromium } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
+import { launch } from './map.mjs';
+import { screenPages } from './screen-page.mjs';
+import { overviewOf } from './screen-util.mjs';
 import { caseChecks } from './screen-cases.mjs';
 import { accessChecks } from './screen-access.mjs';
 import { scopedChecks } from './screen-scoped.mjs';
@@ -64,6 +68,7 @@ import { unitChecks } from './screen-units.mjs';
 import { mapChecks } from './screen-maplook.mjs';
 import { hexChecks } from './screen-hexscale.mjs';
 import { caseCardChecks } from './screen-case.mjs';
+import { drillChecks } from './screen-drill.mjs';
 import { chinaDay, shown, serverShown, figures, mapLook, overdueNow, readableBy } from './screen-read.mjs';
 
 const [base, outDir = 'out'] = process.argv.slice(2);
@@ -82,60 +87,10 @@ const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); };
 const findings = {};
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-});
-
-// open loads the screen in a new page and waits until it is drawn.
-async function open(viewport, scale, path = '/screen?unit=120104') {
-  const page = await browser.newPage({ viewport, deviceScaleFactor: scale });
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const outside = [];
-  page.on('request', (r) => { if (!/^(data|blob):/.test(r.url()) && !r.url().startsWith(base)) outside.push(r.url()); });
-  // When the screen last read the figures of the unit it opened on (see newlyOverdue).
-  const reads = { overviewAt: 0 };
-  const unitOf = new URL(path, base).searchParams.get('unit');
-  page.on('request', (r) => { if (unitOf && r.url().endsWith(`/v1/stats/overview?unit=${unitOf}`)) reads.overviewAt = Date.now(); });
-  await page.goto(`${base}${path}`, { waitUntil: 'load' });
-  await page.waitForFunction(() => {
-    const a = window.screenApp;
-    const settled = document.getElementById('live').classList.contains('on') || a?.problem;
-    return a && a.ready && a.map.loaded() && a.map.areTilesLoaded() && settled;
-  }, null, { timeout: 90_000, polling: 250 });
-  await page.waitForTimeout(1200); // charts animate in
-  return { page, errors, outside, reads };
-}
-
-// report posts a hazard as the test's grid worker, observed now or at observedAt.
-async function report(id, category, point, observedAt, severity = 3) {
-  const res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
-    'Content-Type': 'application/json' }, body: JSON.stringify({ id, kind: 'hazard', category, severity,
-    description: '消防通道被堵', point, observed_at: observedAt?.toISOString() }) });
-  check(res.status === 201, `POST /v1/reports: ${res.status}`);
-}
-
-// step moves a report one workflow step as the test's grid worker; the
-// checker verifies and closes (whoever handled a case may not).
-async function step(id, action) {
-  const who = action === 'verify' || action === 'close' ? checker : token;
-  const res = await fetch(`${base}/v1/reports/${id}/transitions`, { method: 'POST', headers: { Authorization: `Bearer ${who}`,
-    'Content-Type': 'application/json' }, body: JSON.stringify({ action, assignee: action === 'dispatch' ? '城管科' : undefined,
-    note: action === 'reopen' ? '群众反映仍未清理' : undefined }) });
-  check(res.ok, `${action} ${id}: ${res.status} ${res.ok ? '' : await res.text()}`);
-}
-
+const browser = await launch();
+const { open, report, step, newlyOverdue } = screenPages({ browser, base, token, checker, check });
 // overview is the server's figures of a unit, as the screen starts from them.
-const overview = (unit) => fetch(`${base}/v1/stats/overview?unit=${unit}`).then((r) => r.json());
-
-// newlyOverdue counts the unit's open cases whose deadline passed after since (ms).
-async function newlyOverdue(unit, since) {
-  const got = await fetch(`${base}/v1/reports?unit=${unit}&overdue=true&limit=1000`).then((r) => r.json());
-  return (got.reports ?? []).filter((r) => Date.parse(r.due_at) > since).length;
-}
+const overview = overviewOf(base);
 
 const readable = readableBy({ check, findings });
 const ctx = { browser, base, token, scoped, editor, outDir, check, failures, findings, open, step, report, readable };
@@ -146,6 +101,7 @@ const { gridRanking, emptyStreet } = unitChecks(ctx);
 const { legendEnglish, overdueStreet } = mapChecks(ctx);
 const { legendCells, hexZooms, legendFollows } = hexChecks(ctx);
 const { caseCard, anonCard } = caseCardChecks(ctx);
+const { drillDown, unknownUnit } = drillChecks({ ...ctx, legendFollows });
 
 try {
   const expired = expiring(expiringToken, expiresAt);
@@ -334,52 +290,8 @@ try {
   if (findings.burstTarget) await hexZooms(page, findings.burstTarget.point);
 
   // Drill down: a click on a street of 南开区 shows that street.
-  const street = await page.evaluate(() => {
-    const { map } = window.screenApp;
-    const f = map.queryRenderedFeatures({ layers: ['street-fill'] }).find((x) => String(x.properties.code).startsWith('120104'));
-    const lbl = map.querySourceFeatures('gridmap', { sourceLayer: 'street_label' }).find((x) => x.properties.code === f?.properties.code);
-    if (!lbl) return null;
-    const p = map.project(lbl.geometry.coordinates);
-    const box = map.getContainer().getBoundingClientRect();
-    return { code: lbl.properties.code, name: lbl.properties.name, x: box.left + p.x, y: box.top + p.y };
-  });
-  if (street) {
-    await page.mouse.click(street.x, street.y);
-    await page.waitForFunction((name) => document.getElementById('unit-title').textContent === name && window.screenApp.ready,
-      street.name, { timeout: 20_000 }).catch(() => failures.push(`clicking ${street.name} did not drill down`));
-    findings.drilled = street.name;
-    await legendFollows(page, 'drill-down');
-    // The feed starts again from the street's own latest reports: none of 南开区's others stays.
-    const own = await fetch(`${base}/v1/reports?unit=${street.code}&kind=hazard,event&limit=50`, { headers: { Authorization: `Bearer ${token}` } })
-      .then((r) => r.json()).then((b) => new Set((b.reports ?? []).map((r) => r.id)));
-    await page.waitForTimeout(500);
-    findings.feedAfterDrill = await page.evaluate(() => [...document.querySelectorAll('#feed li')].map((li) => li.dataset.report));
-    check(findings.feedAfterDrill.length > 0 && findings.feedAfterDrill.every((x) => own.has(x)),
-      `the feed after the drill-down to ${street.code}: ${findings.feedAfterDrill}`);
-  } else {
-    failures.push('no street label to click');
-  }
-
-  // A unit that does not exist: a message naming it, no zeros, and the
-  // status says so (in Chinese, then in English).
-  const bogus = await open({ width: 1920, height: 1080 }, 1, '/screen?unit=999999');
-  const said = () => bogus.page.evaluate(() => ({ shown: !document.getElementById('problem').hidden,
-    message: document.getElementById('problem').innerText, live: document.getElementById('live').textContent,
-    state: document.getElementById('live').dataset.state,
-    figures: [...document.querySelectorAll('.fig b')].map((b) => b.textContent).join(' ') }));
-  findings.bogus = await said();
-  const b = findings.bogus;
-  check(b.shown && /999999/.test(b.message) && /不存在/.test(b.message), `unknown unit message: ${JSON.stringify(b)}`);
-  check(b.state === 'noSuchUnit' && b.live === '无此单元', `unknown unit status: ${b.live} (${b.state})`);
-  check(!/\d/.test(b.figures), `unknown unit figures: ${b.figures}`);
-  await bogus.page.screenshot({ path: `${outDir}/screen-unknown-unit.png` });
-  await bogus.page.click('#lang');
-  findings.bogusEN = await said();
-  check(/There is no unit 999999/.test(findings.bogusEN.message) && findings.bogusEN.live === 'no such unit',
-    `unknown unit in English: ${JSON.stringify(findings.bogusEN)}`);
-  // The browser reports the 404 answers themselves as console errors; nothing else may fail.
-  const unexpected = bogus.errors.filter((e) => !/status of 404/.test(e));
-  check(unexpected.length === 0, `console errors of the unknown unit: ${unexpected.join(' | ')}`);
+  await drillDown(page);
+  await unknownUnit();
   await gridRanking();
   await emptyStreet();
   await smallWall();
