@@ -127,6 +127,7 @@ func (h *handlers) measurePatrol(c *gin.Context, in casework.PatrolInput) (casew
 		p.Grid = ""
 	}
 	var gridGeom orb.MultiPolygon
+	var cells casework.CellSet
 	if p.Grid != "" {
 		u, err := h.deps.Units.GetUnit(ctx, p.Grid, time.Time{})
 		if geo.ErrorCodeOf(err) == geo.ENOTFOUND {
@@ -135,9 +136,9 @@ func (h *handlers) measurePatrol(c *gin.Context, in casework.PatrolInput) (casew
 		if err != nil {
 			return p, err
 		}
-		gridGeom, p.GridName = u.Geom, u.Name
+		gridGeom, p.GridName, cells = u.Geom, u.Name, gridCells(&u)
 	}
-	summary, visits := casework.SummariseTrack(fixes, gridGeom)
+	summary, visits := casework.SummariseTrack(fixes, gridGeom, cells)
 	qs := make([]geo.ResolveQuery, len(visits))
 	for i, v := range visits {
 		qs[i] = geo.ResolveQuery{Point: casework.CellCentre(v.Cell)}
@@ -220,15 +221,19 @@ func (h *handlers) coverage(c *gin.Context, unit string, day time.Time) ([]casew
 }
 
 // gridCellCache keeps each grid version's cells: computing them is the
-// costly part of a coverage answer, and a version never changes.
+// costly part of a coverage answer and of a patrol's upload, and a version
+// never changes. It is emptied when it would hold more than
+// maxCachedCells cells (about 40 bytes each): a province's grids are
+// counted in entries, a few large grids in cells.
 var gridCellCache = struct {
 	sync.Mutex
-	m map[string]map[uint64]bool
-}{m: map[string]map[uint64]bool{}}
+	m     map[string]casework.CellSet
+	cells int
+}{m: map[string]casework.CellSet{}}
 
-const maxCachedGrids = 200_000
+const maxCachedCells = 5_000_000
 
-func gridCells(u *geo.Unit) map[uint64]bool {
+func gridCells(u *geo.Unit) casework.CellSet {
 	key := fmt.Sprintf("%s/%d/%d", u.Code, u.Version, u.CreatedAt.UnixNano())
 	gridCellCache.Lock()
 	cells, ok := gridCellCache.m[key]
@@ -236,12 +241,17 @@ func gridCells(u *geo.Unit) map[uint64]bool {
 	if ok {
 		return cells
 	}
-	cells = casework.GridCells(u.Geom)
+	cells = casework.CellsOf(u.Geom)
 	gridCellCache.Lock()
-	if len(gridCellCache.m) >= maxCachedGrids {
+	defer gridCellCache.Unlock()
+	if kept, ok := gridCellCache.m[key]; ok {
+		return kept // counted meanwhile by another request
+	}
+	if gridCellCache.cells+len(cells.Cells) > maxCachedCells {
 		clear(gridCellCache.m)
+		gridCellCache.cells = 0
 	}
 	gridCellCache.m[key] = cells
-	gridCellCache.Unlock()
+	gridCellCache.cells += len(cells.Cells)
 	return cells
 }

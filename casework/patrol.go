@@ -165,6 +165,7 @@ func GeographicCode(res *geo.Resolution) string {
 type GridCoverage struct {
 	Code     string   `json:"code"`
 	Name     string   `json:"name"`
+	Res      int      `json:"res"` // of its cells: PatrolRes unless the grid is too large (MaxGridCells)
 	Cells    int      `json:"cells"`
 	Visited  int      `json:"visited"`
 	Coverage float64  `json:"coverage"`
@@ -191,7 +192,7 @@ type PatrolStore interface {
 
 // Coverage computes each grid's coverage for a day. cells returns a grid's
 // cells (callers cache them by code and version).
-func (d *PatrolDay) Coverage(cells func(*geo.Unit) map[uint64]bool) []GridCoverage {
+func (d *PatrolDay) Coverage(cells func(*geo.Unit) CellSet) []GridCoverage {
 	out := make([]GridCoverage, 0, len(d.Grids))
 	for i := range d.Grids {
 		g := &d.Grids[i]
@@ -200,43 +201,20 @@ func (d *PatrolDay) Coverage(cells func(*geo.Unit) map[uint64]bool) []GridCovera
 		if c.Workers == nil {
 			c.Workers = []string{}
 		}
-		for cell := range cells(g) {
+		set := cells(g)
+		visited := d.Visited
+		if set.Res != PatrolRes {
+			visited = set.Visited(d.Visited) // a grid too large for PatrolRes: rare
+		}
+		for cell := range set.Cells {
 			c.Cells++
-			if d.Visited[cell] {
+			if visited[cell] {
 				c.Visited++
 			}
 		}
+		c.Res = set.Res
 		c.Coverage = Share(c.Visited, c.Cells)
 		out = append(out, c)
-	}
-	return out
-}
-
-// GridCells returns the set of PatrolRes cells whose centres lie in mp. A
-// polygon smaller than a cell gets the cell of its first vertex, so that
-// every grid has at least one cell to visit.
-func GridCells(mp orb.MultiPolygon) map[uint64]bool {
-	out := map[uint64]bool{}
-	for _, poly := range mp {
-		if len(poly) == 0 {
-			continue
-		}
-		gp := h3.GeoPolygon{GeoLoop: toLoop(poly[0])}
-		for _, hole := range poly[1:] {
-			gp.Holes = append(gp.Holes, toLoop(hole))
-		}
-		cells, err := h3.PolygonToCells(gp, PatrolRes)
-		if err != nil {
-			continue // a degenerate polygon: falls back below
-		}
-		for _, c := range cells {
-			out[uint64(c)] = true
-		}
-	}
-	if len(out) == 0 && len(mp) > 0 && len(mp[0]) > 0 && len(mp[0][0]) > 0 {
-		if c := cellAt(mp[0][0][0]); c != 0 {
-			out[c] = true
-		}
 	}
 	return out
 }

@@ -47,7 +47,7 @@ func TestH3TakesLatitudeFirst(t *testing.T) {
 func TestSummariseTrack(t *testing.T) {
 	sw := orb.Point{117.15, 39.11}
 	grid := square(sw, 200)
-	cells := GridCells(grid)
+	cells := CellsOf(grid).Cells
 	if n := len(cells); n < 10 || n > 30 {
 		t.Fatalf("a 200 m square has %d cells at resolution %d; want about 19", n, PatrolRes)
 	}
@@ -75,7 +75,7 @@ func TestSummariseTrack(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, visits := SummariseTrack(c.fixes, grid)
+			s, visits := SummariseTrack(c.fixes, grid, CellsOf(grid))
 			if s.Coverage < c.minCover || s.Coverage > c.maxCover || s.GridCells != len(cells) {
 				t.Errorf("coverage %.3f (%d/%d); want %.2f–%.2f", s.Coverage, s.VisitedCells, s.GridCells, c.minCover, c.maxCover)
 			}
@@ -131,7 +131,7 @@ func TestSummariseTrackAcrossMidnight(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, visits := SummariseTrack(c.fixes, grid)
+			s, visits := SummariseTrack(c.fixes, grid, CellsOf(grid))
 			if len(s.Days) != len(c.days) {
 				t.Fatalf("days %+v; want %v", s.Days, c.days)
 			}

@@ -16,7 +16,7 @@ type TrackSummary struct {
 	Inside       time.Duration // patrolling inside the grid
 	Outside      time.Duration // patrolling outside it
 	Untracked    time.Duration // gaps and jumps, not counted
-	GridCells    int           // the grid's cells at PatrolRes
+	GridCells    int           // the grid's cells (CellSet: at PatrolRes unless the grid is too large)
 	VisitedCells int           // of those, passed through
 	Coverage     float64       // VisitedCells / GridCells
 	// Days splits Inside and Outside by China day, in order: a night
@@ -80,9 +80,10 @@ type walk struct {
 	visits []Visit
 }
 
-// SummariseTrack measures a WGS-84 track against a grid polygon and
-// returns every cell it visited (in any grid).
-func SummariseTrack(fixes []Fix, grid orb.MultiPolygon) (TrackSummary, []Visit) {
+// SummariseTrack measures a WGS-84 track against a grid polygon and its
+// cells (CellsOf(grid), which callers may keep) and returns every cell it
+// visited (in any grid).
+func SummariseTrack(fixes []Fix, grid orb.MultiPolygon, cells CellSet) (TrackSummary, []Visit) {
 	w := walk{s: TrackSummary{Start: fixes[0].At, End: fixes[len(fixes)-1].At}, grid: grid, seen: map[[2]uint64]bool{}}
 	w.s.spanDays()
 	w.mark(fixes[0].Point, fixes[0].At)
@@ -93,14 +94,11 @@ func SummariseTrack(fixes []Fix, grid orb.MultiPolygon) (TrackSummary, []Visit) 
 	for _, part := range s.Days {
 		s.Inside, s.Outside = s.Inside+part.Inside, s.Outside+part.Outside
 	}
-	cells := GridCells(grid)
-	s.GridCells = len(cells)
+	visited := map[uint64]bool{} // each cell once across days
 	for _, v := range w.visits {
-		if cells[v.Cell] {
-			cells[v.Cell] = false // count each cell once across days
-			s.VisitedCells++
-		}
+		visited[v.Cell] = true
 	}
+	s.GridCells, s.VisitedCells = len(cells.Cells), len(cells.Visited(visited))
 	s.Coverage = Share(s.VisitedCells, s.GridCells)
 	return s, w.visits
 }

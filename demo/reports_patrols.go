@@ -149,7 +149,7 @@ func (b *builder) patrol(rng *rand.Rand, id, grid, worker string, start, anchor 
 	if err := in.Validate(anchor); err != nil {
 		return err
 	}
-	summary, visits := casework.SummariseTrack(in.WGS84Fixes(), mp)
+	summary, visits := casework.SummariseTrack(in.WGS84Fixes(), mp, casework.CellsOf(mp))
 	xs, ys := make([]float64, len(visits)), make([]float64, len(visits))
 	for i, v := range visits {
 		c := casework.CellCentre(v.Cell)

@@ -34,7 +34,7 @@ func TestPatrolStore(t *testing.T) {
 	if err := in.Validate(time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	summary, visits := casework.SummariseTrack(in.WGS84Fixes(), u.Geom)
+	summary, visits := casework.SummariseTrack(in.WGS84Fixes(), u.Geom, casework.CellsOf(u.Geom))
 	for i := range visits {
 		visits[i].Unit = grid
 	}
@@ -61,7 +61,7 @@ func TestPatrolStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cov := d.Coverage(func(u *geo.Unit) map[uint64]bool { return casework.GridCells(u.Geom) })
+		cov := d.Coverage(func(u *geo.Unit) casework.CellSet { return casework.CellsOf(u.Geom) })
 		var found bool
 		for _, g := range cov {
 			if g.Code == grid {
@@ -100,7 +100,7 @@ func TestPatrolStore(t *testing.T) {
 			}
 			before[i] = d.ByGrid[grid]
 		}
-		summary, visits := casework.SummariseTrack(night.WGS84Fixes(), u.Geom)
+		summary, visits := casework.SummariseTrack(night.WGS84Fixes(), u.Geom, casework.CellsOf(u.Geom))
 		np := casework.Patrol{PatrolInput: night, ReceivedAt: time.Now().UTC().Truncate(time.Microsecond), Summary: summary,
 			Visits: visits, Hash: night.Fingerprint()}
 		if got, _, err := e.db.CreatePatrol(e.ctx, np); err != nil || got != casework.Created {
