@@ -134,23 +134,53 @@ func SameNumber(a, b json.Number) bool {
 // number as numeric and writes it out in full, so 1e131071, 8 bytes sent,
 // is read back as 131,072 digits, on every read and export of the unit.
 func numbersGrowth(v any) int {
+	n := 0
+	eachNumber(v, func(x json.Number) { n += max(writtenLen(x)-len(x), 0) })
+	return n
+}
+
+// Limits of PostgreSQL's numeric, which jsonb keeps its numbers in: a
+// number beyond them (1e-20000) is refused by the database, which names
+// no field.
+const (
+	maxNumericWhole    = 131_072 // digits before the point
+	maxNumericFraction = 16_383  // digits after it
+)
+
+// numberBeyondNumeric returns a number in v that numeric cannot hold.
+func numberBeyondNumeric(v any) (beyond json.Number, ok bool) {
+	eachNumber(v, func(x json.Number) {
+		if ok {
+			return
+		}
+		key, isNumber := decimalKey(x)
+		if !isNumber { // an exponent beyond 32 bits
+			beyond, ok = x, true
+			return
+		}
+		digits, e, _ := strings.Cut(strings.TrimPrefix(key, "-"), "e")
+		exp, _ := strconv.Atoi(e)
+		if len(digits)+exp > maxNumericWhole || -exp > maxNumericFraction {
+			beyond, ok = x, true
+		}
+	})
+	return beyond, ok
+}
+
+// eachNumber calls f with every number in v (decoded JSON).
+func eachNumber(v any, f func(json.Number)) {
 	switch x := v.(type) {
 	case map[string]any:
-		n := 0
 		for _, w := range x {
-			n += numbersGrowth(w)
+			eachNumber(w, f)
 		}
-		return n
 	case []any:
-		n := 0
 		for _, w := range x {
-			n += numbersGrowth(w)
+			eachNumber(w, f)
 		}
-		return n
 	case json.Number:
-		return max(writtenLen(x)-len(x), 0)
+		f(x)
 	}
-	return 0
 }
 
 // writtenLen is the length of a number written out without an exponent

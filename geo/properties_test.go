@@ -3,6 +3,7 @@ package geo
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -104,6 +105,12 @@ func TestPropertiesWrittenOutInFull(t *testing.T) {
 		{"a tiny one", map[string]any{"x": json.Number("1e-70000")}, false},
 		{"many in a list", map[string]any{"x": []any{json.Number("1e40000"), json.Number("-1e40000")}}, false},
 		{"a hundred", big, false},
+		// Within 64 KiB written out, beyond numeric's 16,383 places: the
+		// database refused them, naming no field.
+		{"numeric's last place", map[string]any{"x": json.Number("1e-16383"), "y": json.Number("-1.5e-16382")}, true},
+		{"a place beyond numeric's", map[string]any{"x": json.Number("1e-16384")}, false},
+		{"more places written out", map[string]any{"x": json.Number("0." + strings.Repeat("0", 16383) + "1")}, false},
+		{"an exponent beyond 32 bits", map[string]any{"x": json.Number("1e-99999999999")}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := ValidateProperties("properties", tc.p)

@@ -91,6 +91,10 @@ func ValidateProperties(field string, p map[string]any) error {
 	case strings.Contains(string(b), `\u0000`):
 		return Invalid(field, "contains a NUL character")
 	}
+	if n, beyond := numberBeyondNumeric(p); beyond {
+		return Invalid(field, "the number %s cannot be stored: at most %d digits before the point and %d after",
+			ClipTo(string(n), 40), maxNumericWhole, maxNumericFraction)
+	}
 	return nil
 }
 
