@@ -180,6 +180,7 @@ func TestPatrolInputValidate(t *testing.T) {
 		{"out of order", func(p *PatrolInput) { p.Fixes[1].At = p.Fixes[0].At.Add(-time.Second) }, "fixes[1].t"},
 		{"in the future", func(p *PatrolInput) { p.Fixes[1].At = now.Add(time.Hour) }, "fixes[1].t"},
 		{"bad point", func(p *PatrolInput) { p.Fixes[0].Point = orb.Point{200, 39} }, "fixes[0].point"},
+		{"BD-09 off the earth once converted", func(p *PatrolInput) { p.Fixes[1].Point, p.CRS = orb.Point{-180, 0}, geo.BD09 }, "fixes[1].point"},
 		{"bad grid", func(p *PatrolInput) { p.Grid = "120104" }, "grid"},
 		{"no worker", func(p *PatrolInput) { p.Worker = "" }, "worker"},
 	}

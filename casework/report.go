@@ -116,6 +116,9 @@ func (in *ReportInput) Validate(now time.Time) error {
 	if in.CRS, err = geo.ParseCRS(string(in.CRS)); err != nil {
 		return err
 	}
+	if err := geo.ValidatePointIn("point", in.Point, in.CRS); err != nil {
+		return err
+	}
 	if a := in.AccuracyM; a != nil && (math.IsNaN(*a) || *a < 0 || *a > 100_000) {
 		return geo.Invalid("accuracy_m", "accuracy must be a number of metres from 0 to 100000")
 	}

@@ -91,6 +91,7 @@ func TestReportInputValidate(t *testing.T) {
 		{"unknown kind", func(in *ReportInput) { in.Kind = "complaint" }, "kind"},
 		{"latitude and longitude swapped", func(in *ReportInput) { in.Point = [2]float64{39.11, 117.15} }, "point"},
 		{"NaN coordinate", func(in *ReportInput) { in.Point[0] = nan }, "point"},
+		{"BD-09 off the earth once converted", func(in *ReportInput) { in.Point, in.CRS = [2]float64{-180, -90}, geo.BD09 }, "point"},
 		{"unknown crs", func(in *ReportInput) { in.CRS = "mars" }, "crs"},
 		{"NaN accuracy", func(in *ReportInput) { in.AccuracyM = &nan }, "accuracy_m"},
 		{"no reporter", func(in *ReportInput) { in.Reporter = " " }, "reporter"},

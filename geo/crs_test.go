@@ -357,3 +357,33 @@ func TestFromWGS84InvertsToWGS84(t *testing.T) {
 		})
 	}
 }
+
+// TestConvertedPointsStayOnTheEarth: a point whose conversion to WGS 84
+// leaves ±180 and ±90 is refused naming the field; BD-09's offset applies
+// everywhere, and (-180, -90) was resolved and echoed as (-180.0068,
+// -90.0055) (a seventh attacker).
+func TestConvertedPointsStayOnTheEarth(t *testing.T) {
+	cases := []struct {
+		name string
+		q    ResolveQuery
+		ok   bool
+	}{
+		{"BD-09 in Tianjin", ResolveQuery{Point: orb.Point{117.2, 39.1}, CRS: BD09}, true},
+		{"BD-09 at the south-west corner of the map", ResolveQuery{Point: orb.Point{-180, -90}, CRS: BD09}, false},
+		{"BD-09 on the antimeridian", ResolveQuery{Point: orb.Point{-180, 0}, CRS: BD09}, false},
+		{"BD-09 at the north pole (inside once converted)", ResolveQuery{Point: orb.Point{0, 90}, CRS: BD09}, true},
+		{"GCJ-02 at the corner (outside China it is WGS 84)", ResolveQuery{Point: orb.Point{-180, -90}, CRS: GCJ02}, true},
+		{"WGS 84 at the corner", ResolveQuery{Point: orb.Point{180, 90}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := prepare("point", c.q)
+			if (err == nil) != c.ok {
+				t.Fatalf("prepare = %v, %v; want ok %v", p, err, c.ok)
+			}
+			if e, isError := err.(*Error); err != nil && (!isError || e.Field != "point" || e.Code != EINVALID) {
+				t.Errorf("want an invalid point, got %#v", err)
+			}
+		})
+	}
+}

@@ -279,5 +279,8 @@ func prepare(field string, q ResolveQuery) (orb.Point, error) {
 	if err != nil {
 		return orb.Point{}, err
 	}
+	if err := ValidatePointIn(field, q.Point, crs); err != nil {
+		return orb.Point{}, err
+	}
 	return ToWGS84(q.Point, crs), nil
 }
