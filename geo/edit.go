@@ -97,7 +97,7 @@ func CheckVersion(what, code string, current, history, ifVersion int) error {
 		return Errorf(ENOTFOUND, "code", "no %s has code %q", what, code)
 	case current == 0:
 		return Errorf(EPRECONDITION, "If-Match", "%s %s has been retired; its last version was %d", what, code, history)
-	case ifVersion < 1:
+	case ifVersion < 1 || ifVersion > history:
 		return Errorf(EPRECONDITION, "If-Match", `%s %s is at version %d; If-Match named none of its versions (its ETag is "v%d")`,
 			what, code, current, current)
 	}

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -45,5 +46,31 @@ func TestVersionCursor(t *testing.T) {
 		if _, err := ParseVersionCursor(bad); err == nil {
 			t.Errorf("cursor %q accepted", bad)
 		}
+	}
+}
+
+// TestCheckVersion: each way an If-Match can miss is told apart; a version
+// never stored (v3000000000) was told "someone else saved it meanwhile".
+func TestCheckVersion(t *testing.T) {
+	cases := []struct {
+		name                        string
+		current, history, ifVersion int
+		code                        ErrorCode // "": no error
+		says                        string
+	}{
+		{"the current version", 3, 3, 3, "", ""},
+		{"an older version", 3, 3, 2, EPRECONDITION, "someone else saved it meanwhile"},
+		{"a version never stored", 3, 3, 3_000_000_000, EPRECONDITION, "named none of its versions"},
+		{"version zero", 3, 3, 0, EPRECONDITION, "named none of its versions"},
+		{"a retired code", 0, 4, 4, EPRECONDITION, "has been retired"},
+		{"no such code", 0, 0, 1, ENOTFOUND, "no grid"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckVersion("grid", "120104001001001", c.current, c.history, c.ifVersion)
+			if (err == nil) != (c.code == "") || err != nil && (ErrorCodeOf(err) != c.code || !strings.Contains(err.Error(), c.says)) {
+				t.Errorf("CheckVersion = %v; want %q saying %q", err, c.code, c.says)
+			}
+		})
 	}
 }
