@@ -47,7 +47,10 @@ func (h *handlers) mobileAsset(c *gin.Context) {
 
 // me answers GET /v1/me: who the caller's token stands for, what it may do,
 // and the unit of its scope with the box around it — what the app needs to
-// draw the worker's grid and to offer the actions the token allows.
+// draw the worker's grid and to offer the actions the token allows. The
+// token's id is the app's stable name for the worker: token names are not
+// unique (two 王五 of one grid), and what a phone saved for one token must
+// be sent with that token alone, never under whoever signs in next.
 func (h *handlers) me(c *gin.Context) {
 	p, ok := callerOf(c)
 	if !ok {
@@ -61,7 +64,10 @@ func (h *handlers) me(c *gin.Context) {
 			perms = append(perms, perm)
 		}
 	}
-	out := gin.H{"name": p.Name, "role": p.Role, "scope": nilIfBlank(p.Scope), "expires_at": p.ExpiresAt.UTC(),
+	// The answer is the token's own: the app's service worker keeps a copy
+	// for offline starts, and a copy must never answer for another token.
+	addVary(c.Writer.Header(), varyAuthorization)
+	out := gin.H{"token_id": p.TokenID, "name": p.Name, "role": p.Role, "scope": nilIfBlank(p.Scope), "expires_at": p.ExpiresAt.UTC(),
 		"permissions": perms, "unit": nil}
 	if p.Scope != "" && h.deps.Units != nil {
 		u, err := h.deps.Units.GetUnit(c.Request.Context(), p.Scope, time.Time{})

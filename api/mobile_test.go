@@ -73,4 +73,17 @@ func TestMe(t *testing.T) {
 	if got := s.req(t, "GET", "/v1/me", s.token(access.RoleAdmin, ""), nil).json(t); got["scope"] != nil || got["unit"] != nil {
 		t.Errorf("an unscoped token: %v", got)
 	}
+	// Two tokens of one name and scope (a re-issue, or two workers of the
+	// same name) are told apart by their ids: the app keeps each one's
+	// unsent work for it alone. The answer varies with the token.
+	twin := s.req(t, "GET", "/v1/me", s.token(access.RoleReporter, gridA), nil)
+	other := twin.json(t)
+	id, _ := got["token_id"].(float64)
+	twinID, _ := other["token_id"].(float64)
+	if other["name"] != got["name"] || other["scope"] != got["scope"] || id < 1 || twinID < 1 || id == twinID {
+		t.Errorf("two tokens of one name and scope: token_id %v and %v (%s, %s)", got["token_id"], other["token_id"], r.body, twin.body)
+	}
+	if vary := strings.Join(twin.header.Values("Vary"), ", "); !strings.Contains(vary, "Authorization") {
+		t.Errorf("Vary %q, want Authorization in it", vary)
+	}
 }

@@ -39,7 +39,8 @@ const deskStreet = "120104012"
 // to a community, a phone whose clock is fast and one set to New York's
 // time (China time shown all the same); a token revoked while the app
 // holds it; a patrol that starts where the worker stands; a duty officer
-// with more cases than a page.
+// with more cases than a page; two workers of one name sharing a phone,
+// neither's saved work sent under the other.
 // Screenshots go to test/out/m-*.png.
 func TestMobileAppInBrowser(t *testing.T) {
 	setupBrowser(t)
@@ -70,6 +71,9 @@ func TestMobileAppInBrowser(t *testing.T) {
 		"GRIDMAP_STREET_VIEWER_TOKEN=" + createScopedToken(t, db, access.RoleViewer, workerGrid[:9], "街道观察员"),
 		// A second token of the worker (a new phone's, as a re-issue makes it), revoked while the app holds it.
 		"GRIDMAP_WORKER_SPARE_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid, "网格员王五"),
+		// Another worker of the same name and scope (token names are not unique): what one
+		// leaves on a shared phone must not be sent, or a patrol go on, under the other.
+		"GRIDMAP_WORKER_TWIN_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid, "网格员王五"),
 		// A worker's token that has expired long before the test opens the app with it.
 		"GRIDMAP_EXPIRED_TOKEN=" + createTokenFor(t, db, access.RoleReporter, workerGrid, "网格员钱九", time.Second),
 		// Another street's duty officer, and a point in one of its grids.

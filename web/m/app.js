@@ -3,16 +3,17 @@
 // worker files is kept on the phone (IndexedDB) and sent when the network
 // allows (sync.js). Enrolment: the QR code of "gridmap token create --qr"
 // opens /m/#token=…; the token is kept and dropped from the address bar.
-import { takeTokenFromURL, token, setToken, getJSON, tokenRefused, onAuthChange, isAuthRefusal, reachability, onReachChange,
-  signedOutWhy, onSignOut } from './net.js';
+import { takeTokenFromURL, token, setToken, tokenRefused, onAuthChange, isAuthRefusal, reachability, onReachChange,
+  signedOutWhy, onSignOut, onTokenChange } from './net.js';
 import { t, applyI18n, toggleLang, onLangChange, currentLang } from './i18n.js';
 import { shortTime } from './time.js';
-import { kvGet, kvSet, blob } from './store.js';
+import { kvGet, blob, isMine } from './store.js';
 import { autoSync, syncNow, onQueueChange, counts, entries, discard, retry, refusalText, heldBy } from './sync.js';
 import { initMap, watchPosition, keepInView, here, placeMark } from './home.js';
 import { initReport, loadCategories, editRefused } from './report.js';
 import { initCases, loadCases, showCasePlace } from './cases.js';
-import { initPatrol, showCoverage } from './patrol.js';
+import { initPatrol, showCoverage, patrolling, stopPatrol } from './patrol.js';
+import { identify, reconfirm, renderOthers, discardOthers, signOut, markGone, held } from './owner.js';
 import { keepForOffline } from './offline.js';
 import { nameOf } from './categories.js';
 
@@ -23,7 +24,7 @@ const app = { me: null, map: null, view: 'home', report: null, kept: null };
 window.gridmapApp = app; // for the browser test
 // The sign-in page keeps its message's key, so that it follows the language.
 // (Declared before boot() runs: without a token, boot shows it at once.)
-const signin = { key: '', waiting: 0 };
+const signin = { key: '', waiting: 0, gone: 0 };
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => { /* the app works without it, online */ });
@@ -37,10 +38,14 @@ $('lang').onclick = toggleLang;
 onLangChange(() => { if (app.ready && !app.signedOut) { refreshStatus(); show(app.view); } else renderSignIn(); });
 // The server refused the token (revoked, expired): the phone forgot it
 // (net.js); the app asks for a new one, saying why, wherever the worker was.
-onSignOut((why) => {
+onSignOut(async (why) => {
+  await markGone(app.me?.token_id).catch(() => {}); // what that token recorded can no longer go (owner.js)
   showSignIn(signOutKey(why));
   if (app.ready) refreshStatus();
 });
+// Another tab signed someone in or out: this tab's worker is no longer the
+// phone's, and what it saves or sends must not go under the new token.
+onTokenChange(() => location.reload());
 boot();
 
 // signOutKey is the words' key for why the phone was signed out (a
@@ -51,15 +56,19 @@ function signOutKey(why) {
 
 async function boot() {
   if (!token()) return showSignIn(signedOutWhy() ? signOutKey(signedOutWhy()) : '');
+  const tok = token();
   try {
-    app.me = await getJSON('v1/me');
-    await kvSet('me', app.me);
+    app.me = await identify(tok); // whose the token is: what is saved from now on is theirs (owner.js)
   } catch (e) {
-    if (!token()) return; // a 401: the phone was signed out, and said why (onSignOut)
+    if (!token()) return showSignIn(signOutKey(signedOutWhy())); // a 401: signed out, said why, counted again
     if (isAuthRefusal(e.status, e.field)) return showSignIn('signin.bad');
-    app.me = await kvGet('me'); // offline: who we were
-    if (!app.me) return showSignIn();
+    // A token entered without signal: whose it is is not known, and nothing may be saved as anyone's.
+    // Asked again once there is a network (or, the server failing, in a while).
+    if (navigator.onLine) setTimeout(() => location.reload(), 20_000);
+    else addEventListener('online', () => location.reload(), { once: true });
+    return showSignIn(e.unknown ? 'signin.offline' : '');
   }
+  if (app.me.token_id == null) confirmLater(tok);
   $('who-name').textContent = app.me.name;
   $('who-unit').textContent = app.me.unit?.name ?? '';
   $('tabs').hidden = false;
@@ -73,6 +82,8 @@ async function boot() {
   for (const b of document.querySelectorAll('#tabs button')) b.onclick = () => show(b.dataset.view);
   $('net').onclick = () => show('queue');
   $('q-sync').onclick = () => { refreshStatus(); syncNow(); }; // signed out, the banner says why nothing goes
+  $('q-signout').onclick = () => signOut(patrolling(), stopPatrol);
+  $('others-discard').onclick = discardOthers;
   onQueueChange(refreshStatus);
   onAuthChange(refreshStatus);
   onReachChange(refreshStatus);
@@ -83,6 +94,24 @@ async function boot() {
   app.ready = true;
 }
 
+// confirmLater asks whose the token is until the server says (the app
+// started offline on what an older version kept, which names no token):
+// until then nothing is sent (store.js owner).
+function confirmLater(tok) {
+  const ask = async () => {
+    if (!navigator.onLine) return;
+    const me = await reconfirm(app.me, tok);
+    if (me === false) location.reload(); // the kept worker was another's
+    else if (me.token_id != null) {
+      app.me = me;
+      clearInterval(timer);
+      removeEventListener('online', ask);
+    }
+  };
+  const timer = setInterval(ask, 20_000);
+  addEventListener('online', ask);
+}
+
 async function showSignIn(key = '') {
   // Signed out in the middle of work: the app's views and tabs go, and
   // what code redraws (the language, the header) leaves them gone.
@@ -90,6 +119,7 @@ async function showSignIn(key = '') {
   for (const v of document.querySelectorAll('main > .view')) v.hidden = v.id !== 'view-signin';
   $('tabs').hidden = true;
   $('auth').hidden = true;
+  $('others').hidden = true;
   $('view-signin').hidden = false;
   $('signin-go').onclick = () => {
     const v = $('signin-token').value.trim();
@@ -100,16 +130,17 @@ async function showSignIn(key = '') {
   signin.key = key;
   renderSignIn();
   // What the phone still holds is not lost with the token: the worker is told
-  // (counted as the outbox counts it: a report with its photos is one).
-  const held = await counts().catch(() => ({ waiting: 0, refused: 0 }));
-  signin.waiting = held.waiting + held.refused;
+  // (counted as the outbox counts it: a report with its photos is one), and
+  // what a token refused for good recorded is said to be beyond sending.
+  Object.assign(signin, await held().catch(() => ({ waiting: 0, gone: 0 })));
   renderSignIn();
 }
 
 function renderSignIn() {
   $('signin-message').textContent = signin.key ? t(signin.key) : '';
-  $('signin-waiting').hidden = !signin.waiting;
-  $('signin-waiting').textContent = t('signin.waiting', { n: signin.waiting });
+  $('signin-waiting').hidden = !signin.waiting && !signin.gone;
+  $('signin-waiting').textContent = [signin.waiting && t('signin.waiting', { n: signin.waiting }),
+    signin.gone && t('signin.gone', { n: signin.gone })].filter(Boolean).join(' ');
 }
 
 /** show switches to a view; the one map moves to the view that needs it. */
@@ -133,6 +164,7 @@ function show(view) {
   }
   if (view === 'patrol') showCoverage();
   if (view === 'queue') renderQueue();
+  renderOthers(view, app.signedOut, app.me?.name); // the outbox offers to delete another worker's items
 }
 
 // showPlace moves the map beside an open case, centred on where it was
@@ -172,6 +204,7 @@ async function refreshStatus() {
   $('queue-count').classList.toggle('refused', refused > 0);
   $('auth').hidden = !denied || app.signedOut; // signed out, the sign-in page says why
   $('auth').textContent = t('auth.refused');
+  renderOthers(app.view, app.signedOut, app.me?.name);
   if (app.view === 'queue') renderQueue();
 }
 
@@ -182,7 +215,7 @@ async function renderQueue() {
   $('q-empty').hidden = list.length > 0;
   thumbs.splice(0).forEach((u) => URL.revokeObjectURL(u)); // the last drawing's photos
   $('q-list').replaceChildren(...list.map(queued));
-  const sent = (await kvGet('sent')) ?? [];
+  const sent = ((await kvGet('sent')) ?? []).filter(isMine); // another worker's are theirs to see
   $('q-sent').replaceChildren(...sent.slice(0, 10).map((s) => Object.assign(document.createElement('li'), {
     textContent: [`✓ ${t(`item.${s.kind}`)} ${labelText(s.label)}`, s.photos ? photoCount(s.photos) : '',
       `${t(s.status === 200 ? 'sent.200' : 'sent.201')} ${shortTime(s.at)}`].filter(Boolean).join(' · ') })));

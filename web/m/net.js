@@ -22,6 +22,9 @@ export function setToken(t) {
   if (t) localStorage.setItem(KEY, t); else localStorage.removeItem(KEY);
 }
 
+/** onTokenChange calls fn when another tab of the app changes the token (signs a worker in or out). */
+export const onTokenChange = (fn) => addEventListener('storage', (e) => { if (e.key === KEY) fn(); });
+
 /** signedOutWhy is why the server's refusal signed the phone out ('revoked', 'expired', 'unknown'), or null. */
 export const signedOutWhy = () => (token() ? null : localStorage.getItem(SIGNED_OUT));
 

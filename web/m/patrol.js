@@ -4,7 +4,7 @@
 // server answers with the share of the grid covered today (its H3 cells
 // visited by anyone), which the screen shows.
 import { getJSON, uuid } from './net.js';
-import { kvGet, kvSet, enqueue } from './store.js';
+import { kvGet, kvSet, enqueue, isMine, whose } from './store.js';
 import { t, onLangChange } from './i18n.js';
 import { here, distance, askPosition } from './home.js';
 import { syncNow, notify, onQueueChange } from './sync.js';
@@ -135,7 +135,7 @@ function drawTrack() {
 function keep() {
   if (!p.on) return Promise.resolve(); // stopped while a chunk was queued: stop has cleared what was kept
   return kvSet('patrol', { chunk: p.chunk, chunkId: p.chunkId, total: fixCount(), metres: p.metres, grid: gridOf(), clock: p.clock,
-    alive: serverNow().getTime(), who: whoOf(p.me) }).catch(() => {});
+    alive: serverNow().getTime(), ...whose() }).catch(() => {});
 }
 
 // keepTrack writes the track drawn so far, but for the fixes of the chunk
@@ -174,22 +174,25 @@ function disown() {
   p.release = null;
 }
 
-const whoOf = (me) => (me ? `${me.name}\n${me.scope ?? ''}` : '');
-
 // recover queues the fixes a patrol left unsent when the app was closed
 // under it, and goes on with the patrol (resume) when it was alive a moment
-// ago and is the signed-in worker's. Otherwise the screen says how many
-// fixes were saved.
+// ago and is the signed-in worker's: by its token's id, not by name and
+// scope (two workers may share both; one saved by an older version, which
+// kept no id, by those, as it did). Otherwise the screen says how many
+// fixes were saved — unless the patrol was another worker's: its fixes wait
+// for them (store.js), counted with what else they left (owner.js).
 async function recover() {
   const left = await kvGet('patrol');
   // Another tab's patrol is that tab's to keep; one started here meanwhile, this tab's.
   if (!left || p.on || !(await own())) return;
-  if (left.chunk.length >= 2) await queueChunk(left.chunkId, left.chunk, left.grid, left.clock ?? clockOffset());
+  const mine = isMine(left);
+  const theirs = mine ? {} : { who: left.who ?? '', ...(left.owner == null ? {} : { owner: left.owner }) };
+  if (left.chunk.length >= 2) await queueChunk(left.chunkId, left.chunk, left.grid, left.clock ?? clockOffset(), theirs);
   const alive = Math.max(left.alive ?? 0, ...left.chunk.map((f) => Date.parse(f.t)));
-  if (left.who === whoOf(p.me) && serverNow() - alive < RESUME_MS) return resume(left, (await kvGet('patrol-track')) ?? [], alive);
+  if (mine && serverNow() - alive < RESUME_MS) return resume(left, (await kvGet('patrol-track')) ?? [], alive);
   await Promise.all([kvSet('patrol', null), kvSet('patrol-track', null)]);
   disown();
-  p.noticeN = left.total;
+  p.noticeN = mine ? left.total : 0;
 }
 
 // resume goes on with a patrol a reload interrupted: its track and distance
@@ -211,11 +214,13 @@ async function resume(left, parts, alive) {
 
 const gridOf = () => (p.me?.unit?.level === 'grid' ? p.me.unit.code : undefined);
 
-async function queueChunk(id, fixes, grid, clock) {
+// queueChunk queues a chunk of fixes; theirs: whose it is when not the
+// signed-in worker's (a patrol another worker left: recover).
+async function queueChunk(id, fixes, grid, clock, theirs = {}) {
   const body = { id, crs: 'wgs84', fixes };
   if (grid) body.grid = grid;
   // clock: the offset the fixes' times are by (clock.js), should the server still find them wrong.
-  await enqueue([{ id, kind: 'patrol', label: { key: 'label.patrol', vars: { n: fixes.length } }, body, clock }]);
+  await enqueue([{ id, kind: 'patrol', label: { key: 'label.patrol', vars: { n: fixes.length } }, body, clock, ...theirs }]);
   notify();
   syncNow();
 }
@@ -230,6 +235,12 @@ async function flush() {
   await queueChunk(id, fixes, gridOf(), p.clock);
   await Promise.all([keepTrack(), keep()]);
 }
+
+/** patrolling tells whether a patrol is on in this tab. */
+export const patrolling = () => p.on;
+
+/** stopPatrol ends a patrol that is on (signing out): its track is queued as the worker's. */
+export const stopPatrol = () => (p.on ? stop() : Promise.resolve());
 
 function render() {
   $('p-toggle').textContent = t(p.on ? 'patrol.stop' : 'patrol.start');

@@ -300,12 +300,16 @@ async function retell() {
   if (id && form.told === id && !form.busy && (!it || it.state === 'failed')) {
     form.told = null;
     const action = form.toldAction;
+    // Refused, it waits no more: "saved, waiting" goes at once, not after the case is read again
+    // (a redraw meanwhile shows the refusal on the case, and the two must not be said together).
+    if (it) say(null, 'bad');
     await hooks.reread(form.toldCase); // the case as the server has it now, its steps with it
     say(it ? null : () => t('cases.done', { what: doneName(action) }), it ? 'bad' : 'good');
     if (it) $('c-waiting').scrollIntoView({ block: 'nearest' });
     return;
   }
-  if (id && it) say(queuedText);
+  // A retell begun before a later one told the step's fate (sent, refused) read the outbox before it: it says nothing.
+  if (id && it && form.told === id) say(queuedText);
   await hooks.redraw();
 }
 

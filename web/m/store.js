@@ -3,6 +3,7 @@
 // its upload idempotent), the photos' bytes until they are sent, and small
 // values kept for offline use (categories, the worker's cases, coverage).
 import { serverNow } from './clock.js';
+import { token } from './net.js';
 
 const NAME = 'gridmap-m';
 let opened = null;
@@ -48,12 +49,54 @@ export const kvGet = (key) => tx(['kv'], 'readonly', (t) => t.objectStore('kv').
 /** kvSet keeps value under key. */
 export const kvSet = (key, value) => tx(['kv'], 'readwrite', (t) => { t.objectStore('kv').put(value, key); });
 
+// Whose the work saved here is. A phone passes from hand to hand and token
+// names are not unique (two 王五 of one grid), so every item is tagged with
+// the id of the token that recorded it (owner: /v1/me's token_id), and with
+// who (name and scope) for the words that name it. The app sees, counts and
+// sends the signed-in worker's items alone (outbox), with the token they
+// signed in with (owner); another worker's wait for theirs (owner.js).
+// id is null while the token cannot be confirmed (opened offline on what an
+// older version kept): items are then tagged by who alone, as that version
+// matched, and nothing is sent until the server has said whose the token is.
+const me = { id: null, who: '', token: null };
+
+/** whoOf is a worker's name and scope, the identity older versions matched on. */
+export const whoOf = (m) => (m ? `${m.name}\n${m.scope ?? ''}` : '');
+
+/** setOwner makes the worker /v1/me described (m) the owner of what is queued from now on, for the token tok. */
+export function setOwner(m, tok) {
+  Object.assign(me, { id: m.token_id ?? null, who: whoOf(m), token: tok });
+}
+
+/**
+ * owner is the signed-in worker's token id while the phone still holds the
+ * token they signed in with (another tab may have signed in someone else
+ * since: app.js reloads then), or null: then nothing may be sent.
+ */
+export const owner = () => (me.id !== null && me.token === token() ? me.id : null);
+
+/** whose is the tag of what the signed-in worker saves: who, and the token's id once known. */
+export const whose = () => ({ who: me.who, ...(me.id === null ? {} : { owner: me.id }) });
+
+/**
+ * isMine tells whether an item (or a saved patrol) is the signed-in
+ * worker's: by its token's id; one an older version saved (no owner) by
+ * name and scope, as that version did — owner.js gives such items to the
+ * first worker of that name and scope to sign in.
+ */
+export function isMine(x) {
+  if (!me.who) return true; // signed out: what the phone holds is counted whole
+  if (x.owner != null) return x.owner === me.id;
+  return !x.who || x.who === me.who;
+}
+
 /**
  * enqueue adds items to the outbox in one transaction, with the photos'
  * bytes (blobs: id → Blob): a report is never queued without its photos.
  * An item whose id is queued already is left as it is. It is dated
  * (queued_at) by the server's clock, as what it carries is: the outbox
- * shows one time for it, not the phone's and the server's.
+ * shows one time for it, not the phone's and the server's. It is the
+ * signed-in worker's, unless it says whose it is (a patrol another left).
  */
 export function enqueue(items, blobs = {}) {
   return tx(['outbox', 'blobs'], 'readwrite', (t) => {
@@ -61,15 +104,19 @@ export function enqueue(items, blobs = {}) {
     for (const [id, blob] of Object.entries(blobs)) t.objectStore('blobs').put(blob, id);
     for (const it of items) {
       const seen = out.index('id').getKey(it.id);
+      const tag = 'owner' in it || 'who' in it ? {} : whose();
       seen.onsuccess = () => {
-        if (seen.result === undefined) out.add({ state: 'waiting', tries: 0, queued_at: serverNow().toISOString(), ...it });
+        if (seen.result === undefined) out.add({ state: 'waiting', tries: 0, queued_at: serverNow().toISOString(), ...tag, ...it });
       };
     }
   });
 }
 
-/** outbox returns every queued item, oldest first. */
-export const outbox = () => tx(['outbox'], 'readonly', (t) => t.objectStore('outbox').getAll());
+/** everything returns every queued item, whoever's, oldest first. */
+export const everything = () => tx(['outbox'], 'readonly', (t) => t.objectStore('outbox').getAll());
+
+/** outbox returns the signed-in worker's queued items (isMine), oldest first; signed out, all. */
+export const outbox = async () => (await everything()).filter(isMine);
 
 /** update stores a changed item. */
 export const update = (item) => tx(['outbox'], 'readwrite', (t) => { t.objectStore('outbox').put(item); });

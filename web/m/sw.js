@@ -13,7 +13,7 @@ const root = new URL('../', self.location.href);
 const at = (p) => new URL(p, root).href;
 
 const shell = ['m/', 'm/app.js', 'm/app.css', 'm/i18n.js', 'm/net.js', 'm/store.js', 'm/sync.js', 'm/home.js',
-  'm/photos.js', 'm/report.js', 'm/cases.js', 'm/steps.js', 'm/patrol.js', 'm/clock.js', 'm/time.js', 'm/pages.js', 'm/offline.js', 'm/categories.js', 'm/text.js',
+  'm/photos.js', 'm/report.js', 'm/cases.js', 'm/steps.js', 'm/patrol.js', 'm/clock.js', 'm/time.js', 'm/pages.js', 'm/offline.js', 'm/categories.js', 'm/text.js', 'm/owner.js',
   'm/manifest.webmanifest', 'm/icon-192.png', 'm/icon-512.png',
   'm/maplibre-gl-worker.mjs', 'web/chinatime.js', 'web/challenge.js', 'web/vendor/maplibre-gl/maplibre-gl.mjs',
   'web/vendor/maplibre-gl/maplibre-gl.css'].map(at);

@@ -6,7 +6,7 @@
 // server has confirmed it. Items go in the order they were queued, so a
 // report's photos are stored before the report that lists them.
 import { api, token, problemOf, tokenRefused, isAuthRefusal, markRefused, serverFailed, reachability } from './net.js';
-import { outbox, update, remove, blob, kvGet, kvSet } from './store.js';
+import { outbox, update, remove, blob, kvGet, kvSet, owner } from './store.js';
 import { t, duration } from './i18n.js';
 import { isClockRefusal, restamp, skewOf, serverNow, clockOffset } from './clock.js';
 
@@ -46,10 +46,11 @@ export function waitingKey(offlineKey, faultKey, unreachKey) {
  * began: an item queued meanwhile must not wait for the next timer). It
  * resolves to the number sent. While the server refuses the token, or the
  * phone has none, nothing is sent: the items wait, untouched, for the
- * worker to enrol with a new token.
+ * worker to enrol with a new token. Only the signed-in worker's items go,
+ * with the token they signed in with (store.js owner): never another's.
  */
 export function syncNow() {
-  if (tokenRefused() || !token()) return Promise.resolve(0);
+  if (tokenRefused() || !token() || owner() === null) return Promise.resolve(0);
   if (running) {
     again = true;
     return running;
@@ -77,10 +78,11 @@ export async function pending() {
  * nothing queued lists is one of its own. An entry is refused ('failed')
  * when its item or one of its photos was, else it waits. Each is
  * { item, photos, state }. The outbox lists these and counts them: the
- * worker filed one report, with its photos, not two things.
+ * worker filed one report, with its photos, not two things. items: the
+ * items to group (the signed-in worker's by default).
  */
-export async function entries() {
-  const items = await outbox();
+export async function entries(items) {
+  items ??= await outbox();
   const photos = new Map(items.filter((it) => it.kind === 'photo').map((it) => [it.id, it]));
   const owned = new Set(items.flatMap(photosOf));
   return items.filter((it) => it.kind !== 'photo' || !owned.has(it.id)).map((it) => {
@@ -129,7 +131,8 @@ async function redateClockRefusals() {
 async function sendWaiting() {
   let sent = 0;
   for (const it of await outbox()) {
-    if (it.state !== 'waiting') continue;
+    // Sent with the token that recorded it, or not at all (a legacy item is given an owner first: owner.js).
+    if (it.state !== 'waiting' || it.owner !== owner()) continue;
     let res;
     try {
       res = await send(it);
@@ -188,8 +191,9 @@ async function confirmed(it, res) {
     // A report, a patrol or a photo is 201 when stored, 200 when it was already; a step is 200 either way,
     // and says a replay with Idempotent-Replayed.
     const again = it.kind === 'transition' ? res.headers.get('Idempotent-Replayed') === 'true' : res.status === 200;
+    // Whose it was: the recent list shows a worker their own (app.js).
     log.unshift({ id: it.id, kind: it.kind, label: it.label, status: again ? 200 : 201, at: serverNow().toISOString(),
-      photos: new Set(photosOf(it)).size });
+      photos: new Set(photosOf(it)).size, owner: it.owner, who: it.who });
     await kvSet('sent', log.slice(0, 30));
   }
   await remove(it);

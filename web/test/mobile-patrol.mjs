@@ -9,6 +9,9 @@
 //                              and distance, the gap not joined; a reload
 //                              more than 10 minutes after its last sign of
 //                              life only says what was saved.
+//   patrolOwner     (step 35)  a patrol one worker left is not resumed, nor
+//                              sent, by another of the same name and scope
+//                              (run by mobile-signin.mjs's ownerSteps).
 //
 // Each takes mobile.test.mjs's env (page, context, here, writes, failures,
 // findings, check, shot, ready).
@@ -152,4 +155,41 @@ async function reloadOnPatrol({ page, ready }) {
   await page.reload();
   await ready(page);
   await page.click('#tabs button[data-view=patrol]');
+}
+
+/**
+ * patrolOwner: A's patrol is left on the phone (the tab gone mid-patrol);
+ * B, of the same name and scope, signs in a moment later — within the 10
+ * minutes a patrol of one's own goes on by itself — and neither goes on
+ * with it nor sends its fixes, nor is told of it as their own; signing in
+ * again, A sends them, with A's token. env: ownerSteps's page on its own
+ * phone, its uploads (posts), its outbox (raw), signIn, A's token id and
+ * the two tokens.
+ */
+export async function patrolOwner(env) {
+  const { page, check, findings, shot, posts, raw, signIn, aId, a, b } = env;
+  await page.click('#tabs button[data-view=patrol]');
+  await page.click('#p-toggle');
+  const recorded = await walk(env, 4, 1);
+  const saved = await page.evaluate(async () => (await import('./store.js')).kvGet('patrol'));
+  check(recorded >= 3 && saved?.owner === aId && saved.chunk.length >= 3,
+    `A's patrol, kept as it goes: ${recorded} fixes, ${JSON.stringify({ owner: saved?.owner, fixes: saved?.chunk?.length })}`);
+  await signIn(b);
+  await page.click('#tabs button[data-view=patrol]');
+  await page.waitForTimeout(1500);
+  const patrols = (await raw()).filter((it) => it.kind === 'patrol');
+  findings.patrolOwnerB = { state: await page.textContent('#p-state'), button: await page.textContent('#p-toggle'),
+    fixes: await page.textContent('#p-fixes'), kept: patrols, uploads: posts.filter((p) => p.path === '/v1/patrols' && p.token === b),
+    said: await page.textContent('#others-text'), left: await page.evaluate(async () => (await import('./store.js')).kvGet('patrol')) };
+  check(findings.patrolOwnerB.button === '开始巡查' && findings.patrolOwnerB.state === '' && /已记录 0 个点/.test(findings.patrolOwnerB.fixes) &&
+    patrols.length === 1 && patrols[0].owner === aId && patrols[0].id === saved?.chunkId && findings.patrolOwnerB.uploads.length === 0 &&
+    !findings.patrolOwnerB.left && /另一位网格员（网格员王五，与您同名的另一个令牌）的 1 项内容未发送/.test(findings.patrolOwnerB.said),
+    `B signed in after A's patrol: ${JSON.stringify(findings.patrolOwnerB)}`);
+  await shot(page, 'm-patrol-others.png');
+  await signIn(a);
+  for (let i = 0; i < 40 && (await raw()).length > 0; i++) await page.waitForTimeout(250);
+  const sent = posts.filter((p) => p.id === saved?.chunkId);
+  findings.patrolOwnerA = { sent, left: await raw() };
+  check(sent.length >= 1 && sent.every((p) => p.token === a) && sent.some((p) => p.status === 201) && findings.patrolOwnerA.left.length === 0,
+    `A signed in again, their patrol's fixes: ${JSON.stringify(findings.patrolOwnerA)}`);
 }

@@ -9,8 +9,19 @@
 //                            while a report waits offline: once online the
 //                            app forgets the token and asks for a new one,
 //                            saying why (in Chinese and English, across a
-//                            reload), the report kept; enrolled again, it
-//                            is sent.
+//                            reload), the report kept; enrolled with another
+//                            token (same name and scope), it is not sent
+//                            with it, said beyond sending, and deleted on
+//                            purpose.
+//   ownerSteps    (step 35)  two workers of one name and scope share a
+//                            phone: what one saved offline and left when
+//                            signing out is not sent under the other, who
+//                            is told of it, and goes when its worker signs
+//                            in again; nor does the other resume their
+//                            patrol (mobile-patrol.mjs); an older version's
+//                            items go by name and scope, as they did.
+
+import { patrolOwner } from './mobile-patrol.mjs';
 
 const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
@@ -117,7 +128,9 @@ export async function revokedSteps(env) {
     views: [...document.querySelectorAll('main > .view')].filter((v) => !v.hidden).map((v) => v.id), tabs: !document.getElementById('tabs').hidden }));
   findings.revoked = { ...(await seen()), outbox: await outbox(page) };
   check(findings.revoked.token === null, 'a revoked token is still kept on the phone');
-  check(/管理员已撤销此手机的令牌/.test(findings.revoked.said) && /还有 1 项未发送/.test(findings.revoked.waiting),
+  // The report goes with the token that recorded it alone: revoked, it can no longer go, and the page says so.
+  check(/管理员已撤销此手机的令牌/.test(findings.revoked.said) && /还有 1 项未发送/.test(findings.revoked.waiting) &&
+    /已失效：它们只能用该令牌发送，因此无法再发送/.test(findings.revoked.waiting),
     `a revoked token, the sign-in page says: ${JSON.stringify(findings.revoked)}`);
   check(findings.revoked.views.join() === 'view-signin' && !findings.revoked.tabs, `a revoked token, the app still shows ${findings.revoked.views} (tabs ${findings.revoked.tabs})`);
   check(/登录已失效/.test(findings.revoked.net) && /待发 1/.test(findings.revoked.net) && !/离线/.test(findings.revoked.net),
@@ -146,10 +159,173 @@ export async function revokedSteps(env) {
   findings.revokedCarried = carried;
   check(carried.length === 0, `signed out, requests still carried the revoked token: ${carried}`);
 
-  // Enrolled again with a good token: the waiting report goes.
+  // Enrolled with another token — the worker's own, of the same name and
+  // scope, but to the phone another worker (token names are not unique) —
+  // the revoked token's report is not sent with it: it stays, said beyond
+  // sending, and the outbox offers to delete it, after a confirmation.
+  await page.goto('about:blank');
   await page.goto(`${base}/m/#token=${worker}`);
   await ready(page);
-  for (let i = 0; i < 60 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(500);
-  check((await outbox(page)).length === 0, 'after enrolling again the report still waits');
-  check((await stored(text)).length === 1, 'the report filed before the revocation was not stored after enrolling again');
+  await page.click('#tabs button[data-view=queue]');
+  await page.click('#q-sync');
+  await page.waitForSelector('#others:not([hidden])', { timeout: 10_000 }).catch(() => {});
+  await page.waitForTimeout(1000);
+  findings.revokedOthers = { said: await page.textContent('#others-text'), outbox: await outbox(page), stored: (await stored(text)).length,
+    carried: carried.length };
+  check(/另一位网格员（网格员王五，与您同名的另一个令牌）的 1 项内容未发送：不会以您的身份发送；记录它们的令牌已失效，无法再发送/.test(findings.revokedOthers.said) &&
+    findings.revokedOthers.outbox.length === 1 && findings.revokedOthers.stored === 0,
+    `the revoked token's report under another token: ${JSON.stringify(findings.revokedOthers)}`);
+  await shot(page, 'm-others-gone.png');
+  const asked = [];
+  page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); }); // thought better of: nothing goes
+  await page.click('#others-discard');
+  await page.waitForTimeout(300);
+  check((await outbox(page)).length === 1, 'deleting another worker\'s items went on although it was not confirmed');
+  page.once('dialog', (d) => { asked.push(d.message()); d.accept(); });
+  await page.click('#others-discard');
+  for (let i = 0; i < 20 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
+  findings.revokedDiscarded = { asked, outbox: (await outbox(page)).length, banner: await page.isVisible('#others'), stored: (await stored(text)).length };
+  check(asked.length === 2 && /删除另一位网格员的 1 项未发送内容/.test(asked[0]) && findings.revokedDiscarded.outbox === 0 &&
+    !findings.revokedDiscarded.banner && findings.revokedDiscarded.stored === 0, `deleting another worker's items: ${JSON.stringify(findings.revokedDiscarded)}`);
+}
+
+/**
+ * ownerSteps: a phone of its own (its service worker on, so that it opens
+ * offline). A (twin) and B (worker) have one name and one scope, and
+ * different tokens. A files a report offline and signs out (warned that it
+ * stays); B signs in — offline first, when whose the token is cannot be
+ * known — and, online, A's report is not sent with B's token: the server
+ * has no such report, and the app says whose it is; A signs in again and it
+ * is sent, with A's token. Then the same for a patrol (patrolOwner), and
+ * items an older version saved with no token named (legacySteps).
+ */
+export async function ownerSteps(env) {
+  const { browser, base, worker: b, twin: a, here, check, findings, shot, adminAPI } = env;
+  const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow' });
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  // Every upload of the outbox: its id, the token it carried, the answer.
+  const posts = [];
+  context.on('response', (r) => {
+    const req = r.request();
+    if (req.method() !== 'POST' || !/\/v1\/(reports|patrols|attachments)$/.test(new URL(req.url()).pathname)) return;
+    let id = null;
+    try { id = req.postDataJSON()?.id ?? null; } catch { /* a photo's bytes */ }
+    posts.push({ path: new URL(req.url()).pathname, id, token: req.headers().authorization?.slice(7), status: r.status() });
+  });
+  const raw = () => page.evaluate(async () => (await (await import('./store.js')).everything())
+    .map((it) => ({ id: it.id, kind: it.kind, owner: it.owner, who: it.who })));
+  const signIn = async (tok) => {
+    await page.goto('about:blank');
+    await page.goto(`${base}/m/#token=${tok}`);
+    await env.ready(page);
+    return page.evaluate(() => window.gridmapApp.me.token_id);
+  };
+  const reloaded = () => page.waitForEvent('load', { timeout: 30_000 });
+
+  const aId = await signIn(a);
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 30_000 })
+    .catch(() => check(false, 'step 35: no service worker controls the app'));
+  await context.setOffline(true);
+  await page.click('#tabs button[data-view=report]');
+  await page.selectOption('#r-kind', 'event');
+  await page.fill('#r-search', '井盖');
+  await page.click('#r-categories button.cat');
+  const text = `甲离线上报 ${Date.now()}`;
+  await page.fill('#r-description', text);
+  await page.click('#r-submit');
+  await page.waitForFunction(() => /待网络恢复/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 }).catch(() => {});
+  const queued = (await raw()).find((it) => it.kind === 'report');
+  check(queued?.owner === aId && typeof aId === 'number', `A's report is not tagged with A's token id ${aId}: ${JSON.stringify(queued)}`);
+
+  // A signs out, told first that the report stays and goes when they sign in again.
+  await page.click('#tabs button[data-view=queue]');
+  let warned = '';
+  page.once('dialog', (d) => { warned = d.message(); d.accept(); });
+  const out = reloaded();
+  await page.click('#q-signout');
+  await out;
+  await page.waitForSelector('#signin-waiting:not([hidden])', { timeout: 15_000 }).catch(() => {});
+  findings.ownerSignOut = { warned, token: await page.evaluate(() => localStorage.getItem('gridmap.m.token')),
+    waiting: await page.textContent('#signin-waiting') };
+  check(/您还有 1 项内容未发送/.test(warned) && /不会以别人的身份发送/.test(warned) && findings.ownerSignOut.token === null &&
+    /还有 1 项未发送.*记录它们的令牌再次登录后将自动发送/.test(findings.ownerSignOut.waiting), `A signing out: ${JSON.stringify(findings.ownerSignOut)}`);
+
+  // B enters their token without signal: whose it is cannot be known yet, so the app does not start as anyone.
+  await page.fill('#signin-token', b);
+  const pasted = reloaded();
+  await page.click('#signin-go');
+  await pasted;
+  await page.waitForFunction(() => /无法确认此令牌属于谁/.test(document.getElementById('signin-message').textContent), null, { timeout: 15_000 })
+    .catch(() => {});
+  findings.ownerOffline = { said: await page.textContent('#signin-message'), started: await page.evaluate(() => !!window.gridmapApp.ready) };
+  check(/无法确认此令牌属于谁/.test(findings.ownerOffline.said) && !findings.ownerOffline.started, `B signing in offline: ${JSON.stringify(findings.ownerOffline)}`);
+
+  // Online, B is signed in; A's report waits for A, said so, and is not sent with B's token.
+  const online = reloaded();
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online'))).catch(() => {}); // the page may be reloading already
+  await online;
+  await env.ready(page);
+  const bId = await page.evaluate(() => window.gridmapApp.me.token_id);
+  await page.click('#tabs button[data-view=queue]');
+  await page.click('#q-sync');
+  await page.waitForSelector('#others:not([hidden])', { timeout: 10_000 }).catch(() => {});
+  await page.waitForTimeout(1500);
+  findings.ownerB = { aId, bId, name: await page.textContent('#who-name'), said: await page.textContent('#others-text'), outbox: await raw(),
+    uploads: posts.filter((p) => p.token === b), report: (await adminAPI(`/v1/reports/${queued?.id}`)).status,
+    list: await page.$$eval('#q-list > li', (l) => l.length), net: await page.textContent('#net') };
+  check(bId !== aId && findings.ownerB.name === '网格员王五' && findings.ownerB.report === 404 &&
+    !posts.some((p) => p.id === queued?.id && p.token === b) && findings.ownerB.outbox.some((it) => it.id === queued?.id && it.owner === aId) &&
+    findings.ownerB.list === 0 && !/待发/.test(findings.ownerB.net), `B signed in, A's report: ${JSON.stringify(findings.ownerB)}`);
+  check(/此手机上还有另一位网格员（网格员王五，与您同名的另一个令牌）的 1 项内容未发送：已保存，不会以您的身份发送，待其本人再次登录后自动发送/.test(findings.ownerB.said),
+    `B signed in, the notice says: ${findings.ownerB.said}`);
+  await page.click('#tabs button[data-view=home]');
+  await shot(page, 'm-others.png');
+  await page.click('#lang');
+  await page.waitForFunction(() => /another worker/.test(document.getElementById('others-text').textContent), null, { timeout: 5_000 }).catch(() => {});
+  findings.ownerBEnglish = await page.textContent('#others-text');
+  check(/holds 1 unsent item of another worker \(网格员王五, another token of your name\): kept, never sent as you/.test(findings.ownerBEnglish),
+    `the notice in English: ${findings.ownerBEnglish}`);
+  await page.click('#lang');
+
+  // A signs in again: the report goes, with A's token.
+  check(await signIn(a) === aId, 'A signed in again under another id');
+  for (let i = 0; i < 40 && (await raw()).length > 0; i++) await page.waitForTimeout(250);
+  const sent = posts.filter((p) => p.id === queued?.id);
+  const stored = await adminAPI(`/v1/reports/${queued?.id}`);
+  findings.ownerA = { sent, stored: stored.status, description: stored.body?.description, left: await raw(), banner: await page.isVisible('#others') };
+  check(sent.length >= 1 && sent.every((p) => p.token === a) && sent.some((p) => p.status === 201) && stored.status === 200 &&
+    stored.body?.description === text && findings.ownerA.left.length === 0 && !findings.ownerA.banner,
+    `A signed in again, their report: ${JSON.stringify(findings.ownerA)}`);
+
+  await patrolOwner({ ...env, page, context, posts, raw, signIn, aId, a, b });
+  await legacySteps({ ...env, page, posts, raw, signIn, a });
+  check(errors.length === 0, `step 35, page errors: ${errors.join(' | ')}`);
+  await context.close();
+}
+
+// legacySteps: items an older version saved name no token. One without a
+// name goes with the first worker to sign in (A), as it did then; one of
+// another name and scope waits for a worker of that name (said as theirs).
+async function legacySteps({ page, here, check, findings, posts, raw, signIn, a }) {
+  const [mine, theirs] = [crypto.randomUUID(), crypto.randomUUID()];
+  await page.evaluate(({ ids, point }) => new Promise((resolve, reject) => {
+    const req = indexedDB.open('gridmap-m');
+    req.onsuccess = () => {
+      const tx = req.result.transaction('outbox', 'readwrite');
+      ids.forEach(([id, who], i) => tx.objectStore('outbox').add({ state: 'waiting', tries: 0, queued_at: new Date().toISOString(), id, kind: 'report',
+        label: '旧版本', ...(who ? { who } : {}), body: { id, kind: 'event', category: 'C0101', severity: 2, description: `旧版本上报 ${i}`, point,
+          crs: 'wgs84', observed_at: new Date().toISOString(), attachments: [] } }));
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    };
+    req.onerror = () => reject(req.error);
+  }), { ids: [[mine, ''], [theirs, '别人\n120104001001001']], point: [here.longitude, here.latitude] });
+  await signIn(a);
+  for (let i = 0; i < 40 && (await raw()).length > 1; i++) await page.waitForTimeout(250);
+  findings.ownerLegacy = { sent: posts.filter((p) => p.id === mine || p.id === theirs), left: await raw(), said: await page.textContent('#others-text') };
+  check(findings.ownerLegacy.sent.length >= 1 && findings.ownerLegacy.sent.every((p) => p.id === mine && p.token === a && p.status === 201) &&
+    findings.ownerLegacy.left.length === 1 && findings.ownerLegacy.left[0].id === theirs && /另一位网格员（别人）的 1 项/.test(findings.ownerLegacy.said),
+    `items an older version saved: ${JSON.stringify(findings.ownerLegacy)}`);
 }

@@ -26,7 +26,8 @@
 //   leaving the community → a phone whose clock is 30 min fast sends the
 //   server's time → a phone set to New York's zone shows China time → a
 //   street's desk with more cases than a page lists them all, its count
-//   the server's.
+//   the server's → two workers of one name share a phone: neither's saved
+//   work goes, nor their patrol goes on, under the other.
 //
 //   Steps 12–23 (from the ±150 m fix to the server's case steps) live in
 //   mobile-field.mjs, which this script calls after step 10; 9 and 24 (and
@@ -34,9 +35,10 @@
 //   token) in mobile-signin.mjs; 25, 26 and 33 (the phone's clock and zone)
 //   in mobile-clock.mjs; 8 and 18 (patrols) in mobile-patrol.mjs; 7b (the
 //   street's duty officer's buttons) in mobile-cases.mjs; 27–32 in
-//   mobile-fixes.mjs; 34 (a desk of many pages) in mobile-desk.mjs.
+//   mobile-fixes.mjs; 34 (a desk of many pages) in mobile-desk.mjs; 35 (whose
+//   the saved work is) in mobile-signin.mjs.
 //
-//   GRIDMAP_WORKER_TOKEN=… GRIDMAP_WORKER_SPARE_TOKEN=… GRIDMAP_EXPIRED_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_STREET_TOKEN=…
+//   GRIDMAP_WORKER_TOKEN=… GRIDMAP_WORKER_SPARE_TOKEN=… GRIDMAP_WORKER_TWIN_TOKEN=… GRIDMAP_EXPIRED_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_STREET_TOKEN=…
 //   GRIDMAP_STREET_VIEWER_TOKEN=… GRIDMAP_DESK_TOKEN=… GRIDMAP_DESK_POINT=LNG,LAT GRIDMAP_ADMIN_TOKEN=…
 //   GRIDMAP_CONTROL=URL node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
 //
@@ -45,7 +47,7 @@ import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
 import { caseLanguage, caseSteps, englishSteps, scopeSteps } from './mobile-more.mjs';
-import { signinSteps } from './mobile-signin.mjs';
+import { signinSteps, ownerSteps } from './mobile-signin.mjs';
 import { clockSteps, dayBehindSteps, zoneSteps } from './mobile-clock.mjs';
 import { patrolSteps } from './mobile-patrol.mjs';
 import { deskSteps } from './mobile-desk.mjs';
@@ -59,11 +61,12 @@ const community = process.env.GRIDMAP_COMMUNITY_TOKEN; // a reporter scoped to t
 const supervisor = process.env.GRIDMAP_STREET_TOKEN; // a reporter scoped to the worker's street: its command centre's duty officer
 const viewer = process.env.GRIDMAP_STREET_VIEWER_TOKEN; // a viewer scoped to the worker's street
 const spare = process.env.GRIDMAP_WORKER_SPARE_TOKEN; // another token of the worker's, revoked in step 17
+const twin = process.env.GRIDMAP_WORKER_TWIN_TOKEN; // another worker's token of the same name and scope (step 35)
 const expired = process.env.GRIDMAP_EXPIRED_TOKEN; // a worker's token that has expired
 const desk = process.env.GRIDMAP_DESK_TOKEN; // a reporter scoped to another street, whose desk gets many cases
 const deskPoint = process.env.GRIDMAP_DESK_POINT?.split(',').map(Number); // [lng, lat] in a grid of that street
 const control = process.env.GRIDMAP_CONTROL; // the Go test's operator: revokes tokens, moves deadlines
-if (!afterPhoto || !worker || !admin || !community || !supervisor || !viewer || !spare || !expired || !desk || !deskPoint || !control) {
+if (!afterPhoto || !worker || !admin || !community || !supervisor || !viewer || !spare || !twin || !expired || !desk || !deskPoint || !control) {
   console.error('usage: see the head of mobile.test.mjs');
   process.exit(2);
 }
@@ -366,7 +369,7 @@ try {
   }
 
   // 11. Sign-in, without a token (mobile-signin.mjs).
-  const env = { page, context, browser, base, worker, expired, community, desk, deskPoint, control, here, failures, findings, check, shot, adminAPI, outbox, ready };
+  const env = { page, context, browser, base, worker, twin, expired, community, desk, deskPoint, control, here, failures, findings, check, shot, adminAPI, outbox, ready };
   phase = '11';
   await signinSteps(env);
   // 24. A worker scoped to a community (mobile-more.mjs); 25. a phone whose clock is fast (mobile-clock.mjs).
@@ -382,6 +385,8 @@ try {
   // 34. A street's desk with more cases than a page (mobile-desk.mjs).
   phase = '34';
   await deskSteps(env);
+  phase = '35'; // whose the phone's saved work is (mobile-signin.mjs)
+  await ownerSteps(env);
 
   findings.writes = writes;
   findings.errors = errors;
