@@ -152,7 +152,7 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 		if err != nil {
 			var ge *geo.Error
 			if errors.As(err, &ge) && ge.Code == geo.EUNAUTHORIZED {
-				unauthorized(c, "invalid_token", ge.Message)
+				refuseWith(c, "invalid_token", err)
 				return
 			}
 			if errors.As(err, &ge) && ge.Code == geo.ERATELIMITED {
@@ -178,7 +178,21 @@ func (a *authenticator) middleware() gin.HandlerFunc {
 }
 
 // errUnknownToken is what principal returns for a secret no token has.
-var errUnknownToken = geo.Errorf(geo.EUNAUTHORIZED, "", "unknown token")
+var errUnknownToken = refuseToken("unknown", "unknown token", nil)
+
+// tokenRefusal is why a token was refused, told to the client beside the
+// problem's English detail (Problem.Token).
+type tokenRefusal struct {
+	why       string
+	expiredAt *time.Time
+}
+
+func (r *tokenRefusal) Error() string { return "token " + r.why }
+
+// refuseToken is the 401 of a token refused for why.
+func refuseToken(why, message string, expiredAt *time.Time) error {
+	return &geo.Error{Code: geo.EUNAUTHORIZED, Message: message, Err: &tokenRefusal{why: why, expiredAt: expiredAt}}
+}
 
 // onStandby reports whether the node's database is a hot standby now.
 func (a *authenticator) onStandby() bool { return a.readOnly != nil && a.readOnly() }
@@ -228,9 +242,10 @@ func (a *authenticator) principal(c *gin.Context, secret string, now time.Time, 
 	}
 	switch ct.tok.Status(now) {
 	case "revoked":
-		return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "the token has been revoked")
+		return access.Principal{}, refuseToken("revoked", "the token has been revoked", nil)
 	case "expired":
-		return access.Principal{}, geo.Errorf(geo.EUNAUTHORIZED, "", "the token expired at %s", ct.tok.ExpiresAt.Format(time.RFC3339))
+		at := ct.tok.ExpiresAt.UTC()
+		return access.Principal{}, refuseToken("expired", "the token expired at "+at.Format(time.RFC3339), &at)
 	}
 	return ct.tok.Principal(), nil
 }
@@ -270,12 +285,24 @@ func (a *authenticator) touch(ctx context.Context, id int64) {
 
 // unauthorized answers 401 with the RFC 6750 challenge.
 func unauthorized(c *gin.Context, code, detail string) {
+	refuseWith(c, code, geo.Errorf(geo.EUNAUTHORIZED, "Authorization", "%s", detail))
+}
+
+// refuseWith answers a 401 for err (a geo.EUNAUTHORIZED, naming the
+// Authorization header) with the challenge's error code.
+func refuseWith(c *gin.Context, code string, err error) {
 	challenge := `Bearer realm="gridmap"`
 	if code != "" {
 		challenge += `, error="` + code + `"`
 	}
 	c.Header("WWW-Authenticate", challenge)
-	fail(c, geo.Errorf(geo.EUNAUTHORIZED, "Authorization", "%s", detail))
+	var ge *geo.Error
+	if errors.As(err, &ge) && ge.Field == "" {
+		named := *ge
+		named.Field = "Authorization"
+		err = &named
+	}
+	fail(c, err)
 }
 
 // callerOf returns the authenticated caller; ok is false for an anonymous

@@ -147,17 +147,39 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 		t.Fatalf("token before revocation: %d %s", r.status, r.body)
 	}
 	revokeToken(t, s.db, revoked)
+	expiry := clock.Add(time.Hour).UTC().Truncate(time.Microsecond)
 	clock = clock.Add(2 * time.Hour) // past the expiry and the lookup cache
-	for name, tok := range map[string]string{"expired": short, "revoked": revoked} {
+	// The problem says why in a member an app reads (token, expired_at), to
+	// say it in its own language and time zone.
+	for name, tok := range map[string]string{"expired": short, "revoked": revoked, "unknown": "gm_no-such-token"} {
 		t.Run(name, func(t *testing.T) {
 			for _, m := range []string{"PUT", "GET"} {
 				r := s.req(t, m, "/v1/units/"+gridA, tok, nil)
-				if r.status != 401 || !strings.Contains(r.json(t)["detail"].(string), name) {
+				p := r.json(t)
+				if r.status != 401 || !strings.Contains(p["detail"].(string), name) || p["token"] != name {
 					t.Errorf("%s: status %d: %s", m, r.status, r.body)
+				}
+				at, _ := p["expired_at"].(string)
+				if got, err := time.Parse(time.RFC3339Nano, at); (name == "expired") != (err == nil) || err == nil && !got.Equal(expiry) {
+					t.Errorf("%s: expired_at %q, want %v for an expired token only", m, at, expiry)
 				}
 				checkAuthProblem(t, r)
 			}
 		})
+	}
+}
+
+// TestProblemsAreNotHTMLEscaped: a problem's detail reads as written;
+// encoding/json's HTML escapes made "Bearer <token>" "Bearer \u003ctoken\u003e".
+func TestProblemsAreNotHTMLEscaped(t *testing.T) {
+	s := newEditServer(t, nil)
+	r := s.req(t, "PUT", "/v1/units/"+gridA, "", nil)
+	if r.status != 401 || !bytes.Contains(r.body, []byte("Authorization: Bearer …")) || bytes.Contains(r.body, []byte(`\u00`)) {
+		t.Errorf("%d %s", r.status, r.body)
+	}
+	r = s.req(t, "GET", "/v1/units", "", nil, "Authorization", "Basic abc")
+	if r.status != 401 || !bytes.Contains(r.body, []byte(`Bearer <token>`)) {
+		t.Errorf("%d %s", r.status, r.body)
 	}
 }
 

@@ -211,8 +211,9 @@ func (h *handlers) failEdit(c *gin.Context, err error, current currentFunc, code
 	if cur != nil {
 		c.Header("ETag", tag)
 	}
-	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(statusOf[geo.ErrorCodeOf(err)], staleProblem{Problem: problemOf(err, c.Request.URL.Path), Current: cur})
+	c.Abort()
+	c.Data(statusOf[geo.ErrorCodeOf(err)], "application/problem+json",
+		problemBytes(staleProblem{Problem: problemOf(err, c.Request.URL.Path), Current: cur}))
 }
 
 func writeEdited(c *gin.Context, status, version int, f *geojson.Feature) {

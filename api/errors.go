@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -39,6 +41,11 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	Field    string `json:"field,omitempty"`
 	Code     string `json:"code"`
+	// Token says why a token sent was refused (401): "unknown",
+	// "revoked" or "expired" (with ExpiredAt), so that an app can say
+	// which in its own language and time zone.
+	Token     string     `json:"token,omitempty"`
+	ExpiredAt *time.Time `json:"expired_at,omitempty"`
 }
 
 // problemOf turns any error into the problem a client may see. Internal
@@ -58,6 +65,10 @@ func problemOf(err error, instance string) Problem {
 		p.Detail, p.Field = ge.Message, ge.Field
 	} else {
 		p.Detail = "internal error; it has been logged"
+	}
+	var refused *tokenRefusal
+	if errors.As(err, &refused) {
+		p.Token, p.ExpiredAt = refused.why, refused.expiredAt
 	}
 	return p
 }
@@ -103,6 +114,17 @@ func failedBelow(err error) bool {
 }
 
 func writeProblem(c *gin.Context, p Problem) {
-	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(p.Status, p)
+	c.Abort()
+	c.Data(p.Status, "application/problem+json", problemBytes(p))
+}
+
+// problemBytes encodes a problem as it is: without encoding/json's HTML
+// escapes, which turned a detail's "Bearer <token>" into
+// "Bearer \u003ctoken\u003e".
+func problemBytes(p any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p) // a problem always encodes
+	return b.Bytes()
 }

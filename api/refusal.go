@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -28,7 +27,6 @@ func RefusalProblem(status int, reason string) (contentType string, body []byte)
 	case reason == "":
 		detail = "the request is not well-formed HTTP/1.1: its request line or a header cannot be read"
 	}
-	b, _ := json.Marshal(Problem{Type: "https://gridmap.dev/problems/" + string(code), Title: http.StatusText(status),
-		Status: status, Detail: detail, Field: field, Code: string(code)})
-	return "application/problem+json", b
+	return "application/problem+json", problemBytes(Problem{Type: "https://gridmap.dev/problems/" + string(code),
+		Title: http.StatusText(status), Status: status, Detail: detail, Field: field, Code: string(code)})
 }
