@@ -178,7 +178,7 @@ func reviseVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 	}
 	var version int
 	err = db.inTx(ctx, actor, func(tx pgx.Tx) error {
-		version, err = insertNext(ctx, tx, t, &v, g)
+		version, err = insertNext(ctx, tx, t, &v, g, 0)
 		return err
 	})
 	if err != nil {
@@ -189,34 +189,41 @@ func reviseVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 
 // insertNext closes the current version of v's code and inserts v as the
 // next one, both at the transaction's clock time. It returns the new number.
-func insertNext[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon) (int, error) {
+// A revision of version ifVersion (0: none named) that finds no current
+// version to close was overtaken (closedMeanwhile).
+func insertNext[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, ifVersion int) (int, error) {
 	now, err := txNow(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
-	return insertNextAt(ctx, tx, t, v, g, now)
+	return insertNextAt(ctx, tx, t, v, g, now, ifVersion)
 }
 
 // insertNextAt is insertNext at a given instant: a topology edit writes
 // every boundary it changes at one instant.
-func insertNextAt[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, now time.Time) (int, error) {
-	version, err := closeCurrent(ctx, tx, t.sql, t.code(v), now)
+func insertNextAt[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, now time.Time, ifVersion int) (int, error) {
+	version, closed, err := closeCurrent(ctx, tx, t.sql, t.code(v), now)
 	if err != nil {
 		return 0, err
+	}
+	if ifVersion > 0 && !closed {
+		return 0, closedMeanwhile(ctx, tx, t, t.code(v), ifVersion)
 	}
 	_, err = tx.Exec(ctx, t.sql.insert, t.insertArgs(v, g, version, now)...)
 	return version, err
 }
 
 // closeCurrent closes the current version of a code and returns the number
-// the next version gets (1 when there was none).
-func closeCurrent(ctx context.Context, tx pgx.Tx, s versionedSQL, code string, at time.Time) (int, error) {
+// the next version gets (1 when there was none), and whether there was one
+// to close.
+func closeCurrent(ctx context.Context, tx pgx.Tx, s versionedSQL, code string, at time.Time) (next int, closed bool, err error) {
 	var prev int
-	err := tx.QueryRow(ctx, s.close, code, at).Scan(&prev)
+	err = tx.QueryRow(ctx, s.close, code, at).Scan(&prev)
+	closed = err == nil
 	if err == pgx.ErrNoRows {
 		err = tx.QueryRow(ctx, s.maxVersion, code).Scan(&prev)
 	}
-	return prev + 1, err
+	return prev + 1, closed, err
 }
 
 // txNow is the clock time inside the transaction; clock_timestamp, unlike

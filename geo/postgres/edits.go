@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -35,6 +36,25 @@ func lockVersions[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], co
 	return current, history, err
 }
 
+// closedMeanwhile is the answer to a revision or retirement of version
+// ifVersion whose close found no current version: an import, which takes
+// no code's lock, closed it while the close waited for its row (the close
+// then skips the row, and the version the import wrote is not in its
+// snapshot). Read again, the versions tell the 412 the If-Match check would
+// have told: the code retired, or at another version. (The close skipping
+// the row answered a retirement 404 and made a revision a new current
+// version beside the import's.)
+func closedMeanwhile[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], code string, ifVersion int) error {
+	var current, history int
+	if err := tx.QueryRow(ctx, t.sql.versions, code).Scan(&current, &history); err != nil {
+		return err
+	}
+	if err := geo.CheckVersion(t.what, code, current, history, ifVersion); err != nil {
+		return err
+	}
+	return geo.Errorf(geo.EPRECONDITION, "If-Match", "%s %s was changed while this edit waited for it; read it again", t.what, code)
+}
+
 // writeVersion stores v as the first version of its code (create) or as the
 // next one after ifVersion, checked, and returns it with its warnings.
 func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor string, v T, ifVersion int, create bool) (geo.EditResult[T], error) {
@@ -56,7 +76,11 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 			return err
 		}
 		if !replay {
-			if _, err := insertNext(ctx, tx, t, &v, g); err != nil {
+			revises := ifVersion
+			if create {
+				revises = 0
+			}
+			if _, err := insertNext(ctx, tx, t, &v, g, revises); err != nil {
 				return err
 			}
 		}
@@ -193,7 +217,10 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectExactlyOneRow(rows, t.scan); err != nil {
+		if out, err = pgx.CollectExactlyOneRow(rows, t.scan); errors.Is(err, pgx.ErrNoRows) {
+			return closedMeanwhile(ctx, tx, t, code, ifVersion)
+		}
+		if err != nil {
 			return err
 		}
 		return t.dependants(ctx, tx, code)

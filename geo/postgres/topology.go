@@ -221,7 +221,7 @@ func writePlanned[T any](e *topoEdit, kind string, t *boundaryTable[T], planned 
 		if err := t.validate(v); err != nil {
 			return fmt.Errorf("write %s: %w", what, err)
 		}
-		if _, err := insertNextAt(e.ctx, e.tx, t, v, g, now); err != nil {
+		if _, err := insertNextAt(e.ctx, e.tx, t, v, g, now, 0); err != nil {
 			return fmt.Errorf("write %s: %w", what, err)
 		}
 	}
