@@ -16,9 +16,11 @@ import (
 // apply writes the new versions in the import's transaction and audits the
 // result. Whether it is committed is decided by the caller.
 func (r *run) apply(ctx context.Context, job int64) error {
-	var mark int64
-	if err := r.tx.QueryRow(ctx, maxChangeSQL).Scan(&mark); err != nil {
-		return err
+	// The change log's rows name the import (migration 024), in any
+	// savepoint they are written in.
+	detail, _ := json.Marshal(map[string]any{"import_job": job, "source": r.report.Source})
+	if _, err := r.tx.Exec(ctx, `SELECT set_config('gridmap.change_detail', $1, true)`, string(detail)); err != nil {
+		return fmt.Errorf("name the import in the change log: %w", err)
 	}
 	var retired []string
 	var err error
@@ -32,10 +34,6 @@ func (r *run) apply(ctx context.Context, job int64) error {
 	}
 	if _, err := r.tx.Exec(ctx, repairLogSQL, r.report.Source); err != nil {
 		return fmt.Errorf("log repairs: %w", err)
-	}
-	detail, _ := json.Marshal(map[string]any{"import_job": job, "source": r.report.Source})
-	if _, err := r.tx.Exec(ctx, changeDetailSQL, mark, string(detail)); err != nil {
-		return fmt.Errorf("tag the change log: %w", err)
 	}
 	if r.opts.Enclaves() {
 		return nil // enclaves take no part in the coverage audit of units

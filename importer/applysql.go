@@ -73,14 +73,6 @@ INSERT INTO repair_log (source, code, reason, area_before_m2, area_after_m2)
 SELECT $1, code, reason, ST_Area(geom::geography), ST_Area(fixed::geography)
 FROM import_stage WHERE ok AND reason IS NOT NULL AND action IN ('create', 'change')`
 
-// maxChangeSQL is the change log's high-water mark before the commit.
-const maxChangeSQL = `SELECT coalesce(max(id), 0) FROM change_log`
-
-// changeDetailSQL tags this transaction's change log rows with the import.
-const changeDetailSQL = `
-UPDATE change_log SET detail = detail || $2::jsonb
-WHERE id > $1 AND xmin = pg_current_xact_id()::xid`
-
 // affectedSQL lists the parents the file touches: the parents of its
 // features, its features as parents, and the retired units and their
 // parents ($1).

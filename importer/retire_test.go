@@ -252,6 +252,13 @@ func TestImportOvertakenByAVersion(t *testing.T) {
 	if current != 0 {
 		t.Errorf("%d of the community's versions still current", current)
 	}
+	// Applied again from a savepoint, the import still names itself in the
+	// change log (its rows carry the savepoint's xid: migration 024).
+	var untagged int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM change_log WHERE starts_with(code, $1) AND action = 'close'
+		AND NOT detail ? 'import_job'`, community).Scan(&untagged); err != nil || untagged != 0 {
+		t.Errorf("%d retirements not tagged with the import (%v)", untagged, err)
+	}
 }
 
 // newCommunityAfter creates a community of testStreet, away from the
