@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -120,10 +123,17 @@ type Token struct {
 // MaxTokenLifetime bounds expiry: a forgotten token must die eventually.
 const MaxTokenLifetime = 5 * 366 * 24 * time.Hour
 
-// Validate checks a token about to be created at now.
+// MaxTokenName is the most characters of a token's name (the database's
+// check says the same).
+const MaxTokenName = 100
+
+// Validate checks a token about to be created at now, its name first made
+// what is stored (NormalizeTokenName). Tokens already stored are not
+// checked again: one with a name these rules refuse keeps working.
 func (t *Token) Validate(now time.Time) error {
-	if t.Name == "" || len(t.Name) > 100 || strings.IndexFunc(t.Name, unicode.IsControl) >= 0 {
-		return geo.Invalid("name", "name must be 1 to 100 characters without control characters")
+	t.Name = NormalizeTokenName(t.Name)
+	if err := validateTokenName(t.Name); err != nil {
+		return err
 	}
 	if _, err := ParseRole(string(t.Role)); err != nil {
 		return err
@@ -140,6 +150,64 @@ func (t *Token) Validate(now time.Time) error {
 		return geo.Invalid("expires", "a token may live at most 5 years")
 	}
 	return nil
+}
+
+// A token's name is a person: the actor of every change made with it, the
+// reporter of its reports, and whom the separation of duties tells apart
+// (casework/duties.go) by comparing names. So a name must read as what it
+// is and be one string for one name: surrounding white space is dropped
+// and the name is put in Unicode NFC (an "é" typed as e and a combining
+// accent is the "é" typed as one character), and a name is refused when it
+// is blank, not UTF-8 (the database refused it with its own message), holds
+// a control character, or a format character: a bidirectional control
+// (U+202E shows "\u202eadmin" as "nimda"; U+202A–U+202E, U+2066–U+2069,
+// U+200E, U+200F, U+061C) or an invisible one (U+200B, U+2060, U+FEFF…),
+// with which two names that print alike are two actors. The zero-width
+// joiners (U+200C, U+200D), which some scripts and emoji need, and the tags
+// of emoji flags are kept.
+
+// NormalizeTokenName is a token name as it is stored: without surrounding
+// white space, in Unicode NFC. Text that is not UTF-8 is left for
+// Validate to refuse.
+func NormalizeTokenName(s string) string {
+	s = strings.TrimSpace(s)
+	if utf8.ValidString(s) {
+		s = norm.NFC.String(s)
+	}
+	return s
+}
+
+// SameTokenName reports whether two names are one person's: equal once
+// normalised (NormalizeTokenName), so that a name stored before names were
+// normalised is still recognised.
+func SameTokenName(a, b string) bool { return NormalizeTokenName(a) == NormalizeTokenName(b) }
+
+// validateTokenName checks a normalised name.
+func validateTokenName(name string) error {
+	if err := geo.ValidateName("name", name, MaxTokenName, true); err != nil {
+		return err
+	}
+	i := strings.IndexFunc(name, hiddenFormat)
+	if i < 0 {
+		return nil
+	}
+	r, _ := utf8.DecodeRuneInString(name[i:])
+	what := "an invisible formatting character"
+	if unicode.Is(unicode.Bidi_Control, r) {
+		what = "a bidirectional control character, which displays the text around it in another order"
+	}
+	return geo.Invalid("name", "name holds U+%04X, %s: a name must read as the person it names", r, what)
+}
+
+// hiddenFormat reports whether r is a format character (Unicode Cf: bidi
+// controls, zero-width spaces, the BOM…) other than the zero-width
+// joiners and the tags of emoji flags.
+func hiddenFormat(r rune) bool {
+	switch {
+	case r == '\u200c', r == '\u200d', r >= 0xE0020 && r <= 0xE007F:
+		return false
+	}
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Bidi_Control, r)
 }
 
 // Status is "active", "expired" or "revoked" at now.

@@ -1,12 +1,10 @@
 package api
 
 import (
-	"encoding/json"
-	"sort"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/internal/jsontext"
 )
 
 // JSON text that is not text: encoding/json turns an escaped lone UTF-16
@@ -14,7 +12,8 @@ import (
 // name or a description was stored other than as sent, and two retries of
 // one report with different lone surrogates compared equal (both U+FFFD)
 // and were taken for the same report. Such a body is refused instead, as
-// invalid UTF-8 is.
+// invalid UTF-8 is. The scanner is shared with the importer
+// (internal/jsontext), which makes such a string an error of its feature.
 
 // checkEscapes refuses JSON whose escapes are not text (loneSurrogate),
 // naming the member that holds one.
@@ -22,8 +21,7 @@ func checkEscapes(raw []byte) error {
 	if !loneSurrogate(raw) {
 		return nil
 	}
-	return geo.Invalid(badMember(raw, loneSurrogate),
-		`holds an escaped lone UTF-16 surrogate (such as \ud800 without the low half that must follow it), which is no character; send text as UTF-8`)
+	return geo.Invalid(badMember(raw, loneSurrogate), jsontext.LoneSurrogateMessage+"; send text as UTF-8")
 }
 
 // invalidUTF8Member names the member of a JSON object whose value holds
@@ -37,60 +35,12 @@ func invalidUTF8Member(raw []byte) string {
 // "properties", as the other checks of a property name it), or "body" when
 // it cannot tell.
 func badMember(raw []byte, bad func([]byte) bool) string {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return "body"
-	}
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if k == "" || !bad(m[k]) {
-			continue
-		}
-		if inner := badMember(m[k], bad); inner != "body" {
-			return inner
-		}
-		return k
+	if m := jsontext.BadMember(raw, bad); m != "" {
+		return m
 	}
 	return "body"
 }
 
 // loneSurrogate reports whether raw (JSON) holds a \u escape of a UTF-16
 // surrogate that is not a high one followed by a low one.
-func loneSurrogate(raw []byte) bool {
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '\\' {
-			continue
-		}
-		if i+1 < len(raw) && raw[i+1] != 'u' {
-			i++ // another escape (\\, \", \n…): its character is not a backslash to look at
-			continue
-		}
-		r, ok := escapedUnit(raw, i)
-		switch {
-		case !ok || r < 0xD800 || r > 0xDFFF:
-			i++
-		case r >= 0xDC00: // a low surrogate without its high one
-			return true
-		default:
-			low, ok := escapedUnit(raw, i+6)
-			if !ok || low < 0xDC00 || low > 0xDFFF {
-				return true
-			}
-			i += 11 // past both escapes
-		}
-	}
-	return false
-}
-
-// escapedUnit reads the UTF-16 unit of the \uXXXX escape at raw[i:].
-func escapedUnit(raw []byte, i int) (rune, bool) {
-	if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
-		return 0, false
-	}
-	r, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
-	return rune(r), err == nil
-}
+func loneSurrogate(raw []byte) bool { return jsontext.LoneSurrogate(raw) }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/api"
@@ -76,9 +79,12 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if exp.Before(now.Add(minTokenLifetime)) {
+		return expiryPast(expires)
+	}
 	t := access.Token{Name: name, Role: access.Role(role), Scope: scope, ExpiresAt: exp, CreatedBy: cliActor()}
 	if err := t.Validate(now); err != nil {
-		return usagef("%v", err) // an unknown role, a malformed scope: the command line is wrong
+		return usagef("%v", err) // a blank or unreadable name, an unknown role, a malformed scope: the command line is wrong
 	}
 	if enrol.wanted(t.Role) {
 		if _, err := enrol.link(access.TokenPrefix); err != nil {
@@ -96,6 +102,9 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	warnUnknownScope(ctx, db, t.Scope, stderr)
 	secret, hash := access.NewTokenSecret()
 	stored, err := db.CreateToken(ctx, t, hash)
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "api_token_check" {
+		return expiryPast(expires) // past by the database's clock (expires_at > created_at), which may run ahead of this one
+	}
 	if err != nil {
 		return err
 	}
@@ -111,6 +120,17 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintln(stdout, secret)
 	return nil
+}
+
+// minTokenLifetime is the shortest --expires: the token is stored after
+// the checks, by the database's clock, and the database refuses a token
+// that has expired by then ("--expires 1ns" failed with its check
+// constraint).
+const minTokenLifetime = time.Minute
+
+// expiryPast is the usage error of an expiry that is not in the future.
+func expiryPast(expires string) error {
+	return usagef("--expires %q: the expiry must be in the future, at least a minute from now (by the database's clock)", expires)
 }
 
 // parseExpiry reads "90d", a Go duration ("12h") or a date/time.
@@ -210,7 +230,7 @@ func tokenRevoke(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		for _, t := range ts {
-			if t.Name == name && t.Status(time.Now()) == "active" {
+			if access.SameTokenName(t.Name, name) && t.Status(time.Now()) == "active" {
 				ids = append(ids, t.ID)
 			}
 		}

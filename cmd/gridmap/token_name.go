@@ -32,7 +32,7 @@ func checkHolder(ctx context.Context, db *postgres.DB, t access.Token, samePerso
 	var other *access.Token // a token of the name for another post
 	for i, o := range tokens {
 		switch {
-		case o.Name != t.Name:
+		case !access.SameTokenName(o.Name, t.Name): // a name stored before names were normalised is still that name
 		case o.Role == t.Role && o.Scope == t.Scope:
 			return nil // a re-issue: this post's holder
 		case other == nil:
