@@ -122,7 +122,7 @@ func (a *apiReader) Next() (Feature, error) {
 			return f, err
 		}
 	}
-	if a.nest != "" {
+	if a.nest != "" && !f.exact {
 		a.unwrap(&f)
 	}
 	return f, nil
@@ -141,6 +141,9 @@ func (a *apiReader) decide() {
 			break
 		}
 		a.ahead = append(a.ahead, f)
+		if f.exact {
+			return // gridmap's export file, its properties read apart already
+		}
 		switch v, k := voteOf(f.Attrs); {
 		case v == voteNot, v == voteAPI && nest != "" && k != nest:
 			return // read as it is
@@ -208,6 +211,9 @@ func isAPIid(k string, v any, attrs map[string]any) bool {
 func (m *mapper) kept(f Feature, mapped ...string) map[string]any {
 	if f.nested == nil {
 		return m.props(f.Attrs, mapped...)
+	}
+	if f.exact {
+		return m.exactProps(f, mapped...)
 	}
 	all := maps.Clone(f.nested)
 	for k, v := range f.Attrs {

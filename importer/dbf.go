@@ -9,8 +9,10 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -38,6 +40,9 @@ type dbfReader struct {
 	i      int
 	rec    []byte
 	notes  []string
+	// recNotes are the current record's values read as no value, with
+	// why (a date that is no date); the reader reports them as warnings.
+	recNotes []*featureError
 }
 
 // openDBF reads and checks the header; size is the file's real length.
@@ -169,6 +174,7 @@ func (d *dbfReader) next() (attrs map[string]any, deleted bool, ferr *featureErr
 		return nil, false, nil, fileError("the .dbf is truncated at record %d", d.i)
 	}
 	d.i++
+	d.recNotes = nil
 	attrs = make(map[string]any, len(d.fields))
 	for _, f := range d.fields {
 		v, e := d.value(f, d.rec[1+f.off:1+f.off+f.Len])
@@ -193,7 +199,11 @@ func (d *dbfReader) value(f dbfField, raw []byte) (any, *featureError) {
 		}
 		return s, nil
 	case 'N', 'F':
-		return dbfNumber(string(bytes.TrimSpace(trimField(raw))))
+		v, e := dbfNumber(string(bytes.TrimSpace(trimField(raw))))
+		if e != nil {
+			e.Msg, e.Attr = "attribute "+f.Name+" "+e.Msg, f.Name
+		}
+		return v, e
 	case 'L':
 		switch strings.ToUpper(string(bytes.TrimSpace(raw))) {
 		case "T", "Y":
@@ -204,10 +214,12 @@ func (d *dbfReader) value(f dbfField, raw []byte) (any, *featureError) {
 		return nil, nil
 	case 'D':
 		s := string(bytes.TrimSpace(trimField(raw)))
-		if len(s) == 8 && isDigits(s) {
-			return s[:4] + "-" + s[4:6] + "-" + s[6:], nil
+		if day, ok := dbfDay(s); ok {
+			return day, nil
 		}
-		return nullIfEmpty(s), nil
+		d.recNotes = append(d.recNotes, featErr(geo.IssueUnreadable, "attribute %s holds %q, which is not a date (YYYYMMDD): it is imported as no value",
+			f.Name, clipText(s, 20)))
+		return nil, nil
 	case 'I':
 		if len(raw) == 4 {
 			return json.Number(strconv.Itoa(int(int32(binary.LittleEndian.Uint32(raw))))), nil
@@ -222,9 +234,34 @@ func (d *dbfReader) value(f dbfField, raw []byte) (any, *featureError) {
 	return nil, nil // memo, binary and unknown types carry no importable value
 }
 
+// dbfDay reads a dBase date (YYYYMMDD) as an ISO date. A blank cell, and
+// 00000000 (what shapelib and GDAL write for a null date), are no value;
+// ok is false for a cell that is no date at all (99999999, month 13,
+// 30 February, letters), which must not become a string such as
+// "9999-99-99".
+func dbfDay(s string) (day any, ok bool) {
+	if s == "" || s == "00000000" {
+		return nil, true
+	}
+	if len(s) != 8 || !isDigits(s) {
+		return nil, false
+	}
+	if t, err := time.Parse("20060102", s); err != nil || t.Format("20060102") != s {
+		return nil, false
+	}
+	return s[:4] + "-" + s[4:6] + "-" + s[6:], true
+}
+
+// decimalLiteral is what a dBase numeric cell may hold: a decimal number,
+// with an exponent for F and wide N fields. Go's ParseFloat also takes
+// "0x1p-2", "Inf" and "1_000", which no dBase writer writes.
+var decimalLiteral = regexp.MustCompile(`^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$`)
+
 // dbfNumber keeps a numeric field exact: as a JSON number in canonical
 // form (no leading zeros or plus sign), never through float64 for integers,
-// so an 18-digit code survives.
+// so an 18-digit code survives, nor for a number beyond a double's range
+// (1e-400 read as 0, 1e400 as infinity), which keeps its digits
+// (exactNumber). The error's message follows the attribute's name.
 func dbfNumber(s string) (any, *featureError) {
 	s = strings.TrimPrefix(s, "+")
 	if s == "" || strings.Trim(s, "*") == "" { // dBase writes *** for overflow
@@ -236,11 +273,69 @@ func dbfNumber(s string) (any, *featureError) {
 			return json.Number(n.String()), nil
 		}
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return nil, featErr(geo.IssueUnreadable, "numeric attribute value %q is not a number", clipText(s, 30))
+	if !decimalLiteral.MatchString(s) {
+		return nil, featErr(geo.IssueUnreadable, "holds %q, which is not a number", clipText(s, 30))
 	}
-	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+	f, err := strconv.ParseFloat(s, 64)
+	if err == nil && !math.IsInf(f, 0) && (f != 0 || !nonZero(s)) {
+		return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+	}
+	return exactNumber(s)
+}
+
+// nonZero reports whether a decimal literal has a digit other than 0
+// before its exponent.
+func nonZero(s string) bool {
+	mant, _, _ := strings.Cut(strings.ToLower(s), "e")
+	return strings.ContainsAny(mant, "123456789")
+}
+
+// The most digits PostgreSQL's numeric (and so jsonb) keeps before and
+// after the decimal point: a number beyond either cannot be stored.
+const (
+	numericIntDigits  = 131072
+	numericFracDigits = 16383
+)
+
+// exactNumber writes a decimal literal beyond a double's range as the JSON
+// number it is, in the form FormatFloat gives (1e-400, -1.5e+400): its
+// significant digits, the first before the point, and the exponent. One
+// PostgreSQL cannot hold is an error.
+func exactNumber(s string) (any, *featureError) {
+	tooBig := featErr(geo.IssueUnreadable, "holds %q, a number beyond what can be stored (at most %d digits before the decimal point and %d after it)",
+		clipText(s, 30), numericIntDigits, numericFracDigits)
+	sign, s := "", strings.ToLower(s)
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		sign, s = "-", rest
+	}
+	mant, e, _ := strings.Cut(s, "e")
+	exp := 0
+	if e != "" {
+		var err error
+		if exp, err = strconv.Atoi(e); err != nil || exp > 1<<30 || exp < -1<<30 {
+			return nil, tooBig
+		}
+	}
+	whole, frac, _ := strings.Cut(mant, ".")
+	digits := whole + frac
+	point := len(whole) // the decimal point follows digits[:point]
+	lead := len(digits) - len(strings.TrimLeft(digits, "0"))
+	digits, point = strings.TrimRight(digits[lead:], "0"), point-lead
+	if digits == "" {
+		return json.Number("0"), nil
+	}
+	exp += point - 1 // of the first significant digit
+	if exp >= numericIntDigits || len(digits)-1-exp > numericFracDigits {
+		return nil, tooBig
+	}
+	out := sign + digits[:1]
+	if len(digits) > 1 {
+		out += "." + digits[1:]
+	}
+	if exp < 0 {
+		return json.Number(out + "e-" + strconv.Itoa(-exp)), nil
+	}
+	return json.Number(out + "e+" + strconv.Itoa(exp)), nil
 }
 
 func trimField(b []byte) []byte {
@@ -267,11 +362,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-func nullIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

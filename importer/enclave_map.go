@@ -49,11 +49,16 @@ func (m *mapper) enclaveFeature(f Feature) (row, bool) {
 	if !m.enclaveCode(&r, f.Attrs[keys.code], keys.code, issue) || !m.unique(&r, f.Index, issue) {
 		return r, false
 	}
-	m.setName(&r, f.Attrs[keys.name], keys.name, issue)
+	if f.Err == nil || f.Err.Attr != keys.name { // an unreadable name is reported with the geometry
+		m.setName(&r, f.Attrs[keys.name], keys.name, issue)
+	}
 	if !m.setManaging(&r, f.Attrs[keys.managing], keys.managing, issue) || !m.setStatus(&r, f.Attrs[keys.status], keys.status, issue) {
 		return r, false
 	}
 	r.note, _ = scalar(f.Attrs[keys.reason])
+	if !storableText(geo.ValidateText("reason", r.note, geo.MaxEnclaveReason), "reason", keys.reason, issue) {
+		r.note = "" // staged without it, as a unit with a bad name is
+	}
 	r.props = m.kept(f, keys.code, keys.name, keys.managing, keys.status, keys.reason)
 	if !checkProps(r.props, issue) {
 		return r, false
@@ -92,6 +97,9 @@ func (m *mapper) setManaging(r *row, v any, key string, issue func(geo.IssueKind
 		issue(geo.IssueUnknownManaging, geo.SeverityError, "the managing unit (%s) is empty", key)
 	case len(r.managing) > 200:
 		issue(geo.IssueUnknownManaging, geo.SeverityError, "the managing unit %q… is too long to be a unit's code or name", clipText(r.managing, 30))
+	case !validName(r.managing): // no unit's code or name holds a control character; a NUL would fail the staging
+		issue(geo.IssueUnknownManaging, geo.SeverityError, "the managing unit (%s) is no unit's code or name: %s", key,
+			errMessage(geo.ValidateName("managing", r.managing, geo.MaxUnitName, false)))
 	default:
 		return true
 	}
@@ -119,3 +127,7 @@ func (m *mapper) setStatus(r *row, v any, key string, issue func(geo.IssueKind, 
 	r.status = string(st)
 	return true
 }
+
+// validName reports whether s could be a unit's name (geo.ValidateName):
+// UTF-8 without control characters, at most MaxUnitName characters.
+func validName(s string) bool { return geo.ValidateName("managing", s, geo.MaxUnitName, false) == nil }

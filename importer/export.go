@@ -26,10 +26,26 @@ type ExportOptions struct {
 	Format   string    // "geojson", "shapefile" or "gpkg"; "" for the one the file's extension names
 	SRID     int       // output CRS; 0 or 4326 for WGS-84 (4490 labels the same coordinates CGCS2000)
 	Encoding string    // shapefile attribute encoding: "utf-8" (default) or "gbk"
+	// Warn, when set, is told what the file could not hold as it was
+	// (each once); nil says nothing.
+	Warn func(string)
+}
+
+// warn tells o.Warn, if set.
+func (o ExportOptions) warn(format string, args ...any) {
+	if o.Warn != nil {
+		o.Warn(fmt.Sprintf(format, args...))
+	}
 }
 
 // ExportFormats lists the formats Export writes.
 var ExportFormats = []string{"geojson", "shapefile", "gpkg"}
+
+// exportDB is what an export reads: a transaction, so that every query of
+// one export sees the same versions.
+type exportDB interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
 
 // exportUnit is one unit (or enclave) version as written out.
 type exportUnit struct {
@@ -60,17 +76,6 @@ func kindOf(o ExportOptions) *exportKind {
 		return &enclaveKind
 	}
 	return &unitKind
-}
-
-// column names a property's column: a property named like a fixed column
-// is written with a "p_" prefix.
-func (k *exportKind) column(prop string) string {
-	for _, f := range k.fields {
-		if strings.EqualFold(f.Key, prop) {
-			return "p_" + prop
-		}
-	}
-	return prop
 }
 
 // exportSQL selects the units, their fixed columns in unitFields' order.
@@ -123,13 +128,49 @@ func Export(ctx context.Context, pool *pgxpool.Pool, opts ExportOptions, path st
 	if err != nil {
 		return 0, err
 	}
+	parts := exportParts(format, path)
+	existed := make([]bool, len(parts))
+	for i, p := range parts {
+		_, err := os.Lstat(p)
+		existed[i] = err == nil
+	}
+	// One snapshot: the property keys (the columns) read first are those
+	// of the units written after.
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var n int
 	switch format {
 	case "shapefile":
-		return exportShapefile(ctx, pool, opts, path, srtext)
+		n, err = exportShapefile(ctx, tx, opts, path, srtext)
 	case "gpkg":
-		return exportGeoPackage(ctx, pool, opts, path, srtext)
+		n, err = exportGeoPackage(ctx, tx, opts, path, srtext)
+	default:
+		n, err = exportGeoJSON(ctx, tx, opts, path)
 	}
-	return exportGeoJSON(ctx, pool, opts, path)
+	if err != nil { // leave no part of a file behind
+		for i, p := range parts {
+			if !existed[i] {
+				os.Remove(p)
+			}
+		}
+	}
+	return n, err
+}
+
+// exportParts are the files an export to path in format writes (a
+// GeoPackage's: those SQLite may leave beside it too).
+func exportParts(format, path string) []string {
+	switch format {
+	case "shapefile":
+		base := strings.TrimSuffix(path, filepath.Ext(path))
+		return []string{base + ".shp", base + ".shx", base + ".dbf", base + ".prj", base + ".cpg", base + sidecarSuffix}
+	case "gpkg":
+		return []string{path, path + "-journal", path + "-wal", path + "-shm"}
+	}
+	return []string{path}
 }
 
 // formatAliases maps the names a format goes by to its name in ExportFormats.
@@ -181,9 +222,9 @@ func exportArgs(o ExportOptions) []any {
 }
 
 // eachUnit streams the selected units (or enclaves) to fn.
-func eachUnit(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, fn func(*exportUnit) error) (int, error) {
+func eachUnit(ctx context.Context, db exportDB, o ExportOptions, fn func(*exportUnit) error) (int, error) {
 	k := kindOf(o)
-	rows, _ := pool.Query(ctx, k.rowsSQL, exportArgs(o)...)
+	rows, _ := db.Query(ctx, k.rowsSQL, exportArgs(o)...)
 	u := exportUnit{Fixed: make([]string, len(k.fields))}
 	var g []byte
 	scans := make([]any, 0, len(k.fields)+2)
@@ -213,8 +254,8 @@ func eachUnit(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, fn func(
 
 // propertyKeys lists every property key of the selected units, sorted, so
 // that table formats get one column per key.
-func propertyKeys(ctx context.Context, pool *pgxpool.Pool, o ExportOptions) (map[string][]any, []string, error) {
-	rows, _ := pool.Query(ctx, kindOf(o).propsSQL, exportArgs(o)[:3]...)
+func propertyKeys(ctx context.Context, db exportDB, o ExportOptions) (map[string][]any, []string, error) {
+	rows, _ := db.Query(ctx, kindOf(o).propsSQL, exportArgs(o)[:3]...)
 	values := map[string][]any{}
 	var props map[string]any
 	_, err := pgx.ForEachRow(rows, []any{(*geo.PropertiesColumn)(&props)}, func() error {

@@ -44,45 +44,42 @@ var enclaveFields = []dbfOutField{
 
 // dbfSchema chooses a column per property key from the values it takes:
 // integers and decimals become N with the width and decimals they need,
-// booleans L, everything else C (nested values as JSON text). Names are
-// cut to the 10 bytes dBase allows and made unique.
-func dbfSchema(k *exportKind, values map[string][]any, keys []string, cs charset) []dbfOutField {
-	fields := append([]dbfOutField(nil), k.fields...)
-	used := map[string]bool{}
-	for _, f := range k.fields {
-		used[strings.ToUpper(f.Name)] = true
+// booleans L, everything else C (nested values as JSON text). Names follow
+// the rule of propcolumns.go: escaped, cut to the 10 bytes dBase allows and
+// made unique. Columns a .dbf cannot hold (its header and records count
+// their bytes in 16 bits) are left out: unwritten lists their properties,
+// whose values only the sidecar carries.
+func dbfSchema(k *exportKind, values map[string][]any, keys []string, cs charset) (fields []dbfOutField, unwritten []string) {
+	fields = append([]dbfOutField(nil), k.fields...)
+	own := make([]string, len(k.fields))
+	recLen := 1
+	for i, f := range k.fields {
+		own[i] = f.Name
+		recLen += f.Len
 	}
-	for _, k := range keys {
-		f := dbfOutField{Key: k, Name: dbfName(k, cs, used)}
-		f.Type, f.Len, f.Dec = columnType(values[k], cs)
+	want := make([]string, len(keys))
+	for i, p := range keys {
+		want[i] = k.column(p)
+	}
+	names := newColumnNamer(dbfFits(cs), dbfColumnName, own...).names(want)
+	for i, p := range keys {
+		f := dbfOutField{Key: p, Name: names[i]}
+		f.Type, f.Len, f.Dec = columnType(values[p], cs)
+		if len(fields) >= dbfMaxFields || recLen+f.Len > dbfMaxRecord {
+			unwritten = append(unwritten, p)
+			continue
+		}
+		recLen += f.Len
 		fields = append(fields, f)
 	}
-	return fields
+	return fields, unwritten
 }
 
-func dbfName(k string, cs charset, used map[string]bool) string {
-	name := k
-	for {
-		b, ok := cs.encode(name)
-		if ok && len(b) <= 10 {
-			break
-		}
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	base := name
-	for i := 2; used[strings.ToUpper(name)] || name == ""; i++ {
-		suffix := strconv.Itoa(i)
-		name = base
-		for b, _ := cs.encode(name + suffix); len(b) > 10; b, _ = cs.encode(name + suffix) {
-			_, size := utf8.DecodeLastRuneInString(name)
-			name = name[:len(name)-size]
-		}
-		name += suffix
-	}
-	used[strings.ToUpper(name)] = true
-	return name
-}
+// A .dbf header gives its length and its records' in 16 bits.
+const (
+	dbfMaxFields = (0xffff - 33) / 32
+	dbfMaxRecord = 0xffff
+)
 
 func columnType(vals []any, cs charset) (byte, int, int) {
 	isNum, isBool, width, dec := true, true, 1, 0

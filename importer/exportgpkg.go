@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -36,25 +34,30 @@ var gpkgSchema = []string{
 }
 
 // exportGeoPackage writes one layer named after the level (or "units"),
-// with a column per property key, in one SQLite transaction.
-func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, path, srtext string) (n int, err error) {
-	if _, err := os.Stat(path); err == nil {
-		return 0, geo.Invalid("output", "%s exists; choose another name or remove it", path)
-	}
-	values, keys, err := propertyKeys(ctx, pool, o)
+// with a column per property key (named by the rule of propcolumns.go and
+// described in gpkg_data_columns), in one SQLite transaction.
+func exportGeoPackage(ctx context.Context, db exportDB, o ExportOptions, path, srtext string) (n int, err error) {
+	values, keys, err := propertyKeys(ctx, db, o)
 	if err != nil {
 		return 0, err
 	}
-	dsn, err := sqliteURI(path, "mode=rwc")
+	f, err := createFile(path) // never another's file: SQLite starts an empty one as a new database
 	if err != nil {
 		return 0, err
 	}
-	db, err := sql.Open("sqlite", dsn)
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	dsn, err := sqliteURI(path, "mode=rw")
 	if err != nil {
 		return 0, err
 	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil)
+	lite, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer lite.Close()
+	tx, err := lite.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -74,11 +77,11 @@ func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, 
 	}
 	defer stmt.Close()
 	nested := map[string]bool{}
-	for _, k := range keys {
-		nested[k] = needsJSON(values[k])
+	for _, p := range keys {
+		nested[p] = needsJSON(values[p])
 	}
 	bound := emptyBound()
-	n, err = eachUnit(ctx, pool, o, func(u *exportUnit) error {
+	n, err = eachUnit(ctx, db, o, func(u *exportUnit) error {
 		g, err := wkb.Marshal(u.Geom)
 		if err != nil {
 			return err
@@ -88,9 +91,9 @@ func exportGeoPackage(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, 
 		for _, v := range u.Fixed {
 			args = append(args, nullable(v))
 		}
-		for _, k := range keys {
-			v, present := u.Props[k]
-			if present && nested[k] {
+		for _, p := range keys {
+			v, present := u.Props[p]
+			if present && nested[p] {
 				v = jsonText(v) // every value of a JSON column is JSON text, strings too
 			}
 			args = append(args, sqliteArg(v))
@@ -132,14 +135,24 @@ func createLayer(ctx context.Context, tx *sql.Tx, layer string, k *exportKind, k
 		}
 		cols, names, marks = append(cols, f.Key+" "+typ), append(names, f.Key), append(marks, "?")
 	}
-	var jsonCols []string
-	for _, p := range keys {
+	want := make([]string, len(keys))
+	for i, p := range keys {
+		want[i] = k.column(p)
+	}
+	own := []string{"fid", "geom"}
+	for _, f := range k.fields {
+		own = append(own, f.Key)
+	}
+	columns := newColumnNamer(nil, nil, own...).names(want) // SQLite ignores case
+	described := make([]dataColumn, len(keys))
+	for i, p := range keys {
 		typ := sqliteType(values[p])
+		described[i] = dataColumn{column: columns[i], property: p}
 		if needsJSON(values[p]) {
-			typ, jsonCols = "TEXT", append(jsonCols, k.column(p))
+			typ, described[i].json = "TEXT", true
 		}
-		cols = append(cols, sqliteIdent(k.column(p))+" "+typ)
-		names = append(names, sqliteIdent(k.column(p)))
+		cols = append(cols, sqliteIdent(columns[i])+" "+typ)
+		names = append(names, sqliteIdent(columns[i]))
 		marks = append(marks, "?")
 	}
 	stmts := []struct {
@@ -155,7 +168,7 @@ func createLayer(ctx context.Context, tx *sql.Tx, layer string, k *exportKind, k
 			return "", err
 		}
 	}
-	if err := declareJSONColumns(ctx, tx, layer, jsonCols); err != nil {
+	if err := describeColumns(ctx, tx, layer, described); err != nil {
 		return "", err
 	}
 	return `INSERT INTO ` + sqliteIdent(layer) + ` (` + strings.Join(names, ", ") + `) VALUES (` + strings.Join(marks, ", ") + `)`, nil

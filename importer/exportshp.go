@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -20,7 +19,7 @@ import (
 // written clockwise and holes counter-clockwise, as the format requires.
 // Attribute text is UTF-8 with a .cpg saying so, or GBK (with .cpg "GBK"
 // and the dBase language driver 0x4D) for older ArcGIS versions.
-func exportShapefile(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, path, srtext string) (int, error) {
+func exportShapefile(ctx context.Context, db exportDB, o ExportOptions, path, srtext string) (int, error) {
 	cs := utf8Charset
 	if o.Encoding != "" {
 		var ok bool
@@ -28,21 +27,26 @@ func exportShapefile(ctx context.Context, pool *pgxpool.Pool, o ExportOptions, p
 			return 0, geo.Invalid("encoding", "unknown encoding %q", o.Encoding)
 		}
 	}
-	values, keys, err := propertyKeys(ctx, pool, o)
+	values, keys, err := propertyKeys(ctx, db, o)
 	if err != nil {
 		return 0, err
 	}
 	base := strings.TrimSuffix(path, filepath.Ext(path))
 	k := kindOf(o)
-	w, err := newShapeWriter(base, cs, dbfSchema(k, values, keys, cs))
+	fields, unwritten := dbfSchema(k, values, keys, cs)
+	if len(unwritten) > 0 {
+		o.warn("a .dbf holds at most %d columns and %d bytes a record: %d properties have no column in it (%s); %s keeps their values, and importing the shapefile with it takes them back",
+			dbfMaxFields, dbfMaxRecord, len(unwritten), clipText(strings.Join(unwritten, ", "), 200), filepath.Base(base)+sidecarSuffix)
+	}
+	w, err := newShapeWriter(base, cs, fields)
 	if err != nil {
 		return 0, err
 	}
-	if w.side, err = newSidecarWriter(base, filepath.Base(base)+".shp", w.dbf.fields[len(k.fields):]); err != nil {
+	if w.side, err = newSidecarWriter(base, filepath.Base(base)+".shp", w.dbf.fields[len(k.fields):], unwritten); err != nil {
 		w.close()
 		return 0, err
 	}
-	n, err := eachUnit(ctx, pool, o, w.write)
+	n, err := eachUnit(ctx, db, o, w.write)
 	if cerr := w.close(); err == nil {
 		err = cerr
 	}

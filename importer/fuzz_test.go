@@ -66,7 +66,8 @@ func seedDBF(tb testing.TB, encoding string) []byte {
 		tb.Fatal(err)
 	}
 	vals := map[string][]any{"households": {float64(300)}, "网格员": {"王伟"}, "ok": {true}}
-	d := newDBFWriter(f, cs, dbfSchema(&unitKind, vals, []string{"households", "ok", "网格员"}, cs))
+	fields, _ := dbfSchema(&unitKind, vals, []string{"households", "ok", "网格员"}, cs)
+	d := newDBFWriter(f, cs, fields)
 	d.header(0)
 	d.record(&exportUnit{Fixed: []string{"120104001001001", "华苑第1网格", "grid", "120104001001"},
 		Props: map[string]any{"households": float64(300), "网格员": "王伟", "ok": true}})

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/internal/jsontext"
 )
 
 // geojsonReader streams the features of a GeoJSON FeatureCollection (or
@@ -33,6 +34,9 @@ type geojsonReader struct {
 	sawList bool                       // a features array was read
 	lone    map[string]json.RawMessage // top-level members of a lone Feature or geometry
 	single  []byte                     // a top-level Feature or geometry, read whole
+	// columns maps the property members of gridmap's export to their
+	// properties, from its "gridmap" member (propcolumns.go); nil otherwise.
+	columns map[string]string
 }
 
 // errValueTooLarge stops a JSON value that exceeds MaxFeatureBytes.
@@ -145,6 +149,10 @@ func (g *geojsonReader) members() error {
 		switch key {
 		case "crs":
 			g.info.CRS = parseGeoJSONCRS(raw)
+		case "gridmap":
+			if !g.sawList { // after the features it comes too late to read them by
+				g.columns = exportedColumns(raw)
+			}
 		case "type", "geometry", "properties", "coordinates", "geometries", "id":
 			if g.lone == nil {
 				g.lone = map[string]json.RawMessage{}
@@ -223,6 +231,9 @@ func (g *geojsonReader) Next() (Feature, error) {
 	}
 	f := decodeFeature(g.i, raw)
 	g.i++
+	if g.columns != nil {
+		splitExported(&f, g.columns)
+	}
 	return f, nil
 }
 
@@ -267,7 +278,54 @@ func decodeFeature(i int, raw []byte) Feature {
 		return f
 	}
 	f.Geom, f.Bound, f.Err = decodeGeometry(rf.Geometry, &f)
+	if err := loneSurrogateAttr(rf.Properties); err != nil {
+		f.Err = err // the attribute's text was decoded as U+FFFD: say so rather than store it
+	}
 	return f
+}
+
+// loneSurrogateAttr finds the attribute whose value (or name) holds an
+// escaped lone UTF-16 surrogate ("\ud800" without its low half), which
+// encoding/json decodes as U+FFFD without a word: the import would store
+// other text than the file's (the API refuses such a body,
+// api/json_text.go). Its error names the attribute and, for an object, the
+// member inside it.
+func loneSurrogateAttr(raw json.RawMessage) *featureError {
+	if !jsontext.LoneSurrogate(raw) {
+		return nil
+	}
+	const fix = "; write the text as UTF-8 characters"
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := d.Token(); err == nil && tok == json.Delim('{') {
+		for d.More() {
+			start := d.InputOffset()
+			tok, err := d.Token()
+			if err != nil {
+				break
+			}
+			key, _ := tok.(string)
+			if jsontext.LoneSurrogate(raw[start:d.InputOffset()]) {
+				e := featErr(geo.IssueUnreadable, "the name of attribute %s %s%s", clipText(key, 40), jsontext.LoneSurrogateMessage, fix)
+				e.Attr = key
+				return e
+			}
+			var v json.RawMessage
+			if err := d.Decode(&v); err != nil {
+				break
+			}
+			if !jsontext.LoneSurrogate(v) {
+				continue
+			}
+			where := ""
+			if inner := jsontext.BadMember(v, jsontext.LoneSurrogate); inner != "" {
+				where = " (its member " + clipText(inner, 40) + ")"
+			}
+			e := featErr(geo.IssueUnreadable, "attribute %s%s %s%s", clipText(key, 40), where, jsontext.LoneSurrogateMessage, fix)
+			e.Attr = key
+			return e
+		}
+	}
+	return featErr(geo.IssueUnreadable, "the properties %s%s", jsontext.LoneSurrogateMessage, fix)
 }
 
 func decodeProperties(raw json.RawMessage, f *Feature) *featureError {

@@ -31,8 +31,9 @@ type gpkgReader struct {
 	info    Info
 	cols    []string
 	geomCol int
-	json    map[string]bool // columns declared application/json (gpkgjson.go)
-	bools   map[string]bool // columns declared BOOLEAN: 0 and 1 are false and true
+	json    map[string]bool   // columns declared application/json (gpkgjson.go)
+	props   map[string]string // property columns of gridmap's export → their properties; nil for other files
+	bools   map[string]bool   // columns declared BOOLEAN: 0 and 1 are false and true
 	total   int64
 	i       int
 }
@@ -168,6 +169,9 @@ func (g *gpkgReader) start(l gpkgLayer) error {
 	if g.json, err = g.jsonColumns(l.table); err != nil {
 		return err
 	}
+	if g.props, err = g.propertyColumns(l.table); err != nil {
+		return err
+	}
 	g.rows, err = g.conn.QueryContext(g.ctx, `SELECT `+strings.Join(list, ", ")+` FROM `+table)
 	if err != nil {
 		return g.corrupt(err)
@@ -271,6 +275,9 @@ func (g *gpkgReader) Next() (Feature, error) {
 		f.Attrs[g.cols[i]] = val
 	}
 	g.geometry(&f, vals[g.geomCol])
+	if g.props != nil {
+		splitExported(&f, g.props)
+	}
 	return f, nil
 }
 

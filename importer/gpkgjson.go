@@ -38,8 +38,16 @@ func needsJSON(vals []any) bool {
 	return numbersNeedJSON(vals)
 }
 
-// declareJSONColumns records the JSON columns of layer.
-func declareJSONColumns(ctx context.Context, tx *sql.Tx, layer string, cols []string) error {
+// dataColumn is a property column of an export's layer.
+type dataColumn struct {
+	column, property string
+	json             bool // holds JSON text
+}
+
+// describeColumns records the property columns of layer in
+// gpkg_data_columns: the property each holds (name, with the description
+// gpkgPropertyMark: propcolumns.go) and whether it is JSON.
+func describeColumns(ctx context.Context, tx *sql.Tx, layer string, cols []dataColumn) error {
 	if len(cols) == 0 {
 		return nil
 	}
@@ -49,8 +57,12 @@ func declareJSONColumns(ctx context.Context, tx *sql.Tx, layer string, cols []st
 		}
 	}
 	for _, c := range cols {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_data_columns (table_name, column_name, mime_type)
-			VALUES (?, ?, 'application/json')`, layer, c); err != nil {
+		var mime any
+		if c.json {
+			mime = "application/json"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_data_columns (table_name, column_name, name, description, mime_type)
+			VALUES (?, ?, ?, ?, ?)`, layer, c.column, c.property, gpkgPropertyMark, mime); err != nil {
 			return err
 		}
 	}
@@ -76,6 +88,33 @@ func (g *gpkgReader) jsonColumns(table string) (map[string]bool, error) {
 			return nil, g.corrupt(err)
 		}
 		out[c] = true
+	}
+	return out, rows.Err()
+}
+
+// propertyColumns maps the property columns of a layer gridmap exported to
+// their properties (describeColumns); nil for any other layer.
+func (g *gpkgReader) propertyColumns(table string) (map[string]string, error) {
+	var n int
+	if err := g.conn.QueryRowContext(g.ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_data_columns'`).Scan(&n); err != nil || n == 0 {
+		return nil, err
+	}
+	rows, err := g.conn.QueryContext(g.ctx, `SELECT column_name, name FROM gpkg_data_columns
+		WHERE table_name = ? AND description = ? AND name IS NOT NULL`, table, gpkgPropertyMark)
+	if err != nil {
+		return nil, g.corrupt(err)
+	}
+	defer rows.Close()
+	var out map[string]string
+	for rows.Next() {
+		var c, p string
+		if err := rows.Scan(&c, &p); err != nil {
+			return nil, g.corrupt(err)
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[c] = p
 	}
 	return out, rows.Err()
 }

@@ -75,7 +75,7 @@ func (m *mapper) feature(f Feature) (row, bool) {
 	if f.Err == nil || f.Err.Attr != keys.name { // an unreadable name is reported with the geometry
 		m.setName(&r, f.Attrs[keys.name], keys.name, issue)
 	}
-	if !m.setParent(&r, f.Attrs[keys.parent], issue) {
+	if !m.setParent(&r, f.Attrs[keys.parent], keys.parent, issue) {
 		return r, false
 	}
 	if r.seq != "" {
@@ -162,28 +162,49 @@ func (m *mapper) setLevel(r *row, v any, issue func(geo.IssueKind, geo.Severity,
 	return true
 }
 
+// setName takes the name, which must be one the API would store
+// (storableText): a name with a control character or over MaxUnitName
+// characters is an error, and the feature is staged without it, as one
+// without a name is.
 func (m *mapper) setName(r *row, v any, key string, issue func(geo.IssueKind, geo.Severity, string, ...any)) {
 	name, _ := scalar(v)
 	r.name = name
-	if name == "" {
-		if key == "" {
-			issue(geo.IssueMissingField, geo.SeverityError, "no name attribute (tried %s); name it with the name field option", guessList(fieldGuesses["name"]))
-		} else {
-			issue(geo.IssueMissingField, geo.SeverityError, "the name (%s) is empty", key)
-		}
+	switch {
+	case name == "" && key == "":
+		issue(geo.IssueMissingField, geo.SeverityError, "no name attribute (tried %s); name it with the name field option", guessList(fieldGuesses["name"]))
+	case name == "":
+		issue(geo.IssueMissingField, geo.SeverityError, "the name (%s) is empty", key)
+	case !storableText(geo.ValidateName("name", name, geo.MaxUnitName, true), "name", key, issue):
+		r.name = ""
 	}
+}
+
+// storableText reports a value of the file the API's rules refuse (err,
+// from geo.ValidateName or geo.ValidateText: invalid UTF-8, a control
+// character — a NUL, which the database cannot store at all —, too many
+// characters) as an error of the feature naming what it is and the
+// attribute it was read from, and returns false; true when err is nil.
+// Nothing the API would refuse is staged: such a unit could be imported
+// but not saved again.
+func storableText(err error, what, key string, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
+	if err == nil {
+		return true
+	}
+	issue(geo.IssueUnreadable, geo.SeverityError, "the %s (%s) cannot be stored: %s", what, key, errMessage(err))
+	return false
 }
 
 // setParent takes the parent from the file or from the code's prefix; a
 // file parent that contradicts the prefix is an error (codes are the
 // identity and nest by prefix, docs/design.md "Data model").
-func (m *mapper) setParent(r *row, v any, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
+func (m *mapper) setParent(r *row, v any, key string, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
 	given, _ := scalar(v)
 	if isName(given) {
 		// A name (所属社区: 新华路社区), looked up once the units are
 		// staged. A district's (上级名称: 天津市) names what gridmap does
-		// not keep: districts have no parent.
-		if r.level != geo.District {
+		// not keep: districts have no parent. A name no unit can have
+		// (a NUL) is not staged.
+		if r.level != geo.District && storableText(geo.ValidateName("name", given, geo.MaxUnitName, false), "parent's name", key, issue) {
 			r.parentName = given
 		}
 		given = ""

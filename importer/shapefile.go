@@ -208,10 +208,11 @@ func (s *shapefileReader) attrs(f *Feature) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if s.side != nil {
-		s.side.restore(attrs, s.dbf)
-	}
 	f.Attrs, f.Err = attrs, ferr
+	f.Notes = append(f.Notes, s.dbf.recNotes...) // values read as no value (a date that is no date)
+	if s.side != nil {
+		f.nested, f.exact = s.side.restore(attrs, s.dbf), true
+	}
 	return deleted, nil
 }
 

@@ -17,21 +17,25 @@ import (
 // shapefile export writes a sidecar, <name>.gridmap.json, beside the .shp:
 //
 //	{"gridmap": "shapefile attributes", "version": 1,
-//	 "columns": {"grid_worke": "grid_worker", ...},      // .dbf column → property
+//	 "columns": {"grid_worke": "grid_worker", "p_code": "code", ...},  // .dbf column → property
+//	 "unwritten": ["..."],   // properties no column holds (a .dbf's limits), if any
 //	 "units": {"120104001001001": {"grid_worker": "张三", ...}, ...}}
 //
 // On import, a cell still exactly as the export wrote it (same bytes) takes
 // the property back as it was, under its full name; a cell edited since
-// (in QGIS, ArcGIS) gives the edited value, under the full name too. A
-// shapefile without the sidecar is read as any other.
+// (in QGIS, ArcGIS) gives the edited value, under the full name too. The
+// properties are kept apart from the unit's own columns (code, name, ...),
+// whatever their names (propcolumns.go). A shapefile without the sidecar is
+// read as any other.
 
 // sidecarSuffix is what the sidecar's name adds to the shapefile's base name.
 const sidecarSuffix = ".gridmap.json"
 
 // shpSidecar is the decoded sidecar.
 type shpSidecar struct {
-	Columns map[string]string         `json:"columns"`
-	Units   map[string]map[string]any `json:"units"`
+	Columns   map[string]string         `json:"columns"`
+	Unwritten []string                  `json:"unwritten"`
+	Units     map[string]map[string]any `json:"units"`
 }
 
 // sidecarWriter streams the sidecar as units are written.
@@ -43,7 +47,7 @@ type sidecarWriter struct {
 
 // newSidecarWriter starts the sidecar of the shapefile shp, whose property
 // columns are fields.
-func newSidecarWriter(base string, shp string, fields []dbfOutField) (*sidecarWriter, error) {
+func newSidecarWriter(base string, shp string, fields []dbfOutField, unwritten []string) (*sidecarWriter, error) {
 	f, err := createFile(base + sidecarSuffix)
 	if err != nil {
 		return nil, err
@@ -52,7 +56,11 @@ func newSidecarWriter(base string, shp string, fields []dbfOutField) (*sidecarWr
 	for _, fl := range fields {
 		cols[fl.Name] = fl.Key
 	}
-	head, _ := json.Marshal(map[string]any{"gridmap": "attributes of " + shp, "version": 1, "columns": cols})
+	meta := map[string]any{"gridmap": "attributes of " + shp, "version": 1, "columns": cols}
+	if len(unwritten) > 0 {
+		meta["unwritten"] = unwritten
+	}
+	head, _ := json.Marshal(meta)
 	s := &sidecarWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), first: true}
 	s.w.Write(head[:len(head)-1])
 	s.w.WriteString(`,"units":{`)
@@ -111,10 +119,12 @@ func readShpSidecar(path string) (*shpSidecar, error) {
 	return nil, nil
 }
 
-// restore renames the property columns of one record to their properties
-// and takes back the exact values of the cells nobody edited; d is the
-// table, positioned on the record.
-func (s *shpSidecar) restore(attrs map[string]any, d *dbfReader) {
+// restore takes the property columns of one record out of attrs and
+// returns the properties they hold, under their names, with the exact
+// values of the cells nobody edited (and of the properties no column
+// holds); d is the table, positioned on the record.
+func (s *shpSidecar) restore(attrs map[string]any, d *dbfReader) map[string]any {
+	props := map[string]any{}
 	code, _ := scalar(attrs[unitFields[0].Name])
 	orig, known := s.Units[code]
 	w := &dbfWriter{cs: d.cs}
@@ -127,14 +137,20 @@ func (s *shpSidecar) restore(attrs map[string]any, d *dbfReader) {
 		delete(attrs, f.Name)
 		if known && bytes.Equal(d.rec[1+f.off:1+f.off+f.Len], w.cell(f, orig[key])) {
 			if v, present := orig[key]; present {
-				attrs[key] = v
+				props[key] = v
 			}
 			continue
 		}
 		if had {
-			attrs[key] = read
+			props[key] = read
 		}
 	}
+	for _, key := range s.Unwritten {
+		if v, present := orig[key]; known && present {
+			props[key] = v
+		}
+	}
+	return props
 }
 
 // cell is what the exporter writes for v in a column like f.

@@ -24,9 +24,13 @@ type Feature struct {
 	Err   *featureError    // why the feature cannot be imported, if it cannot
 	Notes []*featureError  // repairs made while reading; reported as warnings
 	// nested holds the properties of a feature of gridmap's API answers,
-	// kept apart from its fields by the reader Open returns (apiform.go);
-	// nil for any other feature.
+	// kept apart from its fields by the reader Open returns (apiform.go),
+	// or of gridmap's export files (exact set: propcolumns.go); nil for any
+	// other feature.
 	nested map[string]any
+	// exact says nested holds a gridmap export's properties under their
+	// own names: kept as they are, never renamed.
+	exact bool
 }
 
 // note records a repair made while reading.

@@ -62,6 +62,7 @@ func runExport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	o.Warn = func(s string) { fmt.Fprintln(os.Stderr, "warning:", s) }
 	n, err := importer.Export(ctx, db.Pool, o, out)
 	if err != nil {
 		return err
