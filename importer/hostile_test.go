@@ -296,3 +296,32 @@ func (e *endless) Read(p []byte) (int, error) {
 }
 
 var _ io.Reader = (*endless)(nil)
+
+// TestUnreadableFileIsInTheReport: a job whose file cannot be read at all
+// lists why as an error of the whole file; its report said "errors": 0
+// beside no issues, which the console showed as "no problems found" under
+// the refusal (a newcomer).
+func TestUnreadableFileIsInTheReport(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	jobs := &Jobs{Pool: db.Pool, Base: ctx}
+	o := opts()
+	o.DryRun = true
+	id, err := jobs.Create(ctx, "t.geojson", o, geo.JobRunning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := write(t, "t.geojson", []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"120101"`))
+	if _, err := jobs.RunJob(ctx, id, []string{file}, o, nil); geo.ErrorCodeOf(err) != geo.EINVALID {
+		t.Fatalf("run: %v, want the file refused", err)
+	}
+	job, err := jobs.Job(ctx, id)
+	if err != nil || job.Status != geo.JobRejected || job.Report == nil {
+		t.Fatalf("job %+v: %v", job, err)
+	}
+	is := job.Report.Issues
+	if job.Report.Errors != 1 || len(is) != 1 || is[0].Index != -1 || is[0].Kind != geo.IssueUnreadable ||
+		!strings.Contains(is[0].Message, "ends too early") {
+		t.Errorf("report: %d errors, issues %+v", job.Report.Errors, is)
+	}
+}

@@ -102,8 +102,21 @@ func (j *Jobs) runJob(ctx context.Context, id int64, paths []string, opts geo.Im
 		return rep, nil
 	}
 	status, msg := outcome(rep, err)
+	fileRefusal(rep, err)
 	j.finish(ctx, id, status, rep, msg)
 	return rep, err
+}
+
+// fileRefusal lists in the report why a file could not be read at all (a
+// truncated GeoJSON, a CSV named .geojson), as an error of the whole file:
+// the report said "errors": 0 beside no issues, which a console reads as
+// "no problems found".
+func fileRefusal(rep *geo.ImportReport, err error) {
+	var ge *geo.Error
+	if rep == nil || !errors.As(err, &ge) || ge.Field != "file" || rep.Errors > 0 {
+		return
+	}
+	rep.Add(geo.ImportIssue{Index: -1, Severity: geo.SeverityError, Kind: geo.IssueUnreadable, Message: ge.Message})
 }
 
 // commitJob records the job's success as the last step of the import's
