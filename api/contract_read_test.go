@@ -151,6 +151,22 @@ func TestContractParametersAreNamed(t *testing.T) {
 	}
 }
 
+// TestResolveNamesTheCoordinateAliases: a newcomer sending another
+// service's names (lon=, latitude=) is told resolve's.
+func TestResolveNamesTheCoordinateAliases(t *testing.T) {
+	s := newFakeServer(t, nil)
+	for _, c := range []struct{ path, field, alias string }{
+		{"/v1/resolve?lon=117.11&lat=39.12", "lng", "lon was given"},
+		{"/v1/resolve?lng=117.11&latitude=39.12", "lat", "latitude was given"},
+		{"/v1/resolve?x=117.11&y=39.12", "lng", "x was given"},
+	} {
+		p := wantProblem(t, s.req(t, "GET", c.path, "", nil), 400, c.field)
+		if d, _ := p["detail"].(string); !strings.Contains(d, c.alias) || !strings.Contains(d, "lng and lat") {
+			t.Errorf("%s: %q", c.path, d)
+		}
+	}
+}
+
 func TestContractResolve(t *testing.T) {
 	s := newFakeServer(t, nil)
 	r := s.req(t, "GET", "/v1/resolve?lng=117.11&lat=39.12", "", nil)

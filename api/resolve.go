@@ -47,7 +47,12 @@ type pointParams struct {
 	lng, lat, crs, at, minVersion, fields string
 	hasLng, hasLat                        bool
 	twice                                 string // a parameter given more than once ("": none)
+	alias                                 string // the first of coordAliases given ("": none)
 }
+
+// coordAliases are the names other services give the coordinates, which
+// a newcomer sends: resolve's are lng and lat.
+var coordAliases = map[string]string{"lon": "lng", "long": "lng", "longitude": "lng", "x": "lng", "latitude": "lat", "y": "lat"}
 
 // readPointParams reads them from a raw query string in one pass. A
 // parameter given twice is noted (lng=117.15&lng=0: which one?), for
@@ -75,6 +80,9 @@ func readPointParams(raw string) pointParams {
 		case "fields":
 			dst, bit = &p.fields, 32
 		default:
+			if k := unescapeQuery(key); p.alias == "" && coordAliases[k] != "" {
+				p.alias = k
+			}
 			continue
 		}
 		if seen&bit == 0 {
@@ -96,6 +104,10 @@ func resolveQuery(raw string, minHeader []string) (geo.ResolveQuery, resultField
 	}
 	for i, v := range [2]string{p.lng, p.lat} {
 		name := [2]string{"lng", "lat"}[i]
+		if v == "" && p.alias != "" {
+			return q, resultFields{}, geo.Invalid(name, "%s is required; %s was given: the parameters are lng and lat (WGS84 degrees unless crs says otherwise)",
+				name, p.alias)
+		}
 		if v == "" {
 			return q, resultFields{}, geo.Invalid(name, "%s is required (WGS84 degrees unless crs says otherwise)", name)
 		}
