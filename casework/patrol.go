@@ -76,7 +76,7 @@ func (in *PatrolInput) Validate(now time.Time) error {
 	for i := range in.Fixes {
 		f := &in.Fixes[i]
 		field := fmt.Sprintf("fixes[%d]", i)
-		if err := geo.ValidatePointIn(field+".point", f.Point, in.CRS); err != nil {
+		if _, err := geo.PointInWGS84(field+".point", f.Point, in.CRS); err != nil {
 			return err
 		}
 		if f.At.IsZero() {

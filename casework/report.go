@@ -110,13 +110,10 @@ func (in *ReportInput) Validate(now time.Time) error {
 	if err := checkText("description", in.Description, MaxDescription); err != nil {
 		return err
 	}
-	if err := geo.ValidatePoint("point", in.Point); err != nil {
-		return err
-	}
 	if in.CRS, err = geo.ParseCRS(string(in.CRS)); err != nil {
 		return err
 	}
-	if err := geo.ValidatePointIn("point", in.Point, in.CRS); err != nil {
+	if _, err := geo.PointInWGS84("point", in.Point, in.CRS); err != nil {
 		return err
 	}
 	if a := in.AccuracyM; a != nil && (math.IsNaN(*a) || *a < 0 || *a > 100_000) {

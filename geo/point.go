@@ -26,16 +26,17 @@ func ValidatePoint(field string, p orb.Point) error {
 	return nil
 }
 
-// ValidatePointIn checks p, given in crs (one of the CRS constants), as
-// ValidatePoint does, and that it converts to a point on the earth:
-// BD-09's offset applies everywhere, so its (-180, -90) is (-180.0068,
-// -90.0055) in WGS 84.
-func ValidatePointIn(field string, p orb.Point, crs CRS) error {
+// PointInWGS84 checks p, given in crs (one of the CRS constants), as
+// ValidatePoint does, and returns it in WGS 84, refusing a point the
+// conversion takes off the earth: BD-09's offset applies everywhere, so its
+// (-180, -90) is (-180.0068, -90.0055) in WGS 84.
+func PointInWGS84(field string, p orb.Point, crs CRS) (orb.Point, error) {
 	if err := ValidatePoint(field, p); err != nil {
-		return err
+		return orb.Point{}, err
 	}
-	if w := ToWGS84(p, crs); ValidatePoint(field, w) != nil {
-		return Invalid(field, "[%g, %g] in %s is [%g, %g] in WGS 84, outside ±180 and ±90", p[0], p[1], crs, w[0], w[1])
+	w := ToWGS84(p, crs)
+	if ValidatePoint(field, w) != nil {
+		return orb.Point{}, Invalid(field, "[%g, %g] in %s is [%g, %g] in WGS 84, outside ±180 and ±90", p[0], p[1], crs, w[0], w[1])
 	}
-	return nil
+	return w, nil
 }

@@ -272,15 +272,9 @@ func unanswered(err error) error {
 
 // prepare validates a query's point and converts it to WGS84.
 func prepare(field string, q ResolveQuery) (orb.Point, error) {
-	if err := ValidatePoint(field, q.Point); err != nil {
-		return orb.Point{}, err
-	}
 	crs, err := ParseCRS(string(q.CRS))
 	if err != nil {
 		return orb.Point{}, err
 	}
-	if err := ValidatePointIn(field, q.Point, crs); err != nil {
-		return orb.Point{}, err
-	}
-	return ToWGS84(q.Point, crs), nil
+	return PointInWGS84(field, q.Point, crs)
 }
