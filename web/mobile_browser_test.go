@@ -40,7 +40,9 @@ const deskStreet = "120104012"
 // time (China time shown all the same); a token revoked while the app
 // holds it; a patrol that starts where the worker stands; a duty officer
 // with more cases than a page; two workers of one name sharing a phone,
-// neither's saved work sent under the other.
+// neither's saved work sent under the other; a re-issued token's worker
+// sending, once they confirm, what their revoked token left; the next
+// worker on a phone seeing none of the last one's cases, offline.
 // Screenshots go to test/out/m-*.png.
 func TestMobileAppInBrowser(t *testing.T) {
 	setupBrowser(t)
@@ -74,6 +76,10 @@ func TestMobileAppInBrowser(t *testing.T) {
 		// Another worker of the same name and scope (token names are not unique): what one
 		// leaves on a shared phone must not be sent, or a patrol go on, under the other.
 		"GRIDMAP_WORKER_TWIN_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid, "网格员王五"),
+		// A worker's token revoked with a report unsent, and the token re-issued (same name and scope,
+		// a new id) whose worker may send it (step 36).
+		"GRIDMAP_REISSUE_OLD_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid, "网格员孙七"),
+		"GRIDMAP_REISSUE_NEW_TOKEN=" + createScopedToken(t, db, access.RoleReporter, workerGrid, "网格员孙七"),
 		// A worker's token that has expired long before the test opens the app with it.
 		"GRIDMAP_EXPIRED_TOKEN=" + createTokenFor(t, db, access.RoleReporter, workerGrid, "网格员钱九", time.Second),
 		// Another street's duty officer, and a point in one of its grids.

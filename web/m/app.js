@@ -3,7 +3,7 @@
 // worker files is kept on the phone (IndexedDB) and sent when the network
 // allows (sync.js). Enrolment: the QR code of "gridmap token create --qr"
 // opens /m/#token=…; the token is kept and dropped from the address bar.
-import { takeTokenFromURL, token, setToken, tokenRefused, onAuthChange, isAuthRefusal, reachability, onReachChange,
+import { takeTokenFromURL, takeReplaced, token, setToken, tokenRefused, onAuthChange, isAuthRefusal, reachability, onReachChange,
   signedOutWhy, onSignOut, onTokenChange } from './net.js';
 import { t, applyI18n, toggleLang, onLangChange, currentLang } from './i18n.js';
 import { shortTime } from './time.js';
@@ -13,7 +13,8 @@ import { initMap, watchPosition, keepInView, here, placeMark } from './home.js';
 import { initReport, loadCategories, editRefused } from './report.js';
 import { initCases, loadCases, showCasePlace } from './cases.js';
 import { initPatrol, showCoverage, patrolling, stopPatrol } from './patrol.js';
-import { identify, reconfirm, renderOthers, discardOthers, signOut, markGone, held } from './owner.js';
+import { identify, reconfirm, renderOthers, discardOthers, signOut, markGone, held, noteReplaced } from './owner.js';
+import { initStranded, renderStranded } from './stranded.js';
 import { keepForOffline } from './offline.js';
 import { nameOf } from './categories.js';
 
@@ -57,6 +58,8 @@ function signOutKey(why) {
 async function boot() {
   if (!token()) return showSignIn(signedOutWhy() ? signOutKey(signedOutWhy()) : '');
   const tok = token();
+  // A link's token replacing another (a re-issue): the other is asked about before it is forgotten (owner.js).
+  await noteReplaced(takeReplaced()).catch(() => {});
   try {
     app.me = await identify(tok); // whose the token is: what is saved from now on is theirs (owner.js)
   } catch (e) {
@@ -84,6 +87,7 @@ async function boot() {
   $('q-sync').onclick = () => { refreshStatus(); syncNow(); }; // signed out, the banner says why nothing goes
   $('q-signout').onclick = () => signOut(patrolling(), stopPatrol);
   $('others-discard').onclick = discardOthers;
+  initStranded();
   onQueueChange(refreshStatus);
   onAuthChange(refreshStatus);
   onReachChange(refreshStatus);
@@ -212,9 +216,11 @@ async function refreshStatus() {
 // report or a case step with its photos is one line, its photos shown in it.
 async function renderQueue() {
   const list = await entries();
-  $('q-empty').hidden = list.length > 0;
   thumbs.splice(0).forEach((u) => URL.revokeObjectURL(u)); // the last drawing's photos
-  $('q-list').replaceChildren(...list.map(queued));
+  $('q-list').replaceChildren(...list.map((e) => queued(e)));
+  // What the worker's old token left: theirs to send with this token, or delete (stranded.js).
+  const stale = await renderStranded((e) => queued(e, false));
+  $('q-empty').hidden = list.length + stale > 0;
   const sent = ((await kvGet('sent')) ?? []).filter(isMine); // another worker's are theirs to see
   $('q-sent').replaceChildren(...sent.slice(0, 10).map((s) => Object.assign(document.createElement('li'), {
     textContent: [`✓ ${t(`item.${s.kind}`)} ${labelText(s.label)}`, s.photos ? photoCount(s.photos) : '',
@@ -230,8 +236,9 @@ const photoCount = (n) => t(n === 1 ? 'queue.photo' : 'queue.photos', { n });
 // queued is the outbox's line of an entry: a report or a step with the
 // photos still queued for it (shown small, in line), or an item alone. A
 // refused one says why, in the worker's words over the server's, and
-// offers what can be done with it (with its photos).
-function queued({ item: it, photos, state }) {
+// offers what can be done with it (with its photos) when act: an old
+// token's item is the worker's to act on once they took it over.
+function queued({ item: it, photos, state }, act = true) {
   const li = document.createElement('li');
   li.className = `item ${state}`;
   li.dataset.kind = it.kind;
@@ -244,6 +251,7 @@ function queued({ item: it, photos, state }) {
   // A photo refused makes its report refused in turn: the reason is said once.
   li.querySelector('.error').textContent = `${t('queue.failed')}: ${[...new Set(failed.map(refusalText))].join(' · ')}`;
   li.querySelector('.error').after(serverWords(failed));
+  if (!act) return li;
   const actions = document.createElement('div');
   actions.className = 'actions';
   if (it.kind === 'report') actions.append(button('queue.edit', async () => { await editRefused(it); show('report'); }));

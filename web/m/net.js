@@ -54,17 +54,32 @@ async function refusalWhy(res) {
   return /revoked/i.test(detail) ? 'revoked' : /expired/i.test(detail) ? 'expired' : 'unknown';
 }
 
+// REPLACED keeps, for the start that follows (the app reloads at once), the
+// token an enrolment link replaced: the app asks the server about it
+// before it is gone for good (owner.js). Kept for this tab's session alone.
+const REPLACED = 'gridmap.m.replaced';
+
 /**
  * takeTokenFromURL reads an enrolment link's token (/m/#token=…), keeps it
- * and drops it from the address bar and the history.
+ * and drops it from the address bar and the history; it says whether there
+ * was one.
  */
 export function takeTokenFromURL() {
   const hash = new URLSearchParams(location.hash.slice(1));
   const t = hash.get('token');
   if (!t) return false;
+  const prev = token();
+  if (prev && prev !== t) sessionStorage.setItem(REPLACED, prev);
   setToken(t);
   history.replaceState(null, '', location.pathname + location.search);
   return true;
+}
+
+/** takeReplaced returns, once, the token the last enrolment link replaced (null: none). */
+export function takeReplaced() {
+  const prev = sessionStorage.getItem(REPLACED);
+  sessionStorage.removeItem(REPLACED);
+  return prev !== token() ? prev : null;
 }
 
 /** url is the absolute URL of a server path ("v1/resolve?…"). */

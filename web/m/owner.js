@@ -5,9 +5,11 @@
 // alone: a report recorded by one worker is never sent, and so attributed,
 // under the next one to sign in. Another worker's items stay on the phone,
 // said and counted, until they sign in again — or are deleted, on purpose.
-import { fetchJSON, isAuthRefusal, setToken } from './net.js';
-import { kvGet, kvSet, everything, update, remove, outbox, setOwner, isMine, whoOf } from './store.js';
+import { fetchJSON, isAuthRefusal, setToken, url } from './net.js';
+import { kvGet, kvSet, kvKeepOnly, everything, update, remove, outbox, setOwner, isMine, whoOf } from './store.js';
 import { entries, counts, notify, syncNow } from './sync.js';
+import { strandedTest } from './stranded.js';
+import { serverNow } from './clock.js';
 import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -46,6 +48,7 @@ export async function identify(tok) {
     const same = before && (before.token_key ? before.token_key === key : before.token_id == null);
     if (!same) throw Object.assign(new Error('this token is not known offline'), { unknown: true });
     setOwner(before.token_key ? before : { ...before, token_id: null }, tok);
+    await keepCaches(tok, key, false);
     return before;
   }
 }
@@ -64,11 +67,64 @@ export async function reconfirm(me, tok) {
   return now;
 }
 
+// confirmed makes the worker the server described the phone's, and leaves
+// them nothing another worker's token was shown: the values kept for
+// offline use (store.js) and the service worker's copies of answers are
+// theirs alone from now on. A previous worker's token that has expired
+// since is refused for good: what it recorded may be taken over (stranded.js).
 async function confirmed(me, tok, key, before) {
   setOwner(me, tok);
+  if (before?.token_id != null && before.token_id !== me.token_id && Date.parse(before.expires_at) <= serverNow()) {
+    await markGone(before.token_id);
+  }
   await kvSet('me', { ...me, token_key: key });
   await claim(before, me);
+  // What an older version kept, for no token named, is this worker's if that version's was of their name and scope.
+  await kvKeepOnly(me.token_id, before?.token_id == null && whoOf(before) === whoOf(me));
+  await keepCaches(tok, key, true);
   return me;
+}
+
+// DATA names the service worker's caches of answers (sw.js): DATA-<the
+// first 16 hex digits of the token's key> one token's, DATA alone an
+// older version's, for every token.
+const DATA = 'gridmap-m-data';
+
+// keepCaches leaves the service worker's copies to the worker of token tok
+// (key: its tokenKey). An older version's cache gives them what it kept for
+// this very token (its map draws offline at once) and goes; with others (a
+// sign-in the server confirmed), the caches of every other token go too:
+// another worker's cases are not for this one, and storage is bounded.
+async function keepCaches(tok, key, others) {
+  if (!key || !self.caches) return;
+  const mine = `${DATA}-${key.slice(0, 16)}`;
+  try {
+    if (await caches.has(DATA)) {
+      const [old, own] = await Promise.all([caches.open(DATA), caches.open(mine)]);
+      for (const req of await old.keys()) {
+        const res = req.headers.get('Authorization') === `Bearer ${tok}` && (await old.match(req));
+        if (res) await own.put(req.url, res);
+      }
+      await caches.delete(DATA);
+    }
+    if (others) for (const name of await caches.keys()) if (name.startsWith(`${DATA}-`) && name !== mine) await caches.delete(name);
+  } catch { /* storage unavailable: nothing was kept either */ }
+}
+
+/**
+ * noteReplaced asks the server about the token prev that an enrolment link
+ * has just replaced on the phone (a re-issue after a leak, a new phone's
+ * QR code scanned in this one). Refused for good (revoked, expired), what
+ * it recorded can no longer go with it, and a worker of its name and scope
+ * may take it over (stranded.js). Without an answer nothing is learnt: its
+ * items wait for it, as for any token that may sign in again.
+ */
+export async function noteReplaced(prev) {
+  const kept = await kvGet('me');
+  const key = prev && (await tokenKey(prev));
+  if (!key || kept?.token_key !== key || kept.token_id == null) return; // not a worker the phone knew: whose items are not known
+  const res = await fetch(url('v1/me'), { headers: { Authorization: `Bearer ${prev}` }, cache: 'no-store' }).catch(() => null);
+  if (res?.status === 401) await markGone(kept.token_id);
 }
 
 // claim gives an owner to what an older version saved without one. Such an
@@ -98,33 +154,39 @@ export async function markGone(id) {
 // (a report with its photos is one): those whose token may still sign in,
 // those whose token the server refused for good, and their names — one the
 // signed-in worker's own (mine) said as another token of it: the phone
-// cannot tell a namesake from the worker's own earlier token.
+// cannot tell a namesake from the worker's own earlier token. What the
+// signed-in worker may take over (stale: their old token's, refused for
+// good) is counted apart: the outbox offers it to them (stranded.js).
 async function others(mine) {
-  const items = (await everything()).filter((it) => !isMine(it));
+  const isStale = await strandedTest();
+  const all = (await everything()).filter((it) => !isMine(it));
+  const items = all.filter((it) => !isStale(it));
   const gone = new Set((await kvGet('gone')) ?? []);
   const list = await entries(items);
   const names = [...new Set(list.map((e) => (e.item.who ?? '').split('\n')[0]).filter(Boolean))]
     .map((name) => (name === mine ? t('others.samename', { name }) : name)).join('、');
   const dead = list.filter((e) => gone.has(e.item.owner)).length;
-  return { items, waiting: list.length - dead, gone: dead, names: names || '?' };
+  const stale = (await entries(all.filter(isStale))).length;
+  return { items, waiting: list.length - dead, gone: dead, stale, names: names || '?' };
 }
 
 /**
  * renderOthers says, under the header, what other workers left unsent on
  * the phone; in the outbox (view 'queue') it offers to delete it, so that a
  * phone whose worker's token was revoked (their items can never go) is not
- * stuck with them. mine: the signed-in worker's name.
+ * stuck with them. What the worker's own old token left is said to be
+ * theirs to send or delete, in the outbox. mine: the signed-in worker's name.
  */
 export async function renderOthers(view, signedOut, mine) {
   const o = await others(mine);
-  $('others').hidden = signedOut || !(o.waiting + o.gone);
-  $('others-text').textContent = [o.waiting && t('others.waiting', { n: o.waiting, name: o.names }),
+  $('others').hidden = signedOut || !(o.waiting + o.gone + o.stale);
+  $('others-text').textContent = [o.stale && t('others.stale', { n: o.stale }), o.waiting && t('others.waiting', { n: o.waiting, name: o.names }),
     o.gone && t('others.gone', { n: o.gone, name: o.names })].filter(Boolean).join(' ');
-  $('others-discard').hidden = view !== 'queue';
+  $('others-discard').hidden = view !== 'queue' || !(o.waiting + o.gone);
   $('others-discard').textContent = t('others.discard');
 }
 
-/** discardOthers deletes what other workers left unsent, once the worker confirms; it says whether it did. */
+/** discardOthers deletes what other workers left unsent (not the worker's own old token's), once the worker confirms; it says whether it did. */
 export async function discardOthers() {
   const o = await others();
   const n = o.waiting + o.gone;
@@ -151,13 +213,13 @@ export async function signOut(patrolling, stop) {
 }
 
 /**
- * held counts what waits on the phone for the sign-in page (the outbox's
- * entries): { waiting, gone }, gone being what a token the server refused
- * for good recorded, which can no longer be sent.
+ * held counts what waits on the phone for the sign-in page (entries, as the
+ * outbox counts): { waiting, gone }, gone being what a token the server
+ * refused for good recorded, which can no longer be sent with it.
  */
 export async function held() {
   const gone = new Set((await kvGet('gone')) ?? []);
-  const list = await entries();
+  const list = await entries(await everything());
   const dead = list.filter((e) => gone.has(e.item.owner)).length;
   return { waiting: list.length - dead, gone: dead };
 }

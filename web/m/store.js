@@ -44,11 +44,6 @@ async function tx(stores, mode, fn) {
   return result instanceof IDBRequest ? result.result : result;
 }
 
-/** kvGet returns the value kept under key (undefined when none). */
-export const kvGet = (key) => tx(['kv'], 'readonly', (t) => t.objectStore('kv').get(key));
-/** kvSet keeps value under key. */
-export const kvSet = (key, value) => tx(['kv'], 'readwrite', (t) => { t.objectStore('kv').put(value, key); });
-
 // Whose the work saved here is. A phone passes from hand to hand and token
 // names are not unique (two 王五 of one grid), so every item is tagged with
 // the id of the token that recorded it (owner: /v1/me's token_id), and with
@@ -90,6 +85,48 @@ export function isMine(x) {
   return !x.who || x.who === me.who;
 }
 
+// What the phone keeps for every worker alike: who signed in last (me, for
+// starts without signal), the tokens refused for good (gone), a patrol a
+// reload interrupted and the recent list (each says whose it is: patrol.js,
+// app.js), and the code list with the case policy (the same answer for
+// every token: categories.js). Any other value is what one worker's token
+// was shown (the case list, which names reporters and addresses; coverage;
+// the last answer) or what they chose (recent categories, assignees): it is
+// kept under their token's id, so that another worker signing in on the
+// phone never sees it, online or off, and a key added later is a worker's
+// unless listed here.
+const SHARED = new Set(['me', 'gone', 'patrol', 'patrol-track', 'sent', 'categories', 'policy', 'selfCheck']);
+// A start on what an older version kept (no token id yet: owner.js) reads and writes its values, unnamed.
+const kvKey = (key) => (SHARED.has(key) || me.id === null ? key : `${key}@${me.id}`);
+
+/** kvGet returns the value kept under key (undefined when none): the signed-in worker's own, unless the key is shared. */
+export const kvGet = (key) => tx(['kv'], 'readonly', (t) => t.objectStore('kv').get(kvKey(key)));
+/** kvSet keeps value under key (for the signed-in worker alone, unless the key is shared). */
+export const kvSet = (key, value) => tx(['kv'], 'readwrite', (t) => { t.objectStore('kv').put(value, kvKey(key)); });
+
+/**
+ * kvKeepOnly drops the values other tokens' workers kept (a worker of
+ * token id signed in, confirmed by the server). Those an older version
+ * kept unnamed become id's when adopt (its worker was of id's name and
+ * scope), else they go too.
+ */
+export const kvKeepOnly = (id, adopt) => tx(['kv'], 'readwrite', (t) => {
+  const kv = t.objectStore('kv');
+  const req = kv.openCursor();
+  req.onsuccess = () => {
+    const c = req.result;
+    if (!c) return;
+    const key = String(c.key);
+    const at = key.lastIndexOf('@');
+    if (!SHARED.has(key) && (at < 0 || key.slice(at + 1) !== String(id))) {
+      // Written after id's own would have been (a start before the server confirmed the token): the newer.
+      if (at < 0 && adopt) kv.put(c.value, `${key}@${id}`);
+      c.delete();
+    }
+    c.continue();
+  };
+});
+
 /**
  * enqueue adds items to the outbox in one transaction, with the photos'
  * bytes (blobs: id → Blob): a report is never queued without its photos.
@@ -115,8 +152,17 @@ export function enqueue(items, blobs = {}) {
 /** everything returns every queued item, whoever's, oldest first. */
 export const everything = () => tx(['outbox'], 'readonly', (t) => t.objectStore('outbox').getAll());
 
-/** outbox returns the signed-in worker's queued items (isMine), oldest first; signed out, all. */
-export const outbox = async () => (await everything()).filter(isMine);
+/**
+ * outbox returns the signed-in worker's queued items (isMine), oldest
+ * first; signed out, all — but for what a token the server refused for good
+ * recorded (gone): it can no longer be sent, so it is neither sent nor
+ * counted as waiting; owner.js says it, and stranded.js offers it to a
+ * worker of its name and scope.
+ */
+export const outbox = async () => {
+  const gone = new Set((await kvGet('gone')) ?? []);
+  return (await everything()).filter((it) => isMine(it) && !gone.has(it.owner));
+};
 
 /** update stores a changed item. */
 export const update = (item) => tx(['outbox'], 'readwrite', (t) => { t.objectStore('outbox').put(item); });

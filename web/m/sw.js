@@ -6,6 +6,15 @@
 //
 // The server writes the version of the app's files into VERSION; a new
 // version installs a new cache and drops the old ones.
+//
+// The copies of answers are a token's own: each token's are kept in a cache
+// of their own (DATA-<hash of the token>), under their URL alone (the token
+// is not written into it), and served to a request with that token alone —
+// a worker signing in on a phone after another never gets the other's
+// cases (they name reporters and addresses), photos or figures, offline or
+// not. A request without a token is not kept. The page drops the other
+// tokens' caches, and an older version's one cache for every token (DATA),
+// when a worker signs in (owner.js).
 const VERSION = '__GRIDMAP_APP_VERSION__';
 const SHELL = `gridmap-m-shell-${VERSION}`;
 const DATA = 'gridmap-m-data';
@@ -13,7 +22,7 @@ const root = new URL('../', self.location.href);
 const at = (p) => new URL(p, root).href;
 
 const shell = ['m/', 'm/app.js', 'm/app.css', 'm/i18n.js', 'm/net.js', 'm/store.js', 'm/sync.js', 'm/home.js',
-  'm/photos.js', 'm/report.js', 'm/cases.js', 'm/steps.js', 'm/patrol.js', 'm/clock.js', 'm/time.js', 'm/pages.js', 'm/offline.js', 'm/categories.js', 'm/text.js', 'm/owner.js',
+  'm/photos.js', 'm/report.js', 'm/cases.js', 'm/steps.js', 'm/patrol.js', 'm/clock.js', 'm/time.js', 'm/pages.js', 'm/offline.js', 'm/categories.js', 'm/text.js', 'm/owner.js', 'm/stranded.js',
   'm/manifest.webmanifest', 'm/icon-192.png', 'm/icon-512.png',
   'm/maplibre-gl-worker.mjs', 'web/chinatime.js', 'web/challenge.js', 'web/vendor/maplibre-gl/maplibre-gl.mjs',
   'web/vendor/maplibre-gl/maplibre-gl.css'].map(at);
@@ -52,21 +61,36 @@ async function fromShell(req) {
   return hit ?? fetch(req);
 }
 
+// names: the cache of each token seen (hashing it once).
+const names = new Map();
+
+// cacheOf is the cache of the token a request carries (null: none, nothing kept).
+async function cacheOf(req) {
+  const auth = req.headers.get('Authorization') ?? '';
+  if (!auth.startsWith('Bearer ')) return null;
+  if (!names.has(auth)) {
+    // The page names it alike (owner.js): the first 8 bytes of the token's SHA-256, in hex.
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(auth.slice(7))));
+    names.set(auth, `${DATA}-${Array.from(d.slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('')}`);
+  }
+  return caches.open(names.get(auth));
+}
+
 async function cacheFirst(req) {
-  const cache = await caches.open(DATA);
-  const hit = await cache.match(req);
+  const cache = await cacheOf(req);
+  const hit = await cache?.match(req.url);
   if (hit) return copy(hit, 'kept'); // not tried on the network: it tells nothing of the server
   const res = await fetch(req);
   keep(cache, req, res);
   return res;
 }
 
-// keep stores a whole answer (not a range) and, now and then, drops the
-// oldest copies so that the phone's storage stays bounded.
+// keep stores a whole answer (not a range), under its URL, and, now and
+// then, drops the oldest copies so that the phone's storage stays bounded.
 let puts = 0;
 function keep(cache, req, res) {
-  if (res.status !== 200) return;
-  cache.put(req, res.clone()).catch(() => {});
+  if (!cache || res.status !== 200) return;
+  cache.put(req.url, res.clone()).catch(() => {});
   if (++puts % 100 === 0) {
     cache.keys().then((keys) => keys.slice(0, Math.max(0, keys.length - 3000)).forEach((k) => cache.delete(k)));
   }
@@ -75,13 +99,13 @@ function keep(cache, req, res) {
 // networkFirst keeps the last good answer and serves it when the network
 // fails (a tile seen yesterday still draws the grid today).
 async function networkFirst(req) {
-  const cache = await caches.open(DATA);
+  const cache = await cacheOf(req);
   try {
     const res = await fetch(req);
     keep(cache, req, res);
     return res;
   } catch (err) {
-    const hit = await cache.match(req);
+    const hit = await cache?.match(req.url);
     if (hit) return copy(hit);
     throw err;
   }

@@ -9,10 +9,11 @@
 //                            while a report waits offline: once online the
 //                            app forgets the token and asks for a new one,
 //                            saying why (in Chinese and English, across a
-//                            reload), the report kept; enrolled with another
+//                            reload), the report kept but not counted as
+//                            waiting (it cannot go); enrolled with another
 //                            token (same name and scope), it is not sent
-//                            with it, said beyond sending, and deleted on
-//                            purpose.
+//                            with it by itself: offered to them as their
+//                            old token's, and deleted on purpose.
 //   ownerSteps    (step 35)  two workers of one name and scope share a
 //                            phone: what one saved offline and left when
 //                            signing out is not sent under the other, who
@@ -23,10 +24,10 @@
 
 import { patrolOwner } from './mobile-patrol.mjs';
 
-const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
 // pageErrors collects a page's uncaught exceptions.
-function pageErrors(page) {
+export function pageErrors(page) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   return errors;
@@ -80,7 +81,7 @@ export async function signinSteps({ browser, base, expired, check, findings, sho
 
 // refusedBy waits until the server refuses a token (its token cache lets a
 // revoked one go within 10 s) and says whether it did.
-async function refusedBy(base, token) {
+export async function refusedBy(base, token) {
   for (let i = 0; i < 60; i++) {
     const res = await fetch(`${base}/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
     if (res.status === 401) return true;
@@ -123,17 +124,20 @@ export async function revokedSteps(env) {
     .catch(() => failures.push('a revoked token: the app did not ask for a new one'));
   context.on('request', watch);
   await page.waitForSelector('#signin-waiting:not([hidden])', { timeout: 10_000 }).catch(() => {});
+  await page.waitForFunction(() => !/待发/.test(document.getElementById('net').textContent), null, { timeout: 5_000 }).catch(() => {});
   const seen = () => page.evaluate(() => ({ token: localStorage.getItem('gridmap.m.token'), said: document.getElementById('signin-message').textContent,
     waiting: document.getElementById('signin-waiting').textContent, net: document.getElementById('net').textContent,
     views: [...document.querySelectorAll('main > .view')].filter((v) => !v.hidden).map((v) => v.id), tabs: !document.getElementById('tabs').hidden }));
   findings.revoked = { ...(await seen()), outbox: await outbox(page) };
   check(findings.revoked.token === null, 'a revoked token is still kept on the phone');
-  // The report goes with the token that recorded it alone: revoked, it can no longer go, and the page says so.
+  // The report goes with the token that recorded it alone: revoked, it can no longer go, and the page says so
+  // (and that its worker, signed in with a new token of their name and area, may send it with that one).
   check(/管理员已撤销此手机的令牌/.test(findings.revoked.said) && /还有 1 项未发送/.test(findings.revoked.waiting) &&
-    /已失效：它们只能用该令牌发送，因此无法再发送/.test(findings.revoked.waiting),
+    /已失效，无法再用它发送：记录人用同一姓名和范围的新令牌登录后，可选择改用新令牌发送/.test(findings.revoked.waiting),
     `a revoked token, the sign-in page says: ${JSON.stringify(findings.revoked)}`);
   check(findings.revoked.views.join() === 'view-signin' && !findings.revoked.tabs, `a revoked token, the app still shows ${findings.revoked.views} (tabs ${findings.revoked.tabs})`);
-  check(/登录已失效/.test(findings.revoked.net) && /待发 1/.test(findings.revoked.net) && !/离线/.test(findings.revoked.net),
+  // The header counts what can be sent: not the revoked token's report (the sign-in page says it).
+  check(/登录已失效/.test(findings.revoked.net) && !/待发/.test(findings.revoked.net) && !/离线/.test(findings.revoked.net),
     `a revoked token, the header says: ${findings.revoked.net}`);
   check(findings.revoked.outbox.length === 1 && findings.revoked.outbox[0].state === 'waiting', `a revoked token, the outbox: ${JSON.stringify(findings.revoked.outbox)}`);
   await shot(page, 'm-revoked.png');
@@ -160,9 +164,10 @@ export async function revokedSteps(env) {
   check(carried.length === 0, `signed out, requests still carried the revoked token: ${carried}`);
 
   // Enrolled with another token — the worker's own, of the same name and
-  // scope, but to the phone another worker (token names are not unique) —
-  // the revoked token's report is not sent with it: it stays, said beyond
-  // sending, and the outbox offers to delete it, after a confirmation.
+  // scope (token names are not unique: to the phone, maybe another worker) —
+  // the revoked token's report is not sent with it by itself: it stays,
+  // offered as their old token's (to send, mobile-owner.mjs, or to delete),
+  // and is deleted after a confirmation.
   await page.goto('about:blank');
   await page.goto(`${base}/m/#token=${worker}`);
   await ready(page);
@@ -171,22 +176,26 @@ export async function revokedSteps(env) {
   await page.waitForSelector('#others:not([hidden])', { timeout: 10_000 }).catch(() => {});
   await page.waitForTimeout(1000);
   findings.revokedOthers = { said: await page.textContent('#others-text'), outbox: await outbox(page), stored: (await stored(text)).length,
-    carried: carried.length };
-  check(/另一位网格员（网格员王五，与您同名的另一个令牌）的 1 项内容未发送：不会以您的身份发送；记录它们的令牌已失效，无法再发送/.test(findings.revokedOthers.said) &&
-    findings.revokedOthers.outbox.length === 1 && findings.revokedOthers.stored === 0,
-    `the revoked token's report under another token: ${JSON.stringify(findings.revokedOthers)}`);
+    carried: carried.length, net: await page.textContent('#net'), offered: await page.isVisible('#q-adopt'),
+    lines: await page.$$eval('#q-stranded-list > li', (l) => l.length), otherDelete: await page.isVisible('#others-discard') };
+  check(/此手机上有 1 项由您已失效的旧令牌记录、尚未发送的内容：可在「待发」中用当前令牌发送或删除/.test(findings.revokedOthers.said) &&
+    findings.revokedOthers.outbox.length === 1 && findings.revokedOthers.stored === 0 && findings.revokedOthers.offered &&
+    findings.revokedOthers.lines === 1 && !findings.revokedOthers.otherDelete && !/待发/.test(findings.revokedOthers.net),
+    `the revoked token's report under another token of its name and scope: ${JSON.stringify(findings.revokedOthers)}`);
   await shot(page, 'm-others-gone.png');
   const asked = [];
   page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); }); // thought better of: nothing goes
-  await page.click('#others-discard');
+  await page.click('#q-stranded-discard');
   await page.waitForTimeout(300);
-  check((await outbox(page)).length === 1, 'deleting another worker\'s items went on although it was not confirmed');
+  check((await outbox(page)).length === 1, 'deleting the old token\'s items went on although it was not confirmed');
   page.once('dialog', (d) => { asked.push(d.message()); d.accept(); });
-  await page.click('#others-discard');
+  await page.click('#q-stranded-discard');
   for (let i = 0; i < 20 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
-  findings.revokedDiscarded = { asked, outbox: (await outbox(page)).length, banner: await page.isVisible('#others'), stored: (await stored(text)).length };
-  check(asked.length === 2 && /删除另一位网格员的 1 项未发送内容/.test(asked[0]) && findings.revokedDiscarded.outbox === 0 &&
-    !findings.revokedDiscarded.banner && findings.revokedDiscarded.stored === 0, `deleting another worker's items: ${JSON.stringify(findings.revokedDiscarded)}`);
+  findings.revokedDiscarded = { asked, outbox: (await outbox(page)).length, banner: await page.isVisible('#others'),
+    section: await page.isVisible('#q-stranded'), stored: (await stored(text)).length };
+  check(asked.length === 2 && /删除您旧令牌记录的 1 项未发送内容/.test(asked[0]) && findings.revokedDiscarded.outbox === 0 &&
+    !findings.revokedDiscarded.banner && !findings.revokedDiscarded.section && findings.revokedDiscarded.stored === 0,
+    `deleting the old token's items: ${JSON.stringify(findings.revokedDiscarded)}`);
 }
 
 /**
@@ -274,10 +283,11 @@ export async function ownerSteps(env) {
   await page.waitForTimeout(1500);
   findings.ownerB = { aId, bId, name: await page.textContent('#who-name'), said: await page.textContent('#others-text'), outbox: await raw(),
     uploads: posts.filter((p) => p.token === b), report: (await adminAPI(`/v1/reports/${queued?.id}`)).status,
-    list: await page.$$eval('#q-list > li', (l) => l.length), net: await page.textContent('#net') };
+    list: await page.$$eval('#q-list > li', (l) => l.length), net: await page.textContent('#net'), offered: await page.isVisible('#q-stranded') };
   check(bId !== aId && findings.ownerB.name === '网格员王五' && findings.ownerB.report === 404 &&
     !posts.some((p) => p.id === queued?.id && p.token === b) && findings.ownerB.outbox.some((it) => it.id === queued?.id && it.owner === aId) &&
-    findings.ownerB.list === 0 && !/待发/.test(findings.ownerB.net), `B signed in, A's report: ${JSON.stringify(findings.ownerB)}`);
+    findings.ownerB.list === 0 && !/待发/.test(findings.ownerB.net) && !findings.ownerB.offered, // A's token may sign in again: not B's to take
+    `B signed in, A's report: ${JSON.stringify(findings.ownerB)}`);
   check(/此手机上还有另一位网格员（网格员王五，与您同名的另一个令牌）的 1 项内容未发送：已保存，不会以您的身份发送，待其本人再次登录后自动发送/.test(findings.ownerB.said),
     `B signed in, the notice says: ${findings.ownerB.said}`);
   await page.click('#tabs button[data-view=home]');

@@ -27,7 +27,8 @@
 //   server's time → a phone set to New York's zone shows China time → a
 //   street's desk with more cases than a page lists them all, its count
 //   the server's → two workers of one name share a phone: neither's saved
-//   work goes, nor their patrol goes on, under the other.
+//   work goes, nor their patrol goes on, under the other → a re-issued token's worker sends what their
+//   revoked token left, once they confirm; the next worker sees none of the last one's cases, offline.
 //
 //   Steps 12–23 (from the ±150 m fix to the server's case steps) live in
 //   mobile-field.mjs, which this script calls after step 10; 9 and 24 (and
@@ -36,10 +37,11 @@
 //   in mobile-clock.mjs; 8 and 18 (patrols) in mobile-patrol.mjs; 7b (the
 //   street's duty officer's buttons) in mobile-cases.mjs; 27–32 in
 //   mobile-fixes.mjs; 34 (a desk of many pages) in mobile-desk.mjs; 35 (whose
-//   the saved work is) in mobile-signin.mjs.
+//   the saved work is) in mobile-signin.mjs; 36 in mobile-owner.mjs.
 //
 //   GRIDMAP_WORKER_TOKEN=… GRIDMAP_WORKER_SPARE_TOKEN=… GRIDMAP_WORKER_TWIN_TOKEN=… GRIDMAP_EXPIRED_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_STREET_TOKEN=…
 //   GRIDMAP_STREET_VIEWER_TOKEN=… GRIDMAP_DESK_TOKEN=… GRIDMAP_DESK_POINT=LNG,LAT GRIDMAP_ADMIN_TOKEN=…
+//   GRIDMAP_REISSUE_OLD_TOKEN=… GRIDMAP_REISSUE_NEW_TOKEN=… (step 36)
 //   GRIDMAP_CONTROL=URL node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
@@ -48,6 +50,7 @@ import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
 import { caseLanguage, caseSteps, englishSteps, scopeSteps } from './mobile-more.mjs';
 import { signinSteps, ownerSteps } from './mobile-signin.mjs';
+import { nextWorkerSteps } from './mobile-owner.mjs';
 import { clockSteps, dayBehindSteps, zoneSteps } from './mobile-clock.mjs';
 import { patrolSteps } from './mobile-patrol.mjs';
 import { deskSteps } from './mobile-desk.mjs';
@@ -387,6 +390,8 @@ try {
   await deskSteps(env);
   phase = '35'; // whose the phone's saved work is (mobile-signin.mjs)
   await ownerSteps(env);
+  phase = '36'; // what a revoked token left, and what the last worker was shown (mobile-owner.mjs)
+  await nextWorkerSteps(env);
 
   findings.writes = writes;
   findings.errors = errors;
