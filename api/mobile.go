@@ -64,9 +64,9 @@ func (h *handlers) me(c *gin.Context) {
 			perms = append(perms, perm)
 		}
 	}
-	// The answer is the token's own: the app's service worker keeps a copy
-	// for offline starts, and a copy must never answer for another token.
-	addVary(c.Writer.Header(), varyAuthorization)
+	// The answer is the token's own (servePrivateJSON: Vary Authorization):
+	// the app's service worker keeps a copy for offline starts, and a copy
+	// must never answer for another token.
 	out := gin.H{"token_id": p.TokenID, "name": p.Name, "role": p.Role, "scope": nilIfBlank(p.Scope), "expires_at": p.ExpiresAt.UTC(),
 		"permissions": perms, "unit": nil}
 	if p.Scope != "" && h.deps.Units != nil {

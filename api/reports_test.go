@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -348,4 +349,19 @@ func nilIfEmptyString(s string) any {
 		return nil
 	}
 	return s
+}
+
+// TestPrivateAnswersVaryByToken: an answer for one caller says it varies
+// by Authorization, so that a cache in the browser keeps one copy per
+// token: a phone's service worker, keying its copies of /v1/reports by URL,
+// showed the last worker's cases to the next one offline.
+func TestPrivateAnswersVaryByToken(t *testing.T) {
+	s := newReportServer(t)
+	for _, path := range []string{"/v1/reports?limit=5", "/v1/reports?limit=5&format=geojson", "/v1/stats?unit=120104",
+		"/v1/patrols/coverage?unit=120104001", "/v1/me"} {
+		r := s.send(t, "GET", path, s.reporter, nil)
+		if vary := r.header.Values("Vary"); r.status != 200 || !slices.Contains(vary, "Authorization") || strings.Count(strings.Join(vary, ","), "Authorization") != 1 {
+			t.Errorf("%s: %d, Vary %q", path, r.status, vary)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,10 +46,12 @@ func serveJSON(c *gin.Context, v any) {
 
 // servePrivateJSON writes v as JSON of the given media type for one caller
 // (reports, statistics: what a token may see), with a weak ETag of its
-// bytes and Cache-Control "private, no-cache": no shared cache keeps it,
-// and a browser asks again on each use, sending the ETag. The router's
-// compressor gzips it; the ETag is weak because it names the content,
-// whichever encoding carries it.
+// bytes, Cache-Control "private, no-cache" and Vary: Authorization: no
+// shared cache keeps it, a browser asks again on each use, sending the
+// ETag, and a cache in the browser (a phone's service worker) keeps one
+// copy per token — without it a phone showed the last worker's cases to
+// the next. The router's compressor gzips it; the ETag is weak because it
+// names the content, whichever encoding carries it.
 func servePrivateJSON(c *gin.Context, mediaType string, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -58,6 +61,9 @@ func servePrivateJSON(c *gin.Context, mediaType string, v any) {
 	etag := `W/"` + bodyHash(b) + `"`
 	hd := c.Writer.Header()
 	hd.Set("Cache-Control", "private, no-cache")
+	if !slices.Contains(hd.Values("Vary"), "Authorization") {
+		addVary(hd, varyAuthorization)
+	}
 	hd.Set("ETag", etag)
 	if etagMatches(c.GetHeader("If-None-Match"), etag) {
 		c.Status(http.StatusNotModified)
