@@ -21,11 +21,12 @@ const words = {
   'signin.help': ['用手机相机扫描管理员给您的二维码，即可打开本应用并登录。', 'Scan the QR code your administrator gave you with the phone\'s camera: it opens this app signed in.'],
   'signin.paste': ['或粘贴令牌：', 'Or paste the token:'],
   'signin.go': ['登录', 'Sign in'],
-  'signin.bad': ['令牌无效或已过期', 'The token is unknown or expired'],
-  'signin.revoked': ['管理员已撤销此手机的令牌，您已退出登录：请向管理员索取新的二维码，扫码重新登录',
-    'Your administrator revoked this phone\'s token, so you are signed out: ask them for a new QR code and scan it to sign in again'],
-  'signin.expired': ['此手机的令牌已过期，您已退出登录：请向管理员索取新的二维码，扫码重新登录',
-    'This phone\'s token has expired, so you are signed out: ask your administrator for a new QR code and scan it to sign in again'],
+  'signin.bad': ['无法识别此令牌：请检查是否完整复制，或扫描管理员给您的二维码', 'This token is not known: check it was copied whole, or scan the QR code your administrator gave you'],
+  // Said as well of a token just entered as of one signed in before: neither says "you were signed out".
+  'signin.revoked': ['此令牌已被管理员吊销，不能再登录：请向管理员索取新的二维码，扫码登录',
+    'Your administrator revoked this token; it cannot sign in: ask them for a new QR code and scan it to sign in'],
+  'signin.expired': ['此令牌已过期，不能再登录：请向管理员索取新的二维码，扫码登录',
+    'This token has expired; it cannot sign in: ask your administrator for a new QR code and scan it to sign in'],
   'signin.out': ['退出登录', 'Sign out'],
   // What waits goes with the token that recorded it alone (owner.js): not with a new one.
   'signin.waiting': ['手机上还有 {n} 项未发送（已保存，不会丢失），记录它们的令牌再次登录后将自动发送',

@@ -46,11 +46,13 @@ export function forgetToken(sent, why = 'unknown') {
   signOutListeners.forEach((fn) => fn(why));
 }
 
-// refusalWhy reads from a 401's problem why the token was refused (the
-// server's detail is English, for the API's readers: "the token has been
-// revoked", "the token expired at …", "unknown token").
+// refusalWhy reads from a 401's problem why the token was refused: its
+// token member (unknown, revoked, expired), or from an older server the
+// English detail ("the token has been revoked", "the token expired at …").
 async function refusalWhy(res) {
-  const detail = (await res.clone().json().catch(() => ({}))).detail ?? '';
+  const p = await res.clone().json().catch(() => ({}));
+  if (['unknown', 'revoked', 'expired'].includes(p.token)) return p.token;
+  const detail = p.detail ?? '';
   return /revoked/i.test(detail) ? 'revoked' : /expired/i.test(detail) ? 'expired' : 'unknown';
 }
 

@@ -61,18 +61,19 @@ export async function signinSteps({ browser, base, expired, check, findings, sho
   check(/还有 1 项未发送/.test(findings.signinNoToken), `without a token, the sign-in page says: ${findings.signinNoToken}`);
   // A link whose token the server does not know (mistyped, or of another server): it is not kept.
   await page.goto(`${base}/m/#token=unknown-token-of-the-test`);
-  await page.waitForFunction(() => /令牌无效或已过期/.test(document.getElementById('signin-message').textContent), null, { timeout: 15_000 })
+  await page.waitForFunction(() => /无法识别此令牌/.test(document.getElementById('signin-message').textContent), null, { timeout: 15_000 })
     .catch(() => {});
   findings.signinUnknown = { said: await page.textContent('#signin-message'), kept: await page.evaluate(() => localStorage.getItem('gridmap.m.token')),
     tabs: await page.isVisible('#tabs') };
-  check(/令牌无效或已过期/.test(findings.signinUnknown.said) && findings.signinUnknown.kept === null && !findings.signinUnknown.tabs,
+  check(/无法识别此令牌/.test(findings.signinUnknown.said) && findings.signinUnknown.kept === null && !findings.signinUnknown.tabs,
     `an unknown token's link: ${JSON.stringify(findings.signinUnknown)}`);
   // A link whose token has expired (kept in a chat for too long) is said so: expired, not unknown.
   await page.goto(`${base}/m/#token=${expired}`);
-  await page.waitForFunction(() => /已过期，您已退出登录/.test(document.getElementById('signin-message').textContent), null, { timeout: 15_000 })
+  await page.waitForFunction(() => /此令牌已过期，不能再登录/.test(document.getElementById('signin-message').textContent), null, { timeout: 15_000 })
     .catch(() => {});
   findings.signinExpired = { said: await page.textContent('#signin-message'), kept: await page.evaluate(() => localStorage.getItem('gridmap.m.token')) };
-  check(/此手机的令牌已过期/.test(findings.signinExpired.said) && findings.signinExpired.kept === null,
+  // Never signed in on this phone, the worker is not told they were signed out.
+  check(/此令牌已过期，不能再登录/.test(findings.signinExpired.said) && !/退出登录/.test(findings.signinExpired.said) && findings.signinExpired.kept === null,
     `an expired token's link: ${JSON.stringify(findings.signinExpired)}`);
   check(errors.length === 0, `without a token, page errors: ${errors.join(' | ')}`);
   await context.close();
@@ -132,7 +133,7 @@ export async function revokedSteps(env) {
   check(findings.revoked.token === null, 'a revoked token is still kept on the phone');
   // The report goes with the token that recorded it alone: revoked, it can no longer go, and the page says so
   // (and that its worker, signed in with a new token of their name and area, may send it with that one).
-  check(/管理员已撤销此手机的令牌/.test(findings.revoked.said) && /还有 1 项未发送/.test(findings.revoked.waiting) &&
+  check(/此令牌已被管理员吊销/.test(findings.revoked.said) && /还有 1 项未发送/.test(findings.revoked.waiting) &&
     /已失效，无法再用它发送：记录人用同一姓名和范围的新令牌登录后，可选择改用新令牌发送/.test(findings.revoked.waiting),
     `a revoked token, the sign-in page says: ${JSON.stringify(findings.revoked)}`);
   check(findings.revoked.views.join() === 'view-signin' && !findings.revoked.tabs, `a revoked token, the app still shows ${findings.revoked.views} (tabs ${findings.revoked.tabs})`);
@@ -151,11 +152,11 @@ export async function revokedSteps(env) {
   await page.reload();
   await page.waitForSelector('#signin-waiting:not([hidden])', { timeout: 30_000 });
   findings.revokedReload = await seen();
-  check(/管理员已撤销此手机的令牌/.test(findings.revokedReload.said) && /还有 1 项未发送/.test(findings.revokedReload.waiting),
+  check(/此令牌已被管理员吊销/.test(findings.revokedReload.said) && /还有 1 项未发送/.test(findings.revokedReload.waiting),
     `reopened after the revocation, the sign-in page says: ${JSON.stringify(findings.revokedReload)}`);
   await page.click('#lang');
   findings.revokedEnglish = await page.textContent('#view-signin');
-  check(/revoked this phone's token/.test(findings.revokedEnglish) && /Waiting on this phone: 1 item,/.test(findings.revokedEnglish) &&
+  check(/revoked this token/.test(findings.revokedEnglish) && /Waiting on this phone: 1 item,/.test(findings.revokedEnglish) &&
     !/[\u4e00-\u9fff]/.test(findings.revokedEnglish), `the sign-in page in English: ${findings.revokedEnglish}`);
   await shot(page, 'm-revoked-english.png');
   await page.click('#lang');
