@@ -14,6 +14,10 @@ import { initPanel, levelNames, enclaveStatus, word } from './panel.js';
 import { t, lang, locale, applyWords, langButton } from './i18n.js';
 import { tileReloader } from './retile.js';
 import { el } from './dom.js';
+import { initView, addressed } from './view.js';
+import { refusalText } from './refusal.js';
+import { inChina } from './chinatime.js';
+import { whoami } from './me.js';
 
 const root = new URL('.', document.baseURI);
 const api = (path) => new URL(path, root).href;
@@ -65,7 +69,10 @@ function authHeaders() {
 
 async function getJSON(path) {
   const res = await fetch(api(path), { headers: { Accept: 'application/json', ...authHeaders() } });
-  if (res.status === 401) throw Object.assign(new Error(t('needToken')), { status: 401 });
+  if (res.status === 401) { // which token problem it is, when the server says (refusal.js)
+    const why = refusalText(await res.json().catch(() => null));
+    throw Object.assign(new Error(why || t('needToken')), { status: 401 });
+  }
   if (!res.ok) throw Object.assign(new Error(`${path}: ${res.status}`), { status: res.status });
   return res.json();
 }
@@ -77,11 +84,11 @@ function setStatus(text, error = false) {
 
 // A narrow screen (app.css has the same width): see setPanel.
 const narrow = matchMedia('(max-width: 700px)');
+// Where it opens is the data's (view.js): the style's view until then.
+const there = addressed();
 const map = new MapLibreMap({
   container: 'map',
   style: api('style.json'),
-  center: [117.158, 39.118], // 南开区
-  zoom: 13.2,
   hash: true,
   attributionControl: { compact: narrow.matches }, // on a phone the full line would cover the bottom of the map
   // The token goes with every request to this server (tiles, TileJSON), never elsewhere.
@@ -89,14 +96,17 @@ const map = new MapLibreMap({
 });
 map.addControl(new NavigationControl(), 'top-right');
 map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
+const view = initView({ map, api, getJSON, token: () => sessionStorage.getItem('gridmap.token'), there });
 const audit = initAudit({ map, getJSON, el });
 const panel = initPanel({ el, api, getJSON, audit, signedIn: () => signedIn(), select, loadHazards });
-window.gridmap = { map, state, loadHazards, select, panel }; // for operators' consoles and the browser test
+window.gridmap = { map, state, loadHazards, select, panel, view }; // for operators' consoles and the browser test
 const signedIn = () => !!sessionStorage.getItem('gridmap.token');
 let popup = null;
 applyWords(document);
 setStatus(t('loading'));
+renderCoarseNote();
 langButton($('lang'), () => {
+  renderCoarseNote();
   editor?.relabel();
   importer?.relabel();
   relabelPanelToggle();
@@ -128,6 +138,7 @@ setPanel(false);
 
 map.on('load', async () => {
   try {
+    await view.placed; // the first view is set before the catalog says the console is ready
     state.catalog = await getJSON('tiles/catalog');
     state.versions = JSON.stringify(state.catalog.versions);
     renderLayerToggles();
@@ -136,7 +147,7 @@ map.on('load', async () => {
     loadHazards(null);
     setInterval(() => refreshIfChanged(), 10000);
     editor = initEdit({ map, api, el, authHeaders, reloadTiles: edited,
-      onToken: () => { refreshPanel(); reloadTiles(); importer?.refresh(); }, // report dots: rounded for an anonymous reader, exact with a token
+      onToken: () => { refreshPanel(); reloadTiles(); importer?.refresh(); renderCoarseNote(); }, // report dots: rounded for an anonymous reader, exact with a token
       clearHighlight: () => {
         mark(state.selected, 'selected', false);
         mark(state.hovered, 'hover', false);
@@ -155,6 +166,11 @@ function styleLayersOf(tileLayer) {
   return map.getStyle().layers.filter((l) => l.metadata?.['gridmap:layer'] === tileLayer).map((l) => l.id);
 }
 
+// Layers off until ticked: the hazard density's cells would cover the
+// boundaries of the first view, which GIS staff come for (the wall screen
+// draws them; here the hazards are the points from z14, and the list).
+const offAtFirst = new Set(['report_hex']);
+
 function renderLayerToggles() {
   const ul = $('layers');
   ul.replaceChildren();
@@ -162,10 +178,11 @@ function renderLayerToggles() {
     const ids = styleLayersOf(layer.name);
     if (ids.length === 0) continue;
     const box = el('input', { type: 'checkbox', 'data-layer': layer.name });
-    box.checked = true;
-    box.addEventListener('change', () => {
-      for (const id of ids) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none');
-    });
+    const show = () => { for (const id of ids) map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none'); };
+    state.shown ??= Object.fromEntries(state.catalog.layers.map((l) => [l.name, !offAtFirst.has(l.name)]));
+    box.checked = state.shown[layer.name] ?? true;
+    show();
+    box.addEventListener('change', () => { state.shown[layer.name] = box.checked; show(); });
     ul.append(el('li', {}, el('label', { title: layer.description }, box, half(layer.title),
       el('span', { class: 'muted' }, ` z${layer.minzoom}+`))));
   }
@@ -255,6 +272,21 @@ function refreshPanel() {
   else if (state.catalog) loadHazards(state.hazardUnit ?? null);
 }
 
+// renderCoarseNote says, under the status line, how exact the hazards and
+// patrols drawn are: without a token the server rounds report points to
+// 0.002° (about 200 m) and snaps patrol tracks to the same grid
+// (tiles/filter.go, access.Coarse); a scoped token sees its own units'
+// exact, and others' rounded.
+async function renderCoarseNote() {
+  const box = $('coarse-note');
+  const tok = sessionStorage.getItem('gridmap.token');
+  const me = tok ? (await whoami(api, tok)).me : null;
+  if (tok !== sessionStorage.getItem('gridmap.token')) return; // another token since
+  box.hidden = Boolean(tok) && !me?.scope;
+  box.dataset.kind = tok ? 'scoped' : 'anonymous';
+  box.textContent = tok ? t('coarseNoteScoped', { scope: me?.unit?.name ?? me?.scope ?? '' }) : t('coarseNote');
+}
+
 function dl(rows) {
   const d = el('dl');
   for (const [k, v] of rows) {
@@ -283,24 +315,26 @@ async function showResolution(ll) {
   }
 }
 
-// Open hazards of the units below code (or below 南开区 before any click;
-// a scoped token's own area if it may not see that), over the longest
-// period the statistics allow; note introduces the unit (an enclave's
-// managing unit).
+// Open hazards of the units below code (before any click, below the unit
+// the console opened on: a scoped token's own, else the data's district —
+// view.js — else the whole city), over the longest period the statistics
+// allow; note introduces the unit (an enclave's managing unit).
 async function loadHazards(code, note = '') {
   state.hazardUnit = code;
   const box = $('hazards');
   const from = new Date(Date.now() - 1090 * 86400e3).toISOString().slice(0, 10);
   const stats = (unit) => getJSON(`v1/stats?${unit ? `unit=${unit}&` : ''}from=${from}`);
   try {
-    const s = await stats(code ?? '120104').catch((err) => {
+    const unit = code ?? (await view.home())?.code ?? '';
+    if (state.hazardUnit !== code) return; // a later click won
+    const s = await stats(unit).catch((err) => {
       if (code == null && err.status === 403) return stats(''); // the server answers the token's scope
       throw err;
     });
     if (state.hazardUnit !== code) return; // a later click won
     const rows = (s.units ?? []).filter((u) => u.open > 0).sort((a, b) => b.open - a.open).slice(0, 12);
     box.replaceChildren(
-      el('p', { 'data-unit': s.unit?.code ?? '' }, note, `${s.unit?.name ?? ''}${t('colon')}`, el('strong', {}, String(s.totals?.open ?? 0)), ` ${t('open')}`,
+      el('p', { 'data-unit': s.unit?.code ?? '' }, note, `${s.unit?.name ?? t('city')}${t('colon')}`, el('strong', {}, String(s.totals?.open ?? 0)), ` ${t('open')}`,
         s.totals?.overdue_open ? `${t('comma')}${s.totals.overdue_open} ${t('overdue')}` : ''),
       el('table', {}, ...rows.map((u) => el('tr', {}, el('td', {}, u.name || u.code), el('td', { class: 'n' }, String(u.open))))));
   } catch (err) {
@@ -334,7 +368,7 @@ async function refreshIfChanged(force = false, minVersion = null) {
     if (seen === undefined || force) return; // first look, or reloaded above
     reloadTiles();
     panel.reread(); // someone else's edit may have changed the unit shown
-    setStatus(`${t('dataChanged')} ${new Date().toLocaleTimeString(locale())}`);
+    setStatus(`${t('dataChanged')} ${inChina(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date())}`);
   } catch (err) {
     setStatus(`${t('unreachable')}: ${err.message}`, true);
   }

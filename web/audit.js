@@ -5,6 +5,7 @@
 // click on one flies there. It runs when asked: a district's audit takes
 // a moment, and most clicks only want to know who a grid is.
 import { t, locale } from './i18n.js';
+import { inChina } from './chinatime.js';
 
 const colours = { gap: '#e53935', overlap: '#fb8c00', outside: '#8e24aa' };
 const empty = () => ({ type: 'FeatureCollection', features: [] });
@@ -92,5 +93,5 @@ function areaText(m2) {
 }
 
 function time(iso) {
-  return iso ? new Date(iso).toLocaleTimeString(locale()) : '';
+  return iso ? inChina(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(iso)) : ''; // China time
 }

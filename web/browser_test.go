@@ -31,7 +31,11 @@ import (
 // sees its name and saves test/out/dashboard.png. An editor's token, entered
 // in edit mode, must redraw the clicked unit's panel. The panel's chain
 // selects the units above the grid, its properties are rows, and tokens are
-// checked as they are entered (a wrong one, a viewer's, editors').
+// checked as they are entered (a wrong one, a revoked one and an expired
+// one, each said as such; a viewer's, editors'). The console opens on the
+// data's district with the density cells off and a note on the rounding of
+// an anonymous reader's hazards; a scoped token opens on its scope and asks
+// for its statistics first.
 func TestDashboardInBrowser(t *testing.T) {
 	setupBrowser(t)
 	url, db := serveDemo(t)
@@ -39,10 +43,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	revoked, expired, expiredAt := refusedTokens(t, db)
 	env := []string{"GRIDMAP_TOKEN_EDITOR=" + createToken(t, db, access.RoleEditor, "dashboard-test-editor"),
 		"GRIDMAP_TOKEN_SCOPED=" + createScopedToken(t, db, access.RoleEditor, "120104001", "dashboard-test-scoped"),
-		"GRIDMAP_TOKEN_VIEWER=" + createToken(t, db, access.RoleViewer, "dashboard-test-viewer")}
-	runBrowserTest(t, 3*time.Minute, env, "dashboard.test.mjs", url, shot)
+		"GRIDMAP_TOKEN_VIEWER=" + createToken(t, db, access.RoleViewer, "dashboard-test-viewer"),
+		"GRIDMAP_TOKEN_REVOKED=" + revoked, "GRIDMAP_TOKEN_EXPIRED=" + expired,
+		"GRIDMAP_TOKEN_EXPIRED_AT=" + expiredAt.UTC().Format(time.RFC3339)}
+	runBrowserTest(t, 4*time.Minute, env, "dashboard.test.mjs", url, shot)
 }
 
 // TestDashboardDrawingInBrowser runs test/drawing.test.mjs, the dashboard's
@@ -103,6 +110,34 @@ func TestScreenInBrowser(t *testing.T) {
 	runBrowserTest(t, 6*time.Minute, env, "screen.test.mjs", url, dir)
 }
 
+// refusedTokens stores two editors' tokens the server refuses, as it
+// refuses them after "gridmap token revoke" and once they expire: one
+// revoked, one that expired a day ago (at a whole minute, returned).
+func refusedTokens(t *testing.T, db *postgres.DB) (revoked, expired string, expiredAt time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	store := func(name string) (string, int64) {
+		secret, hash := access.NewTokenSecret()
+		tok, err := db.CreateToken(ctx, access.Token{Name: name, Role: access.RoleEditor, ExpiresAt: time.Now().Add(time.Hour),
+			CreatedBy: "web test"}, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret, tok.ID
+	}
+	revoked, id := store("dashboard-test-revoked")
+	if _, err := db.RevokeToken(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	expired, id = store("dashboard-test-expired")
+	expiredAt = time.Now().Add(-26 * time.Hour).Truncate(time.Minute)
+	if _, err := db.Pool.Exec(ctx, `UPDATE api_token SET created_at = $2::timestamptz - interval '1 day', expires_at = $2 WHERE id = $1`,
+		id, expiredAt); err != nil {
+		t.Fatal(err)
+	}
+	return revoked, expired, expiredAt
+}
+
 // createExpiringToken stores a viewer's token, as "gridmap token create"
 // does, that expires at until, and returns its secret.
 func createExpiringToken(t *testing.T, db *postgres.DB, name string, until time.Time) string {
@@ -123,11 +158,13 @@ func createExpiringToken(t *testing.T, db *postgres.DB, name string, until time.
 // the panel is hidden from an anonymous reader and a viewer and shown to an
 // editor, who checks a GeoJSON with an error (a grid whose community does
 // not exist: rejected, the finding listed with its code, no import
-// offered), is told the server's detail and field for a bad option (400)
+// offered), is told in Chinese that a truncated GeoJSON and a CSV named
+// .geojson cannot be read (no counts, no "no problems"), is told the
+// server's detail and field for a bad option (400)
 // and for a 413, 429 and 503 (the last two hold the button for
 // Retry-After), then drops a GeoJSON of a new grid of 南开区 on the panel,
 // checks it (a dry run: 1 to create, its overlap with the grid it lies in
-// listed) and imports it for real: the job succeeds, the map reloads its
+// listed and marked on the map) and imports it for real: the job succeeds, the map reloads its
 // tiles at the import's data version and draws the grid, and the API has
 // it. Screenshots go to test/out/import-*.png.
 func TestDashboardImportInBrowser(t *testing.T) {
@@ -154,7 +191,8 @@ func TestDashboardImportInBrowser(t *testing.T) {
 // around a point of the community's first grid, clipped to the community,
 // with attributes (props) the import keeps as its properties — more than
 // the console lists before "more", a phone an anonymous reader may not see,
-// a long value; bad, that grid and one of a community that does not exist.
+// a long value; bad, that grid and one of a community that does not exist;
+// truncated, good's file cut short; notjson, a CSV named .geojson.
 func importFixture(t *testing.T, db *postgres.DB) map[string]any {
 	t.Helper()
 	const community = "120104001001"
@@ -197,9 +235,19 @@ func importFixture(t *testing.T, db *postgres.DB) map[string]any {
 	for k, v := range attrs {
 		good["properties"].(map[string]any)[k] = v
 	}
+	goodFile := write("新网格.geojson", good)
+	whole, err := os.ReadFile(goodFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "坏文件.geojson")
+	notJSON := filepath.Join(dir, "不是json.geojson")
+	if os.WriteFile(cut, whole[:len(whole)/2], 0o644) != nil || os.WriteFile(notJSON, []byte("code,name\n1,2\n"), 0o644) != nil {
+		t.Fatal("cannot write the unreadable fixtures")
+	}
 	return map[string]any{"code": code, "name": "导入测试网格", "overlaps": overlaps, "orphan": orphan, "props": attrs,
-		"good": write("新网格.geojson", good),
-		"bad":  write("新网格-有错.geojson", good, feature(orphan, "无上级网格", "120104999999"))}
+		"good": goodFile, "bad": write("新网格-有错.geojson", good, feature(orphan, "无上级网格", "120104999999")),
+		"truncated": cut, "notjson": notJSON}
 }
 
 // setupBrowser runs test/setup.sh, which installs Chromium and the npm

@@ -29,9 +29,22 @@ export function inChina(locale, options) {
 export const dateAndTime = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
   hour12: false };
 
+// numeric are an instant's fields in China as two-digit (four for the
+// year) numbers, whatever the language: the day and minute below.
+const numeric = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+function fieldsInChina(t) {
+  const parts = inChina('en-US', numeric).formatToParts(new Date(t));
+  return Object.fromEntries(parts.map((p) => [p.type, p.value]));
+}
+
 /** chinaDay is the date (YYYY-MM-DD) of an instant in China, the day the server files and counts it under. */
 export function chinaDay(t) {
-  const parts = inChina('en-US', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(t));
-  const part = (type) => parts.find((p) => p.type === type).value;
-  return `${part('year')}-${part('month')}-${part('day')}`;
+  const f = fieldsInChina(t);
+  return `${f.year}-${f.month}-${f.day}`;
+}
+
+/** chinaMinute is an instant's date and minute in China (YYYY-MM-DD HH:mm), the same in either language. */
+export function chinaMinute(t) {
+  const f = fieldsInChina(t);
+  return `${f.year}-${f.month}-${f.day} ${f.hour}:${f.minute}`;
 }

@@ -4,6 +4,8 @@
 // version), their version drawn as a dashed outline with who, when and
 // which version, to be reloaded or saved over.
 import { t, locale } from './i18n.js';
+import { inChina, dateAndTime } from './chinatime.js';
+import { refusalText } from './refusal.js';
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 
@@ -33,7 +35,7 @@ export function initOutcome({ map, el, word, say, target, load, saveOver, focusT
     const detail = body?.detail ?? body?.title ?? `HTTP ${res.status}`;
     switch (res.status) {
       case 401:
-        say('error', () => t('ed.e401', { detail }));
+        say('error', () => t('ed.e401', { detail: refusalText(body) || detail }));
         focusToken();
         return;
       case 403:
@@ -62,7 +64,8 @@ export function initOutcome({ map, el, word, say, target, load, saveOver, focusT
   function showConflict(res, body) {
     const cur = body.current;
     const p = cur.properties ?? {};
-    const when = p.valid_from ? new Date(p.valid_from).toLocaleString(locale()) : t('ed.unknown');
+    // In China time, as the console's other times, whatever the browser's zone.
+    const when = p.valid_from ? `${inChina(locale(), dateAndTime).format(new Date(p.valid_from))}${t('ed.chinaTime')}` : t('ed.unknown');
     const theirEtag = res.headers.get('ETag') ?? `"v${p.version}"`;
     showTheirs(cur);
     const reloadBtn = word('button', { type: 'button', id: 'edit-reload-theirs', class: 'primary' }, 'ed.reloadTheirs');

@@ -1,7 +1,7 @@
 // Edit mode's token (edit.js hooks it in): the field an editor enters a
 // token in, checked with the server as it is entered (GET /v1/me), not at
-// the first save. A token the server refuses (mistyped, expired, revoked)
-// is said so at once and not used — the token set before stays; a good one
+// the first save. A token the server refuses is said so at once — which it
+// is: unknown (mistyped, cut short), revoked, or expired when — and not used — the token set before stays; a good one
 // is kept for the browser tab (sessionStorage, where app.js reads it) and
 // the panel says whose it is, its role, its scope and until when, and
 // whether it may edit boundaries at all (a viewer's may not). A token set
@@ -11,6 +11,7 @@
 import { t } from './i18n.js';
 import { chinaDay } from './chinatime.js';
 import { whoami } from './me.js';
+import { refusalText, unbroken } from './refusal.js';
 
 const key = 'gridmap.token';
 
@@ -58,7 +59,7 @@ export function initToken({ api, el, word, say, onChange }) {
     if (n !== seq) return;
     checking = null;
     if (r.status === 'refused') {
-      say('error', () => t(current() ? 'ed.tokenRefusedKept' : 'ed.tokenRefused', { detail: r.detail }));
+      say('error', () => unbroken(t(current() ? 'ed.tokenRefusedKept' : 'ed.tokenRefused', { why: why(r) })));
       render();
       input.focus();
       return;
@@ -104,7 +105,7 @@ export function initToken({ api, el, word, say, onChange }) {
         line(can ? 'token-ok' : 'token-warn', can ? t(me.scope ? 'ed.mayEditIn' : 'ed.mayEditAll', { scope }) : t('ed.mayNotEdit', { role: role(me) })),
         line('muted', t('ed.tokenReplace')));
     } else if (r?.status === 'refused') {
-      state.replaceChildren(line('token-bad', t('ed.tokenStoredRefused', { detail: r.detail })), line('muted', t('ed.tokenReplace')));
+      state.replaceChildren(line('token-bad', unbroken(t('ed.tokenStoredRefused', { why: why(r) }))), line('muted', t('ed.tokenReplace')));
     } else if (r?.status === 'unchecked') {
       state.replaceChildren(line('muted', t('ed.tokenUncheckedState', { why: r.detail })), line('muted', t('ed.tokenReplace')));
     } else {
@@ -118,6 +119,10 @@ export function initToken({ api, el, word, say, onChange }) {
   return { form, input, state, render, check, ready: () => entered };
 }
 
+// why says why the server refused a token: which it is (unknown, revoked,
+// expired when), or — a server that does not say — its detail and the
+// three it may be.
+const why = (r) => refusalText(r.problem) || t('ed.tokenRefusedWhy', { detail: r.detail });
 const mayEdit = (me) => Boolean(me?.permissions?.includes('edit_boundaries'));
 const role = (me) => {
   const w = t(`role.${me?.role}`);

@@ -14,6 +14,21 @@ const colours = { error: '#c62828', warning: '#ef6c00', note: '#607d8b' };
 export const final = (s) => s && s !== 'queued' && s !== 'running';
 
 /**
+ * unreadable is the reader's message when job j was refused because its
+ * file could not be read at all (truncated, not the format its name says):
+ * rejected with nothing read from it — no features — and the reason in the
+ * job's error (or a finding of kind unreadable). Its counts would be zeros
+ * and "no problems" untrue, so neither is shown. '' for any other job.
+ */
+export function unreadable(j) {
+  const r = j?.report;
+  if (j?.status !== 'rejected' || (r?.counts?.features ?? 0) > 0) return '';
+  const found = (r?.issues ?? []).find((i) => i.kind === 'unreadable');
+  if (found) return found.message ?? j.error ?? '';
+  return !r?.errors && j.error ? j.error : '';
+}
+
+/**
  * initReport returns the box a job is shown in (box), show(job, { offer,
  * stale }) writing it there — offer: a clean dry run's files may be
  * imported for real (commit is called to do so), stale: the form changed
@@ -35,8 +50,16 @@ export function initReport({ map, el, word, commit }) {
       out.push(el('p', { class: 'small muted' }, j.phase || t('im.st.queued'), j.total ? ` ${j.done} / ${j.total}` : ''),
         el('progress', j.total ? { max: j.total, value: j.done } : {}));
     }
-    if (j.error && !r?.errors) out.push(el('p', { class: 'small', id: 'import-error' }, j.error));
-    if (r) out.push(...reportOf(j));
+    const unread = unreadable(j);
+    if (unread) {
+      // What it was read as, and that nothing was: no counts, no findings.
+      // (The message above says it in the page's words: import.js.)
+      if (r) out.push(metaOf(r));
+      out.push(el('p', { class: 'small muted import-detail', id: 'import-error', 'data-unreadable': 'true' }, t('im.serverSaid', { detail: unread })));
+    } else {
+      if (j.error && !r?.errors) out.push(el('p', { class: 'small', id: 'import-error' }, j.error));
+      if (r) out.push(...reportOf(j));
+    }
     if (offer) {
       const btn = word('button', { type: 'button', id: 'import-commit', class: 'primary' }, 'im.commit');
       btn.addEventListener('click', () => commit());
@@ -56,9 +79,7 @@ export function initReport({ map, el, word, commit }) {
   // the units retired and the findings.
   function reportOf(j) {
     const r = j.report;
-    const out = [dl([['im.m.format', [r.format, r.layer].filter(Boolean).join(' · ')], ['im.m.crs', r.crs], ['im.m.encoding', r.encoding],
-      ['im.m.levels', (r.levels ?? []).map((l) => t(l === 'enclave' ? 'ed.kind.enclave' : `level.${l}`)).join(t('listSep'))],
-      ['im.m.took', r.duration_s != null ? `${r.duration_s.toFixed(1)} s` : '']])];
+    const out = [metaOf(r)];
     // A file with errors would write nothing: what it holds, not what an import would do.
     const c = r.counts ?? {};
     const refused = r.errors > 0;
@@ -71,13 +92,21 @@ export function initReport({ map, el, word, commit }) {
     return out;
   }
 
+  // metaOf is what report r says the file is.
+  function metaOf(r) {
+    return dl([['im.m.format', [r.format, r.layer].filter(Boolean).join(' · ')], ['im.m.crs', r.crs], ['im.m.encoding', r.encoding],
+      ['im.m.levels', (r.levels ?? []).map((l) => t(l === 'enclave' ? 'ed.kind.enclave' : `level.${l}`)).join(t('listSep'))],
+      ['im.m.took', r.duration_s != null ? `${r.duration_s.toFixed(1)} s` : '']]);
+  }
+
   // findings lists the report's issues, errors first, each with its
   // feature (#index in the file), unit code and the server's message.
   function findings(r) {
     const all = [...(r.issues ?? [])].sort((a, b) => rank[a.severity] - rank[b.severity] || a.index - b.index);
     const notes = all.filter((i) => i.severity === 'note').length;
     const head = el('p', { id: 'import-summary', class: 'small' }, all.length || r.errors || r.warnings
-      ? t('im.findings', { errors: r.errors ?? 0, warnings: r.warnings ?? 0, notes }) : t('im.none'));
+      ? t('im.findings', { errors: r.errors ?? 0, warnings: r.warnings ?? 0, notes }) : t(r.counts?.features ? 'im.none' : 'im.noFeatures'),
+    all.some((i) => i.location) ? el('span', { class: 'muted' }, ` · ${t('im.onMap')}`) : null);
     const list = el('ul', { id: 'import-issues', class: 'import-issues' }, ...all.slice(0, SHOWN).map((is) => {
       const kind = t(`wk.${is.kind}`) === `wk.${is.kind}` ? is.kind : t(`wk.${is.kind}`);
       const item = el(is.location ? 'button' : 'div', { class: `import-issue ${is.severity}`, 'data-kind': is.kind, 'data-code': is.code ?? '',
@@ -95,22 +124,59 @@ export function initReport({ map, el, word, commit }) {
     return el('div', {}, head, list, rest);
   }
 
-  // draw marks the findings with a location on the map.
+  // draw marks the findings with a location on the map: a diamond in the
+  // severity's colour, white-rimmed, above every other layer — not a dot,
+  // which reads as a hazard (findingMarks).
   function draw(r) {
     const fc = { type: 'FeatureCollection', features: (r?.issues ?? []).filter((i) => i.location)
       .map((i) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: i.location }, properties: { severity: i.severity, code: i.code ?? '' } })) };
     drawn = fc.features.length;
-    if (map.getSource('import-issues')) { map.getSource('import-issues').setData(fc); return; }
-    if (!r) return;
-    map.addSource('import-issues', { type: 'geojson', data: fc });
-    map.addLayer({ id: 'import-issues', type: 'circle', source: 'import-issues', paint: { 'circle-radius': 7,
-      'circle-color': ['match', ['get', 'severity'], 'error', colours.error, 'warning', colours.warning, colours.note],
-      'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+    if (map.getSource('import-issues')) map.getSource('import-issues').setData(fc);
+    else if (r) map.addSource('import-issues', { type: 'geojson', data: fc });
+    else return;
+    if (!map.getLayer('import-issues')) {
+      findingMarks(map);
+      map.addLayer({ id: 'import-issues', type: 'symbol', source: 'import-issues', layout: {
+        'icon-image': ['match', ['get', 'severity'], 'error', 'finding-error', 'warning', 'finding-warning', 'finding-note'],
+        'icon-allow-overlap': true, 'icon-ignore-placement': true,
+        'symbol-sort-key': ['match', ['get', 'severity'], 'error', 3, 'warning', 2, 1] } }); // errors on top
+    }
+    map.moveLayer('import-issues'); // above what was added since (edit mode's, the audit's)
   }
 
   const dl = (rows) => el('dl', { class: 'small' }, ...rows.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', {}, t(k)), el('dd', {}, v)]));
 
   return { box, show, draw, get drawn() { return drawn; } };
+}
+
+// findingMarks adds the map's images of findings (finding-error,
+// finding-warning, finding-note): a diamond of the severity's colour with
+// a white rim and a thin dark edge, "!" (or "i" for a note) inside, drawn at
+// twice its size for sharp edges. Hazards are round dots; these are not.
+function findingMarks(map) {
+  const px = 2;
+  const size = 24 * px;
+  const m = size / 2;
+  const r = m - 3 * px;
+  for (const [sev, colour] of Object.entries(colours)) {
+    const id = `finding-${sev}`;
+    if (map.hasImage(id)) continue;
+    const canvas = Object.assign(document.createElement('canvas'), { width: size, height: size });
+    const g = canvas.getContext('2d');
+    g.beginPath();
+    g.moveTo(m, m - r); g.lineTo(m + r, m); g.lineTo(m, m + r); g.lineTo(m - r, m);
+    g.closePath();
+    g.lineJoin = 'round';
+    g.lineWidth = 4.5 * px; g.strokeStyle = 'rgba(0,0,0,.6)'; g.stroke();
+    g.lineWidth = 2.5 * px; g.strokeStyle = '#fff'; g.stroke();
+    g.fillStyle = colour; g.fill();
+    g.fillStyle = '#fff';
+    g.font = `bold ${11 * px}px sans-serif`;
+    g.textAlign = 'center';
+    g.textBaseline = 'middle';
+    g.fillText(sev === 'note' ? 'i' : '!', m, m + 0.5 * px);
+    map.addImage(id, g.getImageData(0, 0, size, size), { pixelRatio: px });
+  }
 }
 
 function area(m2) {

@@ -13,9 +13,10 @@
 // import takes is import-files.js's, what a job shows import-report.js's.
 import './edit-words.js'; // first: what it adds is read as the modules below load
 import { exts, pickFiles, problems, unsendable, size } from './import-files.js';
-import { initReport, final } from './import-report.js';
+import { initReport, final, unreadable } from './import-report.js';
 import { t, said } from './i18n.js';
 import { whoami } from './me.js';
+import { refusalText } from './refusal.js';
 
 const levels = ['', 'district', 'street', 'community', 'grid', 'microgrid', 'enclave'];
 const encodings = ['', 'utf-8', 'gbk', 'gb18030'];
@@ -221,7 +222,10 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
     // A rejection with errors in its report is said in these words; one
     // without (the database refused the write) by the job's error.
     const counted = { errors: r?.errors ?? 0, warnings: r?.warnings ?? 0 };
-    say(kind, () => t(`im.done.${job.status}`, { ...counted, why: job.status === 'rejected' && r?.errors ? t('im.rejectedN', counted) : job.error ?? '',
+    // A file that could not be read is said so in the page's words; the
+    // reader's (English) message is the detail in the job's card.
+    if (unreadable(job)) say('error', () => t('im.unreadable'));
+    else say(kind, () => t(`im.done.${job.status}`, { ...counted, why: job.status === 'rejected' && r?.errors ? t('im.rejectedN', counted) : job.error ?? '',
       created: r?.counts?.created ?? 0, changed: r?.counts?.changed ?? 0, retired: r?.counts?.retired ?? 0 }));
     report.draw(r);
     renderJob();
@@ -231,7 +235,7 @@ export function initImport({ map, api, el, authHeaders, reloadTiles }) {
   // refused says why the server did not take the upload.
   function refused(res) {
     const b = res.body ?? {};
-    const detail = b.detail ?? b.title ?? `HTTP ${res.status}`;
+    const detail = (res.status === 401 && refusalText(b)) || (b.detail ?? b.title ?? `HTTP ${res.status}`);
     const field = b.field ? t('ed.fieldNote', { field: b.field }) : '';
     const secs = retryAfter(res.header('Retry-After')) ?? (res.status === 429 || res.status === 503 ? 5 : 0);
     if (secs) hold(secs);

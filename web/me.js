@@ -6,7 +6,8 @@ const asked = new Map(); // token → the answer's promise
 
 /**
  * whoami resolves to what the server says of tok: { status: 'valid', me },
- * { status: 'refused', detail } for a token it refuses (401), or
+ * { status: 'refused', detail, problem } for a token it refuses (401: the
+ * problem says why, refusal.js), or
  * { status: 'unchecked', detail } when it could not say (no answer, a 5xx);
  * an unchecked answer is asked again next time.
  */
@@ -25,7 +26,7 @@ async function ask(api, tok) {
     const body = await res.json().catch(() => null);
     if (res.ok && body) return { status: 'valid', me: body };
     const detail = body?.detail ?? `HTTP ${res.status}`;
-    return { status: res.status === 401 ? 'refused' : 'unchecked', detail };
+    return res.status === 401 ? { status: 'refused', detail, problem: body ?? {} } : { status: 'unchecked', detail };
   } catch (err) {
     return { status: 'unchecked', detail: err.message };
   }

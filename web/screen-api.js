@@ -6,6 +6,7 @@
 import { t, lang } from './i18n.js';
 import { noteServerDate, serverNow } from '../m/clock.js';
 import { tokenInvalid } from './challenge.js';
+import { refusalOf, refusalText } from './refusal.js';
 
 const root = new URL('.', document.baseURI);
 
@@ -87,7 +88,9 @@ async function get(path) {
   noteServerDate(res);
   if (!res.ok) {
     const p = await res.json().catch(() => ({}));
-    const err = Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field });
+    // token and expired_at: why the server refused the token (refusal.js).
+    const err = Object.assign(new Error(p.detail || `${path}: ${res.status}`), { status: res.status, field: p.field,
+      token: p.token, expired_at: p.expired_at });
     if (tokenInvalid(res, sent)) {
       forgetToken(sent);
       err.tokenForgotten = true;
@@ -129,6 +132,9 @@ export async function scopeOf() {
   return getJSON('v1/me').then((me) => me.scope ?? null, () => null);
 }
 
+/** refusalKind is why the server refused the token of err (unknown, revoked, expired), or null. */
+export const refusalKind = (err) => (err?.status === 401 ? refusalOf(err).why : null);
+
 /** problemKind names why no unit is shown: a refused token, an unknown unit or another failure. */
 export function problemKind(p) {
   if (refused(p)) return 'authFailed';
@@ -136,9 +142,16 @@ export function problemKind(p) {
   return p.unknownUnit !== undefined ? 'noSuchUnit' : 'loadFailed';
 }
 
-/** problemWords are the message and the hint for a problem, in the current language. */
+/**
+ * problemWords are the message and the hint for a problem, in the current
+ * language. A refused token is said as the server says it: unknown,
+ * revoked, or expired when (China time); a server that does not say gets
+ * the three it may be.
+ */
 export function problemWords(err) {
   if (refused(err)) {
+    const why = err.status === 401 ? refusalText(err, 'scr') : '';
+    if (why) return [why, t(err.tokenForgotten || token() ? 'tokenCleared' : 'tokenMissing')];
     const hint = err.status === 403 ? 'tokenForbidden' : err.tokenForgotten || token() ? 'tokenRefused' : 'tokenMissing';
     return [t('authFailedLong'), t(hint)];
   }

@@ -7,15 +7,18 @@
 import { serverNow } from './screen-api.js';
 
 // The density cells' classes by open cases (the legend draws these very
-// classes: screen-legend.js). Faint for the first, so that a district with
-// a case in most cells stays a map, strong only where cases pile up. A cell
-// whose cases are all closed is a dim teal; a cell without reports is not in
-// the tiles at all, so it has no fill.
+// classes: screen-legend.js). Light for the first, so that a district with
+// a case in most cells stays a map, strong only where cases pile up — but
+// warm enough to tell from the district's fill: at 0.18 the first class
+// over the navy land read as the same grey (a newcomer could not tell the
+// cells from the district). A cell whose cases are all closed is a dim
+// teal; a cell without reports is not in the tiles at all, so it has no
+// fill.
 export const hexClasses = [
-  { colour: '#ffb020', opacity: 0.18 },
-  { colour: '#ff9f1c', opacity: 0.3 },
-  { colour: '#ff6a3d', opacity: 0.46 },
-  { colour: '#ff2d55', opacity: 0.62 },
+  { colour: '#ffc233', opacity: 0.3 },
+  { colour: '#ff9f1c', opacity: 0.42 },
+  { colour: '#ff6a3d', opacity: 0.54 },
+  { colour: '#ff2d55', opacity: 0.68 },
 ];
 export const hexClosed = { colour: '#1f9e7a', opacity: 0.14 };
 
@@ -239,10 +242,15 @@ export function flasher(map, Marker) {
   };
 }
 
-/** fit moves map onto unit (its boundary read with getJSON). */
+/**
+ * fit moves map onto unit (its boundary read with getJSON); the whole city
+ * ("") onto the extent of the server's boundaries (their TileJSON bounds),
+ * whatever city it serves.
+ */
 export async function fit(map, unit, getJSON) {
   if (!unit) {
-    map.flyTo({ center: [117.3, 39.25], zoom: 8.4 });
+    const b = (await getJSON('tiles/district.json').catch(() => null))?.bounds;
+    if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 800 });
     return;
   }
   const u = await getJSON(`v1/units/${unit}`).catch((err) => {

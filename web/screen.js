@@ -18,8 +18,9 @@ import { tileReloader, atMostEvery } from './retile.js';
 import { renderFigures, labelFigures } from './screen-figures.js';
 import { caseCard } from './screen-case.js';
 import { inChina, dateAndTime } from './chinatime.js';
-import { api, origin, takeToken, token, askToken, getJSON, serverNow, refused, unknownUnit, overviewPath, scopeOf, problemKind, problemWords }
+import { api, origin, takeToken, token, askToken, getJSON, serverNow, refused, unknownUnit, overviewPath, scopeOf, problemKind }
   from './screen-api.js';
+import { renderProblem } from './screen-problem.js';
 
 const $ = (id) => document.getElementById(id);
 const params = takeToken();
@@ -123,7 +124,7 @@ async function crumbs(unit) {
   await drawCrumbs($('crumbs'), app, unit, show);
   // A unit the screen may not show (outside a scoped token's area) still has
   // a name the server gives anyone: the title says it, as the breadcrumb does.
-  if (app.problem?.unknownUnit === unit) renderProblem();
+  if (app.problem?.unknownUnit === unit) renderProblem(app);
 }
 
 // listen follows the unit's events. After a reconnect the server's figures
@@ -257,6 +258,7 @@ function showProblem(err) {
   $('problem').hidden = !err;
   document.body.classList.toggle('refused', refused(err));
   renderStatus();
+  renderProblem(app); // also the empty feed's line, with or without a problem
   if (!err) return;
   console.warn('overview', err);
   app.ready = true; // settled, on the message
@@ -267,7 +269,6 @@ function showProblem(err) {
   for (const b of document.querySelectorAll('.fig b')) b.textContent = '—';
   for (const id of ['fig-open-sev', 'fig-ontime-sub', 'fig-gaps-area', 'fig-patrol-sub']) $(id).textContent = '';
   clearCharts(app.charts);
-  renderProblem();
   if (refused(err)) $('token-input').focus();
   const code = err.unknownUnit;
   if (code === undefined) return;
@@ -275,21 +276,6 @@ function showProblem(err) {
   // area, not the city around it.
   app.scopeKnown.then(() => Promise.all([crumbs(code), app.scope && app.mapReady.then(() => fit(app.map, app.scope, getJSON))]))
     .catch(() => {});
-}
-
-// renderProblem writes the message and the title in the current language.
-function renderProblem() {
-  const err = app.problem;
-  if (!err) return;
-  const [text, hint] = problemWords(err);
-  $('problem-text').textContent = text;
-  $('problem-hint').textContent = hint;
-  $('problem-city').hidden = refused(err); // the city would be refused too
-  $('problem-city').textContent = t(app.scope ? 'showScope' : 'showCity'); // a scoped token's "city" is its area
-  $('token-form').hidden = !refused(err); // another token is the way out
-  const code = err.unknownUnit ?? app.unit;
-  $('unit-title').textContent = code ? app.names[code] ?? code : t('city');
-  document.title = `${t(problemKind(err))} · gridmap`;
 }
 
 // show drills to unit: history keeps the way back, except for the tour's
@@ -322,7 +308,8 @@ function clock() {
 // and tiles need the token too: a 401 or 403 on them shows the same message
 // as one on the figures.
 function startMap() {
-  app.map = new MapLibreMap({ container: 'map', style: api('style.json'), center: [117.17, 39.12], zoom: 10,
+  // The style's view until the unit is fitted (fit: its box, or the city's data).
+  app.map = new MapLibreMap({ container: 'map', style: api('style.json'),
     attributionControl: { compact: true }, pixelRatio: scaleMap(null),
     transformRequest: (url) => (url.startsWith(origin) && token() ? { url, headers: { Authorization: `Bearer ${token()}` } } : { url }) });
   window.addEventListener('resize', () => scaleMap(app.map)); // a new width is a new scale
@@ -354,7 +341,7 @@ function relabel() {
   labelFigures();
   renderStatus();
   link.relabel();
-  renderProblem();
+  renderProblem(app);
   app.legend();
   if (app.state) {
     render();
@@ -385,7 +372,7 @@ async function start() {
   // scope's), only the breadcrumb does (the units above it are not links).
   app.scopeKnown = scopeOf().then((scope) => {
     if (scope) app.scope = scope;
-    renderProblem(); // its button says where it leads: the city or the scope
+    renderProblem(app); // its button says where it leads: the city or the scope
   });
   try {
     await load(app.root);

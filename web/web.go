@@ -21,8 +21,8 @@ import (
 	"sync"
 )
 
-//go:embed index.html app.js app.css chinatime.js challenge.js audit.js panel.js edit.js edit-draw.js edit-new.js edit-outcome.js edit-shared.js edit-tools.js edit-problem.js edit-token.js edit-words.js edit-save.js edit.css i18n.js dom.js import.js import-files.js import-report.js retile.js me.js
-//go:embed screen.html screen.js screen.css screen-charts.js screen-live.js screen-map.js screen-api.js screen-feed.js screen-link.js screen-feed-item.js screen-figures.js screen-legend.js screen-crumbs.js screen-case.js screen-case-words.js
+//go:embed index.html app.js app.css chinatime.js challenge.js audit.js panel.js edit.js edit-draw.js edit-new.js edit-outcome.js edit-shared.js edit-tools.js edit-problem.js edit-token.js edit-words.js edit-save.js edit.css i18n.js dom.js import.js import-files.js import-report.js retile.js me.js refusal.js view.js
+//go:embed screen.html screen.js screen.css screen-charts.js screen-live.js screen-map.js screen-api.js screen-feed.js screen-link.js screen-feed-item.js screen-figures.js screen-legend.js screen-crumbs.js screen-case.js screen-case-words.js screen-problem.js
 //go:embed vendor/maplibre-gl/*.mjs vendor/maplibre-gl/*.css vendor/maplibre-gl/LICENSE.txt
 //go:embed vendor/terra-draw/*.js vendor/terra-draw/LICENSE.txt
 //go:embed vendor/echarts/*.js vendor/echarts/*.txt

@@ -2,9 +2,10 @@
 // dashboard.test.mjs: the chain of the clicked grid's panel, each unit of it
 // a link that selects it (its panel, hazards and highlight on the map), its
 // properties as rows; a token checked as it is entered (a wrong one refused
-// at once and not used, a viewer's said unable to edit boundaries, editors'
-// with their role and scope, in Chinese and English).
-import { enterToken } from './map.mjs';
+// at once and not used, a revoked one and an expired one each said as such —
+// the expiry in China time —, a viewer's said unable to edit boundaries,
+// editors' with their role and scope, in Chinese and English).
+import { enterToken, chinaMinute } from './map.mjs';
 
 export function panelChecks({ page, shot, tokens, check, failures, findings }) {
   // chainLinks: the clicked grid's panel lists its district, street and
@@ -107,8 +108,27 @@ export function panelChecks({ page, shot, tokens, check, failures, findings }) {
     const onRequest = (r) => { if (['PUT', 'POST'].includes(r.method())) saves.push(r.url()); };
     page.on('request', onRequest);
     findings.tokenBad = await enter('not-a-token');
-    check(findings.tokenBad.kind.includes('error') && /不接受/.test(findings.tokenBad.message) && findings.tokenBad.token === null
+    check(findings.tokenBad.kind.includes('error') && /无法识别此令牌，请检查是否完整复制/.test(findings.tokenBad.message) && findings.tokenBad.token === null
       && findings.tokenBad.status === 'none' && findings.tokenBad.ms < 5000, `a wrong token is not refused at once: ${JSON.stringify(findings.tokenBad)}`);
+    // Which refusal it is, not the three it might be (the API's 401 says: api/auth.go refuseToken).
+    check(!/可能输入有误|已过期或已吊销/.test(findings.tokenBad.message), `a wrong token's refusal lists the causes: ${findings.tokenBad.message}`);
+    if (tokens.revoked) {
+      findings.tokenRevoked = await enter(tokens.revoked);
+      check(findings.tokenRevoked.kind.includes('error') && /令牌已被吊销，请向管理员申请新令牌/.test(findings.tokenRevoked.message)
+        && findings.tokenRevoked.token === null, `a revoked token: ${JSON.stringify(findings.tokenRevoked)}`);
+    }
+    if (tokens.expired) {
+      const at = chinaMinute(Date.parse(tokens.expiredAt)); // e.g. 2026-12-05 19:23, China time
+      findings.tokenExpired = await enter(tokens.expired);
+      check(findings.tokenExpired.kind.includes('error') && findings.tokenExpired.message.includes(`令牌已于 ${at}（北京时间）过期，请向管理员申请新令牌`)
+        && findings.tokenExpired.token === null, `an expired token (expired at ${at} China time): ${JSON.stringify(findings.tokenExpired)}`);
+      await page.screenshot({ path: shot.replace(/\.png$/, '-token-expired.png') });
+      await page.click('#lang');
+      findings.tokenExpiredEN = await page.evaluate(() => document.getElementById('edit-message').innerText);
+      check(findings.tokenExpiredEN.includes(`The token expired on ${at} (China time): ask an administrator for a new one`),
+        `an expired token in English: ${findings.tokenExpiredEN}`);
+      await page.click('#lang');
+    }
     if (tokens.viewer) {
       findings.tokenViewer = await enter(tokens.viewer);
       check(findings.tokenViewer.status === 'valid' && /查看员/.test(findings.tokenViewer.state) && /不能编辑边界/.test(findings.tokenViewer.state)

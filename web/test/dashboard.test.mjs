@@ -22,13 +22,19 @@
 // as it is entered: a wrong one is refused at once and not used, a
 // viewer's is said to be unable to edit boundaries, an editor's shows its
 // role and scope (Chinese and English), and one set by /?token= is told of
-// when edit mode opens (dashboard-panel.mjs).
+// when edit mode opens (dashboard-panel.mjs). Where it opens (dashboard-view.mjs):
+// the demo's district of grids with its hazards, the density cells off and
+// the rounding of an anonymous reader's hazards said; a scoped token on its
+// street, asking for its statistics first; a server whose grids lie in
+// another district, there. Wrong, revoked and expired tokens are each said
+// as such, the expiry in China time.
 //
 //   GRIDMAP_TOKEN_EDITOR=… GRIDMAP_TOKEN_VIEWER=… node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { chromium } from 'playwright-core';
 import { panelChecks } from './dashboard-panel.mjs';
+import { viewChecks } from './dashboard-view.mjs';
 
 const [base, shot = 'out/dashboard.png'] = process.argv.slice(2);
 const editorToken = process.env.GRIDMAP_TOKEN_EDITOR;
@@ -83,6 +89,8 @@ try {
   check(tiles.every((t) => t.status === 200 || t.status === 304), `tile statuses ${JSON.stringify(tiles.map((t) => t.status))}`);
   check(drawn.districts > 0 && drawn.streets > 0 && drawn.grids > 0, `features drawn ${JSON.stringify(drawn)}`);
   check(drawn.toggles >= 5, `${drawn.toggles} layer toggles`);
+  const views = viewChecks({ browser, base, tokens: { scoped: scopedToken }, check, failures, findings, shot });
+  await views.firstView(page);
 
   // Click the grid nearest the centre of the map, at its label point.
   const target = await page.evaluate(() => {
@@ -114,7 +122,8 @@ try {
     await validFromInChina(page, target);
   }
   // The unit panel's chain and properties, and the token told of as it is entered (dashboard-panel.mjs).
-  const more = panelChecks({ page, shot, tokens: { editor: editorToken, scoped: scopedToken, viewer: viewerToken }, check, failures, findings });
+  const more = panelChecks({ page, shot, check, failures, findings, tokens: { editor: editorToken, scoped: scopedToken, viewer: viewerToken,
+    revoked: process.env.GRIDMAP_TOKEN_REVOKED, expired: process.env.GRIDMAP_TOKEN_EXPIRED, expiredAt: process.env.GRIDMAP_TOKEN_EXPIRED_AT } });
   if (target) await more.chainLinks(target);
   await editWords(page);
   await more.tokenTold();
@@ -127,8 +136,9 @@ try {
   await enclaveHazards(page);
   await labelsAtZ9(page);
   await auditOfDistrict(page);
-  await phone();
-  if (scopedToken) await scopedHazards();
+  await views.phone();
+  if (scopedToken) await views.scopedStart();
+  await views.otherCity();
   check(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
   check(outside.length === 0, `requests to other hosts: ${outside.join(' ')}`);
 } catch (err) {
@@ -319,6 +329,8 @@ async function tokenRedrawsPanel(page, target) {
   await page.waitForFunction((p) => !document.querySelector('#unit .note') && document.getElementById('unit').innerText.includes(p),
     phone, { timeout: 10_000 }).catch(() => {});
   findings.panelSignedIn = await panel();
+  findings.noteSignedIn = await page.evaluate(() => document.getElementById('coarse-note').hidden);
+  check(findings.noteSignedIn, 'with an unscoped token the console still says hazards are rounded');
   check(!findings.panelSignedIn.note && findings.panelSignedIn.text.includes(phone),
     `after entering a token the unit's panel is stale: ${JSON.stringify(findings.panelSignedIn)}`);
   // The report dots are fetched again with the token: exact points.
@@ -332,6 +344,8 @@ async function tokenRedrawsPanel(page, target) {
   await page.waitForFunction((p) => document.querySelector('#unit .note') && !document.getElementById('unit').innerText.includes(p),
     phone, { timeout: 10_000 }).catch(() => {});
   findings.panelSignedOut = await panel();
+  findings.noteSignedOut = await page.evaluate(() => document.getElementById('coarse-note').innerText);
+  check(/约 200 米/.test(findings.noteSignedOut), `after forgetting the token the rounding is not said: ${findings.noteSignedOut}`);
   check(findings.panelSignedOut.note && !findings.panelSignedOut.text.includes(phone),
     `after forgetting the token the unit's panel still shows personal data: ${JSON.stringify(findings.panelSignedOut)}`);
   findings.dotsSignedOut = await dots(page, 'rounded');
@@ -373,50 +387,4 @@ async function dots(page, want) {
     await page.waitForTimeout(250);
   }
   return count();
-}
-
-// phone opens the dashboard at 390×844: the map spans the screen, the
-// panel is closed; ☰ opens it over the map, and ✕ closes it.
-// scopedHazards opens the console with a token scoped to 长虹街道, which may
-// not see 南开区's statistics (the panel's start before any click): the
-// panel shows the street's hazards instead of saying the server has none,
-// and a unit outside the scope says the token may not see it.
-async function scopedHazards() {
-  const p = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-  await p.goto(`${base}/?token=${scopedToken}`, { waitUntil: 'load' });
-  await p.waitForFunction(() => document.querySelector('#hazards p')?.dataset.unit === '120104001', null, { timeout: 30_000 })
-    .catch(() => {});
-  findings.scopedHazards = await p.evaluate(() => document.getElementById('hazards')?.innerText);
-  check(/长虹街道/.test(findings.scopedHazards ?? ''), `a scoped token's hazards panel: ${findings.scopedHazards}`);
-  await p.evaluate(() => window.gridmap.loadHazards?.('120110')); // 东丽区: outside the scope
-  await p.waitForFunction(() => /无权/.test(document.getElementById('hazards')?.innerText ?? ''), null, { timeout: 10_000 }).catch(() => {});
-  findings.scopedHazardsOutside = await p.evaluate(() => document.getElementById('hazards')?.innerText);
-  check(/无权查看该单元的隐患统计/.test(findings.scopedHazardsOutside ?? ''), `a scoped token's hazards of another district: ${findings.scopedHazardsOutside}`);
-  // The token came with the address: edit mode tells whose it is when it opens.
-  await p.waitForFunction(() => window.gridmap.editor, null, { timeout: 30_000 });
-  await p.click('#edit-toggle');
-  await p.waitForFunction(() => document.getElementById('edit-token-state').dataset.status === 'valid', null, { timeout: 10_000 }).catch(() => {});
-  findings.scopedTokenState = await p.evaluate(() => document.getElementById('edit-token-state').innerText);
-  check(/编辑员/.test(findings.scopedTokenState) && /长虹街道（120104001）/.test(findings.scopedTokenState),
-    `edit mode opened with a token from the address: ${findings.scopedTokenState}`);
-  await p.close();
-}
-
-async function phone() {
-  const p = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await p.goto(base + '/', { waitUntil: 'load' });
-  await p.waitForFunction(() => window.gridmap?.state.catalog, null, { timeout: 90_000, polling: 250 });
-  const box = () => p.evaluate(() => ({ panel: document.getElementById('panel').getBoundingClientRect().right,
-    map: document.getElementById('map').getBoundingClientRect().width }));
-  findings.phoneClosed = await box();
-  check(findings.phoneClosed.panel <= 0 && findings.phoneClosed.map === 390, `at 390 px the panel covers the map: ${JSON.stringify(findings.phoneClosed)}`);
-  await p.tap('#panel-toggle');
-  await p.waitForTimeout(400); // the drawer slides in
-  findings.phoneOpen = await box();
-  check(findings.phoneOpen.panel > 300, `☰ did not open the panel: ${JSON.stringify(findings.phoneOpen)}`);
-  await p.screenshot({ path: shot.replace(/\.png$/, '-phone-panel.png') });
-  await p.tap('#panel-toggle');
-  await p.waitForTimeout(400);
-  check((await box()).panel <= 0, '✕ did not close the panel');
-  await p.close();
 }

@@ -21,7 +21,8 @@
 //     a viewer's token is said at once to be unable to edit boundaries, and
 //     its save gets 403, each with its message; with token B the answer
 //     is 412, and the conflict box shows A's version (v2, A's name, the
-//     time) drawn as a dashed outline; "reload theirs" puts version 2 into
+//     time, in China time though B's browser is in Los Angeles) drawn as a
+//     dashed outline; "reload theirs" puts version 2 into
 //     B's editor.
 //  5. A draws a new enclave (four clicks, close on the first vertex), fills
 //     in code, name and managing unit and creates it: POST answers 201.
@@ -34,6 +35,7 @@
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { launch, settled, enterToken } from './map.mjs';
+import { drag, vertexToMove, tileOf } from './drawing-util.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -56,8 +58,8 @@ const browser = await launch();
 
 // open loads the dashboard in a new context (in English with en) and
 // watches its console, requests and tile loads.
-async function open(name, { en = false } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+async function open(name, { en = false, timezoneId } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId });
   if (en) await context.addInitScript(() => localStorage.setItem('gridmap.lang', 'en'));
   const page = await context.newPage();
   const watch = { name, page, errors: [], outside: [], tiles: [] };
@@ -101,48 +103,6 @@ async function enterEditMode(page, token) {
 }
 
 const tokenEntered = enterToken; // the server's word about the token, as it is entered
-
-// drag moves the mouse from one point to another with the button held.
-async function drag(page, from, to) {
-  await page.mouse.move(from.x, from.y);
-  await page.waitForTimeout(150);
-  await page.mouse.down();
-  for (let i = 1; i <= 12; i++) {
-    await page.mouse.move(from.x + ((to.x - from.x) * i) / 12, from.y + ((to.y - from.y) * i) / 12);
-    await page.waitForTimeout(30);
-  }
-  await page.mouse.up();
-  await page.waitForTimeout(300);
-}
-
-// vertexToMove picks a vertex of the edited outer ring that is well inside
-// the map and returns it with a target 45 px further from the centroid.
-function vertexToMove(page) {
-  return page.evaluate(() => {
-    const { map, editor } = window.gridmap;
-    const ring = editor.geometry().coordinates[0][0];
-    const pts = ring.slice(0, -1).map((c) => ({ c, p: map.project(c) }));
-    const cx = pts.reduce((s, v) => s + v.p.x, 0) / pts.length;
-    const cy = pts.reduce((s, v) => s + v.p.y, 0) / pts.length;
-    const { clientWidth: w, clientHeight: h } = map.getCanvas();
-    const inside = pts.filter(({ p }) => p.x > 80 && p.y > 80 && p.x < w - 80 && p.y < h - 80);
-    const v = inside.sort((a, b) => Math.hypot(b.p.x - cx, b.p.y - cy) - Math.hypot(a.p.x - cx, a.p.y - cy))[0];
-    if (!v) return null;
-    const d = Math.hypot(v.p.x - cx, v.p.y - cy) || 1;
-    const r = map.getContainer().getBoundingClientRect();
-    return { lngLat: v.c, from: { x: r.left + v.p.x, y: r.top + v.p.y },
-      to: { x: r.left + v.p.x + ((v.p.x - cx) / d) * 45, y: r.top + v.p.y + ((v.p.y - cy) / d) * 45 } };
-  });
-}
-
-// tileOf names the z15 tile holding a point.
-function tileOf([lng, lat], z = 15) {
-  const n = 2 ** z;
-  const x = Math.floor(((lng + 180) / 360) * n);
-  const rad = (lat * Math.PI) / 180;
-  const y = Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n);
-  return `${z}/${x}/${y}`;
-}
 
 async function fetchTile(page, path) {
   const r = await page.request.get(`${base}/tiles/grid/${path}.mvt`);
@@ -196,7 +156,7 @@ try {
   await shot(A.page, 'edit-1-picked.png');
 
   // 2. B loads the same grid by code: it now holds version 1 too.
-  B = await open('B');
+  B = await open('B', { timezoneId: 'America/Los_Angeles' }); // a laptop abroad: times are still China's
   await B.page.click('#edit-toggle');
   await B.page.fill('#edit-code', pick.code);
   await B.page.click('#edit-load button[type=submit]');
@@ -315,7 +275,7 @@ try {
 
   // A wrong token is refused as it is entered, and not used: the save goes without one (401).
   findings.wrongToken = await tokenEntered(B.page, 'not-a-token');
-  check(/error/.test(findings.wrongToken.kind) && /不接受/.test(findings.wrongToken.message) && findings.wrongToken.token === null,
+  check(/error/.test(findings.wrongToken.kind) && /无法识别此令牌/.test(findings.wrongToken.message) && findings.wrongToken.token === null,
     `a wrong token entered: ${JSON.stringify(findings.wrongToken)}`);
   const [unauth] = await Promise.all([B.page.waitForResponse(putB, long), B.page.click('#edit-save')]);
   check(unauth.status() === 401, `PUT with a bad token answered ${unauth.status()}`);
@@ -348,8 +308,14 @@ try {
   const conflict = await B.page.textContent('#edit-conflict');
   findings.conflict = conflict;
   check(/v2/.test(conflict) && conflict.includes(nameA), `conflict box: ${conflict}`);
-  // B reads Chinese: the time of their save too (2026/12/4 03:40:39, not 12/4/2026, 3:40:39 AM).
+  // B reads Chinese: the time of their save too (2026/12/4 03:40:39, not 12/4/2026, 3:40:39 AM),
+  // in China time though B's browser is in Los Angeles.
+  const savedAt = (await stale.json().catch(() => null))?.current?.properties?.valid_from;
+  const china = savedAt && new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric',
+    hour: 'numeric', minute: 'numeric', second: 'numeric', hour12: false }).format(new Date(savedAt));
+  findings.conflictTime = { savedAt, china };
   check(/\d{4}\/\d{1,2}\/\d{1,2} \d{2}:\d{2}/.test(conflict) && !/[AP]M/.test(conflict), `conflict box time: ${conflict}`);
+  check(china && conflict.includes(`${china}（北京时间）`), `the conflict box's time is not China's (${china}): ${conflict}`);
   await B.page.waitForFunction(() => window.gridmap.map.queryRenderedFeatures({ layers: ['edit-theirs-line'] }).length > 0, null, long)
     .catch(() => failures.push('the other version is not drawn'));
   await B.page.waitForTimeout(300);

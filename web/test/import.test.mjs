@@ -2,7 +2,7 @@
 // Debian's headless Chromium, driven by playwright-core, against a running
 // gridmap (imports enabled) holding the demo city. The Go test
 // (TestDashboardImportInBrowser) made an editor's and a viewer's token and
-// two GeoJSON files (GRIDMAP_IMPORT = {code, name, overlaps, orphan, props, good, bad}).
+// GeoJSON files (GRIDMAP_IMPORT = {code, name, overlaps, orphan, props, good, bad, truncated, notjson}).
 //
 //  1. Who sees it: the import panel is hidden from an anonymous reader and
 //     from a viewer's token (GET /v1/me has no edit_boundaries), and shown
@@ -10,13 +10,17 @@
 //  2. A file with an error: "bad" is picked with the file input and checked
 //     (a dry run, the default): the job ends rejected, the unknown_parent
 //     error is listed with the orphan's code, and no import is offered.
+//  2b. Files that cannot be read — a GeoJSON cut short, a CSV named .geojson —
+//     are said so in Chinese first (文件无法读取), the reader's English
+//     message beneath as the detail; no counts and no "no problems found".
 //  3. Refusals: a scope that is no unit code is refused by the server (400):
 //     its detail and field are said and the scope box is marked; a 429 and
 //     a 503 (made by the test) say to wait Retry-After seconds and hold the
 //     button that long; a 413 says the upload is too large.
 //  4. The good file is dropped on the panel and checked: dry_run, 1 to
 //     create, the overlap with the grid it lies in listed (with codes) and
-//     drawn on the map; "import for real" sends the same file without
+//     drawn on the map as a diamond above every layer (not a dot, which
+//     reads as a hazard); "import for real" sends the same file without
 //     dry_run: the job succeeds, the map requests its tiles with
 //     min_version = the import's data version and draws the new grid, GET
 //     /v1/units/{code} has it and GET /v1/imports/{id} says succeeded.
@@ -106,6 +110,30 @@ try {
     `counts of a rejected file: ${JSON.stringify(bad.counts)}`);
   await shot('import-1-rejected.png');
 
+  // 2b. Files that cannot be read: no features, the reason in the job's error.
+  for (const [name, file, detail] of [['truncated', fx.truncated, /ends too early|truncated|unexpected end/i], ['notjson', fx.notjson, /not a GeoJSON/i]]) {
+    await page.click('#import-clear');
+    await page.setInputFiles('#import-file', file);
+    const r = await run('#import-send');
+    const card = await page.evaluate(() => ({ text: document.getElementById('import-result').innerText,
+      detail: document.getElementById('import-error')?.textContent ?? '', summary: Boolean(document.getElementById('import-summary')) }));
+    findings[`unreadable-${name}`] = { status: r.status, message: r.message, counts: r.counts, ...card };
+    check(r.status === 'rejected' && /^未导入：文件无法读取/.test(r.message) && !/[A-Za-z]{3,}/.test(r.message),
+      `an unreadable file (${name}) is not said so in Chinese: ${JSON.stringify(findings[`unreadable-${name}`])}`);
+    check(Object.keys(r.counts).length === 0 && !card.summary && !/未发现问题|若正式导入|要素/.test(card.text),
+      `an unreadable file (${name}) shows counts or "no problems": ${JSON.stringify(findings[`unreadable-${name}`])}`);
+    check(detail.test(card.detail) && /^服务器说明：/.test(card.detail), `the reader's detail for ${name}: ${card.detail}`);
+    if (name === 'truncated') {
+      await shot('import-1b-unreadable.png');
+      await page.click('#lang');
+      findings.unreadableEN = await page.textContent('#import-message');
+      check(/^Not imported: the file cannot be read/.test(findings.unreadableEN), `an unreadable file in English: ${findings.unreadableEN}`);
+      await page.click('#lang');
+    }
+  }
+  await page.click('#import-clear');
+  await page.setInputFiles('#import-file', fx.bad); // the refusals below send it
+
   // 3. Refusals. The server's: a scope that is no unit code.
   await page.check('#import-retire_missing');
   await page.fill('#import-scope', 'abc');
@@ -160,6 +188,19 @@ try {
   check(dry.issues.some((i) => i.kind === 'overlap' && (i.code === fx.code || i.text.includes(fx.overlaps)) && i.text.includes(fx.overlaps)),
     `the overlap with ${fx.overlaps} is not listed: ${JSON.stringify(dry.issues)}`);
   check(dry.drawn > 0, 'the findings are not drawn on the map');
+  // A finding is a diamond above every other layer, not a dot like a hazard; its "show where" flies to it.
+  await page.click('.import-issue[data-kind=overlap]');
+  await page.waitForTimeout(2500);
+  await settled(page);
+  findings.findingMark = await page.evaluate(() => {
+    const { map } = window.gridmap;
+    const layers = map.getStyle().layers;
+    return { type: map.getLayer('import-issues')?.type, top: layers.at(-1).id, images: ['error', 'warning', 'note'].every((k) => map.hasImage(`finding-${k}`)),
+      shown: map.queryRenderedFeatures({ layers: ['import-issues'] }).map((f) => f.properties.severity) };
+  });
+  const m = findings.findingMark;
+  check(m.type === 'symbol' && m.top === 'import-issues' && m.images && m.shown.length > 0, `the findings' marks on the map: ${JSON.stringify(m)}`);
+  await shot('import-2b-finding-on-map.png');
   // Each finding said in Chinese from its fields, above the server's English message.
   findings.gists = await page.evaluate(() => [...document.querySelectorAll('.import-issue')].map((e) => [e.dataset.kind, e.querySelector('.import-gist')?.textContent]));
   check(findings.gists.every(([, g]) => g && /[\u4e00-\u9fff]/.test(g)) && findings.gists.some(([k, g]) => k === 'overlap' && g.includes(fx.overlaps)),

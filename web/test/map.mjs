@@ -2,7 +2,7 @@
 // topology.test.mjs): Debian's Chromium with the flags the tests run it
 // with, waiting for the map to settle, page coordinates of a position, a
 // place where a click picks a given unit, entering a token in edit mode,
-// and what the unit panel shows.
+// what the unit panel shows, and a time as the console writes China's.
 import { chromium } from 'playwright-core';
 
 // launch starts headless Chromium (CHROMIUM, else /usr/bin/chromium).
@@ -76,4 +76,12 @@ export async function enterToken(page, token, timeout = 60_000) {
 export function unitPanel(page) {
   return page.evaluate(() => ({ code: window.gridmap.panel.code,
     version: document.querySelector('#unit dd[data-key=version]')?.textContent ?? null, gone: Boolean(document.getElementById('unit-gone')) }));
+}
+
+// chinaMinute writes an instant (ms) as the console writes a time in China: YYYY-MM-DD HH:mm.
+export function chinaMinute(ms) {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(ms));
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
 }

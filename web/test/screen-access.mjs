@@ -1,9 +1,12 @@
 // What the big screen says when it cannot show a unit's data, run by
 // screen.test.mjs: a unit code that is not one, a refused token (the tab
 // forgets it and asks for another, which opens the screen), a token revoked
-// or expired while the screen is open (forgotten and asked for too), and
-// the network lost and found again.
+// or expired while the screen is open (forgotten and asked for too), each
+// refusal said as what it is (unknown, revoked, expired when: China time)
+// under the unit's name, not its bare code, with a feed that says the screen
+// is not authorised; and the network lost and found again.
 import { problemOf, problemPages } from './screen-util.mjs';
+import { chinaMinute } from './map.mjs';
 
 // carries says whether request r sends secret (a header, or the stream's access_token).
 const carries = (r, secret) => r.headers().authorization === `Bearer ${secret}` || new URL(r.url()).searchParams.get('access_token') === secret;
@@ -47,10 +50,14 @@ export function accessChecks(ctx) {
     const page = await waitProblem(`/screen?unit=120104&token=${bad}`);
     const again = []; // requests sending it after the refusal was shown
     page.on('request', (r) => { if (carries(r, bad)) again.push(r.url()); });
+    // The title is the unit's name, read without the token once it is forgotten (public reads are on here).
+    await page.waitForFunction(() => document.getElementById('unit-title').textContent, null, { timeout: 10_000 }).catch(() => {});
     findings.refused = { ...(await problemOf(page)), ...(await asked(page)) };
     const p = findings.refused;
-    check(p.shown && /授权已失效或无权查看/.test(p.message) && p.state === 'authFailed' && !/\d/.test(p.figures),
-      `a refused token: ${JSON.stringify(p)}`);
+    check(p.shown && /无法识别此大屏令牌：请检查是否完整复制/.test(p.message) && p.refusal === 'unknown' && p.state === 'authFailed'
+      && !/已过期、已吊销或无效/.test(p.message) && !/\d/.test(p.figures), `a refused token: ${JSON.stringify(p)}`);
+    check(p.title === '南开区' && /未授权/.test(p.feed) && !/新上报将在此实时显示/.test(p.feed),
+      `a refused token's title and feed: ${JSON.stringify({ title: p.title, feed: p.feed })}`);
     check(p.stored === null && /本页已将其清除/.test(p.message) && p.form && p.focused, `a refused token is kept, or no other asked for: ${JSON.stringify(p)}`);
     await page.screenshot({ path: `${outDir}/screen-refused.png` });
     await page.click('#lang');
@@ -131,7 +138,7 @@ export function accessChecks(ctx) {
     check(findings.proxyRefusal.stored === token, `a proxy's 401 wiped the token: ${JSON.stringify(findings.proxyRefusal)}`);
     await page.unroute('**/v1/categories**');
     // As the server refuses a revoked token (RFC 6750's invalid_token).
-    const refusal = { status: 401, contentType: 'application/problem+json', body: '{"status":401,"detail":"the token has been revoked"}',
+    const refusal = { status: 401, contentType: 'application/problem+json', body: '{"status":401,"detail":"the token has been revoked","token":"revoked"}',
       headers: { 'WWW-Authenticate': 'Bearer realm="gridmap", error="invalid_token"' } };
     await page.route('**/v1/events**', (r) => r.fulfill(refusal));
     await page.route('**/v1/stats/overview**', (r) => r.fulfill(refusal));
@@ -140,9 +147,11 @@ export function accessChecks(ctx) {
     await page.waitForTimeout(4000); // past the banner's grace
     findings.revokedWhileLive = { ...(await page.evaluate(() => ({ problem: !document.getElementById('problem').hidden,
       banner: !document.getElementById('link-banner').hidden, stale: document.body.classList.contains('stale'),
-      hint: document.getElementById('problem-hint').textContent }))), ...(await asked(page)) };
+      text: document.getElementById('problem-text').textContent, hint: document.getElementById('problem-hint').textContent }))),
+    ...(await asked(page)) };
     const r = findings.revokedWhileLive;
     check(r.problem && !r.banner && !r.stale, `a token revoked while live: ${JSON.stringify(r)}`);
+    check(r.text === '大屏令牌已被吊销：请联系管理员重新发放', `a revoked token is not said as such: ${JSON.stringify(r)}`);
     check(r.stored === null && r.form && /本页已将其清除/.test(r.hint), `a token revoked while live is kept: ${JSON.stringify(r)}`);
     await page.close();
   }
@@ -175,6 +184,11 @@ export function accessChecks(ctx) {
         const e = findings.expired;
         check(seen >= until && e.state === 'authFailed' && /本页已将其清除/.test(e.message) && e.stored === null && e.form,
           `a token that expired while the screen was open: ${JSON.stringify(e)}`);
+        // Said as expired, at its minute in China time; titled by the unit's name, the feed not promising reports.
+        const at = chinaMinute(until);
+        check(e.refusal === 'expired' && e.message.includes(`大屏令牌已于 ${at}（北京时间）过期：请联系管理员重新发放`),
+          `an expired token is not said as expired at ${at} China time: ${JSON.stringify(e)}`);
+        check(e.title === '南开区' && /未授权/.test(e.feed), `an expired token's title and feed: ${JSON.stringify({ title: e.title, feed: e.feed })}`);
         await page.screenshot({ path: `${outDir}/screen-token-expired.png` });
         findings.expiredThen = await typeToken(page, token);
         check(findings.expiredThen?.stored === token, `a token typed in after one expired: ${JSON.stringify(findings.expiredThen)}`);

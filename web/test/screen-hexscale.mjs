@@ -14,7 +14,18 @@
 // there is a change the test sees.
 const bounds = { 4: [1, 250, 500, 1500], 5: [1, 100, 200, 500], 6: [1, 40, 80, 200], 7: [1, 15, 30, 70], 8: [1, 5, 10, 25],
   9: [1, 2, 4, 10] };
-const styles = [['#ffb020', 0.18], ['#ff9f1c', 0.3], ['#ff6a3d', 0.46], ['#ff2d55', 0.62]]; // colour, opacity by class
+const styles = [['#ffc233', 0.3], ['#ff9f1c', 0.42], ['#ff6a3d', 0.54], ['#ff2d55', 0.68]]; // colour, opacity by class
+const land = '#0b2347'; // the district's fill on the screen (screen-map.js), under the cells
+
+// contrast is the WCAG contrast ratio of colour at opacity over land and land itself.
+function contrast(colour, opacity) {
+  const rgb = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16) / 255);
+  const lum = (c) => { const [r, g, b] = c.map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const under = rgb(land);
+  const over = rgb(colour).map((v, i) => v * opacity + under[i] * (1 - opacity));
+  const [a, b] = [lum(over), lum(under)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
 const closed = ['#1f9e7a', 0.14];
 const resAt = (zoom) => { const z = Math.min(Math.floor(zoom), 13); return z <= 6 ? 4 : z === 7 ? 5 : z <= 9 ? 6 : z <= 11 ? 7 : z === 12 ? 8 : 9; };
 const labelsOf = (res) => (bounds[res] ?? []).map((b, i, all) => (i === all.length - 1 ? `≥${b}` : all[i + 1] - 1 === b ? String(b) : `${b}–${all[i + 1] - 1}`));
@@ -82,9 +93,13 @@ export function hexChecks({ outDir, check, findings }) {
     check(!wrong.length, `density cells at the ${view}'s view not painted in their class: ${JSON.stringify(f)}`);
     check(r.rows.every((x, i) => x.from === 0 ? x.colour === closed[0] : x.colour === styles[i][0] && x.opacity === styles[i][1]),
       `the legend's swatches at the ${view}'s view: ${JSON.stringify(r.rows)}`);
-    // Quiet cells stay faint and the scale climbs; a cell without reports is not drawn at all.
-    check(opacities[0] <= 0.2 && opacities.every((o, i) => i === 0 || o > opacities[i - 1]) && f.meanOpacity <= 0.35,
-      `the density scale at the ${view}'s view: ${JSON.stringify({ opacities, mean: f.meanOpacity })}`);
+    // Quiet cells stay light — the map shows through — but are told from the
+    // district's fill (a newcomer saw one grey sheet); the scale climbs; a
+    // cell without reports is not drawn at all.
+    const first = contrast(styles[0][0], opacities[0]);
+    f.firstContrast = Math.round(first * 100) / 100;
+    check(opacities[0] <= 0.3 && first >= 1.8 && opacities.every((o, i) => i === 0 || o > opacities[i - 1]) && f.meanOpacity <= 0.45,
+      `the density scale at the ${view}'s view: ${JSON.stringify({ opacities, mean: f.meanOpacity, firstContrast: f.firstContrast })}`);
     check(cells.every((c) => c.count > 0), 'a density cell without reports is drawn');
     return f;
   }

@@ -5,10 +5,15 @@
 /** overviewOf reads the server's figures of a unit, as the screen starts from them. */
 export const overviewOf = (base) => (unit) => fetch(`${base}/v1/stats/overview?unit=${unit}`).then((r) => r.json());
 
-/** problemOf reads the message the screen on page shows instead of a unit. */
+/**
+ * problemOf reads the message the screen on page shows instead of a unit,
+ * with the refusal it names (unknown, revoked, expired), the title and
+ * what the empty feed says.
+ */
 export const problemOf = (page) => page.evaluate(() => ({ shown: !document.getElementById('problem').hidden,
   message: document.getElementById('problem').innerText, state: document.getElementById('live').dataset.state,
-  live: document.getElementById('live').textContent,
+  live: document.getElementById('live').textContent, refusal: document.getElementById('problem').dataset.refusal,
+  title: document.getElementById('unit-title').textContent, feed: document.getElementById('feed-empty').innerText,
   figures: [...document.querySelectorAll('.fig b')].map((b) => b.textContent).join(' ') }));
 
 /** problemPages makes waitProblem(path, setup): a page opened at path, once it shows its message (the map may never load). */
