@@ -68,6 +68,7 @@ fuzz:
 	$(GO) test ./api/ -run '^$$' -fuzz FuzzBatchPoint -fuzztime $(FUZZTIME)
 	for f in FuzzBatchBody FuzzDecimal FuzzAppendString FuzzPatrolBody FuzzReportBatch FuzzReportBody FuzzEditFeature FuzzQueryText FuzzImportUpload FuzzTopologyBodies; do \
 	  $(GO) test ./api/ -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+	$(GO) test ./internal/jsontext/ -run '^$$' -fuzz FuzzLoneSurrogate -fuzztime $(FUZZTIME)
 	$(GO) test ./photo/ -run '^$$' -fuzz FuzzOrientation -fuzztime $(FUZZTIME)
 	$(GO) test ./photo/ -run '^$$' -fuzz FuzzProcess -fuzztime $(FUZZTIME)
 

@@ -15,13 +15,14 @@ import (
 // invalid UTF-8 is. The scanner is shared with the importer
 // (internal/jsontext), which makes such a string an error of its feature.
 
-// checkEscapes refuses JSON whose escapes are not text (loneSurrogate),
-// naming the member that holds one.
+// checkEscapes refuses JSON whose escapes are not text (an escaped lone
+// surrogate), naming the member that holds one. The scanner's own tests
+// are internal/jsontext's.
 func checkEscapes(raw []byte) error {
-	if !loneSurrogate(raw) {
+	if !jsontext.LoneSurrogate(raw) {
 		return nil
 	}
-	return geo.Invalid(badMember(raw, loneSurrogate), jsontext.LoneSurrogateMessage+"; send text as UTF-8")
+	return geo.Invalid(badMember(raw, jsontext.LoneSurrogate), jsontext.LoneSurrogateMessage+"; send text as UTF-8")
 }
 
 // invalidUTF8Member names the member of a JSON object whose value holds
@@ -41,6 +42,3 @@ func badMember(raw []byte, bad func([]byte) bool) string {
 	return "body"
 }
 
-// loneSurrogate reports whether raw (JSON) holds a \u escape of a UTF-16
-// surrogate that is not a high one followed by a low one.
-func loneSurrogate(raw []byte) bool { return jsontext.LoneSurrogate(raw) }
