@@ -7,14 +7,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // TestRetireMissingScope: --retire-missing closes every current unit of
@@ -203,7 +202,7 @@ func TestImportRetiresWhatIsCreatedMeanwhile(t *testing.T) {
 		rep, err = Run(ctx, db.Pool, []string{file}, o, 0, nil)
 		done <- err
 	}()
-	waitForLockWait(t, db.Pool) // the import waits for the creation's hold
+	pgtest.WaitForLockWait(t, db) // the import waits for the creation's hold
 	if err := creation.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -272,21 +271,4 @@ func newCommunityAfter(t *testing.T, db *postgres.DB) string {
 		t.Fatal(err)
 	}
 	return community
-}
-
-// waitForLockWait waits until a session of the database waits for a lock.
-func waitForLockWait(t *testing.T, pool *pgxpool.Pool) {
-	t.Helper()
-	for i := 0; i < 200; i++ {
-		var n int
-		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("no session came to wait for the lock")
 }

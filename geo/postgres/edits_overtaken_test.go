@@ -62,7 +62,7 @@ func TestEditsOvertakenByAnImport(t *testing.T) {
 				}
 				done := make(chan error, 1)
 				go func() { done <- e.edit(u) }()
-				waitForRowLock(t, db)
+				pgtest.WaitForLockWait(t, db)
 				if err := imp.Commit(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -94,21 +94,4 @@ func reviveUnit(t *testing.T, db *postgres.DB, code string) geo.Unit {
 		t.Fatal(err)
 	}
 	return u
-}
-
-// waitForRowLock waits until a session of the database waits for a lock.
-func waitForRowLock(t *testing.T, db *postgres.DB) {
-	t.Helper()
-	for range 200 {
-		var n int
-		if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("no session came to wait for a lock")
 }

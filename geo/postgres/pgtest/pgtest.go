@@ -212,3 +212,22 @@ func standbyUnavailable(tb testing.TB, err error) {
 	}
 	tb.Skipf("no hot standby answers (%v); run scripts/standby.sh or set TEST_STANDBY_URL", err)
 }
+
+// WaitForLockWait waits until a session of db's database waits for a lock:
+// a race test's edit has come to wait for the transaction standing in for
+// its rival.
+func WaitForLockWait(tb testing.TB, db *postgres.DB) {
+	tb.Helper()
+	for range 200 {
+		var n int
+		if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			tb.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tb.Fatal("no session came to wait for a lock")
+}
