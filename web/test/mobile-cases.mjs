@@ -150,6 +150,8 @@ async function walk({ page, check, findings, shot, adminAPI, file, workerPage: w
   await page.waitForSelector('#c-close', { timeout: 10_000 });
   await page.click('#c-close');
   check(await stateIs(page, '已结案'), `结案: the case says ${await page.textContent('#c-meta')}`);
+  // The state is written before the actions are redrawn: wait for the close to go (a loaded machine showed it still).
+  await page.waitForSelector('#c-close', { state: 'hidden', timeout: 5_000 }).catch(() => {});
   findings.closedButtons = await buttons(page);
   check(findings.closedButtons.main.length === 0 && findings.closedButtons.others.map((x) => x.id).join() === 'c-reopen',
     `a closed case offers 重新办理 alone: ${JSON.stringify(findings.closedButtons)}`);

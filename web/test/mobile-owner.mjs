@@ -15,7 +15,7 @@
 //                worker's copies), and B, offline and reloaded, sees none of
 //                A's cases — but their own, once read online.
 
-import { phone, pageErrors, refusedBy } from './mobile-signin.mjs';
+import { phoneOf, refusedBy } from './mobile-signin.mjs';
 
 /** nextWorkerSteps runs both, each on a phone of its own: one going wrong is said, and the other still runs. */
 export async function nextWorkerSteps(env) {
@@ -24,32 +24,6 @@ export async function nextWorkerSteps(env) {
   }
 }
 
-// phoneOf opens a phone of its own, with what every step watches: its
-// uploads (id, token, answer), its page errors, its outbox and sign-in.
-async function phoneOf({ browser, base, here, ready }) {
-  const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow' });
-  const page = await context.newPage();
-  const errors = pageErrors(page);
-  const posts = [];
-  context.on('response', (r) => {
-    const req = r.request();
-    if (req.method() !== 'POST' || !/\/v1\/(reports|patrols|attachments)$/.test(new URL(req.url()).pathname)) return;
-    let id = null;
-    try { id = req.postDataJSON()?.id ?? null; } catch { /* a photo's bytes */ }
-    posts.push({ id, token: req.headers().authorization?.slice(7), status: r.status() });
-  });
-  const raw = () => page.evaluate(async () => (await (await import('./store.js')).everything())
-    .map((it) => ({ id: it.id, kind: it.kind, owner: it.owner, who: it.who })));
-  // signIn opens the worker's enrolment link, as the phone's camera does, over whatever the phone held.
-  const signIn = async (tok) => {
-    await page.goto('about:blank');
-    await page.goto(`${base}/m/#token=${tok}`);
-    await ready(page);
-    return page.evaluate(() => window.gridmapApp.me.token_id);
-  };
-  const controlled = () => page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 30_000 });
-  return { context, page, errors, posts, raw, signIn, controlled };
-}
 
 // shown is what the app shows of the outbox and of what others left.
 const shown = (page) => page.evaluate(() => {

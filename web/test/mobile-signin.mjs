@@ -211,26 +211,7 @@ export async function revokedSteps(env) {
  */
 export async function ownerSteps(env) {
   const { browser, base, worker: b, twin: a, here, check, findings, shot, adminAPI } = env;
-  const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow' });
-  const page = await context.newPage();
-  const errors = pageErrors(page);
-  // Every upload of the outbox: its id, the token it carried, the answer.
-  const posts = [];
-  context.on('response', (r) => {
-    const req = r.request();
-    if (req.method() !== 'POST' || !/\/v1\/(reports|patrols|attachments)$/.test(new URL(req.url()).pathname)) return;
-    let id = null;
-    try { id = req.postDataJSON()?.id ?? null; } catch { /* a photo's bytes */ }
-    posts.push({ path: new URL(req.url()).pathname, id, token: req.headers().authorization?.slice(7), status: r.status() });
-  });
-  const raw = () => page.evaluate(async () => (await (await import('./store.js')).everything())
-    .map((it) => ({ id: it.id, kind: it.kind, owner: it.owner, who: it.who })));
-  const signIn = async (tok) => {
-    await page.goto('about:blank');
-    await page.goto(`${base}/m/#token=${tok}`);
-    await env.ready(page);
-    return page.evaluate(() => window.gridmapApp.me.token_id);
-  };
+  const { context, page, errors, posts, raw, signIn } = await phoneOf({ browser, base, here, ready: env.ready });
   const reloaded = () => page.waitForEvent('load', { timeout: 30_000 });
 
   const aId = await signIn(a);
@@ -339,4 +320,31 @@ async function legacySteps({ page, here, check, findings, posts, raw, signIn, a 
   check(findings.ownerLegacy.sent.length >= 1 && findings.ownerLegacy.sent.every((p) => p.id === mine && p.token === a && p.status === 201) &&
     findings.ownerLegacy.left.length === 1 && findings.ownerLegacy.left[0].id === theirs && /另一位网格员（别人）的 1 项/.test(findings.ownerLegacy.said),
     `items an older version saved: ${JSON.stringify(findings.ownerLegacy)}`);
+}
+
+// phoneOf opens a phone of its own, with what every step watches: its
+// uploads (id, token, answer), its page errors, its outbox and sign-in.
+export async function phoneOf({ browser, base, here, ready }) {
+  const context = await browser.newContext({ ...phone, geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow' });
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  const posts = [];
+  context.on('response', (r) => {
+    const req = r.request();
+    if (req.method() !== 'POST' || !/\/v1\/(reports|patrols|attachments)$/.test(new URL(req.url()).pathname)) return;
+    let id = null;
+    try { id = req.postDataJSON()?.id ?? null; } catch { /* a photo's bytes */ }
+    posts.push({ path: new URL(req.url()).pathname, id, token: req.headers().authorization?.slice(7), status: r.status() });
+  });
+  const raw = () => page.evaluate(async () => (await (await import('./store.js')).everything())
+    .map((it) => ({ id: it.id, kind: it.kind, owner: it.owner, who: it.who })));
+  // signIn opens the worker's enrolment link, as the phone's camera does, over whatever the phone held.
+  const signIn = async (tok) => {
+    await page.goto('about:blank');
+    await page.goto(`${base}/m/#token=${tok}`);
+    await ready(page);
+    return page.evaluate(() => window.gridmapApp.me.token_id);
+  };
+  const controlled = () => page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 30_000 });
+  return { context, page, errors, posts, raw, signIn, controlled };
 }
