@@ -212,6 +212,7 @@ func (h *handlers) failEdit(c *gin.Context, err error, current currentFunc, code
 		c.Header("ETag", tag)
 	}
 	c.Abort()
+	c.Header("Content-Type", "application/problem+json")
 	c.Data(statusOf[geo.ErrorCodeOf(err)], "application/problem+json",
 		problemBytes(staleProblem{Problem: problemOf(err, c.Request.URL.Path), Current: cur}))
 }

@@ -115,6 +115,7 @@ func failedBelow(err error) bool {
 
 func writeProblem(c *gin.Context, p Problem) {
 	c.Abort()
+	c.Header("Content-Type", "application/problem+json") // over a type a handler set before it failed
 	c.Data(p.Status, "application/problem+json", problemBytes(p))
 }
 

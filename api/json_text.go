@@ -41,4 +41,3 @@ func badMember(raw []byte, bad func([]byte) bool) string {
 	}
 	return "body"
 }
-

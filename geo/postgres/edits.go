@@ -42,8 +42,9 @@ func lockVersions[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], co
 // then skips the row, and the version the import wrote is not in its
 // snapshot). Read again, the versions tell the 412 the If-Match check would
 // have told: the code retired, or at another version. (The close skipping
-// the row answered a retirement 404 and made a revision a new current
-// version beside the import's.)
+// the row answered a retirement 404, a revision of a code the import
+// revised 409 — the index of one current version — and one of a code it
+// retired revived the code.)
 func closedMeanwhile[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], code string, ifVersion int) error {
 	var current, history int
 	if err := tx.QueryRow(ctx, t.sql.versions, code).Scan(&current, &history); err != nil {
