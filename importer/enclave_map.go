@@ -90,6 +90,8 @@ func (m *mapper) enclaveCode(r *row, v any, key string, issue func(geo.IssueKind
 // or a unit's name to be looked up once staged.
 func (m *mapper) setManaging(r *row, v any, key string, issue func(geo.IssueKind, geo.Severity, string, ...any)) bool {
 	r.managing, _ = scalar(v)
+	// No unit's code or name holds a control character; a NUL would fail the staging.
+	nameErr := geo.ValidateName("managing", r.managing, geo.MaxUnitName, false)
 	switch {
 	case key == "":
 		issue(geo.IssueUnknownManaging, geo.SeverityError, "no managing unit attribute (tried %s); name it with the managing field option", guessList(enclaveGuesses["managing"]))
@@ -97,9 +99,8 @@ func (m *mapper) setManaging(r *row, v any, key string, issue func(geo.IssueKind
 		issue(geo.IssueUnknownManaging, geo.SeverityError, "the managing unit (%s) is empty", key)
 	case len(r.managing) > 200:
 		issue(geo.IssueUnknownManaging, geo.SeverityError, "the managing unit %q… is too long to be a unit's code or name", clipText(r.managing, 30))
-	case !validName(r.managing): // no unit's code or name holds a control character; a NUL would fail the staging
-		issue(geo.IssueUnknownManaging, geo.SeverityError, "the managing unit (%s) is no unit's code or name: %s", key,
-			errMessage(geo.ValidateName("managing", r.managing, geo.MaxUnitName, false)))
+	case nameErr != nil:
+		issue(geo.IssueUnknownManaging, geo.SeverityError, "the managing unit (%s) is no unit's code or name: %s", key, errMessage(nameErr))
 	default:
 		return true
 	}
@@ -127,7 +128,3 @@ func (m *mapper) setStatus(r *row, v any, key string, issue func(geo.IssueKind, 
 	r.status = string(st)
 	return true
 }
-
-// validName reports whether s could be a unit's name (geo.ValidateName):
-// UTF-8 without control characters, at most MaxUnitName characters.
-func validName(s string) bool { return geo.ValidateName("managing", s, geo.MaxUnitName, false) == nil }
