@@ -141,10 +141,10 @@ func numbersGrowth(v any) int {
 
 // Limits of PostgreSQL's numeric, which jsonb keeps its numbers in: a
 // number beyond them (1e-20000) is refused by the database, which names
-// no field.
+// no field. The importer holds a DBF's numeric cells to them too.
 const (
-	maxNumericWhole    = 131_072 // digits before the point
-	maxNumericFraction = 16_383  // digits after it
+	MaxNumericWhole    = 131_072 // digits before the point
+	MaxNumericFraction = 16_383  // digits after it
 )
 
 // numberBeyondNumeric returns a number in v that numeric cannot hold.
@@ -160,7 +160,7 @@ func numberBeyondNumeric(v any) (beyond json.Number, ok bool) {
 		}
 		digits, e, _ := strings.Cut(strings.TrimPrefix(key, "-"), "e")
 		exp, _ := strconv.Atoi(e)
-		if len(digits)+exp > maxNumericWhole || -exp > maxNumericFraction {
+		if len(digits)+exp > MaxNumericWhole || -exp > MaxNumericFraction {
 			beyond, ok = x, true
 		}
 	})

@@ -93,7 +93,7 @@ func ValidateProperties(field string, p map[string]any) error {
 	}
 	if n, beyond := numberBeyondNumeric(p); beyond {
 		return Invalid(field, "the number %s cannot be stored: at most %d digits before the point and %d after",
-			ClipTo(string(n), 40), maxNumericWhole, maxNumericFraction)
+			ClipTo(string(n), 40), MaxNumericWhole, MaxNumericFraction)
 	}
 	return nil
 }

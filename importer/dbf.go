@@ -290,20 +290,13 @@ func nonZero(s string) bool {
 	return strings.ContainsAny(mant, "123456789")
 }
 
-// The most digits PostgreSQL's numeric (and so jsonb) keeps before and
-// after the decimal point: a number beyond either cannot be stored.
-const (
-	numericIntDigits  = 131072
-	numericFracDigits = 16383
-)
-
 // exactNumber writes a decimal literal beyond a double's range as the JSON
 // number it is, in the form FormatFloat gives (1e-400, -1.5e+400): its
 // significant digits, the first before the point, and the exponent. One
 // PostgreSQL cannot hold is an error.
 func exactNumber(s string) (any, *featureError) {
 	tooBig := featErr(geo.IssueUnreadable, "holds %q, a number beyond what can be stored (at most %d digits before the decimal point and %d after it)",
-		clipText(s, 30), numericIntDigits, numericFracDigits)
+		clipText(s, 30), geo.MaxNumericWhole, geo.MaxNumericFraction)
 	sign, s := "", strings.ToLower(s)
 	if rest, ok := strings.CutPrefix(s, "-"); ok {
 		sign, s = "-", rest
@@ -325,7 +318,7 @@ func exactNumber(s string) (any, *featureError) {
 		return json.Number("0"), nil
 	}
 	exp += point - 1 // of the first significant digit
-	if exp >= numericIntDigits || len(digits)-1-exp > numericFracDigits {
+	if exp >= geo.MaxNumericWhole || len(digits)-1-exp > geo.MaxNumericFraction {
 		return nil, tooBig
 	}
 	out := sign + digits[:1]
