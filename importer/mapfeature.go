@@ -288,6 +288,13 @@ func (m *mapper) props(attrs map[string]any, mapped ...string) map[string]any {
 		}
 		return out
 	}
+	return chosen(attrs, want)
+}
+
+// chosen is the entries of attrs the props option lists (want), each found
+// in any case (lookupAttr).
+func chosen(attrs map[string]any, want []string) map[string]any {
+	out := map[string]any{}
 	for _, name := range want {
 		if k, ok := lookupAttr(attrs, name); ok {
 			out[k] = attrs[k]

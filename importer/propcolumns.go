@@ -218,11 +218,5 @@ func (m *mapper) exactProps(f Feature, mapped ...string) map[string]any {
 	if len(want) == 0 || len(want) == 1 && want[0] == "*" {
 		return all
 	}
-	out := map[string]any{}
-	for _, name := range want {
-		if k, ok := lookupAttr(all, name); ok {
-			out[k] = all[k]
-		}
-	}
-	return out
+	return chosen(all, want)
 }
