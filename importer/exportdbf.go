@@ -57,11 +57,7 @@ func dbfSchema(k *exportKind, values map[string][]any, keys []string, cs charset
 		own[i] = f.Name
 		recLen += f.Len
 	}
-	want := make([]string, len(keys))
-	for i, p := range keys {
-		want[i] = k.column(p)
-	}
-	names := newColumnNamer(dbfFits(cs), dbfColumnName, own...).names(want)
+	names := k.columnsOf(keys, newColumnNamer(dbfFits(cs), dbfColumnName, own...))
 	for i, p := range keys {
 		f := dbfOutField{Key: p, Name: names[i]}
 		f.Type, f.Len, f.Dec = columnType(values[p], cs)

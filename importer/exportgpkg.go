@@ -135,15 +135,11 @@ func createLayer(ctx context.Context, tx *sql.Tx, layer string, k *exportKind, k
 		}
 		cols, names, marks = append(cols, f.Key+" "+typ), append(names, f.Key), append(marks, "?")
 	}
-	want := make([]string, len(keys))
-	for i, p := range keys {
-		want[i] = k.column(p)
-	}
 	own := []string{"fid", "geom"}
 	for _, f := range k.fields {
 		own = append(own, f.Key)
 	}
-	columns := newColumnNamer(nil, nil, own...).names(want) // SQLite ignores case
+	columns := k.columnsOf(keys, newColumnNamer(nil, nil, own...)) // SQLite ignores case
 	described := make([]dataColumn, len(keys))
 	for i, p := range keys {
 		typ := sqliteType(values[p])

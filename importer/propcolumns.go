@@ -73,6 +73,16 @@ func (k *exportKind) column(prop string) string {
 	return prop
 }
 
+// columnsOf names the columns of the properties keys (rules 1 and 2) in
+// a table whose names namer holds.
+func (k *exportKind) columnsOf(keys []string, namer *columnNamer) []string {
+	want := make([]string, len(keys))
+	for i, p := range keys {
+		want[i] = k.column(p)
+	}
+	return namer.names(want)
+}
+
 // columnNamer gives property columns names that are unique ignoring case
 // (rule 2).
 type columnNamer struct {
