@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pglock"
 )
 
 // importLock serialises imports ("gridmap import"): two imports of
@@ -127,6 +128,9 @@ func (r *run) do(ctx context.Context, job int64, p Progress) error {
 		// Never "import" nothing: with --retire-missing it would retire everything.
 		return fileError("the file has no features")
 	}
+	if err := r.holdTopology(ctx); err != nil {
+		return err
+	}
 	info := r.read.r.Info()
 	describeLate(r.report, info, r.notes)
 	var notes []geo.ImportIssue
@@ -168,6 +172,21 @@ func (r *run) begin(ctx context.Context, _ Progress) error {
 	}
 	if !got {
 		return errImportBusy
+	}
+	return nil
+}
+
+// holdTopology takes the topology lock shared until the import ends, once
+// the file is read and before anything stored is: a topology edit under
+// way is waited for and its result checked against, and one that comes
+// later waits for the import (pglock). A dry run writes nothing and takes
+// no part.
+func (r *run) holdTopology(ctx context.Context) error {
+	if r.opts.DryRun {
+		return nil
+	}
+	if err := pglock.ShareTopology(ctx, r.tx); err != nil {
+		return fmt.Errorf("wait for a topology edit under way: %w", err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/twpayne/go-geom"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pglock"
 )
 
 // Single edits. Each runs in one transaction that first takes a
@@ -103,7 +104,7 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 // true and nothing more is checked.
 func checkWrite[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, ifVersion int, create bool, actor string) (replay bool, err error) {
 	code := t.code(v)
-	if err := shareTopology(ctx, tx); err != nil {
+	if err := pglock.ShareTopology(ctx, tx); err != nil {
 		return false, err
 	}
 	// The unit named is held before the code's own lock: a merge or split
@@ -187,7 +188,7 @@ func retiredByOwnRetire(ctx context.Context, tx pgx.Tx, what, code string, versi
 func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor, code string, ifVersion int) (T, error) {
 	var out T
 	err := db.inTx(ctx, actor, func(tx pgx.Tx) error {
-		if err := shareTopology(ctx, tx); err != nil {
+		if err := pglock.ShareTopology(ctx, tx); err != nil {
 			return err
 		}
 		current, history, err := lockVersions(ctx, tx, t, code)

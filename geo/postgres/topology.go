@@ -12,6 +12,7 @@ import (
 	"github.com/twpayne/go-geom"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pglock"
 )
 
 var _ geo.TopologyEditor = (*DB)(nil)
@@ -23,28 +24,11 @@ var _ geo.TopologyEditor = (*DB)(nil)
 // transaction. Each takes the topology lock first, so two of them never
 // interleave, and the same per-code locks as single edits (edits.go), so a
 // single edit of a touched code waits for it and then sees its result.
+// Single edits, retirements and imports take the topology lock shared
+// (package pglock says why): a topology edit waits for those under way, and
+// they for it.
 // An edit with a client id is recorded in its own transaction, after the
 // topology lock, so that its retry finds it (topology_retry.go).
-
-// topologyLockSQL serialises topology edits among themselves.
-const topologyLockSQL = `SELECT pg_advisory_xact_lock(hashtextextended('gridmap topology', 0))`
-
-// topologyShareSQL is the topology lock shared, taken first by every single
-// edit and retirement (shareTopology): a topology edit reads units and
-// enclaves, then locks their codes, parents and children, units and
-// enclaves, in orders that depend on what it finds. A single edit between
-// its read and its lock was overwritten with the copy read before it (a
-// stress test: dozens of edits answered 200 and then lost), and one holding
-// two codes (a unit it names and its own) could deadlock with it in any
-// order. So a single edit waits for a topology edit under way, and a
-// topology edit for the single edits under way.
-const topologyShareSQL = `SELECT pg_advisory_xact_lock_shared(hashtextextended('gridmap topology', 0))`
-
-// shareTopology takes the topology lock shared (topologyShareSQL).
-func shareTopology(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, topologyShareSQL)
-	return err
-}
 
 // topoEdit is one topology edit being planned, then written.
 type topoEdit struct {
@@ -62,7 +46,7 @@ type topoEdit struct {
 
 // beginTopology takes the topology lock and starts an edit.
 func beginTopology(ctx context.Context, tx pgx.Tx, allow geo.Allow) (*topoEdit, error) {
-	if _, err := tx.Exec(ctx, topologyLockSQL); err != nil {
+	if err := pglock.TakeTopology(ctx, tx); err != nil {
 		return nil, err
 	}
 	return &topoEdit{ctx: ctx, tx: tx, allow: allow, units: map[string]*geo.Unit{}, enclaves: map[string]*geo.Enclave{},

@@ -218,16 +218,23 @@ func standbyUnavailable(tb testing.TB, err error) {
 // its rival.
 func WaitForLockWait(tb testing.TB, db *postgres.DB) {
 	tb.Helper()
+	WaitForLockWaits(tb, db, 1)
+}
+
+// WaitForLockWaits waits until at least n sessions of db's database wait
+// for a lock.
+func WaitForLockWaits(tb testing.TB, db *postgres.DB, n int) {
+	tb.Helper()
+	var waiting int
 	for range 200 {
-		var n int
 		if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
 			tb.Fatal(err)
 		}
-		if n > 0 {
+		if waiting >= n {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	tb.Fatal("no session came to wait for a lock")
+	tb.Fatalf("%d sessions came to wait for a lock, want %d", waiting, n)
 }
