@@ -191,33 +191,25 @@ func (h *handlers) patrolCoverage(c *gin.Context) {
 }
 
 // patrolTotals is the coverage of the grids under unit on a day, summed.
-func (h *handlers) patrolTotals(c *gin.Context, unit string, day time.Time) (gin.H, error) {
+func (h *handlers) patrolTotals(c *gin.Context, unit string, day time.Time) (casework.CoverageTotals, error) {
 	_, totals, err := h.coverage(c, unit, day)
 	return totals, err
 }
 
 // coverage is every grid's coverage under unit on a day, and the totals.
 // Workers' names go only to callers who may see them.
-func (h *handlers) coverage(c *gin.Context, unit string, day time.Time) ([]casework.GridCoverage, gin.H, error) {
+func (h *handlers) coverage(c *gin.Context, unit string, day time.Time) ([]casework.GridCoverage, casework.CoverageTotals, error) {
 	d, err := h.deps.Patrols.PatrolDay(c.Request.Context(), unit, day)
 	if err != nil {
-		return nil, nil, err
+		return nil, casework.CoverageTotals{}, err
 	}
 	grids := d.Coverage(gridCells)
-	var cells, visited, patrolled, patrols int
-	var inside, outside float64
 	for i, g := range grids {
-		cells, visited, patrols = cells+g.Cells, visited+g.Visited, patrols+g.Patrols
-		inside, outside = inside+g.InsideS, outside+g.OutsideS
-		if g.Visited > 0 {
-			patrolled++
-		}
 		if !h.exposure(c, g.Code).Shows(access.FieldReporter) {
 			grids[i].Workers = []string{}
 		}
 	}
-	return grids, gin.H{"grids": len(grids), "grids_patrolled": patrolled, "cells": cells, "visited": visited,
-		"coverage": casework.Share(visited, cells), "patrols": patrols, "inside_s": inside, "outside_s": outside}, nil
+	return grids, casework.SumCoverage(grids), nil
 }
 
 // gridCellCache keeps each grid version's cells: computing them is the

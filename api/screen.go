@@ -21,15 +21,15 @@ func (h *handlers) screenRoutes(r *gin.Engine) {
 
 // overviewFigures are the key figures of a unit.
 type overviewFigures struct {
-	ReportsToday   int64            `json:"reports_today"` // cases observed today (China time)
-	Open           int64            `json:"open"`
-	OpenBySeverity map[string]int64 `json:"open_by_severity"` // "1".."4"
-	OverdueOpen    int64            `json:"overdue_open"`     // open and past the deadline now
-	Closed         int64            `json:"closed"`           // of the period's cases
-	ClosedOnTime   int64            `json:"closed_on_time"`
-	OnTimeShare    *float64         `json:"on_time_share"` // closed within deadline / closed; null when none closed
-	Unmanaged      gin.H            `json:"unmanaged"`     // gaps of the coverage audit: count, area_m2
-	Patrol         gin.H            `json:"patrol_today"`  // grids, grids_patrolled, cells, visited, coverage
+	ReportsToday   int64                   `json:"reports_today"` // cases observed today (China time)
+	Open           int64                   `json:"open"`
+	OpenBySeverity map[string]int64        `json:"open_by_severity"` // "1".."4"
+	OverdueOpen    int64                   `json:"overdue_open"`     // open and past the deadline now
+	Closed         int64                   `json:"closed"`           // of the period's cases
+	ClosedOnTime   int64                   `json:"closed_on_time"`
+	OnTimeShare    *float64                `json:"on_time_share"` // closed within deadline / closed; null when none closed
+	Unmanaged      gin.H                   `json:"unmanaged"`     // gaps of the coverage audit: count, area_m2
+	Patrol         casework.CoverageTotals `json:"patrol_today"`
 }
 
 // overview answers GET /v1/stats/overview?unit=&from=&to=: the key figures,

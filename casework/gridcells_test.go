@@ -56,3 +56,48 @@ func TestLargeGridsAreCountedCoarser(t *testing.T) {
 		})
 	}
 }
+
+// TestSumCoverageWeighsGridsByArea: a unit's totals count every grid's
+// cells at PatrolRes, a coarse cell as the 7^k cells it holds, so that a
+// large grid counted coarser (MaxGridCells) weighs in by its area. Summed
+// as they were counted, a 100 km grid of 3,000 res-8 cells weighed less
+// than a city grid of 5,000 res-11 cells.
+func TestSumCoverageWeighsGridsByArea(t *testing.T) {
+	cases := []struct {
+		name           string
+		grids          []GridCoverage
+		cells, visited int
+		coverage       float64
+	}{
+		{"all at PatrolRes", []GridCoverage{
+			{Res: PatrolRes, Cells: 100, Visited: 50, Patrols: 2, InsideS: 60},
+			{Res: PatrolRes, Cells: 300, Visited: 0},
+		}, 400, 50, 0.125},
+		{"a city grid patrolled beside a large grid", []GridCoverage{
+			{Res: PatrolRes, Cells: 5000, Visited: 5000, Patrols: 1, InsideS: 60},
+			{Res: 8, Cells: 3000, Visited: 0},
+		}, 5000 + 3000*343, 5000, 0.0048},
+		{"the large grid patrolled", []GridCoverage{
+			{Res: PatrolRes, Cells: 5000, Visited: 0},
+			{Res: 9, Cells: 10, Visited: 2, Patrols: 1, OutsideS: 5},
+		}, 5000 + 490, 98, 0.0179},
+		{"no grids", nil, 0, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := SumCoverage(c.grids)
+			patrolled, patrols, seconds := 0, 0, 0.0
+			for _, g := range c.grids {
+				if g.Visited > 0 {
+					patrolled++
+				}
+				patrols, seconds = patrols+g.Patrols, seconds+g.InsideS+g.OutsideS
+			}
+			if got.Cells != c.cells || got.Visited != c.visited || got.Coverage != c.coverage || got.Grids != len(c.grids) ||
+				got.GridsPatrolled != patrolled || got.Patrols != patrols || got.InsideS+got.OutsideS != seconds {
+				t.Errorf("totals %+v; want %d cells, %d visited, coverage %v, %d of %d grids patrolled",
+					got, c.cells, c.visited, c.coverage, patrolled, len(c.grids))
+			}
+		})
+	}
+}
