@@ -196,7 +196,12 @@ func (h *handlers) style(c *gin.Context) {
 	if svc == nil {
 		return
 	}
-	serveJSON(c, svc.Style(h.baseURL(c)))
+	bounds, err := svc.Bounds(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	serveJSON(c, svc.Style(h.baseURL(c), bounds))
 }
 
 func (h *handlers) dashboard(c *gin.Context) {

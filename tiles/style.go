@@ -1,6 +1,9 @@
 package tiles
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // The MapLibre style (v8) of /style.json. It needs no base map: the
 // districts are the base. It sets no "glyphs": MapLibre GL JS (5.11 and
@@ -40,8 +43,10 @@ const (
 type styleLayer = map[string]any
 
 // Style returns the style drawing every available layer from the tiles
-// under base (the service's absolute root URL).
-func (s *Service) Style(base string) map[string]any {
+// under base (the service's absolute root URL), opening on bounds (the
+// data's: Bounds), so that a map made from it starts over this city, not
+// over one written into the service.
+func (s *Service) Style(base string, bounds [4]float64) map[string]any {
 	layers := []styleLayer{{"id": "background", "type": "background", "paint": map[string]any{"background-color": "#dfe6ec"}}}
 	has := map[string]bool{}
 	for _, l := range s.available {
@@ -64,11 +69,22 @@ func (s *Service) Style(base string) map[string]any {
 		"metadata": map[string]any{
 			"gridmap:layers": names(s.available),
 		},
-		"center":  []float64{117.17, 39.11}, // 南开区, where the demo city is fully subdivided
-		"zoom":    11.5,
+		"center":  []float64{(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2},
+		"zoom":    fitZoom(bounds),
 		"sources": sources,
 		"layers":  layers,
 	}
+}
+
+// fitZoom is the zoom at which bounds fill a screen of 1280 × 800 pixels,
+// a wall screen's or a laptop's: a map on a phone opens zoomed out by one
+// or two, then moves where its page wants.
+func fitZoom(bounds [4]float64) float64 {
+	const width, height, tile = 1280.0, 800.0, 512.0
+	mercY := func(lat float64) float64 { return math.Log(math.Tan(math.Pi/4 + lat*math.Pi/360)) }
+	across := math.Log2(width / tile * 360 / math.Max(bounds[2]-bounds[0], 1e-9))
+	up := math.Log2(height / tile * 2 * math.Pi / math.Max(mercY(bounds[3])-mercY(bounds[1]), 1e-9))
+	return math.Round(math.Max(0, math.Min(SourceMaxZoom, math.Min(across, up)))*10) / 10
 }
 
 // splitLive parts layers into those with a data version and those drawn

@@ -15,7 +15,7 @@ import (
 func TestHexesStandOut(t *testing.T) {
 	s := &Service{available: registry}
 	var paint map[string]any
-	for _, l := range s.Style("http://x")["layers"].([]styleLayer) {
+	for _, l := range s.Style("http://x", worldBounds)["layers"].([]styleLayer) {
 		if l["id"] == "report_hex-fill" {
 			paint = l["paint"].(map[string]any)
 		}
@@ -40,7 +40,7 @@ func TestHexesStandOut(t *testing.T) {
 // and pad little, so the small central districts keep theirs at z9.
 func TestDistrictLabelsMayMove(t *testing.T) {
 	s := &Service{available: registry}
-	for _, l := range s.Style("http://x")["layers"].([]styleLayer) {
+	for _, l := range s.Style("http://x", worldBounds)["layers"].([]styleLayer) {
 		if l["id"] != "district-label" {
 			continue
 		}
@@ -86,7 +86,7 @@ func rgb(t *testing.T, hex string) (c [3]float64) {
 func TestGapsStandApartFromHexes(t *testing.T) {
 	s := &Service{available: registry}
 	at := map[string]int{}
-	for i, l := range s.Style("http://x")["layers"].([]styleLayer) {
+	for i, l := range s.Style("http://x", worldBounds)["layers"].([]styleLayer) {
 		at[l["id"].(string)] = i
 	}
 	hexAt, okHex := at["report_hex-fill"]
@@ -113,7 +113,7 @@ func hue(t *testing.T, hex string) float64 {
 // fresh drawing, as a tile is cached only when all its layers have versions).
 func TestStyleKeepsFreshLayersApart(t *testing.T) {
 	s := &Service{available: registry}
-	style := s.Style("http://x")
+	style := s.Style("http://x", worldBounds)
 	sources := style["sources"].(map[string]any)
 	versioned, live := splitLive(registry)
 	for name, set := range map[string][]*Layer{SourceName: versioned, LiveSourceName: live} {
@@ -147,7 +147,7 @@ func TestStyleKeepsFreshLayersApart(t *testing.T) {
 // district and saw nothing change, while streets, communities and grids lit up.
 func TestSelectedUnitsAreHighlighted(t *testing.T) {
 	s := &Service{available: registry}
-	for _, l := range s.Style("http://x")["layers"].([]styleLayer) {
+	for _, l := range s.Style("http://x", worldBounds)["layers"].([]styleLayer) {
 		id := l["id"].(string)
 		switch id {
 		case "district-fill", "street-fill", "community-fill", "grid-fill":
@@ -158,6 +158,35 @@ func TestSelectedUnitsAreHighlighted(t *testing.T) {
 			paint, _ := json.Marshal(l["paint"])
 			if !strings.Contains(string(paint), `["feature-state","selected"]`) {
 				t.Errorf("%s paints %s: no highlight of the selection", id, paint)
+			}
+		})
+	}
+}
+
+// TestStyleOpensOnTheData: the style opens on the data's bounds, centred
+// and at the zoom that fits them on a 1280 × 800 screen, not on a district
+// written into the service (南开区 was, for every city, until a page moved
+// the map).
+func TestStyleOpensOnTheData(t *testing.T) {
+	s := &Service{available: registry}
+	cases := []struct {
+		name             string
+		bounds           [4]float64
+		minZoom, maxZoom float64
+	}{
+		{"南开区", [4]float64{117.10, 39.05, 117.25, 39.17}, 11, 12.5},
+		{"天津市", [4]float64{116.70, 38.55, 118.06, 40.25}, 7, 8.5},
+		{"a city in Xinjiang", [4]float64{87.3, 43.6, 87.9, 44.1}, 9, 10.5},
+		{"no districts: the world", worldBounds, 0, 1.5},
+		{"a point", [4]float64{117.2, 39.1, 117.2, 39.1}, SourceMaxZoom, SourceMaxZoom},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			style := s.Style("http://x", c.bounds)
+			center, zoom := style["center"].([]float64), style["zoom"].(float64)
+			want := []float64{(c.bounds[0] + c.bounds[2]) / 2, (c.bounds[1] + c.bounds[3]) / 2}
+			if !slices.Equal(center, want) || zoom < c.minZoom || zoom > c.maxZoom {
+				t.Errorf("center %v zoom %v; want %v, zoom %v to %v", center, zoom, want, c.minZoom, c.maxZoom)
 			}
 		})
 	}

@@ -46,7 +46,7 @@ func LayerSet(layers []*Layer) string { return strings.Join(names(layers), ",") 
 // (the service's absolute root URL); the filter is carried into the tile
 // URLs. Bounds are those of the current districts.
 func (s *Service) TileJSONFor(ctx context.Context, layers []*Layer, f Filter, base string) (*TileJSON, error) {
-	bounds, err := s.bounds(ctx)
+	bounds, err := s.Bounds(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,9 @@ func vectorLayers(l *Layer) []VectorLayer {
 // worldBounds is the Web Mercator world, for a database without districts.
 var worldBounds = [4]float64{-180, -85.0511, 180, 85.0511}
 
-func (s *Service) bounds(ctx context.Context) ([4]float64, error) {
+// Bounds are the extent of the current districts, [west, south, east,
+// north] in WGS 84: the world's when there are none.
+func (s *Service) Bounds(ctx context.Context) ([4]float64, error) {
 	var b [4]float64
 	err := s.pool.QueryRow(ctx, boundsSQL).Scan(&b[0], &b[1], &b[2], &b[3])
 	if errors.Is(err, pgx.ErrNoRows) {

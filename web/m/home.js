@@ -34,9 +34,7 @@ export function initMap(me) {
   setWorkerUrl(new URL('maplibre-gl-worker.mjs', document.baseURI).href);
   const map = new MapLibreMap({
     container: 'map',
-    style: url('style.json'),
-    center: [117.158, 39.118],
-    zoom: 14,
+    style: url('style.json'), // which opens on the data's districts until the worker's unit or fix moves it
     attributionControl: false,
     // The token goes with every request to this server (tiles, TileJSON), never elsewhere.
     transformRequest: (u) => (u.startsWith(root.origin) ? { url: u, headers: authHeaders() } : { url: u }),
