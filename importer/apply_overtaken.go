@@ -50,9 +50,9 @@ func (r *run) applyOvertaken(ctx context.Context, job int64) error {
 const maxApplyAttempts = 5
 
 // closesBeforeItBegan tells the failure of the unit and enclave tables'
-// check that a version ends after it begins (PostgreSQL names a table's
-// unnamed check on two columns <table>_check: migration 001).
+// check that a version ends after it begins (migration 025 names it).
 func closesBeforeItBegan(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23514" && (pe.ConstraintName == "unit_check" || pe.ConstraintName == "enclave_check")
+	return errors.As(err, &pe) && pe.Code == "23514" &&
+		(pe.ConstraintName == "unit_ends_after_it_begins" || pe.ConstraintName == "enclave_ends_after_it_begins")
 }
