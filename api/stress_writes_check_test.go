@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // The checks TestStressWrites (stress_writes_test.go) makes once its
@@ -286,54 +284,6 @@ func resolutionSummary(b []byte) (string, error) {
 	conflicts, _ := m["conflicts"].([]any)
 	return fmt.Sprintf("%v|%s|%s|%s|%s|%s|c%d", m["status"], code("responsible"), code("enclave"), code("grid"),
 		code("community"), code("street"), len(conflicts)), nil
-}
-
-// stressImportJob is what the client reads of an import job.
-type stressImportJob struct {
-	Status geo.JobStatus `json:"status"`
-	Error  string        `json:"error"`
-	Report struct {
-		Issues []struct {
-			Code     string `json:"code"`
-			Kind     string `json:"kind"`
-			Message  string `json:"message"`
-			Severity string `json:"severity"`
-		} `json:"issues"`
-	} `json:"report"`
-}
-
-// stressImportOutcome names how an import ended, and says what is wrong
-// with it. An import either succeeds or is rejected whole:
-//
-//   - rejected with errors that are all "orphaned": a community it must
-//     retire still manages an enclave the racing client made;
-//
-// An import meeting a unit created after its instant applies again with a
-// later one (importer/apply_overtaken.go): it is not rejected for it.
-//
-// Anything else ("failed", "interrupted", another rejection) is a failure.
-func stressImportOutcome(job *stressImportJob) (string, error) {
-	switch job.Status {
-	case geo.JobSucceeded:
-		return string(job.Status), nil
-	case geo.JobRejected:
-		var other []string
-		errors := 0
-		for _, is := range job.Report.Issues {
-			if is.Severity != "error" {
-				continue
-			}
-			errors++
-			if is.Kind != "orphaned" {
-				other = append(other, fmt.Sprintf("%s %s: %s", is.Kind, is.Code, is.Message))
-			}
-		}
-		if errors > 0 && len(other) == 0 {
-			return "rejected: orphaned", nil
-		}
-		return "rejected: other", fmt.Errorf("rejected (%s) for a reason no racing client explains: %v", job.Error, other)
-	}
-	return string(job.Status), fmt.Errorf("ended %s: %s", job.Status, job.Error)
 }
 
 // summary logs the answers of the mix running per operation and status,

@@ -6,9 +6,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
-
-	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // The clients of TestStressWrites (stress_writes_test.go), one function
@@ -29,14 +26,6 @@ SELECT code FROM unit WHERE valid_to IS NULL AND parent_code = '120104001' AND (
 	stressChildrenOf2SQL = `SELECT code FROM unit WHERE valid_to IS NULL AND parent_code IN ($1, $2) ORDER BY code`
 	stressCurrentUnitSQL = `SELECT code FROM unit WHERE code = $1 AND valid_to IS NULL`
 	stressInsideSQL      = `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM unit WHERE code = $1 AND valid_to IS NULL) s`
-	// stressImportFileSQL is a FeatureCollection of the current
-	// communities and grids under street $1 ($2 false: but the last grid
-	// of each community that has several), and how many it holds.
-	stressImportFileSQL = `SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object(
-  'type', 'Feature', 'geometry', ST_AsGeoJSON(geom)::json, 'properties', json_build_object('code', code, 'name', name)) ORDER BY code))::text, count(*)
-FROM unit WHERE valid_to IS NULL AND level IN ('community', 'grid') AND parent_code LIKE $1 || '%'
-  AND ($2 OR code NOT IN (SELECT max(code) FROM unit WHERE valid_to IS NULL AND level = 'grid' AND parent_code LIKE $1 || '%'
-    GROUP BY parent_code HAVING count(*) > 1))`
 )
 
 // stressEnclaves are the enclaves the enclave client revises, managed in
@@ -279,74 +268,6 @@ func (s *stress) references(node string) {
 			s.pause(0, 40)
 			s.retire("race-grid-retire", node, "units", g)
 		}
-	}
-}
-
-// importFiles are two GeoJSON files of the first street's communities and
-// grids as the demo has them: all of them, and all but the last grid of
-// each community that has several.
-func (s *stress) importFiles(t *testing.T) [2][]byte {
-	t.Helper()
-	var files [2][]byte
-	for i, all := range []bool{true, false} {
-		var n int
-		if err := s.db.Pool.QueryRow(s.ctx, stressImportFileSQL, stressStreets[0], all).Scan(&files[i], &n); err != nil {
-			t.Fatal(err)
-		}
-		if n < 20 {
-			t.Fatalf("an import file of street %s has %d communities and grids", stressStreets[0], n)
-		}
-		t.Logf("import file %d: %d of street %s's communities and grids", i, n, stressStreets[0])
-	}
-	return files
-}
-
-// imports uploads the two files in turn, on the nodes in turn, retiring
-// the street's units missing from the file, and waits for each job.
-func (s *stress) imports(_ string) {
-	names := [2]string{"importA.geojson", "importB.geojson"}
-	fields := map[string]string{"retire_missing": "true", "scope": stressStreets[0], "dry_run": "false"}
-	for i := 0; s.running(); i++ {
-		node := s.nodes[i%2]
-		body, ctype := multipartBody(names[i%2], s.files[i%2], fields)
-		st, _, h := s.do("import-post", "POST", node+"/v1/imports", body, "Content-Type", ctype)
-		if st != 202 || h.Get("Location") == "" {
-			s.pause(200, 0)
-			continue
-		}
-		s.waitImport(node+h.Get("Location"), names[i%2])
-	}
-}
-
-// waitImport polls a job until it ends, and checks how it ended.
-func (s *stress) waitImport(url, name string) {
-	deadline := time.Now().Add(2 * time.Minute)
-	for s.ctx.Err() == nil {
-		s.pause(150, 0)
-		st, b, _ := s.do("import-poll", "GET", url, nil)
-		if st != 200 {
-			return
-		}
-		var job stressImportJob
-		if err := json.Unmarshal(b, &job); err != nil {
-			s.fail("import job %s: %v: %s", url, err, stressClip(string(b), 400))
-			return
-		}
-		if job.Status == geo.JobQueued || job.Status == geo.JobRunning {
-			if time.Now().After(deadline) {
-				s.fail("import %s (%s) still %s after 2 minutes", url, name, job.Status)
-				return
-			}
-			continue
-		}
-		outcome, err := stressImportOutcome(&job)
-		s.mu.Lock()
-		s.counts[s.phase].outcomes[outcome]++
-		s.mu.Unlock()
-		if err != nil {
-			s.fail("import %s (%s): %v\njob: %s", url, name, err, stressClip(string(b), 1500))
-		}
-		return
 	}
 }
 
