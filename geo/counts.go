@@ -5,7 +5,6 @@ import (
 	"maps"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -76,27 +75,18 @@ func sumOf(count string, all []map[string]any) (sum json.Number, ok bool) {
 		if !isNumber {
 			return "", false
 		}
-		n, _ := new(big.Rat).SetString(d.text)
+		n, _ := new(big.Rat).SetString(d.key())
 		total.Add(&total, n)
-		places, ok = max(places, d.places), true
+		places, ok = max(places, d.places()), true
 	}
 	return json.Number(trimZeros(total.FloatString(places))), ok
 }
 
-// aDecimal is a number written in decimal, with at most maxExponent as its
-// exponent: a count of 1e999999999 would be a number of a billion digits.
-var aDecimal = regexp.MustCompile(`^[+-]?(\d+\.?(\d*)|\.(\d+))([eE]([+-]?\d{1,3}))?$`)
-
-// decimal is a count as decimal text and the places after the point the
-// number it writes needs at most.
-type decimal struct {
-	text   string
-	places int
-}
-
 // decimalOf reads a JSON number as read from a file or the database
 // (json.Number), one decoded as a float64 (its shortest spelling), or a
-// count written as text ("120": a shapefile's text column).
+// count written as text ("120": a shapefile's text column). A number of
+// more than maxCountDigits digits written out is no count: 1e999999999
+// would be a sum of a billion digits.
 func decimalOf(v any) (decimal, bool) {
 	var text string
 	switch n := v.(type) {
@@ -112,13 +102,12 @@ func decimalOf(v any) (decimal, bool) {
 	default:
 		return decimal{}, false
 	}
-	m := aDecimal.FindStringSubmatch(text)
-	if m == nil {
-		return decimal{}, false
-	}
-	exponent, _ := strconv.Atoi(m[5])
-	return decimal{text: text, places: max(0, len(m[2])+len(m[3])-exponent)}, true
+	d, ok := parseDecimal(text)
+	return d, ok && d.writtenLen() <= maxCountDigits
 }
+
+// maxCountDigits bounds a count's digits (decimalOf).
+const maxCountDigits = 1024
 
 // trimZeros drops the zeros a fixed number of places left after the point.
 func trimZeros(s string) string {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 )
 
 // A boundary's free-form properties keep every number as the literal it
@@ -121,12 +119,12 @@ func sameJSON(a, b any) bool {
 // exactly (100, 1e2 and 100.0 are; 0.1 and 0.10000000000000001 are not),
 // as PostgreSQL's numeric compares them.
 func SameNumber(a, b json.Number) bool {
-	ka, okA := decimalKey(a)
-	kb, okB := decimalKey(b)
+	da, okA := parseDecimal(string(a))
+	db, okB := parseDecimal(string(b))
 	if !okA || !okB {
 		return a == b
 	}
-	return ka == kb
+	return da == db
 }
 
 // numbersGrowth is how many bytes the numbers in v (decoded JSON, numbers
@@ -153,14 +151,7 @@ func numberBeyondNumeric(v any) (beyond json.Number, ok bool) {
 		if ok {
 			return
 		}
-		key, isNumber := decimalKey(x)
-		if !isNumber { // an exponent beyond 32 bits
-			beyond, ok = x, true
-			return
-		}
-		digits, e, _ := strings.Cut(strings.TrimPrefix(key, "-"), "e")
-		exp, _ := strconv.Atoi(e)
-		if len(digits)+exp > MaxNumericWhole || -exp > MaxNumericFraction {
+		if d, isNumber := parseDecimal(string(x)); !isNumber || !d.fitsNumeric() { // !isNumber: an exponent beyond 32 bits
 			beyond, ok = x, true
 		}
 	})
@@ -186,55 +177,9 @@ func eachNumber(v any, f func(json.Number)) {
 // writtenLen is the length of a number written out without an exponent
 // (an upper bound: a numeric keeps its trailing zeros).
 func writtenLen(n json.Number) int {
-	key, ok := decimalKey(n)
+	d, ok := parseDecimal(string(n))
 	if !ok {
 		return len(n)
 	}
-	sign := 0
-	if strings.HasPrefix(key, "-") {
-		key, sign = key[1:], 1
-	}
-	digits, e, _ := strings.Cut(key, "e")
-	exp, _ := strconv.Atoi(e)
-	switch {
-	case digits == "0":
-		return 1
-	case exp >= 0:
-		return sign + len(digits) + exp
-	case -exp >= len(digits):
-		return sign + 2 - exp // 0.000ddd
-	}
-	return sign + len(digits) + 1
-}
-
-// decimalKey is a JSON number's value in one spelling: its significant
-// digits without leading or trailing zeros, and the power of ten they are
-// scaled by ("-125e-2" for -1.250). It works on the text, so it is exact
-// and cheap whatever the exponent; ok is false for what is no JSON number.
-func decimalKey(n json.Number) (key string, ok bool) {
-	s, sign := string(n), ""
-	if rest, neg := strings.CutPrefix(s, "-"); neg {
-		s, sign = rest, "-"
-	}
-	mantissa, exp := s, int64(0)
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		e, err := strconv.ParseInt(s[i+1:], 10, 32) // 32 bits: the sums below cannot overflow
-		if err != nil {
-			return "", false
-		}
-		mantissa, exp = s[:i], e
-	}
-	whole, frac, _ := strings.Cut(mantissa, ".")
-	digits := whole + frac
-	if digits == "" || strings.Trim(digits, "0123456789") != "" {
-		return "", false
-	}
-	exp -= int64(len(frac))
-	digits = strings.TrimLeft(digits, "0")
-	if digits == "" {
-		return "0", true // -0 is 0
-	}
-	significant := strings.TrimRight(digits, "0")
-	exp += int64(len(digits) - len(significant))
-	return sign + significant + "e" + strconv.FormatInt(exp, 10), true
+	return d.writtenLen()
 }

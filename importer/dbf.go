@@ -291,44 +291,14 @@ func nonZero(s string) bool {
 }
 
 // exactNumber writes a decimal literal beyond a double's range as the JSON
-// number it is, in the form FormatFloat gives (1e-400, -1.5e+400): its
-// significant digits, the first before the point, and the exponent. One
-// PostgreSQL cannot hold is an error.
+// number it is (geo.NumericLiteral: 1e-400, -1.5e+400). One PostgreSQL
+// cannot hold is an error.
 func exactNumber(s string) (any, *featureError) {
-	tooBig := featErr(geo.IssueUnreadable, "holds %q, a number beyond what can be stored (at most %d digits before the decimal point and %d after it)",
+	if n, ok := geo.NumericLiteral(s); ok {
+		return n, nil
+	}
+	return nil, featErr(geo.IssueUnreadable, "holds %q, a number beyond what can be stored (at most %d digits before the decimal point and %d after it)",
 		clipText(s, 30), geo.MaxNumericWhole, geo.MaxNumericFraction)
-	sign, s := "", strings.ToLower(s)
-	if rest, ok := strings.CutPrefix(s, "-"); ok {
-		sign, s = "-", rest
-	}
-	mant, e, _ := strings.Cut(s, "e")
-	exp := 0
-	if e != "" {
-		var err error
-		if exp, err = strconv.Atoi(e); err != nil || exp > 1<<30 || exp < -1<<30 {
-			return nil, tooBig
-		}
-	}
-	whole, frac, _ := strings.Cut(mant, ".")
-	digits := whole + frac
-	point := len(whole) // the decimal point follows digits[:point]
-	lead := len(digits) - len(strings.TrimLeft(digits, "0"))
-	digits, point = strings.TrimRight(digits[lead:], "0"), point-lead
-	if digits == "" {
-		return json.Number("0"), nil
-	}
-	exp += point - 1 // of the first significant digit
-	if exp >= geo.MaxNumericWhole || len(digits)-1-exp > geo.MaxNumericFraction {
-		return nil, tooBig
-	}
-	out := sign + digits[:1]
-	if len(digits) > 1 {
-		out += "." + digits[1:]
-	}
-	if exp < 0 {
-		return json.Number(out + "e-" + strconv.Itoa(-exp)), nil
-	}
-	return json.Number(out + "e+" + strconv.Itoa(exp)), nil
 }
 
 func trimField(b []byte) []byte {
