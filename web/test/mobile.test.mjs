@@ -4,11 +4,10 @@
 //
 //   enrol by link → the grid and the live answer → offline, after that
 //   first visit alone: the app and its map open from the service worker, a
-//   report with a photo is queued, counted and listed as one (in Chinese and
-//   in English, its category by its English name) → online: it
-//   is sent → the server has exactly one report with the photo, in the
-//   right grid → a second sync (and a replay of the same items) stores
-//   nothing twice → the case, dispatched to the grid, is handled with an
+//   report with a photo is queued → online: it is sent → the server has
+//   exactly one report with the photo, in the right grid → a second sync
+//   (and a replay of the same items) stores nothing twice → the case,
+//   dispatched to the grid, is handled with an
 //   after-photo (中/EN redraws the open case, its category too) → a patrol,
 //   its track from where the worker stood → English (the tab labels line up, "±8 m" on one
 //   line; the report form's categories in English, found by their English names) → the map follows the worker 3 km away, but not right after the
@@ -37,7 +36,8 @@
 //   in mobile-clock.mjs; 8 and 18 (patrols) in mobile-patrol.mjs; 7b (the
 //   street's duty officer's buttons) in mobile-cases.mjs; 27–32 in
 //   mobile-fixes.mjs; 34 (a desk of many pages) in mobile-desk.mjs; 35 (whose
-//   the saved work is) in mobile-signin.mjs; 36 in mobile-owner.mjs.
+//   the saved work is) in mobile-signin.mjs; 36 in mobile-owner.mjs; 3 (offline,
+//   a report queued, counted and listed as one) in mobile-offline.mjs.
 //
 //   GRIDMAP_WORKER_TOKEN=… GRIDMAP_WORKER_SPARE_TOKEN=… GRIDMAP_WORKER_TWIN_TOKEN=… GRIDMAP_EXPIRED_TOKEN=… GRIDMAP_COMMUNITY_TOKEN=… GRIDMAP_STREET_TOKEN=…
 //   GRIDMAP_STREET_VIEWER_TOKEN=… GRIDMAP_DESK_TOKEN=… GRIDMAP_DESK_POINT=LNG,LAT GRIDMAP_ADMIN_TOKEN=…
@@ -56,6 +56,7 @@ import { patrolSteps } from './mobile-patrol.mjs';
 import { deskSteps } from './mobile-desk.mjs';
 import { supervisorSteps } from './mobile-cases.mjs';
 import { placeSteps, formSteps, offlineCase, longCase, unreachable, refusedWords } from './mobile-fixes.mjs';
+import { offlineSteps } from './mobile-offline.mjs';
 
 const [base, outDir, lng, lat, grid, photo, afterPhoto] = process.argv.slice(2);
 const worker = process.env.GRIDMAP_WORKER_TOKEN;
@@ -160,83 +161,8 @@ try {
   await shot(page, 'm-report-answer.png');
   await page.click('#tabs button[data-view=home]');
 
-  // The first visit alone leaves the app and its map on the phone, as a worker enrolled in the office
-  // and walking out of signal would have it: no reload online. The service worker takes control during
-  // the visit; the app then asks again, through it, for what the map fetched before (gridmapApp.kept).
-  await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 30_000 })
-    .catch(() => failures.push('no service worker controls the app after the first visit'));
-  findings.keptForOffline = await page.evaluate(() => window.gridmapApp.kept);
-
-  // 3. Offline: the app opens from its cache; a report with a photo is queued.
-  await context.setOffline(true);
-  await page.reload();
-  await ready(page);
-  await page.waitForFunction(() => /离线/.test(document.getElementById('net').textContent), null, { timeout: 10_000 })
-    .catch(async () => failures.push(`offline not shown: ${await page.textContent('#net')}`));
-  await page.waitForFunction(() => window.gridmapApp.map.loaded() && window.gridmapApp.map.areTilesLoaded() &&
-    document.querySelector('#where-answer .badge'), null, { timeout: 30_000 })
-    .catch(() => failures.push('offline after the first visit, the map does not load (its style is not kept)'));
-  await page.waitForTimeout(800);
-  findings.offlineDrawn = await page.evaluate(() => {
-    const map = window.gridmapApp.map;
-    return map.isStyleLoaded() && map.getLayer('my-unit') ? map.queryRenderedFeatures({ layers: ['my-unit'] }).length : 0;
-  });
-  check(findings.offlineDrawn > 0, 'offline after the first visit, the map does not draw the grid from the cached tiles');
-  check(/离线/.test(await page.textContent('#where-status')), 'offline, the last answer is not marked as such');
-  await shot(page, 'm-offline.png');
-  await page.click('#tabs button[data-view=report]');
-  await page.fill('#r-search', '井盖');
-  await page.click('#r-categories button.cat');
-  findings.category = await page.getAttribute('#r-categories button.cat.chosen', 'data-code');
-  await page.fill('#r-description', '光明路东侧井盖破损，有行人绊倒风险');
-  await page.setInputFiles('#r-photo', photo);
-  await page.waitForSelector('#r-photos img', { timeout: 20_000 });
-  findings.resized = await page.evaluate(() => new Promise((resolve) => {
-    const img = document.querySelector('#r-photos img');
-    const done = () => resolve([img.naturalWidth, img.naturalHeight]);
-    if (img.complete) done(); else img.onload = done;
-  }));
-  check(Math.max(...findings.resized) <= 1600, `the photo was not resized on the phone: ${findings.resized}`);
-  await page.locator('#report-map').scrollIntoViewIfNeeded();
-  await shot(page, 'm-report.png');
-  await page.click('#r-submit');
-  await page.waitForFunction(() => /待网络恢复/.test(document.getElementById('r-message').textContent), null, { timeout: 15_000 });
-  const queued = await outbox(page);
-  findings.queued = queued.map((it) => it.kind);
-  check(queued.length === 2 && queued[0].kind === 'photo' && queued[1].kind === 'report', `queued ${JSON.stringify(queued)}`);
-  await page.click('#tabs button[data-view=queue]');
-  await page.waitForSelector('#q-list li');
-  // One report waits, with its photo: the worker counts one and the outbox lists one, the report, its photo
-  // shown in its line (the photo goes first, as an item of its own, but is part of the report).
-  const queueShown = () => page.evaluate(() => ({ net: document.getElementById('net').textContent,
-    badge: document.getElementById('queue-count').textContent,
-    lines: [...document.querySelectorAll('#q-list > li')].map((li) => ({ kind: li.dataset.kind, text: li.querySelector('strong').textContent,
-      photos: li.querySelectorAll('.queued-photos img').length, said: li.querySelector('.queued-photos')?.textContent ?? '' })) }));
-  await page.waitForFunction(() => /待发 1/.test(document.getElementById('net').textContent) &&
-    document.getElementById('queue-count').textContent === '1' && document.querySelectorAll('#q-list > li').length === 1, null, { timeout: 10_000 })
-    .catch(() => {});
-  findings.queuedShown = await queueShown();
-  const [line] = findings.queuedShown.lines;
-  check(/待发 1/.test(findings.queuedShown.net) && findings.queuedShown.badge === String(findings.queuedShown.lines.length) &&
-    findings.queuedShown.lines.length === 1 && line.kind === 'report' && line.photos === 1 && /附照片 1 张/.test(line.said),
-    `the outbox counts and lists the report with its photo as one: ${JSON.stringify(findings.queuedShown)}`);
-  await page.waitForFunction(() => document.querySelector('#q-list .queued-photos img')?.naturalWidth > 0, null, { timeout: 10_000 })
-    .catch(() => failures.push('the queued report\'s photo is not shown in its outbox line'));
-  const chosen = (await adminAPI('/v1/categories')).body?.categories?.find((c) => c.code === findings.category) ?? {};
-  findings.chosen = chosen;
-  check(line.text.includes(chosen.name), `the outbox names the category in Chinese: ${line.text}, want ${chosen.name}`);
-  await shot(page, 'm-queued.png');
-  // The same in English: the category by its English name, the count and the list still one.
-  await page.click('#lang');
-  await page.waitForFunction(() => /1 waiting/.test(document.getElementById('net').textContent), null, { timeout: 10_000 }).catch(() => {});
-  findings.queuedEnglish = await queueShown();
-  const [en] = findings.queuedEnglish.lines;
-  check(/1 waiting/.test(findings.queuedEnglish.net) && findings.queuedEnglish.badge === '1' && findings.queuedEnglish.lines.length === 1 &&
-    en.text.startsWith(`report ${chosen.name_en} `) && !en.text.includes(chosen.name) && /with 1 photo$/.test(en.said),
-    `the outbox in English: ${JSON.stringify(findings.queuedEnglish)}, want ${chosen.name_en}`);
-  await shot(page, 'm-queued-english.png');
-  await page.click('#lang');
-  check(!writes.some((w) => /201|200/.test(w)), `a write got through while offline: ${writes}`);
+  // 3. Offline, after the first visit alone: the app opens from its cache; a report with a photo is queued (mobile-offline.mjs).
+  await offlineSteps({ page, context, photo, ready, writes, failures, findings, check, shot, adminAPI, outbox });
 
   // 4. Online: the outbox is sent by itself.
   await context.setOffline(false);

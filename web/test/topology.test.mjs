@@ -21,22 +21,19 @@
 //     a neighbour of the edited grid (clicked on the map before edit mode),
 //     keeps its version 1 after the refused move and shows version 2 after
 //     the move, which changed it too.
-//  2. Merge: two of the grids that are siblings are merged with the merge
-//     tool (the second picked on the map): 200; one code is retired (GET:
-//     404), the other has a new version — and the unit panel says which of
-//     the two the neighbour it shows became.
-//  3. Split: the third grid is split with the split tool along a line drawn
-//     across it: 200; it and a new code are current, their areas add up.
-//     Before, a line that does not cross it is refused (400), in plain words.
-//     The answer of the first attempt is lost on the way back (the server
-//     made the split): confirming again sends the same client_id and is
-//     answered with the split made (Idempotent-Replayed), not a 400. Each
-//     edit's client_id is a UUID; a new line gets a new one.
+//  2. Merge (topology-merge.mjs): two of the grids that are siblings are
+//     merged with the merge tool; the unit panel follows the neighbour it
+//     shows.
+//  3. Split (topology-split.mjs): the third grid is split with the split
+//     tool along a line drawn across it, after a line that does not cross
+//     it is refused and the answer of the first attempt is lost.
 //
 //   GRIDMAP_TOKEN=… GRIDMAP_SHARED='{"at":[…],"codes":[…],"room":…}' node topology.test.mjs http://127.0.0.1:8080 out
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
 import { launch, settled as settledOn, screenOf as screenOn, clickable, enterToken, unitPanel } from './map.mjs';
+import { mergeSteps } from './topology-merge.mjs';
+import { splitSteps } from './topology-split.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -298,148 +295,16 @@ try {
   await settled();
   await shot('topology-3-moved.png');
 
-  // 2. Merge two sibling grids.
+  // 2. Merge two sibling grids (topology-merge.mjs).
   const pair = grids.flatMap((a, i) => grids.slice(i + 1).map((b) => [a, b])).find(([a, b]) => a.slice(0, 12) === b.slice(0, 12));
+  // The split (step 3) takes the grid the merge leaves alone.
   const third = grids.find((c) => !pair?.includes(c)) ?? grids[grids.length - 1];
-  if (pair) {
-    const [keep, drop] = pair;
-    const before = await Promise.all(pair.map((c) => unit(c)));
-    await loadUnit(keep);
-    await page.click('#edit-merge');
-    await page.waitForFunction(() => window.gridmap.editor.phase === 'merging', null, long);
-    await settled();
-    const label = await page.evaluate((code) => {
-      const { map } = window.gridmap;
-      const f = map.queryRenderedFeatures({ layers: ['grid-fill'] }).find((x) => x.properties.code === code);
-      if (!f) return null;
-      // a point inside the grid: the middle of its rendered label, else of its bounds
-      const lbl = map.querySourceFeatures('gridmap', { sourceLayer: 'grid_label' }).find((x) => x.properties.code === code);
-      const c = lbl ? lbl.geometry.coordinates : null;
-      const p = map.project(c ?? f.geometry.coordinates[0][0]);
-      const r = map.getContainer().getBoundingClientRect();
-      return { x: r.left + p.x, y: r.top + p.y };
-    }, drop);
-    if (label) {
-      await page.mouse.click(label.x, label.y);
-    } else {
-      await page.fill('#edit-merge-form [name=add]', drop);
-      await page.click('#edit-merge-add');
-    }
-    await page.waitForFunction(() => document.querySelectorAll('#edit-merge-list li').length === 2, null, long)
-      .catch(() => failures.push(`${drop} was not picked for the merge`));
-    findings.mergePickedOnMap = Boolean(label);
-    await page.waitForTimeout(300);
-    await shot('topology-4-merge-picked.png');
-    const [merged] = await Promise.all([
-      page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/v1/units:merge'), long),
-      page.click('#edit-merge-go'),
-    ]);
-    const mergeBody = await merged.json().catch(() => null);
-    findings.merge = { status: merged.status(), sent: JSON.parse(merged.request().postData()), retired: mergeBody?.retired };
-    check(merged.status() === 200, `merge answered ${merged.status()}: ${JSON.stringify(mergeBody)}`);
-    check(isUUID(findings.merge.sent.client_id), `the merge was sent with client_id ${findings.merge.sent.client_id}, want a UUID`);
-    await page.waitForSelector('#edit-message.ok', long);
-    findings.merged = await page.textContent('#edit-message');
-    const [k, d] = [await unit(keep), await unit(drop)];
-    check(k.status === 200 && k.feature.properties.version === before[0].feature.properties.version + 1, `GET ${keep} after the merge: ${k.status} v${k.feature?.properties.version}`);
-    check(d.status === 404, `GET ${drop} after the merge: ${d.status}, want 404 (retired)`);
-    // The neighbour in the unit panel: kept (a new version) or merged away.
-    if (pair.includes(watched)) {
-      if (watched === keep) await panelVersion(String(k.feature?.properties.version)).catch(() => {});
-      else await page.waitForSelector('#unit-gone', long).catch(() => {});
-      findings.panelMerged = await panelShows();
-      check(watched === keep ? findings.panelMerged.version === String(k.feature?.properties.version) && !findings.panelMerged.gone : findings.panelMerged.gone,
-        `after the merge the unit panel shows ${JSON.stringify(findings.panelMerged)} for ${watched} (${watched === keep ? 'kept' : 'retired'})`);
-    }
-    await settled();
-    await shot('topology-5-merged.png');
-  } else {
-    failures.push(`no two sibling grids among ${grids.join(', ')}`);
-  }
+  const env = { page, long, failures, findings, check, isUUID, shot, settled, unit, loadUnit, panelShows, panelVersion };
+  if (pair) await mergeSteps(env, pair, watched);
+  else failures.push(`no two sibling grids among ${grids.join(', ')}`);
 
-  // 3. Split the third grid along a line drawn across it.
-  await loadUnit(third);
-  const cut = await page.evaluate(() => {
-    const { map, editor } = window.gridmap;
-    const ring = editor.geometry().coordinates[0][0];
-    const xs = ring.map((c) => map.project(c));
-    const minX = Math.min(...xs.map((p) => p.x)); const maxX = Math.max(...xs.map((p) => p.x));
-    const cy = xs.reduce((s, p) => s + p.y, 0) / xs.length;
-    const r = map.getContainer().getBoundingClientRect();
-    return { a: { x: r.left + minX - 25, y: r.top + cy - 6 }, b: { x: r.left + maxX + 25, y: r.top + cy + 6 } };
-  });
-  // First a line that does not cross it: a plain refusal.
-  await page.click('#edit-split');
-  await page.mouse.click(cut.a.x - 40, cut.a.y);
-  await page.waitForTimeout(300);
-  await page.mouse.click(cut.a.x - 10, cut.a.y - 30);
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
-  await page.waitForFunction(() => window.gridmap.editor.phase === 'split-confirm', null, long);
-  const [refused] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && /:split$/.test(r.url()), long),
-    page.click('#edit-split-go'),
-  ]);
-  check(refused.status() === 400 || refused.status() === 422, `a split along a line outside the grid answered ${refused.status()}`);
-  const refusedID = JSON.parse(refused.request().postData()).client_id;
-  await page.waitForSelector('#edit-message.error', long);
-  findings.splitRefused = await page.textContent('#edit-message');
-  check(/^Not split: /.test(findings.splitRefused), `message of the refused split: ${findings.splitRefused}`);
-  await shot('topology-6-split-refused.png');
-  await page.click('#edit-split-redraw');
-  await page.mouse.click(cut.a.x, cut.a.y);
-  await page.waitForTimeout(300);
-  await page.mouse.click((cut.a.x + cut.b.x) / 2, (cut.a.y + cut.b.y) / 2 + 4);
-  await page.waitForTimeout(300);
-  await page.mouse.click(cut.b.x, cut.b.y);
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
-  await page.waitForFunction(() => window.gridmap.editor.phase === 'split-confirm', null, long);
-  await shot('topology-7-split-line.png');
-  const beforeSplit = await unit(third);
-  // The first attempt reaches the server, which splits the grid, and its
-  // answer is lost: the console sees the connection reset.
-  let lost = null;
-  await page.route(/:split$/, async (route) => {
-    lost = JSON.parse(route.request().postData());
-    await route.fetch();
-    await route.abort('connectionreset');
-  }, { times: 1 });
-  await page.click('#edit-split-go');
-  await page.waitForFunction(() => window.gridmap.editor.phase === 'split-confirm' && document.querySelector('#edit-message.error'), null, long);
-  findings.splitLost = await page.textContent('#edit-message');
-  const [splitRes] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && /:split$/.test(r.url()), long),
-    page.click('#edit-split-go'),
-  ]);
-  const splitBody = await splitRes.json().catch(() => null);
-  const sentID = JSON.parse(splitRes.request().postData()).client_id;
-  findings.splitRetry = { lost: lost?.client_id, sent: sentID, refused: refusedID, replayed: splitRes.headers()['idempotent-replayed'] };
-  check(isUUID(sentID) && sentID === lost?.client_id, `the retried split was sent with client_id ${sentID}, the lost one with ${lost?.client_id}`);
-  check(isUUID(refusedID) && refusedID !== sentID, `the refused line's client_id ${refusedID} was used again for a new line`);
-  check(findings.splitRetry.replayed === 'true', `the retried split was not answered as a replay: Idempotent-Replayed ${findings.splitRetry.replayed}`);
-  const parts = splitBody?.units?.features?.filter((f) => f.properties.level === 'grid') ?? [];
-  findings.split = { status: splitRes.status(), parts: parts.map((f) => `${f.properties.code} v${f.properties.version}`), retired: splitBody?.retired };
-  check(splitRes.status() === 200, `split answered ${splitRes.status()}: ${JSON.stringify(splitBody)}`);
-  check(parts.length === 2, `the split wrote ${parts.length} grids, want 2`);
-  await page.waitForSelector('#edit-message.ok', long);
-  findings.splitMessage = await page.textContent('#edit-message');
-  for (const f of parts) {
-    const u = await unit(f.properties.code);
-    check(u.status === 200, `GET ${f.properties.code} after the split: ${u.status}`);
-  }
-  findings.splitArea = await page.evaluate(({ whole, parts }) => {
-    const area = (g) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates).reduce((s, p) => s + p.reduce((t, r, i) => {
-      let a = 0;
-      for (let j = 0; j + 1 < r.length; j++) a += r[j][0] * r[j + 1][1] - r[j + 1][0] * r[j][1];
-      return t + (i === 0 ? 1 : -1) * Math.abs(a / 2);
-    }, 0), 0);
-    return { whole: area(whole), parts: parts.map((g) => area(g)) };
-  }, { whole: beforeSplit.feature.geometry, parts: parts.map((f) => f.geometry) });
-  const sum = findings.splitArea.parts.reduce((s, a) => s + a, 0);
-  check(parts.length === 2 && Math.abs(sum - findings.splitArea.whole) / findings.splitArea.whole < 1e-9, `the parts' areas do not add up: ${JSON.stringify(findings.splitArea)}`);
-  await settled();
-  await shot('topology-8-split.png');
+  // 3. Split the third grid along a line drawn across it (topology-split.mjs).
+  await splitSteps(env, third);
 
   check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 } catch (err) {
