@@ -4,9 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // TestEditRefreshReadsOnlyItsParents: the audit refresh an edit runs for
@@ -18,12 +17,8 @@ import (
 func TestEditRefreshReadsOnlyItsParents(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
-	conn, err := db.Pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `ANALYZE unit`); err != nil {
+	one := pgtest.OnePool(t, db)
+	if _, err := one.Exec(ctx, `ANALYZE unit`); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -36,9 +31,9 @@ func TestEditRefreshReadsOnlyItsParents(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := unitScans(t, conn)
+			before := pgtest.SeqScans(t, one, "unit")
 			var n int
-			tx, err := conn.Begin(ctx)
+			tx, err := one.Begin(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,26 +44,9 @@ func TestEditRefreshReadsOnlyItsParents(t *testing.T) {
 			if err := tx.Rollback(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if after := unitScans(t, conn); after != before {
+			if after := pgtest.SeqScans(t, one, "unit"); after != before {
 				t.Errorf("%d sequential scans of unit while refreshing %v (%d findings), want none", after-before, c.parents, n)
 			}
 		})
 	}
-}
-
-// unitScans is how many sequential scans of unit the statistics count,
-// once conn's own are in them.
-func unitScans(t *testing.T, conn *pgxpool.Conn) int64 {
-	t.Helper()
-	ctx := context.Background()
-	for _, q := range []string{`SELECT pg_stat_force_next_flush()`, `SELECT pg_stat_clear_snapshot()`} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var n int64
-	if err := conn.QueryRow(ctx, `SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'unit'`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

@@ -47,13 +47,18 @@ WHERE s.ok AND s.action = 'change' AND u.code = s.code AND u.valid_to IS NULL`
 
 // lockClosedSQL locks the current versions the import closes: those of
 // changed codes and those retireSQL retires ($1-$3 as retiredSQL's), and
-// counts them.
+// counts them. Two sets, which never share a code (a retired code is not
+// in the file): asked for in one condition joined by OR, they were found
+// by reading every unit (100 ms of a one-feature import at province
+// scale), where each alone is an index's.
 const lockClosedSQL = `
-SELECT count(*) FROM (
-  SELECT 1 FROM unit u
-  WHERE u.valid_to IS NULL
-    AND (EXISTS (SELECT 1 FROM import_stage s WHERE s.ok AND s.action = 'change' AND s.code = u.code) OR ` + retiredSQL + `)
-  FOR UPDATE OF u) locked`
+SELECT (SELECT count(*) FROM (
+          SELECT 1 FROM unit u
+          WHERE u.valid_to IS NULL AND u.code IN (SELECT s.code FROM import_stage s WHERE s.ok AND s.action = 'change')
+          FOR UPDATE OF u) changed)
+     + (SELECT count(*) FROM (
+          SELECT 1 FROM unit u WHERE u.valid_to IS NULL AND ` + retiredSQL + `
+          FOR UPDATE OF u) retired)`
 
 // retireSQL closes the current units the file no longer has.
 const retireSQL = `

@@ -78,18 +78,24 @@ func kindOf(o ExportOptions) *exportKind {
 	return &unitKind
 }
 
+// validAtSQL is "valid at $1 (NULL: now)" as geo/postgres says it: now as
+// valid_to IS NULL, so that an export of the current units reads them by
+// the partial indexes (a street's by its codes' prefix, migration 027).
+const validAtSQL = `($1::timestamptz IS NULL AND valid_to IS NULL
+  OR $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))`
+
 // exportSQL selects the units, their fixed columns in unitFields' order.
 const exportSQL = `
 SELECT code, name, level, coalesce(parent_code, ''), properties,
        ST_AsBinary(CASE WHEN $4::int IN (4326, 4490) THEN geom ELSE ST_Transform(geom, $4::int) END)
 FROM unit
-WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
+WHERE ` + validAtSQL + `
   AND ($2 = '' OR level = $2) AND starts_with(code, $3)
 ORDER BY code`
 
 const exportPropsSQL = `
 SELECT properties FROM unit
-WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
+WHERE ` + validAtSQL + `
   AND ($2 = '' OR level = $2) AND starts_with(code, $3)`
 
 // exportEnclavesSQL selects enclaves as exportSQL does units (in
@@ -100,13 +106,13 @@ const exportEnclavesSQL = `
 SELECT code, name, managing_code, status, reason, properties,
        ST_AsBinary(CASE WHEN $4::int IN (4326, 4490) THEN geom ELSE ST_Transform(geom, $4::int) END)
 FROM enclave
-WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
+WHERE ` + validAtSQL + `
   AND $2 = 'enclave' AND starts_with(managing_code, $3)
 ORDER BY code`
 
 const exportEnclavePropsSQL = `
 SELECT properties FROM enclave
-WHERE valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))
+WHERE ` + validAtSQL + `
   AND $2 = 'enclave' AND starts_with(managing_code, $3)`
 
 // Export writes the unit versions valid at opts.At to path (for a

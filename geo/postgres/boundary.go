@@ -68,8 +68,14 @@ type versionedSQL struct {
 	retire     string // closes the current version of $1 without a successor, returning it
 }
 
-// validAt is the condition of "valid at $1 (NULL: now)", the same in every query.
-const validAt = `valid_from <= coalesce($1, now()) AND (valid_to IS NULL OR valid_to > coalesce($1, now()))`
+// validAt is the condition of "valid at $1 (NULL: now)", the same in every
+// query. Now is said as valid_to IS NULL (a version closes at the instant
+// its successor begins, never after now), which the planner's plan for a
+// NULL $1 comes down to, so that it reads the current versions' partial
+// indexes: as valid_to > coalesce($1, now()) it read every version of every
+// unit to list one community's grids (80 ms at province scale).
+const validAt = `($1::timestamptz IS NULL AND valid_to IS NULL
+  OR $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))`
 
 // versionedStatements builds a table's statements. table is one of this
 // package's constants ("unit", "enclave"), never input: the text is as

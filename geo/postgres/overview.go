@@ -110,12 +110,23 @@ func readOpenCases(ctx context.Context, tx pgx.Tx, o *casework.Overview, group i
 	return err
 }
 
+// overviewNamesSQL names the unit $1 and every unit that was ever its
+// child (the districts for the city: NULL), by their latest versions. Three
+// lookups, each an index's (migration 027): joined by OR in one condition
+// they read every version of every unit (100 ms at province scale).
+const overviewNamesSQL = `
+SELECT DISTINCT ON (code) code, name FROM (
+  SELECT code, name, version FROM unit WHERE code = $1::text
+  UNION ALL
+  SELECT code, name, version FROM unit WHERE parent_code = $1::text
+  UNION ALL
+  SELECT code, name, version FROM unit WHERE $1::text IS NULL AND parent_code IS NULL AND level = 'district') u
+ORDER BY code, version DESC`
+
 // readNames fills the names of the unit and of every child unit under it
 // (those with no open case too, so the ranking can list them).
 func readNames(ctx context.Context, tx pgx.Tx, o *casework.Overview) error {
-	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (code) code, name FROM unit
-WHERE code = $1 OR ($1::text IS NULL AND level = 'district') OR parent_code = $1
-ORDER BY code, version DESC`, nullString(o.Query.Unit))
+	rows, err := tx.Query(ctx, overviewNamesSQL, nullString(o.Query.Unit))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
@@ -237,4 +238,37 @@ func WaitForLockWaits(tb testing.TB, db *postgres.DB, n int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	tb.Fatalf("%d sessions came to wait for a lock, want %d", waiting, n)
+}
+
+// SeqScans is how many sequential scans of table the statistics count,
+// once the pending ones of pool's connections are in them: give it a pool
+// of one connection, which ran what is measured. A read that scans a
+// whole table grows with the city where it should grow with its answer.
+func SeqScans(tb testing.TB, pool *pgxpool.Pool, table string) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	for _, q := range []string{`SELECT pg_stat_force_next_flush()`, `SELECT pg_stat_clear_snapshot()`} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var n int64
+	if err := pool.QueryRow(ctx, `SELECT seq_scan FROM pg_stat_user_tables WHERE relname = $1`, table).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// OnePool is a pool of one connection to db's database, so that what a
+// test measures runs where SeqScans flushes the statistics.
+func OnePool(tb testing.TB, db *postgres.DB) *pgxpool.Pool {
+	tb.Helper()
+	cfg := db.Pool.Config().Copy()
+	cfg.MinConns, cfg.MaxConns = 0, 1
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(pool.Close)
+	return pool
 }
