@@ -1,10 +1,8 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -61,7 +59,7 @@ func (h *handlers) createPatrol(c *gin.Context) {
 		out["grid"] = gin.H{"code": stored.Grid, "name": stored.GridName}
 		day := geo.ChinaDay(stored.Summary.Start)
 		if d, err := h.deps.Patrols.PatrolDay(c.Request.Context(), stored.Grid, day); err == nil {
-			if cov := d.Coverage(gridCells); len(cov) == 1 {
+			if cov := d.Coverage(gridCellCache); len(cov) == 1 {
 				if !h.exposure(c, stored.Grid).Shows(access.FieldReporter) {
 					cov[0].Workers = []string{}
 				}
@@ -136,7 +134,7 @@ func (h *handlers) measurePatrol(c *gin.Context, in casework.PatrolInput) (casew
 		if err != nil {
 			return p, err
 		}
-		gridGeom, p.GridName, cells = u.Geom, u.Name, gridCells(&u)
+		gridGeom, p.GridName, cells = u.Geom, u.Name, gridCellCache.Set(&u)
 	}
 	summary, visits := casework.SummariseTrack(fixes, gridGeom, cells)
 	qs := make([]geo.ResolveQuery, len(visits))
@@ -203,47 +201,11 @@ func (h *handlers) coverage(c *gin.Context, unit string, day time.Time) ([]casew
 	if err != nil {
 		return nil, casework.CoverageTotals{}, err
 	}
-	grids := d.Coverage(gridCells)
+	grids := d.Coverage(gridCellCache)
 	for i, g := range grids {
 		if !h.exposure(c, g.Code).Shows(access.FieldReporter) {
 			grids[i].Workers = []string{}
 		}
 	}
 	return grids, casework.SumCoverage(grids), nil
-}
-
-// gridCellCache keeps each grid version's cells: computing them is the
-// costly part of a coverage answer and of a patrol's upload, and a version
-// never changes. It is emptied when it would hold more than
-// maxCachedCells cells (about 40 bytes each): a province's grids are
-// counted in entries, a few large grids in cells.
-var gridCellCache = struct {
-	sync.Mutex
-	m     map[string]casework.CellSet
-	cells int
-}{m: map[string]casework.CellSet{}}
-
-const maxCachedCells = 5_000_000
-
-func gridCells(u *geo.Unit) casework.CellSet {
-	key := fmt.Sprintf("%s/%d/%d", u.Code, u.Version, u.CreatedAt.UnixNano())
-	gridCellCache.Lock()
-	cells, ok := gridCellCache.m[key]
-	gridCellCache.Unlock()
-	if ok {
-		return cells
-	}
-	cells = casework.CellsOf(u.Geom)
-	gridCellCache.Lock()
-	defer gridCellCache.Unlock()
-	if kept, ok := gridCellCache.m[key]; ok {
-		return kept // counted meanwhile by another request
-	}
-	if gridCellCache.cells+len(cells.Cells) > maxCachedCells {
-		clear(gridCellCache.m)
-		gridCellCache.cells = 0
-	}
-	gridCellCache.m[key] = cells
-	gridCellCache.cells += len(cells.Cells)
-	return cells
 }

@@ -190,35 +190,6 @@ type PatrolStore interface {
 	PatrolDay(ctx context.Context, unit string, day time.Time) (PatrolDay, error)
 }
 
-// Coverage computes each grid's coverage for a day. cells returns a grid's
-// cells (callers cache them by code and version).
-func (d *PatrolDay) Coverage(cells func(*geo.Unit) CellSet) []GridCoverage {
-	out := make([]GridCoverage, 0, len(d.Grids))
-	for i := range d.Grids {
-		g := &d.Grids[i]
-		c := d.ByGrid[g.Code]
-		c.Code, c.Name = g.Code, g.Name
-		if c.Workers == nil {
-			c.Workers = []string{}
-		}
-		set := cells(g)
-		visited := d.Visited
-		if set.Res != PatrolRes {
-			visited = set.Visited(d.Visited) // a grid too large for PatrolRes: rare
-		}
-		for cell := range set.Cells {
-			c.Cells++
-			if visited[cell] {
-				c.Visited++
-			}
-		}
-		c.Res = set.Res
-		c.Coverage = Share(c.Visited, c.Cells)
-		out = append(out, c)
-	}
-	return out
-}
-
 // CoverageTotals are a unit's patrol figures on a day, over its grids.
 // Cells and Visited are counted at PatrolRes: a grid counted at a coarser
 // resolution (too large for PatrolRes) adds for each of its cells the 7^k

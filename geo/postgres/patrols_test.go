@@ -61,7 +61,7 @@ func TestPatrolStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cov := d.Coverage(func(u *geo.Unit) casework.CellSet { return casework.CellsOf(u.Geom) })
+		cov := d.Coverage(casework.Uncached{})
 		var found bool
 		for _, g := range cov {
 			if g.Code == grid {

@@ -1,0 +1,129 @@
+package casework
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+
+	"github.com/gridmap-dev/gridmap/geo"
+)
+
+// GridCells gives grids' cells (CellsOf), which callers cache by code and
+// version: the set, and apart from it its resolution and size, which is
+// all a unit's coverage needs of the grids with no visit near them. A
+// city's coverage asked for every grid's set: 50,000 polygon fills, 10 s
+// for each look of a wall screen at the whole city (a scale review).
+type GridCells interface {
+	Set(g *geo.Unit) CellSet
+	Count(g *geo.Unit) (res, n int)
+}
+
+// Uncached fills a grid's polygon each time it is asked for its cells.
+type Uncached struct{}
+
+// Set implements GridCells.
+func (Uncached) Set(g *geo.Unit) CellSet { return CellsOf(g.Geom) }
+
+// Count implements GridCells.
+func (Uncached) Count(g *geo.Unit) (res, n int) {
+	set := CellsOf(g.Geom)
+	return set.Res, len(set.Cells)
+}
+
+// Coverage computes each grid's coverage for a day.
+func (d *PatrolDay) Coverage(cells GridCells) []GridCoverage {
+	near := newCentres(d.Visited)
+	out := make([]GridCoverage, 0, len(d.Grids))
+	for i := range d.Grids {
+		g := &d.Grids[i]
+		c := d.ByGrid[g.Code]
+		c.Code, c.Name = g.Code, g.Name
+		if c.Workers == nil {
+			c.Workers = []string{}
+		}
+		c.Res, c.Cells = cells.Count(g)
+		if c.Res != PatrolRes || near.within(g.Geom.Bound()) {
+			c.Visited = visitedIn(cells.Set(g), d.Visited)
+		}
+		c.Coverage = Share(c.Visited, c.Cells)
+		out = append(out, c)
+	}
+	return out
+}
+
+// visitedIn counts the set's cells among visited (PatrolRes cells).
+func visitedIn(set CellSet, visited map[uint64]bool) int {
+	if set.Res != PatrolRes {
+		visited = set.Visited(visited) // a grid too large for PatrolRes: rare
+	}
+	n := 0
+	for cell := range set.Cells {
+		if visited[cell] {
+			n++
+		}
+	}
+	return n
+}
+
+// centres are the centres of visited PatrolRes cells, bucketed by
+// bucketDeg so that a grid's box finds those near it at once.
+type centres map[[2]int][]orb.Point
+
+const bucketDeg = 0.01
+
+func newCentres(visited map[uint64]bool) centres {
+	out := centres{}
+	for c := range visited {
+		ll, err := h3.CellToLatLng(h3.Cell(c))
+		if err != nil {
+			continue
+		}
+		p := orb.Point{ll.Lng, ll.Lat}
+		key := bucketOf(p)
+		out[key] = append(out[key], p)
+	}
+	return out
+}
+
+func bucketOf(p orb.Point) [2]int {
+	return [2]int{int(math.Floor(p[0] / bucketDeg)), int(math.Floor(p[1] / bucketDeg))}
+}
+
+// within reports whether a centre lies in box widened by a cell's reach: a
+// PatrolRes cell of a grid has its centre in the grid, or (a grid smaller
+// than a cell) holds the grid's first vertex, so a grid with no centre
+// there has no visited cell.
+func (cs centres) within(box orb.Bound) bool {
+	if len(cs) == 0 {
+		return false
+	}
+	lat := math.Min(85, math.Max(math.Abs(box.Min[1]), math.Abs(box.Max[1])))
+	margin := 2 * patrolEdgeM / (111_320 * math.Cos(lat*math.Pi/180))
+	box = orb.Bound{Min: orb.Point{box.Min[0] - margin, box.Min[1] - margin}, Max: orb.Point{box.Max[0] + margin, box.Max[1] + margin}}
+	lo, hi := bucketOf(box.Min), bucketOf(box.Max)
+	if (hi[0]-lo[0]+1)*(hi[1]-lo[1]+1) > len(cs) {
+		return cs.anyIn(box) // a box over more buckets than there are: look at every one
+	}
+	for x := lo[0]; x <= hi[0]; x++ {
+		for y := lo[1]; y <= hi[1]; y++ {
+			for _, p := range cs[[2]int{x, y}] {
+				if box.Contains(p) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (cs centres) anyIn(box orb.Bound) bool {
+	for _, ps := range cs {
+		for _, p := range ps {
+			if box.Contains(p) {
+				return true
+			}
+		}
+	}
+	return false
+}
