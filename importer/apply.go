@@ -42,14 +42,14 @@ func (r *run) apply(ctx context.Context, job int64) error {
 }
 
 // writeUnits writes the new unit versions at one instant, taken once the
-// rows they close are locked; it returns the retired codes and their
-// parents.
+// rows they may close are locked and before they are compared with the
+// file (lockClosedSQL); it returns the retired codes and their parents.
 func (r *run) writeUnits(ctx context.Context) ([]string, error) {
-	if err := r.classify(ctx); err != nil {
-		return nil, err
-	}
 	now, err := r.lockClosed(ctx, lockClosedSQL, r.retireArgs()...)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.classify(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := r.tx.Exec(ctx, closeChangedSQL, now); err != nil {
@@ -65,8 +65,8 @@ func (r *run) writeUnits(ctx context.Context) ([]string, error) {
 	return retired, nil
 }
 
-// lockClosed locks the current rows the import closes (changed or retired:
-// lockSQL with args, which counts them) and then returns the instant its
+// lockClosed locks the current rows the import may close (in the file or
+// retired: lockSQL with args, which counts them) and then returns the instant its
 // versions are written at. A child
 // created under a unit the import retires holds the unit's row (FOR SHARE)
 // until it commits: the lock waits for it, and a statement begun before that

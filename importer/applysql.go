@@ -45,17 +45,22 @@ const closeChangedSQL = `
 UPDATE unit u SET valid_to = $1 FROM import_stage s
 WHERE s.ok AND s.action = 'change' AND u.code = s.code AND u.valid_to IS NULL`
 
-// lockClosedSQL locks the current versions the import closes: those of
-// changed codes and those retireSQL retires ($1-$3 as retiredSQL's), and
-// counts them. Two sets, which never share a code (a retired code is not
-// in the file): asked for in one condition joined by OR, they were found
-// by reading every unit (100 ms of a one-feature import at province
-// scale), where each alone is an index's.
+// lockClosedSQL locks the current versions the import may close: those of
+// the file's codes and those retireSQL retires ($1-$3 as retiredSQL's),
+// and counts them. Those of every code in the file, changed or not: the
+// file is compared with them, and the properties it has no column for
+// copied from them, once they are locked; compared before, an edit
+// committed in between was answered 200 and then undone by the import's
+// version of the copy read before it (an attacker, 5 runs of 6). Two sets,
+// which never share a code (a retired code is not in the file): asked for
+// in one condition joined by OR, they were found by reading every unit
+// (100 ms of a one-feature import at province scale), where each alone is
+// an index's.
 const lockClosedSQL = `
 SELECT (SELECT count(*) FROM (
           SELECT 1 FROM unit u
-          WHERE u.valid_to IS NULL AND u.code IN (SELECT s.code FROM import_stage s WHERE s.ok AND s.action = 'change')
-          FOR UPDATE OF u) changed)
+          WHERE u.valid_to IS NULL AND u.code IN (SELECT s.code FROM import_stage s WHERE s.ok)
+          FOR UPDATE OF u) inFile)
      + (SELECT count(*) FROM (
           SELECT 1 FROM unit u WHERE u.valid_to IS NULL AND ` + retiredSQL + `
           FOR UPDATE OF u) retired)`

@@ -148,18 +148,19 @@ func pointOf(x, y *float64) *orb.Point {
 	return &orb.Point{*x, *y}
 }
 
-// writeEnclaves writes the new enclave versions at now and counts them.
+// writeEnclaves writes the new enclave versions at one instant, once the
+// rows they may close are locked (as writeUnits), and counts them.
 func (r *run) writeEnclaves(ctx context.Context) error {
+	now, err := r.lockClosed(ctx, lockClosedEnclavesSQL, r.opts.RetireMissing, r.opts.Scope)
+	if err != nil {
+		return err
+	}
 	for _, q := range []string{createActionSQL, classifyEnclavesSQL} {
 		if _, err := r.tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("compare with stored enclaves: %w", err)
 		}
 	}
 	if err := r.countActions(ctx); err != nil {
-		return err
-	}
-	now, err := r.lockClosed(ctx, lockClosedEnclavesSQL, r.opts.RetireMissing, r.opts.Scope)
-	if err != nil {
 		return err
 	}
 	if _, err := r.tx.Exec(ctx, closeChangedEnclavesSQL, now); err != nil {

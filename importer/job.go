@@ -185,6 +185,10 @@ func outcome(rep *geo.ImportReport, err error) (geo.JobStatus, string) {
 		// The database or the upload space said "not now": the message
 		// says which, and that a retry may succeed.
 		return geo.JobFailed, errMessage(err) + "; nothing was changed"
+	case code == geo.ECONFLICT:
+		// Other writers kept overtaking it (applyOvertaken): its message
+		// says so, and to run it again.
+		return geo.JobFailed, errMessage(err)
 	}
 	return geo.JobFailed, "the import failed (see the server log); nothing was changed"
 }
