@@ -83,7 +83,7 @@ func (h *handlers) startImport(c *gin.Context) {
 	}
 	var job geo.ImportJob
 	if err == nil {
-		opts.Actor, opts.Within = caller.Name, caller.Scope
+		opts.Actor, opts.Within, opts.TokenID = caller.Name, caller.Scope, caller.TokenID
 		job, err = area.Start(c.Request.Context(), opts)
 	}
 	if err != nil {

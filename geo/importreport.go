@@ -187,6 +187,9 @@ type ImportOptions struct {
 	Strict    bool      `json:"strict,omitempty"`
 	Tolerance Tolerance `json:"tolerance"`
 	Actor     string    `json:"actor"`
+	// TokenID is the token that uploaded the file (0: the command line):
+	// the import commits only while it is valid.
+	TokenID int64 `json:"token_id,omitempty"`
 }
 
 // Validate checks the options that do not depend on the file.

@@ -2,9 +2,11 @@ package importer
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
+	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
@@ -122,5 +124,59 @@ func TestImportOvertakenByACreation(t *testing.T) {
 	}
 	if current != 1 || name == "新建网格" {
 		t.Errorf("%d current versions of the grid, named %s; want one, the file's", current, name)
+	}
+}
+
+// TestImportOfARevokedTokenCommitsNothing: an import whose token was
+// revoked while it queued or ran commits nothing, and its job says why;
+// one of the command line (no token) and one of a valid token commit. An
+// attacker saw a queued import commit 20 s after its token's revocation,
+// which every server refuses within 10 s.
+func TestImportOfARevokedTokenCommitsNothing(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	fc := readCollection(t, exportFile(t, db, ExportOptions{Under: testStreet, Format: "geojson"}, "street.geojson"))
+	fc.Features[0]["properties"].(map[string]any)["name"] = "改名"
+	file := fc.write(t, "renamed.geojson")
+	cases := []struct {
+		name      string
+		token     bool
+		revoked   bool
+		committed bool
+	}{
+		{"the command line", false, false, true},
+		{"a valid token", true, false, true},
+		{"a token revoked after the upload", true, true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := opts()
+			if c.token {
+				if err := db.Pool.QueryRow(ctx, `INSERT INTO api_token (hash, name, role, created_by, expires_at)
+					VALUES (sha256(convert_to($1, 'UTF8')), $1, 'editor', 'test', now() + interval '1 hour') RETURNING id`, c.name).Scan(&o.TokenID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			jobs := &Jobs{Pool: db.Pool, Base: ctx}
+			id, err := jobs.Create(ctx, "renamed.geojson", o, geo.JobRunning)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.revoked {
+				if _, err := db.Pool.Exec(ctx, `UPDATE api_token SET revoked_at = now() WHERE id = $1`, o.TokenID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := fingerprint(t, db)
+			rep, err := jobs.RunJob(ctx, id, []string{file}, o, nil)
+			job, gerr := jobs.Job(ctx, id)
+			if gerr != nil {
+				t.Fatal(gerr)
+			}
+			committed := err == nil && rep.Committed
+			if committed != c.committed || !c.committed && (job.Status != geo.JobFailed || !strings.Contains(job.Error, "revoked") || fingerprint(t, db) != before) {
+				t.Errorf("committed %v (%v); job %s: %s", committed, err, job.Status, job.Error)
+			}
+		})
 	}
 }
