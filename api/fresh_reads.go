@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -58,11 +57,11 @@ func (h *handlers) dataAtLeast(c *gin.Context) error {
 	if err != nil || v >= min {
 		return err
 	}
-	if h.deps.Index != nil && !h.missed.recent(min, time.Now()) {
+	if h.deps.Index != nil && !h.missed.Recent(min, v, time.Now()) {
 		if h.deps.Index.WaitVersion(ctx, min, geo.MinVersionWait) {
 			return nil
 		}
-		h.missed.note(min, time.Now())
+		h.missed.Note(min, time.Now())
 		if v, err = h.databaseVersion(ctx); err != nil || v >= min {
 			return err // a node that does not follow: its database is what counts
 		}
@@ -79,27 +78,4 @@ func (h *handlers) databaseVersion(ctx context.Context) (int64, error) {
 		return h.deps.Index.Version(), nil
 	}
 	return math.MaxInt64, nil
-}
-
-// missedVersion remembers the highest data version a read waited for in
-// vain, and when.
-type missedVersion struct {
-	mu sync.Mutex
-	v  int64
-	at time.Time
-}
-
-// recent reports whether a wait for v (or a higher version) failed within
-// geo.MinVersionWait before now.
-func (m *missedVersion) recent(v int64, now time.Time) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return v <= m.v && now.Sub(m.at) < geo.MinVersionWait
-}
-
-// note records that a wait for v failed at now.
-func (m *missedVersion) note(v int64, now time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.v, m.at = max(m.v, v), now
 }

@@ -172,9 +172,9 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 
 type handlers struct {
 	deps        Deps
-	tileCaching [2][]string     // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
-	missed      missedVersion   // the version a boundary read last waited for in vain (fresh_reads.go)
-	photoTurns  *shares.Counter // each token's photo uploads under way (photo_turns.go)
+	tileCaching [2][]string       // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
+	missed      geo.MissedVersion // the version a boundary read last waited for in vain (fresh_reads.go)
+	photoTurns  *shares.Counter   // each token's photo uploads under way (photo_turns.go)
 }
 
 func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {

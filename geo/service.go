@@ -75,12 +75,9 @@ type Service struct {
 	waitMu sync.Mutex
 	waitCh chan struct{} // closed at every publish
 
-	// missed is the data version a wait last gave up on, and when: requests
-	// for it in the next MinVersionWait go to PostGIS at once instead of
-	// waiting in turn (a batch of reports would otherwise wait per report).
-	missedMu sync.Mutex
-	missed   int64
-	missedAt time.Time
+	// missed is the data version a wait last gave up on: requests for it
+	// go to PostGIS at once instead of waiting in turn.
+	missed MissedVersion
 
 	// pendingFrom is the data version after which the changes hold a
 	// version that starts later (-1: none), pendingAll that the last full

@@ -22,16 +22,12 @@ func (s *Service) fresh(ctx context.Context, min int64) (*indexed, error) {
 	if cur.snap.version >= min {
 		return cur, nil
 	}
-	s.missedMu.Lock()
-	recent := min <= s.missed && time.Since(s.missedAt) < MinVersionWait
-	s.missedMu.Unlock()
+	recent := s.missed.Recent(min, cur.snap.version, time.Now())
 	if !recent && s.WaitVersion(ctx, min, MinVersionWait) {
 		return s.current.Load(), nil
 	}
 	if !recent {
-		s.missedMu.Lock()
-		s.missed, s.missedAt = max(s.missed, min), time.Now()
-		s.missedMu.Unlock()
+		s.missed.Note(min, time.Now())
 	}
 	return nil, nil
 }
