@@ -70,11 +70,21 @@ func Classify(err error) error {
 	return err
 }
 
+// LostRace reports whether the database failed a transaction to break a
+// deadlock or a serialization conflict: nothing it did was written, and
+// the same transaction run again may well succeed.
+func LostRace(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && lostRace(pgErr.Code)
+}
+
+func lostRace(code string) bool { return code == "40001" || code == "40P01" }
+
 // bySQLState classifies an error the server sent.
 func bySQLState(err error, pgErr *pgconn.PgError) error {
 	code := pgErr.Code
 	switch {
-	case code == "40001" || code == "40P01":
+	case lostRace(code):
 		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgLostRace, Err: err}
 	case code == "25006":
 		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgReadOnly, Err: err}
