@@ -54,6 +54,9 @@ func (h *handlers) ogcItems(c *gin.Context) {
 	}
 	if !next.IsZero() {
 		nq := c.Request.URL.Query()
+		if col.Kind == kindUnit || col.Kind == kindEnclave {
+			pinNow(nq, "datetime") // one set of boundaries over the pages (writeCollection)
+		}
 		nq.Set("cursor", next.String())
 		links = append(links, link{self + "?" + nq.Encode(), "next", mediaGeoJSON, "Next page"})
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb/geojson"
@@ -141,14 +142,30 @@ func nullable(s string) any {
 }
 
 // writeCollection writes a feature collection with the next page's cursor
-// in the body ("next") and as a Link header.
+// in the body ("next") and as a Link header. A listing of now (no at) is
+// pinned to the moment its first page was read: the next page's link
+// carries at, so that the pages are one set of boundaries, not a split
+// grid's old outline on one page and its new parts on the next (an
+// attacker, every time an edit fell between two pages).
 func writeCollection(c *gin.Context, fc *geojson.FeatureCollection, next string) {
 	if next != "" {
-		link := pageLink(c, c.Request.URL.Query(), next)
+		q := c.Request.URL.Query()
+		pinNow(q, "at")
+		link := pageLink(c, q, next)
 		fc.ExtraMembers = geojson.Properties{"next": link, "next_cursor": next}
 		c.Header("Link", "<"+link+`>; rel="next"`)
 	}
 	writeGeoJSON(c, fc)
+}
+
+// pinNow sets the time parameter param of a listing's next page to now,
+// unless the listing names a time already. It is called once the page has
+// been read: every version it showed began before now, and every version
+// it showed current ends after it.
+func pinNow(q url.Values, param string) {
+	if q.Get(param) == "" {
+		q.Set(param, time.Now().UTC().Format(time.RFC3339Nano))
+	}
 }
 
 // pageLink is the link to the page at cursor of the listing c answers,
