@@ -52,6 +52,50 @@ func (d *PatrolDay) Coverage(cells GridCells) []GridCoverage {
 	return out
 }
 
+// CoverageTotals are a unit's patrol figures on a day, over its grids.
+// Cells and Visited are counted at PatrolRes: a grid counted at a coarser
+// resolution (too large for PatrolRes) adds for each of its cells the 7^k
+// PatrolRes cells it holds, k resolutions finer, so that every grid weighs
+// in by its area, and a unit's coverage is the share of its area patrolled.
+type CoverageTotals struct {
+	Grids          int     `json:"grids"`
+	GridsPatrolled int     `json:"grids_patrolled"`
+	Cells          int     `json:"cells"`
+	Visited        int     `json:"visited"`
+	Coverage       float64 `json:"coverage"`
+	Patrols        int     `json:"patrols"`
+	InsideS        float64 `json:"inside_s"`
+	OutsideS       float64 `json:"outside_s"`
+}
+
+// SumCoverage sums the grids' coverage (CoverageTotals).
+func SumCoverage(grids []GridCoverage) CoverageTotals {
+	t := CoverageTotals{Grids: len(grids)}
+	for _, g := range grids {
+		weight := finerCells(g.Res)
+		t.Cells += g.Cells * weight
+		t.Visited += g.Visited * weight
+		t.Patrols += g.Patrols
+		t.InsideS += g.InsideS
+		t.OutsideS += g.OutsideS
+		if g.Visited > 0 {
+			t.GridsPatrolled++
+		}
+	}
+	t.Coverage = Share(t.Visited, t.Cells)
+	return t
+}
+
+// finerCells is how many PatrolRes cells a cell of res holds: 7 per
+// resolution (an H3 hexagon has 7 children; China has no pentagon).
+func finerCells(res int) int {
+	n := 1
+	for r := res; r < PatrolRes; r++ {
+		n *= 7
+	}
+	return n
+}
+
 // visitedIn counts the set's cells among visited (PatrolRes cells).
 func visitedIn(set CellSet, visited map[uint64]bool) int {
 	if set.Res != PatrolRes {
