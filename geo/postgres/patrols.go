@@ -143,11 +143,11 @@ func (db *DB) getPatrol(ctx context.Context, id string) (casework.Patrol, error)
 	return p, nil
 }
 
-// patrolGridsSQL returns the grids (and micro-grids) under a unit valid at
-// $2. Codes nest by prefix; starts_with avoids a collation-dependent range.
+// patrolGridsSQL returns the grids (and micro-grids) under a unit ($2)
+// valid at $1 (NULL: now, read by the current codes' index). Codes nest by
+// prefix; starts_with avoids a collation-dependent range.
 const patrolGridsSQL = `SELECT ` + unitColumns + ` FROM unit
-WHERE level = 'grid' AND ($1::text IS NULL OR starts_with(code, $1::text))
-  AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)
+WHERE level = 'grid' AND ($2::text IS NULL OR starts_with(code, $2::text)) AND ` + validAt + `
 ORDER BY code`
 
 const patrolVisitsSQL = `SELECT cell FROM patrol_visit
@@ -164,13 +164,13 @@ GROUP BY grid_code`
 func (db *DB) PatrolDay(ctx context.Context, unit string, day time.Time) (casework.PatrolDay, error) {
 	d := casework.PatrolDay{Visited: map[uint64]bool{}, ByGrid: map[string]casework.GridCoverage{}}
 	at := geo.ChinaDayEnd(day).Add(-time.Microsecond)
-	if now := time.Now(); at.After(now) {
-		at = now
+	if at.After(time.Now()) {
+		at = time.Time{} // today: the grids valid now
 	}
 	date := day.Format(time.DateOnly)
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	err := pgx.BeginTxFunc(ctx, db.Pool, opts, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, patrolGridsSQL, pgx.QueryExecModeExec, nullString(unit), at)
+		rows, err := tx.Query(ctx, patrolGridsSQL, pgx.QueryExecModeExec, nullTime(at), nullString(unit))
 		if err != nil {
 			return err
 		}

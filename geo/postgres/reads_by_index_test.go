@@ -20,7 +20,8 @@ import (
 // out the current versions' partial indexes (80 ms to list one
 // community's grids at province scale), and the statistics' names asked
 // for the unit, its children and the districts in one condition joined by
-// OR (100 ms).
+// OR (100 ms), and the grids of a day's patrols were those valid at an
+// instant even for today.
 func TestCurrentReadsUseIndexes(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
@@ -42,6 +43,13 @@ func TestCurrentReadsUseIndexes(t *testing.T) {
 			return err
 		}},
 		{"one unit", func() error { _, err := onConn.GetUnit(ctx, "120104008002", time.Time{}); return err }},
+		{"a street's patrols today", func() error {
+			d, err := onConn.PatrolDay(ctx, "120104008", today)
+			if err == nil && len(d.Grids) == 0 {
+				t.Error("no grids")
+			}
+			return err
+		}},
 		{"a street's statistics", func() error {
 			o, err := onConn.Overview(ctx, casework.StatsQuery{Unit: "120104008", From: today.AddDate(0, 0, -7), To: today.AddDate(0, 0, 1)})
 			if err == nil && len(o.Names) < 2 {
