@@ -160,8 +160,8 @@ func writeCollection(c *gin.Context, fc *geojson.FeatureCollection, next string)
 
 // pinNow sets the time parameter param of a listing's next page to now,
 // unless the listing names a time already. It is called once the page has
-// been read: every version it showed began before now, and every version
-// it showed current ends after it.
+// been read, so that every version the page showed began before the
+// moment it pins.
 func pinNow(q url.Values, param string) {
 	if q.Get(param) == "" {
 		q.Set(param, time.Now().UTC().Format(time.RFC3339Nano))

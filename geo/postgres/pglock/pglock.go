@@ -11,10 +11,10 @@
 // A single edit between a topology edit's read and its lock was overwritten
 // with the copy read before it (a stress test: dozens of edits answered 200
 // and then lost), and one holding two codes (a unit it names and its own)
-// could deadlock with it in any order.
-// Without the shared lock an import retiring a unit a merge was rewriting
-// committed between the merge's read and its write: the merge revived the
-// retired unit, or failed on the index of one current version.
+// could deadlock with it in any order. An import took no part until it
+// took the lock shared too: one of the units a merge was rewriting
+// deadlocked with it, and one committed between the merge's read and its
+// write could be undone by it.
 package pglock
 
 import (
