@@ -231,9 +231,9 @@ func (h *handlers) describeCollection(c *gin.Context, base string, col ogcCollec
 	var err error
 	switch col.Kind {
 	case kindEnclave:
-		ext, err = h.deps.Versions.EnclaveExtent(ctx)
+		ext, err = h.extents.get(h.deps.Index, col.ID, func() (geo.Extent, error) { return h.deps.Versions.EnclaveExtent(ctx) })
 	case kindGap:
-		ext, err = h.deps.Versions.GapExtent(ctx)
+		ext, err = h.extents.get(h.deps.Index, col.ID, func() (geo.Extent, error) { return h.deps.Versions.GapExtent(ctx) })
 	case kindReport:
 		ext, err = h.deps.Versions.ReportExtent(ctx, scopeOf(c))
 		if !h.exposure(c, scopeOf(c)).Shows(access.FieldPoint) {
@@ -243,7 +243,7 @@ func (h *handlers) describeCollection(c *gin.Context, base string, col ogcCollec
 			ext.BBox = orb.Bound{Min: coarse(ext.BBox.Min), Max: coarse(ext.BBox.Max)}
 		}
 	default:
-		ext, err = h.deps.Versions.UnitExtent(ctx, col.Level)
+		ext, err = h.extents.get(h.deps.Index, col.ID, func() (geo.Extent, error) { return h.deps.Versions.UnitExtent(ctx, col.Level) })
 	}
 	if err != nil {
 		return nil, err

@@ -175,6 +175,7 @@ type handlers struct {
 	tileCaching [2][]string       // Cache-Control of tiles: [0] to anonymous callers, [1] to signed-in ones
 	missed      geo.MissedVersion // the version a boundary read last waited for in vain (fresh_reads.go)
 	photoTurns  *shares.Counter   // each token's photo uploads under way (photo_turns.go)
+	extents     extentCache       // the OGC collections' extents at the index's version (ogc_extents.go)
 }
 
 func (h *handlers) routes(r *gin.Engine, reg *prometheus.Registry) {
