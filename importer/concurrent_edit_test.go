@@ -31,22 +31,11 @@ func TestImportKeepsAnEditCommittedMeanwhile(t *testing.T) {
 		}
 	}
 	file := fc.write(t, "renamed.geojson")
-	edit, err := db.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer edit.Rollback(ctx)
-	for _, q := range []string{
-		`SELECT set_config('gridmap.actor', 'test', true)`,
-		`UPDATE unit SET valid_to = clock_timestamp() WHERE code = '` + grid + `' AND valid_to IS NULL`,
+	edit := standIn(t, db,
+		`UPDATE unit SET valid_to = clock_timestamp() WHERE code = '`+grid+`' AND valid_to IS NULL`,
 		`INSERT INTO unit (code, level, name, parent_code, geom, properties, version, valid_from, created_by)
 		 SELECT code, level, name, parent_code, geom, properties || '{"households": 4242}', version + 1, clock_timestamp(), 'test'
-		 FROM unit WHERE code = '` + grid + `' ORDER BY version DESC LIMIT 1`,
-	} {
-		if _, err := edit.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+		 FROM unit WHERE code = '`+grid+`' ORDER BY version DESC LIMIT 1`)
 	done := make(chan error, 1)
 	go func() {
 		rep, err := Run(ctx, db.Pool, []string{file}, opts(), 0, nil)
@@ -86,21 +75,10 @@ func TestImportOvertakenByACreation(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `UPDATE unit SET valid_to = clock_timestamp() WHERE code = $1 AND valid_to IS NULL`, grid); err != nil {
 		t.Fatal(err)
 	}
-	creation, err := db.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer creation.Rollback(ctx)
-	for _, q := range []string{
-		`SELECT set_config('gridmap.actor', 'test', true)`,
+	creation := standIn(t, db,
 		`INSERT INTO unit (code, level, name, parent_code, geom, properties, version, valid_from, created_by)
 		 SELECT code, level, '新建网格', parent_code, geom, properties, version + 1, clock_timestamp(), 'test'
-		 FROM unit WHERE code = '` + grid + `' ORDER BY version DESC LIMIT 1`,
-	} {
-		if _, err := creation.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+		 FROM unit WHERE code = '`+grid+`' ORDER BY version DESC LIMIT 1`)
 	done := make(chan error, 1)
 	go func() {
 		rep, err := Run(ctx, db.Pool, []string{file}, opts(), 0, nil)

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
@@ -156,4 +158,23 @@ func fingerprint(t testing.TB, db *postgres.DB) string {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// standIn begins a transaction as the test's actor, runs stmts in it and
+// leaves it open: it stands in for another writer half-way until the test
+// commits it (rolled back when the test ends, if not).
+func standIn(t *testing.T, db *postgres.DB, stmts ...string) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(ctx) })
+	for _, q := range append([]string{`SELECT set_config('gridmap.actor', 'test', true)`}, stmts...) {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tx
 }

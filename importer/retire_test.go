@@ -177,22 +177,11 @@ func TestImportRetiresWhatIsCreatedMeanwhile(t *testing.T) {
 	ctx := context.Background()
 	file := exportFile(t, db, ExportOptions{Under: testStreet, Format: "geojson"}, "street.geojson")
 	community := newCommunityAfter(t, db)
-	creation, err := db.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer creation.Rollback(ctx)
-	for _, q := range []string{
-		`SELECT set_config('gridmap.actor', 'test', true)`,
-		`SELECT 1 FROM unit WHERE code = '` + community + `' AND valid_to IS NULL FOR SHARE`,
+	creation := standIn(t, db,
+		`SELECT 1 FROM unit WHERE code = '`+community+`' AND valid_to IS NULL FOR SHARE`,
 		`INSERT INTO unit (code, level, name, parent_code, geom, version, valid_from, created_by)
-		 SELECT '` + community + `001', 'grid', '新网格', '` + community + `', geom, 1, clock_timestamp(), 'test'
-		 FROM unit WHERE code = '` + community + `' AND valid_to IS NULL`,
-	} {
-		if _, err := creation.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+		 SELECT '`+community+`001', 'grid', '新网格', '`+community+`', geom, 1, clock_timestamp(), 'test'
+		 FROM unit WHERE code = '`+community+`' AND valid_to IS NULL`)
 	o := opts()
 	o.RetireMissing, o.Scope = true, testStreet
 	done := make(chan error, 1)

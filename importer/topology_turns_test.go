@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap-dev/gridmap/demo/demotest"
@@ -39,7 +38,7 @@ func TestImportAndTopologyEditTakeTurns(t *testing.T) {
 			ctx := context.Background()
 			file := exportFile(t, db, ExportOptions{Under: testStreet, Format: "geojson"}, "street.geojson")
 			a, b := twoCommunitiesAfter(t, db)
-			hold := holdRow(t, db, b)
+			hold := standIn(t, db, `SELECT 1 FROM unit WHERE code = '`+b+`' AND valid_to IS NULL FOR SHARE`) // as a child's creation holds its parent
 			o := opts()
 			o.RetireMissing, o.Scope = true, testStreet
 			var rep *geo.ImportReport
@@ -97,20 +96,4 @@ func twoCommunitiesAfter(t *testing.T, db *postgres.DB) (string, string) {
 		}
 	}
 	return a, b
-}
-
-// holdRow begins a transaction holding a unit's current row, FOR SHARE,
-// as a single edit creating a child under it does; the caller ends it.
-func holdRow(t *testing.T, db *postgres.DB, code string) pgx.Tx {
-	t.Helper()
-	ctx := context.Background()
-	tx, err := db.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(ctx) })
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM unit WHERE code = $1 AND valid_to IS NULL FOR SHARE`, code); err != nil {
-		t.Fatal(err)
-	}
-	return tx
 }
