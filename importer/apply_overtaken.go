@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/gridmap-dev/gridmap/geo"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 )
 
 // applyOvertaken applies the import, again from a savepoint when another
@@ -21,8 +22,11 @@ import (
 // single edit meanwhile, made the import's version the second current one
 // (an attacker: three imports of three failed, "see the server log").
 // Taken again, the instant follows the other writer's and the file is
-// compared with what it wrote. An import overtaken every time fails with a
-// conflict that says to run it again.
+// compared with what it wrote. A deadlock the database broke by failing
+// the import (its locks of the rows it closes against an edit holding one
+// and waiting for another) is taken again the same way: the savepoint's
+// rollback lets the edit go first. An import overtaken every time fails
+// with a conflict that says to run it again.
 func (r *run) applyOvertaken(ctx context.Context, job int64) error {
 	wait := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -35,7 +39,7 @@ func (r *run) applyOvertaken(ctx context.Context, job int64) error {
 		if err == nil {
 			return sp.Commit(ctx)
 		}
-		if !overtaken(err) {
+		if !overtaken(err) && !pgerr.LostRace(err) {
 			return err
 		}
 		if attempt == maxApplyAttempts {

@@ -158,3 +158,48 @@ func TestImportOfARevokedTokenCommitsNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestImportOutlivesADeadlock: an import the database fails to break a
+// deadlock with an edit is applied again from its savepoint, after the
+// edit, instead of failing whole. It locks the versions it closes in turn,
+// those of its file first, then those it retires; an edit holding a unit
+// the import retires (FOR SHARE, as a child's creation holds its parent)
+// and then closing a unit of the file waits for the import, which waits
+// for it. A transaction stands in for the edit.
+func TestImportOutlivesADeadlock(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	const grid = testStreet + "001001"
+	file := exportFile(t, db, ExportOptions{Under: testStreet, Format: "geojson"}, "street.geojson")
+	community := newCommunityAfter(t, db)
+	edit := standIn(t, db, `SELECT 1 FROM unit WHERE code = '`+community+`' AND valid_to IS NULL FOR SHARE`)
+	o := opts()
+	o.RetireMissing, o.Scope = true, testStreet
+	done := make(chan error, 1)
+	var rep *geo.ImportReport
+	go func() {
+		var err error
+		rep, err = Run(ctx, db.Pool, []string{file}, o, 0, nil)
+		done <- err
+	}()
+	pgtest.WaitForLockWait(t, db) // the import holds the file's grids and waits for the community
+	_, editErr := edit.Exec(ctx, `UPDATE unit SET valid_to = clock_timestamp() WHERE code = $1 AND valid_to IS NULL`, grid)
+	t.Logf("the edit: %v", editErr) // nil when the import was the one failed
+	if editErr == nil {
+		if err := edit.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := edit.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil || rep.Errors != 0 || !rep.Committed {
+		t.Fatalf("the import: %v (%d errors)", err, rep.Errors)
+	}
+	var current int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM unit WHERE code IN ($1, $2) AND valid_to IS NULL`, grid, community).Scan(&current); err != nil {
+		t.Fatal(err)
+	}
+	if current != 1 {
+		t.Errorf("%d of the grid and the retired community current, want the grid alone", current)
+	}
+}
