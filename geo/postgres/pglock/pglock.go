@@ -19,8 +19,13 @@ package pglock
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 const (
@@ -31,10 +36,61 @@ const (
 )
 
 // TakeTopology takes the topology lock alone, until tx ends: for a
-// topology edit.
+// topology edit. It never waits in PostgreSQL's queue for long: a request
+// for the lock alone that waits holds back every shared request behind
+// it, so a merge waiting for an import under way stalled every single edit
+// of the city for the import's length (a review). It asks with a short
+// lock_timeout (queueWait), steps out of the queue between tries so that
+// shared holders come and go, and gives up after giveUpAfter (or when ctx
+// ends) with geo.EUNAVAILABLE: the caller's retry is welcome.
 func TakeTopology(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, topologySQL)
-	return err
+	deadline := time.Now().Add(giveUpAfter)
+	for pause := 20 * time.Millisecond; ; pause = min(2*pause, time.Second) {
+		took, err := tryTopology(ctx, tx)
+		if err != nil || took {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return geo.Errorf(geo.EUNAVAILABLE, "", "an import or another topology edit has held the boundaries for %s; nothing was changed: try again shortly", giveUpAfter)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+}
+
+const (
+	// queueWait is how long a topology edit waits in the lock's queue at
+	// a time: single edits behind it wait at most as long.
+	queueWait = 200 * time.Millisecond
+	// giveUpAfter is how long a topology edit tries for the lock.
+	giveUpAfter = 30 * time.Second
+)
+
+// tryTopology asks for the topology lock alone once, waiting at most
+// queueWait, in a savepoint that a lock_timeout's failure rolls back.
+func tryTopology(ctx context.Context, tx pgx.Tx) (bool, error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	if _, err := sp.Exec(ctx, `SELECT set_config('lock_timeout', $1, true)`, queueWait.String()); err != nil {
+		return false, err
+	}
+	if _, err := sp.Exec(ctx, topologySQL); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "55P03" { // lock_not_available
+			return false, sp.Rollback(ctx)
+		}
+		return false, err
+	}
+	// The rest of the edit waits as the database's settings say.
+	if _, err := sp.Exec(ctx, `SET LOCAL lock_timeout TO DEFAULT`); err != nil {
+		return false, err
+	}
+	return true, sp.Commit(ctx)
 }
 
 // ShareTopology takes the topology lock shared, until tx ends: for every
