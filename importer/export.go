@@ -78,10 +78,10 @@ func kindOf(o ExportOptions) *exportKind {
 	return &unitKind
 }
 
-// validAtSQL is "valid at $1 (NULL: now)" as geo/postgres says it: now as
-// valid_to IS NULL, so that an export of the current units reads them by
-// the partial indexes (a street's by its codes' prefix, migration 027).
-const validAtSQL = `($1::timestamptz IS NULL AND valid_to IS NULL
+// validAtSQL is "valid at $1 (NULL: now)" as geo/postgres says it, so
+// that an export of the current units reads them by index (a street's by
+// its codes' prefix, migration 027).
+const validAtSQL = `($1::timestamptz IS NULL AND (valid_to IS NULL OR valid_to > now()) AND valid_from <= now()
   OR $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))`
 
 // exportSQL selects the units, their fixed columns in unitFields' order.

@@ -13,3 +13,9 @@ CREATE INDEX unit_current_code_prefix_idx ON unit (code text_pattern_ops) WHERE 
 -- whose cases still count. The parent index of migration 001 holds the
 -- current versions only.
 CREATE INDEX unit_parent_code_all_idx ON unit (parent_code);
+
+-- Versions closed later than now: the predecessors of versions that start
+-- later (migration 019), which "valid now" still counts. Few rows, and the
+-- other half of "valid now" beside the current versions' partial indexes.
+CREATE INDEX unit_ending_idx ON unit (valid_to) WHERE valid_to IS NOT NULL;
+CREATE INDEX enclave_ending_idx ON enclave (valid_to) WHERE valid_to IS NOT NULL;

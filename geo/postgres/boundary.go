@@ -69,12 +69,14 @@ type versionedSQL struct {
 }
 
 // validAt is the condition of "valid at $1 (NULL: now)", the same in every
-// query. Now is said as valid_to IS NULL (a version closes at the instant
-// its successor begins, never after now), which the planner's plan for a
-// NULL $1 comes down to, so that it reads the current versions' partial
-// indexes: as valid_to > coalesce($1, now()) it read every version of every
-// unit to list one community's grids (80 ms at province scale).
-const validAt = `($1::timestamptz IS NULL AND valid_to IS NULL
+// query. Its two arms are the planner's to pick for a NULL $1 or a time:
+// for now, versions not closed (the current versions' partial indexes)
+// or closed later than now (a version that starts later has a
+// predecessor ending then: migration 019), both begun by now. Written as
+// valid_to > coalesce($1, now()), no index served it, and listing one
+// community's grids read every version of every unit (80 ms at province
+// scale).
+const validAt = `($1::timestamptz IS NULL AND (valid_to IS NULL OR valid_to > now()) AND valid_from <= now()
   OR $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))`
 
 // versionedStatements builds a table's statements. table is one of this

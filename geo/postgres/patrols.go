@@ -144,7 +144,7 @@ func (db *DB) getPatrol(ctx context.Context, id string) (casework.Patrol, error)
 }
 
 // patrolGridsSQL returns the grids (and micro-grids) under a unit ($2)
-// valid at $1 (NULL: now, read by the current codes' index). Codes nest by
+// valid at $1 (NULL: now, read by index). Codes nest by
 // prefix; starts_with avoids a collation-dependent range.
 const patrolGridsSQL = `SELECT ` + unitColumns + ` FROM unit
 WHERE level = 'grid' AND ($2::text IS NULL OR starts_with(code, $2::text)) AND ` + validAt + `

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -68,5 +69,39 @@ func TestCurrentReadsUseIndexes(t *testing.T) {
 				t.Errorf("%d sequential scans of unit, want none", after-before)
 			}
 		})
+	}
+}
+
+// TestNowIsTheVersionInForce: "now" is the version in force, not the
+// newest: with a version that starts in an hour (migration 019), reads of
+// now answer its predecessor, which ends then, and list it. Said as
+// valid_to IS NULL alone (this session, briefly), now was the version not
+// yet begun (a review).
+func TestNowIsTheVersionInForce(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	const grid = "120104008002001"
+	for _, q := range []string{
+		`UPDATE unit SET valid_to = now() + interval '1 hour' WHERE code = '` + grid + `' AND valid_to IS NULL`,
+		`INSERT INTO unit (code, level, name, parent_code, geom, properties, version, valid_from, created_by)
+		 SELECT code, level, '明天的网格', parent_code, geom, properties, version + 1, valid_to, 'test'
+		 FROM unit WHERE code = '` + grid + `' ORDER BY version DESC LIMIT 1`,
+	} {
+		if _, err := db.Pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := db.GetUnit(ctx, grid, time.Time{})
+	if err != nil || u.Name == "明天的网格" {
+		t.Errorf("now: %s v%d (%v), want the version in force", u.Name, u.Version, err)
+	}
+	units, _, err := db.ListUnits(ctx, geo.UnitFilter{Level: geo.Grid, Parent: "120104008002", Window: geo.Window{Limit: 100}})
+	for _, x := range units {
+		if x.Code == grid && x.Name == "明天的网格" {
+			t.Errorf("listed now: %s v%d, the version not begun", x.Name, x.Version)
+		}
+	}
+	if err != nil || !slices.ContainsFunc(units, func(x geo.Unit) bool { return x.Code == grid }) {
+		t.Errorf("listed now without %s (%v)", grid, err)
 	}
 }
