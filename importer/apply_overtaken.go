@@ -63,14 +63,14 @@ func (r *run) applyOvertaken(ctx context.Context, job int64) error {
 const maxApplyAttempts = 5
 
 // overtakenBy are the constraints another writer's version breaks when it
-// overtook the import: a version ending before it began (migration 025),
-// and two current versions of one code (the unique index of current
-// versions, the unique version numbers, the exclusion of overlapping
-// periods).
+// overtook the import (named in migrations 001 and 025): a version ending
+// before it began, and two current versions of one code (the unique index
+// of current versions, the unique version numbers, the exclusion of
+// overlapping periods).
 var overtakenBy = map[string][]string{
 	"23514": {"unit_ends_after_it_begins", "enclave_ends_after_it_begins"},
-	"23505": {"unit_one_current", "enclave_one_current", "unit_code_version_key", "enclave_code_version_key"},
-	"23P01": {"unit_code_tstzrange_excl", "enclave_code_tstzrange_excl"},
+	"23505": {"unit_one_current", "enclave_one_current", "unit_version_numbers_unique", "enclave_version_numbers_unique"},
+	"23P01": {"unit_periods_apart", "enclave_periods_apart"},
 }
 
 // overtaken tells the failures of overtakenBy.

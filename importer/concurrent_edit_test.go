@@ -160,12 +160,13 @@ func TestImportOfARevokedTokenCommitsNothing(t *testing.T) {
 }
 
 // TestImportOutlivesADeadlock: an import the database fails to break a
-// deadlock with an edit is applied again from its savepoint, after the
-// edit, instead of failing whole. It locks the versions it closes in turn,
-// those of its file first, then those it retires; an edit holding a unit
-// the import retires (FOR SHARE, as a child's creation holds its parent)
-// and then closing a unit of the file waits for the import, which waits
-// for it. A transaction stands in for the edit.
+// deadlock with is applied again from its savepoint, after the other
+// writer, instead of failing whole. It locks the versions it closes in the
+// order of their codes; a writer holding one with a later code (FOR SHARE,
+// as a child's creation holds its parent) and then closing one with an
+// earlier code waits for the import, which waits for it. (Single edits
+// hold a parent, whose code comes first, before its child: the order the
+// import keeps.) A transaction stands in for the other writer.
 func TestImportOutlivesADeadlock(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()

@@ -139,13 +139,14 @@ WHERE s.ok AND s.action = 'change' AND e.code = s.code AND e.valid_to IS NULL`
 // lockClosedEnclavesSQL locks the current enclaves the import closes, as
 // lockClosedSQL does units ($1 retire, $2 scope), and counts them.
 const lockClosedEnclavesSQL = `
-SELECT (SELECT count(*) FROM (
-          SELECT 1 FROM enclave e
-          WHERE e.valid_to IS NULL AND e.code IN (SELECT s.code FROM import_stage s WHERE s.ok)
-          FOR UPDATE OF e) inFile)
-     + (SELECT count(*) FROM (
-          SELECT 1 FROM enclave e WHERE e.valid_to IS NULL AND ` + retiredEnclaveSQL + `
-          FOR UPDATE OF e) retired)`
+SELECT count(*) FROM (
+  SELECT 1 FROM enclave e
+  WHERE e.valid_to IS NULL AND e.code IN (
+    SELECT s.code FROM import_stage s WHERE s.ok
+    UNION ALL
+    SELECT e.code FROM enclave e WHERE e.valid_to IS NULL AND ` + retiredEnclaveSQL + `)
+  ORDER BY e.code COLLATE "C"
+  FOR UPDATE OF e) locked`
 
 // retireEnclavesSQL closes the current enclaves the file no longer has, at $3.
 const retireEnclavesSQL = `

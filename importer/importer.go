@@ -179,8 +179,8 @@ func (r *run) begin(ctx context.Context, _ Progress) error {
 // holdTopology takes the topology lock shared until the import ends, once
 // the file is read and before anything stored is: a topology edit under
 // way is waited for and its result checked against, and one that comes
-// later waits for the import (pglock). A dry run writes nothing and takes
-// no part.
+// later waits for the import (pglock). A dry run commits nothing and
+// takes no part.
 func (r *run) holdTopology(ctx context.Context) error {
 	if r.opts.DryRun {
 		return nil

@@ -151,7 +151,8 @@ func (j *Jobs) commitJob(id, token int64) commitHook {
 
 // holdTokenSQL holds the row of the token that uploaded an import, if it is
 // still valid, until the import commits: a revocation waits for the commit.
-const holdTokenSQL = `SELECT 1 FROM api_token WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() FOR SHARE`
+// Valid at the commit (clock_timestamp), not at the import's start (now()).
+const holdTokenSQL = `SELECT 1 FROM api_token WHERE id = $1 AND revoked_at IS NULL AND expires_at > clock_timestamp() FOR SHARE`
 
 // holdToken refuses to commit an import whose token (0: none, the command
 // line) was revoked or expired since it was uploaded: a job queued behind
