@@ -68,8 +68,13 @@ func (c *cellCache) Set(g *geo.Unit) casework.CellSet {
 
 // Count implements casework.GridCells.
 func (c *cellCache) Count(g *geo.Unit) (res, n int) {
+	key := cellKey(g)
 	c.mu.Lock()
-	size, ok := c.sizes[cellKey(g)]
+	size, ok := c.sizes[key]
+	if e, kept := c.sets[key]; !ok && kept {
+		set := e.Value.(*cachedSet).set
+		size, ok = [2]int{set.Res, len(set.Cells)}, true
+	}
 	c.mu.Unlock()
 	if ok {
 		return size[0], size[1]
@@ -79,7 +84,7 @@ func (c *cellCache) Count(g *geo.Unit) (res, n int) {
 	set := casework.CellsOf(g.Geom)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.keepSize(cellKey(g), set)
+	c.keepSize(key, set)
 	return set.Res, len(set.Cells)
 }
 

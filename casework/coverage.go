@@ -42,11 +42,19 @@ func (d *PatrolDay) Coverage(cells GridCells) []GridCoverage {
 		if c.Workers == nil {
 			c.Workers = []string{}
 		}
-		c.Res, c.Cells = cells.Count(g)
-		if c.Res != PatrolRes || near.within(g.Geom.Bound()) {
-			c.Visited = visitedIn(cells.Set(g), d.Visited)
+		// The set for a grid near a visit, or one counted coarser (its
+		// cells reach past a fine cell's margin); the size alone for the
+		// others. Each filled once.
+		visitedNear := near.within(g.Geom.Bound())
+		if !visitedNear {
+			c.Res, c.Cells = cells.Count(g)
 		}
-		c.Coverage = Share(c.Visited, c.Cells)
+		if visitedNear || c.Res != PatrolRes {
+			set := cells.Set(g)
+			c.Res, c.Cells = set.Res, len(set.Cells)
+			c.Visited, c.visitedFine = visitedIn(set, d.Visited)
+			c.Coverage = Share(c.Visited, c.Cells)
+		}
 		out = append(out, c)
 	}
 	return out
@@ -55,8 +63,9 @@ func (d *PatrolDay) Coverage(cells GridCells) []GridCoverage {
 // CoverageTotals are a unit's patrol figures on a day, over its grids.
 // Cells and Visited are counted at PatrolRes: a grid counted at a coarser
 // resolution (too large for PatrolRes) adds for each of its cells the 7^k
-// PatrolRes cells it holds, k resolutions finer, so that every grid weighs
-// in by its area, and a unit's coverage is the share of its area patrolled.
+// PatrolRes cells it holds, k resolutions finer, and the PatrolRes cells
+// visited within them, so that every grid weighs in by its area, and a
+// unit's coverage is the share of its area patrolled.
 type CoverageTotals struct {
 	Grids          int     `json:"grids"`
 	GridsPatrolled int     `json:"grids_patrolled"`
@@ -72,9 +81,8 @@ type CoverageTotals struct {
 func SumCoverage(grids []GridCoverage) CoverageTotals {
 	t := CoverageTotals{Grids: len(grids)}
 	for _, g := range grids {
-		weight := finerCells(g.Res)
-		t.Cells += g.Cells * weight
-		t.Visited += g.Visited * weight
+		t.Cells += g.Cells * finerCells(g.Res)
+		t.Visited += g.visitedAtPatrolRes()
 		t.Patrols += g.Patrols
 		t.InsideS += g.InsideS
 		t.OutsideS += g.OutsideS
@@ -84,6 +92,14 @@ func SumCoverage(grids []GridCoverage) CoverageTotals {
 	}
 	t.Coverage = Share(t.Visited, t.Cells)
 	return t
+}
+
+// visitedAtPatrolRes is how many PatrolRes cells of the grid were visited.
+func (g *GridCoverage) visitedAtPatrolRes() int {
+	if g.Res == PatrolRes {
+		return g.Visited
+	}
+	return g.visitedFine
 }
 
 // finerCells is how many PatrolRes cells a cell of res holds: 7 per
@@ -96,18 +112,25 @@ func finerCells(res int) int {
 	return n
 }
 
-// visitedIn counts the set's cells among visited (PatrolRes cells).
-func visitedIn(set CellSet, visited map[uint64]bool) int {
-	if set.Res != PatrolRes {
-		visited = set.Visited(visited) // a grid too large for PatrolRes: rare
+// visitedIn counts the set's cells among visited (PatrolRes cells), and
+// the visited PatrolRes cells within the set's: the same for a grid
+// counted at PatrolRes; for one counted coarser, how much of its area was
+// walked, which a coarse cell touched once would overstate 7^k times.
+func visitedIn(set CellSet, visited map[uint64]bool) (cells, fine int) {
+	if set.Res == PatrolRes {
+		for cell := range set.Cells {
+			if visited[cell] {
+				cells++
+			}
+		}
+		return cells, cells
 	}
-	n := 0
-	for cell := range set.Cells {
-		if visited[cell] {
-			n++
+	for c := range visited { // a grid too large for PatrolRes: rare
+		if set.Cells[set.cellOf(c)] {
+			fine++
 		}
 	}
-	return n
+	return len(set.Visited(visited)), fine
 }
 
 // centres are the centres of visited PatrolRes cells, bucketed by

@@ -55,7 +55,7 @@ func TestCoverageFillsOnlyGridsNearVisits(t *testing.T) {
 			visitedGrids := 0
 			for i, g := range grids {
 				set := CellsOf(g.Geom)
-				want := visitedIn(set, visited)
+				want, _ := visitedIn(set, visited)
 				if got[i].Visited != want || got[i].Cells != len(set.Cells) || got[i].Res != set.Res {
 					t.Errorf("%s: %d of %d cells at res %d, want %d of %d at %d", g.Code, got[i].Visited, got[i].Cells, got[i].Res, want, len(set.Cells), set.Res)
 				}

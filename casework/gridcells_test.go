@@ -58,10 +58,12 @@ func TestLargeGridsAreCountedCoarser(t *testing.T) {
 }
 
 // TestSumCoverageWeighsGridsByArea: a unit's totals count every grid's
-// cells at PatrolRes, a coarse cell as the 7^k cells it holds, so that a
-// large grid counted coarser (MaxGridCells) weighs in by its area. Summed
-// as they were counted, a 100 km grid of 3,000 res-8 cells weighed less
-// than a city grid of 5,000 res-11 cells.
+// cells at PatrolRes, a coarse cell as the 7^k cells it holds and its
+// visited ones as the PatrolRes cells walked (a review: a coarse cell
+// touched once counted 7^k walked), so that a large grid counted coarser
+// (MaxGridCells) weighs in by its area. Summed as they were counted, a
+// 100 km grid of 3,000 res-8 cells weighed less than a city grid of 5,000
+// res-11 cells.
 func TestSumCoverageWeighsGridsByArea(t *testing.T) {
 	cases := []struct {
 		name           string
@@ -77,10 +79,12 @@ func TestSumCoverageWeighsGridsByArea(t *testing.T) {
 			{Res: PatrolRes, Cells: 5000, Visited: 5000, Patrols: 1, InsideS: 60},
 			{Res: 8, Cells: 3000, Visited: 0},
 		}, 5000 + 3000*343, 5000, 0.0048},
+		// Two coarse cells touched by a walk through 5 fine cells: the walk,
+		// not the 98 fine cells the two hold.
 		{"the large grid patrolled", []GridCoverage{
 			{Res: PatrolRes, Cells: 5000, Visited: 0},
-			{Res: 9, Cells: 10, Visited: 2, Patrols: 1, OutsideS: 5},
-		}, 5000 + 490, 98, 0.0179},
+			{Res: 9, Cells: 10, Visited: 2, visitedFine: 5, Patrols: 1, OutsideS: 5},
+		}, 5000 + 490, 5, 0.0009},
 		{"no grids", nil, 0, 0, 0},
 	}
 	for _, c := range cases {

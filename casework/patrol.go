@@ -173,6 +173,8 @@ type GridCoverage struct {
 	InsideS  float64  `json:"inside_s"`
 	OutsideS float64  `json:"outside_s"`
 	Workers  []string `json:"workers"`
+
+	visitedFine int // PatrolRes cells visited, of a grid counted coarser (CoverageTotals)
 }
 
 // PatrolDay is what the store knows about patrols under a unit on a day:

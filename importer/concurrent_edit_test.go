@@ -125,6 +125,7 @@ func TestImportOfARevokedTokenCommitsNothing(t *testing.T) {
 		{"the command line", false, false, true},
 		{"a valid token", true, false, true},
 		{"a token revoked after the upload", true, true, false},
+		{"a token expired after the upload", true, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -140,8 +141,12 @@ func TestImportOfARevokedTokenCommitsNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.revoked {
-				if _, err := db.Pool.Exec(ctx, `UPDATE api_token SET revoked_at = now() WHERE id = $1`, o.TokenID); err != nil {
+			if !c.committed { // revoked, or expired
+				q := `UPDATE api_token SET expires_at = now() WHERE id = $1`
+				if c.revoked {
+					q = `UPDATE api_token SET revoked_at = now() WHERE id = $1`
+				}
+				if _, err := db.Pool.Exec(ctx, q, o.TokenID); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -152,7 +157,7 @@ func TestImportOfARevokedTokenCommitsNothing(t *testing.T) {
 				t.Fatal(gerr)
 			}
 			committed := err == nil && rep.Committed
-			if committed != c.committed || !c.committed && (job.Status != geo.JobFailed || !strings.Contains(job.Error, "revoked") || fingerprint(t, db) != before) {
+			if committed != c.committed || !c.committed && (job.Status != geo.JobFailed || !strings.Contains(job.Error, "revoked or expired") || fingerprint(t, db) != before) {
 				t.Errorf("committed %v (%v); job %s: %s", committed, err, job.Status, job.Error)
 			}
 		})
