@@ -31,7 +31,7 @@ func TestEditRefreshReadsOnlyItsParents(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := pgtest.SeqScans(t, one, "unit")
+			before := pgtest.Reads(t, one, "unit")
 			var n int
 			tx, err := one.Begin(ctx)
 			if err != nil {
@@ -44,8 +44,10 @@ func TestEditRefreshReadsOnlyItsParents(t *testing.T) {
 			if err := tx.Rollback(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if after := pgtest.SeqScans(t, one, "unit"); after != before {
-				t.Errorf("%d sequential scans of unit while refreshing %v (%d findings), want none", after-before, c.parents, n)
+			// The rows it reads are those in its parents' boxes (by the
+			// spatial index): in the small demo city, a good part of it.
+			if read := pgtest.Reads(t, one, "unit").Since(before); read.SeqScans > 0 {
+				t.Errorf("%d sequential scans of unit while refreshing %v (%d findings), want none", read.SeqScans, c.parents, n)
 			}
 		})
 	}

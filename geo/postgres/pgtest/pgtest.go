@@ -240,11 +240,17 @@ func WaitForLockWaits(tb testing.TB, db *postgres.DB, n int) {
 	tb.Fatalf("%d sessions came to wait for a lock, want %d", waiting, n)
 }
 
-// SeqScans is how many sequential scans of table the statistics count,
-// once the pending ones of pool's connections are in them: give it a pool
-// of one connection, which ran what is measured. A read that scans a
-// whole table grows with the city where it should grow with its answer.
-func SeqScans(tb testing.TB, pool *pgxpool.Pool, table string) int64 {
+// TableReads are a table's reads as the statistics count them.
+type TableReads struct {
+	SeqScans int64 // sequential scans
+	Rows     int64 // rows read by them and fetched through indexes
+}
+
+// Reads returns table's reads so far, once the pending ones of pool's
+// connections are in them: give it a pool of one connection (OnePool),
+// which ran what is measured. A read that scans a whole table grows with
+// the city where it should grow with its answer.
+func Reads(tb testing.TB, pool *pgxpool.Pool, table string) TableReads {
 	tb.Helper()
 	ctx := context.Background()
 	for _, q := range []string{`SELECT pg_stat_force_next_flush()`, `SELECT pg_stat_clear_snapshot()`} {
@@ -252,8 +258,24 @@ func SeqScans(tb testing.TB, pool *pgxpool.Pool, table string) int64 {
 			tb.Fatal(err)
 		}
 	}
+	var r TableReads
+	if err := pool.QueryRow(ctx, `SELECT seq_scan, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)
+		FROM pg_stat_user_tables WHERE relname = $1`, table).Scan(&r.SeqScans, &r.Rows); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// Since is what was read between earlier and r.
+func (r TableReads) Since(earlier TableReads) TableReads {
+	return TableReads{SeqScans: r.SeqScans - earlier.SeqScans, Rows: r.Rows - earlier.Rows}
+}
+
+// Rows is how many rows table holds (every version), for bounds on reads.
+func Rows(tb testing.TB, pool *pgxpool.Pool, table string) int64 {
+	tb.Helper()
 	var n int64
-	if err := pool.QueryRow(ctx, `SELECT seq_scan FROM pg_stat_user_tables WHERE relname = $1`, table).Scan(&n); err != nil {
+	if err := pool.QueryRow(context.Background(), `SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = $1`, table).Scan(&n); err != nil {
 		tb.Fatal(err)
 	}
 	return n
@@ -261,14 +283,30 @@ func SeqScans(tb testing.TB, pool *pgxpool.Pool, table string) int64 {
 
 // OnePool is a pool of one connection to db's database, so that what a
 // test measures runs where SeqScans flushes the statistics.
+// db's own connections are closed first, and their last statistics waited
+// for, so that reads made before (building the demo city) are not counted
+// as the test's when they arrive.
 func OnePool(tb testing.TB, db *postgres.DB) *pgxpool.Pool {
 	tb.Helper()
+	ctx := context.Background()
 	cfg := db.Pool.Config().Copy()
 	cfg.MinConns, cfg.MaxConns = 0, 1
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(pool.Close)
+	db.Pool.Reset()
+	for range 100 {
+		var others int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&others); err != nil {
+			tb.Fatal(err)
+		}
+		if others == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	return pool
 }
