@@ -88,7 +88,7 @@ if command -v psql >/dev/null && answers "$LOCAL_URL" &&
   exit 0
 fi
 
-[ -r /etc/debian_version ] || die "no database answers and this is not Debian/Ubuntu: install PostgreSQL 15+ with PostGIS 3 (the tests use pg_stat_force_next_flush, and prefixes read by index need 15), then set DATABASE_URL (and TEST_DATABASE_URL for tests) to a database where the postgis extension exists"
+[ -r /etc/debian_version ] || die "no database answers and this is not Debian/Ubuntu: install PostgreSQL 15+ with PostGIS 3 (the tests use pg_stat_force_next_flush, new in 15), then set DATABASE_URL (and TEST_DATABASE_URL for tests) to a database where the postgis extension exists"
 [ "$(id -u)" = 0 ] || die "no database answers; run this script as root to install and start PostgreSQL + PostGIS, or set DATABASE_URL"
 
 if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || ! command -v pg_lsclusters >/dev/null; then
