@@ -36,20 +36,13 @@ func TestImportKeepsAnEditCommittedMeanwhile(t *testing.T) {
 		`INSERT INTO unit (code, level, name, parent_code, geom, properties, version, valid_from, created_by)
 		 SELECT code, level, name, parent_code, geom, properties || '{"households": 4242}', version + 1, clock_timestamp(), 'test'
 		 FROM unit WHERE code = '`+grid+`' ORDER BY version DESC LIMIT 1`)
-	done := make(chan error, 1)
-	go func() {
-		rep, err := Run(ctx, db.Pool, []string{file}, opts(), 0, nil)
-		if err == nil && (rep.Errors != 0 || rep.Counts.Changed != 1) {
-			t.Errorf("the import: %d errors, %d changed, want the one renamed: %.3v", rep.Errors, rep.Counts.Changed, rep.Issues)
-		}
-		done <- err
-	}()
+	wait := startImport(db, file, opts())
 	pgtest.WaitForLockWait(t, db) // the import waits for the edit's row
 	if err := edit.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	if rep, err := wait(); err != nil || rep.Errors != 0 || rep.Counts.Changed != 1 {
+		t.Fatalf("the import: %v, %d errors, %d changed, want the one renamed", err, rep.Errors, rep.Counts.Changed)
 	}
 	var name, households string
 	if err := db.Pool.QueryRow(ctx, `SELECT name, properties->>'households' FROM unit WHERE code = $1 AND valid_to IS NULL`, grid).Scan(&name, &households); err != nil {
@@ -79,21 +72,13 @@ func TestImportOvertakenByACreation(t *testing.T) {
 		`INSERT INTO unit (code, level, name, parent_code, geom, properties, version, valid_from, created_by)
 		 SELECT code, level, '新建网格', parent_code, geom, properties, version + 1, clock_timestamp(), 'test'
 		 FROM unit WHERE code = '`+grid+`' ORDER BY version DESC LIMIT 1`)
-	done := make(chan error, 1)
-	go func() {
-		rep, err := Run(ctx, db.Pool, []string{file}, opts(), 0, nil)
-		if err == nil && (rep.Errors != 0 || rep.Counts.Changed != 1 || rep.Counts.Created != 0) {
-			t.Errorf("the import: %d errors, %d changed, %d created; want the grid changed back: %.3v",
-				rep.Errors, rep.Counts.Changed, rep.Counts.Created, rep.Issues)
-		}
-		done <- err
-	}()
+	wait := startImport(db, file, opts())
 	pgtest.WaitForLockWait(t, db) // the import's version waits for the creation's
 	if err := creation.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	if rep, err := wait(); err != nil || rep.Errors != 0 || rep.Counts.Changed != 1 || rep.Counts.Created != 0 {
+		t.Fatalf("the import: %v, %d errors, %d changed, %d created; want the grid changed back", err, rep.Errors, rep.Counts.Changed, rep.Counts.Created)
 	}
 	var name string
 	var current int
@@ -181,13 +166,7 @@ func TestImportOutlivesADeadlock(t *testing.T) {
 	edit := standIn(t, db, `SELECT 1 FROM unit WHERE code = '`+community+`' AND valid_to IS NULL FOR SHARE`)
 	o := opts()
 	o.RetireMissing, o.Scope = true, testStreet
-	done := make(chan error, 1)
-	var rep *geo.ImportReport
-	go func() {
-		var err error
-		rep, err = Run(ctx, db.Pool, []string{file}, o, 0, nil)
-		done <- err
-	}()
+	wait := startImport(db, file, o)
 	pgtest.WaitForLockWait(t, db) // the import holds the file's grids and waits for the community
 	_, editErr := edit.Exec(ctx, `UPDATE unit SET valid_to = clock_timestamp() WHERE code = $1 AND valid_to IS NULL`, grid)
 	t.Logf("the edit: %v", editErr) // nil when the import was the one failed
@@ -198,7 +177,7 @@ func TestImportOutlivesADeadlock(t *testing.T) {
 	} else if err := edit.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil || rep.Errors != 0 || !rep.Committed {
+	if rep, err := wait(); err != nil || rep.Errors != 0 || !rep.Committed {
 		t.Fatalf("the import: %v (%d errors)", err, rep.Errors)
 	}
 	var current int

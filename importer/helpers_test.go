@@ -178,3 +178,19 @@ func standIn(t *testing.T, db *postgres.DB, stmts ...string) pgx.Tx {
 	}
 	return tx
 }
+
+// startImport runs an import of file in the background, as a test's rival
+// writer waits; wait returns its outcome.
+func startImport(db *postgres.DB, file string, o geo.ImportOptions) (wait func() (*geo.ImportReport, error)) {
+	done := make(chan struct{})
+	var rep *geo.ImportReport
+	var err error
+	go func() {
+		defer close(done)
+		rep, err = Run(context.Background(), db.Pool, []string{file}, o, 0, nil)
+	}()
+	return func() (*geo.ImportReport, error) {
+		<-done
+		return rep, err
+	}
+}

@@ -20,9 +20,6 @@ func TestStreetWorkReadsByIndex(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
 	one := pgtest.OnePool(t, db)
-	if _, err := one.Exec(ctx, `ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
 	units := pgtest.Rows(t, one, "unit")
 	file := filepath.Join(t.TempDir(), "street.geojson") // the subtests' dirs go with them
 	cases := []struct {

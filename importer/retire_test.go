@@ -184,18 +184,13 @@ func TestImportRetiresWhatIsCreatedMeanwhile(t *testing.T) {
 		 FROM unit WHERE code = '`+community+`' AND valid_to IS NULL`)
 	o := opts()
 	o.RetireMissing, o.Scope = true, testStreet
-	done := make(chan error, 1)
-	var rep *geo.ImportReport
-	go func() {
-		var err error
-		rep, err = Run(ctx, db.Pool, []string{file}, o, 0, nil)
-		done <- err
-	}()
+	wait := startImport(db, file, o)
 	pgtest.WaitForLockWait(t, db) // the import waits for the creation's hold
 	if err := creation.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil || rep.Errors != 0 {
+	rep, err := wait()
+	if err != nil || rep.Errors != 0 {
 		t.Fatalf("the import: %v, %d errors: %.3v", err, rep.Errors, rep.Issues)
 	}
 	var orphans int

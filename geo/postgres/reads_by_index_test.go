@@ -27,9 +27,6 @@ func TestCurrentReadsUseIndexes(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
 	one := pgtest.OnePool(t, db)
-	if _, err := one.Exec(ctx, `ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
 	units := pgtest.Rows(t, one, "unit")
 	onConn := &postgres.DB{Pool: one}
 	today := geo.ChinaDay(time.Now())

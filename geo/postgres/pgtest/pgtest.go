@@ -285,7 +285,8 @@ func Rows(tb testing.TB, pool *pgxpool.Pool, table string) int64 {
 // test measures runs where SeqScans flushes the statistics.
 // db's own connections are closed first, and their last statistics waited
 // for, so that reads made before (building the demo city) are not counted
-// as the test's when they arrive.
+// as the test's when they arrive; the planner's statistics are then made
+// current (ANALYZE), as in a database that has been running.
 func OnePool(tb testing.TB, db *postgres.DB) *pgxpool.Pool {
 	tb.Helper()
 	ctx := context.Background()
@@ -307,6 +308,9 @@ func OnePool(tb testing.TB, db *postgres.DB) *pgxpool.Pool {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {
+		tb.Fatal(err)
 	}
 	return pool
 }
