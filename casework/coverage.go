@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
-	"github.com/uber/h3-go/v4"
 
 	"github.com/gridmap-dev/gridmap/geo"
 )
@@ -125,12 +124,14 @@ func visitedIn(set CellSet, visited map[uint64]bool) (cells, fine int) {
 		}
 		return cells, cells
 	}
-	for c := range visited { // a grid too large for PatrolRes: rare
-		if set.Cells[set.cellOf(c)] {
+	touched := map[uint64]bool{} // a grid too large for PatrolRes: rare
+	for c := range visited {
+		if at := set.cellOf(c); set.Cells[at] {
+			touched[at] = true
 			fine++
 		}
 	}
-	return len(set.Visited(visited)), fine
+	return len(touched), fine
 }
 
 // centres are the centres of visited PatrolRes cells, bucketed by
@@ -142,11 +143,7 @@ const bucketDeg = 0.01
 func newCentres(visited map[uint64]bool) centres {
 	out := centres{}
 	for c := range visited {
-		ll, err := h3.CellToLatLng(h3.Cell(c))
-		if err != nil {
-			continue
-		}
-		p := orb.Point{ll.Lng, ll.Lat}
+		p := CellCentre(c)
 		key := bucketOf(p)
 		out[key] = append(out[key], p)
 	}
