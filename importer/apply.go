@@ -66,16 +66,16 @@ func (r *run) writeUnits(ctx context.Context) ([]string, error) {
 }
 
 // lockClosed locks the current rows the import may close (in the file or
-// retired: lockSQL with args, which counts them) and then returns the instant its
-// versions are written at. A child
-// created under a unit the import retires holds the unit's row (FOR SHARE)
-// until it commits: the lock waits for it, and a statement begun before that
-// commit would neither see the child (it stayed under the retired unit, an
-// orphan no one-at-a-time order makes) nor be able to close it at an
-// instant taken before it began (valid_to before valid_from: the import
-// failed on the table's check). So the rows are locked again until a pass
-// finds no more, and only then is the instant taken; a child created later
-// waits for the import and finds its parent retired.
+// retired: lockSQL with args, which counts them) and then returns the
+// instant its versions are written at. A child created under a unit the
+// import retires holds the unit's row (FOR SHARE) until it commits: the
+// lock waits for it, and a statement begun before that commit would
+// neither see the child (it stayed under the retired unit, an orphan no
+// one-at-a-time order makes) nor be able to close it at an instant taken
+// before it began (valid_to before valid_from: the import failed on the
+// table's check). So the rows are locked again until a pass finds no
+// more, and only then is the instant taken; a child created later waits
+// for the import and finds its parent retired.
 func (r *run) lockClosed(ctx context.Context, lockSQL string, args ...any) (time.Time, error) {
 	for pass, locked := 0, -1; pass < 10; pass++ {
 		var n int

@@ -213,11 +213,9 @@ func outcome(rep *geo.ImportReport, err error) (geo.JobStatus, string) {
 		// The database or the upload space said "not now": the message
 		// says which, and that a retry may succeed.
 		return geo.JobFailed, errMessage(err) + "; nothing was changed"
-	case code == geo.EFORBIDDEN:
-		return geo.JobFailed, errMessage(err)
-	case code == geo.ECONFLICT:
-		// Other writers kept overtaking it (applyOvertaken): its message
-		// says so, and to run it again.
+	case code == geo.EFORBIDDEN || code == geo.ECONFLICT:
+		// Its token went (holdToken), or other writers kept overtaking it
+		// (applyOvertaken): the message says which, and what to do.
 		return geo.JobFailed, errMessage(err)
 	}
 	return geo.JobFailed, "the import failed (see the server log); nothing was changed"

@@ -282,11 +282,11 @@ func Rows(tb testing.TB, pool *pgxpool.Pool, table string) int64 {
 }
 
 // OnePool is a pool of one connection to db's database, so that what a
-// test measures runs where SeqScans flushes the statistics.
-// db's own connections are closed first, and their last statistics waited
-// for, so that reads made before (building the demo city) are not counted
-// as the test's when they arrive; the planner's statistics are then made
-// current (ANALYZE), as in a database that has been running.
+// test measures runs where Reads flushes the statistics. db's own
+// connections are closed first, and their last statistics waited for, so
+// that reads made before (building the demo city) are not counted as the
+// test's when they arrive; the planner's statistics are then made current
+// (ANALYZE), as in a database that has been running.
 func OnePool(tb testing.TB, db *postgres.DB) *pgxpool.Pool {
 	tb.Helper()
 	ctx := context.Background()
