@@ -180,11 +180,7 @@ func TestImportOutlivesADeadlock(t *testing.T) {
 	if rep, err := wait(); err != nil || rep.Errors != 0 || !rep.Committed {
 		t.Fatalf("the import: %v (%d errors)", err, rep.Errors)
 	}
-	var current int
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM unit WHERE code IN ($1, $2) AND valid_to IS NULL`, grid, community).Scan(&current); err != nil {
-		t.Fatal(err)
-	}
-	if current != 1 {
+	if current := currentOf(t, db, grid, community); current != 1 {
 		t.Errorf("%d of the grid and the retired community current, want the grid alone", current)
 	}
 }

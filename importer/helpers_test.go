@@ -194,3 +194,13 @@ func startImport(db *postgres.DB, file string, o geo.ImportOptions) (wait func()
 		return rep, err
 	}
 }
+
+// currentOf is how many of codes have a current version.
+func currentOf(t *testing.T, db *postgres.DB, codes ...string) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM unit WHERE code = ANY($1) AND valid_to IS NULL`, codes).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -71,11 +71,7 @@ func TestImportAndTopologyEditTakeTurns(t *testing.T) {
 			if c.mergeFails != (errors.As(err, &ge) && ge.Code == geo.ENOTFOUND) || !c.mergeFails && err != nil {
 				t.Errorf("the merge: %v, want it to fail for a retired community: %v", err, c.mergeFails)
 			}
-			var current int
-			if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM unit WHERE code IN ($1, $2) AND valid_to IS NULL`, a, b).Scan(&current); err != nil {
-				t.Fatal(err)
-			}
-			if current != 0 {
+			if current := currentOf(t, db, a, b); current != 0 {
 				t.Errorf("%d of the communities the file lacks are current after the import", current)
 			}
 		})
