@@ -22,6 +22,9 @@ type ChangeSet struct {
 	Enclaves      []Enclave
 	RetiredEnc    []string
 	Layers        []string // tile layers whose data changed (unit levels, enclave, gap, ...)
+	// Redrawn names the layers whose tile rows were redrawn whole
+	// (gridmap_redraw): their tiles changed beyond the codes changed.
+	Redrawn []string
 	// LayerVersions is the data version of every tile layer at Version.
 	LayerVersions map[string]int64
 	// Reset says the change cannot be applied code by code (the tables

@@ -69,8 +69,9 @@ type Service struct {
 	current atomic.Pointer[indexed]
 	kick    chan struct{}
 
-	mu sync.Mutex // held while the index is rebuilt or changed
-	ix *Index
+	mu      sync.Mutex // held while the index is rebuilt or changed
+	ix      *Index
+	tileLog tileChangeLog // what the changes applied did where (TileChangesSince)
 
 	waitMu sync.Mutex
 	waitCh chan struct{} // closed at every publish
@@ -158,6 +159,7 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 		return fmt.Errorf("build index: %w", err)
 	}
 	s.ix = ix
+	s.tileLog.restart(data.Version)
 	s.headSeen.Store(data.Version)
 	s.pendingFrom, s.pendingAll = -1, !data.Until.IsZero()
 	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, until: data.Until, layers: data.Layers})

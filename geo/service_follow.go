@@ -147,6 +147,7 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 // rebuild. s.mu is held.
 func (s *Service) applyLocked(ctx context.Context, cur *indexed, cs ChangeSet, until time.Time) error {
 	start := time.Now()
+	boxes := s.ix.changeBoxes(cs)
 	snap, err := s.ix.Apply(cs)
 	if err != nil {
 		slog.ErrorContext(ctx, "resolver index could not apply a change; rebuilding it", "from", cs.From, "to", cs.Version, "err", err)
@@ -155,6 +156,11 @@ func (s *Service) applyLocked(ctx context.Context, cur *indexed, cs ChangeSet, u
 	next := &indexed{snap: snap, since: later(cur.since, cs.Since), until: until, layers: cs.LayerVersions}
 	if next.layers == nil {
 		next.layers = cur.layers
+	}
+	if snap.version != cur.snap.version {
+		// Recorded before it is published: a tile cache that sees the
+		// new versions finds their change.
+		s.tileLog.add(TileChange{From: cur.snap.version, Version: snap.version, Layers: next.layers, Boxes: boxes})
 	}
 	s.publish(next)
 	s.applied.Add(1)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // BenchmarkTile measures Service.Get over the demo city in process: a
@@ -23,6 +25,28 @@ func BenchmarkTile(b *testing.B) {
 			for pb.Next() {
 				if _, hit, err := s.Get(context.Background(), r); err != nil || !hit {
 					b.Fatal("not a hit", err)
+				}
+			}
+		})
+	})
+	b.Run("cached on a following node", func(b *testing.B) {
+		// The fast lane's path: versions from the node, key by the latest
+		// change that reached the tile (reach.go), no database.
+		idx := geo.NewService(db, db)
+		if err := idx.Reload(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		fs := newService(b, db, Config{Follower: idx})
+		r := request(b, fs, allBoundaries, coordAt(at, 14))
+		if _, _, err := fs.Get(context.Background(), r); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, hit := fs.Cached(r); !hit {
+					b.Fatal("not a hit")
 				}
 			}
 		})

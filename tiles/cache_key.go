@@ -6,7 +6,10 @@ import (
 )
 
 // Cache keys: a tile's key names the request and the data versions of the
-// layers it draws, so a cached tile is never stale, only unused.
+// layers it draws, so a cached tile is never stale, only unused. On a node
+// that follows the change record a layer's version in the key is that of
+// the latest change that reached the tile (reach.go), so an edit leaves
+// the tiles it does not reach cached.
 
 // keyBuffers recycles the buffers cache keys are built in: a hit needs no
 // key string, the map is looked up with the bytes.
@@ -21,6 +24,21 @@ func cacheKey(r Request, v Versions) string { return string(appendCacheKey(nil, 
 // appendCacheKey appends r's cache key: the request and the versions of the
 // layers it draws.
 func appendCacheKey(b []byte, r Request, v Versions) []byte {
+	b = appendRequestKey(b, r)
+	for _, l := range r.Layers {
+		if !l.drawnAt(r.Coord.Z) {
+			continue
+		}
+		for _, d := range l.Versions {
+			b = appendVersion(b, d, v[d])
+		}
+	}
+	return b
+}
+
+// appendRequestKey appends the part of a cache key that names the request:
+// its layers, coordinates and filter.
+func appendRequestKey(b []byte, r Request) []byte {
 	for i, l := range r.Layers {
 		if i > 0 {
 			b = append(b, ',')
@@ -41,17 +59,13 @@ func appendCacheKey(b []byte, r Request, v Versions) []byte {
 	} else {
 		b = append(b, r.Filter.Key()...)
 	}
-	b = append(b, '#')
-	for _, l := range r.Layers {
-		if !l.drawnAt(r.Coord.Z) {
-			continue
-		}
-		for _, d := range l.Versions {
-			b = append(b, d...)
-			b = append(b, '=')
-			b = strconv.AppendInt(b, v[d], 10)
-			b = append(b, ';')
-		}
-	}
-	return b
+	return append(b, '#')
+}
+
+// appendVersion appends one data layer's version to a cache key.
+func appendVersion(b []byte, layer string, v int64) []byte {
+	b = append(b, layer...)
+	b = append(b, '=')
+	b = strconv.AppendInt(b, v, 10)
+	return append(b, ';')
 }

@@ -9,6 +9,7 @@ import (
 // metrics are the tile service's Prometheus instruments.
 type metrics struct {
 	hits, misses  prometheus.Counter
+	unkept        prometheus.Counter
 	renderSeconds *prometheus.HistogramVec
 	all           []prometheus.Collector
 }
@@ -19,6 +20,9 @@ func newMetrics(s *Service) *metrics {
 			Name: "gridmap_tile_cache_hits_total", Help: "Tile requests answered from the cache."}),
 		misses: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "gridmap_tile_cache_misses_total", Help: "Tile requests that had to draw the tile."}),
+		unkept: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gridmap_tile_cache_unkept_total",
+			Help: "Drawn tiles not cached: drawn at versions the node had not applied, or reached by a change meanwhile."}),
 		renderSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "gridmap_tile_render_seconds", Help: "Time to draw a tile, by zoom.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
@@ -27,7 +31,7 @@ func newMetrics(s *Service) *metrics {
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
-	m.all = []prometheus.Collector{m.hits, m.misses, m.renderSeconds,
+	m.all = []prometheus.Collector{m.hits, m.misses, m.unkept, m.renderSeconds,
 		gauge("gridmap_tile_cache_bytes", "Bytes held by the tile cache.", func() float64 {
 			_, b, _ := s.cache.stats()
 			return float64(b)

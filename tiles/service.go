@@ -44,10 +44,12 @@ type Config struct {
 
 // Follower is the node's view of the data versions: the version of every
 // tile layer as the node has applied them and the data version they are at,
-// and a bounded wait for a newer one. geo.Service is one.
+// a bounded wait for a newer one, and where the changes it applied lie
+// (reach.go). geo.Service is one.
 type Follower interface {
 	LayerVersions() (map[string]int64, int64)
 	WaitVersion(ctx context.Context, v int64, d time.Duration) bool
+	TileChangesSince(v int64) ([]geo.TileChange, bool)
 }
 
 // minVersionWait bounds how long a tile request naming a newer version
@@ -75,6 +77,7 @@ type Service struct {
 	missing   map[string]string // layer → why it is not available
 	cache     *cache
 	clock     *clock
+	reach     *reach             // with a Follower: the tiles its changes reached
 	flight    singleflight.Group // drawings of cacheable tiles, by key and versions
 	uncached  rounds             // drawings of the others, by key
 	renders   chan struct{}      // slots of the cacheable tiles' drawings
@@ -105,9 +108,11 @@ type Request struct {
 type Tile struct {
 	Raw     []byte
 	Gzip    []byte
-	ETag    string    // quoted strong entity tag of Raw
-	key     string    // the cache key: request and the versions drawn at
-	drawn   Versions  // the versions of the layers drawn
+	ETag    string   // quoted strong entity tag of Raw
+	key     string   // the cache key: request and the versions drawn at
+	drawn   Versions // the versions of the layers drawn
+	keyed   Versions // the versions in the key (with a Follower, the latest changes that reached it)
+	coord   Coord
 	expires time.Time // when a version dated in the future begins; zero: never
 
 	// The header values of the two encodings, made once for every hit.
@@ -184,6 +189,9 @@ func build(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Service, error
 		s.available = append(s.available, l)
 	}
 	s.clock = newClock(s.readVersions, 5*time.Second)
+	if cfg.Follower != nil {
+		s.reach = newReach(cfg.Follower, s.available)
+	}
 	s.m = newMetrics(s)
 	return s, nil
 }

@@ -20,7 +20,7 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 		// Drawn fresh from the database, but not from one behind the
 		// version asked (a standby that has not replayed an edit).
 		if r.MinVersion > 0 {
-			if _, err := s.versions(ctx, r.MinVersion); err != nil {
+			if _, _, err := s.versions(ctx, r.MinVersion); err != nil {
 				return nil, false, pgerr.Classify(err)
 			}
 		}
@@ -28,11 +28,11 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 		t, err := s.drawFresh(ctx, r)
 		return t, false, err
 	}
-	v, err := s.versions(ctx, r.MinVersion)
+	v, at, err := s.versions(ctx, r.MinVersion)
 	if err != nil {
 		return nil, false, pgerr.Classify(err)
 	}
-	t, key, ok := s.lookup(r, v)
+	t, key, ok := s.lookup(r, v, at)
 	if ok {
 		s.m.hits.Inc()
 		return t, true, nil
@@ -65,7 +65,7 @@ func (s *Service) Cached(r Request) (*Tile, bool) {
 	if v == nil || at < r.MinVersion {
 		return nil, false
 	}
-	t, _, ok := s.lookup(r, v)
+	t, _, ok := s.lookup(r, v, at)
 	if !ok {
 		return nil, false
 	}
@@ -73,32 +73,44 @@ func (s *Service) Cached(r Request) (*Tile, bool) {
 	return t, true
 }
 
-// lookup returns r's tile drawn at v from the cache, or the key to keep it
-// under once drawn.
-func (s *Service) lookup(r Request, v Versions) (t *Tile, key string, ok bool) {
+// lookup returns r's tile at versions v from the cache, or the key its
+// drawing goes by. at is the data version of the node's versions v, or
+// fromDatabase: read in the database, where a node following the change
+// record knows no key (the tile is drawn, and kept if the node knows the
+// versions it was drawn at).
+func (s *Service) lookup(r Request, v Versions, at int64) (t *Tile, key string, ok bool) {
 	kb := keyBuffers.Get().(*[]byte)
-	*kb = appendCacheKey((*kb)[:0], r, v)
-	t, ok = s.cache.getBytes(*kb)
-	if !ok {
-		key = string(*kb)
+	defer keyBuffers.Put(kb)
+	if s.reach == nil {
+		*kb = appendCacheKey((*kb)[:0], r, v)
+	} else if at == fromDatabase {
+		return nil, cacheKey(r, v), false
+	} else if *kb, ok = s.reach.appendKey((*kb)[:0], r, v, at); !ok {
+		return nil, cacheKey(r, v), false
 	}
-	keyBuffers.Put(kb)
-	return t, key, ok
+	if t, ok = s.cache.getBytes(*kb); ok {
+		return t, "", true
+	}
+	return nil, string(*kb), false
 }
 
-// versions returns the layers' data versions a request is served at: the
-// node's own when it follows the database and is not behind min, else the
-// database's, read after the request arrived; EUNAVAILABLE when the
-// database too is behind min.
-func (s *Service) versions(ctx context.Context, min int64) (Versions, error) {
+// fromDatabase is the data version of versions read in the database.
+const fromDatabase = -1
+
+// versions returns the layers' data versions a request is served at, and
+// the node's data version they are at: the node's own when it follows the
+// database and is not behind min, else the database's (at fromDatabase),
+// read after the request arrived; EUNAVAILABLE when the database too is
+// behind min.
+func (s *Service) versions(ctx context.Context, min int64) (Versions, int64, error) {
 	if f := s.cfg.Follower; f != nil {
 		v, at := f.LayerVersions()
 		if v != nil && at >= min {
-			return v, nil
+			return v, at, nil
 		}
 		if v != nil && f.WaitVersion(ctx, min, minVersionWait) {
-			if v, _ = f.LayerVersions(); v != nil {
-				return v, nil
+			if v, at = f.LayerVersions(); v != nil {
+				return v, at, nil
 			}
 		}
 	}
@@ -107,10 +119,10 @@ func (s *Service) versions(ctx context.Context, min int64) (Versions, error) {
 		// A tile drawn now would not show every edit the caller has seen
 		// (a standby behind, a version not committed yet): 503, as a
 		// resolve asking for it gets, not a stale 200.
-		return nil, geo.Errorf(geo.EUNAVAILABLE, "min_version",
+		return nil, 0, geo.Errorf(geo.EUNAVAILABLE, "min_version",
 			"the tiles' database has not reached data version %d yet (it is at %d); retry shortly", min, head)
 	}
-	return v, err
+	return v, fromDatabase, err
 }
 
 // drawFresh draws an uncached tile in a round shared with identical
@@ -160,8 +172,25 @@ func (s *Service) renderAndKeep(ctx context.Context, key string, r Request) (*Ti
 	if err != nil {
 		return nil, err
 	}
-	s.cache.put(t)
+	s.keep(t, r)
 	return t, nil
+}
+
+// keep caches a drawn tile under the key of the versions it was drawn at:
+// with a Follower, the latest changes that reached it, when the node knows
+// them (it has applied the versions drawn, and no change since reached the
+// tile); else it is served to those who asked and not kept.
+func (s *Service) keep(t *Tile, r Request) {
+	t.coord, t.keyed = r.Coord, t.drawn
+	if s.reach != nil {
+		key, keyed, ok := s.reach.drawnKey(r, t.drawn)
+		if !ok {
+			s.m.unkept.Inc()
+			return
+		}
+		t.key, t.keyed = key, keyed
+	}
+	s.cache.put(t)
 }
 
 // Cacheable reports whether every layer drawn at the zoom has a data

@@ -136,18 +136,11 @@ func (s *Service) Follow(ctx context.Context) {
 }
 
 func (s *Service) sweep(ctx context.Context) {
-	v, _, err := s.clock.Current(ctx)
+	stale, err := s.staleness(ctx)
 	if err != nil {
 		return
 	}
-	n := s.cache.sweep(func(t *Tile) bool {
-		for layer, drawn := range t.drawn {
-			if v[layer] != drawn {
-				return true
-			}
-		}
-		return false
-	})
+	n := s.cache.sweep(stale)
 	if n > 0 {
 		slog.DebugContext(ctx, "tile cache swept after a change", "dropped", n)
 	}
@@ -171,4 +164,28 @@ func (s *Service) readVersions(ctx context.Context) (versionRead, error) {
 		}
 	}
 	return v, rows.Err()
+}
+
+// staleness returns the test of a cached tile no request will ask for
+// again: with a Follower, one a change the node applied has reached since
+// it was drawn; else one drawn at versions before the database's.
+func (s *Service) staleness(ctx context.Context) (func(*Tile) bool, error) {
+	if s.reach != nil {
+		if _, at := s.cfg.Follower.LayerVersions(); at != 0 {
+			s.reach.catchUp(at)
+		}
+		return func(t *Tile) bool { return !s.reach.current(t.coord, t.keyed) }, nil
+	}
+	v, _, err := s.clock.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(t *Tile) bool {
+		for layer, drawn := range t.drawn {
+			if v[layer] != drawn {
+				return true
+			}
+		}
+		return false
+	}, nil
 }

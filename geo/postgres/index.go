@@ -159,6 +159,8 @@ func changedCodes(ctx context.Context, tx pgx.Tx, version int64, cs *geo.ChangeS
 			enclaves = append(enclaves, codes...)
 		case "layer":
 			cs.Layers = append(cs.Layers, codes...)
+		case "redraw":
+			cs.Redrawn = append(cs.Redrawn, codes...)
 		case "reset":
 			cs.Reset = true
 		}
