@@ -40,7 +40,7 @@ type boundaryKind[T any] struct {
 	feature func(*T) *geojson.Feature
 	create  func(geo.BoundaryEditor, context.Context, string, T) (geo.EditResult[T], error)
 	edit    func(geo.BoundaryEditor, context.Context, string, T, int) (geo.EditResult[T], error)
-	retire  func(geo.BoundaryEditor, context.Context, string, string, int) (T, error)
+	retire  func(geo.BoundaryEditor, context.Context, string, string, int) (geo.EditResult[T], error)
 }
 
 func (h *handlers) unitKind() boundaryKind[geo.Unit] {
@@ -134,13 +134,16 @@ func retireBoundary[T any](h *handlers, c *gin.Context, k boundaryKind[T]) {
 	if !ok {
 		return
 	}
-	v, err := k.retire(h.deps.Editor, c.Request.Context(), actor(c), code, ifVersion)
+	res, err := k.retire(h.deps.Editor, c.Request.Context(), actor(c), code, ifVersion)
 	if err != nil {
 		h.failEdit(c, err, k.current, code)
 		return
 	}
 	h.applied(c)
-	writeGeoJSON(c, k.feature(&v))
+	if res.Replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	writeGeoJSON(c, k.feature(&res.Version))
 }
 
 // editTarget reads and checks what every PUT and DELETE of a unit needs:

@@ -38,7 +38,7 @@ func TestEditRetries(t *testing.T) {
 		t.Fatalf("first create: %d %s", created.status, created.body)
 	}
 	retired := n.send(t, "DELETE", "/v1/enclaves/RETRY1", li, nil, "If-Match", `"v1"`)
-	if retired.status != http.StatusOK {
+	if retired.status != http.StatusOK || retired.header.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("first retire: %d %s", retired.status, retired.body)
 	}
 	recreated := squareEnclave("RETRY2", orb.Point{117.21, 39.13})
@@ -71,7 +71,8 @@ func TestEditRetries(t *testing.T) {
 		{"enclave PUT retried", "PUT", "/v1/enclaves/RETRY2", li, moved, `"v1"`, http.StatusOK, true, `"v2"`},
 		{"enclave PUT retried by someone else", "PUT", "/v1/enclaves/RETRY2", zhang, moved, `"v1"`, http.StatusPreconditionFailed, false, `"v2"`},
 		{"create of a code someone revised since", "POST", "/v1/enclaves", li, recreated, "", http.StatusConflict, false, `"v2"`},
-		{"retire retried", "DELETE", "/v1/enclaves/RETRY1", li, nil, `"v1"`, http.StatusOK, false, ""},
+		{"retire retried", "DELETE", "/v1/enclaves/RETRY1", li, nil, `"v1"`, http.StatusOK, true, ""},
+		{"retire retried by someone else", "DELETE", "/v1/enclaves/RETRY1", zhang, nil, `"v1"`, http.StatusPreconditionFailed, false, ""},
 		{"retire naming no version", "DELETE", "/v1/enclaves/RETRY2", li, nil, `"v0"`, http.StatusPreconditionFailed, false, `"v2"`},
 	}
 	for _, c := range cases {

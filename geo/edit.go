@@ -39,10 +39,10 @@ type EditResult[T any] struct {
 type BoundaryEditor interface {
 	CreateUnit(ctx context.Context, actor string, u Unit) (EditResult[Unit], error)
 	EditUnit(ctx context.Context, actor string, u Unit, ifVersion int) (EditResult[Unit], error)
-	RetireUnit(ctx context.Context, actor, code string, ifVersion int) (Unit, error)
+	RetireUnit(ctx context.Context, actor, code string, ifVersion int) (EditResult[Unit], error)
 	CreateEnclave(ctx context.Context, actor string, e Enclave) (EditResult[Enclave], error)
 	EditEnclave(ctx context.Context, actor string, e Enclave, ifVersion int) (EditResult[Enclave], error)
-	RetireEnclave(ctx context.Context, actor, code string, ifVersion int) (Enclave, error)
+	RetireEnclave(ctx context.Context, actor, code string, ifVersion int) (EditResult[Enclave], error)
 }
 
 // MaxEditVertices bounds one drawn boundary; bigger ones go through the

@@ -86,12 +86,12 @@ func (db *DB) EditEnclave(ctx context.Context, actor string, e geo.Enclave, ifVe
 // RetireUnit closes the current version of code without a successor. The
 // history stays. A unit that still has current children, or manages current
 // enclaves, is not retired: that would orphan them.
-func (db *DB) RetireUnit(ctx context.Context, actor, code string, ifVersion int) (geo.Unit, error) {
+func (db *DB) RetireUnit(ctx context.Context, actor, code string, ifVersion int) (geo.EditResult[geo.Unit], error) {
 	return retireVersion(ctx, db, &unitTable, actor, code, ifVersion)
 }
 
 // RetireEnclave closes the current version of an enclave without a
 // successor; from then on the land is answered for by the unit around it.
-func (db *DB) RetireEnclave(ctx context.Context, actor, code string, ifVersion int) (geo.Enclave, error) {
+func (db *DB) RetireEnclave(ctx context.Context, actor, code string, ifVersion int) (geo.EditResult[geo.Enclave], error) {
 	return retireVersion(ctx, db, &enclaveTable, actor, code, ifVersion)
 }

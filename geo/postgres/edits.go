@@ -184,9 +184,10 @@ func retiredByOwnRetire(ctx context.Context, tx pgx.Tx, what, code string, versi
 
 // retireVersion closes the current version of code without a successor,
 // provided ifVersion is the current one and nothing current depends on it.
-// The history stays.
-func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor, code string, ifVersion int) (T, error) {
-	var out T
+// The history stays. A retry of the caller's own retirement is answered
+// with the version it closed, Replayed.
+func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor, code string, ifVersion int) (geo.EditResult[T], error) {
+	var out geo.EditResult[T]
 	err := db.inTx(ctx, actor, func(tx pgx.Tx) error {
 		if err := pglock.ShareTopology(ctx, tx); err != nil {
 			return err
@@ -204,7 +205,7 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if replay { // a retry: answered as the first attempt was
 			versions, err := historyOf(ctx, tx, t, code)
 			if err == nil {
-				out = versions[len(versions)-1]
+				out = geo.EditResult[T]{Version: versions[len(versions)-1], Replayed: true}
 			}
 			return err
 		}
@@ -219,7 +220,7 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err != nil {
 			return err
 		}
-		if out, err = pgx.CollectExactlyOneRow(rows, t.scan); errors.Is(err, pgx.ErrNoRows) {
+		if out.Version, err = pgx.CollectExactlyOneRow(rows, t.scan); errors.Is(err, pgx.ErrNoRows) {
 			return closedMeanwhile(ctx, tx, t, code, ifVersion)
 		}
 		if err != nil {
