@@ -28,9 +28,19 @@ type ChangeSet struct {
 	// LayerVersions is the data version of every tile layer at Version.
 	LayerVersions map[string]int64
 	// Reset says the change cannot be applied code by code (the tables
-	// were truncated, or the change record no longer reaches back to From):
-	// the index must be rebuilt from scratch.
+	// were truncated, the change record no longer reaches back to From, or
+	// the database is behind From: it lost commits the index applied): the
+	// index must be rebuilt from scratch.
 	Reset bool
+	// Stamp is the identity of Version: a database that lost commits (a
+	// failover to a standby that had not received them, a crash with
+	// synchronous_commit off) gives their version numbers again, with
+	// other stamps. FromStamp is the stamp the database holds for From,
+	// when it still records one (FromKnown): another stamp than the one
+	// the index applied means the data the index holds at From were lost.
+	Stamp     string
+	FromStamp string
+	FromKnown bool
 }
 
 // Empty reports whether the change set changes no unit or enclave.

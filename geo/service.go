@@ -21,6 +21,7 @@ type CurrentData struct {
 	Since    time.Time        // the latest valid_from/valid_to up to now: the data hold from then on
 	Until    time.Time        // the next valid_from/valid_to after now: the data hold until then (zero: for good)
 	Layers   map[string]int64 // the data version of each tile layer (district, grid, enclave, gap, ...)
+	Stamp    string           // the identity of Version (ChangeSet.Stamp)
 }
 
 // ChangeSource is the database a node follows: the current data for a
@@ -115,6 +116,7 @@ type indexed struct {
 	// version that starts later, and the one it ends, change them then.
 	since, until time.Time
 	layers       map[string]int64 // tile layers' versions at snap's version; never modified once published
+	stamp        string           // the identity of snap's version (ChangeSet.Stamp)
 }
 
 // predates reports whether a query about time at (zero: now) asks about a
@@ -162,7 +164,7 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 	s.tileLog.restart(data.Version)
 	s.headSeen.Store(data.Version)
 	s.pendingFrom, s.pendingAll = -1, !data.Until.IsZero()
-	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, until: data.Until, layers: data.Layers})
+	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, until: data.Until, layers: data.Layers, stamp: data.Stamp})
 	s.rebuilds.Add(1)
 	s.rebuildNanos.Add(int64(time.Since(start)))
 	st := ix.Snapshot().Stats()

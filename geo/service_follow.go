@@ -127,7 +127,12 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 		return err
 	}
 	s.headSeen.Store(cs.Version)
-	if cs.Version == cur.snap.version {
+	if cs.Version < cur.snap.version || cs.FromKnown && cs.FromStamp != cur.stamp {
+		slog.WarnContext(ctx, "the database no longer has the data version the resolver index is at (commits lost: a failover or a crash); rebuilding the index",
+			"version", cur.snap.version, "stamp", cur.stamp, "database_stamp", cs.FromStamp)
+		return s.reloadLocked(ctx)
+	}
+	if cs.Version == cur.snap.version && !cs.Reset {
 		return nil
 	}
 	n := cur.snap.stats.Units + cur.snap.stats.Enclaves
@@ -153,7 +158,7 @@ func (s *Service) applyLocked(ctx context.Context, cur *indexed, cs ChangeSet, u
 		slog.ErrorContext(ctx, "resolver index could not apply a change; rebuilding it", "from", cs.From, "to", cs.Version, "err", err)
 		return s.reloadLocked(ctx)
 	}
-	next := &indexed{snap: snap, since: later(cur.since, cs.Since), until: until, layers: cs.LayerVersions}
+	next := &indexed{snap: snap, since: later(cur.since, cs.Since), until: until, layers: cs.LayerVersions, stamp: cs.Stamp}
 	if next.layers == nil {
 		next.layers = cur.layers
 	}

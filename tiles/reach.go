@@ -55,7 +55,14 @@ type reach struct {
 	zooms   map[string][2]int      // the zooms each data layer is drawn at
 	entries int                    // tiles listed in all layers
 	started bool
+	// generation counts the record's starts: it is part of every key, as
+	// a version number may come back with other data (the database lost
+	// the commits that had it, and the node rebuilt its index).
+	generation int64
 }
+
+// generationKey holds a tile's generation among its keyed versions.
+const generationKey = "@generation"
 
 // layerReach is the record of one data layer.
 type layerReach struct {
@@ -114,6 +121,7 @@ func (r *reach) catchUp(at int64) {
 // restartLocked forgets every change: every layer starts at its version v.
 func (r *reach) restartLocked(v map[string]int64, at int64) {
 	r.layers, r.entries, r.started = map[string]*layerReach{}, 0, v != nil
+	r.generation++
 	for d := range r.zooms {
 		r.layers[d] = r.newLayer(d, v[d])
 	}
@@ -226,7 +234,7 @@ func (r *reach) appendKey(b []byte, q Request, v Versions, at int64) ([]byte, bo
 	if !r.started || r.at.Load() != at {
 		return b, false
 	}
-	b = appendRequestKey(b, q)
+	b = appendVersion(appendRequestKey(b, q), generationKey, r.generation)
 	for _, l := range q.Layers {
 		if !l.drawnAt(q.Coord.Z) {
 			continue
@@ -254,8 +262,8 @@ func (r *reach) drawnKey(q Request, drawn Versions) (string, Versions, bool) {
 	if !r.started {
 		return "", nil, false
 	}
-	keyed := Versions{}
-	b := appendRequestKey(nil, q)
+	keyed := Versions{generationKey: r.generation}
+	b := appendVersion(appendRequestKey(nil, q), generationKey, r.generation)
 	for _, l := range q.Layers {
 		if !l.drawnAt(q.Coord.Z) {
 			continue
@@ -282,7 +290,11 @@ func (r *reach) current(c Coord, keyed Versions) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for d, v := range keyed {
-		if lr := r.layers[d]; lr == nil || lr.latest(c) != v {
+		if d == generationKey {
+			if v != r.generation {
+				return false
+			}
+		} else if lr := r.layers[d]; lr == nil || lr.latest(c) != v {
 			return false
 		}
 	}

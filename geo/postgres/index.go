@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -47,7 +48,11 @@ const dataSinceSQL = `SELECT coalesce(max(t) FILTER (WHERE t <= now()), 'epoch')
   SELECT valid_from AS t FROM unit UNION ALL SELECT valid_to FROM unit WHERE valid_to IS NOT NULL
   UNION ALL SELECT valid_from FROM enclave UNION ALL SELECT valid_to FROM enclave WHERE valid_to IS NOT NULL) s`
 
-const headSQL = `SELECT version, pruned_through FROM data_head`
+const headSQL = `SELECT version, pruned_through, coalesce(stamp::text, '') FROM data_head`
+
+// stampOfSQL is the stamp of a version's change rows (none once pruned;
+// ” for versions stamped before migration 029).
+const stampOfSQL = `SELECT coalesce(stamp::text, '') FROM data_change WHERE version = $1 LIMIT 1`
 
 // readOnlyTx is a consistent read: every query in it sees one snapshot.
 var readOnlyTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -58,7 +63,7 @@ func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 	var d geo.CurrentData
 	err := pgx.BeginTxFunc(ctx, db.follow, readOnlyTx, func(tx pgx.Tx) (err error) {
 		var pruned int64
-		if err := tx.QueryRow(ctx, headSQL).Scan(&d.Version, &pruned); err != nil {
+		if err := tx.QueryRow(ctx, headSQL).Scan(&d.Version, &pruned, &d.Stamp); err != nil {
 			return err
 		}
 		if err := scanSpan(tx.QueryRow(ctx, dataSinceSQL), &d.Since, &d.Until); err != nil {
@@ -91,7 +96,8 @@ func (db *DB) LoadCurrent(ctx context.Context) (geo.CurrentData, error) {
 // (geo.Service.CatchUp) on the request pool: the follower's is its own.
 func (db *DB) HeadVersion(ctx context.Context) (int64, error) {
 	var v, pruned int64
-	if err := db.Pool.QueryRow(ctx, headSQL).Scan(&v, &pruned); err != nil {
+	var stamp string
+	if err := db.Pool.QueryRow(ctx, headSQL).Scan(&v, &pruned, &stamp); err != nil {
 		return 0, fmt.Errorf("read data version: %w", translate(err))
 	}
 	return v, nil
@@ -112,16 +118,25 @@ func (db *DB) ChangesSince(ctx context.Context, version int64) (geo.ChangeSet, e
 	cs := geo.ChangeSet{From: version}
 	err := pgx.BeginTxFunc(ctx, db.follow, readOnlyTx, func(tx pgx.Tx) error {
 		var pruned int64
-		if err := tx.QueryRow(ctx, headSQL).Scan(&cs.Version, &pruned); err != nil {
+		if err := tx.QueryRow(ctx, headSQL).Scan(&cs.Version, &pruned, &cs.Stamp); err != nil {
 			return err
 		}
 		switch {
-		case cs.Version <= version:
-			cs.Version = version // nothing new (or a database restored to an older state: nothing to apply)
+		case cs.Version < version:
+			cs.Reset = true // the database lost commits the caller has applied
+			return nil
+		case cs.Version == version:
+			cs.FromStamp, cs.FromKnown = cs.Stamp, true // nothing new, unless a lost version's number was given again
 			return nil
 		case version < pruned:
 			cs.Reset = true // the record no longer reaches back that far
 			return nil
+		}
+		switch err := tx.QueryRow(ctx, stampOfSQL, version).Scan(&cs.FromStamp); {
+		case err == nil:
+			cs.FromKnown = true
+		case !errors.Is(err, pgx.ErrNoRows): // none: version 0, or its rows pruned
+			return err
 		}
 		units, enclaves, err := changedCodes(ctx, tx, version, &cs)
 		if err != nil || cs.Reset {
@@ -247,7 +262,8 @@ func (db *DB) Checksums(ctx context.Context) (geo.Checksums, int64, error) {
 	var version int64
 	err := pgx.BeginTxFunc(ctx, db.follow, readOnlyTx, func(tx pgx.Tx) error {
 		var pruned int64
-		if err := tx.QueryRow(ctx, headSQL).Scan(&version, &pruned); err != nil {
+		var stamp string
+		if err := tx.QueryRow(ctx, headSQL).Scan(&version, &pruned, &stamp); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT class, n, x, versions FROM gridmap_index_checksums()`)
