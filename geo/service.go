@@ -69,6 +69,12 @@ type Service struct {
 
 	current atomic.Pointer[indexed]
 	kick    chan struct{}
+	// lastRead is when the database's changes were last read (UnixNano),
+	// and following how many Follow loops run: Ready tells a follower whose
+	// reads fail or hang.
+	lastRead    atomic.Int64
+	following   atomic.Int32
+	readTimeout atomic.Int64 // FollowOptions.ReadTimeout
 
 	mu      sync.Mutex // held while the index is rebuilt or changed
 	ix      *Index
@@ -151,7 +157,9 @@ func (s *Service) Reload(ctx context.Context) error {
 
 func (s *Service) reloadLocked(ctx context.Context) error {
 	start := time.Now()
-	data, err := s.Source.LoadCurrent(ctx)
+	load, cancel := context.WithTimeout(ctx, loadTimeout)
+	data, err := s.Source.LoadCurrent(load)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("load index data: %w", err)
 	}
@@ -161,6 +169,7 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 		return fmt.Errorf("build index: %w", err)
 	}
 	s.ix = ix
+	s.lastRead.Store(time.Now().UnixNano())
 	s.tileLog.restart(data.Version)
 	s.headSeen.Store(data.Version)
 	s.pendingFrom, s.pendingAll = -1, !data.Until.IsZero()
@@ -255,10 +264,14 @@ func (s *Service) Snapshot() *Snapshot {
 	return nil
 }
 
-// Ready reports whether an index is loaded.
+// Ready reports whether an index is loaded and, while it follows its
+// database, has read its changes within followStale.
 func (s *Service) Ready() error {
 	if s.current.Load() == nil {
 		return Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
+	}
+	if since := time.Since(time.Unix(0, s.lastRead.Load())); s.following.Load() > 0 && since > followStale {
+		return Errorf(EUNAVAILABLE, "", "the resolver index has not read the database's changes for %s: its answers may be behind", since.Round(time.Second))
 	}
 	return nil
 }

@@ -22,6 +22,39 @@ func (s *Service) Changed() {
 	}
 }
 
+// Deadlines of the follower's reads. None may hang: a connection gone dark
+// without a reset (a host gone, a stalled proxy) held a read of the changes,
+// and with it the index's lock, for as long as TCP kept trying (15 minutes)
+// while the node went on answering from its old version (a ninth attacker).
+// A read cut short is reported and tried again at the next poll, on a new
+// connection.
+const (
+	changesReadTimeout = 30 * time.Second
+	checkReadTimeout   = 2 * time.Minute
+	loadTimeout        = 10 * time.Minute // a province's rows, on a slow database
+)
+
+// followStale is how long a following index may go without reading its
+// database's changes before it says it is not ready (Ready): its answers
+// may be behind edits it cannot see.
+const followStale = changesReadTimeout + 30*time.Second
+
+// changesSince reads the changes after version within changesReadTimeout,
+// and notes the success (Ready).
+func (s *Service) changesSince(ctx context.Context, version int64) (ChangeSet, error) {
+	d := time.Duration(s.readTimeout.Load())
+	if d <= 0 {
+		d = changesReadTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	cs, err := s.Source.ChangesSince(ctx, version)
+	if err == nil {
+		s.lastRead.Store(time.Now().UnixNano())
+	}
+	return cs, err
+}
+
 // releaseAfter is how long after the last applied change Follow returns
 // freed memory to the system: once per burst of edits, not per edit, and
 // at most once per releaseEvery. A release is a full collection, which
@@ -41,6 +74,9 @@ type FollowOptions struct {
 	// Verify is how often the index's checksums are compared with the
 	// database's; 0 never.
 	Verify time.Duration
+	// ReadTimeout bounds each read of the changes (default
+	// changesReadTimeout).
+	ReadTimeout time.Duration
 }
 
 // Follow applies the changes of the source until ctx ends: at every
@@ -56,6 +92,9 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 		defer t.Stop()
 		verify = t.C
 	}
+	s.following.Add(1)
+	defer s.following.Add(-1)
+	s.readTimeout.Store(int64(opt.ReadTimeout))
 	var released time.Time // the last release of memory
 	release := time.NewTimer(time.Hour)
 	release.Stop() // armed by the first applied change
@@ -122,7 +161,7 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 	if cur == nil {
 		return s.reloadLocked(ctx)
 	}
-	cs, err := s.Source.ChangesSince(ctx, cur.snap.version)
+	cs, err := s.changesSince(ctx, cur.snap.version)
 	if err != nil {
 		return err
 	}
@@ -182,7 +221,9 @@ func (s *Service) applyLocked(ctx context.Context, cur *indexed, cs ChangeSet, u
 // version; a difference means the index drifted, which must never happen:
 // it is logged as an error and the index is rebuilt.
 func (s *Service) verify(ctx context.Context) {
-	sums, v, err := s.Source.Checksums(ctx)
+	read, cancel := context.WithTimeout(ctx, checkReadTimeout)
+	sums, v, err := s.Source.Checksums(read)
+	cancel()
 	if err != nil {
 		if ctx.Err() == nil { // a check cut short by the node stopping did not fail
 			slog.WarnContext(ctx, "resolver index check could not read the database", "err", err)

@@ -26,7 +26,7 @@ func (s *Service) Recheck(ctx context.Context) error {
 	if s.pendingAll || s.pendingFrom < 0 {
 		return s.reloadLocked(ctx)
 	}
-	cs, err := s.Source.ChangesSince(ctx, s.pendingFrom)
+	cs, err := s.changesSince(ctx, s.pendingFrom)
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,12 @@ func (db *DB) WatchRole(ctx context.Context, changed func(standby bool)) {
 	for {
 		// The first look is at once: a node started on a standby whose
 		// replay is paused said it was caught up (a lag of 0) until it.
-		if standby, lag, err := db.RoleNow(ctx); err == nil { // else an outage: the follower and the requests say so
+		// Within a deadline: a connection gone dark would hold the check,
+		// and a promotion would go unnoticed.
+		ask, cancel := context.WithTimeout(ctx, RoleCheck)
+		standby, lag, err := db.RoleNow(ask)
+		cancel()
+		if err == nil { // else an outage: the follower and the requests say so
 			db.lag.Store(int64(lag))
 			if db.standby.Swap(standby) != standby {
 				slog.WarnContext(ctx, "the database changed role", "standby", standby, "role", roleName(standby))
