@@ -70,6 +70,9 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	if maxConns > 0 && !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = maxConns
 	}
+	if _, set := cfg.ConnConfig.RuntimeParams["lock_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["lock_timeout"] = LockTimeout
+	}
 	db := &DB{url: url, conn: cfg.ConnConfig.Copy()}
 	db.standby.Store(standby)
 	if db.Pool, err = openPool(ctx, cfg); err != nil {
@@ -84,6 +87,15 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	}
 	return db, nil
 }
+
+// LockTimeout is how long a statement of the pools waits for a lock unless
+// the database URL says otherwise (lock_timeout=…): a table locked by hand
+// (LOCK TABLE, a long ALTER) held every request that reads it until the
+// server cut the connection two minutes later without an answer, and filled
+// the pool under every other request (a ninth attacker). A wait past it is
+// a 503 with Retry-After. The topology lock is asked for within its own
+// shorter tries (pglock), and imports wait for each other outside any lock.
+const LockTimeout = "30s"
 
 // poolConfig parses a database URL for a pool: pgxpool's own settings
 // (pool_max_conns, ...) are taken out of what the server is sent, JIT is
