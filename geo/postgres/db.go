@@ -70,8 +70,10 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	if maxConns > 0 && !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = maxConns
 	}
-	if _, set := cfg.ConnConfig.RuntimeParams["lock_timeout"]; !set {
-		cfg.ConnConfig.RuntimeParams["lock_timeout"] = LockTimeout
+	for param, value := range sessionDefaults {
+		if _, set := cfg.ConnConfig.RuntimeParams[param]; !set {
+			cfg.ConnConfig.RuntimeParams[param] = value
+		}
 	}
 	db := &DB{url: url, conn: cfg.ConnConfig.Copy()}
 	db.standby.Store(standby)
@@ -96,6 +98,13 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 // a 503 with Retry-After. The topology lock is asked for within its own
 // shorter tries (pglock), and imports wait for each other outside any lock.
 const LockTimeout = "30s"
+
+// sessionDefaults are the settings the pools' sessions take unless the
+// database URL sets them: LockTimeout, and synchronous commits, so that a
+// write answered is on disk whatever the server's default (a server set to
+// synchronous_commit=off lost answered reports and edits in a crash, and
+// gave their version numbers again: a ninth attacker).
+var sessionDefaults = map[string]string{"lock_timeout": LockTimeout, "synchronous_commit": "on"}
 
 // poolConfig parses a database URL for a pool: pgxpool's own settings
 // (pool_max_conns, ...) are taken out of what the server is sent, JIT is

@@ -13,19 +13,31 @@ import (
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
-// TestLockWaitsAreBounded: a table locked by hand holds a read only as long
+// TestSessionDefaults: a table locked by hand holds a read only as long
 // as the pools' lock timeout, then the read fails as unavailable (a 503
 // with Retry-After), where it waited until the server cut the connection
-// (a ninth attacker). The timeout is LockTimeout unless the URL sets one.
-func TestLockWaitsAreBounded(t *testing.T) {
+// (a ninth attacker). The timeout is LockTimeout unless the URL sets one;
+// commits are synchronous whatever the server's default.
+func TestSessionDefaults(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
-	var shown string
-	if err := db.Pool.QueryRow(ctx, `SHOW lock_timeout`).Scan(&shown); err != nil {
+	if _, err := db.Pool.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{db.Pool.Config().ConnConfig.Database}.Sanitize()+
+		` SET synchronous_commit = off`); err != nil {
 		t.Fatal(err)
 	}
-	if shown != postgres.LockTimeout {
-		t.Errorf("lock_timeout %s, want %s", shown, postgres.LockTimeout)
+	fresh, err := postgres.Open(ctx, db.URL(), 1) // sessions begun after the server's default changed
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	for setting, want := range map[string]string{"lock_timeout": postgres.LockTimeout, "synchronous_commit": "on"} {
+		var shown string
+		if err := fresh.Pool.QueryRow(ctx, `SELECT current_setting($1)`, setting).Scan(&shown); err != nil {
+			t.Fatal(err)
+		}
+		if shown != want {
+			t.Errorf("%s %s, want %s", setting, shown, want)
+		}
 	}
 	u, err := url.Parse(db.URL())
 	if err != nil {
