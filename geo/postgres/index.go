@@ -50,8 +50,8 @@ const dataSinceSQL = `SELECT coalesce(max(t) FILTER (WHERE t <= now()), 'epoch')
 
 const headSQL = `SELECT version, pruned_through, coalesce(stamp::text, '') FROM data_head`
 
-// stampOfSQL is the stamp of a version's change rows (none once pruned;
-// ” for versions stamped before migration 029).
+// stampOfSQL is the stamp of a version's change rows: no row once they
+// are pruned, an empty stamp for versions written before migration 029.
 const stampOfSQL = `SELECT coalesce(stamp::text, '') FROM data_change WHERE version = $1 LIMIT 1`
 
 // readOnlyTx is a consistent read: every query in it sees one snapshot.
