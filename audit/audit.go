@@ -22,6 +22,7 @@ import (
 
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pglock"
 )
 
 // Store answers audits from PostGIS.
@@ -54,6 +55,9 @@ func (s *Store) Compute(ctx context.Context, unit string, tol geo.Tolerance) (ge
 func (s *Store) Refresh(ctx context.Context, tol *geo.Tolerance) (int, error) {
 	var n int
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		if err := pglock.WaitLong(ctx, tx); err != nil {
+			return err
+		}
 		if tol != nil {
 			if err := tol.Validate(); err != nil {
 				return err

@@ -68,6 +68,9 @@ func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo
 	r := &run{opts: opts, report: rep, read: &reading{r: src, m: m, progress: p}, notes: len(src.Info().Notes)}
 	var version int64
 	err = inTxWhenFree(ctx, pool, p, func(tx pgx.Tx) error {
+		if err := pglock.WaitLong(ctx, tx); err != nil {
+			return err
+		}
 		r.tx = tx
 		if err := r.do(ctx, job, p); err != nil || commit == nil {
 			return err

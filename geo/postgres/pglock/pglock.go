@@ -99,3 +99,16 @@ func ShareTopology(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, shareTopologySQL)
 	return err
 }
+
+// WaitLong lets tx wait for locks up to longWait, past the sessions'
+// lock_timeout (postgres.LockTimeout): for a transaction whose work is too
+// costly to lose to a lock held a while — an import, which commits after
+// minutes of checks, behind the audit's recompute of the city, or that
+// recompute behind an import's commit (a review).
+func WaitLong(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true)`, longWait.String())
+	return err
+}
+
+// longWait is how long WaitLong lets a transaction wait for a lock.
+const longWait = 10 * time.Minute
