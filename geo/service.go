@@ -69,12 +69,12 @@ type Service struct {
 
 	current atomic.Pointer[indexed]
 	kick    chan struct{}
-	// lastRead is when the database's changes were last read (UnixNano),
-	// and following how many Follow loops run: Ready tells a follower whose
-	// reads fail or hang.
-	lastRead    atomic.Int64
-	following   atomic.Int32
-	readTimeout atomic.Int64 // FollowOptions.ReadTimeout
+	// failingSince is when the reads of the database's changes began to
+	// fail (UnixNano; 0 while they succeed), and following how many
+	// Follow loops run: Ready tells a follower whose reads fail or hang.
+	failingSince atomic.Int64
+	following    atomic.Int32
+	readTimeout  atomic.Int64 // FollowOptions.ReadTimeout
 
 	mu      sync.Mutex // held while the index is rebuilt or changed
 	ix      *Index
@@ -160,6 +160,7 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 	load, cancel := context.WithTimeout(ctx, loadTimeout)
 	data, err := s.Source.LoadCurrent(load)
 	cancel()
+	s.noteRead(err)
 	if err != nil {
 		return fmt.Errorf("load index data: %w", err)
 	}
@@ -169,11 +170,12 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 		return fmt.Errorf("build index: %w", err)
 	}
 	s.ix = ix
-	s.lastRead.Store(time.Now().UnixNano())
-	s.tileLog.restart(data.Version)
 	s.headSeen.Store(data.Version)
 	s.pendingFrom, s.pendingAll = -1, !data.Until.IsZero()
 	s.publish(&indexed{snap: ix.Snapshot(), since: data.Since, until: data.Until, layers: data.Layers, stamp: data.Stamp})
+	// After the publish: a tile cache that sees the new epoch starts again
+	// from the new index's versions.
+	s.tileLog.restart(data.Version)
 	s.rebuilds.Add(1)
 	s.rebuildNanos.Add(int64(time.Since(start)))
 	st := ix.Snapshot().Stats()
@@ -265,13 +267,16 @@ func (s *Service) Snapshot() *Snapshot {
 }
 
 // Ready reports whether an index is loaded and, while it follows its
-// database, has read its changes within followStale.
+// database, whether its reads of the changes have not kept failing for
+// followStale.
 func (s *Service) Ready() error {
 	if s.current.Load() == nil {
 		return Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
 	}
-	if since := time.Since(time.Unix(0, s.lastRead.Load())); s.following.Load() > 0 && since > followStale {
-		return Errorf(EUNAVAILABLE, "", "the resolver index has not read the database's changes for %s: its answers may be behind", since.Round(time.Second))
+	if failing := s.failingSince.Load(); failing != 0 && s.following.Load() > 0 {
+		if since := time.Since(time.Unix(0, failing)); since > followStale {
+			return Errorf(EUNAVAILABLE, "", "the resolver index has failed to read the database's changes for %s: its answers may be behind", since.Round(time.Second))
+		}
 	}
 	return nil
 }

@@ -34,13 +34,23 @@ const (
 	loadTimeout        = 10 * time.Minute // a province's rows, on a slow database
 )
 
-// followStale is how long a following index may go without reading its
-// database's changes before it says it is not ready (Ready): its answers
-// may be behind edits it cannot see.
+// followStale is how long a following index's reads of its database's
+// changes may keep failing before it says it is not ready (Ready): its
+// answers may be behind edits it cannot see. A read that is slow or a
+// rebuild that takes long does not count: the index serves meanwhile.
 const followStale = changesReadTimeout + 30*time.Second
 
+// noteRead records whether a read of the database succeeded (Ready).
+func (s *Service) noteRead(err error) {
+	if err == nil {
+		s.failingSince.Store(0)
+		return
+	}
+	s.failingSince.CompareAndSwap(0, time.Now().UnixNano())
+}
+
 // changesSince reads the changes after version within changesReadTimeout,
-// and notes the success (Ready).
+// and notes how it went (Ready).
 func (s *Service) changesSince(ctx context.Context, version int64) (ChangeSet, error) {
 	d := time.Duration(s.readTimeout.Load())
 	if d <= 0 {
@@ -49,9 +59,7 @@ func (s *Service) changesSince(ctx context.Context, version int64) (ChangeSet, e
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	cs, err := s.Source.ChangesSince(ctx, version)
-	if err == nil {
-		s.lastRead.Store(time.Now().UnixNano())
-	}
+	s.noteRead(err)
 	return cs, err
 }
 
@@ -149,6 +157,18 @@ func (s *Service) Follow(ctx context.Context, opt FollowOptions) {
 	}
 }
 
+// lostCommits reports, and logs, whether the database no longer has the
+// data the index cur holds: cs, read since cur's version, says the
+// database is behind it, or gave its version number to other commits.
+func lostCommits(ctx context.Context, cur *indexed, cs ChangeSet) bool {
+	if cs.Version >= cur.snap.version && (!cs.FromKnown || cs.FromStamp == cur.stamp) {
+		return false
+	}
+	slog.WarnContext(ctx, "the database no longer has the data version the resolver index is at (commits lost: a failover or a crash); rebuilding the index",
+		"version", cur.snap.version, "database_version", cs.Version, "stamp", cur.stamp, "database_stamp", cs.FromStamp)
+	return true
+}
+
 // recheckRetry is the least Follow waits to recheck again when the
 // database had not reached a version's start yet (its clock behind).
 const recheckRetry = 100 * time.Millisecond
@@ -166,9 +186,7 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 		return err
 	}
 	s.headSeen.Store(cs.Version)
-	if cs.Version < cur.snap.version || cs.FromKnown && cs.FromStamp != cur.stamp {
-		slog.WarnContext(ctx, "the database no longer has the data version the resolver index is at (commits lost: a failover or a crash); rebuilding the index",
-			"version", cur.snap.version, "stamp", cur.stamp, "database_stamp", cs.FromStamp)
+	if lostCommits(ctx, cur, cs) {
 		return s.reloadLocked(ctx)
 	}
 	if cs.Version == cur.snap.version && !cs.Reset {
@@ -192,6 +210,12 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 func (s *Service) applyLocked(ctx context.Context, cur *indexed, cs ChangeSet, until time.Time) error {
 	start := time.Now()
 	boxes := s.ix.changeBoxes(cs)
+	if !cs.Until.IsZero() {
+		// A version that starts (or ends) later: the tiles show it then,
+		// from rows the index does not hold yet, so no box says where.
+		// Its layers are reached whole (TileChange.Boxes).
+		boxes = nil
+	}
 	snap, err := s.ix.Apply(cs)
 	if err != nil {
 		slog.ErrorContext(ctx, "resolver index could not apply a change; rebuilding it", "from", cs.From, "to", cs.Version, "err", err)

@@ -26,6 +26,16 @@ func (s *Service) Recheck(ctx context.Context) error {
 	if s.pendingAll || s.pendingFrom < 0 {
 		return s.reloadLocked(ctx)
 	}
+	// The changes are read from pendingFrom, before the index's version,
+	// so the stamp of that version is checked first: applied after lost
+	// commits, they would stamp the index as the database's again.
+	now, err := s.changesSince(ctx, cur.snap.version)
+	if err != nil {
+		return err
+	}
+	if lostCommits(ctx, cur, now) {
+		return s.reloadLocked(ctx)
+	}
 	cs, err := s.changesSince(ctx, s.pendingFrom)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 )
@@ -35,6 +36,11 @@ func (s *Service) TileChangesSince(v int64) ([]TileChange, bool) {
 	return s.tileLog.since(v)
 }
 
+// TileEpoch counts the index's rebuilds: a caller that followed the
+// changes of another epoch starts again, even at the same version number
+// (a rebuild after lost commits, or after a drift, keeps it).
+func (s *Service) TileEpoch() uint64 { return s.tileLog.epoch.Load() }
+
 // Bounds of the tile change record: the changes it keeps, and the boxes
 // all of them hold together (a large import's thousands of codes are
 // recorded as changing their layers whole).
@@ -46,6 +52,7 @@ const (
 // tileChangeLog is the record TileChangesSince reads: every change after
 // from, in order, within the bounds above.
 type tileChangeLog struct {
+	epoch   atomic.Uint64 // restarts
 	mu      sync.Mutex
 	from    int64 // the log holds every change after it
 	changes []TileChange
@@ -57,6 +64,7 @@ func (l *tileChangeLog) restart(v int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.from, l.changes, l.boxes = v, nil, 0
+	l.epoch.Add(1)
 }
 
 // add records c, forgetting the oldest changes past the bounds.

@@ -43,12 +43,14 @@ const (
 type reachFollower interface {
 	LayerVersions() (map[string]int64, int64)
 	TileChangesSince(v int64) ([]geo.TileChange, bool)
+	TileEpoch() uint64
 }
 
 // reach is the record of which tiles the changes a node applied reached.
 type reach struct {
 	follower reachFollower
-	at       atomic.Int64 // the data version the record has caught up with
+	at       atomic.Int64  // the data version the record has caught up with
+	epoch    atomic.Uint64 // the follower's epoch it follows (TileEpoch)
 
 	mu      sync.RWMutex
 	layers  map[string]*layerReach // by data layer
@@ -97,18 +99,21 @@ func newReach(f reachFollower, layers []*Layer) *reach {
 	return r
 }
 
-// catchUp brings the record to the follower's changes, if at is not its version.
+// catchUp brings the record to the follower's changes, if at is not its
+// version or the follower rebuilt its index since (a new epoch).
 func (r *reach) catchUp(at int64) {
-	if r.at.Load() == at {
+	epoch := r.follower.TileEpoch()
+	if r.at.Load() == at && r.epoch.Load() == epoch {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.at.Load() == at {
+	if r.at.Load() == at && r.epoch.Load() == epoch {
 		return
 	}
 	changes, ok := r.follower.TileChangesSince(r.at.Load())
-	if !ok || !r.started {
+	if !ok || !r.started || r.epoch.Load() != epoch {
+		r.epoch.Store(epoch)
 		v, at := r.follower.LayerVersions()
 		r.restartLocked(v, at)
 		return

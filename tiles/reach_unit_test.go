@@ -14,7 +14,10 @@ type changeLog struct {
 	from    int64
 	changes []geo.TileChange
 	layers  map[string]int64
+	epoch   uint64
 }
+
+func (f *changeLog) TileEpoch() uint64 { return f.epoch }
 
 func (f *changeLog) LayerVersions() (map[string]int64, int64) {
 	if len(f.changes) == 0 {
@@ -143,6 +146,12 @@ func TestReachKeepsWhatAChangeDoesNotReach(t *testing.T) {
 	f.change(nil, "microgrid")
 	if key(away) == awayKey {
 		t.Error("a change without boxes kept a tile of its layer")
+	}
+
+	awayKey = key(away)
+	f.epoch++ // the index rebuilt at the same version (commits lost, the number given again)
+	if key(away) == awayKey {
+		t.Error("a record whose follower rebuilt its index at the same version kept a tile")
 	}
 
 	awayKey = key(away)

@@ -50,6 +50,7 @@ type Follower interface {
 	LayerVersions() (map[string]int64, int64)
 	WaitVersion(ctx context.Context, v int64, d time.Duration) bool
 	TileChangesSince(v int64) ([]geo.TileChange, bool)
+	TileEpoch() uint64
 }
 
 // minVersionWait bounds how long a tile request naming a newer version
