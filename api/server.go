@@ -139,7 +139,8 @@ func buildEngine(d Deps) (*gin.Engine, *fastPath) {
 		auth = *d.Auth
 	}
 	origins := newCORSPolicy(d.CORSOrigins)
-	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(origins), floorRates(), compress(), bodyLimit(), textGuard())
+	r.Use(recovery(), accessLog(d.LogRequests), m.middleware(), cors(origins), floorRates(), compress(), bodyLimit(), textGuard(),
+		requestDeadline(requestWait))
 	if d.ReadOnly == nil {
 		d.ReadOnly = func() bool { return false }
 	}

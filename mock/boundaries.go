@@ -117,10 +117,10 @@ func edit[T any](s *versions[T], actor string, v T, ifVersion int, create bool, 
 }
 
 // retire is the retiring flow for either kind. b.mu is held.
-func retire[T any](s *versions[T], code string, ifVersion int, dependants func(string) error) (geo.EditResult[T], error) {
+func retire[T any](s *versions[T], actor, code string, ifVersion int, dependants func(string) error) (geo.EditResult[T], error) {
 	var zero geo.EditResult[T]
 	current, history := s.numbers(code)
-	if geo.RepeatedRetire(current, history, ifVersion) {
+	if geo.RepeatedRetire(current, history, ifVersion) && s.retiredBy[code] == actor {
 		rows := s.rows[code]
 		return geo.EditResult[T]{Version: rows[len(rows)-1], Replayed: true}, nil // a retry: answered as the first attempt was
 	}
@@ -130,7 +130,7 @@ func retire[T any](s *versions[T], code string, ifVersion int, dependants func(s
 	if err := dependants(code); err != nil {
 		return zero, err
 	}
-	return geo.EditResult[T]{Version: s.retire(code, now())}, nil
+	return geo.EditResult[T]{Version: s.retire(code, actor, now())}, nil
 }
 
 func (b *Boundaries) unitParent(u *geo.Unit) error {

@@ -47,21 +47,21 @@ func (b *Boundaries) EditEnclave(_ context.Context, actor string, e geo.Enclave,
 }
 
 // RetireUnit implements geo.BoundaryEditor.
-func (b *Boundaries) RetireUnit(_ context.Context, _, code string, ifVersion int) (geo.EditResult[geo.Unit], error) {
+func (b *Boundaries) RetireUnit(_ context.Context, actor, code string, ifVersion int) (geo.EditResult[geo.Unit], error) {
 	unlock, err := b.call()
 	defer unlock()
 	if err != nil {
 		return geo.EditResult[geo.Unit]{}, err
 	}
-	return retire(&b.units, code, ifVersion, b.unitDependants)
+	return retire(&b.units, actor, code, ifVersion, b.unitDependants)
 }
 
 // RetireEnclave implements geo.BoundaryEditor.
-func (b *Boundaries) RetireEnclave(_ context.Context, _, code string, ifVersion int) (geo.EditResult[geo.Enclave], error) {
+func (b *Boundaries) RetireEnclave(_ context.Context, actor, code string, ifVersion int) (geo.EditResult[geo.Enclave], error) {
 	unlock, err := b.call()
 	defer unlock()
 	if err != nil {
 		return geo.EditResult[geo.Enclave]{}, err
 	}
-	return retire(&b.enclaves, code, ifVersion, noDependants)
+	return retire(&b.enclaves, actor, code, ifVersion, noDependants)
 }

@@ -24,6 +24,9 @@ type versions[T any] struct {
 	bound func(*T) orb.Bound
 	// repeats reports whether stored is what actor's edit would store.
 	repeats func(edit, stored *T, actor string) bool
+	// retiredBy names who retired each retired code: only their retry of
+	// the retirement is answered as the first was.
+	retiredBy map[string]string
 }
 
 // validAt returns the version of code valid at at (zero: the current one).
@@ -108,8 +111,12 @@ func (s *versions[T]) put(v T, actor string, at time.Time) T {
 }
 
 // retire closes the current version of code without a successor.
-func (s *versions[T]) retire(code string, at time.Time) T {
+func (s *versions[T]) retire(code, actor string, at time.Time) T {
 	rows := s.rows[code]
 	s.close(&rows[len(rows)-1], at)
+	if s.retiredBy == nil {
+		s.retiredBy = map[string]string{}
+	}
+	s.retiredBy[code] = actor
 	return rows[len(rows)-1]
 }
