@@ -42,6 +42,15 @@ func TestFollowerOutlivesAConnectionGoneDark(t *testing.T) {
 	waitFor(t, "the node applies the first move", func() bool { return svc.Version() >= v })
 
 	relay.darken() // the connections open now pass nothing more; new ones do
+	// A request's read on a dark connection of the request pool ends with
+	// its deadline (api/deadline.go), as unavailable: a 503, not a hang.
+	read, stop := context.WithTimeout(ctx, 300*time.Millisecond)
+	start := time.Now()
+	_, err = node.GetUnit(read, "120104", time.Time{}) // on the request pool's one connection, dark
+	stop()
+	if geo.ErrorCodeOf(err) != geo.EUNAVAILABLE || time.Since(start) > 5*time.Second {
+		t.Errorf("a read on a dark connection: %v after %v, want unavailable at its deadline", err, time.Since(start))
+	}
 	v = moveEnclave(t, db, 0.01)
 	took := waitFor(t, "the node applies the move made while its connections were dark", func() bool { return svc.Version() >= v })
 	t.Logf("applied %v after the connections went dark", took)
