@@ -26,12 +26,7 @@ func TestLostCommitsAreNoticed(t *testing.T) {
 		t.Run(fmt.Sprintf("%d edits after the loss", edits), func(t *testing.T) {
 			db := demotest.Open(t)
 			ctx := context.Background()
-			svc := geo.NewService(db, db)
-			if err := svc.Reload(ctx); err != nil {
-				t.Fatal(err)
-			}
-			run, stop := context.WithCancel(ctx)
-			go svc.Follow(run, geo.FollowOptions{Poll: 20 * time.Millisecond})
+			svc, stop := following(t, db)
 			lost := moveEnclave(t, db, 0.01)
 			waitFor(t, "the node applies the move", func() bool { return svc.Version() >= lost })
 			stop() // the node looks again only once the database has lost the move
@@ -46,7 +41,7 @@ func TestLostCommitsAreNoticed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			run, stop = context.WithCancel(ctx)
+			run, stop := context.WithCancel(ctx)
 			defer stop()
 			go svc.Follow(run, geo.FollowOptions{Poll: 20 * time.Millisecond})
 			waitFor(t, "the node rebuilds from what the database has", func() bool {
@@ -58,6 +53,20 @@ func TestLostCommitsAreNoticed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// following returns a node's index following db every 20 ms, and what
+// stops it following.
+func following(t *testing.T, db *postgres.DB) (*geo.Service, context.CancelFunc) {
+	t.Helper()
+	svc := geo.NewService(db, db)
+	if err := svc.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	run, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go svc.Follow(run, geo.FollowOptions{Poll: 20 * time.Millisecond})
+	return svc, stop
 }
 
 // loseLastVersion undoes, behind the triggers' backs, the commit that made
@@ -102,12 +111,7 @@ func loseLastVersion(t *testing.T, db *postgres.DB, v int64) {
 func TestLostCommitsAreNoticedByARecheck(t *testing.T) {
 	db := demotest.Open(t)
 	ctx := context.Background()
-	svc := geo.NewService(db, db)
-	if err := svc.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	run, stop := context.WithCancel(ctx)
-	go svc.Follow(run, geo.FollowOptions{Poll: 20 * time.Millisecond})
+	svc, stop := following(t, db)
 	if _, err := db.Pool.Exec(ctx, `UPDATE unit SET valid_to = now() + interval '1 second' WHERE code = '120104' AND valid_to IS NULL`); err != nil {
 		t.Fatal(err)
 	}
