@@ -20,6 +20,7 @@ package pglock
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -106,7 +107,7 @@ func ShareTopology(ctx context.Context, tx pgx.Tx) error {
 // minutes of checks, behind the audit's recompute of the city, or that
 // recompute behind an import's commit (a review).
 func WaitLong(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true)`, longWait.String())
+	_, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true)`, strconv.FormatInt(longWait.Milliseconds(), 10)+"ms")
 	return err
 }
 
