@@ -86,13 +86,14 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	return db, nil
 }
 
-// LockTimeout is how long a statement of the pools waits for a lock unless
-// the database URL says otherwise (lock_timeout=…): a table locked by hand
-// (LOCK TABLE, a long ALTER) held every request that reads it until the
-// server cut the connection two minutes later without an answer, and filled
-// the pool under every other request (a ninth attacker). A wait past it is
-// a 503 with Retry-After. The topology lock is asked for within its own
-// shorter tries (pglock), and imports wait for each other outside any lock.
+// LockTimeout is how long a statement of the pools waits for a lock where
+// neither the database URL (lock_timeout=…) nor the role or the database
+// chose a timeout (sessionDefaults): a table locked by hand (LOCK TABLE, a
+// long ALTER) held every request that reads it until the server cut the
+// connection two minutes later without an answer, and filled the pool under
+// every other request (a ninth attacker). A wait past it is a 503 with
+// Retry-After. The topology lock is asked for within its own shorter tries,
+// and imports and the audit's recompute wait longer (pglock).
 const LockTimeout = "30s"
 
 // sessionDefaults are the settings the pools' sessions take where neither
