@@ -13,9 +13,10 @@ import (
 // few statements: a connection gone dark (a host gone without a reset, a
 // stalled proxy) held such a request until the server cut the connection
 // at two minutes, without an answer (a ninth attacker). Past d the
-// database call fails, and the request is a 503 with Retry-After. d is
-// above the sessions' lock timeout and a topology edit's wait for its lock
-// (30 s each), and below the server's cut. Streams, uploads, downloads,
+// database call fails, and the request is a 503 with Retry-After: a table
+// locked by hand too (a request waited for the lock until the cut). d is
+// above a topology edit's wait for its lock (30 s) and below the server's
+// cut. Streams, uploads, downloads,
 // batches and tiles (which have their own bounds) are left alone.
 func requestDeadline(d time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {

@@ -70,7 +70,6 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	if maxConns > 0 && !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = maxConns
 	}
-	cfg.AfterConnect = withSessionDefaults(cfg.AfterConnect, cfg.ConnConfig.RuntimeParams)
 	db := &DB{url: url, conn: cfg.ConnConfig.Copy()}
 	db.standby.Store(standby)
 	if db.Pool, err = openPool(ctx, cfg); err != nil {
@@ -84,61 +83,6 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 		return nil, err
 	}
 	return db, nil
-}
-
-// LockTimeout is how long a statement of the pools waits for a lock where
-// neither the database URL (lock_timeout=…) nor the role or the database
-// chose a timeout (sessionDefaults): a table locked by hand (LOCK TABLE, a
-// long ALTER) held every request that reads it until the server cut the
-// connection two minutes later without an answer, and filled the pool under
-// every other request (a ninth attacker). A wait past it is a 503 with
-// Retry-After. The topology lock is asked for within its own shorter tries,
-// and imports and the audit's recompute wait longer (pglock).
-const LockTimeout = "30s"
-
-// sessionDefaults are the settings the pools' sessions take where neither
-// the database URL nor the server's role or database settings chose one:
-// LockTimeout, and synchronous commits, so that a write answered is on disk
-// (a server set to synchronous_commit=off lost answered reports and edits in
-// a crash, and gave their version numbers again: a ninth attacker). A
-// setting is only raised from its weak values, so remote_apply, or a
-// role's own lock_timeout, stays (a review).
-var sessionDefaults = []struct {
-	param, value string
-	weak         []string
-}{
-	{"lock_timeout", LockTimeout, []string{"0"}},
-	{"synchronous_commit", "on", []string{"off", "local"}},
-}
-
-// sessionDefaultSQL sets $1 to $2 for the session when it is one of $3.
-const sessionDefaultSQL = `SELECT set_config($1, $2, false) WHERE current_setting($1) = ANY($3)`
-
-// withSessionDefaults returns after, followed by setting the
-// sessionDefaults the URL (its runtime parameters, set) does not name.
-func withSessionDefaults(after func(context.Context, *pgx.Conn) error, set map[string]string) func(context.Context, *pgx.Conn) error {
-	var unnamed []int
-	for i, d := range sessionDefaults {
-		if _, named := set[d.param]; !named {
-			unnamed = append(unnamed, i)
-		}
-	}
-	return func(ctx context.Context, conn *pgx.Conn) error {
-		if after != nil {
-			if err := after(ctx, conn); err != nil {
-				return err
-			}
-		}
-		batch := &pgx.Batch{} // one round trip; a batch per connection (pgx fills it in as it sends)
-		for _, i := range unnamed {
-			d := sessionDefaults[i]
-			batch.Queue(sessionDefaultSQL, d.param, d.value, d.weak)
-		}
-		if batch.Len() == 0 {
-			return nil
-		}
-		return conn.SendBatch(ctx, batch).Close()
-	}
 }
 
 // poolConfig parses a database URL for a pool: pgxpool's own settings

@@ -107,7 +107,7 @@ func unavailableState(code string) bool {
 	case "57P01", "57P02", "57P03", // admin shutdown, crash shutdown, cannot connect now
 		"55000", // object not in prerequisite state: a server refusing connections
 		"57014", // query canceled: a statement timeout
-		"55P03", // lock not available: a lock_timeout ran out (postgres.LockTimeout, or the URL's, role's or database's own)
+		"55P03", // lock not available: a lock_timeout ran out (set in the database URL, or on the role or the database)
 		"25006", // read-only transaction: a write reached a standby after a failover
 		"3D000": // invalid catalog name: the database was dropped or renamed under the pool
 		return true

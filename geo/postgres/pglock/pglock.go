@@ -101,8 +101,8 @@ func ShareTopology(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// WaitLong lets tx wait for locks up to longWait, past the sessions'
-// lock_timeout (postgres.LockTimeout): for a transaction whose work is too
+// WaitLong lets tx wait for locks up to longWait, whatever lock_timeout
+// the database URL or the role sets: for a transaction whose work is too
 // costly to lose to a lock held a while — an import, which commits after
 // minutes of checks, behind the audit's recompute of the city, or that
 // recompute behind an import's commit (a review).
