@@ -186,7 +186,16 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 	r.report.Counts.Retired = len(codes)
 	r.retired = codes
 	r.retiring(units)
-	return touched, r.checkDependants(ctx, codes)
+	if err := r.checkDependants(ctx, codes); err != nil {
+		return nil, err
+	}
+	// The import's instant was read before the check: an enclave or child
+	// that ended after it, committed before the check, must not outlast
+	// the unit it named in the history (migration 030).
+	if _, err := r.tx.Exec(ctx, endAfterDependantsSQL, codes); err != nil {
+		return nil, fmt.Errorf("end the retired units after their dependants: %w", err)
+	}
+	return touched, nil
 }
 
 // checkDependants reports what still names the retired units: children

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -121,6 +122,51 @@ func TestRetireMissingKeepsManagingUnits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRetireMissingEndsAfterWhatNamedIt: an import's instant is read
+// before it retires the units its file lacks and checks that nothing
+// current names them. An enclave retired by a transaction that wrote after
+// that instant and committed before the check passed it, and the history
+// held the enclave current under a retired unit for the moments between
+// (the stress test's history check). The retirement now ends after it.
+func TestRetireMissingEndsAfterWhatNamedIt(t *testing.T) {
+	db := demotest.Open(t)
+	ctx := context.Background()
+	const managing, parent, enclave = testStreet + "001001", testStreet + "001", "E-ends-after"
+	grid, err := db.GetUnit(ctx, managing, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := grid.Geom.Bound().Center()
+	if _, err := db.CreateEnclave(ctx, "test", geo.Enclave{Code: enclave, Name: "飞地", ManagingCode: managing, Status: geo.EnclaveCustodial,
+		Geom: orb.MultiPolygon{{{at, {at[0] + 1e-4, at[1]}, {at[0] + 1e-4, at[1] + 1e-4}, {at[0], at[1] + 1e-4}, at}}}}); err != nil {
+		t.Fatal(err)
+	}
+	level := geo.Grid
+	fc := readCollection(t, exportFile(t, db, ExportOptions{Level: level, Under: parent, Format: "geojson"}, "siblings.geojson"))
+	kept := fc.Features[:0]
+	for _, f := range fc.Features {
+		if props(f)["code"] != managing {
+			kept = append(kept, f)
+		}
+	}
+	fc.Features = kept
+	file := fc.write(t, "without-managing.geojson")
+	pause := pgtest.PauseClosing(t, db, managing)
+	o := opts()
+	o.RetireMissing, o.Scope = true, parent
+	wait := startImport(db, file, o)
+	pause.Wait() // the import has read its instant and closed the unit; its check is still to come
+	if _, err := db.RetireEnclave(ctx, "other", enclave, 1); err != nil {
+		t.Fatalf("retire %s: %v", enclave, err)
+	}
+	pause.Release()
+	rep, err := wait()
+	if err != nil || rep.Errors != 0 || rep.Counts.Retired != 1 {
+		t.Fatalf("the import: %v, %d errors, %d retired; issues %.3v", err, rep.Errors, rep.Counts.Retired, rep.Issues)
+	}
+	pgtest.AssertCovered(t, db, managing)
 }
 
 // TestImportHoldsTheParentsItNames: an import adding a unit under a stored

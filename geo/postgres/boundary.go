@@ -49,6 +49,9 @@ type boundaryTable[T any] struct {
 	withinScope func(ctx context.Context, tx pgx.Tx, v *T, g *geom.MultiPolygon, scope string) error
 	// dependants refuses to retire a code that current rows still name.
 	dependants func(ctx context.Context, tx pgx.Tx, code string) error
+	// retired finishes the retirement of v, closed and checked: a unit's
+	// end moves after the versions that named it (endAfterDependants).
+	retired func(ctx context.Context, tx pgx.Tx, v *T) error
 	// repeats reports whether stored is what actor's edit would have
 	// stored (a retry: geo.Unit.Repeats).
 	repeats func(edit, stored *T, actor string) bool

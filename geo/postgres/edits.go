@@ -226,7 +226,10 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err != nil {
 			return err
 		}
-		return t.dependants(ctx, tx, code)
+		if err := t.dependants(ctx, tx, code); err != nil {
+			return err
+		}
+		return t.retired(ctx, tx, &out.Version)
 	})
 	if err != nil {
 		return out, fmt.Errorf("retire %s %s: %w", t.what, code, err)
