@@ -187,7 +187,7 @@ func (s *Service) CatchUpNow(ctx context.Context) error {
 	}
 	s.headSeen.Store(cs.Version)
 	if lostCommits(ctx, cur, cs) {
-		return s.reloadLocked(ctx)
+		return s.rebuildAfterLoss(ctx)
 	}
 	if cs.Version == cur.snap.version && !cs.Reset {
 		return nil

@@ -34,7 +34,7 @@ func (s *Service) Recheck(ctx context.Context) error {
 		return err
 	}
 	if lostCommits(ctx, cur, now) {
-		return s.reloadLocked(ctx)
+		return s.rebuildAfterLoss(ctx)
 	}
 	cs, err := s.changesSince(ctx, s.pendingFrom)
 	if err != nil {

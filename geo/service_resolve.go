@@ -17,7 +17,7 @@ import (
 func (s *Service) fresh(ctx context.Context, min int64) (*indexed, error) {
 	cur := s.current.Load()
 	if cur == nil {
-		return nil, Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
+		return nil, s.notLoaded()
 	}
 	if cur.snap.version >= min {
 		return cur, nil
