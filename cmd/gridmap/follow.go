@@ -16,8 +16,9 @@ import (
 // followConfig tunes how serve keeps its resolver index in step with the
 // database.
 type followConfig struct {
-	poll       time.Duration
-	checkEvery time.Duration
+	poll         time.Duration
+	checkEvery   time.Duration
+	maxReplayLag time.Duration
 }
 
 func followFlags(fs *flag.FlagSet, f *followConfig) {
@@ -25,12 +26,14 @@ func followFlags(fs *flag.FlagSet, f *followConfig) {
 		"how often the change record is read without a notification; 0 chooses: 50ms on a standby (where nothing notifies), 1s on the primary (env GRIDMAP_FOLLOW_POLL)")
 	fs.DurationVar(&f.checkEvery, "index-check-every", 5*time.Minute,
 		"how often the resolver index's checksums are compared with the database's (a mismatch is logged and rebuilt); 0 never (env GRIDMAP_INDEX_CHECK_EVERY)")
+	fs.DurationVar(&f.maxReplayLag, "max-replay-lag", time.Minute,
+		"on a hot standby, /readyz answers 503 while the standby's replay is further behind than this, or it has received nothing from a primary for longer; 0 sets no limit (env GRIDMAP_MAX_REPLAY_LAG)")
 }
 
 // options returns the follow options for a node on a primary or a standby.
 func (f followConfig) options(standby bool) (geo.FollowOptions, error) {
-	if f.poll < 0 || f.checkEvery < 0 {
-		return geo.FollowOptions{}, fmt.Errorf("--follow-poll and --index-check-every must not be negative")
+	if f.poll < 0 || f.checkEvery < 0 || f.maxReplayLag < 0 {
+		return geo.FollowOptions{}, fmt.Errorf("--follow-poll, --index-check-every and --max-replay-lag must not be negative")
 	}
 	poll := f.poll
 	if poll == 0 {

@@ -156,6 +156,9 @@ func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 			if err := db.Ping(ctx); err != nil {
 				return err
 			}
+			if err := db.Behind(cfg.follow.maxReplayLag); err != nil {
+				return err
+			}
 			return svc.Ready()
 		},
 	}), nil

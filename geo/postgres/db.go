@@ -39,6 +39,9 @@ type DB struct {
 	url     string
 	standby atomic.Bool  // the database is a hot standby: WatchRole follows a promotion
 	lag     atomic.Int64 // a standby's replay lag at WatchRole's last look, in nanoseconds
+	// cutSince is when WatchRole first found a standby receiving nothing
+	// from a primary (UnixNano; 0 while it receives, and on a primary).
+	cutSince atomic.Int64
 }
 
 // Open migrates the database at url (under an advisory lock, so replicas

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // Channel is the NOTIFY channel the change record rings at every commit
@@ -107,13 +109,13 @@ func (db *DB) WatchRole(ctx context.Context, changed func(standby bool)) {
 		// Within a deadline: a connection gone dark would hold the check,
 		// and a promotion would go unnoticed.
 		ask, cancel := context.WithTimeout(ctx, RoleCheck)
-		standby, lag, err := db.RoleNow(ask)
+		role, err := db.RoleNow(ask)
 		cancel()
 		if err == nil { // else an outage: the follower and the requests say so
-			db.lag.Store(int64(lag))
-			if db.standby.Swap(standby) != standby {
-				slog.WarnContext(ctx, "the database changed role", "standby", standby, "role", roleName(standby))
-				changed(standby)
+			db.noteRole(role, time.Now())
+			if db.standby.Swap(role.Standby) != role.Standby {
+				slog.WarnContext(ctx, "the database changed role", "standby", role.Standby, "role", roleName(role.Standby))
+				changed(role.Standby)
 			}
 		}
 		select {
@@ -125,26 +127,79 @@ func (db *DB) WatchRole(ctx context.Context, changed func(standby bool)) {
 }
 
 // roleSQL asks whether the database is a standby and, if so, how far its
-// replay is behind: 0 when it has replayed all it received (an idle
+// replay is behind (0 when it has replayed all it received: an idle
 // primary sends nothing, and the age of the last replayed commit would
-// grow without anything being behind), else the age of that commit.
+// grow without anything being behind; else the age of that commit), and
+// whether it has a WAL receiver, its stream from a primary (a row of
+// pg_stat_wal_receiver, which any role sees, if not its details).
 const roleSQL = `SELECT pg_is_in_recovery(), CASE
   WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
-  ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 END`
+  ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 END,
+  NOT pg_is_in_recovery() OR EXISTS (SELECT 1 FROM pg_stat_wal_receiver)`
 
-// RoleNow asks the database whether it is a standby, and how far behind
-// what it received its replay is (see roleSQL).
-func (db *DB) RoleNow(ctx context.Context) (standby bool, lag time.Duration, err error) {
+// Role is what the database says of its role (RoleNow).
+type Role struct {
+	Standby bool // a hot standby (in recovery)
+	// Lag is how far a standby's replay is behind what it received.
+	Lag time.Duration
+	// Receiving: a primary, or a standby streaming from one.
+	Receiving bool
+}
+
+// RoleNow asks the database whether it is a standby, how far behind what
+// it received its replay is, and whether it receives (see roleSQL).
+func (db *DB) RoleNow(ctx context.Context) (Role, error) {
+	var r Role
 	var secs float64
-	if err := db.follow.QueryRow(ctx, roleSQL).Scan(&standby, &secs); err != nil {
-		return false, 0, fmt.Errorf("ask the database's role: %w", translate(err))
+	if err := db.follow.QueryRow(ctx, roleSQL).Scan(&r.Standby, &secs, &r.Receiving); err != nil {
+		return Role{}, fmt.Errorf("ask the database's role: %w", translate(err))
 	}
-	return standby, time.Duration(secs * float64(time.Second)), nil
+	r.Lag = time.Duration(secs * float64(time.Second))
+	return r, nil
+}
+
+// noteRole keeps what WatchRole found at now for ReplayLag and Behind.
+func (db *DB) noteRole(r Role, now time.Time) {
+	db.lag.Store(int64(r.Lag))
+	if r.Receiving {
+		db.cutSince.Store(0)
+	} else {
+		db.cutSince.CompareAndSwap(0, now.UnixNano())
+	}
 }
 
 // ReplayLag is how far a standby's replay was behind what it received at
 // WatchRole's last look (0 on a primary, and before the first look).
 func (db *DB) ReplayLag() time.Duration { return time.Duration(db.lag.Load()) }
+
+// Behind returns an EUNAVAILABLE error when the database is a standby
+// whose answers may be more than limit behind its primary's, at
+// WatchRole's last look: its replay that far behind what it received, or
+// nothing received from a primary for longer (a standby cut off from its
+// primary replays all it has, and its lag reads 0 however old its data).
+// A limit of 0 or less sets none. A node on such a standby answered from
+// data as old as its replay, and said it was ready (a ninth attacker).
+func (db *DB) Behind(limit time.Duration) error {
+	var cut time.Duration
+	if since := db.cutSince.Load(); since != 0 {
+		cut = time.Since(time.Unix(0, since))
+	}
+	return behind(db.Standby(), db.ReplayLag(), cut, limit)
+}
+
+// behind is Behind's rule: a standby whose replay lag, or time without a
+// stream from its primary (cut), is over limit is behind.
+func behind(standby bool, lag, cut, limit time.Duration) error {
+	switch {
+	case !standby || limit <= 0:
+		return nil
+	case lag > limit:
+		return geo.Errorf(geo.EUNAVAILABLE, "", "the standby's replay is %s behind what it received (the limit is %s)", lag.Round(time.Second), limit)
+	case cut > limit:
+		return geo.Errorf(geo.EUNAVAILABLE, "", "the standby has received nothing from a primary for %s (the limit is %s): its data may be that old", cut.Round(time.Second), limit)
+	}
+	return nil
+}
 
 // roleName names a database's role in the log.
 func roleName(standby bool) string {

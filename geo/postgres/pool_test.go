@@ -144,10 +144,49 @@ func TestRoleNow(t *testing.T) {
 		standby bool
 	}{"primary": {db, false}, "standby": {sdb, true}} {
 		t.Run(name, func(t *testing.T) {
-			standby, lag, err := c.db.RoleNow(ctx)
-			if err != nil || standby != c.standby || lag < 0 || lag > time.Minute || (!standby && lag != 0) {
-				t.Errorf("RoleNow = %v, %v, %v; want standby %v and a lag under a minute (0 on a primary)", standby, lag, err, c.standby)
+			role, err := c.db.RoleNow(ctx)
+			if err != nil || role.Standby != c.standby || role.Lag < 0 || role.Lag > time.Minute || (!role.Standby && role.Lag != 0) || !role.Receiving {
+				t.Errorf("RoleNow = %+v, %v; want standby %v, a lag under a minute (0 on a primary), receiving", role, err, c.standby)
 			}
 		})
+	}
+}
+
+// TestAStandbyBehindIsNotReady: a node on a standby whose replay has
+// fallen further behind than the limit says so (Behind, which /readyz
+// asks), and is ready again once it has caught up; a primary never is
+// behind. The shared standby's replay is paused for a few seconds.
+func TestAStandbyBehindIsNotReady(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	sdb := pgtest.OpenStandby(t, db.URL(), 2)
+	control := standbyControl(t, sdb)
+	const limit = time.Second
+	control.pause(t)
+	if _, err := db.CreateUnit(ctx, "test", geo.Unit{Code: "139901", Level: geo.District, Name: "测试区", Geom: square(118, 38, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	control.awaitReceived(t, db)
+	time.Sleep(limit + 500*time.Millisecond)
+	watch, stop := context.WithCancel(ctx)
+	defer stop()
+	go sdb.WatchRole(watch, func(bool) {}) // looks at once, then every RoleCheck
+	waitFor(t, "the standby's lag is seen", func() bool { return sdb.ReplayLag() > limit })
+	if err := sdb.Behind(limit); geo.ErrorCodeOf(err) != geo.EUNAVAILABLE || !strings.Contains(err.Error(), "replay") {
+		t.Errorf("with replay paused, lag %s: Behind = %v, want unavailable, naming the replay", sdb.ReplayLag(), err)
+	}
+	if err := sdb.Behind(0); err != nil {
+		t.Errorf("no limit: %v", err)
+	}
+	control.resume(t)
+	start := time.Now()
+	for sdb.Behind(limit) != nil && time.Since(start) < 3*postgres.RoleCheck {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := sdb.Behind(limit); err != nil {
+		t.Errorf("replay resumed: %v", err)
+	}
+	if err := db.Behind(time.Nanosecond); err != nil {
+		t.Errorf("the primary: %v", err)
 	}
 }
