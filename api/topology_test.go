@@ -100,7 +100,8 @@ func resolvesAsPostGIS(t *testing.T, n *node, db *postgres.DB, at orb.Point, rad
 // API: a token scoped to one of the grids may not (and nothing changes),
 // one scoped to the street may; the answer carries the new versions and
 // the data version, after which the node resolves as PostGIS does around
-// the corner. The retry answers the same versions, changing nothing.
+// the corner. The retry answers the same versions, changing nothing,
+// marked Idempotent-Replayed (the same move by someone else is not).
 func TestMoveVertexEndpoint(t *testing.T) {
 	db := demotest.Open(t)
 	n := newNode(t, db, true)
@@ -126,9 +127,15 @@ func TestMoveVertexEndpoint(t *testing.T) {
 	versionHeader(t, r)
 	resolvesAsPostGIS(t, n, db, v.At, v.Room)
 
-	again := topologyAnswerFrom(t, n.send(t, "POST", "/v1/boundaries:move-vertex", ed, body))
-	if fmt.Sprint(again.versionsOf()) != fmt.Sprint(a.versionsOf()) || len(again.Unchanged) != 3 {
-		t.Errorf("the retry answers %v (unchanged %v), the move %v", again.versionsOf(), again.Unchanged, a.versionsOf())
+	retry := n.send(t, "POST", "/v1/boundaries:move-vertex", ed, body)
+	again := topologyAnswerFrom(t, retry)
+	if fmt.Sprint(again.versionsOf()) != fmt.Sprint(a.versionsOf()) || len(again.Unchanged) != 3 || retry.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the retry answers %v (unchanged %v, Idempotent-Replayed %q), the move %v",
+			again.versionsOf(), again.Unchanged, retry.header.Get("Idempotent-Replayed"), a.versionsOf())
+	}
+	other := createToken(t, db, access.RoleEditor, "120104001", "另一个人", time.Now().Add(time.Hour))
+	if r := n.send(t, "POST", "/v1/boundaries:move-vertex", other, body); r.status != 200 || r.header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("the same move by someone else: %d, Idempotent-Replayed %q; want 200, not a replay of theirs", r.status, r.header.Get("Idempotent-Replayed"))
 	}
 }
 

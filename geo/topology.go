@@ -206,6 +206,8 @@ type TopologyResult struct {
 	// Replayed says the answer is the one recorded for the request's
 	// client id: a retry of an edit made already, which wrote nothing now.
 	// The versions are as the first answer gave them, each current then.
+	// A vertex move without a client id found made already, every
+	// boundary it touched by the same caller, is Replayed too.
 	Replayed bool
 }
 

@@ -81,7 +81,7 @@ func (db *DB) MoveVertex(ctx context.Context, actor string, m geo.VertexMove) (g
 			return err
 		}
 		if !hasVertex(units, unitGeom, m.From) && !hasVertex(enclaves, enclaveGeom, m.From) {
-			return e.alreadyMoved(m, c)
+			return e.alreadyMoved(m, c, actor)
 		}
 		nodes, err := e.nodesAlong(c, units, enclaves)
 		if err != nil {
@@ -188,10 +188,11 @@ func (e *topoEdit) nodesAlong(c geo.CornerMove, units []geo.Unit, enclaves []geo
 // alreadyMoved answers a move whose vertex is nowhere. It was made before
 // if a current boundary has the vertex at To and its version before had
 // it at From: the answer is then the first one's, the boundaries at To
-// that the move touched, as they are, each also listed as unchanged. A
-// vertex at To alone proves nothing (it may be any other corner), so
-// otherwise the vertex was never there.
-func (e *topoEdit) alreadyMoved(m geo.VertexMove, c geo.CornerMove) error {
+// that the move touched, as they are, each also listed as unchanged, and
+// Replayed when actor wrote every one of them (a retry without a client
+// id, whose first answer was lost). A vertex at To alone proves nothing
+// (it may be any other corner), so otherwise the vertex was never there.
+func (e *topoEdit) alreadyMoved(m geo.VertexMove, c geo.CornerMove, actor string) error {
 	units, enclaves, err := e.atPoint(m.To)
 	if err != nil {
 		return err
@@ -217,11 +218,14 @@ func (e *topoEdit) alreadyMoved(m geo.VertexMove, c geo.CornerMove) error {
 	if err := e.permitAnswer(nil); err != nil {
 		return err
 	}
+	e.res.Replayed = true
 	for _, u := range movedUnits {
 		e.res.Unchanged = append(e.res.Unchanged, geo.VersionRef{Kind: "unit", Code: u.Code, Version: u.Version})
+		e.res.Replayed = e.res.Replayed && u.CreatedBy == actor
 	}
 	for _, x := range movedEnclaves {
 		e.res.Unchanged = append(e.res.Unchanged, geo.VersionRef{Kind: "enclave", Code: x.Code, Version: x.Version})
+		e.res.Replayed = e.res.Replayed && x.CreatedBy == actor
 	}
 	return nil
 }

@@ -173,9 +173,14 @@ func TestMoveCommunityCorner(t *testing.T) {
 			}
 			sameAudit(t, before, storedAudit(t, db))
 
-			again, err := db.MoveVertex(ctx, "tester", geo.VertexMove{From: p, To: to})
-			if err != nil || !slices.Equal(unitCodesOf(again.Units), want) || len(again.Unchanged) != len(want) {
-				t.Errorf("the same move again: %v (unchanged %v) %v; want %v unchanged", unitCodesOf(again.Units), again.Unchanged, err, want)
+			// Again, by its author (a retry without a client id: replayed) and
+			// by someone else (found made, not theirs).
+			for _, by := range []string{"tester", "someone else"} {
+				again, err := db.MoveVertex(ctx, by, geo.VertexMove{From: p, To: to})
+				if err != nil || !slices.Equal(unitCodesOf(again.Units), want) || len(again.Unchanged) != len(want) || again.Replayed != (by == "tester") {
+					t.Errorf("the same move again by %s: %v (unchanged %v, replayed %v) %v; want %v unchanged, replayed %v",
+						by, unitCodesOf(again.Units), again.Unchanged, again.Replayed, err, want, by == "tester")
+				}
 			}
 		})
 	}
