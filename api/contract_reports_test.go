@@ -12,11 +12,16 @@ import (
 	"github.com/gridmap-dev/gridmap/mock"
 )
 
+// reportObservedAt is the observed time of every reportJSONBody: one
+// instant, so that a retry built a second later is the same report (read
+// anew for each, a retry straddling a second was another report's 409).
+var reportObservedAt = time.Now().Add(-time.Hour).Format(time.RFC3339)
+
 // reportJSONBody is a valid hazard report numbered n at (lng, lat), with
 // extra members appended (`,"severity":4`).
 func reportJSONBody(n int, lng, lat float64, extra string) []byte {
 	return []byte(fmt.Sprintf(`{"id":%q,"kind":"hazard","category":"E0506","severity":3,"description":"消防通道被堵塞",
-		"point":[%g,%g],"observed_at":%q%s}`, testUUID(n), lng, lat, time.Now().Add(-time.Hour).Format(time.RFC3339), extra))
+		"point":[%g,%g],"observed_at":%q%s}`, testUUID(n), lng, lat, reportObservedAt, extra))
 }
 
 func TestContractReportCreateIsIdempotent(t *testing.T) {
