@@ -25,7 +25,7 @@ import (
 func (h *handlers) attachmentRoutes(v1 *gin.RouterGroup) {
 	g := v1.Group("", h.photosConfigured)
 	g.POST("/attachments", permit(access.PermReport), h.createAttachment)
-	g.GET("/attachments/:checksum", h.getAttachment)
+	g.GET("/attachments/:checksum", h.positionRead, h.getAttachment)
 }
 
 // photosConfigured answers 503 when the service was built without a photo
@@ -93,6 +93,7 @@ func (h *handlers) createAttachment(c *gin.Context) {
 			fail(c, err)
 			return
 		}
+		h.committed(c)
 		c.JSON(http.StatusOK, viewOfPhoto(p))
 		return
 	}
@@ -111,6 +112,7 @@ func (h *handlers) createAttachment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	h.committed(c)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated

@@ -42,7 +42,7 @@ func newNode(t *testing.T, db *postgres.DB, follow bool) *node {
 		// sees because the request asked for it.
 		go svc.Follow(ctx, geo.FollowOptions{Poll: time.Hour})
 	}
-	h := New(Deps{Units: db, Resolver: svc, Index: svc, DataVersion: db.HeadVersion, Tokens: db, Auth: unlimitedAuth(), Editor: db, Topology: db, Versions: db,
+	h := New(Deps{Units: db, Resolver: svc, Index: svc, DataVersion: db.HeadVersion, Positions: db, Tokens: db, Auth: unlimitedAuth(), Editor: db, Topology: db, Versions: db,
 		Reports: db, Patrols: db, Policy: casework.DefaultPolicy(), ReadOnly: db.Standby, Audit: &audit.Store{Pool: db.Pool}})
 	n := &node{svc: svc, srv: httptest.NewServer(h)}
 	t.Cleanup(n.srv.Close)

@@ -107,9 +107,9 @@ func newCORSPolicy(origins []string) corsPolicy {
 }
 
 // corsExposed are the headers a browser client may read: the version to
-// revise, the data version to ask other nodes for (read your writes), when
-// to retry, a replay.
-var corsExposed = []string{"ETag, X-Cache, Link, Content-Crs, Location, Retry-After, " + IndexVersionHeader + ", Idempotent-Replayed"}
+// revise, the data version and write position to ask other nodes for (read
+// your writes), when to retry, a replay.
+var corsExposed = []string{"ETag, X-Cache, Link, Content-Crs, Location, Retry-After, " + IndexVersionHeader + ", " + WritePositionHeader + ", Idempotent-Replayed"}
 
 // grant adds to hd what an answer to origin carries when the policy allows
 // it, and reports whether it does. Both the router's middleware and the
@@ -130,7 +130,7 @@ func cors(policy corsPolicy) gin.HandlerFunc {
 		if policy.grant(c.Writer.Header(), c.GetHeader("Origin")) && c.Request.Method == http.MethodOptions {
 			h := c.Writer.Header()
 			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, "+MinVersionHeader)
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, "+MinVersionHeader+", "+MinPositionHeader)
 			h.Set("Access-Control-Max-Age", "600")
 			c.AbortWithStatus(http.StatusNoContent)
 			return

@@ -52,7 +52,7 @@ func (h *handlers) transition(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	h.kickEvents()
+	h.committed(c)
 	h.writeStepAnswer(c, &r, replayed)
 }
 
@@ -157,7 +157,7 @@ func (h *handlers) reportAction(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	h.kickEvents()
+	h.committed(c)
 	h.writeStepAnswer(c, &r, replayed)
 }
 

@@ -19,13 +19,13 @@ func (h *handlers) reportRoutes(v1 *gin.RouterGroup) {
 	v1 = v1.Group("", h.reportsConfigured)
 	v1.POST("/reports", write, h.createReport)
 	v1.POST(`/reports\:batch`, write, h.createReportBatch) // gin's escape for a literal colon
-	v1.GET("/reports", h.listReports)
-	v1.GET("/reports/:id", h.getReport)
+	v1.GET("/reports", h.positionRead, h.listReports)
+	v1.GET("/reports/:id", h.positionRead, h.getReport)
 	v1.POST("/reports/:id", write, h.reportAction) // custom methods: /v1/reports/{id}:reresolve
 	v1.POST("/reports/:id/transitions", write, h.transition)
-	v1.GET("/stats", h.stats)
+	v1.GET("/stats", h.positionRead, h.stats)
 	v1.POST("/patrols", write, h.createPatrol)
-	v1.GET("/patrols/coverage", h.patrolCoverage)
+	v1.GET("/patrols/coverage", h.positionRead, h.patrolCoverage)
 }
 
 // reportsConfigured answers 503 when the service was built without report
@@ -89,7 +89,7 @@ func (h *handlers) createReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	h.kickEvents()
+	h.committed(c)
 	writeCreated(c, res[0])
 }
 
@@ -224,7 +224,7 @@ func (h *handlers) createReportBatch(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		h.kickEvents()
+		h.committed(c)
 		for k, i := range slots {
 			r := res[k]
 			switch r.Outcome {

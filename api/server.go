@@ -33,6 +33,10 @@ type Deps struct {
 	// (read-your-writes through a node on a standby behind its primary).
 	// Nil: the index's version stands for it (none: such reads do not wait).
 	DataVersion func(ctx context.Context) (int64, error)
+	// Positions gives the write position of the database after a commit
+	// and waits for a standby's replay to reach one: read-your-writes of
+	// reports, steps, patrols and photos (positions.go). Nil: neither.
+	Positions Positions
 	// ReadOnly reports whether the node's database is a hot standby, now:
 	// writes then answer 503. It is asked per request, for a standby may
 	// be promoted (and a primary rejoin as a standby). Nil: never.

@@ -329,7 +329,7 @@ func serveDemo(t *testing.T) (string, *postgres.DB) {
 	go hub.Run(bg)
 	// Uploaded imports run under bg, answering once this node has applied them.
 	jobs := &importer.Jobs{Pool: db.Pool, Base: bg, Applied: svc.CatchUp, Space: &importer.Space{Dir: t.TempDir()}}
-	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Index: svc, Reports: db, Patrols: db, Photos: db,
+	srv := httptest.NewServer(api.New(api.Deps{Units: db, Resolver: svc, Index: svc, Positions: db, Reports: db, Patrols: db, Photos: db,
 		Tiles: tileSvc, CORSOrigins: []string{"*"}, Tokens: db, Editor: db, Topology: db, Events: hub, Imports: jobs,
 		Audit: &audit.Store{Pool: db.Pool}, Policy: casework.DefaultPolicy()}))
 	t.Cleanup(srv.Close)

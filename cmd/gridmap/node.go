@@ -129,6 +129,7 @@ func (n *node) handler(cfg serveConfig) (http.Handler, error) {
 		Resolver:       svc,
 		Index:          svc,
 		DataVersion:    db.HeadVersion,
+		Positions:      db,
 		ReadOnly:       db.Standby,
 		Registry:       n.registry(),
 		CORSOrigins:    strings.Split(cfg.cors, ","),

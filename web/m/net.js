@@ -182,14 +182,45 @@ async function noteRefusal(res, sent) {
   return res;
 }
 
+// A write's answer names its place in the primary's log (Gridmap-Write-
+// Position); the reads of the next minute send the highest kept back
+// (Gridmap-Min-Position), so that a read reaching a node on a standby that
+// has not replayed the worker's report or step yet waits for it (or says
+// to retry) rather than show the case without it. Past a minute any
+// standby in service holds it.
+const POSITION = 'gridmap.m.position';
+const POSITION_FOR = 60_000;
+
+/** keptPosition is the write position the reads send back, or null. */
+export function keptPosition() {
+  try {
+    const k = JSON.parse(localStorage.getItem(POSITION));
+    return k && Date.now() - k.at < POSITION_FOR ? k.pos : null;
+  } catch {
+    return null;
+  }
+}
+
+// notePosition keeps an answer's write position, the highest of those kept.
+function notePosition(res) {
+  const p = res.headers.get('Gridmap-Write-Position');
+  if (!/^\d+$/.test(p ?? '')) return;
+  const kept = keptPosition();
+  const pos = kept && BigInt(kept) > BigInt(p) ? kept : p;
+  localStorage.setItem(POSITION, JSON.stringify({ pos, at: Date.now() }));
+}
+
 /**
  * api sends a request to the server. It rejects (TypeError) when the
  * network is down; any answer, 4xx and 5xx included, resolves. Every answer
- * tells the server's time (clock.js).
+ * tells the server's time (clock.js); a read carries the position of the
+ * last minute's writes.
  */
 export function api(path, { method = 'GET', json, body, headers = {} } = {}) {
   const sent = token();
   const h = authHeaders(headers);
+  const pos = method === 'GET' ? keptPosition() : null;
+  if (pos) h['Gridmap-Min-Position'] = pos;
   if (json !== undefined) {
     h['Content-Type'] = 'application/json';
     body = JSON.stringify(json);
@@ -198,6 +229,7 @@ export function api(path, { method = 'GET', json, body, headers = {} } = {}) {
     // A copy the service worker kept stands in for an answer the network did not give.
     const copied = res.headers.get(COPY);
     if (copied !== 'kept') noteReach(copied ? 'unanswered' : serverFailed(res.status) ? 'fault' : 'ok', res.status);
+    notePosition(res);
     return res;
   }, (e) => {
     noteReach('unanswered');

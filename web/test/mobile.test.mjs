@@ -179,6 +179,21 @@ try {
   const report = reports[0];
   check(report?.resolution?.grid?.code === grid && report?.unit_code === grid, `resolved to ${report?.resolution?.grid?.code}, want ${grid}`);
   check(report?.attachments?.length === 1 && report.attachments[0].type === 'image/jpeg', `attachments ${JSON.stringify(report?.attachments)}`);
+  // The sent report's place in the log is kept, and the next read sends it back (read-your-writes on a standby node).
+  findings.position = await page.evaluate(async () => {
+    const kept = JSON.parse(localStorage.getItem('gridmap.m.position') ?? 'null');
+    const { api } = await import('./net.js');
+    let sent = null;
+    const seen = new Promise((resolve) => {
+      const orig = window.fetch;
+      window.fetch = (u, o) => { sent = o?.headers?.['Gridmap-Min-Position'] ?? null; window.fetch = orig; resolve(); return orig(u, o); };
+    });
+    await api('v1/me');
+    await seen;
+    return { kept: kept?.pos ?? null, sent };
+  });
+  check(/^\d+$/.test(findings.position.kept ?? '') && findings.position.sent === findings.position.kept,
+    `the write position kept ${findings.position.kept}, sent with the next read ${findings.position.sent}`);
 
   // 6. A second sync sends nothing; the same items again (an answer that was
   //    lost) are answered "already stored" and store nothing twice.
