@@ -42,6 +42,9 @@ type DB struct {
 	// cutSince is when WatchRole first found a standby receiving nothing
 	// from a primary (UnixNano; 0 while it receives, and on a primary).
 	cutSince atomic.Int64
+	// readOnlyRecycled is when keepConn last closed a read-only connection
+	// (UnixNano).
+	readOnlyRecycled atomic.Int64
 }
 
 // Open migrates the database at url (under an advisory lock, so replicas
@@ -75,6 +78,7 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	}
 	db := &DB{url: url, conn: cfg.ConnConfig.Copy()}
 	db.standby.Store(standby)
+	cfg.AfterRelease = db.keepConn
 	if db.Pool, err = openPool(ctx, cfg); err != nil {
 		return nil, err
 	}

@@ -2,10 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
@@ -189,4 +191,60 @@ func TestAStandbyBehindIsNotReady(t *testing.T) {
 	if err := db.Behind(time.Nanosecond); err != nil {
 		t.Errorf("the primary: %v", err)
 	}
+}
+
+// TestAReadOnlySpellEnds: a primary set read-only for a while (ALTER
+// DATABASE … SET default_transaction_read_only) refuses writes (503
+// unavailable) and takes them again soon after it is set back, though
+// every connection of the pool was opened while it was read-only (they kept
+// the setting, and the writes were refused for as long as they lived).
+func TestAReadOnlySpellEnds(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	admin, err := pgxpool.New(ctx, db.URL()+"&default_transaction_read_only=off")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var name string
+	if err := admin.QueryRow(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	set := func(sql string) {
+		if _, err := admin.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{name}.Sanitize()+sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(` SET default_transaction_read_only = on`)
+	node, err := postgres.Open(ctx, db.URL(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	conns := make([]*pgxpool.Conn, 4) // the whole pool opened read-only
+	for i := range conns {
+		if conns[i], err = node.Pool.Acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range conns {
+		c.Release()
+	}
+	create := func(i int) error {
+		_, err := node.CreateUnit(ctx, "test", geo.Unit{Code: fmt.Sprintf("1399%02d", i), Level: geo.District, Name: "测试区",
+			Geom: square(118, 38, 1)})
+		return err
+	}
+	if err := create(0); geo.ErrorCodeOf(err) != geo.EUNAVAILABLE || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("a write while read-only: %v, want unavailable, read-only", err)
+	}
+	set(` RESET default_transaction_read_only`)
+	start := time.Now()
+	for i := 1; create(i) != nil; i++ {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("writes still refused 5 s after the database was set back (%d tries)", i)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("writes taken again %s after the database was set back", time.Since(start).Round(time.Millisecond))
 }

@@ -44,7 +44,7 @@ const (
 	msgUnavailable = "the database is unavailable; retry"
 	msgBusy        = "the database is busy or restarting; retry"
 	msgLostRace    = "the write lost a race with another; retry"
-	msgReadOnly    = "the database refused the write as read-only: it is a standby (a failover), or set read-only (default_transaction_read_only; a connection keeps that setting until it is opened again); send writes to a node on a primary that takes them"
+	msgReadOnly    = "the database refused the write as read-only: it is a standby (a failover), or set read-only (default_transaction_read_only: the node opens its connections again within seconds of it being set back); send writes to a node on a primary that takes them"
 	msgConflict    = "conflicts with a stored version"
 	msgNotFound    = "not found"
 )
