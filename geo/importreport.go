@@ -46,7 +46,7 @@ const (
 	IssueOverlap        IssueKind = "overlap"          // warning: overlaps a sibling beyond the tolerance
 	IssueGap            IssueKind = "gap"              // warning: the children leave part of the parent uncovered
 	IssueSliver         IssueKind = "sliver"           // warning: a thin or tiny overlap or gap between neighbours
-	IssueOrphaned       IssueKind = "orphaned"         // retiring a unit leaves current children (warning) or enclaves it manages (error) behind
+	IssueOrphaned       IssueKind = "orphaned"         // retiring a unit would leave current children or enclaves it manages behind (an error)
 	IssueKeptProperties IssueKind = "kept_properties"  // note: the file has no column for properties stored units have; they keep them
 	IssueCoverageChecks IssueKind = "coverage_checks"  // note: with errors, what the coverage checks covered
 	IssuePropertyNamed  IssueKind = "property_named"   // note: a column kept under gridmap's name for it (户数 as households)

@@ -198,16 +198,20 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 	return touched, nil
 }
 
-// checkDependants reports what still names the retired units: children
-// are a warning (a file of streets may leave their communities to another
-// file), enclaves an error, as a single retirement's 409 is: an enclave
-// managed by a retired unit sends its reports to nobody.
+// checkDependants refuses to retire a unit that current rows still name,
+// as a single retirement's 409 does: a current child of a retired unit
+// answers with a chain that stops at it (no street, no district for a
+// report there), and an enclave managed by one sends its reports to nobody.
+// (Children were a warning: a file of communities lacking one left its
+// grids current under it, and a resolve inside them named no street — a
+// tenth attacker.) A file holding their level too retires them with it.
 func (r *run) checkDependants(ctx context.Context, retired []string) error {
 	var code, first string
 	var n int
 	rows, _ := r.tx.Query(ctx, orphansSQL, retired)
-	if _, err := pgx.ForEachRow(rows, []any{&code, &n}, func() error {
-		r.add(-1, code, geo.SeverityWarning, geo.IssueOrphaned, nil, "retired, but %d current units still name it as their parent", n)
+	if _, err := pgx.ForEachRow(rows, []any{&code, &n, &first}, func() error {
+		r.add(-1, code, geo.SeverityError, geo.IssueOrphaned, nil,
+			"cannot retire it: %d current units (first %s) name it as their parent; retire them too (their level in the file, under the same scope) or keep it", n, first)
 		return nil
 	}); err != nil {
 		return fmt.Errorf("find the retired units' children: %w", err)

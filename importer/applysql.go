@@ -127,9 +127,10 @@ const storedToleranceSQL = `SELECT min_area_m2, min_width_m FROM audit_config`
 // that named them, where those ended later (migration 030).
 const endAfterDependantsSQL = `SELECT count(*) FROM gridmap_end_after_dependants($1)`
 
-// orphansSQL counts the current children left under retired units.
+// orphansSQL counts the current children left under retired units,
+// naming the first by code.
 const orphansSQL = `
-SELECT parent_code, count(*) FROM unit
+SELECT parent_code, count(*), min(code COLLATE "C") FROM unit
 WHERE valid_to IS NULL AND parent_code = ANY($1::text[]) GROUP BY parent_code ORDER BY parent_code`
 
 // unmanagedSQL counts the current enclaves whose managing unit was retired,

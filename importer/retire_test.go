@@ -108,13 +108,15 @@ func TestRetireMissingKeepsManagingUnits(t *testing.T) {
 			o := opts()
 			o.RetireMissing, o.Scope, o.DryRun = true, parent, dry
 			rep := mustImport(t, db, o, file)
-			var refused []geo.ImportIssue // its children left behind are a warning beside it (a community's grids)
+			var refused []geo.ImportIssue // its children left behind are an error beside it (a community's grids)
+			namesEnclave := false
 			for _, is := range issuesOf(rep, geo.IssueOrphaned)[managing] {
 				if is.Severity == geo.SeverityError {
 					refused = append(refused, is)
+					namesEnclave = namesEnclave || strings.Contains(is.Message, enclave)
 				}
 			}
-			if rep.Errors != 1 || len(refused) != 1 || !strings.Contains(refused[0].Message, enclave) {
+			if rep.Errors == 0 || rep.Errors != len(refused) || !namesEnclave {
 				t.Errorf("%d errors, orphaned errors of %s: %+v", rep.Errors, managing, refused)
 			}
 			if fingerprint(t, db) != before {
@@ -122,6 +124,44 @@ func TestRetireMissingKeepsManagingUnits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRetireMissingKeepsParents: a file of a street's communities that
+// lacks one whose grids are current does not retire it: an error names a
+// grid, and nothing is written (its grids were left current under it, and
+// a resolve inside them answered no community, no street, no district: a
+// tenth attacker). A file of the street's communities and grids, the
+// community's left out too, retires both and leaves no orphan.
+func TestRetireMissingKeepsParents(t *testing.T) {
+	db := demotest.Open(t)
+	const community = testStreet + "001"
+	without := func(level geo.Level, name string) string {
+		fc := readCollection(t, exportFile(t, db, ExportOptions{Level: level, Under: testStreet, Format: "geojson"}, name))
+		kept := fc.Features[:0]
+		for _, f := range fc.Features {
+			if c, _ := props(f)["code"].(string); !strings.HasPrefix(c, community) {
+				kept = append(kept, f)
+			}
+		}
+		fc.Features = kept
+		return fc.write(t, "without-"+name)
+	}
+	before := fingerprint(t, db)
+	o := opts()
+	o.RetireMissing, o.Scope = true, testStreet
+	rep := mustImport(t, db, o, without(geo.Community, "communities.geojson"))
+	refused := issuesOf(rep, geo.IssueOrphaned)[community]
+	if rep.Errors != 1 || len(refused) != 1 || refused[0].Severity != geo.SeverityError || !strings.Contains(refused[0].Message, community+"001") {
+		t.Errorf("%d errors, orphaned issues of %s: %+v; want one error naming its first grid", rep.Errors, community, refused)
+	}
+	if fingerprint(t, db) != before {
+		t.Error("the database changed")
+	}
+	rep = mustImport(t, db, o, without("", "street.geojson")) // its communities and grids
+	if rep.Errors != 0 || rep.Counts.Retired < 2 {
+		t.Fatalf("with the grids: %d errors, %d retired; issues %.3v", rep.Errors, rep.Counts.Retired, rep.Issues)
+	}
+	pgtest.AssertCovered(t, db, community)
 }
 
 // TestRetireMissingEndsAfterWhatNamedIt: an import's instant is read
