@@ -200,6 +200,7 @@ func reportFilter(c *gin.Context) (casework.ReportFilter, error) {
 	if f.To, err = parseAt("to", c.Query("to")); err != nil {
 		return f, err
 	}
+	f.From, f.To = geo.CeilMicro(f.From), geo.CeilMicro(f.To) // both bounds mean "from this instant on"
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return f, geo.Invalid("to", "to must be after from")
 	}

@@ -51,18 +51,46 @@ func TestParseTime(t *testing.T) {
 		{"0001-01-01T00:00:01Z", ""},
 		{"1899-12-31", ""},
 		{"yesterday", ""},
+		// A leap second is the next minute's first instant, as PostgreSQL reads it.
+		{"2016-12-31T23:59:60Z", "2017-01-01T00:00:00Z"},
+		{"2016-12-31T23:59:60.5Z", "2017-01-01T00:00:00.5Z"},
+		{"2017-01-01T07:59:60+08:00", "2017-01-01T00:00:00Z"},
+		{"2016-12-31T23:59:61Z", ""},
+		// Offsets past 23:59 are no offsets (PostgreSQL refuses them).
+		{"2026-03-01T08:00:00+24:00", ""},
+		{"2026-03-01T08:00:00+08:60", ""},
+		{"2026-03-01T08:00:00-23:59", "2026-03-02T07:59:00Z"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := ParseTime("at", tc.in)
 			switch {
 			case tc.want == "" && ErrorCodeOf(err) != EINVALID:
 				t.Errorf("%v, %v; want refused", got, err)
-			case tc.want != "" && (err != nil || got.UTC().Format(time.RFC3339) != tc.want):
+			case tc.want != "" && (err != nil || got.UTC().Format(time.RFC3339Nano) != tc.want):
 				t.Errorf("%v, %v; want %s", got, err, tc.want)
 			}
 		})
 	}
 	if got, err := ParseTime("at", ""); err != nil || !got.IsZero() {
 		t.Errorf(`"": %v, %v; want the zero time`, got, err)
+	}
+}
+
+// TestCeilMicro: a bound given to the nanosecond rounds up to the
+// microsecond times are stored at; a whole microsecond stays.
+func TestCeilMicro(t *testing.T) {
+	base := time.Date(2026, 3, 1, 15, 59, 59, 999_999_000, time.UTC)
+	for _, tc := range []struct {
+		in, want time.Time
+	}{
+		{base, base},
+		{base.Add(500), base.Add(time.Microsecond)},
+		{base.Add(1), base.Add(time.Microsecond)},
+		{base.Add(-1), base},
+		{time.Time{}, time.Time{}},
+	} {
+		if got := CeilMicro(tc.in); !got.Equal(tc.want) {
+			t.Errorf("CeilMicro(%s) = %s, want %s", tc.in.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano), tc.want.Format(time.RFC3339Nano))
+		}
 	}
 }
