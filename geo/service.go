@@ -70,7 +70,8 @@ type Service struct {
 	current atomic.Pointer[indexed]
 	kick    chan struct{}
 	// dropped: the index was let go because it held data the database
-	// has lost (rebuildAfterLoss), and no rebuild has been published since.
+	// has lost (rebuildAfterLoss), and no rebuild has been published since:
+	// PostGIS answers meanwhile.
 	dropped atomic.Bool
 	// failingSince is when the reads of the database's changes began to
 	// fail (UnixNano; 0 while they succeed), and following how many
@@ -199,23 +200,17 @@ func (s *Service) reloadLocked(ctx context.Context) error {
 // rebuildAfterLoss lets the index go, so that nothing is answered from
 // data the database has lost, and builds it again from what the database
 // has. Until the build is published (0.3 s at demo scale, ~20 s at
-// province; longer while the database is away), queries the index would
-// answer are refused as unavailable: a node kept answering the lost data
-// for the 1–3.5 s of its rebuild (a ninth attacker's scripts, run again).
-// s.mu is held.
+// province; longer while the database is away), PostGIS answers what the
+// index would have, as for a node behind its data (a batch of more than
+// maxBehindInSQL points is a 503): a node kept answering the lost data for
+// the 1–3.5 s of its rebuild (a ninth attacker's scripts, run again), and
+// refusing instead failed every report and sync meanwhile, on every node
+// at once (a review). s.mu is held.
 func (s *Service) rebuildAfterLoss(ctx context.Context) error {
 	s.dropped.Store(true)
 	s.current.Store(nil)
 	s.ix = nil // and its memory with it, before the new one is built
 	return s.reloadLocked(ctx)
-}
-
-// notLoaded is the refusal of a query while no index is loaded.
-func (s *Service) notLoaded() error {
-	if s.dropped.Load() {
-		return Errorf(EUNAVAILABLE, "", "the database has lost commits this node had applied (a failover or a crash); the resolver index is being rebuilt from what it has: retry shortly")
-	}
-	return Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
 }
 
 // publish makes cur the index requests use and wakes the waiters.
@@ -296,8 +291,8 @@ func (s *Service) Snapshot() *Snapshot {
 // database, whether its reads of the changes have not kept failing for
 // followStale.
 func (s *Service) Ready() error {
-	if s.current.Load() == nil {
-		return s.notLoaded()
+	if s.current.Load() == nil && !s.dropped.Load() { // a dropped index's queries go to PostGIS
+		return Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
 	}
 	if failing := s.failingSince.Load(); failing != 0 && s.following.Load() > 0 {
 		if since := time.Since(time.Unix(0, failing)); since > followStale {

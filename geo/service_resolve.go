@@ -16,8 +16,11 @@ import (
 // still behind and PostGIS must answer.
 func (s *Service) fresh(ctx context.Context, min int64) (*indexed, error) {
 	cur := s.current.Load()
+	if cur == nil && s.dropped.Load() {
+		return nil, nil // PostGIS answers, from what the database has, until the rebuild is published
+	}
 	if cur == nil {
-		return nil, s.notLoaded()
+		return nil, Errorf(EUNAVAILABLE, "", "the resolver index is still loading")
 	}
 	if cur.snap.version >= min {
 		return cur, nil
@@ -136,6 +139,9 @@ func (s *Service) ResolveEach(ctx context.Context, n int, query func(i int) Reso
 	cur, err := s.fresh(ctx, need)
 	if err == nil && cur == nil && n > maxBehindInSQL {
 		err = Errorf(EUNAVAILABLE, "", "this node's index is behind data version %d; retry, or send at most %d points", need, maxBehindInSQL)
+		if s.dropped.Load() {
+			err = Errorf(EUNAVAILABLE, "", "this node is rebuilding its index (its database lost commits it had applied); retry shortly, or send at most %d points", maxBehindInSQL)
+		}
 	}
 	chunk := newEachChunk(min(n, eachChunkSize))
 	// Now is one moment for the whole batch: it does not straddle the
