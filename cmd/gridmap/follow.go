@@ -100,7 +100,7 @@ func roleCollectors(db *postgres.DB) []prometheus.Collector {
 				return 0
 			}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_database_replay_lag_seconds",
-			Help: "How far a standby's replay is behind what it received (0 when caught up, and on a primary), looked at every 5 s."},
+			Help: "How long a standby's replay has been short of a position it had received (0 when in step, and on a primary), looked at every 5 s."},
 			func() float64 { return db.ReplayLag().Seconds() }),
 	}
 }

@@ -34,3 +34,42 @@ func TestBehindRule(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayLagFollowsTheReplay: the lag is how long the replay has been
+// short of a position it had received, look by look (noteRole). A replay
+// that reaches at each look what had been received at the one before is
+// in step — a long transaction streaming after a quiet minute read as a
+// minute behind when the lag was the age of the last replayed commit —
+// and one that stops is behind by the time since it stopped reaching.
+func TestReplayLagFollowsTheReplay(t *testing.T) {
+	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	look := func(i int) time.Time { return start.Add(time.Duration(i) * 5 * time.Second) }
+	for _, c := range []struct {
+		name  string
+		looks []Role // received and replayed at each look, 5 s apart
+		want  time.Duration
+	}{
+		{"caught up", []Role{{Standby: true, Received: 100, Replayed: 100}, {Standby: true, Received: 200, Replayed: 200}}, 0},
+		{"in step behind a long transaction", []Role{
+			{Standby: true, Received: 1000, Replayed: 900}, {Standby: true, Received: 2000, Replayed: 1900},
+			{Standby: true, Received: 3000, Replayed: 2900}, {Standby: true, Received: 4000, Replayed: 3900}}, 0},
+		{"stopped", []Role{
+			{Standby: true, Received: 1000, Replayed: 900}, {Standby: true, Received: 2000, Replayed: 900},
+			{Standby: true, Received: 3000, Replayed: 950}, {Standby: true, Received: 3000, Replayed: 990}}, 15 * time.Second},
+		{"stopped, then caught up", []Role{
+			{Standby: true, Received: 1000, Replayed: 900}, {Standby: true, Received: 1000, Replayed: 900},
+			{Standby: true, Received: 1000, Replayed: 1000}}, 0},
+		{"a primary", []Role{{Received: 0, Replayed: 0}, {Received: 0, Replayed: 0}}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var db DB
+			for i, r := range c.looks {
+				r.Receiving = true
+				db.noteRole(r, look(i))
+			}
+			if got := db.ReplayLag(); got != c.want {
+				t.Errorf("lag %s, want %s", got, c.want)
+			}
+		})
+	}
+}

@@ -38,7 +38,11 @@ type DB struct {
 	conn    *pgx.ConnConfig // for the connections outside the pools: listener, leader, migrations
 	url     string
 	standby atomic.Bool  // the database is a hot standby: WatchRole follows a promotion
-	lag     atomic.Int64 // a standby's replay lag at WatchRole's last look, in nanoseconds
+	lag     atomic.Int64 // a standby's replay lag at WatchRole's last look, in nanoseconds (noteRole)
+	// replaySince and replayTarget are noteRole's: since when the replay
+	// has been short of the received position replayTarget (zero: not).
+	replaySince  time.Time
+	replayTarget int64
 	// cutSince is when WatchRole first found a standby receiving nothing
 	// from a primary (UnixNano; 0 while it receives, and on a primary).
 	cutSince atomic.Int64

@@ -126,41 +126,55 @@ func (db *DB) WatchRole(ctx context.Context, changed func(standby bool)) {
 	}
 }
 
-// roleSQL asks whether the database is a standby and, if so, how far its
-// replay is behind (0 when it has replayed all it received: an idle
-// primary sends nothing, and the age of the last replayed commit would
-// grow without anything being behind; else the age of that commit), and
-// whether it has a WAL receiver, its stream from a primary (a row of
+// roleSQL asks whether the database is a standby, how far it has received
+// and replayed the primary's log (bytes; 0 where it has not), and whether
+// it has a WAL receiver, its stream from a primary (a row of
 // pg_stat_wal_receiver, which any role sees, if not its details).
-const roleSQL = `SELECT pg_is_in_recovery(), CASE
-  WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
-  ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 END,
+const roleSQL = `SELECT pg_is_in_recovery(),
+  coalesce((pg_last_wal_receive_lsn() - '0/0'::pg_lsn)::bigint, 0),
+  coalesce((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, 0),
   NOT pg_is_in_recovery() OR EXISTS (SELECT 1 FROM pg_stat_wal_receiver)`
 
 // Role is what the database says of its role (RoleNow).
 type Role struct {
 	Standby bool // a hot standby (in recovery)
-	// Lag is how far a standby's replay is behind what it received.
-	Lag time.Duration
+	// Received and Replayed are how far a standby has received and
+	// replayed its primary's log.
+	Received, Replayed int64
 	// Receiving: a primary, or a standby streaming from one.
 	Receiving bool
 }
 
-// RoleNow asks the database whether it is a standby, how far behind what
-// it received its replay is, and whether it receives (see roleSQL).
+// RoleNow asks the database whether it is a standby, how far it has
+// received and replayed, and whether it receives (see roleSQL).
 func (db *DB) RoleNow(ctx context.Context) (Role, error) {
 	var r Role
-	var secs float64
-	if err := db.follow.QueryRow(ctx, roleSQL).Scan(&r.Standby, &secs, &r.Receiving); err != nil {
+	if err := db.follow.QueryRow(ctx, roleSQL).Scan(&r.Standby, &r.Received, &r.Replayed, &r.Receiving); err != nil {
 		return Role{}, fmt.Errorf("ask the database's role: %w", translate(err))
 	}
-	r.Lag = time.Duration(secs * float64(time.Second))
 	return r, nil
 }
 
-// noteRole keeps what WatchRole found at now for ReplayLag and Behind.
+// noteRole keeps what WatchRole found at now for ReplayLag and Behind. The
+// lag is how long the replay has been short of a position it had
+// received: at each look short of what it had received, the look's
+// received position is the target, kept until the replay reaches it. (The
+// age of the last replayed commit, used before, read a minute or more for
+// a standby replaying in step while a long transaction streamed after a
+// quiet minute: every standby node went unready during an import; a
+// review.) Called by WatchRole alone.
 func (db *DB) noteRole(r Role, now time.Time) {
-	db.lag.Store(int64(r.Lag))
+	switch {
+	case !r.Standby || r.Replayed >= r.Received:
+		db.replaySince = time.Time{}
+	case db.replaySince.IsZero() || r.Replayed >= db.replayTarget:
+		db.replaySince, db.replayTarget = now, r.Received
+	}
+	var lag time.Duration
+	if !db.replaySince.IsZero() {
+		lag = now.Sub(db.replaySince)
+	}
+	db.lag.Store(int64(lag))
 	if r.Receiving {
 		db.cutSince.Store(0)
 	} else {
@@ -168,8 +182,9 @@ func (db *DB) noteRole(r Role, now time.Time) {
 	}
 }
 
-// ReplayLag is how far a standby's replay was behind what it received at
-// WatchRole's last look (0 on a primary, and before the first look).
+// ReplayLag is how long a standby's replay had been short of a position it
+// had received, at WatchRole's last look (noteRole; 0 when it had replayed
+// all it received, on a primary, and before the first look).
 func (db *DB) ReplayLag() time.Duration { return time.Duration(db.lag.Load()) }
 
 // Behind returns an EUNAVAILABLE error when the database is a standby
@@ -194,7 +209,7 @@ func behind(standby bool, lag, cut, limit time.Duration) error {
 	case !standby || limit <= 0:
 		return nil
 	case lag > limit:
-		return geo.Errorf(geo.EUNAVAILABLE, "", "the standby's replay is %s behind what it received (the limit is %s)", lag.Round(time.Second), limit)
+		return geo.Errorf(geo.EUNAVAILABLE, "", "the standby's replay has been short of what it received for %s (the limit is %s)", lag.Round(time.Second), limit)
 	case cut > limit:
 		return geo.Errorf(geo.EUNAVAILABLE, "", "the standby has received nothing from a primary for %s (the limit is %s): its data may be that old", cut.Round(time.Second), limit)
 	}

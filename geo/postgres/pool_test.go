@@ -135,8 +135,8 @@ func TestMissingDatabaseIsSaid(t *testing.T) {
 }
 
 // TestRoleNow: the question WatchRole asks every few seconds — a failover
-// is noticed only if it answers — answers on a primary (no lag) and on a
-// hot standby (its replay's lag, small while it streams).
+// is noticed only if it answers — answers on a primary and on a hot
+// standby (how far it received, and that it streams).
 func TestRoleNow(t *testing.T) {
 	db := pgtest.Open(t)
 	ctx := context.Background()
@@ -147,8 +147,8 @@ func TestRoleNow(t *testing.T) {
 	}{"primary": {db, false}, "standby": {sdb, true}} {
 		t.Run(name, func(t *testing.T) {
 			role, err := c.db.RoleNow(ctx)
-			if err != nil || role.Standby != c.standby || role.Lag < 0 || role.Lag > time.Minute || (!role.Standby && role.Lag != 0) || !role.Receiving {
-				t.Errorf("RoleNow = %+v, %v; want standby %v, a lag under a minute (0 on a primary), receiving", role, err, c.standby)
+			if err != nil || role.Standby != c.standby || (role.Standby && role.Received <= 0) || !role.Receiving {
+				t.Errorf("RoleNow = %+v, %v; want standby %v, what a standby received, receiving", role, err, c.standby)
 			}
 		})
 	}
@@ -169,10 +169,9 @@ func TestAStandbyBehindIsNotReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	control.awaitReceived(t, db)
-	time.Sleep(limit + 500*time.Millisecond)
 	watch, stop := context.WithCancel(ctx)
 	defer stop()
-	go sdb.WatchRole(watch, func(bool) {}) // looks at once, then every RoleCheck
+	go sdb.WatchRole(watch, func(bool) {}) // looks at once (the replay short of what it received), then every RoleCheck
 	waitFor(t, "the standby's lag is seen", func() bool { return sdb.ReplayLag() > limit })
 	if err := sdb.Behind(limit); geo.ErrorCodeOf(err) != geo.EUNAVAILABLE || !strings.Contains(err.Error(), "replay") {
 		t.Errorf("with replay paused, lag %s: Behind = %v, want unavailable, naming the replay", sdb.ReplayLag(), err)
