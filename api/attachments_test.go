@@ -50,7 +50,7 @@ func newPhotoEnv(t *testing.T, backend string) *photoEnv {
 	}
 	auth := DefaultAuthConfig
 	auth.WritesPerSecond, auth.AddrWritesPerSecond = 0, 0
-	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Reports: db, Patrols: db, Photos: store, Tokens: db,
+	srv := httptest.NewServer(New(Deps{Units: db, Resolver: svc, Reports: db, Patrols: db, Photos: store, Tokens: db, Positions: db,
 		Auth: &auth, Policy: casework.DefaultPolicy()}))
 	t.Cleanup(srv.Close)
 	exp := time.Now().Add(time.Hour)
@@ -162,6 +162,7 @@ func testPhotoSniffing(t *testing.T, e *photoEnv) {
 				got["url"] != "/v1/attachments/"+got["checksum"].(string) || r.header.Get("Location") != got["url"] {
 				t.Errorf("%d %s", r.status, r.body)
 			}
+			writePosition(t, r)
 		})
 	}
 	if r := e.upload(t, "", jpg, "image/jpeg"); r.status != 401 {

@@ -33,10 +33,10 @@ const (
 type Positions interface {
 	// WritePosition is the database's WAL position after the caller's last
 	// commit (0 where nothing is written: a standby).
-	WritePosition(ctx context.Context) (uint64, error)
+	WritePosition(ctx context.Context) (int64, error)
 	// AwaitPosition returns once the database holds what was written at
 	// pos, or an EUNAVAILABLE error naming field.
-	AwaitPosition(ctx context.Context, pos uint64, field string) error
+	AwaitPosition(ctx context.Context, pos int64, field string) error
 }
 
 // committed follows a write of reports, steps, patrols or photos that has
@@ -54,7 +54,7 @@ func (h *handlers) committed(c *gin.Context) {
 		return
 	}
 	if pos > 0 {
-		c.Header(WritePositionHeader, strconv.FormatUint(pos, 10))
+		c.Header(WritePositionHeader, strconv.FormatInt(pos, 10))
 	}
 }
 
@@ -75,12 +75,12 @@ func (h *handlers) positionRead(c *gin.Context) {
 
 // parseMinPosition reads the header's values (a line may be a
 // comma-separated list): the highest counts, as for min_version.
-func parseMinPosition(header []string) (uint64, error) {
-	var highest uint64
+func parseMinPosition(header []string) (int64, error) {
+	var highest int64
 	for _, line := range header {
 		for _, one := range strings.Split(line, ",") {
-			v, err := strconv.ParseUint(strings.TrimSpace(one), 10, 64)
-			if err != nil {
+			v, err := strconv.ParseInt(strings.TrimSpace(one), 10, 64)
+			if err != nil || v < 0 {
 				return 0, geo.Invalid(MinPositionHeader, "%q is not a write position (a whole number, as %s answers carry)", clip(one), WritePositionHeader)
 			}
 			highest = max(highest, v)

@@ -165,6 +165,7 @@ func TestPatrolsOverHTTP(t *testing.T) {
 	if r.status != 201 || m["worker"] != "王伟" || !strings.HasPrefix(code, "120104001") || sum["visited_cells"].(float64) < 1 || m["day"] == nil {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
+	writePosition(t, r)
 	if r := s.send(t, "POST", "/v1/patrols", s.reporter, payload); r.status != 200 {
 		t.Errorf("retry: %d", r.status)
 	}

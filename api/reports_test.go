@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,7 +34,7 @@ type reportServer struct {
 func newReportServer(t *testing.T) *reportServer {
 	t.Helper()
 	db, svc := openDemoService(t)
-	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Policy: casework.DefaultPolicy(),
+	h := New(Deps{Units: db, Resolver: svc, Tokens: db, Reports: db, Patrols: db, Positions: db, Policy: casework.DefaultPolicy(),
 		Auth: &AuthConfig{PublicReads: true, CacheTTL: time.Second}})
 	s := &reportServer{db: db, srv: httptest.NewServer(h)}
 	t.Cleanup(s.srv.Close)
@@ -288,9 +289,11 @@ func TestReportWorkflowOverHTTP(t *testing.T) {
 	step := func(token, action, extra string) response {
 		return s.send(t, "POST", "/v1/reports/"+id+"/transitions", token, []byte(`{"action":"`+action+`"`+extra+`}`))
 	}
-	if r := step(s.reporter, "accept", `,"client_id":"`+id+`"`); r.status != 200 || r.json(t)["state"] != "accepted" {
+	r := step(s.reporter, "accept", `,"client_id":"`+id+`"`)
+	if r.status != 200 || r.json(t)["state"] != "accepted" {
 		t.Fatalf("accept: %d %s", r.status, r.body)
 	}
+	writePosition(t, r) // a step answers with its position, as every report write does
 	if r := step(s.reporter, "accept", `,"client_id":"`+id+`"`); r.status != 200 || r.header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("retried accept: %d %v", r.status, r.header)
 	}
@@ -329,7 +332,7 @@ func TestReportWorkflowOverHTTP(t *testing.T) {
 			t.Fatalf("%s: %d %s", a, r.status, r.body)
 		}
 	}
-	r := s.send(t, "GET", "/v1/reports/"+id, "", nil)
+	r = s.send(t, "GET", "/v1/reports/"+id, "", nil)
 	if h, _ := r.json(t)["history"].([]any); r.status != 200 || len(h) != 6 || r.json(t)["closed_on_time"] != true {
 		t.Errorf("history: %d %.400s", r.status, r.body)
 	}
@@ -364,4 +367,15 @@ func TestPrivateAnswersVaryByToken(t *testing.T) {
 			t.Errorf("%s: %d, Vary %q", path, r.status, vary)
 		}
 	}
+}
+
+// writePosition is the Gridmap-Write-Position of a write's answer, failing
+// the test when it has none.
+func writePosition(t *testing.T, r response) int64 {
+	t.Helper()
+	pos, err := strconv.ParseInt(r.header.Get(WritePositionHeader), 10, 64)
+	if err != nil || pos <= 0 {
+		t.Fatalf("%d: %s %q, want a write position", r.status, WritePositionHeader, r.header.Get(WritePositionHeader))
+	}
+	return pos
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 	pgxgeom "github.com/twpayne/pgx-geom"
 
+	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgerr"
 	"github.com/gridmap-dev/gridmap/migrations"
 )
@@ -49,6 +50,9 @@ type DB struct {
 	// readOnlyRecycled is when keepConn last closed a read-only connection
 	// (UnixNano).
 	readOnlyRecycled atomic.Int64
+	// missedPosition is the lowest write position a read waited for in
+	// vain lately (AwaitPosition).
+	missedPosition geo.MissedVersion
 }
 
 // Open migrates the database at url (under an advisory lock, so replicas

@@ -105,24 +105,18 @@ func (db *DB) awaitReplayOfReceived(ctx context.Context, within time.Duration) e
 	if received == nil {
 		return nil
 	}
-	return db.awaitReplay(ctx, *received, within, geo.Errorf(geo.EUNAVAILABLE, "",
-		"this node's standby database has not yet replayed what it received from the primary (a token made a moment ago may be in it): try again shortly"))
-}
-
-// awaitReplay waits until the standby has replayed its log up to lsn,
-// polling, at most within; past that it returns late.
-func (db *DB) awaitReplay(ctx context.Context, lsn string, within time.Duration, late error) error {
 	deadline := time.Now().Add(within)
 	for {
 		var done bool
-		if err := db.Pool.QueryRow(ctx, replayedSQL, lsn).Scan(&done); err != nil {
+		if err := db.Pool.QueryRow(ctx, replayedSQL, *received).Scan(&done); err != nil {
 			return fmt.Errorf("ask what the standby replayed: %w", translate(err))
 		}
 		if done {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return late
+			return geo.Errorf(geo.EUNAVAILABLE, "",
+				"this node's standby database has not yet replayed what it received from the primary (a token made a moment ago may be in it): try again shortly")
 		}
 		select {
 		case <-ctx.Done():

@@ -201,13 +201,16 @@ export function keptPosition() {
   }
 }
 
-// notePosition keeps an answer's write position, the highest of those kept.
+// notePosition keeps an answer's write position when it is the highest
+// kept, for a minute from that write: a lower one (a write answered out of
+// order, or by a primary that lost the higher after a failover) leaves the
+// kept one to run out in its own minute.
 function notePosition(res) {
   const p = res.headers.get('Gridmap-Write-Position');
   if (!/^\d+$/.test(p ?? '')) return;
   const kept = keptPosition();
-  const pos = kept && BigInt(kept) > BigInt(p) ? kept : p;
-  localStorage.setItem(POSITION, JSON.stringify({ pos, at: Date.now() }));
+  if (kept && BigInt(kept) >= BigInt(p)) return;
+  localStorage.setItem(POSITION, JSON.stringify({ pos: p, at: Date.now() }));
 }
 
 /**
