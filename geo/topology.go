@@ -207,7 +207,7 @@ type TopologyResult struct {
 	// client id: a retry of an edit made already, which wrote nothing now.
 	// The versions are as the first answer gave them, each current then.
 	// A vertex move without a client id found made already, every
-	// boundary it touched by the same caller, is Replayed too.
+	// boundary it touched by the same caller (token name), is Replayed too.
 	Replayed bool
 }
 

@@ -191,7 +191,13 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 	}
 	// The import's instant was read before the check: an enclave or child
 	// that ended after it, committed before the check, must not outlast
-	// the unit it named in the history (migration 030).
+	// the unit it named in the history (migration 030). The retired unit
+	// then ends after the import's instant: a unit the import wrote at it
+	// in its place overlaps it for that moment (milliseconds), which the
+	// resolver answers as an overlap, where the enclave's reports would
+	// have had no unit at all. (A topology edit needs none of this: it holds
+	// the boundaries alone, so nothing it retires can lose a dependant
+	// meanwhile.)
 	if _, err := r.tx.Exec(ctx, endAfterDependantsSQL, codes); err != nil {
 		return nil, fmt.Errorf("end the retired units after their dependants: %w", err)
 	}

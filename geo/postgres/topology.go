@@ -167,9 +167,6 @@ func (e *topoEdit) commit() error {
 	if err := writePlanned(e, "enclave", &enclaveTable, e.enclaves, now); err != nil {
 		return err
 	}
-	if _, err := endAfterDependants(e.ctx, e.tx, keys(e.retired)); err != nil {
-		return err
-	}
 	if err := e.warn(); err != nil {
 		return err
 	}

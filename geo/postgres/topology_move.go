@@ -189,8 +189,8 @@ func (e *topoEdit) nodesAlong(c geo.CornerMove, units []geo.Unit, enclaves []geo
 // if a current boundary has the vertex at To and its version before had
 // it at From: the answer is then the first one's, the boundaries at To
 // that the move touched, as they are, each also listed as unchanged, and
-// Replayed when actor wrote every one of them (a retry without a client
-// id, whose first answer was lost). A vertex at To alone proves nothing
+// Replayed when the request has no client id and actor wrote every one of
+// them (a retry whose first answer was lost). A vertex at To alone proves nothing
 // (it may be any other corner), so otherwise the vertex was never there.
 func (e *topoEdit) alreadyMoved(m geo.VertexMove, c geo.CornerMove, actor string) error {
 	units, enclaves, err := e.atPoint(m.To)
@@ -218,7 +218,9 @@ func (e *topoEdit) alreadyMoved(m geo.VertexMove, c geo.CornerMove, actor string
 	if err := e.permitAnswer(nil); err != nil {
 		return err
 	}
-	e.res.Replayed = true
+	// A request with a client id of its own is another request, made
+	// already: only one without a key can be the retry of its author's.
+	e.res.Replayed = m.ClientID == ""
 	for _, u := range movedUnits {
 		e.res.Unchanged = append(e.res.Unchanged, geo.VersionRef{Kind: "unit", Code: u.Code, Version: u.Version})
 		e.res.Replayed = e.res.Replayed && u.CreatedBy == actor

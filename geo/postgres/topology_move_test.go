@@ -173,13 +173,17 @@ func TestMoveCommunityCorner(t *testing.T) {
 			}
 			sameAudit(t, before, storedAudit(t, db))
 
-			// Again, by its author (a retry without a client id: replayed) and
-			// by someone else (found made, not theirs).
-			for _, by := range []string{"tester", "someone else"} {
-				again, err := db.MoveVertex(ctx, by, geo.VertexMove{From: p, To: to})
-				if err != nil || !slices.Equal(unitCodesOf(again.Units), want) || len(again.Unchanged) != len(want) || again.Replayed != (by == "tester") {
-					t.Errorf("the same move again by %s: %v (unchanged %v, replayed %v) %v; want %v unchanged, replayed %v",
-						by, unitCodesOf(again.Units), again.Unchanged, again.Replayed, err, want, by == "tester")
+			// Again, by its author (a retry without a client id: replayed), by
+			// someone else (found made, not theirs) and by its author with a
+			// client id of its own (another request: not a replay).
+			for _, again := range []struct {
+				by, clientID string
+				replayed     bool
+			}{{"tester", "", true}, {"someone else", "", false}, {"tester", "5d0c3f1e-8a47-4b8e-9a0e-2f6b1c7d4e91", false}} {
+				res, err := db.MoveVertex(ctx, again.by, geo.VertexMove{From: p, To: to, ClientID: again.clientID})
+				if err != nil || !slices.Equal(unitCodesOf(res.Units), want) || len(res.Unchanged) != len(want) || res.Replayed != again.replayed {
+					t.Errorf("the same move again by %s (client id %q): %v (unchanged %v, replayed %v) %v; want %v unchanged, replayed %v",
+						again.by, again.clientID, unitCodesOf(res.Units), res.Unchanged, res.Replayed, err, want, again.replayed)
 				}
 			}
 		})
