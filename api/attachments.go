@@ -24,7 +24,7 @@ import (
 
 func (h *handlers) attachmentRoutes(v1 *gin.RouterGroup) {
 	g := v1.Group("", h.photosConfigured)
-	g.POST("/attachments", permit(access.PermReport), h.createAttachment)
+	g.POST("/attachments", permit(access.PermReport), h.trackPosition, h.createAttachment)
 	g.GET("/attachments/:checksum", h.positionRead, h.getAttachment)
 }
 

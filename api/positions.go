@@ -31,6 +31,10 @@ const (
 
 // Positions is the database's side of it (Deps.Positions).
 type Positions interface {
+	// TrackPosition returns ctx with a place for the position of the
+	// writes made with it, recorded on their own connection after their
+	// commit, and a function that reads it (0: none recorded).
+	TrackPosition(ctx context.Context) (context.Context, func() int64)
 	// WritePosition is the database's WAL position after the caller's last
 	// commit (0 where nothing is written: a standby).
 	WritePosition(ctx context.Context) (int64, error)
@@ -39,19 +43,45 @@ type Positions interface {
 	AwaitPosition(ctx context.Context, pos int64, field string) error
 }
 
+// trackedPosition is the context key of the function that reads the
+// position a request's writes recorded (trackPosition).
+const trackedPosition = "gridmap.position"
+
+// trackPosition is the middleware of a write of reports, steps, patrols or
+// photos: the store records the write's position on the connection that
+// committed it (geo/postgres.TrackPosition), for committed to answer.
+func (h *handlers) trackPosition(c *gin.Context) {
+	if h.deps.Positions != nil {
+		ctx, read := h.deps.Positions.TrackPosition(c.Request.Context())
+		c.Request = c.Request.WithContext(ctx)
+		c.Set(trackedPosition, read)
+	}
+	c.Next()
+}
+
 // committed follows a write of reports, steps, patrols or photos that has
 // committed: the event readers are woken, and the answer names the write's
-// position. The write stands whatever happens here: a position that cannot
-// be read is logged, and the answer goes without it.
+// position — the one the store recorded, or, where it wrote nothing (a
+// retry answered from what is stored), the database's now. The write
+// stands whatever happens here: a position that cannot be read leaves the
+// answer without one (logged, unless the client has gone).
 func (h *handlers) committed(c *gin.Context) {
 	h.kickEvents()
 	if h.deps.Positions == nil {
 		return
 	}
-	pos, err := h.deps.Positions.WritePosition(c.Request.Context())
-	if err != nil {
-		slog.WarnContext(c.Request.Context(), "a write answered without its position", "err", err)
-		return
+	var pos int64
+	if read, ok := c.Get(trackedPosition); ok {
+		pos = read.(func() int64)()
+	}
+	if pos == 0 {
+		var err error
+		if pos, err = h.deps.Positions.WritePosition(c.Request.Context()); err != nil {
+			if c.Request.Context().Err() == nil {
+				slog.WarnContext(c.Request.Context(), "a write answered without its position", "err", err)
+			}
+			return
+		}
 	}
 	if pos > 0 {
 		c.Header(WritePositionHeader, strconv.FormatInt(pos, 10))

@@ -17,14 +17,14 @@ func (h *handlers) reportRoutes(v1 *gin.RouterGroup) {
 	write := permit(access.PermReport)
 	v1.GET("/categories", h.listCategories)
 	v1 = v1.Group("", h.reportsConfigured)
-	v1.POST("/reports", write, h.createReport)
-	v1.POST(`/reports\:batch`, write, h.createReportBatch) // gin's escape for a literal colon
+	v1.POST("/reports", write, h.trackPosition, h.createReport)
+	v1.POST(`/reports\:batch`, write, h.trackPosition, h.createReportBatch) // gin's escape for a literal colon
 	v1.GET("/reports", h.positionRead, h.listReports)
 	v1.GET("/reports/:id", h.positionRead, h.getReport)
-	v1.POST("/reports/:id", write, h.reportAction) // custom methods: /v1/reports/{id}:reresolve
-	v1.POST("/reports/:id/transitions", write, h.transition)
+	v1.POST("/reports/:id", write, h.trackPosition, h.reportAction) // custom methods: /v1/reports/{id}:reresolve
+	v1.POST("/reports/:id/transitions", write, h.trackPosition, h.transition)
 	v1.GET("/stats", h.positionRead, h.stats)
-	v1.POST("/patrols", write, h.createPatrol)
+	v1.POST("/patrols", write, h.trackPosition, h.createPatrol)
 	v1.GET("/patrols/coverage", h.positionRead, h.patrolCoverage)
 }
 

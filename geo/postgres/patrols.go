@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twpayne/go-geom"
 
 	"github.com/gridmap-dev/gridmap/casework"
@@ -46,7 +47,11 @@ SELECT count(*) FROM ins`
 // content returns the stored patrol (Existing); with other content,
 // Different.
 func (db *DB) CreatePatrol(ctx context.Context, p casework.Patrol) (casework.CreateOutcome, casework.Patrol, error) {
-	inserted, err := insertPatrol(ctx, db.Pool, p)
+	var inserted bool
+	err := db.writeConn(ctx, func(conn *pgxpool.Conn) (err error) {
+		inserted, err = insertPatrol(ctx, conn, p)
+		return err
+	})
 	if err != nil {
 		return 0, p, fmt.Errorf("store patrol: %w", translate(err))
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -47,22 +48,8 @@ ON CONFLICT (uploaded_by, checksum) DO NOTHING`
 func (db *DB) PutPhoto(ctx context.Context, p casework.Photo, original, thumb []byte) (casework.Photo, bool, error) {
 	p.UploadedAt = p.UploadedAt.UTC().Truncate(time.Microsecond)
 	created := false
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, insertPhotoSQL, p.Checksum, p.Type, p.Size, p.Width, p.Height, p.Orientation,
-			p.ThumbSize, p.Backend, p.UploadedBy, p.UploadedAt)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 1 {
-			if err := db.putBlobs(ctx, tx, p, original, thumb); err != nil {
-				return err
-			}
-		}
-		if tag, err = tx.Exec(ctx, insertUploadSQL, p.Checksum, p.UploadedBy, p.UploadedAt); err != nil {
-			return err
-		}
-		created = tag.RowsAffected() == 1
-		return nil
+	err := db.writeConn(ctx, func(conn *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return db.insertPhoto(ctx, tx, p, original, thumb, &created) })
 	})
 	if err != nil {
 		return casework.Photo{}, false, fmt.Errorf("store photo %s: %w", p.Checksum, translate(err))
@@ -75,6 +62,26 @@ func (db *DB) PutPhoto(ctx context.Context, p casework.Photo, original, thumb []
 		return s, created, nil
 	}
 	return casework.Photo{}, false, fmt.Errorf("photo %s neither stored nor found", p.Checksum) // photos are never deleted
+}
+
+// insertPhoto is PutPhoto's transaction: the photo (its bytes too when it
+// is new) and the caller's upload of it, created saying whether that is new.
+func (db *DB) insertPhoto(ctx context.Context, tx pgx.Tx, p casework.Photo, original, thumb []byte, created *bool) error {
+	tag, err := tx.Exec(ctx, insertPhotoSQL, p.Checksum, p.Type, p.Size, p.Width, p.Height, p.Orientation,
+		p.ThumbSize, p.Backend, p.UploadedBy, p.UploadedAt)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 1 {
+		if err := db.putBlobs(ctx, tx, p, original, thumb); err != nil {
+			return err
+		}
+	}
+	if tag, err = tx.Exec(ctx, insertUploadSQL, p.Checksum, p.UploadedBy, p.UploadedAt); err != nil {
+		return err
+	}
+	*created = tag.RowsAffected() == 1
+	return nil
 }
 
 // putBlobs writes the bytes of a photo just described, when it is kept here.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -128,39 +129,45 @@ func (db *DB) withReport(ctx context.Context, id string, fn func(pgx.Tx, *casewo
 	if !uid.Valid {
 		return geo.Invalid("id", "%q is not a UUID", id)
 	}
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, lockReportSQL, uid)
-		if err != nil {
-			return err
-		}
-		r, err := pgx.CollectExactlyOneRow(rows, scanReport)
-		if err == pgx.ErrNoRows {
-			return geo.Errorf(geo.ENOTFOUND, "id", "no report has id %s", id)
-		}
-		if err != nil {
-			return err
-		}
-		// The rules read the case's history (who handled it: 监管分离).
-		reports := []casework.Report{r}
-		if err := attachHistory(ctx, tx, reports, []pgtype.UUID{uid}); err != nil {
-			return err
-		}
-		r = reports[0]
-		held := len(r.History)
-		if err := fn(tx, &r); err != nil {
-			return err
-		}
-		if r.Events > held { // a replay recorded nothing
-			if err := attachStepsAfter(ctx, tx, &r, uid, held); err != nil {
-				return err
-			}
-		}
-		*out = r
-		return nil
+	err := db.writeConn(ctx, func(conn *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return lockedReport(ctx, tx, uid, id, fn, out) })
 	})
 	if err != nil {
 		return fmt.Errorf("report %s: %w", id, translate(err))
 	}
+	return nil
+}
+
+// lockedReport is withReport's transaction: the report locked, its
+// history read, fn run, the steps it recorded read back into out.
+func lockedReport(ctx context.Context, tx pgx.Tx, uid pgtype.UUID, id string, fn func(pgx.Tx, *casework.Report) error, out *casework.Report) error {
+	rows, err := tx.Query(ctx, lockReportSQL, uid)
+	if err != nil {
+		return err
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanReport)
+	if err == pgx.ErrNoRows {
+		return geo.Errorf(geo.ENOTFOUND, "id", "no report has id %s", id)
+	}
+	if err != nil {
+		return err
+	}
+	// The rules read the case's history (who handled it: 监管分离).
+	reports := []casework.Report{r}
+	if err := attachHistory(ctx, tx, reports, []pgtype.UUID{uid}); err != nil {
+		return err
+	}
+	r = reports[0]
+	held := len(r.History)
+	if err := fn(tx, &r); err != nil {
+		return err
+	}
+	if r.Events > held { // a replay recorded nothing
+		if err := attachStepsAfter(ctx, tx, &r, uid, held); err != nil {
+			return err
+		}
+	}
+	*out = r
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gridmap-dev/gridmap/casework"
 	"github.com/gridmap-dev/gridmap/geo"
@@ -75,11 +76,14 @@ func (db *DB) CreateReports(ctx context.Context, rs []casework.Report) ([]casewo
 	sort.Slice(batch, func(a, b int) bool { return rs[batch[a]].ID < rs[batch[b]].ID })
 	created := map[string]bool{}
 	if len(batch) > 0 {
-		rows, err := db.Pool.Query(ctx, insertReportsSQL, reportArgs(rs, batch)...)
-		if err != nil {
-			return nil, fmt.Errorf("store reports: %w", translate(err))
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		var ids []string
+		err := db.writeConn(ctx, func(conn *pgxpool.Conn) error {
+			rows, err := conn.Query(ctx, insertReportsSQL, reportArgs(rs, batch)...)
+			if err == nil {
+				ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			}
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("store reports: %w", translate(err))
 		}
