@@ -33,7 +33,7 @@ FROM (SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint AS p,
              pg_size_bytes(current_setting('wal_segment_size')) AS seg,
              current_setting('wal_block_size')::bigint AS blk) x`
 
-// replayedSQL is how far a standby has replayed, in bytes (-1: it is not
+// replayedBytesSQL is how far a standby has replayed, in bytes (-1: it is not
 // replaying, so nothing is on its way).
 const replayedBytesSQL = `SELECT coalesce((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, -1)`
 
