@@ -86,7 +86,7 @@ func open(ctx context.Context, url string, maxConns int32, migrate bool) (*DB, e
 	}
 	db := &DB{url: url, conn: cfg.ConnConfig.Copy()}
 	db.standby.Store(standby)
-	cfg.AfterRelease = db.keepConn
+	cfg.PrepareConn = db.keepConn
 	if db.Pool, err = openPool(ctx, cfg); err != nil {
 		return nil, err
 	}
