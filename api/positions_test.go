@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -27,7 +26,6 @@ import (
 // position that is no number is a 400 naming the header.
 func TestReportReadYourWritesOnAStandby(t *testing.T) {
 	db := demotest.Open(t)
-	ctx := context.Background()
 	primary := newNode(t, db, true)
 	sdb := pgtest.OpenStandby(t, db.URL(), 4)
 	svc, _ := loadedService(t, sdb)
@@ -38,13 +36,8 @@ func TestReportReadYourWritesOnAStandby(t *testing.T) {
 	if r := standby.send(t, "GET", "/v1/me", reporter, nil); r.status != http.StatusOK { // the standby holds the token
 		t.Fatalf("the token on the standby: %d %s", r.status, r.body)
 	}
-	replay := func(fn string) {
-		if _, err := sdb.Pool.Exec(ctx, `SELECT `+fn+`()`); err != nil {
-			t.Fatalf("%s: %v", fn, err)
-		}
-	}
-	replay("pg_wal_replay_pause")
-	t.Cleanup(func() { replay("pg_wal_replay_resume") }) // never leave the shared standby paused
+	replay := pgtest.ControlReplay(t, sdb) // resumed at cleanup
+	replay.Pause(t)
 
 	id := uuid.NewString()
 	w := primary.send(t, "POST", "/v1/reports", reporter, body(t, id, orb.Point{117.15, 39.11}, nil))
@@ -78,9 +71,7 @@ func TestReportReadYourWritesOnAStandby(t *testing.T) {
 	go func() {
 		defer close(resumed)
 		time.Sleep(300 * time.Millisecond)
-		if _, err := sdb.Pool.Exec(ctx, `SELECT pg_wal_replay_resume()`); err != nil {
-			t.Errorf("resume replay: %v", err)
-		}
+		replay.Resume(t)
 	}()
 	if r := standby.send(t, "GET", path, reporter, nil, at...); r.status != http.StatusOK {
 		t.Errorf("with the position, replay resumed meanwhile: %d %s", r.status, r.body)

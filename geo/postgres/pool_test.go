@@ -162,13 +162,13 @@ func TestAStandbyBehindIsNotReady(t *testing.T) {
 	db := pgtest.Open(t)
 	ctx := context.Background()
 	sdb := pgtest.OpenStandby(t, db.URL(), 2)
-	control := standbyControl(t, sdb)
+	control := pgtest.ControlReplay(t, sdb)
 	const limit = time.Second
-	control.pause(t)
+	control.Pause(t)
 	if _, err := db.CreateUnit(ctx, "test", geo.Unit{Code: "139901", Level: geo.District, Name: "测试区", Geom: square(118, 38, 1)}); err != nil {
 		t.Fatal(err)
 	}
-	control.awaitReceived(t, db)
+	control.AwaitReceived(t, db)
 	watch, stop := context.WithCancel(ctx)
 	defer stop()
 	go sdb.WatchRole(watch, func(bool) {}) // looks at once (the replay short of what it received), then every RoleCheck
@@ -179,7 +179,7 @@ func TestAStandbyBehindIsNotReady(t *testing.T) {
 	if err := sdb.Behind(0); err != nil {
 		t.Errorf("no limit: %v", err)
 	}
-	control.resume(t)
+	control.Resume(t)
 	start := time.Now()
 	for sdb.Behind(limit) != nil && time.Since(start) < 3*postgres.RoleCheck {
 		time.Sleep(50 * time.Millisecond)

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/gridmap-dev/gridmap/access"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
@@ -29,7 +27,7 @@ func TestTokenOnStandbyAwaitsReplay(t *testing.T) {
 	if !sdb.Standby() {
 		t.Fatal("the standby is not seen as one")
 	}
-	control := standbyControl(t, sdb)
+	control := pgtest.ControlReplay(t, sdb)
 	for _, c := range []struct {
 		name    string
 		made    bool          // the token is made on the primary
@@ -45,14 +43,14 @@ func TestTokenOnStandbyAwaitsReplay(t *testing.T) {
 			_, hash := access.NewTokenSecret()
 			resumed := make(chan struct{})
 			if c.made {
-				control.pause(t)
+				control.Pause(t)
 				if _, err := db.CreateToken(ctx, access.Token{Name: "新手机", Role: access.RoleReporter, CreatedBy: "test",
 					ExpiresAt: time.Now().Add(time.Hour)}, hash); err != nil {
 					t.Fatal(err)
 				}
-				control.awaitReceived(t, db)
+				control.AwaitReceived(t, db)
 				if c.resume > 0 {
-					time.AfterFunc(c.resume, func() { control.resume(t); close(resumed) })
+					time.AfterFunc(c.resume, func() { control.Resume(t); close(resumed) })
 				}
 			}
 			start := time.Now()
@@ -61,7 +59,7 @@ func TestTokenOnStandbyAwaitsReplay(t *testing.T) {
 			if c.resume > 0 {
 				<-resumed
 			}
-			control.resume(t)
+			control.Resume(t)
 			// Other packages' tests write to the primary meanwhile, and the
 			// standby replays their log too: past TokenReplayWait a lookup
 			// is EUNAVAILABLE, which is not wrong, only not yet the answer.
@@ -80,55 +78,6 @@ func TestTokenOnStandbyAwaitsReplay(t *testing.T) {
 			}
 		})
 	}
-}
-
-// replayControl pauses and resumes a standby's replay (a superuser's
-// functions: the test role is one) and watches what it received.
-type replayControl struct{ conn *pgxpool.Pool }
-
-func standbyControl(t *testing.T, sdb *postgres.DB) replayControl {
-	conn, err := pgxpool.New(context.Background(), sdb.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := replayControl{conn}
-	t.Cleanup(func() {
-		c.resume(t) // never leave the shared standby paused
-		conn.Close()
-	})
-	return c
-}
-
-func (c replayControl) pause(t *testing.T) {
-	if _, err := c.conn.Exec(context.Background(), `SELECT pg_wal_replay_pause()`); err != nil {
-		t.Fatalf("pause replay: %v", err)
-	}
-}
-
-func (c replayControl) resume(t *testing.T) {
-	if _, err := c.conn.Exec(context.Background(), `SELECT pg_wal_replay_resume()`); err != nil {
-		t.Errorf("resume replay: %v", err)
-	}
-}
-
-// awaitReceived waits until the standby has received the primary's log as
-// far as it is written now.
-func (c replayControl) awaitReceived(t *testing.T, primary *postgres.DB) {
-	ctx := context.Background()
-	var lsn string
-	if err := primary.Pool.QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&lsn); err != nil {
-		t.Fatal(err)
-	}
-	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(10 * time.Millisecond) {
-		var got bool
-		if err := c.conn.QueryRow(ctx, `SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn`, lsn).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got {
-			return
-		}
-	}
-	t.Fatal("the standby did not receive the primary's log within 10 s")
 }
 
 // codeOf is err's code, "" for none.
