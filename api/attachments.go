@@ -93,7 +93,7 @@ func (h *handlers) createAttachment(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		h.committed(c)
+		h.answerPosition(c) // a photo records no event to wake readers for
 		c.JSON(http.StatusOK, viewOfPhoto(p))
 		return
 	}
@@ -112,7 +112,7 @@ func (h *handlers) createAttachment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	h.committed(c)
+	h.answerPosition(c) // a photo records no event to wake readers for
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated

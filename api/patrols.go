@@ -53,7 +53,7 @@ func (h *handlers) createPatrol(c *gin.Context) {
 		fail(c, geo.Errorf(geo.ECONFLICT, "id", "patrol %s is already stored with different content; a new track needs a new id", p.ID))
 		return
 	}
-	h.committed(c)
+	h.answerPosition(c) // a patrol records no event to wake readers for
 	out := gin.H{"id": stored.ID, "worker": stored.Worker, "grid": nil, "summary": summaryJSON(stored.Summary),
 		"received_at": stored.ReceivedAt, "res": casework.PatrolRes}
 	if stored.Grid != "" {

@@ -49,7 +49,7 @@ const trackedPosition = "gridmap.position"
 
 // trackPosition is the middleware of a write of reports, steps, patrols or
 // photos: the store records the write's position on the connection that
-// committed it (geo/postgres.TrackPosition), for committed to answer.
+// committed it (geo/postgres.TrackPosition), for answerPosition to answer.
 func (h *handlers) trackPosition(c *gin.Context) {
 	if h.deps.Positions != nil {
 		ctx, read := h.deps.Positions.TrackPosition(c.Request.Context())
@@ -59,14 +59,21 @@ func (h *handlers) trackPosition(c *gin.Context) {
 	c.Next()
 }
 
-// committed follows a write of reports, steps, patrols or photos that has
-// committed: the event readers are woken, and the answer names the write's
-// position — the one the store recorded, or, where it wrote nothing (a
-// retry answered from what is stored), the database's now. The write
-// stands whatever happens here: a position that cannot be read leaves the
-// answer without one (logged, unless the client has gone).
+// committed follows a write of reports or steps that has committed: the
+// event readers are woken (the write recorded events), and the answer
+// names the write's position (answerPosition).
 func (h *handlers) committed(c *gin.Context) {
 	h.kickEvents()
+	h.answerPosition(c)
+}
+
+// answerPosition names, in the answer to a committed write of reports,
+// steps, patrols or photos, the write's position — the one the store
+// recorded, or, where it wrote nothing (a retry answered from what is
+// stored), the database's now. The write stands whatever happens here: a
+// position that cannot be read leaves the answer without one (logged,
+// unless the client has gone).
+func (h *handlers) answerPosition(c *gin.Context) {
 	if h.deps.Positions == nil {
 		return
 	}
