@@ -102,24 +102,39 @@ func (db *DB) AwaitPosition(ctx context.Context, pos int64, field string) error 
 	if pos <= 0 || !db.Standby() {
 		return nil
 	}
-	deadline := time.Now().Add(PositionReplayWait)
-	for first := true; ; first = false {
-		var replayed int64
+	replayed, reached, err := db.replayTo(ctx, pos, 0)
+	if err != nil || reached {
+		return err
+	}
+	if !db.missedPosition.Recent(pos, replayed, time.Now()) {
+		if replayed, reached, err = db.replayTo(ctx, pos, PositionReplayWait); err != nil || reached {
+			return err
+		}
+	}
+	db.missedPosition.Note(pos, time.Now())
+	return geo.Errorf(geo.EUNAVAILABLE, field,
+		"this node's standby database has not yet replayed the write you made (position %d; it is at %d): retry shortly", pos, replayed)
+}
+
+// replayTo waits until the standby has replayed its log up to pos (bytes),
+// looking every 20 ms, at most within (0: one look). It returns how far
+// the replay was at its last look, and whether it had reached pos: a
+// database replaying nothing (not a standby) has nothing on its way.
+func (db *DB) replayTo(ctx context.Context, pos int64, within time.Duration) (replayed int64, reached bool, err error) {
+	deadline := time.Now().Add(within)
+	for {
 		if err := db.Pool.QueryRow(ctx, replayedBytesSQL).Scan(&replayed); err != nil {
-			return fmt.Errorf("ask what the standby replayed: %w", translate(err))
+			return 0, false, fmt.Errorf("ask what the standby replayed: %w", translate(err))
 		}
 		if replayed < 0 || replayed >= pos {
-			return nil
+			return replayed, true, nil
 		}
-		now := time.Now()
-		if first && db.missedPosition.Recent(pos, replayed, now) || now.After(deadline) {
-			db.missedPosition.Note(pos, now)
-			return geo.Errorf(geo.EUNAVAILABLE, field,
-				"this node's standby database has not yet replayed the write you made (position %d; it is at %d): retry shortly", pos, replayed)
+		if !time.Now().Before(deadline) {
+			return replayed, false, nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return replayed, false, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

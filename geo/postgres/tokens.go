@@ -88,42 +88,25 @@ func (db *DB) tokenByHash(ctx context.Context, hash [32]byte) (access.Token, err
 	return t, nil
 }
 
-// receivedSQL is how far a standby has received the primary's log (NULL
-// when it is not streaming: then nothing is on its way).
-const receivedSQL = `SELECT pg_last_wal_receive_lsn()::text`
-
-// replayedSQL tells whether a standby has replayed its log up to $1.
-const replayedSQL = `SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true)`
+// receivedSQL is how far a standby has received the primary's log, in
+// bytes (-1 when it is not streaming: then nothing is on its way).
+const receivedSQL = `SELECT coalesce((pg_last_wal_receive_lsn() - '0/0'::pg_lsn)::bigint, -1)`
 
 // awaitReplayOfReceived waits until the standby has replayed what it had
 // received when called, polling, at most within; past that EUNAVAILABLE.
 func (db *DB) awaitReplayOfReceived(ctx context.Context, within time.Duration) error {
-	var received *string
+	var received int64
 	if err := db.Pool.QueryRow(ctx, receivedSQL).Scan(&received); err != nil {
 		return fmt.Errorf("ask what the standby received: %w", translate(err))
 	}
-	if received == nil {
+	if received < 0 {
 		return nil
 	}
-	deadline := time.Now().Add(within)
-	for {
-		var done bool
-		if err := db.Pool.QueryRow(ctx, replayedSQL, *received).Scan(&done); err != nil {
-			return fmt.Errorf("ask what the standby replayed: %w", translate(err))
-		}
-		if done {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return geo.Errorf(geo.EUNAVAILABLE, "",
-				"this node's standby database has not yet replayed what it received from the primary (a token made a moment ago may be in it): try again shortly")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+	if _, reached, err := db.replayTo(ctx, received, within); err != nil || reached {
+		return err
 	}
+	return geo.Errorf(geo.EUNAVAILABLE, "",
+		"this node's standby database has not yet replayed what it received from the primary (a token made a moment ago may be in it): try again shortly")
 }
 
 // touchTokenSQL writes at most once a minute per token: authentication must
