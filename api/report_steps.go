@@ -150,8 +150,8 @@ func (h *handlers) reportAction(c *gin.Context) {
 	}
 	q := casework.TransitionRequest{ClientID: w.ClientID, Action: casework.ActionReresolve, Actor: w.Actor, Note: w.Note}
 	h.stepAuthority(c, &q, nil)
-	r, replayed, err := h.deps.Reports.Reresolve(c.Request.Context(), id, q, func(r casework.Report) (geo.Resolution, error) {
-		return h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: r.Point, CRS: r.CRS, MinVersion: min})
+	r, replayed, err := h.deps.Reports.Reresolve(c.Request.Context(), id, q, func(r casework.Report, floor int64) (geo.Resolution, error) {
+		return h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: r.Point, CRS: r.CRS, MinVersion: max(min, floor)})
 	})
 	if err != nil {
 		fail(c, err)

@@ -79,12 +79,10 @@ func (h *handlers) createReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	r, err := h.newReport(c, in, "", nil)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	res, err := h.deps.Reports.CreateReports(c.Request.Context(), []casework.Report{r})
+	res, err := h.storeReports(c, func(floor int64) ([]casework.Report, error) {
+		r, err := h.newReport(c, in, "", nil, floor)
+		return []casework.Report{r}, err
+	})
 	if err != nil {
 		fail(c, err)
 		return
@@ -93,9 +91,35 @@ func (h *handlers) createReport(c *gin.Context) {
 	writeCreated(c, res[0])
 }
 
+// storeReports builds reports (resolving them, from data version floor at
+// least) and stores them. Reports an edit's commit overtook between their
+// resolution and their storing (geo.MovedError) are built again from the
+// version it made and stored then: stored as resolved, they would say a
+// unit was responsible at a moment the history gives to another.
+func (h *handlers) storeReports(c *gin.Context, build func(floor int64) ([]casework.Report, error)) ([]casework.CreateResult, error) {
+	var floor int64
+	for attempt := 1; ; attempt++ {
+		rs, err := build(floor)
+		if err != nil || len(rs) == 0 {
+			return nil, err
+		}
+		res, err := h.deps.Reports.CreateReports(c.Request.Context(), rs)
+		moved, ok := geo.MovedTo(err)
+		if !ok || attempt == storeAttempts {
+			return res, err
+		}
+		floor = moved
+	}
+}
+
+// storeAttempts bounds storeReports' rounds: a round is overtaken only by
+// an edit that committed during it, which are seconds apart at the most.
+const storeAttempts = 3
+
 // newReport completes an input's photos from photos (looked up when nil),
-// validates it and resolves it at its observed time.
-func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix string, photos map[string]casework.Photo) (casework.Report, error) {
+// validates it and resolves it at its observed time, from data version
+// floor at least (and the request's min_version).
+func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix string, photos map[string]casework.Photo, floor int64) (casework.Report, error) {
 	if len(in.Attachments) > 0 && photos == nil {
 		var err error
 		if photos, err = h.photoIndex(c.Request.Context(), in.Attachments); err != nil {
@@ -113,11 +137,14 @@ func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix str
 	if err != nil {
 		return casework.Report{}, err
 	}
-	res, err := h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: in.Point, CRS: in.CRS, At: in.ObservedAt, MinVersion: min})
+	res, err := h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: in.Point, CRS: in.CRS, At: in.ObservedAt, MinVersion: max(min, floor)})
 	if err != nil {
 		return casework.Report{}, prefixed(prefix, err)
 	}
-	r, err := casework.NewReport(in, res, h.policy(), now)
+	// Received once resolved: the version answering was committed before
+	// this moment, and the store's gate checks that no later one was
+	// before the report is stored (migration 031).
+	r, err := casework.NewReport(in, res, h.policy(), time.Now())
 	return r, prefixed(prefix, err)
 }
 
@@ -195,35 +222,36 @@ func (h *handlers) createReportBatch(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var valid []casework.Report
 	var slots []int
-	for i, in := range ins {
-		out[i].Index = i
-		err := errs[i]
-		var r casework.Report
-		if err == nil {
-			r, err = h.newReport(c, in, itemPrefix(i), photos)
-		}
-		out[i].ID = in.ID
-		if err != nil {
-			if code := geo.ErrorCodeOf(err); code == geo.EUNAVAILABLE || code == geo.EINTERNAL {
-				fail(c, err) // not the report's fault: the client retries the batch
-				return
+	res, err := h.storeReports(c, func(floor int64) ([]casework.Report, error) {
+		var valid []casework.Report
+		slots = slots[:0]
+		for i, in := range ins {
+			out[i] = batchResult{Index: i, ID: in.ID} // afresh each round
+			err := errs[i]
+			var r casework.Report
+			if err == nil {
+				r, err = h.newReport(c, in, itemPrefix(i), photos, floor)
 			}
-			p := problemOf(err, "")
-			out[i].Status, out[i].Error = p.Status, &p
-			continue
+			if err != nil {
+				if code := geo.ErrorCodeOf(err); code == geo.EUNAVAILABLE || code == geo.EINTERNAL {
+					return nil, err // not the report's fault: the client retries the batch
+				}
+				p := problemOf(err, "")
+				out[i].Status, out[i].Error = p.Status, &p
+				continue
+			}
+			valid = append(valid, r)
+			slots = append(slots, i)
 		}
-		valid = append(valid, r)
-		slots = append(slots, i)
+		return valid, nil
+	})
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	created, existing, failed := 0, 0, len(raws)-len(valid)
-	if len(valid) > 0 {
-		res, err := h.deps.Reports.CreateReports(c.Request.Context(), valid)
-		if err != nil {
-			fail(c, err)
-			return
-		}
+	created, existing, failed := 0, 0, len(raws)-len(slots)
+	if len(slots) > 0 {
 		h.committed(c)
 		for k, i := range slots {
 			r := res[k]

@@ -155,8 +155,10 @@ type ReportStore interface {
 	// the old answer in the history. q (Action ActionReresolve) is admitted
 	// as Transition admits a step: a retry of the same actor's recorded
 	// re-resolution, by its ClientID, returns the report as it is, with
-	// replayed true, and resolves nothing.
-	Reresolve(ctx context.Context, id string, q TransitionRequest, resolve func(Report) (geo.Resolution, error)) (r Report, replayed bool, err error)
+	// replayed true, and resolves nothing. resolve answers from data
+	// version floor at least (0: any): the store asks again, with a floor,
+	// when the boundaries moved past the answer before it was stored.
+	Reresolve(ctx context.Context, id string, q TransitionRequest, resolve func(r Report, floor int64) (geo.Resolution, error)) (r Report, replayed bool, err error)
 	// Escalate raises every overdue or under-floor open case, at most limit
 	// of them, and returns how many were raised.
 	Escalate(ctx context.Context, p Policy, now time.Time, limit int) (int, error)

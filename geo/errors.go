@@ -73,3 +73,26 @@ func ErrorCodeOf(err error) ErrorCode {
 	}
 	return EINTERNAL
 }
+
+// MovedError is the cause of an EUNAVAILABLE error: the boundaries moved
+// to data version Version after a write was resolved from an earlier one
+// and before it was stored. Nothing was stored; resolved again from
+// Version (at least), the write may be tried again at once.
+type MovedError struct {
+	Version int64
+}
+
+// Error implements the error interface.
+func (e *MovedError) Error() string {
+	return fmt.Sprintf("the boundaries moved to data version %d while this was being stored", e.Version)
+}
+
+// MovedTo reports the data version a write was overtaken by (MovedError),
+// if err says it was.
+func MovedTo(err error) (int64, bool) {
+	var m *MovedError
+	if errors.As(err, &m) {
+		return m.Version, true
+	}
+	return 0, false
+}

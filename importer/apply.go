@@ -90,10 +90,12 @@ func (r *run) lockClosed(ctx context.Context, lockSQL string, args ...any) (time
 	return clock(ctx, r.tx)
 }
 
-// clock is the database's clock now (not the transaction's start).
+// clock is the database's clock now (not the transaction's start), for the
+// versions' stamps: gridmap_stamp records it, and the commit moves it to
+// the moment the import commits (migration 031).
 func clock(ctx context.Context, tx pgx.Tx) (time.Time, error) {
 	var now time.Time
-	err := tx.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now)
+	err := tx.QueryRow(ctx, `SELECT gridmap_stamp()`).Scan(&now)
 	return now, err
 }
 
@@ -188,18 +190,6 @@ func (r *run) retire(ctx context.Context, now time.Time) ([]string, error) {
 	r.retiring(units)
 	if err := r.checkDependants(ctx, codes); err != nil {
 		return nil, err
-	}
-	// The import's instant was read before the check: an enclave or child
-	// that ended after it, committed before the check, must not outlast
-	// the unit it named in the history (migration 030). The retired unit
-	// then ends after the import's instant: a unit the import wrote at it
-	// in its place overlaps it for that moment (milliseconds), which the
-	// resolver answers as an overlap, where the enclave's reports would
-	// have had no unit at all. (A topology edit needs none of this: it holds
-	// the boundaries alone, so nothing it retires can lose a dependant
-	// meanwhile.)
-	if _, err := r.tx.Exec(ctx, endAfterDependantsSQL, codes); err != nil {
-		return nil, fmt.Errorf("end the retired units after their dependants: %w", err)
 	}
 	return touched, nil
 }

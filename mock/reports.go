@@ -114,12 +114,12 @@ func (s *Reports) Transition(_ context.Context, id string, q casework.Transition
 }
 
 // Reresolve implements casework.ReportStore.
-func (s *Reports) Reresolve(_ context.Context, id string, q casework.TransitionRequest, resolve func(casework.Report) (geo.Resolution, error)) (casework.Report, bool, error) {
+func (s *Reports) Reresolve(_ context.Context, id string, q casework.TransitionRequest, resolve func(casework.Report, int64) (geo.Resolution, error)) (casework.Report, bool, error) {
 	if err := q.ValidateReresolve(); err != nil {
 		return casework.Report{}, false, err
 	}
 	return s.admitted(id, &q, func(r *casework.Report) (casework.Transition, error) {
-		res, err := resolve(*r)
+		res, err := resolve(*r, 0)
 		if err != nil {
 			return casework.Transition{}, err
 		}

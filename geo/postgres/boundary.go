@@ -49,9 +49,6 @@ type boundaryTable[T any] struct {
 	withinScope func(ctx context.Context, tx pgx.Tx, v *T, g *geom.MultiPolygon, scope string) error
 	// dependants refuses to retire a code that current rows still name.
 	dependants func(ctx context.Context, tx pgx.Tx, code string) error
-	// retired finishes the retirement of v, closed and checked: a unit's
-	// end moves after the versions that named it (endAfterDependants).
-	retired func(ctx context.Context, tx pgx.Tx, v *T) error
 	// repeats reports whether stored is what actor's edit would have
 	// stored (a retry: geo.Unit.Repeats).
 	repeats func(edit, stored *T, actor string) bool
@@ -95,7 +92,7 @@ func versionedStatements(table, columns, insert string) versionedSQL {
 		maxVersion: `SELECT coalesce(max(version), 0) FROM ` + table + ` WHERE code = $1`,
 		versions: `SELECT coalesce(max(version) FILTER (WHERE valid_to IS NULL), 0), coalesce(max(version), 0) FROM ` +
 			table + ` WHERE code = $1`,
-		retire: `UPDATE ` + table + ` SET valid_to = clock_timestamp() WHERE code = $1 AND valid_to IS NULL RETURNING ` + columns,
+		retire: `UPDATE ` + table + ` SET valid_to = gridmap_stamp() WHERE code = $1 AND valid_to IS NULL RETURNING ` + columns,
 	}
 }
 
@@ -237,11 +234,13 @@ func closeCurrent(ctx context.Context, tx pgx.Tx, s versionedSQL, code string, a
 	return prev + 1, closed, err
 }
 
-// txNow is the clock time inside the transaction; clock_timestamp, unlike
-// now(), moves between two edits of one code in one transaction.
+// txNow is the clock time inside the transaction for a version's stamp
+// (gridmap_stamp, migration 031): clock_timestamp, which unlike now() moves
+// between two edits of one code in one transaction, recorded so that the
+// commit moves it to the moment the transaction commits.
 func txNow(ctx context.Context, tx pgx.Tx) (time.Time, error) {
 	var now time.Time
-	err := tx.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now)
+	err := tx.QueryRow(ctx, `SELECT gridmap_stamp()`).Scan(&now)
 	return now, err
 }
 

@@ -151,14 +151,19 @@ func repeatsCurrent[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], 
 	return t.repeats(v, &stored, actor), nil
 }
 
-// readWritten reads back the version just written, with its warnings.
+// readWritten reads back the version just written, with its warnings, as
+// it commits: stamped with the commit's moment (settle), after the
+// warnings, which need not hold the commits' lock.
 func readWritten[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], code string) (geo.EditResult[T], error) {
 	var res geo.EditResult[T]
 	var err error
-	if res.Version, err = currentOf(ctx, tx, t, code); err != nil {
+	if res.Warnings, err = t.warnings(ctx, tx, code); err != nil {
 		return res, err
 	}
-	res.Warnings, err = t.warnings(ctx, tx, code)
+	if err = settle(ctx, tx); err != nil {
+		return res, err
+	}
+	res.Version, err = currentOf(ctx, tx, t, code)
 	return res, err
 }
 
@@ -229,7 +234,14 @@ func retireVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 		if err := t.dependants(ctx, tx, code); err != nil {
 			return err
 		}
-		return t.retired(ctx, tx, &out.Version)
+		if err := settle(ctx, tx); err != nil {
+			return err
+		}
+		versions, err := historyOf(ctx, tx, t, code)
+		if err == nil {
+			out.Version = versions[len(versions)-1]
+		}
+		return err
 	})
 	if err != nil {
 		return out, fmt.Errorf("retire %s %s: %w", t.what, code, err)

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -110,40 +108,6 @@ func checkNoDependants(ctx context.Context, tx pgx.Tx, code string) error {
 		}
 	}
 	return nil
-}
-
-// endAfterDependantsSQL moves the ends of retired units after the versions
-// that named them (migration 030).
-const endAfterDependantsSQL = `SELECT code, valid_to FROM gridmap_end_after_dependants($1)`
-
-// endAfterDependants moves the end of each retired unit of codes, closed in
-// tx and checked to have no current dependants, to the last end among the
-// versions that named it where that is later, and returns the ends moved.
-// The retirement's clock was read before its check; a dependant that ended
-// after that clock, and committed before the check, would otherwise
-// outlast the unit it named in the history (migration 030).
-func endAfterDependants(ctx context.Context, tx pgx.Tx, codes []string) (map[string]time.Time, error) {
-	rows, _ := tx.Query(ctx, endAfterDependantsSQL, codes)
-	moved := map[string]time.Time{}
-	var code string
-	var end time.Time
-	_, err := pgx.ForEachRow(rows, []any{&code, &end}, func() error {
-		moved[code] = end
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("end the retired units after their dependants: %w", err)
-	}
-	return moved, nil
-}
-
-// unitRetired moves u's end after its dependants' (endAfterDependants).
-func unitRetired(ctx context.Context, tx pgx.Tx, u *geo.Unit) error {
-	moved, err := endAfterDependants(ctx, tx, []string{u.Code})
-	if end, ok := moved[u.Code]; ok {
-		u.ValidTo = &end
-	}
-	return err
 }
 
 // checkManaging refuses an enclave whose managing unit does not currently

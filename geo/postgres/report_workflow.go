@@ -55,7 +55,7 @@ func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRe
 	if err := q.Validate(); err != nil {
 		return casework.Report{}, false, err
 	}
-	return db.step(ctx, id, &q, func(r *casework.Report) (casework.Transition, error) {
+	return db.step(ctx, id, &q, func(_ pgx.Tx, r *casework.Report) (casework.Transition, error) {
 		return r.Apply(q, p, time.Now().UTC().Truncate(time.Microsecond))
 	})
 }
@@ -63,24 +63,44 @@ func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRe
 // Reresolve re-runs resolve on the report's point under the row lock and
 // records the previous answer in the history. q is admitted as a step is
 // (Transition): the same actor's retry of a recorded re-resolution returns
-// the report as it is, replayed, without resolving again.
-func (db *DB) Reresolve(ctx context.Context, id string, q casework.TransitionRequest, resolve func(casework.Report) (geo.Resolution, error)) (casework.Report, bool, error) {
+// the report as it is, replayed, without resolving again. The answer is
+// checked against the latest data version under the commits' lock, as a
+// new report's is (migration 031), and resolved again from it if an edit
+// committed since.
+func (db *DB) Reresolve(ctx context.Context, id string, q casework.TransitionRequest, resolve func(r casework.Report, floor int64) (geo.Resolution, error)) (casework.Report, bool, error) {
 	if err := q.ValidateReresolve(); err != nil {
 		return casework.Report{}, false, err
 	}
-	return db.step(ctx, id, &q, func(r *casework.Report) (casework.Transition, error) {
-		res, err := resolve(*r)
-		if err != nil {
-			return casework.Transition{}, err
+	return db.step(ctx, id, &q, func(tx pgx.Tx, r *casework.Report) (casework.Transition, error) {
+		var floor int64
+		for attempt := 1; ; attempt++ {
+			res, err := resolve(*r, floor)
+			if err != nil {
+				return casework.Transition{}, err
+			}
+			if err := tx.QueryRow(ctx, `SELECT gridmap_head_held()`).Scan(&floor); err != nil {
+				return casework.Transition{}, err
+			}
+			if res.IndexVersion >= floor {
+				return r.Reattribute(res, &q, time.Now().UTC().Truncate(time.Microsecond))
+			}
+			if attempt == resolveAttempts {
+				return casework.Transition{}, &geo.Error{Code: geo.EUNAVAILABLE,
+					Message: "the boundaries changed while this report was resolved again; send it again", Err: &geo.MovedError{Version: floor}}
+			}
 		}
-		return r.Reattribute(res, &q, time.Now().UTC().Truncate(time.Microsecond))
 	})
 }
+
+// resolveAttempts bounds the resolutions of one write overtaken by edits'
+// commits: the commits' lock is held from the first check on, so the
+// second resolution, from the version then latest, is the last one needed.
+const resolveAttempts = 2
 
 // step moves report id under its row lock by move, which changes r and
 // returns the step to record, unless q is a replay of a recorded step
 // (admit): then the report is answered as it is, with true.
-func (db *DB) step(ctx context.Context, id string, q *casework.TransitionRequest, move func(*casework.Report) (casework.Transition, error)) (casework.Report, bool, error) {
+func (db *DB) step(ctx context.Context, id string, q *casework.TransitionRequest, move func(pgx.Tx, *casework.Report) (casework.Transition, error)) (casework.Report, bool, error) {
 	var out casework.Report
 	replayed := false
 	err := db.withReport(ctx, id, func(tx pgx.Tx, r *casework.Report) error {
@@ -89,7 +109,7 @@ func (db *DB) step(ctx context.Context, id string, q *casework.TransitionRequest
 			return err
 		}
 		before := *r
-		t, err := move(r)
+		t, err := move(tx, r)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -23,6 +24,11 @@ var _ casework.ReportStore = (*DB)(nil)
 // report whose id is taken is skipped (ON CONFLICT DO NOTHING, which waits
 // for a concurrent insert of the same id to commit or abort); the ids
 // returned are those stored now, and only they get an entry and a delta.
+// The gate ($34, the lowest data version the reports were resolved from)
+// refuses the batch when an edit committed since (geo.MovedError) and holds
+// the next edit's commit, and with it the stamps of its versions, until
+// the reports are stored (migration 031): a report stored from version v
+// observed a moment before v+1 began.
 const insertReportsSQL = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::text[], $5::int2[], $6::text[],
@@ -33,6 +39,7 @@ WITH input AS (
     AS t(id, hash, kind, category, severity, description, lng, lat, sent_x, sent_y, crs, accuracy_m,
          observed_at, received_at, reporter, attachments, resolution, res_status, flags, unit_code,
          index_version, state, level, assigned_code, due_at, level_due_at, closed_at, note, detail, day, recorded_by)
+  WHERE (SELECT gridmap_reports_gate($34::int8))
 ), ins AS (
   INSERT INTO report (id, body_sha256, kind, category, severity, description, geom, point_sent, crs,
     accuracy_m, observed_at, received_at, reporter, attachments, resolution, res_status, flags, unit_code,
@@ -146,6 +153,7 @@ func reportArgs(rs []casework.Report, idx []int) []any {
 		attachments, resolutions, details   = make([]any, n), make([]any, n), make([]any, n)
 		statuses, flags, units, states      = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		versions                            = make([]int64, n)
+		lowest                              = int64(math.MaxInt64)
 		levels, assigned, notes             = make([]string, n), make([]string, n), make([]string, n)
 		dues, levelDues, closed             = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 		days                                = make([]time.Time, n)
@@ -164,11 +172,12 @@ func reportArgs(rs []casework.Report, idx []int) []any {
 		dues[k], levelDues[k], closed[k] = r.DueAt, r.LevelDueAt, r.ClosedAt
 		notes[k], details[k], days[k] = r.History[0].Note, r.History[0].Detail, geo.ChinaDay(r.ObservedAt)
 		recorders[k] = r.History[0].RecordedBy
+		lowest = min(lowest, versions[k])
 	}
 	attIDs, attSums := attachmentLinks(rs, idx)
 	return []any{ids, hashes, kinds, cats, sevs, descs, lngs, lats, sxs, sys, crss, accs, observed, received,
 		reporters, attachments, resolutions, statuses, flags, units, versions, states, levels, assigned,
-		dues, levelDues, closed, notes, details, days, attIDs, attSums, recorders}
+		dues, levelDues, closed, notes, details, days, attIDs, attSums, recorders, lowest}
 }
 
 // attachmentLinks lays out the photos the reports at idx were filed with as

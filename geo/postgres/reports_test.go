@@ -345,9 +345,9 @@ func TestReresolve(t *testing.T) {
 	}
 	q := casework.TransitionRequest{ClientID: uuid.NewString(), Action: casework.ActionReresolve, Actor: "GIS", Note: "boundaries of 2026"}
 	resolved := 0
-	resolve := func(r casework.Report) (geo.Resolution, error) {
+	resolve := func(r casework.Report, floor int64) (geo.Resolution, error) {
 		resolved++
-		return e.svc.Resolve(e.ctx, geo.ResolveQuery{Point: r.Point, CRS: r.CRS})
+		return e.svc.Resolve(e.ctx, geo.ResolveQuery{Point: r.Point, CRS: r.CRS, MinVersion: floor})
 	}
 	got, replayed, err := e.db.Reresolve(e.ctx, r.ID, q, resolve)
 	if err != nil || replayed {

@@ -37,7 +37,6 @@ VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, $8, gridmap_actor())`),
 	names:       func(u *geo.Unit) string { return u.ParentCode },
 	withinScope: unitWithinScope,
 	dependants:  checkNoDependants,
-	retired:     unitRetired,
 	repeats:     (*geo.Unit).Repeats,
 	warnings:    unitWarnings,
 }
@@ -85,7 +84,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, gridmap_actor())`),
 	// Nothing names an enclave: once retired, its land is answered for by
 	// the unit around it.
 	dependants: func(context.Context, pgx.Tx, string) error { return nil },
-	retired:    func(context.Context, pgx.Tx, *geo.Enclave) error { return nil },
 	repeats:    (*geo.Enclave).Repeats,
 	warnings:   enclaveWarnings,
 }

@@ -148,7 +148,7 @@ func (e *topoEdit) permit() error {
 }
 
 // commit checks the plan, writes it at one instant and reads back what it
-// wrote into e.res, with the warnings of single edits.
+// wrote into e.res as it commits (settle), with the warnings of single edits.
 func (e *topoEdit) commit() error {
 	if err := e.permit(); err != nil {
 		return err
@@ -168,6 +168,9 @@ func (e *topoEdit) commit() error {
 		return err
 	}
 	if err := e.warn(); err != nil {
+		return err
+	}
+	if err := settle(e.ctx, e.tx); err != nil {
 		return err
 	}
 	return e.readBack()

@@ -12,7 +12,9 @@
 //     that reached a standby after a failover (25006) — and a transaction
 //     that lost a race (40001 serialization failure, 40P01 deadlock) are
 //     geo.EUNAVAILABLE: nothing was written, and the same request will
-//     succeed when retried (the API answers 503 with Retry-After).
+//     succeed when retried (the API answers 503 with Retry-After). So are
+//     reports overtaken by an edit's commit (GMVER, migration 031), whose
+//     cause (geo.MovedError) tells the API to resolve them again.
 //   - Text or values the database cannot take (22021 bad encoding, 22P02,
 //     22P05, other data exceptions), a check constraint (23514) and a
 //     PostGIS refusal (XX000) are geo.EINVALID: the input is at fault.
@@ -31,6 +33,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +49,7 @@ const (
 	msgLostRace    = "the write lost a race with another; retry"
 	msgReadOnly    = "the database refused the write as read-only: it is a standby (a failover), or set read-only (default_transaction_read_only: the node opens its connections again within seconds of it being set back); send writes to a node on a primary that takes them"
 	msgConflict    = "conflicts with a stored version"
+	msgMoved       = "the boundaries changed while this was being stored; nothing was stored: send it again"
 	msgNotFound    = "not found"
 )
 
@@ -78,6 +82,10 @@ func LostRace(err error) bool {
 	return errors.As(err, &pgErr) && lostRace(pgErr.Code)
 }
 
+// movedState is raised by gridmap_reports_gate (migration 031), its detail
+// the data version the boundaries moved to.
+const movedState = "GMVER"
+
 func lostRace(code string) bool { return code == "40001" || code == "40P01" }
 
 // bySQLState classifies an error the server sent.
@@ -88,6 +96,9 @@ func bySQLState(err error, pgErr *pgconn.PgError) error {
 		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgLostRace, Err: err}
 	case code == "25006":
 		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgReadOnly, Err: err}
+	case code == movedState:
+		v, _ := strconv.ParseInt(pgErr.Detail, 10, 64)
+		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgMoved, Err: &geo.MovedError{Version: v}}
 	case unavailableState(code):
 		return &geo.Error{Code: geo.EUNAVAILABLE, Message: msgBusy, Err: err}
 	case code == "23505" || code == "23P01":
