@@ -112,8 +112,10 @@ func (h *handlers) storeReports(c *gin.Context, build func(floor int64) ([]casew
 	}
 }
 
-// storeAttempts bounds storeReports' rounds: a round is overtaken only by
-// an edit that committed during it, which are seconds apart at the most.
+// storeAttempts bounds storeReports' rounds: a later round resolves from
+// the version that overtook the one before, so only an edit committed
+// during its few milliseconds overtakes it again; past the last, the
+// client is told to send the reports again (503).
 const storeAttempts = 3
 
 // newReport completes an input's photos from photos (looked up when nil),
@@ -137,7 +139,14 @@ func (h *handlers) newReport(c *gin.Context, in casework.ReportInput, prefix str
 	if err != nil {
 		return casework.Report{}, err
 	}
-	res, err := h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: in.Point, CRS: in.CRS, At: in.ObservedAt, MinVersion: max(min, floor)})
+	at := in.ObservedAt
+	if at.After(now) {
+		// Ahead of this node's clock (a phone's clock runs fast): observed
+		// now, as NewReport stores it; a version can still begin before a
+		// moment to come, so none can be answered for yet.
+		at = time.Time{}
+	}
+	res, err := h.deps.Resolver.Resolve(c.Request.Context(), geo.ResolveQuery{Point: in.Point, CRS: in.CRS, At: at, MinVersion: max(min, floor)})
 	if err != nil {
 		return casework.Report{}, prefixed(prefix, err)
 	}

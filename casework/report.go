@@ -216,7 +216,8 @@ type Report struct {
 
 // NewReport builds the stored report from a validated input and its
 // resolution at the observed time: flags, the handling unit, deadlines and
-// the first history entry. A point outside every district is refused.
+// the first history entry. A point outside every district is refused. An
+// observed time ahead of now is taken as now (resolve at now, then).
 func NewReport(in ReportInput, res geo.Resolution, p Policy, now time.Time) (Report, error) {
 	if res.Status == geo.StatusOutside {
 		when := "now"
@@ -230,7 +231,10 @@ func NewReport(in ReportInput, res geo.Resolution, p Policy, now time.Time) (Rep
 	normalise(&res)
 	r := Report{ReportInput: in, WGS84: geo.ToWGS84(in.Point, in.CRS), ReceivedAt: now, Resolution: res,
 		UnitCode: ResponsibleCode(&res), Flags: ReportFlags(&res), UpdatedAt: now, Hash: in.Fingerprint()}
-	if r.ObservedAt.IsZero() {
+	if r.ObservedAt.IsZero() || r.ObservedAt.After(now) {
+		// Not given, or ahead of the clock (within the skew Validate allows):
+		// observed when received. The fingerprint keeps what was sent, so a
+		// retry of the same body is still the same report.
 		r.ObservedAt = now
 	}
 	a, note := p.initialAssignment(&res, r.Severity)

@@ -10,6 +10,7 @@ import (
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
 // TestCrashAroundCommit stops an import job's process for good (its
@@ -99,6 +100,7 @@ func TestCrashAroundCommit(t *testing.T) {
 				events := finishedEvents(t, db, id)
 				if c.committed {
 					wantSucceeded(t, job, len(fc.Features))
+					pgtest.AssertEveryVersionChanged(t, db)
 					if got := unitName(t, db, code); got != "崩溃前后网格" {
 						t.Errorf("%s: %s is named %q, the import's data is not there", when, code, got)
 					}

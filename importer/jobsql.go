@@ -23,12 +23,14 @@ const finishJobSQL = `
 UPDATE import_job SET status = $2, report = $3, error = nullif($4, ''), phase = '', updated_at = now(), finished_at = now()
 WHERE id = $1 AND finished_at IS NULL`
 
-// immediateSQL runs the deferred commit triggers now (migration
-// 007: the audit of the touched parents, then the data version), so that
+// immediateSQL runs the deferred commit work now (migration 031: the audit
+// of the touched parents, the data version, the versions' stamps), so that
 // the version the import commits as is known inside its transaction and
 // recorded with its outcome (and in the import.finished event). The version
 // row stays locked until COMMIT, as it would be from the deferred trigger.
-const immediateSQL = `SET CONSTRAINTS ALL IMMEDIATE`
+// (It was SET CONSTRAINTS ALL IMMEDIATE, which ran the work again for the
+// change rows the audit adds: every import job took two data versions.)
+const immediateSQL = `SELECT gridmap_commit_pending()`
 
 // commitVersionSQL is the data version this transaction commits as (or,
 // when it changed nothing, the latest one).

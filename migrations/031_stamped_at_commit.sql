@@ -8,19 +8,21 @@
 -- once the edit committed.
 --
 -- Each stamp an edit takes comes from gridmap_stamp, which records it. At
--- commit, once gridmap_commit_changes holds data_head's row (the lock that
+-- commit, once gridmap_commit_pending holds data_head's row (the lock that
 -- orders commits), gridmap_restamp moves every recorded stamp on the
 -- transaction's versions to the clock of that moment, keeping their order
--- (the i-th distinct stamp becomes that moment plus i-1 microseconds), and
--- the tile rows' copies with them. A stamp given by the caller (a version
--- that starts later) is not recorded and is kept.
+-- (the i-th distinct stamp becomes that moment plus i-1 microseconds). A
+-- stamp given by the caller (a version that starts later) is not recorded
+-- and is kept. The tile rows keep the stamps as written: they only filter
+-- versions that start later, and a row is seen only once committed, when
+-- both its stamps have passed.
 --
 -- Reports are ordered against commits by an advisory lock: a report's
--- statement holds it shared while it checks that the data version its
--- resolution used is still the latest (gridmap_reports_gate); a commit
--- takes it alone before reading the clock for its stamps. A report stored
--- from version v was therefore stored before v+1's stamp, and one that
--- would be stored after it is refused, to be resolved again.
+-- statement holds it shared while it checks that no version after the one
+-- its resolution used began by its observed time (gridmap_reports_gate); a
+-- commit takes it alone before reading the clock for its stamps. A report
+-- stored from version v was therefore observed before v+1 began, and one
+-- that was not is refused, to be resolved again.
 
 CREATE TABLE data_stamp (
   xid xid8        NOT NULL DEFAULT pg_current_xact_id(),
@@ -45,70 +47,121 @@ CREATE FUNCTION gridmap_commits_key() RETURNS bigint LANGUAGE sql IMMUTABLE AS $
 $$;
 
 -- gridmap_restamp_rows moves the recorded stamps (olds[i] → news[i]) on the
--- rows of one versioned table whose codes this transaction changed, one row
--- at a time from the latest start down: every new stamp is later than
--- every old one, so each row moves into room its successors have left, and
--- the table's exclusion constraint holds after every step. It returns the
--- ids of the rows moved that are current, whose tile rows carry valid_from.
+-- rows of one versioned table whose codes this transaction changed. Every
+-- new stamp is later than every old one, so a version that starts at a
+-- recorded stamp moves later into room its predecessor has yet to take:
+-- the starts move first, then the predecessors' ends, and the table's
+-- exclusion constraint holds after each statement. A code that starts
+-- more than one version here (edited twice in one transaction) is moved
+-- row by row from its latest start down instead, each row into room its
+-- successor has left. A row's stamps are looked up in the arrays: an
+-- edit records a handful of them.
 CREATE FUNCTION gridmap_restamp_rows(tbl regclass, codes text[], olds timestamptz[], news timestamptz[])
-RETURNS bigint[] LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-  r record;
-  current_ids bigint[] := '{}';
+  twice text[];
+  r     record;
 BEGIN
+  EXECUTE format('SELECT array_agg(code) FROM (SELECT code FROM %s WHERE code = ANY ($1) AND valid_from = ANY ($2)
+      GROUP BY code HAVING count(*) > 1) c', tbl) INTO twice USING codes, olds;
+  twice := coalesce(twice, '{}');
   FOR r IN EXECUTE format('SELECT id, valid_from, valid_to FROM %s WHERE code = ANY ($1)
-      AND (valid_from = ANY ($2) OR valid_to = ANY ($2)) ORDER BY valid_from DESC', tbl) USING codes, olds
+      AND (valid_from = ANY ($2) OR valid_to = ANY ($2)) ORDER BY valid_from DESC', tbl) USING twice, olds
   LOOP
     EXECUTE format('UPDATE %s SET valid_from = $2, valid_to = $3 WHERE id = $1', tbl) USING r.id,
       coalesce(news[array_position(olds, r.valid_from)], r.valid_from),
       coalesce(news[array_position(olds, r.valid_to)], r.valid_to);
-    IF r.valid_to IS NULL THEN
-      current_ids := current_ids || r.id;
-    END IF;
   END LOOP;
-  RETURN current_ids;
+  EXECUTE format('UPDATE %s SET valid_from = $3[array_position($2, valid_from)],
+      valid_to = coalesce($3[array_position($2, valid_to)], valid_to)
+    WHERE code = ANY ($1) AND NOT code = ANY ($4) AND valid_from = ANY ($2)', tbl) USING codes, olds, news, twice;
+  EXECUTE format('UPDATE %s SET valid_to = $3[array_position($2, valid_to)]
+    WHERE code = ANY ($1) AND NOT code = ANY ($4) AND valid_to = ANY ($2)', tbl)
+    USING codes, olds, news, twice;
 END $$;
 
+-- Each commit's moment, on its change rows: a report resolved from data
+-- version v stands unless a version after v began by its observed time
+-- (gridmap_reports_gate).
+ALTER TABLE data_change ADD COLUMN committed_at timestamptz;
+-- Those committed before: when their transaction began, no later than
+-- their commit (the gate only refuses more for it).
+UPDATE data_change SET committed_at = at WHERE version IS NOT NULL;
+
 -- gridmap_restamp runs when a commit moves the data version (inside
--- gridmap_commit_changes, which holds data_head's row): it takes the
--- commits' lock, so that no report is being stored, reads the clock and
--- moves the transaction's stamps to it.
+-- gridmap_commit_pending, which holds data_head's row): it takes the
+-- commits' lock, so that no report is being stored, reads the clock, moves
+-- the transaction's stamps to it and records it on the change rows.
 CREATE FUNCTION gridmap_restamp() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   me        xid8 := pg_current_xact_id();
   olds      timestamptz[];
   news      timestamptz[];
   commit_at timestamptz;
-  moved     bigint[];
 BEGIN
   PERFORM pg_advisory_xact_lock(gridmap_commits_key());
   SELECT array_agg(at ORDER BY at) INTO olds FROM data_stamp WHERE xid = me;
-  IF olds IS NULL THEN
-    RETURN NULL;
-  END IF;
   commit_at := greatest(clock_timestamp(), olds[array_upper(olds, 1)] + interval '1 microsecond');
-  SELECT array_agg(commit_at + (i - 1) * interval '1 microsecond' ORDER BY i) INTO news
-    FROM generate_series(1, array_length(olds, 1)) AS i;
-  -- The versions' own triggers (change record, tiles, audit) have done
-  -- their work for these rows; a restamp is not an edit.
-  PERFORM set_config('gridmap.restamping', 'on', true);
-  moved := gridmap_restamp_rows('unit', ARRAY(SELECT DISTINCT c FROM data_change d, unnest(d.codes) c
-    WHERE d.xid = me AND d.entity = 'unit'), olds, news);
-  UPDATE tile_unit t SET valid_from = u.valid_from FROM unit u
-   WHERE u.id = ANY (moved) AND t.unit_id = u.id AND t.valid_from <> u.valid_from;
-  moved := gridmap_restamp_rows('enclave', ARRAY(SELECT DISTINCT c FROM data_change d, unnest(d.codes) c
-    WHERE d.xid = me AND d.entity = 'enclave'), olds, news);
-  UPDATE tile_enclave t SET valid_from = e.valid_from FROM enclave e
-   WHERE e.id = ANY (moved) AND t.enclave_id = e.id AND t.valid_from <> e.valid_from;
-  PERFORM set_config('gridmap.restamping', 'off', true);
+  IF olds IS NOT NULL THEN
+    SELECT array_agg(commit_at + (i - 1) * interval '1 microsecond' ORDER BY i) INTO news
+      FROM generate_series(1, array_length(olds, 1)) AS i;
+    -- The versions' own triggers (change record, tiles, audit) have done
+    -- their work for these rows; a restamp is not an edit.
+    PERFORM set_config('gridmap.restamping', 'on', true);
+    PERFORM gridmap_restamp_rows('unit', ARRAY(SELECT DISTINCT c FROM data_change d, unnest(d.codes) c
+      WHERE d.xid = me AND d.entity = 'unit'), olds, news);
+    PERFORM gridmap_restamp_rows('enclave', ARRAY(SELECT DISTINCT c FROM data_change d, unnest(d.codes) c
+      WHERE d.xid = me AND d.entity = 'enclave'), olds, news);
+    PERFORM set_config('gridmap.restamping', 'off', true);
+  END IF;
+  UPDATE data_change SET committed_at = commit_at WHERE xid = me AND version IS NULL;
   -- This transaction's stamps, and any a finished one left (one that took
   -- a stamp and, changing nothing, never came here).
-  DELETE FROM data_stamp WHERE xid = me OR pg_xact_status(xid) IS DISTINCT FROM 'in progress';
+  DELETE FROM data_stamp WHERE xid = me OR xid < pg_snapshot_xmin(pg_current_snapshot());
   RETURN NULL;
 END $$;
 
 CREATE TRIGGER data_head_restamp AFTER UPDATE ON data_head
   FOR EACH ROW WHEN (NEW.version IS DISTINCT FROM OLD.version) EXECUTE FUNCTION gridmap_restamp();
+
+-- gridmap_commit_pending does the commit's work (migration 009's
+-- gridmap_commit_changes, whose body it now holds) for the transaction's
+-- pending change rows, if any, and returns the data version it took (NULL:
+-- nothing was pending). An edit settles with it before it reads back what
+-- it wrote (geo/postgres settle), an import before it records its outcome;
+-- the deferred trigger at COMMIT then finds nothing pending. (SET
+-- CONSTRAINTS ALL IMMEDIATE, which settled imports, ran it again inside
+-- itself for the change rows the audit's refresh adds, and so took two
+-- data versions, the second with no change rows: a review.)
+CREATE FUNCTION gridmap_commit_pending() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  v      bigint;
+  layers text[];
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM data_change WHERE xid = pg_current_xact_id() AND version IS NULL) THEN
+    RETURN NULL; -- nothing changed, or an earlier call did it all
+  END IF;
+  PERFORM gridmap_audit_refresh_dirty();
+  UPDATE data_head SET version = version + 1 RETURNING version INTO v;
+  WITH stamped AS (
+    UPDATE data_change SET version = v
+     WHERE xid = pg_current_xact_id() AND version IS NULL
+    RETURNING entity, codes
+  )
+  SELECT array_agg(DISTINCT l ORDER BY l) INTO layers
+    FROM stamped, unnest(stamped.codes) AS l WHERE stamped.entity = 'layer';
+  INSERT INTO data_version (layer, version) SELECT l, v FROM unnest(layers) AS l
+    ON CONFLICT (layer) DO UPDATE SET version = EXCLUDED.version;
+  PERFORM pg_notify('gridmap_changes', json_build_object('layers', coalesce(layers, '{}'), 'version', v)::text);
+  PERFORM gridmap_boundary_events(v);
+  RETURN v;
+END $$;
+
+CREATE OR REPLACE FUNCTION gridmap_commit_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM gridmap_commit_pending();
+  RETURN NULL;
+END $$;
 
 -- The versions' update triggers skip a restamp.
 DROP TRIGGER unit_updated ON unit;
@@ -147,16 +200,24 @@ BEGIN
 END $$;
 
 -- gridmap_reports_gate is called once by a statement storing reports
--- resolved from data version p_version (their lowest): it raises GMVER,
--- naming the latest version, when a later one has committed, so that the
--- reports are resolved again; otherwise no later one commits before them.
-CREATE FUNCTION gridmap_reports_gate(p_version bigint) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+-- resolved from data version p_version (their lowest) and observed by
+-- p_observed (their latest, no later than now): it raises GMVER, naming
+-- the latest version, when a version after p_version began by then (or its
+-- moment is no longer known: a pruned or older change row), so that the
+-- reports are resolved again; otherwise no later version begins before
+-- them, as none can commit until they are stored.
+CREATE FUNCTION gridmap_reports_gate(p_version bigint, p_observed timestamptz) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   head bigint := gridmap_head_held();
+  next_began timestamptz;
 BEGIN
   IF head > p_version THEN
-    RAISE EXCEPTION 'the boundaries moved to data version % after these reports were resolved at %', head, p_version
-      USING ERRCODE = 'GMVER', DETAIL = head::text;
+    SELECT committed_at INTO next_began FROM data_change WHERE version = p_version + 1 LIMIT 1;
+    IF next_began IS NULL OR next_began <= p_observed THEN
+      RAISE EXCEPTION 'the boundaries moved to data version % after these reports were resolved at %', head, p_version
+        USING ERRCODE = 'GMVER', DETAIL = head::text;
+    END IF;
   END IF;
   RETURN true;
 END $$;

@@ -63,10 +63,9 @@ func (db *DB) Transition(ctx context.Context, id string, q casework.TransitionRe
 // Reresolve re-runs resolve on the report's point under the row lock and
 // records the previous answer in the history. q is admitted as a step is
 // (Transition): the same actor's retry of a recorded re-resolution returns
-// the report as it is, replayed, without resolving again. The answer is
-// checked against the latest data version under the commits' lock, as a
-// new report's is (migration 031), and resolved again from it if an edit
-// committed since.
+// the report as it is, replayed, without resolving again. The answer passes
+// the gate a new report's does (migration 031), and is resolved again from
+// the version an edit's commit made if it does not.
 func (db *DB) Reresolve(ctx context.Context, id string, q casework.TransitionRequest, resolve func(r casework.Report, floor int64) (geo.Resolution, error)) (casework.Report, bool, error) {
 	if err := q.ValidateReresolve(); err != nil {
 		return casework.Report{}, false, err
@@ -78,24 +77,39 @@ func (db *DB) Reresolve(ctx context.Context, id string, q casework.TransitionReq
 			if err != nil {
 				return casework.Transition{}, err
 			}
-			if err := tx.QueryRow(ctx, `SELECT gridmap_head_held()`).Scan(&floor); err != nil {
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			err = gate(ctx, tx, res.IndexVersion, now)
+			moved, overtaken := geo.MovedTo(err)
+			if overtaken && attempt < resolveAttempts {
+				floor = moved
+				continue
+			}
+			if err != nil {
 				return casework.Transition{}, err
 			}
-			if res.IndexVersion >= floor {
-				return r.Reattribute(res, &q, time.Now().UTC().Truncate(time.Microsecond))
-			}
-			if attempt == resolveAttempts {
-				return casework.Transition{}, &geo.Error{Code: geo.EUNAVAILABLE,
-					Message: "the boundaries changed while this report was resolved again; send it again", Err: &geo.MovedError{Version: floor}}
-			}
+			return r.Reattribute(res, &q, now)
 		}
 	})
 }
 
-// resolveAttempts bounds the resolutions of one write overtaken by edits'
-// commits: the commits' lock is held from the first check on, so the
-// second resolution, from the version then latest, is the last one needed.
-const resolveAttempts = 2
+// resolveAttempts bounds the resolutions of one re-resolve overtaken by
+// edits' commits, each of which moves the version to resolve from.
+const resolveAttempts = 3
+
+// gateSQL is gridmap_reports_gate (migration 031) for one answer.
+const gateSQL = `SELECT gridmap_reports_gate($1, $2)`
+
+// gate checks, in a savepoint of tx, that no version after version began
+// by observed, and holds the commits' lock to tx's end if none did. One
+// that did rolls the savepoint back, and with it the lock, so that the
+// answer is resolved again without holding back every commit meanwhile.
+func gate(ctx context.Context, tx pgx.Tx, version int64, observed time.Time) error {
+	err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+		_, err := sp.Exec(ctx, gateSQL, version, observed)
+		return err
+	})
+	return translate(err)
+}
 
 // step moves report id under its row lock by move, which changes r and
 // returns the step to record, unless q is a replay of a recorded step

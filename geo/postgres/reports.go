@@ -24,11 +24,12 @@ var _ casework.ReportStore = (*DB)(nil)
 // report whose id is taken is skipped (ON CONFLICT DO NOTHING, which waits
 // for a concurrent insert of the same id to commit or abort); the ids
 // returned are those stored now, and only they get an entry and a delta.
-// The gate ($34, the lowest data version the reports were resolved from)
-// refuses the batch when an edit committed since (geo.MovedError) and holds
-// the next edit's commit, and with it the stamps of its versions, until
-// the reports are stored (migration 031): a report stored from version v
-// observed a moment before v+1 began.
+// The gate ($34, the lowest data version the reports were resolved from;
+// $35, the latest moment they were observed) refuses the batch when a
+// version after it began by then (geo.MovedError), and holds the next
+// edit's commit, and with it the stamps of its versions, until the reports
+// are stored (migration 031): a report stored from version v was observed
+// before v+1 began.
 const insertReportsSQL = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::text[], $5::int2[], $6::text[],
@@ -39,7 +40,7 @@ WITH input AS (
     AS t(id, hash, kind, category, severity, description, lng, lat, sent_x, sent_y, crs, accuracy_m,
          observed_at, received_at, reporter, attachments, resolution, res_status, flags, unit_code,
          index_version, state, level, assigned_code, due_at, level_due_at, closed_at, note, detail, day, recorded_by)
-  WHERE (SELECT gridmap_reports_gate($34::int8))
+  WHERE (SELECT gridmap_reports_gate($34::int8, $35::timestamptz))
 ), ins AS (
   INSERT INTO report (id, body_sha256, kind, category, severity, description, geom, point_sent, crs,
     accuracy_m, observed_at, received_at, reporter, attachments, resolution, res_status, flags, unit_code,
@@ -154,6 +155,7 @@ func reportArgs(rs []casework.Report, idx []int) []any {
 		statuses, flags, units, states      = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		versions                            = make([]int64, n)
 		lowest                              = int64(math.MaxInt64)
+		latest                              time.Time
 		levels, assigned, notes             = make([]string, n), make([]string, n), make([]string, n)
 		dues, levelDues, closed             = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 		days                                = make([]time.Time, n)
@@ -173,11 +175,14 @@ func reportArgs(rs []casework.Report, idx []int) []any {
 		notes[k], details[k], days[k] = r.History[0].Note, r.History[0].Detail, geo.ChinaDay(r.ObservedAt)
 		recorders[k] = r.History[0].RecordedBy
 		lowest = min(lowest, versions[k])
+		if r.ObservedAt.After(latest) {
+			latest = r.ObservedAt
+		}
 	}
 	attIDs, attSums := attachmentLinks(rs, idx)
 	return []any{ids, hashes, kinds, cats, sevs, descs, lngs, lats, sxs, sys, crss, accs, observed, received,
 		reporters, attachments, resolutions, statuses, flags, units, versions, states, levels, assigned,
-		dues, levelDues, closed, notes, details, days, attIDs, attSums, recorders, lowest}
+		dues, levelDues, closed, notes, details, days, attIDs, attSums, recorders, lowest, latest}
 }
 
 // attachmentLinks lays out the photos the reports at idx were filed with as

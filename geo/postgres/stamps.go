@@ -16,8 +16,10 @@ import (
 // settleSQL runs the commit's deferred work (the audit, the data version,
 // the stamps) now rather than at COMMIT, so that what the transaction
 // reads afterwards is what it commits. The transaction then holds the
-// commits' lock until it ends: keep what follows short.
-const settleSQL = `SET CONSTRAINTS ALL IMMEDIATE`
+// commits' lock until it ends: keep what follows short. (Not SET
+// CONSTRAINTS ALL IMMEDIATE: that ran the work again inside itself for the
+// rows the audit adds, and took two data versions.)
+const settleSQL = `SELECT gridmap_commit_pending()`
 
 // settle stamps tx's versions with the moment of its commit (settleSQL);
 // an edit answers what it wrote only after it.

@@ -17,8 +17,7 @@ import (
 // versions and committing (paused where it closes a current version) gives
 // them the moment it commits, not the moment it wrote them. Until then
 // everyone was answered by the old versions, and the history says so for
-// a moment in between, as does the edit's own answer; the tiles' copies of
-// the stamps follow. (Stamped when written, the history gave the moment
+// a moment in between, as does the edit's own answer. (Stamped when written, the history gave the moment
 // in between to the new versions: a tenth attacker's reports during
 // splits, 145–253 of ~2,100, stored under a unit the history did not.)
 func TestAVersionIsStampedAtItsCommit(t *testing.T) {
@@ -100,7 +99,7 @@ func TestAVersionIsStampedAtItsCommit(t *testing.T) {
 					t.Errorf("%s: the edit answered v%d from %v to %v; stored from %v to %v", code, v.Version, v.ValidFrom, v.ValidTo, last.ValidFrom, last.ValidTo)
 				}
 			}
-			assertTilesStamped(t, db)
+			pgtest.AssertEveryVersionChanged(t, db)
 		})
 	}
 }
@@ -127,28 +126,17 @@ func databaseClock(t *testing.T, db *postgres.DB) time.Time {
 	return now
 }
 
-// assertTilesStamped fails the test on a tile row whose copy of its unit's
-// or enclave's start differs from the version's.
-func assertTilesStamped(t *testing.T, db *postgres.DB) {
-	t.Helper()
-	var n int
-	err := db.Pool.QueryRow(context.Background(), `SELECT
-	  (SELECT count(*) FROM tile_unit t JOIN unit u ON u.id = t.unit_id WHERE t.valid_from <> u.valid_from) +
-	  (SELECT count(*) FROM tile_enclave t JOIN enclave e ON e.id = t.enclave_id WHERE t.valid_from <> e.valid_from)`).Scan(&n)
-	if err != nil || n > 0 {
-		t.Errorf("%d tile rows carry a start their version does not (%v)", n, err)
-	}
-}
-
 // TestReportsOvertakenByAnEditAreRefused: reports resolved from a data
-// version an edit has since moved past are not stored (their resolution
-// may name a unit the history no longer gives their moment to); the store
-// names the version to resolve them again from, and stores them once they
-// are.
+// version and observed after a later one began are not stored (their
+// resolution may name a unit the history does not give their moment to);
+// the store names the version to resolve them again from, and stores them
+// once they are. A report observed before the later version began stands
+// as resolved, whenever it is stored.
 func TestReportsOvertakenByAnEditAreRefused(t *testing.T) {
 	e := newReportEnv(t)
 	p := e.pointIn(t, "unit", "120104006001002")
-	stale := e.report(t, p, func(in *casework.ReportInput) { in.ObservedAt = time.Time{} })
+	now := func(in *casework.ReportInput) { in.ObservedAt = time.Time{} }
+	before := e.report(t, p, now)
 	d := 0.0005
 	enc := geo.Enclave{Code: "E-gate-1", Name: "测试飞地", ManagingCode: demo.BaihechuntianCode, Status: geo.EnclaveCustodial,
 		Geom: square(p[0]-d, p[1]-d, 2*d)}
@@ -159,19 +147,24 @@ func TestReportsOvertakenByAnEditAreRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stale := e.report(t, p, now) // resolved by the index the edit has not reached
 	_, err = e.db.CreateReports(e.ctx, []casework.Report{stale})
 	if moved, ok := geo.MovedTo(err); !ok || moved != head || geo.ErrorCodeOf(err) != geo.EUNAVAILABLE {
-		t.Fatalf("a report resolved at v%d after v%d committed: %v (moved to %d), want refused, naming v%d",
+		t.Fatalf("a report resolved at v%d, observed after v%d began: %v (moved to %d), want refused, naming v%d",
 			stale.Resolution.IndexVersion, head, err, moved, head)
 	}
 	if _, err := e.db.GetReport(e.ctx, stale.ID); geo.ErrorCodeOf(err) != geo.ENOTFOUND {
 		t.Fatalf("the refused report was stored: %v", err)
 	}
+	res, err := e.db.CreateReports(e.ctx, []casework.Report{before})
+	if err != nil || res[0].Outcome != casework.Created || res[0].Report.UnitCode == demo.BaihechuntianCode {
+		t.Fatalf("a report observed before v%d began, stored after: %v, %+v; want created as resolved", head, err, res)
+	}
 	if err := e.svc.Reload(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	fresh := e.report(t, p, func(in *casework.ReportInput) { in.ID, in.ObservedAt = stale.ID, time.Time{} })
-	res, err := e.db.CreateReports(e.ctx, []casework.Report{fresh})
+	res, err = e.db.CreateReports(e.ctx, []casework.Report{fresh})
 	if err != nil || res[0].Outcome != casework.Created || res[0].Report.UnitCode != demo.BaihechuntianCode {
 		t.Fatalf("resolved again from v%d: %v, %+v; want created under %s", fresh.Resolution.IndexVersion, err, res, demo.BaihechuntianCode)
 	}
