@@ -36,12 +36,12 @@ type ChangeSource interface {
 	Checksums(ctx context.Context) (Checksums, int64, error)
 }
 
-// PastResolver applies the resolution rules in PostGIS: ResolveAt to the
-// versions valid at a time before the index's data; ResolveCurrent to the
-// versions valid at at (zero: now) once the data has reached a version the
-// index has not (EUNAVAILABLE while it has not). p is WGS84.
+// PastResolver applies the resolution rules in PostGIS to the versions
+// valid at at (zero: now) — a time before the index's data, or data at a
+// version the index has not reached — once the data has reached minVersion
+// (EUNAVAILABLE while it has not), naming the data version it read. p is
+// WGS84.
 type PastResolver interface {
-	ResolveAt(ctx context.Context, p orb.Point, at time.Time) (Resolution, error)
 	ResolveCurrent(ctx context.Context, p orb.Point, at time.Time, minVersion int64) (Resolution, error)
 }
 

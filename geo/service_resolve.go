@@ -79,12 +79,13 @@ func (s *Service) holdNow(ctx context.Context, cur *indexed, nows int) (*indexed
 }
 
 // fromPast answers from PostGIS a query about a moment the index does not
-// hold for (see predates): now (the database's) or at.
+// hold for (see predates): now (the database's) or at, from data at
+// minVersion at least and naming the data version it read (the store's
+// gate compares it with later commits; ResolveAt names the last version
+// that changed a layer, which a commit that only redrew tiles leaves
+// behind the head, and the gate then refused such a report for ever).
 func (s *Service) fromPast(ctx context.Context, p orb.Point, at time.Time, minVersion int64) (Resolution, error) {
-	if at.IsZero() {
-		return s.Past.ResolveCurrent(ctx, p, at, minVersion)
-	}
-	return s.Past.ResolveAt(ctx, p, at)
+	return s.Past.ResolveCurrent(ctx, p, at, minVersion)
 }
 
 // ResolveNow answers q from memory when it can do so at once: the index

@@ -297,7 +297,9 @@ func (db *DB) Checksums(ctx context.Context) (geo.Checksums, int64, error) {
 const pointQueryWait = 5 * time.Second
 
 // ResolveAt applies the resolution rules in PostGIS to the versions valid at
-// at (gridmap_resolve in migration 002).
+// at (gridmap_resolve in migration 002): the tests' oracle. Its
+// index_version is the last version that changed a layer; a node asks
+// ResolveCurrent, which names the head.
 func (db *DB) ResolveAt(ctx context.Context, p orb.Point, at time.Time) (geo.Resolution, error) {
 	ctx, cancel := context.WithTimeout(ctx, pointQueryWait)
 	defer cancel()
