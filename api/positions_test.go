@@ -32,11 +32,13 @@ func TestReportReadYourWritesOnAStandby(t *testing.T) {
 	standby := &node{svc: svc, srv: httptest.NewServer(New(Deps{Units: sdb, Resolver: svc, Index: svc, Positions: sdb, Tokens: sdb,
 		Reports: sdb, Patrols: sdb, Policy: casework.DefaultPolicy(), ReadOnly: sdb.Standby}))}
 	t.Cleanup(standby.srv.Close)
+	// The turn first: another package's test pausing the shared standby
+	// meanwhile left the token unreplayed (a 401 in one CI run).
+	replay := pgtest.ControlReplay(t, sdb) // resumed at cleanup
 	reporter := createToken(t, db, access.RoleReporter, "", "网格员", time.Now().Add(time.Hour))
 	if r := standby.send(t, "GET", "/v1/me", reporter, nil); r.status != http.StatusOK { // the standby holds the token
 		t.Fatalf("the token on the standby: %d %s", r.status, r.body)
 	}
-	replay := pgtest.ControlReplay(t, sdb) // resumed at cleanup
 	replay.Pause(t)
 
 	id := uuid.NewString()
