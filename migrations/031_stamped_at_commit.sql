@@ -5,7 +5,8 @@
 -- in that window was stored under the old unit while the history later
 -- said the new one had begun (a tenth attacker: 145–253 of ~2,100 reports
 -- during splits), and `resolve?at=` for such a moment changed its answer
--- once the edit committed.
+-- once the edit committed. (What is left is the commit's own moment, from
+-- reading its clock to becoming visible: the restamp's length.)
 --
 -- Each stamp an edit takes comes from gridmap_stamp, which records it. At
 -- commit, once gridmap_commit_pending holds data_head's row (the lock that
@@ -13,9 +14,9 @@
 -- transaction's versions to the clock of that moment, keeping their order
 -- (the i-th distinct stamp becomes that moment plus i-1 microseconds). A
 -- stamp given by the caller (a version that starts later) is not recorded
--- and is kept. The tile rows keep the stamps as written: they only filter
--- versions that start later, and a row is seen only once committed, when
--- both its stamps have passed.
+-- and is kept. The tile rows keep their valid_from as written: it only
+-- filters versions that start later, and a row is seen only once
+-- committed, when both the written and the moved start have passed.
 --
 -- Reports are ordered against commits by an advisory lock: a report's
 -- statement holds it shared while it checks that no version after the one
@@ -51,7 +52,7 @@ $$;
 -- new stamp is later than every old one, so a version that starts at a
 -- recorded stamp moves later into room its predecessor has yet to take:
 -- the starts move first, then the predecessors' ends, and the table's
--- exclusion constraint holds after each statement. A code that starts
+-- exclusion constraint (checked row by row) holds at every row. A code that starts
 -- more than one version here (edited twice in one transaction) is moved
 -- row by row from its latest start down instead, each row into room its
 -- successor has left. A row's stamps are looked up in the arrays: an
@@ -211,10 +212,16 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   head bigint := gridmap_head_held();
   next_began timestamptz;
+  next_kept boolean;
 BEGIN
   IF head > p_version THEN
-    SELECT committed_at INTO next_began FROM data_change WHERE version = p_version + 1 LIMIT 1;
-    IF next_began IS NULL OR next_began <= p_observed THEN
+    -- The earliest of the later versions' moments (commits before this
+    -- migration carry when they began, which may come after a later one's),
+    -- and that the next version's rows are still kept (pruned ones may have
+    -- begun earliest).
+    SELECT min(committed_at), count(*) FILTER (WHERE version = p_version + 1) > 0 INTO next_began, next_kept
+      FROM data_change WHERE version > p_version;
+    IF NOT next_kept OR next_began IS NULL OR next_began <= p_observed THEN
       RAISE EXCEPTION 'the boundaries moved to data version % after these reports were resolved at %', head, p_version
         USING ERRCODE = 'GMVER', DETAIL = head::text;
     END IF;
@@ -225,5 +232,10 @@ END $$;
 -- A retirement no longer needs moving to the end of what named it
 -- (migration 030): a dependant ended by another transaction committed
 -- first, so its stamps are earlier than the retirement's; one ended in the
--- same transaction ends at the same instant.
-DROP FUNCTION gridmap_end_after_dependants(text[]);
+-- same transaction ends at the same instant. The function stays, moving
+-- nothing, for nodes not yet upgraded that still call it (a later
+-- migration drops it).
+CREATE OR REPLACE FUNCTION gridmap_end_after_dependants(p_codes text[])
+RETURNS TABLE (code text, valid_to timestamptz) LANGUAGE sql AS $$
+  SELECT NULL::text, NULL::timestamptz WHERE false
+$$;

@@ -62,7 +62,7 @@ type versionedSQL struct {
 	history    string // every version of $1, oldest first
 	current    string // the current version of $1
 	insert     string // a new version (the columns of insertArgs)
-	close      string // closes the current version of $1 at $2, returning its number
+	close      string // closes the current version of $1 (of number $3; 0: any) at $2 (NULL: gridmap_stamp), returning its number and end
 	maxVersion string // the highest version of $1, 0 if none
 	versions   string // the current version of $1 (0: none) and its highest (0: never existed)
 	retire     string // closes the current version of $1 without a successor, returning it
@@ -84,11 +84,12 @@ const validAt = `($1::timestamptz IS NULL AND (valid_to IS NULL OR valid_to > no
 // static as a literal, and every value is a bound parameter.
 func versionedStatements(table, columns, insert string) versionedSQL {
 	return versionedSQL{
-		get:        `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $2 AND ` + validAt,
-		history:    `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $1 ORDER BY version`,
-		current:    `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $1 AND valid_to IS NULL`,
-		insert:     insert,
-		close:      `UPDATE ` + table + ` SET valid_to = $2 WHERE code = $1 AND valid_to IS NULL RETURNING version`,
+		get:     `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $2 AND ` + validAt,
+		history: `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $1 ORDER BY version`,
+		current: `SELECT ` + columns + ` FROM ` + table + ` WHERE code = $1 AND valid_to IS NULL`,
+		insert:  insert,
+		close: `UPDATE ` + table + ` SET valid_to = coalesce($2, gridmap_stamp())
+  WHERE code = $1 AND valid_to IS NULL AND ($3::int = 0 OR version = $3) RETURNING version, valid_to`,
 		maxVersion: `SELECT coalesce(max(version), 0) FROM ` + table + ` WHERE code = $1`,
 		versions: `SELECT coalesce(max(version) FILTER (WHERE valid_to IS NULL), 0), coalesce(max(version), 0) FROM ` +
 			table + ` WHERE code = $1`,
@@ -197,41 +198,56 @@ func reviseVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], acto
 
 // insertNext closes the current version of v's code and inserts v as the
 // next one, both at the transaction's clock time. It returns the new number.
-// A revision of version ifVersion (0: none named) that finds no current
-// version to close was overtaken (closedMeanwhile).
+// ifVersion names the version to close: 0 whichever is current, createNew
+// none. A revision of version ifVersion that finds it no longer current was
+// overtaken (closedMeanwhile). The clock is read as the row is closed,
+// after any wait for it: an import that committed a version of the code
+// meanwhile starts it at its own commit, which a clock read before the
+// close preceded (a review: the close then ended that version before it
+// began, a 400).
 func insertNext[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, ifVersion int) (int, error) {
-	now, err := txNow(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	return insertNextAt(ctx, tx, t, v, g, now, ifVersion)
+	return insertNextAt(ctx, tx, t, v, g, time.Time{}, ifVersion)
 }
 
-// insertNextAt is insertNext at a given instant: a topology edit writes
-// every boundary it changes at one instant.
-func insertNextAt[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, now time.Time, ifVersion int) (int, error) {
-	version, closed, err := closeCurrent(ctx, tx, t.sql, t.code(v), now)
+// createNew is insertNext's ifVersion for a new code: no version is to be
+// current, and one that an import made meanwhile is not closed (the insert
+// then meets it: a conflict).
+const createNew = -1
+
+// insertNextAt is insertNext at a given instant (zero: the clock as the
+// row is closed): a topology edit, which imports wait for, writes every
+// boundary it changes at one instant.
+func insertNextAt[T any](ctx context.Context, tx pgx.Tx, t *boundaryTable[T], v *T, g *geom.MultiPolygon, at time.Time, ifVersion int) (int, error) {
+	version, closedAt, closed, err := closeCurrent(ctx, tx, t.sql, t.code(v), at, ifVersion)
 	if err != nil {
 		return 0, err
 	}
 	if ifVersion > 0 && !closed {
 		return 0, closedMeanwhile(ctx, tx, t, t.code(v), ifVersion)
 	}
-	_, err = tx.Exec(ctx, t.sql.insert, t.insertArgs(v, g, version, now)...)
+	if closed {
+		at = closedAt
+	} else if at.IsZero() {
+		if at, err = txNow(ctx, tx); err != nil {
+			return 0, err
+		}
+	}
+	_, err = tx.Exec(ctx, t.sql.insert, t.insertArgs(v, g, version, at)...)
 	return version, err
 }
 
-// closeCurrent closes the current version of a code and returns the number
-// the next version gets (1 when there was none), and whether there was one
-// to close.
-func closeCurrent(ctx context.Context, tx pgx.Tx, s versionedSQL, code string, at time.Time) (next int, closed bool, err error) {
+// closeCurrent closes the current version of a code (of number expect; 0:
+// any) at at (zero: gridmap_stamp) and returns the number the next version
+// gets (1 when there was none), the end it was given, and whether there was
+// one to close.
+func closeCurrent(ctx context.Context, tx pgx.Tx, s versionedSQL, code string, at time.Time, expect int) (next int, closedAt time.Time, closed bool, err error) {
 	var prev int
-	err = tx.QueryRow(ctx, s.close, code, at).Scan(&prev)
+	err = tx.QueryRow(ctx, s.close, code, nullTime(at), expect).Scan(&prev, &closedAt)
 	closed = err == nil
 	if err == pgx.ErrNoRows {
 		err = tx.QueryRow(ctx, s.maxVersion, code).Scan(&prev)
 	}
-	return prev + 1, closed, err
+	return prev + 1, closedAt, closed, err
 }
 
 // txNow is the clock time inside the transaction for a version's stamp

@@ -80,7 +80,7 @@ func writeVersion[T any](ctx context.Context, db *DB, t *boundaryTable[T], actor
 		if !replay {
 			revises := ifVersion
 			if create {
-				revises = 0
+				revises = createNew
 			}
 			if _, err := insertNext(ctx, tx, t, &v, g, revises); err != nil {
 				return err

@@ -180,7 +180,8 @@ func (e *topoEdit) commit() error {
 func (e *topoEdit) closeRetired(now time.Time) error {
 	for _, c := range keys(e.retired) {
 		var v int
-		if err := e.tx.QueryRow(e.ctx, unitTable.sql.close, c, now).Scan(&v); err != nil {
+		var end time.Time
+		if err := e.tx.QueryRow(e.ctx, unitTable.sql.close, c, now, 0).Scan(&v, &end); err != nil {
 			return fmt.Errorf("retire unit %s: %w", c, err)
 		}
 		e.res.Retired = append(e.res.Retired, geo.VersionRef{Kind: "unit", Code: c, Version: v})
