@@ -45,13 +45,12 @@ func (s *Service) Resolve(ctx context.Context, q ResolveQuery) (Resolution, erro
 	switch {
 	case err != nil:
 		return Resolution{}, err
-	case cur == nil:
+	case cur == nil, cur.predates(q.At):
 		// At the time asked about, from data at the version asked for: a
 		// report observed before an edit its node has not applied yet
-		// keeps the boundaries of when it was made.
+		// keeps the boundaries of when it was made; a moment the index
+		// does not hold for (see predates) is PostGIS's, now or at.
 		return s.Past.ResolveCurrent(ctx, p, q.At, q.MinVersion)
-	case cur.predates(q.At):
-		return s.fromPast(ctx, p, q.At, q.MinVersion)
 	}
 	return cur.snap.Resolve(p), nil
 }
@@ -76,16 +75,6 @@ func (s *Service) holdNow(ctx context.Context, cur *indexed, nows int) (*indexed
 		return cur, false, Errorf(EUNAVAILABLE, "", "a data version starts now and this node has not read it yet; retry in a moment, or send at most %d points", maxBehindInSQL)
 	}
 	return cur, false, nil
-}
-
-// fromPast answers from PostGIS a query about a moment the index does not
-// hold for (see predates): now (the database's) or at, from data at
-// minVersion at least and naming the data version it read (the store's
-// gate compares it with later commits; ResolveAt names the last version
-// that changed a layer, which a commit that only redrew tiles leaves
-// behind the head, and the gate then refused such a report for ever).
-func (s *Service) fromPast(ctx context.Context, p orb.Point, at time.Time, minVersion int64) (Resolution, error) {
-	return s.Past.ResolveCurrent(ctx, p, at, minVersion)
 }
 
 // ResolveNow answers q from memory when it can do so at once: the index
@@ -248,11 +237,8 @@ func (c *eachChunk) resolve(ctx context.Context, s *Service, cur *indexed, need 
 			c.errs[k] = failed
 		case cur == nil && c.probed != nil && c.probed.i == i:
 			c.res[k], c.errs[k], c.probed = c.probed.res, c.probed.err, nil
-		case cur == nil:
+		default: // no index, or a moment it does not hold for
 			c.res[k], c.errs[k] = s.Past.ResolveCurrent(ctx, p, q.At, need)
-			failed = unanswered(c.errs[k])
-		default:
-			c.res[k], c.errs[k] = s.fromPast(ctx, p, q.At, need)
 			failed = unanswered(c.errs[k])
 		}
 	}
