@@ -192,6 +192,9 @@ export async function revokedSteps(env) {
   page.once('dialog', (d) => { asked.push(d.message()); d.accept(); });
   await page.click('#q-stranded-discard');
   for (let i = 0; i < 20 && (await outbox(page)).length > 0; i++) await page.waitForTimeout(250);
+  // The queue's views are drawn again after the deletion (notify): the banner and the section go a moment after.
+  await page.waitForSelector('#others', { state: 'hidden', timeout: 5000 }).catch(() => {});
+  await page.waitForSelector('#q-stranded', { state: 'hidden', timeout: 5000 }).catch(() => {});
   findings.revokedDiscarded = { asked, outbox: (await outbox(page)).length, banner: await page.isVisible('#others'),
     section: await page.isVisible('#q-stranded'), stored: (await stored(text)).length };
   check(asked.length === 2 && /删除您旧令牌记录的 1 项未发送内容/.test(asked[0]) && findings.revokedDiscarded.outbox === 0 &&
@@ -284,6 +287,7 @@ export async function ownerSteps(env) {
   // A signs in again: the report goes, with A's token.
   check(await signIn(a) === aId, 'A signed in again under another id');
   for (let i = 0; i < 40 && (await raw()).length > 0; i++) await page.waitForTimeout(250);
+  await page.waitForSelector('#others', { state: 'hidden', timeout: 5000 }).catch(() => {}); // drawn again after the send
   const sent = posts.filter((p) => p.id === queued?.id);
   const stored = await adminAPI(`/v1/reports/${queued?.id}`);
   findings.ownerA = { sent, stored: stored.status, description: stored.body?.description, left: await raw(), banner: await page.isVisible('#others') };

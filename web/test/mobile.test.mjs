@@ -109,15 +109,31 @@ const outbox = (page) => page.evaluate(() => new Promise((resolve, reject) => {
 }));
 
 let phase = 'start'; // the step under way, named in page errors
-const ready = (page) => page.waitForFunction(() => window.gridmapApp?.ready, null, { timeout: 60_000 });
+const errors = []; // the app's exceptions, and what it logged as errors unexpectedly
+// ready waits for the app to have started; when it does not, it says what the page shows and which of
+// its requests (the service worker's too) were left unanswered.
+const unanswered = new Map();
+const ready = async (page) => {
+  try {
+    await page.waitForFunction(() => window.gridmapApp?.ready, null, { timeout: 60_000 });
+  } catch (e) {
+    const shows = await page.evaluate(() => ({ url: location.href, app: !!window.gridmapApp, online: navigator.onLine,
+      controlled: !!navigator.serviceWorker?.controller, signin: document.getElementById('view-signin')?.hidden === false,
+      said: document.getElementById('signin-message')?.textContent })).catch((err) => String(err));
+    const now = Date.now();
+    const left = [...unanswered].map(([r, at]) => `${r.method()} ${r.url()} (${now - at} ms)`);
+    throw new Error(`app not ready in 60 s: ${JSON.stringify(shows)}; unanswered: ${left.join(', ') || 'none'}`, { cause: e });
+  }
+};
 
 try {
   const context = await browser.newContext({
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
     geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow',
   });
+  context.on('request', (r) => unanswered.set(r, Date.now()));
+  for (const ended of ['requestfinished', 'requestfailed']) context.on(ended, (r) => unanswered.delete(r));
   const page = await context.newPage();
-  const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   // The network's failures are expected, and so are the refusals the test provokes (a 400 at an outside
   // point, the 401s of a revoked token, which MapLibre logs too, the 409 of a step sent against a case's
@@ -338,7 +354,7 @@ try {
   findings.errors = errors;
   check(errors.length === 0, `page errors: ${errors.join(' | ')}`);
 } catch (e) {
-  failures.push(`aborted: ${e.stack || e}`);
+  failures.push(`aborted: ${e.stack || e}`, ...errors.map((err) => `page error before: ${err}`));
 } finally {
   await browser.close();
 }
