@@ -106,6 +106,8 @@ func TestLaneAnswersTilesAsNetHTTP(t *testing.T) {
 			{method: "GET", target: tile, headers: []string{MinVersionHeader, fmt.Sprint(svc.Version() + 1)}},
 			// a layer set drawn fresh (reports: the console's own source)
 			{method: "GET", target: fmt.Sprintf("/tiles/grid,report/14/13522/6252.mvt?min_version=%d", svc.Version()+1)},
+			// the tileset's TileJSON: its bounds are the districts' at that version
+			{method: "GET", target: fmt.Sprintf("/tiles/district,grid.json?min_version=%d", svc.Version()+1)},
 		} {
 			got, answered := onLane(t, ahead)
 			if answered {

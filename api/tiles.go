@@ -166,11 +166,14 @@ func (h *handlers) tileJSON(c *gin.Context) {
 		return
 	}
 	req, err := svc.ParseRequest(set, "0", "0", "0.mvt", c.Request.URL.Query())
+	if err == nil {
+		req.MinVersion, err = parseMinVersion(c.Query(minVersionParam), c.Request.Header[MinVersionHeader])
+	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	tj, err := svc.TileJSONFor(c.Request.Context(), req.Layers, req.Filter, h.baseURL(c))
+	tj, err := svc.TileJSONFor(c.Request.Context(), req, h.baseURL(c))
 	if err != nil {
 		fail(c, err)
 		return

