@@ -111,13 +111,15 @@ const outbox = (page) => page.evaluate(() => new Promise((resolve, reject) => {
 let phase = 'start'; // the step under way, named in page errors
 const errors = []; // the app's exceptions, and what it logged as errors unexpectedly
 // ready waits for the app to have started; when it does not, it says what the page shows and which of
-// its requests (the service worker's too) were left unanswered.
+// its requests (the service worker's too) were left unanswered. It polls on a timer: by default Playwright
+// polls on animation frames, which a page not drawn (in the background) does not have.
 const unanswered = new Map();
 const ready = async (page) => {
   try {
-    await page.waitForFunction(() => window.gridmapApp?.ready, null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.gridmapApp?.ready, null, { timeout: 60_000, polling: 250 });
   } catch (e) {
-    const shows = await page.evaluate(() => ({ url: location.href, app: !!window.gridmapApp, online: navigator.onLine,
+    const shows = await page.evaluate(() => ({ url: location.href, app: !!window.gridmapApp, ready: !!window.gridmapApp?.ready,
+      visible: document.visibilityState, online: navigator.onLine,
       controlled: !!navigator.serviceWorker?.controller, signin: document.getElementById('view-signin')?.hidden === false,
       said: document.getElementById('signin-message')?.textContent })).catch((err) => String(err));
     const now = Date.now();
