@@ -165,10 +165,10 @@ func (h *handlers) tileJSON(c *gin.Context) {
 		fail(c, geo.Errorf(geo.ENOTFOUND, "path", "no route %s: TileJSON is at /tiles/{layers}.json", c.Request.URL.Path))
 		return
 	}
-	req, err := svc.ParseRequest(set, "0", "0", "0.mvt", c.Request.URL.Query())
-	if err == nil {
-		req.MinVersion, err = parseMinVersion(c.Query(minVersionParam), c.Request.Header[MinVersionHeader])
-	}
+	// Read as a tile request is (its filter and min_version); the caller's
+	// scope and privacy draw tiles, not their URLs.
+	p, known := callerOf(c)
+	req, err := h.tileRequest(c.Request, svc, [4]string{set, "0", "0", "0.mvt"}, p, known)
 	if err != nil {
 		fail(c, err)
 		return

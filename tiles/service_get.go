@@ -19,10 +19,8 @@ func (s *Service) Get(ctx context.Context, r Request) (*Tile, bool, error) {
 	if !r.Cacheable() {
 		// Drawn fresh from the database, but not from one behind the
 		// version asked (a standby that has not replayed an edit).
-		if r.MinVersion > 0 {
-			if _, _, err := s.versions(ctx, r.MinVersion); err != nil {
-				return nil, false, pgerr.Classify(err)
-			}
+		if err := s.reached(ctx, r.MinVersion); err != nil {
+			return nil, false, err
 		}
 		s.m.misses.Inc()
 		t, err := s.drawFresh(ctx, r)
@@ -123,6 +121,17 @@ func (s *Service) versions(ctx context.Context, min int64) (Versions, int64, err
 			"the tiles' database has not reached data version %d yet (it is at %d); retry shortly", min, head)
 	}
 	return v, fromDatabase, err
+}
+
+// reached returns nil when the node or its database has reached data
+// version min (0: any), so that what is then read from the database shows
+// it; else why not (EUNAVAILABLE where neither has).
+func (s *Service) reached(ctx context.Context, min int64) error {
+	if min <= 0 {
+		return nil
+	}
+	_, _, err := s.versions(ctx, min)
+	return pgerr.Classify(err)
 }
 
 // drawFresh draws an uncached tile in a round shared with identical

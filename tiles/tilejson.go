@@ -49,10 +49,8 @@ func LayerSet(layers []*Layer) string { return strings.Join(names(layers), ",") 
 // nor its database has reached it (they would leave out a district the
 // caller has seen drawn).
 func (s *Service) TileJSONFor(ctx context.Context, r Request, base string) (*TileJSON, error) {
-	if r.MinVersion > 0 {
-		if _, _, err := s.versions(ctx, r.MinVersion); err != nil {
-			return nil, err
-		}
+	if err := s.reached(ctx, r.MinVersion); err != nil {
+		return nil, err
 	}
 	layers, f := r.Layers, r.Filter
 	bounds, err := s.Bounds(ctx)
