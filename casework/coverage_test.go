@@ -3,6 +3,8 @@ package casework
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -65,13 +67,63 @@ func TestCoverageFillsOnlyGridsNearVisits(t *testing.T) {
 			}
 			// Filled: the grids visited, a few neighbours whose box a walk
 			// passes near, and the large grid (counted coarser: always).
-			if counting.sets < visitedGrids || counting.sets > 3*visitedGrids+4 {
-				t.Errorf("%d polygons filled for %d grids visited of %d", counting.sets, visitedGrids, len(grids))
+			if n := int(counting.sets.Load()); n < visitedGrids || n > 3*visitedGrids+4 {
+				t.Errorf("%d polygons filled for %d grids visited of %d", n, visitedGrids, len(grids))
 			}
 			if tinyVisited := got[len(grids)-2].Visited == 1; tinyVisited != (c.name == "a walk past the tiny grid") {
 				t.Errorf("the grid smaller than a cell visited: %v", tinyVisited)
 			}
-			t.Logf("%d grids visited, %d polygons filled", visitedGrids, counting.sets)
+			t.Logf("%d grids visited, %d polygons filled", visitedGrids, counting.sets.Load())
+		})
+	}
+}
+
+// TestCoverageInParallelAnswersGridByGrid: a coverage over more grids than
+// one worker's share is computed on every core, each grid in its own place
+// and asked for once: 1,600 grids of 300 m under walks, each answer equal
+// to the grid's own set's, with one worker and with four.
+func TestCoverageInParallelAnswersGridByGrid(t *testing.T) {
+	sw := orb.Point{117.10, 39.05}
+	var grids []geo.Unit
+	for i := range 40 {
+		for j := range 40 {
+			corner := orb.Point{sw[0] + float64(i)*0.0035, sw[1] + float64(j)*0.0028}
+			grids = append(grids, geo.Unit{Code: fmt.Sprintf("12010400%02d%05d", i, j), Name: fmt.Sprint(i, j), Geom: square(corner, 300)})
+		}
+	}
+	visited := map[uint64]bool{}
+	for k := 0; k <= 4000; k++ {
+		f := float64(k) / 4000
+		visited[cellAt(orb.Point{sw[0] + f*0.14, sw[1] + f*0.11})] = true
+		visited[cellAt(orb.Point{sw[0] + f*0.14, sw[1] + 0.11 - f*0.11})] = true
+	}
+	day := PatrolDay{Grids: grids, Visited: visited, ByGrid: map[string]GridCoverage{grids[7].Code: {Patrols: 3}}}
+	for _, procs := range []int{1, 4} {
+		t.Run(fmt.Sprint(procs, " workers"), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			counting := &countingCells{}
+			got := day.Coverage(counting)
+			if len(got) != len(grids) {
+				t.Fatalf("%d answers for %d grids", len(got), len(grids))
+			}
+			patrolled := 0
+			for i, g := range grids {
+				set := CellsOf(g.Geom)
+				want, _ := visitedIn(set, visited)
+				if got[i].Code != g.Code || got[i].Name != g.Name || got[i].Visited != want || got[i].Cells != len(set.Cells) {
+					t.Errorf("answer %d: %s %q, %d of %d cells; want %s %q, %d of %d", i, got[i].Code, got[i].Name,
+						got[i].Visited, got[i].Cells, g.Code, g.Name, want, len(set.Cells))
+				}
+				if want > 0 {
+					patrolled++
+				}
+			}
+			if got[7].Patrols != 3 {
+				t.Errorf("grid 7's patrols: %d, want the day's 3", got[7].Patrols)
+			}
+			if n := int(counting.sets.Load()); patrolled == 0 || n < patrolled || n > 3*patrolled {
+				t.Errorf("%d polygons filled for %d grids patrolled", n, patrolled)
+			}
 		})
 	}
 }
@@ -93,10 +145,10 @@ func TestCoverageFindsVisitsInAnyBucket(t *testing.T) {
 }
 
 // countingCells fills every polygon asked for and counts the fills.
-type countingCells struct{ sets int }
+type countingCells struct{ sets atomic.Int64 }
 
 func (c *countingCells) Set(g *geo.Unit) CellSet {
-	c.sets++
+	c.sets.Add(1)
 	return CellsOf(g.Geom)
 }
 
