@@ -7,20 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
-// The API tests run against a real PostGIS holding the demo city, built once
-// for the package.
-var (
-	fixtureOnce sync.Once
-	fixture     *testServer
-)
-
+// testServer is the API over a real PostGIS holding the demo city.
 type testServer struct {
 	db  *postgres.DB
 	svc *geo.Service

@@ -123,10 +123,6 @@ SELECT kind, parent_code, level, codes, area_m2, x, y FROM gridmap_audit_store_d
 // storedToleranceSQL is the tolerance the stored findings use.
 const storedToleranceSQL = `SELECT min_area_m2, min_width_m FROM audit_config`
 
-// endAfterDependantsSQL moves the retired units' ends after the versions
-// that named them, where those ended later (migration 030).
-const endAfterDependantsSQL = `SELECT count(*) FROM gridmap_end_after_dependants($1)`
-
 // orphansSQL counts the current children left under retired units,
 // naming the first by code.
 const orphansSQL = `

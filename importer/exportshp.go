@@ -68,14 +68,13 @@ func exportShapefile(ctx context.Context, db exportDB, o ExportOptions, path, sr
 // shapeWriter writes the three binary files in one pass and patches the
 // headers (lengths, bounds, record count) at the end.
 type shapeWriter struct {
-	files      [3]*os.File // shp, shx, dbf
-	shp, shx   *bufio.Writer
-	dbf        *dbfWriter
-	offset     int64 // of the next .shp record, in bytes
-	bound      orb.Bound
-	records    int
-	fieldNames []string
-	side       *sidecarWriter // the exact properties (shpsidecar.go)
+	files    [3]*os.File // shp, shx, dbf
+	shp, shx *bufio.Writer
+	dbf      *dbfWriter
+	offset   int64 // of the next .shp record, in bytes
+	bound    orb.Bound
+	records  int
+	side     *sidecarWriter // the exact properties (shpsidecar.go)
 }
 
 func newShapeWriter(base string, cs charset, fields []dbfOutField) (*shapeWriter, error) {
