@@ -70,9 +70,7 @@ func waitBlocked(t *testing.T, pool *pgxpool.Pool, fn string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		var n int
-		err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE wait_event_type IN ('Lock', 'Advisory') AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, fn).Scan(&n)
+		n, err := blockedOn(context.Background(), pool, fn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,4 +80,13 @@ func waitBlocked(t *testing.T, pool *pgxpool.Pool, fn string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("no session running %s waits for a lock", fn)
+}
+
+// blockedOn counts the other sessions running a query that names fn and
+// waiting for a lock.
+func blockedOn(ctx context.Context, pool *pgxpool.Pool, fn string) (int, error) {
+	var n int
+	err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+		WHERE wait_event_type IN ('Lock', 'Advisory') AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, fn).Scan(&n)
+	return n, err
 }
