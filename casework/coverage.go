@@ -72,7 +72,9 @@ const parallelChunk = 256
 
 // inParallel calls do(i) for every i below n, on as many goroutines as
 // there are cores, each taking the next chunk of indices as it finishes
-// one. do must be safe to call concurrently.
+// one. do must be safe to call concurrently. A panic in do is raised again
+// in the caller's goroutine, where the request's recovery answers it (in a
+// goroutine of its own it would end the process).
 func inParallel(n int, do func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), (n+parallelChunk-1)/parallelChunk)
 	if workers <= 1 {
@@ -83,8 +85,16 @@ func inParallel(n int, do func(i int)) {
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var first sync.Once
+	var panicked any
 	for range workers {
 		wg.Go(func() {
+			defer func() {
+				if rec := recover(); rec != nil {
+					first.Do(func() { panicked = rec })
+					next.Store(int64(n)) // the others stop at their next chunk
+				}
+			}()
 			for {
 				start := int(next.Add(parallelChunk)) - parallelChunk
 				if start >= n {
@@ -97,6 +107,9 @@ func inParallel(n int, do func(i int)) {
 		})
 	}
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 }
 
 // CoverageTotals are a unit's patrol figures on a day, over its grids.

@@ -156,3 +156,21 @@ func (c *countingCells) Count(g *geo.Unit) (res, n int) {
 	set := CellsOf(g.Geom)
 	return set.Res, len(set.Cells)
 }
+
+// TestInParallelRaisesAPanicInTheCaller: a panic on a worker reaches the
+// caller's goroutine (where a request's recovery answers it), not the
+// process.
+func TestInParallelRaisesAPanicInTheCaller(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	defer func() {
+		if rec := recover(); rec != "grid 1000" {
+			t.Errorf("recovered %v, want the worker's panic", rec)
+		}
+	}()
+	inParallel(5000, func(i int) {
+		if i == 1000 {
+			panic("grid 1000")
+		}
+	})
+	t.Error("no panic")
+}
