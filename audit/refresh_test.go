@@ -87,6 +87,6 @@ func waitBlocked(t *testing.T, pool *pgxpool.Pool, fn string) {
 func blockedOn(ctx context.Context, pool *pgxpool.Pool, fn string) (int, error) {
 	var n int
 	err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE wait_event_type IN ('Lock', 'Advisory') AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, fn).Scan(&n)
+		WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, fn).Scan(&n)
 	return n, err
 }

@@ -16,6 +16,8 @@ import (
 // all a unit's coverage needs of the grids with no visit near them. A
 // city's coverage asked for every grid's set: 50,000 polygon fills, 10 s
 // for each look of a wall screen at the whole city (a scale review).
+// Coverage asks from several goroutines at once: an implementation must be
+// safe for concurrent use.
 type GridCells interface {
 	Set(g *geo.Unit) CellSet
 	Count(g *geo.Unit) (res, n int)

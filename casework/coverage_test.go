@@ -79,9 +79,10 @@ func TestCoverageFillsOnlyGridsNearVisits(t *testing.T) {
 }
 
 // TestCoverageInParallelAnswersGridByGrid: a coverage over more grids than
-// one worker's share is computed on every core, each grid in its own place
-// and asked for once: 1,600 grids of 300 m under walks, each answer equal
-// to the grid's own set's, with one worker and with four.
+// one worker's share is computed on every core, each grid's answer in its
+// own place: 1,600 grids of 300 m under walks, each answer equal to the
+// grid's own set's, with one worker and with four, and polygons filled for
+// the grids near the walks only.
 func TestCoverageInParallelAnswersGridByGrid(t *testing.T) {
 	sw := orb.Point{117.10, 39.05}
 	var grids []geo.Unit

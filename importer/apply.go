@@ -326,7 +326,7 @@ func (r *run) auditTheRest(ctx context.Context, job int64) error {
 		return err
 	}
 	counts := r.report.Counts
-	err = r.apply(ctx, job)
+	err = r.applyOvertaken(ctx, job)
 	r.report.Counts, r.report.RetiredUnits = counts, nil
 	if rerr := sp.Rollback(ctx); rerr != nil {
 		return rerr

@@ -3,9 +3,11 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/gridmap-dev/gridmap/geo"
@@ -42,6 +44,9 @@ func (r *run) applyOvertaken(ctx context.Context, job int64) error {
 		if !overtaken(err) && !pgerr.LostRace(err) {
 			return err
 		}
+		if attempt == maxApplyAttempts && !overtaken(err) {
+			return fmt.Errorf("apply the file, %d times: %w", attempt, err) // a lost race: a 503 to retry
+		}
 		if attempt == maxApplyAttempts {
 			return geo.Errorf(geo.ECONFLICT, "", "other writers changed units of the file while it was applied, %d times; nothing was changed: run the import again", attempt)
 		}
@@ -77,4 +82,35 @@ var overtakenBy = map[string][]string{
 func overtaken(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && slices.Contains(overtakenBy[pe.Code], pe.ConstraintName)
+}
+
+// settle runs the commit's work (immediateSQL: the audit of the parents the
+// import left to it, the data version, the stamps) in a savepoint, again
+// when it lost a race: its audit met an overlap across a parent whose lock
+// it had not foreseen and found taken (migration 032). The savepoint's
+// rollback releases what the attempt took; the next foresees the overlap
+// and waits for the lock in order.
+func settle(ctx context.Context, tx pgx.Tx) error {
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err = sp.Exec(ctx, immediateSQL); err == nil {
+			return sp.Commit(ctx)
+		}
+		if !pgerr.LostRace(err) || attempt == maxApplyAttempts {
+			return fmt.Errorf("the commit's audit and version: %w", err)
+		}
+		if err := sp.Rollback(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
 }

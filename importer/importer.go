@@ -72,8 +72,11 @@ func runImport(ctx context.Context, pool *pgxpool.Pool, paths []string, opts geo
 			return err
 		}
 		r.tx = tx
-		if err := r.do(ctx, job, p); err != nil || commit == nil {
+		if err := r.do(ctx, job, p); err != nil {
 			return err
+		}
+		if commit == nil {
+			return settle(ctx, tx)
 		}
 		done := *rep
 		done.Committed, done.Duration = true, time.Since(start).Seconds()

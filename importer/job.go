@@ -130,7 +130,7 @@ func (j *Jobs) commitJob(id, token int64) commitHook {
 		if err := holdToken(ctx, tx, token); err != nil {
 			return 0, err
 		}
-		if _, err := tx.Exec(ctx, immediateSQL); err != nil {
+		if err := settle(ctx, tx); err != nil {
 			return 0, err
 		}
 		if err := tx.QueryRow(ctx, commitVersionSQL).Scan(&rep.IndexVersion); err != nil {

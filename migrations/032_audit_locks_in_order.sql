@@ -11,14 +11,17 @@
 -- an edit of the communities it creates and one of the community they lie
 -- in); the database broke each after a second and the edit ran again.
 --
--- The foresight now judges each piece of an overlap, as the findings do:
--- it judged the whole, which a long thin piece can make a sliver beside a
--- piece that is not. A parent still unforeseen is only tried: when its
--- lock is held, the refresh fails at once as a serialization failure
--- (40001), which edits and imports run again from the start
--- (pgerr.LostRace), and the next run foresees the overlap and takes its
--- lock in order. A refresh of every parent (the whole audit's lock)
--- foresees nothing and is unchanged.
+-- The foresight now judges an overlap as the findings do: each piece, less
+-- the enclaves that explain it (it judged the whole intersection, which a
+-- long thin piece, or one an enclave cuts off, can make a sliver while the
+-- findings' piece is not). In a database no one else writes to, it now
+-- foresees every overlap the findings report. A parent still unforeseen
+-- (the overlap committed meanwhile) is only tried: when another
+-- transaction holds its lock, the refresh fails at once as a serialization
+-- failure (40001), which edits and imports run again (pgerr.LostRace; an
+-- import's commit work in a savepoint), and the next run foresees the
+-- overlap and waits for its lock in order. A refresh of every parent (the
+-- whole audit's lock) foresees nothing and is unchanged.
 
 CREATE OR REPLACE FUNCTION gridmap_audit_store(parents text[])
 RETURNS TABLE (kind text, parent_code text, level text, codes text[], geom geometry, area_m2 double precision)
@@ -45,18 +48,29 @@ BEGIN
     locked := ARRAY(SELECT DISTINCT c FROM (
         SELECT unnest(ps) AS c
         UNION ALL
+        -- An overlap the findings would report: a piece of the two units'
+        -- intersection, less the enclaves that explain it, that is no
+        -- sliver, judged as gridmap_audit_findings (migration 026) judges
+        -- it. (The whole intersection judged at once could be a sliver
+        -- beside a long thin piece, or before an enclave cut that piece
+        -- off, while the findings' piece was not: an overlap not foreseen.)
         -- (level compared as a filter: as an index condition the planner
         -- scanned every unit of the level per child, 3x slower at 50k)
-        -- A piece of the overlap that is no sliver, as the findings judge
-        -- each piece (the whole, judged at once, could be a sliver beside a
-        -- long thin piece while a piece was not: an overlap not foreseen).
         SELECT o.parent_code FROM unit k JOIN unit o ON o.geom && k.geom AND (o.level = k.level) IS TRUE
          WHERE k.parent_code = ANY(ps) AND k.valid_to IS NULL AND o.valid_to IS NULL
            AND o.parent_code IS NOT NULL AND o.parent_code <> k.parent_code
            AND ST_Relate(o.geom, k.geom, '2********')
-           AND EXISTS (SELECT 1 FROM ST_Dump(ST_CollectionExtract(ST_Intersection(o.geom, k.geom), 3)) d
-                        WHERE NOT gridmap_is_sliver(ST_Area(d.geom::geography), ST_Perimeter(d.geom::geography),
-                                                    cfg.min_area_m2, cfg.min_width_m))) x ORDER BY c);
+           AND EXISTS (
+             SELECT 1 FROM (
+               SELECT ST_Intersection(k.geom, o.geom) AS i, (
+                 SELECT ST_Union(e.geom) FROM enclave e
+                  WHERE e.valid_to IS NULL AND e.geom && k.geom AND e.geom && o.geom
+                    AND (starts_with(k.code, e.managing_code) OR starts_with(e.managing_code, k.code))
+                     <> (starts_with(o.code, e.managing_code) OR starts_with(e.managing_code, o.code))) AS explained
+             ) x CROSS JOIN LATERAL ST_Dump(ST_CollectionExtract(
+                   CASE WHEN x.explained IS NULL THEN x.i ELSE ST_Difference(x.i, x.explained) END, 3)) d
+             CROSS JOIN LATERAL (SELECT ST_Area(d.geom::geography) AS a, ST_Perimeter(d.geom::geography) AS per) m
+             WHERE m.a >= 0.01 AND NOT gridmap_is_sliver(m.a, m.per, cfg.min_area_m2, cfg.min_width_m))) x ORDER BY c);
   END IF;
   IF locked IS NULL OR cardinality(locked) > 32 THEN
     PERFORM pg_advisory_xact_lock(7453301562447230297); -- "gridmap audit"
@@ -75,7 +89,7 @@ BEGIN
     -- Taken out of order: never waited for (see above).
     FOREACH one IN ARRAY more LOOP
       IF NOT pg_try_advisory_xact_lock(hashtextextended('gridmap audit/' || one, 0)) THEN
-        RAISE EXCEPTION 'the audit of %: an overlap across parent % appeared while this refresh waited for its locks, and that parent''s audit is being refreshed; run it again', ps[1], one
+        RAISE EXCEPTION 'the audit of %: an overlap across parent % appeared while this refresh waited for its locks, and another writer holds that parent''s audit; run it again', ps[1], one
           USING ERRCODE = 'serialization_failure';
       END IF;
     END LOOP;
