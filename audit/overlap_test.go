@@ -281,21 +281,10 @@ func TestRefreshesOfBothSides(t *testing.T) {
 	if _, err := c.db.CreateUnit(ctx, "test", geo.Unit{Code: c.stray, Level: geo.Grid, Name: "越界网格", ParentCode: c.home, Geom: c.inside}); err != nil {
 		t.Fatal(err)
 	}
-	refresh := func(parent string) error {
-		tx, err := c.db.Pool.Begin(ctx)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback(ctx)
-		if _, err := tx.Exec(ctx, `SELECT count(*) FROM gridmap_audit_store($1)`, []string{parent}); err != nil {
-			return err
-		}
-		return tx.Commit(ctx)
-	}
 	for round := range 20 {
 		errs := make(chan error, 2)
 		for _, parent := range []string{c.home, demo.BaihechuntianCode} {
-			go func() { errs <- refresh(parent) }()
+			go func() { errs <- refreshOnce(ctx, c, parent) }()
 		}
 		for range 2 {
 			if err := <-errs; err != nil {

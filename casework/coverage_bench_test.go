@@ -6,22 +6,13 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-
-	"github.com/gridmap-dev/gridmap/geo"
 )
 
 // BenchmarkCoverageFirstLook is a coverage over 10,000 grids of 300 m with
 // nothing cached (Uncached: every grid's polygon filled, as on the first
 // look after a start), on one core and on all of them.
 func BenchmarkCoverageFirstLook(b *testing.B) {
-	sw := orb.Point{117.10, 39.05}
-	var grids []geo.Unit
-	for i := range 100 {
-		for j := range 100 {
-			corner := orb.Point{sw[0] + float64(i)*0.0035, sw[1] + float64(j)*0.0028}
-			grids = append(grids, geo.Unit{Code: fmt.Sprintf("1201%04d%05d", i, j), Geom: square(corner, 300)})
-		}
-	}
+	grids := blockOfGrids(orb.Point{117.10, 39.05}, 100)
 	day := PatrolDay{Grids: grids, Visited: map[uint64]bool{cellAt(orb.Point{117.2, 39.1}): true}}
 	for _, procs := range []int{1, runtime.GOMAXPROCS(0)} {
 		b.Run(fmt.Sprintf("cores=%d", procs), func(b *testing.B) {

@@ -21,13 +21,7 @@ import (
 // city of 50,000 grids.
 func TestCoverageFillsOnlyGridsNearVisits(t *testing.T) {
 	sw := orb.Point{117.10, 39.05}
-	var grids []geo.Unit
-	for i := range 10 {
-		for j := range 10 {
-			corner := orb.Point{sw[0] + float64(i)*0.0035, sw[1] + float64(j)*0.0028}
-			grids = append(grids, geo.Unit{Code: fmt.Sprintf("1201040010%02d%03d", i, j), Geom: square(corner, 300)})
-		}
-	}
+	grids := blockOfGrids(sw, 10)
 	tiny := orb.Point{sw[0] + 0.0401, sw[1] + 0.0101}
 	grids = append(grids,
 		geo.Unit{Code: "120104002001001", Geom: square(tiny, 3)},
@@ -85,13 +79,7 @@ func TestCoverageFillsOnlyGridsNearVisits(t *testing.T) {
 // the grids near the walks only.
 func TestCoverageInParallelAnswersGridByGrid(t *testing.T) {
 	sw := orb.Point{117.10, 39.05}
-	var grids []geo.Unit
-	for i := range 40 {
-		for j := range 40 {
-			corner := orb.Point{sw[0] + float64(i)*0.0035, sw[1] + float64(j)*0.0028}
-			grids = append(grids, geo.Unit{Code: fmt.Sprintf("12010400%02d%05d", i, j), Name: fmt.Sprint(i, j), Geom: square(corner, 300)})
-		}
-	}
+	grids := blockOfGrids(sw, 40)
 	visited := map[uint64]bool{}
 	for k := 0; k <= 4000; k++ {
 		f := float64(k) / 4000
@@ -143,6 +131,19 @@ func TestCoverageFindsVisitsInAnyBucket(t *testing.T) {
 			t.Fatalf("centre %v: near %v, wide %v, far %v", centre, cs.within(near), cs.within(wide), cs.within(far))
 		}
 	}
+}
+
+// blockOfGrids is n × n grids of 300 m side by side, north-east of sw,
+// each with a code and a name of its own.
+func blockOfGrids(sw orb.Point, n int) []geo.Unit {
+	grids := make([]geo.Unit, 0, n*n)
+	for i := range n {
+		for j := range n {
+			corner := orb.Point{sw[0] + float64(i)*0.0035, sw[1] + float64(j)*0.0028}
+			grids = append(grids, geo.Unit{Code: fmt.Sprintf("1201%04d%05d", i, j), Name: fmt.Sprint(i, "-", j), Geom: square(corner, 300)})
+		}
+	}
+	return grids
 }
 
 // countingCells fills every polygon asked for and counts the fills.
