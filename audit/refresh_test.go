@@ -68,25 +68,27 @@ func TestRefreshPathsDoNotDeadlock(t *testing.T) {
 // for a lock.
 func waitBlocked(t *testing.T, pool *pgxpool.Pool, fn string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		n, err := blockedOn(context.Background(), pool, fn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	select {
+	case <-whenBlocked(t.Context(), pool, fn):
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no session running %s waits for a lock", fn)
 	}
-	t.Fatalf("no session running %s waits for a lock", fn)
 }
 
-// blockedOn counts the other sessions running a query that names fn and
-// waiting for a lock.
-func blockedOn(ctx context.Context, pool *pgxpool.Pool, fn string) (int, error) {
-	var n int
-	err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, fn).Scan(&n)
-	return n, err
+// whenBlocked is closed once another session running a query that names
+// fn waits for a lock (never, if none does within 10 s or before ctx ends).
+func whenBlocked(ctx context.Context, pool *pgxpool.Pool, fn string) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(20 * time.Millisecond) {
+			var n int
+			err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`, fn).Scan(&n)
+			if err == nil && n > 0 {
+				close(done)
+				return
+			}
+		}
+	}()
+	return done
 }

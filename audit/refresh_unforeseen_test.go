@@ -51,7 +51,7 @@ func TestAnOverlapNotForeseenIsNotWaitedFor(t *testing.T) {
 	var refreshErr error
 	select {
 	case refreshErr = <-refreshed: // it did not wait
-	case <-whenBlocked(ctx, c, "gridmap_audit_store"):
+	case <-whenBlocked(ctx, c.db.Pool, "gridmap_audit_store"):
 		t.Log("home's refresh waits for other's lock") // the old way: other's ask for home's now deadlocks
 	}
 	if _, err := otherSide.Exec(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
@@ -131,7 +131,7 @@ func refreshWaitsFor(t *testing.T, c *strayCase, parent, other string) {
 	select {
 	case err := <-refreshed:
 		t.Fatalf("%s's refresh did not wait for %s's audit: %v", parent, other, err)
-	case <-whenBlocked(ctx, c, "gridmap_audit_store"):
+	case <-whenBlocked(ctx, c.db.Pool, "gridmap_audit_store"):
 	case <-time.After(15 * time.Second):
 		t.Fatalf("%s's refresh neither waited nor ended", parent)
 	}
@@ -175,19 +175,4 @@ func refreshOnce(ctx context.Context, c *strayCase, parent string) error {
 		return err
 	}
 	return tx.Commit(ctx)
-}
-
-// whenBlocked is closed once a session running a query that names fn
-// waits for a lock (never, if none does within 10 s).
-func whenBlocked(ctx context.Context, c *strayCase, fn string) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(20 * time.Millisecond) {
-			if n, err := blockedOn(ctx, c.db.Pool, fn); err == nil && n > 0 {
-				close(done)
-				return
-			}
-		}
-	}()
-	return done
 }
