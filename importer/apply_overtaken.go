@@ -30,41 +30,24 @@ import (
 // rollback lets the edit go first. An import overtaken every time fails
 // with a conflict that says to run it again.
 func (r *run) applyOvertaken(ctx context.Context, job int64) error {
-	wait := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		sp, err := r.tx.Begin(ctx)
-		if err != nil {
-			return err
-		}
-		before, issues, retired := *r.report, len(r.report.Issues), r.retired
-		err = r.apply(ctx, job)
-		if err == nil {
-			return sp.Commit(ctx)
-		}
-		if !overtaken(err) && !pgerr.LostRace(err) {
-			return err
-		}
-		if attempt == maxApplyAttempts && !overtaken(err) {
-			return fmt.Errorf("apply the file, %d times: %w", attempt, err) // a lost race: a 503 to retry
-		}
-		if attempt == maxApplyAttempts {
-			return geo.Errorf(geo.ECONFLICT, "", "other writers changed units of the file while it was applied, %d times; nothing was changed: run the import again", attempt)
-		}
-		if err := sp.Rollback(ctx); err != nil {
-			return err
-		}
-		*r.report = before
-		r.report.Issues, r.retired = r.report.Issues[:issues], retired
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait *= 2
+	before, issues, retired := *r.report, len(r.report.Issues), r.retired
+	err := retryInSavepoint(ctx, r.tx, 100*time.Millisecond, func(err error) bool { return overtaken(err) || pgerr.LostRace(err) },
+		func() error {
+			*r.report = before // what an attempt rolled back added to the report goes with it
+			r.report.Issues, r.retired = r.report.Issues[:issues], retired
+			return r.apply(ctx, job)
+		})
+	switch {
+	case overtaken(err): // every attempt
+		return geo.Errorf(geo.ECONFLICT, "", "other writers changed units of the file while it was applied, %d times; nothing was changed: run the import again", maxApplyAttempts)
+	case pgerr.LostRace(err):
+		return fmt.Errorf("apply the file, %d times: %w", maxApplyAttempts, err) // a 503 to retry
 	}
+	return err
 }
 
-// maxApplyAttempts bounds applyOvertaken: four waits, 1.5 s in all.
+// maxApplyAttempts bounds applyOvertaken and settle (retryInSavepoint):
+// four waits, 1.5 s in all for an apply.
 const maxApplyAttempts = 5
 
 // overtakenBy are the constraints another writer's version breaks when it
@@ -91,17 +74,31 @@ func overtaken(err error) bool {
 // rollback releases what the attempt took; the next foresees the overlap
 // and waits for the lock in order.
 func settle(ctx context.Context, tx pgx.Tx) error {
-	wait := 50 * time.Millisecond
+	err := retryInSavepoint(ctx, tx, 50*time.Millisecond, pgerr.LostRace, func() error {
+		_, err := tx.Exec(ctx, immediateSQL)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("the commit's audit and version: %w", err)
+	}
+	return nil
+}
+
+// retryInSavepoint runs do in a savepoint of tx, and again, after rolling
+// the savepoint back and waiting (from wait, doubling), while again says
+// its error may pass on another try, up to maxApplyAttempts times. It
+// returns do's last error (nil once an attempt succeeded).
+func retryInSavepoint(ctx context.Context, tx pgx.Tx, wait time.Duration, again func(error) bool, do func() error) error {
 	for attempt := 1; ; attempt++ {
 		sp, err := tx.Begin(ctx)
 		if err != nil {
 			return err
 		}
-		if _, err = sp.Exec(ctx, immediateSQL); err == nil {
+		if err = do(); err == nil {
 			return sp.Commit(ctx)
 		}
-		if !pgerr.LostRace(err) || attempt == maxApplyAttempts {
-			return fmt.Errorf("the commit's audit and version: %w", err)
+		if !again(err) || attempt == maxApplyAttempts {
+			return err
 		}
 		if err := sp.Rollback(ctx); err != nil {
 			return err
