@@ -13,13 +13,17 @@ import (
 	"github.com/gridmap-dev/gridmap/geo/postgres/pgtest"
 )
 
-// Open returns a pool on a fresh database holding the demo city, closed at
-// cleanup; it skips or fails as pgtest.Open does when no database answers.
+// Open returns a pool on a fresh database holding the demo city (a copy of
+// the demo city this test process built the first time it was asked),
+// closed at cleanup; it skips or fails as pgtest.Open does when no database
+// answers.
 func Open(tb testing.TB) *postgres.DB {
 	tb.Helper()
-	db := pgtest.Open(tb)
-	if _, err := demo.Build(context.Background(), db, demo.ScaleDemo, nil); err != nil {
-		tb.Fatalf("build demo city: %v", err)
-	}
-	return db
+	return pgtest.OpenFromTemplate(tb, "demo", buildDemo)
+}
+
+// buildDemo builds the demo city for the template the tests' copies are made from.
+func buildDemo(ctx context.Context, db *postgres.DB) error {
+	_, err := demo.Build(ctx, db, demo.ScaleDemo, nil)
+	return err
 }

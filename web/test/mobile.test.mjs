@@ -109,6 +109,15 @@ const outbox = (page) => page.evaluate(() => new Promise((resolve, reject) => {
 }));
 
 let phase = 'start'; // the step under way, named in page errors
+// enter starts the step name; the seconds each took are in the findings,
+// to see where a slow run spent its time.
+const stepSecs = {};
+let stepStarted = Date.now();
+const enter = (name) => {
+  const now = Date.now();
+  stepSecs[phase] = (stepSecs[phase] ?? 0) + (now - stepStarted) / 1000;
+  [phase, stepStarted] = [name, now];
+};
 const errors = []; // the app's exceptions, and what it logged as errors unexpectedly
 // ready waits for the app to have started; when it does not, it says what the page shows and which of
 // its requests (the service worker's too) were left unanswered. It polls on a timer: by default Playwright
@@ -276,15 +285,15 @@ try {
   check(handled.body?.state === 'handled' && last?.action === 'handle' && last?.attachments?.length === 1,
     `after handling: ${JSON.stringify(findings.handled)}`);
   await caseSteps({ page, check, findings, shot, adminAPI, report, here });
-  phase = '7b'; // the street's duty officer works cases by the buttons (mobile-cases.mjs)
+  enter('7b'); // the street's duty officer works cases by the buttons (mobile-cases.mjs)
   await supervisorSteps({ browser, base, here, check, findings, shot, adminAPI, supervisor, viewer, grid, afterPhoto, ready, workerPage: page });
 
   // 8. Patrol: the track is recorded and sent in chunks, from where the worker stood (mobile-patrol.mjs).
-  phase = '8';
+  enter('8');
   await patrolSteps({ page, context, here, writes, failures, findings, check, shot });
 
   // 9. English: the home view and the report form (mobile-more.mjs).
-  phase = '9';
+  enter('9');
   await englishSteps({ page, check, findings, shot });
 
   // 10. The map follows the worker: 3 km north, the position is in view.
@@ -316,7 +325,7 @@ try {
   //        token, patrol recovery, the recent list, small screens, location denied.
   await fieldSteps({
     page, context, browser, base, worker, spare, control, here, writes, failures, findings,
-    check, shot, adminAPI, outbox, ready, step: (name) => { phase = name; },
+    check, shot, adminAPI, outbox, ready, step: enter,
   });
 
   // 27–32. What a newcomer's walk through the app found (mobile-fixes.mjs):
@@ -325,33 +334,35 @@ try {
   //        unreachable; a refusal's wording.
   const fixEnv = { page, context, base, here, grid, afterPhoto, failures, findings, check, shot, adminAPI, outbox };
   for (const [name, steps] of [['27', placeSteps], ['28', formSteps], ['29', offlineCase], ['30', longCase], ['31', unreachable], ['32', refusedWords]]) {
-    phase = name;
+    enter(name);
     // One going wrong is said, and the others still run.
     await steps(fixEnv).catch((e) => failures.push(`step ${name} aborted: ${String(e.message ?? e).split('\n')[0]}`));
   }
 
   // 11. Sign-in, without a token (mobile-signin.mjs).
   const env = { page, context, browser, base, worker, twin, expired, community, desk, deskPoint, control, here, failures, findings, check, shot, adminAPI, outbox, ready };
-  phase = '11';
+  enter('11');
   await signinSteps(env);
   // 24. A worker scoped to a community (mobile-more.mjs); 25. a phone whose clock is fast (mobile-clock.mjs).
-  phase = '24';
+  enter('24');
   await scopeSteps(env);
-  phase = '25';
+  enter('25');
   await clockSteps(env);
   // 26. A phone whose clock is a day behind; 33. a phone set to New York's zone (mobile-clock.mjs).
-  phase = '26';
+  enter('26');
   await dayBehindSteps(env);
-  phase = '33';
+  enter('33');
   await zoneSteps(env);
   // 34. A street's desk with more cases than a page (mobile-desk.mjs).
-  phase = '34';
+  enter('34');
   await deskSteps(env);
-  phase = '35'; // whose the phone's saved work is (mobile-signin.mjs)
+  enter('35'); // whose the phone's saved work is (mobile-signin.mjs)
   await ownerSteps(env);
-  phase = '36'; // what a revoked token left, and what the last worker was shown (mobile-owner.mjs)
+  enter('36'); // what a revoked token left, and what the last worker was shown (mobile-owner.mjs)
   await nextWorkerSteps(env);
 
+  enter('end');
+  findings.stepSecs = Object.fromEntries(Object.entries(stepSecs).map(([k, v]) => [k, Math.round(v)]));
   findings.writes = writes;
   findings.errors = errors;
   check(errors.length === 0, `page errors: ${errors.join(' | ')}`);

@@ -86,6 +86,19 @@ if (!base || !token || !checker || !scoped || !editor || !expiringToken || !expi
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); };
 const findings = {};
+// timed runs a check and keeps the seconds it took in the findings, to see
+// where a slow run spent its time; the first part, to the English labels,
+// is "opening".
+const started = Date.now();
+findings.secs = {};
+const timed = async (name, fn, ...args) => {
+  const t0 = Date.now();
+  try {
+    return await fn(...args);
+  } finally {
+    findings.secs[name] = Math.round((Date.now() - t0) / 1000);
+  }
+};
 
 const browser = await launch();
 const { open, report, step, newlyOverdue } = screenPages({ browser, base, token, checker, check });
@@ -284,27 +297,28 @@ try {
   await legendEnglish(page);
   await page.screenshot({ path: `${outDir}/screen-en.png` });
   await page.click('#lang'); // back to Chinese for the drill-down
+  findings.secs.opening = Math.round((Date.now() - started) / 1000);
 
-  await burst(page);
-  await boundaryEdit(page);
-  if (findings.burstTarget) await hexZooms(page, findings.burstTarget.point);
+  await timed('burst', burst, page);
+  await timed('boundaryEdit', boundaryEdit, page);
+  if (findings.burstTarget) await timed('hexZooms', hexZooms, page, findings.burstTarget.point);
 
   // Drill down: a click on a street of 南开区 shows that street.
-  await drillDown(page);
-  await unknownUnit();
-  await gridRanking();
-  await emptyStreet();
-  await smallWall();
-  await badUnitCode();
-  await refusedToken();
-  await revoked();
-  await revokedWhileLive();
-  await scopedNoUnit();
-  await scopedWithUnit();
-  await caseCard();
-  await anonCard();
-  await linkDrop();
-  await overdueStreet();
+  await timed('drillDown', drillDown, page);
+  await timed('unknownUnit', unknownUnit);
+  await timed('gridRanking', gridRanking);
+  await timed('emptyStreet', emptyStreet);
+  await timed('smallWall', smallWall);
+  await timed('badUnitCode', badUnitCode);
+  await timed('refusedToken', refusedToken);
+  await timed('revoked', revoked);
+  await timed('revokedWhileLive', revokedWhileLive);
+  await timed('scopedNoUnit', scopedNoUnit);
+  await timed('scopedWithUnit', scopedWithUnit);
+  await timed('caseCard', caseCard);
+  await timed('anonCard', anonCard);
+  await timed('linkDrop', linkDrop);
+  await timed('overdueStreet', overdueStreet);
   // The main screen, open all along, has renewed its "now" as time went by.
   clock.last = await overdueNow(page);
   clock.ageSecs = Math.round((Date.now() - clock.last) / 1000);

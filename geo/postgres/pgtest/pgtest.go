@@ -78,8 +78,21 @@ func createDatabase(tb testing.TB, suffix string, options func(tpl *pgx.ConnConf
 		tb.Fatalf("create test database %s: %v", name, err)
 	}
 	tb.Cleanup(func() { dropDatabase(tb, admin, name) })
-	u := tpl.ConnString()
-	return strings.Replace(u, "/"+tpl.Database, "/"+name, 1)
+	return databaseURL(tpl, name)
+}
+
+// databaseURL is the URL of the database name on tpl's server. (A config's
+// ConnString is the string it was parsed from, whatever its Database says
+// since: the name is put into that string.)
+// Anything else would open tpl's own database: a URL without the name in
+// its path (a key=value string) is refused.
+func databaseURL(tpl *pgx.ConnConfig, name string) string {
+	url := tpl.ConnString()
+	at := strings.LastIndex(url, "/"+tpl.Database)
+	if at < 0 {
+		panic("TEST_DATABASE_URL must be a postgres:// URL whose path is the database's name")
+	}
+	return url[:at+1] + name + url[at+1+len(tpl.Database):]
 }
 
 func dropDatabase(tb testing.TB, admin *pgx.ConnConfig, name string) {
@@ -104,16 +117,11 @@ func unavailable(tb testing.TB, err error) {
 	tb.Skipf("no PostgreSQL answers (%v); run scripts/db.sh or set TEST_DATABASE_URL", err)
 }
 
-// Open returns a pool on a fresh migrated database, closed at cleanup.
+// Open returns a pool on a fresh migrated database (a copy of this
+// process's migrated template), closed at cleanup.
 func Open(tb testing.TB) *postgres.DB {
 	tb.Helper()
-	url := NewDatabase(tb)
-	db, err := postgres.Open(context.Background(), url, 8)
-	if err != nil {
-		tb.Fatalf("open test database: %v", err)
-	}
-	tb.Cleanup(db.Close)
-	return db
+	return OpenFromTemplate(tb, migratedKind, nil)
 }
 
 // OpenStandby returns a pool of conns connections on the database of
