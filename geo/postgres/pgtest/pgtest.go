@@ -5,8 +5,10 @@
 // demo/demotest gives a database holding the demo city.)
 //
 // The server is the one TEST_DATABASE_URL names (default: the local cluster
-// that scripts/db.sh sets up). Each call creates a new database from that
-// database as a template (it has postgis) and drops it when the test ends.
+// that scripts/db.sh sets up). Each call creates a new database and drops it
+// when the test ends: NewDatabase copies TEST_DATABASE_URL's database (it
+// has postgis), Open and OpenFromTemplate copy a template this process made
+// from it (templates.go).
 // When no server answers, the test is skipped — but it fails when CI is set.
 package pgtest
 
