@@ -20,7 +20,13 @@ run: db build
 ## S3-compatible server (for the photo store's S3 backend)
 test: db-for-tests gdal s3
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	# The browser tests (package web: about 12 minutes, one after another)
+	# start first, beside the other packages: go test starts packages in the
+	# order of their paths, and web, the last, ran alone at the end for
+	# minutes. Its output is printed after the others'.
+	log=$$(mktemp); $(GO) test -count=1 -timeout 20m ./web/ > $$log 2>&1 & web=$$!; \
+	  $(GO) test -count=1 -timeout 20m $$($(GO) list ./... | grep -v '/web$$'); rest=$$?; \
+	  wait $$web; browsers=$$?; cat $$log; rm -f $$log; [ $$rest = 0 ] && [ $$browsers = 0 ]
 	# Again under the race detector, the packages whose readers and writers
 	# share memory without the database between them: the index (snapshots,
 	# changes applied while answering, memos) and the connection watcher
