@@ -107,7 +107,7 @@ func TestScreenInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runBrowserTest(t, 6*time.Minute, env, "screen.test.mjs", url, dir)
+	runBrowserTest(t, 8*time.Minute, env, "screen.test.mjs", url, dir)
 }
 
 // refusedTokens stores two editors' tokens the server refuses, as it

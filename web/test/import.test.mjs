@@ -151,8 +151,7 @@ try {
     await page.route('**/v1/imports', (route) => route.fulfill({ status, contentType: 'application/problem+json',
       headers: secs ? { 'Retry-After': String(secs) } : {}, body: JSON.stringify({ status, code: 'x', detail, field }) }), { times: 1 });
     await page.click('#import-send');
-    await page.waitForFunction(() => document.querySelector('#import-message.error'), null, long);
-    const r = await refusal();
+    const r = await refusal(true);
     findings[`e${status}`] = r;
     check(r.message.includes(detail) || status === 429, `the ${status}'s detail is not said: ${r.message}`);
     if (secs) {
@@ -371,13 +370,23 @@ async function propertiesOf(p, lngLat) {
   });
 }
 
-// refusal is what the panel says after a refused upload.
-function refusal() {
-  return page.evaluate(() => ({
+// readRefusal reads, in the page, what the panel says after a refused upload.
+function readRefusal() {
+  return {
     message: document.getElementById('import-message').textContent,
     marked: document.querySelector('#import .invalid')?.id ?? null,
     send: document.getElementById('import-send').textContent,
     disabled: document.getElementById('import-send').disabled,
     result: document.getElementById('import-status')?.dataset.status ?? null,
-  }));
+  };
+}
+
+// refusal is what the panel says after a refused upload. shown waits for it
+// to say one and reads it as it appears, in the page: a button held for a
+// Retry-After of 2 s may be released before one more round trip to the
+// page on a loaded machine.
+async function refusal(shown = false) {
+  if (!shown) return page.evaluate(readRefusal);
+  const said = await page.waitForFunction(`document.querySelector('#import-message.error') && (${readRefusal})()`, null, long);
+  return said.jsonValue();
 }
