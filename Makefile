@@ -20,11 +20,7 @@ run: db build
 ## S3-compatible server (for the photo store's S3 backend)
 test: db-for-tests gdal s3
 	$(GO) vet ./...
-	# The browser tests (package web: about 12 minutes, one after another)
-	# are listed first, so that they start first: go test starts packages
-	# in the order they are given (two at a time on two cores), and web,
-	# last of ./... in path order, ran alone at the end for minutes.
-	$(GO) test -count=1 -timeout 20m ./web/ $$($(GO) list ./... | grep -v '/web$$')
+	$(GO) test -count=1 -timeout 20m ./...
 	# Again under the race detector, the packages whose readers and writers
 	# share memory without the database between them: the index (snapshots,
 	# changes applied while answering, memos) and the connection watcher
