@@ -5,14 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +16,7 @@ import (
 	"github.com/gridmap-dev/gridmap/demo/demotest"
 	"github.com/gridmap-dev/gridmap/geo"
 	"github.com/gridmap-dev/gridmap/geo/postgres"
+	"github.com/gridmap-dev/gridmap/internal/testbin"
 )
 
 // Helpers shared by the tests of this package: HTTP requests and processes.
@@ -111,34 +108,10 @@ func revokeToken(t testing.TB, db *postgres.DB, secret string) {
 	}
 }
 
-var gridmapBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// gridmapBinary builds gridmap once per test run.
+// gridmapBinary builds gridmap once per test process.
 func gridmapBinary(t *testing.T) string {
 	t.Helper()
-	gridmapBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "gridmap-bin-")
-		if err != nil {
-			gridmapBin.err = err
-			return
-		}
-		gridmapBin.path = filepath.Join(dir, "gridmap")
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		if out, err := exec.Command(gobin, "build", "-o", gridmapBin.path, "github.com/gridmap-dev/gridmap/cmd/gridmap").CombinedOutput(); err != nil {
-			gridmapBin.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if gridmapBin.err != nil {
-		t.Fatal(gridmapBin.err)
-	}
-	return gridmapBin.path
+	return testbin.Build(t, "gridmap", "github.com/gridmap-dev/gridmap/cmd/gridmap")
 }
 
 // startProcess starts cmd and returns the address it listens on, once

@@ -7,41 +7,20 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-var built struct {
-	once sync.Once
-	path string
-	err  error
-}
+	"github.com/gridmap-dev/gridmap/internal/testbin"
+)
 
 // binary builds gridmap once, with a version and revision set as make
 // build sets them.
 func binary(t *testing.T) string {
 	t.Helper()
-	built.once.Do(func() {
-		dir, err := os.MkdirTemp("", "gridmap-cli-")
-		if err != nil {
-			built.err = err
-			return
-		}
-		built.path = filepath.Join(dir, "gridmap")
-		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v1.2.3-test -X main.revision=0123abcd",
-			"-o", built.path, ".")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = errors.New(string(out))
-		}
-	})
-	if built.err != nil {
-		t.Fatal(built.err)
-	}
-	return built.path
+	return testbin.Build(t, "gridmap", "-ldflags", "-X main.version=v1.2.3-test -X main.revision=0123abcd",
+		"github.com/gridmap-dev/gridmap/cmd/gridmap")
 }
 
 // runBinary runs bin with args (stdin empty) and returns its exit status
