@@ -83,11 +83,11 @@ func createDatabase(tb testing.TB, suffix string, options func(tpl *pgx.ConnConf
 	return databaseURL(tpl, name)
 }
 
-// databaseURL is the URL of the database name on tpl's server. (A config's
-// ConnString is the string it was parsed from, whatever its Database says
-// since: the name is put into that string.)
-// Anything else would open tpl's own database: a URL without the name in
-// its path (a key=value string) is refused.
+// databaseURL is the URL of the database name on tpl's server: tpl's URL
+// with name for its path. (A config's ConnString is the string it was
+// parsed from, whatever its Database says since: a copy of tpl given
+// another Database would still open tpl's own database.) A URL without the
+// name in its path (a key=value string) is refused.
 func databaseURL(tpl *pgx.ConnConfig, name string) string {
 	url := tpl.ConnString()
 	at := strings.LastIndex(url, "/"+tpl.Database)
