@@ -331,3 +331,34 @@ func stressClip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// stressStretch is how much longer than its share a mix may write to do
+// its floors' work: a machine other tests load does less a second.
+const stressStretch = 3
+
+// stopWhenDone stops the clients once they have written for d and done the
+// floors' work (polled), or for stressStretch × d, and returns for how long
+// they wrote.
+func (s *stress) stopWhenDone(d time.Duration, floors []stressFloor) time.Duration {
+	start := time.Now()
+	for time.Since(start) < stressStretch*d && s.ctx.Err() == nil {
+		if time.Since(start) >= d && s.floorsDone(floors) {
+			break
+		}
+		s.pause(100, 0)
+	}
+	s.stopped.Store(true)
+	return time.Since(start)
+}
+
+// floorsDone reports whether the mix running has done each floor's work.
+func (s *stress) floorsDone(floors []stressFloor) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range floors {
+		if f.done(s.counts[s.phase]) < f.min {
+			return false
+		}
+	}
+	return true
+}

@@ -63,8 +63,9 @@ import (
 // origin), so they have one writer, whose seq grows in commit order.
 
 // stressDefault is how long the first mix writes in CI (the second a third
-// of it): with the setup and the checks, the test takes about 35 s on this
-// project's 2-core machine (75 s while other tests load it).
+// of it), or longer until it has done its floors' work: with the setup and
+// the checks, the test takes about 35 s on this project's 2-core machine
+// (75 s while other tests load it).
 const stressDefault = 15 * time.Second
 
 // stressDuration reads GRIDMAP_STRESS_SECONDS: seconds, or a Go duration.
@@ -265,37 +266,6 @@ func (s *stress) startNode(t *testing.T, bin string, i int) string {
 }
 
 func (s *stress) running() bool { return !s.stopped.Load() && s.ctx.Err() == nil }
-
-// stressStretch is how much longer than its share a mix may write to do
-// its floors' work: a machine other tests load does less a second.
-const stressStretch = 3
-
-// stopWhenDone stops the clients once they have written for d and done the
-// floors' work (polled), or for stressStretch × d, and returns for how long
-// they wrote.
-func (s *stress) stopWhenDone(d time.Duration, floors []stressFloor) time.Duration {
-	start := time.Now()
-	for time.Since(start) < stressStretch*d && s.ctx.Err() == nil {
-		if time.Since(start) >= d && s.floorsDone(floors) {
-			break
-		}
-		s.pause(100, 0)
-	}
-	s.stopped.Store(true)
-	return time.Since(start)
-}
-
-// floorsDone reports whether the mix running has done each floor's work.
-func (s *stress) floorsDone(floors []stressFloor) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, f := range floors {
-		if f.done(s.counts[s.phase]) < f.min {
-			return false
-		}
-	}
-	return true
-}
 
 // pause sleeps between min and min+spread milliseconds.
 func (s *stress) pause(min, spread int) {

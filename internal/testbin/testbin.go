@@ -1,9 +1,9 @@
 // Package testbin builds the gridmap command for the tests that run it as a
-// process: once per test process, into a directory named for the process.
-// A test binary has no hook at its end (short of a TestMain in every
-// package), so the directories of processes that have ended are removed by
-// the next process that builds: the builds no longer pile up in the
-// temporary directory, 62 MB a run.
+// process: once per test process, into a new directory whose name starts
+// with the process's id. A test binary has no hook at its end (short of a
+// TestMain in every package), so the directories of processes that have
+// ended are removed by the next process that builds: the builds no longer
+// pile up in the temporary directory, 62 MB a run.
 package testbin
 
 import (
@@ -20,7 +20,9 @@ import (
 	"testing"
 )
 
-// prefix starts the name of each process's directory; the process id ends it.
+// prefix starts the name of each process's directory; the process id and
+// a dash follow (then a random part: a directory of another user or of a
+// process of another PID namespace is never reused).
 const prefix = "gridmap-bin-"
 
 var (
@@ -54,11 +56,11 @@ func Build(tb testing.TB, name string, args ...string) string {
 	return b.path
 }
 
-// goBuild builds name into this process's directory.
+// goBuild builds name into a new directory of this process.
 func goBuild(name string, args []string) (string, error) {
 	removeEnded()
-	dir := filepath.Join(os.TempDir(), prefix+strconv.Itoa(os.Getpid()))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := os.MkdirTemp("", prefix+strconv.Itoa(os.Getpid())+"-")
+	if err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, name)
@@ -74,15 +76,16 @@ func goBuild(name string, args []string) (string, error) {
 }
 
 // removeEnded removes the directories of processes that have ended (and
-// those earlier tests made with a random number where the id now is).
+// those earlier tests made with only a random number where the id now is).
 func removeEnded() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
 	for _, dir := range dirs {
-		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), prefix))
+		id, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(dir), prefix), "-")
+		pid, err := strconv.Atoi(id)
 		if err != nil || pid == os.Getpid() || !ended(pid) {
 			continue
 		}
-		_ = os.RemoveAll(dir) // what cannot be removed is left to the next
+		_ = os.RemoveAll(dir) // what cannot be removed (another user's) is left
 	}
 }
 

@@ -15,6 +15,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -68,33 +69,38 @@ func createDatabase(tb testing.TB, suffix string, options func(tpl *pgx.ConnConf
 	}
 	defer conn.Close(ctx)
 	name := fmt.Sprintf("gridmap_t%d_%d_%d%s", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1), suffix)
-	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + options(tpl)
-	for try := 0; ; try++ {
-		_, err = conn.Exec(ctx, create)
-		if err == nil || try == 20 || !strings.Contains(err.Error(), "being accessed by other users") {
-			break
-		}
-		time.Sleep(200 * time.Millisecond) // another package is copying the template right now
-	}
-	if err != nil {
+	if err := create(ctx, conn, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+options(tpl)); err != nil {
 		tb.Fatalf("create test database %s: %v", name, err)
 	}
 	tb.Cleanup(func() { dropDatabase(tb, admin, name) })
-	return databaseURL(tpl, name)
+	return withDatabase(tpl.ConnString(), name)
 }
 
-// databaseURL is the URL of the database name on tpl's server: tpl's URL
-// with name for its path. (A config's ConnString is the string it was
-// parsed from, whatever its Database says since: a copy of tpl given
-// another Database would still open tpl's own database.) A URL without the
-// name in its path (a key=value string) is refused.
-func databaseURL(tpl *pgx.ConnConfig, name string) string {
-	url := tpl.ConnString()
-	at := strings.LastIndex(url, "/"+tpl.Database)
-	if at < 0 {
-		panic("TEST_DATABASE_URL must be a postgres:// URL whose path is the database's name")
+// create runs a CREATE DATABASE statement, again while its template is in
+// use: another package is copying it, or a test of another holds a
+// connection to it.
+func create(ctx context.Context, conn *pgx.Conn, statement string) error {
+	for try := 0; ; try++ {
+		_, err := conn.Exec(ctx, statement)
+		if err == nil || try == 20 || !strings.Contains(err.Error(), "being accessed by other users") {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	return url[:at+1] + name + url[at+1+len(tpl.Database):]
+}
+
+// withDatabase is rawURL with the database name for its path. (A pgx
+// config's ConnString is the string it was parsed from, whatever its
+// Database says since: a copy of the template's config given another
+// Database would still open the template's own database.) A URL that is
+// not a postgres:// one is refused.
+func withDatabase(rawURL, name string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		panic("TEST_DATABASE_URL and TEST_STANDBY_URL must be postgres:// URLs")
+	}
+	u.Path, u.RawPath = "/"+name, ""
+	return u.String()
 }
 
 func dropDatabase(tb testing.TB, admin *pgx.ConnConfig, name string) {
@@ -162,7 +168,7 @@ func StandbyURL(tb testing.TB, primaryURL string) string {
 	if err != nil {
 		tb.Fatalf("TEST_STANDBY_URL: %v", err)
 	}
-	url := strings.Replace(cfg.ConnString(), "/"+cfg.Database, "/"+primary.Database, 1)
+	standbyURL := withDatabase(cfg.ConnString(), primary.Database)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	admin := cfg.Copy()
@@ -175,13 +181,13 @@ func StandbyURL(tb testing.TB, primaryURL string) string {
 	want := headVersions(ctx, tb, primaryURL)
 	var last error
 	for ctx.Err() == nil { // the new database appears once the standby has replayed it
-		conn, err := pgx.Connect(ctx, url)
+		conn, err := pgx.Connect(ctx, standbyURL)
 		if err == nil {
 			var have replayed
 			err = conn.QueryRow(ctx, replayedSQL).Scan(&have.data, &have.schema)
 			conn.Close(ctx)
 			if err == nil && have.data >= want.data && have.schema >= want.schema {
-				return url
+				return standbyURL
 			}
 		}
 		last = err
@@ -208,9 +214,9 @@ func headVersions(ctx context.Context, tb testing.TB, url string) replayed {
 }
 
 // replayed is how far a database is: its data version and its migration.
-// A test database is copied from a template and then migrated, which does
-// not move the data version: a standby that has the data version may not
-// have the migrations yet.
+// A database may be migrated after it was copied (NewDatabase's are, by
+// the tests that open them), which does not move the data version: a
+// standby that has the data version may not have the migrations yet.
 type replayed struct{ data, schema int64 }
 
 // replayedSQL reads a database's replayed.

@@ -16,8 +16,9 @@ import (
 // standby is the whole test cluster's: tests of several packages run at
 // once, and one resuming the replay another had paused made that one see
 // its standby caught up (CI). So a Replay holds, for its test's length, a
-// lock every Replay takes (an advisory lock on the primary's template
-// database): such tests take turns.
+// lock every Replay takes (an advisory lock in the primary's maintenance
+// database, where a connection keeps no test from copying a template):
+// such tests take turns.
 type Replay struct {
 	conn *pgxpool.Pool
 }
@@ -34,6 +35,7 @@ func ControlReplay(tb testing.TB, sdb *postgres.DB) *Replay {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	cfg.Database = "postgres"
 	turn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		unavailable(tb, err)

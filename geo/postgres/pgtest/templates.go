@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -16,25 +17,29 @@ import (
 // Why templates: migrating a new database takes 1.5 s and building the demo
 // city on it 5–6 s, and most of the storage tests start from one of the two
 // — hundreds of them, most of a CI run. A copy of a database that already
-// holds them takes under a second (CREATE DATABASE … TEMPLATE, 23 MB for the
+// holds them takes under a second (CREATE DATABASE … TEMPLATE, 24 MB for the
 // demo city). So each test process builds each kind once, the first time a
 // test asks for it, and every test gets a copy of its own, as fresh as
-// before: what a test does to its copy no other test sees.
+// before: what a test does to its copy no other test sees. (What is built
+// from the clock is as of the build: the demo city's week of reports ends
+// at the hour the process built it.)
 //
 // A template lives as long as the process that built it. The process holds
 // a session advisory lock named after it for that long (on a connection of
-// its own to the maintenance database); whoever builds a template next drops
-// the templates whose lock nobody holds, left by processes that have ended.
+// its own to the maintenance database, the keeper); whoever builds a
+// template next drops the templates whose lock nobody holds, left by
+// processes that have ended.
 
 // BuildFunc fills a new database, migrated, for a template: db is a pool on
 // it, closed once it returns.
 type BuildFunc func(ctx context.Context, db *postgres.DB) error
 
-// template is one kind of template database of this process.
+// template is one kind of template database of this process. Its mutex is
+// held while it is built, so that the others asking wait for it; a build
+// that failed is tried again by the next.
 type template struct {
-	once sync.Once
-	name string
-	err  error
+	mu   sync.Mutex
+	name string // "" until built
 }
 
 var (
@@ -42,14 +47,17 @@ var (
 	templates   = map[string]*template{}
 
 	keeperMu sync.Mutex
-	// keeper is the connection holding this process's templates' locks.
-	keeper *pgx.Conn
-	// kept names the templates keeper keeps.
-	kept = map[string]bool{}
+	keeper   *pgx.Conn           // holds this process's templates' locks
+	kept     = map[string]bool{} // the templates keeper keeps
 )
 
-// migratedKind is the template every migrated test database is copied from.
+// migratedKind is the template every migrated test database is copied from
+// (Open's); the other kinds are filled on a copy of it.
 const migratedKind = "migrated"
+
+// errNoServer marks a failure to reach the server: the test is skipped, or
+// fails under CI, as when createDatabase cannot reach it.
+var errNoServer = errors.New("cannot reach the server")
 
 // OpenFromTemplate returns a pool on a fresh database copied from this
 // process's template of kind, which build filled on a migrated database the
@@ -57,7 +65,16 @@ const migratedKind = "migrated"
 // one kind must pass the same build.
 func OpenFromTemplate(tb testing.TB, kind string, build BuildFunc) *postgres.DB {
 	tb.Helper()
-	name := templateNamed(tb, kind, build)
+	if kind == migratedKind && build != nil {
+		tb.Fatalf("the %q template is every other's base: fill a kind of your own", kind)
+	}
+	name, err := templateOf(kind, build)
+	if errors.Is(err, errNoServer) {
+		unavailable(tb, err)
+	}
+	if err != nil {
+		tb.Fatalf("template database %q: %v", kind, err)
+	}
 	url := createDatabase(tb, "", func(*pgx.ConnConfig) string {
 		return " TEMPLATE " + pgx.Identifier{name}.Sanitize()
 	})
@@ -69,20 +86,9 @@ func OpenFromTemplate(tb testing.TB, kind string, build BuildFunc) *postgres.DB 
 	return db
 }
 
-// templateNamed returns the name of this process's template of kind,
-// building it the first time; it fails tb if that cannot be done.
-func templateNamed(tb testing.TB, kind string, build BuildFunc) string {
-	tb.Helper()
-	name, err := templateOf(kind, build)
-	if err != nil {
-		tb.Fatalf("template database %q: %v", kind, err)
-	}
-	return name
-}
-
 // templateOf returns the name of this process's template of kind, built by
-// the first caller (the others wait for it); a build that failed fails
-// every caller of that kind.
+// the first caller (the others wait for it). A kind's build waits for the
+// migrated one's, never the other way round.
 func templateOf(kind string, build BuildFunc) (string, error) {
 	templatesMu.Lock()
 	t := templates[kind]
@@ -91,17 +97,25 @@ func templateOf(kind string, build BuildFunc) (string, error) {
 		templates[kind] = t
 	}
 	templatesMu.Unlock()
-	t.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		t.name, t.err = buildTemplate(ctx, kind, build)
-	})
-	return t.name, t.err
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.name != "" {
+		return t.name, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	name, err := buildTemplate(ctx, kind, build)
+	if err != nil {
+		return "", err
+	}
+	t.name = name
+	return name, nil
 }
 
 // buildTemplate creates a database for kind (a copy of the migrated
-// template, or for that one the server's test template migrated), fills it
-// with build and marks it a template nobody connects to.
+// template, or for that one of the server's test database, migrated),
+// fills it with build and marks it a template nobody connects to. What
+// fails after the database is created drops it.
 func buildTemplate(ctx context.Context, kind string, build BuildFunc) (string, error) {
 	tpl, err := pgx.ParseConfig(TemplateURL())
 	if err != nil {
@@ -113,93 +127,118 @@ func buildTemplate(ctx context.Context, kind string, build BuildFunc) (string, e
 			return "", err
 		}
 	}
-	name := fmt.Sprintf("gridmap_tpl_%d_%d_%s", os.Getpid(), time.Now().UnixNano()%1e6, kind)
 	admin := tpl.Copy()
 	admin.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errNoServer, err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("gridmap_tpl_%d_%d_%s", os.Getpid(), time.Now().UnixNano()%1e6, kind)
 	if err := keepTemplate(ctx, admin, name); err != nil {
 		return "", err
 	}
-	conn, err := pgx.ConnectConfig(ctx, admin)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{from}.Sanitize()); err != nil {
+	id := pgx.Identifier{name}.Sanitize()
+	if err := create(ctx, conn, "CREATE DATABASE "+id+" TEMPLATE "+pgx.Identifier{from}.Sanitize()); err != nil {
 		return "", fmt.Errorf("create %s: %w", name, err)
 	}
-	db, err := postgres.Open(ctx, databaseURL(tpl, name), 8)
-	if err != nil {
-		return "", fmt.Errorf("migrate %s: %w", name, err)
-	}
-	if build != nil {
-		err = build(ctx, db)
-	}
-	db.Close()
-	if err != nil {
-		return "", fmt.Errorf("fill %s: %w", name, err)
+	if err := fill(ctx, withDatabase(tpl.ConnString(), name), build); err != nil {
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	// A copy is refused while anyone is connected to its template: from now
 	// on nobody may connect (autovacuum included).
-	if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+id+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
 		return "", fmt.Errorf("mark %s a template: %w", name, err)
 	}
 	return name, nil
+}
+
+// fill migrates the database at url and runs build on it, if any.
+func fill(ctx context.Context, url string, build BuildFunc) error {
+	db, err := postgres.Open(ctx, url, 8)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer db.Close()
+	if build == nil {
+		return nil
+	}
+	if err := build(ctx, db); err != nil {
+		return fmt.Errorf("fill: %w", err)
+	}
+	return nil
 }
 
 // templateLockClass is the first key of the templates' advisory locks ("grid").
 const templateLockClass = 0x67726964
 
 // keepTemplate takes the lock that keeps the template name for as long as
-// this process lives, on the process's keeper connection (opened the first
-// time), and drops the templates nobody keeps.
+// this process lives, on the keeper connection, and drops the templates
+// nobody keeps. A keeper found closed (its server restarted, say) is
+// replaced, and takes this process's locks again.
 func keepTemplate(ctx context.Context, admin *pgx.ConnConfig, name string) error {
 	keeperMu.Lock()
 	defer keeperMu.Unlock()
-	if keeper == nil {
+	if keeper == nil || keeper.IsClosed() {
 		conn, err := pgx.ConnectConfig(context.Background(), admin)
 		if err != nil {
-			return fmt.Errorf("connect to keep templates: %w", err)
+			return fmt.Errorf("%w: keep templates: %w", errNoServer, err)
 		}
 		keeper = conn
+		for other := range kept {
+			if err := lockTemplate(ctx, other); err != nil {
+				return err
+			}
+		}
 	}
-	if _, err := keeper.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, templateLockClass, name); err != nil {
-		return fmt.Errorf("keep %s: %w", name, err)
+	if err := lockTemplate(ctx, name); err != nil {
+		return err
 	}
 	kept[name] = true
-	return dropAbandoned(ctx, keeper)
+	dropAbandoned(ctx)
+	return nil
+}
+
+// lockTemplate takes the keeper's lock of the template name, which nobody
+// else may hold: no other process has made that name.
+func lockTemplate(ctx context.Context, name string) error {
+	var locked bool
+	if err := keeper.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockClass, name).Scan(&locked); err != nil {
+		return fmt.Errorf("keep %s: %w", name, err)
+	}
+	if !locked {
+		return fmt.Errorf("keep %s: another session holds its lock", name)
+	}
+	return nil
 }
 
 // dropAbandoned drops, as far as it can, the template databases whose lock
-// nobody holds: their process has ended. It runs on the keeper connection,
-// whose own locks a try would take again: this process's are skipped.
-func dropAbandoned(ctx context.Context, conn *pgx.Conn) error {
-	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'gridmap\_tpl\_%'`)
+// nobody holds: their process has ended (or lost its keeper). It runs on
+// the keeper connection, whose own locks a try would take again: this
+// process's are skipped. What fails is left to the next.
+func dropAbandoned(ctx context.Context) {
+	rows, err := keeper.Query(ctx, `SELECT datname FROM pg_database WHERE starts_with(datname, 'gridmap_tpl_')`)
 	if err != nil {
-		return err
+		return
 	}
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return err
+		return
 	}
 	for _, name := range names {
-		var abandoned bool
 		if kept[name] {
 			continue
 		}
-		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockClass, name).Scan(&abandoned); err != nil {
-			return err
-		}
-		if !abandoned {
+		var abandoned bool
+		if err := keeper.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockClass, name).Scan(&abandoned); err != nil || !abandoned {
 			continue
 		}
-		// Another process may drop it first: what fails here is left to the next.
 		id := pgx.Identifier{name}.Sanitize()
-		if _, err := conn.Exec(ctx, "ALTER DATABASE "+id+" WITH IS_TEMPLATE false"); err == nil {
-			_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
+		if _, err := keeper.Exec(ctx, "ALTER DATABASE "+id+" WITH IS_TEMPLATE false"); err == nil {
+			_, _ = keeper.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
 		}
-		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, templateLockClass, name); err != nil {
-			return err
-		}
+		_, _ = keeper.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, templateLockClass, name)
 	}
-	return nil
 }
