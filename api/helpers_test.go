@@ -111,7 +111,7 @@ func revokeToken(t testing.TB, db *postgres.DB, secret string) {
 // gridmapBinary builds gridmap once per test process.
 func gridmapBinary(t *testing.T) string {
 	t.Helper()
-	return testbin.Build(t, "gridmap", "github.com/gridmap-dev/gridmap/cmd/gridmap")
+	return testbin.Gridmap(t)
 }
 
 // startProcess starts cmd and returns the address it listens on, once

@@ -19,8 +19,7 @@ import (
 // build sets them.
 func binary(t *testing.T) string {
 	t.Helper()
-	return testbin.Build(t, "gridmap", "-ldflags", "-X main.version=v1.2.3-test -X main.revision=0123abcd",
-		"github.com/gridmap-dev/gridmap/cmd/gridmap")
+	return testbin.Gridmap(t, "-ldflags", "-X main.version=v1.2.3-test -X main.revision=0123abcd")
 }
 
 // runBinary runs bin with args (stdin empty) and returns its exit status

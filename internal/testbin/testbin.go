@@ -25,45 +25,36 @@ import (
 // process of another PID namespace is never reused).
 const prefix = "gridmap-bin-"
 
-var (
-	mu    sync.Mutex
-	built = map[string]*build{}
-)
-
-// build is one binary of this process.
-type build struct {
+// gridmap is this process's build of the command.
+var gridmap struct {
 	once sync.Once
 	path string
 	err  error
 }
 
-// Build returns the path of the binary name, built the first time a test of
-// this process asks for it with "go build" and args (flags, then the
-// package). Every caller of one name must pass the same args.
-func Build(tb testing.TB, name string, args ...string) string {
+// Gridmap returns the path of the gridmap command, built the first time a
+// test of this process asks for it with "go build" and flags (one build a
+// process: every caller in it must pass the same flags).
+func Gridmap(tb testing.TB, flags ...string) string {
 	tb.Helper()
-	mu.Lock()
-	b := built[name]
-	if b == nil {
-		b = &build{}
-		built[name] = b
+	gridmap.once.Do(func() {
+		gridmap.path, gridmap.err = goBuild(append(flags, "github.com/gridmap-dev/gridmap/cmd/gridmap"))
+	})
+	if gridmap.err != nil {
+		tb.Fatal(gridmap.err)
 	}
-	mu.Unlock()
-	b.once.Do(func() { b.path, b.err = goBuild(name, args) })
-	if b.err != nil {
-		tb.Fatal(b.err)
-	}
-	return b.path
+	return gridmap.path
 }
 
-// goBuild builds name into a new directory of this process.
-func goBuild(name string, args []string) (string, error) {
+// goBuild builds gridmap with args (flags, then the package) into a new
+// directory of this process.
+func goBuild(args []string) (string, error) {
 	removeEnded()
 	dir, err := os.MkdirTemp("", prefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, name)
+	path := filepath.Join(dir, "gridmap")
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
