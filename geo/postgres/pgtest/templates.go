@@ -143,16 +143,21 @@ func buildTemplate(ctx context.Context, kind string, build BuildFunc) (string, e
 		return "", fmt.Errorf("create %s: %w", name, err)
 	}
 	if err := fill(ctx, withDatabase(tpl.ConnString(), name), build); err != nil {
-		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
-		return "", fmt.Errorf("%s: %w", name, err)
+		return "", dropHalfBuilt(ctx, conn, name, err)
 	}
 	// A copy is refused while anyone is connected to its template: from now
 	// on nobody may connect (autovacuum included).
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+id+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
-		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
-		return "", fmt.Errorf("mark %s a template: %w", name, err)
+		return "", dropHalfBuilt(ctx, conn, name, fmt.Errorf("mark it a template: %w", err))
 	}
 	return name, nil
+}
+
+// dropHalfBuilt drops the template name, which failed with err, and returns
+// err with its name.
+func dropHalfBuilt(ctx context.Context, conn *pgx.Conn, name string, err error) error {
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // fill migrates the database at url and runs build on it, if any.
