@@ -17,10 +17,7 @@ import (
 // flag margin), which cannot change a resolution.
 func TestLatLngToCellMatchesC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	n := 2_000_000
-	if testing.Short() {
-		n = 200_000
-	}
+	n := volume(2_000_000)
 	differ := 0
 	check := func(p orb.Point, res int) bool {
 		want := cellOfC(p, res)

@@ -56,10 +56,7 @@ func TestApplyEqualsRebuild(t *testing.T) {
 		{"cells-res13", indexLayout{cellsOnly: true, res: 13}, 400},
 		{"cells-res9", indexLayout{cellsOnly: true, res: 9}, 400},
 	} {
-		layout, edits := tc.layout, tc.edits
-		if testing.Short() {
-			edits /= 4
-		}
+		layout, edits := tc.layout, volume(tc.edits)
 		seed := uint64(layout.res)
 		if layout.cellsOnly {
 			seed += 100

@@ -35,7 +35,7 @@ func sign(f float64) int {
 func TestCertainSideIsExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	answered, uncertain := 0, 0
-	for range 4000 {
+	for range volume(4000) {
 		a := orb.Point{117 + rng.Float64(), 39 + rng.Float64()}
 		d := math.Pow(10, -1-4*rng.Float64()) // segments of 10 m to 10 km
 		b := orb.Point{a[0] + d*(rng.Float64()-0.5), a[1] + d*(rng.Float64()-0.5)}

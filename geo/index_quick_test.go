@@ -34,8 +34,8 @@ func TestQuickGridAnswersAsTheCells(t *testing.T) {
 		t.Fatal("the cells-only index has a quick grid or no cells")
 	}
 	rng := rand.New(rand.NewPCG(8, 9))
-	pts := randomPoints(city1500, 40000, 17)
-	for i := 0; i < 20000; i++ { // cell corners and sides: exact multiples of the cell size
+	pts := randomPoints(city1500, volume(40000), 17)
+	for i := 0; i < volume(20000); i++ { // cell corners and sides: exact multiples of the cell size
 		p := pts[i]
 		x, y := math.Floor(p[0]*quickScale), math.Floor(p[1]*quickScale)
 		switch i % 3 {

@@ -247,7 +247,7 @@ func ulpStep(x, dir float64) float64 {
 func TestPipMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	c := orb.Point{117.2, 39.1}
-	for trial := 0; trial < 40; trial++ {
+	for trial := 0; trial < volume(40); trial++ {
 		n := 5 + rng.IntN(400)
 		shell := randomRing(rng, c, 0.01, n)
 		hole := randomRing(rng, c, 0.002, 3+rng.IntN(60))
