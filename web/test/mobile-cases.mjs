@@ -20,7 +20,7 @@
 // It takes mobile.test.mjs's env with supervisor, viewer (tokens), grid,
 // afterPhoto and workerPage (the grid worker's page).
 
-const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+import { phone } from './mobile-signin.mjs';
 
 /** supervisorSteps: see above. */
 export async function supervisorSteps(env) {

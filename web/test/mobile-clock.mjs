@@ -19,7 +19,7 @@
 // Each takes mobile.test.mjs's env (browser, base, worker, here, failures,
 // findings, check, shot, adminAPI, outbox, ready).
 
-const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+import { phone } from './mobile-signin.mjs';
 
 // pageErrors collects a page's uncaught exceptions.
 function pageErrors(page) {

@@ -13,7 +13,8 @@
 // It takes mobile.test.mjs's env with desk (the officer's token), deskPoint
 // ([lng, lat] in one of the street's grids) and control (the operator).
 
-const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+import { phone } from './mobile-signin.mjs';
+
 const FILED = 560;
 const OPEN = 'reported,accepted,dispatched,handled,verified,reopened';
 

@@ -20,14 +20,7 @@
 // Each takes mobile.test.mjs's env (page, context, browser, base, worker,
 // community, here, failures, findings, check, shot, adminAPI, outbox, ready).
 
-const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
-
-// pageErrors collects a page's uncaught exceptions.
-function pageErrors(page) {
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  return errors;
-}
+import { pageErrors, phone } from './mobile-signin.mjs';
 
 /** caseLanguage: with a case open, 中/EN redraws its state, severity, steps and category (findings.chosen), and back. */
 export async function caseLanguage({ page, check, findings, shot }) {

@@ -138,6 +138,8 @@ const ready = async (page) => {
 };
 
 try {
+  // The worker's own phone, drawn at device scale 2 as most phones are (the
+  // test's other phones: mobile-signin.mjs's phone).
   const context = await browser.newContext({
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
     geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow',
