@@ -19,25 +19,7 @@ run: db build
 ## test: every test, against a real PostGIS (installed and started if needed), with GDAL and a real
 ## S3-compatible server (for the photo store's S3 backend)
 test: db-for-tests gdal s3
-	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
-	# Again under the race detector, the packages whose readers and writers
-	# share memory without the database between them: the index (snapshots,
-	# changes applied while answering, memos) and the connection watcher
-	# (about 3 minutes), the API's fast path, whose caches of encoded
-	# answers, headers and tiles are shared without locks (about a minute),
-	# the fast lane that answers resolves without net/http and the token
-	# cache it reads (read again in the background), and the
-	# benchmarks' load generator (connections on goroutines).
-	# The watcher's tests time connections in hundreds of milliseconds: they
-	# run alone, not beside the index's, which keep both cores busy. The
-	# index's run is -short: its exactness suites, run whole above, take a
-	# quarter of their edits and a tenth of their points, the same paths
-	# (3 minutes on 2 cores where they took 7).
-	$(GO) test -count=1 -race ./internal/connwatch/
-	$(GO) test -count=1 -race -short ./geo/
-	$(GO) test -count=1 -race -run 'TestFastPathConcurrently|TestFast.*MatchesRouter|TestFastTilesMatchRouter|TestCached|TestLane|TestTokenCache' ./api/
-	$(GO) test -count=1 -race ./internal/fastlane/ ./cmd/gridmap-pointload/
+	@GO=$(GO) bash scripts/test.sh
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/gridmap ./cmd/gridmap
