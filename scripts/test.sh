@@ -25,7 +25,7 @@ $GO vet ./... || exit 1
 race_log=$(mktemp)
 nice -n 19 $GO test -count=1 -race -short ./geo/ >"$race_log" 2>&1 &
 race_pid=$!
-trap 'kill "$race_pid" 2>/dev/null; rm -f "$race_log"' EXIT
+trap 'kill "$race_pid" 2>/dev/null || true; rm -f "$race_log"' EXIT
 
 $GO test -count=1 -timeout 20m ./...
 suite=$?
