@@ -12,8 +12,8 @@
 # points and edits there, the same paths, having run whole in the suite) is
 # the longest of them, some 1.5 minutes of both cores. It runs beside the
 # suite at the lowest priority (nice 19): it gets the time the suite leaves
-# idle (its last package, the browser tests, keeps about one and a half of
-# the two cores busy) and takes almost none from the suite's timed tests.
+# idle (tests waiting for the database, a timer or a browser) and takes
+# almost none from the suite's timed tests; it ends some minutes in.
 # The others run after the suite, one package at a time: the watcher's
 # tests time connections in hundreds of milliseconds and run alone.
 set -uo pipefail
