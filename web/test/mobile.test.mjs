@@ -49,7 +49,7 @@ import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
 import { caseLanguage, caseSteps, englishSteps, scopeSteps } from './mobile-more.mjs';
-import { signinSteps, ownerSteps } from './mobile-signin.mjs';
+import { phone, signinSteps, ownerSteps } from './mobile-signin.mjs';
 import { nextWorkerSteps } from './mobile-owner.mjs';
 import { clockSteps, dayBehindSteps, zoneSteps } from './mobile-clock.mjs';
 import { patrolSteps } from './mobile-patrol.mjs';
@@ -138,10 +138,10 @@ const ready = async (page) => {
 };
 
 try {
-  // The worker's own phone, drawn at device scale 2 as most phones are (the
-  // test's other phones: mobile-signin.mjs's phone).
+  // The worker's own phone: the test's other phones' shape (mobile-signin.mjs),
+  // drawn at device scale 2 as most phones are.
   const context = await browser.newContext({
-    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
+    ...phone, deviceScaleFactor: 2,
     geolocation: here, permissions: ['geolocation'], serviceWorkers: 'allow',
   });
   context.on('request', (r) => unanswered.set(r, Date.now()));
