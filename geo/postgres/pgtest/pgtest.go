@@ -112,9 +112,15 @@ func dropDatabase(tb testing.TB, admin *pgx.ConnConfig, name string) {
 		return
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+	if err := drop(ctx, conn, name); err != nil {
 		tb.Logf("drop test database %s: %v", name, err)
 	}
+}
+
+// drop drops the database name, whoever is connected to it.
+func drop(ctx context.Context, conn *pgx.Conn, name string) error {
+	_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return err
 }
 
 func unavailable(tb testing.TB, err error) {

@@ -156,7 +156,7 @@ func buildTemplate(ctx context.Context, kind string, build BuildFunc) (string, e
 // dropHalfBuilt drops the template name, which failed with err, and returns
 // err with its name.
 func dropHalfBuilt(ctx context.Context, conn *pgx.Conn, name string, err error) error {
-	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	_ = drop(ctx, conn, name)
 	return fmt.Errorf("%s: %w", name, err)
 }
 
@@ -209,14 +209,22 @@ func keepTemplate(ctx context.Context, admin *pgx.ConnConfig, name string) error
 // lockTemplate takes the keeper's lock of the template name, which nobody
 // else may hold: no other process has made that name.
 func lockTemplate(ctx context.Context, name string) error {
-	var locked bool
-	if err := keeper.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockClass, name).Scan(&locked); err != nil {
+	locked, err := tryTemplateLock(ctx, name)
+	if err != nil {
 		return fmt.Errorf("keep %s: %w", name, err)
 	}
 	if !locked {
 		return fmt.Errorf("keep %s: another session holds its lock", name)
 	}
 	return nil
+}
+
+// tryTemplateLock takes the keeper's lock of the template name if nobody
+// else holds it, and says whether it did.
+func tryTemplateLock(ctx context.Context, name string) (bool, error) {
+	var locked bool
+	err := keeper.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockClass, name).Scan(&locked)
+	return locked, err
 }
 
 // dropAbandoned drops, as far as it can, the template databases whose lock
@@ -236,13 +244,11 @@ func dropAbandoned(ctx context.Context) {
 		if kept[name] {
 			continue
 		}
-		var abandoned bool
-		if err := keeper.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockClass, name).Scan(&abandoned); err != nil || !abandoned {
+		if abandoned, err := tryTemplateLock(ctx, name); err != nil || !abandoned {
 			continue
 		}
-		id := pgx.Identifier{name}.Sanitize()
-		if _, err := keeper.Exec(ctx, "ALTER DATABASE "+id+" WITH IS_TEMPLATE false"); err == nil {
-			_, _ = keeper.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
+		if _, err := keeper.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH IS_TEMPLATE false"); err == nil {
+			_ = drop(ctx, keeper, name)
 		}
 		_, _ = keeper.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, templateLockClass, name)
 	}
