@@ -1,7 +1,9 @@
 # gridmap — the two commands that matter are `make run` and `make test`.
 SHELL := /bin/bash
 export DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable
-export TEST_DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap_test?sslmode=disable
+# The tests make their databases on a cluster of their own (scripts/db.sh), but those a hot standby reads on "main".
+export TEST_DATABASE_URL ?= postgres://gridmap:gridmap@127.0.0.1:5434/gridmap_test?sslmode=disable
+export TEST_PRIMARY_URL ?= postgres://gridmap:gridmap@127.0.0.1:5432/gridmap_test?sslmode=disable
 GO ?= go
 
 .PHONY: run test build db db-for-tests gdal s3 bench bench-city fuzz clean

@@ -21,7 +21,7 @@ import (
 //
 //	go test ./api/ -run '^$' -bench EventLatency -benchtime 400x
 func BenchmarkEventLatency(b *testing.B) {
-	db, _ := openDemoService(b)
+	db, _ := openPrimaryDemoService(b)
 	sdb := pgtest.OpenStandby(b, db.URL(), 4)
 	a := newEventNode(b, db, 4096, access.ExposeNone)
 	nodes := map[string]*eventNode{"primary": newEventNode(b, db, 4096, access.ExposeNone),

@@ -136,7 +136,7 @@ func waitReport(t *testing.T, events <-chan sse, id string, within time.Duration
 // replay slows when the machine is loaded), nine in ten must arrive within a
 // second and every one within five. The latencies are logged.
 func TestEventsReachEveryNode(t *testing.T) {
-	db, _ := openDemoService(t)
+	db, _ := openPrimaryDemoService(t)
 	sdb := pgtest.OpenStandby(t, db.URL(), 4)
 	a := newEventNode(t, db, 1024, access.ExposeNone)
 	b := newEventNode(t, db, 1024, access.ExposeNone)

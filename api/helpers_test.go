@@ -57,7 +57,19 @@ func authHeader(token string) []string {
 // openDemoService opens a demo city and a resolver loaded from it.
 func openDemoService(t testing.TB) (*postgres.DB, *geo.Service) {
 	t.Helper()
-	db := demotest.Open(t)
+	return demoService(t, demotest.Open(t))
+}
+
+// openPrimaryDemoService is openDemoService on the server the hot standby
+// follows, for a test that also runs a node on the standby.
+func openPrimaryDemoService(t testing.TB) (*postgres.DB, *geo.Service) {
+	t.Helper()
+	return demoService(t, demotest.OpenPrimary(t))
+}
+
+// demoService is a resolver service over db, loaded.
+func demoService(t testing.TB, db *postgres.DB) (*postgres.DB, *geo.Service) {
+	t.Helper()
 	svc := geo.NewService(db, db)
 	if err := svc.Reload(context.Background()); err != nil {
 		t.Fatal(err)

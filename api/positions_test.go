@@ -25,7 +25,7 @@ import (
 // the report once the replay reaches it. A primary answers it at once; a
 // position that is no number is a 400 naming the header.
 func TestReportReadYourWritesOnAStandby(t *testing.T) {
-	db := demotest.Open(t)
+	db := demotest.OpenPrimary(t)
 	primary := newNode(t, db, true)
 	sdb := pgtest.OpenStandby(t, db.URL(), 4)
 	svc, _ := loadedService(t, sdb)

@@ -27,7 +27,7 @@ import (
 // lag and its poll, refuses writes with a 503 that says why, runs no jobs
 // (its leader waits for a promotion) and logs no warnings or errors.
 func TestStandbyNode(t *testing.T) {
-	db := demotest.Open(t)
+	db := demotest.OpenPrimary(t)
 	logs := logtest.Record(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

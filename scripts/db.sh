@@ -11,7 +11,9 @@
 #     ready for the tests: its lock table raised to 256 per transaction
 #     (a restart, when it is lower) and scripts/standby.sh gives it a
 #     streaming hot standby on port 5433 for the standby tests (unless
-#     TEST_STANDBY_URL names one already). make run does neither: it does
+#     TEST_STANDBY_URL names one already); and the tests get a cluster of
+#     their own, "tests" on port 5434, for every other test database
+#     (ensure_test_cluster says why). make run does none of it: it does
 #     not restart or add to a cluster it finds running (an operator's, next
 #     to which gridmap is being tried).
 #
@@ -21,6 +23,8 @@ set -euo pipefail
 export PGOPTIONS="-c client_min_messages=warning"
 
 LOCAL_URL="postgres://gridmap:gridmap@127.0.0.1:5432/gridmap?sslmode=disable"
+TESTS_PORT=5434
+TESTS_URL="postgres://gridmap:gridmap@127.0.0.1:$TESTS_PORT/gridmap_test?sslmode=disable"
 
 say() { echo "db.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -50,6 +54,62 @@ ensure_standby() {
   if for_tests && [ -z "${TEST_STANDBY_URL:-}" ] && [ "$(id -u)" = 0 ] && command -v pg_lsclusters >/dev/null; then
     bash "$(dirname "$0")/standby.sh"
   fi
+}
+
+# ensure_test_cluster gives the tests' databases a cluster of their own,
+# made for databases that live a few seconds: it keeps no WAL for a standby
+# (wal_level=minimal), so a copy of a template is written once — on "main",
+# which streams to the standby, each copy was written again as WAL and
+# replayed there, a third of the storage tests' CPU — and it does not wait
+# for the disk (fsync=off: a crash loses nothing the tests keep). The tests
+# that read their database on the standby make it on "main". Only when
+# TEST_DATABASE_URL is unset or names it, and only as root.
+ensure_test_cluster() {
+  for_tests && [ "${TEST_DATABASE_URL:-$TESTS_URL}" = "$TESTS_URL" ] && [ "$(id -u)" = 0 ] &&
+    command -v pg_lsclusters >/dev/null || return 0
+  local v
+  v=$(pg_lsclusters -h | awk '$2 == "main" {print $1}' | sort -n | tail -1)
+  [ -n "$v" ] || return 0
+  if ! pg_lsclusters -h | awk -v v="$v" '$1 == v && $2 == "tests"' | grep -q .; then
+    say "creating the cluster 'tests' on port $TESTS_PORT for the tests' databases (one time)…"
+    pg_createcluster "$v" tests --port "$TESTS_PORT" >/dev/null
+    local setting
+    for setting in "wal_level minimal" "max_wal_senders 0" "fsync off" "synchronous_commit off" \
+      "full_page_writes off" "max_locks_per_transaction 256"; do
+      pg_conftool "$v" tests set $setting
+    done
+  fi
+  if ! pg_lsclusters -h | awk -v v="$v" '$1 == v && $2 == "tests" && $4 ~ /^online/' | grep -q .; then
+    pg_ctlcluster "$v" tests start
+  fi
+  for _ in $(seq 1 30); do as_postgres_at "$TESTS_PORT" -c 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
+  ensure_role_and_databases "$TESTS_PORT" gridmap_test
+  answers "$TESTS_URL" || die "the cluster 'tests' is up but $TESTS_URL does not answer; see /var/log/postgresql/postgresql-$v-tests.log"
+}
+
+# ensure_role_and_databases makes, on the local cluster at port, the role
+# gridmap (a superuser: migration 001 creates postgis in an ICU test
+# database) and the databases named, each with postgis and btree_gist.
+ensure_role_and_databases() {
+  local port=$1 db
+  shift
+  as_postgres_at "$port" -c "DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gridmap') THEN
+      CREATE ROLE gridmap LOGIN SUPERUSER PASSWORD 'gridmap';
+    END IF; END \$\$" >/dev/null
+  for db in "$@"; do
+    if [ -z "$(as_postgres_at "$port" -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+      as_postgres_at "$port" -c "CREATE DATABASE $db OWNER gridmap" >/dev/null
+    fi
+    as_postgres_at "$port" -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist' >/dev/null
+  done
+}
+
+# as_postgres_at runs psql as the postgres superuser on the local cluster at port.
+as_postgres_at() {
+  local port=$1
+  shift
+  runuser -u postgres -- psql -p "$port" -Atq -v ON_ERROR_STOP=1 "$@"
 }
 
 ensure_postgis_at() {
@@ -85,6 +145,7 @@ if command -v psql >/dev/null && answers "$LOCAL_URL" &&
    answers "${LOCAL_URL/\/gridmap?/\/gridmap_test?}"; then
   ensure_lock_table
   ensure_standby
+  ensure_test_cluster
   exit 0
 fi
 
@@ -109,20 +170,10 @@ fi
 port=$(pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "main" {print $3}')
 [ "$port" = 5432 ] || die "the PostgreSQL $pgver cluster listens on port $port, not 5432; set DATABASE_URL and TEST_DATABASE_URL to it"
 
-as_postgres() { runuser -u postgres -- psql -p "$port" -Atq -v ON_ERROR_STOP=1 "$@"; }
-for i in $(seq 1 30); do as_postgres -c 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
+for i in $(seq 1 30); do as_postgres_at "$port" -c 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
 
 ensure_lock_table
-
-as_postgres -c "DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gridmap') THEN
-    CREATE ROLE gridmap LOGIN SUPERUSER PASSWORD 'gridmap';
-  END IF; END \$\$" >/dev/null
-for db in gridmap gridmap_test; do
-  if [ -z "$(as_postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
-    as_postgres -c "CREATE DATABASE $db OWNER gridmap" >/dev/null
-  fi
-  as_postgres -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist' >/dev/null
-done
+ensure_role_and_databases "$port" gridmap gridmap_test
 answers "$LOCAL_URL" || die "the local cluster is up but $LOCAL_URL does not answer; check pg_hba.conf allows password logins on 127.0.0.1"
 ensure_standby
+ensure_test_cluster

@@ -16,7 +16,7 @@ import (
 // instead of failing there as if the database were busy.
 func TestCommandsLeaveTheSchema(t *testing.T) {
 	bin := binary(t)
-	empty := pgtest.NewDatabase(t) // postgis, no migrations
+	empty := pgtest.NewPrimaryDatabase(t) // postgis, no migrations
 	run := func(args ...string) (int, string) { return runBinary(t, bin, args...) }
 	for _, args := range [][]string{
 		{"token", "list"},

@@ -27,3 +27,10 @@ func buildDemo(ctx context.Context, db *postgres.DB) error {
 	_, err := demo.Build(ctx, db, demo.ScaleDemo, nil)
 	return err
 }
+
+// OpenPrimary is Open on the server the hot standby follows
+// (pgtest.OpenPrimary), for a test that reads the city on the standby.
+func OpenPrimary(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	return pgtest.OpenPrimaryFromTemplate(tb, "demo", buildDemo)
+}

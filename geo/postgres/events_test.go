@@ -44,7 +44,7 @@ func eventKinds(es []geo.Event) []string {
 // and on a hot standby, whose snapshots do not list running transactions —
 // and a replay from the floor of the first read has both.
 func TestEventsOfLateCommits(t *testing.T) {
-	db := pgtest.Open(t)
+	db := pgtest.OpenPrimary(t)
 	ctx := context.Background()
 	sdb := pgtest.OpenStandby(t, db.URL(), 2)
 	readers := map[string]*postgres.DB{"primary": db, "standby": sdb}

@@ -138,7 +138,7 @@ func TestMissingDatabaseIsSaid(t *testing.T) {
 // is noticed only if it answers — answers on a primary and on a hot
 // standby (how far it received, and that it streams).
 func TestRoleNow(t *testing.T) {
-	db := pgtest.Open(t)
+	db := pgtest.OpenPrimary(t)
 	ctx := context.Background()
 	sdb := pgtest.OpenStandby(t, db.URL(), 2)
 	for name, c := range map[string]struct {
@@ -159,7 +159,7 @@ func TestRoleNow(t *testing.T) {
 // asks), and is ready again once it has caught up; a primary never is
 // behind. The shared standby's replay is paused for a few seconds.
 func TestAStandbyBehindIsNotReady(t *testing.T) {
-	db := pgtest.Open(t)
+	db := pgtest.OpenPrimary(t)
 	ctx := context.Background()
 	sdb := pgtest.OpenStandby(t, db.URL(), 2)
 	control := pgtest.ControlReplay(t, sdb)

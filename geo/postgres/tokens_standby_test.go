@@ -18,7 +18,7 @@ import (
 // replay stays paused past it, and a token nobody made is ENOTFOUND.
 func TestTokenOnStandbyAwaitsReplay(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.Open(t)
+	db := pgtest.OpenPrimary(t)
 	sdb, err := postgres.Open(ctx, pgtest.StandbyURL(t, db.URL()), 4)
 	if err != nil {
 		t.Fatal(err)

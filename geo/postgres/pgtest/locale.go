@@ -18,7 +18,7 @@ import (
 func NewICUDatabase(tb testing.TB, icuLocale string) string {
 	tb.Helper()
 	// CREATE DATABASE takes no parameters; the locale is quoted as a literal.
-	return createDatabase(tb, "_icu", func(*pgx.ConnConfig) string {
+	return testServer.createDatabase(tb, "_icu", func(*pgx.ConnConfig) string {
 		return " TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE '" + strings.ReplaceAll(icuLocale, "'", "''") + "'"
 	})
 }

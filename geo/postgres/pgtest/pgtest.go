@@ -4,11 +4,12 @@
 // the HTTP API, also have contract tests over in-memory fakes, package mock;
 // demo/demotest gives a database holding the demo city.)
 //
-// The server is the one TEST_DATABASE_URL names (default: the local cluster
-// that scripts/db.sh sets up). Each call creates a new database and drops it
-// when the test ends: NewDatabase copies TEST_DATABASE_URL's database (it
-// has postgis), Open and OpenFromTemplate copy a template this process made
-// from it (templates.go).
+// The server is the one TEST_DATABASE_URL names (default: the cluster that
+// scripts/db.sh sets up for the tests); a test that reads its database on
+// the hot standby makes it on the server the standby follows (servers.go).
+// Each call creates a new database and drops it when the test ends:
+// NewDatabase copies TEST_DATABASE_URL's database (it has postgis), Open and
+// OpenFromTemplate copy a template this process made from it (templates.go).
 // When no server answers, the test is skipped — but it fails when CI is set.
 package pgtest
 
@@ -28,24 +29,18 @@ import (
 	"github.com/gridmap-dev/gridmap/geo/postgres"
 )
 
-// DefaultURL is the local test database made by scripts/db.sh.
-const DefaultURL = "postgres://gridmap:gridmap@127.0.0.1:5432/gridmap_test?sslmode=disable"
-
 var seq atomic.Int64
-
-// TemplateURL returns the URL of the template test database.
-func TemplateURL() string {
-	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return DefaultURL
-}
 
 // NewDatabase creates an empty database (postgis installed, no migrations)
 // and returns its URL.
 func NewDatabase(tb testing.TB) string {
 	tb.Helper()
-	return createDatabase(tb, "", func(tpl *pgx.ConnConfig) string {
+	return testServer.newDatabase(tb)
+}
+
+func (s *server) newDatabase(tb testing.TB) string {
+	tb.Helper()
+	return s.createDatabase(tb, "", func(tpl *pgx.ConnConfig) string {
 		return " TEMPLATE " + pgx.Identifier{tpl.Database}.Sanitize()
 	})
 }
@@ -53,19 +48,19 @@ func NewDatabase(tb testing.TB) string {
 // createDatabase creates a database named for this test run (with suffix),
 // made as options (the rest of CREATE DATABASE, given the template's
 // config) says, drops it when the test ends and returns its URL.
-func createDatabase(tb testing.TB, suffix string, options func(tpl *pgx.ConnConfig) string) string {
+func (s *server) createDatabase(tb testing.TB, suffix string, options func(tpl *pgx.ConnConfig) string) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	tpl, err := pgx.ParseConfig(TemplateURL())
+	tpl, err := pgx.ParseConfig(s.url())
 	if err != nil {
-		tb.Fatalf("TEST_DATABASE_URL: %v", err)
+		tb.Fatalf("%s: %v", s.env, err)
 	}
 	admin := tpl.Copy()
 	admin.Database = "postgres"
 	conn, err := pgx.ConnectConfig(ctx, admin)
 	if err != nil {
-		unavailable(tb, err)
+		s.unavailable(tb, err)
 	}
 	defer conn.Close(ctx)
 	name := fmt.Sprintf("gridmap_t%d_%d_%d%s", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1), suffix)
@@ -123,24 +118,26 @@ func drop(ctx context.Context, conn *pgx.Conn, name string) error {
 	return err
 }
 
-func unavailable(tb testing.TB, err error) {
+// unavailable skips the test, or fails it when CI is set: the server does
+// not answer.
+func (s *server) unavailable(tb testing.TB, err error) {
 	tb.Helper()
 	if os.Getenv("CI") != "" {
-		tb.Fatalf("no PostgreSQL answers at TEST_DATABASE_URL (%v); in CI that is a failure: run scripts/db.sh first", err)
+		tb.Fatalf("no PostgreSQL answers at %s (%v); in CI that is a failure: run make db-for-tests (GRIDMAP_DB_TESTS=1 scripts/db.sh) first", s.env, err)
 	}
-	tb.Skipf("no PostgreSQL answers (%v); run scripts/db.sh or set TEST_DATABASE_URL", err)
+	tb.Skipf("no PostgreSQL answers at %s (%v); run make db-for-tests (GRIDMAP_DB_TESTS=1 scripts/db.sh) or set %s", s.env, err, s.env)
 }
 
 // Open returns a pool on a fresh migrated database (a copy of this
 // process's migrated template), closed at cleanup.
 func Open(tb testing.TB) *postgres.DB {
 	tb.Helper()
-	return OpenFromTemplate(tb, migratedKind, nil)
+	return testServer.openFromTemplate(tb, migratedKind, nil)
 }
 
 // OpenStandby returns a pool of conns connections on the database of
-// primaryURL as the hot standby serves it (see StandbyURL), closed at
-// cleanup.
+// primaryURL (made by OpenPrimary or NewPrimaryDatabase) as the hot standby
+// serves it (see StandbyURL), closed at cleanup.
 func OpenStandby(tb testing.TB, primaryURL string, conns int32) *postgres.DB {
 	tb.Helper()
 	db, err := postgres.Open(context.Background(), StandbyURL(tb, primaryURL), conns)
@@ -152,7 +149,8 @@ func OpenStandby(tb testing.TB, primaryURL string, conns int32) *postgres.DB {
 }
 
 // DefaultStandbyURL is the local hot standby made by scripts/standby.sh:
-// the test cluster's databases, streamed to port 5433.
+// the databases of the cluster "main" (DefaultPrimaryURL's), streamed to
+// port 5433.
 const DefaultStandbyURL = "postgres://gridmap:gridmap@127.0.0.1:5433/gridmap_test?sslmode=disable"
 
 // StandbyURL returns the URL of the database of primaryURL as the hot
@@ -162,6 +160,7 @@ const DefaultStandbyURL = "postgres://gridmap:gridmap@127.0.0.1:5433/gridmap_tes
 // — but it fails when CI is set.
 func StandbyURL(tb testing.TB, primaryURL string) string {
 	tb.Helper()
+	onPrimary(tb, primaryURL)
 	base := os.Getenv("TEST_STANDBY_URL")
 	if base == "" {
 		base = DefaultStandbyURL

@@ -31,14 +31,14 @@ const replayLockSQL = `SELECT pg_advisory_lock(hashtextextended('pgtest standby 
 func ControlReplay(tb testing.TB, sdb *postgres.DB) *Replay {
 	tb.Helper()
 	ctx := context.Background()
-	cfg, err := pgx.ParseConfig(TemplateURL())
+	cfg, err := pgx.ParseConfig(PrimaryURL())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cfg.Database = "postgres"
 	turn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		unavailable(tb, err)
+		primaryServer.unavailable(tb, err)
 	}
 	if _, err := turn.Exec(ctx, replayLockSQL); err != nil { // held by the session until it closes
 		turn.Close(ctx)

@@ -42,15 +42,6 @@ type template struct {
 	name string // "" until built
 }
 
-var (
-	templatesMu sync.Mutex
-	templates   = map[string]*template{}
-
-	keeperMu sync.Mutex
-	keeper   *pgx.Conn           // holds this process's templates' locks
-	kept     = map[string]bool{} // the templates keeper keeps
-)
-
 // migratedKind is the template every migrated test database is copied from
 // (Open's); the other kinds are filled on a copy of it.
 const migratedKind = "migrated"
@@ -65,17 +56,22 @@ var errNoServer = errors.New("cannot reach the server")
 // one kind must pass the same build.
 func OpenFromTemplate(tb testing.TB, kind string, build BuildFunc) *postgres.DB {
 	tb.Helper()
+	return testServer.openFromTemplate(tb, kind, build)
+}
+
+func (s *server) openFromTemplate(tb testing.TB, kind string, build BuildFunc) *postgres.DB {
+	tb.Helper()
 	if kind == migratedKind && build != nil {
 		tb.Fatalf("the %q template is every other's base: fill a kind of your own", kind)
 	}
-	name, err := templateOf(kind, build)
+	name, err := s.templateOf(kind, build)
 	if errors.Is(err, errNoServer) {
-		unavailable(tb, err)
+		s.unavailable(tb, err)
 	}
 	if err != nil {
 		tb.Fatalf("template database %q: %v", kind, err)
 	}
-	url := createDatabase(tb, "", func(*pgx.ConnConfig) string {
+	url := s.createDatabase(tb, "", func(*pgx.ConnConfig) string {
 		return " TEMPLATE " + pgx.Identifier{name}.Sanitize()
 	})
 	db, err := postgres.Open(context.Background(), url, 8)
@@ -89,14 +85,14 @@ func OpenFromTemplate(tb testing.TB, kind string, build BuildFunc) *postgres.DB 
 // templateOf returns the name of this process's template of kind, built by
 // the first caller (the others wait for it). A kind's build waits for the
 // migrated one's, never the other way round.
-func templateOf(kind string, build BuildFunc) (string, error) {
-	templatesMu.Lock()
-	t := templates[kind]
+func (s *server) templateOf(kind string, build BuildFunc) (string, error) {
+	s.templatesMu.Lock()
+	t := s.templates[kind]
 	if t == nil {
 		t = &template{}
-		templates[kind] = t
+		s.templates[kind] = t
 	}
-	templatesMu.Unlock()
+	s.templatesMu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.name != "" {
@@ -104,7 +100,7 @@ func templateOf(kind string, build BuildFunc) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	name, err := buildTemplate(ctx, kind, build)
+	name, err := s.buildTemplate(ctx, kind, build)
 	if err != nil {
 		return "", err
 	}
@@ -116,14 +112,14 @@ func templateOf(kind string, build BuildFunc) (string, error) {
 // template, or for that one of the server's test database, migrated),
 // fills it with build and marks it a template nobody connects to. What
 // fails after the database is created drops it.
-func buildTemplate(ctx context.Context, kind string, build BuildFunc) (string, error) {
-	tpl, err := pgx.ParseConfig(TemplateURL())
+func (s *server) buildTemplate(ctx context.Context, kind string, build BuildFunc) (string, error) {
+	tpl, err := pgx.ParseConfig(s.url())
 	if err != nil {
-		return "", fmt.Errorf("TEST_DATABASE_URL: %w", err)
+		return "", fmt.Errorf("%s: %w", s.env, err)
 	}
 	from := tpl.Database
 	if kind != migratedKind {
-		if from, err = templateOf(migratedKind, nil); err != nil {
+		if from, err = s.templateOf(migratedKind, nil); err != nil {
 			return "", err
 		}
 	}
@@ -135,7 +131,7 @@ func buildTemplate(ctx context.Context, kind string, build BuildFunc) (string, e
 	}
 	defer conn.Close(ctx)
 	name := fmt.Sprintf("gridmap_tpl_%d_%d_%s", os.Getpid(), time.Now().UnixNano()%1e6, kind)
-	if err := keepTemplate(ctx, admin, name); err != nil {
+	if err := s.keepTemplate(ctx, admin, name); err != nil {
 		return "", err
 	}
 	id := pgx.Identifier{name}.Sanitize()
@@ -183,33 +179,33 @@ const templateLockClass = 0x67726964
 // this process lives, on the keeper connection, and drops the templates
 // nobody keeps. A keeper found closed (its server restarted, say) is
 // replaced, and takes this process's locks again.
-func keepTemplate(ctx context.Context, admin *pgx.ConnConfig, name string) error {
-	keeperMu.Lock()
-	defer keeperMu.Unlock()
-	if keeper == nil || keeper.IsClosed() {
+func (s *server) keepTemplate(ctx context.Context, admin *pgx.ConnConfig, name string) error {
+	s.keeperMu.Lock()
+	defer s.keeperMu.Unlock()
+	if s.keeper == nil || s.keeper.IsClosed() {
 		conn, err := pgx.ConnectConfig(context.Background(), admin)
 		if err != nil {
 			return fmt.Errorf("%w: keep templates: %w", errNoServer, err)
 		}
-		keeper = conn
-		for other := range kept {
-			if err := lockTemplate(ctx, other); err != nil {
+		s.keeper = conn
+		for other := range s.kept {
+			if err := s.lockTemplate(ctx, other); err != nil {
 				return err
 			}
 		}
 	}
-	if err := lockTemplate(ctx, name); err != nil {
+	if err := s.lockTemplate(ctx, name); err != nil {
 		return err
 	}
-	kept[name] = true
-	dropAbandoned(ctx)
+	s.kept[name] = true
+	s.dropAbandoned(ctx)
 	return nil
 }
 
 // lockTemplate takes the keeper's lock of the template name, which nobody
 // else may hold: no other process has made that name.
-func lockTemplate(ctx context.Context, name string) error {
-	locked, err := tryTemplateLock(ctx, name)
+func (s *server) lockTemplate(ctx context.Context, name string) error {
+	locked, err := s.tryTemplateLock(ctx, name)
 	if err != nil {
 		return fmt.Errorf("keep %s: %w", name, err)
 	}
@@ -221,9 +217,9 @@ func lockTemplate(ctx context.Context, name string) error {
 
 // tryTemplateLock takes the keeper's lock of the template name if nobody
 // else holds it, and says whether it did.
-func tryTemplateLock(ctx context.Context, name string) (bool, error) {
+func (s *server) tryTemplateLock(ctx context.Context, name string) (bool, error) {
 	var locked bool
-	err := keeper.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockClass, name).Scan(&locked)
+	err := s.keeper.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockClass, name).Scan(&locked)
 	return locked, err
 }
 
@@ -231,8 +227,8 @@ func tryTemplateLock(ctx context.Context, name string) (bool, error) {
 // nobody holds: their process has ended (or lost its keeper). It runs on
 // the keeper connection, whose own locks a try would take again: this
 // process's are skipped. What fails is left to the next.
-func dropAbandoned(ctx context.Context) {
-	rows, err := keeper.Query(ctx, `SELECT datname FROM pg_database WHERE starts_with(datname, 'gridmap_tpl_')`)
+func (s *server) dropAbandoned(ctx context.Context) {
+	rows, err := s.keeper.Query(ctx, `SELECT datname FROM pg_database WHERE starts_with(datname, 'gridmap_tpl_')`)
 	if err != nil {
 		return
 	}
@@ -241,15 +237,15 @@ func dropAbandoned(ctx context.Context) {
 		return
 	}
 	for _, name := range names {
-		if kept[name] {
+		if s.kept[name] {
 			continue
 		}
-		if abandoned, err := tryTemplateLock(ctx, name); err != nil || !abandoned {
+		if abandoned, err := s.tryTemplateLock(ctx, name); err != nil || !abandoned {
 			continue
 		}
-		if _, err := keeper.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH IS_TEMPLATE false"); err == nil {
-			_ = drop(ctx, keeper, name)
+		if _, err := s.keeper.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH IS_TEMPLATE false"); err == nil {
+			_ = drop(ctx, s.keeper, name)
 		}
-		_, _ = keeper.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, templateLockClass, name)
+		_, _ = s.keeper.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, templateLockClass, name)
 	}
 }
