@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -31,7 +32,11 @@ func TestDemoAsksBeforeReplacing(t *testing.T) {
 	if exit != 2 || !strings.Contains(stderr, "units and") || !strings.Contains(stderr, "--yes") {
 		t.Errorf("demo over a full database: exit %d, %q; want 2, naming what it holds and --yes", exit, stderr)
 	}
-	if !strings.Contains(stderr, "@127.0.0.1:5432/") || strings.Contains(stderr, ":gridmap@") { // the URL's password is gridmap
+	server, err := url.Parse(db.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "@"+server.Host+"/") || strings.Contains(stderr, ":gridmap@") { // the URL's password is gridmap
 		t.Errorf("demo does not say which database (or says its password): %q", stderr)
 	}
 	if name() != "留着" {
