@@ -32,7 +32,7 @@
 //   GRIDMAP_TOKEN_EDITOR=… GRIDMAP_TOKEN_VIEWER=… node dashboard.test.mjs http://127.0.0.1:8080 out/dashboard.png
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
-import { chromium } from 'playwright-core';
+import { launch } from './map.mjs';
 import { panelChecks } from './dashboard-panel.mjs';
 import { viewChecks } from './dashboard-view.mjs';
 
@@ -47,12 +47,7 @@ if (!base || !editorToken) {
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); return ok; };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  // WebGL comes from SwiftShader (software) with the GPU disabled.
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-});
+const browser = await launch();
 const findings = {};
 try {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });

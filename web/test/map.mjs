@@ -1,11 +1,12 @@
 // Helpers the dashboard's browser tests share (drawing.test.mjs, import.test.mjs,
-// topology.test.mjs): Debian's Chromium with the flags the tests run it
-// with, waiting for the map to settle, page coordinates of a position, a
+// topology.test.mjs): Debian's Chromium with the flags every browser test
+// runs it with (the wall screen's and the phone's too), waiting for the map to settle, page coordinates of a position, a
 // place where a click picks a given unit, entering a token in edit mode,
 // what the unit panel shows, and a time as the console writes China's.
 import { chromium } from 'playwright-core';
 
-// launch starts headless Chromium (CHROMIUM, else /usr/bin/chromium).
+// launch starts headless Chromium (CHROMIUM, else /usr/bin/chromium); WebGL
+// comes from SwiftShader (software) with the GPU disabled.
 export function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

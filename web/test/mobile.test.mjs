@@ -45,7 +45,7 @@
 //   GRIDMAP_CONTROL=URL node mobile.test.mjs BASE OUT_DIR LNG LAT GRID PHOTO AFTER_PHOTO
 //
 // It prints one JSON line of findings and exits non-zero on any failure.
-import { chromium } from 'playwright-core';
+import { launch } from './map.mjs';
 import { join } from 'node:path';
 import { fieldSteps } from './mobile-field.mjs';
 import { caseLanguage, caseSteps, englishSteps, scopeSteps } from './mobile-more.mjs';
@@ -79,11 +79,7 @@ const findings = { screenshots: [] };
 const check = (ok, what) => { if (!ok) failures.push(what); };
 const here = { latitude: Number(lat), longitude: Number(lng), accuracy: 8 };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-});
+const browser = await launch();
 
 // adminAPI asks the server directly, as the street's dashboard would.
 async function adminAPI(path, init = {}) {
