@@ -52,12 +52,10 @@ func (s *server) createDatabase(tb testing.TB, suffix string, options func(tpl *
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	tpl, err := pgx.ParseConfig(s.url())
+	tpl, admin, err := s.configs()
 	if err != nil {
-		tb.Fatalf("%s: %v", s.env, err)
+		tb.Fatal(err)
 	}
-	admin := tpl.Copy()
-	admin.Database = "postgres"
 	conn, err := pgx.ConnectConfig(ctx, admin)
 	if err != nil {
 		s.unavailable(tb, err)

@@ -31,12 +31,11 @@ const replayLockSQL = `SELECT pg_advisory_lock(hashtextextended('pgtest standby 
 func ControlReplay(tb testing.TB, sdb *postgres.DB) *Replay {
 	tb.Helper()
 	ctx := context.Background()
-	cfg, err := pgx.ParseConfig(PrimaryURL())
+	_, admin, err := primaryServer.configs()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg.Database = "postgres"
-	turn, err := pgx.ConnectConfig(ctx, cfg)
+	turn, err := pgx.ConnectConfig(ctx, admin)
 	if err != nil {
 		primaryServer.unavailable(tb, err)
 	}

@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"fmt"
 	"net/url"
 	"os"
 	"sync"
@@ -57,6 +58,19 @@ func (s *server) url() string {
 		return u
 	}
 	return s.def
+}
+
+// configs parses the server's test database URL: tpl is its config, admin
+// the same server's maintenance database's, where databases are created and
+// dropped.
+func (s *server) configs() (tpl, admin *pgx.ConnConfig, err error) {
+	tpl, err = pgx.ParseConfig(s.url())
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", s.env, err)
+	}
+	admin = tpl.Copy()
+	admin.Database = "postgres"
+	return tpl, admin, nil
 }
 
 // TemplateURL returns the URL of the tests' own test database

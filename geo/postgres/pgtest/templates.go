@@ -113,9 +113,9 @@ func (s *server) templateOf(kind string, build BuildFunc) (string, error) {
 // fills it with build and marks it a template nobody connects to. What
 // fails after the database is created drops it.
 func (s *server) buildTemplate(ctx context.Context, kind string, build BuildFunc) (string, error) {
-	tpl, err := pgx.ParseConfig(s.url())
+	tpl, admin, err := s.configs()
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", s.env, err)
+		return "", err
 	}
 	from := tpl.Database
 	if kind != migratedKind {
@@ -123,8 +123,6 @@ func (s *server) buildTemplate(ctx context.Context, kind string, build BuildFunc
 			return "", err
 		}
 	}
-	admin := tpl.Copy()
-	admin.Database = "postgres"
 	conn, err := pgx.ConnectConfig(ctx, admin)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", errNoServer, err)
