@@ -70,7 +70,7 @@ ensure_test_cluster() {
   local v
   v=$(pg_lsclusters -h | awk '$2 == "main" {print $1}' | sort -n | tail -1)
   [ -n "$v" ] || return 0
-  if ! pg_lsclusters -h | awk -v v="$v" '$1 == v && $2 == "tests"' | grep -q .; then
+  if ! cluster_exists "$v" tests; then
     say "creating the cluster 'tests' on port $TESTS_PORT for the tests' databases (one time)…"
     pg_createcluster "$v" tests --port "$TESTS_PORT" >/dev/null
     local setting
@@ -79,12 +79,24 @@ ensure_test_cluster() {
       pg_conftool "$v" tests set $setting
     done
   fi
-  if ! pg_lsclusters -h | awk -v v="$v" '$1 == v && $2 == "tests" && $4 ~ /^online/' | grep -q .; then
-    pg_ctlcluster "$v" tests start
-  fi
-  for _ in $(seq 1 30); do as_postgres_at "$TESTS_PORT" -c 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
+  start_cluster "$v" tests "$TESTS_PORT"
   ensure_role_and_databases "$TESTS_PORT" gridmap_test
   answers "$TESTS_URL" || die "the cluster 'tests' is up but $TESTS_URL does not answer; see /var/log/postgresql/postgresql-$v-tests.log"
+}
+
+# cluster_exists says whether the local cluster version name exists.
+cluster_exists() {
+  pg_lsclusters -h | awk -v v="$1" -v n="$2" '$1 == v && $2 == n' | grep -q .
+}
+
+# start_cluster starts the local cluster version name unless it is online,
+# and waits up to 15 s for it to answer on port.
+start_cluster() {
+  local v=$1 name=$2 port=$3
+  if ! pg_lsclusters -h | awk -v v="$v" -v n="$name" '$1 == v && $2 == n && $4 ~ /^online/' | grep -q .; then
+    pg_ctlcluster "$v" "$name" start
+  fi
+  for _ in $(seq 1 30); do as_postgres_at "$port" -c 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
 }
 
 # ensure_role_and_databases makes, on the local cluster at port, the role
@@ -160,17 +172,13 @@ if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || ! c
 fi
 
 pgver=$(ls /usr/share/postgresql/*/extension/postgis.control | sed -E 's#.*/postgresql/([0-9]+)/.*#\1#' | sort -n | tail -1)
-if ! pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "main"' | grep -q .; then
+if ! cluster_exists "$pgver" main; then
   say "creating the PostgreSQL $pgver cluster 'main'…"
   pg_createcluster "$pgver" main >/dev/null
 fi
-if ! pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
-  pg_ctlcluster "$pgver" main start
-fi
 port=$(pg_lsclusters -h | awk -v v="$pgver" '$1 == v && $2 == "main" {print $3}')
 [ "$port" = 5432 ] || die "the PostgreSQL $pgver cluster listens on port $port, not 5432; set DATABASE_URL and TEST_DATABASE_URL to it"
-
-for i in $(seq 1 30); do as_postgres_at "$port" -c 'select 1' >/dev/null 2>&1 && break; sleep 0.5; done
+start_cluster "$pgver" main "$port"
 
 ensure_lock_table
 ensure_role_and_databases "$port" gridmap gridmap_test
