@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -108,7 +107,7 @@ func TestScreenInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runBrowserTest(t, 10*time.Minute, env, "screen.test.mjs", url, dir) // 4–6 minutes beside another browser test
+	runBrowserTest(t, 8*time.Minute, env, "screen.test.mjs", url, dir)
 }
 
 // refusedTokens stores two editors' tokens the server refuses, as it
@@ -251,38 +250,27 @@ func importFixture(t *testing.T, db *postgres.DB) map[string]any {
 		"truncated": cut, "notjson": notJSON}
 }
 
-// setupBrowser lets the test run beside another browser test (t.Parallel:
-// two at a time, go test's -parallel being GOMAXPROCS) and runs
-// test/setup.sh, once a process, which installs Chromium and the npm
+// setupBrowser runs test/setup.sh, which installs Chromium and the npm
 // packages when they are missing. Where they cannot be installed the test
-// skips, except under CI. Why two at a time: a browser drawing in software
-// keeps about 1.3 of the two cores busy, and this package, the last in path
-// order, ran its tests one after another alone at the end of a CI run.
+// skips, except under CI.
 func setupBrowser(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	t.Parallel()
-	if err := browserSetup(); err != nil {
+	setup := exec.Command("bash", "test/setup.sh")
+	setup.Stdout, setup.Stderr = os.Stderr, os.Stderr
+	if err := setup.Run(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) && exit.ExitCode() == 2 && os.Getenv("CI") == "" {
 			t.Skipf("the browser test cannot be set up here: %v", err)
 		}
-		t.Fatalf("set up the browser (test/setup.sh, test/out): %v", err)
+		t.Fatalf("test/setup.sh: %v", err)
+	}
+	if err := os.MkdirAll("test/out", 0o755); err != nil {
+		t.Fatal(err)
 	}
 }
-
-// browserSetup runs test/setup.sh and makes test/out, the first time it is
-// called: two tests installing at once would collide in apt and npm.
-var browserSetup = sync.OnceValue(func() error {
-	setup := exec.Command("bash", "test/setup.sh")
-	setup.Stdout, setup.Stderr = os.Stderr, os.Stderr
-	if err := setup.Run(); err != nil {
-		return err
-	}
-	return os.MkdirAll("test/out", 0o755)
-})
 
 // runBrowserTest runs a node script of test/ with args (and env added to
 // the environment). The script prints one JSON line of findings last, with

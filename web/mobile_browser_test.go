@@ -87,7 +87,7 @@ func TestMobileAppInBrowser(t *testing.T) {
 		"GRIDMAP_DESK_POINT=" + ftoa(desk[0]) + "," + ftoa(desk[1]),
 		"GRIDMAP_CONTROL=" + operator(t, db),
 	}
-	runBrowserTest(t, 10*time.Minute, env, "mobile.test.mjs", url, out, // 4–6 minutes beside another browser test
+	runBrowserTest(t, 8*time.Minute, env, "mobile.test.mjs", url, out,
 		ftoa(at[0]), ftoa(at[1]), workerGrid, photo, after)
 
 	// What the database holds after it: one report of the worker, its photo
